@@ -1,0 +1,223 @@
+/**
+ * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
+ * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding, InputError, Resource, Severity } from './types.js';
+import type { Rule, RuleContext, RuleSettings } from './rule.js';
+import { DEFAULT_RULE_SETTINGS } from './rule.js';
+import { ResourceSet } from './resource-set.js';
+import { podSpecs } from './pods.js';
+import { isObject, str } from './values.js';
+import { matchesGlob } from './glob.js';
+
+export const IGNORE_ANNOTATION = 'kshield.io/ignore';
+export const IGNORE_REASON_ANNOTATION = 'kshield.io/ignore-reason';
+/** `kshield.io/ignore.<container-name>` suppresses rules for one container only. */
+export const IGNORE_CONTAINER_PREFIX = 'kshield.io/ignore.';
+
+export interface Exemption {
+  /** Rule ids or tags; "*" for all. */
+  rules: string[];
+  namespaces?: string[];
+  kinds?: string[];
+  /** Object names; `*` wildcards allowed. */
+  names?: string[];
+  containers?: string[];
+  reason: string;
+  owner: string;
+  /** ISO date (YYYY-MM-DD); from that day on the exemption no longer applies. */
+  expires?: string;
+  /** Where it was declared, for reports. */
+  source?: { file: string; line: number; column: number; index: number };
+}
+
+export interface EngineOptions {
+  rules: readonly Rule[];
+  settings?: Partial<RuleSettings>;
+  exemptions?: readonly Exemption[];
+  /** false: `kshield.io/ignore` annotations have no effect (exemptions are governed centrally). */
+  inlineSuppressions?: boolean;
+  /** Fingerprints of known findings: matching findings are suppressed as "baseline". */
+  baseline?: ReadonlySet<string>;
+  severityOverrides?: Readonly<Record<string, Severity>>;
+  /** Evaluation date for exemption expiry. */
+  now?: Date;
+}
+
+export interface Evaluation {
+  resource: Resource;
+  rule: Rule;
+  findings: number;
+}
+
+export interface ExemptionUse {
+  exemption: Exemption;
+  matched: number;
+  expired: boolean;
+}
+
+export interface EngineResult {
+  findings: Finding[];
+  /** Every (resource, rule) pair the engine evaluated: JUnit test cases. */
+  evaluations: Evaluation[];
+  /** Rules that threw: a bug, reported instead of crashing the run. */
+  errors: InputError[];
+  exemptions: ExemptionUse[];
+}
+
+/** Resources a rule applies to: rules tagged "workload" see only objects that hold pod specs. */
+export function ruleApplies(rule: Rule, resource: Resource): boolean {
+  if (rule.appliesTo === undefined || rule.appliesTo === 'all') return true;
+  if (rule.appliesTo === 'workloads') return podSpecs(resource).length > 0;
+  return rule.appliesTo.includes(resource.kind);
+}
+
+export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
+  const settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
+  const context: RuleContext = { settings, resources: new ResourceSet(resources) };
+  const now = options.now ?? new Date();
+  const exemptionUses: ExemptionUse[] = (options.exemptions ?? []).map((exemption) => ({
+    exemption,
+    matched: 0,
+    expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
+  }));
+  const inline = options.inlineSuppressions ?? true;
+  const findings: Finding[] = [];
+  const evaluations: Evaluation[] = [];
+  const errors: InputError[] = [];
+
+  for (const resource of resources) {
+    const annotations = inline ? ignoreAnnotations(resource) : undefined;
+    for (const rule of options.rules) {
+      if (!ruleApplies(rule, resource)) continue;
+      let violations;
+      try {
+        violations = rule.check(resource, context);
+      } catch (err) {
+        errors.push({ file: resource.file, line: resource.locate('').line, message: `rule ${rule.id} failed on ${resource.kind} ${resource.name}: ${(err as Error).message}` });
+        continue;
+      }
+      evaluations.push({ resource, rule, findings: violations.length });
+      for (const v of violations) {
+        const severity = options.severityOverrides?.[rule.id] ?? rule.severity;
+        const pos = resource.locate(v.path);
+        const finding: Finding = {
+          rule: rule.id,
+          severity,
+          message: v.message,
+          resource: { apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.namespace, name: resource.name },
+          file: resource.file,
+          line: pos.line,
+          column: pos.column,
+          path: resource.basePath + v.path,
+          remediation: rule.remediation,
+          suppressed: false,
+          container: v.container,
+          fingerprint: fingerprint(rule.id, resource, v.path, v.container),
+        };
+        applySuppressions(finding, rule, resource, annotations, exemptionUses, options.baseline);
+        findings.push(finding);
+      }
+    }
+  }
+  return { findings, evaluations, errors, exemptions: exemptionUses };
+}
+
+function isExpired(expires: string, now: Date): boolean {
+  const t = Date.parse(expires.length === 10 ? `${expires}T00:00:00Z` : expires);
+  return Number.isFinite(t) && t <= now.getTime();
+}
+
+function selects(list: readonly string[], rule: Rule): boolean {
+  return list.some((x) => x === '*' || x === 'all' || x === rule.id || rule.tags.includes(x));
+}
+
+interface IgnoreAnnotations {
+  all: string[];
+  reason?: string;
+  byContainer: Map<string, string[]>;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Reads ignore annotations from the object and from every pod template it holds. */
+function ignoreAnnotations(resource: Resource): IgnoreAnnotations | undefined {
+  let found: IgnoreAnnotations | undefined;
+  const read = (metadata: unknown): void => {
+    const annotations = isObject(metadata) ? metadata.annotations : undefined;
+    if (!isObject(annotations)) return;
+    for (const [key, value] of Object.entries(annotations)) {
+      if (typeof value !== 'string') continue;
+      if (key === IGNORE_ANNOTATION) {
+        found ??= { all: [], byContainer: new Map() };
+        found.all.push(...splitList(value));
+      } else if (key === IGNORE_REASON_ANNOTATION) {
+        found ??= { all: [], byContainer: new Map() };
+        found.reason = value;
+      } else if (key.startsWith(IGNORE_CONTAINER_PREFIX)) {
+        found ??= { all: [], byContainer: new Map() };
+        const container = key.slice(IGNORE_CONTAINER_PREFIX.length);
+        found.byContainer.set(container, [...(found.byContainer.get(container) ?? []), ...splitList(value)]);
+      }
+    }
+  };
+  read(resource.object.metadata);
+  for (const pod of podSpecs(resource)) read(pod.metadata);
+  return found;
+}
+
+function applySuppressions(
+  finding: Finding,
+  rule: Rule,
+  resource: Resource,
+  annotations: IgnoreAnnotations | undefined,
+  exemptions: ExemptionUse[],
+  baseline: ReadonlySet<string> | undefined,
+): void {
+  if (annotations) {
+    const containerList = finding.container !== undefined ? annotations.byContainer.get(finding.container) : undefined;
+    if (selects(annotations.all, rule) || (containerList && selects(containerList, rule))) {
+      finding.suppressed = true;
+      finding.suppression = { kind: 'annotation', reason: annotations.reason };
+      return;
+    }
+  }
+  for (const use of exemptions) {
+    const e = use.exemption;
+    if (!selects(e.rules, rule)) continue;
+    if (e.namespaces && !e.namespaces.some((ns) => matchesGlob(ns, resource.namespace ?? ''))) continue;
+    if (e.kinds && !e.kinds.includes(resource.kind)) continue;
+    if (e.names && !e.names.some((n) => matchesGlob(n, resource.name))) continue;
+    if (e.containers && (finding.container === undefined || !e.containers.some((c) => matchesGlob(c, finding.container!)))) continue;
+    use.matched++;
+    if (use.expired) continue;
+    finding.suppressed = true;
+    finding.suppression = { kind: 'exemption', reason: e.reason, owner: e.owner };
+    return;
+  }
+  if (baseline?.has(finding.fingerprint)) {
+    finding.suppressed = true;
+    finding.suppression = { kind: 'baseline' };
+  }
+}
+
+/**
+ * A finding's identity without its line: the rule, the object and the field, with container
+ * indexes replaced by container names so that reordering or inserting lines keeps it stable.
+ */
+export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string): string {
+  const group = resource.apiVersion.includes('/') ? resource.apiVersion.split('/')[0] : '';
+  const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
+  return createHash('sha256')
+    .update([ruleId, group, resource.kind, resource.namespace ?? '', resource.name, stablePath].join('\u0000'))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+export { str };

@@ -1,0 +1,220 @@
+/**
+ * Where pod specs live in an object. Built-in kinds have fixed paths; any other kind (Argo
+ * Rollouts, Knative, operators' custom resources) is searched by shape: an object with a
+ * `containers` list holding at least one object with a string `image`.
+ */
+import type { JsonObject, Resource } from './types.js';
+import { escapePointerToken } from '../sources/yaml.js';
+import { isObject, str } from './values.js';
+
+export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
+export const CONTAINER_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
+
+export interface PodSpecView {
+  spec: JsonObject;
+  /** JSON Pointer of the pod spec inside the resource object. */
+  path: string;
+  /** The pod (template) metadata, where annotations and labels of the pods live. */
+  metadata?: JsonObject;
+  metadataPath: string;
+}
+
+export interface ContainerView {
+  container: JsonObject;
+  path: string;
+  name: string;
+  type: ContainerType;
+  pod: PodSpecView;
+}
+
+const FIXED_POD_SPEC_PATHS: Record<string, string[]> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  PodTemplate: ['template', 'spec'],
+};
+
+/** Built-in kinds known to hold no pod spec: not worth a shape search. */
+const NO_POD_SPEC = new Set([
+  'ConfigMap', 'Secret', 'Service', 'ServiceAccount', 'Namespace', 'Role', 'ClusterRole', 'RoleBinding',
+  'ClusterRoleBinding', 'NetworkPolicy', 'Ingress', 'IngressClass', 'PersistentVolume', 'PersistentVolumeClaim',
+  'StorageClass', 'CustomResourceDefinition', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'LimitRange',
+  'ResourceQuota', 'PriorityClass', 'Endpoints', 'EndpointSlice', 'Event', 'Lease', 'Node',
+  'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService', 'CertificateSigningRequest',
+  'RuntimeClass', 'CSIDriver', 'VolumeAttachment', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+]);
+
+export function isWorkloadKind(kind: string): boolean {
+  return kind in FIXED_POD_SPEC_PATHS;
+}
+
+/** Kinds whose pod spec position is fixed (the built-in controllers). */
+export function fixedPodSpecPath(kind: string): string[] | undefined {
+  return FIXED_POD_SPEC_PATHS[kind];
+}
+
+const MAX_SEARCH_DEPTH = 40;
+const podSpecCache = new WeakMap<object, PodSpecView[]>();
+const containerCache = new WeakMap<object, ContainerView[]>();
+
+function pointer(tokens: readonly (string | number)[]): string {
+  let out = '';
+  for (const t of tokens) out += '/' + escapePointerToken(t);
+  return out;
+}
+
+function looksLikePodSpec(value: JsonObject): boolean {
+  const containers = value.containers;
+  if (!Array.isArray(containers)) return false;
+  for (const c of containers) if (isObject(c) && typeof c.image === 'string') return true;
+  return false;
+}
+
+function view(root: JsonObject, tokens: (string | number)[], spec: JsonObject): PodSpecView {
+  const last = tokens[tokens.length - 1];
+  const parentTokens = tokens.slice(0, -1);
+  let metadata: JsonObject | undefined;
+  let metadataPath = pointer(tokens);
+  if (last === 'spec') {
+    let parent: unknown = root;
+    for (const t of parentTokens) parent = (parent as Record<string, unknown>)[t as string];
+    const md = isObject(parent) ? parent.metadata : undefined;
+    metadataPath = pointer([...parentTokens, 'metadata']);
+    if (isObject(md)) metadata = md;
+  }
+  return { spec, path: pointer(tokens), metadata, metadataPath };
+}
+
+/** All pod specs in a resource with their JSON Pointers. */
+export function podSpecs(resource: Pick<Resource, 'kind' | 'object'>): PodSpecView[] {
+  const root = resource.object;
+  const cached = podSpecCache.get(root);
+  if (cached) return cached;
+  const found: PodSpecView[] = [];
+  const fixed = FIXED_POD_SPEC_PATHS[resource.kind];
+  if (fixed) {
+    let node: unknown = root;
+    for (const t of fixed) node = isObject(node) ? node[t] : undefined;
+    if (isObject(node)) found.push(view(root, [...fixed], node));
+  } else if (!NO_POD_SPEC.has(resource.kind)) {
+    const walk = (node: unknown, tokens: (string | number)[]): void => {
+      if (tokens.length > MAX_SEARCH_DEPTH || node === null || typeof node !== 'object') return;
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) if (node[i] !== null && typeof node[i] === 'object') walk(node[i], [...tokens, i]);
+        return;
+      }
+      const o = node as JsonObject;
+      if (tokens.length > 0 && looksLikePodSpec(o)) {
+        found.push(view(root, tokens, o));
+        return;
+      }
+      for (const key of Object.keys(o)) {
+        if (tokens.length === 0 && (key === 'metadata' || key === 'status')) continue;
+        const child = o[key];
+        if (child !== null && typeof child === 'object') walk(child, [...tokens, key]);
+      }
+    };
+    walk(root, []);
+  }
+  podSpecCache.set(root, found);
+  return found;
+}
+
+/** Every container, init container and ephemeral container of every pod spec in the resource. */
+export function containers(resource: Pick<Resource, 'kind' | 'object'>): ContainerView[] {
+  const root = resource.object;
+  const cached = containerCache.get(root);
+  if (cached) return cached;
+  const out: ContainerView[] = [];
+  for (const pod of podSpecs(resource)) {
+    for (const type of CONTAINER_TYPES) {
+      const list = pod.spec[type];
+      if (!Array.isArray(list)) continue;
+      list.forEach((c, i) => {
+        if (!isObject(c)) return;
+        out.push({ container: c, path: `${pod.path}/${type}/${i}`, name: str(c.name) ?? `#${i}`, type, pod });
+      });
+    }
+  }
+  containerCache.set(root, out);
+  return out;
+}
+
+/** The pod's OS as declared in spec.os.name (PSS exempts Windows pods from some restricted controls). */
+export function podOs(pod: PodSpecView): string | undefined {
+  const os = pod.spec.os;
+  return isObject(os) ? str(os.name) : undefined;
+}
+
+export interface ShapeProblem {
+  path: string;
+  message: string;
+}
+
+const LIST_FIELDS_OF_POD = ['containers', 'initContainers', 'ephemeralContainers', 'volumes', 'imagePullSecrets', 'tolerations', 'hostAliases'];
+const OBJECT_FIELDS_OF_POD = ['securityContext', 'nodeSelector', 'affinity', 'os'];
+const LIST_FIELDS_OF_CONTAINER = ['ports', 'env', 'envFrom', 'volumeMounts', 'command', 'args'];
+const OBJECT_FIELDS_OF_CONTAINER = ['securityContext', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `a ${typeof value} (${JSON.stringify(value).slice(0, 40)})`;
+}
+
+/**
+ * Fields of a pod spec that have the wrong type (a string where a list is expected, ...). The
+ * API server would reject these objects; rules skip the malformed fields, and the run reports them.
+ */
+export function podShapeProblems(resource: Pick<Resource, 'kind' | 'object'>): ShapeProblem[] {
+  const problems: ShapeProblem[] = [];
+  const fixed = FIXED_POD_SPEC_PATHS[resource.kind];
+  if (fixed) {
+    let node: unknown = resource.object;
+    const walked: string[] = [];
+    for (const t of fixed) {
+      if (node === undefined || node === null) break;
+      if (!isObject(node)) {
+        problems.push({ path: pointer(walked), message: `${walked.join('.') || 'object'} must be a mapping, but is ${typeName(node)}` });
+        break;
+      }
+      node = node[t];
+      walked.push(t);
+    }
+    if (node !== undefined && node !== null && !isObject(node)) problems.push({ path: pointer(walked), message: `${walked.join('.')} must be a mapping, but is ${typeName(node)}` });
+  }
+  for (const pod of podSpecs(resource)) {
+    const where = pod.path.slice(1).replace(/\//g, '.');
+    for (const f of LIST_FIELDS_OF_POD) {
+      const v = pod.spec[f];
+      if (v !== undefined && v !== null && !Array.isArray(v)) problems.push({ path: `${pod.path}/${f}`, message: `${where}.${f} must be a list, but is ${typeName(v)}` });
+      else if (Array.isArray(v) && f !== 'tolerations')
+        v.forEach((item, i) => {
+          if (!isObject(item)) problems.push({ path: `${pod.path}/${f}/${i}`, message: `${where}.${f}[${i}] must be a mapping, but is ${typeName(item)}` });
+        });
+    }
+    for (const f of OBJECT_FIELDS_OF_POD) {
+      const v = pod.spec[f];
+      if (v !== undefined && v !== null && !isObject(v)) problems.push({ path: `${pod.path}/${f}`, message: `${where}.${f} must be a mapping, but is ${typeName(v)}` });
+    }
+  }
+  for (const c of containers(resource)) {
+    const where = `${c.pod.path.slice(1).replace(/\//g, '.')}.${c.type}[${c.path.split('/').pop()}]`;
+    for (const f of LIST_FIELDS_OF_CONTAINER) {
+      const v = c.container[f];
+      if (v !== undefined && v !== null && !Array.isArray(v)) problems.push({ path: `${c.path}/${f}`, message: `${where}.${f} must be a list, but is ${typeName(v)}` });
+    }
+    for (const f of OBJECT_FIELDS_OF_CONTAINER) {
+      const v = c.container[f];
+      if (v !== undefined && v !== null && !isObject(v)) problems.push({ path: `${c.path}/${f}`, message: `${where}.${f} must be a mapping, but is ${typeName(v)}` });
+    }
+    if (c.container.image !== undefined && typeof c.container.image !== 'string') problems.push({ path: `${c.path}/image`, message: `${where}.image must be a string, but is ${typeName(c.container.image)}` });
+  }
+  return problems;
+}

@@ -1,0 +1,68 @@
+import type { JsonObject, Resource, Severity, Violation } from './types.js';
+import type { ResourceSet } from './resource-set.js';
+
+export type RuleCategory =
+  | 'pod-security'
+  | 'workload'
+  | 'resources'
+  | 'reliability'
+  | 'images'
+  | 'secrets'
+  | 'metadata'
+  | 'api';
+
+/** Settings rules read from the configuration; every field has a default. */
+export interface RuleSettings {
+  /** Label keys every workload must carry; a group of alternatives is written "a|b". */
+  requiredLabels: string[];
+  /** Registry hosts (optionally with a path prefix) images may come from; empty = no restriction. */
+  allowedRegistries: string[];
+  /** Kubernetes version the manifests target, for API deprecation and PSS version checks. */
+  kubernetesVersion: string;
+}
+
+export const DEFAULT_RULE_SETTINGS: RuleSettings = {
+  requiredLabels: ['app.kubernetes.io/name', 'app.kubernetes.io/owner|owner|team'],
+  allowedRegistries: [],
+  kubernetesVersion: '1.34',
+};
+
+export interface RuleContext {
+  settings: RuleSettings;
+  /** Every resource of the run, indexed, for cross-object rules. */
+  resources: ResourceSet;
+}
+
+/** Manifests a rule must flag (`invalid`) and must pass (`valid`): run by the shared rule tester and shown by `kshield explain`. */
+export interface RuleExamples {
+  valid: string[];
+  invalid: string[];
+  /** Settings the examples are evaluated with (merged over the defaults). */
+  settings?: Partial<RuleSettings>;
+}
+
+export interface RuleMeta {
+  /** Stable kebab-case id. */
+  id: string;
+  title: string;
+  severity: Severity;
+  category: RuleCategory;
+  tags: string[];
+  description: string;
+  remediation: string;
+  references: string[];
+  /** Control ids in external frameworks, e.g. { pss: ['baseline/privileged-containers'] }. */
+  frameworks?: Record<string, string[]>;
+  /** Rules off unless selected by id or tag, or enabled in the configuration. */
+  optIn?: boolean;
+  /** Which objects the rule looks at: "workloads" = objects holding pod specs; a list = those kinds. Default: all. */
+  appliesTo?: 'all' | 'workloads' | string[];
+}
+
+export interface Rule extends RuleMeta {
+  /** Pure: no I/O, no mutation of the resource. */
+  check(resource: Resource, context: RuleContext): Violation[];
+  examples: RuleExamples;
+}
+
+export type { JsonObject };

@@ -1,0 +1,82 @@
+/** Shared contracts: every source yields Resources, every rule yields Violations, the engine turns them into Findings. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+export function isSeverity(value: unknown): value is Severity {
+  return typeof value === 'string' && value in SEVERITY_RANK;
+}
+
+/** A position in a source file; line and column are 1-based. */
+export interface Position {
+  line: number;
+  column: number;
+}
+
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** A plain JSON-like value as parsed from YAML or JSON. */
+export type JsonObject = Record<string, unknown>;
+
+export interface Resource extends ResourceRef {
+  /** The parsed object, untouched. */
+  object: JsonObject;
+  /** File the object came from ("-" for stdin, "cluster" for live objects). */
+  file: string;
+  /** 0-based index of the YAML document in the file. */
+  documentIndex: number;
+  /** JSON Pointer of this object inside its document ("" unless it was an item of a List). */
+  basePath: string;
+  /** Resolves a JSON Pointer (relative to `object`) to the position of that field, or of its nearest existing parent. */
+  locate(path: string): Position;
+}
+
+/** What a rule reports: where (a JSON Pointer into the resource object) and what. */
+export interface Violation {
+  path: string;
+  message: string;
+  /** Name of the container concerned, so suppressions can target one container. */
+  container?: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  resource: ResourceRef;
+  file: string;
+  line: number;
+  column: number;
+  /** JSON Pointer into the document (includes the List item prefix when the object came from a List). */
+  path: string;
+  remediation: string;
+  suppressed: boolean;
+  /** Why it is suppressed: "annotation", "exemption" or "baseline", with the reason given. */
+  suppression?: { kind: 'annotation' | 'exemption' | 'baseline'; reason?: string; owner?: string };
+  container?: string;
+  /** Stable identity that survives line moves: used by baselines. */
+  fingerprint: string;
+}
+
+export interface InputError {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface Note {
+  file: string;
+  line?: number;
+  message: string;
+}

@@ -1,0 +1,303 @@
+/**
+ * The file source: paths, directories and stdin in; Resources with source positions, input
+ * errors and notes out. Nothing here throws for bad input: every problem becomes a record.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
+import { isObject, str } from '../core/values.js';
+import { podShapeProblems } from '../core/pods.js';
+import { DEFAULT_PARSE_LIMITS, escapePointerToken, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
+
+export interface LoadOptions {
+  /** Files larger than this are not read. Default 10 MiB. */
+  maxFileBytes?: number;
+  limits?: ParseLimits;
+}
+
+export interface LoadResult {
+  resources: Resource[];
+  errors: InputError[];
+  notes: Note[];
+  /** Files read (including ones that held no Kubernetes object). */
+  files: string[];
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
+export const STDIN = '-';
+
+function emptyResult(): LoadResult {
+  return { resources: [], errors: [], notes: [], files: [] };
+}
+
+function merge(into: LoadResult, from: LoadResult): void {
+  for (const r of from.resources) into.resources.push(r);
+  for (const e of from.errors) into.errors.push(e);
+  for (const n of from.notes) into.notes.push(n);
+  for (const f of from.files) into.files.push(f);
+}
+
+/** Expands directories (recursively, manifest extensions only) into a sorted list of files. */
+export async function expandPaths(inputs: string[], errors: InputError[]): Promise<string[]> {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string): void => {
+    if (!seen.has(file)) {
+      seen.add(file);
+      files.push(file);
+    }
+  };
+  const walk = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      errors.push({ file: dir, message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full);
+      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add(full);
+    }
+  };
+  for (const input of inputs) {
+    if (input === STDIN) {
+      add(STDIN);
+      continue;
+    }
+    let stat;
+    try {
+      stat = await fs.stat(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      errors.push({ file: input, message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${code ?? (err as Error).message}` });
+      continue;
+    }
+    if (stat.isDirectory()) await walk(input);
+    else add(input);
+  }
+  return files;
+}
+
+async function readStdin(maxBytes: number): Promise<Buffer | { tooLarge: true }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buf.length;
+    if (size > maxBytes) {
+      process.stdin.destroy();
+      return { tooLarge: true };
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) === 0 ? 0 : 1)} MiB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(0)} KiB`;
+  return `${n} bytes`;
+}
+
+/** Reads and parses files and directories (and "-" for stdin). */
+export async function loadPaths(inputs: string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const result = emptyResult();
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const files = await expandPaths(inputs, result.errors);
+  for (const file of files) {
+    let bytes: Buffer;
+    if (file === STDIN) {
+      const read = await readStdin(maxBytes);
+      if (!Buffer.isBuffer(read)) {
+        result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
+        continue;
+      }
+      bytes = read;
+    } else {
+      try {
+        const stat = await fs.stat(file);
+        if (stat.size > maxBytes) {
+          result.errors.push({ file, message: `file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
+          continue;
+        }
+        bytes = await fs.readFile(file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        result.errors.push({ file, message: code === 'EISDIR' ? 'is a directory' : `cannot read: ${code ?? (err as Error).message}` });
+        continue;
+      }
+    }
+    merge(result, loadBytes(bytes, file, options));
+  }
+  return result;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes and parses one file's bytes. */
+export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  if (bytes.length === 0) {
+    result.notes.push({ file, message: 'empty file' });
+    return result;
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    result.errors.push({ file, line: 1, message: 'file is UTF-16 encoded; Kubernetes manifests must be UTF-8' });
+    return result;
+  }
+  const probe = bytes.subarray(0, 8192);
+  if (probe.indexOf(0) !== -1) {
+    result.errors.push({ file, message: 'binary file (contains NUL bytes), not a manifest' });
+    return result;
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    const { line, column } = firstInvalidUtf8(bytes);
+    result.errors.push({ file, line, message: `not valid UTF-8 (first invalid byte at line ${line}, column ${column})` });
+    return result;
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // keep offsets: the BOM becomes a blank
+  return loadText(text, file, options);
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): Position {
+  let lo = 0;
+  let hi = bytes.length;
+  // The longest valid prefix, found by bisection on the fatal decoder.
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < lo; i++)
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  return { line, column: lo - lineStart + 1 };
+}
+
+/** Parses YAML or JSON text into Resources. */
+export function loadText(text: string, file: string, options: LoadOptions = {}): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  if (text.trim() === '') {
+    result.notes.push({ file, message: 'empty file' });
+    return result;
+  }
+  const stream = parseYamlStream(text, options.limits ?? DEFAULT_PARSE_LIMITS);
+  for (const e of stream.errors) result.errors.push({ file, line: e.line, message: e.column ? `${e.message} (column ${e.column})` : e.message });
+  for (const doc of stream.documents) {
+    const docLine = (): number => stream.lines.position(doc.offset).line;
+    const value = doc.value;
+    if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
+    if (!isObject(value)) {
+      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` });
+      continue;
+    }
+    addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0);
+  }
+  return result;
+}
+
+const MAX_LIST_NESTING = 5;
+
+function addObject(
+  value: JsonObject,
+  basePath: string,
+  docRoot: JsonObject,
+  docOffset: number,
+  documentIndex: number,
+  file: string,
+  lines: LineIndex,
+  result: LoadResult,
+  listDepth: number,
+): void {
+  const at = (pointer: string): Position => lines.position(locateOffset(docRoot, docOffset, basePath + pointer));
+  const apiVersion = value.apiVersion;
+  const kind = value.kind;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
+    const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
+    result.notes.push({ file, line: at('').line, message: `document ${documentIndex + 1}${basePath ? ` item ${basePath}` : ''} has no ${missing}: not a Kubernetes object; skipped` });
+    return;
+  }
+  if (kind.endsWith('List') && Array.isArray(value.items)) {
+    if (listDepth >= MAX_LIST_NESTING) {
+      result.errors.push({ file, line: at('').line, message: `${kind} nested more than ${MAX_LIST_NESTING} levels deep; skipped` });
+      return;
+    }
+    value.items.forEach((item, i) => {
+      const itemPath = `${basePath}/items/${i}`;
+      if (!isObject(item)) {
+        result.errors.push({ file, line: lines.position(locateOffset(docRoot, docOffset, itemPath)).line, message: `${kind} item ${i} is not an object` });
+        return;
+      }
+      addObject(item, itemPath, docRoot, docOffset, documentIndex, file, lines, result, listDepth + 1);
+    });
+    return;
+  }
+  const metadata = value.metadata;
+  let name = isObject(metadata) ? str(metadata.name) : undefined;
+  const namespace = isObject(metadata) ? str(metadata.namespace) : undefined;
+  if (metadata !== undefined && !isObject(metadata)) {
+    result.errors.push({ file, line: at('/metadata').line, message: `${kind}: metadata must be a mapping` });
+  } else if (!name) {
+    const generateName = isObject(metadata) ? str(metadata.generateName) : undefined;
+    if (generateName) name = `${generateName}*`;
+    else {
+      name = '<unnamed>';
+      result.notes.push({ file, line: at('/metadata').line, message: `${kind} has no metadata.name; scanned as "${name}"` });
+    }
+  }
+  const resource: Resource = {
+    apiVersion,
+    kind,
+    namespace,
+    name: name ?? "<unnamed>",
+    object: value,
+    file,
+    documentIndex,
+    basePath,
+    locate: at,
+  };
+  for (const problem of podShapeProblems(resource)) {
+    result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
+  }
+  result.resources.push(resource);
+}
+
+/** Builds Resources from plain objects (no source file): positions are all 0. */
+export function resourcesFromObjects(objects: unknown[], file = '<objects>'): LoadResult {
+  const result = emptyResult();
+  objects.forEach((value, i) => {
+    if (!isObject(value)) {
+      result.errors.push({ file, message: `object ${i} is not a mapping` });
+      return;
+    }
+    const before = result.resources.length;
+    addObject(value, '', value, 0, i, file, NO_LINES, result, 0);
+    for (let j = before; j < result.resources.length; j++) result.resources[j].locate = () => ({ line: 0, column: 0 });
+  });
+  for (const e of result.errors) delete e.line;
+  for (const n of result.notes) delete n.line;
+  return result;
+}
+
+const NO_LINES = { position: () => ({ line: 0, column: 0 }) } as unknown as LineIndex;
+
+export { escapePointerToken };

@@ -1,0 +1,345 @@
+/**
+ * YAML/JSON stream parsing with source positions at js-yaml speed.
+ *
+ * js-yaml's `listener` reports every node's open and close with the parser state. From those
+ * events we record, for every mapping, the offset of each key and, for every sequence, the
+ * offset of each item, and hang that record on the parsed object under a symbol. Resolving a
+ * JSON Pointer to a line/column then walks the object and reads those records: no second
+ * parse, no separate tree, and nothing is computed for fields no finding points at.
+ */
+import yaml from 'js-yaml';
+import type { Position } from '../core/types.js';
+
+/** Hidden per-container position record: key offsets for mappings, item offsets for sequences. */
+const POSITIONS: unique symbol = Symbol('kshield.positions');
+
+type KeyOffsets = Record<string, number>;
+type Positioned = { [POSITIONS]?: KeyOffsets | number[] };
+
+export interface ParseLimits {
+  /** Deepest nesting accepted (js-yaml counts every node on the path). */
+  maxDepth: number;
+  /** Most nodes a document may expand to once aliases are followed. */
+  maxExpandedNodes: number;
+}
+
+export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxDepth: 256, maxExpandedNodes: 1_000_000 };
+
+export interface ParsedDocument {
+  /** 0-based index of the document in the stream. */
+  index: number;
+  value: unknown;
+  /** Offset of the document's root node (after leading blanks and comments). */
+  offset: number;
+}
+
+export interface DocumentError {
+  index: number;
+  line: number;
+  column?: number;
+  message: string;
+}
+
+export interface ParsedStream {
+  documents: ParsedDocument[];
+  errors: DocumentError[];
+  lines: LineIndex;
+}
+
+/** Core YAML 1.2 types plus merge keys: timestamps stay strings, as Kubernetes reads them. */
+const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types: { merge: yaml.Type } }).types.merge] });
+
+class LimitError extends Error {}
+
+/** Maps offsets to 1-based line/column, building the line table on first use. */
+export class LineIndex {
+  private starts: number[] | undefined;
+  constructor(readonly text: string) {}
+
+  private table(): number[] {
+    if (this.starts) return this.starts;
+    const starts = [0];
+    const text = this.text;
+    let i = text.indexOf('\n');
+    while (i !== -1) {
+      starts.push(i + 1);
+      i = text.indexOf('\n', i + 1);
+    }
+    this.starts = starts;
+    return starts;
+  }
+
+  position(offset: number): Position {
+    const starts = this.table();
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo] + 1 };
+  }
+
+  lineStart(line: number): number {
+    const starts = this.table();
+    return starts[Math.min(Math.max(line, 1), starts.length) - 1];
+  }
+}
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
+
+/** Skips blanks, line breaks and comments: js-yaml opens a value node before its leading whitespace. */
+export function skipInsignificant(text: string, offset: number): number {
+  let i = offset;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else if (c === 0x23 /* # */) {
+      const nl = text.indexOf('\n', i);
+      if (nl === -1) return text.length;
+      i = nl + 1;
+    } else if (c === 0x2d && text.startsWith('---', i) && (i === 0 || text.charCodeAt(i - 1) === 0x0a)) i += 3;
+    else return i;
+  }
+}
+
+interface ListenerState {
+  depth: number;
+  position: number;
+  kind: string | null;
+  result: unknown;
+  input: string;
+}
+
+/**
+ * Parses `text` (one or more YAML documents, or JSON). A document that fails to parse is
+ * reported with its line and the others are still returned.
+ */
+export function parseYamlStream(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): ParsedStream {
+  const lines = new LineIndex(text);
+  const whole = tryParse(text, 0, limits);
+  if (!whole.error) return { documents: whole.documents, errors: [], lines };
+
+  // One bad document must not hide the others: parse document by document.
+  const documents: ParsedDocument[] = [];
+  const errors: DocumentError[] = [];
+  let index = 0;
+  for (const chunk of splitDocuments(text)) {
+    const part = tryParse(chunk.text, chunk.offset, limits);
+    if (part.error) {
+      // "unexpected end of the stream" points past the document: show its last line instead.
+      const end = chunk.offset + chunk.text.trimEnd().length;
+      const at = Math.min(part.error.offset ?? chunk.offset, Math.max(end - 1, chunk.offset));
+      const pos = lines.position(at);
+      errors.push({ index, line: pos.line, column: part.error.offset === undefined ? undefined : pos.column, message: part.error.message });
+      index++;
+      continue;
+    }
+    for (const doc of part.documents) documents.push({ ...doc, index: index++ });
+    if (part.documents.length === 0 && chunk.hasMarker) index++;
+  }
+  return { documents, errors, lines };
+}
+
+interface Chunk {
+  text: string;
+  offset: number;
+  hasMarker: boolean;
+}
+
+/**
+ * Splits a stream at document markers. A line starting with `---` or `...` followed by a blank or
+ * the end of line is a marker wherever it appears (YAML forbids such lines inside scalars), so
+ * this split is exact without a parse. The chunk keeps its `---` so content on that line stays.
+ */
+export function splitDocuments(text: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  const marker = /^(---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+  let start = 0;
+  let startHasMarker = false;
+  let m: RegExpExecArray | null;
+  while ((m = marker.exec(text)) !== null) {
+    if (m[1] === '---') {
+      if (m.index > start || startHasMarker) chunks.push({ text: text.slice(start, m.index), offset: start, hasMarker: startHasMarker });
+      start = m.index;
+      startHasMarker = true;
+    } else {
+      const end = m.index + 3;
+      chunks.push({ text: text.slice(start, end), offset: start, hasMarker: startHasMarker });
+      start = end;
+      startHasMarker = false;
+    }
+  }
+  if (start < text.length) chunks.push({ text: text.slice(start), offset: start, hasMarker: startHasMarker });
+  return chunks;
+}
+
+interface AttemptResult {
+  documents: ParsedDocument[];
+  error?: { message: string; offset?: number };
+}
+
+function tryParse(text: string, base: number, limits: ParseLimits): AttemptResult {
+  // Parallel arrays indexed by js-yaml's depth: no per-node allocation on the hot path.
+  const starts: number[] = [];
+  const keyRecords: (KeyOffsets | null)[] = [];
+  const itemRecords: (number[] | null)[] = [];
+  const afterKey: boolean[] = [];
+  const roots: number[] = [];
+  const aliasDocs = new Set<number>();
+
+  const listener = (event: 'open' | 'close', state: ListenerState): void => {
+    const d = state.depth;
+    if (event === 'open') {
+      starts[d] = state.position;
+      keyRecords[d] = null;
+      itemRecords[d] = null;
+      afterKey[d] = false;
+      return;
+    }
+    const kind = state.kind;
+    const result = state.result;
+    if (kind === 'mapping') {
+      const keys = keyRecords[d];
+      if (keys !== null && result !== null && typeof result === 'object') (result as Positioned)[POSITIONS] = keys;
+    } else if (kind === 'sequence') {
+      const items = itemRecords[d];
+      if (items !== null && Array.isArray(result) && items.length === result.length) (result as Positioned)[POSITIONS] = items;
+    } else if (kind === null && result !== null && result !== undefined) {
+      aliasDocs.add(roots.length);
+    }
+    if (d === 1) {
+      roots.push(starts[1]);
+      return;
+    }
+    const parent = d - 1;
+    if (kind === 'scalar' && isKeyEnd(state.input, state.position)) {
+      let keys = keyRecords[parent];
+      if (keys === null) keys = keyRecords[parent] = Object.create(null) as KeyOffsets;
+      keys[String(result)] = base + starts[d];
+      afterKey[parent] = true;
+    } else if (kind === null && (result === null || result === undefined)) {
+      // An empty node (a missing value or the probe at the end of a mapping): nothing to record.
+    } else if (afterKey[parent]) {
+      afterKey[parent] = false;
+    } else {
+      let items = itemRecords[parent];
+      if (items === null) items = itemRecords[parent] = [];
+      items.push(base + starts[d]);
+    }
+  };
+
+  let values: unknown[];
+  try {
+    values = [];
+    yaml.loadAll(text, (doc) => values.push(doc), {
+      schema: SCHEMA,
+      listener: listener as never,
+      maxDepth: limits.maxDepth,
+    } as yaml.LoadOptions);
+  } catch (err) {
+    return { documents: [], error: describeParseError(err, base) };
+  }
+
+  const documents: ParsedDocument[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (aliasDocs.has(i)) {
+      try {
+        checkExpansion(value, limits.maxExpandedNodes);
+      } catch (err) {
+        if (err instanceof LimitError) return { documents: [], error: { message: err.message, offset: base + (roots[i] ?? 0) } };
+        throw err;
+      }
+    }
+    const offset = skipInsignificant(text, roots[i] ?? 0) + base;
+    documents.push({ index: i, value, offset });
+  }
+  return { documents };
+}
+
+function isKeyEnd(input: string, position: number): boolean {
+  let i = position;
+  while (isSpace(input.charCodeAt(i))) i++;
+  return input.charCodeAt(i) === 0x3a; // ':'
+}
+
+function describeParseError(err: unknown, base: number): { message: string; offset?: number } {
+  if (err instanceof yaml.YAMLException) {
+    const mark = (err as yaml.YAMLException & { mark?: { position?: number } }).mark;
+    const reason = err.reason || err.message;
+    const message = /maxDepth/.test(reason) ? `nesting is deeper than the limit (${reason.replace(/^.*\((\d+)\).*$/, '$1')} levels)` : reason;
+    return { message: `invalid YAML: ${message}`, offset: mark?.position !== undefined ? base + mark.position : undefined };
+  }
+  if (err instanceof RangeError) return { message: 'invalid YAML: nesting too deep to parse' };
+  return { message: `invalid YAML: ${(err as Error)?.message ?? String(err)}` };
+}
+
+/**
+ * Counts nodes as a consumer that follows aliases would see them. Shared subtrees are measured
+ * once (memoised by identity), so an alias bomb is caught in time linear in its text.
+ */
+function checkExpansion(root: unknown, limit: number): void {
+  const sizes = new Map<object, number>();
+  const inProgress = new Set<object>();
+  const size = (node: unknown): number => {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    if (inProgress.has(node)) throw new LimitError('YAML alias refers to a node that contains it (recursive alias)');
+    inProgress.add(node);
+    let total = 1;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      total += size(child);
+      if (total > limit) throw new LimitError(`YAML aliases expand this document to more than ${limit.toLocaleString('en-US')} nodes (an alias bomb?)`);
+    }
+    inProgress.delete(node);
+    sizes.set(node, total);
+    return total;
+  };
+  size(root);
+}
+
+/** Splits a JSON Pointer into its unescaped tokens. */
+export function pointerTokens(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+export function escapePointerToken(token: string | number): string {
+  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Offset of the field at `pointer` below `root`: a mapping entry resolves to its key, a sequence
+ * item to its first character. A pointer that leaves the parsed data stops at the deepest field found.
+ */
+export function locateOffset(root: unknown, rootOffset: number, pointer: string): number {
+  let offset = rootOffset;
+  let node: unknown = root;
+  for (const token of pointerTokens(pointer)) {
+    if (node === null || typeof node !== 'object') break;
+    const record = (node as Positioned)[POSITIONS];
+    if (Array.isArray(node)) {
+      const idx = Number(token);
+      if (!Number.isInteger(idx) || idx < 0 || idx >= node.length) break;
+      if (Array.isArray(record) && record[idx] !== undefined) offset = record[idx];
+      else break;
+      node = node[idx];
+    } else {
+      if (!Object.prototype.hasOwnProperty.call(node, token)) break;
+      const at = record && !Array.isArray(record) ? record[token] : undefined;
+      if (at === undefined) break;
+      offset = at;
+      node = (node as Record<string, unknown>)[token];
+    }
+  }
+  return offset;
+}
