@@ -1,0 +1,176 @@
+/**
+ * `.kshield.yaml`: validated against the shipped JSON Schema; errors name the key and its line.
+ */
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
+import type { Severity } from './types.js';
+import type { Exemption } from './engine.js';
+import type { Rule, RuleSettings } from './rule.js';
+import { knownSelector } from './select.js';
+
+export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
+
+export interface KshieldConfig {
+  enable?: string[];
+  disable?: string[];
+  severity?: Record<string, Severity>;
+  failOn?: Severity | 'none';
+  requiredLabels?: string[];
+  allowedRegistries?: string[];
+  kubernetesVersion?: string;
+  maxFileSize?: number | string;
+  inlineSuppressions?: boolean;
+  exemptions?: Exemption[];
+  /** Where the configuration came from. */
+  file?: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly line?: number,
+  ) {
+    super(line ? `${file}:${line}: ${message}` : `${file}: ${message}`);
+  }
+}
+
+const require = createRequire(import.meta.url);
+const schema = require('../../../schema/config.schema.json') as object;
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export async function loadConfigFile(file: string, catalogue: readonly Rule[]): Promise<KshieldConfig> {
+  let text: string;
+  try {
+    const stat = await fs.stat(file);
+    if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError('configuration file is larger than 1 MiB', file);
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? 'configuration file not found' : `cannot read configuration: ${code ?? (err as Error).message}`, file);
+  }
+  return parseConfig(text, file, catalogue);
+}
+
+/** Looks for `.kshield.yaml` in `dir`; undefined when there is none. */
+export async function findDefaultConfig(dir: string, catalogue: readonly Rule[]): Promise<KshieldConfig | undefined> {
+  const file = `${dir.replace(/\/$/, '')}/${DEFAULT_CONFIG_FILE}`;
+  try {
+    await fs.access(file);
+  } catch {
+    return undefined;
+  }
+  return loadConfigFile(file, catalogue);
+}
+
+export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0]}`, file, e.linePos?.[0]?.line);
+  }
+  const value = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
+  const lineOf = (path: (string | number)[]): number | undefined => {
+    let node: unknown = doc.contents;
+    let line: number | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]).line : undefined;
+    for (const key of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+        if (!pair) break;
+        const keyNode = pair.key as YamlNode;
+        if (keyNode?.range) line = lineCounter.linePos(keyNode.range[0]).line;
+        node = pair.value;
+      } else if (isSeq(node)) {
+        node = node.items[key as number];
+        if (node && (node as YamlNode).range) line = lineCounter.linePos((node as YamlNode).range![0]).line;
+      } else break;
+    }
+    return line;
+  };
+  if (!validate(value)) {
+    const err = pickError(validate.errors ?? []);
+    const path = instancePath(err);
+    throw new ConfigError(describeError(err, path), file, lineOf(path));
+  }
+  const config = value as KshieldConfig;
+  const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
+    list?.forEach((s, i) => {
+      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"`, file, lineOf([key, i]));
+    });
+  };
+  checkSelectors('enable', config.enable);
+  checkSelectors('disable', config.disable);
+  for (const id of Object.keys(config.severity ?? {})) {
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
+  }
+  config.exemptions?.forEach((e, i) => {
+    e.rules.forEach((s, j) => {
+      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
+    });
+    if (e.expires !== undefined && !Number.isFinite(Date.parse(`${e.expires}T00:00:00Z`))) {
+      throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
+    }
+    const line = lineOf(['exemptions', i]) ?? 0;
+    e.source = { file, line, column: 1, index: i };
+  });
+  config.file = file;
+  return config;
+}
+
+function pickError(errors: ErrorObject[]): ErrorObject {
+  // oneOf/anyOf wrappers say little; the most specific error is the deepest one.
+  return [...errors].sort((a, b) => instancePath(b).length - instancePath(a).length || (a.keyword === 'oneOf' ? 1 : -1))[0];
+}
+
+function instancePath(err: ErrorObject): (string | number)[] {
+  const tokens = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((t) => (/^\d+$/.test(t) ? Number(t) : t));
+  if (err.keyword === 'additionalProperties') tokens.push((err.params as { additionalProperty: string }).additionalProperty);
+  return tokens;
+}
+
+function describeError(err: ErrorObject, path: (string | number)[]): string {
+  const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
+  switch (err.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${where}"`;
+    case 'enum':
+      return `${where}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'required':
+      return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
+    case 'type':
+      return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `a ${(err.params as { type: string }).type}`}`;
+    default:
+      return `${where}: ${err.message ?? 'is invalid'}`;
+  }
+}
+
+const UNITS: Record<string, number> = { B: 1, KB: 1000, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** "10MiB" -> 10485760; plain numbers are bytes. */
+export function parseSize(value: number | string): number {
+  if (typeof value === 'number') return value;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(value.trim());
+  if (!m) throw new Error(`"${value}" is not a size (e.g. 10MiB)`);
+  const unit = (m[2] || 'B').toUpperCase();
+  if (!(unit in UNITS)) throw new Error(`"${value}": unknown unit "${m[2]}" (use B, KiB, MiB, GiB)`);
+  return Math.round(Number(m[1]) * UNITS[unit]);
+}
+
+export function settingsFromConfig(config: KshieldConfig | undefined): Partial<RuleSettings> {
+  const out: Partial<RuleSettings> = {};
+  if (config?.requiredLabels) out.requiredLabels = config.requiredLabels;
+  if (config?.allowedRegistries) out.allowedRegistries = config.allowedRegistries;
+  if (config?.kubernetesVersion) out.kubernetesVersion = config.kubernetesVersion.replace(/^v/, '');
+  return out;
+}

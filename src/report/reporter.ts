@@ -1,0 +1,11 @@
+/** Reporters turn a scan result into text in one output format. */
+import type { ScanResult } from '../core/scan.js';
+
+export interface ReportOptions {
+  /** ANSI colours (only on a TTY, never with NO_COLOR). */
+  color: boolean;
+  /** Show suppressed findings in human formats (they are always in JSON and SARIF). */
+  showSuppressed?: boolean;
+}
+
+export type Reporter = (result: ScanResult, options: ReportOptions) => string;

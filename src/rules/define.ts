@@ -1,0 +1,45 @@
+/** Helpers shared by rule families: the rule definition check and the container walk. */
+import type { Rule } from '../core/rule.js';
+import type { Resource, Violation } from '../core/types.js';
+import { containers, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
+
+const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export function defineRule(rule: Rule): Rule {
+  if (!ID.test(rule.id)) throw new Error(`rule id "${rule.id}" is not kebab-case`);
+  if (rule.examples.valid.length === 0 || rule.examples.invalid.length === 0) throw new Error(`rule ${rule.id} needs valid and invalid examples`);
+  return Object.freeze(rule);
+}
+
+/** Runs `check` for each container of each pod spec; the container name is attached for per-container suppression. */
+export function perContainer(
+  resource: Resource,
+  check: (c: ContainerView) => Omit<Violation, 'container'>[] | Omit<Violation, 'container'> | undefined,
+): Violation[] {
+  const out: Violation[] = [];
+  for (const c of containers(resource)) {
+    const r = check(c);
+    if (!r) continue;
+    if (Array.isArray(r)) for (const v of r) out.push({ ...v, container: c.name });
+    else out.push({ ...r, container: c.name });
+  }
+  return out;
+}
+
+/** Runs `check` for each pod spec of the resource. */
+export function perPod(resource: Resource, check: (pod: PodSpecView) => Violation[] | Violation | undefined): Violation[] {
+  const out: Violation[] = [];
+  for (const pod of podSpecs(resource)) {
+    const r = check(pod);
+    if (!r) continue;
+    if (Array.isArray(r)) out.push(...r);
+    else out.push(r);
+  }
+  return out;
+}
+
+/** "container \"app\"" / "init container \"setup\"" for messages. */
+export function describeContainer(c: ContainerView): string {
+  const kind = c.type === 'containers' ? 'container' : c.type === 'initContainers' ? 'init container' : 'ephemeral container';
+  return `${kind} "${c.name}"`;
+}

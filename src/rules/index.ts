@@ -1,0 +1,25 @@
+/** The rule catalogue: every family's rules, in a stable order. */
+import type { Rule } from '../core/rule.js';
+import { podSecurityRules } from './pod-security.js';
+import { workloadRules } from './workload.js';
+import { imageRules } from './images.js';
+import { metadataRules } from './metadata.js';
+import { reliabilityRules } from './reliability.js';
+
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules]);
+
+const byId = new Map(rules.map((r) => [r.id, r]));
+if (byId.size !== rules.length) {
+  const seen = new Set<string>();
+  const dup = rules.find((r) => (seen.has(r.id) ? true : (seen.add(r.id), false)));
+  throw new Error(`duplicate rule id in the catalogue: ${dup?.id}`);
+}
+
+export function findRule(id: string): Rule | undefined {
+  return byId.get(id);
+}
+
+/** Every tag used by some rule. */
+export function allTags(): string[] {
+  return [...new Set(rules.flatMap((r) => r.tags))].sort();
+}

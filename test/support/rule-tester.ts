@@ -1,0 +1,42 @@
+/** The shared rule tester: runs each rule's `valid` and `invalid` example tables. */
+import assert from 'node:assert/strict';
+import { test, describe } from 'node:test';
+import type { Rule } from '../../src/core/rule.js';
+import { evaluate } from '../../src/core/engine.js';
+import { loadText } from '../../src/sources/files.js';
+
+export function runRuleExamples(rules: readonly Rule[]): void {
+  for (const rule of rules) {
+    describe(`rule ${rule.id}`, () => {
+      rule.examples.valid.forEach((yaml, i) => {
+        test(`valid #${i + 1} passes`, () => {
+          const loaded = loadText(yaml, `valid-${i + 1}.yaml`);
+          assert.deepEqual(loaded.errors, [], 'example must parse');
+          assert.ok(loaded.resources.length > 0, 'example must hold a Kubernetes object');
+          const result = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings });
+          assert.deepEqual(result.errors, []);
+          assert.deepEqual(
+            result.findings.map((f) => `${f.path}: ${f.message}`),
+            [],
+            `${rule.id} must not fire on valid example #${i + 1}`,
+          );
+        });
+      });
+      rule.examples.invalid.forEach((yaml, i) => {
+        test(`invalid #${i + 1} is flagged at the offending field`, () => {
+          const loaded = loadText(yaml, `invalid-${i + 1}.yaml`);
+          assert.deepEqual(loaded.errors, [], 'example must parse');
+          const result = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings });
+          assert.deepEqual(result.errors, []);
+          assert.ok(result.findings.length > 0, `${rule.id} must fire on invalid example #${i + 1}`);
+          for (const f of result.findings) {
+            assert.equal(f.rule, rule.id);
+            assert.ok(f.line >= 1 && f.column >= 1, 'finding has a position');
+            assert.ok(f.message.length > 0);
+            assert.ok(f.path === '' || f.path.startsWith('/'), 'path is a JSON Pointer');
+          }
+        });
+      });
+    });
+  }
+}
