@@ -1,0 +1,47 @@
+/** `kshield explain <rule-id>`: what a rule checks, why, how to fix it, with its examples. */
+import { findRule, rules as catalogue } from '../rules/index.js';
+import { UsageError } from './errors.js';
+import { writeOutput } from './output.js';
+import { ruleMetadata } from './rules.js';
+
+function closest(id: string): string[] {
+  return catalogue.map((r) => r.id).filter((r) => r.includes(id) || id.includes(r) || r.split('-').some((w) => w.length > 3 && id.includes(w))).slice(0, 5);
+}
+
+export async function runExplain(id: string, opts: { output: string }): Promise<number> {
+  const rule = findRule(id);
+  if (!rule) {
+    const near = closest(id);
+    throw new UsageError(`unknown rule "${id}"${near.length ? `; did you mean: ${near.join(', ')}?` : ' (see `kshield rules`)'}`);
+  }
+  if (opts.output === 'json') {
+    await writeOutput({ format: 'json' }, JSON.stringify({ ...ruleMetadata(rule), examples: rule.examples }, null, 2));
+    return 0;
+  }
+  const indent = (text: string): string => text.trim().split('\n').map((l) => `    ${l}`).join('\n');
+  const out = [
+    `${rule.id} — ${rule.title}`,
+    '',
+    `Severity:   ${rule.severity}${rule.optIn ? ' (opt-in: enable it with --only or the config)' : ''}`,
+    `Category:   ${rule.category}`,
+    `Tags:       ${rule.tags.join(', ')}`,
+    ...(rule.frameworks ? Object.entries(rule.frameworks).map(([k, v]) => `${(k.toUpperCase() + ':').padEnd(12)}${v.join(', ')}`) : []),
+    '',
+    'What it checks',
+    indent(rule.description),
+    '',
+    'How to fix it',
+    indent(rule.remediation),
+    '',
+    'Flagged, for example:',
+    indent(rule.examples.invalid[0]),
+    '',
+    'Passes, for example:',
+    indent(rule.examples.valid[0]),
+    '',
+    'References',
+    ...rule.references.map((r) => `    ${r}`),
+  ];
+  await writeOutput({ format: 'table' }, out.join('\n'));
+  return 0;
+}

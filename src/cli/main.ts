@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/** kshield / kubectl-kshield: the command line. */
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { UsageError, EXIT } from './errors.js';
+import { runScan } from './scan.js';
+import { runRules } from './rules.js';
+import { runExplain } from './explain.js';
+import { runExemptionsAudit } from './exemptions.js';
+import { ConfigError } from '../core/config.js';
+import { SelectionError } from '../core/select.js';
+import { BaselineError } from '../core/baseline.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const list = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function buildProgram(): Command {
+  const invokedAs = path.basename(process.argv[1] ?? 'kshield').replace(/\.js$/, '');
+  const program = new Command()
+    .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
+    .description('Kubernetes security scanner: Pod Security Standards and workload hardening rules for manifests')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+
+  program
+    .command('scan')
+    .description('scan manifests: files, directories (recursively: *.yaml, *.yml, *.json) and - for standard input')
+    .argument('[paths...]', 'files, directories, or - to read standard input')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
+    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+    .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
+    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
+    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
+    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option('--no-color', 'no colours in table output')
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await runScan(paths, opts);
+    });
+
+  program
+    .command('rules')
+    .description('list the rules')
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .option('--tag <tag>', 'only rules with this tag (or category)')
+    .action(async (opts) => {
+      process.exitCode = await runRules(opts);
+    });
+
+  program
+    .command('explain')
+    .description('explain one rule: what it checks, why, how to fix it, with examples')
+    .argument('<rule-id>')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (id: string, opts) => {
+      process.exitCode = await runExplain(id, opts);
+    });
+
+  const exemptions = program.command('exemptions').description('governed exemptions from the configuration');
+  exemptions
+    .command('audit')
+    .description('list exemptions that matched no finding or have expired')
+    .argument('[paths...]', 'manifests to check the exemptions against', [])
+    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml)')
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await runExemptionsAudit(paths, opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
+      process.stderr.write(`${program.name()}: error: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`${program.name()}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 3;
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

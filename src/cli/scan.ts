@@ -1,0 +1,77 @@
+/** `kshield scan`: load, evaluate, report, exit code. */
+import { promises as fs } from 'node:fs';
+import { scanFiles, exitCode, type ScanOptions } from '../core/scan.js';
+import { loadConfigFile, findDefaultConfig, parseSize, type KshieldConfig } from '../core/config.js';
+import { buildBaseline, readBaseline } from '../core/baseline.js';
+import { isSeverity, type Severity } from '../core/types.js';
+import { rules as catalogue } from '../rules/index.js';
+import { reporters } from '../report/index.js';
+import { parseOutputs, writeOutput, useColor } from './output.js';
+import { UsageError, EXIT } from './errors.js';
+
+export interface ScanCommandOptions {
+  output: string[];
+  outputFile?: string;
+  only: string[];
+  skip: string[];
+  config?: string;
+  failOn?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  inlineSuppressions: boolean;
+  showSuppressed?: boolean;
+  maxFileSize?: string;
+  color: boolean;
+}
+
+export async function loadConfigOption(file: string | undefined): Promise<KshieldConfig | undefined> {
+  if (file) return loadConfigFile(file, catalogue);
+  return findDefaultConfig(process.cwd(), catalogue);
+}
+
+export async function runScan(paths: string[], opts: ScanCommandOptions): Promise<number> {
+  if (paths.length === 0) throw new UsageError('nothing to scan: give files or directories, or - to read standard input (e.g. `helm template . | kshield scan -`)');
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  const targets = parseOutputs(opts.output, opts.outputFile);
+  const config = await loadConfigOption(opts.config);
+  let maxFileBytes: number | undefined;
+  if (opts.maxFileSize !== undefined) {
+    try {
+      maxFileBytes = parseSize(opts.maxFileSize);
+    } catch (err) {
+      throw new UsageError(`--max-file-size: ${(err as Error).message}`);
+    }
+  }
+  const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
+  if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
+
+  const options: ScanOptions = {
+    only: opts.only,
+    skip: opts.skip,
+    config,
+    // --no-inline-suppressions wins; otherwise the configuration decides (default on).
+    inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
+    baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
+    maxFileBytes,
+  };
+  const result = await scanFiles(paths, options);
+
+  for (const target of targets) {
+    const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
+    await writeOutput(target, reporters[target.format](result, { color, showSuppressed: opts.showSuppressed }));
+  }
+  // Machine formats on stdout carry errors inside; a person watching CI logs still needs to see them.
+  const tableOnStdout = targets.some((t) => t.format === 'table' && !t.file);
+  if (!tableOnStdout) {
+    for (const e of result.errors) process.stderr.write(`${e.file}${e.line ? `:${e.line}` : ''}: error: ${e.message}\n`);
+  }
+  for (const t of targets) if (t.file) process.stderr.write(`wrote ${t.format} report to ${t.file}\n`);
+
+  if (opts.writeBaseline) {
+    const baseline = buildBaseline(result.findings);
+    await fs.writeFile(opts.writeBaseline, JSON.stringify(baseline, null, 2) + '\n');
+    process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
+    return result.errors.length > 0 ? EXIT.usage : EXIT.clean;
+  }
+  return exitCode(result, failOn);
+}

@@ -1,0 +1,52 @@
+/**
+ * Baseline files: the fingerprints of accepted findings, so a scan reports only new ones.
+ * Fingerprints ignore line numbers (see engine.fingerprint), so moving code keeps them valid.
+ */
+import { promises as fs } from 'node:fs';
+import type { Finding } from './types.js';
+
+export interface BaselineFile {
+  kshieldBaseline: 1;
+  generated: string;
+  findings: { fingerprint: string; rule: string; resource: string; path: string }[];
+}
+
+export class BaselineError extends Error {}
+
+export function buildBaseline(findings: readonly Finding[], now = new Date()): BaselineFile {
+  const seen = new Set<string>();
+  const entries: BaselineFile['findings'] = [];
+  for (const f of findings) {
+    if (f.suppressed && f.suppression?.kind !== 'baseline') continue;
+    if (seen.has(f.fingerprint)) continue;
+    seen.add(f.fingerprint);
+    const r = f.resource;
+    entries.push({ fingerprint: f.fingerprint, rule: f.rule, resource: `${r.kind}/${r.namespace ? r.namespace + '/' : ''}${r.name}`, path: f.path });
+  }
+  entries.sort((a, b) => (a.resource + a.rule + a.path < b.resource + b.rule + b.path ? -1 : 1));
+  return { kshieldBaseline: 1, generated: now.toISOString(), findings: entries };
+}
+
+export async function readBaseline(file: string): Promise<Set<string>> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BaselineError(`${file}: ${code === 'ENOENT' ? 'baseline file not found (create it with --write-baseline)' : `cannot read baseline: ${code}`}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new BaselineError(`${file}: baseline is not valid JSON: ${(err as Error).message}`);
+  }
+  const d = data as Partial<BaselineFile>;
+  if (d?.kshieldBaseline !== 1 || !Array.isArray(d.findings)) throw new BaselineError(`${file}: not a kshield baseline file (expected "kshieldBaseline": 1 and a "findings" list)`);
+  const set = new Set<string>();
+  d.findings.forEach((e, i) => {
+    if (typeof e?.fingerprint !== 'string') throw new BaselineError(`${file}: findings[${i}] has no fingerprint`);
+    set.add(e.fingerprint);
+  });
+  return set;
+}
