@@ -71,10 +71,10 @@ export async function findDefaultConfig(dir: string, catalogue: readonly Rule[])
 
 export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0]}`, file, e.linePos?.[0]?.line);
+    throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, clampLine(e.linePos?.[0]?.line, text));
   }
   const value = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
   const lineOf = (path: (string | number)[]): number | undefined => {
@@ -114,7 +114,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     e.rules.forEach((s, j) => {
       if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
     });
-    if (e.expires !== undefined && !Number.isFinite(Date.parse(`${e.expires}T00:00:00Z`))) {
+    if (e.expires !== undefined && !isRealDate(e.expires)) {
       throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
     }
     const line = lineOf(['exemptions', i]) ?? 0;
@@ -122,6 +122,18 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   });
   config.file = file;
   return config;
+}
+
+/** An error "at the end of the input" is shown on the last line that has content. */
+function clampLine(line: number | undefined, text: string): number | undefined {
+  if (line === undefined) return undefined;
+  return Math.max(1, Math.min(line, text.trimEnd().split('\n').length));
+}
+
+/** "2026-02-31" matches the pattern but is no day of the calendar. */
+function isRealDate(ymd: string): boolean {
+  const t = Date.parse(`${ymd}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === ymd;
 }
 
 function pickError(errors: ErrorObject[]): ErrorObject {
