@@ -1,0 +1,167 @@
+/**
+ * Container image references: parsing and normalisation the way container runtimes read them
+ * (the distribution "reference" grammar with Docker Hub defaults), so rules can reason about
+ * registry, repository, tag and digest without each re-implementing string splitting.
+ */
+
+export const DOCKER_HUB = 'docker.io';
+
+/** Hosts that are aliases of Docker Hub; images written with them are the same images. */
+const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com']);
+
+export interface ImageReference {
+  /** The reference as written in the manifest. */
+  raw: string;
+  /** Registry host, with port when given; "docker.io" when none is written. Lower-case. */
+  registry: string;
+  /** Repository below the registry; Docker Hub official images get the "library/" namespace. */
+  repository: string;
+  /** The tag as written; undefined when none is written. */
+  tag?: string;
+  /** "algorithm:hex" when the reference pins a digest. */
+  digest?: string;
+  /** Whether the registry host was written out (false for "nginx" or "bitnami/redis"). */
+  explicitRegistry: boolean;
+}
+
+export type ImageParseResult = { ok: true; image: ImageReference } | { ok: false; error: string };
+
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST_ALGORITHM = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*$/;
+const HOST_LABEL = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+const KNOWN_DIGEST_LENGTHS: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+/** Names longer than this are refused by registries. */
+const MAX_NAME_LENGTH = 255;
+
+function isRegistryComponent(component: string): boolean {
+  return component.includes('.') || component.includes(':') || component === 'localhost';
+}
+
+function validHost(host: string): string | undefined {
+  let name = host;
+  let port: string | undefined;
+  if (name.startsWith('[')) {
+    const end = name.indexOf(']');
+    if (end === -1) return 'has an unterminated IPv6 address in the registry host';
+    const rest = name.slice(end + 1);
+    if (rest !== '' && !/^:\d+$/.test(rest)) return `has an invalid registry port in "${host}"`;
+    return /^[0-9a-fA-F:.]+$/.test(name.slice(1, end)) ? undefined : `has an invalid IPv6 registry address "${host}"`;
+  }
+  const colon = name.lastIndexOf(':');
+  if (colon !== -1) {
+    port = name.slice(colon + 1);
+    name = name.slice(0, colon);
+    if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) return `has an invalid registry port in "${host}"`;
+  }
+  if (name === '' || !name.split('.').every((label) => HOST_LABEL.test(label))) return `has an invalid registry host "${host}"`;
+  return undefined;
+}
+
+function looksTemplated(value: string): boolean {
+  return /\{\{|\$\{|\$\(|<%|%\{/.test(value);
+}
+
+/**
+ * Parses an image reference. Never throws: a malformed reference comes back with a plain
+ * explanation that names the offending part, never guessing at what was meant.
+ */
+export function parseImageReference(input: string): ImageParseResult {
+  const fail = (error: string): ImageParseResult => ({ ok: false, error });
+  if (input.trim() === '') return fail('is empty');
+  if (looksTemplated(input)) return fail('looks like an unrendered template or variable placeholder');
+  if (/\s/.test(input)) return fail(input.trim() !== input ? 'has leading or trailing whitespace' : 'contains whitespace');
+
+  let rest = input;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (digest.includes('@')) return fail('has more than one "@"');
+    const sep = digest.indexOf(':');
+    if (sep <= 0) return fail('has a digest without an algorithm (expected "@sha256:<hex>")');
+    const algorithm = digest.slice(0, sep);
+    const hex = digest.slice(sep + 1);
+    if (!DIGEST_ALGORITHM.test(algorithm)) return fail(`has an invalid digest algorithm "${algorithm}"`);
+    const expected = KNOWN_DIGEST_LENGTHS[algorithm];
+    if (expected !== undefined) {
+      if (!/^[a-f0-9]+$/.test(hex) || hex.length !== expected)
+        return fail(`has an invalid ${algorithm} digest (expected ${expected} lower-case hexadecimal characters)`);
+    } else if (!/^[a-fA-F0-9]{32,}$/.test(hex)) return fail('has an invalid digest (expected at least 32 hexadecimal characters)');
+  }
+
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', lastSlash + 1);
+  if (colon !== -1) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (tag === '') return fail('has an empty tag after ":"');
+    if (!TAG.test(tag)) return fail(`has an invalid tag "${tag}" (letters, digits, "_", "." and "-", at most 128, not starting with "." or "-")`);
+  }
+
+  if (rest === '') return fail('has no repository name');
+  if (rest.length > MAX_NAME_LENGTH) return fail(`has a name longer than ${MAX_NAME_LENGTH} characters`);
+  const components = rest.split('/');
+  let registry = DOCKER_HUB;
+  let explicitRegistry = false;
+  if (components.length > 1 && isRegistryComponent(components[0])) {
+    const host = components.shift()!;
+    const problem = validHost(host);
+    if (problem) return fail(problem);
+    registry = host.toLowerCase();
+    explicitRegistry = true;
+    if (DOCKER_HUB_ALIASES.has(registry)) registry = DOCKER_HUB;
+  }
+  for (const component of components) {
+    if (component === '') return fail('has an empty path component ("//" or a leading or trailing "/")');
+    if (!PATH_COMPONENT.test(component)) {
+      if (PATH_COMPONENT.test(component.toLowerCase())) return fail(`has upper-case letters in the repository "${components.join('/')}" (repositories must be lower-case)`);
+      return fail(`has an invalid repository component "${component}" (lower-case letters, digits and single ".", "_", "__" or "-" separators)`);
+    }
+  }
+  if (registry === DOCKER_HUB && components.length === 1) components.unshift('library');
+  return { ok: true, image: { raw: input, registry, repository: components.join('/'), tag, digest, explicitRegistry } };
+}
+
+/** "registry/repository", the fully qualified name without tag or digest. */
+export function fullName(image: ImageReference): string {
+  return `${image.registry}/${image.repository}`;
+}
+
+/** The fully qualified reference, e.g. "docker.io/library/nginx:latest". */
+export function canonicalReference(image: ImageReference): string {
+  const tag = effectiveTag(image);
+  return `${fullName(image)}${tag !== undefined ? `:${tag}` : ''}${image.digest ? `@${image.digest}` : ''}`;
+}
+
+/** The tag a runtime resolves: the written tag, "latest" when neither tag nor digest is written, else none. */
+export function effectiveTag(image: ImageReference): string | undefined {
+  if (image.tag !== undefined) return image.tag;
+  return image.digest ? undefined : 'latest';
+}
+
+/** Without a digest the content behind a reference can change between pulls. */
+export function isPinnedByDigest(image: ImageReference): boolean {
+  return image.digest !== undefined;
+}
+
+/**
+ * Whether an allow-list entry admits the image. Entries are a registry host ("ghcr.io",
+ * "registry.local:5000", "*.gcr.io" for any subdomain) optionally followed by a repository
+ * prefix ("ghcr.io/acme"), matched on whole path components. Docker Hub short names are docker.io.
+ */
+export function registryEntryMatches(image: ImageReference, entry: string): boolean {
+  const e = entry.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/\/+$/, '');
+  if (e === '') return false;
+  const slash = e.indexOf('/');
+  let host = slash === -1 ? e : e.slice(0, slash);
+  const prefix = slash === -1 ? '' : e.slice(slash + 1);
+  if (DOCKER_HUB_ALIASES.has(host)) host = DOCKER_HUB;
+  const registry = image.registry.toLowerCase();
+  const hostMatches = host.startsWith('*.') ? registry.endsWith(host.slice(1)) && registry.length > host.length - 1 : registry === host;
+  if (!hostMatches) return false;
+  if (prefix === '') return true;
+  return image.repository === prefix || image.repository.startsWith(`${prefix}/`);
+}
