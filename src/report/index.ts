@@ -1,0 +1,24 @@
+/** The output formats by name: the CLI picks one per `-o FORMAT`. */
+import type { Reporter } from './reporter.js';
+import { renderTable } from './table.js';
+import { renderJson } from './json.js';
+import { renderSarif } from './sarif.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+
+export type ReportFormat = 'table' | 'json' | 'sarif' | 'junit' | 'markdown';
+
+export const reporters: Readonly<Record<ReportFormat, Reporter>> = Object.freeze({
+  table: renderTable,
+  json: renderJson,
+  sarif: renderSarif,
+  junit: renderJunit,
+  markdown: renderMarkdown,
+});
+
+export type { Reporter, ReportOptions } from './reporter.js';
+export { renderTable, formatFinding, formatLocation, resourceLabel, summaryLine } from './table.js';
+export { renderJson, toJsonReport, type JsonReport, type JsonFinding } from './json.js';
+export { renderSarif, toSarif, sarifLevel } from './sarif.js';
+export { renderJunit } from './junit.js';
+export { renderMarkdown, type MarkdownOptions } from './markdown.js';

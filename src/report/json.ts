@@ -1,0 +1,90 @@
+/**
+ * The machine format, described by schema/report.schema.json. Every object is built field by field
+ * so the key order is fixed and nothing internal (rule objects, parsed manifests) leaks out.
+ */
+import type { Finding, InputError, Note, Severity } from '../core/types.js';
+import { SEVERITIES } from '../core/types.js';
+import { compareFindings, type ScanResult } from '../core/scan.js';
+import type { ReportOptions } from './reporter.js';
+
+/** Increases only when a field is removed or changes meaning; new fields do not change it. */
+export const JSON_REPORT_FORMAT = 1;
+
+export interface JsonFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  resource: { apiVersion: string; kind: string; namespace: string | null; name: string };
+  file: string;
+  /** 1-based; 0 when the object has no source position (e.g. it came from the API server). */
+  line: number;
+  column: number;
+  path: string;
+  remediation: string;
+  suppressed: boolean;
+  suppression: { kind: 'annotation' | 'exemption' | 'baseline'; reason: string | null; owner: string | null } | null;
+  container: string | null;
+  fingerprint: string;
+}
+
+export interface JsonLogEntry {
+  file: string;
+  line: number | null;
+  message: string;
+}
+
+export interface JsonReport {
+  version: string;
+  format: number;
+  findings: JsonFinding[];
+  summary: {
+    bySeverity: Record<Severity, number>;
+    byRule: Record<string, number>;
+    resources: number;
+    files: number;
+    suppressed: number;
+  };
+  errors: JsonLogEntry[];
+  notes: JsonLogEntry[];
+}
+
+function jsonFinding(f: Finding): JsonFinding {
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    resource: { apiVersion: f.resource.apiVersion, kind: f.resource.kind, namespace: f.resource.namespace ?? null, name: f.resource.name },
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    path: f.path,
+    remediation: f.remediation,
+    suppressed: f.suppressed,
+    suppression: f.suppression ? { kind: f.suppression.kind, reason: f.suppression.reason ?? null, owner: f.suppression.owner ?? null } : null,
+    container: f.container ?? null,
+    fingerprint: f.fingerprint,
+  };
+}
+
+function logEntry(e: InputError | Note): JsonLogEntry {
+  return { file: e.file, line: e.line ?? null, message: e.message };
+}
+
+/** The report as a plain object (for callers that embed it rather than print it). */
+export function toJsonReport(result: ScanResult): JsonReport {
+  const s = result.summary;
+  const bySeverity = Object.fromEntries(SEVERITIES.map((sev) => [sev, s.bySeverity[sev] ?? 0])) as Record<Severity, number>;
+  const byRule = Object.fromEntries(Object.keys(s.byRule).sort().map((id) => [id, s.byRule[id]]));
+  return {
+    version: result.version,
+    format: JSON_REPORT_FORMAT,
+    findings: [...result.findings].sort(compareFindings).map(jsonFinding),
+    summary: { bySeverity, byRule, resources: s.resources, files: s.files, suppressed: s.suppressed },
+    errors: result.errors.map(logEntry),
+    notes: result.notes.map(logEntry),
+  };
+}
+
+export function renderJson(result: ScanResult, _options?: ReportOptions): string {
+  return JSON.stringify(toJsonReport(result), null, 2) + '\n';
+}

@@ -1,0 +1,209 @@
+/**
+ * SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it. One run; every finding
+ * is a result, suppressed ones included (with a `suppressions` entry, so viewers show them as
+ * dismissed rather than losing them); input errors are tool execution notifications.
+ */
+import type { Finding, InputError, Note, Severity } from '../core/types.js';
+import type { Rule } from '../core/rule.js';
+import { compareFindings, EXPIRED_EXEMPTION_RULE, type ScanResult } from '../core/scan.js';
+import type { ReportOptions } from './reporter.js';
+import { resourceLabel } from './table.js';
+
+export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+export const TOOL_NAME = 'kshield';
+export const INFORMATION_URI = 'https://kshield.dev';
+
+export type SarifLevel = 'error' | 'warning' | 'note';
+
+const LEVEL: Record<Severity, SarifLevel> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+
+/**
+ * GitHub code scanning maps `security-severity` to its own labels: over 9.0 critical, 7.0-8.9
+ * high, 4.0-6.9 medium, 0.1-3.9 low. The values sit inside those bands.
+ */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '3.0', info: '1.0' };
+
+export function sarifLevel(severity: Severity): SarifLevel {
+  return LEVEL[severity];
+}
+
+/** Findings kshield makes itself, outside the rule catalogue, still need a rule descriptor. */
+const BUILT_IN_RULES: Record<string, Pick<Rule, 'id' | 'title' | 'description' | 'remediation' | 'references' | 'tags' | 'severity'>> = {
+  [EXPIRED_EXEMPTION_RULE]: {
+    id: EXPIRED_EXEMPTION_RULE,
+    title: 'Expired exemption',
+    description: 'An exemption in the kshield configuration is past its expiry date, so it no longer suppresses the findings it covered.',
+    remediation: 'Fix the findings the exemption covered, or renew it with a new expiry date and a reason.',
+    references: [],
+    tags: ['configuration'],
+    severity: 'medium',
+  },
+};
+
+type RuleInfo = (typeof BUILT_IN_RULES)[string] & { category?: string; frameworks?: Record<string, string[]> };
+
+/** "privileged-container" -> "PrivilegedContainer": SARIF's `name` is an identifier for people. */
+function pascalCase(id: string): string {
+  return id
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}
+
+function helpText(rule: RuleInfo): string {
+  const lines = [rule.description, '', `Remediation: ${rule.remediation}`];
+  if (rule.references.length > 0) lines.push('', 'References:', ...rule.references.map((r) => `- ${r}`));
+  return lines.join('\n');
+}
+
+function helpMarkdown(rule: RuleInfo): string {
+  const lines = [`**${rule.title}**`, '', rule.description, '', `**Remediation:** ${rule.remediation}`];
+  if (rule.references.length > 0) lines.push('', '**References:**', '', ...rule.references.map((r) => `- <${r}>`));
+  return lines.join('\n');
+}
+
+function ruleDescriptor(rule: RuleInfo, severity: Severity): Record<string, unknown> {
+  const tags = [...new Set([...(rule.category ? [rule.category] : []), ...rule.tags])];
+  const properties: Record<string, unknown> = { tags, precision: 'very-high', 'security-severity': SECURITY_SEVERITY[severity], severity };
+  if (rule.frameworks && Object.keys(rule.frameworks).length > 0) properties.frameworks = rule.frameworks;
+  const descriptor: Record<string, unknown> = {
+    id: rule.id,
+    name: pascalCase(rule.id),
+    shortDescription: { text: rule.title },
+    fullDescription: { text: rule.description },
+    help: { text: helpText(rule), markdown: helpMarkdown(rule) },
+  };
+  if (rule.references.length > 0) descriptor.helpUri = rule.references[0];
+  descriptor.defaultConfiguration = { level: LEVEL[severity] };
+  descriptor.properties = properties;
+  return descriptor;
+}
+
+/** `-` is standard input: there is no file to point at, so name it as such. */
+const STDIN_URI = 'stdin';
+
+/**
+ * A file path as a SARIF artifact URI: relative paths stay relative (resolved by the viewer
+ * against the repository root, `%SRCROOT%`), absolute ones become `file:` URIs; backslashes
+ * become slashes and every character outside the URI syntax is percent-encoded.
+ */
+export function artifactLocation(file: string): Record<string, unknown> {
+  if (file === '-') return { uri: STDIN_URI, description: { text: 'standard input' } };
+  let p = file.replace(/\\/g, '/');
+  const drive = /^[A-Za-z]:\//.test(p);
+  if (drive || p.startsWith('/')) {
+    const encoded = (drive ? p : p.replace(/^\/+/, '')).split('/').map(encodeSegment).join('/');
+    return { uri: `file:///${encoded}` };
+  }
+  while (p.startsWith('./')) p = p.slice(2);
+  const encoded = p.split('/').map(encodeSegment).join('/');
+  // A first segment holding ':' would read as a URI scheme; "./" keeps it a relative path.
+  const uri = /^[^/]*:/.test(encoded) ? `./${encoded}` : encoded;
+  return { uri, uriBaseId: '%SRCROOT%' };
+}
+
+function encodeSegment(segment: string): string {
+  // encodeURIComponent leaves !'()* alone, which is valid in a path; ':' is allowed in a path segment but not the first.
+  return encodeURIComponent(segment).replace(/%3A/gi, ':');
+}
+
+function region(line: number | undefined, column?: number): Record<string, number> | undefined {
+  if (!line || line < 1) return undefined;
+  return column && column > 0 ? { startLine: line, startColumn: column } : { startLine: line };
+}
+
+function physicalLocation(file: string, line?: number, column?: number): Record<string, unknown> {
+  const loc: Record<string, unknown> = { artifactLocation: artifactLocation(file) };
+  const r = region(line, column);
+  if (r) loc.region = r;
+  return loc;
+}
+
+function suppression(f: Finding): Record<string, unknown> {
+  const s = f.suppression;
+  if (!s) return { kind: 'external', status: 'accepted' };
+  const justification =
+    s.kind === 'annotation'
+      ? `kshield.io/ignore annotation${s.reason ? `: ${s.reason}` : ''}`
+      : s.kind === 'exemption'
+        ? `exemption${s.owner ? ` (owner ${s.owner})` : ''}${s.reason ? `: ${s.reason}` : ''}`
+        : 'accepted in the baseline';
+  return { kind: s.kind === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification };
+}
+
+function result(f: Finding, ruleIndex: number): Record<string, unknown> {
+  const label = resourceLabel(f.resource);
+  const properties: Record<string, unknown> = { severity: f.severity, resource: label, path: f.path };
+  if (f.container !== undefined) properties.container = f.container;
+  const out: Record<string, unknown> = {
+    ruleId: f.rule,
+    ruleIndex,
+    level: LEVEL[f.severity],
+    message: { text: `${label}: ${f.message}` },
+    locations: [
+      {
+        physicalLocation: physicalLocation(f.file, f.line, f.column),
+        logicalLocations: [{ name: f.resource.name, fullyQualifiedName: label, kind: 'resource' }],
+      },
+    ],
+    partialFingerprints: { 'kshield/v1': f.fingerprint },
+  };
+  if (f.suppressed) out.suppressions = [suppression(f)];
+  out.properties = properties;
+  return out;
+}
+
+function notification(entry: InputError | Note, level: 'error' | 'note'): Record<string, unknown> {
+  return { level, message: { text: entry.message }, locations: [{ physicalLocation: physicalLocation(entry.file, entry.line) }] };
+}
+
+/** The SARIF log as a plain object. */
+export function toSarif(scan: ScanResult): Record<string, unknown> {
+  const findings = [...scan.findings].sort(compareFindings);
+  // A rule's findings all carry its effective severity (configuration overrides are per rule), so
+  // the descriptor advertises that one: GitHub ranks alerts by the rule's security-severity.
+  const effective = new Map<string, Severity>();
+  for (const f of findings) if (!effective.has(f.rule)) effective.set(f.rule, f.severity);
+
+  const infos: RuleInfo[] = [...scan.rules];
+  const known = new Set(infos.map((r) => r.id));
+  for (const f of findings) {
+    if (known.has(f.rule)) continue;
+    known.add(f.rule);
+    infos.push(
+      BUILT_IN_RULES[f.rule] ?? { id: f.rule, title: f.rule, description: f.rule, remediation: f.remediation, references: [], tags: [], severity: f.severity },
+    );
+  }
+  const index = new Map(infos.map((r, i) => [r.id, i]));
+  const descriptors = infos.map((r) => ruleDescriptor(r, effective.get(r.id) ?? r.severity));
+
+  const invocation: Record<string, unknown> = { executionSuccessful: scan.errors.length === 0 };
+  const notifications = [...scan.errors.map((e) => notification(e, 'error')), ...scan.notes.map((n) => notification(n, 'note'))];
+  if (notifications.length > 0) invocation.toolExecutionNotifications = notifications;
+
+  return {
+    $schema: SARIF_SCHEMA_URI,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: TOOL_NAME,
+            version: scan.version,
+            semanticVersion: scan.version,
+            informationUri: INFORMATION_URI,
+            rules: descriptors,
+          },
+        },
+        invocations: [invocation],
+        columnKind: 'utf16CodeUnits',
+        results: findings.map((f) => result(f, index.get(f.rule)!)),
+      },
+    ],
+  };
+}
+
+export function renderSarif(scan: ScanResult, _options?: ReportOptions): string {
+  return JSON.stringify(toSarif(scan), null, 2) + '\n';
+}

@@ -1,0 +1,145 @@
+/**
+ * The human format: findings grouped by file, one line each, then notes, input errors and a
+ * summary line. Also the small text helpers the other formats share.
+ */
+import type { Finding, InputError, Note, ResourceRef, Severity } from '../core/types.js';
+import { SEVERITIES } from '../core/types.js';
+import { compareFindings, type ScanResult } from '../core/scan.js';
+import type { ReportOptions } from './reporter.js';
+
+/** `Kind/namespace/name`, or `Kind/name` for objects without a namespace. */
+export function resourceLabel(ref: ResourceRef): string {
+  return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
+}
+
+/** `file:line:col`; a 0 line or column means "unknown" and is left out rather than printed as 0. */
+export function formatLocation(file: string, line?: number, column?: number): string {
+  if (!line || line < 1) return file;
+  if (!column || column < 1) return `${file}:${line}`;
+  return `${file}:${line}:${column}`;
+}
+
+// Control characters (C0, DEL, C1) plus the Unicode line/paragraph separators and bidi overrides:
+// file names and messages carry user input, which must not move the cursor, recolour the
+// terminal or visually reorder a line.
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Makes user-controlled text safe for a terminal line: control characters become visible escapes. */
+export function sanitize(text: string): string {
+  return text.replace(UNSAFE_TEXT, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** The suppression as a short phrase: "annotation: reason", "exemption (owner team-a): reason", "baseline". */
+export function describeSuppression(finding: Finding): string {
+  const s = finding.suppression;
+  if (!s) return 'suppressed';
+  const who = s.owner ? ` (owner ${s.owner})` : '';
+  return s.reason ? `${s.kind}${who}: ${s.reason}` : `${s.kind}${who}`;
+}
+
+/** Unsuppressed counts as "1 critical, 2 high" (severities with no findings left out). */
+export function severityBreakdown(bySeverity: Record<Severity, number>): string {
+  return SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0)
+    .map((s) => `${bySeverity[s]} ${s}`)
+    .join(', ');
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+const RESET = '\u001b[0m';
+const STYLE = {
+  bold: '\u001b[1m',
+  dim: '\u001b[2m',
+  red: '\u001b[31m',
+  yellow: '\u001b[33m',
+  blue: '\u001b[34m',
+  cyan: '\u001b[36m',
+  gray: '\u001b[90m',
+  boldRed: '\u001b[1;31m',
+} as const;
+
+const SEVERITY_STYLE: Record<Severity, keyof typeof STYLE> = {
+  critical: 'boldRed',
+  high: 'red',
+  medium: 'yellow',
+  low: 'blue',
+  info: 'gray',
+};
+
+type Paint = (style: keyof typeof STYLE, text: string) => string;
+
+function painter(color: boolean): Paint {
+  return color ? (style, text) => `${STYLE[style]}${text}${RESET}` : (_style, text) => text;
+}
+
+const SEVERITY_WIDTH = Math.max(...SEVERITIES.map((s) => s.length));
+
+/**
+ * One finding on one line: `file:line:col  SEVERITY  rule-id  Kind/namespace/name  message`.
+ * `locationWidth` pads the location so that a file's findings line up.
+ */
+export function formatFinding(finding: Finding, options: { color?: boolean; locationWidth?: number } = {}): string {
+  const paint = painter(options.color ?? false);
+  const location = sanitize(formatLocation(finding.file, finding.line, finding.column));
+  const severity = finding.severity.toUpperCase().padEnd(SEVERITY_WIDTH);
+  const parts = [
+    location.padEnd(options.locationWidth ?? 0),
+    finding.suppressed ? severity : paint(SEVERITY_STYLE[finding.severity], severity),
+    finding.rule,
+    sanitize(resourceLabel(finding.resource)),
+    sanitize(finding.message),
+  ];
+  let line = parts.join('  ');
+  if (finding.suppressed) line = paint('dim', `${line}  [suppressed: ${sanitize(describeSuppression(finding))}]`);
+  return line;
+}
+
+export function formatInputError(error: InputError): string {
+  return `${sanitize(formatLocation(error.file, error.line))}: error: ${sanitize(error.message)}`;
+}
+
+export function formatNote(note: Note): string {
+  return `${sanitize(formatLocation(note.file, note.line))}: note: ${sanitize(note.message)}`;
+}
+
+/** The closing line: counts by severity, what was scanned, how many findings are suppressed. */
+export function summaryLine(result: ScanResult, showSuppressed = false): string {
+  const s = result.summary;
+  const open = SEVERITIES.reduce((n, sev) => n + (s.bySeverity[sev] ?? 0), 0);
+  const parts = [
+    open === 0 ? 'No findings' : `${plural(open, 'finding')} (${severityBreakdown(s.bySeverity)})`,
+    `${plural(s.resources, 'resource')} in ${plural(s.files, 'file')} scanned`,
+  ];
+  if (s.suppressed > 0) parts.push(`${s.suppressed} suppressed${showSuppressed ? '' : ' (shown with --show-suppressed)'}`);
+  if (result.errors.length > 0) parts.push(plural(result.errors.length, 'input error'));
+  return parts.join('; ') + '.';
+}
+
+export function renderTable(result: ScanResult, options: ReportOptions): string {
+  const paint = painter(options.color);
+  const shown = result.findings.filter((f) => options.showSuppressed || !f.suppressed).sort(compareFindings);
+  const byFile = new Map<string, Finding[]>();
+  for (const f of shown) {
+    const list = byFile.get(f.file);
+    if (list) list.push(f);
+    else byFile.set(f.file, [f]);
+  }
+  const blocks: string[] = [];
+  for (const findings of byFile.values()) {
+    const width = Math.max(...findings.map((f) => sanitize(formatLocation(f.file, f.line, f.column)).length));
+    blocks.push(findings.map((f) => formatFinding(f, { color: options.color, locationWidth: width })).join('\n'));
+  }
+  if (result.notes.length > 0) blocks.push(result.notes.map((n) => paint('gray', formatNote(n))).join('\n'));
+  if (result.errors.length > 0) blocks.push(result.errors.map((e) => paint('red', formatInputError(e))).join('\n'));
+  const summary = summaryLine(result, options.showSuppressed);
+  const open = result.findings.some((f) => !f.suppressed);
+  blocks.push(paint(result.errors.length > 0 || open ? 'bold' : 'dim', summary));
+  return blocks.join('\n\n') + '\n';
+}
