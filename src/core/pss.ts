@@ -140,6 +140,6 @@ export function isSet(value: unknown): boolean {
 
 /** Short, safe rendering of a manifest value for messages. */
 export function show(value: unknown): string {
-  const s = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const s = JSON.stringify(value) ?? String(value);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

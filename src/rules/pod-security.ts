@@ -111,7 +111,7 @@ const RSC = '{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities:
 const scPath = (c: ContainerView, ...rest: string[]): string => [`${c.path}/securityContext`, ...rest].join('/');
 const podScPath = (pod: PodSpecView, ...rest: string[]): string => [`${pod.path}/securityContext`, ...rest].join('/');
 
-/** Runs a pod-level and a container-level check and returns their findings in document order per pod. */
+/** Runs a pod-level and a container-level check: pod findings first, then one list per container. */
 function podAndContainers(
   resource: Parameters<Rule['check']>[0],
   podCheck: (pod: PodSpecView) => Violation[],
