@@ -1,4 +1,1970 @@
-/** Workload hardening beyond the Pod Security Standards. */
-import type { Rule } from '../core/rule.js';
+/**
+ * Workload hardening beyond the Pod Security Standards: filesystem, identities, resources,
+ * service account tokens, host mounts, secrets in the spec, capabilities and ports.
+ *
+ * Overlap with the PSS rules is avoided on purpose: PSS rejects any added capability outside its
+ * default set, `dangerous-capabilities` names the escape-grade ones; PSS flags every hostPath
+ * volume, the host-mount family says which host paths make one dangerous; UID 0 is left to the
+ * PSS `run-as-root-user` rule, the low-ID rules cover the rest of the range below 10000.
+ */
+import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
+import type { Resource, Severity, Violation } from '../core/types.js';
+import { containers, podOs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import { defineRule, perContainer, perPod, describeContainer } from './define.js';
+import { arr, get, isObject, obj, str } from '../core/values.js';
+import { escapePointerToken } from '../sources/yaml.js';
 
-export const workloadRules: Rule[] = [];
+// ---------------------------------------------------------------------------------------------
+// References.
+
+const SECURITY_CONTEXT_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/security-context/';
+const RESOURCES_DOC = 'https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/';
+const LIMIT_RANGE_DOC = 'https://kubernetes.io/docs/concepts/policy/limit-range/';
+const SERVICE_ACCOUNT_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/';
+const SERVICE_ACCOUNT_CONCEPT = 'https://kubernetes.io/docs/concepts/security/service-accounts/';
+const HOSTPATH_DOC = 'https://kubernetes.io/docs/concepts/storage/volumes/#hostpath';
+const SECRETS_GOOD_PRACTICES = 'https://kubernetes.io/docs/concepts/security/secrets-good-practices/';
+const SECRET_DOC = 'https://kubernetes.io/docs/concepts/configuration/secret/';
+const ENV_DOC = 'https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/';
+const CAPABILITIES_MAN = 'https://man7.org/linux/man-pages/man7/capabilities.7.html';
+const NSA_GUIDE = 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF';
+const SECURITY_CHECKLIST = 'https://kubernetes.io/docs/concepts/security/security-checklist/';
+const DOCKER_ATTACK_SURFACE = 'https://docs.docker.com/engine/security/#docker-daemon-attack-surface';
+const HOST_ALIASES_DOC = 'https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/';
+const SHARE_PROCESS_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/';
+const USER_NAMESPACES_DOC = 'https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/';
+const POD_SPEC_API = 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/';
+
+// ---------------------------------------------------------------------------------------------
+// Example builders: complete manifests, with only the envelope factored out.
+
+function dedent(text: string): string {
+  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
+  const widths = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length);
+  const cut = widths.length ? Math.min(...widths) : 0;
+  return lines.map((l) => l.slice(cut)).join('\n');
+}
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n);
+  return dedent(text)
+    .split('\n')
+    .map((l) => (l.trim() === '' ? l : pad + l))
+    .join('\n');
+}
+
+function pod(spec: string, name = 'web'): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n${indent(spec, 2)}\n`;
+}
+
+function deployment(spec: string, name = 'web'): string {
+  return (
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  replicas: 2\n` +
+    `  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n` +
+    `    spec:\n${indent(spec, 6)}\n`
+  );
+}
+
+function daemonSet(spec: string, name = 'node-agent'): string {
+  return (
+    `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ${name}\n  namespace: monitoring\nspec:\n` +
+    `  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n` +
+    `    spec:\n${indent(spec, 6)}\n`
+  );
+}
+
+function serviceAccount(name: string, extra = ''): string {
+  return `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: shop\n${extra}`;
+}
+
+const IMG = 'registry.example.com/shop/web:1.4.2';
+
+// ---------------------------------------------------------------------------------------------
+// Readers.
+
+function isWindows(pod: PodSpecView): boolean {
+  return podOs(pod) === 'windows';
+}
+
+function isInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value);
+}
+
+/** `base` plus the longest prefix of `keys` present below `root`: where a missing field would go. */
+function existingPath(base: string, root: unknown, ...keys: (string | number)[]): string {
+  let path = base;
+  let node = root;
+  for (const key of keys) {
+    if (node === null || typeof node !== 'object') break;
+    const next = (node as Record<string, unknown>)[key as string];
+    if (next === undefined) break;
+    path += `/${escapePointerToken(key)}`;
+    node = next;
+  }
+  return path;
+}
+
+function containerSc(c: ContainerView): Record<string, unknown> | undefined {
+  return obj(c.container.securityContext);
+}
+
+function podSc(pod: PodSpecView): Record<string, unknown> | undefined {
+  return obj(pod.spec.securityContext);
+}
+
+function containersOf(resource: Resource, pod: PodSpecView): ContainerView[] {
+  return containers(resource).filter((c) => c.pod === pod);
+}
+
+function quoteList(names: string[]): string {
+  return names.map((n) => `"${n}"`).join(', ');
+}
+
+/**
+ * Checks a securityContext field that containers inherit from the pod. A container's own value
+ * is reported on the container; a pod-level value once, and only when some container inherits it.
+ */
+function inheritedSetting(
+  resource: Resource,
+  field: string,
+  bad: (value: number) => boolean,
+  message: (subject: string, value: number) => string,
+): Violation[] {
+  return perPod(resource, (pod) => {
+    if (isWindows(pod)) return undefined;
+    const out: Violation[] = [];
+    const inheritors: string[] = [];
+    for (const c of containersOf(resource, pod)) {
+      const own = containerSc(c)?.[field];
+      if (own === undefined || own === null) {
+        inheritors.push(c.name);
+        continue;
+      }
+      if (isInt(own) && bad(own)) out.push({ path: `${c.path}/securityContext/${field}`, message: message(describeContainer(c), own), container: c.name });
+    }
+    const podValue = podSc(pod)?.[field];
+    if (isInt(podValue) && bad(podValue) && inheritors.length > 0) {
+      const subject = `the pod securityContext (inherited by ${inheritors.length === 1 ? 'container' : 'containers'} ${quoteList(inheritors)})`;
+      out.push({ path: `${pod.path}/securityContext/${field}`, message: message(subject, podValue) });
+    }
+    return out;
+  });
+}
+
+/** Capability names as the runtime reads them: case-insensitive, with or without the CAP_ prefix. */
+function capabilityName(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const upper = value.trim().toUpperCase();
+  return upper.startsWith('CAP_') ? upper.slice(4) : upper;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource quantities.
+
+const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/;
+const SUFFIX_FACTOR: Record<string, number> = {
+  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/** A Kubernetes quantity ("500m", "1.5Gi", "1e3", 2) as a number; undefined when unreadable. */
+export function parseQuantity(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = QUANTITY.exec(value.trim());
+  if (!m) return undefined;
+  const base = Number(m[1]);
+  const suffix = m[2] ?? '';
+  const factor = /^[eE][+-]?\d+$/.test(suffix) ? 10 ** Number(suffix.slice(1)) : SUFFIX_FACTOR[suffix];
+  return base * factor;
+}
+
+function quantitySet(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+function sameQuantity(a: number, b: number): boolean {
+  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1e-9);
+}
+
+type ResourceName = 'cpu' | 'memory' | 'ephemeral-storage';
+type ResourceKind = 'requests' | 'limits';
+
+/** Container defaults from LimitRanges scanned in the same namespace. */
+function limitRangeDefaults(resource: Resource, context: RuleContext): { limits: Set<string>; requests: Set<string> } {
+  const limits = new Set<string>();
+  const requests = new Set<string>();
+  const namespace = resource.namespace ?? '';
+  for (const lr of context.resources.ofKind('LimitRange')) {
+    if ((lr.namespace ?? '') !== namespace) continue;
+    for (const item of arr(get(lr.object, 'spec', 'limits'))) {
+      if (!isObject(item) || item.type !== 'Container') continue;
+      // A LimitRange's `default` also serves as the default request when `defaultRequest` is absent.
+      for (const key of Object.keys(obj(item.default) ?? {})) {
+        limits.add(key);
+        requests.add(key);
+      }
+      for (const key of Object.keys(obj(item.defaultRequest) ?? {})) requests.add(key);
+    }
+  }
+  return { limits, requests };
+}
+
+/**
+ * Whether the container gets a value for `name` under `kind`: its own, the pod-level resources
+ * (Kubernetes 1.32+), a LimitRange default, or, for requests, the limit that Kubernetes copies
+ * into a missing request.
+ */
+function resourceProvided(c: ContainerView, kind: ResourceKind, name: ResourceName, defaults: { limits: Set<string>; requests: Set<string> }): boolean {
+  const own = (k: ResourceKind): boolean => quantitySet(get(c.container, 'resources', k, name));
+  const podLevel = (k: ResourceKind): boolean => quantitySet(get(c.pod.spec, 'resources', k, name));
+  if (own(kind) || podLevel(kind)) return true;
+  if (kind === 'requests' && (own('limits') || podLevel('limits'))) return true;
+  return defaults[kind].has(name);
+}
+
+/** Containers that can carry resources: ephemeral containers cannot. */
+function resourceContainers(resource: Resource, check: (c: ContainerView) => Omit<Violation, 'container'> | undefined): Violation[] {
+  return perContainer(resource, (c) => (c.type === 'ephemeralContainers' ? undefined : check(c)));
+}
+
+interface ResourceRuleSpec {
+  id: string;
+  title: string;
+  severity: Severity;
+  name: 'cpu' | 'memory';
+  kind: ResourceKind;
+  description: string;
+  remediation: string;
+  tags: string[];
+  valid: string[];
+  invalid: string[];
+}
+
+function resourceRule(spec: ResourceRuleSpec): Rule {
+  const label = spec.name === 'cpu' ? 'CPU' : 'memory';
+  const noun = spec.kind === 'requests' ? 'request' : 'limit';
+  return defineRule({
+    id: spec.id,
+    title: spec.title,
+    severity: spec.severity,
+    category: 'resources',
+    tags: spec.tags,
+    appliesTo: 'workloads',
+    description: spec.description,
+    remediation: spec.remediation,
+    references: [RESOURCES_DOC, LIMIT_RANGE_DOC],
+    check: (resource, context) => {
+      const defaults = limitRangeDefaults(resource, context);
+      return resourceContainers(resource, (c) =>
+        resourceProvided(c, spec.kind, spec.name, defaults)
+          ? undefined
+          : { path: existingPath(c.path, c.container, 'resources', spec.kind), message: `${describeContainer(c)} has no ${label} ${noun}` },
+      );
+    },
+    examples: { valid: spec.valid, invalid: spec.invalid },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host paths: one classifier, several data-driven rules. Each hostPath volume belongs to at most
+// one class (the first that matches, most severe first), so one mount is never reported twice.
+
+/** Normalises an absolute host path; undefined for relative or non-POSIX paths. */
+export function normalizeHostPath(path: string): string | undefined {
+  if (!path.startsWith('/')) return undefined;
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  const normal = `/${parts.join('/')}`;
+  // /var/run is a symlink to /run on every current distribution.
+  return normal === '/var/run' || normal.startsWith('/var/run/') ? `/run${normal.slice('/var/run'.length)}` : normal;
+}
+
+function isWithin(path: string, dir: string): boolean {
+  // "/" matches only itself here: mounting the root is its own class, not a parent of every path.
+  return path === dir || path.startsWith(`${dir}/`);
+}
+
+interface HostPathClass {
+  rule: string;
+  /** Host paths (normalised) and why each is sensitive. */
+  paths: Record<string, string>;
+  /** Whether mounting a parent directory of a listed path also belongs to this class. */
+  parents: boolean | ((path: string) => boolean);
+}
+
+const HOST_PATH_CLASSES: HostPathClass[] = [
+  { rule: 'host-root-mount', paths: { '/': "the node's entire filesystem" }, parents: false },
+  {
+    rule: 'container-runtime-socket-mount',
+    paths: {
+      '/run/docker.sock': 'the Docker daemon socket',
+      '/run/docker': 'the Docker runtime directory',
+      '/run/containerd': 'the containerd socket directory',
+      '/run/k3s/containerd': 'the k3s containerd socket directory',
+      '/run/crio': 'the CRI-O socket directory',
+      '/run/cri-dockerd.sock': 'the cri-dockerd socket',
+      '/run/dockershim.sock': 'the dockershim socket',
+      '/run/podman': 'the Podman socket directory',
+      '/run/buildkit': 'the BuildKit daemon socket directory',
+    },
+    // /run itself holds every runtime socket; "/" and "/var" are classified elsewhere.
+    parents: (path) => isWithin(path, '/run'),
+  },
+  {
+    rule: 'host-credentials-mount',
+    paths: {
+      '/etc': 'node configuration, kubelet and CA credentials',
+      '/root': "the root user's home (SSH keys, kubeconfigs)",
+      '/home': "users' home directories (SSH keys, kubeconfigs)",
+      '/var/lib/kubelet': 'kubelet state, including every pod\'s mounted secrets and service account tokens',
+      '/var/lib/etcd': 'the etcd data directory (every secret of the cluster)',
+      '/var/lib/rancher': 'k3s/RKE2 state, including cluster tokens and certificates',
+      '/var/lib/kubernetes': 'Kubernetes certificates and kubeconfigs',
+    },
+    parents: true,
+  },
+  {
+    rule: 'host-system-mount',
+    paths: {
+      '/proc': "the host's /proc (every process on the node)",
+      '/sys': "the host's /sys (kernel and cgroup settings)",
+      '/dev': "the host's device nodes",
+      '/boot': 'the kernel and boot loader',
+      '/usr': 'system binaries and libraries',
+      '/lib': 'system libraries and kernel modules',
+      '/lib64': 'system libraries',
+      '/bin': 'system binaries',
+      '/sbin': 'system binaries',
+      '/var/lib/docker': "Docker's image and container storage",
+      '/var/lib/containerd': "containerd's image and container storage",
+      '/var/lib/containers': "CRI-O/Podman image and container storage",
+      '/opt/cni': 'CNI plugin binaries run as root by the kubelet',
+    },
+    parents: true,
+  },
+  { rule: 'host-log-mount', paths: { '/var/log': "the node's logs, including every pod's log files" }, parents: true },
+];
+
+const WINDOWS_RUNTIME_PIPES = ['\\\\.\\pipe\\docker_engine', '\\\\.\\pipe\\containerd-containerd'];
+
+interface HostPathMatch {
+  rule: string;
+  sensitive: string;
+  reason: string;
+}
+
+/** The class a hostPath belongs to, if any. Exported for tests. */
+export function classifyHostPath(path: string): HostPathMatch | undefined {
+  const lower = path.toLowerCase();
+  if (WINDOWS_RUNTIME_PIPES.some((p) => lower === p || lower.startsWith(p)))
+    return { rule: 'container-runtime-socket-mount', sensitive: path, reason: 'the container runtime named pipe' };
+  const normal = normalizeHostPath(path);
+  if (normal === undefined) return undefined;
+  for (const cls of HOST_PATH_CLASSES) {
+    for (const [sensitive, reason] of Object.entries(cls.paths)) {
+      if (isWithin(normal, sensitive)) return { rule: cls.rule, sensitive, reason };
+    }
+    const parentsOk = typeof cls.parents === 'function' ? cls.parents(normal) : cls.parents;
+    if (!parentsOk || normal === '/') continue;
+    for (const [sensitive, reason] of Object.entries(cls.paths)) {
+      if (sensitive !== normal && isWithin(sensitive, normal)) return { rule: cls.rule, sensitive, reason: `it contains ${sensitive}: ${reason}` };
+    }
+  }
+  return undefined;
+}
+
+interface HostVolume {
+  name: string | undefined;
+  path: string;
+  pointer: string;
+}
+
+function hostPathVolumes(pod: PodSpecView): HostVolume[] {
+  const out: HostVolume[] = [];
+  arr(pod.spec.volumes).forEach((v, i) => {
+    const path = str(get(v, 'hostPath', 'path'));
+    if (path !== undefined) out.push({ name: str(get(v, 'name')), path, pointer: `${pod.path}/volumes/${i}/hostPath/path` });
+  });
+  return out;
+}
+
+function volumeUsers(resource: Resource, pod: PodSpecView, volume: string | undefined): string[] {
+  if (volume === undefined) return [];
+  return containersOf(resource, pod)
+    .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === volume))
+    .map((c) => c.name);
+}
+
+interface HostMountRuleSpec {
+  id: string;
+  title: string;
+  severity: Severity;
+  description: string;
+  remediation: string;
+  tags: string[];
+  valid: string[];
+  invalid: string[];
+}
+
+function hostMountRule(spec: HostMountRuleSpec): Rule {
+  return defineRule({
+    id: spec.id,
+    title: spec.title,
+    severity: spec.severity,
+    category: 'workload',
+    tags: spec.tags,
+    appliesTo: 'workloads',
+    description: spec.description,
+    remediation: spec.remediation,
+    references: [HOSTPATH_DOC, SECURITY_CHECKLIST],
+    check: (resource) =>
+      perPod(resource, (pod) =>
+        hostPathVolumes(pod).flatMap((v) => {
+          const match = classifyHostPath(v.path);
+          if (!match || match.rule !== spec.id) return [];
+          const users = volumeUsers(resource, pod, v.name);
+          const usedBy = users.length ? `, mounted by ${quoteList(users)}` : '';
+          const why = match.reason.startsWith('it contains') ? match.reason : `this is ${match.reason}`;
+          return [{ path: v.pointer, message: `volume ${v.name !== undefined ? `"${v.name}"` : '(unnamed)'} mounts host path ${v.path}${usedBy}: ${why}` }];
+        }),
+      ),
+    examples: { valid: spec.valid, invalid: spec.invalid },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Secrets written into the spec.
+
+/** Words that make a variable or flag name denote a secret. */
+const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'apikey', 'credential', 'credentials', 'creds', 'privatekey', 'secretkey', 'accesskey']);
+/** Two-word forms, joined with "_". */
+const SECRET_PAIRS = new Set(['api_key', 'access_key', 'private_key', 'secret_key', 'signing_key', 'encryption_key', 'auth_key', 'master_key', 'session_key', 'client_secret', 'connection_string', 'conn_string', 'sas_key', 'account_key', 'bearer_token']);
+/** A last word that makes the name about a secret, not a secret itself (DB_PASSWORD_FILE, TOKEN_TTL). */
+const NOT_A_SECRET_SUFFIX = new Set([
+  'file', 'path', 'dir', 'directory', 'url', 'uri', 'endpoint', 'host', 'hostname', 'port', 'name', 'ref', 'id', 'type', 'mode',
+  'length', 'len', 'size', 'ttl', 'timeout', 'expiry', 'expiration', 'expires', 'lifetime', 'duration', 'interval', 'enabled',
+  'enable', 'disabled', 'disable', 'required', 'header', 'prefix', 'field', 'policy', 'version', 'algorithm', 'alg', 'format',
+  'location', 'namespace', 'count', 'max', 'min', 'rotation', 'audience', 'issuer', 'scope', 'scopes', 'strategy', 'provider',
+  'backend', 'store', 'key_name', 'param', 'parameter', 'source', 'env', 'var', 'regex', 'pattern', 'hash_algorithm', 'cost', 'rounds',
+]);
+
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+/** Whether an environment variable or flag name denotes a secret. Exported for tests. */
+export function isSecretName(name: string): boolean {
+  const words = nameWords(name);
+  if (words.length === 0) return false;
+  if (NOT_A_SECRET_SUFFIX.has(words[words.length - 1])) return false;
+  if (words.some((w) => SECRET_WORDS.has(w))) return true;
+  for (let i = 0; i + 1 < words.length; i++) if (SECRET_PAIRS.has(`${words[i]}_${words[i + 1]}`)) return true;
+  return false;
+}
+
+const PLACEHOLDER = /^(?:changeme|change[-_ ]me|replace[-_ ]?me|to[-_ ]?do|tbd|x{3,}|\*{3,}|\.{3}|placeholder|dummy|example|none|null|nil|undefined|redacted|secret|password|token|your[-_a-z]*|<[^>]*>|\[[^\]]*\])$/i;
+const REFERENCE = /^(?:\$|\{\{|%\{|<%|vault:|ref\+|arn:aws:(?:secretsmanager|ssm):|sm:\/\/|secretsmanager:|gcp:secretmanager|akv:\/\/|op:\/\/|azurekeyvault:|file:|\.?\.?\/)/i;
+const BOOLEAN_LIKE = /^(?:true|false|yes|no|on|off|enabled|disabled)$/i;
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/i;
+
+/** Whether a value set for a secret-named variable is a literal secret rather than a placeholder or reference. */
+export function isLiteralSecretValue(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  if (PLACEHOLDER.test(v) || REFERENCE.test(v) || BOOLEAN_LIKE.test(v)) return false;
+  // Short numbers are counts, ports and durations, not secrets.
+  if (/^\d{1,5}$/.test(v)) return false;
+  return true;
+}
+
+/** Whether a value is a URL with an embedded literal password (postgres://app:hunter2@db/app). */
+export function hasUrlPassword(value: string): boolean {
+  const m = URL_WITH_PASSWORD.exec(value.trim());
+  return m !== null && isLiteralSecretValue(m[1]);
+}
+
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** Literal secrets in a container's env and command line; messages name the place, never the value. */
+function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
+  const out: Omit<Violation, 'container'>[] = [];
+  const who = describeContainer(c);
+  arr(c.container.env).forEach((item, i) => {
+    if (!isObject(item) || item.valueFrom !== undefined) return;
+    const name = str(item.name);
+    const value = scalarText(item.value);
+    if (name === undefined || value === undefined) return;
+    if (hasUrlPassword(value))
+      out.push({ path: `${c.path}/env/${i}/value`, message: `${who} sets env var ${name} to a URL with an embedded password` });
+    else if (isSecretName(name) && isLiteralSecretValue(value))
+      out.push({ path: `${c.path}/env/${i}/value`, message: `${who} sets env var ${name} to a literal value that looks like a secret` });
+  });
+  for (const field of ['command', 'args'] as const) {
+    const items = arr(c.container[field]);
+    items.forEach((item, i) => {
+      if (typeof item !== 'string') return;
+      const where = `${field}[${i}]`;
+      if (hasUrlPassword(item.replace(/^--?[A-Za-z0-9_.-]+=/, ''))) {
+        out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a URL with an embedded password on its command line (${where})` });
+        return;
+      }
+      const joined = /^--?([A-Za-z][A-Za-z0-9_.-]*)=(.*)$/s.exec(item);
+      if (joined) {
+        if (isSecretName(joined[1]) && isLiteralSecretValue(joined[2]))
+          out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a literal value for ${item.slice(0, item.indexOf('='))} on its command line (${where})` });
+        return;
+      }
+      const previous = i > 0 ? items[i - 1] : undefined;
+      const flag = typeof previous === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]*)$/.exec(previous) : null;
+      if (flag && !item.startsWith('-') && isSecretName(flag[1]) && isLiteralSecretValue(item))
+        out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a literal value for ${previous} on its command line (${where})` });
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capabilities.
+
+const DANGEROUS_CAPABILITIES: Record<string, string> = {
+  ALL: 'every capability, equivalent to root on the node in many setups',
+  SYS_ADMIN: 'mount filesystems, use namespaces and many kernel interfaces: the classic container escape',
+  NET_ADMIN: 'reconfigure interfaces, routes and firewall rules, intercept or redirect pod traffic',
+  SYS_PTRACE: 'trace and inject code into other processes',
+  SYS_MODULE: 'load kernel modules, i.e. run code in the host kernel',
+  SYS_RAWIO: 'raw access to I/O ports and device memory',
+  DAC_READ_SEARCH: 'bypass file read permissions and open files by handle (the "shocker" escape)',
+  SYS_BOOT: 'reboot the node or load a new kernel',
+  SYS_TIME: "set the node's clock, which is not namespaced",
+  BPF: 'load eBPF programs into the host kernel',
+  PERFMON: 'use perf and eBPF tracing across the node',
+  MAC_ADMIN: 'change AppArmor or SELinux policy',
+  MAC_OVERRIDE: 'bypass AppArmor or SELinux policy',
+  SYSLOG: 'read kernel logs and kernel addresses',
+};
+
+// ---------------------------------------------------------------------------------------------
+
+function automountMessage(resource: Resource, pod: PodSpecView, context: RuleContext): Violation | undefined {
+  const setting = pod.spec.automountServiceAccountToken;
+  if (setting === false) return undefined;
+  if (setting === true)
+    return { path: `${pod.path}/automountServiceAccountToken`, message: 'the pod spec sets automountServiceAccountToken: true, so every container gets a Kubernetes API token' };
+  const name = effectiveServiceAccount(pod.spec) ?? 'default';
+  const sa = context.resources.find('ServiceAccount', resource.namespace, name);
+  const saSetting = sa ? sa.object.automountServiceAccountToken : undefined;
+  if (saSetting === false) return undefined;
+  const why = sa
+    ? saSetting === true
+      ? `its ServiceAccount "${name}" sets automountServiceAccountToken: true`
+      : `neither the pod spec nor its ServiceAccount "${name}" sets automountServiceAccountToken: false`
+    : `the pod spec does not set automountServiceAccountToken: false (ServiceAccount "${name}" is not among the scanned objects)`;
+  return { path: existingPath(pod.path, pod.spec, 'automountServiceAccountToken'), message: `the pods mount a Kubernetes API token: ${why}` };
+}
+
+function effectiveServiceAccount(spec: Record<string, unknown>): string | undefined {
+  const name = str(spec.serviceAccountName);
+  if (name !== undefined && name !== '') return name;
+  const legacy = str(spec.serviceAccount);
+  return legacy !== undefined && legacy !== '' ? legacy : undefined;
+}
+
+/** Metadata shared by the rules that look at pod security contexts. */
+const HARDENING: Pick<RuleMeta, 'category' | 'appliesTo'> = { category: 'workload', appliesTo: 'workloads' };
+
+export const workloadRules: Rule[] = [
+  // ============================== Filesystem and identities ==============================
+  defineRule({
+    id: 'writable-root-filesystem',
+    title: 'Root filesystem is writable',
+    severity: 'medium',
+    ...HARDENING,
+    tags: ['security', 'nsa'],
+    description:
+      'Without securityContext.readOnlyRootFilesystem: true, a compromised process can modify the container image: drop ' +
+      'tools, replace binaries or persist changes for the life of the container. Writable paths the application needs ' +
+      'belong in emptyDir or other volumes. Windows pods are not checked (the field is not supported there).',
+    remediation: 'Set securityContext.readOnlyRootFilesystem: true on the container and mount an emptyDir wherever it must write (e.g. /tmp).',
+    references: [SECURITY_CONTEXT_DOC, NSA_GUIDE],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        if (isWindows(c.pod)) return undefined;
+        const value = containerSc(c)?.readOnlyRootFilesystem;
+        if (value === true) return undefined;
+        return {
+          path: existingPath(c.path, c.container, 'securityContext', 'readOnlyRootFilesystem'),
+          message:
+            value === false
+              ? `${describeContainer(c)} sets readOnlyRootFilesystem: false`
+              : `${describeContainer(c)} does not set readOnlyRootFilesystem: true, so its root filesystem is writable`,
+        };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {readOnlyRootFilesystem: true}
+            volumeMounts: [{name: tmp, mountPath: /tmp}]
+          volumes: [{name: tmp, emptyDir: {}}]
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        deployment(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {readOnlyRootFilesystem: false}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'low-user-id',
+    title: 'Container runs with a low UID',
+    severity: 'low',
+    ...HARDENING,
+    tags: ['security'],
+    description:
+      'UIDs below 10000 are where host and system users live. A container process that escapes, or that shares a volume ' +
+      'or hostPath with the node, acts with the rights of the node user with the same UID. The effective runAsUser is the ' +
+      "container's own, else the pod's. UID 0 is reported by run-as-root-user; an unset runAsUser (the image's USER) is " +
+      'left to run-as-non-root.',
+    remediation: 'Set securityContext.runAsUser to 10000 or higher (e.g. 10001) and build the image to work with that UID.',
+    references: [SECURITY_CONTEXT_DOC],
+    check: (resource) =>
+      inheritedSetting(resource, 'runAsUser', (v) => v > 0 && v < 10000, (subject, v) => `${subject} runs as UID ${v}, below 10000`),
+    examples: {
+      valid: [
+        pod(`
+          securityContext: {runAsUser: 10001, runAsNonRoot: true}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          securityContext: {runAsUser: 1000}
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {runAsUser: 20000}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {runAsUser: 1000}
+        `),
+        deployment(`
+          securityContext: {runAsUser: 101}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'low-group-id',
+    title: 'Container runs with a low GID',
+    severity: 'low',
+    ...HARDENING,
+    tags: ['security'],
+    description:
+      'GIDs below 10000 overlap with groups on the node, so files shared through volumes or host paths are accessible ' +
+      "with the node group's rights. The effective runAsGroup is the container's own, else the pod's; GID 0 is reported by root-group-id.",
+    remediation: 'Set securityContext.runAsGroup to 10000 or higher (e.g. 10001).',
+    references: [SECURITY_CONTEXT_DOC],
+    check: (resource) =>
+      inheritedSetting(resource, 'runAsGroup', (v) => v > 0 && v < 10000, (subject, v) => `${subject} runs with GID ${v}, below 10000`),
+    examples: {
+      valid: [
+        pod(`
+          securityContext: {runAsUser: 10001, runAsGroup: 10001}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {runAsUser: 10001, runAsGroup: 1000}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'root-group-id',
+    title: 'Container runs with the root group',
+    severity: 'medium',
+    ...HARDENING,
+    tags: ['security'],
+    description:
+      'GID 0 (as runAsGroup, fsGroup or a supplemental group) gives the process the root group: read or write access to ' +
+      'every file group-owned by root, in the image and on shared volumes. The Pod Security Standards do not forbid it.',
+    remediation: 'Use a non-zero GID for runAsGroup and fsGroup (e.g. 10001) and remove 0 from supplementalGroups.',
+    references: [SECURITY_CONTEXT_DOC],
+    check: (resource) => [
+      ...inheritedSetting(resource, 'runAsGroup', (v) => v === 0, (subject) => `${subject} runs with the root group (runAsGroup: 0)`),
+      ...perPod(resource, (pod) => {
+        if (isWindows(pod)) return undefined;
+        const sc = podSc(pod);
+        const out: Violation[] = [];
+        if (sc?.fsGroup === 0) out.push({ path: `${pod.path}/securityContext/fsGroup`, message: 'the pod sets fsGroup: 0, so its volumes are owned by the root group' });
+        arr(sc?.supplementalGroups).forEach((g, i) => {
+          if (g === 0) out.push({ path: `${pod.path}/securityContext/supplementalGroups/${i}`, message: 'the pod adds the root group (0) to supplementalGroups' });
+        });
+        return out;
+      }),
+    ],
+    examples: {
+      valid: [
+        pod(`
+          securityContext: {runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          securityContext: {runAsGroup: 0}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        deployment(`
+          securityContext: {fsGroup: 0, supplementalGroups: [10001, 0]}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Resources ==============================
+  resourceRule({
+    id: 'cpu-requests-missing',
+    title: 'CPU request missing',
+    severity: 'medium',
+    name: 'cpu',
+    kind: 'requests',
+    tags: ['resources', 'reliability'],
+    description:
+      'Without a CPU request the scheduler places the pod as if it needed no CPU, and under contention the container ' +
+      'gets the smallest share. A CPU limit, a pod-level request or a LimitRange default in the same namespace counts as set, ' +
+      'since Kubernetes fills the request from them.',
+    remediation: 'Set resources.requests.cpu to the CPU the container needs in normal operation (e.g. 100m).',
+    valid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+      `),
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            limits: {cpu: 500m, memory: 256Mi}
+      `),
+      `apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits:
+  - type: Container
+    defaultRequest: {cpu: 100m, memory: 128Mi}
+---
+${pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+      `)}`,
+    ],
+    invalid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {memory: 128Mi}
+      `),
+      deployment(`
+        initContainers:
+        - name: migrate
+          image: ${IMG}
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {cpu: 100m}
+      `),
+    ],
+  }),
+  resourceRule({
+    id: 'cpu-limits-missing',
+    title: 'CPU limit missing',
+    severity: 'low',
+    name: 'cpu',
+    kind: 'limits',
+    tags: ['resources', 'nsa'],
+    description:
+      'Without a CPU limit a container may use every idle core of the node, and a runaway or compromised process can ' +
+      'starve its neighbours of burst capacity. Some teams deliberately omit CPU limits to avoid throttling: suppress or ' +
+      'disable the rule then. Pod-level limits and LimitRange defaults in the same namespace count as set.',
+    remediation: 'Set resources.limits.cpu (e.g. 500m), or a namespace LimitRange with a default CPU limit.',
+    valid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            limits: {cpu: 500m, memory: 256Mi}
+      `),
+    ],
+    invalid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+      `),
+    ],
+  }),
+  resourceRule({
+    id: 'memory-requests-missing',
+    title: 'Memory request missing',
+    severity: 'medium',
+    name: 'memory',
+    kind: 'requests',
+    tags: ['resources', 'reliability'],
+    description:
+      'Without a memory request the scheduler can pack the pod onto a node without room for it, and the container is among ' +
+      'the first evicted under memory pressure. A memory limit, a pod-level request or a LimitRange default counts as set.',
+    remediation: 'Set resources.requests.memory to the working set the container needs (e.g. 128Mi).',
+    valid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {cpu: 100m, memory: 128Mi}
+      `),
+    ],
+    invalid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {cpu: 100m}
+      `),
+    ],
+  }),
+  resourceRule({
+    id: 'memory-limits-missing',
+    title: 'Memory limit missing',
+    severity: 'medium',
+    name: 'memory',
+    kind: 'limits',
+    tags: ['resources', 'nsa'],
+    description:
+      'Without a memory limit a leaking or compromised container can consume the memory of the whole node until the kernel ' +
+      'kills other workloads. Pod-level limits and LimitRange defaults in the same namespace count as set.',
+    remediation: 'Set resources.limits.memory (e.g. 256Mi), usually equal to the request.',
+    valid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {memory: 256Mi}
+            limits: {memory: 256Mi}
+      `),
+      `apiVersion: v1
+kind: LimitRange
+metadata: {name: defaults, namespace: shop}
+spec:
+  limits:
+  - type: Container
+    default: {memory: 512Mi}
+---
+${pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+      `)}`,
+    ],
+    invalid: [
+      pod(`
+        containers:
+        - name: web
+          image: ${IMG}
+          resources:
+            requests: {memory: 256Mi}
+      `),
+    ],
+  }),
+
+  defineRule({
+    id: 'ephemeral-storage-unset',
+    title: 'Ephemeral storage request or limit missing',
+    severity: 'low',
+    category: 'resources',
+    tags: ['resources', 'reliability'],
+    appliesTo: 'workloads',
+    optIn: true,
+    description:
+      'Containers write logs, emptyDir data and their writable layer to the node\'s disk. Without an ephemeral-storage ' +
+      'request the scheduler ignores that use; without a limit one container can fill the disk and get every pod on the ' +
+      'node evicted. LimitRange defaults and pod-level values count as set.',
+    remediation: 'Set resources.requests["ephemeral-storage"] and resources.limits["ephemeral-storage"] (e.g. 1Gi and 2Gi).',
+    references: [`${RESOURCES_DOC}#local-ephemeral-storage`],
+    check: (resource, context) => {
+      const defaults = limitRangeDefaults(resource, context);
+      return resourceContainers(resource, (c) => {
+        const request = resourceProvided(c, 'requests', 'ephemeral-storage', defaults);
+        const limit = resourceProvided(c, 'limits', 'ephemeral-storage', defaults);
+        if (request && limit) return undefined;
+        const what = !request && !limit ? 'neither an ephemeral-storage request nor a limit' : !limit ? 'no ephemeral-storage limit' : 'no ephemeral-storage request';
+        return { path: existingPath(c.path, c.container, 'resources', !limit ? 'limits' : 'requests'), message: `${describeContainer(c)} has ${what}` };
+      });
+    },
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            resources:
+              requests: {ephemeral-storage: 1Gi}
+              limits: {ephemeral-storage: 2Gi}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            resources:
+              requests: {cpu: 100m, memory: 128Mi}
+        `),
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            resources:
+              requests: {ephemeral-storage: 1Gi}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'requests-not-equal-limits',
+    title: 'Resource requests differ from limits',
+    severity: 'low',
+    category: 'resources',
+    tags: ['resources', 'reliability'],
+    appliesTo: 'workloads',
+    optIn: true,
+    description:
+      'When a container\'s requests differ from its limits the node can be overcommitted and the pod loses the Guaranteed ' +
+      'QoS class: it is throttled or evicted before pods whose requests equal their limits. Quantities are compared by ' +
+      'value ("1" equals "1000m", "1Gi" equals "1024Mi"). Missing values are left to the *-missing rules.',
+    remediation: 'Set each resource\'s request equal to its limit (for cpu, memory and ephemeral-storage).',
+    references: [RESOURCES_DOC, 'https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/'],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        if (c.type === 'ephemeralContainers') return undefined;
+        const out: Omit<Violation, 'container'>[] = [];
+        for (const name of ['cpu', 'memory', 'ephemeral-storage'] as const) {
+          const req = get(c.container, 'resources', 'requests', name);
+          const lim = get(c.container, 'resources', 'limits', name);
+          const r = parseQuantity(req);
+          const l = parseQuantity(lim);
+          if (r === undefined || l === undefined || sameQuantity(r, l)) continue;
+          out.push({
+            path: `${c.path}/resources/requests/${name}`,
+            message: `${describeContainer(c)} requests ${scalarText(req)} ${name} but is limited to ${scalarText(lim)}`,
+          });
+        }
+        return out;
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            resources:
+              requests: {cpu: "1", memory: 1Gi}
+              limits: {cpu: 1000m, memory: 1024Mi}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            resources:
+              requests: {cpu: 100m, memory: 128Mi}
+              limits: {cpu: 500m, memory: 128Mi}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Service accounts ==============================
+  defineRule({
+    id: 'service-account-token-automount',
+    title: 'Service account token is mounted automatically',
+    severity: 'medium',
+    category: 'workload',
+    tags: ['security', 'cis', 'nsa'],
+    frameworks: { cis: ['5.1.6'] },
+    appliesTo: 'all',
+    description:
+      'Unless automountServiceAccountToken is false, every container gets a Kubernetes API token: an attacker in the ' +
+      'container can use the service account\'s permissions. The pod spec setting wins; when the pod spec leaves it unset, ' +
+      'the ServiceAccount\'s setting applies (looked up among the scanned objects). A ServiceAccount that explicitly sets ' +
+      'true is reported too, since it enables the token for every pod that does not opt out.',
+    remediation:
+      'Set automountServiceAccountToken: false on the pod spec (or on its ServiceAccount); pods that call the API mount a ' +
+      'token explicitly through a projected serviceAccountToken volume.',
+    references: [SERVICE_ACCOUNT_DOC, SERVICE_ACCOUNT_CONCEPT],
+    check: (resource, context) => {
+      if (resource.kind === 'ServiceAccount') {
+        return resource.object.automountServiceAccountToken === true
+          ? [{ path: '/automountServiceAccountToken', message: `ServiceAccount "${resource.name}" sets automountServiceAccountToken: true, so every pod using it gets an API token unless it opts out` }]
+          : [];
+      }
+      return perPod(resource, (pod) => automountMessage(resource, pod, context));
+    },
+    examples: {
+      valid: [
+        deployment(`
+          automountServiceAccountToken: false
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        `${serviceAccount('web', 'automountServiceAccountToken: false\n')}---
+${deployment(`
+          serviceAccountName: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `)}`,
+      ],
+      invalid: [
+        deployment(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          serviceAccountName: web
+          automountServiceAccountToken: true
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        serviceAccount('operator', 'automountServiceAccountToken: true\n'),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'default-service-account',
+    title: 'Pod uses the default service account',
+    severity: 'low',
+    category: 'workload',
+    tags: ['security', 'cis'],
+    frameworks: { cis: ['5.1.5'] },
+    appliesTo: 'workloads',
+    description:
+      'Pods without serviceAccountName run as the namespace\'s "default" service account, which every other such pod ' +
+      'shares: permissions granted to it for one workload leak to all of them.',
+    remediation: 'Create a dedicated ServiceAccount for the workload and set spec.serviceAccountName to it.',
+    references: [SERVICE_ACCOUNT_DOC, SERVICE_ACCOUNT_CONCEPT],
+    check: (resource) =>
+      perPod(resource, (pod) => {
+        const name = effectiveServiceAccount(pod.spec);
+        if (name !== undefined && name !== 'default') return undefined;
+        const path = existingPath(pod.path, pod.spec, pod.spec.serviceAccountName !== undefined || pod.spec.serviceAccount === undefined ? 'serviceAccountName' : 'serviceAccount');
+        return { path, message: name === 'default' ? 'the pod explicitly uses the "default" service account' : 'the pod sets no serviceAccountName, so it runs as the "default" service account' };
+      }),
+    examples: {
+      valid: [
+        deployment(`
+          serviceAccountName: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        deployment(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          serviceAccountName: default
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'deprecated-service-account-field',
+    title: 'Deprecated serviceAccount field',
+    severity: 'low',
+    category: 'workload',
+    tags: ['deprecation'],
+    appliesTo: 'workloads',
+    description:
+      'spec.serviceAccount is a deprecated alias of spec.serviceAccountName. Tools and readers look at serviceAccountName, ' +
+      'and when both are set with different values the result is easy to misread.',
+    remediation: 'Rename serviceAccount to serviceAccountName (remove serviceAccount if both are set).',
+    references: [POD_SPEC_API],
+    check: (resource) =>
+      perPod(resource, (pod) => {
+        const legacy = pod.spec.serviceAccount;
+        if (legacy === undefined || legacy === null || legacy === '') return undefined;
+        const current = str(pod.spec.serviceAccountName);
+        const conflict = current !== undefined && current !== '' && current !== legacy ? ` (it conflicts with serviceAccountName "${current}", which wins)` : '';
+        return { path: `${pod.path}/serviceAccount`, message: `the pod spec uses the deprecated field serviceAccount${conflict}` };
+      }),
+    examples: {
+      valid: [
+        deployment(`
+          serviceAccountName: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        deployment(`
+          serviceAccount: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Host mounts ==============================
+  hostMountRule({
+    id: 'host-root-mount',
+    title: "Node's root filesystem mounted",
+    severity: 'critical',
+    tags: ['security', 'host-mounts', 'nsa'],
+    description:
+      'A hostPath volume of "/" exposes every file on the node: kubelet credentials, other pods\' secrets, SSH keys and ' +
+      'the container runtime socket. Read-only does not help much: reading them is enough to take over the node.',
+    remediation: 'Mount only the specific host directory the workload needs, read-only, or use a dedicated volume type.',
+    valid: [
+      daemonSet(`
+        containers:
+        - name: exporter
+          image: quay.io/prometheus/node-exporter:v1.8.2
+          volumeMounts: [{name: proc, mountPath: /host/proc, readOnly: true}]
+        volumes:
+        - name: proc
+          hostPath: {path: /opt/metrics}
+      `),
+    ],
+    invalid: [
+      daemonSet(`
+        containers:
+        - name: exporter
+          image: quay.io/prometheus/node-exporter:v1.8.2
+          volumeMounts: [{name: root, mountPath: /host/root, readOnly: true}]
+        volumes:
+        - name: root
+          hostPath: {path: /}
+      `),
+    ],
+  }),
+  hostMountRule({
+    id: 'container-runtime-socket-mount',
+    title: 'Container runtime socket mounted',
+    severity: 'critical',
+    tags: ['security', 'host-mounts', 'cis', 'nsa'],
+    description:
+      'The Docker, containerd, CRI-O or Podman socket (or a directory holding it, such as /run or /var/run) lets the ' +
+      'container start privileged containers on the node: full node takeover. A read-only mount does not prevent ' +
+      'connecting to a socket.',
+    remediation: 'Remove the mount. Build images with a daemonless builder (BuildKit rootless, kaniko, buildah) and query container state through the Kubernetes API.',
+    valid: [
+      pod(`
+        containers:
+        - name: builder
+          image: gcr.io/kaniko-project/executor:v1.23.2
+          volumeMounts: [{name: workspace, mountPath: /workspace}]
+        volumes:
+        - name: workspace
+          emptyDir: {}
+      `),
+    ],
+    invalid: [
+      pod(`
+        containers:
+        - name: ci-agent
+          image: docker:27.3-cli
+          volumeMounts: [{name: docker, mountPath: /var/run/docker.sock}]
+        volumes:
+        - name: docker
+          hostPath: {path: /var/run/docker.sock, type: Socket}
+      `),
+      daemonSet(`
+        containers:
+        - name: agent
+          image: registry.example.com/ops/agent:2.1.0
+          volumeMounts: [{name: run, mountPath: /host/run, readOnly: true}]
+        volumes:
+        - name: run
+          hostPath: {path: /run/containerd/}
+      `),
+    ],
+  }),
+  hostMountRule({
+    id: 'host-credentials-mount',
+    title: 'Host directory with credentials mounted',
+    severity: 'high',
+    tags: ['security', 'host-mounts', 'nsa'],
+    description:
+      'Host paths such as /etc, /root, /home, /var/lib/kubelet and /var/lib/etcd (or a parent such as /var) hold node and ' +
+      'cluster credentials: kubelet certificates, other pods\' service account tokens and secrets, SSH keys, etcd data.',
+    remediation: 'Do not mount these paths. Give the workload the specific data it needs through ConfigMaps, Secrets or a narrow, read-only hostPath.',
+    valid: [
+      daemonSet(`
+        containers:
+        - name: agent
+          image: registry.example.com/ops/agent:2.1.0
+          volumeMounts: [{name: data, mountPath: /data}]
+        volumes:
+        - name: data
+          hostPath: {path: /srv/agent-data, type: DirectoryOrCreate}
+      `),
+    ],
+    invalid: [
+      daemonSet(`
+        containers:
+        - name: agent
+          image: registry.example.com/ops/agent:2.1.0
+          volumeMounts: [{name: kubelet, mountPath: /var/lib/kubelet, readOnly: true}]
+        volumes:
+        - name: kubelet
+          hostPath: {path: /var/lib/kubelet}
+      `),
+      daemonSet(`
+        containers:
+        - name: agent
+          image: registry.example.com/ops/agent:2.1.0
+          volumeMounts: [{name: etc, mountPath: /host/etc}]
+        volumes:
+        - name: etc
+          hostPath: {path: /etc}
+      `),
+    ],
+  }),
+  hostMountRule({
+    id: 'host-system-mount',
+    title: 'Host system directory mounted',
+    severity: 'high',
+    tags: ['security', 'host-mounts', 'nsa'],
+    description:
+      'Host paths such as /proc, /sys, /dev, /boot, /usr, /lib and the runtime\'s image storage give access to every ' +
+      'process, device and binary of the node; write access means code execution on the node.',
+    remediation: 'Remove the mount, or narrow it to the specific file needed and mount it read-only (monitoring agents usually need only read access).',
+    valid: [
+      daemonSet(`
+        containers:
+        - name: exporter
+          image: quay.io/prometheus/node-exporter:v1.8.2
+          volumeMounts: [{name: textfiles, mountPath: /textfiles, readOnly: true}]
+        volumes:
+        - name: textfiles
+          hostPath: {path: /srv/node-exporter}
+      `),
+    ],
+    invalid: [
+      daemonSet(`
+        containers:
+        - name: exporter
+          image: quay.io/prometheus/node-exporter:v1.8.2
+          volumeMounts: [{name: proc, mountPath: /host/proc, readOnly: true}]
+        volumes:
+        - name: proc
+          hostPath: {path: /proc}
+      `),
+    ],
+  }),
+  hostMountRule({
+    id: 'host-log-mount',
+    title: 'Node log directory mounted',
+    severity: 'medium',
+    tags: ['security', 'host-mounts'],
+    description:
+      '/var/log holds the logs of every pod on the node, which often contain tokens and personal data; with write access ' +
+      'a container can plant symlinks the kubelet follows when serving logs. Log collectors need it: scope them carefully ' +
+      'and mount read-only.',
+    remediation: 'Only log-collection DaemonSets should mount /var/log, read-only; everything else should log to stdout.',
+    valid: [
+      daemonSet(`
+        containers:
+        - name: collector
+          image: cr.fluentbit.io/fluent/fluent-bit:3.1.9
+          volumeMounts: [{name: state, mountPath: /state}]
+        volumes:
+        - name: state
+          hostPath: {path: /var/lib/fluent-bit}
+      `, 'log-collector'),
+    ],
+    invalid: [
+      daemonSet(`
+        containers:
+        - name: collector
+          image: cr.fluentbit.io/fluent/fluent-bit:3.1.9
+          volumeMounts: [{name: varlog, mountPath: /var/log, readOnly: true}]
+        volumes:
+        - name: varlog
+          hostPath: {path: /var/log}
+      `, 'log-collector'),
+    ],
+  }),
+
+  defineRule({
+    id: 'writable-host-mount',
+    title: 'Host path mounted writable',
+    severity: 'medium',
+    category: 'workload',
+    tags: ['security', 'host-mounts'],
+    appliesTo: 'workloads',
+    description:
+      'A hostPath volume mounted without readOnly: true lets the container change files on the node, which survive the ' +
+      'pod and are visible to other workloads and to the node itself.',
+    remediation: 'Set readOnly: true on the volumeMount, or replace the hostPath with an emptyDir or PersistentVolume.',
+    references: [HOSTPATH_DOC],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const hostVolumes = new Map<string, string>();
+        for (const v of arr(c.pod.spec.volumes)) {
+          const name = str(get(v, 'name'));
+          const path = get(v, 'hostPath', 'path');
+          if (name !== undefined && isObject(get(v, 'hostPath'))) hostVolumes.set(name, typeof path === 'string' ? path : '(no path)');
+        }
+        if (hostVolumes.size === 0) return undefined;
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(c.container.volumeMounts).forEach((m, i) => {
+          if (!isObject(m) || m.readOnly === true) return;
+          const volume = str(m.name);
+          const hostPath = volume !== undefined ? hostVolumes.get(volume) : undefined;
+          if (hostPath === undefined) return;
+          out.push({
+            path: existingPath(`${c.path}/volumeMounts/${i}`, m, 'readOnly'),
+            message: `${describeContainer(c)} mounts host path ${hostPath} (volume "${volume}") writable at ${str(m.mountPath) ?? '(no mountPath)'}`,
+          });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        daemonSet(`
+          containers:
+          - name: agent
+            image: registry.example.com/ops/agent:2.1.0
+            volumeMounts: [{name: config, mountPath: /host-config, readOnly: true}]
+          volumes:
+          - name: config
+            hostPath: {path: /srv/agent}
+        `),
+      ],
+      invalid: [
+        daemonSet(`
+          containers:
+          - name: agent
+            image: registry.example.com/ops/agent:2.1.0
+            volumeMounts: [{name: data, mountPath: /data}]
+          volumes:
+          - name: data
+            hostPath: {path: /srv/agent, type: DirectoryOrCreate}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Secrets in the spec ==============================
+  defineRule({
+    id: 'hardcoded-secret',
+    title: 'Secret written into the pod spec',
+    severity: 'high',
+    category: 'secrets',
+    tags: ['security', 'secrets'],
+    appliesTo: 'workloads',
+    description:
+      'A password, token or key written as an env value or command-line flag in the manifest is readable by anyone who ' +
+      'can read the manifest, the Git history or the workload object (far more people than can read Secrets). Flagged ' +
+      'are variables and flags whose name denotes a secret (PASSWORD, TOKEN, API_KEY, CLIENT_SECRET, ...) with a literal ' +
+      'value, and URLs with an embedded password. Placeholders, $(VAR) references and file paths are ignored. Findings ' +
+      'name the variable, never the value.',
+    remediation: 'Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef, or better mount it as a file; rotate the exposed credential.',
+    references: [SECRETS_GOOD_PRACTICES, SECRET_DOC],
+    check: (resource) => perContainer(resource, hardcodedSecrets),
+    examples: {
+      valid: [
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: DB_PASSWORD
+              valueFrom:
+                secretKeyRef: {name: api-db, key: password}
+            - name: DB_PASSWORD_FILE
+              value: /run/secrets/db/password
+            - name: TOKEN_TTL
+              value: "3600"
+            - name: DATABASE_URL
+              value: postgres://api@db.shop.svc:5432/api
+        `),
+      ],
+      invalid: [
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: STRIPE_API_KEY
+              value: sk_live_51HxExampleNotReal
+        `),
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            args: ["--db-password=s3cr3t-Example", "--port=8080"]
+            env:
+            - name: DATABASE_URL
+              value: postgres://api:s3cr3t-Example@db.shop.svc:5432/api
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'secret-as-env-var',
+    title: 'Secret exposed as an environment variable',
+    severity: 'low',
+    category: 'secrets',
+    tags: ['security', 'secrets', 'cis'],
+    frameworks: { cis: ['5.4.1'] },
+    appliesTo: 'workloads',
+    description:
+      'Environment variables leak more easily than files: into crash dumps, debug endpoints, child processes and logs ' +
+      'of tools that print their environment. Secrets mounted as files can also be rotated without restarting the pod.',
+    remediation: 'Mount the Secret as a volume and have the application read the file (many images support a *_FILE variable).',
+    references: [SECRETS_GOOD_PRACTICES, ENV_DOC],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(c.container.env).forEach((e, i) => {
+          const ref = get(e, 'valueFrom', 'secretKeyRef');
+          if (!isObject(ref)) return;
+          const secret = str(ref.name);
+          out.push({
+            path: `${c.path}/env/${i}/valueFrom/secretKeyRef`,
+            message: `${describeContainer(c)} reads Secret ${secret !== undefined ? `"${secret}"` : '(unnamed)'} into env var ${str(get(e, 'name')) ?? '(unnamed)'}`,
+          });
+        });
+        arr(c.container.envFrom).forEach((e, i) => {
+          const ref = get(e, 'secretRef');
+          if (!isObject(ref)) return;
+          const secret = str(ref.name);
+          out.push({
+            path: `${c.path}/envFrom/${i}/secretRef`,
+            message: `${describeContainer(c)} imports every key of Secret ${secret !== undefined ? `"${secret}"` : '(unnamed)'} as env vars`,
+          });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: DB_PASSWORD_FILE
+              value: /run/secrets/db/password
+            volumeMounts: [{name: db, mountPath: /run/secrets/db, readOnly: true}]
+          volumes:
+          - name: db
+            secret: {secretName: api-db}
+        `),
+      ],
+      invalid: [
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: DB_PASSWORD
+              valueFrom:
+                secretKeyRef: {name: api-db, key: password}
+            envFrom:
+            - secretRef: {name: api-keys}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'duplicate-env-var',
+    title: 'Environment variable defined twice',
+    severity: 'low',
+    category: 'workload',
+    tags: ['correctness', 'reliability'],
+    appliesTo: 'workloads',
+    description:
+      'When a container lists the same environment variable twice, only the last definition takes effect: the earlier ' +
+      'one, often the one a reviewer looks at, is silently ignored.',
+    remediation: 'Remove all but one definition of the variable.',
+    references: [ENV_DOC],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const first = new Map<string, number>();
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(c.container.env).forEach((e, i) => {
+          const name = str(get(e, 'name'));
+          if (name === undefined) return;
+          const earlier = first.get(name);
+          if (earlier === undefined) first.set(name, i);
+          else out.push({ path: `${c.path}/env/${i}/name`, message: `${describeContainer(c)} defines env var ${name} again (first at env[${earlier}]); only the last definition takes effect` });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            env:
+            - {name: LOG_LEVEL, value: info}
+            - {name: PORT, value: "8080"}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            env:
+            - {name: LOG_LEVEL, value: info}
+            - {name: PORT, value: "8080"}
+            - {name: LOG_LEVEL, value: debug}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Capabilities ==============================
+  defineRule({
+    id: 'net-raw-not-dropped',
+    title: 'NET_RAW capability not dropped',
+    severity: 'low',
+    ...HARDENING,
+    tags: ['security'],
+    description:
+      'Container runtimes grant NET_RAW by default. It allows crafting raw packets: ARP and DNS spoofing against other pods ' +
+      'on the node and exploiting kernel networking bugs. Dropping ALL or NET_RAW removes it. Privileged and Windows ' +
+      'containers are not checked (privileged-container reports the former).',
+    remediation: 'Add NET_RAW (or better ALL) to securityContext.capabilities.drop.',
+    references: [SECURITY_CONTEXT_DOC, CAPABILITIES_MAN],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        if (isWindows(c.pod)) return undefined;
+        const sc = containerSc(c);
+        if (sc?.privileged === true) return undefined;
+        const drop = arr(get(sc, 'capabilities', 'drop')).map(capabilityName);
+        if (drop.includes('ALL') || drop.includes('NET_RAW')) return undefined;
+        return { path: existingPath(c.path, c.container, 'securityContext', 'capabilities', 'drop'), message: `${describeContainer(c)} does not drop the NET_RAW capability` };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext:
+              capabilities: {drop: [ALL]}
+        `),
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext:
+              capabilities: {drop: [NET_RAW]}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext:
+              capabilities: {drop: [SYS_ADMIN]}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'dangerous-capabilities',
+    title: 'Escape-grade capability added',
+    severity: 'high',
+    ...HARDENING,
+    tags: ['security', 'nsa'],
+    description:
+      'Some capabilities hand the container the node: SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, NET_ADMIN, BPF ' +
+      'and others allow known container escapes or control over host-wide state. The PSS rules reject every addition ' +
+      'outside the default set; this rule singles out the ones that are dangerous on their own and says why.',
+    remediation: 'Remove the capability from securityContext.capabilities.add; move the privileged task to a narrowly scoped, audited component if it is truly needed.',
+    references: [CAPABILITIES_MAN, SECURITY_CONTEXT_DOC],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        if (isWindows(c.pod)) return undefined;
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(get(containerSc(c), 'capabilities', 'add')).forEach((cap, i) => {
+          const name = capabilityName(cap);
+          const why = name !== undefined ? DANGEROUS_CAPABILITIES[name] : undefined;
+          if (why === undefined) return;
+          out.push({ path: `${c.path}/securityContext/capabilities/add/${i}`, message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`}: ${why}` });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext:
+              capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: vpn
+            image: ${IMG}
+            securityContext:
+              capabilities: {add: [NET_ADMIN, SYS_ADMIN]}
+        `),
+        pod(`
+          containers:
+          - name: debug
+            image: ${IMG}
+            securityContext:
+              capabilities: {add: [cap_sys_ptrace]}
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Ports ==============================
+  defineRule({
+    id: 'ssh-port-exposed',
+    title: 'Container exposes the SSH port',
+    severity: 'medium',
+    category: 'workload',
+    tags: ['security', 'ports'],
+    appliesTo: 'workloads',
+    description:
+      'A container declaring port 22 usually runs an SSH server: a long-lived remote shell that bypasses Kubernetes RBAC ' +
+      'and audit logging (kubectl exec exists for debugging).',
+    remediation: 'Remove the SSH server from the image and use kubectl exec or ephemeral debug containers.',
+    references: [SECURITY_CHECKLIST, 'https://kubernetes.io/docs/tasks/debug/debug-application/debug-running-pod/#ephemeral-container'],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(c.container.ports).forEach((p, i) => {
+          if (!isObject(p) || p.containerPort !== 22) return;
+          const protocol = p.protocol ?? 'TCP';
+          if (protocol !== 'TCP') return;
+          out.push({ path: `${c.path}/ports/${i}/containerPort`, message: `${describeContainer(c)} exposes port 22 (SSH)` });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            ports: [{containerPort: 8080, name: http}]
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            ports:
+            - {containerPort: 8080, name: http}
+            - {containerPort: 22, name: ssh}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'privileged-container-port',
+    title: 'Container listens on a privileged port',
+    severity: 'low',
+    category: 'workload',
+    tags: ['security', 'ports'],
+    appliesTo: 'workloads',
+    optIn: true,
+    description:
+      'Binding a port below 1024 traditionally needs root or NET_BIND_SERVICE, which is a common reason images keep ' +
+      'running as root. A Service can expose port 80 while the container listens on 8080. Port 22 is reported by ssh-port-exposed.',
+    remediation: 'Make the application listen on a port of 1024 or above and map it in the Service (port: 80, targetPort: 8080).',
+    references: [SECURITY_CONTEXT_DOC, 'https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service'],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const out: Omit<Violation, 'container'>[] = [];
+        arr(c.container.ports).forEach((p, i) => {
+          const port = get(p, 'containerPort');
+          if (!isInt(port) || port < 1 || port >= 1024 || port === 22) return;
+          out.push({ path: `${c.path}/ports/${i}/containerPort`, message: `${describeContainer(c)} listens on privileged port ${port}` });
+        });
+        return out;
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            ports: [{containerPort: 8080, name: http}]
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            ports: [{containerPort: 80, name: http}]
+        `),
+      ],
+    },
+  }),
+
+  // ============================== Pod-level settings ==============================
+  defineRule({
+    id: 'host-aliases',
+    title: 'Pod overrides host name resolution',
+    severity: 'low',
+    category: 'workload',
+    tags: ['security'],
+    appliesTo: 'workloads',
+    description:
+      'spec.hostAliases writes entries into the pod\'s /etc/hosts, overriding DNS for those names. It hides where traffic ' +
+      'really goes, can redirect it to unexpected endpoints and silently breaks when the target IP changes.',
+    remediation: 'Remove hostAliases and publish the names through DNS (a Service, ExternalName Service or CoreDNS configuration).',
+    references: [HOST_ALIASES_DOC],
+    check: (resource) =>
+      perPod(resource, (pod) => {
+        const aliases = pod.spec.hostAliases;
+        if (!Array.isArray(aliases) || aliases.length === 0) return undefined;
+        const names = aliases.flatMap((a) => arr(get(a, 'hostnames')).filter((h): h is string => typeof h === 'string'));
+        return { path: `${pod.path}/hostAliases`, message: `the pod overrides name resolution with hostAliases${names.length ? ` for ${names.join(', ')}` : ''}` };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          hostAliases:
+          - ip: 10.1.2.3
+            hostnames: [payments.internal]
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'share-process-namespace',
+    title: 'Containers share a process namespace',
+    severity: 'low',
+    category: 'workload',
+    tags: ['security'],
+    appliesTo: 'workloads',
+    description:
+      'With shareProcessNamespace: true every container of the pod sees and can signal the others\' processes, and can ' +
+      'read their filesystems and environment (including secrets) through /proc/<pid>/root and /proc/<pid>/environ.',
+    remediation: 'Remove shareProcessNamespace unless a sidecar truly needs it; use an ephemeral debug container with --target for debugging.',
+    references: [SHARE_PROCESS_DOC],
+    check: (resource) =>
+      perPod(resource, (pod) =>
+        pod.spec.shareProcessNamespace === true
+          ? { path: `${pod.path}/shareProcessNamespace`, message: 'the pod shares one process namespace between all its containers' }
+          : undefined,
+      ),
+    examples: {
+      valid: [
+        pod(`
+          shareProcessNamespace: false
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          shareProcessNamespace: true
+          containers:
+          - name: web
+            image: ${IMG}
+          - name: log-shipper
+            image: registry.example.com/ops/shipper:1.0.3
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'security-context-missing',
+    title: 'No security context at all',
+    severity: 'info',
+    ...HARDENING,
+    tags: ['security', 'cis'],
+    frameworks: { cis: ['5.7.3'] },
+    optIn: true,
+    description:
+      'A container with no securityContext, in a pod with none, runs with every runtime default: as the image\'s user ' +
+      '(often root), with a writable root filesystem and the default capabilities. The specific rules report each ' +
+      'consequence; this one is a single summary signal per container.',
+    remediation: 'Add a securityContext, e.g. {runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}.',
+    references: [SECURITY_CONTEXT_DOC],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        const own = c.container.securityContext;
+        const podLevel = c.pod.spec.securityContext;
+        const empty = (v: unknown): boolean => !isObject(v) || Object.keys(v).length === 0;
+        if (!empty(own) || !empty(podLevel)) return undefined;
+        return { path: existingPath(c.path, c.container, 'securityContext'), message: `${describeContainer(c)} has no securityContext, and neither has its pod` };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          securityContext: {runAsNonRoot: true}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'user-namespace-disabled',
+    title: 'Pod does not use a user namespace',
+    severity: 'low',
+    ...HARDENING,
+    tags: ['security'],
+    optIn: true,
+    description:
+      'With spec.hostUsers: false the pod runs in its own user namespace: root inside the container maps to an ' +
+      'unprivileged user on the node, which defeats many container escapes. It needs Kubernetes 1.33+ (on by default) ' +
+      'and a supporting runtime and filesystem, and cannot be combined with host namespaces. Windows pods are not checked.',
+    remediation: 'Set spec.hostUsers: false.',
+    references: [USER_NAMESPACES_DOC],
+    check: (resource) =>
+      perPod(resource, (pod) => {
+        if (isWindows(pod) || pod.spec.hostUsers === false) return undefined;
+        return {
+          path: existingPath(pod.path, pod.spec, 'hostUsers'),
+          message: pod.spec.hostUsers === true ? 'the pod sets hostUsers: true and shares the node\'s user namespace' : 'the pod does not set hostUsers: false, so it shares the node\'s user namespace',
+        };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          hostUsers: false
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+    },
+  }),
+];
