@@ -213,6 +213,14 @@ describe('json', () => {
     assert.deepEqual(Object.keys(report.errors[0]), ['file', 'line', 'message']);
   });
 
+  test('an error without a line leaves "line" out and still validates', () => {
+    const withMissing: ScanResult = { ...result, errors: [...result.errors, { file: 'gone.yaml', message: 'no such file or directory' }] };
+    const out = JSON.parse(reporters.json(withMissing, { color: false }));
+    assert.deepEqual(out.errors.at(-1), { file: 'gone.yaml', message: 'no such file or directory' });
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    assert.ok(validate(out), JSON.stringify(validate.errors));
+  });
+
   test('suppressed findings are included with their suppression', () => {
     const debug = report.findings.find((x: { rule: string; resource: { name: string } }) => x.rule === 'privileged-container' && x.resource.name === 'debug');
     assert.deepEqual(debug.suppression, { kind: 'annotation', reason: 'node debugging | needs <host> & devices', owner: null });

@@ -29,7 +29,8 @@ export interface JsonFinding {
 
 export interface JsonLogEntry {
   file: string;
-  line: number | null;
+  /** Left out when the problem has no line (e.g. an unreadable file). */
+  line?: number;
   message: string;
 }
 
@@ -67,7 +68,7 @@ function jsonFinding(f: Finding): JsonFinding {
 }
 
 function logEntry(e: InputError | Note): JsonLogEntry {
-  return { file: e.file, line: e.line ?? null, message: e.message };
+  return e.line !== undefined ? { file: e.file, line: e.line, message: e.message } : { file: e.file, message: e.message };
 }
 
 /** The report as a plain object (for callers that embed it rather than print it). */
