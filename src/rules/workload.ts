@@ -128,7 +128,8 @@ function inheritedSetting(
   resource: Resource,
   field: string,
   bad: (value: number) => boolean,
-  message: (subject: string, value: number) => string,
+  verb: string,
+  phrase: (value: number) => string,
 ): Violation[] {
   return perPod(resource, (pod) => {
     if (isWindows(pod)) return undefined;
@@ -140,12 +141,12 @@ function inheritedSetting(
         inheritors.push(c.name);
         continue;
       }
-      if (isInt(own) && bad(own)) out.push({ path: `${c.path}/securityContext/${field}`, message: message(describeContainer(c), own), container: c.name });
+      if (isInt(own) && bad(own)) out.push({ path: `${c.path}/securityContext/${field}`, message: `${describeContainer(c)} ${verb} ${phrase(own)}`, container: c.name });
     }
     const podValue = podSc(pod)?.[field];
     if (isInt(podValue) && bad(podValue) && inheritors.length > 0) {
-      const subject = `the pod securityContext (inherited by ${inheritors.length === 1 ? 'container' : 'containers'} ${quoteList(inheritors)})`;
-      out.push({ path: `${pod.path}/securityContext/${field}`, message: message(subject, podValue) });
+      const by = `${inheritors.length === 1 ? 'container' : 'containers'} ${quoteList(inheritors)}`;
+      out.push({ path: `${pod.path}/securityContext/${field}`, message: `the pod securityContext makes ${by} ${verb.replace(/^runs\b/, 'run')} ${phrase(podValue)}` });
     }
     return out;
   });
@@ -365,14 +366,17 @@ export function classifyHostPath(path: string): HostPathMatch | undefined {
     return { rule: 'container-runtime-socket-mount', sensitive: path, reason: 'the container runtime named pipe' };
   const normal = normalizeHostPath(path);
   if (normal === undefined) return undefined;
+  // Speak of /var/run/... when that is how the manifest wrote it.
+  const viaVarRun = /^\/+var\/+run(?:\/|$)/.test(path);
+  const shown = (p: string): string => (viaVarRun && isWithin(p, '/run') ? `/var${p}` : p);
   for (const cls of HOST_PATH_CLASSES) {
     for (const [sensitive, reason] of Object.entries(cls.paths)) {
-      if (isWithin(normal, sensitive)) return { rule: cls.rule, sensitive, reason };
+      if (isWithin(normal, sensitive)) return { rule: cls.rule, sensitive: shown(sensitive), reason };
     }
     const parentsOk = typeof cls.parents === 'function' ? cls.parents(normal) : cls.parents;
     if (!parentsOk || normal === '/') continue;
     for (const [sensitive, reason] of Object.entries(cls.paths)) {
-      if (sensitive !== normal && isWithin(sensitive, normal)) return { rule: cls.rule, sensitive, reason: `it contains ${sensitive}: ${reason}` };
+      if (sensitive !== normal && isWithin(sensitive, normal)) return { rule: cls.rule, sensitive: shown(sensitive), reason: `it contains ${shown(sensitive)}: ${reason}` };
     }
   }
   return undefined;
@@ -572,7 +576,8 @@ function automountMessage(resource: Resource, pod: PodSpecView, context: RuleCon
       ? `its ServiceAccount "${name}" sets automountServiceAccountToken: true`
       : `neither the pod spec nor its ServiceAccount "${name}" sets automountServiceAccountToken: false`
     : `the pod spec does not set automountServiceAccountToken: false (ServiceAccount "${name}" is not among the scanned objects)`;
-  return { path: existingPath(pod.path, pod.spec, 'automountServiceAccountToken'), message: `the pods mount a Kubernetes API token: ${why}` };
+  const subject = resource.kind === 'Pod' ? 'the pod mounts' : 'its pods mount';
+  return { path: existingPath(pod.path, pod.spec, 'automountServiceAccountToken'), message: `${subject} a Kubernetes API token: ${why}` };
 }
 
 function effectiveServiceAccount(spec: Record<string, unknown>): string | undefined {
@@ -653,7 +658,7 @@ export const workloadRules: Rule[] = [
     remediation: 'Set securityContext.runAsUser to 10000 or higher (e.g. 10001) and build the image to work with that UID.',
     references: [SECURITY_CONTEXT_DOC],
     check: (resource) =>
-      inheritedSetting(resource, 'runAsUser', (v) => v > 0 && v < 10000, (subject, v) => `${subject} runs as UID ${v}, below 10000`),
+      inheritedSetting(resource, 'runAsUser', (v) => v > 0 && v < 10000, 'runs as', (v) => `UID ${v}, below 10000`),
     examples: {
       valid: [
         pod(`
@@ -699,7 +704,7 @@ export const workloadRules: Rule[] = [
     remediation: 'Set securityContext.runAsGroup to 10000 or higher (e.g. 10001).',
     references: [SECURITY_CONTEXT_DOC],
     check: (resource) =>
-      inheritedSetting(resource, 'runAsGroup', (v) => v > 0 && v < 10000, (subject, v) => `${subject} runs with GID ${v}, below 10000`),
+      inheritedSetting(resource, 'runAsGroup', (v) => v > 0 && v < 10000, 'runs with', (v) => `GID ${v}, below 10000`),
     examples: {
       valid: [
         pod(`
@@ -732,7 +737,7 @@ export const workloadRules: Rule[] = [
     remediation: 'Use a non-zero GID for runAsGroup and fsGroup (e.g. 10001) and remove 0 from supplementalGroups.',
     references: [SECURITY_CONTEXT_DOC],
     check: (resource) => [
-      ...inheritedSetting(resource, 'runAsGroup', (v) => v === 0, (subject) => `${subject} runs with the root group (runAsGroup: 0)`),
+      ...inheritedSetting(resource, 'runAsGroup', (v) => v === 0, 'runs with', () => 'the root group (runAsGroup: 0)'),
       ...perPod(resource, (pod) => {
         if (isWindows(pod)) return undefined;
         const sc = podSc(pod);
