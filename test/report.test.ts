@@ -319,6 +319,15 @@ describe('sarif', () => {
     assert.equal(kind('batch')[0].kind, 'external');
   });
 
+  test('a configured severity override shows in the rule descriptor and the results', () => {
+    const lowered = scanLoaded(load(fixtureTexts()), { only: ['privileged-container'], config: { severity: { 'privileged-container': 'low' } } });
+    const sarif = JSON.parse(reporters.sarif(lowered, { color: false }));
+    const rule = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'privileged-container');
+    assert.equal(rule.defaultConfiguration.level, 'note');
+    assert.equal(rule.properties['security-severity'], '3.0');
+    assert.ok(sarif.runs[0].results.length > 0 && sarif.runs[0].results.every((r: { level: string }) => r.level === 'note'));
+  });
+
   test('input errors are tool execution notifications', () => {
     const inv = run.invocations[0];
     assert.equal(inv.executionSuccessful, false);
