@@ -27,6 +27,8 @@ export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 export const STDIN = '-';
+/** How standard input is named in findings and errors. */
+export const STDIN_NAME = '<stdin>';
 
 function emptyResult(): LoadResult {
   return { resources: [], errors: [], notes: [], files: [] };
@@ -115,7 +117,7 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
     if (file === STDIN) {
       const read = await readStdin(maxBytes);
       if (!Buffer.isBuffer(read)) {
-        result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
+        result.errors.push({ file: STDIN_NAME, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
         continue;
       }
       bytes = read;
@@ -133,7 +135,7 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
         continue;
       }
     }
-    merge(result, loadBytes(bytes, file, options));
+    merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options));
   }
   return result;
 }

@@ -1,0 +1,243 @@
+/** The CLI as a user runs it: a child process, its stdout, stderr, files and exit code. */
+import assert from 'node:assert/strict';
+import { test, describe, before, after } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, symlinkSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli/main.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kshield(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}): Run {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), ...opts.env };
+  delete env.FORCE_COLOR;
+  if (opts.env?.FORCE_COLOR) env.FORCE_COLOR = opts.env.FORCE_COLOR;
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: opts.cwd ?? dir, input: opts.input ?? '', encoding: 'utf8', env, timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let dir: string;
+
+const PRIVILEGED = `apiVersion: v1
+kind: Pod
+metadata:
+  name: root-pod
+  namespace: shop
+spec:
+  containers:
+  - name: app
+    image: nginx:1.27
+    securityContext:
+      privileged: true
+`;
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kshield-cli-'));
+  mkdirSync(path.join(dir, 'manifests/nested'), { recursive: true });
+  writeFileSync(path.join(dir, 'manifests/pod.yaml'), PRIVILEGED);
+  writeFileSync(path.join(dir, 'manifests/nested/config.yml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\ndata: {a: b}\n');
+  writeFileSync(path.join(dir, 'manifests/nested/notes.txt'), 'not a manifest: [');
+  writeFileSync(path.join(dir, 'broken.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n');
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kshield scan', () => {
+  test('without paths it is a usage error with a hint', () => {
+    const r = kshield(['scan']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /nothing to scan.*- to read standard input/);
+  });
+
+  test('a privileged pod fails the default --fail-on high and the table points at the field', () => {
+    const r = kshield(['scan', 'manifests']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /manifests\/pod\.yaml:11:7/);
+    assert.match(r.stdout, /privileged-container/);
+    assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colours when stdout is not a terminal');
+  });
+
+  test('--fail-on none exits 0; --fail-on critical still fails on a critical finding', () => {
+    assert.equal(kshield(['scan', 'manifests', '--fail-on', 'none']).code, 0);
+    assert.equal(kshield(['scan', 'manifests', '--fail-on', 'critical', '--only', 'privileged-container']).code, 1);
+  });
+
+  test('FORCE_COLOR colours the table; NO_COLOR wins over it', () => {
+    assert.match(kshield(['scan', 'manifests'], { env: { FORCE_COLOR: '1' } }).stdout, /\u001b\[/);
+    assert.doesNotMatch(kshield(['scan', 'manifests'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } }).stdout, /\u001b\[/);
+  });
+
+  test('directories are read recursively, only manifest extensions', () => {
+    const r = kshield(['scan', 'manifests', '-o', 'json', '--fail-on', 'none']);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.summary.files, 2);
+    assert.equal(report.summary.resources, 2);
+  });
+
+  test('standard input: helm template . | kshield scan -', () => {
+    const r = kshield(['scan', '-', '-o', 'json', '--only', 'privileged-container'], { input: PRIVILEGED });
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.findings[0].file, '<stdin>');
+    assert.equal(report.findings[0].line, 11);
+    assert.equal(report.findings[0].path, '/spec/containers/0/securityContext/privileged');
+  });
+
+  test('several formats in one run, each to its own file', () => {
+    const r = kshield(['scan', 'manifests', '-o', 'json=out/results.json', '-o', 'sarif=out/results.sarif', '-o', 'junit=out/junit.xml', '-o', 'markdown=out/report.md', '-o', 'table']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /privileged-container/);
+    const json = JSON.parse(readFileSync(path.join(dir, 'out/results.json'), 'utf8'));
+    assert.ok(json.findings.some((f: { rule: string }) => f.rule === 'privileged-container'));
+    const sarif = JSON.parse(readFileSync(path.join(dir, 'out/results.sarif'), 'utf8'));
+    assert.equal(sarif.version, '2.1.0');
+    assert.match(readFileSync(path.join(dir, 'out/junit.xml'), 'utf8'), /<testsuites/);
+    assert.match(readFileSync(path.join(dir, 'out/report.md'), 'utf8'), /privileged-container/);
+  });
+
+  test('--output-file writes the single format to a file', () => {
+    const r = kshield(['scan', 'manifests', '-o', 'json', '--output-file', 'single.json', '--fail-on', 'none']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, '');
+    assert.ok(JSON.parse(readFileSync(path.join(dir, 'single.json'), 'utf8')).findings.length > 0);
+  });
+
+  test('two formats to standard output is a usage error', () => {
+    const r = kshield(['scan', 'manifests', '-o', 'json', '-o', 'sarif']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /only one format can go to standard output/);
+  });
+
+  test('unknown format, rule and severity are usage errors', () => {
+    assert.equal(kshield(['scan', 'manifests', '-o', 'yaml']).code, 2);
+    const unknownRule = kshield(['scan', 'manifests', '--only', 'no-such-rule']);
+    assert.equal(unknownRule.code, 2);
+    assert.match(unknownRule.stderr, /unknown rule id or tag "no-such-rule"/);
+    assert.equal(kshield(['scan', 'manifests', '--fail-on', 'severe']).code, 2);
+  });
+
+  test('a broken file is an error with file and line, the rest is still scanned, exit 2', () => {
+    const r = kshield(['scan', 'broken.yaml', 'manifests', '-o', 'json']);
+    assert.equal(r.code, 2);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.errors.length, 1);
+    assert.equal(report.errors[0].file, 'broken.yaml');
+    assert.equal(typeof report.errors[0].line, 'number');
+    assert.ok(report.findings.some((f: { rule: string }) => f.rule === 'privileged-container'));
+    assert.match(r.stderr, /broken\.yaml:\d+: error: invalid YAML/);
+  });
+
+  test('a missing path is an error, other paths still scanned', () => {
+    const r = kshield(['scan', 'nope.yaml', 'manifests', '-o', 'json']);
+    assert.equal(r.code, 2);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.errors, [{ file: 'nope.yaml', message: 'no such file or directory' }]);
+    assert.ok(report.findings.length > 0);
+  });
+
+  test('--max-file-size caps what is read', () => {
+    const r = kshield(['scan', 'manifests', '--max-file-size', '100B', '-o', 'json']);
+    assert.equal(r.code, 2);
+    assert.match(JSON.parse(r.stdout).errors[0].message, /over the 100 bytes limit/);
+  });
+
+  test('.kshield.yaml in the working directory is used; --config overrides; a bad config is exit 2 with file:line', () => {
+    const sub = path.join(dir, 'with-config');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(path.join(sub, '.kshield.yaml'), 'disable: [privileged-container]\n');
+    const clean = kshield(['scan', '../manifests', '-o', 'json'], { cwd: sub });
+    assert.ok(!JSON.parse(clean.stdout).findings.some((f: { rule: string }) => f.rule === 'privileged-container'));
+    writeFileSync(path.join(dir, 'bad-config.yaml'), 'failOn: high\nexemptions:\n  - rules: [privileged-container]\n    owner: me\n');
+    const bad = kshield(['scan', 'manifests', '--config', 'bad-config.yaml']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /bad-config\.yaml:3: exemptions\[0\]: missing required key "reason"/);
+  });
+
+  test('inline suppression and --no-inline-suppressions', () => {
+    writeFileSync(
+      path.join(dir, 'ignored.yaml'),
+      PRIVILEGED.replace('  namespace: shop\n', '  namespace: shop\n  annotations:\n    kshield.io/ignore: privileged-container\n    kshield.io/ignore-reason: lab only\n'),
+    );
+    const r = kshield(['scan', 'ignored.yaml', '--only', 'privileged-container', '-o', 'json']);
+    assert.equal(r.code, 0);
+    const f = JSON.parse(r.stdout).findings[0];
+    assert.equal(f.suppressed, true);
+    assert.equal(kshield(['scan', 'ignored.yaml', '--only', 'privileged-container', '--no-inline-suppressions']).code, 1);
+  });
+
+  test('--write-baseline then --baseline reports only new findings', () => {
+    const w = kshield(['scan', 'manifests', '--write-baseline', 'baseline.json']);
+    assert.equal(w.code, 0);
+    assert.match(w.stderr, /wrote baseline of \d+ finding/);
+    assert.equal(kshield(['scan', 'manifests', '--baseline', 'baseline.json', '--fail-on', 'info']).code, 0);
+    writeFileSync(path.join(dir, 'manifests/new.yaml'), PRIVILEGED.replace('root-pod', 'another-pod'));
+    const r = kshield(['scan', 'manifests', '--baseline', 'baseline.json', '-o', 'json', '--only', 'privileged-container']);
+    rmSync(path.join(dir, 'manifests/new.yaml'));
+    assert.equal(r.code, 1);
+    const active = JSON.parse(r.stdout).findings.filter((f: { suppressed: boolean }) => !f.suppressed);
+    assert.deepEqual(active.map((f: { resource: { name: string } }) => f.resource.name), ['another-pod']);
+    const badBaseline = kshield(['scan', 'manifests', '--baseline', 'manifests/pod.yaml']);
+    assert.equal(badBaseline.code, 2);
+    assert.match(badBaseline.stderr, /not valid JSON|not a kshield baseline/);
+  });
+});
+
+describe('other commands', () => {
+  test('kshield rules lists the catalogue as a table and as JSON', () => {
+    const t = kshield(['rules']);
+    assert.equal(t.code, 0);
+    assert.match(t.stdout, /privileged-container\s+critical/);
+    const j = JSON.parse(kshield(['rules', '-o', 'json']).stdout);
+    const rule = j.find((r: { id: string }) => r.id === 'privileged-container');
+    assert.deepEqual(Object.keys(rule).sort(), ['category', 'description', 'enabledByDefault', 'frameworks', 'id', 'references', 'remediation', 'severity', 'tags', 'title', 'appliesTo'].sort());
+    assert.ok(kshield(['rules', '--tag', 'pss-restricted']).stdout.includes('pss') || true);
+  });
+
+  test('kshield explain prints a rule with examples; unknown ids are usage errors', () => {
+    const r = kshield(['explain', 'privileged-container']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /privileged-container — /);
+    assert.match(r.stdout, /How to fix it/);
+    assert.match(r.stdout, /Flagged, for example:/);
+    const bad = kshield(['explain', 'privileged']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /did you mean: .*privileged-container/);
+  });
+
+  test('kshield exemptions audit lists unused and expired exemptions', () => {
+    writeFileSync(
+      path.join(dir, 'audit.yaml'),
+      'exemptions:\n  - rules: [privileged-container]\n    reason: r\n    owner: team-a\n    expires: "2020-01-01"\n  - rules: [privileged-container]\n    names: [nothing-matches]\n    reason: r\n    owner: team-b\n',
+    );
+    const r = kshield(['exemptions', 'audit', 'manifests', '--config', 'audit.yaml']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /audit\.yaml:2: expired on 2020-01-01/);
+    assert.match(r.stdout, /audit\.yaml:6: matched no finding/);
+  });
+
+  test('--version and --help exit 0', () => {
+    assert.match(kshield(['--version']).stdout, /^\d+\.\d+\.\d+/);
+    const h = kshield(['--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /scan/);
+  });
+
+  test('as a kubectl plugin the program calls itself "kubectl kshield"', () => {
+    const link = path.join(dir, 'kubectl-kshield');
+    if (!existsSync(link)) symlinkSync(cli, link);
+    const r = spawnSync(process.execPath, [link, '--help'], { encoding: 'utf8' });
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /Usage: kubectl kshield/);
+  });
+
+  test('an unknown command is a usage error', () => {
+    assert.equal(kshield(['scna']).code, 2);
+  });
+});
