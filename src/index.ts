@@ -10,3 +10,5 @@ export type { Rule, RuleMeta, RuleContext, RuleSettings, RuleExamples } from './
 export type { Finding, Resource, ResourceRef, Severity, Violation, InputError, Note, Position } from './core/types.js';
 export { SEVERITIES } from './core/types.js';
 export { VERSION } from './version.js';
+export { reporters, type ReportFormat } from './report/index.js';
+export type { Reporter, ReportOptions } from './report/reporter.js';
