@@ -37,7 +37,7 @@ describe('missing-required-labels', () => {
     assert.equal(f.length, 2);
     assert.ok(f.every((x) => x.path === '/metadata/labels'));
     assert.match(f[0].message, /"app\.kubernetes\.io\/name"/);
-    assert.match(f[1].message, /one of "app\.kubernetes\.io\/owner", "owner", "team"/);
+    assert.match(f[1].message, /has no label among "app\.kubernetes\.io\/owner", "owner", "team"$/);
   });
 
   test('any alternative of a group satisfies it', () => {
@@ -111,6 +111,9 @@ rules: []`).length, 0);
 kind: ClusterIssuer
 metadata: {name: letsencrypt}
 spec: {}`).length, 0);
+    assert.equal(run('namespace-not-set', `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [app.yaml]`).length, 0);
     const f = run('namespace-not-set', `apiVersion: v1
 kind: ConfigMap
 metadata: {name: c}`);

@@ -66,6 +66,11 @@ export function isClusterScopedKind(kind: string): boolean {
   return CLUSTER_SCOPED.has(kind) || /^Cluster[A-Z]/.test(kind);
 }
 
+/** Files that look like objects but are read by client tools, never sent to the API server. */
+function isClientSideConfig(resource: Resource): boolean {
+  return /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kpt\.dev|skaffold\/)/.test(resource.apiVersion) || resource.kind === 'Kustomization';
+}
+
 // ---------------------------------------------------------------------------------------------
 // API versions
 
@@ -247,11 +252,11 @@ export const metadataRules: Rule[] = [
       const out: Violation[] = [];
       for (const group of groups) {
         if (group.some((k) => hasNonEmptyLabel(own, k))) continue;
-        const keys = group.length === 1 ? `"${group[0]}"` : `one of ${group.map((k) => `"${k}"`).join(', ')}`;
+        const keys = group.length === 1 ? `label "${group[0]}"` : `label among ${group.map((k) => `"${k}"`).join(', ')}`;
         const onTemplate = group.find((k) => templates.some((t) => hasNonEmptyLabel(t, k)));
         const emptyKey = group.find((k) => own[k] === '');
-        let message = `${resource.kind} "${resource.name}" has no label ${keys}`;
-        if (emptyKey) message = `${resource.kind} "${resource.name}" has an empty value for label "${emptyKey}"${group.length > 1 ? ` (expected ${keys})` : ''}`;
+        let message = `${resource.kind} "${resource.name}" has no ${keys}`;
+        if (emptyKey) message = `${resource.kind} "${resource.name}" has an empty value for label "${emptyKey}"${group.length > 1 ? ` (expected a ${keys})` : ''}`;
         if (onTemplate) message += ` (it is set on the pod template, but not on the ${resource.kind} itself)`;
         out.push({ path: emptyKey ? `/metadata/labels/${escapePointerToken(emptyKey)}` : labelsPath(resource), message });
       }
@@ -326,7 +331,7 @@ data: {mode: production}`,
     remediation: 'Set metadata.namespace explicitly.',
     references: [NAMESPACES_DOC],
     check: (resource) => {
-      if (resource.namespace !== undefined || isClusterScopedKind(resource.kind)) return [];
+      if (resource.namespace !== undefined || isClusterScopedKind(resource.kind) || isClientSideConfig(resource)) return [];
       const md = resource.object.metadata;
       return [{ path: isObject(md) ? '/metadata' : '', message: `${resource.kind} "${resource.name}" sets no namespace` }];
     },
