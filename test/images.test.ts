@@ -4,7 +4,7 @@ import { canonicalReference, effectiveTag, parseImageReference, registryEntryMat
 import { evaluate } from '../src/core/engine.js';
 import type { RuleSettings } from '../src/core/rule.js';
 import type { Finding } from '../src/core/types.js';
-import { imageRules } from '../src/rules/images.js';
+import { imageRules, redactCredentials } from '../src/rules/images.js';
 import { loadText } from '../src/sources/files.js';
 
 const SHA = 'sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac';
@@ -181,6 +181,16 @@ describe('image rules', () => {
     assert.equal(run('image-reference-invalid', yaml).length, 1);
     for (const id of ['image-tag-latest', 'image-tag-missing', 'image-pull-policy-not-always', 'image-not-pinned-by-digest']) assert.equal(run(id, yaml).length, 0, id);
     assert.equal(run('image-registry-not-allowed', yaml, { allowedRegistries: ['ghcr.io'] }).length, 0);
+  });
+
+  test('credentials written into an image field are masked', () => {
+    for (const image of ['https://deploy:Pa55-w0rd-xyz@registry.example.com/app:1', 'deploy:Pa55-w0rd-xyz@registry.example.com/app:1']) {
+      const findings = run('image-reference-invalid', podWith(`  - {name: web, image: "${image}"}`));
+      assert.equal(findings.length, 1);
+      assert.ok(!JSON.stringify(findings).includes('Pa55-w0rd-xyz'), image);
+      assert.match(findings[0].message, /deploy:\*\*\*@/);
+    }
+    assert.equal(redactCredentials(`nginx:1.2@${SHA}`), `nginx:1.2@${SHA}`);
   });
 
   test('a container without image is reported; a non-string image is left to the shape check', () => {

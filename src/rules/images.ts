@@ -46,6 +46,11 @@ spec:
 ${containerYaml}`;
 }
 
+/** Masks "user:password@" so a credential written into an image field never reaches a report. */
+export function redactCredentials(image: string): string {
+  return image.replace(/(^|:\/\/)([^/@\s:]*):([^/@\s]+)@(?![a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$)/, '$1$2:***@');
+}
+
 const DIGEST = 'sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac';
 
 export const imageRules: Rule[] = [
@@ -257,6 +262,9 @@ export const imageRules: Rule[] = [
         if (typeof image !== 'string') return undefined;
         const parsed = parseImageReference(image);
         if (parsed.ok) return undefined;
+        const redacted = redactCredentials(image);
+        if (redacted !== image)
+          return { path: `${c.path}/image`, message: `${describeContainer(c)} has an invalid image reference ${JSON.stringify(redacted)}: it embeds credentials, which belong in an imagePullSecret` };
         return { path: `${c.path}/image`, message: `${describeContainer(c)} has an invalid image reference ${JSON.stringify(image)}: it ${parsed.error}` };
       }),
     examples: {

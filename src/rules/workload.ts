@@ -320,10 +320,10 @@ const HOST_PATH_CLASSES: HostPathClass[] = [
     rule: 'host-credentials-mount',
     paths: {
       '/etc': 'node configuration, kubelet and CA credentials',
-      '/root': "the root user's home (SSH keys, kubeconfigs)",
-      '/home': "users' home directories (SSH keys, kubeconfigs)",
+      '/root': "the root user's home, with SSH keys and kubeconfigs",
+      '/home': "users' home directories, with SSH keys and kubeconfigs",
       '/var/lib/kubelet': 'kubelet state, including every pod\'s mounted secrets and service account tokens',
-      '/var/lib/etcd': 'the etcd data directory (every secret of the cluster)',
+      '/var/lib/etcd': 'the etcd data directory, holding every secret of the cluster',
       '/var/lib/rancher': 'k3s/RKE2 state, including cluster tokens and certificates',
       '/var/lib/kubernetes': 'Kubernetes certificates and kubeconfigs',
     },
@@ -332,8 +332,8 @@ const HOST_PATH_CLASSES: HostPathClass[] = [
   {
     rule: 'host-system-mount',
     paths: {
-      '/proc': "the host's /proc (every process on the node)",
-      '/sys': "the host's /sys (kernel and cgroup settings)",
+      '/proc': 'every process on the node',
+      '/sys': 'kernel and cgroup settings',
       '/dev': "the host's device nodes",
       '/boot': 'the kernel and boot loader',
       '/usr': 'system binaries and libraries',
@@ -357,13 +357,15 @@ interface HostPathMatch {
   rule: string;
   sensitive: string;
   reason: string;
+  /** The mounted path is a parent directory of the sensitive one. */
+  parent: boolean;
 }
 
 /** The class a hostPath belongs to, if any. Exported for tests. */
 export function classifyHostPath(path: string): HostPathMatch | undefined {
   const lower = path.toLowerCase();
   if (WINDOWS_RUNTIME_PIPES.some((p) => lower === p || lower.startsWith(p)))
-    return { rule: 'container-runtime-socket-mount', sensitive: path, reason: 'the container runtime named pipe' };
+    return { rule: 'container-runtime-socket-mount', sensitive: path, reason: 'the container runtime named pipe', parent: false };
   const normal = normalizeHostPath(path);
   if (normal === undefined) return undefined;
   // Speak of /var/run/... when that is how the manifest wrote it.
@@ -371,12 +373,12 @@ export function classifyHostPath(path: string): HostPathMatch | undefined {
   const shown = (p: string): string => (viaVarRun && isWithin(p, '/run') ? `/var${p}` : p);
   for (const cls of HOST_PATH_CLASSES) {
     for (const [sensitive, reason] of Object.entries(cls.paths)) {
-      if (isWithin(normal, sensitive)) return { rule: cls.rule, sensitive: shown(sensitive), reason };
+      if (isWithin(normal, sensitive)) return { rule: cls.rule, sensitive: shown(sensitive), reason, parent: false };
     }
     const parentsOk = typeof cls.parents === 'function' ? cls.parents(normal) : cls.parents;
     if (!parentsOk || normal === '/') continue;
     for (const [sensitive, reason] of Object.entries(cls.paths)) {
-      if (sensitive !== normal && isWithin(sensitive, normal)) return { rule: cls.rule, sensitive: shown(sensitive), reason: `it contains ${shown(sensitive)}: ${reason}` };
+      if (sensitive !== normal && isWithin(sensitive, normal)) return { rule: cls.rule, sensitive: shown(sensitive), reason, parent: true };
     }
   }
   return undefined;
@@ -432,9 +434,12 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
           const match = classifyHostPath(v.path);
           if (!match || match.rule !== spec.id) return [];
           const users = volumeUsers(resource, pod, v.name);
-          const usedBy = users.length ? `, mounted by ${quoteList(users)}` : '';
-          const why = match.reason.startsWith('it contains') ? match.reason : `this is ${match.reason}`;
-          return [{ path: v.pointer, message: `volume ${v.name !== undefined ? `"${v.name}"` : '(unnamed)'} mounts host path ${v.path}${usedBy}: ${why}` }];
+          const usedBy = users.length ? `, used by ${quoteList(users)}` : '';
+          const volume = `volume ${v.name !== undefined ? `"${v.name}"` : '(unnamed)'}`;
+          const what = match.parent
+            ? `host path ${v.path}, which contains ${match.sensitive} (${match.reason})`
+            : `host path ${v.path} (${match.reason})`;
+          return [{ path: v.pointer, message: `${volume} mounts ${what}${usedBy}` }];
         }),
       ),
     examples: { valid: spec.valid, invalid: spec.invalid },
@@ -545,7 +550,7 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
 
 const DANGEROUS_CAPABILITIES: Record<string, string> = {
   ALL: 'every capability, equivalent to root on the node in many setups',
-  SYS_ADMIN: 'mount filesystems, use namespaces and many kernel interfaces: the classic container escape',
+  SYS_ADMIN: 'mount filesystems, use namespaces and many kernel interfaces; the classic container escape',
   NET_ADMIN: 'reconfigure interfaces, routes and firewall rules, intercept or redirect pod traffic',
   SYS_PTRACE: 'trace and inject code into other processes',
   SYS_MODULE: 'load kernel modules, i.e. run code in the host kernel',
@@ -1234,7 +1239,7 @@ ${deployment(`
     id: 'container-runtime-socket-mount',
     title: 'Container runtime socket mounted',
     severity: 'critical',
-    tags: ['security', 'host-mounts', 'cis', 'nsa'],
+    tags: ['security', 'host-mounts', 'nsa'],
     description:
       'The Docker, containerd, CRI-O or Podman socket (or a directory holding it, such as /run or /var/run) lets the ' +
       'container start privileged containers on the node: full node takeover. A read-only mount does not prevent ' +
@@ -1689,7 +1694,7 @@ ${deployment(`
           const name = capabilityName(cap);
           const why = name !== undefined ? DANGEROUS_CAPABILITIES[name] : undefined;
           if (why === undefined) return;
-          out.push({ path: `${c.path}/securityContext/capabilities/add/${i}`, message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`}: ${why}` });
+          out.push({ path: `${c.path}/securityContext/capabilities/add/${i}`, message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`} (${why})` });
         });
         return out;
       }),
