@@ -94,6 +94,9 @@ spec:
         image: x:1
         command: ["migrate", "--db-password", "${SECRET}"]
       containers:
+      - name: worker
+        image: x:1
+        command: ["sh", "-c", "exec worker --user admin --password='${SECRET}' --token \\"$TOKEN\\""]
       - name: api
         image: x:1
         args: ["--apiKey=${SECRET}", "--url=https://admin:${SECRET}@db.internal/x"]
@@ -119,14 +122,15 @@ spec:
     assert.deepEqual(
       f.map((x) => x.path),
       [
-        '/spec/template/spec/containers/0/env/0/value',
-        '/spec/template/spec/containers/0/env/1/value',
-        '/spec/template/spec/containers/0/env/2/value',
-        '/spec/template/spec/containers/0/env/3/value',
-        '/spec/template/spec/containers/0/env/4/value',
-        '/spec/template/spec/containers/0/env/5/value',
-        '/spec/template/spec/containers/0/args/0',
-        '/spec/template/spec/containers/0/args/1',
+        '/spec/template/spec/containers/0/command/2',
+        '/spec/template/spec/containers/1/env/0/value',
+        '/spec/template/spec/containers/1/env/1/value',
+        '/spec/template/spec/containers/1/env/2/value',
+        '/spec/template/spec/containers/1/env/3/value',
+        '/spec/template/spec/containers/1/env/4/value',
+        '/spec/template/spec/containers/1/env/5/value',
+        '/spec/template/spec/containers/1/args/0',
+        '/spec/template/spec/containers/1/args/1',
         '/spec/template/spec/initContainers/0/command/2',
       ],
     );

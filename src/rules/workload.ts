@@ -507,6 +507,39 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
+interface SecretFlag {
+  /** Index of the token holding the value. */
+  index: number;
+  /** The flag as written ("--password"); undefined for a URL with an embedded password. */
+  flag?: string;
+}
+
+function unquote(token: string): string {
+  const m = /^(['"])(.*)\1$/s.exec(token);
+  return m ? m[2] : token.replace(/^['"]|['"]$/g, '');
+}
+
+/** Command-line tokens that carry a literal secret: --flag=value, --flag value, or a URL with a password. */
+function secretFlags(tokens: string[]): SecretFlag[] {
+  const hits: SecretFlag[] = [];
+  tokens.forEach((token, i) => {
+    if (token === '') return;
+    const joined = /^(--?[A-Za-z][A-Za-z0-9_.-]*)=(.*)$/s.exec(token);
+    if (hasUrlPassword(joined ? unquote(joined[2]) : token)) {
+      hits.push({ index: i });
+      return;
+    }
+    if (joined) {
+      if (isSecretName(joined[1]) && isLiteralSecretValue(unquote(joined[2]))) hits.push({ index: i, flag: joined[1] });
+      return;
+    }
+    const previous = i > 0 ? tokens[i - 1] : '';
+    if (/^--?[A-Za-z][A-Za-z0-9_.-]*$/.test(previous) && !token.startsWith('-') && isSecretName(previous) && isLiteralSecretValue(token))
+      hits.push({ index: i, flag: previous });
+  });
+  return hits;
+}
+
 /** Literal secrets in a container's env and command line; messages name the place, never the value. */
 function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   const out: Omit<Violation, 'container'>[] = [];
@@ -523,23 +556,23 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   });
   for (const field of ['command', 'args'] as const) {
     const items = arr(c.container[field]);
+    const report = (i: number, hit: SecretFlag, inside: boolean): void => {
+      const where = `${field}[${i}]${inside ? ', inside a shell command' : ''}`;
+      out.push({
+        path: `${c.path}/${field}/${i}`,
+        message:
+          hit.flag === undefined
+            ? `${who} passes a URL with an embedded password on its command line (${where})`
+            : `${who} passes a literal value for ${hit.flag} on its command line (${where})`,
+      });
+    };
+    // Exec form: one argument per item, a flag's value may be the next item.
+    const plain = items.map((item) => (typeof item === 'string' && !/\s/.test(item) ? item : ''));
+    for (const hit of secretFlags(plain)) report(hit.index, hit, false);
+    // Shell form ("sh -c '... --password=x'"): the words of one item.
     items.forEach((item, i) => {
-      if (typeof item !== 'string') return;
-      const where = `${field}[${i}]`;
-      if (hasUrlPassword(item.replace(/^--?[A-Za-z0-9_.-]+=/, ''))) {
-        out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a URL with an embedded password on its command line (${where})` });
-        return;
-      }
-      const joined = /^--?([A-Za-z][A-Za-z0-9_.-]*)=(.*)$/s.exec(item);
-      if (joined) {
-        if (isSecretName(joined[1]) && isLiteralSecretValue(joined[2]))
-          out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a literal value for ${item.slice(0, item.indexOf('='))} on its command line (${where})` });
-        return;
-      }
-      const previous = i > 0 ? items[i - 1] : undefined;
-      const flag = typeof previous === 'string' ? /^--?([A-Za-z][A-Za-z0-9_.-]*)$/.exec(previous) : null;
-      if (flag && !item.startsWith('-') && isSecretName(flag[1]) && isLiteralSecretValue(item))
-        out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes a literal value for ${previous} on its command line (${where})` });
+      if (typeof item !== 'string' || !/\s/.test(item)) return;
+      for (const hit of secretFlags(item.split(/\s+/).map(unquote))) report(i, hit, true);
     });
   }
   return out;
