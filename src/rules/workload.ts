@@ -351,6 +351,12 @@ const HOST_PATH_CLASSES: HostPathClass[] = [
   { rule: 'host-log-mount', paths: { '/var/log': "the node's logs, including every pod's log files" }, parents: true },
 ];
 
+/**
+ * Single files below sensitive directories that workloads routinely mount for harmless facts
+ * (time zone, machine identity, OS release). Writing to them is still writable-host-mount's concern.
+ */
+const HARMLESS_HOST_FILES = ['/etc/localtime', '/etc/timezone', '/usr/share/zoneinfo', '/etc/machine-id', '/etc/os-release', '/usr/lib/os-release'];
+
 const WINDOWS_RUNTIME_PIPES = ['\\\\.\\pipe\\docker_engine', '\\\\.\\pipe\\containerd-containerd'];
 
 interface HostPathMatch {
@@ -369,6 +375,7 @@ export function classifyHostPath(path: string): HostPathMatch | undefined {
   const normal = normalizeHostPath(path);
   if (normal === undefined) return undefined;
   // Speak of /var/run/... when that is how the manifest wrote it.
+  if (HARMLESS_HOST_FILES.some((f) => isWithin(normal, f))) return undefined;
   const viaVarRun = /^\/+var\/+run(?:\/|$)/.test(path);
   const shown = (p: string): string => (viaVarRun && isWithin(p, '/run') ? `/var${p}` : p);
   for (const cls of HOST_PATH_CLASSES) {
@@ -1250,10 +1257,10 @@ ${deployment(`
         containers:
         - name: exporter
           image: quay.io/prometheus/node-exporter:v1.8.2
-          volumeMounts: [{name: proc, mountPath: /host/proc, readOnly: true}]
+          volumeMounts: [{name: textfiles, mountPath: /textfiles, readOnly: true}]
         volumes:
-        - name: proc
-          hostPath: {path: /opt/metrics}
+        - name: textfiles
+          hostPath: {path: /var/lib/node-exporter/textfiles}
       `),
     ],
     invalid: [
