@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { reliabilityRules } from '../src/rules/reliability.js';
+import { reliabilityRules, portNameProblem } from '../src/rules/reliability.js';
 import {
   formatSelector,
   isEmptySelector,
@@ -434,6 +434,57 @@ spec:
     assert.equal(run('topology-spread-constraint-invalid', spread('{matchLabels: {app: web}}')).length, 0);
     assert.equal(run('topology-spread-constraint-invalid', spread('{}')).length, 0);
     assert.equal(run('topology-spread-constraint-invalid', spread('{matchLabels: {app: api}}')).length, 1);
+  });
+});
+
+describe('ports and service accounts', () => {
+  test('IANA service names', () => {
+    for (const ok of ['http', 'http-metrics', 'h2c', 'a1', 'abcdefghijklmno']) assert.equal(portNameProblem(ok), undefined, ok);
+    for (const bad of ['', 'HTTP', 'http_port', '-http', 'http-', 'http--alt', '8080', 'abcdefghijklmnop']) assert.ok(portNameProblem(bad), bad);
+  });
+
+  test('container port names are unique across the pod, numbers in range', () => {
+    const two = deploy('web', { podSpec: '      initContainers: [{name: init, image: busybox:1.36, restartPolicy: Always, ports: [{name: http, containerPort: 9000}]}]' }).replace(
+      'containers: [{name: web, image: registry.example.com/web:1.0.0}]',
+      'containers: [{name: web, image: registry.example.com/web:1.0.0, ports: [{name: http, containerPort: 8080}, {containerPort: 0}]}]',
+    );
+    const f = run('invalid-port', two);
+    assert.equal(f.length, 2);
+    assert.ok(f.some((x) => /init container "init" port name "http" is already used by container "web"/.test(x.message) && x.container === 'init'));
+    assert.ok(f.some((x) => /containerPort 0 is outside 1-65535/.test(x.message)));
+  });
+
+  test('Service ports: names required when several, unique, targetPort names validated', () => {
+    assert.equal(run('invalid-port', svc('web', '{app: web}')).length, 0);
+    const many = `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: "8080"}
+  - {name: http, port: 443, targetPort: web_tls}
+  - {port: 9090}`;
+    const f = run('invalid-port', many);
+    assert.deepEqual(
+      f.map((x) => x.path),
+      ['/spec/ports/1/name', '/spec/ports/1/targetPort', '/spec/ports/2'],
+    );
+  });
+
+  test('service-account-not-found is quiet without ServiceAccounts and ignores "default"', () => {
+    const sa = (name: string, ns = 'shop') => `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: ${name}, namespace: ${ns}}`;
+    const web = deploy('web', { podSpec: '      serviceAccountName: web' });
+    assert.equal(run('service-account-not-found', web).length, 0);
+    assert.equal(run('service-account-not-found', web, sa('web')).length, 0);
+    assert.equal(run('service-account-not-found', web, sa('web', 'other')).length, 0, 'nothing to compare with in this namespace');
+    const f = run('service-account-not-found', web, sa('api'));
+    assert.equal(f.length, 1);
+    assert.equal(f[0].path, '/spec/template/spec/serviceAccountName');
+    assert.equal(run('service-account-not-found', deploy('web', { podSpec: '      serviceAccountName: default' }), sa('api')).length, 0);
+    assert.equal(run('service-account-not-found', deploy('web', { podSpec: '      serviceAccount: ghost' }), sa('api'))[0].path, '/spec/template/spec/serviceAccount');
   });
 });
 

@@ -371,6 +371,140 @@ const stream = (...docs: string[]) => docs.join('\n---\n');
 
 // ---------------------------------------------------------------------------------------------
 
+/** IANA_SVC_NAME, as Kubernetes validates port names: at most 15 characters, a-z, 0-9 and inner single dashes, at least one letter. */
+export function portNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (name.length > 15) return `is ${name.length} characters long (at most 15)`;
+  if (!/^[a-z0-9-]+$/.test(name)) return 'may contain only lowercase letters, digits and "-"';
+  if (name.startsWith('-') || name.endsWith('-')) return 'must not start or end with "-"';
+  if (name.includes('--')) return 'must not contain "--"';
+  if (!/[a-z]/.test(name)) return 'must contain at least one letter';
+  return undefined;
+}
+
+function portNumberProblem(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value)) return `must be a whole number, but is ${JSON.stringify(value)}`;
+  if (value < 1 || value > 65535) return `${value} is outside 1-65535`;
+  return undefined;
+}
+
+const serviceAccountRule = defineRule({
+  id: 'service-account-not-found',
+  title: 'Pod uses a service account that does not exist',
+  severity: 'medium',
+  category: 'reliability',
+  tags: ['service-accounts', 'correctness', 'cross-resource'],
+  appliesTo: 'workloads',
+  description:
+    'The pod spec names a service account (serviceAccountName, or the deprecated serviceAccount) that is not among the ' +
+    'ServiceAccounts of its namespace in the scanned set. The API server refuses to create such pods, so the controller never gets ' +
+    'a single pod running. Only reported when the scanned set contains ServiceAccounts in that namespace; "default" is never ' +
+    'reported, since every namespace has it.',
+  remediation: 'Create the ServiceAccount in the same namespace, fix the name, or scan the ServiceAccount together with the workload.',
+  references: ['https://kubernetes.io/docs/concepts/security/service-accounts/', 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/'],
+  check: (resource, context) => {
+    const accounts = objectsOf(context, 'ServiceAccount', nsOf(resource));
+    if (accounts.length === 0) return [];
+    const out: Violation[] = [];
+    for (const pod of podSpecs(resource)) {
+      const field = typeof pod.spec.serviceAccountName === 'string' && pod.spec.serviceAccountName !== '' ? 'serviceAccountName' : 'serviceAccount';
+      const name = pod.spec[field];
+      if (typeof name !== 'string' || name === '' || name === 'default') continue;
+      if (accounts.some((a) => a.name === name)) continue;
+      out.push({ path: `${pod.path}/${field}`, message: `${resource.kind} "${resource.name}" runs as service account "${name}", which is not in ${nsPhrase(resource)}` });
+    }
+    return out;
+  },
+  examples: {
+    valid: [
+      stream(`apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAccountName: web' })),
+      deployment({ podSpec: '      serviceAccountName: web' }),
+    ],
+    invalid: [
+      stream(`apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAccountName: webapp' })),
+    ],
+  },
+});
+
+const invalidPortRule = defineRule({
+  id: 'invalid-port',
+  title: 'Port name or number the API server rejects',
+  severity: 'high',
+  category: 'reliability',
+  tags: ['ports', 'correctness'],
+  appliesTo: 'all',
+  description:
+    'A container port or Service port breaks the API rules: port names (container ports, Service ports, and Service targetPorts ' +
+    'given by name) must be IANA service names (at most 15 characters of lowercase letters, digits and single inner dashes, with ' +
+    'at least one letter); numbers must lie in 1-65535; container port names must be unique within the pod; a Service with several ' +
+    'ports must name each one, uniquely. The API server rejects the object.',
+  remediation: 'Shorten or rename the port (for example "http-metrics" instead of "http_metrics_port"), use numbers between 1 and 65535, and give every Service port a unique name.',
+  references: ['https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services', 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports'],
+  check: (resource) => {
+    const out: Violation[] = [];
+    if (resource.kind === 'Service') {
+      const ports = get(resource.object, 'spec', 'ports');
+      if (!Array.isArray(ports)) return out;
+      const names = new Map<string, number>();
+      ports.forEach((p, i) => {
+        if (!isObject(p)) return;
+        const at = `/spec/ports/${i}`;
+        const label = `Service "${resource.name}" port #${i + 1}`;
+        if (typeof p.name === 'string') {
+          const problem = portNameProblem(p.name);
+          if (problem) out.push({ path: `${at}/name`, message: `${label} name "${p.name}" ${problem}` });
+          if (names.has(p.name)) out.push({ path: `${at}/name`, message: `${label} reuses the name "${p.name}" of port #${names.get(p.name)! + 1}` });
+          else names.set(p.name, i);
+        } else if (ports.length > 1) out.push({ path: at, message: `${label} has no name; a Service with several ports must name each one` });
+        const portProblem = portNumberProblem(p.port);
+        if (portProblem) out.push({ path: p.port === undefined ? at : `${at}/port`, message: `${label} port ${portProblem}` });
+        if (typeof p.targetPort === 'string' && !/^\d+$/.test(p.targetPort)) {
+          const problem = portNameProblem(p.targetPort);
+          if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort name "${p.targetPort}" ${problem}` });
+        } else if (p.targetPort !== undefined && p.targetPort !== null) {
+          const problem = portNumberProblem(typeof p.targetPort === 'string' ? Number(p.targetPort) : p.targetPort);
+          if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort ${problem}` });
+        }
+      });
+      return out;
+    }
+    const seen = new Map<PodSpecView, Map<string, string>>();
+    for (const c of containers(resource)) {
+      if (c.type === 'ephemeralContainers') continue;
+      let names = seen.get(c.pod);
+      if (!names) seen.set(c.pod, (names = new Map()));
+      arr(c.container.ports).forEach((p, i) => {
+        if (!isObject(p)) return;
+        const at = `${c.path}/ports/${i}`;
+        if (typeof p.name === 'string') {
+          const problem = portNameProblem(p.name);
+          if (problem) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" ${problem}` });
+          const owner = names!.get(p.name);
+          if (owner !== undefined) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" is already used by ${owner}` });
+          else names!.set(p.name, describeContainer(c));
+        }
+        const problem = portNumberProblem(p.containerPort);
+        if (problem) out.push({ path: p.containerPort === undefined ? at : `${at}/containerPort`, container: c.name, message: `${describeContainer(c)} containerPort ${problem}` });
+      });
+    }
+    return out;
+  },
+  examples: {
+    valid: [deployment({ container: PROBES }), service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]')],
+    invalid: [
+      deployment({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
+      deployment({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
+      service('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
+    ],
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+
 export const reliabilityRules: Rule[] = [
   defineRule({
     id: 'liveness-probe-missing',
@@ -1431,7 +1565,10 @@ spec:
       ],
     },
   }),
+  serviceAccountRule,
+  invalidPortRule,
 ];
+
 
 /** Exposed for tests. */
 export const _internal = { runIndex, objectsOf, podOwnersIn, autoscalersOf };
