@@ -488,6 +488,43 @@ metadata: {name: ${name}, namespace: ${ns}}`;
   });
 });
 
+describe('config-reference-missing', () => {
+  const secret = (name: string, keys: string, ns = 'shop') => `apiVersion: v1
+kind: Secret
+metadata: {name: ${name}, namespace: ${ns}}
+stringData: ${keys}`;
+  const web = (container: string, podSpec?: string) =>
+    deploy('web', { podSpec }).replace('containers: [{name: web, image: registry.example.com/web:1.0.0}]', `containers:\n      - name: web\n        image: registry.example.com/web:1.0.0\n${container}`);
+
+  test('quiet when the scanned set holds no Secret in the namespace', () => {
+    assert.equal(run('config-reference-missing', web('        envFrom: [{secretRef: {name: db}}]')).length, 0);
+    assert.equal(run('config-reference-missing', web('        envFrom: [{secretRef: {name: db}}]'), secret('other', '{a: b}', 'billing')).length, 0);
+  });
+
+  test('missing objects and keys, optional references skipped, values never shown', () => {
+    const f = run(
+      'config-reference-missing',
+      secret('db', '{password: hunter2}'),
+      web(
+        '        env:\n        - {name: A, valueFrom: {secretKeyRef: {name: db, key: password}}}\n        - {name: B, valueFrom: {secretKeyRef: {name: db, key: user}}}\n        - {name: C, valueFrom: {secretKeyRef: {name: api, key: token, optional: true}}}\n        envFrom: [{secretRef: {name: api}}]',
+        '      volumes:\n      - {name: certs, secret: {secretName: tls}}\n      - name: all\n        projected: {sources: [{secret: {name: db}}, {secret: {name: gone}}]}',
+      ),
+    );
+    assert.deepEqual(
+      f.map((x) => x.path),
+      [
+        '/spec/template/spec/containers/0/env/1/valueFrom/secretKeyRef/key',
+        '/spec/template/spec/containers/0/envFrom/0/secretRef/name',
+        '/spec/template/spec/volumes/0/secret/secretName',
+        '/spec/template/spec/volumes/1/projected/sources/1/secret/name',
+      ],
+    );
+    assert.ok(f.every((x) => !x.message.includes('hunter2')));
+    assert.match(f[0].message, /container "web" variable "B" uses key "user" of Secret "db"/);
+    assert.equal(f[0].container, 'web');
+  });
+});
+
 describe('robustness', () => {
   test('no rule throws on malformed objects', () => {
     const weird = [

@@ -503,6 +503,122 @@ const invalidPortRule = defineRule({
   },
 });
 
+interface ConfigRef {
+  kind: 'Secret' | 'ConfigMap';
+  name: string;
+  key?: string;
+  /** Pointer to the name field (or the nearest parent), and to the key field. */
+  namePath: string;
+  keyPath?: string;
+  where: string;
+  container?: string;
+}
+
+/** Every non-optional Secret and ConfigMap reference of a pod spec: env, envFrom and volumes. */
+function configRefs(resource: Resource): ConfigRef[] {
+  const out: ConfigRef[] = [];
+  const add = (ref: unknown, kind: 'Secret' | 'ConfigMap', nameField: string, basePath: string, where: string, container?: string, key?: unknown): void => {
+    if (!isObject(ref) || ref.optional === true) return;
+    const name = ref[nameField];
+    if (typeof name !== 'string' || name === '') return;
+    out.push({ kind, name, key: typeof key === 'string' ? key : undefined, namePath: `${basePath}/${nameField}`, keyPath: typeof key === 'string' ? `${basePath}/key` : undefined, where, container });
+  };
+  for (const c of containers(resource)) {
+    arr(c.container.env).forEach((e, i) => {
+      const from = obj(get(e, 'valueFrom'));
+      if (!from) return;
+      const variable = `${describeContainer(c)} variable ${JSON.stringify(str(get(e, 'name')) ?? `#${i + 1}`)}`;
+      const base = `${c.path}/env/${i}/valueFrom`;
+      add(from.secretKeyRef, 'Secret', 'name', `${base}/secretKeyRef`, variable, c.name, get(from.secretKeyRef, 'key'));
+      add(from.configMapKeyRef, 'ConfigMap', 'name', `${base}/configMapKeyRef`, variable, c.name, get(from.configMapKeyRef, 'key'));
+    });
+    arr(c.container.envFrom).forEach((e, i) => {
+      add(get(e, 'secretRef'), 'Secret', 'name', `${c.path}/envFrom/${i}/secretRef`, `${describeContainer(c)} envFrom`, c.name);
+      add(get(e, 'configMapRef'), 'ConfigMap', 'name', `${c.path}/envFrom/${i}/configMapRef`, `${describeContainer(c)} envFrom`, c.name);
+    });
+  }
+  for (const pod of podSpecs(resource)) {
+    arr(pod.spec.volumes).forEach((v, i) => {
+      if (!isObject(v)) return;
+      const where = `volume ${JSON.stringify(str(v.name) ?? `#${i + 1}`)}`;
+      const base = `${pod.path}/volumes/${i}`;
+      add(v.secret, 'Secret', 'secretName', `${base}/secret`, where);
+      add(v.configMap, 'ConfigMap', 'name', `${base}/configMap`, where);
+      arr(get(v, 'projected', 'sources')).forEach((src, j) => {
+        add(get(src, 'secret'), 'Secret', 'name', `${base}/projected/sources/${j}/secret`, where);
+        add(get(src, 'configMap'), 'ConfigMap', 'name', `${base}/projected/sources/${j}/configMap`, where);
+      });
+    });
+  }
+  return out;
+}
+
+function dataKeys(target: Resource): Set<string> {
+  const keys = new Set<string>();
+  for (const field of ['data', 'stringData', 'binaryData']) {
+    const d = target.object[field];
+    if (isObject(d)) for (const k of Object.keys(d)) keys.add(k);
+  }
+  return keys;
+}
+
+const configReferenceRule = defineRule({
+  id: 'config-reference-missing',
+  title: 'Pod references a Secret or ConfigMap that is not there',
+  severity: 'medium',
+  category: 'reliability',
+  tags: ['config', 'secrets', 'correctness', 'cross-resource'],
+  appliesTo: 'workloads',
+  description:
+    'An env valueFrom (secretKeyRef, configMapKeyRef), an envFrom or a volume (secret, configMap, projected) refers to a Secret or ' +
+    'ConfigMap that is not in the scanned set, or to a key that the referenced object does not hold. Such containers stay in ' +
+    'CreateContainerConfigError, and such volumes keep the pod in ContainerCreating. References marked optional: true are skipped. ' +
+    'Only reported when the scanned set contains objects of that kind (Secret or ConfigMap) in the namespace: Secrets created by ' +
+    'other tools (external-secrets, sealed-secrets, kustomize generators) are otherwise absent from manifests.',
+  remediation: 'Fix the name or key, add the missing Secret or ConfigMap, or mark the reference optional: true if the workload copes without it.',
+  references: ['https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets', 'https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps'],
+  check: (resource, context) => {
+    const refs = configRefs(resource);
+    if (refs.length === 0) return [];
+    const ns = nsOf(resource);
+    const pools: Record<string, Resource[]> = { Secret: objectsOf(context, 'Secret', ns), ConfigMap: objectsOf(context, 'ConfigMap', ns) };
+    const out: Violation[] = [];
+    for (const ref of refs) {
+      const pool = pools[ref.kind];
+      if (pool.length === 0) continue;
+      const target = pool.find((r) => r.name === ref.name);
+      if (!target) {
+        out.push({ path: ref.namePath, container: ref.container, message: `${ref.where} uses ${ref.kind} "${ref.name}", which is not in ${nsPhrase(resource)}` });
+        continue;
+      }
+      if (ref.key !== undefined && !dataKeys(target).has(ref.key))
+        out.push({ path: ref.keyPath ?? ref.namePath, container: ref.container, message: `${ref.where} uses key "${ref.key}" of ${ref.kind} "${ref.name}", which has no such key` });
+    }
+    return out;
+  },
+  examples: {
+    valid: [
+      stream(
+        `apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-settings, namespace: shop}
+data: {LOG_LEVEL: info}`,
+        deployment({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: LOG_LEVEL}}' }),
+      ),
+      deployment({ container: '        envFrom: [{secretRef: {name: web-credentials}}]' }),
+    ],
+    invalid: [
+      stream(
+        `apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-settings, namespace: shop}
+data: {LOG_LEVEL: info}`,
+        deployment({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: log-level}}\n        envFrom: [{configMapRef: {name: web-config}}]' }),
+      ),
+    ],
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 
 export const reliabilityRules: Rule[] = [
@@ -1567,6 +1683,7 @@ spec:
   }),
   serviceAccountRule,
   invalidPortRule,
+  configReferenceRule,
 ];
 
 
