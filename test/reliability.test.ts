@@ -496,6 +496,15 @@ stringData: ${keys}`;
   const web = (container: string, podSpec?: string) =>
     deploy('web', { podSpec }).replace('containers: [{name: web, image: registry.example.com/web:1.0.0}]', `containers:\n      - name: web\n        image: registry.example.com/web:1.0.0\n${container}`);
 
+  test('kube-root-ca.crt is published into every namespace', () => {
+    const cm = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: shop}
+data: {a: b}`;
+    const projected = '      volumes:\n      - name: token\n        projected: {sources: [{serviceAccountToken: {path: token}}, {configMap: {name: kube-root-ca.crt, items: [{key: ca.crt, path: ca.crt}]}}]}';
+    assert.equal(run('config-reference-missing', cm, web('        volumeMounts: [{name: token, mountPath: /var/run/token}]', projected)).length, 0);
+  });
+
   test('quiet when the scanned set holds no Secret in the namespace', () => {
     assert.equal(run('config-reference-missing', web('        envFrom: [{secretRef: {name: db}}]')).length, 0);
     assert.equal(run('config-reference-missing', web('        envFrom: [{secretRef: {name: db}}]'), secret('other', '{a: b}', 'billing')).length, 0);

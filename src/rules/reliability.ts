@@ -553,6 +553,9 @@ function configRefs(resource: Resource): ConfigRef[] {
   return out;
 }
 
+/** ConfigMaps the control plane publishes into every namespace (and OpenShift's equivalent). */
+const AUTO_CREATED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'openshift-service-ca.crt']);
+
 function dataKeys(target: Resource): Set<string> {
   const keys = new Set<string>();
   for (const field of ['data', 'stringData', 'binaryData']) {
@@ -574,7 +577,8 @@ const configReferenceRule = defineRule({
     'ConfigMap that is not in the scanned set, or to a key that the referenced object does not hold. Such containers stay in ' +
     'CreateContainerConfigError, and such volumes keep the pod in ContainerCreating. References marked optional: true are skipped. ' +
     'Only reported when the scanned set contains objects of that kind (Secret or ConfigMap) in the namespace: Secrets created by ' +
-    'other tools (external-secrets, sealed-secrets, kustomize generators) are otherwise absent from manifests.',
+    'other tools (external-secrets, sealed-secrets, kustomize generators) are otherwise absent from manifests. The kube-root-ca.crt ' +
+    'ConfigMap, which the control plane publishes into every namespace, always counts as present.',
   remediation: 'Fix the name or key, add the missing Secret or ConfigMap, or mark the reference optional: true if the workload copes without it.',
   references: ['https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets', 'https://kubernetes.io/docs/concepts/configuration/configmap/#using-configmaps'],
   check: (resource, context) => {
@@ -585,7 +589,7 @@ const configReferenceRule = defineRule({
     const out: Violation[] = [];
     for (const ref of refs) {
       const pool = pools[ref.kind];
-      if (pool.length === 0) continue;
+      if (pool.length === 0 || (ref.kind === 'ConfigMap' && AUTO_CREATED_CONFIGMAPS.has(ref.name))) continue;
       const target = pool.find((r) => r.name === ref.name);
       if (!target) {
         out.push({ path: ref.namePath, container: ref.container, message: `${ref.where} uses ${ref.kind} "${ref.name}", which is not in ${nsPhrase(resource)}` });
