@@ -2,7 +2,6 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import { createHash } from 'node:crypto';
 import type { Finding, InputError, Resource, Severity } from './types.js';
 import type { Rule, RuleContext, RuleSettings } from './rule.js';
 import { DEFAULT_RULE_SETTINGS } from './rule.js';
@@ -59,8 +58,6 @@ export interface ExemptionUse {
 
 export interface EngineResult {
   findings: Finding[];
-  /** Every (resource, rule) pair the engine evaluated: JUnit test cases. */
-  evaluations: Evaluation[];
   /** Rules that threw: a bug, reported instead of crashing the run. */
   errors: InputError[];
   exemptions: ExemptionUse[];
@@ -84,7 +81,6 @@ export function evaluate(resources: readonly Resource[], options: EngineOptions)
   }));
   const inline = options.inlineSuppressions ?? true;
   const findings: Finding[] = [];
-  const evaluations: Evaluation[] = [];
   const errors: InputError[] = [];
 
   for (const resource of resources) {
@@ -98,7 +94,6 @@ export function evaluate(resources: readonly Resource[], options: EngineOptions)
         errors.push({ file: resource.file, line: resource.locate('').line, message: `rule ${rule.id} failed on ${resource.kind} ${resource.name}: ${(err as Error).message}` });
         continue;
       }
-      evaluations.push({ resource, rule, findings: violations.length });
       for (const v of violations) {
         const severity = options.severityOverrides?.[rule.id] ?? rule.severity;
         const pos = resource.locate(v.path);
@@ -121,7 +116,7 @@ export function evaluate(resources: readonly Resource[], options: EngineOptions)
       }
     }
   }
-  return { findings, evaluations, errors, exemptions: exemptionUses };
+  return { findings, errors, exemptions: exemptionUses };
 }
 
 function isExpired(expires: string, now: Date): boolean {
@@ -214,10 +209,41 @@ function applySuppressions(
 export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string): string {
   const group = resource.apiVersion.includes('/') ? resource.apiVersion.split('/')[0] : '';
   const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
-  return createHash('sha256')
-    .update([ruleId, group, resource.kind, resource.namespace ?? '', resource.name, stablePath].join('\u0000'))
-    .digest('hex')
-    .slice(0, 24);
+  return hash64([ruleId, group, resource.kind, resource.namespace ?? '', resource.name, stablePath].join('\u0000'));
+}
+
+/**
+ * Two independent 32-bit FNV-1a style hashes (64 bits): fingerprints only need to tell findings
+ * apart, and a cryptographic hash per finding was a measurable share of a large scan.
+ */
+function hash64(text: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h2 ^= h2 >>> 15;
+  }
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Every (resource, rule) pair a run evaluates, with its finding count: JUnit's test cases. Computed on demand. */
+export function evaluations(resources: readonly Resource[], rules: readonly Rule[], findings: readonly Finding[]): Evaluation[] {
+  const byResource = new Map<string, number>();
+  for (const f of findings) {
+    const k = `${f.file}\u0000${f.resource.kind}\u0000${f.resource.namespace ?? ''}\u0000${f.resource.name}\u0000${f.rule}`;
+    byResource.set(k, (byResource.get(k) ?? 0) + 1);
+  }
+  const out: Evaluation[] = [];
+  for (const resource of resources) {
+    for (const rule of rules) {
+      if (!ruleApplies(rule, resource)) continue;
+      const k = `${resource.file}\u0000${resource.kind}\u0000${resource.namespace ?? ''}\u0000${resource.name}\u0000${rule.id}`;
+      out.push({ resource, rule, findings: byResource.get(k) ?? 0 });
+    }
+  }
+  return out;
 }
 
 export { str };

@@ -5,12 +5,15 @@ export class ResourceSet {
   readonly all: readonly Resource[];
   private readonly byKind = new Map<string, Resource[]>();
   private readonly byNamespace = new Map<string, Resource[]>();
+  private readonly byIdentity = new Map<string, Resource>();
 
   constructor(resources: readonly Resource[]) {
     this.all = resources;
     for (const r of resources) {
       push(this.byKind, r.kind, r);
       push(this.byNamespace, r.namespace ?? '', r);
+      const id = identity(r.kind, r.namespace, r.name);
+      if (!this.byIdentity.has(id)) this.byIdentity.set(id, r);
     }
   }
 
@@ -23,12 +26,16 @@ export class ResourceSet {
   }
 
   find(kind: string, namespace: string | undefined, name: string): Resource | undefined {
-    return this.ofKind(kind).find((r) => r.name === name && (r.namespace ?? '') === (namespace ?? ''));
+    return this.byIdentity.get(identity(kind, namespace, name));
   }
 
   get size(): number {
     return this.all.length;
   }
+}
+
+function identity(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}\u0000${namespace ?? ''}\u0000${name}`;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -1,7 +1,7 @@
 /** One scan: a source's load result through the engine into a report. */
 import type { Finding, InputError, Note, Resource, Severity } from './types.js';
 import { severityRank } from './types.js';
-import { evaluate, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
+import { evaluate, evaluations, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
 import { selectRules } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
@@ -65,17 +65,22 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
   const findings = [...result.findings, ...expiredExemptionFindings(result.exemptions)];
   findings.sort(compareFindings);
   const errors = [...loaded.errors, ...result.errors];
-  return {
+  const scan = {
     version: VERSION,
     findings,
     summary: summarize(findings, loaded.resources.length, loaded.files.length),
     errors,
     notes: loaded.notes,
     rules: selected,
-    evaluations: result.evaluations,
     exemptions: result.exemptions,
     resources: loaded.resources,
   };
+  // Only JUnit needs every (resource, rule) pair; computing them for every scan cost memory.
+  let pairs: Evaluation[] | undefined;
+  return Object.defineProperty(scan, 'evaluations', {
+    enumerable: false,
+    get: () => (pairs ??= evaluations(loaded.resources, selected, result.findings)),
+  }) as ScanResult;
 }
 
 export const EXPIRED_EXEMPTION_RULE = 'exemption-expired';

@@ -2,7 +2,7 @@
  * The file source: paths, directories and stdin in; Resources with source positions, input
  * errors and notes out. Nothing here throws for bad input: every problem becomes a record.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
 import { isObject, str } from '../core/values.js';
@@ -123,12 +123,13 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
       bytes = read;
     } else {
       try {
-        const stat = await fs.stat(file);
+        // Synchronous reads: thousands of small files read faster in sequence than through the thread pool.
+        const stat = statSync(file);
         if (stat.size > maxBytes) {
           result.errors.push({ file, message: `file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
           continue;
         }
-        bytes = await fs.readFile(file);
+        bytes = readFileSync(file);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         result.errors.push({ file, message: code === 'EISDIR' ? 'is a directory' : `cannot read: ${code ?? (err as Error).message}` });

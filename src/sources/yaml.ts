@@ -10,10 +10,14 @@
 import yaml from 'js-yaml';
 import type { Position } from '../core/types.js';
 
-/** Hidden per-container position record: key offsets for mappings, item offsets for sequences. */
+/**
+ * Hidden per-container position record. A mapping's is a flat [key, offset, key, offset, ...]
+ * list and a sequence's is its items' offsets: flat arrays cost a fraction of the memory of a
+ * dictionary per mapping, which matters when tens of thousands of objects are held at once.
+ */
 const POSITIONS: unique symbol = Symbol('kshield.positions');
 
-type KeyOffsets = Record<string, number>;
+type KeyOffsets = (string | number)[];
 type Positioned = { [POSITIONS]?: KeyOffsets | number[] };
 
 export interface ParseLimits {
@@ -218,8 +222,8 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
     const parent = d - 1;
     if (kind === 'scalar' && isKeyEnd(state.input, state.position)) {
       let keys = keyRecords[parent];
-      if (keys === null) keys = keyRecords[parent] = Object.create(null) as KeyOffsets;
-      keys[String(result)] = base + starts[d];
+      if (keys === null) keys = keyRecords[parent] = [];
+      keys.push(typeof result === 'string' ? result : String(result), base + starts[d]);
       afterKey[parent] = true;
     } else if (kind === null && (result === null || result === undefined)) {
       // An empty node (a missing value or the probe at the end of a mapping): nothing to record.
@@ -304,6 +308,12 @@ function checkExpansion(root: unknown, limit: number): void {
   size(root);
 }
 
+function keyOffset(record: KeyOffsets, key: string): number {
+  // The last occurrence wins, as it does for the parsed value of a merged mapping.
+  for (let i = record.length - 2; i >= 0; i -= 2) if (record[i] === key) return record[i + 1] as number;
+  return -1;
+}
+
 /** Splits a JSON Pointer into its unescaped tokens. */
 export function pointerTokens(pointer: string): string[] {
   if (pointer === '') return [];
@@ -330,13 +340,13 @@ export function locateOffset(root: unknown, rootOffset: number, pointer: string)
     if (Array.isArray(node)) {
       const idx = Number(token);
       if (!Number.isInteger(idx) || idx < 0 || idx >= node.length) break;
-      if (Array.isArray(record) && record[idx] !== undefined) offset = record[idx];
+      if (Array.isArray(record) && record[idx] !== undefined) offset = record[idx] as number;
       else break;
       node = node[idx];
     } else {
       if (!Object.prototype.hasOwnProperty.call(node, token)) break;
-      const at = record && !Array.isArray(record) ? record[token] : undefined;
-      if (at === undefined) break;
+      const at = record ? keyOffset(record as KeyOffsets, token) : -1;
+      if (at === -1) break;
       offset = at;
       node = (node as Record<string, unknown>)[token];
     }
