@@ -1,0 +1,127 @@
+/**
+ * docs/peer-coverage.md must not rot: every check id of the peer tools has a row, and every kshield
+ * rule id a row names exists in the catalogue.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { rules } from '../src/rules/index.js';
+
+/**
+ * The peers' check ids, as published in 2026 (Polaris pkg/config/checks @c0e23a2, kube-score
+ * README_CHECKS.md @06dedc9, KubeLinter docs/generated/checks.md @35de568, kubesec pkg/rules, the
+ * Trivy KSV ids of Monokle's OPA set, Checkov's Kubernetes graph checks). Written the way the
+ * projects list them: Polaris categories in brackets, "*" for KubeLinter defaults, "(opt)" for
+ * kube-score optional checks, and KSV numbers abbreviated after the first.
+ */
+const PEERS: Record<string, string> = {
+  Polaris: `automountServiceAccountToken[S], clusterrolePodExecAttach[S], clusterrolebindingClusterAdmin[S], clusterrolebindingPodExecAttach[S], cpuLimitsMissing[E], cpuRequestsMissing[E], dangerousCapabilities[S], deploymentMissingReplicas[R], hostIPCSet[S], hostNetworkSet[S], hostPIDSet[S], hostPathSet[S], hostPortSet[S], hostProcess[S], hpaMaxAvailability[R], hpaMinAvailability[R], insecureCapabilities[S], linuxHardening[S], livenessProbeMissing[R], memoryLimitsMissing[E], memoryRequestsMissing[E], metadataAndInstanceMismatched[R], missingNetworkPolicy[S], missingPodDisruptionBudget[R], notReadOnlyRootFilesystem[S], pdbDisruptionsIsZero[R], pdbMinAvailableGreaterThanHPAMinReplicas[R], priorityClassNotSet[R], privilegeEscalationAllowed[S], procMount[S], pullPolicyNotAlways[R], readinessProbeMissing[R], rolePodExecAttach[S], rolebindingClusterAdminClusterRole[S], rolebindingClusterAdminRole[S], rolebindingClusterRolePodExecAttach[S], rolebindingRolePodExecAttach[S], runAsPrivileged[S], runAsRootAllowed[S], sensitiveConfigmapContent[S], sensitiveContainerEnvVar[S], tagNotSpecified[R], tlsSettingsMissing[S], topologySpreadConstraint[R].
+hostIPC, hostNetwork, hostPID, livenessProbe, readinessProbe, metadataAndNameMismatched, metadataMatchesName, multipleReplicasForDeployment, namespaceHasAlertmanagerConfig, notReadOnlyRootFileSystem, pdbDisruptionsAllowedGreaterThanZero, cpuLimitsRange, host_network.`,
+  'kube-score': `deployment-strategy, deployment-replicas, ingress-targets-service, cronjob-has-deadline, cronjob-restartpolicy, container-resources, container-resource-requests-equal-limits (opt), container-cpu-requests-equal-limits (opt), container-memory-requests-equal-limits (opt), container-image-tag, container-image-pull-policy, container-ephemeral-storage-request-and-limit, container-ephemeral-storage-request-equals-limit (opt), container-ports-check (opt), environment-variable-key-duplication, statefulset-has-poddisruptionbudget, deployment-has-poddisruptionbudget, poddisruptionbudget-has-policy, pod-networkpolicy, networkpolicy-targets-pod, pod-probes, pod-probes-identical, container-security-context-user-group-id, container-security-context-privileged, container-security-context-readonlyrootfilesystem, container-seccomp-profile (opt), service-targets-pod, service-type, stable-version, deployment-has-host-podantiaffinity, statefulset-has-host-podantiaffinity, deployment-targeted-by-hpa-does-not-have-replicas-configured, statefulset-has-servicename, deployment-pod-selector-labels-match-template-metadata-labels, statefulset-pod-selector-labels-match-template-metadata-labels, label-values, horizontalpodautoscaler-has-target, horizontalpodautoscaler-replicas, pod-topology-spread-constraints.
+container-security-context`,
+  KubeLinter: `access-to-create-pods, access-to-secrets, cluster-admin-role-binding, dangling-horizontalpodautoscaler, dangling-ingress, dangling-networkpolicy, dangling-networkpolicypeer-podselector, dangling-service*, dangling-servicemonitor, default-service-account, deprecated-service-account-field*, dnsconfig-options, docker-sock*, drop-net-raw-capability*, duplicate-env-var*, env-value-from, env-var-secret*, exposed-services, host-ipc*, host-network*, host-pid*, hpa-minimum-three-replicas, invalid-target-ports*, job-ttl-seconds-after-finished*, latest-tag*, liveness-port*, minimum-three-replicas, mismatching-selector*, no-anti-affinity*, no-extensions-v1beta*, no-liveness-probe, no-node-affinity, no-read-only-root-fs*, no-readiness-probe, no-rolling-update-strategy, non-existent-service-account*, non-isolated-pod, pdb-max-unavailable*, pdb-min-available*, pdb-unhealthy-pod-eviction-policy*, priority-class-name, privilege-escalation-container*, privileged-container*, privileged-ports, read-secret-from-env-var, readiness-port*, required-annotation-email, required-label-owner, restart-policy, run-as-non-root*, scc-deny-privileged-container, schema-validation, sensitive-host-mounts*, sorted-keys, ssh-port*, startup-port*, unsafe-proc-mount, unsafe-sysctls*, unset-cpu-requirements*, unset-memory-requirements*, use-namespace, wildcard-in-rules, writable-host-mount.`,
+  kubesec: `AllowPrivilegeEscalation, ApparmorAny, ApparmorUnconfined, AutomountServiceAccountToken, BindingsToSystemAnonymous, CapDropAll, CapDropAny, CapSysAdmin, DockerSock, HostAliases, HostIPC, HostNetwork, HostPID, HostUsers, LimitsCPU, LimitsMemory, Privileged, ProcMount, ReadOnlyRootFilesystem, RequestsCPU, RequestsMemory, RunAsGroup, RunAsNonRoot, RunAsUser, SeccompAny, SeccompUnconfined, SecretsAsEnvironmentVariables, ServiceAccountName, VolumeClaimAccessModeReadWriteOnce, VolumeClaimRequestsStorage.`,
+  'Trivy (Monokle)': `KSV001, 002, 003, 005, 006, 008, 009, 010, 011, 012, 013, 014, 015, 016, 017, 018, 020, 021, 023, 024, 025, 027, 028, 029, 030.`,
+  Checkov: `ClusterRoleBindingPE, RoleBindingPE, ImpersonatePermissions, ModifyServicesStatus, NoCreateNodesProxyOrPodsExec, NoExecuteCommandsInExistingPods, ReadAllSecrets, RequireAllPodsToHaveNetworkPolicy, DefaultNamespace.`,
+};
+
+const EXPECTED_COUNTS: Record<string, number> = { Polaris: 44 + 13, 'kube-score': 39 + 1, KubeLinter: 63, kubesec: 30, 'Trivy (Monokle)': 25, Checkov: 9 };
+
+function peerIds(list: string): string[] {
+  return list
+    .split(/[,\n]/)
+    .map((s) =>
+      s
+        .trim()
+        .replace(/\.$/, '')
+        .replace(/\[[A-Z]\]$/, '')
+        .replace(/\s*\(opt\)$/, '')
+        .replace(/\*$/, ''),
+    )
+    .filter(Boolean)
+    .map((id) => (/^\d{3}$/.test(id) ? `KSV${id}` : id));
+}
+
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'docs'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('repository root not found');
+    dir = parent;
+  }
+}
+
+interface Row {
+  peer: string;
+  id: string;
+  rules: string[];
+  none: boolean;
+  note: string;
+  line: number;
+}
+
+function parseDoc(text: string): Row[] {
+  const rows: Row[] = [];
+  text.split('\n').forEach((line, i) => {
+    const m = /^\| ([^|]+?) \| `([^`]+)` \| ([^|]+?) \| ([^|]*?) ?\|$/.exec(line);
+    if (!m) return;
+    const cell = m[3].trim();
+    const rules = [...cell.matchAll(/`([^`]+)`/g)].map((x) => x[1]);
+    rows.push({ peer: m[1].trim(), id: m[2], rules, none: cell === 'none', note: m[4].trim(), line: i + 1 });
+  });
+  return rows;
+}
+
+const doc = readFileSync(path.join(repoRoot(), 'docs', 'peer-coverage.md'), 'utf8');
+const rows = parseDoc(doc);
+
+test('the embedded peer lists hold the published number of ids', () => {
+  for (const [peer, list] of Object.entries(PEERS)) {
+    const ids = peerIds(list);
+    assert.equal(new Set(ids).size, ids.length, `${peer} has no duplicates`);
+    assert.equal(ids.length, EXPECTED_COUNTS[peer], peer);
+  }
+});
+
+test('every peer check id has a row in docs/peer-coverage.md', () => {
+  const have = new Set(rows.map((r) => `${r.peer}\u0000${r.id}`));
+  const missing: string[] = [];
+  for (const [peer, list] of Object.entries(PEERS)) for (const id of peerIds(list)) if (!have.has(`${peer}\u0000${id}`)) missing.push(`${peer} ${id}`);
+  assert.deepEqual(missing, []);
+});
+
+test('every row is a known peer check, listed once', () => {
+  const known = new Set(Object.entries(PEERS).flatMap(([peer, list]) => peerIds(list).map((id) => `${peer}\u0000${id}`)));
+  const seen = new Set<string>();
+  for (const r of rows) {
+    const key = `${r.peer}\u0000${r.id}`;
+    assert.ok(known.has(key), `line ${r.line}: ${r.peer} ${r.id} is not a peer check id`);
+    assert.ok(!seen.has(key), `line ${r.line}: ${r.peer} ${r.id} is listed twice`);
+    seen.add(key);
+  }
+});
+
+test('every rule id named in docs/peer-coverage.md exists in the catalogue', () => {
+  const catalogue = new Set(rules.map((r) => r.id));
+  for (const r of rows) {
+    assert.ok(r.none || r.rules.length > 0, `line ${r.line}: ${r.peer} ${r.id} names no rule and does not say none`);
+    assert.ok(!(r.none && r.rules.length > 0), `line ${r.line}: "none" with rule ids`);
+    for (const id of r.rules) assert.ok(catalogue.has(id), `line ${r.line}: ${r.peer} ${r.id} maps to unknown rule "${id}"`);
+  }
+});
+
+test('every uncovered check says why', () => {
+  for (const r of rows.filter((x) => x.none)) assert.ok(r.note.length > 10, `line ${r.line}: ${r.peer} ${r.id} needs a reason`);
+});
+
+test('the summary table agrees with the rows', () => {
+  for (const peer of Object.keys(PEERS)) {
+    const mine = rows.filter((r) => r.peer === peer);
+    const covered = mine.filter((r) => !r.none).length;
+    const line = new RegExp(`^\\| ${peer.replace(/[()]/g, '\\$&')} \\| ${mine.length} \\| ${covered} \\| ${mine.length - covered} \\|$`, 'm');
+    assert.match(doc, line, `summary row for ${peer}`);
+  }
+});
