@@ -78,6 +78,7 @@ for (const [id, t] of selfUs) {
 const pct = (us: number): string => `${fmt((100 * us) / total, 1)}%`;
 console.log(`\nscan wall ${fmt(run.wallMs / 1000, 2)} s under the profiler, peak RSS ${fmt(run.maxRssMiB)} MiB, ${fmt(total / 1000)} ms sampled\n`);
 console.log(table(['phase (inclusive)', 'ms', 'share'], PHASES.map((p) => [p, fmt((inclusive.get(p) ?? 0) / 1000), pct(inclusive.get(p) ?? 0)])));
+console.log('(phases exclude garbage collection: V8 books it at the root, see "(garbage collector)" below)');
 console.log('');
 const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, TOP);
 console.log(table(['self time', 'ms', 'share'], top.map(([k, t]) => [k, fmt(t / 1000), pct(t)])));
