@@ -37,6 +37,7 @@ import {
   versionAtLeast,
   windowsExempt,
 } from '../core/pss.js';
+import { dedent, indent } from './examples.js';
 
 type Level = 'baseline' | 'restricted';
 
@@ -54,20 +55,6 @@ function control(level: Level, slug: string): Pick<RuleMeta, 'category' | 'tags'
 // ---------------------------------------------------------------------------------------------
 // Example builders: every example is a complete manifest; these only save repeating the envelope.
 
-function dedent(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
-  const widths = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length);
-  const cut = widths.length ? Math.min(...widths) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
-
-function indent(text: string, n: number): string {
-  const pad = ' '.repeat(n);
-  return dedent(text)
-    .split('\n')
-    .map((l) => (l.trim() === '' ? l : pad + l))
-    .join('\n');
-}
 
 function annotationBlock(annotations: string | undefined, n: number): string {
   return annotations ? `${' '.repeat(n)}annotations:\n${indent(annotations, n + 2)}\n` : '';

@@ -13,6 +13,7 @@ import { containers, podOs, type ContainerView, type PodSpecView } from '../core
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
+import { dedent, indent } from './examples.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
@@ -38,20 +39,6 @@ const POD_SPEC_API = 'https://kubernetes.io/docs/reference/kubernetes-api/worklo
 // ---------------------------------------------------------------------------------------------
 // Example builders: complete manifests, with only the envelope factored out.
 
-function dedent(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
-  const widths = lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length);
-  const cut = widths.length ? Math.min(...widths) : 0;
-  return lines.map((l) => l.slice(cut)).join('\n');
-}
-
-function indent(text: string, n: number): string {
-  const pad = ' '.repeat(n);
-  return dedent(text)
-    .split('\n')
-    .map((l) => (l.trim() === '' ? l : pad + l))
-    .join('\n');
-}
 
 function pod(spec: string, name = 'web'): string {
   return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n${indent(spec, 2)}\n`;
