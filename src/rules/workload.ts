@@ -13,7 +13,7 @@ import { containers, podOs, type ContainerView, type PodSpecView } from '../core
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
-import { dedent, indent } from './examples.js';
+import { indent } from './examples.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
