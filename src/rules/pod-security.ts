@@ -37,7 +37,7 @@ import {
   versionAtLeast,
   windowsExempt,
 } from '../core/pss.js';
-import { dedent, indent } from './examples.js';
+import { indent } from './examples.js';
 
 type Level = 'baseline' | 'restricted';
 
