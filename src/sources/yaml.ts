@@ -11,14 +11,21 @@ import yaml from 'js-yaml';
 import type { Position } from '../core/types.js';
 
 /**
- * Hidden per-container position record. A mapping's is a flat [key, offset, key, offset, ...]
- * list and a sequence's is its items' offsets: flat arrays cost a fraction of the memory of a
- * dictionary per mapping, which matters when tens of thousands of objects are held at once.
+ * Positions live in one Int32Array per parse, shared by its documents (`BUFFER`, on each
+ * document root). Every container holds only the index (`START`) of its run in that buffer: a
+ * mapping's run is its keys' offsets in the object's own key order, a sequence's run is its items'
+ * offsets. A mapping whose key order the object does not keep (integer-like keys, which JavaScript
+ * sorts first, or merge keys) keeps a flat [key, offset, ...] list under `KEYED` instead. Per-object
+ * arrays cost several times the memory, which matters with tens of thousands of objects held at once.
  */
-const POSITIONS: unique symbol = Symbol('kshield.positions');
+const BUFFER: unique symbol = Symbol('kshield.positions.buffer');
+const START: unique symbol = Symbol('kshield.positions.start');
+const KEYED: unique symbol = Symbol('kshield.positions.keyed');
+/** Where the parsed text began in its file (documents parsed one by one after an error). */
+const BASE: unique symbol = Symbol('kshield.positions.base');
 
 type KeyOffsets = (string | number)[];
-type Positioned = { [POSITIONS]?: KeyOffsets | number[] };
+type Positioned = { [BUFFER]?: Int32Array; [BASE]?: number; [START]?: number; [KEYED]?: KeyOffsets };
 
 export interface ParseLimits {
   /** Deepest nesting accepted (js-yaml counts every node on the path). */
@@ -187,31 +194,64 @@ interface AttemptResult {
 }
 
 function tryParse(text: string, base: number, limits: ParseLimits): AttemptResult {
-  // Parallel arrays indexed by js-yaml's depth: no per-node allocation on the hot path.
+  // Parallel arrays indexed by js-yaml's depth, reused from container to container: no
+  // per-node allocation on the hot path.
   const starts: number[] = [];
-  const keyRecords: (KeyOffsets | null)[] = [];
-  const itemRecords: (number[] | null)[] = [];
+  const keyNames: string[][] = [];
+  const keyOffsets: number[][] = [];
+  const keyCount: number[] = [];
+  const itemOffsets: number[][] = [];
+  const itemCount: number[] = [];
   const afterKey: boolean[] = [];
+  const irregular: boolean[] = [];
   const roots: number[] = [];
   const aliasDocs = new Set<number>();
+  let buffer = new Int32Array(Math.max(256, text.length >> 3));
+  let used = 0;
+
+  const store = (from: number[], n: number): number => {
+    if (used + n > buffer.length) {
+      let capacity = buffer.length * 2;
+      while (capacity < used + n) capacity *= 2;
+      const grown = new Int32Array(capacity);
+      grown.set(buffer.subarray(0, used));
+      buffer = grown;
+    }
+    const start = used;
+    for (let i = 0; i < n; i++) buffer[used++] = from[i];
+    return start;
+  };
 
   const listener = (event: 'open' | 'close', state: ListenerState): void => {
     const d = state.depth;
     if (event === 'open') {
       starts[d] = state.position;
-      keyRecords[d] = null;
-      itemRecords[d] = null;
+      keyCount[d] = 0;
+      itemCount[d] = 0;
       afterKey[d] = false;
+      irregular[d] = false;
+      if (keyOffsets[d] === undefined) {
+        keyNames[d] = [];
+        keyOffsets[d] = [];
+        itemOffsets[d] = [];
+      }
       return;
     }
     const kind = state.kind;
     const result = state.result;
     if (kind === 'mapping') {
-      const keys = keyRecords[d];
-      if (keys !== null && result !== null && typeof result === 'object') (result as Positioned)[POSITIONS] = keys;
+      const n = keyCount[d];
+      if (n > 0 && result !== null && typeof result === 'object') {
+        if (!irregular[d]) (result as Positioned)[START] = store(keyOffsets[d], n);
+        else {
+          const keyed: KeyOffsets = [];
+          for (let i = 0; i < n; i++) keyed.push(keyNames[d][i], base + keyOffsets[d][i]);
+          (result as Positioned)[KEYED] = keyed;
+        }
+      }
     } else if (kind === 'sequence') {
-      const items = itemRecords[d];
-      if (items !== null && Array.isArray(result) && items.length === result.length) (result as Positioned)[POSITIONS] = items;
+      const n = itemCount[d];
+      if (n > 0 && Array.isArray(result) && n === result.length) (result as Positioned)[START] = store(itemOffsets[d], n);
     } else if (kind === null && result !== null && result !== undefined) {
       aliasDocs.add(roots.length);
     }
@@ -221,18 +261,19 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
     }
     const parent = d - 1;
     if (kind === 'scalar' && isKeyEnd(state.input, state.position)) {
-      let keys = keyRecords[parent];
-      if (keys === null) keys = keyRecords[parent] = [];
-      keys.push(typeof result === 'string' ? result : String(result), base + starts[d]);
+      const name = typeof result === 'string' ? result : String(result);
+      const c = name.charCodeAt(0);
+      if ((c >= 0x30 && c <= 0x39) || name === '<<') irregular[parent] = true;
+      const i = keyCount[parent]++;
+      keyNames[parent][i] = name;
+      keyOffsets[parent][i] = starts[d];
       afterKey[parent] = true;
     } else if (kind === null && (result === null || result === undefined)) {
       // An empty node (a missing value or the probe at the end of a mapping): nothing to record.
     } else if (afterKey[parent]) {
       afterKey[parent] = false;
     } else {
-      let items = itemRecords[parent];
-      if (items === null) items = itemRecords[parent] = [];
-      items.push(base + starts[d]);
+      itemOffsets[parent][itemCount[parent]++] = starts[d];
     }
   };
 
@@ -248,9 +289,14 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
     return { documents: [], error: describeParseError(err, base) };
   }
 
+  const shared = buffer.slice(0, used);
   const documents: ParsedDocument[] = [];
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
+    if (value !== null && typeof value === 'object') {
+      (value as Positioned)[BUFFER] = shared;
+      (value as Positioned)[BASE] = base;
+    }
     if (aliasDocs.has(i)) {
       try {
         checkExpansion(value, limits.maxExpandedNodes);
@@ -308,9 +354,19 @@ function checkExpansion(root: unknown, limit: number): void {
   size(root);
 }
 
-function keyOffset(record: KeyOffsets, key: string): number {
+function keyedOffset(record: KeyOffsets, key: string): number {
   // The last occurrence wins, as it does for the parsed value of a merged mapping.
   for (let i = record.length - 2; i >= 0; i -= 2) if (record[i] === key) return record[i + 1] as number;
+  return -1;
+}
+
+/** Index of `key` in the object's own enumeration order, without allocating Object.keys(). */
+function keyIndex(node: object, key: string): number {
+  let i = 0;
+  for (const k in node) {
+    if (k === key) return i;
+    i++;
+  }
   return -1;
 }
 
@@ -334,22 +390,29 @@ export function escapePointerToken(token: string | number): string {
 export function locateOffset(root: unknown, rootOffset: number, pointer: string): number {
   let offset = rootOffset;
   let node: unknown = root;
+  const buffer = root !== null && typeof root === 'object' ? (root as Positioned)[BUFFER] : undefined;
+  const base = buffer ? ((root as Positioned)[BASE] ?? 0) : 0;
   for (const token of pointerTokens(pointer)) {
     if (node === null || typeof node !== 'object') break;
-    const record = (node as Positioned)[POSITIONS];
+    const start = (node as Positioned)[START];
+    let at = -1;
     if (Array.isArray(node)) {
       const idx = Number(token);
       if (!Number.isInteger(idx) || idx < 0 || idx >= node.length) break;
-      if (Array.isArray(record) && record[idx] !== undefined) offset = record[idx] as number;
-      else break;
+      if (start !== undefined && buffer) at = base + buffer[start + idx];
       node = node[idx];
     } else {
       if (!Object.prototype.hasOwnProperty.call(node, token)) break;
-      const at = record ? keyOffset(record as KeyOffsets, token) : -1;
-      if (at === -1) break;
-      offset = at;
+      const keyed = (node as Positioned)[KEYED];
+      if (keyed) at = keyedOffset(keyed, token);
+      else if (start !== undefined && buffer) {
+        const i = keyIndex(node, token);
+        if (i !== -1) at = base + buffer[start + i];
+      }
       node = (node as Record<string, unknown>)[token];
     }
+    if (at === -1) break;
+    offset = at;
   }
   return offset;
 }
