@@ -29,21 +29,50 @@ const HARDENED = path.join(EXAMPLE, 'hardened');
 const INSECURE = path.join(EXAMPLE, 'insecure');
 
 /**
- * Rules the insecure variant was written to trip, each with the mistake that trips it. Only ids
- * in the catalogue belong here; the first test says which one is missing if a rule is renamed.
+ * Rules the insecure variant was written to trip, each with a file where it must fire and the
+ * mistake that trips it there. Only ids in the catalogue belong here; a test below names any
+ * id that goes missing from the catalogue, so a renamed rule fails loudly, not silently.
  */
-const EXPECTED_IN_INSECURE: Record<string, string> = {
-  'privileged-container': 'node-agent runs privileged',
-  'host-network': 'node-agent uses hostNetwork',
-  'host-pid': 'node-agent uses hostPID',
-  'host-port': 'node-agent binds hostPort 9100',
-  'host-path-volume': 'docker socket, /var/log, / and the postgres data dir',
-  'disallowed-capabilities': 'SYS_ADMIN on node-agent, NET_ADMIN on cart',
-  'allow-privilege-escalation': 'cart sets allowPrivilegeEscalation: true',
-  'run-as-non-root': 'payments sets runAsNonRoot: false, most pods say nothing',
-  'run-as-root-user': 'storefront, checkout and node-agent run as UID 0',
-  'seccomp-profile-required': 'no pod sets a seccomp profile',
-  'capabilities-drop-all': 'no container drops ALL',
+const EXPECTED_IN_INSECURE: Record<string, [file: string, why: string]> = {
+  'privileged-container': ['node-agent.yaml', 'the agent runs privileged'],
+  'host-network': ['node-agent.yaml', 'hostNetwork: true'],
+  'host-pid': ['node-agent.yaml', 'hostPID: true'],
+  'host-port': ['node-agent.yaml', 'hostPort 9100'],
+  'host-path-volume': ['postgres.yaml', 'database files on a hostPath'],
+  'container-runtime-socket-mount': ['node-agent.yaml', 'mounts /var/run/docker.sock'],
+  'host-root-mount': ['node-agent.yaml', "mounts the node's /"],
+  'host-log-mount': ['node-agent.yaml', 'mounts /var/log'],
+  'writable-host-mount': ['postgres.yaml', 'the hostPath is mounted read-write'],
+  'disallowed-capabilities': ['cart.yaml', 'adds NET_ADMIN and NET_RAW'],
+  'dangerous-capabilities': ['node-agent.yaml', 'adds SYS_ADMIN'],
+  'allow-privilege-escalation': ['cart.yaml', 'allowPrivilegeEscalation: true'],
+  'run-as-non-root': ['payments.yaml', 'runAsNonRoot: false'],
+  'run-as-root-user': ['storefront.yaml', 'runAsUser: 0'],
+  'root-group-id': ['checkout.yaml', 'runAsGroup: 0'],
+  'seccomp-profile-required': ['redis.yaml', 'no seccomp profile anywhere'],
+  'capabilities-drop-all': ['orders.yaml', 'no container drops ALL'],
+  'writable-root-filesystem': ['payments.yaml', 'readOnlyRootFilesystem: false'],
+  'image-tag-latest': ['redis.yaml', 'redis:latest'],
+  'image-tag-missing': ['postgres.yaml', 'image: postgres'],
+  'cpu-limits-missing': ['catalog.yaml', 'requests but no limits'],
+  'memory-limits-missing': ['cart.yaml', 'requests but no limits'],
+  'liveness-probe-missing': ['orders.yaml', 'no probes'],
+  'readiness-probe-missing': ['cart.yaml', 'a liveness probe only'],
+  'probe-port-not-declared': ['cart.yaml', 'liveness probe on 8081, container declares 8080'],
+  'probes-identical': ['checkout.yaml', 'liveness and readiness share one endpoint'],
+  'hardcoded-secret': ['payments.yaml', 'provider API key as a literal env value'],
+  'default-service-account': ['storefront.yaml', 'no serviceAccountName'],
+  'service-account-token-automount': ['checkout.yaml', 'automountServiceAccountToken: true'],
+  'missing-required-labels': ['redis.yaml', 'only an "app" label'],
+  'default-namespace': ['order-export.yaml', 'namespace: default'],
+  'removed-api-version': ['catalog.yaml', 'policy/v1beta1 PodDisruptionBudget'],
+  'replicas-with-hpa': ['storefront.yaml', 'replicas set on an autoscaled Deployment'],
+  'cronjob-concurrency-allowed': ['order-export.yaml', 'no concurrencyPolicy'],
+  'cronjob-missing-deadline': ['order-export.yaml', 'no startingDeadlineSeconds'],
+  'single-replica': ['payments.yaml', 'replicas: 1'],
+  'missing-pod-disruption-budget': ['orders.yaml', 'two replicas, no PodDisruptionBudget'],
+  'no-pod-spreading': ['checkout.yaml', 'no anti-affinity or topology spread'],
+  'statefulset-service-name': ['postgres.yaml', 'the StatefulSet Service is not headless'],
 };
 
 const MEDIUM = severityRank('medium');
@@ -133,11 +162,11 @@ describe('example application: insecure shop', () => {
     }
   });
 
-  test('trips every rule it was written to trip', () => {
-    const fired = new Set(result.findings.map((f) => f.rule));
+  test('trips every rule it was written to trip, in the file with the mistake', () => {
+    const fired = new Set(result.findings.filter((f) => !f.suppressed).map((f) => `${f.rule} ${path.basename(f.file)}`));
     const missing = Object.entries(EXPECTED_IN_INSECURE)
-      .filter(([id]) => !fired.has(id))
-      .map(([id, why]) => `${id} (${why})`);
+      .filter(([id, [file]]) => !fired.has(`${id} ${file}`))
+      .map(([id, [file, why]]) => `${id} in ${file} (${why})`);
     assert.deepEqual(missing, []);
   });
 
