@@ -1,5 +1,5 @@
 /** Output targets: `-o FORMAT`, `-o FORMAT=FILE` (repeatable) and `--output-file FILE`. */
-import { promises as fs } from 'node:fs';
+import { promises as fs, openSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -39,13 +39,22 @@ export function parseOutputs(specs: string[], outputFile: string | undefined): O
   return targets;
 }
 
-export async function writeOutput(target: OutputTarget, text: string): Promise<void> {
-  const body = text.endsWith('\n') ? text : text + '\n';
+/** Writes text, or a sequence of pieces (large reports are produced piece by piece). */
+export async function writeOutput(target: OutputTarget, content: string | Iterable<string>): Promise<void> {
+  const pieces = typeof content === 'string' ? [content.endsWith('\n') ? content : content + '\n'] : content;
   if (target.file) {
     await fs.mkdir(path.dirname(path.resolve(target.file)), { recursive: true });
-    await fs.writeFile(target.file, body);
+    const fd = openSync(target.file, 'w');
+    try {
+      for (const piece of pieces) writeSync(fd, piece);
+    } finally {
+      closeSync(fd);
+    }
   } else {
-    await new Promise<void>((resolve, reject) => process.stdout.write(body, (err) => (err ? reject(err) : resolve())));
+    for (const piece of pieces) {
+      if (!process.stdout.write(piece)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+    }
+    await new Promise<void>((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
   }
 }
 

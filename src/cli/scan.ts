@@ -6,6 +6,7 @@ import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
+import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor } from './output.js';
 import { UsageError, EXIT } from './errors.js';
 
@@ -56,9 +57,12 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
+  // Only JUnit needs the scanned objects after evaluation; letting them go first keeps the peak low.
+  if (!targets.some((t) => t.format === 'junit')) result.resources = [];
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
-    await writeOutput(target, reporters[target.format](result, { color, showSuppressed: opts.showSuppressed }));
+    const content = target.format === 'json' ? renderJsonChunks(result) : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed });
+    await writeOutput(target, content);
   }
   // Machine formats on stdout carry errors inside; a person watching CI logs still needs to see them.
   const tableOnStdout = targets.some((t) => t.format === 'table' && !t.file);

@@ -83,10 +83,27 @@ export function evaluate(resources: readonly Resource[], options: EngineOptions)
   const findings: Finding[] = [];
   const errors: InputError[] = [];
 
+  // Rules grouped by what they apply to, so each resource is matched against each group once.
+  const forAll = options.rules.filter((r) => r.appliesTo === undefined || r.appliesTo === 'all');
+  const forWorkloads = options.rules.filter((r) => r.appliesTo === 'workloads');
+  const byKind = new Map<string, Rule[]>();
+  for (const r of options.rules) if (Array.isArray(r.appliesTo)) for (const k of r.appliesTo) byKind.set(k, [...(byKind.get(k) ?? []), r]);
+  const ordered = new Map(options.rules.map((r, i) => [r, i]));
+  const rulesFor = (resource: Resource): readonly Rule[] => {
+    const kindRules = byKind.get(resource.kind);
+    const workload = forWorkloads.length > 0 && podSpecs(resource).length > 0;
+    if (!kindRules && !workload) return forAll;
+    const list = [...forAll, ...(workload ? forWorkloads : []), ...(kindRules ?? [])];
+    return list.sort((a, b) => ordered.get(a)! - ordered.get(b)!);
+  };
+  const cache = new Map<string, readonly Rule[]>();
+
   for (const resource of resources) {
     const annotations = inline ? ignoreAnnotations(resource) : undefined;
-    for (const rule of options.rules) {
-      if (!ruleApplies(rule, resource)) continue;
+    const cacheKey = `${resource.kind}\u0000${podSpecs(resource).length > 0}`;
+    let applicable = cache.get(cacheKey);
+    if (!applicable) cache.set(cacheKey, (applicable = rulesFor(resource)));
+    for (const rule of applicable) {
       let violations;
       try {
         violations = rule.check(resource, context);

@@ -79,7 +79,7 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
   let pairs: Evaluation[] | undefined;
   return Object.defineProperty(scan, 'evaluations', {
     enumerable: false,
-    get: () => (pairs ??= evaluations(loaded.resources, selected, result.findings)),
+    get: () => (pairs ??= evaluations(scan.resources, selected, result.findings)),
   }) as ScanResult;
 }
 

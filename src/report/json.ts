@@ -86,6 +86,37 @@ export function toJsonReport(result: ScanResult): JsonReport {
   };
 }
 
+const FINDINGS_MARK = '@@kshield-findings@@';
+const FINDINGS_PLACEHOLDER = `"${FINDINGS_MARK}"`;
+const FINDINGS_PER_CHUNK = 500;
+
+/**
+ * The JSON report in pieces, so a scan with a hundred thousand findings is written without first
+ * building one string of many megabytes (and a Buffer copy of it). The concatenation is exactly
+ * what JSON.stringify(report, null, 2) would produce.
+ */
+export function* renderJsonChunks(result: ScanResult): Generator<string> {
+  const report = toJsonReport({ ...result, findings: [] } as ScanResult);
+  const findings = [...result.findings].sort(compareFindings);
+  if (findings.length === 0) {
+    yield JSON.stringify(report, null, 2) + '\n';
+    return;
+  }
+  const text = JSON.stringify({ ...report, findings: [FINDINGS_MARK] }, null, 2);
+  const at = text.indexOf(FINDINGS_PLACEHOLDER);
+  yield text.slice(0, at);
+  // Stringifying a batch wrapped as {findings: [...]} indents its items exactly as in the full
+  // report, so no re-indenting pass is needed: only the wrapper's first and last lines are cut.
+  const open = '{\n  "findings": [\n    ';
+  const close = '\n  ]\n}';
+  for (let i = 0; i < findings.length; i += FINDINGS_PER_CHUNK) {
+    const batch = findings.slice(i, i + FINDINGS_PER_CHUNK).map(jsonFinding);
+    const wrapped = JSON.stringify({ findings: batch }, null, 2);
+    yield (i > 0 ? ',\n    ' : '') + wrapped.slice(open.length, wrapped.length - close.length);
+  }
+  yield text.slice(at + FINDINGS_PLACEHOLDER.length) + '\n';
+}
+
 export function renderJson(result: ScanResult, _options?: ReportOptions): string {
-  return JSON.stringify(toJsonReport(result), null, 2) + '\n';
+  return [...renderJsonChunks(result)].join('');
 }
