@@ -148,6 +148,12 @@ describe('kshield scan', () => {
     assert.match(JSON.parse(r.stdout).errors[0].message, /over the 100 bytes limit/);
   });
 
+  test('a device or pipe is read with the same cap and never hangs', () => {
+    const r = kshield(['scan', '/dev/zero', '--max-file-size', '64KiB']);
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /\/dev\/zero: error: input is larger than the 64 KiB limit/);
+  });
+
   test('.kshield.yaml in the working directory is used; --config overrides; a bad config is exit 2 with file:line', () => {
     const sub = path.join(dir, 'with-config');
     mkdirSync(sub, { recursive: true });

@@ -2,7 +2,7 @@
  * The file source: paths, directories and stdin in; Resources with source positions, input
  * errors and notes out. Nothing here throws for bad input: every problem becomes a record.
  */
-import { promises as fs, readFileSync, statSync } from 'node:fs';
+import { promises as fs, createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
 import { isObject, str } from '../core/values.js';
@@ -86,14 +86,15 @@ export async function expandPaths(inputs: string[], errors: InputError[]): Promi
   return files;
 }
 
-async function readStdin(maxBytes: number): Promise<Buffer | { tooLarge: true }> {
+/** Reads a stream up to `maxBytes`: for stdin, pipes and devices, whose size is not known in advance. */
+async function readCapped(stream: NodeJS.ReadableStream & { destroy?: () => void }, maxBytes: number): Promise<Buffer | { tooLarge: true }> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of process.stdin) {
+  for await (const chunk of stream) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
     size += buf.length;
     if (size > maxBytes) {
-      process.stdin.destroy();
+      stream.destroy?.();
       return { tooLarge: true };
     }
     chunks.push(buf);
@@ -115,7 +116,7 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
   for (const file of files) {
     let bytes: Buffer;
     if (file === STDIN) {
-      const read = await readStdin(maxBytes);
+      const read = await readCapped(process.stdin, maxBytes);
       if (!Buffer.isBuffer(read)) {
         result.errors.push({ file: STDIN_NAME, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
         continue;
@@ -129,7 +130,16 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
           result.errors.push({ file, message: `file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
           continue;
         }
-        bytes = readFileSync(file);
+        if (stat.isFile()) bytes = readFileSync(file);
+        else {
+          // A pipe or device (/dev/stdin, a FIFO, /dev/zero) has no size to check first.
+          const read = await readCapped(createReadStream(file), maxBytes);
+          if (!Buffer.isBuffer(read)) {
+            result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
+            continue;
+          }
+          bytes = read;
+        }
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         result.errors.push({ file, message: code === 'EISDIR' ? 'is a directory' : `cannot read: ${code ?? (err as Error).message}` });
