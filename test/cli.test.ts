@@ -148,6 +148,28 @@ describe('kshield scan', () => {
     assert.match(JSON.parse(r.stdout).errors[0].message, /over the 100 bytes limit/);
   });
 
+  test('empty standard input is an error: the command before the pipe probably failed', () => {
+    const r = kshield(['scan', '-'], { input: '' });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /standard input is empty/);
+  });
+
+  test('selecting no rules at all is a usage error', () => {
+    const r = kshield(['scan', 'manifests', '--only', 'privileged-container', '--skip', 'privileged-container']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no rules left to run/);
+  });
+
+  test('an automatically found .kshield.yaml is reported by its relative path', () => {
+    const sub = path.join(dir, 'expired-config');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(path.join(sub, '.kshield.yaml'), 'exemptions:\n  - rules: [privileged-container]\n    reason: r\n    owner: o\n    expires: "2020-01-01"\n');
+    const r = kshield(['scan', '../manifests', '-o', 'json', '--fail-on', 'none'], { cwd: sub });
+    const expired = JSON.parse(r.stdout).findings.find((f: { rule: string }) => f.rule === 'exemption-expired');
+    assert.equal(expired.file, '.kshield.yaml');
+    assert.equal(expired.line, 5);
+  });
+
   test('a device or pipe is read with the same cap and never hangs', () => {
     const r = kshield(['scan', '/dev/zero', '--max-file-size', '64KiB']);
     assert.equal(r.code, 2);
@@ -224,7 +246,7 @@ describe('other commands', () => {
     );
     const r = kshield(['exemptions', 'audit', 'manifests', '--config', 'audit.yaml']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /audit\.yaml:2: expired on 2020-01-01/);
+    assert.match(r.stdout, /audit\.yaml:5: expired on 2020-01-01/);
     assert.match(r.stdout, /audit\.yaml:6: matched no finding/);
   });
 

@@ -98,7 +98,8 @@ exemptions:
     const expired = r.findings.filter((f) => f.rule === 'exemption-expired');
     assert.equal(expired.length, 1);
     assert.equal(expired[0].file, 'cfg.yaml');
-    assert.equal(expired[0].line, 3);
+    assert.equal(expired[0].line, 6);
+    assert.equal(expired[0].column, 5);
     assert.match(expired[0].message, /expired on 2020-01-31/);
     assert.ok(r.findings.filter((f) => f.rule === 'privileged-container').every((f) => !f.suppressed));
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import { loadBytes, loadText } from '../src/sources/files.js';
 import { parseYamlStream, locateOffset, splitDocuments } from '../src/sources/yaml.js';
+import { podSpecs } from '../src/core/pods.js';
 
 function positionOf(text: string, pointer: string, doc = 0): { line: number; column: number } {
   const s = parseYamlStream(text);
@@ -208,5 +209,33 @@ describe('lists', () => {
     assert.deepEqual(r.resources.map((x) => `${x.kind}/${x.name}`), ['ConfigMap/one', 'Deployment/two']);
     assert.equal(r.resources[1].basePath, '/items/1/items/0');
     assert.equal(r.resources[1].locate('/metadata').line, 12);
+  });
+});
+
+describe('findings from the new-user trial', () => {
+  test('a Knative Service (not the core Service) is searched for its pod spec', () => {
+    const r = loadText('apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:1.27\n', 'kn.yaml');
+    assert.deepEqual(podSpecs(r.resources[0]).map((p) => p.path), ['/spec/template/spec']);
+  });
+  test('a misplaced value is never quoted in a type error: it may be a secret', () => {
+    const r = loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x\n    env: "DB_PASSWORD=FAKE-s3cr3t-value"\n    args: "--token=FAKE-t0ken"\n', 'leak.yaml');
+    assert.equal(r.errors.length, 2);
+    assert.ok(!JSON.stringify(r.errors).includes('FAKE'), JSON.stringify(r.errors));
+  });
+  test('quoted booleans and string capability lists are type errors, not silently secure', () => {
+    const r = loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostNetwork: "true"\n  containers:\n  - name: a\n    image: x\n    securityContext:\n      privileged: "true"\n      runAsUser: "0"\n      capabilities: {add: NET_ADMIN}\n', 'types.yaml');
+    assert.deepEqual(r.errors.map((e) => e.line), [5, 10, 11, 12]);
+    assert.match(r.errors[0].message, /spec.hostNetwork must be true or false, but is a string \(remove the quotes\)/);
+    assert.match(r.errors[3].message, /capabilities.add must be a list/);
+  });
+  test('a comment-only file is a note', () => {
+    const r = loadText('# nothing\n---\n', 'c.yaml');
+    assert.match(r.notes[0].message, /no YAML documents/);
+  });
+  test('metadata of the wrong type names the object sensibly', () => {
+    const r = loadText('apiVersion: v1\nkind: Pod\nmetadata: oops\nspec: {containers: 5}\n', 'm.yaml');
+    assert.ok(r.errors.every((e) => !e.message.includes('undefined')), JSON.stringify(r.errors));
+    const n = loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: [weird]}\n', 'n.yaml');
+    assert.match(n.errors[0].message, /metadata.name must be a string/);
   });
 });

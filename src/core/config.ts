@@ -2,6 +2,7 @@
  * `.kshield.yaml`: validated against the shipped JSON Schema; errors name the key and its line.
  */
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
@@ -60,7 +61,9 @@ export async function loadConfigFile(file: string, catalogue: readonly Rule[]): 
 
 /** Looks for `.kshield.yaml` in `dir`; undefined when there is none. */
 export async function findDefaultConfig(dir: string, catalogue: readonly Rule[]): Promise<KshieldConfig | undefined> {
-  const file = `${dir.replace(/\/$/, '')}/${DEFAULT_CONFIG_FILE}`;
+  const full = path.join(dir, DEFAULT_CONFIG_FILE);
+  // Reported relative to the working directory, like manifests, so SARIF can map it into the repository.
+  const file = path.relative(process.cwd(), full) || DEFAULT_CONFIG_FILE;
   try {
     await fs.access(file);
   } catch {
@@ -77,6 +80,23 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, clampLine(e.linePos?.[0]?.line, text));
   }
   const value = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
+  const positionOf = (keys: (string | number)[]): { line: number; column: number } | undefined => {
+    let node: unknown = doc.contents;
+    let at: { line: number; col: number } | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]) : undefined;
+    for (const key of keys) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
+        if (!pair) break;
+        const keyNode = pair.key as YamlNode;
+        if (keyNode?.range) at = lineCounter.linePos(keyNode.range[0]);
+        node = pair.value;
+      } else if (isSeq(node)) {
+        node = node.items[key as number];
+        if (node && (node as YamlNode).range) at = lineCounter.linePos((node as YamlNode).range![0]);
+      } else break;
+    }
+    return at ? { line: at.line, column: at.col } : undefined;
+  };
   const lineOf = (path: (string | number)[]): number | undefined => {
     let node: unknown = doc.contents;
     let line: number | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]).line : undefined;
@@ -95,9 +115,13 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     return line;
   };
   if (!validate(value)) {
-    const err = pickError(validate.errors ?? []);
-    const path = instancePath(err);
-    throw new ConfigError(describeError(err, path), file, lineOf(path));
+    // Report the problem that comes first in the file; among errors at one place, the most specific.
+    const errors = validate.errors ?? [];
+    const located = errors.map((e) => ({ e, line: lineOf(instancePath(e)) ?? 0 }));
+    const firstLine = Math.min(...located.map((x) => x.line));
+    const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
+    const keys = instancePath(err);
+    throw new ConfigError(describeError(err, keys), file, lineOf(keys));
   }
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
@@ -117,11 +141,25 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (e.expires !== undefined && !isRealDate(e.expires)) {
       throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
     }
-    const line = lineOf(['exemptions', i]) ?? 0;
-    e.source = { file, line, column: 1, index: i };
+    const at = positionOf(e.expires !== undefined ? ['exemptions', i, 'expires'] : ['exemptions', i]) ?? { line: 0, column: 0 };
+    e.source = { file, line: at.line, column: at.column, index: i };
   });
   config.file = file;
   return config;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
 }
 
 /** An error "at the end of the input" is shown on the last line that has content. */
@@ -154,14 +192,21 @@ function instancePath(err: ErrorObject): (string | number)[] {
 function describeError(err: ErrorObject, path: (string | number)[]): string {
   const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
-    case 'additionalProperties':
-      return `unknown key "${where}"`;
+    case 'additionalProperties': {
+      const key = String(path[path.length - 1]);
+      const near = path.length === 1 ? Object.keys((schema as { properties: object }).properties).find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2) : undefined;
+      return `unknown key "${where}"${near ? `; did you mean "${near}"?` : ''}`;
+    }
     case 'enum':
       return `${where}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'required':
       return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
     case 'type':
+      if (path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `a ${(err.params as { type: string }).type}`}`;
+    case 'pattern':
+      if (path[path.length - 1] === 'expires') return `${where}: must be a date written YYYY-MM-DD, e.g. "2027-06-30"`;
+      return `${where}: has the wrong form`;
     default:
       return `${where}: ${err.message ?? 'is invalid'}`;
   }

@@ -53,10 +53,24 @@ export function isWorkloadKind(kind: string): boolean {
   return kind in FIXED_POD_SPEC_PATHS;
 }
 
-/** Kinds whose pod spec position is fixed (the built-in controllers). */
-export function fixedPodSpecPath(kind: string): string[] | undefined {
-  return FIXED_POD_SPEC_PATHS[kind];
+/**
+ * Built-in API groups: the core group ("v1"), groups without a dot (apps, batch, policy, ...) and
+ * *.k8s.io. A Knative `serving.knative.dev/v1` Service is not a core Service, whatever its kind.
+ */
+export function isBuiltinApiVersion(apiVersion: string | undefined): boolean {
+  if (apiVersion === undefined) return true;
+  const slash = apiVersion.indexOf('/');
+  if (slash === -1) return true;
+  const group = apiVersion.slice(0, slash);
+  return !group.includes('.') || group.endsWith('.k8s.io');
 }
+
+/** Kinds whose pod spec position is fixed (the built-in controllers). */
+export function fixedPodSpecPath(kind: string, apiVersion?: string): string[] | undefined {
+  return isBuiltinApiVersion(apiVersion) ? FIXED_POD_SPEC_PATHS[kind] : undefined;
+}
+
+type ResourceShape = Pick<Resource, 'kind' | 'object'> & { apiVersion?: string };
 
 const MAX_SEARCH_DEPTH = 40;
 const podSpecCache = new WeakMap<object, PodSpecView[]>();
@@ -91,17 +105,18 @@ function view(root: JsonObject, tokens: (string | number)[], spec: JsonObject): 
 }
 
 /** All pod specs in a resource with their JSON Pointers. */
-export function podSpecs(resource: Pick<Resource, 'kind' | 'object'>): PodSpecView[] {
+export function podSpecs(resource: ResourceShape): PodSpecView[] {
   const root = resource.object;
   const cached = podSpecCache.get(root);
   if (cached) return cached;
   const found: PodSpecView[] = [];
-  const fixed = FIXED_POD_SPEC_PATHS[resource.kind];
+  const builtin = isBuiltinApiVersion(resource.apiVersion);
+  const fixed = builtin ? FIXED_POD_SPEC_PATHS[resource.kind] : undefined;
   if (fixed) {
     let node: unknown = root;
     for (const t of fixed) node = isObject(node) ? node[t] : undefined;
     if (isObject(node)) found.push(view(root, [...fixed], node));
-  } else if (!NO_POD_SPEC.has(resource.kind)) {
+  } else if (!builtin || !NO_POD_SPEC.has(resource.kind)) {
     const walk = (node: unknown, tokens: (string | number)[]): void => {
       if (tokens.length > MAX_SEARCH_DEPTH || node === null || typeof node !== 'object') return;
       if (Array.isArray(node)) {
@@ -126,7 +141,7 @@ export function podSpecs(resource: Pick<Resource, 'kind' | 'object'>): PodSpecVi
 }
 
 /** Every container, init container and ephemeral container of every pod spec in the resource. */
-export function containers(resource: Pick<Resource, 'kind' | 'object'>): ContainerView[] {
+export function containers(resource: ResourceShape): ContainerView[] {
   const root = resource.object;
   const cached = containerCache.get(root);
   if (cached) return cached;
@@ -162,19 +177,20 @@ const LIST_FIELDS_OF_CONTAINER = ['ports', 'env', 'envFrom', 'volumeMounts', 'co
 const OBJECT_FIELDS_OF_CONTAINER = ['securityContext', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
 
 function typeName(value: unknown): string {
+  // Only the type: the misplaced value may be a secret (env: "DB_PASSWORD=...").
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `a ${typeof value} (${JSON.stringify(value).slice(0, 40)})`;
+  return `a ${typeof value}`;
 }
 
 /**
  * Fields of a pod spec that have the wrong type (a string where a list is expected, ...). The
  * API server would reject these objects; rules skip the malformed fields, and the run reports them.
  */
-export function podShapeProblems(resource: Pick<Resource, 'kind' | 'object'>): ShapeProblem[] {
+export function podShapeProblems(resource: ResourceShape): ShapeProblem[] {
   const problems: ShapeProblem[] = [];
-  const fixed = FIXED_POD_SPEC_PATHS[resource.kind];
+  const fixed = fixedPodSpecPath(resource.kind, resource.apiVersion);
   if (fixed) {
     let node: unknown = resource.object;
     const walked: string[] = [];
@@ -203,6 +219,8 @@ export function podShapeProblems(resource: Pick<Resource, 'kind' | 'object'>): S
       const v = pod.spec[f];
       if (v !== undefined && v !== null && !isObject(v)) problems.push({ path: `${pod.path}/${f}`, message: `${where}.${f} must be a mapping, but is ${typeName(v)}` });
     }
+    scalarProblems(pod.spec, pod.path, where, POD_SCALARS, problems);
+    if (isObject(pod.spec.securityContext)) scalarProblems(pod.spec.securityContext, `${pod.path}/securityContext`, `${where}.securityContext`, SECURITY_CONTEXT_SCALARS, problems);
   }
   for (const c of containers(resource)) {
     const where = `${c.pod.path.slice(1).replace(/\//g, '.')}.${c.type}[${c.path.split('/').pop()}]`;
@@ -215,6 +233,36 @@ export function podShapeProblems(resource: Pick<Resource, 'kind' | 'object'>): S
       if (v !== undefined && v !== null && !isObject(v)) problems.push({ path: `${c.path}/${f}`, message: `${where}.${f} must be a mapping, but is ${typeName(v)}` });
     }
     if (c.container.image !== undefined && typeof c.container.image !== 'string') problems.push({ path: `${c.path}/image`, message: `${where}.image must be a string, but is ${typeName(c.container.image)}` });
+    const sc = c.container.securityContext;
+    if (isObject(sc)) {
+      scalarProblems(sc, `${c.path}/securityContext`, `${where}.securityContext`, SECURITY_CONTEXT_SCALARS, problems);
+      const caps = sc.capabilities;
+      if (caps !== undefined && caps !== null && !isObject(caps)) problems.push({ path: `${c.path}/securityContext/capabilities`, message: `${where}.securityContext.capabilities must be a mapping, but is ${typeName(caps)}` });
+      else if (isObject(caps))
+        for (const f of ['add', 'drop']) {
+          const v = caps[f];
+          if (v !== undefined && v !== null && !Array.isArray(v)) problems.push({ path: `${c.path}/securityContext/capabilities/${f}`, message: `${where}.securityContext.capabilities.${f} must be a list, but is ${typeName(v)}` });
+        }
+    }
   }
   return problems;
+}
+
+/** Security-relevant scalar fields and their types: `privileged: "true"` is rejected by the API server, and must not pass as secure. */
+const POD_SCALARS: Record<string, 'boolean' | 'integer'> = {
+  hostNetwork: 'boolean', hostPID: 'boolean', hostIPC: 'boolean', hostUsers: 'boolean', shareProcessNamespace: 'boolean',
+  automountServiceAccountToken: 'boolean',
+};
+const SECURITY_CONTEXT_SCALARS: Record<string, 'boolean' | 'integer'> = {
+  privileged: 'boolean', allowPrivilegeEscalation: 'boolean', readOnlyRootFilesystem: 'boolean', runAsNonRoot: 'boolean',
+  runAsUser: 'integer', runAsGroup: 'integer', fsGroup: 'integer',
+};
+
+function scalarProblems(obj: JsonObject, path: string, where: string, fields: Record<string, 'boolean' | 'integer'>, problems: ShapeProblem[]): void {
+  for (const [f, type] of Object.entries(fields)) {
+    const v = obj[f];
+    if (v === undefined || v === null) continue;
+    const ok = type === 'boolean' ? typeof v === 'boolean' : Number.isInteger(v);
+    if (!ok) problems.push({ path: `${path}/${f}`, message: `${where}.${f} must be ${type === 'boolean' ? 'true or false' : 'an integer'}, but is ${typeName(v)}${typeof v === 'string' ? ' (remove the quotes)' : ''}` });
+  }
 }

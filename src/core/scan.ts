@@ -2,7 +2,7 @@
 import type { Finding, InputError, Note, Resource, Severity } from './types.js';
 import { severityRank } from './types.js';
 import { evaluate, evaluations, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
-import { selectRules } from './select.js';
+import { selectRules, SelectionError } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -53,6 +53,7 @@ export function scanObjects(objects: unknown[], options: ScanOptions = {}): Scan
 export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanResult {
   const config = options.config;
   const selected = selectRules(catalogue, { only: options.only, skip: options.skip, enable: config?.enable, disable: config?.disable });
+  if (selected.length === 0) throw new SelectionError('no rules left to run: --only, --skip and the configuration exclude them all');
   const result: EngineResult = evaluate(loaded.resources, {
     rules: selected,
     settings: settingsFromConfig(config),
@@ -64,7 +65,7 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
   });
   const findings = [...result.findings, ...expiredExemptionFindings(result.exemptions)];
   findings.sort(compareFindings);
-  const errors = [...loaded.errors, ...result.errors];
+  const errors = [...loaded.errors, ...result.errors].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   const scan = {
     version: VERSION,
     findings,

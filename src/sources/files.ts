@@ -30,6 +30,22 @@ export const STDIN = '-';
 /** How standard input is named in findings and errors. */
 export const STDIN_NAME = '<stdin>';
 
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EMFILE: 'too many open files',
+};
+
+/** "cannot read: permission denied" rather than a bare errno code. */
+export function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code ? (ERRNO_TEXT[code] ?? code) : ((err as Error)?.message ?? String(err));
+}
+
 function emptyResult(): LoadResult {
   return { resources: [], errors: [], notes: [], files: [] };
 }
@@ -56,7 +72,7 @@ export async function expandPaths(inputs: string[], errors: InputError[]): Promi
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (err) {
-      errors.push({ file: dir, message: `cannot read directory: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+      errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -77,7 +93,7 @@ export async function expandPaths(inputs: string[], errors: InputError[]): Promi
       stat = await fs.stat(input);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      errors.push({ file: input, message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${code ?? (err as Error).message}` });
+      errors.push({ file: input, message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${describeFsError(err)}` });
       continue;
     }
     if (stat.isDirectory()) await walk(input);
@@ -122,6 +138,11 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
         continue;
       }
       bytes = read;
+      if (bytes.length === 0) {
+        // An empty pipe is nearly always a failed command before it (`helm template` erroring out).
+        result.errors.push({ file: STDIN_NAME, message: 'standard input is empty: nothing to scan (did the command before the pipe fail?)' });
+        continue;
+      }
     } else {
       try {
         // Synchronous reads: thousands of small files read faster in sequence than through the thread pool.
@@ -142,7 +163,7 @@ export async function loadPaths(inputs: string[], options: LoadOptions = {}): Pr
         }
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        result.errors.push({ file, message: code === 'EISDIR' ? 'is a directory' : `cannot read: ${code ?? (err as Error).message}` });
+        result.errors.push({ file, message: code === 'ENOENT' ? 'cannot read: no such file (a dangling symbolic link?)' : `cannot read: ${describeFsError(err)}` });
         continue;
       }
     }
@@ -214,6 +235,10 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     return result;
   }
   const stream = parseYamlStream(text, options.limits ?? DEFAULT_PARSE_LIMITS);
+  if (stream.errors.length === 0 && stream.documents.every((d) => d.value === null || d.value === undefined)) {
+    result.notes.push({ file, message: 'no YAML documents (only comments or blank lines)' });
+    return result;
+  }
   for (const e of stream.errors) result.errors.push({ file, line: e.line, message: e.column ? `${e.message} (column ${e.column})` : e.message });
   for (const doc of stream.documents) {
     const docLine = (): number => stream.lines.position(doc.offset).line;
@@ -268,7 +293,11 @@ function addObject(
   let name = isObject(metadata) ? str(metadata.name) : undefined;
   const namespace = isObject(metadata) ? str(metadata.namespace) : undefined;
   if (metadata !== undefined && !isObject(metadata)) {
+    name = '<unnamed>';
     result.errors.push({ file, line: at('/metadata').line, message: `${kind}: metadata must be a mapping` });
+  } else if (isObject(metadata) && metadata.name !== undefined && metadata.name !== null && typeof metadata.name !== 'string') {
+    name = '<unnamed>';
+    result.errors.push({ file, line: at('/metadata/name').line, message: `${kind}: metadata.name must be a string` });
   } else if (!name) {
     const generateName = isObject(metadata) ? str(metadata.generateName) : undefined;
     if (generateName) name = `${generateName}*`;
