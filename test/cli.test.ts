@@ -59,7 +59,8 @@ describe('kshield scan', () => {
   test('a privileged pod fails the default --fail-on high and the table points at the field', () => {
     const r = kshield(['scan', 'manifests']);
     assert.equal(r.code, 1, r.stderr);
-    assert.match(r.stdout, /manifests\/pod\.yaml:11:7/);
+    assert.match(r.stdout, /^manifests\/pod\.yaml\n  Pod\/shop\/root-pod\n/m);
+    assert.match(r.stdout, /^ +11:7  CRITICAL  container "app" runs privileged  privileged-container$/m);
     assert.match(r.stdout, /privileged-container/);
     assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colours when stdout is not a terminal');
   });

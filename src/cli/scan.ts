@@ -61,7 +61,8 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   if (!targets.some((t) => t.format === 'junit')) result.resources = [];
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
-    const content = target.format === 'json' ? renderJsonChunks(result) : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed });
+    const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
+    const content = target.format === 'json' ? renderJsonChunks(result) : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
     await writeOutput(target, content);
   }
   // Machine formats on stdout carry errors inside; a person watching CI logs still needs to see them.

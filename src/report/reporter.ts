@@ -6,6 +6,8 @@ export interface ReportOptions {
   color: boolean;
   /** Show suppressed findings in human formats (they are always in JSON and SARIF). */
   showSuppressed?: boolean;
+  /** Terminal width: human formats wrap long lines to it. Unset: no wrapping. */
+  width?: number;
 }
 
 export type Reporter = (result: ScanResult, options: ReportOptions) => string;

@@ -122,6 +122,31 @@ export function summaryLine(result: ScanResult, showSuppressed = false): string 
   return parts.join('; ') + '.';
 }
 
+/** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
+function wrap(text: string, width: number): string[] {
+  if (width <= 0 || text.length <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * Findings grouped by file, then by object, one finding a line:
+ *
+ *   k8s/shop.yaml
+ *     Deployment/shop/web
+ *       21:11  CRITICAL  container "app" runs privileged  privileged-container
+ *
+ * On a terminal (`options.width`) long messages wrap under themselves, so the report reads in
+ * 80-100 columns; piped output keeps one line per finding for grep.
+ */
 export function renderTable(result: ScanResult, options: ReportOptions): string {
   const paint = painter(options.color);
   const shown = result.findings.filter((f) => options.showSuppressed || !f.suppressed).sort(compareFindings);
@@ -132,9 +157,32 @@ export function renderTable(result: ScanResult, options: ReportOptions): string 
     else byFile.set(f.file, [f]);
   }
   const blocks: string[] = [];
-  for (const findings of byFile.values()) {
-    const width = Math.max(...findings.map((f) => sanitize(formatLocation(f.file, f.line, f.column)).length));
-    blocks.push(findings.map((f) => formatFinding(f, { color: options.color, locationWidth: width })).join('\n'));
+  for (const [file, findings] of byFile) {
+    const lines = [paint('bold', sanitize(file))];
+    const posWidth = Math.max(...findings.map((f) => position(f).length));
+    const byResource = new Map<string, Finding[]>();
+    for (const f of findings) {
+      const key = resourceLabel(f.resource);
+      const list = byResource.get(key);
+      if (list) list.push(f);
+      else byResource.set(key, [f]);
+    }
+    for (const [label, list] of byResource) {
+      lines.push(`  ${paint('cyan', sanitize(label))}`);
+      for (const f of list) {
+        const severity = f.severity.toUpperCase().padEnd(SEVERITY_WIDTH);
+        const lead = `    ${position(f).padStart(posWidth)}  `;
+        const indent = ' '.repeat(lead.length + SEVERITY_WIDTH + 2);
+        const tail = f.suppressed ? `  [suppressed: ${sanitize(describeSuppression(f))}]` : '';
+        const text = `${sanitize(f.message)}  ${f.rule}${tail}`;
+        const room = options.width ? Math.max(30, options.width - indent.length) : 0;
+        const [first, ...rest] = wrap(text, room);
+        const row = `${lead}${f.suppressed ? severity : paint(SEVERITY_STYLE[f.severity], severity)}  ${first}`;
+        const full = [row, ...rest.map((r) => indent + r)].join('\n');
+        lines.push(f.suppressed ? paint('dim', full) : full);
+      }
+    }
+    blocks.push(lines.join('\n'));
   }
   if (result.notes.length > 0) blocks.push(result.notes.map((n) => paint('gray', formatNote(n))).join('\n'));
   if (result.errors.length > 0) blocks.push(result.errors.map((e) => paint('red', formatInputError(e))).join('\n'));
@@ -142,4 +190,9 @@ export function renderTable(result: ScanResult, options: ReportOptions): string 
   const open = result.findings.some((f) => !f.suppressed);
   blocks.push(paint(result.errors.length > 0 || open ? 'bold' : 'dim', summary));
   return blocks.join('\n\n') + '\n';
+}
+
+function position(f: Finding): string {
+  if (!f.line || f.line < 1) return '-';
+  return f.column && f.column > 0 ? `${f.line}:${f.column}` : `${f.line}`;
 }
