@@ -373,6 +373,7 @@ function keyIndex(node: object, key: string): number {
 /** Splits a JSON Pointer into its unescaped tokens. */
 export function pointerTokens(pointer: string): string[] {
   if (pointer === '') return [];
+  if (!pointer.includes('~')) return pointer.slice(1).split('/');
   return pointer
     .slice(1)
     .split('/')
@@ -380,7 +381,9 @@ export function pointerTokens(pointer: string): string[] {
 }
 
 export function escapePointerToken(token: string | number): string {
-  return String(token).replace(/~/g, '~0').replace(/\//g, '~1');
+  if (typeof token === 'number') return String(token);
+  if (!token.includes('~') && !token.includes('/')) return token;
+  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /**
