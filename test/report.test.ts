@@ -341,6 +341,7 @@ describe('sarif', () => {
 
   test('artifact URIs: relative with forward slashes, encoded; stdin and absolute paths handled', () => {
     assert.deepEqual(artifactLocation('-'), { uri: 'stdin', description: { text: 'standard input' } });
+    assert.deepEqual(artifactLocation('<stdin>'), { uri: 'stdin', description: { text: 'standard input' } });
     assert.equal(artifactLocation('./k8s/my app/deploy #1.yaml').uri, 'k8s/my%20app/deploy%20%231.yaml');
     assert.equal(artifactLocation('k8s\\prod\\web.yaml').uri, 'k8s/prod/web.yaml');
     assert.equal(artifactLocation('/srv/k8s/web.yaml').uri, 'file:///srv/k8s/web.yaml');

@@ -89,7 +89,7 @@ const STDIN_URI = 'stdin';
  * become slashes and every character outside the URI syntax is percent-encoded.
  */
 export function artifactLocation(file: string): Record<string, unknown> {
-  if (file === '-') return { uri: STDIN_URI, description: { text: 'standard input' } };
+  if (file === '-' || file === '<stdin>') return { uri: STDIN_URI, description: { text: 'standard input' } };
   let p = file.replace(/\\/g, '/');
   const drive = /^[A-Za-z]:\//.test(p);
   if (drive || p.startsWith('/')) {
