@@ -18,7 +18,10 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
     await writeOutput({ format: 'json' }, JSON.stringify({ ...ruleMetadata(rule), examples: rule.examples }, null, 2));
     return 0;
   }
+  // Prose wraps to the terminal (at most 100 columns); manifests keep their lines.
+  const width = Math.min(process.stdout.isTTY ? process.stdout.columns || 100 : 100, 100) - 4;
   const indent = (text: string): string => text.trim().split('\n').map((l) => `    ${l}`).join('\n');
+  const prose = (text: string): string => wrapWords(text.trim().replace(/\s+/g, ' '), width).map((l) => `    ${l}`).join('\n');
   const out = [
     `${rule.id} — ${rule.title}`,
     '',
@@ -28,10 +31,10 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
     ...(rule.frameworks ? Object.entries(rule.frameworks).map(([k, v]) => `${(k.toUpperCase() + ':').padEnd(12)}${v.join(', ')}`) : []),
     '',
     'What it checks',
-    indent(rule.description),
+    prose(rule.description),
     '',
     'How to fix it',
-    indent(rule.remediation),
+    prose(rule.remediation),
     '',
     'Flagged, for example:',
     indent(rule.examples.invalid[0]),
@@ -44,4 +47,17 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
   ];
   await writeOutput({ format: 'table' }, out.join('\n'));
   return 0;
+}
+
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
