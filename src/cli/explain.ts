@@ -3,6 +3,7 @@ import { findRule, rules as catalogue } from '../rules/index.js';
 import { UsageError } from './errors.js';
 import { writeOutput } from './output.js';
 import { ruleMetadata } from './rules.js';
+import { wrap } from '../report/table.js';
 
 function closest(id: string): string[] {
   return catalogue.map((r) => r.id).filter((r) => r.includes(id) || id.includes(r) || r.split('-').some((w) => w.length > 3 && id.includes(w))).slice(0, 5);
@@ -21,7 +22,7 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
   // Prose wraps to the terminal (at most 100 columns); manifests keep their lines.
   const width = Math.min(process.stdout.isTTY ? process.stdout.columns || 100 : 100, 100) - 4;
   const indent = (text: string): string => text.trim().split('\n').map((l) => `    ${l}`).join('\n');
-  const prose = (text: string): string => wrapWords(text.trim().replace(/\s+/g, ' '), width).map((l) => `    ${l}`).join('\n');
+  const prose = (text: string): string => wrap(text.trim().replace(/\s+/g, ' '), width).map((l) => `    ${l}`).join('\n');
   const out = [
     `${rule.id} — ${rule.title}`,
     '',
@@ -49,15 +50,3 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
   return 0;
 }
 
-function wrapWords(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
-}

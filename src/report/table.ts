@@ -123,7 +123,7 @@ export function summaryLine(result: ScanResult, showSuppressed = false): string 
 }
 
 /** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
-function wrap(text: string, width: number): string[] {
+export function wrap(text: string, width: number): string[] {
   if (width <= 0 || text.length <= width) return [text];
   const lines: string[] = [];
   let line = '';
