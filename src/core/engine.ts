@@ -224,25 +224,41 @@ function applySuppressions(
  * indexes replaced by container names so that reordering or inserting lines keeps it stable.
  */
 export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string): string {
-  const group = resource.apiVersion.includes('/') ? resource.apiVersion.split('/')[0] : '';
+  const slash = resource.apiVersion.indexOf('/');
+  const group = slash === -1 ? '' : resource.apiVersion.slice(0, slash);
   const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
-  return hash64([ruleId, group, resource.kind, resource.namespace ?? '', resource.name, stablePath].join('\u0000'));
+  const h = new Hash64();
+  h.add(ruleId).add(group).add(resource.kind).add(resource.namespace ?? '').add(resource.name).add(stablePath);
+  return h.hex();
 }
 
 /**
- * Two independent 32-bit FNV-1a style hashes (64 bits): fingerprints only need to tell findings
- * apart, and a cryptographic hash per finding was a measurable share of a large scan.
+ * Two independent 32-bit FNV-1a style hashes (64 bits), fed part by part with a separator:
+ * fingerprints only need to tell findings apart, and a cryptographic hash per finding was a
+ * measurable share of a large scan.
  */
-function hash64(text: string): string {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    h2 ^= h2 >>> 15;
+class Hash64 {
+  private h1 = 0x811c9dc5;
+  private h2 = 0x01000193;
+
+  add(text: string): this {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    // A separator that no text contains, so ("ab", "c") and ("a", "bc") differ.
+    this.h1 = Math.imul(h1 ^ 0xffff, 0x01000193);
+    this.h2 = Math.imul(h2 ^ 0xffff, 0x5bd1e995);
+    return this;
   }
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+
+  hex(): string {
+    return (this.h1 >>> 0).toString(16).padStart(8, '0') + (this.h2 >>> 0).toString(16).padStart(8, '0');
+  }
 }
 
 /** Every (resource, rule) pair a run evaluates, with its finding count: JUnit's test cases. Computed on demand. */

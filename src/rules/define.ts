@@ -20,8 +20,16 @@ export function perContainer(
   for (const c of containers(resource)) {
     const r = check(c);
     if (!r) continue;
-    if (Array.isArray(r)) for (const v of r) out.push({ ...v, container: c.name });
-    else out.push({ ...r, container: c.name });
+    // The violations are fresh objects from the check: tag them in place rather than copy them.
+    if (Array.isArray(r))
+      for (const v of r) {
+        (v as Violation).container = c.name;
+        out.push(v as Violation);
+      }
+    else {
+      (r as Violation).container = c.name;
+      out.push(r as Violation);
+    }
   }
   return out;
 }
