@@ -15,8 +15,8 @@
  * report when the scanned set holds candidates in that namespace at all: scanning one Service file on
  * its own says nothing about the pods it selects.
  */
-import type { Rule, RuleContext } from '../core/rule.js';
-import type { JsonObject, Resource, Violation } from '../core/types.js';
+import type { Rule, RuleContext, RuleExamples } from '../core/rule.js';
+import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
 import { containers, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 import { formatMapSelector, formatSelector, isEmptySelector, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
@@ -625,51 +625,64 @@ data: {LOG_LEVEL: info}`,
 
 // ---------------------------------------------------------------------------------------------
 
-export const reliabilityRules: Rule[] = [
-  defineRule({
-    id: 'liveness-probe-missing',
-    title: 'Container without a liveness probe',
-    severity: 'low',
+/** A rule for long-running containers that lack one kind of probe. */
+function probeMissingRule(spec: {
+  probe: 'livenessProbe' | 'readinessProbe';
+  id: string;
+  title: string;
+  severity: Severity;
+  description: string;
+  remediation: string;
+  examples: RuleExamples;
+}): Rule {
+  const what = spec.probe === 'livenessProbe' ? 'liveness' : 'readiness';
+  return defineRule({
+    id: spec.id,
+    title: spec.title,
+    severity: spec.severity,
     category: 'reliability',
     tags: ['probes', 'availability'],
     appliesTo: [...LONG_RUNNING, 'Pod'],
+    description: spec.description,
+    remediation: spec.remediation,
+    references: [PROBES_DOC, PROBE_CONCEPT],
+    check: (resource) => {
+      if (!isLongRunning(resource)) return [];
+      return containers(resource)
+        .filter((c) => c.type === 'containers' && !isObject(c.container[spec.probe]))
+        .map((c) => ({ path: c.path, container: c.name, message: `${describeContainer(c)} has no ${what} probe` }));
+    },
+    examples: spec.examples,
+  });
+}
+
+export const reliabilityRules: Rule[] = [
+  probeMissingRule({
+    probe: 'livenessProbe',
+    id: 'liveness-probe-missing',
+    title: 'Container without a liveness probe',
+    severity: 'low',
     description:
       'A long-running container (Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, or a Pod with restartPolicy ' +
       'Always) has no livenessProbe, so a process that hangs without exiting keeps its pod "Running" forever. Jobs, CronJobs, one-off ' +
       'Pods, init containers and ephemeral containers are not checked.',
     remediation: 'Add a livenessProbe that checks the process is alive (a cheap endpoint that does not depend on downstream services), with a generous failureThreshold.',
-    references: [PROBES_DOC, PROBE_CONCEPT],
-    check: (resource) => {
-      if (!isLongRunning(resource)) return [];
-      return containers(resource)
-        .filter((c) => c.type === 'containers' && !isObject(c.container.livenessProbe))
-        .map((c) => ({ path: c.path, container: c.name, message: `${describeContainer(c)} has no liveness probe` }));
-    },
     examples: {
       valid: [deployment({ container: PROBES }), cronjob('')],
       invalid: [deployment({ container: '        readinessProbe: {tcpSocket: {port: 8080}}' })],
     },
   }),
 
-  defineRule({
+  probeMissingRule({
+    probe: 'readinessProbe',
     id: 'readiness-probe-missing',
     title: 'Container without a readiness probe',
     severity: 'medium',
-    category: 'reliability',
-    tags: ['probes', 'availability'],
-    appliesTo: [...LONG_RUNNING, 'Pod'],
     description:
       'A long-running container has no readinessProbe, so its pod receives Service traffic as soon as the process starts, before it ' +
       'can answer, and keeps receiving it while it is overloaded; rolling updates also proceed without waiting for new pods to work. ' +
       'Jobs, CronJobs, one-off Pods, init containers and ephemeral containers are not checked.',
     remediation: 'Add a readinessProbe that succeeds only when the container can serve requests.',
-    references: [PROBES_DOC, PROBE_CONCEPT],
-    check: (resource) => {
-      if (!isLongRunning(resource)) return [];
-      return containers(resource)
-        .filter((c) => c.type === 'containers' && !isObject(c.container.readinessProbe))
-        .map((c) => ({ path: c.path, container: c.name, message: `${describeContainer(c)} has no readiness probe` }));
-    },
     examples: {
       valid: [deployment({ container: PROBES })],
       invalid: [deployment({ container: '        livenessProbe: {tcpSocket: {port: 8080}}' })],
