@@ -39,6 +39,7 @@ export function buildProgram(): Command {
     .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
     .option('--show-suppressed', 'list suppressed findings in table and markdown output')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
     .option('--no-color', 'no colours in table output')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);

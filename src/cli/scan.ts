@@ -22,6 +22,7 @@ export interface ScanCommandOptions {
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
   maxFileSize?: string;
+  jobs?: string;
   color: boolean;
 }
 
@@ -46,7 +47,12 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
+  const jobs = parseJobs(opts.jobs);
+  // JUnit lists every (object, rule) pair evaluated, which only a single-threaded scan keeps.
+  const needsObjects = targets.some((t) => t.format === 'junit');
   const options: ScanOptions = {
+    jobs: needsObjects ? 1 : jobs,
+    keepResources: needsObjects,
     only: opts.only,
     skip: opts.skip,
     config,
@@ -57,8 +63,6 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
-  // Only JUnit needs the scanned objects after evaluation; letting them go first keeps the peak low.
-  if (!targets.some((t) => t.format === 'junit')) result.resources = [];
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
@@ -79,4 +83,10 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     return result.errors.length > 0 ? EXIT.usage : EXIT.clean;
   }
   return exitCode(result, failOn);
+}
+
+function parseJobs(value: string | undefined): number | 'auto' {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 64) throw new UsageError(`--jobs: expected a number from 1 to 64 or "auto", got "${value}"`);
+  return Number(value);
 }

@@ -2,12 +2,12 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, Resource, Severity } from './types.js';
+import type { Finding, InputError, JsonObject, Resource, Severity } from './types.js';
 import type { Rule, RuleContext, RuleSettings } from './rule.js';
 import { DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from './resource-set.js';
 import { podSpecs } from './pods.js';
-import { isObject, str } from './values.js';
+import { detach, isObject, str } from './values.js';
 import { matchesGlob } from './glob.js';
 
 export const IGNORE_ANNOTATION = 'kshield.io/ignore';
@@ -42,6 +42,11 @@ export interface EngineOptions {
   severityOverrides?: Readonly<Record<string, Severity>>;
   /** Evaluation date for exemption expiry. */
   now?: Date;
+  /**
+   * Every object of the run, when `resources` is only the part to judge (a shard of a parallel
+   * scan). Cross-object rules look things up here. Default: `resources`.
+   */
+  context?: readonly Resource[];
 }
 
 export interface Evaluation {
@@ -67,76 +72,200 @@ export interface EngineResult {
 export function ruleApplies(rule: Rule, resource: Resource): boolean {
   if (rule.appliesTo === undefined || rule.appliesTo === 'all') return true;
   if (rule.appliesTo === 'workloads') return podSpecs(resource).length > 0;
-  return rule.appliesTo.includes(resource.kind);
+  return rule.appliesTo.includes(resource.kind) || (rule.appliesTo.includes('workloads') && podSpecs(resource).length > 0);
 }
 
-export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
-  const settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
-  const context: RuleContext = { settings, resources: new ResourceSet(resources) };
-  const now = options.now ?? new Date();
-  const exemptionUses: ExemptionUse[] = (options.exemptions ?? []).map((exemption) => ({
-    exemption,
-    matched: 0,
-    expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
-  }));
-  const inline = options.inlineSuppressions ?? true;
-  const findings: Finding[] = [];
-  const errors: InputError[] = [];
+/** Whether `resource` is among the kinds a cross-object rule declared in `reads`. */
+export function readsResource(reads: readonly string[], resource: Resource): boolean {
+  return reads.includes(resource.kind) || (reads.includes('workloads') && podSpecs(resource).length > 0);
+}
 
-  // Rules grouped by what they apply to, so each resource is matched against each group once.
-  const forAll = options.rules.filter((r) => r.appliesTo === undefined || r.appliesTo === 'all');
-  const forWorkloads = options.rules.filter((r) => r.appliesTo === 'workloads');
-  const byKind = new Map<string, Rule[]>();
-  for (const r of options.rules) if (Array.isArray(r.appliesTo)) for (const k of r.appliesTo) byKind.set(k, [...(byKind.get(k) ?? []), r]);
-  const ordered = new Map(options.rules.map((r, i) => [r, i]));
-  const rulesFor = (resource: Resource): readonly Rule[] => {
-    const kindRules = byKind.get(resource.kind);
-    const workload = forWorkloads.length > 0 && podSpecs(resource).length > 0;
-    if (!kindRules && !workload) return forAll;
-    const list = [...forAll, ...(workload ? forWorkloads : []), ...(kindRules ?? [])];
-    return list.sort((a, b) => ordered.get(a)! - ordered.get(b)!);
-  };
-  const cache = new Map<string, readonly Rule[]>();
+const PAYLOAD_FIELDS = ['data', 'stringData', 'binaryData'];
 
-  for (const resource of resources) {
-    const annotations = inline ? ignoreAnnotations(resource) : undefined;
-    const cacheKey = `${resource.kind}\u0000${podSpecs(resource).length > 0}`;
-    let applicable = cache.get(cacheKey);
-    if (!applicable) cache.set(cacheKey, (applicable = rulesFor(resource)));
-    for (const rule of applicable) {
+/**
+ * An object as cross-object rules see it when it is not the object being judged: ConfigMap and
+ * Secret values and CRD schemas are left out. They are the bulk of many repositories, no rule
+ * judges one object by another's payload, and secret values then never travel between threads.
+ */
+export function contextView(resource: Resource): Resource {
+  const object = resource.object;
+  if ((resource.kind === 'ConfigMap' || resource.kind === 'Secret') && resource.apiVersion === 'v1') {
+    const copy: JsonObject = { ...object };
+    for (const field of PAYLOAD_FIELDS) {
+      const value = copy[field];
+      if (isObject(value)) copy[field] = Object.fromEntries(Object.keys(value).map((k) => [k, '']));
+    }
+    return { ...resource, object: copy };
+  }
+  if (resource.kind === 'CustomResourceDefinition' && isObject(object.spec)) {
+    const spec: JsonObject = { ...object.spec };
+    delete spec.validation;
+    if (Array.isArray(spec.versions)) spec.versions = spec.versions.map((v) => (isObject(v) ? { ...v, schema: undefined } : v));
+    return { ...resource, object: { ...object, spec } };
+  }
+  return resource;
+}
+
+/**
+ * The engine, in two steps so that a caller can stream: `judgeAlone` runs the rules that look at
+ * one object at a time (objects can be dropped right after), `judgeTogether` runs the cross-object
+ * rules (those with `reads`) once every object they read is known. Each cross-object rule sees a
+ * ResourceSet of exactly the kinds it declared, whatever else was scanned, so it behaves the same
+ * in a single-threaded scan, a sharded one and a test.
+ */
+export class Evaluator {
+  readonly findings: Finding[] = [];
+  readonly errors: InputError[] = [];
+  readonly exemptionUses: ExemptionUse[];
+  private readonly settings: RuleSettings;
+  private readonly inline: boolean;
+  private readonly alone: RuleGroups;
+  private readonly together: RuleGroups;
+  private readonly ignoreCache = new WeakMap<Resource, IgnoreAnnotations | null>();
+  private readonly readCache = new Map<string, boolean>();
+
+  constructor(private readonly options: EngineOptions) {
+    this.settings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
+    const now = options.now ?? new Date();
+    this.exemptionUses = (options.exemptions ?? []).map((exemption) => ({
+      exemption,
+      matched: 0,
+      expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
+    }));
+    this.inline = options.inlineSuppressions ?? true;
+    this.alone = new RuleGroups(options.rules.filter((r) => r.reads === undefined));
+    this.together = new RuleGroups(options.rules.filter((r) => r.reads !== undefined));
+  }
+
+  /** True when some cross-object rule judges this object: it must be kept for `judgeTogether`. */
+  isSubject(resource: Resource): boolean {
+    return this.together.for(resource).length > 0;
+  }
+
+  /** True when some cross-object rule reads objects of this kind. */
+  isRead(resource: Resource): boolean {
+    const key = `${resource.kind}\u0000${podSpecs(resource).length > 0}`;
+    let read = this.readCache.get(key);
+    if (read === undefined) this.readCache.set(key, (read = this.together.rules.some((r) => readsResource(r.reads!, resource))));
+    return read;
+  }
+
+  /** Kinds (and "workloads") read by the selected cross-object rules. */
+  get reads(): string[] {
+    return [...new Set(this.together.rules.flatMap((r) => r.reads ?? []))];
+  }
+
+  judgeAlone(resources: readonly Resource[]): void {
+    const context: RuleContext = { settings: this.settings, resources: EMPTY_SET };
+    for (const resource of resources) this.run(resource, this.alone.for(resource), () => context);
+  }
+
+  /** `subjects`: the objects to judge; `context`: every object the rules may read, in scan order (subjects included). */
+  judgeTogether(subjects: readonly Resource[], context: readonly Resource[]): void {
+    if (this.together.rules.length === 0) return;
+    const sets = new Map<string, RuleContext>();
+    const contextFor = (rule: Rule): RuleContext => {
+      const key = rule.reads!.join(',');
+      let ctx = sets.get(key);
+      if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))) }));
+      return ctx;
+    };
+    for (const resource of subjects) this.run(resource, this.together.for(resource), contextFor);
+  }
+
+  result(): EngineResult {
+    return { findings: this.findings, errors: this.errors, exemptions: this.exemptionUses };
+  }
+
+  private annotationsOf(resource: Resource): IgnoreAnnotations | undefined {
+    if (!this.inline) return undefined;
+    let found = this.ignoreCache.get(resource);
+    if (found === undefined) this.ignoreCache.set(resource, (found = ignoreAnnotations(resource) ?? null));
+    return found ?? undefined;
+  }
+
+  private run(resource: Resource, rules: readonly Rule[], contextFor: (rule: Rule) => RuleContext): void {
+    if (rules.length === 0) return;
+    const options = this.options;
+    const annotations = this.annotationsOf(resource);
+    let ref: Finding['resource'] | undefined;
+    for (const rule of rules) {
       let violations;
       try {
-        violations = rule.check(resource, context);
+        violations = rule.check(resource, contextFor(rule));
       } catch (err) {
-        errors.push({ file: resource.file, line: resource.locate('').line, message: `rule ${rule.id} failed on ${resource.kind} ${resource.name}: ${(err as Error).message}` });
+        this.errors.push({ file: resource.file, line: resource.locate('').line, message: `rule ${rule.id} failed on ${resource.kind} ${resource.name}: ${(err as Error).message}` });
         continue;
       }
       for (const v of violations) {
         const severity = options.severityOverrides?.[rule.id] ?? rule.severity;
         const pos = resource.locate(v.path);
+        ref ??= { apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.namespace, name: resource.name };
         const finding: Finding = {
           rule: rule.id,
           severity,
-          message: v.message,
-          resource: { apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.namespace, name: resource.name },
+          message: detach(v.message),
+          resource: ref,
           file: resource.file,
           line: pos.line,
           column: pos.column,
-          path: resource.basePath + v.path,
+          path: detach(resource.basePath + v.path),
           remediation: rule.remediation,
           suppressed: false,
-          container: v.container,
+          container: v.container === undefined ? undefined : detach(v.container),
           fingerprint: fingerprint(rule.id, resource, v.path, v.container),
         };
-        applySuppressions(finding, rule, resource, annotations, exemptionUses, options.baseline);
-        findings.push(finding);
+        applySuppressions(finding, rule, resource, annotations, this.exemptionUses, options.baseline);
+        this.findings.push(finding);
       }
     }
   }
-  return { findings, errors, exemptions: exemptionUses };
 }
 
-function isExpired(expires: string, now: Date): boolean {
+const EMPTY_SET = new ResourceSet([]);
+
+/** Rules grouped by what they apply to, so each object is matched against each group once. */
+class RuleGroups {
+  private readonly forAll: Rule[];
+  private readonly forWorkloads: Rule[];
+  private readonly byKind = new Map<string, Rule[]>();
+  private readonly order: Map<Rule, number>;
+  private readonly cache = new Map<string, readonly Rule[]>();
+
+  constructor(readonly rules: readonly Rule[]) {
+    this.forAll = rules.filter((r) => r.appliesTo === undefined || r.appliesTo === 'all');
+    this.forWorkloads = rules.filter((r) => r.appliesTo === 'workloads' || (Array.isArray(r.appliesTo) && r.appliesTo.includes('workloads')));
+    for (const r of rules) if (Array.isArray(r.appliesTo)) for (const k of r.appliesTo) if (k !== 'workloads') this.byKind.set(k, [...(this.byKind.get(k) ?? []), r]);
+    this.order = new Map(rules.map((r, i) => [r, i]));
+  }
+
+  for(resource: Resource): readonly Rule[] {
+    const workload = this.forWorkloads.length > 0 && podSpecs(resource).length > 0;
+    const key = `${resource.kind}\u0000${workload}`;
+    let list = this.cache.get(key);
+    if (!list) {
+      const kindRules = this.byKind.get(resource.kind);
+      list = !kindRules && !workload ? this.forAll : [...new Set([...this.forAll, ...(workload ? this.forWorkloads : []), ...(kindRules ?? [])])].sort((a, b) => this.order.get(a)! - this.order.get(b)!);
+      this.cache.set(key, list);
+    }
+    return list;
+  }
+}
+
+/** Judges `resources` with every rule; cross-object rules read `options.context` (default: `resources`). */
+export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
+  const evaluator = new Evaluator(options);
+  evaluator.judgeAlone(resources);
+  const context = (options.context ?? resources).filter((r) => evaluator.isRead(r));
+  const subjects = new Set(resources);
+  evaluator.judgeTogether(
+    resources.filter((r) => evaluator.isSubject(r)),
+    context.map((r) => (subjects.has(r) ? r : contextView(r))),
+  );
+  return evaluator.result();
+}
+
+export function isExpired(expires: string, now: Date): boolean {
   const t = Date.parse(expires.length === 10 ? `${expires}T00:00:00Z` : expires);
   return Number.isFinite(t) && t <= now.getTime();
 }

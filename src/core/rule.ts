@@ -29,7 +29,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
 
 export interface RuleContext {
   settings: RuleSettings;
-  /** Every resource of the run, indexed, for cross-object rules. */
+  /** The objects of the run of the kinds the rule declared in `reads`, indexed (empty without `reads`). */
   resources: ResourceSet;
 }
 
@@ -55,8 +55,16 @@ export interface RuleMeta {
   frameworks?: Record<string, string[]>;
   /** Rules off unless selected by id or tag, or enabled in the configuration. */
   optIn?: boolean;
-  /** Which objects the rule looks at: "workloads" = objects holding pod specs; a list = those kinds. Default: all. */
+  /** Which objects the rule looks at: "workloads" = objects holding pod specs; a list = those kinds (and "workloads" may be one of them). Default: all. */
   appliesTo?: 'all' | 'workloads' | string[];
+  /**
+   * Cross-object rules only: the kinds this rule looks up in `context.resources` ("workloads" =
+   * every object holding pod specs). The rule sees exactly those objects; a rule without `reads`
+   * sees an empty set. Declaring them lets a scan drop every other object after its own checks and
+   * hand other threads only what is read. Objects other than the one judged come without ConfigMap
+   * and Secret values and CRD schemas (see contextView in engine.ts).
+   */
+  reads?: string[];
 }
 
 export interface Rule extends RuleMeta {

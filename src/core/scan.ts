@@ -1,13 +1,14 @@
 /** One scan: a source's load result through the engine into a report. */
 import type { Finding, InputError, Note, Resource, Severity } from './types.js';
 import { severityRank } from './types.js';
-import { evaluate, evaluations, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
+import { evaluate, evaluations, type EngineOptions, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
+import { scanSharded, shardCount } from './shard.js';
 import { selectRules, SelectionError } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule } from './rule.js';
-import { loadPaths, resourcesFromObjects, type LoadResult } from '../sources/files.js';
+import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
 import { VERSION } from '../version.js';
 
 export interface ScanOptions {
@@ -22,6 +23,18 @@ export interface ScanOptions {
   baseline?: ReadonlySet<string>;
   maxFileBytes?: number;
   now?: Date;
+  /**
+   * Worker threads to spread the files over: a number, or "auto" (one per core, up to 4, for
+   * inputs large enough to pay for starting them). Default 1. A scan run on more than one
+   * thread does not keep the parsed objects: `resources` and `evaluations` come back empty.
+   */
+  jobs?: number | 'auto';
+  /**
+   * Keep every parsed object in the result (`resources`, and `evaluations` for JUnit). Default
+   * true. false lets a scan drop each object once the rules that need it have run, which keeps
+   * the memory of large scans low; more than one job implies false.
+   */
+  keepResources?: boolean;
 }
 
 export interface ScanReport {
@@ -41,47 +54,94 @@ export interface ScanResult extends ScanReport {
 }
 
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
-  const maxFileBytes = options.maxFileBytes ?? (options.config?.maxFileSize !== undefined ? parseSize(options.config.maxFileSize) : undefined);
-  const loaded = await loadPaths(paths, { maxFileBytes });
+  const maxFileBytes = maxFileBytesOf(options);
+  const expansionErrors: InputError[] = [];
+  const files = await expandPaths(paths, expansionErrors);
+  if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
+    return scanSharded(files, expansionErrors, { ...options, maxFileBytes }, shardCount(files, options.jobs));
+  }
+  const loaded = await loadFiles(files, { maxFileBytes });
+  loaded.errors.unshift(...expansionErrors);
   return scanLoaded(loaded, options);
+}
+
+export function maxFileBytesOf(options: ScanOptions): number | undefined {
+  return options.maxFileBytes ?? (options.config?.maxFileSize !== undefined ? parseSize(options.config.maxFileSize) : undefined);
 }
 
 export function scanObjects(objects: unknown[], options: ScanOptions = {}): ScanResult {
   return scanLoaded(resourcesFromObjects(objects), options);
 }
 
-export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanResult {
+export interface PreparedScan {
+  rules: Rule[];
+  engine: EngineOptions;
+}
+
+/** The rules and engine options a scan runs with; throws SelectionError when nothing is left to run. */
+export function prepareScan(options: ScanOptions): PreparedScan {
   const config = options.config;
   const selected = selectRules(catalogue, { only: options.only, skip: options.skip, enable: config?.enable, disable: config?.disable });
   if (selected.length === 0) throw new SelectionError('no rules left to run: --only, --skip and the configuration exclude them all');
-  const result: EngineResult = evaluate(loaded.resources, {
+  return {
     rules: selected,
-    settings: settingsFromConfig(config),
-    exemptions: config?.exemptions,
-    inlineSuppressions: options.inlineSuppressions ?? config?.inlineSuppressions ?? true,
-    baseline: options.baseline,
-    severityOverrides: config?.severity,
-    now: options.now,
-  });
-  const findings = [...result.findings, ...expiredExemptionFindings(result.exemptions)];
-  findings.sort(compareFindings);
-  const errors = [...loaded.errors, ...result.errors].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
-  const scan = {
-    version: VERSION,
-    findings,
-    summary: summarize(findings, loaded.resources.length, loaded.files.length),
-    errors,
+    engine: {
+      rules: selected,
+      settings: settingsFromConfig(config),
+      exemptions: config?.exemptions,
+      inlineSuppressions: options.inlineSuppressions ?? config?.inlineSuppressions ?? true,
+      baseline: options.baseline,
+      severityOverrides: config?.severity,
+      now: options.now,
+    },
+  };
+}
+
+export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanResult {
+  const { rules: selected, engine } = prepareScan(options);
+  const result: EngineResult = evaluate(loaded.resources, engine);
+  const scan = assembleResult({
+    findings: result.findings,
+    errors: [...loaded.errors, ...result.errors],
     notes: loaded.notes,
     rules: selected,
     exemptions: result.exemptions,
-    resources: loaded.resources,
-  };
+    resources: loaded.resources.length,
+    files: loaded.files.length,
+  }) as ScanResult;
+  scan.resources = loaded.resources;
   // Only JUnit needs every (resource, rule) pair; computing them for every scan cost memory.
   let pairs: Evaluation[] | undefined;
   return Object.defineProperty(scan, 'evaluations', {
     enumerable: false,
     get: () => (pairs ??= evaluations(scan.resources, selected, result.findings)),
-  }) as ScanResult;
+  });
+}
+
+/** Engine output (of one run or of every shard together) as a report: sorted, summarised, with kshield's own findings. */
+export function assembleResult(parts: {
+  findings: Finding[];
+  errors: InputError[];
+  notes: Note[];
+  rules: Rule[];
+  exemptions: ExemptionUse[];
+  resources: number;
+  files: number;
+}): Omit<ScanResult, 'evaluations'> & { evaluations?: Evaluation[] } {
+  const findings = parts.findings;
+  for (const f of expiredExemptionFindings(parts.exemptions)) findings.push(f);
+  findings.sort(compareFindings);
+  const errors = parts.errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
+  return {
+    version: VERSION,
+    findings,
+    summary: summarize(findings, parts.resources, parts.files),
+    errors,
+    notes: parts.notes,
+    rules: parts.rules,
+    exemptions: parts.exemptions,
+    resources: [],
+  };
 }
 
 export const EXPIRED_EXEMPTION_RULE = 'exemption-expired';

@@ -17,7 +17,7 @@
  */
 import type { Rule, RuleContext, RuleExamples } from '../core/rule.js';
 import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
-import { containers, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 import { formatMapSelector, formatSelector, isEmptySelector, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
 import type { ResourceSet } from '../core/resource-set.js';
@@ -395,6 +395,7 @@ const serviceAccountRule = defineRule({
   category: 'reliability',
   tags: ['service-accounts', 'correctness', 'cross-resource'],
   appliesTo: 'workloads',
+  reads: ['ServiceAccount'],
   description:
     'The pod spec names a service account (serviceAccountName, or the deprecated serviceAccount) that is not among the ' +
     'ServiceAccounts of its namespace in the scanned set. The API server refuses to create such pods, so the controller never gets ' +
@@ -572,6 +573,7 @@ const configReferenceRule = defineRule({
   category: 'reliability',
   tags: ['config', 'secrets', 'correctness', 'cross-resource'],
   appliesTo: 'workloads',
+  reads: ['Secret', 'ConfigMap'],
   description:
     'An env valueFrom (secretKeyRef, configMapKeyRef), an envFrom or a volume (secret, configMap, projected) refers to a Secret or ' +
     'ConfigMap that is not in the scanned set, or to a key that the referenced object does not hold. Such containers stay in ' +
@@ -827,6 +829,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['replicas', 'availability'],
     appliesTo: REPLICATED,
+    reads: ['HorizontalPodAutoscaler'],
     description:
       'spec.replicas is 1 (or unset, which means 1): every rollout, node drain, eviction or crash makes the application unavailable. ' +
       'Objects scaled to 0 on purpose, and objects a HorizontalPodAutoscaler in the scanned set manages, are not reported.',
@@ -851,6 +854,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['replicas', 'availability'],
     appliesTo: REPLICATED,
+    reads: ['HorizontalPodAutoscaler'],
     optIn: true,
     description:
       'Opt-in, stricter companion of single-replica: with 2 replicas, one disruption during a rollout or a zone outage leaves a ' +
@@ -875,6 +879,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['replicas', 'autoscaling', 'cross-resource'],
     appliesTo: [...REPLICATED, 'ReplicaSet'],
+    reads: ['HorizontalPodAutoscaler'],
     description:
       'A HorizontalPodAutoscaler in the scanned set manages this object, yet its manifest sets spec.replicas. Every `kubectl apply` ' +
       '(or GitOps sync) resets the replica count to the manifest value, undoing the autoscaler: a scaled-out application is scaled ' +
@@ -977,10 +982,12 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['autoscaling', 'correctness', 'cross-resource'],
     appliesTo: ['HorizontalPodAutoscaler'],
+    reads: ['workloads'],
     description:
       'spec.scaleTargetRef names a kind and name that the scanned set does not contain, or a kind without a scale subresource ' +
       '(DaemonSet, Pod, Job, CronJob). The autoscaler then does nothing. Missing targets are only reported when the scanned set ' +
-      'contains workloads or objects of the target kind in that namespace, so that scanning an autoscaler file on its own stays quiet.',
+      'contains workloads or objects of the target kind in that namespace, so that scanning an autoscaler file on its own stays quiet. ' +
+      'Targets of a custom kind are judged only when that kind carries a pod template (an Argo Rollout, say).',
     remediation: 'Fix scaleTargetRef (kind, name, apiVersion) so that it names the Deployment or StatefulSet to scale, or scan it together with its target.',
     references: [HPA_DOC],
     check: (resource, context) => {
@@ -995,7 +1002,8 @@ export const reliabilityRules: Rule[] = [
       const ns = nsOf(resource);
       const sameKind = objectsOf(context, kind, ns);
       if (sameKind.some((r) => r.name === name)) return [];
-      if (sameKind.length === 0 && podOwnersIn(context, ns).length === 0) return [];
+      // Targets are looked for among workloads; a custom kind without a pod template is not read, so not judged.
+      if (sameKind.length === 0 && (!isWorkloadKind(kind) || podOwnersIn(context, ns).length === 0)) return [];
       return [{ path: '/spec/scaleTargetRef/name', message: `HorizontalPodAutoscaler "${resource.name}" targets ${kind} "${name}", which is not in ${nsPhrase(resource)}` }];
     },
     examples: {
@@ -1011,6 +1019,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['disruption-budget', 'availability', 'cross-resource'],
     appliesTo: REPLICATED,
+    reads: ['HorizontalPodAutoscaler', 'PodDisruptionBudget'],
     description:
       'A Deployment or StatefulSet with 2 or more replicas (or managed by an autoscaler) has no PodDisruptionBudget in the scanned set ' +
       'whose selector matches its pod template labels. Node drains and cluster upgrades may then evict all its pods at once. Scan ' +
@@ -1038,6 +1047,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['disruption-budget', 'operations', 'cross-resource'],
     appliesTo: ['PodDisruptionBudget'],
+    reads: ['workloads', 'HorizontalPodAutoscaler'],
     description:
       'The budget can never be satisfied while evicting a pod: maxUnavailable is 0 or 0%, minAvailable is 100%, or minAvailable is ' +
       'at least the replica count of the workload it selects (for an autoscaled workload, its minReplicas). Node drains, cluster ' +
@@ -1168,6 +1178,7 @@ export const reliabilityRules: Rule[] = [
     category: 'reliability',
     tags: ['scheduling', 'availability'],
     appliesTo: REPLICATED,
+    reads: ['HorizontalPodAutoscaler'],
     description:
       'A Deployment or StatefulSet with 2 or more replicas (or managed by an autoscaler) sets neither podAntiAffinity nor ' +
       'topologySpreadConstraints, so the scheduler may place every replica on one node or in one zone, and a single node failure ' +
@@ -1413,6 +1424,7 @@ spec:
     category: 'reliability',
     tags: ['statefulset', 'networking', 'cross-resource'],
     appliesTo: ['StatefulSet'],
+    reads: ['Service'],
     description:
       'A StatefulSet gives its pods stable DNS names (name-0.service) through the headless Service named in spec.serviceName. The ' +
       'rule reports a missing serviceName, a serviceName with no Service of that name in the namespace (only when the scanned set ' +
@@ -1528,6 +1540,7 @@ spec:
     category: 'reliability',
     tags: ['services', 'selectors', 'cross-resource'],
     appliesTo: ['Service'],
+    reads: ['workloads'],
     description:
       'The Service has a selector, but no workload in the scanned set carries all of its labels in its pod template, so the ' +
       'Service has no endpoints and every connection fails. Only reported when the scanned set contains workloads in that ' +
@@ -1560,6 +1573,7 @@ spec:
     category: 'reliability',
     tags: ['ingress', 'services', 'cross-resource'],
     appliesTo: ['Ingress'],
+    reads: ['Service'],
     description:
       'An Ingress backend (default backend or rule path) names a Service that is not in the scanned set, or a Service port (number ' +
       'or name) that Service does not expose, so the route answers 503. Only reported when the scanned set contains Services in ' +
@@ -1649,6 +1663,7 @@ spec:
     category: 'reliability',
     tags: ['network-policy', 'selectors', 'cross-resource'],
     appliesTo: ['NetworkPolicy'],
+    reads: ['workloads'],
     description:
       'spec.podSelector matches no pod template in the scanned set, so the policy protects nothing; often a label typo that leaves ' +
       'the intended pods unrestricted. An empty podSelector selects every pod of the namespace and is never reported (an absent one ' +

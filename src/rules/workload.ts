@@ -239,6 +239,8 @@ function resourceRule(spec: ResourceRuleSpec): Rule {
     category: 'resources',
     tags: spec.tags,
     appliesTo: 'workloads',
+    // Namespace LimitRange defaults fill in what the container leaves out.
+    reads: ['LimitRange'],
     description: spec.description,
     remediation: spec.remediation,
     references: [RESOURCES_DOC, LIMIT_RANGE_DOC],
@@ -982,6 +984,7 @@ ${pod(`
     category: 'resources',
     tags: ['resources', 'reliability'],
     appliesTo: 'workloads',
+    reads: ['LimitRange'],
     optIn: true,
     description:
       'Containers write logs, emptyDir data and their writable layer to the node\'s disk. Without an ephemeral-storage ' +
@@ -1092,7 +1095,8 @@ ${pod(`
     category: 'workload',
     tags: ['security', 'cis', 'nsa'],
     frameworks: { cis: ['5.1.6'] },
-    appliesTo: 'all',
+    appliesTo: ['ServiceAccount', 'workloads'],
+    reads: ['ServiceAccount'],
     description:
       'Unless automountServiceAccountToken is false, every container gets a Kubernetes API token: an attacker in the ' +
       'container can use the service account\'s permissions. The pod spec setting wins; when the pod spec leaves it unset, ' +

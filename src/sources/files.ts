@@ -5,7 +5,7 @@
 import { promises as fs, createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
-import { isObject, str } from '../core/values.js';
+import { detach, isObject, str } from '../core/values.js';
 import { podShapeProblems } from '../core/pods.js';
 import { DEFAULT_PARSE_LIMITS, escapePointerToken, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
 
@@ -126,9 +126,17 @@ function formatBytes(n: number): string {
 
 /** Reads and parses files and directories (and "-" for stdin). */
 export async function loadPaths(inputs: string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const errors: InputError[] = [];
+  const files = await expandPaths(inputs, errors);
+  const result = await loadFiles(files, options);
+  result.errors.unshift(...errors);
+  return result;
+}
+
+/** Reads and parses files already expanded by `expandPaths` ("-" is stdin). */
+export async function loadFiles(files: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const result = emptyResult();
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const files = await expandPaths(inputs, result.errors);
   for (const file of files) {
     let bytes: Buffer;
     if (file === STDIN) {
@@ -266,7 +274,7 @@ function addObject(
   result: LoadResult,
   listDepth: number,
 ): void {
-  const at = (pointer: string): Position => lines.position(locateOffset(docRoot, docOffset, basePath + pointer));
+  const at = locator(docRoot, docOffset, basePath, lines);
   const apiVersion = value.apiVersion;
   const kind = value.kind;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
@@ -307,10 +315,10 @@ function addObject(
     }
   }
   const resource: Resource = {
-    apiVersion,
-    kind,
-    namespace,
-    name: name ?? "<unnamed>",
+    apiVersion: detach(apiVersion),
+    kind: detach(kind),
+    namespace: namespace === undefined ? undefined : detach(namespace),
+    name: detach(name ?? '<unnamed>'),
     object: value,
     file,
     documentIndex,
@@ -321,6 +329,14 @@ function addObject(
     result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
   }
   result.resources.push(resource);
+}
+
+/**
+ * Resolves pointers below one object. Built apart from addObject so that the closure a Resource
+ * keeps holds only these four values, not the whole load result of its file.
+ */
+function locator(docRoot: JsonObject, docOffset: number, basePath: string, lines: LineIndex): (pointer: string) => Position {
+  return (pointer) => lines.position(locateOffset(docRoot, docOffset, basePath + pointer));
 }
 
 /** Builds Resources from plain objects (no source file): positions are all 0. */

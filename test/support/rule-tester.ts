@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import type { Rule } from '../../src/core/rule.js';
-import { evaluate } from '../../src/core/engine.js';
+import { evaluate, ruleApplies } from '../../src/core/engine.js';
+import { ResourceSet } from '../../src/core/resource-set.js';
+import { DEFAULT_RULE_SETTINGS } from '../../src/core/rule.js';
 import { loadText } from '../../src/sources/files.js';
 
 export function runRuleExamples(rules: readonly Rule[]): void {
@@ -36,6 +38,20 @@ export function runRuleExamples(rules: readonly Rule[]): void {
             assert.ok(f.path === '' || f.path.startsWith('/'), 'path is a JSON Pointer');
           }
         });
+      });
+      test('sees the same objects whether or not the scan is restricted to what it reads', () => {
+        // The engine hands a rule only the kinds in `reads`; a rule that looks up anything else
+        // would behave differently here, where it is given every object of the example.
+        for (const yaml of [...rule.examples.valid, ...rule.examples.invalid]) {
+          const loaded = loadText(yaml, 'example.yaml');
+          const engine = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings }).findings.map((f) => `${f.path}: ${f.message}`);
+          const settings = { ...DEFAULT_RULE_SETTINGS, ...rule.examples.settings };
+          const everything = new ResourceSet(loaded.resources);
+          const direct = loaded.resources
+            .filter((r) => ruleApplies(rule, r))
+            .flatMap((r) => rule.check(r, { settings, resources: everything }).map((v) => `${r.basePath}${v.path}: ${v.message}`));
+          assert.deepEqual(engine, direct, `${rule.id} reads kinds it does not declare in \`reads\` (declared: ${rule.reads?.join(', ') ?? 'none'})`);
+        }
       });
     });
   }
