@@ -71,6 +71,8 @@ const NOT_A_SECRET_SUFFIX = new Set([
   'backend', 'store', 'key_name', 'param', 'parameter', 'source', 'env', 'var', 'regex', 'pattern', 'hash_algorithm', 'cost', 'rounds',
 ]);
 
+const DIGEST_WORDS = new Set(['checksum', 'hash', 'digest', 'sha', 'sha1', 'sha256', 'sha512', 'md5', 'fingerprint']);
+
 function nameWords(name: string): string[] {
   return name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
@@ -81,6 +83,8 @@ function nameWords(name: string): string[] {
 
 /** Whether a variable, key, flag or annotation name denotes a secret (an annotation's prefix is ignored). */
 export function isSecretName(name: string): boolean {
+  // "checksum/secret", "secret-hash": digests of a secret (Helm's rollout trick), not the secret.
+  if (nameWords(name).some((w) => DIGEST_WORDS.has(w))) return false;
   const words = nameWords(name.slice(name.lastIndexOf('/') + 1));
   if (words.length === 0) return false;
   if (NOT_A_SECRET_SUFFIX.has(words[words.length - 1])) return false;
