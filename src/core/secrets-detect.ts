@@ -69,6 +69,9 @@ const NOT_A_SECRET_SUFFIX = new Set([
   'enable', 'disabled', 'disable', 'required', 'header', 'prefix', 'field', 'policy', 'version', 'algorithm', 'alg', 'format',
   'location', 'namespace', 'count', 'max', 'min', 'rotation', 'audience', 'issuer', 'scope', 'scopes', 'strategy', 'provider',
   'backend', 'store', 'key_name', 'param', 'parameter', 'source', 'env', 'var', 'regex', 'pattern', 'hash_algorithm', 'cost', 'rounds',
+  // Settings about secrets in config files: postgresql.conf password_encryption, OAuth token_endpoint_auth_method, ...
+  'encryption', 'encoding', 'hashing', 'method', 'methods', 'mechanism', 'complexity', 'strength', 'reset', 'check', 'validation',
+  'rules', 'requirements', 'age', 'generator', 'command', 'cmd', 'helper', 'cache', 'usage',
 ]);
 
 const DIGEST_WORDS = new Set(['checksum', 'hash', 'digest', 'sha', 'sha1', 'sha256', 'sha512', 'md5', 'fingerprint']);
