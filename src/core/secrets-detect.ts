@@ -16,7 +16,7 @@
  *    "123456" 2.58); what they drop are fillers like "aaaaaaaa" (0) or "abababab" (1.0) and
  *    values too short to be a credential.
  *
- * Text that is a config file (several lines, or JSON) is also read as assignments
+ * Text holding assignments (config files, one-line settings, JSON) is also read as such
  * (`db.password=...`, `"apiKey": "..."`, `export TOKEN=...`), each judged by rule 3, and text
  * that is base64 is decoded and searched again, once.
  */
@@ -257,6 +257,5 @@ function detectIn(key: string | undefined, value: string): SecretHit[] {
   const password = urlPassword(value);
   if (password !== undefined) return [{ kind: 'url-password', label: 'a URL with an embedded password', secret: password }];
   if (key !== undefined && isSecretName(key) && isNamedSecretValue(value) && !value.trim().includes('\n')) return [{ kind: 'named-value', label: 'a literal credential', secret: value.trim() }];
-  if (value.includes('\n') || /^\s*[{[]/.test(value)) return secretAssignments(value);
-  return [];
+  return /[:=]/.test(value) ? secretAssignments(value) : [];
 }
