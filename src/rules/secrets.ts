@@ -65,9 +65,11 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a Secret value (decoded) is real data rather than an empty value, placeholder or template. */
+/** Whether a Secret value (decoded) is real confidential data rather than an empty value, placeholder, template or public certificate. */
 function isRealSecretValue(value: string | Buffer): boolean {
   if (typeof value !== 'string') return value.length > 0;
+  // tls.crt and ca.crt hold certificates, which are public; their private key is reported on its own key.
+  if (/-----BEGIN CERTIFICATE-----/.test(value) && !/PRIVATE KEY-----/.test(value)) return false;
   return isLiteralSecretValue(value);
 }
 
@@ -90,7 +92,8 @@ const secretDataRule = defineRule({
     'A Secret manifest carries its values in data (base64, which is an encoding, not encryption) or stringData. Committed ' +
     'to Git, they are readable by everyone with access to the repository, its forks, clones and CI logs, forever. Each key ' +
     'with a real value is reported: empty values, placeholders ("changeme", "<password>", "REPLACE_ME", "xxxx"), template ' +
-    'references ("${VAR}", "{{ .Values.x }}") and SOPS ciphertext ("ENC[...]") are not. `data` values are base64-decoded ' +
+    'references ("${VAR}", "{{ .Values.x }}"), SOPS ciphertext ("ENC[...]") and PEM certificates (tls.crt, ca.crt: public) are not. ' +
+    '`data` values are base64-decoded ' +
     'before they are judged. The finding names the key and a fingerprint of the value (length and short SHA-256), never the value.',
   remediation:
     'Remove the values from the repository and rotate them. Deliver Secrets from a secret manager (External Secrets Operator, ' +
