@@ -447,7 +447,6 @@ export const exposureRules: Rule[] = [
       'Application Gateway) count as having TLS.',
     remediation: 'Add spec.tls with the hosts and a certificate Secret (for example issued by cert-manager), and redirect HTTP to HTTPS.',
     references: [INGRESS_DOC + '#tls'],
-    frameworks: { polaris: ['tlsSettingsMissing'] },
     check: (resource) => {
       const s = spec(resource);
       if (!s || !servesAnything(s)) return [];

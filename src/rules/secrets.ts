@@ -88,6 +88,7 @@ const secretDataRule = defineRule({
   category: 'secrets',
   tags: ['security', 'secrets'],
   appliesTo: ['Secret'],
+  frameworks: { cis: ['5.4.2'] },
   description:
     'A Secret manifest carries its values in data (base64, which is an encoding, not encryption) or stringData. Committed ' +
     'to Git, they are readable by everyone with access to the repository, its forks, clones and CI logs, forever. Each key ' +
