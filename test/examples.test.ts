@@ -73,6 +73,13 @@ const EXPECTED_IN_INSECURE: Record<string, [file: string, why: string]> = {
   'missing-pod-disruption-budget': ['orders.yaml', 'two replicas, no PodDisruptionBudget'],
   'no-pod-spreading': ['checkout.yaml', 'no anti-affinity or topology spread'],
   'statefulset-service-name': ['postgres.yaml', 'the StatefulSet Service is not headless'],
+  'secret-data-committed': ['postgres.yaml', 'the database password in a committed Secret'],
+  'configmap-credentials': ['catalog.yaml', 'DATABASE_PASSWORD in a ConfigMap'],
+  'legacy-service-account-token-secret': ['payments.yaml', 'a kubernetes.io/service-account-token Secret for CI'],
+  'service-type-nodeport': ['storefront.yaml', 'the storefront on a NodePort'],
+  'load-balancer-unrestricted': ['redis.yaml', 'Redis on a LoadBalancer without source ranges'],
+  'sensitive-port-exposed': ['redis.yaml', 'port 6379 reachable from the internet'],
+  'ingress-tls-missing': ['ingress.yaml', 'the Ingress has no tls section'],
 };
 
 const MEDIUM = severityRank('medium');

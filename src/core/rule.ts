@@ -8,6 +8,7 @@ export type RuleCategory =
   | 'reliability'
   | 'images'
   | 'secrets'
+  | 'exposure'
   | 'metadata'
   | 'api';
 

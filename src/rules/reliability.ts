@@ -169,6 +169,21 @@ function podOwnersWithLabel(context: RuleContext, ns: string, key: string, value
   return [...(idx.ownersByLabel.get(`${ns}${suffix}`) ?? []), ...(idx.ownersByLabel.get(suffix) ?? [])];
 }
 
+/**
+ * Workloads whose pod template carries every label of an equality selector (Service.spec.selector),
+ * in the namespace of `from`; `candidates` counts the workloads there, so callers can stay quiet
+ * when the scanned set holds none. Shared with the exposure rules.
+ */
+export function podOwnersMatchingMap(context: RuleContext, from: Resource, selector: Labels): { owners: Resource[]; candidates: number } {
+  const ns = nsOf(from);
+  const candidates = podOwnersIn(context, ns).length;
+  const entries = Object.entries(selector);
+  if (entries.length === 0 || candidates === 0) return { owners: [], candidates };
+  const [k, v] = entries[0];
+  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => o.resource !== from && mapSelectorMatches(selector, o.labels));
+  return { owners: owners.map((o) => o.resource), candidates };
+}
+
 function autoscalersOf(context: RuleContext, resource: Resource): Resource[] {
   const idx = runIndex(context.resources);
   const ns = nsOf(resource);

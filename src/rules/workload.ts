@@ -14,6 +14,8 @@ import { defineRule, perContainer, perPod, describeContainer } from './define.js
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { indent } from './examples.js';
+import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
+import { describeHit, fingerprint } from '../core/redact.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
@@ -445,57 +447,8 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
 // ---------------------------------------------------------------------------------------------
 // Secrets written into the spec.
 
-/** Words that make a variable or flag name denote a secret. */
-const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'apikey', 'credential', 'credentials', 'creds', 'privatekey', 'secretkey', 'accesskey']);
-/** Two-word forms, joined with "_". */
-const SECRET_PAIRS = new Set(['api_key', 'access_key', 'private_key', 'secret_key', 'signing_key', 'encryption_key', 'auth_key', 'master_key', 'session_key', 'client_secret', 'connection_string', 'conn_string', 'sas_key', 'account_key', 'bearer_token']);
-/** A last word that makes the name about a secret, not a secret itself (DB_PASSWORD_FILE, TOKEN_TTL). */
-const NOT_A_SECRET_SUFFIX = new Set([
-  'file', 'path', 'dir', 'directory', 'url', 'uri', 'endpoint', 'host', 'hostname', 'port', 'name', 'ref', 'id', 'type', 'mode',
-  'length', 'len', 'size', 'ttl', 'timeout', 'expiry', 'expiration', 'expires', 'lifetime', 'duration', 'interval', 'enabled',
-  'enable', 'disabled', 'disable', 'required', 'header', 'prefix', 'field', 'policy', 'version', 'algorithm', 'alg', 'format',
-  'location', 'namespace', 'count', 'max', 'min', 'rotation', 'audience', 'issuer', 'scope', 'scopes', 'strategy', 'provider',
-  'backend', 'store', 'key_name', 'param', 'parameter', 'source', 'env', 'var', 'regex', 'pattern', 'hash_algorithm', 'cost', 'rounds',
-]);
-
-function nameWords(name: string): string[] {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter(Boolean);
-}
-
-/** Whether an environment variable or flag name denotes a secret. Exported for tests. */
-export function isSecretName(name: string): boolean {
-  const words = nameWords(name);
-  if (words.length === 0) return false;
-  if (NOT_A_SECRET_SUFFIX.has(words[words.length - 1])) return false;
-  if (words.some((w) => SECRET_WORDS.has(w))) return true;
-  for (let i = 0; i + 1 < words.length; i++) if (SECRET_PAIRS.has(`${words[i]}_${words[i + 1]}`)) return true;
-  return false;
-}
-
-const PLACEHOLDER = /^(?:changeme|change[-_ ]me|replace[-_ ]?me|to[-_ ]?do|tbd|x{3,}|\*{3,}|\.{3}|placeholder|dummy|example|none|null|nil|undefined|redacted|secret|password|token|your[-_a-z]*|<[^>]*>|\[[^\]]*\])$/i;
-const REFERENCE = /^(?:\$|\{\{|%\{|<%|vault:|ref\+|arn:aws:(?:secretsmanager|ssm):|sm:\/\/|secretsmanager:|gcp:secretmanager|akv:\/\/|op:\/\/|azurekeyvault:|file:|\.?\.?\/)/i;
-const BOOLEAN_LIKE = /^(?:true|false|yes|no|on|off|enabled|disabled)$/i;
-const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:([^\s/@]+)@/i;
-
-/** Whether a value set for a secret-named variable is a literal secret rather than a placeholder or reference. */
-export function isLiteralSecretValue(value: string): boolean {
-  const v = value.trim();
-  if (v === '') return false;
-  if (PLACEHOLDER.test(v) || REFERENCE.test(v) || BOOLEAN_LIKE.test(v)) return false;
-  // Short numbers are counts, ports and durations, not secrets.
-  if (/^\d{1,5}$/.test(v)) return false;
-  return true;
-}
-
-/** Whether a value is a URL with an embedded literal password (postgres://app:hunter2@db/app). */
-export function hasUrlPassword(value: string): boolean {
-  const m = URL_WITH_PASSWORD.exec(value.trim());
-  return m !== null && isLiteralSecretValue(m[1]);
-}
+// Names, placeholders and credential formats come from the one shared detector.
+export { isSecretName, isLiteralSecretValue, hasUrlPassword };
 
 function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
@@ -506,8 +459,11 @@ function scalarText(value: unknown): string | undefined {
 interface SecretFlag {
   /** Index of the token holding the value. */
   index: number;
-  /** The flag as written ("--password"); undefined for a URL with an embedded password. */
+  /** The flag as written ("--password"); undefined for a URL password or a known credential format. */
   flag?: string;
+  /** What was found, and the credential itself (for the fingerprint only). */
+  label: string;
+  secret: string;
 }
 
 function unquote(token: string): string {
@@ -515,28 +471,35 @@ function unquote(token: string): string {
   return m ? m[2] : token.replace(/^['"]|['"]$/g, '');
 }
 
-/** Command-line tokens that carry a literal secret: --flag=value, --flag value, or a URL with a password. */
+/** The password part of a URL token, for its fingerprint. */
+function urlPasswordOf(value: string): string {
+  return /:\/\/[^\s/@:]*:([^\s/@]+)@/.exec(value)?.[1] ?? value;
+}
+
+/** Command-line tokens that carry a literal secret: --flag=value, --flag value, a URL with a password, or a known credential format. */
 function secretFlags(tokens: string[]): SecretFlag[] {
   const hits: SecretFlag[] = [];
   tokens.forEach((token, i) => {
     if (token === '') return;
     const joined = /^(--?[A-Za-z][A-Za-z0-9_.-]*)=(.*)$/s.exec(token);
-    if (hasUrlPassword(joined ? unquote(joined[2]) : token)) {
-      hits.push({ index: i });
-      return;
-    }
-    if (joined) {
-      if (isSecretName(joined[1]) && isLiteralSecretValue(unquote(joined[2]))) hits.push({ index: i, flag: joined[1] });
+    const value = joined ? unquote(joined[2]) : token;
+    if (hasUrlPassword(value)) {
+      hits.push({ index: i, label: 'a URL with an embedded password', secret: urlPasswordOf(value) });
       return;
     }
     const previous = i > 0 ? tokens[i - 1] : '';
-    if (/^--?[A-Za-z][A-Za-z0-9_.-]*$/.test(previous) && !token.startsWith('-') && isSecretName(previous) && isLiteralSecretValue(token))
-      hits.push({ index: i, flag: previous });
+    const flag = joined ? joined[1] : /^--?[A-Za-z][A-Za-z0-9_.-]*$/.test(previous) && !token.startsWith('-') ? previous : undefined;
+    if (flag !== undefined && isSecretName(flag) && isNamedSecretValue(value)) {
+      hits.push({ index: i, flag, label: 'a literal value', secret: value.trim() });
+      return;
+    }
+    const known = matchCredentialPattern(value);
+    if (known) hits.push({ index: i, label: known.label, secret: known.secret });
   });
   return hits;
 }
 
-/** Literal secrets in a container's env and command line; messages name the place, never the value. */
+/** Literal secrets in a container's env and command line; messages name the place and a fingerprint, never the value. */
 function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   const out: Omit<Violation, 'container'>[] = [];
   const who = describeContainer(c);
@@ -545,22 +508,20 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     const name = str(item.name);
     const value = scalarText(item.value);
     if (name === undefined || value === undefined) return;
+    const path = `${c.path}/env/${i}/value`;
+    const known = matchCredentialPattern(value);
     if (hasUrlPassword(value))
-      out.push({ path: `${c.path}/env/${i}/value`, message: `${who} sets env var ${name} to a URL with an embedded password` });
-    else if (isSecretName(name) && isLiteralSecretValue(value))
-      out.push({ path: `${c.path}/env/${i}/value`, message: `${who} sets env var ${name} to a literal value that looks like a secret` });
+      out.push({ path, message: `${who} sets env var ${name} to a URL with an embedded password (${fingerprint(urlPasswordOf(value.trim()))})` });
+    else if (isSecretName(name) && isNamedSecretValue(value))
+      out.push({ path, message: `${who} sets env var ${name} to a literal value that looks like a secret (${fingerprint(value.trim())})` });
+    else if (known) out.push({ path, message: `${who} sets env var ${name} to ${describeHit(known)}` });
   });
   for (const field of ['command', 'args'] as const) {
     const items = arr(c.container[field]);
     const report = (i: number, hit: SecretFlag, inside: boolean): void => {
       const where = `${field}[${i}]${inside ? ', inside a shell command' : ''}`;
-      out.push({
-        path: `${c.path}/${field}/${i}`,
-        message:
-          hit.flag === undefined
-            ? `${who} passes a URL with an embedded password on its command line (${where})`
-            : `${who} passes a literal value for ${hit.flag} on its command line (${where})`,
-      });
+      const what = hit.flag === undefined ? hit.label : `a literal value for ${hit.flag}`;
+      out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes ${what} on its command line (${where}; ${fingerprint(hit.secret)})` });
     };
     // Exec form: one argument per item, a flag's value may be the next item.
     const plain = items.map((item) => (typeof item === 'string' && !/\s/.test(item) ? item : ''));
@@ -1487,8 +1448,9 @@ ${deployment(`
       'A password, token or key written as an env value or command-line flag in the manifest is readable by anyone who ' +
       'can read the manifest, the Git history or the workload object (far more people than can read Secrets). Flagged ' +
       'are variables and flags whose name denotes a secret (PASSWORD, TOKEN, API_KEY, CLIENT_SECRET, ...) with a literal ' +
-      'value, and URLs with an embedded password. Placeholders, $(VAR) references and file paths are ignored. Findings ' +
-      'name the variable, never the value.',
+      'value, URLs with an embedded password, and values of any name in a well-known credential format (private keys, ' +
+      'cloud access keys, JWTs, GitHub/GitLab/Slack/Stripe/npm/Google tokens, ...). Placeholders, $(VAR) references and ' +
+      'file paths are ignored. Findings name the variable and a fingerprint of the value (its length and a short SHA-256), never the value.',
     remediation: 'Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef, or better mount it as a file; rotate the exposed credential.',
     references: [SECRETS_GOOD_PRACTICES, SECRET_DOC],
     check: (resource) => perContainer(resource, hardcodedSecrets),

@@ -9,6 +9,7 @@
  */
 import yaml from 'js-yaml';
 import type { Position } from '../core/types.js';
+import { redactQuoted } from '../core/redact.js';
 
 /**
  * Positions live in one Int32Array per parse, shared by its documents (`BUFFER`, on each
@@ -320,7 +321,8 @@ function isKeyEnd(input: string, position: number): boolean {
 function describeParseError(err: unknown, base: number): { message: string; offset?: number } {
   if (err instanceof yaml.YAMLException) {
     const mark = (err as yaml.YAMLException & { mark?: { position?: number } }).mark;
-    const reason = err.reason || err.message;
+    // The reason may quote the offending input (an alias name on a malformed line may be a password).
+    const reason = redactQuoted(err.reason || err.message);
     const message = /maxDepth/.test(reason) ? `nesting is deeper than the limit (${reason.replace(/^.*\((\d+)\).*$/, '$1')} levels)` : reason;
     return { message: `invalid YAML: ${message}`, offset: mark?.position !== undefined ? base + mark.position : undefined };
   }
