@@ -9,6 +9,7 @@ export type RuleCategory =
   | 'images'
   | 'secrets'
   | 'metadata'
+  | 'rbac'
   | 'api';
 
 /** Settings rules read from the configuration; every field has a default. */

@@ -5,8 +5,9 @@ import { workloadRules } from './workload.js';
 import { imageRules } from './images.js';
 import { metadataRules } from './metadata.js';
 import { reliabilityRules } from './reliability.js';
+import { rbacRules } from './rbac.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...rbacRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {
