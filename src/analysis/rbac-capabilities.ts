@@ -83,14 +83,19 @@ export function ruleGrants(rule: PolicyRule, capability: Capability): boolean {
   return allowedRequests(rule, capability).length > 0;
 }
 
-/** "get, list on secrets" for messages. */
+/** "get, list on secrets; create on deployments.apps, jobs.batch" for messages: resources sharing verbs share a clause. */
 export function describeRequests(requests: Omit<ResourceRequest, 'namespace'>[]): string {
-  const byResource = new Map<string, string[]>();
+  const verbsByResource = new Map<string, string[]>();
   for (const q of requests) {
     const res = `${q.subresource ? `${q.resource}/${q.subresource}` : q.resource}${q.apiGroup ? `.${q.apiGroup}` : ''}`;
-    const verbs = byResource.get(res) ?? [];
+    const verbs = verbsByResource.get(res) ?? [];
     if (!verbs.includes(q.verb)) verbs.push(q.verb);
-    byResource.set(res, verbs);
+    verbsByResource.set(res, verbs);
   }
-  return [...byResource].map(([res, verbs]) => `${verbs.join(', ')} on ${res}`).join('; ');
+  const resourcesByVerbs = new Map<string, string[]>();
+  for (const [res, verbs] of verbsByResource) {
+    const key = verbs.join(', ');
+    resourcesByVerbs.set(key, [...(resourcesByVerbs.get(key) ?? []), res]);
+  }
+  return [...resourcesByVerbs].map(([verbs, resources]) => `${verbs} on ${resources.join(', ')}`).join('; ');
 }
