@@ -187,7 +187,7 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     const grantNamespaces = new Set<string>();
     for (const g of grants) if (g.scope !== undefined) grantNamespaces.add(g.scope);
     const capNode = (id: CapabilityId, ns: string | undefined, permit: Grant): string => {
-      const scope = CLUSTER_SCOPED_CAPABILITIES.has(id) ? '' : ` in ${where(ns)}`;
+      const scope = CLUSTER_SCOPED_CAPABILITIES.has(id) || (id === 'impersonate' && ns === undefined) ? '' : ` in ${where(ns)}`;
       const capId = node(`capability:${id}:${ns ?? '*'}`, 'capability', `can ${CAPABILITIES[id].phrase}${scope}`);
       edge(me, capId, via(permit));
       return capId;

@@ -21,7 +21,7 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
-import { formatInputError, sanitize } from '../report/table.js';
+import { formatInputError, sanitize, wrap } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 
@@ -54,11 +54,25 @@ function checkFormat(format: string, allowed: string[]): void {
   if (!allowed.includes(format)) throw new UsageError(`unknown output format "${format}" (one of: ${allowed.join(', ')})`);
 }
 
-/** Left-aligned columns, two spaces apart; cells are sanitized because names come from the manifests. */
+/**
+ * Left-aligned columns, two spaces apart. A cell may hold several lines (wrapped lists): the row
+ * then takes as many lines. Cells are sanitized because names come from the manifests.
+ */
 export function columns(header: string[], rows: string[][]): string {
-  const all = [header, ...rows.map((r) => r.map(sanitize))];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  const cells = [header, ...rows].map((r) => r.map((c) => c.split('\n').map(sanitize)));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => Math.max(...(r[i] ?? ['']).map((l) => l.length)))));
+  const out: string[] = [];
+  for (const row of cells) {
+    const height = Math.max(...row.map((c) => c.length));
+    for (let line = 0; line < height; line++)
+      out.push(row.map((c, i) => (i === row.length - 1 ? (c[line] ?? '') : (c[line] ?? '').padEnd(widths[i]))).join('  ').trimEnd());
+  }
+  return out.join('\n');
+}
+
+/** A comma-separated list wrapped to lines of about `width` characters. */
+function wrapList(items: string[], width = 48): string {
+  return wrap(items.join(', '), width).join('\n');
 }
 
 function ruleText(ref: RuleRef): string {
@@ -192,16 +206,16 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
   const grants = model.grantsFor(parsed.identity);
   const rows = grants.flatMap((g) => {
     const via = `${describeBinding(g.binding)} (as ${subjectSpec(g.subject)})`;
-    if (!g.role) return [{ scope: describeScope(g.scope), apiGroups: '', resources: '', verbs: '', names: '', role: describeRole(g.role, g.binding.roleRef), via }];
+    if (!g.role) return [{ scope: describeScope(g.scope), apiGroups: [] as string[], resources: [] as string[], verbs: [] as string[], names: [] as string[], role: describeRole(g.role, g.binding.roleRef), via }];
     return model.rulesOf(g.role).map((ref) => {
       const r = ref.rule;
       const nonResource = r.nonResourceURLs.length > 0 && r.resources.length === 0;
       return {
         scope: describeScope(g.scope),
-        apiGroups: nonResource ? '' : r.apiGroups.map((x) => (x === '' ? '""' : x)).join(','),
-        resources: nonResource ? r.nonResourceURLs.join(',') : r.resources.join(','),
-        verbs: r.verbs.join(','),
-        names: r.resourceNames.join(','),
+        apiGroups: nonResource ? [] : r.apiGroups.map((x) => (x === '' ? '""' : x)),
+        resources: nonResource ? r.nonResourceURLs : r.resources,
+        verbs: r.verbs,
+        names: r.resourceNames,
         role: describeRole(g.role, g.binding.roleRef),
         via,
       };
@@ -215,7 +229,7 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
     const text =
       rows.length === 0
         ? `${header}\nnone: no scanned binding grants anything to it or its groups.`
-        : `${header}\n\n${columns(['SCOPE', 'API GROUPS', 'RESOURCES / URLS', 'VERBS', 'NAMES', 'ROLE', 'GRANTED BY'], rows.map((r) => [r.scope, r.apiGroups, r.resources, r.verbs, r.names, r.role, r.via]))}`;
+        : `${header}\n\n${columns(['SCOPE', 'API GROUPS', 'RESOURCES / URLS', 'VERBS', 'NAMES', 'ROLE', 'GRANTED BY'], rows.map((r) => [r.scope, wrapList(r.apiGroups, 20), wrapList(r.resources), wrapList(r.verbs, 24), wrapList(r.names, 24), r.role, r.via]))}`;
     await writeOutput({ format: 'table' }, text);
   }
   return finish(loaded);
