@@ -174,6 +174,7 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     return out;
   };
 
+  const subjects = new Set(starts.keys());
   // Breadth-first over identities: becoming a service account makes it a start in turn.
   const queue = [...starts.values()];
   const done = new Set<string>();
@@ -295,11 +296,13 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
 
   const nodeList = [...nodes.values()];
   const edgeList = [...edges.values()];
-  return { nodes: nodeList, edges: edgeList, paths: shortestPaths(nodeList, edgeList) };
+  // Paths start at the subjects the bindings name; accounts reached only through broad groups are waypoints.
+  const origins = new Set([...subjects].map((spec) => `identity:${spec}`));
+  return { nodes: nodeList, edges: edgeList, paths: shortestPaths(nodeList, edgeList, origins) };
 }
 
 /** For every identity and every goal it reaches, the shortest way there. */
-function shortestPaths(nodes: GraphNode[], edges: GraphEdge[]): EscalationPath[] {
+function shortestPaths(nodes: GraphNode[], edges: GraphEdge[], origins: Set<string>): EscalationPath[] {
   const out = new Map<string, GraphEdge[]>();
   for (const e of edges) {
     const list = out.get(e.from) ?? [];
@@ -308,7 +311,7 @@ function shortestPaths(nodes: GraphNode[], edges: GraphEdge[]): EscalationPath[]
   }
   const paths: EscalationPath[] = [];
   for (const start of nodes) {
-    if (start.type !== 'identity') continue;
+    if (start.type !== 'identity' || !origins.has(start.id)) continue;
     const previous = new Map<string, GraphEdge | null>([[start.id, null]]);
     const queue = [start.id];
     while (queue.length > 0) {
