@@ -28,6 +28,8 @@ import {
   userIdentity,
   groupIdentity,
   isFullAccessRule,
+  ruleAllowsSomeName,
+  type ResourceRequest,
   parseServiceAccountUser,
   type AccessRequest,
   type Grant,
@@ -241,8 +243,29 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
       if (ns === undefined) edge(cap, node(GOAL_ALL_SECRETS, 'goal', 'every Secret of the cluster'), 'list all Secrets');
     }
 
+    /**
+     * Where some grant could allow the request for some name: the namespaces to try account by
+     * account (undefined = all of them), or null when no grant comes close. Keeps the per-account
+     * checks to identities that hold the verb at all.
+     */
+    const candidateNamespaces = (request: Omit<ResourceRequest, 'namespace'>): string | undefined | null | string[] => {
+      const found: string[] = [];
+      for (const g of grants) {
+        if (!g.role || !model.rulesOf(g.role).some((r) => ruleAllowsSomeName(r.rule, { ...request, namespace: g.scope ?? '' }))) continue;
+        if (g.scope === undefined) return undefined;
+        found.push(g.scope);
+      }
+      return found.length > 0 ? found : null;
+    };
+    const candidates = (request: Omit<ResourceRequest, 'namespace'>): Target[] => {
+      const namespaces = candidateNamespaces(request);
+      if (namespaces === null) return [];
+      if (namespaces === undefined) return targetsIn(undefined, accounts);
+      return [...new Set(namespaces as string[])].flatMap((ns) => targetsIn(ns, accounts));
+    };
+
     // Minting tokens: per account, since resourceNames may limit it.
-    for (const t of targetsIn(undefined, accounts)) {
+    for (const t of candidates({ verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token' })) {
       const permits = model.authorize(start.identity, { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name: t.name, namespace: t.namespace });
       if (permits.length === 0) continue;
       const scope = permits[0].scope;
@@ -250,13 +273,15 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     }
 
     // Impersonation.
-    for (const t of targetsIn(undefined, accounts)) {
+    for (const t of candidates({ verb: 'impersonate', apiGroup: '', resource: 'serviceaccounts' })) {
       const permits = model.authorize(start.identity, { verb: 'impersonate', apiGroup: '', resource: 'serviceaccounts', name: t.name, namespace: t.namespace });
       if (permits.length > 0) reach(capNode('impersonate', permits[0].scope, permits[0]), [t], 'impersonate it');
     }
     const masters = model.authorize(start.identity, { verb: 'impersonate', apiGroup: '', resource: 'groups', name: 'system:masters', namespace: '' });
     if (masters.length > 0) edge(capNode('impersonate', undefined, masters[0]), node(GOAL_CLUSTER, 'goal', CLUSTER_ADMIN_LABEL), 'impersonate group system:masters');
-    for (const other of starts.values()) {
+    const impersonatesUsers = candidateNamespaces({ verb: 'impersonate', apiGroup: '', resource: 'users' }) !== null;
+    const impersonatesGroups = candidateNamespaces({ verb: 'impersonate', apiGroup: '', resource: 'groups' }) !== null;
+    for (const other of impersonatesUsers || impersonatesGroups ? starts.values() : []) {
       if (other.spec === start.spec || other.spec.startsWith('sa:')) continue;
       const isUser = other.spec.startsWith('user:');
       const name = other.spec.slice(other.spec.indexOf(':') + 1);

@@ -61,11 +61,11 @@ function judgedRole(resource: Resource): RoleInfo | undefined {
 
 /** " (bound to ServiceAccount shop/x by ClusterRoleBinding x)" from the bindings in the scan. */
 function boundTo(role: RoleInfo, context: RuleContext): string {
+  // Bindings are looked up by the role's kind, namespace and name, never by object identity: in a
+  // sharded scan the bindings live in other shards as copies.
   const model = RbacModel.of(context.resources);
-  const stored = model.role(role.kind, role.namespace, role.name);
-  if (!stored || stored.resource !== role.resource) return '';
   const parts: string[] = [];
-  for (const b of model.bindingsOf(stored)) for (const s of b.subjects) parts.push(`${describeSubject(s)} by ${describeBinding(b)}`);
+  for (const b of model.bindingsOf(role)) for (const s of b.subjects) parts.push(`${describeSubject(s)} by ${describeBinding(b)}`);
   if (parts.length === 0) return '';
   return ` (granted to ${parts.slice(0, 3).join(', ')}${parts.length > 3 ? ` and ${parts.length - 3} more` : ''})`;
 }
