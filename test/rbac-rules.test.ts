@@ -91,6 +91,22 @@ rules:
     );
   });
 
+  test('the default roles of a cluster dump (kubernetes.io/bootstrapping: rbac-defaults) are the platform\'s, not reported', () => {
+    const dump = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: cluster-admin
+  labels:
+    kubernetes.io/bootstrapping: rbac-defaults
+rules:
+  - apiGroups: ["*"]
+    resources: ["*"]
+    verbs: ["*"]
+`;
+    assert.deepEqual(findings(dump), []);
+    assert.ok(findings(dump.replace('rbac-defaults', 'mine')).includes('rbac-wildcard-verbs ClusterRole/cluster-admin /rules/0/verbs/0'));
+  });
+
   test('a Role cannot grant cluster-scoped resources: nodes/proxy or webhooks in a Role are not reported', () => {
     assert.deepEqual(
       findings(`apiVersion: rbac.authorization.k8s.io/v1

@@ -53,10 +53,14 @@ function roleName(role: RoleInfo): string {
   return role.kind === 'Role' ? `Role "${role.namespace}/${role.name}"` : `ClusterRole "${role.name}"`;
 }
 
-/** The role a rule judges, unless it is aggregated (its own rules are not what it grants). */
+/**
+ * The role a rule judges, unless it is aggregated (its own rules are not what it grants) or one of
+ * the API server's default roles as a cluster dump shows them (labelled kubernetes.io/bootstrapping).
+ */
 function judgedRole(resource: Resource): RoleInfo | undefined {
   const role = roleFromResource(resource);
-  return role && !role.aggregation ? role : undefined;
+  if (!role || role.aggregation || role.labels['kubernetes.io/bootstrapping'] === 'rbac-defaults') return undefined;
+  return role;
 }
 
 /** " (bound to ServiceAccount shop/x by ClusterRoleBinding x)" from the bindings in the scan. */
