@@ -10,6 +10,7 @@ export type RuleCategory =
   | 'secrets'
   | 'exposure'
   | 'metadata'
+  | 'rbac'
   | 'api';
 
 /** Settings rules read from the configuration; every field has a default. */

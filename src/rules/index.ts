@@ -7,8 +7,9 @@ import { metadataRules } from './metadata.js';
 import { reliabilityRules } from './reliability.js';
 import { secretsRules } from './secrets.js';
 import { exposureRules } from './exposure.js';
+import { rbacRules } from './rbac.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

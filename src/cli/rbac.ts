@@ -1,0 +1,248 @@
+/**
+ * `kshield rbac who-can | access | paths`: RBAC questions answered over the same inputs as
+ * `kshield scan`. Input errors are printed to standard error and make the exit code 2, after
+ * printing whatever could be analysed.
+ */
+import { loadPaths, type LoadResult } from '../sources/files.js';
+import { ResourceSet } from '../core/resource-set.js';
+import { parseSize } from '../core/config.js';
+import {
+  RbacModel,
+  SubjectSyntaxError,
+  describeBinding,
+  describeRole,
+  describeScope,
+  parseSubjectSpec,
+  subjectSpec,
+  type AccessRequest,
+  type Permit,
+  type RuleRef,
+} from '../analysis/rbac.js';
+import { resourceInfo } from '../analysis/rbac-resources.js';
+import { buildEscalationGraph } from '../analysis/rbac-paths.js';
+import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
+import { formatInputError, sanitize, wrap } from '../report/table.js';
+import { UsageError, EXIT } from './errors.js';
+import { writeOutput } from './output.js';
+
+export interface RbacCommonOptions {
+  output: string;
+  maxFileSize?: string;
+}
+
+async function load(paths: string[], opts: RbacCommonOptions): Promise<{ loaded: LoadResult; set: ResourceSet }> {
+  if (paths.length === 0) throw new UsageError('nothing to analyse: give files or directories, or - to read standard input');
+  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  let maxFileBytes: number | undefined;
+  if (opts.maxFileSize !== undefined) {
+    try {
+      maxFileBytes = parseSize(opts.maxFileSize);
+    } catch (err) {
+      throw new UsageError(`--max-file-size: ${(err as Error).message}`);
+    }
+  }
+  const loaded = await loadPaths(paths, { maxFileBytes });
+  return { loaded, set: new ResourceSet(loaded.resources) };
+}
+
+function finish(loaded: LoadResult): number {
+  for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
+  return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
+}
+
+function checkFormat(format: string, allowed: string[]): void {
+  if (!allowed.includes(format)) throw new UsageError(`unknown output format "${format}" (one of: ${allowed.join(', ')})`);
+}
+
+/**
+ * Left-aligned columns, two spaces apart. A cell may hold several lines (wrapped lists): the row
+ * then takes as many lines. Cells are sanitized because names come from the manifests.
+ */
+export function columns(header: string[], rows: string[][]): string {
+  const cells = [header, ...rows].map((r) => r.map((c) => c.split('\n').map(sanitize)));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => Math.max(...(r[i] ?? ['']).map((l) => l.length)))));
+  const out: string[] = [];
+  for (const row of cells) {
+    const height = Math.max(...row.map((c) => c.length));
+    for (let line = 0; line < height; line++)
+      out.push(row.map((c, i) => (i === row.length - 1 ? (c[line] ?? '') : (c[line] ?? '').padEnd(widths[i]))).join('  ').trimEnd());
+  }
+  return out.join('\n');
+}
+
+/** A comma-separated list wrapped to lines of about `width` characters. */
+function wrapList(items: string[], width = 48): string {
+  return wrap(items.join(', '), width).join('\n');
+}
+
+function ruleText(ref: RuleRef): string {
+  const r = ref.rule;
+  const where = ref.role.resource ? `${ref.role.resource.file}` : 'built-in';
+  return `${describeRole(ref.role)} rule ${ref.index + 1} (${where})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// who-can
+
+export interface WhoCanOptions extends RbacCommonOptions {
+  namespace?: string;
+  subresource?: string;
+  name?: string;
+}
+
+/** `pods`, `pods/exec`, `deployments.apps`, `deployments.apps/scale`, `/healthz`. */
+export function parseResourceArgument(
+  verb: string,
+  arg: string,
+  opts: { namespace?: string; subresource?: string; name?: string },
+  set: ResourceSet,
+): { request: AccessRequest; namespaced: boolean; notes: string[] } {
+  const notes: string[] = [];
+  if (arg.startsWith('/')) {
+    if (opts.namespace || opts.subresource || opts.name) throw new UsageError(`"${arg}" is a non-resource URL: -n, --subresource and --name do not apply`);
+    return { request: { verb, path: arg }, namespaced: false, notes };
+  }
+  const slash = arg.indexOf('/');
+  let resourcePart = slash >= 0 ? arg.slice(0, slash) : arg;
+  let subresource = slash >= 0 ? arg.slice(slash + 1) : undefined;
+  if (opts.subresource !== undefined) {
+    if (subresource !== undefined && subresource !== opts.subresource) throw new UsageError(`the subresource is given twice: "${arg}" and --subresource ${opts.subresource}`);
+    subresource = opts.subresource;
+  }
+  if (!resourcePart || subresource === '' || subresource?.includes('/')) throw new UsageError(`cannot read the resource "${arg}": expected RESOURCE[.GROUP][/SUBRESOURCE], e.g. pods, deployments.apps, pods/exec`);
+  let group: string | undefined;
+  const dot = resourcePart.indexOf('.');
+  if (dot >= 0) {
+    group = resourcePart.slice(dot + 1);
+    resourcePart = resourcePart.slice(0, dot);
+  }
+  const resource = resourcePart.toLowerCase();
+  const info = resourceInfo(resource, group, set);
+  if (!info) {
+    if (group === undefined) notes.push(`"${resource}" is not a built-in resource or a scanned CRD: assuming the core API group and a namespaced resource (write ${resource}.GROUP to name its group)`);
+    else notes.push(`"${resource}.${group}" is not a built-in resource or a scanned CRD: assuming it is namespaced`);
+  }
+  const namespaced = info?.namespaced ?? true;
+  if (!namespaced && opts.namespace) notes.push(`${resource} is cluster-scoped: -n ${opts.namespace} is ignored, and only ClusterRoleBindings can grant it`);
+  // The name of an object being created is not known when the request is authorized, and
+  // deletecollection has none: resourceNames can never allow them.
+  const nameApplies = !((verb === 'create' && subresource === undefined) || verb === 'deletecollection');
+  if (opts.name && !nameApplies) notes.push(`--name is ignored: ${verb} requests carry no object name, so rules limited by resourceNames never allow them`);
+  return {
+    request: {
+      verb,
+      apiGroup: info?.group ?? group ?? '',
+      resource,
+      subresource,
+      name: nameApplies ? opts.name : undefined,
+      namespace: namespaced && opts.namespace ? opts.namespace : '',
+    },
+    namespaced,
+    notes,
+  };
+}
+
+interface WhoCanRow {
+  subject: string;
+  kind: string;
+  scope: string;
+  role: string;
+  binding: string;
+  rule: string;
+  file: string;
+}
+
+export async function runWhoCan(verb: string, resourceArg: string, paths: string[], opts: WhoCanOptions): Promise<number> {
+  checkFormat(opts.output, ['table', 'json']);
+  if (!verb || /\s/.test(verb)) throw new UsageError(`"${verb}" is not a verb (get, list, create, update, patch, delete, ... or a custom verb)`);
+  const { loaded, set } = await load(paths, opts);
+  const { request, namespaced, notes } = parseResourceArgument(verb, resourceArg, opts, set);
+  const model = RbacModel.of(set);
+  const permits: Permit[] = model.whoCan(request, { anyNamespace: namespaced && !opts.namespace, namespaced });
+  const rows: WhoCanRow[] = permits.map((p) => ({
+    subject: subjectSpec(p.subject),
+    kind: p.subject.kind,
+    scope: describeScope(p.scope),
+    role: describeRole(p.role, p.binding.roleRef),
+    binding: describeBinding(p.binding),
+    rule: ruleText(p.rule),
+    file: p.binding.resource.file,
+  }));
+  rows.sort((a, b) => a.subject.localeCompare(b.subject) || a.scope.localeCompare(b.scope) || a.binding.localeCompare(b.binding));
+  for (const n of notes) process.stderr.write(`note: ${n}\n`);
+  const question = describeRequest(request);
+  if (opts.output === 'json') {
+    await writeOutput({ format: 'json' }, JSON.stringify({ request, allowed: rows, errors: loaded.errors }, null, 2));
+  } else {
+    const text =
+      rows.length === 0
+        ? `No subject in the scanned bindings can ${question}.`
+        : `${columns(['SUBJECT', 'SCOPE', 'ROLE', 'BINDING'], rows.map((r) => [r.subject, r.scope, r.role, r.binding]))}\n\n${rows.length} grant(s) allow ${question}. Built-in bindings (system:masters is cluster-admin) are not listed.`;
+    await writeOutput({ format: 'table' }, text);
+  }
+  return finish(loaded);
+}
+
+function describeRequest(request: AccessRequest): string {
+  if (!('resource' in request)) return `${request.verb} ${request.path}`;
+  const res = `${request.resource}${request.subresource ? `/${request.subresource}` : ''}${request.apiGroup ? ` (group ${request.apiGroup})` : ''}`;
+  return `${request.verb} ${res}${request.name ? ` named ${request.name}` : ''}${request.namespace ? ` in namespace ${request.namespace}` : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// access
+
+export async function runAccess(subjectArg: string, paths: string[], opts: RbacCommonOptions): Promise<number> {
+  checkFormat(opts.output, ['table', 'json']);
+  let parsed;
+  try {
+    parsed = parseSubjectSpec(subjectArg);
+  } catch (err) {
+    if (err instanceof SubjectSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  const { loaded, set } = await load(paths, opts);
+  const model = RbacModel.of(set);
+  const grants = model.grantsFor(parsed.identity);
+  const rows = grants.flatMap((g) => {
+    const via = `${describeBinding(g.binding)} (as ${subjectSpec(g.subject)})`;
+    if (!g.role) return [{ scope: describeScope(g.scope), apiGroups: [] as string[], resources: [] as string[], verbs: [] as string[], names: [] as string[], role: describeRole(g.role, g.binding.roleRef), via }];
+    return model.rulesOf(g.role).map((ref) => {
+      const r = ref.rule;
+      const nonResource = r.nonResourceURLs.length > 0 && r.resources.length === 0;
+      return {
+        scope: describeScope(g.scope),
+        apiGroups: nonResource ? [] : r.apiGroups.map((x) => (x === '' ? '""' : x)),
+        resources: nonResource ? r.nonResourceURLs : r.resources,
+        verbs: r.verbs,
+        names: r.resourceNames,
+        role: describeRole(g.role, g.binding.roleRef),
+        via,
+      };
+    });
+  });
+  if (opts.output === 'json') {
+    await writeOutput({ format: 'json' }, JSON.stringify({ subject: parsed.label, identity: parsed.identity, permissions: rows, errors: loaded.errors }, null, 2));
+  } else {
+    const groups = parsed.identity.groups.length > 0 ? ` (groups: ${parsed.identity.groups.join(', ')})` : '';
+    const header = `Effective permissions of ${parsed.label}${groups}:`;
+    const text =
+      rows.length === 0
+        ? `${header}\nnone: no scanned binding grants anything to it or its groups.`
+        : `${header}\n\n${columns(['SCOPE', 'API GROUPS', 'RESOURCES / URLS', 'VERBS', 'NAMES', 'ROLE', 'GRANTED BY'], rows.map((r) => [r.scope, wrapList(r.apiGroups, 20), wrapList(r.resources), wrapList(r.verbs, 24), wrapList(r.names, 24), r.role, r.via]))}`;
+    await writeOutput({ format: 'table' }, text);
+  }
+  return finish(loaded);
+}
+
+// ---------------------------------------------------------------------------------------------
+// paths
+
+export async function runPaths(paths: string[], opts: RbacCommonOptions): Promise<number> {
+  checkFormat(opts.output, ['table', 'json', 'dot', 'mermaid']);
+  const { loaded, set } = await load(paths, opts);
+  const graph = buildEscalationGraph(set);
+  const render = { table: renderPathsTable, json: renderPathsJson, dot: renderPathsDot, mermaid: renderPathsMermaid }[opts.output as 'table' | 'json' | 'dot' | 'mermaid'];
+  await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, render(graph));
+  return finish(loaded);
+}

@@ -1,0 +1,304 @@
+/** `kshield rbac who-can | access | paths` as a user runs them: the built CLI on the example shop and on fixtures. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(root, 'dist/src/cli/main.js');
+const INSECURE = path.join(root, 'examples/ecommerce/insecure');
+const HARDENED = path.join(root, 'examples/ecommerce/hardened');
+const ESCALATION = path.join(root, 'test/fixtures/rbac/escalation.yaml');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kshield(args: string[], input = ''): Run {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The first column of each table row after the header, up to the blank line. */
+function firstColumn(table: string): string[] {
+  const lines = table.split('\n');
+  const end = lines.indexOf('');
+  return lines.slice(1, end === -1 ? undefined : end).map((l) => l.split(/\s{2,}/)[0]);
+}
+
+/** Checks DOT output is well formed enough for Graphviz: braces balance outside strings, every edge's nodes are declared. */
+function assertSaneDot(dot: string): { nodes: Set<string>; edges: [string, string][] } {
+  assert.match(dot, /^digraph \w+ \{\n/);
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < dot.length; i++) {
+    const c = dot[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}') {
+      depth--;
+      assert.ok(depth >= 0, 'closing brace without opening');
+    }
+  }
+  assert.equal(inString, false, 'unterminated string');
+  assert.equal(depth, 0, 'unbalanced braces');
+  const nodes = new Set<string>();
+  const edges: [string, string][] = [];
+  const str = '"((?:[^"\\\\]|\\\\.)*)"';
+  for (const line of dot.trimEnd().split("\n").slice(1, -1)) {
+    const edge = new RegExp(`^  ${str} -> ${str} \\[label=${str}\\];$`).exec(line);
+    const node = new RegExp(`^  ${str} \\[label=${str}, shape=\\w+(, color=\\w+)?\\];$`).exec(line);
+    if (edge) edges.push([edge[1], edge[2]]);
+    else if (node) nodes.add(node[1]);
+    else assert.match(line, /^ {2}(rankdir=LR|node \[.*\]|edge \[.*\]);$/, `unexpected DOT line: ${line}`);
+  }
+  for (const [from, to] of edges) {
+    assert.ok(nodes.has(from), `edge from undeclared node ${from}`);
+    assert.ok(nodes.has(to), `edge to undeclared node ${to}`);
+  }
+  return { nodes, edges };
+}
+
+/** Mermaid flowchart: declared node ids, edges between declared ids, quotes balanced. */
+function assertSaneMermaid(text: string): { nodes: Map<string, string>; edges: [string, string][] } {
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines[0], 'flowchart LR');
+  const nodes = new Map<string, string>();
+  const edges: [string, string][] = [];
+  for (const line of lines.slice(1)) {
+    assert.equal((line.match(/"/g) ?? []).length % 2, 0, `unbalanced quotes: ${line}`);
+    const node = /^ {2}(n\d+)(?:\["([^"]*)"\]|\("([^"]*)"\)|\{\{"([^"]*)"\}\})$/.exec(line);
+    const edge = /^ {2}(n\d+) -->\|"[^"]*"\| (n\d+)$/.exec(line);
+    if (node) nodes.set(node[1], node[2] ?? node[3] ?? node[4]);
+    else if (edge) edges.push([edge[1], edge[2]]);
+    else assert.match(line, /^ {2}(classDef goal .*|class [n\d,]+ goal);$/, `unexpected Mermaid line: ${line}`);
+  }
+  for (const [from, to] of edges) {
+    assert.ok(nodes.has(from), `edge from undeclared ${from}`);
+    assert.ok(nodes.has(to), `edge to undeclared ${to}`);
+  }
+  return { nodes, edges };
+}
+
+describe('kshield rbac who-can', () => {
+  test('lists every subject allowed, with role, binding and scope', () => {
+    const r = kshield(['rbac', 'who-can', 'get', 'secrets', INSECURE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(firstColumn(r.stdout), ['group:system:authenticated', 'sa:shop:node-agent', 'sa:shop:orders', 'sa:shop:payments']);
+    assert.match(r.stdout, /^SUBJECT\s+SCOPE\s+ROLE\s+BINDING$/m);
+    assert.match(r.stdout, /sa:shop:payments\s+cluster-wide\s+ClusterRole cluster-admin \(built-in\)\s+ClusterRoleBinding payments-admin/);
+    assert.match(r.stdout, /sa:shop:orders\s+namespace shop\s+Role shop\/orders\s+RoleBinding shop\/orders/);
+    assert.match(r.stdout, /group:system:authenticated\s+namespace shop\s+ClusterRole edit \(built-in\)\s+RoleBinding shop\/on-call/);
+    // view (bound to the default service account) does not read Secrets.
+    assert.doesNotMatch(r.stdout, /sa:shop:default/);
+  });
+
+  test('-n limits RoleBindings to that namespace; ClusterRoleBindings always count', () => {
+    const other = kshield(['rbac', 'who-can', 'get', 'secrets', '-n', 'other', INSECURE]);
+    assert.equal(other.code, 0);
+    assert.deepEqual(firstColumn(other.stdout), ['sa:shop:node-agent', 'sa:shop:payments']);
+  });
+
+  test('subresources: pods does not grant pods/exec; --subresource equals RESOURCE/SUB', () => {
+    const a = kshield(['rbac', 'who-can', 'create', 'pods/exec', '-n', 'shop', INSECURE]);
+    const b = kshield(['rbac', 'who-can', 'create', 'pods', '--subresource', 'exec', '-n', 'shop', INSECURE]);
+    assert.equal(a.stdout, b.stdout);
+    assert.deepEqual(firstColumn(a.stdout), ['group:system:authenticated', 'sa:shop:node-agent', 'sa:shop:orders', 'sa:shop:payments']);
+  });
+
+  test('cluster-scoped resources are granted only by ClusterRoleBindings', () => {
+    const r = kshield(['rbac', 'who-can', 'get', 'nodes', '-n', 'shop', INSECURE]);
+    assert.deepEqual(firstColumn(r.stdout), ['sa:shop:node-agent', 'sa:shop:payments']);
+    assert.match(r.stderr, /nodes is cluster-scoped: -n shop is ignored/);
+  });
+
+  test('resourceNames: --name matters for get, never for create', () => {
+    const get = kshield(['rbac', 'who-can', 'get', 'serviceaccounts/token', '--name', 'builder', ESCALATION]);
+    assert.doesNotMatch(get.stdout, /token-bot/);
+    const mint = kshield(['rbac', 'who-can', 'create', 'serviceaccounts/token', '--name', 'builder', '-n', 'ci', ESCALATION]);
+    assert.match(mint.stdout, /user:token-bot\s+namespace ci/);
+    const other = kshield(['rbac', 'who-can', 'create', 'serviceaccounts/token', '--name', 'deployer', '-n', 'ci', ESCALATION]);
+    assert.doesNotMatch(other.stdout, /token-bot/);
+    const create = kshield(['rbac', 'who-can', 'create', 'secrets', '--name', 'x', ESCALATION]);
+    assert.match(create.stderr, /--name is ignored: create requests carry no object name/);
+  });
+
+  test('non-resource URLs: only ClusterRoleBindings', () => {
+    const r = kshield(['rbac', 'who-can', 'get', '/healthz', INSECURE]);
+    assert.deepEqual(firstColumn(r.stdout), ['sa:shop:payments']);
+  });
+
+  test('JSON output', () => {
+    const r = kshield(['rbac', 'who-can', 'list', 'secrets', '-o', 'json', INSECURE]);
+    assert.equal(r.code, 0);
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.request, { verb: 'list', apiGroup: '', resource: 'secrets', namespace: '' });
+    assert.ok(doc.allowed.some((a: { subject: string; scope: string }) => a.subject === 'sa:shop:node-agent' && a.scope === 'cluster-wide'));
+    assert.deepEqual(doc.errors, []);
+  });
+
+  test('nobody allowed is said in words', () => {
+    const r = kshield(['rbac', 'who-can', 'delete', 'nodes', HARDENED]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^No subject in the scanned bindings can delete nodes\.$/m);
+  });
+});
+
+describe('kshield rbac access', () => {
+  test('a service account: its own grants and those of its groups', () => {
+    const r = kshield(['rbac', 'access', 'sa:shop:orders', INSECURE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Effective permissions of sa:shop:orders \(groups: system:serviceaccounts, system:serviceaccounts:shop, system:authenticated\):/);
+    assert.match(r.stdout, /namespace shop\s+\*\s+\*\s+\*\s+Role shop\/orders\s+RoleBinding shop\/orders \(as sa:shop:orders\)/);
+    // every authenticated identity got "edit" in shop: the account too, through its group.
+    assert.match(r.stdout, /ClusterRole edit \(built-in\)\s+RoleBinding shop\/on-call \(as group:system:authenticated\)/);
+  });
+
+  test('group membership of service accounts: system:serviceaccounts:<ns>', () => {
+    const r = kshield(['rbac', 'access', 'sa:ci:builder', ESCALATION]);
+    assert.match(r.stdout, /RoleBinding ci\/ci-config \(as group:system:serviceaccounts:ci\)/);
+    assert.match(r.stdout, /namespace ci\s+batch\s+jobs\s+create, get\s+Role ci\/job-runner/);
+  });
+
+  test('a user and a group', () => {
+    const user = kshield(['rbac', 'access', 'user:support', ESCALATION]);
+    assert.match(user.stdout, /cluster-wide\s+""\s+groups\s+impersonate\s+ClusterRole impersonator/);
+    const group = kshield(['rbac', 'access', 'group:auditors', '-o', 'json', ESCALATION]);
+    const doc = JSON.parse(group.stdout);
+    assert.equal(doc.subject, 'group:auditors');
+    assert.deepEqual(
+      doc.permissions.map((p: { scope: string; resources: string[]; verbs: string[] }) => `${p.scope} ${p.resources} ${p.verbs}`),
+      ['namespace ci secrets list'],
+    );
+  });
+
+  test('nothing granted is said in words', () => {
+    const r = kshield(['rbac', 'access', 'user:nobody', HARDENED]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /none: no scanned binding grants anything to it or its groups/);
+  });
+});
+
+describe('kshield rbac paths', () => {
+  test('table: the shop\'s paths to cluster-admin, step by step', () => {
+    const r = kshield(['rbac', 'paths', INSECURE]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /sa:shop:orders reaches full control of the cluster \(cluster-admin\)\n {2}sa:shop:orders\n {4}-> can create pods in shop {2}\[Role shop\/orders via RoleBinding shop\/orders\]\n {4}-> sa:shop:payments {2}\[run a pod as this service account\]\n {4}-> full control of the cluster \(cluster-admin\) {2}\[ClusterRole cluster-admin \(built-in\) via ClusterRoleBinding payments-admin\]/,
+    );
+    assert.match(r.stdout, /group:system:authenticated reaches full control of the cluster/);
+    assert.match(r.stdout, /\d+ path\(s\) to \d+ goal\(s\)/);
+  });
+
+  test('every mechanism of the fixture leads to cluster-admin', () => {
+    const r = kshield(['rbac', 'paths', '-o', 'json', ESCALATION]);
+    const graph = JSON.parse(r.stdout);
+    const label = new Map(graph.nodes.map((n: { id: string; label: string }) => [n.id, n.label]));
+    const paths = graph.paths.map((p: { nodes: string[] }) => p.nodes.map((n) => label.get(n)).join(' -> '));
+    assert.deepEqual(paths.sort(), [
+      'group:auditors -> can read Secrets in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
+      'sa:ci:builder -> can create pods in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
+      'sa:ci:deployer -> full control of the cluster (cluster-admin)',
+      'user:role-admin -> can bind roles in every namespace -> full control of the cluster (cluster-admin)',
+      'user:support -> can impersonate users, groups or service accounts -> full control of the cluster (cluster-admin)',
+      'user:token-bot -> can create service account tokens in ci -> sa:ci:builder -> can create pods in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
+    ]);
+    for (const p of graph.paths) assert.equal(p.steps.length, p.nodes.length - 1);
+  });
+
+  test('DOT: a well-formed digraph whose edges join declared nodes', () => {
+    const r = kshield(['rbac', 'paths', '-o', 'dot', INSECURE]);
+    assert.equal(r.code, 0);
+    const { nodes, edges } = assertSaneDot(r.stdout);
+    assert.ok(nodes.has('identity:sa:shop:orders') && nodes.has('goal:cluster-admin'));
+    assert.ok(edges.length > 5);
+  });
+
+  test('Mermaid: a flowchart whose edges join declared nodes', () => {
+    const r = kshield(['rbac', 'paths', '-o', 'mermaid', INSECURE]);
+    assert.equal(r.code, 0);
+    const { nodes, edges } = assertSaneMermaid(r.stdout);
+    assert.ok([...nodes.values()].includes('full control of the cluster (cluster-admin)'));
+    assert.ok(edges.length > 5);
+  });
+
+  test('JSON, DOT and Mermaid describe the same graph', () => {
+    const json = JSON.parse(kshield(['rbac', 'paths', '-o', 'json', ESCALATION]).stdout);
+    const dot = assertSaneDot(kshield(['rbac', 'paths', '-o', 'dot', ESCALATION]).stdout);
+    const mermaid = assertSaneMermaid(kshield(['rbac', 'paths', '-o', 'mermaid', ESCALATION]).stdout);
+    assert.equal(dot.nodes.size, json.nodes.length);
+    assert.equal(mermaid.nodes.size, json.nodes.length);
+    assert.equal(dot.edges.length, json.edges.length);
+    assert.equal(mermaid.edges.length, json.edges.length);
+  });
+
+  test('names with quotes and markup cannot break DOT or Mermaid', () => {
+    const yaml = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: 'odd"name'
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: User
+    name: 'eve"} -> x [label="|<b>'
+`;
+    assertSaneDot(kshield(['rbac', 'paths', '-o', 'dot', '-'], yaml).stdout);
+    assertSaneMermaid(kshield(['rbac', 'paths', '-o', 'mermaid', '-'], yaml).stdout);
+  });
+
+  test('the hardened shop has no path', () => {
+    const r = kshield(['rbac', 'paths', HARDENED]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^No privilege-escalation path found\./);
+  });
+});
+
+describe('kshield rbac: inputs and usage errors', () => {
+  test('standard input', () => {
+    const r = kshield(['rbac', 'who-can', 'list', 'secrets', '-'], readFileSync(ESCALATION, 'utf8'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /group:auditors\s+namespace ci/);
+  });
+
+  test('unreadable input: exit 2, errors on stderr, what could be read still analysed', () => {
+    for (const args of [
+      ['rbac', 'who-can', 'list', 'secrets', ESCALATION, 'missing.yaml'],
+      ['rbac', 'access', 'group:auditors', ESCALATION, 'missing.yaml'],
+      ['rbac', 'paths', ESCALATION, 'missing.yaml'],
+    ]) {
+      const r = kshield(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /missing\.yaml: error: no such file or directory/);
+      assert.match(r.stdout, /auditors/);
+    }
+  });
+
+  test('bad subject, missing arguments, unknown format, no input: exit 2 with a clear message', () => {
+    const bad = kshield(['rbac', 'access', 'alice', INSECURE]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /error: expected sa:NAMESPACE:NAME, user:NAME or group:NAME, got "alice"/);
+    const missing = kshield(['rbac', 'who-can', 'get']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /missing required argument 'resource'/);
+    const format = kshield(['rbac', 'paths', '-o', 'svg', INSECURE]);
+    assert.equal(format.code, 2);
+    assert.match(format.stderr, /unknown output format "svg" \(one of: table, json, dot, mermaid\)/);
+    const none = kshield(['rbac', 'paths']);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /nothing to analyse/);
+    const resource = kshield(['rbac', 'who-can', 'get', 'pods/exec/x', INSECURE]);
+    assert.equal(resource.code, 2);
+    assert.match(resource.stderr, /cannot read the resource "pods\/exec\/x"/);
+  });
+});
