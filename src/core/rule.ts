@@ -9,7 +9,8 @@ export type RuleCategory =
   | 'images'
   | 'secrets'
   | 'metadata'
-  | 'api';
+  | 'api'
+  | 'network';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {

@@ -5,8 +5,9 @@ import { workloadRules } from './workload.js';
 import { imageRules } from './images.js';
 import { metadataRules } from './metadata.js';
 import { reliabilityRules } from './reliability.js';
+import { networkRules } from './network.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...networkRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {
