@@ -830,7 +830,7 @@ function reachNotes(model: NetpolModel): string[] {
   for (const p of model.policies)
     for (const r of [...p.ingressRules, ...p.egressRules]) for (const b of r.peers.ipBlocks) if (ipBlockMayHoldPodIps(b)) privateBlocks.add(`${b.cidr.text} (${p.id})`);
   if (privateBlocks.size > 0)
-    notes.push(`ipBlock(s) ${[...privateBlocks].join(', ')} cover private ranges where pod IPs may live; traffic between pods through them is not shown, since pod IPs are not known from manifests`);
+    notes.push(`ipBlock(s) ${[...privateBlocks].join(', ')} overlap private ranges where pod IPs may live; traffic between pods through them is not shown, since pod IPs are not known from manifests`);
   const namedExternal = new Set<string>();
   for (const p of model.policies) for (const r of p.egressRules) if (ruleHasNamedPorts(r) && (r.peers.everything || r.peers.ipBlocks.length > 0)) namedExternal.add(p.id);
   if (namedExternal.size > 0) notes.push(`named ports towards addresses outside the cluster cannot be resolved and are left out (${[...namedExternal].join(', ')})`);
@@ -898,7 +898,7 @@ function judge(model: NetpolModel, s: number | undefined, d: number | undefined,
   if (s === undefined) egress.allowed = true;
   else {
     const policies = model.egressPolicies[s];
-    egress.selecting = policies.map((p) => p.id);
+    egress.selecting = policies.map((p) => p.id).sort();
     egress.isolated = policies.length > 0;
     if (!egress.isolated) egress.allowed = true;
     for (const p of policies)
@@ -912,7 +912,7 @@ function judge(model: NetpolModel, s: number | undefined, d: number | undefined,
   if (d === undefined) ingress.allowed = true;
   else {
     const policies = model.ingressPolicies[d];
-    ingress.selecting = policies.map((p) => p.id);
+    ingress.selecting = policies.map((p) => p.id).sort();
     ingress.isolated = policies.length > 0;
     if (!ingress.isolated) ingress.allowed = true;
     for (const p of policies)

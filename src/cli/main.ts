@@ -8,6 +8,7 @@ import { runScan } from './scan.js';
 import { runRules } from './rules.js';
 import { runExplain } from './explain.js';
 import { runExemptionsAudit } from './exemptions.js';
+import { registerNetpol } from './netpol-command.js';
 import { ConfigError } from '../core/config.js';
 import { SelectionError } from '../core/select.js';
 import { BaselineError } from '../core/baseline.js';
@@ -72,6 +73,8 @@ export function buildProgram(): Command {
     .action(async (paths: string[], opts) => {
       process.exitCode = await runExemptionsAudit(paths, opts);
     });
+
+  registerNetpol(program);
 
   return program;
 }
