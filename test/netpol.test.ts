@@ -361,7 +361,7 @@ spec:
     assert.deepEqual(m.foreign[0].selected.map((e) => m.endpoints[e].workload.id), ['shop/Deployment/a']);
     assert.ok(m.foreign[0].ingress && !m.foreign[0].egress);
     const notes = reach(m).notes;
-    assert.ok(notes.some((n) => n.includes('not exact for namespace(s) shop') && n.includes('CiliumNetworkPolicy shop/lock')), notes.join('\n'));
+    assert.ok(notes.some((n) => n.includes('not exact for namespace(s) shop:') && n.includes('CiliumNetworkPolicy shop/lock')), notes.join('\n'));
   });
 
   test('a cluster-wide Cilium policy selecting by namespace selects the whole namespace', () => {

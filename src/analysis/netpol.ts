@@ -820,8 +820,8 @@ function reachNotes(model: NetpolModel): string[] {
       for (const e of f.selected) affected.add(model.endpoints[e].namespace);
     }
     notes.push(
-      `not exact for namespace(s) ${[...affected].sort().join(', ') || '(none selected)'}: ${model.foreign.map((f) => f.label).join(', ')} ` +
-        'also filter traffic there, and reachability evaluates only Kubernetes NetworkPolicies',
+      `not exact for namespace(s) ${[...affected].sort().join(', ') || '(none selected)'}: Cilium/Calico policies also apply there ` +
+        `(${model.foreign.map((f) => f.label).join(', ')}), and reachability evaluates only Kubernetes NetworkPolicies`,
     );
   }
   const hostNet = model.workloads.filter((w) => w.hostNetwork).map((w) => w.id);
