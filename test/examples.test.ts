@@ -73,6 +73,9 @@ const EXPECTED_IN_INSECURE: Record<string, [file: string, why: string]> = {
   'missing-pod-disruption-budget': ['orders.yaml', 'two replicas, no PodDisruptionBudget'],
   'no-pod-spreading': ['checkout.yaml', 'no anti-affinity or topology spread'],
   'statefulset-service-name': ['postgres.yaml', 'the StatefulSet Service is not headless'],
+  'namespace-without-network-policy': ['namespace.yaml', 'the shop namespace has no NetworkPolicy at all'],
+  'missing-default-deny-ingress': ['namespace.yaml', 'no default-deny ingress policy in shop'],
+  'missing-default-deny-egress': ['namespace.yaml', 'no default-deny egress policy in shop'],
 };
 
 const MEDIUM = severityRank('medium');
