@@ -751,22 +751,44 @@ export function reach(model: NetpolModel): Reachability {
   };
   const n = model.endpoints.length;
   const all = model.endpoints.map((e) => e.index);
-  const stamp = new Int32Array(n).fill(-1);
+  // Which destinations could admit a source: computed from each rule's peer set once, so a pair is
+  // only examined when both the source's egress and the destination's ingress might allow it.
+  const ingressOpen = all.filter((d) => model.ingressPolicies[d].length === 0);
+  const admitting: PolicyRule[][] = model.endpoints.map(() => []);
+  const admitsEveryone: PolicyRule[] = [];
+  for (const p of model.policies) {
+    if (!p.ingress || p.selected.length === 0) continue;
+    for (const r of p.ingressRules) {
+      if (r.peers.everything) admitsEveryone.push(r);
+      else for (const e of r.peers.endpoints) admitting[e].push(r);
+    }
+  }
+  const egressStamp = new Int32Array(n).fill(-1);
+  const ingressStamp = new Int32Array(n).fill(-1);
   for (let s = 0; s < n; s++) {
     const src = model.endpoints[s];
     const egressPolicies = model.egressPolicies[s];
-    let candidates: number[];
-    if (egressPolicies.length === 0 || egressPolicies.some((p) => p.egressRules.some((r) => r.peers.everything))) candidates = all;
-    else {
-      candidates = [];
+    let egressCandidates: number[] | undefined;
+    if (egressPolicies.length > 0 && !egressPolicies.some((p) => p.egressRules.some((r) => r.peers.everything))) {
+      egressCandidates = [];
       for (const p of egressPolicies)
         for (const r of p.egressRules)
           for (const d of r.peers.endpoints)
-            if (stamp[d] !== s) {
-              stamp[d] = s;
-              candidates.push(d);
+            if (egressStamp[d] !== s) {
+              egressStamp[d] = s;
+              egressCandidates.push(d);
             }
     }
+    const ingressCandidates = [...ingressOpen];
+    for (const d of ingressOpen) ingressStamp[d] = s;
+    for (const r of admitting[s].length ? [...admitting[s], ...admitsEveryone] : admitsEveryone)
+      for (const d of r.policy.selected)
+        if (ingressStamp[d] !== s) {
+          ingressStamp[d] = s;
+          ingressCandidates.push(d);
+        }
+    const candidates =
+      egressCandidates === undefined ? ingressCandidates : egressCandidates.length <= ingressCandidates.length ? egressCandidates.filter((d) => ingressStamp[d] === s) : ingressCandidates.filter((d) => egressStamp[d] === s);
     for (const d of candidates) {
       const out = egressAllowed(model, s, d);
       if (out.isEmpty()) continue;
