@@ -295,7 +295,9 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
   const notes: string[] = [];
   const problems: ModelProblem[] = [];
   const identity = new Map<string, Resource>();
+  // Owners worth following up the chain are controllers, which hold pod templates themselves.
   for (const r of resources) {
+    if (podSpecs(r).length === 0) continue;
     const key = `${r.kind}\u0000${namespaceOf(r)}\u0000${r.name}`;
     if (!identity.has(key)) identity.set(key, r);
   }

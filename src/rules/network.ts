@@ -54,6 +54,12 @@ interface NamespaceFacts {
 interface NetworkIndex {
   model: NetpolModel;
   namespaces: Map<string, NamespaceFacts>;
+  /** Input position (file, document, List item) -> the workload that object belongs to. */
+  workloadAt: Map<string, Workload>;
+}
+
+function inputKey(r: Resource): string {
+  return `${r.file}\u0000${r.documentIndex}\u0000${r.basePath}\u0000${r.kind}\u0000${r.name}`;
 }
 
 const indexes = new WeakMap<ResourceSet, NetworkIndex>();
@@ -103,7 +109,9 @@ function networkIndex(set: ResourceSet): NetworkIndex {
       defaultDenyEgress: policies.some((p) => isDefaultDeny(p, 'egress')) || foreignHere.some((f) => f.egress && f.selectsWholeNamespace(ns)),
     });
   }
-  const index = { model, namespaces };
+  const workloadAt = new Map<string, Workload>();
+  for (const w of model.workloads) for (const r of w.resources) workloadAt.set(inputKey(r), w);
+  const index = { model, namespaces, workloadAt };
   indexes.set(set, index);
   return index;
 }
@@ -303,7 +311,7 @@ const workloadNotSelected = defineRule({
     const index = networkIndex(context.resources);
     const facts = index.namespaces.get(namespaceOf(resource));
     if (!facts || !facts.hasPolicy) return [];
-    const workload = facts.workloads.find((w) => w.resources.some((r) => sameObject(r, resource)));
+    const workload = index.workloadAt.get(inputKey(resource));
     if (!workload) return [];
     const first = [...workload.resources].sort(compareInputOrder)[0];
     if (!sameObject(first, resource)) return [];
