@@ -744,6 +744,15 @@ function blockKey(cidr: string, except: string[]): string {
 export function reach(model: NetpolModel): Reachability {
   const notes = [...model.notes, ...reachNotes(model)];
   const pairs = new Map<string, Connection>();
+  // Workload pairs are the bulk (all of them in an open cluster): keyed by number, not by string.
+  const workloadIndex = new Map<Workload, number>(model.workloads.map((w, i) => [w, i]));
+  const workloadPairs = new Map<number, Connection>();
+  const addPair = (src: Workload, dst: Workload, ports: PortSet): void => {
+    const key = workloadIndex.get(src)! * model.workloads.length + workloadIndex.get(dst)!;
+    const found = workloadPairs.get(key);
+    if (found) found.ports = found.ports.union(ports);
+    else workloadPairs.set(key, { src: src.id, dst: dst.id, ports });
+  };
   const add = (src: string, dst: string, ports: PortSet, except?: string[]): void => {
     if (ports.isEmpty()) return;
     const key = `${src}\u0000${dst}\u0000${except?.join(',') ?? ''}`;
@@ -795,7 +804,7 @@ export function reach(model: NetpolModel): Reachability {
       const out = egressAllowed(model, s, d);
       if (out.isEmpty()) continue;
       const allowed = out.intersect(ingressAllowed(model, s, d));
-      if (!allowed.isEmpty()) add(src.workload.id, model.endpoints[d].workload.id, allowed);
+      if (!allowed.isEmpty()) addPair(src.workload, model.endpoints[d].workload, allowed);
     }
     // Egress to addresses outside the cluster.
     if (egressPolicies.length === 0) for (const cidr of ANYWHERE) add(src.workload.id, cidr, PortSet.ALL);
@@ -819,7 +828,23 @@ export function reach(model: NetpolModel): Reachability {
           for (const b of r.peers.ipBlocks) add(b.cidr.text, dst.workload.id, ports, b.except.map((e) => e.text));
         }
   }
-  const connections = [...pairs.values()].sort(compareConnections);
+  // Order: each source workload (alphabetical) with its workload destinations, then its outside
+  // destinations; then connections from outside addresses.
+  const rank = new Int32Array(model.workloads.length);
+  [...model.workloads.keys()].sort((a, b) => (model.workloads[a].id < model.workloads[b].id ? -1 : 1)).forEach((w, r) => (rank[w] = r));
+  const W = model.workloads.length;
+  const internal = [...workloadPairs.entries()].map(([key, c]) => ({ order: rank[Math.floor(key / W)] * W + rank[key % W], c }));
+  internal.sort((a, b) => a.order - b.order);
+  const outside = sortConnections([...pairs.values()]);
+  const outsideBySource = new Map<string, Connection[]>();
+  for (const c of outside) if (model.workloadById.has(c.src)) push(outsideBySource, c.src, c);
+  const connections: Connection[] = [];
+  let i = 0;
+  for (const w of [...model.workloads].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    while (i < internal.length && internal[i].c.src === w.id) connections.push(internal[i++].c);
+    for (const c of outsideBySource.get(w.id) ?? []) connections.push(c);
+  }
+  for (const c of outside) if (!model.workloadById.has(c.src)) connections.push(c);
   return { connections, notes };
 }
 
@@ -827,11 +852,12 @@ function isCidrPeer(text: string): boolean {
   return text.includes('/') && !text.includes('/', text.indexOf('/') + 1) && parseCidr(text) !== undefined;
 }
 
-function compareConnections(a: Connection, b: Connection): number {
-  // Workloads first, then addresses; alphabetical within each.
-  const ka = `${isCidrPeer(a.src) ? 1 : 0}${a.src}\u0000${isCidrPeer(a.dst) ? 1 : 0}${a.dst}\u0000${a.except?.join(',') ?? ''}`;
-  const kb = `${isCidrPeer(b.src) ? 1 : 0}${b.src}\u0000${isCidrPeer(b.dst) ? 1 : 0}${b.dst}\u0000${b.except?.join(',') ?? ''}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** Workloads first, then addresses; alphabetical within each. Keys are built once, not per comparison. */
+function sortConnections(connections: Connection[]): Connection[] {
+  const side = (text: string): string => `${isCidrPeer(text) ? 1 : 0}${text}`;
+  const keyed = connections.map((c) => ({ key: `${side(c.src)}\u0000${side(c.dst)}\u0000${c.except?.join(',') ?? ''}`, c }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.c);
 }
 
 /** What reachability cannot model exactly, in words. */
