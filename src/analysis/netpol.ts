@@ -875,7 +875,7 @@ function reachNotes(model: NetpolModel): string[] {
     );
   }
   const hostNet = model.workloads.filter((w) => w.hostNetwork).map((w) => w.id);
-  if (hostNet.length > 0) notes.push(`${hostNet.join(', ')} use hostNetwork: NetworkPolicy behaviour for host-network pods is undefined and depends on the network plugin`);
+  if (hostNet.length > 0) notes.push(`host-network pods (${hostNet.join(', ')}): NetworkPolicy behaviour for them is undefined and depends on the network plugin`);
   const privateBlocks = new Set<string>();
   for (const p of model.policies)
     for (const r of [...p.ingressRules, ...p.egressRules]) for (const b of r.peers.ipBlocks) if (ipBlockMayHoldPodIps(b)) privateBlocks.add(`${b.cidr.text} (${p.id})`);
