@@ -98,6 +98,9 @@ const EXPECTED_IN_INSECURE: Record<string, [file: string, why: string]> = {
   'rbac-serviceaccount-token': ['orders.yaml', '"*" in a Role'],
   'rbac-approve-csr': ['ops-access.yaml', 'the release bot approves client certificates'],
   'rbac-admission-webhook-modify': ['ops-access.yaml', 'the release bot patches the sidecar injector'],
+  'namespace-without-network-policy': ['namespace.yaml', 'the shop namespace has no NetworkPolicy at all'],
+  'missing-default-deny-ingress': ['namespace.yaml', 'no default-deny ingress policy in shop'],
+  'missing-default-deny-egress': ['namespace.yaml', 'no default-deny egress policy in shop'],
 };
 
 const MEDIUM = severityRank('medium');

@@ -9,6 +9,7 @@ import { runRules } from './rules.js';
 import { runExplain } from './explain.js';
 import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
+import { registerNetpol } from './netpol-command.js';
 import { ConfigError } from '../core/config.js';
 import { SelectionError } from '../core/select.js';
 import { BaselineError } from '../core/baseline.js';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
     .action(async (paths: string[], opts) => {
       process.exitCode = await runPaths(paths, opts);
     });
+  registerNetpol(program);
 
   return program;
 }

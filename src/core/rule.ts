@@ -11,7 +11,8 @@ export type RuleCategory =
   | 'exposure'
   | 'metadata'
   | 'rbac'
-  | 'api';
+  | 'api'
+  | 'network';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {

@@ -1,0 +1,38 @@
+/** Registers `kshield netpol reach | can | generate` on the program (flags here, work in ./netpol.ts). */
+import { Command, Option } from 'commander';
+import { REACH_FORMATS, runNetpolCan, runNetpolGenerate, runNetpolReach } from './netpol.js';
+
+export function registerNetpol(program: Command): void {
+  const netpol = program.command('netpol').description('NetworkPolicy analysis: allowed connectivity, single questions, generated policies');
+  netpol
+    .command('reach')
+    .description('allowed connections between workloads (namespace/Kind/name) and with addresses outside the cluster')
+    .argument('[paths...]', 'files, directories, or - to read standard input', [])
+    .addOption(new Option('-o, --output <format>', 'table, json, dot or mermaid').choices([...REACH_FORMATS]).default('table'))
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await runNetpolReach(paths, opts);
+    });
+  netpol
+    .command('can')
+    .description('may SRC connect to DST on a port? Exit 0 allowed, 1 denied, 2 usage or input error')
+    .argument('<src>', 'source workload (namespace/Kind/name) or IP address')
+    .argument('<dst>', 'destination workload (namespace/Kind/name) or IP address')
+    .argument('[paths...]', 'files, directories, or - to read standard input', [])
+    .requiredOption('-p, --port <port>', 'destination port number')
+    .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (src: string, dst: string, paths: string[], opts) => {
+      process.exitCode = await runNetpolCan(src, dst, paths, opts);
+    });
+  netpol
+    .command('generate')
+    .description('default-deny NetworkPolicies per namespace plus allows for the traffic the manifests declare, as YAML')
+    .argument('[paths...]', 'files, directories, or - to read standard input', [])
+    .option('--ingress-namespace <name>', 'namespace of the ingress controller (default: allow Ingress backends from any namespace)')
+    .option('--ingress-namespace-selector <k=v,...>', 'namespace labels of the ingress controller, instead of --ingress-namespace')
+    .option('--ingress-pod-selector <k=v,...>', 'pod labels of the ingress controller')
+    .option('--output-file <file>', 'write the YAML to this file instead of standard output')
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await runNetpolGenerate(paths, { ingressNamespace: opts.ingressNamespace, ingressSelector: opts.ingressNamespaceSelector, ingressPodSelector: opts.ingressPodSelector, outputFile: opts.outputFile });
+    });
+}
