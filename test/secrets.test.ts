@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runRuleExamples } from './support/rule-tester.js';
 import { secretsRules } from '../src/rules/secrets.js';
-import { decodeBase64Text, detectSecrets, isNamedSecretValue, isSecretName, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
+import { CREDENTIAL_PATTERNS, matchCredentialPattern, decodeBase64Text, detectSecrets, isNamedSecretValue, isSecretName, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
 import { describeKeyValue, fingerprint, redactQuoted } from '../src/core/redact.js';
 import { evaluate } from '../src/core/engine.js';
 import { loadText } from '../src/sources/files.js';
@@ -49,6 +49,38 @@ describe('the shared detector', () => {
   test('assignments in config files: properties, env files, YAML and JSON', () => {
     const text = 'url=jdbc:x\ndb.password = p4ssw0rd-long\nexport API_TOKEN="t0k3n-value-x"\nnested:\n  client_secret: cl13nt-s3cret\n{"apiKey": "k3y-value-json"}\npassword=${DB_PASSWORD}\n';
     assert.deepEqual(secretAssignments(text).map((h) => [h.setting, h.line]), [['db.password', 2], ['API_TOKEN', 3], ['client_secret', 5], ['apiKey', 6]]);
+  });
+  test('every credential format is found (the quick pre-check lets each one through)', () => {
+    // Samples are assembled here so that no token-shaped string is committed.
+    const rep = (alphabet: string, n: number): string => Array.from({ length: n }, (_, i) => alphabet[(i * 7) % alphabet.length]).join('');
+    const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const samples: Record<string, string> = {
+      'private-key': ['-----BEGIN ', 'EC PRIVATE KEY-----\n', rep(alnum, 64)].join(''),
+      'gcp-service-account': ['{"type": "service_account", "project_id": "x", "private_key": "-----BEGIN', ' PRIVATE KEY-----"}'].join(''),
+      'aws-access-key-id': ['AS', 'IA', rep('ABCDEFGHIJKLMNOPQRSTUVWXYZ234567', 16)].join(''),
+      'aws-secret-access-key': ['AWS_SECRET', '_ACCESS_KEY=', rep(alnum + '/+', 40)].join(''),
+      'github-token': ['gh', 's_', rep(alnum, 36)].join(''),
+      'github-fine-grained-token': ['github', '_pat_', rep(alnum, 22), '_', rep(alnum, 59)].join(''),
+      'gitlab-token': ['gl', 'pat-', rep(alnum, 20)].join(''),
+      'slack-token': ['xo', 'xp-', rep('0123456789', 12)].join(''),
+      'slack-webhook': ['https://hooks.', 'slack.com/services/T', rep('ABCDEF0123', 8), '/B', rep('ABCDEF0123', 8), '/', rep(alnum, 24)].join(''),
+      'stripe-key': ['rk', '_test_', rep(alnum, 24)].join(''),
+      'npm-token': ['np', 'm_', rep(alnum, 36)].join(''),
+      'google-api-key': ['AI', 'za', rep(alnum, 35)].join(''),
+      'sendgrid-key': ['SG', '.', rep(alnum, 22), '.', rep(alnum, 43)].join(''),
+      'openai-key': ['sk', '-proj-', rep(alnum, 20), 'T3Blbk', 'FJ', rep(alnum, 20)].join(''),
+      'anthropic-key': ['sk', '-ant-api03-', rep(alnum, 80)].join(''),
+      'pypi-token': ['pypi', '-AgEIcHlwaS5vcmc', rep(alnum, 50)].join(''),
+      'vault-token': ['hv', 's.', rep(alnum, 90)].join(''),
+      'azure-storage-key': ['Account', 'Key=', rep(alnum + '+/', 86), '=='].join(''),
+      jwt: ['ey', 'J', rep(alnum, 12), '.ey', 'J', rep(alnum, 12), '.', rep(alnum, 20)].join(''),
+    };
+    assert.deepEqual(Object.keys(samples).sort(), CREDENTIAL_PATTERNS.map((p) => p.id).sort(), 'a sample per format');
+    for (const p of CREDENTIAL_PATTERNS) {
+      assert.ok(p.regex.test(samples[p.id]), `${p.id}: the sample is one`);
+      assert.ok(matchCredentialPattern(`value: ${samples[p.id]}`) !== undefined, `${p.id} is found`);
+    }
+    assert.equal(matchCredentialPattern('image: registry.example.com/shop/api:1.2.3'), undefined);
   });
   test('base64 is decoded only when it decodes to text', () => {
     assert.equal(decodeBase64Text(Buffer.from('password=hunter2hunter2').toString('base64')), 'password=hunter2hunter2');

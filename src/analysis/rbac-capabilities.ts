@@ -71,12 +71,22 @@ export const CAPABILITIES: Readonly<Record<CapabilityId, Capability>> = {
   },
 };
 
+const allowedCache = new WeakMap<PolicyRule, WeakMap<Capability, Omit<ResourceRequest, 'namespace'>[]>>();
+
 /** The requests of a capability this rule allows (empty: it grants none of it). */
 export function allowedRequests(rule: PolicyRule, capability: Capability): Omit<ResourceRequest, 'namespace'>[] {
-  return capability.requests.filter((req) => {
-    const full: ResourceRequest = { ...req, namespace: '' };
-    return capability.anyName ? ruleAllowsSomeName(rule, full) : ruleAllows(rule, full);
-  });
+  // Each role rule meets every capability of a dozen rules; the answer depends on nothing else.
+  let perRule = allowedCache.get(rule);
+  if (!perRule) allowedCache.set(rule, (perRule = new WeakMap()));
+  let allowed = perRule.get(capability);
+  if (!allowed) {
+    allowed = capability.requests.filter((req) => {
+      const full: ResourceRequest = { ...req, namespace: '' };
+      return capability.anyName ? ruleAllowsSomeName(rule, full) : ruleAllows(rule, full);
+    });
+    perRule.set(capability, allowed);
+  }
+  return allowed;
 }
 
 export function ruleGrants(rule: PolicyRule, capability: Capability): boolean {

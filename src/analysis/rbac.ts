@@ -321,15 +321,23 @@ function readRole(kind: RoleKind, object: JsonObject, resource: Resource | undef
   return role;
 }
 
+// Some twenty rules judge each role and binding: read each object once.
+const rolesRead = new WeakMap<Resource, RoleInfo>();
+const bindingsRead = new WeakMap<Resource, BindingInfo>();
+
 /** The role an object defines, read on its own (for rules judging that object). */
 export function roleFromResource(resource: Resource): RoleInfo | undefined {
   if (resource.kind !== 'Role' && resource.kind !== 'ClusterRole') return undefined;
-  return readRole(resource.kind, resource.object, resource, false);
+  let role = rolesRead.get(resource);
+  if (!role) rolesRead.set(resource, (role = readRole(resource.kind, resource.object, resource, false)));
+  return role;
 }
 
 export function bindingFromResource(resource: Resource): BindingInfo | undefined {
   if (resource.kind !== 'RoleBinding' && resource.kind !== 'ClusterRoleBinding') return undefined;
-  return readBinding(resource);
+  let binding = bindingsRead.get(resource);
+  if (!binding) bindingsRead.set(resource, (binding = readBinding(resource)));
+  return binding;
 }
 
 function readBinding(resource: Resource): BindingInfo {

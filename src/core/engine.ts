@@ -123,6 +123,7 @@ export class Evaluator {
   private readonly together: RuleGroups;
   private readonly ignoreCache = new WeakMap<Resource, IgnoreAnnotations | null>();
   private readonly readCache = new Map<string, boolean>();
+  private readonly paths = new Map<string, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.settings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
@@ -177,6 +178,16 @@ export class Evaluator {
     return { findings: this.findings, errors: this.errors, exemptions: this.exemptionUses };
   }
 
+  /** The same field path recurs in thousands of findings: keep one copy of each. */
+  private intern(path: string): string {
+    let kept = this.paths.get(path);
+    if (kept === undefined) {
+      kept = detach(path);
+      if (this.paths.size < 100_000) this.paths.set(kept, kept);
+    }
+    return kept;
+  }
+
   private annotationsOf(resource: Resource): IgnoreAnnotations | undefined {
     if (!this.inline) return undefined;
     let found = this.ignoreCache.get(resource);
@@ -209,7 +220,7 @@ export class Evaluator {
           file: resource.file,
           line: pos.line,
           column: pos.column,
-          path: detach(resource.basePath + v.path),
+          path: this.intern(resource.basePath + v.path),
           remediation: rule.remediation,
           suppressed: false,
           container: v.container === undefined ? undefined : detach(v.container),

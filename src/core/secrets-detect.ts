@@ -84,8 +84,21 @@ function nameWords(name: string): string[] {
     .filter(Boolean);
 }
 
+// Names repeat across a scan (env variables, ConfigMap keys, annotations): remember the answers.
+const secretNames = new Map<string, boolean>();
+const MAX_REMEMBERED_NAMES = 50_000;
+
 /** Whether a variable, key, flag or annotation name denotes a secret (an annotation's prefix is ignored). */
 export function isSecretName(name: string): boolean {
+  let answer = secretNames.get(name);
+  if (answer === undefined) {
+    if (secretNames.size >= MAX_REMEMBERED_NAMES) secretNames.clear();
+    secretNames.set(name, (answer = judgeSecretName(name)));
+  }
+  return answer;
+}
+
+function judgeSecretName(name: string): boolean {
   // "checksum/secret", "secret-hash": digests of a secret (Helm's rollout trick), not the secret.
   if (nameWords(name).some((w) => DIGEST_WORDS.has(w))) return false;
   const words = nameWords(name.slice(name.lastIndexOf('/') + 1));
@@ -209,8 +222,16 @@ function lineOf(text: string, index: number): number {
   return line;
 }
 
+/**
+ * The fixed parts of the formats above, in one expression: nearly every value scanned holds none
+ * of them, and one search is far cheaper than a search per format. Keep it in step with the table
+ * (a test checks that each pattern's examples pass through it).
+ */
+const CREDENTIAL_ANCHORS = /-----BEGIN|private_key|AKIA|ASIA|ABIA|ACCA|A3T|aws|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|hooks\.slack\.com|k_live_|k_test_|npm_|AIza|SG\.|sk-|pypi-|hvs\.|AccountKey=|eyJ/i;
+
 /** The first well-known credential format in `text`. */
 export function matchCredentialPattern(text: string): SecretHit | undefined {
+  if (!CREDENTIAL_ANCHORS.test(text)) return undefined;
   for (const p of CREDENTIAL_PATTERNS) {
     const m = p.regex.exec(text);
     if (m) return { kind: p.id, label: p.label, secret: m[0].trim(), line: text.includes('\n') ? lineOf(text, m.index) : undefined };

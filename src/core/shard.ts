@@ -16,6 +16,7 @@ import type { Finding, InputError, JsonObject, Note, Position, Resource } from '
 import { contextView, Evaluator, isExpired } from './engine.js';
 import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
 import { loadFiles, STDIN } from '../sources/files.js';
+import { detachStrings } from './values.js';
 
 /** Below this much input, starting threads costs more than it saves. */
 export const AUTO_PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -125,8 +126,12 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     evaluator.judgeAlone(loaded.resources);
     for (const r of loaded.resources) {
       const subject = evaluator.isSubject(r);
+      const isRead = evaluator.isRead(r);
+      if (!subject && !isRead) continue;
+      // Kept until every file is in: let go of the file's text, which its strings would hold.
+      detachStrings(r.object);
       if (subject) subjects.push(r);
-      if (evaluator.isRead(r)) read.push(subject ? r : contextView(r));
+      if (isRead) read.push(subject ? r : contextView(r));
     }
     for (const e of loaded.errors) errors.push(e);
     for (const n of loaded.notes) notes.push(n);
@@ -146,6 +151,10 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     }
   }
   evaluator.judgeTogether(subjects, context);
+  // The kept objects are no longer needed; findings are all that is left to return.
+  subjects.length = 0;
+  read.length = 0;
+  context = [];
   const result = evaluator.result();
   result.findings.sort(compareFindings);
   return {

@@ -46,3 +46,28 @@ export function stringMap(value: unknown): Record<string, string> {
 export function detach(text: string): string {
   return text.length < 13 ? text : (text + ' ').slice(0, -1);
 }
+
+/**
+ * Detaches, in place, every long string in a parsed value from the source text (see detach): for
+ * objects kept past their file, so that the file's text can go. Values compare equal before and
+ * after; only where the characters live changes.
+ */
+export function detachStrings(value: unknown, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 256) return;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'string') {
+        if (v.length >= 13) value[i] = detach(v);
+      } else detachStrings(v, depth + 1);
+    }
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'string') {
+      if (v.length >= 13) o[k] = detach(v);
+    } else detachStrings(v, depth + 1);
+  }
+}

@@ -90,10 +90,17 @@ function responsibleEntry(resource: Resource, index: number, rule: PolicyRule, f
   return at === undefined ? rulePointer(index) : rulePointer(index, field, at);
 }
 
+const namespacedOnly = new Map<Capability, Capability>();
+
 /** A Role's rules only act inside its namespace: requests for cluster-scoped resources are not granted by it. */
 function effectiveForRole(role: RoleInfo, capability: Capability): Capability {
   if (role.kind !== 'Role') return capability;
-  return { ...capability, requests: capability.requests.filter((q) => resourceInfo(q.resource, q.apiGroup)?.namespaced !== false) };
+  let narrowed = namespacedOnly.get(capability);
+  if (!narrowed) {
+    narrowed = { ...capability, requests: capability.requests.filter((q) => resourceInfo(q.resource, q.apiGroup)?.namespaced !== false) };
+    namespacedOnly.set(capability, narrowed);
+  }
+  return narrowed;
 }
 
 /** Rule metadata as the family writes it: category, scope and the RBAC reference are added. */

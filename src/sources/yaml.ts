@@ -63,21 +63,25 @@ const SCHEMA = yaml.CORE_SCHEMA.extend({ implicit: [(yaml as unknown as { types:
 
 class LimitError extends Error {}
 
-/** Maps offsets to 1-based line/column, building the line table on first use. */
+/**
+ * Maps offsets to 1-based line/column, building the line table on first use. The table is all it
+ * needs after that, so it lets go of the text: objects kept for cross-object rules hold their
+ * file's index, and a whole file's text per object adds up.
+ */
 export class LineIndex {
-  private starts: number[] | undefined;
-  constructor(readonly text: string) {}
+  private starts: Int32Array | undefined;
+  constructor(private text: string) {}
 
-  private table(): number[] {
+  private table(): Int32Array {
     if (this.starts) return this.starts;
-    const starts = [0];
     const text = this.text;
-    let i = text.indexOf('\n');
-    while (i !== -1) {
-      starts.push(i + 1);
-      i = text.indexOf('\n', i + 1);
-    }
+    let count = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+    const starts = new Int32Array(count);
+    let n = 1;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts[n++] = i + 1;
     this.starts = starts;
+    this.text = '';
     return starts;
   }
 
