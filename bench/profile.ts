@@ -28,7 +28,7 @@ interface Profile {
 }
 
 const TOP = Number(process.argv[2] ?? 25);
-const PHASES = ['loadPaths', 'parseYamlStream', 'addObject', 'evaluate', 'fingerprint', 'locateOffset', 'writeOutput'];
+const PHASES = ['loadFiles', 'parseYamlStream', 'addObject', 'judgeAlone', 'judgeTogether', 'fingerprint', 'locateOffset', 'writeOutput'];
 
 const root = repoRoot();
 const corpus = await ensureCorpus(undefined, (l) => console.log(l));
