@@ -15,3 +15,34 @@ test('the JSON report written in pieces is exactly JSON.stringify of the report,
   assert.equal(renderJson(result), pieces.join(''));
   assert.equal(JSON.parse(renderJson(result)).findings.length, 700);
 });
+
+test('the hand-written finding layout matches JSON.stringify for every field shape', () => {
+  const yaml = `apiVersion: v1
+kind: Pod
+metadata:
+  name: "we\\"ird\\u00e9-\\u2028name"
+  namespace: n
+  annotations: {kshield.io/ignore: privileged-container, kshield.io/ignore-reason: "tab\\there"}
+spec:
+  containers:
+  - {name: "c\\\\1", image: "nginx:latest", securityContext: {privileged: true}}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: everything}
+rules:
+- {apiGroups: ["*"], resources: ["*"], verbs: ["*"]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: open, namespace: n}
+spec: {type: NodePort, ports: [{port: 80}]}
+`;
+  const config = { exemptions: [{ rules: ['image-tag-latest'], reason: 'legacy', owner: 'team "a"' }] };
+  const result = scanLoaded(loadText(yaml, 'odd "file".yaml'), { config });
+  const kinds = new Set(result.findings.map((f) => f.suppression?.kind ?? 'none'));
+  assert.ok(kinds.has('annotation') && kinds.has('exemption') && kinds.has('none'), [...kinds].join());
+  assert.ok(result.findings.some((f) => f.resource.namespace === undefined));
+  assert.ok(result.findings.some((f) => f.container === undefined) && result.findings.some((f) => f.container !== undefined));
+  assert.equal([...renderJsonChunks(result)].join(''), JSON.stringify(toJsonReport(result), null, 2) + '\n');
+});

@@ -71,6 +71,29 @@ export const CAPABILITIES: Readonly<Record<CapabilityId, Capability>> = {
   },
 };
 
+/** Every resources entry that could match one of the capability's requests ("*", "r", "r/s", "*\/s"). */
+const entriesOf = new WeakMap<Capability, Set<string>>();
+
+/**
+ * A quick no: most role rules name none of the resources a capability is about, and then none
+ * of its requests can match, whatever the verbs and groups.
+ */
+function mayTouch(rule: PolicyRule, capability: Capability): boolean {
+  let entries = entriesOf.get(capability);
+  if (!entries) {
+    entries = new Set(['*']);
+    for (const q of capability.requests) {
+      if (q.subresource) {
+        entries.add(`${q.resource}/${q.subresource}`);
+        entries.add(`*/${q.subresource}`);
+      } else entries.add(q.resource);
+    }
+    entriesOf.set(capability, entries);
+  }
+  for (const e of rule.resources) if (entries.has(e)) return true;
+  return false;
+}
+
 const allowedCache = new WeakMap<PolicyRule, WeakMap<Capability, Omit<ResourceRequest, 'namespace'>[]>>();
 
 /** The requests of a capability this rule allows (empty: it grants none of it). */
@@ -79,6 +102,7 @@ export function allowedRequests(rule: PolicyRule, capability: Capability): Omit<
   let perRule = allowedCache.get(rule);
   if (!perRule) allowedCache.set(rule, (perRule = new WeakMap()));
   let allowed = perRule.get(capability);
+  if (!allowed && !mayTouch(rule, capability)) perRule.set(capability, (allowed = []));
   if (!allowed) {
     allowed = capability.requests.filter((req) => {
       const full: ResourceRequest = { ...req, namespace: '' };

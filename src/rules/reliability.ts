@@ -97,6 +97,8 @@ interface PodOwner {
 
 interface RunIndex {
   byKindNs: Map<string, Resource[]>;
+  /** `kind \0 ns \0 name` (and `kind \0 \u0001 \0 name` across namespaces) -> the first such object. */
+  byName: Map<string, Resource>;
   ownersByNs: Map<string, PodOwner[]>;
   owners: PodOwner[];
   /** `ns \0 key \0 value` (and `\u0001 \0 key \0 value` across namespaces) -> pod owners carrying that label. */
@@ -117,10 +119,11 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 function runIndex(set: ResourceSet): RunIndex {
   const cached = indexes.get(set);
   if (cached) return cached;
-  const index: RunIndex = { byKindNs: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map() };
+  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map() };
   for (const r of set.all) {
     const ns = nsOf(r);
     push(index.byKindNs, `${r.kind}\u0000${ns}`, r);
+    for (const key of [`${r.kind}\u0000${ns}\u0000${r.name}`, `${r.kind}\u0000${ANY_NS}\u0000${r.name}`]) if (!index.byName.has(key)) index.byName.set(key, r);
     const pods = podSpecs(r);
     if (pods.length > 0) {
       const owner: PodOwner = { resource: r, labels: labelsOf(pods[0].metadata) };
@@ -154,6 +157,20 @@ function scoped<T>(map: Map<string, T[]>, ns: string, prefix: string, suffix: st
 function objectsOf(context: RuleContext, kind: string, ns: string): Resource[] {
   const idx = runIndex(context.resources);
   return scoped(idx.byKindNs, ns, `${kind}\u0000`, '', () => context.resources.ofKind(kind));
+}
+
+/** The first object of `kind` named `name` visible from `ns`, as objectsOf(...).find(name) would give, without building the list. */
+function findVisible(context: RuleContext, kind: string, ns: string, name: string): Resource | undefined {
+  const idx = runIndex(context.resources);
+  if (ns === '') return idx.byName.get(`${kind}\u0000${ANY_NS}\u0000${name}`);
+  return idx.byName.get(`${kind}\u0000${ns}\u0000${name}`) ?? idx.byName.get(`${kind}\u0000\u0000${name}`);
+}
+
+/** Whether objectsOf(context, kind, ns) would be non-empty. */
+function anyVisible(context: RuleContext, kind: string, ns: string): boolean {
+  const idx = runIndex(context.resources);
+  if (ns === '') return context.resources.ofKind(kind).length > 0;
+  return idx.byKindNs.has(`${kind}\u0000${ns}`) || idx.byKindNs.has(`${kind}\u0000`);
 }
 
 function podOwnersIn(context: RuleContext, ns: string): PodOwner[] {
@@ -419,14 +436,14 @@ const serviceAccountRule = defineRule({
   remediation: 'Create the ServiceAccount in the same namespace, fix the name, or scan the ServiceAccount together with the workload.',
   references: ['https://kubernetes.io/docs/concepts/security/service-accounts/', 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/'],
   check: (resource, context) => {
-    const accounts = objectsOf(context, 'ServiceAccount', nsOf(resource));
-    if (accounts.length === 0) return [];
+    const ns = nsOf(resource);
+    if (!anyVisible(context, 'ServiceAccount', ns)) return [];
     const out: Violation[] = [];
     for (const pod of podSpecs(resource)) {
       const field = typeof pod.spec.serviceAccountName === 'string' && pod.spec.serviceAccountName !== '' ? 'serviceAccountName' : 'serviceAccount';
       const name = pod.spec[field];
       if (typeof name !== 'string' || name === '' || name === 'default') continue;
-      if (accounts.some((a) => a.name === name)) continue;
+      if (findVisible(context, 'ServiceAccount', ns, name)) continue;
       out.push({ path: `${pod.path}/${field}`, message: `${resource.kind} "${resource.name}" runs as service account "${name}", which is not in ${nsPhrase(resource)}` });
     }
     return out;
@@ -572,8 +589,13 @@ function configRefs(resource: Resource): ConfigRef[] {
 /** ConfigMaps the control plane publishes into every namespace (and OpenShift's equivalent). */
 const AUTO_CREATED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'openshift-service-ca.crt']);
 
+const dataKeysCache = new WeakMap<Resource, Set<string>>();
+
 function dataKeys(target: Resource): Set<string> {
+  const cached = dataKeysCache.get(target);
+  if (cached) return cached;
   const keys = new Set<string>();
+  dataKeysCache.set(target, keys);
   for (const field of ['data', 'stringData', 'binaryData']) {
     const d = target.object[field];
     if (isObject(d)) for (const k of Object.keys(d)) keys.add(k);
@@ -602,12 +624,11 @@ const configReferenceRule = defineRule({
     const refs = configRefs(resource);
     if (refs.length === 0) return [];
     const ns = nsOf(resource);
-    const pools: Record<string, Resource[]> = { Secret: objectsOf(context, 'Secret', ns), ConfigMap: objectsOf(context, 'ConfigMap', ns) };
+    const present: Record<string, boolean> = { Secret: anyVisible(context, 'Secret', ns), ConfigMap: anyVisible(context, 'ConfigMap', ns) };
     const out: Violation[] = [];
     for (const ref of refs) {
-      const pool = pools[ref.kind];
-      if (pool.length === 0 || (ref.kind === 'ConfigMap' && AUTO_CREATED_CONFIGMAPS.has(ref.name))) continue;
-      const target = pool.find((r) => r.name === ref.name);
+      if (!present[ref.kind] || (ref.kind === 'ConfigMap' && AUTO_CREATED_CONFIGMAPS.has(ref.name))) continue;
+      const target = findVisible(context, ref.kind, ns, ref.name);
       if (!target) {
         out.push({ path: ref.namePath, container: ref.container, message: `${ref.where} uses ${ref.kind} "${ref.name}", which is not in ${nsPhrase(resource)}` });
         continue;
@@ -1015,10 +1036,9 @@ export const reliabilityRules: Rule[] = [
       if (!kind || !name) return [{ path: '/spec/scaleTargetRef', message: `HorizontalPodAutoscaler "${resource.name}" scaleTargetRef needs a kind and a name` }];
       if (['DaemonSet', 'Pod', 'Job', 'CronJob'].includes(kind)) return [{ path: '/spec/scaleTargetRef/kind', message: `HorizontalPodAutoscaler "${resource.name}" targets a ${kind}, which has no replica count to scale` }];
       const ns = nsOf(resource);
-      const sameKind = objectsOf(context, kind, ns);
-      if (sameKind.some((r) => r.name === name)) return [];
+      if (findVisible(context, kind, ns, name)) return [];
       // Targets are looked for among workloads; a custom kind without a pod template is not read, so not judged.
-      if (sameKind.length === 0 && (!isWorkloadKind(kind) || podOwnersIn(context, ns).length === 0)) return [];
+      if (!anyVisible(context, kind, ns) && (!isWorkloadKind(kind) || podOwnersIn(context, ns).length === 0)) return [];
       return [{ path: '/spec/scaleTargetRef/name', message: `HorizontalPodAutoscaler "${resource.name}" targets ${kind} "${name}", which is not in ${nsPhrase(resource)}` }];
     },
     examples: {
