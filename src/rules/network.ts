@@ -357,10 +357,14 @@ spec:
   },
 });
 
+const policiesRead = new WeakMap<Resource, Policy | null>();
+
 function policyOf(resource: Resource): Policy | undefined {
   if (!isNetworkPolicy(resource)) return undefined;
-  // Rules about one policy need nothing but the policy: parse it alone.
-  return buildModel([resource]).policies[0];
+  // Rules about one policy need nothing but the policy: parse it alone, once for the three rules.
+  let policy = policiesRead.get(resource);
+  if (policy === undefined) policiesRead.set(resource, (policy = buildModel([resource]).policies[0] ?? null));
+  return policy ?? undefined;
 }
 
 function portsPhrase(ports: PortSet): string {
