@@ -1,29 +1,14 @@
 /** `kshield netpol reach | can | generate` as a user runs them: the built CLI, its output and exit code. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { load as loadYaml, loadAll } from 'js-yaml';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
-const INSECURE = path.join(root, 'examples/ecommerce/insecure');
-const HARDENED = path.join(root, 'examples/ecommerce/hardened');
+import { kshield, root, INSECURE, HARDENED } from './support/cli.js';
+
 const FIXTURE = path.join(root, 'test/fixtures/netpol/cluster.yaml');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kshield(args: string[], input = ''): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 interface JsonConnection {
   src: string;

@@ -1,27 +1,12 @@
 /** `kshield rbac who-can | access | paths` as a user runs them: the built CLI on the example shop and on fixtures. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = path.join(root, 'dist/src/cli/main.js');
-const INSECURE = path.join(root, 'examples/ecommerce/insecure');
-const HARDENED = path.join(root, 'examples/ecommerce/hardened');
+import { kshield, root, INSECURE, HARDENED } from './support/cli.js';
+
 const ESCALATION = path.join(root, 'test/fixtures/rbac/escalation.yaml');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kshield(args: string[], input = ''): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 /** The first column of each table row after the header, up to the blank line. */
 function firstColumn(table: string): string[] {

@@ -79,7 +79,6 @@ const GCP_JSON = JSON.stringify({
 fakes.push({ name: 'gcp-key-id', value: JSON.parse(GCP_JSON).private_key_id, core: JSON.parse(GCP_JSON).private_key_id });
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
-const indent = (s: string, n: number): string => s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 
 const MANIFESTS = `apiVersion: v1
 kind: Secret

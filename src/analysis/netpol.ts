@@ -736,10 +736,6 @@ function egressAllowed(model: NetpolModel, src: number, dst: number): PortSet {
   return set;
 }
 
-function blockKey(cidr: string, except: string[]): string {
-  return except.length ? `${cidr} except ${except.join(',')}` : cidr;
-}
-
 /** Every allowed connection between workloads, and between workloads and addresses outside the cluster. */
 export function reach(model: NetpolModel): Reachability {
   const notes = [...model.notes, ...reachNotes(model)];

@@ -9,6 +9,7 @@ export function registerNetpol(program: Command): void {
     .description('allowed connections between workloads (namespace/Kind/name) and with addresses outside the cluster')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .addOption(new Option('-o, --output <format>', 'table, json, dot or mermaid').choices([...REACH_FORMATS]).default('table'))
+    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runNetpolReach(paths, opts);
     });
@@ -21,6 +22,7 @@ export function registerNetpol(program: Command): void {
     .requiredOption('-p, --port <port>', 'destination port number')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (src: string, dst: string, paths: string[], opts) => {
       process.exitCode = await runNetpolCan(src, dst, paths, opts);
     });
@@ -32,7 +34,8 @@ export function registerNetpol(program: Command): void {
     .option('--ingress-namespace-selector <k=v,...>', 'namespace labels of the ingress controller, instead of --ingress-namespace')
     .option('--ingress-pod-selector <k=v,...>', 'pod labels of the ingress controller')
     .option('--output-file <file>', 'write the YAML to this file instead of standard output')
+    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (paths: string[], opts) => {
-      process.exitCode = await runNetpolGenerate(paths, { ingressNamespace: opts.ingressNamespace, ingressSelector: opts.ingressNamespaceSelector, ingressPodSelector: opts.ingressPodSelector, outputFile: opts.outputFile });
+      process.exitCode = await runNetpolGenerate(paths, { maxFileSize: opts.maxFileSize, ingressNamespace: opts.ingressNamespace, ingressSelector: opts.ingressNamespaceSelector, ingressPodSelector: opts.ingressPodSelector, outputFile: opts.outputFile });
     });
 }

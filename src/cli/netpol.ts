@@ -14,14 +14,14 @@ import { isProtocol } from '../analysis/ports.js';
 import { sanitize, formatLocation } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
+import { checkInputPaths, maxFileBytesOption } from './inputs.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
 
-async function load(paths: string[]): Promise<LoadResult> {
-  if (paths.length === 0) throw new UsageError('nothing to analyse: give files or directories, or - to read standard input');
-  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
-  return loadPaths(paths);
+async function load(paths: string[], maxFileSize: string | undefined): Promise<LoadResult> {
+  checkInputPaths(paths, 'analyse');
+  return loadPaths(paths, { maxFileBytes: maxFileBytesOption(maxFileSize) });
 }
 
 /** Input errors and policy problems go to standard error, so machine output stays clean. */
@@ -143,12 +143,13 @@ function renderMermaid(connections: Connection[], model: NetpolModel): string {
 
 export interface ReachCommandOptions {
   output: string;
+  maxFileSize?: string;
 }
 
 export async function runNetpolReach(paths: string[], opts: ReachCommandOptions): Promise<number> {
   const format = opts.output as ReachFormat;
   if (!REACH_FORMATS.includes(format)) throw new UsageError(`unknown output format "${opts.output}" (one of: ${REACH_FORMATS.join(', ')})`);
-  const loaded = await load(paths);
+  const loaded = await load(paths, opts.maxFileSize);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   const result = reach(model);
@@ -161,6 +162,7 @@ export interface CanCommandOptions {
   port: string;
   protocol: string;
   output: string;
+  maxFileSize?: string;
 }
 
 function peerName(peer: Peer): string {
@@ -180,7 +182,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   const protocol = (opts.protocol ?? 'TCP').toUpperCase();
   if (!isProtocol(protocol)) throw new UsageError(`--protocol: "${opts.protocol}" is not TCP, UDP or SCTP`);
   if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: text, json)`);
-  const loaded = await load(paths);
+  const loaded = await load(paths, opts.maxFileSize);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   if (loaded.errors.length > 0) return EXIT.usage;
@@ -212,6 +214,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
 }
 
 export interface GenerateCommandOptions {
+  maxFileSize?: string;
   ingressNamespace?: string;
   ingressSelector?: string;
   ingressPodSelector?: string;
@@ -233,7 +236,7 @@ export async function runNetpolGenerate(paths: string[], opts: GenerateCommandOp
   if (opts.ingressNamespace && opts.ingressSelector) throw new UsageError('--ingress-namespace and --ingress-namespace-selector cannot be combined');
   const nsLabels = opts.ingressNamespace ? { 'kubernetes.io/metadata.name': opts.ingressNamespace } : opts.ingressSelector ? parseLabels(opts.ingressSelector, '--ingress-namespace-selector') : undefined;
   const podLabels = opts.ingressPodSelector ? parseLabels(opts.ingressPodSelector, '--ingress-pod-selector') : undefined;
-  const loaded = await load(paths);
+  const loaded = await load(paths, opts.maxFileSize);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   const generated = generatePolicies(model, loaded.resources, { ingressNamespaceLabels: nsLabels, ingressPodLabels: podLabels });

@@ -5,7 +5,7 @@
  */
 import { loadPaths, type LoadResult } from '../sources/files.js';
 import { ResourceSet } from '../core/resource-set.js';
-import { parseSize } from '../core/config.js';
+import { checkInputPaths, maxFileBytesOption } from './inputs.js';
 import {
   RbacModel,
   SubjectSyntaxError,
@@ -31,17 +31,8 @@ export interface RbacCommonOptions {
 }
 
 async function load(paths: string[], opts: RbacCommonOptions): Promise<{ loaded: LoadResult; set: ResourceSet }> {
-  if (paths.length === 0) throw new UsageError('nothing to analyse: give files or directories, or - to read standard input');
-  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
-  let maxFileBytes: number | undefined;
-  if (opts.maxFileSize !== undefined) {
-    try {
-      maxFileBytes = parseSize(opts.maxFileSize);
-    } catch (err) {
-      throw new UsageError(`--max-file-size: ${(err as Error).message}`);
-    }
-  }
-  const loaded = await loadPaths(paths, { maxFileBytes });
+  checkInputPaths(paths, 'analyse');
+  const loaded = await loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize) });
   return { loaded, set: new ResourceSet(loaded.resources) };
 }
 
@@ -76,7 +67,6 @@ function wrapList(items: string[], width = 48): string {
 }
 
 function ruleText(ref: RuleRef): string {
-  const r = ref.rule;
   const where = ref.role.resource ? `${ref.role.resource.file}` : 'built-in';
   return `${describeRole(ref.role)} rule ${ref.index + 1} (${where})`;
 }

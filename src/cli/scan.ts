@@ -1,7 +1,8 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
 import { promises as fs } from 'node:fs';
 import { scanFiles, exitCode, type ScanOptions } from '../core/scan.js';
-import { loadConfigFile, findDefaultConfig, parseSize, type KshieldConfig } from '../core/config.js';
+import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
+import { checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -32,18 +33,10 @@ export async function loadConfigOption(file: string | undefined): Promise<Kshiel
 }
 
 export async function runScan(paths: string[], opts: ScanCommandOptions): Promise<number> {
-  if (paths.length === 0) throw new UsageError('nothing to scan: give files or directories, or - to read standard input (e.g. `helm template . | kshield scan -`)');
-  if (paths.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be given only once');
+  checkInputPaths(paths, 'scan', ' (e.g. `helm template . | kshield scan -`)');
   const targets = parseOutputs(opts.output, opts.outputFile);
   const config = await loadConfigOption(opts.config);
-  let maxFileBytes: number | undefined;
-  if (opts.maxFileSize !== undefined) {
-    try {
-      maxFileBytes = parseSize(opts.maxFileSize);
-    } catch (err) {
-      throw new UsageError(`--max-file-size: ${(err as Error).message}`);
-    }
-  }
+  const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 

@@ -12,7 +12,7 @@
 import type { Rule, RuleContext } from '../core/rule.js';
 import type { Resource, Violation } from '../core/types.js';
 import type { ResourceSet } from '../core/resource-set.js';
-import { formatSelector, isEmptySelector, parseLabelSelector } from '../core/labels.js';
+import { isEmptySelector, parseLabelSelector } from '../core/labels.js';
 import { podSpecs } from '../core/pods.js';
 import { arr, get, isObject } from '../core/values.js';
 import {

@@ -32,7 +32,6 @@ const ENV_DOC = 'https://kubernetes.io/docs/tasks/inject-data-application/define
 const CAPABILITIES_MAN = 'https://man7.org/linux/man-pages/man7/capabilities.7.html';
 const NSA_GUIDE = 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF';
 const SECURITY_CHECKLIST = 'https://kubernetes.io/docs/concepts/security/security-checklist/';
-const DOCKER_ATTACK_SURFACE = 'https://docs.docker.com/engine/security/#docker-daemon-attack-surface';
 const HOST_ALIASES_DOC = 'https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/';
 const SHARE_PROCESS_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/';
 const USER_NAMESPACES_DOC = 'https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/';
