@@ -155,6 +155,40 @@ describe('kshield scan', () => {
     assert.match(r.stdout, /standard input is empty/);
   });
 
+  test('blank standard input and a directory without manifests are errors, not clean scans', () => {
+    const blank = kshield(['scan', '-'], { input: '\n   \n\t\n' });
+    assert.equal(blank.code, 2);
+    assert.match(blank.stdout + blank.stderr, /standard input is empty/);
+    mkdirSync(path.join(dir, 'no-manifests'), { recursive: true });
+    writeFileSync(path.join(dir, 'no-manifests/readme.txt'), 'nothing here');
+    const empty = kshield(['scan', 'no-manifests', 'manifests']);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stdout, /no-manifests: error: no manifests \(\*\.yaml, \*\.yml, \*\.json\) in this directory/);
+    assert.match(empty.stdout, /privileged-container/, 'the other path is still scanned');
+  });
+
+  test('a report that cannot be written is an error naming it; the other reports are written; no hang', () => {
+    writeFileSync(path.join(dir, 'a-file'), 'x');
+    mkdirSync(path.join(dir, 'out-dir-as-target'), { recursive: true });
+    const r = kshield(['scan', 'manifests', '-o', 'json=out-dir-as-target', '-o', 'sarif=a-file/x/r.sarif', '-o', 'markdown=made/on/the/way/r.md', '-o', 'table=/proc/no-such-dir/t.txt', '--fail-on', 'none']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot write the json report to out-dir-as-target: it is a directory/);
+    assert.match(r.stderr, /cannot write the sarif report to a-file\/x\/r\.sarif: a part of the path is (a file, )?not a directory/);
+    assert.match(r.stderr, /cannot write the table report to \/proc\/no-such-dir\/t\.txt: cannot create the directory \/proc\/no-such-dir/);
+    assert.match(readFileSync(path.join(dir, 'made/on/the/way/r.md'), 'utf8'), /privileged-container/);
+    assert.doesNotMatch(r.stderr, /internal error|    at /);
+    const baseline = kshield(['scan', 'manifests', '--write-baseline', '/proc/no-such-dir/b.json']);
+    assert.equal(baseline.code, 2);
+    assert.match(baseline.stderr, /cannot write the baseline to \/proc\/no-such-dir\/b\.json/);
+  });
+
+  test('a reader that closes the pipe early ends the output quietly', () => {
+    for (const format of ['json', 'sarif', 'junit', 'table']) {
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" "${cli}" scan manifests -o ${format} --fail-on none 2>err.txt | head -c 5 >/dev/null; echo $(cat err.txt)`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.stdout.trim(), '', `${format}: nothing on standard error`);
+    }
+  });
+
   test('selecting no rules at all is a usage error', () => {
     const r = kshield(['scan', 'manifests', '--only', 'privileged-container', '--skip', 'privileged-container']);
     assert.equal(r.code, 2);

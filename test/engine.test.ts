@@ -176,6 +176,33 @@ describe('baselines', () => {
     const reordered = scan(swapped);
     assert.deepEqual(new Set(reordered.findings.map((f) => f.fingerprint)), new Set(before.findings.map((f) => f.fingerprint)));
   });
+  test('findings of one rule at one field get distinct fingerprints, so a baseline keeps them apart', () => {
+    const deployment = (labels: string): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  labels: {${labels}}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "registry.example.com/web:1.0"}]
+`;
+    const only = { only: ['missing-required-labels'] };
+    const oneMissing = scanLoaded(loadText(deployment('team: shop'), 'd.yaml'), only);
+    assert.equal(oneMissing.findings.length, 1);
+    const baseline = new Set(buildBaseline(oneMissing.findings).findings.map((e) => e.fingerprint));
+    const bothMissing = scanLoaded(loadText(deployment('app: web'), 'd.yaml'), { ...only, baseline });
+    assert.equal(bothMissing.findings.length, 2);
+    assert.equal(new Set(bothMissing.findings.map((f) => f.fingerprint)).size, 2);
+    assert.deepEqual(
+      bothMissing.findings.map((f) => f.suppressed),
+      bothMissing.findings.map((f) => f.fingerprint === oneMissing.findings[0].fingerprint),
+    );
+    assert.equal(bothMissing.findings.filter((f) => !f.suppressed).length, 1, 'the newly missing label is reported');
+  });
   test('a baseline suppresses known findings and reports new ones', () => {
     const first = scan(twoContainers().replace(/(- name: debug\n.*\n\s+securityContext: \{privileged: )true/, '$1false'));
     assert.equal(first.findings.length, 1);

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../version.js';
-import { UsageError, EXIT } from './errors.js';
+import { UsageError, OutputError, EXIT } from './errors.js';
 import { runScan } from './scan.js';
 import { runRules } from './rules.js';
 import { runExplain } from './explain.js';
@@ -125,12 +125,12 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return EXIT.usage;
     }
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
+    if (err instanceof UsageError || err instanceof OutputError || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
       process.stderr.write(`${program.name()}: error: ${err.message}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`${program.name()}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
-    return 3;
+    return EXIT.internal;
   }
 }
 

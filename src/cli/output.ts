@@ -1,7 +1,7 @@
 /** Output targets: `-o FORMAT`, `-o FORMAT=FILE` (repeatable) and `--output-file FILE`. */
-import { promises as fs, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from './errors.js';
+import { OutputError, UsageError } from './errors.js';
 
 export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -39,23 +39,103 @@ export function parseOutputs(specs: string[], outputFile: string | undefined): O
   return targets;
 }
 
-/** Writes text, or a sequence of pieces (large reports are produced piece by piece). */
+/** True once standard output's reader has gone (`kshield scan ... | head`): stop writing, quietly. */
+let stdoutClosed = false;
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // Other errors reach the pending write's callback; this listener only keeps them from crashing.
+  if (err.code === 'EPIPE') stdoutClosed = true;
+});
+
+function isBrokenPipe(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'EPIPE';
+}
+
+/**
+ * Writes text, or a sequence of pieces (large reports are produced piece by piece). Missing
+ * directories on the way to a file are created (CI jobs write to `reports/...`). Failures are an
+ * OutputError naming the file and the reason.
+ */
 export async function writeOutput(target: OutputTarget, content: string | Iterable<string>): Promise<void> {
   const pieces = typeof content === 'string' ? [content.endsWith('\n') ? content : content + '\n'] : content;
   if (target.file) {
-    await fs.mkdir(path.dirname(path.resolve(target.file)), { recursive: true });
-    const fd = openSync(target.file, 'w');
+    let fd: number;
+    try {
+      makeParents(target.file);
+      fd = openSync(target.file, 'w');
+    } catch (err) {
+      throw new OutputError(`cannot write the ${target.format} report to ${target.file}: ${describeWriteError(err, target.file)}`);
+    }
     try {
       for (const piece of pieces) writeSync(fd, piece);
+    } catch (err) {
+      throw new OutputError(`cannot write the ${target.format} report to ${target.file}: ${describeWriteError(err, target.file)}`);
     } finally {
       closeSync(fd);
     }
-  } else {
-    for (const piece of pieces) {
-      if (!process.stdout.write(piece)) await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
-    }
-    await new Promise<void>((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
+    return;
   }
+  try {
+    for (const piece of pieces) {
+      if (stdoutClosed) return;
+      if (!process.stdout.write(piece)) await settled('drain');
+    }
+    if (stdoutClosed) return;
+    await new Promise<void>((resolve, reject) => process.stdout.write('', (err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    if (isBrokenPipe(err)) {
+      stdoutClosed = true;
+      return;
+    }
+    throw err;
+  }
+}
+
+/** Resolves on `event`, or when standard output fails or closes (a closed pipe never drains). */
+function settled(event: 'drain'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      process.stdout.off(event, done);
+      process.stdout.off('error', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.once(event, done);
+    process.stdout.once('error', done);
+    process.stdout.once('close', done);
+  });
+}
+
+/** Whether standard output's reader has closed the pipe. */
+export function stdoutGone(): boolean {
+  return stdoutClosed;
+}
+
+/**
+ * Creates the missing directories above `file`, one level at a time from the nearest existing
+ * one. (Node's recursive mkdir spins forever under /proc, where mkdir fails with ENOENT.)
+ */
+function makeParents(file: string): void {
+  const missing: string[] = [];
+  let dir = path.dirname(path.resolve(file));
+  while (!existsSync(dir)) {
+    missing.push(dir);
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of missing.reverse()) mkdirSync(d);
+}
+
+function describeWriteError(err: unknown, file: string): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return `cannot create the directory ${path.dirname(path.resolve(file))}`;
+  if (code === 'EEXIST') return 'a part of the path is a file, not a directory';
+  if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'ENOTDIR') return 'a part of the path is not a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'read-only file system';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  return code ?? (err as Error)?.message ?? String(err);
 }
 
 /** Colour only for a terminal, never with NO_COLOR, always with FORCE_COLOR. */

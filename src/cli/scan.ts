@@ -1,5 +1,4 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { promises as fs } from 'node:fs';
 import { scanFiles, exitCode, type ScanOptions } from '../core/scan.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
 import { checkInputPaths, maxFileBytesOption } from './inputs.js';
@@ -8,8 +7,8 @@ import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
-import { parseOutputs, writeOutput, useColor } from './output.js';
-import { UsageError, EXIT } from './errors.js';
+import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
+import { OutputError, UsageError, EXIT } from './errors.js';
 
 export interface ScanCommandOptions {
   output: string[];
@@ -56,25 +55,42 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
+  // A report that cannot be written is an error (exit 2), but the other reports are still written.
+  const written: OutputTarget[] = [];
+  let outputFailed = false;
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
     const content = target.format === 'json' ? renderJsonChunks(result) : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
-    await writeOutput(target, content);
+    try {
+      await writeOutput(target, content);
+      written.push(target);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      outputFailed = true;
+    }
   }
   // Machine formats on stdout carry errors inside; a person watching CI logs still needs to see them.
   const tableOnStdout = targets.some((t) => t.format === 'table' && !t.file);
   if (!tableOnStdout) {
     for (const e of result.errors) process.stderr.write(`${e.file}${e.line ? `:${e.line}` : ''}: error: ${e.message}\n`);
   }
-  for (const t of targets) if (t.file) process.stderr.write(`wrote ${t.format} report to ${t.file}\n`);
+  for (const t of written) if (t.file) process.stderr.write(`wrote ${t.format} report to ${t.file}\n`);
 
   if (opts.writeBaseline) {
     const baseline = buildBaseline(result.findings);
-    await fs.writeFile(opts.writeBaseline, JSON.stringify(baseline, null, 2) + '\n');
-    process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
-    return result.errors.length > 0 ? EXIT.usage : EXIT.clean;
+    try {
+      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(baseline, null, 2) + '\n');
+      process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
+      outputFailed = true;
+    }
+    return result.errors.length > 0 || outputFailed ? EXIT.usage : EXIT.clean;
   }
+  if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);
 }
 

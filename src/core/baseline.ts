@@ -27,11 +27,17 @@ export function buildBaseline(findings: readonly Finding[], now = new Date()): B
   return { kshieldBaseline: 1, generated: now.toISOString(), findings: entries };
 }
 
+/** A baseline of a million findings is about 150 MB; anything larger is not one. */
+const MAX_BASELINE_BYTES = 256 * 1024 * 1024;
+
 export async function readBaseline(file: string): Promise<Set<string>> {
   let text: string;
   try {
+    const stat = await fs.stat(file);
+    if (stat.size > MAX_BASELINE_BYTES) throw new BaselineError(`${file}: baseline file is larger than ${MAX_BASELINE_BYTES / 1024 / 1024} MiB`);
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
+    if (err instanceof BaselineError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new BaselineError(`${file}: ${code === 'ENOENT' ? 'baseline file not found (create it with --write-baseline)' : `cannot read baseline: ${code}`}`);
   }
@@ -39,7 +45,10 @@ export async function readBaseline(file: string): Promise<Set<string>> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new BaselineError(`${file}: baseline is not valid JSON: ${(err as Error).message}`);
+    // V8's message quotes the text around the error, which could be anything, secrets included.
+    const at = /position (\d+)/.exec((err as Error).message);
+    const where = at ? ` at line ${lineOf(text, Number(at[1]))}` : '';
+    throw new BaselineError(`${file}: baseline is not valid JSON${where} (expected a file written by --write-baseline)`);
   }
   const d = data as Partial<BaselineFile>;
   if (d?.kshieldBaseline !== 1 || !Array.isArray(d.findings)) throw new BaselineError(`${file}: not a kshield baseline file (expected "kshieldBaseline": 1 and a "findings" list)`);
@@ -49,4 +58,10 @@ export async function readBaseline(file: string): Promise<Set<string>> {
     set.add(e.fingerprint);
   });
   return set;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }

@@ -2,7 +2,7 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, JsonObject, Resource, Severity } from './types.js';
+import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from './types.js';
 import type { Rule, RuleContext, RuleSettings } from './rule.js';
 import { DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from './resource-set.js';
@@ -208,6 +208,9 @@ export class Evaluator {
         this.errors.push({ file: resource.file, line: resource.locate('').line, message: `rule ${rule.id} failed on ${resource.kind} ${resource.name}: ${(err as Error).message}` });
         continue;
       }
+      // Findings of one rule at one field (two missing labels, say) need more than the field to tell
+      // them apart: the rule's `key`, or failing that the message, or a baseline would confuse them.
+      const shared = violations.length > 1 ? sharedFields(violations) : undefined;
       for (const v of violations) {
         const severity = options.severityOverrides?.[rule.id] ?? rule.severity;
         const pos = resource.locate(v.path);
@@ -224,7 +227,7 @@ export class Evaluator {
           remediation: rule.remediation,
           suppressed: false,
           container: v.container === undefined ? undefined : detach(v.container),
-          fingerprint: fingerprint(rule.id, resource, v.path, v.container),
+          fingerprint: fingerprint(rule.id, resource, v.path, v.container, v.key ?? (shared?.has(fieldKey(v)) ? v.message : undefined)),
         };
         applySuppressions(finding, rule, resource, annotations, this.exemptionUses, options.baseline);
         this.findings.push(finding);
@@ -363,13 +366,30 @@ function applySuppressions(
  * A finding's identity without its line: the rule, the object and the field, with container
  * indexes replaced by container names so that reordering or inserting lines keeps it stable.
  */
-export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string): string {
+export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string, detail?: string): string {
   const slash = resource.apiVersion.indexOf('/');
   const group = slash === -1 ? '' : resource.apiVersion.slice(0, slash);
   const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
   const h = new Hash64();
   h.add(ruleId).add(group).add(resource.kind).add(resource.namespace ?? '').add(resource.name).add(stablePath);
+  if (detail !== undefined) h.add(detail);
   return h.hex();
+}
+
+function fieldKey(v: Violation): string {
+  return `${v.path}\u0000${v.container ?? ''}`;
+}
+
+/** The fields (path and container) that more than one of the violations points at. */
+function sharedFields(violations: readonly Violation[]): Set<string> | undefined {
+  const seen = new Set<string>();
+  let shared: Set<string> | undefined;
+  for (const v of violations) {
+    const key = fieldKey(v);
+    if (seen.has(key)) (shared ??= new Set()).add(key);
+    else seen.add(key);
+  }
+  return shared;
 }
 
 /**

@@ -48,6 +48,11 @@ export interface Violation {
   message: string;
   /** Name of the container concerned, so suppressions can target one container. */
   container?: string;
+  /**
+   * What tells this finding apart from others of the same rule at the same field (the label that
+   * is missing, say): part of its fingerprint, so baselines keep them apart.
+   */
+  key?: string;
 }
 
 export interface Finding {

@@ -258,7 +258,7 @@ export const metadataRules: Rule[] = [
         let message = `${resource.kind} "${resource.name}" has no ${keys}`;
         if (emptyKey) message = `${resource.kind} "${resource.name}" has an empty value for label "${emptyKey}"${group.length > 1 ? ` (expected a ${keys})` : ''}`;
         if (onTemplate) message += ` (it is set on the pod template, but not on the ${resource.kind} itself)`;
-        out.push({ path: emptyKey ? `/metadata/labels/${escapePointerToken(emptyKey)}` : labelsPath(resource), message });
+        out.push({ path: emptyKey ? `/metadata/labels/${escapePointerToken(emptyKey)}` : labelsPath(resource), message, key: group.join('|') });
       }
       return out;
     },

@@ -96,8 +96,12 @@ export async function expandPaths(inputs: string[], errors: InputError[]): Promi
       errors.push({ file: input, message: code === 'ENOENT' ? 'no such file or directory' : `cannot read: ${describeFsError(err)}` });
       continue;
     }
-    if (stat.isDirectory()) await walk(input);
-    else add(input);
+    if (stat.isDirectory()) {
+      const before = files.length;
+      await walk(input);
+      // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
+      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) in this directory' });
+    } else add(input);
   }
   return files;
 }
@@ -146,7 +150,7 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
         continue;
       }
       bytes = read;
-      if (bytes.length === 0) {
+      if (bytes.length === 0 || /^\s*$/.test(bytes.toString('latin1'))) {
         // An empty pipe is nearly always a failed command before it (`helm template` erroring out).
         result.errors.push({ file: STDIN_NAME, message: 'standard input is empty: nothing to scan (did the command before the pipe fail?)' });
         continue;

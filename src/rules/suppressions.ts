@@ -1,0 +1,125 @@
+/**
+ * Suppression annotations that suppress nothing: a misspelt rule id or a container that is not
+ * there. Such a typo leaves the finding it was meant for in place (or, worse, someone believes a
+ * risk was reviewed when the annotation never matched), so it is worth saying.
+ */
+import type { Rule } from '../core/rule.js';
+import type { Violation } from '../core/types.js';
+import { containers, podSpecs } from '../core/pods.js';
+import { isObject } from '../core/values.js';
+import { IGNORE_ANNOTATION, IGNORE_CONTAINER_PREFIX } from '../core/engine.js';
+import { escapePointerToken } from '../sources/yaml.js';
+import { defineRule } from './define.js';
+// The catalogue includes this rule, so it is handed over once built (see index.ts), not imported.
+let catalogue: readonly Rule[] = [];
+let known: Set<string> | undefined;
+
+export function useCatalogue(rules: readonly Rule[]): void {
+  catalogue = rules;
+  known = undefined;
+}
+
+/** Every word a suppression may name: rule ids, tags, and "*" / "all". */
+function knownSelectors(): Set<string> {
+  known ??= new Set(['*', 'all', ...catalogue.flatMap((r) => [r.id, ...r.tags])]);
+  return known;
+}
+
+function nearest(word: string): string | undefined {
+  const ids = catalogue.map((r) => r.id);
+  return ids.find((id) => id.startsWith(word) || word.startsWith(id)) ?? ids.find((id) => id.split('-').filter((w) => w.length > 3).some((w) => word.includes(w)));
+}
+
+const unknownSuppression = defineRule({
+  id: 'unknown-suppression',
+  title: 'Suppression annotation names no rule or no container',
+  severity: 'low',
+  category: 'metadata',
+  tags: ['suppressions', 'correctness'],
+  description:
+    'A kshield.io/ignore annotation (on the object or its pod template) lists a word that is neither a rule id nor a tag, or a ' +
+    'kshield.io/ignore.<container> annotation names a container the pod does not have. Such an annotation suppresses nothing: ' +
+    'the finding it was written for is still reported, or the typo hides that the review it stands for never applied.',
+  remediation: 'Correct the rule id (see `kshield rules`) or the container name, or remove the annotation.',
+  references: ['https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/'],
+  check: (resource) => {
+    const out: Violation[] = [];
+    const names = new Set(containers(resource).map((c) => c.name));
+    const places = [{ metadata: resource.object.metadata, path: '/metadata' }, ...podSpecs(resource).map((p) => ({ metadata: p.metadata, path: p.metadataPath }))];
+    const seen = new Set<unknown>();
+    for (const { metadata, path } of places) {
+      if (!isObject(metadata) || seen.has(metadata)) continue;
+      seen.add(metadata);
+      const annotations = metadata.annotations;
+      if (!isObject(annotations)) continue;
+      for (const [key, value] of Object.entries(annotations)) {
+        const at = `${path}/annotations/${escapePointerToken(key)}`;
+        const perContainer = key.startsWith(IGNORE_CONTAINER_PREFIX);
+        if (key !== IGNORE_ANNOTATION && !perContainer) continue;
+        if (perContainer) {
+          const container = key.slice(IGNORE_CONTAINER_PREFIX.length);
+          if (!names.has(container))
+            out.push({ path: at, message: `annotation ${key} names container "${container}", which ${resource.kind} "${resource.name}" does not have: it suppresses nothing` });
+        }
+        if (typeof value !== 'string') continue;
+        for (const word of value.split(',').map((w) => w.trim()).filter(Boolean)) {
+          if (knownSelectors().has(word)) continue;
+          const hint = nearest(word);
+          out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hint ? ` (did you mean "${hint}"?)` : ''}` });
+        }
+      }
+    }
+    return out;
+  },
+  examples: {
+    valid: [
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: agent
+  namespace: ops
+  annotations:
+    kshield.io/ignore: "host-network,pss-baseline"
+    kshield.io/ignore.debug: "privileged-container"
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: registry.example.com/agent:1.4.2}
+      - {name: debug, image: registry.example.com/debug:1.0.0}
+`,
+    ],
+    invalid: [
+      `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: agent
+  namespace: ops
+  annotations:
+    kshield.io/ignore: "host-netwrk"
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+      - {name: agent, image: registry.example.com/agent:1.4.2}
+`,
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+  namespace: ops
+  annotations:
+    kshield.io/ignore.sidecar: "privileged-container"
+spec:
+  containers:
+  - {name: agent, image: registry.example.com/agent:1.4.2}
+`,
+    ],
+  },
+});
+
+export const suppressionRules: readonly Rule[] = [unknownSuppression];
