@@ -263,6 +263,15 @@ describe('other commands', () => {
     assert.ok(kshield(['rules', '--tag', 'pss-restricted']).stdout.includes('pss') || true);
   });
 
+  test('the README\'s secrets section names every rule `kshield rules --tag secrets` lists, and their number', () => {
+    const listed = JSON.parse(kshield(['rules', '--tag', 'secrets', '-o', 'json']).stdout).map((r: { id: string }) => r.id);
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Secrets rules'), readme.indexOf('\n### ', readme.indexOf('### Secrets rules') + 1));
+    for (const id of listed) assert.ok(section.includes(`\`${id}\``), `README secrets section does not name ${id}`);
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+    assert.match(section, new RegExp(`The command\\s+lists ${words[listed.length]} rules`));
+  });
+
   test('kshield explain prints a rule with examples; unknown ids are usage errors', () => {
     const r = kshield(['explain', 'privileged-container']);
     assert.equal(r.code, 0);
@@ -277,12 +286,20 @@ describe('other commands', () => {
   test('kshield exemptions audit lists unused and expired exemptions', () => {
     writeFileSync(
       path.join(dir, 'audit.yaml'),
-      'exemptions:\n  - rules: [privileged-container]\n    reason: r\n    owner: team-a\n    expires: "2020-01-01"\n  - rules: [privileged-container]\n    names: [nothing-matches]\n    reason: r\n    owner: team-b\n',
+      'exemptions:\n  - rules: [privileged-container]\n    reason: r\n    owner: team-a\n    expires: "2020-01-01"\n  - rules: [privileged-container]\n    names: [nothing-matches]\n    reason: r\n    owner: team-b\n' +
+        '  - rules: [privileged-container]\n    names: [nothing-either]\n    reason: r\n    owner: team-c\n    expires: "2999-12-31"\n',
     );
     const r = kshield(['exemptions', 'audit', 'manifests', '--config', 'audit.yaml']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /audit\.yaml:5: expired on 2020-01-01/);
-    assert.match(r.stdout, /audit\.yaml:6: matched no finding/);
+    // Expired: at `expires:`, the line to change. Unused: at the start of the item, even when it has `expires:`.
+    assert.match(r.stdout, /^audit\.yaml:5: expired on 2020-01-01: exemptions\[0\]/m);
+    assert.match(r.stdout, /^audit\.yaml:6: matched no finding: exemptions\[1\]/m);
+    assert.match(r.stdout, /^audit\.yaml:10: matched no finding: exemptions\[2\] for privileged-container \(owner team-c\)/m);
+    const json = JSON.parse(kshield(['exemptions', 'audit', 'manifests', '--config', 'audit.yaml', '-o', 'json']).stdout);
+    assert.deepEqual(
+      json.problems.map((p: { index: number; line: number; problem: string }) => `${p.index} ${p.line} ${p.problem}`),
+      ['0 5 expired', '1 6 unused', '2 10 unused'],
+    );
   });
 
   test('--version and --help exit 0', () => {

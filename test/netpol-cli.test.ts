@@ -206,6 +206,36 @@ describe('netpol can', () => {
     assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '--port', '80', '--protocol', 'ICMP']).code, 2);
     assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED]).code, 2, '--port is required');
   });
+
+  test('DST forgotten: the path taken as DST is named as a path, not "nothing to analyse"', () => {
+    const relative = path.relative(root, HARDENED);
+    for (const args of [
+      ['shop/Deployment/cart', '--port', '80', relative],
+      ['shop/Deployment/cart', '-p', '80', HARDENED, INSECURE],
+      ['shop/Deployment/cart', '-p', '80', path.join(HARDENED, readdirSync(HARDENED).find((f) => f.endsWith('.yaml'))!)],
+    ]) {
+      const r = kshield(['netpol', 'can', ...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /error: DST is missing: ".+" looks like a path \((it is a directory|it is a file)\), not a workload \(namespace\/Kind\/name\) or an IP address/, args.join(' '));
+      assert.doesNotMatch(r.stderr, /nothing to analyse/);
+    }
+    const stdin = kshield(['netpol', 'can', 'shop/Deployment/cart', '-p', '80', '-'], '');
+    assert.equal(stdin.code, 2);
+    assert.match(stdin.stderr, /DST is missing: "-" means standard input/);
+    // A workload id or an address is still a destination, whatever exists on disk.
+    assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '-p', '6379']).code, 0);
+    assert.equal(kshield(['netpol', 'can', 'shop/Deployment/payments', '203.0.113.9', HARDENED, '-p', '443']).code, 0);
+  });
+
+  test('--port: given twice is a usage error; a port name is refused with the reason', () => {
+    const twice = kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '--port', '6379', '-p', '80']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--port is given twice \(6379 and 80\): give it once/);
+    assert.equal(twice.stdout, '');
+    const named = kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '--port', 'redis']);
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /--port: "redis" is a port name; give the number: NetworkPolicies resolve a named port on each destination pod/);
+  });
 });
 
 describe('netpol generate', () => {

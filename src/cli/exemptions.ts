@@ -1,5 +1,6 @@
 /** `kshield exemptions audit`: exemptions that matched nothing or have expired. */
 import { scanFiles } from '../core/scan.js';
+import { exemptionItemPosition } from '../core/config.js';
 import { UsageError } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
@@ -14,7 +15,8 @@ export async function runExemptionsAudit(paths: string[], opts: { config?: strin
     .map((u) => ({
       index: u.exemption.source?.index,
       file: u.exemption.source?.file,
-      line: u.exemption.source?.line,
+      // Expired: the `expires:` line is what to change. Unused: the whole item is in question.
+      line: u.expired ? u.exemption.source?.line : exemptionItemPosition(u.exemption)?.line,
       rules: u.exemption.rules,
       owner: u.exemption.owner,
       reason: u.exemption.reason,

@@ -1,6 +1,14 @@
 /** Registers `kshield netpol reach | can | generate` on the program (flags here, work in ./netpol.ts). */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { REACH_FORMATS, runNetpolCan, runNetpolGenerate, runNetpolReach } from './netpol.js';
+
+/** A single-valued option given twice is a mistake (which one was meant?), not "the last one wins". */
+function once(flag: string): (value: string, previous: string | undefined) => string {
+  return (value, previous) => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${flag} is given twice (${previous} and ${value}): give it once`);
+    return value;
+  };
+}
 
 export function registerNetpol(program: Command): void {
   const netpol = program.command('netpol').description('NetworkPolicy analysis: allowed connectivity, single questions, generated policies');
@@ -19,7 +27,7 @@ export function registerNetpol(program: Command): void {
     .argument('<src>', 'source workload (namespace/Kind/name) or IP address')
     .argument('<dst>', 'destination workload (namespace/Kind/name) or IP address')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
-    .requiredOption('-p, --port <port>', 'destination port number')
+    .addOption(new Option('-p, --port <port>', 'destination port number (a name such as http is resolved per destination pod by NetworkPolicies, so ask with the number)').argParser(once('--port')).makeOptionMandatory())
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')

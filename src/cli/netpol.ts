@@ -6,11 +6,13 @@
  * still analysed and printed); can 0 when the connection is allowed, 1 when denied, 2 on input
  * or usage errors.
  */
+import { existsSync, statSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { loadPaths, type LoadResult } from '../sources/files.js';
 import { buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
+import { parseIp } from '../analysis/cidr.js';
 import { sanitize, formatLocation } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
@@ -176,8 +178,28 @@ function sideLines(label: string, side: SideVerdict): string[] {
   return side.allowed ? [head, `    allowed by ${side.allowing.join(', ')}`] : [head, '    denied: no rule of these policies allows this traffic'];
 }
 
+/** namespace/Kind/name as the workload ids are written: the Kind capitalized, as Kubernetes spells kinds. */
+function looksLikeWorkloadId(text: string): boolean {
+  return /^[^/\s]+\/[A-Z][A-Za-z0-9]*\/[^/\s]+$/.test(text);
+}
+
+/**
+ * `can SRC --port 80 dir/` (DST forgotten) takes the path as DST: say so rather than "nothing to
+ * analyse" or "not a workload".
+ */
+function checkDestinationIsNoPath(dst: string, paths: string[]): void {
+  if (parseIp(dst)) return;
+  const usage = 'write: netpol can SRC DST --port PORT [paths...]';
+  if (dst === '-') throw new UsageError(`DST is missing: "-" means standard input, not a destination; ${usage}`);
+  if ((paths.length === 0 || !looksLikeWorkloadId(dst)) && existsSync(dst))
+    throw new UsageError(`DST is missing: "${dst}" looks like a path (it is a ${statSync(dst).isDirectory() ? 'directory' : 'file'}), not a workload (namespace/Kind/name) or an IP address; ${usage}`);
+}
+
 export async function runNetpolCan(src: string, dst: string, paths: string[], opts: CanCommandOptions): Promise<number> {
+  checkDestinationIsNoPath(dst, paths);
   const port = Number(opts.port);
+  if (/^[a-z]/i.test(opts.port ?? ''))
+    throw new UsageError(`--port: "${opts.port}" is a port name; give the number: NetworkPolicies resolve a named port on each destination pod, so the question is asked with the number`);
   if (!/^\d+$/.test(opts.port ?? '') || port < 1 || port > 65535) throw new UsageError(`--port: "${opts.port}" is not a port number (1-65535)`);
   const protocol = (opts.protocol ?? 'TCP').toUpperCase();
   if (!isProtocol(protocol)) throw new UsageError(`--protocol: "${opts.protocol}" is not TCP, UDP or SCTP`);

@@ -12,6 +12,7 @@ import {
   describeBinding,
   describeRole,
   describeScope,
+  rulePointer,
   parseSubjectSpec,
   subjectSpec,
   type AccessRequest,
@@ -21,7 +22,7 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
-import { formatInputError, sanitize, wrap } from '../report/table.js';
+import { formatInputError, formatLocation, sanitize, wrap } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 
@@ -66,9 +67,24 @@ function wrapList(items: string[], width = 48): string {
   return wrap(items.join(', '), width).join('\n');
 }
 
+/** "ClusterRole edit (built-in) rule 3", or for a scanned role "Role ci/x rule 1 (rbac.yaml:12)", the line where that rule starts. */
 function ruleText(ref: RuleRef): string {
-  const where = ref.role.resource ? `${ref.role.resource.file}` : 'built-in';
-  return `${describeRole(ref.role)} rule ${ref.index + 1} (${where})`;
+  const text = `${describeRole(ref.role)} rule ${ref.index + 1}`;
+  const resource = ref.role.resource;
+  if (!resource) return text;
+  return `${text} (${formatLocation(resource.file, resource.locate(rulePointer(ref.index)).line)})`;
+}
+
+// Namespace names are DNS-1123 labels; resources and subresources are lowercase words of the same
+// form (CRD plurals must be), API groups DNS-1123 subdomains.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** -n NS: a namespace a request could be made in. */
+export function checkNamespace(namespace: string | undefined): void {
+  if (namespace === undefined) return;
+  if (namespace.length > 63 || !DNS_LABEL.test(namespace))
+    throw new UsageError(`-n: "${namespace}" is not a namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -89,24 +105,34 @@ export function parseResourceArgument(
 ): { request: AccessRequest; namespaced: boolean; notes: string[] } {
   const notes: string[] = [];
   if (arg.startsWith('/')) {
-    if (opts.namespace || opts.subresource || opts.name) throw new UsageError(`"${arg}" is a non-resource URL: -n, --subresource and --name do not apply`);
+    if (opts.namespace !== undefined || opts.subresource !== undefined || opts.name !== undefined) throw new UsageError(`"${arg}" is a non-resource URL: -n, --subresource and --name do not apply`);
+    if (/\s/.test(arg)) throw new UsageError(`cannot read the non-resource URL "${arg}": it contains white space`);
     return { request: { verb, path: arg }, namespaced: false, notes };
   }
+  const expected = 'expected RESOURCE[.GROUP][/SUBRESOURCE], e.g. pods, deployments.apps, pods/exec';
+  const bad = (problem: string): UsageError => new UsageError(`cannot read the resource "${arg}": ${problem}; ${expected}`);
   const slash = arg.indexOf('/');
   let resourcePart = slash >= 0 ? arg.slice(0, slash) : arg;
-  let subresource = slash >= 0 ? arg.slice(slash + 1) : undefined;
+  let subresource = slash >= 0 ? arg.slice(slash + 1).toLowerCase() : undefined;
+  if (subresource === '') throw bad('the subresource after "/" is empty');
+  if (subresource?.includes('/')) throw bad('only one subresource can follow the resource');
   if (opts.subresource !== undefined) {
-    if (subresource !== undefined && subresource !== opts.subresource) throw new UsageError(`the subresource is given twice: "${arg}" and --subresource ${opts.subresource}`);
-    subresource = opts.subresource;
+    if (subresource !== undefined && subresource !== opts.subresource.toLowerCase()) throw new UsageError(`the subresource is given twice: "${arg}" and --subresource ${opts.subresource}`);
+    subresource = opts.subresource.toLowerCase();
+    if (!DNS_LABEL.test(subresource)) throw new UsageError(`--subresource: "${opts.subresource}" is not a subresource name (e.g. exec, log, scale, status)`);
   }
-  if (!resourcePart || subresource === '' || subresource?.includes('/')) throw new UsageError(`cannot read the resource "${arg}": expected RESOURCE[.GROUP][/SUBRESOURCE], e.g. pods, deployments.apps, pods/exec`);
   let group: string | undefined;
   const dot = resourcePart.indexOf('.');
   if (dot >= 0) {
-    group = resourcePart.slice(dot + 1);
+    group = resourcePart.slice(dot + 1).toLowerCase();
     resourcePart = resourcePart.slice(0, dot);
   }
   const resource = resourcePart.toLowerCase();
+  if (!resource) throw bad(group !== undefined ? `the resource name before ".${group}" is empty` : 'the resource name is empty');
+  if (!DNS_LABEL.test(resource)) throw bad(`"${resourcePart}" is not a resource name (lowercase letters, digits and '-', such as pods or cronjobs)`);
+  if (group !== undefined && (group.length > 253 || !DNS_SUBDOMAIN.test(group))) throw bad(group ? `"${group}" is not an API group name (such as apps or cert-manager.io)` : 'the API group after "." is empty');
+  if (subresource !== undefined && !DNS_LABEL.test(subresource)) throw bad(`"${subresource}" is not a subresource name (such as exec, log, scale or status)`);
+  if (opts.name === '') throw new UsageError('--name: the object name is empty');
   const info = resourceInfo(resource, group, set);
   if (!info) {
     if (group === undefined) notes.push(`"${resource}" is not a built-in resource or a scanned CRD: assuming the core API group and a namespaced resource (write ${resource}.GROUP to name its group)`);
@@ -145,6 +171,7 @@ interface WhoCanRow {
 export async function runWhoCan(verb: string, resourceArg: string, paths: string[], opts: WhoCanOptions): Promise<number> {
   checkFormat(opts.output, ['table', 'json']);
   if (!verb || /\s/.test(verb)) throw new UsageError(`"${verb}" is not a verb (get, list, create, update, patch, delete, ... or a custom verb)`);
+  checkNamespace(opts.namespace);
   const { loaded, set } = await load(paths, opts);
   const { request, namespaced, notes } = parseResourceArgument(verb, resourceArg, opts, set);
   const model = RbacModel.of(set);
@@ -202,7 +229,7 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
       const nonResource = r.nonResourceURLs.length > 0 && r.resources.length === 0;
       return {
         scope: describeScope(g.scope),
-        apiGroups: nonResource ? [] : r.apiGroups.map((x) => (x === '' ? '""' : x)),
+        apiGroups: nonResource ? [] : r.apiGroups,
         resources: nonResource ? r.nonResourceURLs : r.resources,
         verbs: r.verbs,
         names: r.resourceNames,
@@ -219,7 +246,7 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
     const text =
       rows.length === 0
         ? `${header}\nnone: no scanned binding grants anything to it or its groups.`
-        : `${header}\n\n${columns(['SCOPE', 'API GROUPS', 'RESOURCES / URLS', 'VERBS', 'NAMES', 'ROLE', 'GRANTED BY'], rows.map((r) => [r.scope, wrapList(r.apiGroups, 20), wrapList(r.resources), wrapList(r.verbs, 24), wrapList(r.names, 24), r.role, r.via]))}`;
+        : `${header}\n\n${columns(['SCOPE', 'API GROUPS', 'RESOURCES / URLS', 'VERBS', 'NAMES', 'ROLE', 'GRANTED BY'], rows.map((r) => [r.scope, wrapList(r.apiGroups.map((g) => (g === '' ? '""' : g)), 20), wrapList(r.resources), wrapList(r.verbs, 24), wrapList(r.names, 24), r.role, r.via]))}`;
     await writeOutput({ format: 'table' }, text);
   }
   return finish(loaded);

@@ -28,6 +28,19 @@ export interface KshieldConfig {
   file?: string;
 }
 
+/**
+ * Where an exemption is written. `line`/`column` point at its `expires:` when it has one (what an
+ * expired exemption is reported at), else at the item; `item` is always the start of the item
+ * (what an unused exemption is reported at).
+ */
+export type ExemptionSource = NonNullable<Exemption['source']> & { item: { line: number; column: number } };
+
+/** The start of the exemption's item in the configuration, when it was read from one. */
+export function exemptionItemPosition(exemption: Exemption): { line: number; column: number } | undefined {
+  const source = exemption.source as Partial<ExemptionSource> | undefined;
+  return source?.item ?? (source ? { line: source.line ?? 0, column: source.column ?? 0 } : undefined);
+}
+
 export class ConfigError extends Error {
   constructor(
     message: string,
@@ -141,8 +154,10 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (e.expires !== undefined && !isRealDate(e.expires)) {
       throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
     }
-    const at = positionOf(e.expires !== undefined ? ['exemptions', i, 'expires'] : ['exemptions', i]) ?? { line: 0, column: 0 };
-    e.source = { file, line: at.line, column: at.column, index: i };
+    const item = positionOf(['exemptions', i]) ?? { line: 0, column: 0 };
+    const at = e.expires !== undefined ? (positionOf(['exemptions', i, 'expires']) ?? item) : item;
+    const source: ExemptionSource = { file, line: at.line, column: at.column, index: i, item };
+    e.source = source;
   });
   config.file = file;
   return config;

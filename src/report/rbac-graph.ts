@@ -13,7 +13,9 @@ export function renderPathsTable(graph: EscalationGraph): string {
     lines.push('');
   }
   const count = (type: GraphNode['type']) => graph.nodes.filter((n) => n.type === type).length;
-  lines.push(`${graph.paths.length} path(s) to ${count('goal')} goal(s); graph of ${count('identity')} identities, ${count('capability')} capabilities, ${graph.edges.length} edges (-o dot or -o mermaid to draw it).`);
+  // Goals in the graph that no path reaches are not counted: the summary is about the paths.
+  const reached = new Set(graph.paths.map((p) => p.to)).size;
+  lines.push(`${graph.paths.length} path(s) to ${reached} goal(s); graph of ${count('identity')} identities, ${count('capability')} capabilities, ${graph.edges.length} edges (-o dot or -o mermaid to draw it).`);
   return lines.join('\n');
 }
 
