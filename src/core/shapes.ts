@@ -17,7 +17,7 @@ type Shape =
   | { type: 'integer' }
   | { type: 'intOrString' }
   | { type: 'boolean' }
-  | { type: 'stringMap' }
+  | { type: 'stringMap'; valuesJudgedElsewhere?: boolean }
   | { type: 'list'; item: Shape }
   | {
       type: 'object';
@@ -32,6 +32,11 @@ const INTEGER: Shape = { type: 'integer' };
 const INT_OR_STRING: Shape = { type: 'intOrString' };
 const BOOLEAN: Shape = { type: 'boolean' };
 const STRING_MAP: Shape = { type: 'stringMap' };
+/**
+ * Labels of objects and pod templates: their values (numbers, booleans, syntax) are the
+ * invalid-label rule's findings, with the key's position; here only the mapping itself.
+ */
+const LABELS: Shape = { type: 'stringMap', valuesJudgedElsewhere: true };
 const STRINGS: Shape = { type: 'list', item: STRING };
 const oneOf = (...values: string[]): Shape => ({ type: 'string', oneOf: values });
 const listOf = (item: Shape): Shape => ({ type: 'list', item });
@@ -48,12 +53,12 @@ const LABEL_SELECTOR = object({
 const METADATA_FIELDS: Record<string, Shape> = {
   namespace: STRING,
   generateName: STRING,
-  labels: STRING_MAP,
+  labels: LABELS,
   annotations: STRING_MAP,
   ownerReferences: listOf(object({ apiVersion: STRING, kind: STRING, name: STRING, controller: BOOLEAN })),
 };
 
-const POD_TEMPLATE = podPathObject({ metadata: object({ labels: STRING_MAP, annotations: STRING_MAP }) });
+const POD_TEMPLATE = podPathObject({ metadata: object({ labels: LABELS, annotations: STRING_MAP }) });
 
 const POLICY_RULES = listOf(
   object({ apiGroups: STRINGS, resources: STRINGS, verbs: STRINGS, resourceNames: STRINGS, nonResourceURLs: STRINGS }),
@@ -136,7 +141,8 @@ const KIND_FIELDS = new Map<string, Record<string, Shape>>([
   // A ReplicationController's selector is a plain map, not a label selector.
   ['ReplicationController', { spec: podPathObject({ replicas: INTEGER, selector: STRING_MAP, template: POD_TEMPLATE }) }],
   ['Job', { spec: JOB_SPEC }],
-  ['CronJob', { spec: podPathObject({ schedule: STRING, jobTemplate: podPathObject({ metadata: object(METADATA_FIELDS), spec: JOB_SPEC }) }) }],
+  // invalid-label does not look at a CronJob's job template: its label values are checked here.
+  ['CronJob', { spec: podPathObject({ schedule: STRING, jobTemplate: podPathObject({ metadata: object({ ...METADATA_FIELDS, labels: STRING_MAP }), spec: JOB_SPEC }) }) }],
   ['PodTemplate', { template: POD_TEMPLATE }],
   [
     'HorizontalPodAutoscaler',
@@ -216,6 +222,7 @@ class Walker {
         return;
       case 'stringMap':
         if (!isObject(value)) return this.wrong(path, where, shape, value);
+        if (shape.valuesJudgedElsewhere) return;
         for (const key in value) {
           const v = value[key];
           if (typeof v !== 'string' && v !== null) this.wrong(`${path}/${escapePointerToken(key)}`, childWhere(where, key), STRING, v);
