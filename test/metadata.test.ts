@@ -8,11 +8,12 @@ import { runRuleExamples } from './support/rule-tester.js';
 
 runRuleExamples(metadataRules);
 
-function run(ruleId: string, yaml: string, settings?: Partial<RuleSettings>) {
+/** `inputErrors`: how many wrong-typed fields the (deliberately malformed) input holds. */
+function run(ruleId: string, yaml: string, settings?: Partial<RuleSettings>, inputErrors = 0) {
   const rule = metadataRules.find((r) => r.id === ruleId);
   assert.ok(rule, ruleId);
   const loaded = loadText(yaml, 'test.yaml');
-  assert.deepEqual(loaded.errors, []);
+  assert.equal(loaded.errors.length, inputErrors, loaded.errors.map((e) => e.message).join('\n'));
   const result = evaluate(loaded.resources, { rules: [rule], settings });
   assert.deepEqual(result.errors, []);
   return result.findings;
@@ -83,7 +84,7 @@ metadata: {name: web, labels: [a, b]}
 spec:
   template:
     metadata: {labels: "oops"}
-    spec: {containers: [{name: a, image: nginx:1.27}]}`);
+    spec: {containers: [{name: a, image: nginx:1.27}]}`, undefined, 2);
     assert.equal(f.length, 2);
   });
 

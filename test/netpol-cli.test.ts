@@ -158,7 +158,9 @@ spec:
   podSelector: {matchExpressions: [{key: a, operator: Nope}]}
   ingress: [{from: [{}]}, 7]
 `);
-    assert.equal(r.code, 0, r.stderr);
+    // ingress[1] is a number: the API server rejects that, so it is an input error (exit 2).
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /<stdin>:6: error: NetworkPolicy bad: spec\.ingress\[1\] must be a mapping, but is a number/);
     assert.match(r.stderr, /<stdin>:5:\d+: warning: NetworkPolicy bad: podSelector/);
   });
 });

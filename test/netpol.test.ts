@@ -11,8 +11,13 @@ import { parseCidr, ipBlockContainsIp, parseIp } from '../src/analysis/cidr.js';
 import { calicoMatches, parseCalicoSelector } from '../src/analysis/calico-selector.js';
 
 function model(...docs: string[]): NetpolModel {
+  return malformedModel(0, ...docs);
+}
+
+/** `inputErrors`: how many wrong-typed fields the (deliberately malformed) input holds. */
+function malformedModel(inputErrors: number, ...docs: string[]): NetpolModel {
   const loaded = loadText(docs.join('\n---\n'), 'test.yaml');
-  assert.deepEqual(loaded.errors, []);
+  assert.equal(loaded.errors.length, inputErrors, loaded.errors.map((e) => e.message).join('\n'));
   return buildModel(loaded.resources);
 }
 
@@ -335,7 +340,8 @@ spec: {containers: [{name: c, image: c:1}]}`);
   });
 
   test('wrong types never crash the model', () => {
-    const m = model(
+    const m = malformedModel(
+      5,
       A,
       policy('x', 'shop', '  podSelector: 7\n  policyTypes: Ingress\n  ingress: {from: 1}\n  egress: [1, {to: "x", ports: [{port: -1}, {port: 80, endPort: 10}, {protocol: ICMP}]}]'),
       policy('y', 'shop', '  ingress: [{from: [{ipBlock: {cidr: nope}}, {}, {podSelector: {}, ipBlock: {cidr: 1.2.3.4/32}}]}]'),

@@ -9,9 +9,10 @@ import { runRuleExamples } from './support/rule-tester.js';
 runRuleExamples(rbacRules);
 
 /** `rule-id path` of every finding of the RBAC rules on this YAML. */
-function findings(yaml: string): string[] {
+/** `inputErrors`: how many wrong-typed fields the (deliberately malformed) input holds. */
+function findings(yaml: string, inputErrors = 0): string[] {
   const loaded = loadText(yaml, 'rbac.yaml');
-  assert.deepEqual(loaded.errors, []);
+  assert.equal(loaded.errors.length, inputErrors, loaded.errors.map((e) => e.message).join('\n'));
   const result = evaluate(loaded.resources, { rules: rbacRules });
   assert.deepEqual(result.errors, []);
   return result.findings.map((f) => `${f.rule} ${f.resource.kind}/${f.resource.name} ${f.path}`).sort();
@@ -251,6 +252,6 @@ metadata:
   name: odd
 roleRef: "cluster-admin"
 subjects: [1, [2], {kind: User}]
-`);
+`, 8);
   });
 });

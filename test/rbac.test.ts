@@ -23,9 +23,10 @@ function rule(raw: Record<string, unknown>): PolicyRule {
   return parsePolicyRule(raw)!;
 }
 
-function modelOf(yaml: string): RbacModel {
+/** `inputErrors`: how many wrong-typed fields the (deliberately malformed) input holds. */
+function modelOf(yaml: string, inputErrors = 0): RbacModel {
   const loaded = loadText(yaml, 'rbac.yaml');
-  assert.deepEqual(loaded.errors, []);
+  assert.equal(loaded.errors.length, inputErrors, loaded.errors.map((e) => e.message).join('\n'));
   return new RbacModel(loaded.resources);
 }
 
@@ -308,7 +309,7 @@ metadata:
   name: broken-rules
 rules: {a: 1}
 aggregationRule: 7
-`);
+`, 7);
     assert.equal(allowed(model, userIdentity('alice'), get('pods', 'shop')), false);
     assert.deepEqual(model.rulesOf(model.role('ClusterRole', undefined, 'broken-rules')!), []);
   });

@@ -176,7 +176,7 @@ const OBJECT_FIELDS_OF_POD = ['securityContext', 'nodeSelector', 'affinity', 'os
 const LIST_FIELDS_OF_CONTAINER = ['ports', 'env', 'envFrom', 'volumeMounts', 'command', 'args'];
 const OBJECT_FIELDS_OF_CONTAINER = ['securityContext', 'resources', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle'];
 
-function typeName(value: unknown): string {
+export function typeName(value: unknown): string {
   // Only the type: the misplaced value may be a secret (env: "DB_PASSWORD=...").
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -194,12 +194,9 @@ export function podShapeProblems(resource: ResourceShape): ShapeProblem[] {
   if (fixed) {
     let node: unknown = resource.object;
     const walked: string[] = [];
+    // The first field on the way that is not a mapping is the one to report; the walk stops there.
     for (const t of fixed) {
-      if (node === undefined || node === null) break;
-      if (!isObject(node)) {
-        problems.push({ path: pointer(walked), message: `${walked.join('.') || 'object'} must be a mapping, but is ${typeName(node)}` });
-        break;
-      }
+      if (!isObject(node)) break;
       node = node[t];
       walked.push(t);
     }

@@ -367,15 +367,26 @@ function policyOf(resource: Resource): Policy | undefined {
   return policy ?? undefined;
 }
 
-function portsPhrase(ports: PortSet): string {
-  return ports.isAll() ? 'on every port' : `on ${ports.toString()}`;
+/**
+ * The ports a rule allows, named ports included (they depend on the destination pods); undefined
+ * when it allows none (`ports: "80"`, which is not a list, or only entries that are ignored): such
+ * a rule admits nothing, whatever its peers.
+ */
+function portsPhrase(rule: PolicyRule): string | undefined {
+  const numbered: PortSet = rulePorts(rule, undefined);
+  if (numbered.isAll()) return 'on every port';
+  const parts = numbered.isEmpty() ? [] : [numbered.toString()];
+  const named = rule.ports === 'all' ? [] : rule.ports.filter((p) => typeof p.port === 'string').map((p) => `${p.protocol}/${p.port}`);
+  if (named.length > 0) parts.push(`named port${named.length > 1 ? 's' : ''} ${named.join(', ')}`);
+  return parts.length > 0 ? `on ${parts.join(', ')}` : undefined;
 }
 
 function openPeers(resource: Resource, rule: PolicyRule): Violation[] {
   const peerKey = rule.direction === 'ingress' ? 'from' : 'to';
   const what = rule.direction === 'ingress' ? 'source' : 'destination';
   const where = `${rule.direction} rule ${rule.index} of NetworkPolicy "${resource.name}"`;
-  const ports = portsPhrase(rulePorts(rule, undefined));
+  const ports = portsPhrase(rule);
+  if (ports === undefined) return [];
   const raw = get(resource.object, 'spec', rule.direction, rule.index);
   if (rule.peers.everything) {
     const path = isObject(raw) && raw[peerKey] !== undefined ? `${rule.path}/${peerKey}` : rule.path;

@@ -6,7 +6,8 @@ import { promises as fs, createReadStream, readFileSync, statSync } from 'node:f
 import path from 'node:path';
 import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
 import { detach, isObject, str } from '../core/values.js';
-import { podShapeProblems } from '../core/pods.js';
+import { isBuiltinApiVersion, podShapeProblems, typeName } from '../core/pods.js';
+import { shapeProblems } from '../core/shapes.js';
 import { DEFAULT_PARSE_LIMITS, escapePointerToken, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
 
 export interface LoadOptions {
@@ -262,7 +263,20 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0);
   }
+  dedupeErrors(result);
   return result;
+}
+
+/** One report per (file, line, message): the same problem found twice is still one problem. */
+function dedupeErrors(result: LoadResult): void {
+  if (result.errors.length < 2) return;
+  const seen = new Set<string>();
+  result.errors = result.errors.filter((e) => {
+    const key = `${e.file}\u0000${e.line ?? ''}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 const MAX_LIST_NESTING = 5;
@@ -281,9 +295,21 @@ function addObject(
   const at = locator(docRoot, docOffset, basePath, lines);
   const apiVersion = value.apiVersion;
   const kind = value.kind;
+  const where = `document ${documentIndex + 1}${basePath ? ` item ${basePath}` : ''}`;
+  const notString = (['apiVersion', 'kind'] as const).filter((f) => value[f] !== undefined && value[f] !== null && typeof value[f] !== 'string');
+  if (notString.length > 0) {
+    for (const f of notString)
+      result.errors.push({ file, line: at(`/${f}`).line, message: `${where}: ${f} must be a string, but is ${typeName(value[f])}; not scanned` });
+    return;
+  }
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
     const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
-    result.notes.push({ file, line: at('').line, message: `document ${documentIndex + 1}${basePath ? ` item ${basePath}` : ''} has no ${missing}: not a Kubernetes object; skipped` });
+    result.notes.push({ file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` });
+    return;
+  }
+  const items = value.items;
+  if (kind.endsWith('List') && items !== undefined && items !== null && !Array.isArray(items) && (kind === 'List' || isBuiltinApiVersion(apiVersion))) {
+    result.errors.push({ file, line: at('/items').line, message: `${kind}: items must be a list, but is ${typeName(items)}; nothing in it was scanned` });
     return;
   }
   if (kind.endsWith('List') && Array.isArray(value.items)) {
@@ -330,6 +356,9 @@ function addObject(
     locate: at,
   };
   for (const problem of podShapeProblems(resource)) {
+    result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
+  }
+  for (const problem of shapeProblems(resource)) {
     result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
   }
   result.resources.push(resource);
