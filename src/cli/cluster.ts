@@ -78,7 +78,7 @@ async function scanCluster(
   const skippedRules = rulesBlindedBy(listing.coverage);
   const result = scanObjects(listing.objects, {
     only: opts.only,
-    skip: [...opts.skip, ...skippedRules],
+    skip: [...opts.skip, ...skippedRules, ...MANIFEST_ONLY_RULES],
     config: effectiveConfig,
     inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
     baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
@@ -102,6 +102,9 @@ function rulesBlindedBy(coverage: Coverage): string[] {
   const blinded = (kind: string): boolean => missing.has(kind) || (kind === 'workloads' && WORKLOAD_KINDS.some((k) => missing.has(k)));
   return catalogue.filter((rule) => (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
 }
+
+/** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
+const MANIFEST_ONLY_RULES = ['secret-data-committed'];
 
 const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 
