@@ -273,3 +273,24 @@ describe('kshield cluster: servers that fail', () => {
     }
   });
 });
+
+describe('deploy/scanner-rbac.yaml', () => {
+  test('passes kshield scan at medium and above', async () => {
+    const run = await kshield(['scan', 'deploy/', '--fail-on', 'medium']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^No findings; 4 resources in 1 file scanned\.$/m);
+  });
+
+  test('grants get and list, nothing else, on every kind the scanner lists except Secrets', async () => {
+    const { CLUSTER_KINDS } = await import('../src/sources/cluster.js');
+    const docs = loadFixtureObjects([path.join(root, 'deploy/scanner-rbac.yaml')]);
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    const granted = new Set<string>();
+    for (const rule of role.rules) {
+      assert.deepEqual(rule.verbs, ['get', 'list']);
+      for (const g of rule.apiGroups) for (const r of rule.resources) granted.add(`${g}/${r}`);
+    }
+    const wanted = new Set(CLUSTER_KINDS.filter((k) => k.kind !== 'Secret').map((k) => `${k.group}/${k.resource}`));
+    assert.deepEqual([...granted].sort(), [...wanted].sort());
+  });
+});
