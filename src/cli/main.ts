@@ -112,6 +112,33 @@ export function buildProgram(): Command {
     });
   registerNetpol(program);
 
+  program
+    .command('cluster')
+    .description('scan a live cluster: list the objects the rules judge (get/list only) and report like scan')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .addOption(new Option('-n, --namespace <ns>', 'only these namespaces (repeatable or comma-separated; cluster-scoped kinds are still listed)').argParser(list).default([]))
+    .addOption(new Option('--exclude-namespace <ns>', 'leave these namespaces out (repeatable or comma-separated)').argParser(list).default([]))
+    .option('--timeout <duration>', 'give up on a request the API server has not answered in this time (e.g. 30s, 500ms)', '30s')
+    .option('--page-size <n>', 'objects per list request (limit/continue pagination)', '500')
+    .option('--concurrency <n>', 'list requests in flight at once', '4')
+    .option('--no-progress', 'no progress bar on a terminal')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
+    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
+    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
+    .option('--no-color', 'no colours in table output')
+    .action(async (opts) => {
+      // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
+      const { runCluster } = await import('./cluster.js');
+      process.exitCode = await runCluster(opts);
+    });
+
   return program;
 }
 
@@ -125,8 +152,8 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return EXIT.usage;
     }
-    if (err instanceof UsageError || err instanceof OutputError || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
-      process.stderr.write(`${program.name()}: error: ${err.message}\n`);
+    if (err instanceof UsageError || err instanceof OutputError || (err as Error)?.name === 'ClusterError' || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
+      process.stderr.write(`${program.name()}: error: ${(err as Error).message}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`${program.name()}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

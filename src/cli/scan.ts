@@ -1,5 +1,5 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { scanFiles, exitCode, type ScanOptions } from '../core/scan.js';
+import { scanFiles, exitCode, type ScanOptions, type ScanResult } from '../core/scan.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
 import { checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
@@ -55,13 +55,43 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
-  // A report that cannot be written is an error (exit 2), but the other reports are still written.
+  const outputFailed = await writeReports(result, targets, opts);
+
+  if (opts.writeBaseline) {
+    let baselineFailed = false;
+    const baseline = buildBaseline(result.findings);
+    try {
+      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(baseline, null, 2) + '\n');
+      process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
+      baselineFailed = true;
+    }
+    return result.errors.length > 0 || outputFailed || baselineFailed ? EXIT.usage : EXIT.clean;
+  }
+  if (outputFailed) return EXIT.usage;
+  return exitCode(result, failOn);
+}
+
+/**
+ * Writes every requested report; `decorate` may add to a format's text (the cluster scan adds its
+ * coverage). A report that cannot be written is an error, but the other reports are still written.
+ * Returns whether any write failed.
+ */
+export async function writeReports(
+  result: ScanResult,
+  targets: OutputTarget[],
+  opts: { color: boolean; showSuppressed?: boolean },
+  decorate?: (format: OutputTarget['format'], text: string) => string,
+): Promise<boolean> {
   const written: OutputTarget[] = [];
   let outputFailed = false;
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const content = target.format === 'json' ? renderJsonChunks(result) : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
+    const plain = target.format === 'json' ? undefined : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
+    const content = plain === undefined ? renderJsonChunks(result) : decorate ? decorate(target.format, plain) : plain;
     try {
       await writeOutput(target, content);
       written.push(target);
@@ -78,20 +108,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   }
   for (const t of written) if (t.file) process.stderr.write(`wrote ${t.format} report to ${t.file}\n`);
 
-  if (opts.writeBaseline) {
-    const baseline = buildBaseline(result.findings);
-    try {
-      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(baseline, null, 2) + '\n');
-      process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
-      outputFailed = true;
-    }
-    return result.errors.length > 0 || outputFailed ? EXIT.usage : EXIT.clean;
-  }
-  if (outputFailed) return EXIT.usage;
-  return exitCode(result, failOn);
+  return outputFailed;
 }
 
 function parseJobs(value: string | undefined): number | 'auto' {

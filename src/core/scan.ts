@@ -10,6 +10,7 @@ import { rules as catalogue } from '../rules/index.js';
 import type { Rule } from './rule.js';
 import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
 import { VERSION } from '../version.js';
+import type { Coverage } from '../sources/cluster.js';
 
 export interface ScanOptions {
   /** Rule ids or tags: run only these. */
@@ -43,6 +44,10 @@ export interface ScanReport {
   summary: Summary;
   errors: InputError[];
   notes: Note[];
+  /** Set by `kshield cluster`: the cluster scanned. */
+  cluster?: { server: string; context: string; version: string | null };
+  /** Set by `kshield cluster`: what was listed and what the identity could not list. */
+  coverage?: Coverage;
 }
 
 /** The report plus what reporters such as JUnit need and JSON leaves out. */
@@ -69,8 +74,9 @@ export function maxFileBytesOf(options: ScanOptions): number | undefined {
   return options.maxFileBytes ?? (options.config?.maxFileSize !== undefined ? parseSize(options.config.maxFileSize) : undefined);
 }
 
-export function scanObjects(objects: unknown[], options: ScanOptions = {}): ScanResult {
-  return scanLoaded(resourcesFromObjects(objects), options);
+/** Scans objects already in memory; `file` names where they came from in findings ("cluster:admin"). */
+export function scanObjects(objects: unknown[], options: ScanOptions = {}, file?: string): ScanResult {
+  return scanLoaded(resourcesFromObjects(objects, file), options);
 }
 
 export interface PreparedScan {
@@ -170,7 +176,17 @@ function expiredExemptionFindings(uses: readonly ExemptionUse[]): Finding[] {
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
-  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+  return a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column || compareResources(a, b) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+}
+
+/** Objects without positions (from the API server) share line 0: they are ordered by namespace, kind and name. */
+function compareResources(a: Finding, b: Finding): number {
+  if (a.line !== 0) return 0;
+  const x = a.resource;
+  const y = b.resource;
+  const ka = `${x.namespace ?? ''}\u0000${x.kind}\u0000${x.name}`;
+  const kb = `${y.namespace ?? ''}\u0000${y.kind}\u0000${y.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** Exit code policy: 2 for unreadable input, else 1 for unsuppressed findings at or above failOn, else 0. */

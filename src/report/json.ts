@@ -47,6 +47,8 @@ export interface JsonReport {
   };
   errors: JsonLogEntry[];
   notes: JsonLogEntry[];
+  cluster?: ScanResult['cluster'];
+  coverage?: ScanResult['coverage'];
 }
 
 function jsonFinding(f: Finding): JsonFinding {
@@ -83,6 +85,8 @@ export function toJsonReport(result: ScanResult): JsonReport {
     summary: { bySeverity, byRule, resources: s.resources, files: s.files, suppressed: s.suppressed },
     errors: result.errors.map(logEntry),
     notes: result.notes.map(logEntry),
+    ...(result.cluster ? { cluster: result.cluster } : {}),
+    ...(result.coverage ? { coverage: result.coverage } : {}),
   };
 }
 

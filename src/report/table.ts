@@ -115,7 +115,8 @@ export function summaryLine(result: ScanResult, showSuppressed = false): string 
   const open = SEVERITIES.reduce((n, sev) => n + (s.bySeverity[sev] ?? 0), 0);
   const parts = [
     open === 0 ? 'No findings' : `${plural(open, 'finding')} (${severityBreakdown(s.bySeverity)})`,
-    `${plural(s.resources, 'resource')} in ${plural(s.files, 'file')} scanned`,
+    // Objects from the API server come from no file.
+    s.files > 0 ? `${plural(s.resources, 'resource')} in ${plural(s.files, 'file')} scanned` : `${plural(s.resources, 'resource')} scanned`,
   ];
   if (s.suppressed > 0) parts.push(`${s.suppressed} suppressed${showSuppressed ? '' : ' (shown with --show-suppressed)'}`);
   if (result.errors.length > 0) parts.push(plural(result.errors.length, 'input error'));

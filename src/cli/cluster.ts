@@ -1,0 +1,168 @@
+/** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
+import { exitCode, scanObjects, type ScanResult } from '../core/scan.js';
+import { isSeverity, type Severity } from '../core/types.js';
+import { connect, discover, listKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
+import { loadConfigOption, writeReports } from './scan.js';
+import { parseOutputs } from './output.js';
+import { sanitize } from '../report/table.js';
+import { readBaseline } from '../core/baseline.js';
+import { EXIT, UsageError } from './errors.js';
+import { rules as catalogue } from '../rules/index.js';
+
+export interface ClusterCommandOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string[];
+  excludeNamespace: string[];
+  timeout?: string;
+  pageSize?: string;
+  concurrency?: string;
+  output: string[];
+  outputFile?: string;
+  only: string[];
+  skip: string[];
+  config?: string;
+  failOn?: string;
+  baseline?: string;
+  inlineSuppressions: boolean;
+  showSuppressed?: boolean;
+  progress?: boolean;
+  color: boolean;
+}
+
+export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
+  const targets = parseOutputs(opts.output, opts.outputFile);
+  const config = await loadConfigOption(opts.config);
+  const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
+  if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
+  const timeoutMs = parseDuration(opts.timeout ?? '30s', '--timeout');
+  const pageSize = parseCount(opts.pageSize ?? '500', '--page-size', 1, 10_000);
+  const concurrency = parseCount(opts.concurrency ?? '4', '--concurrency', 1, 32);
+  const overlap = opts.namespace.filter((n) => opts.excludeNamespace.includes(n));
+  if (overlap.length > 0) throw new UsageError(`namespace ${overlap[0]} is both in --namespace and --exclude-namespace`);
+
+  const conn = await connect({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
+  let result: ScanResult;
+  try {
+    result = await scanCluster(conn, opts, pageSize, concurrency, config);
+  } finally {
+    conn.close();
+  }
+  const outputFailed = await writeReports(result, targets, opts, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
+  if (outputFailed) return EXIT.usage;
+  return exitCode(result, failOn);
+}
+
+async function scanCluster(
+  conn: Connection,
+  opts: ClusterCommandOptions,
+  pageSize: number,
+  concurrency: number,
+  config: Awaited<ReturnType<typeof loadConfigOption>>,
+): Promise<ScanResult> {
+  // /version answers every authenticated identity: a cheap first request that also checks the credentials.
+  const version = await serverVersion(conn);
+  const kinds = await discover(conn, CLUSTER_KINDS);
+  const progress = progressReporter(opts.progress !== false && process.stderr.isTTY === true);
+  const listing = await listKinds(conn, kinds, {
+    namespaces: opts.namespace,
+    excludeNamespaces: opts.excludeNamespace,
+    pageSize,
+    concurrency,
+    onProgress: progress.update,
+  });
+  progress.done();
+  // Deprecated-API rules judge objects against the cluster's own version unless the configuration names one.
+  const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
+  const file = `cluster:${conn.context}`;
+  const skippedRules = rulesBlindedBy(listing.coverage);
+  const result = scanObjects(listing.objects, {
+    only: opts.only,
+    skip: [...opts.skip, ...skippedRules, ...MANIFEST_ONLY_RULES],
+    config: effectiveConfig,
+    inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
+    baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
+  }, file);
+  if (listing.ownedSkipped > 0) {
+    result.notes.push({ file, message: `${listing.ownedSkipped} pod(s), ReplicaSet(s) and Job(s) owned by a listed controller were judged through that controller` });
+  }
+  result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
+  result.coverage = { ...listing.coverage, skippedRules };
+  result.summary.files = 0;
+  return result;
+}
+
+/**
+ * Cross-object rules that read a kind the identity could not list (anywhere or in some namespace)
+ * would report what they cannot see as missing ("binds a Role that does not exist"): they are not run.
+ */
+function rulesBlindedBy(coverage: Coverage): string[] {
+  const missing = new Set(coverage.notCovered.map((g) => g.kind));
+  if (missing.size === 0) return [];
+  const blinded = (kind: string): boolean => missing.has(kind) || (kind === 'workloads' && WORKLOAD_KINDS.some((k) => missing.has(k)));
+  return catalogue.filter((rule) => (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
+}
+
+/** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
+const MANIFEST_ONLY_RULES = ['secret-data-committed'];
+
+const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
+
+/** The table with a coverage block before its summary line. */
+function withCoverage(table: string, result: ScanResult): string {
+  const lines = coverageLines(result.coverage, result.cluster);
+  const cut = table.trimEnd().lastIndexOf('\n\n');
+  const head = cut === -1 ? '' : table.slice(0, cut) + '\n\n';
+  const tail = cut === -1 ? table : table.slice(cut + 2);
+  return head + lines.join('\n') + '\n\n' + tail;
+}
+
+export function coverageLines(coverage: Coverage | undefined, cluster: ScanResult['cluster']): string[] {
+  const lines: string[] = [];
+  if (cluster) lines.push(`cluster ${sanitize(cluster.server)} (context ${sanitize(cluster.context)}${cluster.version ? `, Kubernetes ${sanitize(cluster.version)}` : ''})`);
+  if (!coverage) return lines;
+  const kinds = new Set(coverage.covered.map((c) => c.kind));
+  const objects = coverage.covered.reduce((n, c) => n + c.objects, 0);
+  lines.push(`covered: ${kinds.size} kind(s), ${objects} object(s)`);
+  if (coverage.notCovered.length > 0) {
+    lines.push(`not covered (${coverage.notCovered.length}): the scan went on without these`);
+    for (const gap of coverage.notCovered) {
+      lines.push(`  ${gap.apiVersion} ${gap.kind}${gap.namespace !== undefined ? ` in namespace ${sanitize(gap.namespace)}` : ''}: ${sanitize(gap.reason)}`);
+    }
+  }
+  if (coverage.skippedRules && coverage.skippedRules.length > 0) {
+    lines.push(`${coverage.skippedRules.length} rule(s) not run because they read what is not covered: ${coverage.skippedRules.join(', ')}`);
+  }
+  return lines;
+}
+
+/** A one-line progress display on a terminal's standard error; nothing otherwise. */
+function progressReporter(enabled: boolean): { update: (done: number, total: number, objects: number) => void; done: () => void } {
+  if (!enabled) return { update: () => {}, done: () => {} };
+  const width = 24;
+  return {
+    update(done, total, objects) {
+      const filled = Math.round((done / Math.max(1, total)) * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} lists, ${objects} objects`);
+    },
+    done() {
+      process.stderr.write('\r\u001b[2K');
+    },
+  };
+}
+
+/** "30s", "500ms", "2m" or plain seconds. */
+export function parseDuration(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`${flag}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
+  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (n < 1 || n > 3_600_000) throw new UsageError(`${flag}: must be between 1ms and 1h, got "${value}"`);
+  return Math.round(n);
+}
+
+function parseCount(value: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag}: expected a number from ${min} to ${max}, got "${value}"`);
+  return Number(value);
+}
+
+export { ClusterError };

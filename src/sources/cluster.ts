@@ -1,0 +1,493 @@
+/**
+ * The live-cluster source: authenticates the way kubectl does (through @kubernetes/client-node's
+ * KubeConfig), discovers which API version the server serves each kind at, and lists the kinds the
+ * rules look at, page by page. Only GET requests are ever sent.
+ */
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type { JsonObject } from '../core/types.js';
+
+/** A problem that ends the cluster scan: one line for the user, exit code 2. */
+export class ClusterError extends Error {
+  override name = 'ClusterError';
+}
+
+/** A kind the scanner lists. Group "" is the core API. */
+export interface KindSpec {
+  group: string;
+  kind: string;
+  /** The resource name in URLs (plural, lower case). */
+  resource: string;
+  namespaced: boolean;
+  /**
+   * Versions to take, best first, when the server serves several. Without it: the group's
+   * preferred version if it serves the kind, else the first version that does.
+   */
+  versions?: string[];
+}
+
+const core = (kind: string, resource: string, namespaced = true): KindSpec => ({ group: '', kind, resource, namespaced });
+
+/**
+ * What the rules judge or read (see `appliesTo` and `reads` in src/rules), plus Nodes and admission
+ * webhooks for the cluster-only checks. Custom resources holding pod specs are not listed: the
+ * scanner would need to list every CRD's objects, which is a later step.
+ */
+export const CLUSTER_KINDS: readonly KindSpec[] = [
+  core('Namespace', 'namespaces', false),
+  core('Node', 'nodes', false),
+  core('Pod', 'pods'),
+  core('ReplicationController', 'replicationcontrollers'),
+  core('Service', 'services'),
+  core('ServiceAccount', 'serviceaccounts'),
+  core('ConfigMap', 'configmaps'),
+  core('Secret', 'secrets'),
+  core('LimitRange', 'limitranges'),
+  { group: 'apps', kind: 'Deployment', resource: 'deployments', namespaced: true },
+  { group: 'apps', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true },
+  { group: 'apps', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true },
+  { group: 'apps', kind: 'ReplicaSet', resource: 'replicasets', namespaced: true },
+  { group: 'batch', kind: 'Job', resource: 'jobs', namespaced: true },
+  // Served as batch/v1beta1 only up to 1.20, batch/v1 from 1.21 (v1beta1 removed in 1.25).
+  { group: 'batch', kind: 'CronJob', resource: 'cronjobs', namespaced: true },
+  { group: 'networking.k8s.io', kind: 'Ingress', resource: 'ingresses', namespaced: true },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'Role', resource: 'roles', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'RoleBinding', resource: 'rolebindings', namespaced: true },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRole', resource: 'clusterroles', namespaced: false },
+  { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', resource: 'clusterrolebindings', namespaced: false },
+  { group: 'policy', kind: 'PodDisruptionBudget', resource: 'poddisruptionbudgets', namespaced: true },
+  // autoscaling/v1 is the preferred version long after v2 exists, but only v2 carries the metrics.
+  { group: 'autoscaling', kind: 'HorizontalPodAutoscaler', resource: 'horizontalpodautoscalers', namespaced: true, versions: ['v2', 'v2beta2', 'v2beta1', 'v1'] },
+  { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', resource: 'customresourcedefinitions', namespaced: false },
+  { group: 'admissionregistration.k8s.io', kind: 'ValidatingWebhookConfiguration', resource: 'validatingwebhookconfigurations', namespaced: false },
+  { group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', resource: 'mutatingwebhookconfigurations', namespaced: false },
+  { group: 'gateway.networking.k8s.io', kind: 'Gateway', resource: 'gateways', namespaced: true },
+  { group: 'cilium.io', kind: 'CiliumNetworkPolicy', resource: 'ciliumnetworkpolicies', namespaced: true },
+  { group: 'cilium.io', kind: 'CiliumClusterwideNetworkPolicy', resource: 'ciliumclusterwidenetworkpolicies', namespaced: false },
+  { group: 'projectcalico.org', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true },
+  { group: 'projectcalico.org', kind: 'GlobalNetworkPolicy', resource: 'globalnetworkpolicies', namespaced: false },
+  { group: 'crd.projectcalico.org', kind: 'NetworkPolicy', resource: 'networkpolicies', namespaced: true },
+  { group: 'crd.projectcalico.org', kind: 'GlobalNetworkPolicy', resource: 'globalnetworkpolicies', namespaced: false },
+];
+
+export interface ConnectOptions {
+  /** A kubeconfig file (else KUBECONFIG, ~/.kube/config, then the pod's service account). */
+  kubeconfig?: string;
+  context?: string;
+  /** Per request, in milliseconds. */
+  timeoutMs: number;
+}
+
+export interface Connection {
+  server: string;
+  context: string;
+  /** GET a path on the API server; resolves with the status and the parsed JSON body. */
+  get(pathAndQuery: string): Promise<{ status: number; body: JsonObject | undefined }>;
+  close(): void;
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Loads credentials as kubectl would and prepares requests; fails with a ClusterError the user can act on. */
+export async function connect(options: ConnectOptions): Promise<Connection> {
+  // Loaded on use: the client library takes longer to import than the rest of kshield together.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  let source: string;
+  try {
+    if (options.kubeconfig) {
+      if (!existsSync(options.kubeconfig)) throw new ClusterError(`--kubeconfig: ${options.kubeconfig} does not exist`);
+      kc.loadFromFile(options.kubeconfig);
+      source = options.kubeconfig;
+    } else if (process.env.KUBECONFIG) {
+      kc.loadFromDefault();
+      source = process.env.KUBECONFIG;
+    } else if (existsSync(path.join(os.homedir(), '.kube', 'config'))) {
+      kc.loadFromDefault();
+      source = path.join(os.homedir(), '.kube', 'config');
+    } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
+      kc.loadFromCluster();
+      source = 'the pod service account';
+    } else {
+      throw new ClusterError('no cluster credentials: no --kubeconfig, KUBECONFIG or ~/.kube/config, and not running in a pod');
+    }
+  } catch (err) {
+    if (err instanceof ClusterError) throw err;
+    throw new ClusterError(`cannot read the kubeconfig: ${oneLine(err)}`);
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new ClusterError(`--context: no context "${options.context}" in ${source}${known.length ? ` (contexts: ${known.join(', ')})` : ''}`);
+    }
+    kc.setCurrentContext(options.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new ClusterError(`no current context with a cluster in ${source}: give --context`);
+  const server = cluster.server.replace(/\/+$/, '');
+  let base: URL;
+  try {
+    base = new URL(server);
+  } catch {
+    throw new ClusterError(`the kubeconfig's server "${server}" is not a URL`);
+  }
+  const requestOptions: https.RequestOptions = {};
+  try {
+    await kc.applyToHTTPSOptions(requestOptions);
+  } catch (err) {
+    throw new ClusterError(`cannot prepare the credentials of context "${kc.getCurrentContext()}": ${oneLine(err)}`);
+  }
+  const agent = requestOptions.agent as http.Agent | undefined;
+  const transport = base.protocol === 'http:' ? http : https;
+  const headers = { ...(requestOptions.headers as Record<string, string> | undefined), Accept: 'application/json', 'User-Agent': 'kshield' };
+
+  const get = (pathAndQuery: string): Promise<{ status: number; body: JsonObject | undefined }> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(base.pathname.replace(/\/$/, '') + pathAndQuery, base);
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      const req = transport.request(url, { method: 'GET', headers, agent, auth: requestOptions.auth }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => fail(describeNetworkError(err, server, options.timeoutMs)));
+        res.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: JsonObject | undefined;
+          try {
+            const parsed: unknown = text ? JSON.parse(text) : undefined;
+            body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      });
+      // One deadline for the whole exchange: a server that accepts and never answers must not hang the scan.
+      const timer = setTimeout(() => {
+        fail(new ClusterError(`no answer from the API server ${server} within ${formatMs(options.timeoutMs)} (GET ${url.pathname}); raise --timeout if the cluster is slow`));
+        req.destroy();
+      }, options.timeoutMs);
+      req.on('error', (err) => fail(describeNetworkError(err, server, options.timeoutMs)));
+      req.end();
+    });
+
+  return { server, context: kc.getCurrentContext(), get, close: () => agent?.destroy() };
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+]);
+
+function describeNetworkError(err: Error, server: string, _timeoutMs: number): ClusterError {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ECONNREFUSED') return new ClusterError(`cannot reach the API server ${server}: connection refused`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ClusterError(`cannot reach the API server ${server}: host name not found`);
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new ClusterError(`cannot reach the API server ${server}: no route to host`);
+  if (code === 'ECONNRESET') return new ClusterError(`the API server ${server} closed the connection (ECONNRESET)`);
+  if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
+    return new ClusterError(`the API server's certificate is not trusted (${code || oneLine(err)}): check certificate-authority-data in the kubeconfig for ${server}`);
+  }
+  return new ClusterError(`request to the API server ${server} failed: ${code ? `${code}: ` : ''}${oneLine(err)}`);
+}
+
+function oneLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0];
+}
+
+/** The error every status code we do not expect becomes, with the server's own message when it sent one. */
+export function statusError(status: number, body: JsonObject | undefined, what: string, server: string): ClusterError {
+  const message = typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : '';
+  if (status === 401) return new ClusterError(`the API server ${server} rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired`);
+  return new ClusterError(`${what}: HTTP ${status}${message}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+export interface ServedKind extends KindSpec {
+  /** "v1", "apps/v1", "batch/v1beta1"... */
+  apiVersion: string;
+}
+
+interface ApiResource {
+  name?: unknown;
+  kind?: unknown;
+  verbs?: unknown;
+}
+
+/** Which of `wanted` the server serves, each at the version chosen as KindSpec.versions describes. */
+export async function discover(conn: Connection, wanted: readonly KindSpec[]): Promise<ServedKind[]> {
+  const fetchJson = async (p: string): Promise<JsonObject | undefined> => {
+    const { status, body } = await conn.get(p);
+    if (status === 200) return body;
+    // A group version that fails (an aggregated API whose backend is down answers 503) must not stop the scan.
+    if (status === 404 || status === 503) return undefined;
+    throw statusError(status, body, `discovery (GET ${p})`, conn.server);
+  };
+  const groupsWanted = new Set(wanted.map((k) => k.group));
+  const groupVersions = new Map<string, { preferred?: string; versions: string[] }>();
+  const coreApi = await fetchJson('/api');
+  if (!coreApi) throw new ClusterError(`${conn.server} does not look like a Kubernetes API server (GET /api found nothing)`);
+  groupVersions.set('', { preferred: 'v1', versions: strings(coreApi.versions) });
+  const apis = await fetchJson('/apis');
+  for (const g of objects(apis?.groups)) {
+    const name = typeof g.name === 'string' ? g.name : undefined;
+    if (name === undefined || !groupsWanted.has(name)) continue;
+    const preferred = (g.preferredVersion as JsonObject | undefined)?.version;
+    const versions = objects(g.versions)
+      .map((v) => v.version)
+      .filter((v): v is string => typeof v === 'string');
+    groupVersions.set(name, { preferred: typeof preferred === 'string' ? preferred : undefined, versions });
+  }
+  // resources served by each group version, fetched only for the groups and versions we may use
+  const served = new Map<string, Map<string, ApiResource>>();
+  await Promise.all(
+    [...groupVersions].flatMap(([group, gv]) =>
+      gv.versions.map(async (version) => {
+        const gvPath = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
+        const list = await fetchJson(gvPath);
+        const byName = new Map<string, ApiResource>();
+        for (const r of objects(list?.resources) as ApiResource[]) if (typeof r.name === 'string') byName.set(r.name, r);
+        served.set(group === '' ? version : `${group}/${version}`, byName);
+      }),
+    ),
+  );
+  const result: ServedKind[] = [];
+  for (const spec of wanted) {
+    const gv = groupVersions.get(spec.group);
+    if (!gv) continue;
+    const listable = (version: string): boolean => {
+      const r = served.get(spec.group === '' ? version : `${spec.group}/${version}`)?.get(spec.resource);
+      return r !== undefined && r.kind === spec.kind && (!Array.isArray(r.verbs) || r.verbs.includes('list'));
+    };
+    const order = spec.versions
+      ? [...spec.versions.filter((v) => gv.versions.includes(v)), ...gv.versions]
+      : [...(gv.preferred ? [gv.preferred] : []), ...gv.versions];
+    const version = order.find(listable);
+    if (version) result.push({ ...spec, apiVersion: spec.group === '' ? version : `${spec.group}/${version}` });
+  }
+  // Calico's API server (projectcalico.org) serves the same policies as its CRDs: list them once.
+  const aggregatedCalico = new Set(result.filter((k) => k.group === 'projectcalico.org').map((k) => k.kind));
+  return result.filter((k) => k.group !== 'crd.projectcalico.org' || !aggregatedCalico.has(k.kind));
+}
+
+function objects(value: unknown): JsonObject[] {
+  return Array.isArray(value) ? value.filter((v): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v)) : [];
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+
+export interface CoverageGap {
+  kind: string;
+  apiVersion: string;
+  namespace?: string;
+  reason: string;
+}
+
+export interface CoveredKind {
+  kind: string;
+  apiVersion: string;
+  namespace?: string;
+  objects: number;
+}
+
+export interface Coverage {
+  covered: CoveredKind[];
+  notCovered: CoverageGap[];
+  /** Rules not run because they read a kind that is not covered (set by the cluster command). */
+  skippedRules?: string[];
+}
+
+export interface ListOptions {
+  /** Only these namespaces (cluster-scoped kinds are still listed). Empty: all. */
+  namespaces: string[];
+  excludeNamespaces: string[];
+  /** Items per page (`limit`). */
+  pageSize: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Called after each finished list, for a progress display. */
+  onProgress?: (done: number, total: number, objects: number) => void;
+}
+
+export interface ClusterListing {
+  objects: JsonObject[];
+  coverage: Coverage;
+  /** Objects left out because the controller that owns them was listed and is judged instead. */
+  ownedSkipped: number;
+}
+
+/** How often one list restarts after its continue token expired (410 Gone) before giving up on it. */
+const MAX_RESTARTS = 3;
+
+/** Lists every served kind (per namespace when namespaces are given), pages and restarts included. */
+export async function listKinds(conn: Connection, kinds: readonly ServedKind[], options: ListOptions): Promise<ClusterListing> {
+  type Task = { spec: ServedKind; namespace?: string };
+  const tasks: Task[] = [];
+  for (const spec of kinds) {
+    if (spec.namespaced && options.namespaces.length > 0) for (const ns of options.namespaces) tasks.push({ spec, namespace: ns });
+    else tasks.push({ spec });
+  }
+  const excluded = new Set(options.excludeNamespaces);
+  const only = new Set(options.namespaces);
+  const results: JsonObject[][] = new Array(tasks.length);
+  const coverage: Coverage = { covered: [], notCovered: [] };
+  const coveredAt: (CoveredKind | undefined)[] = new Array(tasks.length);
+  const gapAt: (CoverageGap | undefined)[] = new Array(tasks.length);
+  let next = 0;
+  let done = 0;
+  let total = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const index = next++;
+      const task = tasks[index];
+      const outcome = await listOne(conn, task.spec, task.namespace, options.pageSize);
+      const where = task.namespace !== undefined ? { namespace: task.namespace } : {};
+      if ('gap' in outcome) {
+        gapAt[index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, reason: outcome.gap };
+        results[index] = [];
+      } else {
+        const kept = outcome.items.filter((o) => {
+          const ns = (o.metadata as JsonObject | undefined)?.namespace;
+          if (typeof ns === 'string' && excluded.has(ns)) return false;
+          // With -n, the Namespace objects of other namespaces are of no interest either.
+          if (task.spec.kind === 'Namespace' && task.spec.group === '' && only.size > 0) return only.has(String((o.metadata as JsonObject | undefined)?.name));
+          return true;
+        });
+        results[index] = kept;
+        coveredAt[index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, objects: kept.length };
+        total += kept.length;
+      }
+      done++;
+      options.onProgress?.(done, tasks.length, total);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, tasks.length)) }, worker));
+  for (let i = 0; i < tasks.length; i++) {
+    if (coveredAt[i]) coverage.covered.push(coveredAt[i]!);
+    if (gapAt[i]) coverage.notCovered.push(gapAt[i]!);
+  }
+  const all = results.flat();
+  const { kept, skipped } = dropOwned(all);
+  return { objects: kept, coverage, ownedSkipped: skipped };
+}
+
+type ListOutcome = { items: JsonObject[] } | { gap: string };
+
+async function listOne(conn: Connection, spec: ServedKind, namespace: string | undefined, pageSize: number): Promise<ListOutcome> {
+  const prefix = spec.group === '' ? `/api/${spec.apiVersion}` : `/apis/${spec.apiVersion}`;
+  const collection = namespace !== undefined ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${spec.resource}` : `${prefix}/${spec.resource}`;
+  const itemKind = spec.kind;
+  for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
+    const items: JsonObject[] = [];
+    let token: string | undefined;
+    let restarted = false;
+    do {
+      const query = `?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
+      const { status, body } = await conn.get(collection + query);
+      if (status === 410 && token) {
+        // The continue token outlived etcd's compaction: the only consistent answer is a fresh list.
+        restarted = true;
+        break;
+      }
+      if (status === 403) return { gap: `forbidden: ${typeof body?.message === 'string' ? body.message.split('\n')[0] : 'the identity may not list it'}` };
+      if (status === 404) return { gap: namespace !== undefined ? `not found (namespace ${namespace} may not exist)` : 'not found' };
+      if (status !== 200) throw statusError(status, body, `listing ${spec.kind} (GET ${collection})`, conn.server);
+      for (const item of objects(body?.items)) items.push(normalise(item, spec.apiVersion, itemKind));
+      const meta = body?.metadata as JsonObject | undefined;
+      token = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+    } while (token);
+    if (!restarted) return { items };
+  }
+  return { gap: `the list kept expiring (410 Gone) after ${MAX_RESTARTS} restarts` };
+}
+
+/**
+ * Items of a list carry neither apiVersion nor kind; they are set from the list. managedFields
+ * are bookkeeping of no security interest, and kubectl's last-applied annotation on a Secret holds
+ * its values a second time, in clear text.
+ */
+function normalise(item: JsonObject, apiVersion: string, kind: string): JsonObject {
+  const { apiVersion: _a, kind: _k, ...rest } = item;
+  const out: JsonObject = { apiVersion, kind, ...rest };
+  const meta = out.metadata;
+  if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
+    const m = { ...(meta as JsonObject) };
+    delete m.managedFields;
+    if (kind === 'Secret' && m.annotations && typeof m.annotations === 'object') {
+      const annotations = { ...(m.annotations as JsonObject) };
+      delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+      m.annotations = annotations;
+    }
+    out.metadata = m;
+  }
+  return out;
+}
+
+/**
+ * A Deployment's ReplicaSets and their Pods repeat its pod template: judging all three reports each
+ * problem three times. An object whose controlling owner was listed is left to that owner.
+ */
+function dropOwned(all: JsonObject[]): { kept: JsonObject[]; skipped: number } {
+  const uids = new Set<string>();
+  for (const o of all) {
+    const uid = (o.metadata as JsonObject | undefined)?.uid;
+    if (typeof uid === 'string') uids.add(uid);
+  }
+  const kept: JsonObject[] = [];
+  let skipped = 0;
+  for (const o of all) {
+    const owners = objects((o.metadata as JsonObject | undefined)?.ownerReferences);
+    const controller = owners.find((r) => r.controller === true);
+    if (controller && typeof controller.uid === 'string' && uids.has(controller.uid) && holdsPods(o)) skipped++;
+    else kept.push(o);
+  }
+  return { kept, skipped };
+}
+
+function holdsPods(o: JsonObject): boolean {
+  return o.kind === 'Pod' || o.kind === 'ReplicaSet' || o.kind === 'Job' || o.kind === 'ReplicationController';
+}
+
+/** GET /version: "1.20.2" style, or undefined when the server does not say. */
+export async function serverVersion(conn: Connection): Promise<{ major: number; minor: number; gitVersion: string } | undefined> {
+  const { status, body } = await conn.get('/version');
+  if (status === 401) throw statusError(status, body, 'GET /version', conn.server);
+  if (status !== 200 || !body) return undefined;
+  const gitVersion = typeof body.gitVersion === 'string' ? body.gitVersion : '';
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion) ?? undefined;
+  const major = m ? Number(m[1]) : Number.parseInt(String(body.major), 10);
+  const minor = m ? Number(m[2]) : Number.parseInt(String(body.minor), 10);
+  if (!Number.isFinite(major) || !Number.isFinite(minor)) return undefined;
+  return { major, minor, gitVersion };
+}

@@ -1,0 +1,183 @@
+/**
+ * `kshield cluster` against a REAL control plane: etcd + kube-apiserver + kube-controller-manager
+ * v1.20.2 on 127.0.0.1, started by test/support/k8s/cluster (built once and cached; see .ci/run).
+ * Objects are created through the API with the admin token, then scanned as `admin` and as the
+ * powerless `dev`.
+ *
+ * Without the binaries or etcd the suite is skipped with a loud message, unless
+ * KSHIELD_INTEGRATION=required (CI), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { test, describe, before, after } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { cli, root } from './support/cli.js';
+
+const script = path.join(root, 'test/support/k8s/cluster');
+const cache = process.env.KSHIELD_K8S_CACHE ?? path.join(homedir(), '.cache/kshield-k8s');
+const required = process.env.KSHIELD_INTEGRATION === 'required';
+
+function missing(): string | undefined {
+  if (!existsSync(path.join(cache, 'bin/kube-apiserver')) || !existsSync(path.join(cache, 'bin/kube-controller-manager'))) {
+    return `no kube-apiserver/kube-controller-manager in ${cache}/bin (build them: test/support/k8s/cluster build)`;
+  }
+  if (spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).status !== 0) return 'no etcd on PATH (apt-get install etcd-server)';
+  if (spawnSync('sh', ['-c', 'command -v openssl && command -v curl && command -v python3'], { encoding: 'utf8' }).status !== 0) return 'openssl, curl or python3 missing';
+  return undefined;
+}
+
+const why = missing();
+if (why && !required) {
+  process.stderr.write(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+    `!! SKIPPING the real-cluster integration tests: ${why}.\n` +
+    `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
+    `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
+}
+
+interface Env {
+  server: string;
+  ca: string;
+  admin: string;
+  kubeconfig: string;
+}
+
+function readEnv(dir: string): Env {
+  const text = readFileSync(path.join(dir, 'env'), 'utf8');
+  const get = (name: string): string => /"?([^"\n]*)"?$/.exec(text.split('\n').find((l) => l.startsWith(`export ${name}=`))!.slice(`export ${name}=`.length))![1];
+  return { server: get('K8S_SERVER'), ca: readFileSync(get('K8S_CA'), 'utf8'), admin: get('K8S_ADMIN_TOKEN'), kubeconfig: get('KUBECONFIG') };
+}
+
+/** A request as the admin; resolves with status and parsed body. */
+function call(env: Env, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = https.request(new URL(p, env.server), { method, ca: env.ca, headers: { Authorization: `Bearer ${env.admin}`, 'Content-Type': 'application/json', Accept: 'application/json' }, timeout: 20_000 }, (res) => {
+      let text = '';
+      res.on('data', (c) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${p} timed out`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function create(env: Env, p: string, object: unknown): Promise<void> {
+  // A new namespace's default ServiceAccount appears a moment later; pods are refused until then.
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const r = await call(env, 'POST', p, object);
+    if (r.status === 201 || r.status === 200 || r.status === 409) return;
+    if (r.status !== 403 && r.status !== 500) assert.fail(`POST ${p}: ${r.status} ${JSON.stringify(r.body?.message)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.fail(`POST ${p} kept failing`);
+}
+
+function kshield(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const NS = 'kshield-it';
+
+describe('kshield cluster against a real control plane (v1.20.2)', { skip: why && !required ? why : false, timeout: 180_000 }, () => {
+  let dir: string;
+  let env: Env;
+
+  before(async () => {
+    if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-k8s-'));
+    const started = spawnSync(script, ['start', dir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(started.status, 0, `cluster start failed: ${started.stdout}${started.stderr}`);
+    env = readEnv(dir);
+    await create(env, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    await create(env, `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'deployer' } });
+    await create(env, `/apis/apps/v1/namespaces/${NS}/deployments`, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27', securityContext: { privileged: true } }] } },
+      },
+    });
+    await create(env, `/apis/batch/v1beta1/namespaces/${NS}/cronjobs`, {
+      apiVersion: 'batch/v1beta1',
+      kind: 'CronJob',
+      metadata: { name: 'report' },
+      spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', hostPID: true, containers: [{ name: 'report', image: 'busybox:1.36' }] } } } } },
+    });
+    await create(env, `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'everything' },
+      rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }],
+    });
+    await create(env, `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'deployer-everything' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'everything' },
+      subjects: [{ kind: 'ServiceAccount', name: 'deployer', namespace: NS }],
+    });
+    await create(env, `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'orphan' },
+      spec: { podSelector: { matchLabels: { app: 'nothing-has-this' } }, policyTypes: ['Ingress'] },
+    });
+  });
+
+  after(() => {
+    if (dir) {
+      spawnSync(script, ['stop', dir], { timeout: 30_000 });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('as admin: the workloads, RBAC and policies created through the API are judged', { timeout: 60_000 }, async () => {
+    const run = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '-o', 'json', '--fail-on', 'high', '--page-size', '3']);
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.match(report.cluster.version, /^v1\.20\./);
+    assert.deepEqual(report.coverage.notCovered, []);
+    const covered = Object.fromEntries(report.coverage.covered.map((c: any) => [c.kind, c.apiVersion]));
+    assert.equal(covered.CronJob, 'batch/v1beta1');
+    const at = (rule: string, kind: string, name: string): boolean =>
+      report.findings.some((f: any) => f.rule === rule && f.resource.kind === kind && f.resource.name === name && f.resource.namespace === (kind === 'ClusterRole' ? null : NS));
+    assert.ok(at('privileged-container', 'Deployment', 'web'));
+    assert.ok(at('host-pid', 'CronJob', 'report'));
+    assert.ok(at('rbac-wildcard-verbs', 'Role', 'everything'));
+    assert.ok(report.findings.some((f: any) => f.rule === 'dangling-networkpolicy' && f.resource.name === 'orphan'));
+    // The Deployment's ReplicaSet (made by the real controller manager) is not reported a second time.
+    assert.ok(!report.findings.some((f: any) => f.resource.kind === 'ReplicaSet' && f.resource.namespace === NS));
+    assert.ok(report.findings.every((f: any) => f.file === 'cluster:admin' && f.line === 0));
+  });
+
+  test('as dev (no permissions): coverage gaps reported, exit is not a crash', { timeout: 60_000 }, async () => {
+    const run = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-o', 'json']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.ok(report.coverage.notCovered.length >= 20);
+    assert.ok(report.coverage.notCovered.some((g: any) => g.kind === 'Secret' && /forbidden: .*User "dev" cannot list/.test(g.reason)));
+    assert.deepEqual(report.findings, []);
+
+    const table = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-n', NS]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /\n {2}v1 Pod in namespace kshield-it: forbidden: pods is forbidden: User "dev" cannot list resource "pods"/);
+  });
+});

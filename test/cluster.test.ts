@@ -1,0 +1,296 @@
+/**
+ * `kshield cluster` against the in-repo test API server (test/support/k8s-api-server.ts), through a
+ * generated kubeconfig, as a user runs it: a child process, its output and exit code.
+ */
+import assert from 'node:assert/strict';
+import { test, describe, before, after } from 'node:test';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { cli, root, INSECURE } from './support/cli.js';
+import { loadFixtureObjects, makeCertificates, startTestApiServer, writeKubeconfig, V1_20_API, type TestApiServer } from './support/k8s-api-server.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Asynchronous on purpose: the test API server runs in this process and must keep answering. */
+function kshield(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', HOME: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+let dir: string;
+
+const EXTRA = [
+  {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'tools' },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'debug', namespace: 'tools', uid: 'pod-debug' },
+    spec: { containers: [{ name: 'shell', image: 'busybox:1.36', securityContext: { privileged: true } }] },
+  },
+  // A ReplicaSet's pod: judged through the ReplicaSet, not a second time.
+  {
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: { name: 'web-1', namespace: 'tools', uid: 'rs-web-1' },
+    spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { hostNetwork: true, containers: [{ name: 'web', image: 'nginx:1.27' }] } } },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web-1-abcde', namespace: 'tools', uid: 'pod-web', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'rs-web-1', controller: true }] },
+    spec: { hostNetwork: true, containers: [{ name: 'web', image: 'nginx:1.27' }] },
+  },
+];
+
+function json(run: Run): any {
+  try {
+    return JSON.parse(run.stdout) as any;
+  } catch {
+    assert.fail(`not JSON (exit ${run.code}): ${run.stdout.slice(0, 300)} ${run.stderr}`);
+  }
+}
+
+describe('kshield cluster against the test API server', () => {
+  let api: TestApiServer;
+  let kubeconfig: string;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+    api = await startTestApiServer({
+      objects: [...loadFixtureObjects([INSECURE]), ...EXTRA],
+      identities: { admin: {}, dev: { forbid: ['secrets', 'clusterroles'], forbidIn: ['roles/shop'] } },
+      expireContinueOnce: ['deployments'],
+    });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin, dev: api.tokens.dev, stale: 'expired-token' });
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('reports every rule family at namespace/kind/name, with exit code 1 on high findings', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig]);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, /^cluster:admin$/m);
+    assert.match(run.stdout, /Deployment\/shop\/payments\n/);
+    assert.match(run.stdout, /Pod\/tools\/debug\n(?: {4}-.*\n)*? {4}-  CRITICAL  container "shell" runs privileged  privileged-container\n/);
+    assert.match(run.stdout, /rbac-cluster-admin-binding/);
+    assert.match(run.stdout, /configmap-credentials/);
+    assert.doesNotMatch(run.stdout, /secret-data-committed/, 'every Secret in a cluster holds values: the manifest rule does not apply');
+    assert.match(run.stdout, /context admin, Kubernetes v1\.30\.2/);
+    assert.match(run.stdout, /resources scanned\.\n$/);
+    // Only reads, ever.
+    assert.ok(api.requests.every((r) => r.startsWith('GET ')));
+  });
+
+  test('JSON carries cluster, coverage and positionless findings; it validates against the report schema', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    const report: any = json(run);
+    const schema = JSON.parse(readFileSync(path.join(root, 'schema/report.schema.json'), 'utf8'));
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    const valid = validate(structuredClone(report));
+    assert.ok(valid, JSON.stringify(validate.errors));
+    assert.equal(report.cluster.context, 'admin');
+    assert.equal(report.cluster.server, api.url);
+    assert.deepEqual(report.coverage.notCovered, []);
+    const deployments = report.coverage.covered.find((c: any) => c.kind === 'Deployment');
+    assert.deepEqual(deployments, { kind: 'Deployment', apiVersion: 'apps/v1', objects: 7 });
+    const f = report.findings.find((x: any) => x.rule === 'privileged-container' && x.resource.name === 'debug');
+    assert.deepEqual([f.file, f.line, f.column, f.resource.namespace, f.resource.kind], ['cluster:admin', 0, 0, 'tools', 'Pod']);
+    // The ReplicaSet's pod is judged through its ReplicaSet only, and the note says so.
+    assert.ok(report.findings.some((x: any) => x.resource.name === 'web-1' && x.rule === 'host-network'));
+    assert.ok(!report.findings.some((x: any) => x.resource.name === 'web-1-abcde'));
+    assert.ok(report.notes.some((n: any) => /1 pod\(s\), ReplicaSet\(s\) and Job\(s\) owned by a listed controller/.test(n.message)));
+  });
+
+  test('never prints a Secret value', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none']);
+    const value = 'changeme-not-a-real-password';
+    assert.equal(json(run).coverage.covered.find((c: any) => c.kind === 'Secret').objects, 2);
+    // The same value sits in a ConfigMap, which is reported by fingerprint only.
+    assert.match(run.stdout, /"DATABASE_PASSWORD\\" holds a literal credential: 28 chars, sha256:/);
+    assert.ok(!run.stdout.includes(value) && !run.stdout.includes(Buffer.from(value).toString('base64')));
+  });
+
+  test('pages through lists with limit/continue and restarts a list whose continue token expired (410)', async () => {
+    api.requests.length = 0;
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--page-size', '2']);
+    assert.equal(run.code, 0, run.stderr);
+    const deploymentLists = api.requests.filter((r) => r.startsWith('GET /apis/apps/v1/deployments?'));
+    // 7 deployments in pages of 2: 4 pages, plus the page that got 410 and the restart from the top.
+    assert.equal(deploymentLists.filter((r) => !r.includes('continue=')).length, 2, deploymentLists.join('\n'));
+    assert.ok(deploymentLists.every((r) => r.includes('limit=2')));
+    const report: any = json(run);
+    assert.equal(report.coverage.covered.find((c: any) => c.kind === 'Deployment').objects, 7);
+    assert.equal(new Set(report.findings.filter((x: any) => x.resource.kind === 'Deployment').map((x: any) => x.resource.name)).size, 7);
+  });
+
+  test('as an identity with partial permissions: coverage gaps reported, the scan goes on', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '--context', 'dev', '-o', 'json', '--fail-on', 'none', '-n', 'shop']);
+    assert.equal(run.code, 0, run.stderr);
+    const report: any = json(run);
+    const gaps = report.coverage.notCovered.map((g: any) => `${g.kind}${g.namespace ? `@${g.namespace}` : ''}`).sort();
+    assert.deepEqual(gaps, ['ClusterRole', 'Role@shop', 'Secret@shop']);
+    assert.match(report.coverage.notCovered[0].reason, /^forbidden: /);
+    // Rules that look up a kind the identity cannot list would report what they cannot see as missing.
+    assert.ok(report.coverage.skippedRules.includes('rbac-binding-role-not-found'));
+    assert.ok(!report.findings.some((x: any) => x.rule === 'rbac-binding-role-not-found'));
+    assert.ok(report.findings.some((x: any) => x.rule === 'run-as-non-root'), 'rules that need nothing missing still run');
+    assert.ok(report.findings.some((x: any) => x.resource.kind === 'Deployment'));
+    assert.ok(!report.findings.some((x: any) => x.resource.namespace === 'tools'), 'only -n shop');
+
+    const table = await kshield(['cluster', '--kubeconfig', kubeconfig, '--context', 'dev', '--fail-on', 'none', '-n', 'shop']);
+    assert.match(table.stdout, /\nnot covered \(3\): the scan went on without these\n {2}v1 Secret in namespace shop: forbidden: /);
+    assert.match(table.stdout, /\n {2}rbac\.authorization\.k8s\.io\/v1 ClusterRole: forbidden: clusterroles\.rbac\.authorization\.k8s\.io is forbidden/);
+    assert.match(table.stdout, /\n\d+ rule\(s\) not run because they read what is not covered: .*rbac-binding-role-not-found/);
+  });
+
+  test('--exclude-namespace leaves a namespace out', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--exclude-namespace', 'shop']);
+    const report: any = json(run);
+    assert.ok(report.findings.some((x: any) => x.resource.namespace === 'tools'));
+    assert.ok(!report.findings.some((x: any) => x.resource.namespace === 'shop'));
+  });
+
+  test('--only and --fail-on work as in scan', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '--only', 'privileged-container', '--fail-on', 'critical', '-o', 'json']);
+    assert.equal(run.code, 1);
+    assert.deepEqual([...new Set(json(run).findings.map((x: any) => x.rule))], ['privileged-container']);
+  });
+
+  test('KUBECONFIG and the current context are used without flags', async () => {
+    const run = await kshield(['cluster', '--fail-on', 'none', '--only', 'privileged-container'], { KUBECONFIG: kubeconfig });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^cluster:admin$/m);
+  });
+
+  test('an invalid or expired token: exit 2, one line, no stack', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '--context', 'stale']);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, `kshield: error: the API server ${api.url} rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired\n`);
+  });
+
+  test('an unknown context: exit 2 naming the contexts there are', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '--context', 'prod']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^kshield: error: --context: no context "prod" in .*kubeconfig \(contexts: admin, dev, stale\)\n$/);
+  });
+
+  test('no credentials anywhere: a clear error', async () => {
+    const run = await kshield(['cluster']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^kshield: error: no cluster credentials: /);
+  });
+
+  test('a certificate signed by another CA: exit 2, not trusted', async () => {
+    const other = makeCertificates();
+    const file = path.join(dir, 'bad-ca.kubeconfig');
+    writeKubeconfig(file, { url: api.url, caPem: other.caPem }, { admin: api.tokens.admin });
+    const run = await kshield(['cluster', '--kubeconfig', file]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^kshield: error: the API server's certificate is not trusted \([A-Z_]+\): check certificate-authority-data in the kubeconfig for https:\/\/127\.0\.0\.1:\d+\n$/);
+  });
+});
+
+describe('kshield cluster: servers that fail', () => {
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('a server that never answers: --timeout ends it with a clear error', async () => {
+    const api = await startTestApiServer({ objects: [], hang: true });
+    try {
+      const file = path.join(dir, 'hang.kubeconfig');
+      writeKubeconfig(file, api, { admin: api.tokens.admin });
+      const run = await kshield(['cluster', '--kubeconfig', file, '--timeout', '700ms']);
+      assert.equal(run.code, 2);
+      assert.match(run.stderr, /^kshield: error: no answer from the API server https:\/\/127\.0\.0\.1:\d+ within 700ms \(GET \/version\); raise --timeout if the cluster is slow\n$/);
+      assert.ok(run.ms < 15_000, `took ${run.ms} ms`);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('nothing listening: connection refused', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const file = path.join(dir, 'closed.kubeconfig');
+    writeKubeconfig(file, { url: `https://127.0.0.1:${port}`, caPem: makeCertificates().caPem }, { admin: 'x' });
+    const run = await kshield(['cluster', '--kubeconfig', file]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, `kshield: error: cannot reach the API server https://127.0.0.1:${port}: connection refused\n`);
+  });
+
+  test('a Kubernetes 1.20 API: CronJob listed as batch/v1beta1, judged against 1.20 (no removed-API finding)', async () => {
+    const api = await startTestApiServer({ objects: loadFixtureObjects([INSECURE]), api: V1_20_API, gitVersion: 'v1.20.2' });
+    try {
+      const file = path.join(dir, 'old.kubeconfig');
+      writeKubeconfig(file, api, { admin: api.tokens.admin });
+      const run = await kshield(['cluster', '--kubeconfig', file, '-o', 'json', '--fail-on', 'none']);
+      assert.equal(run.code, 0, run.stderr);
+      const report: any = json(run);
+      const covered = Object.fromEntries(report.coverage.covered.map((c: any) => [c.kind, c.apiVersion]));
+      assert.equal(covered.CronJob, 'batch/v1beta1');
+      assert.equal(covered.PodDisruptionBudget, 'policy/v1beta1');
+      assert.equal(covered.HorizontalPodAutoscaler, 'autoscaling/v2beta2');
+      const cronJob = report.findings.filter((x: any) => x.resource.kind === 'CronJob');
+      assert.ok(cronJob.length > 0);
+      assert.ok(cronJob.every((x: any) => x.resource.apiVersion === 'batch/v1beta1'));
+      assert.ok(!report.findings.some((x: any) => x.rule === 'api-removed' || /no longer served/.test(x.message)), 'the cluster serves it, so it is not removed');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('deploy/scanner-rbac.yaml', () => {
+  test('passes kshield scan at medium and above', async () => {
+    const run = await kshield(['scan', 'deploy/', '--fail-on', 'medium']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /^No findings; 4 resources in 1 file scanned\.$/m);
+  });
+
+  test('grants get and list, nothing else, on every kind the scanner lists except Secrets', async () => {
+    const { CLUSTER_KINDS } = await import('../src/sources/cluster.js');
+    const docs = loadFixtureObjects([path.join(root, 'deploy/scanner-rbac.yaml')]);
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    const granted = new Set<string>();
+    for (const rule of role.rules) {
+      assert.deepEqual(rule.verbs, ['get', 'list']);
+      for (const g of rule.apiGroups) for (const r of rule.resources) granted.add(`${g}/${r}`);
+    }
+    const wanted = new Set(CLUSTER_KINDS.filter((k) => k.kind !== 'Secret').map((k) => `${k.group}/${k.resource}`));
+    assert.deepEqual([...granted].sort(), [...wanted].sort());
+  });
+});
