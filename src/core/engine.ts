@@ -397,6 +397,8 @@ function sharedFields(violations: readonly Violation[]): Set<string> | undefined
  * fingerprints only need to tell findings apart, and a cryptographic hash per finding was a
  * measurable share of a large scan.
  */
+const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
 class Hash64 {
   private h1 = 0x811c9dc5;
   private h2 = 0x01000193;
@@ -417,7 +419,15 @@ class Hash64 {
   }
 
   hex(): string {
-    return (this.h1 >>> 0).toString(16).padStart(8, '0') + (this.h2 >>> 0).toString(16).padStart(8, '0');
+    // One flat 16-character string (concatenating pieces would keep a chain of them per finding).
+    const a = this.h1;
+    const b = this.h2;
+    return String.fromCharCode(
+      HEX[(a >>> 28) & 15], HEX[(a >>> 24) & 15], HEX[(a >>> 20) & 15], HEX[(a >>> 16) & 15],
+      HEX[(a >>> 12) & 15], HEX[(a >>> 8) & 15], HEX[(a >>> 4) & 15], HEX[a & 15],
+      HEX[(b >>> 28) & 15], HEX[(b >>> 24) & 15], HEX[(b >>> 20) & 15], HEX[(b >>> 16) & 15],
+      HEX[(b >>> 12) & 15], HEX[(b >>> 8) & 15], HEX[(b >>> 4) & 15], HEX[b & 15],
+    );
   }
 }
 

@@ -74,6 +74,8 @@ type ResourceShape = Pick<Resource, 'kind' | 'object'> & { apiVersion?: string }
 
 const MAX_SEARCH_DEPTH = 40;
 const podSpecCache = new WeakMap<object, PodSpecView[]>();
+// Shared and frozen: callers only read these lists.
+const NONE = Object.freeze([]) as unknown as never[];
 const containerCache = new WeakMap<object, ContainerView[]>();
 
 function pointer(tokens: readonly (string | number)[]): string {
@@ -107,10 +109,12 @@ function view(root: JsonObject, tokens: (string | number)[], spec: JsonObject): 
 /** All pod specs in a resource with their JSON Pointers. */
 export function podSpecs(resource: ResourceShape): PodSpecView[] {
   const root = resource.object;
+  const builtin = isBuiltinApiVersion(resource.apiVersion);
+  // Most objects of a scan are Services, ConfigMaps, RBAC and the like: answer without a cache entry.
+  if (builtin && NO_POD_SPEC.has(resource.kind)) return NONE;
   const cached = podSpecCache.get(root);
   if (cached) return cached;
   const found: PodSpecView[] = [];
-  const builtin = isBuiltinApiVersion(resource.apiVersion);
   const fixed = builtin ? FIXED_POD_SPEC_PATHS[resource.kind] : undefined;
   if (fixed) {
     let node: unknown = root;
@@ -143,10 +147,12 @@ export function podSpecs(resource: ResourceShape): PodSpecView[] {
 /** Every container, init container and ephemeral container of every pod spec in the resource. */
 export function containers(resource: ResourceShape): ContainerView[] {
   const root = resource.object;
+  const pods = podSpecs(resource);
+  if (pods.length === 0) return NONE;
   const cached = containerCache.get(root);
   if (cached) return cached;
   const out: ContainerView[] = [];
-  for (const pod of podSpecs(resource)) {
+  for (const pod of pods) {
     for (const type of CONTAINER_TYPES) {
       const list = pod.spec[type];
       if (!Array.isArray(list)) continue;

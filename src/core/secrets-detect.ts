@@ -131,6 +131,8 @@ export function isLiteralSecretValue(value: string): boolean {
 
 /** The password of the first URL in `text` that embeds a literal one (postgres://app:hunter2@db/app). */
 function urlPassword(text: string): string | undefined {
+  // Nearly no value is a URL with credentials: skip the search unless both marks are there.
+  if (!text.includes('://') || !text.includes('@')) return undefined;
   URL_WITH_PASSWORD.lastIndex = 0;
   for (let m = URL_WITH_PASSWORD.exec(text); m; m = URL_WITH_PASSWORD.exec(text)) if (isLiteralSecretValue(m[1])) return m[1];
   return undefined;
