@@ -17,6 +17,21 @@ import { BaselineError } from '../core/baseline.js';
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const list = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
+/** The selection, configuration and report options `scan` and `cluster` share. */
+function reportOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
+    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
+    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
+    .option('--no-color', 'no colours in table output');
+}
+
 export function buildProgram(): Command {
   const invokedAs = path.basename(process.argv[1] ?? 'kshield').replace(/\.js$/, '');
   const program = new Command()
@@ -26,23 +41,15 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('scan')
-    .description('scan manifests: files, directories (recursively: *.yaml, *.yml, *.json) and - for standard input')
-    .argument('[paths...]', 'files, directories, or - to read standard input')
-    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
-    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
-    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
-    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
-    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
-    .option('--baseline <file>', 'report only findings that are not in this baseline file')
+  reportOptions(
+    program
+      .command('scan')
+      .description('scan manifests: files, directories (recursively: *.yaml, *.yml, *.json) and - for standard input')
+      .argument('[paths...]', 'files, directories, or - to read standard input'),
+  )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
-    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
-    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
-    .option('--no-color', 'no colours in table output')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });
@@ -112,9 +119,7 @@ export function buildProgram(): Command {
     });
   registerNetpol(program);
 
-  program
-    .command('cluster')
-    .description('scan a live cluster: list the objects the rules judge (get/list only) and report like scan')
+  reportOptions(program.command('cluster').description('scan a live cluster: list the objects the rules judge (get/list only) and report like scan'))
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'kubeconfig context to use (default: the current context)')
     .addOption(new Option('-n, --namespace <ns>', 'only these namespaces (repeatable or comma-separated; cluster-scoped kinds are still listed)').argParser(list).default([]))
@@ -123,16 +128,6 @@ export function buildProgram(): Command {
     .option('--page-size <n>', 'objects per list request (limit/continue pagination)', '500')
     .option('--concurrency <n>', 'list requests in flight at once', '4')
     .option('--no-progress', 'no progress bar on a terminal')
-    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
-    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
-    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
-    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
-    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
-    .option('--baseline <file>', 'report only findings that are not in this baseline file')
-    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
-    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
-    .option('--no-color', 'no colours in table output')
     .action(async (opts) => {
       // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
       const { runCluster } = await import('./cluster.js');
