@@ -166,17 +166,24 @@ describe('kshield cluster against a real control plane (v1.20.2)', { skip: why &
     // The Deployment's ReplicaSet (made by the real controller manager) is not reported a second time.
     assert.ok(!report.findings.some((f: any) => f.resource.kind === 'ReplicaSet' && f.resource.namespace === NS));
     assert.ok(report.findings.every((f: any) => f.file === 'cluster:admin' && f.line === 0));
+    // Cluster-only rules: 1.20 is long past its end of support, and has no Pod Security Admission.
+    const clusterLevel = report.findings.filter((f: any) => f.resource.kind === 'ClusterInfo').map((f: any) => `${f.rule} ${f.severity}: ${f.message}`);
+    assert.equal(clusterLevel.length, 2, clusterLevel.join('\n'));
+    assert.match(clusterLevel[0], /^cluster-version-end-of-support high: the API server runs Kubernetes v1\.20\.2: 1\.20 reached its end of support on 2022-02-28 and gets no security fixes \(end-of-support table of \d{4}-\d{2}-\d{2}, scan of /);
+    assert.match(clusterLevel[1], /^namespace-pod-security-not-enforced medium: Pod Security Admission is not available on Kubernetes v1\.20\.2/);
+    assert.ok(!report.findings.some((f: any) => f.rule === 'namespace-pod-security-not-enforced' && f.resource.kind === 'Namespace'), 'no namespace is flagged for a label the server cannot enforce');
   });
 
   test('as dev (no permissions): coverage gaps reported, exit is not a crash', { timeout: 60_000 }, async () => {
+    // Every identity may read /version: the server's age is judged even when nothing can be listed (exit 1, a high finding).
     const run = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-o', 'json']);
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 1, run.stderr);
     const report = JSON.parse(run.stdout);
     assert.ok(report.coverage.notCovered.length >= 20);
     assert.ok(report.coverage.notCovered.some((g: any) => g.kind === 'Secret' && /forbidden: .*User "dev" cannot list/.test(g.reason)));
-    assert.deepEqual(report.findings, []);
+    assert.deepEqual(report.findings.map((f: any) => `${f.resource.kind} ${f.rule}`), ['ClusterInfo cluster-version-end-of-support', 'ClusterInfo namespace-pod-security-not-enforced']);
 
-    const table = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-n', NS]);
+    const table = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-n', NS, '--fail-on', 'none']);
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /\n {2}v1 Pod in namespace kshield-it: forbidden: pods is forbidden: User "dev" cannot list resource "pods"/);
   });

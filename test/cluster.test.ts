@@ -274,6 +274,90 @@ describe('kshield cluster: servers that fail', () => {
   });
 });
 
+const CLUSTER_ONLY = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'secured', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'open' } },
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'wide-open', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } },
+  { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-current' }, status: { nodeInfo: { kubeletVersion: 'v1.25.16' } } },
+  { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker-stale' }, status: { nodeInfo: { kubeletVersion: 'v1.22.17' } } },
+  {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: { name: 'policy-engine' },
+    webhooks: [
+      { name: 'strict.policy.example.com', failurePolicy: 'Fail', sideEffects: 'None', admissionReviewVersions: ['v1'], clientConfig: { service: { name: 'policy', namespace: 'policy' } } },
+      { name: 'validate.policy.example.com', failurePolicy: 'Ignore', sideEffects: 'None', admissionReviewVersions: ['v1'], clientConfig: { service: { name: 'policy', namespace: 'policy' } } },
+    ],
+  },
+];
+
+describe('kshield cluster: cluster-only rules', () => {
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function scanAt(gitVersion: string, api: typeof V1_20_API | undefined = undefined): Promise<{ run: Run; report: any }> {
+    const server = await startTestApiServer({ objects: CLUSTER_ONLY, gitVersion, ...(api ? { api } : {}) });
+    try {
+      const file = path.join(dir, `${gitVersion}.kubeconfig`);
+      writeKubeconfig(file, server, { admin: server.tokens.admin });
+      const run = await kshield(['cluster', '--kubeconfig', file, '-o', 'json', '--fail-on', 'none']);
+      assert.equal(run.code, 0, run.stderr);
+      return { run, report: json(run) };
+    } finally {
+      await server.close();
+    }
+  }
+  const lines = (report: any, rule: string): string[] =>
+    report.findings.filter((f: any) => f.rule === rule).map((f: any) => `${f.resource.kind}/${f.resource.name}: ${f.message}`);
+
+  test('an old server (1.26): end of support, kubelet skew, namespaces without enforcement, a webhook that fails open', async () => {
+    const { report } = await scanAt('v1.26.1');
+    const eos = lines(report, 'cluster-version-end-of-support');
+    assert.equal(eos.length, 1, eos.join('\n'));
+    assert.match(eos[0], /^ClusterInfo\/admin: the API server runs Kubernetes v1\.26\.1: 1\.26 reached its end of support on 2024-02-28 and gets no security fixes \(end-of-support table of \d{4}-\d{2}-\d{2}, scan of \d{4}-\d{2}-\d{2}\)$/);
+    assert.equal(report.findings.find((f: any) => f.rule === 'cluster-version-end-of-support').severity, 'high');
+
+    // 1.22 is four minor versions behind 1.26 (a kubelet older than 1.25 may lag two); 1.25 lags one.
+    assert.deepEqual(lines(report, 'node-kubelet-version-skew'), [
+      'Node/worker-stale: node "worker-stale" runs kubelet v1.22.17, which is 4 minor versions older than the API server (v1.26.1); at most 2 are supported',
+    ]);
+    assert.deepEqual(lines(report, 'namespace-pod-security-not-enforced').sort(), [
+      'Namespace/open: namespace "open" has no pod-security.kubernetes.io/enforce label: Pod Security Admission refuses no pod there',
+      'Namespace/wide-open: namespace "wide-open" enforces the privileged Pod Security level: Pod Security Admission refuses no pod there',
+    ]);
+    const webhook = report.findings.filter((f: any) => f.rule === 'webhook-failure-policy-ignore');
+    assert.deepEqual(webhook.map((f: any) => [f.severity, f.path, f.message]), [
+      ['info', '/webhooks/1/failurePolicy', 'webhook "validate.policy.example.com" of ValidatingWebhookConfiguration "policy-engine" fails open (failurePolicy Ignore): when it cannot be reached, requests are admitted unchecked'],
+    ]);
+  });
+
+  test('a 1.20 server: Pod Security Admission is reported unavailable once instead of flagging every namespace', async () => {
+    const { report } = await scanAt('v1.20.2', V1_20_API);
+    assert.deepEqual(lines(report, 'namespace-pod-security-not-enforced'), [
+      'ClusterInfo/admin: Pod Security Admission is not available on Kubernetes v1.20.2 (it needs 1.23 or later): namespaces cannot enforce pod security standards with pod-security.kubernetes.io/enforce labels, so they were not checked',
+    ]);
+    assert.equal(lines(report, 'cluster-version-end-of-support').length, 1);
+    // On 1.20 both kubelets are newer than the API server.
+    assert.deepEqual(lines(report, 'node-kubelet-version-skew').map((l) => l.split(':')[0]).sort(), ['Node/worker-current', 'Node/worker-stale']);
+  });
+
+  test('the table names the cluster-only findings at the synthetic ClusterInfo object', async () => {
+    const server = await startTestApiServer({ objects: CLUSTER_ONLY, gitVersion: 'v1.26.1' });
+    try {
+      const file = path.join(dir, 'table.kubeconfig');
+      writeKubeconfig(file, server, { admin: server.tokens.admin });
+      const run = await kshield(['cluster', '--kubeconfig', file, '--fail-on', 'high']);
+      assert.equal(run.code, 1, 'a server past its end of support is a high finding');
+      assert.match(run.stdout, /ClusterInfo\/admin\n.*HIGH .*1\.26 reached its end of support on 2024-02-28/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('deploy/scanner-rbac.yaml', () => {
   test('passes kshield scan at medium and above', async () => {
     const run = await kshield(['scan', 'deploy/', '--fail-on', 'medium']);

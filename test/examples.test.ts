@@ -64,6 +64,7 @@ const EXPECTED_IN_INSECURE: Record<string, [file: string, why: string]> = {
   'default-service-account': ['storefront.yaml', 'no serviceAccountName'],
   'service-account-token-automount': ['checkout.yaml', 'automountServiceAccountToken: true'],
   'missing-required-labels': ['redis.yaml', 'only an "app" label'],
+  'namespace-pod-security-not-enforced': ['namespace.yaml', 'no pod-security.kubernetes.io/enforce label'],
   'default-namespace': ['order-export.yaml', 'namespace: default'],
   'removed-api-version': ['catalog.yaml', 'policy/v1beta1 PodDisruptionBudget'],
   'replicas-with-hpa': ['storefront.yaml', 'replicas set on an autoscaled Deployment'],

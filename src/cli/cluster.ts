@@ -1,7 +1,7 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
 import { exitCode, scanObjects, type ScanResult } from '../core/scan.js';
 import { isSeverity, type Severity } from '../core/types.js';
-import { connect, discover, listKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
+import { clusterInfoObject, connect, discover, listKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
 import { loadConfigOption, writeReports } from './scan.js';
 import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
@@ -76,7 +76,9 @@ async function scanCluster(
   const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
   const file = `cluster:${conn.context}`;
   const skippedRules = rulesBlindedBy(listing.coverage);
-  const result = scanObjects(listing.objects, {
+  // The server version and today's date reach the cluster-only rules as one synthetic object.
+  const objects = version ? [clusterInfoObject(conn.context, version, new Date()), ...listing.objects] : listing.objects;
+  const result = scanObjects(objects, {
     only: opts.only,
     skip: [...opts.skip, ...skippedRules, ...MANIFEST_ONLY_RULES],
     config: effectiveConfig,

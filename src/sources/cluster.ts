@@ -491,3 +491,18 @@ export async function serverVersion(conn: Connection): Promise<{ major: number; 
   if (!Number.isFinite(major) || !Number.isFinite(minor)) return undefined;
   return { major, minor, gitVersion };
 }
+
+/**
+ * What only a live cluster knows, as one synthetic object for the cluster-only rules
+ * (src/rules/cluster.ts): the API server's version and the day of the scan. Manifests never hold
+ * one, so those rules stay silent in `kshield scan`.
+ */
+export function clusterInfoObject(context: string, version: { major: number; minor: number; gitVersion: string }, now: Date): JsonObject {
+  return {
+    apiVersion: 'kshield.io/v1',
+    kind: 'ClusterInfo',
+    metadata: { name: context },
+    serverVersion: { major: String(version.major), minor: String(version.minor), gitVersion: version.gitVersion || `v${version.major}.${version.minor}` },
+    observedAt: now.toISOString().slice(0, 10),
+  };
+}
