@@ -131,13 +131,14 @@ describe('bad input never crashes or hangs', () => {
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     assert.equal(r.resources.length, 0);
     assert.match(r.errors[0].message, /alias/);
-    assert.equal(r.errors[0].line, 1);
+    assert.equal(r.errors[0].line, 6, 'reported at the first alias');
     assert.ok(ms < 5000, 'rejected without expanding');
   });
   test('a recursive alias is rejected', () => {
     const r = loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loop}\ndata: &d\n  self: *d\n', 'loop.yaml');
     assert.equal(r.resources.length, 0);
     assert.match(r.errors[0].message, /recursive alias/);
+    assert.deepEqual([r.errors[0].line, r.errors[0].message.endsWith('(column 9)')], [5, true], 'reported at the alias');
   });
   test('harmless aliases and merge keys still work', () => {
     const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: ok, labels: {a: b}}\ndata:\n  <<: {x: "1"}\n';

@@ -211,6 +211,7 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
   const irregular: boolean[] = [];
   const roots: number[] = [];
   const aliasDocs = new Set<number>();
+  const firstAlias = new Map<number, number>();
   let buffer = new Int32Array(Math.max(256, text.length >> 3));
   let used = 0;
 
@@ -259,6 +260,8 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
       if (n > 0 && Array.isArray(result) && n === result.length) (result as Positioned)[START] = store(itemOffsets[d], n);
     } else if (kind === null && result !== null && result !== undefined) {
       aliasDocs.add(roots.length);
+      // Where a limit error on aliases points: the document's first alias.
+      if (!firstAlias.has(roots.length)) firstAlias.set(roots.length, starts[d]);
     }
     if (d === 1) {
       roots.push(starts[1]);
@@ -306,7 +309,7 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
       try {
         checkExpansion(value, limits.maxExpandedNodes);
       } catch (err) {
-        if (err instanceof LimitError) return { documents: [], error: { message: err.message, offset: base + (roots[i] ?? 0) } };
+        if (err instanceof LimitError) return { documents: [], error: { message: err.message, offset: base + skipInsignificant(text, firstAlias.get(i) ?? roots[i] ?? 0) } };
         throw err;
       }
     }
