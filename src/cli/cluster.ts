@@ -2,14 +2,14 @@
 import { exitCode, scanObjects, type ScanResult } from '../core/scan.js';
 import { isSeverity, type Severity } from '../core/types.js';
 import { clusterInfoObject, connect, discover, listKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
-import { loadConfigOption, writeReports } from './scan.js';
+import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
 import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from './errors.js';
 import { rules as catalogue } from '../rules/index.js';
 
-export interface ClusterCommandOptions {
+export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
   context?: string;
   namespace: string[];
@@ -17,17 +17,7 @@ export interface ClusterCommandOptions {
   timeout?: string;
   pageSize?: string;
   concurrency?: string;
-  output: string[];
-  outputFile?: string;
-  only: string[];
-  skip: string[];
-  config?: string;
-  failOn?: string;
-  baseline?: string;
-  inlineSuppressions: boolean;
-  showSuppressed?: boolean;
   progress?: boolean;
-  color: boolean;
 }
 
 export async function runCluster(opts: ClusterCommandOptions): Promise<number> {

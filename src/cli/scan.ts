@@ -10,7 +10,8 @@ import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
 
-export interface ScanCommandOptions {
+/** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
+export interface ReportCommandOptions {
   output: string[];
   outputFile?: string;
   only: string[];
@@ -18,12 +19,15 @@ export interface ScanCommandOptions {
   config?: string;
   failOn?: string;
   baseline?: string;
-  writeBaseline?: string;
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
+  color: boolean;
+}
+
+export interface ScanCommandOptions extends ReportCommandOptions {
+  writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
-  color: boolean;
 }
 
 export async function loadConfigOption(file: string | undefined): Promise<KshieldConfig | undefined> {
