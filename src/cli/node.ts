@@ -68,10 +68,10 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile);
   const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json');
   if (unsupported) throw new UsageError(`kshield node writes table or json; ${unsupported.format} is not supported yet`);
-  const root = path.resolve(opts.root);
   let facts: NodeFacts;
   try {
-    facts = readNode(root);
+    // Reports show the root as the user gave it; reading uses the absolute path.
+    facts = { ...readNode(path.resolve(opts.root)), root: opts.root };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--root ${opts.root}: ${code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);

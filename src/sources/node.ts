@@ -93,7 +93,14 @@ export function underRoot(root: string, nodePath: string): string {
 
 export function statFile(root: string, nodePath: string): FileFacts {
   try {
-    const s = lstatSync(underRoot(root, nodePath));
+    // Follow symlinks (the file's own mode is what protects it); a dangling link falls back to the link itself.
+    const real = underRoot(root, nodePath);
+    let s;
+    try {
+      s = statSync(real);
+    } catch {
+      s = lstatSync(real);
+    }
     return { path: nodePath, exists: true, isDirectory: s.isDirectory(), mode: s.mode & 0o777, uid: s.uid, gid: s.gid };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
