@@ -1,7 +1,7 @@
 /** `kshield node --root DIR` on kubeadm-shaped trees, as a user runs it: statuses, evidence, detection, bad files. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -203,6 +203,23 @@ describe('kshield node: layouts', () => {
     assert.equal(code, 0);
     const rke2 = tree('rke2', { 'etc/rancher/rke2/config.yaml': 'profile: cis\n' });
     assert.equal(run(rke2).report.detected.layout, 'rke2');
+  });
+
+  test('symlinks resolve inside --root: absolute targets are taken under root, none climbs out', () => {
+    const dir = path.join(tmp, 'linked');
+    cpSync(hardened, dir, { recursive: true });
+    // The manifests live elsewhere on the node and /etc/kubernetes/manifests points there (absolute link).
+    mkdirSync(path.join(dir, 'data'));
+    renameSync(path.join(dir, 'etc/kubernetes/manifests'), path.join(dir, 'data/manifests'));
+    symlinkSync('/data/manifests', path.join(dir, 'etc/kubernetes/manifests'));
+    // A link that tries to leave the tree lands on root's own /etc/hostname, which the copy lacks.
+    rmSync(path.join(dir, 'etc/kubernetes/admin.conf'));
+    symlinkSync('../../../../../../../../../../etc/hostname', path.join(dir, 'etc/kubernetes/admin.conf'));
+    const { report } = run(dir);
+    assert.equal(report.detected.layout, 'kubeadm');
+    assert.equal(check(report, '1.2.1').status, 'pass');
+    assert.equal(check(report, '1.1.1').evidence, '/etc/kubernetes/manifests/kube-apiserver.yaml 600');
+    assert.equal(check(report, '1.1.13').evidence, '/etc/kubernetes/super-admin.conf 600');
   });
 
   test('an empty tree is "unknown" with no checks and exit 0', () => {

@@ -5,7 +5,7 @@
  * Nothing here throws on bad input: a missing, oversized or malformed file becomes a fact
  * (`error`) that the checks report as warn or manual.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
 
@@ -86,21 +86,41 @@ export interface NodeFacts {
   pkiFiles: string[];
 }
 
-/** Maps a node path to the real path under root; `..` cannot climb out of root. */
+/**
+ * Maps a node path to the real path under root, following symlinks the way the node would see
+ * them: an absolute link target is taken relative to root (a host mounted at /host keeps its
+ * /etc/kubernetes -> /data/... links inside /host), and neither `..` nor a link can climb out of
+ * root. A dangling link resolves to its missing target, so the file counts as absent.
+ */
 export function underRoot(root: string, nodePath: string): string {
-  return path.join(root, path.resolve('/', nodePath));
+  if (path.resolve(root) === '/') return path.resolve('/', nodePath);
+  const pending = path.resolve('/', nodePath).split('/').filter(Boolean);
+  const resolved: string[] = [];
+  let hops = 0;
+  while (pending.length) {
+    const part = pending.shift()!;
+    const candidate = path.join(root, ...resolved, part);
+    let target: string | undefined;
+    try {
+      if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
+    } catch {
+      // Missing: the rest of the path cannot resolve further; keep it as given.
+    }
+    if (target === undefined || ++hops > 40) {
+      resolved.push(part);
+      continue;
+    }
+    const next = path.posix.isAbsolute(target) ? path.resolve('/', target) : path.resolve('/', ...resolved, target);
+    resolved.length = 0;
+    pending.unshift(...next.split('/').filter(Boolean));
+  }
+  return path.join(root, ...resolved);
 }
 
 export function statFile(root: string, nodePath: string): FileFacts {
   try {
-    // Follow symlinks (the file's own mode is what protects it); a dangling link falls back to the link itself.
-    const real = underRoot(root, nodePath);
-    let s;
-    try {
-      s = statSync(real);
-    } catch {
-      s = lstatSync(real);
-    }
+    // underRoot follows links (the target's own mode is what protects it); a dangling link stays a link.
+    const s = lstatSync(underRoot(root, nodePath));
     return { path: nodePath, exists: true, isDirectory: s.isDirectory(), mode: s.mode & 0o777, uid: s.uid, gid: s.gid };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
@@ -230,7 +250,7 @@ function listPki(root: string): string[] {
       const p = `${dir}/${name}`;
       let isDir = false;
       try {
-        isDir = lstatSync(underRoot(root, p)).isDirectory();
+        isDir = statSync(underRoot(root, p)).isDirectory();
       } catch {
         continue;
       }
