@@ -205,6 +205,22 @@ describe('kshield node: layouts', () => {
     assert.equal(run(rke2).report.detected.layout, 'rke2');
   });
 
+  test('RKE2 control plane: manifests from /var/lib/rancher/rke2/agent/pod-manifests, PKI from server/tls', () => {
+    const dir = tree('rke2-server', {
+      'etc/rancher/rke2/config.yaml': 'profile: cis\n',
+      'var/lib/rancher/rke2/server/tls/serving-kube-apiserver.key': 'placeholder\n',
+    });
+    mkdirSync(path.join(dir, 'var/lib/rancher/rke2/agent/pod-manifests'), { recursive: true });
+    cpSync(path.join(hardened, 'etc/kubernetes/manifests/kube-apiserver.yaml'), path.join(dir, 'var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml'));
+    chmodSync(path.join(dir, 'var/lib/rancher/rke2/server/tls/serving-kube-apiserver.key'), 0o640);
+    const { report } = run(dir);
+    assert.equal(report.detected.layout, 'rke2');
+    assert.deepEqual(report.detected.components, { apiserver: '/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml' });
+    assert.equal(check(report, '1.2.1').evidence, '/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml: --anonymous-auth=false');
+    assert.equal(check(report, '1.1.1').evidence, '/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml 600');
+    assert.deepEqual(check(report, '1.1.21'), { ...check(report, '1.1.21'), status: 'fail', evidence: '/var/lib/rancher/rke2/server/tls/serving-kube-apiserver.key 640' });
+  });
+
   test('symlinks resolve inside --root: absolute targets are taken under root, none climbs out', () => {
     const dir = path.join(tmp, 'linked');
     cpSync(hardened, dir, { recursive: true });

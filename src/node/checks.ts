@@ -4,7 +4,7 @@
  * minimum version) carry an id of the section and a name. Every check is a pure function of
  * the NodeFacts read by src/sources/node.ts: the same facts always give the same result.
  */
-import { CONTROL_PLANE, KUBECONFIGS, PKI_DIR, type Component, type FileFacts, type NodeFacts } from '../sources/node.js';
+import { KUBECONFIGS, type Component, type FileFacts, type NodeFacts } from '../sources/node.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'manual';
 
@@ -70,7 +70,7 @@ function flag(component: Exclude<Component, 'kubelet'>, id: string, title: strin
 }
 
 function unusableManifest(facts: NodeFacts, component: Component): Outcome | undefined {
-  const manifest = CONTROL_PLANE.find((c) => c.component === component)?.manifest;
+  const manifest = component === 'kubelet' ? undefined : facts.manifests[component];
   const problem = facts.manifestProblems.find((p) => p.path === manifest);
   return problem ? { status: 'warn', evidence: `${problem.path}: ${problem.error}` } : undefined;
 }
@@ -191,17 +191,17 @@ function fileOwner(id: string, title: string, component: string, paths: (facts: 
   };
 }
 
-const manifest = (component: Component) => (): string[] => [CONTROL_PLANE.find((c) => c.component === component)!.manifest];
+const manifest = (component: Exclude<Component, 'kubelet'>) => (facts: NodeFacts): string[] => [facts.manifests[component]];
 const files = (...paths: string[]) => (): string[] => paths;
 
 const apiserver = (id: string, title: string, name: string | string[], judge: (values: (string | undefined)[]) => CheckStatus, remediation: string): CheckDefinition =>
-  flag('apiserver', id, title, name, judge, `Edit /etc/kubernetes/manifests/kube-apiserver.yaml: ${remediation}`);
+  flag('apiserver', id, title, name, judge, `In the kube-apiserver static pod manifest (or its command line): ${remediation}`);
 const manager = (id: string, title: string, name: string | string[], judge: (values: (string | undefined)[]) => CheckStatus, remediation: string): CheckDefinition =>
-  flag('controller-manager', id, title, name, judge, `Edit /etc/kubernetes/manifests/kube-controller-manager.yaml: ${remediation}`);
+  flag('controller-manager', id, title, name, judge, `In the kube-controller-manager static pod manifest (or its command line): ${remediation}`);
 const scheduler = (id: string, title: string, name: string, judge: (values: (string | undefined)[]) => CheckStatus, remediation: string): CheckDefinition =>
-  flag('scheduler', id, title, name, judge, `Edit /etc/kubernetes/manifests/kube-scheduler.yaml: ${remediation}`);
+  flag('scheduler', id, title, name, judge, `In the kube-scheduler static pod manifest (or its command line): ${remediation}`);
 const etcd = (id: string, title: string, name: string | string[], judge: (values: (string | undefined)[]) => CheckStatus, remediation: string): CheckDefinition =>
-  flag('etcd', id, title, name, judge, `Edit /etc/kubernetes/manifests/etcd.yaml: ${remediation}`);
+  flag('etcd', id, title, name, judge, `In the etcd static pod manifest (or its command line): ${remediation}`);
 
 export const NODE_CHECKS: CheckDefinition[] = [
   // 1.1 control-plane files
@@ -219,7 +219,7 @@ export const NODE_CHECKS: CheckDefinition[] = [
   fileOwner('1.1.16', 'scheduler.conf is owned by root:root', 'files', files('/etc/kubernetes/scheduler.conf')),
   fileMode('1.1.17', 'controller-manager.conf permissions are 600 or stricter', 'files', files('/etc/kubernetes/controller-manager.conf'), 0o600),
   fileOwner('1.1.18', 'controller-manager.conf is owned by root:root', 'files', files('/etc/kubernetes/controller-manager.conf')),
-  fileOwner('1.1.19', 'The PKI directory and its files are owned by root:root', 'files', (f) => [PKI_DIR, ...f.pkiFiles]),
+  fileOwner('1.1.19', 'The PKI directory and its files are owned by root:root', 'files', (f) => [f.pkiDir, ...f.pkiFiles]),
   fileMode('1.1.20', 'PKI certificate files permissions are 644 or stricter', 'files', (f) => f.pkiFiles.filter((p) => !p.endsWith('.key')), 0o644),
   fileMode('1.1.21', 'PKI key files permissions are 600', 'files', (f) => f.pkiFiles.filter((p) => p.endsWith('.key')), 0o600),
 

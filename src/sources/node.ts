@@ -17,15 +17,18 @@ const MAX_PKI_FILES = 1000;
 
 export type Component = 'apiserver' | 'controller-manager' | 'scheduler' | 'etcd' | 'kubelet';
 
-export const CONTROL_PLANE: { component: Exclude<Component, 'kubelet'>; binary: string; manifest: string }[] = [
-  { component: 'apiserver', binary: 'kube-apiserver', manifest: '/etc/kubernetes/manifests/kube-apiserver.yaml' },
-  { component: 'controller-manager', binary: 'kube-controller-manager', manifest: '/etc/kubernetes/manifests/kube-controller-manager.yaml' },
-  { component: 'scheduler', binary: 'kube-scheduler', manifest: '/etc/kubernetes/manifests/kube-scheduler.yaml' },
-  { component: 'etcd', binary: 'etcd', manifest: '/etc/kubernetes/manifests/etcd.yaml' },
+/** Static pod manifest directories: kubeadm's, and RKE2's (which writes full manifests for its components). */
+export const MANIFEST_DIRS = { kubeadm: '/etc/kubernetes/manifests', rke2: '/var/lib/rancher/rke2/agent/pod-manifests' } as const;
+export const PKI_DIRS = { kubeadm: '/etc/kubernetes/pki', rke2: '/var/lib/rancher/rke2/server/tls' } as const;
+
+export const CONTROL_PLANE: { component: Exclude<Component, 'kubelet'>; binary: string; file: string }[] = [
+  { component: 'apiserver', binary: 'kube-apiserver', file: 'kube-apiserver.yaml' },
+  { component: 'controller-manager', binary: 'kube-controller-manager', file: 'kube-controller-manager.yaml' },
+  { component: 'scheduler', binary: 'kube-scheduler', file: 'kube-scheduler.yaml' },
+  { component: 'etcd', binary: 'etcd', file: 'etcd.yaml' },
 ];
 
 export const KUBECONFIGS = ['/etc/kubernetes/admin.conf', '/etc/kubernetes/super-admin.conf', '/etc/kubernetes/controller-manager.conf', '/etc/kubernetes/scheduler.conf', '/etc/kubernetes/kubelet.conf'];
-export const PKI_DIR = '/etc/kubernetes/pki';
 export const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
 
 /** Pflag boolean flags: `--profiling false` does NOT set profiling to false (the value is a stray argument). */
@@ -77,6 +80,9 @@ export interface NodeFacts {
   root: string;
   detected: Detected;
   components: Partial<Record<Component, ComponentFacts>>;
+  /** The static pod manifest path of each control-plane component (whether or not it exists). */
+  manifests: Record<Exclude<Component, 'kubelet'>, string>;
+  pkiDir: string;
   /** Manifests that exist but could not be used (no component facts then). */
   manifestProblems: ParsedFile[];
   kubeletConfig?: ParsedFile;
@@ -236,7 +242,7 @@ function readProcesses(root: string): ComponentFacts[] {
   return found;
 }
 
-function listPki(root: string): string[] {
+function listPki(root: string, pkiDir: string): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > 3 || out.length >= MAX_PKI_FILES) return;
@@ -258,7 +264,7 @@ function listPki(root: string): string[] {
       else if (/\.(key|crt|pem)$/.test(name) && out.length < MAX_PKI_FILES) out.push(p);
     }
   };
-  walk(PKI_DIR, 0);
+  walk(pkiDir, 0);
   return out;
 }
 
@@ -282,7 +288,12 @@ export function readNode(root: string): NodeFacts {
   const files: Record<string, FileFacts> = {};
   const record = (p: string): FileFacts => (files[p] = statFile(root, p));
 
-  for (const { component, binary, manifest } of CONTROL_PLANE) {
+  const flavour = !exists(root, MANIFEST_DIRS.kubeadm) && exists(root, MANIFEST_DIRS.rke2) ? 'rke2' : 'kubeadm';
+  const manifestDir = MANIFEST_DIRS[flavour];
+  const pkiDir = PKI_DIRS[flavour];
+  const manifests = Object.fromEntries(CONTROL_PLANE.map((c) => [c.component, `${manifestDir}/${c.file}`])) as NodeFacts['manifests'];
+  for (const { component, binary } of CONTROL_PLANE) {
+    const manifest = manifests[component];
     record(manifest);
     const parsed = parseYamlFile(root, manifest);
     if (!parsed) continue;
@@ -306,8 +317,8 @@ export function readNode(root: string): NodeFacts {
 
   for (const k of KUBECONFIGS) record(k);
   if (kubeletKubeconfig && !files[kubeletKubeconfig]) record(kubeletKubeconfig);
-  record(PKI_DIR);
-  const pkiFiles = listPki(root);
+  record(pkiDir);
+  const pkiFiles = listPki(root, pkiDir);
   for (const p of pkiFiles) record(p);
 
   const encryptionPath = components.apiserver?.flags['encryption-provider-config'];
@@ -315,11 +326,11 @@ export function readNode(root: string): NodeFacts {
     ? (parseYamlFile(root, encryptionPath) ?? { path: encryptionPath, error: 'file not found' })
     : undefined;
 
-  const detected = detect(root, components, kubeletConfig);
-  return { root, detected, components, manifestProblems, kubeletConfig, encryptionConfig, files, pkiFiles };
+  const detected = detect(root, components, manifests, kubeletConfig);
+  return { root, detected, components, manifests, pkiDir, manifestProblems, kubeletConfig, encryptionConfig, files, pkiFiles };
 }
 
-function detect(root: string, components: NodeFacts['components'], kubeletConfig: ParsedFile | undefined): Detected {
+function detect(root: string, components: NodeFacts['components'], manifests: NodeFacts['manifests'], kubeletConfig: ParsedFile | undefined): Detected {
   const evidence: string[] = [];
   const has = (p: string): boolean => {
     const yes = exists(root, p);
@@ -327,9 +338,10 @@ function detect(root: string, components: NodeFacts['components'], kubeletConfig
     return yes;
   };
   let layout: Layout;
-  if (has('/etc/rancher/rke2')) layout = 'rke2';
+  const fromManifests = CONTROL_PLANE.some((c) => components[c.component]?.source === manifests[c.component]);
+  if (has('/etc/rancher/rke2') || (fromManifests && has(MANIFEST_DIRS.rke2))) layout = 'rke2';
   else if (has('/etc/rancher/k3s')) layout = 'k3s';
-  else if (has('/etc/kubernetes/manifests') && CONTROL_PLANE.some((c) => components[c.component]?.source === c.manifest)) layout = 'kubeadm';
+  else if (fromManifests && has(MANIFEST_DIRS.kubeadm)) layout = 'kubeadm';
   else if (components.kubelet || kubeletConfig || has('/var/lib/kubelet')) {
     layout = 'worker';
     if (kubeletConfig) evidence.push(kubeletConfig.path);
