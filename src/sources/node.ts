@@ -148,16 +148,19 @@ export function readLimited(realPath: string, limit = MAX_NODE_FILE_BYTES): { te
   try {
     const s = fstatSync(fd);
     if (s.isDirectory()) return { error: 'is a directory' };
-    // /proc files report size 0, so read up to the limit rather than trusting the size.
-    const buf = Buffer.alloc(limit + 1);
+    // /proc files report size 0, so read in chunks up to the limit rather than trusting the size
+    // (and without a limit-sized buffer per file: a node has hundreds of processes).
+    const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const n = readSync(fd, buf, total, buf.length - total, null);
+      const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
       total += n;
       if (total > limit) return { error: `larger than ${limit} bytes` };
     }
-    return { text: buf.subarray(0, total).toString('utf8') };
+    return { text: Buffer.concat(chunks, total).toString('utf8') };
   } catch (err) {
     return { error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   } finally {
