@@ -1,7 +1,7 @@
 /** `kshield node --root DIR` on kubeadm-shaped trees, as a user runs it: statuses, evidence, detection, bad files. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -294,6 +294,19 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
     const notDir = kshield(['node', '--root', file]);
     assert.equal(notDir.code, 2);
     assert.match(notDir.stderr, /not a directory/);
+  });
+});
+
+describe('insecure port by version', () => {
+  test('absent --insecure-port fails before v1.20 (default 8080) and passes from v1.20', () => {
+    const dir = path.join(tmp, 'old-apiserver');
+    cpSync(hardened, dir, { recursive: true });
+    const file = path.join(dir, 'etc/kubernetes/manifests/kube-apiserver.yaml');
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, original.replace('kube-apiserver:v1.30.2', 'kube-apiserver:v1.19.16'));
+    assert.deepEqual(check(run(dir).report, '1.2.insecure-port'), { ...check(run(dir).report, '1.2.insecure-port'), status: 'fail', evidence: '/etc/kubernetes/manifests/kube-apiserver.yaml: --insecure-port not set (default 8080 before v1.20; image registry.k8s.io/kube-apiserver:v1.19.16)' });
+    writeFileSync(file, original.replace('kube-apiserver:v1.30.2', 'kube-apiserver:v1.20.2'));
+    assert.equal(check(run(dir).report, '1.2.insecure-port').status, 'pass');
   });
 });
 

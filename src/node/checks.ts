@@ -96,6 +96,12 @@ export function parseDuration(text: string): number {
   return matched === text.length && matched > 0 ? total : NaN;
 }
 
+/** The Kubernetes 1.x minor version from an image tag like registry.k8s.io/kube-apiserver:v1.19.3. */
+export function kubernetesMinor(image: string | undefined): number | undefined {
+  const m = /:v1\.(\d+)(?:\.|$|-|\+)/.exec(image ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
 const strongCiphers: FlagJudge = (v) => {
   if (v === undefined) return 'pass'; // Go's default list has no known-weak suites since Kubernetes 1.19
   const suites = listOf(v);
@@ -258,7 +264,23 @@ export const NODE_CHECKS: CheckDefinition[] = [
   },
   apiserver('1.2.30', 'Only strong TLS cipher suites', 'tls-cipher-suites', one(strongCiphers), 'set --tls-cipher-suites to ECDHE AES-GCM / ChaCha20-Poly1305 suites only'),
   apiserver('1.2.tls-min-version', '--tls-min-version is VersionTLS12 or later', 'tls-min-version', one(tlsMinVersion), 'set --tls-min-version=VersionTLS12 or leave it unset'),
-  apiserver('1.2.insecure-port', 'The insecure port is off', 'insecure-port', one((v) => (v === undefined || v === '0' ? 'pass' : 'fail')), 'remove --insecure-port (gone since 1.24) or set it to 0'),
+  {
+    id: '1.2.insecure-port',
+    title: 'The insecure port is off',
+    component: 'API server',
+    remediation: 'In the kube-apiserver static pod manifest (or its command line): set --insecure-port=0 (before v1.20 the default was 8080; the flag is gone since v1.24)',
+    check(facts) {
+      const c = facts.components.apiserver;
+      if (!c) return unusableManifest(facts, 'apiserver');
+      const v = c.flags['insecure-port'];
+      if (v !== undefined) return { status: v === '0' ? 'pass' : 'fail', evidence: `${c.source}: --insecure-port=${v}` };
+      const minor = kubernetesMinor(c.image);
+      if (minor === undefined) return { status: 'pass', evidence: `${c.source}: --insecure-port not set (off by default since v1.20; version unknown)` };
+      return minor >= 20
+        ? { status: 'pass', evidence: `${c.source}: --insecure-port not set (off by default since v1.20; image ${c.image})` }
+        : { status: 'fail', evidence: `${c.source}: --insecure-port not set (default 8080 before v1.20; image ${c.image})` };
+    },
+  },
 
   // 1.3 controller manager
   manager('1.3.2', '--profiling is false', 'profiling', one(is('false', 'fail')), 'set --profiling=false'),

@@ -56,6 +56,8 @@ export interface ComponentFacts {
   /** Where the flags came from: a manifest path or /proc/PID/cmdline. */
   source: string;
   flags: Record<string, string>;
+  /** The container image of a static pod (its tag usually carries the Kubernetes version). */
+  image?: string;
   /** The source exists but could not be read or understood. */
   error?: string;
 }
@@ -204,7 +206,7 @@ export function parseFlags(argv: string[]): Record<string, string> {
 }
 
 /** The flags of the first container of a static pod whose command or args mention the binary. */
-function manifestFlags(data: unknown, binary: string): { flags?: Record<string, string>; error?: string } {
+function manifestFlags(data: unknown, binary: string): { flags?: Record<string, string>; image?: string; error?: string } {
   const spec = (data as { spec?: { containers?: unknown } } | null)?.spec;
   const containers = Array.isArray(spec?.containers) ? (spec!.containers as unknown[]) : undefined;
   if (!containers || containers.length === 0) return { error: 'no spec.containers in the pod manifest' };
@@ -213,7 +215,8 @@ function manifestFlags(data: unknown, binary: string): { flags?: Record<string, 
   const container = containers.find((c) => argvOf(c).some((a) => path.basename(a) === binary)) ?? containers[0];
   const argv = argvOf(container);
   if (argv.length === 0) return { error: 'the container has no command or args' };
-  return { flags: parseFlags(argv) };
+  const image = (container as { image?: unknown })?.image;
+  return { flags: parseFlags(argv), image: typeof image === 'string' ? image : undefined };
 }
 
 const BINARIES: Record<string, Component> = {
@@ -304,9 +307,9 @@ export function readNode(root: string): NodeFacts {
       manifestProblems.push(parsed);
       continue;
     }
-    const { flags, error } = manifestFlags(parsed.data, binary);
+    const { flags, image, error } = manifestFlags(parsed.data, binary);
     if (error) manifestProblems.push({ path: manifest, error });
-    else components[component] = { component, source: manifest, flags: flags! };
+    else components[component] = { component, source: manifest, flags: flags!, image };
   }
   // A process's live command line is the truth when there is no manifest (or the manifest was unusable).
   for (const proc of readProcesses(root)) {
