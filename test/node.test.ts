@@ -167,6 +167,21 @@ describe('kshield node: kubeadm fixtures', () => {
   });
 });
 
+describe('kshield node: other outputs', () => {
+  test('markdown: a table per component, pipes escaped; json to a file alongside; sarif refused with exit 2', () => {
+    const out = path.join(tmp, 'reports/node.json');
+    const r = kshield(['node', '--root', insecure, '-o', 'markdown', '-o', `json=${out}`]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^# kshield node report\n\nDetected: kubeadm control-plane node under `.*insecure`\. 70 checks: \d+ pass, \d+ fail, 0 warn, 0 manual\.\n/);
+    assert.match(r.stdout, /\n## etcd\n\n\| id \| status \| check \| evidence \| remediation \|\n\| --- \| --- \| --- \| --- \| --- \|\n\| 2\.1 \| fail \| --cert-file and --key-file are set \| \/etc\/kubernetes\/manifests\/etcd\.yaml: --cert-file not set, --key-file not set \| In the etcd static pod manifest/);
+    assert.equal((JSON.parse(readFileSync(out, 'utf8')) as Report).detected.layout, 'kubeadm');
+    assert.match(r.stderr, /wrote json report to .*node\.json/);
+    const sarif = kshield(['node', '--root', insecure, '-o', 'sarif']);
+    assert.equal(sarif.code, 2);
+    assert.match(sarif.stderr, /kshield node writes table, json or markdown; sarif is not supported yet/);
+  });
+});
+
 describe('kshield node: layouts', () => {
   test('worker-only node: kubelet checks only, flags from /proc override the config file', () => {
     const dir = tree('worker', {

@@ -64,10 +64,28 @@ export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color:
   return lines.join('\n') + '\n';
 }
 
+/** Markdown for a pull request or a ticket: one table per component. */
+export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): string {
+  const cell = (text: string): string => sanitize(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
+  const s = summarize(results);
+  const lines = [
+    '# kshield node report',
+    '',
+    `Detected: ${LAYOUT_NAMES[facts.detected.layout]} under \`${cell(facts.root)}\`. ${results.length} checks: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.manual} manual.`,
+  ];
+  const groups = new Map<string, CheckResult[]>();
+  for (const r of results) groups.set(r.component, [...(groups.get(r.component) ?? []), r]);
+  for (const [component, group] of groups) {
+    lines.push('', `## ${component}`, '', '| id | status | check | evidence | remediation |', '| --- | --- | --- | --- | --- |');
+    for (const r of group) lines.push(`| ${cell(r.id)} | ${r.status} | ${cell(r.title)} | ${cell(r.evidence)} | ${r.status === 'pass' ? '' : cell(r.remediation)} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export async function runNode(opts: NodeCommandOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile);
-  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json');
-  if (unsupported) throw new UsageError(`kshield node writes table or json; ${unsupported.format} is not supported yet`);
+  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json' && t.format !== 'markdown');
+  if (unsupported) throw new UsageError(`kshield node writes table, json or markdown; ${unsupported.format} is not supported yet`);
   let facts: NodeFacts;
   try {
     // Reports show the root as the user gave it; reading uses the absolute path.
@@ -81,7 +99,12 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const content = target.format === 'json' ? JSON.stringify(buildNodeReport(facts, results), null, 2) + '\n' : renderNodeTable(facts, results, color, width);
+    const content =
+      target.format === 'json'
+        ? JSON.stringify(buildNodeReport(facts, results), null, 2) + '\n'
+        : target.format === 'markdown'
+          ? renderNodeMarkdown(facts, results)
+          : renderNodeTable(facts, results, color, width);
     try {
       await writeOutput(target, content);
       if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
