@@ -134,6 +134,18 @@ export function buildProgram(): Command {
       process.exitCode = await runCluster(opts);
     });
 
+  program
+    .command('node')
+    .description("CIS Kubernetes Benchmark-style checks of this node's files: control-plane manifests, kubelet, etcd, encryption at rest, file permissions")
+    .option('--root <dir>', 'read the node tree under this directory (a copy of a node, or a host mount)', '/')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--no-color', 'no colours in table output')
+    .action(async (opts) => {
+      const { runNode } = await import('./node.js');
+      process.exitCode = await runNode(opts);
+    });
+
   return program;
 }
 
