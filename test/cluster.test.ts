@@ -252,6 +252,33 @@ describe('kshield cluster: servers that fail', () => {
     assert.equal(run.stderr, `kshield: error: cannot reach the API server https://127.0.0.1:${port}: connection refused\n`);
   });
 
+  test('rbac and netpol commands read the live cluster with --cluster and answer as they do for the files', async () => {
+    const api = await startTestApiServer({ objects: loadFixtureObjects([INSECURE]), identities: { admin: {}, dev: { forbid: ['clusterroles'] } } });
+    try {
+      const file = path.join(dir, 'analysis.kubeconfig');
+      writeKubeconfig(file, api, { admin: api.tokens.admin, dev: api.tokens.dev });
+      const live = await kshield(['rbac', 'who-can', 'get', 'secrets', '--cluster', '--kubeconfig', file, '-o', 'json']);
+      const files = await kshield(['rbac', 'who-can', 'get', 'secrets', INSECURE, '-o', 'json']);
+      assert.equal(live.code, 0, live.stderr);
+      const subjects = (run: { stdout: string }): string[] => (JSON.parse(run.stdout).allowed as { subject: string }[]).map((r) => r.subject).sort();
+      assert.deepEqual(subjects(live), subjects(files));
+      const reachLive = await kshield(['netpol', 'reach', '--cluster', '--kubeconfig', file, '-o', 'json']);
+      const reachFiles = await kshield(['netpol', 'reach', INSECURE, '-o', 'json']);
+      assert.equal(reachLive.code, 0, reachLive.stderr);
+      assert.deepEqual(JSON.parse(reachLive.stdout).connections, JSON.parse(reachFiles.stdout).connections);
+      const both = await kshield(['netpol', 'reach', INSECURE, '--cluster', '--kubeconfig', file]);
+      assert.equal(both.code, 2);
+      assert.match(both.stderr, /--cluster reads the live cluster: give no paths/);
+      const withoutCluster = await kshield(['rbac', 'paths', INSECURE, '--kubeconfig', file]);
+      assert.equal(withoutCluster.code, 2);
+      assert.match(withoutCluster.stderr, /--kubeconfig and --context need --cluster/);
+      const dev = await kshield(['rbac', 'paths', '--cluster', '--kubeconfig', file, '--context', 'dev']);
+      assert.match(dev.stderr, /warning: not covered: /, 'a partial view says what it could not see');
+    } finally {
+      await api.close();
+    }
+  });
+
   test('a Kubernetes 1.20 API: CronJob listed as batch/v1beta1, judged against 1.20 (no removed-API finding)', async () => {
     const api = await startTestApiServer({ objects: loadFixtureObjects([INSECURE]), api: V1_20_API, gitVersion: 'v1.20.2' });
     try {

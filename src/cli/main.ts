@@ -10,6 +10,7 @@ import { runExplain } from './explain.js';
 import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
+import { analysisInputOptions } from './analysis-input.js';
 import { ConfigError } from '../core/config.js';
 import { SelectionError } from '../core/select.js';
 import { BaselineError } from '../core/baseline.js';
@@ -84,8 +85,7 @@ export function buildProgram(): Command {
     });
 
   const rbac = program.command('rbac').description('RBAC analysis of manifests: who can do what, effective permissions, privilege-escalation paths');
-  rbac
-    .command('who-can')
+  analysisInputOptions(rbac.command('who-can'))
     .description('every subject allowed VERB on RESOURCE (RESOURCE[.GROUP][/SUBRESOURCE], or a /non-resource/url), with the role and binding that grant it')
     .argument('<verb>')
     .argument('<resource>')
@@ -94,26 +94,21 @@ export function buildProgram(): Command {
     .option('--subresource <name>', 'the subresource, e.g. exec, log, scale')
     .option('--name <name>', 'the object name (rules with resourceNames match only named requests)')
     .option('-o, --output <format>', 'table or json', 'table')
-    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (verb: string, resource: string, paths: string[], opts) => {
       process.exitCode = await runWhoCan(verb, resource, paths, opts);
     });
-  rbac
-    .command('access')
+  analysisInputOptions(rbac.command('access'))
     .description('effective permissions of a subject: sa:NAMESPACE:NAME, user:NAME or group:NAME')
     .argument('<subject>')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .option('-o, --output <format>', 'table or json', 'table')
-    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (subject: string, paths: string[], opts) => {
       process.exitCode = await runAccess(subject, paths, opts);
     });
-  rbac
-    .command('paths')
+  analysisInputOptions(rbac.command('paths'))
     .description('privilege-escalation paths as a graph')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .option('-o, --output <format>', 'table, json, dot or mermaid', 'table')
-    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runPaths(paths, opts);
     });

@@ -8,7 +8,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dump } from 'js-yaml';
-import { loadPaths, type LoadResult } from '../sources/files.js';
+import type { LoadResult } from '../sources/files.js';
 import { buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
@@ -16,14 +16,13 @@ import { parseIp } from '../analysis/cidr.js';
 import { sanitize, formatLocation } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
-import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
 
-async function load(paths: string[], maxFileSize: string | undefined): Promise<LoadResult> {
-  checkInputPaths(paths, 'analyse');
-  return loadPaths(paths, { maxFileBytes: maxFileBytesOption(maxFileSize) });
+async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadResult> {
+  return loadAnalysisInput(paths, opts);
 }
 
 /** Input errors and policy problems go to standard error, so machine output stays clean. */
@@ -143,7 +142,7 @@ function renderMermaid(connections: Connection[], model: NetpolModel): string {
   return out.join('\n');
 }
 
-export interface ReachCommandOptions {
+export interface ReachCommandOptions extends AnalysisInputOptions {
   output: string;
   maxFileSize?: string;
 }
@@ -151,7 +150,7 @@ export interface ReachCommandOptions {
 export async function runNetpolReach(paths: string[], opts: ReachCommandOptions): Promise<number> {
   const format = opts.output as ReachFormat;
   if (!REACH_FORMATS.includes(format)) throw new UsageError(`unknown output format "${opts.output}" (one of: ${REACH_FORMATS.join(', ')})`);
-  const loaded = await load(paths, opts.maxFileSize);
+  const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   const result = reach(model);
@@ -160,7 +159,7 @@ export async function runNetpolReach(paths: string[], opts: ReachCommandOptions)
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
 }
 
-export interface CanCommandOptions {
+export interface CanCommandOptions extends AnalysisInputOptions {
   port: string;
   protocol: string;
   output: string;
@@ -204,7 +203,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   const protocol = (opts.protocol ?? 'TCP').toUpperCase();
   if (!isProtocol(protocol)) throw new UsageError(`--protocol: "${opts.protocol}" is not TCP, UDP or SCTP`);
   if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: text, json)`);
-  const loaded = await load(paths, opts.maxFileSize);
+  const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   if (loaded.errors.length > 0) return EXIT.usage;
@@ -235,7 +234,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   return result.allowed ? EXIT.clean : EXIT.findings;
 }
 
-export interface GenerateCommandOptions {
+export interface GenerateCommandOptions extends AnalysisInputOptions {
   maxFileSize?: string;
   ingressNamespace?: string;
   ingressSelector?: string;
@@ -258,7 +257,7 @@ export async function runNetpolGenerate(paths: string[], opts: GenerateCommandOp
   if (opts.ingressNamespace && opts.ingressSelector) throw new UsageError('--ingress-namespace and --ingress-namespace-selector cannot be combined');
   const nsLabels = opts.ingressNamespace ? { 'kubernetes.io/metadata.name': opts.ingressNamespace } : opts.ingressSelector ? parseLabels(opts.ingressSelector, '--ingress-namespace-selector') : undefined;
   const podLabels = opts.ingressPodSelector ? parseLabels(opts.ingressPodSelector, '--ingress-pod-selector') : undefined;
-  const loaded = await load(paths, opts.maxFileSize);
+  const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources);
   reportProblems(loaded, model);
   const generated = generatePolicies(model, loaded.resources, { ingressNamespaceLabels: nsLabels, ingressPodLabels: podLabels });

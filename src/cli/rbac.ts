@@ -3,9 +3,9 @@
  * `kshield scan`. Input errors are printed to standard error and make the exit code 2, after
  * printing whatever could be analysed.
  */
-import { loadPaths, type LoadResult } from '../sources/files.js';
+import type { LoadResult } from '../sources/files.js';
 import { ResourceSet } from '../core/resource-set.js';
-import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import {
   RbacModel,
   SubjectSyntaxError,
@@ -26,14 +26,12 @@ import { formatInputError, formatLocation, sanitize, wrap } from '../report/tabl
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 
-export interface RbacCommonOptions {
+export interface RbacCommonOptions extends AnalysisInputOptions {
   output: string;
-  maxFileSize?: string;
 }
 
 async function load(paths: string[], opts: RbacCommonOptions): Promise<{ loaded: LoadResult; set: ResourceSet }> {
-  checkInputPaths(paths, 'analyse');
-  const loaded = await loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize) });
+  const loaded = await loadAnalysisInput(paths, opts);
   return { loaded, set: new ResourceSet(loaded.resources) };
 }
 

@@ -1,0 +1,52 @@
+/**
+ * Where the analysis commands (`rbac ...`, `netpol ...`) take their objects from: the same inputs
+ * as `kshield scan` (files, directories, `-`), or with `--cluster` the live cluster, listed the way
+ * `kshield cluster` lists it.
+ */
+import { Command } from 'commander';
+import type { LoadResult } from '../sources/files.js';
+import { loadPaths, resourcesFromObjects } from '../sources/files.js';
+import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { UsageError } from './errors.js';
+
+export interface AnalysisInputOptions {
+  maxFileSize?: string;
+  cluster?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  timeout?: string;
+}
+
+/** Adds the input options every analysis command takes. */
+export function analysisInputOptions(command: Command): Command {
+  return command
+    .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option('--cluster', 'read the objects from the live cluster (as kshield cluster does) instead of files')
+    .option('--kubeconfig <file>', 'with --cluster: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
+    .option('--context <name>', 'with --cluster: kubeconfig context to use')
+    .option('--timeout <duration>', 'with --cluster: give up on a request not answered in this time', '30s');
+}
+
+export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOptions): Promise<LoadResult> {
+  if (!opts.cluster) {
+    if (opts.kubeconfig !== undefined || opts.context !== undefined) throw new UsageError('--kubeconfig and --context need --cluster');
+    checkInputPaths(paths, 'analyse');
+    return loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize) });
+  }
+  if (paths.length > 0) throw new UsageError(`--cluster reads the live cluster: give no paths (got ${paths[0]})`);
+  // Loaded on use, like kshield cluster: the Kubernetes client library is slow to import.
+  const { connect, discover, listKinds, CLUSTER_KINDS } = await import('../sources/cluster.js');
+  const { parseDuration } = await import('./cluster.js');
+  const conn = await connect({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs: parseDuration(opts.timeout ?? '30s', '--timeout') });
+  try {
+    const kinds = await discover(conn, CLUSTER_KINDS);
+    const listing = await listKinds(conn, kinds, { namespaces: [], excludeNamespaces: [], pageSize: 500, concurrency: 4 });
+    const loaded = resourcesFromObjects(listing.objects, `cluster:${conn.context}`);
+    // What the identity may not list is missing from the answer: say so, as kshield cluster does.
+    for (const gap of listing.coverage.notCovered)
+      process.stderr.write(`cluster:${conn.context}: warning: not covered: ${gap.kind}${gap.namespace ? ` in ${gap.namespace}` : ''} (${gap.reason}); the answer leaves those objects out\n`);
+    return loaded;
+  } finally {
+    conn.close();
+  }
+}
