@@ -1,0 +1,81 @@
+/**
+ * The admission webhook's configuration and the contracts between its parts. The webhook reads
+ * the same `.kshield.yaml` as `kshield scan` (rule selection, severities, settings such as
+ * allowedRegistries, exemptions), so what passes in CI passes at admission; the `webhook:`
+ * section only adds what exists at admission time: what to do with a finding, which namespaces
+ * are exempt, and which safe defaults to write into the object.
+ */
+import type { Severity } from '../core/types.js';
+
+/** What a finding does at admission. */
+export type AdmissionAction = 'enforce' | 'warn' | 'audit';
+
+/**
+ * How a finding's action is chosen: the most specific entry wins (its rule id, then its tags in
+ * the order listed here, then its severity, then `default`).
+ */
+export interface ActionPolicy {
+  rules?: Record<string, AdmissionAction>;
+  tags?: Record<string, AdmissionAction>;
+  severities?: Partial<Record<Severity, AdmissionAction>>;
+  default?: AdmissionAction;
+}
+
+/** A Kubernetes LabelSelector, matched with src/core/labels.ts. */
+export interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/** The safe defaults the mutating webhook writes where the user set nothing. */
+export interface MutationOptions {
+  /** Master switch; off means /mutate answers allowed with no patch. */
+  enabled: boolean;
+  runAsNonRoot: boolean;
+  seccompProfileRuntimeDefault: boolean;
+  allowPrivilegeEscalationFalse: boolean;
+  dropAllCapabilities: boolean;
+  readOnlyRootFilesystem: boolean;
+  automountServiceAccountTokenFalse: boolean;
+  /** Resolve image tags to digests through the registry and pin them (`name:tag@sha256:...`). */
+  pinImageDigests: boolean;
+}
+
+export const DEFAULT_MUTATION: MutationOptions = {
+  enabled: true,
+  runAsNonRoot: true,
+  seccompProfileRuntimeDefault: true,
+  allowPrivilegeEscalationFalse: true,
+  dropAllCapabilities: true,
+  readOnlyRootFilesystem: false,
+  automountServiceAccountTokenFalse: false,
+  pinImageDigests: false,
+};
+
+/** How the webhook reaches registries when it pins digests. */
+export interface RegistryAccess {
+  /** Per registry host (as in an image reference, e.g. "ghcr.io", "127.0.0.1:5000"). */
+  hosts?: Record<string, { insecureHttp?: boolean; caFile?: string; username?: string; passwordFile?: string }>;
+  /** Per request; the whole mutation has the webhook's own deadline. */
+  timeoutMs?: number;
+}
+
+export interface WebhookConfig {
+  actions: ActionPolicy;
+  /** On UPDATE: block only violations the old object did not already have (default), or all. */
+  onUpdate: 'new-violations' | 'all';
+  /** Exempt by name; kube-system and the webhook's own namespace are added unless `exemptDefaults` is false. */
+  exemptNamespaces: string[];
+  exemptDefaults: boolean;
+  /** Exempt namespaces whose labels match (read from the cluster, cached). */
+  exemptNamespaceSelector?: LabelSelectorSpec;
+  mutate: MutationOptions;
+  registries: RegistryAccess;
+}
+
+/** One RFC 6902 operation; the webhook only emits add and replace. */
+export interface JsonPatchOperation {
+  op: 'add' | 'replace' | 'remove' | 'test';
+  path: string;
+  value?: unknown;
+}
