@@ -269,6 +269,27 @@ describe('kshield probe etcd: Debian etcd on 127.0.0.1', { skip: etcdMissing && 
     assert.match(r.stdout, /\n {2}2\.2 +FAIL {2}etcd refuses clients without a client certificate\n +TLS without a client certificate: GET \/version answered 200/);
     assert.match(r.stdout, /\n6 checks: 3 pass, 3 fail, 0 warn\n$/);
   });
+
+  // Runs last: it turns on etcd's own authentication in the plaintext member.
+  test('plaintext etcd with its own authentication on: still a fail, and the evidence says reads were refused', async () => {
+    const e = etcds.get('plaintext')!;
+    for (const [api, body] of [
+      ['user/add', { name: 'root', password: 'probe-test-root-password' }],
+      ['user/grant', { user: 'root', role: 'root' }],
+      ['enable', {}],
+    ] as const) {
+      const r = await request(`${e.endpoint}/v3/auth/${api}`, { method: 'POST', body: JSON.stringify(body) });
+      assert.equal(r.status, 200, `${api}: ${r.body}`);
+    }
+    const r = await probeJson(['probe', 'etcd', e.endpoint]);
+    assert.equal(r.code, 1);
+    noSecrets(r);
+    assert.equal(
+      check(r.report, '2.1').evidence,
+      `plaintext HTTP: GET /version answered 200 (etcd ${version}); POST /v3/kv/range (count only) answered 400 "etcdserver: user name is empty": no data reached; etcd's own authentication stops reads, but its traffic, user passwords included, crosses the network unencrypted`,
+    );
+    assert.equal(check(r.report, '2.2').status, 'fail');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

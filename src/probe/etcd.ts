@@ -151,7 +151,7 @@ export function judgeEtcd(endpoint: Endpoint, plain: ProtocolResult, tls: Protoc
   let tlsCheck: ProbeCheck;
   if (isEtcd(plain)) {
     const readable = keyCount(plain.data) !== undefined;
-    tlsCheck = check('tls', endpoint, 'fail', `${plainText}${readable ? '' : ' (etcd answers unencrypted)'}`);
+    tlsCheck = check('tls', endpoint, 'fail', `${plainText}${readable ? '' : "; etcd's own authentication stops reads, but its traffic, user passwords included, crosses the network unencrypted"}`);
   } else if (isHttpsOnlyAnswer(plain.version)) {
     tlsCheck = check('tls', endpoint, 'pass', `plaintext HTTP refused (400: HTTP request to an HTTPS server); ${tlsText}`);
   } else if (plain.version.kind === 'answer') {
