@@ -243,7 +243,7 @@ describe('kshield probe etcd: Debian etcd on 127.0.0.1', { skip: etcdMissing && 
     assert.equal(cert.status, 'fail');
     assert.equal(
       cert.evidence,
-      `TLS without a client certificate: GET /version answered 200 (etcd ${version}); POST /v3/kv/range (count only) answered 200: the key space is readable (1 key; no key or value was requested); server certificate CN=etcd-test-server issued by CN=kshield-probe-test-ca: issued by a CA this machine does not trust`,
+      `TLS without a client certificate: GET /version answered 200 (etcd ${version}); POST /v3/kv/range (count only) answered 200: the key space is readable (1 key; no key or value was requested); server certificate CN=kshield-test-server issued by CN=kshield-probe-test-ca: issued by a CA this machine does not trust`,
     );
   });
 
@@ -377,7 +377,7 @@ describe('kshield probe kubelet: a stand-in kubelet', () => {
     const api = check(r.report, '4.2.1');
     assert.equal(api.status, 'fail');
     assert.match(api.evidence, /GET \/pods answered 200 \(\d+ bytes, a PodList\); GET \/runningpods\/ answered 200 \(\d+ bytes, a PodList\); GET \/configz answered 200 \(\d+ bytes, the kubelet configuration\): anonymous requests are authenticated and authorized/);
-    assert.match(api.evidence, /server certificate CN=etcd-test-server issued by CN=kshield-probe-test-ca: issued by a (self-signed )?CA this machine does not trust$/);
+    assert.match(api.evidence, /server certificate CN=kshield-test-server issued by CN=kshield-probe-test-ca: issued by a (self-signed )?CA this machine does not trust$/);
     assert.match(api.remediation, /authentication\.anonymous\.enabled: false/);
   });
 

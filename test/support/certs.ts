@@ -57,7 +57,7 @@ export function makeTestPki(): TestPki {
   });
   const serverKeys = keyPair();
   const server = certificate({
-    subjectCN: 'etcd-test-server',
+    subjectCN: 'kshield-test-server',
     publicPem: serverKeys.publicPem,
     issuer: ca,
     signingKeyPem: caKeys.privatePem,
