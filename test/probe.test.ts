@@ -18,6 +18,8 @@ import { makeTestPki, type TestPki } from './support/certs.js';
 import { freePort } from './support/ports.js';
 import { SECRET_IN_POD, startSilentServer, startTestKubelet, type SecurePortMode } from './support/kubelet-server.js';
 import { parseEndpoint, parseHost } from '../src/probe/endpoint.js';
+import { judgeEtcd, type ProtocolResult } from '../src/probe/etcd.js';
+import type { Attempt, AttemptRequest } from '../src/probe/http.js';
 
 interface Check {
   id: string;
@@ -475,5 +477,38 @@ describe('endpoint parsing', () => {
     assert.equal(parseHost('[fd00::7]'), 'fd00::7');
     assert.equal(parseHost('fd00::7'), 'fd00::7');
     assert.throws(() => parseHost('node-1:10250'), /without a port/);
+  });
+});
+
+describe('judging what an endpoint answered', () => {
+  const timing = { timeoutMs: 5000, timeoutText: '5s' };
+  const endpoint = parseEndpoint('10.0.0.5:6443', 2379);
+  const req = (scheme: 'http' | 'https', method: 'GET' | 'POST', path: string): AttemptRequest => ({ scheme, method, path, deadline: 0 });
+  const answer = (request: AttemptRequest, status: number, body: string): Attempt => ({ kind: 'answer', request, status, bytes: body.length, truncated: false, head: body });
+
+  test('a kube-apiserver (anonymous /version, 404 Status elsewhere) is not taken for etcd', () => {
+    const status404 = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 });
+    const tls: ProtocolResult = {
+      scheme: 'https',
+      version: answer(req('https', 'GET', '/version'), 200, JSON.stringify({ major: '1', minor: '28', gitVersion: 'v1.28.2' })),
+      data: answer(req('https', 'POST', '/v3alpha/kv/range'), 404, status404),
+    };
+    const plain: ProtocolResult = { scheme: 'http', version: answer(req('http', 'GET', '/version'), 400, 'Client sent an HTTP request to an HTTPS server.\n') };
+    const [tlsCheck, certCheck] = judgeEtcd(endpoint, plain, tls, timing);
+    assert.deepEqual([tlsCheck.id, tlsCheck.status], ['2.1', 'pass']);
+    assert.match(tlsCheck.evidence, /^plaintext HTTP refused \(400: HTTP request to an HTTPS server\)/);
+    assert.deepEqual([certCheck.id, certCheck.status], ['2.2', 'warn']);
+    assert.match(certCheck.evidence, /GET \/version answered 200, \d+ bytes; POST \/v3alpha\/kv\/range \(count only\) answered 404, \d+ bytes: no data reached: a TLS server that does not answer like etcd \(a proxy, or not etcd\); inconclusive$/);
+  });
+
+  test('a handshake failure that is not about certificates is inconclusive, not a pass', () => {
+    const failure: Attempt = { kind: 'failure', request: req('https', 'GET', '/version'), stage: 'tls', reason: 'tls-alert', alert: 'protocol version', detail: 'tlsv1 alert protocol version' };
+    const plain: Attempt = { kind: 'failure', request: req('http', 'GET', '/version'), stage: 'answer', reason: 'reset', detail: 'socket hang up' };
+    const [tlsCheck, certCheck] = judgeEtcd(endpoint, { scheme: 'http', version: plain }, { scheme: 'https', version: failure }, timing);
+    assert.equal(tlsCheck.status, 'pass');
+    assert.deepEqual([certCheck.status, certCheck.evidence], [
+      'warn',
+      'TLS without a client certificate: GET /version: TLS refused by the server (alert: protocol version): nothing is served without a client certificate, but the alert does not say one was required; inconclusive',
+    ]);
   });
 });

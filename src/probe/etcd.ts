@@ -36,7 +36,7 @@ export const ETCD_CHECKS = {
   },
 } as const;
 
-interface ProtocolResult {
+export interface ProtocolResult {
   scheme: Scheme;
   version: Attempt;
   /** The range request, when GET /version got an HTTP answer. */
@@ -80,11 +80,16 @@ function keyCount(a: Attempt | undefined): number | undefined {
   return Number.isFinite(count) ? count : undefined;
 }
 
-/** The gateway's own error ("etcdserver: user name is empty"): etcd's words, no data. */
+/**
+ * The gateway's own error ("etcdserver: user name is empty"): etcd's words, no data. Its shape is
+ * gRPC's: a numeric gRPC code and an `error` string. A 404, or a Kubernetes Status (which also has
+ * `code` and `message`, and a `kind`), is some other server.
+ */
 function gatewayError(a: Attempt | undefined): string | undefined {
-  if (a?.kind !== 'answer') return undefined;
+  if (a?.kind !== 'answer' || a.status === 404) return undefined;
   const body = json(a);
-  const message = body?.error ?? body?.message;
+  if (!body || body.kind !== undefined || typeof body.code !== 'number') return undefined;
+  const message = body.error ?? body.message;
   return typeof message === 'string' && message.length > 0 ? message.slice(0, 160) : undefined;
 }
 
