@@ -7,6 +7,7 @@ import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
 import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from './errors.js';
+import { parseDuration } from './duration.js';
 import { rules as catalogue } from '../rules/index.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
@@ -143,18 +144,9 @@ function progressReporter(enabled: boolean): { update: (done: number, total: num
   };
 }
 
-/** "30s", "500ms", "2m" or plain seconds. */
-export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  if (n < 1 || n > 3_600_000) throw new UsageError(`${flag}: must be between 1ms and 1h, got "${value}"`);
-  return Math.round(n);
-}
-
 function parseCount(value: string, flag: string, min: number, max: number): number {
   if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`${flag}: expected a number from ${min} to ${max}, got "${value}"`);
   return Number(value);
 }
 
-export { ClusterError };
+export { ClusterError, parseDuration };

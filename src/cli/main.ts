@@ -141,6 +141,30 @@ export function buildProgram(): Command {
       process.exitCode = await runNode(opts);
     });
 
+  const probe = program.command('probe').description('probe control-plane and node ports from the network, with no credentials: what do they give away?');
+  const probeOptions = (command: Command): Command =>
+    command
+      .option('--timeout <duration>', 'the longest to wait for one endpoint, connections and answers included (e.g. 5s, 500ms)', '5s')
+      .addOption(new Option('-o, --output <format[=file]>', 'table, json or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+      .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+      .option('--no-color', 'no colours in table output');
+  probeOptions(probe.command('etcd'))
+    .description('does etcd answer without a client certificate: over plaintext HTTP (CIS 2.1), or over TLS without client-cert auth (CIS 2.2)?')
+    .argument('<endpoints...>', 'https://HOST:PORT, http://HOST:PORT or HOST[:PORT] (default port 2379); both protocols are tried whatever the scheme')
+    .action(async (endpoints: string[], opts) => {
+      const { runProbeEtcd } = await import('./probe.js');
+      process.exitCode = await runProbeEtcd(endpoints, opts);
+    });
+  probeOptions(probe.command('kubelet'))
+    .description('does the kubelet serve its read-only port (CIS 4.2.4) or answer anonymous requests on its API port (CIS 4.2.1, 4.2.2)?')
+    .argument('<hosts...>', 'host names or IP addresses of nodes')
+    .option('--port <port>', 'the kubelet API port (HTTPS)', '10250')
+    .option('--read-only-port <port>', 'the read-only port (plaintext HTTP)', '10255')
+    .action(async (hosts: string[], opts) => {
+      const { runProbeKubelet } = await import('./probe.js');
+      process.exitCode = await runProbeKubelet(hosts, opts);
+    });
+
   return program;
 }
 

@@ -2,9 +2,10 @@
 import path from 'node:path';
 import { readNode, type NodeFacts } from '../sources/node.js';
 import { runNodeChecks, summarize, type CheckResult, type CheckStatus } from '../node/checks.js';
+import { markdownCell, renderChecksMarkdown, renderChecksTable } from '../report/checks.js';
 import { parseOutputs, writeOutput, useColor } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
-import { sanitize, wrap } from '../report/table.js';
+import { sanitize } from '../report/table.js';
 
 export interface NodeCommandOptions {
   root: string;
@@ -36,50 +37,22 @@ const LAYOUT_NAMES: Record<string, string> = {
 };
 
 export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color: boolean, width = 100): string {
-  const paint = (status: CheckStatus): string => {
-    const label = status.toUpperCase().padEnd(6);
-    if (!color) return label;
-    const code = status === 'pass' ? 32 : status === 'fail' ? 31 : 33;
-    return `\u001b[${code}m${label}\u001b[0m`;
-  };
-  const lines: string[] = [];
   const d = facts.detected;
-  lines.push(`Detected: ${LAYOUT_NAMES[d.layout]} under ${sanitize(facts.root)}${d.evidence.length ? ` (${d.evidence.map(sanitize).join(', ')})` : ''}`);
+  const header = [`Detected: ${LAYOUT_NAMES[d.layout]} under ${sanitize(facts.root)}${d.evidence.length ? ` (${d.evidence.map(sanitize).join(', ')})` : ''}`];
   const sources = Object.entries(d.components).map(([c, s]) => `${c} from ${sanitize(s!)}`);
-  if (sources.length) lines.push(`Components: ${sources.join('; ')}`);
-  const groups = new Map<string, CheckResult[]>();
-  for (const r of results) groups.set(r.component, [...(groups.get(r.component) ?? []), r]);
-  const idWidth = Math.max(6, ...results.map((r) => r.id.length));
-  const indent = ' '.repeat(idWidth + 10);
-  for (const [component, group] of groups) {
-    lines.push('', `== ${component} ==`);
-    for (const r of group) {
-      lines.push(`  ${r.id.padEnd(idWidth)}  ${paint(r.status)}${r.title}`);
-      for (const l of wrap(sanitize(r.evidence), Math.max(40, width - indent.length))) lines.push(`${indent}${l}`);
-      if (r.status !== 'pass') for (const l of wrap(`fix: ${r.remediation}`, Math.max(40, width - indent.length))) lines.push(`${indent}${l}`);
-    }
-  }
-  const s = summarize(results);
-  lines.push('', `${results.length} checks: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.manual} manual`);
-  return lines.join('\n') + '\n';
+  if (sources.length) header.push(`Components: ${sources.join('; ')}`);
+  return renderChecksTable({ header, rows: results, groupOf: (r) => r.component, color, width });
 }
 
 /** Markdown for a pull request or a ticket: one table per component. */
 export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): string {
-  const cell = (text: string): string => sanitize(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|');
   const s = summarize(results);
-  const lines = [
+  const header = [
     '# kshield node report',
     '',
-    `Detected: ${LAYOUT_NAMES[facts.detected.layout]} under \`${cell(facts.root)}\`. ${results.length} checks: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.manual} manual.`,
+    `Detected: ${LAYOUT_NAMES[facts.detected.layout]} under \`${markdownCell(facts.root)}\`. ${results.length} checks: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.manual} manual.`,
   ];
-  const groups = new Map<string, CheckResult[]>();
-  for (const r of results) groups.set(r.component, [...(groups.get(r.component) ?? []), r]);
-  for (const [component, group] of groups) {
-    lines.push('', `## ${component}`, '', '| id | status | check | evidence | remediation |', '| --- | --- | --- | --- | --- |');
-    for (const r of group) lines.push(`| ${cell(r.id)} | ${r.status} | ${cell(r.title)} | ${cell(r.evidence)} | ${r.status === 'pass' ? '' : cell(r.remediation)} |`);
-  }
-  return lines.join('\n') + '\n';
+  return renderChecksMarkdown({ header, rows: results, groupOf: (r) => r.component });
 }
 
 export async function runNode(opts: NodeCommandOptions): Promise<number> {

@@ -1,0 +1,103 @@
+/**
+ * `kshield probe etcd ENDPOINT...` and `kshield probe kubelet HOST...`: what a control-plane or
+ * node port gives away to anyone on the network who has no credential. Exit 1 when a check fails.
+ */
+import { parseEndpoint, parseHost, type Endpoint } from '../probe/endpoint.js';
+import { probeEtcd } from '../probe/etcd.js';
+import { probeKubelet, type KubeletPorts } from '../probe/kubelet.js';
+import { buildProbeReport, inParallel, type ProbeCheck, type ProbeReport, type ProbeTiming } from '../probe/report.js';
+import { renderChecksMarkdown, renderChecksTable, checksSummaryLine, markdownCell } from '../report/checks.js';
+import { sanitize } from '../report/table.js';
+import { parseOutputs, writeOutput, useColor } from './output.js';
+import { parseDuration } from './duration.js';
+import { EXIT, OutputError, UsageError } from './errors.js';
+
+export interface ProbeCommandOptions {
+  output: string[];
+  outputFile?: string;
+  color: boolean;
+  timeout: string;
+}
+
+export interface KubeletCommandOptions extends ProbeCommandOptions {
+  port: string;
+  readOnlyPort: string;
+}
+
+/** Endpoints probed at once: enough for a control plane or a node pool, few enough for one machine's sockets. */
+const CONCURRENCY = 16;
+
+function parsePortOption(value: string, flag: string): number {
+  if (!/^\d{1,5}$/.test(value.trim()) || Number(value) < 1 || Number(value) > 65535) throw new UsageError(`${flag}: expected a port from 1 to 65535, got "${value}"`);
+  return Number(value);
+}
+
+function timingOf(opts: ProbeCommandOptions): ProbeTiming {
+  return { timeoutMs: parseDuration(opts.timeout, '--timeout'), timeoutText: opts.timeout.trim() };
+}
+
+const STATUSES = ['pass', 'fail', 'warn'] as const;
+
+function describeTarget(report: ProbeReport): string {
+  const t = report.target;
+  const what = t.component === 'etcd' ? `etcd at ${t.endpoints.join(', ')}` : `kubelet on ${t.endpoints.join(', ')} (ports ${t.ports!.secure} and read-only ${t.ports!.readOnly})`;
+  return `Probed ${what} from this machine, with no credentials (timeout ${t.timeout} per endpoint)`;
+}
+
+function groupOf(report: ProbeReport): (c: ProbeCheck) => string {
+  return (c) => `${report.target.component} ${c.endpoint}`;
+}
+
+export function renderProbeTable(report: ProbeReport, color: boolean, width?: number): string {
+  return renderChecksTable({ header: [sanitize(describeTarget(report))], rows: report.checks, groupOf: groupOf(report), color, width, summaryStatuses: STATUSES });
+}
+
+export function renderProbeMarkdown(report: ProbeReport): string {
+  const header = [`# kshield probe ${report.target.component} report`, '', `${markdownCell(describeTarget(report))}. ${checksSummaryLine(report.checks, STATUSES)}.`];
+  return renderChecksMarkdown({ header, rows: report.checks, groupOf: groupOf(report) });
+}
+
+async function writeReport(report: ProbeReport, opts: ProbeCommandOptions, targets: ReturnType<typeof parseOutputs>): Promise<number> {
+  let failed = false;
+  for (const target of targets) {
+    const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
+    const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
+    const content = target.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : target.format === 'markdown' ? renderProbeMarkdown(report) : renderProbeTable(report, color, width);
+    try {
+      await writeOutput(target, content);
+      if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      failed = true;
+    }
+  }
+  if (failed) return EXIT.usage;
+  return report.checks.some((c) => c.status === 'fail') ? EXIT.findings : EXIT.clean;
+}
+
+function outputTargets(opts: ProbeCommandOptions, command: string): ReturnType<typeof parseOutputs> {
+  const targets = parseOutputs(opts.output, opts.outputFile);
+  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json' && t.format !== 'markdown');
+  if (unsupported) throw new UsageError(`kshield probe ${command} writes table, json or markdown; ${unsupported.format} is not supported`);
+  return targets;
+}
+
+export async function runProbeEtcd(given: string[], opts: ProbeCommandOptions): Promise<number> {
+  const targets = outputTargets(opts, 'etcd');
+  const timing = timingOf(opts);
+  const endpoints: Endpoint[] = given.map((g) => parseEndpoint(g, 2379));
+  const results = await inParallel(endpoints, CONCURRENCY, (e) => probeEtcd(e, timing));
+  const report = buildProbeReport({ component: 'etcd', endpoints: endpoints.map((e) => e.label), timeout: timing.timeoutText }, results.flat());
+  return writeReport(report, opts, targets);
+}
+
+export async function runProbeKubelet(given: string[], opts: KubeletCommandOptions): Promise<number> {
+  const targets = outputTargets(opts, 'kubelet');
+  const timing = timingOf(opts);
+  const ports: KubeletPorts = { secure: parsePortOption(opts.port, '--port'), readOnly: parsePortOption(opts.readOnlyPort, '--read-only-port') };
+  const hosts = given.map(parseHost);
+  const results = await inParallel(hosts, CONCURRENCY, (h) => probeKubelet(h, ports, timing));
+  const report = buildProbeReport({ component: 'kubelet', endpoints: hosts, timeout: timing.timeoutText, ports }, results.flat());
+  return writeReport(report, opts, targets);
+}
