@@ -148,6 +148,29 @@ function registryErrorCode(body: Buffer): string | undefined {
   }
 }
 
+function hostSettings(access: RegistryAccess, registry: string): HostSettings {
+  for (const [name, settings] of Object.entries(access.hosts ?? {})) {
+    let configured = name.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/\/+$/, '');
+    const parsed = parseImageReference(`${configured}/x`);
+    if (parsed.ok && parsed.image.explicitRegistry) configured = parsed.image.registry;
+    if (configured === registry || (registry === DOCKER_HUB && configured === DOCKER_HUB_API_HOST)) return settings ?? {};
+  }
+  return {};
+}
+
+function manifestEndpoint(registry: string, repository: string, tag: string, settings: HostSettings): URL {
+  const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+  return new URL(`${settings.insecureHttp ? 'http' : 'https'}://${apiHost}/v2/${repository}/manifests/${encodeURIComponent(tag)}`);
+}
+
+/** Where the manifest of a reference's tag is asked for ("latest" when none is written); throws RegistryError on a malformed reference. */
+export function manifestUrl(reference: string, access: RegistryAccess = {}): URL {
+  const parsed = parseImageReference(reference);
+  if (!parsed.ok) throw new RegistryError(`the image reference ${parsed.error}`);
+  const { registry, repository } = parsed.image;
+  return manifestEndpoint(registry, repository, effectiveTag(parsed.image) ?? parsed.image.digest!, hostSettings(access, registry));
+}
+
 export class RegistryClient {
   private readonly access: RegistryAccess;
   private readonly timeoutMs: number;
@@ -224,22 +247,9 @@ export class RegistryClient {
     while (this.cache.size > this.maxCacheEntries) this.cache.delete(this.cache.keys().next().value!);
   }
 
-  private hostSettings(registry: string): HostSettings {
-    const hosts = this.access.hosts ?? {};
-    for (const [name, settings] of Object.entries(hosts)) {
-      let configured = name.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/\/+$/, '');
-      const parsed = parseImageReference(`${configured}/x`);
-      if (parsed.ok && parsed.image.explicitRegistry) configured = parsed.image.registry;
-      if (configured === registry || (registry === DOCKER_HUB && configured === DOCKER_HUB_API_HOST)) return settings ?? {};
-    }
-    return {};
-  }
-
   private async lookup(registry: string, repository: string, tag: string, signal: AbortSignal | undefined): Promise<string> {
-    const settings = this.hostSettings(registry);
-    const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
-    const scheme = settings.insecureHttp ? 'http' : 'https';
-    const url = new URL(`${scheme}://${apiHost}/v2/${repository}/manifests/${encodeURIComponent(tag)}`);
+    const settings = hostSettings(this.access, registry);
+    const url = manifestEndpoint(registry, repository, tag, settings);
     const what = `${registry}/${repository}:${tag}`;
     const accept = MANIFEST_MEDIA_TYPES.join(', ');
 
