@@ -471,7 +471,12 @@ export class RegistryClient {
       });
       const timer = setTimeout(() => finish(new RegistryError(`${host} did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      request.on('error', (error: NodeJS.ErrnoException) => finish(new RegistryError(`cannot reach ${host} (${error.code ?? error.message})`)));
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? error.message;
+        // A TLS handshake answered in plain HTTP fails with a protocol error: say what to change.
+        const hint = url.protocol === 'https:' && /EPROTO|WRONG_VERSION_NUMBER/.test(code) ? '; if it serves plain HTTP, configure it with insecureHttp' : '';
+        finish(new RegistryError(`cannot reach ${host} over ${url.protocol === 'https:' ? 'HTTPS' : 'HTTP'} (${code})${hint}`));
+      });
       request.end();
     });
   }
