@@ -628,6 +628,17 @@ spec:
     assert.match(warnings[0], /malformed digest/);
   });
 
+  test('with allowedRegistries, only images from those registries are looked up', async () => {
+    const asked: string[] = [];
+    const resolveDigest = async (reference: string) => (asked.push(reference), DIGEST);
+    const { patch } = await mutate(pod(), { pinImageDigests: true }, { resolveDigest, allowedRegistries: ['registry.example.com/shop', '  '] });
+    assert.deepEqual(asked, [IMG]);
+    assert.deepEqual(patch.filter((op) => op.path.endsWith('/image')).map((op) => op.path), ['/spec/initContainers/0/image', '/spec/containers/0/image']);
+    asked.length = 0;
+    await mutate(pod(), { pinImageDigests: true }, { resolveDigest, allowedRegistries: [] });
+    assert.deepEqual(asked.sort(), ['redis', IMG], 'an empty list admits every registry');
+  });
+
   test('pinning is off by default', async () => {
     let asked = 0;
     const { patch } = await mutate(pod(), {}, { resolveDigest: async () => (asked++, DIGEST) });

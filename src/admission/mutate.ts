@@ -28,7 +28,7 @@
 import type { DigestResolver, JsonPatchOperation, MutationOptions, RegistryAccess } from './types.js';
 import type { JsonObject } from '../core/types.js';
 import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../core/pods.js';
-import { parseImageReference } from '../core/images.js';
+import { parseImageReference, registryEntryMatches } from '../core/images.js';
 import { isObject, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { registryClientFor } from './registry.js';
@@ -41,6 +41,12 @@ export interface MutationContext {
   resolveDigest?: DigestResolver;
   /** The AdmissionReview operation; Pods are left alone on UPDATE. Default CREATE. */
   operation?: string;
+  /**
+   * settings.allowedRegistries of the configuration. When non-empty, only images it admits are
+   * looked up: the others are refused by image-registry-not-allowed anyway, and asking their
+   * registry would let anyone who can create a pod make the webhook connect wherever they like.
+   */
+  allowedRegistries?: readonly string[];
 }
 
 export interface MutationResult {
@@ -184,7 +190,8 @@ interface Pinnable {
   reference: string;
 }
 
-function pinnableImages(pods: PodSpecView[]): Pinnable[] {
+function pinnableImages(pods: PodSpecView[], allowedRegistries: readonly string[]): Pinnable[] {
+  const allowed = allowedRegistries.filter((e) => typeof e === 'string' && e.trim() !== '');
   const out: Pinnable[] = [];
   for (const pod of pods) {
     for (const entry of podContainers(pod)) {
@@ -193,6 +200,7 @@ function pinnableImages(pods: PodSpecView[]): Pinnable[] {
       const parsed = parseImageReference(reference);
       // Malformed references are image-reference-invalid's business; pinned ones are done.
       if (!parsed.ok || parsed.image.digest !== undefined) continue;
+      if (allowed.length > 0 && !allowed.some((entry) => registryEntryMatches(parsed.image, entry))) continue;
       out.push({ path: `${entry.path}/image`, reference });
     }
   }
@@ -204,7 +212,7 @@ function reason(error: unknown): string {
 }
 
 async function pinDigests(pods: PodSpecView[], context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
-  const images = pinnableImages(pods);
+  const images = pinnableImages(pods, context.allowedRegistries ?? []);
   if (images.length === 0) return;
   const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => registryClientFor(context.registries).resolveDigest(reference, signal));
   const lookups = new Map<string, Promise<{ digest?: string; error?: string }>>();
