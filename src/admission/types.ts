@@ -60,6 +60,14 @@ export interface RegistryAccess {
   timeoutMs?: number;
 }
 
+/**
+ * Resolves an image reference as written in a container (`nginx:1.27`, `ghcr.io/acme/api:2`) to
+ * the digest of the manifest its tag names (`sha256:<hex>`); rejects with a message fit for an
+ * AdmissionReview warning (never a credential) when it cannot. The default is the registry
+ * client of src/admission/registry.ts; tests inject their own.
+ */
+export type DigestResolver = (reference: string, signal?: AbortSignal) => Promise<string>;
+
 export interface WebhookConfig {
   actions: ActionPolicy;
   /** On UPDATE: block only violations the old object did not already have (default), or all. */

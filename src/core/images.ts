@@ -4,6 +4,8 @@
  * registry, repository, tag and digest without each re-implementing string splitting.
  */
 
+import { matchesGlob } from './glob.js';
+
 export const DOCKER_HUB = 'docker.io';
 
 /** Hosts that are aliases of Docker Hub; images written with them are the same images. */
@@ -148,20 +150,39 @@ export function isPinnedByDigest(image: ImageReference): boolean {
 }
 
 /**
- * Whether an allow-list entry admits the image. Entries are a registry host ("ghcr.io",
- * "registry.local:5000", "*.gcr.io" for any subdomain) optionally followed by a repository
- * prefix ("ghcr.io/acme"), matched on whole path components. Docker Hub short names are docker.io.
+ * Whether an allow-list entry admits the image. An entry is a registry host, optionally followed
+ * by a repository prefix, compared case-insensitively (a leading "https://" and trailing "/" are
+ * ignored; Docker Hub's aliases count as docker.io, whose short names such as "nginx" are
+ * docker.io/library/nginx):
+ * - The host must match the image's whole registry host, port included. "*" in it matches any
+ *   characters, so "*.acme.io" admits every subdomain of acme.io at any depth (not acme.io itself),
+ *   "registry-*.acme.io" admits registry-eu.acme.io, "registry.acme.io:*" any port of that host.
+ * - The repository part matches whole path components from the start of the repository, and the
+ *   image may have more components after them: "ghcr.io/acme" admits ghcr.io/acme/api and
+ *   ghcr.io/acme/team/api, never ghcr.io/acme-evil/api. In a component, "*" matches any characters
+ *   within that one component: "ghcr.io/acme-*" admits ghcr.io/acme-web/api, and
+ *   "registry.acme.io/*" every image of that registry. A component that is exactly "**" matches
+ *   any number of components, none included: "ghcr.io/acme/**" is the same as "ghcr.io/acme", and
+ *   "ghcr.io/**" followed by "/prod" admits ghcr.io/x/y/prod/api.
+ * Nothing else is special: "?", "[" and "{" are literal characters.
  */
 export function registryEntryMatches(image: ImageReference, entry: string): boolean {
   const e = entry.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, '').replace(/\/+$/, '');
   if (e === '') return false;
   const slash = e.indexOf('/');
   let host = slash === -1 ? e : e.slice(0, slash);
-  const prefix = slash === -1 ? '' : e.slice(slash + 1);
+  const prefix = slash === -1 ? [] : e.slice(slash + 1).split('/');
   if (DOCKER_HUB_ALIASES.has(host)) host = DOCKER_HUB;
-  const registry = image.registry.toLowerCase();
-  const hostMatches = host.startsWith('*.') ? registry.endsWith(host.slice(1)) && registry.length > host.length - 1 : registry === host;
-  if (!hostMatches) return false;
-  if (prefix === '') return true;
-  return image.repository === prefix || image.repository.startsWith(`${prefix}/`);
+  if (!matchesGlob(host, image.registry.toLowerCase())) return false;
+  return componentsMatch(prefix, image.repository.split('/'), 0, 0);
+}
+
+/** Whether `pattern` matches a leading run of `components` ("**" = any number of components). */
+function componentsMatch(pattern: string[], components: string[], p: number, c: number): boolean {
+  if (p === pattern.length) return true;
+  if (pattern[p] === '**') {
+    for (let skip = c; skip <= components.length; skip++) if (componentsMatch(pattern, components, p + 1, skip)) return true;
+    return false;
+  }
+  return c < components.length && matchesGlob(pattern[p], components[c]) && componentsMatch(pattern, components, p + 1, c + 1);
 }

@@ -211,9 +211,13 @@ export const imageRules: Rule[] = [
     tags: ['images', 'supply-chain', 'security'],
     appliesTo: 'workloads',
     description:
-      'When settings.allowedRegistries is set, every image must come from one of the listed registries (a host such as ' +
-      '"ghcr.io", "*.example.com" for subdomains, or a host with a repository prefix such as "ghcr.io/acme"). Docker Hub ' +
-      'short names such as "nginx" count as docker.io/library/nginx. The rule is silent while the list is empty.',
+      'When settings.allowedRegistries is set, every image must come from one of the listed entries: a registry host ' +
+      '("ghcr.io", "registry.local:5000"), optionally followed by a repository prefix matched on whole path components ' +
+      '("ghcr.io/acme" admits ghcr.io/acme/api, never ghcr.io/acme-evil/api). "*" is a wildcard: in the host it matches any ' +
+      'characters ("*.example.com" for subdomains at any depth, "registry.example.com:*" for any port), in a path component ' +
+      'any characters of that component ("ghcr.io/acme-*"); a component "**" matches any number of components. Nothing ' +
+      'else is special. Docker Hub short names such as "nginx" count as docker.io/library/nginx. The rule is silent while ' +
+      'the list is empty.',
     remediation: 'Mirror the image into an approved registry and refer to it there, or add the registry to allowedRegistries after review.',
     references: [IMAGES_DOC, 'https://kubernetes.io/docs/concepts/security/security-checklist/#images'],
     check: (resource, context) => {
@@ -227,18 +231,22 @@ export const imageRules: Rule[] = [
       });
     },
     examples: {
-      settings: { allowedRegistries: ['registry.acme.io', 'ghcr.io/acme'] },
+      settings: { allowedRegistries: ['registry.acme.io', 'ghcr.io/acme', '*.mirror.acme.io/library/*'] },
       valid: [
         pod(`  - name: web
     image: registry.acme.io/web/frontend:2.4.0
   - name: proxy
-    image: ghcr.io/acme/envoy:1.31.0`),
+    image: ghcr.io/acme/envoy:1.31.0
+  - name: cache
+    image: eu.mirror.acme.io/library/redis:7.4.1`),
       ],
       invalid: [
         pod(`  - name: web
     image: nginx:1.27.3`),
         pod(`  - name: proxy
     image: ghcr.io/acme-evil/envoy:1.31.0`),
+        pod(`  - name: cache
+    image: mirror.acme.io/library/redis:7.4.1`),
       ],
     },
   }),
