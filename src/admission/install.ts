@@ -11,6 +11,7 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { WebhookCertificates } from './certs.js';
 import { serviceDnsNames } from './certs.js';
+import type { WebhookConfig } from './types.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 
@@ -74,13 +75,29 @@ export function exemptNamespaceList(options: Pick<WebhookInstallOptions, 'namesp
   return [...new Set([options.namespace, 'kube-system', ...options.exemptNamespaces])].sort();
 }
 
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * The `webhook:` section of the default configuration, typed against src/admission/types.ts so a
+ * renamed field breaks the build here; the YAML text below is checked against it by a test.
+ */
+export function defaultWebhookPolicy(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): DeepPartial<WebhookConfig> {
+  return {
+    actions: { severities: { critical: 'enforce', high: 'enforce', medium: 'warn' }, default: 'audit' },
+    onUpdate: 'new-violations',
+    exemptNamespaces: exemptNamespaceList(options).filter((ns) => ns !== 'kube-system' && ns !== options.namespace),
+    mutate: { enabled: true },
+  };
+}
+
 /**
  * The default `.kshield.yaml` the webhook reads: the scan settings are left at kshield's
- * defaults, so the webhook enforces what `kshield scan` reports; the `webhook:` section
- * (src/admission/types.ts) says what a finding does at admission.
+ * defaults, so the webhook enforces what `kshield scan` reports; the `webhook:` section says what
+ * a finding does at admission. Written out by hand for the comments.
  */
 export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): string {
-  const extra = exemptNamespaceList(options).filter((ns) => ns !== 'kube-system' && ns !== options.namespace);
+  const policy = defaultWebhookPolicy(options);
+  const severities = policy.actions?.severities ?? {};
   return [
     '# kshield admission configuration: the same file `kshield scan --config` reads (rule selection,',
     '# severities, allowedRegistries, exemptions) plus the webhook section. Edit this ConfigMap to',
@@ -91,18 +108,16 @@ export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'names
     '  # The most specific entry wins: rule id, then tag, then severity, then default.',
     '  actions:',
     '    severities:',
-    '      critical: enforce',
-    '      high: enforce',
-    '      medium: warn',
-    '    default: audit',
+    ...Object.entries(severities).map(([severity, action]) => `      ${severity}: ${action}`),
+    `    default: ${policy.actions?.default}`,
     '  # On UPDATE, only violations the old object did not already have are blocked.',
-    '  onUpdate: new-violations',
+    `  onUpdate: ${policy.onUpdate}`,
     '  # kube-system and the webhook\'s own namespace are always exempt; the API server does not even',
     '  # send their requests (namespaceSelector of the webhook configurations).',
-    `  exemptNamespaces: [${extra.join(', ')}]`,
+    `  exemptNamespaces: [${(policy.exemptNamespaces ?? []).join(', ')}]`,
     '  # Safe defaults written where the object sets nothing; a value the user set is never changed.',
     '  mutate:',
-    '    enabled: true',
+    `    enabled: ${policy.mutate?.enabled}`,
     '',
   ].join('\n');
 }
@@ -352,7 +367,8 @@ function tlsDocuments(options: WebhookInstallOptions, names: Names): InstallDocu
     ];
   }
   const issuerRef = (name: string) => ({ name, kind: 'Issuer', group: 'cert-manager.io' });
-  const privateKey = { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' };
+  // PKCS#8, like the keys --generate-certs writes, so the webhook reads one key format whichever way it is installed.
+  const privateKey = { algorithm: 'ECDSA', size: 256, encoding: 'PKCS8', rotationPolicy: 'Always' };
   return [
     {
       comment: 'cert-manager (installed separately) issues the TLS certificate: a self-signed issuer creates a CA,\nthe CA issues the serving certificate, and cert-manager\'s CA injector copies the CA into\nthe webhook configurations (cert-manager.io/inject-ca-from).',
