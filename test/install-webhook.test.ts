@@ -152,6 +152,8 @@ describe('kshield install webhook', () => {
       [['--timeout-seconds', '2.5'], /--timeout-seconds must be a whole number/],
       [['--replicas', '0'], /--replicas must be a whole number from 1 to 100/],
       [['--namespace', 'Security'], /--namespace "Security" must be lowercase/],
+      [['--namespace', 'kube-system'], /--namespace kube-system: the manifests label their namespace with Pod Security "enforce: restricted"/],
+      [['-n', 'default'], /--namespace default: .*give the webhook a namespace of its own/],
       [['--service-name', '1webhook'], /--service-name "1webhook" must start with a letter/],
       [['--exempt-namespace', 'ok,not_ok'], /--exempt-namespace "not_ok"/],
       [['--image', 'ghcr.io/kshield/kshield:bad tag'], /--image "ghcr.io\/kshield\/kshield:bad tag" contains whitespace/],

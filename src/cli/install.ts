@@ -35,6 +35,9 @@ export interface InstallWebhookFlags {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Namespaces other things live in: labelling them restricted, or exempting them, would hit those. */
+const SHARED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
 const list = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export const DEFAULT_IMAGE = `${DEFAULT_IMAGE_REPOSITORY}:${VERSION}`;
@@ -62,6 +65,9 @@ export function installOptionsFromFlags(flags: InstallWebhookFlags): WebhookInst
   if (!flags.certManager && !flags.generateCerts) throw new UsageError(TLS_CHOICE);
 
   const namespace = namespaceName('--namespace', flags.namespace);
+  if (SHARED_NAMESPACES.includes(namespace)) {
+    throw new UsageError(`--namespace ${namespace}: the manifests label their namespace with Pod Security "enforce: restricted" and exempt it from the webhook; give the webhook a namespace of its own`);
+  }
   const serviceName = namespaceName('--service-name', flags.serviceName);
   if (/^[0-9]/.test(serviceName)) throw new UsageError(`--service-name "${serviceName}" must start with a letter (a Service name is a DNS-1035 label)`);
   const exemptNamespaces = flags.exemptNamespace.map((ns) => namespaceName('--exempt-namespace', ns));
