@@ -67,7 +67,7 @@ export const CONTAINER_PATHS = {
 } as const;
 
 const WEBHOOK_PORT = 8443;
-/** The distroless "nonroot" user: no entry in any image's /etc/passwd that could mean root. */
+/** 65532 is the `nonroot` user of distroless base images, the usual non-root ID for an image without a user of its own. */
 const NONROOT_ID = 65532;
 
 /** The webhook's namespace and kube-system, then the extra ones, without repeats, sorted. */
