@@ -5,10 +5,10 @@
  * against the subjectAltName list (Go ignores the common name), so every name a client may use is
  * a SAN.
  *
- * Keys come from node:crypto (native, milliseconds) and node-forge only assembles and signs the
- * certificates; forge signs with RSA only, hence RSA keys.
+ * Keys come from node:crypto and OpenSSL signs; node-forge only assembles the certificates (it
+ * encodes RSA public keys only, hence RSA keys).
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { constants, generateKeyPairSync, privateEncrypt, randomBytes, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 
@@ -70,11 +70,35 @@ function checkOptions(options: WebhookCertificateOptions): void {
   if (![2048, 3072, 4096].includes(bits)) throw new RangeError(`RSA key size must be 2048, 3072 or 4096, not ${bits}`);
 }
 
-function newKeyPair(bits: number): { pem: string; forgePrivate: forge.pki.rsa.PrivateKey; forgePublic: forge.pki.rsa.PublicKey } {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const forgePrivate = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  return { pem, forgePrivate, forgePublic: forge.pki.setRsaPublicKey(forgePrivate.n, forgePrivate.e) };
+interface KeyPair {
+  pem: string;
+  /** What forge's Certificate.sign calls: the signature over the digest forge computed. */
+  signer: forge.pki.rsa.PrivateKey;
+  forgePublic: forge.pki.PublicKey;
+}
+
+/** DER of DigestInfo { sha256, digest } up to the digest itself (RFC 8017, section 9.2, note 1). */
+const SHA256_DIGEST_INFO = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+
+/**
+ * RSASSA-PKCS1-v1_5 with SHA-256 done by OpenSSL: private-key "encryption" with type-1 padding of
+ * the DigestInfo is exactly that signature, and it is several times faster than forge's own.
+ */
+function opensslSigner(privateKey: KeyObject): forge.pki.rsa.PrivateKey {
+  const sign = (md: forge.md.MessageDigest): string => {
+    const digest = Buffer.from(md.digest().getBytes(), 'binary');
+    return privateEncrypt({ key: privateKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.concat([SHA256_DIGEST_INFO, digest])).toString('binary');
+  };
+  return { sign } as unknown as forge.pki.rsa.PrivateKey;
+}
+
+function newKeyPair(bits: number): KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  return {
+    pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    signer: opensslSigner(privateKey),
+    forgePublic: forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()),
+  };
 }
 
 /** A positive 128-bit serial (RFC 5280 wants positive and unpredictable). */
@@ -113,7 +137,7 @@ export function generateWebhookCertificates(options: WebhookCertificateOptions):
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  ca.sign(caKeys.forgePrivate, forge.md.sha256.create());
+  ca.sign(caKeys.signer, forge.md.sha256.create());
 
   const leafKeys = newKeyPair(bits);
   const leaf = forge.pki.createCertificate();
@@ -131,7 +155,7 @@ export function generateWebhookCertificates(options: WebhookCertificateOptions):
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  leaf.sign(caKeys.forgePrivate, forge.md.sha256.create());
+  leaf.sign(caKeys.signer, forge.md.sha256.create());
 
   return {
     caCert: forge.pki.certificateToPem(ca),
