@@ -104,10 +104,12 @@ function lostFields(sent: unknown, stored: unknown, at = ''): string[] {
 
 async function waitForDefaultServiceAccount(env: Env, ns: string): Promise<void> {
   for (let i = 0; i < 80; i++) {
-    if ((await call(env, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`)).status === 200) return;
+    // v1.20 admits pods only once the token controller has given the account its token Secret.
+    const r = await call(env, 'GET', `/api/v1/namespaces/${ns}/serviceaccounts/default`);
+    if (r.status === 200 && r.body?.secrets?.length > 0) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  assert.fail(`no default ServiceAccount in ${ns}`);
+  assert.fail(`no default ServiceAccount with a token in ${ns}`);
 }
 
 const POD = (ns: string, name: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
