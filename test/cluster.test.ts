@@ -387,7 +387,8 @@ describe('kshield cluster: cluster-only rules', () => {
 
 describe('deploy/scanner-rbac.yaml', () => {
   test('passes kshield scan at medium and above', async () => {
-    const run = await kshield(['scan', 'deploy/', '--fail-on', 'medium']);
+    // The file alone: deploy/webhook/ puts a workload into the same namespace, which brings low network findings.
+    const run = await kshield(['scan', 'deploy/scanner-rbac.yaml', '--fail-on', 'medium']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /^No findings; 4 resources in 1 file scanned\.$/m);
   });

@@ -10,6 +10,7 @@ import { runExplain } from './explain.js';
 import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
+import { registerInstall } from './install.js';
 import { analysisInputOptions } from './analysis-input.js';
 import { ConfigError } from '../core/config.js';
 import { SelectionError } from '../core/select.js';
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
       process.exitCode = await runPaths(paths, opts);
     });
   registerNetpol(program);
+  registerInstall(program);
 
   reportOptions(program.command('cluster').description('scan a live cluster: list the objects the rules judge (get/list only) and report like scan'))
     .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')

@@ -126,7 +126,7 @@ function makeParents(file: string): void {
   for (const d of missing.reverse()) mkdirSync(d);
 }
 
-function describeWriteError(err: unknown, file: string): string {
+export function describeWriteError(err: unknown, file: string): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return `cannot create the directory ${path.dirname(path.resolve(file))}`;
   if (code === 'EEXIST') return 'a part of the path is a file, not a directory';

@@ -1,0 +1,207 @@
+/** `kshield install webhook`: prints (or writes) the manifests that run the admission webhook. */
+import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { VERSION } from '../version.js';
+import { UsageError, OutputError, EXIT } from './errors.js';
+import { writeOutput, describeWriteError } from './output.js';
+import { parseImageReference } from '../core/images.js';
+import { parseCidr } from '../analysis/cidr.js';
+import { dnsLabelProblem, generateWebhookCertificates } from '../admission/certs.js';
+import {
+  DEFAULT_IMAGE_REPOSITORY,
+  DEFAULT_INSTALL,
+  renderInstallYaml,
+  webhookInstallDocuments,
+  type FailurePolicy,
+  type TlsSource,
+  type WebhookInstallOptions,
+} from '../admission/install.js';
+
+export interface InstallWebhookFlags {
+  certManager?: boolean;
+  generateCerts?: boolean;
+  namespace: string;
+  serviceName: string;
+  replicas: string;
+  failurePolicy: string;
+  timeoutSeconds: string;
+  image?: string;
+  exemptNamespace: string[];
+  apiserverCidr: string[];
+  certDays?: string;
+  priorityClass?: string;
+  output?: string;
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Namespaces other things live in: labelling them restricted, or exempting them, would hit those. */
+const SHARED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+const list = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export const DEFAULT_IMAGE = `${DEFAULT_IMAGE_REPOSITORY}:${VERSION}`;
+
+const TLS_CHOICE =
+  'choose how the webhook gets its TLS certificate: --cert-manager (cert-manager, installed in the cluster, issues and renews it ' +
+  'and injects the CA into the webhook configurations; nothing secret in the output) or --generate-certs (kshield generates a CA and a ' +
+  'serving certificate now: the output holds the private key in a Secret and the CA as caBundle; regenerate before it expires)';
+
+function integer(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+function namespaceName(flag: string, value: string): string {
+  const problem = dnsLabelProblem(value, `${flag}`);
+  if (problem) throw new UsageError(problem);
+  return value;
+}
+
+/** Validates the flags and turns them into install options; certificates are generated here. */
+export function installOptionsFromFlags(flags: InstallWebhookFlags): WebhookInstallOptions {
+  if (flags.certManager && flags.generateCerts) throw new UsageError(`--cert-manager and --generate-certs exclude each other; ${TLS_CHOICE}`);
+  if (!flags.certManager && !flags.generateCerts) throw new UsageError(TLS_CHOICE);
+
+  const namespace = namespaceName('--namespace', flags.namespace);
+  if (SHARED_NAMESPACES.includes(namespace)) {
+    throw new UsageError(`--namespace ${namespace}: the manifests label their namespace with Pod Security "enforce: restricted" and exempt it from the webhook; give the webhook a namespace of its own`);
+  }
+  const serviceName = namespaceName('--service-name', flags.serviceName);
+  if (/^[0-9]/.test(serviceName)) throw new UsageError(`--service-name "${serviceName}" must start with a letter (a Service name is a DNS-1035 label)`);
+  const exemptNamespaces = flags.exemptNamespace.map((ns) => namespaceName('--exempt-namespace', ns));
+
+  const replicas = integer('--replicas', flags.replicas, 1, 100);
+  const timeoutSeconds = integer('--timeout-seconds', flags.timeoutSeconds, 1, 30);
+  const policy = flags.failurePolicy.trim().toLowerCase();
+  if (policy !== 'fail' && policy !== 'ignore') throw new UsageError(`--failure-policy must be Fail or Ignore, not "${flags.failurePolicy}"`);
+  const failurePolicy: FailurePolicy = policy === 'fail' ? 'Fail' : 'Ignore';
+
+  const image = flags.image ?? DEFAULT_IMAGE;
+  const parsed = parseImageReference(image);
+  if (!parsed.ok) throw new UsageError(`--image "${image}" ${parsed.error}`);
+
+  for (const cidr of flags.apiserverCidr) if (!parseCidr(cidr)) throw new UsageError(`--apiserver-cidr "${cidr}" is not an address range such as 10.0.0.0/24 or 2001:db8::/64`);
+
+  if (flags.priorityClass !== undefined && (flags.priorityClass.length > 253 || !DNS_SUBDOMAIN.test(flags.priorityClass))) {
+    throw new UsageError(`--priority-class "${flags.priorityClass}" is not a PriorityClass name (lowercase letters, digits, "-" and ".")`);
+  }
+
+  const days = flags.certDays === undefined ? undefined : integer('--cert-days', flags.certDays, 1, 3650);
+  let tls: TlsSource;
+  if (flags.certManager) {
+    tls = { kind: 'cert-manager', days: days ?? DEFAULT_INSTALL.certManagerCertDays };
+  } else {
+    const certDays = days ?? DEFAULT_INSTALL.generatedCertDays;
+    tls = { kind: 'generated', certificates: generateWebhookCertificates({ service: serviceName, namespace, days: certDays }), days: certDays };
+  }
+
+  return {
+    namespace,
+    serviceName,
+    replicas,
+    failurePolicy,
+    timeoutSeconds,
+    image,
+    exemptNamespaces,
+    tls,
+    apiServerCidrs: flags.apiserverCidr,
+    priorityClassName: flags.priorityClass || undefined,
+    version: VERSION,
+  };
+}
+
+/** The command line that reproduces the output: only what differs from the defaults, in a fixed order. */
+export function canonicalCommand(options: WebhookInstallOptions): string {
+  const parts = ['kshield install webhook', options.tls.kind === 'cert-manager' ? '--cert-manager' : '--generate-certs'];
+  if (options.namespace !== DEFAULT_INSTALL.namespace) parts.push(`--namespace ${options.namespace}`);
+  if (options.serviceName !== DEFAULT_INSTALL.serviceName) parts.push(`--service-name ${options.serviceName}`);
+  if (options.replicas !== DEFAULT_INSTALL.replicas) parts.push(`--replicas ${options.replicas}`);
+  if (options.failurePolicy !== DEFAULT_INSTALL.failurePolicy) parts.push(`--failure-policy ${options.failurePolicy}`);
+  if (options.timeoutSeconds !== DEFAULT_INSTALL.timeoutSeconds) parts.push(`--timeout-seconds ${options.timeoutSeconds}`);
+  if (options.image !== DEFAULT_IMAGE) parts.push(`--image ${options.image}`);
+  for (const ns of options.exemptNamespaces) parts.push(`--exempt-namespace ${ns}`);
+  for (const cidr of options.apiServerCidrs) parts.push(`--apiserver-cidr ${cidr}`);
+  const defaultDays = options.tls.kind === 'cert-manager' ? DEFAULT_INSTALL.certManagerCertDays : DEFAULT_INSTALL.generatedCertDays;
+  if (options.tls.days !== defaultDays) parts.push(`--cert-days ${options.tls.days}`);
+  if (options.priorityClassName) parts.push(`--priority-class ${options.priorityClassName}`);
+  return parts.join(' ');
+}
+
+export function installHeader(options: WebhookInstallOptions): string {
+  return [
+    `kshield admission webhook: generated by \`${canonicalCommand(options)}\` (kshield ${options.version}).`,
+    'Regenerate rather than edit. Needs Kubernetes 1.27 or newer' + (options.tls.kind === 'cert-manager' ? ' and cert-manager 1.x installed.' : '.'),
+    `Apply: kubectl apply -f FILE; then: kubectl -n ${options.namespace} rollout status deployment/${options.serviceName}`,
+  ].join('\n');
+}
+
+/** The manifests as text, with notes for standard error. */
+export function renderInstall(options: WebhookInstallOptions): { yaml: string; notes: string[] } {
+  const yaml = renderInstallYaml(webhookInstallDocuments(options), installHeader(options));
+  const notes: string[] = [];
+  if (options.tls.kind === 'generated') {
+    notes.push(
+      `the output contains the webhook's TLS private key (Secret ${options.namespace}/${options.serviceName}-tls): apply it, but do not commit it ` +
+        'or paste it anywhere; --cert-manager keeps keys out of manifests.',
+    );
+  }
+  if (options.replicas === 1) notes.push('one replica: while that pod restarts, the API server cannot reach the webhook' + (options.failurePolicy === 'Fail' ? ' and refuses pods in every non-exempt namespace.' : ' and admits everything unchecked.'));
+  if (options.failurePolicy === 'Ignore') notes.push('--failure-policy Ignore: whenever the webhook is down or slow, workloads are admitted without any check.');
+  return { yaml, notes };
+}
+
+function writeManifests(file: string, text: string, secret: boolean): void {
+  let fd: number;
+  try {
+    // A private key is readable by its owner only, from the moment the file exists.
+    fd = openSync(file, 'w', secret ? 0o600 : 0o644);
+    if (secret) chmodSync(file, 0o600);
+  } catch (err) {
+    throw new OutputError(`cannot write the manifests to ${file}: ${describeWriteError(err, file)}`);
+  }
+  try {
+    writeSync(fd, text);
+  } catch (err) {
+    throw new OutputError(`cannot write the manifests to ${file}: ${describeWriteError(err, file)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function runInstallWebhook(flags: InstallWebhookFlags): Promise<number> {
+  const options = installOptionsFromFlags(flags);
+  const { yaml, notes } = renderInstall(options);
+  for (const note of notes) process.stderr.write(`kshield: note: ${note}\n`);
+  if (flags.output) {
+    writeManifests(flags.output, yaml, options.tls.kind === 'generated');
+    process.stderr.write(`kshield: wrote the webhook manifests to ${flags.output}\n`);
+  } else {
+    await writeOutput({ format: 'table', file: undefined }, yaml);
+  }
+  return EXIT.clean;
+}
+
+export function registerInstall(program: Command): void {
+  const install = program.command('install').description("print the manifests that install kshield's components in a cluster");
+  install
+    .command('webhook')
+    .description('manifests for the admission webhook: Namespace, RBAC, ConfigMap, TLS, Service, Deployment, PodDisruptionBudget, NetworkPolicies, webhook configurations')
+    .option('--cert-manager', 'TLS through cert-manager: Issuers and Certificates, CA injected into the webhook configurations')
+    .option('--generate-certs', 'TLS from a CA and serving certificate generated now: a Secret with the key, the CA as caBundle')
+    .option('-n, --namespace <ns>', 'namespace of the webhook', DEFAULT_INSTALL.namespace)
+    .option('--service-name <name>', 'name of the Service (and of the Deployment, RBAC and webhook configurations)', DEFAULT_INSTALL.serviceName)
+    .option('--replicas <n>', 'webhook pods', String(DEFAULT_INSTALL.replicas))
+    .option('--failure-policy <Fail|Ignore>', 'what the API server does when the webhook cannot answer: Fail refuses the request, Ignore admits it unchecked', DEFAULT_INSTALL.failurePolicy)
+    .option('--timeout-seconds <n>', 'how long the API server waits for the webhook (1-30)', String(DEFAULT_INSTALL.timeoutSeconds))
+    .option('--image <ref>', 'webhook image; pin a digest with repo:tag@sha256:...', DEFAULT_IMAGE)
+    .addOption(new Option('--exempt-namespace <ns>', 'namespace the webhook never sees (repeatable or comma-separated); kube-system and its own are always exempt').argParser(list).default([]))
+    .addOption(new Option('--apiserver-cidr <cidr>', "the API server's source addresses: only they may reach the webhook port (repeatable)").argParser(list).default([]))
+    .option('--cert-days <n>', 'serving certificate validity in days (default: 365 with --generate-certs, 90 with --cert-manager)')
+    .option('--priority-class <name>', 'priorityClassName of the webhook pods (e.g. system-cluster-critical where your cluster allows it)')
+    .option('-o, --output <file>', 'write to this file instead of standard output (mode 0600 when it holds a key)')
+    .action(async (opts: InstallWebhookFlags) => {
+      process.exitCode = await runInstallWebhook(opts);
+    });
+}
