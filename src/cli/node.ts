@@ -37,7 +37,7 @@ const LAYOUT_NAMES: Record<string, string> = {
 
 export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color: boolean, width = 100): string {
   const paint = (status: CheckStatus): string => {
-    const label = status.toUpperCase().padEnd(6);
+    const label = status.toUpperCase().padEnd(7);
     if (!color) return label;
     const code = status === 'pass' ? 32 : status === 'fail' ? 31 : 33;
     return `\u001b[${code}m${label}\u001b[0m`;
@@ -49,8 +49,9 @@ export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color:
   if (sources.length) lines.push(`Components: ${sources.join('; ')}`);
   const groups = new Map<string, CheckResult[]>();
   for (const r of results) groups.set(r.component, [...(groups.get(r.component) ?? []), r]);
-  const idWidth = Math.max(6, ...results.map((r) => r.id.length));
-  const indent = ' '.repeat(idWidth + 10);
+  // Long named ids (4.2.protect-kernel-defaults) overflow their column rather than widen every line.
+  const idWidth = Math.min(10, Math.max(6, ...results.map((r) => r.id.length)));
+  const indent = ' '.repeat(idWidth + 11);
   for (const [component, group] of groups) {
     lines.push('', `== ${component} ==`);
     for (const r of group) {
