@@ -600,6 +600,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'tls-cert-file=<path> and tls-private-key-file=<path>'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
+      const broken = configFiles(facts).find((f) => f.error);
+      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path } };
       const cert = kubeletSetting(facts, 'tls-cert-file', ['tlsCertFile']);
       const key = kubeletSetting(facts, 'tls-private-key-file', ['tlsPrivateKeyFile']);
       const bootstrap = kubeletSetting(facts, 'rotate-server-certificates', ['serverTLSBootstrap']);
@@ -628,6 +630,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'rotate-server-certificates=true'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
+      const broken = configFiles(facts).find((f) => f.error);
+      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path } };
       const c = facts.components.kubelet;
       const flagGates = c?.flags['feature-gates'];
       const fileGate = kubeletSetting({ ...facts, components: {} }, 'feature-gates', ['featureGates', 'RotateKubeletServerCertificate']);
