@@ -8,9 +8,10 @@ import path from 'node:path';
 import { kshield, root } from './support/cli.js';
 import { parseXml, type XmlElement } from './support/xml.js';
 import { sarifValidator } from './support/sarif.js';
-import { parseFlags } from '../src/sources/node.js';
+import yaml from 'js-yaml';
+import { DEFAULT_KUBELET_CONFIG, KUBECONFIGS, KUBELET_UNIT_DIRS, MANIFEST_DIRS, PKI_DIRS, parseFlags } from '../src/sources/node.js';
 import { parseDuration, NODE_CHECKS } from '../src/node/checks.js';
-import { mergeConfigFiles, parseDistroArgs, componentArgs } from '../src/sources/rancher.js';
+import { mergeConfigFiles, parseDistroArgs, componentArgs, CONFIG_FILE, DATA_DIR } from '../src/sources/rancher.js';
 import { kubeletCommand, splitWords } from '../src/sources/systemd.js';
 
 const FIXTURES = path.join(root, 'test/fixtures/node');
@@ -652,6 +653,63 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
     const notDir = kshield(['node', '--root', file]);
     assert.equal(notDir.code, 2);
     assert.match(notDir.stderr, /not a directory/);
+  });
+});
+
+describe('deploy/node-job.yaml', () => {
+  interface Container {
+    args: string[];
+    image: string;
+    securityContext: Record<string, unknown>;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+  }
+  const docs = yaml.loadAll(readFileSync(path.join(root, 'deploy/node-job.yaml'), 'utf8')) as Record<string, any>[];
+  const job = docs.find((d) => d.kind === 'Job')!;
+  const pod = job.spec.template.spec;
+  const container = pod.containers[0] as Container;
+
+  test('runs `kshield node --root /host` with the host PID namespace, no token, no capability, a read-only root, bounded resources', () => {
+    assert.deepEqual(container.args.slice(0, 5), ['node', '--root', '/host', '--proc', '/proc']);
+    assert.equal(container.image, 'ghcr.io/kshield/kshield:0.1.0');
+    assert.equal(pod.hostPID, true);
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(docs.find((d) => d.kind === 'ServiceAccount')!.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name);
+    assert.deepEqual(container.securityContext, { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    for (const r of ['cpu', 'memory']) assert.ok(container.resources.requests[r] && container.resources.limits[r], r);
+    assert.ok(pod.tolerations.some((t: { key: string }) => t.key === 'node-role.kubernetes.io/control-plane'));
+    assert.deepEqual(docs.find((d) => d.kind === 'NetworkPolicy')!.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  test('every host path is mounted read-only at /host + the same path, and covers every path the checks read', () => {
+    const volumes = new Map<string, string>(pod.volumes.map((v: { name: string; hostPath: { path: string } }) => [v.name, v.hostPath.path]));
+    for (const m of container.volumeMounts) {
+      assert.equal(m.readOnly, true, m.name);
+      assert.equal(m.mountPath, `/host${volumes.get(m.name)}`, m.name);
+    }
+    const mounted = [...volumes.values()];
+    const covered = (p: string): boolean => mounted.some((m) => p === m || p.startsWith(`${m}/`));
+    const read = [
+      MANIFEST_DIRS.kubeadm, PKI_DIRS.kubeadm, ...KUBECONFIGS, '/etc/kubernetes/enc', DEFAULT_KUBELET_CONFIG, '/var/lib/kubelet/kubeadm-flags.env', '/etc/default/kubelet',
+      ...KUBELET_UNIT_DIRS.filter((d) => d !== '/run/systemd/system').map((d) => `${d}/kubelet.service.d/10-kubeadm.conf`),
+      '/etc/cni/net.d/10-flannel.conflist', '/var/lib/etcd', '/etc/passwd', '/etc/group',
+      CONFIG_FILE.k3s, `${CONFIG_FILE.k3s}.d/50.yaml`, CONFIG_FILE.rke2, `${DATA_DIR.k3s}/server/tls`, `${DATA_DIR.k3s}/server/db/etcd/config`, `${DATA_DIR.k3s}/agent/etc/kubelet.conf.d`, MANIFEST_DIRS.rke2, PKI_DIRS.rke2,
+    ];
+    assert.deepEqual(read.filter((p) => !covered(p)), []);
+  });
+
+  test('a node seen the way the Job sees it: files under /host, processes in another /proc', () => {
+    const host = copyOf(hardened, 'job-host');
+    const proc = path.join(tmp, 'job-proc');
+    mkdirSync(path.join(proc, '321'), { recursive: true });
+    writeFileSync(path.join(proc, '321/cmdline'), ['/usr/bin/kubelet', '--config=/var/lib/kubelet/config.yaml', '--kubeconfig=/etc/kubernetes/kubelet.conf', '--read-only-port=10255', ''].join('\0'));
+    const r = kshield(['node', '--root', host, '--proc', proc, '-o', 'json']);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.detected.components.kubelet, '/proc/321/cmdline');
+    assert.deepEqual(check(report, '4.2.4'), { ...check(report, '4.2.4'), status: 'fail', evidence: '/proc/321/cmdline: --read-only-port=10255' });
+    assert.equal(check(report, '1.2.1').evidence, '/etc/kubernetes/manifests/kube-apiserver.yaml: --anonymous-auth=false');
   });
 });
 

@@ -11,6 +11,8 @@ export { buildNodeReport, renderNodeMarkdown, renderNodeTable, type NodeReport }
 
 export interface NodeCommandOptions {
   root: string;
+  /** The node's /proc when it is not under --root (a pod with hostPID: /proc). */
+  proc?: string;
   output: string[];
   outputFile?: string;
   failOn?: string;
@@ -53,7 +55,7 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
   let facts: NodeFacts;
   try {
     // Reports show the root as the user gave it; reading uses the absolute path.
-    facts = { ...readNode(absoluteRoot), root: opts.root };
+    facts = { ...readNode(absoluteRoot, { procDir: opts.proc ? path.resolve(opts.proc) : undefined }), root: opts.root };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--root ${opts.root}: ${code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);

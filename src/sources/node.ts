@@ -395,19 +395,24 @@ interface Processes {
   distros: (DistroProcess & { distro: Distro })[];
 }
 
-/** Component and k3s/rke2 processes under root/proc (absent in most copied trees). */
-function readProcesses(root: string): Processes {
+/**
+ * Component and k3s/rke2 processes under root/proc (absent in most copied trees), or in
+ * `procDir` when given: a container with the host's PID namespace sees the node's processes in
+ * its own /proc, while the node's files are mounted elsewhere.
+ */
+function readProcesses(root: string, procDir?: string): Processes {
   const found: Processes = { components: [], distros: [] };
+  const procPath = (p: string): string => (procDir ? path.join(procDir, p.replace(/^\/proc\/?/, '')) : underRoot(root, p));
   let entries: string[];
   try {
-    entries = readdirSync(underRoot(root, '/proc'));
+    entries = readdirSync(procPath('/proc'));
   } catch {
     return found;
   }
   for (const pid of entries.slice(0, MAX_PROC_ENTRIES)) {
     if (!/^\d+$/.test(pid)) continue;
     const source = `/proc/${pid}/cmdline`;
-    const read = readLimited(underRoot(root, source));
+    const read = readLimited(procPath(source));
     if (!read?.text) continue;
     const argv = read.text.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
     const binary = path.basename(argv[0] ?? '');
@@ -589,8 +594,13 @@ function annotateFromConfig(facts: ComponentFacts, ctx: DistroContext, component
   }
 }
 
+export interface ReadNodeOptions {
+  /** Where the node's processes are, instead of <root>/proc (with hostPID: /proc). */
+  procDir?: string;
+}
+
 /** Reads everything the node checks need. Throws only when root itself is not a readable directory. */
-export function readNode(root: string): NodeFacts {
+export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts {
   const rootStat = statSync(root); // ENOENT etc. propagate: the CLI turns them into a usage error
   if (!rootStat.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
   readdirSync(root);
@@ -600,7 +610,7 @@ export function readNode(root: string): NodeFacts {
   const files: Record<string, FileFacts> = {};
   const record = (p: string): FileFacts => (files[p] = statFile(root, p));
 
-  const procs = readProcesses(root);
+  const procs = readProcesses(root, options.procDir);
   const distro = detectDistro(root, procs);
   const ctx = distro ? readDistroConfig(root, distro, procs) : undefined;
   const dataDir = ctx?.dataDir;
