@@ -335,6 +335,10 @@ function present(facts: NodeFacts, paths: PathsOf): FileFacts[] {
 }
 
 const octal = (mode: number): string => mode.toString(8).padStart(3, '0');
+/** Evidence for files that pass: the first few, then a count (a PKI directory has dozens). */
+const SHOWN_WHEN_PASSING = 4;
+const passing = (fs: FileFacts[], show: (f: FileFacts) => string): string =>
+  fs.length <= SHOWN_WHEN_PASSING ? fs.map(show).join(', ') : `${fs.slice(0, SHOWN_WHEN_PASSING).map(show).join(', ')} and ${fs.length - SHOWN_WHEN_PASSING} more`;
 
 /** File checks: permissions at most `maxMode`. Files absent are not reported. */
 function fileMode(id: string, title: string, paths: PathsOf, maxMode: number): CheckDefinition {
@@ -347,8 +351,8 @@ function fileMode(id: string, title: string, paths: PathsOf, maxMode: number): C
       const found = present(facts, paths);
       if (found.length === 0) return undefined;
       const loose = found.filter((f) => (f.mode! & ~maxMode) !== 0);
-      const list = (fs: FileFacts[]): string => fs.map((f) => `${f.path} ${octal(f.mode!)}`).join(', ');
-      return loose.length ? { status: 'fail', evidence: list(loose), location: { file: loose[0].path } } : { status: 'pass', evidence: list(found), location: { file: found[0].path } };
+      const show = (f: FileFacts): string => `${f.path} ${octal(f.mode!)}`;
+      return loose.length ? { status: 'fail', evidence: loose.map(show).join(', '), location: { file: loose[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
     },
   };
 }
@@ -371,7 +375,7 @@ function certMode(id: string, title: string, paths: PathsOf): CheckDefinition {
       if (writable.length) return { status: 'fail', evidence: `${list(writable)} (writable by group or others)`, location: { file: writable[0].path } };
       const readable = found.filter((f) => (f.mode! & ~0o600) !== 0);
       if (readable.length) return { status: 'manual', evidence: `${list(readable)} (readable by others; the benchmark asks 600, certificates are public)`, location: { file: readable[0].path } };
-      return { status: 'pass', evidence: list(found), location: { file: found[0].path } };
+      return { status: 'pass', evidence: passing(found, (f) => `${f.path} ${octal(f.mode!)}`), location: { file: found[0].path } };
     },
   };
 }
@@ -386,8 +390,8 @@ function fileOwner(id: string, title: string, paths: PathsOf): CheckDefinition {
       const found = present(facts, paths);
       if (found.length === 0) return undefined;
       const wrong = found.filter((f) => f.uid !== 0 || f.gid !== 0);
-      const list = (fs: FileFacts[]): string => fs.map((f) => `${f.path} ${f.uid}:${f.gid}`).join(', ');
-      return wrong.length ? { status: 'fail', evidence: list(wrong), location: { file: wrong[0].path } } : { status: 'pass', evidence: list(found), location: { file: found[0].path } };
+      const show = (f: FileFacts): string => `${f.path} ${f.uid}:${f.gid}`;
+      return wrong.length ? { status: 'fail', evidence: wrong.map(show).join(', '), location: { file: wrong[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
     },
   };
 }
