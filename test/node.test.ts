@@ -581,6 +581,21 @@ describe('kshield node: layouts', () => {
     assert.equal(check(report, '1.1.13').evidence, '/etc/kubernetes/super-admin.conf 600');
   });
 
+  test('a control plane run as host processes (no manifests) is judged from /proc', () => {
+    const dir = tree('processes', {
+      'proc/100/cmdline': ['/usr/local/bin/kube-apiserver', '--anonymous-auth=false', '--authorization-mode=Node,RBAC', ''].join('\0'),
+      'proc/101/cmdline': ['/usr/local/bin/etcd', '--client-cert-auth', '--data-dir=/var/lib/etcd', ''].join('\0'),
+    });
+    const { report } = run(dir);
+    assert.equal(report.detected.layout, 'processes');
+    assert.deepEqual(report.detected.evidence, ['/proc/100/cmdline', '/proc/101/cmdline']);
+    expectChecks(report, [
+      ['1.2.1', 'pass', '/proc/100/cmdline: --anonymous-auth=false'],
+      ['2.2', 'pass', '/proc/101/cmdline: --client-cert-auth=true'],
+    ]);
+    assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, /^Detected: control plane running as host processes \(no static pod manifests\) under /);
+  });
+
   test('an empty tree is "unknown" with no checks and exit 0', () => {
     const dir = tree('empty', {});
     const { code, report } = run(dir);

@@ -37,6 +37,7 @@ const LAYOUT_NAMES: Record<string, string> = {
   kubeadm: 'kubeadm control-plane node',
   k3s: 'k3s node',
   rke2: 'RKE2 node',
+  processes: 'control plane running as host processes (no static pod manifests)',
   worker: 'worker node (kubelet, no control-plane manifests)',
   unknown: 'no Kubernetes node layout found',
 };

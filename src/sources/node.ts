@@ -106,7 +106,8 @@ export interface ParsedFile {
   lines?: Record<string, number>;
 }
 
-export type Layout = 'kubeadm' | 'k3s' | 'rke2' | 'worker' | 'unknown';
+/** `processes`: control-plane components run as host processes (systemd services), no static pod manifests. */
+export type Layout = 'kubeadm' | 'k3s' | 'rke2' | 'processes' | 'worker' | 'unknown';
 
 export interface Detected {
   layout: Layout;
@@ -794,6 +795,10 @@ function detect(root: string, components: NodeFacts['components'], manifests: No
     if (read.length) extra.configFiles = read;
   } else if (fromManifests && has(MANIFEST_DIRS.kubeadm)) layout = 'kubeadm';
   else if (fromManifests && has(MANIFEST_DIRS.rke2)) layout = 'rke2';
+  else if (CONTROL_PLANE.some((c) => components[c.component]?.source.startsWith('/proc/'))) {
+    layout = 'processes';
+    for (const c of CONTROL_PLANE) if (components[c.component]?.source.startsWith('/proc/')) evidence.push(components[c.component]!.source);
+  }
   else if (components.kubelet || kubeletConfig || has('/var/lib/kubelet')) {
     layout = 'worker';
     if (kubeletConfig && !kubeletConfig.error) evidence.push(kubeletConfig.path);
