@@ -591,7 +591,13 @@ describe('kshield node: layouts', () => {
     assert.deepEqual(report.detected.evidence, ['/proc/100/cmdline', '/proc/101/cmdline']);
     expectChecks(report, [
       ['1.2.1', 'pass', '/proc/100/cmdline: --anonymous-auth=false'],
+      ['1.2.7', 'pass', '/proc/100/cmdline: --authorization-mode=Node,RBAC'],
       ['2.2', 'pass', '/proc/101/cmdline: --client-cert-auth=true'],
+    ]);
+    // Structured authorization (v1.29+) replaces the flag with a file a person has to read.
+    writeFileSync(path.join(dir, 'proc/100/cmdline'), ['kube-apiserver', '--authorization-config=/etc/kubernetes/authz.yaml', ''].join('\0'));
+    expectChecks(run(dir).report, [
+      ['1.2.6', 'manual', '/proc/100/cmdline: --authorization-mode not set (the authorizers are in --authorization-config=/etc/kubernetes/authz.yaml: check that it has Node and RBAC and no AlwaysAllow)'],
     ]);
     assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, /^Detected: control plane running as host processes \(no static pod manifests\) under /);
   });

@@ -180,6 +180,16 @@ const pluginEnabled = (plugin: string, why: string): FlagsJudge => (v) =>
 /** A plugin on by default that must not be disabled. */
 const notDisabled = (plugin: string): FlagJudge => (v) => (listOf(v).includes(plugin) ? 'fail' : 'pass');
 
+/**
+ * Authorization set by --authorization-mode, unless a structured --authorization-config file
+ * (v1.29+, which excludes the flag) holds the authorizer chain: that file is for a person to read.
+ */
+const authorization = (judge: FlagJudge): FlagsJudge => (values, c) => {
+  const file = c.flags['authorization-config'];
+  if (values[0] === undefined && file) return { status: 'manual', note: `the authorizers are in --authorization-config=${file}: check that it has Node and RBAC and no AlwaysAllow` };
+  return judge(values[0]);
+};
+
 /** Go durations as kube flags take them ("60s", "1m30s", "4h"); NaN when not one. */
 export function parseDuration(text: string): number {
   if (text === '0') return 0;
@@ -479,9 +489,9 @@ export const NODE_CHECKS: CheckDefinition[] = [
   apiserver('1.2.3', 'DenyServiceExternalIPs admission plugin is enabled', PLUGINS, pluginEnabled('DenyServiceExternalIPs', 'enable it unless Services need spec.externalIPs'), 'add DenyServiceExternalIPs to --enable-admission-plugins'),
   apiserver('1.2.4', '--kubelet-client-certificate and --kubelet-client-key are set', ['kubelet-client-certificate', 'kubelet-client-key'], allSet, "set --kubelet-client-certificate and --kubelet-client-key to the API server's kubelet client certificate and key"),
   apiserver('1.2.5', '--kubelet-certificate-authority is set', 'kubelet-certificate-authority', one(set), 'set --kubelet-certificate-authority to the CA that signs kubelet serving certificates'),
-  apiserver('1.2.6', '--authorization-mode does not include AlwaysAllow', 'authorization-mode', one((v) => (v === undefined ? { status: 'fail', note: 'default AlwaysAllow' } : listOf(v).includes('AlwaysAllow') ? 'fail' : 'pass')), 'set --authorization-mode=Node,RBAC'),
-  apiserver('1.2.7', '--authorization-mode includes Node', 'authorization-mode', one((v) => (listOf(v).includes('Node') ? 'pass' : 'fail')), 'add Node to --authorization-mode'),
-  apiserver('1.2.8', '--authorization-mode includes RBAC', 'authorization-mode', one((v) => (listOf(v).includes('RBAC') ? 'pass' : 'fail')), 'add RBAC to --authorization-mode'),
+  apiserver('1.2.6', '--authorization-mode does not include AlwaysAllow', 'authorization-mode', authorization((v) => (v === undefined ? { status: 'fail', note: 'default AlwaysAllow' } : listOf(v).includes('AlwaysAllow') ? 'fail' : 'pass')), 'set --authorization-mode=Node,RBAC'),
+  apiserver('1.2.7', '--authorization-mode includes Node', 'authorization-mode', authorization((v) => (listOf(v).includes('Node') ? 'pass' : 'fail')), 'add Node to --authorization-mode'),
+  apiserver('1.2.8', '--authorization-mode includes RBAC', 'authorization-mode', authorization((v) => (listOf(v).includes('RBAC') ? 'pass' : 'fail')), 'add RBAC to --authorization-mode'),
   apiserver('1.2.9', 'EventRateLimit admission plugin is enabled', PLUGINS, pluginEnabled('EventRateLimit', 'it needs limits chosen for the cluster in --admission-control-config-file'), 'add EventRateLimit to --enable-admission-plugins and configure its limits in --admission-control-config-file'),
   apiserver('1.2.10', 'AlwaysAdmit admission plugin is not enabled', 'enable-admission-plugins', one((v) => (listOf(v).includes('AlwaysAdmit') ? 'fail' : 'pass')), 'remove AlwaysAdmit from --enable-admission-plugins'),
   apiserver('1.2.11', 'AlwaysPullImages admission plugin is enabled', PLUGINS, pluginEnabled('AlwaysPullImages', 'it suits multi-tenant clusters that can always reach their registry'), 'add AlwaysPullImages to --enable-admission-plugins'),
