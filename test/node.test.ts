@@ -679,6 +679,7 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
 
 describe('deploy/node-job.yaml', () => {
   interface Container {
+    command: string[];
     args: string[];
     image: string;
     securityContext: Record<string, unknown>;
@@ -691,7 +692,7 @@ describe('deploy/node-job.yaml', () => {
   const container = pod.containers[0] as Container;
 
   test('runs `kshield node --root /host` with the host PID namespace, no token, no capability, a read-only root, bounded resources', () => {
-    assert.deepEqual(container.args.slice(0, 5), ['node', '--root', '/host', '--proc', '/proc']);
+    assert.deepEqual([...container.command, ...container.args.slice(0, 5)], ['kshield', 'node', '--root', '/host', '--proc', '/proc']);
     assert.equal(container.image, 'ghcr.io/kshield/kshield:0.1.0');
     assert.equal(pod.hostPID, true);
     assert.equal(pod.automountServiceAccountToken, false);
