@@ -393,6 +393,25 @@ describe('deploy/scanner-rbac.yaml', () => {
     assert.match(run.stdout, /^No findings; 4 resources in 1 file scanned\.$/m);
   });
 
+  test('kshield scan deploy/: nothing at medium or above except what is suppressed with a written reason', async () => {
+    const run = await kshield(['scan', 'deploy/', '--fail-on', 'medium']);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const json = JSON.parse((await kshield(['scan', 'deploy/', '-o', 'json'])).stdout) as {
+      findings: { rule: string; severity: string; file: string; suppressed: boolean; suppression?: { kind: string; reason?: string } }[];
+    };
+    const serious = json.findings.filter((f) => ['critical', 'high', 'medium'].includes(f.severity));
+    for (const f of serious) {
+      assert.equal(f.suppressed, true, `${f.file}: ${f.rule} is not suppressed`);
+      assert.equal(f.suppression?.kind, 'annotation');
+      assert.ok((f.suppression?.reason ?? '').length >= 80, `${f.rule}: the reason says why`);
+    }
+    assert.deepEqual(serious.filter((f) => f.file === 'deploy/scanner-rbac.yaml'), []);
+    // The node Job's exceptions are the ones CIS node checks need, and only those.
+    assert.deepEqual([...new Set(serious.filter((f) => f.file === 'deploy/node-job.yaml').map((f) => f.rule))].sort(), [
+      'host-credentials-mount', 'host-path-volume', 'host-pid', 'host-system-mount', 'namespace-pod-security-not-enforced', 'root-group-id', 'run-as-non-root', 'run-as-root-user',
+    ]);
+  });
+
   test('grants get and list, nothing else, on every kind the scanner lists except Secrets', async () => {
     const { CLUSTER_KINDS } = await import('../src/sources/cluster.js');
     const docs = loadFixtureObjects([path.join(root, 'deploy/scanner-rbac.yaml')]);

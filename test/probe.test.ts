@@ -268,7 +268,7 @@ describe('kshield probe etcd: Debian etcd on 127.0.0.1', { skip: etcdMissing && 
     assert.match(r.stdout, new RegExp(`^Probed etcd at 127\\.0\\.0\\.1:${p}, 127\\.0\\.0\\.1:${t}, 127\\.0\\.0\\.1:${c} from this machine, with no credentials \\(timeout 5s per endpoint\\)\\n`));
     const groups = [...r.stdout.matchAll(/^== etcd (\S+) ==$/gm)].map((m) => m[1]);
     assert.deepEqual(groups, [`127.0.0.1:${p}`, `127.0.0.1:${t}`, `127.0.0.1:${c}`]);
-    assert.match(r.stdout, /\n {2}2\.2 +FAIL {2}etcd refuses clients without a client certificate\n +TLS without a client certificate: GET \/version answered 200/);
+    assert.match(r.stdout, /\n {2}2\.2 +FAIL {3}etcd refuses clients without a client certificate\n +TLS without a client certificate: GET \/version answered 200/);
     assert.match(r.stdout, /\n6 checks: 3 pass, 3 fail, 0 warn\n$/);
   });
 

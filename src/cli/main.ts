@@ -135,8 +135,10 @@ export function buildProgram(): Command {
     .command('node')
     .description("CIS Kubernetes Benchmark-style checks of this node's files: control-plane manifests, kubelet, etcd, encryption at rest, file permissions")
     .option('--root <dir>', 'read the node tree under this directory (a copy of a node, or a host mount)', '/')
-    .addOption(new Option('-o, --output <format[=file]>', 'table, json or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--proc <dir>', "read the node's processes here instead of <root>/proc (in a pod with hostPID: /proc)")
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--fail-on <status>', 'exit 1 when a check has this status or a worse one (fail > warn > manual); none never fails').choices(['fail', 'warn', 'manual', 'none']).default('fail'))
     .option('--no-color', 'no colours in table output')
     .action(async (opts) => {
       const { runNode } = await import('./node.js');

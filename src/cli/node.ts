@@ -1,68 +1,61 @@
-/** `kshield node [--root DIR]`: CIS-style checks of the node's own files; exit 1 when any check fails. */
+/** `kshield node [--root DIR]`: CIS-style checks of the node's own files; exit 1 when a check fails (or as --fail-on says). */
 import path from 'node:path';
 import { readNode, type NodeFacts } from '../sources/node.js';
-import { runNodeChecks, summarize, type CheckResult, type CheckStatus } from '../node/checks.js';
-import { markdownCell, renderChecksMarkdown, renderChecksTable } from '../report/checks.js';
-import { parseOutputs, writeOutput, useColor } from './output.js';
+import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '../node/checks.js';
+import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
+import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
-import { sanitize } from '../report/table.js';
+import { VERSION } from '../version.js';
+
+export { buildNodeReport, renderNodeMarkdown, renderNodeTable, type NodeReport } from '../report/node.js';
 
 export interface NodeCommandOptions {
   root: string;
+  /** The node's /proc when it is not under --root (a pod with hostPID: /proc). */
+  proc?: string;
   output: string[];
   outputFile?: string;
+  failOn?: string;
   color: boolean;
 }
 
-export interface NodeReport {
-  checks: Omit<CheckResult, 'component'>[];
-  detected: NodeFacts['detected'] & { root: string };
-  summary: Record<CheckStatus, number>;
+export const NODE_FAIL_ON = ['fail', 'warn', 'manual', 'none'] as const;
+
+function parseFailOn(value: string | undefined): CheckStatus | 'none' {
+  const v = value ?? 'fail';
+  if (!(NODE_FAIL_ON as readonly string[]).includes(v)) throw new UsageError(`--fail-on: "${v}" is not one of ${NODE_FAIL_ON.join(', ')} (node checks have statuses, not severities)`);
+  return v as CheckStatus | 'none';
 }
 
-export function buildNodeReport(facts: NodeFacts, results: CheckResult[]): NodeReport {
-  return {
-    checks: results.map(({ id, title, status, evidence, remediation }) => ({ id, title, status, evidence, remediation })),
-    detected: { root: facts.root, ...facts.detected },
-    summary: summarize(results),
-  };
+/** Exit 1 when a result is at or above the threshold: fail > warn > manual. */
+export function nodeExitCode(results: CheckResult[], failOn: CheckStatus | 'none'): number {
+  if (failOn === 'none') return EXIT.clean;
+  return results.some((r) => r.status !== 'pass' && STATUS_RANK[r.status] >= STATUS_RANK[failOn]) ? EXIT.findings : EXIT.clean;
 }
 
-const LAYOUT_NAMES: Record<string, string> = {
-  kubeadm: 'kubeadm control-plane node',
-  k3s: 'k3s node',
-  rke2: 'RKE2 node',
-  worker: 'worker node (kubelet, no control-plane manifests)',
-  unknown: 'no Kubernetes node layout found',
-};
-
-export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color: boolean, width = 100): string {
-  const d = facts.detected;
-  const header = [`Detected: ${LAYOUT_NAMES[d.layout]} under ${sanitize(facts.root)}${d.evidence.length ? ` (${d.evidence.map(sanitize).join(', ')})` : ''}`];
-  const sources = Object.entries(d.components).map(([c, s]) => `${c} from ${sanitize(s!)}`);
-  if (sources.length) header.push(`Components: ${sources.join('; ')}`);
-  return renderChecksTable({ header, rows: results, groupOf: (r) => r.component, color, width });
-}
-
-/** Markdown for a pull request or a ticket: one table per component. */
-export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): string {
-  const s = summarize(results);
-  const header = [
-    '# kshield node report',
-    '',
-    `Detected: ${LAYOUT_NAMES[facts.detected.layout]} under \`${markdownCell(facts.root)}\`. ${results.length} checks: ${s.pass} pass, ${s.fail} fail, ${s.warn} warn, ${s.manual} manual.`,
-  ];
-  return renderChecksMarkdown({ header, rows: results, groupOf: (r) => r.component });
+function render(target: OutputTarget, facts: NodeFacts, results: CheckResult[], failOn: CheckStatus | 'none', absoluteRoot: string, color: boolean, width: number | undefined): string {
+  switch (target.format) {
+    case 'json':
+      return JSON.stringify(buildNodeReport(facts, results), null, 2) + '\n';
+    case 'markdown':
+      return renderNodeMarkdown(facts, results);
+    case 'sarif':
+      return renderNodeSarif(facts, results, { version: VERSION, absoluteRoot });
+    case 'junit':
+      return renderNodeJunit(facts, results, failOn);
+    default:
+      return renderNodeTable(facts, results, color, width);
+  }
 }
 
 export async function runNode(opts: NodeCommandOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile);
-  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json' && t.format !== 'markdown');
-  if (unsupported) throw new UsageError(`kshield node writes table, json or markdown; ${unsupported.format} is not supported yet`);
+  const failOn = parseFailOn(opts.failOn);
+  const absoluteRoot = path.resolve(opts.root);
   let facts: NodeFacts;
   try {
     // Reports show the root as the user gave it; reading uses the absolute path.
-    facts = { ...readNode(path.resolve(opts.root)), root: opts.root };
+    facts = { ...readNode(absoluteRoot, { procDir: opts.proc ? path.resolve(opts.proc) : undefined }), root: opts.root };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`--root ${opts.root}: ${code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
@@ -72,14 +65,8 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const content =
-      target.format === 'json'
-        ? JSON.stringify(buildNodeReport(facts, results), null, 2) + '\n'
-        : target.format === 'markdown'
-          ? renderNodeMarkdown(facts, results)
-          : renderNodeTable(facts, results, color, width);
     try {
-      await writeOutput(target, content);
+      await writeOutput(target, render(target, facts, results, failOn, absoluteRoot, color, width));
       if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
     } catch (err) {
       if (!(err instanceof OutputError)) throw err;
@@ -88,5 +75,5 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     }
   }
   if (failed) return EXIT.usage;
-  return results.some((r) => r.status === 'fail') ? EXIT.findings : EXIT.clean;
+  return nodeExitCode(results, failOn);
 }

@@ -28,7 +28,7 @@ export function checksSummaryLine(rows: readonly { status: CheckStatus }[], stat
   return `${rows.length} checks: ${statuses.map((s) => `${counts[s]} ${s}`).join(', ')}`;
 }
 
-function groupRows<T>(rows: readonly T[], groupOf: (row: T) => string): Map<string, T[]> {
+export function groupRows<T>(rows: readonly T[], groupOf: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const r of rows) {
     const key = groupOf(r);
@@ -54,14 +54,15 @@ export interface ChecksTableOptions<T extends CheckRow> {
 export function renderChecksTable<T extends CheckRow>(options: ChecksTableOptions<T>): string {
   const { rows, color, width = 100 } = options;
   const paint = (status: CheckStatus): string => {
-    const label = status.toUpperCase().padEnd(6);
+    const label = status.toUpperCase().padEnd(7);
     if (!color) return label;
     const code = status === 'pass' ? 32 : status === 'fail' ? 31 : 33;
     return `\u001b[${code}m${label}\u001b[0m`;
   };
   const lines = [...options.header];
-  const idWidth = Math.max(6, ...rows.map((r) => r.id.length));
-  const indent = ' '.repeat(idWidth + 10);
+  // Long named ids (4.2.protect-kernel-defaults) overflow their column rather than widen every line.
+  const idWidth = Math.min(10, Math.max(6, ...rows.map((r) => r.id.length)));
+  const indent = ' '.repeat(idWidth + 11);
   const textWidth = Math.max(40, width - indent.length);
   for (const [group, members] of groupRows(rows, options.groupOf)) {
     lines.push('', `== ${sanitize(group)} ==`);
