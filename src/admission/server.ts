@@ -67,9 +67,11 @@ export class WebhookServer {
   private lastReloadError: { config?: string; tls?: string } = {};
   private readonly log: Logger;
   private readonly maxBodyBytes: number;
+  private namespaces: NamespaceLabelSource | undefined;
 
   constructor(private readonly options: WebhookServerOptions) {
     this.state = options.state;
+    this.namespaces = options.namespaces;
     this.log = options.logger;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     const requestTimeout = options.requestTimeoutMs ?? 10_000;
@@ -120,6 +122,11 @@ export class WebhookServer {
     this.lastReloadError.config = undefined;
   }
 
+  /** Namespace labels for `exemptNamespaceSelector`, started when a configuration first needs them. */
+  setNamespaceSource(source: NamespaceLabelSource): void {
+    this.namespaces = source;
+  }
+
   noteReloadError(what: 'config' | 'tls', message: string): void {
     this.lastReloadError[what] = message;
   }
@@ -159,7 +166,7 @@ export class WebhookServer {
     clearTimeout(timer);
     this.server.closeAllConnections();
     await closed;
-    await this.options.namespaces?.close();
+    await this.namespaces?.close();
     return { forced: outcome === 'deadline' };
   }
 
@@ -211,7 +218,7 @@ export class WebhookServer {
       config: { file: s.file ?? null, loadedAt: s.loadedAt.toISOString(), lastReloadError: this.lastReloadError.config ?? null },
       tls: { loadedAt: this.tlsLoadedAt.toISOString(), lastReloadError: this.lastReloadError.tls ?? null },
       rules: { evaluated: s.prepared.rules.length, notEnforcedAtAdmission: s.prepared.skipped },
-      namespaceCache: this.options.namespaces?.status() ?? null,
+      namespaceCache: this.namespaces?.status() ?? null,
     };
     this.send(res, this.draining ? 503 : 200, 'application/json', JSON.stringify(details) + '\n');
   }
@@ -327,8 +334,8 @@ export class WebhookServer {
     const namespace = namespaceToMatch(request);
     if (namespace === undefined || (request.kind.kind === 'Namespace' && request.kind.group === '')) return undefined;
     if (exemptNamespaceNames(config, this.options.ownNamespace).has(namespace)) return undefined;
-    if (!this.options.namespaces) return { unavailable: 'kshield has no Kubernetes API access to read namespace labels' };
-    return this.options.namespaces.lookup(namespace, this.options.namespaceLookupTimeoutMs ?? 2000);
+    if (!this.namespaces) return { unavailable: 'kshield has no Kubernetes API access to read namespace labels' };
+    return this.namespaces.lookup(namespace, this.options.namespaceLookupTimeoutMs ?? 2000);
   }
 
   private async validate(request: AdmissionRequest, state: WebhookState, started: bigint): Promise<AdmissionResponse> {
