@@ -94,8 +94,14 @@ export class WebhookServer {
       // Malformed HTTP, or a client that sent nothing in time: Node answers 400/408 itself when it
       // can; this only keeps the event from being an unhandled error.
       this.log.debug({ code: err.code }, 'client connection error');
-      if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+      if (!socket.writable || socket.destroyed) return void socket.destroy();
+      const [status, text] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'the request was not received in time\n']
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? ['431 Request Header Fields Too Large', 'request headers are too large\n']
+            : ['400 Bad Request', 'malformed HTTP request\n'];
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
     });
     this.server.on('tlsClientError', (err: NodeJS.ErrnoException) => this.log.debug({ code: err.code }, 'TLS handshake failed'));
     this.metrics.ready.set({}, 1);
