@@ -93,7 +93,8 @@ export function watchFiles(files: readonly string[], onChange: () => void | Prom
       options.onError?.(`cannot watch ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); polling only`);
     }
   }
-  const poll = setInterval(schedule, options.pollMs ?? 5000);
+  // Not debounced: a poll shorter than the debounce would otherwise postpone the check forever.
+  const poll = setInterval(() => void check(), options.pollMs ?? 5000);
   poll.unref();
 
   return {

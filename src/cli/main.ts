@@ -40,6 +40,8 @@ export function buildProgram(): Command {
     .description('Kubernetes security scanner: Pod Security Standards and workload hardening rules for manifests')
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it (webhook and webhook what-if both take --config).
+    .enablePositionalOptions()
     .exitOverride();
 
   reportOptions(
@@ -157,6 +159,8 @@ export function buildProgram(): Command {
     .option('--request-timeout <duration>', 'time a client has to send a whole request', '10s')
     .option('--reload-poll <duration>', 'how often the config and TLS files are also polled for changes', '5s')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    // what-if has its own --config, --namespace, --kubeconfig: options after it are its own.
+    .enablePositionalOptions()
     .action(async (opts) => {
       const { runWebhook } = await import('./webhook.js');
       process.exitCode = await runWebhook(opts);

@@ -133,9 +133,9 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
   };
 
+  logSkipped(state);
   const address = await server.listen(port, opts.address);
   log.info({ version: VERSION, address: address.address, port: address.port, ownNamespace: ownNamespace ?? null, ...describeState(state) }, 'kshield webhook listening');
-  logSkipped(state);
 
   const watches: FileWatch[] = [];
   const onWatchError = (message: string): void => log.warn({ err: message }, 'file watch problem');
