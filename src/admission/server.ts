@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { KshieldConfig } from '../core/config.js';
 import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
 import { decide, isControllerRequest, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
-import { capWarnings, oneLine } from './format.js';
+import { capWarnings, cut, oneLine } from './format.js';
 import { METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch } from './mutate.js';
 import type { NamespaceLabelSource } from './namespaces.js';
@@ -337,6 +337,7 @@ export class WebhookServer {
     const config = state.config;
     if (config.exemptNamespaceSelector === undefined) return undefined;
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return undefined;
+    if (request.subResource !== undefined && request.subResource !== 'ephemeralcontainers') return undefined;
     const namespace = namespaceToMatch(request);
     if (namespace === undefined || (request.kind.kind === 'Namespace' && request.kind.group === '')) return undefined;
     if (exemptNamespaceNames(config, this.options.ownNamespace).has(namespace)) return undefined;
@@ -411,9 +412,9 @@ export class WebhookServer {
       const message = oneLine(String((err as Error)?.message ?? err)).replace(/\/\/[^/@\s]+@/g, '//');
       this.log.error({ endpoint: 'mutate', ...this.identity(request), error: message.slice(0, 300) }, 'mutation failed; admitted unchanged');
       this.metrics.responses.inc({ endpoint: 'mutate', result: 'error' });
-      return { uid: request.uid, allowed: true, warnings: capWarnings([{ text: `kshield could not apply its defaults: ${message}`.slice(0, 250), rule: 'mutation' }]) };
+      return { uid: request.uid, allowed: true, warnings: capWarnings([{ text: cut(`kshield could not apply its defaults: ${message}`, 256), rule: 'mutation' }]) };
     }
-    const warnings = capWarnings(patch.warnings.map((w) => ({ text: oneLine(w).slice(0, 256), rule: 'mutation' })));
+    const warnings = capWarnings(patch.warnings.map((w) => ({ text: cut(oneLine(w), 256), rule: 'mutation' })));
     this.metrics.responses.inc({ endpoint: 'mutate', result: patch.patch.length > 0 ? 'patched' : 'unchanged' });
     this.log.info(
       {

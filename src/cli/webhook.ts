@@ -217,6 +217,9 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
           log.info('kshield webhook stopped');
           process.off('SIGTERM', onTerm);
           process.off('SIGINT', onInt);
+          // Whatever still holds the event loop (a keep-alive socket of the API client) must not keep
+          // a terminating pod alive: unreferenced, this fires only if something else does.
+          setTimeout(() => process.exit(EXIT.clean), 2000).unref();
           resolve(EXIT.clean);
         });
       }, drainDelayMs);
