@@ -349,6 +349,25 @@ describe('exemption by namespace label (test API server, list and watch)', () =>
 });
 
 describe('namespace labels unavailable', () => {
+  test('an API server that never answers: the lookup gives up in time and says why', async () => {
+    const api = await startTestApiServer({ objects: [], hang: true });
+    const dir = mkdtempSync(path.join(tmpdir(), 'kshield-webhook-hang-'));
+    try {
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+      const cache = await startNamespaceCache({ kubeconfig, logger: pino({ level: 'silent' }) });
+      const started = Date.now();
+      const labels = await cache.lookup('shop', 300);
+      assert.ok(Date.now() - started < 2000);
+      assert.ok('unavailable' in labels && /not synced within 300 ms/.test(labels.unavailable), JSON.stringify(labels));
+      assert.equal(cache.status().synced, false);
+      await cache.close();
+    } finally {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   const failing: NamespaceLabelSource = { lookup: async () => ({ unavailable: 'connection refused' }), status: () => ({ synced: false, namespaces: 0 }), close: async () => undefined };
   test('judge (default): fail closed; exempt: fail open with a warning', async () => {
     const selector = 'webhook:\n  exemptNamespaceSelector:\n    matchLabels:\n      kshield.io/exempt: "true"\n';

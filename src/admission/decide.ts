@@ -106,6 +106,11 @@ export interface Decision {
   status?: { code: number; message: string };
   /** Whether the request came from one of Kubernetes' controllers for an owner judged at its own level. */
   controllerRequest: boolean;
+  /**
+   * Ids of rules that threw on this object (a bug in kshield; the other rules still ran). Only the
+   * ids: an exception's text may quote a field value.
+   */
+  ruleErrors?: string[];
 }
 
 /** The namespace labels as the caller could read them. */
@@ -190,10 +195,11 @@ export function admissionResources(object: JsonObject, request: AdmissionRequest
 }
 
 /** Judges one object with the engine; findings in engine order. */
-export function judgeObject(object: JsonObject, request: AdmissionRequest, prepared: PreparedAdmission, now?: Date): { findings: Finding[]; resources: Resource[] } {
+export function judgeObject(object: JsonObject, request: AdmissionRequest, prepared: PreparedAdmission, now?: Date): { findings: Finding[]; resources: Resource[]; errors: string[] } {
   const resources = admissionResources(object, request);
   const engine = now ? { ...prepared.engine, now } : prepared.engine;
-  return { findings: evaluate(resources, engine).findings, resources };
+  const result = evaluate(resources, engine);
+  return { findings: result.findings, resources, errors: result.errors.map((e) => /^rule (\S+) failed/.exec(e.message)?.[1] ?? 'unknown') };
 }
 
 function kindLabel(request: AdmissionRequest, object: JsonObject | undefined): string {
@@ -238,7 +244,8 @@ export function decide(request: AdmissionRequest, context: DecisionContext): Dec
   const exemption = namespaceExemption(request, context);
   if (exemption) return exemption;
 
-  const { findings, resources } = judgeObject(object, request, prepared, context.now);
+  const { findings, resources, errors } = judgeObject(object, request, prepared, context.now);
+  const ruleErrors = errors.length > 0 ? errors : undefined;
   const controllerRequest = config.controllerPods !== 'enforce' && isControllerRequest(request, object);
   let before: Set<string> | undefined;
   if (request.operation === 'UPDATE' && config.onUpdate === 'new-violations' && request.oldObject) {
@@ -287,9 +294,10 @@ export function decide(request: AdmissionRequest, context: DecisionContext): Dec
       warnings,
       status: { code: 403, message: denyMessage(kindLabel(request, object), blocking, object) },
       controllerRequest,
+      ruleErrors,
     };
   }
-  return { allowed: true, reason: 'judged', findings: judged, suppressed, warnings, controllerRequest };
+  return { allowed: true, reason: 'judged', findings: judged, suppressed, warnings, controllerRequest, ruleErrors };
 }
 
 function labelsOf(object: JsonObject): Record<string, string> {

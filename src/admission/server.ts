@@ -377,6 +377,7 @@ export class WebhookServer {
         controller: ids('controller'),
         suppressed: decision.suppressed || undefined,
         namespaceLookup: labels && 'unavailable' in labels ? labels.unavailable : undefined,
+        ruleErrors: decision.ruleErrors,
         latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
       },
       'admission decision',
