@@ -129,10 +129,10 @@ export function whatIf(resources: readonly Resource[], state: Pick<WebhookState,
         : `the labels of namespace(s) ${list} are not known (no Namespace object in the inputs): judged as not exempt by exemptNamespaceSelector`,
     );
   }
-  if (state.config.onUpdate === 'new-violations') {
+  if (state.config.onUpdate === 'new-violations' && summary.deny > 0) {
     notes.push('onUpdate: new-violations: an update that keeps these violations is admitted with a warning; they are refused when the object is created anew or when an update adds one');
   }
-  if (state.config.controllerPods !== 'enforce') {
+  if (state.config.controllerPods !== 'enforce' && summary.deny > 0) {
     notes.push('controllerPods: audit: pods that controllers create for these workloads are logged, never refused, so running workloads keep scaling');
   }
   const namespaces = [...byNamespace.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));

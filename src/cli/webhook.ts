@@ -15,6 +15,7 @@ import { exemptNamespaceNames } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { whatIf, type WhatIfReport } from '../admission/whatif.js';
 import { decide } from '../admission/decide.js';
+import { isExpired } from '../core/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
 import { ConfigError, loadConfigFile } from '../core/config.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -147,6 +148,10 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     log.info({ rules: s.prepared.skipped.map((r) => r.id), reasons: Object.fromEntries(s.prepared.skipped.map((r) => [r.id, r.reason])) }, 'rules not enforced at admission (they judge an object by other objects)');
     const named = Object.keys(s.config.actions.rules ?? {}).filter((id) => s.prepared.skipped.some((r) => r.id === id));
     if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
+    const expired = (s.prepared.engine.exemptions ?? []).filter((e) => e.expires !== undefined && isExpired(e.expires, new Date()));
+    if (expired.length) {
+      log.warn({ exemptions: expired.map((e) => ({ index: e.source?.index, rules: e.rules, owner: e.owner, expires: e.expires })) }, 'expired exemptions no longer suppress anything at admission');
+    }
   };
 
   logSkipped(state);
