@@ -230,7 +230,8 @@ export class WebhookServer {
   }
 
   private send(res: ServerResponse, code: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
-    if (res.headersSent) return;
+    // The client may have gone while the review was judged: nothing to answer.
+    if (res.headersSent || res.destroyed || res.writableEnded) return;
     res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
     res.end(body);
   }
@@ -241,11 +242,15 @@ export class WebhookServer {
   }
 
   private internalError(res: ServerResponse, err: unknown): void {
-    // The stack names kshield's code, never the object; the message of an error from the engine
-    // names rule and object only.
-    this.log.error({ err: { message: oneLine(String((err as Error)?.message ?? err)).slice(0, 300), stack: (err as Error)?.stack } }, 'internal error');
-    this.metrics.responses.inc({ endpoint: 'any', result: 'error' });
-    this.fail(res, 500, 'kshield failed to evaluate the request (see its log); the API server applies the webhook failurePolicy');
+    try {
+      // The stack names kshield's code, never the object.
+      this.log.error({ err: { type: (err as Error)?.name, stack: (err as Error)?.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') } }, 'internal error');
+      this.metrics.responses.inc({ endpoint: 'any', result: 'error' });
+      this.fail(res, 500, 'kshield failed to evaluate the request (see its log); the API server applies the webhook failurePolicy');
+    } catch {
+      // Answering failed too (the connection is gone): nothing else to do for this request.
+      res.destroy();
+    }
   }
 
   // -------------------------------------------------------------------------------------------

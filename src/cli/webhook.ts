@@ -106,6 +106,8 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const requestTimeoutMs = parseDurationFlag(opts.requestTimeout, '--request-timeout');
   const pollMs = parseDurationFlag(opts.reloadPoll, '--reload-poll');
   const log = makeLogger(opts.logLevel);
+  // Every request path catches its own errors; a promise someone forgot must not end the server.
+  process.on('unhandledRejection', (reason) => log.error({ err: { type: (reason as Error)?.name, stack: String((reason as Error)?.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') } }, 'unhandled rejection'));
   const ownNamespace = ownNamespaceOf(opts.namespace);
   const tlsCert = opts.tlsCert;
   const tlsKey = opts.tlsKey;
