@@ -18,7 +18,7 @@ export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
  * Label sets come partly from requests (the kind), which anyone who can reach the port controls:
  * past this many series a family folds new label sets into one "other" series instead of growing.
  */
-const MAX_SERIES = 2000;
+const MAX_SERIES = 10_000;
 
 export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
