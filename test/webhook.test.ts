@@ -15,6 +15,7 @@ import { parseConfig } from '../src/core/config.js';
 import { rules } from '../src/rules/index.js';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import { startNamespaceCache, type NamespaceLabelSource } from '../src/admission/namespaces.js';
+import { Counter } from '../src/admission/metrics.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
 import { assertReviewShape, compliantDeployment, pod, postReview, privilegedDeployment, request, review, rootDeployment } from './support/admission.js';
 import { startTestApiServer, writeKubeconfig, type TestApiServer } from './support/k8s-api-server.js';
@@ -176,6 +177,18 @@ describe('validate over HTTPS', () => {
     assert.equal(none.patchType, undefined);
   });
 
+  test('/mutate leaves Pod updates, subresources and controller-made pods alone', async () => {
+    const p = pod('p', 'shop', { name: 'app', image: 'registry.example.com/app:1.0' });
+    const update = review(p, { operation: 'UPDATE', oldObject: p });
+    assert.equal(assertReviewShape(await postReview(h.port, '/mutate', update, ca.certPem), update.request.uid).patch, undefined);
+    const owned = structuredClone(p);
+    owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }];
+    const byController = review(owned, { username: 'system:serviceaccount:kube-system:replicaset-controller' });
+    assert.equal(assertReviewShape(await postReview(h.port, '/mutate', byController, ca.certPem), byController.request.uid).patch, undefined);
+    const reasons = h.logs.filter((l) => l.msg === 'admission mutation' && (l.uid === update.request.uid || l.uid === byController.request.uid)).map((l) => l.reason);
+    assert.deepEqual(reasons, ['pod-update-not-mutated', 'controller-request']);
+  });
+
   test('/healthz and /readyz; readyz lists the rules admission cannot enforce', async () => {
     assert.equal((await request(h.port, '/healthz', undefined, { ca: ca.certPem })).status, 200);
     const ready = await request(h.port, '/readyz', undefined, { ca: ca.certPem });
@@ -279,6 +292,15 @@ describe('bad input', () => {
 });
 
 describe('metrics', () => {
+  test('label sets from requests cannot grow without bound: past the limit they fold into "other"', () => {
+    const counter = new Counter('t_total', 'test', ['kind']);
+    for (let i = 0; i < 10_050; i++) counter.inc({ kind: `Kind${i}` });
+    const out: string[] = [];
+    counter.render(out);
+    assert.equal(out.length, 2 + 10_000 + 1);
+    assert.ok(out.includes('t_total{kind="other"} 50'));
+  });
+
   test('Prometheus text format: HELP and TYPE per family, escaped labels, cumulative histogram buckets', async () => {
     const h = await start();
     try {
