@@ -79,6 +79,32 @@ export interface WebhookConfig {
   exemptNamespaceSelector?: LabelSelectorSpec;
   mutate: MutationOptions;
   registries: RegistryAccess;
+  /**
+   * When the namespace's labels cannot be read for `exemptNamespaceSelector` (API unreachable, cache
+   * not synced in time): 'judge' (default, fail closed) judges the object as if its namespace were
+   * not exempt; 'exempt' (fail open) admits it unjudged, with a warning.
+   */
+  namespaceLookupFailure?: 'judge' | 'exempt';
+  /**
+   * Pods, ReplicaSets and Jobs that Kubernetes' own controllers create for an owner kshield judges
+   * at its own level: 'audit' (default) evaluates and logs them but never denies them (their owner
+   * was judged when it was applied, and refusing the pods of a workload admitted earlier would stop
+   * it from scaling or rescheduling); 'enforce' judges them like any other object.
+   */
+  controllerPods?: 'audit' | 'enforce';
+}
+
+/** The `webhook:` section of `.kshield.yaml` as written: every field optional. */
+export interface WebhookConfigInput {
+  actions?: ActionPolicy;
+  onUpdate?: WebhookConfig['onUpdate'];
+  exemptNamespaces?: string[];
+  exemptDefaults?: boolean;
+  exemptNamespaceSelector?: LabelSelectorSpec;
+  namespaceLookupFailure?: WebhookConfig['namespaceLookupFailure'];
+  controllerPods?: WebhookConfig['controllerPods'];
+  mutate?: Partial<MutationOptions>;
+  registries?: RegistryAccess;
 }
 
 /** One RFC 6902 operation; the webhook only emits add and replace. */

@@ -41,6 +41,8 @@ export function buildProgram(): Command {
     .description('Kubernetes security scanner: Pod Security Standards and workload hardening rules for manifests')
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it (webhook and webhook what-if both take --config).
+    .enablePositionalOptions()
     .exitOverride();
 
   reportOptions(
@@ -167,6 +169,39 @@ export function buildProgram(): Command {
     .action(async (hosts: string[], opts) => {
       const { runProbeKubelet } = await import('./probe.js');
       process.exitCode = await runProbeKubelet(hosts, opts);
+    });
+
+  const webhook = program
+    .command('webhook')
+    .description('admission webhook: HTTPS server judging AdmissionReviews with the scan rules (POST /validate, /mutate; GET /healthz, /readyz, /metrics)')
+    .option('--tls-cert <file>', 'serving certificate (PEM; required); reloaded when the file changes')
+    .option('--tls-key <file>', 'private key of the serving certificate (PEM; required); reloaded when the file changes')
+    .option('--port <port>', 'port to listen on', '8443')
+    .option('--address <ip>', 'address to listen on', '0.0.0.0')
+    .option('-c, --config <file>', 'configuration file with a webhook: section (default: ./.kshield.yaml if present); reloaded when it changes')
+    .option('--namespace <ns>', "the webhook's own namespace, exempt by default (default: POD_NAMESPACE, else the pod's service account namespace)")
+    .option('--kubeconfig <file>', 'kubeconfig for reading namespace labels (exemptNamespaceSelector); default: the pod service account')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--drain-delay <duration>', 'on SIGTERM, keep serving this long with /readyz at 503 before closing the port', '0s')
+    .option('--drain-timeout <duration>', 'then wait at most this long for requests in flight', '20s')
+    .option('--request-timeout <duration>', 'time a client has to send a whole request', '10s')
+    .option('--reload-poll <duration>', 'how often the config and TLS files are also polled for changes', '5s')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    // what-if has its own --config, --namespace, --kubeconfig: options after it are its own.
+    .enablePositionalOptions()
+    .action(async (opts) => {
+      const { runWebhook } = await import('./webhook.js');
+      process.exitCode = await runWebhook(opts);
+    });
+  analysisInputOptions(webhook.command('what-if'))
+    .description('apply the webhook configuration to existing workloads (files, or the live cluster with --cluster): which would be denied or warned, per namespace')
+    .argument('[paths...]', 'files, directories, or - to read standard input', [])
+    .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
+    .option('--namespace <ns>', "the webhook's own namespace (exempt by default)")
+    .option('-o, --output <format>', 'table or json', 'table')
+    .action(async (paths: string[], opts) => {
+      const { runWhatIf } = await import('./webhook.js');
+      process.exitCode = await runWhatIf(paths, opts);
     });
 
   return program;

@@ -10,6 +10,8 @@ import type { Severity } from './types.js';
 import type { Exemption } from './engine.js';
 import type { Rule, RuleSettings } from './rule.js';
 import { knownSelector } from './select.js';
+import { parseLabelSelector } from './labels.js';
+import type { WebhookConfigInput } from '../admission/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
 
@@ -24,6 +26,8 @@ export interface KshieldConfig {
   maxFileSize?: number | string;
   inlineSuppressions?: boolean;
   exemptions?: Exemption[];
+  /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
+  webhook?: WebhookConfigInput;
   /** Where the configuration came from. */
   file?: string;
 }
@@ -147,6 +151,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   for (const id of Object.keys(config.severity ?? {})) {
     if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
   }
+  checkWebhookSection(config.webhook, catalogue, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
       if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
@@ -161,6 +166,33 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   });
   config.file = file;
   return config;
+}
+
+/** Rule ids and tags the webhook's actions name must exist, as `enable`/`disable` selectors must. */
+function checkWebhookSection(
+  webhook: WebhookConfigInput | undefined,
+  catalogue: readonly Rule[],
+  file: string,
+  lineOf: (path: (string | number)[]) => number | undefined,
+): void {
+  if (!webhook) return;
+  for (const id of Object.keys(webhook.actions?.rules ?? {})) {
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`webhook.actions.rules: unknown rule id "${id}" (see \`kshield rules\`)`, file, lineOf(['webhook', 'actions', 'rules', id]));
+  }
+  for (const tag of Object.keys(webhook.actions?.tags ?? {})) {
+    if (!catalogue.some((r) => r.tags.includes(tag) || r.category === tag)) {
+      const hint = catalogue.some((r) => r.id === tag) ? `; "${tag}" is a rule id: put it under webhook.actions.rules` : '';
+      throw new ConfigError(`webhook.actions.tags: unknown tag "${tag}"${hint}`, file, lineOf(['webhook', 'actions', 'tags', tag]));
+    }
+  }
+  if (webhook.exemptNamespaceSelector !== undefined) {
+    const parsed = parseLabelSelector(webhook.exemptNamespaceSelector);
+    if (parsed.kind === 'invalid') {
+      const problem = parsed.problems[0];
+      const keys = problem.path.split('/').slice(1).map((t) => (/^\d+$/.test(t) ? Number(t) : t.replace(/~1/g, '/').replace(/~0/g, '~')));
+      throw new ConfigError(`webhook.exemptNamespaceSelector: ${problem.message}`, file, lineOf(['webhook', 'exemptNamespaceSelector', ...keys]));
+    }
+  }
 }
 
 function editDistance(a: string, b: string): number {

@@ -134,8 +134,9 @@ export class Evaluator {
       expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
     }));
     this.inline = options.inlineSuppressions ?? true;
-    this.alone = new RuleGroups(options.rules.filter((r) => r.reads === undefined));
-    this.together = new RuleGroups(options.rules.filter((r) => r.reads !== undefined));
+    const groups = groupsOf(options.rules);
+    this.alone = groups.alone;
+    this.together = groups.together;
   }
 
   /** True when some cross-object rule judges this object: it must be kept for `judgeTogether`. */
@@ -237,6 +238,21 @@ export class Evaluator {
 }
 
 const EMPTY_SET = new ResourceSet([]);
+
+/**
+ * The grouping of a rule list, kept per list: the admission webhook makes an Evaluator per request
+ * with the same rules, and building the groups was a seventh of a decision's time.
+ */
+const groupCache = new WeakMap<readonly Rule[], { alone: RuleGroups; together: RuleGroups }>();
+
+function groupsOf(rules: readonly Rule[]): { alone: RuleGroups; together: RuleGroups } {
+  let groups = groupCache.get(rules);
+  if (!groups) {
+    groups = { alone: new RuleGroups(rules.filter((r) => r.reads === undefined)), together: new RuleGroups(rules.filter((r) => r.reads !== undefined)) };
+    groupCache.set(rules, groups);
+  }
+  return groups;
+}
 
 /** Rules grouped by what they apply to, so each object is matched against each group once. */
 class RuleGroups {

@@ -1,0 +1,447 @@
+/**
+ * The webhook's HTTPS server: POST /validate and /mutate take AdmissionReviews; GET /healthz,
+ * /readyz and /metrics serve the kubelet and Prometheus. Every request is bounded (body size,
+ * time to send it, TLS handshake), every failure becomes an HTTP answer for that request only, and
+ * nothing from the object reaches a log line or an error: logs carry the request's identity
+ * (uid, kind, namespace/name, operation) and rule ids.
+ */
+import https from 'node:https';
+import tls from 'node:tls';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { KshieldConfig } from '../core/config.js';
+import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
+import { decide, isControllerRequest, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
+import { capWarnings, cut, oneLine } from './format.js';
+import { METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
+import { mutationPatch } from './mutate.js';
+import type { NamespaceLabelSource } from './namespaces.js';
+import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
+import type { WebhookConfig } from './types.js';
+
+/** The API server's own limit on a request body (and so on the object in a review). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Everything a configuration decides, swapped as one value on reload: a request uses the one it started with. */
+export interface WebhookState {
+  config: WebhookConfig;
+  prepared: PreparedAdmission;
+  /** The configuration file, when there is one. */
+  file?: string;
+  loadedAt: Date;
+}
+
+export function buildState(kshield: KshieldConfig | undefined): WebhookState {
+  return { config: webhookConfigFrom(kshield), prepared: prepareAdmission(kshield), file: kshield?.file, loadedAt: new Date() };
+}
+
+export interface WebhookServerOptions {
+  cert: string | Buffer;
+  key: string | Buffer;
+  state: WebhookState;
+  logger: Logger;
+  /** The namespace the webhook runs in: exempt unless `exemptDefaults: false`. */
+  ownNamespace?: string;
+  /** Namespace labels for `exemptNamespaceSelector`; without it a selector cannot be matched (see namespaceLookupFailure). */
+  namespaces?: NamespaceLabelSource;
+  maxBodyBytes?: number;
+  /** Time a client has to send a whole request. Default 10 s (the API server's default webhook timeout). */
+  requestTimeoutMs?: number;
+  /** Time a review may wait for namespace labels. Default 2 s. */
+  namespaceLookupTimeoutMs?: number;
+  /** Time the mutation (digest resolution included) may take. Default 8 s. */
+  mutationTimeoutMs?: number;
+}
+
+type Endpoint = 'validate' | 'mutate';
+
+export class WebhookServer {
+  readonly metrics = new WebhookMetrics();
+  readonly server: https.Server;
+  private state: WebhookState;
+  private draining = false;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+  private tlsLoadedAt = new Date();
+  private lastReloadError: { config?: string; tls?: string } = {};
+  private readonly log: Logger;
+  private readonly maxBodyBytes: number;
+  private namespaces: NamespaceLabelSource | undefined;
+
+  constructor(private readonly options: WebhookServerOptions) {
+    this.state = options.state;
+    this.namespaces = options.namespaces;
+    this.log = options.logger;
+    this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    const requestTimeout = options.requestTimeoutMs ?? 10_000;
+    this.server = https.createServer(
+      {
+        cert: options.cert,
+        key: options.key,
+        minVersion: 'TLSv1.2',
+        handshakeTimeout: Math.min(requestTimeout, 10_000),
+        requestTimeout,
+        headersTimeout: requestTimeout,
+        // Timeouts are checked on this interval; Node's default (30 s) would let a slow client hold
+        // a connection three times longer than requestTimeout.
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+        keepAliveTimeout: 30_000,
+      },
+      (req, res) => this.handle(req, res),
+    );
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // Malformed HTTP, or a client that sent nothing in time: Node answers 400/408 itself when it
+      // can; this only keeps the event from being an unhandled error.
+      this.log.debug({ code: err.code }, 'client connection error');
+      if (!socket.writable || socket.destroyed) return void socket.destroy();
+      const [status, text] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? ['408 Request Timeout', 'the request was not received in time\n']
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? ['431 Request Header Fields Too Large', 'request headers are too large\n']
+            : ['400 Bad Request', 'malformed HTTP request\n'];
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+    });
+    this.server.on('tlsClientError', (err: NodeJS.ErrnoException) => this.log.debug({ code: err.code }, 'TLS handshake failed'));
+    this.metrics.ready.set({}, 1);
+  }
+
+  listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  get current(): WebhookState {
+    return this.state;
+  }
+
+  /** A new configuration for the requests that start from now on. */
+  setState(state: WebhookState): void {
+    this.state = state;
+    this.lastReloadError.config = undefined;
+  }
+
+  /** Namespace labels for `exemptNamespaceSelector`, started when a configuration first needs them. */
+  setNamespaceSource(source: NamespaceLabelSource): void {
+    this.namespaces = source;
+  }
+
+  noteReloadError(what: 'config' | 'tls', message: string): void {
+    this.lastReloadError[what] = message;
+  }
+
+  /** New serving certificate for new connections; throws (keeping the old one) when cert and key do not make a usable pair. */
+  setTls(cert: string | Buffer, key: string | Buffer): void {
+    tls.createSecureContext({ cert, key });
+    this.server.setSecureContext({ cert, key, minVersion: 'TLSv1.2' });
+    this.tlsLoadedAt = new Date();
+    this.lastReloadError.tls = undefined;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** /readyz answers 503 from now on, so the Service stops routing here; requests are still served. */
+  beginDrain(): void {
+    this.draining = true;
+    this.metrics.ready.set({}, 0);
+  }
+
+  /**
+   * Stops accepting connections, lets requests in flight finish, and closes idle keep-alive
+   * connections; after `deadlineMs` the rest are cut. Resolves with whether any had to be cut.
+   */
+  async close(deadlineMs: number): Promise<{ forced: boolean }> {
+    this.beginDrain();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const finished = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idle.push(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const outcome = await Promise.race([finished.then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    this.server.closeAllConnections();
+    await closed;
+    await this.namespaces?.close();
+    return { forced: outcome === 'deadline' };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Routing
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    this.inFlight++;
+    let counted = true;
+    const done = (): void => {
+      if (!counted) return;
+      counted = false;
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        const waiting = this.idle;
+        this.idle = [];
+        for (const w of waiting) w();
+      }
+    };
+    res.on('close', done);
+    res.on('finish', done);
+    if (this.draining) res.setHeader('Connection', 'close');
+    try {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/validate' || path === '/mutate') {
+        if (req.method !== 'POST') return this.fail(res, 405, `${path} takes POST (an AdmissionReview), not ${req.method}`, { Allow: 'POST' });
+        void this.review(path.slice(1) as Endpoint, req, res, started).catch((err: unknown) => this.internalError(res, err));
+        return;
+      }
+      if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return this.fail(res, 405, `${path} takes GET, not ${req.method}`, { Allow: 'GET, HEAD' });
+        req.resume();
+        if (path === '/healthz') return this.send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+        if (path === '/readyz') return this.readyz(res);
+        return this.send(res, 200, METRICS_CONTENT_TYPE, this.metrics.render());
+      }
+      this.fail(res, 404, `no such endpoint ${JSON.stringify(path.slice(0, 60))}: kshield serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics`);
+    } catch (err) {
+      this.internalError(res, err);
+    }
+  }
+
+  private readyz(res: ServerResponse): void {
+    const s = this.state;
+    const details = {
+      ready: !this.draining,
+      draining: this.draining,
+      config: { file: s.file ?? null, loadedAt: s.loadedAt.toISOString(), lastReloadError: this.lastReloadError.config ?? null },
+      tls: { loadedAt: this.tlsLoadedAt.toISOString(), lastReloadError: this.lastReloadError.tls ?? null },
+      rules: { evaluated: s.prepared.rules.length, notEnforcedAtAdmission: s.prepared.skipped },
+      namespaceCache: this.namespaces?.status() ?? null,
+    };
+    this.send(res, this.draining ? 503 : 200, 'application/json', JSON.stringify(details) + '\n');
+  }
+
+  private send(res: ServerResponse, code: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
+    // The client may have gone while the review was judged: nothing to answer.
+    if (res.headersSent || res.destroyed || res.writableEnded) return;
+    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
+    res.end(body);
+  }
+
+  private fail(res: ServerResponse, code: number, message: string, headers: Record<string, string> = {}): void {
+    this.metrics.badRequests.inc({ code: String(code) });
+    this.send(res, code, 'application/json', JSON.stringify(statusBody(code, message)) + '\n', headers);
+  }
+
+  private internalError(res: ServerResponse, err: unknown): void {
+    try {
+      // The stack names kshield's code, never the object.
+      this.log.error({ err: { type: (err as Error)?.name, stack: (err as Error)?.stack?.split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') } }, 'internal error');
+      this.metrics.responses.inc({ endpoint: 'any', result: 'error' });
+      this.fail(res, 500, 'kshield failed to evaluate the request (see its log); the API server applies the webhook failurePolicy');
+    } catch {
+      // Answering failed too (the connection is gone): nothing else to do for this request.
+      res.destroy();
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reviews
+
+  /** Reads the body up to the limit; undefined when the request was answered (too large) or went away. */
+  private readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
+    const limit = this.maxBodyBytes;
+    const tooLarge = (): void => {
+      // Answer and hang up: reading the rest only to throw it away would let a client keep us busy.
+      res.setHeader('Connection', 'close');
+      this.fail(res, 413, `request body is larger than ${limit} bytes (the API server's own limit on an object is 3 MiB)`);
+      res.once('finish', () => req.socket.destroy());
+    };
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      tooLarge();
+      return Promise.resolve(undefined);
+    }
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let settled = false;
+      const finish = (value: Buffer | undefined): void => {
+        if (settled) return;
+        settled = true;
+        resolve(value);
+      };
+      req.on('data', (chunk: Buffer) => {
+        if (settled) return;
+        size += chunk.length;
+        if (size > limit) {
+          req.pause();
+          tooLarge();
+          finish(undefined);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => finish(Buffer.concat(chunks, size)));
+      req.on('error', () => finish(undefined));
+      req.on('close', () => finish(undefined));
+    });
+  }
+
+  private async review(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse, started: bigint): Promise<void> {
+    const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (contentType !== 'application/json') {
+      res.setHeader('Connection', 'close');
+      this.fail(res, 415, `Content-Type must be application/json (an AdmissionReview), got ${contentType ? JSON.stringify(contentType.slice(0, 60)) : 'none'}`);
+      res.once('finish', () => req.socket.destroy());
+      return;
+    }
+    const body = await this.readBody(req, res);
+    if (!body || res.headersSent || res.destroyed) return;
+    let request: AdmissionRequest;
+    try {
+      request = parseReview(body);
+    } catch (err) {
+      if (!(err instanceof ReviewError)) throw err;
+      this.log.warn({ endpoint, error: err.message }, 'bad admission review');
+      this.fail(res, err.httpStatus, err.message);
+      return;
+    }
+    const state = this.state;
+    this.metrics.requests.inc({ endpoint, operation: request.operation, kind: request.kind.kind, dry_run: String(request.dryRun) });
+    const response = endpoint === 'validate' ? await this.validate(request, state, started) : await this.mutate(request, state, started);
+    const text = JSON.stringify(reviewResponse(response));
+    this.send(res, 200, 'application/json', text);
+    this.metrics.duration.observe({ endpoint }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private identity(request: AdmissionRequest): Record<string, unknown> {
+    const metadata = request.object?.metadata as Record<string, unknown> | undefined;
+    const generateName = typeof metadata?.generateName === 'string' ? metadata.generateName : undefined;
+    return {
+      uid: request.uid,
+      operation: request.operation,
+      kind: request.kind.group ? `${request.kind.kind}.${request.kind.group}` : request.kind.kind,
+      namespace: request.namespace ?? null,
+      name: request.name ?? (generateName ? `${generateName}*` : null),
+      subResource: request.subResource ?? undefined,
+      user: request.userInfo?.username,
+      dryRun: request.dryRun,
+    };
+  }
+
+  private async namespaceLabels(request: AdmissionRequest, state: WebhookState): Promise<NamespaceLabels | undefined> {
+    const config = state.config;
+    if (config.exemptNamespaceSelector === undefined) return undefined;
+    if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return undefined;
+    if (request.subResource !== undefined && request.subResource !== 'ephemeralcontainers') return undefined;
+    const namespace = namespaceToMatch(request);
+    if (namespace === undefined || (request.kind.kind === 'Namespace' && request.kind.group === '')) return undefined;
+    if (exemptNamespaceNames(config, this.options.ownNamespace).has(namespace)) return undefined;
+    if (!this.namespaces) return { unavailable: 'kshield has no Kubernetes API access to read namespace labels' };
+    return this.namespaces.lookup(namespace, this.options.namespaceLookupTimeoutMs ?? 2000);
+  }
+
+  private async validate(request: AdmissionRequest, state: WebhookState, started: bigint): Promise<AdmissionResponse> {
+    const labels = await this.namespaceLabels(request, state);
+    const decision = decide(request, { config: state.config, prepared: state.prepared, ownNamespace: this.options.ownNamespace, namespaceLabels: labels });
+    const dryRun = String(request.dryRun);
+    for (const j of decision.findings) this.metrics.decisions.inc({ rule: j.finding.rule, action: j.action, outcome: j.outcome, dry_run: dryRun });
+    const result = !decision.allowed ? 'denied' : decision.reason === 'judged' ? 'allowed' : decision.reason.startsWith('exempt') ? 'exempt' : 'skipped';
+    this.metrics.responses.inc({ endpoint: 'validate', result });
+    this.logDecision(request, decision, labels, started);
+    const response: AdmissionResponse = { uid: request.uid, allowed: decision.allowed, warnings: decision.warnings };
+    if (decision.status) response.status = decision.status;
+    return response;
+  }
+
+  private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, started: bigint): void {
+    const ids = (outcome: string): string[] | undefined => {
+      const list = [...new Set(decision.findings.filter((j) => j.outcome === outcome).map((j) => j.finding.rule))];
+      return list.length ? list : undefined;
+    };
+    this.log.info(
+      {
+        endpoint: 'validate',
+        ...this.identity(request),
+        decision: decision.allowed ? 'allowed' : 'denied',
+        reason: decision.reason,
+        rules: [...new Set(decision.findings.map((j) => j.finding.rule))],
+        denied: ids('denied'),
+        warned: ids('warned'),
+        audited: ids('audited'),
+        preexisting: ids('preexisting'),
+        controller: ids('controller'),
+        suppressed: decision.suppressed || undefined,
+        namespaceLookup: labels && 'unavailable' in labels ? labels.unavailable : undefined,
+        ruleErrors: decision.ruleErrors,
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'admission decision',
+    );
+  }
+
+  private async mutate(request: AdmissionRequest, state: WebhookState, started: bigint): Promise<AdmissionResponse> {
+    const config = state.config;
+    const skip = (reason: string): AdmissionResponse => {
+      this.metrics.responses.inc({ endpoint: 'mutate', result: reason.startsWith('exempt') ? 'exempt' : 'skipped' });
+      this.log.info({ endpoint: 'mutate', ...this.identity(request), decision: 'unchanged', reason, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'admission mutation');
+      return { uid: request.uid, allowed: true };
+    };
+    if (!config.mutate.enabled) return skip('mutation-disabled');
+    if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return skip('operation-not-mutated');
+    if (request.subResource !== undefined) return skip('subresource-not-mutated');
+    const object = request.object;
+    if (!object) return skip('operation-not-mutated');
+    // A Pod's spec is immutable after creation: a default added on UPDATE would make the API server refuse the update.
+    if (request.operation === 'UPDATE' && request.kind.kind === 'Pod' && request.kind.group === '') return skip('pod-update-not-mutated');
+    if (request.operation === 'UPDATE' && (object.metadata as Record<string, unknown> | undefined)?.deletionTimestamp) return skip('being-deleted');
+    const labels = await this.namespaceLabels(request, state);
+    const exemption = namespaceExemption(request, { config, ownNamespace: this.options.ownNamespace, namespaceLabels: labels });
+    if (exemption) return skip(exemption.reason);
+    // The owner got its defaults when it was applied; adding them to the pods of a workload admitted
+    // before the webhook existed would change how its next pod runs without anyone applying anything.
+    if (config.controllerPods !== 'enforce' && isControllerRequest(request, object)) return skip('controller-request');
+    const signal = AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000);
+    let patch: Awaited<ReturnType<typeof mutationPatch>>;
+    try {
+      patch = await mutationPatch(object, config.mutate, {
+        signal,
+        registries: config.registries,
+        operation: request.operation,
+        // only registries the scan rules allow are contacted: an image name must not steer the webhook anywhere
+        allowedRegistries: state.prepared.engine.settings?.allowedRegistries,
+      });
+    } catch (err) {
+      const message = oneLine(String((err as Error)?.message ?? err)).replace(/\/\/[^/@\s]+@/g, '//');
+      this.log.error({ endpoint: 'mutate', ...this.identity(request), error: message.slice(0, 300) }, 'mutation failed; admitted unchanged');
+      this.metrics.responses.inc({ endpoint: 'mutate', result: 'error' });
+      return { uid: request.uid, allowed: true, warnings: capWarnings([{ text: cut(`kshield could not apply its defaults: ${message}`, 256), rule: 'mutation' }]) };
+    }
+    const warnings = capWarnings(patch.warnings.map((w) => ({ text: cut(oneLine(w), 256), rule: 'mutation' })));
+    this.metrics.responses.inc({ endpoint: 'mutate', result: patch.patch.length > 0 ? 'patched' : 'unchanged' });
+    this.log.info(
+      {
+        endpoint: 'mutate',
+        ...this.identity(request),
+        decision: patch.patch.length > 0 ? 'patched' : 'unchanged',
+        patchOperations: patch.patch.length,
+        paths: patch.patch.length ? patch.patch.map((p) => p.path) : undefined,
+        warnings: warnings.length || undefined,
+        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+      },
+      'admission mutation',
+    );
+    const response: AdmissionResponse = { uid: request.uid, allowed: true, warnings };
+    if (patch.patch.length > 0) response.patch = encodePatch(patch.patch);
+    return response;
+  }
+}

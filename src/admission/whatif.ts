@@ -1,0 +1,149 @@
+/**
+ * `kshield webhook what-if`: the admission configuration applied to workloads that exist (in files
+ * or in the cluster), each judged as the webhook judges an object being created. It answers the
+ * question to ask before switching a policy from audit to enforce: what would be refused, what
+ * would be warned, and where.
+ */
+import type { Resource } from '../core/types.js';
+import { podSpecs } from '../core/pods.js';
+import { isObject } from '../core/values.js';
+import { decide, namespaceToMatch, type Decision, type NamespaceLabels, type SkippedRule } from './decide.js';
+import type { AdmissionRequest } from './review.js';
+import type { WebhookState } from './server.js';
+import { fieldPath } from './format.js';
+
+export type WhatIfVerdict = 'deny' | 'warn' | 'pass' | 'exempt';
+
+export interface WhatIfFinding {
+  rule: string;
+  severity: string;
+  field: string;
+  message: string;
+}
+
+export interface WhatIfWorkload {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  file: string;
+  line: number;
+  verdict: WhatIfVerdict;
+  denied: WhatIfFinding[];
+  warned: WhatIfFinding[];
+  /** Findings only logged (audit). */
+  audited: number;
+}
+
+export interface WhatIfNamespace {
+  namespace: string;
+  /** Why the whole namespace is not judged. */
+  exempt: 'name' | 'label' | null;
+  workloads: WhatIfWorkload[];
+}
+
+export interface WhatIfReport {
+  onUpdate: 'new-violations' | 'all';
+  namespaces: WhatIfNamespace[];
+  summary: Record<WhatIfVerdict, number> & { workloads: number };
+  notEnforcedAtAdmission: SkippedRule[];
+  notes: string[];
+}
+
+const CLUSTER_SCOPED = '(cluster-scoped)';
+
+function gvk(apiVersion: string, kind: string): AdmissionRequest['kind'] {
+  const slash = apiVersion.indexOf('/');
+  return slash === -1 ? { group: '', version: apiVersion, kind } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1), kind };
+}
+
+function describe(d: Decision, outcome: 'denied' | 'warned', object: unknown): WhatIfFinding[] {
+  return d.findings
+    .filter((j) => j.outcome === outcome)
+    .map((j) => ({ rule: j.finding.rule, severity: j.finding.severity, field: fieldPath(j.finding.path, object), message: j.finding.message }));
+}
+
+/** Judges every object holding pod specs as a CREATE of it would be judged now. */
+export function whatIf(resources: readonly Resource[], state: Pick<WebhookState, 'config' | 'prepared'>, ownNamespace: string | undefined, now?: Date): WhatIfReport {
+  const labelsByNamespace = new Map<string, Record<string, string>>();
+  for (const r of resources) {
+    if (r.kind === 'Namespace' && r.apiVersion === 'v1') {
+      const labels = isObject(r.object.metadata) && isObject(r.object.metadata.labels) ? r.object.metadata.labels : {};
+      labelsByNamespace.set(r.name, Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+    }
+  }
+  const notes: string[] = [];
+  const unknownLabels = new Set<string>();
+  const byNamespace = new Map<string, WhatIfNamespace>();
+  const summary = { workloads: 0, deny: 0, warn: 0, pass: 0, exempt: 0 };
+  for (const r of resources) {
+    if (podSpecs(r).length === 0) continue;
+    const request: AdmissionRequest = {
+      uid: 'what-if',
+      kind: gvk(r.apiVersion, r.kind),
+      name: r.name,
+      namespace: r.namespace ?? (isBuiltinNamespaced(r.kind) ? 'default' : undefined),
+      operation: 'CREATE',
+      object: r.object,
+      dryRun: true,
+    };
+    const ns = namespaceToMatch(request);
+    let namespaceLabels: NamespaceLabels | undefined;
+    if (ns !== undefined && state.config.exemptNamespaceSelector !== undefined) {
+      const labels = labelsByNamespace.get(ns);
+      if (labels) namespaceLabels = { labels };
+      else {
+        namespaceLabels = { unavailable: 'its Namespace object is not among the inputs' };
+        unknownLabels.add(ns);
+      }
+    }
+    const decision = decide(request, { config: state.config, prepared: state.prepared, ownNamespace, namespaceLabels, now });
+    const key = ns ?? CLUSTER_SCOPED;
+    let group = byNamespace.get(key);
+    if (!group) byNamespace.set(key, (group = { namespace: key, exempt: null, workloads: [] }));
+    let verdict: WhatIfVerdict;
+    if (decision.reason === 'exempt-namespace' || decision.reason === 'exempt-namespace-label' || decision.reason === 'namespace-lookup-failed') {
+      verdict = 'exempt';
+      group.exempt = decision.reason === 'exempt-namespace' ? 'name' : 'label';
+    } else if (!decision.allowed) verdict = 'deny';
+    else if (decision.findings.some((j) => j.outcome === 'warned')) verdict = 'warn';
+    else verdict = 'pass';
+    summary.workloads++;
+    summary[verdict]++;
+    group.workloads.push({
+      apiVersion: r.apiVersion,
+      kind: r.kind,
+      name: r.name,
+      file: r.file,
+      line: r.locate('').line,
+      verdict,
+      denied: describe(decision, 'denied', r.object),
+      warned: describe(decision, 'warned', r.object),
+      audited: decision.findings.filter((j) => j.outcome === 'audited').length,
+    });
+  }
+  if (unknownLabels.size > 0) {
+    const list = [...unknownLabels].sort().join(', ');
+    notes.push(
+      state.config.namespaceLookupFailure === 'exempt'
+        ? `the labels of namespace(s) ${list} are not known (no Namespace object in the inputs): treated as exempt, as namespaceLookupFailure: exempt does`
+        : `the labels of namespace(s) ${list} are not known (no Namespace object in the inputs): judged as not exempt by exemptNamespaceSelector`,
+    );
+  }
+  if (state.config.onUpdate === 'new-violations' && summary.deny > 0) {
+    notes.push('onUpdate: new-violations: an update that keeps these violations is admitted with a warning; they are refused when the object is created anew or when an update adds one');
+  }
+  if (state.config.controllerPods !== 'enforce' && summary.deny > 0) {
+    notes.push('controllerPods: audit: pods that controllers create for these workloads are logged, never refused, so running workloads keep scaling');
+  }
+  const namespaces = [...byNamespace.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  for (const n of namespaces) n.workloads.sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { onUpdate: state.config.onUpdate, namespaces, summary, notEnforcedAtAdmission: state.prepared.skipped, notes };
+}
+
+const VERDICT_ORDER: Record<WhatIfVerdict, number> = { deny: 0, warn: 1, pass: 2, exempt: 3 };
+
+/** Manifests often leave the namespace to `kubectl apply -n`; a namespaced kind without one lands in "default". */
+function isBuiltinNamespaced(kind: string): boolean {
+  return kind !== 'Namespace' && kind !== 'Node' && kind !== 'ClusterRole' && kind !== 'ClusterRoleBinding' && kind !== 'PersistentVolume' && !kind.startsWith('Cluster');
+}
+

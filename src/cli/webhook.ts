@@ -1,0 +1,298 @@
+/**
+ * `kshield webhook`: the admission webhook server, and `kshield webhook what-if`, which applies
+ * its configuration to workloads that exist.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { loadConfigOption } from './scan.js';
+import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
+import { columns } from './rbac.js';
+import { UsageError, EXIT } from './errors.js';
+import { writeOutput } from './output.js';
+import { formatInputError, formatLocation, plural, wrap } from '../report/table.js';
+import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
+import { exemptNamespaceNames } from '../admission/config.js';
+import { watchFiles, type FileWatch } from '../admission/reload.js';
+import { whatIf, type WhatIfReport } from '../admission/whatif.js';
+import { decide } from '../admission/decide.js';
+import { isExpired } from '../core/engine.js';
+import type { NamespaceLabelSource } from '../admission/namespaces.js';
+import { ConfigError, loadConfigFile } from '../core/config.js';
+import { rules as catalogue } from '../rules/index.js';
+import { VERSION } from '../version.js';
+
+export interface WebhookCommandOptions {
+  tlsCert?: string;
+  tlsKey?: string;
+  port: string;
+  address: string;
+  config?: string;
+  namespace?: string;
+  kubeconfig?: string;
+  context?: string;
+  drainDelay: string;
+  drainTimeout: string;
+  requestTimeout: string;
+  reloadPoll: string;
+  logLevel: string;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The webhook's own namespace: the flag, else POD_NAMESPACE (downward API), else the pod's service account. */
+export function ownNamespaceOf(flag: string | undefined): string | undefined {
+  if (flag) return flag;
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  try {
+    if (existsSync(SERVICE_ACCOUNT_NAMESPACE)) return readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || undefined;
+  } catch {
+    // Not in a pod.
+  }
+  return undefined;
+}
+
+/** "30s", "500ms", "2m" as milliseconds. */
+export function parseDurationFlag(value: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 10s, 500ms, 1m)`);
+  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  return Math.round(n);
+}
+
+function readPem(file: string, flag: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function makeLogger(level: string): Logger {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(level)) throw new UsageError(`--log-level: one of ${levels.join(', ')}`);
+  return pino({
+    level,
+    base: { component: 'kshield-webhook' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  });
+}
+
+async function loadState(file: string | undefined): Promise<WebhookState> {
+  const config = file ? await loadConfigFile(file, catalogue) : await loadConfigOption(undefined);
+  return buildState(config);
+}
+
+/**
+ * Judges a small Deployment once, so the first real review does not pay for compiling the rules
+ * (measured: 30 ms for the first review, 1-2 ms after).
+ */
+function warmUp(state: WebhookState): void {
+  const object = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'warm-up', namespace: 'default' },
+    spec: { template: { metadata: {}, spec: { containers: [{ name: 'app', image: 'example.com/app:1', securityContext: { privileged: true } }] } } },
+  };
+  decide({ uid: 'warm-up', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, operation: 'UPDATE', object, oldObject: object, namespace: 'default', name: 'warm-up', dryRun: true }, { config: state.config, prepared: state.prepared });
+}
+
+export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
+  if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (kshield install webhook --generate-certs makes a pair)');
+  const port = Number(opts.port);
+  if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port: expected a port number, got "${opts.port}"`);
+  const drainDelayMs = parseDurationFlag(opts.drainDelay, '--drain-delay');
+  const drainTimeoutMs = parseDurationFlag(opts.drainTimeout, '--drain-timeout');
+  const requestTimeoutMs = parseDurationFlag(opts.requestTimeout, '--request-timeout');
+  const pollMs = parseDurationFlag(opts.reloadPoll, '--reload-poll');
+  const log = makeLogger(opts.logLevel);
+  // Every request path catches its own errors; a promise someone forgot must not end the server.
+  process.on('unhandledRejection', (reason) => log.error({ err: { type: (reason as Error)?.name, stack: String((reason as Error)?.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') } }, 'unhandled rejection'));
+  const ownNamespace = ownNamespaceOf(opts.namespace);
+  const tlsCert = opts.tlsCert;
+  const tlsKey = opts.tlsKey;
+  const cert = readPem(tlsCert, '--tls-cert');
+  const key = readPem(tlsKey, '--tls-key');
+  let state = await loadState(opts.config);
+  warmUp(state);
+
+  let namespaces: NamespaceLabelSource | undefined;
+  let server: WebhookServer;
+  try {
+    server = new WebhookServer({ cert, key, state, logger: log, ownNamespace, requestTimeoutMs });
+  } catch (err) {
+    throw new UsageError(`--tls-cert/--tls-key: not a usable certificate and key: ${String((err as Error).message).split('\n')[0]}`);
+  }
+  // Namespace labels are read only when a selector needs them; a reload may add one.
+  const ensureNamespaceCache = async (s: WebhookState): Promise<void> => {
+    if (s.config.exemptNamespaceSelector === undefined || namespaces) return;
+    try {
+      const { startNamespaceCache } = await import('../admission/namespaces.js');
+      namespaces = await startNamespaceCache({ kubeconfig: opts.kubeconfig, context: opts.context, logger: log });
+      server.setNamespaceSource(namespaces);
+    } catch (err) {
+      log.error({ err: String((err as Error).message).split('\n')[0] }, 'cannot read namespace labels from the Kubernetes API; exemptNamespaceSelector falls back to namespaceLookupFailure');
+    }
+  };
+  await ensureNamespaceCache(state);
+
+  const describeState = (s: WebhookState): Record<string, unknown> => ({
+    configFile: s.file ?? null,
+    rulesEvaluated: s.prepared.rules.length,
+    exemptNamespaces: [...exemptNamespaceNames(s.config, ownNamespace)].sort(),
+    exemptNamespaceSelector: s.config.exemptNamespaceSelector ?? null,
+    onUpdate: s.config.onUpdate,
+    controllerPods: s.config.controllerPods,
+    mutate: s.config.mutate.enabled,
+  });
+  const logSkipped = (s: WebhookState): void => {
+    // Once per configuration: which rules `kshield scan` runs that admission cannot enforce.
+    log.info({ rules: s.prepared.skipped.map((r) => r.id), reasons: Object.fromEntries(s.prepared.skipped.map((r) => [r.id, r.reason])) }, 'rules not enforced at admission (they judge an object by other objects)');
+    const named = Object.keys(s.config.actions.rules ?? {}).filter((id) => s.prepared.skipped.some((r) => r.id === id));
+    if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
+    const expired = (s.prepared.engine.exemptions ?? []).filter((e) => e.expires !== undefined && isExpired(e.expires, new Date()));
+    if (expired.length) {
+      log.warn({ exemptions: expired.map((e) => ({ index: e.source?.index, rules: e.rules, owner: e.owner, expires: e.expires })) }, 'expired exemptions no longer suppress anything at admission');
+    }
+  };
+
+  logSkipped(state);
+  const address = await server.listen(port, opts.address);
+  log.info({ version: VERSION, address: address.address, port: address.port, ownNamespace: ownNamespace ?? null, ...describeState(state) }, 'kshield webhook listening');
+
+  const watches: FileWatch[] = [];
+  const onWatchError = (message: string): void => log.warn({ err: message }, 'file watch problem');
+  if (state.file) {
+    const configFile = state.file;
+    watches.push(
+      watchFiles(
+        [configFile],
+        async () => {
+          try {
+            const next = await loadState(configFile);
+            warmUp(next);
+            server.setState(next);
+            state = next;
+            server.metrics.reloads.inc({ what: 'config', result: 'success' });
+            log.info(describeState(next), 'configuration reloaded');
+            logSkipped(next);
+            await ensureNamespaceCache(next);
+          } catch (err) {
+            // A bad edit must not take admission down: the previous configuration stays.
+            const message = err instanceof ConfigError ? err.message : String((err as Error).message).split('\n')[0];
+            server.noteReloadError('config', message);
+            server.metrics.reloads.inc({ what: 'config', result: 'failure' });
+            log.error({ err: message }, 'configuration reload failed; keeping the previous configuration');
+          }
+        },
+        { pollMs, onError: onWatchError },
+      ),
+    );
+  }
+  watches.push(
+    watchFiles(
+      [tlsCert, tlsKey],
+      () => {
+        try {
+          server.setTls(readFileSync(tlsCert), readFileSync(tlsKey));
+          server.metrics.reloads.inc({ what: 'tls', result: 'success' });
+          log.info({ cert: tlsCert }, 'TLS certificate reloaded');
+        } catch (err) {
+          // Often the certificate is written before its key: the pair matches again on the next change.
+          const message = String((err as Error).message).split('\n')[0];
+          server.noteReloadError('tls', message);
+          server.metrics.reloads.inc({ what: 'tls', result: 'failure' });
+          log.error({ err: message }, 'TLS reload failed; keeping the previous certificate');
+        }
+      },
+      { pollMs, onError: onWatchError },
+    ),
+  );
+
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      server.beginDrain();
+      log.info({ signal, drainDelayMs, drainTimeoutMs }, 'draining: /readyz answers 503; finishing requests in flight');
+      // The delay lets the endpoints controller take this pod out of the Service before the port closes.
+      setTimeout(() => {
+        void server.close(drainTimeoutMs).then(({ forced }) => {
+          for (const w of watches) w.stop();
+          if (forced) log.warn({ drainTimeoutMs }, 'drain deadline reached; remaining connections closed');
+          log.info('kshield webhook stopped');
+          process.off('SIGTERM', onTerm);
+          process.off('SIGINT', onInt);
+          // Whatever still holds the event loop (a keep-alive socket of the API client) must not keep
+          // a terminating pod alive: unreferenced, this fires only if something else does.
+          setTimeout(() => process.exit(EXIT.clean), 2000).unref();
+          resolve(EXIT.clean);
+        });
+      }, drainDelayMs);
+    };
+    const onTerm = (): void => stop('SIGTERM');
+    const onInt = (): void => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+// -----------------------------------------------------------------------------------------------
+// what-if
+
+export interface WhatIfCommandOptions extends AnalysisInputOptions {
+  config?: string;
+  namespace?: string;
+  output: string;
+}
+
+export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Promise<number> {
+  if (opts.output !== 'table' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: table, json)`);
+  const state = await loadState(opts.config);
+  const loaded = await loadAnalysisInput(paths, opts);
+  const report = whatIf(loaded.resources, state, opts.namespace);
+  await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, opts.output === 'json' ? JSON.stringify({ version: VERSION, ...report }, null, 2) : renderWhatIf(report));
+  for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
+  if (loaded.errors.length > 0) return EXIT.usage;
+  return report.summary.deny > 0 ? EXIT.findings : EXIT.clean;
+}
+
+const VERDICT_TEXT = { deny: 'DENY', warn: 'WARN', pass: 'pass', exempt: 'exempt' } as const;
+
+export function renderWhatIf(report: WhatIfReport): string {
+  const out: string[] = [];
+  for (const ns of report.namespaces) {
+    const exempt = ns.exempt === 'name' ? ' (exempt by name)' : ns.exempt === 'label' ? ' (exempt by exemptNamespaceSelector)' : '';
+    out.push(`namespace ${ns.namespace}${exempt}`);
+    if (ns.exempt) {
+      out.push(`  ${plural(ns.workloads.length, 'workload')} not judged`, '');
+      continue;
+    }
+    const rows = ns.workloads
+      .filter((w) => w.verdict !== 'pass')
+      .map((w) => [
+        VERDICT_TEXT[w.verdict],
+        `${w.kind}/${w.name}`,
+        [...new Set(w.denied.map((f) => f.rule))].join(', ') || '-',
+        [...new Set(w.warned.map((f) => f.rule))].join(', ') || '-',
+        formatLocation(w.file, w.line),
+      ]);
+    const wrapCell = (text: string): string => wrap(text, 40).join('\n');
+    if (rows.length > 0) {
+      const table = columns(['', 'WORKLOAD', 'DENIED BY', 'WARNED BY', 'WHERE'], rows.map((r) => [r[0], r[1], wrapCell(r[2]), wrapCell(r[3]), r[4]]));
+      out.push(...table.split('\n').map((l) => `  ${l}`));
+    }
+    const passing = ns.workloads.filter((w) => w.verdict === 'pass').length;
+    if (passing > 0) out.push(`  ${plural(passing, 'workload')} admitted without warnings`);
+    out.push('');
+  }
+  const s = report.summary;
+  if (s.workloads === 0) out.push('no workloads in the input', '');
+  out.push(`${plural(s.workloads, 'workload')}: ${s.deny} would be denied, ${s.warn} warned, ${s.pass} admitted, ${s.exempt} exempt`);
+  for (const note of report.notes) out.push(`note: ${note}`);
+  if (report.notEnforcedAtAdmission.length > 0) {
+    out.push(`not enforced at admission (they judge an object by other objects; kshield scan and kshield cluster run them): ${report.notEnforcedAtAdmission.map((r) => r.id).join(', ')}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,254 @@
+/**
+ * `kshield webhook` as a process: startup log, reload of the configuration and of the TLS files
+ * when they change on disk, a bad configuration kept out, and the drain on SIGTERM. And
+ * `kshield webhook what-if` on files and on a cluster (the in-repo test API server).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import https from 'node:https';
+import { cli, root, INSECURE, HARDENED } from './support/cli.js';
+import { makeServingCert, makeTestCa, type TestCa } from './support/tls.js';
+import { assertReviewShape, postReview, privilegedDeployment, request, review, rootDeployment } from './support/admission.js';
+import { loadFixtureObjects, startTestApiServer, writeKubeconfig } from './support/k8s-api-server.js';
+
+type Obj = Record<string, any>;
+
+let dir: string;
+let ca: TestCa;
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kshield-webhook-cli-'));
+  ca = makeTestCa();
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Webhook {
+  child: ChildProcess;
+  port: number;
+  logs: Obj[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Writes a file the way Kubernetes updates a mounted volume: a new file renamed over the old. */
+function replaceFile(file: string, content: string): void {
+  const tmp = `${file}.tmp-${process.hrtime.bigint()}`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
+
+async function startWebhook(args: string[], files: { cert: string; key: string }): Promise<Webhook> {
+  const child = spawn(process.execPath, [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, '--port', '0', '--address', '127.0.0.1', '--reload-poll', '200ms', ...args], {
+    cwd: dir,
+    env: { ...process.env, POD_NAMESPACE: 'kshield' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Obj[] = [];
+  let stderr = '';
+  let buffer = '';
+  let resolvePort: (port: number) => void;
+  const port = new Promise<number>((resolve) => (resolvePort = resolve));
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) !== -1) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      const entry = JSON.parse(line) as Obj;
+      logs.push(entry);
+      if (entry.msg === 'kshield webhook listening') resolvePort(entry.port);
+    }
+  });
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  void exited.then(() => clearTimeout(kill));
+  const started = await Promise.race([port, exited.then((code) => Promise.reject(new Error(`webhook exited with ${code}: ${stderr}`)))]);
+  return { child, port: started, logs, stderr: () => stderr, exited };
+}
+
+async function eventually(check: () => Promise<boolean> | boolean, what: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+function tlsFiles(name: string): { cert: string; key: string; serial: string } {
+  const s = makeServingCert(ca);
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  writeFileSync(cert, s.certPem);
+  writeFileSync(key, s.keyPem);
+  return { cert, key, serial: s.serial };
+}
+
+describe('kshield webhook (process)', () => {
+  test('starts, logs what admission cannot enforce once, and reloads config and certificate on change', async () => {
+    const files = tlsFiles('reload');
+    const config = path.join(dir, 'reload.yaml');
+    writeFileSync(config, 'webhook:\n  onUpdate: new-violations\n');
+    const w = await startWebhook(['--config', config], files);
+    try {
+      const skipped = w.logs.filter((l) => l.msg.startsWith('rules not enforced at admission'));
+      assert.equal(skipped.length, 1);
+      assert.ok(skipped[0].rules.includes('cpu-limits-missing'));
+      const listening = w.logs.find((l) => l.msg === 'kshield webhook listening')!;
+      assert.deepEqual(listening.exemptNamespaces, ['kshield', 'kube-system'], 'POD_NAMESPACE is exempt');
+
+      const body = (): Obj => review(rootDeployment());
+      const probe = body();
+      assert.equal(assertReviewShape(await postReview(w.port, '/validate', probe, ca.certPem), probe.request.uid).allowed, true);
+      const first = await postReview(w.port, '/validate', body(), ca.certPem);
+      assert.equal(first.json.response.allowed, true);
+      assert.equal(first.serial, files.serial);
+
+      replaceFile(config, 'webhook:\n  actions:\n    rules:\n      run-as-non-root: enforce\n');
+      await eventually(async () => (await postReview(w.port, '/validate', body(), ca.certPem)).json.response.allowed === false, 'the new configuration');
+      assert.ok(w.logs.some((l) => l.msg === 'configuration reloaded'));
+
+      // A broken edit is refused and the running configuration stays.
+      replaceFile(config, 'webhook:\n  actions:\n    rules:\n      no-such-rule: enforce\n');
+      await eventually(() => w.logs.some((l) => l.msg.startsWith('configuration reload failed')), 'the reload error');
+      const error = w.logs.find((l) => l.msg.startsWith('configuration reload failed'))!;
+      assert.match(error.err, /reload\.yaml:4: webhook\.actions\.rules: unknown rule id "no-such-rule"/);
+      assert.equal((await postReview(w.port, '/validate', body(), ca.certPem)).json.response.allowed, false, 'still the previous configuration');
+      const ready = await request(w.port, '/readyz', undefined, { ca: ca.certPem });
+      assert.match(ready.json.config.lastReloadError, /no-such-rule/);
+
+      const next = makeServingCert(ca);
+      replaceFile(files.cert, next.certPem);
+      replaceFile(files.key, next.keyPem);
+      await eventually(async () => (await request(w.port, '/healthz', undefined, { ca: ca.certPem })).serial === next.serial, 'the new certificate');
+    } finally {
+      w.child.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+    }
+  });
+
+  test('SIGTERM: /readyz turns 503, the request in flight completes, new connections are refused, exit 0', async () => {
+    const files = tlsFiles('drain');
+    const w = await startWebhook(['--drain-delay', '700ms', '--drain-timeout', '10s'], files);
+    const body = review(privilegedDeployment());
+    const text = JSON.stringify(body);
+    const half = Math.floor(text.length / 2);
+    // A request in flight: headers and half the body sent before SIGTERM, the rest after the port closes.
+    const inFlight = new Promise<{ status: number; json: Obj }>((resolve, reject) => {
+      const req = https.request(
+        { host: '127.0.0.1', port: w.port, path: '/validate', method: 'POST', ca: ca.certPem, agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } },
+        (res) => {
+          let data = '';
+          res.on('data', (c) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) }));
+        },
+      );
+      req.on('error', reject);
+      req.write(text.slice(0, half));
+      (globalThis as Obj).finishInFlight = () => req.end(text.slice(half));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    w.child.kill('SIGTERM');
+    await eventually(async () => (await request(w.port, '/readyz', undefined, { ca: ca.certPem })).status === 503, '/readyz to answer 503');
+    await eventually(
+      () =>
+        request(w.port, '/healthz', undefined, { ca: ca.certPem }).then(
+          () => false,
+          (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED',
+        ),
+      'new connections to be refused',
+    );
+    (globalThis as Obj).finishInFlight();
+    const answer = await inFlight;
+    assert.equal(answer.status, 200);
+    assert.equal(answer.json.response.uid, body.request.uid);
+    assert.equal(answer.json.response.allowed, false);
+    assert.equal(await w.exited, 0, w.stderr());
+    assert.ok(w.logs.some((l) => l.msg === 'kshield webhook stopped'));
+  });
+
+  test('missing TLS files and bad flags are usage errors (exit 2)', async () => {
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'webhook', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c) => (stderr += c));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    const none = await run([]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /--tls-cert and --tls-key are required/);
+    const missing = await run(['--tls-cert', path.join(dir, 'nope.crt'), '--tls-key', path.join(dir, 'nope.key')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--tls-cert: cannot read .*nope\.crt: ENOENT/);
+    const files = tlsFiles('flags');
+    assert.match((await run(['--tls-cert', files.cert, '--tls-key', files.key, '--port', 'http'])).stderr, /--port: expected a port number/);
+  });
+});
+
+describe('kshield webhook what-if', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'webhook', 'what-if', ...args], { cwd: root, env: { ...process.env, KUBECONFIG: '', HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  test('on files: per namespace, what would be denied and warned (table), exit 1', async () => {
+    const r = await run([INSECURE]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^namespace shop$/m);
+    assert.match(r.stdout, /^  DENY  DaemonSet\/node-agent +host-network, host-pid,/m);
+    assert.match(r.stdout, /^  WARN  Deployment\/redis +- +allow-privilege-escalation,/m);
+    assert.match(r.stdout, /^\d+ workloads: \d+ would be denied, \d+ warned, \d+ admitted, 0 exempt$/m);
+    assert.match(r.stdout, /^not enforced at admission .*cpu-limits-missing/m);
+  });
+
+  test('json, and the hardened shop is admitted', async () => {
+    const r = await run([HARDENED, '-o', 'json']);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.summary.deny, 0, JSON.stringify(report.namespaces.flatMap((n: Obj) => n.workloads.filter((w: Obj) => w.verdict === 'deny'))));
+    assert.equal(r.code, 0);
+    assert.ok(report.summary.workloads >= 5);
+  });
+
+  test('exempt namespaces are listed as exempt', async () => {
+    const config = path.join(dir, 'whatif.yaml');
+    writeFileSync(config, 'webhook:\n  exemptNamespaces: [shop]\n');
+    const r = await run([INSECURE, '--config', config, '-o', 'json']);
+    const report = JSON.parse(r.stdout);
+    const shop = report.namespaces.find((n: Obj) => n.namespace === 'shop');
+    assert.equal(shop.exempt, 'name');
+    assert.ok(shop.workloads.every((w: Obj) => w.verdict === 'exempt'));
+    const table = await run([INSECURE, '--config', config]);
+    assert.match(table.stdout, /^namespace shop \(exempt by name\)\n  \d+ workloads not judged$/m);
+  });
+
+  test('--cluster reads the live cluster (labels of its namespaces included)', async () => {
+    const api = await startTestApiServer({
+      objects: loadFixtureObjects([INSECURE]).map((o) => (o.kind === 'Namespace' && o.metadata.name === 'shop' ? { ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, 'kshield.io/exempt': 'true' } } } : o)),
+    });
+    try {
+      const kubeconfig = path.join(dir, 'whatif-kubeconfig');
+      writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+      const config = path.join(dir, 'whatif-selector.yaml');
+      writeFileSync(config, 'webhook:\n  exemptNamespaceSelector:\n    matchLabels:\n      kshield.io/exempt: "true"\n');
+      const plain = await run(['--cluster', '--kubeconfig', kubeconfig, '-o', 'json']);
+      const report = JSON.parse(plain.stdout);
+      assert.ok(report.summary.deny > 0, plain.stderr);
+      const exempt = JSON.parse((await run(['--cluster', '--kubeconfig', kubeconfig, '--config', config, '-o', 'json'])).stdout);
+      assert.equal(exempt.namespaces.find((n: Obj) => n.namespace === 'shop').exempt, 'label');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
