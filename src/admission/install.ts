@@ -244,6 +244,8 @@ function deployment(options: WebhookInstallOptions, names: Names): K8sObject {
       },
     },
     topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(options) } }],
+    // drain delay (5s) + the server's drain timeout (20s) + margin
+    terminationGracePeriodSeconds: 30,
     containers: [
       {
         name: 'webhook',
@@ -257,6 +259,9 @@ function deployment(options: WebhookInstallOptions, names: Names): K8sObject {
           '--port', String(WEBHOOK_PORT),
           '--config', CONTAINER_PATHS.configFile,
           '--namespace', options.namespace,
+          // Endpoints are removed from the Service asynchronously after SIGTERM: keep answering
+          // for a few seconds so the API server's calls in that window do not fail.
+          '--drain-delay', '5s',
         ],
         ports: [{ name: 'https', containerPort: WEBHOOK_PORT, protocol: 'TCP' }],
         readinessProbe: probe('/readyz', 5, 2),
