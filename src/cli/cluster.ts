@@ -8,6 +8,9 @@ import { sanitize } from '../report/table.js';
 import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from './errors.js';
 import { rules as catalogue } from '../rules/index.js';
+import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane.js';
+import type { ControlPlaneCoverage } from '../sources/cluster.js';
+import type { JsonObject } from '../core/types.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -66,6 +69,7 @@ async function scanCluster(
   const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
   const file = `cluster:${conn.context}`;
   const skippedRules = rulesBlindedBy(listing.coverage);
+  const controlPlane = controlPlaneCoverage(listing.objects, listing.coverage, opts);
   // The server version and today's date reach the cluster-only rules as one synthetic object.
   const objects = version ? [clusterInfoObject(conn.context, version, new Date()), ...listing.objects] : listing.objects;
   const result = scanObjects(objects, {
@@ -79,7 +83,7 @@ async function scanCluster(
     result.notes.push({ file, message: `${listing.ownedSkipped} pod(s), ReplicaSet(s) and Job(s) owned by a listed controller were judged through that controller` });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
-  result.coverage = { ...listing.coverage, skippedRules };
+  result.coverage = { ...listing.coverage, skippedRules, controlPlane };
   result.summary.files = 0;
   return result;
 }
@@ -93,6 +97,35 @@ function rulesBlindedBy(coverage: Coverage): string[] {
   if (missing.size === 0) return [];
   const blinded = (kind: string): boolean => missing.has(kind) || (kind === 'workloads' && WORKLOAD_KINDS.some((k) => missing.has(k)));
   return catalogue.filter((rule) => (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
+}
+
+const NOT_JUDGED_THROUGH_THE_API =
+  "file permissions and owners, the kubelet's settings and the EncryptionConfiguration's content are not visible through the API: run kshield node on the nodes for those";
+
+/**
+ * Whose flags the control-plane rules could judge: the components with a mirror pod in kube-system,
+ * and why the others were not seen (pods there not listed, or no mirror pod: a control plane that
+ * runs as processes or outside the cluster).
+ */
+function controlPlaneCoverage(objects: readonly JsonObject[], coverage: Coverage, opts: ClusterCommandOptions): ControlPlaneCoverage {
+  const judged: ControlPlaneCoverage['judged'] = [];
+  const seen = new Set<string>();
+  for (const object of objects) {
+    if (object.kind !== 'Pod') continue;
+    const view = controlPlaneMirrorPod(object);
+    if (!view) continue;
+    seen.add(view.binary);
+    judged.push({ component: view.binary, pod: `kube-system/${String((object.metadata as JsonObject).name)}`, node: view.node });
+  }
+  const notVisible = Object.keys(CONTROL_PLANE_BINARIES).filter((b) => !seen.has(b));
+  const out: ControlPlaneCoverage = { judged, notVisible, notJudged: NOT_JUDGED_THROUGH_THE_API };
+  if (notVisible.length === 0) return out;
+  const podGap = coverage.notCovered.find((g) => g.kind === 'Pod' && (g.namespace === undefined || g.namespace === 'kube-system'));
+  if (opts.excludeNamespace.includes('kube-system')) out.reason = 'kube-system was left out (--exclude-namespace)';
+  else if (opts.namespace.length > 0 && !opts.namespace.includes('kube-system')) out.reason = 'kube-system is not among the namespaces scanned (-n)';
+  else if (podGap) out.reason = `pods in kube-system were not listed (${podGap.reason})`;
+  else out.reason = 'no mirror pod in kube-system: the control plane runs as processes (k3s, a hand-started control plane) or outside the cluster (a managed service)';
+  return out;
 }
 
 /** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
@@ -124,6 +157,12 @@ export function coverageLines(coverage: Coverage | undefined, cluster: ScanResul
   }
   if (coverage.skippedRules && coverage.skippedRules.length > 0) {
     lines.push(`${coverage.skippedRules.length} rule(s) not run because they read what is not covered: ${coverage.skippedRules.join(', ')}`);
+  }
+  const cp = coverage.controlPlane;
+  if (cp) {
+    if (cp.judged.length > 0) lines.push(`control-plane flags judged from mirror pods: ${cp.judged.map((j) => `${sanitize(j.pod)} (node ${sanitize(j.node)})`).join(', ')}`);
+    if (cp.notVisible.length > 0) lines.push(`control-plane flags not visible for ${cp.notVisible.join(', ')}: ${sanitize(cp.reason ?? '')}`);
+    lines.push(`not judged through the API: ${cp.notJudged}`);
   }
   return lines;
 }

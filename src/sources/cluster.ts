@@ -326,6 +326,19 @@ export interface Coverage {
   notCovered: CoverageGap[];
   /** Rules not run because they read a kind that is not covered (set by the cluster command). */
   skippedRules?: string[];
+  /** Which control-plane components' flags could be judged from kube-system mirror pods (set by the cluster command). */
+  controlPlane?: ControlPlaneCoverage;
+}
+
+export interface ControlPlaneCoverage {
+  /** Components whose flags were judged, each with the mirror pod they were read from. */
+  judged: { component: string; pod: string; node: string }[];
+  /** Components with no mirror pod in sight: their flags were not judged. */
+  notVisible: string[];
+  /** Why the components in notVisible were not seen. */
+  reason?: string;
+  /** What `kshield node` checks that the API cannot show. */
+  notJudged: string;
 }
 
 export interface ListOptions {
@@ -469,7 +482,9 @@ function dropOwned(all: JsonObject[]): { kept: JsonObject[]; skipped: number } {
   for (const o of all) {
     const owners = objects((o.metadata as JsonObject | undefined)?.ownerReferences);
     const controller = owners.find((r) => r.controller === true);
-    if (controller && typeof controller.uid === 'string' && uids.has(controller.uid) && holdsPods(o)) skipped++;
+    // A mirror pod's controller is its Node, which holds no pod template: the pod is the only copy of
+    // what the kubelet runs (control-plane flags included) and is judged itself.
+    if (controller && controller.kind !== 'Node' && typeof controller.uid === 'string' && uids.has(controller.uid) && holdsPods(o)) skipped++;
     else kept.push(o);
   }
   return { kept, skipped };
