@@ -293,7 +293,8 @@ export function controlPlaneFailures(object: unknown): FlagFailure[] {
   if (failures) return failures;
   failures = [];
   const view = controlPlaneMirrorPod(object);
-  if (view) {
+  // Without a command line the flags are baked into the image, where the API cannot see them.
+  if (view && view.argv.length > 0) {
     const flags = parseFlags(view.argv.map((a) => a.value));
     const configFile = (CONFIG_FILE_FLAGS[view.component] ?? []).some((f) => flags[f] !== undefined);
     for (const fc of flagChecks()) {
