@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { cli, root, INSECURE } from './support/cli.js';
 import { loadFixtureObjects, makeCertificates, startTestApiServer, writeKubeconfig, V1_20_API, type TestApiServer } from './support/k8s-api-server.js';
+import { countKinds, generateCluster } from './support/cluster-generator.js';
 
 interface Run {
   code: number | null;
@@ -528,6 +529,54 @@ describe('kshield cluster: namespaces and the progress bar', () => {
     assert.ok(shown.includes('\r\u001b[2K'), 'and the line is cleared');
     const hidden = await inTerminal(['--no-progress']);
     assert.doesNotMatch(hidden, /lists, \d+ objects/);
+  });
+});
+
+describe('kshield cluster: a generated cluster of 2,000 objects, paged', () => {
+  let api: TestApiServer;
+  let kubeconfig: string;
+  const objects = generateCluster({ total: 2000, namespaces: 10, nodes: 12 });
+  const kinds = countKinds(objects);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+    api = await startTestApiServer({ objects: structuredClone(objects), adoptObjects: true, gitVersion: 'v1.29.2' });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the generator gives exactly the objects asked for, the same ones every time', () => {
+    assert.equal(objects.length, 2000);
+    assert.deepEqual(generateCluster({ total: 2000, namespaces: 10, nodes: 12 }), objects);
+    assert.equal(new Set(objects.map((o) => o.metadata.uid)).size, 2000);
+    for (const kind of ['Namespace', 'Node', 'Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'NetworkPolicy']) assert.ok(kinds[kind] > 0, `no ${kind}`);
+    assert.equal(kinds.Namespace, 11, 'ten application namespaces and kube-system');
+  });
+
+  test('every object is listed once through the pages, and the report does not depend on page size or concurrency', async () => {
+    api.requests.length = 0;
+    const small = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--page-size', '50', '--concurrency', '1']);
+    assert.equal(small.code, 0, small.stderr);
+    const report: any = json(small);
+    const covered: Record<string, number> = {};
+    for (const c of report.coverage.covered) covered[c.kind] = (covered[c.kind] ?? 0) + c.objects;
+    assert.deepEqual(Object.fromEntries(Object.entries(covered).filter(([, n]) => n > 0)), kinds);
+    // Pages of 50: one request per page, one for an empty list.
+    const lists = api.requests.filter((r) => r.includes('limit=50'));
+    const expectedPages = report.coverage.covered.reduce((n: number, c: any) => n + Math.max(1, Math.ceil(c.objects / 50)), 0);
+    assert.equal(lists.length, expectedPages);
+    const owned = Number(/^(\d+) pod\(s\)/.exec(report.notes.find((n: any) => /owned by a listed controller/.test(n.message)).message)![1]);
+    assert.equal(owned, kinds.Pod + kinds.ReplicaSet + kinds.Job - 3 * 4, 'every Pod, ReplicaSet and Job but the twelve control-plane mirror pods is owned');
+    assert.equal(report.summary.resources, 2000 - owned + 1, 'plus the ClusterInfo object');
+
+    const large = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--page-size', '500', '--concurrency', '8']);
+    assert.equal(large.code, 0, large.stderr);
+    assert.ok(report.findings.length > 1000);
+    assert.deepEqual(json(large).findings, report.findings);
   });
 });
 
