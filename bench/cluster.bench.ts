@@ -13,7 +13,7 @@
  *
  * Prints wall time, objects/s, findings, the CLI's peak RSS against the 1 GiB target, and the
  * test server's share: the CPU this process spent answering while the CLI ran. A second run with
- * the V8 heap capped (BENCH_CLUSTER_CAPPED_HEAP_MIB, default 320; 0 skips it) shows how much of the
+ * the V8 heap capped (BENCH_CLUSTER_CAPPED_HEAP_MIB, default 400; 0 skips it) shows how much of the
  * peak is what the scan keeps and how much is garbage V8 had no reason to collect yet. A benchmark
  * reports: it exits 0 on a miss.
  */
@@ -30,7 +30,7 @@ const NAMESPACES = Math.max(1, envInt('BENCH_CLUSTER_NAMESPACES', 500));
 const PAGE_SIZE = envInt('BENCH_CLUSTER_PAGE_SIZE', 500);
 const TIMEOUT_MS = envInt('BENCH_TIMEOUT_S', 600) * 1000;
 /** A second run with the V8 heap capped, to tell what the scan needs from what V8 lets grow; 0 skips it. */
-const CAPPED_HEAP_MIB = envInt('BENCH_CLUSTER_CAPPED_HEAP_MIB', 320);
+const CAPPED_HEAP_MIB = envInt('BENCH_CLUSTER_CAPPED_HEAP_MIB', 400);
 
 const log = (line: string): void => void process.stdout.write(line + '\n');
 const root = repoRoot();
@@ -64,7 +64,6 @@ const run = await runNode(cli, args, { cwd: root, timeoutMs: TIMEOUT_MS });
 const serverCpu = process.cpuUsage(cpuBefore);
 await check('', run);
 const capped = CAPPED_HEAP_MIB > 0 ? await runNode(cli, args, { cwd: root, timeoutMs: TIMEOUT_MS, nodeArgs: [`--max-old-space-size=${CAPPED_HEAP_MIB}`] }) : undefined;
-if (capped) await check(` --max-old-space-size=${CAPPED_HEAP_MIB}`, capped);
 await api.close();
 
 const reportBytes = statSync(report).size;
@@ -82,7 +81,10 @@ log(`  objects/s         ${fmt(listed / (run.wallMs / 1000))}`);
 log(`  kshield CPU       ${fmt(run.cpuMs)} ms (${fmt((run.cpuMs / run.wallMs) * 100)}% of wall)`);
 log(`  test server CPU   ${fmt(serverMs)} ms (${fmt((serverMs / run.wallMs) * 100)}% of wall; in this process, on the other core)`);
 log(`  peak RSS          ${fmt(run.maxRssMiB)} MiB (kshield's process only)`);
-if (capped) log(`  heap capped       ${fmt(capped.maxRssMiB)} MiB peak RSS, ${fmt(capped.wallMs)} ms with node --max-old-space-size=${CAPPED_HEAP_MIB}: what the scan needs once V8 may not grow its heap lazily`);
+if (capped) {
+  const outOfMemory = capped.exitCode !== 0 ? ` -- it did not fit (exit ${capped.exitCode}${/heap out of memory/.test(capped.stderr) ? ', JavaScript heap out of memory' : ''})` : '';
+  log(`  heap capped       ${fmt(capped.maxRssMiB)} MiB peak RSS, ${fmt(capped.wallMs)} ms with node --max-old-space-size=${CAPPED_HEAP_MIB}${outOfMemory}`);
+}
 log(`  target            RSS < ${fmt(TARGET_RSS_MIB)} MiB: ratio ${fmt(run.maxRssMiB / TARGET_RSS_MIB, 2)} -> ${run.maxRssMiB < TARGET_RSS_MIB ? 'PASS' : 'MISS'}`);
 log(`  ${loadNote()}`);
 await cleanScratch();
