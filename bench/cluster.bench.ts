@@ -12,15 +12,13 @@
  * (`process.resourceUsage().maxRSS`) as it exits.
  *
  * Prints wall time, objects/s, findings, the CLI's peak RSS against the 1 GiB target, and the
- * test server's share: the CPU this process spent answering while the CLI ran. A second run with
- * the V8 heap capped (BENCH_CLUSTER_CAPPED_HEAP_MIB, default 400; 0 skips it) shows how much of the
- * peak is what the scan keeps and how much is garbage V8 had no reason to collect yet. A benchmark
+ * test server's share: the CPU this process spent answering while the CLI ran. A benchmark
  * reports: it exits 0 on a miss.
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './corpus.js';
-import { cleanScratch, envInt, fmt, loadNote, runNode, scratchFile, type ChildRun } from './measure.js';
+import { cleanScratch, envInt, fmt, loadNote, runNode, scratchFile } from './measure.js';
 import { countKinds, generateCluster } from '../test/support/cluster-generator.js';
 import { startTestApiServer, writeKubeconfig } from '../test/support/k8s-api-server.js';
 
@@ -29,8 +27,6 @@ const OBJECTS = envInt('BENCH_CLUSTER_OBJECTS', 100_000);
 const NAMESPACES = Math.max(1, envInt('BENCH_CLUSTER_NAMESPACES', 500));
 const PAGE_SIZE = envInt('BENCH_CLUSTER_PAGE_SIZE', 500);
 const TIMEOUT_MS = envInt('BENCH_TIMEOUT_S', 600) * 1000;
-/** A second run with the V8 heap capped, to tell what the scan needs from what V8 lets grow; 0 skips it. */
-const CAPPED_HEAP_MIB = envInt('BENCH_CLUSTER_CAPPED_HEAP_MIB', 400);
 
 const log = (line: string): void => void process.stdout.write(line + '\n');
 const root = repoRoot();
@@ -50,21 +46,16 @@ const kubeconfig = scratchFile('kubeconfig');
 writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
 const report = scratchFile('report.json');
 
-const args = ['cluster', '--kubeconfig', kubeconfig, '-o', `json=${report}`, '--fail-on', 'none', '--page-size', String(PAGE_SIZE)];
-const check = async (label: string, r: ChildRun): Promise<void> => {
-  if (r.exitCode === 0) return;
-  process.stderr.write(`\nkshield cluster${label} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}):\n${r.stderr.slice(0, 4000)}\n`);
-  await api.close();
-  await cleanScratch();
-  process.exit(1);
-};
 // Everything this process does while the CLI runs is answering it.
 const cpuBefore = process.cpuUsage();
-const run = await runNode(cli, args, { cwd: root, timeoutMs: TIMEOUT_MS });
+const run = await runNode(cli, ['cluster', '--kubeconfig', kubeconfig, '-o', `json=${report}`, '--fail-on', 'none', '--page-size', String(PAGE_SIZE)], { cwd: root, timeoutMs: TIMEOUT_MS });
 const serverCpu = process.cpuUsage(cpuBefore);
-await check('', run);
-const capped = CAPPED_HEAP_MIB > 0 ? await runNode(cli, args, { cwd: root, timeoutMs: TIMEOUT_MS, nodeArgs: [`--max-old-space-size=${CAPPED_HEAP_MIB}`] }) : undefined;
 await api.close();
+if (run.exitCode !== 0) {
+  process.stderr.write(`\nkshield cluster failed (exit ${run.exitCode}${run.timedOut ? ', timed out' : ''}):\n${run.stderr.slice(0, 4000)}\n`);
+  await cleanScratch();
+  process.exit(1);
+}
 
 const reportBytes = statSync(report).size;
 const parsed = JSON.parse(readFileSync(report, 'utf8')) as { findings: unknown[]; summary: { resources?: number }; coverage: { covered: { objects: number }[]; notCovered: unknown[] }; notes?: { message: string }[] };
@@ -81,10 +72,6 @@ log(`  objects/s         ${fmt(listed / (run.wallMs / 1000))}`);
 log(`  kshield CPU       ${fmt(run.cpuMs)} ms (${fmt((run.cpuMs / run.wallMs) * 100)}% of wall)`);
 log(`  test server CPU   ${fmt(serverMs)} ms (${fmt((serverMs / run.wallMs) * 100)}% of wall; in this process, on the other core)`);
 log(`  peak RSS          ${fmt(run.maxRssMiB)} MiB (kshield's process only)`);
-if (capped) {
-  const outOfMemory = capped.exitCode !== 0 ? ` -- it did not fit (exit ${capped.exitCode}${/heap out of memory/.test(capped.stderr) ? ', JavaScript heap out of memory' : ''})` : '';
-  log(`  heap capped       ${fmt(capped.maxRssMiB)} MiB peak RSS, ${fmt(capped.wallMs)} ms with node --max-old-space-size=${CAPPED_HEAP_MIB}${outOfMemory}`);
-}
 log(`  target            RSS < ${fmt(TARGET_RSS_MIB)} MiB: ratio ${fmt(run.maxRssMiB / TARGET_RSS_MIB, 2)} -> ${run.maxRssMiB < TARGET_RSS_MIB ? 'PASS' : 'MISS'}`);
 log(`  ${loadNote()}`);
 await cleanScratch();
