@@ -479,12 +479,19 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
   const collection = namespace !== undefined ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${spec.resource}` : `${prefix}/${spec.resource}`;
   const itemKind = spec.kind;
   const seen = new Set<string>();
+  const request = (token: string | undefined): { token?: string; response: ReturnType<Connection['get']> } => {
+    const response = conn.get(`${collection}?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+    // Awaited below; until then a failure must not count as unhandled.
+    response.catch(() => undefined);
+    return { token, response };
+  };
   for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
-    let token: string | undefined;
+    let next: ReturnType<typeof request> | undefined = request(undefined);
     let restarted = false;
-    do {
-      const query = `?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-      const { status, body } = await conn.get(collection + query);
+    while (next) {
+      const { token } = next;
+      const { status, body } = await next.response;
+      next = undefined;
       if (status === 410 && token) {
         // The continue token outlived etcd's compaction: the only consistent answer is a fresh list.
         restarted = true;
@@ -493,6 +500,10 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
       if (status === 403) return { gap: `forbidden: ${typeof body?.message === 'string' ? body.message.split('\n')[0] : 'the identity may not list it'}` };
       if (status === 404) return { gap: namespace !== undefined ? `not found (namespace ${namespace} may not exist)` : 'not found' };
       if (status !== 200) throw statusError(status, body, `listing ${spec.kind} (GET ${collection})`, conn.server);
+      const meta = body?.metadata as JsonObject | undefined;
+      const following = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+      // The next page is on its way while this one is judged: the server works while we do.
+      if (following) next = request(following);
       const page: JsonObject[] = [];
       for (const item of objects(body?.items)) {
         const uid = (item.metadata as JsonObject | undefined)?.uid;
@@ -503,9 +514,7 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
         page.push(normalise(item, spec.apiVersion, itemKind));
       }
       onPage(page);
-      const meta = body?.metadata as JsonObject | undefined;
-      token = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
-    } while (token);
+    }
     if (!restarted) return {};
   }
   return { gap: `the list kept expiring (410 Gone) after ${MAX_RESTARTS} restarts` };
