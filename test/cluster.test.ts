@@ -456,6 +456,13 @@ describe('kshield cluster: control-plane flags from kube-system mirror pods', ()
     assert.doesNotMatch(run.stdout, /playground/);
   });
 
+  test('JUnit (which keeps every object for its test cases) has one case per pod and rule', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'junit', '--only', 'control-plane-open-access', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    const cases = [...run.stdout.matchAll(/<testcase name="([^"]+)"[^>]*?(\/?)>/g)].map((m) => `${m[1]}${m[2] ? '' : ' FAILED'}`);
+    assert.deepEqual(cases, ['Pod/kube-system/kube-apiserver-cp-1', 'Pod/playground/kube-apiserver-lab', 'Pod/kube-system/kube-apiserver-cp-2 FAILED']);
+  });
+
   test('kube-system out of sight (-n, --exclude-namespace, forbidden): the rules are silent and coverage says why', async () => {
     const reasons: string[] = [];
     for (const args of [['-n', 'playground'], ['--exclude-namespace', 'kube-system'], ['--context', 'dev']]) {
