@@ -144,7 +144,9 @@ function runCheck(check: NodeCheck, component: ControlPlaneComponent, flags: Rec
       return Reflect.get(target, key);
     },
   });
-  const base: NodeFacts = {
+  // Only the components are real; a check that reads any other fact is seen doing so (below) and
+  // left to `kshield node`, whatever facts NodeFacts grows.
+  const base = {
     root: '/',
     detected: { layout: 'unknown', components: {}, evidence: [] },
     components: componentsView,
@@ -153,7 +155,7 @@ function runCheck(check: NodeCheck, component: ControlPlaneComponent, flags: Rec
     manifestProblems: [],
     files: {},
     pkiFiles: [],
-  };
+  } as NodeFacts;
   const facts = new Proxy(base, {
     get(target, key) {
       if (typeof key === 'string') run.facts.add(key);
