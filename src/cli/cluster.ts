@@ -1,7 +1,7 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
 import { exitCode, type ScanResult } from '../core/scan.js';
-import { isSeverity, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
+import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
+import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { ObjectScan } from '../core/object-scan.js';
 import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { parseOutputs } from './output.js';
@@ -10,8 +10,6 @@ import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from './errors.js';
 import { rules as catalogue } from '../rules/index.js';
 import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane.js';
-import type { ControlPlaneCoverage } from '../sources/cluster.js';
-import type { JsonObject } from '../core/types.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -113,11 +111,6 @@ function rulesBlindedBy(coverage: Coverage): string[] {
 const NOT_JUDGED_THROUGH_THE_API =
   "file permissions and owners, the kubelet's settings and the EncryptionConfiguration's content are not visible through the API: run kshield node on the nodes for those";
 
-/**
- * Whose flags the control-plane rules could judge: the components with a mirror pod in kube-system,
- * and why the others were not seen (pods there not listed, or no mirror pod: a control plane that
- * runs as processes or outside the cluster).
- */
 type MirrorPodSeen = ControlPlaneCoverage['judged'][number];
 
 function noteMirrorPod(object: JsonObject, seen: MirrorPodSeen[]): void {
@@ -125,6 +118,11 @@ function noteMirrorPod(object: JsonObject, seen: MirrorPodSeen[]): void {
   if (view) seen.push({ component: view.binary, pod: `kube-system/${String((object.metadata as JsonObject).name)}`, node: view.node });
 }
 
+/**
+ * Whose flags the control-plane rules could judge: the components with a mirror pod in kube-system,
+ * and why the others were not seen (pods there not listed, or no mirror pod: a control plane that
+ * runs as processes or outside the cluster).
+ */
 function controlPlaneCoverage(mirrorPods: MirrorPodSeen[], coverage: Coverage, opts: ClusterCommandOptions): ControlPlaneCoverage {
   // Pages arrive in any order: sorted, the report does not depend on timing.
   const judged = [...mirrorPods].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));

@@ -388,8 +388,8 @@ function phaseOf(spec: KindSpec): number {
 
 /**
  * Lists every served kind (per namespace when namespaces are given), pages and restarts included,
- * and hands each page to `onItems` as it arrives: nothing is kept here but the uids of what was
- * listed, so memory does not grow with the cluster.
+ * and hands each page to `onItems` as it arrives. Only the uids of what was listed are kept here
+ * (to recognise owned objects); what else stays in memory is up to the consumer.
  */
 export async function streamKinds(conn: Connection, kinds: readonly ServedKind[], options: StreamOptions): Promise<Omit<ClusterListing, 'objects'>> {
   type Task = { spec: ServedKind; namespace?: string; index: number };
