@@ -172,6 +172,16 @@ describe('kshield cluster against a real control plane (v1.20.2)', { skip: why &
     assert.match(clusterLevel[0], /^cluster-version-end-of-support high: the API server runs Kubernetes v1\.20\.2: 1\.20 reached its end of support on 2022-02-28 and gets no security fixes \(end-of-support table of \d{4}-\d{2}-\d{2}, scan of /);
     assert.match(clusterLevel[1], /^namespace-pod-security-not-enforced medium: Pod Security Admission is not available on Kubernetes v1\.20\.2/);
     assert.ok(!report.findings.some((f: any) => f.rule === 'namespace-pod-security-not-enforced' && f.resource.kind === 'Namespace'), 'no namespace is flagged for a label the server cannot enforce');
+    // This control plane runs as processes, not static pods: there is no mirror pod to read flags
+    // from, so the control-plane rules are silent and the coverage says the flags were not visible.
+    assert.ok(!report.findings.some((f: any) => f.rule.startsWith('control-plane-')));
+    assert.deepEqual(report.coverage.controlPlane.judged, []);
+    assert.deepEqual(report.coverage.controlPlane.notVisible, ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'etcd']);
+    assert.match(report.coverage.controlPlane.reason, /^no mirror pod in kube-system: the control plane runs as processes/);
+    const table = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--only', 'control-plane', '--fail-on', 'none']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^No findings/m);
+    assert.match(table.stdout, /\ncontrol-plane flags not visible for kube-apiserver, kube-controller-manager, kube-scheduler, etcd: no mirror pod in kube-system/);
   });
 
   test('as dev (no permissions): coverage gaps reported, exit is not a crash', { timeout: 60_000 }, async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { cli, root, INSECURE } from './support/cli.js';
 import { loadFixtureObjects, makeCertificates, startTestApiServer, writeKubeconfig, V1_20_API, type TestApiServer } from './support/k8s-api-server.js';
+import { countKinds, generateCluster } from './support/cluster-generator.js';
 
 interface Run {
   code: number | null;
@@ -384,6 +385,221 @@ describe('kshield cluster: cluster-only rules', () => {
     }
   });
 });
+
+const MIRROR_PODS = path.join(root, 'test/fixtures/cluster/mirror-pods');
+
+describe('kshield cluster: control-plane flags from kube-system mirror pods', () => {
+  let api: TestApiServer;
+  let kubeconfig: string;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+    api = await startTestApiServer({
+      objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } }, ...loadFixtureObjects([MIRROR_PODS])],
+      identities: { admin: {}, dev: { forbidIn: ['pods/kube-system'] } },
+      gitVersion: 'v1.29.2',
+    });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin, dev: api.tokens.dev });
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const controlPlane = (report: any): string[] =>
+    report.findings
+      .filter((f: any) => f.rule.startsWith('control-plane-'))
+      .map((f: any) => `${f.severity} ${f.resource.namespace}/${f.resource.name} ${f.path} ${f.message.replace(/^kube-apiserver \(mirror pod of node "cp-2"\) fails CIS (\S+) .*$/, '$1')}`);
+
+  test('the insecure API server is reported at its arguments, the hardened one and the impostor are not', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'high']);
+    assert.equal(run.code, 1, run.stderr);
+    const report: any = json(run);
+    const found = controlPlane(report);
+    // Anonymous requests and AlwaysAllow: high, at the arguments that set them.
+    assert.deepEqual(found.filter((f) => f.startsWith('high')), [
+      'high kube-system/kube-apiserver-cp-2 /spec/containers/0/command/3 1.2.1',
+      'high kube-system/kube-apiserver-cp-2 /spec/containers/0/command/4 1.2.6',
+    ]);
+    const medium = found.filter((f) => f.startsWith('medium'));
+    for (const expected of [
+      'medium kube-system/kube-apiserver-cp-2 /spec/containers/0/command/4 1.2.7',
+      'medium kube-system/kube-apiserver-cp-2 /spec/containers/0/command/6 1.2.10',
+      'medium kube-system/kube-apiserver-cp-2 /spec/containers/0 1.2.16',
+      'medium kube-system/kube-apiserver-cp-2 /spec/containers/0 1.2.17',
+      'medium kube-system/kube-apiserver-cp-2 /spec/containers/0 1.2.28',
+    ]) assert.ok(medium.includes(expected), `${expected} not in\n${medium.join('\n')}`);
+    assert.ok(found.every((f) => f.includes('kube-apiserver-cp-2')), 'nothing on the hardened cp-1 or on the impostor in playground');
+    const anonymous = report.findings.find((f: any) => f.rule === 'control-plane-open-access' && f.path.endsWith('/3'));
+    assert.equal(anonymous.message, 'kube-apiserver (mirror pod of node "cp-2") fails CIS 1.2.1 "--anonymous-auth is false": --anonymous-auth=true');
+    assert.equal(anonymous.container, 'kube-apiserver');
+    assert.equal(new Set(report.findings.filter((f: any) => f.rule.startsWith('control-plane-')).map((f: any) => f.fingerprint)).size, found.length, 'one fingerprint per check');
+    // Mirror pods are owned by their (listed) Node but are not judged through it.
+    assert.ok(!report.notes.some((n: any) => /owned by a listed controller/.test(n.message)));
+    assert.deepEqual(report.coverage.controlPlane.judged, [
+      { component: 'kube-apiserver', pod: 'kube-system/kube-apiserver-cp-1', node: 'cp-1' },
+      { component: 'kube-apiserver', pod: 'kube-system/kube-apiserver-cp-2', node: 'cp-2' },
+    ]);
+    assert.deepEqual(report.coverage.controlPlane.notVisible, ['kube-controller-manager', 'kube-scheduler', 'etcd']);
+    assert.match(report.coverage.controlPlane.reason, /^no mirror pod in kube-system: the control plane runs as processes/);
+    assert.match(report.coverage.controlPlane.notJudged, /file permissions .* not visible through the API: run kshield node/);
+  });
+
+  test('the table says whose flags were judged, what was not visible, and what only kshield node checks', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '--only', 'control-plane', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /Pod\/kube-system\/kube-apiserver-cp-2\n(?: {4}-.*\n)*? {4}-  HIGH +kube-apiserver \(mirror pod of node "cp-2"\) fails CIS 1\.2\.1 "--anonymous-auth is false": --anonymous-auth=true  control-plane-open-access\n/);
+    assert.match(run.stdout, /\ncontrol-plane flags judged from mirror pods: kube-system\/kube-apiserver-cp-1 \(node cp-1\), kube-system\/kube-apiserver-cp-2 \(node cp-2\)\n/);
+    assert.match(run.stdout, /\ncontrol-plane flags not visible for kube-controller-manager, kube-scheduler, etcd: no mirror pod in kube-system/);
+    assert.match(run.stdout, /\nnot judged through the API: file permissions and owners/);
+    assert.doesNotMatch(run.stdout, /playground/);
+  });
+
+  test('JUnit (which keeps every object for its test cases) has one case per pod and rule', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'junit', '--only', 'control-plane-open-access', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    const cases = [...run.stdout.matchAll(/<testcase name="([^"]+)"[^>]*?(\/?)>/g)].map((m) => `${m[1]}${m[2] ? '' : ' FAILED'}`);
+    assert.deepEqual(cases, ['Pod/kube-system/kube-apiserver-cp-1', 'Pod/playground/kube-apiserver-lab', 'Pod/kube-system/kube-apiserver-cp-2 FAILED']);
+  });
+
+  test('kube-system out of sight (-n, --exclude-namespace, forbidden): the rules are silent and coverage says why', async () => {
+    const reasons: string[] = [];
+    for (const args of [['-n', 'playground'], ['--exclude-namespace', 'kube-system'], ['--context', 'dev']]) {
+      const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', ...args]);
+      assert.equal(run.code, 0, run.stderr);
+      const report: any = json(run);
+      assert.deepEqual(controlPlane(report), [], args.join(' '));
+      assert.deepEqual(report.coverage.controlPlane.judged, []);
+      assert.equal(report.coverage.controlPlane.notVisible.length, 4);
+      reasons.push(report.coverage.controlPlane.reason);
+    }
+    assert.equal(reasons[0], 'kube-system is not among the namespaces scanned (-n)');
+    assert.equal(reasons[1], 'kube-system was left out (--exclude-namespace)');
+    assert.match(reasons[2], /^pods in kube-system were not listed \(forbidden: pods is forbidden: /);
+  });
+});
+
+describe('kshield cluster: namespaces and the progress bar', () => {
+  let api: TestApiServer;
+  let kubeconfig: string;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+    api = await startTestApiServer({ objects: [...loadFixtureObjects([INSECURE]), ...EXTRA, ...loadFixtureObjects([MIRROR_PODS])] });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const namespaces = (report: any): string[] => [...new Set<string>(report.findings.map((f: any) => f.resource.namespace).filter(Boolean))].sort();
+
+  test('--exclude-namespace is repeatable and takes lists; -n too, and the two may not name the same namespace', async () => {
+    const all = namespaces(json(await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none'])));
+    assert.deepEqual(all, ['default', 'kube-system', 'playground', 'shop', 'tools']);
+    const repeated = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--exclude-namespace', 'shop', '--exclude-namespace', 'tools,playground', '--exclude-namespace=default']);
+    assert.deepEqual(namespaces(json(repeated)), ['kube-system']);
+    const only = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '-n', 'tools', '--namespace', 'playground']);
+    assert.deepEqual(namespaces(json(only)), ['playground', 'tools']);
+    const both = await kshield(['cluster', '--kubeconfig', kubeconfig, '-n', 'shop', '--exclude-namespace', 'shop']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /namespace shop is both in --namespace and --exclude-namespace/);
+  });
+
+  test('no progress bar when standard error is not a terminal', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(run.code, 0);
+    assert.equal(run.stderr, '');
+  });
+
+  test('a progress bar on a terminal (under script(1)), cleared at the end; --no-progress turns it off', async (t) => {
+    if (spawnSync('sh', ['-c', 'command -v script'], { encoding: 'utf8' }).status !== 0) {
+      if (process.env.KSHIELD_INTEGRATION === 'required') assert.fail('script(1) (util-linux/bsdutils) is missing');
+      process.stderr.write('\n!! SKIPPING the terminal progress test: no script(1) on PATH\n\n');
+      t.skip('no script(1)');
+      return;
+    }
+    const inTerminal = async (extra: string[]): Promise<string> => {
+      const out = path.join(dir, `report-${extra.length}.json`);
+      const command = [process.execPath, cli, 'cluster', '--kubeconfig', kubeconfig, '-o', `json=${out}`, '--fail-on', 'none', ...extra].map((a) => `'${a}'`).join(' ');
+      const run = await spawnCapture('script', ['-qec', command, '/dev/null']);
+      assert.equal(run.code, 0, run.stdout);
+      assert.ok(JSON.parse(readFileSync(out, 'utf8')).findings.length > 0);
+      return run.stdout;
+    };
+    const shown = await inTerminal([]);
+    assert.match(shown, /\r\[#+\.*\] \d+\/\d+ lists, \d+ objects/);
+    assert.match(shown, /\[#{24}\] (\d+)\/\1 lists/, 'the bar reaches the end');
+    assert.ok(shown.includes('\r\u001b[2K'), 'and the line is cleared');
+    const hidden = await inTerminal(['--no-progress']);
+    assert.doesNotMatch(hidden, /lists, \d+ objects/);
+  });
+});
+
+describe('kshield cluster: a generated cluster of 2,000 objects, paged', () => {
+  let api: TestApiServer;
+  let kubeconfig: string;
+  const objects = generateCluster({ total: 2000, namespaces: 10, nodes: 12 });
+  const kinds = countKinds(objects);
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kshield-cluster-'));
+    api = await startTestApiServer({ objects: structuredClone(objects), adoptObjects: true, gitVersion: 'v1.29.2' });
+    kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+  });
+  after(async () => {
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the generator gives exactly the objects asked for, the same ones every time', () => {
+    assert.equal(objects.length, 2000);
+    assert.deepEqual(generateCluster({ total: 2000, namespaces: 10, nodes: 12 }), objects);
+    assert.equal(new Set(objects.map((o) => o.metadata.uid)).size, 2000);
+    for (const kind of ['Namespace', 'Node', 'Pod', 'ReplicaSet', 'Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'NetworkPolicy']) assert.ok(kinds[kind] > 0, `no ${kind}`);
+    assert.equal(kinds.Namespace, 11, 'ten application namespaces and kube-system');
+  });
+
+  test('every object is listed once through the pages, and the report does not depend on page size or concurrency', async () => {
+    api.requests.length = 0;
+    const small = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--page-size', '50', '--concurrency', '1']);
+    assert.equal(small.code, 0, small.stderr);
+    const report: any = json(small);
+    const covered: Record<string, number> = {};
+    for (const c of report.coverage.covered) covered[c.kind] = (covered[c.kind] ?? 0) + c.objects;
+    assert.deepEqual(Object.fromEntries(Object.entries(covered).filter(([, n]) => n > 0)), kinds);
+    // Pages of 50: one request per page, one for an empty list.
+    const lists = api.requests.filter((r) => r.includes('limit=50'));
+    const expectedPages = report.coverage.covered.reduce((n: number, c: any) => n + Math.max(1, Math.ceil(c.objects / 50)), 0);
+    assert.equal(lists.length, expectedPages);
+    const owned = Number(/^(\d+) pod\(s\)/.exec(report.notes.find((n: any) => /owned by a listed controller/.test(n.message)).message)![1]);
+    assert.equal(owned, kinds.Pod + kinds.ReplicaSet + kinds.Job - 3 * 4, 'every Pod, ReplicaSet and Job but the twelve control-plane mirror pods is owned');
+    assert.equal(report.summary.resources, 2000 - owned + 1, 'plus the ClusterInfo object');
+
+    const large = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none', '--page-size', '500', '--concurrency', '8']);
+    assert.equal(large.code, 0, large.stderr);
+    assert.ok(report.findings.length > 1000);
+    assert.deepEqual(json(large).findings, report.findings);
+  });
+});
+
+function spawnCapture(command: string, args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', HOME: dir, TERM: 'dumb' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stdout += c));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout });
+    });
+  });
+}
 
 describe('deploy/scanner-rbac.yaml', () => {
   test('passes kshield scan at medium and above', async () => {

@@ -692,7 +692,10 @@ describe('deploy/node-job.yaml', () => {
   const container = pod.containers[0] as Container;
 
   test('runs `kshield node --root /host` with the host PID namespace, no token, no capability, a read-only root, bounded resources', () => {
-    assert.deepEqual([...container.command, ...container.args.slice(0, 5)], ['kshield', 'node', '--root', '/host', '--proc', '/proc']);
+    // The image's entrypoint is kshield (Dockerfile), so the Job gives only arguments.
+    assert.equal(container.command, undefined);
+    assert.match(readFileSync(path.join(root, 'Dockerfile'), 'utf8'), /^ENTRYPOINT \[.*"\/app\/dist\/src\/cli\/main\.js"\]$/m);
+    assert.deepEqual(container.args.slice(0, 5), ['node', '--root', '/host', '--proc', '/proc']);
     assert.equal(container.image, 'ghcr.io/kshield/kshield:0.1.0');
     assert.equal(pod.hostPID, true);
     assert.equal(pod.automountServiceAccountToken, false);

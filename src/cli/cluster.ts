@@ -1,7 +1,8 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
-import { exitCode, scanObjects, type ScanResult } from '../core/scan.js';
-import { isSeverity, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, listKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type Coverage } from '../sources/cluster.js';
+import { exitCode, type ScanResult } from '../core/scan.js';
+import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
+import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
+import { ObjectScan } from '../core/object-scan.js';
 import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
@@ -9,6 +10,7 @@ import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from './errors.js';
 import { parseDuration } from './duration.js';
 import { rules as catalogue } from '../rules/index.js';
+import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -35,7 +37,7 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   const conn = await connect({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
-    result = await scanCluster(conn, opts, pageSize, concurrency, config);
+    result = await scanCluster(conn, opts, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'));
   } finally {
     conn.close();
   }
@@ -50,38 +52,49 @@ async function scanCluster(
   pageSize: number,
   concurrency: number,
   config: Awaited<ReturnType<typeof loadConfigOption>>,
+  keepResources: boolean,
 ): Promise<ScanResult> {
   // /version answers every authenticated identity: a cheap first request that also checks the credentials.
   const version = await serverVersion(conn);
   const kinds = await discover(conn, CLUSTER_KINDS);
+  // Deprecated-API rules judge objects against the cluster's own version unless the configuration names one.
+  const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
+  const file = `cluster:${conn.context}`;
+  // Pages are judged as they arrive; only what the cross-object rules need is kept (see ObjectScan).
+  const scan = new ObjectScan(
+    {
+      only: opts.only,
+      skip: [...opts.skip, ...MANIFEST_ONLY_RULES],
+      config: effectiveConfig,
+      inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
+      baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
+      keepResources,
+    },
+    file,
+  );
+  // The server version and today's date reach the cluster-only rules as one synthetic object, first in input order.
+  if (version) scan.add([clusterInfoObject(conn.context, version, new Date())], [0]);
+  const mirrorPods: MirrorPodSeen[] = [];
   const progress = progressReporter(opts.progress !== false && process.stderr.isTTY === true);
-  const listing = await listKinds(conn, kinds, {
+  const listing = await streamKinds(conn, kinds, {
     namespaces: opts.namespace,
     excludeNamespaces: opts.excludeNamespace,
     pageSize,
     concurrency,
     onProgress: progress.update,
+    onItems: (items, order) => {
+      for (const item of items) if (item.kind === 'Pod') noteMirrorPod(item, mirrorPods);
+      scan.add(items, order);
+    },
   });
   progress.done();
-  // Deprecated-API rules judge objects against the cluster's own version unless the configuration names one.
-  const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
-  const file = `cluster:${conn.context}`;
   const skippedRules = rulesBlindedBy(listing.coverage);
-  // The server version and today's date reach the cluster-only rules as one synthetic object.
-  const objects = version ? [clusterInfoObject(conn.context, version, new Date()), ...listing.objects] : listing.objects;
-  const result = scanObjects(objects, {
-    only: opts.only,
-    skip: [...opts.skip, ...skippedRules, ...MANIFEST_ONLY_RULES],
-    config: effectiveConfig,
-    inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
-    baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
-  }, file);
+  const result = scan.finish(skippedRules);
   if (listing.ownedSkipped > 0) {
     result.notes.push({ file, message: `${listing.ownedSkipped} pod(s), ReplicaSet(s) and Job(s) owned by a listed controller were judged through that controller` });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
-  result.coverage = { ...listing.coverage, skippedRules };
-  result.summary.files = 0;
+  result.coverage = { ...listing.coverage, skippedRules, controlPlane: controlPlaneCoverage(mirrorPods, listing.coverage, opts) };
   return result;
 }
 
@@ -94,6 +107,36 @@ function rulesBlindedBy(coverage: Coverage): string[] {
   if (missing.size === 0) return [];
   const blinded = (kind: string): boolean => missing.has(kind) || (kind === 'workloads' && WORKLOAD_KINDS.some((k) => missing.has(k)));
   return catalogue.filter((rule) => (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
+}
+
+const NOT_JUDGED_THROUGH_THE_API =
+  "file permissions and owners, the kubelet's settings and the EncryptionConfiguration's content are not visible through the API: run kshield node on the nodes for those";
+
+type MirrorPodSeen = ControlPlaneCoverage['judged'][number];
+
+function noteMirrorPod(object: JsonObject, seen: MirrorPodSeen[]): void {
+  const view = controlPlaneMirrorPod(object);
+  if (view) seen.push({ component: view.binary, pod: `kube-system/${String((object.metadata as JsonObject).name)}`, node: view.node });
+}
+
+/**
+ * Whose flags the control-plane rules could judge: the components with a mirror pod in kube-system,
+ * and why the others were not seen (pods there not listed, or no mirror pod: a control plane that
+ * runs as processes or outside the cluster).
+ */
+function controlPlaneCoverage(mirrorPods: MirrorPodSeen[], coverage: Coverage, opts: ClusterCommandOptions): ControlPlaneCoverage {
+  // Pages arrive in any order: sorted, the report does not depend on timing.
+  const judged = [...mirrorPods].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
+  const seen = new Set(judged.map((j) => j.component));
+  const notVisible = Object.keys(CONTROL_PLANE_BINARIES).filter((b) => !seen.has(b));
+  const out: ControlPlaneCoverage = { judged, notVisible, notJudged: NOT_JUDGED_THROUGH_THE_API };
+  if (notVisible.length === 0) return out;
+  const podGap = coverage.notCovered.find((g) => g.kind === 'Pod' && (g.namespace === undefined || g.namespace === 'kube-system'));
+  if (opts.excludeNamespace.includes('kube-system')) out.reason = 'kube-system was left out (--exclude-namespace)';
+  else if (opts.namespace.length > 0 && !opts.namespace.includes('kube-system')) out.reason = 'kube-system is not among the namespaces scanned (-n)';
+  else if (podGap) out.reason = `pods in kube-system were not listed (${podGap.reason})`;
+  else out.reason = 'no mirror pod in kube-system: the control plane runs as processes (k3s, a hand-started control plane) or outside the cluster (a managed service)';
+  return out;
 }
 
 /** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
@@ -125,6 +168,12 @@ export function coverageLines(coverage: Coverage | undefined, cluster: ScanResul
   }
   if (coverage.skippedRules && coverage.skippedRules.length > 0) {
     lines.push(`${coverage.skippedRules.length} rule(s) not run because they read what is not covered: ${coverage.skippedRules.join(', ')}`);
+  }
+  const cp = coverage.controlPlane;
+  if (cp) {
+    if (cp.judged.length > 0) lines.push(`control-plane flags judged from mirror pods: ${cp.judged.map((j) => `${sanitize(j.pod)} (node ${sanitize(j.node)})`).join(', ')}`);
+    if (cp.notVisible.length > 0) lines.push(`control-plane flags not visible for ${cp.notVisible.join(', ')}: ${sanitize(cp.reason ?? '')}`);
+    lines.push(`not judged through the API: ${cp.notJudged}`);
   }
   return lines;
 }

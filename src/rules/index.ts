@@ -10,9 +10,10 @@ import { exposureRules } from './exposure.js';
 import { rbacRules } from './rbac.js';
 import { networkRules } from './network.js';
 import { clusterRules } from './cluster.js';
+import { controlPlaneRules } from './control-plane.js';
 import { suppressionRules, useCatalogue } from './suppressions.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...suppressionRules]);
 useCatalogue(rules);
 
 const byId = new Map(rules.map((r) => [r.id, r]));

@@ -326,6 +326,19 @@ export interface Coverage {
   notCovered: CoverageGap[];
   /** Rules not run because they read a kind that is not covered (set by the cluster command). */
   skippedRules?: string[];
+  /** Which control-plane components' flags could be judged from kube-system mirror pods (set by the cluster command). */
+  controlPlane?: ControlPlaneCoverage;
+}
+
+export interface ControlPlaneCoverage {
+  /** Components whose flags were judged, each with the mirror pod they were read from. */
+  judged: { component: string; pod: string; node: string }[];
+  /** Components with no mirror pod in sight: their flags were not judged. */
+  notVisible: string[];
+  /** Why the components in notVisible were not seen. */
+  reason?: string;
+  /** What `kshield node` checks that the API cannot show. */
+  notJudged: string;
 }
 
 export interface ListOptions {
@@ -340,6 +353,15 @@ export interface ListOptions {
   onProgress?: (done: number, total: number, objects: number) => void;
 }
 
+export interface StreamOptions extends ListOptions {
+  /**
+   * Receives the objects of each page as it arrives (owned objects, excluded namespaces and
+   * duplicates already left out), with each object's place in the input order: the order of
+   * `kinds`, then of the list. Pages of different lists arrive in any order.
+   */
+  onItems: (items: JsonObject[], order: number[]) => void;
+}
+
 export interface ClusterListing {
   objects: JsonObject[];
   coverage: Coverage;
@@ -350,71 +372,126 @@ export interface ClusterListing {
 /** How often one list restarts after its continue token expired (410 Gone) before giving up on it. */
 const MAX_RESTARTS = 3;
 
-/** Lists every served kind (per namespace when namespaces are given), pages and restarts included. */
-export async function listKinds(conn: Connection, kinds: readonly ServedKind[], options: ListOptions): Promise<ClusterListing> {
-  type Task = { spec: ServedKind; namespace?: string };
+/** Order keys: list i's objects get (i + 1) * ORDER_STRIDE + n; 0 is free for what comes before every list. */
+export const ORDER_STRIDE = 2 ** 26;
+
+/**
+ * Lists that hold the objects controllers own come after their owners' lists, so that an owned
+ * object can be left out the moment its page arrives: ReplicaSets and Jobs after Deployments and
+ * CronJobs, Pods after all of them.
+ */
+function phaseOf(spec: KindSpec): number {
+  if (spec.group === '' && spec.kind === 'Pod') return 2;
+  if ((spec.group === 'apps' && spec.kind === 'ReplicaSet') || (spec.group === 'batch' && spec.kind === 'Job') || (spec.group === '' && spec.kind === 'ReplicationController')) return 1;
+  return 0;
+}
+
+/**
+ * Lists every served kind (per namespace when namespaces are given), pages and restarts included,
+ * and hands each page to `onItems` as it arrives. Only the uids of what was listed are kept here
+ * (to recognise owned objects); what else stays in memory is up to the consumer.
+ */
+export async function streamKinds(conn: Connection, kinds: readonly ServedKind[], options: StreamOptions): Promise<Omit<ClusterListing, 'objects'>> {
+  type Task = { spec: ServedKind; namespace?: string; index: number };
   const tasks: Task[] = [];
   for (const spec of kinds) {
-    if (spec.namespaced && options.namespaces.length > 0) for (const ns of options.namespaces) tasks.push({ spec, namespace: ns });
-    else tasks.push({ spec });
+    if (spec.namespaced && options.namespaces.length > 0) for (const ns of options.namespaces) tasks.push({ spec, namespace: ns, index: tasks.length });
+    else tasks.push({ spec, index: tasks.length });
   }
   const excluded = new Set(options.excludeNamespaces);
   const only = new Set(options.namespaces);
-  const results: JsonObject[][] = new Array(tasks.length);
-  const coverage: Coverage = { covered: [], notCovered: [] };
   const coveredAt: (CoveredKind | undefined)[] = new Array(tasks.length);
   const gapAt: (CoverageGap | undefined)[] = new Array(tasks.length);
-  let next = 0;
+  // Every listed object's uid: a possible owner of what later lists hold.
+  const listedUids = new Set<string>();
+  let ownedSkipped = 0;
   let done = 0;
   let total = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const index = next++;
-      const task = tasks[index];
-      const outcome = await listOne(conn, task.spec, task.namespace, options.pageSize);
-      const where = task.namespace !== undefined ? { namespace: task.namespace } : {};
-      if ('gap' in outcome) {
-        gapAt[index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, reason: outcome.gap };
-        results[index] = [];
-      } else {
-        const kept = outcome.items.filter((o) => {
-          const ns = (o.metadata as JsonObject | undefined)?.namespace;
-          if (typeof ns === 'string' && excluded.has(ns)) return false;
-          // With -n, the Namespace objects of other namespaces are of no interest either.
-          if (task.spec.kind === 'Namespace' && task.spec.group === '' && only.size > 0) return only.has(String((o.metadata as JsonObject | undefined)?.name));
-          return true;
-        });
-        results[index] = kept;
-        coveredAt[index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, objects: kept.length };
-        total += kept.length;
+
+  const runTask = async (task: Task): Promise<void> => {
+    let delivered = 0;
+    let covered = 0;
+    const onPage = (items: JsonObject[]): void => {
+      const kept: JsonObject[] = [];
+      const order: number[] = [];
+      for (const o of items) {
+        const meta = o.metadata as JsonObject | undefined;
+        const ns = meta?.namespace;
+        if (typeof ns === 'string' && excluded.has(ns)) continue;
+        // With -n, the Namespace objects of other namespaces are of no interest either.
+        if (task.spec.kind === 'Namespace' && task.spec.group === '' && only.size > 0 && !only.has(String(meta?.name))) continue;
+        covered++;
+        if (typeof meta?.uid === 'string') listedUids.add(meta.uid);
+        if (ownedByListed(o, listedUids)) {
+          ownedSkipped++;
+          continue;
+        }
+        kept.push(o);
+        order.push((task.index + 1) * ORDER_STRIDE + delivered++);
       }
-      done++;
-      options.onProgress?.(done, tasks.length, total);
-    }
+      if (kept.length > 0) options.onItems(kept, order);
+    };
+    const outcome = await listOne(conn, task.spec, task.namespace, options.pageSize, onPage);
+    const where = task.namespace !== undefined ? { namespace: task.namespace } : {};
+    if (outcome.gap !== undefined) gapAt[task.index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, reason: outcome.gap };
+    else coveredAt[task.index] = { kind: task.spec.kind, apiVersion: task.spec.apiVersion, ...where, objects: covered };
+    total += covered;
+    done++;
+    options.onProgress?.(done, tasks.length, total);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, tasks.length)) }, worker));
+
+  for (let phase = 0; phase <= 2; phase++) {
+    const queue = tasks.filter((t) => phaseOf(t.spec) === phase);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queue.length) await runTask(queue[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, queue.length)) }, worker));
+  }
+  const coverage: Coverage = { covered: [], notCovered: [] };
   for (let i = 0; i < tasks.length; i++) {
     if (coveredAt[i]) coverage.covered.push(coveredAt[i]!);
     if (gapAt[i]) coverage.notCovered.push(gapAt[i]!);
   }
-  const all = results.flat();
-  const { kept, skipped } = dropOwned(all);
-  return { objects: kept, coverage, ownedSkipped: skipped };
+  return { coverage, ownedSkipped };
 }
 
-type ListOutcome = { items: JsonObject[] } | { gap: string };
+/** Lists every served kind into memory, in input order (for commands that need all objects at once). */
+export async function listKinds(conn: Connection, kinds: readonly ServedKind[], options: ListOptions): Promise<ClusterListing> {
+  const received: { order: number; object: JsonObject }[] = [];
+  const { coverage, ownedSkipped } = await streamKinds(conn, kinds, {
+    ...options,
+    onItems: (items, order) => items.forEach((object, i) => received.push({ order: order[i], object })),
+  });
+  received.sort((a, b) => a.order - b.order);
+  return { objects: received.map((r) => r.object), coverage, ownedSkipped };
+}
 
-async function listOne(conn: Connection, spec: ServedKind, namespace: string | undefined, pageSize: number): Promise<ListOutcome> {
+type ListOutcome = { gap?: string };
+
+/**
+ * One list, page by page into `onPage`. A 410 Gone on a continue token restarts it from the top:
+ * objects already handed on (known by uid) are not handed on again, so each object of the fresh
+ * list is judged once.
+ */
+async function listOne(conn: Connection, spec: ServedKind, namespace: string | undefined, pageSize: number, onPage: (items: JsonObject[]) => void): Promise<ListOutcome> {
   const prefix = spec.group === '' ? `/api/${spec.apiVersion}` : `/apis/${spec.apiVersion}`;
   const collection = namespace !== undefined ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${spec.resource}` : `${prefix}/${spec.resource}`;
   const itemKind = spec.kind;
+  const seen = new Set<string>();
+  const request = (token: string | undefined): { token?: string; response: ReturnType<Connection['get']> } => {
+    const response = conn.get(`${collection}?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+    // Awaited below; until then a failure must not count as unhandled.
+    response.catch(() => undefined);
+    return { token, response };
+  };
   for (let attempt = 0; attempt <= MAX_RESTARTS; attempt++) {
-    const items: JsonObject[] = [];
-    let token: string | undefined;
+    let next: ReturnType<typeof request> | undefined = request(undefined);
     let restarted = false;
-    do {
-      const query = `?limit=${pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`;
-      const { status, body } = await conn.get(collection + query);
+    while (next) {
+      const { token } = next;
+      const { status, body } = await next.response;
+      next = undefined;
       if (status === 410 && token) {
         // The continue token outlived etcd's compaction: the only consistent answer is a fresh list.
         restarted = true;
@@ -423,11 +500,22 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
       if (status === 403) return { gap: `forbidden: ${typeof body?.message === 'string' ? body.message.split('\n')[0] : 'the identity may not list it'}` };
       if (status === 404) return { gap: namespace !== undefined ? `not found (namespace ${namespace} may not exist)` : 'not found' };
       if (status !== 200) throw statusError(status, body, `listing ${spec.kind} (GET ${collection})`, conn.server);
-      for (const item of objects(body?.items)) items.push(normalise(item, spec.apiVersion, itemKind));
       const meta = body?.metadata as JsonObject | undefined;
-      token = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
-    } while (token);
-    if (!restarted) return { items };
+      const following = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+      // The next page is on its way while this one is judged: the server works while we do.
+      if (following) next = request(following);
+      const page: JsonObject[] = [];
+      for (const item of objects(body?.items)) {
+        const uid = (item.metadata as JsonObject | undefined)?.uid;
+        if (typeof uid === 'string') {
+          if (seen.has(uid)) continue;
+          seen.add(uid);
+        }
+        page.push(normalise(item, spec.apiVersion, itemKind));
+      }
+      onPage(page);
+    }
+    if (!restarted) return {};
   }
   return { gap: `the list kept expiring (410 Gone) after ${MAX_RESTARTS} restarts` };
 }
@@ -456,23 +544,14 @@ function normalise(item: JsonObject, apiVersion: string, kind: string): JsonObje
 
 /**
  * A Deployment's ReplicaSets and their Pods repeat its pod template: judging all three reports each
- * problem three times. An object whose controlling owner was listed is left to that owner.
+ * problem three times. An object whose controlling owner was listed is left to that owner. A mirror
+ * pod's controller is its Node, which holds no pod template: the pod is the only copy of what the
+ * kubelet runs (control-plane flags included) and is judged itself.
  */
-function dropOwned(all: JsonObject[]): { kept: JsonObject[]; skipped: number } {
-  const uids = new Set<string>();
-  for (const o of all) {
-    const uid = (o.metadata as JsonObject | undefined)?.uid;
-    if (typeof uid === 'string') uids.add(uid);
-  }
-  const kept: JsonObject[] = [];
-  let skipped = 0;
-  for (const o of all) {
-    const owners = objects((o.metadata as JsonObject | undefined)?.ownerReferences);
-    const controller = owners.find((r) => r.controller === true);
-    if (controller && typeof controller.uid === 'string' && uids.has(controller.uid) && holdsPods(o)) skipped++;
-    else kept.push(o);
-  }
-  return { kept, skipped };
+function ownedByListed(o: JsonObject, listedUids: ReadonlySet<string>): boolean {
+  if (!holdsPods(o)) return false;
+  const controller = objects((o.metadata as JsonObject | undefined)?.ownerReferences).find((r) => r.controller === true);
+  return !!controller && controller.kind !== 'Node' && typeof controller.uid === 'string' && listedUids.has(controller.uid);
 }
 
 function holdsPods(o: JsonObject): boolean {

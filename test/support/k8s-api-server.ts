@@ -90,6 +90,11 @@ export interface TestApiServerOptions {
   hang?: boolean;
   /** The first continue token issued for these resources is answered with 410 Gone (once each). */
   expireContinueOnce?: string[];
+  /**
+   * Store `objects` as given instead of copies (they are completed in place: namespace, uid,
+   * resourceVersion): for benchmarks serving more objects than copying them would let fit.
+   */
+  adoptObjects?: boolean;
 }
 
 export interface TestApiServer {
@@ -161,7 +166,7 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
   for (const original of options.objects) {
     const spec = specFor(original.kind, groupOf(String(original.apiVersion ?? '')));
     if (!spec) continue;
-    const o = structuredClone(original);
+    const o = options.adoptObjects ? original : structuredClone(original);
     o.metadata ??= {};
     if (spec.namespaced) o.metadata.namespace ??= 'default';
     else delete o.metadata.namespace;
@@ -174,12 +179,29 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
       for (const [k, v] of Object.entries(o.stringData)) o.data[k] = Buffer.from(String(v)).toString('base64');
       delete o.stringData;
     }
-    o.metadata.managedFields = [{ manager: 'kubectl', operation: 'Apply', apiVersion: o.apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} }];
+    o.metadata.managedFields ??= [{ manager: 'kubectl', operation: 'Apply', apiVersion: o.apiVersion, fieldsType: 'FieldsV1', fieldsV1: {} }];
     const key = keyOf(spec.group, spec.resource);
     const list = store.get(key) ?? [];
     list.push(o);
     store.set(key, list);
   }
+  // Per-namespace views of each stored list, built on first use (a cluster-wide list reads the store itself).
+  const byNamespace = new Map<string, Map<string, Obj[]>>();
+  const listOf = (key: string, namespace: string | undefined): Obj[] => {
+    const all = store.get(key) ?? [];
+    if (namespace === undefined) return all;
+    let index = byNamespace.get(key);
+    if (!index) {
+      index = new Map();
+      for (const o of all) {
+        const list = index.get(o.metadata.namespace) ?? [];
+        list.push(o);
+        index.set(o.metadata.namespace, list);
+      }
+      byNamespace.set(key, index);
+    }
+    return index.get(namespace) ?? [];
+  };
   const expireOnce = new Set(options.expireContinueOnce ?? []);
   const requests: string[] = [];
   const watchers = new Map<string, Set<ServerResponse>>();
@@ -258,7 +280,7 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
       const where = namespace !== undefined ? `in the namespace "${namespace}"` : 'at the cluster scope';
       return status(res, 403, 'Forbidden', `${groupLabel} is forbidden: User "test" cannot list resource "${resource}" in API group "${group}" ${where}`);
     }
-    const all = (store.get(keyOf(group, resource)) ?? []).filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+    const all = listOf(keyOf(group, resource), namespace);
     const apiVersion = group ? `${group}/${version}` : version;
     const asServed = (o: Obj): Obj => ({ ...o, apiVersion, kind: spec.kind });
 
