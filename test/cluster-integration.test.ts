@@ -197,4 +197,44 @@ describe('kshield cluster against a real control plane (v1.20.2)', { skip: why &
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /\n {2}v1 Pod in namespace kshield-it: forbidden: pods is forbidden: User "dev" cannot list resource "pods"/);
   });
+
+  /** The command line of one of this cluster's processes, as the kernel shows it. */
+  function commandLine(name: 'etcd' | 'apiserver'): string[] {
+    const pid = readFileSync(path.join(dir, `${name}.pid`), 'utf8').trim();
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  }
+
+  test('kshield node reads the running control plane from /proc and judges its real flags', { timeout: 60_000 }, async () => {
+    // The test cluster runs as host processes, not static pods: --root / with no /etc/kubernetes manifests.
+    const run = await kshield(['node', '--root', '/', '-o', 'json', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    const apiserverPid = readFileSync(path.join(dir, 'apiserver.pid'), 'utf8').trim();
+    const byId = new Map<string, any>(report.checks.map((c: any) => [c.id, c]));
+    const evidence = (id: string): string => byId.get(id)?.evidence ?? `no check ${id}`;
+    // Other test clusters may run at the same time; the checks must at least have read a kube-apiserver's flags from /proc.
+    assert.match(JSON.stringify(report.detected), /\/proc\/\d+\/cmdline/);
+    assert.ok(commandLine('apiserver').includes('--anonymous-auth=false'));
+    if (evidence('1.2.1').includes(`/proc/${apiserverPid}/`)) {
+      assert.equal(byId.get('1.2.1').status, 'pass', evidence('1.2.1'));
+      // the cluster script authenticates with a static token file, which CIS 1.2.2 forbids
+      assert.equal(byId.get('1.2.2').status, 'fail', evidence('1.2.2'));
+      assert.match(evidence('1.2.2'), /--token-auth-file=/);
+      assert.equal(byId.get('1.2.6').status, 'pass', evidence('1.2.6'));
+      assert.match(evidence('1.2.6'), /--authorization-mode=RBAC/);
+    }
+    assert.ok(['pass', 'fail'].includes(byId.get('1.2.1')?.status), evidence('1.2.1'));
+  });
+
+  test('kshield probe etcd: the test cluster\'s etcd serves plaintext without client certificates, and says so', { timeout: 60_000 }, async () => {
+    const url = commandLine('etcd').find((a, i, all) => all[i - 1] === '--listen-client-urls')!;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const run = await kshield(['probe', 'etcd', url, '-o', 'json', '--timeout', '10s']);
+    assert.equal(run.code, 1, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual(report.checks.map((c: any) => [c.id, c.status]), [['2.1', 'fail'], ['2.2', 'fail']]);
+    assert.match(report.checks[0].evidence, /plaintext HTTP: GET \/version answered 200 \(etcd 3\.\d+\.\d+\)/);
+    // the API server has written Secrets and tokens there: the count proves access, no key or value is ever printed
+    assert.doesNotMatch(run.stdout, /\/registry\//);
+  });
 });
