@@ -20,6 +20,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 
+import { randomBytes } from 'node:crypto';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -381,6 +382,9 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     assert.equal(validation.decision, 'allowed');
     for (const fixed of ['run-as-non-root', 'seccomp-profile-required']) assert.ok(!validation.rules.includes(fixed), `${fixed} in ${validation.rules}`);
     assert.ok(validation.rules.includes('allow-privilege-escalation'), 'the sidecar keeps its own allowPrivilegeEscalation: true');
+    // The API server copies serviceAccountName into the deprecated serviceAccount of every pod: not a finding.
+    assert.deepEqual([stored.spec.serviceAccountName, stored.spec.serviceAccount], ['default', 'default']);
+    assert.ok(!validation.rules.includes('deprecated-service-account-field'), String(validation.rules));
   });
 
   test('dryRun=All: the webhooks answer as for the real request and nothing is stored', async () => {
@@ -399,5 +403,104 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
       const lines = await logsFor(WATCHED, name, endpoint);
       assert.deepEqual(lines.map((l) => l.dryRun), [true], `${endpoint} ${name}`);
     }
+  });
+
+  test('UPDATE: a violation the object already had does not block a label change; a new one does', async () => {
+    // `legacy` was created privileged before the webhook was registered.
+    const labelled = await api(env, 'PATCH', `/apis/apps/v1/namespaces/${WATCHED}/deployments/legacy`, { metadata: { labels: { team: 'shop' } } }, 'merge');
+    assert.equal(labelled.status, 200, JSON.stringify(labelled.body));
+    assert.deepEqual(labelled.warningHeaders.map(warningText), [
+      'spec.template.spec.containers[0].securityContext.privileged: container "web" runs privileged [privileged-container; already there before this update, not blocking]',
+    ]);
+    assert.equal(labelled.body.metadata.labels.team, 'shop');
+    const [labelLog] = await logsFor(WATCHED, 'legacy', 'validate');
+    assert.equal(labelLog.operation, 'UPDATE');
+    assert.deepEqual(labelLog.preexisting, ['privileged-container']);
+
+    const hostPid = await api(env, 'PATCH', `/apis/apps/v1/namespaces/${WATCHED}/deployments/legacy`, { spec: { template: { spec: { hostPID: true } } } }, 'merge');
+    assert.equal(hostPid.status, 403, JSON.stringify(hostPid.body));
+    assert.match(
+      hostPid.body.message,
+      /^admission webhook "validate\.kshield\.io" denied the request: kshield: Deployment e2e-watched\/legacy violates 1 enforced rule:\n- \[host-pid\] spec\.template\.spec\.hostPID: [^\n]+$/,
+    );
+    assert.deepEqual(hostPid.warningHeaders.map(warningText), [
+      'spec.template.spec.containers[0].securityContext.privileged: container "web" runs privileged [privileged-container; already there before this update, not blocking]',
+    ]);
+    const stored = (await api(env, 'GET', `/apis/apps/v1/namespaces/${WATCHED}/deployments/legacy`)).body;
+    assert.equal(stored.spec.template.spec.hostPID, undefined);
+
+    // The label change was the workload's first update since the webhook was registered: /mutate gave
+    // its pod template the defaults, so it rolls out, and the pod the ReplicaSet controller creates
+    // for it is admitted although privileged (controllerPods: audit; its owner was judged).
+    assert.deepEqual(stored.spec.template.spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const rolledOut = await eventually(
+      async () => {
+        const pods = (await api(env, 'GET', `/api/v1/namespaces/${WATCHED}/pods?labelSelector=app%3Dlegacy`)).body.items as Obj[];
+        return pods.find((p) => p.spec.securityContext?.seccompProfile?.type === 'RuntimeDefault');
+      },
+      'the pod of the rolled-out template',
+      15_000,
+    );
+    assert.equal(rolledOut.spec.containers[0].securityContext.privileged, true);
+    const [podLog] = await logsFor(WATCHED, rolledOut.metadata.name, 'validate');
+    assert.equal(podLog.user, 'system:serviceaccount:kube-system:replicaset-controller');
+    assert.equal(podLog.decision, 'allowed');
+    assert.deepEqual(podLog.controller, ['privileged-container']);
+  });
+
+  test('a namespace exempt by name (the API server does send its requests) admits a privileged Deployment unchanged', async () => {
+    const r = await applyDeployment(env, deployment(EXEMPT, 'web', PRIVILEGED));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.deepEqual(r.warningHeaders, []);
+    const stored = (await api(env, 'GET', `/apis/apps/v1/namespaces/${EXEMPT}/deployments/web`)).body;
+    assert.equal(stored.spec.template.spec.securityContext.seccompProfile, undefined, 'not mutated');
+    assert.equal(stored.spec.template.spec.containers[0].securityContext.privileged, true);
+    const [validation] = await logsFor(EXEMPT, 'web', 'validate');
+    assert.deepEqual([validation.decision, validation.reason], ['allowed', 'exempt-namespace']);
+    const [mutation] = await logsFor(EXEMPT, 'web', 'mutate');
+    assert.deepEqual([mutation.decision, mutation.reason], ['unchanged', 'exempt-namespace']);
+  });
+
+  test('secret values reaching the webhook never reach its log or its answers', async () => {
+    const password = randomBytes(18).toString('hex');
+    const leaky = await applyDeployment(env, deployment(WATCHED, 'leaky', { ...COMPLIANT, env: [{ name: 'DB_PASSWORD', value: password }] }));
+    assert.equal(leaky.status, 403, JSON.stringify(leaky.body));
+    assert.match(leaky.body.message, /\n- \[hardcoded-secret\] spec\.template\.spec\.containers\[0\]\.env\[0\]\.value: /);
+    assert.ok(!leaky.body.message.includes(password));
+
+    // The API server sends this Secret, with its data, to /validate (the e2e-only webhook entry).
+    const inData = randomBytes(18).toString('hex');
+    const inStringData = randomBytes(18).toString('hex');
+    const secret = await api(env, 'POST', `/api/v1/namespaces/${WATCHED}/secrets`, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', labels: { [SECRET_PROBE_LABEL]: 'true' } },
+      data: { password: Buffer.from(inData).toString('base64') },
+      stringData: { token: inStringData },
+    });
+    assert.equal(secret.status, 201, JSON.stringify(secret.body));
+    for (const header of secret.warningHeaders) assert.ok(!header.includes(inData) && !header.includes(inStringData));
+    const [log] = await logsFor(WATCHED, 'db', 'validate');
+    assert.equal(log.kind, 'Secret');
+    assert.equal(log.decision, 'allowed');
+
+    const raw = webhook!.raw();
+    for (const value of [password, inData, inStringData]) {
+      for (const form of [value, Buffer.from(value).toString('base64')]) assert.ok(!raw.includes(form), 'a secret value is in the webhook log');
+    }
+  });
+
+  test('SIGTERM with the API server\'s connections open: exit 0; then failurePolicy Fail refuses what the webhook would judge', async () => {
+    const problems = webhook!.logs.filter((l) => l.level !== 'info');
+    assert.deepEqual(problems, [], 'no warning or error logged while serving the real API server');
+    webhook!.child.kill('SIGTERM');
+    const code = await Promise.race([webhook!.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    assert.equal(code, 0, webhook!.stderr());
+    assert.ok(webhook!.logs.some((l) => l.msg === 'kshield webhook stopped'));
+
+    const r = await applyDeployment(env, deployment(WATCHED, 'unjudged', COMPLIANT));
+    assert.equal(r.status, 500, JSON.stringify(r.body));
+    assert.match(r.body.message, /failed calling webhook "mutate\.kshield\.io": Post "https:\/\/127\.0\.0\.1:\d+\/mutate\?timeout=5s": .*connection refused/);
+    assert.equal((await api(env, 'GET', `/apis/apps/v1/namespaces/${WATCHED}/deployments/unjudged`)).status, 404);
   });
 });
