@@ -236,13 +236,13 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
   let caBundle: string;
 
   /** The webhook's log lines about one object; the API server may answer its client before the line is read here. */
-  const logsFor = (namespace: string, name: string, endpoint: 'validate' | 'mutate'): Promise<Obj[]> =>
+  const logsFor = (namespace: string, name: string, endpoint: 'validate' | 'mutate', atLeast = 1): Promise<Obj[]> =>
     eventually(
       async () => {
         const lines = webhook!.logs.filter((l) => l.endpoint === endpoint && l.namespace === namespace && (l.name === name || l.name === `${name}*`));
-        return lines.length > 0 ? lines : undefined;
+        return lines.length >= atLeast ? lines : undefined;
       },
-      `the ${endpoint} log line of ${namespace}/${name}`,
+      `${atLeast} ${endpoint} log line(s) of ${namespace}/${name}`,
       5_000,
     );
 
@@ -343,6 +343,13 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     assert.equal(log.decision, 'allowed');
     assert.equal(log.denied, undefined);
     assert.equal(log.warned, undefined);
+
+    // Applying the same manifest again changes nothing: the defaults it lacks are written again on
+    // UPDATE, so the pod template stays as stored and nothing rolls out.
+    const again = await applyDeployment(env, deployment(WATCHED, 'shop', COMPLIANT));
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.metadata.generation, stored.metadata.generation);
+    assert.deepEqual(again.body.spec.template, stored.spec.template);
   });
 
   test('a warned Deployment is admitted, and the API server passes the warning on in a Warning header', async () => {
@@ -382,6 +389,11 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     assert.equal(validation.decision, 'allowed');
     for (const fixed of ['run-as-non-root', 'seccomp-profile-required']) assert.ok(!validation.rules.includes(fixed), `${fixed} in ${validation.rules}`);
     assert.ok(validation.rules.includes('allow-privilege-escalation'), 'the sidecar keeps its own allowPrivilegeEscalation: true');
+    // A label change of the running pod is an UPDATE: judged again (nothing new), never mutated (its spec is immutable).
+    const labelled = await api(env, 'PATCH', `/api/v1/namespaces/${WATCHED}/pods/mutated`, { metadata: { labels: { tier: 'web' } } }, 'merge');
+    assert.equal(labelled.status, 200, JSON.stringify(labelled.body));
+    assert.deepEqual((await logsFor(WATCHED, 'mutated', 'validate', 2)).map((l) => `${l.operation} ${l.decision}`), ['CREATE allowed', 'UPDATE allowed']);
+    assert.deepEqual((await logsFor(WATCHED, 'mutated', 'mutate')).map((l) => l.operation), ['CREATE']);
     // The API server copies serviceAccountName into the deprecated serviceAccount of every pod: not a finding.
     assert.deepEqual([stored.spec.serviceAccountName, stored.spec.serviceAccount], ['default', 'default']);
     assert.ok(!validation.rules.includes('deprecated-service-account-field'), String(validation.rules));
@@ -494,7 +506,7 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     const problems = webhook!.logs.filter((l) => l.level !== 'info');
     assert.deepEqual(problems, [], 'no warning or error logged while serving the real API server');
     webhook!.child.kill('SIGTERM');
-    const code = await Promise.race([webhook!.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    const code = await Promise.race([webhook!.exited, new Promise((r) => setTimeout(() => r('still running after 10 s'), 10_000).unref())]);
     assert.equal(code, 0, webhook!.stderr());
     assert.ok(webhook!.logs.some((l) => l.msg === 'kshield webhook stopped'));
 
