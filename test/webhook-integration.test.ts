@@ -56,6 +56,7 @@ const WATCHED = 'e2e-watched';
 const EXEMPT = 'e2e-exempt';
 const SELECTOR_LABEL = 'kshield-e2e';
 const SECRET_PROBE_LABEL = 'kshield-e2e/secret-probe';
+const EXEMPT_LABEL = 'kshield.io/exempt';
 
 /** medium and below only logged, except the one rule the test needs as a warning. */
 const CONFIG = `webhook:
@@ -67,6 +68,9 @@ const CONFIG = `webhook:
       low: audit
       info: audit
   exemptNamespaces: [${EXEMPT}]
+  exemptNamespaceSelector:
+    matchLabels:
+      ${EXEMPT_LABEL}: "true"
 `;
 
 interface Env {
@@ -153,10 +157,10 @@ interface Webhook {
   exited: Promise<number | null>;
 }
 
-async function startWebhook(dir: string, files: { cert: string; key: string; config: string }): Promise<Webhook> {
+async function startWebhook(dir: string, files: { cert: string; key: string; config: string; kubeconfig: string }): Promise<Webhook> {
   const child = spawn(
     process.execPath,
-    [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, '--config', files.config, '--port', '0', '--address', '127.0.0.1', '--namespace', 'kshield-system'],
+    [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, '--config', files.config, '--port', '0', '--address', '127.0.0.1', '--namespace', 'kshield-system', '--kubeconfig', files.kubeconfig],
     { cwd: dir, env: { ...process.env, KUBECONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Obj[] = [];
@@ -261,7 +265,8 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     const started = spawnSync(script, ['start', clusterDir], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(started.status, 0, `cluster start failed: ${started.stdout}${started.stderr}`);
     env = readEnv(clusterDir);
-    webhook = await startWebhook(dir, files);
+    // The kubeconfig is for namespace labels (exemptNamespaceSelector): a list, then a watch.
+    webhook = await startWebhook(dir, { ...files, kubeconfig: path.join(clusterDir, 'kubeconfig') });
 
     for (const ns of [WATCHED, EXEMPT]) {
       const r = await api(env, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [SELECTOR_LABEL]: 'watched' } } });
@@ -471,6 +476,28 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     assert.deepEqual([validation.decision, validation.reason], ['allowed', 'exempt-namespace']);
     const [mutation] = await logsFor(EXEMPT, 'web', 'mutate');
     assert.deepEqual([mutation.decision, mutation.reason], ['unchanged', 'exempt-namespace']);
+  });
+
+  test('a namespace exempt by label: labels read from the API server, and a label removed is seen through the watch', async () => {
+    const ns = 'e2e-label-exempt';
+    const created = await api(env, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { [SELECTOR_LABEL]: 'watched', [EXEMPT_LABEL]: 'true' } } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const r = await applyDeployment(env, deployment(ns, 'web', PRIVILEGED));
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const [validation] = await logsFor(ns, 'web', 'validate');
+    assert.deepEqual([validation.decision, validation.reason], ['allowed', 'exempt-namespace-label']);
+
+    const relabelled = await api(env, 'PATCH', `/api/v1/namespaces/${ns}`, { metadata: { labels: { [EXEMPT_LABEL]: null } } }, 'merge');
+    assert.equal(relabelled.status, 200, JSON.stringify(relabelled.body));
+    const denied = await eventually(
+      async () => {
+        const attempt = await applyDeployment(env, deployment(ns, 'web-2', PRIVILEGED), '&dryRun=All');
+        return attempt.status === 403 ? attempt : undefined;
+      },
+      'the webhook to see the namespace label removed',
+      10_000,
+    );
+    assert.match(denied.body.message, /denied the request: kshield: Deployment e2e-label-exempt\/web-2 violates 1 enforced rule:\n- \[privileged-container\] /);
   });
 
   test('secret values reaching the webhook never reach its log or its answers', async () => {
