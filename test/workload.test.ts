@@ -265,6 +265,12 @@ describe('service account token automount', () => {
     assert.equal(run('default-service-account', pod(`  serviceAccountName: ""\n  containers:\n  - {name: a, image: x:1}`)).length, 1);
     const f = run('deprecated-service-account-field', pod(`  serviceAccountName: web\n  serviceAccount: old\n  containers:\n  - {name: a, image: x:1}`));
     assert.match(f[0].message, /conflicts with serviceAccountName "web"/);
+    assert.equal(run('deprecated-service-account-field', pod(`  serviceAccount: web\n  containers:\n  - {name: a, image: x:1}`)).length, 1);
+  });
+
+  test('the copy of serviceAccountName the API server writes into serviceAccount is no finding', () => {
+    // Every pod the API server returns or sends to a webhook has both (seen on v1.20 in test/webhook-integration.test.ts).
+    assert.equal(run('deprecated-service-account-field', pod(`  serviceAccountName: default\n  serviceAccount: default\n  containers:\n  - {name: a, image: x:1}`)).length, 0);
   });
 });
 

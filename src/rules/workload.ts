@@ -1170,6 +1170,10 @@ ${deployment(`
         const legacy = pod.spec.serviceAccount;
         if (legacy === undefined || legacy === null || legacy === '') return undefined;
         const current = str(pod.spec.serviceAccountName);
+        // The API server writes serviceAccount as a copy of serviceAccountName into every pod spec it
+        // returns or sends to admission webhooks: the same value in both is no finding, or every
+        // object of a live cluster would have it.
+        if (current !== undefined && current !== '' && current === legacy) return undefined;
         const conflict = current !== undefined && current !== '' && current !== legacy ? ` (it conflicts with serviceAccountName "${current}", which wins)` : '';
         return { path: `${pod.path}/serviceAccount`, message: `the pod spec uses the deprecated field serviceAccount${conflict}` };
       }),
@@ -1177,6 +1181,13 @@ ${deployment(`
       valid: [
         deployment(`
           serviceAccountName: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        deployment(`
+          serviceAccountName: web
+          serviceAccount: web
           containers:
           - name: web
             image: ${IMG}
