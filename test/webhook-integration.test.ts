@@ -446,10 +446,18 @@ describe('kshield webhook registered with a real API server (v1.20.2)', { skip: 
     const stored = (await api(env, 'GET', `/apis/apps/v1/namespaces/${WATCHED}/deployments/legacy`)).body;
     assert.equal(stored.spec.template.spec.hostPID, undefined);
 
-    // The label change was the workload's first update since the webhook was registered: /mutate gave
-    // its pod template the defaults, so it rolls out, and the pod the ReplicaSet controller creates
-    // for it is admitted although privileged (controllerPods: audit; its owner was judged).
-    assert.deepEqual(stored.spec.template.spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    // A label change leaves the pod template as it was: /mutate writes no defaults, so nothing rolls out.
+    assert.deepEqual(stored.spec.template.spec.securityContext, {});
+    assert.equal(stored.metadata.generation, labelled.body.metadata.generation);
+    const mutations = await logsFor(WATCHED, 'legacy', 'mutate');
+    assert.equal(mutations[0].reason, 'pod-template-unchanged');
+
+    // A change to the pod template is a rollout anyway: /mutate gives the template its defaults, and
+    // the pod the ReplicaSet controller creates for it is admitted although privileged
+    // (controllerPods: audit; its owner was judged).
+    const rollout = await api(env, 'PATCH', `/apis/apps/v1/namespaces/${WATCHED}/deployments/legacy`, { spec: { template: { metadata: { annotations: { 'example.com/restarted-at': '2026-11-23T06:00:00Z' } } } } }, 'merge');
+    assert.equal(rollout.status, 200, JSON.stringify(rollout.body));
+    assert.deepEqual(rollout.body.spec.template.spec.securityContext, { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     const rolledOut = await eventually(
       async () => {
         const pods = (await api(env, 'GET', `/api/v1/namespaces/${WATCHED}/pods?labelSelector=app%3Dlegacy`)).body.items as Obj[];

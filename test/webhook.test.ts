@@ -189,6 +189,26 @@ describe('validate over HTTPS', () => {
     assert.deepEqual(reasons, ['pod-update-not-mutated', 'controller-request']);
   });
 
+  test('/mutate on a workload UPDATE: a label change or a scale writes no defaults; a changed pod template gets them', async () => {
+    // A workload from before the webhook: no securityContext anywhere.
+    const old = compliantDeployment('legacy', 'shop');
+    delete old.spec.template.spec.securityContext;
+    for (const c of old.spec.template.spec.containers) delete c.securityContext;
+    const relabelled = structuredClone(old);
+    relabelled.metadata.labels = { ...(relabelled.metadata.labels ?? {}), team: 'payments' };
+    relabelled.spec.replicas = 5;
+    const quiet = review(relabelled, { operation: 'UPDATE', oldObject: old });
+    assert.equal(assertReviewShape(await postReview(h.port, '/mutate', quiet, ca.certPem), quiet.request.uid).patch, undefined);
+    assert.equal(h.logs.find((l) => l.msg === 'admission mutation' && l.uid === quiet.request.uid)?.reason, 'pod-template-unchanged');
+
+    const rolled = structuredClone(old);
+    rolled.spec.template.spec.containers[0].image = 'registry.example.com/app:2.0';
+    const rollout = review(rolled, { operation: 'UPDATE', oldObject: old });
+    const patched = assertReviewShape(await postReview(h.port, '/mutate', rollout, ca.certPem), rollout.request.uid);
+    const ops = JSON.parse(Buffer.from(patched.patch, 'base64').toString('utf8')) as { path: string }[];
+    assert.ok(ops.some((op) => op.path.startsWith('/spec/template/spec/securityContext')), JSON.stringify(ops));
+  });
+
   test('/healthz and /readyz; readyz lists the rules admission cannot enforce', async () => {
     assert.equal((await request(h.port, '/healthz', undefined, { ca: ca.certPem })).status, 200);
     const ready = await request(h.port, '/readyz', undefined, { ca: ca.certPem });

@@ -25,6 +25,7 @@
  * Only the built-in pod-bearing kinds are mutated; a custom resource's schema is unknown here, so
  * fields written into it could be pruned or rejected.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { DigestResolver, JsonPatchOperation, MutationOptions, RegistryAccess } from './types.js';
 import type { JsonObject } from '../core/types.js';
 import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../core/pods.js';
@@ -256,4 +257,18 @@ export async function mutationPatch(object: unknown, options: MutationOptions, c
   for (const pod of pods) securityDefaults(pod, options, patch);
   if (options.pinImageDigests) await pinDigests(pods, context, patch, warnings);
   return { patch, warnings };
+}
+
+/**
+ * True when an UPDATE leaves every pod spec and pod template metadata as it was. Defaults are
+ * written when pods are (re)defined, not on a label change or a scale: writing them into the
+ * template of a workload admitted before the webhook existed would roll it out, and may stop its
+ * pods from starting (runAsNonRoot), without anyone having asked for a rollout.
+ */
+export function podTemplatesUnchanged(kind: string, apiVersion: string | undefined, oldObject: unknown, newObject: unknown): boolean {
+  if (!isObject(oldObject) || !isObject(newObject)) return false;
+  const before = podSpecs({ kind, apiVersion, object: oldObject });
+  const after = podSpecs({ kind, apiVersion, object: newObject });
+  if (before.length !== after.length) return false;
+  return after.every((view, i) => view.path === before[i].path && isDeepStrictEqual(view.spec, before[i].spec) && isDeepStrictEqual(view.metadata, before[i].metadata));
 }

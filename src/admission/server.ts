@@ -15,7 +15,7 @@ import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
 import { decide, isControllerRequest, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
 import { METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
-import { mutationPatch } from './mutate.js';
+import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
 import type { NamespaceLabelSource } from './namespaces.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { WebhookConfig } from './types.js';
@@ -404,6 +404,7 @@ export class WebhookServer {
     // A Pod's spec is immutable after creation: a default added on UPDATE would make the API server refuse the update.
     if (request.operation === 'UPDATE' && request.kind.kind === 'Pod' && request.kind.group === '') return skip('pod-update-not-mutated');
     if (request.operation === 'UPDATE' && (object.metadata as Record<string, unknown> | undefined)?.deletionTimestamp) return skip('being-deleted');
+    if (request.operation === 'UPDATE' && podTemplatesUnchanged(request.kind.kind, request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version, request.oldObject, object)) return skip('pod-template-unchanged');
     const labels = await this.namespaceLabels(request, state);
     const exemption = namespaceExemption(request, { config, ownNamespace: this.options.ownNamespace, namespaceLabels: labels });
     if (exemption) return skip(exemption.reason);
