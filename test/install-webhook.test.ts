@@ -441,6 +441,16 @@ describe('kshield install webhook', () => {
       assert.match(r.stderr, /wrote the webhook manifests to/);
     });
 
+    test('-o creates missing parent directories, like scan -o', () => {
+      const file = path.join(dir, 'new', 'nested', 'webhook.yaml');
+      const r = kshield(['install', 'webhook', '--cert-manager', '-o', file]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(file, 'utf8'), certManager.stdout);
+      const secret = path.join(dir, 'new', 'secret', 'webhook.yaml');
+      assert.equal(kshield(['install', 'webhook', '--generate-certs', '-o', secret]).code, 0);
+      assert.equal(statSync(secret).mode & 0o777, 0o600);
+    });
+
     test('-o into a directory that cannot be written is an output error', () => {
       mkdirSync(path.join(dir, 'is-a-dir'));
       const r = kshield(['install', 'webhook', '--cert-manager', '-o', path.join(dir, 'is-a-dir')]);

@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import { cli, root, INSECURE, HARDENED } from './support/cli.js';
 import { makeServingCert, makeTestCa, type TestCa } from './support/tls.js';
 import { assertReviewShape, postReview, privilegedDeployment, request, review, rootDeployment } from './support/admission.js';
@@ -98,7 +100,17 @@ describe('kshield webhook (process)', () => {
     try {
       const skipped = w.logs.filter((l) => l.msg.startsWith('rules not enforced at admission'));
       assert.equal(skipped.length, 1);
-      assert.ok(skipped[0].rules.includes('cpu-limits-missing'));
+      // Ids grouped by reason, compact: the per-rule reasons are in /readyz.
+      const groups = Object.entries(skipped[0].byReason as Record<string, string[]>);
+      assert.deepEqual(groups.map(([reason]) => reason).sort(), [
+        'judges what a repository commits; every Secret reaching the API holds real values',
+        'reads other objects, which a single admission request does not carry',
+      ]);
+      const ids = groups.flatMap(([, list]) => list);
+      assert.ok(ids.includes('cpu-limits-missing') && ids.includes('secret-data-committed'));
+      assert.equal(skipped[0].count, ids.length);
+      assert.ok(JSON.stringify(skipped[0]).length < 2000, `${JSON.stringify(skipped[0]).length} bytes`);
+      assert.ok(w.logs.every((l) => JSON.stringify(l).length < 2000), 'no startup line is huge');
       const listening = w.logs.find((l) => l.msg === 'kshield webhook listening')!;
       assert.deepEqual(listening.exemptNamespaces, ['kshield', 'kube-system'], 'POD_NAMESPACE is exempt');
 
@@ -170,6 +182,61 @@ describe('kshield webhook (process)', () => {
     assert.equal(answer.json.response.allowed, false);
     assert.equal(await w.exited, 0, w.stderr());
     assert.ok(w.logs.some((l) => l.msg === 'kshield webhook stopped'));
+  });
+
+  test('SIGTERM with connections that never start TLS: exit within the drain timeout', async () => {
+    const files = tlsFiles('slowloris');
+    // The handshake timeout (10 s) is far beyond the drain timeout: only the drain can cut them.
+    const w = await startWebhook(['--drain-delay', '0s', '--drain-timeout', '1s', '--request-timeout', '30s'], files);
+    const sockets = Array.from({ length: 3 }, () => net.connect(w.port, '127.0.0.1'));
+    for (const socket of sockets) socket.on('error', () => undefined);
+    await Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    // And a request in flight that never finishes: the drain waits for it until the deadline.
+    const slow = tls.connect({ host: '127.0.0.1', port: w.port, ca: ca.certPem, servername: 'localhost' }, () => {
+      slow.write('POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    });
+    slow.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    w.child.kill('SIGTERM');
+    const code = await Promise.race([w.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 8000))]);
+    const took = Date.now() - started;
+    if (code === 'still running') w.child.kill('SIGKILL');
+    assert.equal(code, 0, w.stderr());
+    assert.ok(took >= 900 && took < 4000, `exited ${took} ms after SIGTERM`);
+    assert.ok(w.logs.some((l) => l.msg === 'drain deadline reached; remaining connections closed'));
+    for (const socket of sockets) assert.equal(socket.destroyed || socket.readableEnded, true);
+    slow.destroy();
+  });
+
+  test('an address in use or not on this host: one line, exit 2, before any log line', async () => {
+    const files = tlsFiles('listen');
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c) => (stdout += c));
+        child.stderr.on('data', (c) => (stderr += c));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    try {
+      const inUse = await run(['--address', '127.0.0.1', '--port', String(port)]);
+      assert.equal(inUse.code, 2, inUse.stderr);
+      assert.equal(inUse.stderr, `kshield: error: cannot listen on 127.0.0.1:${port}: the address is already in use (another process listens on this port)\n`);
+      assert.equal(inUse.stdout, '');
+      // 192.0.2.0/24 is reserved for documentation: never an address of this host.
+      const elsewhere = await run(['--address', '192.0.2.1', '--port', '0']);
+      assert.equal(elsewhere.code, 2, elsewhere.stderr);
+      assert.match(elsewhere.stderr, /^kshield: error: cannot listen on 192\.0\.2\.1:0: the address is not one of this host's/);
+      assert.equal(elsewhere.stderr.split('\n').length, 2, 'one line');
+      assert.equal(elsewhere.stdout, '');
+    } finally {
+      taken.close();
+    }
   });
 
   test('missing TLS files and bad flags are usage errors (exit 2)', async () => {

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import tls from 'node:tls';
 import { pino } from 'pino';
 import { parseConfig } from '../src/core/config.js';
@@ -236,6 +237,9 @@ describe('bad input', () => {
       [{ ...ok, kind: 'Review' }, /kind must be "AdmissionReview"/],
       [{ apiVersion: ok.apiVersion, kind: ok.kind }, /has no request/],
       [{ ...ok, request: { ...ok.request, uid: undefined } }, /request\.uid is missing/],
+      [{ ...ok, request: { ...ok.request, uid: { secret: 'hunter2' } } }, /^request\.uid must be a string, got object$/],
+      [{ ...ok, request: { ...ok.request, uid: 42 } }, /^request\.uid must be a string, got number$/],
+      [{ ...ok, request: { ...ok.request, kind: { group: 'apps', version: 'v1', kind: ['Deployment'] } } }, /^request\.kind\.kind must be a string, got a list$/],
       [{ ...ok, request: { ...ok.request, object: undefined } }, /request\.object is missing/],
     ];
     for (const [body, pattern] of cases) {
@@ -300,7 +304,28 @@ describe('bad input', () => {
     const answer = await closed;
     const waited = Date.now() - started;
     assert.ok(waited >= 900 && waited < 5000, `closed after ${waited} ms`);
-    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.match(answer, /^HTTP\/1\.1 408 Request Timeout\r\n/);
+    assert.match(answer, /\r\nContent-Type: application\/json\r\n/);
+    const status = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+    assert.deepEqual(status, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the request was not received in time', reason: 'Timeout', code: 408 });
+    const metrics = (await request(h.port, '/metrics', undefined, { ca: ca.certPem })).text;
+    assert.match(metrics, /^kshield_admission_bad_requests_total\{code="408"\} 1$/m);
+  });
+
+  test('TCP connections that never start TLS are closed after the handshake timeout (1 s here)', { timeout: 10_000 }, async () => {
+    const started = Date.now();
+    const sockets = Array.from({ length: 5 }, () => net.connect(h.port, '127.0.0.1'));
+    // One that starts a handshake and stalls half-way through its ClientHello.
+    sockets.push(net.connect(h.port, '127.0.0.1', function (this: net.Socket) {
+      this.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]));
+    }));
+    const closedAfter = sockets.map((socket) => new Promise<number>((resolve) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Date.now() - started));
+    }));
+    const body = review(compliantDeployment());
+    assert.equal((await validate(h, body)).allowed, true, 'served while they wait');
+    for (const ms of await Promise.all(closedAfter)) assert.ok(ms >= 900 && ms < 3000, `closed after ${ms} ms`);
   });
 
   test('after all that, reviews are still answered', async () => {
@@ -311,7 +336,49 @@ describe('bad input', () => {
   });
 });
 
+describe('close', () => {
+  test('the deadline cuts connections still before or in their TLS handshake', { timeout: 10_000 }, async () => {
+    // A handshake timeout far beyond the deadline: only the drain can close these.
+    const h = await start('', { requestTimeoutMs: 30_000 });
+    const idle = net.connect(h.port, '127.0.0.1');
+    const closed = new Promise<void>((resolve) => idle.on('close', () => resolve()));
+    idle.on('error', () => undefined);
+    await new Promise<void>((resolve) => idle.on('connect', () => resolve()));
+    // A request in flight (headers sent, body still due) keeps close() waiting for the deadline.
+    const slow = tls.connect({ host: '127.0.0.1', port: h.port, ca: ca.certPem, servername: 'localhost' }, () => {
+      slow.write('POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    });
+    slow.on('error', () => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const outcome = await Promise.race([h.server.close(500), new Promise<'hung'>((r) => setTimeout(() => r('hung'), 5000))]);
+    const took = Date.now() - started;
+    assert.deepEqual(outcome, { forced: true });
+    assert.ok(took >= 450 && took < 2000, `closed after ${took} ms`);
+    await closed;
+    slow.destroy();
+  });
+});
+
 describe('metrics', () => {
+  test('the kind label is bounded: kshield\'s kinds and common built-ins keep their name, anything else is "other"', async () => {
+    const h = await start();
+    try {
+      const kinds: [string, string][] = Array.from({ length: 30 }, (_, i) => [`example${i}.com`, `Random${i}${Math.random().toString(36).slice(2, 8)}`]);
+      kinds.push(['evil.example.com', 'Deployment'], ['', 'Pod'], ['apps', 'StatefulSet'], ['gateway.networking.k8s.io', 'Gateway']);
+      for (const [group, kind] of kinds) {
+        const body = review({ apiVersion: group ? `${group}/v1` : 'v1', kind, metadata: { name: 'x', namespace: 'shop' } });
+        body.request.kind = { group, version: 'v1', kind };
+        await validate(h, body);
+      }
+      const families = parseExposition((await request(h.port, '/metrics', undefined, { ca: ca.certPem })).text);
+      const samples = families.get('kshield_admission_requests_total')!.samples;
+      assert.deepEqual(samples.map((s) => `${s.labels.kind} ${s.value}`).sort(), ['Gateway 1', 'Pod 1', 'StatefulSet 1', 'other 31']);
+    } finally {
+      await h.close();
+    }
+  });
+
   test('label sets from requests cannot grow without bound: past the limit they fold into "other"', () => {
     const counter = new Counter('t_total', 'test', ['kind']);
     for (let i = 0; i < 10_050; i++) counter.inc({ kind: `Kind${i}` });
@@ -326,16 +393,19 @@ describe('metrics', () => {
     try {
       await validate(h, review(compliantDeployment()));
       await validate(h, review(privilegedDeployment()));
-      const odd = review({ apiVersion: 'example.com/v1', kind: 'Odd"Kind\\x', metadata: { name: 'o', namespace: 'shop' } });
-      await validate(h, odd);
+      await validate(h, review(pod('p', 'shop')));
       const reply = await request(h.port, '/metrics', undefined, { ca: ca.certPem });
       assert.equal(reply.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
       const families = parseExposition(reply.text);
       const requests = families.get('kshield_admission_requests_total')!;
       assert.equal(requests.type, 'counter');
       assert.equal(requests.samples.find((s) => s.labels.kind === 'Deployment' && s.labels.endpoint === 'validate' && s.labels.operation === 'CREATE')?.value, 2);
-      assert.ok(requests.samples.some((s) => s.labels.kind === 'Odd"Kind\\x'), 'label values round-trip through escaping');
-      assert.match(reply.text, /kind="Odd\\"Kind\\\\x"/);
+      const odd = new Counter('t_total', 'test', ['kind']);
+      odd.inc({ kind: 'Odd"Kind\\x\nnext' });
+      const lines: string[] = [];
+      odd.render(lines);
+      assert.equal(lines[2], 't_total{kind="Odd\\"Kind\\\\x\\nnext"} 1');
+      assert.equal(parseExposition(lines.join('\n') + '\n').get('t_total')!.samples[0].labels.kind, 'Odd"Kind\\x\nnext', 'label values round-trip through escaping');
       const decisions = families.get('kshield_admission_decisions_total')!;
       assert.equal(decisions.samples.find((s) => s.labels.rule === 'privileged-container')?.labels.outcome, 'denied');
       const histogram = families.get('kshield_admission_request_duration_seconds')!;

@@ -15,8 +15,8 @@ export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * Label sets come partly from requests (the kind), which anyone who can reach the port controls:
- * past this many series a family folds new label sets into one "other" series instead of growing.
+ * A last resort should a label from input ever go unbounded (kindLabel bounds the kind): past this
+ * many series a family folds new label sets into one "other" series instead of growing.
  */
 const MAX_SERIES = 10_000;
 
@@ -139,6 +139,37 @@ export class Histogram extends Family {
       out.push(`${this.name}_count${labelText(this.labelNames, s.values)} ${s.count}`);
     }
   }
+}
+
+/**
+ * The API group of the kinds a cluster commonly admits: workloads and what kshield's rules read.
+ * Gateway API kinds are not built in but are named by rules.
+ */
+const KNOWN_KINDS: ReadonlyMap<string, string> = new Map([
+  ...['Pod', 'ReplicationController', 'Service', 'ConfigMap', 'Secret', 'Namespace', 'ServiceAccount', 'Node', 'PersistentVolume', 'PersistentVolumeClaim', 'LimitRange', 'ResourceQuota', 'Endpoints', 'Event'].map((k) => [k, ''] as const),
+  ...['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'].map((k) => [k, 'apps'] as const),
+  ...['Job', 'CronJob'].map((k) => [k, 'batch'] as const),
+  ...['HorizontalPodAutoscaler'].map((k) => [k, 'autoscaling'] as const),
+  ...['PodDisruptionBudget'].map((k) => [k, 'policy'] as const),
+  ...['Ingress', 'IngressClass', 'NetworkPolicy'].map((k) => [k, 'networking.k8s.io'] as const),
+  ...['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'].map((k) => [k, 'rbac.authorization.k8s.io'] as const),
+  ...['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding'].map((k) => [k, 'admissionregistration.k8s.io'] as const),
+  ...['CustomResourceDefinition'].map((k) => [k, 'apiextensions.k8s.io'] as const),
+  ...['StorageClass', 'CSIDriver'].map((k) => [k, 'storage.k8s.io'] as const),
+  ...['PriorityClass'].map((k) => [k, 'scheduling.k8s.io'] as const),
+  ...['Lease'].map((k) => [k, 'coordination.k8s.io'] as const),
+  ...['Gateway', 'HTTPRoute', 'GRPCRoute'].map((k) => [k, 'gateway.networking.k8s.io'] as const),
+]);
+
+/**
+ * The `kind` label of a request: the kind's name when it is one of the known kinds in its own API
+ * group, or one `extraKinds` names (any group); "other" for everything else. Whoever can reach the
+ * port chooses the kind, so the label must come from a fixed list to keep the series bounded.
+ */
+export function kindLabel(group: string, kind: string, extraKinds: ReadonlySet<string> = new Set()): string {
+  const knownGroup = KNOWN_KINDS.get(kind);
+  if (knownGroup !== undefined) return knownGroup === group ? kind : 'other';
+  return extraKinds.has(kind) ? kind : 'other';
 }
 
 /** The webhook's metrics. */

@@ -84,13 +84,15 @@ export function parseReview(body: Buffer | string): AdmissionRequest {
   const request = parsed.request;
   if (request === undefined || request === null) throw new ReviewError('the AdmissionReview has no request');
   if (!isObject(request)) throw new ReviewError('request must be an object');
-  if (typeof request.uid !== 'string' || request.uid === '') throw new ReviewError('request.uid is missing: it must be echoed in the response');
+  if (request.uid === undefined || request.uid === null || request.uid === '') throw new ReviewError('request.uid is missing: it must be echoed in the response');
+  if (typeof request.uid !== 'string') throw new ReviewError(`request.uid must be a string, got ${shown(request.uid)}`);
   const operation = request.operation;
   if (typeof operation !== 'string' || !OPERATIONS.includes(operation as Operation)) {
     throw new ReviewError(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${shown(operation)}`);
   }
   const gvk = request.kind;
-  if (!isObject(gvk) || typeof gvk.kind !== 'string' || gvk.kind === '') throw new ReviewError('request.kind is missing: expected {group, version, kind}');
+  if (!isObject(gvk) || gvk.kind === undefined || gvk.kind === null || gvk.kind === '') throw new ReviewError('request.kind is missing: expected {group, version, kind}');
+  if (typeof gvk.kind !== 'string') throw new ReviewError(`request.kind.kind must be a string, got ${shown(gvk.kind)}`);
   for (const field of ['name', 'namespace', 'subResource'] as const) {
     const v = request[field];
     if (v !== undefined && v !== null && typeof v !== 'string') throw new ReviewError(`request.${field} must be a string`);

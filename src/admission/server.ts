@@ -7,21 +7,30 @@
  */
 import https from 'node:https';
 import tls from 'node:tls';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { KshieldConfig } from '../core/config.js';
 import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
 import { decide, isControllerRequest, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
-import { METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
+import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
 import type { NamespaceLabelSource } from './namespaces.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { WebhookConfig } from './types.js';
+import { rules as catalogue } from '../rules/index.js';
 
 /** The API server's own limit on a request body (and so on the object in a review). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+let kindsOfRules: ReadonlySet<string> | undefined;
+
+/** The kinds some kshield rule judges or reads: their requests keep their own `kind` label. */
+function ruleKinds(): ReadonlySet<string> {
+  kindsOfRules ??= new Set(catalogue.flatMap((rule) => [...(Array.isArray(rule.appliesTo) ? rule.appliesTo : []), ...(rule.reads ?? [])]).filter((kind) => /^[A-Z][A-Za-z0-9]*$/.test(kind)));
+  return kindsOfRules;
+}
 
 /** Everything a configuration decides, swapped as one value on reload: a request uses the one it started with. */
 export interface WebhookState {
@@ -48,6 +57,10 @@ export interface WebhookServerOptions {
   maxBodyBytes?: number;
   /** Time a client has to send a whole request. Default 10 s (the API server's default webhook timeout). */
   requestTimeoutMs?: number;
+  /** Time a client has to complete the TLS handshake. Default: the request timeout, at most 10 s. */
+  handshakeTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open between requests. Default 30 s. */
+  keepAliveTimeoutMs?: number;
   /** Time a review may wait for namespace labels. Default 2 s. */
   namespaceLookupTimeoutMs?: number;
   /** Time the mutation (digest resolution included) may take. Default 8 s. */
@@ -63,6 +76,10 @@ export class WebhookServer {
   private draining = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Every TCP connection, from accept to close, TLS handshake or not: the drain deadline cuts them all. */
+  private readonly sockets = new Set<Socket>();
+  /** Connections whose TLS handshake completed: only they can be answered in HTTP. */
+  private readonly secured = new WeakSet<Socket>();
   private tlsLoadedAt = new Date();
   private lastReloadError: { config?: string; tls?: string } = {};
   private readonly log: Logger;
@@ -80,30 +97,49 @@ export class WebhookServer {
         cert: options.cert,
         key: options.key,
         minVersion: 'TLSv1.2',
-        handshakeTimeout: Math.min(requestTimeout, 10_000),
+        // The API server's handshake takes milliseconds; a connection that has not finished it by
+        // the time a whole request is due is not the API server (Node's default is 120 s).
+        handshakeTimeout: options.handshakeTimeoutMs ?? Math.min(requestTimeout, 10_000),
+        // After the handshake: the whole request, headers included, within the request timeout
+        // (Node requires headersTimeout <= requestTimeout); an idle connection is otherwise never cut.
         requestTimeout,
         headersTimeout: requestTimeout,
         // Timeouts are checked on this interval; Node's default (30 s) would let a slow client hold
         // a connection three times longer than requestTimeout.
         connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
-        keepAliveTimeout: 30_000,
+        // The API server reuses connections (Go keeps idle ones 90 s): 30 s saves it a handshake per
+        // review under steady load without letting idle clients pile up. Announced in Keep-Alive.
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
       },
       (req, res) => this.handle(req, res),
     );
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // Malformed HTTP, or a client that sent nothing in time: Node answers 400/408 itself when it
-      // can; this only keeps the event from being an unhandled error.
-      this.log.debug({ code: err.code }, 'client connection error');
-      if (!socket.writable || socket.destroyed) return void socket.destroy();
-      const [status, text] =
-        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? ['408 Request Timeout', 'the request was not received in time\n']
-          : err.code === 'HPE_HEADER_OVERFLOW'
-            ? ['431 Request Header Fields Too Large', 'request headers are too large\n']
-            : ['400 Bad Request', 'malformed HTTP request\n'];
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
     });
-    this.server.on('tlsClientError', (err: NodeJS.ErrnoException) => this.log.debug({ code: err.code }, 'TLS handshake failed'));
+    this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      this.secured.add(socket);
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      // Malformed HTTP, a client that sent nothing in time, or (forwarded by https.Server) a TLS
+      // handshake that failed or timed out. Before the handshake there is no one to answer in HTTP:
+      // writing would wait for a handshake that never comes and keep the connection open forever.
+      this.log.debug({ code: err.code }, 'client connection error');
+      if (!this.secured.has(socket) || !socket.writable || socket.destroyed) return void socket.destroy();
+      const [code, message] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'the request was not received in time']
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'request headers are too large']
+            : [400, 'malformed HTTP request'];
+      this.metrics.badRequests.inc({ code: String(code) });
+      const body = JSON.stringify(statusBody(code, message)) + '\n';
+      socket.end(`HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      // A client that does not read its answer must not hold the connection either.
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
     this.metrics.ready.set({}, 1);
   }
 
@@ -171,6 +207,9 @@ export class WebhookServer {
     const outcome = await Promise.race([finished.then(() => 'done' as const), deadline]);
     clearTimeout(timer);
     this.server.closeAllConnections();
+    // closeAllConnections knows only connections that reached HTTP: one still in (or never
+    // starting) its TLS handshake would keep the server, and the process, open.
+    for (const socket of this.sockets) socket.destroy();
     await closed;
     await this.namespaces?.close();
     return { forced: outcome === 'deadline' };
@@ -316,7 +355,7 @@ export class WebhookServer {
       return;
     }
     const state = this.state;
-    this.metrics.requests.inc({ endpoint, operation: request.operation, kind: request.kind.kind, dry_run: String(request.dryRun) });
+    this.metrics.requests.inc({ endpoint, operation: request.operation, kind: kindLabel(request.kind.group, request.kind.kind, ruleKinds()), dry_run: String(request.dryRun) });
     const response = endpoint === 'validate' ? await this.validate(request, state, started) : await this.mutate(request, state, started);
     const text = JSON.stringify(reviewResponse(response));
     this.send(res, 200, 'application/json', text);

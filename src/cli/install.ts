@@ -3,7 +3,7 @@ import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { UsageError, OutputError, EXIT } from './errors.js';
-import { writeOutput, describeWriteError } from './output.js';
+import { writeOutput, describeWriteError, makeParents } from './output.js';
 import { parseImageReference } from '../core/images.js';
 import { parseCidr } from '../analysis/cidr.js';
 import { dnsLabelProblem, generateWebhookCertificates } from '../admission/certs.js';
@@ -155,6 +155,8 @@ export function renderInstall(options: WebhookInstallOptions): { yaml: string; n
 function writeManifests(file: string, text: string, secret: boolean): void {
   let fd: number;
   try {
+    // Missing directories are created, as for `scan -o json=reports/x.json`.
+    makeParents(file);
     // A private key is readable by its owner only, from the moment the file exists.
     fd = openSync(file, 'w', secret ? 0o600 : 0o644);
     if (secret) chmodSync(file, 0o600);

@@ -114,7 +114,7 @@ export function stdoutGone(): boolean {
  * Creates the missing directories above `file`, one level at a time from the nearest existing
  * one. (Node's recursive mkdir spins forever under /proc, where mkdir fails with ENOENT.)
  */
-function makeParents(file: string): void {
+export function makeParents(file: string): void {
   const missing: string[] = [];
   let dir = path.dirname(path.resolve(file));
   while (!existsSync(dir)) {

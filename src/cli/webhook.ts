@@ -3,6 +3,7 @@
  * its configuration to workloads that exist.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfigOption } from './scan.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
@@ -97,6 +98,21 @@ function warmUp(state: WebhookState): void {
   decide({ uid: 'warm-up', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, operation: 'UPDATE', object, oldObject: object, namespace: 'default', name: 'warm-up', dryRun: true }, { config: state.config, prepared: state.prepared });
 }
 
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Why the port cannot be opened, in words. */
+function listenProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE') return 'the address is already in use (another process listens on this port)';
+  if (code === 'EADDRNOTAVAIL') return 'the address is not one of this host\'s (use 0.0.0.0 for all, or an address of this host)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied (ports below 1024 need privileges: use a higher port)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'no such host name';
+  if (code === 'EAFNOSUPPORT') return 'this host does not support that address family';
+  return code ?? String((err as Error)?.message ?? err).split('\n')[0];
+}
+
 export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (kshield install webhook --generate-certs makes a pair)');
   const port = Number(opts.port);
@@ -147,7 +163,10 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   });
   const logSkipped = (s: WebhookState): void => {
     // Once per configuration: which rules `kshield scan` runs that admission cannot enforce.
-    log.info({ rules: s.prepared.skipped.map((r) => r.id), reasons: Object.fromEntries(s.prepared.skipped.map((r) => [r.id, r.reason])) }, 'rules not enforced at admission (they judge an object by other objects)');
+    // Ids grouped by reason, without each rule's details (which kinds it reads): those are in /readyz.
+    const byReason: Record<string, string[]> = {};
+    for (const rule of s.prepared.skipped) (byReason[rule.reason.replace(/ \([^)]*\)/g, '')] ??= []).push(rule.id);
+    log.info({ count: s.prepared.skipped.length, byReason, details: 'GET /readyz' }, 'rules not enforced at admission (kshield scan and kshield cluster run them)');
     const named = Object.keys(s.config.actions.rules ?? {}).filter((id) => s.prepared.skipped.some((r) => r.id === id));
     if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
     const expired = (s.prepared.engine.exemptions ?? []).filter((e) => e.expires !== undefined && isExpired(e.expires, new Date()));
@@ -156,8 +175,14 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     }
   };
 
+  let address: AddressInfo;
+  try {
+    address = await server.listen(port, opts.address);
+  } catch (err) {
+    await namespaces?.close();
+    throw new UsageError(`cannot listen on ${hostPort(opts.address, port)}: ${listenProblem(err)}`);
+  }
   logSkipped(state);
-  const address = await server.listen(port, opts.address);
   log.info({ version: VERSION, address: address.address, port: address.port, ownNamespace: ownNamespace ?? null, ...describeState(state) }, 'kshield webhook listening');
 
   const watches: FileWatch[] = [];
