@@ -12,7 +12,7 @@ import path from 'node:path';
 import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
-import { cli, root, INSECURE, HARDENED } from './support/cli.js';
+import { cli, kshield, root, INSECURE, HARDENED } from './support/cli.js';
 import { makeServingCert, makeTestCa, type TestCa } from './support/tls.js';
 import { assertReviewShape, postReview, privilegedDeployment, request, review, rootDeployment } from './support/admission.js';
 import { loadFixtureObjects, startTestApiServer, writeKubeconfig } from './support/k8s-api-server.js';
@@ -256,6 +256,15 @@ describe('kshield webhook (process)', () => {
     const files = tlsFiles('flags');
     assert.match((await run(['--tls-cert', files.cert, '--tls-key', files.key, '--port', 'http'])).stderr, /--port: expected a port number/);
   });
+});
+
+test('kshield --help describes the whole toolkit, the webhook and its installation included', () => {
+  const r = kshield(['--help']);
+  assert.equal(r.code, 0);
+  const description = r.stdout.split('\n\n')[1].replace(/\s+/g, ' ');
+  assert.match(description, /^Kubernetes security toolkit:/);
+  const named = [...description.matchAll(/\(([^)]*)\)/g)].flatMap((m) => m[1].split(', '));
+  assert.deepEqual(named.sort(), ['cluster', 'install webhook', 'netpol', 'node', 'probe', 'rbac', 'scan', 'webhook']);
 });
 
 describe('kshield webhook what-if', () => {

@@ -38,7 +38,10 @@ export function buildProgram(): Command {
   const invokedAs = path.basename(process.argv[1] ?? 'kshield').replace(/\.js$/, '');
   const program = new Command()
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
-    .description('Kubernetes security scanner: Pod Security Standards and workload hardening rules for manifests')
+    .description(
+      'Kubernetes security toolkit: check manifests (scan) and live clusters (cluster) against security rules, audit nodes (node), ' +
+        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), and enforce the rules at admission (webhook, install webhook)',
+    )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     // Options after a subcommand belong to it (webhook and webhook what-if both take --config).
