@@ -154,6 +154,38 @@ describe('exec credential plugins', () => {
     assert.equal(run.stderr, 'kshield: error: the exec credential plugin kshield-no-such-plugin (user "main") was not found: install it with: go install example.com/plugin@latest\n');
   });
 
+  test('the oidc auth-provider: a valid id-token is sent, an expired one is not refreshed (kubectl would save the new one)', async () => {
+    const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = (exp: number): string => `${b64({ alg: 'RS256' })}.${b64({ iss: 'https://idp.example', exp })}.c2lnbmF0dXJl`;
+    const provider = (idToken: string): User => ({ 'auth-provider': { name: 'oidc', config: { 'idp-issuer-url': 'https://127.0.0.1:1', 'client-id': 'kshield', 'id-token': idToken, 'refresh-token': 'FAKEREFRESH0123456789' } } });
+    const server = await startScriptedServer({ tls: true, lists: { pods: list('Pod', []), namespaces: list('Namespace', []), deployments: list('Deployment', []) } });
+    try {
+      const valid = jwt(Math.floor(Date.now() / 1000) + 3600);
+      const good = await kshield(['cluster', '--kubeconfig', kubeconfigFor(path.join(dir, 'oidc-valid.kubeconfig'), server, provider(valid)), '--fail-on', 'none']);
+      assert.equal(good.code, 0, good.stderr);
+      assert.ok(server.authorization.length > 0 && server.authorization.every((a) => a === `Bearer ${valid}`));
+      const file = kubeconfigFor(path.join(dir, 'oidc-expired.kubeconfig'), server, provider(jwt(1_700_000_000)));
+      const expired = await kshield(['cluster', '--kubeconfig', file]);
+      assert.equal(expired.code, 2);
+      assert.equal(
+        expired.stderr,
+        `kshield: error: ${file}: user "main" (oidc auth-provider): the id-token expired at 2023-11-14T22:13:20.000Z; kshield does not refresh it (kubectl does, and saves the new one): run any kubectl command against this context, then retry\n`,
+      );
+      const notJwt = await kshield(['cluster', '--kubeconfig', kubeconfigFor(path.join(dir, 'oidc-bad.kubeconfig'), server, provider('FAKETOKEN0123456789'))]);
+      assert.match(notJwt.stderr, /: the id-token is not a JWT\n$/);
+      assert.doesNotMatch(notJwt.stderr, /FAKETOKEN/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the gcp and azure auth-providers kubectl removed: refused, naming their exec plugin', async () => {
+    const file = kubeconfigFor(path.join(dir, 'gcp.kubeconfig'), api, { 'auth-provider': { name: 'gcp', config: { 'cmd-path': 'sleep', 'cmd-args': '1000' } } });
+    const run = await kshield(['cluster', '--kubeconfig', file]);
+    assert.equal(run.code, 2);
+    assert.equal(run.stderr, `kshield: error: ${file}: user "main" uses the gcp auth-provider, which kubectl removed in 1.26: switch it to the gke-gcloud-auth-plugin exec credential plugin\n`);
+  });
+
   test('a plugin that answers: its token is used, the scan runs', async () => {
     const credential = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: api.tokens.admin } });
     // KUBERNETES_EXEC_INFO tells the plugin it cannot ask questions.
@@ -273,13 +305,20 @@ describe('kubeconfig files as kubectl reads them', () => {
   }
 });
 
+let scriptedCerts: ReturnType<typeof makeCertificates> | undefined;
+
 /**
  * A small API server whose answers a test chooses: discovery of the core group (Pods, Namespaces)
  * and apps (Deployments), and each list answered by `lists[resource]` (a body, sent with 200).
  */
-async function startScriptedServer(options: { tls: boolean; lists: Record<string, string>; discovery?: Record<string, string> }): Promise<{ url: string; caPem: string; requests: string[]; close: () => Promise<void> }> {
-  const certs = makeCertificates();
+async function startScriptedServer(options: {
+  tls: boolean;
+  lists: Record<string, string>;
+  discovery?: Record<string, string>;
+}): Promise<{ url: string; caPem: string; requests: string[]; authorization: string[]; close: () => Promise<void> }> {
+  const certs = (scriptedCerts ??= makeCertificates());
   const requests: string[] = [];
+  const authorization: string[] = [];
   const resources: Record<string, { kind: string; name: string; namespaced: boolean }[]> = {
     '/api/v1': [
       { kind: 'Pod', name: 'pods', namespaced: true },
@@ -289,6 +328,7 @@ async function startScriptedServer(options: { tls: boolean; lists: Record<string
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     requests.push(`${req.method} ${req.url}`);
+    authorization.push(req.headers.authorization ?? '');
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     const send = (status: number, body: string): void => {
       res.writeHead(status, { 'Content-Type': 'application/json' });
@@ -310,6 +350,7 @@ async function startScriptedServer(options: { tls: boolean; lists: Record<string
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     caPem: certs.caPem,
     requests,
+    authorization,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

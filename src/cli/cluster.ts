@@ -1,7 +1,7 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
 import { exitCode, type ScanResult } from '../core/scan.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, DeadlineError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
+import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { ObjectScan } from '../core/object-scan.js';
 import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { parseOutputs } from './output.js';
@@ -111,18 +111,9 @@ function rulesBlindedBy(coverage: Coverage, selected: readonly string[]): string
   return catalogue.filter((rule) => chosen.has(rule.id) && (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
 }
 
-/**
- * connect() for a command: warnings go to standard error, and when the deadline left work running
- * that cannot be cancelled (an OIDC refresh in the client library), the process still ends soon
- * after the error is printed.
- */
-export async function connectForCommand(options: Omit<ConnectOptions, 'onWarning'>): Promise<Connection> {
-  try {
-    return await connect({ ...options, onWarning: (message) => process.stderr.write(`kshield: warning: ${message}\n`) });
-  } catch (err) {
-    if (err instanceof DeadlineError) setTimeout(() => process.exit(EXIT.usage), 1000).unref();
-    throw err;
-  }
+/** connect() for a command: its warnings go to standard error. */
+export function connectForCommand(options: Omit<ConnectOptions, 'onWarning'>): Promise<Connection> {
+  return connect({ ...options, onWarning: (message) => process.stderr.write(`kshield: warning: ${message}\n`) });
 }
 
 const NOT_JUDGED_THROUGH_THE_API =

@@ -74,7 +74,7 @@ export interface ConnectOptions {
   /** A kubeconfig file (else KUBECONFIG, ~/.kube/config, then the pod's service account). */
   kubeconfig?: string;
   context?: string;
-  /** Per request, and for obtaining the credentials (an exec plugin, an OIDC refresh), in milliseconds. */
+  /** Per request, and for obtaining the credentials (an exec plugin), in milliseconds. */
   timeoutMs: number;
   /** Told about what works but deserves a word (credentials sent over plain HTTP). */
   onWarning?: (message: string) => void;
@@ -141,7 +141,8 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
   });
   const requestOptions: https.RequestOptions = {};
   try {
-    await withDeadline(kc.applyToHTTPSOptions(requestOptions), options.timeoutMs, `obtaining the credentials of user "${config.user?.name ?? ''}"${user.entry.authProvider ? ` (${user.entry.authProvider.name} auth-provider)` : ''} took longer than ${formatMs(options.timeoutMs)}; raise --timeout`);
+    // Credentials are already obtained: what is left is reading the CA and client certificate files.
+    await kc.applyToHTTPSOptions(requestOptions);
   } catch (err) {
     throw credentialError(err, config);
   }
@@ -201,7 +202,6 @@ type ClientUser = {
   username?: string;
   password?: string;
   impersonateUser?: string;
-  authProvider?: { name: string; config: Record<string, unknown> };
 };
 
 /** Auth providers kubectl dropped in 1.26 for exec plugins; the client library would run their commands with no deadline. */
@@ -209,8 +209,8 @@ const REMOVED_AUTH_PROVIDERS: Record<string, string> = { gcp: 'gke-gcloud-auth-p
 
 /**
  * The user as the client library is to see it, credentials obtained: a token file read (trimmed, as
- * client-go does), an exec plugin run under the deadline. Only the oidc auth-provider is left to the
- * library.
+ * client-go does), an exec plugin run under the deadline, an oidc id-token taken as it is. The
+ * library's own authenticators are not used: they have no deadline and quote what they read.
  */
 async function credentials(config: ResolvedKubeconfig, timeoutMs: number): Promise<{ entry: ClientUser; sendsCredentials: boolean }> {
   const u = config.user;
@@ -240,7 +240,7 @@ async function credentials(config: ResolvedKubeconfig, timeoutMs: number): Promi
       throw new ClusterError(`${config.source}: user "${u.name}" uses the ${name} auth-provider, which kubectl removed in 1.26: switch it to the ${REMOVED_AUTH_PROVIDERS[name]} exec credential plugin`);
     }
     if (name !== 'oidc') throw new ClusterError(`${config.source}: user "${u.name}" uses the auth-provider "${name}", which neither kubectl nor kshield knows`);
-    entry.authProvider = { name, config: { ...u.authProvider.config } };
+    entry.token ??= oidcToken(config, u.authProvider.config);
   }
   // An explicit token is sent as it is; client-go runs the plugin only when no token is set.
   if (u.exec && entry.token === undefined) {
@@ -254,33 +254,33 @@ async function credentials(config: ResolvedKubeconfig, timeoutMs: number): Promi
       entry.keyFile = undefined;
     }
   }
-  const sendsCredentials = entry.token !== undefined || entry.username !== undefined || entry.authProvider !== undefined;
+  const sendsCredentials = entry.token !== undefined || entry.username !== undefined;
   return { entry, sendsCredentials };
+}
+
+/**
+ * The oidc auth-provider's id-token while it is valid. An expired one is not refreshed here:
+ * kubectl writes the refreshed tokens back into the kubeconfig, and a refresh that could not do so
+ * would spend a single-use refresh token and log the user out.
+ */
+function oidcToken(config: ResolvedKubeconfig, provider: Record<string, unknown>): string {
+  const who = `${config.source}: user "${config.user?.name}" (oidc auth-provider)`;
+  const idToken = provider['id-token'];
+  if (typeof idToken !== 'string' || idToken === '') throw new ClusterError(`${who} has no id-token: log in with kubectl first`);
+  let exp: unknown;
+  try {
+    exp = (JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>).exp;
+  } catch {
+    throw new ClusterError(`${who}: the id-token is not a JWT`);
+  }
+  if (typeof exp === 'number' && exp * 1000 <= Date.now()) {
+    throw new ClusterError(`${who}: the id-token expired at ${new Date(exp * 1000).toISOString()}; kshield does not refresh it (kubectl does, and saves the new one): run any kubectl command against this context, then retry`);
+  }
+  return idToken;
 }
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
-}
-
-/** A ClusterError after the deadline; `leftRunning` says work was abandoned that may still hold the process. */
-export class DeadlineError extends ClusterError {
-  readonly leftRunning = true;
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineError(message)), ms);
-    work.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err);
-      },
-    );
-  });
 }
 
 /**
@@ -293,8 +293,6 @@ function credentialError(err: unknown, config: ResolvedKubeconfig): ClusterError
   if (typeof e?.code === 'string' && typeof e.path === 'string') {
     return new ClusterError(`${config.source}: cannot read ${e.path} (${e.code}), named by context "${config.context}"`);
   }
-  const provider = config.user?.authProvider?.name;
-  if (provider) return new ClusterError(`${config.source}: user "${config.user?.name}": the ${provider} auth-provider could not obtain a token (${e instanceof SyntaxError ? 'an answer that is not JSON' : redact(oneLine(err))})`);
   return new ClusterError(`cannot prepare the credentials of context "${config.context}": ${e instanceof SyntaxError ? 'something that should be JSON is not' : redact(oneLine(err))}`);
 }
 
