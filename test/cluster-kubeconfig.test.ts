@@ -135,6 +135,25 @@ describe('exec credential plugins', () => {
     }
   });
 
+  test("the webhook's namespace cache (client-node's own exec plugin runner) does not log the plugin's output either", async () => {
+    const { startNamespaceCache } = await import('../src/admission/namespaces.js');
+    const { pino } = await import('pino');
+    const { Writable } = await import('node:stream');
+    const plugin = script('print-webhook.sh', "printf 'not-json-FAKETOKEN0123456789'");
+    const file = kubeconfigFor(path.join(dir, 'webhook.kubeconfig'), api, { exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: plugin } });
+    let logged = '';
+    const logger = pino({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => ((logged += String(chunk)), done()) }));
+    const cache = await startNamespaceCache({ kubeconfig: file, logger });
+    try {
+      for (let i = 0; i < 100 && !logged.includes('namespace watch failed'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.match(logged, /namespace watch failed/);
+      assert.match(logged, /an answer that is not JSON/);
+      assert.doesNotMatch(logged + (cache.status().lastError ?? ''), /FAKETOKEN|not-json/);
+    } finally {
+      await cache.close();
+    }
+  });
+
   test('a plugin that fails: its exit code, never its standard output', async () => {
     const plugin = script('fail.sh', "printf 'FAKETOKEN0123456789'\necho 'login expired: run the login command' >&2\nexit 3");
     const file = kubeconfigFor(path.join(dir, 'fail.kubeconfig'), api, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: plugin } });
