@@ -317,8 +317,15 @@ export function runExecPlugin(user: string, exec: ExecConfig, cluster: ClusterEn
       child.unref();
     };
     const timer = setTimeout(() => {
+      const error = new ClusterError(`${plugin} gave no credentials within ${formatMs(timeoutMs)} and was stopped; raise --timeout if it needs longer (kshield runs it without a terminal: it cannot ask for a login)`);
+      settled = true;
       abandon();
-      settle(() => reject(new ClusterError(`${plugin} gave no credentials within ${formatMs(timeoutMs)} and was stopped; raise --timeout if it needs longer (kshield runs it without a terminal: it cannot ask for a login)`)));
+      // Once it has exited it is reaped here, not left a zombie for whatever adopts it.
+      const reaped = setTimeout(() => reject(error), 500);
+      child.once('exit', () => {
+        clearTimeout(reaped);
+        reject(error);
+      });
     }, timeoutMs);
     child.on('error', (err) => {
       const code = (err as NodeJS.ErrnoException).code;
