@@ -36,6 +36,8 @@ function labelsOf(ns: { metadata?: { labels?: Record<string, string> } } | undef
 function describe(err: unknown): string {
   const e = err as { code?: unknown; statusCode?: unknown; message?: unknown };
   const code = typeof e?.code === 'number' ? e.code : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  // JSON.parse quotes what it could not parse: for an exec credential plugin, that is where the token is.
+  if (err instanceof SyntaxError) return 'an answer that is not JSON (from the API server or an exec credential plugin)';
   const message = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
   // client-node puts the whole response body in the message; the first clause is enough.
   return (code ? `HTTP ${code}: ` : '') + (message.length > 200 ? `${message.slice(0, 200)}…` : message);

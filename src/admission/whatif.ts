@@ -11,6 +11,7 @@ import { decide, namespaceToMatch, type Decision, type NamespaceLabels, type Ski
 import type { AdmissionRequest } from './review.js';
 import type { WebhookState } from './server.js';
 import { fieldPath } from './format.js';
+import type { CoverageGap } from '../sources/cluster.js';
 
 export type WhatIfVerdict = 'deny' | 'warn' | 'pass' | 'exempt';
 
@@ -47,7 +48,17 @@ export interface WhatIfReport {
   summary: Record<WhatIfVerdict, number> & { workloads: number };
   notEnforcedAtAdmission: SkippedRule[];
   notes: string[];
+  /** With --cluster: the lists that could not be read (forbidden, broken answers). Empty for files. */
+  notCovered: CoverageGap[];
+  /**
+   * The kinds holding pod specs among `notCovered`: their workloads are missing from the verdicts,
+   * which are then a lower bound, not an answer.
+   */
+  workloadKindsNotCovered: string[];
 }
+
+/** The kinds the cluster listing reads that hold pod specs. */
+const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 
 const CLUSTER_SCOPED = '(cluster-scoped)';
 
@@ -63,7 +74,13 @@ function describe(d: Decision, outcome: 'denied' | 'warned', object: unknown): W
 }
 
 /** Judges every object holding pod specs as a CREATE of it would be judged now. */
-export function whatIf(resources: readonly Resource[], state: Pick<WebhookState, 'config' | 'prepared'>, ownNamespace: string | undefined, now?: Date): WhatIfReport {
+export function whatIf(
+  resources: readonly Resource[],
+  state: Pick<WebhookState, 'config' | 'prepared'>,
+  ownNamespace: string | undefined,
+  now?: Date,
+  notCovered: readonly CoverageGap[] = [],
+): WhatIfReport {
   const labelsByNamespace = new Map<string, Record<string, string>>();
   for (const r of resources) {
     if (r.kind === 'Namespace' && r.apiVersion === 'v1') {
@@ -137,7 +154,9 @@ export function whatIf(resources: readonly Resource[], state: Pick<WebhookState,
   }
   const namespaces = [...byNamespace.values()].sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   for (const n of namespaces) n.workloads.sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { onUpdate: state.config.onUpdate, namespaces, summary, notEnforcedAtAdmission: state.prepared.skipped, notes };
+  const missing = new Set(notCovered.map((g) => g.kind));
+  const workloadKindsNotCovered = WORKLOAD_KINDS.filter((k) => missing.has(k));
+  return { onUpdate: state.config.onUpdate, namespaces, summary, notEnforcedAtAdmission: state.prepared.skipped, notes, notCovered: [...notCovered], workloadKindsNotCovered };
 }
 
 const VERDICT_ORDER: Record<WhatIfVerdict, number> = { deny: 0, warn: 1, pass: 2, exempt: 3 };

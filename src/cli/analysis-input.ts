@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import type { LoadResult } from '../sources/files.js';
+import type { CoverageGap } from '../sources/cluster.js';
 import { loadPaths, resourcesFromObjects } from '../sources/files.js';
 import { checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { UsageError } from './errors.js';
@@ -24,10 +25,19 @@ export function analysisInputOptions(command: Command): Command {
     .option('--cluster', 'read the objects from the live cluster (as kshield cluster does) instead of files')
     .option('--kubeconfig <file>', 'with --cluster: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'with --cluster: kubeconfig context to use')
-    .option('--timeout <duration>', 'with --cluster: give up on a request not answered in this time', '30s');
+    .option('--timeout <duration>', 'with --cluster: give up on a request, or on credentials (an exec plugin), not answered in this time', '30s');
 }
 
-export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOptions): Promise<LoadResult> {
+export interface AnalysisInput extends LoadResult {
+  /** With --cluster: what could not be listed (the answer leaves those objects out). */
+  notCovered?: CoverageGap[];
+}
+
+/**
+ * The objects to analyse. With --cluster, what could not be listed is in `notCovered`, and also
+ * written to standard error as warnings unless `warnGaps` is false (for a command whose report says it).
+ */
+export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOptions, { warnGaps = true }: { warnGaps?: boolean } = {}): Promise<AnalysisInput> {
   if (!opts.cluster) {
     if (opts.kubeconfig !== undefined || opts.context !== undefined) throw new UsageError('--kubeconfig and --context need --cluster');
     checkInputPaths(paths, 'analyse');
@@ -35,17 +45,19 @@ export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOpti
   }
   if (paths.length > 0) throw new UsageError(`--cluster reads the live cluster: give no paths (got ${paths[0]})`);
   // Loaded on use, like kshield cluster: the Kubernetes client library is slow to import.
-  const { connect, discover, listKinds, CLUSTER_KINDS } = await import('../sources/cluster.js');
-  const { parseDuration } = await import('./cluster.js');
-  const conn = await connect({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs: parseDuration(opts.timeout ?? '30s', '--timeout') });
+  const { discover, listKinds, CLUSTER_KINDS } = await import('../sources/cluster.js');
+  const { parseDuration, connectForCommand } = await import('./cluster.js');
+  const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs: parseDuration(opts.timeout ?? '30s', '--timeout') });
   try {
     const kinds = await discover(conn, CLUSTER_KINDS);
     const listing = await listKinds(conn, kinds, { namespaces: [], excludeNamespaces: [], pageSize: 500, concurrency: 4 });
     const loaded = resourcesFromObjects(listing.objects, `cluster:${conn.context}`);
     // What the identity may not list is missing from the answer: say so, as kshield cluster does.
-    for (const gap of listing.coverage.notCovered)
-      process.stderr.write(`cluster:${conn.context}: warning: not covered: ${gap.kind}${gap.namespace ? ` in ${gap.namespace}` : ''} (${gap.reason}); the answer leaves those objects out\n`);
-    return loaded;
+    if (warnGaps) {
+      for (const gap of listing.coverage.notCovered)
+        process.stderr.write(`cluster:${conn.context}: warning: not covered: ${gap.kind}${gap.namespace ? ` in ${gap.namespace}` : ''} (${gap.reason}); the answer leaves those objects out\n`);
+    }
+    return { ...loaded, notCovered: listing.coverage.notCovered };
   } finally {
     conn.close();
   }

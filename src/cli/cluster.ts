@@ -1,7 +1,7 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
 import { exitCode, type ScanResult } from '../core/scan.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
+import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { ObjectScan } from '../core/object-scan.js';
 import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { parseOutputs } from './output.js';
@@ -34,7 +34,7 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   const overlap = opts.namespace.filter((n) => opts.excludeNamespace.includes(n));
   if (overlap.length > 0) throw new UsageError(`namespace ${overlap[0]} is both in --namespace and --exclude-namespace`);
 
-  const conn = await connect({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
+  const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
     result = await scanCluster(conn, opts, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'));
@@ -88,7 +88,7 @@ async function scanCluster(
     },
   });
   progress.done();
-  const skippedRules = rulesBlindedBy(listing.coverage);
+  const skippedRules = rulesBlindedBy(listing.coverage, scan.selectedRuleIds);
   const result = scan.finish(skippedRules);
   if (listing.ownedSkipped > 0) {
     result.notes.push({ file, message: `${listing.ownedSkipped} pod(s), ReplicaSet(s) and Job(s) owned by a listed controller were judged through that controller` });
@@ -102,11 +102,18 @@ async function scanCluster(
  * Cross-object rules that read a kind the identity could not list (anywhere or in some namespace)
  * would report what they cannot see as missing ("binds a Role that does not exist"): they are not run.
  */
-function rulesBlindedBy(coverage: Coverage): string[] {
+function rulesBlindedBy(coverage: Coverage, selected: readonly string[]): string[] {
   const missing = new Set(coverage.notCovered.map((g) => g.kind));
   if (missing.size === 0) return [];
   const blinded = (kind: string): boolean => missing.has(kind) || (kind === 'workloads' && WORKLOAD_KINDS.some((k) => missing.has(k)));
-  return catalogue.filter((rule) => (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
+  // Only rules the scan would have run: one left out by --only or --skip was not run for its own reason.
+  const chosen = new Set(selected);
+  return catalogue.filter((rule) => chosen.has(rule.id) && (rule.reads ?? []).some(blinded)).map((rule) => rule.id);
+}
+
+/** connect() for a command: its warnings go to standard error. */
+export function connectForCommand(options: Omit<ConnectOptions, 'onWarning'>): Promise<Connection> {
+  return connect({ ...options, onWarning: (message) => process.stderr.write(`kshield: warning: ${message}\n`) });
 }
 
 const NOT_JUDGED_THROUGH_THE_API =

@@ -126,7 +126,7 @@ export function buildProgram(): Command {
     .option('--context <name>', 'kubeconfig context to use (default: the current context)')
     .addOption(new Option('-n, --namespace <ns>', 'only these namespaces (repeatable or comma-separated; cluster-scoped kinds are still listed)').argParser(list).default([]))
     .addOption(new Option('--exclude-namespace <ns>', 'leave these namespaces out (repeatable or comma-separated)').argParser(list).default([]))
-    .option('--timeout <duration>', 'give up on a request the API server has not answered in this time (e.g. 30s, 500ms)', '30s')
+    .option('--timeout <duration>', 'give up on a request the API server has not answered, or on credentials (an exec plugin) not obtained, in this time (e.g. 30s, 500ms)', '30s')
     .option('--page-size <n>', 'objects per list request (limit/continue pagination)', '500')
     .option('--concurrency <n>', 'list requests in flight at once', '4')
     .option('--no-progress', 'no progress bar on a terminal')

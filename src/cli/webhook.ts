@@ -10,7 +10,7 @@ import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.j
 import { columns } from './rbac.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
-import { formatInputError, formatLocation, plural, wrap } from '../report/table.js';
+import { formatInputError, formatLocation, plural, sanitize, wrap } from '../report/table.js';
 import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
 import { exemptNamespaceNames } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
@@ -275,11 +275,17 @@ export interface WhatIfCommandOptions extends AnalysisInputOptions {
 export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Promise<number> {
   if (opts.output !== 'table' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: table, json)`);
   const state = await loadState(opts.config);
-  const loaded = await loadAnalysisInput(paths, opts);
-  const report = whatIf(loaded.resources, state, opts.namespace);
+  // The report says what could not be listed; warnings on standard error would repeat it.
+  const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
+  const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
   await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, opts.output === 'json' ? JSON.stringify({ version: VERSION, ...report }, null, 2) : renderWhatIf(report));
   for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
   if (loaded.errors.length > 0) return EXIT.usage;
+  // Workloads that could not be read are not "admitted": an answer without them is no green light.
+  if (report.workloadKindsNotCovered.length > 0) {
+    process.stderr.write(`kshield: error: what-if could not read every workload: ${report.workloadKindsNotCovered.join(', ')} not covered (see the report)\n`);
+    return EXIT.usage;
+  }
   return report.summary.deny > 0 ? EXIT.findings : EXIT.clean;
 }
 
@@ -312,9 +318,18 @@ export function renderWhatIf(report: WhatIfReport): string {
     if (passing > 0) out.push(`  ${plural(passing, 'workload')} admitted without warnings`);
     out.push('');
   }
+  if (report.notCovered.length > 0) {
+    out.push(`not covered (${report.notCovered.length}): these lists could not be read, so nothing in them is judged here`);
+    for (const gap of report.notCovered) out.push(`  ${sanitize(gap.apiVersion)} ${sanitize(gap.kind)}${gap.namespace !== undefined ? ` in namespace ${sanitize(gap.namespace)}` : ''}: ${sanitize(gap.reason)}`);
+    out.push('');
+  }
   const s = report.summary;
-  if (s.workloads === 0) out.push('no workloads in the input', '');
-  out.push(`${plural(s.workloads, 'workload')}: ${s.deny} would be denied, ${s.warn} warned, ${s.pass} admitted, ${s.exempt} exempt`);
+  const incomplete = report.workloadKindsNotCovered.length > 0;
+  if (s.workloads === 0) out.push(incomplete ? 'no workloads read' : 'no workloads in the input', '');
+  out.push(`${plural(s.workloads, 'workload')}: ${s.deny} would be denied, ${s.warn} warned, ${s.pass} admitted, ${s.exempt} exempt${incomplete ? ' (incomplete)' : ''}`);
+  if (incomplete) {
+    out.push(`incomplete: the workloads of kind ${report.workloadKindsNotCovered.join(', ')} could not be read; they may hold workloads that would be denied`);
+  }
   for (const note of report.notes) out.push(`note: ${note}`);
   if (report.notEnforcedAtAdmission.length > 0) {
     out.push(`not enforced at admission (they judge an object by other objects; kshield scan and kshield cluster run them): ${report.notEnforcedAtAdmission.map((r) => r.id).join(', ')}`);

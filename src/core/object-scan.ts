@@ -40,6 +40,11 @@ export class ObjectScan {
     this.selector = new Evaluator(engine);
   }
 
+  /** The ids of the rules this scan runs (after --only, --skip and the configuration). */
+  get selectedRuleIds(): string[] {
+    return this.prepared.rules.map((r) => r.id);
+  }
+
   /** Judges `objects` by the single-object rules; `order[i]` is objects[i]'s place in the report's input order. */
   add(objects: JsonObject[], order: readonly number[]): void {
     if (this.finished) throw new Error('ObjectScan: add after finish');

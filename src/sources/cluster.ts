@@ -3,17 +3,13 @@
  * KubeConfig), discovers which API version the server serves each kind at, and lists the kinds the
  * rules look at, page by page. Only GET requests are ever sent.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import os from 'node:os';
-import path from 'node:path';
 import type { JsonObject } from '../core/types.js';
+import { ClusterError, formatMs, loadKubeconfig, runExecPlugin, type ResolvedKubeconfig } from './kubeconfig.js';
 
-/** A problem that ends the cluster scan: one line for the user, exit code 2. */
-export class ClusterError extends Error {
-  override name = 'ClusterError';
-}
+export { ClusterError };
 
 /** A kind the scanner lists. Group "" is the core API. */
 export interface KindSpec {
@@ -78,74 +74,83 @@ export interface ConnectOptions {
   /** A kubeconfig file (else KUBECONFIG, ~/.kube/config, then the pod's service account). */
   kubeconfig?: string;
   context?: string;
-  /** Per request, in milliseconds. */
+  /** Per request, and for obtaining the credentials (an exec plugin), in milliseconds. */
   timeoutMs: number;
+  /** Told about what works but deserves a word (credentials sent over plain HTTP). */
+  onWarning?: (message: string) => void;
+}
+
+export interface GetResult {
+  status: number;
+  /** The parsed body when it is a JSON object. */
+  body: JsonObject | undefined;
+  /** The body was not empty but not JSON either. */
+  notJson?: boolean;
 }
 
 export interface Connection {
   server: string;
   context: string;
   /** GET a path on the API server; resolves with the status and the parsed JSON body. */
-  get(pathAndQuery: string): Promise<{ status: number; body: JsonObject | undefined }>;
+  get(pathAndQuery: string): Promise<GetResult>;
   close(): void;
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
-/** Loads credentials as kubectl would and prepares requests; fails with a ClusterError the user can act on. */
+/**
+ * Loads credentials as kubectl would and prepares requests; fails with a ClusterError the user can
+ * act on. Obtaining the credentials is bounded by `timeoutMs` like every request: a credential
+ * plugin that never answers is killed.
+ */
 export async function connect(options: ConnectOptions): Promise<Connection> {
-  // Loaded on use: the client library takes longer to import than the rest of kshield together.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  let source: string;
-  try {
-    if (options.kubeconfig) {
-      if (!existsSync(options.kubeconfig)) throw new ClusterError(`--kubeconfig: ${options.kubeconfig} does not exist`);
-      kc.loadFromFile(options.kubeconfig);
-      source = options.kubeconfig;
-    } else if (process.env.KUBECONFIG) {
-      kc.loadFromDefault();
-      source = process.env.KUBECONFIG;
-    } else if (existsSync(path.join(os.homedir(), '.kube', 'config'))) {
-      kc.loadFromDefault();
-      source = path.join(os.homedir(), '.kube', 'config');
-    } else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) {
-      kc.loadFromCluster();
-      source = 'the pod service account';
-    } else {
-      throw new ClusterError('no cluster credentials: no --kubeconfig, KUBECONFIG or ~/.kube/config, and not running in a pod');
-    }
-  } catch (err) {
-    if (err instanceof ClusterError) throw err;
-    throw new ClusterError(`cannot read the kubeconfig: ${oneLine(err)}`);
-  }
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new ClusterError(`--context: no context "${options.context}" in ${source}${known.length ? ` (contexts: ${known.join(', ')})` : ''}`);
-    }
-    kc.setCurrentContext(options.context);
-  }
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new ClusterError(`no current context with a cluster in ${source}: give --context`);
-  const server = cluster.server.replace(/\/+$/, '');
+  const config = loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context });
+  const server = config.cluster.server.replace(/\/+$/, '');
   let base: URL;
   try {
     base = new URL(server);
   } catch {
-    throw new ClusterError(`the kubeconfig's server "${server}" is not a URL`);
+    throw new ClusterError(`${config.source}: the server "${server}" of cluster "${config.cluster.name}" is not a URL`);
   }
+  if (base.protocol !== 'https:' && base.protocol !== 'http:') throw new ClusterError(`${config.source}: the server "${server}" of cluster "${config.cluster.name}" is neither https:// nor http://`);
+  const plainHttp = base.protocol === 'http:';
+  const user = await credentials(config, options.timeoutMs);
+  if (plainHttp && user.sendsCredentials && !isLoopback(base.hostname)) {
+    options.onWarning?.(`the server ${server} is http://: the credentials of user "${config.user?.name}" cross the network unencrypted`);
+  }
+
+  // Loaded on use: the client library takes longer to import than the rest of kshield together.
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  const clusterName = config.cluster.name;
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: clusterName,
+        server,
+        caData: config.cluster.caData,
+        caFile: config.cluster.caFile,
+        // The client library refuses http:// unless TLS verification is off (kubectl does not): with
+        // no TLS on the wire there is nothing to verify, and this only makes it pick a plain agent.
+        skipTLSVerify: config.cluster.skipTLSVerify || plainHttp,
+        tlsServerName: config.cluster.tlsServerName,
+        proxyUrl: config.cluster.proxyUrl,
+      },
+    ],
+    users: [user.entry],
+    contexts: [{ name: config.context, cluster: clusterName, user: user.entry.name }],
+    currentContext: config.context,
+  });
   const requestOptions: https.RequestOptions = {};
   try {
+    // Credentials are already obtained: what is left is reading the CA and client certificate files.
     await kc.applyToHTTPSOptions(requestOptions);
   } catch (err) {
-    throw new ClusterError(`cannot prepare the credentials of context "${kc.getCurrentContext()}": ${oneLine(err)}`);
+    throw credentialError(err, config);
   }
   const agent = requestOptions.agent as http.Agent | undefined;
-  const transport = base.protocol === 'http:' ? http : https;
+  const transport = plainHttp ? http : https;
   const headers = { ...(requestOptions.headers as Record<string, string> | undefined), Accept: 'application/json', 'User-Agent': 'kshield' };
 
-  const get = (pathAndQuery: string): Promise<{ status: number; body: JsonObject | undefined }> =>
+  const get = (pathAndQuery: string): Promise<GetResult> =>
     new Promise((resolve, reject) => {
       const url = new URL(base.pathname.replace(/\/$/, '') + pathAndQuery, base);
       let settled = false;
@@ -158,20 +163,21 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
       const req = transport.request(url, { method: 'GET', headers, agent, auth: requestOptions.auth }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => fail(describeNetworkError(err, server, options.timeoutMs)));
+        res.on('error', (err) => fail(describeNetworkError(err, server, plainHttp)));
         res.on('end', () => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
           const text = Buffer.concat(chunks).toString('utf8');
           let body: JsonObject | undefined;
+          let notJson = false;
           try {
-            const parsed: unknown = text ? JSON.parse(text) : undefined;
+            const parsed: unknown = text.trim() ? JSON.parse(text) : undefined;
             body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as JsonObject) : undefined;
           } catch {
-            body = undefined;
+            notJson = true;
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          resolve({ status: res.statusCode ?? 0, body, ...(notJson ? { notJson } : {}) });
         });
       });
       // One deadline for the whole exchange: a server that accepts and never answers must not hang the scan.
@@ -179,15 +185,120 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
         fail(new ClusterError(`no answer from the API server ${server} within ${formatMs(options.timeoutMs)} (GET ${url.pathname}); raise --timeout if the cluster is slow`));
         req.destroy();
       }, options.timeoutMs);
-      req.on('error', (err) => fail(describeNetworkError(err, server, options.timeoutMs)));
+      req.on('error', (err) => fail(describeNetworkError(err, server, plainHttp)));
       req.end();
     });
 
-  return { server, context: kc.getCurrentContext(), get, close: () => agent?.destroy() };
+  return { server, context: config.context, get, close: () => agent?.destroy() };
 }
 
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+type ClientUser = {
+  name: string;
+  token?: string;
+  certData?: string;
+  certFile?: string;
+  keyData?: string;
+  keyFile?: string;
+  username?: string;
+  password?: string;
+  impersonateUser?: string;
+};
+
+/** Auth providers kubectl dropped in 1.26 for exec plugins; the client library would run their commands with no deadline. */
+const REMOVED_AUTH_PROVIDERS: Record<string, string> = { gcp: 'gke-gcloud-auth-plugin', azure: 'kubelogin' };
+
+/**
+ * The user as the client library is to see it, credentials obtained: a token file read (trimmed, as
+ * client-go does), an exec plugin run under the deadline, an oidc id-token taken as it is. The
+ * library's own authenticators are not used: they have no deadline and quote what they read.
+ */
+async function credentials(config: ResolvedKubeconfig, timeoutMs: number): Promise<{ entry: ClientUser; sendsCredentials: boolean }> {
+  const u = config.user;
+  // The client library applies no CA without a user: an anonymous context still gets one, without credentials.
+  if (!u) return { entry: { name: 'kshield-anonymous' }, sendsCredentials: false };
+  const entry: ClientUser = {
+    name: u.name,
+    token: u.token,
+    certData: u.certData,
+    certFile: u.certFile,
+    keyData: u.keyData,
+    keyFile: u.keyFile,
+    username: u.username,
+    password: u.password,
+    impersonateUser: u.impersonate,
+  };
+  if (entry.token === undefined && u.tokenFile !== undefined) {
+    try {
+      entry.token = readFileSync(u.tokenFile, 'utf8').trim() || undefined;
+    } catch (err) {
+      throw new ClusterError(`${config.source}: user "${u.name}": cannot read the token file ${u.tokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  if (u.authProvider) {
+    const name = u.authProvider.name;
+    if (REMOVED_AUTH_PROVIDERS[name]) {
+      throw new ClusterError(`${config.source}: user "${u.name}" uses the ${name} auth-provider, which kubectl removed in 1.26: switch it to the ${REMOVED_AUTH_PROVIDERS[name]} exec credential plugin`);
+    }
+    if (name !== 'oidc') throw new ClusterError(`${config.source}: user "${u.name}" uses the auth-provider "${name}", which neither kubectl nor kshield knows`);
+    entry.token ??= oidcToken(config, u.authProvider.config);
+  }
+  // An explicit token is sent as it is; client-go runs the plugin only when no token is set.
+  if (u.exec && entry.token === undefined) {
+    const credential = await runExecPlugin(u.name, u.exec, config.cluster, timeoutMs);
+    entry.token = credential.token;
+    if (credential.clientCertificateData !== undefined && credential.clientKeyData !== undefined) {
+      // The library expects base64 here; the plugin answers PEM.
+      entry.certData = Buffer.from(credential.clientCertificateData).toString('base64');
+      entry.keyData = Buffer.from(credential.clientKeyData).toString('base64');
+      entry.certFile = undefined;
+      entry.keyFile = undefined;
+    }
+  }
+  const sendsCredentials = entry.token !== undefined || entry.username !== undefined;
+  return { entry, sendsCredentials };
+}
+
+/**
+ * The oidc auth-provider's id-token while it is valid. An expired one is not refreshed here:
+ * kubectl writes the refreshed tokens back into the kubeconfig, and a refresh that could not do so
+ * would spend a single-use refresh token and log the user out.
+ */
+function oidcToken(config: ResolvedKubeconfig, provider: Record<string, unknown>): string {
+  const who = `${config.source}: user "${config.user?.name}" (oidc auth-provider)`;
+  const idToken = provider['id-token'];
+  if (typeof idToken !== 'string' || idToken === '') throw new ClusterError(`${who} has no id-token: log in with kubectl first`);
+  let exp: unknown;
+  try {
+    exp = (JSON.parse(Buffer.from(idToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>).exp;
+  } catch {
+    throw new ClusterError(`${who}: the id-token is not a JWT`);
+  }
+  if (typeof exp === 'number' && exp * 1000 <= Date.now()) {
+    throw new ClusterError(`${who}: the id-token expired at ${new Date(exp * 1000).toISOString()}; kshield does not refresh it (kubectl does, and saves the new one): run any kubectl command against this context, then retry`);
+  }
+  return idToken;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname.startsWith('127.') || hostname === '[::1]' || hostname === '::1';
+}
+
+/**
+ * What the client library throws while preparing credentials, in words that quote nothing read from
+ * a credential: a file it cannot read is named with its error code; anything else is said by kind.
+ */
+function credentialError(err: unknown, config: ResolvedKubeconfig): ClusterError {
+  if (err instanceof ClusterError) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code === 'string' && typeof e.path === 'string') {
+    return new ClusterError(`${config.source}: cannot read ${e.path} (${e.code}), named by context "${config.context}"`);
+  }
+  return new ClusterError(`cannot prepare the credentials of context "${config.context}": ${e instanceof SyntaxError ? 'something that should be JSON is not' : redact(oneLine(err))}`);
+}
+
+/** Long runs of token-like characters, in a message from elsewhere, are left out. */
+function redact(message: string): string {
+  return message.replace(/[A-Za-z0-9+_=-]{32,}/g, (run) => (/\d/.test(run) && /[A-Za-z]/.test(run) ? '[…]' : run));
 }
 
 const TLS_CODES = new Set([
@@ -203,16 +314,24 @@ const TLS_CODES = new Set([
   'CERT_UNTRUSTED',
 ]);
 
-function describeNetworkError(err: Error, server: string, _timeoutMs: number): ClusterError {
+function describeNetworkError(err: Error, server: string, plainHttp: boolean): ClusterError {
   const code = (err as NodeJS.ErrnoException).code ?? '';
   if (code === 'ECONNREFUSED') return new ClusterError(`cannot reach the API server ${server}: connection refused`);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new ClusterError(`cannot reach the API server ${server}: host name not found`);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new ClusterError(`cannot reach the API server ${server}: no route to host`);
-  if (code === 'ECONNRESET') return new ClusterError(`the API server ${server} closed the connection (ECONNRESET)`);
+  if (code === 'ECONNRESET') {
+    // An HTTPS port drops a plain HTTP request without an answer.
+    if (plainHttp) return new ClusterError(`the API server ${server} closed the connection (ECONNRESET): if that port speaks HTTPS, the server URL must be https://`);
+    return new ClusterError(`the API server ${server} closed the connection (ECONNRESET)`);
+  }
+  // A TLS client that gets a plain HTTP answer reads its first bytes as a TLS record of a version that does not exist.
+  if (!TLS_CODES.has(code) && /wrong version number|packet length too long|unknown protocol|http request/i.test(err.message)) {
+    return new ClusterError(`the API server ${server} does not speak TLS on that port${code ? ` (${code})` : ''}: is it an http:// server? The kubeconfig says https://`);
+  }
   if (TLS_CODES.has(code) || /certificate|SSL|TLS/i.test(err.message)) {
     return new ClusterError(`the API server's certificate is not trusted (${code || oneLine(err)}): check certificate-authority-data in the kubeconfig for ${server}`);
   }
-  return new ClusterError(`request to the API server ${server} failed: ${code ? `${code}: ` : ''}${oneLine(err)}`);
+  return new ClusterError(`request to the API server ${server} failed: ${code ? `${code}: ` : ''}${redact(oneLine(err))}`);
 }
 
 function oneLine(err: unknown): string {
@@ -232,6 +351,11 @@ export function statusError(status: number, body: JsonObject | undefined, what: 
 export interface ServedKind extends KindSpec {
   /** "v1", "apps/v1", "batch/v1beta1"... */
   apiVersion: string;
+  /**
+   * Set when discovery of the kind's group failed (an aggregated API down, an answer that is not
+   * JSON): the kind is reported as not covered, with this reason, instead of silently missing.
+   */
+  unavailable?: string;
 }
 
 interface ApiResource {
@@ -240,22 +364,27 @@ interface ApiResource {
   verbs?: unknown;
 }
 
+/** Groups every Kubernetes API server serves (the others come with add-ons and may well be absent). */
+const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'policy', 'autoscaling', 'apiextensions.k8s.io', 'admissionregistration.k8s.io']);
+
 /** Which of `wanted` the server serves, each at the version chosen as KindSpec.versions describes. */
 export async function discover(conn: Connection, wanted: readonly KindSpec[]): Promise<ServedKind[]> {
-  const fetchJson = async (p: string): Promise<JsonObject | undefined> => {
-    const { status, body } = await conn.get(p);
-    if (status === 200) return body;
+  /** The body, or why there is none: a failure that must not stop the scan. */
+  const fetchJson = async (p: string): Promise<{ body?: JsonObject; failure?: string }> => {
+    const { status, body, notJson } = await conn.get(p);
+    if (status === 200) return notJson || !body ? { failure: `GET ${p} answered something that is not JSON` } : { body };
     // A group version that fails (an aggregated API whose backend is down answers 503) must not stop the scan.
-    if (status === 404 || status === 503) return undefined;
+    if (status === 404) return { failure: `GET ${p}: HTTP 404` };
+    if (status === 503) return { failure: `GET ${p}: HTTP 503${typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : ''}` };
     throw statusError(status, body, `discovery (GET ${p})`, conn.server);
   };
   const groupsWanted = new Set(wanted.map((k) => k.group));
   const groupVersions = new Map<string, { preferred?: string; versions: string[] }>();
   const coreApi = await fetchJson('/api');
-  if (!coreApi) throw new ClusterError(`${conn.server} does not look like a Kubernetes API server (GET /api found nothing)`);
-  groupVersions.set('', { preferred: 'v1', versions: strings(coreApi.versions) });
+  if (!coreApi.body) throw new ClusterError(`${conn.server} does not look like a Kubernetes API server (${coreApi.failure})`);
+  groupVersions.set('', { preferred: 'v1', versions: strings(coreApi.body.versions) });
   const apis = await fetchJson('/apis');
-  for (const g of objects(apis?.groups)) {
+  for (const g of objects(apis.body?.groups)) {
     const name = typeof g.name === 'string' ? g.name : undefined;
     if (name === undefined || !groupsWanted.has(name)) continue;
     const preferred = (g.preferredVersion as JsonObject | undefined)?.version;
@@ -266,21 +395,29 @@ export async function discover(conn: Connection, wanted: readonly KindSpec[]): P
   }
   // resources served by each group version, fetched only for the groups and versions we may use
   const served = new Map<string, Map<string, ApiResource>>();
+  const failed = new Map<string, string>();
   await Promise.all(
     [...groupVersions].flatMap(([group, gv]) =>
       gv.versions.map(async (version) => {
-        const gvPath = group === '' ? `/api/${version}` : `/apis/${group}/${version}`;
-        const list = await fetchJson(gvPath);
+        const key = group === '' ? version : `${group}/${version}`;
+        const list = await fetchJson(group === '' ? `/api/${version}` : `/apis/${group}/${version}`);
+        if (list.failure && !list.failure.endsWith('HTTP 404')) failed.set(key, list.failure);
         const byName = new Map<string, ApiResource>();
-        for (const r of objects(list?.resources) as ApiResource[]) if (typeof r.name === 'string') byName.set(r.name, r);
-        served.set(group === '' ? version : `${group}/${version}`, byName);
+        for (const r of objects(list.body?.resources) as ApiResource[]) if (typeof r.name === 'string') byName.set(r.name, r);
+        served.set(key, byName);
       }),
     ),
   );
   const result: ServedKind[] = [];
   for (const spec of wanted) {
     const gv = groupVersions.get(spec.group);
-    if (!gv) continue;
+    if (!gv) {
+      // Without the group list, a built-in group cannot be told apart from one the cluster does not serve.
+      if (apis.failure && BUILT_IN_GROUPS.has(spec.group)) {
+        result.push({ ...spec, apiVersion: `${spec.group}/${spec.versions?.[0] ?? 'v1'}`, unavailable: `discovery failed (${apis.failure})` });
+      }
+      continue;
+    }
     const listable = (version: string): boolean => {
       const r = served.get(spec.group === '' ? version : `${spec.group}/${version}`)?.get(spec.resource);
       return r !== undefined && r.kind === spec.kind && (!Array.isArray(r.verbs) || r.verbs.includes('list'));
@@ -289,10 +426,19 @@ export async function discover(conn: Connection, wanted: readonly KindSpec[]): P
       ? [...spec.versions.filter((v) => gv.versions.includes(v)), ...gv.versions]
       : [...(gv.preferred ? [gv.preferred] : []), ...gv.versions];
     const version = order.find(listable);
-    if (version) result.push({ ...spec, apiVersion: spec.group === '' ? version : `${spec.group}/${version}` });
+    if (version) {
+      result.push({ ...spec, apiVersion: spec.group === '' ? version : `${spec.group}/${version}` });
+      continue;
+    }
+    // Not found in what answered: if a version of its group failed, it may be served there.
+    const failedVersion = order.find((v) => failed.has(spec.group === '' ? v : `${spec.group}/${v}`));
+    if (failedVersion) {
+      const key = spec.group === '' ? failedVersion : `${spec.group}/${failedVersion}`;
+      result.push({ ...spec, apiVersion: key, unavailable: `discovery failed (${failed.get(key)})` });
+    }
   }
   // Calico's API server (projectcalico.org) serves the same policies as its CRDs: list them once.
-  const aggregatedCalico = new Set(result.filter((k) => k.group === 'projectcalico.org').map((k) => k.kind));
+  const aggregatedCalico = new Set(result.filter((k) => k.group === 'projectcalico.org' && !k.unavailable).map((k) => k.kind));
   return result.filter((k) => k.group !== 'crd.projectcalico.org' || !aggregatedCalico.has(k.kind));
 }
 
@@ -477,6 +623,7 @@ type ListOutcome = { gap?: string };
 async function listOne(conn: Connection, spec: ServedKind, namespace: string | undefined, pageSize: number, onPage: (items: JsonObject[]) => void): Promise<ListOutcome> {
   const prefix = spec.group === '' ? `/api/${spec.apiVersion}` : `/apis/${spec.apiVersion}`;
   const collection = namespace !== undefined ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${spec.resource}` : `${prefix}/${spec.resource}`;
+  if (spec.unavailable !== undefined) return { gap: spec.unavailable };
   const itemKind = spec.kind;
   const seen = new Set<string>();
   const request = (token: string | undefined): { token?: string; response: ReturnType<Connection['get']> } => {
@@ -490,7 +637,7 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
     let restarted = false;
     while (next) {
       const { token } = next;
-      const { status, body } = await next.response;
+      const { status, body, notJson } = await next.response;
       next = undefined;
       if (status === 410 && token) {
         // The continue token outlived etcd's compaction: the only consistent answer is a fresh list.
@@ -500,6 +647,9 @@ async function listOne(conn: Connection, spec: ServedKind, namespace: string | u
       if (status === 403) return { gap: `forbidden: ${typeof body?.message === 'string' ? body.message.split('\n')[0] : 'the identity may not list it'}` };
       if (status === 404) return { gap: namespace !== undefined ? `not found (namespace ${namespace} may not exist)` : 'not found' };
       if (status !== 200) throw statusError(status, body, `listing ${spec.kind} (GET ${collection})`, conn.server);
+      // A proxy's error page or a broken aggregated API: counting it as an empty list would hide the kind.
+      if (notJson) return { gap: "the API server's answer was not JSON" };
+      if (!body || !Array.isArray(body.items)) return { gap: "the API server's answer was not a List (no items array)" };
       const meta = body?.metadata as JsonObject | undefined;
       const following = typeof meta?.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
       // The next page is on its way while this one is judged: the server works while we do.
