@@ -19,7 +19,8 @@
  * BENCH_WEBHOOK_FLOOR_REQUESTS (per floor run, default the same), BENCH_WEBHOOK_RATE (requests/s,
  * default 1,000), BENCH_WEBHOOK_CONNECTIONS (default 10), BENCH_WEBHOOK_RUNS (pairs, default 3),
  * BENCH_WEBHOOK_WARMUP (requests to each server before measuring, default 5,000),
- * BENCH_WEBHOOK_CPU_PROF (a directory: kshield runs under --cpu-prof and writes its profile there).
+ * BENCH_WEBHOOK_CPU_PROF (a directory: both servers run under --cpu-prof and write their profiles
+ * there, kshield-<pid>.cpuprofile and floor-<pid>.cpuprofile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -102,7 +103,8 @@ function collectStderr(child: ChildProcess): () => string {
 }
 
 async function startFloor(certFile: string, keyFile: string): Promise<Server> {
-  const child = spawn(process.execPath, [FLOOR, certFile, keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `floor-${process.pid}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, FLOOR, certFile, keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr = collectStderr(child);
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -115,7 +117,7 @@ async function startFloor(certFile: string, keyFile: string): Promise<Server> {
 async function startKshield(certFile: string, keyFile: string, configFile: string): Promise<Server> {
   const logFile = scratchFile('kshield-webhook.log');
   const logFd = openSync(logFile, 'w');
-  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] : [];
+  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `kshield-${process.pid}.cpuprofile`] : [];
   const args = ['webhook', '--tls-cert', certFile, '--tls-key', keyFile, '--port', '0', '--address', '127.0.0.1', '--config', configFile, '--namespace', OWN_NAMESPACE, '--log-level', 'info'];
   // Standard output is a file, as a container runtime's log file: the webhook pays for every line.
   const child = spawn(process.execPath, [...nodeArgs, KSHIELD, ...args], { cwd: root, stdio: ['ignore', logFd, 'pipe'] });
@@ -385,7 +387,7 @@ async function main(): Promise<void> {
   log(`        kshield must answer /validate: ${counts('/validate')}; /mutate: ${counts('/mutate')}`);
   log(`  load: autocannon, ${CONNECTIONS} keep-alive HTTPS connections, overallRate ${fmt(RATE)}/s (one load thread, no workers),`);
   log(`        ${fmt(REQUESTS)} requests per kshield run, ${fmt(FLOOR_REQUESTS)} per floor run, ${RUNS} alternating pairs, ${fmt(WARMUP)} warm-up requests each`);
-  log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level info --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `, --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
+  log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level info --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
   log('');
 
   const floor = await startFloor(certFile, keyFile);
