@@ -19,6 +19,8 @@
  * BENCH_WEBHOOK_FLOOR_REQUESTS (per floor run, default the same), BENCH_WEBHOOK_RATE (requests/s,
  * default 1,000), BENCH_WEBHOOK_CONNECTIONS (default 10), BENCH_WEBHOOK_RUNS (pairs, default 3),
  * BENCH_WEBHOOK_WARMUP (requests to each server before measuring, default 5,000),
+ * BENCH_WEBHOOK_LOG_LEVEL (default info, as deployed; warn shows what the per-review log line costs),
+ * BENCH_WEBHOOK_NODE_ARGS (extra Node flags for the kshield child, space-separated),
  * BENCH_WEBHOOK_CPU_PROF (a directory: both servers run under --cpu-prof and write their profiles
  * there, kshield-<pid>.cpuprofile and floor-<pid>.cpuprofile).
  */
@@ -26,6 +28,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { closeSync, openSync, readFileSync, statSync, writeFileSync, createReadStream } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +44,10 @@ const RATE = Math.max(1, envInt('BENCH_WEBHOOK_RATE', 1000));
 const CONNECTIONS = Math.max(1, envInt('BENCH_WEBHOOK_CONNECTIONS', 10));
 const RUNS = Math.max(1, envInt('BENCH_WEBHOOK_RUNS', 3));
 const WARMUP = envInt('BENCH_WEBHOOK_WARMUP', 5000);
+/** As deployed: info, one line per review. Other levels only to see what logging costs. */
+const LOG_LEVEL = process.env.BENCH_WEBHOOK_LOG_LEVEL || 'info';
+/** Extra Node flags for the kshield child only (e.g. --max-old-space-size=256), split on spaces. */
+const KSHIELD_NODE_ARGS = (process.env.BENCH_WEBHOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CPU_PROF_DIR = process.env.BENCH_WEBHOOK_CPU_PROF ? path.resolve(process.env.BENCH_WEBHOOK_CPU_PROF) : undefined;
 
 const TARGET_RATIO = 1.5;
@@ -114,28 +121,50 @@ async function startFloor(certFile: string, keyFile: string): Promise<Server> {
   return { label: 'floor', child, port, stderr };
 }
 
-async function startKshield(certFile: string, keyFile: string, configFile: string): Promise<Server> {
+/** A port nobody listens on right now (the kshield child is told to use it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function readyz(port: number, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', ca, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function startKshield(certFile: string, keyFile: string, configFile: string, ca: string): Promise<Server> {
   const logFile = scratchFile('kshield-webhook.log');
   const logFd = openSync(logFile, 'w');
-  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `kshield-${process.pid}.cpuprofile`] : [];
-  const args = ['webhook', '--tls-cert', certFile, '--tls-key', keyFile, '--port', '0', '--address', '127.0.0.1', '--config', configFile, '--namespace', OWN_NAMESPACE, '--log-level', 'info'];
+  const port = await freePort();
+  const nodeArgs = [...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `kshield-${process.pid}.cpuprofile`] : []), ...KSHIELD_NODE_ARGS];
+  const args = ['webhook', '--tls-cert', certFile, '--tls-key', keyFile, '--port', String(port), '--address', '127.0.0.1', '--config', configFile, '--namespace', OWN_NAMESPACE, '--log-level', LOG_LEVEL];
   // Standard output is a file, as a container runtime's log file: the webhook pays for every line.
   const child = spawn(process.execPath, [...nodeArgs, KSHIELD, ...args], { cwd: root, stdio: ['ignore', logFd, 'pipe'] });
   closeSync(logFd);
-  const stderr = collectStderr(child);
+  const server: Server = { label: 'kshield', child, port, stderr: collectStderr(child), logFile };
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exited !== undefined) throw new Error(`kshield webhook exited (${exited}) before listening: ${stderr()}`);
-    if (Date.now() > deadline) throw new Error('kshield webhook did not log "listening" within 30 s');
-    const text = readFileSync(logFile, 'utf8');
-    for (const line of text.split('\n')) {
-      if (!line.includes('kshield webhook listening')) continue;
-      return { label: 'kshield', child, port: (JSON.parse(line) as { port: number }).port, stderr, logFile };
+  while (!(await readyz(port, ca))) {
+    if (exited !== undefined || Date.now() > deadline) {
+      await stop(server);
+      throw new Error(exited !== undefined ? `kshield webhook exited (${exited}) before it was ready: ${server.stderr()}` : 'kshield webhook was not ready within 30 s');
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
   }
+  return server;
 }
 
 async function stop(server: Server): Promise<void> {
@@ -387,13 +416,13 @@ async function main(): Promise<void> {
   log(`        kshield must answer /validate: ${counts('/validate')}; /mutate: ${counts('/mutate')}`);
   log(`  load: autocannon, ${CONNECTIONS} keep-alive HTTPS connections, overallRate ${fmt(RATE)}/s (one load thread, no workers),`);
   log(`        ${fmt(REQUESTS)} requests per kshield run, ${fmt(FLOOR_REQUESTS)} per floor run, ${RUNS} alternating pairs, ${fmt(WARMUP)} warm-up requests each`);
-  log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level info --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
+  log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level ${LOG_LEVEL} --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
   log('');
 
   const floor = await startFloor(certFile, keyFile);
   let kshield: Server | undefined;
   try {
-    kshield = await startKshield(certFile, keyFile, configFile);
+    kshield = await startKshield(certFile, keyFile, configFile, certs.caCert);
     const idle = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
     const problems = [...(await checkDeck(floor, deck, certs.caCert)), ...(await checkDeck(kshield, deck, certs.caCert))];
     if (problems.length > 0) {
