@@ -263,7 +263,9 @@ interface RunResult {
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** Answers that did not echo the uid or said something else than the deck expects, of `checked`. */
   wrong: number;
+  checked: number;
   cpuMs: number;
   before: Memory;
   after: Memory;
@@ -278,6 +280,7 @@ function rotated<T>(items: T[], by: number): T[] {
 
 async function load(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<Omit<RunResult, 'label' | 'run' | 'before' | 'after' | 'cpuMs' | 'loadBefore' | 'loadAfter'>> {
   let wrong = 0;
+  let checked = 0;
   const requests = (offset: number): AutocannonRequest[] =>
     rotated(deck, offset).map((review) => ({
       method: 'POST',
@@ -287,6 +290,7 @@ async function load(server: Server, deck: BenchReview[], amount: number, ca: str
       review,
       onResponse: (status: number, body: string) => {
         if (status !== 200) return;
+        checked++;
         let response: { uid?: unknown; allowed?: unknown } | undefined;
         try {
           response = (JSON.parse(body) as { response?: { uid?: unknown; allowed?: unknown } }).response;
@@ -333,6 +337,7 @@ async function load(server: Server, deck: BenchReview[], amount: number, ca: str
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     wrong,
+    checked,
   };
 }
 
@@ -445,7 +450,7 @@ async function main(): Promise<void> {
         const r = await measuredRun(server, run, deck, server.label === 'floor' ? FLOOR_REQUESTS : REQUESTS, certs.caCert);
         results.push(r);
         const s = summarize(r);
-        log(`  run ${run} ${server.label.padEnd(7)}  p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms  ${fmt(s.rps)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}  wrong ${r.wrong}  load ${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`);
+        log(`  run ${run} ${server.label.padEnd(7)}  p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms  ${fmt(s.rps)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}  wrong ${r.wrong}/${fmt(r.checked)} checked  load ${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`);
       }
     }
     const final = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
