@@ -24,6 +24,20 @@ export interface BenchReview {
   body: string;
 }
 
+/** What a response body says, in the deck's terms. */
+export function answerOf(response: { allowed?: unknown; warnings?: unknown; patch?: unknown } | undefined): Expectation | 'invalid' {
+  if (!response || typeof response.allowed !== 'boolean') return 'invalid';
+  if (!response.allowed) return 'denied';
+  if (typeof response.patch === 'string') return 'patched';
+  return Array.isArray(response.warnings) && response.warnings.length > 0 ? 'warned' : 'allowed';
+}
+
+export function matches(expect: Expectation, got: Expectation | 'invalid'): boolean {
+  // /mutate's 'unchanged' is an allowed answer without a patch, with or without warnings.
+  if (expect === 'unchanged') return got === 'allowed' || got === 'warned';
+  return expect === got;
+}
+
 const NAMESPACE = 'shop';
 const CREATED = '2026-11-20T09:14:02Z';
 

@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { generateWebhookCertificates } from '../src/admission/certs.js';
 import { defaultWebhookConfig } from '../src/admission/install.js';
 import { cleanScratch, envInt, fmt, loadNote, scratchFile, table } from './measure.js';
-import { benchReviews, type BenchReview, type Expectation } from './webhook-reviews.js';
+import { answerOf, benchReviews, matches, type BenchReview } from './webhook-reviews.js';
 
 const REQUESTS = Math.max(1, envInt('BENCH_WEBHOOK_REQUESTS', 100_000));
 const FLOOR_REQUESTS = Math.max(1, envInt('BENCH_WEBHOOK_FLOOR_REQUESTS', REQUESTS));
@@ -217,20 +217,6 @@ function post(port: number, review: BenchReview, ca: string): Promise<{ status: 
     req.on('error', reject);
     req.end(review.body);
   });
-}
-
-/** What a response body says, in the deck's terms. */
-function answerOf(response: { allowed?: unknown; warnings?: unknown; patch?: unknown } | undefined): Expectation | 'invalid' {
-  if (!response || typeof response.allowed !== 'boolean') return 'invalid';
-  if (!response.allowed) return 'denied';
-  if (typeof response.patch === 'string') return 'patched';
-  return Array.isArray(response.warnings) && response.warnings.length > 0 ? 'warned' : 'allowed';
-}
-
-function matches(expect: Expectation, got: Expectation | 'invalid'): boolean {
-  // /mutate's 'unchanged' is an allowed answer without a patch, with or without warnings.
-  if (expect === 'unchanged') return got === 'allowed' || got === 'warned';
-  return expect === got;
 }
 
 /** Sends every review of the deck once, with certificate verification, and checks the answers. */
