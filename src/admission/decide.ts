@@ -247,13 +247,20 @@ export function decide(request: AdmissionRequest, context: DecisionContext): Dec
   const { findings, resources, errors } = judgeObject(object, request, prepared, context.now);
   const ruleErrors = errors.length > 0 ? errors : undefined;
   const controllerRequest = config.controllerPods !== 'enforce' && isControllerRequest(request, object);
+  // The old object matters only for a finding that would deny: judged the first time one does,
+  // so the usual update (nothing enforced in it) pays for one judgement, not two.
+  const oldObject = request.operation === 'UPDATE' && config.onUpdate === 'new-violations' ? request.oldObject : undefined;
   let before: Set<string> | undefined;
-  if (request.operation === 'UPDATE' && config.onUpdate === 'new-violations' && request.oldObject) {
-    // Only what the old object already had unsuppressed counts as old: dropping an ignore
-    // annotation exposes a finding anew.
-    const old = judgeObject(request.oldObject, request, prepared, context.now).findings;
-    before = new Set(old.filter((f) => !f.suppressed).map((f) => f.fingerprint));
-  }
+  const hadBefore = (fingerprint: string): boolean => {
+    if (!oldObject) return false;
+    if (!before) {
+      // Only what the old object already had unsuppressed counts as old: dropping an ignore
+      // annotation exposes a finding anew.
+      const old = judgeObject(oldObject, request, prepared, context.now).findings;
+      before = new Set(old.filter((f) => !f.suppressed).map((f) => f.fingerprint));
+    }
+    return before.has(fingerprint);
+  };
 
   const judged: JudgedFinding[] = [];
   let suppressed = 0;
@@ -268,7 +275,7 @@ export function decide(request: AdmissionRequest, context: DecisionContext): Dec
     if (action === 'warn') outcome = 'warned';
     else if (action === 'audit') outcome = 'audited';
     else if (controllerRequest) outcome = 'controller';
-    else if (before?.has(finding.fingerprint)) outcome = 'preexisting';
+    else if (hadBefore(finding.fingerprint)) outcome = 'preexisting';
     else outcome = 'denied';
     judged.push({ finding, action, outcome });
   }

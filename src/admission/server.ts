@@ -450,7 +450,8 @@ export class WebhookServer {
     // The owner got its defaults when it was applied; adding them to the pods of a workload admitted
     // before the webhook existed would change how its next pod runs without anyone applying anything.
     if (config.controllerPods !== 'enforce' && isControllerRequest(request, object)) return skip('controller-request');
-    const signal = AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000);
+    // Only digest lookups wait on anything; a timer per request would be spent on nothing otherwise.
+    const signal = config.mutate.pinImageDigests ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
     let patch: Awaited<ReturnType<typeof mutationPatch>>;
     try {
       patch = await mutationPatch(object, config.mutate, {

@@ -1,0 +1,494 @@
+/**
+ * `npm run bench:webhook`: kshield's admission webhook under a fixed load, against the floor.
+ *
+ * Two child processes on 127.0.0.1, both serving HTTPS with the same generated certificate:
+ * - kshield: `kshield webhook` exactly as the install manifests start it (default configuration
+ *   from `kshield install webhook`, `--log-level info`), its JSON log lines written to a file, so
+ *   the logging cost production pays is in the measurement;
+ * - the floor (bench/children/webhook-floor.ts): reads the body, JSON.parses the review and answers
+ *   `allowed: true` with the uid. The least any Node webhook does.
+ *
+ * autocannon, in this process, sends the deck of bench/webhook-reviews.ts (realistic Pod and
+ * Deployment reviews: compliant, denied, warned; CREATE and UPDATE with oldObject; /validate and
+ * /mutate) at a fixed overall rate. Runs alternate floor, kshield, floor, kshield... because the
+ * machine is shared: a neighbour's burst then hurts both sides instead of one. Printed per run and
+ * as medians: latency percentiles, throughput, errors, server CPU per request, and the servers'
+ * RSS before and after. A benchmark reports: a MISS exits 0.
+ *
+ * Knobs (environment): BENCH_WEBHOOK_REQUESTS (per kshield run, default 100,000),
+ * BENCH_WEBHOOK_FLOOR_REQUESTS (per floor run, default the same), BENCH_WEBHOOK_RATE (requests/s,
+ * default 1,000), BENCH_WEBHOOK_CONNECTIONS (default 10), BENCH_WEBHOOK_RUNS (pairs, default 3),
+ * BENCH_WEBHOOK_WARMUP (requests to each server before measuring, default 5,000),
+ * BENCH_WEBHOOK_LOG_LEVEL (default info, as deployed; warn shows what the per-review log line costs),
+ * BENCH_WEBHOOK_NODE_ARGS (extra Node flags for the kshield child, space-separated),
+ * BENCH_WEBHOOK_CPU_PROF (a directory: both servers run under --cpu-prof and write their profiles
+ * there, kshield-<pid>.cpuprofile and floor-<pid>.cpuprofile).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { generateWebhookCertificates } from '../src/admission/certs.js';
+import { defaultWebhookConfig } from '../src/admission/install.js';
+import { cleanScratch, envInt, fmt, loadNote, scratchFile, table } from './measure.js';
+import { answerOf, benchReviews, matches, type BenchReview } from './webhook-reviews.js';
+
+const REQUESTS = Math.max(1, envInt('BENCH_WEBHOOK_REQUESTS', 100_000));
+const FLOOR_REQUESTS = Math.max(1, envInt('BENCH_WEBHOOK_FLOOR_REQUESTS', REQUESTS));
+const RATE = Math.max(1, envInt('BENCH_WEBHOOK_RATE', 1000));
+const CONNECTIONS = Math.max(1, envInt('BENCH_WEBHOOK_CONNECTIONS', 10));
+const RUNS = Math.max(1, envInt('BENCH_WEBHOOK_RUNS', 3));
+const WARMUP = envInt('BENCH_WEBHOOK_WARMUP', 5000);
+/** As deployed: info, one line per review. Other levels only to see what logging costs. */
+const LOG_LEVEL = process.env.BENCH_WEBHOOK_LOG_LEVEL || 'info';
+/** Extra Node flags for the kshield child only (e.g. --max-old-space-size=256), split on spaces. */
+const KSHIELD_NODE_ARGS = (process.env.BENCH_WEBHOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const CPU_PROF_DIR = process.env.BENCH_WEBHOOK_CPU_PROF ? path.resolve(process.env.BENCH_WEBHOOK_CPU_PROF) : undefined;
+
+const TARGET_RATIO = 1.5;
+const TARGET_RSS_GROWTH = 0.1;
+const OWN_NAMESPACE = 'kshield-system';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const KSHIELD = path.join(root, 'dist', 'src', 'cli', 'main.js');
+const FLOOR = path.join(here, 'children', 'webhook-floor.js');
+
+// ---------------------------------------------------------------------------------------------
+// autocannon (CommonJS, no type declarations): the part of its API used here.
+
+interface AutocannonRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  onResponse?: (status: number, body: string) => void;
+  review: BenchReview;
+}
+interface AutocannonClient {
+  requestIterator: { currentRequest: AutocannonRequest };
+  setRequests(requests: AutocannonRequest[]): void;
+}
+interface AutocannonResult {
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface AutocannonInstance extends Promise<AutocannonResult> {
+  on(event: 'response', listener: (client: AutocannonClient, statusCode: number, resBytes: number, responseTime: number) => void): this;
+  on(event: 'reqError', listener: (error: Error) => void): this;
+}
+type Autocannon = (options: Record<string, unknown>) => AutocannonInstance;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+interface Server {
+  label: 'floor' | 'kshield';
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  logFile?: string;
+}
+
+function collectStderr(child: ChildProcess): () => string {
+  let text = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    if (text.length < 20_000) text += chunk;
+  });
+  return () => text;
+}
+
+async function startFloor(certFile: string, keyFile: string): Promise<Server> {
+  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `floor-${process.pid}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, FLOOR, certFile, keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderr = collectStderr(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`the floor server exited (${code}) before listening: ${stderr()}`)));
+  });
+  return { label: 'floor', child, port, stderr };
+}
+
+/** A port nobody listens on right now (the kshield child is told to use it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function readyz(port: number, ca: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', ca, agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function startKshield(certFile: string, keyFile: string, configFile: string, ca: string): Promise<Server> {
+  const logFile = scratchFile('kshield-webhook.log');
+  const logFd = openSync(logFile, 'w');
+  const port = await freePort();
+  const nodeArgs = [...(CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR, '--cpu-prof-name', `kshield-${process.pid}.cpuprofile`] : []), ...KSHIELD_NODE_ARGS];
+  const args = ['webhook', '--tls-cert', certFile, '--tls-key', keyFile, '--port', String(port), '--address', '127.0.0.1', '--config', configFile, '--namespace', OWN_NAMESPACE, '--log-level', LOG_LEVEL];
+  // Standard output is a file, as a container runtime's log file: the webhook pays for every line.
+  const child = spawn(process.execPath, [...nodeArgs, KSHIELD, ...args], { cwd: root, stdio: ['ignore', logFd, 'pipe'] });
+  closeSync(logFd);
+  const server: Server = { label: 'kshield', child, port, stderr: collectStderr(child), logFile };
+  let exited: number | null | undefined;
+  child.once('exit', (code) => (exited = code));
+  const deadline = Date.now() + 30_000;
+  while (!(await readyz(port, ca))) {
+    if (exited !== undefined || Date.now() > deadline) {
+      await stop(server);
+      throw new Error(exited !== undefined ? `kshield webhook exited (${exited}) before it was ready: ${server.stderr()}` : 'kshield webhook was not ready within 30 s');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return server;
+}
+
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
+  server.child.kill('SIGTERM');
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+interface Memory {
+  rssMiB: number;
+  hwmMiB: number;
+}
+
+/** VmRSS and VmHWM (peak RSS) of a child, from /proc. */
+function memoryOf(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
+}
+
+/** User + system CPU of a process, in ms (USER_HZ is 100 on Linux). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deck, checked once against both servers
+
+function post(port: number, review: BenchReview, ca: string): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: '127.0.0.1', port, path: review.endpoint, method: 'POST', ca, agent: false, headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(review.body)) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(review.body);
+  });
+}
+
+/** Sends every review of the deck once, with certificate verification, and checks the answers. */
+async function checkDeck(server: Server, deck: BenchReview[], ca: string): Promise<string[]> {
+  const problems: string[] = [];
+  for (const review of deck) {
+    const reply = await post(server.port, review, ca);
+    const response = reply.json?.response;
+    if (reply.status !== 200 || response?.uid !== review.uid) {
+      problems.push(`${server.label} ${review.endpoint} ${review.name}: HTTP ${reply.status}, uid ${JSON.stringify(response?.uid)}`);
+      continue;
+    }
+    const expect = server.label === 'floor' ? 'allowed' : review.expect;
+    const got = answerOf(response);
+    if (!matches(expect, got)) problems.push(`${server.label} ${review.endpoint} ${review.name}: expected ${expect}, got ${got}`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+interface RunResult {
+  label: Server['label'];
+  run: number;
+  requests: number;
+  durationS: number;
+  latencies: Float64Array;
+  byEndpoint: Record<string, number[]>;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  /** Answers that did not echo the uid or said something else than the deck expects, of `checked`. */
+  wrong: number;
+  checked: number;
+  cpuMs: number;
+  before: Memory;
+  after: Memory;
+  loadBefore: number;
+  loadAfter: number;
+}
+
+function rotated<T>(items: T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+async function load(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<Omit<RunResult, 'label' | 'run' | 'before' | 'after' | 'cpuMs' | 'loadBefore' | 'loadAfter'>> {
+  let wrong = 0;
+  let checked = 0;
+  const requests = (offset: number): AutocannonRequest[] =>
+    rotated(deck, offset).map((review) => ({
+      method: 'POST',
+      path: review.endpoint,
+      headers: { 'content-type': 'application/json' },
+      body: review.body,
+      review,
+      onResponse: (status: number, body: string) => {
+        if (status !== 200) return;
+        checked++;
+        let response: { uid?: unknown; allowed?: unknown } | undefined;
+        try {
+          response = (JSON.parse(body) as { response?: { uid?: unknown; allowed?: unknown } }).response;
+        } catch {
+          // counted below
+        }
+        const expect = server.label === 'floor' ? 'allowed' : review.expect;
+        if (response?.uid !== review.uid || !matches(expect, answerOf(response))) wrong++;
+      },
+    }));
+  let clients = 0;
+  const latencies = new Float64Array(amount + CONNECTIONS);
+  const byEndpoint: Record<string, number[]> = { '/validate': [], '/mutate': [] };
+  let n = 0;
+  const instance = autocannon({
+    url: `https://127.0.0.1:${server.port}`,
+    connections: CONNECTIONS,
+    overallRate: RATE,
+    amount,
+    timeout: 10,
+    // The connections would all walk the deck in step: each starts at its own place instead.
+    requests: requests(0),
+    setupClient: (client: AutocannonClient) => client.setRequests(requests(Math.floor((clients++ * deck.length) / CONNECTIONS))),
+    // autocannon always sets rejectUnauthorized: false; the CA is given anyway, and checkDeck verified the certificate.
+    tlsOptions: { ca },
+    // Its correction for coordinated omission assumes an expected interval of ceil(1/rate) = 1 ms
+    // per connection and would add made-up samples; latencies are taken per response below instead.
+    ignoreCoordinatedOmission: true,
+  });
+  if (measure) {
+    instance.on('response', (client, statusCode, _bytes, responseTime) => {
+      if (statusCode !== 200 || n >= latencies.length) return;
+      latencies[n++] = responseTime;
+      byEndpoint[client.requestIterator.currentRequest.review.endpoint]?.push(responseTime);
+    });
+  }
+  const result = await instance;
+  return {
+    requests: Object.values(result.statusCodeStats).reduce((sum, s) => sum + s.count, 0),
+    durationS: result.duration,
+    latencies: latencies.slice(0, n).sort(),
+    byEndpoint,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    wrong,
+    checked,
+  };
+}
+
+async function measuredRun(server: Server, run: number, deck: BenchReview[], amount: number, ca: string): Promise<RunResult> {
+  const pid = server.child.pid!;
+  const loadBefore = os.loadavg()[0];
+  const before = memoryOf(pid);
+  const cpuBefore = cpuMsOf(pid);
+  const result = await load(server, deck, amount, ca, true);
+  const cpuMs = cpuMsOf(pid) - cpuBefore;
+  return { ...result, label: server.label, run, cpuMs, before, after: memoryOf(pid), loadBefore, loadAfter: os.loadavg()[0] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reporting
+
+function quantile(sorted: ArrayLike<number>, q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+const ms = (n: number): string => (Number.isNaN(n) ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+
+interface Summary {
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  mean: number;
+  rps: number;
+  cpuPerReqMs: number;
+}
+
+function summarize(r: RunResult): Summary {
+  const l = r.latencies;
+  let sum = 0;
+  for (const v of l) sum += v;
+  return { p50: quantile(l, 0.5), p99: quantile(l, 0.99), p999: quantile(l, 0.999), max: l[l.length - 1] ?? NaN, mean: sum / Math.max(1, l.length), rps: r.requests / r.durationS, cpuPerReqMs: r.cpuMs / Math.max(1, r.requests) };
+}
+
+const log = (line = ''): void => void process.stdout.write(line + '\n');
+
+async function logLines(file: string): Promise<{ decisions: number; mutations: number; bytes: number }> {
+  let decisions = 0;
+  let mutations = 0;
+  for await (const line of createInterface({ input: createReadStream(file) })) {
+    if (line.includes('"admission decision"')) decisions++;
+    else if (line.includes('"admission mutation"')) mutations++;
+  }
+  return { decisions, mutations, bytes: statSync(file).size };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  log('kshield admission webhook benchmark');
+  log(`  before: ${loadNote()}`);
+  const certs = generateWebhookCertificates({ service: 'kshield-webhook', namespace: OWN_NAMESPACE, ipAddresses: ['127.0.0.1'], extraDnsNames: ['localhost'], days: 1 });
+  const certFile = scratchFile('tls.crt');
+  const keyFile = scratchFile('tls.key');
+  const configFile = scratchFile('kshield.yaml');
+  writeFileSync(certFile, certs.cert);
+  writeFileSync(keyFile, certs.key, { mode: 0o600 });
+  writeFileSync(configFile, defaultWebhookConfig({ namespace: OWN_NAMESPACE, exemptNamespaces: [] }));
+
+  const deck = benchReviews();
+  const share = (endpoint: string): number => deck.filter((r) => r.endpoint === endpoint).length;
+  const avgBytes = deck.reduce((sum, r) => sum + Buffer.byteLength(r.body), 0) / deck.length;
+  log(`  deck: ${deck.length} reviews per cycle (${share('/validate')} /validate, ${share('/mutate')} /mutate), ${fmt(avgBytes / 1024, 1)} KiB average body;`);
+  const counts = (endpoint: string): string => {
+    const by = new Map<string, number>();
+    for (const r of deck) if (r.endpoint === endpoint) by.set(r.expect, (by.get(r.expect) ?? 0) + 1);
+    return [...by].map(([k, v]) => `${v} ${k}`).join(', ');
+  };
+  log(`        kshield must answer /validate: ${counts('/validate')}; /mutate: ${counts('/mutate')}`);
+  log(`  load: autocannon, ${CONNECTIONS} keep-alive HTTPS connections, overallRate ${fmt(RATE)}/s (one load thread, no workers),`);
+  log(`        ${fmt(REQUESTS)} requests per kshield run, ${fmt(FLOOR_REQUESTS)} per floor run, ${RUNS} alternating pairs, ${fmt(WARMUP)} warm-up requests each`);
+  log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level ${LOG_LEVEL} --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
+  log('');
+
+  const floor = await startFloor(certFile, keyFile);
+  let kshield: Server | undefined;
+  try {
+    kshield = await startKshield(certFile, keyFile, configFile, certs.caCert);
+    const idle = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
+    const problems = [...(await checkDeck(floor, deck, certs.caCert)), ...(await checkDeck(kshield, deck, certs.caCert))];
+    if (problems.length > 0) {
+      process.stderr.write(`the deck does not get the answers it was built for, so the benchmark would measure something else:\n  ${problems.join('\n  ')}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    log(`  deck checked: every review answered as designed (kshield) and allowed with its uid (floor), certificates verified`);
+    if (WARMUP > 0) {
+      for (const server of [floor, kshield]) {
+        const w = await load(server, deck, WARMUP, certs.caCert, false);
+        if (w.errors || w.non2xx || w.wrong) log(`  warm-up of ${server.label}: ${w.errors} errors, ${w.non2xx} non-2xx, ${w.wrong} wrong answers`);
+      }
+    }
+    const warmed = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
+
+    const results: RunResult[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      for (const server of [floor, kshield]) {
+        const r = await measuredRun(server, run, deck, server.label === 'floor' ? FLOOR_REQUESTS : REQUESTS, certs.caCert);
+        results.push(r);
+        const s = summarize(r);
+        log(`  run ${run} ${server.label.padEnd(7)}  p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms  ${fmt(s.rps)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}  wrong ${r.wrong}/${fmt(r.checked)} checked  load ${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`);
+      }
+    }
+    const final = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
+
+    log('');
+    const header = ['run', 'server', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'mean ms', 'errors', 'timeouts', 'non-2xx', 'wrong', 'CPU ms/req', 'RSS MiB before->after', 'load 1m'];
+    const rows = results.map((r) => {
+      const s = summarize(r);
+      return [String(r.run), r.label, fmt(r.requests), fmt(s.rps), ms(s.p50), ms(s.p99), ms(s.p999), ms(s.max), ms(s.mean), String(r.errors), String(r.timeouts), String(r.non2xx), String(r.wrong), s.cpuPerReqMs.toFixed(3), `${fmt(r.before.rssMiB, 1)}->${fmt(r.after.rssMiB, 1)}`, `${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`];
+    });
+    log(table(header, rows));
+    log('');
+
+    const med = (label: Server['label'], pick: (s: Summary) => number): number => median(results.filter((r) => r.label === label).map((r) => pick(summarize(r))));
+    const medRows = (['floor', 'kshield'] as const).map((label) => [label, ms(med(label, (s) => s.p50)), ms(med(label, (s) => s.p99)), ms(med(label, (s) => s.p999)), ms(med(label, (s) => s.max)), ms(med(label, (s) => s.mean)), fmt(med(label, (s) => s.rps)), med(label, (s) => s.cpuPerReqMs).toFixed(3)]);
+    log(`medians of ${RUNS} runs`);
+    log(table(['server', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'mean ms', 'req/s', 'CPU ms/req'], medRows));
+    log('');
+    const kshieldRuns = results.filter((r) => r.label === 'kshield');
+    const endpointP99 = (endpoint: string): string => ms(median(kshieldRuns.map((r) => quantile(Float64Array.from(r.byEndpoint[endpoint]).sort(), 0.99))));
+    const endpointP50 = (endpoint: string): string => ms(median(kshieldRuns.map((r) => quantile(Float64Array.from(r.byEndpoint[endpoint]).sort(), 0.5))));
+    log(`kshield by endpoint (medians): /validate p50 ${endpointP50('/validate')} ms, p99 ${endpointP99('/validate')} ms; /mutate p50 ${endpointP50('/mutate')} ms, p99 ${endpointP99('/mutate')} ms`);
+    const memRow = (label: 'floor' | 'kshield'): string[] => [label, fmt(idle[label].rssMiB, 1), fmt(warmed[label].rssMiB, 1), fmt(final[label].rssMiB, 1), fmt(final[label].hwmMiB, 1), `${(((final[label].rssMiB - warmed[label].rssMiB) / warmed[label].rssMiB) * 100).toFixed(1)}%`];
+    log('memory (VmRSS, VmHWM = peak RSS)');
+    log(table(['server', 'idle MiB', 'after warm-up', 'after all runs', 'peak', 'growth over the runs'], [memRow('floor'), memRow('kshield')]));
+    if (kshield.logFile) {
+      const lines = await logLines(kshield.logFile);
+      const served = results.filter((r) => r.label === 'kshield').reduce((sum, r) => sum + r.requests, 0) + WARMUP + deck.length;
+      log(`kshield log: ${fmt(lines.decisions)} decision and ${fmt(lines.mutations)} mutation lines for ${fmt(served)} reviews, ${fmt(lines.bytes / 1024 / 1024, 1)} MiB (${fmt(lines.bytes / Math.max(1, lines.decisions + lines.mutations))} bytes a line)`);
+    }
+    log('');
+
+    const ratio = med('kshield', (s) => s.p99) / med('floor', (s) => s.p99);
+    const failures = kshieldRuns.reduce((sum, r) => sum + r.errors + r.non2xx + r.wrong, 0);
+    const growth = (final.kshield.rssMiB - warmed.kshield.rssMiB) / warmed.kshield.rssMiB;
+    const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
+    log(`targets`);
+    log(`  p99 kshield / floor <= ${TARGET_RATIO}: ${ms(med('kshield', (s) => s.p99))} / ${ms(med('floor', (s) => s.p99))} ms = ${ratio.toFixed(2)} -> ${verdict(ratio <= TARGET_RATIO)}`);
+    log(`  zero errors (connection errors, timeouts, non-2xx, wrong answers) over ${fmt(kshieldRuns.reduce((s, r) => s + r.requests, 0))} kshield requests: ${failures} -> ${verdict(failures === 0)}`);
+    log(`  RSS growth < ${TARGET_RSS_GROWTH * 100}% (after warm-up -> after all runs): ${fmt(warmed.kshield.rssMiB, 1)} -> ${fmt(final.kshield.rssMiB, 1)} MiB, ${(growth * 100).toFixed(1)}% -> ${verdict(growth < TARGET_RSS_GROWTH)}`);
+    const floorFailures = results.filter((r) => r.label === 'floor').reduce((sum, r) => sum + r.errors + r.non2xx + r.wrong, 0);
+    if (floorFailures > 0) log(`  note: the floor itself had ${floorFailures} failures: the load or the machine is the limit, not kshield`);
+    log(`  after: ${loadNote()}`);
+  } finally {
+    await stop(floor);
+    if (kshield) {
+      await stop(kshield);
+      const err = kshield.stderr().trim();
+      if (err) process.stderr.write(`kshield webhook stderr:\n${err}\n`);
+    }
+    await cleanScratch();
+  }
+}
+
+await main();
