@@ -10,45 +10,18 @@
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { cli, root } from './support/cli.js';
+import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 
-const script = path.join(root, 'test/support/k8s/cluster');
-const cache = process.env.KSHIELD_K8S_CACHE ?? path.join(homedir(), '.cache/kshield-k8s');
-const required = process.env.KSHIELD_INTEGRATION === 'required';
+const script = CLUSTER_SCRIPT;
+const { skip: skipReason, missing: why } = skipUnlessRealCluster('the real-cluster integration tests');
 
-function missing(): string | undefined {
-  if (!existsSync(path.join(cache, 'bin/kube-apiserver')) || !existsSync(path.join(cache, 'bin/kube-controller-manager'))) {
-    return `no kube-apiserver/kube-controller-manager in ${cache}/bin (build them: test/support/k8s/cluster build)`;
-  }
-  if (spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).status !== 0) return 'no etcd on PATH (apt-get install etcd-server)';
-  if (spawnSync('sh', ['-c', 'command -v openssl && command -v curl && command -v python3'], { encoding: 'utf8' }).status !== 0) return 'openssl, curl or python3 missing';
-  return undefined;
-}
-
-const why = missing();
-if (why && !required) {
-  process.stderr.write(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-    `!! SKIPPING the real-cluster integration tests: ${why}.\n` +
-    `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-    `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
-}
-
-interface Env {
-  server: string;
-  ca: string;
-  admin: string;
-  kubeconfig: string;
-}
-
-function readEnv(dir: string): Env {
-  const text = readFileSync(path.join(dir, 'env'), 'utf8');
-  const get = (name: string): string => /"?([^"\n]*)"?$/.exec(text.split('\n').find((l) => l.startsWith(`export ${name}=`))!.slice(`export ${name}=`.length))![1];
-  return { server: get('K8S_SERVER'), ca: readFileSync(get('K8S_CA'), 'utf8'), admin: get('K8S_ADMIN_TOKEN'), kubeconfig: get('KUBECONFIG') };
-}
+type Env = ClusterEnv;
+const readEnv = readClusterEnv;
 
 /** A request as the admin; resolves with status and parsed body. */
 function call(env: Env, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -93,7 +66,7 @@ function kshield(args: string[]): Promise<{ code: number | null; stdout: string;
 
 const NS = 'kshield-it';
 
-describe('kshield cluster against a real control plane (v1.20.2)', { skip: why && !required ? why : false, timeout: 180_000 }, () => {
+describe('kshield cluster against a real control plane (v1.20.2)', { skip: skipReason, timeout: 180_000 }, () => {
   let dir: string;
   let env: Env;
 

@@ -18,49 +18,21 @@
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { kshield, root } from './support/cli.js';
+import { kshield } from './support/cli.js';
+import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 
 type Obj = Record<string, any>;
 
-const script = path.join(root, 'test/support/k8s/cluster');
-const cache = process.env.KSHIELD_K8S_CACHE ?? path.join(homedir(), '.cache/kshield-k8s');
-const required = process.env.KSHIELD_INTEGRATION === 'required';
+const script = CLUSTER_SCRIPT;
+const { skip: skipReason, missing: why } = skipUnlessRealCluster('the real-API-server check of the webhook install manifests');
 
-function missing(): string | undefined {
-  if (!existsSync(path.join(cache, 'bin/kube-apiserver')) || !existsSync(path.join(cache, 'bin/kube-controller-manager'))) {
-    return `no kube-apiserver/kube-controller-manager in ${cache}/bin (build them: test/support/k8s/cluster build)`;
-  }
-  if (spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).status !== 0) return 'no etcd on PATH (apt-get install etcd-server)';
-  if (spawnSync('sh', ['-c', 'command -v openssl && command -v curl && command -v python3'], { encoding: 'utf8' }).status !== 0) return 'openssl, curl or python3 missing';
-  return undefined;
-}
-
-const why = missing();
-if (why && !required) {
-  process.stderr.write(
-    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-      `!! SKIPPING the real-API-server check of the webhook install manifests: ${why}.\n` +
-      `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
-  );
-}
-
-interface Env {
-  server: string;
-  ca: string;
-  admin: string;
-}
-
-function readEnv(dir: string): Env {
-  const text = readFileSync(path.join(dir, 'env'), 'utf8');
-  const get = (name: string): string => /"?([^"\n]*)"?$/.exec(text.split('\n').find((l) => l.startsWith(`export ${name}=`))!.slice(`export ${name}=`.length))![1];
-  return { server: get('K8S_SERVER'), ca: readFileSync(get('K8S_CA'), 'utf8'), admin: get('K8S_ADMIN_TOKEN') };
-}
+type Env = ClusterEnv;
+const readEnv = readClusterEnv;
 
 function call(env: Env, method: string, p: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
@@ -114,7 +86,7 @@ async function waitForDefaultServiceAccount(env: Env, ns: string): Promise<void>
 
 const POD = (ns: string, name: string): Obj => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns }, spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] } });
 
-describe('kshield install webhook against a real API server (v1.20.2)', { skip: why && !required ? why : false, timeout: 240_000 }, () => {
+describe('kshield install webhook against a real API server (v1.20.2)', { skip: skipReason, timeout: 240_000 }, () => {
   let dir: string;
   let env: Env;
   let objects: Obj[];

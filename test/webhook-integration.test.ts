@@ -17,40 +17,21 @@
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 
 import { randomBytes } from 'node:crypto';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { cli, kshield, root } from './support/cli.js';
+import { cli, kshield } from './support/cli.js';
+import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 import { generateWebhookCertificates } from '../src/admission/certs.js';
 
 type Obj = Record<string, any>;
 
-const script = path.join(root, 'test/support/k8s/cluster');
-const cache = process.env.KSHIELD_K8S_CACHE ?? path.join(homedir(), '.cache/kshield-k8s');
-const required = process.env.KSHIELD_INTEGRATION === 'required';
-
-function missing(): string | undefined {
-  if (!existsSync(path.join(cache, 'bin/kube-apiserver')) || !existsSync(path.join(cache, 'bin/kube-controller-manager'))) {
-    return `no kube-apiserver/kube-controller-manager in ${cache}/bin (build them: test/support/k8s/cluster build)`;
-  }
-  if (spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' }).status !== 0) return 'no etcd on PATH (apt-get install etcd-server)';
-  if (spawnSync('sh', ['-c', 'command -v openssl && command -v curl && command -v python3'], { encoding: 'utf8' }).status !== 0) return 'openssl, curl or python3 missing';
-  return undefined;
-}
-
-const why = missing();
-if (why && !required) {
-  process.stderr.write(
-    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-      `!! SKIPPING the webhook against a real API server: ${why}.\n` +
-      `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
-  );
-}
+const script = CLUSTER_SCRIPT;
+const { skip: skipReason, missing: why } = skipUnlessRealCluster('the webhook against a real API server');
 
 const WATCHED = 'e2e-watched';
 const EXEMPT = 'e2e-exempt';
@@ -73,17 +54,8 @@ const CONFIG = `webhook:
       ${EXEMPT_LABEL}: "true"
 `;
 
-interface Env {
-  server: string;
-  ca: string;
-  admin: string;
-}
-
-function readEnv(dir: string): Env {
-  const text = readFileSync(path.join(dir, 'env'), 'utf8');
-  const get = (name: string): string => /"?([^"\n]*)"?$/.exec(text.split('\n').find((l) => l.startsWith(`export ${name}=`))!.slice(`export ${name}=`.length))![1];
-  return { server: get('K8S_SERVER'), ca: readFileSync(get('K8S_CA'), 'utf8'), admin: get('K8S_ADMIN_TOKEN') };
-}
+type Env = ClusterEnv;
+const readEnv = readClusterEnv;
 
 interface ApiReply {
   status: number;
@@ -232,7 +204,7 @@ function webhookConfigurations(port: number, caBundle: string): Obj[] {
   return configurations;
 }
 
-describe('kshield webhook registered with a real API server (v1.20.2)', { skip: why && !required ? why : false, timeout: 120_000 }, () => {
+describe('kshield webhook registered with a real API server (v1.20.2)', { skip: skipReason, timeout: 120_000 }, () => {
   let dir: string | undefined;
   let clusterStarted = false;
   let env: Env;
