@@ -578,7 +578,8 @@ describe('kshield node: layouts', () => {
     assert.equal(report.detected.layout, 'kubeadm');
     assert.equal(check(report, '1.2.1').status, 'pass');
     assert.equal(check(report, '1.1.1').evidence, '/etc/kubernetes/manifests/kube-apiserver.yaml 600');
-    assert.equal(check(report, '1.1.13').evidence, '/etc/kubernetes/super-admin.conf 600');
+    // Nothing is read outside: the link is dangling inside the root, and that is said, not taken for an absent file.
+    assert.deepEqual([check(report, '1.1.13').status, check(report, '1.1.13').evidence], ['warn', '/etc/kubernetes/admin.conf: dangling symlink (its target /etc/hostname does not exist); /etc/kubernetes/super-admin.conf 600']);
   });
 
   test('a control plane run as host processes (no manifests) is judged from /proc', () => {
@@ -602,12 +603,12 @@ describe('kshield node: layouts', () => {
     assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, /^Detected: control plane running as host processes \(no static pod manifests\) under /);
   });
 
-  test('an empty tree is "unknown" with no checks and exit 0', () => {
-    const dir = tree('empty', {});
-    const { code, report } = run(dir);
-    assert.equal(code, 0);
-    assert.equal(report.detected.layout, 'unknown');
-    assert.deepEqual(report.checks, []);
+  test('a tree with no node layout is a usage error (exit 2), like scan on a directory with no manifests', () => {
+    const dir = tree('empty', { 'etc/hostname': 'laptop\n' });
+    const r = kshield(['node', '--root', dir, '-o', 'json']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /--root .*empty: no Kubernetes node layout found \(looked for \/etc\/kubernetes\/manifests, \/var\/lib\/kubelet, .* and component processes in .*empty\/proc\): is this the node's root directory\?/);
   });
 });
 
@@ -635,16 +636,54 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
 
   test('broken k3s configuration and etcd config: warn naming the file, never a crash', () => {
     const dir = copyOf(k3s, 'k3s-broken');
-    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml.d/50-debugging.yaml'), 'kube-apiserver-arg+: [\n');
     writeFileSync(path.join(dir, 'var/lib/rancher/k3s/server/db/etcd/config'), 'client-transport-security: {\n');
-    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), readFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), 'utf8') + 'kubelet-arg+: 7\nkube-scheduler-arg: {odd: shape}\n');
     const { report, stderr } = run(dir);
     assert.equal(stderr, '');
+    expectChecks(report, [['2.2', 'warn', '/var/lib/rancher/k3s/server/db/etcd/config: not valid YAML (line 1)']]);
+  });
+
+  test('a broken k3s drop-in is not skipped: the checks its settings feed warn, naming the file and the line', () => {
+    const dir = copyOf(k3s, 'k3s-broken-dropin');
+    const dropIn = '/etc/rancher/k3s/config.yaml.d/50-debugging.yaml';
+    // The drop-in that turns profiling on, with a missing bracket: k3s's effective configuration is unknown, not "profiling off".
+    writeFileSync(path.join(dir, dropIn), '# debugging\nkube-apiserver-arg+: ["profiling=true"\nkubelet-arg+:\n  - "read-only-port=10255"\n');
+    const { report, stderr } = run(dir);
+    assert.equal(stderr, '');
+    const unknown = `${dropIn}: not valid YAML (line 3); the effective k3s configuration is unknown`;
     expectChecks(report, [
-      ['2.2', 'warn', '/var/lib/rancher/k3s/server/db/etcd/config: not valid YAML (line 1)'],
-      // The broken drop-in is skipped: config.yaml's own values still count.
-      ['1.2.16', 'pass', '/etc/rancher/k3s/config.yaml: --profiling=false (default of k3s)'],
-      ['1.4.1', 'pass', '/etc/rancher/k3s/config.yaml: --profiling=false (default of k3s)'],
+      ['1.2.16', 'warn', unknown],
+      ['1.4.1', 'warn', unknown],
+      ['1.3.2', 'warn', unknown],
+      ['4.2.4', 'warn', unknown],
+    ]);
+    // The rest is still judged: etcd reads its own config file, and the files are there.
+    assert.equal(check(report, '2.2').status, 'pass');
+    const sarif = JSON.parse(kshield(['node', '--root', dir, '-o', 'sarif']).stdout);
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === '1.2.16');
+    assert.deepEqual(result.locations[0].physicalLocation, { artifactLocation: { uri: 'etc/rancher/k3s/config.yaml.d/50-debugging.yaml', uriBaseId: 'NODEROOT' }, region: { startLine: 3 } });
+    assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, new RegExp(`\\nConfiguration problems: ${dropIn.replace(/[.]/g, '\\.')}: not valid YAML \\(line 3\\)\\n`));
+
+    // Binary content, and a broken config.yaml itself.
+    writeFileSync(path.join(dir, dropIn), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+    expectChecks(run(dir).report, [['1.2.16', 'warn', `${dropIn}: not a text file (binary content); the effective k3s configuration is unknown`]]);
+    rmSync(path.join(dir, dropIn));
+    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), 'write-kubeconfig-mode: "0600"\nkube-apiserver-arg: [\n');
+    expectChecks(run(dir).report, [['1.2.1', 'warn', '/etc/rancher/k3s/config.yaml: not valid YAML (line 2); the effective k3s configuration is unknown']]);
+    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), '- profiling=false\n');
+    expectChecks(run(dir).report, [['1.2.1', 'warn', '/etc/rancher/k3s/config.yaml: not a mapping of options (the file holds a list); the effective k3s configuration is unknown']]);
+  });
+
+  test('a k3s *-arg list of the wrong shape makes that component\'s checks warn, and only those', () => {
+    const dir = copyOf(k3s, 'k3s-odd-shape');
+    const config = path.join(dir, 'etc/rancher/k3s/config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8') + 'kubelet-arg+: 7\nkube-scheduler-arg: {odd: shape}\n');
+    const { report } = run(dir);
+    const at = (needle: string): number => lineOf(config, needle);
+    expectChecks(report, [
+      ['1.4.1', 'warn', `/etc/rancher/k3s/config.yaml: kube-scheduler-arg (line ${at('kube-scheduler-arg:')}): expected "flag=value" strings, found a mapping; the kube-scheduler-arg flags are unknown`],
+      ['4.2.4', 'warn', `/etc/rancher/k3s/config.yaml: kubelet-arg+ (line ${at('kubelet-arg+: 7')}): expected "flag=value" strings, found a number; the kubelet-arg flags are unknown`],
+      // The API server's list is fine: the drop-in's profiling=true still fails.
+      ['1.2.16', 'fail', '/etc/rancher/k3s/config.yaml: --profiling=true (/etc/rancher/k3s/config.yaml.d/50-debugging.yaml kube-apiserver-arg)'],
     ]);
   });
 
