@@ -38,6 +38,7 @@
  * manual (the benchmark leaves the call to a person and the files give no clear answer).
  */
 import { DISTRO_NAMES, CONFIG_FILE, ARG_KEYS, type Distro } from '../sources/rancher.js';
+import { goDurationMs } from '../core/duration.js';
 import { CNI_DIRS, KUBECONFIGS, KUBELET_UNIT_DIRS, kubeletSetting, type Component, type ComponentFacts, type FileFacts, type NodeFacts } from '../sources/node.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'manual';
@@ -199,18 +200,9 @@ const authorization = (judge: FlagJudge): FlagsJudge => (values, c) => {
   return judge(values[0]);
 };
 
-/** Go durations as kube flags take them ("60s", "1m30s", "4h"); NaN when not one. */
+/** Go durations as kube flags take them ("60s", "1m30s", "4h"), in seconds; NaN when not one (a bare "5" is not). */
 export function parseDuration(text: string): number {
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * unit[m[2]];
-    matched = re.lastIndex;
-  }
-  return matched === text.length && matched > 0 ? total : NaN;
+  return goDurationMs(text) / 1000;
 }
 
 /** The Kubernetes 1.x minor version from an image tag like registry.k8s.io/kube-apiserver:v1.19.3. */
