@@ -767,12 +767,20 @@ describe('kshield node: files that are not regular files, links, and directories
     // The file checks still judge the FIFO's own mode, and the other processes are still read.
     assert.equal(check(report, '1.1.7').evidence, '/etc/kubernetes/manifests/etcd.yaml 600');
     assert.equal(report.detected.components.scheduler, '/etc/kubernetes/manifests/kube-scheduler.yaml');
+    // etcd's flags are unknown, so is its data directory: its checks say so rather than vanish.
+    for (const id of ['1.1.11', '1.1.12']) assert.deepEqual([check(report, id).status, check(report, id).evidence], ['warn', `the etcd data directory is not known: ${fifo('/etc/kubernetes/manifests/etcd.yaml')}`]);
 
-    // Without the environment file, the kubelet's own config file is what is unreadable.
+    // Without the environment file, the kubelet's own config file is what is unreadable; with the etcd
+    // manifest back, /etc/passwd (a FIFO) is what cannot name the data directory's owner.
     rmSync(path.join(dir, 'var/lib/kubelet/kubeadm-flags.env'));
+    rmSync(path.join(dir, 'etc/kubernetes/manifests/etcd.yaml'));
+    cpSync(path.join(hardened, 'etc/kubernetes/manifests/etcd.yaml'), path.join(dir, 'etc/kubernetes/manifests/etcd.yaml'));
     const again = runBounded(['node', '--root', dir, '--proc', proc, '-o', 'json']);
     assert.equal(again.signal, null, 'a read blocked');
-    expectChecks(JSON.parse(again.stdout) as Report, [['4.2.4', 'warn', fifo('/var/lib/kubelet/config.yaml')]]);
+    const second = JSON.parse(again.stdout) as Report;
+    expectChecks(second, [['4.2.4', 'warn', fifo('/var/lib/kubelet/config.yaml')]]);
+    assert.equal(check(second, '1.1.12').status, 'warn');
+    assert.match(check(second, '1.1.12').evidence, /^\/var\/lib\/etcd \S+:\S+ \(owner not named: \/etc\/passwd: not a regular file \(FIFO\)\)$/);
   });
 
   test('a FIFO as a k3s drop-in, and a device as a manifest: warn, never a read that does not end', (t) => {

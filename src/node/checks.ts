@@ -431,6 +431,24 @@ function fileOwner(id: string, title: string, paths: PathsOf, dirs?: PathsOf): C
   };
 }
 
+/**
+ * The etcd data directory comes from etcd's flags: when those cannot be read, its checks warn
+ * rather than vanish.
+ */
+function etcdDataDirCheck(def: CheckDefinition): CheckDefinition {
+  return {
+    ...def,
+    check(facts) {
+      if (!facts.etcdDataDir) {
+        const e = facts.components.etcd;
+        const problem = e ? componentProblem(e) : unusableManifest(facts, 'etcd');
+        if (problem) return { ...problem, evidence: `the etcd data directory is not known: ${problem.evidence}` };
+      }
+      return def.check(facts);
+    },
+  };
+}
+
 /** The etcd data directory is owned by the etcd user and group (not applicable to k3s, whose etcd runs inside the root-owned k3s process). */
 const etcdDataOwner: CheckDefinition = {
   id: '1.1.12',
@@ -447,6 +465,8 @@ const etcdDataOwner: CheckDefinition = {
     const group = facts.groups?.[f.gid!];
     const shown = `${f.path} ${user ?? f.uid}:${group ?? f.gid}`;
     if (user === 'etcd' && group === 'etcd') return { status: 'pass', evidence: shown, location: { file: f.path } };
+    const idProblem = facts.idProblems?.[0];
+    if (idProblem && (user === undefined || group === undefined)) return { status: 'warn', evidence: `${shown} (owner not named: ${idProblem.file}: ${idProblem.message})`, location: { file: idProblem.file } };
     if (!facts.users) return { status: 'manual', evidence: `${f.path} ${f.uid}:${f.gid} (no /etc/passwd to name the owner)`, location: { file: f.path } };
     return { status: 'fail', evidence: shown, location: { file: f.path } };
   },
@@ -502,8 +522,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
   fileOwner('1.1.8', 'etcd pod manifest is owned by root:root', manifest('etcd')),
   fileMode('1.1.9', 'CNI configuration file permissions are 600 or stricter', (f) => f.cniFiles ?? [], 0o600, () => CNI_DIRS),
   fileOwner('1.1.10', 'CNI configuration files are owned by root:root', (f) => f.cniFiles ?? [], () => CNI_DIRS),
-  fileMode('1.1.11', 'etcd data directory permissions are 700 or stricter', (f) => (f.etcdDataDir ? [f.etcdDataDir] : []), 0o700),
-  etcdDataOwner,
+  etcdDataDirCheck(fileMode('1.1.11', 'etcd data directory permissions are 700 or stricter', (f) => (f.etcdDataDir ? [f.etcdDataDir] : []), 0o700)),
+  etcdDataDirCheck(etcdDataOwner),
   fileMode('1.1.13', 'Admin kubeconfigs (admin.conf, super-admin.conf) permissions are 600 or stricter', kubeconfigs('admin', [KUBECONFIGS[0], KUBECONFIGS[1]]), 0o600),
   fileOwner('1.1.14', 'Admin kubeconfigs (admin.conf, super-admin.conf) are owned by root:root', kubeconfigs('admin', [KUBECONFIGS[0], KUBECONFIGS[1]])),
   fileMode('1.1.15', 'Scheduler kubeconfig permissions are 600 or stricter', kubeconfigs('scheduler', ['/etc/kubernetes/scheduler.conf']), 0o600),

@@ -169,6 +169,8 @@ export interface NodeFacts {
   /** uid -> user name and gid -> group name from the node's /etc/passwd and /etc/group. */
   users?: Record<number, string>;
   groups?: Record<number, string>;
+  /** /etc/passwd or /etc/group there but unusable (owners are then shown as numbers). */
+  idProblems?: FileProblem[];
   /** CNI configuration files. */
   cniFiles?: string[];
   /** k3s/RKE2 configuration that could not be used (unreadable, malformed, or of the wrong shape). */
@@ -634,9 +636,10 @@ function exists(root: string, nodePath: string): boolean {
   return statFile(root, nodePath).exists;
 }
 
-/** uid/gid -> name from /etc/passwd or /etc/group under root. */
-function readIds(root: string, file: string): Record<number, string> | undefined {
+/** uid/gid -> name from /etc/passwd or /etc/group under root; `problems` gets why one could not be read. */
+function readIds(root: string, file: string, problems: FileProblem[]): Record<number, string> | undefined {
   const read = readUnder(root, file);
+  if (read?.error) problems.push({ file, message: read.error });
   if (!read?.text) return undefined;
   const ids: Record<number, string> = {};
   for (const line of read.text.split('\n')) {
@@ -934,10 +937,11 @@ function readNodeFacts(root: string, options: ReadNodeOptions): NodeFacts {
   const etcdDataDir = components.etcd && !components.etcd.error ? (components.etcd.flags['data-dir'] ?? (distro === 'k3s' ? dd('/server/db/etcd') : undefined)) : undefined;
   let users: Record<number, string> | undefined;
   let groups: Record<number, string> | undefined;
+  const idProblems: FileProblem[] = [];
   if (etcdDataDir) {
     record(etcdDataDir);
-    users = readIds(root, '/etc/passwd');
-    groups = readIds(root, '/etc/group');
+    users = readIds(root, '/etc/passwd', idProblems);
+    groups = readIds(root, '/etc/group', idProblems);
   }
 
   const cniFiles = CNI_DIRS.flatMap((d) => listDir(root, d, (n) => !n.startsWith('.'), unlisted));
@@ -954,6 +958,7 @@ function readNodeFacts(root: string, options: ReadNodeOptions): NodeFacts {
     ...(configProblems?.length ? { configProblems } : {}),
     ...(Object.keys(unlisted).length ? { unlisted } : {}),
     ...(kubeletConfigDirProblem ? { kubeletConfigDirProblem } : {}),
+    ...(idProblems.length ? { idProblems } : {}),
   };
 }
 
