@@ -1,16 +1,17 @@
 /** `kshield node --root DIR` on kubeadm, k3s and RKE2 trees, as a user runs it: statuses, evidence, detection, formats, bad files. */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { kshield, root } from './support/cli.js';
+import { cli, kshield, root } from './support/cli.js';
 import { parseXml, type XmlElement } from './support/xml.js';
 import { sarifValidator } from './support/sarif.js';
 import yaml from 'js-yaml';
-import { DEFAULT_KUBELET_CONFIG, KUBECONFIGS, KUBELET_UNIT_DIRS, MANIFEST_DIRS, PKI_DIRS, parseFlags } from '../src/sources/node.js';
-import { parseDuration, NODE_CHECKS } from '../src/node/checks.js';
+import { DEFAULT_KUBELET_CONFIG, KUBECONFIGS, KUBELET_UNIT_DIRS, MANIFEST_DIRS, PKI_DIRS, REAL_IO, parseFlags, readLimited, readNode, type NodeIo } from '../src/sources/node.js';
+import { parseDuration, NODE_CHECKS, runNodeChecks } from '../src/node/checks.js';
 import { mergeConfigFiles, parseDistroArgs, componentArgs, CONFIG_FILE, DATA_DIR } from '../src/sources/rancher.js';
 import { kubeletCommand, splitWords } from '../src/sources/systemd.js';
 
@@ -578,7 +579,8 @@ describe('kshield node: layouts', () => {
     assert.equal(report.detected.layout, 'kubeadm');
     assert.equal(check(report, '1.2.1').status, 'pass');
     assert.equal(check(report, '1.1.1').evidence, '/etc/kubernetes/manifests/kube-apiserver.yaml 600');
-    assert.equal(check(report, '1.1.13').evidence, '/etc/kubernetes/super-admin.conf 600');
+    // Nothing is read outside: the link is dangling inside the root, and that is said, not taken for an absent file.
+    assert.deepEqual([check(report, '1.1.13').status, check(report, '1.1.13').evidence], ['warn', '/etc/kubernetes/admin.conf: dangling symlink (its target /etc/hostname does not exist); /etc/kubernetes/super-admin.conf 600']);
   });
 
   test('a control plane run as host processes (no manifests) is judged from /proc', () => {
@@ -602,12 +604,12 @@ describe('kshield node: layouts', () => {
     assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, /^Detected: control plane running as host processes \(no static pod manifests\) under /);
   });
 
-  test('an empty tree is "unknown" with no checks and exit 0', () => {
-    const dir = tree('empty', {});
-    const { code, report } = run(dir);
-    assert.equal(code, 0);
-    assert.equal(report.detected.layout, 'unknown');
-    assert.deepEqual(report.checks, []);
+  test('a tree with no node layout is a usage error (exit 2), like scan on a directory with no manifests', () => {
+    const dir = tree('empty', { 'etc/hostname': 'laptop\n' });
+    const r = kshield(['node', '--root', dir, '-o', 'json']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /--root .*empty: no Kubernetes node layout found \(looked for \/etc\/kubernetes\/manifests, \/var\/lib\/kubelet, .* and component processes in .*empty\/proc\): is this the node's root directory\?/);
   });
 });
 
@@ -635,16 +637,54 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
 
   test('broken k3s configuration and etcd config: warn naming the file, never a crash', () => {
     const dir = copyOf(k3s, 'k3s-broken');
-    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml.d/50-debugging.yaml'), 'kube-apiserver-arg+: [\n');
     writeFileSync(path.join(dir, 'var/lib/rancher/k3s/server/db/etcd/config'), 'client-transport-security: {\n');
-    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), readFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), 'utf8') + 'kubelet-arg+: 7\nkube-scheduler-arg: {odd: shape}\n');
     const { report, stderr } = run(dir);
     assert.equal(stderr, '');
+    expectChecks(report, [['2.2', 'warn', '/var/lib/rancher/k3s/server/db/etcd/config: not valid YAML (line 1)']]);
+  });
+
+  test('a broken k3s drop-in is not skipped: the checks its settings feed warn, naming the file and the line', () => {
+    const dir = copyOf(k3s, 'k3s-broken-dropin');
+    const dropIn = '/etc/rancher/k3s/config.yaml.d/50-debugging.yaml';
+    // The drop-in that turns profiling on, with a missing bracket: k3s's effective configuration is unknown, not "profiling off".
+    writeFileSync(path.join(dir, dropIn), '# debugging\nkube-apiserver-arg+: ["profiling=true"\nkubelet-arg+:\n  - "read-only-port=10255"\n');
+    const { report, stderr } = run(dir);
+    assert.equal(stderr, '');
+    const unknown = `${dropIn}: not valid YAML (line 3); the effective k3s configuration is unknown`;
     expectChecks(report, [
-      ['2.2', 'warn', '/var/lib/rancher/k3s/server/db/etcd/config: not valid YAML (line 1)'],
-      // The broken drop-in is skipped: config.yaml's own values still count.
-      ['1.2.16', 'pass', '/etc/rancher/k3s/config.yaml: --profiling=false (default of k3s)'],
-      ['1.4.1', 'pass', '/etc/rancher/k3s/config.yaml: --profiling=false (default of k3s)'],
+      ['1.2.16', 'warn', unknown],
+      ['1.4.1', 'warn', unknown],
+      ['1.3.2', 'warn', unknown],
+      ['4.2.4', 'warn', unknown],
+    ]);
+    // The rest is still judged: etcd reads its own config file, and the files are there.
+    assert.equal(check(report, '2.2').status, 'pass');
+    const sarif = JSON.parse(kshield(['node', '--root', dir, '-o', 'sarif']).stdout);
+    const result = sarif.runs[0].results.find((r: { ruleId: string }) => r.ruleId === '1.2.16');
+    assert.deepEqual(result.locations[0].physicalLocation, { artifactLocation: { uri: 'etc/rancher/k3s/config.yaml.d/50-debugging.yaml', uriBaseId: 'NODEROOT' }, region: { startLine: 3 } });
+    assert.match(kshield(['node', '--root', dir, '--no-color']).stdout, new RegExp(`\\nConfiguration problems: ${dropIn.replace(/[.]/g, '\\.')}: not valid YAML \\(line 3\\)\\n`));
+
+    // Binary content, and a broken config.yaml itself.
+    writeFileSync(path.join(dir, dropIn), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]));
+    expectChecks(run(dir).report, [['1.2.16', 'warn', `${dropIn}: not a text file (binary content); the effective k3s configuration is unknown`]]);
+    rmSync(path.join(dir, dropIn));
+    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), 'write-kubeconfig-mode: "0600"\nkube-apiserver-arg: [\n');
+    expectChecks(run(dir).report, [['1.2.1', 'warn', '/etc/rancher/k3s/config.yaml: not valid YAML (line 2); the effective k3s configuration is unknown']]);
+    writeFileSync(path.join(dir, 'etc/rancher/k3s/config.yaml'), '- profiling=false\n');
+    expectChecks(run(dir).report, [['1.2.1', 'warn', '/etc/rancher/k3s/config.yaml: not a mapping of options (the file holds a list); the effective k3s configuration is unknown']]);
+  });
+
+  test('a k3s *-arg list of the wrong shape makes that component\'s checks warn, and only those', () => {
+    const dir = copyOf(k3s, 'k3s-odd-shape');
+    const config = path.join(dir, 'etc/rancher/k3s/config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8') + 'kubelet-arg+: 7\nkube-scheduler-arg: {odd: shape}\n');
+    const { report } = run(dir);
+    const at = (needle: string): number => lineOf(config, needle);
+    expectChecks(report, [
+      ['1.4.1', 'warn', `/etc/rancher/k3s/config.yaml: kube-scheduler-arg (line ${at('kube-scheduler-arg:')}): expected "flag=value" strings, found a mapping; the kube-scheduler-arg flags are unknown`],
+      ['4.2.4', 'warn', `/etc/rancher/k3s/config.yaml: kubelet-arg+ (line ${at('kubelet-arg+: 7')}): expected "flag=value" strings, found a number; the kubelet-arg flags are unknown`],
+      // The API server's list is fine: the drop-in's profiling=true still fails.
+      ['1.2.16', 'fail', '/etc/rancher/k3s/config.yaml: --profiling=true (/etc/rancher/k3s/config.yaml.d/50-debugging.yaml kube-apiserver-arg)'],
     ]);
   });
 
@@ -674,6 +714,208 @@ describe('kshield node: bad and missing files are evidence, not crashes', () => 
     const notDir = kshield(['node', '--root', file]);
     assert.equal(notDir.code, 2);
     assert.match(notDir.stderr, /not a directory/);
+  });
+
+  test('--proc that does not exist, or is a file, is a usage error (exit 2), not an empty process list', () => {
+    const missing = kshield(['node', '--root', hardened, '--proc', path.join(tmp, 'no-proc')]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /--proc .*no-proc: no such directory/);
+    const file = path.join(tmp, 'a-proc-file');
+    writeFileSync(file, 'x');
+    const notDir = kshield(['node', '--root', hardened, '--proc', file]);
+    assert.equal(notDir.code, 2);
+    assert.match(notDir.stderr, /--proc .*a-proc-file: not a directory/);
+  });
+});
+
+/** The CLI with a short time limit: a read that blocks shows up as a killed run, not a stuck suite. */
+function runBounded(args: string[]): { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number } {
+  const started = Date.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 15_000 });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+}
+
+function mkfifo(file: string): void {
+  rmSync(file, { force: true });
+  execFileSync('mkfifo', ['-m', '600', file]);
+}
+
+describe('kshield node: files that are not regular files, links, and directories it may not list', () => {
+  test('a FIFO where a manifest, the kubelet config, an environment file, /etc/passwd or a /proc cmdline should be: warn "not a regular file (FIFO)", never a hang', () => {
+    const dir = copyOf(hardened, 'fifos');
+    const proc = path.join(tmp, 'fifo-proc');
+    mkdirSync(path.join(proc, '200'), { recursive: true });
+    mkdirSync(path.join(proc, '201'), { recursive: true });
+    mkfifo(path.join(proc, '200/cmdline'));
+    writeFileSync(path.join(proc, '201/cmdline'), ['/usr/bin/kube-scheduler', '--profiling=false', ''].join('\0'));
+    mkfifo(path.join(dir, 'etc/kubernetes/manifests/etcd.yaml'));
+    mkfifo(path.join(dir, 'var/lib/kubelet/config.yaml'));
+    mkfifo(path.join(dir, 'var/lib/kubelet/kubeadm-flags.env'));
+    mkfifo(path.join(dir, 'etc/passwd'));
+    const r = runBounded(['node', '--root', dir, '--proc', proc, '-o', 'json']);
+    assert.equal(r.signal, null, `kshield node was killed after ${r.ms} ms: a read blocked`);
+    assert.equal(r.stderr, '');
+    const report = JSON.parse(r.stdout) as Report;
+    const fifo = (p: string): string => `${p}: not a regular file (FIFO)`;
+    expectChecks(report, [
+      ['2.2', 'warn', fifo('/etc/kubernetes/manifests/etcd.yaml')],
+      ['2.7', 'warn', fifo('/etc/kubernetes/manifests/etcd.yaml')],
+      // The environment file is part of the kubelet's command line: with it unreadable, the command line is not known.
+      ['4.2.4', 'warn', `${fifo('/var/lib/kubelet/kubeadm-flags.env')}; the kubelet's command line, built from its systemd units, is not fully known`],
+    ]);
+    // The file checks still judge the FIFO's own mode, and the other processes are still read.
+    assert.equal(check(report, '1.1.7').evidence, '/etc/kubernetes/manifests/etcd.yaml 600');
+    assert.equal(report.detected.components.scheduler, '/etc/kubernetes/manifests/kube-scheduler.yaml');
+    // etcd's flags are unknown, so is its data directory: its checks say so rather than vanish.
+    for (const id of ['1.1.11', '1.1.12']) assert.deepEqual([check(report, id).status, check(report, id).evidence], ['warn', `the etcd data directory is not known: ${fifo('/etc/kubernetes/manifests/etcd.yaml')}`]);
+
+    // Without the environment file, the kubelet's own config file is what is unreadable; with the etcd
+    // manifest back, /etc/passwd (a FIFO) is what cannot name the data directory's owner.
+    rmSync(path.join(dir, 'var/lib/kubelet/kubeadm-flags.env'));
+    rmSync(path.join(dir, 'etc/kubernetes/manifests/etcd.yaml'));
+    cpSync(path.join(hardened, 'etc/kubernetes/manifests/etcd.yaml'), path.join(dir, 'etc/kubernetes/manifests/etcd.yaml'));
+    const again = runBounded(['node', '--root', dir, '--proc', proc, '-o', 'json']);
+    assert.equal(again.signal, null, 'a read blocked');
+    const second = JSON.parse(again.stdout) as Report;
+    expectChecks(second, [['4.2.4', 'warn', fifo('/var/lib/kubelet/config.yaml')]]);
+    assert.equal(check(second, '1.1.12').status, 'warn');
+    assert.match(check(second, '1.1.12').evidence, /^\/var\/lib\/etcd \S+:\S+ \(owner not named: \/etc\/passwd: not a regular file \(FIFO\)\)$/);
+  });
+
+  test('a FIFO as a k3s drop-in, and a device as a manifest: warn, never a read that does not end', (t) => {
+    const dir = copyOf(k3s, 'k3s-fifo');
+    mkfifo(path.join(dir, 'etc/rancher/k3s/config.yaml.d/60-fifo.yaml'));
+    const r = runBounded(['node', '--root', dir, '-o', 'json']);
+    assert.equal(r.signal, null, 'a read blocked');
+    expectChecks(JSON.parse(r.stdout) as Report, [['1.2.16', 'warn', '/etc/rancher/k3s/config.yaml.d/60-fifo.yaml: not a regular file (FIFO); the effective k3s configuration is unknown']]);
+
+    // The reader itself: /dev/zero is refused at once, without reading (the 1 MiB cap is the second line of defence).
+    const started = Date.now();
+    assert.deepEqual(readLimited('/dev/zero'), { error: 'not a regular file (character device)' });
+    assert.ok(Date.now() - started < 1000);
+
+    const kube = copyOf(hardened, 'device');
+    mkdirSync(path.join(kube, 'dev'));
+    try {
+      execFileSync('mknod', ['-m', '666', path.join(kube, 'dev/zero'), 'c', '1', '5'], { stdio: 'pipe' });
+    } catch (err) {
+      process.stderr.write(`\n*** SKIPPING the device-node part: mknod is not allowed here (${(err as Error).message.split('\n')[0]}) ***\n\n`);
+      t.skip('mknod not allowed');
+      return;
+    }
+    const manifest = path.join(kube, 'etc/kubernetes/manifests/kube-apiserver.yaml');
+    rmSync(manifest);
+    // An absolute link, as on a node: it resolves to <root>/dev/zero, a real character device.
+    symlinkSync('/dev/zero', manifest);
+    const d = runBounded(['node', '--root', kube, '-o', 'json']);
+    assert.equal(d.signal, null, 'a read of a device did not end');
+    expectChecks(JSON.parse(d.stdout) as Report, [['1.2.1', 'warn', '/etc/kubernetes/manifests/kube-apiserver.yaml: not a regular file (character device)']]);
+  });
+
+  test('manifests behind links: the target\'s mode is judged; a loop or a dangling link warns in the file checks and the flag checks alike', () => {
+    const dir = copyOf(hardened, 'manifest-links');
+    const manifests = path.join(dir, 'etc/kubernetes/manifests');
+    // A link to a file with a loose mode: the link's own 777 is not what protects the file.
+    renameSync(path.join(manifests, 'kube-controller-manager.yaml'), path.join(dir, 'etc/kubernetes/kcm.yaml'));
+    chmodSync(path.join(dir, 'etc/kubernetes/kcm.yaml'), 0o644);
+    symlinkSync('../kcm.yaml', path.join(manifests, 'kube-controller-manager.yaml'));
+    rmSync(path.join(manifests, 'kube-apiserver.yaml'));
+    symlinkSync('kube-apiserver.yaml', path.join(manifests, 'kube-apiserver.yaml'));
+    rmSync(path.join(manifests, 'kube-scheduler.yaml'));
+    symlinkSync('/srv/scheduler.yaml', path.join(manifests, 'kube-scheduler.yaml'));
+    const { report } = run(dir);
+    const loop = '/etc/kubernetes/manifests/kube-apiserver.yaml: symlink loop (ELOOP)';
+    const dangling = '/etc/kubernetes/manifests/kube-scheduler.yaml: dangling symlink (its target /srv/scheduler.yaml does not exist)';
+    expectChecks(report, [
+      ['1.1.1', 'warn', loop],
+      ['1.2.1', 'warn', loop],
+      ['1.1.5', 'warn', dangling],
+      ['1.4.1', 'warn', dangling],
+      ['1.1.3', 'fail', '/etc/kubernetes/manifests/kube-controller-manager.yaml 644'],
+      ['1.3.2', 'pass', '/etc/kubernetes/manifests/kube-controller-manager.yaml: --profiling=false'],
+    ]);
+    if (IS_ROOT) assert.equal(check(report, '1.1.2').evidence, loop);
+  });
+
+  test('a PKI directory that cannot be listed: 1.1.19-1.1.21 warn "cannot list ... EACCES" (injected reader, so it runs as root too)', () => {
+    const real = path.join(hardened, 'etc/kubernetes/pki');
+    const denied = (p: string): boolean => p === real || p.startsWith(`${real}/`);
+    const eacces = (p: string): Error => Object.assign(new Error(`EACCES: permission denied, '${p}'`), { code: 'EACCES' });
+    // What a non-root user meets on a 700 root-owned directory: it can stat the directory, not list it or reach inside.
+    const io: NodeIo = {
+      ...REAL_IO,
+      readdir: (p) => (denied(p) ? (() => { throw eacces(p); })() : REAL_IO.readdir(p)),
+      stat: (p) => (p !== real && denied(p) ? (() => { throw eacces(p); })() : REAL_IO.stat(p)),
+      lstat: (p) => (p !== real && denied(p) ? (() => { throw eacces(p); })() : REAL_IO.lstat(p)),
+      open: (p, flags) => (denied(p) ? (() => { throw eacces(p); })() : REAL_IO.open(p, flags)),
+    };
+    const results = runNodeChecks(readNode(hardened, { io }));
+    const byId = (id: string): [string, string] => {
+      const r = results.find((x) => x.id === id);
+      assert.ok(r, `${id} vanished`);
+      return [r.status, r.evidence];
+    };
+    const owner = statSync(real);
+    assert.deepEqual(byId('1.1.19'), ['warn', `cannot list /etc/kubernetes/pki: EACCES; /etc/kubernetes/pki ${owner.uid}:${owner.gid}`]);
+    assert.deepEqual(byId('1.1.20'), ['warn', 'cannot list /etc/kubernetes/pki: EACCES']);
+    assert.deepEqual(byId('1.1.21'), ['warn', 'cannot list /etc/kubernetes/pki: EACCES']);
+    // A file that cannot be looked at is said, not dropped: the admin kubeconfig behind a denied stat.
+    const admin = path.join(hardened, 'etc/kubernetes/admin.conf');
+    const statDenied: NodeIo = { ...REAL_IO, lstat: (p) => (p === admin ? (() => { throw eacces(p); })() : REAL_IO.lstat(p)) };
+    const again = runNodeChecks(readNode(hardened, { io: statDenied })).find((x) => x.id === '1.1.13');
+    assert.deepEqual([again?.status, again?.evidence], ['warn', '/etc/kubernetes/admin.conf: cannot stat: EACCES; /etc/kubernetes/super-admin.conf 600']);
+  });
+
+  test('a PKI directory that is a file, or a subdirectory that cannot be listed, warns the same way (as root, through the CLI)', () => {
+    const dir = copyOf(hardened, 'pki-file');
+    rmSync(path.join(dir, 'etc/kubernetes/pki'), { recursive: true });
+    writeFileSync(path.join(dir, 'etc/kubernetes/pki'), 'not a directory\n', { mode: 0o600 });
+    const { report } = run(dir);
+    expectChecks(report, [
+      ['1.1.20', 'warn', 'cannot list /etc/kubernetes/pki: not a directory'],
+      ['1.1.21', 'warn', 'cannot list /etc/kubernetes/pki: not a directory'],
+    ]);
+    assert.match(check(report, '1.1.19').evidence, /^cannot list \/etc\/kubernetes\/pki: not a directory; \/etc\/kubernetes\/pki \d+:\d+$/);
+    assert.equal(check(report, '1.1.19').status, 'warn');
+  });
+
+  test('run as an unprivileged user (uid 65534) on a 700 PKI directory: warn "cannot list ... EACCES", never "owned by root:root" alone', (t) => {
+    if (!IS_ROOT) {
+      t.skip('needs root to switch to uid 65534');
+      return;
+    }
+    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    if (!setpriv) {
+      process.stderr.write('\n*** SKIPPING the unprivileged-user node test: setpriv is not installed (util-linux) ***\n\n');
+      t.skip('setpriv missing');
+      return;
+    }
+    // A tree an unprivileged user can read, except the PKI directory.
+    const shared = mkdtempSync(path.join(os.tmpdir(), 'kshield-node-nobody-'));
+    try {
+      chmodSync(shared, 0o755);
+      const dir = path.join(shared, 'node');
+      cpSync(path.join(FIXTURES, 'hardened'), dir, { recursive: true });
+      setModes(dir, false);
+      chmodSync(path.join(dir, 'etc/kubernetes/pki'), 0o700);
+      chmodSync(path.join(dir, 'var/lib/etcd'), 0o700);
+      const r = spawnSync(setpriv, ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'node', '--root', dir, '-o', 'json'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+      if (r.error || /cannot find module|EACCES.*main\.js/i.test(r.stderr)) {
+        process.stderr.write(`\n*** SKIPPING the unprivileged-user node test: uid 65534 cannot run the CLI here (${r.error?.message ?? r.stderr.split('\n')[0]}) ***\n\n`);
+        t.skip('uid 65534 cannot run the CLI');
+        return;
+      }
+      assert.equal(r.stderr, '');
+      const report = JSON.parse(r.stdout) as Report;
+      expectChecks(report, [
+        ['1.1.19', 'warn', 'cannot list /etc/kubernetes/pki: EACCES; /etc/kubernetes/pki 0:0'],
+        ['1.1.20', 'warn', 'cannot list /etc/kubernetes/pki: EACCES'],
+        ['1.1.21', 'warn', 'cannot list /etc/kubernetes/pki: EACCES'],
+      ]);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,6 +18,7 @@ import { makeTestPki, type TestPki } from './support/certs.js';
 import { freePort } from './support/ports.js';
 import { SECRET_IN_POD, startSilentServer, startTestKubelet, type SecurePortMode } from './support/kubelet-server.js';
 import { parseEndpoint, parseHost } from '../src/probe/endpoint.js';
+import { parseDurationOption } from '../src/cli/duration.js';
 import { judgeEtcd, type ProtocolResult } from '../src/probe/etcd.js';
 import type { Attempt, AttemptRequest } from '../src/probe/http.js';
 
@@ -419,6 +420,127 @@ describe('kshield probe kubelet: a stand-in kubelet', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// servers that answer in part, or too much
+
+/** A plaintext stand-in that says it is etcd on /version and answers the range request as `range` says. */
+async function startFakeEtcd(range: (res: http.ServerResponse) => void): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    if (req.method === 'GET' && req.url === '/version') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ etcdserver: '3.5.9', etcdcluster: '3.5.0' }));
+    } else if (req.method === 'POST' && req.url === '/v3/kv/range') range(res);
+    else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('kshield probe: answers that are too large, or that never finish', () => {
+  const servers: { close(): Promise<void> }[] = [];
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  test('etcd whose range request answers 200 with more than 16 MiB: fail, and no claim that authentication stops reads', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 'x');
+    const etcd = await startFakeEtcd((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      let sent = 0;
+      const more = (): void => {
+        while (sent < 20 && !res.destroyed) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+    });
+    servers.push(etcd);
+    const r = await probeJson(['probe', 'etcd', `127.0.0.1:${etcd.port}`]);
+    assert.equal(r.code, 1, r.stderr);
+    const plain = check(r.report, '2.1');
+    assert.equal(plain.status, 'fail');
+    assert.equal(
+      plain.evidence,
+      'plaintext HTTP: GET /version answered 200 (etcd 3.5.9); POST /v3/kv/range (count only) answered 200, more than 16 MiB, not the key count etcd sends: the read was accepted without credentials, and what came back is unknown; treat the key space as readable; its traffic crosses the network unencrypted',
+    );
+    assert.doesNotMatch(plain.evidence, /authentication stops reads|no data reached/);
+  });
+
+  test('a server that sends headers and then trickles the body: the evidence says the headers arrived, not "no answer"', async () => {
+    const etcd = await startFakeEtcd(() => undefined);
+    servers.push(etcd);
+    const trickle = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"etcdserver"');
+      const timer = setInterval(() => res.write(' '), 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    servers.push({ close: () => (trickle.closeAllConnections(), new Promise((resolve) => trickle.close(() => resolve()))) });
+    const port = (trickle.address() as { port: number }).port;
+    const r = await probeJson(['probe', 'etcd', `127.0.0.1:${port}`, '--timeout', '1s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.ms < 8000, `took ${r.ms} ms`);
+    const plain = check(r.report, '2.1');
+    assert.equal(plain.status, 'warn');
+    assert.match(plain.evidence, /^plaintext HTTP: GET \/version: connected; headers \(200\) and \d+ bytes of the body arrived, but not the whole answer within 1s;/);
+    assert.doesNotMatch(plain.evidence, /no answer within/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// --timeout
+
+describe('kshield probe --timeout: one duration parser, the range message for any out-of-range value, the normalised value printed', () => {
+  const cases: [string, RegExp][] = [
+    ['100h', /--timeout: must be between 1ms and 1h, got "100h"/],
+    ['0s', /--timeout: must be between 1ms and 1h, got "0s"/],
+    ['61m', /--timeout: must be between 1ms and 1h, got "61m"/],
+    ['5 minutes', /--timeout: expected a duration such as 30s, 500ms or 2m, got "5 minutes"/],
+  ];
+  for (const [value, message] of cases) {
+    test(`--timeout ${value}`, async () => {
+      const r = await kshield(['probe', 'etcd', '127.0.0.1:2379', '--timeout', value]);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+    });
+  }
+
+  test('"5" is 5 seconds and is printed as 5s; Go forms such as 1m30s and 1500ms are taken and printed the same way', async () => {
+    const port = await freePort();
+    for (const [given, shown] of [['5', '5s'], ['1500ms', '1.5s'], ['1m30s', '1m30s'], ['0.25', '250ms']]) {
+      const r = await kshield(['probe', 'etcd', `127.0.0.1:${port}`, '--timeout', given, '--no-color']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Probed etcd at 127\\.0\\.0\\.1:${port} from this machine, with no credentials \\(timeout ${shown} per endpoint\\)\\n`), given);
+      const json = await probeJson(['probe', 'etcd', `127.0.0.1:${port}`, '--timeout', given]);
+      assert.equal(json.report.target.timeout, shown);
+    }
+  });
+
+  test('the parser: Go durations, plain seconds, the range', () => {
+    assert.deepEqual(parseDurationOption('5', '--timeout'), { ms: 5000, text: '5s' });
+    assert.deepEqual(parseDurationOption(' 2m ', '--timeout'), { ms: 120_000, text: '2m' });
+    assert.deepEqual(parseDurationOption('1h', '--timeout'), { ms: 3_600_000, text: '1h' });
+    assert.deepEqual(parseDurationOption('1ms', '--timeout'), { ms: 1, text: '1ms' });
+    assert.throws(() => parseDurationOption('0.5ms', '--timeout'), /must be between 1ms and 1h, got "0.5ms"/);
+    assert.throws(() => parseDurationOption('1h1ms', '--timeout'), /must be between 1ms and 1h/);
+    assert.throws(() => parseDurationOption('5x', '--timeout'), /expected a duration/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // input errors
 
 describe('kshield probe: bad input is a usage error (exit 2) that says what is wrong', () => {
@@ -451,6 +573,27 @@ describe('kshield probe: bad input is a usage error (exit 2) that says what is w
     assert.match(r.stderr, /an endpoint carries credentials/);
     assert.ok(!r.stderr.includes('hunter2'));
   });
+
+  // Every form a user might paste: no message may quote the password or the token.
+  const secretCases: [string[], RegExp][] = [
+    [['probe', 'kubelet', 'user:FAKEpassw0rd-123@127.0.0.1'], /^kshield: error: a host carries credentials \(user:password@host\); the probe sends none, leave them out\n/],
+    [['probe', 'kubelet', 'https://user:FAKEpassw0rd-123@10.0.0.7'], /a host carries credentials/],
+    [['probe', 'kubelet', 'node-1?token=FAKEtoken-456'], /^kshield: error: a host has a query string \(not shown: it may carry a token\); give only the host name or IP address\n/],
+    [['probe', 'etcd', 'https://h/x?token=FAKEtoken-456'], /^kshield: error: an endpoint has a query string \(not shown: it may carry a token\); give only scheme, host and port\n/],
+    [['probe', 'etcd', 'https://10.0.0.5:2379/?token=FAKEtoken-456'], /an endpoint has a query string/],
+    [['probe', 'etcd', 'https://10.0.0.5:2379#FAKEtoken-456'], /an endpoint has a fragment/],
+    [['probe', 'etcd', 'user:FAKEpassw0rd-123@10.0.0.5:2379'], /an endpoint carries credentials/],
+    [['probe', 'etcd', 'https://user:FAKEpassw0rd-123\\@10.0.0.5'], /an endpoint carries credentials/],
+    [['probe', 'etcd', '10.0.0.4', 'https://user:FAKEpassw0rd-123@10.0.0.5'], /^kshield: error: argument 2 of 2: an endpoint carries credentials/],
+  ];
+  for (const [args, message] of secretCases) {
+    test(`never echoed: ${args.slice(1).join(' ').replace(/FAKE[\w-]+/g, '…')}`, async () => {
+      const r = await kshield(args);
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      assert.match(r.stderr, message);
+      assert.ok(!/FAKE/.test(r.stderr + r.stdout), r.stderr);
+    });
+  }
 });
 
 describe('endpoint parsing', () => {
@@ -499,6 +642,17 @@ describe('judging what an endpoint answered', () => {
     assert.match(tlsCheck.evidence, /^plaintext HTTP refused \(400: HTTP request to an HTTPS server\)/);
     assert.deepEqual([certCheck.id, certCheck.status], ['2.2', 'warn']);
     assert.match(certCheck.evidence, /GET \/version answered 200, \d+ bytes; POST \/v3alpha\/kv\/range \(count only\) answered 404, \d+ bytes: no data reached: a TLS server that does not answer like etcd \(a proxy, or not etcd\); inconclusive$/);
+  });
+
+  test('over TLS, an oversized 200 on the data path: client certificates are not required, and no claim that etcd authentication stands in the way', () => {
+    const version = answer(req('https', 'GET', '/version'), 200, JSON.stringify({ etcdserver: '3.5.9', etcdcluster: '3.5.0' }));
+    const huge: Attempt = { kind: 'answer', request: req('https', 'POST', '/v3/kv/range'), status: 200, bytes: 16 * 1024 * 1024, truncated: true, head: '{"header":' };
+    const plain: Attempt = { kind: 'failure', request: req('http', 'GET', '/version'), stage: 'answer', reason: 'reset', detail: 'socket hang up' };
+    const [, certCheck] = judgeEtcd(endpoint, { scheme: 'http', version: plain }, { scheme: 'https', version, data: huge }, timing);
+    assert.deepEqual([certCheck.status, certCheck.evidence], [
+      'fail',
+      'TLS without a client certificate: GET /version answered 200 (etcd 3.5.9); POST /v3/kv/range (count only) answered 200, more than 16 MiB, not the key count etcd sends: the read was accepted without credentials, and what came back is unknown (client certificates are not required; treat the key space as readable)',
+    ]);
   });
 
   test('a handshake failure that is not about certificates is inconclusive, not a pass', () => {

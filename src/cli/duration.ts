@@ -1,10 +1,23 @@
+import { formatDuration, goDurationMs } from '../core/duration.js';
 import { UsageError } from './errors.js';
 
-/** "30s", "500ms", "2m" or plain seconds, as milliseconds; out of 1ms..1h is a usage error naming the flag. */
+const MIN_MS = 1;
+const MAX_MS = 3_600_000;
+
+/**
+ * A duration option: Go's form ("30s", "500ms", "2m", "1m30s", "1h") or a plain number of seconds,
+ * between 1ms and 1h. Anything that is a duration but out of range gets the range message, whatever its unit.
+ */
+export function parseDurationOption(value: string, flag: string): { ms: number; text: string } {
+  const trimmed = value.trim();
+  const ms = /^\d+(?:\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : goDurationMs(trimmed);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
+  if (ms < MIN_MS || ms > MAX_MS) throw new UsageError(`${flag}: must be between 1ms and 1h, got "${value}"`);
+  const rounded = Math.round(ms);
+  return { ms: rounded, text: formatDuration(rounded) };
+}
+
+/** The option's value in milliseconds (see parseDurationOption). */
 export function parseDuration(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag}: expected a duration such as 30s, 500ms or 2m, got "${value}"`);
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  if (n < 1 || n > 3_600_000) throw new UsageError(`${flag}: must be between 1ms and 1h, got "${value}"`);
-  return Math.round(n);
+  return parseDurationOption(value, flag).ms;
 }

@@ -153,7 +153,7 @@ export function buildProgram(): Command {
   const probe = program.command('probe').description('probe control-plane and node ports from the network, with no credentials: what do they give away?');
   const probeOptions = (command: Command): Command =>
     command
-      .option('--timeout <duration>', 'the longest to wait for one endpoint, connections and answers included (e.g. 5s, 500ms)', '5s')
+      .option('--timeout <duration>', 'the longest to wait for one endpoint, connections and answers included: 1ms to 1h (e.g. 5s, 500ms, 1m30s)', '5s')
       .addOption(new Option('-o, --output <format[=file]>', 'table, json or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
       .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
       .option('--no-color', 'no colours in table output');

@@ -1,6 +1,6 @@
 /** `kshield node [--root DIR]`: CIS-style checks of the node's own files; exit 1 when a check fails (or as --fail-on says). */
 import path from 'node:path';
-import { readNode, type NodeFacts } from '../sources/node.js';
+import { MANIFEST_DIRS, NodeRootError, readNode, type NodeFacts } from '../sources/node.js';
 import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '../node/checks.js';
 import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
@@ -57,8 +57,14 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     // Reports show the root as the user gave it; reading uses the absolute path.
     facts = { ...readNode(absoluteRoot, { procDir: opts.proc ? path.resolve(opts.proc) : undefined }), root: opts.root };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--root ${opts.root}: ${code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    if (!(err instanceof NodeRootError)) throw err;
+    throw new UsageError(err.message.replace(err.dir, err.option === '--root' ? opts.root : opts.proc!));
+  }
+  // Like `scan` on a directory with no manifests: a mistyped --root must not pass CI with 0 checks.
+  if (facts.detected.layout === 'unknown') {
+    throw new UsageError(
+      `--root ${opts.root}: no Kubernetes node layout found (looked for ${MANIFEST_DIRS.kubeadm}, /var/lib/kubelet, /etc/rancher/{k3s,rke2}, /var/lib/rancher/{k3s,rke2} and component processes in ${opts.proc ?? `${opts.root.replace(/\/+$/, '')}/proc`}): is this the node's root directory?`,
+    );
   }
   const results = runNodeChecks(facts);
   let failed = false;

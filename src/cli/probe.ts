@@ -9,7 +9,7 @@ import { buildProbeReport, inParallel, type ProbeCheck, type ProbeReport, type P
 import { renderChecksMarkdown, renderChecksTable, checksSummaryLine, markdownCell } from '../report/checks.js';
 import { sanitize } from '../report/table.js';
 import { parseOutputs, writeOutput, useColor } from './output.js';
-import { parseDuration } from './duration.js';
+import { parseDurationOption } from './duration.js';
 import { EXIT, OutputError, UsageError } from './errors.js';
 
 export interface ProbeCommandOptions {
@@ -32,8 +32,19 @@ function parsePortOption(value: string, flag: string): number {
   return Number(value);
 }
 
+/** Messages that may not quote the argument (it carries a password or a token) say which one it was when there are several. */
+function locateError<T>(given: string[], index: number, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof UsageError && given.length > 1 && !err.message.includes(given[index].trim())) throw new UsageError(`argument ${index + 1} of ${given.length}: ${err.message}`);
+    throw err;
+  }
+}
+
 function timingOf(opts: ProbeCommandOptions): ProbeTiming {
-  return { timeoutMs: parseDuration(opts.timeout, '--timeout'), timeoutText: opts.timeout.trim() };
+  const { ms, text } = parseDurationOption(opts.timeout, '--timeout');
+  return { timeoutMs: ms, timeoutText: text };
 }
 
 const STATUSES = ['pass', 'fail', 'warn'] as const;
@@ -86,7 +97,7 @@ function outputTargets(opts: ProbeCommandOptions, command: string): ReturnType<t
 export async function runProbeEtcd(given: string[], opts: ProbeCommandOptions): Promise<number> {
   const targets = outputTargets(opts, 'etcd');
   const timing = timingOf(opts);
-  const endpoints: Endpoint[] = given.map((g) => parseEndpoint(g, 2379));
+  const endpoints: Endpoint[] = given.map((g, i) => locateError(given, i, () => parseEndpoint(g, 2379)));
   const results = await inParallel(endpoints, CONCURRENCY, (e) => probeEtcd(e, timing));
   const report = buildProbeReport({ component: 'etcd', endpoints: endpoints.map((e) => e.label), timeout: timing.timeoutText }, results.flat());
   return writeReport(report, opts, targets);
@@ -96,7 +107,7 @@ export async function runProbeKubelet(given: string[], opts: KubeletCommandOptio
   const targets = outputTargets(opts, 'kubelet');
   const timing = timingOf(opts);
   const ports: KubeletPorts = { secure: parsePortOption(opts.port, '--port'), readOnly: parsePortOption(opts.readOnlyPort, '--read-only-port') };
-  const hosts = given.map(parseHost);
+  const hosts = given.map((g, i) => locateError(given, i, () => parseHost(g)));
   const results = await inParallel(hosts, CONCURRENCY, (h) => probeKubelet(h, ports, timing));
   const report = buildProbeReport({ component: 'kubelet', endpoints: hosts, timeout: timing.timeoutText, ports }, results.flat());
   return writeReport(report, opts, targets);

@@ -38,7 +38,8 @@
  * manual (the benchmark leaves the call to a person and the files give no clear answer).
  */
 import { DISTRO_NAMES, CONFIG_FILE, ARG_KEYS, type Distro } from '../sources/rancher.js';
-import { KUBECONFIGS, kubeletSetting, type Component, type ComponentFacts, type FileFacts, type NodeFacts } from '../sources/node.js';
+import { goDurationMs } from '../core/duration.js';
+import { CNI_DIRS, KUBECONFIGS, KUBELET_UNIT_DIRS, kubeletSetting, type Component, type ComponentFacts, type FileFacts, type NodeFacts } from '../sources/node.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'manual';
 
@@ -131,6 +132,14 @@ function flagLocation(c: ComponentFacts, names: string[]): CheckLocation | undef
   return c.source.startsWith('/') ? { file: c.source } : undefined;
 }
 
+/** Warn when a component's flags cannot be known: its source was unusable, or the configuration they come from is broken. */
+function componentProblem(c: ComponentFacts): Outcome | undefined {
+  if (c.error) return { status: 'warn', evidence: `${c.source}: ${c.error}`, location: c.source.startsWith('/') ? { file: c.source } : undefined };
+  const p = c.configProblem;
+  if (p) return { status: 'warn', evidence: `${p.file}: ${p.message}`, location: { file: p.file, line: p.line } };
+  return undefined;
+}
+
 /** A check of control-plane component flags; warn when the component's source was unusable. */
 function flag(component: Exclude<Component, 'kubelet'>, id: string, title: string, name: string | string[], judge: FlagsJudge, fix: string): CheckDefinition {
   const names = Array.isArray(name) ? name : [name];
@@ -143,7 +152,8 @@ function flag(component: Exclude<Component, 'kubelet'>, id: string, title: strin
     check(facts) {
       const c = facts.components[component];
       if (!c) return unusableManifest(facts, component);
-      if (c.error) return { status: 'warn', evidence: `${c.source}: ${c.error}`, location: c.source.startsWith('/') ? { file: c.source } : undefined };
+      const problem = componentProblem(c);
+      if (problem) return problem;
       if (names.every((n) => c.notApplicable?.[n] !== undefined)) return undefined;
       const unknown = names.map((n) => c.unknown?.[n]).find((u) => u !== undefined);
       if (unknown !== undefined) return { status: 'manual', evidence: `${c.source}: ${unknown}`, location: flagLocation(c, names) };
@@ -162,7 +172,7 @@ function distroRemediation(c: ComponentFacts | undefined, component: Component, 
 function unusableManifest(facts: NodeFacts, component: Component): Outcome | undefined {
   const manifest = component === 'kubelet' ? undefined : facts.manifests[component];
   const problem = facts.manifestProblems.find((p) => p.path === manifest);
-  return problem ? { status: 'warn', evidence: `${problem.path}: ${problem.error}`, location: { file: problem.path } } : undefined;
+  return problem ? { status: 'warn', evidence: `${problem.path}: ${problem.error}`, location: { file: problem.path, line: problem.errorLine } } : undefined;
 }
 
 const one = (judge: FlagJudge): FlagsJudge => (values) => judge(values[0]);
@@ -190,18 +200,9 @@ const authorization = (judge: FlagJudge): FlagsJudge => (values, c) => {
   return judge(values[0]);
 };
 
-/** Go durations as kube flags take them ("60s", "1m30s", "4h"); NaN when not one. */
+/** Go durations as kube flags take them ("60s", "1m30s", "4h"), in seconds; NaN when not one (a bare "5" is not). */
 export function parseDuration(text: string): number {
-  if (text === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * unit[m[2]];
-    matched = re.lastIndex;
-  }
-  return matched === text.length && matched > 0 ? total : NaN;
+  return goDurationMs(text) / 1000;
 }
 
 /** The Kubernetes 1.x minor version from an image tag like registry.k8s.io/kube-apiserver:v1.19.3. */
@@ -224,7 +225,8 @@ const gateOff = (gates: string | undefined, gate: string): boolean => listOf(gat
 function encryptionCheck(facts: NodeFacts): Outcome | undefined {
   const api = facts.components.apiserver;
   if (!api) return unusableManifest(facts, 'apiserver');
-  if (api.error) return { status: 'warn', evidence: `${api.source}: ${api.error}` };
+  const problem = componentProblem(api);
+  if (problem) return problem;
   const file = api.flags['encryption-provider-config'];
   if (!file) return { status: 'fail', evidence: `${api.source}: --encryption-provider-config not set`, location: flagLocation(api, ['encryption-provider-config']) };
   const cfg = facts.encryptionConfig;
@@ -264,6 +266,8 @@ const describeDefault = (v: unknown): string => (v === undefined ? '' : ` (defau
 const truthy = (v: unknown): boolean => v === true || String(v).toLowerCase() === 'true';
 const hasKubelet = (facts: NodeFacts): boolean => !!facts.components.kubelet || !!facts.kubeletConfig || (facts.kubeletConfigDropIns?.length ?? 0) > 0;
 const configFiles = (facts: NodeFacts) => [...(facts.kubeletConfig ? [facts.kubeletConfig] : []), ...(facts.kubeletConfigDropIns ?? [])];
+/** A kubelet config file (or its drop-in directory) that could not be used: the kubelet's settings are not known. */
+const brokenKubeletConfig = (facts: NodeFacts) => configFiles(facts).find((f) => f.error) ?? facts.kubeletConfigDirProblem;
 
 function kubeletRemediation(facts: NodeFacts, fix: string): string | undefined {
   const d = facts.components.kubelet?.managedBy;
@@ -284,15 +288,16 @@ function kubelet(id: string, title: string, setting: KubeletSettingSpec, judge: 
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
       const proc = facts.components.kubelet;
-      if (proc?.error) return { status: 'warn', evidence: `${proc.source}: ${proc.error}` };
+      const problem = proc && componentProblem(proc);
+      if (problem) return problem;
       const files = configFiles(facts);
       const flagValue = proc?.flags[setting.flag];
       if (flagValue !== undefined) {
         const verdict = judge(flagValue);
         return { status: statusOf(verdict), evidence: `${proc!.source}: ${describeFlag(proc!, setting.flag)}${noteOf(verdict)}`, location: flagLocation(proc!, [setting.flag]) };
       }
-      const broken = files.find((f) => f.error);
-      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path } };
+      const broken = brokenKubeletConfig(facts);
+      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } };
       if (setting.field) {
         const found = kubeletSetting(facts, setting.flag, setting.field);
         if (found) {
@@ -331,7 +336,8 @@ function kubeletFlagOnly(id: string, title: string, name: string, judge: (value:
         const file = configFiles(facts)[0];
         return { status: 'manual', evidence: `${file.path}: --${name} is a command-line flag, and the kubelet's command line was not found (no /proc entry or systemd unit)`, location: { file: file.path } };
       }
-      if (c.error) return { status: 'warn', evidence: `${c.source}: ${c.error}` };
+      const problem = componentProblem(c);
+      if (problem) return problem;
       const verdict = judge(c.flags[name], c);
       return { status: statusOf(verdict), evidence: `${c.source}: ${describeFlag(c, name)}${noteOf(verdict)}`, location: flagLocation(c, [name]) };
     },
@@ -340,8 +346,30 @@ function kubeletFlagOnly(id: string, title: string, name: string, judge: (value:
 
 type PathsOf = (facts: NodeFacts) => string[];
 
-function present(facts: NodeFacts, paths: PathsOf): FileFacts[] {
-  return [...new Set(paths(facts))].map((p) => facts.files[p]).filter((f): f is FileFacts => !!f && f.exists);
+/** The files a check judges, and what it could not: files that could not be looked at, directories that could not be listed. */
+function gather(facts: NodeFacts, paths: PathsOf, dirs?: PathsOf): { found: FileFacts[]; unjudged: { text: string; file: string }[] } {
+  const all = [...new Set(paths(facts))].map((p) => facts.files[p]).filter((f): f is FileFacts => !!f);
+  const unjudged = all.filter((f) => f.error).map((f) => ({ text: `${f.path}: ${f.error}`, file: f.path }));
+  const listed = dirs?.(facts) ?? [];
+  for (const [dir, error] of Object.entries(facts.unlisted ?? {}).reverse()) {
+    if (listed.some((d) => dir === d || dir.startsWith(`${d}/`))) unjudged.unshift({ text: `cannot list ${dir}: ${error}`, file: dir });
+  }
+  return { found: all.filter((f) => f.exists && !f.error), unjudged };
+}
+
+/**
+ * File checks share this: absent files are not reported; files the check could not look at
+ * make it warn (a fail among the others still fails, and says what was not judged).
+ */
+function judgeFiles(facts: NodeFacts, paths: PathsOf, dirs: PathsOf | undefined, judge: (found: FileFacts[]) => Outcome): Outcome | undefined {
+  const { found, unjudged } = gather(facts, paths, dirs);
+  if (found.length === 0 && unjudged.length === 0) return undefined;
+  const notJudged = unjudged.map((u) => u.text).join('; ');
+  if (found.length === 0) return { status: 'warn', evidence: notJudged, location: { file: unjudged[0].file } };
+  const outcome = judge(found);
+  if (unjudged.length === 0) return outcome;
+  if (outcome.status === 'fail') return { ...outcome, evidence: `${outcome.evidence}; not judged: ${notJudged}` };
+  return { status: 'warn', evidence: `${notJudged}; ${outcome.evidence}`, location: { file: unjudged[0].file } };
 }
 
 const octal = (mode: number): string => mode.toString(8).padStart(3, '0');
@@ -350,20 +378,19 @@ const SHOWN_WHEN_PASSING = 4;
 const passing = (fs: FileFacts[], show: (f: FileFacts) => string): string =>
   fs.length <= SHOWN_WHEN_PASSING ? fs.map(show).join(', ') : `${fs.slice(0, SHOWN_WHEN_PASSING).map(show).join(', ')} and ${fs.length - SHOWN_WHEN_PASSING} more`;
 
-/** File checks: permissions at most `maxMode`. Files absent are not reported. */
-function fileMode(id: string, title: string, paths: PathsOf, maxMode: number): CheckDefinition {
+/** File checks: permissions at most `maxMode`. `dirs`: the directories listed to find the files. */
+function fileMode(id: string, title: string, paths: PathsOf, maxMode: number, dirs?: PathsOf): CheckDefinition {
   return {
     id,
     title,
     component: 'files',
     remediation: `chmod ${maxMode.toString(8)} on the file(s)`,
-    check(facts) {
-      const found = present(facts, paths);
-      if (found.length === 0) return undefined;
-      const loose = found.filter((f) => (f.mode! & ~maxMode) !== 0);
-      const show = (f: FileFacts): string => `${f.path} ${octal(f.mode!)}`;
-      return loose.length ? { status: 'fail', evidence: loose.map(show).join(', '), location: { file: loose[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
-    },
+    check: (facts) =>
+      judgeFiles(facts, paths, dirs, (found) => {
+        const loose = found.filter((f) => (f.mode! & ~maxMode) !== 0);
+        const show = (f: FileFacts): string => `${f.path} ${octal(f.mode!)}`;
+        return loose.length ? { status: 'fail', evidence: loose.map(show).join(', '), location: { file: loose[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
+      }),
   };
 }
 
@@ -371,37 +398,53 @@ function fileMode(id: string, title: string, paths: PathsOf, maxMode: number): C
  * Certificates are public, so the benchmark makes their 600 a manual control: 600 or stricter
  * passes, writable by group or others fails, readable by others is for a person to decide.
  */
-function certMode(id: string, title: string, paths: PathsOf): CheckDefinition {
+function certMode(id: string, title: string, paths: PathsOf, dirs?: PathsOf): CheckDefinition {
   return {
     id,
     title,
     component: 'files',
     remediation: 'chmod 600 on the certificate file(s) (they hold no secret; readers need no more than that)',
-    check(facts) {
-      const found = present(facts, paths);
-      if (found.length === 0) return undefined;
-      const list = (fs: FileFacts[]): string => fs.map((f) => `${f.path} ${octal(f.mode!)}`).join(', ');
-      const writable = found.filter((f) => (f.mode! & 0o022) !== 0);
-      if (writable.length) return { status: 'fail', evidence: `${list(writable)} (writable by group or others)`, location: { file: writable[0].path } };
-      const readable = found.filter((f) => (f.mode! & ~0o600) !== 0);
-      if (readable.length) return { status: 'manual', evidence: `${list(readable)} (readable by others; the benchmark asks 600, certificates are public)`, location: { file: readable[0].path } };
-      return { status: 'pass', evidence: passing(found, (f) => `${f.path} ${octal(f.mode!)}`), location: { file: found[0].path } };
-    },
+    check: (facts) =>
+      judgeFiles(facts, paths, dirs, (found) => {
+        const list = (fs: FileFacts[]): string => fs.map((f) => `${f.path} ${octal(f.mode!)}`).join(', ');
+        const writable = found.filter((f) => (f.mode! & 0o022) !== 0);
+        if (writable.length) return { status: 'fail', evidence: `${list(writable)} (writable by group or others)`, location: { file: writable[0].path } };
+        const readable = found.filter((f) => (f.mode! & ~0o600) !== 0);
+        if (readable.length) return { status: 'manual', evidence: `${list(readable)} (readable by others; the benchmark asks 600, certificates are public)`, location: { file: readable[0].path } };
+        return { status: 'pass', evidence: passing(found, (f) => `${f.path} ${octal(f.mode!)}`), location: { file: found[0].path } };
+      }),
   };
 }
 
-function fileOwner(id: string, title: string, paths: PathsOf): CheckDefinition {
+function fileOwner(id: string, title: string, paths: PathsOf, dirs?: PathsOf): CheckDefinition {
   return {
     id,
     title,
     component: 'files',
     remediation: 'chown root:root on the file(s)',
+    check: (facts) =>
+      judgeFiles(facts, paths, dirs, (found) => {
+        const wrong = found.filter((f) => f.uid !== 0 || f.gid !== 0);
+        const show = (f: FileFacts): string => `${f.path} ${f.uid}:${f.gid}`;
+        return wrong.length ? { status: 'fail', evidence: wrong.map(show).join(', '), location: { file: wrong[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
+      }),
+  };
+}
+
+/**
+ * The etcd data directory comes from etcd's flags: when those cannot be read, its checks warn
+ * rather than vanish.
+ */
+function etcdDataDirCheck(def: CheckDefinition): CheckDefinition {
+  return {
+    ...def,
     check(facts) {
-      const found = present(facts, paths);
-      if (found.length === 0) return undefined;
-      const wrong = found.filter((f) => f.uid !== 0 || f.gid !== 0);
-      const show = (f: FileFacts): string => `${f.path} ${f.uid}:${f.gid}`;
-      return wrong.length ? { status: 'fail', evidence: wrong.map(show).join(', '), location: { file: wrong[0].path } } : { status: 'pass', evidence: passing(found, show), location: { file: found[0].path } };
+      if (!facts.etcdDataDir) {
+        const e = facts.components.etcd;
+        const problem = e ? componentProblem(e) : unusableManifest(facts, 'etcd');
+        if (problem) return { ...problem, evidence: `the etcd data directory is not known: ${problem.evidence}` };
+      }
+      return def.check(facts);
     },
   };
 }
@@ -415,11 +458,15 @@ const etcdDataOwner: CheckDefinition = {
   check(facts) {
     const dir = facts.etcdDataDir;
     const f = dir ? facts.files[dir] : undefined;
-    if (!f?.exists || facts.components.etcd?.managedBy === 'k3s') return undefined;
+    if (facts.components.etcd?.managedBy === 'k3s') return undefined;
+    if (f?.error) return { status: 'warn', evidence: `${f.path}: ${f.error}`, location: { file: f.path } };
+    if (!f?.exists) return undefined;
     const user = facts.users?.[f.uid!];
     const group = facts.groups?.[f.gid!];
     const shown = `${f.path} ${user ?? f.uid}:${group ?? f.gid}`;
     if (user === 'etcd' && group === 'etcd') return { status: 'pass', evidence: shown, location: { file: f.path } };
+    const idProblem = facts.idProblems?.[0];
+    if (idProblem && (user === undefined || group === undefined)) return { status: 'warn', evidence: `${shown} (owner not named: ${idProblem.file}: ${idProblem.message})`, location: { file: idProblem.file } };
     if (!facts.users) return { status: 'manual', evidence: `${f.path} ${f.uid}:${f.gid} (no /etc/passwd to name the owner)`, location: { file: f.path } };
     return { status: 'fail', evidence: shown, location: { file: f.path } };
   },
@@ -434,7 +481,8 @@ const etcdUniqueCa: CheckDefinition = {
   check(facts) {
     const e = facts.components.etcd;
     if (!e) return unusableManifest(facts, 'etcd');
-    if (e.error) return { status: 'warn', evidence: `${e.source}: ${e.error}` };
+    const problem = componentProblem(e);
+    if (problem) return problem;
     const ca = e.flags['trusted-ca-file'];
     const evidence = `${e.source}: ${describeFlag(e, 'trusted-ca-file')}`;
     if (!ca) return { status: 'fail', evidence, location: flagLocation(e, ['trusted-ca-file']) };
@@ -451,6 +499,9 @@ const kubeletKubeconfig = (facts: NodeFacts): string[] => facts.kubeconfigs?.kub
 const kubeletConfigPaths = (facts: NodeFacts): string[] => configFiles(facts).map((f) => f.path);
 const pkiCerts = (f: NodeFacts): string[] => f.pkiFiles.filter((p) => !p.endsWith('.key'));
 const pkiKeys = (f: NodeFacts): string[] => f.pkiFiles.filter((p) => p.endsWith('.key'));
+const pkiDirs = (f: NodeFacts): string[] => [f.pkiDir];
+const kubeletUnitDirs = (): string[] => KUBELET_UNIT_DIRS.map((d) => `${d}/kubelet.service.d`);
+const kubeletConfigDir = (f: NodeFacts): string[] => (f.kubeletConfigDirProblem ? [f.kubeletConfigDirProblem.path] : []);
 
 const apiserver = (id: string, title: string, name: string | string[], judge: FlagsJudge, fix: string): CheckDefinition => flag('apiserver', id, title, name, judge, fix);
 const manager = (id: string, title: string, name: string | string[], judge: FlagsJudge, fix: string): CheckDefinition => flag('controller-manager', id, title, name, judge, fix);
@@ -469,19 +520,19 @@ export const NODE_CHECKS: CheckDefinition[] = [
   fileOwner('1.1.6', 'Scheduler pod manifest is owned by root:root', manifest('scheduler')),
   fileMode('1.1.7', 'etcd pod manifest permissions are 600 or stricter', manifest('etcd'), 0o600),
   fileOwner('1.1.8', 'etcd pod manifest is owned by root:root', manifest('etcd')),
-  fileMode('1.1.9', 'CNI configuration file permissions are 600 or stricter', (f) => f.cniFiles ?? [], 0o600),
-  fileOwner('1.1.10', 'CNI configuration files are owned by root:root', (f) => f.cniFiles ?? []),
-  fileMode('1.1.11', 'etcd data directory permissions are 700 or stricter', (f) => (f.etcdDataDir ? [f.etcdDataDir] : []), 0o700),
-  etcdDataOwner,
+  fileMode('1.1.9', 'CNI configuration file permissions are 600 or stricter', (f) => f.cniFiles ?? [], 0o600, () => CNI_DIRS),
+  fileOwner('1.1.10', 'CNI configuration files are owned by root:root', (f) => f.cniFiles ?? [], () => CNI_DIRS),
+  etcdDataDirCheck(fileMode('1.1.11', 'etcd data directory permissions are 700 or stricter', (f) => (f.etcdDataDir ? [f.etcdDataDir] : []), 0o700)),
+  etcdDataDirCheck(etcdDataOwner),
   fileMode('1.1.13', 'Admin kubeconfigs (admin.conf, super-admin.conf) permissions are 600 or stricter', kubeconfigs('admin', [KUBECONFIGS[0], KUBECONFIGS[1]]), 0o600),
   fileOwner('1.1.14', 'Admin kubeconfigs (admin.conf, super-admin.conf) are owned by root:root', kubeconfigs('admin', [KUBECONFIGS[0], KUBECONFIGS[1]])),
   fileMode('1.1.15', 'Scheduler kubeconfig permissions are 600 or stricter', kubeconfigs('scheduler', ['/etc/kubernetes/scheduler.conf']), 0o600),
   fileOwner('1.1.16', 'Scheduler kubeconfig is owned by root:root', kubeconfigs('scheduler', ['/etc/kubernetes/scheduler.conf'])),
   fileMode('1.1.17', 'Controller manager kubeconfig permissions are 600 or stricter', kubeconfigs('controllerManager', ['/etc/kubernetes/controller-manager.conf']), 0o600),
   fileOwner('1.1.18', 'Controller manager kubeconfig is owned by root:root', kubeconfigs('controllerManager', ['/etc/kubernetes/controller-manager.conf'])),
-  fileOwner('1.1.19', 'The PKI directory and its files are owned by root:root', (f) => [f.pkiDir, ...f.pkiFiles]),
-  certMode('1.1.20', 'PKI certificate file permissions are 600 or stricter', pkiCerts),
-  fileMode('1.1.21', 'PKI key file permissions are 600', pkiKeys, 0o600),
+  fileOwner('1.1.19', 'The PKI directory and its files are owned by root:root', (f) => [f.pkiDir, ...f.pkiFiles], pkiDirs),
+  certMode('1.1.20', 'PKI certificate file permissions are 600 or stricter', pkiCerts, pkiDirs),
+  fileMode('1.1.21', 'PKI key file permissions are 600', pkiKeys, 0o600, pkiDirs),
 
   // 1.2 API server
   apiserver('1.2.1', '--anonymous-auth is false', 'anonymous-auth', one(is('false', 'fail', 'true')), 'set --anonymous-auth=false'),
@@ -545,7 +596,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
     check(facts) {
       const c = facts.components.apiserver;
       if (!c) return unusableManifest(facts, 'apiserver');
-      if (c.error) return { status: 'warn', evidence: `${c.source}: ${c.error}` };
+      const problem = componentProblem(c);
+      if (problem) return problem;
       const location = flagLocation(c, ['insecure-port']);
       const v = c.flags['insecure-port'];
       if (v !== undefined) return { status: v === '0' ? 'pass' : 'fail', evidence: `${c.source}: ${describeFlag(c, 'insecure-port')}`, location };
@@ -580,16 +632,16 @@ export const NODE_CHECKS: CheckDefinition[] = [
   etcdUniqueCa,
 
   // 4.1 worker files
-  fileMode('4.1.1', 'kubelet service file permissions are 600 or stricter', (f) => f.kubeletServiceFiles ?? [], 0o600),
-  fileOwner('4.1.2', 'kubelet service file is owned by root:root', (f) => f.kubeletServiceFiles ?? []),
+  fileMode('4.1.1', 'kubelet service file permissions are 600 or stricter', (f) => f.kubeletServiceFiles ?? [], 0o600, kubeletUnitDirs),
+  fileOwner('4.1.2', 'kubelet service file is owned by root:root', (f) => f.kubeletServiceFiles ?? [], kubeletUnitDirs),
   fileMode('4.1.3', 'kube-proxy kubeconfig permissions are 600 or stricter', kubeconfigs('proxy', []), 0o600),
   fileOwner('4.1.4', 'kube-proxy kubeconfig is owned by root:root', kubeconfigs('proxy', [])),
   fileMode('4.1.5', 'kubelet kubeconfig (kubelet.conf) permissions are 600 or stricter', kubeletKubeconfig, 0o600),
   fileOwner('4.1.6', 'kubelet kubeconfig (kubelet.conf) is owned by root:root', kubeletKubeconfig),
   certMode('4.1.7', "kubelet's client CA file permissions are 600 or stricter", (f) => (f.kubeletClientCaFile ? [f.kubeletClientCaFile] : [])),
   fileOwner('4.1.8', "kubelet's client CA file is owned by root:root", (f) => (f.kubeletClientCaFile ? [f.kubeletClientCaFile] : [])),
-  fileMode('4.1.9', 'kubelet config file permissions are 600 or stricter', kubeletConfigPaths, 0o600),
-  fileOwner('4.1.10', 'kubelet config file is owned by root:root', kubeletConfigPaths),
+  fileMode('4.1.9', 'kubelet config file permissions are 600 or stricter', kubeletConfigPaths, 0o600, kubeletConfigDir),
+  fileOwner('4.1.10', 'kubelet config file is owned by root:root', kubeletConfigPaths, kubeletConfigDir),
 
   // 4.2 kubelet
   kubelet('4.2.1', 'Anonymous authentication is off', { flag: 'anonymous-auth', field: ['authentication', 'anonymous', 'enabled'], configDefault: false, flagDefault: true, distroFix: 'anonymous-auth=false' }, (v) => (truthy(v) ? 'fail' : 'pass'), 'set authentication.anonymous.enabled: false (or --anonymous-auth=false)'),
@@ -614,8 +666,10 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'tls-cert-file=<path> and tls-private-key-file=<path>'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
-      const broken = configFiles(facts).find((f) => f.error);
-      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path } };
+      const problem = facts.components.kubelet && componentProblem(facts.components.kubelet);
+      if (problem) return problem;
+      const broken = brokenKubeletConfig(facts);
+      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } };
       const cert = kubeletSetting(facts, 'tls-cert-file', ['tlsCertFile']);
       const key = kubeletSetting(facts, 'tls-private-key-file', ['tlsPrivateKeyFile']);
       const bootstrap = kubeletSetting(facts, 'rotate-server-certificates', ['serverTLSBootstrap']);
@@ -644,8 +698,10 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'rotate-server-certificates=true'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
-      const broken = configFiles(facts).find((f) => f.error);
-      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path } };
+      const problem = facts.components.kubelet && componentProblem(facts.components.kubelet);
+      if (problem) return problem;
+      const broken = brokenKubeletConfig(facts);
+      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } };
       const c = facts.components.kubelet;
       const flagGates = c?.flags['feature-gates'];
       const fileGate = kubeletSetting({ ...facts, components: {} }, 'feature-gates', ['featureGates', 'RotateKubeletServerCertificate']);

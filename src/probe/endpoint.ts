@@ -34,14 +34,27 @@ function checkHost(host: string, given: string): string {
 }
 
 /**
+ * Refuses what must never be echoed, before any message quotes the text: userinfo (what precedes
+ * "@" may be a password) and a query string or fragment (`?token=...`). Every later message may
+ * then show the text as given.
+ */
+function refuseSecrets(text: string, what: 'an endpoint' | 'a host'): void {
+  // "@" has no other use in an endpoint (a path is refused anyway), so any "@" counts.
+  if (text.includes('@')) throw new UsageError(`${what} carries credentials (user:password@host); the probe sends none, leave them out`);
+  if (/[?#]/.test(text)) {
+    const part = text.includes('?') ? 'a query string' : 'a fragment';
+    throw new UsageError(`${what} has ${part} (not shown: it may carry a token); give only ${what === 'a host' ? 'the host name or IP address' : 'scheme, host and port'}`);
+  }
+}
+
+/**
  * `https://host:port`, `http://host:port`, `host:port`, `[v6]:port`, or `host` (then `defaultPort`).
  * A path other than "/", a query, credentials or a scheme other than http/https are refused.
  */
 export function parseEndpoint(given: string, defaultPort: number): Endpoint {
   const text = given.trim();
   if (text === '') throw new UsageError('an empty endpoint was given');
-  // Never echoed: what precedes "@" may be a password.
-  if (/^[^/]*\/\/[^/]*@|^[^/@]*@/.test(text)) throw new UsageError('an endpoint carries credentials (user:password@host); the probe sends none, leave them out');
+  refuseSecrets(text, 'an endpoint');
   const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text);
   if (schemeMatch) {
     const scheme = schemeMatch[1].toLowerCase();
@@ -56,7 +69,10 @@ export function parseEndpoint(given: string, defaultPort: number): Endpoint {
     } catch {
       throw new UsageError(`${given}: not a valid URL`);
     }
-    if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) throw new UsageError(`${given}: give only scheme, host and port (no path or query)`);
+    // URL also reads credentials and queries written in ways the text check above does not catch: never echo those.
+    if (url.username || url.password) throw new UsageError('an endpoint carries credentials (user:password@host); the probe sends none, leave them out');
+    if (url.search || url.hash) throw new UsageError('an endpoint has a query string (not shown: it may carry a token); give only scheme, host and port');
+    if (url.pathname !== '' && url.pathname !== '/') throw new UsageError(`${given}: give only scheme, host and port (no path or query)`);
     const host = checkHost(url.hostname.replace(/^\[(.*)\]$/, '$1'), given);
     const port = written ? parsePort(written[1], given) : defaultPort;
     return { scheme: scheme as Scheme, host, port, label: hostLabel(host, port), given };
@@ -84,6 +100,7 @@ export function parseEndpoint(given: string, defaultPort: number): Endpoint {
 export function parseHost(given: string): string {
   const text = given.trim();
   if (text === '') throw new UsageError('an empty host was given');
+  refuseSecrets(text, 'a host');
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) throw new UsageError(`${given}: give a host name or IP address, without a scheme (the ports are set with --port and --read-only-port)`);
   const unbracketed = text.replace(/^\[(.*)\]$/, '$1');
   if (isIP(unbracketed)) return unbracketed;

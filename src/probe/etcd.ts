@@ -132,7 +132,10 @@ function describe(r: ProtocolResult, timing: ProbeTiming): string {
       const count = keyCount(d);
       const error = gatewayError(d);
       if (count !== undefined) parts.push(`POST ${path} (count only) answered ${d.status}: the key space is readable (${count} ${count === 1 ? 'key' : 'keys'}; no key or value was requested)`);
-      else parts.push(`POST ${path} (count only) answered ${d.status}${error ? ` "${error}"` : `, ${describeSize(d)}`}: no data reached`);
+      else if (error) parts.push(`POST ${path} (count only) answered ${d.status} "${error}": no data reached`);
+      // A 200 is no refusal: whatever came back, the read was accepted; it is only not the few bytes of a count.
+      else if (d.status === 200) parts.push(`POST ${path} (count only) answered 200, ${describeSize(d)}, not the key count etcd sends: the read was accepted without credentials, and what came back is unknown`);
+      else parts.push(`POST ${path} (count only) answered ${d.status}, ${describeSize(d)}: no data reached`);
     }
   }
   const cert = r.scheme === 'https' && v.kind === 'answer' ? describeCertificate(v.certificate) : undefined;
@@ -145,6 +148,21 @@ function check(which: keyof typeof ETCD_CHECKS, endpoint: Endpoint, status: Prob
   return { id: def.id, title: def.title, status, evidence, remediation, endpoint: endpoint.label };
 }
 
+/** What a data-path answer over plaintext adds to the verdict: only an etcd error proves reads are stopped. */
+function plaintextConsequence(data: Attempt | undefined): string {
+  if (keyCount(data) !== undefined) return '';
+  if (gatewayError(data) !== undefined) return "; etcd's own authentication stops reads, but its traffic, user passwords included, crosses the network unencrypted";
+  if (data?.kind === 'answer' && data.status === 200) return '; treat the key space as readable; its traffic crosses the network unencrypted';
+  return '; its traffic crosses the network unencrypted';
+}
+
+function noClientCertConsequence(data: Attempt | undefined): string {
+  if (keyCount(data) !== undefined) return '';
+  if (gatewayError(data) !== undefined) return ' (client certificates are not required; only etcd authentication stands in the way)';
+  if (data?.kind === 'answer' && data.status === 200) return ' (client certificates are not required; treat the key space as readable)';
+  return ' (client certificates are not required)';
+}
+
 export function judgeEtcd(endpoint: Endpoint, plain: ProtocolResult, tls: ProtocolResult, timing: ProbeTiming): ProbeCheck[] {
   if (unreachable(plain.version) && unreachable(tls.version)) {
     const evidence = `unreachable: ${describeFailure(plain.version, timing.timeoutText)}`;
@@ -155,8 +173,7 @@ export function judgeEtcd(endpoint: Endpoint, plain: ProtocolResult, tls: Protoc
 
   let tlsCheck: ProbeCheck;
   if (isEtcd(plain)) {
-    const readable = keyCount(plain.data) !== undefined;
-    tlsCheck = check('tls', endpoint, 'fail', `${plainText}${readable ? '' : "; etcd's own authentication stops reads, but its traffic, user passwords included, crosses the network unencrypted"}`);
+    tlsCheck = check('tls', endpoint, 'fail', `${plainText}${plaintextConsequence(plain.data)}`);
   } else if (isHttpsOnlyAnswer(plain.version)) {
     tlsCheck = check('tls', endpoint, 'pass', `plaintext HTTP refused (400: HTTP request to an HTTPS server); ${tlsText}`);
   } else if (plain.version.kind === 'answer') {
@@ -170,8 +187,7 @@ export function judgeEtcd(endpoint: Endpoint, plain: ProtocolResult, tls: Protoc
   let certCheck: ProbeCheck;
   const tv = tls.version;
   if (isEtcd(tls)) {
-    const readable = keyCount(tls.data) !== undefined;
-    certCheck = check('clientCert', endpoint, 'fail', `${tlsText}${readable ? '' : ' (client certificates are not required; only etcd authentication stands in the way)'}`);
+    certCheck = check('clientCert', endpoint, 'fail', `${tlsText}${noClientCertConsequence(tls.data)}`);
   } else if (tv.kind === 'failure' && tv.reason === 'tls-alert' && CERTIFICATE_ALERTS.has(tv.alert ?? '')) {
     certCheck = check('clientCert', endpoint, 'pass', `TLS without a client certificate: handshake refused (alert: ${tv.alert}); a client certificate is required`);
   } else if (tv.kind === 'failure' && tv.reason === 'tls-alert') {

@@ -65,6 +65,8 @@ export type Attempt =
       detail: string;
       /** The TLS alert the server sent, e.g. "bad certificate", "certificate required". */
       alert?: string;
+      /** What arrived before the attempt stopped: the status line and headers, and this much of the body. */
+      received?: { status: number; bytes: number };
     };
 
 class DeadlineError extends Error {
@@ -110,10 +112,12 @@ function shortMessage(err: NodeJS.ErrnoException): string {
   return (ssl ? ssl[1] : message).trim();
 }
 
-function classify(err: NodeJS.ErrnoException, scheme: Scheme, connected: boolean, secured: boolean, request: AttemptRequest): Attempt {
+function classify(err: NodeJS.ErrnoException, scheme: Scheme, connected: boolean, secured: boolean, request: AttemptRequest, received?: { status: number; bytes: number }): Attempt {
   const code = err.code;
   const detail = shortMessage(err);
   const failure = (stage: 'dns' | 'connect' | 'tls' | 'answer', reason: Extract<Attempt, { kind: 'failure' }>['reason'], alert?: string): Attempt => ({ kind: 'failure', request, stage, reason, code, detail, ...(alert ? { alert } : {}) });
+  // Headers came, the body did not finish: say so, rather than "no answer".
+  if (received) return { kind: 'failure', request, stage: 'answer', reason: err instanceof DeadlineError ? 'timeout' : 'reset', code, detail, received: { ...received } };
   if (err instanceof DeadlineError) {
     if (!connected) return failure('connect', 'timeout');
     if (scheme === 'https' && !secured) return failure('tls', 'timeout');
@@ -145,6 +149,7 @@ export function attempt(target: Target, request: AttemptRequest): Promise<Attemp
     let connected = false;
     let secured = false;
     let settled = false;
+    let received: { status: number; bytes: number } | undefined;
     const finish = (result: Attempt): void => {
       if (settled) return;
       settled = true;
@@ -173,13 +178,14 @@ export function attempt(target: Target, request: AttemptRequest): Promise<Attemp
       socket.once('connect', () => (connected = true));
       socket.once('secureConnect', () => (secured = true));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish(classify(err, request.scheme, connected, secured, request)));
+    req.on('error', (err: NodeJS.ErrnoException) => finish(classify(err, request.scheme, connected, secured, request, received)));
     req.on('response', (res) => {
       const certificate = request.scheme === 'https' ? certificateOf(res.socket as TLSSocket) : undefined;
       const kept: Buffer[] = [];
       let keptBytes = 0;
       let bytes = 0;
       let truncated = false;
+      received = { status: res.statusCode ?? 0, bytes: 0 };
       const done = (): void =>
         finish({
           kind: 'answer',
@@ -193,6 +199,7 @@ export function attempt(target: Target, request: AttemptRequest): Promise<Attemp
         });
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
+        received!.bytes = bytes;
         if (keptBytes < KEPT_BYTES) {
           const piece = chunk.subarray(0, KEPT_BYTES - keptBytes);
           kept.push(piece);
@@ -205,9 +212,11 @@ export function attempt(target: Target, request: AttemptRequest): Promise<Attemp
         }
       });
       res.on('end', done);
-      // A body cut short by the deadline still proves the server answered: report what came.
-      res.on('error', done);
-      res.on('aborted', done);
+      // A body cut short (the deadline, or the server closing) is not a whole answer: it ends as a
+      // failure that says what arrived.
+      const cut = (): void => finish({ kind: 'failure', request, stage: 'answer', reason: 'reset', detail: 'connection closed before the whole answer', received: { status: res.statusCode ?? 0, bytes } });
+      res.on('error', cut);
+      res.on('aborted', cut);
     });
     req.end(request.body);
   });
@@ -226,6 +235,7 @@ export function describeFailure(f: Extract<Attempt, { kind: 'failure' }>, timeou
     case 'unreachable':
       return f.stage === 'dns' ? `host name does not resolve (${f.code ?? f.detail})` : `host unreachable (${f.code ?? f.detail})`;
     case 'timeout':
+      if (f.received) return `connected; headers (${f.received.status}) and ${f.received.bytes} bytes of the body arrived, but not the whole answer within ${timeoutText}`;
       return f.stage === 'connect'
         ? `no TCP connection within ${timeoutText} (filtered, or the host is down)`
         : f.stage === 'tls'
@@ -236,6 +246,7 @@ export function describeFailure(f: Extract<Attempt, { kind: 'failure' }>, timeou
     case 'not-tls':
       return 'the port does not speak TLS';
     case 'reset':
+      if (f.received) return `connection closed after headers (${f.received.status}) and ${f.received.bytes} bytes of the body, before the whole answer`;
       return f.stage === 'tls' ? 'connection closed during the TLS handshake' : 'connection closed without an HTTP answer';
     case 'not-http':
       return 'the answer is not HTTP';

@@ -24,7 +24,7 @@ export interface ProbeReport {
 
 export interface ProbeTiming {
   timeoutMs: number;
-  /** The --timeout as the user wrote it, for messages ("no answer within 5s"). */
+  /** The --timeout written the one way ("5s" for "5" or "5000ms"), for messages ("no answer within 5s"). */
   timeoutText: string;
 }
 

@@ -56,9 +56,15 @@ export function renderNodeTable(facts: NodeFacts, results: CheckResult[], color:
   const d = facts.detected;
   const header = [`Detected: ${describeLayout(d)} under ${sanitize(facts.root)}${d.evidence.length ? ` (${d.evidence.map(sanitize).join(', ')})` : ''}`];
   if (d.configFiles?.length) header.push(`Configuration: ${d.configFiles.map(sanitize).join(', ')}`);
+  if (facts.configProblems?.length) header.push(`Configuration problems: ${configProblemsText(facts).map(sanitize).join('; ')}`);
   const sources = Object.entries(d.components).map(([c, s]) => `${c} from ${sanitize(s!)}`);
   if (sources.length) header.push(`Components: ${sources.join('; ')}`);
   return renderChecksTable({ header, rows: results, groupOf: (r) => r.component, color, width });
+}
+
+/** k3s/RKE2 configuration files that could not be used: "file: why". */
+function configProblemsText(facts: NodeFacts): string[] {
+  return (facts.configProblems ?? []).map((p) => `${p.file}: ${p.message}`);
 }
 
 /** Markdown for a pull request or a ticket: one table per component. */
@@ -68,6 +74,7 @@ export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): st
     '',
     `Detected: ${describeLayout(facts.detected)} under \`${markdownCell(facts.root)}\`. ${checksSummaryLine(results)}.`,
   ];
+  if (facts.configProblems?.length) header.push('', `Configuration problems: ${configProblemsText(facts).map(markdownCell).join('; ')}.`);
   return renderChecksMarkdown({ header, rows: results, groupOf: (r) => r.component });
 }
 

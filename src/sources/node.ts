@@ -9,13 +9,13 @@
  * Every flag value keeps its origin (file, line, key, or "default of k3s"), so the checks can
  * say where a value came from and the SARIF report can point at the line to change.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { escapePointerToken, locateOffset, parseYamlStream, type LineIndex } from './yaml.js';
 import {
   CONFIG_FILE, DATA_DIR, DISTRO_NAMES, ENCRYPTION_CONFIG, K3S_EMBEDDED_ETCD_CLIENT, WRITTEN_KUBECONFIG, ARG_KEYS,
-  componentArgs, distroFlags, mergeConfigFiles, optionTrue, optionValue, parseDistroArgs, withDataDir,
-  type Datastore, type Distro, type DistroProcess, type MergedConfig,
+  componentArgs, configShapeProblems, distroFlags, mergeConfigFiles, optionTrue, optionValue, parseDistroArgs, withDataDir,
+  type ArgComponent, type Datastore, type Distro, type DistroProcess, type MergedConfig,
 } from './rancher.js';
 import { kubeletCommand, type UnitText } from './systemd.js';
 
@@ -45,7 +45,7 @@ export const DEFAULT_KUBELET_CONFIG = '/var/lib/kubelet/config.yaml';
 /** Where distribution packages put the kubelet's systemd unit and drop-ins; /etc overrides /usr/lib and /lib. */
 export const KUBELET_UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
 /** CNI configuration directories (kubelet/containerd default, and k3s/RKE2's own). */
-const CNI_DIRS = ['/etc/cni/net.d', '/var/lib/rancher/k3s/agent/etc/cni/net.d', '/var/lib/rancher/rke2/agent/etc/cni/net.d'];
+export const CNI_DIRS = ['/etc/cni/net.d', '/var/lib/rancher/k3s/agent/etc/cni/net.d', '/var/lib/rancher/rke2/agent/etc/cni/net.d'];
 
 /** Pflag boolean flags: `--profiling false` does NOT set profiling to false (the value is a stray argument). */
 const BOOLEAN_FLAGS = new Set([
@@ -96,12 +96,24 @@ export interface ComponentFacts {
   unknown?: Record<string, string>;
   /** The distribution that starts this component with defaults of its own. */
   managedBy?: Distro;
+  /** The configuration the flags come from could not be fully read: the flags are not known. */
+  configProblem?: FileProblem;
+}
+
+/** A file or directory that could not be used, and what that leaves unknown. */
+export interface FileProblem {
+  /** Node path. */
+  file: string;
+  line?: number;
+  message: string;
 }
 
 export interface ParsedFile {
   path: string;
   data?: unknown;
   error?: string;
+  /** The line the error is on, when the parser said. */
+  errorLine?: number;
   /** JSON Pointer of each parsed node -> its 1-based line. */
   lines?: Record<string, number>;
 }
@@ -157,75 +169,182 @@ export interface NodeFacts {
   /** uid -> user name and gid -> group name from the node's /etc/passwd and /etc/group. */
   users?: Record<number, string>;
   groups?: Record<number, string>;
+  /** /etc/passwd or /etc/group there but unusable (owners are then shown as numbers). */
+  idProblems?: FileProblem[];
   /** CNI configuration files. */
   cniFiles?: string[];
-  /** k3s/RKE2 configuration files that could not be used. */
-  configProblems?: ParsedFile[];
+  /** k3s/RKE2 configuration that could not be used (unreadable, malformed, or of the wrong shape). */
+  configProblems?: FileProblem[];
+  /** Directories that exist but could not be listed, with why ("EACCES"): the files in them were not judged. */
+  unlisted?: Record<string, string>;
+  /** The kubelet's --config-dir when it could not be listed. */
+  kubeletConfigDirProblem?: ParsedFile;
+}
+
+/**
+ * The file-system calls the node reader makes. readNode runs synchronously, so it can swap this
+ * for the duration of one call: tests use that to see what a non-root user meets (EACCES on a
+ * private directory) while running as root, which the kernel would let through.
+ */
+export interface NodeIo {
+  lstat(p: string): Stats;
+  stat(p: string): Stats;
+  readdir(p: string): string[];
+  readlink(p: string): string;
+  open(p: string, flags: number): number;
+  fstat(fd: number): Stats;
+  read(fd: number, buffer: Buffer, offset: number, length: number): number;
+  close(fd: number): void;
+}
+
+export const REAL_IO: NodeIo = {
+  lstat: (p) => lstatSync(p),
+  stat: (p) => statSync(p),
+  readdir: (p) => readdirSync(p),
+  readlink: (p) => readlinkSync(p),
+  open: (p, flags) => openSync(p, flags),
+  fstat: (fd) => fstatSync(fd),
+  read: (fd, buffer, offset, length) => readSync(fd, buffer, offset, length, null),
+  close: (fd) => closeSync(fd),
+};
+
+let io: NodeIo = REAL_IO;
+
+const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException).code ?? String(err);
+const SYMLINK_LOOP = 'symlink loop (ELOOP)';
+const danglingLink = (target: string): string => `dangling symlink (its target ${target} does not exist)`;
+
+/** "FIFO", "character device": what a path is when it is not a regular file. */
+function fileKind(s: Stats): string {
+  if (s.isDirectory()) return 'directory';
+  if (s.isFIFO()) return 'FIFO';
+  if (s.isCharacterDevice()) return 'character device';
+  if (s.isBlockDevice()) return 'block device';
+  if (s.isSocket()) return 'socket';
+  if (s.isSymbolicLink()) return 'symlink';
+  return 'special file';
+}
+
+interface Resolved {
+  /** The real path to open or stat. */
+  real: string;
+  /** Links are followed by this code, not by the kernel (root is not /). */
+  confined: boolean;
+  /** More than 40 links on the way: a loop, or a chain too long to be meant. */
+  loop?: boolean;
+  /** The last component was reached through a link (a missing target is then a dangling link). */
+  viaLink?: boolean;
+  /** The node path the links led to. */
+  target?: string;
 }
 
 /**
  * Maps a node path to the real path under root, following symlinks the way the node would see
  * them: an absolute link target is taken relative to root (a host mounted at /host keeps its
  * /etc/kubernetes -> /data/... links inside /host), and neither `..` nor a link can climb out of
- * root. A dangling link resolves to its missing target, so the file counts as absent.
+ * root. With root `/` the kernel follows the links.
  */
-export function underRoot(root: string, nodePath: string): string {
-  if (path.resolve(root) === '/') return path.resolve('/', nodePath);
+function resolveUnderRoot(root: string, nodePath: string): Resolved {
+  if (path.resolve(root) === '/') return { real: path.resolve('/', nodePath), confined: false };
   const pending = path.resolve('/', nodePath).split('/').filter(Boolean);
   const resolved: string[] = [];
   let hops = 0;
+  let viaLink = false;
   while (pending.length) {
     const part = pending.shift()!;
     const candidate = path.join(root, ...resolved, part);
     let target: string | undefined;
     try {
-      if (lstatSync(candidate).isSymbolicLink()) target = readlinkSync(candidate);
+      if (io.lstat(candidate).isSymbolicLink()) target = io.readlink(candidate);
     } catch {
-      // Missing: the rest of the path cannot resolve further; keep it as given.
+      // Missing or not searchable: the rest of the path cannot resolve further; keep it as given
+      // (the stat or open of the result then says why).
     }
-    if (target === undefined || ++hops > 40) {
+    if (target === undefined) {
       resolved.push(part);
       continue;
     }
+    if (++hops > 40) return { real: path.join(root, ...resolved, part, ...pending), confined: true, loop: true };
+    if (pending.length === 0) viaLink = true;
     const next = path.posix.isAbsolute(target) ? path.resolve('/', target) : path.resolve('/', ...resolved, target);
     resolved.length = 0;
     pending.unshift(...next.split('/').filter(Boolean));
   }
-  return path.join(root, ...resolved);
+  return { real: path.join(root, ...resolved), confined: true, viaLink, target: `/${resolved.join('/')}` };
 }
 
-export function statFile(root: string, nodePath: string): FileFacts {
+/** The real path of a node path under root (see resolveUnderRoot). */
+export function underRoot(root: string, nodePath: string): string {
+  return resolveUnderRoot(root, nodePath).real;
+}
+
+/** For a missing path: the dangling-link error when a link led there. */
+function danglingError(r: Resolved): string | undefined {
+  if (r.confined) return r.viaLink ? danglingLink(r.target!) : undefined;
   try {
-    // underRoot follows links (the target's own mode is what protects it); a dangling link stays a link.
-    const s = lstatSync(underRoot(root, nodePath));
+    return io.lstat(r.real).isSymbolicLink() ? danglingLink(io.readlink(r.real)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Mode and owner of a node path, of the file a link points to (its own mode is what protects
+ * it; a link's mode is always 777). A link loop or a dangling link is an error, not an absence.
+ */
+export function statFile(root: string, nodePath: string): FileFacts {
+  const r = resolveUnderRoot(root, nodePath);
+  if (r.loop) return { path: nodePath, exists: false, error: SYMLINK_LOOP };
+  try {
+    // Confined: every link is already resolved, so lstat sees the target (and never leaves root).
+    const s = r.confined ? io.lstat(r.real) : io.stat(r.real);
+    if (s.isSymbolicLink()) return { path: nodePath, exists: false, error: SYMLINK_LOOP };
     return { path: nodePath, exists: true, isDirectory: s.isDirectory(), mode: s.mode & 0o777, uid: s.uid, gid: s.gid };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { path: nodePath, exists: false };
-    return { path: nodePath, exists: false, error: code ?? String(err) };
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      const dangling = danglingError(r);
+      return dangling ? { path: nodePath, exists: false, error: dangling } : { path: nodePath, exists: false };
+    }
+    if (code === 'ELOOP') return { path: nodePath, exists: false, error: SYMLINK_LOOP };
+    return { path: nodePath, exists: false, error: `cannot stat: ${code}` };
   }
 }
 
-/** Reads a text file with a size limit; undefined when absent, `{error}` when unusable. */
-export function readLimited(realPath: string, limit = MAX_NODE_FILE_BYTES): { text?: string; error?: string } | undefined {
+/**
+ * Reads a regular file with a size limit; undefined when absent, `{error}` when unusable. Only
+ * regular files are read: a FIFO would block the open (and the read) until some writer came,
+ * and a device such as /dev/zero never ends.
+ */
+export function readLimited(realPath: string, limit = MAX_NODE_FILE_BYTES, noFollow = false): { text?: string; error?: string } | undefined {
+  try {
+    const s = io.stat(realPath);
+    if (s.isDirectory()) return { error: 'is a directory' };
+    if (!s.isFile()) return { error: `not a regular file (${fileKind(s)})` };
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    return { error: code === 'ELOOP' ? SYMLINK_LOOP : `cannot read: ${code}` };
+  }
   let fd: number;
   try {
-    fd = openSync(realPath, 'r');
+    // O_NONBLOCK: should the path have become a FIFO since the stat, the open does not wait for a writer.
+    fd = io.open(realPath, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY | (noFollow ? fsConstants.O_NOFOLLOW : 0));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errorCode(err);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    return { error: `cannot read: ${code ?? String(err)}` };
+    return { error: code === 'ELOOP' ? SYMLINK_LOOP : `cannot read: ${code}` };
   }
   try {
-    const s = fstatSync(fd);
-    if (s.isDirectory()) return { error: 'is a directory' };
+    const s = io.fstat(fd);
+    if (!s.isFile()) return { error: s.isDirectory() ? 'is a directory' : `not a regular file (${fileKind(s)})` };
     // /proc files report size 0, so read in chunks up to the limit rather than trusting the size
     // (and without a limit-sized buffer per file: a node has hundreds of processes).
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
       const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, limit + 1 - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
+      const n = io.read(fd, chunk, 0, chunk.length);
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
@@ -233,10 +352,19 @@ export function readLimited(realPath: string, limit = MAX_NODE_FILE_BYTES): { te
     }
     return { text: Buffer.concat(chunks, total).toString('utf8') };
   } catch (err) {
-    return { error: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    return { error: `cannot read: ${errorCode(err)}` };
   } finally {
-    closeSync(fd);
+    io.close(fd);
   }
+}
+
+/** Reads a node path under root: undefined when absent; a link loop, a dangling link or a non-regular file is an error. */
+function readUnder(root: string, nodePath: string): { text?: string; error?: string } | undefined {
+  const r = resolveUnderRoot(root, nodePath);
+  if (r.loop) return { error: SYMLINK_LOOP };
+  const read = readLimited(r.real, MAX_NODE_FILE_BYTES, r.confined);
+  const dangling = read ? undefined : danglingError(r);
+  return dangling ? { error: dangling } : read;
 }
 
 /** Line of every node of a small parsed document, by JSON Pointer. */
@@ -256,15 +384,16 @@ function lineMap(value: unknown, offset: number, lines: LineIndex): Record<strin
 
 /** Parses YAML (or JSON) text, keeping the line of every field. */
 export function parseYamlText(nodePath: string, text: string): ParsedFile {
+  if (text.includes('\0')) return { path: nodePath, error: 'not a text file (binary content)' };
   const stream = parseYamlStream(text);
-  if (stream.errors.length > 0) return { path: nodePath, error: `not valid YAML (line ${stream.errors[0].line})` };
+  if (stream.errors.length > 0) return { path: nodePath, error: `not valid YAML (line ${stream.errors[0].line})`, errorLine: stream.errors[0].line };
   const doc = stream.documents[0];
   if (!doc) return { path: nodePath, data: null };
   return { path: nodePath, data: doc.value, lines: lineMap(doc.value, doc.offset, stream.lines) };
 }
 
 function parseYamlFile(root: string, nodePath: string): ParsedFile | undefined {
-  const read = readLimited(underRoot(root, nodePath));
+  const read = readUnder(root, nodePath);
   if (!read) return undefined;
   if (read.error) return { path: nodePath, error: read.error };
   return parseYamlText(nodePath, read.text!);
@@ -403,17 +532,23 @@ interface Processes {
  */
 function readProcesses(root: string, procDir?: string): Processes {
   const found: Processes = { components: [], distros: [] };
-  const procPath = (p: string): string => (procDir ? path.join(procDir, p.replace(/^\/proc\/?/, '')) : underRoot(root, p));
   let entries: string[];
-  try {
-    entries = readdirSync(procPath('/proc'));
-  } catch {
-    return found;
+  if (procDir) {
+    try {
+      entries = io.readdir(procDir);
+    } catch {
+      return found;
+    }
+  } else {
+    const listing = listNames(root, '/proc');
+    if (listing.error !== undefined) return found;
+    entries = listing.names;
   }
   for (const pid of entries.slice(0, MAX_PROC_ENTRIES)) {
     if (!/^\d+$/.test(pid)) continue;
     const source = `/proc/${pid}/cmdline`;
-    const read = readLimited(procPath(source));
+    // A process that exited meanwhile, or a cmdline that is not a regular file (which no kernel makes), is no process to judge.
+    const read = procDir ? readLimited(path.join(procDir, pid, 'cmdline')) : readUnder(root, source);
     if (!read?.text) continue;
     const argv = read.text.split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
     const binary = path.basename(argv[0] ?? '');
@@ -433,45 +568,64 @@ function readProcesses(root: string, procDir?: string): Processes {
   return found;
 }
 
-function listDir(root: string, dir: string, accept: (name: string) => boolean): string[] {
+/** Why a directory could not be listed ("EACCES"); undefined when it was listed or does not exist. */
+type Listing = { names: string[]; error?: undefined } | { names?: undefined; error: string };
+
+function listNames(root: string, dir: string): Listing {
+  const r = resolveUnderRoot(root, dir);
+  if (r.loop) return { error: SYMLINK_LOOP };
   try {
-    return readdirSync(underRoot(root, dir))
-      .filter(accept)
-      .sort()
-      .slice(0, MAX_DIR_FILES)
-      .map((name) => `${dir}/${name}`)
-      .filter((p) => {
-        try {
-          return statSync(underRoot(root, p)).isFile();
-        } catch {
-          return false;
-        }
-      });
-  } catch {
-    return [];
+    return { names: io.readdir(r.real) };
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ENOENT') return { names: [] };
+    if (code === 'ENOTDIR') {
+      // A missing parent is an absence; the directory itself being a file is not.
+      try {
+        if (!io.stat(r.real).isDirectory()) return { error: 'not a directory' };
+      } catch {
+        // a parent is not a directory: absent
+      }
+      return { names: [] };
+    }
+    return { error: code === 'ELOOP' ? SYMLINK_LOOP : code };
   }
 }
 
-function listPki(root: string, pkiDir: string): string[] {
+/**
+ * Entries of a directory that are not directories themselves, in name order. A FIFO or a dangling
+ * link is kept, so that reading it reports it rather than it being silently skipped.
+ */
+function listDir(root: string, dir: string, accept: (name: string) => boolean, problems?: Record<string, string>): string[] {
+  const listing = listNames(root, dir);
+  if (listing.error !== undefined) {
+    if (problems) problems[dir] = listing.error;
+    return [];
+  }
+  return listing.names
+    .filter(accept)
+    .sort()
+    .slice(0, MAX_DIR_FILES)
+    .map((name) => `${dir}/${name}`)
+    .filter((p) => !statFile(root, p).isDirectory);
+}
+
+/** Certificate and key files under the PKI directory, three levels deep; directories that cannot be listed go to `problems`. */
+function listPki(root: string, pkiDir: string, problems: Record<string, string>): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > 3 || out.length >= MAX_PKI_FILES) return;
-    let names: string[];
-    try {
-      names = readdirSync(underRoot(root, dir)).sort();
-    } catch {
+    const listing = listNames(root, dir);
+    if (listing.error !== undefined) {
+      problems[dir] = listing.error;
       return;
     }
-    for (const name of names) {
+    for (const name of listing.names.sort()) {
       const p = `${dir}/${name}`;
-      let isDir = false;
-      try {
-        isDir = statSync(underRoot(root, p)).isDirectory();
-      } catch {
-        continue;
-      }
-      if (isDir) walk(p, depth + 1);
-      else if (/\.(key|crt|pem)$/.test(name) && out.length < MAX_PKI_FILES) out.push(p);
+      const f = statFile(root, p);
+      if (f.isDirectory) walk(p, depth + 1);
+      // A key behind a broken link is still a key to report on.
+      else if (/\.(key|crt|pem)$/.test(name) && out.length < MAX_PKI_FILES && (f.exists || f.error)) out.push(p);
     }
   };
   walk(pkiDir, 0);
@@ -479,17 +633,13 @@ function listPki(root: string, pkiDir: string): string[] {
 }
 
 function exists(root: string, nodePath: string): boolean {
-  try {
-    statSync(underRoot(root, nodePath));
-    return true;
-  } catch {
-    return false;
-  }
+  return statFile(root, nodePath).exists;
 }
 
-/** uid/gid -> name from /etc/passwd or /etc/group under root. */
-function readIds(root: string, file: string): Record<number, string> | undefined {
-  const read = readLimited(underRoot(root, file));
+/** uid/gid -> name from /etc/passwd or /etc/group under root; `problems` gets why one could not be read. */
+function readIds(root: string, file: string, problems: FileProblem[]): Record<number, string> | undefined {
+  const read = readUnder(root, file);
+  if (read?.error) problems.push({ file, message: read.error });
   if (!read?.text) return undefined;
   const ids: Record<number, string> = {};
   for (const line of read.text.split('\n')) {
@@ -500,19 +650,23 @@ function readIds(root: string, file: string): Record<number, string> | undefined
 }
 
 /** The kubelet's unit and drop-ins in systemd's order: the base unit from the first directory that has it, drop-ins by file name. */
-function kubeletUnits(root: string): { units: UnitText[]; files: string[] } {
-  const base = KUBELET_UNIT_DIRS.map((d) => `${d}/kubelet.service`).find((p) => exists(root, p));
+function kubeletUnits(root: string, unlisted: Record<string, string>): { units: UnitText[]; files: string[]; problems: FileProblem[] } {
+  const base = KUBELET_UNIT_DIRS.map((d) => `${d}/kubelet.service`).find((p) => exists(root, p) || statFile(root, p).error);
   const dropIns = new Map<string, string>();
   for (const dir of [...KUBELET_UNIT_DIRS].reverse()) {
-    for (const p of listDir(root, `${dir}/kubelet.service.d`, (n) => n.endsWith('.conf'))) dropIns.set(path.basename(p), p);
+    for (const p of listDir(root, `${dir}/kubelet.service.d`, (n) => n.endsWith('.conf'), unlisted)) dropIns.set(path.basename(p), p);
   }
+  const problems: FileProblem[] = Object.entries(unlisted)
+    .filter(([dir]) => dir.endsWith('/kubelet.service.d'))
+    .map(([dir, error]) => ({ file: dir, message: `cannot list: ${error}` }));
   const ordered = [...(base ? [base] : []), ...[...dropIns.keys()].sort().map((k) => dropIns.get(k)!)];
   const units: UnitText[] = [];
   for (const p of ordered) {
-    const read = readLimited(underRoot(root, p));
+    const read = readUnder(root, p);
+    if (read?.error) problems.push({ file: p, message: read.error });
     if (read?.text !== undefined) units.push({ path: p, text: read.text });
   }
-  return { units, files: ordered };
+  return { units, files: ordered, problems };
 }
 
 /** The distribution in charge, from its well-known paths and processes. */
@@ -528,6 +682,8 @@ interface DistroContext {
   proc?: DistroProcess;
   merged: MergedConfig;
   configFiles: ParsedFile[];
+  /** What makes the merged configuration unknown, whole or for one component. */
+  problems: (FileProblem & { component?: ArgComponent })[];
   dataDir: string;
   role: 'server' | 'agent';
 }
@@ -538,12 +694,27 @@ function readDistroConfig(root: string, distro: Distro, procs: Processes): Distr
   const configFiles: ParsedFile[] = [];
   const main = parseYamlFile(root, configPath);
   if (main) configFiles.push(main);
-  for (const p of listDir(root, `${configPath}.d`, (n) => n.endsWith('.yaml'))) configFiles.push(parseYamlFile(root, p) ?? { path: p, error: 'not found' });
+  const unlisted: Record<string, string> = {};
+  for (const p of listDir(root, `${configPath}.d`, (n) => n.endsWith('.yaml'), unlisted)) configFiles.push(parseYamlFile(root, p) ?? { path: p, error: 'not found' });
+  // A file that cannot be read or parsed may set anything: what the distribution runs with is unknown.
+  const problems: DistroContext['problems'] = Object.entries(unlisted).map(([dir, error]) => ({ file: dir, message: `cannot list: ${error}` }));
+  for (const f of configFiles) {
+    if (f.error) problems.push({ file: f.path, line: f.errorLine, message: f.error });
+    else for (const shape of configShapeProblems(f)) problems.push({ file: f.path, ...shape });
+  }
   const merged = mergeConfigFiles(configFiles);
   const dataDirValue = optionValue(merged, proc, 'data-dir')?.value;
   const dataDir = typeof dataDirValue === 'string' && dataDirValue.startsWith('/') ? dataDirValue.replace(/\/+$/, '') : DATA_DIR[distro];
   const role = proc?.role ?? (exists(root, `${dataDir}/server`) ? 'server' : 'agent');
-  return { distro, proc, merged, configFiles, dataDir, role };
+  return { distro, proc, merged, configFiles, problems, dataDir, role };
+}
+
+/** The problem, if any, that leaves a component's flags from the k3s/RKE2 configuration unknown. */
+function distroConfigProblem(ctx: DistroContext, component: ArgComponent): FileProblem | undefined {
+  const p = ctx.problems.find((x) => x.component === undefined || x.component === component);
+  if (!p) return undefined;
+  const unknown = p.component === undefined ? `the effective ${DISTRO_NAMES[ctx.distro]} configuration is unknown` : `the ${ARG_KEYS[component]} flags are unknown`;
+  return { file: p.file, line: p.line, message: `${p.message}; ${unknown}` };
 }
 
 /** The file k3s/RKE2 configuration that a component's flags came from, for `source`. */
@@ -570,7 +741,7 @@ function k3sControlPlane(root: string, ctx: DistroContext, components: NodeFacts
       flags['encryption-provider-config'] = withDataDir(ENCRYPTION_CONFIG, dataDir);
       origins['encryption-provider-config'] = { file: encryption!.file, line: encryption!.line, via: 'secrets-encryption' };
     }
-    const facts: ComponentFacts = { component: 'apiserver', source, flags, origins, managedBy: 'k3s' };
+    const facts: ComponentFacts = { component: 'apiserver', source, flags, origins, managedBy: 'k3s', configProblem: distroConfigProblem(ctx, 'apiserver') };
     const etcdFlags = ['etcd-cafile', 'etcd-certfile', 'etcd-keyfile'];
     if (datastore === 'sqlite') {
       facts.notApplicable = Object.fromEntries(etcdFlags.filter((f) => flags[f] === undefined).map((f) => [f, 'k3s keeps its data in SQLite through kine; there is no etcd connection']));
@@ -580,8 +751,8 @@ function k3sControlPlane(root: string, ctx: DistroContext, components: NodeFacts
     }
     components.apiserver = facts;
   }
-  if (!disabled('disable-controller-manager')) components['controller-manager'] = { component: 'controller-manager', source, ...distroFlags('k3s', 'controller-manager', dataDir, merged, proc), managedBy: 'k3s' };
-  if (!disabled('disable-scheduler')) components.scheduler = { component: 'scheduler', source, ...distroFlags('k3s', 'scheduler', dataDir, merged, proc), managedBy: 'k3s' };
+  if (!disabled('disable-controller-manager')) components['controller-manager'] = { component: 'controller-manager', source, ...distroFlags('k3s', 'controller-manager', dataDir, merged, proc), managedBy: 'k3s', configProblem: distroConfigProblem(ctx, 'controller-manager') };
+  if (!disabled('disable-scheduler')) components.scheduler = { component: 'scheduler', source, ...distroFlags('k3s', 'scheduler', dataDir, merged, proc), managedBy: 'k3s', configProblem: distroConfigProblem(ctx, 'scheduler') };
   if (datastore === 'embedded etcd' && !disabled('disable-etcd')) return { datastore, etcdConfig: `${dataDir}/server/db/etcd/config` };
   return { datastore };
 }
@@ -598,17 +769,49 @@ function annotateFromConfig(facts: ComponentFacts, ctx: DistroContext, component
 export interface ReadNodeOptions {
   /** Where the node's processes are, instead of <root>/proc (with hostPID: /proc). */
   procDir?: string;
+  /** File-system calls to use instead of node:fs (tests). */
+  io?: NodeIo;
 }
 
-/** Reads everything the node checks need. Throws only when root itself is not a readable directory. */
-export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts {
-  const rootStat = statSync(root); // ENOENT etc. propagate: the CLI turns them into a usage error
-  if (!rootStat.isDirectory()) throw Object.assign(new Error(`${root} is not a directory`), { code: 'ENOTDIR' });
-  readdirSync(root);
+/** A --root or --proc that is not a readable directory: the one error readNode throws. */
+export class NodeRootError extends Error {
+  constructor(
+    readonly option: '--root' | '--proc',
+    readonly dir: string,
+    readonly code: string,
+  ) {
+    super(`${option} ${dir}: ${code === 'ENOENT' ? 'no such directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : code}`);
+  }
+}
 
+function readableDirectory(dir: string, option: '--root' | '--proc'): void {
+  try {
+    if (!io.stat(dir).isDirectory()) throw new NodeRootError(option, dir, 'ENOTDIR');
+    io.readdir(dir);
+  } catch (err) {
+    if (err instanceof NodeRootError) throw err;
+    throw new NodeRootError(option, dir, errorCode(err));
+  }
+}
+
+/** Reads everything the node checks need. Throws (NodeRootError) only when root or procDir is not a readable directory. */
+export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts {
+  const previous = io;
+  io = options.io ?? REAL_IO;
+  try {
+    readableDirectory(root, '--root');
+    if (options.procDir !== undefined) readableDirectory(options.procDir, '--proc');
+    return readNodeFacts(root, options);
+  } finally {
+    io = previous;
+  }
+}
+
+function readNodeFacts(root: string, options: ReadNodeOptions): NodeFacts {
   const components: NodeFacts['components'] = {};
   const manifestProblems: ParsedFile[] = [];
   const files: Record<string, FileFacts> = {};
+  const unlisted: Record<string, string> = {};
   const record = (p: string): FileFacts => (files[p] = statFile(root, p));
 
   const procs = readProcesses(root, options.procDir);
@@ -661,16 +864,18 @@ export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts
   let kubelet = procs.components.find((c) => c.component === 'kubelet');
   if (kubelet && ctx) annotateFromConfig(kubelet, ctx, 'kubelet');
   if (!kubelet && !ctx) {
-    const { units, files: unitFiles } = kubeletUnits(root);
+    const { units, files: unitFiles, problems } = kubeletUnits(root, unlisted);
     kubeletServiceFiles.push(...unitFiles);
     const command = kubeletCommand(units, (p) => {
-      const read = readLimited(underRoot(root, p));
+      const read = readUnder(root, p);
+      if (read?.error) problems.push({ file: p, message: read.error });
       return { path: p, text: read?.text };
     });
     if (command && path.basename(command.argv[0] ?? '') === 'kubelet') {
       const { flags, at } = parseFlagsIndexed(command.argv.slice(1));
       const origins = Object.fromEntries(Object.entries(at).map(([f, i]) => [f, command.origins[i + 1]]));
       kubelet = { component: 'kubelet', source: command.source, flags, origins };
+      if (problems.length) kubelet.configProblem = { ...problems[0], message: `${problems[0].message}; the kubelet's command line, built from its systemd units, is not fully known` };
     }
   }
   const kubeletDropInDefault = ctx ? `${ctx.dataDir}/agent/etc/kubelet.conf.d` : undefined;
@@ -683,7 +888,7 @@ export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts
       flags['protect-kernel-defaults'] = String(optionTrue(ctx.merged, ctx.proc, 'protect-kernel-defaults'));
       origins['protect-kernel-defaults'] = { file: protect.file, line: protect.line, via: 'protect-kernel-defaults' };
     }
-    kubelet = { component: 'kubelet', source: distroSource(ctx), flags, origins, managedBy: ctx.distro };
+    kubelet = { component: 'kubelet', source: distroSource(ctx), flags, origins, managedBy: ctx.distro, configProblem: distroConfigProblem(ctx, 'kubelet') };
   }
   if (kubelet) components.kubelet = kubelet;
 
@@ -695,7 +900,8 @@ export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts
     kubeletConfig = parseYamlFile(root, kubeletConfigPath) ?? (kubelet ? { path: kubeletConfigPath, error: 'not found' } : undefined);
   }
   const dropInDir = kubelet?.flags['config-dir'] ?? kubeletDropInDefault;
-  const kubeletConfigDropIns = dropInDir ? listDir(root, dropInDir, (n) => n.endsWith('.conf')).map((p) => parseYamlFile(root, p) ?? { path: p, error: 'not found' }) : [];
+  const kubeletConfigDropIns = dropInDir ? listDir(root, dropInDir, (n) => n.endsWith('.conf'), unlisted).map((p) => parseYamlFile(root, p) ?? { path: p, error: 'not found' }) : [];
+  const kubeletConfigDirProblem: ParsedFile | undefined = dropInDir && unlisted[dropInDir] ? { path: dropInDir, error: `cannot list: ${unlisted[dropInDir]}` } : undefined;
   for (const d of kubeletConfigDropIns) record(d.path);
 
   // Files the file checks judge, per layout.
@@ -725,29 +931,34 @@ export function readNode(root: string, options: ReadNodeOptions = {}): NodeFacts
 
   const pkiDir = ctx ? dd('/server/tls') : PKI_DIRS.kubeadm;
   if (!ctx || ctx.role === 'server') record(pkiDir);
-  const pkiFiles = !ctx || ctx.role === 'server' ? listPki(root, pkiDir) : [];
+  const pkiFiles = !ctx || ctx.role === 'server' ? listPki(root, pkiDir, unlisted) : [];
   for (const p of pkiFiles) record(p);
 
   const etcdDataDir = components.etcd && !components.etcd.error ? (components.etcd.flags['data-dir'] ?? (distro === 'k3s' ? dd('/server/db/etcd') : undefined)) : undefined;
   let users: Record<number, string> | undefined;
   let groups: Record<number, string> | undefined;
+  const idProblems: FileProblem[] = [];
   if (etcdDataDir) {
     record(etcdDataDir);
-    users = readIds(root, '/etc/passwd');
-    groups = readIds(root, '/etc/group');
+    users = readIds(root, '/etc/passwd', idProblems);
+    groups = readIds(root, '/etc/group', idProblems);
   }
 
-  const cniFiles = CNI_DIRS.flatMap((d) => listDir(root, d, (n) => !n.startsWith('.')));
+  const cniFiles = CNI_DIRS.flatMap((d) => listDir(root, d, (n) => !n.startsWith('.'), unlisted));
   for (const p of cniFiles) record(p);
 
   const encryptionPath = components.apiserver?.flags['encryption-provider-config'];
   const encryptionConfig = encryptionPath ? (parseYamlFile(root, encryptionPath) ?? { path: encryptionPath, error: 'file not found' }) : undefined;
 
-  const configProblems = ctx?.configFiles.filter((f) => f.error) ?? [];
-  const detected = detect(root, components, manifests, kubeletConfig, ctx, procs, datastore);
+  const configProblems = ctx?.problems.map(({ file, line, message }) => ({ file, line, message }));
+  const detected = detect(root, components, manifests, manifestProblems, kubeletConfig, ctx, procs, datastore);
   return {
     root, detected, components, manifests, pkiDir, manifestProblems, kubeletConfig, encryptionConfig, files, pkiFiles,
-    kubeletConfigDropIns, kubeconfigs, kubeletServiceFiles, kubeletClientCaFile, etcdDataDir, users, groups, cniFiles, configProblems,
+    kubeletConfigDropIns, kubeconfigs, kubeletServiceFiles, kubeletClientCaFile, etcdDataDir, users, groups, cniFiles,
+    ...(configProblems?.length ? { configProblems } : {}),
+    ...(Object.keys(unlisted).length ? { unlisted } : {}),
+    ...(kubeletConfigDirProblem ? { kubeletConfigDirProblem } : {}),
+    ...(idProblems.length ? { idProblems } : {}),
   };
 }
 
@@ -773,7 +984,7 @@ function kubeletClientCa(kubelet: ComponentFacts | undefined, config: ParsedFile
   return typeof v === 'string' && v.startsWith('/') ? v : undefined;
 }
 
-function detect(root: string, components: NodeFacts['components'], manifests: NodeFacts['manifests'], kubeletConfig: ParsedFile | undefined, ctx: DistroContext | undefined, procs: Processes, datastore: Datastore | undefined): Detected {
+function detect(root: string, components: NodeFacts['components'], manifests: NodeFacts['manifests'], manifestProblems: ParsedFile[], kubeletConfig: ParsedFile | undefined, ctx: DistroContext | undefined, procs: Processes, datastore: Datastore | undefined): Detected {
   const evidence: string[] = [];
   const has = (p: string): boolean => {
     const yes = exists(root, p);
@@ -781,7 +992,8 @@ function detect(root: string, components: NodeFacts['components'], manifests: No
     return yes;
   };
   let layout: Layout;
-  const fromManifests = CONTROL_PLANE.some((c) => components[c.component]?.source === manifests[c.component]);
+  // Manifests that are there but unusable still make a control-plane node (their checks warn).
+  const fromManifests = CONTROL_PLANE.some((c) => components[c.component]?.source === manifests[c.component]) || manifestProblems.length > 0;
   const extra: Partial<Detected> = {};
   if (ctx) {
     layout = ctx.distro;

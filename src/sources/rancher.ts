@@ -92,6 +92,46 @@ export function parseDistroArgs(argv: string[]): Record<string, string[]> {
   return options;
 }
 
+/** Something in a configuration file that makes part of the configuration unknown. */
+export interface ConfigShapeProblem {
+  line?: number;
+  message: string;
+  /** The component whose `*-arg` list is affected; undefined: the whole file. */
+  component?: ArgComponent;
+}
+
+const ARG_COMPONENTS = Object.fromEntries(Object.entries(ARG_KEYS).map(([c, key]) => [key, c as ArgComponent])) as Record<string, ArgComponent>;
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+/**
+ * What in a parsed configuration file k3s/RKE2 would not take as written: a top level that is not
+ * a mapping of options, or a `<component>-arg` that is not "flag=value" strings. Values are never
+ * quoted (an argument may carry a secret), only their kind.
+ */
+export function configShapeProblems(file: ParsedConfigFile): ConfigShapeProblem[] {
+  const data = file.data;
+  if (file.error || data === null || data === undefined) return [];
+  if (typeof data !== 'object' || Array.isArray(data)) return [{ line: file.lines?.[''], message: `not a mapping of options (the file holds ${kindOf(data)})` }];
+  const problems: ConfigShapeProblem[] = [];
+  for (const [rawKey, value] of Object.entries(data as Record<string, unknown>)) {
+    const key = rawKey.endsWith('+') ? rawKey.slice(0, -1) : rawKey;
+    const component = ARG_COMPONENTS[key];
+    if (!component) continue;
+    const pointer = `/${rawKey.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const items = Array.isArray(value) ? value : [value];
+    const bad = items.findIndex((item) => typeof item !== 'string');
+    if (bad === -1) continue;
+    const line = file.lines?.[Array.isArray(value) ? `${pointer}/${bad}` : pointer] ?? file.lines?.[pointer];
+    problems.push({ line, component, message: `${rawKey}${line ? ` (line ${line})` : ''}: expected "flag=value" strings, found ${kindOf(items[bad])}` });
+  }
+  return problems;
+}
+
 /** Merges config.yaml and its drop-ins in load order. Files that failed to parse are skipped (their error is reported by the caller). */
 export function mergeConfigFiles(files: ParsedConfigFile[]): MergedConfig {
   const merged: MergedConfig = { scalars: {}, lists: {} };
