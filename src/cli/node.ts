@@ -3,8 +3,8 @@ import path from 'node:path';
 import { MANIFEST_DIRS, NodeRootError, readNode, type NodeFacts } from '../sources/node.js';
 import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '../node/checks.js';
 import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
-import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
-import { OutputError, UsageError, EXIT } from './errors.js';
+import { parseOutputs, writeTargets, type OutputTarget } from './output.js';
+import { UsageError, EXIT } from './errors.js';
 import { VERSION } from '../version.js';
 
 export { buildNodeReport, renderNodeMarkdown, renderNodeTable, type NodeReport } from '../report/node.js';
@@ -67,19 +67,7 @@ export async function runNode(opts: NodeCommandOptions): Promise<number> {
     );
   }
   const results = runNodeChecks(facts);
-  let failed = false;
-  for (const target of targets) {
-    const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
-    const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    try {
-      await writeOutput(target, render(target, facts, results, failOn, absoluteRoot, color, width));
-      if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message}\n`);
-      failed = true;
-    }
-  }
-  if (failed) return EXIT.usage;
+  const written = await writeTargets(targets, !opts.color, (target, color, width) => render(target, facts, results, failOn, absoluteRoot, color, width));
+  if (!written) return EXIT.usage;
   return nodeExitCode(results, failOn);
 }

@@ -145,3 +145,24 @@ export function useColor(stream: NodeJS.WriteStream, disabled: boolean): boolean
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true;
 }
+
+/**
+ * Writes one rendering per target (colour and width only for a table on standard output).
+ * A target that cannot be written is reported and the others are still written; false then.
+ */
+export async function writeTargets(targets: OutputTarget[], noColor: boolean, render: (target: OutputTarget, color: boolean, width: number | undefined) => string): Promise<boolean> {
+  let allWritten = true;
+  for (const target of targets) {
+    const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, noColor) : false;
+    const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
+    try {
+      await writeOutput(target, render(target, color, width));
+      if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      allWritten = false;
+    }
+  }
+  return allWritten;
+}

@@ -8,9 +8,9 @@ import { probeKubelet, type KubeletPorts } from '../probe/kubelet.js';
 import { buildProbeReport, inParallel, type ProbeCheck, type ProbeReport, type ProbeTiming } from '../probe/report.js';
 import { renderChecksMarkdown, renderChecksTable, checksSummaryLine, markdownCell } from '../report/checks.js';
 import { sanitize } from '../report/table.js';
-import { parseOutputs, writeOutput, useColor } from './output.js';
+import { parseOutputs, writeTargets } from './output.js';
 import { parseDurationOption } from './duration.js';
-import { EXIT, OutputError, UsageError } from './errors.js';
+import { EXIT, UsageError } from './errors.js';
 
 export interface ProbeCommandOptions {
   output: string[];
@@ -69,21 +69,10 @@ export function renderProbeMarkdown(report: ProbeReport): string {
 }
 
 async function writeReport(report: ProbeReport, opts: ProbeCommandOptions, targets: ReturnType<typeof parseOutputs>): Promise<number> {
-  let failed = false;
-  for (const target of targets) {
-    const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
-    const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const content = target.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : target.format === 'markdown' ? renderProbeMarkdown(report) : renderProbeTable(report, color, width);
-    try {
-      await writeOutput(target, content);
-      if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message}\n`);
-      failed = true;
-    }
-  }
-  if (failed) return EXIT.usage;
+  const written = await writeTargets(targets, !opts.color, (target, color, width) =>
+    target.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : target.format === 'markdown' ? renderProbeMarkdown(report) : renderProbeTable(report, color, width),
+  );
+  if (!written) return EXIT.usage;
   return report.checks.some((c) => c.status === 'fail') ? EXIT.findings : EXIT.clean;
 }
 

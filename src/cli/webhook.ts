@@ -9,6 +9,7 @@ import { loadConfigOption } from './scan.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { columns } from './rbac.js';
 import { UsageError, EXIT } from './errors.js';
+import { parseDuration } from './duration.js';
 import { writeOutput } from './output.js';
 import { formatInputError, formatLocation, plural, sanitize, wrap } from '../report/table.js';
 import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
@@ -50,14 +51,6 @@ export function ownNamespaceOf(flag: string | undefined): string | undefined {
     // Not in a pod.
   }
   return undefined;
-}
-
-/** "30s", "500ms", "2m" as milliseconds. */
-export function parseDurationFlag(value: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m) throw new UsageError(`${flag}: "${value}" is not a duration (e.g. 10s, 500ms, 1m)`);
-  const n = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  return Math.round(n);
 }
 
 function readPem(file: string, flag: string): Buffer {
@@ -117,10 +110,11 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   if (!opts.tlsCert || !opts.tlsKey) throw new UsageError('--tls-cert and --tls-key are required: the API server calls webhooks over HTTPS only (kshield install webhook --generate-certs makes a pair)');
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port: expected a port number, got "${opts.port}"`);
-  const drainDelayMs = parseDurationFlag(opts.drainDelay, '--drain-delay');
-  const drainTimeoutMs = parseDurationFlag(opts.drainTimeout, '--drain-timeout');
-  const requestTimeoutMs = parseDurationFlag(opts.requestTimeout, '--request-timeout');
-  const pollMs = parseDurationFlag(opts.reloadPoll, '--reload-poll');
+  // a drain delay may be zero; the other waits must not be
+  const drainDelayMs = parseDuration(opts.drainDelay, '--drain-delay', { minMs: 0, maxMs: 3_600_000 });
+  const drainTimeoutMs = parseDuration(opts.drainTimeout, '--drain-timeout');
+  const requestTimeoutMs = parseDuration(opts.requestTimeout, '--request-timeout');
+  const pollMs = parseDuration(opts.reloadPoll, '--reload-poll');
   const log = makeLogger(opts.logLevel);
   // Every request path catches its own errors; a promise someone forgot must not end the server.
   process.on('unhandledRejection', (reason) => log.error({ err: { type: (reason as Error)?.name, stack: String((reason as Error)?.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at ')).join('\n') } }, 'unhandled rejection'));
