@@ -8,7 +8,7 @@
  * - the floor (bench/children/webhook-floor.ts): reads the body, JSON.parses the review and answers
  *   `allowed: true` with the uid. The least any Node webhook does.
  *
- * autocannon, in this process, sends the deck of bench/webhook-reviews.ts (realistic Pod and
+ * The load (paced by default, or autocannon), in this process, sends the deck of bench/webhook-reviews.ts (realistic Pod and
  * Deployment reviews: compliant, denied, warned; CREATE and UPDATE with oldObject; /validate and
  * /mutate) at a fixed overall rate. Runs alternate floor, kshield, floor, kshield... because the
  * machine is shared: a neighbour's burst then hurts both sides instead of one. Printed per run and
@@ -16,8 +16,11 @@
  * RSS before and after. A benchmark reports: a MISS exits 0.
  *
  * Knobs (environment): BENCH_WEBHOOK_REQUESTS (per kshield run, default 100,000),
+ * BENCH_WEBHOOK_LOAD (paced, the default: open loop, one request due every 1/rate s, latency from
+ * the due time; or autocannon: its overallRate, which sends each second's share of a connection
+ * back to back), BENCH_WEBHOOK_SOCKETS (most connections of the paced load, default 64),
  * BENCH_WEBHOOK_FLOOR_REQUESTS (per floor run, default the same), BENCH_WEBHOOK_RATE (requests/s,
- * default 1,000), BENCH_WEBHOOK_CONNECTIONS (default 10), BENCH_WEBHOOK_RUNS (pairs, default 3),
+ * default 1,000), BENCH_WEBHOOK_CONNECTIONS (autocannon's connections, default 10), BENCH_WEBHOOK_RUNS (pairs, default 3),
  * BENCH_WEBHOOK_WARMUP (requests to each server before measuring, default 5,000),
  * BENCH_WEBHOOK_LOG_LEVEL (default info, as deployed; warn shows what the per-review log line costs),
  * BENCH_WEBHOOK_NODE_ARGS (extra Node flags for the kshield child, space-separated),
@@ -44,6 +47,11 @@ const RATE = Math.max(1, envInt('BENCH_WEBHOOK_RATE', 1000));
 const CONNECTIONS = Math.max(1, envInt('BENCH_WEBHOOK_CONNECTIONS', 10));
 const RUNS = Math.max(1, envInt('BENCH_WEBHOOK_RUNS', 3));
 const WARMUP = envInt('BENCH_WEBHOOK_WARMUP', 5000);
+/** paced (default): open loop, one request every 1/RATE s; autocannon: its overallRate, which bursts. */
+const LOAD: 'paced' | 'autocannon' = process.env.BENCH_WEBHOOK_LOAD === 'autocannon' ? 'autocannon' : 'paced';
+if (process.env.BENCH_WEBHOOK_LOAD && !['paced', 'autocannon'].includes(process.env.BENCH_WEBHOOK_LOAD)) throw new Error(`BENCH_WEBHOOK_LOAD must be paced or autocannon, not ${process.env.BENCH_WEBHOOK_LOAD}`);
+/** Most keep-alive connections the paced load opens to one server. */
+const PACED_SOCKETS = Math.max(1, envInt('BENCH_WEBHOOK_SOCKETS', 64));
 /** As deployed: info, one line per review. Other levels only to see what logging costs. */
 const LOG_LEVEL = process.env.BENCH_WEBHOOK_LOG_LEVEL || 'info';
 /** Extra Node flags for the kshield child only (e.g. --max-old-space-size=256), split on spaces. */
@@ -257,6 +265,8 @@ interface RunResult {
   after: Memory;
   loadBefore: number;
   loadAfter: number;
+  /** Paced load only: the latest a request left after its due time (the load process's own lag), ms. */
+  sendLagMaxMs?: number;
 }
 
 function rotated<T>(items: T[], by: number): T[] {
@@ -264,7 +274,116 @@ function rotated<T>(items: T[], by: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-async function load(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<Omit<RunResult, 'label' | 'run' | 'before' | 'after' | 'cpuMs' | 'loadBefore' | 'loadAfter'>> {
+type LoadResult = Omit<RunResult, 'label' | 'run' | 'before' | 'after' | 'cpuMs' | 'loadBefore' | 'loadAfter'>;
+
+/** An answer (HTTP 200) that does not echo the review's uid or says something else than the deck expects. */
+function isWrongAnswer(server: Server, review: BenchReview, body: string): boolean {
+  let response: { uid?: unknown; allowed?: unknown } | undefined;
+  try {
+    response = (JSON.parse(body) as { response?: { uid?: unknown; allowed?: unknown } }).response;
+  } catch {
+    return true;
+  }
+  const expect = server.label === 'floor' ? 'allowed' : review.expect;
+  return response?.uid !== review.uid || !matches(expect, answerOf(response));
+}
+
+function load(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<LoadResult> {
+  return LOAD === 'paced' ? loadPaced(server, deck, amount, ca, measure) : loadAutocannon(server, deck, amount, ca, measure);
+}
+
+/**
+ * Open loop, as an API server's admission traffic arrives: request i is due at t0 + i/RATE and is
+ * sent then, whatever happened to the earlier ones, on a free keep-alive connection of a pool (a
+ * new one is opened while fewer than PACED_SOCKETS exist), so a slow answer never holds back the
+ * next send. Latency runs from the due time to the end of the answer: a request that could only
+ * leave late (the load process busy, the pool exhausted) is charged for the wait, so coordinated
+ * omission cannot hide a stall.
+ */
+function loadPaced(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<LoadResult> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: PACED_SOCKETS, ca });
+  const interval = 1000 / RATE;
+  const latencies = new Float64Array(amount);
+  const byEndpoint: Record<string, number[]> = { '/validate': [], '/mutate': [] };
+  let n = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let non2xx = 0;
+  let wrong = 0;
+  let checked = 0;
+  let responses = 0;
+  let settled = 0;
+  let sent = 0;
+  let lastEnd = 0;
+  let sendLagMaxMs = 0;
+  const t0 = performance.now() + 5;
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      if (++settled < amount) return;
+      agent.destroy();
+      resolve({ requests: responses, durationS: (lastEnd - t0) / 1000, latencies: latencies.slice(0, n).sort(), byEndpoint, errors, timeouts, non2xx, wrong, checked, sendLagMaxMs });
+    };
+    const send = (i: number): void => {
+      const due = t0 + i * interval;
+      sendLagMaxMs = Math.max(sendLagMaxMs, performance.now() - due);
+      const review = deck[i % deck.length];
+      let done = false;
+      const settle = (): void => {
+        if (done) return;
+        done = true;
+        finish();
+      };
+      const req = https.request(
+        { host: '127.0.0.1', port: server.port, path: review.endpoint, method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(review.body)) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            if (done) return;
+            const end = performance.now();
+            lastEnd = Math.max(lastEnd, end);
+            responses++;
+            if (res.statusCode !== 200) non2xx++;
+            else {
+              checked++;
+              if (isWrongAnswer(server, review, Buffer.concat(chunks).toString('utf8'))) wrong++;
+              if (measure) {
+                const latency = end - due;
+                latencies[n++] = latency;
+                byEndpoint[review.endpoint]?.push(latency);
+              }
+            }
+            settle();
+          });
+          res.on('error', () => {
+            if (!done) errors++;
+            settle();
+          });
+        },
+      );
+      req.setTimeout(10_000, () => {
+        if (!done) timeouts++;
+        settle();
+        req.destroy();
+      });
+      req.on('error', () => {
+        if (!done) errors++;
+        settle();
+      });
+      req.end(review.body);
+    };
+    // One timer that catches up: every request whose due time has passed leaves now, so a late
+    // wake-up (timers are coarse, the machine is shared) never thins the rate.
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < amount && t0 + sent * interval <= now) send(sent++);
+      if (sent < amount) setTimeout(tick, Math.max(0, t0 + sent * interval - performance.now()));
+    };
+    setTimeout(tick, Math.max(0, t0 - performance.now()));
+  });
+}
+
+async function loadAutocannon(server: Server, deck: BenchReview[], amount: number, ca: string, measure: boolean): Promise<LoadResult> {
   let wrong = 0;
   let checked = 0;
   const requests = (offset: number): AutocannonRequest[] =>
@@ -277,14 +396,7 @@ async function load(server: Server, deck: BenchReview[], amount: number, ca: str
       onResponse: (status: number, body: string) => {
         if (status !== 200) return;
         checked++;
-        let response: { uid?: unknown; allowed?: unknown } | undefined;
-        try {
-          response = (JSON.parse(body) as { response?: { uid?: unknown; allowed?: unknown } }).response;
-        } catch {
-          // counted below
-        }
-        const expect = server.label === 'floor' ? 'allowed' : review.expect;
-        if (response?.uid !== review.uid || !matches(expect, answerOf(response))) wrong++;
+        if (isWrongAnswer(server, review, body)) wrong++;
       },
     }));
   let clients = 0;
@@ -405,7 +517,8 @@ async function main(): Promise<void> {
     return [...by].map(([k, v]) => `${v} ${k}`).join(', ');
   };
   log(`        kshield must answer /validate: ${counts('/validate')}; /mutate: ${counts('/mutate')}`);
-  log(`  load: autocannon, ${CONNECTIONS} keep-alive HTTPS connections, overallRate ${fmt(RATE)}/s (one load thread, no workers),`);
+  if (LOAD === 'paced') log(`  load: paced open loop, one request due every ${fmt(1000 / RATE, 2)} ms (${fmt(RATE)}/s), sent at its due time on a free keep-alive HTTPS connection (up to ${PACED_SOCKETS}), latency from the due time,`);
+  else log(`  load: autocannon, ${CONNECTIONS} keep-alive HTTPS connections, overallRate ${fmt(RATE)}/s (one load thread, no workers),`);
   log(`        ${fmt(REQUESTS)} requests per kshield run, ${fmt(FLOOR_REQUESTS)} per floor run, ${RUNS} alternating pairs, ${fmt(WARMUP)} warm-up requests each`);
   log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level ${LOG_LEVEL} --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
   log('');
@@ -436,7 +549,7 @@ async function main(): Promise<void> {
         const r = await measuredRun(server, run, deck, server.label === 'floor' ? FLOOR_REQUESTS : REQUESTS, certs.caCert);
         results.push(r);
         const s = summarize(r);
-        log(`  run ${run} ${server.label.padEnd(7)}  p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms  ${fmt(s.rps)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}  wrong ${r.wrong}/${fmt(r.checked)} checked  load ${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`);
+        log(`  run ${run} ${server.label.padEnd(7)}  p50 ${ms(s.p50)} ms  p99 ${ms(s.p99)} ms  max ${ms(s.max)} ms  ${fmt(s.rps)} req/s  errors ${r.errors}  non-2xx ${r.non2xx}  wrong ${r.wrong}/${fmt(r.checked)} checked${r.sendLagMaxMs !== undefined ? `  send lag max ${ms(r.sendLagMaxMs)} ms` : ''}  load ${r.loadBefore.toFixed(2)}->${r.loadAfter.toFixed(2)}`);
       }
     }
     const final = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
