@@ -269,6 +269,14 @@ const configFiles = (facts: NodeFacts) => [...(facts.kubeletConfig ? [facts.kube
 /** A kubelet config file (or its drop-in directory) that could not be used: the kubelet's settings are not known. */
 const brokenKubeletConfig = (facts: NodeFacts) => configFiles(facts).find((f) => f.error) ?? facts.kubeletConfigDirProblem;
 
+/** A warn when the kubelet's settings cannot be known: its command line or a config file is unusable. */
+function unusableKubeletSettings(facts: NodeFacts): Outcome | undefined {
+  const problem = facts.components.kubelet && componentProblem(facts.components.kubelet);
+  if (problem) return problem;
+  const broken = brokenKubeletConfig(facts);
+  return broken ? { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } } : undefined;
+}
+
 function kubeletRemediation(facts: NodeFacts, fix: string): string | undefined {
   const d = facts.components.kubelet?.managedBy;
   return d ? `In ${CONFIG_FILE[d]} (or a config.yaml.d drop-in), list under kubelet-arg and restart ${DISTRO_NAMES[d]}: ${fix}` : undefined;
@@ -666,10 +674,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'tls-cert-file=<path> and tls-private-key-file=<path>'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
-      const problem = facts.components.kubelet && componentProblem(facts.components.kubelet);
-      if (problem) return problem;
-      const broken = brokenKubeletConfig(facts);
-      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } };
+      const unusable = unusableKubeletSettings(facts);
+      if (unusable) return unusable;
       const cert = kubeletSetting(facts, 'tls-cert-file', ['tlsCertFile']);
       const key = kubeletSetting(facts, 'tls-private-key-file', ['tlsPrivateKeyFile']);
       const bootstrap = kubeletSetting(facts, 'rotate-server-certificates', ['serverTLSBootstrap']);
@@ -698,10 +704,8 @@ export const NODE_CHECKS: CheckDefinition[] = [
     remediationFor: (facts) => kubeletRemediation(facts, 'rotate-server-certificates=true'),
     check(facts) {
       if (!hasKubelet(facts)) return undefined;
-      const problem = facts.components.kubelet && componentProblem(facts.components.kubelet);
-      if (problem) return problem;
-      const broken = brokenKubeletConfig(facts);
-      if (broken) return { status: 'warn', evidence: `${broken.path}: ${broken.error}`, location: { file: broken.path, line: broken.errorLine } };
+      const unusable = unusableKubeletSettings(facts);
+      if (unusable) return unusable;
       const c = facts.components.kubelet;
       const flagGates = c?.flags['feature-gates'];
       const fileGate = kubeletSetting({ ...facts, components: {} }, 'feature-gates', ['featureGates', 'RotateKubeletServerCertificate']);
