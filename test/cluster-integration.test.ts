@@ -9,12 +9,12 @@
  */
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { cli, root } from './support/cli.js';
+import { kshieldAsync, type Run } from './support/cli.js';
 import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 
 const script = CLUSTER_SCRIPT;
@@ -49,20 +49,7 @@ async function create(env: Env, p: string, object: unknown): Promise<void> {
   assert.fail(`POST ${p} kept failing`);
 }
 
-function kshield(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const kshield = (args: string[]): Promise<Run> => kshieldAsync(args, { NO_COLOR: '1' });
 
 const NS = 'kshield-it';
 

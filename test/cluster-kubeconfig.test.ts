@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -14,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { cli, root, INSECURE } from './support/cli.js';
+import { kshieldAsync, INSECURE } from './support/cli.js';
 import { loadFixtureObjects, makeCertificates, startTestApiServer, writeKubeconfig, MODERN_API, type TestApiServer } from './support/k8s-api-server.js';
 
 interface Run {
@@ -27,21 +26,7 @@ interface Run {
 let dir: string;
 
 /** Asynchronous: the servers run in this process and must keep answering. */
-function kshield(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', HOME: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const kshield = (args: string[], env: Record<string, string> = {}): Promise<Run> => kshieldAsync(args, { NO_COLOR: '1', KUBECONFIG: '', HOME: dir, ...env });
 
 function json(run: Run): any {
   try {

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { cli, root, INSECURE } from './support/cli.js';
+import { cli, kshieldAsync, root, INSECURE } from './support/cli.js';
 import { loadFixtureObjects, makeCertificates, startTestApiServer, writeKubeconfig, V1_20_API, type TestApiServer } from './support/k8s-api-server.js';
 import { countKinds, generateCluster } from './support/cluster-generator.js';
 
@@ -22,21 +22,7 @@ interface Run {
 }
 
 /** Asynchronous on purpose: the test API server runs in this process and must keep answering. */
-function kshield(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', HOME: dir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(kill);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const kshield = (args: string[], env: Record<string, string> = {}): Promise<Run> => kshieldAsync(args, { NO_COLOR: '1', KUBECONFIG: '', HOME: dir, ...env });
 
 let dir: string;
 

@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 
-import { cli, root } from './support/cli.js';
+import { kshieldAsync } from './support/cli.js';
 import { makeTestPki, type TestPki } from './support/certs.js';
 import { freePort } from './support/ports.js';
 import { SECRET_IN_POD, startSilentServer, startTestKubelet, type SecurePortMode } from './support/kubelet-server.js';
@@ -42,23 +42,8 @@ interface Run {
   ms: number;
 }
 
-/** The CLI in a child process, asynchronously: the stand-in servers live in this process and must keep answering. */
-function kshield(args: string[]): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+/** Asynchronous: the stand-in servers live in this process and must keep answering. */
+const kshield = (args: string[]): Promise<Run> => kshieldAsync(args);
 
 async function probeJson(args: string[]): Promise<Run & { report: Report }> {
   const r = await kshield([...args, '-o', 'json']);

@@ -1,5 +1,5 @@
 /** Runs the built CLI as a user would: a child process, from the repository root. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,4 +17,26 @@ export interface Run {
 export function kshield(args: string[], input = ''): Run {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * The CLI in a child process without blocking this one: for tests whose servers (test API server,
+ * stand-in kubelet) run in the test's own process and must keep answering. `env` is added to this
+ * process's environment. Killed after 60 s.
+ */
+export function kshieldAsync(args: string[], env: Record<string, string> = {}): Promise<Run & { ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c));
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const kill = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolve({ code, stdout, stderr, ms: Date.now() - started });
+    });
+  });
 }
