@@ -19,6 +19,7 @@ import { actionFor, exemptNamespaceNames } from './config.js';
 import { capWarnings, denyMessage, oneLine, warningText } from './format.js';
 import type { AdmissionRequest } from './review.js';
 import type { AdmissionAction, WebhookConfig } from './types.js';
+import { withCacheScope } from '../core/scoped-cache.js';
 
 /** Where findings of admitted objects say they came from (scan says the file). */
 export const ADMISSION_SOURCE = 'admission';
@@ -230,6 +231,11 @@ export function namespaceExemption(request: AdmissionRequest, context: Omit<Deci
 }
 
 export function decide(request: AdmissionRequest, context: DecisionContext): Decision {
+  // One scope for the whole review: the object is read before the engine runs, and the old object too (see core/scoped-cache.ts).
+  return withCacheScope(() => decideInScope(request, context));
+}
+
+function decideInScope(request: AdmissionRequest, context: DecisionContext): Decision {
   const { config, prepared } = context;
   if (request.operation === 'DELETE' || request.operation === 'CONNECT') return allow('operation-not-judged');
   // Subresources carry something else than the object (a Scale, a Binding, an Eviction) or only its

@@ -29,6 +29,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { DigestResolver, JsonPatchOperation, MutationOptions, RegistryAccess } from './types.js';
 import type { JsonObject } from '../core/types.js';
 import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../core/pods.js';
+import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../core/images.js';
 import { isObject, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
@@ -253,7 +254,8 @@ export async function mutationPatch(object: unknown, options: MutationOptions, c
   const apiVersion = str(object.apiVersion);
   if (kind === undefined || fixedPodSpecPath(kind, apiVersion) === undefined) return { patch, warnings };
   if (kind === 'Pod' && context.operation === 'UPDATE') return { patch, warnings };
-  const pods = podSpecs({ kind, apiVersion, object });
+  // a scope of its own: nothing derived from the request outlives it (see core/scoped-cache.ts)
+  const pods = withCacheScope(() => podSpecs({ kind, apiVersion, object }));
   for (const pod of pods) securityDefaults(pod, options, patch);
   if (options.pinImageDigests) await pinDigests(pods, context, patch, warnings);
   return { patch, warnings };
@@ -267,8 +269,7 @@ export async function mutationPatch(object: unknown, options: MutationOptions, c
  */
 export function podTemplatesUnchanged(kind: string, apiVersion: string | undefined, oldObject: unknown, newObject: unknown): boolean {
   if (!isObject(oldObject) || !isObject(newObject)) return false;
-  const before = podSpecs({ kind, apiVersion, object: oldObject });
-  const after = podSpecs({ kind, apiVersion, object: newObject });
+  const [before, after] = withCacheScope(() => [podSpecs({ kind, apiVersion, object: oldObject }), podSpecs({ kind, apiVersion, object: newObject })]);
   if (before.length !== after.length) return false;
   return after.every((view, i) => view.path === before[i].path && isDeepStrictEqual(view.spec, before[i].spec) && isDeepStrictEqual(view.metadata, before[i].metadata));
 }

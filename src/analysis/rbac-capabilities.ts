@@ -5,6 +5,7 @@
  */
 import { ruleAllows, ruleAllowsSomeName, type PolicyRule, type ResourceRequest } from './rbac.js';
 import { POD_CONTROLLERS } from './rbac-resources.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 export type CapabilityId =
   | 'read-secrets'
@@ -94,7 +95,7 @@ function mayTouch(rule: PolicyRule, capability: Capability): boolean {
   return false;
 }
 
-const allowedCache = new WeakMap<PolicyRule, WeakMap<Capability, Omit<ResourceRequest, 'namespace'>[]>>();
+const allowedCache = new ScopedCache<PolicyRule, WeakMap<Capability, Omit<ResourceRequest, 'namespace'>[]>>();
 
 /** The requests of a capability this rule allows (empty: it grants none of it). */
 export function allowedRequests(rule: PolicyRule, capability: Capability): Omit<ResourceRequest, 'namespace'>[] {

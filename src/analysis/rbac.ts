@@ -38,6 +38,7 @@ import type { ResourceSet } from '../core/resource-set.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { labelsOf, matchesParsed, parseLabelSelector, type ParsedSelector } from '../core/labels.js';
 import { BOOTSTRAP_CLUSTER_ROLES } from './rbac-bootstrap.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const DEFAULT_NAMESPACE = 'default';
@@ -322,8 +323,8 @@ function readRole(kind: RoleKind, object: JsonObject, resource: Resource | undef
 }
 
 // Some twenty rules judge each role and binding: read each object once.
-const rolesRead = new WeakMap<Resource, RoleInfo>();
-const bindingsRead = new WeakMap<Resource, BindingInfo>();
+const rolesRead = new ScopedCache<Resource, RoleInfo>();
+const bindingsRead = new ScopedCache<Resource, BindingInfo>();
 
 /** The role an object defines, read on its own (for rules judging that object). */
 export function roleFromResource(resource: Resource): RoleInfo | undefined {
@@ -362,7 +363,7 @@ function readBinding(resource: Resource): BindingInfo {
   return { kind, name: resource.name, namespace, resource, roleRef: refKind && refName ? { kind: refKind, name: refName } : undefined, subjects };
 }
 
-const models = new WeakMap<ResourceSet, RbacModel>();
+const models = new ScopedCache<ResourceSet, RbacModel>();
 let bootstrapRoles: RoleInfo[] | undefined;
 
 export class RbacModel {

@@ -9,6 +9,7 @@ import { ResourceSet } from './resource-set.js';
 import { podSpecs } from './pods.js';
 import { detach, isObject, str } from './values.js';
 import { matchesGlob } from './glob.js';
+import { withCacheScope } from './scoped-cache.js';
 
 export const IGNORE_ANNOTATION = 'kshield.io/ignore';
 export const IGNORE_REASON_ANNOTATION = 'kshield.io/ignore-reason';
@@ -284,6 +285,10 @@ class RuleGroups {
 
 /** Judges `resources` with every rule; cross-object rules read `options.context` (default: `resources`). */
 export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
+  return withCacheScope(() => evaluateInScope(resources, options));
+}
+
+function evaluateInScope(resources: readonly Resource[], options: EngineOptions): EngineResult {
   const evaluator = new Evaluator(options);
   evaluator.judgeAlone(resources);
   const context = (options.context ?? resources).filter((r) => evaluator.isRead(r));

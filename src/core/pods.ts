@@ -6,6 +6,7 @@
 import type { JsonObject, Resource } from './types.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { isObject, str } from './values.js';
+import { ScopedCache } from './scoped-cache.js';
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 export const CONTAINER_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];
@@ -73,10 +74,10 @@ export function fixedPodSpecPath(kind: string, apiVersion?: string): string[] | 
 type ResourceShape = Pick<Resource, 'kind' | 'object'> & { apiVersion?: string };
 
 const MAX_SEARCH_DEPTH = 40;
-const podSpecCache = new WeakMap<object, PodSpecView[]>();
+const podSpecCache = new ScopedCache<object, PodSpecView[]>();
 // Shared and frozen: callers only read these lists.
 const NONE = Object.freeze([]) as unknown as never[];
-const containerCache = new WeakMap<object, ContainerView[]>();
+const containerCache = new ScopedCache<object, ContainerView[]>();
 
 function pointer(tokens: readonly (string | number)[]): string {
   let out = '';

@@ -22,6 +22,7 @@ import { arr, get, isObject, str, stringMap } from '../core/values.js';
 import { defineRule } from './define.js';
 import { NODE_CHECKS, type CheckStatus } from '../node/checks.js';
 import { parseFlags, type Component, type NodeFacts } from '../sources/node.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -286,7 +287,7 @@ export interface FlagFailure {
   pointer: string;
 }
 
-const judged = new WeakMap<object, FlagFailure[]>();
+const judged = new ScopedCache<object, FlagFailure[]>();
 
 /** The failing flag checks of a mirror pod (none for any other object); computed once per object. */
 export function controlPlaneFailures(object: unknown): FlagFailure[] {

@@ -31,6 +31,7 @@ import {
 import { ipBlockContainsIp, parseIp } from '../analysis/cidr.js';
 import { PortSet } from '../analysis/ports.js';
 import { defineRule } from './define.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 const NETPOL_DOC = 'https://kubernetes.io/docs/concepts/services-networking/network-policies/';
 const DEFAULT_DENY_DOC = 'https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies';
@@ -62,7 +63,7 @@ function inputKey(r: Resource): string {
   return `${r.file}\u0000${r.documentIndex}\u0000${r.basePath}\u0000${r.kind}\u0000${r.name}`;
 }
 
-const indexes = new WeakMap<ResourceSet, NetworkIndex>();
+const indexes = new ScopedCache<ResourceSet, NetworkIndex>();
 
 function allowsEverything(rule: PolicyRule): boolean {
   return rule.peers.everything && rule.ports === 'all';
@@ -357,7 +358,7 @@ spec:
   },
 });
 
-const policiesRead = new WeakMap<Resource, Policy | null>();
+const policiesRead = new ScopedCache<Resource, Policy | null>();
 
 function policyOf(resource: Resource): Policy | undefined {
   if (!isNetworkPolicy(resource)) return undefined;

@@ -33,6 +33,7 @@ import { CAPABILITIES, allowedRequests, describeRequests, type Capability } from
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { DISCOVERY_ROLES, isBootstrapClusterRoleName } from '../analysis/rbac-bootstrap.js';
 import { defineRule } from './define.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 const RBAC_DOC = 'https://kubernetes.io/docs/reference/access-authn-authz/rbac/';
 const RBAC_GOOD = 'https://kubernetes.io/docs/concepts/security/rbac-good-practices/';
@@ -148,7 +149,7 @@ interface NamespaceIndex {
   /** `kind \0 namespace` present in the scan. */
   kindsInNamespace: Set<string>;
 }
-const namespaceIndexes = new WeakMap<ResourceSet, NamespaceIndex>();
+const namespaceIndexes = new ScopedCache<ResourceSet, NamespaceIndex>();
 
 function namespaceIndex(set: ResourceSet): NamespaceIndex {
   let index = namespaceIndexes.get(set);

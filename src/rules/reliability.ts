@@ -22,6 +22,7 @@ import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js'
 import { formatMapSelector, formatSelector, isEmptySelector, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
 import type { ResourceSet } from '../core/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';
 const PROBE_CONCEPT = 'https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/';
@@ -108,7 +109,7 @@ interface RunIndex {
 }
 
 const ANY_NS = '\u0001';
-const indexes = new WeakMap<ResourceSet, RunIndex>();
+const indexes = new ScopedCache<ResourceSet, RunIndex>();
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
@@ -233,7 +234,7 @@ interface HolderIndex {
   rest: Map<string, SelectorHolder[]>;
 }
 
-const holderIndexes = new WeakMap<ResourceSet, Map<string, HolderIndex>>();
+const holderIndexes = new ScopedCache<ResourceSet, Map<string, HolderIndex>>();
 
 /**
  * Objects of `kind` whose label selector (read by `read`) selects `labels` in namespace `ns`. Holders
@@ -589,7 +590,7 @@ function configRefs(resource: Resource): ConfigRef[] {
 /** ConfigMaps the control plane publishes into every namespace (and OpenShift's equivalent). */
 const AUTO_CREATED_CONFIGMAPS = new Set(['kube-root-ca.crt', 'openshift-service-ca.crt']);
 
-const dataKeysCache = new WeakMap<Resource, Set<string>>();
+const dataKeysCache = new ScopedCache<Resource, Set<string>>();
 
 function dataKeys(target: Resource): Set<string> {
   const cached = dataKeysCache.get(target);
