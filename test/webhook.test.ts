@@ -47,11 +47,18 @@ async function validate(h: Harness, body: Obj): Promise<Obj> {
   return assertReviewShape(reply, body.request.uid);
 }
 
-function decisionLog(h: Harness, uid: string): Obj {
-  const line = h.logs.find((l) => l.uid === uid && l.msg === 'admission decision');
-  assert.ok(line, `a decision line for ${uid}`);
-  return line;
+/** The review's log line, written once the answer is on its way (the server logs after answering). */
+async function logLine(h: Harness, uid: string, msg = 'admission decision'): Promise<Obj> {
+  const until = Date.now() + 2000;
+  for (;;) {
+    const line = h.logs.find((l) => l.uid === uid && l.msg === msg);
+    if (line) return line;
+    assert.ok(Date.now() < until, `a "${msg}" line for ${uid}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
+
+const decisionLog = (h: Harness, uid: string): Promise<Obj> => logLine(h, uid);
 
 async function eventually(check: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
   const until = Date.now() + ms;
@@ -80,7 +87,7 @@ describe('validate over HTTPS', () => {
     assert.equal(response.allowed, true);
     assert.equal(response.warnings, undefined);
     assert.equal(response.status, undefined);
-    const line = decisionLog(h, body.request.uid);
+    const line = await decisionLog(h, body.request.uid);
     assert.equal(line.decision, 'allowed');
     assert.equal(line.kind, 'Deployment.apps');
     assert.equal(line.namespace, 'shop');
@@ -96,7 +103,7 @@ describe('validate over HTTPS', () => {
     assert.equal(response.allowed, false);
     assert.equal(response.status.code, 403);
     assert.match(response.status.message, /^kshield: Deployment shop\/web violates 1 enforced rule:\n- \[privileged-container\] spec\.template\.spec\.containers\[0\]\.securityContext\.privileged: container "app" runs privileged\. Fix: Remove securityContext\.privileged/);
-    const line = decisionLog(h, body.request.uid);
+    const line = await decisionLog(h, body.request.uid);
     assert.equal(line.decision, 'denied');
     assert.deepEqual(line.denied, ['privileged-container']);
   });
@@ -115,7 +122,7 @@ describe('validate over HTTPS', () => {
     const response = await validate(h, body);
     assert.equal(response.allowed, true);
     assert.equal(response.warnings, undefined);
-    assert.deepEqual(decisionLog(h, body.request.uid).audited, ['writable-root-filesystem']);
+    assert.deepEqual((await decisionLog(h, body.request.uid)).audited, ['writable-root-filesystem']);
   });
 
   test('UPDATE: an old violation passes with a warning, a new one is denied', async () => {
@@ -137,7 +144,7 @@ describe('validate over HTTPS', () => {
     const body = review(privilegedDeployment(), { dryRun: true });
     const response = await validate(h, body);
     assert.equal(response.allowed, false, 'a dry run predicts the real outcome');
-    assert.equal(decisionLog(h, body.request.uid).dryRun, true);
+    assert.equal((await decisionLog(h, body.request.uid)).dryRun, true);
     const metrics = (await request(h.port, '/metrics', undefined, { ca: ca.certPem })).text;
     assert.match(metrics, /kshield_admission_decisions_total\{rule="privileged-container",action="enforce",outcome="denied",dry_run="true"\} 1\n/);
   });
@@ -146,7 +153,7 @@ describe('validate over HTTPS', () => {
     const body = review(privilegedDeployment(), { operation: 'DELETE' });
     const response = await validate(h, body);
     assert.equal(response.allowed, true);
-    const line = decisionLog(h, body.request.uid);
+    const line = await decisionLog(h, body.request.uid);
     assert.equal(line.reason, 'operation-not-judged');
     assert.deepEqual(line.rules, []);
   });
@@ -154,7 +161,7 @@ describe('validate over HTTPS', () => {
   test('kube-system is exempt by name', async () => {
     const body = review(privilegedDeployment('kube-proxy', 'kube-system'));
     assert.equal((await validate(h, body)).allowed, true);
-    assert.equal(decisionLog(h, body.request.uid).reason, 'exempt-namespace');
+    assert.equal((await decisionLog(h, body.request.uid)).reason, 'exempt-namespace');
   });
 
   test('an unknown kind is answered: allowed, with a warning', async () => {
@@ -186,7 +193,7 @@ describe('validate over HTTPS', () => {
     owned.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-1', uid: 'u', controller: true }];
     const byController = review(owned, { username: 'system:serviceaccount:kube-system:replicaset-controller' });
     assert.equal(assertReviewShape(await postReview(h.port, '/mutate', byController, ca.certPem), byController.request.uid).patch, undefined);
-    const reasons = h.logs.filter((l) => l.msg === 'admission mutation' && (l.uid === update.request.uid || l.uid === byController.request.uid)).map((l) => l.reason);
+    const reasons = [(await logLine(h, update.request.uid, 'admission mutation')).reason, (await logLine(h, byController.request.uid, 'admission mutation')).reason];
     assert.deepEqual(reasons, ['pod-update-not-mutated', 'controller-request']);
   });
 
@@ -200,7 +207,7 @@ describe('validate over HTTPS', () => {
     relabelled.spec.replicas = 5;
     const quiet = review(relabelled, { operation: 'UPDATE', oldObject: old });
     assert.equal(assertReviewShape(await postReview(h.port, '/mutate', quiet, ca.certPem), quiet.request.uid).patch, undefined);
-    assert.equal(h.logs.find((l) => l.msg === 'admission mutation' && l.uid === quiet.request.uid)?.reason, 'pod-template-unchanged');
+    assert.equal((await logLine(h, quiet.request.uid, 'admission mutation')).reason, 'pod-template-unchanged');
 
     const rolled = structuredClone(old);
     rolled.spec.template.spec.containers[0].image = 'registry.example.com/app:2.0';
@@ -445,7 +452,7 @@ describe('exemption by namespace label (test API server, list and watch)', () =>
   test('a namespace with the label is exempt; one without is judged', async () => {
     const exempt = review(privilegedDeployment('agent', 'tools'));
     assert.equal((await validate(h, exempt)).allowed, true);
-    assert.equal(decisionLog(h, exempt.request.uid).reason, 'exempt-namespace-label');
+    assert.equal((await decisionLog(h, exempt.request.uid)).reason, 'exempt-namespace-label');
     assert.equal((await validate(h, review(privilegedDeployment('agent', 'shop')))).allowed, false);
     assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces?') && r.includes('watch=true')), api.requests.join('\n'));
   });
@@ -488,7 +495,7 @@ describe('namespace labels unavailable', () => {
     try {
       const a = review(privilegedDeployment());
       assert.equal((await validate(closed, a)).allowed, false);
-      assert.equal(decisionLog(closed, a.request.uid).namespaceLookup, 'connection refused');
+      assert.equal((await decisionLog(closed, a.request.uid)).namespaceLookup, 'connection refused');
       const b = await validate(open, review(privilegedDeployment()));
       assert.equal(b.allowed, true);
       assert.match(b.warnings[0], /could not read the labels of namespace shop/);
@@ -538,7 +545,10 @@ describe('secret values never leave', () => {
       replies.push(denied.text);
       assert.equal(denied.json.response.allowed, false, 'the literal credential is refused');
       replies.push((await postReview(h.port, '/validate', review(d, { operation: 'UPDATE', oldObject: d }), ca.certPem)).text);
-      replies.push((await postReview(h.port, '/mutate', review(d), ca.certPem)).text);
+      const mutated = review(d);
+      replies.push((await postReview(h.port, '/mutate', mutated, ca.certPem)).text);
+      // log lines are written in order once answers are out: with the last review's line, all are in
+      await logLine(h, mutated.request.uid, 'admission mutation');
       replies.push((await request(h.port, '/validate', `{"request": {"object": {"data": {"p": "${canary}"}}} trailing`, { ca: ca.certPem })).text);
       replies.push((await request(h.port, '/validate', JSON.stringify({ ...review(d), apiVersion: 'admission.k8s.io/v2' }), { ca: ca.certPem })).text);
       replies.push((await request(h.port, '/metrics', undefined, { ca: ca.certPem })).text);

@@ -85,6 +85,7 @@ export class WebhookServer {
   private readonly log: Logger;
   private readonly maxBodyBytes: number;
   private namespaces: NamespaceLabelSource | undefined;
+  private deferred: (() => void)[] = [];
 
   constructor(private readonly options: WebhookServerOptions) {
     this.state = options.state;
@@ -292,6 +293,27 @@ export class WebhookServer {
     }
   }
 
+  /**
+   * Work that can wait until the answers ready now are on their way (the per-review log line):
+   * run once the event loop has handled the requests that arrived with this one, so a burst is
+   * answered first and logged after.
+   */
+  private afterAnswers(work: () => void): void {
+    this.deferred.push(work);
+    if (this.deferred.length > 1) return;
+    setImmediate(() => {
+      const batch = this.deferred;
+      this.deferred = [];
+      for (const w of batch) {
+        try {
+          w();
+        } catch (err) {
+          this.log.error({ err: { type: (err as Error)?.name } }, 'deferred logging failed');
+        }
+      }
+    });
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reviews
 
@@ -396,13 +418,14 @@ export class WebhookServer {
     for (const j of decision.findings) this.metrics.decisions.inc({ rule: j.finding.rule, action: j.action, outcome: j.outcome, dry_run: dryRun });
     const result = !decision.allowed ? 'denied' : decision.reason === 'judged' ? 'allowed' : decision.reason.startsWith('exempt') ? 'exempt' : 'skipped';
     this.metrics.responses.inc({ endpoint: 'validate', result });
-    this.logDecision(request, decision, labels, started);
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    this.afterAnswers(() => this.logDecision(request, decision, labels, latencyMs));
     const response: AdmissionResponse = { uid: request.uid, allowed: decision.allowed, warnings: decision.warnings };
     if (decision.status) response.status = decision.status;
     return response;
   }
 
-  private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, started: bigint): void {
+  private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, latencyMs: number): void {
     const ids = (outcome: string): string[] | undefined => {
       const list = [...new Set(decision.findings.filter((j) => j.outcome === outcome).map((j) => j.finding.rule))];
       return list.length ? list : undefined;
@@ -422,7 +445,7 @@ export class WebhookServer {
         suppressed: decision.suppressed || undefined,
         namespaceLookup: labels && 'unavailable' in labels ? labels.unavailable : undefined,
         ruleErrors: decision.ruleErrors,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
+        latencyMs,
       },
       'admission decision',
     );
@@ -432,7 +455,8 @@ export class WebhookServer {
     const config = state.config;
     const skip = (reason: string): AdmissionResponse => {
       this.metrics.responses.inc({ endpoint: 'mutate', result: reason.startsWith('exempt') ? 'exempt' : 'skipped' });
-      this.log.info({ endpoint: 'mutate', ...this.identity(request), decision: 'unchanged', reason, latencyMs: Number(process.hrtime.bigint() - started) / 1e6 }, 'admission mutation');
+      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      this.afterAnswers(() => this.log.info({ endpoint: 'mutate', ...this.identity(request), decision: 'unchanged', reason, latencyMs }, 'admission mutation'));
       return { uid: request.uid, allowed: true };
     };
     if (!config.mutate.enabled) return skip('mutation-disabled');
@@ -469,17 +493,20 @@ export class WebhookServer {
     }
     const warnings = capWarnings(patch.warnings.map((w) => ({ text: cut(oneLine(w), 256), rule: 'mutation' })));
     this.metrics.responses.inc({ endpoint: 'mutate', result: patch.patch.length > 0 ? 'patched' : 'unchanged' });
-    this.log.info(
-      {
-        endpoint: 'mutate',
-        ...this.identity(request),
-        decision: patch.patch.length > 0 ? 'patched' : 'unchanged',
-        patchOperations: patch.patch.length,
-        paths: patch.patch.length ? patch.patch.map((p) => p.path) : undefined,
-        warnings: warnings.length || undefined,
-        latencyMs: Number(process.hrtime.bigint() - started) / 1e6,
-      },
-      'admission mutation',
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    this.afterAnswers(() =>
+      this.log.info(
+        {
+          endpoint: 'mutate',
+          ...this.identity(request),
+          decision: patch.patch.length > 0 ? 'patched' : 'unchanged',
+          patchOperations: patch.patch.length,
+          paths: patch.patch.length ? patch.patch.map((p) => p.path) : undefined,
+          warnings: warnings.length || undefined,
+          latencyMs,
+        },
+        'admission mutation',
+      ),
     );
     const response: AdmissionResponse = { uid: request.uid, allowed: true, warnings };
     if (patch.patch.length > 0) response.patch = encodePatch(patch.patch);
