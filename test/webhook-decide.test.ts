@@ -9,7 +9,7 @@ import { rules } from '../src/rules/index.js';
 import { scanObjects } from '../src/core/scan.js';
 import { findRule } from '../src/rules/index.js';
 import { actionFor, DEFAULT_SEVERITY_ACTIONS, webhookConfigFrom } from '../src/admission/config.js';
-import { decide, type DecisionContext } from '../src/admission/decide.js';
+import { decide, MAX_CONTAINERS_PER_OBJECT, type DecisionContext } from '../src/admission/decide.js';
 import { parseReview, ReviewError } from '../src/admission/review.js';
 import { buildState } from '../src/admission/server.js';
 import { capWarnings, denyMessage, fieldPath, firstSentence, MAX_WARNINGS_TOTAL_CHARS } from '../src/admission/format.js';
@@ -256,25 +256,67 @@ describe('decision', () => {
   });
 });
 
+describe('objects too large to judge', () => {
+  const withContainers = (n: number): Obj => {
+    const d = compliantDeployment('wide', 'shop');
+    const template = d.spec.template.spec.containers[0];
+    d.spec.template.spec.containers = Array.from({ length: n }, (_, i) => ({ ...structuredClone(template), name: `c${i}` }));
+    return d;
+  };
+
+  test(`more than ${MAX_CONTAINERS_PER_OBJECT} containers: refused unjudged, saying why`, () => {
+    const d = withContainers(MAX_CONTAINERS_PER_OBJECT - 1);
+    d.spec.template.spec.initContainers = [{ ...structuredClone(d.spec.template.spec.containers[0]), name: 'init' }, { ...structuredClone(d.spec.template.spec.containers[0]), name: 'init2', securityContext: { privileged: true } }];
+    const decision = judge(d);
+    assert.equal(decision.allowed, false);
+    assert.equal(decision.reason, 'too-many-containers');
+    assert.deepEqual(decision.findings, []);
+    assert.equal(decision.status?.message, `kshield judges objects with at most ${MAX_CONTAINERS_PER_OBJECT} containers; this Deployment has ${MAX_CONTAINERS_PER_OBJECT + 1}, so it was not judged and is refused`);
+  });
+
+  test(`${MAX_CONTAINERS_PER_OBJECT} containers are judged`, () => {
+    const decision = judge(withContainers(MAX_CONTAINERS_PER_OBJECT));
+    assert.equal(decision.reason, 'judged');
+    assert.ok(!decision.status?.message.includes('at most'), decision.status?.message);
+  });
+
+  test('an old object too large to judge leaves every finding of the update new', () => {
+    const old = withContainers(MAX_CONTAINERS_PER_OBJECT + 5);
+    const updated = privilegedDeployment('wide', 'shop');
+    const decision = judge(updated, { operation: 'UPDATE', oldObject: old });
+    assert.equal(decision.allowed, false);
+    assert.ok(decision.findings.some((j) => j.outcome === 'denied'));
+  });
+});
+
 describe('review parsing', () => {
   const ok = review(compliantDeployment());
   const cases: [string, unknown, RegExp][] = [
     ['not JSON', '{"apiVersion": ', /not valid JSON/],
     ['a list', '[]', /must be a JSON object/],
     ['v1beta1', { ...ok, apiVersion: 'admission.k8s.io/v1beta1' }, /admission\.k8s\.io\/v1 only: set admissionReviewVersions/],
-    ['wrong apiVersion', { ...ok, apiVersion: 'v1' }, /apiVersion must be "admission\.k8s\.io\/v1", got "v1"/],
-    ['wrong kind', { ...ok, kind: 'Pod' }, /kind must be "AdmissionReview", got "Pod"/],
+    ['wrong apiVersion', { ...ok, apiVersion: 'v1' }, /apiVersion must be "admission\.k8s\.io\/v1", got another string \(2 characters\)$/],
+    ['wrong kind', { ...ok, kind: 'Pod' }, /kind must be "AdmissionReview", got another string \(3 characters\)$/],
     ['no request', { apiVersion: ok.apiVersion, kind: ok.kind }, /has no request/],
     ['no uid', { ...ok, request: { ...ok.request, uid: '' } }, /request\.uid is missing/],
-    ['bad operation', { ...ok, request: { ...ok.request, operation: 'PATCH' } }, /request\.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got "PATCH"/],
+    ['bad operation', { ...ok, request: { ...ok.request, operation: 'PATCH' } }, /request\.operation must be one of CREATE, UPDATE, DELETE, CONNECT, got another string \(5 characters\)$/],
     ['no object', { ...ok, request: { ...ok.request, object: null } }, /request\.object is missing: a CREATE request carries the object/],
     ['no kind', { ...ok, request: { ...ok.request, kind: undefined } }, /request\.kind is missing/],
+    ['kind a string', { ...ok, request: { ...ok.request, kind: 'Pod' } }, /request\.kind must be an object \{group, version, kind\}, got another string/],
+    ['userInfo a string', { ...ok, request: { ...ok.request, userInfo: 'root' } }, /request\.userInfo must be an object, got another string/],
   ];
   for (const [name, body, pattern] of cases) {
     test(name, () => {
       assert.throws(() => parseReview(typeof body === 'string' ? body : JSON.stringify(body)), (err: unknown) => err instanceof ReviewError && pattern.test(err.message));
     });
   }
+  test('no error quotes a value from the request (it may be a Secret)', () => {
+    const secret = 'S3cr3tV4lue-DoNotLeak';
+    for (const body of [{ ...ok, apiVersion: secret }, { ...ok, kind: secret }, { ...ok, request: { ...ok.request, operation: secret } }, { ...ok, request: { ...ok.request, uid: 7, kind: secret } }]) {
+      assert.throws(() => parseReview(JSON.stringify(body)), (err: Error) => err instanceof ReviewError && !err.message.includes('S3cr3t'));
+    }
+  });
+
   test('a JSON error never quotes the input (it may be a Secret)', () => {
     assert.throws(() => parseReview('{"data": {"password": "hunter2-s3cret" oops}}'), (err: Error) => !err.message.includes('hunter2'));
   });

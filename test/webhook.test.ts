@@ -185,6 +185,20 @@ describe('validate over HTTPS', () => {
     assert.equal(none.patchType, undefined);
   });
 
+  test('a 3 MiB Deployment of 100,000 containers is refused unjudged, and /mutate answers it without a patch', async () => {
+    const d = compliantDeployment('padded', 'shop');
+    d.spec.template.spec.containers = Array.from({ length: 100_000 }, (_, i) => ({ name: `c${i}`, image: 'a' }));
+    d.spec.template.spec.containers[99_999].securityContext = { privileged: true };
+    const body = review(d);
+    assert.ok(Buffer.byteLength(JSON.stringify(body)) < 3 * 1024 * 1024);
+    const denied = await validate(h, body);
+    assert.equal(denied.allowed, false);
+    assert.match(denied.status.message, /at most 1000 containers; this Deployment has 100000, so it was not judged and is refused/);
+    const mutated = await postReview(h.port, '/mutate', review(d), ca.certPem);
+    assert.equal(assertReviewShape(mutated, mutated.json.response.uid).patch, undefined);
+    assert.ok(mutated.text.length < 2000, `a small answer, not ${mutated.text.length} bytes`);
+  });
+
   test('/mutate leaves Pod updates, subresources and controller-made pods alone', async () => {
     const p = pod('p', 'shop', { name: 'app', image: 'registry.example.com/app:1.0' });
     const update = review(p, { operation: 'UPDATE', oldObject: p });
@@ -244,8 +258,8 @@ describe('bad input', () => {
       [{ ...ok, kind: 'Review' }, /kind must be "AdmissionReview"/],
       [{ apiVersion: ok.apiVersion, kind: ok.kind }, /has no request/],
       [{ ...ok, request: { ...ok.request, uid: undefined } }, /request\.uid is missing/],
-      [{ ...ok, request: { ...ok.request, uid: { secret: 'hunter2' } } }, /^request\.uid must be a string, got object$/],
-      [{ ...ok, request: { ...ok.request, uid: 42 } }, /^request\.uid must be a string, got number$/],
+      [{ ...ok, request: { ...ok.request, uid: { secret: 'hunter2' } } }, /^request\.uid must be a string, got an object$/],
+      [{ ...ok, request: { ...ok.request, uid: 42 } }, /^request\.uid must be a string, got a number$/],
       [{ ...ok, request: { ...ok.request, kind: { group: 'apps', version: 'v1', kind: ['Deployment'] } } }, /^request\.kind\.kind must be a string, got a list$/],
       [{ ...ok, request: { ...ok.request, object: undefined } }, /request\.object is missing/],
     ];

@@ -20,9 +20,33 @@ import { capWarnings, denyMessage, oneLine, warningText } from './format.js';
 import type { AdmissionRequest } from './review.js';
 import type { AdmissionAction, WebhookConfig } from './types.js';
 import { withCacheScope } from '../core/scoped-cache.js';
+import { CONTAINER_TYPES, podSpecs } from '../core/pods.js';
 
 /** Where findings of admitted objects say they came from (scan says the file). */
 export const ADMISSION_SOURCE = 'admission';
+
+/**
+ * Most containers (of every kind, in every pod spec) an object may hold to be judged at admission.
+ * Judging costs some 50-100 us per container, and a review holds the event loop while it runs: a
+ * 3 MiB Deployment of 100,000 one-line containers took 10-15 s, past the API server's webhook
+ * timeout and with every other review waiting. No real pod comes near this; a larger object is
+ * refused unjudged (admitting it unjudged would let padding hide a privileged container).
+ */
+export const MAX_CONTAINERS_PER_OBJECT = 1000;
+
+/** Containers, init containers and ephemeral containers in all the object's pod specs. */
+export function containerCount(object: JsonObject, request: Pick<AdmissionRequest, 'kind'>): number {
+  const kind = str(object.kind) ?? request.kind.kind;
+  const apiVersion = str(object.apiVersion) ?? (request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version);
+  let count = 0;
+  for (const pod of podSpecs({ kind, apiVersion, object })) {
+    for (const type of CONTAINER_TYPES) {
+      const list = pod.spec[type];
+      if (Array.isArray(list)) count += list.length;
+    }
+  }
+  return count;
+}
 
 /**
  * Rules about what a repository commits: at admission every Secret holds real values, so they say
@@ -93,7 +117,8 @@ export type DecisionReason =
   | 'being-deleted'
   | 'exempt-namespace'
   | 'exempt-namespace-label'
-  | 'namespace-lookup-failed';
+  | 'namespace-lookup-failed'
+  | 'too-many-containers';
 
 export interface Decision {
   allowed: boolean;
@@ -250,12 +275,19 @@ function decideInScope(request: AdmissionRequest, context: DecisionContext): Dec
   const exemption = namespaceExemption(request, context);
   if (exemption) return exemption;
 
+  const count = containerCount(object, request);
+  if (count > MAX_CONTAINERS_PER_OBJECT) {
+    const message = `kshield judges objects with at most ${MAX_CONTAINERS_PER_OBJECT} containers; this ${request.kind.kind} has ${count}, so it was not judged and is refused`;
+    return { allowed: false, reason: 'too-many-containers', findings: [], suppressed: 0, warnings: [], status: { code: 403, message }, controllerRequest: false };
+  }
+
   const { findings, resources, errors } = judgeObject(object, request, prepared, context.now);
   const ruleErrors = errors.length > 0 ? errors : undefined;
   const controllerRequest = config.controllerPods !== 'enforce' && isControllerRequest(request, object);
   // The old object matters only for a finding that would deny: judged the first time one does,
   // so the usual update (nothing enforced in it) pays for one judgement, not two.
-  const oldObject = request.operation === 'UPDATE' && config.onUpdate === 'new-violations' ? request.oldObject : undefined;
+  const oldObject =
+    request.operation === 'UPDATE' && config.onUpdate === 'new-violations' && request.oldObject && containerCount(request.oldObject, request) <= MAX_CONTAINERS_PER_OBJECT ? request.oldObject : undefined;
   let before: Set<string> | undefined;
   const hadBefore = (fingerprint: string): boolean => {
     if (!oldObject) return false;

@@ -57,11 +57,13 @@ export class ReviewError extends Error {
   }
 }
 
-/** `value` for an error message: short, quoted, control characters escaped; never more than a word of input. */
+/**
+ * What `value` is, for an error message, without its content: anyone who can reach the webhook can
+ * put a Secret's value in any field, and the answer and the log would repeat it.
+ */
 function shown(value: unknown): string {
-  if (typeof value !== 'string') return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
-  const text = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-  return JSON.stringify(text);
+  if (typeof value === 'string') return value === '' ? 'an empty string' : `another string (${value.length} characters)`;
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Parses a request body; throws ReviewError naming what is wrong. */
@@ -91,6 +93,7 @@ export function parseReview(body: Buffer | string): AdmissionRequest {
     throw new ReviewError(`request.operation must be one of ${OPERATIONS.join(', ')}, got ${shown(operation)}`);
   }
   const gvk = request.kind;
+  if (gvk !== undefined && gvk !== null && !isObject(gvk)) throw new ReviewError(`request.kind must be an object {group, version, kind}, got ${shown(gvk)}`);
   if (!isObject(gvk) || gvk.kind === undefined || gvk.kind === null || gvk.kind === '') throw new ReviewError('request.kind is missing: expected {group, version, kind}');
   if (typeof gvk.kind !== 'string') throw new ReviewError(`request.kind.kind must be a string, got ${shown(gvk.kind)}`);
   for (const field of ['name', 'namespace', 'subResource'] as const) {
@@ -105,6 +108,7 @@ export function parseReview(body: Buffer | string): AdmissionRequest {
     if (!isObject(object)) throw new ReviewError('request.object must be an object');
   }
   if (operation === 'UPDATE' && oldObject !== undefined && oldObject !== null && !isObject(oldObject)) throw new ReviewError('request.oldObject must be an object');
+  if (request.userInfo !== undefined && request.userInfo !== null && !isObject(request.userInfo)) throw new ReviewError(`request.userInfo must be an object, got ${shown(request.userInfo)}`);
   const userInfo = isObject(request.userInfo) ? request.userInfo : undefined;
   return {
     uid: request.uid,

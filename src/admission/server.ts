@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { KshieldConfig } from '../core/config.js';
 import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
-import { decide, isControllerRequest, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
+import { containerCount, decide, isControllerRequest, MAX_CONTAINERS_PER_OBJECT, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
 import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
@@ -20,6 +20,7 @@ import type { NamespaceLabelSource } from './namespaces.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { WebhookConfig } from './types.js';
 import { rules as catalogue } from '../rules/index.js';
+import { withCacheScope } from '../core/scoped-cache.js';
 
 /** The API server's own limit on a request body (and so on the object in a review). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -474,6 +475,8 @@ export class WebhookServer {
     // The owner got its defaults when it was applied; adding them to the pods of a workload admitted
     // before the webhook existed would change how its next pod runs without anyone applying anything.
     if (config.controllerPods !== 'enforce' && isControllerRequest(request, object)) return skip('controller-request');
+    // /validate refuses such an object unjudged; a patch for 100,000 containers would be tens of MB.
+    if (withCacheScope(() => containerCount(object, request)) > MAX_CONTAINERS_PER_OBJECT) return skip('too-many-containers');
     // Only digest lookups wait on anything; a timer per request would be spent on nothing otherwise.
     const signal = config.mutate.pinImageDigests ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
     let patch: Awaited<ReturnType<typeof mutationPatch>>;
