@@ -252,8 +252,14 @@ describe('kshield webhook (process)', () => {
     assert.match(none.stderr, /--tls-cert and --tls-key are required/);
     const missing = await run(['--tls-cert', path.join(dir, 'nope.crt'), '--tls-key', path.join(dir, 'nope.key')]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /--tls-cert: cannot read .*nope\.crt: ENOENT/);
+    assert.match(missing.stderr, /--tls-cert: cannot read .*nope\.crt: no such file or directory/);
     const files = tlsFiles('flags');
+    const other = tlsFiles('other');
+    const mismatched = await run(['--tls-cert', files.cert, '--tls-key', other.key]);
+    assert.equal(mismatched.code, 2);
+    assert.equal(mismatched.stderr, 'kshield: error: --tls-cert/--tls-key: not a usable certificate and key: the key does not belong to the certificate (they are from different pairs)\n');
+    const notPem = await run(['--tls-cert', files.cert, '--tls-key', files.cert]);
+    assert.match(notPem.stderr, /not a usable certificate and key: not a PEM certificate and private key/);
     assert.match((await run(['--tls-cert', files.cert, '--tls-key', files.key, '--port', 'http'])).stderr, /--port: expected a port number/);
   });
 });
@@ -294,6 +300,17 @@ describe('kshield webhook what-if', () => {
     assert.equal(report.summary.deny, 0, JSON.stringify(report.namespaces.flatMap((n: Obj) => n.workloads.filter((w: Obj) => w.verdict === 'deny'))));
     assert.equal(r.code, 0);
     assert.ok(report.summary.workloads >= 5);
+  });
+
+  test('a pod its ReplicaSet made is judged as the ReplicaSet controller will re-create it: not denied; a bare one is', async () => {
+    const file = path.join(dir, 'owned-pods.yaml');
+    const podYaml = (name: string, owner: string) =>
+      `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n${owner}spec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      securityContext:\n        privileged: true\n`;
+    writeFileSync(file, [podYaml('web-7d4b9-x2x1z', '  ownerReferences:\n    - apiVersion: apps/v1\n      kind: ReplicaSet\n      name: web-7d4b9\n      uid: 0b6f3c52-1c1e-4f0e-9b55-3d2f5e1a9c11\n      controller: true\n'), podYaml('debug', '')].join('---\n'));
+    const report = JSON.parse((await run([file, '-o', 'json'])).stdout);
+    const verdicts = Object.fromEntries(report.namespaces.flatMap((n: Obj) => n.workloads).map((w: Obj) => [w.name, w.verdict]));
+    assert.equal(verdicts.debug, 'deny');
+    assert.notEqual(verdicts['web-7d4b9-x2x1z'], 'deny', JSON.stringify(report.namespaces));
   });
 
   test('exempt namespaces are listed as exempt', async () => {

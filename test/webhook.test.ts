@@ -443,6 +443,25 @@ describe('metrics', () => {
   });
 });
 
+test('without any way to reach the API server, the namespace cache says so instead of failing on localhost:8080', async () => {
+  const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG, KUBERNETES_SERVICE_HOST: process.env.KUBERNETES_SERVICE_HOST };
+  const home = mkdtempSync(path.join(tmpdir(), 'kshield-nohome-'));
+  try {
+    process.env.HOME = home;
+    delete process.env.KUBECONFIG;
+    delete process.env.KUBERNETES_SERVICE_HOST;
+    await assert.rejects(startNamespaceCache({ logger: pino({ level: 'silent' }) }), /^Error: no Kubernetes API access: not running in a pod, and no --kubeconfig, KUBECONFIG or ~\/\.kube\/config$/);
+    process.env.KUBECONFIG = path.join(home, 'missing-a') + path.delimiter + path.join(home, 'missing-b');
+    await assert.rejects(startNamespaceCache({ logger: pino({ level: 'silent' }) }), /no Kubernetes API access/);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
 describe('exemption by namespace label (test API server, list and watch)', () => {
   let api: TestApiServer;
   let dir: string;

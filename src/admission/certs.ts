@@ -158,11 +158,16 @@ export function generateWebhookCertificates(options: WebhookCertificateOptions):
   leaf.sign(caKeys.signer, forge.md.sha256.create());
 
   return {
-    caCert: forge.pki.certificateToPem(ca),
+    // node-forge ends PEM lines with CRLF; keys (from node:crypto) and every other tool use LF
+    caCert: lf(forge.pki.certificateToPem(ca)),
     caKey: caKeys.pem,
-    cert: forge.pki.certificateToPem(leaf),
+    cert: lf(forge.pki.certificateToPem(leaf)),
     key: leafKeys.pem,
     dnsNames,
     notAfter: leaf.validity.notAfter,
   };
+}
+
+function lf(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
 }

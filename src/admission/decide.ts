@@ -194,6 +194,22 @@ export function isControllerRequest(request: AdmissionRequest, object: JsonObjec
 }
 
 /**
+ * Who re-creates this object when its controller needs a new one: the built-in controller its
+ * controller ownerReference names (with --use-service-account-credentials, kubeadm's default), or
+ * undefined when no built-in controller owns it. `what-if` judges such an object as its next
+ * creation will be made: by that controller.
+ */
+export function controllerUserFor(object: JsonObject): string | undefined {
+  const creates = OWNED_BY[str(object.kind) ?? ''];
+  if (!creates) return undefined;
+  const metadata = isObject(object.metadata) ? object.metadata : undefined;
+  const refs = Array.isArray(metadata?.ownerReferences) ? metadata.ownerReferences : [];
+  const owner = refs.find((r) => isObject(r) && r.controller === true && typeof r.kind === 'string' && creates.includes(r.kind));
+  if (!isObject(owner)) return undefined;
+  return Object.keys(CONTROLLER_OWNERS).find((user) => user.startsWith('system:serviceaccount:') && CONTROLLER_OWNERS[user].length === 1 && CONTROLLER_OWNERS[user][0] === owner.kind);
+}
+
+/**
  * The namespace whose exemption applies: the request's namespace; for a Namespace object its own
  * name (as a webhook's namespaceSelector matches a Namespace by its own labels); none for other
  * cluster-scoped objects, which no namespace exemption covers.

@@ -180,7 +180,7 @@ export class WebhookMetrics {
     'Findings at admission by rule, configured action and outcome (denied, warned, audited, preexisting, controller), and dry run.',
     ['rule', 'action', 'outcome', 'dry_run'],
   );
-  readonly responses = new Counter('kshield_admission_responses_total', 'Admission responses by endpoint and result (allowed, denied, exempt, patched, error).', ['endpoint', 'result']);
+  readonly responses = new Counter('kshield_admission_responses_total', 'Admission responses by endpoint and result (validate: allowed, denied, exempt, skipped; mutate: patched, unchanged, exempt, skipped; either: error).', ['endpoint', 'result']);
   readonly badRequests = new Counter('kshield_admission_bad_requests_total', 'HTTP requests refused before a decision, by HTTP status.', ['code']);
   readonly duration = new Histogram('kshield_admission_request_duration_seconds', 'Time from the start of a review request to its response, by endpoint.', ['endpoint']);
   readonly reloads = new Counter('kshield_admission_reloads_total', 'Reloads of the configuration and TLS files, by what and result.', ['what', 'result']);

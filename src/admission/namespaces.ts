@@ -4,6 +4,8 @@
  * the cache does not hold yet (created a moment ago, the watch event not in) is read directly.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { NamespaceLabels } from './decide.js';
@@ -49,7 +51,10 @@ export async function startNamespaceCache(options: NamespaceCacheOptions): Promi
   const kc = new k8s.KubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  else if (defaultKubeconfigExists()) kc.loadFromDefault();
+  // client-node would fall back to http://localhost:8080 and every lookup would fail with a
+  // message about TLS settings: say what is really missing.
+  else throw new Error('no Kubernetes API access: not running in a pod, and no --kubeconfig, KUBECONFIG or ~/.kube/config');
   if (options.context) {
     if (!kc.getContextObject(options.context)) throw new Error(`no context "${options.context}" in the kubeconfig`);
     kc.setCurrentContext(options.context);
@@ -177,4 +182,11 @@ export async function startNamespaceCache(options: NamespaceCacheOptions): Promi
       await informer.stop();
     },
   };
+}
+
+/** Whether kubectl's default kubeconfig locations name a file that exists (KUBECONFIG's list, else ~/.kube/config). */
+function defaultKubeconfigExists(): boolean {
+  const list = process.env.KUBECONFIG;
+  if (list) return list.split(path.delimiter).some((file) => file !== '' && existsSync(file));
+  return existsSync(path.join(os.homedir(), '.kube', 'config'));
 }

@@ -7,7 +7,7 @@
 import type { Resource } from '../core/types.js';
 import { podSpecs } from '../core/pods.js';
 import { isObject } from '../core/values.js';
-import { decide, namespaceToMatch, type Decision, type NamespaceLabels, type SkippedRule } from './decide.js';
+import { controllerUserFor, decide, namespaceToMatch, type Decision, type NamespaceLabels, type SkippedRule } from './decide.js';
 import type { AdmissionRequest } from './review.js';
 import type { WebhookState } from './server.js';
 import { fieldPath } from './format.js';
@@ -103,6 +103,8 @@ export function whatIf(
       object: r.object,
       dryRun: true,
     };
+    const controllerUser = controllerUserFor(r.object);
+    if (controllerUser) request.userInfo = { username: controllerUser };
     const ns = namespaceToMatch(request);
     let namespaceLabels: NamespaceLabels | undefined;
     if (ns !== undefined && state.config.exemptNamespaceSelector !== undefined) {

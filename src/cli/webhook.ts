@@ -7,6 +7,7 @@ import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfigOption } from './scan.js';
+import { describeFsError } from '../sources/files.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { columns } from './rbac.js';
 import { UsageError, EXIT } from './errors.js';
@@ -58,9 +59,22 @@ function readPem(file: string, flag: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(`${flag}: cannot read ${file}: ${describeFsError(err)}`);
   }
 }
+
+/** OpenSSL's reason for refusing a certificate and key, in words where it is a common one. */
+export function describeTlsError(err: unknown): string {
+  const fs = (err as NodeJS.ErrnoException)?.code;
+  if (fs && ERRNO.test(fs)) return describeFsError(err);
+  const text = String((err as Error)?.message ?? err).split('\n')[0];
+  if (/key values mismatch/i.test(text)) return 'the key does not belong to the certificate (they are from different pairs)';
+  if (/no start line|bad base64 decode|PEM_read_bio|DECODER routines::unsupported/i.test(text)) return 'not a PEM certificate and private key (expected -----BEGIN CERTIFICATE----- and -----BEGIN ... PRIVATE KEY----- blocks)';
+  if (/bad decrypt|bad password read/i.test(text)) return 'the private key is encrypted; kshield needs it unencrypted';
+  return text;
+}
+
+const ERRNO = /^E[A-Z]+$/;
 
 function makeLogger(level: string): Logger {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -146,7 +160,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   try {
     server = new WebhookServer({ cert, key, state, logger: log, ownNamespace, requestTimeoutMs });
   } catch (err) {
-    throw new UsageError(`--tls-cert/--tls-key: not a usable certificate and key: ${String((err as Error).message).split('\n')[0]}`);
+    throw new UsageError(`--tls-cert/--tls-key: not a usable certificate and key: ${describeTlsError(err)}`);
   }
   // Namespace labels are read only when a selector needs them; a reload may add one.
   const ensureNamespaceCache = async (s: WebhookState): Promise<void> => {
@@ -233,7 +247,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
           log.info({ cert: tlsCert }, 'TLS certificate reloaded');
         } catch (err) {
           // Often the certificate is written before its key: the pair matches again on the next change.
-          const message = String((err as Error).message).split('\n')[0];
+          const message = describeTlsError(err);
           server.noteReloadError('tls', message);
           server.metrics.reloads.inc({ what: 'tls', result: 'failure' });
           log.error({ err: message }, 'TLS reload failed; keeping the previous certificate');
