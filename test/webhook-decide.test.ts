@@ -79,7 +79,10 @@ describe('webhook configuration', () => {
     assert.match(bad.message, /webhook\.onUpdate: must be one of "new-violations", "all"/);
     const typo = configError('webhook:\n  exemptNamespace: [a]\n');
     assert.equal(typo.line, 2);
-    assert.match(typo.message, /unknown key "webhook\.exemptNamespace"/);
+    assert.match(typo.message, /unknown key "webhook\.exemptNamespace"; did you mean "exemptNamespaces"\?/);
+    const notAName = configError('webhook:\n  exemptNamespaces: [shop, Not_A_Namespace]\n');
+    assert.equal(notAName.line, 2);
+    assert.match(notAName.message, /webhook\.exemptNamespaces\[1\]: has the wrong form: a namespace name: lowercase letters, digits and -/);
     assert.match(configError('webhook:\n  actions:\n    severities:\n      high: block\n').message, /must be one of "enforce", "warn", "audit"/);
   });
 

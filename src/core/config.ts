@@ -236,12 +236,31 @@ function instancePath(err: ErrorObject): (string | number)[] {
   return tokens;
 }
 
+interface SchemaNode {
+  description?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+}
+
+/** The schema of the value at `path` (through properties, list items and maps), when the schema says. */
+function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
+  let node: SchemaNode | undefined = schema as SchemaNode;
+  for (const token of path) {
+    if (!node) return undefined;
+    if (typeof token === 'number') node = node.items;
+    else node = node.properties?.[token] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+  }
+  return node;
+}
+
 function describeError(err: ErrorObject, path: (string | number)[]): string {
   const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String(path[path.length - 1]);
-      const near = path.length === 1 ? Object.keys((schema as { properties: object }).properties).find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2) : undefined;
+      const known = Object.keys(schemaAt(path.slice(0, -1))?.properties ?? {});
+      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
       return `unknown key "${where}"${near ? `; did you mean "${near}"?` : ''}`;
     }
     case 'enum':
@@ -253,7 +272,7 @@ function describeError(err: ErrorObject, path: (string | number)[]): string {
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `a ${(err.params as { type: string }).type}`}`;
     case 'pattern':
       if (path[path.length - 1] === 'expires') return `${where}: must be a date written YYYY-MM-DD, e.g. "2027-06-30"`;
-      return `${where}: has the wrong form`;
+      return `${where}: has the wrong form${schemaAt(path)?.description ? `: ${schemaAt(path)!.description}` : ''}`;
     default:
       return `${where}: ${err.message ?? 'is invalid'}`;
   }
