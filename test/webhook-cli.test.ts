@@ -313,6 +313,13 @@ describe('kshield webhook what-if', () => {
     assert.notEqual(verdicts['web-7d4b9-x2x1z'], 'deny', JSON.stringify(report.namespaces));
   });
 
+  test('an input that cannot be read at all: only the error, exit 2', async () => {
+    const r = await run([path.join(dir, 'no-such-dir')]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /no-such-dir: error: no such file or directory/);
+  });
+
   test('exempt namespaces are listed as exempt', async () => {
     const config = path.join(dir, 'whatif.yaml');
     writeFileSync(config, 'webhook:\n  exemptNamespaces: [shop]\n');

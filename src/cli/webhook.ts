@@ -301,6 +301,11 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
   // The report says what could not be listed; warnings on standard error would repeat it.
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
+  // Nothing read at all: the errors are the whole answer (an empty report would read like one).
+  if (loaded.errors.length > 0 && loaded.resources.length === 0) {
+    for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
+    return EXIT.usage;
+  }
   await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, opts.output === 'json' ? JSON.stringify({ version: VERSION, ...report }, null, 2) : renderWhatIf(report));
   for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
   if (loaded.errors.length > 0) return EXIT.usage;
