@@ -334,6 +334,25 @@ describe('text shown to users', () => {
     assert.equal(fieldPath('', object), '');
   });
 
+  test('the deny message counts rules, and says how many findings when one rule has several', () => {
+    const d = privilegedDeployment('web', 'shop');
+    const second = { ...structuredClone(d.spec.template.spec.containers[0]), name: 'sidecar' };
+    d.spec.template.spec.containers.push(second);
+    const decision = judge(d, {}, 'webhook:\n  actions:\n    rules:\n      privileged-container: enforce\n    default: audit\n');
+    assert.match(decision.status!.message, /^kshield: Deployment shop\/web violates 1 enforced rule \(2 findings\):\n- \[privileged-container\] /);
+  });
+
+  test('an ignore annotation of 120,000 unknown words: a few findings about it, and the rest still judged', () => {
+    const p = privilegedDeployment('web', 'shop');
+    p.metadata.annotations = { 'kshield.io/ignore': Array.from({ length: 120_000 }, (_, i) => `w${i}`).join(',') };
+    const decision = judge(p);
+    assert.equal(decision.allowed, false);
+    const unknown = decision.findings.filter((j) => j.finding.rule === 'unknown-suppression');
+    assert.equal(unknown.length, 21);
+    assert.match(unknown[20].finding.message, /lists 119980 more words that are no rule id or tag/);
+    assert.ok(decision.findings.some((j) => j.finding.rule === 'privileged-container' && j.outcome === 'denied'));
+  });
+
   test('remediations are cut to their first sentence', () => {
     assert.equal(firstSentence('Set it to false. Then redeploy.'), 'Set it to false.');
     assert.equal(firstSentence('Remove it; or move it elsewhere'), 'Remove it.');

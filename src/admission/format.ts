@@ -101,7 +101,9 @@ export function capWarnings(items: { text: string; rule: string }[]): string[] {
  * message and the first sentence of its remediation.
  */
 export function denyMessage(subject: string, blocking: readonly Finding[], object: unknown): string {
-  const lines = [`kshield: ${oneLine(subject)} violates ${blocking.length === 1 ? '1 enforced rule' : `${blocking.length} enforced rules`}:`];
+  const rules = new Set(blocking.map((f) => f.rule)).size;
+  const places = blocking.length > rules ? ` (${blocking.length} findings)` : '';
+  const lines = [`kshield: ${oneLine(subject)} violates ${rules === 1 ? '1 enforced rule' : `${rules} enforced rules`}${places}:`];
   let size = lines[0].length;
   let shown = 0;
   for (const f of blocking) {

@@ -50,7 +50,7 @@ function checkFormat(format: string, allowed: string[]): void {
  */
 export function columns(header: string[], rows: string[][]): string {
   const cells = [header, ...rows].map((r) => r.map((c) => c.split('\n').map(sanitize)));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => Math.max(...(r[i] ?? ['']).map((l) => l.length)))));
+  const widths = header.map((_, i) => cells.reduce((w, r) => (r[i] ?? ['']).reduce((v, l) => Math.max(v, l.length), w), 0));
   const out: string[] = [];
   for (const row of cells) {
     const height = Math.max(...row.map((c) => c.length));

@@ -160,7 +160,8 @@ export function renderTable(result: ScanResult, options: ReportOptions): string 
   const blocks: string[] = [];
   for (const [file, findings] of byFile) {
     const lines = [paint('bold', sanitize(file))];
-    const posWidth = Math.max(...findings.map((f) => position(f).length));
+    // reduce, not Math.max(...): a file may hold more findings than a call takes arguments
+    const posWidth = findings.reduce((w, f) => Math.max(w, position(f).length), 0);
     const byResource = new Map<string, Finding[]>();
     for (const f of findings) {
       const key = resourceLabel(f.resource);

@@ -30,6 +30,8 @@ function nearest(word: string): string | undefined {
   return ids.find((id) => id.startsWith(word) || word.startsWith(id)) ?? ids.find((id) => id.split('-').filter((w) => w.length > 3).some((w) => word.includes(w)));
 }
 
+const MAX_WORDS_REPORTED = 20;
+
 const unknownSuppression = defineRule({
   id: 'unknown-suppression',
   title: 'Suppression annotation names no rule or no container',
@@ -62,11 +64,20 @@ const unknownSuppression = defineRule({
             out.push({ path: at, message: `annotation ${key} names container "${container}", which ${resource.kind} "${resource.name}" does not have: it suppresses nothing` });
         }
         if (typeof value !== 'string') continue;
-        for (const word of value.split(',').map((w) => w.trim()).filter(Boolean)) {
-          if (knownSelectors().has(word)) continue;
+        const unknown = new Set<string>();
+        for (const word of value.split(',')) {
+          const trimmed = word.trim();
+          if (trimmed && !knownSelectors().has(trimmed)) unknown.add(trimmed);
+        }
+        // A finding per word up to a point; an annotation of thousands of words is one problem, not thousands.
+        let shown = 0;
+        for (const word of unknown) {
+          if (shown++ === MAX_WORDS_REPORTED) break;
           const hint = nearest(word);
           out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hint ? ` (did you mean "${hint}"?)` : ''}` });
         }
+        if (unknown.size > MAX_WORDS_REPORTED)
+          out.push({ path: at, key: '…', message: `annotation ${key} lists ${unknown.size - MAX_WORDS_REPORTED} more words that are no rule id or tag` });
       }
     }
     return out;
