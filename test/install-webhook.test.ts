@@ -257,7 +257,7 @@ describe('kshield install webhook', () => {
       assert.equal(find(certManager.objects, 'ValidatingWebhookConfiguration').webhooks[0].reinvocationPolicy, undefined, 'validating webhooks have no reinvocationPolicy');
     });
 
-    test('the webhooks see pods and the workloads that create them; pods and Jobs are mutated on CREATE only', () => {
+    test('the webhooks see pods and every workload that creates them, ReplicaSets applied directly included; pods and Jobs are mutated on CREATE only', () => {
       const operations = (kind: string): Record<string, string[]> => {
         const out: Record<string, string[]> = {};
         for (const rule of find(certManager.objects, kind).webhooks[0].rules) for (const r of rule.resources) out[`${rule.apiGroups[0] || 'core'}/${r}`] = rule.operations;
@@ -266,7 +266,9 @@ describe('kshield install webhook', () => {
       assert.deepEqual(operations('ValidatingWebhookConfiguration'), {
         'core/pods': ['CREATE', 'UPDATE'],
         'core/pods/ephemeralcontainers': ['CREATE', 'UPDATE'],
+        'core/replicationcontrollers': ['CREATE', 'UPDATE'],
         'apps/deployments': ['CREATE', 'UPDATE'],
+        'apps/replicasets': ['CREATE', 'UPDATE'],
         'apps/statefulsets': ['CREATE', 'UPDATE'],
         'apps/daemonsets': ['CREATE', 'UPDATE'],
         'batch/jobs': ['CREATE', 'UPDATE'],
@@ -275,7 +277,9 @@ describe('kshield install webhook', () => {
       assert.deepEqual(operations('MutatingWebhookConfiguration'), {
         'core/pods': ['CREATE'],
         'batch/jobs': ['CREATE'],
+        'core/replicationcontrollers': ['CREATE', 'UPDATE'],
         'apps/deployments': ['CREATE', 'UPDATE'],
+        'apps/replicasets': ['CREATE', 'UPDATE'],
         'apps/statefulsets': ['CREATE', 'UPDATE'],
         'apps/daemonsets': ['CREATE', 'UPDATE'],
         'batch/cronjobs': ['CREATE', 'UPDATE'],

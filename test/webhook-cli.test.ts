@@ -144,6 +144,20 @@ describe('kshield webhook (process)', () => {
     }
   });
 
+  test('a default action that leaves critical and high findings unenforced is warned about at start', async () => {
+    const files = tlsFiles('default-action');
+    const config = path.join(dir, 'default-audit.yaml');
+    writeFileSync(config, 'webhook:\n  actions:\n    severities:\n      high: enforce\n    default: audit\n');
+    const w = await startWebhook(['--config', config], files);
+    try {
+      await eventually(() => w.logs.some((l) => l.level === 'warn' && /webhook\.actions\.default applies to critical findings, which are then not enforced/.test(l.msg)), 'the warning');
+      assert.deepEqual(w.logs.find((l) => /actions\.default applies/.test(l.msg))!.severities, ['critical']);
+    } finally {
+      w.child.kill('SIGTERM');
+      assert.equal(await w.exited, 0);
+    }
+  });
+
   test('SIGTERM: /readyz turns 503, the request in flight completes, new connections are refused, exit 0', async () => {
     const files = tlsFiles('drain');
     const w = await startWebhook(['--drain-delay', '700ms', '--drain-timeout', '10s'], files);

@@ -192,6 +192,11 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     log.info({ count: s.prepared.skipped.length, byReason, details: 'GET /readyz' }, 'rules not enforced at admission (kshield scan and kshield cluster run them)');
     const named = Object.keys(s.config.actions.rules ?? {}).filter((id) => s.prepared.skipped.some((r) => r.id === id));
     if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
+    // `default` replaces the built-in mapping for every severity not listed: easy to set for the
+    // low ones and lose enforcement of the critical ones without noticing.
+    const actions = s.config.actions;
+    const unenforced = (['critical', 'high'] as const).filter((sev) => actions.severities?.[sev] === undefined && actions.default !== undefined && actions.default !== 'enforce');
+    if (unenforced.length) log.warn({ severities: unenforced, default: actions.default }, `webhook.actions.default applies to ${unenforced.join(' and ')} findings, which are then not enforced (unless a rule or tag action says so): list them under webhook.actions.severities to keep them enforced`);
     const expired = (s.prepared.engine.exemptions ?? []).filter((e) => e.expires !== undefined && isExpired(e.expires, new Date()));
     if (expired.length) {
       log.warn({ exemptions: expired.map((e) => ({ index: e.source?.index, rules: e.rules, owner: e.owner, expires: e.expires })) }, 'expired exemptions no longer suppress anything at admission');
