@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import { mutationPatch, type MutationContext } from '../src/admission/mutate.js';
+import { DIGEST_LOOKUPS_AT_ONCE, MAX_DIGEST_LOOKUPS, mutationPatch, type MutationContext } from '../src/admission/mutate.js';
 import { DEFAULT_MUTATION, type JsonPatchOperation, type MutationOptions } from '../src/admission/types.js';
 import { scanObjects } from '../src/core/scan.js';
 
@@ -637,6 +637,26 @@ spec:
     asked.length = 0;
     await mutate(pod(), { pinImageDigests: true }, { resolveDigest, allowedRegistries: [] });
     assert.deepEqual(asked.sort(), ['redis', IMG], 'an empty list admits every registry');
+  });
+
+  test(`an object of many images: at most ${MAX_DIGEST_LOOKUPS} looked up, ${DIGEST_LOOKUPS_AT_ONCE} at a time, the rest named in warnings`, async () => {
+    const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'many' }, spec: { containers: Array.from({ length: 30 }, (_, i) => ({ name: `c${i}`, image: `registry.example.com/img${i}:1.0` })) } };
+    let inFlight = 0;
+    let most = 0;
+    const asked: string[] = [];
+    const resolveDigest = async (reference: string) => {
+      asked.push(reference);
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      return DIGEST;
+    };
+    const { patch, warnings } = await mutate(object, { pinImageDigests: true }, { resolveDigest });
+    assert.equal(asked.length, MAX_DIGEST_LOOKUPS);
+    assert.equal(most, DIGEST_LOOKUPS_AT_ONCE);
+    assert.equal(patch.filter((op) => op.path.endsWith('/image')).length, MAX_DIGEST_LOOKUPS);
+    assert.equal(warnings.length, 30 - MAX_DIGEST_LOOKUPS);
+    assert.match(warnings[0], /image registry\.example\.com\/img20:1\.0 was not pinned to a digest: the object names more than 20 images/);
   });
 
   test('pinning is off by default', async () => {

@@ -213,17 +213,49 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Most distinct images one review resolves to digests. */
+export const MAX_DIGEST_LOOKUPS = 20;
+/** Digest lookups of one review in flight at once. */
+export const DIGEST_LOOKUPS_AT_ONCE = 4;
+
+/** Runs at most `size` tasks at a time, the rest in the order they came. */
+class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly size: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running < this.size) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
+
 async function pinDigests(pods: PodSpecView[], context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
   const images = pinnableImages(pods, context.allowedRegistries ?? []);
   if (images.length === 0) return;
   const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => registryClientFor(context.registries).resolveDigest(reference, signal));
   const lookups = new Map<string, Promise<{ digest?: string; error?: string }>>();
+  // One object can name hundreds of images: a review looks up a bounded number, a few at a time,
+  // so it cannot open hundreds of registry connections at once.
+  const slots = new Slots(DIGEST_LOOKUPS_AT_ONCE);
+  let started = 0;
   for (const { reference } of images) {
     if (lookups.has(reference)) continue;
+    if (started++ >= MAX_DIGEST_LOOKUPS) {
+      lookups.set(reference, Promise.resolve({ error: `the object names more than ${MAX_DIGEST_LOOKUPS} images; kshield looks up that many per review` }));
+      continue;
+    }
     lookups.set(
       reference,
-      Promise.resolve()
-        .then(() => resolve(reference, context.signal))
+      slots
+        .run(() => resolve(reference, context.signal))
         .then(
           (digest) => (typeof digest === 'string' && parseImageReference(`${reference}@${digest}`).ok ? { digest } : { error: 'the registry answered with a malformed digest' }),
           (error: unknown) => ({ error: reason(error) }),
