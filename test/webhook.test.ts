@@ -381,6 +381,25 @@ describe('close', () => {
   });
 });
 
+describe('close without requests under way', () => {
+  test('a client still sending its headers, or only connected, holds nothing: close() returns at once and cuts it', { timeout: 10_000 }, async () => {
+    const h = await start('', { requestTimeoutMs: 30_000 });
+    const dribbling = tls.connect({ host: '127.0.0.1', port: h.port, ca: ca.certPem, servername: 'localhost' }, () => {
+      dribbling.write('POST /validate HTTP/1.1\r\nHost: x\r\n');
+    });
+    dribbling.on('error', () => undefined);
+    const cut = new Promise<void>((resolve) => dribbling.on('close', () => resolve()));
+    const tcpOnly = net.connect(h.port, '127.0.0.1');
+    tcpOnly.on('error', () => undefined);
+    const tcpCut = new Promise<void>((resolve) => tcpOnly.on('close', () => resolve()));
+    await new Promise((r) => setTimeout(r, 200));
+    const outcome = await Promise.race([h.server.close(5000), new Promise<'waited for the deadline'>((r) => setTimeout(() => r('waited for the deadline'), 3000))]);
+    assert.deepEqual(outcome, { forced: false });
+    await cut;
+    await tcpCut;
+  });
+});
+
 describe('metrics', () => {
   test('the kind label is bounded: kshield\'s kinds and common built-ins keep their name, anything else is "other"', async () => {
     const h = await start();

@@ -81,6 +81,8 @@ export class WebhookServer {
   private readonly sockets = new Set<Socket>();
   /** Connections whose TLS handshake completed: only they can be answered in HTTP. */
   private readonly secured = new WeakSet<Socket>();
+  /** Connections with a request whose headers have arrived and whose answer is not finished. */
+  private readonly answering = new WeakSet<Socket>();
   private tlsLoadedAt = new Date();
   private lastReloadError: { config?: string; tls?: string } = {};
   private readonly log: Logger;
@@ -201,6 +203,9 @@ export class WebhookServer {
     this.beginDrain();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    // A connection without a request under way (idle, still in its handshake, or still sending
+    // headers, slowly or never) has nothing to finish: it would only hold the drain to its deadline.
+    for (const socket of this.sockets) if (!this.answering.has(socket)) socket.destroy();
     const finished = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idle.push(resolve));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -234,6 +239,9 @@ export class WebhookServer {
         for (const w of waiting) w();
       }
     };
+    const socket = req.socket;
+    this.answering.add(socket);
+    res.once('close', () => this.answering.delete(socket));
     res.on('close', done);
     res.on('finish', done);
     if (this.draining) res.setHeader('Connection', 'close');
