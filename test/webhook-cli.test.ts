@@ -123,7 +123,8 @@ describe('kshield webhook (process)', () => {
 
       replaceFile(config, 'webhook:\n  actions:\n    rules:\n      run-as-non-root: enforce\n');
       await eventually(async () => (await postReview(w.port, '/validate', body(), ca.certPem)).json.response.allowed === false, 'the new configuration');
-      assert.ok(w.logs.some((l) => l.msg === 'configuration reloaded'));
+      // the line travels through the child's standard output, which may come after its answers
+      await eventually(() => w.logs.some((l) => l.msg === 'configuration reloaded'), 'the reload log line');
 
       // A broken edit is refused and the running configuration stays.
       replaceFile(config, 'webhook:\n  actions:\n    rules:\n      no-such-rule: enforce\n');
@@ -195,7 +196,7 @@ describe('kshield webhook (process)', () => {
     assert.equal(answer.json.response.uid, body.request.uid);
     assert.equal(answer.json.response.allowed, false);
     assert.equal(await w.exited, 0, w.stderr());
-    assert.ok(w.logs.some((l) => l.msg === 'kshield webhook stopped'));
+    await eventually(() => w.logs.some((l) => l.msg === 'kshield webhook stopped'), 'kshield webhook stopped');
   });
 
   test('SIGTERM with connections that never start TLS: exit within the drain timeout', async () => {
@@ -218,7 +219,7 @@ describe('kshield webhook (process)', () => {
     if (code === 'still running') w.child.kill('SIGKILL');
     assert.equal(code, 0, w.stderr());
     assert.ok(took >= 900 && took < 4000, `exited ${took} ms after SIGTERM`);
-    assert.ok(w.logs.some((l) => l.msg === 'drain deadline reached; remaining connections closed'));
+    await eventually(() => w.logs.some((l) => l.msg === 'drain deadline reached; remaining connections closed'), 'drain deadline reached; remaining connections closed');
     for (const socket of sockets) assert.equal(socket.destroyed || socket.readableEnded, true);
     slow.destroy();
   });

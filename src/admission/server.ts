@@ -205,7 +205,15 @@ export class WebhookServer {
     this.server.closeIdleConnections();
     // A connection without a request under way (idle, still in its handshake, or still sending
     // headers, slowly or never) has nothing to finish: it would only hold the drain to its deadline.
-    for (const socket of this.sockets) if (!this.answering.has(socket)) socket.destroy();
+    // (A TLS connection is two sockets here, the TCP one under the TLSSocket: both are spared.)
+    const busy = new Set<Socket>();
+    for (const socket of this.sockets) {
+      if (!this.answering.has(socket)) continue;
+      busy.add(socket);
+      const under = (socket as Socket & { _parent?: Socket })._parent;
+      if (under) busy.add(under);
+    }
+    for (const socket of this.sockets) if (!busy.has(socket)) socket.destroy();
     const finished = this.inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.idle.push(resolve));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
