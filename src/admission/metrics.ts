@@ -184,11 +184,17 @@ export class WebhookMetrics {
   readonly badRequests = new Counter('kshield_admission_bad_requests_total', 'HTTP requests refused before a decision, by HTTP status.', ['code']);
   readonly duration = new Histogram('kshield_admission_request_duration_seconds', 'Time from the start of a review request to its response, by endpoint.', ['endpoint']);
   readonly reloads = new Counter('kshield_admission_reloads_total', 'Reloads of the configuration and TLS files, by what and result.', ['what', 'result']);
+  readonly logLinesDropped = new Counter('kshield_webhook_log_lines_dropped_total', 'Log lines dropped because standard output did not take them (16 MiB were waiting).', []);
   readonly ready = new Gauge('kshield_admission_ready', '1 while the webhook accepts reviews, 0 while draining.', []);
+
+  constructor() {
+    // A series from the start: an alert on its rate needs the zero.
+    this.logLinesDropped.inc({}, 0);
+  }
 
   render(): string {
     const out: string[] = [];
-    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.ready]) family.render(out);
+    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.logLinesDropped, this.ready]) family.render(out);
     return out.join('\n') + '\n';
   }
 }
