@@ -230,7 +230,9 @@ export function admissionResources(object: JsonObject, request: AdmissionRequest
     const gv = request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version;
     subject = { ...object, apiVersion: typeof object.apiVersion === 'string' ? object.apiVersion : gv, kind: typeof object.kind === 'string' ? object.kind : request.kind.kind };
   }
-  const resources = resourcesFromObjects([subject], ADMISSION_SOURCE).resources;
+  // Field-type problems are not reported at admission: the API server validates the object's schema
+  // itself (before /validate is called), and the rules read every field defensively.
+  const resources = resourcesFromObjects([subject], ADMISSION_SOURCE, { shapeChecks: false }).resources;
   // On CREATE the API server may not have copied the namespace from the URL into the object yet.
   if (request.namespace) for (const r of resources) r.namespace ??= request.namespace;
   return resources;

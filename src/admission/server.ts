@@ -12,7 +12,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { KshieldConfig } from '../core/config.js';
 import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
-import { containerCount, decide, isControllerRequest, MAX_CONTAINERS_PER_OBJECT, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type NamespaceLabels, type PreparedAdmission } from './decide.js';
+import { containerCount, decide, isControllerRequest, MAX_CONTAINERS_PER_OBJECT, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type FindingOutcome, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
 import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
@@ -443,17 +443,21 @@ export class WebhookServer {
   }
 
   private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, latencyMs: number): void {
-    const ids = (outcome: string): string[] | undefined => {
-      const list = [...new Set(decision.findings.filter((j) => j.outcome === outcome).map((j) => j.finding.rule))];
-      return list.length ? list : undefined;
-    };
+    // Rule ids by outcome, each once, in finding order.
+    const rules = new Set<string>();
+    const byOutcome: Partial<Record<FindingOutcome, Set<string>>> = {};
+    for (const { finding, outcome } of decision.findings) {
+      rules.add(finding.rule);
+      (byOutcome[outcome] ??= new Set()).add(finding.rule);
+    }
+    const ids = (outcome: FindingOutcome): string[] | undefined => (byOutcome[outcome] ? [...byOutcome[outcome]] : undefined);
     this.log.info(
       {
         endpoint: 'validate',
         ...this.identity(request),
         decision: decision.allowed ? 'allowed' : 'denied',
         reason: decision.reason,
-        rules: [...new Set(decision.findings.map((j) => j.finding.rule))],
+        rules: [...rules],
         denied: ids('denied'),
         warned: ids('warned'),
         audited: ids('audited'),

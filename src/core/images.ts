@@ -5,6 +5,7 @@
  */
 
 import { matchesGlob } from './glob.js';
+import { detach } from './values.js';
 
 export const DOCKER_HUB = 'docker.io';
 
@@ -65,10 +66,33 @@ function looksTemplated(value: string): boolean {
 }
 
 /**
+ * Parsed references by text: the same few images recur in every scan of a repository and every
+ * admission review of a cluster, and several rules parse each container's image. Bounded (cleared
+ * when full); long inputs are not kept. The results are frozen: callers share them.
+ */
+const parsedImages = new Map<string, ImageParseResult>();
+const MAX_PARSED_IMAGES = 4096;
+const MAX_KEPT_REFERENCE = 512;
+
+/**
  * Parses an image reference. Never throws: a malformed reference comes back with a plain
  * explanation that names the offending part, never guessing at what was meant.
  */
 export function parseImageReference(input: string): ImageParseResult {
+  const known = parsedImages.get(input);
+  if (known) return known;
+  if (input.length > MAX_KEPT_REFERENCE) return parseUncached(input);
+  // Parsed from a detached copy: the kept key and the parts sliced from it must not keep alive the
+  // request body or manifest file the reference was cut from.
+  const key = detach(input);
+  const result = parseUncached(key);
+  if (result.ok) Object.freeze(result.image);
+  if (parsedImages.size >= MAX_PARSED_IMAGES) parsedImages.clear();
+  parsedImages.set(key, Object.freeze(result));
+  return result;
+}
+
+function parseUncached(input: string): ImageParseResult {
   const fail = (error: string): ImageParseResult => ({ ok: false, error });
   if (input.trim() === '') return fail('is empty');
   if (looksTemplated(input)) return fail('looks like an unrendered template or variable placeholder');

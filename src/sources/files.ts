@@ -291,6 +291,7 @@ function addObject(
   lines: LineIndex,
   result: LoadResult,
   listDepth: number,
+  shapeChecks = true,
 ): void {
   const at = locator(docRoot, docOffset, basePath, lines);
   const apiVersion = value.apiVersion;
@@ -323,7 +324,7 @@ function addObject(
         result.errors.push({ file, line: lines.position(locateOffset(docRoot, docOffset, itemPath)).line, message: `${kind} item ${i} is not an object` });
         return;
       }
-      addObject(item, itemPath, docRoot, docOffset, documentIndex, file, lines, result, listDepth + 1);
+      addObject(item, itemPath, docRoot, docOffset, documentIndex, file, lines, result, listDepth + 1, shapeChecks);
     });
     return;
   }
@@ -355,11 +356,13 @@ function addObject(
     basePath,
     locate: at,
   };
-  for (const problem of podShapeProblems(resource)) {
-    result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
-  }
-  for (const problem of shapeProblems(resource)) {
-    result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
+  if (shapeChecks) {
+    for (const problem of podShapeProblems(resource)) {
+      result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
+    }
+    for (const problem of shapeProblems(resource)) {
+      result.errors.push({ file, line: at(problem.path).line, message: `${kind} ${name}: ${problem.message}` });
+    }
   }
   result.resources.push(resource);
 }
@@ -372,8 +375,11 @@ function locator(docRoot: JsonObject, docOffset: number, basePath: string, lines
   return (pointer) => lines.position(locateOffset(docRoot, docOffset, basePath + pointer));
 }
 
-/** Builds Resources from plain objects (no source file): positions are all 0. */
-export function resourcesFromObjects(objects: unknown[], file = '<objects>'): LoadResult {
+/**
+ * Builds Resources from plain objects (no source file): positions are all 0. `shapeChecks: false`
+ * leaves out the checks of field types (reported as errors): for a caller that does not report them.
+ */
+export function resourcesFromObjects(objects: unknown[], file = '<objects>', options: { shapeChecks?: boolean } = {}): LoadResult {
   const result = emptyResult();
   objects.forEach((value, i) => {
     if (!isObject(value)) {
@@ -381,7 +387,7 @@ export function resourcesFromObjects(objects: unknown[], file = '<objects>'): Lo
       return;
     }
     const before = result.resources.length;
-    addObject(value, '', value, 0, i, file, NO_LINES, result, 0);
+    addObject(value, '', value, 0, i, file, NO_LINES, result, 0, options.shapeChecks ?? true);
     for (let j = before; j < result.resources.length; j++) result.resources[j].locate = () => ({ line: 0, column: 0 });
   });
   for (const e of result.errors) delete e.line;
