@@ -11,6 +11,8 @@
 import type { Finding, InputError, Resource } from '../core/types.js';
 import type { Rule } from '../core/rule.js';
 import { compareFindings, type ScanResult } from '../core/scan.js';
+import { severityRank, type Severity } from '../core/types.js';
+import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';
 import { describeSuppression, formatLocation, formatNote, resourceLabel } from './table.js';
 
@@ -64,6 +66,9 @@ interface TestCase {
   error?: InputError;
 }
 
+/** Findings reported as related to another one (same cause), with that one: the failure says so. */
+const foldedInto = new WeakMap<Finding, Finding>();
+
 interface Suite {
   name: string;
   rule?: Pick<Rule, 'title' | 'severity'>;
@@ -75,7 +80,9 @@ function resourceKey(rule: string, file: string, r: { apiVersion: string; kind: 
 }
 
 function findingText(f: Finding): string {
-  return `${formatLocation(f.file, f.line, f.column)}: ${f.severity}: ${f.message}\n  path: ${f.path}\n  remediation: ${f.remediation}`;
+  const into = foldedInto.get(f);
+  const folded = into ? `\n  reported as related to ${into.rule} at ${formatLocation(into.file, into.line, into.column)} (same cause)` : '';
+  return `${formatLocation(f.file, f.line, f.column)}: ${f.severity}: ${f.message}\n  path: ${f.path}\n  remediation: ${f.remediation}${folded}`;
 }
 
 function renderCase(tc: TestCase): string {
@@ -127,15 +134,28 @@ function disambiguate(cases: TestCase[], resources: Map<TestCase, Resource>): vo
 
 function buildSuites(result: ScanResult): Suite[] {
   const suites = new Map<string, Suite>();
-  for (const rule of result.rules) suites.set(rule.id, { name: rule.id, rule, cases: [] });
 
   // Findings waiting for their evaluation; an evaluation takes as many as it produced, which keeps
   // two identical objects in one file apart.
+  // Every rule evaluated keeps its test case: a finding folded into another one (same cause) still
+  // fails its own rule's test case, and says which finding it was reported with.
   const pending = new Map<string, Finding[]>();
-  for (const f of [...result.findings].sort(compareFindings)) {
-    const key = resourceKey(f.rule, f.file, f.resource);
-    pending.set(key, [...(pending.get(key) ?? []), f]);
+  const severityOf = new Map<string, Severity>();
+  const expanded: Finding[] = [];
+  for (const { finding, foldedInto: into } of withRelated(result.findings)) {
+    if (into) foldedInto.set(finding, into);
+    expanded.push(finding);
+    if (!severityOf.has(finding.rule)) severityOf.set(finding.rule, finding.severity);
   }
+  for (const f of expanded.sort(compareFindings)) {
+    const key = resourceKey(f.rule, f.file, f.resource);
+    const list = pending.get(key);
+    if (list) list.push(f);
+    else pending.set(key, [f]);
+  }
+  // With --min-severity, rules below the level are left out (a rule's findings all share its severity).
+  const level = result.summary.minSeverity;
+  const shownRule = (rule: Pick<Rule, 'id' | 'severity'>): boolean => level === undefined || severityRank(severityOf.get(rule.id) ?? rule.severity) >= severityRank(level);
   const caseResource = new Map<TestCase, Resource>();
   // Positions are resolved lazily by the source (a line table per file), so ask once per object.
   const lines = new Map<Resource, number>();
@@ -144,7 +164,9 @@ function buildSuites(result: ScanResult): Suite[] {
     if (line === undefined) lines.set(r, (line = r.locate('').line));
     return line;
   };
+  for (const rule of result.rules) if (shownRule(rule)) suites.set(rule.id, { name: rule.id, rule, cases: [] });
   for (const ev of result.evaluations) {
+    if (!shownRule(ev.rule)) continue;
     const r = ev.resource;
     let suite = suites.get(ev.rule.id);
     if (!suite) suites.set(ev.rule.id, (suite = { name: ev.rule.id, rule: ev.rule, cases: [] }));
@@ -157,6 +179,7 @@ function buildSuites(result: ScanResult): Suite[] {
   // Findings with no evaluation behind them (kshield's own, such as expired exemptions).
   for (const leftovers of pending.values()) {
     for (const f of leftovers) {
+      if (!shownRule({ id: f.rule, severity: f.severity })) continue;
       let suite = suites.get(f.rule);
       if (!suite) suites.set(f.rule, (suite = { name: f.rule, cases: [] }));
       suite.cases.push({ name: resourceLabel(f.resource), classname: f.rule, file: f.file, line: f.line, findings: [f] });
