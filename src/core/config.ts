@@ -9,7 +9,8 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 
 import type { Severity } from './types.js';
 import type { Exemption } from './engine.js';
 import type { Rule, RuleSettings } from './rule.js';
-import { knownSelector } from './select.js';
+import { knownSelector, selectorHint } from './select.js';
+import { didYouMean, suggest } from './suggest.js';
 import { parseLabelSelector } from './labels.js';
 import type { WebhookConfigInput } from '../admission/types.js';
 
@@ -138,23 +139,23 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     const firstLine = Math.min(...located.map((x) => x.line));
     const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
     const keys = instancePath(err);
-    throw new ConfigError(describeError(err, keys), file, lineOf(keys));
+    throw new ConfigError(describeError(err, keys, value), file, lineOf(keys));
   }
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
     list?.forEach((s, i) => {
-      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"`, file, lineOf([key, i]));
+      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf([key, i]));
     });
   };
   checkSelectors('enable', config.enable);
   checkSelectors('disable', config.disable);
   for (const id of Object.keys(config.severity ?? {})) {
-    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"${ruleIdHint(catalogue, id)}`, file, lineOf(['severity', id]));
   }
   checkWebhookSection(config.webhook, catalogue, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
-      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
+      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf(['exemptions', i, 'rules', j]));
     });
     if (e.expires !== undefined && !isRealDate(e.expires)) {
       throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
@@ -177,11 +178,13 @@ function checkWebhookSection(
 ): void {
   if (!webhook) return;
   for (const id of Object.keys(webhook.actions?.rules ?? {})) {
-    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`webhook.actions.rules: unknown rule id "${id}" (see \`kshield rules\`)`, file, lineOf(['webhook', 'actions', 'rules', id]));
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`webhook.actions.rules: unknown rule id "${id}"${ruleIdHint(catalogue, id) || ' (see `kshield rules`)'}`, file, lineOf(['webhook', 'actions', 'rules', id]));
   }
   for (const tag of Object.keys(webhook.actions?.tags ?? {})) {
     if (!catalogue.some((r) => r.tags.includes(tag) || r.category === tag)) {
-      const hint = catalogue.some((r) => r.id === tag) ? `; "${tag}" is a rule id: put it under webhook.actions.rules` : '';
+      const tags = [...new Set(catalogue.flatMap((r) => [...r.tags, r.category]))];
+      const near = didYouMean(suggest(tag, tags));
+      const hint = catalogue.some((r) => r.id === tag) ? `; "${tag}" is a rule id: put it under webhook.actions.rules` : near ? `; ${near}` : '';
       throw new ConfigError(`webhook.actions.tags: unknown tag "${tag}"${hint}`, file, lineOf(['webhook', 'actions', 'tags', tag]));
     }
   }
@@ -195,18 +198,10 @@ function checkWebhookSection(
   }
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
+/** `; did you mean "x"?` for a rule id close to `id`, else ''. */
+function ruleIdHint(catalogue: readonly Rule[], id: string): string {
+  const phrase = didYouMean(suggest(id, catalogue.map((r) => r.id)));
+  return phrase ? `; ${phrase}` : '';
 }
 
 /** An error "at the end of the input" is shown on the last line that has content. */
@@ -254,19 +249,26 @@ function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
   return node;
 }
 
-function describeError(err: ErrorObject, path: (string | number)[]): string {
+function describeError(err: ErrorObject, path: (string | number)[], config: unknown): string {
   const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String(path[path.length - 1]);
       const known = Object.keys(schemaAt(path.slice(0, -1))?.properties ?? {});
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-      return `unknown key "${where}"${near ? `; did you mean "${near}"?` : ''}`;
+      const near = didYouMean(suggest(key, known));
+      return `unknown key "${where}"${near ? `; ${near}` : ''}`;
     }
     case 'enum':
       return `${where}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'required':
-      return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      // A misspelt key is reported as the missing one: say which key it probably is.
+      let node: unknown = config;
+      for (const token of path) node = node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[token] : undefined;
+      const present = node !== null && typeof node === 'object' && !Array.isArray(node) ? Object.keys(node) : [];
+      const typo = suggest(missing, present, { limit: 1 })[0];
+      return `${where}: missing required key "${missing}"${typo !== undefined ? ` ("${typo}" is not a key here: a misspelling?)` : ''}`;
+    }
     case 'type':
       if (path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `${/^[aeiou]/.test((err.params as { type: string }).type) ? 'an' : 'a'} ${(err.params as { type: string }).type}`}`;
