@@ -128,7 +128,7 @@ const restrictedAt = (resource: Resource, context: RuleContext): number => pssMi
 const containersOf = (resource: Resource, pod: PodSpecView): ContainerView[] => containers(resource).filter((c) => c.pod === pod);
 
 /** Said of a finding the pod would not have at a later version: why it has it at this one. */
-const onlyBefore = (minor: number, since: number, who: string): string => ` (${pssName(minor)} checks it for ${who} too; v1.${since} and later do not)`;
+const onlyBefore = (minor: number, since: number, who: string): string => `; ${pssName(minor)} checks this for ${who} too (v1.${since} and later do not)`;
 
 const SECCOMP_WHAT = (t: unknown): string => (t === 'Unconfined' ? 'disables seccomp (seccompProfile.type: Unconfined)' : `sets an invalid seccomp profile type ${show(t)}`);
 const seccompTypeBad = (t: unknown): boolean => isSet(t) && !(typeof t === 'string' && SECCOMP_ALLOWED_TYPES.has(t));
