@@ -565,17 +565,19 @@ describe('kshield cluster: the namespace labels and the server version decide', 
     namespace('split', { [`${P}enforce`]: 'baseline', [`${P}enforce-version`]: 'latest', [`${P}warn`]: 'restricted', [`${P}warn-version`]: 'v1.34' }),
     namespace('unlabelled'),
     builder('pinned'),
+    // A Deployment is listed with the first lists, not after the controllers' like Pods: its namespace's labels must be known by then.
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'builders', namespace: 'pinned' }, spec: { selector: { matchLabels: { app: 'b' } }, template: { metadata: { labels: { app: 'b' } }, spec: builder('pinned').spec } } },
     builder('split'),
     builder('unlabelled'),
   ];
 
-  async function scan(gitVersion: string, args: string[] = [], identity: 'admin' | 'noNamespaces' = 'admin'): Promise<{ code: number | null; report: any; stderr: string }> {
+  async function scan(gitVersion: string, args: string[] = [], identity: 'admin' | 'noNamespaces' = 'admin'): Promise<{ code: number | null; report: any; stderr: string; requests: string[] }> {
     const api = await startTestApiServer({ objects: OBJECTS, gitVersion, identities: { admin: {}, noNamespaces: { forbid: ['namespaces'] } } });
     try {
       const file = path.join(dir, `${gitVersion}-${identity}.kubeconfig`);
       writeKubeconfig(file, api, { [identity]: api.tokens[identity] });
       const run = await kshieldAsync(['cluster', '--kubeconfig', file, '-o', 'json', '--fail-on', 'none', '--only', 'pss-baseline,pss-restricted', ...args], { KUBECONFIG: '', HOME: dir });
-      return { code: run.code, report: run.stdout ? JSON.parse(run.stdout) : undefined, stderr: run.stderr };
+      return { code: run.code, report: run.stdout ? JSON.parse(run.stdout) : undefined, stderr: run.stderr, requests: [...api.requests] };
     } finally {
       await api.close();
     }
@@ -591,8 +593,8 @@ describe('kshield cluster: the namespace labels and the server version decide', 
     const { code, report, stderr } = await scan('v1.37.0');
     assert.equal(code, 0, stderr);
     assert.deepEqual(byNamespace(report), {
-      // enforce: baseline v1.34 (Restricted takes the scan's version, latest)
-      pinned: ['proc-mount', 'unsafe-sysctls'],
+      // enforce: baseline v1.34 (Restricted takes the scan's version, latest): the Pod and the Deployment
+      pinned: ['proc-mount', 'proc-mount', 'unsafe-sysctls', 'unsafe-sysctls'],
       // Baseline at latest allows both; Restricted at v1.34 forbids the /proc mount. The sysctl is Baseline's alone.
       split: ['proc-mount-restricted'],
       unlabelled: ['proc-mount-restricted'],
@@ -603,18 +605,26 @@ describe('kshield cluster: the namespace labels and the server version decide', 
 
   test('on a 1.36 server latest is v1.36: the 1.37 sysctl is not safe yet there; --pss-version sets the version of unlabelled namespaces', async () => {
     const { report } = await scan('v1.36.2');
-    assert.deepEqual(byNamespace(report), { pinned: ['proc-mount', 'unsafe-sysctls'], split: ['proc-mount-restricted', 'unsafe-sysctls'], unlabelled: ['proc-mount-restricted', 'unsafe-sysctls'] });
+    assert.deepEqual(byNamespace(report), { pinned: ['proc-mount', 'proc-mount', 'unsafe-sysctls', 'unsafe-sysctls'], split: ['proc-mount-restricted', 'unsafe-sysctls'], unlabelled: ['proc-mount-restricted', 'unsafe-sysctls'] });
     assert.ok(report.findings.filter((f: Finding) => f.rule === 'unsafe-sysctls' && f.resource.namespace === 'unlabelled').every((f: Finding) => /v1\.36 \(safe from v1\.37\)$/.test(f.message)));
     const flagged = await scan('v1.36.2', ['--pss-version', 'v1.34']);
-    assert.deepEqual(byNamespace(flagged.report), { pinned: ['proc-mount', 'unsafe-sysctls'], split: ['proc-mount-restricted', 'unsafe-sysctls'], unlabelled: ['proc-mount', 'unsafe-sysctls'] });
+    assert.deepEqual(byNamespace(flagged.report), { pinned: ['proc-mount', 'proc-mount', 'unsafe-sysctls', 'unsafe-sysctls'], split: ['proc-mount-restricted', 'unsafe-sysctls'], unlabelled: ['proc-mount', 'unsafe-sysctls'] });
     const bad = await scan('v1.36.2', ['--pss-version', '1.34']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--pss-version: .*did you mean "v1\.34"\?/);
   });
 
+  test('every page of the Namespaces list is read before any other list starts', async () => {
+    const { requests } = await scan('v1.37.0', ['--page-size', '1', '--concurrency', '4']);
+    const lists = requests.filter((r) => /[?&]limit=/.test(r)).map((r) => new URL(r.slice(4), 'https://x').pathname);
+    const namespaceLists = lists.filter((p) => p === '/api/v1/namespaces').length;
+    assert.equal(namespaceLists, 3, 'one request per namespace at --page-size 1');
+    assert.deepEqual(lists.slice(0, namespaceLists), Array(namespaceLists).fill('/api/v1/namespaces'), lists.slice(0, 8).join(' '));
+  });
+
   test('when Namespaces cannot be listed, every workload is judged at the default version, and a note says so', async () => {
     const { report } = await scan('v1.37.0', [], 'noNamespaces');
-    assert.deepEqual(byNamespace(report), { pinned: ['proc-mount-restricted'], split: ['proc-mount-restricted'], unlabelled: ['proc-mount-restricted'] });
+    assert.deepEqual(byNamespace(report), { pinned: ['proc-mount-restricted', 'proc-mount-restricted'], split: ['proc-mount-restricted'], unlabelled: ['proc-mount-restricted'] });
     assert.ok(
       report.notes.some((n: any) => n.message === 'Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: the Pod Security Standards rules judged every workload at Pod Security Standards v1.37'),
       JSON.stringify(report.notes),
