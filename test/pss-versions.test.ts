@@ -626,7 +626,7 @@ describe('kshield cluster: the namespace labels and the server version decide', 
     const { report } = await scan('v1.37.0', [], 'noNamespaces');
     assert.deepEqual(byNamespace(report), { pinned: ['proc-mount-restricted', 'proc-mount-restricted'], split: ['proc-mount-restricted'], unlabelled: ['proc-mount-restricted'] });
     assert.ok(
-      report.notes.some((n: any) => n.message === 'Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: the Pod Security Standards rules judged every workload at Pod Security Standards v1.37'),
+      report.notes.some((n: any) => n.message === 'Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: every workload was judged at Pod Security Standards v1.37'),
       JSON.stringify(report.notes),
     );
   });

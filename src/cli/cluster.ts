@@ -110,7 +110,7 @@ async function scanCluster(
     const spec = parsePssVersion(opts.pssVersion ?? config?.pssVersion ?? 'latest') ?? 'latest';
     result.notes.push({
       file,
-      message: `Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: the Pod Security Standards rules judged every workload at ${pssName(effectivePssMinor(spec, pssClusterMinor))}`,
+      message: `Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: every workload was judged at ${pssName(effectivePssMinor(spec, pssClusterMinor))}`,
     });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
