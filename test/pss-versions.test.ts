@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -444,6 +444,13 @@ describe('--pss-version through the command line', () => {
     assert.match(pinned.stdout, /container "builder" uses procMount "Unmasked", which unmasks \/proc; Pod Security Standards v1\.34 checks this for pods with hostUsers: false too \(v1\.35 and later do not\)\s+proc-mount/);
     const json = kshield(['scan', manifest, '--only', 'pss-baseline,pss-restricted', '-o', 'json', '--pss-version', 'latest']);
     assert.deepEqual(rulesOf(json.stdout), ['proc-mount-restricted']);
+    // Threads judge at the version too.
+    const twoFiles = path.join(dir, 'two');
+    mkdirSync(twoFiles);
+    writeFileSync(path.join(twoFiles, 'a.yaml'), USERNS_PROC_MOUNT);
+    writeFileSync(path.join(twoFiles, 'b.yaml'), USERNS_PROC_MOUNT.replace('name: p', 'name: q'));
+    const threaded = kshield(['scan', twoFiles, '-j', '2', '--only', 'pss-baseline,pss-restricted', '-o', 'json', '--pss-version', 'v1.34']);
+    assert.deepEqual(rulesOf(threaded.stdout), ['proc-mount', 'proc-mount']);
   });
 
   test('a bad value is a usage error (exit 2) saying what the flag takes, nothing scanned', () => {
