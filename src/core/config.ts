@@ -11,6 +11,7 @@ import type { Exemption } from './engine.js';
 import type { Rule, RuleSettings } from './rule.js';
 import { knownSelector } from './select.js';
 import { parseLabelSelector } from './labels.js';
+import { pssVersionProblem } from './pss.js';
 import type { WebhookConfigInput } from '../admission/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
@@ -23,6 +24,8 @@ export interface KshieldConfig {
   requiredLabels?: string[];
   allowedRegistries?: string[];
   kubernetesVersion?: string;
+  /** Pod Security Standards version: "latest" or "v1.N" (`--pss-version` wins over it). */
+  pssVersion?: string;
   maxFileSize?: number | string;
   inlineSuppressions?: boolean;
   exemptions?: Exemption[];
@@ -138,7 +141,8 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     const firstLine = Math.min(...located.map((x) => x.line));
     const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
     const keys = instancePath(err);
-    throw new ConfigError(describeError(err, keys), file, lineOf(keys));
+    const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
+    throw new ConfigError(describeError(err, keys, instance), file, lineOf(keys));
   }
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
@@ -254,7 +258,7 @@ function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
   return node;
 }
 
-function describeError(err: ErrorObject, path: (string | number)[]): string {
+function describeError(err: ErrorObject, path: (string | number)[], instance?: unknown): string {
   const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
     case 'additionalProperties': {
@@ -269,8 +273,10 @@ function describeError(err: ErrorObject, path: (string | number)[]): string {
       return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
     case 'type':
       if (path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
+      if (path[0] === 'pssVersion' && path.length === 1) return 'pssVersion: must be "latest" or "v1.N", e.g. pssVersion: v1.30';
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `${/^[aeiou]/.test((err.params as { type: string }).type) ? 'an' : 'a'} ${(err.params as { type: string }).type}`}`;
     case 'pattern':
+      if (path[0] === 'pssVersion' && path.length === 1) return `pssVersion: ${pssVersionProblem(String(instance))}`;
       if (path[path.length - 1] === 'expires') return `${where}: must be a date written YYYY-MM-DD, e.g. "2027-06-30"`;
       return `${where}: has the wrong form${schemaAt(path)?.description ? `: ${schemaAt(path)!.description}` : ''}`;
     default:
@@ -294,6 +300,12 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   const out: Partial<RuleSettings> = {};
   if (config?.requiredLabels) out.requiredLabels = config.requiredLabels;
   if (config?.allowedRegistries) out.allowedRegistries = config.allowedRegistries;
-  if (config?.kubernetesVersion) out.kubernetesVersion = config.kubernetesVersion.replace(/^v/, '');
+  if (config?.kubernetesVersion) {
+    out.kubernetesVersion = config.kubernetesVersion.replace(/^v/, '');
+    // The cluster the manifests target caps the Pod Security Standards version, as its admission controller does.
+    const m = /^(\d+)\.(\d+)/.exec(out.kubernetesVersion);
+    if (m && Number(m[1]) === 1) out.pssClusterMinor = Number(m[2]);
+  }
+  if (config?.pssVersion) out.pssVersion = config.pssVersion;
   return out;
 }

@@ -1,5 +1,6 @@
 import type { JsonObject, Resource, Severity, Violation } from './types.js';
 import type { ResourceSet } from './resource-set.js';
+import type { NamespacePssVersions } from './pss.js';
 
 export type RuleCategory =
   | 'pod-security'
@@ -20,14 +21,31 @@ export interface RuleSettings {
   requiredLabels: string[];
   /** Registry hosts (optionally with a path prefix) images may come from; empty = no restriction. */
   allowedRegistries: string[];
-  /** Kubernetes version the manifests target, for API deprecation and PSS version checks. */
+  /** Kubernetes version the manifests target, for API deprecation. */
   kubernetesVersion: string;
+  /**
+   * Pod Security Standards policy version the pod-security rules judge at: "latest" or "v1.N", as
+   * the pod-security.kubernetes.io/enforce-version label takes it (see src/core/pss.ts).
+   */
+  pssVersion: string;
+  /**
+   * Minor version of the target cluster, when known (the API server's in `kshield cluster`, else
+   * a configured kubernetesVersion): "latest" means it, and a newer policy version is judged as
+   * it, as Pod Security Admission does. Unset: the newest version kshield knows.
+   */
+  pssClusterMinor?: number;
+  /**
+   * `kshield cluster`: the policy versions namespaces' pod-security.kubernetes.io labels set, by
+   * namespace name (filled as the Namespaces are listed, before any workload).
+   */
+  pssNamespaces?: ReadonlyMap<string, NamespacePssVersions>;
 }
 
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   requiredLabels: ['app.kubernetes.io/name', 'app.kubernetes.io/owner|owner|team'],
   allowedRegistries: [],
   kubernetesVersion: '1.34',
+  pssVersion: 'latest',
 };
 
 export interface RuleContext {
