@@ -139,6 +139,34 @@ describe('kshield rbac who-can', () => {
     for (const rule of rules) assert.equal(rule.match(/\(built-in\)/g)?.length ?? 0, rule.includes('cluster-admin') ? 1 : 0, rule);
   });
 
+  test('a RoleBinding in kube-system to a built-in Role (a metrics adapter\'s) grants that Role\'s real permissions', () => {
+    const yaml = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: metrics-adapter-auth-reader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+subjects:
+  - kind: ServiceAccount
+    name: metrics-adapter
+    namespace: monitoring
+`;
+    const named = kshield(['rbac', 'who-can', 'get', 'configmaps', '-n', 'kube-system', '--name', 'extension-apiserver-authentication', '-'], yaml);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(
+      named.stdout,
+      /^sa:monitoring:metrics-adapter\s+namespace kube-system\s+Role kube-system\/extension-apiserver-authentication-reader \(built-in\)\s+RoleBinding kube-system\/metrics-adapter-auth-reader$/m,
+    );
+    // resourceNames: another ConfigMap of kube-system is not readable through it.
+    const other = kshield(['rbac', 'who-can', 'get', 'configmaps', '-n', 'kube-system', '--name', 'kubeadm-config', '-'], yaml);
+    assert.match(other.stdout, /^No subject in the scanned bindings can get configmaps named kubeadm-config in namespace kube-system\.$/m);
+    const access = kshield(['rbac', 'access', 'sa:monitoring:metrics-adapter', '-'], yaml);
+    assert.match(access.stdout, /namespace kube-system\s+""\s+configmaps\s+get, list, watch\s+extension-apiserver-authentication\s+Role kube-system\/extension-apiserver-authentication-reader \(built-in\)/);
+  });
+
   test('nobody allowed is said in words', () => {
     const r = kshield(['rbac', 'who-can', 'delete', 'nodes', HARDENED]);
     assert.equal(r.code, 0);
