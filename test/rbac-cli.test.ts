@@ -167,6 +167,30 @@ subjects:
     assert.match(access.stdout, /namespace kube-system\s+""\s+configmaps\s+get, list, watch\s+extension-apiserver-authentication\s+Role kube-system\/extension-apiserver-authentication-reader \(built-in\)/);
   });
 
+  test('a misspelt verb gets a note, as a misspelt resource does; the answer is still given', () => {
+    const cases: [string[], RegExp][] = [
+      [['gte', 'secrets'], /^note: "gte" is not a verb the API server uses for a resource request: only rules listing "gte" or "\*" grant it; did you mean "get"\?$/m],
+      [['lsit', 'secrets'], /did you mean "list"\?/],
+      [['Get', 'secrets'], /did you mean "get"\?/],
+      [['deletecolection', 'secrets'], /did you mean "deletecollection"\?/],
+      [['impersonte', 'groups'], /did you mean "impersonate"\?/],
+      [['post', 'secrets'], /"post" is an HTTP method: a resource request's verb is "create"/],
+      [['watch', '/healthz'], /"watch" is a verb of resource requests: a non-resource URL's verb is the HTTP method in lower case/],
+      [['psot', '/healthz'], /did you mean "post"\?/],
+      [['frobnicate', 'widgets.example.com'], /"frobnicate" is not a verb .*\(verbs: get, list, watch, create, update, patch, delete, deletecollection, use, bind, escalate, impersonate, approve, sign, attest\)/],
+    ];
+    for (const [args, note] of cases) {
+      const r = kshield(['rbac', 'who-can', ...args, ESCALATION]);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stderr, note, args.join(' '));
+    }
+    // Only rules naming the odd verb (or "*") grant it: cluster-admin's "*" still answers.
+    assert.match(kshield(['rbac', 'who-can', 'gte', 'secrets', ESCALATION]).stdout, /^sa:ci:deployer\s+cluster-wide/m);
+    // Known verbs, special ones included, get no note.
+    for (const args of [['get', 'secrets'], ['deletecollection', 'pods'], ['impersonate', 'groups'], ['approve', 'signers.certificates.k8s.io'], ['attest', 'signers.certificates.k8s.io'], ['post', '/logs'], ['get', '/healthz']])
+      assert.doesNotMatch(kshield(['rbac', 'who-can', ...args, ESCALATION]).stderr, /is not a verb|is an HTTP method|is a verb of/, args.join(' '));
+  });
+
   test('nobody allowed is said in words', () => {
     const r = kshield(['rbac', 'who-can', 'delete', 'nodes', HARDENED]);
     assert.equal(r.code, 0);
