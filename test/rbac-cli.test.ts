@@ -396,6 +396,35 @@ type: ${type}
     assert.match(table.stdout, /\n {4}-> sa:ci:deployer {2}\[read its token Secret deployer-token\]\n/);
   });
 
+  test('every Secret of the cluster takes list or watch in all namespaces: get alone needs each name', () => {
+    const reader = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: secret-reader
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ${verbs}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: secret-reader
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: secret-reader
+subjects:
+  - kind: User
+    apiGroup: rbac.authorization.k8s.io
+    name: reader
+`;
+    const goals = (verbs: string) => JSON.parse(kshield(['rbac', 'paths', '-o', 'json', '-'], reader(verbs)).stdout).paths.map((p: { to: string }) => p.to);
+    assert.deepEqual(goals('["get"]'), []);
+    assert.deepEqual(goals('["list"]'), ['goal:all-secrets']);
+    assert.deepEqual(goals('["watch"]'), ['goal:all-secrets']);
+  });
+
   test('exec into pods reaches the accounts of the pods that hold an API token: the pod\'s automountServiceAccountToken wins over the account\'s', () => {
     const setup = (accountField: string, podSpec: string) => `apiVersion: v1
 kind: ServiceAccount

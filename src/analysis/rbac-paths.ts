@@ -265,9 +265,8 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     const execScopes = anyOf([resourceScopes(['create'], '', 'pods', 'exec'), resourceScopes(['get'], '', 'pods', 'exec'), resourceScopes(['create'], '', 'pods', 'attach')]);
     for (const [ns, permit] of execScopes) reach(capNode('exec-pods', ns, permit), targetsIn(ns, podAccounts), 'exec into its pods and take the mounted token');
 
-    // Reading Secrets: every Secret of the cluster, cluster-wide; and the token Secrets in the input.
-    const secretScopes = anyOf([resourceScopes(['list'], '', 'secrets'), resourceScopes(['get'], '', 'secrets'), resourceScopes(['watch'], '', 'secrets')]);
-    const allSecrets = secretScopes.get(undefined);
+    // Every Secret of the cluster: list or watch them in all namespaces (get alone needs each name).
+    const allSecrets = ['list', 'watch'].map((verb) => model.authorize(start.identity, { verb, apiGroup: '', resource: 'secrets', namespace: '' })[0]).find((p) => p);
     if (allSecrets) edge(capNode('read-secrets', undefined, allSecrets), node(GOAL_ALL_SECRETS, 'goal', 'every Secret of the cluster'), 'list all Secrets');
 
     /**
