@@ -46,7 +46,8 @@ describe('the shared detector', () => {
   });
   test('digests and settings about secrets are not secrets', () => {
     for (const n of ['checksum/secret', 'secret-hash', 'password_encryption', 'token_endpoint_auth_method', 'PASSWORD_MIN_LENGTH']) assert.ok(!isSecretName(n), n);
-    for (const n of ['example.com/api-token', 'spring.datasource.password', 'aws_secret_access_key']) assert.ok(isSecretName(n), n);
+    for (const n of ['example.com/api-token', 'spring.datasource.password', 'aws_secret_access_key', 'azure_storage_key', 'AZURE_STORAGE_ACCESS_KEY', 'client-key-data', 'aws_session_token']) assert.ok(isSecretName(n), n);
+    for (const n of ['storage_key', 'upload.storage-key', 'aws_kms_key_id', 'client_key_file']) assert.ok(!isSecretName(n), n);
   });
   test('assignments in config files: properties, env files, YAML and JSON', () => {
     const text = 'url=jdbc:x\ndb.password = p4ssw0rd-long\nexport API_TOKEN="t0k3n-value-x"\nnested:\n  client_secret: cl13nt-s3cret\n{"apiKey": "k3y-value-json"}\npassword=${DB_PASSWORD}\n';

@@ -79,8 +79,10 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
 const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'pass', 'passphrase', 'secret', 'token', 'apikey', 'credential', 'credentials', 'creds', 'privatekey', 'secretkey', 'accesskey']);
 /** Two-word forms, joined with "_". */
 const SECRET_PAIRS = new Set(['api_key', 'access_key', 'private_key', 'secret_key', 'signing_key', 'encryption_key', 'auth_key', 'master_key', 'session_key', 'client_secret', 'connection_string', 'conn_string', 'sas_key', 'account_key', 'bearer_token',
-  // Cloud and TLS key material: azure_storage_key, AZURE_SHARED_KEY, client-key (kubeconfig's client-key-data).
-  'storage_key', 'shared_key', 'client_key']);
+  // Pre-shared and TLS client keys: IPSEC_SHARED_KEY, client-key (kubeconfig's client-key-data).
+  'shared_key', 'client_key']);
+/** Three-word forms whose pairs alone are too common to count ("storage_key" is also an object's path in a bucket). */
+const SECRET_TRIPLES = new Set(['azure_storage_key']);
 /** A last word that makes the name about a secret, not a secret itself (DB_PASSWORD_FILE, TOKEN_TTL). */
 const NOT_A_SECRET_SUFFIX = new Set([
   'file', 'path', 'dir', 'directory', 'url', 'uri', 'endpoint', 'host', 'hostname', 'port', 'name', 'ref', 'id', 'type', 'mode',
@@ -125,6 +127,7 @@ function judgeSecretName(name: string): boolean {
   if (NOT_A_SECRET_SUFFIX.has(words[words.length - 1])) return false;
   if (words.some((w) => SECRET_WORDS.has(w))) return true;
   for (let i = 0; i + 1 < words.length; i++) if (SECRET_PAIRS.has(`${words[i]}_${words[i + 1]}`)) return true;
+  for (let i = 0; i + 2 < words.length; i++) if (SECRET_TRIPLES.has(`${words[i]}_${words[i + 1]}_${words[i + 2]}`)) return true;
   return false;
 }
 

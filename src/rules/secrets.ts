@@ -41,6 +41,8 @@ const FAKE_PEM_BODY = 'Tm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlY
 const FAKE_PEM = join('-----BEGIN ', 'PRIVATE KEY-----\n', FAKE_PEM_BODY, '\n-----END ', 'PRIVATE KEY-----');
 const FAKE_GITHUB_TOKEN = join('gh', 'p_', 'kshieldExampleNotARealToken', '000000000');
 const FAKE_AWS_KEY_ID = join('AK', 'IA', 'KSHIELDEXAMPLE00');
+/** A fake Azure storage account key (64 bytes in base64), in pieces. */
+const FAKE_AZURE_KEY = join('a3NoaWVsZC1leGFtcGxlLW5vdC1h', 'LXJlYWwtYXp1cmUtc3RvcmFnZS1r', 'ZXktMDAwMDAwMDAwMDAwMDAwMDAw', 'MDAwMA==');
 /** A random-looking session key (high entropy, no vendor format). */
 const FAKE_RANDOM = join('kS7hQ2', 'eXmP9l', 'Ev4Nr8', 'tZ3aW6');
 
@@ -288,6 +290,11 @@ const configMapRule = defineRule({
           application.properties: |
             spring.datasource.url=jdbc:postgresql://postgres:5432/shop
             spring.datasource.password=\${DB_PASSWORD}
+          AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=<key>;EndpointSuffix=core.windows.net"
+          ca.crt: |
+            -----BEGIN CERTIFICATE-----
+            TUlJQmtUQ0IrUUlKQUxleGFtcGxlLWNlcnRpZmljYXRlLW5vdC1hLWtleQ==
+            -----END CERTIFICATE-----
       `),
     ],
     invalid: [
@@ -307,6 +314,12 @@ const configMapRule = defineRule({
 ${indented(FAKE_PEM, 12)}
           github: ${b64(`token=${FAKE_GITHUB_TOKEN}`)}
       `),
+      configMap(`
+        data:
+          aws_secret_access_key: kshieldExampleNotARealSecretAccessKey000
+          AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=${FAKE_AZURE_KEY};EndpointSuffix=core.windows.net"
+          signing-key: "${FAKE_PEM.replace(/\n/g, '\\\\n')}"
+      `, 'cloud-settings'),
     ],
   },
 });
