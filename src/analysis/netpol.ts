@@ -42,6 +42,7 @@ import { containers, podSpecs } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str } from '../core/values.js';
 import { parseCidr, parseIp, ipBlockContainsIp, ipBlockMayHoldPodIps, type IpBlock } from './cidr.js';
 import { PortSet, isProtocol, type Protocol } from './ports.js';
+import { portNameProblem } from '../core/api-validation.js';
 import { calicoKeys, calicoMatches, parseCalicoSelector, type CalicoSelector } from './calico-selector.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -528,9 +529,27 @@ function parsePortSpec(raw: unknown, path: string, r: Resource, problems: ModelP
     return undefined;
   }
   const port = raw.port;
-  if (port === undefined || port === null) return { protocol };
-  if (typeof port === 'string' && !/^\d+$/.test(port)) return { protocol, port };
-  const n = typeof port === 'string' ? Number(port) : num(port);
+  if (port === undefined || port === null) {
+    if (raw.endPort !== undefined && raw.endPort !== null) {
+      problems.push({ resource: r, path: `${path}/endPort`, message: 'endPort may not be set without port; the API server rejects the policy, and the port entry is ignored' });
+      return undefined;
+    }
+    return { protocol };
+  }
+  // A string is a port name to the API server, whatever it holds ("8080" quoted is rejected: no letter).
+  if (typeof port === 'string') {
+    const problem = portNameProblem(port);
+    if (problem) {
+      problems.push({ resource: r, path: `${path}/port`, message: `port name "${port}" ${problem}; the API server rejects the policy, and the port entry is ignored` });
+      return undefined;
+    }
+    if (raw.endPort !== undefined && raw.endPort !== null) {
+      problems.push({ resource: r, path: `${path}/endPort`, message: `endPort may not be set with the named port "${port}"; the API server rejects the policy, and the port entry is ignored` });
+      return undefined;
+    }
+    return { protocol, port };
+  }
+  const n = num(port);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 65535) {
     problems.push({ resource: r, path: `${path}/port`, message: `port ${JSON.stringify(port)} is not a port number (1-65535) or a port name; the port entry is ignored` });
     return undefined;

@@ -177,7 +177,7 @@ function controlPlaneCoverage(mirrorPods: MirrorPodSeen[], coverage: Coverage, o
 }
 
 /** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
-const MANIFEST_ONLY_RULES = ['secret-data-committed'];
+const MANIFEST_ONLY_RULES = ['secret-data-committed', 'secret-committed'];
 
 const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 

@@ -19,10 +19,11 @@ import type { Rule, RuleContext, RuleExamples } from '../core/rule.js';
 import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
 import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
-import { formatMapSelector, formatSelector, isEmptySelector, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
+import { formatMapSelector, formatSelector, isEmptySelector, labelKeyProblem, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
 import type { ResourceSet } from '../core/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
 import { ScopedCache } from '../core/scoped-cache.js';
+import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../core/api-validation.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';
 const PROBE_CONCEPT = 'https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/';
@@ -404,21 +405,28 @@ const stream = (...docs: string[]) => docs.join('\n---\n');
 
 // ---------------------------------------------------------------------------------------------
 
-/** IANA_SVC_NAME, as Kubernetes validates port names: at most 15 characters, a-z, 0-9 and inner single dashes, at least one letter. */
-export function portNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'is empty';
-  if (name.length > 15) return `is ${name.length} characters long (at most 15)`;
-  if (!/^[a-z0-9-]+$/.test(name)) return 'may contain only lowercase letters, digits and "-"';
-  if (name.startsWith('-') || name.endsWith('-')) return 'must not start or end with "-"';
-  if (name.includes('--')) return 'must not contain "--"';
-  if (!/[a-z]/.test(name)) return 'must contain at least one letter';
-  return undefined;
+// Port formats are the API server's (src/core/api-validation.ts); re-exported for the tests that import them from here.
+export { portNameProblem };
+
+/** Probe and lifecycle handler ports of one container: [where, pointer, value, number only (gRPC)]. */
+function handlerPorts(c: ContainerView): { where: string; path: string; port: unknown; numberOnly: boolean }[] {
+  const out: { where: string; path: string; port: unknown; numberOnly: boolean }[] = [];
+  const visit = (handler: JsonObject | undefined, where: string, path: string, kinds: readonly string[]): void => {
+    if (!handler) return;
+    for (const kind of kinds) {
+      const h = obj(handler[kind]);
+      if (h && 'port' in h) out.push({ where: `${where} ${kind}`, path: `${path}/${kind}/port`, port: h.port, numberOnly: kind === 'grpc' });
+    }
+  };
+  for (const probe of PROBE_KINDS) visit(obj(c.container[probe]), `${PROBE_NAMES[probe]} probe`, `${c.path}/${probe}`, ['httpGet', 'tcpSocket', 'grpc']);
+  const lifecycle = obj(c.container.lifecycle);
+  for (const hook of ['postStart', 'preStop']) visit(obj(lifecycle?.[hook]), `${hook} hook`, `${c.path}/lifecycle/${hook}`, ['httpGet', 'tcpSocket']);
+  return out;
 }
 
-function portNumberProblem(value: unknown): string | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value)) return `must be a whole number, but is ${JSON.stringify(value)}`;
-  if (value < 1 || value > 65535) return `${value} is outside 1-65535`;
-  return undefined;
+/** Containers whose probes and lifecycle hooks the API server validates: regular ones and sidecars (init containers with restartPolicy Always; other init containers may not have them at all). */
+function runsHandlers(c: ContainerView): boolean {
+  return c.type === 'containers' || (c.type === 'initContainers' && c.container.restartPolicy === 'Always');
 }
 
 const serviceAccountRule = defineRule({
@@ -466,73 +474,112 @@ metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAcc
 
 const invalidPortRule = defineRule({
   id: 'invalid-port',
-  title: 'Port name or number the API server rejects',
+  title: 'Port name, number or protocol the API server rejects',
   severity: 'high',
   category: 'reliability',
   tags: ['ports', 'correctness'],
   appliesTo: 'all',
   description:
-    'A container port or Service port breaks the API rules: port names (container ports, Service ports, and Service targetPorts ' +
-    'given by name) must be IANA service names (at most 15 characters of lowercase letters, digits and single inner dashes, with ' +
-    'at least one letter); numbers must lie in 1-65535; container port names must be unique within the pod; a Service with several ' +
-    'ports must name each one, uniquely. The API server rejects the object.',
-  remediation: 'Shorten or rename the port (for example "http-metrics" instead of "http_metrics_port"), use numbers between 1 and 65535, and give every Service port a unique name.',
-  references: ['https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services', 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports'],
+    'A port field breaks the API server\'s validation, so the object is rejected. The rules differ by field, as in Kubernetes\' ' +
+    'own validation code: container port names, named targetPorts and named probe or lifecycle-hook ports must be IANA service ' +
+    'names (at most 15 characters of lowercase letters, digits and single inner dashes, with at least one letter), while Service ' +
+    'port names are DNS-1123 labels (up to 63 characters of lowercase letters, digits and dashes, starting and ending with a letter ' +
+    'or digit). Port numbers (containerPort, hostPort when set, Service port, numeric targetPort and probe ports) must lie in ' +
+    '1-65535; a targetPort of 0 or "" means the Service port. A quoted number ("8080") is a string to the API and is judged as a ' +
+    'name, which it is not. Protocols are TCP, UDP or SCTP, in capitals. Container port names must be unique within their ' +
+    'container (not across the pod: the API server does not check that); a Service with several ports must name each one, with ' +
+    'distinct names and distinct port/protocol pairs; appProtocol must be a qualified name.',
+  remediation:
+    'Rename the port within the limits of its field (for example "http-metrics" instead of "http_metrics_port" for a container ' +
+    'port), write numbers without quotes and between 1 and 65535, use TCP/UDP/SCTP, and give every Service port a unique name.',
+  references: [
+    'https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services',
+    'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports',
+    'https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec',
+  ],
   check: (resource) => {
     const out: Violation[] = [];
     if (resource.kind === 'Service') {
       const ports = get(resource.object, 'spec', 'ports');
       if (!Array.isArray(ports)) return out;
       const names = new Map<string, number>();
+      const numbers = new Map<string, number>();
       ports.forEach((p, i) => {
         if (!isObject(p)) return;
         const at = `/spec/ports/${i}`;
         const label = `Service "${resource.name}" port #${i + 1}`;
-        if (typeof p.name === 'string') {
-          const problem = portNameProblem(p.name);
+        if (typeof p.name === 'string' && p.name !== '') {
+          const problem = dns1123LabelProblem(p.name);
           if (problem) out.push({ path: `${at}/name`, message: `${label} name "${p.name}" ${problem}` });
           if (names.has(p.name)) out.push({ path: `${at}/name`, message: `${label} reuses the name "${p.name}" of port #${names.get(p.name)! + 1}` });
           else names.set(p.name, i);
         } else if (ports.length > 1) out.push({ path: at, message: `${label} has no name; a Service with several ports must name each one` });
         const portProblem = portNumberProblem(p.port);
         if (portProblem) out.push({ path: p.port === undefined ? at : `${at}/port`, message: `${label} port ${portProblem}` });
-        if (typeof p.targetPort === 'string' && !/^\d+$/.test(p.targetPort)) {
-          const problem = portNameProblem(p.targetPort);
-          if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort name "${p.targetPort}" ${problem}` });
-        } else if (p.targetPort !== undefined && p.targetPort !== null) {
-          const problem = portNumberProblem(typeof p.targetPort === 'string' ? Number(p.targetPort) : p.targetPort);
+        const protocol = protocolProblem(p.protocol);
+        if (protocol) out.push({ path: `${at}/protocol`, message: `${label} protocol ${protocol}` });
+        else if (!portProblem) {
+          const pair = `${typeof p.protocol === 'string' && p.protocol !== '' ? p.protocol : 'TCP'}/${p.port}`;
+          if (numbers.has(pair)) out.push({ path: `${at}/port`, message: `${label} repeats ${pair} of port #${numbers.get(pair)! + 1}` });
+          else numbers.set(pair, i);
+        }
+        // Defaulting runs before validation: a targetPort of 0 or "" becomes the port itself.
+        if (p.targetPort !== undefined && p.targetPort !== null && p.targetPort !== 0 && p.targetPort !== '') {
+          const problem = portNumOrNameProblem(p.targetPort);
           if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort ${problem}` });
+        }
+        if (typeof p.appProtocol === 'string') {
+          const problem = labelKeyProblem(p.appProtocol);
+          if (problem) out.push({ path: `${at}/appProtocol`, message: `${label} appProtocol "${p.appProtocol}" ${problem}` });
         }
       });
       return out;
     }
-    const seen = new Map<PodSpecView, Map<string, string>>();
     for (const c of containers(resource)) {
+      // Ephemeral containers may not declare ports or probes at all; that is another error.
       if (c.type === 'ephemeralContainers') continue;
-      let names = seen.get(c.pod);
-      if (!names) seen.set(c.pod, (names = new Map()));
+      const who = describeContainer(c);
+      const names = new Map<string, number>();
       arr(c.container.ports).forEach((p, i) => {
         if (!isObject(p)) return;
         const at = `${c.path}/ports/${i}`;
-        if (typeof p.name === 'string') {
+        if (typeof p.name === 'string' && p.name !== '') {
           const problem = portNameProblem(p.name);
-          if (problem) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" ${problem}` });
-          const owner = names!.get(p.name);
-          if (owner !== undefined) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" is already used by ${owner}` });
-          else names!.set(p.name, describeContainer(c));
+          if (problem) out.push({ path: `${at}/name`, container: c.name, message: `${who} port name "${p.name}" ${problem}` });
+          else if (names.has(p.name)) out.push({ path: `${at}/name`, container: c.name, message: `${who} port name "${p.name}" is already used by its port #${names.get(p.name)! + 1}` });
+          else names.set(p.name, i);
         }
         const problem = portNumberProblem(p.containerPort);
-        if (problem) out.push({ path: p.containerPort === undefined ? at : `${at}/containerPort`, container: c.name, message: `${describeContainer(c)} containerPort ${problem}` });
+        if (problem) out.push({ path: p.containerPort === undefined ? at : `${at}/containerPort`, container: c.name, message: `${who} containerPort ${problem}` });
+        if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0) {
+          const hostProblem = portNumberProblem(p.hostPort);
+          if (hostProblem) out.push({ path: `${at}/hostPort`, container: c.name, message: `${who} hostPort ${hostProblem}` });
+        }
+        const protocol = protocolProblem(p.protocol);
+        if (protocol) out.push({ path: `${at}/protocol`, container: c.name, message: `${who} port protocol ${protocol}` });
       });
+      if (!runsHandlers(c)) continue;
+      for (const h of handlerPorts(c)) {
+        const problem = h.numberOnly ? portNumberProblem(h.port) : portNumOrNameProblem(h.port);
+        if (problem) out.push({ path: h.path, container: c.name, message: `${who} ${h.where} port ${problem}` });
+      }
     }
     return out;
   },
   examples: {
-    valid: [deployment({ container: PROBES }), service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]')],
+    valid: [
+      deployment({ container: PROBES }),
+      service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]'),
+      // Service port names are DNS-1123 labels (63 characters), not IANA names (15).
+      service('exporter', '{app: exporter}', '[{name: http-exporter-port, port: 9100, targetPort: metrics}, {name: "9101", port: 9101, targetPort: 0}]'),
+    ],
     invalid: [
       deployment({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
       deployment({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
+      deployment({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
+      deployment({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
       service('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
+      service('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
     ],
   },
 });
@@ -780,8 +827,8 @@ export const reliabilityRules: Rule[] = [
     description:
       'A liveness, readiness or startup probe refers to a port by name, but the container has no port with that name. The kubelet ' +
       'resolves named probe ports among the container\'s own ports only, so the probe always fails: a liveness or startup probe ' +
-      'restarts the container forever, a readiness probe keeps it out of every Service. A number written as a string ("8080") is ' +
-      'read as a name and fails the same way.',
+      'restarts the container forever, a readiness probe keeps it out of every Service. Names the API server rejects (a quoted ' +
+      'number such as "8080", "http_port", more than 15 characters) are reported by invalid-port instead.',
     remediation: 'Use the name of a port in the container\'s ports list, add the port with that name, or write the port as a number.',
     references: [PROBES_DOC],
     check: (resource) => {
@@ -789,12 +836,9 @@ export const reliabilityRules: Rule[] = [
       for (const c of containers(resource)) {
         const { names } = declaredPorts(c.container);
         for (const p of probePorts(c)) {
-          if (typeof p.port !== 'string' || names.has(p.port)) continue;
-          const kind = PROBE_NAMES[p.probe];
-          const message = /^\d+$/.test(p.port)
-            ? `${describeContainer(c)} ${kind} probe port "${p.port}" is a string, which Kubernetes reads as a port name; write it as a number`
-            : `${describeContainer(c)} ${kind} probe uses port "${p.port}", but the container defines no port with that name`;
-          out.push({ path: p.path, container: c.name, message });
+          // One cause, one finding: a name the API server rejects is invalid-port's.
+          if (!isValidPortName(p.port) || names.has(p.port)) continue;
+          out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${PROBE_NAMES[p.probe]} probe uses port "${p.port}", but the container defines no port with that name` });
         }
       }
       return out;
@@ -806,7 +850,6 @@ export const reliabilityRules: Rule[] = [
           container: `        ports: [{name: web, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /ready, port: http}}`,
         }),
-        deployment({ container: `        startupProbe: {tcpSocket: {port: "8080"}}` }),
       ],
     },
   }),

@@ -1520,6 +1520,11 @@ ${deployment(`
               value: "3600"
             - name: DATABASE_URL
               value: postgres://api@db.shop.svc:5432/api
+            - name: TLS_CA
+              value: |
+                -----BEGIN CERTIFICATE-----
+                TUlJQmtUQ0IrUUlKQUxleGFtcGxlLWNlcnRpZmljYXRlLW5vdC1hLWtleQ==
+                -----END CERTIFICATE-----
         `),
       ],
       invalid: [
@@ -1539,6 +1544,15 @@ ${deployment(`
             env:
             - name: DATABASE_URL
               value: postgres://api:s3cr3t-Example@db.shop.svc:5432/api
+        `),
+        // A PEM private key written on one line with "\n" escapes, under a name that says nothing.
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: GITHUB_APP_PEM
+              value: '${['-----BEGIN ', 'RSA PRIVATE KEY-----'].join('')}\\nTm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlYWxLZXk=\\n${['-----END ', 'RSA PRIVATE KEY-----'].join('')}'
         `),
       ],
     },
