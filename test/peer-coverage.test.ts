@@ -145,10 +145,14 @@ function differSection(): string {
   return doc.slice(start, next === -1 ? undefined : next);
 }
 
-/** Peer checks the section explains, as "Peer\0check" keys, from bullets starting "- **Peer `check`**". */
+/** Peer checks the section explains, as "Peer\0check" keys, from bullets starting "- **Peer `check`**[, **Peer `other`**]:". */
 function explained(): Set<string> {
   const keys = new Set<string>();
-  for (const m of differSection().matchAll(/^- \*\*(Polaris|KubeLinter) `([^`]+)`/gm)) keys.add(`${m[1]}\u0000${m[2]}`);
+  for (const line of differSection().split('\n')) {
+    const head = /^- ((?:\*\*(?:Polaris|KubeLinter) `[^`]+`\*\*(?:, )?)+):/.exec(line);
+    if (!head) continue;
+    for (const m of head[1].matchAll(/\*\*(Polaris|KubeLinter) `([^`]+)`\*\*/g)) keys.add(`${m[1]}\u0000${m[2]}`);
+  }
   return keys;
 }
 

@@ -113,6 +113,10 @@ const POLARIS: PeerCase[] = [
   P('clusterrolePodExecAttach', 'a system:-prefixed ClusterRole written in the manifests grants exec', 'pass', [role([EXEC], 'system:debugger', 'ClusterRole')], true),
   P('clusterrolebindingClusterAdmin', 'bound to cluster-admin', 'fail', [binding('ClusterRole', 'cluster-admin', 'ClusterRoleBinding')]),
   P('clusterrolebindingClusterAdmin', 'bound to view', 'pass', [binding('ClusterRole', 'view', 'ClusterRoleBinding')]),
+  P('clusterrolebindingClusterAdmin', 'a binding whose name Polaris exempts grants */*/*', 'pass', [
+    role([ALL], 'everything', 'ClusterRole'),
+    { ...binding('ClusterRole', 'everything', 'ClusterRoleBinding'), metadata: { name: 'gce:podsecuritypolicy:calico-sa' } },
+  ], true),
   P('clusterrolebindingPodExecAttach', 'binding to a ClusterRole with exec', 'fail', [role([EXEC], 'debugger', 'ClusterRole'), binding('ClusterRole', 'debugger', 'ClusterRoleBinding')]),
   P('clusterrolebindingPodExecAttach', 'binding to a read-only ClusterRole', 'pass', [role([READ_PODS], 'reader', 'ClusterRole'), binding('ClusterRole', 'reader', 'ClusterRoleBinding')]),
   P('rolePodExecAttach', 'Role creates pods/exec', 'fail', [role([EXEC])]),
