@@ -326,6 +326,26 @@ function probePorts(c: ContainerView): ProbePort[] {
   return out;
 }
 
+/** Container port numbers declared for TCP (the default protocol). */
+function tcpPorts(container: JsonObject): number[] {
+  const out: number[] = [];
+  for (const p of arr(container.ports)) {
+    if (!isObject(p) || typeof p.containerPort !== 'number') continue;
+    if (p.protocol === undefined || p.protocol === null || p.protocol === 'TCP') out.push(p.containerPort);
+  }
+  return out;
+}
+
+/** The protocols a pod declares a port number for, for messages ("UDP", "UDP and SCTP"). */
+function otherProtocols(pod: PodSpecView, resource: Resource, port: number): string {
+  const found = new Set<string>();
+  for (const c of containers(resource)) {
+    if (c.pod !== pod) continue;
+    for (const p of arr(c.container.ports)) if (isObject(p) && p.containerPort === port && typeof p.protocol === 'string') found.add(p.protocol);
+  }
+  return [...found].sort().join(' and ');
+}
+
 function declaredPorts(container: JsonObject): { names: Set<string>; numbers: Set<number> } {
   const names = new Set<string>();
   const numbers = new Set<number>();
@@ -864,23 +884,43 @@ export const reliabilityRules: Rule[] = [
     description:
       'A probe targets a numeric port that no container of the pod lists in its ports, although the pod does declare ports. That is ' +
       'usually a typo or a port changed in one place only, and the probe then fails. Pods that declare no ports at all are not ' +
-      'checked, since declaring ports is optional.',
+      'checked, since declaring ports is optional. Containers of a pod share one network namespace, so a port any of them declares ' +
+      'counts. httpGet, tcpSocket and gRPC probes connect over TCP: a port the pod declares only for UDP or SCTP (by number, or ' +
+      'through the port name the probe uses) is reported too.',
     remediation: 'Make the probe port match the port the application listens on, and declare it in the container ports (by name, ideally).',
     references: [PROBES_DOC],
     check: (resource) => {
       const out: Violation[] = [];
-      const byPod = new Map<PodSpecView, Set<number>>();
+      const byPod = new Map<PodSpecView, { all: Set<number>; tcp: Set<number> }>();
       for (const c of containers(resource)) {
         let declared = byPod.get(c.pod);
         if (!declared) {
-          declared = new Set();
-          for (const other of containers(resource)) if (other.pod === c.pod) for (const n of declaredPorts(other.container).numbers) declared.add(n);
+          declared = { all: new Set(), tcp: new Set() };
+          for (const other of containers(resource)) {
+            if (other.pod !== c.pod) continue;
+            for (const n of declaredPorts(other.container).numbers) declared.all.add(n);
+            for (const n of tcpPorts(other.container)) declared.tcp.add(n);
+          }
           byPod.set(c.pod, declared);
         }
-        if (declared.size === 0) continue;
+        if (declared.all.size === 0) continue;
         for (const p of probePorts(c)) {
-          if (typeof p.port !== 'number' || declared.has(p.port)) continue;
-          out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${PROBE_NAMES[p.probe]} probe targets port ${p.port}, which no container of the pod declares (declared: ${[...declared].join(', ')})` });
+          const probe = PROBE_NAMES[p.probe];
+          if (typeof p.port === 'number') {
+            if (declared.tcp.has(p.port)) continue;
+            const message = declared.all.has(p.port)
+              ? `${describeContainer(c)} ${probe} probe connects over TCP to port ${p.port}, which the pod declares only for ${otherProtocols(c.pod, resource, p.port)}`
+              : `${describeContainer(c)} ${probe} probe targets port ${p.port}, which no container of the pod declares (declared: ${[...declared.all].join(', ')})`;
+            out.push({ path: p.path, container: c.name, message });
+          } else if (typeof p.port === 'string') {
+            // The kubelet resolves a probe's port name among the container's own ports, whatever their protocol,
+            // then connects over TCP. A missing name is probe-named-port-missing's finding.
+            const named = arr(c.container.ports).find((x) => isObject(x) && x.name === p.port);
+            if (!isObject(named) || typeof named.containerPort !== 'number') continue;
+            const protocol = typeof named.protocol === 'string' ? named.protocol : 'TCP';
+            if (protocol === 'TCP' || declared.tcp.has(named.containerPort)) continue;
+            out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${probe} probe connects over TCP to port "${p.port}" (${named.containerPort}), which the container declares for ${protocol}` });
+          }
         }
       }
       return out;
@@ -897,6 +937,10 @@ export const reliabilityRules: Rule[] = [
         deployment({
           container: `        ports: [{containerPort: 8000}]
         livenessProbe: {httpGet: {path: /healthz, port: 8080}}`,
+        }),
+        deployment({
+          container: `        ports: [{name: dns, containerPort: 5353, protocol: UDP}]
+        readinessProbe: {tcpSocket: {port: dns}}`,
         }),
       ],
     },
