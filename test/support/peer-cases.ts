@@ -107,6 +107,8 @@ const POLARIS: PeerCase[] = [
   P('automountServiceAccountToken', 'nothing disables the token', 'fail', [pod({ serviceAccountName: 'web' }), serviceAccount('web')]),
   P('automountServiceAccountToken', 'the service account disables it', 'pass', [pod({ serviceAccountName: 'web' }), serviceAccount('web', { automountServiceAccountToken: false })]),
   P('automountServiceAccountToken', 'the pod disables it', 'pass', [pod({ serviceAccountName: 'web', automountServiceAccountToken: false }), serviceAccount('web')]),
+  P('automountServiceAccountToken', 'the pod disables it over the service account\'s true', 'pass', [pod({ serviceAccountName: 'web', automountServiceAccountToken: false }), serviceAccount('web', { automountServiceAccountToken: true })]),
+  P('automountServiceAccountToken', 'the pod enables it over the service account\'s false', 'fail', [pod({ serviceAccountName: 'web', automountServiceAccountToken: true }), serviceAccount('web', { automountServiceAccountToken: false })]),
 
   P('clusterrolePodExecAttach', 'ClusterRole creates pods/exec', 'fail', [role([EXEC], 'debugger', 'ClusterRole')]),
   P('clusterrolePodExecAttach', 'ClusterRole reads pods only', 'pass', [role([READ_PODS], 'reader', 'ClusterRole')]),
@@ -265,8 +267,10 @@ const POLARIS: PeerCase[] = [
   P('runAsRootAllowed', 'a non-zero runAsUser without runAsNonRoot', 'pass', [podWith({ securityContext: { runAsUser: 1000 } })], true),
 
   P('sensitiveConfigmapContent', 'a password key', 'fail', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: NS }, data: { db_user: 'postgres', db_password: 'hunter2-Xk9' } }]),
+  P('sensitiveConfigmapContent', 'an AWS secret access key', 'fail', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: NS }, data: { aws_access_key_id: 'AKIAZQ3DNB7TXLRPM4VW', aws_secret_access_key: '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' } }]),
   P('sensitiveConfigmapContent', 'plain settings', 'pass', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: NS }, data: { message: 'hello', db_user: 'postgres' } }]),
   P('sensitiveContainerEnvVar', 'a literal password variable', 'fail', [podWith({ env: [{ name: 'DB_PASSWORD', value: 'hunter2-Xk9' }] })]),
+  P('sensitiveContainerEnvVar', 'a private key as a value', 'fail', [podWith({ env: [{ name: 'SSH_KEY', value: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n' }] })]),
   P('sensitiveContainerEnvVar', 'the password comes from a Secret', 'pass', [podWith({ env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] })]),
 
   P('tagNotSpecified', 'no tag', 'fail', [podWith({ image: 'nginx' })]),
