@@ -435,6 +435,20 @@ spec:
 
 const stream = (...docs: string[]) => docs.join('\n---\n');
 
+/** A Prometheus Operator custom resource: the operator makes StatefulSet prometheus-k8s from it. */
+const PROMETHEUS_CR = `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: shop}
+spec:
+  replicas: 2
+  serviceAccountName: prometheus-k8s`;
+
+/** A custom resource kshield does not know: an operator may make pods from it. */
+const KAFKA_CR = `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: events, namespace: shop}
+spec: {}`;
+
 // ---------------------------------------------------------------------------------------------
 
 /** IANA_SVC_NAME, as Kubernetes validates port names: at most 15 characters, a-z, 0-9 and inner single dashes, at least one letter. */
@@ -1638,8 +1652,12 @@ spec:
       return [{ path: '/spec/selector', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}, but no workload in ${nsPhrase(resource)} has pods with these labels` }];
     },
     examples: {
-      valid: [stream(deployment(), service('web', '{app: web}')), service('web', '{app: web}')],
-      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}'))],
+      valid: [
+        stream(deployment(), service('web', '{app: web}')),
+        service('web', '{app: web}'),
+        stream(deployment(), PROMETHEUS_CR, service('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
+      ],
+      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}')), stream(deployment(), KAFKA_CR, service('kafka', '{app: kafka}'))],
     },
   }),
 
@@ -1781,6 +1799,16 @@ spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]`,
         ),
+        stream(
+          deployment(),
+          PROMETHEUS_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: prometheus, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}
+  policyTypes: [Ingress]`,
+        ),
       ],
       invalid: [
         stream(
@@ -1790,6 +1818,16 @@ kind: NetworkPolicy
 metadata: {name: web-ingress, namespace: shop}
 spec:
   podSelector: {matchLabels: {app: website}}
+  policyTypes: [Ingress]`,
+        ),
+        stream(
+          deployment(),
+          KAFKA_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: kafka, namespace: shop}
+spec:
+  podSelector: {matchLabels: {strimzi.io/cluster: events}}
   policyTypes: [Ingress]`,
         ),
       ],
