@@ -18,6 +18,8 @@ import { networkRules } from '../src/rules/network.js';
 import { rules as catalogue } from '../src/rules/index.js';
 import { buildModel, reach, resolvePeer, canConnect } from '../src/analysis/netpol.js';
 import { expandOperatorResources, operatorTable, tolerantVersion } from '../src/analysis/operator-workloads.js';
+import { buildEscalationGraph } from '../src/analysis/rbac-paths.js';
+import { ResourceSet } from '../src/core/resource-set.js';
 import { kshield, root } from './support/cli.js';
 
 const FIXTURE = path.join(root, 'test/fixtures/netpol/kube-prometheus.yaml');
@@ -505,5 +507,42 @@ spec:
     const bad = kshield(['netpol', 'reach', input, '-c', path.join(dir, 'missing.yaml')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /missing\.yaml: configuration file not found/);
+  });
+});
+
+describe('rbac paths and operator workloads', () => {
+  const RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: exec, namespace: monitoring}
+rules:
+  - {apiGroups: [""], resources: [pods/exec], verbs: [create]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: oncall-exec, namespace: monitoring}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: exec}
+subjects: [{kind: User, name: oncall, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: prometheus-k8s}
+rules:
+  - {apiGroups: [""], resources: [secrets], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: prometheus-k8s}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: prometheus-k8s}
+subjects: [{kind: ServiceAccount, name: prometheus-k8s, namespace: monitoring}]`;
+
+  const execEdges = (...docs: string[]): string[] =>
+    buildEscalationGraph(new ResourceSet(objects(...docs)))
+      .edges.filter((e) => e.label === 'exec into its pods and take the mounted token')
+      .map((e) => `${e.from} -> ${e.to}`);
+
+  test('exec into the pods of an operator\'s workload leads to the account they run as', () => {
+    assert.deepEqual(execEdges(RBAC), [], 'no pods of that account in the input without the Prometheus object');
+    assert.deepEqual(execEdges(RBAC, PROMETHEUS()), ['capability:exec-pods:monitoring -> identity:sa:monitoring:prometheus-k8s']);
+    assert.deepEqual(execEdges(RBAC, PROMETHEUS('\n  automountServiceAccountToken: false')), [], 'no token mounted, none to take');
   });
 });

@@ -70,6 +70,8 @@ export interface OperatorWorkload {
   selectorLabels: Labels;
   ports: OperatorPort[];
   serviceAccountName: string;
+  /** Whether the pods mount the service account's token (spec.automountServiceAccountToken: false says no). */
+  tokenMounted: boolean;
   replicas?: number;
   hostNetwork: boolean;
   /** The custom resource it is made from. */
@@ -193,6 +195,7 @@ function prometheusKind(flavour: PrometheusFlavour): OperatorKind {
         namespace: cr.namespace,
         ports,
         serviceAccountName: str(spec.serviceAccountName) || 'default',
+        tokenMounted: spec.automountServiceAccountToken !== false,
         hostNetwork: spec.hostNetwork === true,
         source: cr,
         operator: PROMETHEUS_OPERATOR,
@@ -253,6 +256,7 @@ const alertmanagerKind: OperatorKind = {
           selectorLabels: selector,
           ports,
           serviceAccountName: str(spec.serviceAccountName) || 'default',
+          tokenMounted: spec.automountServiceAccountToken !== false,
           replicas: replicasOf(spec),
           hostNetwork: spec.hostNetwork === true,
           source: cr,
@@ -289,6 +293,8 @@ const thanosRulerKind: OperatorKind = {
           selectorLabels: selector,
           ports,
           serviceAccountName: str(spec.serviceAccountName) || 'default',
+          // The ruler's pod spec sets no automountServiceAccountToken: the account's own setting decides.
+          tokenMounted: true,
           replicas: replicasOf(spec),
           hostNetwork: false,
           source: cr,
@@ -423,6 +429,7 @@ export function configuredKind(entry: OperatorWorkloadConfig): OperatorKind {
             selectorLabels: own,
             ports,
             serviceAccountName: sa || 'default',
+            tokenMounted: true,
             hostNetwork: false,
             source: cr,
             operator,

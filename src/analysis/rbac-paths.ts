@@ -5,7 +5,8 @@
  *
  * - identity -> capability: a binding grants it (every check goes through RbacModel.authorize);
  * - create pods or workloads in N -> every service account of N (a pod can name any of them);
- * - exec into pods in N -> the service accounts the scanned pods of N run as (their mounted tokens);
+ * - exec into pods in N -> the service accounts the scanned pods of N run as (their mounted tokens),
+ *   pods operators make from custom resources in the input included (see operator-workloads.ts);
  * - read Secrets in N -> the service accounts of N (token Secrets, where legacy ones exist);
  * - create serviceaccounts/token -> the accounts it may mint tokens for (resourceNames respected);
  * - impersonate -> the users, groups and service accounts it may impersonate; the group
@@ -38,6 +39,8 @@ import {
   DEFAULT_NAMESPACE,
 } from './rbac.js';
 import { CAPABILITIES, type CapabilityId } from './rbac-capabilities.js';
+import { expandOperatorResources, operatorTable } from './operator-workloads.js';
+import type { OperatorWorkloadConfig } from '../core/rule.js';
 
 export type NodeType = 'identity' | 'capability' | 'goal';
 
@@ -92,7 +95,7 @@ function via(p: Grant): string {
   return `${describeRole(p.role, p.binding.roleRef)} via ${describeBinding(p.binding)}`;
 }
 
-export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
+export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[] } = {}): EscalationGraph {
   const model = RbacModel.of(set);
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
@@ -114,7 +117,15 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     map.set(ns, names);
   };
   for (const r of set.ofKind('ServiceAccount')) addTo(accounts, r.namespace ?? DEFAULT_NAMESPACE, r.name);
+  // Pods an operator makes from custom resources run as the account their custom resource names.
+  const operators = expandOperatorResources(set.all, operatorTable(options.operatorWorkloads));
+  for (const w of operators.workloads) {
+    const ns = w.source.namespace ?? DEFAULT_NAMESPACE;
+    addTo(accounts, ns, w.serviceAccountName);
+    if (w.tokenMounted) addTo(podAccounts, ns, w.serviceAccountName);
+  }
   for (const r of set.all) {
+    if (operators.handled.has(r)) continue;
     for (const pod of podSpecs(r)) {
       const ns = r.namespace ?? DEFAULT_NAMESPACE;
       const name = str(pod.spec.serviceAccountName) ?? str(pod.spec.serviceAccount) ?? 'default';
