@@ -178,6 +178,8 @@ export interface ModelOptions {
   operatorWorkloads?: readonly OperatorWorkloadConfig[];
 }
 
+const ALIASED_CONTROLLERS = new Set(['StatefulSet', 'Deployment', 'DaemonSet']);
+
 /** How many objects a "not modelled" line names before it counts the rest. */
 const NAMED_IN_NOTES = 8;
 
@@ -379,8 +381,9 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
       workload!.endpoints.push(endpoint.index);
     });
   }
-  // Other names: each controller grouped under a workload (a StatefulSet listed from a cluster under
-  // the custom resource that owns it) names that workload too.
+  // Other names: a StatefulSet, Deployment or DaemonSet grouped under a workload (one a cluster
+  // listing shows under the custom resource that owns it) names that workload too. Its pods all come
+  // from its one template; a Pod or a ReplicaSet (one revision) would not stand for the whole workload.
   const aliases = new Map<string, Workload[]>();
   const alias = (name: string, w: Workload): void => {
     if (name === w.id) return;
@@ -388,7 +391,7 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
     if (!list.includes(w)) list.push(w);
     aliases.set(name, list);
   };
-  for (const w of workloads) for (const r of w.resources) alias(`${w.namespace}/${r.kind}/${r.name}`, w);
+  for (const w of workloads) for (const r of w.resources) if (ALIASED_CONTROLLERS.has(r.kind)) alias(`${w.namespace}/${r.kind}/${r.name}`, w);
 
   // Workloads operators make from custom resources in the input.
   for (const made of operators.workloads) {
