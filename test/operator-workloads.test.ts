@@ -11,7 +11,7 @@ import path from 'node:path';
 import { loadText } from '../src/sources/files.js';
 import type { Resource, Finding } from '../src/core/types.js';
 import { evaluate } from '../src/core/engine.js';
-import { ConfigError, parseConfig } from '../src/core/config.js';
+import { ConfigError, parseConfig, settingsFromConfig } from '../src/core/config.js';
 import type { OperatorWorkloadConfig } from '../src/core/rule.js';
 import { reliabilityRules } from '../src/rules/reliability.js';
 import { networkRules } from '../src/rules/network.js';
@@ -219,6 +219,7 @@ describe('operatorWorkloads in the configuration', () => {
     rejects(entry('    group: example.com\n    ports: [{name: redis, port: 70000}]\n'), /operatorWorkloads\[0\]\.ports\[0\]\.port/);
     const ok = parseConfig(entry('    group: example.com\n    podLabelsFrom: ["spec.podMetadata.labels"]\n'), '.kshield.yaml', catalogue);
     assert.equal(ok.operatorWorkloads?.[0].kind, 'RedisCluster');
+    assert.deepEqual(settingsFromConfig(ok).operatorWorkloads, ok.operatorWorkloads, 'what scan hands the rules');
   });
 });
 

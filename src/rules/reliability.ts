@@ -1629,8 +1629,9 @@ spec:
       'Service has no endpoints and every connection fails. Only reported when the scanned set contains workloads in that ' +
       'namespace: a Service scanned without its workloads is not judged. Services without a selector (endpoints managed by hand) ' +
       'and ExternalName Services are skipped. Pods that operators make from custom resources in the scanned set (a Prometheus ' +
-      'Operator Prometheus, Alertmanager or ThanosRuler, or a kind declared under operatorWorkloads in the configuration) count ' +
-      'as workloads. When nothing matches but the namespace holds custom resources of kinds kshield does not know, or the selector ' +
+      'Operator Prometheus, PrometheusAgent, Alertmanager or ThanosRuler, or a kind declared under operatorWorkloads in the configuration) count ' +
+      'as workloads. When nothing matches but the namespace holds custom resources of kinds kshield does not know (and does not know ' +
+      'to make no pods, as ServiceMonitor or cert-manager objects), or the selector ' +
       'requires a label operators set on their pods (operator.prometheus.io/..., strimzi.io/..., cnpg.io/..., *.k8s.elastic.co/..., ' +
       'postgres-operator.crunchydata.com/..., or app.kubernetes.io/managed-by naming an operator), the finding says the pods may be ' +
       'created by an operator and is reported at low severity.',
