@@ -8,7 +8,8 @@
  *   name any of them, and set automountServiceAccountToken: true whatever its account says);
  * - exec into pods in N -> the service accounts the scanned pods of N run as, for pods that hold an
  *   API token (automounted, the pod spec's setting winning over the account's, or a projected
- *   serviceAccountToken volume for the API server);
+ *   serviceAccountToken volume for the API server), pods operators make from custom resources in the
+ *   input included (see operator-workloads.ts);
  * - read Secrets in N -> the service accounts whose token Secret (type
  *   kubernetes.io/service-account-token, annotation kubernetes.io/service-account.name) is in the
  *   input, each Secret checked by name so resourceNames count. Since Kubernetes 1.24 no such Secret
@@ -46,6 +47,8 @@ import {
 } from './rbac.js';
 import { CAPABILITIES, type CapabilityId } from './rbac-capabilities.js';
 import { POD_CONTROLLERS } from './rbac-resources.js';
+import { expandOperatorResources, operatorTable } from './operator-workloads.js';
+import type { OperatorWorkloadConfig } from '../core/rule.js';
 
 export type NodeType = 'identity' | 'capability' | 'goal';
 
@@ -104,7 +107,7 @@ function via(p: Grant): string {
   return `${describeRole(p.role, p.binding.roleRef)} via ${describeBinding(p.binding)}`;
 }
 
-export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
+export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[] } = {}): EscalationGraph {
   const model = RbacModel.of(set);
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
@@ -126,7 +129,15 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     map.set(ns, names);
   };
   for (const r of set.ofKind('ServiceAccount')) addTo(accounts, r.namespace ?? DEFAULT_NAMESPACE, r.name);
+  // Pods an operator makes from custom resources run as the account their custom resource names.
+  const operators = expandOperatorResources(set.all, operatorTable(options.operatorWorkloads));
+  for (const w of operators.workloads) {
+    const ns = w.source.namespace ?? DEFAULT_NAMESPACE;
+    addTo(accounts, ns, w.serviceAccountName);
+    if (w.tokenMounted) addTo(podAccounts, ns, w.serviceAccountName);
+  }
   for (const r of set.all) {
+    if (operators.handled.has(r)) continue;
     for (const pod of podSpecs(r)) {
       const ns = r.namespace ?? DEFAULT_NAMESPACE;
       const name = podServiceAccountName(pod.spec);

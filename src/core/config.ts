@@ -8,10 +8,12 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import type { Severity } from './types.js';
 import type { Exemption } from './engine.js';
-import type { Rule, RuleSettings } from './rule.js';
+import type { OperatorWorkloadConfig, Rule, RuleSettings } from './rule.js';
 import { knownSelector } from './select.js';
-import { parseLabelSelector } from './labels.js';
+import { labelKeyProblem, parseLabelSelector } from './labels.js';
 import { pssVersionProblem } from './pss.js';
+import { isBuiltinApiVersion } from './pods.js';
+import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
 import type { WebhookConfigInput } from '../admission/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
@@ -29,6 +31,8 @@ export interface KshieldConfig {
   maxFileSize?: number | string;
   inlineSuppressions?: boolean;
   exemptions?: Exemption[];
+  /** Custom resources from which an operator creates pods (see OperatorWorkloadConfig). */
+  operatorWorkloads?: OperatorWorkloadConfig[];
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** Where the configuration came from. */
@@ -136,7 +140,17 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   };
   if (!validate(value)) {
     // Report the problem that comes first in the file; among errors at one place, the most specific.
-    const errors = validate.errors ?? [];
+    // A misspelt key is both unknown and a required key missing: report the misspelling, with its near name.
+    const errors = (validate.errors ?? []).filter(
+      (e) =>
+        e.keyword !== 'required' ||
+        !(validate.errors ?? []).some(
+          (o) =>
+            o.keyword === 'additionalProperties' &&
+            o.instancePath === e.instancePath &&
+            editDistance((o.params as { additionalProperty: string }).additionalProperty.toLowerCase(), (e.params as { missingProperty: string }).missingProperty.toLowerCase()) <= 2,
+        ),
+    );
     const located = errors.map((e) => ({ e, line: lineOf(instancePath(e)) ?? 0 }));
     const firstLine = Math.min(...located.map((x) => x.line));
     const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
@@ -156,6 +170,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
   }
   checkWebhookSection(config.webhook, catalogue, file, lineOf);
+  checkOperatorWorkloads(config.operatorWorkloads, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
       if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
@@ -197,6 +212,44 @@ function checkWebhookSection(
       throw new ConfigError(`webhook.exemptNamespaceSelector: ${problem.message}`, file, lineOf(['webhook', 'exemptNamespaceSelector', ...keys]));
     }
   }
+}
+
+/**
+ * What the schema cannot say about `operatorWorkloads` entries: group or apiVersion (one of them) of
+ * a custom resource, placeholders that name a field of the custom resource, valid label keys.
+ */
+function checkOperatorWorkloads(entries: OperatorWorkloadConfig[] | undefined, file: string, lineOf: (path: (string | number)[]) => number | undefined): void {
+  entries?.forEach((e, i) => {
+    const at = `operatorWorkloads[${i}]`;
+    const fail = (message: string, path: (string | number)[]): never => {
+      throw new ConfigError(`${at}${message}`, file, lineOf(['operatorWorkloads', i, ...path]));
+    };
+    if ((e.group === undefined) === (e.apiVersion === undefined))
+      fail(e.group === undefined ? ': give group (every version of the custom resource) or apiVersion (one version)' : ': give group or apiVersion, not both', []);
+    const apiVersion = e.apiVersion ?? `${e.group}/v1`;
+    if (isBuiltinApiVersion(apiVersion))
+      fail(`.${e.apiVersion ? 'apiVersion' : 'group'}: "${e.apiVersion ?? e.group}" is a built-in Kubernetes API group; operatorWorkloads declares custom resources (their group contains a dot and is not *.k8s.io)`, [e.apiVersion ? 'apiVersion' : 'group']);
+    const checkTemplate = (template: string, path: (string | number)[], where: string): void => {
+      for (const p of templatePlaceholders(template)) {
+        if ('path' in p.parsed) continue;
+        const root = p.text.split(/[.[]/)[0];
+        const near = PLACEHOLDER_ROOTS.find((r) => editDistance(r, root.toLowerCase()) <= 2 && r !== root);
+        fail(`${where}: ${p.parsed.problem}${near ? `; did you mean {{${near}${p.text.slice(root.length)}}}?` : ''}`, path);
+      }
+      if (/\{\{|\}\}/.test(template.replace(/\{\{\s*[^{}]*?\s*\}\}/g, ''))) fail(`${where}: "${template}" has an unbalanced {{ or }}`, path);
+    };
+    checkTemplate(e.workload.name, ['workload', 'name'], '.workload.name');
+    for (const [key, value] of Object.entries(e.podLabels)) {
+      const problem = labelKeyProblem(key);
+      if (problem) fail(`.podLabels: label key "${key}" ${problem}`, ['podLabels', key]);
+      checkTemplate(value, ['podLabels', key], `.podLabels.${key}`);
+    }
+    e.podLabelsFrom?.forEach((p, j) => {
+      const parsed = parseFieldPath(p);
+      if (!('path' in parsed)) fail(`.podLabelsFrom[${j}]: ${parsed.problem}`, ['podLabelsFrom', j]);
+    });
+    if (e.serviceAccountName !== undefined) checkTemplate(e.serviceAccountName, ['serviceAccountName'], '.serviceAccountName');
+  });
 }
 
 function editDistance(a: string, b: string): number {
@@ -307,5 +360,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
     if (m && Number(m[1]) === 1) out.pssClusterMinor = Number(m[2]);
   }
   if (config?.pssVersion) out.pssVersion = config.pssVersion;
+  if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
   return out;
 }

@@ -24,6 +24,8 @@ import type { ResourceSet } from '../core/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../core/api-validation.js';
+import { CUSTOM_RESOURCES } from '../core/rule.js';
+import { customResourceLabel, expandOperatorResources, operatorLabelHint, operatorTable, type OperatorWorkload } from '../analysis/operator-workloads.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';
 const PROBE_CONCEPT = 'https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/';
@@ -93,8 +95,11 @@ function nsPhrase(resource: Resource): string {
 }
 
 interface PodOwner {
+  /** The object holding the pod template; for an operator's workload, the custom resource it is made from. */
   resource: Resource;
   labels: Record<string, string>;
+  /** Set for a workload an operator makes from a custom resource (its pod spec is not known). */
+  operator?: OperatorWorkload;
 }
 
 interface RunIndex {
@@ -107,6 +112,8 @@ interface RunIndex {
   ownersByLabel: Map<string, PodOwner[]>;
   /** `ns \0 kind \0 name` (and `\u0001 ...` across namespaces) -> autoscalers targeting it. */
   hpaByTarget: Map<string, Resource[]>;
+  /** ns -> custom resources of kinds kshield does not model, that may make pods (only for rules reading custom resources). */
+  unmodelledByNs: Map<string, Resource[]>;
 }
 
 const ANY_NS = '\u0001';
@@ -118,24 +125,30 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-function runIndex(set: ResourceSet): RunIndex {
+function runIndex(context: RuleContext): RunIndex {
+  const set = context.resources;
   const cached = indexes.get(set);
   if (cached) return cached;
-  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map() };
+  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map(), unmodelledByNs: new Map() };
+  const addOwner = (owner: PodOwner, ns: string): void => {
+    index.owners.push(owner);
+    push(index.ownersByNs, ns, owner);
+    for (const [k, v] of Object.entries(owner.labels)) {
+      push(index.ownersByLabel, `${ns}\u0000${k}\u0000${v}`, owner);
+      push(index.ownersByLabel, `${ANY_NS}\u0000${k}\u0000${v}`, owner);
+    }
+  };
+  // Custom resources an operator makes pods from stand for those pods (see operator-workloads.ts);
+  // a rule sees them only when it reads custom resources (or when one holds a pod spec by shape).
+  const operators = expandOperatorResources(set.all, operatorTable(context.settings.operatorWorkloads));
+  for (const w of operators.workloads) addOwner({ resource: w.source, labels: w.podLabels, operator: w }, nsOf(w.source));
+  for (const r of operators.unmodelled) push(index.unmodelledByNs, nsOf(r), r);
   for (const r of set.all) {
     const ns = nsOf(r);
     push(index.byKindNs, `${r.kind}\u0000${ns}`, r);
     for (const key of [`${r.kind}\u0000${ns}\u0000${r.name}`, `${r.kind}\u0000${ANY_NS}\u0000${r.name}`]) if (!index.byName.has(key)) index.byName.set(key, r);
-    const pods = podSpecs(r);
-    if (pods.length > 0) {
-      const owner: PodOwner = { resource: r, labels: labelsOf(pods[0].metadata) };
-      index.owners.push(owner);
-      push(index.ownersByNs, ns, owner);
-      for (const [k, v] of Object.entries(owner.labels)) {
-        push(index.ownersByLabel, `${ns}\u0000${k}\u0000${v}`, owner);
-        push(index.ownersByLabel, `${ANY_NS}\u0000${k}\u0000${v}`, owner);
-      }
-    }
+    const pods = operators.handled.has(r) ? [] : podSpecs(r);
+    if (pods.length > 0) addOwner({ resource: r, labels: labelsOf(pods[0].metadata) }, ns);
     if (r.kind === 'HorizontalPodAutoscaler') {
       const ref = obj(get(r.object, 'spec', 'scaleTargetRef'));
       const kind = str(ref?.kind);
@@ -157,32 +170,32 @@ function scoped<T>(map: Map<string, T[]>, ns: string, prefix: string, suffix: st
 }
 
 function objectsOf(context: RuleContext, kind: string, ns: string): Resource[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   return scoped(idx.byKindNs, ns, `${kind}\u0000`, '', () => context.resources.ofKind(kind));
 }
 
 /** The first object of `kind` named `name` visible from `ns`, as objectsOf(...).find(name) would give, without building the list. */
 function findVisible(context: RuleContext, kind: string, ns: string, name: string): Resource | undefined {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   if (ns === '') return idx.byName.get(`${kind}\u0000${ANY_NS}\u0000${name}`);
   return idx.byName.get(`${kind}\u0000${ns}\u0000${name}`) ?? idx.byName.get(`${kind}\u0000\u0000${name}`);
 }
 
 /** Whether objectsOf(context, kind, ns) would be non-empty. */
 function anyVisible(context: RuleContext, kind: string, ns: string): boolean {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   if (ns === '') return context.resources.ofKind(kind).length > 0;
   return idx.byKindNs.has(`${kind}\u0000${ns}`) || idx.byKindNs.has(`${kind}\u0000`);
 }
 
 function podOwnersIn(context: RuleContext, ns: string): PodOwner[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   return scoped(idx.ownersByNs, ns, '', '', () => idx.owners);
 }
 
 /** Pod owners visible from `ns` carrying label k=v: narrows selector matching to plausible candidates. */
 function podOwnersWithLabel(context: RuleContext, ns: string, key: string, value: string): PodOwner[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   const suffix = `\u0000${key}\u0000${value}`;
   if (ns === '') return idx.ownersByLabel.get(`${ANY_NS}${suffix}`) ?? [];
   return [...(idx.ownersByLabel.get(`${ns}${suffix}`) ?? []), ...(idx.ownersByLabel.get(suffix) ?? [])];
@@ -199,12 +212,32 @@ export function podOwnersMatchingMap(context: RuleContext, from: Resource, selec
   const entries = Object.entries(selector);
   if (entries.length === 0 || candidates === 0) return { owners: [], candidates };
   const [k, v] = entries[0];
-  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => o.resource !== from && mapSelectorMatches(selector, o.labels));
+  // Operators' workloads have no pod spec to judge container ports by: they are left out here.
+  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => !o.operator && o.resource !== from && mapSelectorMatches(selector, o.labels));
   return { owners: owners.map((o) => o.resource), candidates };
 }
 
+/**
+ * Why pods a selector matches may exist although no workload in the input has them, or undefined.
+ * An operator may create them: the namespace holds custom resources of kinds kshield does not model
+ * (and that are not known to make no pods), or the selector requires a label operators put on the
+ * pods they make (operatorLabelHint). Custom resources without a namespace count only for selectors
+ * without one: a cluster-scoped custom resource says nothing about one namespace's pods.
+ */
+function operatorMayCreate(context: RuleContext, from: Resource, requirements: readonly { key: string; operator: string; values: readonly string[] }[]): string | undefined {
+  const idx = runIndex(context);
+  const ns = nsOf(from);
+  const unmodelled = ns === '' ? [...idx.unmodelledByNs.values()].flat() : (idx.unmodelledByNs.get(ns) ?? []);
+  if (unmodelled.length > 0) {
+    const names = unmodelled.slice(0, 3).map(customResourceLabel);
+    const more = unmodelled.length > 3 ? ` and ${unmodelled.length - 3} more` : '';
+    return `${nsPhrase(from)} holds custom resources kshield does not know to make pods (${names.join(', ')}${more})`;
+  }
+  return operatorLabelHint(requirements);
+}
+
 function autoscalersOf(context: RuleContext, resource: Resource): Resource[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   const ns = nsOf(resource);
   const suffix = `\u0000${resource.kind}\u0000${resource.name}`;
   if (ns === '') return idx.hpaByTarget.get(`${ANY_NS}${suffix}`) ?? [];
@@ -422,6 +455,20 @@ spec:
           containers: [{name: report, image: registry.example.com/report:2.0.1}]`;
 
 const stream = (...docs: string[]) => docs.join('\n---\n');
+
+/** A Prometheus Operator custom resource: the operator makes StatefulSet prometheus-k8s from it. */
+const PROMETHEUS_CR = `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: shop}
+spec:
+  replicas: 2
+  serviceAccountName: prometheus-k8s`;
+
+/** A custom resource kshield does not know: an operator may make pods from it. */
+const KAFKA_CR = `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: events, namespace: shop}
+spec: {}`;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -1663,12 +1710,18 @@ spec:
     category: 'reliability',
     tags: ['services', 'selectors', 'cross-resource'],
     appliesTo: ['Service'],
-    reads: ['workloads'],
+    reads: ['workloads', CUSTOM_RESOURCES],
     description:
       'The Service has a selector, but no workload in the scanned set carries all of its labels in its pod template, so the ' +
       'Service has no endpoints and every connection fails. Only reported when the scanned set contains workloads in that ' +
       'namespace: a Service scanned without its workloads is not judged. Services without a selector (endpoints managed by hand) ' +
-      'and ExternalName Services are skipped.',
+      'and ExternalName Services are skipped. Pods that operators make from custom resources in the scanned set (a Prometheus ' +
+      'Operator Prometheus, PrometheusAgent, Alertmanager or ThanosRuler, or a kind declared under operatorWorkloads in the configuration) count ' +
+      'as workloads. When nothing matches but the namespace holds custom resources of kinds kshield does not know (and does not know ' +
+      'to make no pods, as ServiceMonitor or cert-manager objects), or the selector ' +
+      'requires a label operators set on their pods (operator.prometheus.io/..., strimzi.io/..., cnpg.io/..., *.k8s.elastic.co/..., ' +
+      'postgres-operator.crunchydata.com/..., or app.kubernetes.io/managed-by naming an operator), the finding says the pods may be ' +
+      'created by an operator and is reported at low severity.',
     remediation: 'Fix the Service selector (or the pod template labels) so that they match, or scan the Service together with its workload.',
     references: [SERVICE_DOC, LABELS_DOC],
     check: (resource, context) => {
@@ -1681,11 +1734,18 @@ spec:
       if (podOwnersIn(context, ns).length === 0) return [];
       const [k, v] = Object.entries(selector)[0];
       if (podOwnersWithLabel(context, ns, k, v).some((o) => mapSelectorMatches(selector, o.labels))) return [];
+      const operator = operatorMayCreate(context, resource, Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value] })));
+      if (operator)
+        return [{ path: '/spec/selector', severity: 'low', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}: no workload in the input matches; it may be created by an operator: ${operator}` }];
       return [{ path: '/spec/selector', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}, but no workload in ${nsPhrase(resource)} has pods with these labels` }];
     },
     examples: {
-      valid: [stream(deployment(), service('web', '{app: web}')), service('web', '{app: web}')],
-      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}'))],
+      valid: [
+        stream(deployment(), service('web', '{app: web}')),
+        service('web', '{app: web}'),
+        stream(deployment(), PROMETHEUS_CR, service('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
+      ],
+      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}')), stream(deployment(), KAFKA_CR, service('kafka', '{app: kafka}'))],
     },
   }),
 
@@ -1786,11 +1846,13 @@ spec:
     category: 'reliability',
     tags: ['network-policy', 'selectors', 'cross-resource'],
     appliesTo: ['NetworkPolicy'],
-    reads: ['workloads'],
+    reads: ['workloads', CUSTOM_RESOURCES],
     description:
       'spec.podSelector matches no pod template in the scanned set, so the policy protects nothing; often a label typo that leaves ' +
       'the intended pods unrestricted. An empty podSelector selects every pod of the namespace and is never reported (an absent one ' +
-      'is treated the same way, as the API does). Only reported when the scanned set contains workloads in that namespace.',
+      'is treated the same way, as the API does). Only reported when the scanned set contains workloads in that namespace. Pods ' +
+      'that operators make from custom resources in the scanned set count as workloads; when nothing matches but an operator may ' +
+      'create the pods (as for dangling-service), the finding says so.',
     remediation: 'Fix spec.podSelector so that it selects the pods the policy is meant for.',
     references: [NETPOL_DOC, LABELS_DOC],
     check: (resource, context) => {
@@ -1800,6 +1862,9 @@ spec:
       if (parsed.kind !== 'selector' || isEmptySelector(parsed)) return [];
       const { owners, candidates } = ownersSelectedBy(context, resource, s.podSelector, 'everything');
       if (candidates === 0 || owners.length > 0) return [];
+      const operator = operatorMayCreate(context, resource, parsed.selector.requirements);
+      if (operator)
+        return [{ path: '/spec/podSelector', severity: 'low', message: `NetworkPolicy "${resource.name}" selects ${formatSelector(parsed)}: no workload in the input matches; it may be created by an operator: ${operator}` }];
       return [{ path: '/spec/podSelector', message: `NetworkPolicy "${resource.name}" selects ${formatSelector(parsed)}, but no workload in ${nsPhrase(resource)} has pods with these labels` }];
     },
     examples: {
@@ -1822,6 +1887,16 @@ spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]`,
         ),
+        stream(
+          deployment(),
+          PROMETHEUS_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: prometheus, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}
+  policyTypes: [Ingress]`,
+        ),
       ],
       invalid: [
         stream(
@@ -1831,6 +1906,16 @@ kind: NetworkPolicy
 metadata: {name: web-ingress, namespace: shop}
 spec:
   podSelector: {matchLabels: {app: website}}
+  policyTypes: [Ingress]`,
+        ),
+        stream(
+          deployment(),
+          KAFKA_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: kafka, namespace: shop}
+spec:
+  podSelector: {matchLabels: {strimzi.io/cluster: events}}
   policyTypes: [Ingress]`,
         ),
       ],
