@@ -107,10 +107,14 @@ describe('--min-severity: reports leave findings below the level out; the exit c
     assert.equal(sarif.runs[0].results.length, 7);
     assert.match(reporters.markdown(shown, { color: false }), /3 findings below medium not shown \(--min-severity\)\./);
     assert.doesNotMatch(reporters.markdown(shown, { color: false }), /cpu-limits-missing/);
+    // JUnit keeps every (object, rule) case; one whose findings are all below the level is skipped, not passed.
     const junit = parseXml(reporters.junit(shown, { color: false }));
-    const suites = junit.children.filter((c) => c.name === 'testsuite').map((s) => s.attrs.name);
-    assert.deepEqual(suites.sort(), ['cpu-requests-missing', 'host-network', 'memory-limits-missing'], 'JUnit leaves out the rules below the level');
+    const suite = junit.children.find((c) => c.name === 'testsuite' && c.attrs.name === 'cpu-limits-missing')!;
+    const cases = suite.children.filter((c) => c.name === 'testcase');
+    assert.equal(cases.length, 3);
+    for (const c of cases) assert.deepEqual(c.children.map((x) => [x.name, x.attrs.message]), [['skipped', '1 finding below medium not shown (--min-severity)']]);
     assert.equal(junit.attrs.failures, '7');
+    assert.equal(junit.attrs.skipped, '3');
   });
 
   test('exit codes judge every finding', () => {

@@ -54,6 +54,12 @@ export interface Violation {
    */
   key?: string;
   /**
+   * This finding's severity when it differs from the rule's: one rule may report a cause it is
+   * less sure of at a lower level (a selector that may match pods an operator creates). A severity
+   * override in the configuration still wins.
+   */
+  severity?: Severity;
+  /**
    * What the violation comes from, when other rules may report the same thing: a JSON Pointer
    * (relative to the object) to the field that is the cause (`/rules/0` for a wildcard RBAC rule,
    * `/spec/volumes/2` for a hostPath volume), or `#name` for a condition with no field of its own.

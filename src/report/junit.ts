@@ -11,7 +11,7 @@
 import type { Finding, InputError, Resource } from '../core/types.js';
 import type { Rule } from '../core/rule.js';
 import { compareFindings, type ScanResult } from '../core/scan.js';
-import { severityRank, type Severity } from '../core/types.js';
+import type { Severity } from '../core/types.js';
 import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';
 import { describeSuppression, formatLocation, formatNote, resourceLabel } from './table.js';
@@ -64,6 +64,8 @@ interface TestCase {
   line?: number;
   findings: Finding[];
   error?: InputError;
+  /** With --min-severity: findings of this case below the level, left out of the report. */
+  hidden?: { count: number; level: Severity };
 }
 
 /** Findings reported as related to another one (same cause), with that one: the failure says so. */
@@ -98,9 +100,11 @@ function renderCase(tc: TestCase): string {
     const body = [...open.map(findingText), ...suppressed.map((f) => `${formatLocation(f.file, f.line, f.column)}: suppressed (${describeSuppression(f)}): ${f.message}`)].join('\n');
     return `${head}>\n      <failure${attrs({ message, type: open[0].severity })}>${xmlText(body)}</failure>\n    </testcase>`;
   }
-  if (suppressed.length > 0) {
-    const message = `suppressed: ${suppressed.map(describeSuppression).filter((d, i, all) => all.indexOf(d) === i).join('; ')}`;
-    return `${head}>\n      <skipped${attrs({ message })}/>\n    </testcase>`;
+  if (suppressed.length > 0 || tc.hidden) {
+    const parts = suppressed.length > 0 ? [`suppressed: ${suppressed.map(describeSuppression).filter((d, i, all) => all.indexOf(d) === i).join('; ')}`] : [];
+    // Not a pass: the rule found something, below the level the report shows.
+    if (tc.hidden) parts.push(`${tc.hidden.count} finding${tc.hidden.count === 1 ? '' : 's'} below ${tc.hidden.level} not shown (--min-severity)`);
+    return `${head}>\n      <skipped${attrs({ message: parts.join('; ') })}/>\n    </testcase>`;
   }
   return `${head}/>`;
 }
@@ -112,7 +116,7 @@ function counts(cases: TestCase[]): { tests: number; failures: number; errors: n
   for (const tc of cases) {
     if (tc.error) errors++;
     else if (tc.findings.some((f) => !f.suppressed)) failures++;
-    else if (tc.findings.length > 0) skipped++;
+    else if (tc.findings.length > 0 || tc.hidden) skipped++;
   }
   return { tests: cases.length, failures, errors, skipped };
 }
@@ -140,12 +144,10 @@ function buildSuites(result: ScanResult): Suite[] {
   // Every rule evaluated keeps its test case: a finding folded into another one (same cause) still
   // fails its own rule's test case, and says which finding it was reported with.
   const pending = new Map<string, Finding[]>();
-  const severityOf = new Map<string, Severity>();
   const expanded: Finding[] = [];
   for (const { finding, foldedInto: into } of withRelated(result.findings)) {
     if (into) foldedInto.set(finding, into);
     expanded.push(finding);
-    if (!severityOf.has(finding.rule)) severityOf.set(finding.rule, finding.severity);
   }
   for (const f of expanded.sort(compareFindings)) {
     const key = resourceKey(f.rule, f.file, f.resource);
@@ -153,9 +155,9 @@ function buildSuites(result: ScanResult): Suite[] {
     if (list) list.push(f);
     else pending.set(key, [f]);
   }
-  // With --min-severity, rules below the level are left out (a rule's findings all share its severity).
+  // With --min-severity the report holds only findings at or above it, while the evaluations count
+  // every finding: a case whose findings were left out says so (skipped), rather than pass.
   const level = result.summary.minSeverity;
-  const shownRule = (rule: Pick<Rule, 'id' | 'severity'>): boolean => level === undefined || severityRank(severityOf.get(rule.id) ?? rule.severity) >= severityRank(level);
   const caseResource = new Map<TestCase, Resource>();
   // Positions are resolved lazily by the source (a line table per file), so ask once per object.
   const lines = new Map<Resource, number>();
@@ -164,22 +166,21 @@ function buildSuites(result: ScanResult): Suite[] {
     if (line === undefined) lines.set(r, (line = r.locate('').line));
     return line;
   };
-  for (const rule of result.rules) if (shownRule(rule)) suites.set(rule.id, { name: rule.id, rule, cases: [] });
+  for (const rule of result.rules) suites.set(rule.id, { name: rule.id, rule, cases: [] });
   for (const ev of result.evaluations) {
-    if (!shownRule(ev.rule)) continue;
     const r = ev.resource;
     let suite = suites.get(ev.rule.id);
     if (!suite) suites.set(ev.rule.id, (suite = { name: ev.rule.id, rule: ev.rule, cases: [] }));
     const key = resourceKey(ev.rule.id, r.file, r);
     const queue = pending.get(key) ?? [];
     const tc: TestCase = { name: resourceLabel(r), classname: ev.rule.id, file: r.file, line: lineOf(r), findings: queue.splice(0, ev.findings) };
+    if (level !== undefined && tc.findings.length < ev.findings) tc.hidden = { count: ev.findings - tc.findings.length, level };
     suite.cases.push(tc);
     caseResource.set(tc, r);
   }
   // Findings with no evaluation behind them (kshield's own, such as expired exemptions).
   for (const leftovers of pending.values()) {
     for (const f of leftovers) {
-      if (!shownRule({ id: f.rule, severity: f.severity })) continue;
       let suite = suites.get(f.rule);
       if (!suite) suites.set(f.rule, (suite = { name: f.rule, cases: [] }));
       suite.cases.push({ name: resourceLabel(f.resource), classname: f.rule, file: f.file, line: f.line, findings: [f] });

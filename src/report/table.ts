@@ -139,12 +139,16 @@ const TALLY_ROWS = 10;
 
 /**
  * Unsuppressed findings per rule, the rules with most findings first (then the most severe, then
- * by id): where the work is. One line a rule: count, severity, rule id and title.
+ * by id): where the work is. One line a rule: count, highest severity, rule id and title.
  */
 export function ruleTally(result: ScanResult, options: { color?: boolean; width?: number } = {}): string[] {
   const paint = painter(options.color ?? false);
   const severityOf = new Map<string, Severity>();
-  for (const f of result.findings) if (!f.suppressed && !severityOf.has(f.rule)) severityOf.set(f.rule, f.severity);
+  // A rule may report some findings at a lower level than others: its row shows the highest.
+  for (const f of result.findings) {
+    const seen = severityOf.get(f.rule);
+    if (!f.suppressed && (seen === undefined || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(seen))) severityOf.set(f.rule, f.severity);
+  }
   const titles = new Map(result.rules.map((r) => [r.id, r.title]));
   const rows = Object.entries(result.summary.byRule)
     .map(([rule, count]) => ({ rule, count, severity: severityOf.get(rule) ?? 'info' }))
