@@ -11,7 +11,8 @@
  * - An endpoint is one distinct (workload, pod labels, container ports) combination: the unit
  *   policies select. Ten replicas listed as Pods with equal labels are one endpoint.
  * - Objects without metadata.namespace are taken to be in "default" (what `kubectl apply` does
- *   without `-n`); a note says so.
+ *   without `-n`); the loader places them elsewhere with --apply-namespace, and otherwise
+ *   counts them in one note (sources/placement.ts).
  * - Namespace labels come from Namespace objects, plus the automatic `kubernetes.io/metadata.name`.
  *   A namespace only referenced by objects gets that one label, and a note says so.
  * - Selection: `podSelector` selects pods of the policy's namespace (absent or `{}` = all of them).
@@ -318,12 +319,10 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
   const workloadById = new Map<string, Workload>();
   const endpoints: Endpoint[] = [];
   const endpointByKey = new Map<string, Endpoint>();
-  let unnamespaced = 0;
   for (const r of resources) {
     if (r.kind === 'PodTemplate') continue;
     const specs = podSpecs(r);
     if (specs.length === 0) continue;
-    if (r.namespace === undefined) unnamespaced++;
     const ns = namespaceOf(r);
     ensureNamespace(ns);
     const root = rootOwner(r, find);
@@ -347,7 +346,6 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
       workload!.endpoints.push(endpoint.index);
     });
   }
-  if (unnamespaced > 0) notes.push(`${unnamespaced} object(s) with pods have no metadata.namespace; they are taken to be in "${DEFAULT_NAMESPACE}"`);
 
   const selection = new Selection(endpoints);
   const namespacesMatching = (parsed: ParsedSelector): string[] =>

@@ -30,7 +30,7 @@
  * shared semantics of core/labels.ts), whatever the aggregate lists itself; aggregation is transitive.
  *
  * Namespaced RBAC objects without metadata.namespace are analysed as if in `default`, where kubectl
- * puts them without `-n`. Bootstrap ClusterRoles come from rbac-bootstrap.ts unless the scan holds
+ * puts them without `-n`, unless the loader placed them (`--apply-namespace`, sources/placement.ts). Bootstrap ClusterRoles come from rbac-bootstrap.ts unless the scan holds
  * a ClusterRole of the same name.
  */
 import type { JsonObject, Resource } from '../core/types.js';
@@ -306,7 +306,8 @@ function readRole(kind: RoleKind, object: JsonObject, resource: Resource | undef
   const role: RoleInfo = {
     kind,
     name,
-    namespace: kind === 'Role' ? (str(metadata?.namespace) ?? DEFAULT_NAMESPACE) : undefined,
+    // The resource's namespace, not the manifest's: the loader may have placed it (--apply-namespace).
+    namespace: kind === 'Role' ? (resource?.namespace || str(metadata?.namespace) || DEFAULT_NAMESPACE) : undefined,
     resource,
     bootstrap,
     labels: labelsOf(metadata),

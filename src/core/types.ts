@@ -40,6 +40,11 @@ export interface Resource extends ResourceRef {
   basePath: string;
   /** Resolves a JSON Pointer (relative to `object`) to the position of that field, or of its nearest existing parent. */
   locate(path: string): Position;
+  /**
+   * Whether the kind is cluster-scoped, as the file loader decided it with the input's CRDs in
+   * view (sources/placement.ts); absent for objects from elsewhere (core/scope.ts decides alone).
+   */
+  clusterScoped?: boolean;
 }
 
 /** What a rule reports: where (a JSON Pointer into the resource object) and what. */
