@@ -12,7 +12,7 @@ import path from 'node:path';
 import { kshield } from './support/cli.js';
 import { isClusterScoped } from '../src/core/scope.js';
 import { loadText } from '../src/sources/files.js';
-import { placeNamespaces } from '../src/sources/placement.js';
+import { crdScopesOfFiles, crdSkeleton, placeNamespaces } from '../src/sources/placement.js';
 import type { InputError } from '../src/core/types.js';
 
 /** Relative to the repository root, where the CLI runs: reports name files as given. */
@@ -96,6 +96,41 @@ metadata:
     assert.deepEqual(placeNamespaces(again.resources, none, { flag: '--namespace' }), { count: 1, file: 'in.yaml', line: 1 });
     assert.equal(again.resources[0].namespace, undefined);
     assert.deepEqual(none, []);
+  });
+});
+
+describe('the CRDs of the input, read ahead (crdScopesOfFiles)', () => {
+  test('block style, JSON, Lists, merge keys, CRLF: the scope each CRD declares', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-crds-'));
+    try {
+      const crd = (group: string, kind: string, scope: string): string =>
+        `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: x.${group}\n  annotations:\n    note: |\n      scope: Namespaced\nspec:\n  # the schema is most of a real CRD\n  versions:\n  - name: v1\n    schema:\n      openAPIV3Schema:\n        properties:\n          scope: {type: string}\n  group: ${group}\n  names:\n    kind: ${kind}\n    shortNames:\n    - ${kind.toLowerCase()}\n  scope: ${scope}\n`;
+      writeFileSync(path.join(dir, 'block.yaml'), `${crd('a.example.com', 'Alpha', 'Cluster')}---\n${crd('b.example.com', 'Beta', 'Namespaced')}`);
+      writeFileSync(path.join(dir, 'crlf.yaml'), `--- # CRDs\n${crd('c.example.com', 'Gamma', 'Cluster')}`.replace(/\n/g, '\r\n'));
+      writeFileSync(
+        path.join(dir, 'list.json'),
+        JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', spec: { group: 'd.example.com', names: { kind: 'Delta' }, scope: 'Cluster' } }] }),
+      );
+      // The scope comes from a merge key: only a full parse sees it.
+      writeFileSync(path.join(dir, 'merge.yaml'), 'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec:\n  <<: {scope: Cluster}\n  group: e.example.com\n  names: {kind: Epsilon}\n');
+      writeFileSync(path.join(dir, 'other.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {kind: CustomResourceDefinition}\n');
+      const files = ['block.yaml', 'crlf.yaml', 'list.json', 'merge.yaml', 'other.yaml', 'missing.yaml'].map((f) => path.join(dir, f));
+      assert.deepEqual(crdScopesOfFiles(files, 1 << 20), {
+        'a.example.com/Alpha': 'Cluster',
+        'b.example.com/Beta': 'Namespaced',
+        'c.example.com/Gamma': 'Cluster',
+        'd.example.com/Delta': 'Cluster',
+        'e.example.com/Epsilon': 'Cluster',
+      });
+      // The skeleton keeps only what it needs, and the schema's "scope" property is not among it.
+      const skeleton = crdSkeleton(crd('a.example.com', 'Alpha', 'Cluster'))!;
+      assert.doesNotMatch(skeleton, /openAPIV3Schema|annotations/);
+      assert.match(skeleton, /^ {2}scope: Cluster$/m);
+      // A quoted key is not read from the skeleton: the caller parses the whole document.
+      assert.doesNotMatch(crdSkeleton('kind: CustomResourceDefinition\nspec:\n  "scope": Cluster\n')!, /scope/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -41,8 +41,8 @@ export interface Resource extends ResourceRef {
   /** Resolves a JSON Pointer (relative to `object`) to the position of that field, or of its nearest existing parent. */
   locate(path: string): Position;
   /**
-   * Whether the kind is cluster-scoped, as the file loader decided it with the input's CRDs in
-   * view (sources/placement.ts); absent for objects from elsewhere (core/scope.ts decides alone).
+   * Whether the kind is cluster-scoped, set by the file loader where a CRD of the input decides
+   * otherwise than core/scope.ts does from the kind alone (sources/placement.ts); absent otherwise.
    */
   clusterScoped?: boolean;
 }

@@ -18,11 +18,11 @@
  * Those are collected before the files are loaded (crdScopesOfFiles), so every thread of a
  * parallel scan places objects the same way.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { InputError, Note, Resource } from '../core/types.js';
 import { customKindKey, isClientSideObject, isClusterScoped, type CustomKindScopes } from '../core/scope.js';
 import { get, isObject, str } from '../core/values.js';
-import { parseYamlValues } from './yaml.js';
+import { parseYamlValues, splitDocuments } from './yaml.js';
 
 export interface PlacementOptions {
   /** Where namespaced objects without a namespace will be applied; undefined: they are analysed in "default". */
@@ -80,15 +80,25 @@ export function crdScopesOfFiles(files: readonly string[], maxFileBytes: number)
   const scopes: Scopes = {};
   const marker = Buffer.from('CustomResourceDefinition');
   const utf8 = new TextDecoder('utf-8', { fatal: true });
+  // One buffer, grown to the largest file, for every read: most files are only searched for the
+  // marker, and a fresh buffer per file left tens of megabytes of freed memory in the process.
+  let buffer = Buffer.alloc(0);
   for (const file of files) {
     if (file === '-') continue;
     let bytes: Buffer;
+    let fd: number | undefined;
     try {
       const stat = statSync(file);
       if (!stat.isFile() || stat.size > maxFileBytes) continue;
-      bytes = readFileSync(file);
+      if (buffer.length < stat.size) buffer = Buffer.alloc(Math.max(stat.size, buffer.length * 2, 64 * 1024));
+      fd = openSync(file, 'r');
+      let size = 0;
+      for (let n = -1; n !== 0 && size < stat.size; size += n) n = readSync(fd, buffer, size, stat.size - size, size);
+      bytes = buffer.subarray(0, size);
     } catch {
       continue;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
     if (bytes.indexOf(marker) === -1 || bytes.indexOf(0) !== -1) continue;
     let text: string;
@@ -98,9 +108,85 @@ export function crdScopesOfFiles(files: readonly string[], maxFileBytes: number)
       continue;
     }
     if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    crdScopesOfValues(parseYamlValues(text) ?? [], scopes);
+    for (const chunk of splitDocuments(text)) {
+      if (!chunk.text.includes('CustomResourceDefinition')) continue;
+      // Most of a CRD is its schema: read the few fields needed from a skeleton of the document,
+      // and parse the whole document only when the skeleton does not give them.
+      const skeleton = crdSkeleton(chunk.text);
+      const fromSkeleton: Scopes = {};
+      if (skeleton !== undefined) crdScopesOfValues(parseYamlValues(skeleton) ?? [], fromSkeleton);
+      if (Object.keys(fromSkeleton).length === 1) {
+        for (const [key, scope] of Object.entries(fromSkeleton)) scopes[key] ??= scope;
+      } else crdScopesOfValues(parseYamlValues(chunk.text) ?? [], scopes);
+    }
   }
   return scopes;
+}
+
+function indentOf(line: string): number {
+  let i = 0;
+  while (line.charCodeAt(i) === 0x20) i++;
+  return i;
+}
+
+function isBlank(line: string): boolean {
+  return line.trim() === '';
+}
+
+/** Keeps the line at `i` and the block under it (blank lines and lines indented deeper than `indent`). */
+function keepBlock(lines: string[], i: number, indent: number, out: string[]): number {
+  out.push(lines[i++]);
+  while (i < lines.length && (isBlank(lines[i]) || indentOf(lines[i]) > indent)) out.push(lines[i++]);
+  return i;
+}
+
+/**
+ * The lines of a block-style CRD document that hold `apiVersion`, `kind`, `spec.group`,
+ * `spec.names` and `spec.scope`, each with its whole block: YAML block mappings nest by
+ * indentation, so those blocks parse to what they are in the full document. Anything unusual
+ * (content on the `---` line, quoted keys, merge keys, aliases into dropped parts) leaves a
+ * skeleton without all five fields, or one that does not parse, and the caller parses it all.
+ */
+export function crdSkeleton(doc: string): string | undefined {
+  const lines = doc.split('\n');
+  const out: string[] = [];
+  let i = 0;
+  if (/^---/.test(lines[0] ?? '')) {
+    const rest = lines[0].slice(3).trim();
+    if (rest !== '' && !rest.startsWith('#')) return undefined;
+    i = 1;
+  }
+  while (i < lines.length) {
+    const line = lines[i];
+    if (isBlank(line) || line.startsWith('#') || indentOf(line) > 0) {
+      i++;
+      continue;
+    }
+    if (/^(apiVersion|kind)\s*:/.test(line)) {
+      i = keepBlock(lines, i, 0, out);
+      continue;
+    }
+    if (!/^spec\s*:\s*(#.*)?\r?$/.test(line)) {
+      i++;
+      continue;
+    }
+    out.push(line);
+    i++;
+    let childIndent = -1;
+    while (i < lines.length) {
+      const child = lines[i];
+      if (isBlank(child) || child.trimStart().startsWith('#')) {
+        i++;
+        continue;
+      }
+      const indent = indentOf(child);
+      if (indent === 0) break;
+      if (childIndent === -1) childIndent = indent;
+      if (indent === childIndent && /^\s*(group|scope|names)\s*:/.test(child)) i = keepBlock(lines, i, childIndent, out);
+      else i++;
+    }
+  }
+  return out.join('\n');
 }
 
 /**
@@ -113,8 +199,11 @@ export function placeNamespaces(resources: readonly Resource[], errors: InputErr
   if (resources.some((r) => r.kind === 'CustomResourceDefinition')) scopes = { ...crdScopesOf(resources), ...options.crdScopes };
   let unplaced: Unplaced | undefined;
   for (const r of resources) {
-    r.clusterScoped = isClusterScoped(r.apiVersion, r.kind, scopes);
-    if (r.clusterScoped || isClientSideObject(r.apiVersion, r.kind)) continue;
+    const clusterScoped = isClusterScoped(r.apiVersion, r.kind, scopes);
+    // Recorded only where a CRD of the input overrules the kind-based rule, which rules otherwise
+    // apply themselves: one more property on every object costs memory in large scans.
+    if (scopes && clusterScoped !== isClusterScoped(r.apiVersion, r.kind)) r.clusterScoped = clusterScoped;
+    if (clusterScoped || isClientSideObject(r.apiVersion, r.kind)) continue;
     // An empty namespace is no namespace, for kubectl and for the API server.
     if (r.namespace === '') r.namespace = undefined;
     const own = r.namespace;
