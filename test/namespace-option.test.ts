@@ -301,6 +301,26 @@ metadata: {name: s}
   });
 });
 
+describe('exemptions scoped to namespaces', () => {
+  test('match objects where -n places them (scan and exemptions audit)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-ns-'));
+    try {
+      const config = path.join(dir, 'kshield.yaml');
+      writeFileSync(config, 'exemptions:\n  - rules: [image-tag-latest]\n    namespaces: [argocd]\n    reason: argo-cd publishes :latest in its install manifests\n    owner: platform\n');
+      const unused = kshield(['exemptions', 'audit', ARGOCD, '--config', config]);
+      assert.equal(unused.code, 1);
+      assert.match(unused.stdout, /matched no finding: exemptions\[0\] for image-tag-latest/);
+      const used = kshield(['exemptions', 'audit', ARGOCD, '--config', config, '-n', 'argocd']);
+      assert.equal(used.code, 0, used.stdout + used.stderr);
+      const scan = json(['scan', ARGOCD, '-n', 'argocd', '--config', config, '--only', 'image-tag-latest', '-o', 'json', '--fail-on', 'none']).report;
+      assert.equal(scan.findings.length, 2);
+      assert.ok(scan.findings.every((f: Obj) => f.suppressed && f.suppression.kind === 'exemption'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('--apply-namespace on the analysis commands', () => {
   test('rbac who-can: without it one account reads as two (sa:argocd and sa:default); with it, as one', () => {
     const plain = kshield(['rbac', 'who-can', 'get', 'secrets', ARGOCD]);
