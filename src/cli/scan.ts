@@ -9,6 +9,7 @@ import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
+import { pssVersionProblem } from '../core/pss.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -22,6 +23,7 @@ export interface ReportCommandOptions {
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
   color: boolean;
+  pssVersion?: string;
 }
 
 export interface ScanCommandOptions extends ReportCommandOptions {
@@ -31,6 +33,14 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   /** -n/--namespace and its other spelling --apply-namespace: where the manifests will be applied. */
   namespace?: string;
   applyNamespace?: string;
+}
+
+/** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
+export function pssVersionOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = pssVersionProblem(value);
+  if (problem) throw new UsageError(`--pss-version: ${problem}`);
+  return value;
 }
 
 export async function loadConfigOption(file: string | undefined): Promise<KshieldConfig | undefined> {
@@ -47,6 +57,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
+  const pssVersion = pssVersionOption(opts.pssVersion);
   const jobs = parseJobs(opts.jobs);
   // JUnit lists every (object, rule) pair evaluated, which only a single-threaded scan keeps.
   const needsObjects = targets.some((t) => t.format === 'junit');
@@ -62,6 +73,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     maxFileBytes,
     namespace,
     namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
+    pssVersion,
   };
   const result = await scanFiles(paths, options);
 
