@@ -67,14 +67,14 @@ describe('which kinds are namespaced (core/scope.ts)', () => {
     assert.equal(isClusterScoped('example.com/v1', 'ClusterThing', { 'example.com/ClusterThing': 'Namespaced' }), false);
   });
 
-  test('placement: empty namespace is none; cluster-scoped objects are left alone; a mismatch is an error at its line', () => {
+  test('placement: empty namespace is none; cluster-scoped objects are left alone, whatever they say; a mismatch is an error at its line', () => {
     const text = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: a, namespace: ""}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-metadata: {name: b}
+metadata: {name: b, namespace: ignored}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -85,7 +85,8 @@ metadata:
     const loaded = loadText(text, 'in.yaml');
     const errors: InputError[] = [];
     assert.equal(placeNamespaces(loaded.resources, errors, { namespace: 'shop', flag: '--namespace' }), undefined);
-    assert.deepEqual(loaded.resources.map((r) => r.namespace), ['shop', undefined, 'elsewhere']);
+    // kubectl ignores a namespace on a cluster-scoped object (no error), and so does the placement.
+    assert.deepEqual(loaded.resources.map((r) => r.namespace), ['shop', 'ignored', 'elsewhere']);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].file, 'in.yaml');
     assert.equal(errors[0].line, 13);
