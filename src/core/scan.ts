@@ -9,7 +9,8 @@ import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleSettings } from './rule.js';
 import type { NamespacePssVersions } from './pss.js';
-import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
+import { addUnplacedNote, expandPaths, loadFiles, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
+import type { PlacementOptions } from '../sources/placement.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
 
@@ -37,6 +38,16 @@ export interface ScanOptions {
    * the memory of large scans low; more than one job implies false.
    */
   keepResources?: boolean;
+  /**
+   * Where namespaced objects without metadata.namespace will be applied (`kubectl apply -n`):
+   * they are placed there, and an object naming another namespace is an input error. Without it
+   * they are analysed in "default" and one note counts them. See sources/placement.ts.
+   */
+  namespace?: string;
+  /** How that option is spelled in messages. Default "--namespace". */
+  namespaceFlag?: string;
+  /** Set by scanFiles for its threads: the placement, with the scopes of the input's CRDs. */
+  placement?: PlacementOptions;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */
   pssVersion?: string;
   /** The target cluster's minor version (`kshield cluster`: the API server's); wins over the configured kubernetesVersion as the newest policy version. */
@@ -69,11 +80,13 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
   const files = await expandPaths(paths, expansionErrors);
+  const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
-    return scanSharded(files, expansionErrors, { ...options, maxFileBytes }, shardCount(files, options.jobs));
+    return scanSharded(files, expansionErrors, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes });
+  const loaded = await loadFiles(files, { maxFileBytes, placement });
   loaded.errors.unshift(...expansionErrors);
+  addUnplacedNote(loaded, placement);
   return scanLoaded(loaded, options);
 }
 

@@ -16,6 +16,7 @@ import type { Finding, InputError, JsonObject, Note, Position, Resource } from '
 import { contextView, Evaluator, isExpired } from './engine.js';
 import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
 import { loadFiles, STDIN } from '../sources/files.js';
+import { addUnplaced, unplacedNote, type Unplaced } from '../sources/placement.js';
 import { detachStrings } from './values.js';
 
 /** Below this much input, starting threads costs more than it saves. */
@@ -37,6 +38,8 @@ export interface ShardOutput {
   resources: number;
   /** Per configured exemption, how many findings it matched in this shard. */
   exemptionMatches: number[];
+  /** Namespaced objects of this shard left without a namespace (see sources/placement.ts). */
+  unplaced?: Unplaced;
 }
 
 /** Receives this shard's projection, resolves with every shard's (this shard's own slot is null). */
@@ -121,8 +124,10 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   const notes: Note[] = [];
   let files = 0;
   let resources = 0;
+  let unplaced: Unplaced | undefined;
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement });
+    unplaced = addUnplaced(unplaced, loaded.unplaced);
     evaluator.judgeAlone(loaded.resources);
     for (const r of loaded.resources) {
       const subject = evaluator.isSubject(r);
@@ -164,6 +169,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     files,
     resources,
     exemptionMatches: result.exemptions.map((u) => u.matched),
+    unplaced,
   };
 }
 
@@ -242,13 +248,18 @@ export async function scanSharded(files: string[], expansionErrors: InputError[]
     const notes: Note[] = [];
     let resources = 0;
     let fileCount = 0;
+    let unplaced: Unplaced | undefined;
     for (const out of all) {
       for (const f of out.findings) findings.push(f);
       for (const e of out.errors) errors.push(e);
       for (const n of out.notes) notes.push(n);
       resources += out.resources;
       fileCount += out.files;
+      // Shards are in file order: the first shard's first object is the run's first.
+      unplaced = addUnplaced(unplaced, out.unplaced);
     }
+    const namespaceNote = shardOptions.placement ? unplacedNote(unplaced, shardOptions.placement.flag) : undefined;
+    if (namespaceNote) notes.push(namespaceNote);
     const scan = assembleResult({ findings, errors, notes, rules: prepared.rules, exemptions: exemptionUses, resources, files: fileCount });
     return { ...scan, evaluations: [] };
   } finally {

@@ -9,11 +9,17 @@ import { detach, isObject, str } from '../core/values.js';
 import { isBuiltinApiVersion, podShapeProblems, typeName } from '../core/pods.js';
 import { shapeProblems } from '../core/shapes.js';
 import { DEFAULT_PARSE_LIMITS, escapePointerToken, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
+import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. */
   maxFileBytes?: number;
   limits?: ParseLimits;
+  /**
+   * Place namespaced objects without a namespace (`kubectl apply -n`), or count them: see
+   * placement.ts. Without it objects keep the namespace they state, and nothing is counted.
+   */
+  placement?: PlacementOptions;
 }
 
 export interface LoadResult {
@@ -22,6 +28,10 @@ export interface LoadResult {
   notes: Note[];
   /** Files read (including ones that held no Kubernetes object). */
   files: string[];
+  /** With `placement` but no namespace to place in: the namespaced objects that named none. */
+  unplaced?: Unplaced;
+  /** The run's one note about them (also in `notes`), for commands that show no other notes. */
+  namespaceNote?: Note;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -56,6 +66,7 @@ function merge(into: LoadResult, from: LoadResult): void {
   for (const e of from.errors) into.errors.push(e);
   for (const n of from.notes) into.notes.push(n);
   for (const f of from.files) into.files.push(f);
+  into.unplaced = addUnplaced(into.unplaced, from.unplaced);
 }
 
 /** Expands directories (recursively, manifest extensions only) into a sorted list of files. */
@@ -133,9 +144,28 @@ function formatBytes(n: number): string {
 export async function loadPaths(inputs: string[], options: LoadOptions = {}): Promise<LoadResult> {
   const errors: InputError[] = [];
   const files = await expandPaths(inputs, errors);
-  const result = await loadFiles(files, options);
+  const placement = withInputCrds(files, options);
+  const result = await loadFiles(files, { ...options, placement });
   result.errors.unshift(...errors);
+  addUnplacedNote(result, placement);
   return result;
+}
+
+/** The placement options completed with the scopes of the CRDs in `files` (read ahead, see placement.ts). */
+export function withInputCrds(files: readonly string[], options: LoadOptions): PlacementOptions | undefined {
+  if (!options.placement) return undefined;
+  // One file: its own CRDs are all there are, and placeNamespaces reads those.
+  if (files.length < 2) return options.placement;
+  const crdScopes = crdScopesOfFiles(files, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  return { ...options.placement, crdScopes: { ...crdScopes, ...options.placement.crdScopes } };
+}
+
+/** Turns the count of objects left without a namespace into the run's one note about them. */
+export function addUnplacedNote(result: LoadResult, placement: PlacementOptions | undefined): void {
+  const note = placement ? unplacedNote(result.unplaced, placement.flag) : undefined;
+  if (!note) return;
+  result.notes.push(note);
+  result.namespaceNote = note;
 }
 
 /** Reads and parses files already expanded by `expandPaths` ("-" is stdin). */
@@ -263,6 +293,7 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0);
   }
+  if (options.placement) result.unplaced = placeNamespaces(result.resources, result.errors, options.placement);
   dedupeErrors(result);
   return result;
 }
