@@ -292,8 +292,10 @@ function addObject(
   result: LoadResult,
   listDepth: number,
   shapeChecks = true,
+  typedList?: { apiVersion: string; kind: string },
 ): void {
   const at = locator(docRoot, docOffset, basePath, lines);
+  if (typedList && absent(value.apiVersion) && absent(value.kind)) inferTypeMeta(value, typedList.apiVersion, typedList.kind.slice(0, -'List'.length));
   const apiVersion = value.apiVersion;
   const kind = value.kind;
   const where = `document ${documentIndex + 1}${basePath ? ` item ${basePath}` : ''}`;
@@ -318,13 +320,16 @@ function addObject(
       result.errors.push({ file, line: at('').line, message: `${kind} nested more than ${MAX_LIST_NESTING} levels deep; skipped` });
       return;
     }
+    // A typed list (PodList, RoleBindingList: what the API server answers a list with) leaves
+    // apiVersion and kind out of its items; a plain `List` holds objects of any kind, each naming its own.
+    const typedList = kind !== 'List' ? { apiVersion, kind } : undefined;
     value.items.forEach((item, i) => {
       const itemPath = `${basePath}/items/${i}`;
       if (!isObject(item)) {
         result.errors.push({ file, line: lines.position(locateOffset(docRoot, docOffset, itemPath)).line, message: `${kind} item ${i} is not an object` });
         return;
       }
-      addObject(item, itemPath, docRoot, docOffset, documentIndex, file, lines, result, listDepth + 1, shapeChecks);
+      addObject(item, itemPath, docRoot, docOffset, documentIndex, file, lines, result, listDepth + 1, shapeChecks, typedList);
     });
     return;
   }
@@ -365,6 +370,26 @@ function addObject(
     }
   }
   result.resources.push(resource);
+}
+
+function absent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
+/**
+ * Gives an item of a typed list the apiVersion and kind its list implies, as client-go's
+ * unstructured decoder does: only when the item has neither (an item naming either keeps what it
+ * says). The fields are not enumerable, so they stay out of the item's key order, which its source
+ * positions follow: a pointer to them resolves to the item itself, the nearest thing in the file.
+ * Rules that read `object.kind` still see them.
+ */
+function inferTypeMeta(item: JsonObject, apiVersion: string, kind: string): void {
+  if (kind === '') return;
+  for (const [field, fieldValue] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
+    // A field written as null or "" is in the key order already: it keeps its place.
+    if (Object.prototype.hasOwnProperty.call(item, field)) item[field] = detach(fieldValue);
+    else Object.defineProperty(item, field, { value: detach(fieldValue), enumerable: false, writable: true, configurable: true });
+  }
 }
 
 /**
