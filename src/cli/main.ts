@@ -56,6 +56,7 @@ export function buildProgram(): Command {
   )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);

@@ -28,6 +28,8 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
+  /** false with --no-render. */
+  render?: boolean;
 }
 
 export async function loadConfigOption(file: string | undefined): Promise<KshieldConfig | undefined> {
@@ -56,6 +58,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
     baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
     maxFileBytes,
+    render: opts.render !== false,
   };
   const result = await scanFiles(paths, options);
 

@@ -8,7 +8,7 @@ import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule } from './rule.js';
-import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
+import { expandInputs, loadFiles, nothingToScan, resourcesFromObjects, type LoadResult } from '../sources/files.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
 
@@ -23,6 +23,10 @@ export interface ScanOptions {
   /** Fingerprints of accepted findings (from `--baseline`). */
   baseline?: ReadonlySet<string>;
   maxFileBytes?: number;
+  /** Render kustomizations and Helm charts found in directories (default true); false scans their files as they are. */
+  render?: boolean;
+  /** Deadline of one renderer run, in milliseconds. */
+  renderTimeoutMs?: number;
   now?: Date;
   /**
    * Worker threads to spread the files over: a number, or "auto" (one per core, up to 4, for
@@ -61,12 +65,19 @@ export interface ScanResult extends ScanReport {
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
-  const files = await expandPaths(paths, expansionErrors);
+  const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  const expansion = { inputs: paths, errors: expansionErrors, notes };
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
-    return scanSharded(files, expansionErrors, { ...options, maxFileBytes }, shardCount(files, options.jobs));
+    return scanSharded(files, expansion, { ...options, maxFileBytes }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes });
+  const loaded = await loadFiles(files, { maxFileBytes, renderTimeoutMs: options.renderTimeoutMs });
   loaded.errors.unshift(...expansionErrors);
+  loaded.notes.unshift(...notes);
+  const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);
+  if (nothing) {
+    loaded.errors.push(...nothing.errors);
+    loaded.notes = loaded.notes.filter((n) => !nothing.replacedNotes.has(n));
+  }
   return scanLoaded(loaded, options);
 }
 

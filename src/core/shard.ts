@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import type { Finding, InputError, JsonObject, Note, Position, Resource } from './types.js';
 import { contextView, Evaluator, isExpired } from './engine.js';
 import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
-import { loadFiles, STDIN } from '../sources/files.js';
+import { loadFiles, nothingToScan, STDIN, type EmptyInput } from '../sources/files.js';
 import { detachStrings } from './values.js';
 
 /** Below this much input, starting threads costs more than it saves. */
@@ -37,6 +37,8 @@ export interface ShardOutput {
   resources: number;
   /** Per configured exemption, how many findings it matched in this shard. */
   exemptionMatches: number[];
+  /** Entries that held nothing to scan. */
+  empty: EmptyInput[];
 }
 
 /** Receives this shard's projection, resolves with every shard's (this shard's own slot is null). */
@@ -119,10 +121,12 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   const read: Resource[] = [];
   const errors: InputError[] = [];
   const notes: Note[] = [];
+  const empty: EmptyInput[] = [];
   let files = 0;
   let resources = 0;
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, renderTimeoutMs: input.options.renderTimeoutMs });
+    for (const e of loaded.empty ?? []) empty.push(e);
     evaluator.judgeAlone(loaded.resources);
     for (const r of loaded.resources) {
       const subject = evaluator.isSubject(r);
@@ -164,6 +168,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     files,
     resources,
     exemptionMatches: result.exemptions.map((u) => u.matched),
+    empty,
   };
 }
 
@@ -173,7 +178,14 @@ type WorkerMessage = { type: 'projection'; projection: string } | { type: 'done'
  * Scans `files` on `jobs` threads (1: this thread only); the report equals that of scanLoaded,
  * but the parsed objects are not kept: `resources` and `evaluations` are empty.
  */
-export async function scanSharded(files: string[], expansionErrors: InputError[], options: ScanOptions, jobs: number): Promise<ScanResult> {
+/** What expanding the inputs gave besides the files: the inputs as given, errors, and notes on directories left out. */
+export interface Expansion {
+  inputs: string[];
+  errors: InputError[];
+  notes: Note[];
+}
+
+export async function scanSharded(files: string[], expansion: Expansion, options: ScanOptions, jobs: number): Promise<ScanResult> {
   const prepared = prepareScan(options); // a bad selection fails here, before any thread starts
   const { jobs: _jobs, ...rest } = options;
   const shardOptions: ShardInput['options'] = { ...rest, now: options.now ?? new Date() };
@@ -238,16 +250,23 @@ export async function scanSharded(files: string[], expansionErrors: InputError[]
       expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
     }));
     const findings: Finding[] = [];
-    const errors: InputError[] = [...expansionErrors];
-    const notes: Note[] = [];
+    const errors: InputError[] = [...expansion.errors];
+    let notes: Note[] = [...expansion.notes];
+    const empty: EmptyInput[] = [];
     let resources = 0;
     let fileCount = 0;
     for (const out of all) {
       for (const f of out.findings) findings.push(f);
       for (const e of out.errors) errors.push(e);
       for (const n of out.notes) notes.push(n);
+      for (const e of out.empty) empty.push(e);
       resources += out.resources;
       fileCount += out.files;
+    }
+    const nothing = nothingToScan(expansion.inputs, files.length, resources, errors.length, empty, notes);
+    if (nothing) {
+      errors.push(...nothing.errors);
+      notes = notes.filter((n) => !nothing.replacedNotes.has(n));
     }
     const scan = assembleResult({ findings, errors, notes, rules: prepared.rules, exemptions: exemptionUses, resources, files: fileCount });
     return { ...scan, evaluations: [] };
