@@ -744,7 +744,8 @@ function addObject(
   // template text, not an object anyone applies. Judging it would report on names and values
   // that do not exist yet, and its templated fields would read as type errors.
   if (placeholders && (isPlaceholder(name) || isPlaceholder(namespace) || isPlaceholder(isObject(metadata) ? str(metadata.generateName) : undefined))) {
-    placeholders.push({ kind, name: name ?? '<unnamed>', line: at('').line });
+    const field = isPlaceholder(name) ? '/metadata/name' : isPlaceholder(namespace) ? '/metadata/namespace' : '/metadata/generateName';
+    placeholders.push({ kind, name: name ?? '<unnamed>', line: at(field).line });
     return;
   }
   const resource: Resource = {

@@ -89,7 +89,7 @@ export async function render(target: RenderTarget, options: RenderOptions): Prom
 function outcome(run: ToolRun, target: RenderTarget, command: string, label: string): RenderOutcome {
   switch (run.kind) {
     case 'timeout':
-      return { kind: 'failed', message: `${command} did not finish within ${Math.round(run.ms / 1000)} s; not scanned` };
+      return { kind: 'failed', message: `${command} did not finish within ${run.ms < 1000 ? `${run.ms} ms` : `${Math.round(run.ms / 1000)} s`}; not scanned` };
     case 'too-large':
       return { kind: 'failed', message: `${command} wrote more than the ${formatBytes(run.limit)} limit (set --max-file-size to raise it); not scanned` };
     case 'exit': {
