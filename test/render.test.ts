@@ -136,6 +136,8 @@ spec:
 `,
   );
   write('k8s/overlays/prod/kustomization.yaml', 'bases:\n- ../../base\npatchesStrategicMerge:\n- privileged.yaml\n');
+  // A second overlay that moves everything to another namespace.
+  write('k8s/overlays/staging/kustomization.yaml', 'namespace: staging\nbases:\n- ../../base\n');
 
   // A kustomization kustomize refuses: it lists a file that is not there.
   write('broken/kustomization.yaml', 'resources:\n- missing.yaml\n');
@@ -205,14 +207,20 @@ describe('kustomize: a directory with a kustomization is built, not read file by
     // The patch file and the base's unpatched deployment are kustomize's inputs, not objects anyone applies.
     assert.ok(!out.findings.some((f) => f.file.endsWith('privileged.yaml') || f.file.endsWith('deployment.yaml')), JSON.stringify(out.findings.map((f) => f.file)));
     assert.ok(!out.notes.some((n) => /unnamed/.test(n.message)), JSON.stringify(out.notes));
-    assert.equal(out.summary.resources, 2);
+    assert.equal(out.summary.resources, 4);
   });
 
   test('an object kustomize left as it is keeps its source file and position', () => {
     const out = report(kshield(['scan', 'k8s', '-o', 'json', '--fail-on', 'none']));
     const nodePort = out.findings.filter((f) => f.rule === 'service-type-nodeport');
-    assert.equal(nodePort.length, 1, JSON.stringify(nodePort));
-    assert.equal(nodePort[0].file, path.join('k8s', 'base', 'service.yaml'));
+    assert.deepEqual(
+      nodePort.map((f) => [f.resource.namespace, f.file]),
+      [
+        // prod leaves the Service as the base has it; staging moved it to another namespace.
+        ['shop', path.join('k8s', 'base', 'service.yaml')],
+        ['staging', `${path.join('k8s', 'overlays', 'staging', 'kustomization.yaml')} (rendered by kubectl kustomize)`],
+      ],
+    );
     assert.deepEqual({ line: nodePort[0].line, column: nodePort[0].column }, { line: 8, column: 3 });
   });
 
@@ -220,7 +228,7 @@ describe('kustomize: a directory with a kustomization is built, not read file by
     const out = report(kshield(['scan', 'k8s', '-o', 'json', '--fail-on', 'none']));
     const base = out.notes.filter((n) => n.file === path.join('k8s', 'base', 'kustomization.yaml'));
     assert.equal(base.length, 1, JSON.stringify(out.notes));
-    assert.match(base[0].message, /^kustomization used by k8s\/overlays\/prod: scanned in that rendered output, not on its own$/);
+    assert.match(base[0].message, /^kustomization used by k8s\/overlays\/prod, k8s\/overlays\/staging: scanned in their rendered output, not on its own$/);
     // Named on the command line, the base is rendered: it is what the user asked for.
     const alone = report(kshield(['scan', path.join('k8s', 'base'), '-o', 'json', '--fail-on', 'none']));
     assert.equal(alone.summary.resources, 2);
@@ -248,7 +256,8 @@ describe('kustomize: a directory with a kustomization is built, not read file by
     const r = kshield(['netpol', 'reach', 'k8s', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
     const { connections } = JSON.parse(r.stdout) as { connections: { src: string; dst: string }[] };
-    assert.ok(connections.some((c) => c.dst === 'shop/Deployment/web'), r.stdout);
+    // Only the rendered staging overlay has a workload in "staging".
+    assert.ok(connections.some((c) => c.src === 'shop/Deployment/web' && c.dst === 'staging/Deployment/web'), r.stdout);
   });
 });
 
@@ -257,9 +266,13 @@ describe('kustomize without kubectl or kustomize on PATH', () => {
     const r = kshield(['scan', 'k8s', '-o', 'json'], { path: emptyBin });
     assert.equal(r.code, 2, r.stderr);
     const out = report(r);
-    assert.deepEqual(out.notes.map((n) => n.file), [path.join('k8s', 'base', 'kustomization.yaml'), path.join('k8s', 'overlays', 'prod', 'kustomization.yaml')]);
+    assert.deepEqual(out.notes.map((n) => n.file), [
+      path.join('k8s', 'base', 'kustomization.yaml'),
+      path.join('k8s', 'overlays', 'prod', 'kustomization.yaml'),
+      path.join('k8s', 'overlays', 'staging', 'kustomization.yaml'),
+    ]);
     assert.match(out.notes[1].message, /^a kustomization, not rendered: neither kubectl nor kustomize is on PATH\. Render it and scan the output: kubectl kustomize k8s\/overlays\/prod \| kshield scan - \(or --no-render scans its files as they are\)$/);
-    assert.deepEqual(out.errors, [{ file: 'k8s', message: 'nothing to scan: 1 kustomization(s) or chart(s) not rendered (see the note)' }]);
+    assert.deepEqual(out.errors, [{ file: 'k8s', message: 'nothing to scan: 2 kustomization(s) or chart(s) not rendered (see the notes)' }]);
   });
 
   test('next to other manifests, the run exits by its findings', () => {

@@ -308,7 +308,7 @@ export function nothingToScan(
     const count = (reason: EmptyInput['reason']): number => mine.filter((e) => e.reason === reason).length;
     const parts = [
       count('empty') ? `${count('empty')} empty file(s)` : '',
-      count('not-rendered') ? `${count('not-rendered')} kustomization(s) or chart(s) not rendered (see the note)` : '',
+      count('not-rendered') ? `${count('not-rendered')} kustomization(s) or chart(s) not rendered (see the note${count('not-rendered') > 1 ? 's' : ''})` : '',
       count('rendered-empty') ? `${count('rendered-empty')} kustomization(s) or chart(s) that rendered to nothing` : '',
     ].filter(Boolean);
     out.push({ file: input, message: `nothing to scan: ${parts.join(', ') || 'no Kubernetes objects'}` });
