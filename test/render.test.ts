@@ -222,6 +222,9 @@ describe('kustomize: a directory with a kustomization is built, not read file by
       ],
     );
     assert.deepEqual({ line: nodePort[0].line, column: nodePort[0].column }, { line: 8, column: 3 });
+    // Given as an absolute path, the source file is named absolutely, as a plain scan would name it.
+    const absolute = report(kshield(['scan', path.join(dir, 'k8s', 'overlays', 'prod'), '-o', 'json', '--fail-on', 'none']));
+    assert.deepEqual(absolute.findings.filter((f) => f.rule === 'service-type-nodeport').map((f) => f.file), [path.join(dir, 'k8s', 'base', 'service.yaml')]);
   });
 
   test('a base that a scanned overlay builds on is not rendered alone: one note says why', () => {

@@ -414,6 +414,9 @@ const MAX_KUSTOMIZATION_DEPTH = 20;
  */
 function kustomizationSources(dir: string): string[] {
   const files: string[] = [];
+  // Named the way the scanned directory was given (relative stays relative), as a plain scan names them.
+  const root = path.resolve(dir);
+  const named = (file: string): string => path.join(dir, path.relative(root, file));
   const visited = new Set<string>();
   const visit = (d: string, depth: number): void => {
     const key = path.resolve(d);
@@ -435,7 +438,7 @@ function kustomizationSources(dir: string): string[] {
         continue;
       }
       if (stat.isDirectory()) visit(used, depth + 1);
-      else if (stat.isFile() && files.length < MAX_SOURCE_FILES) files.push(path.relative(process.cwd(), used) || used);
+      else if (stat.isFile() && files.length < MAX_SOURCE_FILES) files.push(named(used));
     }
   };
   visit(dir, 0);
