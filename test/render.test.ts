@@ -138,6 +138,12 @@ spec:
   write('k8s/overlays/prod/kustomization.yaml', 'bases:\n- ../../base\npatchesStrategicMerge:\n- privileged.yaml\n');
   // A second overlay that moves everything to another namespace.
   write('k8s/overlays/staging/kustomization.yaml', 'namespace: staging\nbases:\n- ../../base\n');
+  // A third that changes only the Deployment: its Service is the very object prod applies.
+  write('k8s/overlays/dev/replicas.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  replicas: 2\n');
+  write('k8s/overlays/dev/kustomization.yaml', 'bases:\n- ../../base\npatchesStrategicMerge:\n- replicas.yaml\n');
+
+  write('extra/a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}\n');
+  write('extra/b.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: shop}\n');
 
   // A kustomization kustomize refuses: it lists a file that is not there.
   write('broken/kustomization.yaml', 'resources:\n- missing.yaml\n');
@@ -207,21 +213,48 @@ describe('kustomize: a directory with a kustomization is built, not read file by
     // The patch file and the base's unpatched deployment are kustomize's inputs, not objects anyone applies.
     assert.ok(!out.findings.some((f) => f.file.endsWith('privileged.yaml') || f.file.endsWith('deployment.yaml')), JSON.stringify(out.findings.map((f) => f.file)));
     assert.ok(!out.notes.some((n) => /unnamed/.test(n.message)), JSON.stringify(out.notes));
-    assert.equal(out.summary.resources, 4);
+    // Three Deployments (one per overlay), the staging Service, and the Service dev and prod share, once.
+    assert.equal(out.summary.resources, 5);
   });
 
-  test('an object kustomize left as it is keeps its source file and position', () => {
+  test('an object kustomize left as it is keeps its source file and position, and is judged once', () => {
+    for (const jobs of ['1', '2']) {
+      // With two threads the plain files are shared out; every kustomization is rendered on one thread.
+      const out = report(kshield(['scan', 'k8s', 'extra', '-o', 'json', '--fail-on', 'none', '-j', jobs]));
+      assert.equal(out.summary.resources, 7, `-j ${jobs}`);
+      const nodePort = out.findings.filter((f) => f.rule === 'service-type-nodeport');
+      assert.deepEqual(
+        nodePort.map((f) => [f.resource.namespace, f.file, f.line, f.column]),
+        [
+          // dev and prod leave the Service as the base has it; staging moved it to another namespace.
+          ['shop', path.join('k8s', 'base', 'service.yaml'), 8, 3],
+          ['staging', `${path.join('k8s', 'overlays', 'staging', 'kustomization.yaml')} (rendered by kubectl kustomize)`, nodePort[1]?.line, 3],
+        ],
+        `-j ${jobs}`,
+      );
+      assert.deepEqual(
+        out.notes.filter((n) => /exactly as another/.test(n.message)),
+        [{ file: path.join('k8s', 'overlays', 'prod', 'kustomization.yaml'), message: '1 object(s) of its output are exactly as another scanned kustomization renders them, from the same source file: scanned once, there' }],
+      );
+    }
+  });
+
+  test('each overlay is judged as it renders', () => {
     const out = report(kshield(['scan', 'k8s', '-o', 'json', '--fail-on', 'none']));
     const nodePort = out.findings.filter((f) => f.rule === 'service-type-nodeport');
     assert.deepEqual(
       nodePort.map((f) => [f.resource.namespace, f.file]),
       [
-        // prod leaves the Service as the base has it; staging moved it to another namespace.
         ['shop', path.join('k8s', 'base', 'service.yaml')],
         ['staging', `${path.join('k8s', 'overlays', 'staging', 'kustomization.yaml')} (rendered by kubectl kustomize)`],
       ],
     );
-    assert.deepEqual({ line: nodePort[0].line, column: nodePort[0].column }, { line: 8, column: 3 });
+    const singleReplica = out.findings.filter((f) => f.rule === 'single-replica').map((f) => f.file);
+    // dev's patch sets two replicas; prod and staging run the base's one.
+    assert.deepEqual(singleReplica, [
+      `${path.join('k8s', 'overlays', 'prod', 'kustomization.yaml')} (rendered by kubectl kustomize)`,
+      `${path.join('k8s', 'overlays', 'staging', 'kustomization.yaml')} (rendered by kubectl kustomize)`,
+    ]);
     // Given as an absolute path, the source file is named absolutely, as a plain scan would name it.
     const absolute = report(kshield(['scan', path.join(dir, 'k8s', 'overlays', 'prod'), '-o', 'json', '--fail-on', 'none']));
     assert.deepEqual(absolute.findings.filter((f) => f.rule === 'service-type-nodeport').map((f) => f.file), [path.join(dir, 'k8s', 'base', 'service.yaml')]);
@@ -231,7 +264,7 @@ describe('kustomize: a directory with a kustomization is built, not read file by
     const out = report(kshield(['scan', 'k8s', '-o', 'json', '--fail-on', 'none']));
     const base = out.notes.filter((n) => n.file === path.join('k8s', 'base', 'kustomization.yaml'));
     assert.equal(base.length, 1, JSON.stringify(out.notes));
-    assert.match(base[0].message, /^kustomization used by k8s\/overlays\/prod, k8s\/overlays\/staging: scanned in their rendered output, not on its own$/);
+    assert.match(base[0].message, /^kustomization used by k8s\/overlays\/dev, k8s\/overlays\/prod, k8s\/overlays\/staging: scanned in their rendered output, not on its own$/);
     // Named on the command line, the base is rendered: it is what the user asked for.
     const alone = report(kshield(['scan', path.join('k8s', 'base'), '-o', 'json', '--fail-on', 'none']));
     assert.equal(alone.summary.resources, 2);
@@ -271,11 +304,12 @@ describe('kustomize without kubectl or kustomize on PATH', () => {
     const out = report(r);
     assert.deepEqual(out.notes.map((n) => n.file), [
       path.join('k8s', 'base', 'kustomization.yaml'),
+      path.join('k8s', 'overlays', 'dev', 'kustomization.yaml'),
       path.join('k8s', 'overlays', 'prod', 'kustomization.yaml'),
       path.join('k8s', 'overlays', 'staging', 'kustomization.yaml'),
     ]);
-    assert.match(out.notes[1].message, /^a kustomization, not rendered: neither kubectl nor kustomize is on PATH\. Render it and scan the output: kubectl kustomize k8s\/overlays\/prod \| kshield scan - \(or --no-render scans its files as they are\)$/);
-    assert.deepEqual(out.errors, [{ file: 'k8s', message: 'nothing to scan: 2 kustomization(s) or chart(s) not rendered (see the notes)' }]);
+    assert.match(out.notes[2].message, /^a kustomization, not rendered: neither kubectl nor kustomize is on PATH\. Render it and scan the output: kubectl kustomize k8s\/overlays\/prod \| kshield scan - \(or --no-render scans its files as they are\)$/);
+    assert.deepEqual(out.errors, [{ file: 'k8s', message: 'nothing to scan: 3 kustomization(s) or chart(s) not rendered (see the notes)' }]);
   });
 
   test('next to other manifests, the run exits by its findings', () => {

@@ -89,6 +89,27 @@ export function splitFiles(files: readonly string[], shards: number): string[][]
   return out.filter((s) => s.length > 0);
 }
 
+/**
+ * splitFiles, but every directory to render goes to the first shard: a base object that several
+ * kustomizations leave as it is must be seen by one thread to be judged once.
+ */
+function splitWithRendersTogether(files: readonly string[], shards: number): string[][] {
+  const isDirectory = (f: string): boolean => {
+    try {
+      return f !== STDIN && statSync(f).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const renders = files.filter(isDirectory);
+  if (renders.length === 0) return splitFiles(files, shards);
+  const rendered = new Set(renders);
+  const split = splitFiles(files.filter((f) => !rendered.has(f)), shards);
+  if (split.length === 0) return [renders];
+  split[0] = [...renders, ...split[0]];
+  return split;
+}
+
 type ProjectedRow = [apiVersion: string, kind: string, namespace: string | null, name: string, file: string, documentIndex: number, basePath: string, object: JsonObject];
 
 /** The objects other shards' cross-object rules read, as JSON (positions are not carried over). */
@@ -124,8 +145,9 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   const empty: EmptyInput[] = [];
   let files = 0;
   let resources = 0;
+  const scannedSources = new Set<string>();
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, renderTimeoutMs: input.options.renderTimeoutMs });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
     for (const e of loaded.empty ?? []) empty.push(e);
     evaluator.judgeAlone(loaded.resources);
     for (const r of loaded.resources) {
@@ -189,7 +211,7 @@ export async function scanSharded(files: string[], expansion: Expansion, options
   const prepared = prepareScan(options); // a bad selection fails here, before any thread starts
   const { jobs: _jobs, ...rest } = options;
   const shardOptions: ShardInput['options'] = { ...rest, now: options.now ?? new Date() };
-  const shards = jobs > 1 ? splitFiles(files, jobs) : [files];
+  const shards = jobs > 1 ? splitWithRendersTogether(files, jobs) : [files];
   const projections: (string | null)[] = shards.map(() => null);
   let arrived = 0;
   let allArrived!: () => void;

@@ -23,6 +23,12 @@ export interface LoadOptions {
   render?: boolean;
   /** Deadline of one renderer run (default DEFAULT_RENDER_TIMEOUT_MS). */
   renderTimeoutMs?: number;
+  /**
+   * Source objects already scanned in place of a rendered one (file, document, item): two
+   * kustomizations that leave one base object as it is give it once. loadFiles makes one for its
+   * files; a caller loading file by file passes its own.
+   */
+  scannedSources?: Set<string>;
 }
 
 /** An input that held nothing to scan, and why. */
@@ -318,6 +324,7 @@ export function nothingToScan(
 
 /** Reads and parses files already expanded by `expandPaths` ("-" is stdin). */
 export async function loadFiles(files: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  if (!options.scannedSources) options = { ...options, scannedSources: new Set() };
   const result = emptyResult();
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   for (const file of files) {
@@ -492,12 +499,28 @@ function pointAtSources(loaded: LoadResult, target: RenderTarget, options: LoadO
     }
   }
   if (byName.size === 0) return;
-  loaded.resources = loaded.resources.map((rendered) => {
+  const scanned = options.scannedSources ?? new Set<string>();
+  let again = 0;
+  const resources: Resource[] = [];
+  for (const rendered of loaded.resources) {
     const candidates = byName.get(key(rendered));
     const i = candidates ? candidates.findIndex((source) => source.namespace === rendered.namespace && sameValue(source.object, rendered.object)) : -1;
-    if (i === -1) return rendered;
-    return candidates!.splice(i, 1)[0];
-  });
+    if (i === -1) {
+      resources.push(rendered);
+      continue;
+    }
+    const source = candidates!.splice(i, 1)[0];
+    const id = `${source.file}\u0000${source.documentIndex}\u0000${source.basePath}`;
+    // Another kustomization of this scan applies the very same object: it is one object, judged once.
+    if (scanned.has(id)) again++;
+    else {
+      scanned.add(id);
+      resources.push(source);
+    }
+  }
+  loaded.resources = resources;
+  if (again > 0)
+    loaded.notes.push({ file: target.marker, message: `${again} object(s) of its output are exactly as another scanned kustomization renders them, from the same source file: scanned once, there` });
   // The files findings point into: the sources used, and the rendered output while any object is from it.
   loaded.files = [...new Set(loaded.resources.map((r) => r.file))];
 }
