@@ -260,7 +260,14 @@ describe('other commands', () => {
     const j = JSON.parse(kshield(['rules', '-o', 'json']).stdout);
     const rule = j.find((r: { id: string }) => r.id === 'privileged-container');
     assert.deepEqual(Object.keys(rule).sort(), ['category', 'description', 'enabledByDefault', 'frameworks', 'id', 'references', 'remediation', 'severity', 'tags', 'title', 'appliesTo'].sort());
-    assert.ok(kshield(['rules', '--tag', 'pss-restricted']).stdout.includes('pss') || true);
+    // --tag lists exactly the rules carrying the tag, in the table as in JSON.
+    const tagged = j.filter((r: { tags: string[] }) => r.tags.includes('pss-restricted')).map((r: { id: string }) => r.id);
+    assert.ok(tagged.includes('run-as-non-root') && !tagged.includes('host-network'));
+    const byTag = kshield(['rules', '--tag', 'pss-restricted']);
+    assert.equal(byTag.code, 0);
+    const listedIds = byTag.stdout.split('\n').slice(1).map((l) => l.split(/\s+/)[0]).filter((id) => /^[a-z][a-z0-9-]*$/.test(id));
+    assert.deepEqual(listedIds.sort(), [...tagged].sort());
+    assert.match(byTag.stdout, new RegExp(`\\n${tagged.length} rules\\.`));
   });
 
   test('the README\'s secrets section names every rule `kshield rules --tag secrets` lists, and their number', () => {

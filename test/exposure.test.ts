@@ -119,6 +119,17 @@ spec:
     const y = yaml('[{name: http, containerPort: 8080}]', '[{name: p, port: 80, targetPort: nope}]').replace('selector: {app: web}\n  ports', 'selector: {app: other}\n  ports');
     assert.deepEqual(run(['service-target-port-name-missing', 'service-target-port-undeclared'], y), []);
   });
+  test('targetPort 0 or "" is defaulted to the port; names the API server rejects are not resolved (invalid-port reports them)', () => {
+    for (const target of ['0', '""']) {
+      const f = run(['service-target-port-name-missing', 'service-target-port-undeclared'], yaml('[{name: http, containerPort: 8080}]', `[{name: p, port: 80, targetPort: ${target}}]`));
+      assert.deepEqual(f.map((x) => `${x.rule} ${x.path}`), ['service-target-port-undeclared /spec/ports/0'], target);
+    }
+    for (const target of ['"8080"', 'http_port', 'HTTP', 'http-exporter-port'])
+      assert.deepEqual(run('service-target-port-name-missing', yaml('[{name: http, containerPort: 8080}]', `[{name: p, port: 80, targetPort: ${target}}]`)), [], target);
+  });
+  test('an empty protocol is TCP on both sides', () => {
+    assert.deepEqual(run('service-target-port-name-missing', yaml('[{name: http, containerPort: 8080, protocol: ""}]', '[{name: p, port: 80, targetPort: http, protocol: ""}]')), []);
+  });
   test('a port without targetPort targets its own number, reported at the port', () => {
     const f = run('service-target-port-undeclared', yaml('[{name: http, containerPort: 8080}]', '[{name: p, port: 80}]'));
     assert.deepEqual(f.map((x) => x.path), ['/spec/ports/0']);

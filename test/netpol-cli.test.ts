@@ -203,7 +203,7 @@ describe('netpol can', () => {
   test('unknown workloads and bad ports are usage errors (exit 2)', () => {
     const unknown = kshield(['netpol', 'can', 'shop/Deployment/nope', 'shop/Deployment/cart', HARDENED, '--port', '80']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /source "shop\/Deployment\/nope" is neither a workload/);
+    assert.match(unknown.stderr, /source "shop\/Deployment\/nope" not found in the input/);
     assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '--port', '70000']).code, 2);
     assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED, '--port', '80', '--protocol', 'ICMP']).code, 2);
     assert.equal(kshield(['netpol', 'can', 'shop/Deployment/cart', 'shop/Deployment/redis', HARDENED]).code, 2, '--port is required');

@@ -339,6 +339,21 @@ spec: {containers: [{name: c, image: c:1}]}`);
     assert.ok(m.problems.some((p) => p.path.startsWith('/spec/podSelector/matchExpressions/0')));
   });
 
+  test('policy ports as the API server validates them: a quoted number is a name and rejected, named ports take no endPort', () => {
+    const ports = (list: string) => policy('p', 'shop', `  podSelector: {matchLabels: {app: b}}\n  ingress: [{ports: ${list}}]`);
+    // "8080" quoted is a string, and a string is a port name to the API: it has no letter, so the policy is rejected.
+    const quoted = model(A, B, ports('[{port: "8080"}]'));
+    assert.ok(quoted.problems.some((p) => p.path === '/spec/ingress/0/ports/0/port' && /number written as a string/.test(p.message)));
+    assert.equal(pairs(quoted)['shop/Deployment/a -> shop/Deployment/b'], undefined, 'the rule matches no port');
+    const named = model(A, B, ports('[{port: http, endPort: 9000}]'));
+    assert.ok(named.problems.some((p) => p.path === '/spec/ingress/0/ports/0/endPort'));
+    const bare = model(A, B, ports('[{endPort: 9000}]'));
+    assert.ok(bare.problems.some((p) => p.path === '/spec/ingress/0/ports/0/endPort'));
+    const valid = model(A, B, ports('[{port: http}, {port: 8080, endPort: 8081}]'));
+    assert.deepEqual(valid.problems, []);
+    assert.equal(pairs(valid)['shop/Deployment/a -> shop/Deployment/b'], 'TCP/8080-8081');
+  });
+
   test('wrong types never crash the model', () => {
     const m = malformedModel(
       5,

@@ -2,21 +2,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { cli, kshield, root } from './support/cli.js';
 import { parseXml, type XmlElement } from './support/xml.js';
 import { sarifValidator } from './support/sarif.js';
+import { IS_ROOT, NODE_FIXTURES, prepareNodeFixture, setModes, setOwners } from './support/node-fixtures.js';
 import yaml from 'js-yaml';
 import { DEFAULT_KUBELET_CONFIG, KUBECONFIGS, KUBELET_UNIT_DIRS, MANIFEST_DIRS, PKI_DIRS, REAL_IO, parseFlags, readLimited, readNode, type NodeIo } from '../src/sources/node.js';
 import { parseDuration, NODE_CHECKS, runNodeChecks } from '../src/node/checks.js';
 import { mergeConfigFiles, parseDistroArgs, componentArgs, CONFIG_FILE, DATA_DIR } from '../src/sources/rancher.js';
 import { kubeletCommand, splitWords } from '../src/sources/systemd.js';
 
-const FIXTURES = path.join(root, 'test/fixtures/node');
-const IS_ROOT = process.getuid?.() === 0;
+const FIXTURES = NODE_FIXTURES;
 let tmp: string;
 let hardened: string;
 let insecure: string;
@@ -34,31 +34,6 @@ interface Report {
   checks: Check[];
   detected: { layout: string; components: Record<string, string>; evidence: string[]; root: string; role?: string; datastore?: string; configFiles?: string[] };
   summary: Record<string, number>;
-}
-
-function walk(dir: string, visit: (file: string, isDir: boolean) => void): void {
-  for (const name of readdirSync(dir)) {
-    const p = path.join(dir, name);
-    const isDir = statSync(p).isDirectory();
-    visit(p, isDir);
-    if (isDir) walk(p, visit);
-  }
-}
-
-/** git keeps no modes: give the copies the modes a hardened or careless node would have. */
-function setModes(tree: string, secure: boolean): void {
-  walk(tree, (f, isDir) => chmodSync(f, isDir ? (secure ? 0o700 : 0o755) : secure ? 0o600 : 0o644));
-}
-
-/** Owners as on a real node: root, except the etcd data directory on nodes that run etcd as its own user. */
-function setOwners(tree: string, etcdDir?: string, etcdId?: number): void {
-  if (!IS_ROOT) return;
-  walk(tree, (f) => chownSync(f, 0, 0));
-  chownSync(tree, 0, 0);
-  if (etcdDir && etcdId !== undefined) {
-    chownSync(path.join(tree, etcdDir), etcdId, etcdId);
-    walk(path.join(tree, etcdDir), (f) => chownSync(f, etcdId, etcdId));
-  }
 }
 
 function run(dir: string, extra: string[] = []): { code: number | null; report: Report; stderr: string } {
@@ -105,18 +80,10 @@ function lineOf(file: string, needle: string): number {
 
 before(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'kshield-node-'));
-  hardened = copyOf(path.join(FIXTURES, 'hardened'), 'hardened');
-  insecure = copyOf(path.join(FIXTURES, 'insecure'), 'insecure');
-  k3s = copyOf(path.join(FIXTURES, 'k3s'), 'k3s');
-  rke2 = copyOf(path.join(FIXTURES, 'rke2'), 'rke2');
-  setModes(hardened, true);
-  setModes(insecure, false);
-  setModes(k3s, true);
-  setModes(rke2, true);
-  setOwners(hardened, 'var/lib/etcd', 998);
-  setOwners(insecure);
-  setOwners(k3s);
-  setOwners(rke2, 'var/lib/rancher/rke2/server/db/etcd', 997);
+  hardened = prepareNodeFixture('hardened', path.join(tmp, 'hardened'));
+  insecure = prepareNodeFixture('insecure', path.join(tmp, 'insecure'));
+  k3s = prepareNodeFixture('k3s', path.join(tmp, 'k3s'));
+  rke2 = prepareNodeFixture('rke2', path.join(tmp, 'rke2'));
   if (IS_ROOT) chownSync(path.join(insecure, 'etc/kubernetes/manifests/etcd.yaml'), 1000, 1000);
 });
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -1035,5 +1002,33 @@ describe('parsing', () => {
     assert.deepEqual(cmd?.argv, ['/usr/bin/kubelet', '--a=1', '--b=2', '--c=3 --d=4', '--e=5']);
     assert.equal(cmd?.source, '/u/kubelet.service.d/10.conf');
     assert.deepEqual(cmd?.origins[1], { file: '/u/kubelet.service.d/10.conf', line: 2, via: 'A' });
+  });
+});
+
+describe('the README\'s node examples', () => {
+  test('reproduce from a checkout: `npm run node-fixtures` sets the modes, then each command prints the README\'s first and last lines', () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-readme-node-'));
+    try {
+      // What `npm run node-fixtures` runs (after its build), from the directory the README's commands run in.
+      const made = spawnSync(process.execPath, [path.join(root, 'dist/test/support/node-fixtures.js')], { cwd: work, encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+      const examples = [...readme.matchAll(/\$ kshield node --root (node-fixtures\/[a-z0-9]+)\n(.*)\n[^]*?\n(\d+ checks: .*)\n```/g)];
+      assert.ok(examples.length >= 2, 'the README shows kshield node examples on the prepared fixtures');
+      for (const [, dir, first, last] of examples) {
+        const r = spawnSync(process.execPath, [cli, 'node', '--root', dir], { cwd: work, encoding: 'utf8' });
+        const lines = r.stdout.trimEnd().split('\n');
+        assert.deepEqual([lines[0], lines.at(-1)], [first, last], dir);
+      }
+      const hardened = /`kshield node --root (node-fixtures\/hardened)`.*?ends with `(\d+ checks: [^`]*)`/.exec(readme.replace(/\n/g, ' '));
+      assert.ok(hardened, 'the README states the hardened fixture\'s summary');
+      const r = spawnSync(process.execPath, [cli, 'node', '--root', hardened[1]], { cwd: work, encoding: 'utf8' });
+      const summary = r.stdout.trimEnd().split('\n').at(-1)!;
+      // Only root can give the copies the owners the ownership checks look for.
+      if (IS_ROOT) assert.equal(summary, hardened[2]);
+      else assert.match(summary, /^92 checks: \d+ pass, \d+ fail, 0 warn, 0 manual$/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

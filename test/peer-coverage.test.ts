@@ -8,6 +8,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rules } from '../src/rules/index.js';
+import { evaluate } from '../src/core/engine.js';
+import { loadText } from '../src/sources/files.js';
+import { PEER_CASES, type PeerCase } from './support/peer-cases.js';
 
 /**
  * The peers' check ids, as published in 2026 (Polaris pkg/config/checks @c0e23a2, kube-score
@@ -124,4 +127,94 @@ test('the summary table agrees with the rows', () => {
     const line = new RegExp(`^\\| ${peer.replace(/[()]/g, '\\$&')} \\| ${mine.length} \\| ${covered} \\| ${mine.length - covered} \\|$`, 'm');
     assert.match(doc, line, `summary row for ${peer}`);
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mapping semantics: small manifests of our own, shaped like the success and failure cases of the
+// peers' own fixtures (Polaris test/checks/<check>/, KubeLinter tests/checks/), run through the rules
+// a row names. A peer failure must give a finding of one of them, a peer success none, except the
+// cases the "Where we differ, and why" section explains.
+
+const rulesById = new Map(rules.map((r) => [r.id, r]));
+const rowOf = new Map(rows.map((r) => [`${r.peer}\u0000${r.id}`, r]));
+
+function differSection(): string {
+  const start = doc.indexOf('\n## Where we differ, and why');
+  assert.ok(start >= 0, 'docs/peer-coverage.md has a "Where we differ, and why" section');
+  const next = doc.indexOf('\n## ', start + 5);
+  return doc.slice(start, next === -1 ? undefined : next);
+}
+
+/** Peer checks the section explains, as "Peer\0check" keys, from bullets starting "- **Peer `check`**[, **Peer `other`**]:". */
+function explained(): Set<string> {
+  const keys = new Set<string>();
+  for (const line of differSection().split('\n')) {
+    const head = /^- ((?:\*\*(?:Polaris|KubeLinter) `[^`]+`\*\*(?:, )?)+):/.exec(line);
+    if (!head) continue;
+    for (const m of head[1].matchAll(/\*\*(Polaris|KubeLinter) `([^`]+)`\*\*/g)) keys.add(`${m[1]}\u0000${m[2]}`);
+  }
+  return keys;
+}
+
+function firedRules(c: PeerCase): string[] {
+  const row = rowOf.get(`${c.peer}\u0000${c.check}`);
+  assert.ok(row && !row.none, `${c.peer} ${c.check} has a covered row`);
+  const selected = row.rules.map((id) => rulesById.get(id)!);
+  const text = c.objects.map((o) => JSON.stringify(o)).join('\n---\n');
+  const loaded = loadText(text, `${c.check}.yaml`);
+  assert.deepEqual(loaded.errors, [], `${c.peer} ${c.check} (${c.label}) loads`);
+  const result = evaluate(loaded.resources, { rules: selected, ...(c.kubernetesVersion ? { settings: { kubernetesVersion: c.kubernetesVersion } } : {}) });
+  assert.deepEqual(result.errors, [], `${c.peer} ${c.check} (${c.label}) evaluates`);
+  return [...new Set(result.findings.map((f) => f.rule))].sort();
+}
+
+test('each mapped rule judges the peer-shaped cases as the peer does, except where the page says why not', () => {
+  const wrong: string[] = [];
+  for (const c of PEER_CASES) {
+    const fired = firedRules(c);
+    const kshield = fired.length > 0 ? 'fail' : 'pass';
+    const agrees = kshield === c.peerVerdict;
+    if (c.differs ? agrees : !agrees) {
+      wrong.push(`${c.peer} ${c.check} "${c.label}": peer ${c.peerVerdict}, kshield ${kshield}${fired.length ? ` (${fired.join(', ')})` : ''}${c.differs ? ', but the case is listed as a difference' : ''}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('every difference is explained in the page, and every explained check has a differing case', () => {
+  const have = explained();
+  const differing = new Set(PEER_CASES.filter((c) => c.differs).map((c) => `${c.peer}\u0000${c.check}`));
+  assert.deepEqual([...differing].filter((k) => !have.has(k)).map((k) => k.replace('\u0000', ' ')), [], 'differences without an explanation');
+  assert.deepEqual([...have].filter((k) => !differing.has(k)).map((k) => k.replace('\u0000', ' ')), [], 'explanations without a differing case');
+});
+
+test('every covered Polaris and KubeLinter check has a failing and a passing case', () => {
+  const historical = new Set(peerIds(PEERS.Polaris.split('\n')[1]));
+  const missing: string[] = [];
+  for (const r of rows) {
+    if (r.none || (r.peer !== 'Polaris' && r.peer !== 'KubeLinter') || (r.peer === 'Polaris' && historical.has(r.id))) continue;
+    const mine = PEER_CASES.filter((c) => c.peer === r.peer && c.check === r.id && !c.differs);
+    for (const verdict of ['fail', 'pass'] as const) if (!mine.some((c) => c.peerVerdict === verdict)) missing.push(`${r.peer} ${r.id}: no agreeing ${verdict} case`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test('each rule of a several-rule mapping reports some failure of the peer check on its own', () => {
+  // A union of rules is a faithful mapping only when each rule reports a part of what the peer fails;
+  // a rule that fires only where the peer passes (a stricter control) does not belong in the row.
+  const idle: string[] = [];
+  for (const r of rows) {
+    if (r.rules.length < 2 || (r.peer !== 'Polaris' && r.peer !== 'KubeLinter')) continue;
+    const fails = PEER_CASES.filter((c) => c.peer === r.peer && c.check === r.id && c.peerVerdict === 'fail' && !c.differs);
+    const fired = new Set(fails.flatMap((c) => firedRules(c)));
+    for (const id of r.rules) if (!fired.has(id)) idle.push(`${r.peer} ${r.id}: ${id} reports none of its failure cases`);
+  }
+  assert.deepEqual(idle, []);
+});
+
+test('no several-rule mapping names a Restricted control next to a looser one for an any-of peer check', () => {
+  // Polaris' linuxHardening is satisfied by any one mechanism: naming the rules that each require one
+  // of them would report what Polaris accepts. It maps to the single rule with its meaning.
+  const row = rowOf.get('Polaris\u0000linuxHardening');
+  assert.deepEqual(row?.rules, ['linux-hardening-missing']);
 });

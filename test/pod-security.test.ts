@@ -143,7 +143,7 @@ describe('Pod Security Standards profiles', () => {
 
   test('a manifest satisfying the whole Restricted profile has no PSS finding', () => {
     for (const version of ['1.30', '1.34', '1.35', '1.37']) {
-      assert.deepEqual(summary(run(RESTRICTED_DEPLOYMENT, { kubernetesVersion: version }, [...baselineRules, ...restrictedRules])), [], `Kubernetes ${version}`);
+      assert.deepEqual(summary(run(RESTRICTED_DEPLOYMENT, { pssVersion: `v${version}` }, [...baselineRules, ...restrictedRules])), [], `Kubernetes ${version}`);
     }
   });
 
@@ -357,7 +357,7 @@ const cases: Case[] = [
   - name: app
     image: mcr.microsoft.com/windows/servercore:ltsc2022
 `),
-    settings: { kubernetesVersion: '1.24' },
+    settings: { pssVersion: 'v1.24' },
     expect: [
       'allow-privilege-escalation /spec/containers/0',
       'capabilities-drop-all /spec/containers/0',
@@ -394,7 +394,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}, procMount: Unmasked}
 `),
-    settings: { kubernetesVersion: '1.34' },
+    settings: { pssVersion: 'v1.34' },
     expect: [
       'proc-mount /spec/containers/0/securityContext/procMount',
       'run-as-non-root /spec/containers/0/securityContext',
@@ -411,7 +411,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}, procMount: Unmasked}
 `),
-    settings: { kubernetesVersion: '1.35' },
+    settings: { pssVersion: 'v1.35' },
     expect: ['proc-mount-restricted /spec/containers/0/securityContext/procMount'],
   },
   {
@@ -423,7 +423,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: {runAsUser: 0, runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}
 `),
-    settings: { kubernetesVersion: '1.36' },
+    settings: { pssVersion: 'v1.36' },
     expect: ['run-as-root-user /spec/containers/0/securityContext/runAsUser'],
   },
   {
@@ -440,7 +440,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: ${RSC}
 `),
-    settings: { kubernetesVersion: '1.31' },
+    settings: { pssVersion: 'v1.31' },
     expect: ['unsafe-sysctls /spec/securityContext/sysctls/0/name', 'unsafe-sysctls /spec/securityContext/sysctls/2/name'],
   },
   {
@@ -457,7 +457,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: ${RSC}
 `),
-    settings: { kubernetesVersion: 'v1.37.1' },
+    settings: { pssVersion: 'v1.37' },
     expect: ['unsafe-sysctls /spec/securityContext/sysctls/2/name'],
   },
   {
@@ -471,7 +471,7 @@ const cases: Case[] = [
     image: ${IMG}
     securityContext: ${RSC}
 `),
-    settings: { kubernetesVersion: '1.30' },
+    settings: { pssVersion: 'v1.30' },
     expect: ['selinux-options /spec/securityContext/seLinuxOptions/type'],
   },
   {
@@ -487,7 +487,7 @@ const cases: Case[] = [
       preStop:
         tcpSocket: {host: 10.0.0.9, port: 22}
 `),
-    settings: { kubernetesVersion: '1.33' },
+    settings: { pssVersion: 'v1.33' },
     expect: [],
   },
   {
@@ -511,7 +511,7 @@ const cases: Case[] = [
       preStop:
         tcpSocket: {host: 10.0.0.9, port: 22}
 `),
-    settings: { kubernetesVersion: '1.34' },
+    settings: { pssVersion: 'v1.34' },
     expect: [
       'host-probes-lifecycle /spec/containers/0/lifecycle/preStop/tcpSocket/host',
       'host-probes-lifecycle /spec/containers/0/readinessProbe/httpGet/host',

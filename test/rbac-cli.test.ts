@@ -139,6 +139,58 @@ describe('kshield rbac who-can', () => {
     for (const rule of rules) assert.equal(rule.match(/\(built-in\)/g)?.length ?? 0, rule.includes('cluster-admin') ? 1 : 0, rule);
   });
 
+  test('a RoleBinding in kube-system to a built-in Role (a metrics adapter\'s) grants that Role\'s real permissions', () => {
+    const yaml = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: metrics-adapter-auth-reader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+subjects:
+  - kind: ServiceAccount
+    name: metrics-adapter
+    namespace: monitoring
+`;
+    const named = kshield(['rbac', 'who-can', 'get', 'configmaps', '-n', 'kube-system', '--name', 'extension-apiserver-authentication', '-'], yaml);
+    assert.equal(named.code, 0, named.stderr);
+    assert.match(
+      named.stdout,
+      /^sa:monitoring:metrics-adapter\s+namespace kube-system\s+Role kube-system\/extension-apiserver-authentication-reader \(built-in\)\s+RoleBinding kube-system\/metrics-adapter-auth-reader$/m,
+    );
+    // resourceNames: another ConfigMap of kube-system is not readable through it.
+    const other = kshield(['rbac', 'who-can', 'get', 'configmaps', '-n', 'kube-system', '--name', 'kubeadm-config', '-'], yaml);
+    assert.match(other.stdout, /^No subject in the scanned bindings can get configmaps named kubeadm-config in namespace kube-system\.$/m);
+    const access = kshield(['rbac', 'access', 'sa:monitoring:metrics-adapter', '-'], yaml);
+    assert.match(access.stdout, /namespace kube-system\s+""\s+configmaps\s+get, list, watch\s+extension-apiserver-authentication\s+Role kube-system\/extension-apiserver-authentication-reader \(built-in\)/);
+  });
+
+  test('a misspelt verb gets a note, as a misspelt resource does; the answer is still given', () => {
+    const cases: [string[], RegExp][] = [
+      [['gte', 'secrets'], /^note: "gte" is not a verb the API server uses for a resource request: only rules listing "gte" or "\*" grant it; did you mean "get"\?$/m],
+      [['lsit', 'secrets'], /did you mean "list"\?/],
+      [['Get', 'secrets'], /did you mean "get"\?/],
+      [['deletecolection', 'secrets'], /did you mean "deletecollection"\?/],
+      [['impersonte', 'groups'], /did you mean "impersonate"\?/],
+      [['post', 'secrets'], /"post" is an HTTP method: a resource request's verb is "create"/],
+      [['watch', '/healthz'], /"watch" is a verb of resource requests: a non-resource URL's verb is the HTTP method in lower case/],
+      [['psot', '/healthz'], /did you mean "post"\?/],
+      [['frobnicate', 'widgets.example.com'], /"frobnicate" is not a verb .*\(verbs: get, list, watch, create, update, patch, delete, deletecollection, use, bind, escalate, impersonate, approve, sign, attest\)/],
+    ];
+    for (const [args, note] of cases) {
+      const r = kshield(['rbac', 'who-can', ...args, ESCALATION]);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stderr, note, args.join(' '));
+    }
+    // Only rules naming the odd verb (or "*") grant it: cluster-admin's "*" still answers.
+    assert.match(kshield(['rbac', 'who-can', 'gte', 'secrets', ESCALATION]).stdout, /^sa:ci:deployer\s+cluster-wide/m);
+    // Known verbs, special ones included, get no note.
+    for (const args of [['get', 'secrets'], ['deletecollection', 'pods'], ['impersonate', 'groups'], ['approve', 'signers.certificates.k8s.io'], ['attest', 'signers.certificates.k8s.io'], ['post', '/logs'], ['get', '/healthz']])
+      assert.doesNotMatch(kshield(['rbac', 'who-can', ...args, ESCALATION]).stderr, /is not a verb|is an HTTP method|is a verb of/, args.join(' '));
+  });
+
   test('nobody allowed is said in words', () => {
     const r = kshield(['rbac', 'who-can', 'delete', 'nodes', HARDENED]);
     assert.equal(r.code, 0);
@@ -209,13 +261,17 @@ describe('kshield rbac paths', () => {
     const paths = graph.paths.map((p: { nodes: string[] }) => p.nodes.map((n) => label.get(n)).join(' -> '));
     assert.deepEqual(paths.sort(), [
       'group:auditors -> can read Secrets in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
-      'sa:ci:builder -> can create pods in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
+      'sa:ci:builder -> can create or change workloads in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
       'sa:ci:deployer -> full control of the cluster (cluster-admin)',
       'user:role-admin -> can bind roles in every namespace -> full control of the cluster (cluster-admin)',
       'user:support -> can impersonate users, groups or service accounts -> full control of the cluster (cluster-admin)',
-      'user:token-bot -> can create service account tokens in ci -> sa:ci:builder -> can create pods in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
+      'user:token-bot -> can create service account tokens in ci -> sa:ci:builder -> can create or change workloads in ci -> sa:ci:deployer -> full control of the cluster (cluster-admin)',
     ]);
     for (const p of graph.paths) assert.equal(p.steps.length, p.nodes.length - 1);
+    const steps = (from: string) => graph.paths.find((p: { from: string }) => p.from === from).steps;
+    assert.equal(steps('identity:group:auditors')[1], 'read its token Secret deployer-token');
+    assert.equal(steps('identity:user:token-bot')[1], 'create a token for it (TokenRequest)');
+    assert.equal(steps('identity:sa:ci:builder')[1], 'run a pod as this service account through a workload');
   });
 
   test('DOT: a well-formed digraph whose edges join declared nodes', () => {
@@ -259,6 +315,192 @@ subjects:
 `;
     assertSaneDot(kshield(['rbac', 'paths', '-o', 'dot', '-'], yaml).stdout);
     assertSaneMermaid(kshield(['rbac', 'paths', '-o', 'mermaid', '-'], yaml).stdout);
+  });
+
+  test('reading Secrets reaches only accounts whose token Secret is in the input (none is made on its own since 1.24)', () => {
+    const account = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: ci
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: deployer
+  namespace: ci
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: deployer-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: deployer
+    namespace: ci
+`;
+    const reader = (rule: string) => `---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: secret-reader
+  namespace: ci
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+${rule}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: auditors
+  namespace: ci
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: secret-reader
+subjects:
+  - kind: Group
+    apiGroup: rbac.authorization.k8s.io
+    name: auditors
+`;
+    const tokenSecret = (name: string, forAccount: string, type = 'kubernetes.io/service-account-token') => `---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: ${name}
+  namespace: ci
+  annotations:
+    kubernetes.io/service-account.name: ${forAccount}
+type: ${type}
+`;
+    const auditorPaths = (yaml: string): string[] => {
+      const r = kshield(['rbac', 'paths', '-o', 'json', '-'], yaml);
+      assert.equal(r.code, 0, r.stderr);
+      const graph = JSON.parse(r.stdout);
+      return graph.paths.filter((p: { from: string }) => p.from === 'identity:group:auditors').map((p: { steps: string[] }) => p.steps.join(' / '));
+    };
+    const listAll = '    verbs: ["get", "list"]\n';
+    assert.deepEqual(auditorPaths(account + reader(listAll)), [], 'no token Secret: reading Secrets yields no token');
+    assert.deepEqual(auditorPaths(account + reader(listAll) + tokenSecret('other-token', 'builder')), [], "another account's token");
+    assert.deepEqual(auditorPaths(account + reader(listAll) + tokenSecret('deployer-config', 'deployer', 'Opaque')), [], 'the annotation without the token type');
+    const reached = ['Role ci/secret-reader via RoleBinding ci/auditors / read its token Secret deployer-token / ClusterRole cluster-admin (built-in) via ClusterRoleBinding deployer-admin'];
+    assert.deepEqual(auditorPaths(account + reader(listAll) + tokenSecret('deployer-token', 'deployer')), reached);
+    // resourceNames: a get limited to that very Secret reads it; one limited to another does not.
+    assert.deepEqual(auditorPaths(account + reader('    resourceNames: ["deployer-token"]\n    verbs: ["get"]\n') + tokenSecret('deployer-token', 'deployer')), reached);
+    assert.deepEqual(auditorPaths(account + reader('    resourceNames: ["app-config"]\n    verbs: ["get"]\n') + tokenSecret('deployer-token', 'deployer')), []);
+    // In the table, the step names the Secret.
+    const table = kshield(['rbac', 'paths', '-'], account + reader(listAll) + tokenSecret('deployer-token', 'deployer'));
+    assert.match(table.stdout, /\n {4}-> sa:ci:deployer {2}\[read its token Secret deployer-token\]\n/);
+  });
+
+  test('every Secret of the cluster takes list or watch in all namespaces: get alone needs each name', () => {
+    const reader = (verbs: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: secret-reader
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ${verbs}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: secret-reader
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: secret-reader
+subjects:
+  - kind: User
+    apiGroup: rbac.authorization.k8s.io
+    name: reader
+`;
+    const goals = (verbs: string) => JSON.parse(kshield(['rbac', 'paths', '-o', 'json', '-'], reader(verbs)).stdout).paths.map((p: { to: string }) => p.to);
+    assert.deepEqual(goals('["get"]'), []);
+    assert.deepEqual(goals('["list"]'), ['goal:all-secrets']);
+    assert.deepEqual(goals('["watch"]'), ['goal:all-secrets']);
+  });
+
+  test('exec into pods reaches the accounts of the pods that hold an API token: the pod\'s automountServiceAccountToken wins over the account\'s', () => {
+    const setup = (accountField: string, podSpec: string) => `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: deployer
+  namespace: ci
+${accountField}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: deployer-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: deployer
+    namespace: ci
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: debugger
+  namespace: ci
+rules:
+  - apiGroups: [""]
+    resources: ["pods/exec"]
+    verbs: ["create"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: debuggers
+  namespace: ci
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: debugger
+subjects:
+  - kind: User
+    apiGroup: rbac.authorization.k8s.io
+    name: debugger
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: deploy-runner
+  namespace: ci
+spec:
+  serviceAccountName: deployer
+${podSpec}  containers:
+    - name: runner
+      image: registry.example.com/runner:1.0
+`;
+    const reaches = (yaml: string): boolean => {
+      const r = kshield(['rbac', 'paths', '-o', 'json', '-'], yaml);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout).paths.some((p: { from: string; to: string }) => p.from === 'identity:user:debugger' && p.to === 'goal:cluster-admin');
+    };
+    const projected = (audience: string) => `  volumes:
+    - name: api
+      projected:
+        sources:
+          - serviceAccountToken:
+              path: token
+${audience}`;
+    const cases: [string, string, string, boolean][] = [
+      ['both unset: the token is mounted', '', '', true],
+      ['pod false wins over the account\'s true', 'automountServiceAccountToken: true\n', '  automountServiceAccountToken: false\n', false],
+      ['account false, pod unset', 'automountServiceAccountToken: false\n', '', false],
+      ['pod true wins over the account\'s false', 'automountServiceAccountToken: false\n', '  automountServiceAccountToken: true\n', true],
+      ['pod false with a projected token for the API server', '', `  automountServiceAccountToken: false\n${projected('')}`, true],
+      ['pod false with a projected token for another audience', '', `  automountServiceAccountToken: false\n${projected('              audience: vault\n')}`, false],
+    ];
+    for (const [name, accountField, podSpec, expected] of cases) assert.equal(reaches(setup(accountField, podSpec)), expected, name);
   });
 
   test('the hardened shop has no path', () => {

@@ -217,6 +217,60 @@ ${binding}`;
     assert.deepEqual(findings(withNamespace), ['rbac-binding-role-not-found RoleBinding/deployer /roleRef', 'rbac-binding-subject-not-found RoleBinding/deployer /subjects/0']);
   });
 
+  test('RoleBindings to the Roles the API server creates in kube-system are not reported missing; one in the wrong namespace is, with a hint', () => {
+    // kube-system holds a scanned Role, so missing Roles there are reported: the bootstrap ones must not be.
+    const kubeSystemRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: adapter-config
+  namespace: kube-system
+rules:
+  - apiGroups: [""]
+    resources: ["configmaps"]
+    resourceNames: ["adapter-config"]
+    verbs: ["get"]
+`;
+    const bindingTo = (name: string, namespace: string, role: string) => `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ${role}
+subjects:
+  - kind: ServiceAccount
+    name: metrics-adapter
+    namespace: monitoring
+`;
+    const builtIns = [
+      'extension-apiserver-authentication-reader',
+      'system::leader-locking-kube-scheduler',
+      'system::leader-locking-kube-controller-manager',
+      'system:controller:bootstrap-signer',
+      'system:controller:token-cleaner',
+      'system:controller:cloud-provider',
+    ];
+    const docs = [kubeSystemRole, ...builtIns.map((role, i) => bindingTo(`b${i}`, 'kube-system', role)), bindingTo('typo', 'kube-system', 'extension-apiserver-authentication-readers')];
+    assert.deepEqual(
+      findings(docs.join('---\n')).filter((f) => f.startsWith('rbac-binding-role-not-found')),
+      ['rbac-binding-role-not-found RoleBinding/typo /roleRef'],
+    );
+    const misplaced = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: monitoring
+---
+${bindingTo('auth-reader', 'monitoring', 'extension-apiserver-authentication-reader')}`;
+    const loaded = loadText(misplaced, 'rbac.yaml');
+    const result = evaluate(loaded.resources, { rules: rbacRules.filter((r) => r.id === 'rbac-binding-role-not-found') });
+    assert.deepEqual(
+      result.findings.map((f) => f.message),
+      ['RoleBinding monitoring/auth-reader refers to Role "extension-apiserver-authentication-reader", which namespace "monitoring" does not hold in the scanned manifests; the built-in Role of that name is in "kube-system", where the RoleBinding must be to use it'],
+    );
+  });
+
   test('bindings to unmodelled system: ClusterRoles are not reported missing', () => {
     assert.deepEqual(
       findings(`apiVersion: rbac.authorization.k8s.io/v1

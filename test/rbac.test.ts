@@ -693,6 +693,145 @@ rules:
   });
 });
 
+describe('bootstrap Roles of kube-system and kube-public', () => {
+  // The shape of a metrics adapter's (metrics-server, prometheus-adapter) RoleBinding: in kube-system,
+  // to the built-in Role, for a service account of another namespace.
+  const model = modelOf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: metrics-adapter-auth-reader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+subjects:
+  - kind: ServiceAccount
+    name: metrics-adapter
+    namespace: monitoring
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: second-scheduler-leader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: system::leader-locking-kube-scheduler
+subjects:
+  - kind: ServiceAccount
+    name: second-scheduler
+    namespace: kube-system
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: misplaced
+  namespace: monitoring
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+subjects:
+  - kind: ServiceAccount
+    name: other
+    namespace: monitoring
+`);
+  const adapter = serviceAccountIdentity('monitoring', 'metrics-adapter');
+
+  test('a RoleBinding in kube-system to extension-apiserver-authentication-reader grants reading that one ConfigMap', () => {
+    const binding = model.bindings.find((b) => b.name === 'metrics-adapter-auth-reader')!;
+    const role = model.roleOf(binding);
+    assert.ok(role, 'the built-in Role is found');
+    assert.equal(role.bootstrap, true);
+    assert.equal(role.namespace, 'kube-system');
+    assert.equal(allowed(model, adapter, get('configmaps', 'kube-system', { name: 'extension-apiserver-authentication' })), true);
+    assert.equal(allowed(model, adapter, get('configmaps', 'kube-system', { name: 'extension-apiserver-authentication', verb: 'watch' })), true);
+    assert.equal(allowed(model, adapter, get('configmaps', 'kube-system', { name: 'kube-proxy' })), false, 'resourceNames limit it to one ConfigMap');
+    assert.equal(allowed(model, adapter, get('configmaps', 'kube-system', { verb: 'list' })), false, 'listing every ConfigMap is not granted');
+    assert.equal(allowed(model, adapter, get('configmaps', 'monitoring', { name: 'extension-apiserver-authentication' })), false, 'only in kube-system');
+  });
+
+  test('the leader-locking Role grants the scheduler lease and leader candidates, not Secrets', () => {
+    const scheduler = serviceAccountIdentity('kube-system', 'second-scheduler');
+    assert.equal(allowed(model, scheduler, get('leases', 'kube-system', { apiGroup: 'coordination.k8s.io', verb: 'update', name: 'my-scheduler' })), true);
+    assert.equal(allowed(model, scheduler, get('leasecandidates', 'kube-system', { apiGroup: 'coordination.k8s.io', verb: 'create' })), true);
+    assert.equal(allowed(model, scheduler, get('configmaps', 'kube-system', { verb: 'update', name: 'kube-scheduler' })), true);
+    assert.equal(allowed(model, scheduler, get('configmaps', 'kube-system', { verb: 'update', name: 'other' })), false);
+    assert.equal(allowed(model, scheduler, get('secrets', 'kube-system')), false);
+  });
+
+  test('every bootstrap Role of the policy is known, in its own namespace only', () => {
+    for (const [ns, name] of [
+      ['kube-system', 'extension-apiserver-authentication-reader'],
+      ['kube-system', 'system::leader-locking-kube-controller-manager'],
+      ['kube-system', 'system::leader-locking-kube-scheduler'],
+      ['kube-system', 'system:controller:bootstrap-signer'],
+      ['kube-system', 'system:controller:cloud-provider'],
+      ['kube-system', 'system:controller:token-cleaner'],
+      ['kube-public', 'system:controller:bootstrap-signer'],
+    ])
+      assert.equal(model.role('Role', ns, name)?.bootstrap, true, `${ns}/${name}`);
+    assert.equal(model.role('Role', 'kube-public', 'extension-apiserver-authentication-reader'), undefined);
+    assert.equal(model.role('ClusterRole', undefined, 'extension-apiserver-authentication-reader'), undefined, 'a Role, not a ClusterRole');
+    // The same name in another namespace is another Role, which does not exist.
+    const misplaced = model.bindings.find((b) => b.name === 'misplaced')!;
+    assert.equal(model.roleOf(misplaced), undefined);
+    assert.equal(allowed(model, serviceAccountIdentity('monitoring', 'other'), get('configmaps', 'kube-system', { name: 'extension-apiserver-authentication' })), false);
+  });
+
+  test('the bootstrap signer reads the Secrets of kube-system, and writes cluster-info in kube-public', () => {
+    const m = modelOf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: signer
+  namespace: kube-public
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: system:controller:bootstrap-signer
+subjects:
+  - kind: User
+    name: signer
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: signer
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: system:controller:bootstrap-signer
+subjects:
+  - kind: User
+    name: signer
+`);
+    const signer = userIdentity('signer');
+    assert.equal(allowed(m, signer, get('secrets', 'kube-system', { verb: 'list' })), true);
+    assert.equal(allowed(m, signer, get('secrets', 'kube-public', { verb: 'list' })), false);
+    assert.equal(allowed(m, signer, get('configmaps', 'kube-public', { verb: 'update', name: 'cluster-info' })), true);
+    assert.equal(allowed(m, signer, get('events', 'kube-public', { apiGroup: 'events.k8s.io', verb: 'create' })), true);
+  });
+
+  test('a scanned Role of the same name and namespace replaces the built-in one', () => {
+    const m = modelOf(`apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: extension-apiserver-authentication-reader
+  namespace: kube-system
+rules:
+  - apiGroups: [""]
+    resources: ["secrets"]
+    verbs: ["get"]
+`);
+    const role = m.role('Role', 'kube-system', 'extension-apiserver-authentication-reader')!;
+    assert.equal(role.bootstrap, false);
+    assert.deepEqual(m.rulesOf(role).map((r) => r.rule.resources), [['secrets']]);
+  });
+});
+
 describe('indexes', () => {
   test('thousands of bindings: authorize looks up the subject, never scans every binding', () => {
     const docs: string[] = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { reliabilityRules, portNameProblem } from '../src/rules/reliability.js';
+import { dns1123LabelProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../src/core/api-validation.js';
 import {
   formatSelector,
   isEmptySelector,
@@ -153,6 +154,21 @@ describe('label selectors', () => {
     assert.equal(labelKeyProblem('app.kubernetes.io/name'), undefined);
     assert.equal(labelKeyProblem('Team_Name'), undefined);
     for (const bad of ['', '/a', 'a/', 'A.io/x', 'a_b.io/x', 'x/y/z', 'a'.repeat(64), `${'a'.repeat(254)}/x`]) assert.ok(labelKeyProblem(bad), bad);
+  });
+
+  // IsQualifiedName (keys: optional DNS-1123 subdomain prefix of at most 253, name of at most 63) and
+  // IsValidLabelValue (at most 63, may be empty), at the limits.
+  test('label keys and values at the limits of IsQualifiedName and IsValidLabelValue', () => {
+    const subdomain253 = `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(61)}`;
+    assert.equal(subdomain253.length, 253);
+    const keys: [string, boolean][] = [
+      ['a', true], ['A', true], ['1', true], ['a'.repeat(63), true], [`${subdomain253}/x`, true], [`example.com/${'N'.repeat(63)}`, true],
+      ['my.name', true], ['123-abc', true], ['example.com/My_Name', true],
+      [`${subdomain253}a/x`, false], [`example.com/${'n'.repeat(64)}`, false], ['-a.io/x', false], ['a..io/x', false], ['a.io-/x', false], ['_a', false], ['a_', false],
+    ];
+    for (const [key, ok] of keys) assert.equal(labelKeyProblem(key) === undefined, ok, key.length > 70 ? `${key.length} chars` : key);
+    const values: [string, boolean][] = [['', true], ['0', true], ['Z', true], ['a.b_c-d', true], ['z'.repeat(63), true], ['z'.repeat(64), false], ['a_', false], ['_a', false], ['a:b', false]];
+    for (const [value, ok] of values) assert.equal(labelValueProblem(value) === undefined, ok, value);
   });
 });
 
@@ -438,38 +454,132 @@ spec:
 });
 
 describe('ports and service accounts', () => {
-  test('IANA service names', () => {
-    for (const ok of ['http', 'http-metrics', 'h2c', 'a1', 'abcdefghijklmno']) assert.equal(portNameProblem(ok), undefined, ok);
-    for (const bad of ['', 'HTTP', 'http_port', '-http', 'http-', 'http--alt', '8080', 'abcdefghijklmnop']) assert.ok(portNameProblem(bad), bad);
+  // Field by field, as pkg/apis/core/validation (validateContainerPorts, validateServicePort,
+  // ValidatePortNumOrName) and apimachinery's IsValidPortName/IsDNS1123Label judge them.
+  test('IANA_SVC_NAME (container port names, named targetPorts and probe ports): limits and format', () => {
+    const table: [string, boolean][] = [
+      ['a', true], ['a1', true], ['1a', true], ['h2c', true], ['http-metrics', true], ['abcdefghijklmno', true], ['a-b-c', true],
+      ['', false], ['abcdefghijklmnop', false], ['HTTP', false], ['Http', false], ['http_port', false], ['http.port', false],
+      ['-http', false], ['http-', false], ['http--alt', false], ['8080', false], ['1-2', false], ['-', false],
+    ];
+    for (const [name, ok] of table) assert.equal(portNameProblem(name) === undefined, ok, `"${name}"`);
+    assert.match(portNameProblem('8080')!, /number written as a string/);
   });
 
-  test('container port names are unique across the pod, numbers in range', () => {
-    const two = deploy('web', { podSpec: '      initContainers: [{name: init, image: busybox:1.36, restartPolicy: Always, ports: [{name: http, containerPort: 9000}]}]' }).replace(
-      'containers: [{name: web, image: registry.example.com/web:1.0.0}]',
-      'containers: [{name: web, image: registry.example.com/web:1.0.0, ports: [{name: http, containerPort: 8080}, {containerPort: 0}]}]',
-    );
-    const f = run('invalid-port', two);
-    assert.equal(f.length, 2);
-    assert.ok(f.some((x) => /init container "init" port name "http" is already used by container "web"/.test(x.message) && x.container === 'init'));
-    assert.ok(f.some((x) => /containerPort 0 is outside 1-65535/.test(x.message)));
+  test('DNS-1123 labels (Service port names): limits and format', () => {
+    const table: [string, boolean][] = [
+      ['a', true], ['9', true], ['9101', true], ['http-exporter-port', true], ['a--b', true], ['x'.repeat(63), true],
+      ['x'.repeat(64), false], ['', false], ['HTTP', false], ['http_port', false], ['http.port', false], ['-http', false], ['http-', false],
+    ];
+    for (const [name, ok] of table) assert.equal(dns1123LabelProblem(name) === undefined, ok, `"${name}"`);
   });
 
-  test('Service ports: names required when several, unique, targetPort names validated', () => {
-    assert.equal(run('invalid-port', svc('web', '{app: web}')).length, 0);
-    const many = `apiVersion: v1
+  test('port numbers, protocols and number-or-name ports', () => {
+    for (const [value, ok] of [[1, true], [65535, true], [0, false], [65536, false], [-1, false], [80.5, false], ['80', false], [undefined, false]] as const)
+      assert.equal(portNumberProblem(value) === undefined, ok, String(value));
+    for (const [value, ok] of [[undefined, true], ['', true], ['TCP', true], ['UDP', true], ['SCTP', true], ['tcp', false], ['HTTP', false], [6, false]] as const)
+      assert.equal(protocolProblem(value) === undefined, ok, String(value));
+    for (const [value, ok] of [[8080, true], ['http', true], ['8080', false], ['', false], [0, false], ['web_tls', false]] as const)
+      assert.equal(portNumOrNameProblem(value) === undefined, ok, String(value));
+  });
+
+  const portPod = (container: string, more = '') => `apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: shop}
+spec:
+  containers:
+  - name: app
+    image: registry.example.com/app:1.0.0
+${container}${more}`;
+  const svcWith = (ports: string) => `apiVersion: v1
 kind: Service
 metadata: {name: web, namespace: shop}
 spec:
   selector: {app: web}
   ports:
-  - {name: http, port: 80, targetPort: "8080"}
+${ports}`;
+
+  test('a Service port name is a DNS-1123 label: 18 characters are fine, 64 are not', () => {
+    // kube-prometheus names a Service port "http-exporter-port"; the API server accepts it.
+    assert.deepEqual(run('invalid-port', svcWith('  - {name: http-exporter-port, port: 9100, targetPort: http}')), []);
+    assert.deepEqual(run('invalid-port', svcWith(`  - {name: ${'p'.repeat(63)}, port: 80}\n  - {name: "443", port: 443}`)), []);
+    const long = run('invalid-port', svcWith(`  - {name: ${'p'.repeat(64)}, port: 80}`));
+    assert.deepEqual(long.map((f) => f.path), ['/spec/ports/0/name']);
+    assert.match(long[0].message, /64 characters long \(at most 63\)/);
+    assert.deepEqual(run('invalid-port', svcWith('  - {name: Http, port: 80}')).map((f) => f.path), ['/spec/ports/0/name']);
+    // The container port it targets is still an IANA name: 15 characters at most.
+    assert.deepEqual(run('invalid-port', svcWith('  - {name: http, port: 80, targetPort: http-exporter-port}')).map((f) => f.path), ['/spec/ports/0/targetPort']);
+  });
+
+  test('Service ports: names required when several, unique, port/protocol pairs distinct, targetPort defaulted then validated', () => {
+    assert.equal(run('invalid-port', svc('web', '{app: web}')).length, 0);
+    const f = run(
+      'invalid-port',
+      svcWith(`  - {name: http, port: 80, targetPort: "8080"}
   - {name: http, port: 443, targetPort: web_tls}
-  - {port: 9090}`;
-    const f = run('invalid-port', many);
-    assert.deepEqual(
-      f.map((x) => x.path),
-      ['/spec/ports/1/name', '/spec/ports/1/targetPort', '/spec/ports/2'],
+  - {port: 9090}
+  - {name: dns, port: 9090, protocol: udp}
+  - {name: again, port: 80, protocol: TCP}
+  - {name: zero, port: 8000, targetPort: 0}
+  - {name: empty, port: 8001, targetPort: ""}
+  - {name: grpc, port: 8002, appProtocol: "kubernetes.io/h2c"}
+  - {name: bad-app, port: 8003, appProtocol: "-h2c"}`),
     );
+    assert.deepEqual(f.map((x) => x.path), [
+      '/spec/ports/0/targetPort',
+      '/spec/ports/1/name',
+      '/spec/ports/1/targetPort',
+      '/spec/ports/2',
+      '/spec/ports/3/protocol',
+      '/spec/ports/4/port',
+      '/spec/ports/8/appProtocol',
+    ]);
+    assert.match(f[0].message, /targetPort name "8080" is a number written as a string/);
+    assert.match(f[4].message, /protocol "udp" is not one of TCP, UDP, SCTP/);
+    assert.match(f[5].message, /repeats TCP\/80 of port #1/);
+  });
+
+  test('container port names are unique within their container, not across the pod', () => {
+    // validateContainerPorts keeps its set of names per container: two containers may both name a port "metrics".
+    const twoContainers = portPod('    ports: [{name: metrics, containerPort: 8080}]', '\n  - name: sidecar\n    image: registry.example.com/exporter:1.0.0\n    ports: [{name: metrics, containerPort: 9100}]');
+    assert.deepEqual(run('invalid-port', twoContainers), []);
+    const same = run('invalid-port', portPod('    ports: [{name: metrics, containerPort: 8080}, {name: metrics, containerPort: 9100}]'));
+    assert.deepEqual(same.map((f) => f.path), ['/spec/containers/0/ports/1/name']);
+    assert.match(same[0].message, /port name "metrics" is already used by its port #1/);
+  });
+
+  test('container ports: containerPort required and in range, hostPort in range when set, protocol exact', () => {
+    const f = run(
+      'invalid-port',
+      portPod('    ports: [{containerPort: 0}, {name: web}, {containerPort: 8080, hostPort: 0}, {containerPort: 8081, hostPort: 70000}, {containerPort: 53, protocol: Udp}, {containerPort: 54, protocol: SCTP}]'),
+    );
+    assert.deepEqual(f.map((x) => x.path), ['/spec/containers/0/ports/0/containerPort', '/spec/containers/0/ports/1', '/spec/containers/0/ports/3/hostPort', '/spec/containers/0/ports/4/protocol']);
+    assert.match(f[1].message, /containerPort must be a whole number, but is missing/);
+  });
+
+  test('probe and lifecycle ports: number or IANA name; gRPC a number; plain init containers are not judged', () => {
+    const f = run(
+      'invalid-port',
+      portPod(`    ports: [{name: http, containerPort: 8080}]
+    livenessProbe: {httpGet: {path: /, port: "8080"}}
+    readinessProbe: {tcpSocket: {port: http}}
+    startupProbe: {grpc: {port: 0}}
+    lifecycle:
+      preStop: {httpGet: {path: /drain, port: admin_port}}
+      postStart: {tcpSocket: {port: 8080}}`),
+    );
+    assert.deepEqual(f.map((x) => x.path), [
+      '/spec/containers/0/livenessProbe/httpGet/port',
+      '/spec/containers/0/startupProbe/grpc/port',
+      '/spec/containers/0/lifecycle/preStop/httpGet/port',
+    ]);
+    assert.match(f[0].message, /liveness probe httpGet port name "8080" is a number written as a string/);
+    // A quoted number is invalid-port's finding only: probe-named-port-missing does not judge it as a name.
+    assert.deepEqual(run('probe-named-port-missing', portPod('    livenessProbe: {httpGet: {path: /, port: "8080"}}')), []);
+    assert.equal(run('probe-named-port-missing', portPod('    livenessProbe: {httpGet: {path: /, port: metrics}}')).length, 1);
+    // Init containers that are not sidecars may not have probes at all (another error): their ports are not judged here.
+    const init = portPod('', '\n  initContainers:\n  - name: init\n    image: busybox:1.36\n    readinessProbe: {tcpSocket: {port: "1"}}');
+    assert.deepEqual(run('invalid-port', init), []);
   });
 
   test('service-account-not-found is quiet without ServiceAccounts and ignores "default"', () => {

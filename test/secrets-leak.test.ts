@@ -80,6 +80,16 @@ fakes.push({ name: 'gcp-key-id', value: JSON.parse(GCP_JSON).private_key_id, cor
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
+// Shapes of issue 12 (items 2 and 6): a config file with a password in a Secret, a high-entropy
+// value, Azure connection strings and client secrets, a one-line PEM key in an env value.
+const GRAFANA_PASSWORD = fake('grafana-password', '', chars('grafana', 18));
+const SESSION_KEY = fake('session-key', '', chars('session', 40));
+const AZURE_ACCOUNT_KEY = fake('azure-account-key', '', chars('azure-account', 86, B64).replace(/^\//, 'Q'), '==');
+const AZURE_CLIENT_SECRET = fake('azure-client-secret', ['Ab', '3', '4Q~'].join(''), chars('entra', 34));
+const ONE_LINE_PEM_BODY = chars('one-line-pem', 128, B64);
+fakes.push({ name: 'one-line-pem', value: ONE_LINE_PEM_BODY, core: ONE_LINE_PEM_BODY });
+const ONE_LINE_PEM = `-----BEGIN ${'PRIVATE KEY'}-----\\n${ONE_LINE_PEM_BODY}\\n-----END ${'PRIVATE KEY'}-----`;
+
 const MANIFESTS = `apiVersion: v1
 kind: Secret
 metadata:
@@ -92,6 +102,26 @@ data:
 stringData:
   password: "${PASSWORD}"
   gcp.json: '${GCP_JSON}'
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: grafana-config
+  namespace: shop
+stringData:
+  grafana.ini: |
+    [security]
+    admin_password = ${GRAFANA_PASSWORD}
+  session-signing: ${SESSION_KEY}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: azure-settings
+  namespace: shop
+data:
+  storage: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=${AZURE_ACCOUNT_KEY};EndpointSuffix=core.windows.net"
+  entra: "${AZURE_CLIENT_SECRET}"
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -135,6 +165,7 @@ spec:
         - {name: DATABASE_URL, value: "postgres://api:${URL_PASSWORD}@db:5432/api"}
         - {name: UPLOAD_CREDENTIALS, value: '${GCP_JSON}'}
         - {name: GH, value: ${GITHUB}}
+        - {name: JWT_ISSUER, value: '${ONE_LINE_PEM}'}
 ---
 apiVersion: v1
 kind: Secret
@@ -298,6 +329,10 @@ describe('no secret reaches any output', () => {
     expect('JWT', JWT);
     expect('URL password in env', URL_PASSWORD);
     expect('flag value', ARG_SECRET);
+    expect('a password in a config file held by a Secret', GRAFANA_PASSWORD);
+    expect('a high-entropy Secret value', SESSION_KEY);
+    for (const label of ['an Azure storage account key', 'an Azure AD client secret']) assert.ok(messages.some((m) => m.includes(label)), label);
+    assert.ok(messages.some((m) => /env var JWT_ISSUER to a PEM private key/.test(m)), 'a one-line PEM key in an env value');
     for (const label of ['a GitHub fine-grained personal access token', 'an npm access token', 'a Stripe secret key', 'a Google API key', 'a GitLab personal access token', 'a Google Cloud service account key (JSON)'])
       assert.ok(messages.some((m) => m.includes(label)), label);
     assert.ok(messages.some((m) => /after base64 decoding/.test(m)), 'a base64-encoded ConfigMap value is decoded');

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { createHash } from 'node:crypto';
 import { runRuleExamples } from './support/rule-tester.js';
 import { secretsRules } from '../src/rules/secrets.js';
-import { CREDENTIAL_PATTERNS, matchCredentialPattern, decodeBase64Text, detectSecrets, isNamedSecretValue, isSecretName, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
+import { CREDENTIAL_PATTERNS, matchCredentialPattern, decodeBase64Text, detectSecretObjectValue, detectSecrets, isNamedSecretValue, isSecretName, isSecretObjectKeyName, isSecretObjectValue, looksRandom, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
+import { workloadRules } from '../src/rules/workload.js';
 import { describeKeyValue, fingerprint, redactQuoted } from '../src/core/redact.js';
 import { evaluate } from '../src/core/engine.js';
 import { loadText } from '../src/sources/files.js';
@@ -44,7 +46,8 @@ describe('the shared detector', () => {
   });
   test('digests and settings about secrets are not secrets', () => {
     for (const n of ['checksum/secret', 'secret-hash', 'password_encryption', 'token_endpoint_auth_method', 'PASSWORD_MIN_LENGTH']) assert.ok(!isSecretName(n), n);
-    for (const n of ['example.com/api-token', 'spring.datasource.password', 'aws_secret_access_key']) assert.ok(isSecretName(n), n);
+    for (const n of ['example.com/api-token', 'spring.datasource.password', 'aws_secret_access_key', 'azure_storage_key', 'AZURE_STORAGE_ACCESS_KEY', 'client-key-data', 'aws_session_token']) assert.ok(isSecretName(n), n);
+    for (const n of ['storage_key', 'upload.storage-key', 'aws_kms_key_id', 'client_key_file']) assert.ok(!isSecretName(n), n);
   });
   test('assignments in config files: properties, env files, YAML and JSON', () => {
     const text = 'url=jdbc:x\ndb.password = p4ssw0rd-long\nexport API_TOKEN="t0k3n-value-x"\nnested:\n  client_secret: cl13nt-s3cret\n{"apiKey": "k3y-value-json"}\npassword=${DB_PASSWORD}\n';
@@ -73,6 +76,11 @@ describe('the shared detector', () => {
       'pypi-token': ['pypi', '-AgEIcHlwaS5vcmc', rep(alnum, 50)].join(''),
       'vault-token': ['hv', 's.', rep(alnum, 90)].join(''),
       'azure-storage-key': ['Account', 'Key=', rep(alnum + '+/', 86), '=='].join(''),
+      'azure-shared-access-key': ['SharedAccess', 'Key=', rep(alnum + '+/', 43), '='].join(''),
+      'azure-sas-token': ['https://shop.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=o&sp=r&se=2030-01-01T00:00:00Z&', 'sig=', rep(alnum, 43), '%3D'].join(''),
+      'azure-client-secret': ['ab', 'c1', 'Q~', rep(alnum + '_~.-', 34)].join(''),
+      'gcp-oauth-client-secret': ['GOC', 'SPX-', rep(alnum, 28)].join(''),
+      'putty-private-key': ['PuTTY-User-Key-', 'File-3: ssh-ed25519\nEncryption: none\nComment: ci\nPublic-Lines: 2\n', rep(alnum, 60), '\nPrivate-Lines: 1\n', rep(alnum, 48)].join(''),
       jwt: ['ey', 'J', rep(alnum, 12), '.ey', 'J', rep(alnum, 12), '.', rep(alnum, 20)].join(''),
     };
     assert.deepEqual(Object.keys(samples).sort(), CREDENTIAL_PATTERNS.map((p) => p.id).sort(), 'a sample per format');
@@ -114,5 +122,215 @@ describe('annotation-credentials', () => {
     const f = run('annotation-credentials', yaml);
     assert.deepEqual(f.map((x) => x.path), ['/metadata/annotations/kubectl.kubernetes.io~1last-applied-configuration']);
     assert.match(f[0].message, /setting "password"/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 12, items 2 and 6: judge a Secret by its content; find known credential formats where
+// they plainly are. Fakes are assembled from pieces so that no credential-shaped string is committed.
+
+/** Deterministic random-looking text (base64 alphabet by default). */
+function noise(seed: string, n: number, alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'): string {
+  let out = '';
+  for (let i = 0; out.length < n; i++) for (const byte of createHash('sha256').update(`${seed}:${i}`).digest()) if (out.length < n) out += alphabet[byte % alphabet.length];
+  // A leading "/" reads as a file path (a reference, not a value): real keys rarely start so, fakes need not.
+  out = out.replace(/^\//, 'Q');
+  made.add(out);
+  return out;
+}
+/** Every fake made, for the leak checks. */
+const made = new Set<string>();
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+const pem = (label: string, seed = label): string => [`-----BEGIN ${label}-----`, ...noise(seed, 192).match(/.{1,64}/g)!, `-----END ${label}-----`].join('\n') + '\n';
+const PRIVATE = (kind = ''): string => `${kind ? kind + ' ' : ''}${'PRIVATE'} KEY`;
+const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+const indent = (text: string, n: number): string => text.trimEnd().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+
+function secretYaml(name: string, body: string, type = 'Opaque'): string {
+  return `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}, namespace: monitoring}\ntype: ${type}\n${body}`;
+}
+function findings(ids: string[], yaml: string) {
+  const rules = ids.map((id) => secretsRules.find((r) => r.id === id)!);
+  const loaded = loadText(yaml, 'test.yaml');
+  assert.deepEqual(loaded.errors, []);
+  return evaluate(loaded.resources, { rules }).findings;
+}
+/** No message may hold a secret, nor any 8-character piece of one. */
+function assertNoLeak(messages: string[], secrets: string[]): void {
+  for (const m of messages)
+    for (const secret of secrets) for (let i = 0; i + 8 <= secret.length; i++) assert.ok(!m.includes(secret.slice(i, i + 8)), `a message holds part of a secret: ${m}`);
+}
+
+describe('secret-data-committed judges the content (kube-prometheus shapes)', () => {
+  const GRAFANA_INI = '[date_formats]\ndefault_timezone = UTC\n';
+  const DATASOURCES = JSON.stringify({ apiVersion: 1, datasources: [{ access: 'proxy', editable: false, name: 'prometheus', orgId: 1, type: 'prometheus', url: 'http://prometheus-k8s.monitoring.svc:9090', version: 1 }] }, null, 4);
+  const ALERTMANAGER = `"global":\n  "resolve_timeout": "5m"\n"inhibit_rules":\n- "equal": ["namespace", "alertname"]\n  "source_matchers": ["severity = critical"]\n  "target_matchers": ["severity =~ warning|info"]\n"receivers":\n- "name": "Default"\n- "name": "Watchdog"\n- "name": "null"\n"route":\n  "group_by": ["namespace"]\n  "group_interval": "5m"\n  "group_wait": "30s"\n  "receiver": "Default"\n  "repeat_interval": "12h"\n  "routes":\n  - "matchers": ["alertname = Watchdog"]\n    "receiver": "Watchdog"\n`;
+
+  test('configuration without credentials is not HIGH: one info finding per Secret', () => {
+    const yaml = [
+      secretYaml('grafana-config', `data:\n  grafana.ini: ${b64(GRAFANA_INI)}`),
+      secretYaml('grafana-datasources', `data:\n  datasources.yaml: ${b64(DATASOURCES)}`),
+      secretYaml('alertmanager-main', `stringData:\n  alertmanager.yaml: |-\n${indent(ALERTMANAGER, 4)}`),
+    ].join('\n---\n');
+    assert.deepEqual(findings(['secret-data-committed'], yaml), []);
+    const info = findings(['secret-committed'], yaml);
+    assert.deepEqual(info.map((f) => `${f.severity} ${f.resource.name} ${f.path}`), ['info grafana-config /data', 'info grafana-datasources /data', 'info alertmanager-main /stringData']);
+    assert.match(info[0].message, /Secret "grafana-config" is committed with data \(key "grafana\.ini"\) in which no credential was recognised/);
+  });
+
+  test('the same files with a credential in them stay HIGH, and say where', () => {
+    const adminPassword = 'adm' + 'in';
+    const yaml = [
+      secretYaml('grafana-config', `stringData:\n  grafana.ini: |\n    [security]\n    admin_user = admin\n    admin_password = ${adminPassword}\n    [date_formats]\n    default_timezone = UTC`),
+      secretYaml('grafana-datasources', `stringData:\n  datasources.yaml: |\n    datasources:\n    - name: prometheus\n      url: http://prometheus-k8s.monitoring.svc:9090\n      basicAuth: true\n      basicAuthPassword: ${noise('basic', 14, ALNUM)}`),
+      secretYaml('alertmanager-main', `stringData:\n  alertmanager.yaml: |\n    receivers:\n    - name: oncall\n      webhook_configs:\n      - url: https://alerts.example.com/hook\n        http_config:\n          authorization:\n            credentials: ${noise('am', 32, ALNUM)}`),
+      secretYaml('oauth', `stringData:\n  grafana.ini: |\n    [auth.generic_oauth]\n    client_id = grafana\n    client_secret = ${noise('oauth', 24, ALNUM)}`),
+    ].join('\n---\n');
+    const f = findings(['secret-data-committed', 'secret-committed'], yaml);
+    assert.deepEqual(f.map((x) => `${x.rule} ${x.severity} ${x.resource.name}`), [
+      'secret-data-committed high grafana-config',
+      'secret-data-committed high grafana-datasources',
+      'secret-data-committed high alertmanager-main',
+      'secret-data-committed high oauth',
+    ]);
+    assert.match(f[0].message, /key "grafana\.ini" holds a literal credential \(setting "admin_password", line 3\): 5 chars, sha256:[0-9a-f]{8}/);
+    assert.match(f[2].message, /setting "credentials"/);
+    assertNoLeak(f.map((x) => x.message), [noise('basic', 14, ALNUM), noise('am', 32, ALNUM), noise('oauth', 24, ALNUM)]);
+  });
+
+  test('credentials by name, format, entropy or type stay HIGH; placeholders, certificates and public keys are not data', () => {
+    const random = noise('session', 40, ALNUM);
+    const awsSecret = noise('aws', 40);
+    const dockerAuth = b64(`ci:${noise('registry', 20, ALNUM)}`);
+    const yaml = [
+      secretYaml('named', `stringData:\n  password: ${'hunt' + 'er2'}\n  token: ${noise('token', 24, ALNUM)}\n  username: admin\n  DB_HOST: postgres.shop.svc`),
+      secretYaml('tls', `data:\n  tls.crt: ${b64(pem('CERTIFICATE'))}\n  tls.key: ${b64(pem(PRIVATE()))}`, 'kubernetes.io/tls'),
+      secretYaml('aws', `stringData:\n  AWS_ACCESS_KEY_ID: ${'AK' + 'IA' + noise('akid', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567')}\n  AWS_SECRET_ACCESS_KEY: ${awsSecret}`),
+      secretYaml('session', `stringData:\n  session-signing: ${random}\n  client-id: 0f8fad5b-d9cb-469f-a165-70867728950e`),
+      secretYaml('registry', `stringData:\n  .dockerconfigjson: '{"auths":{"registry.example.com":{"auth":"${dockerAuth}"}}}'`, 'kubernetes.io/dockerconfigjson'),
+      secretYaml('ssh', `stringData:\n  ssh-privatekey: |\n${indent(pem(PRIVATE('OPENSSH')), 4)}\n  ssh-publickey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${noise('pub', 43, ALNUM)} ci@example.com`, 'kubernetes.io/ssh-auth'),
+      secretYaml('placeholders', `stringData:\n  a: ""\n  b: changeme\n  c: "<your-token>"\n  d: "\${API_TOKEN}"\n  e: "{{ .Values.token }}"\n  f: REPLACE_ME\n  public.pem: |\n${indent(pem('PUBLIC KEY'), 4)}`),
+    ].join('\n---\n');
+    const f = findings(['secret-data-committed', 'secret-committed'], yaml);
+    assert.deepEqual(f.map((x) => `${x.rule} ${x.resource.name} ${x.path}`), [
+      'secret-data-committed named /stringData/password',
+      'secret-data-committed named /stringData/token',
+      'secret-data-committed tls /data/tls.key',
+      'secret-data-committed aws /stringData/AWS_ACCESS_KEY_ID',
+      'secret-data-committed aws /stringData/AWS_SECRET_ACCESS_KEY',
+      'secret-data-committed session /stringData/session-signing',
+      'secret-data-committed registry /stringData/.dockerconfigjson',
+      'secret-data-committed ssh /stringData/ssh-privatekey',
+    ]);
+    assert.match(f.find((x) => x.path === '/stringData/session-signing')!.message, /a high-entropy value: key "session-signing": 40 chars/);
+    assert.match(f.find((x) => x.resource.name === 'registry')!.message, /a container registry credential \(setting "auth"\)/);
+    assert.match(f.find((x) => x.path === '/data/tls.key')!.message, /a PEM private key/);
+    assertNoLeak(f.map((x) => x.message), [random, awsSecret, dockerAuth, noise('token', 24, ALNUM)]);
+  });
+
+  test('the detector by itself: names, literals and randomness', () => {
+    for (const n of ['tls.key', 'cookie-key', 'auth', '.htpasswd', 'krb5.keytab', 'ca.key', 'password']) assert.ok(isSecretObjectKeyName(n), n);
+    for (const n of ['public.key', 'signing-key.pub', 'grafana.ini', 'datasources.yaml', 'username', 'key-checksum']) assert.ok(!isSecretObjectKeyName(n), n);
+    for (const v of ['admin', 'hunter2', '123456', 'p@ss']) assert.ok(isSecretObjectValue(v), v);
+    for (const v of ['', 'abc', 'aaaa', '10m', '-1', '${X}', '<password>', 'changeme', 'true']) assert.ok(!isSecretObjectValue(v), v);
+    for (const v of [noise('r1', 16, ALNUM), noise('r2', 40), noise('r3', 64, '0123456789abcdef')]) assert.ok(looksRandom(v), v);
+    for (const v of ['prometheus-k8s.monitoring.svc', 'http://prometheus-k8s.monitoring.svc:9090', '0f8fad5b-d9cb-469f-a165-70867728950e', '2024-01-01T00:00:00Z', 'default_timezone', 'alerts@example.com', 'registry.example.com/shop/api:1.4.2', 'v1.2.3']) assert.ok(!looksRandom(v), v);
+    assert.deepEqual(detectSecretObjectValue('grafana.ini', '[date_formats]\ndefault_timezone = UTC\n'), []);
+  });
+});
+
+describe('known credential formats where they plainly are (ConfigMaps, env values, annotations)', () => {
+  const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cloud, namespace: shop}\ndata:\n${data}`;
+  const key = (name: string, value: string) => `  ${name}: ${JSON.stringify(value)}`;
+  const azureSecret = ['Xy', '7', '8Q~', noise('entra', 34, ALNUM)].join('');
+  const storageKey = noise('storage', 86) + '==';
+  const cases: [string, string, RegExp][] = [
+    ['aws_secret_access_key', noise('aws-secret', 40), /a literal credential/],
+    ['aws_access_key_id', 'AS' + 'IA' + noise('asia', 16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'), /an AWS access key id/],
+    ['aws_session_token', noise('session-token', 120), /a literal credential/],
+    ['AZURE_CLIENT_SECRET', azureSecret, /an Azure AD client secret|a literal credential/],
+    ['azure_storage_key', storageKey, /a literal credential/],
+    ['settings', `DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=${storageKey};EndpointSuffix=core.windows.net`, /an Azure storage account key/],
+    ['bus', `Endpoint=sb://shop.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${noise('bus', 43)}=`, /an Azure shared access key/],
+    ['upload-url', `https://shop.blob.core.windows.net/uploads?sv=2022-11-02&ss=b&srt=o&sp=rw&se=2030-01-01T00:00:00Z&spr=https&sig=${noise('sas', 44, ALNUM)}%3D`, /an Azure shared access signature/],
+    ['app-settings', `entra.tenant=shop\nentra.secret-value=${azureSecret}\n`, /an Azure AD client secret/],
+    ['service-account.json', JSON.stringify({ type: 'service_account', project_id: 'shop', private_key_id: noise('kid', 40, '0123456789abcdef'), private_key: pem(PRIVATE(), 'gcp'), client_email: 'up@shop.iam.gserviceaccount.com' }), /a Google Cloud service account key/],
+    ['oauth.json', JSON.stringify({ web: { client_id: '123.apps.googleusercontent.com', client_secret: 'GOC' + 'SPX-' + noise('gocspx', 28, ALNUM) } }), /a Google OAuth client secret/],
+    ['oci_api_key.pem', pem(PRIVATE(), 'oci') + 'OCI_API_KEY\n', /a PEM private key/],
+    ['oci-config', `[DEFAULT]\nuser=ocid1.user.oc1..aaaa\nfingerprint=20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34\nkey_file=/etc/oci/oci_api_key.pem\npass_phrase=${noise('phrase', 16, ALNUM)}\n`, /setting "pass_phrase"/],
+    ['rsa', pem(PRIVATE('RSA')), /a PEM private key/],
+    ['ec', pem(PRIVATE('EC')), /a PEM private key/],
+    ['openssh', pem(PRIVATE('OPENSSH')), /a PEM private key/],
+    ['pkcs8-encrypted', pem(PRIVATE('ENCRYPTED')), /a PEM private key/],
+    ['pkcs1-encrypted', `-----BEGIN ${PRIVATE('RSA')}-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,3F17F5316E2BAC89\n\n${noise('enc', 128)}\n-----END ${PRIVATE('RSA')}-----\n`, /a PEM private key/],
+    ['one-line', pem(PRIVATE('EC')).replace(/\n/g, '\\n'), /a PEM private key/],
+  ];
+
+  test('each shape in a ConfigMap is reported, by fingerprint only', () => {
+    const rule = secretsRules.find((r) => r.id === 'configmap-credentials')!;
+    const loaded = loadText(cm(cases.map(([k, v]) => key(k, v)).join('\n')), 'test.yaml');
+    assert.deepEqual(loaded.errors, []);
+    const out = evaluate(loaded.resources, { rules: [rule] }).findings;
+    for (const [k, , label] of cases) {
+      const hit = out.find((x) => x.path === `/data/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      assert.ok(hit, `${k} is reported`);
+      assert.match(hit.message, label, k);
+    }
+    assert.equal(out.length, cases.length);
+    assertNoLeak(out.map((x) => x.message), [...made].filter((x) => x.length >= 16));
+  });
+
+  test('public keys, certificates and placeholders are not credentials', () => {
+    const harmless = cm([
+      key('ca.crt', pem('CERTIFICATE')),
+      key('jwt-verify.pem', pem('PUBLIC KEY')),
+      key('rsa.pub', pem('RSA PUBLIC KEY')),
+      key('AZURE_STORAGE_CONNECTION_STRING', 'DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=<key>;EndpointSuffix=core.windows.net'),
+      key('aws_secret_access_key', '${AWS_SECRET_ACCESS_KEY}'),
+      key('AZURE_CLIENT_ID', '0f8fad5b-d9cb-469f-a165-70867728950e'),
+      key('GOOGLE_APPLICATION_CREDENTIALS', '/var/run/secrets/gcp/key.json'),
+      key('oci-config', '[DEFAULT]\nfingerprint=20:3b:97:13:55:1c:5b:0d:d3:37:d8:50:4e:c5:3a:34\nkey_file=/etc/oci/oci_api_key.pem\nregion=eu-frankfurt-1\n'),
+    ].join('\n'));
+    assert.deepEqual(run('configmap-credentials', harmless), []);
+  });
+
+  const deploymentWithEnv = (env: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata:
+      labels: {app: api}
+      annotations:
+        example.com/signing: ${JSON.stringify(pem(PRIVATE('EC'), 'annotation'))}
+        example.com/ca: ${JSON.stringify(pem('CERTIFICATE', 'ca-annotation'))}
+    spec:
+      containers:
+      - name: api
+        image: registry.example.com/api:1.0.0
+        env:
+${env}`;
+
+  test('a PEM private key as an env value (real line breaks or "\\n" escapes) and in an annotation; certificates and public keys are not', () => {
+    const env = [
+      ['GITHUB_APP_PEM', pem(PRIVATE('RSA'), 'env1')],
+      ['JWT_ISSUER', pem(PRIVATE(), 'env2').replace(/\n/g, '\\n')],
+      ['TLS_CA', pem('CERTIFICATE', 'env3')],
+      ['JWT_VERIFY', pem('PUBLIC KEY', 'env4')],
+    ]
+      .map(([n, v]) => `        - name: ${n}\n          value: ${JSON.stringify(v)}`)
+      .join('\n');
+    const workload = workloadRules.find((r) => r.id === 'hardcoded-secret')!;
+    const loaded = loadText(deploymentWithEnv(env), 'test.yaml');
+    assert.deepEqual(loaded.errors, []);
+    const f = evaluate(loaded.resources, { rules: [workload, secretsRules.find((r) => r.id === 'annotation-credentials')!] }).findings;
+    assert.deepEqual(f.map((x) => `${x.rule} ${x.path}`).sort(), [
+      'annotation-credentials /spec/template/metadata/annotations/example.com~1signing',
+      'hardcoded-secret /spec/template/spec/containers/0/env/0/value',
+      'hardcoded-secret /spec/template/spec/containers/0/env/1/value',
+    ]);
+    for (const x of f) assert.match(x.message, /a PEM private key/);
+    assertNoLeak(f.map((x) => x.message), [noise('env1', 192), noise('env2', 192), noise('annotation', 192)]);
   });
 });

@@ -91,6 +91,37 @@ data: {${i % 2 === 0 ? 'mode' : 'other'}: fast}
 `,
     );
   }
+  // An operator's custom resource far from the Service selecting its pods, and one kshield does not know.
+  write(
+    'c-apps/99-operators.yaml',
+    `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: team-0}
+spec: {replicas: 2}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: events, namespace: team-1}
+spec: {}
+`,
+  );
+  write(
+    'z-partners/99-operators.yaml',
+    `apiVersion: v1
+kind: Service
+metadata: {name: prometheus, namespace: team-0}
+spec:
+  selector: {app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}
+  ports: [{port: 9090, targetPort: web}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: kafka, namespace: team-1}
+spec:
+  selector: {app: kafka}
+  ports: [{port: 9092}]
+`,
+  );
   write('m-broken.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n');
   write('m-empty.yaml', '');
   write('m-note.yaml', 'just: a document\n');
@@ -128,6 +159,13 @@ describe('sharded and streaming scans', () => {
     for (const id of ['dangling-service', 'config-reference-missing', 'service-account-not-found', 'missing-pod-disruption-budget', 'exemption-expired'])
       assert.ok(k.findings.some((f) => f.rule === id), id);
     assert.ok(k.errors.length > 0 && k.notes.length > 0);
+    // Custom resources reach the threads that judge the Services selecting operators' pods.
+    const dangling = (k.findings as { rule: string; severity: string; resource: { name: string } }[]).filter((f) => f.rule === 'dangling-service');
+    assert.ok(!dangling.some((f) => f.resource.name === 'prometheus'), 'the Prometheus object stands for the pods the Service selects');
+    assert.deepEqual(
+      dangling.filter((f) => f.resource.name === 'kafka').map((f) => f.severity),
+      ['low'],
+    );
   });
 
   test('files are split into contiguous runs of similar size', () => {

@@ -253,9 +253,11 @@ describe('decision', () => {
 
   test('cross-object and repository-only rules are listed as not enforced, and not run', () => {
     const skipped = state().prepared.skipped.map((s) => s.id);
-    for (const id of ['cpu-limits-missing', 'service-account-token-automount', 'secret-data-committed', 'rbac-wildcard-verbs']) assert.ok(skipped.includes(id), id);
+    for (const id of ['cpu-limits-missing', 'service-account-token-automount', 'secret-data-committed', 'secret-committed', 'rbac-wildcard-verbs']) assert.ok(skipped.includes(id), id);
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'shop' }, data: { password: Buffer.from('hunter2-hunter2').toString('base64') } };
     assert.ok(!judge(secret).findings.some((j) => j.finding.rule === 'secret-data-committed'));
+    const config = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'c', namespace: 'shop' }, stringData: { 'grafana.ini': '[date_formats]\ndefault_timezone = UTC\n' } };
+    assert.ok(!judge(config).findings.some((j) => j.finding.rule === 'secret-committed'));
   });
 });
 

@@ -245,7 +245,10 @@ describe('service account token automount', () => {
   const sa = (value: string): string => `apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\n${value}---\n`;
   const p = (extra: string): string => pod(`  serviceAccountName: web\n${extra}  containers:\n  - {name: a, image: x:1}`);
   const table: [string, string, number][] = [
-    ['pod false wins over SA true (SA still reported)', sa('automountServiceAccountToken: true\n') + p('  automountServiceAccountToken: false\n'), 1],
+    // The pod field takes precedence (the ServiceAccount admission plugin's shouldAutomount): the SA's true gives the only pod using it no token.
+    ['pod false wins over SA true: nothing reported', sa('automountServiceAccountToken: true\n') + p('  automountServiceAccountToken: false\n'), 0],
+    ['SA true with no scanned pod running as it is reported (it decides for pods to come)', sa('automountServiceAccountToken: true\n').replace(/---\n$/, ''), 1],
+    ['pod false with a projected token for the API server: asked for on purpose, not reported', sa('') + pod(`  serviceAccountName: web\n  automountServiceAccountToken: false\n  containers:\n  - {name: a, image: x:1}\n  volumes:\n  - name: api\n    projected:\n      sources:\n      - serviceAccountToken: {path: token, expirationSeconds: 3600}\n`), 0],
     ['pod true wins over SA false', sa('automountServiceAccountToken: false\n') + p('  automountServiceAccountToken: true\n'), 1],
     ['SA false applies when pod unset', sa('automountServiceAccountToken: false\n') + p(''), 0],
     ['SA unset, pod unset', sa('') + p(''), 1],
@@ -254,10 +257,28 @@ describe('service account token automount', () => {
   ];
   for (const [name, yaml, count] of table) test(name, () => assert.equal(run('service-account-token-automount', yaml).length, count));
 
-  test('the ServiceAccount finding is on the ServiceAccount', () => {
-    const f = run('service-account-token-automount', sa('automountServiceAccountToken: true\n') + p('  automountServiceAccountToken: false\n'));
-    assert.equal(f[0].resource.kind, 'ServiceAccount');
-    assert.equal(f[0].path, '/automountServiceAccountToken');
+  test('the ServiceAccount finding is on the ServiceAccount, and stays while one scanned pod leaves the choice to it', () => {
+    const optedOut = p('  automountServiceAccountToken: false\n');
+    const leavesIt = pod(`  serviceAccountName: web\n  containers:\n  - {name: a, image: x:1}`, 'q');
+    const f = run('service-account-token-automount', sa('automountServiceAccountToken: true\n') + optedOut + '\n---\n' + leavesIt);
+    assert.deepEqual(
+      f.map((x) => `${x.resource.kind}/${x.resource.name} ${x.path}`),
+      ['ServiceAccount/web /automountServiceAccountToken', 'Pod/q /spec'],
+    );
+    assert.match(f[1].message, /its ServiceAccount "web" sets automountServiceAccountToken: true/);
+  });
+
+  test('a Deployment opting out is judged like a Pod, and only pods of the same namespace and account count', () => {
+    const deployment = (ns: string, account: string, extra: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d-${ns}-${account}, namespace: ${ns}}\nspec:\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      serviceAccountName: ${account}\n${extra}      containers:\n      - {name: a, image: x:1}\n`;
+    const account = sa('automountServiceAccountToken: true\n');
+    assert.equal(run('service-account-token-automount', account + deployment('shop', 'web', '      automountServiceAccountToken: false\n')).length, 0);
+    // A pod of another namespace, or of another account, is not one of this account's pods.
+    const elsewhere = deployment('other', 'web', '') + '---\n' + deployment('shop', 'api', '      automountServiceAccountToken: false\n');
+    assert.deepEqual(
+      run('service-account-token-automount', account + elsewhere).map((x) => `${x.resource.kind}/${x.resource.name}`),
+      ['ServiceAccount/web', 'Deployment/d-other-web'],
+    );
   });
 
   test('default service account and the deprecated field', () => {

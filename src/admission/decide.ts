@@ -52,7 +52,7 @@ export function containerCount(object: JsonObject, request: Pick<AdmissionReques
  * Rules about what a repository commits: at admission every Secret holds real values, so they say
  * nothing there (the same list `kshield cluster` leaves out).
  */
-const MANIFEST_ONLY_RULES = new Set(['secret-data-committed']);
+const MANIFEST_ONLY_RULES = new Set(['secret-data-committed', 'secret-committed']);
 
 export interface SkippedRule {
   id: string;

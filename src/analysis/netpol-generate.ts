@@ -98,7 +98,8 @@ function stringsOf(value: unknown, into: string[]): void {
 /** The strings a workload's containers read: env values, command, args, and ConfigMaps they load. */
 function clientStrings(workload: Workload, configMaps: Map<string, Resource>): string[] {
   const out: string[] = [];
-  for (const r of workload.resources)
+  // An operator's workload: its containers are the operator's, not in the input.
+  for (const r of workload.operator ? [] : workload.resources)
     for (const c of containers(r)) {
       for (const e of arr(c.container.env)) {
         stringsOf(get(e, 'value'), out);
@@ -322,7 +323,10 @@ function mergeRules(entries: { peers: JsonObject[]; ports: GeneratedPort[] }[], 
  */
 function uniqueSelector(model: NetpolModel, w: Workload): Record<string, string> | undefined {
   const candidates: Record<string, string>[] = [];
-  for (const r of w.resources) {
+  // An operator's workload: the labels its own selector uses. Its custom resource's spec.selector, if
+  // any, means something else.
+  if (w.operator && Object.keys(w.operator.selectorLabels).length > 0) candidates.push({ ...w.operator.selectorLabels });
+  for (const r of w.operator ? [] : w.resources) {
     const sel = obj(get(r.object, 'spec', 'selector'));
     const matchLabels = stringMap(sel?.matchLabels);
     if (sel && arr(sel.matchExpressions).length === 0 && Object.keys(matchLabels).length > 0) candidates.push(matchLabels);

@@ -12,6 +12,13 @@
  *   policies select. Ten replicas listed as Pods with equal labels are one endpoint.
  * - Objects without metadata.namespace are taken to be in "default" (what `kubectl apply` does
  *   without `-n`); a note says so.
+ * - Custom resources from which an operator creates pods (a Prometheus Operator `Prometheus`, or a
+ *   kind declared under `operatorWorkloads` in the configuration; see operator-workloads.ts) become
+ *   the workloads the operator makes, e.g. `monitoring/StatefulSet/prometheus-k8s`, with the pod
+ *   labels and named ports the operator gives them, marked with their origin. When the input holds
+ *   the real workload (a cluster listing), the real one is used. Custom resources of other kinds
+ *   that may make pods are listed as not modelled. A workload can also be named by the custom
+ *   resource (`monitoring/Prometheus/k8s`) or by a controller grouped under it.
  * - Namespace labels come from Namespace objects, plus the automatic `kubernetes.io/metadata.name`.
  *   A namespace only referenced by objects gets that one label, and a note says so.
  * - Selection: `podSelector` selects pods of the policy's namespace (absent or `{}` = all of them).
@@ -42,7 +49,10 @@ import { containers, podSpecs } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str } from '../core/values.js';
 import { parseCidr, parseIp, ipBlockContainsIp, ipBlockMayHoldPodIps, type IpBlock } from './cidr.js';
 import { PortSet, isProtocol, type Protocol } from './ports.js';
+import { portNameProblem } from '../core/api-validation.js';
 import { calicoKeys, calicoMatches, parseCalicoSelector, type CalicoSelector } from './calico-selector.js';
+import { customResourceLabel, expandOperatorResources, operatorTable, type OperatorWorkload } from './operator-workloads.js';
+import type { OperatorWorkloadConfig } from '../core/rule.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export const DEFAULT_NAMESPACE = 'default';
@@ -66,6 +76,10 @@ export interface Workload {
   resources: Resource[];
   endpoints: number[];
   hostNetwork: boolean;
+  /** Set when an operator makes this workload from a custom resource in the input. */
+  operator?: OperatorWorkload;
+  /** "created by the Prometheus Operator from Prometheus monitoring/k8s", for an operator's workload (modelled or in the input). */
+  origin?: string;
 }
 
 export interface Endpoint {
@@ -154,6 +168,24 @@ export interface NetpolModel {
   foreignSelecting: ForeignPolicy[][];
   notes: string[];
   problems: ModelProblem[];
+  /** Other names of workloads: the custom resource an operator makes them from, the controllers grouped under them. */
+  aliases: Map<string, Workload[]>;
+  /** Objects left out of the model, and why, in words (one line per reason). */
+  notModelled: string[];
+}
+
+export interface ModelOptions {
+  /** `operatorWorkloads` entries of the configuration (the built-in table always applies). */
+  operatorWorkloads?: readonly OperatorWorkloadConfig[];
+}
+
+const ALIASED_CONTROLLERS = new Set(['StatefulSet', 'Deployment', 'DaemonSet']);
+
+/** How many objects a "not modelled" line names before it counts the rest. */
+const NAMED_IN_NOTES = 8;
+
+function listed(names: string[]): string {
+  return names.length > NAMED_IN_NOTES ? `${names.slice(0, NAMED_IN_NOTES).join(', ')} and ${names.length - NAMED_IN_NOTES} more` : names.join(', ');
 }
 
 export function namespaceOf(resource: Resource): string {
@@ -291,9 +323,10 @@ class Selection {
   }
 }
 
-export function buildModel(resources: readonly Resource[]): NetpolModel {
+export function buildModel(resources: readonly Resource[], options: ModelOptions = {}): NetpolModel {
   const notes: string[] = [];
   const problems: ModelProblem[] = [];
+  const operators = expandOperatorResources(resources, operatorTable(options.operatorWorkloads));
   const identity = new Map<string, Resource>();
   // Owners worth following up the chain are controllers, which hold pod templates themselves.
   for (const r of resources) {
@@ -320,7 +353,9 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
   const endpointByKey = new Map<string, Endpoint>();
   let unnamespaced = 0;
   for (const r of resources) {
-    if (r.kind === 'PodTemplate') continue;
+    // An operator's custom resource stands for the workloads it makes (added below); pod specs found
+    // in it (spec.containers patches) are not pods of their own.
+    if (r.kind === 'PodTemplate' || operators.handled.has(r)) continue;
     const specs = podSpecs(r);
     if (specs.length === 0) continue;
     if (r.namespace === undefined) unnamespaced++;
@@ -347,7 +382,54 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
       workload!.endpoints.push(endpoint.index);
     });
   }
+  // Other names: a StatefulSet, Deployment or DaemonSet grouped under a workload (one a cluster
+  // listing shows under the custom resource that owns it) names that workload too. Its pods all come
+  // from its one template; a Pod or a ReplicaSet (one revision) would not stand for the whole workload.
+  const aliases = new Map<string, Workload[]>();
+  const alias = (name: string, w: Workload): void => {
+    if (name === w.id) return;
+    const list = aliases.get(name) ?? [];
+    if (!list.includes(w)) list.push(w);
+    aliases.set(name, list);
+  };
+  for (const w of workloads) for (const r of w.resources) if (ALIASED_CONTROLLERS.has(r.kind)) alias(`${w.namespace}/${r.kind}/${r.name}`, w);
+
+  // Workloads operators make from custom resources in the input.
+  for (const made of operators.workloads) {
+    const source = made.source;
+    const ns = namespaceOf(source);
+    const id = `${ns}/${made.kind}/${made.name}`;
+    const byOwner = `${ns}/${source.kind}/${source.name}`;
+    // The real workload is in the input (its pods listed from a cluster are grouped under the custom
+    // resource that owns them, or the controller itself is there): it wins over the model.
+    const real = workloadById.get(id) ?? workloadById.get(byOwner);
+    if (real) {
+      real.origin ??= made.origin;
+      alias(byOwner, real);
+      alias(id, real);
+      continue;
+    }
+    ensureNamespace(ns);
+    const workload: Workload = { id, namespace: ns, kind: made.kind, name: made.name, resources: [source], endpoints: [], hostNetwork: made.hostNetwork, operator: made, origin: made.origin };
+    workloadById.set(id, workload);
+    workloads.push(workload);
+    alias(byOwner, workload);
+    const named = new Map<string, number[]>();
+    for (const p of made.ports) if (p.name) push(named, `${p.protocol}/${p.name}`, p.port);
+    const endpoint: Endpoint = { index: endpoints.length, workload, namespace: ns, labels: made.podLabels, namedPorts: named };
+    endpoints.push(endpoint);
+    workload.endpoints.push(endpoint.index);
+  }
   if (unnamespaced > 0) notes.push(`${unnamespaced} object(s) with pods have no metadata.namespace; they are taken to be in "${DEFAULT_NAMESPACE}"`);
+  const notModelled: string[] = [];
+  for (const p of operators.problems) notModelled.push(p.message);
+  if (operators.unmodelled.length > 0)
+    notModelled.push(
+      `${operators.unmodelled.length} custom resource(s) of kinds kshield does not know to make pods: ${listed(operators.unmodelled.map(customResourceLabel))}; ` +
+        'if an operator makes pods from one of these kinds, declare it under operatorWorkloads in .kshield.yaml',
+    );
+  const templates = resources.filter((r) => r.kind === 'PodTemplate');
+  if (templates.length > 0) notModelled.push(`${templates.length} PodTemplate object(s) (${listed(templates.map((r) => `${namespaceOf(r)}/${r.name}`))}): a PodTemplate runs no pods`);
 
   const selection = new Selection(endpoints);
   const namespacesMatching = (parsed: ParsedSelector): string[] =>
@@ -386,7 +468,7 @@ export function buildModel(resources: readonly Resource[]): NetpolModel {
   const foreignSelecting: ForeignPolicy[][] = endpoints.map(() => []);
   for (const f of foreign) for (const e of f.selected) foreignSelecting[e].push(f);
 
-  return { namespaces, workloads, workloadById, endpoints, policies, foreign, ingressPolicies, egressPolicies, foreignSelecting, notes, problems };
+  return { namespaces, workloads, workloadById, endpoints, policies, foreign, ingressPolicies, egressPolicies, foreignSelecting, notes, problems, aliases, notModelled };
 }
 
 function parsePolicy(
@@ -528,9 +610,27 @@ function parsePortSpec(raw: unknown, path: string, r: Resource, problems: ModelP
     return undefined;
   }
   const port = raw.port;
-  if (port === undefined || port === null) return { protocol };
-  if (typeof port === 'string' && !/^\d+$/.test(port)) return { protocol, port };
-  const n = typeof port === 'string' ? Number(port) : num(port);
+  if (port === undefined || port === null) {
+    if (raw.endPort !== undefined && raw.endPort !== null) {
+      problems.push({ resource: r, path: `${path}/endPort`, message: 'endPort may not be set without port; the API server rejects the policy, and the port entry is ignored' });
+      return undefined;
+    }
+    return { protocol };
+  }
+  // A string is a port name to the API server, whatever it holds ("8080" quoted is rejected: no letter).
+  if (typeof port === 'string') {
+    const problem = portNameProblem(port);
+    if (problem) {
+      problems.push({ resource: r, path: `${path}/port`, message: `port name "${port}" ${problem}; the API server rejects the policy, and the port entry is ignored` });
+      return undefined;
+    }
+    if (raw.endPort !== undefined && raw.endPort !== null) {
+      problems.push({ resource: r, path: `${path}/endPort`, message: `endPort may not be set with the named port "${port}"; the API server rejects the policy, and the port entry is ignored` });
+      return undefined;
+    }
+    return { protocol, port };
+  }
+  const n = num(port);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 65535) {
     problems.push({ resource: r, path: `${path}/port`, message: `port ${JSON.stringify(port)} is not a port number (1-65535) or a port name; the port entry is ignored` });
     return undefined;
@@ -859,6 +959,13 @@ function sortConnections(connections: Connection[]): Connection[] {
 /** What reachability cannot model exactly, in words. */
 function reachNotes(model: NetpolModel): string[] {
   const notes: string[] = [];
+  const made = model.workloads.filter((w) => w.operator);
+  if (made.length > 0)
+    notes.push(
+      `${made.length} workload(s) are not in the input but made by an operator from a custom resource, with the pod labels and ports the operator gives them: ` +
+        made.map((w) => `${w.id} (${w.origin})`).join(', '),
+    );
+  for (const line of model.notModelled) notes.push(`not modelled: ${line}`);
   if (model.foreign.length > 0) {
     const affected = new Set<string>();
     for (const f of model.foreign) {
@@ -913,7 +1020,18 @@ export function resolvePeer(model: NetpolModel, text: string): Peer | undefined 
   if (exact) return { workload: exact };
   const lower = text.toLowerCase();
   const found = model.workloads.find((w) => w.id.toLowerCase() === lower);
-  return found ? { workload: found } : undefined;
+  if (found) return { workload: found };
+  const named = aliasTargets(model, text);
+  return named.length === 1 ? { workload: named[0] } : undefined;
+}
+
+/** The workloads another name stands for (a custom resource: one per shard; a controller grouped under a workload). */
+export function aliasTargets(model: NetpolModel, text: string): Workload[] {
+  const exact = model.aliases.get(text);
+  if (exact) return exact;
+  const lower = text.toLowerCase();
+  for (const [name, list] of model.aliases) if (name.toLowerCase() === lower) return list;
+  return [];
 }
 
 function ruleLabel(rule: PolicyRule): string {
@@ -976,6 +1094,9 @@ function judge(model: NetpolModel, s: number | undefined, d: number | undefined,
     if ((f.namespace && touched.has(f.namespace)) || f.selected.some((e) => (s !== undefined && e === s) || (d !== undefined && e === d)))
       notes.push(`${f.label} also applies here and is not evaluated: the answer covers Kubernetes NetworkPolicies only`);
   for (const peer of [src, dst]) if ('workload' in peer && peer.workload.hostNetwork) notes.push(`${peer.workload.id} uses hostNetwork: NetworkPolicy behaviour for it is undefined`);
+  for (const peer of src === dst ? [src] : [src, dst])
+    if ('workload' in peer && peer.workload.operator)
+      notes.push(`${peer.workload.id} is not in the input: it is ${peer.workload.origin}, and its pods' labels and ports are the ones that operator gives them`);
   return { allowed: egress.allowed && ingress.allowed, egress, ingress, notes };
 }
 

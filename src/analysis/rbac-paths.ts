@@ -4,10 +4,18 @@
  * goals ("full control of the cluster"), and whose edges say how one leads to the next:
  *
  * - identity -> capability: a binding grants it (every check goes through RbacModel.authorize);
- * - create pods or workloads in N -> every service account of N (a pod can name any of them);
- * - exec into pods in N -> the service accounts the scanned pods of N run as (their mounted tokens);
- * - read Secrets in N -> the service accounts of N (token Secrets, where legacy ones exist);
- * - create serviceaccounts/token -> the accounts it may mint tokens for (resourceNames respected);
+ * - create pods in N, or create or change workloads in N -> every service account of N (a pod can
+ *   name any of them, and set automountServiceAccountToken: true whatever its account says);
+ * - exec into pods in N -> the service accounts the scanned pods of N run as, for pods that hold an
+ *   API token (automounted, the pod spec's setting winning over the account's, or a projected
+ *   serviceAccountToken volume for the API server), pods operators make from custom resources in the
+ *   input included (see operator-workloads.ts);
+ * - read Secrets in N -> the service accounts whose token Secret (type
+ *   kubernetes.io/service-account-token, annotation kubernetes.io/service-account.name) is in the
+ *   input, each Secret checked by name so resourceNames count. Since Kubernetes 1.24 no such Secret
+ *   is created on its own: an account without one is not reached by reading Secrets;
+ * - create serviceaccounts/token (TokenRequest) -> the accounts it may mint tokens for
+ *   (resourceNames respected);
  * - impersonate -> the users, groups and service accounts it may impersonate; the group
  *   system:masters is cluster-admin;
  * - bind or escalate roles -> any role: full control of the scope;
@@ -18,8 +26,8 @@
  * Only service accounts that hold some permission are nodes: becoming one with none gains nothing.
  */
 import type { ResourceSet } from '../core/resource-set.js';
-import { podSpecs } from '../core/pods.js';
-import { str } from '../core/values.js';
+import { apiTokenMount, podServiceAccountName, podSpecs } from '../core/pods.js';
+import { obj, str } from '../core/values.js';
 import {
   RbacModel,
   describeBinding,
@@ -38,6 +46,9 @@ import {
   DEFAULT_NAMESPACE,
 } from './rbac.js';
 import { CAPABILITIES, type CapabilityId } from './rbac-capabilities.js';
+import { POD_CONTROLLERS } from './rbac-resources.js';
+import { expandOperatorResources, operatorTable } from './operator-workloads.js';
+import type { OperatorWorkloadConfig } from '../core/rule.js';
 
 export type NodeType = 'identity' | 'capability' | 'goal';
 
@@ -77,6 +88,10 @@ const CLUSTER_ADMIN_LABEL = 'full control of the cluster (cluster-admin)';
 /** Goals from worst to least bad: a start reaching one is not also listed for those it implies. */
 const GOAL_RANK = (id: string): number => (id === GOAL_CLUSTER ? 0 : id === GOAL_NODES ? 1 : id === GOAL_ALL_SECRETS ? 2 : 3);
 const CLUSTER_SCOPED_CAPABILITIES = new Set<CapabilityId>(['nodes-proxy', 'approve-csr', 'modify-admission']);
+const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+/** The API requests that read one Secret by name: get, or list/watch narrowed to it by a field selector. */
+const SECRET_READ_VERBS = ['get', 'list', 'watch'];
 
 interface Target {
   namespace: string;
@@ -92,7 +107,7 @@ function via(p: Grant): string {
   return `${describeRole(p.role, p.binding.roleRef)} via ${describeBinding(p.binding)}`;
 }
 
-export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
+export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[] } = {}): EscalationGraph {
   const model = RbacModel.of(set);
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
@@ -114,13 +129,35 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
     map.set(ns, names);
   };
   for (const r of set.ofKind('ServiceAccount')) addTo(accounts, r.namespace ?? DEFAULT_NAMESPACE, r.name);
+  // Pods an operator makes from custom resources run as the account their custom resource names.
+  const operators = expandOperatorResources(set.all, operatorTable(options.operatorWorkloads));
+  for (const w of operators.workloads) {
+    const ns = w.source.namespace ?? DEFAULT_NAMESPACE;
+    addTo(accounts, ns, w.serviceAccountName);
+    if (w.tokenMounted) addTo(podAccounts, ns, w.serviceAccountName);
+  }
   for (const r of set.all) {
+    if (operators.handled.has(r)) continue;
     for (const pod of podSpecs(r)) {
       const ns = r.namespace ?? DEFAULT_NAMESPACE;
-      const name = str(pod.spec.serviceAccountName) ?? str(pod.spec.serviceAccount) ?? 'default';
+      const name = podServiceAccountName(pod.spec);
       addTo(accounts, ns, name);
-      addTo(podAccounts, ns, name);
+      // Exec into a pod yields its account's token only when the pod holds one.
+      const mount = apiTokenMount(pod.spec, set.find('ServiceAccount', r.namespace, name)?.object);
+      if (mount.automount || mount.projected.length > 0) addTo(podAccounts, ns, name);
     }
+  }
+  // Legacy token Secrets: `namespace` -> the Secrets' names by account.
+  const tokenSecrets = new Map<string, Map<string, string[]>>();
+  for (const r of set.ofKind('Secret')) {
+    if (r.object.type !== SERVICE_ACCOUNT_TOKEN_TYPE) continue;
+    const account = str(obj(obj(r.object.metadata)?.annotations)?.[SERVICE_ACCOUNT_NAME_ANNOTATION]);
+    if (!account) continue;
+    const ns = r.namespace ?? DEFAULT_NAMESPACE;
+    const byAccount = tokenSecrets.get(ns) ?? new Map<string, string[]>();
+    byAccount.set(account, [...(byAccount.get(account) ?? []), r.name]);
+    tokenSecrets.set(ns, byAccount);
+    addTo(accounts, ns, account);
   }
   const starts = new Map<string, { spec: string; identity: Identity }>();
   for (const b of model.bindings)
@@ -224,24 +261,24 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
       return out;
     };
 
-    // Running pods: as any service account of the namespace.
-    const runScopes = anyOf([
-      resourceScopes(['create'], '', 'pods'),
-      ...[['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'daemonsets'], ['apps', 'replicasets'], ['batch', 'jobs'], ['batch', 'cronjobs'], ['', 'replicationcontrollers']].map(([g, r]) => resourceScopes(['create'], g, r)),
-    ]);
-    for (const [ns, permit] of runScopes) reach(capNode('create-pods', ns, permit), targetsIn(ns, accounts), 'run a pod as this service account');
+    // Running pods: as any service account of the namespace, by creating pods, or by creating a
+    // workload or changing the pod template of one (its controller then creates the pods).
+    const podScopes = resourceScopes(['create'], '', 'pods');
+    for (const [ns, permit] of podScopes) reach(capNode('create-pods', ns, permit), targetsIn(ns, accounts), 'run a pod as this service account');
+    const workloadScopes = anyOf(POD_CONTROLLERS.flatMap((c) => ['create', 'update', 'patch'].map((verb) => resourceScopes([verb], c.group, c.resource))));
+    for (const [ns, permit] of workloadScopes) {
+      // Where pods can be created directly, that is the shorter story: the same accounts are reached.
+      if (podScopes.has(undefined) || podScopes.has(ns)) continue;
+      reach(capNode('create-workloads', ns, permit), targetsIn(ns, accounts), 'run a pod as this service account through a workload');
+    }
 
     // Exec into running pods: the tokens of the accounts they run as.
     const execScopes = anyOf([resourceScopes(['create'], '', 'pods', 'exec'), resourceScopes(['get'], '', 'pods', 'exec'), resourceScopes(['create'], '', 'pods', 'attach')]);
     for (const [ns, permit] of execScopes) reach(capNode('exec-pods', ns, permit), targetsIn(ns, podAccounts), 'exec into its pods and take the mounted token');
 
-    // Reading Secrets: legacy token Secrets of the namespace's accounts.
-    const secretScopes = anyOf([resourceScopes(['list'], '', 'secrets'), resourceScopes(['get'], '', 'secrets'), resourceScopes(['watch'], '', 'secrets')]);
-    for (const [ns, permit] of secretScopes) {
-      const cap = capNode('read-secrets', ns, permit);
-      reach(cap, targetsIn(ns, accounts), 'read its token Secret');
-      if (ns === undefined) edge(cap, node(GOAL_ALL_SECRETS, 'goal', 'every Secret of the cluster'), 'list all Secrets');
-    }
+    // Every Secret of the cluster: list or watch them in all namespaces (get alone needs each name).
+    const allSecrets = ['list', 'watch'].map((verb) => model.authorize(start.identity, { verb, apiGroup: '', resource: 'secrets', namespace: '' })[0]).find((p) => p);
+    if (allSecrets) edge(capNode('read-secrets', undefined, allSecrets), node(GOAL_ALL_SECRETS, 'goal', 'every Secret of the cluster'), 'list all Secrets');
 
     /**
      * Where some grant could allow the request for some name: the namespaces to try account by
@@ -264,12 +301,25 @@ export function buildEscalationGraph(set: ResourceSet): EscalationGraph {
       return [...new Set(namespaces as string[])].flatMap((ns) => targetsIn(ns, accounts));
     };
 
-    // Minting tokens: per account, since resourceNames may limit it.
+    // Legacy token Secrets in the input: each checked by name, since resourceNames may allow it.
+    const readsSomeSecret = tokenSecrets.size > 0 && SECRET_READ_VERBS.some((verb) => candidateNamespaces({ verb, apiGroup: '', resource: 'secrets' }) !== null);
+    for (const [ns, byAccount] of readsSomeSecret ? tokenSecrets : [])
+      for (const [account, secrets] of byAccount) {
+        if (!hasGrants(ns, account)) continue;
+        for (const secret of secrets) {
+          const permit = SECRET_READ_VERBS.map((verb) => model.authorize(start.identity, { verb, apiGroup: '', resource: 'secrets', name: secret, namespace: ns })[0]).find((p) => p);
+          if (!permit) continue;
+          reach(capNode('read-secrets', permit.scope, permit), [{ namespace: ns, name: account, identity: serviceAccountIdentity(ns, account) }], `read its token Secret ${secret}`);
+          break;
+        }
+      }
+
+    // Minting tokens (TokenRequest): per account, since resourceNames may limit it.
     for (const t of candidates({ verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token' })) {
       const permits = model.authorize(start.identity, { verb: 'create', apiGroup: '', resource: 'serviceaccounts', subresource: 'token', name: t.name, namespace: t.namespace });
       if (permits.length === 0) continue;
       const scope = permits[0].scope;
-      reach(capNode('serviceaccount-token', scope, permits[0]), [t], 'create a token for it');
+      reach(capNode('serviceaccount-token', scope, permits[0]), [t], 'create a token for it (TokenRequest)');
     }
 
     // Impersonation.

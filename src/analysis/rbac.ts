@@ -30,14 +30,15 @@
  * shared semantics of core/labels.ts), whatever the aggregate lists itself; aggregation is transitive.
  *
  * Namespaced RBAC objects without metadata.namespace are analysed as if in `default`, where kubectl
- * puts them without `-n`. Bootstrap ClusterRoles come from rbac-bootstrap.ts unless the scan holds
- * a ClusterRole of the same name.
+ * puts them without `-n`. Bootstrap ClusterRoles, and the bootstrap Roles of kube-system and
+ * kube-public, come from rbac-bootstrap.ts unless the scan holds a role of the same kind, namespace
+ * and name.
  */
 import type { JsonObject, Resource } from '../core/types.js';
 import type { ResourceSet } from '../core/resource-set.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { labelsOf, matchesParsed, parseLabelSelector, type ParsedSelector } from '../core/labels.js';
-import { BOOTSTRAP_CLUSTER_ROLES } from './rbac-bootstrap.js';
+import { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_NAMESPACE_ROLES } from './rbac-bootstrap.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -400,9 +401,12 @@ export class RbacModel {
         this.bindings.push(readBinding(r));
       }
     }
-    bootstrapRoles ??= BOOTSTRAP_CLUSTER_ROLES.map((o) => readRole('ClusterRole', o, undefined, true));
+    bootstrapRoles ??= [
+      ...BOOTSTRAP_CLUSTER_ROLES.map((o) => readRole('ClusterRole', o, undefined, true)),
+      ...BOOTSTRAP_NAMESPACE_ROLES.map((o) => readRole('Role', o, undefined, true)),
+    ];
     for (const role of bootstrapRoles) {
-      const key = roleKey('ClusterRole', undefined, role.name);
+      const key = roleKey(role.kind, role.namespace, role.name);
       if (!this.roles.has(key)) this.roles.set(key, role);
     }
     for (const role of this.roles.values()) {
@@ -420,7 +424,7 @@ export class RbacModel {
     }
   }
 
-  /** A role by kind and name: the scanned one, else the bootstrap ClusterRole of that name. */
+  /** A role by kind, namespace and name: the scanned one, else the bootstrap role of that name. */
   role(kind: RoleKind, namespace: string | undefined, name: string): RoleInfo | undefined {
     return this.roles.get(roleKey(kind, namespace, name));
   }

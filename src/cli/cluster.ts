@@ -3,7 +3,8 @@ import { exitCode, type ScanResult } from '../core/scan.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
 import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { ObjectScan } from '../core/object-scan.js';
-import { loadConfigOption, writeReports, type ReportCommandOptions } from './scan.js';
+import { loadConfigOption, pssVersionOption, writeReports, type ReportCommandOptions } from './scan.js';
+import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../core/pss.js';
 import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
 import { readBaseline } from '../core/baseline.js';
@@ -31,13 +32,14 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   const timeoutMs = parseDuration(opts.timeout ?? '30s', '--timeout');
   const pageSize = parseCount(opts.pageSize ?? '500', '--page-size', 1, 10_000);
   const concurrency = parseCount(opts.concurrency ?? '4', '--concurrency', 1, 32);
+  const pssVersion = pssVersionOption(opts.pssVersion);
   const overlap = opts.namespace.filter((n) => opts.excludeNamespace.includes(n));
   if (overlap.length > 0) throw new UsageError(`namespace ${overlap[0]} is both in --namespace and --exclude-namespace`);
 
   const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
-    result = await scanCluster(conn, opts, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'));
+    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'));
   } finally {
     conn.close();
   }
@@ -60,6 +62,11 @@ async function scanCluster(
   // Deprecated-API rules judge objects against the cluster's own version unless the configuration names one.
   const effectiveConfig = version && !config?.kubernetesVersion ? { ...config, kubernetesVersion: `${version.major}.${version.minor}` } : config;
   const file = `cluster:${conn.context}`;
+  // The policy versions namespaces' pod-security.kubernetes.io labels set. Namespaces are listed
+  // before any workload (see phaseOf in sources/cluster.ts), so this is complete when pods are judged.
+  const pssNamespaces = new Map<string, NamespacePssVersions>();
+  // The server's admission controller evaluates "latest", and any newer version, as its own version.
+  const pssClusterMinor = version && version.major === 1 ? version.minor : undefined;
   // Pages are judged as they arrive; only what the cross-object rules need is kept (see ObjectScan).
   const scan = new ObjectScan(
     {
@@ -69,6 +76,9 @@ async function scanCluster(
       inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
       baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
       keepResources,
+      pssVersion: opts.pssVersion,
+      pssClusterMinor,
+      pssNamespaces,
     },
     file,
   );
@@ -83,7 +93,10 @@ async function scanCluster(
     concurrency,
     onProgress: progress.update,
     onItems: (items, order) => {
-      for (const item of items) if (item.kind === 'Pod') noteMirrorPod(item, mirrorPods);
+      for (const item of items) {
+        if (item.kind === 'Pod') noteMirrorPod(item, mirrorPods);
+        else if (item.kind === 'Namespace') notePssLabels(item, pssNamespaces);
+      }
       scan.add(items, order);
     },
   });
@@ -92,6 +105,13 @@ async function scanCluster(
   const result = scan.finish(skippedRules);
   if (listing.ownedSkipped > 0) {
     result.notes.push({ file, message: `${listing.ownedSkipped} pod(s), ReplicaSet(s) and Job(s) owned by a listed controller were judged through that controller` });
+  }
+  if (listing.coverage.notCovered.some((g) => g.kind === 'Namespace')) {
+    const spec = parsePssVersion(opts.pssVersion ?? config?.pssVersion ?? 'latest') ?? 'latest';
+    result.notes.push({
+      file,
+      message: `Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: every workload was judged at ${pssName(effectivePssMinor(spec, pssClusterMinor))}`,
+    });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
   result.coverage = { ...listing.coverage, skippedRules, controlPlane: controlPlaneCoverage(mirrorPods, listing.coverage, opts) };
@@ -121,6 +141,16 @@ const NOT_JUDGED_THROUGH_THE_API =
 
 type MirrorPodSeen = ControlPlaneCoverage['judged'][number];
 
+/** Records the policy versions a Namespace's Pod Security Admission labels set, if any. */
+function notePssLabels(object: JsonObject, into: Map<string, NamespacePssVersions>): void {
+  const meta = object.metadata as JsonObject | undefined;
+  const name = meta?.name;
+  const labels = meta?.labels;
+  if (typeof name !== 'string' || labels === null || typeof labels !== 'object' || Array.isArray(labels)) return;
+  const versions = namespacePssVersions(labels as Record<string, unknown>);
+  if (versions) into.set(name, versions);
+}
+
 function noteMirrorPod(object: JsonObject, seen: MirrorPodSeen[]): void {
   const view = controlPlaneMirrorPod(object);
   if (view) seen.push({ component: view.binary, pod: `kube-system/${String((object.metadata as JsonObject).name)}`, node: view.node });
@@ -147,7 +177,7 @@ function controlPlaneCoverage(mirrorPods: MirrorPodSeen[], coverage: Coverage, o
 }
 
 /** Rules about what a repository commits: every Secret in a cluster holds real values, so they say nothing there. */
-const MANIFEST_ONLY_RULES = ['secret-data-committed'];
+const MANIFEST_ONLY_RULES = ['secret-data-committed', 'secret-committed'];
 
 const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
 

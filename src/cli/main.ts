@@ -31,8 +31,11 @@ function reportOptions(command: Command): Command {
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
     .option('--show-suppressed', 'list suppressed findings in table and markdown output')
-    .option('--no-color', 'no colours in table output');
+    .option('--no-color', 'no colours in table output')
+    .option('--pss-version <version>', PSS_VERSION_HELP);
 }
+
+const PSS_VERSION_HELP = 'Pod Security Standards version to judge at: latest (default) or v1.N, as the pod-security.kubernetes.io/enforce-version label takes it';
 
 export function buildProgram(): Command {
   const invokedAs = path.basename(process.argv[1] ?? 'kshield').replace(/\.js$/, '');
@@ -191,6 +194,7 @@ export function buildProgram(): Command {
     .option('--request-timeout <duration>', 'time a client has to send a whole request', '10s')
     .option('--reload-poll <duration>', 'how often the config and TLS files are also polled for changes', '5s')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--pss-version <version>', `${PSS_VERSION_HELP}; wins over the configuration's pssVersion`)
     // what-if has its own --config, --namespace, --kubeconfig: options after it are its own.
     .enablePositionalOptions()
     .action(async (opts) => {
@@ -202,6 +206,7 @@ export function buildProgram(): Command {
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
     .option('--namespace <ns>', "the webhook's own namespace (exempt by default)")
+    .option('--pss-version <version>', `${PSS_VERSION_HELP}; wins over the configuration's pssVersion`)
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (paths: string[], opts) => {
       const { runWhatIf } = await import('./webhook.js');

@@ -17,6 +17,7 @@ export function registerNetpol(program: Command): void {
     .description('allowed connections between workloads (namespace/Kind/name) and with addresses outside the cluster')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .addOption(new Option('-o, --output <format>', 'table, json, dot or mermaid').choices([...REACH_FORMATS]).default('table'))
+    .option('-c, --config <file>', 'configuration file whose operatorWorkloads name more custom resources that make pods (default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runNetpolReach(paths, opts);
     });
@@ -28,6 +29,7 @@ export function registerNetpol(program: Command): void {
     .addOption(new Option('-p, --port <port>', 'destination port number (a name such as http is resolved per destination pod by NetworkPolicies, so ask with the number)').argParser(once('--port')).makeOptionMandatory())
     .option('--protocol <protocol>', 'TCP, UDP or SCTP', 'TCP')
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .option('-c, --config <file>', 'configuration file whose operatorWorkloads name more custom resources that make pods (default: ./.kshield.yaml if present)')
     .action(async (src: string, dst: string, paths: string[], opts) => {
       process.exitCode = await runNetpolCan(src, dst, paths, opts);
     });
@@ -38,7 +40,8 @@ export function registerNetpol(program: Command): void {
     .option('--ingress-namespace-selector <k=v,...>', 'namespace labels of the ingress controller, instead of --ingress-namespace')
     .option('--ingress-pod-selector <k=v,...>', 'pod labels of the ingress controller')
     .option('--output-file <file>', 'write the YAML to this file instead of standard output')
+    .option('-c, --config <file>', 'configuration file whose operatorWorkloads name more custom resources that make pods (default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
-      process.exitCode = await runNetpolGenerate(paths, { maxFileSize: opts.maxFileSize, cluster: opts.cluster, kubeconfig: opts.kubeconfig, context: opts.context, timeout: opts.timeout, ingressNamespace: opts.ingressNamespace, ingressSelector: opts.ingressNamespaceSelector, ingressPodSelector: opts.ingressPodSelector, outputFile: opts.outputFile });
+      process.exitCode = await runNetpolGenerate(paths, { maxFileSize: opts.maxFileSize, cluster: opts.cluster, kubeconfig: opts.kubeconfig, context: opts.context, timeout: opts.timeout, ingressNamespace: opts.ingressNamespace, ingressSelector: opts.ingressNamespaceSelector, ingressPodSelector: opts.ingressPodSelector, outputFile: opts.outputFile, config: opts.config });
     });
 }

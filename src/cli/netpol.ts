@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import type { LoadResult } from '../sources/files.js';
-import { buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
+import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
@@ -17,12 +17,56 @@ import { sanitize, formatLocation } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
+import { loadConfigOption } from './scan.js';
+import type { KshieldConfig } from '../core/config.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
 
 async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadResult> {
   return loadAnalysisInput(paths, opts);
+}
+
+/** The configuration's say in the model: the operatorWorkloads entries of `--config FILE`, else of ./.kshield.yaml. */
+async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads'] }> {
+  const config = await loadConfigOption(opts.config);
+  return { operatorWorkloads: config?.operatorWorkloads };
+}
+
+/**
+ * Edit distance with adjacent transpositions (optimal string alignment), for "near names".
+ * Kept local and small until a shared did-you-mean suggester exists; `nearNames` is the only caller.
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/**
+ * Workload names close to `text`: by edit distance over the whole id and over its last part (a
+ * third of the length, at least 2), or sharing the last part as a substring; closest first, at most 5.
+ */
+export function nearNames(text: string, candidates: readonly string[]): string[] {
+  const lower = text.toLowerCase().slice(0, 300);
+  const last = lower.split('/').pop() ?? lower;
+  const scored: { name: string; score: number }[] = [];
+  for (const name of candidates) {
+    const n = name.toLowerCase();
+    const nLast = n.split('/').pop() ?? n;
+    const distance = Math.min(editDistance(lower, n), editDistance(last, nLast));
+    const limit = Math.max(2, Math.floor(Math.max(last.length, nLast.length) / 3));
+    const contains = last.length >= 3 && (nLast.includes(last) || last.includes(nLast));
+    if (distance <= limit || contains) scored.push({ name, score: distance <= limit ? distance : limit + 1 });
+  }
+  scored.sort((a, b) => a.score - b.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return scored.slice(0, 5).map((s) => s.name);
 }
 
 /** Input errors and policy problems go to standard error, so machine output stays clean. */
@@ -145,13 +189,15 @@ function renderMermaid(connections: Connection[], model: NetpolModel): string {
 export interface ReachCommandOptions extends AnalysisInputOptions {
   output: string;
   maxFileSize?: string;
+  config?: string;
 }
 
 export async function runNetpolReach(paths: string[], opts: ReachCommandOptions): Promise<number> {
   const format = opts.output as ReachFormat;
   if (!REACH_FORMATS.includes(format)) throw new UsageError(`unknown output format "${opts.output}" (one of: ${REACH_FORMATS.join(', ')})`);
+  const options = await modelOptions(opts);
   const loaded = await load(paths, opts);
-  const model = buildModel(loaded.resources);
+  const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
   const result = reach(model);
   await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model));
@@ -164,6 +210,7 @@ export interface CanCommandOptions extends AnalysisInputOptions {
   protocol: string;
   output: string;
   maxFileSize?: string;
+  config?: string;
 }
 
 function peerName(peer: Peer): string {
@@ -203,17 +250,22 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   const protocol = (opts.protocol ?? 'TCP').toUpperCase();
   if (!isProtocol(protocol)) throw new UsageError(`--protocol: "${opts.protocol}" is not TCP, UDP or SCTP`);
   if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: text, json)`);
+  const options = await modelOptions(opts);
   const loaded = await load(paths, opts);
-  const model = buildModel(loaded.resources);
+  const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
   if (loaded.errors.length > 0) return EXIT.usage;
   const resolve = (text: string, what: string): Peer => {
     const peer = resolvePeer(model, text);
     if (peer) return peer;
-    const known = model.workloads.map((w) => w.id);
-    const near = known.filter((k) => k.toLowerCase().includes(text.toLowerCase().split('/').pop() ?? '')).slice(0, 5);
+    const several = aliasTargets(model, text);
+    if (several.length > 1) throw new UsageError(`${what} "${text}" stands for ${several.length} workloads (${several.map((w) => w.id).join(', ')}): name one of them`);
+    const known = [...model.workloads.map((w) => w.id), ...model.aliases.keys()];
+    const near = nearNames(text, known);
+    const shown = model.workloads.map((w) => w.id);
     throw new UsageError(
-      `${what} "${text}" is neither a workload (namespace/Kind/name) nor an IP address${near.length ? `; did you mean: ${near.join(', ')}?` : known.length ? `; workloads: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''}` : '; the input holds no workloads'}`,
+      `${what} "${text}" not found in the input: it is no workload there (namespace/Kind/name) and no IP address` +
+        (near.length ? `; near names: ${near.join(', ')}` : shown.length ? `; workloads: ${shown.slice(0, 8).join(', ')}${shown.length > 8 ? ', ...' : ''}` : '; the input holds no workloads'),
     );
   };
   const from = resolve(src, 'source');
@@ -240,6 +292,7 @@ export interface GenerateCommandOptions extends AnalysisInputOptions {
   ingressSelector?: string;
   ingressPodSelector?: string;
   outputFile?: string;
+  config?: string;
 }
 
 function parseLabels(text: string, flag: string): Record<string, string> {
@@ -257,8 +310,9 @@ export async function runNetpolGenerate(paths: string[], opts: GenerateCommandOp
   if (opts.ingressNamespace && opts.ingressSelector) throw new UsageError('--ingress-namespace and --ingress-namespace-selector cannot be combined');
   const nsLabels = opts.ingressNamespace ? { 'kubernetes.io/metadata.name': opts.ingressNamespace } : opts.ingressSelector ? parseLabels(opts.ingressSelector, '--ingress-namespace-selector') : undefined;
   const podLabels = opts.ingressPodSelector ? parseLabels(opts.ingressPodSelector, '--ingress-pod-selector') : undefined;
+  const options = await modelOptions(opts);
   const loaded = await load(paths, opts);
-  const model = buildModel(loaded.resources);
+  const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
   const generated = generatePolicies(model, loaded.resources, { ingressNamespaceLabels: nsLabels, ingressPodLabels: podLabels });
   const docs = generated.policies.map((p, i) => {

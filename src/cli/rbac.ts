@@ -88,6 +88,59 @@ export function checkNamespace(namespace: string | undefined): void {
 // ---------------------------------------------------------------------------------------------
 // who-can
 
+/** The verbs of resource requests (https://kubernetes.io/docs/reference/access-authn-authz/authorization/#determine-the-request-verb). */
+const RESOURCE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+/** Verbs the API server checks on particular resources: PodSecurityPolicy use, role bind and escalate, impersonation, CSR approve and sign, ClusterTrustBundle attest. */
+const SPECIAL_VERBS = ['use', 'bind', 'escalate', 'impersonate', 'approve', 'sign', 'attest'];
+/** HTTP methods that are not themselves resource verbs, and the verbs their resource requests carry. */
+const HTTP_METHOD_VERB: Record<string, string> = { post: '"create"', put: '"update"', head: '"get", "list" or "watch", as for GET' };
+/** A non-resource request's verb is its HTTP method in lower case. */
+const NON_RESOURCE_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+/**
+ * Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions): "gte" is
+ * one edit from "get". Kept local until the shared suggester lands; `nearestWord` is the only caller.
+ */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/** The candidate closest to `word` (case aside), if it is near enough to be a misspelling of it. */
+export function nearestWord(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const c of candidates) {
+    const distance = editDistance(lower, c);
+    if (distance < bestDistance) [best, bestDistance] = [c, distance];
+  }
+  // Two edits for words of five letters or more, one below: "lst" is list, "pot" is not post.
+  return bestDistance <= (lower.length >= 5 ? 2 : 1) ? best : undefined;
+}
+
+/**
+ * A note when VERB is none the API server uses for this kind of request. Not an error: aggregated
+ * API servers and webhooks may authorize verbs of their own, which rules grant by name or by "*".
+ */
+export function verbNote(verb: string, nonResource: boolean): string | undefined {
+  const known = nonResource ? NON_RESOURCE_VERBS : [...RESOURCE_VERBS, ...SPECIAL_VERBS];
+  if (known.includes(verb)) return undefined;
+  // The right word for the other kind of request: say what it is, not what it looks like.
+  if (!nonResource && HTTP_METHOD_VERB[verb.toLowerCase()])
+    return `"${verb}" is an HTTP method: a resource request's verb is ${HTTP_METHOD_VERB[verb.toLowerCase()]}; only rules listing "${verb}" or "*" grant it`;
+  if (nonResource && [...RESOURCE_VERBS, ...SPECIAL_VERBS].includes(verb.toLowerCase()))
+    return `"${verb}" is a verb of resource requests: a non-resource URL's verb is the HTTP method in lower case (${NON_RESOURCE_VERBS.join(', ')}); only rules listing "${verb}" or "*" grant it`;
+  const near = nearestWord(verb, known);
+  const what = nonResource ? 'a non-resource request (the HTTP method in lower case)' : 'a resource request';
+  return `"${verb}" is not a verb the API server uses for ${what}: only rules listing "${verb}" or "*" grant it${near ? `; did you mean "${near}"?` : ` (verbs: ${known.join(', ')})`}`;
+}
+
 export interface WhoCanOptions extends RbacCommonOptions {
   namespace?: string;
   subresource?: string;
@@ -105,8 +158,12 @@ export function parseResourceArgument(
   if (arg.startsWith('/')) {
     if (opts.namespace !== undefined || opts.subresource !== undefined || opts.name !== undefined) throw new UsageError(`"${arg}" is a non-resource URL: -n, --subresource and --name do not apply`);
     if (/\s/.test(arg)) throw new UsageError(`cannot read the non-resource URL "${arg}": it contains white space`);
+    const note = verbNote(verb, true);
+    if (note) notes.push(note);
     return { request: { verb, path: arg }, namespaced: false, notes };
   }
+  const note = verbNote(verb, false);
+  if (note) notes.push(note);
   const expected = 'expected RESOURCE[.GROUP][/SUBRESOURCE], e.g. pods, deployments.apps, pods/exec';
   const bad = (problem: string): UsageError => new UsageError(`cannot read the resource "${arg}": ${problem}; ${expected}`);
   const slash = arg.indexOf('/');

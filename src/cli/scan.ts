@@ -9,6 +9,7 @@ import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
+import { pssVersionProblem } from '../core/pss.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -22,6 +23,7 @@ export interface ReportCommandOptions {
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
   color: boolean;
+  pssVersion?: string;
 }
 
 export interface ScanCommandOptions extends ReportCommandOptions {
@@ -30,6 +32,14 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   jobs?: string;
   /** false with --no-render. */
   render?: boolean;
+}
+
+/** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
+export function pssVersionOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = pssVersionProblem(value);
+  if (problem) throw new UsageError(`--pss-version: ${problem}`);
+  return value;
 }
 
 export async function loadConfigOption(file: string | undefined): Promise<KshieldConfig | undefined> {
@@ -45,6 +55,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
+  const pssVersion = pssVersionOption(opts.pssVersion);
   const jobs = parseJobs(opts.jobs);
   // JUnit lists every (object, rule) pair evaluated, which only a single-threaded scan keeps.
   const needsObjects = targets.some((t) => t.format === 'junit');
@@ -59,6 +70,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
     maxFileBytes,
     render: opts.render !== false,
+    pssVersion,
   };
   const result = await scanFiles(paths, options);
 

@@ -6,7 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import v8 from 'node:v8';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { loadConfigOption } from './scan.js';
+import { loadConfigOption, pssVersionOption } from './scan.js';
 import { describeFsError } from '../sources/files.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { columns } from './rbac.js';
@@ -39,6 +39,7 @@ export interface WebhookCommandOptions {
   requestTimeout: string;
   reloadPoll: string;
   logLevel: string;
+  pssVersion?: string;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -119,9 +120,10 @@ function countLines(data: string | Buffer): number {
   return Math.max(1, lines);
 }
 
-async function loadState(file: string | undefined): Promise<WebhookState> {
+/** `pssVersion`: `--pss-version`, which wins over the configuration's (on every reload too). */
+async function loadState(file: string | undefined, pssVersion?: string): Promise<WebhookState> {
   const config = file ? await loadConfigFile(file, catalogue) : await loadConfigOption(undefined);
-  return buildState(config);
+  return buildState(pssVersion === undefined ? config : { ...config, pssVersion });
 }
 
 /**
@@ -184,7 +186,8 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const tlsKey = opts.tlsKey;
   const cert = readPem(tlsCert, '--tls-cert');
   const key = readPem(tlsKey, '--tls-key');
-  let state = await loadState(opts.config);
+  const pssVersion = pssVersionOption(opts.pssVersion);
+  let state = await loadState(opts.config, pssVersion);
   warmUp(state);
 
   let namespaces: NamespaceLabelSource | undefined;
@@ -211,6 +214,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const describeState = (s: WebhookState): Record<string, unknown> => ({
     configFile: s.file ?? null,
     rulesEvaluated: s.prepared.rules.length,
+    pssVersion: s.prepared.engine.settings?.pssVersion ?? 'latest',
     exemptNamespaces: [...exemptNamespaceNames(s.config, ownNamespace)].sort(),
     exemptNamespaceSelector: s.config.exemptNamespaceSelector ?? null,
     onUpdate: s.config.onUpdate,
@@ -255,7 +259,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
         [configFile],
         async () => {
           try {
-            const next = await loadState(configFile);
+            const next = await loadState(configFile, pssVersion);
             warmUp(next);
             server.setState(next);
             state = next;
@@ -331,11 +335,12 @@ export interface WhatIfCommandOptions extends AnalysisInputOptions {
   config?: string;
   namespace?: string;
   output: string;
+  pssVersion?: string;
 }
 
 export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Promise<number> {
   if (opts.output !== 'table' && opts.output !== 'json') throw new UsageError(`unknown output format "${opts.output}" (one of: table, json)`);
-  const state = await loadState(opts.config);
+  const state = await loadState(opts.config, pssVersionOption(opts.pssVersion));
   // The report says what could not be listed; warnings on standard error would repeat it.
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);

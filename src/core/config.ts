@@ -8,9 +8,12 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import type { Severity } from './types.js';
 import type { Exemption } from './engine.js';
-import type { Rule, RuleSettings } from './rule.js';
+import type { OperatorWorkloadConfig, Rule, RuleSettings } from './rule.js';
 import { knownSelector } from './select.js';
-import { parseLabelSelector } from './labels.js';
+import { labelKeyProblem, parseLabelSelector } from './labels.js';
+import { pssVersionProblem } from './pss.js';
+import { isBuiltinApiVersion } from './pods.js';
+import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
 import type { WebhookConfigInput } from '../admission/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
@@ -23,9 +26,13 @@ export interface KshieldConfig {
   requiredLabels?: string[];
   allowedRegistries?: string[];
   kubernetesVersion?: string;
+  /** Pod Security Standards version: "latest" or "v1.N" (`--pss-version` wins over it). */
+  pssVersion?: string;
   maxFileSize?: number | string;
   inlineSuppressions?: boolean;
   exemptions?: Exemption[];
+  /** Custom resources from which an operator creates pods (see OperatorWorkloadConfig). */
+  operatorWorkloads?: OperatorWorkloadConfig[];
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** Where the configuration came from. */
@@ -133,12 +140,23 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   };
   if (!validate(value)) {
     // Report the problem that comes first in the file; among errors at one place, the most specific.
-    const errors = validate.errors ?? [];
+    // A misspelt key is both unknown and a required key missing: report the misspelling, with its near name.
+    const errors = (validate.errors ?? []).filter(
+      (e) =>
+        e.keyword !== 'required' ||
+        !(validate.errors ?? []).some(
+          (o) =>
+            o.keyword === 'additionalProperties' &&
+            o.instancePath === e.instancePath &&
+            editDistance((o.params as { additionalProperty: string }).additionalProperty.toLowerCase(), (e.params as { missingProperty: string }).missingProperty.toLowerCase()) <= 2,
+        ),
+    );
     const located = errors.map((e) => ({ e, line: lineOf(instancePath(e)) ?? 0 }));
     const firstLine = Math.min(...located.map((x) => x.line));
     const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
     const keys = instancePath(err);
-    throw new ConfigError(describeError(err, keys), file, lineOf(keys));
+    const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
+    throw new ConfigError(describeError(err, keys, instance), file, lineOf(keys));
   }
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
@@ -152,6 +170,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
   }
   checkWebhookSection(config.webhook, catalogue, file, lineOf);
+  checkOperatorWorkloads(config.operatorWorkloads, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
       if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
@@ -193,6 +212,44 @@ function checkWebhookSection(
       throw new ConfigError(`webhook.exemptNamespaceSelector: ${problem.message}`, file, lineOf(['webhook', 'exemptNamespaceSelector', ...keys]));
     }
   }
+}
+
+/**
+ * What the schema cannot say about `operatorWorkloads` entries: group or apiVersion (one of them) of
+ * a custom resource, placeholders that name a field of the custom resource, valid label keys.
+ */
+function checkOperatorWorkloads(entries: OperatorWorkloadConfig[] | undefined, file: string, lineOf: (path: (string | number)[]) => number | undefined): void {
+  entries?.forEach((e, i) => {
+    const at = `operatorWorkloads[${i}]`;
+    const fail = (message: string, path: (string | number)[]): never => {
+      throw new ConfigError(`${at}${message}`, file, lineOf(['operatorWorkloads', i, ...path]));
+    };
+    if ((e.group === undefined) === (e.apiVersion === undefined))
+      fail(e.group === undefined ? ': give group (every version of the custom resource) or apiVersion (one version)' : ': give group or apiVersion, not both', []);
+    const apiVersion = e.apiVersion ?? `${e.group}/v1`;
+    if (isBuiltinApiVersion(apiVersion))
+      fail(`.${e.apiVersion ? 'apiVersion' : 'group'}: "${e.apiVersion ?? e.group}" is a built-in Kubernetes API group; operatorWorkloads declares custom resources (their group contains a dot and is not *.k8s.io)`, [e.apiVersion ? 'apiVersion' : 'group']);
+    const checkTemplate = (template: string, path: (string | number)[], where: string): void => {
+      for (const p of templatePlaceholders(template)) {
+        if ('path' in p.parsed) continue;
+        const root = p.text.split(/[.[]/)[0];
+        const near = PLACEHOLDER_ROOTS.find((r) => editDistance(r, root.toLowerCase()) <= 2 && r !== root);
+        fail(`${where}: ${p.parsed.problem}${near ? `; did you mean {{${near}${p.text.slice(root.length)}}}?` : ''}`, path);
+      }
+      if (/\{\{|\}\}/.test(template.replace(/\{\{\s*[^{}]*?\s*\}\}/g, ''))) fail(`${where}: "${template}" has an unbalanced {{ or }}`, path);
+    };
+    checkTemplate(e.workload.name, ['workload', 'name'], '.workload.name');
+    for (const [key, value] of Object.entries(e.podLabels)) {
+      const problem = labelKeyProblem(key);
+      if (problem) fail(`.podLabels: label key "${key}" ${problem}`, ['podLabels', key]);
+      checkTemplate(value, ['podLabels', key], `.podLabels.${key}`);
+    }
+    e.podLabelsFrom?.forEach((p, j) => {
+      const parsed = parseFieldPath(p);
+      if (!('path' in parsed)) fail(`.podLabelsFrom[${j}]: ${parsed.problem}`, ['podLabelsFrom', j]);
+    });
+    if (e.serviceAccountName !== undefined) checkTemplate(e.serviceAccountName, ['serviceAccountName'], '.serviceAccountName');
+  });
 }
 
 function editDistance(a: string, b: string): number {
@@ -254,7 +311,7 @@ function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
   return node;
 }
 
-function describeError(err: ErrorObject, path: (string | number)[]): string {
+function describeError(err: ErrorObject, path: (string | number)[], instance?: unknown): string {
   const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
     case 'additionalProperties': {
@@ -269,8 +326,10 @@ function describeError(err: ErrorObject, path: (string | number)[]): string {
       return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
     case 'type':
       if (path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
+      if (path[0] === 'pssVersion' && path.length === 1) return 'pssVersion: must be "latest" or "v1.N", e.g. pssVersion: v1.30';
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `${/^[aeiou]/.test((err.params as { type: string }).type) ? 'an' : 'a'} ${(err.params as { type: string }).type}`}`;
     case 'pattern':
+      if (path[0] === 'pssVersion' && path.length === 1) return `pssVersion: ${pssVersionProblem(String(instance))}`;
       if (path[path.length - 1] === 'expires') return `${where}: must be a date written YYYY-MM-DD, e.g. "2027-06-30"`;
       return `${where}: has the wrong form${schemaAt(path)?.description ? `: ${schemaAt(path)!.description}` : ''}`;
     default:
@@ -294,6 +353,13 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   const out: Partial<RuleSettings> = {};
   if (config?.requiredLabels) out.requiredLabels = config.requiredLabels;
   if (config?.allowedRegistries) out.allowedRegistries = config.allowedRegistries;
-  if (config?.kubernetesVersion) out.kubernetesVersion = config.kubernetesVersion.replace(/^v/, '');
+  if (config?.kubernetesVersion) {
+    out.kubernetesVersion = config.kubernetesVersion.replace(/^v/, '');
+    // The cluster the manifests target caps the Pod Security Standards version, as its admission controller does.
+    const m = /^(\d+)\.(\d+)/.exec(out.kubernetesVersion);
+    if (m && Number(m[1]) === 1) out.pssClusterMinor = Number(m[2]);
+  }
+  if (config?.pssVersion) out.pssVersion = config.pssVersion;
+  if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
   return out;
 }

@@ -4,9 +4,9 @@
  */
 import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from './types.js';
 import type { Rule, RuleContext, RuleSettings } from './rule.js';
-import { DEFAULT_RULE_SETTINGS } from './rule.js';
+import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from './resource-set.js';
-import { podSpecs } from './pods.js';
+import { isBuiltinApiVersion, podSpecs } from './pods.js';
 import { detach, isObject, str } from './values.js';
 import { matchesGlob } from './glob.js';
 import { withCacheScope } from './scoped-cache.js';
@@ -78,7 +78,11 @@ export function ruleApplies(rule: Rule, resource: Resource): boolean {
 
 /** Whether `resource` is among the kinds a cross-object rule declared in `reads`. */
 export function readsResource(reads: readonly string[], resource: Resource): boolean {
-  return reads.includes(resource.kind) || (reads.includes('workloads') && podSpecs(resource).length > 0);
+  return (
+    reads.includes(resource.kind) ||
+    (reads.includes('workloads') && podSpecs(resource).length > 0) ||
+    (reads.includes(CUSTOM_RESOURCES) && !isBuiltinApiVersion(resource.apiVersion))
+  );
 }
 
 const PAYLOAD_FIELDS = ['data', 'stringData', 'binaryData'];
@@ -147,7 +151,7 @@ export class Evaluator {
 
   /** True when some cross-object rule reads objects of this kind. */
   isRead(resource: Resource): boolean {
-    const key = `${resource.kind}\u0000${podSpecs(resource).length > 0}`;
+    const key = `${resource.kind}\u0000${podSpecs(resource).length > 0}\u0000${isBuiltinApiVersion(resource.apiVersion)}`;
     let read = this.readCache.get(key);
     if (read === undefined) this.readCache.set(key, (read = this.together.rules.some((r) => readsResource(r.reads!, resource))));
     return read;
@@ -214,7 +218,8 @@ export class Evaluator {
       // them apart: the rule's `key`, or failing that the message, or a baseline would confuse them.
       const shared = violations.length > 1 ? sharedFields(violations) : undefined;
       for (const v of violations) {
-        const severity = options.severityOverrides?.[rule.id] ?? rule.severity;
+        // A configured override wins; else the violation's own severity (a rule may report one cause at a lower level), else the rule's.
+        const severity = options.severityOverrides?.[rule.id] ?? v.severity ?? rule.severity;
         const pos = resource.locate(v.path);
         ref ??= { apiVersion: resource.apiVersion, kind: resource.kind, namespace: resource.namespace, name: resource.name };
         const finding: Finding = {

@@ -173,6 +173,64 @@ export function podOs(pod: PodSpecView): string | undefined {
   return isObject(os) ? str(os.name) : undefined;
 }
 
+/**
+ * The service account a pod runs as: serviceAccountName, else the deprecated serviceAccount (the
+ * API server copies one into the other), else "default", which the ServiceAccount admission plugin
+ * fills in.
+ */
+export function podServiceAccountName(spec: JsonObject): string {
+  const name = str(spec.serviceAccountName);
+  if (name) return name;
+  const legacy = str(spec.serviceAccount);
+  return legacy ? legacy : 'default';
+}
+
+/** How a pod's containers hold a Kubernetes API token, if they do. */
+export interface ApiTokenMount {
+  /**
+   * The token the ServiceAccount admission plugin mounts (its shouldAutomount): the pod spec's
+   * automountServiceAccountToken wins when set, else the ServiceAccount's, else true.
+   */
+  automount: boolean;
+  /** What decided `automount`: the pod spec, its ServiceAccount, or neither (the default). */
+  decidedBy: 'pod' | 'serviceaccount' | 'default';
+  /**
+   * Pointers (inside the pod spec) of projected serviceAccountToken sources for the API server:
+   * without an audience (it defaults to the API server's), or naming the in-cluster API server
+   * (kubeadm's default issuer, https://kubernetes.default.svc.cluster.local, is also its default
+   * audience). They are asked for explicitly and mounted whatever automount says. A token for
+   * another audience (a vault, a cloud provider) is refused by the API server and is not counted.
+   */
+  projected: string[];
+}
+
+const API_SERVER_AUDIENCE = /^(https:\/\/)?kubernetes\.default\.svc(\.|$)/;
+
+/**
+ * Whether a pod gets an API token. `serviceAccount` is the ServiceAccount object when known: an
+ * unknown one counts as leaving the choice to the default (true).
+ */
+export function apiTokenMount(spec: JsonObject, serviceAccount: JsonObject | undefined): ApiTokenMount {
+  const own = spec.automountServiceAccountToken;
+  const fromAccount = serviceAccount?.automountServiceAccountToken;
+  const decidedBy = typeof own === 'boolean' ? 'pod' : typeof fromAccount === 'boolean' ? 'serviceaccount' : 'default';
+  const automount = decidedBy === 'pod' ? own === true : decidedBy === 'serviceaccount' ? fromAccount === true : true;
+  const projected: string[] = [];
+  const volumes = spec.volumes;
+  if (Array.isArray(volumes))
+    volumes.forEach((volume, v) => {
+      const sources = isObject(volume) && isObject(volume.projected) ? volume.projected.sources : undefined;
+      if (!Array.isArray(sources)) return;
+      sources.forEach((source, s) => {
+        const token = isObject(source) ? source.serviceAccountToken : undefined;
+        if (!isObject(token)) return;
+        const audience = str(token.audience);
+        if (audience === undefined || audience === '' || API_SERVER_AUDIENCE.test(audience)) projected.push(`/volumes/${v}/projected/sources/${s}/serviceAccountToken`);
+      });
+    });
+  return { automount, decidedBy, projected };
+}
+
 export interface ShapeProblem {
   path: string;
   message: string;

@@ -1,5 +1,6 @@
 import type { JsonObject, Resource, Severity, Violation } from './types.js';
 import type { ResourceSet } from './resource-set.js';
+import type { NamespacePssVersions } from './pss.js';
 
 export type RuleCategory =
   | 'pod-security'
@@ -20,14 +21,63 @@ export interface RuleSettings {
   requiredLabels: string[];
   /** Registry hosts (optionally with a path prefix) images may come from; empty = no restriction. */
   allowedRegistries: string[];
-  /** Kubernetes version the manifests target, for API deprecation and PSS version checks. */
+  /** Kubernetes version the manifests target, for API deprecation. */
   kubernetesVersion: string;
+  /**
+   * Pod Security Standards policy version the pod-security rules judge at: "latest" or "v1.N", as
+   * the pod-security.kubernetes.io/enforce-version label takes it (see src/core/pss.ts).
+   */
+  pssVersion: string;
+  /**
+   * Minor version of the target cluster, when known (the API server's in `kshield cluster`, else
+   * a configured kubernetesVersion): "latest" means it, and a newer policy version is judged as
+   * it, as Pod Security Admission does. Unset: the newest version kshield knows.
+   */
+  pssClusterMinor?: number;
+  /**
+   * `kshield cluster`: the policy versions namespaces' pod-security.kubernetes.io labels set, by
+   * namespace name (filled as the Namespaces are listed, before any workload).
+   */
+  pssNamespaces?: ReadonlyMap<string, NamespacePssVersions>;
+  /**
+   * Custom resources from which an operator creates pods, declared in the configuration (added to
+   * the built-in table of src/analysis/operator-workloads.ts; an entry for a built-in kind replaces it).
+   */
+  operatorWorkloads: OperatorWorkloadConfig[];
 }
+
+/**
+ * One `operatorWorkloads` entry of `.kshield.yaml`: which workload an operator makes from a custom
+ * resource and the labels and ports of its pods. Strings may hold placeholders: `{{name}}`,
+ * `{{namespace}}`, or a field path into the custom resource such as `{{spec.serviceAccountName}}`
+ * or `{{metadata.labels[app.kubernetes.io/part-of]}}`.
+ */
+export interface OperatorWorkloadConfig {
+  /** API group (any version); one of group and apiVersion is given. */
+  group?: string;
+  /** group/version: only that version. */
+  apiVersion?: string;
+  kind: string;
+  /** The operator's name, for messages ("created by the <operator> from ..."). */
+  operator?: string;
+  workload: { kind: 'StatefulSet' | 'Deployment' | 'DaemonSet'; name: string };
+  podLabels: Record<string, string>;
+  /** Field paths of label maps in the custom resource merged first (podLabels win), e.g. spec.podMetadata.labels. */
+  podLabelsFrom?: string[];
+  ports?: { name?: string; port: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }[];
+  /** Default "default". */
+  serviceAccountName?: string;
+}
+
+/** The `reads` entry for every object of an API group not built into Kubernetes (what operators watch). */
+export const CUSTOM_RESOURCES = 'custom-resources';
 
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   requiredLabels: ['app.kubernetes.io/name', 'app.kubernetes.io/owner|owner|team'],
   allowedRegistries: [],
   kubernetesVersion: '1.34',
+  pssVersion: 'latest',
+  operatorWorkloads: [],
 };
 
 export interface RuleContext {
@@ -62,7 +112,8 @@ export interface RuleMeta {
   appliesTo?: 'all' | 'workloads' | string[];
   /**
    * Cross-object rules only: the kinds this rule looks up in `context.resources` ("workloads" =
-   * every object holding pod specs). The rule sees exactly those objects; a rule without `reads`
+   * every object holding pod specs; "custom-resources" = every object of an API group that is not
+   * built into Kubernetes, see isBuiltinApiVersion in pods.ts). The rule sees exactly those objects; a rule without `reads`
    * sees an empty set. Declaring them lets a scan drop every other object after its own checks and
    * hand other threads only what is read. Objects other than the one judged come without ConfigMap
    * and Secret values and CRD schemas (see contextView in engine.ts).

@@ -7,7 +7,8 @@ import { selectRules, SelectionError } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
-import type { Rule } from './rule.js';
+import type { Rule, RuleSettings } from './rule.js';
+import type { NamespacePssVersions } from './pss.js';
 import { expandInputs, loadFiles, nothingToScan, resourcesFromObjects, type LoadResult } from '../sources/files.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
@@ -40,6 +41,12 @@ export interface ScanOptions {
    * the memory of large scans low; more than one job implies false.
    */
   keepResources?: boolean;
+  /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */
+  pssVersion?: string;
+  /** The target cluster's minor version (`kshield cluster`: the API server's); wins over the configured kubernetesVersion as the newest policy version. */
+  pssClusterMinor?: number;
+  /** `kshield cluster`: the versions namespaces' labels set (see RuleSettings.pssNamespaces). */
+  pssNamespaces?: ReadonlyMap<string, NamespacePssVersions>;
 }
 
 export interface ScanReport {
@@ -104,7 +111,7 @@ export function prepareScan(options: ScanOptions): PreparedScan {
     rules: selected,
     engine: {
       rules: selected,
-      settings: settingsFromConfig(config),
+      settings: scanSettings(options),
       exemptions: config?.exemptions,
       inlineSuppressions: options.inlineSuppressions ?? config?.inlineSuppressions ?? true,
       baseline: options.baseline,
@@ -112,6 +119,15 @@ export function prepareScan(options: ScanOptions): PreparedScan {
       now: options.now,
     },
   };
+}
+
+/** The rule settings of a scan: the configuration's, with what the command line and the cluster add. */
+export function scanSettings(options: ScanOptions): Partial<RuleSettings> {
+  const settings = settingsFromConfig(options.config);
+  if (options.pssVersion !== undefined) settings.pssVersion = options.pssVersion;
+  if (options.pssClusterMinor !== undefined) settings.pssClusterMinor = options.pssClusterMinor;
+  if (options.pssNamespaces !== undefined) settings.pssNamespaces = options.pssNamespaces;
+  return settings;
 }
 
 export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanResult {

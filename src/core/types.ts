@@ -53,6 +53,12 @@ export interface Violation {
    * is missing, say): part of its fingerprint, so baselines keep them apart.
    */
   key?: string;
+  /**
+   * This finding's severity when it differs from the rule's: one rule may report a cause it is
+   * less sure of at a lower level (a selector that may match pods an operator creates). A severity
+   * override in the configuration still wins.
+   */
+  severity?: Severity;
 }
 
 export interface Finding {

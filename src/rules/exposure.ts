@@ -18,6 +18,7 @@ import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js'
 import { containers, type ContainerView } from '../core/pods.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { podOwnersMatchingMap } from './reliability.js';
+import { isValidPortName } from '../core/api-validation.js';
 
 const SERVICE_DOC = 'https://kubernetes.io/docs/concepts/services-networking/service/';
 const SERVICE_TYPES_DOC = SERVICE_DOC + '#publishing-services-service-types';
@@ -113,8 +114,9 @@ function servicePorts(resource: Resource): { port: JsonObject; index: number }[]
   return arr(spec(resource)?.ports).flatMap((p, index) => (isObject(p) ? [{ port: p, index }] : []));
 }
 
+/** A port's protocol after defaulting (unset or "" is TCP). */
 function protocolOf(value: unknown): string {
-  return typeof value === 'string' ? value : 'TCP';
+  return typeof value === 'string' && value !== '' ? value : 'TCP';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,11 +277,13 @@ function targetPorts(resource: Resource): TargetPortCase[] {
   const out: TargetPortCase[] = [];
   for (const { port, index } of servicePorts(resource)) {
     const protocol = protocolOf(port.protocol);
-    const explicit = port.targetPort !== undefined && port.targetPort !== null;
+    // Defaulting gives an unset targetPort, 0 or "" the port's own number.
+    const explicit = port.targetPort !== undefined && port.targetPort !== null && port.targetPort !== 0 && port.targetPort !== '';
     const target = explicit ? port.targetPort : port.port;
     const path = explicit ? `/spec/ports/${index}/targetPort` : `/spec/ports/${index}`;
     const label = str(port.name) !== undefined ? `port "${str(port.name)}"` : `port #${index + 1}`;
-    if (typeof target === 'string' && /[a-z]/.test(target)) out.push({ serviceName: label, index, path, protocol, target });
+    // Names the API server rejects ("8080" quoted, "http_port") are invalid-port's, not a name to resolve.
+    if (isValidPortName(target)) out.push({ serviceName: label, index, path, protocol, target });
     else if (typeof target === 'number' && Number.isInteger(target)) out.push({ serviceName: label, index, path, protocol, target });
   }
   return out;

@@ -9,7 +9,7 @@
  * when it is in the scanned set, otherwise the first object with pods in that namespace in input
  * order (file, then document). Only namespaces that hold workloads in the scanned set are judged.
  */
-import type { Rule, RuleContext } from '../core/rule.js';
+import { CUSTOM_RESOURCES, type Rule, type RuleContext } from '../core/rule.js';
 import type { Resource, Violation } from '../core/types.js';
 import type { ResourceSet } from '../core/resource-set.js';
 import { isEmptySelector, parseLabelSelector } from '../core/labels.js';
@@ -45,8 +45,8 @@ const METADATA_IP = parseIp(CLOUD_METADATA_ADDRESS)!;
 interface NamespaceFacts {
   name: string;
   workloads: Workload[];
-  /** Where namespace-level findings go. */
-  carrier: Resource;
+  /** Where namespace-level findings go: its Namespace object, else its first object with pods (none when its only workloads are operators'). */
+  carrier?: Resource;
   hasPolicy: boolean;
   defaultDenyIngress: boolean;
   defaultDenyEgress: boolean;
@@ -75,10 +75,11 @@ function isDefaultDeny(policy: Policy, direction: 'ingress' | 'egress'): boolean
   return !rules.some(allowsEverything);
 }
 
-function networkIndex(set: ResourceSet): NetworkIndex {
+function networkIndex(context: RuleContext): NetworkIndex {
+  const set = context.resources;
   const cached = indexes.get(set);
   if (cached) return cached;
-  const model = buildModel(set.all);
+  const model = buildModel(set.all, { operatorWorkloads: context.settings.operatorWorkloads });
   const byNs = new Map<string, Workload[]>();
   for (const w of model.workloads) {
     const list = byNs.get(w.namespace);
@@ -98,7 +99,8 @@ function networkIndex(set: ResourceSet): NetworkIndex {
   }
   const namespaces = new Map<string, NamespaceFacts>();
   for (const [ns, workloads] of byNs) {
-    const firstWorkloadObject = workloads.flatMap((w) => w.resources).sort(compareInputOrder)[0];
+    // The rules carrying namespace findings apply to objects with pods, which an operator's custom resource is not.
+    const firstWorkloadObject = workloads.flatMap((w) => (w.operator ? [] : w.resources)).sort(compareInputOrder)[0];
     const policies = policiesByNs.get(ns) ?? [];
     const foreignHere = model.foreign.filter((f) => f.namespace === ns || f.selectsWholeNamespace(ns) || f.selected.some((e) => model.endpoints[e].namespace === ns));
     namespaces.set(ns, {
@@ -119,10 +121,10 @@ function networkIndex(set: ResourceSet): NetworkIndex {
 
 /** The namespace whose findings this resource carries, if any. */
 function carriedNamespace(resource: Resource, context: RuleContext): NamespaceFacts | undefined {
-  const index = networkIndex(context.resources);
+  const index = networkIndex(context);
   const ns = resource.kind === 'Namespace' && resource.apiVersion === 'v1' ? resource.name : namespaceOf(resource);
   const facts = index.namespaces.get(ns);
-  return facts && sameObject(facts.carrier, resource) ? facts : undefined;
+  return facts?.carrier && sameObject(facts.carrier, resource) ? facts : undefined;
 }
 
 function carrierPath(resource: Resource): string {
@@ -131,7 +133,7 @@ function carrierPath(resource: Resource): string {
 }
 
 function carrierNote(facts: NamespaceFacts): string {
-  return facts.carrier.kind === 'Namespace' ? '' : ` (reported once for the namespace, on its first workload)`;
+  return facts.carrier?.kind === 'Namespace' ? '' : ` (reported once for the namespace, on its first workload)`;
 }
 
 function workloadPhrase(facts: NamespaceFacts): string {
@@ -218,9 +220,10 @@ spec:
 
 /**
  * What the coverage rules read: the pods (workloads), the policies of every flavour that isolates
- * them, and Namespace objects (their labels, and where namespace findings are reported).
+ * them, Namespace objects (their labels, and where namespace findings are reported), and custom
+ * resources (operators make pods from some of them: they count among a namespace's workloads).
  */
-const NETWORK_READS = ['workloads', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy'];
+const NETWORK_READS = ['workloads', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy', CUSTOM_RESOURCES];
 
 const namespaceWithoutPolicy = defineRule({
   id: 'namespace-without-network-policy',
@@ -325,11 +328,12 @@ const workloadNotSelected = defineRule({
   references: [NETPOL_DOC],
   
   check: (resource, context) => {
-    const index = networkIndex(context.resources);
+    const index = networkIndex(context);
     const facts = index.namespaces.get(namespaceOf(resource));
     if (!facts || !facts.hasPolicy) return [];
     const workload = index.workloadAt.get(inputKey(resource));
-    if (!workload) return [];
+    // An operator's workload has no object of its own in the input to carry the finding: not judged here.
+    if (!workload || workload.operator) return [];
     const first = [...workload.resources].sort(compareInputOrder)[0];
     if (!sameObject(first, resource)) return [];
     if (workload.endpoints.every((e) => isCovered(index.model, e))) return [];

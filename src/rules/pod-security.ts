@@ -7,13 +7,17 @@
  * an added SYS_ADMIN is one finding, not two), the way the admission controller's Restricted
  * checks replace their Baseline counterparts.
  *
- * Version-dependent parts (safe sysctls, SELinux types, probe hosts, user-namespace relaxations)
- * follow `settings.kubernetesVersion`.
+ * The standards are versioned (see the table in src/core/pss.ts): each rule judges at the policy
+ * version of its level, `settings.pssVersion` (`--pss-version`, default latest), or in
+ * `kshield cluster` the version the namespace's pod-security.kubernetes.io labels set. When the
+ * two levels are judged at different versions, a Restricted rule still reports only what the
+ * Baseline rules, at theirs, do not.
  */
-import type { Rule, RuleMeta } from '../core/rule.js';
-import type { Violation } from '../core/types.js';
+import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
+import type { Resource, Violation } from '../core/types.js';
 import type { ContainerView, PodSpecView } from '../core/pods.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
+import { containers } from '../core/pods.js';
 import { arr, get, obj } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import {
@@ -25,16 +29,24 @@ import {
   RESTRICTED_ALLOWED_CAPABILITY,
   RESTRICTED_VOLUME_SOURCES,
   SECCOMP_ALLOWED_TYPES,
+  SECCOMP_CONTAINER_ANNOTATION_PREFIX,
+  SECCOMP_POD_ANNOTATION,
+  SELINUX_ENGINE_TYPE_SINCE,
+  SINCE,
   USER_NAMESPACES_PSS_URL,
   allowedSelinuxTypes,
   containerSecurityContext,
   isSet,
+  isWindowsPod,
   missingSettingPath,
   podSecurityContext,
+  pssMinor,
+  pssName,
   safeSysctls,
+  seccompAnnotationAllowed,
   show,
+  sysctlSafeSince,
   userNamespaceRelaxed,
-  versionAtLeast,
   windowsExempt,
 } from '../core/pss.js';
 import { indent } from './examples.js';
@@ -105,6 +117,73 @@ function podAndContainers(
   containerCheck: (c: ContainerView) => Omit<Violation, 'container'>[],
 ): Violation[] {
   return [...perPod(resource, podCheck), ...perContainer(resource, containerCheck)];
+}
+
+/** The policy version at which this object's Baseline rules judge. */
+const baselineAt = (resource: Resource, context: RuleContext): number => pssMinor(resource, 'baseline', context.settings);
+/** The policy version at which this object's Restricted rules judge. */
+const restrictedAt = (resource: Resource, context: RuleContext): number => pssMinor(resource, 'restricted', context.settings);
+
+/** The containers of one pod spec of the resource. */
+const containersOf = (resource: Resource, pod: PodSpecView): ContainerView[] => containers(resource).filter((c) => c.pod === pod);
+
+/** Said of a finding the pod would not have at a later version: why it has it at this one. */
+const onlyBefore = (minor: number, since: number, who: string): string => `; ${pssName(minor)} checks this for ${who} too (v1.${since} and later do not)`;
+
+const SECCOMP_WHAT = (t: unknown): string => (t === 'Unconfined' ? 'disables seccomp (seccompProfile.type: Unconfined)' : `sets an invalid seccomp profile type ${show(t)}`);
+const seccompTypeBad = (t: unknown): boolean => isSet(t) && !(typeof t === 'string' && SECCOMP_ALLOWED_TYPES.has(t));
+
+/**
+ * What the Baseline seccomp control forbids at a policy version: from v1.19, a seccompProfile.type
+ * other than RuntimeDefault or Localhost on the pod or a container; before, a seccomp annotation
+ * other than runtime/default, docker/default or localhost/<profile> (the fields are not read then).
+ */
+function seccompBaselineViolations(pod: PodSpecView, podContainers: readonly ContainerView[], minor: number): Violation[] {
+  const out: Violation[] = [];
+  if (minor < SINCE.seccompField) {
+    const annotations = obj(pod.metadata?.annotations) ?? {};
+    const judge = (key: string, container?: string): void => {
+      if (!(key in annotations) || seccompAnnotationAllowed(annotations[key])) return;
+      out.push({
+        path: `${pod.metadataPath}/annotations/${escapePointerToken(key)}`,
+        message: `annotation ${key} sets seccomp profile ${show(annotations[key])}; ${pssName(minor)} judges the seccomp annotations and allows only runtime/default, docker/default or localhost/<profile>`,
+        ...(container !== undefined ? { container } : {}),
+      });
+    };
+    judge(SECCOMP_POD_ANNOTATION);
+    for (const c of podContainers) judge(SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name, c.name);
+    return out;
+  }
+  const t = get(podSecurityContext(pod), 'seccompProfile', 'type');
+  if (seccompTypeBad(t)) out.push({ path: podScPath(pod, 'seccompProfile', 'type'), message: `the pod ${SECCOMP_WHAT(t)}` });
+  for (const c of podContainers) {
+    const ct = get(containerSecurityContext(c), 'seccompProfile', 'type');
+    if (seccompTypeBad(ct)) out.push({ path: scPath(c, 'seccompProfile', 'type'), message: `${describeContainer(c)} ${SECCOMP_WHAT(ct)}`, container: c.name });
+  }
+  return out;
+}
+
+/**
+ * What the Restricted profile forbids about seccomp at a policy version: before v1.19 only what
+ * Baseline forbids (Restricted had no seccomp control of its own); from v1.19 also a container
+ * with no profile, its own or the pod's; from v1.25 nothing for a Windows pod.
+ */
+function seccompRestrictedViolations(pod: PodSpecView, podContainers: readonly ContainerView[], minor: number): Violation[] {
+  if (minor < SINCE.seccompField) return seccompBaselineViolations(pod, podContainers, minor);
+  if (windowsExempt(pod, minor)) return [];
+  const out = seccompBaselineViolations(pod, podContainers, minor);
+  // A pod-level value, good or bad, covers the containers without their own: a bad one is reported once, on the pod.
+  if (isSet(get(podSecurityContext(pod), 'seccompProfile', 'type'))) return out;
+  for (const c of podContainers) {
+    if (isSet(get(containerSecurityContext(c), 'seccompProfile', 'type'))) continue;
+    const windows = isWindowsPod(pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
+    out.push({
+      path: missingSettingPath(c),
+      message: `${describeContainer(c)} has no seccomp profile: neither it nor the pod sets seccompProfile.type to RuntimeDefault or Localhost${windows}`,
+      container: c.name,
+    });
+  }
+  return out;
 }
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
@@ -616,17 +695,24 @@ export const podSecurityRules: Rule[] = [
     ...control('baseline', 'selinux'),
     description:
       'Baseline restricts seLinuxOptions: the type may only be empty, container_t, container_init_t, container_kvm_t ' +
-      'or (since Kubernetes 1.31) container_engine_t, and user and role must not be set. Other labels such as ' +
+      'or (from Pod Security Standards v1.31) container_engine_t, and user and role must not be set. Other labels such as ' +
       'spc_t run the container unconfined by SELinux.',
     remediation: 'Remove seLinuxOptions.user and .role, and use one of the allowed container types (or leave the type unset).',
     check: (resource, context) => {
-      const allowed = allowedSelinuxTypes(context.settings.kubernetesVersion);
+      const minor = baselineAt(resource, context);
+      const allowed = allowedSelinuxTypes(minor);
       const inspect = (options: unknown, base: string, who: string): Omit<Violation, 'container'>[] => {
         const o = obj(options);
         if (!o) return [];
         const out: Omit<Violation, 'container'>[] = [];
         if (isSet(o.type) && !(typeof o.type === 'string' && allowed.has(o.type)))
-          out.push({ path: `${base}/type`, message: `${who} sets SELinux type ${show(o.type)}, which is not an allowed container type` });
+          out.push({
+            path: `${base}/type`,
+            message:
+              o.type === 'container_engine_t'
+                ? `${who} sets SELinux type "container_engine_t", which ${pssName(minor)} does not allow (v1.${SELINUX_ENGINE_TYPE_SINCE} and later do)`
+                : `${who} sets SELinux type ${show(o.type)}, which is not an allowed container type`,
+          });
         for (const field of ['user', 'role'] as const)
           if (isSet(o[field]) && o[field] !== '') out.push({ path: `${base}/${field}`, message: `${who} sets a custom SELinux ${field} (${show(o[field])})` });
         return out;
@@ -682,15 +768,18 @@ export const podSecurityRules: Rule[] = [
     ...control('baseline', 'proc-mount-type'),
     description:
       'The default /proc mount masks and makes read-only the parts of /proc that expose the node. Baseline requires ' +
-      'procMount to be unset or Default. From Kubernetes 1.35 a pod with its own user namespace (spec.hostUsers: false) ' +
+      'procMount to be unset or Default. From Pod Security Standards v1.35 a pod with its own user namespace (spec.hostUsers: false) ' +
       'is exempt under Baseline; Restricted still requires Default (rule proc-mount-restricted).',
     remediation: 'Remove securityContext.procMount or set it to Default.',
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
+    check: (resource, context) => {
+      const minor = baselineAt(resource, context);
+      return perContainer(resource, (c) => {
         const pm = containerSecurityContext(c)?.procMount;
-        if (!isSet(pm) || pm === 'Default' || userNamespaceRelaxed(c.pod, context.settings.kubernetesVersion)) return undefined;
-        return { path: scPath(c, 'procMount'), message: `${describeContainer(c)} uses procMount ${show(pm)}, which unmasks /proc` };
-      }),
+        if (!isSet(pm) || pm === 'Default' || userNamespaceRelaxed(c.pod, minor)) return undefined;
+        const userns = c.pod.spec.hostUsers === false ? onlyBefore(minor, SINCE.userNamespaces, 'pods with hostUsers: false') : '';
+        return { path: scPath(c, 'procMount'), message: `${describeContainer(c)} uses procMount ${show(pm)}, which unmasks /proc${userns}` };
+      });
+    },
     examples: {
       valid: [
         pod(`
@@ -699,11 +788,18 @@ export const podSecurityRules: Rule[] = [
             image: ${IMG}
             securityContext: {procMount: Default}
         `),
+        pod(`
+          # With its own user namespace the pod may unmask /proc under Baseline from Pod Security
+          # Standards v1.35 (Restricted still forbids it: rule proc-mount-restricted).
+          hostUsers: false
+          containers:
+          - name: builder
+            image: quay.io/buildah/stable:v1.37
+            securityContext: {procMount: Unmasked}
+        `),
       ],
       invalid: [
         pod(`
-          # hostUsers: false exempts the pod from this control only from Kubernetes 1.35 on.
-          hostUsers: false
           containers:
           - name: builder
             image: quay.io/buildah/stable:v1.37
@@ -730,22 +826,13 @@ export const podSecurityRules: Rule[] = [
     description:
       'Baseline forbids explicitly disabling seccomp: seccompProfile.type may be unset, RuntimeDefault or Localhost ' +
       'at pod and container level, never Unconfined. (Restricted additionally requires a profile to be set: rule ' +
-      'seccomp-profile-required.)',
+      'seccomp-profile-required.) Before Pod Security Standards v1.19 the control judged the ' +
+      'seccomp.security.alpha.kubernetes.io/pod and container.seccomp.security.alpha.kubernetes.io/<container> ' +
+      'annotations instead (runtime/default, docker/default or localhost/<profile>), and so does this rule at those versions.',
     remediation: 'Set seccompProfile.type to RuntimeDefault (or a Localhost profile) instead of Unconfined.',
-    check: (resource) => {
-      const bad = (t: unknown): boolean => isSet(t) && !(typeof t === 'string' && SECCOMP_ALLOWED_TYPES.has(t));
-      const what = (t: unknown): string => (t === 'Unconfined' ? 'disables seccomp (seccompProfile.type: Unconfined)' : `sets an invalid seccomp profile type ${show(t)}`);
-      return podAndContainers(
-        resource,
-        (pod) => {
-          const t = get(podSecurityContext(pod), 'seccompProfile', 'type');
-          return bad(t) ? [{ path: podScPath(pod, 'seccompProfile', 'type'), message: `the pod ${what(t)}` }] : [];
-        },
-        (c) => {
-          const t = get(containerSecurityContext(c), 'seccompProfile', 'type');
-          return bad(t) ? [{ path: scPath(c, 'seccompProfile', 'type'), message: `${describeContainer(c)} ${what(t)}` }] : [];
-        },
-      );
+    check: (resource, context) => {
+      const minor = baselineAt(resource, context);
+      return perPod(resource, (pod) => seccompBaselineViolations(pod, containersOf(resource, pod), minor));
     },
     examples: {
       valid: [
@@ -796,16 +883,22 @@ export const podSecurityRules: Rule[] = [
       'net.ipv4.tcp_syncookies, net.ipv4.ping_group_range, plus net.ipv4.ip_local_reserved_ports (1.27+), ' +
       'net.ipv4.tcp_keepalive_time, tcp_fin_timeout, tcp_keepalive_intvl, tcp_keepalive_probes (1.29+), ' +
       'net.ipv4.tcp_rmem and tcp_wmem (1.32+), net.ipv4.tcp_slow_start_after_idle and tcp_notsent_lowat (1.37+), ' +
-      'according to the configured Kubernetes version.',
+      'according to the Pod Security Standards version (--pss-version).',
     remediation: 'Remove the sysctl from spec.securityContext.sysctls; set node-level kernel parameters on the nodes instead.',
     check: (resource, context) => {
-      const version = context.settings.kubernetesVersion;
-      const safe = safeSysctls(version);
+      const minor = baselineAt(resource, context);
+      const safe = safeSysctls(minor);
       return perPod(resource, (pod) =>
         arr(podSecurityContext(pod)?.sysctls).flatMap((s, i) => {
           const name = obj(s)?.name;
           if (!isSet(name) || (typeof name === 'string' && safe.has(name))) return [];
-          return [{ path: podScPath(pod, 'sysctls', String(i), 'name'), message: `the pod sets sysctl ${show(name)}, which is not in the safe set for Kubernetes ${version}` }];
+          const since = typeof name === 'string' ? sysctlSafeSince(name) : undefined;
+          return [
+            {
+              path: podScPath(pod, 'sysctls', String(i), 'name'),
+              message: `the pod sets sysctl ${show(name)}, which is not in the safe set of ${pssName(minor)}${since !== undefined ? ` (safe from v1.${since})` : ''}`,
+            },
+          ];
         }),
       );
     },
@@ -842,11 +935,11 @@ export const podSecurityRules: Rule[] = [
     ...control('baseline', 'host-probes-lifecycle-hooks'),
     description:
       'A probe or lifecycle hook with httpGet.host or tcpSocket.host makes the kubelet connect to an arbitrary ' +
-      'address from the node, which can be abused to reach node-local or internal services. Baseline (Kubernetes ' +
-      '1.34+) requires host to be unset or empty in liveness, readiness and startup probes and in postStart/preStop hooks.',
+      'address from the node, which can be abused to reach node-local or internal services. Baseline (Pod Security ' +
+      'Standards v1.34 and later) requires host to be unset or empty in liveness, readiness and startup probes and in postStart/preStop hooks.',
     remediation: 'Remove the host field so the probe or hook targets the pod\'s own IP.',
     check: (resource, context) => {
-      if (!versionAtLeast(context.settings.kubernetesVersion, 1, 34)) return [];
+      if (baselineAt(resource, context) < SINCE.hostProbes) return [];
       return perContainer(resource, (c) => {
         const out: Omit<Violation, 'container'>[] = [];
         const inspect = (handler: unknown, base: string, what: string): void => {
@@ -979,18 +1072,23 @@ export const podSecurityRules: Rule[] = [
     description:
       'Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent (setuid binaries, ' +
       'file capabilities). Restricted requires every container, init container and ephemeral container to set ' +
-      'allowPrivilegeEscalation: false explicitly: unset counts as allowed. Windows pods (spec.os.name: windows) are exempt.',
+      'allowPrivilegeEscalation: false explicitly: unset counts as allowed. The control exists from Pod Security Standards ' +
+      'v1.8; from v1.25 Windows pods (spec.os.name: windows) are exempt.',
     remediation: 'Set securityContext.allowPrivilegeEscalation: false on every container.',
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
-        if (windowsExempt(c.pod, context.settings.kubernetesVersion)) return undefined;
+    check: (resource, context) => {
+      const minor = restrictedAt(resource, context);
+      if (minor < SINCE.privilegeEscalation) return [];
+      return perContainer(resource, (c) => {
+        if (windowsExempt(c.pod, minor)) return undefined;
         const sc = containerSecurityContext(c);
         const ape = sc?.allowPrivilegeEscalation;
         if (ape === false) return undefined;
+        const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
         if (isSet(ape))
-          return { path: scPath(c, 'allowPrivilegeEscalation'), message: `${describeContainer(c)} sets allowPrivilegeEscalation to ${show(ape)}; it must be false` };
-        return { path: missingSettingPath(c), message: `${describeContainer(c)} does not set allowPrivilegeEscalation: false (unset means escalation is allowed)` };
-      }),
+          return { path: scPath(c, 'allowPrivilegeEscalation'), message: `${describeContainer(c)} sets allowPrivilegeEscalation to ${show(ape)}; it must be false${windows}` };
+        return { path: missingSettingPath(c), message: `${describeContainer(c)} does not set allowPrivilegeEscalation: false (unset means escalation is allowed)${windows}` };
+      });
+    },
     examples: {
       valid: [
         pod(`
@@ -1049,26 +1147,27 @@ export const podSecurityRules: Rule[] = [
       'Restricted requires runAsNonRoot: true, so the kubelet refuses to start a container whose user is root. A ' +
       'container may leave it unset only when the pod-level spec.securityContext.runAsNonRoot is true; a container ' +
       'that sets false fails even then, and a pod-level false fails even if every container sets true. Pods with their ' +
-      'own user namespace (spec.hostUsers: false) are exempt from Kubernetes 1.35.',
+      'own user namespace (spec.hostUsers: false) are exempt from Pod Security Standards v1.35.',
     remediation: 'Set spec.securityContext.runAsNonRoot: true on the pod (or securityContext.runAsNonRoot: true on every container) and run the image as a non-zero UID.',
     references: [PSS_RESTRICTED_URL, USER_NAMESPACES_PSS_URL],
     check: (resource, context) => {
-      const version = context.settings.kubernetesVersion;
+      const minor = restrictedAt(resource, context);
+      const userns = (pod: PodSpecView): string => (pod.spec.hostUsers === false ? onlyBefore(minor, SINCE.userNamespaces, 'pods with hostUsers: false') : '');
       return podAndContainers(
         resource,
         (pod) => {
-          if (userNamespaceRelaxed(pod, version)) return [];
+          if (userNamespaceRelaxed(pod, minor)) return [];
           const v = podSecurityContext(pod)?.runAsNonRoot;
-          return isSet(v) && v !== true ? [{ path: podScPath(pod, 'runAsNonRoot'), message: `the pod sets runAsNonRoot to ${show(v)}; it must be true` }] : [];
+          return isSet(v) && v !== true ? [{ path: podScPath(pod, 'runAsNonRoot'), message: `the pod sets runAsNonRoot to ${show(v)}; it must be true${userns(pod)}` }] : [];
         },
         (c) => {
-          if (userNamespaceRelaxed(c.pod, version)) return [];
+          if (userNamespaceRelaxed(c.pod, minor)) return [];
           const v = containerSecurityContext(c)?.runAsNonRoot;
-          if (isSet(v)) return v === true ? [] : [{ path: scPath(c, 'runAsNonRoot'), message: `${describeContainer(c)} sets runAsNonRoot to ${show(v)}; it must be true` }];
+          if (isSet(v)) return v === true ? [] : [{ path: scPath(c, 'runAsNonRoot'), message: `${describeContainer(c)} sets runAsNonRoot to ${show(v)}; it must be true${userns(c.pod)}` }];
           const podValue = podSecurityContext(c.pod)?.runAsNonRoot;
           // A wrong pod-level value is reported once on the pod, not again on every container inheriting it.
           if (podValue === true || isSet(podValue)) return [];
-          return [{ path: missingSettingPath(c), message: `${describeContainer(c)} is not required to run as non-root: neither it nor the pod sets runAsNonRoot: true` }];
+          return [{ path: missingSettingPath(c), message: `${describeContainer(c)} is not required to run as non-root: neither it nor the pod sets runAsNonRoot: true${userns(c.pod)}` }];
         },
       );
     },
@@ -1132,21 +1231,23 @@ export const podSecurityRules: Rule[] = [
     ...control('restricted', 'running-as-non-root-user'),
     description:
       'Restricted forbids runAsUser: 0 at pod and container level (undefined or any other UID is allowed). A ' +
-      'pod-level 0 fails even if every container overrides it. Pods with their own user namespace ' +
-      '(spec.hostUsers: false) are exempt from Kubernetes 1.35.',
+      'pod-level 0 fails even if every container overrides it. The control exists from Pod Security Standards v1.23; ' +
+      'pods with their own user namespace (spec.hostUsers: false) are exempt from v1.35.',
     remediation: 'Set runAsUser to a non-zero UID the image supports (for example 10001), or remove it and rely on a non-root USER in the image.',
     references: [PSS_RESTRICTED_URL, USER_NAMESPACES_PSS_URL],
     check: (resource, context) => {
-      const version = context.settings.kubernetesVersion;
+      const minor = restrictedAt(resource, context);
+      if (minor < SINCE.runAsUser) return [];
+      const userns = (pod: PodSpecView): string => (pod.spec.hostUsers === false ? onlyBefore(minor, SINCE.userNamespaces, 'pods with hostUsers: false') : '');
       return podAndContainers(
         resource,
         (pod) =>
-          !userNamespaceRelaxed(pod, version) && podSecurityContext(pod)?.runAsUser === 0
-            ? [{ path: podScPath(pod, 'runAsUser'), message: 'the pod runs as root (runAsUser: 0)' }]
+          !userNamespaceRelaxed(pod, minor) && podSecurityContext(pod)?.runAsUser === 0
+            ? [{ path: podScPath(pod, 'runAsUser'), message: `the pod runs as root (runAsUser: 0)${userns(pod)}` }]
             : [],
         (c) =>
-          !userNamespaceRelaxed(c.pod, version) && containerSecurityContext(c)?.runAsUser === 0
-            ? [{ path: scPath(c, 'runAsUser'), message: `${describeContainer(c)} runs as root (runAsUser: 0)` }]
+          !userNamespaceRelaxed(c.pod, minor) && containerSecurityContext(c)?.runAsUser === 0
+            ? [{ path: scPath(c, 'runAsUser'), message: `${describeContainer(c)} runs as root (runAsUser: 0)${userns(c.pod)}` }]
             : [],
       );
     },
@@ -1163,6 +1264,14 @@ export const podSecurityRules: Rule[] = [
           containers:
           - name: app
             image: ${IMG}
+        `),
+        pod(`
+          # Root in its own user namespace is not root on the node: exempt from Pod Security Standards v1.35.
+          hostUsers: false
+          containers:
+          - name: app
+            image: ${IMG}
+            securityContext: {runAsUser: 0}
         `),
       ],
       invalid: [
@@ -1183,14 +1292,6 @@ export const podSecurityRules: Rule[] = [
           - name: app
             image: ${IMG}
         `),
-        pod(`
-          # hostUsers: false exempts the pod from this control only from Kubernetes 1.35 on.
-          hostUsers: false
-          containers:
-          - name: app
-            image: ${IMG}
-            securityContext: {runAsUser: 0}
-        `),
       ],
     },
   }),
@@ -1203,18 +1304,19 @@ export const podSecurityRules: Rule[] = [
     description:
       'Restricted requires every container to run with seccompProfile.type RuntimeDefault or Localhost: set it on the ' +
       'pod (containers inherit it) or on every container. The absence of a profile fails; an explicit Unconfined is ' +
-      'reported by the Baseline rule seccomp-unconfined. Windows pods (spec.os.name: windows) are exempt.',
+      'reported by the Baseline rule seccomp-unconfined. The control exists from Pod Security Standards v1.19; from ' +
+      'v1.25 Windows pods (spec.os.name: windows) are exempt.',
     remediation: 'Set spec.securityContext.seccompProfile.type: RuntimeDefault on the pod (or on every container).',
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
-        if (windowsExempt(c.pod, context.settings.kubernetesVersion)) return undefined;
-        if (isSet(get(containerSecurityContext(c), 'seccompProfile', 'type'))) return undefined;
-        if (isSet(get(podSecurityContext(c.pod), 'seccompProfile', 'type'))) return undefined;
-        return {
-          path: missingSettingPath(c),
-          message: `${describeContainer(c)} has no seccomp profile: neither it nor the pod sets seccompProfile.type to RuntimeDefault or Localhost`,
-        };
-      }),
+    check: (resource, context) => {
+      const restricted = restrictedAt(resource, context);
+      const baseline = baselineAt(resource, context);
+      return perPod(resource, (pod) => {
+        const podContainers = containersOf(resource, pod);
+        // What seccomp-unconfined reports at the Baseline version is not reported again here.
+        const reported = new Set(seccompBaselineViolations(pod, podContainers, baseline).map((v) => v.path));
+        return seccompRestrictedViolations(pod, podContainers, restricted).filter((v) => !reported.has(v.path));
+      });
+    },
     examples: {
       valid: [
         deployment(`
@@ -1275,29 +1377,34 @@ export const podSecurityRules: Rule[] = [
     description:
       'Restricted requires every container to drop ALL capabilities (securityContext.capabilities.drop must contain ' +
       '"ALL", in capitals, as the admission controller compares it exactly) and to add back at most NET_BIND_SERVICE ' +
-      '(rule restricted-capabilities-add). Windows pods (spec.os.name: windows) are exempt.',
+      '(rule restricted-capabilities-add). The control exists from Pod Security Standards v1.22; from v1.25 Windows ' +
+      'pods (spec.os.name: windows) are exempt.',
     remediation: 'Add securityContext.capabilities.drop: ["ALL"] to every container, then add back only NET_BIND_SERVICE if the process binds a port below 1024.',
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
-        if (windowsExempt(c.pod, context.settings.kubernetesVersion)) return undefined;
+    check: (resource, context) => {
+      const minor = restrictedAt(resource, context);
+      if (minor < SINCE.restrictedCapabilities) return [];
+      return perContainer(resource, (c) => {
+        if (windowsExempt(c.pod, minor)) return undefined;
         const sc = containerSecurityContext(c);
         const caps = obj(sc?.capabilities);
         const drop = caps?.drop;
         if (Array.isArray(drop) && drop.includes('ALL')) return undefined;
+        const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
         if (Array.isArray(drop)) {
           const lower = drop.some((d) => typeof d === 'string' && d.toUpperCase() === 'ALL');
           return {
             path: scPath(c, 'capabilities', 'drop'),
             message: lower
-              ? `${describeContainer(c)} drops "${drop.find((d) => typeof d === 'string' && d.toUpperCase() === 'ALL')}"; Pod Security admission only accepts "ALL" in capitals`
-              : `${describeContainer(c)} drops only some capabilities; it must drop ALL`,
+              ? `${describeContainer(c)} drops "${drop.find((d) => typeof d === 'string' && d.toUpperCase() === 'ALL')}"; Pod Security admission only accepts "ALL" in capitals${windows}`
+              : `${describeContainer(c)} drops only some capabilities; it must drop ALL${windows}`,
           };
         }
         return {
           path: caps ? scPath(c, 'capabilities') : missingSettingPath(c),
-          message: `${describeContainer(c)} does not drop ALL capabilities`,
+          message: `${describeContainer(c)} does not drop ALL capabilities${windows}`,
         };
-      }),
+      });
+    },
     examples: {
       valid: [
         pod(`
@@ -1351,17 +1458,22 @@ export const podSecurityRules: Rule[] = [
     description:
       'After dropping ALL, Restricted lets a container add back only NET_BIND_SERVICE. This rule reports the ' +
       'capabilities Baseline would still accept (CHOWN, SETUID, KILL, ...); capabilities outside the Baseline set are ' +
-      'reported by disallowed-capabilities. Windows pods (spec.os.name: windows) are exempt.',
+      'reported by disallowed-capabilities. The control exists from Pod Security Standards v1.22; from v1.25 Windows ' +
+      'pods (spec.os.name: windows) are exempt.',
     remediation: 'Remove the capability from securityContext.capabilities.add; only NET_BIND_SERVICE may be added back.',
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
-        if (windowsExempt(c.pod, context.settings.kubernetesVersion)) return undefined;
+    check: (resource, context) => {
+      const minor = restrictedAt(resource, context);
+      if (minor < SINCE.restrictedCapabilities) return [];
+      return perContainer(resource, (c) => {
+        if (windowsExempt(c.pod, minor)) return undefined;
+        const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
         return arr(get(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
           typeof cap === 'string' && cap !== RESTRICTED_ALLOWED_CAPABILITY && BASELINE_ALLOWED_CAPABILITIES.has(cap)
-            ? [{ path: scPath(c, 'capabilities', 'add', String(i)), message: `${describeContainer(c)} adds capability ${cap}; Restricted allows adding only NET_BIND_SERVICE` }]
+            ? [{ path: scPath(c, 'capabilities', 'add', String(i)), message: `${describeContainer(c)} adds capability ${cap}; Restricted allows adding only NET_BIND_SERVICE${windows}` }]
             : [],
         );
-      }),
+      });
+    },
     examples: {
       valid: [
         pod(`
@@ -1400,18 +1512,21 @@ export const podSecurityRules: Rule[] = [
     severity: 'medium',
     ...control('restricted', 'proc-mount-type'),
     description:
-      'From Kubernetes 1.35 Baseline lets a pod with its own user namespace (spec.hostUsers: false) use a non-default ' +
-      'procMount, but Restricted still requires it to be unset or Default. Pods without a user namespace are reported ' +
-      'by the Baseline rule proc-mount.',
+      'From Pod Security Standards v1.35 Baseline lets a pod with its own user namespace (spec.hostUsers: false) use a ' +
+      'non-default procMount, but Restricted still requires it to be unset or Default. What the Baseline rule proc-mount ' +
+      'reports (every other non-default procMount, and at earlier versions these too) is not reported again here.',
     remediation: 'Remove securityContext.procMount or set it to Default.',
     references: [PSS_RESTRICTED_URL, USER_NAMESPACES_PSS_URL],
-    check: (resource, context) =>
-      perContainer(resource, (c) => {
-        if (!userNamespaceRelaxed(c.pod, context.settings.kubernetesVersion)) return undefined;
+    check: (resource, context) => {
+      // Restricted forbids every non-default procMount at every version; this rule reports those Baseline allows at its version.
+      const baseline = baselineAt(resource, context);
+      return perContainer(resource, (c) => {
+        if (!userNamespaceRelaxed(c.pod, baseline)) return undefined;
         const pm = containerSecurityContext(c)?.procMount;
         if (!isSet(pm) || pm === 'Default') return undefined;
         return { path: scPath(c, 'procMount'), message: `${describeContainer(c)} uses procMount ${show(pm)}; Restricted requires Default even with a user namespace` };
-      }),
+      });
+    },
     examples: {
       valid: [
         pod(`
@@ -1431,7 +1546,6 @@ export const podSecurityRules: Rule[] = [
             securityContext: {procMount: Unmasked}
         `),
       ],
-      settings: { kubernetesVersion: '1.35' },
     },
   }),
 ];

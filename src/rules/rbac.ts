@@ -31,7 +31,7 @@ import {
 } from '../analysis/rbac.js';
 import { CAPABILITIES, allowedRequests, describeRequests, type Capability } from '../analysis/rbac-capabilities.js';
 import { resourceInfo } from '../analysis/rbac-resources.js';
-import { DISCOVERY_ROLES, isBootstrapClusterRoleName } from '../analysis/rbac-bootstrap.js';
+import { DISCOVERY_ROLES, bootstrapRoleNamespaces, isBootstrapClusterRoleName } from '../analysis/rbac-bootstrap.js';
 import { defineRule } from './define.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 
@@ -579,7 +579,7 @@ const bindingRoleNotFound = bindingRule(
     severity: 'medium',
     tags: ['rbac', 'correctness'],
     description:
-      'A binding whose roleRef names a missing role grants nothing today, and silently grants whatever a role created later under that name holds. Reported only when the scan could hold the role: a ClusterRole that is not a built-in one, or a Role in a namespace whose Roles (or Namespace object) are in the scan. A ClusterRoleBinding can only refer to a ClusterRole.',
+      'A binding whose roleRef names a missing role grants nothing today, and silently grants whatever a role created later under that name holds. Reported only when the scan could hold the role: a ClusterRole that is not a built-in one, or a Role in a namespace whose Roles (or Namespace object) are in the scan. The Roles the API server creates in kube-system and kube-public (extension-apiserver-authentication-reader, system::leader-locking-kube-scheduler, ...) are built-in. A ClusterRoleBinding can only refer to a ClusterRole.',
     remediation: 'Fix roleRef (kind and name), add the missing role to the manifests, or delete the binding.',
   },
   {
@@ -619,6 +619,31 @@ subjects:
   - kind: Group
     apiGroup: rbac.authorization.k8s.io
     name: auditors
+`,
+      `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: adapter-config
+  namespace: kube-system
+rules:
+  - apiGroups: [""]
+    resources: ["configmaps"]
+    resourceNames: ["adapter-config"]
+    verbs: ["get"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: metrics-adapter-auth-reader
+  namespace: kube-system
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: extension-apiserver-authentication-reader
+subjects:
+  - kind: ServiceAccount
+    name: metrics-adapter
+    namespace: monitoring
 `,
     ],
     invalid: [
@@ -673,7 +698,10 @@ subjects:
     if (ref.kind === 'Role') {
       const ns = binding.namespace ?? 'default';
       if (!namespaceCovered(context.resources, 'Role', ns)) return [];
-      return [{ path: '/roleRef', message: `${describeBinding(binding)} refers to Role "${ref.name}", which namespace "${ns}" does not hold in the scanned manifests` }];
+      // A RoleBinding to a built-in Role of kube-system, written in the application's namespace.
+      const builtIn = bootstrapRoleNamespaces(ref.name);
+      const hint = builtIn.length > 0 ? `; the built-in Role of that name is in ${builtIn.map((n) => `"${n}"`).join(' and ')}, where the RoleBinding must be to use it` : '';
+      return [{ path: '/roleRef', message: `${describeBinding(binding)} refers to Role "${ref.name}", which namespace "${ns}" does not hold in the scanned manifests${hint}` }];
     }
     return [{ path: '/roleRef', message: `${describeBinding(binding)} refers to a "${ref.kind}", which is neither Role nor ClusterRole` }];
   },

@@ -19,10 +19,13 @@ import type { Rule, RuleContext, RuleExamples } from '../core/rule.js';
 import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
 import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
-import { formatMapSelector, formatSelector, isEmptySelector, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
+import { formatMapSelector, formatSelector, isEmptySelector, labelKeyProblem, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
 import type { ResourceSet } from '../core/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
 import { ScopedCache } from '../core/scoped-cache.js';
+import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../core/api-validation.js';
+import { CUSTOM_RESOURCES } from '../core/rule.js';
+import { customResourceLabel, expandOperatorResources, operatorLabelHint, operatorTable, type OperatorWorkload } from '../analysis/operator-workloads.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';
 const PROBE_CONCEPT = 'https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/';
@@ -92,8 +95,11 @@ function nsPhrase(resource: Resource): string {
 }
 
 interface PodOwner {
+  /** The object holding the pod template; for an operator's workload, the custom resource it is made from. */
   resource: Resource;
   labels: Record<string, string>;
+  /** Set for a workload an operator makes from a custom resource (its pod spec is not known). */
+  operator?: OperatorWorkload;
 }
 
 interface RunIndex {
@@ -106,6 +112,8 @@ interface RunIndex {
   ownersByLabel: Map<string, PodOwner[]>;
   /** `ns \0 kind \0 name` (and `\u0001 ...` across namespaces) -> autoscalers targeting it. */
   hpaByTarget: Map<string, Resource[]>;
+  /** ns -> custom resources of kinds kshield does not model, that may make pods (only for rules reading custom resources). */
+  unmodelledByNs: Map<string, Resource[]>;
 }
 
 const ANY_NS = '\u0001';
@@ -117,24 +125,30 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-function runIndex(set: ResourceSet): RunIndex {
+function runIndex(context: RuleContext): RunIndex {
+  const set = context.resources;
   const cached = indexes.get(set);
   if (cached) return cached;
-  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map() };
+  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map(), unmodelledByNs: new Map() };
+  const addOwner = (owner: PodOwner, ns: string): void => {
+    index.owners.push(owner);
+    push(index.ownersByNs, ns, owner);
+    for (const [k, v] of Object.entries(owner.labels)) {
+      push(index.ownersByLabel, `${ns}\u0000${k}\u0000${v}`, owner);
+      push(index.ownersByLabel, `${ANY_NS}\u0000${k}\u0000${v}`, owner);
+    }
+  };
+  // Custom resources an operator makes pods from stand for those pods (see operator-workloads.ts);
+  // a rule sees them only when it reads custom resources (or when one holds a pod spec by shape).
+  const operators = expandOperatorResources(set.all, operatorTable(context.settings.operatorWorkloads));
+  for (const w of operators.workloads) addOwner({ resource: w.source, labels: w.podLabels, operator: w }, nsOf(w.source));
+  for (const r of operators.unmodelled) push(index.unmodelledByNs, nsOf(r), r);
   for (const r of set.all) {
     const ns = nsOf(r);
     push(index.byKindNs, `${r.kind}\u0000${ns}`, r);
     for (const key of [`${r.kind}\u0000${ns}\u0000${r.name}`, `${r.kind}\u0000${ANY_NS}\u0000${r.name}`]) if (!index.byName.has(key)) index.byName.set(key, r);
-    const pods = podSpecs(r);
-    if (pods.length > 0) {
-      const owner: PodOwner = { resource: r, labels: labelsOf(pods[0].metadata) };
-      index.owners.push(owner);
-      push(index.ownersByNs, ns, owner);
-      for (const [k, v] of Object.entries(owner.labels)) {
-        push(index.ownersByLabel, `${ns}\u0000${k}\u0000${v}`, owner);
-        push(index.ownersByLabel, `${ANY_NS}\u0000${k}\u0000${v}`, owner);
-      }
-    }
+    const pods = operators.handled.has(r) ? [] : podSpecs(r);
+    if (pods.length > 0) addOwner({ resource: r, labels: labelsOf(pods[0].metadata) }, ns);
     if (r.kind === 'HorizontalPodAutoscaler') {
       const ref = obj(get(r.object, 'spec', 'scaleTargetRef'));
       const kind = str(ref?.kind);
@@ -156,32 +170,32 @@ function scoped<T>(map: Map<string, T[]>, ns: string, prefix: string, suffix: st
 }
 
 function objectsOf(context: RuleContext, kind: string, ns: string): Resource[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   return scoped(idx.byKindNs, ns, `${kind}\u0000`, '', () => context.resources.ofKind(kind));
 }
 
 /** The first object of `kind` named `name` visible from `ns`, as objectsOf(...).find(name) would give, without building the list. */
 function findVisible(context: RuleContext, kind: string, ns: string, name: string): Resource | undefined {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   if (ns === '') return idx.byName.get(`${kind}\u0000${ANY_NS}\u0000${name}`);
   return idx.byName.get(`${kind}\u0000${ns}\u0000${name}`) ?? idx.byName.get(`${kind}\u0000\u0000${name}`);
 }
 
 /** Whether objectsOf(context, kind, ns) would be non-empty. */
 function anyVisible(context: RuleContext, kind: string, ns: string): boolean {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   if (ns === '') return context.resources.ofKind(kind).length > 0;
   return idx.byKindNs.has(`${kind}\u0000${ns}`) || idx.byKindNs.has(`${kind}\u0000`);
 }
 
 function podOwnersIn(context: RuleContext, ns: string): PodOwner[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   return scoped(idx.ownersByNs, ns, '', '', () => idx.owners);
 }
 
 /** Pod owners visible from `ns` carrying label k=v: narrows selector matching to plausible candidates. */
 function podOwnersWithLabel(context: RuleContext, ns: string, key: string, value: string): PodOwner[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   const suffix = `\u0000${key}\u0000${value}`;
   if (ns === '') return idx.ownersByLabel.get(`${ANY_NS}${suffix}`) ?? [];
   return [...(idx.ownersByLabel.get(`${ns}${suffix}`) ?? []), ...(idx.ownersByLabel.get(suffix) ?? [])];
@@ -198,12 +212,32 @@ export function podOwnersMatchingMap(context: RuleContext, from: Resource, selec
   const entries = Object.entries(selector);
   if (entries.length === 0 || candidates === 0) return { owners: [], candidates };
   const [k, v] = entries[0];
-  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => o.resource !== from && mapSelectorMatches(selector, o.labels));
+  // Operators' workloads have no pod spec to judge container ports by: they are left out here.
+  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => !o.operator && o.resource !== from && mapSelectorMatches(selector, o.labels));
   return { owners: owners.map((o) => o.resource), candidates };
 }
 
+/**
+ * Why pods a selector matches may exist although no workload in the input has them, or undefined.
+ * An operator may create them: the namespace holds custom resources of kinds kshield does not model
+ * (and that are not known to make no pods), or the selector requires a label operators put on the
+ * pods they make (operatorLabelHint). Custom resources without a namespace count only for selectors
+ * without one: a cluster-scoped custom resource says nothing about one namespace's pods.
+ */
+function operatorMayCreate(context: RuleContext, from: Resource, requirements: readonly { key: string; operator: string; values: readonly string[] }[]): string | undefined {
+  const idx = runIndex(context);
+  const ns = nsOf(from);
+  const unmodelled = ns === '' ? [...idx.unmodelledByNs.values()].flat() : (idx.unmodelledByNs.get(ns) ?? []);
+  if (unmodelled.length > 0) {
+    const names = unmodelled.slice(0, 3).map(customResourceLabel);
+    const more = unmodelled.length > 3 ? ` and ${unmodelled.length - 3} more` : '';
+    return `${nsPhrase(from)} holds custom resources kshield does not know to make pods (${names.join(', ')}${more})`;
+  }
+  return operatorLabelHint(requirements);
+}
+
 function autoscalersOf(context: RuleContext, resource: Resource): Resource[] {
-  const idx = runIndex(context.resources);
+  const idx = runIndex(context);
   const ns = nsOf(resource);
   const suffix = `\u0000${resource.kind}\u0000${resource.name}`;
   if (ns === '') return idx.hpaByTarget.get(`${ANY_NS}${suffix}`) ?? [];
@@ -325,6 +359,26 @@ function probePorts(c: ContainerView): ProbePort[] {
   return out;
 }
 
+/** Container port numbers declared for TCP (the default protocol). */
+function tcpPorts(container: JsonObject): number[] {
+  const out: number[] = [];
+  for (const p of arr(container.ports)) {
+    if (!isObject(p) || typeof p.containerPort !== 'number') continue;
+    if (p.protocol === undefined || p.protocol === null || p.protocol === 'TCP') out.push(p.containerPort);
+  }
+  return out;
+}
+
+/** The protocols a pod declares a port number for, for messages ("UDP", "UDP and SCTP"). */
+function otherProtocols(pod: PodSpecView, resource: Resource, port: number): string {
+  const found = new Set<string>();
+  for (const c of containers(resource)) {
+    if (c.pod !== pod) continue;
+    for (const p of arr(c.container.ports)) if (isObject(p) && p.containerPort === port && typeof p.protocol === 'string') found.add(p.protocol);
+  }
+  return [...found].sort().join(' and ');
+}
+
 function declaredPorts(container: JsonObject): { names: Set<string>; numbers: Set<number> } {
   const names = new Set<string>();
   const numbers = new Set<number>();
@@ -402,23 +456,44 @@ spec:
 
 const stream = (...docs: string[]) => docs.join('\n---\n');
 
+/** A Prometheus Operator custom resource: the operator makes StatefulSet prometheus-k8s from it. */
+const PROMETHEUS_CR = `apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: k8s, namespace: shop}
+spec:
+  replicas: 2
+  serviceAccountName: prometheus-k8s`;
+
+/** A custom resource kshield does not know: an operator may make pods from it. */
+const KAFKA_CR = `apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: events, namespace: shop}
+spec: {}`;
+
 // ---------------------------------------------------------------------------------------------
 
-/** IANA_SVC_NAME, as Kubernetes validates port names: at most 15 characters, a-z, 0-9 and inner single dashes, at least one letter. */
-export function portNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'is empty';
-  if (name.length > 15) return `is ${name.length} characters long (at most 15)`;
-  if (!/^[a-z0-9-]+$/.test(name)) return 'may contain only lowercase letters, digits and "-"';
-  if (name.startsWith('-') || name.endsWith('-')) return 'must not start or end with "-"';
-  if (name.includes('--')) return 'must not contain "--"';
-  if (!/[a-z]/.test(name)) return 'must contain at least one letter';
-  return undefined;
+// Port formats are the API server's (src/core/api-validation.ts); re-exported for the tests that import them from here.
+export { portNameProblem };
+
+/** Probe and lifecycle handler ports of one container: [where, pointer, value, number only (gRPC)]. */
+function handlerPorts(c: ContainerView): { where: string; path: string; port: unknown; numberOnly: boolean }[] {
+  const out: { where: string; path: string; port: unknown; numberOnly: boolean }[] = [];
+  const visit = (handler: JsonObject | undefined, where: string, path: string, kinds: readonly string[]): void => {
+    if (!handler) return;
+    for (const kind of kinds) {
+      const h = obj(handler[kind]);
+      if (h && 'port' in h) out.push({ where: `${where} ${kind}`, path: `${path}/${kind}/port`, port: h.port, numberOnly: kind === 'grpc' });
+    }
+  };
+  for (const probe of PROBE_KINDS) visit(obj(c.container[probe]), `${PROBE_NAMES[probe]} probe`, `${c.path}/${probe}`, ['httpGet', 'tcpSocket', 'grpc']);
+  const lifecycle = obj(c.container.lifecycle);
+  for (const hook of ['postStart', 'preStop']) visit(obj(lifecycle?.[hook]), `${hook} hook`, `${c.path}/lifecycle/${hook}`, ['httpGet', 'tcpSocket']);
+  return out;
 }
 
-function portNumberProblem(value: unknown): string | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value)) return `must be a whole number, but is ${JSON.stringify(value)}`;
-  if (value < 1 || value > 65535) return `${value} is outside 1-65535`;
-  return undefined;
+/** Containers whose probes and lifecycle hooks the API server validates: regular ones and sidecars (init containers with restartPolicy Always; other init containers may not have them at all). */
+function runsHandlers(c: ContainerView): boolean {
+  return c.type === 'containers' || (c.type === 'initContainers' && c.container.restartPolicy === 'Always');
 }
 
 const serviceAccountRule = defineRule({
@@ -466,73 +541,112 @@ metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAcc
 
 const invalidPortRule = defineRule({
   id: 'invalid-port',
-  title: 'Port name or number the API server rejects',
+  title: 'Port name, number or protocol the API server rejects',
   severity: 'high',
   category: 'reliability',
   tags: ['ports', 'correctness'],
   appliesTo: 'all',
   description:
-    'A container port or Service port breaks the API rules: port names (container ports, Service ports, and Service targetPorts ' +
-    'given by name) must be IANA service names (at most 15 characters of lowercase letters, digits and single inner dashes, with ' +
-    'at least one letter); numbers must lie in 1-65535; container port names must be unique within the pod; a Service with several ' +
-    'ports must name each one, uniquely. The API server rejects the object.',
-  remediation: 'Shorten or rename the port (for example "http-metrics" instead of "http_metrics_port"), use numbers between 1 and 65535, and give every Service port a unique name.',
-  references: ['https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services', 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports'],
+    'A port field breaks the API server\'s validation, so the object is rejected. The rules differ by field, as in Kubernetes\' ' +
+    'own validation code: container port names, named targetPorts and named probe or lifecycle-hook ports must be IANA service ' +
+    'names (at most 15 characters of lowercase letters, digits and single inner dashes, with at least one letter), while Service ' +
+    'port names are DNS-1123 labels (up to 63 characters of lowercase letters, digits and dashes, starting and ending with a letter ' +
+    'or digit). Port numbers (containerPort, hostPort when set, Service port, numeric targetPort and probe ports) must lie in ' +
+    '1-65535; a targetPort of 0 or "" means the Service port. A quoted number ("8080") is a string to the API and is judged as a ' +
+    'name, which it is not. Protocols are TCP, UDP or SCTP, in capitals. Container port names must be unique within their ' +
+    'container (not across the pod: the API server does not check that); a Service with several ports must name each one, with ' +
+    'distinct names and distinct port/protocol pairs; appProtocol must be a qualified name.',
+  remediation:
+    'Rename the port within the limits of its field (for example "http-metrics" instead of "http_metrics_port" for a container ' +
+    'port), write numbers without quotes and between 1 and 65535, use TCP/UDP/SCTP, and give every Service port a unique name.',
+  references: [
+    'https://kubernetes.io/docs/concepts/services-networking/service/#multi-port-services',
+    'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#ports',
+    'https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/#ServiceSpec',
+  ],
   check: (resource) => {
     const out: Violation[] = [];
     if (resource.kind === 'Service') {
       const ports = get(resource.object, 'spec', 'ports');
       if (!Array.isArray(ports)) return out;
       const names = new Map<string, number>();
+      const numbers = new Map<string, number>();
       ports.forEach((p, i) => {
         if (!isObject(p)) return;
         const at = `/spec/ports/${i}`;
         const label = `Service "${resource.name}" port #${i + 1}`;
-        if (typeof p.name === 'string') {
-          const problem = portNameProblem(p.name);
+        if (typeof p.name === 'string' && p.name !== '') {
+          const problem = dns1123LabelProblem(p.name);
           if (problem) out.push({ path: `${at}/name`, message: `${label} name "${p.name}" ${problem}` });
           if (names.has(p.name)) out.push({ path: `${at}/name`, message: `${label} reuses the name "${p.name}" of port #${names.get(p.name)! + 1}` });
           else names.set(p.name, i);
         } else if (ports.length > 1) out.push({ path: at, message: `${label} has no name; a Service with several ports must name each one` });
         const portProblem = portNumberProblem(p.port);
         if (portProblem) out.push({ path: p.port === undefined ? at : `${at}/port`, message: `${label} port ${portProblem}` });
-        if (typeof p.targetPort === 'string' && !/^\d+$/.test(p.targetPort)) {
-          const problem = portNameProblem(p.targetPort);
-          if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort name "${p.targetPort}" ${problem}` });
-        } else if (p.targetPort !== undefined && p.targetPort !== null) {
-          const problem = portNumberProblem(typeof p.targetPort === 'string' ? Number(p.targetPort) : p.targetPort);
+        const protocol = protocolProblem(p.protocol);
+        if (protocol) out.push({ path: `${at}/protocol`, message: `${label} protocol ${protocol}` });
+        else if (!portProblem) {
+          const pair = `${typeof p.protocol === 'string' && p.protocol !== '' ? p.protocol : 'TCP'}/${p.port}`;
+          if (numbers.has(pair)) out.push({ path: `${at}/port`, message: `${label} repeats ${pair} of port #${numbers.get(pair)! + 1}` });
+          else numbers.set(pair, i);
+        }
+        // Defaulting runs before validation: a targetPort of 0 or "" becomes the port itself.
+        if (p.targetPort !== undefined && p.targetPort !== null && p.targetPort !== 0 && p.targetPort !== '') {
+          const problem = portNumOrNameProblem(p.targetPort);
           if (problem) out.push({ path: `${at}/targetPort`, message: `${label} targetPort ${problem}` });
+        }
+        if (typeof p.appProtocol === 'string') {
+          const problem = labelKeyProblem(p.appProtocol);
+          if (problem) out.push({ path: `${at}/appProtocol`, message: `${label} appProtocol "${p.appProtocol}" ${problem}` });
         }
       });
       return out;
     }
-    const seen = new Map<PodSpecView, Map<string, string>>();
     for (const c of containers(resource)) {
+      // Ephemeral containers may not declare ports or probes at all; that is another error.
       if (c.type === 'ephemeralContainers') continue;
-      let names = seen.get(c.pod);
-      if (!names) seen.set(c.pod, (names = new Map()));
+      const who = describeContainer(c);
+      const names = new Map<string, number>();
       arr(c.container.ports).forEach((p, i) => {
         if (!isObject(p)) return;
         const at = `${c.path}/ports/${i}`;
-        if (typeof p.name === 'string') {
+        if (typeof p.name === 'string' && p.name !== '') {
           const problem = portNameProblem(p.name);
-          if (problem) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" ${problem}` });
-          const owner = names!.get(p.name);
-          if (owner !== undefined) out.push({ path: `${at}/name`, container: c.name, message: `${describeContainer(c)} port name "${p.name}" is already used by ${owner}` });
-          else names!.set(p.name, describeContainer(c));
+          if (problem) out.push({ path: `${at}/name`, container: c.name, message: `${who} port name "${p.name}" ${problem}` });
+          else if (names.has(p.name)) out.push({ path: `${at}/name`, container: c.name, message: `${who} port name "${p.name}" is already used by its port #${names.get(p.name)! + 1}` });
+          else names.set(p.name, i);
         }
         const problem = portNumberProblem(p.containerPort);
-        if (problem) out.push({ path: p.containerPort === undefined ? at : `${at}/containerPort`, container: c.name, message: `${describeContainer(c)} containerPort ${problem}` });
+        if (problem) out.push({ path: p.containerPort === undefined ? at : `${at}/containerPort`, container: c.name, message: `${who} containerPort ${problem}` });
+        if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0) {
+          const hostProblem = portNumberProblem(p.hostPort);
+          if (hostProblem) out.push({ path: `${at}/hostPort`, container: c.name, message: `${who} hostPort ${hostProblem}` });
+        }
+        const protocol = protocolProblem(p.protocol);
+        if (protocol) out.push({ path: `${at}/protocol`, container: c.name, message: `${who} port protocol ${protocol}` });
       });
+      if (!runsHandlers(c)) continue;
+      for (const h of handlerPorts(c)) {
+        const problem = h.numberOnly ? portNumberProblem(h.port) : portNumOrNameProblem(h.port);
+        if (problem) out.push({ path: h.path, container: c.name, message: `${who} ${h.where} port ${problem}` });
+      }
     }
     return out;
   },
   examples: {
-    valid: [deployment({ container: PROBES }), service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]')],
+    valid: [
+      deployment({ container: PROBES }),
+      service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]'),
+      // Service port names are DNS-1123 labels (63 characters), not IANA names (15).
+      service('exporter', '{app: exporter}', '[{name: http-exporter-port, port: 9100, targetPort: metrics}, {name: "9101", port: 9101, targetPort: 0}]'),
+    ],
     invalid: [
       deployment({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
       deployment({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
+      deployment({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
+      deployment({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
       service('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
+      service('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
     ],
   },
 });
@@ -780,8 +894,8 @@ export const reliabilityRules: Rule[] = [
     description:
       'A liveness, readiness or startup probe refers to a port by name, but the container has no port with that name. The kubelet ' +
       'resolves named probe ports among the container\'s own ports only, so the probe always fails: a liveness or startup probe ' +
-      'restarts the container forever, a readiness probe keeps it out of every Service. A number written as a string ("8080") is ' +
-      'read as a name and fails the same way.',
+      'restarts the container forever, a readiness probe keeps it out of every Service. Names the API server rejects (a quoted ' +
+      'number such as "8080", "http_port", more than 15 characters) are reported by invalid-port instead.',
     remediation: 'Use the name of a port in the container\'s ports list, add the port with that name, or write the port as a number.',
     references: [PROBES_DOC],
     check: (resource) => {
@@ -789,12 +903,9 @@ export const reliabilityRules: Rule[] = [
       for (const c of containers(resource)) {
         const { names } = declaredPorts(c.container);
         for (const p of probePorts(c)) {
-          if (typeof p.port !== 'string' || names.has(p.port)) continue;
-          const kind = PROBE_NAMES[p.probe];
-          const message = /^\d+$/.test(p.port)
-            ? `${describeContainer(c)} ${kind} probe port "${p.port}" is a string, which Kubernetes reads as a port name; write it as a number`
-            : `${describeContainer(c)} ${kind} probe uses port "${p.port}", but the container defines no port with that name`;
-          out.push({ path: p.path, container: c.name, message });
+          // One cause, one finding: a name the API server rejects is invalid-port's.
+          if (!isValidPortName(p.port) || names.has(p.port)) continue;
+          out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${PROBE_NAMES[p.probe]} probe uses port "${p.port}", but the container defines no port with that name` });
         }
       }
       return out;
@@ -806,7 +917,6 @@ export const reliabilityRules: Rule[] = [
           container: `        ports: [{name: web, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /ready, port: http}}`,
         }),
-        deployment({ container: `        startupProbe: {tcpSocket: {port: "8080"}}` }),
       ],
     },
   }),
@@ -821,23 +931,43 @@ export const reliabilityRules: Rule[] = [
     description:
       'A probe targets a numeric port that no container of the pod lists in its ports, although the pod does declare ports. That is ' +
       'usually a typo or a port changed in one place only, and the probe then fails. Pods that declare no ports at all are not ' +
-      'checked, since declaring ports is optional.',
+      'checked, since declaring ports is optional. Containers of a pod share one network namespace, so a port any of them declares ' +
+      'counts. httpGet, tcpSocket and gRPC probes connect over TCP: a port the pod declares only for UDP or SCTP (by number, or ' +
+      'through the port name the probe uses) is reported too.',
     remediation: 'Make the probe port match the port the application listens on, and declare it in the container ports (by name, ideally).',
     references: [PROBES_DOC],
     check: (resource) => {
       const out: Violation[] = [];
-      const byPod = new Map<PodSpecView, Set<number>>();
+      const byPod = new Map<PodSpecView, { all: Set<number>; tcp: Set<number> }>();
       for (const c of containers(resource)) {
         let declared = byPod.get(c.pod);
         if (!declared) {
-          declared = new Set();
-          for (const other of containers(resource)) if (other.pod === c.pod) for (const n of declaredPorts(other.container).numbers) declared.add(n);
+          declared = { all: new Set(), tcp: new Set() };
+          for (const other of containers(resource)) {
+            if (other.pod !== c.pod) continue;
+            for (const n of declaredPorts(other.container).numbers) declared.all.add(n);
+            for (const n of tcpPorts(other.container)) declared.tcp.add(n);
+          }
           byPod.set(c.pod, declared);
         }
-        if (declared.size === 0) continue;
+        if (declared.all.size === 0) continue;
         for (const p of probePorts(c)) {
-          if (typeof p.port !== 'number' || declared.has(p.port)) continue;
-          out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${PROBE_NAMES[p.probe]} probe targets port ${p.port}, which no container of the pod declares (declared: ${[...declared].join(', ')})` });
+          const probe = PROBE_NAMES[p.probe];
+          if (typeof p.port === 'number') {
+            if (declared.tcp.has(p.port)) continue;
+            const message = declared.all.has(p.port)
+              ? `${describeContainer(c)} ${probe} probe connects over TCP to port ${p.port}, which the pod declares only for ${otherProtocols(c.pod, resource, p.port)}`
+              : `${describeContainer(c)} ${probe} probe targets port ${p.port}, which no container of the pod declares (declared: ${[...declared.all].join(', ')})`;
+            out.push({ path: p.path, container: c.name, message });
+          } else if (typeof p.port === 'string') {
+            // The kubelet resolves a probe's port name among the container's own ports, whatever their protocol,
+            // then connects over TCP. A missing name is probe-named-port-missing's finding.
+            const named = arr(c.container.ports).find((x) => isObject(x) && x.name === p.port);
+            if (!isObject(named) || typeof named.containerPort !== 'number') continue;
+            const protocol = typeof named.protocol === 'string' ? named.protocol : 'TCP';
+            if (protocol === 'TCP' || declared.tcp.has(named.containerPort)) continue;
+            out.push({ path: p.path, container: c.name, message: `${describeContainer(c)} ${probe} probe connects over TCP to port "${p.port}" (${named.containerPort}), which the container declares for ${protocol}` });
+          }
         }
       }
       return out;
@@ -854,6 +984,10 @@ export const reliabilityRules: Rule[] = [
         deployment({
           container: `        ports: [{containerPort: 8000}]
         livenessProbe: {httpGet: {path: /healthz, port: 8080}}`,
+        }),
+        deployment({
+          container: `        ports: [{name: dns, containerPort: 5353, protocol: UDP}]
+        readinessProbe: {tcpSocket: {port: dns}}`,
         }),
       ],
     },
@@ -1576,12 +1710,18 @@ spec:
     category: 'reliability',
     tags: ['services', 'selectors', 'cross-resource'],
     appliesTo: ['Service'],
-    reads: ['workloads'],
+    reads: ['workloads', CUSTOM_RESOURCES],
     description:
       'The Service has a selector, but no workload in the scanned set carries all of its labels in its pod template, so the ' +
       'Service has no endpoints and every connection fails. Only reported when the scanned set contains workloads in that ' +
       'namespace: a Service scanned without its workloads is not judged. Services without a selector (endpoints managed by hand) ' +
-      'and ExternalName Services are skipped.',
+      'and ExternalName Services are skipped. Pods that operators make from custom resources in the scanned set (a Prometheus ' +
+      'Operator Prometheus, PrometheusAgent, Alertmanager or ThanosRuler, or a kind declared under operatorWorkloads in the configuration) count ' +
+      'as workloads. When nothing matches but the namespace holds custom resources of kinds kshield does not know (and does not know ' +
+      'to make no pods, as ServiceMonitor or cert-manager objects), or the selector ' +
+      'requires a label operators set on their pods (operator.prometheus.io/..., strimzi.io/..., cnpg.io/..., *.k8s.elastic.co/..., ' +
+      'postgres-operator.crunchydata.com/..., or app.kubernetes.io/managed-by naming an operator), the finding says the pods may be ' +
+      'created by an operator and is reported at low severity.',
     remediation: 'Fix the Service selector (or the pod template labels) so that they match, or scan the Service together with its workload.',
     references: [SERVICE_DOC, LABELS_DOC],
     check: (resource, context) => {
@@ -1594,11 +1734,18 @@ spec:
       if (podOwnersIn(context, ns).length === 0) return [];
       const [k, v] = Object.entries(selector)[0];
       if (podOwnersWithLabel(context, ns, k, v).some((o) => mapSelectorMatches(selector, o.labels))) return [];
+      const operator = operatorMayCreate(context, resource, Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value] })));
+      if (operator)
+        return [{ path: '/spec/selector', severity: 'low', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}: no workload in the input matches; it may be created by an operator: ${operator}` }];
       return [{ path: '/spec/selector', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}, but no workload in ${nsPhrase(resource)} has pods with these labels` }];
     },
     examples: {
-      valid: [stream(deployment(), service('web', '{app: web}')), service('web', '{app: web}')],
-      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}'))],
+      valid: [
+        stream(deployment(), service('web', '{app: web}')),
+        service('web', '{app: web}'),
+        stream(deployment(), PROMETHEUS_CR, service('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
+      ],
+      invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}')), stream(deployment(), KAFKA_CR, service('kafka', '{app: kafka}'))],
     },
   }),
 
@@ -1699,11 +1846,13 @@ spec:
     category: 'reliability',
     tags: ['network-policy', 'selectors', 'cross-resource'],
     appliesTo: ['NetworkPolicy'],
-    reads: ['workloads'],
+    reads: ['workloads', CUSTOM_RESOURCES],
     description:
       'spec.podSelector matches no pod template in the scanned set, so the policy protects nothing; often a label typo that leaves ' +
       'the intended pods unrestricted. An empty podSelector selects every pod of the namespace and is never reported (an absent one ' +
-      'is treated the same way, as the API does). Only reported when the scanned set contains workloads in that namespace.',
+      'is treated the same way, as the API does). Only reported when the scanned set contains workloads in that namespace. Pods ' +
+      'that operators make from custom resources in the scanned set count as workloads; when nothing matches but an operator may ' +
+      'create the pods (as for dangling-service), the finding says so.',
     remediation: 'Fix spec.podSelector so that it selects the pods the policy is meant for.',
     references: [NETPOL_DOC, LABELS_DOC],
     check: (resource, context) => {
@@ -1713,6 +1862,9 @@ spec:
       if (parsed.kind !== 'selector' || isEmptySelector(parsed)) return [];
       const { owners, candidates } = ownersSelectedBy(context, resource, s.podSelector, 'everything');
       if (candidates === 0 || owners.length > 0) return [];
+      const operator = operatorMayCreate(context, resource, parsed.selector.requirements);
+      if (operator)
+        return [{ path: '/spec/podSelector', severity: 'low', message: `NetworkPolicy "${resource.name}" selects ${formatSelector(parsed)}: no workload in the input matches; it may be created by an operator: ${operator}` }];
       return [{ path: '/spec/podSelector', message: `NetworkPolicy "${resource.name}" selects ${formatSelector(parsed)}, but no workload in ${nsPhrase(resource)} has pods with these labels` }];
     },
     examples: {
@@ -1735,6 +1887,16 @@ spec:
   podSelector: {}
   policyTypes: [Ingress, Egress]`,
         ),
+        stream(
+          deployment(),
+          PROMETHEUS_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: prometheus, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: prometheus}}
+  policyTypes: [Ingress]`,
+        ),
       ],
       invalid: [
         stream(
@@ -1744,6 +1906,16 @@ kind: NetworkPolicy
 metadata: {name: web-ingress, namespace: shop}
 spec:
   podSelector: {matchLabels: {app: website}}
+  policyTypes: [Ingress]`,
+        ),
+        stream(
+          deployment(),
+          KAFKA_CR,
+          `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: kafka, namespace: shop}
+spec:
+  podSelector: {matchLabels: {strimzi.io/cluster: events}}
   policyTypes: [Ingress]`,
         ),
       ],

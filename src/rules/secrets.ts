@@ -17,7 +17,7 @@ import { defineRule } from './define.js';
 import { obj, str } from '../core/values.js';
 import { podSpecs } from '../core/pods.js';
 import { escapePointerToken } from '../sources/yaml.js';
-import { decodeBase64Text, decodeSecretData, detectSecrets, isLiteralSecretValue, matchCredentialPattern } from '../core/secrets-detect.js';
+import { decodeBase64Text, decodeSecretData, detectSecretObjectValue, detectSecrets, isLiteralSecretValue } from '../core/secrets-detect.js';
 import { describeHit, describeKeyValue } from '../core/redact.js';
 import { dedent } from './examples.js';
 
@@ -41,6 +41,10 @@ const FAKE_PEM_BODY = 'Tm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlY
 const FAKE_PEM = join('-----BEGIN ', 'PRIVATE KEY-----\n', FAKE_PEM_BODY, '\n-----END ', 'PRIVATE KEY-----');
 const FAKE_GITHUB_TOKEN = join('gh', 'p_', 'kshieldExampleNotARealToken', '000000000');
 const FAKE_AWS_KEY_ID = join('AK', 'IA', 'KSHIELDEXAMPLE00');
+/** A fake Azure storage account key (64 bytes in base64), in pieces. */
+const FAKE_AZURE_KEY = join('a3NoaWVsZC1leGFtcGxlLW5vdC1h', 'LXJlYWwtYXp1cmUtc3RvcmFnZS1r', 'ZXktMDAwMDAwMDAwMDAwMDAwMDAw', 'MDAwMA==');
+/** A random-looking session key (high entropy, no vendor format). */
+const FAKE_RANDOM = join('kS7hQ2', 'eXmP9l', 'Ev4Nr8', 'tZ3aW6');
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 const indented = (text: string, n: number): string => text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
@@ -65,11 +69,13 @@ function scalarText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Whether a Secret value (decoded) is real confidential data rather than an empty value, placeholder, template or public certificate. */
+/** Whether a Secret value (decoded) is data at all rather than an empty value, placeholder, template or public certificate. */
 function isRealSecretValue(value: string | Buffer): boolean {
   if (typeof value !== 'string') return value.length > 0;
-  // tls.crt and ca.crt hold certificates, which are public; their private key is reported on its own key.
-  if (/-----BEGIN CERTIFICATE-----/.test(value) && !/PRIVATE KEY-----/.test(value)) return false;
+  // tls.crt and ca.crt hold certificates, and public keys are public; a private key kept with them
+  // is reported on its own key.
+  if (/-----BEGIN (?:CERTIFICATE|(?:[A-Z0-9]+ )?PUBLIC KEY)-----/.test(value) && !/PRIVATE KEY-----/.test(value)) return false;
+  if (/^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-[a-z0-9]+|sk-ssh-ed25519@openssh\.com) AAAA[A-Za-z0-9+/=]+(?: [^\n]*)?\s*$/.test(value)) return false;
   return isLiteralSecretValue(value);
 }
 
@@ -81,9 +87,49 @@ function decodedData(raw: string): string | Buffer {
   return text.includes('\uFFFD') ? bytes : text;
 }
 
+interface SecretEntry {
+  field: 'data' | 'stringData';
+  key: string;
+  value: string | Buffer;
+  /** What makes it a credential; undefined for configuration without credentials. */
+  credential?: string;
+}
+
+/**
+ * Every key of a Secret that holds data, judged by the shared detector (detectSecretObjectValue):
+ * a credential, or configuration without one. Empty values, placeholders, templates and
+ * certificates are left out. Never holds a value in `credential`, only a description with a
+ * fingerprint.
+ */
+function secretEntries(resource: Resource): SecretEntry[] {
+  const out: SecretEntry[] = [];
+  for (const field of ['data', 'stringData'] as const) {
+    const map = obj(resource.object[field]);
+    if (!map) continue;
+    for (const [key, raw] of Object.entries(map)) {
+      const text = scalarText(raw);
+      if (text === undefined) continue;
+      const value = field === 'data' ? decodedData(text) : text;
+      if (!isRealSecretValue(value)) continue;
+      if (typeof value !== 'string') {
+        out.push({ field, key, value, credential: `binary data, which cannot be read as text (a keystore, keytab or raw key): ${describeKeyValue(key, value)}` });
+        continue;
+      }
+      const hit = detectSecretObjectValue(key, value)[0];
+      if (!hit) out.push({ field, key, value });
+      else if (hit.kind === 'named-value' && hit.setting === undefined && hit.secret === value.trim())
+        out.push({ field, key, value, credential: `a literal credential under a secret-named key: ${describeKeyValue(key, value)}` });
+      else if (hit.setting === undefined && hit.line === undefined && !hit.decoded)
+        out.push({ field, key, value, credential: `${hit.label}: ${describeKeyValue(key, value)}` });
+      else out.push({ field, key, value, credential: `key ${JSON.stringify(key)} holds ${describeHit(hit)}` });
+    }
+  }
+  return out;
+}
+
 const secretDataRule = defineRule({
   id: 'secret-data-committed',
-  title: 'Secret with real data committed in a manifest',
+  title: 'Secret with a credential committed in a manifest',
   severity: 'high',
   category: 'secrets',
   tags: ['security', 'secrets'],
@@ -91,34 +137,23 @@ const secretDataRule = defineRule({
   frameworks: { cis: ['5.4.2'] },
   description:
     'A Secret manifest carries its values in data (base64, which is an encoding, not encryption) or stringData. Committed ' +
-    'to Git, they are readable by everyone with access to the repository, its forks, clones and CI logs, forever. Each key ' +
-    'with a real value is reported: empty values, placeholders ("changeme", "<password>", "REPLACE_ME", "xxxx"), template ' +
-    'references ("${VAR}", "{{ .Values.x }}"), SOPS ciphertext ("ENC[...]") and PEM certificates (tls.crt, ca.crt: public) are not. ' +
-    '`data` values are base64-decoded ' +
-    'before they are judged. The finding names the key and a fingerprint of the value (length and short SHA-256), never the value.',
+    'to Git, they are readable by everyone with access to the repository, its forks, clones and CI logs, forever. Reported is ' +
+    'each key whose value is a credential: a known credential format (private keys, cloud keys, tokens), a URL with a password, ' +
+    'a literal under a key named like a secret or like key material (password, token, api-key, tls.key, auth: at least 4 ' +
+    'characters), a config file with such a setting (admin_password = ...), a registry auth entry, a high-entropy token, or binary ' +
+    'data. Configuration without credentials (a Grafana ini, a datasource URL, an Alertmanager route) is not, and is left to the ' +
+    'info rule secret-committed. Empty values, placeholders ("changeme", "<password>", "REPLACE_ME", "xxxx"), template references ' +
+    '("${VAR}", "{{ .Values.x }}"), SOPS ciphertext ("ENC[...]") and PEM certificates (tls.crt, ca.crt: public) are not data at all. ' +
+    '`data` values are base64-decoded before they are judged. The finding names the key and a fingerprint (length and short ' +
+    'SHA-256), never the value.',
   remediation:
     'Remove the values from the repository and rotate them. Deliver Secrets from a secret manager (External Secrets Operator, ' +
     'the Secrets Store CSI driver), commit them encrypted (Sealed Secrets, SOPS), or generate them at deploy time.',
   references: [SECRETS_GOOD_PRACTICES, SECRET_DOC, SEALED_SECRETS, EXTERNAL_SECRETS],
-  check: (resource) => {
-    const out: Violation[] = [];
-    for (const field of ['data', 'stringData'] as const) {
-      const map = obj(resource.object[field]);
-      if (!map) continue;
-      for (const [key, raw] of Object.entries(map)) {
-        const text = scalarText(raw);
-        if (text === undefined) continue;
-        const value = field === 'data' ? decodedData(text) : text;
-        if (!isRealSecretValue(value)) continue;
-        const known = typeof value === 'string' ? matchCredentialPattern(value) : undefined;
-        out.push({
-          path: `/${field}/${escapePointerToken(key)}`,
-          message: `${subject(resource)} commits a real value in ${field}: ${describeKeyValue(key, value)}${known ? ` (${known.label})` : ''}`,
-        });
-      }
-    }
-    return out;
-  },
+  check: (resource) =>
+    secretEntries(resource)
+      .filter((e) => e.credential !== undefined)
+      .map((e) => ({ path: `/${e.field}/${escapePointerToken(e.key)}`, message: `${subject(resource)} commits ${e.credential} (in ${e.field})` })),
   examples: {
     valid: [
       secret(`
@@ -131,6 +166,18 @@ const secretDataRule = defineRule({
         data:
           password: ""
       `),
+      // Configuration without credentials (kube-prometheus ships Grafana's settings as a Secret): secret-committed, info.
+      secret(`
+        stringData:
+          grafana.ini: |
+            [date_formats]
+            default_timezone = UTC
+          datasources.yaml: |
+            datasources:
+            - name: prometheus
+              type: prometheus
+              url: http://prometheus-k8s.monitoring.svc:9090
+      `, 'grafana-config'),
     ],
     invalid: [
       secret(`
@@ -142,6 +189,54 @@ const secretDataRule = defineRule({
           tls.crt: ${b64('-----BEGIN CERTIFICATE-----\nexample\n-----END CERTIFICATE-----')}
           tls.key: ${b64(FAKE_PEM)}
       `, 'shop-tls', 'kubernetes.io/tls'),
+      secret(`
+        stringData:
+          grafana.ini: |
+            [security]
+            admin_user = admin
+            admin_password = kshield-example
+      `, 'grafana-config'),
+      secret(`
+        stringData:
+          session-signing: ${FAKE_RANDOM}
+      `, 'web-session'),
+    ],
+  },
+});
+
+const secretCommittedRule = defineRule({
+  id: 'secret-committed',
+  title: 'Secret committed in a manifest (no credential recognised)',
+  severity: 'info',
+  category: 'secrets',
+  tags: ['secrets'],
+  appliesTo: ['Secret'],
+  description:
+    'A Secret manifest with data in which no credential was recognised: configuration such as a Grafana ini, a datasource file ' +
+    'without a password, or an Alertmanager routing file. It is not a leaked credential, but whatever is added to it later ' +
+    'will be committed too, readable by everyone with the repository. One finding per Secret, and none when secret-data-committed ' +
+    'reports a credential in it.',
+  remediation: 'Keep it if the values are not confidential (a ConfigMap says so more clearly), or deliver the Secret from a secret manager or in encrypted form.',
+  references: [SECRETS_GOOD_PRACTICES, SECRET_DOC],
+  check: (resource) => {
+    const entries = secretEntries(resource);
+    if (entries.length === 0 || entries.some((e) => e.credential !== undefined)) return [];
+    const keys = entries.map((e) => JSON.stringify(e.key));
+    const shown = keys.length > 5 ? `${keys.slice(0, 5).join(', ')} and ${keys.length - 5} more` : keys.join(', ');
+    return [{ path: `/${entries[0].field}`, message: `${subject(resource)} is committed with data (${keys.length === 1 ? 'key' : 'keys'} ${shown}) in which no credential was recognised` }];
+  },
+  examples: {
+    valid: [secret('stringData:\n  DB_PASSWORD: "<changeme>"'), secret('stringData:\n  DB_PASSWORD: kshield-example-not-a-real-password')],
+    invalid: [
+      secret(`
+        stringData:
+          alertmanager.yaml: |
+            route:
+              receiver: default
+              group_by: [namespace]
+            receivers:
+            - name: default
+      `, 'alertmanager-main'),
     ],
   },
 });
@@ -195,6 +290,11 @@ const configMapRule = defineRule({
           application.properties: |
             spring.datasource.url=jdbc:postgresql://postgres:5432/shop
             spring.datasource.password=\${DB_PASSWORD}
+          AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=<key>;EndpointSuffix=core.windows.net"
+          ca.crt: |
+            -----BEGIN CERTIFICATE-----
+            TUlJQmtUQ0IrUUlKQUxleGFtcGxlLWNlcnRpZmljYXRlLW5vdC1hLWtleQ==
+            -----END CERTIFICATE-----
       `),
     ],
     invalid: [
@@ -214,6 +314,12 @@ const configMapRule = defineRule({
 ${indented(FAKE_PEM, 12)}
           github: ${b64(`token=${FAKE_GITHUB_TOKEN}`)}
       `),
+      configMap(`
+        data:
+          aws_secret_access_key: kshieldExampleNotARealSecretAccessKey000
+          AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=${FAKE_AZURE_KEY};EndpointSuffix=core.windows.net"
+          signing-key: "${FAKE_PEM.replace(/\n/g, '\\\\n')}"
+      `, 'cloud-settings'),
     ],
   },
 });
@@ -359,4 +465,4 @@ type: kubernetes.io/service-account-token
   },
 });
 
-export const secretsRules: Rule[] = [secretDataRule, configMapRule, annotationRule, legacyTokenRule];
+export const secretsRules: Rule[] = [secretDataRule, secretCommittedRule, configMapRule, annotationRule, legacyTokenRule];

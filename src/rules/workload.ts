@@ -9,7 +9,9 @@
  */
 import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
 import type { Resource, Severity, Violation } from '../core/types.js';
-import { containers, podOs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import { apiTokenMount, containers, podOs, podServiceAccountName, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import type { ResourceSet } from '../core/resource-set.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
@@ -72,6 +74,30 @@ const IMG = 'registry.example.com/shop/web:1.4.2';
 
 function isWindows(pod: PodSpecView): boolean {
   return podOs(pod) === 'windows';
+}
+
+/**
+ * The first Linux hardening mechanism in effect for a container (seccomp, AppArmor, SELinux or dropped
+ * capabilities), or undefined when there is none. Container settings override the pod's, as in Kubernetes.
+ */
+function linuxHardeningOf(c: ContainerView): string | undefined {
+  const own = obj(c.container.securityContext);
+  const podSc = obj(c.pod.spec.securityContext);
+  const confining = (t: unknown): boolean => t === 'RuntimeDefault' || t === 'Localhost';
+  const seccomp = own && isObject(own.seccompProfile) && own.seccompProfile.type !== undefined ? own.seccompProfile.type : get(podSc, 'seccompProfile', 'type');
+  if (confining(seccomp)) return 'seccomp';
+  const apparmor = own && isObject(own.appArmorProfile) && own.appArmorProfile.type !== undefined ? own.appArmorProfile.type : get(podSc, 'appArmorProfile', 'type');
+  if (confining(apparmor)) return 'apparmor';
+  if (apparmor === undefined) {
+    const annotation = get(c.pod.metadata, 'annotations', `container.apparmor.security.beta.kubernetes.io/${c.name}`);
+    if (annotation === 'runtime/default' || (typeof annotation === 'string' && annotation.startsWith('localhost/'))) return 'apparmor';
+  }
+  const hasFields = (v: unknown): boolean => isObject(v) && Object.values(v).some((x) => typeof x === 'string' && x !== '');
+  if (hasFields(own?.seLinuxOptions) || hasFields(podSc?.seLinuxOptions)) return 'selinux';
+  const caps = obj(own?.capabilities);
+  const addsAll = arr(caps?.add).some((x) => typeof x === 'string' && x.toUpperCase() === 'ALL');
+  if (arr(caps?.drop).length > 0 && !addsAll) return 'capabilities';
+  return undefined;
 }
 
 function isInt(value: unknown): value is number {
@@ -557,21 +583,52 @@ const DANGEROUS_CAPABILITIES: Record<string, string> = {
 // ---------------------------------------------------------------------------------------------
 
 function automountMessage(resource: Resource, pod: PodSpecView, context: RuleContext): Violation | undefined {
-  const setting = pod.spec.automountServiceAccountToken;
-  if (setting === false) return undefined;
-  if (setting === true)
-    return { path: `${pod.path}/automountServiceAccountToken`, message: 'the pod spec sets automountServiceAccountToken: true, so every container gets a Kubernetes API token' };
-  const name = effectiveServiceAccount(pod.spec) ?? 'default';
+  const name = podServiceAccountName(pod.spec);
   const sa = context.resources.find('ServiceAccount', resource.namespace, name);
-  const saSetting = sa ? sa.object.automountServiceAccountToken : undefined;
-  if (saSetting === false) return undefined;
+  const mount = apiTokenMount(pod.spec, sa?.object);
+  // Only the automatic token is judged: a projected serviceAccountToken volume is asked for on purpose (the remediation).
+  if (!mount.automount) return undefined;
+  if (mount.decidedBy === 'pod')
+    return { path: `${pod.path}/automountServiceAccountToken`, message: 'the pod spec sets automountServiceAccountToken: true, so every container gets a Kubernetes API token' };
   const why = sa
-    ? saSetting === true
+    ? mount.decidedBy === 'serviceaccount'
       ? `its ServiceAccount "${name}" sets automountServiceAccountToken: true`
       : `neither the pod spec nor its ServiceAccount "${name}" sets automountServiceAccountToken: false`
     : `the pod spec does not set automountServiceAccountToken: false (ServiceAccount "${name}" is not among the scanned objects)`;
   const subject = resource.kind === 'Pod' ? 'the pod mounts' : 'its pods mount';
   return { path: existingPath(pod.path, pod.spec, 'automountServiceAccountToken'), message: `${subject} a Kubernetes API token: ${why}` };
+}
+
+/** Pod specs of the scanned workloads by `namespace \0 service account`, once per scan. */
+const podsByAccount = new ScopedCache<ResourceSet, Map<string, PodSpecView[]>>();
+
+function podsRunningAs(set: ResourceSet, namespace: string | undefined, name: string): PodSpecView[] {
+  let index = podsByAccount.get(set);
+  if (!index) {
+    index = new Map();
+    for (const r of set.all)
+      for (const pod of podSpecs(r)) {
+        const key = `${r.namespace ?? ''}\u0000${podServiceAccountName(pod.spec)}`;
+        const list = index.get(key);
+        if (list) list.push(pod);
+        else index.set(key, [pod]);
+      }
+    podsByAccount.set(set, index);
+  }
+  return index.get(`${namespace ?? ''}\u0000${name}`) ?? [];
+}
+
+/**
+ * A ServiceAccount's `automountServiceAccountToken: true` is reported unless every scanned pod
+ * running as it sets the pod-level field to false, which takes precedence: then the setting gives
+ * none of them a token. With no scanned pod running as it, it is reported: it decides for any pod
+ * that will.
+ */
+function serviceAccountAutomountMessage(resource: Resource, context: RuleContext): Violation[] {
+  if (resource.object.automountServiceAccountToken !== true) return [];
+  const pods = podsRunningAs(context.resources, resource.namespace, resource.name);
+  if (pods.length > 0 && pods.every((pod) => pod.spec.automountServiceAccountToken === false)) return [];
+  return [{ path: '/automountServiceAccountToken', message: `ServiceAccount "${resource.name}" sets automountServiceAccountToken: true, so every pod using it gets an API token unless it opts out` }];
 }
 
 function effectiveServiceAccount(spec: Record<string, unknown>): string | undefined {
@@ -1056,22 +1113,20 @@ ${pod(`
     tags: ['security', 'cis', 'nsa'],
     frameworks: { cis: ['5.1.6'] },
     appliesTo: ['ServiceAccount', 'workloads'],
-    reads: ['ServiceAccount'],
+    reads: ['ServiceAccount', 'workloads'],
     description:
       'Unless automountServiceAccountToken is false, every container gets a Kubernetes API token: an attacker in the ' +
       'container can use the service account\'s permissions. The pod spec setting wins; when the pod spec leaves it unset, ' +
       'the ServiceAccount\'s setting applies (looked up among the scanned objects). A ServiceAccount that explicitly sets ' +
-      'true is reported too, since it enables the token for every pod that does not opt out.',
+      'true is reported too, since it enables the token for every pod that does not opt out, unless every scanned pod ' +
+      'running as it sets false itself. A projected serviceAccountToken volume is a token asked for on purpose, with an ' +
+      'expiry and an audience: it is the remediation for pods that call the API, and is not reported.',
     remediation:
       'Set automountServiceAccountToken: false on the pod spec (or on its ServiceAccount); pods that call the API mount a ' +
       'token explicitly through a projected serviceAccountToken volume.',
     references: [SERVICE_ACCOUNT_DOC, SERVICE_ACCOUNT_CONCEPT],
     check: (resource, context) => {
-      if (resource.kind === 'ServiceAccount') {
-        return resource.object.automountServiceAccountToken === true
-          ? [{ path: '/automountServiceAccountToken', message: `ServiceAccount "${resource.name}" sets automountServiceAccountToken: true, so every pod using it gets an API token unless it opts out` }]
-          : [];
-      }
+      if (resource.kind === 'ServiceAccount') return serviceAccountAutomountMessage(resource, context);
       return perPod(resource, (pod) => automountMessage(resource, pod, context));
     },
     examples: {
@@ -1085,6 +1140,15 @@ ${pod(`
         `${serviceAccount('web', 'automountServiceAccountToken: false\n')}---
 ${deployment(`
           serviceAccountName: web
+          containers:
+          - name: web
+            image: ${IMG}
+        `)}`,
+        // The pod-level field takes precedence over the ServiceAccount's.
+        `${serviceAccount('web', 'automountServiceAccountToken: true\n')}---
+${deployment(`
+          serviceAccountName: web
+          automountServiceAccountToken: false
           containers:
           - name: web
             image: ${IMG}
@@ -1480,6 +1544,11 @@ ${deployment(`
               value: "3600"
             - name: DATABASE_URL
               value: postgres://api@db.shop.svc:5432/api
+            - name: TLS_CA
+              value: |
+                -----BEGIN CERTIFICATE-----
+                TUlJQmtUQ0IrUUlKQUxleGFtcGxlLWNlcnRpZmljYXRlLW5vdC1hLWtleQ==
+                -----END CERTIFICATE-----
         `),
       ],
       invalid: [
@@ -1499,6 +1568,15 @@ ${deployment(`
             env:
             - name: DATABASE_URL
               value: postgres://api:s3cr3t-Example@db.shop.svc:5432/api
+        `),
+        // A PEM private key written on one line with "\n" escapes, under a name that says nothing.
+        deployment(`
+          containers:
+          - name: api
+            image: ${IMG}
+            env:
+            - name: GITHUB_APP_PEM
+              value: '${['-----BEGIN ', 'RSA PRIVATE KEY-----'].join('')}\\nTm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlYWxLZXk=\\n${['-----END ', 'RSA PRIVATE KEY-----'].join('')}'
         `),
       ],
     },
@@ -1936,6 +2014,72 @@ ${deployment(`
           containers:
           - name: web
             image: ${IMG}
+        `),
+      ],
+    },
+  }),
+
+  defineRule({
+    id: 'linux-hardening-missing',
+    title: 'No Linux hardening mechanism at all',
+    severity: 'low',
+    ...HARDENING,
+    tags: ['security', 'hardening', 'seccomp', 'apparmor', 'selinux', 'capabilities'],
+    optIn: true,
+    description:
+      'The container uses none of the four kernel mechanisms that restrict what a compromised process can do: a seccomp ' +
+      'profile (its own seccompProfile.type, else the pod\'s, is RuntimeDefault or Localhost), an AppArmor profile ' +
+      '(appArmorProfile.type RuntimeDefault or Localhost on the container or the pod, or the ' +
+      'container.apparmor.security.beta.kubernetes.io/<container> annotation set to runtime/default or localhost/<profile>), ' +
+      'SELinux options (seLinuxOptions with at least one field, on the container or the pod), or dropped capabilities ' +
+      '(capabilities.drop lists at least one, and add does not list ALL). Any one of them is enough here. This is the ' +
+      'any-of baseline some tools ask for; the Restricted profile requires a seccomp profile and dropping ALL capabilities ' +
+      'on their own (seccomp-profile-required, capabilities-drop-all), which is why this rule is off by default. Windows pods ' +
+      'are not checked.',
+    remediation: 'Set spec.securityContext.seccompProfile.type: RuntimeDefault on the pod and drop capabilities the process does not need (capabilities.drop: [ALL]).',
+    references: [SECURITY_CONTEXT_DOC, 'https://kubernetes.io/docs/tutorials/security/seccomp/', 'https://kubernetes.io/docs/tutorials/security/apparmor/'],
+    check: (resource) =>
+      perContainer(resource, (c) => {
+        if (isWindows(c.pod)) return undefined;
+        if (linuxHardeningOf(c) !== undefined) return undefined;
+        return {
+          path: existingPath(c.path, c.container, 'securityContext'),
+          message: `${describeContainer(c)} uses no seccomp profile, AppArmor profile, SELinux options or dropped capabilities`,
+        };
+      }),
+    examples: {
+      valid: [
+        pod(`
+          securityContext: {seccompProfile: {type: RuntimeDefault}}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {capabilities: {drop: [NET_RAW]}}
+        `),
+        pod(`
+          securityContext: {seLinuxOptions: {level: "s0:c123,c456"}}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      ],
+      invalid: [
+        pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+        pod(`
+          securityContext: {seccompProfile: {type: RuntimeDefault}}
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {seccompProfile: {type: Unconfined}, capabilities: {drop: [ALL], add: [ALL]}}
         `),
       ],
     },

@@ -522,14 +522,17 @@ const MAX_RESTARTS = 3;
 export const ORDER_STRIDE = 2 ** 26;
 
 /**
- * Lists that hold the objects controllers own come after their owners' lists, so that an owned
- * object can be left out the moment its page arrives: ReplicaSets and Jobs after Deployments and
- * CronJobs, Pods after all of them.
+ * Namespaces are listed first, alone: their pod-security.kubernetes.io labels say at which Pod
+ * Security Standards version the workloads in them are judged, as each page arrives. Lists that
+ * hold the objects controllers own come after their owners' lists, so that an owned object can be
+ * left out the moment its page arrives: ReplicaSets and Jobs after Deployments and CronJobs, Pods
+ * after all of them.
  */
 function phaseOf(spec: KindSpec): number {
-  if (spec.group === '' && spec.kind === 'Pod') return 2;
-  if ((spec.group === 'apps' && spec.kind === 'ReplicaSet') || (spec.group === 'batch' && spec.kind === 'Job') || (spec.group === '' && spec.kind === 'ReplicationController')) return 1;
-  return 0;
+  if (spec.group === '' && spec.kind === 'Namespace') return 0;
+  if (spec.group === '' && spec.kind === 'Pod') return 3;
+  if ((spec.group === 'apps' && spec.kind === 'ReplicaSet') || (spec.group === 'batch' && spec.kind === 'Job') || (spec.group === '' && spec.kind === 'ReplicationController')) return 2;
+  return 1;
 }
 
 /**
@@ -586,7 +589,7 @@ export async function streamKinds(conn: Connection, kinds: readonly ServedKind[]
     options.onProgress?.(done, tasks.length, total);
   };
 
-  for (let phase = 0; phase <= 2; phase++) {
+  for (let phase = 0; phase <= 3; phase++) {
     const queue = tasks.filter((t) => phaseOf(t.spec) === phase);
     let next = 0;
     const worker = async (): Promise<void> => {
