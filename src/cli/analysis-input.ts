@@ -12,6 +12,8 @@ import { UsageError } from './errors.js';
 
 export interface AnalysisInputOptions {
   maxFileSize?: string;
+  /** false with --no-render. */
+  render?: boolean;
   cluster?: boolean;
   kubeconfig?: string;
   context?: string;
@@ -25,6 +27,7 @@ export function analysisInputOptions(command: Command): Command {
   return command
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .option(`${APPLY_NAMESPACE_FLAG} <ns>`, APPLY_NAMESPACE_HELP)
+    .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them')
     .option('--cluster', 'read the objects from the live cluster (as kshield cluster does) instead of files')
     .option('--kubeconfig <file>', 'with --cluster: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'with --cluster: kubeconfig context to use')
@@ -45,7 +48,7 @@ export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOpti
     if (opts.kubeconfig !== undefined || opts.context !== undefined) throw new UsageError('--kubeconfig and --context need --cluster');
     const namespace = applyNamespaceOption(opts.applyNamespace);
     checkInputPaths(paths, 'analyse');
-    return loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize), placement: { namespace, flag: APPLY_NAMESPACE_FLAG } });
+    return loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize), placement: { namespace, flag: APPLY_NAMESPACE_FLAG }, render: opts.render !== false });
   }
   if (paths.length > 0) throw new UsageError(`--cluster reads the live cluster: give no paths (got ${paths[0]})`);
   if (opts.applyNamespace !== undefined) throw new UsageError(`${APPLY_NAMESPACE_FLAG} places manifests; the live cluster's objects are where they are (drop it, or read files instead of --cluster)`);

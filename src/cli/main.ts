@@ -62,6 +62,7 @@ export function buildProgram(): Command {
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
     .option('-n, --namespace <ns>', APPLY_NAMESPACE_HELP)
     .option(`${APPLY_NAMESPACE_FLAG} <ns>`, 'the same as -n, spelt as on rbac, netpol and webhook what-if')
+    .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);

@@ -33,6 +33,8 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   /** -n/--namespace and its other spelling --apply-namespace: where the manifests will be applied. */
   namespace?: string;
   applyNamespace?: string;
+  /** false with --no-render. */
+  render?: boolean;
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -73,6 +75,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     maxFileBytes,
     namespace,
     namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
+    render: opts.render !== false,
     pssVersion,
   };
   const result = await scanFiles(paths, options);

@@ -9,7 +9,7 @@ import { summarize, type Summary } from './summary.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleSettings } from './rule.js';
 import type { NamespacePssVersions } from './pss.js';
-import { addUnplacedNote, expandPaths, loadFiles, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
+import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
 import type { PlacementOptions } from '../sources/placement.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
@@ -25,6 +25,10 @@ export interface ScanOptions {
   /** Fingerprints of accepted findings (from `--baseline`). */
   baseline?: ReadonlySet<string>;
   maxFileBytes?: number;
+  /** Render kustomizations and Helm charts found in directories (default true); false scans their files as they are. */
+  render?: boolean;
+  /** Deadline of one renderer run, in milliseconds. */
+  renderTimeoutMs?: number;
   now?: Date;
   /**
    * Worker threads to spread the files over: a number, or "auto" (one per core, up to 4, for
@@ -79,13 +83,20 @@ export interface ScanResult extends ScanReport {
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
-  const files = await expandPaths(paths, expansionErrors);
+  const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  const expansion = { inputs: paths, errors: expansionErrors, notes };
   const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
-    return scanSharded(files, expansionErrors, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
+    return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes, placement });
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
   loaded.errors.unshift(...expansionErrors);
+  loaded.notes.unshift(...notes);
+  const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);
+  if (nothing) {
+    loaded.errors.push(...nothing.errors);
+    loaded.notes = loaded.notes.filter((n) => !nothing.replacedNotes.has(n));
+  }
   addUnplacedNote(loaded, placement);
   return scanLoaded(loaded, options);
 }
