@@ -11,7 +11,8 @@
  * - An endpoint is one distinct (workload, pod labels, container ports) combination: the unit
  *   policies select. Ten replicas listed as Pods with equal labels are one endpoint.
  * - Objects without metadata.namespace are taken to be in "default" (what `kubectl apply` does
- *   without `-n`); a note says so.
+ *   without `-n`); the loader places them elsewhere with --apply-namespace, and otherwise
+ *   counts them in one note (sources/placement.ts).
  * - Custom resources from which an operator creates pods (a Prometheus Operator `Prometheus`, or a
  *   kind declared under `operatorWorkloads` in the configuration; see operator-workloads.ts) become
  *   the workloads the operator makes, e.g. `monitoring/StatefulSet/prometheus-k8s`, with the pod
@@ -351,14 +352,12 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
   const workloadById = new Map<string, Workload>();
   const endpoints: Endpoint[] = [];
   const endpointByKey = new Map<string, Endpoint>();
-  let unnamespaced = 0;
   for (const r of resources) {
     // An operator's custom resource stands for the workloads it makes (added below); pod specs found
     // in it (spec.containers patches) are not pods of their own.
     if (r.kind === 'PodTemplate' || operators.handled.has(r)) continue;
     const specs = podSpecs(r);
     if (specs.length === 0) continue;
-    if (r.namespace === undefined) unnamespaced++;
     const ns = namespaceOf(r);
     ensureNamespace(ns);
     const root = rootOwner(r, find);
@@ -420,7 +419,6 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
     endpoints.push(endpoint);
     workload.endpoints.push(endpoint.index);
   }
-  if (unnamespaced > 0) notes.push(`${unnamespaced} object(s) with pods have no metadata.namespace; they are taken to be in "${DEFAULT_NAMESPACE}"`);
   const notModelled: string[] = [];
   for (const p of operators.problems) notModelled.push(p.message);
   if (operators.unmodelled.length > 0)

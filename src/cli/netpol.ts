@@ -9,11 +9,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import type { LoadResult } from '../sources/files.js';
+import { noteText } from '../sources/placement.js';
 import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
-import { sanitize, formatLocation } from '../report/table.js';
+import { sanitize, formatLocation, formatNote } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
@@ -185,6 +186,7 @@ export async function runNetpolReach(paths: string[], opts: ReachCommandOptions)
   const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
   const result = reach(model);
+  if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
   await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model));
   if (format !== 'table' && format !== 'json') for (const n of result.notes) process.stderr.write(`note: ${sanitize(n)}\n`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
@@ -257,6 +259,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   const to = resolve(dst, 'destination');
   if (!('workload' in from) && !('workload' in to)) throw new UsageError('at least one side must be a workload: traffic between two outside addresses is not governed by NetworkPolicies');
   const result: CanResult = canConnect(model, from, to, protocol, port);
+  if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
   if (opts.output === 'json') {
     await writeOutput({ format: 'json' }, JSON.stringify({ src: peerName(from), dst: peerName(to), protocol, port, allowed: result.allowed, egress: result.egress, ingress: result.ingress, notes: result.notes }, null, 2));
   } else {
@@ -299,6 +302,7 @@ export async function runNetpolGenerate(paths: string[], opts: GenerateCommandOp
   const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
+  if (loaded.namespaceNote) process.stderr.write(`${formatNote(loaded.namespaceNote)}\n`);
   const generated = generatePolicies(model, loaded.resources, { ingressNamespaceLabels: nsLabels, ingressPodLabels: podLabels });
   const docs = generated.policies.map((p, i) => {
     const comment = generated.comments[i]

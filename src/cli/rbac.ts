@@ -22,7 +22,7 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
-import { formatInputError, formatLocation, sanitize, wrap } from '../report/table.js';
+import { formatInputError, formatLocation, formatNote, sanitize, wrap } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { suggest } from '../core/suggest.js';
@@ -37,6 +37,7 @@ async function load(paths: string[], opts: RbacCommonOptions): Promise<{ loaded:
 }
 
 function finish(loaded: LoadResult): number {
+  if (loaded.namespaceNote) process.stderr.write(`${formatNote(loaded.namespaceNote)}\n`);
   for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
 }

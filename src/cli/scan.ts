@@ -1,7 +1,7 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
 import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../core/scan.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
-import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -32,6 +32,11 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
+  /** -n/--namespace and its other spelling --apply-namespace: where the manifests will be applied. */
+  namespace?: string;
+  applyNamespace?: string;
+  /** false with --no-render. */
+  render?: boolean;
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -52,6 +57,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const targets = parseOutputs(opts.output, opts.outputFile);
   const config = await loadConfigOption(opts.config);
   const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
+  const namespace = applyNamespaceOption(opts.applyNamespace, opts.namespace);
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
@@ -69,6 +75,9 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
     baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
     maxFileBytes,
+    namespace,
+    namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
+    render: opts.render !== false,
     pssVersion,
   };
   const result = await scanFiles(paths, options);

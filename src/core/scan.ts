@@ -10,7 +10,8 @@ import { foldFindings } from './fold.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleSettings } from './rule.js';
 import type { NamespacePssVersions } from './pss.js';
-import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
+import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
+import type { PlacementOptions } from '../sources/placement.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
 
@@ -25,6 +26,10 @@ export interface ScanOptions {
   /** Fingerprints of accepted findings (from `--baseline`). */
   baseline?: ReadonlySet<string>;
   maxFileBytes?: number;
+  /** Render kustomizations and Helm charts found in directories (default true); false scans their files as they are. */
+  render?: boolean;
+  /** Deadline of one renderer run, in milliseconds. */
+  renderTimeoutMs?: number;
   now?: Date;
   /**
    * Worker threads to spread the files over: a number, or "auto" (one per core, up to 4, for
@@ -38,6 +43,16 @@ export interface ScanOptions {
    * the memory of large scans low; more than one job implies false.
    */
   keepResources?: boolean;
+  /**
+   * Where namespaced objects without metadata.namespace will be applied (`kubectl apply -n`):
+   * they are placed there, and an object naming another namespace is an input error. Without it
+   * they are analysed in "default" and one note counts them. See sources/placement.ts.
+   */
+  namespace?: string;
+  /** How that option is spelled in messages. Default "--namespace". */
+  namespaceFlag?: string;
+  /** Set by scanFiles for its threads: the placement, with the scopes of the input's CRDs. */
+  placement?: PlacementOptions;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */
   pssVersion?: string;
   /** The target cluster's minor version (`kshield cluster`: the API server's); wins over the configured kubernetesVersion as the newest policy version. */
@@ -69,12 +84,21 @@ export interface ScanResult extends ScanReport {
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
-  const files = await expandPaths(paths, expansionErrors);
+  const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  const expansion = { inputs: paths, errors: expansionErrors, notes };
+  const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
-    return scanSharded(files, expansionErrors, { ...options, maxFileBytes }, shardCount(files, options.jobs));
+    return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes });
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
   loaded.errors.unshift(...expansionErrors);
+  loaded.notes.unshift(...notes);
+  const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);
+  if (nothing) {
+    loaded.errors.push(...nothing.errors);
+    loaded.notes = loaded.notes.filter((n) => !nothing.replacedNotes.has(n));
+  }
+  addUnplacedNote(loaded, placement);
   return scanLoaded(loaded, options);
 }
 

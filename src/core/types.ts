@@ -40,6 +40,11 @@ export interface Resource extends ResourceRef {
   basePath: string;
   /** Resolves a JSON Pointer (relative to `object`) to the position of that field, or of its nearest existing parent. */
   locate(path: string): Position;
+  /**
+   * Whether the kind is cluster-scoped, set by the file loader where a CRD of the input decides
+   * otherwise than core/scope.ts does from the kind alone (sources/placement.ts); absent otherwise.
+   */
+  clusterScoped?: boolean;
 }
 
 /** What a rule reports: where (a JSON Pointer into the resource object) and what. */
