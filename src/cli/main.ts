@@ -29,6 +29,15 @@ function reportOptions(command: Command): Command {
     .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
     .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .addOption(
+      new Option('--min-severity <severity>', 'leave findings below this severity out of every report (the exit code still judges all of them: see --fail-on)').choices([
+        'critical',
+        'high',
+        'medium',
+        'low',
+        'info',
+      ]),
+    )
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
     .option('--show-suppressed', 'list suppressed findings in table and markdown output')

@@ -20,6 +20,7 @@ import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';
 import type { KshieldConfig } from '../core/config.js';
+import { editDistance } from '../core/suggest.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
@@ -32,22 +33,6 @@ async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadRe
 async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads'] }> {
   const config = await loadConfigOption(opts.config);
   return { operatorWorkloads: config?.operatorWorkloads };
-}
-
-/**
- * Edit distance with adjacent transpositions (optimal string alignment), for "near names".
- * Kept local and small until a shared did-you-mean suggester exists; `nearNames` is the only caller.
- */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.length][b.length];
 }
 
 /**

@@ -1,5 +1,5 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { scanFiles, exitCode, type ScanOptions, type ScanResult } from '../core/scan.js';
+import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../core/scan.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
 import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
@@ -19,6 +19,8 @@ export interface ReportCommandOptions {
   skip: string[];
   config?: string;
   failOn?: string;
+  /** Reports leave out findings below this severity; the exit code does not. */
+  minSeverity?: string;
   baseline?: string;
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
@@ -105,11 +107,14 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
  * Returns whether any write failed.
  */
 export async function writeReports(
-  result: ScanResult,
+  whole: ScanResult,
   targets: OutputTarget[],
-  opts: { color: boolean; showSuppressed?: boolean },
+  opts: { color: boolean; showSuppressed?: boolean; minSeverity?: string },
   decorate?: (format: OutputTarget['format'], text: string) => string,
 ): Promise<boolean> {
+  if (opts.minSeverity !== undefined && !isSeverity(opts.minSeverity)) throw new UsageError(`--min-severity: unknown severity "${opts.minSeverity}"`);
+  // Every format shows the same findings; exit codes and baselines are decided on the whole result.
+  const result = opts.minSeverity !== undefined ? atMinSeverity(whole, opts.minSeverity) : whole;
   const written: OutputTarget[] = [];
   let outputFailed = false;
   for (const target of targets) {

@@ -6,6 +6,7 @@ import { scanSharded, shardCount } from './shard.js';
 import { selectRules, SelectionError } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
+import { foldFindings } from './fold.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleSettings } from './rule.js';
 import type { NamespacePssVersions } from './pss.js';
@@ -160,7 +161,7 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
   let pairs: Evaluation[] | undefined;
   return Object.defineProperty(scan, 'evaluations', {
     enumerable: false,
-    get: () => (pairs ??= evaluations(scan.resources, selected, result.findings)),
+    get: () => (pairs ??= evaluations(scan.resources, selected, scan.findings)),
   });
 }
 
@@ -174,8 +175,9 @@ export function assembleResult(parts: {
   resources: number;
   files: number;
 }): Omit<ScanResult, 'evaluations'> & { evaluations?: Evaluation[] } {
-  const findings = parts.findings;
-  for (const f of expiredExemptionFindings(parts.exemptions)) findings.push(f);
+  for (const f of expiredExemptionFindings(parts.exemptions)) parts.findings.push(f);
+  // One cause, one finding: see src/core/fold.ts.
+  const findings = foldFindings(parts.findings, new Map(parts.rules.map((r, i) => [r.id, i])));
   findings.sort(compareFindings);
   const errors = parts.errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   return {
@@ -235,4 +237,19 @@ export function exitCode(report: ScanReport, failOn: Severity | 'none'): number 
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.findings.some((f) => !f.suppressed && severityRank(f.severity) >= threshold) ? 1 : 0;
+}
+
+/**
+ * The report as `--min-severity LEVEL` shows it: findings below LEVEL left out (suppressed ones
+ * too), the summary counting what is shown and saying how many unsuppressed findings were left
+ * out. Only what is shown changes: exit codes (`exitCode`) and baselines use the whole report.
+ */
+export function atMinSeverity(result: ScanResult, level: Severity): ScanResult {
+  const threshold = severityRank(level);
+  const shown = result.findings.filter((f) => severityRank(f.severity) >= threshold);
+  const hidden = result.findings.reduce((n, f) => n + (!f.suppressed && severityRank(f.severity) < threshold ? 1 : 0), 0);
+  const summary: Summary = { ...summarize(shown, result.summary.resources, result.summary.files), minSeverity: level, hidden };
+  const view: ScanResult = { ...result, findings: shown, summary };
+  // JUnit's (object, rule) pairs are computed on demand (a getter the spread does not copy).
+  return Object.defineProperty(view, 'evaluations', { enumerable: false, get: () => result.evaluations });
 }
