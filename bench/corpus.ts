@@ -35,7 +35,7 @@ export interface CorpusInfo {
 
 export function repoRoot(): string {
   // dist/bench/corpus.js -> repository root
-  return fileURLToPath(new URL('../../', import.meta.url));
+  return fileURLToPath(new URL('../..', import.meta.url));
 }
 
 export function defaultCorpusDir(): string {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { runRuleExamples } from './support/rule-tester.js';
 import { controlPlaneRules, controlPlaneMirrorPod, flagChecks, HARDENED_FLAGS, OPEN_DOORS, CONTROL_PLANE_BINARIES } from '../src/rules/control-plane.js';
 import { NODE_CHECKS } from '../src/node/checks.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { resourcesFromObjects } from '../src/sources/files.js';
 
 runRuleExamples(controlPlaneRules);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import { loadText } from '../src/sources/files.js';
-import { scanLoaded, exitCode } from '../src/core/scan.js';
-import { parseConfig, ConfigError } from '../src/core/config.js';
-import { selectRules, SelectionError } from '../src/core/select.js';
+import { scanLoaded, exitCode } from '../src/pipeline/run.js';
+import { parseConfig, ConfigError } from '../src/config/config-file.js';
+import { selectRules, SelectionError } from '../src/engine/select.js';
 import { buildBaseline } from '../src/core/baseline.js';
 import { rules } from '../src/rules/index.js';
 

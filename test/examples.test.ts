@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { scanFiles, type ScanResult } from '../src/core/scan.js';
+import { scanFiles, type ScanResult } from '../src/pipeline/run.js';
 import { rules } from '../src/rules/index.js';
 import { pointerTokens } from '../src/sources/yaml.js';
 import { severityRank, type Finding } from '../src/core/types.js';

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { runRuleExamples } from './support/rule-tester.js';
 import { exposureRules, loadBalancerSourceRanges, sensitiveExternalName, tlsHostCovers } from '../src/rules/exposure.js';
 import { rules as catalogue } from '../src/rules/index.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import type { Finding } from '../src/core/types.js';
 

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadText } from '../src/sources/files.js';
-import { exitCode, prepareScan, scanLoaded, type ScanOptions, type ScanResult } from '../src/core/scan.js';
-import { evaluate } from '../src/core/engine.js';
+import { exitCode, prepareScan, scanLoaded, type ScanOptions, type ScanResult } from '../src/pipeline/run.js';
+import { evaluate } from '../src/engine/engine.js';
 import { foldFindings } from '../src/core/fold.js';
 import { buildBaseline } from '../src/core/baseline.js';
 import { SEVERITIES, type Finding, type Severity } from '../src/core/types.js';
 import { reporters } from '../src/report/index.js';
-import { parseConfig } from '../src/core/config.js';
+import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
 import { buildState } from '../src/admission/server.js';
 import { decide } from '../src/admission/decide.js';

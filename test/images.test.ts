@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonicalReference, effectiveTag, parseImageReference, registryEntryMatches, type ImageReference } from '../src/core/images.js';
-import { evaluate } from '../src/core/engine.js';
-import type { RuleSettings } from '../src/core/rule.js';
+import { canonicalReference, effectiveTag, parseImageReference, registryEntryMatches, type ImageReference } from '../src/k8s/images.js';
+import { evaluate } from '../src/engine/engine.js';
+import type { RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
 import { imageRules, redactCredentials } from '../src/rules/images.js';
 import { loadText } from '../src/sources/files.js';

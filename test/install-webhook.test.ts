@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { kshield, root } from './support/cli.js';
-import { selectorMatches } from '../src/core/labels.js';
+import { selectorMatches } from '../src/k8s/labels.js';
 import { defaultWebhookPolicy, type K8sObject } from '../src/admission/install.js';
-import { VERSION } from '../src/version.js';
+import { VERSION } from '../src/core/version.js';
 
 type Obj = Record<string, any>;
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { metadataRules, API_DEPRECATIONS, apiStatus, findApiDeprecation, parseMinorVersion, requiredLabelGroups, isClusterScopedKind } from '../src/rules/metadata.js';
-import { evaluate } from '../src/core/engine.js';
-import type { RuleSettings } from '../src/core/rule.js';
+import { evaluate } from '../src/engine/engine.js';
+import type { RuleSettings } from '../src/engine/rule.js';
 import { loadText } from '../src/sources/files.js';
 import { runRuleExamples } from './support/rule-tester.js';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { kshield } from './support/cli.js';
-import { isClusterScoped } from '../src/core/scope.js';
+import { isClusterScoped } from '../src/k8s/scope.js';
 import { loadText } from '../src/sources/files.js';
 import { crdScopesOfFiles, crdSkeleton, placeNamespaces } from '../src/sources/placement.js';
 import type { InputError } from '../src/core/types.js';

@@ -12,16 +12,16 @@ import { load as loadYaml } from 'js-yaml';
 
 import { loadText, resourcesFromObjects } from '../src/sources/files.js';
 import type { Resource, Finding } from '../src/core/types.js';
-import { evaluate } from '../src/core/engine.js';
-import { ConfigError, parseConfig, settingsFromConfig } from '../src/core/config.js';
-import type { OperatorWorkloadConfig } from '../src/core/rule.js';
+import { evaluate } from '../src/engine/engine.js';
+import { ConfigError, parseConfig, settingsFromConfig } from '../src/config/config-file.js';
+import type { OperatorWorkloadConfig } from '../src/engine/rule.js';
 import { reliabilityRules } from '../src/rules/reliability.js';
 import { networkRules } from '../src/rules/network.js';
 import { rules as catalogue } from '../src/rules/index.js';
 import { buildModel, reach, resolvePeer, canConnect } from '../src/analysis/netpol.js';
 import { expandOperatorResources, operatorTable, tolerantVersion } from '../src/analysis/operator-workloads.js';
 import { buildEscalationGraph } from '../src/analysis/rbac-paths.js';
-import { ResourceSet } from '../src/core/resource-set.js';
+import { ResourceSet } from '../src/k8s/resource-set.js';
 import { kshield, root } from './support/cli.js';
 
 const FIXTURE = path.join(root, 'test/fixtures/netpol/kube-prometheus.yaml');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rules } from '../src/rules/index.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { PEER_CASES, type PeerCase } from './support/peer-cases.js';
 

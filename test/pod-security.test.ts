@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Rule, RuleSettings } from '../src/core/rule.js';
+import type { Rule, RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { podSecurityRules } from '../src/rules/pod-security.js';
 

@@ -10,13 +10,13 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RuleSettings } from '../src/core/rule.js';
+import type { RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { podSecurityRules } from '../src/rules/pod-security.js';
-import { namespacePssVersions, parsePssVersion, PSS_NEWEST_MINOR, type NamespacePssVersions } from '../src/core/pss.js';
-import { ConfigError, parseConfig } from '../src/core/config.js';
+import { namespacePssVersions, parsePssVersion, PSS_NEWEST_MINOR, type NamespacePssVersions } from '../src/k8s/pss.js';
+import { ConfigError, parseConfig } from '../src/config/config-file.js';
 import { rules as catalogue } from '../src/rules/index.js';
 import { cli, kshield, kshieldAsync } from './support/cli.js';
 import { makeServingCert, makeTestCa } from './support/tls.js';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { rbacRules } from '../src/rules/rbac.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { runRuleExamples } from './support/rule-tester.js';
 

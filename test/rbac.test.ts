@@ -16,7 +16,7 @@ import {
   type Identity,
   type PolicyRule,
 } from '../src/analysis/rbac.js';
-import { ResourceSet } from '../src/core/resource-set.js';
+import { ResourceSet } from '../src/k8s/resource-set.js';
 import { loadText } from '../src/sources/files.js';
 
 function rule(raw: Record<string, unknown>): PolicyRule {

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RegistryClient, RegistryError, manifestUrl, parseChallenges, registryClientFor } from '../src/admission/registry.js';
 import { mutationPatch } from '../src/admission/mutate.js';
-import { DEFAULT_MUTATION, type RegistryAccess } from '../src/admission/types.js';
-import { scanObjects } from '../src/core/scan.js';
+import { DEFAULT_MUTATION, type RegistryAccess } from '../src/config/webhook.js';
+import { scanObjects } from '../src/pipeline/run.js';
 import { createTokenSigner, pushImage, pushIndex, registryMissing, sha256, startRegistry, startTokenServer, type Registry, type TokenServer, type TokenSigner } from './support/docker-registry.js';
 
 const required = process.env.KSHIELD_INTEGRATION === 'required';

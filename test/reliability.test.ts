@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { reliabilityRules, portNameProblem } from '../src/rules/reliability.js';
-import { dns1123LabelProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../src/core/api-validation.js';
+import { dns1123LabelProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../src/k8s/api-validation.js';
 import {
   formatSelector,
   isEmptySelector,
@@ -11,8 +11,8 @@ import {
   matchesParsed,
   parseLabelSelector,
   selectorMatches,
-} from '../src/core/labels.js';
-import { evaluate } from '../src/core/engine.js';
+} from '../src/k8s/labels.js';
+import { evaluate } from '../src/engine/engine.js';
 import type { Finding } from '../src/core/types.js';
 import { loadText } from '../src/sources/files.js';
 import { runRuleExamples } from './support/rule-tester.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadText } from '../src/sources/files.js';
-import { atMinSeverity, exitCode, scanLoaded, type ScanResult } from '../src/core/scan.js';
+import { atMinSeverity, exitCode, scanLoaded, type ScanResult } from '../src/pipeline/run.js';
 import { reporters } from '../src/report/index.js';
 import { ruleTally } from '../src/report/table.js';
 import { parseXml } from './support/xml.js';

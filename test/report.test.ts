@@ -7,7 +7,7 @@ import { test, describe } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { loadText, type LoadResult } from '../src/sources/files.js';
-import { scanLoaded, type ScanOptions, type ScanResult } from '../src/core/scan.js';
+import { scanLoaded, type ScanOptions, type ScanResult } from '../src/pipeline/run.js';
 import { SEVERITIES } from '../src/core/types.js';
 import { reporters, type ReportFormat } from '../src/report/index.js';
 import { formatFinding, formatLocation, resourceLabel } from '../src/report/table.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ScopedCache, withCacheScope } from '../src/core/scoped-cache.js';
-import { podSpecs } from '../src/core/pods.js';
+import { podSpecs } from '../src/k8s/pods.js';
 
 describe('ScopedCache', () => {
   test('a value set in a scope is seen in that scope only', () => {

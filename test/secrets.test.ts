@@ -6,7 +6,7 @@ import { secretsRules } from '../src/rules/secrets.js';
 import { CREDENTIAL_PATTERNS, matchCredentialPattern, decodeBase64Text, detectSecretObjectValue, detectSecrets, isNamedSecretValue, isSecretName, isSecretObjectKeyName, isSecretObjectValue, looksRandom, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
 import { workloadRules } from '../src/rules/workload.js';
 import { describeKeyValue, fingerprint, redactQuoted } from '../src/core/redact.js';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 
 describe('secrets rule examples', () => runRuleExamples(secretsRules));

@@ -10,11 +10,11 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scanFiles, type ScanOptions } from '../src/core/scan.js';
+import { scanFiles, type ScanOptions } from '../src/pipeline/run.js';
 import { toJsonReport } from '../src/report/json.js';
-import { projectResources, splitFiles } from '../src/core/shard.js';
+import { projectResources, splitFiles } from '../src/pipeline/threads.js';
 import { loadText } from '../src/sources/files.js';
-import { parseConfig } from '../src/core/config.js';
+import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import { loadBytes, loadText } from '../src/sources/files.js';
 import { parseYamlStream, locateOffset, splitDocuments } from '../src/sources/yaml.js';
-import { podSpecs } from '../src/core/pods.js';
+import { podSpecs } from '../src/k8s/pods.js';
 
 function positionOf(text: string, pointer: string, doc = 0): { line: number; column: number } {
   const s = parseYamlStream(text);

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { didYouMean, editDistance, maxEdits, suggest } from '../src/core/suggest.js';
 import { rules } from '../src/rules/index.js';
-import { selectRules, selectorNames, SelectionError } from '../src/core/select.js';
-import { ConfigError, parseConfig } from '../src/core/config.js';
+import { selectRules, selectorNames, SelectionError } from '../src/engine/select.js';
+import { ConfigError, parseConfig } from '../src/config/config-file.js';
 import { loadText } from '../src/sources/files.js';
-import { scanLoaded } from '../src/core/scan.js';
+import { scanLoaded } from '../src/pipeline/run.js';
 import { kshield } from './support/cli.js';
 
 const RULE_IDS = rules.map((r) => r.id);

@@ -4,16 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseConfig, ConfigError } from '../src/core/config.js';
+import { parseConfig, ConfigError } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
-import { scanObjects } from '../src/core/scan.js';
+import { scanObjects } from '../src/pipeline/run.js';
 import { findRule } from '../src/rules/index.js';
 import { actionFor, DEFAULT_SEVERITY_ACTIONS, webhookConfigFrom } from '../src/admission/config.js';
 import { decide, MAX_CONTAINERS_PER_OBJECT, type DecisionContext } from '../src/admission/decide.js';
 import { parseReview, ReviewError } from '../src/admission/review.js';
 import { buildState } from '../src/admission/server.js';
 import { capWarnings, denyMessage, fieldPath, firstSentence, MAX_WARNINGS_TOTAL_CHARS } from '../src/admission/format.js';
-import { DEFAULT_MUTATION } from '../src/admission/types.js';
+import { DEFAULT_MUTATION } from '../src/config/webhook.js';
 import { compliantDeployment, hardenedContainer, pod, privilegedDeployment, review, rootDeployment, type ReviewOptions } from './support/admission.js';
 
 type Obj = Record<string, any>;

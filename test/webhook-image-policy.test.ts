@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fastJsonPatch from 'fast-json-patch';
 import { pino } from 'pino';
-import { parseConfig } from '../src/core/config.js';
+import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';

@@ -12,7 +12,7 @@ import path from 'node:path';
 import net from 'node:net';
 import tls from 'node:tls';
 import { pino } from 'pino';
-import { parseConfig } from '../src/core/config.js';
+import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import { startNamespaceCache, type NamespaceLabelSource } from '../src/admission/namespaces.js';

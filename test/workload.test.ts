@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluate } from '../src/core/engine.js';
+import { evaluate } from '../src/engine/engine.js';
 import type { Finding } from '../src/core/types.js';
 import { classifyHostPath, isLiteralSecretValue, isSecretName, hasUrlPassword, normalizeHostPath, parseQuantity, workloadRules } from '../src/rules/workload.js';
 import { rules as catalogue } from '../src/rules/index.js';

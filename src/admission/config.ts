@@ -2,10 +2,10 @@
  * The webhook's view of `.kshield.yaml`: the `webhook:` section (validated with the rest of the
  * file by src/core/config.ts, so errors name the key and line) with every default filled in.
  */
-import type { KshieldConfig } from '../core/config.js';
-import type { Rule } from '../core/rule.js';
+import type { KshieldConfig } from '../config/config-file.js';
+import type { Rule } from '../engine/rule.js';
 import type { Severity } from '../core/types.js';
-import { DEFAULT_MUTATION, type ActionPolicy, type AdmissionAction, type WebhookConfig } from './types.js';
+import { DEFAULT_MUTATION, type ActionPolicy, type AdmissionAction, type WebhookConfig } from '../config/webhook.js';
 
 /**
  * What a finding does when neither its rule, a tag nor `default` says otherwise. Critical and high

@@ -7,20 +7,20 @@
  * Decisions that need I/O are made by the caller and passed in: the namespace's labels (for
  * `exemptNamespaceSelector`) come from the server's namespace cache.
  */
-import type { KshieldConfig } from '../core/config.js';
-import { evaluate, ruleApplies, type EngineOptions } from '../core/engine.js';
-import type { Rule } from '../core/rule.js';
-import { prepareScan } from '../core/scan.js';
+import type { KshieldConfig } from '../config/config-file.js';
+import { evaluate, ruleApplies, type EngineOptions } from '../engine/engine.js';
+import type { Rule } from '../engine/rule.js';
+import { prepareScan } from '../pipeline/run.js';
 import type { Finding, JsonObject, Resource } from '../core/types.js';
 import { isObject, str } from '../core/values.js';
-import { matchesParsed, parseLabelSelector } from '../core/labels.js';
+import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { resourcesFromObjects } from '../sources/files.js';
 import { actionFor, exemptNamespaceNames } from './config.js';
 import { capWarnings, denyMessage, oneLine, warningText } from './format.js';
 import type { AdmissionRequest } from './review.js';
-import type { AdmissionAction, WebhookConfig } from './types.js';
+import type { AdmissionAction, WebhookConfig } from '../config/webhook.js';
 import { withCacheScope } from '../core/scoped-cache.js';
-import { CONTAINER_TYPES, podSpecs } from '../core/pods.js';
+import { CONTAINER_TYPES, podSpecs } from '../k8s/pods.js';
 
 /** Where findings of admitted objects say they came from (scan says the file). */
 export const ADMISSION_SOURCE = 'admission';

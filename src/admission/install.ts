@@ -11,7 +11,7 @@
 import { Document, isScalar, visit } from 'yaml';
 import type { WebhookCertificates } from './certs.js';
 import { serviceDnsNames } from './certs.js';
-import type { WebhookConfig } from './types.js';
+import type { WebhookConfig } from '../config/webhook.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 

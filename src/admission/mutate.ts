@@ -26,16 +26,16 @@
  * fields written into it could be pruned or rejected.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { DigestResolver, JsonPatchOperation, MutationOptions, RegistryAccess } from './types.js';
+import type { DigestResolver, JsonPatchOperation, MutationOptions, RegistryAccess } from '../config/webhook.js';
 import type { JsonObject } from '../core/types.js';
-import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../core/pods.js';
+import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../k8s/pods.js';
 import { withCacheScope } from '../core/scoped-cache.js';
-import { parseImageReference, registryEntryMatches } from '../core/images.js';
+import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { registryClientFor } from './registry.js';
 
-export type { DigestResolver } from './types.js';
+export type { DigestResolver } from '../config/webhook.js';
 
 export interface MutationContext {
   signal?: AbortSignal;

@@ -21,8 +21,8 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { readFile, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { RegistryAccess } from './types.js';
-import { DOCKER_HUB, effectiveTag, parseImageReference } from '../core/images.js';
+import type { RegistryAccess } from '../config/webhook.js';
+import { DOCKER_HUB, effectiveTag, parseImageReference } from '../k8s/images.js';
 
 const readFileAsync = promisify(readFile);
 

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../core/types.js';
 import { isObject } from '../core/values.js';
-import type { JsonPatchOperation } from './types.js';
+import type { JsonPatchOperation } from '../config/webhook.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_REVIEW_KIND = 'AdmissionReview';

@@ -10,7 +10,7 @@ import tls from 'node:tls';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { KshieldConfig } from '../core/config.js';
+import type { KshieldConfig } from '../config/config-file.js';
 import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
 import { containerCount, decide, isControllerRequest, MAX_CONTAINERS_PER_OBJECT, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type FindingOutcome, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
@@ -18,7 +18,7 @@ import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
 import type { NamespaceLabelSource } from './namespaces.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
-import type { WebhookConfig } from './types.js';
+import type { WebhookConfig } from '../config/webhook.js';
 import { rules as catalogue } from '../rules/index.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 

@@ -5,9 +5,9 @@
  * would be warned, and where.
  */
 import type { Resource } from '../core/types.js';
-import { podSpecs } from '../core/pods.js';
+import { podSpecs } from '../k8s/pods.js';
 import { isObject } from '../core/values.js';
-import { isClusterScoped } from '../core/scope.js';
+import { isClusterScoped } from '../k8s/scope.js';
 import { controllerUserFor, decide, namespaceToMatch, type Decision, type NamespaceLabels, type SkippedRule } from './decide.js';
 import type { AdmissionRequest } from './review.js';
 import type { WebhookState } from './server.js';

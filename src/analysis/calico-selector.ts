@@ -7,7 +7,7 @@
  * k contains/starts with/ends with 'v', !, &&, ||, parentheses. Anything else fails to parse,
  * and the caller decides what an unreadable selector means.
  */
-import type { Labels } from '../core/labels.js';
+import type { Labels } from '../k8s/labels.js';
 
 export type CalicoSelector =
   | { op: 'all' }

@@ -12,8 +12,8 @@
  * Ports are the Services' target ports (names kept: NetworkPolicy resolves them the same way).
  */
 import type { JsonObject, Resource } from '../core/types.js';
-import { containers } from '../core/pods.js';
-import { mapSelectorMatches, matchesParsed, parseLabelSelector } from '../core/labels.js';
+import { containers } from '../k8s/pods.js';
+import { mapSelectorMatches, matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 import { namespaceOf, NAMESPACE_NAME_LABEL, type NetpolModel, type Workload } from './netpol.js';
 

@@ -45,15 +45,15 @@
  * their rules and names the namespaces whose results are therefore not exact.
  */
 import type { Resource } from '../core/types.js';
-import { labelsOf, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
-import { containers, podSpecs } from '../core/pods.js';
+import { labelsOf, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../k8s/labels.js';
+import { containers, podSpecs } from '../k8s/pods.js';
 import { arr, get, isObject, num, obj, str } from '../core/values.js';
 import { parseCidr, parseIp, ipBlockContainsIp, ipBlockMayHoldPodIps, type IpBlock } from './cidr.js';
 import { PortSet, isProtocol, type Protocol } from './ports.js';
-import { portNameProblem } from '../core/api-validation.js';
+import { portNameProblem } from '../k8s/api-validation.js';
 import { calicoKeys, calicoMatches, parseCalicoSelector, type CalicoSelector } from './calico-selector.js';
 import { customResourceLabel, expandOperatorResources, operatorTable, type OperatorWorkload } from './operator-workloads.js';
-import type { OperatorWorkloadConfig } from '../core/rule.js';
+import type { OperatorWorkloadConfig } from '../engine/rule.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export const DEFAULT_NAMESPACE = 'default';

@@ -44,9 +44,9 @@
  * src/core/rule.ts); an entry for a built-in kind replaces the built-in one.
  */
 import type { Resource } from '../core/types.js';
-import type { OperatorWorkloadConfig } from '../core/rule.js';
-import type { Labels } from '../core/labels.js';
-import { isBuiltinApiVersion, podSpecs } from '../core/pods.js';
+import type { OperatorWorkloadConfig } from '../engine/rule.js';
+import type { Labels } from '../k8s/labels.js';
+import { isBuiltinApiVersion, podSpecs } from '../k8s/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 
 export type OperatorWorkloadKind = 'StatefulSet' | 'Deployment' | 'DaemonSet';

@@ -25,8 +25,8 @@
  *
  * Only service accounts that hold some permission are nodes: becoming one with none gains nothing.
  */
-import type { ResourceSet } from '../core/resource-set.js';
-import { apiTokenMount, podServiceAccountName, podSpecs } from '../core/pods.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
+import { apiTokenMount, podServiceAccountName, podSpecs } from '../k8s/pods.js';
 import { obj, str } from '../core/values.js';
 import {
   RbacModel,
@@ -48,7 +48,7 @@ import {
 import { CAPABILITIES, type CapabilityId } from './rbac-capabilities.js';
 import { POD_CONTROLLERS } from './rbac-resources.js';
 import { expandOperatorResources, operatorTable } from './operator-workloads.js';
-import type { OperatorWorkloadConfig } from '../core/rule.js';
+import type { OperatorWorkloadConfig } from '../engine/rule.js';
 
 export type NodeType = 'identity' | 'capability' | 'goal';
 

@@ -4,7 +4,7 @@
  * because a RoleBinding never grants access to cluster-scoped resources. Custom resources are looked
  * up in the scanned CustomResourceDefinitions.
  */
-import type { ResourceSet } from '../core/resource-set.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
 import { get, str } from '../core/values.js';
 
 export interface ResourceInfo {

@@ -35,9 +35,9 @@
  * and name.
  */
 import type { JsonObject, Resource } from '../core/types.js';
-import type { ResourceSet } from '../core/resource-set.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
-import { labelsOf, matchesParsed, parseLabelSelector, type ParsedSelector } from '../core/labels.js';
+import { labelsOf, matchesParsed, parseLabelSelector, type ParsedSelector } from '../k8s/labels.js';
 import { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_NAMESPACE_ROLES } from './rbac-bootstrap.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 

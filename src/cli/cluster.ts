@@ -1,10 +1,10 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
-import { exitCode, type ScanResult } from '../core/scan.js';
+import { exitCode, type ScanResult } from '../pipeline/run.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
 import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
-import { ObjectScan } from '../core/object-scan.js';
+import { ObjectScan } from '../pipeline/batch-scan.js';
 import { loadConfigOption, pssVersionOption, writeReports, type ReportCommandOptions } from './scan.js';
-import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../core/pss.js';
+import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../k8s/pss.js';
 import { parseOutputs } from './output.js';
 import { sanitize } from '../report/table.js';
 import { readBaseline } from '../core/baseline.js';

@@ -1,6 +1,6 @@
 /** `kshield exemptions audit`: exemptions that matched nothing or have expired. */
-import { scanFiles } from '../core/scan.js';
-import { exemptionItemPosition } from '../core/config.js';
+import { scanFiles } from '../pipeline/run.js';
+import { exemptionItemPosition } from '../config/config-file.js';
 import { UsageError } from './errors.js';
 import { applyNamespaceOption } from './inputs.js';
 import { writeOutput } from './output.js';

@@ -1,5 +1,5 @@
 /** The input arguments every command that reads manifests shares: paths (or `-`) and --max-file-size. */
-import { parseSize } from '../core/config.js';
+import { parseSize } from '../config/config-file.js';
 import { UsageError } from './errors.js';
 
 /** Checks the paths given; `verb` completes "nothing to ..." ("scan", "analyse"). */

@@ -1,10 +1,10 @@
 /** `kshield install webhook`: prints (or writes) the manifests that run the admission webhook. */
 import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { UsageError, OutputError, EXIT } from './errors.js';
 import { writeOutput, describeWriteError, makeParents } from './output.js';
-import { parseImageReference } from '../core/images.js';
+import { parseImageReference } from '../k8s/images.js';
 import { parseCidr } from '../analysis/cidr.js';
 import { dnsLabelProblem, generateWebhookCertificates } from '../admission/certs.js';
 import {

@@ -2,7 +2,7 @@
 /** kshield / kubectl-kshield: the command line. */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import { UsageError, OutputError, EXIT } from './errors.js';
 import { runScan } from './scan.js';
 import { runRules } from './rules.js';
@@ -13,8 +13,8 @@ import { registerNetpol } from './netpol-command.js';
 import { registerInstall } from './install.js';
 import { analysisInputOptions } from './analysis-input.js';
 import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP } from './inputs.js';
-import { ConfigError } from '../core/config.js';
-import { SelectionError } from '../core/select.js';
+import { ConfigError } from '../config/config-file.js';
+import { SelectionError } from '../engine/select.js';
 import { BaselineError } from '../core/baseline.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

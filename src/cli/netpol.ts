@@ -19,7 +19,7 @@ import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';
-import type { KshieldConfig } from '../core/config.js';
+import type { KshieldConfig } from '../config/config-file.js';
 import { editDistance } from '../core/suggest.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;

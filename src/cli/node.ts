@@ -5,7 +5,7 @@ import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '
 import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
 import { parseOutputs, writeTargets, type OutputTarget } from './output.js';
 import { UsageError, EXIT } from './errors.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 export { buildNodeReport, renderNodeMarkdown, renderNodeTable, type NodeReport } from '../report/node.js';
 

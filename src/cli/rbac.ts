@@ -4,7 +4,7 @@
  * printing whatever could be analysed.
  */
 import type { LoadResult } from '../sources/files.js';
-import { ResourceSet } from '../core/resource-set.js';
+import { ResourceSet } from '../k8s/resource-set.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import {
   RbacModel,

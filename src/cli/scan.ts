@@ -1,6 +1,6 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../core/scan.js';
-import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
+import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../pipeline/run.js';
+import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../config/config-file.js';
 import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { isSeverity, type Severity } from '../core/types.js';
@@ -9,7 +9,7 @@ import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from './errors.js';
-import { pssVersionProblem } from '../core/pss.js';
+import { pssVersionProblem } from '../k8s/pss.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {

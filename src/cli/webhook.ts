@@ -20,11 +20,11 @@ import { exemptNamespaceNames } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { whatIf, type WhatIfReport } from '../admission/whatif.js';
 import { decide } from '../admission/decide.js';
-import { isExpired } from '../core/engine.js';
+import { isExpired } from '../engine/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
-import { ConfigError, loadConfigFile } from '../core/config.js';
+import { ConfigError, loadConfigFile } from '../config/config-file.js';
 import { rules as catalogue } from '../rules/index.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 export interface WebhookCommandOptions {
   tlsCert?: string;

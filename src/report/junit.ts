@@ -9,8 +9,8 @@
  * Input errors form a last suite, `kshield.input`, one <error> test case each.
  */
 import type { Finding, InputError, Resource } from '../core/types.js';
-import type { Rule } from '../core/rule.js';
-import { compareFindings, type ScanResult } from '../core/scan.js';
+import type { Rule } from '../engine/rule.js';
+import { compareFindings, type ScanResult } from '../pipeline/run.js';
 import type { Severity } from '../core/types.js';
 import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';

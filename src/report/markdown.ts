@@ -5,8 +5,8 @@
  */
 import type { Finding, Severity } from '../core/types.js';
 import { SEVERITIES, severityRank } from '../core/types.js';
-import type { Rule } from '../core/rule.js';
-import { compareFindings, type ScanResult } from '../core/scan.js';
+import type { Rule } from '../engine/rule.js';
+import { compareFindings, type ScanResult } from '../pipeline/run.js';
 import type { ReportOptions } from './reporter.js';
 import { describeSuppression, formatInputError, formatLocation, formatNote, plural, relatedPhrase, resourceLabel } from './table.js';
 

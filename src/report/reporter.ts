@@ -1,5 +1,5 @@
 /** Reporters turn a scan result into text in one output format. */
-import type { ScanResult } from '../core/scan.js';
+import type { ScanResult } from '../pipeline/run.js';
 
 export interface ReportOptions {
   /** ANSI colours (only on a TTY, never with NO_COLOR). */

@@ -4,8 +4,8 @@
  * dismissed rather than losing them); input errors are tool execution notifications.
  */
 import type { Finding, InputError, Note, Severity } from '../core/types.js';
-import type { Rule } from '../core/rule.js';
-import { compareFindings, EXPIRED_EXEMPTION_RULE, type ScanResult } from '../core/scan.js';
+import type { Rule } from '../engine/rule.js';
+import { compareFindings, EXPIRED_EXEMPTION_RULE, type ScanResult } from '../pipeline/run.js';
 import type { ReportOptions } from './reporter.js';
 import { resourceLabel } from './table.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Finding, InputError, Note, ResourceRef, Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
-import { compareFindings, type ScanResult } from '../core/scan.js';
+import { compareFindings, type ScanResult } from '../pipeline/run.js';
 import type { ReportOptions } from './reporter.js';
 
 /** `Kind/namespace/name`, or `Kind/name` for objects without a namespace. */

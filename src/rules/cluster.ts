@@ -10,7 +10,7 @@
  * judge what a manifest says too: a Namespace without an enforce label is the same gap in Git.
  */
 import type { Resource, Violation } from '../core/types.js';
-import type { Rule, RuleContext } from '../core/rule.js';
+import type { Rule, RuleContext } from '../engine/rule.js';
 import { arr, get, isObject, str, stringMap } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { defineRule } from './define.js';

@@ -17,7 +17,7 @@
  * `kshield node` on the node that runs it.
  */
 import type { Resource, Violation } from '../core/types.js';
-import type { Rule } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
 import { arr, get, isObject, str, stringMap } from '../core/values.js';
 import { defineRule } from './define.js';
 import { NODE_CHECKS, type CheckStatus } from '../node/checks.js';

@@ -1,7 +1,7 @@
 /** Helpers shared by rule families: the rule definition check and the container walk. */
-import type { Rule } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
-import { containers, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import { containers, podSpecs, type ContainerView, type PodSpecView } from '../k8s/pods.js';
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 

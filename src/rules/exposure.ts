@@ -11,14 +11,14 @@
  *
  * Cross-object rules find the pods of a Service through reliability.ts's per-run label index.
  */
-import type { Rule, RuleContext } from '../core/rule.js';
+import type { Rule, RuleContext } from '../engine/rule.js';
 import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
-import { containers, type ContainerView } from '../core/pods.js';
+import { containers, type ContainerView } from '../k8s/pods.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { podOwnersMatchingMap } from './reliability.js';
-import { isValidPortName } from '../core/api-validation.js';
+import { isValidPortName } from '../k8s/api-validation.js';
 
 const SERVICE_DOC = 'https://kubernetes.io/docs/concepts/services-networking/service/';
 const SERVICE_TYPES_DOC = SERVICE_DOC + '#publishing-services-service-types';

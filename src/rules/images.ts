@@ -1,8 +1,8 @@
 /** Image hygiene: tags, digests, pull policy, registries. */
-import type { Rule } from '../core/rule.js';
-import type { ContainerView } from '../core/pods.js';
+import type { Rule } from '../engine/rule.js';
+import type { ContainerView } from '../k8s/pods.js';
 import { defineRule, perContainer, describeContainer } from './define.js';
-import { parseImageReference, registryEntryMatches, effectiveTag, fullName, type ImageReference } from '../core/images.js';
+import { parseImageReference, registryEntryMatches, effectiveTag, fullName, type ImageReference } from '../k8s/images.js';
 import { str } from '../core/values.js';
 
 const IMAGES_DOC = 'https://kubernetes.io/docs/concepts/containers/images/';

@@ -1,5 +1,5 @@
 /** The rule catalogue: every family's rules, in a stable order. */
-import type { Rule } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
 import { podSecurityRules } from './pod-security.js';
 import { workloadRules } from './workload.js';
 import { imageRules } from './images.js';

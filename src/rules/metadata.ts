@@ -1,11 +1,11 @@
 /** Object metadata and API usage: ownership labels, label syntax, namespaces, deprecated and removed API versions. */
-import type { Rule } from '../core/rule.js';
-import { DEFAULT_RULE_SETTINGS } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
+import { DEFAULT_RULE_SETTINGS } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
-import { podSpecs } from '../core/pods.js';
-import { isClientSideObject, isClusterScoped } from '../core/scope.js';
+import { podSpecs } from '../k8s/pods.js';
+import { isClientSideObject, isClusterScoped } from '../k8s/scope.js';
 import { get, isObject, str } from '../core/values.js';
-import { labelKeyProblem, labelValueProblem, labelsOf } from '../core/labels.js';
+import { labelKeyProblem, labelValueProblem, labelsOf } from '../k8s/labels.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { defineRule } from './define.js';
 

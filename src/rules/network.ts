@@ -9,11 +9,11 @@
  * when it is in the scanned set, otherwise the first object with pods in that namespace in input
  * order (file, then document). Only namespaces that hold workloads in the scanned set are judged.
  */
-import { CUSTOM_RESOURCES, type Rule, type RuleContext } from '../core/rule.js';
+import { CUSTOM_RESOURCES, type Rule, type RuleContext } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
-import type { ResourceSet } from '../core/resource-set.js';
-import { isEmptySelector, parseLabelSelector } from '../core/labels.js';
-import { podSpecs } from '../core/pods.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
+import { isEmptySelector, parseLabelSelector } from '../k8s/labels.js';
+import { podSpecs } from '../k8s/pods.js';
 import { arr, get, isObject } from '../core/values.js';
 import {
   buildModel,

@@ -13,11 +13,11 @@
  * two levels are judged at different versions, a Restricted rule still reports only what the
  * Baseline rules, at theirs, do not.
  */
-import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
+import type { Rule, RuleContext, RuleMeta } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
-import type { ContainerView, PodSpecView } from '../core/pods.js';
+import type { ContainerView, PodSpecView } from '../k8s/pods.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
-import { containers } from '../core/pods.js';
+import { containers } from '../k8s/pods.js';
 import { arr, get, obj } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import {
@@ -48,7 +48,7 @@ import {
   sysctlSafeSince,
   userNamespaceRelaxed,
   windowsExempt,
-} from '../core/pss.js';
+} from '../k8s/pss.js';
 import { indent } from './examples.js';
 
 type Level = 'baseline' | 'restricted';

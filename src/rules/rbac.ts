@@ -9,9 +9,9 @@
  * are ignored (the aggregation controller overwrites them): its permissions are reported on the roles
  * it aggregates.
  */
-import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
+import type { Rule, RuleContext, RuleMeta } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
-import type { ResourceSet } from '../core/resource-set.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
 import {
   RbacModel,
   bindingFromResource,

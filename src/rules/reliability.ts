@@ -15,16 +15,16 @@
  * report when the scanned set holds candidates in that namespace at all: scanning one Service file on
  * its own says nothing about the pods it selects.
  */
-import type { Rule, RuleContext, RuleExamples } from '../core/rule.js';
+import type { Rule, RuleContext, RuleExamples } from '../engine/rule.js';
 import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
-import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
+import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../k8s/pods.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
-import { formatMapSelector, formatSelector, isEmptySelector, labelKeyProblem, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../core/labels.js';
-import type { ResourceSet } from '../core/resource-set.js';
+import { formatMapSelector, formatSelector, isEmptySelector, labelKeyProblem, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../k8s/labels.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
 import { ScopedCache } from '../core/scoped-cache.js';
-import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../core/api-validation.js';
-import { CUSTOM_RESOURCES } from '../core/rule.js';
+import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../k8s/api-validation.js';
+import { CUSTOM_RESOURCES } from '../engine/rule.js';
 import { customResourceLabel, expandOperatorResources, operatorLabelHint, operatorTable, type OperatorWorkload } from '../analysis/operator-workloads.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';

@@ -11,11 +11,11 @@
  * These rules judge only the payload of the object they check, as the engine contract requires:
  * other objects may reach a rule with their payload stripped.
  */
-import type { Rule } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
 import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
 import { obj, str } from '../core/values.js';
-import { podSpecs } from '../core/pods.js';
+import { podSpecs } from '../k8s/pods.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { decodeBase64Text, decodeSecretData, detectSecretObjectValue, detectSecrets, isLiteralSecretValue } from '../core/secrets-detect.js';
 import { describeHit, describeKeyValue } from '../core/redact.js';

@@ -3,11 +3,11 @@
  * there. Such a typo leaves the finding it was meant for in place (or, worse, someone believes a
  * risk was reviewed when the annotation never matched), so it is worth saying.
  */
-import type { Rule } from '../core/rule.js';
+import type { Rule } from '../engine/rule.js';
 import type { Violation } from '../core/types.js';
-import { containers, podSpecs } from '../core/pods.js';
+import { containers, podSpecs } from '../k8s/pods.js';
 import { isObject } from '../core/values.js';
-import { IGNORE_ANNOTATION, IGNORE_CONTAINER_PREFIX } from '../core/engine.js';
+import { IGNORE_ANNOTATION, IGNORE_CONTAINER_PREFIX } from '../engine/engine.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { defineRule } from './define.js';
 import { didYouMean, suggest } from '../core/suggest.js';

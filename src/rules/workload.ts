@@ -7,10 +7,10 @@
  * volume, the host-mount family says which host paths make one dangerous; UID 0 is left to the
  * PSS `run-as-root-user` rule, the low-ID rules cover the rest of the range below 10000.
  */
-import type { Rule, RuleContext, RuleMeta } from '../core/rule.js';
+import type { Rule, RuleContext, RuleMeta } from '../engine/rule.js';
 import type { Resource, Severity, Violation } from '../core/types.js';
-import { apiTokenMount, containers, podOs, podServiceAccountName, podSpecs, type ContainerView, type PodSpecView } from '../core/pods.js';
-import type { ResourceSet } from '../core/resource-set.js';
+import { apiTokenMount, containers, podOs, podServiceAccountName, podSpecs, type ContainerView, type PodSpecView } from '../k8s/pods.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';

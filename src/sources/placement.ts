@@ -20,7 +20,7 @@
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { InputError, Note, Resource } from '../core/types.js';
-import { customKindKey, isClientSideObject, isClusterScoped, type CustomKindScopes } from '../core/scope.js';
+import { customKindKey, isClientSideObject, isClusterScoped, type CustomKindScopes } from '../k8s/scope.js';
 import { get, isObject, str } from '../core/values.js';
 import { parseYamlValues, splitDocuments } from './yaml.js';
 

@@ -1,10 +1,10 @@
 /** The shared rule tester: runs each rule's `valid` and `invalid` example tables. */
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
-import type { Rule } from '../../src/core/rule.js';
-import { evaluate, ruleApplies } from '../../src/core/engine.js';
-import { ResourceSet } from '../../src/core/resource-set.js';
-import { DEFAULT_RULE_SETTINGS } from '../../src/core/rule.js';
+import type { Rule } from '../../src/engine/rule.js';
+import { evaluate, ruleApplies } from '../../src/engine/engine.js';
+import { ResourceSet } from '../../src/k8s/resource-set.js';
+import { DEFAULT_RULE_SETTINGS } from '../../src/engine/rule.js';
 import { loadText } from '../../src/sources/files.js';
 
 export function runRuleExamples(rules: readonly Rule[]): void {

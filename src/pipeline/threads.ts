@@ -12,12 +12,12 @@
 import os from 'node:os';
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Finding, InputError, JsonObject, Note, Position, Resource } from './types.js';
-import { contextView, Evaluator, isExpired } from './engine.js';
-import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
+import type { Finding, InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
+import { contextView, Evaluator, isExpired } from '../engine/engine.js';
+import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './run.js';
 import { loadFiles, nothingToScan, STDIN, type EmptyInput } from '../sources/files.js';
 import { addUnplaced, unplacedNote, type Unplaced } from '../sources/placement.js';
-import { detachStrings } from './values.js';
+import { detachStrings } from '../core/values.js';
 
 /** Below this much input, starting threads costs more than it saves. */
 export const AUTO_PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
@@ -234,7 +234,7 @@ export async function scanSharded(files: string[], expansion: Expansion, options
   const outputs: Promise<ShardOutput>[] = [];
   for (let index = 1; index < shards.length; index++) {
     const input: ShardInput = { index, files: shards[index], options: shardOptions };
-    const worker = new Worker(new URL('./shard-worker.js', import.meta.url), { workerData: input });
+    const worker = new Worker(new URL('./thread-worker.js', import.meta.url), { workerData: input });
     workers.push(worker);
     outputs.push(
       new Promise<ShardOutput>((resolve, reject) => {

@@ -7,10 +7,10 @@
  * Only the fields in these tables are walked, so the check costs a few property reads per object.
  * Pod specs are checked by podShapeProblems (pods.ts); here only what it leaves out of containers.
  */
-import type { JsonObject, Resource } from './types.js';
+import type { JsonObject, Resource } from '../core/types.js';
 import { containers, isBuiltinApiVersion, typeName, type ShapeProblem } from './pods.js';
 import { escapePointerToken } from '../sources/yaml.js';
-import { isObject } from './values.js';
+import { isObject } from '../core/values.js';
 
 type ShapeType = 'string' | 'integer' | 'intOrString' | 'boolean' | 'stringMap' | 'list' | 'object';
 

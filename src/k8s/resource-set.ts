@@ -1,4 +1,4 @@
-import type { Resource } from './types.js';
+import type { Resource } from '../core/types.js';
 
 /** All resources of a run, indexed so cross-object rules never scan everything against everything. */
 export class ResourceSet {

@@ -9,8 +9,8 @@
  * cluster will actually admit.
  */
 import type { ContainerView, PodSpecView } from './pods.js';
-import type { JsonObject, Resource } from './types.js';
-import { obj, str } from './values.js';
+import type { JsonObject, Resource } from '../core/types.js';
+import { obj, str } from '../core/values.js';
 
 export const PSS_URL = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
 export const PSS_BASELINE_URL = `${PSS_URL}#baseline`;

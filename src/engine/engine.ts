@@ -2,14 +2,14 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from './types.js';
+import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from '../core/types.js';
 import type { Rule, RuleContext, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
-import { ResourceSet } from './resource-set.js';
-import { isBuiltinApiVersion, podSpecs } from './pods.js';
-import { detach, isObject, str } from './values.js';
-import { matchesGlob } from './glob.js';
-import { withCacheScope } from './scoped-cache.js';
+import { ResourceSet } from '../k8s/resource-set.js';
+import { isBuiltinApiVersion, podSpecs } from '../k8s/pods.js';
+import { detach, isObject, str } from '../core/values.js';
+import { matchesGlob } from '../core/glob.js';
+import { withCacheScope } from '../core/scoped-cache.js';
 
 export const IGNORE_ANNOTATION = 'kshield.io/ignore';
 export const IGNORE_REASON_ANNOTATION = 'kshield.io/ignore-reason';

@@ -6,16 +6,16 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
-import type { Severity } from './types.js';
-import type { Exemption } from './engine.js';
-import type { OperatorWorkloadConfig, Rule, RuleSettings } from './rule.js';
-import { knownSelector, selectorHint } from './select.js';
-import { didYouMean, suggest } from './suggest.js';
-import { labelKeyProblem, parseLabelSelector } from './labels.js';
-import { pssVersionProblem } from './pss.js';
-import { isBuiltinApiVersion } from './pods.js';
+import type { Severity } from '../core/types.js';
+import type { Exemption } from '../engine/engine.js';
+import type { OperatorWorkloadConfig, Rule, RuleSettings } from '../engine/rule.js';
+import { knownSelector, selectorHint } from '../engine/select.js';
+import { didYouMean, suggest } from '../core/suggest.js';
+import { labelKeyProblem, parseLabelSelector } from '../k8s/labels.js';
+import { pssVersionProblem } from '../k8s/pss.js';
+import { isBuiltinApiVersion } from '../k8s/pods.js';
 import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
-import type { WebhookConfigInput } from '../admission/types.js';
+import type { WebhookConfigInput } from './webhook.js';
 
 export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
 

@@ -1,18 +1,18 @@
 /** One scan: a source's load result through the engine into a report. */
-import type { Finding, InputError, Note, Resource, Severity } from './types.js';
-import { severityRank } from './types.js';
-import { evaluate, evaluations, type EngineOptions, type EngineResult, type Evaluation, type ExemptionUse } from './engine.js';
-import { scanSharded, shardCount } from './shard.js';
-import { selectRules, SelectionError } from './select.js';
-import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
-import { summarize, type Summary } from './summary.js';
-import { foldFindings } from './fold.js';
+import type { Finding, InputError, Note, Resource, Severity } from '../core/types.js';
+import { severityRank } from '../core/types.js';
+import { evaluate, evaluations, type EngineOptions, type EngineResult, type Evaluation, type ExemptionUse } from '../engine/engine.js';
+import { scanSharded, shardCount } from './threads.js';
+import { selectRules, SelectionError } from '../engine/select.js';
+import { settingsFromConfig, parseSize, type KshieldConfig } from '../config/config-file.js';
+import { summarize, type Summary } from '../core/summary.js';
+import { foldFindings } from '../core/fold.js';
 import { rules as catalogue } from '../rules/index.js';
-import type { Rule, RuleSettings } from './rule.js';
-import type { NamespacePssVersions } from './pss.js';
+import type { Rule, RuleSettings } from '../engine/rule.js';
+import type { NamespacePssVersions } from '../k8s/pss.js';
 import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
 import type { PlacementOptions } from '../sources/placement.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 import type { Coverage } from '../sources/cluster.js';
 
 export interface ScanOptions {

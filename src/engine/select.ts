@@ -1,6 +1,6 @@
 /** Rule selection: --only/--skip and the configuration's enable/disable lists, by id or tag. */
 import type { Rule } from './rule.js';
-import { didYouMean, suggest } from './suggest.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 
 export class SelectionError extends Error {}
 

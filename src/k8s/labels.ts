@@ -16,8 +16,8 @@
  *   with values, non-string values) is reported as invalid and matches nothing, so rules can report it
  *   instead of guessing what the author meant.
  */
-import type { JsonObject } from './types.js';
-import { isObject } from './values.js';
+import type { JsonObject } from '../core/types.js';
+import { isObject } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';

@@ -3,10 +3,10 @@
  * Rollouts, Knative, operators' custom resources) is searched by shape: an object with a
  * `containers` list holding at least one object with a string `image`.
  */
-import type { JsonObject, Resource } from './types.js';
+import type { JsonObject, Resource } from '../core/types.js';
 import { escapePointerToken } from '../sources/yaml.js';
-import { isObject, str } from './values.js';
-import { ScopedCache } from './scoped-cache.js';
+import { isObject, str } from '../core/values.js';
+import { ScopedCache } from '../core/scoped-cache.js';
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
 export const CONTAINER_TYPES: readonly ContainerType[] = ['containers', 'initContainers', 'ephemeralContainers'];

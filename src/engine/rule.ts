@@ -1,6 +1,6 @@
-import type { JsonObject, Resource, Severity, Violation } from './types.js';
-import type { ResourceSet } from './resource-set.js';
-import type { NamespacePssVersions } from './pss.js';
+import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
+import type { ResourceSet } from '../k8s/resource-set.js';
+import type { NamespacePssVersions } from '../k8s/pss.js';
 
 export type RuleCategory =
   | 'pod-security'

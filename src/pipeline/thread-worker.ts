@@ -1,6 +1,6 @@
 /** Entry point of a scan worker thread: runs one shard (see shard.ts) and posts its output. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runShard, type ShardInput } from './shard.js';
+import { runShard, type ShardInput } from './threads.js';
 
 const port = parentPort;
 if (!port) throw new Error('shard-worker.js runs only as a worker thread');

@@ -4,8 +4,8 @@
  * registry, repository, tag and digest without each re-implementing string splitting.
  */
 
-import { matchesGlob } from './glob.js';
-import { detach } from './values.js';
+import { matchesGlob } from '../core/glob.js';
+import { detach } from '../core/values.js';
 
 export const DOCKER_HUB = 'docker.io';
 

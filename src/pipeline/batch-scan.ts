@@ -11,9 +11,9 @@
  * Batches may arrive in any order (lists run concurrently); each object carries an order key, and
  * the cross-object rules see the objects sorted by it, so the report does not depend on timing.
  */
-import type { InputError, JsonObject, Note, Resource } from './types.js';
-import { contextView, evaluations, Evaluator, type ExemptionUse } from './engine.js';
-import { assembleResult, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
+import type { InputError, JsonObject, Note, Resource } from '../core/types.js';
+import { contextView, evaluations, Evaluator, type ExemptionUse } from '../engine/engine.js';
+import { assembleResult, prepareScan, type ScanOptions, type ScanResult } from './run.js';
 import { resourcesFromObjects } from '../sources/files.js';
 
 export class ObjectScan {
