@@ -1,5 +1,8 @@
 /** The kshield library API. */
-export { scanFiles, scanObjects, scanLoaded, exitCode, atMinSeverity, type ScanOptions, type ScanReport, type ScanResult } from './pipeline/run.js';
+export { scanFiles, scanObjects, scanLoaded } from './pipeline/scan-files.js';
+export { exitCode, atMinSeverity } from './pipeline/assemble.js';
+export type { ScanOptions } from './pipeline/prepare.js';
+export type { ScanReport, ScanResult } from './report/scan-report.js';
 export { foldFindings } from './core/fold.js';
 export { suggest, didYouMean, editDistance } from './core/suggest.js';
 export { rules, findRule, allTags } from './rules/index.js';

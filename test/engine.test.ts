@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import { loadText } from '../src/sources/files.js';
-import { scanLoaded, exitCode } from '../src/pipeline/run.js';
+import { scanLoaded } from '../src/pipeline/scan-files.js';
+import { exitCode } from '../src/pipeline/assemble.js';
 import { parseConfig, ConfigError } from '../src/config/config-file.js';
 import { selectRules, SelectionError } from '../src/engine/select.js';
 import { buildBaseline } from '../src/core/baseline.js';

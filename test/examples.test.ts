@@ -8,9 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { scanFiles, type ScanResult } from '../src/pipeline/run.js';
+import { type ScanResult } from '../src/report/scan-report.js';
+import { scanFiles } from '../src/pipeline/scan-files.js';
 import { rules } from '../src/rules/index.js';
-import { pointerTokens } from '../src/sources/yaml.js';
+import { pointerTokens } from '../src/core/pointer.js';
 import { severityRank, type Finding } from '../src/core/types.js';
 
 /** The repo root, whether this runs compiled from dist/test or from test/. */

@@ -6,7 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadText } from '../src/sources/files.js';
-import { exitCode, prepareScan, scanLoaded, type ScanOptions, type ScanResult } from '../src/pipeline/run.js';
+import { type ScanResult } from '../src/report/scan-report.js';
+import { scanLoaded } from '../src/pipeline/scan-files.js';
+import { exitCode } from '../src/pipeline/assemble.js';
+import { prepareScan, type ScanOptions } from '../src/pipeline/prepare.js';
 import { evaluate } from '../src/engine/engine.js';
 import { foldFindings } from '../src/core/fold.js';
 import { buildBaseline } from '../src/core/baseline.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadText } from '../src/sources/files.js';
-import { scanLoaded } from '../src/pipeline/run.js';
+import { scanLoaded } from '../src/pipeline/scan-files.js';
 import { renderJson, renderJsonChunks, toJsonReport } from '../src/report/json.js';
 
 test('the JSON report written in pieces is exactly JSON.stringify of the report, across batch boundaries', () => {

@@ -12,7 +12,7 @@ import yaml from 'js-yaml';
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import { DIGEST_LOOKUPS_AT_ONCE, MAX_DIGEST_LOOKUPS, mutationPatch, type MutationContext } from '../src/admission/mutate.js';
 import { DEFAULT_MUTATION, type JsonPatchOperation, type MutationOptions } from '../src/config/webhook.js';
-import { scanObjects } from '../src/pipeline/run.js';
+import { scanObjects } from '../src/pipeline/scan-files.js';
 
 const IMG = 'registry.example.com/shop/web:1.4.2';
 const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { RegistryClient, RegistryError, manifestUrl, parseChallenges, registryClientFor } from '../src/admission/registry.js';
 import { mutationPatch } from '../src/admission/mutate.js';
 import { DEFAULT_MUTATION, type RegistryAccess } from '../src/config/webhook.js';
-import { scanObjects } from '../src/pipeline/run.js';
+import { scanObjects } from '../src/pipeline/scan-files.js';
 import { createTokenSigner, pushImage, pushIndex, registryMissing, sha256, startRegistry, startTokenServer, type Registry, type TokenServer, type TokenSigner } from './support/docker-registry.js';
 
 const required = process.env.KSHIELD_INTEGRATION === 'required';

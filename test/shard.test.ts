@@ -10,9 +10,11 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scanFiles, type ScanOptions } from '../src/pipeline/run.js';
+import { scanFiles } from '../src/pipeline/scan-files.js';
+import { type ScanOptions } from '../src/pipeline/prepare.js';
 import { toJsonReport } from '../src/report/json.js';
-import { projectResources, splitFiles } from '../src/pipeline/threads.js';
+import { splitFiles } from '../src/pipeline/threads.js';
+import { projectResources } from '../src/pipeline/shard.js';
 import { loadText } from '../src/sources/files.js';
 import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';

@@ -10,7 +10,7 @@ import { rules } from '../src/rules/index.js';
 import { selectRules, selectorNames, SelectionError } from '../src/engine/select.js';
 import { ConfigError, parseConfig } from '../src/config/config-file.js';
 import { loadText } from '../src/sources/files.js';
-import { scanLoaded } from '../src/pipeline/run.js';
+import { scanLoaded } from '../src/pipeline/scan-files.js';
 import { kshield } from './support/cli.js';
 
 const RULE_IDS = rules.map((r) => r.id);

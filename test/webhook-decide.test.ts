@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseConfig, ConfigError } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
-import { scanObjects } from '../src/pipeline/run.js';
+import { scanObjects } from '../src/pipeline/scan-files.js';
 import { findRule } from '../src/rules/index.js';
 import { actionFor, DEFAULT_SEVERITY_ACTIONS, webhookConfigFrom } from '../src/admission/config.js';
 import { decide, MAX_CONTAINERS_PER_OBJECT, type DecisionContext } from '../src/admission/decide.js';

@@ -10,7 +10,7 @@
 import type { KshieldConfig } from '../config/config-file.js';
 import { evaluate, ruleApplies, type EngineOptions } from '../engine/engine.js';
 import type { Rule } from '../engine/rule.js';
-import { prepareScan } from '../pipeline/run.js';
+import { prepareScan } from '../pipeline/prepare.js';
 import type { Finding, JsonObject, Resource } from '../core/types.js';
 import { isObject, str } from '../core/values.js';
 import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';

@@ -32,7 +32,7 @@ import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../k8s/pods.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, str } from '../core/values.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { registryClientFor } from './registry.js';
 
 export type { DigestResolver } from '../config/webhook.js';

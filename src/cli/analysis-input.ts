@@ -8,7 +8,7 @@ import type { LoadResult } from '../sources/files.js';
 import type { CoverageGap } from '../sources/cluster.js';
 import { loadPaths, resourcesFromObjects } from '../sources/files.js';
 import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP, applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 export interface AnalysisInputOptions {
   maxFileSize?: string;

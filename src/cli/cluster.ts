@@ -1,14 +1,15 @@
 /** `kshield cluster`: list a live cluster's objects, run every rule over them, report like `scan`. */
-import { exitCode, type ScanResult } from '../pipeline/run.js';
+import { type ScanResult } from '../report/scan-report.js';
+import { exitCode } from '../pipeline/assemble.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
 import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
-import { ObjectScan } from '../pipeline/batch-scan.js';
+import { PagedScan } from '../pipeline/paged-scan.js';
 import { loadConfigOption, pssVersionOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../k8s/pss.js';
 import { parseOutputs } from './output.js';
-import { sanitize } from '../report/table.js';
+import { sanitize } from '../core/text.js';
 import { readBaseline } from '../core/baseline.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 import { rules as catalogue } from '../rules/index.js';
 import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane.js';
@@ -67,8 +68,8 @@ async function scanCluster(
   const pssNamespaces = new Map<string, NamespacePssVersions>();
   // The server's admission controller evaluates "latest", and any newer version, as its own version.
   const pssClusterMinor = version && version.major === 1 ? version.minor : undefined;
-  // Pages are judged as they arrive; only what the cross-object rules need is kept (see ObjectScan).
-  const scan = new ObjectScan(
+  // Pages are judged as they arrive; only what the cross-object rules need is kept (see PagedScan).
+  const scan = new PagedScan(
     {
       only: opts.only,
       skip: [...opts.skip, ...MANIFEST_ONLY_RULES],

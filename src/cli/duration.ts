@@ -1,5 +1,5 @@
 import { formatDuration, goDurationMs } from '../core/duration.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 const MIN_MS = 1;
 const MAX_MS = 3_600_000;

@@ -1,7 +1,7 @@
 /** `kshield exemptions audit`: exemptions that matched nothing or have expired. */
-import { scanFiles } from '../pipeline/run.js';
+import { scanFiles } from '../pipeline/scan-files.js';
 import { exemptionItemPosition } from '../config/config-file.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { applyNamespaceOption } from './inputs.js';
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';

@@ -1,10 +1,10 @@
 /** `kshield explain <rule-id>`: what a rule checks, why, how to fix it, with its examples. */
 import { findRule, rules as catalogue } from '../rules/index.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { writeOutput } from './output.js';
 import { ruleMetadata } from './rules.js';
-import { wrap } from '../report/table.js';
+import { wrap } from '../core/text.js';
 
 export async function runExplain(id: string, opts: { output: string }): Promise<number> {
   const rule = findRule(id);

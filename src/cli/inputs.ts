@@ -1,6 +1,6 @@
 /** The input arguments every command that reads manifests shares: paths (or `-`) and --max-file-size. */
 import { parseSize } from '../config/config-file.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** Checks the paths given; `verb` completes "nothing to ..." ("scan", "analyse"). */
 export function checkInputPaths(paths: string[], verb: string, example = ''): void {

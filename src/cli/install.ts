@@ -2,7 +2,7 @@
 import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { VERSION } from '../core/version.js';
-import { UsageError, OutputError, EXIT } from './errors.js';
+import { UsageError, OutputError, EXIT } from '../core/errors.js';
 import { writeOutput, describeWriteError, makeParents } from './output.js';
 import { parseImageReference } from '../k8s/images.js';
 import { parseCidr } from '../analysis/cidr.js';

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
-import { UsageError, OutputError, EXIT } from './errors.js';
+import { UsageError, OutputError, EXIT } from '../core/errors.js';
 import { runScan } from './scan.js';
 import { runRules } from './rules.js';
 import { runExplain } from './explain.js';

@@ -14,8 +14,9 @@ import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResul
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
-import { sanitize, formatLocation, formatNote } from '../report/table.js';
-import { UsageError, EXIT } from './errors.js';
+import { formatLocation, formatNote } from '../report/describe.js';
+import { sanitize } from '../core/text.js';
+import { UsageError, EXIT } from '../core/errors.js';
 import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';

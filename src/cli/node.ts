@@ -4,7 +4,7 @@ import { MANIFEST_DIRS, NodeRootError, readNode, type NodeFacts } from '../sourc
 import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '../node/checks.js';
 import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
 import { parseOutputs, writeTargets, type OutputTarget } from './output.js';
-import { UsageError, EXIT } from './errors.js';
+import { UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 
 export { buildNodeReport, renderNodeMarkdown, renderNodeTable, type NodeReport } from '../report/node.js';

@@ -1,7 +1,7 @@
 /** Output targets: `-o FORMAT`, `-o FORMAT=FILE` (repeatable) and `--output-file FILE`. */
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { OutputError, UsageError } from './errors.js';
+import { OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 
 export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;

@@ -7,10 +7,10 @@ import { probeEtcd } from '../probe/etcd.js';
 import { probeKubelet, type KubeletPorts } from '../probe/kubelet.js';
 import { buildProbeReport, inParallel, type ProbeCheck, type ProbeReport, type ProbeTiming } from '../probe/report.js';
 import { renderChecksMarkdown, renderChecksTable, checksSummaryLine, markdownCell } from '../report/checks.js';
-import { sanitize } from '../report/table.js';
+import { sanitize } from '../core/text.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { parseDurationOption } from './duration.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 
 export interface ProbeCommandOptions {
   output: string[];

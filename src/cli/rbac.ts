@@ -22,8 +22,9 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
-import { formatInputError, formatLocation, formatNote, sanitize, wrap } from '../report/table.js';
-import { UsageError, EXIT } from './errors.js';
+import { formatInputError, formatLocation, formatNote } from '../report/describe.js';
+import { sanitize, wrap } from '../core/text.js';
+import { UsageError, EXIT } from '../core/errors.js';
 import { writeOutput } from './output.js';
 import { suggest } from '../core/suggest.js';
 

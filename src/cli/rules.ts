@@ -1,7 +1,7 @@
 /** `kshield rules`: the catalogue as a table or JSON. */
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleMeta } from '../engine/rule.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../core/errors.js';
 import { writeOutput } from './output.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 

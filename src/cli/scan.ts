@@ -1,5 +1,8 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../pipeline/run.js';
+import { type ScanResult } from '../report/scan-report.js';
+import { scanFiles } from '../pipeline/scan-files.js';
+import { exitCode, atMinSeverity } from '../pipeline/assemble.js';
+import { type ScanOptions } from '../pipeline/prepare.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../config/config-file.js';
 import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
@@ -8,7 +11,7 @@ import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
-import { OutputError, UsageError, EXIT } from './errors.js';
+import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-/** The package version, read from package.json so it never drifts. */
-export const VERSION: string = (require('../../package.json') as { version: string }).version;
+/** The package version, read from package.json (dist/src/core/ -> the package root) so it never drifts. */
+export const VERSION: string = (require('../../../package.json') as { version: string }).version;

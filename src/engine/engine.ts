@@ -3,7 +3,7 @@
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
 import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from '../core/types.js';
-import type { Rule, RuleContext, RuleSettings } from './rule.js';
+import type { Rule, RuleContext, RuleMeta, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from '../k8s/resource-set.js';
 import { isBuiltinApiVersion, podSpecs } from '../k8s/pods.js';
@@ -34,6 +34,8 @@ export interface Exemption {
 
 export interface EngineOptions {
   rules: readonly Rule[];
+  /** Every rule kshield has, selected or not: the words a suppression may name (default: `rules`). */
+  catalogue?: readonly RuleMeta[];
   settings?: Partial<RuleSettings>;
   exemptions?: readonly Exemption[];
   /** false: `kshield.io/ignore` annotations have no effect (exemptions are governed centrally). */
@@ -43,11 +45,6 @@ export interface EngineOptions {
   severityOverrides?: Readonly<Record<string, Severity>>;
   /** Evaluation date for exemption expiry. */
   now?: Date;
-  /**
-   * Every object of the run, when `resources` is only the part to judge (a shard of a parallel
-   * scan). Cross-object rules look things up here. Default: `resources`.
-   */
-  context?: readonly Resource[];
 }
 
 export interface Evaluation {
@@ -123,6 +120,7 @@ export class Evaluator {
   readonly errors: InputError[] = [];
   readonly exemptionUses: ExemptionUse[];
   private readonly settings: RuleSettings;
+  private readonly knownSelectors: ReadonlySet<string>;
   private readonly inline: boolean;
   private readonly alone: RuleGroups;
   private readonly together: RuleGroups;
@@ -132,6 +130,7 @@ export class Evaluator {
 
   constructor(private readonly options: EngineOptions) {
     this.settings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
+    this.knownSelectors = knownSelectorsOf(options.catalogue ?? options.rules);
     const now = options.now ?? new Date();
     this.exemptionUses = (options.exemptions ?? []).map((exemption) => ({
       exemption,
@@ -163,21 +162,24 @@ export class Evaluator {
   }
 
   judgeAlone(resources: readonly Resource[]): void {
-    const context: RuleContext = { settings: this.settings, resources: EMPTY_SET };
+    const context: RuleContext = { settings: this.settings, resources: EMPTY_SET, knownSelectors: this.knownSelectors };
     for (const resource of resources) this.run(resource, this.alone.for(resource), () => context);
   }
 
   /** `subjects`: the objects to judge; `context`: every object the rules may read, in scan order (subjects included). */
-  judgeTogether(subjects: readonly Resource[], context: readonly Resource[]): void {
+  judgeTogether(subjects: readonly Resource[], context: readonly Resource[], leaveOut?: ReadonlySet<string>): void {
     if (this.together.rules.length === 0) return;
     const sets = new Map<string, RuleContext>();
     const contextFor = (rule: Rule): RuleContext => {
       const key = rule.reads!.join(',');
       let ctx = sets.get(key);
-      if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))) }));
+      if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))), knownSelectors: this.knownSelectors }));
       return ctx;
     };
-    for (const resource of subjects) this.run(resource, this.together.for(resource), contextFor);
+    for (const resource of subjects) {
+      const rules = this.together.for(resource);
+      this.run(resource, leaveOut && leaveOut.size > 0 ? rules.filter((r) => !leaveOut.has(r.id)) : rules, contextFor);
+    }
   }
 
   result(): EngineResult {
@@ -246,6 +248,15 @@ export class Evaluator {
 
 const EMPTY_SET = new ResourceSet([]);
 
+const selectorCache = new WeakMap<readonly RuleMeta[], ReadonlySet<string>>();
+
+/** The words a suppression may name, once per rule list (the webhook makes an Evaluator per review). */
+export function knownSelectorsOf(rules: readonly RuleMeta[]): ReadonlySet<string> {
+  let known = selectorCache.get(rules);
+  if (!known) selectorCache.set(rules, (known = new Set(['*', 'all', ...rules.flatMap((r) => [r.id, ...r.tags])])));
+  return known;
+}
+
 /**
  * The grouping of a rule list, kept per list: the admission webhook makes an Evaluator per request
  * with the same rules, and building the groups was a seventh of a decision's time.
@@ -289,21 +300,95 @@ class RuleGroups {
   }
 }
 
-/** Judges `resources` with every rule; cross-object rules read `options.context` (default: `resources`). */
-export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
-  return withCacheScope(() => evaluateInScope(resources, options));
+/**
+ * The one judging loop of every scan, whether the objects come all at once (`evaluate`), file by
+ * file (a thread's share of the files) or page by page (a live cluster's lists): each batch is
+ * judged at once by the rules that look at one object; only the objects some cross-object rule
+ * judges or reads are kept (those it only reads as `contextView`s); `finish` runs the cross-object
+ * rules once everything is in.
+ */
+export class StreamingEvaluator {
+  private readonly evaluator: Evaluator;
+  private subjects: Resource[] = [];
+  private read: Resource[] = [];
+
+  /** `onKeep`: called on each object kept for the cross-object rules (a thread detaches its strings from the file text). */
+  constructor(
+    options: EngineOptions,
+    private readonly onKeep?: (resource: Resource) => void,
+  ) {
+    this.evaluator = new Evaluator(options);
+  }
+
+  add(resources: readonly Resource[]): void {
+    const evaluator = this.evaluator;
+    evaluator.judgeAlone(resources);
+    for (const r of resources) {
+      const subject = evaluator.isSubject(r);
+      const isRead = evaluator.isRead(r);
+      if (!subject && !isRead) continue;
+      this.onKeep?.(r);
+      if (subject) this.subjects.push(r);
+      if (isRead) this.read.push(subject ? r : contextView(r));
+    }
+  }
+
+  /** The objects kept so far that cross-object rules read (what another thread must be shown). */
+  get kept(): readonly Resource[] {
+    return this.read;
+  }
+
+  /**
+   * Runs the cross-object rules and returns everything found. `context`: every object the rules may
+   * read, when this stream holds only part of the run (a thread); default, what was kept here.
+   * `order`: sorts what was kept first, when batches arrived out of order. `leaveOut`: ids of
+   * cross-object rules not to run (they read a kind that could not be listed).
+   */
+  finish(options: { context?: readonly Resource[]; order?: (a: Resource, b: Resource) => number; leaveOut?: ReadonlySet<string> } = {}): EngineResult {
+    if (options.order) {
+      this.subjects.sort(options.order);
+      this.read.sort(options.order);
+    }
+    this.evaluator.judgeTogether(this.subjects, options.context ?? this.read, options.leaveOut);
+    // What was kept is garbage now: findings are all that is left.
+    this.subjects = [];
+    this.read = [];
+    return this.evaluator.result();
+  }
 }
 
-function evaluateInScope(resources: readonly Resource[], options: EngineOptions): EngineResult {
-  const evaluator = new Evaluator(options);
-  evaluator.judgeAlone(resources);
-  const context = (options.context ?? resources).filter((r) => evaluator.isRead(r));
-  const subjects = new Set(resources);
-  evaluator.judgeTogether(
-    resources.filter((r) => evaluator.isSubject(r)),
-    context.map((r) => (subjects.has(r) ? r : contextView(r))),
-  );
-  return evaluator.result();
+export const EXPIRED_EXEMPTION_RULE = 'exemption-expired';
+
+/** An exemption past its date stops suppressing, and says so. */
+export function expiredExemptionFindings(uses: readonly ExemptionUse[]): Finding[] {
+  return uses
+    .filter((u) => u.expired)
+    .map((u) => {
+      const e = u.exemption;
+      const src = e.source;
+      return {
+        rule: EXPIRED_EXEMPTION_RULE,
+        severity: 'medium' as Severity,
+        message: `exemption for ${e.rules.join(', ')} (owner ${e.owner}) expired on ${e.expires}; it no longer suppresses ${u.matched} finding(s)`,
+        resource: { apiVersion: 'kshield.io/v1', kind: 'Exemption', name: `exemptions[${src?.index ?? 0}]` },
+        file: src?.file ?? '<config>',
+        line: src?.line ?? 0,
+        column: src?.column ?? 0,
+        path: `/exemptions/${src?.index ?? 0}/expires`,
+        remediation: 'Fix the findings the exemption covered, or renew it with a new expiry date and a reason.',
+        suppressed: false,
+        fingerprint: `exemption-${src?.index ?? 0}-${e.expires}`,
+      };
+    });
+}
+
+/** Judges objects already in memory with every rule. */
+export function evaluate(resources: readonly Resource[], options: EngineOptions): EngineResult {
+  return withCacheScope(() => {
+    const stream = new StreamingEvaluator(options);
+    stream.add(resources);
+    return stream.finish();
+  });
 }
 
 export function isExpired(expires: string, now: Date): boolean {

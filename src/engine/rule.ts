@@ -84,6 +84,8 @@ export interface RuleContext {
   settings: RuleSettings;
   /** The objects of the run of the kinds the rule declared in `reads`, indexed (empty without `reads`). */
   resources: ResourceSet;
+  /** Every word a suppression may name: the catalogue's rule ids and tags, `*` and `all`. */
+  knownSelectors: ReadonlySet<string>;
 }
 
 /** Manifests a rule must flag (`invalid`) and must pass (`valid`): run by the shared rule tester and shown by `kshield explain`. */

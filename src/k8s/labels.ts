@@ -18,7 +18,7 @@
  */
 import type { JsonObject } from '../core/types.js';
 import { isObject } from '../core/values.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];

@@ -4,7 +4,7 @@
  * `containers` list holding at least one object with a string `image`.
  */
 import type { JsonObject, Resource } from '../core/types.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { isObject, str } from '../core/values.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 

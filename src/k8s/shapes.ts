@@ -9,7 +9,7 @@
  */
 import type { JsonObject, Resource } from '../core/types.js';
 import { containers, isBuiltinApiVersion, typeName, type ShapeProblem } from './pods.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { isObject } from '../core/values.js';
 
 type ShapeType = 'string' | 'integer' | 'intOrString' | 'boolean' | 'stringMap' | 'list' | 'object';

@@ -37,7 +37,8 @@
  * - missing, unreadable or malformed - or the value works but is weaker than the benchmark asks),
  * manual (the benchmark leaves the call to a person and the files give no clear answer).
  */
-import { DISTRO_NAMES, CONFIG_FILE, ARG_KEYS, type Distro } from '../sources/rancher.js';
+import { DISTRO_NAMES, CONFIG_FILE, ARG_KEYS } from '../sources/rancher.js';
+import { type Distro } from '../sources/flag-origin.js';
 import { goDurationMs } from '../core/duration.js';
 import { CNI_DIRS, KUBECONFIGS, KUBELET_UNIT_DIRS, kubeletSetting, type Component, type ComponentFacts, type FileFacts, type NodeFacts } from '../sources/node.js';
 

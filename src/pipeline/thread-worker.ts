@@ -1,9 +1,9 @@
 /** Entry point of a scan worker thread: runs one shard (see shard.ts) and posts its output. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runShard, type ShardInput } from './threads.js';
+import { runShard, type ShardInput } from './shard.js';
 
 const port = parentPort;
-if (!port) throw new Error('shard-worker.js runs only as a worker thread');
+if (!port) throw new Error('thread-worker.js runs only as a worker thread');
 
 let receive!: (projections: (string | null)[]) => void;
 const projections = new Promise<(string | null)[]>((resolve) => (receive = resolve));

@@ -12,40 +12,18 @@
 import os from 'node:os';
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import type { Finding, InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
-import { contextView, Evaluator, isExpired } from '../engine/engine.js';
-import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './run.js';
-import { loadFiles, nothingToScan, STDIN, type EmptyInput } from '../sources/files.js';
+import type { Finding, InputError, Note } from '../core/types.js';
+import { isExpired } from '../engine/engine.js';
+import { nothingToScan, STDIN, type EmptyInput } from '../sources/files.js';
 import { addUnplaced, unplacedNote, type Unplaced } from '../sources/placement.js';
-import { detachStrings } from '../core/values.js';
+import type { ScanResult } from '../report/scan-report.js';
+import { prepareScan, type ScanOptions } from './prepare.js';
+import { assembleResult } from './assemble.js';
+import { runShard, type ShardInput, type ShardOutput } from './shard.js';
 
 /** Below this much input, starting threads costs more than it saves. */
 export const AUTO_PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 const MAX_AUTO_JOBS = 4;
-
-/** What a shard needs to run on its own thread: only structured-cloneable data. */
-export interface ShardInput {
-  index: number;
-  files: string[];
-  options: Omit<ScanOptions, 'jobs'>;
-}
-
-export interface ShardOutput {
-  findings: Finding[];
-  errors: InputError[];
-  notes: Note[];
-  files: number;
-  resources: number;
-  /** Per configured exemption, how many findings it matched in this shard. */
-  exemptionMatches: number[];
-  /** Namespaced objects of this shard left without a namespace (see sources/placement.ts). */
-  unplaced?: Unplaced;
-  /** Entries that held nothing to scan. */
-  empty: EmptyInput[];
-}
-
-/** Receives this shard's projection, resolves with every shard's (this shard's own slot is null). */
-export type Exchange = (projection: string) => Promise<(string | null)[]>;
 
 /** How many shards to cut `files` into. */
 export function shardCount(files: readonly string[], jobs: ScanOptions['jobs']): number {
@@ -111,93 +89,6 @@ function splitWithRendersTogether(files: readonly string[], shards: number): str
   if (split.length === 0) return [renders];
   split[0] = [...renders, ...split[0]];
   return split;
-}
-
-type ProjectedRow = [apiVersion: string, kind: string, namespace: string | null, name: string, file: string, documentIndex: number, basePath: string, object: JsonObject];
-
-/** The objects other shards' cross-object rules read, as JSON (positions are not carried over). */
-export function projectResources(resources: readonly Resource[]): string {
-  const rows: ProjectedRow[] = resources.map((resource) => {
-    const r = contextView(resource);
-    return [r.apiVersion, r.kind, r.namespace ?? null, r.name, r.file, r.documentIndex, r.basePath, r.object];
-  });
-  return JSON.stringify(rows);
-}
-
-const NO_POSITION: Position = { line: 0, column: 0 };
-const noPosition = (): Position => NO_POSITION;
-
-function unproject(text: string, into: Resource[]): void {
-  for (const [apiVersion, kind, namespace, name, file, documentIndex, basePath, object] of JSON.parse(text) as ProjectedRow[]) {
-    into.push({ apiVersion, kind, namespace: namespace ?? undefined, name, object, file, documentIndex, basePath, locate: noPosition });
-  }
-}
-
-/**
- * One shard's work, the same on the calling thread and in a worker, and the whole of a
- * single-threaded scan (no `exchange`). Files are judged one at a time by the rules that look at
- * one object; only the objects cross-object rules judge or read are kept after that.
- */
-export async function runShard(input: ShardInput, exchange?: Exchange): Promise<ShardOutput> {
-  const { engine } = prepareScan(input.options);
-  const evaluator = new Evaluator(engine);
-  const subjects: Resource[] = [];
-  const read: Resource[] = [];
-  const errors: InputError[] = [];
-  const notes: Note[] = [];
-  const empty: EmptyInput[] = [];
-  let files = 0;
-  let resources = 0;
-  let unplaced: Unplaced | undefined;
-  const scannedSources = new Set<string>();
-  for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
-    unplaced = addUnplaced(unplaced, loaded.unplaced);
-    for (const e of loaded.empty ?? []) empty.push(e);
-    evaluator.judgeAlone(loaded.resources);
-    for (const r of loaded.resources) {
-      const subject = evaluator.isSubject(r);
-      const isRead = evaluator.isRead(r);
-      if (!subject && !isRead) continue;
-      // Kept until every file is in: let go of the file's text, which its strings would hold.
-      detachStrings(r.object);
-      if (subject) subjects.push(r);
-      if (isRead) read.push(subject ? r : contextView(r));
-    }
-    for (const e of loaded.errors) errors.push(e);
-    for (const n of loaded.notes) notes.push(n);
-    files += loaded.files.length;
-    resources += loaded.resources.length;
-  }
-  let context = read;
-  if (exchange) {
-    const projections = await exchange(projectResources(read));
-    // Every object read, in file order across shards; this shard's own keep their identity.
-    context = [];
-    for (let i = 0; i < projections.length; i++) {
-      const text = projections[i];
-      if (i === input.index) for (const r of read) context.push(r);
-      else if (text) unproject(text, context);
-      projections[i] = null;
-    }
-  }
-  evaluator.judgeTogether(subjects, context);
-  // The kept objects are no longer needed; findings are all that is left to return.
-  subjects.length = 0;
-  read.length = 0;
-  context = [];
-  const result = evaluator.result();
-  result.findings.sort(compareFindings);
-  return {
-    findings: result.findings,
-    errors: [...errors, ...result.errors],
-    notes,
-    files,
-    resources,
-    exemptionMatches: result.exemptions.map((u) => u.matched),
-    unplaced,
-    empty,
-  };
 }
 
 type WorkerMessage = { type: 'projection'; projection: string } | { type: 'done'; output: ShardOutput } | { type: 'failed'; message: string };

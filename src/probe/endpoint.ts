@@ -4,7 +4,7 @@
  * that cannot name one TCP port on one host is a usage error that says what was wrong.
  */
 import { isIP } from 'node:net';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../core/errors.js';
 import type { Scheme, Target } from './http.js';
 
 export interface Endpoint extends Target {

@@ -4,7 +4,7 @@
  * to a group (a component of a node, an endpoint of a probe); groups keep their first-seen order.
  */
 import type { CheckStatus } from '../node/checks.js';
-import { sanitize, wrap } from './table.js';
+import { sanitize, wrap } from '../core/text.js';
 
 export interface CheckRow {
   id: string;

@@ -17,7 +17,8 @@ export const reporters: Readonly<Record<ReportFormat, Reporter>> = Object.freeze
 });
 
 export type { Reporter, ReportOptions } from './reporter.js';
-export { renderTable, formatFinding, formatLocation, resourceLabel, summaryLine } from './table.js';
+export { renderTable, formatFinding, summaryLine } from './table.js';
+export { formatLocation, resourceLabel } from './describe.js';
 export { renderJson, toJsonReport, type JsonReport, type JsonFinding } from './json.js';
 export { renderSarif, toSarif, sarifLevel } from './sarif.js';
 export { renderJunit } from './junit.js';

@@ -4,7 +4,7 @@
  */
 import type { Finding, InputError, Note, Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
-import { compareFindings, type ScanResult } from '../pipeline/run.js';
+import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
 
 /** Increases only when a field is removed or changes meaning; new fields do not change it. */

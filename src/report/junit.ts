@@ -10,11 +10,11 @@
  */
 import type { Finding, InputError, Resource } from '../core/types.js';
 import type { Rule } from '../engine/rule.js';
-import { compareFindings, type ScanResult } from '../pipeline/run.js';
+import { compareFindings, type ScanResult } from './scan-report.js';
 import type { Severity } from '../core/types.js';
 import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';
-import { describeSuppression, formatLocation, formatNote, resourceLabel } from './table.js';
+import { describeSuppression, formatLocation, formatNote, resourceLabel } from './describe.js';
 
 export const INPUT_SUITE = 'kshield.input';
 

@@ -6,9 +6,10 @@
 import type { Finding, Severity } from '../core/types.js';
 import { SEVERITIES, severityRank } from '../core/types.js';
 import type { Rule } from '../engine/rule.js';
-import { compareFindings, type ScanResult } from '../pipeline/run.js';
+import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
-import { describeSuppression, formatInputError, formatLocation, formatNote, plural, relatedPhrase, resourceLabel } from './table.js';
+import { describeSuppression, formatInputError, formatLocation, formatNote, relatedPhrase, resourceLabel } from './describe.js';
+import { plural } from '../core/text.js';
 
 export interface MarkdownOptions extends ReportOptions {
   /**

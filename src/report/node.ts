@@ -16,7 +16,7 @@ import type { NodeFacts } from '../sources/node.js';
 import { STATUS_RANK, summarize, type CheckResult, type CheckStatus } from '../node/checks.js';
 import { INFORMATION_URI, SARIF_SCHEMA_URI, TOOL_NAME, type SarifLevel } from './sarif.js';
 import { xmlAttr, xmlText } from './junit.js';
-import { sanitize } from './table.js';
+import { sanitize } from '../core/text.js';
 import { checksSummaryLine, groupRows, markdownCell, renderChecksMarkdown, renderChecksTable } from './checks.js';
 
 export interface NodeReport {

@@ -1,6 +1,6 @@
 /** The escalation graph of `kshield rbac paths` as text, JSON, Graphviz DOT and Mermaid. */
 import type { EscalationGraph, GraphNode } from '../analysis/rbac-paths.js';
-import { sanitize } from './table.js';
+import { sanitize } from '../core/text.js';
 
 export function renderPathsTable(graph: EscalationGraph): string {
   const label = new Map(graph.nodes.map((n) => [n.id, sanitize(n.label)]));

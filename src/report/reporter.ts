@@ -1,5 +1,5 @@
 /** Reporters turn a scan result into text in one output format. */
-import type { ScanResult } from '../pipeline/run.js';
+import type { ScanResult } from './scan-report.js';
 
 export interface ReportOptions {
   /** ANSI colours (only on a TTY, never with NO_COLOR). */

@@ -5,9 +5,10 @@
  */
 import type { Finding, InputError, Note, Severity } from '../core/types.js';
 import type { Rule } from '../engine/rule.js';
-import { compareFindings, EXPIRED_EXEMPTION_RULE, type ScanResult } from '../pipeline/run.js';
+import { EXPIRED_EXEMPTION_RULE } from '../engine/engine.js';
+import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
-import { resourceLabel } from './table.js';
+import { resourceLabel } from './describe.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'kshield';

@@ -1,57 +1,13 @@
 /**
- * The human format: findings grouped by file, one line each, then notes, input errors and a
- * summary line. Also the small text helpers the other formats share.
+ * The human format: findings grouped by file, one line each, then notes, input errors, a tally by
+ * rule and a summary line.
  */
-import type { Finding, InputError, Note, ResourceRef, Severity } from '../core/types.js';
+import type { Finding, Severity } from '../core/types.js';
+import { plural, sanitize, wrap } from '../core/text.js';
+import { describeSuppression, formatInputError, formatLocation, formatNote, relatedPhrase, resourceLabel, severityBreakdown } from './describe.js';
 import { SEVERITIES } from '../core/types.js';
-import { compareFindings, type ScanResult } from '../pipeline/run.js';
+import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
-
-/** `Kind/namespace/name`, or `Kind/name` for objects without a namespace. */
-export function resourceLabel(ref: ResourceRef): string {
-  return ref.namespace ? `${ref.kind}/${ref.namespace}/${ref.name}` : `${ref.kind}/${ref.name}`;
-}
-
-/** `file:line:col`; a 0 line or column means "unknown" and is left out rather than printed as 0. */
-export function formatLocation(file: string, line?: number, column?: number): string {
-  if (!line || line < 1) return file;
-  if (!column || column < 1) return `${file}:${line}`;
-  return `${file}:${line}:${column}`;
-}
-
-// Control characters (C0, DEL, C1) plus the Unicode line/paragraph separators and bidi overrides:
-// file names and messages carry user input, which must not move the cursor, recolour the
-// terminal or visually reorder a line.
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Makes user-controlled text safe for a terminal line: control characters become visible escapes. */
-export function sanitize(text: string): string {
-  return text.replace(UNSAFE_TEXT, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** The suppression as a short phrase: "annotation: reason", "exemption (owner team-a): reason", "baseline". */
-export function describeSuppression(finding: Finding): string {
-  const s = finding.suppression;
-  if (!s) return 'suppressed';
-  const who = s.owner ? ` (owner ${s.owner})` : '';
-  return s.reason ? `${s.kind}${who}: ${s.reason}` : `${s.kind}${who}`;
-}
-
-/** Unsuppressed counts as "1 critical, 2 high" (severities with no findings left out). */
-export function severityBreakdown(bySeverity: Record<Severity, number>): string {
-  return SEVERITIES.filter((s) => (bySeverity[s] ?? 0) > 0)
-    .map((s) => `${bySeverity[s]} ${s}`)
-    .join(', ');
-}
-
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`;
-}
 
 const RESET = '\u001b[0m';
 const STYLE = {
@@ -99,22 +55,6 @@ export function formatFinding(finding: Finding, options: { color?: boolean; loca
   let line = parts.join('  ');
   if (finding.suppressed) line = paint('dim', `${line}  [suppressed: ${sanitize(describeSuppression(finding))}]`);
   return line;
-}
-
-export function formatInputError(error: InputError): string {
-  return `${sanitize(formatLocation(error.file, error.line))}: error: ${sanitize(error.message)}`;
-}
-
-export function formatNote(note: Note): string {
-  return `${sanitize(formatLocation(note.file, note.line))}: note: ${sanitize(note.message)}`;
-}
-
-/** "+2 related: rule-a, rule-b": the rules of the findings folded into this one (same object, same cause). */
-export function relatedPhrase(finding: Finding): string | undefined {
-  const related = finding.related;
-  if (!related || related.length === 0) return undefined;
-  const rules = [...new Set(related.map((r) => r.rule))];
-  return `+${related.length} related: ${rules.join(', ')}`;
 }
 
 /** The closing line: counts by severity, what was scanned, how many findings are suppressed. */
@@ -168,21 +108,6 @@ export function ruleTally(result: ScanResult, options: { color?: boolean; width?
   }
   const rest = rows.slice(TALLY_ROWS);
   if (rest.length > 0) lines.push(`  … ${plural(rest.length, 'more rule')} with ${plural(rest.reduce((n, r) => n + r.count, 0), 'finding')}`);
-  return lines;
-}
-
-/** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
-export function wrap(text: string, width: number): string[] {
-  if (width <= 0 || text.length <= width) return [text];
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
   return lines;
 }
 

@@ -12,7 +12,7 @@
 import type { Resource, Violation } from '../core/types.js';
 import type { Rule, RuleContext } from '../engine/rule.js';
 import { arr, get, isObject, str, stringMap } from '../core/values.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { defineRule } from './define.js';
 
 export const CLUSTER_INFO_API_VERSION = 'kshield.io/v1';

@@ -16,7 +16,7 @@ import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 import { containers, type ContainerView } from '../k8s/pods.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { podOwnersMatchingMap } from './reliability.js';
 import { isValidPortName } from '../k8s/api-validation.js';
 

@@ -11,10 +11,9 @@ import { rbacRules } from './rbac.js';
 import { networkRules } from './network.js';
 import { clusterRules } from './cluster.js';
 import { controlPlaneRules } from './control-plane.js';
-import { suppressionRules, useCatalogue } from './suppressions.js';
+import { suppressionRules } from './suppressions.js';
 
 export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...suppressionRules]);
-useCatalogue(rules);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

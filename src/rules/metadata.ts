@@ -6,7 +6,7 @@ import { podSpecs } from '../k8s/pods.js';
 import { isClientSideObject, isClusterScoped } from '../k8s/scope.js';
 import { get, isObject, str } from '../core/values.js';
 import { labelKeyProblem, labelValueProblem, labelsOf } from '../k8s/labels.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { defineRule } from './define.js';
 
 const LABELS_DOC = 'https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/';

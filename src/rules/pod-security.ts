@@ -19,7 +19,7 @@ import type { ContainerView, PodSpecView } from '../k8s/pods.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { containers } from '../k8s/pods.js';
 import { arr, get, obj } from '../core/values.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import {
   APPARMOR_ALLOWED_TYPES,
   APPARMOR_ANNOTATION_PREFIX,

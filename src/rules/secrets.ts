@@ -16,7 +16,7 @@ import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
 import { obj, str } from '../core/values.js';
 import { podSpecs } from '../k8s/pods.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { decodeBase64Text, decodeSecretData, detectSecretObjectValue, detectSecrets, isLiteralSecretValue } from '../core/secrets-detect.js';
 import { describeHit, describeKeyValue } from '../core/redact.js';
 import { dedent } from './examples.js';

@@ -8,24 +8,9 @@ import type { Violation } from '../core/types.js';
 import { containers, podSpecs } from '../k8s/pods.js';
 import { isObject } from '../core/values.js';
 import { IGNORE_ANNOTATION, IGNORE_CONTAINER_PREFIX } from '../engine/engine.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { defineRule } from './define.js';
 import { didYouMean, suggest } from '../core/suggest.js';
-// The catalogue includes this rule, so it is handed over once built (see index.ts), not imported.
-let catalogue: readonly Rule[] = [];
-let known: Set<string> | undefined;
-
-export function useCatalogue(rules: readonly Rule[]): void {
-  catalogue = rules;
-  known = undefined;
-}
-
-/** Every word a suppression may name: rule ids, tags, and "*" / "all". */
-function knownSelectors(): Set<string> {
-  known ??= new Set(['*', 'all', ...catalogue.flatMap((r) => [r.id, ...r.tags])]);
-  return known;
-}
-
 /** " (did you mean ...?)" for a word close to some rule id or tag, else ''. */
 function hintFor(word: string, known: Iterable<string>): string {
   const phrase = didYouMean(suggest(word, known));
@@ -46,7 +31,7 @@ const unknownSuppression = defineRule({
     'the finding it was written for is still reported, or the typo hides that the review it stands for never applied.',
   remediation: 'Correct the rule id (see `kshield rules`) or the container name, or remove the annotation.',
   references: ['https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations/'],
-  check: (resource) => {
+  check: (resource, context) => {
     const out: Violation[] = [];
     const names = new Set(containers(resource).map((c) => c.name));
     const places = [{ metadata: resource.object.metadata, path: '/metadata' }, ...podSpecs(resource).map((p) => ({ metadata: p.metadata, path: p.metadataPath }))];
@@ -69,13 +54,13 @@ const unknownSuppression = defineRule({
         const unknown = new Set<string>();
         for (const word of value.split(',')) {
           const trimmed = word.trim();
-          if (trimmed && !knownSelectors().has(trimmed)) unknown.add(trimmed);
+          if (trimmed && !context.knownSelectors.has(trimmed)) unknown.add(trimmed);
         }
         // A finding per word up to a point; an annotation of thousands of words is one problem, not thousands.
         let shown = 0;
         for (const word of unknown) {
           if (shown++ === MAX_WORDS_REPORTED) break;
-          out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hintFor(word, knownSelectors())}` });
+          out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hintFor(word, context.knownSelectors)}` });
         }
         if (unknown.size > MAX_WORDS_REPORTED)
           out.push({ path: at, key: '…', message: `annotation ${key} lists ${unknown.size - MAX_WORDS_REPORTED} more words that are no rule id or tag` });

@@ -14,7 +14,7 @@ import type { ResourceSet } from '../k8s/resource-set.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { arr, get, isObject, obj, str } from '../core/values.js';
-import { escapePointerToken } from '../sources/yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { indent } from './examples.js';
 import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
 import { describeHit, fingerprint } from '../core/redact.js';

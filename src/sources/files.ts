@@ -9,7 +9,7 @@ import type { InputError, JsonObject, Note, Position, Resource } from '../core/t
 import { detach, isObject, str } from '../core/values.js';
 import { isBuiltinApiVersion, podShapeProblems, typeName } from '../k8s/pods.js';
 import { shapeProblems } from '../k8s/shapes.js';
-import { DEFAULT_PARSE_LIMITS, escapePointerToken, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
+import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
 
@@ -877,4 +877,3 @@ export function resourcesFromObjects(objects: unknown[], file = '<objects>', opt
 
 const NO_LINES = { position: () => ({ line: 0, column: 0 }) } as unknown as LineIndex;
 
-export { escapePointerToken };

@@ -11,12 +11,10 @@
  */
 import { closeSync, constants as fsConstants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { escapePointerToken, locateOffset, parseYamlStream, type LineIndex } from './yaml.js';
-import {
-  CONFIG_FILE, DATA_DIR, DISTRO_NAMES, ENCRYPTION_CONFIG, K3S_EMBEDDED_ETCD_CLIENT, WRITTEN_KUBECONFIG, ARG_KEYS,
-  componentArgs, configShapeProblems, distroFlags, mergeConfigFiles, optionTrue, optionValue, parseDistroArgs, withDataDir,
-  type ArgComponent, type Datastore, type Distro, type DistroProcess, type MergedConfig,
-} from './rancher.js';
+import { locateOffset, parseYamlStream, type LineIndex } from './yaml.js';
+import { escapePointerToken } from '../core/pointer.js';
+import { CONFIG_FILE, DATA_DIR, DISTRO_NAMES, ENCRYPTION_CONFIG, K3S_EMBEDDED_ETCD_CLIENT, WRITTEN_KUBECONFIG, ARG_KEYS, componentArgs, configShapeProblems, distroFlags, mergeConfigFiles, optionTrue, optionValue, parseDistroArgs, withDataDir, type ArgComponent, type Datastore, type DistroProcess, type MergedConfig } from './rancher.js';
+import type { Distro, FlagOrigin } from './flag-origin.js';
 import { kubeletCommand, type UnitText } from './systemd.js';
 
 /** Configuration files are small; anything larger than this is not what we are looking for. */
@@ -67,17 +65,6 @@ export interface FileFacts {
   error?: string;
 }
 
-/** Where a flag's value came from. */
-export interface FlagOrigin {
-  /** Node path of the file that sets it: a manifest, config file, unit, environment file or /proc entry. */
-  file?: string;
-  /** 1-based line in that file, when known. */
-  line?: number;
-  /** The key or variable inside the file (`kube-apiserver-arg`, `KUBELET_KUBEADM_ARGS`, `client-transport-security.cert-file`). */
-  via?: string;
-  /** Written nowhere: the distribution sets it by itself (see DISTRO_DEFAULTS in rancher.ts). */
-  defaultOf?: Distro;
-}
 
 export interface ComponentFacts {
   component: Component;

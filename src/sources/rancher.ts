@@ -10,9 +10,8 @@
  * list a later `flag=value` replaces an earlier one for the same flag, and any of them replaces
  * the distribution's own default for that flag.
  */
-import type { FlagOrigin } from './node.js';
+import type { Distro, FlagOrigin } from './flag-origin.js';
 
-export type Distro = 'k3s' | 'rke2';
 export const DISTRO_NAMES: Record<Distro, string> = { k3s: 'k3s', rke2: 'RKE2' };
 
 export const CONFIG_FILE: Record<Distro, string> = { k3s: '/etc/rancher/k3s/config.yaml', rke2: '/etc/rancher/rke2/config.yaml' };

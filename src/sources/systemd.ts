@@ -8,7 +8,7 @@
  * `ExecStart=` (an empty one resets the list; the last one runs), and `$VAR` (split into words)
  * and `${VAR}` (one word) expansion. Prefixes such as `-` or `@` on ExecStart are dropped.
  */
-import type { FlagOrigin } from './node.js';
+import type { FlagOrigin } from './flag-origin.js';
 
 export interface UnitText {
   path: string;

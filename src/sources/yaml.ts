@@ -7,6 +7,7 @@
  * JSON Pointer to a line/column then walks the object and reads those records: no second
  * parse, no separate tree, and nothing is computed for fields no finding points at.
  */
+import { pointerTokens } from '../core/pointer.js';
 import yaml from 'js-yaml';
 import type { Position } from '../core/types.js';
 import { redactQuoted } from '../core/redact.js';
@@ -395,22 +396,6 @@ function keyIndex(node: object, key: string): number {
     i++;
   }
   return -1;
-}
-
-/** Splits a JSON Pointer into its unescaped tokens. */
-export function pointerTokens(pointer: string): string[] {
-  if (pointer === '') return [];
-  if (!pointer.includes('~')) return pointer.slice(1).split('/');
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-export function escapePointerToken(token: string | number): string {
-  if (typeof token === 'number') return String(token);
-  if (!token.includes('~') && !token.includes('/')) return token;
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /**

@@ -6,6 +6,8 @@ import { evaluate, ruleApplies } from '../../src/engine/engine.js';
 import { ResourceSet } from '../../src/k8s/resource-set.js';
 import { DEFAULT_RULE_SETTINGS } from '../../src/engine/rule.js';
 import { loadText } from '../../src/sources/files.js';
+import { rules as catalogue } from '../../src/rules/index.js';
+import { knownSelectorsOf } from '../../src/engine/engine.js';
 
 export function runRuleExamples(rules: readonly Rule[]): void {
   for (const rule of rules) {
@@ -15,7 +17,7 @@ export function runRuleExamples(rules: readonly Rule[]): void {
           const loaded = loadText(yaml, `valid-${i + 1}.yaml`);
           assert.deepEqual(loaded.errors, [], 'example must parse');
           assert.ok(loaded.resources.length > 0, 'example must hold a Kubernetes object');
-          const result = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings });
+          const result = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings });
           assert.deepEqual(result.errors, []);
           assert.deepEqual(
             result.findings.map((f) => `${f.path}: ${f.message}`),
@@ -28,7 +30,7 @@ export function runRuleExamples(rules: readonly Rule[]): void {
         test(`invalid #${i + 1} is flagged at the offending field`, () => {
           const loaded = loadText(yaml, `invalid-${i + 1}.yaml`);
           assert.deepEqual(loaded.errors, [], 'example must parse');
-          const result = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings });
+          const result = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings });
           assert.deepEqual(result.errors, []);
           assert.ok(result.findings.length > 0, `${rule.id} must fire on invalid example #${i + 1}`);
           for (const f of result.findings) {
@@ -44,12 +46,12 @@ export function runRuleExamples(rules: readonly Rule[]): void {
         // would behave differently here, where it is given every object of the example.
         for (const yaml of [...rule.examples.valid, ...rule.examples.invalid]) {
           const loaded = loadText(yaml, 'example.yaml');
-          const engine = evaluate(loaded.resources, { rules: [rule], settings: rule.examples.settings }).findings.map((f) => `${f.path}: ${f.message}`);
+          const engine = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings }).findings.map((f) => `${f.path}: ${f.message}`);
           const settings = { ...DEFAULT_RULE_SETTINGS, ...rule.examples.settings };
           const everything = new ResourceSet(loaded.resources);
           const direct = loaded.resources
             .filter((r) => ruleApplies(rule, r))
-            .flatMap((r) => rule.check(r, { settings, resources: everything }).map((v) => `${r.basePath}${v.path}: ${v.message}`));
+            .flatMap((r) => rule.check(r, { settings, resources: everything, knownSelectors: knownSelectorsOf(catalogue) }).map((v) => `${r.basePath}${v.path}: ${v.message}`));
           assert.deepEqual(engine, direct, `${rule.id} reads kinds it does not declare in \`reads\` (declared: ${rule.reads?.join(', ') ?? 'none'})`);
         }
       });

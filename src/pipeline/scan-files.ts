@@ -1,0 +1,49 @@
+/** A scan of files, directories and standard input, or of objects already in memory: load, judge, assemble. */
+import type { InputError } from '../core/types.js';
+import { evaluate } from '../engine/engine.js';
+import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
+import type { ScanResult } from '../report/scan-report.js';
+import { maxFileBytesOf, prepareScan, type ScanOptions } from './prepare.js';
+import { assembleResult, withEvaluations } from './assemble.js';
+import { scanSharded, shardCount } from './threads.js';
+
+export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
+  const maxFileBytes = maxFileBytesOf(options);
+  const expansionErrors: InputError[] = [];
+  const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  const expansion = { inputs: paths, errors: expansionErrors, notes };
+  const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
+  if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
+    return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
+  }
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
+  loaded.errors.unshift(...expansionErrors);
+  loaded.notes.unshift(...notes);
+  const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);
+  if (nothing) {
+    loaded.errors.push(...nothing.errors);
+    loaded.notes = loaded.notes.filter((n) => !nothing.replacedNotes.has(n));
+  }
+  addUnplacedNote(loaded, placement);
+  return scanLoaded(loaded, options);
+}
+
+/** Scans objects already in memory; `file` names where they came from in findings ("cluster:admin"). */
+export function scanObjects(objects: unknown[], options: ScanOptions = {}, file?: string): ScanResult {
+  return scanLoaded(resourcesFromObjects(objects, file), options);
+}
+
+export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanResult {
+  const { rules: selected, engine } = prepareScan(options);
+  const result = evaluate(loaded.resources, engine);
+  const scan = assembleResult({
+    findings: result.findings,
+    errors: [...loaded.errors, ...result.errors],
+    notes: loaded.notes,
+    rules: selected,
+    exemptions: result.exemptions,
+    resources: loaded.resources.length,
+    files: loaded.files.length,
+  });
+  return withEvaluations(scan, loaded.resources, selected);
+}
