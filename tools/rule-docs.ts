@@ -3,7 +3,7 @@
  * the counts. `npm run docs:rules` rewrites the folder; test/rule-docs.test.ts regenerates it in memory
  * and fails when the committed pages differ, so the pages and every count in them follow the rules.
  *
- * It reads only the catalogue, `kshield rules`' own selection by tag, docs/peer-coverage.md (through the
+ * It reads only the catalogue (through the library's public API), `kshield rules`' own selection by tag, docs/peer-coverage.md (through the
  * parser its test uses) and the text of src/rules/ (to find the file that defines each rule), so moving
  * rules between files does not break it. Output is deterministic: sorted, and no dates.
  */
@@ -11,10 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import yaml from 'js-yaml';
-import { rules as catalogue } from '../src/rules/index.js';
+// The library's public API (stable however modules move inside src/) and `kshield rules`' own tag selection.
+import { rules as catalogue, SEVERITIES, type Rule } from '../src/index.js';
 import { rulesWithTag } from '../src/cli/rules.js';
-import type { Rule } from '../src/core/rule.js';
-import { SEVERITIES } from '../src/core/types.js';
 import { headingAnchor, parsePeerCoverage, type PeerCoverageRow } from './peer-coverage.js';
 
 /** Where the pages go, relative to the repository root. */
@@ -315,4 +314,12 @@ function main(): void {
   console.log(`${RULE_DOCS_DIR}: ${pages.size} pages; ${drift.missing.length} added, ${drift.changed.length} updated, ${drift.extra.length} removed, ${unchanged} unchanged`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) main();
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  try {
+    main();
+  } catch (err) {
+    // A rule whose file cannot be found, an unreadable docs/peer-coverage.md: one line, no stack.
+    console.error(`docs:rules: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
