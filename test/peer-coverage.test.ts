@@ -11,6 +11,7 @@ import { rules } from '../src/rules/index.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { PEER_CASES, type PeerCase } from './support/peer-cases.js';
+import { parsePeerCoverage } from '../tools/peer-coverage.js';
 
 /**
  * The peers' check ids, as published in 2026 (Polaris pkg/config/checks @c0e23a2, kube-score
@@ -57,29 +58,8 @@ function repoRoot(): string {
   }
 }
 
-interface Row {
-  peer: string;
-  id: string;
-  rules: string[];
-  none: boolean;
-  note: string;
-  line: number;
-}
-
-function parseDoc(text: string): Row[] {
-  const rows: Row[] = [];
-  text.split('\n').forEach((line, i) => {
-    const m = /^\| ([^|]+?) \| `([^`]+)` \| ([^|]+?) \| ([^|]*?) ?\|$/.exec(line);
-    if (!m) return;
-    const cell = m[3].trim();
-    const rules = [...cell.matchAll(/`([^`]+)`/g)].map((x) => x[1]);
-    rows.push({ peer: m[1].trim(), id: m[2], rules, none: cell === 'none', note: m[4].trim(), line: i + 1 });
-  });
-  return rows;
-}
-
 const doc = readFileSync(path.join(repoRoot(), 'docs', 'peer-coverage.md'), 'utf8');
-const rows = parseDoc(doc);
+const rows = parsePeerCoverage(doc);
 
 test('the embedded peer lists hold the published number of ids', () => {
   for (const [peer, list] of Object.entries(PEERS)) {

@@ -28,6 +28,8 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
     `Category:   ${rule.category}`,
     `Tags:       ${rule.tags.join(', ')}`,
     ...(rule.frameworks ? Object.entries(rule.frameworks).map(([k, v]) => `${(k.toUpperCase() + ':').padEnd(12)}${v.join(', ')}`) : []),
+    // The generated page (npm run docs:rules) adds every example and the peer tools' equivalent checks.
+    `Docs:       docs/rules/${rule.id}.md`,
     '',
     'What it checks',
     prose(rule.description),

@@ -10,6 +10,11 @@ export function ruleMetadata(rule: Rule): RuleMeta & { enabledByDefault: boolean
   return { ...meta, enabledByDefault: !rule.optIn };
 }
 
+/** What `kshield rules --tag TAG` lists: the rules carrying the tag, or of the category of that name (as --only/--skip select). */
+export function rulesWithTag(rules: readonly Rule[], tag: string): Rule[] {
+  return rules.filter((r) => r.tags.includes(tag) || r.category === tag);
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
@@ -17,7 +22,7 @@ function pad(s: string, n: number): string {
 export async function runRules(opts: { output: string; tag?: string }): Promise<number> {
   let selected: readonly Rule[] = catalogue;
   if (opts.tag) {
-    selected = catalogue.filter((r) => r.tags.includes(opts.tag!) || r.category === opts.tag);
+    selected = rulesWithTag(catalogue, opts.tag);
     if (selected.length === 0) {
       const near = didYouMean(suggest(opts.tag, [...new Set(catalogue.flatMap((r) => [...r.tags, r.category]))]));
       throw new UsageError(`no rule has the tag or category "${opts.tag}"${near ? `; ${near}` : ''}`);
