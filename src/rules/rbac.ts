@@ -28,8 +28,11 @@ import {
   type PolicyRule,
   type RoleInfo,
   type SubjectInfo,
+  type ResourceRequest,
 } from '../analysis/rbac.js';
-import { CAPABILITIES, allowedRequests, describeRequests, type Capability } from '../analysis/rbac-capabilities.js';
+import { CAPABILITIES, WEBSOCKET_CREATE_CHECK_MINOR, allowedRequests, describeRequests, streamVerbsThatSuffice, type Capability } from '../analysis/rbac-capabilities.js';
+import { targetVersion } from './metadata.js';
+import type { Severity } from '../core/types.js';
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { DISCOVERY_ROLES, bootstrapRoleNamespaces, isBootstrapClusterRoleName } from '../analysis/rbac-bootstrap.js';
 import { defineRule } from './define.js';
@@ -119,6 +122,11 @@ interface CapabilityRuleSpec {
   consequence: string;
   /** Further condition on the role (e.g. cluster-wide or not). */
   when?: (role: RoleInfo, context: RuleContext) => boolean;
+  /**
+   * What the requests one rule grants amount to, when that depends on them or on the target version:
+   * the requests to name, the consequence and a severity of its own. Default: all of them, `consequence`.
+   */
+  judge?: (requests: Omit<ResourceRequest, 'namespace'>[], context: RuleContext) => { requests: Omit<ResourceRequest, 'namespace'>[]; consequence: string; severity?: Severity };
   examples: Rule['examples'];
 }
 
@@ -133,11 +141,13 @@ function capabilityRule(spec: CapabilityRuleSpec): Rule {
       if (!role || (spec.when && !spec.when(role, context))) return [];
       const out: Violation[] = [];
       for (const ref of role.ownRules) {
-        const requests = spec.capabilities.flatMap((c) => allowedRequests(ref.rule, effectiveForRole(role, c)));
-        if (requests.length === 0) continue;
+        const granted = spec.capabilities.flatMap((c) => allowedRequests(ref.rule, effectiveForRole(role, c)));
+        if (granted.length === 0) continue;
+        const { requests, consequence, severity } = spec.judge ? spec.judge(granted, context) : { requests: granted, consequence: spec.consequence, severity: undefined };
         out.push({
           path: responsibleEntry(resource, ref.index, ref.rule, spec.pointAt, requests),
-          message: `${roleName(role)} rule ${ref.index + 1} grants ${describeRequests(requests)}: ${spec.consequence}${boundTo(role, context)}`,
+          message: `${roleName(role)} rule ${ref.index + 1} grants ${describeRequests(requests)}: ${consequence}${boundTo(role, context)}`,
+          ...(severity ? { severity } : {}),
         });
       }
       return out;
@@ -912,6 +922,35 @@ rules:
   },
 });
 
+/**
+ * exec, attach and port-forward at the target Kubernetes version (streamVerbsThatSuffice): `create`
+ * always opens a session (SPDY, a POST); `get` alone does over a WebSocket before 1.35, and from 1.35
+ * only where the AuthorizePodWebsocketUpgradeCreatePermission gate (beta, on by default) is off.
+ */
+function streamJudge(consequence: string, session: string): NonNullable<CapabilityRuleSpec['judge']> {
+  return (granted, context) => {
+    const [major, minor] = targetVersion(context.settings.kubernetesVersion);
+    const target = `${major}.${minor}`;
+    const suffice = streamVerbsThatSuffice(major > 1 ? Number.POSITIVE_INFINITY : minor);
+    const effective = granted.filter((q) => suffice.includes(q.verb));
+    if (effective.some((q) => q.verb === 'create')) return { requests: effective, consequence };
+    if (effective.length > 0)
+      return {
+        requests: effective,
+        consequence:
+          `${consequence}: get alone opens ${session} over a WebSocket on clusters before Kubernetes 1.${WEBSOCKET_CREATE_CHECK_MINOR} (the target is ${target}), ` +
+          'and on later ones with the AuthorizePodWebsocketUpgradeCreatePermission feature gate off',
+      };
+    return {
+      requests: granted,
+      severity: 'low',
+      consequence:
+        `get alone opens ${session} over a WebSocket only on clusters before Kubernetes 1.${WEBSOCKET_CREATE_CHECK_MINOR} or with the ` +
+        `AuthorizePodWebsocketUpgradeCreatePermission feature gate off; from 1.${WEBSOCKET_CREATE_CHECK_MINOR} (the target is ${target}) create is needed as well`,
+    };
+  };
+}
+
 const podExec = capabilityRule({
   meta: {
     id: 'rbac-pod-exec',
@@ -919,13 +958,17 @@ const podExec = capabilityRule({
     severity: 'high',
     tags: ['rbac', 'privilege-escalation'],
     description:
-      'pods/exec and pods/attach run commands in (or take over the terminal of) running containers: the holder gets the container\'s files, its environment with any Secrets, and its service account token. kubectl uses create for them, and get over WebSockets, so both verbs count. A rule limited to named pods is still reported.',
+      'pods/exec and pods/attach run commands in (or take over the terminal of) running containers: the holder gets the container\'s files, its environment with any Secrets, and its service account token if one is mounted. ' +
+      'create opens a session (SPDY, a POST request). A WebSocket session is a GET request, authorized as get: before Kubernetes 1.35 get alone is enough ' +
+      '(kubernetes/kubernetes#78741); from 1.35 the AuthorizePodWebsocketUpgradeCreatePermission feature gate (beta, on by default) makes the API server require create as well. ' +
+      'So a rule granting get without create is judged at the target version (setting `kubernetesVersion`; the API server\'s in `kshield cluster`): high before 1.35, low from 1.35 (it still opens sessions where the gate is turned off). A rule limited to named pods is still reported.',
     remediation: 'Remove pods/exec and pods/attach; debug with logs and metrics, or grant exec only temporarily to named people.',
     references: [RBAC_GOOD],
   },
   capabilities: [CAPABILITIES['exec-pods']],
   pointAt: 'resources',
   consequence: 'its subjects can run commands in running containers and take their secrets and tokens',
+  judge: streamJudge('its subjects can run commands in running containers and take their secrets and tokens', 'an exec or attach session'),
   examples: {
     valid: [
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -969,12 +1012,16 @@ const podPortForward = capabilityRule({
     title: 'Role allows port-forwarding to pods',
     severity: 'medium',
     tags: ['rbac', 'network'],
-    description: 'pods/portforward opens a tunnel from the holder\'s machine to any port of a pod, past Services, Ingresses and NetworkPolicies.',
+    description:
+      'pods/portforward opens a tunnel from the holder\'s machine to any port of a pod, past Services, Ingresses and NetworkPolicies. ' +
+      'As for rbac-pod-exec, get without create is judged at the target version: it opens the tunnel over a WebSocket before Kubernetes 1.35, ' +
+      'and from 1.35 only with the AuthorizePodWebsocketUpgradeCreatePermission feature gate off (then reported as low).',
     remediation: 'Remove pods/portforward, or limit it to named pods for the people who debug them.',
   },
   capabilities: [CAPABILITIES['port-forward']],
   pointAt: 'resources',
   consequence: 'its subjects can reach any port of the pods, bypassing NetworkPolicies',
+  judge: streamJudge('its subjects can reach any port of the pods, bypassing NetworkPolicies', 'a port-forward tunnel'),
   examples: {
     valid: [
       `apiVersion: rbac.authorization.k8s.io/v1
