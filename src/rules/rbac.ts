@@ -796,6 +796,27 @@ function clusterWide(role: RoleInfo, context: RuleContext): boolean {
   return bindings.length === 0 || bindings.some((b) => b.kind === 'ClusterRoleBinding');
 }
 
+/**
+ * What reading Secrets amounts to. list and watch return every Secret with its data; get reads one
+ * Secret by name, so it reaches any Secret whose name is known. Names are seldom secret: they are
+ * fixed by the software that uses them (argocd-secret, sh.helm.release.v1.<release>.v<n>, a
+ * Certificate's <name>-tls) and written in the pod specs that mount them. CIS Benchmark 5.1.2
+ * ("Minimize access to secrets") counts get, list and watch alike, and the RBAC good practices say get
+ * reveals a Secret's contents: a get-only grant keeps the rule's severity, and the message says what it
+ * needs. Since Kubernetes 1.24 no service account token Secret is created on its own (legacy ones
+ * remain where they were made, or are made by hand), so tokens are not named as a general fact.
+ */
+function secretsJudge(scope: string): NonNullable<CapabilityRuleSpec['judge']> {
+  return (granted) => {
+    if (granted.some((q) => q.verb === 'list' || q.verb === 'watch'))
+      return { requests: granted, consequence: `every Secret of ${scope} with its data (passwords, keys, tokens; legacy service account token Secrets included where they still exist)` };
+    return {
+      requests: granted,
+      consequence: `any Secret of ${scope} whose name is known: get reads one Secret by name, and names are often predictable (fixed by the software that uses them) or visible in the pod specs that mount them`,
+    };
+  };
+}
+
 const secretsReadClusterWide = capabilityRule({
   meta: {
     id: 'rbac-secrets-read-cluster-wide',
@@ -803,12 +824,18 @@ const secretsReadClusterWide = capabilityRule({
     severity: 'high',
     tags: ['rbac', 'secrets', 'least-privilege'],
     description:
-      'get, list or watch on secrets in a ClusterRole bound cluster-wide (or not yet bound) reads every Secret of the cluster: passwords, TLS keys and the tokens of service accounts, which lets the holder act as those accounts. Rules limited by resourceNames are not reported.',
+      'get, list or watch on secrets in a ClusterRole bound cluster-wide (or not yet bound) reads the Secrets of every namespace: passwords, TLS keys, ' +
+      'cloud and registry credentials, and the tokens of legacy service account token Secrets where they still exist (none is created on its own since ' +
+      'Kubernetes 1.24), which let the holder act as those accounts. list and watch return every Secret with its data; get reads one Secret by name, ' +
+      'which reaches any Secret whose name is known: names are fixed by the software that uses them or written in the pod specs that mount them, so ' +
+      'get alone is reported at the same severity, as CIS Benchmark 5.1.2 counts get, list and watch alike; the message says which it is. ' +
+      'Rules limited by resourceNames are not reported.',
     remediation: 'Grant Secret access in a Role in the namespace that needs it, limited with resourceNames to the Secrets it reads.',
   },
   capabilities: [CAPABILITIES['read-secrets']],
   pointAt: 'resources',
-  consequence: 'every Secret of every namespace, service account tokens included',
+  consequence: 'the Secrets of every namespace',
+  judge: secretsJudge('every namespace'),
   when: clusterWide,
   examples: {
     valid: [
@@ -844,12 +871,15 @@ const secretsRead = capabilityRule({
     severity: 'medium',
     tags: ['rbac', 'secrets', 'least-privilege'],
     description:
-      'get, list or watch on secrets without resourceNames, in a Role or a ClusterRole granted only through RoleBindings, reads every Secret of the namespace, including service account tokens. list and watch return the Secrets\' contents, not just their names.',
+      'get, list or watch on secrets without resourceNames, in a Role or a ClusterRole granted only through RoleBindings, reads the Secrets of the namespace ' +
+      '(and the tokens of legacy service account token Secrets there, where they still exist). list and watch return the Secrets\' contents, not just their names; ' +
+      'get reads any Secret whose name is known.',
     remediation: 'Limit the rule with resourceNames to the Secrets the workload reads, with the get verb only; or mount the Secret as a volume instead of reading it through the API.',
   },
   capabilities: [CAPABILITIES['read-secrets']],
   pointAt: 'resources',
-  consequence: 'every Secret of the namespace, service account tokens included',
+  consequence: 'the Secrets of the namespace',
+  judge: secretsJudge('the namespace'),
   when: (role, context) => role.kind === 'Role' || !clusterWide(role, context),
   examples: {
     valid: [

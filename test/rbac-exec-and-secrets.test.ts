@@ -1,4 +1,7 @@
 /**
+ * What RBAC grants amount to, as the rules and `rbac paths` say it: exec, attach and port-forward by
+ * Kubernetes version, and Secret reads by verb.
+ *
  * exec, attach and port-forward by Kubernetes version. A WebSocket session is a GET request,
  * authorized as get: enough before 1.35 (kubernetes/kubernetes#78741); from 1.35 the
  * AuthorizePodWebsocketUpgradeCreatePermission gate (beta, on by default) also requires create.
@@ -142,5 +145,40 @@ spec:
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('rbac-secrets-read-cluster-wide: what get, list and watch each reach', () => {
+  const secrets = (verbs: string) => role(verbs, '["secrets"]', '[""]');
+
+  test('get alone reads any Secret whose name is known, still high (CIS 5.1.2 counts get)', () => {
+    const [f] = run('rbac-secrets-read-cluster-wide', secrets('["get"]'));
+    assert.equal(f.severity, 'high');
+    assert.equal(
+      f.message,
+      'ClusterRole "argocd-server" rule 1 grants get on secrets: any Secret of every namespace whose name is known: get reads one Secret by name, and names are ' +
+        'often predictable (fixed by the software that uses them) or visible in the pod specs that mount them (granted to ServiceAccount argocd/argocd-server by ClusterRoleBinding argocd-server)',
+    );
+    // The same through a wildcard rule, as argocd-server's.
+    assert.match(run('rbac-secrets-read-cluster-wide', role('["delete", "get", "patch"]'))[0].message, /grants get on secrets: any Secret of every namespace whose name is known/);
+  });
+
+  test('list or watch read every Secret with its data; service account tokens are legacy Secrets, not a general fact', () => {
+    for (const verbs of ['["list", "watch"]', '["get", "list", "watch"]']) {
+      const [f] = run('rbac-secrets-read-cluster-wide', secrets(verbs));
+      assert.equal(f.severity, 'high');
+      assert.match(f.message, /: every Secret of every namespace with its data \(passwords, keys, tokens; legacy service account token Secrets included where they still exist\)/);
+      assert.doesNotMatch(f.message, /service account tokens included/);
+    }
+  });
+
+  test('rbac-secrets-read says the same of one namespace', () => {
+    const namespaced = secrets('["get"]').replace(/ClusterRole\b(?!Binding)/g, 'Role').replace('kind: ClusterRoleBinding', 'kind: RoleBinding').replace(/metadata: \{name: argocd-server\}/g, 'metadata: {name: argocd-server, namespace: shop}');
+    assert.match(run('rbac-secrets-read', namespaced)[0].message, /grants get on secrets: any Secret of the namespace whose name is known/);
+    assert.match(run('rbac-secrets-read', namespaced.replace('["get"]', '["list"]'))[0].message, /grants list on secrets: every Secret of the namespace with its data/);
+  });
+
+  test('no rbac rule states that Secrets hold service account tokens as a general fact', () => {
+    for (const rule of rbacRules) assert.doesNotMatch(rule.description, /(?<!legacy )service account tokens? (included|from Secrets)|including service account tokens|the tokens of service accounts/, rule.id);
   });
 });
