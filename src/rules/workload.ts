@@ -438,6 +438,52 @@ interface HostMountRuleSpec {
   tags: string[];
   valid: string[];
   invalid: string[];
+  /**
+   * The severity when file permissions on the node still protect it: every container that mounts the
+   * volume mounts it read-only and can neither be nor become root, nor bypass permission checks
+   * (hostMountAccess). Unset: the rule's severity whatever the container (a socket stays a socket).
+   */
+  mitigated?: { severity: Severity; reaches: string };
+}
+
+/**
+ * Capabilities that get past file permission checks on the node's files (capabilities(7)): read or
+ * write any file (DAC_OVERRIDE, DAC_READ_SEARCH), act as any file's owner or take ownership of it
+ * (FOWNER, CHOWN: on the writable submounts a read-only bind mount keeps), become any user or group,
+ * root included (SETUID, SETGID), mount and much else (SYS_ADMIN), or reach other processes' files
+ * through /proc/PID/root (SYS_PTRACE); ALL holds them all.
+ */
+const FILE_PERMISSION_BYPASS = ['ALL', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'CHOWN', 'SETUID', 'SETGID', 'SYS_ADMIN', 'SYS_PTRACE'];
+
+function intField(sc: Record<string, unknown> | undefined, field: string): number | undefined {
+  const v = sc?.[field];
+  return isInt(v) ? v : undefined;
+}
+
+/**
+ * Why a container that mounts a host path may get past the node's file permissions there, or the
+ * user it runs as when it cannot: it mounts the volume read-only, is not privileged, runs as a
+ * non-root user (runAsUser above 0, the container's over the pod's, or runAsNonRoot: true, which the
+ * kubelet enforces on the image's user), has allowPrivilegeEscalation: false (otherwise a setuid-root
+ * binary of the node, on that very mount, makes it root), and adds no FILE_PERMISSION_BYPASS
+ * capability. A read-only mount keeps submounts (such as /run) writable unless recursiveReadOnly is
+ * set, which file permissions then guard.
+ */
+function hostMountAccess(c: ContainerView, volume: string): { risk: string } | { user: string } {
+  const sc = containerSc(c);
+  const psc = podSc(c.pod);
+  const who = `"${c.name}"`;
+  const mounts = arr(c.container.volumeMounts).filter((m) => get(m, 'name') === volume);
+  if (mounts.some((m) => get(m, 'readOnly') !== true)) return { risk: `${who} mounts it writable` };
+  if (sc?.privileged === true) return { risk: `${who} is privileged` };
+  const uid = intField(sc, 'runAsUser') ?? intField(psc, 'runAsUser');
+  const nonRoot = sc?.runAsNonRoot ?? psc?.runAsNonRoot;
+  if (uid === 0) return { risk: `${who} runs as root (runAsUser: 0)` };
+  if (uid === undefined && nonRoot !== true) return { risk: `${who} may run as root (neither runAsNonRoot: true nor a runAsUser above 0)` };
+  if (sc?.allowPrivilegeEscalation !== false) return { risk: `${who} may become root through a setuid binary of the node (allowPrivilegeEscalation is not false)` };
+  const bypass = arr(get(sc, 'capabilities', 'add')).map(capabilityName).find((n) => n !== undefined && FILE_PERMISSION_BYPASS.includes(n));
+  if (bypass) return { risk: `${who} adds ${bypass === 'ALL' ? 'ALL capabilities' : `capability ${bypass}`}, which gets past file permissions` };
+  return { user: uid !== undefined ? `UID ${uid}` : "the image's non-root user" };
 }
 
 function hostMountRule(spec: HostMountRuleSpec): Rule {
@@ -462,7 +508,24 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
           const what = match.parent
             ? `host path ${v.path}, which contains ${match.sensitive} (${match.reason})`
             : `host path ${v.path} (${match.reason})`;
-          return [{ path: v.pointer, message: `${volume} mounts ${what}${usedBy}` }];
+          const message = `${volume} mounts ${what}${usedBy}`;
+          // Unused volumes and Windows pods keep the rule's severity: nothing here says who will read them.
+          if (!spec.mitigated || users.length === 0 || v.name === undefined || isWindows(pod)) return [{ path: v.pointer, message }];
+          const access = containersOf(resource, pod)
+            .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === v.name))
+            .map((c) => hostMountAccess(c, v.name!));
+          const risk = access.find((a): a is { risk: string } => 'risk' in a);
+          if (risk) return [{ path: v.pointer, message: `${message}: ${risk.risk}` }];
+          const userList = [...new Set(access.map((a) => ('user' in a ? a.user : '')))].join(', ');
+          return [
+            {
+              path: v.pointer,
+              severity: spec.mitigated.severity,
+              message:
+                `${message}: read-only, and ${users.length === 1 ? 'it runs' : 'they run'} as a non-root user (${userList}) with allowPrivilegeEscalation: false ` +
+                `and no capability that gets past file permissions, so ${spec.mitigated.reaches}`,
+            },
+          ];
         }),
       ),
     examples: { valid: spec.valid, invalid: spec.invalid },
@@ -1276,7 +1339,13 @@ ${deployment(`
     tags: ['security', 'host-mounts', 'nsa'],
     description:
       'A hostPath volume of "/" exposes every file on the node: kubelet credentials, other pods\' secrets, SSH keys and ' +
-      'the container runtime socket. Read-only does not help much: reading them is enough to take over the node.',
+      'the container runtime socket. Critical when any container mounting it can get past the node\'s file permissions: it ' +
+      'mounts it writable, may run as root or become root (allowPrivilegeEscalation not false, with the node\'s setuid ' +
+      'binaries on the mount), is privileged, or adds a capability that bypasses permission checks (DAC_OVERRIDE, ' +
+      'DAC_READ_SEARCH, FOWNER, CHOWN, SETUID, SETGID, SYS_ADMIN, SYS_PTRACE, ALL). For root, read-only does not help: ' +
+      'reading the kubelet\'s keys is enough, and a socket opens on a read-only mount. Otherwise (read-only, a non-root ' +
+      'user, no privilege escalation, none of those capabilities) it is high: the container reads what an unprivileged ' +
+      'user of the node may, world-readable configuration and process details, but not the root-only credentials and socket.',
     remediation: 'Mount only the specific host directory the workload needs, read-only, or use a dedicated volume type.',
     valid: [
       daemonSet(`
@@ -1300,6 +1369,7 @@ ${deployment(`
           hostPath: {path: /}
       `),
     ],
+    mitigated: { severity: 'high', reaches: "it reads only what an unprivileged user of the node may (the kubelet's credentials and the runtime socket are root-only)" },
   }),
   hostMountRule({
     id: 'container-runtime-socket-mount',
@@ -1309,7 +1379,8 @@ ${deployment(`
     description:
       'The Docker, containerd, CRI-O or Podman socket (or a directory holding it, such as /run or /var/run) lets the ' +
       'container start privileged containers on the node: full node takeover. A read-only mount does not prevent ' +
-      'connecting to a socket.',
+      'connecting to a socket, and running as a non-root user is no reliable guard either (the socket\'s group, such as ' +
+      'docker, can be given to the pod through supplementalGroups or fsGroup): always critical.',
     remediation: 'Remove the mount. Build images with a daemonless builder (BuildKit rootless, kaniko, buildah) and query container state through the Kubernetes API.',
     valid: [
       pod(`
@@ -1391,7 +1462,9 @@ ${deployment(`
     tags: ['security', 'host-mounts', 'nsa'],
     description:
       'Host paths such as /proc, /sys, /dev, /boot, /usr, /lib and the runtime\'s image storage give access to every ' +
-      'process, device and binary of the node; write access means code execution on the node.',
+      'process, device and binary of the node; write access means code execution on the node. Medium instead of high when ' +
+      'every container mounting it does so read-only as a non-root user, with allowPrivilegeEscalation: false and no ' +
+      'capability that bypasses file permissions (as for host-root-mount): the node\'s file permissions then still apply.',
     remediation: 'Remove the mount, or narrow it to the specific file needed and mount it read-only (monitoring agents usually need only read access).',
     valid: [
       daemonSet(`
@@ -1415,6 +1488,7 @@ ${deployment(`
           hostPath: {path: /proc}
       `),
     ],
+    mitigated: { severity: 'medium', reaches: 'it reads there only what an unprivileged user of the node may, and changes nothing' },
   }),
   hostMountRule({
     id: 'host-log-mount',
