@@ -464,6 +464,29 @@ describe('capabilities, ports, env', () => {
     assert.match(f[1].message, /BPF/);
   });
 
+  test('dangerous-capabilities: escape-grade ones high, node-wide state medium, each said as capabilities(7) has it', () => {
+    const rule = workloadRules.find((r) => r.id === 'dangerous-capabilities')!;
+    assert.equal(rule.title, 'Capability that reaches beyond the container added');
+    const adds = (caps: string, podFields = '') => run('dangerous-capabilities', pod(`${podFields}  containers:\n  - {name: a, image: x:1, securityContext: {capabilities: {add: [${caps}]}}}`));
+    // kube-prometheus' node-exporter adds SYS_TIME: the node's clock, not an escape.
+    const [time] = adds('SYS_TIME');
+    assert.equal(time.severity, 'medium');
+    assert.equal(time.message, 'container "a" adds capability SYS_TIME (set the node\'s clock, which is not namespaced: the kubelet and every pod see it (certificate and token validity, leases))');
+    assert.deepEqual(adds('SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH, BPF, ALL').map((f) => f.severity), ['high', 'high', 'high', 'high', 'high']);
+    const [net] = adds('NET_ADMIN');
+    assert.equal(net.severity, 'medium');
+    assert.match(net.message, /the pod's network namespace: intercept or redirect the pod's own traffic/);
+    const [hostNet] = adds('NET_ADMIN', '  hostNetwork: true\n');
+    assert.equal(hostNet.severity, 'high');
+    assert.match(hostNet.message, /configure the node's interfaces, routes and firewall rules/);
+    const [boot] = adds('SYS_BOOT');
+    assert.equal(boot.severity, 'medium');
+    assert.match(boot.message, /load a kernel for kexec \(kexec_load\); reboot\(2\) from the pod's own process namespace only ends that namespace/);
+    assert.match(adds('SYS_BOOT', '  hostPID: true\n')[0].message, /reboot the node/);
+    assert.equal(adds('SYS_PTRACE')[0].severity, 'medium');
+    assert.equal(adds('SYS_PTRACE', '  hostPID: true\n')[0].severity, 'high');
+  });
+
   test('SSH and privileged ports do not double-report port 22', () => {
     const yaml = pod(`  containers:\n  - name: a\n    image: x:1\n    ports: [{containerPort: 22}, {containerPort: 22, protocol: UDP}, {containerPort: 443}, {containerPort: 8443}]`);
     assert.deepEqual(run('ssh-port-exposed', yaml).map((f) => f.path), ['/spec/containers/0/ports/0/containerPort']);
