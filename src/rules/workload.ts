@@ -3,7 +3,7 @@
  * service account tokens, host mounts, secrets in the spec, capabilities and ports.
  *
  * Overlap with the PSS rules is avoided on purpose: PSS rejects any added capability outside its
- * default set, `dangerous-capabilities` names the escape-grade ones; PSS flags every hostPath
+ * default set, `dangerous-capabilities` names the ones that reach beyond the container; PSS flags every hostPath
  * volume, the host-mount family says which host paths make one dangerous; UID 0 is left to the
  * PSS `run-as-root-user` rule, the low-ID rules cover the rest of the range below 10000.
  */
