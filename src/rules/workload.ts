@@ -17,7 +17,7 @@ import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { indent } from './examples.js';
 import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
-import { describeHit, fingerprint } from '../core/redact.js';
+import { describeHit, describeLength } from '../core/redact.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
@@ -549,7 +549,7 @@ interface SecretFlag {
   index: number;
   /** The flag as written ("--password"); undefined for a URL password or a known credential format. */
   flag?: string;
-  /** What was found, and the credential itself (for the fingerprint only). */
+  /** What was found, and the credential itself (for its length class only). */
   label: string;
   secret: string;
 }
@@ -559,7 +559,7 @@ function unquote(token: string): string {
   return m ? m[2] : token.replace(/^['"]|['"]$/g, '');
 }
 
-/** The password part of a URL token, for its fingerprint. */
+/** The password part of a URL token, for its length class. */
 function urlPasswordOf(value: string): string {
   return /:\/\/[^\s/@:]*:([^\s/@]+)@/.exec(value)?.[1] ?? value;
 }
@@ -587,7 +587,7 @@ function secretFlags(tokens: string[]): SecretFlag[] {
   return hits;
 }
 
-/** Literal secrets in a container's env and command line; messages name the place and a fingerprint, never the value. */
+/** Literal secrets in a container's env and command line; messages name the place and the value's length class, never the value. */
 function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   const out: Omit<Violation, 'container'>[] = [];
   const who = describeContainer(c);
@@ -599,9 +599,9 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     const path = `${c.path}/env/${i}/value`;
     const known = matchCredentialPattern(value);
     if (hasUrlPassword(value))
-      out.push({ path, message: `${who} sets env var ${name} to a URL with an embedded password (${fingerprint(urlPasswordOf(value.trim()))})` });
+      out.push({ path, message: `${who} sets env var ${name} to a URL with an embedded password (${describeLength(urlPasswordOf(value.trim()))})` });
     else if (isSecretName(name) && isNamedSecretValue(value))
-      out.push({ path, message: `${who} sets env var ${name} to a literal value that looks like a secret (${fingerprint(value.trim())})` });
+      out.push({ path, message: `${who} sets env var ${name} to a literal value that looks like a secret (${describeLength(value.trim())})` });
     else if (known) out.push({ path, message: `${who} sets env var ${name} to ${describeHit(known)}` });
   });
   for (const field of ['command', 'args'] as const) {
@@ -609,7 +609,7 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     const report = (i: number, hit: SecretFlag, inside: boolean): void => {
       const where = `${field}[${i}]${inside ? ', inside a shell command' : ''}`;
       const what = hit.flag === undefined ? hit.label : `a literal value for ${hit.flag}`;
-      out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes ${what} on its command line (${where}; ${fingerprint(hit.secret)})` });
+      out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes ${what} on its command line (${where}; ${describeLength(hit.secret)})` });
     };
     // Exec form: one argument per item, a flag's value may be the next item.
     const plain = items.map((item) => (typeof item === 'string' && !/\s/.test(item) ? item : ''));
@@ -1623,7 +1623,7 @@ ${deployment(`
       'are variables and flags whose name denotes a secret (PASSWORD, TOKEN, API_KEY, CLIENT_SECRET, ...) with a literal ' +
       'value, URLs with an embedded password, and values of any name in a well-known credential format (private keys, ' +
       'cloud access keys, JWTs, GitHub/GitLab/Slack/Stripe/npm/Google tokens, ...). Placeholders, $(VAR) references and ' +
-      'file paths are ignored. Findings name the variable and a fingerprint of the value (its length and a short SHA-256), never the value.',
+      'file paths are ignored. Findings name the variable and the value\'s length class ("16 to 31 characters"), never the value or anything computed from it.',
     remediation: 'Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef, or better mount it as a file; rotate the exposed credential.',
     references: [SECRETS_GOOD_PRACTICES, SECRET_DOC],
     check: (resource) => perContainer(resource, hardcodedSecrets),
