@@ -155,7 +155,8 @@ describe('table', () => {
     assert.match(plain, /^test\/fixtures\/report\/broken\.yaml:\d+: error: invalid YAML/m);
     assert.match(plain, /^test\/fixtures\/report\/scalar\.yaml:1: note: /m);
     const last = plain.trimEnd().split('\n').at(-1)!;
-    assert.match(last, /^\d+ findings? \(.*1 critical.*\); 5 resources in 5 files scanned; 3 suppressed \(shown with --show-suppressed\); 1 input error\.$/);
+    // Findings folded into another one (same cause) are counted once and said to be folded.
+    assert.match(last, /^\d+ findings? \(.*1 critical.*\); 5 resources in 5 files scanned; \d+ related findings folded into these \(same cause\); 3 suppressed \(shown with --show-suppressed\); 1 input error\.$/);
   });
 
   test('no findings: a plain summary', () => {
@@ -198,13 +199,13 @@ describe('json', () => {
     assert.deepEqual(Object.keys(report).slice(0, 2), ['version', 'format']);
     for (const key of ['findings', 'summary', 'errors', 'notes']) assert.ok(key in report, key);
     const f = report.findings.find((x: { rule: string; resource: { name: string } }) => x.rule === 'privileged-container' && x.resource.name === 'web');
-    assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'resource', 'file', 'line', 'column', 'path', 'remediation', 'suppressed', 'suppression', 'container', 'fingerprint']);
+    assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'resource', 'file', 'line', 'column', 'path', 'remediation', 'suppressed', 'suppression', 'container', 'fingerprint', 'related']);
     assert.deepEqual(f.resource, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' });
     assert.equal(f.severity, 'critical');
     assert.equal(f.path, '/spec/template/spec/containers/0/securityContext/privileged');
     assert.equal(f.container, 'app');
     assert.equal(f.suppressed, false);
-    assert.deepEqual(Object.keys(report.summary), ['bySeverity', 'byRule', 'resources', 'files', 'suppressed']);
+    assert.deepEqual(Object.keys(report.summary), ['bySeverity', 'byRule', 'resources', 'files', 'suppressed', 'related']);
     assert.deepEqual(Object.keys(report.summary.bySeverity), [...SEVERITIES]);
     const ruleIds = Object.keys(report.summary.byRule);
     assert.deepEqual(ruleIds, [...ruleIds].sort());
@@ -362,7 +363,8 @@ describe('junit', () => {
       assert.equal(Number(s.attrs.skipped), cs.filter((c) => count(c, 'skipped') === 1).length, s.attrs.name);
       assert.equal(Number(s.attrs.errors), cs.filter((c) => count(c, 'error') === 1).length, s.attrs.name);
     }
-    const failing = new Set(result.findings.filter((f) => !f.suppressed).map((f) => `${f.rule} ${f.file} ${resourceLabel(f.resource)}`));
+    // A finding folded into another one (same cause) still fails its own rule's test case.
+    const failing = new Set(result.findings.filter((f) => !f.suppressed).flatMap((f) => [f.rule, ...(f.related ?? []).map((r) => r.rule)].map((rule) => `${rule} ${f.file} ${resourceLabel(f.resource)}`)));
     assert.equal(Number(root.attrs.failures), failing.size);
     for (const c of cases) assert.ok(count(c, 'failure') + count(c, 'skipped') + count(c, 'error') <= 1);
   });
@@ -448,7 +450,8 @@ describe('markdown', () => {
     const headings = md.split('\n').filter((l) => l.startsWith('### ') && l !== '### Input errors');
     assert.match(headings[0], /Critical: Privileged container \(`privileged-container`\)/);
     const f = privileged('web');
-    assert.ok(md.includes(`| \`test/fixtures/report/web.yaml:${f.line}:${f.column}\` | \`Deployment/shop/web\` | container "app" runs privileged |`));
+    // allow-privilege-escalation has the same cause (a privileged container cannot turn it off): listed with it.
+    assert.ok(md.includes(`| \`test/fixtures/report/web.yaml:${f.line}:${f.column}\` | \`Deployment/shop/web\` | container "app" runs privileged (+1 related: allow-privilege-escalation) |`));
     assert.match(md, /\*\*Fix:\*\* Remove securityContext\.privileged/);
     assert.doesNotMatch(md, /`Pod\/tools\/debug` \| container "shell" runs privileged/, 'suppressed findings are only counted by default');
   });

@@ -7,6 +7,7 @@
 import type { Resource } from '../core/types.js';
 import { podSpecs } from '../core/pods.js';
 import { isObject } from '../core/values.js';
+import { isClusterScoped } from '../core/scope.js';
 import { controllerUserFor, decide, namespaceToMatch, type Decision, type NamespaceLabels, type SkippedRule } from './decide.js';
 import type { AdmissionRequest } from './review.js';
 import type { WebhookState } from './server.js';
@@ -98,7 +99,8 @@ export function whatIf(
       uid: 'what-if',
       kind: gvk(r.apiVersion, r.kind),
       name: r.name,
-      namespace: r.namespace ?? (isBuiltinNamespaced(r.kind) ? 'default' : undefined),
+      // Objects the input left without a namespace (no --apply-namespace) land in "default", as with kubectl apply.
+      namespace: r.namespace ?? ((r.clusterScoped ?? isClusterScoped(r.apiVersion, r.kind)) ? undefined : 'default'),
       operation: 'CREATE',
       object: r.object,
       dryRun: true,
@@ -162,9 +164,4 @@ export function whatIf(
 }
 
 const VERDICT_ORDER: Record<WhatIfVerdict, number> = { deny: 0, warn: 1, pass: 2, exempt: 3 };
-
-/** Manifests often leave the namespace to `kubectl apply -n`; a namespaced kind without one lands in "default". */
-function isBuiltinNamespaced(kind: string): boolean {
-  return kind !== 'Namespace' && kind !== 'Node' && kind !== 'ClusterRole' && kind !== 'ClusterRoleBinding' && kind !== 'PersistentVolume' && !kind.startsWith('Cluster');
-}
 

@@ -11,7 +11,8 @@
  * - An endpoint is one distinct (workload, pod labels, container ports) combination: the unit
  *   policies select. Ten replicas listed as Pods with equal labels are one endpoint.
  * - Objects without metadata.namespace are taken to be in "default" (what `kubectl apply` does
- *   without `-n`); a note says so.
+ *   without `-n`); the loader places them elsewhere with --apply-namespace, and otherwise
+ *   counts them in one note (sources/placement.ts).
  * - Custom resources from which an operator creates pods (a Prometheus Operator `Prometheus`, or a
  *   kind declared under `operatorWorkloads` in the configuration; see operator-workloads.ts) become
  *   the workloads the operator makes, e.g. `monitoring/StatefulSet/prometheus-k8s`, with the pod
@@ -377,7 +378,6 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
   const workloadById = new Map<string, Workload>();
   const endpoints: Endpoint[] = [];
   const endpointByKey = new Map<string, Endpoint>();
-  let unnamespaced = 0;
   // Pods' labels include those their controllers add (controller-labels.ts). Where a policy names
   // pods by ordinal (statefulset.kubernetes.io/pod-name, ...), a workload with a known pod count is
   // one endpoint per pod, so that the policy selects exactly those pods.
@@ -409,7 +409,6 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
     if (r.kind === 'PodTemplate' || operators.handled.has(r)) continue;
     const specs = podSpecs(r);
     if (specs.length === 0) continue;
-    if (r.namespace === undefined) unnamespaced++;
     const ns = namespaceOf(r);
     ensureNamespace(ns);
     const root = rootOwner(r, find);
@@ -476,7 +475,6 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
       workload.endpoints.push(endpoint.index);
     }
   }
-  if (unnamespaced > 0) notes.push(`${unnamespaced} object(s) with pods have no metadata.namespace; they are taken to be in "${DEFAULT_NAMESPACE}"`);
   if (unsplit.size > 0)
     notes.push(
       `NetworkPolicies name pods by ordinal (${ORDINAL_LABEL_KEYS.join(', ')}), but the number of pods of ${listed([...unsplit])} is not known ` +

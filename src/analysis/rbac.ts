@@ -30,7 +30,7 @@
  * shared semantics of core/labels.ts), whatever the aggregate lists itself; aggregation is transitive.
  *
  * Namespaced RBAC objects without metadata.namespace are analysed as if in `default`, where kubectl
- * puts them without `-n`. Bootstrap ClusterRoles, and the bootstrap Roles of kube-system and
+ * puts them without `-n`, unless the loader placed them (`--apply-namespace`, sources/placement.ts). Bootstrap ClusterRoles, and the bootstrap Roles of kube-system and
  * kube-public, come from rbac-bootstrap.ts unless the scan holds a role of the same kind, namespace
  * and name.
  */
@@ -307,7 +307,8 @@ function readRole(kind: RoleKind, object: JsonObject, resource: Resource | undef
   const role: RoleInfo = {
     kind,
     name,
-    namespace: kind === 'Role' ? (str(metadata?.namespace) ?? DEFAULT_NAMESPACE) : undefined,
+    // The resource's namespace, not the manifest's: the loader may have placed it (--apply-namespace).
+    namespace: kind === 'Role' ? (resource?.namespace || str(metadata?.namespace) || DEFAULT_NAMESPACE) : undefined,
     resource,
     bootstrap,
     labels: labelsOf(metadata),

@@ -7,21 +7,27 @@ import { Command } from 'commander';
 import type { LoadResult } from '../sources/files.js';
 import type { CoverageGap } from '../sources/cluster.js';
 import { loadPaths, resourcesFromObjects } from '../sources/files.js';
-import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP, applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { UsageError } from './errors.js';
 
 export interface AnalysisInputOptions {
   maxFileSize?: string;
+  /** false with --no-render. */
+  render?: boolean;
   cluster?: boolean;
   kubeconfig?: string;
   context?: string;
   timeout?: string;
+  /** --apply-namespace: where the manifests will be applied (kubectl apply -n). */
+  applyNamespace?: string;
 }
 
 /** Adds the input options every analysis command takes. */
 export function analysisInputOptions(command: Command): Command {
   return command
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option(`${APPLY_NAMESPACE_FLAG} <ns>`, APPLY_NAMESPACE_HELP)
+    .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them')
     .option('--cluster', 'read the objects from the live cluster (as kshield cluster does) instead of files')
     .option('--kubeconfig <file>', 'with --cluster: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'with --cluster: kubeconfig context to use')
@@ -40,10 +46,12 @@ export interface AnalysisInput extends LoadResult {
 export async function loadAnalysisInput(paths: string[], opts: AnalysisInputOptions, { warnGaps = true }: { warnGaps?: boolean } = {}): Promise<AnalysisInput> {
   if (!opts.cluster) {
     if (opts.kubeconfig !== undefined || opts.context !== undefined) throw new UsageError('--kubeconfig and --context need --cluster');
+    const namespace = applyNamespaceOption(opts.applyNamespace);
     checkInputPaths(paths, 'analyse');
-    return loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize) });
+    return loadPaths(paths, { maxFileBytes: maxFileBytesOption(opts.maxFileSize), placement: { namespace, flag: APPLY_NAMESPACE_FLAG }, render: opts.render !== false });
   }
   if (paths.length > 0) throw new UsageError(`--cluster reads the live cluster: give no paths (got ${paths[0]})`);
+  if (opts.applyNamespace !== undefined) throw new UsageError(`${APPLY_NAMESPACE_FLAG} places manifests; the live cluster's objects are where they are (drop it, or read files instead of --cluster)`);
   // Loaded on use, like kshield cluster: the Kubernetes client library is slow to import.
   const { discover, listKinds, CLUSTER_KINDS } = await import('../sources/cluster.js');
   const { parseDuration, connectForCommand } = await import('./cluster.js');

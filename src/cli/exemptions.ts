@@ -2,14 +2,17 @@
 import { scanFiles } from '../core/scan.js';
 import { exemptionItemPosition } from '../core/config.js';
 import { UsageError } from './errors.js';
+import { applyNamespaceOption } from './inputs.js';
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
 
-export async function runExemptionsAudit(paths: string[], opts: { config?: string; output: string }): Promise<number> {
+export async function runExemptionsAudit(paths: string[], opts: { config?: string; output: string; namespace?: string; applyNamespace?: string }): Promise<number> {
+  // Exemptions scoped to namespaces match objects where the scan places them.
+  const namespace = applyNamespaceOption(opts.applyNamespace, opts.namespace);
   const config = await loadConfigOption(opts.config);
   if (!config) throw new UsageError('no configuration: give --config FILE or create .kshield.yaml');
   const exemptions = config.exemptions ?? [];
-  const result = await scanFiles(paths.length ? paths : ['.'], { config, inlineSuppressions: false });
+  const result = await scanFiles(paths.length ? paths : ['.'], { config, inlineSuppressions: false, namespace });
   const problems = result.exemptions
     .filter((u) => u.expired || u.matched === 0)
     .map((u) => ({

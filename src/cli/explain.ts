@@ -1,19 +1,17 @@
 /** `kshield explain <rule-id>`: what a rule checks, why, how to fix it, with its examples. */
 import { findRule, rules as catalogue } from '../rules/index.js';
 import { UsageError } from './errors.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 import { writeOutput } from './output.js';
 import { ruleMetadata } from './rules.js';
 import { wrap } from '../report/table.js';
 
-function closest(id: string): string[] {
-  return catalogue.map((r) => r.id).filter((r) => r.includes(id) || id.includes(r) || r.split('-').some((w) => w.length > 3 && id.includes(w))).slice(0, 5);
-}
-
 export async function runExplain(id: string, opts: { output: string }): Promise<number> {
   const rule = findRule(id);
   if (!rule) {
-    const near = closest(id);
-    throw new UsageError(`unknown rule "${id}"${near.length ? `; did you mean: ${near.join(', ')}?` : ' (see `kshield rules`)'}`);
+    if (catalogue.some((r) => r.tags.includes(id) || r.category === id)) throw new UsageError(`"${id}" is a tag, not a rule: \`kshield rules --tag ${id}\` lists its rules`);
+    const near = didYouMean(suggest(id, catalogue.map((r) => r.id)));
+    throw new UsageError(`unknown rule "${id}"${near ? `; ${near}` : ' (see `kshield rules`)'}`);
   }
   if (opts.output === 'json') {
     await writeOutput({ format: 'json' }, JSON.stringify({ ...ruleMetadata(rule), examples: rule.examples }, null, 2));

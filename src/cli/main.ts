@@ -12,6 +12,7 @@ import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
 import { registerInstall } from './install.js';
 import { analysisInputOptions } from './analysis-input.js';
+import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP } from './inputs.js';
 import { ConfigError } from '../core/config.js';
 import { SelectionError } from '../core/select.js';
 import { BaselineError } from '../core/baseline.js';
@@ -28,6 +29,15 @@ function reportOptions(command: Command): Command {
     .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
     .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml if present)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an unsuppressed finding is at or above this severity').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .addOption(
+      new Option('--min-severity <severity>', 'leave findings below this severity out of every report (the exit code still judges all of them: see --fail-on)').choices([
+        'critical',
+        'high',
+        'medium',
+        'low',
+        'info',
+      ]),
+    )
     .option('--baseline <file>', 'report only findings that are not in this baseline file')
     .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations (exemptions are governed in the config)')
     .option('--show-suppressed', 'list suppressed findings in table and markdown output')
@@ -59,6 +69,9 @@ export function buildProgram(): Command {
   )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
+    .option('-n, --namespace <ns>', APPLY_NAMESPACE_HELP)
+    .option(`${APPLY_NAMESPACE_FLAG} <ns>`, 'the same as -n, spelt as on rbac, netpol and webhook what-if')
+    .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
@@ -88,6 +101,8 @@ export function buildProgram(): Command {
     .description('list exemptions that matched no finding or have expired')
     .argument('[paths...]', 'manifests to check the exemptions against', [])
     .option('-c, --config <file>', 'configuration file (default: ./.kshield.yaml)')
+    .option('-n, --namespace <ns>', APPLY_NAMESPACE_HELP)
+    .option(`${APPLY_NAMESPACE_FLAG} <ns>`, 'the same as -n, spelt as on rbac, netpol and webhook what-if')
     .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
     .action(async (paths: string[], opts) => {
       process.exitCode = await runExemptionsAudit(paths, opts);

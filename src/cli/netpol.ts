@@ -9,16 +9,18 @@
 import { existsSync, statSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import type { LoadResult } from '../sources/files.js';
+import { noteText } from '../sources/placement.js';
 import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
-import { sanitize, formatLocation } from '../report/table.js';
+import { sanitize, formatLocation, formatNote } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';
 import type { KshieldConfig } from '../core/config.js';
+import { editDistance } from '../core/suggest.js';
 
 export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
@@ -31,22 +33,6 @@ async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadRe
 async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string }> {
   const config = await loadConfigOption(opts.config);
   return { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') };
-}
-
-/**
- * Edit distance with adjacent transpositions (optimal string alignment), for "near names".
- * Kept local and small until a shared did-you-mean suggester exists; `nearNames` is the only caller.
- */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.length][b.length];
 }
 
 /**
@@ -200,6 +186,7 @@ export async function runNetpolReach(paths: string[], opts: ReachCommandOptions)
   const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
   const result = reach(model);
+  if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
   await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model));
   if (format !== 'table' && format !== 'json') for (const n of result.notes) process.stderr.write(`note: ${sanitize(n)}\n`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
@@ -272,6 +259,7 @@ export async function runNetpolCan(src: string, dst: string, paths: string[], op
   const to = resolve(dst, 'destination');
   if (!('workload' in from) && !('workload' in to)) throw new UsageError('at least one side must be a workload: traffic between two outside addresses is not governed by NetworkPolicies');
   const result: CanResult = canConnect(model, from, to, protocol, port);
+  if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
   if (opts.output === 'json') {
     await writeOutput({ format: 'json' }, JSON.stringify({ src: peerName(from), dst: peerName(to), protocol, port, allowed: result.allowed, egress: result.egress, ingress: result.ingress, notes: result.notes }, null, 2));
   } else {
@@ -314,6 +302,7 @@ export async function runNetpolGenerate(paths: string[], opts: GenerateCommandOp
   const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources, options);
   reportProblems(loaded, model);
+  if (loaded.namespaceNote) process.stderr.write(`${formatNote(loaded.namespaceNote)}\n`);
   const generated = generatePolicies(model, loaded.resources, { ingressNamespaceLabels: nsLabels, ingressPodLabels: podLabels });
   const docs = generated.policies.map((p, i) => {
     const comment = generated.comments[i]

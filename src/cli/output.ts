@@ -2,6 +2,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { OutputError, UsageError } from './errors.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 
 export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -16,7 +17,10 @@ const ALIASES: Record<string, Format> = { md: 'markdown', xml: 'junit', text: 't
 
 function toFormat(name: string): Format {
   const f = (ALIASES[name] ?? name) as Format;
-  if (!FORMATS.includes(f)) throw new UsageError(`unknown output format "${name}" (one of: ${FORMATS.join(', ')})`);
+  if (!FORMATS.includes(f)) {
+    const near = didYouMean(suggest(name, [...FORMATS, ...Object.keys(ALIASES)]));
+    throw new UsageError(`unknown output format "${name}"${near ? `; ${near}` : ''} (one of: ${FORMATS.join(', ')})`);
+  }
   return f;
 }
 

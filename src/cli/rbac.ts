@@ -22,10 +22,11 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
-import { formatInputError, formatLocation, sanitize, wrap } from '../report/table.js';
+import { formatInputError, formatLocation, formatNote, sanitize, wrap } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
+import { suggest } from '../core/suggest.js';
 
 export interface RbacCommonOptions extends AnalysisInputOptions {
   output: string;
@@ -37,6 +38,7 @@ async function load(paths: string[], opts: RbacCommonOptions): Promise<{ loaded:
 }
 
 function finish(loaded: LoadResult): number {
+  if (loaded.namespaceNote) process.stderr.write(`${formatNote(loaded.namespaceNote)}\n`);
   for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
 }
@@ -98,31 +100,9 @@ const HTTP_METHOD_VERB: Record<string, string> = { post: '"create"', put: '"upda
 /** A non-resource request's verb is its HTTP method in lower case. */
 const NON_RESOURCE_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 
-/**
- * Optimal-string-alignment distance (Damerau-Levenshtein with adjacent transpositions): "gte" is
- * one edit from "get". Kept local until the shared suggester lands; `nearestWord` is the only caller.
- */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.length][b.length];
-}
-
-/** The candidate closest to `word` (case aside), if it is near enough to be a misspelling of it. */
+/** The candidate closest to `word` (case aside), if it is near enough to be a misspelling of it (the shared suggester). */
 export function nearestWord(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const c of candidates) {
-    const distance = editDistance(lower, c);
-    if (distance < bestDistance) [best, bestDistance] = [c, distance];
-  }
-  // Two edits for words of five letters or more, one below: "lst" is list, "pot" is not post.
-  return bestDistance <= (lower.length >= 5 ? 2 : 1) ? best : undefined;
+  return suggest(word, candidates, { limit: 1 })[0];
 }
 
 /**

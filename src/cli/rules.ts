@@ -3,6 +3,7 @@ import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleMeta } from '../core/rule.js';
 import { UsageError } from './errors.js';
 import { writeOutput } from './output.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 
 export function ruleMetadata(rule: Rule): RuleMeta & { enabledByDefault: boolean } {
   const { check: _check, examples: _examples, ...meta } = rule;
@@ -17,7 +18,10 @@ export async function runRules(opts: { output: string; tag?: string }): Promise<
   let selected: readonly Rule[] = catalogue;
   if (opts.tag) {
     selected = catalogue.filter((r) => r.tags.includes(opts.tag!) || r.category === opts.tag);
-    if (selected.length === 0) throw new UsageError(`no rule has the tag or category "${opts.tag}"`);
+    if (selected.length === 0) {
+      const near = didYouMean(suggest(opts.tag, [...new Set(catalogue.flatMap((r) => [...r.tags, r.category]))]));
+      throw new UsageError(`no rule has the tag or category "${opts.tag}"${near ? `; ${near}` : ''}`);
+    }
   }
   if (opts.output === 'json') {
     await writeOutput({ format: 'json' }, JSON.stringify(selected.map(ruleMetadata), null, 2));

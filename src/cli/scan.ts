@@ -1,7 +1,7 @@
 /** `kshield scan`: load, evaluate, report, exit code. */
-import { scanFiles, exitCode, type ScanOptions, type ScanResult } from '../core/scan.js';
+import { scanFiles, exitCode, atMinSeverity, type ScanOptions, type ScanResult } from '../core/scan.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../core/config.js';
-import { checkInputPaths, maxFileBytesOption } from './inputs.js';
+import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -19,6 +19,8 @@ export interface ReportCommandOptions {
   skip: string[];
   config?: string;
   failOn?: string;
+  /** Reports leave out findings below this severity; the exit code does not. */
+  minSeverity?: string;
   baseline?: string;
   inlineSuppressions: boolean;
   showSuppressed?: boolean;
@@ -30,6 +32,11 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
+  /** -n/--namespace and its other spelling --apply-namespace: where the manifests will be applied. */
+  namespace?: string;
+  applyNamespace?: string;
+  /** false with --no-render. */
+  render?: boolean;
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -50,6 +57,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const targets = parseOutputs(opts.output, opts.outputFile);
   const config = await loadConfigOption(opts.config);
   const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
+  const namespace = applyNamespaceOption(opts.applyNamespace, opts.namespace);
   const failOn = (opts.failOn ?? config?.failOn ?? 'high') as Severity | 'none';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
@@ -67,6 +75,9 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     inlineSuppressions: opts.inlineSuppressions === false ? false : undefined,
     baseline: opts.baseline ? await readBaseline(opts.baseline) : undefined,
     maxFileBytes,
+    namespace,
+    namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
+    render: opts.render !== false,
     pssVersion,
   };
   const result = await scanFiles(paths, options);
@@ -96,11 +107,14 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
  * Returns whether any write failed.
  */
 export async function writeReports(
-  result: ScanResult,
+  whole: ScanResult,
   targets: OutputTarget[],
-  opts: { color: boolean; showSuppressed?: boolean },
+  opts: { color: boolean; showSuppressed?: boolean; minSeverity?: string },
   decorate?: (format: OutputTarget['format'], text: string) => string,
 ): Promise<boolean> {
+  if (opts.minSeverity !== undefined && !isSeverity(opts.minSeverity)) throw new UsageError(`--min-severity: unknown severity "${opts.minSeverity}"`);
+  // Every format shows the same findings; exit codes and baselines are decided on the whole result.
+  const result = opts.minSeverity !== undefined ? atMinSeverity(whole, opts.minSeverity) : whole;
   const written: OutputTarget[] = [];
   let outputFailed = false;
   for (const target of targets) {

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { loadConfigOption, pssVersionOption } from './scan.js';
 import { describeFsError } from '../sources/files.js';
+import { noteText } from '../sources/placement.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { columns } from './rbac.js';
 import { UsageError, EXIT } from './errors.js';
@@ -344,6 +345,7 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
   // The report says what could not be listed; warnings on standard error would repeat it.
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
+  if (loaded.namespaceNote) report.notes.unshift(noteText(loaded.namespaceNote));
   // Nothing read at all: the errors are the whole answer (an empty report would read like one).
   if (loaded.errors.length > 0 && loaded.resources.length === 0) {
     for (const e of loaded.errors) process.stderr.write(`${formatInputError(e)}\n`);

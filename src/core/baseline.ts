@@ -4,6 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import type { Finding } from './types.js';
+import { withRelated } from './fold.js';
 
 export interface BaselineFile {
   kshieldBaseline: 1;
@@ -13,10 +14,14 @@ export interface BaselineFile {
 
 export class BaselineError extends Error {}
 
+/**
+ * Every finding not suppressed otherwise, and every finding folded into one as related (each keeps
+ * its fingerprint): the baseline then still matches each of them, whichever is reported first later.
+ */
 export function buildBaseline(findings: readonly Finding[], now = new Date()): BaselineFile {
   const seen = new Set<string>();
   const entries: BaselineFile['findings'] = [];
-  for (const f of findings) {
+  for (const { finding: f } of withRelated(findings)) {
     if (f.suppressed && f.suppression?.kind !== 'baseline') continue;
     if (seen.has(f.fingerprint)) continue;
     seen.add(f.fingerprint);

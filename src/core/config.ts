@@ -9,7 +9,8 @@ import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 
 import type { Severity } from './types.js';
 import type { Exemption } from './engine.js';
 import type { OperatorWorkloadConfig, Rule, RuleSettings } from './rule.js';
-import { knownSelector } from './select.js';
+import { knownSelector, selectorHint } from './select.js';
+import { didYouMean, suggest } from './suggest.js';
 import { labelKeyProblem, parseLabelSelector } from './labels.js';
 import { pssVersionProblem } from './pss.js';
 import { isBuiltinApiVersion } from './pods.js';
@@ -148,7 +149,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
           (o) =>
             o.keyword === 'additionalProperties' &&
             o.instancePath === e.instancePath &&
-            editDistance((o.params as { additionalProperty: string }).additionalProperty.toLowerCase(), (e.params as { missingProperty: string }).missingProperty.toLowerCase()) <= 2,
+            suggest((o.params as { additionalProperty: string }).additionalProperty, [(e.params as { missingProperty: string }).missingProperty]).length > 0,
         ),
     );
     const located = errors.map((e) => ({ e, line: lineOf(instancePath(e)) ?? 0 }));
@@ -161,19 +162,19 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
     list?.forEach((s, i) => {
-      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"`, file, lineOf([key, i]));
+      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf([key, i]));
     });
   };
   checkSelectors('enable', config.enable);
   checkSelectors('disable', config.disable);
   for (const id of Object.keys(config.severity ?? {})) {
-    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"`, file, lineOf(['severity', id]));
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"${ruleIdHint(catalogue, id)}`, file, lineOf(['severity', id]));
   }
   checkWebhookSection(config.webhook, catalogue, file, lineOf);
   checkOperatorWorkloads(config.operatorWorkloads, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
-      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"`, file, lineOf(['exemptions', i, 'rules', j]));
+      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf(['exemptions', i, 'rules', j]));
     });
     if (e.expires !== undefined && !isRealDate(e.expires)) {
       throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
@@ -196,11 +197,13 @@ function checkWebhookSection(
 ): void {
   if (!webhook) return;
   for (const id of Object.keys(webhook.actions?.rules ?? {})) {
-    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`webhook.actions.rules: unknown rule id "${id}" (see \`kshield rules\`)`, file, lineOf(['webhook', 'actions', 'rules', id]));
+    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`webhook.actions.rules: unknown rule id "${id}"${ruleIdHint(catalogue, id) || ' (see `kshield rules`)'}`, file, lineOf(['webhook', 'actions', 'rules', id]));
   }
   for (const tag of Object.keys(webhook.actions?.tags ?? {})) {
     if (!catalogue.some((r) => r.tags.includes(tag) || r.category === tag)) {
-      const hint = catalogue.some((r) => r.id === tag) ? `; "${tag}" is a rule id: put it under webhook.actions.rules` : '';
+      const tags = [...new Set(catalogue.flatMap((r) => [...r.tags, r.category]))];
+      const near = didYouMean(suggest(tag, tags));
+      const hint = catalogue.some((r) => r.id === tag) ? `; "${tag}" is a rule id: put it under webhook.actions.rules` : near ? `; ${near}` : '';
       throw new ConfigError(`webhook.actions.tags: unknown tag "${tag}"${hint}`, file, lineOf(['webhook', 'actions', 'tags', tag]));
     }
   }
@@ -212,6 +215,12 @@ function checkWebhookSection(
       throw new ConfigError(`webhook.exemptNamespaceSelector: ${problem.message}`, file, lineOf(['webhook', 'exemptNamespaceSelector', ...keys]));
     }
   }
+}
+
+/** `; did you mean "x"?` for a rule id close to `id`, else ''. */
+function ruleIdHint(catalogue: readonly Rule[], id: string): string {
+  const phrase = didYouMean(suggest(id, catalogue.map((r) => r.id)));
+  return phrase ? `; ${phrase}` : '';
 }
 
 /**
@@ -233,7 +242,7 @@ function checkOperatorWorkloads(entries: OperatorWorkloadConfig[] | undefined, f
       for (const p of templatePlaceholders(template)) {
         if ('path' in p.parsed) continue;
         const root = p.text.split(/[.[]/)[0];
-        const near = PLACEHOLDER_ROOTS.find((r) => editDistance(r, root.toLowerCase()) <= 2 && r !== root);
+        const near = suggest(root, PLACEHOLDER_ROOTS, { limit: 1 })[0];
         fail(`${where}: ${p.parsed.problem}${near ? `; did you mean {{${near}${p.text.slice(root.length)}}}?` : ''}`, path);
       }
       if (/\{\{|\}\}/.test(template.replace(/\{\{\s*[^{}]*?\s*\}\}/g, ''))) fail(`${where}: "${template}" has an unbalanced {{ or }}`, path);
@@ -250,20 +259,6 @@ function checkOperatorWorkloads(entries: OperatorWorkloadConfig[] | undefined, f
     });
     if (e.serviceAccountName !== undefined) checkTemplate(e.serviceAccountName, ['serviceAccountName'], '.serviceAccountName');
   });
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
 }
 
 /** An error "at the end of the input" is shown on the last line that has content. */
@@ -317,8 +312,8 @@ function describeError(err: ErrorObject, path: (string | number)[], instance?: u
     case 'additionalProperties': {
       const key = String(path[path.length - 1]);
       const known = Object.keys(schemaAt(path.slice(0, -1))?.properties ?? {});
-      const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-      return `unknown key "${where}"${near ? `; did you mean "${near}"?` : ''}`;
+      const near = didYouMean(suggest(key, known));
+      return `unknown key "${where}"${near ? `; ${near}` : ''}`;
     }
     case 'enum':
       return `${where}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;

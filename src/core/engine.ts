@@ -235,6 +235,7 @@ export class Evaluator {
           suppressed: false,
           container: v.container === undefined ? undefined : detach(v.container),
           fingerprint: fingerprint(rule.id, resource, v.path, v.container, v.key ?? (shared?.has(fieldKey(v)) ? v.message : undefined)),
+          cause: v.cause === undefined ? undefined : this.intern(resource.basePath + v.cause),
         };
         applySuppressions(finding, rule, resource, annotations, this.exemptionUses, options.baseline);
         this.findings.push(finding);
@@ -467,12 +468,19 @@ class Hash64 {
   }
 }
 
-/** Every (resource, rule) pair a run evaluates, with its finding count: JUnit's test cases. Computed on demand. */
+/**
+ * Every (resource, rule) pair a run evaluates, with its finding count: JUnit's test cases. Computed
+ * on demand. Findings folded into another one as related still count for their own rule.
+ */
 export function evaluations(resources: readonly Resource[], rules: readonly Rule[], findings: readonly Finding[]): Evaluation[] {
   const byResource = new Map<string, number>();
-  for (const f of findings) {
-    const k = `${f.file}\u0000${f.resource.kind}\u0000${f.resource.namespace ?? ''}\u0000${f.resource.name}\u0000${f.rule}`;
+  const count = (f: Finding, rule: string): void => {
+    const k = `${f.file}\u0000${f.resource.kind}\u0000${f.resource.namespace ?? ''}\u0000${f.resource.name}\u0000${rule}`;
     byResource.set(k, (byResource.get(k) ?? 0) + 1);
+  };
+  for (const f of findings) {
+    count(f, f.rule);
+    for (const r of f.related ?? []) count(f, r.rule);
   }
   const out: Evaluation[] = [];
   for (const resource of resources) {

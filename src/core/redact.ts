@@ -47,8 +47,8 @@ export function describeHit(hit: SecretHit): string {
   return `${hit.label}${where.length ? ` (${where.join(', ')})` : ''}: ${describeLength(hit.secret)}`;
 }
 
-/** What replaces quoted input in a parser message: "<redacted, fewer than 8 characters>". */
-function redacted(text: string): string {
+/** What replaces quoted input in a parser's or renderer's message: "<redacted, fewer than 8 characters>". */
+export function redacted(text: string): string {
   return `<redacted, ${describeLength(text)}>`;
 }
 

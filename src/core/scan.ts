@@ -6,10 +6,12 @@ import { scanSharded, shardCount } from './shard.js';
 import { selectRules, SelectionError } from './select.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from './config.js';
 import { summarize, type Summary } from './summary.js';
+import { foldFindings } from './fold.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { Rule, RuleSettings } from './rule.js';
 import type { NamespacePssVersions } from './pss.js';
-import { expandPaths, loadFiles, resourcesFromObjects, type LoadResult } from '../sources/files.js';
+import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
+import type { PlacementOptions } from '../sources/placement.js';
 import { VERSION } from '../version.js';
 import type { Coverage } from '../sources/cluster.js';
 
@@ -24,6 +26,10 @@ export interface ScanOptions {
   /** Fingerprints of accepted findings (from `--baseline`). */
   baseline?: ReadonlySet<string>;
   maxFileBytes?: number;
+  /** Render kustomizations and Helm charts found in directories (default true); false scans their files as they are. */
+  render?: boolean;
+  /** Deadline of one renderer run, in milliseconds. */
+  renderTimeoutMs?: number;
   now?: Date;
   /**
    * Worker threads to spread the files over: a number, or "auto" (one per core, up to 4, for
@@ -37,6 +43,16 @@ export interface ScanOptions {
    * the memory of large scans low; more than one job implies false.
    */
   keepResources?: boolean;
+  /**
+   * Where namespaced objects without metadata.namespace will be applied (`kubectl apply -n`):
+   * they are placed there, and an object naming another namespace is an input error. Without it
+   * they are analysed in "default" and one note counts them. See sources/placement.ts.
+   */
+  namespace?: string;
+  /** How that option is spelled in messages. Default "--namespace". */
+  namespaceFlag?: string;
+  /** Set by scanFiles for its threads: the placement, with the scopes of the input's CRDs. */
+  placement?: PlacementOptions;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */
   pssVersion?: string;
   /** The target cluster's minor version (`kshield cluster`: the API server's); wins over the configured kubernetesVersion as the newest policy version. */
@@ -68,12 +84,21 @@ export interface ScanResult extends ScanReport {
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
-  const files = await expandPaths(paths, expansionErrors);
+  const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  const expansion = { inputs: paths, errors: expansionErrors, notes };
+  const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
-    return scanSharded(files, expansionErrors, { ...options, maxFileBytes }, shardCount(files, options.jobs));
+    return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes });
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
   loaded.errors.unshift(...expansionErrors);
+  loaded.notes.unshift(...notes);
+  const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);
+  if (nothing) {
+    loaded.errors.push(...nothing.errors);
+    loaded.notes = loaded.notes.filter((n) => !nothing.replacedNotes.has(n));
+  }
+  addUnplacedNote(loaded, placement);
   return scanLoaded(loaded, options);
 }
 
@@ -136,7 +161,7 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
   let pairs: Evaluation[] | undefined;
   return Object.defineProperty(scan, 'evaluations', {
     enumerable: false,
-    get: () => (pairs ??= evaluations(scan.resources, selected, result.findings)),
+    get: () => (pairs ??= evaluations(scan.resources, selected, scan.findings)),
   });
 }
 
@@ -150,8 +175,9 @@ export function assembleResult(parts: {
   resources: number;
   files: number;
 }): Omit<ScanResult, 'evaluations'> & { evaluations?: Evaluation[] } {
-  const findings = parts.findings;
-  for (const f of expiredExemptionFindings(parts.exemptions)) findings.push(f);
+  for (const f of expiredExemptionFindings(parts.exemptions)) parts.findings.push(f);
+  // One cause, one finding: see src/core/fold.ts.
+  const findings = foldFindings(parts.findings, new Map(parts.rules.map((r, i) => [r.id, i])));
   findings.sort(compareFindings);
   const errors = parts.errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : (a.line ?? 0) - (b.line ?? 0)));
   return {
@@ -211,4 +237,19 @@ export function exitCode(report: ScanReport, failOn: Severity | 'none'): number 
   if (failOn === 'none') return 0;
   const threshold = severityRank(failOn);
   return report.findings.some((f) => !f.suppressed && severityRank(f.severity) >= threshold) ? 1 : 0;
+}
+
+/**
+ * The report as `--min-severity LEVEL` shows it: findings below LEVEL left out (suppressed ones
+ * too), the summary counting what is shown and saying how many unsuppressed findings were left
+ * out. Only what is shown changes: exit codes (`exitCode`) and baselines use the whole report.
+ */
+export function atMinSeverity(result: ScanResult, level: Severity): ScanResult {
+  const threshold = severityRank(level);
+  const shown = result.findings.filter((f) => severityRank(f.severity) >= threshold);
+  const hidden = result.findings.reduce((n, f) => n + (!f.suppressed && severityRank(f.severity) < threshold ? 1 : 0), 0);
+  const summary: Summary = { ...summarize(shown, result.summary.resources, result.summary.files), minSeverity: level, hidden };
+  const view: ScanResult = { ...result, findings: shown, summary };
+  // JUnit's (object, rule) pairs are computed on demand (a getter the spread does not copy).
+  return Object.defineProperty(view, 'evaluations', { enumerable: false, get: () => result.evaluations });
 }

@@ -15,7 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { Finding, InputError, JsonObject, Note, Position, Resource } from './types.js';
 import { contextView, Evaluator, isExpired } from './engine.js';
 import { assembleResult, compareFindings, prepareScan, type ScanOptions, type ScanResult } from './scan.js';
-import { loadFiles, STDIN } from '../sources/files.js';
+import { loadFiles, nothingToScan, STDIN, type EmptyInput } from '../sources/files.js';
+import { addUnplaced, unplacedNote, type Unplaced } from '../sources/placement.js';
 import { detachStrings } from './values.js';
 
 /** Below this much input, starting threads costs more than it saves. */
@@ -37,6 +38,10 @@ export interface ShardOutput {
   resources: number;
   /** Per configured exemption, how many findings it matched in this shard. */
   exemptionMatches: number[];
+  /** Namespaced objects of this shard left without a namespace (see sources/placement.ts). */
+  unplaced?: Unplaced;
+  /** Entries that held nothing to scan. */
+  empty: EmptyInput[];
 }
 
 /** Receives this shard's projection, resolves with every shard's (this shard's own slot is null). */
@@ -87,6 +92,27 @@ export function splitFiles(files: readonly string[], shards: number): string[][]
   return out.filter((s) => s.length > 0);
 }
 
+/**
+ * splitFiles, but every directory to render goes to the first shard: a base object that several
+ * kustomizations leave as it is must be seen by one thread to be judged once.
+ */
+function splitWithRendersTogether(files: readonly string[], shards: number): string[][] {
+  const isDirectory = (f: string): boolean => {
+    try {
+      return f !== STDIN && statSync(f).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  const renders = files.filter(isDirectory);
+  if (renders.length === 0) return splitFiles(files, shards);
+  const rendered = new Set(renders);
+  const split = splitFiles(files.filter((f) => !rendered.has(f)), shards);
+  if (split.length === 0) return [renders];
+  split[0] = [...renders, ...split[0]];
+  return split;
+}
+
 type ProjectedRow = [apiVersion: string, kind: string, namespace: string | null, name: string, file: string, documentIndex: number, basePath: string, object: JsonObject];
 
 /** The objects other shards' cross-object rules read, as JSON (positions are not carried over). */
@@ -119,10 +145,15 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   const read: Resource[] = [];
   const errors: InputError[] = [];
   const notes: Note[] = [];
+  const empty: EmptyInput[] = [];
   let files = 0;
   let resources = 0;
+  let unplaced: Unplaced | undefined;
+  const scannedSources = new Set<string>();
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
+    unplaced = addUnplaced(unplaced, loaded.unplaced);
+    for (const e of loaded.empty ?? []) empty.push(e);
     evaluator.judgeAlone(loaded.resources);
     for (const r of loaded.resources) {
       const subject = evaluator.isSubject(r);
@@ -164,6 +195,8 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     files,
     resources,
     exemptionMatches: result.exemptions.map((u) => u.matched),
+    unplaced,
+    empty,
   };
 }
 
@@ -173,11 +206,18 @@ type WorkerMessage = { type: 'projection'; projection: string } | { type: 'done'
  * Scans `files` on `jobs` threads (1: this thread only); the report equals that of scanLoaded,
  * but the parsed objects are not kept: `resources` and `evaluations` are empty.
  */
-export async function scanSharded(files: string[], expansionErrors: InputError[], options: ScanOptions, jobs: number): Promise<ScanResult> {
+/** What expanding the inputs gave besides the files: the inputs as given, errors, and notes on directories left out. */
+export interface Expansion {
+  inputs: string[];
+  errors: InputError[];
+  notes: Note[];
+}
+
+export async function scanSharded(files: string[], expansion: Expansion, options: ScanOptions, jobs: number): Promise<ScanResult> {
   const prepared = prepareScan(options); // a bad selection fails here, before any thread starts
   const { jobs: _jobs, ...rest } = options;
   const shardOptions: ShardInput['options'] = { ...rest, now: options.now ?? new Date() };
-  const shards = jobs > 1 ? splitFiles(files, jobs) : [files];
+  const shards = jobs > 1 ? splitWithRendersTogether(files, jobs) : [files];
   const projections: (string | null)[] = shards.map(() => null);
   let arrived = 0;
   let allArrived!: () => void;
@@ -238,17 +278,29 @@ export async function scanSharded(files: string[], expansionErrors: InputError[]
       expired: exemption.expires !== undefined && isExpired(exemption.expires, now),
     }));
     const findings: Finding[] = [];
-    const errors: InputError[] = [...expansionErrors];
-    const notes: Note[] = [];
+    const errors: InputError[] = [...expansion.errors];
+    let notes: Note[] = [...expansion.notes];
+    const empty: EmptyInput[] = [];
     let resources = 0;
     let fileCount = 0;
+    let unplaced: Unplaced | undefined;
     for (const out of all) {
       for (const f of out.findings) findings.push(f);
       for (const e of out.errors) errors.push(e);
       for (const n of out.notes) notes.push(n);
+      for (const e of out.empty) empty.push(e);
       resources += out.resources;
       fileCount += out.files;
+      // Shards are in file order: the first shard's first object is the run's first.
+      unplaced = addUnplaced(unplaced, out.unplaced);
     }
+    const nothing = nothingToScan(expansion.inputs, files.length, resources, errors.length, empty, notes);
+    if (nothing) {
+      errors.push(...nothing.errors);
+      notes = notes.filter((n) => !nothing.replacedNotes.has(n));
+    }
+    const namespaceNote = shardOptions.placement ? unplacedNote(unplaced, shardOptions.placement.flag) : undefined;
+    if (namespaceNote) notes.push(namespaceNote);
     const scan = assembleResult({ findings, errors, notes, rules: prepared.rules, exemptions: exemptionUses, resources, files: fileCount });
     return { ...scan, evaluations: [] };
   } finally {

@@ -40,6 +40,11 @@ export interface Resource extends ResourceRef {
   basePath: string;
   /** Resolves a JSON Pointer (relative to `object`) to the position of that field, or of its nearest existing parent. */
   locate(path: string): Position;
+  /**
+   * Whether the kind is cluster-scoped, set by the file loader where a CRD of the input decides
+   * otherwise than core/scope.ts does from the kind alone (sources/placement.ts); absent otherwise.
+   */
+  clusterScoped?: boolean;
 }
 
 /** What a rule reports: where (a JSON Pointer into the resource object) and what. */
@@ -59,6 +64,13 @@ export interface Violation {
    * override in the configuration still wins.
    */
   severity?: Severity;
+  /**
+   * What the violation comes from, when other rules may report the same thing: a JSON Pointer
+   * (relative to the object) to the field that is the cause (`/rules/0` for a wildcard RBAC rule,
+   * `/spec/volumes/2` for a hostPath volume), or `#name` for a condition with no field of its own.
+   * Findings of one object with the same cause are folded into one (see src/core/fold.ts).
+   */
+  cause?: string;
 }
 
 export interface Finding {
@@ -77,6 +89,27 @@ export interface Finding {
   suppression?: { kind: 'annotation' | 'exemption' | 'baseline'; reason?: string; owner?: string };
   container?: string;
   /** Stable identity that survives line moves: used by baselines. */
+  fingerprint: string;
+  /** The violation's cause (with the List item prefix), when its rule names one: what folding groups by. */
+  cause?: string;
+  /**
+   * Findings of the same object with the same cause, folded into this one (the most severe of
+   * them). Each keeps its own rule, message, position and fingerprint; they share this finding's
+   * object, file and suppression. Absent when nothing was folded.
+   */
+  related?: RelatedFinding[];
+}
+
+/** A finding folded into another one with the same cause (see Finding.related). */
+export interface RelatedFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  line: number;
+  column: number;
+  path: string;
+  remediation: string;
+  container?: string;
   fingerprint: string;
 }
 

@@ -25,6 +25,19 @@ export interface JsonFinding {
   suppression: { kind: 'annotation' | 'exemption' | 'baseline'; reason: string | null; owner: string | null } | null;
   container: string | null;
   fingerprint: string;
+  /** Findings of the same object with the same cause, folded into this one (see src/core/fold.ts); often empty. */
+  related: JsonRelatedFinding[];
+}
+
+export interface JsonRelatedFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  line: number;
+  column: number;
+  path: string;
+  container: string | null;
+  fingerprint: string;
 }
 
 export interface JsonLogEntry {
@@ -44,6 +57,9 @@ export interface JsonReport {
     resources: number;
     files: number;
     suppressed: number;
+    related: number;
+    minSeverity?: Severity;
+    hidden?: number;
   };
   errors: JsonLogEntry[];
   notes: JsonLogEntry[];
@@ -66,6 +82,16 @@ function jsonFinding(f: Finding): JsonFinding {
     suppression: f.suppression ? { kind: f.suppression.kind, reason: f.suppression.reason ?? null, owner: f.suppression.owner ?? null } : null,
     container: f.container ?? null,
     fingerprint: f.fingerprint,
+    related: (f.related ?? []).map((r) => ({
+      rule: r.rule,
+      severity: r.severity,
+      message: r.message,
+      line: r.line,
+      column: r.column,
+      path: r.path,
+      container: r.container ?? null,
+      fingerprint: r.fingerprint,
+    })),
   };
 }
 
@@ -82,7 +108,15 @@ export function toJsonReport(result: ScanResult): JsonReport {
     version: result.version,
     format: JSON_REPORT_FORMAT,
     findings: [...result.findings].sort(compareFindings).map(jsonFinding),
-    summary: { bySeverity, byRule, resources: s.resources, files: s.files, suppressed: s.suppressed },
+    summary: {
+      bySeverity,
+      byRule,
+      resources: s.resources,
+      files: s.files,
+      suppressed: s.suppressed,
+      related: s.related,
+      ...(s.minSeverity !== undefined ? { minSeverity: s.minSeverity, hidden: s.hidden ?? 0 } : {}),
+    },
     errors: result.errors.map(logEntry),
     notes: result.notes.map(logEntry),
     ...(result.cluster ? { cluster: result.cluster } : {}),
@@ -151,8 +185,22 @@ function findingText(f: Finding, quote: (t: string) => string): string {
     `{\n      "rule": ${quote(f.rule)},\n      "severity": ${quote(f.severity)},\n      "message": ${JSON.stringify(f.message)},\n` +
     `      "resource": {\n        "apiVersion": ${quote(r.apiVersion)},\n        "kind": ${quote(r.kind)},\n        "namespace": ${nullable(r.namespace, quote)},\n        "name": ${JSON.stringify(r.name)}\n      },\n` +
     `      "file": ${quote(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "path": ${quote(f.path)},\n      "remediation": ${quote(f.remediation)},\n` +
-    `      "suppressed": ${f.suppressed},\n      "suppression": ${suppression},\n      "container": ${f.container === undefined ? 'null' : JSON.stringify(f.container)},\n      "fingerprint": ${JSON.stringify(f.fingerprint)}\n    }`
+    `      "suppressed": ${f.suppressed},\n      "suppression": ${suppression},\n      "container": ${f.container === undefined ? 'null' : JSON.stringify(f.container)},\n      "fingerprint": ${JSON.stringify(f.fingerprint)},\n` +
+    `      "related": ${relatedText(f, quote)}\n    }`
   );
+}
+
+/** A finding's `related` list, laid out as JSON.stringify(report, null, 2) would. */
+function relatedText(f: Finding, quote: (t: string) => string): string {
+  const related = f.related;
+  if (!related || related.length === 0) return '[]';
+  const items = related.map(
+    (r) =>
+      `        {\n          "rule": ${quote(r.rule)},\n          "severity": ${quote(r.severity)},\n          "message": ${JSON.stringify(r.message)},\n` +
+      `          "line": ${r.line},\n          "column": ${r.column},\n          "path": ${quote(r.path)},\n` +
+      `          "container": ${r.container === undefined ? 'null' : JSON.stringify(r.container)},\n          "fingerprint": ${JSON.stringify(r.fingerprint)}\n        }`,
+  );
+  return `[\n${items.join(',\n')}\n      ]`;
 }
 
 export function renderJson(result: ScanResult, _options?: ReportOptions): string {

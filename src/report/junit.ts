@@ -11,6 +11,8 @@
 import type { Finding, InputError, Resource } from '../core/types.js';
 import type { Rule } from '../core/rule.js';
 import { compareFindings, type ScanResult } from '../core/scan.js';
+import type { Severity } from '../core/types.js';
+import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';
 import { describeSuppression, formatLocation, formatNote, resourceLabel } from './table.js';
 
@@ -62,7 +64,12 @@ interface TestCase {
   line?: number;
   findings: Finding[];
   error?: InputError;
+  /** With --min-severity: findings of this case below the level, left out of the report. */
+  hidden?: { count: number; level: Severity };
 }
+
+/** Findings reported as related to another one (same cause), with that one: the failure says so. */
+const foldedInto = new WeakMap<Finding, Finding>();
 
 interface Suite {
   name: string;
@@ -75,7 +82,9 @@ function resourceKey(rule: string, file: string, r: { apiVersion: string; kind: 
 }
 
 function findingText(f: Finding): string {
-  return `${formatLocation(f.file, f.line, f.column)}: ${f.severity}: ${f.message}\n  path: ${f.path}\n  remediation: ${f.remediation}`;
+  const into = foldedInto.get(f);
+  const folded = into ? `\n  reported as related to ${into.rule} at ${formatLocation(into.file, into.line, into.column)} (same cause)` : '';
+  return `${formatLocation(f.file, f.line, f.column)}: ${f.severity}: ${f.message}\n  path: ${f.path}\n  remediation: ${f.remediation}${folded}`;
 }
 
 function renderCase(tc: TestCase): string {
@@ -91,9 +100,11 @@ function renderCase(tc: TestCase): string {
     const body = [...open.map(findingText), ...suppressed.map((f) => `${formatLocation(f.file, f.line, f.column)}: suppressed (${describeSuppression(f)}): ${f.message}`)].join('\n');
     return `${head}>\n      <failure${attrs({ message, type: open[0].severity })}>${xmlText(body)}</failure>\n    </testcase>`;
   }
-  if (suppressed.length > 0) {
-    const message = `suppressed: ${suppressed.map(describeSuppression).filter((d, i, all) => all.indexOf(d) === i).join('; ')}`;
-    return `${head}>\n      <skipped${attrs({ message })}/>\n    </testcase>`;
+  if (suppressed.length > 0 || tc.hidden) {
+    const parts = suppressed.length > 0 ? [`suppressed: ${suppressed.map(describeSuppression).filter((d, i, all) => all.indexOf(d) === i).join('; ')}`] : [];
+    // Not a pass: the rule found something, below the level the report shows.
+    if (tc.hidden) parts.push(`${tc.hidden.count} finding${tc.hidden.count === 1 ? '' : 's'} below ${tc.hidden.level} not shown (--min-severity)`);
+    return `${head}>\n      <skipped${attrs({ message: parts.join('; ') })}/>\n    </testcase>`;
   }
   return `${head}/>`;
 }
@@ -105,7 +116,7 @@ function counts(cases: TestCase[]): { tests: number; failures: number; errors: n
   for (const tc of cases) {
     if (tc.error) errors++;
     else if (tc.findings.some((f) => !f.suppressed)) failures++;
-    else if (tc.findings.length > 0) skipped++;
+    else if (tc.findings.length > 0 || tc.hidden) skipped++;
   }
   return { tests: cases.length, failures, errors, skipped };
 }
@@ -127,15 +138,26 @@ function disambiguate(cases: TestCase[], resources: Map<TestCase, Resource>): vo
 
 function buildSuites(result: ScanResult): Suite[] {
   const suites = new Map<string, Suite>();
-  for (const rule of result.rules) suites.set(rule.id, { name: rule.id, rule, cases: [] });
 
   // Findings waiting for their evaluation; an evaluation takes as many as it produced, which keeps
   // two identical objects in one file apart.
+  // Every rule evaluated keeps its test case: a finding folded into another one (same cause) still
+  // fails its own rule's test case, and says which finding it was reported with.
   const pending = new Map<string, Finding[]>();
-  for (const f of [...result.findings].sort(compareFindings)) {
-    const key = resourceKey(f.rule, f.file, f.resource);
-    pending.set(key, [...(pending.get(key) ?? []), f]);
+  const expanded: Finding[] = [];
+  for (const { finding, foldedInto: into } of withRelated(result.findings)) {
+    if (into) foldedInto.set(finding, into);
+    expanded.push(finding);
   }
+  for (const f of expanded.sort(compareFindings)) {
+    const key = resourceKey(f.rule, f.file, f.resource);
+    const list = pending.get(key);
+    if (list) list.push(f);
+    else pending.set(key, [f]);
+  }
+  // With --min-severity the report holds only findings at or above it, while the evaluations count
+  // every finding: a case whose findings were left out says so (skipped), rather than pass.
+  const level = result.summary.minSeverity;
   const caseResource = new Map<TestCase, Resource>();
   // Positions are resolved lazily by the source (a line table per file), so ask once per object.
   const lines = new Map<Resource, number>();
@@ -144,6 +166,7 @@ function buildSuites(result: ScanResult): Suite[] {
     if (line === undefined) lines.set(r, (line = r.locate('').line));
     return line;
   };
+  for (const rule of result.rules) suites.set(rule.id, { name: rule.id, rule, cases: [] });
   for (const ev of result.evaluations) {
     const r = ev.resource;
     let suite = suites.get(ev.rule.id);
@@ -151,6 +174,7 @@ function buildSuites(result: ScanResult): Suite[] {
     const key = resourceKey(ev.rule.id, r.file, r);
     const queue = pending.get(key) ?? [];
     const tc: TestCase = { name: resourceLabel(r), classname: ev.rule.id, file: r.file, line: lineOf(r), findings: queue.splice(0, ev.findings) };
+    if (level !== undefined && tc.findings.length < ev.findings) tc.hidden = { count: ev.findings - tc.findings.length, level };
     suite.cases.push(tc);
     caseResource.set(tc, r);
   }

@@ -8,7 +8,7 @@ import { SEVERITIES, severityRank } from '../core/types.js';
 import type { Rule } from '../core/rule.js';
 import { compareFindings, type ScanResult } from '../core/scan.js';
 import type { ReportOptions } from './reporter.js';
-import { describeSuppression, formatInputError, formatLocation, formatNote, plural, resourceLabel } from './table.js';
+import { describeSuppression, formatInputError, formatLocation, formatNote, plural, relatedPhrase, resourceLabel } from './table.js';
 
 export interface MarkdownOptions extends ReportOptions {
   /**
@@ -78,7 +78,8 @@ function groupByRule(findings: Finding[], rules: readonly Rule[]): Group[] {
 function findingTable(findings: Finding[], linkBase: string | undefined, withSuppression: boolean): string[] {
   const head = withSuppression ? ['| Location | Resource | Finding | Suppressed by |', '| --- | --- | --- | --- |'] : ['| Location | Resource | Finding |', '| --- | --- | --- |'];
   const rows = findings.map((f) => {
-    const cells = [location(f, linkBase), mdCode(resourceLabel(f.resource)), mdText(f.message)];
+    const related = relatedPhrase(f);
+    const cells = [location(f, linkBase), mdCode(resourceLabel(f.resource)), mdText(related ? `${f.message} (${related})` : f.message)];
     if (withSuppression) cells.push(mdText(describeSuppression(f)));
     return `| ${cells.join(' | ')} |`;
   });
@@ -98,6 +99,9 @@ export function renderMarkdown(result: ScanResult, options: MarkdownOptions): st
   for (const sev of SEVERITIES) out.push(`| ${ICON[sev]} ${LABEL[sev]} | ${s.bySeverity[sev] ?? 0} |`);
   out.push('');
   const scanned = [`Scanned ${plural(s.resources, 'resource')} in ${plural(s.files, 'file')}.`];
+  // Findings folded into another one (same object, same cause) are listed with it, not counted again.
+  if (s.related > 0) scanned.push(`${plural(s.related, 'related finding')} folded into the findings above (same cause).`);
+  if (s.hidden !== undefined && s.hidden > 0) scanned.push(`${plural(s.hidden, 'finding')} below ${s.minSeverity} not shown (--min-severity).`);
   if (s.suppressed > 0) scanned.push(`${plural(s.suppressed, 'finding')} suppressed.`);
   if (result.errors.length > 0) scanned.push(`**${plural(result.errors.length, 'input error')}** (listed below).`);
   out.push(scanned.join(' '), '');

@@ -132,15 +132,40 @@ function suppression(f: Finding): Record<string, unknown> {
   return { kind: s.kind === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification };
 }
 
+/**
+ * The findings folded into this one (same object, same cause) as `relatedLocations`, each with its
+ * rule, severity and message, and the message sentence linking them ("[rule-id](1)", SARIF's
+ * embedded links, which GitHub shows). A message that already holds "](" would make a link of
+ * its own text: then the rule ids are listed without links.
+ */
+function relatedParts(f: Finding, text: string): { text: string; relatedLocations?: Record<string, unknown>[]; related?: Record<string, unknown>[] } {
+  const related = f.related ?? [];
+  if (related.length === 0) return { text };
+  const relatedLocations = related.map((r, i) => ({
+    id: i + 1,
+    physicalLocation: physicalLocation(f.file, r.line, r.column),
+    message: { text: `${r.rule} (${r.severity}): ${r.message}` },
+  }));
+  const links = text.includes('](') ? related.map((r) => r.rule) : related.map((r, i) => `[${r.rule}](${i + 1})`);
+  return {
+    // The finding's own text stays the first sentence (viewers short of room show only that).
+    text: `${/[.!?]$/.test(text) ? text : `${text}.`} Same cause, also reported by ${links.join(', ')}.`,
+    relatedLocations,
+    related: related.map((r) => ({ ruleId: r.rule, severity: r.severity, path: r.path, ...(r.container !== undefined ? { container: r.container } : {}), fingerprint: r.fingerprint })),
+  };
+}
+
 function result(f: Finding, ruleIndex: number): Record<string, unknown> {
   const label = resourceLabel(f.resource);
   const properties: Record<string, unknown> = { severity: f.severity, resource: label, path: f.path };
   if (f.container !== undefined) properties.container = f.container;
+  const folded = relatedParts(f, `${label}: ${f.message}`);
+  if (folded.related) properties.related = folded.related;
   const out: Record<string, unknown> = {
     ruleId: f.rule,
     ruleIndex,
     level: LEVEL[f.severity],
-    message: { text: `${label}: ${f.message}` },
+    message: { text: folded.text },
     locations: [
       {
         physicalLocation: physicalLocation(f.file, f.line, f.column),
@@ -149,6 +174,7 @@ function result(f: Finding, ruleIndex: number): Record<string, unknown> {
     ],
     partialFingerprints: { 'kshield/v1': f.fingerprint },
   };
+  if (folded.relatedLocations) out.relatedLocations = folded.relatedLocations;
   if (f.suppressed) out.suppressions = [suppression(f)];
   out.properties = properties;
   return out;

@@ -109,6 +109,14 @@ export function formatNote(note: Note): string {
   return `${sanitize(formatLocation(note.file, note.line))}: note: ${sanitize(note.message)}`;
 }
 
+/** "+2 related: rule-a, rule-b": the rules of the findings folded into this one (same object, same cause). */
+export function relatedPhrase(finding: Finding): string | undefined {
+  const related = finding.related;
+  if (!related || related.length === 0) return undefined;
+  const rules = [...new Set(related.map((r) => r.rule))];
+  return `+${related.length} related: ${rules.join(', ')}`;
+}
+
 /** The closing line: counts by severity, what was scanned, how many findings are suppressed. */
 export function summaryLine(result: ScanResult, showSuppressed = false): string {
   const s = result.summary;
@@ -118,9 +126,49 @@ export function summaryLine(result: ScanResult, showSuppressed = false): string 
     // Objects from the API server come from no file.
     s.files > 0 ? `${plural(s.resources, 'resource')} in ${plural(s.files, 'file')} scanned` : `${plural(s.resources, 'resource')} scanned`,
   ];
+  // Counts are of findings as reported: those folded into another one (same cause) are not counted again.
+  if (s.related > 0) parts.push(`${plural(s.related, 'related finding')} folded into ${open === 1 ? 'it' : 'these'} (same cause)`);
+  if (s.hidden !== undefined && s.hidden > 0) parts.push(`${plural(s.hidden, 'finding')} below ${s.minSeverity} not shown (--min-severity)`);
   if (s.suppressed > 0) parts.push(`${s.suppressed} suppressed${showSuppressed ? '' : ' (shown with --show-suppressed)'}`);
   if (result.errors.length > 0) parts.push(plural(result.errors.length, 'input error'));
   return parts.join('; ') + '.';
+}
+
+/** Rows of the per-rule tally at most; the rest are summed up in one line. */
+const TALLY_ROWS = 10;
+
+/**
+ * Unsuppressed findings per rule, the rules with most findings first (then the most severe, then
+ * by id): where the work is. One line a rule: count, highest severity, rule id and title.
+ */
+export function ruleTally(result: ScanResult, options: { color?: boolean; width?: number } = {}): string[] {
+  const paint = painter(options.color ?? false);
+  const severityOf = new Map<string, Severity>();
+  // A rule may report some findings at a lower level than others: its row shows the highest.
+  for (const f of result.findings) {
+    const seen = severityOf.get(f.rule);
+    if (!f.suppressed && (seen === undefined || SEVERITIES.indexOf(f.severity) < SEVERITIES.indexOf(seen))) severityOf.set(f.rule, f.severity);
+  }
+  const titles = new Map(result.rules.map((r) => [r.id, r.title]));
+  const rows = Object.entries(result.summary.byRule)
+    .map(([rule, count]) => ({ rule, count, severity: severityOf.get(rule) ?? 'info' }))
+    .sort((a, b) => b.count - a.count || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  if (rows.length === 0) return [];
+  const shown = rows.slice(0, TALLY_ROWS);
+  const countWidth = String(shown[0].count).length;
+  const idWidth = shown.reduce((w, r) => Math.max(w, r.rule.length), 0);
+  const lines = ['Findings by rule:'];
+  for (const r of shown) {
+    const lead = `  ${String(r.count).padStart(countWidth)}  ${paint(SEVERITY_STYLE[r.severity], r.severity.toUpperCase().padEnd(SEVERITY_WIDTH))}  `;
+    const title = titles.get(r.rule);
+    let line = `${r.rule.padEnd(idWidth)}${title ? `  ${title}` : ''}`;
+    const room = options.width ? options.width - (countWidth + SEVERITY_WIDTH + 6) : 0;
+    if (room > 0 && line.length > room) line = `${line.slice(0, Math.max(r.rule.length, room - 1)).trimEnd()}…`;
+    lines.push(lead + line.trimEnd());
+  }
+  const rest = rows.slice(TALLY_ROWS);
+  if (rest.length > 0) lines.push(`  … ${plural(rest.length, 'more rule')} with ${plural(rest.reduce((n, r) => n + r.count, 0), 'finding')}`);
+  return lines;
 }
 
 /** Breaks `text` into lines of at most `width` characters at spaces (a longer word stays whole). */
@@ -182,15 +230,19 @@ export function renderTable(result: ScanResult, options: ReportOptions): string 
         const row = `${lead}${f.suppressed ? severity : paint(SEVERITY_STYLE[f.severity], severity)}  ${first}`;
         const full = [row, ...rest.map((r) => indent + r)].join('\n');
         lines.push(f.suppressed ? paint('dim', full) : full);
+        const related = relatedPhrase(f);
+        if (related) lines.push(paint('dim', wrap(related, room).map((r) => indent + r).join('\n')));
       }
     }
     blocks.push(lines.join('\n'));
   }
   if (result.notes.length > 0) blocks.push(result.notes.map((n) => paint('gray', formatNote(n))).join('\n'));
   if (result.errors.length > 0) blocks.push(result.errors.map((e) => paint('red', formatInputError(e))).join('\n'));
+  // A tally of one finding would repeat it.
+  const open = result.findings.reduce((n, f) => n + (f.suppressed ? 0 : 1), 0);
+  if (open > 1) blocks.push(ruleTally(result, options).join('\n'));
   const summary = summaryLine(result, options.showSuppressed);
-  const open = result.findings.some((f) => !f.suppressed);
-  blocks.push(paint(result.errors.length > 0 || open ? 'bold' : 'dim', summary));
+  blocks.push(paint(result.errors.length > 0 || open > 0 ? 'bold' : 'dim', summary));
   return blocks.join('\n\n') + '\n';
 }
 

@@ -3,7 +3,8 @@ import type { Rule } from '../core/rule.js';
 import { DEFAULT_RULE_SETTINGS } from '../core/rule.js';
 import type { Resource, Violation } from '../core/types.js';
 import { podSpecs } from '../core/pods.js';
-import { isObject, str } from '../core/values.js';
+import { isClientSideObject, isClusterScoped } from '../core/scope.js';
+import { get, isObject, str } from '../core/values.js';
 import { labelKeyProblem, labelValueProblem, labelsOf } from '../core/labels.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { defineRule } from './define.js';
@@ -46,29 +47,21 @@ function labelsPath(resource: Resource): string {
 // ---------------------------------------------------------------------------------------------
 // Namespaces
 
-/** Built-in kinds that are not namespaced: a namespace on them is ignored by the API server. */
-const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'StorageClass', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'PriorityClass', 'IngressClass', 'RuntimeClass', 'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
-  'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'APIService', 'CertificateSigningRequest',
-  'ClusterTrustBundle', 'CSIDriver', 'CSINode', 'VolumeAttachment', 'PodSecurityPolicy', 'FlowSchema',
-  'PriorityLevelConfiguration', 'ComponentStatus', 'TokenReview', 'SelfSubjectReview', 'SelfSubjectAccessReview',
-  'SelfSubjectRulesReview', 'SubjectAccessReview', 'DeviceClass', 'ResourceSlice', 'StorageVersionMigration',
-  'VolumeAttributesClass', 'IPAddress', 'ServiceCIDR', 'List',
-]);
-
 /**
- * Kinds we treat as cluster-scoped. Custom resources cannot be told apart without their CRD; by
- * convention cluster-scoped ones are named Cluster* (ClusterIssuer, ClusterPolicy, ClusterSecretStore).
+ * Kinds treated as cluster-scoped, by the rule of core/scope.ts (built-in kinds, well-known custom
+ * kinds, custom kinds named Cluster*). A single object is judged without the input's CRDs.
  */
-export function isClusterScopedKind(kind: string): boolean {
-  return CLUSTER_SCOPED.has(kind) || /^Cluster[A-Z]/.test(kind);
+export function isClusterScopedKind(kind: string, apiVersion = 'v1'): boolean {
+  return isClusterScoped(apiVersion, kind);
 }
 
-/** Files that look like objects but are read by client tools, never sent to the API server. */
+/** The loader's decision when it made one (it sees the input's CRDs), else the rule above. */
+function isClusterScopedResource(resource: Resource): boolean {
+  return resource.clusterScoped ?? isClusterScopedKind(resource.kind, resource.apiVersion);
+}
+
 function isClientSideConfig(resource: Resource): boolean {
-  return /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kpt\.dev|skaffold\/)/.test(resource.apiVersion) || resource.kind === 'Kustomization';
+  return isClientSideObject(resource.apiVersion, resource.kind);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,14 +280,18 @@ spec:
     category: 'metadata',
     tags: ['namespaces', 'isolation', 'best-practice'],
     description:
-      'The object sets metadata.namespace to "default". The default namespace is shared by everything deployed without a namespace, ' +
+      'The object sets metadata.namespace to "default", or names none and the scan was told it will be applied there (--namespace default). ' +
+      'The default namespace is shared by everything deployed without a namespace, ' +
       'so RBAC grants, NetworkPolicies, quotas and Pod Security Admission labels meant for one application apply to all of them. ' +
-      'Objects without any namespace are reported by the opt-in rule namespace-not-set instead, because many workflows set the ' +
+      'Objects without any namespace (and no --namespace) are reported by the opt-in rule namespace-not-set instead, because many workflows set the ' +
       'namespace at deploy time (kubectl -n, Helm --namespace, a kustomize namespace).',
     remediation: 'Create a dedicated namespace for the application and set metadata.namespace to it.',
     references: [NAMESPACES_DOC, 'https://kubernetes.io/docs/concepts/security/multi-tenancy/'],
     check: (resource) => {
-      if (resource.namespace !== 'default' || isClusterScopedKind(resource.kind)) return [];
+      if (resource.namespace !== 'default' || isClusterScopedResource(resource)) return [];
+      // Placed there by --namespace default (the manifest names none): the finding is the same, its field is not there.
+      if (str(get(resource.object, 'metadata', 'namespace')) !== 'default')
+        return [{ path: '/metadata', message: `${resource.kind} "${resource.name}" names no namespace and is to be applied in the "default" namespace` }];
       return [{ path: '/metadata/namespace', message: `${resource.kind} "${resource.name}" is placed in the "default" namespace` }];
     },
     examples: {
@@ -327,11 +324,12 @@ data: {mode: production}`,
     description:
       'A namespaced object has no metadata.namespace, so it lands in whatever namespace the kubectl context points at, which is often ' +
       '"default". Off by default: Helm charts and kustomize bases usually leave the namespace to the deploy step. Enable it for ' +
-      'rendered manifests that are applied as they are. Cluster-scoped kinds (and custom kinds named Cluster*) are skipped.',
+      'rendered manifests that are applied as they are. Cluster-scoped kinds (and custom kinds named Cluster*) are skipped, and so are ' +
+      'objects a scan with --namespace NS places: that option says where they will be applied.',
     remediation: 'Set metadata.namespace explicitly.',
     references: [NAMESPACES_DOC],
     check: (resource) => {
-      if (resource.namespace !== undefined || isClusterScopedKind(resource.kind) || isClientSideConfig(resource)) return [];
+      if (resource.namespace !== undefined || isClusterScopedResource(resource) || isClientSideConfig(resource)) return [];
       const md = resource.object.metadata;
       return [{ path: isObject(md) ? '/metadata' : '', message: `${resource.kind} "${resource.name}" sets no namespace` }];
     },

@@ -42,6 +42,13 @@ const CALICO_DOC = 'https://docs.tigera.io/calico/latest/reference/resources/net
 export const CLOUD_METADATA_ADDRESS = '169.254.169.254';
 const METADATA_IP = parseIp(CLOUD_METADATA_ADDRESS)!;
 
+/**
+ * The cause of a namespace's findings when no policy at all applies there: with none, it has no
+ * default-deny either, so namespace-without-network-policy and both missing-default-deny rules
+ * report one thing, and are folded into one finding.
+ */
+const NO_POLICY_CAUSE = '#no-network-policy';
+
 interface NamespaceFacts {
   name: string;
   workloads: Workload[];
@@ -247,7 +254,7 @@ const namespaceWithoutPolicy = defineRule({
   check: (resource, context) => {
     const facts = carriedNamespace(resource, context);
     if (!facts || facts.hasPolicy) return [];
-    return [{ path: carrierPath(resource), message: `namespace "${facts.name}" runs ${workloadPhrase(facts)}, but no NetworkPolicy applies to any of them${carrierNote(facts)}` }];
+    return [{ path: carrierPath(resource), cause: NO_POLICY_CAUSE, message: `namespace "${facts.name}" runs ${workloadPhrase(facts)}, but no NetworkPolicy applies to any of them${carrierNote(facts)}` }];
   },
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_ALL), namespaceStream(NAMESPACE, WEB, CILIUM_DENY), namespaceStream(WEB, CALICO_DENY), NAMESPACE],
@@ -274,7 +281,7 @@ const missingDenyIngress = defineRule({
   check: (resource, context) => {
     const facts = carriedNamespace(resource, context);
     if (!facts || facts.defaultDenyIngress) return [];
-    return [{ path: carrierPath(resource), message: `namespace "${facts.name}" has no default-deny ingress policy: pods no policy selects accept connections from anywhere${carrierNote(facts)}` }];
+    return [{ path: carrierPath(resource), cause: facts.hasPolicy ? undefined : NO_POLICY_CAUSE, message: `namespace "${facts.name}" has no default-deny ingress policy: pods no policy selects accept connections from anywhere${carrierNote(facts)}` }];
   },
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_INGRESS), namespaceStream(NAMESPACE, WEB, CILIUM_DENY)],
@@ -305,7 +312,7 @@ const missingDenyEgress = defineRule({
   check: (resource, context) => {
     const facts = carriedNamespace(resource, context);
     if (!facts || facts.defaultDenyEgress) return [];
-    return [{ path: carrierPath(resource), message: `namespace "${facts.name}" has no default-deny egress policy: pods no egress policy selects may connect anywhere${carrierNote(facts)}` }];
+    return [{ path: carrierPath(resource), cause: facts.hasPolicy ? undefined : NO_POLICY_CAUSE, message: `namespace "${facts.name}" has no default-deny egress policy: pods no egress policy selects may connect anywhere${carrierNote(facts)}` }];
   },
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_ALL), namespaceStream(WEB, CALICO_DENY)],
@@ -396,7 +403,8 @@ function openPeers(resource: Resource, rule: PolicyRule): Violation[] {
   const raw = get(resource.object, 'spec', rule.direction, rule.index);
   if (rule.peers.everything) {
     const path = isObject(raw) && raw[peerKey] !== undefined ? `${rule.path}/${peerKey}` : rule.path;
-    return [{ path, message: `${where} has no ${peerKey} peers, so it allows every ${what} (any pod in any namespace and any address) ${ports}` }];
+    // The rule without peers is the cause; egress-to-cloud-metadata-allowed names it too.
+    return [{ path, cause: rule.path, message: `${where} has no ${peerKey} peers, so it allows every ${what} (any pod in any namespace and any address) ${ports}` }];
   }
   const out: Violation[] = [];
   arr(get(raw, peerKey)).forEach((peer, i) => {
@@ -406,7 +414,7 @@ function openPeers(resource: Resource, rule: PolicyRule): Violation[] {
     if (typeof cidr === 'string' && /\/0$/.test(cidr.trim())) {
       const except = arr(get(peer, 'ipBlock', 'except')).filter((e) => typeof e === 'string');
       const but = except.length ? ` except ${except.join(', ')}` : '';
-      out.push({ path: `${at}/ipBlock/cidr`, message: `${where} allows every address (${cidr}${but}) as ${what} ${ports}` });
+      out.push({ path: `${at}/ipBlock/cidr`, cause: at, message: `${where} allows every address (${cidr}${but}) as ${what} ${ports}` });
     }
     if (peer.namespaceSelector !== undefined && peer.namespaceSelector !== null) {
       const nsSel = parseLabelSelector(peer.namespaceSelector);
@@ -514,14 +522,14 @@ const metadataEgress = defineRule({
     for (const rule of policy.egressRules) {
       if (!rulePorts(rule, undefined).has('TCP', 80)) continue;
       if (rule.peers.everything) {
-        out.push({ path: rule.path, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows every destination, including the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
+        out.push({ path: rule.path, cause: rule.path, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows every destination, including the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
         continue;
       }
       const raw = arr(get(resource.object, 'spec', 'egress', rule.index, 'to'));
       raw.forEach((peer, i) => {
         const block = rule.peers.ipBlocks.find((b) => b.cidr.text === get(peer, 'ipBlock', 'cidr'));
         if (block && ipBlockContainsIp(block, METADATA_IP))
-          out.push({ path: `${rule.path}/to/${i}/ipBlock`, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows ${block.cidr.text}, which includes the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
+          out.push({ path: `${rule.path}/to/${i}/ipBlock`, cause: `${rule.path}/to/${i}`, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows ${block.cidr.text}, which includes the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
       });
     }
     return out;

@@ -377,7 +377,7 @@ export const podSecurityRules: Rule[] = [
     remediation: 'Remove securityContext.privileged or set it to false; grant the specific capability the container needs instead.',
     check: (resource) =>
       perContainer(resource, (c) =>
-        containerSecurityContext(c)?.privileged === true ? { path: scPath(c, 'privileged'), message: `${describeContainer(c)} runs privileged` } : undefined,
+        containerSecurityContext(c)?.privileged === true ? { path: scPath(c, 'privileged'), cause: scPath(c, 'privileged'), message: `${describeContainer(c)} runs privileged` } : undefined,
       ),
     examples: {
       valid: [
@@ -438,6 +438,8 @@ export const podSecurityRules: Rule[] = [
             : [
                 {
                   path: scPath(c, 'capabilities', 'add', String(i)),
+                  // The added capability; dangerous-capabilities names the same entry.
+                  cause: scPath(c, 'capabilities', 'add', String(i)),
                   message:
                     cap === 'ALL'
                       ? `${describeContainer(c)} adds ALL capabilities`
@@ -509,6 +511,8 @@ export const podSecurityRules: Rule[] = [
           return [
             {
               path: `${pod.path}/volumes/${i}/hostPath`,
+              // The volume: the host-*-mount rules and writable-host-mount name it too.
+              cause: `${pod.path}/volumes/${i}`,
               message: `volume ${show(vol.name ?? `#${i}`)} mounts ${typeof hostPath === 'string' ? `the node path ${show(hostPath)}` : 'a node path'} (hostPath)`,
             },
           ];
@@ -1084,9 +1088,12 @@ export const podSecurityRules: Rule[] = [
         const ape = sc?.allowPrivilegeEscalation;
         if (ape === false) return undefined;
         const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
+        // A privileged container cannot have it off (the API server rejects privileged: true with
+        // allowPrivilegeEscalation: false): the cause is privileged, and the finding is folded into that one.
+        const cause = sc?.privileged === true ? scPath(c, 'privileged') : undefined;
         if (isSet(ape))
-          return { path: scPath(c, 'allowPrivilegeEscalation'), message: `${describeContainer(c)} sets allowPrivilegeEscalation to ${show(ape)}; it must be false${windows}` };
-        return { path: missingSettingPath(c), message: `${describeContainer(c)} does not set allowPrivilegeEscalation: false (unset means escalation is allowed)${windows}` };
+          return { path: scPath(c, 'allowPrivilegeEscalation'), cause, message: `${describeContainer(c)} sets allowPrivilegeEscalation to ${show(ape)}; it must be false${windows}` };
+        return { path: missingSettingPath(c), cause, message: `${describeContainer(c)} does not set allowPrivilegeEscalation: false (unset means escalation is allowed)${windows}` };
       });
     },
     examples: {
@@ -1394,6 +1401,7 @@ export const podSecurityRules: Rule[] = [
           const lower = drop.some((d) => typeof d === 'string' && d.toUpperCase() === 'ALL');
           return {
             path: scPath(c, 'capabilities', 'drop'),
+            cause: scPath(c, 'capabilities', 'drop'),
             message: lower
               ? `${describeContainer(c)} drops "${drop.find((d) => typeof d === 'string' && d.toUpperCase() === 'ALL')}"; Pod Security admission only accepts "ALL" in capitals${windows}`
               : `${describeContainer(c)} drops only some capabilities; it must drop ALL${windows}`,
@@ -1401,6 +1409,8 @@ export const podSecurityRules: Rule[] = [
         }
         return {
           path: caps ? scPath(c, 'capabilities') : missingSettingPath(c),
+          // The drop list (missing here): net-raw-not-dropped names it too, and dropping ALL fixes both.
+          cause: scPath(c, 'capabilities', 'drop'),
           message: `${describeContainer(c)} does not drop ALL capabilities${windows}`,
         };
       });
@@ -1469,7 +1479,7 @@ export const podSecurityRules: Rule[] = [
         const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
         return arr(get(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
           typeof cap === 'string' && cap !== RESTRICTED_ALLOWED_CAPABILITY && BASELINE_ALLOWED_CAPABILITIES.has(cap)
-            ? [{ path: scPath(c, 'capabilities', 'add', String(i)), message: `${describeContainer(c)} adds capability ${cap}; Restricted allows adding only NET_BIND_SERVICE${windows}` }]
+            ? [{ path: scPath(c, 'capabilities', 'add', String(i)), cause: scPath(c, 'capabilities', 'add', String(i)), message: `${describeContainer(c)} adds capability ${cap}; Restricted allows adding only NET_BIND_SERVICE${windows}` }]
             : [],
         );
       });

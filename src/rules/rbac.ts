@@ -84,14 +84,26 @@ function boundTo(role: RoleInfo, context: RuleContext): string {
   return ` (granted to ${parts.slice(0, 3).join(', ')}${parts.length > 3 ? ` and ${parts.length - 3} more` : ''})`;
 }
 
-/** Pointer to the first entry of `field` that is responsible for granting one of the requests. */
-function responsibleEntry(resource: Resource, index: number, rule: PolicyRule, field: 'resources' | 'verbs', requests: { verb: string; resource: string; subresource?: string }[]): string {
+/**
+ * Pointer to the first entry of `field` that is responsible for granting one of the requests, and
+ * the violation's cause: when that entry is a "*", the wildcard PolicyRule (`/rules/N`), which the
+ * rbac-wildcard-* rules name too, so every finding one wildcard rule causes is folded into one.
+ * A permission listed by name is a cause of its own.
+ */
+function responsibleEntry(
+  resource: Resource,
+  index: number,
+  rule: PolicyRule,
+  field: 'resources' | 'verbs',
+  requests: { verb: string; resource: string; subresource?: string }[],
+): { path: string; cause?: string } {
   const entry =
     field === 'verbs'
       ? (rule.verbs.find((v) => v !== '*' && requests.some((q) => q.verb === v)) ?? rule.verbs.find((v) => v === '*'))
       : (rule.resources.find((e) => e !== '*' && requests.some((q) => resourceEntryMatches(e, q.resource, q.subresource))) ?? rule.resources.find((e) => e === '*'));
   const at = entry === undefined ? undefined : rawIndex(resource, index, field, entry);
-  return at === undefined ? rulePointer(index) : rulePointer(index, field, at);
+  const path = at === undefined ? rulePointer(index) : rulePointer(index, field, at);
+  return entry === '*' ? { path, cause: rulePointer(index) } : { path };
 }
 
 const namespacedOnly = new Map<Capability, Capability>();
@@ -145,7 +157,7 @@ function capabilityRule(spec: CapabilityRuleSpec): Rule {
         if (granted.length === 0) continue;
         const { requests, consequence, severity } = spec.judge ? spec.judge(granted, context) : { requests: granted, consequence: spec.consequence, severity: undefined };
         out.push({
-          path: responsibleEntry(resource, ref.index, ref.rule, spec.pointAt, requests),
+          ...responsibleEntry(resource, ref.index, ref.rule, spec.pointAt, requests),
           message: `${roleName(role)} rule ${ref.index + 1} grants ${describeRequests(requests)}: ${consequence}${boundTo(role, context)}`,
           ...(severity ? { severity } : {}),
         });
@@ -234,6 +246,8 @@ function wildcardRule(id: string, field: 'verbs' | 'resources' | 'apiGroups', se
         const at = rawIndex(resource, ref.index, field, '*');
         out.push({
           path: rulePointer(ref.index, field, at),
+          // The wildcard PolicyRule: the permissions it grants through "*" are folded into one finding.
+          cause: rulePointer(ref.index),
           message: `${roleName(role)} rule ${ref.index + 1} grants ${field === 'verbs' ? 'every verb' : field === 'resources' ? 'every resource' : 'every API group'} with "*"${isFullAccessRule(ref.rule) ? ' (with "*" verbs, resources and groups it is full control, like cluster-admin)' : ''}`,
         });
       }

@@ -10,6 +10,7 @@ import { isObject } from '../core/values.js';
 import { IGNORE_ANNOTATION, IGNORE_CONTAINER_PREFIX } from '../core/engine.js';
 import { escapePointerToken } from '../sources/yaml.js';
 import { defineRule } from './define.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 // The catalogue includes this rule, so it is handed over once built (see index.ts), not imported.
 let catalogue: readonly Rule[] = [];
 let known: Set<string> | undefined;
@@ -25,9 +26,10 @@ function knownSelectors(): Set<string> {
   return known;
 }
 
-function nearest(word: string): string | undefined {
-  const ids = catalogue.map((r) => r.id);
-  return ids.find((id) => id.startsWith(word) || word.startsWith(id)) ?? ids.find((id) => id.split('-').filter((w) => w.length > 3).some((w) => word.includes(w)));
+/** " (did you mean ...?)" for a word close to some rule id or tag, else ''. */
+function hintFor(word: string, known: Iterable<string>): string {
+  const phrase = didYouMean(suggest(word, known));
+  return phrase ? ` (${phrase})` : '';
 }
 
 const MAX_WORDS_REPORTED = 20;
@@ -61,7 +63,7 @@ const unknownSuppression = defineRule({
         if (perContainer) {
           const container = key.slice(IGNORE_CONTAINER_PREFIX.length);
           if (!names.has(container))
-            out.push({ path: at, message: `annotation ${key} names container "${container}", which ${resource.kind} "${resource.name}" does not have: it suppresses nothing` });
+            out.push({ path: at, message: `annotation ${key} names container "${container}", which ${resource.kind} "${resource.name}" does not have: it suppresses nothing${hintFor(container, names)}` });
         }
         if (typeof value !== 'string') continue;
         const unknown = new Set<string>();
@@ -73,8 +75,7 @@ const unknownSuppression = defineRule({
         let shown = 0;
         for (const word of unknown) {
           if (shown++ === MAX_WORDS_REPORTED) break;
-          const hint = nearest(word);
-          out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hint ? ` (did you mean "${hint}"?)` : ''}` });
+          out.push({ path: at, key: word, message: `annotation ${key} lists "${word}", which is no rule id or tag: it suppresses nothing${hintFor(word, knownSelectors())}` });
         }
         if (unknown.size > MAX_WORDS_REPORTED)
           out.push({ path: at, key: '…', message: `annotation ${key} lists ${unknown.size - MAX_WORDS_REPORTED} more words that are no rule id or tag` });

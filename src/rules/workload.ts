@@ -411,13 +411,15 @@ interface HostVolume {
   name: string | undefined;
   path: string;
   pointer: string;
+  /** The volume (`.../volumes/N`): the cause host-path-volume and writable-host-mount name too. */
+  volume: string;
 }
 
 function hostPathVolumes(pod: PodSpecView): HostVolume[] {
   const out: HostVolume[] = [];
   arr(pod.spec.volumes).forEach((v, i) => {
     const path = str(get(v, 'hostPath', 'path'));
-    if (path !== undefined) out.push({ name: str(get(v, 'name')), path, pointer: `${pod.path}/volumes/${i}/hostPath/path` });
+    if (path !== undefined) out.push({ name: str(get(v, 'name')), path, pointer: `${pod.path}/volumes/${i}/hostPath/path`, volume: `${pod.path}/volumes/${i}` });
   });
   return out;
 }
@@ -510,16 +512,17 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
             : `host path ${v.path} (${match.reason})`;
           const message = `${volume} mounts ${what}${usedBy}`;
           // Unused volumes and Windows pods keep the rule's severity: nothing here says who will read them.
-          if (!spec.mitigated || users.length === 0 || v.name === undefined || isWindows(pod)) return [{ path: v.pointer, message }];
+          if (!spec.mitigated || users.length === 0 || v.name === undefined || isWindows(pod)) return [{ path: v.pointer, cause: v.volume, message }];
           const access = containersOf(resource, pod)
             .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === v.name))
             .map((c) => hostMountAccess(c, v.name!));
           const risk = access.find((a): a is { risk: string } => 'risk' in a);
-          if (risk) return [{ path: v.pointer, message: `${message}: ${risk.risk}` }];
+          if (risk) return [{ path: v.pointer, cause: v.volume, message: `${message}: ${risk.risk}` }];
           const userList = [...new Set(access.map((a) => ('user' in a ? a.user : '')))].join(', ');
           return [
             {
               path: v.pointer,
+              cause: v.volume,
               severity: spec.mitigated.severity,
               message:
                 `${message}: read-only, and ${users.length === 1 ? 'it runs' : 'they run'} as a non-root user (${userList}) with allowPrivilegeEscalation: false ` +
@@ -1563,22 +1566,25 @@ ${deployment(`
     references: [HOSTPATH_DOC],
     check: (resource) =>
       perContainer(resource, (c) => {
-        const hostVolumes = new Map<string, string>();
-        for (const v of arr(c.pod.spec.volumes)) {
+        const hostVolumes = new Map<string, { hostPath: string; index: number }>();
+        arr(c.pod.spec.volumes).forEach((v, index) => {
           const name = str(get(v, 'name'));
           const path = get(v, 'hostPath', 'path');
-          if (name !== undefined && isObject(get(v, 'hostPath'))) hostVolumes.set(name, typeof path === 'string' ? path : '(no path)');
-        }
+          if (name !== undefined && isObject(get(v, 'hostPath')) && !hostVolumes.has(name)) hostVolumes.set(name, { hostPath: typeof path === 'string' ? path : '(no path)', index });
+        });
         if (hostVolumes.size === 0) return undefined;
         const out: Omit<Violation, 'container'>[] = [];
         arr(c.container.volumeMounts).forEach((m, i) => {
           if (!isObject(m) || m.readOnly === true) return;
           const volume = str(m.name);
-          const hostPath = volume !== undefined ? hostVolumes.get(volume) : undefined;
-          if (hostPath === undefined) return;
+          const host = volume !== undefined ? hostVolumes.get(volume) : undefined;
+          if (host === undefined) return;
           out.push({
             path: existingPath(`${c.path}/volumeMounts/${i}`, m, 'readOnly'),
-            message: `${describeContainer(c)} mounts host path ${hostPath} (volume "${volume}") writable at ${str(m.mountPath) ?? '(no mountPath)'}`,
+            // The hostPath volume is the cause (host-path-volume and the host-*-mount rules name it):
+            // a writable mount of it is folded into that finding.
+            cause: `${c.pod.path}/volumes/${host.index}`,
+            message: `${describeContainer(c)} mounts host path ${host.hostPath} (volume "${volume}") writable at ${str(m.mountPath) ?? '(no mountPath)'}`,
           });
         });
         return out;
@@ -1818,7 +1824,12 @@ ${deployment(`
         if (sc?.privileged === true) return undefined;
         const drop = arr(get(sc, 'capabilities', 'drop')).map(capabilityName);
         if (drop.includes('ALL') || drop.includes('NET_RAW')) return undefined;
-        return { path: existingPath(c.path, c.container, 'securityContext', 'capabilities', 'drop'), message: `${describeContainer(c)} does not drop the NET_RAW capability` };
+        return {
+          path: existingPath(c.path, c.container, 'securityContext', 'capabilities', 'drop'),
+          // The drop list: capabilities-drop-all names it too, and dropping ALL fixes both.
+          cause: `${c.path}/securityContext/capabilities/drop`,
+          message: `${describeContainer(c)} does not drop the NET_RAW capability`,
+        };
       }),
     examples: {
       valid: [
@@ -1881,6 +1892,7 @@ ${deployment(`
           const severity: Severity = (name === 'NET_ADMIN' && c.pod.spec.hostNetwork === true) || (name === 'SYS_PTRACE' && c.pod.spec.hostPID === true) ? 'high' : entry.severity;
           out.push({
             path: `${c.path}/securityContext/capabilities/add/${i}`,
+            cause: `${c.path}/securityContext/capabilities/add/${i}`,
             message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`} (${entry.what(c.pod)})`,
             ...(severity !== 'high' ? { severity } : {}),
           });

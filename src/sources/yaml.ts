@@ -50,6 +50,9 @@ export interface DocumentError {
   line: number;
   column?: number;
   message: string;
+  /** The text of the failed document: offsets of its start and end in the stream. */
+  start?: number;
+  end?: number;
 }
 
 export interface ParsedStream {
@@ -150,7 +153,7 @@ export function parseYamlStream(text: string, limits: ParseLimits = DEFAULT_PARS
       const end = chunk.offset + chunk.text.trimEnd().length;
       const at = Math.min(part.error.offset ?? chunk.offset, Math.max(end - 1, chunk.offset));
       const pos = lines.position(at);
-      errors.push({ index, line: pos.line, column: part.error.offset === undefined ? undefined : pos.column, message: part.error.message });
+      errors.push({ index, line: pos.line, column: part.error.offset === undefined ? undefined : pos.column, message: part.error.message, start: chunk.offset, end: chunk.offset + chunk.text.length });
       index++;
       continue;
     }
@@ -317,6 +320,21 @@ function tryParse(text: string, base: number, limits: ParseLimits): AttemptResul
     documents.push({ index: i, value, offset });
   }
   return { documents };
+}
+
+/**
+ * The documents of a stream without positions (a few times faster), or undefined when the stream
+ * is malformed: for reading ahead, where the scan proper reports the problems. Aliases are shared,
+ * not expanded: callers read a few fields, never walk a whole document.
+ */
+export function parseYamlValues(text: string, limits: ParseLimits = DEFAULT_PARSE_LIMITS): unknown[] | undefined {
+  const values: unknown[] = [];
+  try {
+    yaml.loadAll(text, (doc) => values.push(doc), { schema: SCHEMA, maxDepth: limits.maxDepth } as yaml.LoadOptions);
+  } catch {
+    return undefined;
+  }
+  return values;
 }
 
 function isKeyEnd(input: string, position: number): boolean {
