@@ -25,6 +25,7 @@ import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable }
 import { formatInputError, formatLocation, formatNote, sanitize, wrap } from '../report/table.js';
 import { UsageError, EXIT } from './errors.js';
 import { writeOutput } from './output.js';
+import { loadConfigOption } from './scan.js';
 import { suggest } from '../core/suggest.js';
 
 export interface RbacCommonOptions extends AnalysisInputOptions {
@@ -290,10 +291,13 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
 // ---------------------------------------------------------------------------------------------
 // paths
 
-export async function runPaths(paths: string[], opts: RbacCommonOptions): Promise<number> {
+export async function runPaths(paths: string[], opts: RbacCommonOptions & { config?: string }): Promise<number> {
   checkFormat(opts.output, ['table', 'json', 'dot', 'mermaid']);
+  // The configuration's kubernetesVersion decides which verbs open an exec session; its
+  // operatorWorkloads name more custom resources whose pods run as a service account.
+  const config = await loadConfigOption(opts.config);
   const { loaded, set } = await load(paths, opts);
-  const graph = buildEscalationGraph(set);
+  const graph = buildEscalationGraph(set, { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') });
   const render = { table: renderPathsTable, json: renderPathsJson, dot: renderPathsDot, mermaid: renderPathsMermaid }[opts.output as 'table' | 'json' | 'dot' | 'mermaid'];
   await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, render(graph));
   return finish(loaded);
