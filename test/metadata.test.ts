@@ -182,7 +182,7 @@ describe('API versions', () => {
     assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', 'v1.25.9')?.status, 'deprecated');
     assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '1.26')?.status, 'removed');
     assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '2.0')?.status, 'removed');
-    // unreadable settings fall back to the default (1.34)
+    // unreadable settings fall back to the default (1.37)
     assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', 'banana')?.status, 'removed');
     assert.equal(apiStatus('v1', 'Endpoints', '1.32'), undefined);
     assert.equal(apiStatus('v1', 'Endpoints', '1.34')?.status, 'deprecated');
@@ -215,7 +215,7 @@ spec:
     const [f] = run('removed-api-version', cronjob('batch/v1beta1'));
     assert.equal(f.path, '/apiVersion');
     assert.equal(f.line, 1);
-    assert.match(f.message, /batch\/v1beta1 CronJob is no longer served since Kubernetes v1\.25 \(target v1\.34\); use batch\/v1 CronJob/);
+    assert.match(f.message, /batch\/v1beta1 CronJob is no longer served since Kubernetes v1\.25 \(target v1\.37\); use batch\/v1 CronJob/);
     const [psp] = run('removed-api-version', `apiVersion: policy/v1beta1
 kind: PodSecurityPolicy
 metadata: {name: restricted}

@@ -3,7 +3,9 @@
  * written at test time (assembled from pieces, so no complete token is committed for code-host
  * secret scanners to flag), then the built CLI runs with every output format, to files and to
  * standard output, with baselines, on broken input and through stdin; no value, nor any 8-character
- * piece of one, may appear in stdout, stderr or any file written.
+ * piece of one, nor the leading 8 hex digits of any common digest of one (which with the length
+ * would let a reader confirm a guessed weak value offline), may appear in stdout, stderr or any
+ * file written.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,7 +15,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fingerprint } from '../src/core/redact.js';
+import { describeLength } from '../src/core/redact.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(root, 'dist/src/cli/main.js');
@@ -239,12 +241,22 @@ function kshield(label: string, args: string[], input = ''): Run {
   return run;
 }
 
-/** Every 8-character window of every fake's random part, and every full value. */
+/** The leading 8 hex digits of the digests a report could carry of a value (kshield printed sha256's before). */
+function digestPrefixes(value: string): string[] {
+  return ['sha256', 'sha1', 'md5', 'sha512'].flatMap((algorithm) => [value, value.trim()].map((v) => createHash(algorithm).update(v).digest('hex').slice(0, 8)));
+}
+
+/** Every 8-character window of every fake's random part, every full value, and digest prefixes of both. */
 function leaks(text: string): string[] {
   const found: string[] = [];
   for (const f of fakes) {
     if (text.includes(f.value)) {
       found.push(`${f.name}: whole value`);
+      continue;
+    }
+    const digest = [...digestPrefixes(f.value), ...digestPrefixes(f.core)].find((d) => text.includes(d));
+    if (digest) {
+      found.push(`${f.name}: digest prefix ${digest}`);
       continue;
     }
     for (let i = 0; i + 8 <= f.core.length; i++) {
@@ -315,22 +327,25 @@ describe('no secret reaches any output', () => {
     kshield('rules', ['rules', '-o', 'json']);
   });
 
-  test('the detectors fired: every credential is reported, by fingerprint', () => {
+  test('the detectors fired: every credential is reported, by place and length class', () => {
     const report = JSON.parse(readFileSync(path.join(dir, 'out/r.json'), 'utf8'));
     const messages: string[] = report.findings.map((f: { message: string }) => f.message);
     const rules = new Set(report.findings.map((f: { rule: string }) => f.rule));
     for (const id of ['secret-data-committed', 'configmap-credentials', 'annotation-credentials', 'hardcoded-secret', 'secret-as-env-var'].filter((x) => x !== 'secret-as-env-var')) assert.ok(rules.has(id), id);
-    const expect = (what: string, secret: string): void => assert.ok(messages.some((m) => m.includes(fingerprint(secret))), `${what}: no finding with ${fingerprint(secret)}`);
-    expect('Secret data, decoded', SECRET_DATA);
-    expect('stringData password', PASSWORD);
-    expect('GitHub token in a ConfigMap', GITHUB);
-    expect('AWS key id in a properties file', AWS_ID);
-    expect('Slack token', SLACK);
-    expect('JWT', JWT);
-    expect('URL password in env', URL_PASSWORD);
-    expect('flag value', ARG_SECRET);
-    expect('a password in a config file held by a Secret', GRAFANA_PASSWORD);
-    expect('a high-entropy Secret value', SESSION_KEY);
+    const expect = (what: string, place: RegExp, secret: string): void =>
+      assert.ok(messages.some((m) => place.test(m) && m.includes(describeLength(secret))), `${what}: no finding at ${place} with ${describeLength(secret)}`);
+    expect('Secret data, decoded', /key "api-key"/, SECRET_DATA);
+    expect('stringData password', /key "password"/, PASSWORD);
+    expect('GitHub token in a ConfigMap', /key "GITHUB"/, GITHUB);
+    expect('AWS key id in a properties file', /key "aws\.properties" holds an AWS access key id/, AWS_ID);
+    expect('Slack token', /key "slack"/, SLACK);
+    expect('JWT', /key "jwt"/, JWT);
+    expect('URL password in env', /env var DATABASE_URL to a URL with an embedded password/, URL_PASSWORD);
+    expect('flag value', /--db-password/, ARG_SECRET);
+    expect('a password in a config file held by a Secret', /setting "admin_password"/, GRAFANA_PASSWORD);
+    expect('a high-entropy Secret value', /key "session-signing"/, SESSION_KEY);
+    // Nothing computed from a value but its length class: no "sha256:", no exact length.
+    for (const m of messages) assert.doesNotMatch(m, /sha256:|\b\d+ (chars|bytes)\b/, m);
     for (const label of ['an Azure storage account key', 'an Azure AD client secret']) assert.ok(messages.some((m) => m.includes(label)), label);
     assert.ok(messages.some((m) => /env var JWT_ISSUER to a PEM private key/.test(m)), 'a one-line PEM key in an env value');
     for (const label of ['a GitHub fine-grained personal access token', 'an npm access token', 'a Stripe secret key', 'a Google API key', 'a GitLab personal access token', 'a Google Cloud service account key (JSON)'])
@@ -353,6 +368,8 @@ describe('no secret reaches any output', () => {
 
   test('the leak check itself can fail', () => {
     assert.ok(leaks(`prefix ${GITHUB.slice(10, 18)} suffix`).length > 0);
+    // The fingerprint kshield printed before: length and sha256's first 8 hex digits.
+    assert.ok(leaks(`key "password": 34 chars, sha256:${createHash('sha256').update(PASSWORD).digest('hex').slice(0, 8)}`).length > 0);
     assert.ok(leaks(`error near "${ALIAS}"`).length > 0);
   });
 });

@@ -5,7 +5,7 @@ import { runRuleExamples } from './support/rule-tester.js';
 import { secretsRules } from '../src/rules/secrets.js';
 import { CREDENTIAL_PATTERNS, matchCredentialPattern, decodeBase64Text, detectSecretObjectValue, detectSecrets, isNamedSecretValue, isSecretName, isSecretObjectKeyName, isSecretObjectValue, looksRandom, secretAssignments, shannonEntropy, MIN_NAMED_SECRET_ENTROPY, MIN_NAMED_SECRET_LENGTH } from '../src/core/secrets-detect.js';
 import { workloadRules } from '../src/rules/workload.js';
-import { describeKeyValue, fingerprint, redactQuoted } from '../src/core/redact.js';
+import { describeKeyValue, describeLength, redactQuoted } from '../src/core/redact.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 
@@ -20,15 +20,22 @@ function run(id: string, yaml: string) {
   return result.findings;
 }
 
-describe('redacted fingerprints', () => {
-  test('key, length and 8 hex digits of SHA-256, nothing of the value', () => {
-    assert.equal(describeKeyValue('password', 'correct-horse'), `key "password": 13 chars, ${'sha256:'}${fingerprint('correct-horse').split('sha256:')[1]}`);
-    assert.match(fingerprint('correct-horse'), /^13 chars, sha256:[0-9a-f]{8}$/);
-    assert.equal(fingerprint('a'), '1 char, sha256:ca978112');
-    assert.match(fingerprint(Buffer.from([0, 1, 2])), /^3 bytes, sha256:/);
+describe('redaction: the key and a length class, nothing computed from the value', () => {
+  test('length classes, never the exact length or a digest', () => {
+    assert.equal(describeKeyValue('password', 'correct-horse'), 'key "password": 8 to 15 characters');
+    assert.equal(describeLength('a'), 'fewer than 8 characters');
+    assert.equal(describeLength('hunter2'), 'fewer than 8 characters');
+    assert.equal(describeLength('x'.repeat(16)), '16 to 31 characters');
+    assert.equal(describeLength('x'.repeat(63)), '32 to 63 characters');
+    assert.equal(describeLength('x'.repeat(2000)), '64 characters or more');
+    assert.equal(describeLength(Buffer.from([0, 1, 2])), 'fewer than 8 bytes');
+    assert.equal(describeLength('👍'.repeat(8)), '8 to 15 characters', 'characters, not UTF-16 units');
+    // Two different values of one class read the same: nothing to confirm a guess with.
+    assert.equal(describeKeyValue('password', 'hunter22'), describeKeyValue('password', 'letmein1'));
+    assert.doesNotMatch(describeKeyValue('password', 'correct-horse'), /sha|[0-9a-f]{8}|13/);
   });
   test('quoted parts of parser messages are replaced', () => {
-    assert.equal(redactQuoted('unidentified alias "hunter2hunter2"'), `unidentified alias "${fingerprint('hunter2hunter2')}"`);
+    assert.equal(redactQuoted('unidentified alias "hunter2hunter2"'), 'unidentified alias "<redacted, 8 to 15 characters>"');
     assert.doesNotMatch(redactQuoted('unknown tag !<!s3cretvalue>'), /s3cret/);
     assert.doesNotMatch(redactQuoted('tag name is malformed: !s3cret<x>'), /s3cret/);
     assert.equal(redactQuoted('it should be "scalar", not "mapping"'), 'it should be "scalar", not "mapping"');
@@ -103,11 +110,11 @@ describe('secret-data-committed', () => {
     const yaml = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata:\n  a: "${A_B64}"\n  b: ""\n  c: PGNoYW5nZW1lPg==\n';
     assert.deepEqual(run('secret-data-committed', yaml), []);
   });
-  test('binary data counts as real and is fingerprinted in bytes', () => {
+  test('binary data counts as real and is measured in bytes', () => {
     const yaml = `apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata:\n  keystore.p12: ${Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x01]).toString('base64')}\n`;
     const f = run('secret-data-committed', yaml);
     assert.equal(f.length, 1);
-    assert.match(f[0].message, /key "keystore\.p12": 5 bytes, sha256:[0-9a-f]{8}/);
+    assert.match(f[0].message, /key "keystore\.p12": fewer than 8 bytes \(in data\)$/);
   });
   test('a payload stripped to empty strings (another shard\'s copy) reports nothing', () => {
     const yaml = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata: {a: ""}\nstringData: {b: ""}\n';
@@ -193,7 +200,7 @@ describe('secret-data-committed judges the content (kube-prometheus shapes)', ()
       'secret-data-committed high alertmanager-main',
       'secret-data-committed high oauth',
     ]);
-    assert.match(f[0].message, /key "grafana\.ini" holds a literal credential \(setting "admin_password", line 3\): 5 chars, sha256:[0-9a-f]{8}/);
+    assert.match(f[0].message, /key "grafana\.ini" holds a literal credential \(setting "admin_password", line 3\): fewer than 8 characters \(in stringData\)$/);
     assert.match(f[2].message, /setting "credentials"/);
     assertNoLeak(f.map((x) => x.message), [noise('basic', 14, ALNUM), noise('am', 32, ALNUM), noise('oauth', 24, ALNUM)]);
   });
@@ -222,7 +229,7 @@ describe('secret-data-committed judges the content (kube-prometheus shapes)', ()
       'secret-data-committed registry /stringData/.dockerconfigjson',
       'secret-data-committed ssh /stringData/ssh-privatekey',
     ]);
-    assert.match(f.find((x) => x.path === '/stringData/session-signing')!.message, /a high-entropy value: key "session-signing": 40 chars/);
+    assert.match(f.find((x) => x.path === '/stringData/session-signing')!.message, /a high-entropy value: key "session-signing": 32 to 63 characters \(in stringData\)$/);
     assert.match(f.find((x) => x.resource.name === 'registry')!.message, /a container registry credential \(setting "auth"\)/);
     assert.match(f.find((x) => x.path === '/data/tls.key')!.message, /a PEM private key/);
     assertNoLeak(f.map((x) => x.message), [random, awsSecret, dockerAuth, noise('token', 24, ALNUM)]);
@@ -266,7 +273,7 @@ describe('known credential formats where they plainly are (ConfigMaps, env value
     ['one-line', pem(PRIVATE('EC')).replace(/\n/g, '\\n'), /a PEM private key/],
   ];
 
-  test('each shape in a ConfigMap is reported, by fingerprint only', () => {
+  test('each shape in a ConfigMap is reported, by its length class only', () => {
     const rule = secretsRules.find((r) => r.id === 'configmap-credentials')!;
     const loaded = loadText(cm(cases.map(([k, v]) => key(k, v)).join('\n')), 'test.yaml');
     assert.deepEqual(loaded.errors, []);

@@ -364,6 +364,85 @@ describe('host paths', () => {
   });
 });
 
+describe('host mounts: severity by what the node\'s file permissions still guard', () => {
+  // kube-prometheus' node-exporter: "/" and /sys read-only, UID 65534, runAsNonRoot, drop ALL, add SYS_TIME.
+  const exporter = (sc: string, mount = 'readOnly: true', podSc = '{runAsNonRoot: true, runAsUser: 65534}', more = '') => `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: node-exporter, namespace: monitoring}
+spec:
+  selector: {matchLabels: {app: node-exporter}}
+  template:
+    metadata: {labels: {app: node-exporter}}
+    spec:
+      hostPID: true
+      securityContext: ${podSc}
+      containers:
+      - name: node-exporter
+        image: quay.io/prometheus/node-exporter:v1.6.1
+        securityContext: ${sc}
+        volumeMounts:
+        - {name: sys, mountPath: /host/sys, ${mount}}
+        - {name: root, mountPath: /host/root, ${mount}}${more}
+      volumes:
+      - {name: sys, hostPath: {path: /sys}}
+      - {name: root, hostPath: {path: /}}`;
+  const hardened = '{allowPrivilegeEscalation: false, capabilities: {add: [SYS_TIME], drop: [ALL]}, readOnlyRootFilesystem: true}';
+  const severities = (yaml: string) => run(['host-root-mount', 'host-system-mount', 'container-runtime-socket-mount'], yaml).map((f) => `${f.rule} ${f.severity}`);
+
+  test('read-only, non-root, no privilege escalation, no bypassing capability: high and medium, saying why', () => {
+    const f = run(['host-root-mount', 'host-system-mount'], exporter(hardened));
+    assert.deepEqual(f.map((x) => `${x.rule} ${x.severity}`), ['host-root-mount high', 'host-system-mount medium']);
+    assert.equal(
+      f[0].message,
+      'volume "root" mounts host path / (the node\'s entire filesystem), used by "node-exporter": read-only, and it runs as a non-root user (UID 65534) ' +
+        "with allowPrivilegeEscalation: false and no capability that gets past file permissions, so it reads only what an unprivileged user of the node may " +
+        "(the kubelet's credentials and the runtime socket are root-only)",
+    );
+  });
+
+  test('critical (and high) as soon as one thing gets past file permissions, and the message says which', () => {
+    const cases: [string, string][] = [
+      [exporter(hardened, 'readOnly: false'), 'mounts it writable'],
+      [exporter(hardened, 'readOnly: true', '{}'), 'may run as root'],
+      [exporter(hardened, 'readOnly: true', '{runAsUser: 0}'), 'runs as root'],
+      [exporter(hardened.replace('allowPrivilegeEscalation: false, ', '')), 'may become root through a setuid binary'],
+      [exporter(hardened.replace('[SYS_TIME]', '[SYS_TIME, DAC_READ_SEARCH]')), 'adds capability DAC_READ_SEARCH'],
+      [exporter(hardened.replace('[SYS_TIME]', '[cap_dac_override]')), 'adds capability DAC_OVERRIDE'],
+      [exporter(hardened.replace('[SYS_TIME]', '[SETUID]')), 'adds capability SETUID'],
+      [exporter(hardened.replace('[SYS_TIME]', '[SYS_ADMIN]')), 'adds capability SYS_ADMIN'],
+      [exporter('{privileged: true}'), 'is privileged'],
+    ];
+    for (const [yaml, why] of cases) {
+      const f = run(['host-root-mount', 'host-system-mount'], yaml);
+      assert.deepEqual(f.map((x) => `${x.rule} ${x.severity}`), ['host-root-mount critical', 'host-system-mount high'], why);
+      assert.match(f[0].message, new RegExp(`: "node-exporter" ${why}`), why);
+    }
+  });
+
+  test('every container mounting the volume must be guarded: a second one that may become root keeps it critical', () => {
+    const two = exporter(hardened).replace(
+      '      volumes:',
+      '      - name: shell\n        image: registry.example.com/debug:1.0\n        volumeMounts: [{name: root, mountPath: /host, readOnly: true}]\n      volumes:',
+    );
+    const f = run('host-root-mount', two);
+    assert.equal(f[0].severity, 'critical');
+    // It inherits the pod's UID 65534, but nothing stops a setuid-root binary of the node from making it root.
+    assert.match(f[0].message, /used by "node-exporter", "shell": "shell" may become root through a setuid binary of the node \(allowPrivilegeEscalation is not false\)$/);
+  });
+
+  test('the runtime socket stays critical, read-only and non-root or not', () => {
+    const socket = exporter(hardened).replace('{name: sys, hostPath: {path: /sys}}', '{name: sys, hostPath: {path: /run/containerd}}');
+    assert.deepEqual(severities(socket), ['host-root-mount high', 'container-runtime-socket-mount critical']);
+  });
+
+  test('a severity override in the configuration still wins', () => {
+    const rule = workloadRules.find((r) => r.id === 'host-root-mount')!;
+    const loaded = loadText(exporter(hardened), 'test.yaml');
+    const result = evaluate(loaded.resources, { rules: [rule], severityOverrides: { 'host-root-mount': 'critical' } });
+    assert.equal(result.findings[0].severity, 'critical');
+  });
+});
+
 describe('capabilities, ports, env', () => {
   test('NET_RAW: drop ALL or NET_RAW in any spelling counts; privileged is skipped', () => {
     const table: [string, boolean][] = [
@@ -383,6 +462,29 @@ describe('capabilities, ports, env', () => {
     assert.deepEqual(f.map((x) => x.path), ['/spec/containers/0/securityContext/capabilities/add/1', '/spec/containers/0/securityContext/capabilities/add/2']);
     assert.match(f[0].message, /SYS_ADMIN/);
     assert.match(f[1].message, /BPF/);
+  });
+
+  test('dangerous-capabilities: escape-grade ones high, node-wide state medium, each said as capabilities(7) has it', () => {
+    const rule = workloadRules.find((r) => r.id === 'dangerous-capabilities')!;
+    assert.equal(rule.title, 'Capability that reaches beyond the container added');
+    const adds = (caps: string, podFields = '') => run('dangerous-capabilities', pod(`${podFields}  containers:\n  - {name: a, image: x:1, securityContext: {capabilities: {add: [${caps}]}}}`));
+    // kube-prometheus' node-exporter adds SYS_TIME: the node's clock, not an escape.
+    const [time] = adds('SYS_TIME');
+    assert.equal(time.severity, 'medium');
+    assert.equal(time.message, 'container "a" adds capability SYS_TIME (set the node\'s clock, which is not namespaced: the kubelet and every pod see it (certificate and token validity, leases))');
+    assert.deepEqual(adds('SYS_ADMIN, SYS_MODULE, DAC_READ_SEARCH, BPF, ALL').map((f) => f.severity), ['high', 'high', 'high', 'high', 'high']);
+    const [net] = adds('NET_ADMIN');
+    assert.equal(net.severity, 'medium');
+    assert.match(net.message, /the pod's network namespace: intercept or redirect the pod's own traffic/);
+    const [hostNet] = adds('NET_ADMIN', '  hostNetwork: true\n');
+    assert.equal(hostNet.severity, 'high');
+    assert.match(hostNet.message, /configure the node's interfaces, routes and firewall rules/);
+    const [boot] = adds('SYS_BOOT');
+    assert.equal(boot.severity, 'medium');
+    assert.match(boot.message, /load a kernel for kexec \(kexec_load\); reboot\(2\) from the pod's own process namespace only ends that namespace/);
+    assert.match(adds('SYS_BOOT', '  hostPID: true\n')[0].message, /reboot the node/);
+    assert.equal(adds('SYS_PTRACE')[0].severity, 'medium');
+    assert.equal(adds('SYS_PTRACE', '  hostPID: true\n')[0].severity, 'high');
   });
 
   test('SSH and privileged ports do not double-report port 22', () => {

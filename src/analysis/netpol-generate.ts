@@ -13,7 +13,8 @@
  */
 import type { JsonObject, Resource } from '../core/types.js';
 import { containers } from '../k8s/pods.js';
-import { mapSelectorMatches, matchesParsed, parseLabelSelector } from '../k8s/labels.js';
+import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
+import { mapSelectsSomePod, matchPods } from '../k8s/controller-labels.js';
 import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
 import { namespaceOf, NAMESPACE_NAME_LABEL, type NetpolModel, type Workload } from './netpol.js';
 
@@ -139,7 +140,8 @@ export function generatePolicies(model: NetpolModel, resources: readonly Resourc
     const selector = stringMap(get(r.object, 'spec', 'selector'));
     if (Object.keys(selector).length === 0) continue;
     const backends = new Set<Workload>();
-    for (const w of model.workloads) if (w.namespace === ns && w.endpoints.some((e) => mapSelectorMatches(selector, model.endpoints[e].labels))) backends.add(w);
+    // Pods' labels include those their controllers add (a Service may select one StatefulSet pod by name).
+    for (const w of model.workloads) if (w.namespace === ns && w.endpoints.some((e) => mapSelectsSomePod(selector, model.endpoints[e].pods))) backends.add(w);
     services.set(`${ns}/${r.name}`, { resource: r, namespace: ns, name: r.name, ports: servicePorts(r), backends: [...backends] });
   }
 
@@ -336,7 +338,7 @@ function uniqueSelector(model: NetpolModel, w: Workload): Record<string, string>
   if (Object.keys(shared).length > 0) candidates.push(shared);
   for (const labels of candidates) {
     const parsed = parseLabelSelector({ matchLabels: labels });
-    const others = model.endpoints.some((e) => e.namespace === w.namespace && e.workload !== w && matchesParsed(parsed, e.labels));
+    const others = model.endpoints.some((e) => e.namespace === w.namespace && e.workload !== w && parsed.kind === 'selector' && matchPods(parsed.selector.requirements, e.pods).kind !== 'none');
     const all = w.endpoints.every((e) => matchesParsed(parsed, model.endpoints[e].labels));
     if (!others && all) return labels;
   }

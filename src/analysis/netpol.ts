@@ -54,6 +54,7 @@ import { portNameProblem } from '../k8s/api-validation.js';
 import { calicoKeys, calicoMatches, parseCalicoSelector, type CalicoSelector } from './calico-selector.js';
 import { customResourceLabel, expandOperatorResources, operatorTable, type OperatorWorkload } from './operator-workloads.js';
 import type { OperatorWorkloadConfig } from '../engine/rule.js';
+import { ORDINAL_LABEL_KEYS, controllerPodLabels, matchPods, operatorControllerPodLabels, type PodLabelModel } from '../k8s/controller-labels.js';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 export const DEFAULT_NAMESPACE = 'default';
@@ -87,7 +88,10 @@ export interface Endpoint {
   index: number;
   workload: Workload;
   namespace: string;
+  /** The labels every pod of the endpoint carries with a known value (template and controller-set). */
   labels: Labels;
+  /** All its pods' labels: `labels`, and those the controller adds with a run-time value (controller-labels.ts). */
+  pods: PodLabelModel;
   /** "TCP/http" -> container port numbers carrying that name. */
   namedPorts: Map<string, number[]>;
 }
@@ -178,7 +182,12 @@ export interface NetpolModel {
 export interface ModelOptions {
   /** `operatorWorkloads` entries of the configuration (the built-in table always applies). */
   operatorWorkloads?: readonly OperatorWorkloadConfig[];
+  /** Target Kubernetes version, for the labels controllers add to pods (apps.kubernetes.io/pod-index from 1.28). Default: the newest behaviour. */
+  kubernetesVersion?: string;
 }
+
+/** A workload whose pods a policy may name one by one is split into one endpoint per pod up to this many pods. */
+export const MAX_PODS_SPLIT = 64;
 
 const ALIASED_CONTROLLERS = new Set(['StatefulSet', 'Deployment', 'DaemonSet']);
 
@@ -297,11 +306,14 @@ function labelSignature(labels: Labels): string {
 class Selection {
   private readonly byNs = new Map<string, number[]>();
   private readonly byNsPair = new Map<string, number[]>();
+  /** `ns \0 key` -> endpoints whose controller adds label `key` with a run-time value. */
+  private readonly byNsAddedKey = new Map<string, number[]>();
 
   constructor(private readonly endpoints: readonly Endpoint[]) {
     for (const e of endpoints) {
       push(this.byNs, e.namespace, e.index);
       for (const [k, v] of Object.entries(e.labels)) push(this.byNsPair, `${e.namespace}\u0000${k}\u0000${v}`, e.index);
+      for (const k of e.pods.added.keys()) push(this.byNsAddedKey, `${e.namespace}\u0000${k}`, e.index);
     }
   }
 
@@ -316,12 +328,26 @@ class Selection {
     // Narrow by the rarest single-valued requirement the selector has.
     for (const r of parsed.selector.requirements) {
       if (r.operator !== 'In' || r.values.length !== 1) continue;
-      const list = this.byNsPair.get(`${ns}\u0000${r.key}\u0000${r.values[0]}`) ?? [];
+      const fixed = this.byNsPair.get(`${ns}\u0000${r.key}\u0000${r.values[0]}`) ?? [];
+      const added = this.byNsAddedKey.get(`${ns}\u0000${r.key}`) ?? [];
+      const list = added.length === 0 ? fixed : [...fixed, ...added].sort((a, b) => a - b);
       if (list.length < pool.length) pool = list;
     }
     if (parsed.selector.requirements.length === 0) return pool;
-    return pool.filter((i) => matchesParsed(parsed, this.endpoints[i].labels));
+    return pool.filter((i) => matchPods(parsed.selector.requirements, this.endpoints[i].pods).kind !== 'none');
   }
+}
+
+/** `ns \0 kind \0 name` of the objects a HorizontalPodAutoscaler scales: their pod count is the autoscaler's. */
+function autoscaledTargets(resources: readonly Resource[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    if (r.kind !== 'HorizontalPodAutoscaler') continue;
+    const kind = str(get(r.object, 'spec', 'scaleTargetRef', 'kind'));
+    const name = str(get(r.object, 'spec', 'scaleTargetRef', 'name'));
+    if (kind && name) out.add(`${namespaceOf(r)}\u0000${kind}\u0000${name}`);
+  }
+  return out;
 }
 
 export function buildModel(resources: readonly Resource[], options: ModelOptions = {}): NetpolModel {
@@ -352,6 +378,31 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
   const workloadById = new Map<string, Workload>();
   const endpoints: Endpoint[] = [];
   const endpointByKey = new Map<string, Endpoint>();
+  // Pods' labels include those their controllers add (controller-labels.ts). Where a policy names
+  // pods by ordinal (statefulset.kubernetes.io/pod-name, ...), a workload with a known pod count is
+  // one endpoint per pod, so that the policy selects exactly those pods.
+  const autoscaled = autoscaledTargets(resources);
+  const byOrdinal = resources.some((r) => isNetworkPolicy(r) && ORDINAL_LABEL_KEYS.some((k) => JSON.stringify(r.object.spec ?? null).includes(JSON.stringify(k))));
+  const unsplit = new Set<string>();
+  const podGroups = (model: PodLabelModel, workloadId: string): PodLabelModel[] => {
+    const ordinalKeys = [...model.added].filter(([, l]) => l.kind === 'ordinal');
+    if (!byOrdinal || ordinalKeys.length === 0) return [model];
+    const count = model.ordinals?.count;
+    if (count === undefined || count > MAX_PODS_SPLIT) {
+      unsplit.add(workloadId);
+      return [model];
+    }
+    const first = model.ordinals?.first ?? 0;
+    const added = new Map([...model.added].filter(([, l]) => l.kind !== 'ordinal'));
+    const out: PodLabelModel[] = [];
+    for (let n = first; n < first + count; n++) {
+      const fixed: Record<string, string> = { ...model.fixed };
+      for (const [key, l] of ordinalKeys) if (l.kind === 'ordinal') fixed[key] = `${l.prefix}${n}`;
+      out.push({ fixed, added, ordinals: { first: n, count: 1 } });
+    }
+    return out;
+  };
+  const version = options.kubernetesVersion;
   for (const r of resources) {
     // An operator's custom resource stands for the workloads it makes (added below); pod specs found
     // in it (spec.containers patches) are not pods of their own.
@@ -371,14 +422,16 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
     workload.resources.push(r);
     specs.forEach((spec, i) => {
       if (spec.spec.hostNetwork === true) workload!.hostNetwork = true;
-      const labels = labelsOf(spec.metadata);
+      const model = controllerPodLabels(r, labelsOf(spec.metadata), { autoscaled: autoscaled.has(`${ns}\u0000${r.kind}\u0000${r.name}`), kubernetesVersion: version });
       const ports = namedPortsOf(r, i);
-      const key = `${id}\u0001${labelSignature(labels)}\u0001${ports.signature}`;
-      if (endpointByKey.has(key)) return;
-      const endpoint: Endpoint = { index: endpoints.length, workload: workload!, namespace: ns, labels, namedPorts: ports.named };
-      endpointByKey.set(key, endpoint);
-      endpoints.push(endpoint);
-      workload!.endpoints.push(endpoint.index);
+      for (const pods of podGroups(model, id)) {
+        const key = `${id}\u0001${labelSignature(pods.fixed)}\u0001${[...pods.added.keys()].sort().join(',')}\u0001${ports.signature}`;
+        if (endpointByKey.has(key)) continue;
+        const endpoint: Endpoint = { index: endpoints.length, workload: workload!, namespace: ns, labels: pods.fixed, pods, namedPorts: ports.named };
+        endpointByKey.set(key, endpoint);
+        endpoints.push(endpoint);
+        workload!.endpoints.push(endpoint.index);
+      }
     });
   }
   // Other names: a StatefulSet, Deployment or DaemonSet grouped under a workload (one a cluster
@@ -415,10 +468,18 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
     alias(byOwner, workload);
     const named = new Map<string, number[]>();
     for (const p of made.ports) if (p.name) push(named, `${p.protocol}/${p.name}`, p.port);
-    const endpoint: Endpoint = { index: endpoints.length, workload, namespace: ns, labels: made.podLabels, namedPorts: named };
-    endpoints.push(endpoint);
-    workload.endpoints.push(endpoint.index);
+    const model = operatorControllerPodLabels(made.kind, made.name, made.podLabels, made.replicas, { kubernetesVersion: version });
+    for (const pods of podGroups(model, id)) {
+      const endpoint: Endpoint = { index: endpoints.length, workload, namespace: ns, labels: pods.fixed, pods, namedPorts: named };
+      endpoints.push(endpoint);
+      workload.endpoints.push(endpoint.index);
+    }
   }
+  if (unsplit.size > 0)
+    notes.push(
+      `NetworkPolicies name pods by ordinal (${ORDINAL_LABEL_KEYS.join(', ')}), but the number of pods of ${listed([...unsplit])} is not known ` +
+        `(autoscaled, not a number, or more than ${MAX_PODS_SPLIT}): a policy naming some of their pods is taken to select all of them`,
+    );
   const notModelled: string[] = [];
   for (const p of operators.problems) notModelled.push(p.message);
   if (operators.unmodelled.length > 0)

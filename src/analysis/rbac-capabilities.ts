@@ -36,8 +36,25 @@ export interface Capability {
 const r = (verb: string, apiGroup: string, resource: string, subresource?: string): Omit<ResourceRequest, 'namespace'> => ({ verb, apiGroup, resource, subresource });
 const each = (verbs: string[], apiGroup: string, resource: string, subresource?: string) => verbs.map((v) => r(v, apiGroup, resource, subresource));
 
-// kubectl exec/attach/port-forward use POST (create) and, over WebSockets, GET (get).
+// kubectl exec/attach/port-forward use POST (create) over SPDY and GET (get) over WebSockets. Which of
+// them is enough depends on the Kubernetes version: see streamVerbsThatSuffice.
 const STREAM_VERBS = ['create', 'get'];
+
+/**
+ * The first Kubernetes minor release in which a WebSocket exec, attach or port-forward (a GET request,
+ * authorized as `get`) also needs `create` on the subresource: the API server's pods/exec, pods/attach
+ * and pods/portforward handlers make a second authorization check for `create` when the
+ * AuthorizePodWebsocketUpgradeCreatePermission feature gate is on (pkg/registry/core/pod/rest/subresources.go;
+ * kubernetes/kubernetes#134577, issue #133515). The gate is beta and on by default from 1.35
+ * (pkg/features/kube_features.go). Before that, `get` alone opened the session over a WebSocket
+ * (kubernetes/kubernetes#78741); `create` alone always does, over SPDY (a POST).
+ */
+export const WEBSOCKET_CREATE_CHECK_MINOR = 35;
+
+/** The verbs on pods/exec, pods/attach and pods/portforward that open a session on a cluster of this minor version. */
+export function streamVerbsThatSuffice(minor: number): string[] {
+  return minor >= WEBSOCKET_CREATE_CHECK_MINOR ? ['create'] : ['create', 'get'];
+}
 const MODIFY = ['create', 'update', 'patch', 'delete'];
 
 export const CAPABILITIES: Readonly<Record<CapabilityId, Capability>> = {

@@ -6,7 +6,8 @@
  * - identity -> capability: a binding grants it (every check goes through RbacModel.authorize);
  * - create pods in N, or create or change workloads in N -> every service account of N (a pod can
  *   name any of them, and set automountServiceAccountToken: true whatever its account says);
- * - exec into pods in N -> the service accounts the scanned pods of N run as, for pods that hold an
+ * - exec into pods in N (create on pods/exec or pods/attach; get, over a WebSocket, only when the
+ *   target Kubernetes version is before 1.35) -> the service accounts the scanned pods of N run as, for pods that hold an
  *   API token (automounted, the pod spec's setting winning over the account's, or a projected
  *   serviceAccountToken volume for the API server), pods operators make from custom resources in the
  *   input included (see operator-workloads.ts);
@@ -45,10 +46,18 @@ import {
   type Permit,
   DEFAULT_NAMESPACE,
 } from './rbac.js';
-import { CAPABILITIES, type CapabilityId } from './rbac-capabilities.js';
+import { CAPABILITIES, WEBSOCKET_CREATE_CHECK_MINOR, streamVerbsThatSuffice, type CapabilityId } from './rbac-capabilities.js';
+import { DEFAULT_RULE_SETTINGS } from '../engine/rule.js';
 import { POD_CONTROLLERS } from './rbac-resources.js';
 import { expandOperatorResources, operatorTable } from './operator-workloads.js';
 import type { OperatorWorkloadConfig } from '../engine/rule.js';
+
+/** The minor release of a kubernetesVersion setting ("1.34", "v1.35.2"); the default's when unreadable; a major past 1 is newer than any 1.x. */
+function targetMinor(version: string | undefined): number {
+  const read = (v: string | undefined) => /^v?(\d+)\.(\d+)/.exec(v ?? '');
+  const m = read(version) ?? read(DEFAULT_RULE_SETTINGS.kubernetesVersion)!;
+  return Number(m[1]) > 1 ? Number.POSITIVE_INFINITY : Number(m[2]);
+}
 
 export type NodeType = 'identity' | 'capability' | 'goal';
 
@@ -107,8 +116,10 @@ function via(p: Grant): string {
   return `${describeRole(p.role, p.binding.roleRef)} via ${describeBinding(p.binding)}`;
 }
 
-export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[] } = {}): EscalationGraph {
+export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[]; kubernetesVersion?: string } = {}): EscalationGraph {
   const model = RbacModel.of(set);
+  // Which verbs on pods/exec and pods/attach open a session depends on the target version.
+  const streamVerbs = streamVerbsThatSuffice(targetMinor(options.kubernetesVersion));
   const nodes = new Map<string, GraphNode>();
   const edges = new Map<string, GraphEdge>();
   const node = (id: string, type: NodeType, label: string): string => {
@@ -272,9 +283,18 @@ export function buildEscalationGraph(set: ResourceSet, options: { operatorWorklo
       reach(capNode('create-workloads', ns, permit), targetsIn(ns, accounts), 'run a pod as this service account through a workload');
     }
 
-    // Exec into running pods: the tokens of the accounts they run as.
-    const execScopes = anyOf([resourceScopes(['create'], '', 'pods', 'exec'), resourceScopes(['get'], '', 'pods', 'exec'), resourceScopes(['create'], '', 'pods', 'attach')]);
-    for (const [ns, permit] of execScopes) reach(capNode('exec-pods', ns, permit), targetsIn(ns, podAccounts), 'exec into its pods and take the mounted token');
+    // Exec into running pods: the tokens of the accounts they run as. create opens a session at any
+    // version; get alone, over a WebSocket, only before 1.35 (see streamVerbsThatSuffice).
+    const sessionScopes = (verb: string) => anyOf([resourceScopes([verb], '', 'pods', 'exec'), resourceScopes([verb], '', 'pods', 'attach')]);
+    const createScopes = sessionScopes('create');
+    const execScopes = anyOf(streamVerbs.map(sessionScopes));
+    for (const [ns, permit] of execScopes) {
+      const byCreate = createScopes.has(undefined) || createScopes.has(ns);
+      const label = byCreate
+        ? 'exec into its pods and take the mounted token'
+        : `exec into its pods over a WebSocket (get alone suffices before Kubernetes 1.${WEBSOCKET_CREATE_CHECK_MINOR}) and take the mounted token`;
+      reach(capNode('exec-pods', ns, byCreate ? (createScopes.get(ns) ?? createScopes.get(undefined) ?? permit) : permit), targetsIn(ns, podAccounts), label);
+    }
 
     // Every Secret of the cluster: list or watch them in all namespaces (get alone needs each name).
     const allSecrets = ['list', 'watch'].map((verb) => model.authorize(start.identity, { verb, apiGroup: '', resource: 'secrets', namespace: '' })[0]).find((p) => p);

@@ -133,6 +133,7 @@ export function buildProgram(): Command {
     .description('privilege-escalation paths as a graph')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
     .option('-o, --output <format>', 'table, json, dot or mermaid', 'table')
+    .option('-c, --config <file>', 'configuration file whose kubernetesVersion (which verbs open an exec session) and operatorWorkloads apply (default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runPaths(paths, opts);
     });

@@ -31,9 +31,9 @@ async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadRe
 }
 
 /** The configuration's say in the model: the operatorWorkloads entries of `--config FILE`, else of ./.kshield.yaml. */
-async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads'] }> {
+async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string }> {
   const config = await loadConfigOption(opts.config);
-  return { operatorWorkloads: config?.operatorWorkloads };
+  return { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') };
 }
 
 /**

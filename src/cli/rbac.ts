@@ -26,6 +26,7 @@ import { formatInputError, formatLocation, formatNote } from '../report/describe
 import { sanitize, wrap } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
 import { writeOutput } from './output.js';
+import { loadConfigOption } from './scan.js';
 import { suggest } from '../core/suggest.js';
 
 export interface RbacCommonOptions extends AnalysisInputOptions {
@@ -291,10 +292,13 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
 // ---------------------------------------------------------------------------------------------
 // paths
 
-export async function runPaths(paths: string[], opts: RbacCommonOptions): Promise<number> {
+export async function runPaths(paths: string[], opts: RbacCommonOptions & { config?: string }): Promise<number> {
   checkFormat(opts.output, ['table', 'json', 'dot', 'mermaid']);
+  // The configuration's kubernetesVersion decides which verbs open an exec session; its
+  // operatorWorkloads name more custom resources whose pods run as a service account.
+  const config = await loadConfigOption(opts.config);
   const { loaded, set } = await load(paths, opts);
-  const graph = buildEscalationGraph(set);
+  const graph = buildEscalationGraph(set, { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') });
   const render = { table: renderPathsTable, json: renderPathsJson, dot: renderPathsDot, mermaid: renderPathsMermaid }[opts.output as 'table' | 'json' | 'dot' | 'mermaid'];
   await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, render(graph));
   return finish(loaded);

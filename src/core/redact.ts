@@ -1,49 +1,64 @@
 /**
  * How kshield speaks about a secret without showing it. Every finding about a credential names
- * where it is (the key) and identifies the value by a redacted fingerprint:
+ * where it is (the key, setting or line) and the value's length class only:
  *
- *     key "password": 24 chars, sha256:1a2b3c4d
+ *     key "password": 16 to 31 characters
  *
- * The length and the first 32 bits of the value's SHA-256 let people tell two values apart, see
- * that a rotation happened, or match a finding to the credential they hold, without any prefix or
- * suffix of the value ever being printed. 32 bits do not reveal a strong credential, but they do
- * confirm a guess of a weak one: treat reports as internal documents all the same.
+ * Nothing computed from the value is printed: no prefix or suffix, no exact length and no hash. A
+ * hash (even 32 bits of one, as kshield printed before) with the exact length lets anyone who reads a
+ * report confirm a guessed short or weak credential offline, and reports travel (CI logs, SARIF
+ * uploads, tickets). Telling two values apart within a report was the hash's only use; no rule needs
+ * it, and a key kept for one run would make finding fingerprints (which may include the message)
+ * change from run to run. The length class tells a placeholder from a real key, and says no more
+ * than a reader of the manifest's shape would guess.
  */
-import { createHash } from 'node:crypto';
 import type { SecretHit } from './secrets-detect.js';
 
-/** "24 chars, sha256:1a2b3c4d" */
-export function fingerprint(value: string | Uint8Array): string {
+/** Upper bounds (exclusive) of the length classes; longer values are "64 or more". */
+const LENGTH_CLASSES = [8, 16, 32, 64];
+
+/** "fewer than 8 characters", "16 to 31 characters", "64 bytes or more": the length class of a value, never its length. */
+export function describeLength(value: string | Uint8Array): string {
   const length = typeof value === 'string' ? [...value].length : value.length;
-  const unit = typeof value === 'string' ? 'chars' : 'bytes';
-  const hash = createHash('sha256').update(value).digest('hex').slice(0, 8);
-  return `${length} ${length === 1 ? unit.slice(0, -1) : unit}, sha256:${hash}`;
+  const unit = typeof value === 'string' ? 'characters' : 'bytes';
+  if (length === 0) return 'empty';
+  let lower = 0;
+  for (const upper of LENGTH_CLASSES) {
+    if (length < upper) return lower === 0 ? `fewer than ${upper} ${unit}` : `${lower} to ${upper - 1} ${unit}`;
+    lower = upper;
+  }
+  return `${lower} ${unit} or more`;
 }
 
-/** 'key "password": 24 chars, sha256:1a2b3c4d' */
+/** 'key "password": 16 to 31 characters' */
 export function describeKeyValue(key: string, value: string | Uint8Array): string {
-  return `key ${JSON.stringify(key)}: ${fingerprint(value)}`;
+  return `key ${JSON.stringify(key)}: ${describeLength(value)}`;
 }
 
 /**
  * One detector hit as a phrase for a message: what kind of credential, where inside the value
- * (setting and line for config files), and its fingerprint.
+ * (setting and line for config files), and its length class.
  */
 export function describeHit(hit: SecretHit): string {
   const where: string[] = [];
   if (hit.setting !== undefined) where.push(`setting ${JSON.stringify(hit.setting)}`);
   if (hit.line !== undefined) where.push(`line ${hit.line}`);
   if (hit.decoded) where.push('after base64 decoding');
-  return `${hit.label}${where.length ? ` (${where.join(', ')})` : ''}: ${fingerprint(hit.secret)}`;
+  return `${hit.label}${where.length ? ` (${where.join(', ')})` : ''}: ${describeLength(hit.secret)}`;
+}
+
+/** What replaces quoted input in a parser's or renderer's message: "<redacted, fewer than 8 characters>". */
+export function redacted(text: string): string {
+  return `<redacted, ${describeLength(text)}>`;
 }
 
 /**
  * Parser messages may quote input (an alias or tag name, a directive): that input can be a
- * credential on a malformed line, so quoted parts are replaced by a fingerprint.
+ * credential on a malformed line, so quoted parts are replaced by their length class.
  */
 export function redactQuoted(message: string): string {
   return message
-    .replace(/^((?:tag prefix is malformed|tag name cannot contain such characters|tag name is malformed): )([\s\S]*)$/, (_, lead: string, rest: string) => `${lead}${fingerprint(rest)}`)
-    .replace(/!<([^>]*)>/g, (_, tag: string) => `!<${fingerprint(tag)}>`)
-    .replace(/"([^"]*)"/g, (whole, inner: string) => (/^(?:scalar|sequence|mapping|%YAML|%TAG)$/.test(inner) ? whole : `"${fingerprint(inner)}"`));
+    .replace(/^((?:tag prefix is malformed|tag name cannot contain such characters|tag name is malformed): )([\s\S]*)$/, (_, lead: string, rest: string) => `${lead}${redacted(rest)}`)
+    .replace(/!<([^>]*)>/g, (_, tag: string) => `!<${redacted(tag)}>`)
+    .replace(/"([^"]*)"/g, (whole, inner: string) => (/^(?:scalar|sequence|mapping|%YAML|%TAG)$/.test(inner) ? whole : `"${redacted(inner)}"`));
 }

@@ -2,7 +2,7 @@
  * The one secret detector every rule shares (env values, command lines, ConfigMaps, annotations,
  * Secret objects). It answers "does this text hold a credential, and which kind", and never
  * returns the value itself in anything meant for people: callers describe a hit with
- * {@link fingerprint} from ./redact.ts.
+ * describeHit from ./redact.ts (its kind, place and length class).
  *
  * Three ways a value counts as a credential:
  * 1. It contains a well-known credential format (the {@link CREDENTIAL_PATTERNS} table): private
@@ -230,7 +230,7 @@ export interface SecretHit {
   kind: string;
   /** What was found, for messages: "a GitHub token", "a URL with an embedded password". */
   label: string;
-  /** The credential itself: only ever passed to fingerprint(), never shown. */
+  /** The credential itself: only ever measured by describeLength(), never shown. */
   secret: string;
   /** The setting that holds it inside a config file ("db.password"), when found as an assignment. */
   setting?: string;

@@ -21,7 +21,11 @@ export interface RuleSettings {
   requiredLabels: string[];
   /** Registry hosts (optionally with a path prefix) images may come from; empty = no restriction. */
   allowedRegistries: string[];
-  /** Kubernetes version the manifests target, for API deprecation. */
+  /**
+   * Kubernetes version the manifests target ("1.37"): API deprecation and removal, the labels
+   * controllers add to pods, the verbs that open exec/attach/port-forward sessions. `kshield cluster`
+   * sets the API server's.
+   */
   kubernetesVersion: string;
   /**
    * Pod Security Standards policy version the pod-security rules judge at: "latest" or "v1.N", as
@@ -75,7 +79,11 @@ export const CUSTOM_RESOURCES = 'custom-resources';
 export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   requiredLabels: ['app.kubernetes.io/name', 'app.kubernetes.io/owner|owner|team'],
   allowedRegistries: [],
-  kubernetesVersion: '1.34',
+  // The newest Kubernetes release (1.37; 1.38 is in alpha, per the kubernetes/kubernetes CHANGELOG).
+  // Upstream supports the three newest minors (1.35-1.37), and every rule that reads this setting
+  // agrees on them: the API removal table has nothing after 1.32, pod-index labels exist from 1.28,
+  // and from 1.35 get alone no longer opens an exec session. Older clusters set their version.
+  kubernetesVersion: '1.37',
   pssVersion: 'latest',
   operatorWorkloads: [],
 };

@@ -632,7 +632,7 @@ spec:
     ...EXPOSURE,
     tags: ['services', 'ports', 'correctness', 'cross-resource'],
     appliesTo: ['Service'],
-    reads: ['workloads'],
+    reads: ['workloads', 'HorizontalPodAutoscaler'],
     description:
       'A Service port whose targetPort is a name is resolved in each selected pod: the endpoints controller looks for a ' +
       'container port with that name and the same protocol (TCP by default) in the containers and in sidecar init ' +
@@ -668,7 +668,7 @@ spec:
     ...EXPOSURE,
     tags: ['services', 'ports', 'correctness', 'cross-resource'],
     appliesTo: ['Service'],
-    reads: ['workloads'],
+    reads: ['workloads', 'HorizontalPodAutoscaler'],
     description:
       'A Service port sends traffic to a numeric targetPort (the port itself when targetPort is unset), but the selected ' +
       'containers declare other ports for that protocol and not this one. Declaring a container port is informational, so ' +

@@ -364,7 +364,7 @@ spec:
     category: 'api',
     tags: ['api-version', 'upgrade'],
     description:
-      'The object uses an apiVersion that the target Kubernetes version (setting `kubernetesVersion`, default 1.34) no longer serves: ' +
+      'The object uses an apiVersion that the target Kubernetes version (setting `kubernetesVersion`, default 1.37) no longer serves: ' +
       'the API server rejects it and `kubectl apply` fails. The table follows the Kubernetes deprecated API migration guide.',
     remediation: 'Migrate the manifest to the replacement API version named in the message (kubectl convert can help), checking the notable field changes listed in the migration guide.',
     references: [DEPRECATION_GUIDE, DEPRECATION_POLICY],

@@ -86,7 +86,7 @@ function networkIndex(context: RuleContext): NetworkIndex {
   const set = context.resources;
   const cached = indexes.get(set);
   if (cached) return cached;
-  const model = buildModel(set.all, { operatorWorkloads: context.settings.operatorWorkloads });
+  const model = buildModel(set.all, { operatorWorkloads: context.settings.operatorWorkloads, kubernetesVersion: context.settings.kubernetesVersion });
   const byNs = new Map<string, Workload[]>();
   for (const w of model.workloads) {
     const list = byNs.get(w.namespace);
@@ -230,7 +230,8 @@ spec:
  * them, Namespace objects (their labels, and where namespace findings are reported), and custom
  * resources (operators make pods from some of them: they count among a namespace's workloads).
  */
-const NETWORK_READS = ['workloads', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy', CUSTOM_RESOURCES];
+// Autoscalers: a StatefulSet's pod count (and so which pods a policy naming one by ordinal selects) is theirs.
+const NETWORK_READS = ['workloads', 'Namespace', 'NetworkPolicy', 'CiliumNetworkPolicy', 'CiliumClusterwideNetworkPolicy', 'GlobalNetworkPolicy', 'HorizontalPodAutoscaler', CUSTOM_RESOURCES];
 
 const namespaceWithoutPolicy = defineRule({
   id: 'namespace-without-network-policy',

@@ -28,8 +28,11 @@ import {
   type PolicyRule,
   type RoleInfo,
   type SubjectInfo,
+  type ResourceRequest,
 } from '../analysis/rbac.js';
-import { CAPABILITIES, allowedRequests, describeRequests, type Capability } from '../analysis/rbac-capabilities.js';
+import { CAPABILITIES, WEBSOCKET_CREATE_CHECK_MINOR, allowedRequests, describeRequests, streamVerbsThatSuffice, type Capability } from '../analysis/rbac-capabilities.js';
+import { targetVersion } from './metadata.js';
+import type { Severity } from '../core/types.js';
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { DISCOVERY_ROLES, bootstrapRoleNamespaces, isBootstrapClusterRoleName } from '../analysis/rbac-bootstrap.js';
 import { defineRule } from './define.js';
@@ -131,6 +134,11 @@ interface CapabilityRuleSpec {
   consequence: string;
   /** Further condition on the role (e.g. cluster-wide or not). */
   when?: (role: RoleInfo, context: RuleContext) => boolean;
+  /**
+   * What the requests one rule grants amount to, when that depends on them or on the target version:
+   * the requests to name, the consequence and a severity of its own. Default: all of them, `consequence`.
+   */
+  judge?: (requests: Omit<ResourceRequest, 'namespace'>[], context: RuleContext) => { requests: Omit<ResourceRequest, 'namespace'>[]; consequence: string; severity?: Severity };
   examples: Rule['examples'];
 }
 
@@ -145,11 +153,13 @@ function capabilityRule(spec: CapabilityRuleSpec): Rule {
       if (!role || (spec.when && !spec.when(role, context))) return [];
       const out: Violation[] = [];
       for (const ref of role.ownRules) {
-        const requests = spec.capabilities.flatMap((c) => allowedRequests(ref.rule, effectiveForRole(role, c)));
-        if (requests.length === 0) continue;
+        const granted = spec.capabilities.flatMap((c) => allowedRequests(ref.rule, effectiveForRole(role, c)));
+        if (granted.length === 0) continue;
+        const { requests, consequence, severity } = spec.judge ? spec.judge(granted, context) : { requests: granted, consequence: spec.consequence, severity: undefined };
         out.push({
           ...responsibleEntry(resource, ref.index, ref.rule, spec.pointAt, requests),
-          message: `${roleName(role)} rule ${ref.index + 1} grants ${describeRequests(requests)}: ${spec.consequence}${boundTo(role, context)}`,
+          message: `${roleName(role)} rule ${ref.index + 1} grants ${describeRequests(requests)}: ${consequence}${boundTo(role, context)}`,
+          ...(severity ? { severity } : {}),
         });
       }
       return out;
@@ -800,6 +810,27 @@ function clusterWide(role: RoleInfo, context: RuleContext): boolean {
   return bindings.length === 0 || bindings.some((b) => b.kind === 'ClusterRoleBinding');
 }
 
+/**
+ * What reading Secrets amounts to. list and watch return every Secret with its data; get reads one
+ * Secret by name, so it reaches any Secret whose name is known. Names are seldom secret: they are
+ * fixed by the software that uses them (argocd-secret, sh.helm.release.v1.<release>.v<n>, a
+ * Certificate's <name>-tls) and written in the pod specs that mount them. CIS Benchmark 5.1.2
+ * ("Minimize access to secrets") counts get, list and watch alike, and the RBAC good practices say get
+ * reveals a Secret's contents: a get-only grant keeps the rule's severity, and the message says what it
+ * needs. Since Kubernetes 1.24 no service account token Secret is created on its own (legacy ones
+ * remain where they were made, or are made by hand), so tokens are not named as a general fact.
+ */
+function secretsJudge(scope: string): NonNullable<CapabilityRuleSpec['judge']> {
+  return (granted) => {
+    if (granted.some((q) => q.verb === 'list' || q.verb === 'watch'))
+      return { requests: granted, consequence: `every Secret of ${scope} with its data (passwords, keys, tokens; legacy service account token Secrets included where they still exist)` };
+    return {
+      requests: granted,
+      consequence: `any Secret of ${scope} whose name is known: get reads one Secret by name, and names are often predictable (fixed by the software that uses them) or visible in the pod specs that mount them`,
+    };
+  };
+}
+
 const secretsReadClusterWide = capabilityRule({
   meta: {
     id: 'rbac-secrets-read-cluster-wide',
@@ -807,12 +838,18 @@ const secretsReadClusterWide = capabilityRule({
     severity: 'high',
     tags: ['rbac', 'secrets', 'least-privilege'],
     description:
-      'get, list or watch on secrets in a ClusterRole bound cluster-wide (or not yet bound) reads every Secret of the cluster: passwords, TLS keys and the tokens of service accounts, which lets the holder act as those accounts. Rules limited by resourceNames are not reported.',
+      'get, list or watch on secrets in a ClusterRole bound cluster-wide (or not yet bound) reads the Secrets of every namespace: passwords, TLS keys, ' +
+      'cloud and registry credentials, and the tokens of legacy service account token Secrets where they still exist (none is created on its own since ' +
+      'Kubernetes 1.24), which let the holder act as those accounts. list and watch return every Secret with its data; get reads one Secret by name, ' +
+      'which reaches any Secret whose name is known: names are fixed by the software that uses them or written in the pod specs that mount them, so ' +
+      'get alone is reported at the same severity, as CIS Benchmark 5.1.2 counts get, list and watch alike; the message says which it is. ' +
+      'Rules limited by resourceNames are not reported.',
     remediation: 'Grant Secret access in a Role in the namespace that needs it, limited with resourceNames to the Secrets it reads.',
   },
   capabilities: [CAPABILITIES['read-secrets']],
   pointAt: 'resources',
-  consequence: 'every Secret of every namespace, service account tokens included',
+  consequence: 'the Secrets of every namespace',
+  judge: secretsJudge('every namespace'),
   when: clusterWide,
   examples: {
     valid: [
@@ -848,12 +885,15 @@ const secretsRead = capabilityRule({
     severity: 'medium',
     tags: ['rbac', 'secrets', 'least-privilege'],
     description:
-      'get, list or watch on secrets without resourceNames, in a Role or a ClusterRole granted only through RoleBindings, reads every Secret of the namespace, including service account tokens. list and watch return the Secrets\' contents, not just their names.',
+      'get, list or watch on secrets without resourceNames, in a Role or a ClusterRole granted only through RoleBindings, reads the Secrets of the namespace ' +
+      '(and the tokens of legacy service account token Secrets there, where they still exist). list and watch return the Secrets\' contents, not just their names; ' +
+      'get reads any Secret whose name is known.',
     remediation: 'Limit the rule with resourceNames to the Secrets the workload reads, with the get verb only; or mount the Secret as a volume instead of reading it through the API.',
   },
   capabilities: [CAPABILITIES['read-secrets']],
   pointAt: 'resources',
-  consequence: 'every Secret of the namespace, service account tokens included',
+  consequence: 'the Secrets of the namespace',
+  judge: secretsJudge('the namespace'),
   when: (role, context) => role.kind === 'Role' || !clusterWide(role, context),
   examples: {
     valid: [
@@ -926,6 +966,35 @@ rules:
   },
 });
 
+/**
+ * exec, attach and port-forward at the target Kubernetes version (streamVerbsThatSuffice): `create`
+ * always opens a session (SPDY, a POST); `get` alone does over a WebSocket before 1.35, and from 1.35
+ * only where the AuthorizePodWebsocketUpgradeCreatePermission gate (beta, on by default) is off.
+ */
+function streamJudge(consequence: string, session: string): NonNullable<CapabilityRuleSpec['judge']> {
+  return (granted, context) => {
+    const [major, minor] = targetVersion(context.settings.kubernetesVersion);
+    const target = `${major}.${minor}`;
+    const suffice = streamVerbsThatSuffice(major > 1 ? Number.POSITIVE_INFINITY : minor);
+    const effective = granted.filter((q) => suffice.includes(q.verb));
+    if (effective.some((q) => q.verb === 'create')) return { requests: effective, consequence };
+    if (effective.length > 0)
+      return {
+        requests: effective,
+        consequence:
+          `${consequence}: get alone opens ${session} over a WebSocket on clusters before Kubernetes 1.${WEBSOCKET_CREATE_CHECK_MINOR} (the target is ${target}), ` +
+          'and on later ones with the AuthorizePodWebsocketUpgradeCreatePermission feature gate off',
+      };
+    return {
+      requests: granted,
+      severity: 'low',
+      consequence:
+        `get alone opens ${session} over a WebSocket only on clusters before Kubernetes 1.${WEBSOCKET_CREATE_CHECK_MINOR} or with the ` +
+        `AuthorizePodWebsocketUpgradeCreatePermission feature gate off; from 1.${WEBSOCKET_CREATE_CHECK_MINOR} (the target is ${target}) create is needed as well`,
+    };
+  };
+}
+
 const podExec = capabilityRule({
   meta: {
     id: 'rbac-pod-exec',
@@ -933,13 +1002,17 @@ const podExec = capabilityRule({
     severity: 'high',
     tags: ['rbac', 'privilege-escalation'],
     description:
-      'pods/exec and pods/attach run commands in (or take over the terminal of) running containers: the holder gets the container\'s files, its environment with any Secrets, and its service account token. kubectl uses create for them, and get over WebSockets, so both verbs count. A rule limited to named pods is still reported.',
+      'pods/exec and pods/attach run commands in (or take over the terminal of) running containers: the holder gets the container\'s files, its environment with any Secrets, and its service account token if one is mounted. ' +
+      'create opens a session (SPDY, a POST request). A WebSocket session is a GET request, authorized as get: before Kubernetes 1.35 get alone is enough ' +
+      '(kubernetes/kubernetes#78741); from 1.35 the AuthorizePodWebsocketUpgradeCreatePermission feature gate (beta, on by default) makes the API server require create as well. ' +
+      'So a rule granting get without create is judged at the target version (setting `kubernetesVersion`; the API server\'s in `kshield cluster`): high before 1.35, low from 1.35 (it still opens sessions where the gate is turned off). A rule limited to named pods is still reported.',
     remediation: 'Remove pods/exec and pods/attach; debug with logs and metrics, or grant exec only temporarily to named people.',
     references: [RBAC_GOOD],
   },
   capabilities: [CAPABILITIES['exec-pods']],
   pointAt: 'resources',
   consequence: 'its subjects can run commands in running containers and take their secrets and tokens',
+  judge: streamJudge('its subjects can run commands in running containers and take their secrets and tokens', 'an exec or attach session'),
   examples: {
     valid: [
       `apiVersion: rbac.authorization.k8s.io/v1
@@ -983,12 +1056,16 @@ const podPortForward = capabilityRule({
     title: 'Role allows port-forwarding to pods',
     severity: 'medium',
     tags: ['rbac', 'network'],
-    description: 'pods/portforward opens a tunnel from the holder\'s machine to any port of a pod, past Services, Ingresses and NetworkPolicies.',
+    description:
+      'pods/portforward opens a tunnel from the holder\'s machine to any port of a pod, past Services, Ingresses and NetworkPolicies. ' +
+      'As for rbac-pod-exec, get without create is judged at the target version: it opens the tunnel over a WebSocket before Kubernetes 1.35, ' +
+      'and from 1.35 only with the AuthorizePodWebsocketUpgradeCreatePermission feature gate off (then reported as low).',
     remediation: 'Remove pods/portforward, or limit it to named pods for the people who debug them.',
   },
   capabilities: [CAPABILITIES['port-forward']],
   pointAt: 'resources',
   consequence: 'its subjects can reach any port of the pods, bypassing NetworkPolicies',
+  judge: streamJudge('its subjects can reach any port of the pods, bypassing NetworkPolicies', 'a port-forward tunnel'),
   examples: {
     valid: [
       `apiVersion: rbac.authorization.k8s.io/v1

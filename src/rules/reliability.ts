@@ -26,6 +26,7 @@ import { ScopedCache } from '../core/scoped-cache.js';
 import { dns1123LabelProblem, isValidPortName, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../k8s/api-validation.js';
 import { CUSTOM_RESOURCES } from '../engine/rule.js';
 import { customResourceLabel, expandOperatorResources, operatorLabelHint, operatorTable, type OperatorWorkload } from '../analysis/operator-workloads.js';
+import { controllerPodLabels, mapSelectsSomePod, matchPods, operatorControllerPodLabels, type PodLabelModel, type PodMatch } from '../k8s/controller-labels.js';
 
 const PROBES_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/';
 const PROBE_CONCEPT = 'https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/';
@@ -97,7 +98,8 @@ function nsPhrase(resource: Resource): string {
 interface PodOwner {
   /** The object holding the pod template; for an operator's workload, the custom resource it is made from. */
   resource: Resource;
-  labels: Record<string, string>;
+  /** The labels its pods carry: the template's and those its controller adds (controller-labels.ts). */
+  pods: PodLabelModel;
   /** Set for a workload an operator makes from a custom resource (its pod spec is not known). */
   operator?: OperatorWorkload;
 }
@@ -110,6 +112,8 @@ interface RunIndex {
   owners: PodOwner[];
   /** `ns \0 key \0 value` (and `\u0001 \0 key \0 value` across namespaces) -> pod owners carrying that label. */
   ownersByLabel: Map<string, PodOwner[]>;
+  /** `ns \0 key` (and across namespaces) -> pod owners whose controller adds that label with a value the manifest does not hold. */
+  ownersByAddedKey: Map<string, PodOwner[]>;
   /** `ns \0 kind \0 name` (and `\u0001 ...` across namespaces) -> autoscalers targeting it. */
   hpaByTarget: Map<string, Resource[]>;
   /** ns -> custom resources of kinds kshield does not model, that may make pods (only for rules reading custom resources). */
@@ -129,26 +133,26 @@ function runIndex(context: RuleContext): RunIndex {
   const set = context.resources;
   const cached = indexes.get(set);
   if (cached) return cached;
-  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), hpaByTarget: new Map(), unmodelledByNs: new Map() };
+  const index: RunIndex = { byKindNs: new Map(), byName: new Map(), ownersByNs: new Map(), owners: [], ownersByLabel: new Map(), ownersByAddedKey: new Map(), hpaByTarget: new Map(), unmodelledByNs: new Map() };
   const addOwner = (owner: PodOwner, ns: string): void => {
     index.owners.push(owner);
     push(index.ownersByNs, ns, owner);
-    for (const [k, v] of Object.entries(owner.labels)) {
+    for (const [k, v] of Object.entries(owner.pods.fixed)) {
       push(index.ownersByLabel, `${ns}\u0000${k}\u0000${v}`, owner);
       push(index.ownersByLabel, `${ANY_NS}\u0000${k}\u0000${v}`, owner);
     }
+    for (const k of owner.pods.added.keys()) {
+      push(index.ownersByAddedKey, `${ns}\u0000${k}`, owner);
+      push(index.ownersByAddedKey, `${ANY_NS}\u0000${k}`, owner);
+    }
   };
-  // Custom resources an operator makes pods from stand for those pods (see operator-workloads.ts);
-  // a rule sees them only when it reads custom resources (or when one holds a pod spec by shape).
-  const operators = expandOperatorResources(set.all, operatorTable(context.settings.operatorWorkloads));
-  for (const w of operators.workloads) addOwner({ resource: w.source, labels: w.podLabels, operator: w }, nsOf(w.source));
-  for (const r of operators.unmodelled) push(index.unmodelledByNs, nsOf(r), r);
+  const version = context.settings.kubernetesVersion;
+  // Autoscalers first: a StatefulSet an autoscaler scales may have any number of pods (and ordinals).
+  const pending: { resource: Resource; template: Labels; ns: string }[] = [];
   for (const r of set.all) {
     const ns = nsOf(r);
     push(index.byKindNs, `${r.kind}\u0000${ns}`, r);
     for (const key of [`${r.kind}\u0000${ns}\u0000${r.name}`, `${r.kind}\u0000${ANY_NS}\u0000${r.name}`]) if (!index.byName.has(key)) index.byName.set(key, r);
-    const pods = operators.handled.has(r) ? [] : podSpecs(r);
-    if (pods.length > 0) addOwner({ resource: r, labels: labelsOf(pods[0].metadata) }, ns);
     if (r.kind === 'HorizontalPodAutoscaler') {
       const ref = obj(get(r.object, 'spec', 'scaleTargetRef'));
       const kind = str(ref?.kind);
@@ -159,8 +163,37 @@ function runIndex(context: RuleContext): RunIndex {
       }
     }
   }
+  // Custom resources an operator makes pods from stand for those pods (see operator-workloads.ts);
+  // a rule sees them only when it reads custom resources (or when one holds a pod spec by shape).
+  const operators = expandOperatorResources(set.all, operatorTable(context.settings.operatorWorkloads));
+  for (const w of operators.workloads) {
+    const pods = operatorControllerPodLabels(w.kind, w.name, w.podLabels, w.replicas, { kubernetesVersion: version });
+    addOwner({ resource: w.source, pods, operator: w }, nsOf(w.source));
+  }
+  for (const r of operators.unmodelled) push(index.unmodelledByNs, nsOf(r), r);
+  for (const r of set.all) {
+    const pods = operators.handled.has(r) ? [] : podSpecs(r);
+    if (pods.length > 0) pending.push({ resource: r, template: labelsOf(pods[0].metadata), ns: nsOf(r) });
+  }
+  for (const { resource, template, ns } of pending) {
+    const autoscaled = hpaTargets(index, resource).length > 0;
+    addOwner({ resource, pods: controllerPodLabels(resource, template, { autoscaled, kubernetesVersion: version }) }, ns);
+  }
   indexes.set(set, index);
   return index;
+}
+
+function hpaTargets(idx: RunIndex, resource: Resource): Resource[] {
+  const ns = nsOf(resource);
+  const suffix = `\u0000${resource.kind}\u0000${resource.name}`;
+  if (ns === '') return idx.hpaByTarget.get(`${ANY_NS}${suffix}`) ?? [];
+  return [...(idx.hpaByTarget.get(`${ns}${suffix}`) ?? []), ...(idx.hpaByTarget.get(suffix) ?? [])];
+}
+
+/** The labels the pods of a workload object carry (template and controller-added), for rules judging that object. */
+function podLabelsOf(context: RuleContext, resource: Resource): PodLabelModel {
+  const idx = runIndex(context);
+  return controllerPodLabels(resource, templateLabels(resource), { autoscaled: hpaTargets(idx, resource).length > 0, kubernetesVersion: context.settings.kubernetesVersion });
 }
 
 /** Values of a namespace-keyed map visible from namespace `ns` (see the namespace note at the top). */
@@ -193,12 +226,22 @@ function podOwnersIn(context: RuleContext, ns: string): PodOwner[] {
   return scoped(idx.ownersByNs, ns, '', '', () => idx.owners);
 }
 
-/** Pod owners visible from `ns` carrying label k=v: narrows selector matching to plausible candidates. */
+/**
+ * Pod owners visible from `ns` whose pods may carry label k=v: those with it in their template, and
+ * those whose controller adds label k with a value the manifest does not hold (a hash, an ordinal).
+ * Narrows selector matching to plausible candidates; callers still match the whole selector.
+ */
 function podOwnersWithLabel(context: RuleContext, ns: string, key: string, value: string): PodOwner[] {
   const idx = runIndex(context);
   const suffix = `\u0000${key}\u0000${value}`;
-  if (ns === '') return idx.ownersByLabel.get(`${ANY_NS}${suffix}`) ?? [];
-  return [...(idx.ownersByLabel.get(`${ns}${suffix}`) ?? []), ...(idx.ownersByLabel.get(suffix) ?? [])];
+  const keySuffix = `\u0000${key}`;
+  if (ns === '') return [...(idx.ownersByLabel.get(`${ANY_NS}${suffix}`) ?? []), ...(idx.ownersByAddedKey.get(`${ANY_NS}${keySuffix}`) ?? [])];
+  return [
+    ...(idx.ownersByLabel.get(`${ns}${suffix}`) ?? []),
+    ...(idx.ownersByLabel.get(suffix) ?? []),
+    ...(idx.ownersByAddedKey.get(`${ns}${keySuffix}`) ?? []),
+    ...(idx.ownersByAddedKey.get(keySuffix) ?? []),
+  ];
 }
 
 /**
@@ -213,8 +256,8 @@ export function podOwnersMatchingMap(context: RuleContext, from: Resource, selec
   if (entries.length === 0 || candidates === 0) return { owners: [], candidates };
   const [k, v] = entries[0];
   // Operators' workloads have no pod spec to judge container ports by: they are left out here.
-  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => !o.operator && o.resource !== from && mapSelectorMatches(selector, o.labels));
-  return { owners: owners.map((o) => o.resource), candidates };
+  const owners = podOwnersWithLabel(context, ns, k, v).filter((o) => !o.operator && o.resource !== from && mapSelectsSomePod(selector, o.pods));
+  return { owners: [...new Set(owners.map((o) => o.resource))], candidates };
 }
 
 /**
@@ -237,23 +280,28 @@ function operatorMayCreate(context: RuleContext, from: Resource, requirements: r
 }
 
 function autoscalersOf(context: RuleContext, resource: Resource): Resource[] {
-  const idx = runIndex(context);
-  const ns = nsOf(resource);
-  const suffix = `\u0000${resource.kind}\u0000${resource.name}`;
-  if (ns === '') return idx.hpaByTarget.get(`${ANY_NS}${suffix}`) ?? [];
-  return [...(idx.hpaByTarget.get(`${ns}${suffix}`) ?? []), ...(idx.hpaByTarget.get(suffix) ?? [])];
+  return hpaTargets(runIndex(context), resource);
 }
 
-/** Pod owners (in the namespace of `from`) a set-based selector selects. */
-function ownersSelectedBy(context: RuleContext, from: Resource, rawSelector: unknown, absent: 'nothing' | 'everything'): { owners: PodOwner[]; candidates: number } {
+/** Pod owners (in the namespace of `from`) a set-based selector selects some pods of, with how it meets them. */
+function ownersSelectedBy(context: RuleContext, from: Resource, rawSelector: unknown, absent: 'nothing' | 'everything'): { owners: PodOwner[]; matches: PodMatch[]; candidates: number } {
   const ns = nsOf(from);
   const all = podOwnersIn(context, ns);
   const parsed = parseLabelSelector(rawSelector);
-  if (parsed.kind === 'null') return { owners: absent === 'everything' ? all : [], candidates: all.length };
-  if (parsed.kind === 'invalid') return { owners: [], candidates: all.length };
+  if (parsed.kind === 'null') return absent === 'everything' ? { owners: all, matches: all.map(() => ({ kind: 'all' })), candidates: all.length } : { owners: [], matches: [], candidates: all.length };
+  if (parsed.kind === 'invalid') return { owners: [], matches: [], candidates: all.length };
   const pair = parsed.selector.requirements.find((r) => r.operator === 'In' && r.values.length === 1);
-  const pool = pair ? podOwnersWithLabel(context, ns, pair.key, pair.values[0]) : all;
-  return { owners: pool.filter((o) => o.resource !== from && matchesParsed(parsed, o.labels)), candidates: all.length };
+  const pool = pair ? [...new Set(podOwnersWithLabel(context, ns, pair.key, pair.values[0]))] : all;
+  const owners: PodOwner[] = [];
+  const matches: PodMatch[] = [];
+  for (const o of pool) {
+    if (o.resource === from) continue;
+    const m = matchPods(parsed.selector.requirements, o.pods);
+    if (m.kind === 'none') continue;
+    owners.push(o);
+    matches.push(m);
+  }
+  return { owners, matches, candidates: all.length };
 }
 
 interface SelectorHolder {
@@ -264,6 +312,8 @@ interface SelectorHolder {
 interface HolderIndex {
   /** `ns \0 key \0 value` (and across namespaces) -> holders whose selector requires that label. */
   byPair: Map<string, SelectorHolder[]>;
+  /** `ns \0 key` (and across namespaces) -> the holders of byPair, by the key alone. */
+  byPairKey: Map<string, SelectorHolder[]>;
   /** ns (and across namespaces) -> holders without a single-valued requirement to index by. */
   rest: Map<string, SelectorHolder[]>;
 }
@@ -274,12 +324,12 @@ const holderIndexes = new ScopedCache<ResourceSet, Map<string, HolderIndex>>();
  * Objects of `kind` whose label selector (read by `read`) selects `labels` in namespace `ns`. Holders
  * are indexed by one required label each, so a workload only meets the selectors that could match it.
  */
-function holdersSelecting(context: RuleContext, kind: string, read: (r: Resource) => unknown, ns: string, labels: Labels): Resource[] {
+function holdersSelecting(context: RuleContext, kind: string, read: (r: Resource) => unknown, ns: string, pods: PodLabelModel): Resource[] {
   let perKind = holderIndexes.get(context.resources);
   if (!perKind) holderIndexes.set(context.resources, (perKind = new Map()));
   let index = perKind.get(kind);
   if (!index) {
-    index = { byPair: new Map(), rest: new Map() };
+    index = { byPair: new Map(), byPairKey: new Map(), rest: new Map() };
     for (const r of context.resources.ofKind(kind)) {
       const holder: SelectorHolder = { resource: r, parsed: parseLabelSelector(read(r)) };
       if (holder.parsed.kind !== 'selector') continue;
@@ -288,6 +338,8 @@ function holdersSelecting(context: RuleContext, kind: string, read: (r: Resource
       if (pair) {
         push(index.byPair, `${rns}\u0000${pair.key}\u0000${pair.values[0]}`, holder);
         push(index.byPair, `${ANY_NS}\u0000${pair.key}\u0000${pair.values[0]}`, holder);
+        push(index.byPairKey, `${rns}\u0000${pair.key}`, holder);
+        push(index.byPairKey, `${ANY_NS}\u0000${pair.key}`, holder);
       } else {
         push(index.rest, rns, holder);
         push(index.rest, ANY_NS, holder);
@@ -297,12 +349,14 @@ function holdersSelecting(context: RuleContext, kind: string, read: (r: Resource
   }
   const found = new Set<SelectorHolder>();
   const add = (list: SelectorHolder[] | undefined): void => {
-    for (const h of list ?? []) if (matchesParsed(h.parsed, labels)) found.add(h);
+    for (const h of list ?? []) if (h.parsed.kind === 'selector' && matchPods(h.parsed.selector.requirements, pods).kind !== 'none') found.add(h);
   };
   const spaces = ns === '' ? [ANY_NS] : [ns, ''];
   for (const space of spaces) {
     add(index.rest.get(space));
-    for (const [k, v] of Object.entries(labels)) add(index.byPair.get(`${space}\u0000${k}\u0000${v}`));
+    for (const [k, v] of Object.entries(pods.fixed)) add(index.byPair.get(`${space}\u0000${k}\u0000${v}`));
+    // A label the controller adds with a run-time value: holders indexed by any value of that key.
+    for (const k of pods.added.keys()) add(index.byPairKey.get(`${space}\u0000${k}`));
   }
   return [...found].map((h) => h.resource);
 }
@@ -1200,7 +1254,7 @@ export const reliabilityRules: Rule[] = [
       const replicas = replicasOf(resource);
       const scaled = autoscalersOf(context, resource).length > 0;
       if (!scaled && (replicas === undefined || replicas < 2)) return [];
-      const budgets = holdersSelecting(context, 'PodDisruptionBudget', (p) => get(p.object, 'spec', 'selector'), nsOf(resource), templateLabels(resource));
+      const budgets = holdersSelecting(context, 'PodDisruptionBudget', (p) => get(p.object, 'spec', 'selector'), nsOf(resource), podLabelsOf(context, resource));
       if (budgets.length > 0) return [];
       return [{ path: '', message: `${resource.kind} "${resource.name}" (${scaled ? 'autoscaled' : `${replicas} replicas`}) is not covered by any PodDisruptionBudget` }];
     },
@@ -1220,7 +1274,9 @@ export const reliabilityRules: Rule[] = [
     reads: ['workloads', 'HorizontalPodAutoscaler'],
     description:
       'The budget can never be satisfied while evicting a pod: maxUnavailable is 0 or 0%, minAvailable is 100%, or minAvailable is ' +
-      'at least the replica count of the workload it selects (for an autoscaled workload, its minReplicas). Node drains, cluster ' +
+      'at least the replica count of the workload it selects (for an autoscaled workload, its minReplicas), or, for a budget that ' +
+      'names single StatefulSet pods (statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index), at least the number of pods ' +
+      'it names: with an integer minAvailable the disruption controller expects exactly the pods selected. Node drains, cluster ' +
       'upgrades and the cluster autoscaler then hang on these pods until someone deletes the budget.',
     remediation: 'Use maxUnavailable: 1 (or a percentage), or a minAvailable strictly below the smallest replica count the workload runs with.',
     references: [PDB_TASK, PDB_DOC],
@@ -1233,9 +1289,16 @@ export const reliabilityRules: Rule[] = [
       if (minPct !== undefined && minPct >= 100) return [{ path: '/spec/minAvailable', message: `${subject} has minAvailable ${s.minAvailable}: no pod can ever be evicted` }];
       const min = num(s.minAvailable);
       if (min === undefined || min <= 0) return [];
-      const { owners } = ownersSelectedBy(context, resource, s.selector, 'nothing');
-      for (const o of owners) {
+      const { owners, matches } = ownersSelectedBy(context, resource, s.selector, 'nothing');
+      for (const [i, o] of owners.entries()) {
         if (!SCALABLE.has(o.resource.kind)) continue;
+        const match = matches[i];
+        if (match.kind === 'some') {
+          // The budget names single pods (statefulset.kubernetes.io/pod-name, apps.kubernetes.io/pod-index):
+          // with an integer minAvailable the disruption controller expects exactly the pods it selects.
+          if (match.pods === undefined || match.pods === 0 || min < match.pods) continue;
+          return [{ path: '/spec/minAvailable', message: `${subject} requires ${min} available pods, but it selects only ${match.pods} pod${match.pods === 1 ? '' : 's'} of ${o.resource.kind} "${o.resource.name}" (by ordinal): ${match.pods === 1 ? 'that pod' : 'none of those pods'} can never be evicted` }];
+        }
         const hpas = autoscalersOf(context, o.resource);
         const floor = hpas.length > 0 ? minReplicasOf(hpas[0]) : replicasOf(o.resource);
         if (floor === undefined || floor === 0 || min < floor) continue;
@@ -1398,12 +1461,13 @@ export const reliabilityRules: Rule[] = [
       'labelSelector that does not match the pod\'s own labels (it spreads some other application\'s pods, not these replicas).',
     remediation: 'Give every constraint maxSkew >= 1, a topologyKey, a valid whenUnsatisfiable, and a labelSelector that matches the pod template labels.',
     references: [SPREAD_DOC],
-    check: (resource) => {
+    check: (resource, context) => {
       const out: Violation[] = [];
       for (const pod of podSpecs(resource)) {
         const list = pod.spec.topologySpreadConstraints;
         if (!Array.isArray(list)) continue;
-        const own = labelsOf(pod.metadata);
+        // The pods' labels include those their controller adds; this rule reads no autoscalers, so any ordinal may exist.
+        const own = controllerPodLabels(resource, labelsOf(pod.metadata), { autoscaled: true, kubernetesVersion: context.settings.kubernetesVersion });
         list.forEach((c, i) => {
           const at = `${pod.path}/topologySpreadConstraints/${i}`;
           if (!isObject(c)) return;
@@ -1416,7 +1480,7 @@ export const reliabilityRules: Rule[] = [
           const parsed = parseLabelSelector(c.labelSelector);
           if (parsed.kind === 'null') out.push({ path: at, message: `${what} has no labelSelector, so it counts no pods and spreads nothing` });
           else if (parsed.kind === 'invalid') out.push({ path: `${at}/labelSelector${parsed.problems[0].path}`, message: `${what} labelSelector is invalid: ${parsed.problems[0].message}` });
-          else if (!matchesParsed(parsed, own)) out.push({ path: `${at}/labelSelector`, message: `${what} selects ${formatSelector(parsed)}, which does not match the pod's own labels, so these replicas are not spread` });
+          else if (matchPods(parsed.selector.requirements, own).kind === 'none') out.push({ path: `${at}/labelSelector`, message: `${what} selects ${formatSelector(parsed)}, which does not match the pod's own labels, so these replicas are not spread` });
         });
       }
       return out;
@@ -1710,10 +1774,12 @@ spec:
     category: 'reliability',
     tags: ['services', 'selectors', 'cross-resource'],
     appliesTo: ['Service'],
-    reads: ['workloads', CUSTOM_RESOURCES],
+    reads: ['workloads', 'HorizontalPodAutoscaler', CUSTOM_RESOURCES],
     description:
-      'The Service has a selector, but no workload in the scanned set carries all of its labels in its pod template, so the ' +
-      'Service has no endpoints and every connection fails. Only reported when the scanned set contains workloads in that ' +
+      'The Service has a selector, but no workload in the scanned set has pods carrying all of its labels, so the ' +
+      'Service has no endpoints and every connection fails. Pods carry their template\'s labels and those their controller adds ' +
+      '(statefulset.kubernetes.io/pod-name <set>-<ordinal> and apps.kubernetes.io/pod-index for the ordinals a StatefulSet runs, ' +
+      'pod-template-hash, controller-revision-hash, job-name and the other labels of src/core/controller-labels.ts). Only reported when the scanned set contains workloads in that ' +
       'namespace: a Service scanned without its workloads is not judged. Services without a selector (endpoints managed by hand) ' +
       'and ExternalName Services are skipped. Pods that operators make from custom resources in the scanned set (a Prometheus ' +
       'Operator Prometheus, PrometheusAgent, Alertmanager or ThanosRuler, or a kind declared under operatorWorkloads in the configuration) count ' +
@@ -1733,7 +1799,7 @@ spec:
       const ns = nsOf(resource);
       if (podOwnersIn(context, ns).length === 0) return [];
       const [k, v] = Object.entries(selector)[0];
-      if (podOwnersWithLabel(context, ns, k, v).some((o) => mapSelectorMatches(selector, o.labels))) return [];
+      if (podOwnersWithLabel(context, ns, k, v).some((o) => mapSelectsSomePod(selector, o.pods))) return [];
       const operator = operatorMayCreate(context, resource, Object.entries(selector).map(([key, value]) => ({ key, operator: 'In', values: [value] })));
       if (operator)
         return [{ path: '/spec/selector', severity: 'low', message: `Service "${resource.name}" selects ${formatMapSelector(selector)}: no workload in the input matches; it may be created by an operator: ${operator}` }];
@@ -1846,9 +1912,10 @@ spec:
     category: 'reliability',
     tags: ['network-policy', 'selectors', 'cross-resource'],
     appliesTo: ['NetworkPolicy'],
-    reads: ['workloads', CUSTOM_RESOURCES],
+    reads: ['workloads', 'HorizontalPodAutoscaler', CUSTOM_RESOURCES],
     description:
-      'spec.podSelector matches no pod template in the scanned set, so the policy protects nothing; often a label typo that leaves ' +
+      'spec.podSelector matches no pod of the workloads in the scanned set (their template labels and those their controllers add, ' +
+      'as for dangling-service), so the policy protects nothing; often a label typo that leaves ' +
       'the intended pods unrestricted. An empty podSelector selects every pod of the namespace and is never reported (an absent one ' +
       'is treated the same way, as the API does). Only reported when the scanned set contains workloads in that namespace. Pods ' +
       'that operators make from custom resources in the scanned set count as workloads; when nothing matches but an operator may ' +

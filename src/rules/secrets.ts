@@ -5,8 +5,8 @@
  * into env vars are `secret-as-env-var` (both in workload.ts); all of them share one detector,
  * src/core/secrets-detect.ts.
  *
- * A message never contains a value, nor any part of one: it names the key and gives a
- * fingerprint (length and a short SHA-256; see src/core/redact.ts).
+ * A message never contains a value, nor any part of one, nor anything computed from it but its
+ * length class: it names the key (see src/core/redact.ts).
  *
  * These rules judge only the payload of the object they check, as the engine contract requires:
  * other objects may reach a rule with their payload stripped.
@@ -98,8 +98,8 @@ interface SecretEntry {
 /**
  * Every key of a Secret that holds data, judged by the shared detector (detectSecretObjectValue):
  * a credential, or configuration without one. Empty values, placeholders, templates and
- * certificates are left out. Never holds a value in `credential`, only a description with a
- * fingerprint.
+ * certificates are left out. Never holds a value in `credential`, only a description with the
+ * value's length class.
  */
 function secretEntries(resource: Resource): SecretEntry[] {
   const out: SecretEntry[] = [];
@@ -144,8 +144,8 @@ const secretDataRule = defineRule({
     'data. Configuration without credentials (a Grafana ini, a datasource URL, an Alertmanager route) is not, and is left to the ' +
     'info rule secret-committed. Empty values, placeholders ("changeme", "<password>", "REPLACE_ME", "xxxx"), template references ' +
     '("${VAR}", "{{ .Values.x }}"), SOPS ciphertext ("ENC[...]") and PEM certificates (tls.crt, ca.crt: public) are not data at all. ' +
-    '`data` values are base64-decoded before they are judged. The finding names the key and a fingerprint (length and short ' +
-    'SHA-256), never the value.',
+    '`data` values are base64-decoded before they are judged. The finding names the key and the value\'s length class ' +
+    '("16 to 31 characters"), never the value or anything computed from it.',
   remediation:
     'Remove the values from the repository and rotate them. Deliver Secrets from a secret manager (External Secrets Operator, ' +
     'the Secrets Store CSI driver), commit them encrypted (Sealed Secrets, SOPS), or generate them at deploy time.',
@@ -262,7 +262,7 @@ const configMapRule = defineRule({
     '...), URLs with an embedded password, literal values under keys named like a secret (password, token, api_key, ' +
     'client_secret, ...; at least 6 characters and 2.0 bits of entropy per character, placeholders and ${VAR} references ' +
     'excepted), and such settings inside embedded config files (properties, .env, YAML, JSON). Base64 values and binaryData ' +
-    'are decoded before matching. The finding names the key (and the setting and line inside it) and a fingerprint, never the value.',
+    'are decoded before matching. The finding names the key (and the setting and line inside it) and the value\'s length class, never the value.',
   remediation: 'Move the credential into a Secret (delivered by a secret manager, not committed) and rotate it; keep only non-confidential settings in the ConfigMap.',
   references: [CONFIGMAP_DOC, SECRETS_GOOD_PRACTICES],
   check: (resource) => {

@@ -3,7 +3,7 @@
  * service account tokens, host mounts, secrets in the spec, capabilities and ports.
  *
  * Overlap with the PSS rules is avoided on purpose: PSS rejects any added capability outside its
- * default set, `dangerous-capabilities` names the escape-grade ones; PSS flags every hostPath
+ * default set, `dangerous-capabilities` names the ones that reach beyond the container; PSS flags every hostPath
  * volume, the host-mount family says which host paths make one dangerous; UID 0 is left to the
  * PSS `run-as-root-user` rule, the low-ID rules cover the rest of the range below 10000.
  */
@@ -17,7 +17,7 @@ import { arr, get, isObject, obj, str } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { indent } from './examples.js';
 import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
-import { describeHit, fingerprint } from '../core/redact.js';
+import { describeHit, describeLength } from '../core/redact.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
@@ -440,6 +440,52 @@ interface HostMountRuleSpec {
   tags: string[];
   valid: string[];
   invalid: string[];
+  /**
+   * The severity when file permissions on the node still protect it: every container that mounts the
+   * volume mounts it read-only and can neither be nor become root, nor bypass permission checks
+   * (hostMountAccess). Unset: the rule's severity whatever the container (a socket stays a socket).
+   */
+  mitigated?: { severity: Severity; reaches: string };
+}
+
+/**
+ * Capabilities that get past file permission checks on the node's files (capabilities(7)): read or
+ * write any file (DAC_OVERRIDE, DAC_READ_SEARCH), act as any file's owner or take ownership of it
+ * (FOWNER, CHOWN: on the writable submounts a read-only bind mount keeps), become any user or group,
+ * root included (SETUID, SETGID), mount and much else (SYS_ADMIN), or reach other processes' files
+ * through /proc/PID/root (SYS_PTRACE); ALL holds them all.
+ */
+const FILE_PERMISSION_BYPASS = ['ALL', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'CHOWN', 'SETUID', 'SETGID', 'SYS_ADMIN', 'SYS_PTRACE'];
+
+function intField(sc: Record<string, unknown> | undefined, field: string): number | undefined {
+  const v = sc?.[field];
+  return isInt(v) ? v : undefined;
+}
+
+/**
+ * Why a container that mounts a host path may get past the node's file permissions there, or the
+ * user it runs as when it cannot: it mounts the volume read-only, is not privileged, runs as a
+ * non-root user (runAsUser above 0, the container's over the pod's, or runAsNonRoot: true, which the
+ * kubelet enforces on the image's user), has allowPrivilegeEscalation: false (otherwise a setuid-root
+ * binary of the node, on that very mount, makes it root), and adds no FILE_PERMISSION_BYPASS
+ * capability. A read-only mount keeps submounts (such as /run) writable unless recursiveReadOnly is
+ * set, which file permissions then guard.
+ */
+function hostMountAccess(c: ContainerView, volume: string): { risk: string } | { user: string } {
+  const sc = containerSc(c);
+  const psc = podSc(c.pod);
+  const who = `"${c.name}"`;
+  const mounts = arr(c.container.volumeMounts).filter((m) => get(m, 'name') === volume);
+  if (mounts.some((m) => get(m, 'readOnly') !== true)) return { risk: `${who} mounts it writable` };
+  if (sc?.privileged === true) return { risk: `${who} is privileged` };
+  const uid = intField(sc, 'runAsUser') ?? intField(psc, 'runAsUser');
+  const nonRoot = sc?.runAsNonRoot ?? psc?.runAsNonRoot;
+  if (uid === 0) return { risk: `${who} runs as root (runAsUser: 0)` };
+  if (uid === undefined && nonRoot !== true) return { risk: `${who} may run as root (neither runAsNonRoot: true nor a runAsUser above 0)` };
+  if (sc?.allowPrivilegeEscalation !== false) return { risk: `${who} may become root through a setuid binary of the node (allowPrivilegeEscalation is not false)` };
+  const bypass = arr(get(sc, 'capabilities', 'add')).map(capabilityName).find((n) => n !== undefined && FILE_PERMISSION_BYPASS.includes(n));
+  if (bypass) return { risk: `${who} adds ${bypass === 'ALL' ? 'ALL capabilities' : `capability ${bypass}`}, which gets past file permissions` };
+  return { user: uid !== undefined ? `UID ${uid}` : "the image's non-root user" };
 }
 
 function hostMountRule(spec: HostMountRuleSpec): Rule {
@@ -464,7 +510,25 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
           const what = match.parent
             ? `host path ${v.path}, which contains ${match.sensitive} (${match.reason})`
             : `host path ${v.path} (${match.reason})`;
-          return [{ path: v.pointer, cause: v.volume, message: `${volume} mounts ${what}${usedBy}` }];
+          const message = `${volume} mounts ${what}${usedBy}`;
+          // Unused volumes and Windows pods keep the rule's severity: nothing here says who will read them.
+          if (!spec.mitigated || users.length === 0 || v.name === undefined || isWindows(pod)) return [{ path: v.pointer, cause: v.volume, message }];
+          const access = containersOf(resource, pod)
+            .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === v.name))
+            .map((c) => hostMountAccess(c, v.name!));
+          const risk = access.find((a): a is { risk: string } => 'risk' in a);
+          if (risk) return [{ path: v.pointer, cause: v.volume, message: `${message}: ${risk.risk}` }];
+          const userList = [...new Set(access.map((a) => ('user' in a ? a.user : '')))].join(', ');
+          return [
+            {
+              path: v.pointer,
+              cause: v.volume,
+              severity: spec.mitigated.severity,
+              message:
+                `${message}: read-only, and ${users.length === 1 ? 'it runs' : 'they run'} as a non-root user (${userList}) with allowPrivilegeEscalation: false ` +
+                `and no capability that gets past file permissions, so ${spec.mitigated.reaches}`,
+            },
+          ];
         }),
       ),
     examples: { valid: spec.valid, invalid: spec.invalid },
@@ -488,7 +552,7 @@ interface SecretFlag {
   index: number;
   /** The flag as written ("--password"); undefined for a URL password or a known credential format. */
   flag?: string;
-  /** What was found, and the credential itself (for the fingerprint only). */
+  /** What was found, and the credential itself (for its length class only). */
   label: string;
   secret: string;
 }
@@ -498,7 +562,7 @@ function unquote(token: string): string {
   return m ? m[2] : token.replace(/^['"]|['"]$/g, '');
 }
 
-/** The password part of a URL token, for its fingerprint. */
+/** The password part of a URL token, for its length class. */
 function urlPasswordOf(value: string): string {
   return /:\/\/[^\s/@:]*:([^\s/@]+)@/.exec(value)?.[1] ?? value;
 }
@@ -526,7 +590,7 @@ function secretFlags(tokens: string[]): SecretFlag[] {
   return hits;
 }
 
-/** Literal secrets in a container's env and command line; messages name the place and a fingerprint, never the value. */
+/** Literal secrets in a container's env and command line; messages name the place and the value's length class, never the value. */
 function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   const out: Omit<Violation, 'container'>[] = [];
   const who = describeContainer(c);
@@ -538,9 +602,9 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     const path = `${c.path}/env/${i}/value`;
     const known = matchCredentialPattern(value);
     if (hasUrlPassword(value))
-      out.push({ path, message: `${who} sets env var ${name} to a URL with an embedded password (${fingerprint(urlPasswordOf(value.trim()))})` });
+      out.push({ path, message: `${who} sets env var ${name} to a URL with an embedded password (${describeLength(urlPasswordOf(value.trim()))})` });
     else if (isSecretName(name) && isNamedSecretValue(value))
-      out.push({ path, message: `${who} sets env var ${name} to a literal value that looks like a secret (${fingerprint(value.trim())})` });
+      out.push({ path, message: `${who} sets env var ${name} to a literal value that looks like a secret (${describeLength(value.trim())})` });
     else if (known) out.push({ path, message: `${who} sets env var ${name} to ${describeHit(known)}` });
   });
   for (const field of ['command', 'args'] as const) {
@@ -548,7 +612,7 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     const report = (i: number, hit: SecretFlag, inside: boolean): void => {
       const where = `${field}[${i}]${inside ? ', inside a shell command' : ''}`;
       const what = hit.flag === undefined ? hit.label : `a literal value for ${hit.flag}`;
-      out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes ${what} on its command line (${where}; ${fingerprint(hit.secret)})` });
+      out.push({ path: `${c.path}/${field}/${i}`, message: `${who} passes ${what} on its command line (${where}; ${describeLength(hit.secret)})` });
     };
     // Exec form: one argument per item, a flag's value may be the next item.
     const plain = items.map((item) => (typeof item === 'string' && !/\s/.test(item) ? item : ''));
@@ -565,21 +629,46 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
 // ---------------------------------------------------------------------------------------------
 // Capabilities.
 
-const DANGEROUS_CAPABILITIES: Record<string, string> = {
-  ALL: 'every capability, equivalent to root on the node in many setups',
-  SYS_ADMIN: 'mount filesystems, use namespaces and many kernel interfaces; the classic container escape',
-  NET_ADMIN: 'reconfigure interfaces, routes and firewall rules, intercept or redirect pod traffic',
-  SYS_PTRACE: 'trace and inject code into other processes',
-  SYS_MODULE: 'load kernel modules, i.e. run code in the host kernel',
-  SYS_RAWIO: 'raw access to I/O ports and device memory',
-  DAC_READ_SEARCH: 'bypass file read permissions and open files by handle (the "shocker" escape)',
-  SYS_BOOT: 'reboot the node or load a new kernel',
-  SYS_TIME: "set the node's clock, which is not namespaced",
-  BPF: 'load eBPF programs into the host kernel',
-  PERFMON: 'use perf and eBPF tracing across the node',
-  MAC_ADMIN: 'change AppArmor or SELinux policy',
-  MAC_OVERRIDE: 'bypass AppArmor or SELinux policy',
-  SYSLOG: 'read kernel logs and kernel addresses',
+/**
+ * Capabilities that reach beyond the container, with what each allows (capabilities(7)) and how far:
+ * high for those behind known container escapes or control of the node's kernel, medium for those
+ * that act on node-wide state without leaving the container. NET_ADMIN acts on the pod's own network
+ * namespace, unless the pod shares the node's (hostNetwork).
+ */
+const DANGEROUS_CAPABILITIES: Record<string, { severity: Severity; what: (pod: PodSpecView) => string }> = {
+  ALL: { severity: 'high', what: () => 'every capability, SYS_ADMIN, SYS_MODULE and DAC_READ_SEARCH among them: most known container escapes need nothing more' },
+  SYS_ADMIN: { severity: 'high', what: () => 'mount filesystems, create namespaces and reach many kernel interfaces: the basis of the best-known container escapes' },
+  SYS_MODULE: { severity: 'high', what: () => "load kernel modules, i.e. run code in the node's kernel" },
+  SYS_RAWIO: { severity: 'high', what: () => "I/O port operations and raw memory and device access (/dev/mem, /proc/kcore): the node's memory" },
+  DAC_READ_SEARCH: { severity: 'high', what: () => 'bypass file read permissions and open files by handle (open_by_handle_at), which reaches files outside the container (the "shocker" escape)' },
+  // High with hostPID (any process of the node), else medium: the pod's own processes only.
+  SYS_PTRACE: {
+    severity: 'medium',
+    what: (pod) =>
+      pod.spec.hostPID === true
+        ? "trace and inject code into any process of the node (the pod shares the node's process namespace)"
+        : "trace and inject code into the processes it can see, those of its own pod",
+  },
+  BPF: { severity: 'high', what: () => "load eBPF programs into the node's kernel" },
+  MAC_ADMIN: { severity: 'high', what: () => 'change the mandatory access control policy (AppArmor profiles) that confines containers' },
+  MAC_OVERRIDE: { severity: 'medium', what: () => 'override mandatory access control where the Smack security module enforces it' },
+  NET_ADMIN: {
+    severity: 'medium',
+    what: (pod) =>
+      pod.spec.hostNetwork === true
+        ? "configure the node's interfaces, routes and firewall rules (the pod shares the node's network): intercept or redirect any traffic of the node"
+        : "configure the interfaces, routes and firewall rules of the pod's network namespace: intercept or redirect the pod's own traffic",
+  },
+  SYS_TIME: { severity: 'medium', what: () => "set the node's clock, which is not namespaced: the kubelet and every pod see it (certificate and token validity, leases)" },
+  SYS_BOOT: {
+    severity: 'medium',
+    what: (pod) =>
+      pod.spec.hostPID === true
+        ? 'reboot the node (the pod shares the node\'s process namespace) and load a kernel for kexec'
+        : "load a kernel for kexec (kexec_load); reboot(2) from the pod's own process namespace only ends that namespace",
+  },
+  PERFMON: { severity: 'medium', what: () => 'use perf events and eBPF tracing to observe the processes of the node' },
+  SYSLOG: { severity: 'medium', what: () => 'read the kernel log and see kernel addresses (kptr_restrict), which help kernel exploits' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1278,7 +1367,13 @@ ${deployment(`
     tags: ['security', 'host-mounts', 'nsa'],
     description:
       'A hostPath volume of "/" exposes every file on the node: kubelet credentials, other pods\' secrets, SSH keys and ' +
-      'the container runtime socket. Read-only does not help much: reading them is enough to take over the node.',
+      'the container runtime socket. Critical when any container mounting it can get past the node\'s file permissions: it ' +
+      'mounts it writable, may run as root or become root (allowPrivilegeEscalation not false, with the node\'s setuid ' +
+      'binaries on the mount), is privileged, or adds a capability that bypasses permission checks (DAC_OVERRIDE, ' +
+      'DAC_READ_SEARCH, FOWNER, CHOWN, SETUID, SETGID, SYS_ADMIN, SYS_PTRACE, ALL). For root, read-only does not help: ' +
+      'reading the kubelet\'s keys is enough, and a socket opens on a read-only mount. Otherwise (read-only, a non-root ' +
+      'user, no privilege escalation, none of those capabilities) it is high: the container reads what an unprivileged ' +
+      'user of the node may, world-readable configuration and process details, but not the root-only credentials and socket.',
     remediation: 'Mount only the specific host directory the workload needs, read-only, or use a dedicated volume type.',
     valid: [
       daemonSet(`
@@ -1302,6 +1397,7 @@ ${deployment(`
           hostPath: {path: /}
       `),
     ],
+    mitigated: { severity: 'high', reaches: "it reads only what an unprivileged user of the node may (the kubelet's credentials and the runtime socket are root-only)" },
   }),
   hostMountRule({
     id: 'container-runtime-socket-mount',
@@ -1311,7 +1407,8 @@ ${deployment(`
     description:
       'The Docker, containerd, CRI-O or Podman socket (or a directory holding it, such as /run or /var/run) lets the ' +
       'container start privileged containers on the node: full node takeover. A read-only mount does not prevent ' +
-      'connecting to a socket.',
+      'connecting to a socket, and running as a non-root user is no reliable guard either (the socket\'s group, such as ' +
+      'docker, can be given to the pod through supplementalGroups or fsGroup): always critical.',
     remediation: 'Remove the mount. Build images with a daemonless builder (BuildKit rootless, kaniko, buildah) and query container state through the Kubernetes API.',
     valid: [
       pod(`
@@ -1393,7 +1490,9 @@ ${deployment(`
     tags: ['security', 'host-mounts', 'nsa'],
     description:
       'Host paths such as /proc, /sys, /dev, /boot, /usr, /lib and the runtime\'s image storage give access to every ' +
-      'process, device and binary of the node; write access means code execution on the node.',
+      'process, device and binary of the node; write access means code execution on the node. Medium instead of high when ' +
+      'every container mounting it does so read-only as a non-root user, with allowPrivilegeEscalation: false and no ' +
+      'capability that bypasses file permissions (as for host-root-mount): the node\'s file permissions then still apply.',
     remediation: 'Remove the mount, or narrow it to the specific file needed and mount it read-only (monitoring agents usually need only read access).',
     valid: [
       daemonSet(`
@@ -1417,6 +1516,7 @@ ${deployment(`
           hostPath: {path: /proc}
       `),
     ],
+    mitigated: { severity: 'medium', reaches: 'it reads there only what an unprivileged user of the node may, and changes nothing' },
   }),
   hostMountRule({
     id: 'host-log-mount',
@@ -1529,7 +1629,7 @@ ${deployment(`
       'are variables and flags whose name denotes a secret (PASSWORD, TOKEN, API_KEY, CLIENT_SECRET, ...) with a literal ' +
       'value, URLs with an embedded password, and values of any name in a well-known credential format (private keys, ' +
       'cloud access keys, JWTs, GitHub/GitLab/Slack/Stripe/npm/Google tokens, ...). Placeholders, $(VAR) references and ' +
-      'file paths are ignored. Findings name the variable and a fingerprint of the value (its length and a short SHA-256), never the value.',
+      'file paths are ignored. Findings name the variable and the value\'s length class ("16 to 31 characters"), never the value or anything computed from it.',
     remediation: 'Move the value into a Secret and reference it with env[].valueFrom.secretKeyRef, or better mount it as a file; rotate the exposed credential.',
     references: [SECRETS_GOOD_PRACTICES, SECRET_DOC],
     check: (resource) => perContainer(resource, hardcodedSecrets),
@@ -1767,14 +1867,18 @@ ${deployment(`
 
   defineRule({
     id: 'dangerous-capabilities',
-    title: 'Escape-grade capability added',
+    title: 'Capability that reaches beyond the container added',
     severity: 'high',
     ...HARDENING,
     tags: ['security', 'nsa'],
     description:
-      'Some capabilities hand the container the node: SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, NET_ADMIN, BPF ' +
-      'and others allow known container escapes or control over host-wide state. The PSS rules reject every addition ' +
-      'outside the default set; this rule singles out the ones that are dangerous on their own and says why.',
+      'Some capabilities reach beyond the container. High: those behind known container escapes or control of the node\'s ' +
+      'kernel (ALL, SYS_ADMIN, SYS_MODULE, SYS_RAWIO, DAC_READ_SEARCH, BPF, MAC_ADMIN). Medium: those that act on ' +
+      'node-wide state without leaving the container (SYS_TIME sets the node\'s clock; SYS_BOOT loads a kernel for kexec, and ' +
+      'reboots the node only from the node\'s process namespace; PERFMON, SYSLOG, MAC_OVERRIDE), NET_ADMIN, which configures ' +
+      'the pod\'s own network (high with hostNetwork: the node\'s), and SYS_PTRACE, which reaches the pod\'s own processes (high ' +
+      'with hostPID: every process of the node). Each finding says what the capability allows (capabilities(7)). ' +
+      'The PSS rules reject every addition outside the default set; this rule singles out the ones with reach of their own.',
     remediation: 'Remove the capability from securityContext.capabilities.add; move the privileged task to a narrowly scoped, audited component if it is truly needed.',
     references: [CAPABILITIES_MAN, SECURITY_CONTEXT_DOC],
     check: (resource) =>
@@ -1783,9 +1887,15 @@ ${deployment(`
         const out: Omit<Violation, 'container'>[] = [];
         arr(get(containerSc(c), 'capabilities', 'add')).forEach((cap, i) => {
           const name = capabilityName(cap);
-          const why = name !== undefined ? DANGEROUS_CAPABILITIES[name] : undefined;
-          if (why === undefined) return;
-          out.push({ path: `${c.path}/securityContext/capabilities/add/${i}`, cause: `${c.path}/securityContext/capabilities/add/${i}`, message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`} (${why})` });
+          const entry = name !== undefined ? DANGEROUS_CAPABILITIES[name] : undefined;
+          if (entry === undefined) return;
+          const severity: Severity = (name === 'NET_ADMIN' && c.pod.spec.hostNetwork === true) || (name === 'SYS_PTRACE' && c.pod.spec.hostPID === true) ? 'high' : entry.severity;
+          out.push({
+            path: `${c.path}/securityContext/capabilities/add/${i}`,
+            cause: `${c.path}/securityContext/capabilities/add/${i}`,
+            message: `${describeContainer(c)} adds ${name === 'ALL' ? 'ALL capabilities' : `capability ${name}`} (${entry.what(c.pod)})`,
+            ...(severity !== 'high' ? { severity } : {}),
+          });
         });
         return out;
       }),

@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fingerprint } from '../core/redact.js';
+import { redacted } from '../core/redact.js';
 
 /** The names kustomize looks for in a directory, in its own order. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -118,7 +118,7 @@ const MAX_LINE_CHARS = 400;
  * The renderer's own explanation, short: its first lines, with kubectl's log prefix taken off
  * (`E0101 12:00:00.000 1 run.go:72] "command failed" err="..."` becomes what is inside err="").
  * Parsers quote offending input in backticks or double quotes; that input may be a credential on a
- * malformed line, so quoted parts become fingerprints. Single-quoted parts (file names in
+ * malformed line, so quoted parts are replaced by their length class (redact.ts). Single-quoted parts (file names in
  * kustomize's messages) stay.
  */
 export function firstLines(stderr: string): string {
@@ -136,7 +136,7 @@ export function firstLines(stderr: string): string {
 }
 
 function redactRendererText(text: string): string {
-  return text.replace(/`([^`]*)`/g, (_, inner: string) => `\`${fingerprint(inner)}\``).replace(/"([^"]*)"/g, (_, inner: string) => `"${fingerprint(inner)}"`);
+  return text.replace(/`([^`]*)`/g, (_, inner: string) => `\`${redacted(inner)}\``).replace(/"([^"]*)"/g, (_, inner: string) => `"${redacted(inner)}"`);
 }
 
 type ToolRun =
