@@ -37,7 +37,7 @@ export interface WebhookCertificates {
   notAfter: Date;
 }
 
-export const DEFAULT_CERT_DAYS = 365;
+const DEFAULT_CERT_DAYS = 365;
 
 /** RFC 1123 labels as Kubernetes validates namespace names; Service names are stricter (start with a letter). */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -22,7 +22,7 @@ export const DEFAULT_SEVERITY_ACTIONS: Readonly<Record<Severity, AdmissionAction
 });
 
 /** Always exempt unless `exemptDefaults: false`: the control plane's own namespace. */
-export const DEFAULT_EXEMPT_NAMESPACES: readonly string[] = ['kube-system'];
+const DEFAULT_EXEMPT_NAMESPACES: readonly string[] = ['kube-system'];
 
 /** The `webhook:` section with defaults. */
 export function webhookConfigFrom(config: KshieldConfig | undefined): WebhookConfig {

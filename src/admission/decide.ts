@@ -12,7 +12,7 @@ import { evaluate, ruleApplies, type EngineOptions } from '../engine/engine.js';
 import type { Rule } from '../engine/rule.js';
 import { prepareScan } from '../pipeline/prepare.js';
 import type { Finding, JsonObject, Resource } from '../core/types.js';
-import { isObject, str } from '../core/values.js';
+import { isObject, asString } from '../core/values.js';
 import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { resourcesFromObjects } from '../sources/files.js';
 import { actionFor, exemptNamespaceNames } from './config.js';
@@ -23,7 +23,7 @@ import { withCacheScope } from '../core/scoped-cache.js';
 import { CONTAINER_TYPES, podSpecs } from '../k8s/pods.js';
 
 /** Where findings of admitted objects say they came from (scan says the file). */
-export const ADMISSION_SOURCE = 'admission';
+const ADMISSION_SOURCE = 'admission';
 
 /**
  * Most containers (of every kind, in every pod spec) an object may hold to be judged at admission.
@@ -36,8 +36,8 @@ export const MAX_CONTAINERS_PER_OBJECT = 1000;
 
 /** Containers, init containers and ephemeral containers in all the object's pod specs. */
 export function containerCount(object: JsonObject, request: Pick<AdmissionRequest, 'kind'>): number {
-  const kind = str(object.kind) ?? request.kind.kind;
-  const apiVersion = str(object.apiVersion) ?? (request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version);
+  const kind = asString(object.kind) ?? request.kind.kind;
+  const apiVersion = asString(object.apiVersion) ?? (request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version);
   let count = 0;
   for (const pod of podSpecs({ kind, apiVersion, object })) {
     for (const type of CONTAINER_TYPES) {
@@ -186,7 +186,7 @@ export function isControllerRequest(request: AdmissionRequest, object: JsonObjec
   const username = request.userInfo?.username;
   const ownerKinds = username ? CONTROLLER_OWNERS[username] : undefined;
   if (!ownerKinds || !object) return false;
-  const creates = OWNED_BY[str(object.kind) ?? request.kind.kind];
+  const creates = OWNED_BY[asString(object.kind) ?? request.kind.kind];
   if (!creates) return false;
   const metadata = isObject(object.metadata) ? object.metadata : undefined;
   const refs = Array.isArray(metadata?.ownerReferences) ? metadata.ownerReferences : [];
@@ -200,7 +200,7 @@ export function isControllerRequest(request: AdmissionRequest, object: JsonObjec
  * creation will be made: by that controller.
  */
 export function controllerUserFor(object: JsonObject): string | undefined {
-  const creates = OWNED_BY[str(object.kind) ?? ''];
+  const creates = OWNED_BY[asString(object.kind) ?? ''];
   if (!creates) return undefined;
   const metadata = isObject(object.metadata) ? object.metadata : undefined;
   const refs = Array.isArray(metadata?.ownerReferences) ? metadata.ownerReferences : [];
@@ -215,7 +215,7 @@ export function controllerUserFor(object: JsonObject): string | undefined {
  * cluster-scoped objects, which no namespace exemption covers.
  */
 export function namespaceToMatch(request: AdmissionRequest): string | undefined {
-  if (request.kind.kind === 'Namespace' && request.kind.group === '') return request.name ?? str((request.object?.metadata as JsonObject | undefined)?.name);
+  if (request.kind.kind === 'Namespace' && request.kind.group === '') return request.name ?? asString((request.object?.metadata as JsonObject | undefined)?.name);
   return request.namespace;
 }
 
@@ -224,7 +224,7 @@ function allow(reason: DecisionReason, warnings: string[] = []): Decision {
 }
 
 /** The object as the engine sees it: typed from the request when the object leaves it out, in the request's namespace. */
-export function admissionResources(object: JsonObject, request: AdmissionRequest): Resource[] {
+function admissionResources(object: JsonObject, request: AdmissionRequest): Resource[] {
   let subject = object;
   if (typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
     const gv = request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version;
@@ -239,7 +239,7 @@ export function admissionResources(object: JsonObject, request: AdmissionRequest
 }
 
 /** Judges one object with the engine; findings in engine order. */
-export function judgeObject(object: JsonObject, request: AdmissionRequest, prepared: PreparedAdmission, now?: Date): { findings: Finding[]; resources: Resource[]; errors: string[] } {
+function judgeObject(object: JsonObject, request: AdmissionRequest, prepared: PreparedAdmission, now?: Date): { findings: Finding[]; resources: Resource[]; errors: string[] } {
   const resources = admissionResources(object, request);
   const engine = now ? { ...prepared.engine, now } : prepared.engine;
   const result = evaluate(resources, engine);
@@ -248,7 +248,7 @@ export function judgeObject(object: JsonObject, request: AdmissionRequest, prepa
 
 function kindLabel(request: AdmissionRequest, object: JsonObject | undefined): string {
   const metadata = isObject(object?.metadata) ? object.metadata : undefined;
-  const name = request.name ?? str(metadata?.name) ?? (str(metadata?.generateName) ? `${str(metadata?.generateName)}*` : '<unnamed>');
+  const name = request.name ?? asString(metadata?.name) ?? (asString(metadata?.generateName) ? `${asString(metadata?.generateName)}*` : '<unnamed>');
   const ns = request.namespace;
   return `${request.kind.kind} ${ns ? `${ns}/` : ''}${name}`;
 }

@@ -12,10 +12,10 @@
 import type { Finding } from '../core/types.js';
 import { isObject } from '../core/values.js';
 
-export const MAX_WARNING_CHARS = 256;
+const MAX_WARNING_CHARS = 256;
 export const MAX_WARNINGS_TOTAL_CHARS = 4000;
-export const MAX_DENY_LINES = 10;
-export const MAX_MESSAGE_CHARS = 4000;
+const MAX_DENY_LINES = 10;
+const MAX_MESSAGE_CHARS = 4000;
 const MAX_FIX_CHARS = 160;
 
 // Control characters and line/paragraph separators would break the one-line Warning header (the

@@ -59,7 +59,7 @@ export const DEFAULT_INSTALL = {
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/kshield/kshield';
 
 /** Paths inside the webhook container. */
-export const CONTAINER_PATHS = {
+const CONTAINER_PATHS = {
   tlsDir: '/etc/kshield/tls',
   configDir: '/etc/kshield/config',
   configFile: '/etc/kshield/config/kshield.yaml',
@@ -71,7 +71,7 @@ const WEBHOOK_PORT = 8443;
 const NONROOT_ID = 65532;
 
 /** The webhook's namespace and kube-system, then the extra ones, without repeats, sorted. */
-export function exemptNamespaceList(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): string[] {
+function exemptNamespaceList(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): string[] {
   return [...new Set([options.namespace, 'kube-system', ...options.exemptNamespaces])].sort();
 }
 

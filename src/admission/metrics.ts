@@ -12,7 +12,7 @@
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Seconds: admission webhooks answer in milliseconds; the API server gives up after at most 30 s. */
-export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * A last resort should a label from input ever go unbounded (kindLabel bounds the kind): past this
@@ -20,7 +20,7 @@ export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05
  */
 const MAX_SERIES = 10_000;
 
-export function escapeLabelValue(value: string): string {
+function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
@@ -83,7 +83,7 @@ export class Counter extends Family {
   }
 }
 
-export class Gauge extends Family {
+class Gauge extends Family {
   private readonly series = new Map<string, { values: string[]; value: number }>();
 
   set(labels: Labels, value: number): void {
@@ -97,7 +97,7 @@ export class Gauge extends Family {
   }
 }
 
-export class Histogram extends Family {
+class Histogram extends Family {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; count: number }>();
 
   constructor(

@@ -31,7 +31,7 @@ import type { JsonObject } from '../core/types.js';
 import { fixedPodSpecPath, podSpecs, type PodSpecView } from '../k8s/pods.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
-import { isObject, str } from '../core/values.js';
+import { isObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { registryClientFor } from './registry.js';
 
@@ -197,7 +197,7 @@ function pinnableImages(pods: PodSpecView[], allowedRegistries: readonly string[
   const out: Pinnable[] = [];
   for (const pod of pods) {
     for (const entry of podContainers(pod)) {
-      const reference = str(entry.container.image);
+      const reference = asString(entry.container.image);
       if (reference === undefined) continue;
       const parsed = parseImageReference(reference);
       // Malformed references are image-reference-invalid's business; pinned ones are done.
@@ -282,8 +282,8 @@ export async function mutationPatch(object: unknown, options: MutationOptions, c
   const patch: JsonPatchOperation[] = [];
   const warnings: string[] = [];
   if (!options.enabled || !isObject(object)) return { patch, warnings };
-  const kind = str(object.kind);
-  const apiVersion = str(object.apiVersion);
+  const kind = asString(object.kind);
+  const apiVersion = asString(object.apiVersion);
   if (kind === undefined || fixedPodSpecPath(kind, apiVersion) === undefined) return { patch, warnings };
   if (kind === 'Pod' && context.operation === 'UPDATE') return { patch, warnings };
   // a scope of its own: nothing derived from the request outlives it (see core/scoped-cache.ts)

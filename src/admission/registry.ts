@@ -27,7 +27,7 @@ import { DOCKER_HUB, effectiveTag, parseImageReference } from '../k8s/images.js'
 const readFileAsync = promisify(readFile);
 
 /** What a manifest request accepts: multi-platform indexes first, so the pin covers every platform. */
-export const MANIFEST_MEDIA_TYPES = [
+const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -35,7 +35,7 @@ export const MANIFEST_MEDIA_TYPES = [
 ] as const;
 
 /** Where Docker Hub's registry API actually lives. */
-export const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 
 /** A failure whose message is fit for a user: host, repository and status, never a credential or token. */
 export class RegistryError extends Error {}

@@ -7,8 +7,8 @@ import type { JsonObject } from '../core/types.js';
 import { isObject } from '../core/values.js';
 import type { JsonPatchOperation } from '../config/webhook.js';
 
-export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
-export const ADMISSION_REVIEW_KIND = 'AdmissionReview';
+const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
+const ADMISSION_REVIEW_KIND = 'AdmissionReview';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 const OPERATIONS: readonly Operation[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];

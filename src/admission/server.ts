@@ -23,7 +23,7 @@ import { rules as catalogue } from '../rules/index.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 
 /** The API server's own limit on a request body (and so on the object in a review). */
-export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 let kindsOfRules: ReadonlySet<string> | undefined;
 

@@ -92,16 +92,16 @@ export function parseCidr(text: unknown): Cidr | undefined {
   return { family: ip.family, first, last: first | mask, prefix, text };
 }
 
-export function cidrContainsIp(cidr: Cidr, ip: { family: 4 | 6; value: bigint }): boolean {
+function cidrContainsIp(cidr: Cidr, ip: { family: 4 | 6; value: bigint }): boolean {
   return cidr.family === ip.family && ip.value >= cidr.first && ip.value <= cidr.last;
 }
 
 /** Is `inner` entirely inside `outer`? */
-export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+function cidrContains(outer: Cidr, inner: Cidr): boolean {
   return outer.family === inner.family && inner.first >= outer.first && inner.last <= outer.last;
 }
 
-export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.family === b.family && a.first <= b.last && b.first <= a.last;
 }
 
@@ -116,7 +116,7 @@ export function ipBlockContainsIp(block: IpBlock, ip: { family: 4 | 6; value: bi
 }
 
 /** Ranges pod IPs usually come from: RFC 1918 and IPv6 unique local addresses. */
-export const PRIVATE_RANGES: readonly Cidr[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'].map((t) => parseCidr(t)!);
+const PRIVATE_RANGES: readonly Cidr[] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'].map((t) => parseCidr(t)!);
 
 /** Does the ipBlock leave some private (pod-like) address allowed? */
 export function ipBlockMayHoldPodIps(block: IpBlock): boolean {

@@ -15,7 +15,7 @@ import type { JsonObject, Resource } from '../core/types.js';
 import { containers } from '../k8s/pods.js';
 import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { mapSelectsSomePod, matchPods } from '../k8s/controller-labels.js';
-import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asNumber, asObject, asString, stringMap } from '../core/values.js';
 import { namespaceOf, NAMESPACE_NAME_LABEL, type NetpolModel, type Workload } from './netpol.js';
 
 export interface GenerateOptions {
@@ -66,13 +66,13 @@ function protocolOf(value: unknown): GeneratedPort['protocol'] {
 }
 
 function servicePorts(service: Resource): ServicePort[] {
-  return arr(get(service.object, 'spec', 'ports'))
+  return asArray(fieldAt(service.object, 'spec', 'ports'))
     .filter(isObject)
     .map((p) => {
-      const port = num(p.port);
+      const port = asNumber(p.port);
       const target = p.targetPort;
       const targetPort = typeof target === 'number' ? target : typeof target === 'string' ? (/^\d+$/.test(target) ? Number(target) : target) : port;
-      return { name: str(p.name), port, target: { protocol: protocolOf(p.protocol), port: targetPort ?? 0 } };
+      return { name: asString(p.name), port, target: { protocol: protocolOf(p.protocol), port: targetPort ?? 0 } };
     })
     .filter((p) => p.target.port !== 0);
 }
@@ -102,16 +102,16 @@ function clientStrings(workload: Workload, configMaps: Map<string, Resource>): s
   // An operator's workload: its containers are the operator's, not in the input.
   for (const r of workload.operator ? [] : workload.resources)
     for (const c of containers(r)) {
-      for (const e of arr(c.container.env)) {
-        stringsOf(get(e, 'value'), out);
-        const ref = get(e, 'valueFrom', 'configMapKeyRef');
-        const cm = configMaps.get(`${workload.namespace}/${str(get(ref, 'name'))}`);
-        const key = str(get(ref, 'key'));
-        if (cm && key) stringsOf(get(cm.object, 'data', key), out);
+      for (const e of asArray(c.container.env)) {
+        stringsOf(fieldAt(e, 'value'), out);
+        const ref = fieldAt(e, 'valueFrom', 'configMapKeyRef');
+        const cm = configMaps.get(`${workload.namespace}/${asString(fieldAt(ref, 'name'))}`);
+        const key = asString(fieldAt(ref, 'key'));
+        if (cm && key) stringsOf(fieldAt(cm.object, 'data', key), out);
       }
-      for (const e of arr(c.container.envFrom)) {
-        const cm = configMaps.get(`${workload.namespace}/${str(get(e, 'configMapRef', 'name'))}`);
-        if (cm) stringsOf(get(cm.object, 'data'), out);
+      for (const e of asArray(c.container.envFrom)) {
+        const cm = configMaps.get(`${workload.namespace}/${asString(fieldAt(e, 'configMapRef', 'name'))}`);
+        if (cm) stringsOf(fieldAt(cm.object, 'data'), out);
       }
       stringsOf(c.container.command, out);
       stringsOf(c.container.args, out);
@@ -137,7 +137,7 @@ export function generatePolicies(model: NetpolModel, resources: readonly Resourc
   for (const r of resources) {
     if (r.kind !== 'Service' || r.apiVersion !== 'v1') continue;
     const ns = namespaceOf(r);
-    const selector = stringMap(get(r.object, 'spec', 'selector'));
+    const selector = stringMap(fieldAt(r.object, 'spec', 'selector'));
     if (Object.keys(selector).length === 0) continue;
     const backends = new Set<Workload>();
     // Pods' labels include those their controllers add (a Service may select one StatefulSet pod by name).
@@ -212,13 +212,13 @@ export function generatePolicies(model: NetpolModel, resources: readonly Resourc
   for (const r of resources) {
     if (r.kind !== 'Ingress' || !/^networking\.k8s\.io\//.test(r.apiVersion)) continue;
     const ns = namespaceOf(r);
-    const backends = [get(r.object, 'spec', 'defaultBackend', 'service')];
-    for (const rule of arr(get(r.object, 'spec', 'rules'))) for (const p of arr(get(rule, 'http', 'paths'))) backends.push(get(p, 'backend', 'service'));
+    const backends = [fieldAt(r.object, 'spec', 'defaultBackend', 'service')];
+    for (const rule of asArray(fieldAt(r.object, 'spec', 'rules'))) for (const p of asArray(fieldAt(rule, 'http', 'paths'))) backends.push(fieldAt(p, 'backend', 'service'));
     for (const b of backends) {
       if (!isObject(b)) continue;
-      const s = services.get(`${ns}/${str(b.name)}`);
+      const s = services.get(`${ns}/${asString(b.name)}`);
       if (!s) continue;
-      const wanted = get(b, 'port', 'number') ?? get(b, 'port', 'name');
+      const wanted = fieldAt(b, 'port', 'number') ?? fieldAt(b, 'port', 'name');
       const matching = s.ports.filter((p) => p.port === wanted || (p.name !== undefined && p.name === wanted));
       const ports = (matching.length ? matching : s.ports).map((p) => p.target);
       for (const server of s.backends) {
@@ -231,9 +231,9 @@ export function generatePolicies(model: NetpolModel, resources: readonly Resourc
 
   // Services published outside the cluster.
   for (const s of services.values()) {
-    const type = get(s.resource.object, 'spec', 'type');
+    const type = fieldAt(s.resource.object, 'spec', 'type');
     if (type !== 'NodePort' && type !== 'LoadBalancer') continue;
-    const ranges = arr(get(s.resource.object, 'spec', 'loadBalancerSourceRanges')).filter((x) => typeof x === 'string') as string[];
+    const ranges = asArray(fieldAt(s.resource.object, 'spec', 'loadBalancerSourceRanges')).filter((x) => typeof x === 'string') as string[];
     const cidrs = ranges.length ? ranges : ['0.0.0.0/0', '::/0'];
     const ports = s.ports.map((p) => p.target);
     for (const server of s.backends) {
@@ -329,9 +329,9 @@ function uniqueSelector(model: NetpolModel, w: Workload): Record<string, string>
   // any, means something else.
   if (w.operator && Object.keys(w.operator.selectorLabels).length > 0) candidates.push({ ...w.operator.selectorLabels });
   for (const r of w.operator ? [] : w.resources) {
-    const sel = obj(get(r.object, 'spec', 'selector'));
+    const sel = asObject(fieldAt(r.object, 'spec', 'selector'));
     const matchLabels = stringMap(sel?.matchLabels);
-    if (sel && arr(sel.matchExpressions).length === 0 && Object.keys(matchLabels).length > 0) candidates.push(matchLabels);
+    if (sel && asArray(sel.matchExpressions).length === 0 && Object.keys(matchLabels).length > 0) candidates.push(matchLabels);
   }
   const shared: Record<string, string> = { ...model.endpoints[w.endpoints[0]]?.labels };
   for (const e of w.endpoints) for (const [k, v] of Object.entries(shared)) if (model.endpoints[e].labels[k] !== v) delete shared[k];

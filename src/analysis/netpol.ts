@@ -47,7 +47,7 @@
 import type { Resource } from '../core/types.js';
 import { labelsOf, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../k8s/labels.js';
 import { containers, podSpecs } from '../k8s/pods.js';
-import { arr, get, isObject, num, obj, str } from '../core/values.js';
+import { asArray, fieldAt, isObject, asNumber, asObject, asString } from '../core/values.js';
 import { parseCidr, parseIp, ipBlockContainsIp, ipBlockMayHoldPodIps, type IpBlock } from './cidr.js';
 import { PortSet, isProtocol, type Protocol } from './ports.js';
 import { portNameProblem } from '../k8s/api-validation.js';
@@ -187,7 +187,7 @@ export interface ModelOptions {
 }
 
 /** A workload whose pods a policy may name one by one is split into one endpoint per pod up to this many pods. */
-export const MAX_PODS_SPLIT = 64;
+const MAX_PODS_SPLIT = 64;
 
 const ALIASED_CONTROLLERS = new Set(['StatefulSet', 'Deployment', 'DaemonSet']);
 
@@ -214,7 +214,7 @@ function isCilium(resource: Resource): boolean {
   return /^cilium\.io\//.test(resource.apiVersion ?? '') && (resource.kind === 'CiliumNetworkPolicy' || resource.kind === 'CiliumClusterwideNetworkPolicy');
 }
 
-export function isForeignPolicy(resource: Resource): boolean {
+function isForeignPolicy(resource: Resource): boolean {
   return isCalico(resource) || isCilium(resource);
 }
 
@@ -244,10 +244,10 @@ interface OwnerRef {
 }
 
 function ownerOf(object: unknown): OwnerRef | undefined {
-  const refs = arr(get(object, 'metadata', 'ownerReferences')).filter(isObject);
+  const refs = asArray(fieldAt(object, 'metadata', 'ownerReferences')).filter(isObject);
   const ref = refs.find((r) => r.controller === true) ?? refs[0];
-  const kind = str(ref?.kind);
-  const name = str(ref?.name);
+  const kind = asString(ref?.kind);
+  const name = asString(ref?.name);
   return kind && name ? { kind, name } : undefined;
 }
 
@@ -261,7 +261,7 @@ function rootOwner(resource: Resource, find: (kind: string, ns: string, name: st
     if (!owner) break;
     const found = find(owner.kind, ns, owner.name);
     if (!found && owner.kind === 'ReplicaSet') {
-      const hash = str(get(object, 'metadata', 'labels', 'pod-template-hash'));
+      const hash = asString(fieldAt(object, 'metadata', 'labels', 'pod-template-hash'));
       if (hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
     }
     kind = owner.kind;
@@ -280,11 +280,11 @@ function namedPortsOf(resource: Resource, specIndex: number): { named: Map<strin
     // Sidecars (init containers with restartPolicy Always) keep running and serve their ports.
     if (c.type === 'ephemeralContainers') continue;
     if (c.type === 'initContainers' && c.container.restartPolicy !== 'Always') continue;
-    for (const p of arr(c.container.ports)) {
-      const name = str(get(p, 'name'));
-      const port = num(get(p, 'containerPort'));
+    for (const p of asArray(c.container.ports)) {
+      const name = asString(fieldAt(p, 'name'));
+      const port = asNumber(fieldAt(p, 'containerPort'));
       if (!name || port === undefined) continue;
-      const protocol = get(p, 'protocol') ?? 'TCP';
+      const protocol = fieldAt(p, 'protocol') ?? 'TCP';
       if (!isProtocol(protocol)) continue;
       push(named, `${protocol}/${name}`, port);
     }
@@ -343,8 +343,8 @@ function autoscaledTargets(resources: readonly Resource[]): Set<string> {
   const out = new Set<string>();
   for (const r of resources) {
     if (r.kind !== 'HorizontalPodAutoscaler') continue;
-    const kind = str(get(r.object, 'spec', 'scaleTargetRef', 'kind'));
-    const name = str(get(r.object, 'spec', 'scaleTargetRef', 'name'));
+    const kind = asString(fieldAt(r.object, 'spec', 'scaleTargetRef', 'kind'));
+    const name = asString(fieldAt(r.object, 'spec', 'scaleTargetRef', 'name'));
     if (kind && name) out.add(`${namespaceOf(r)}\u0000${kind}\u0000${name}`);
   }
   return out;
@@ -367,7 +367,7 @@ export function buildModel(resources: readonly Resource[], options: ModelOptions
   const namespaces = new Map<string, NamespaceInfo>();
   for (const r of resources) {
     if (r.kind !== 'Namespace' || r.apiVersion !== 'v1' || namespaces.has(r.name)) continue;
-    namespaces.set(r.name, { name: r.name, labels: { ...labelsOf(get(r.object, 'metadata')), [NAMESPACE_NAME_LABEL]: r.name }, declared: true });
+    namespaces.set(r.name, { name: r.name, labels: { ...labelsOf(fieldAt(r.object, 'metadata')), [NAMESPACE_NAME_LABEL]: r.name }, declared: true });
   }
   const ensureNamespace = (ns: string): void => {
     if (!namespaces.has(ns)) namespaces.set(ns, { name: ns, labels: { [NAMESPACE_NAME_LABEL]: ns }, declared: false });
@@ -537,7 +537,7 @@ function parsePolicy(
   namespacesMatching: (parsed: ParsedSelector) => string[],
   problems: ModelProblem[],
 ): Policy {
-  const spec = obj(get(r.object, 'spec')) ?? {};
+  const spec = asObject(fieldAt(r.object, 'spec')) ?? {};
   const rawSelector = spec.podSelector;
   // podSelector is not a pointer in the API: absent means {} (every pod of the namespace).
   let podSelector = rawSelector === undefined || rawSelector === null ? parseLabelSelector({}) : parseLabelSelector(rawSelector);
@@ -576,7 +576,7 @@ function parsePolicy(
       continue;
     }
     const rules = direction === 'ingress' ? policy.ingressRules : policy.egressRules;
-    arr(list).forEach((raw, index) => {
+    asArray(list).forEach((raw, index) => {
       const path = `/spec/${direction}/${index}`;
       const rule: PolicyRule = { policy, direction, index, path, peers: { everything: false, endpoints: new Set(), ipBlocks: [] }, ports: 'all' };
       if (!isObject(raw)) {
@@ -586,7 +586,7 @@ function parsePolicy(
           return;
         }
       }
-      const rule0 = obj(raw) ?? {};
+      const rule0 = asObject(raw) ?? {};
       const peerKey = direction === 'ingress' ? 'from' : 'to';
       const peers = rule0[peerKey];
       if (peers === undefined || peers === null || (Array.isArray(peers) && peers.length === 0)) rule.peers.everything = true;
@@ -606,12 +606,12 @@ function parsePolicy(
               problems.push({ resource: r, path: at, message: `${peerKey}[${pi}] combines ipBlock with a selector, which the API server rejects; the peer matches nothing` });
               return;
             }
-            const cidr = parseCidr(get(peer.ipBlock, 'cidr'));
+            const cidr = parseCidr(fieldAt(peer.ipBlock, 'cidr'));
             if (!cidr) {
-              problems.push({ resource: r, path: `${at}/ipBlock/cidr`, message: `ipBlock.cidr ${JSON.stringify(get(peer.ipBlock, 'cidr'))} is not a CIDR; the peer matches nothing` });
+              problems.push({ resource: r, path: `${at}/ipBlock/cidr`, message: `ipBlock.cidr ${JSON.stringify(fieldAt(peer.ipBlock, 'cidr'))} is not a CIDR; the peer matches nothing` });
               return;
             }
-            const except = arr(get(peer.ipBlock, 'except'))
+            const except = asArray(fieldAt(peer.ipBlock, 'except'))
               .map((e, ei) => {
                 const c = parseCidr(e);
                 if (!c) problems.push({ resource: r, path: `${at}/ipBlock/except/${ei}`, message: `ipBlock.except[${ei}] ${JSON.stringify(e)} is not a CIDR; it is ignored` });
@@ -689,14 +689,14 @@ function parsePortSpec(raw: unknown, path: string, r: Resource, problems: ModelP
     }
     return { protocol, port };
   }
-  const n = num(port);
+  const n = asNumber(port);
   if (n === undefined || !Number.isInteger(n) || n < 1 || n > 65535) {
     problems.push({ resource: r, path: `${path}/port`, message: `port ${JSON.stringify(port)} is not a port number (1-65535) or a port name; the port entry is ignored` });
     return undefined;
   }
   const endPort = raw.endPort;
   if (endPort !== undefined && endPort !== null) {
-    const end = num(endPort);
+    const end = asNumber(endPort);
     if (end === undefined || !Number.isInteger(end) || end < n || end > 65535) {
       problems.push({ resource: r, path: `${path}/endPort`, message: `endPort ${JSON.stringify(endPort)} must be a port number not below port ${n}; the port entry is ignored` });
       return undefined;
@@ -710,7 +710,7 @@ function parsePortSpec(raw: unknown, path: string, r: Resource, problems: ModelP
  * The ports a rule allows towards `destination` (named ports resolved against its container
  * ports). Without a destination (addresses outside the cluster), named ports match nothing.
  */
-export function resolvePorts(ports: PortSpec[] | 'all', destination: Endpoint | undefined): PortSet {
+function resolvePorts(ports: PortSpec[] | 'all', destination: Endpoint | undefined): PortSet {
   if (ports === 'all') return PortSet.ALL;
   let set = PortSet.EMPTY;
   for (const p of ports) {
@@ -725,7 +725,7 @@ export function rulePorts(rule: PolicyRule, destination: Endpoint | undefined): 
   return rule.fixedPorts ?? resolvePorts(rule.ports, destination);
 }
 
-export function ruleHasNamedPorts(rule: PolicyRule): boolean {
+function ruleHasNamedPorts(rule: PolicyRule): boolean {
   return rule.ports !== 'all' && rule.ports.some((p) => typeof p.port === 'string');
 }
 
@@ -758,8 +758,8 @@ function ciliumSelector(raw: unknown): { parsed: ParsedSelector; namespaceOnly: 
   if (!isObject(raw)) return undefined;
   const rewrite = (key: string): string => ciliumKey(key) ?? `\u0000unmatchable\u0000${key}`;
   const matchLabels: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj(raw.matchLabels) ?? {})) matchLabels[rewrite(k)] = v;
-  const matchExpressions = arr(raw.matchExpressions).map((e) => (isObject(e) && typeof e.key === 'string' ? { ...e, key: rewrite(e.key) } : e));
+  for (const [k, v] of Object.entries(asObject(raw.matchLabels) ?? {})) matchLabels[rewrite(k)] = v;
+  const matchExpressions = asArray(raw.matchExpressions).map((e) => (isObject(e) && typeof e.key === 'string' ? { ...e, key: rewrite(e.key) } : e));
   const parsed = parseLabelSelector({ matchLabels, matchExpressions });
   const namespaceOnly = parsed.kind === 'selector' && parsed.selector.requirements.every((q) => isNamespaceKey(q.key));
   return { parsed, namespaceOnly };
@@ -768,7 +768,7 @@ function ciliumSelector(raw: unknown): { parsed: ParsedSelector; namespaceOnly: 
 function parseCilium(r: Resource, endpoints: readonly Endpoint[], namespaces: Map<string, NamespaceInfo>): { policy: ForeignPolicy; unreadable: boolean } {
   const clusterwide = r.kind === 'CiliumClusterwideNetworkPolicy';
   const scope = clusterwide ? undefined : namespaceOf(r);
-  const specs = [obj(get(r.object, 'spec')), ...arr(get(r.object, 'specs')).map(obj)].filter((s) => s !== undefined);
+  const specs = [asObject(fieldAt(r.object, 'spec')), ...asArray(fieldAt(r.object, 'specs')).map(asObject)].filter((s) => s !== undefined);
   const selected = new Set<number>();
   const whole: ((ns: string) => boolean)[] = [];
   let ingress = false;
@@ -789,7 +789,7 @@ function parseCilium(r: Resource, endpoints: readonly Endpoint[], namespaces: Ma
         whole.push((ns) => (!scope || ns === scope) && matchesParsed(parsed, ciliumLabels({ labels: {}, namespace: ns } as unknown as Endpoint, namespaces)));
       }
     }
-    const defaultDeny = obj(spec.enableDefaultDeny);
+    const defaultDeny = asObject(spec.enableDefaultDeny);
     if ((spec.ingress !== undefined || spec.ingressDeny !== undefined) && defaultDeny?.ingress !== false) ingress = true;
     if ((spec.egress !== undefined || spec.egressDeny !== undefined) && defaultDeny?.egress !== false) egress = true;
   }
@@ -806,7 +806,7 @@ function calicoLabels(e: { labels: Labels; namespace: string }): Labels {
 function parseCalico(r: Resource, endpoints: readonly Endpoint[], namespaces: Map<string, NamespaceInfo>): { policy: ForeignPolicy; unreadable: boolean } {
   const global = r.kind === 'GlobalNetworkPolicy';
   const scope = global ? undefined : namespaceOf(r);
-  const spec = obj(get(r.object, 'spec')) ?? {};
+  const spec = asObject(fieldAt(r.object, 'spec')) ?? {};
   let unreadable = false;
   const read = (raw: unknown): CalicoSelector => {
     const parsed = parseCalicoSelector(raw);
@@ -823,7 +823,7 @@ function parseCalico(r: Resource, endpoints: readonly Endpoint[], namespaces: Ma
   };
   const selected = endpoints.filter((e) => nsMatches(e.namespace) && calicoMatches(selector, calicoLabels(e))).map((e) => e.index);
   const namespaceOnly = calicoKeys(selector).every(isNamespaceKey);
-  const types = arr(spec.types);
+  const types = asArray(spec.types);
   const hasIngress = Array.isArray(spec.ingress) && spec.ingress.length > 0;
   const hasEgress = Array.isArray(spec.egress) && spec.egress.length > 0;
   // Calico defaults types from the rules present: Egress alone only when there are egress rules and no ingress rules.

@@ -47,7 +47,7 @@ import type { Resource } from '../core/types.js';
 import type { OperatorWorkloadConfig } from '../engine/rule.js';
 import type { Labels } from '../k8s/labels.js';
 import { isBuiltinApiVersion, podSpecs } from '../k8s/pods.js';
-import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asNumber, asObject, asString, stringMap } from '../core/values.js';
 
 export type OperatorWorkloadKind = 'StatefulSet' | 'Deployment' | 'DaemonSet';
 export type PortProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -94,7 +94,7 @@ export interface OperatorKind {
 }
 
 /** More shards than this are not modelled one by one: the table stays bounded whatever the input says. */
-export const MAX_SHARDS = 64;
+const MAX_SHARDS = 64;
 
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
 const NAME_LABEL = 'app.kubernetes.io/name';
@@ -130,19 +130,19 @@ export function tolerantVersion(raw: unknown): string | undefined {
 /** Named ports the user adds through spec.containers (patches merged into the operator's containers by name). */
 function patchedPorts(spec: Record<string, unknown>): OperatorPort[] {
   const out: OperatorPort[] = [];
-  for (const c of arr(spec.containers))
-    for (const p of arr(get(c, 'ports'))) {
-      const port = num(get(p, 'containerPort'));
+  for (const c of asArray(spec.containers))
+    for (const p of asArray(fieldAt(c, 'ports'))) {
+      const port = asNumber(fieldAt(p, 'containerPort'));
       if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) continue;
-      const protocol = get(p, 'protocol') ?? 'TCP';
+      const protocol = fieldAt(p, 'protocol') ?? 'TCP';
       if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') continue;
-      out.push({ name: str(get(p, 'name')), port, protocol });
+      out.push({ name: asString(fieldAt(p, 'name')), port, protocol });
     }
   return out;
 }
 
 function replicasOf(spec: Record<string, unknown>): number {
-  const n = num(spec.replicas);
+  const n = asNumber(spec.replicas);
   // The operator turns a negative count into 1 (Prometheus) or 0 (Alertmanager); an absent one into 1.
   return n === undefined || !Number.isInteger(n) ? 1 : Math.max(n, 0);
 }
@@ -171,19 +171,19 @@ function prometheusKind(flavour: PrometheusFlavour): OperatorKind {
     expand(cr) {
       const problem = placeholderName(cr);
       if (problem) return { workloads: [], problem };
-      const spec = obj(cr.object.spec) ?? {};
+      const spec = asObject(cr.object.spec) ?? {};
       const name = cr.name;
       const listenLocal = spec.listenLocal === true;
       const signalReload = spec.reloadStrategy === 'ProcessSignal';
       const ports: OperatorPort[] = [];
-      if (!listenLocal) ports.push({ name: str(spec.portName) || 'web', port: 9090, protocol: 'TCP' });
+      if (!listenLocal) ports.push({ name: asString(spec.portName) || 'web', port: 9090, protocol: 'TCP' });
       if (!listenLocal || signalReload) ports.push({ name: 'reloader-web', port: 8080, protocol: 'TCP' });
       if (flavour.thanos && isObject(spec.thanos)) ports.push({ name: 'http', port: 10902, protocol: 'TCP' }, { name: 'grpc', port: 10901, protocol: 'TCP' });
       ports.push(...patchedPorts(spec));
       const base: Record<string, string> = {};
       const version = tolerantVersion(spec.version);
       if (version) base[VERSION_LABEL] = version;
-      Object.assign(base, stringMap(get(spec, 'podMetadata', 'labels')));
+      Object.assign(base, stringMap(fieldAt(spec, 'podMetadata', 'labels')));
       const selector: Record<string, string> = {
         [NAME_LABEL]: flavour.appName,
         [MANAGED_BY]: 'prometheus-operator',
@@ -194,7 +194,7 @@ function prometheusKind(flavour: PrometheusFlavour): OperatorKind {
       const common = {
         namespace: cr.namespace,
         ports,
-        serviceAccountName: str(spec.serviceAccountName) || 'default',
+        serviceAccountName: asString(spec.serviceAccountName) || 'default',
         tokenMounted: spec.automountServiceAccountToken !== false,
         hostNetwork: spec.hostNetwork === true,
         source: cr,
@@ -205,7 +205,7 @@ function prometheusKind(flavour: PrometheusFlavour): OperatorKind {
       if (flavour.kind === 'PrometheusAgent' && spec.mode === 'DaemonSet') {
         return { workloads: [{ ...common, kind: 'DaemonSet', name: prefixed, podLabels: { ...base, ...selector }, selectorLabels: selector }] };
       }
-      const shardsRaw = num(spec.shards);
+      const shardsRaw = asNumber(spec.shards);
       const shards = shardsRaw !== undefined && Number.isInteger(shardsRaw) && shardsRaw > 1 ? Math.min(shardsRaw, MAX_SHARDS) : 1;
       const workloads: OperatorWorkload[] = [];
       for (let shard = 0; shard < shards; shard++) {
@@ -234,17 +234,17 @@ const alertmanagerKind: OperatorKind = {
   expand(cr) {
     const problem = placeholderName(cr);
     if (problem) return { workloads: [], problem };
-    const spec = obj(cr.object.spec) ?? {};
+    const spec = asObject(cr.object.spec) ?? {};
     const listenLocal = spec.listenLocal === true;
     const ports: OperatorPort[] = [];
-    if (!listenLocal) ports.push({ name: str(spec.portName) || 'web', port: 9093, protocol: 'TCP' });
+    if (!listenLocal) ports.push({ name: asString(spec.portName) || 'web', port: 9093, protocol: 'TCP' });
     ports.push({ name: 'mesh-tcp', port: 9094, protocol: 'TCP' }, { name: 'mesh-udp', port: 9094, protocol: 'UDP' });
     if (!listenLocal) ports.push({ name: 'reloader-web', port: 8080, protocol: 'TCP' });
     ports.push(...patchedPorts(spec));
     const labels: Record<string, string> = {};
     const version = tolerantVersion(spec.version);
     if (version) labels[VERSION_LABEL] = version;
-    Object.assign(labels, stringMap(get(spec, 'podMetadata', 'labels')));
+    Object.assign(labels, stringMap(fieldAt(spec, 'podMetadata', 'labels')));
     const selector = { [NAME_LABEL]: 'alertmanager', [MANAGED_BY]: 'prometheus-operator', [INSTANCE_LABEL]: cr.name, alertmanager: cr.name };
     return {
       workloads: [
@@ -255,7 +255,7 @@ const alertmanagerKind: OperatorKind = {
           podLabels: { ...labels, ...selector },
           selectorLabels: selector,
           ports,
-          serviceAccountName: str(spec.serviceAccountName) || 'default',
+          serviceAccountName: asString(spec.serviceAccountName) || 'default',
           tokenMounted: spec.automountServiceAccountToken !== false,
           replicas: replicasOf(spec),
           hostNetwork: spec.hostNetwork === true,
@@ -277,10 +277,10 @@ const thanosRulerKind: OperatorKind = {
   expand(cr) {
     const problem = placeholderName(cr);
     if (problem) return { workloads: [], problem };
-    const spec = obj(cr.object.spec) ?? {};
+    const spec = asObject(cr.object.spec) ?? {};
     const listenLocal = spec.listenLocal === true;
     const ports: OperatorPort[] = [{ name: 'grpc', port: 10901, protocol: 'TCP' }];
-    if (!listenLocal) ports.push({ name: str(spec.portName) || 'web', port: 10902, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' });
+    if (!listenLocal) ports.push({ name: asString(spec.portName) || 'web', port: 10902, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' });
     ports.push(...patchedPorts(spec));
     const selector = { [NAME_LABEL]: 'thanos-ruler', [MANAGED_BY]: 'prometheus-operator', [INSTANCE_LABEL]: cr.name, 'thanos-ruler': cr.name };
     return {
@@ -289,10 +289,10 @@ const thanosRulerKind: OperatorKind = {
           namespace: cr.namespace,
           kind: 'StatefulSet',
           name: `thanos-ruler-${cr.name}`,
-          podLabels: { ...stringMap(get(spec, 'podMetadata', 'labels')), ...selector },
+          podLabels: { ...stringMap(fieldAt(spec, 'podMetadata', 'labels')), ...selector },
           selectorLabels: selector,
           ports,
-          serviceAccountName: str(spec.serviceAccountName) || 'default',
+          serviceAccountName: asString(spec.serviceAccountName) || 'default',
           // The ruler's pod spec sets no automountServiceAccountToken: the account's own setting decides.
           tokenMounted: true,
           replicas: replicasOf(spec),
@@ -306,7 +306,7 @@ const thanosRulerKind: OperatorKind = {
   },
 };
 
-export const BUILTIN_OPERATOR_KINDS: readonly OperatorKind[] = [
+const BUILTIN_OPERATOR_KINDS: readonly OperatorKind[] = [
   prometheusKind({ kind: 'Prometheus', version: 'v1', prefix: 'prometheus', appName: 'prometheus', nameLabel: true, thanos: true }),
   prometheusKind({ kind: 'PrometheusAgent', version: 'v1alpha1', prefix: 'prom-agent', appName: 'prometheus-agent', nameLabel: false, thanos: false }),
   alertmanagerKind,
@@ -373,7 +373,7 @@ export function templatePlaceholders(template: string): { text: string; parsed: 
 function resolvePath(cr: Resource, path: string[]): unknown {
   if (path[0] === 'name') return cr.name;
   if (path[0] === 'namespace') return cr.namespace;
-  return get(cr.object, ...path);
+  return fieldAt(cr.object, ...path);
 }
 
 /** A template filled from the custom resource; undefined when a placeholder names a field that is missing or not a scalar. */
@@ -393,7 +393,7 @@ function fill(template: string, cr: Resource): string | undefined {
   return missing ? undefined : out;
 }
 
-export function configuredKind(entry: OperatorWorkloadConfig): OperatorKind {
+function configuredKind(entry: OperatorWorkloadConfig): OperatorKind {
   const gv = entry.apiVersion ? groupOf(entry.apiVersion) : undefined;
   const group = gv?.group ?? entry.group ?? '';
   const operator = entry.operator ? entry.operator : `the operator of ${entry.kind}`;
@@ -444,7 +444,7 @@ export function configuredKind(entry: OperatorWorkloadConfig): OperatorKind {
 // ---------------------------------------------------------------------------------------------
 // The table and what it makes of an input
 
-export class OperatorTable {
+class OperatorTable {
   private readonly byKind = new Map<string, OperatorKind[]>();
 
   constructor(kinds: readonly OperatorKind[]) {

@@ -3,11 +3,11 @@
  * destination pods' container ports. Each protocol holds sorted, disjoint, non-adjacent ranges.
  */
 
-export const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+const PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-export const MIN_PORT = 1;
-export const MAX_PORT = 65535;
+const MIN_PORT = 1;
+const MAX_PORT = 65535;
 
 export type Range = readonly [number, number];
 

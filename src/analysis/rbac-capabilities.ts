@@ -131,10 +131,6 @@ export function allowedRequests(rule: PolicyRule, capability: Capability): Omit<
   return allowed;
 }
 
-export function ruleGrants(rule: PolicyRule, capability: Capability): boolean {
-  return allowedRequests(rule, capability).length > 0;
-}
-
 /** "get, list on secrets; create on deployments.apps, jobs.batch" for messages: resources sharing verbs share a clause. */
 export function describeRequests(requests: Omit<ResourceRequest, 'namespace'>[]): string {
   const verbsByResource = new Map<string, string[]>();

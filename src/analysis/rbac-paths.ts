@@ -28,7 +28,7 @@
  */
 import type { ResourceSet } from '../k8s/resource-set.js';
 import { apiTokenMount, podServiceAccountName, podSpecs } from '../k8s/pods.js';
-import { obj, str } from '../core/values.js';
+import { asObject, asString } from '../core/values.js';
 import {
   RbacModel,
   describeBinding,
@@ -162,7 +162,7 @@ export function buildEscalationGraph(set: ResourceSet, options: { operatorWorklo
   const tokenSecrets = new Map<string, Map<string, string[]>>();
   for (const r of set.ofKind('Secret')) {
     if (r.object.type !== SERVICE_ACCOUNT_TOKEN_TYPE) continue;
-    const account = str(obj(obj(r.object.metadata)?.annotations)?.[SERVICE_ACCOUNT_NAME_ANNOTATION]);
+    const account = asString(asObject(asObject(r.object.metadata)?.annotations)?.[SERVICE_ACCOUNT_NAME_ANNOTATION]);
     if (!account) continue;
     const ns = r.namespace ?? DEFAULT_NAMESPACE;
     const byAccount = tokenSecrets.get(ns) ?? new Map<string, string[]>();

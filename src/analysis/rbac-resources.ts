@@ -5,7 +5,7 @@
  * up in the scanned CustomResourceDefinitions.
  */
 import type { ResourceSet } from '../k8s/resource-set.js';
-import { get, str } from '../core/values.js';
+import { fieldAt, asString } from '../core/values.js';
 
 export interface ResourceInfo {
   group: string;
@@ -55,10 +55,10 @@ export function resourceInfo(resource: string, group: string | undefined, set?: 
   for (const [g, names] of Object.entries(CLUSTER)) if (names.includes(resource) && g === group) return { group: g, namespaced: false };
   if (set) {
     for (const crd of set.ofKind('CustomResourceDefinition')) {
-      const plural = str(get(crd.object, 'spec', 'names', 'plural'));
-      const crdGroup = str(get(crd.object, 'spec', 'group'));
+      const plural = asString(fieldAt(crd.object, 'spec', 'names', 'plural'));
+      const crdGroup = asString(fieldAt(crd.object, 'spec', 'group'));
       if (plural === resource && crdGroup !== undefined && (group === undefined || crdGroup === group)) {
-        return { group: crdGroup, namespaced: get(crd.object, 'spec', 'scope') !== 'Cluster' };
+        return { group: crdGroup, namespaced: fieldAt(crd.object, 'spec', 'scope') !== 'Cluster' };
       }
     }
   }

@@ -36,12 +36,12 @@
  */
 import type { JsonObject, Resource } from '../core/types.js';
 import type { ResourceSet } from '../k8s/resource-set.js';
-import { arr, get, isObject, obj, str } from '../core/values.js';
+import { asArray, fieldAt, isObject, asObject, asString } from '../core/values.js';
 import { labelsOf, matchesParsed, parseLabelSelector, type ParsedSelector } from '../k8s/labels.js';
 import { BOOTSTRAP_CLUSTER_ROLES, BOOTSTRAP_NAMESPACE_ROLES } from './rbac-bootstrap.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 
-export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const DEFAULT_NAMESPACE = 'default';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +58,7 @@ export interface PolicyRule {
 /** Reads a PolicyRule from a manifest; entries that are not strings are dropped (the API would reject them). */
 export function parsePolicyRule(raw: unknown): PolicyRule | undefined {
   if (!isObject(raw)) return undefined;
-  const strings = (v: unknown): string[] => arr(v).filter((x): x is string => typeof x === 'string');
+  const strings = (v: unknown): string[] => asArray(v).filter((x): x is string => typeof x === 'string');
   return {
     verbs: strings(raw.verbs),
     apiGroups: strings(raw.apiGroups),
@@ -86,15 +86,15 @@ export interface NonResourceRequest {
 
 export type AccessRequest = ResourceRequest | NonResourceRequest;
 
-export function isResourceRequest(request: AccessRequest): request is ResourceRequest {
+function isResourceRequest(request: AccessRequest): request is ResourceRequest {
   return 'resource' in request;
 }
 
-export function verbMatches(rule: PolicyRule, verb: string): boolean {
+function verbMatches(rule: PolicyRule, verb: string): boolean {
   return rule.verbs.some((v) => v === '*' || v === verb);
 }
 
-export function apiGroupMatches(rule: PolicyRule, group: string): boolean {
+function apiGroupMatches(rule: PolicyRule, group: string): boolean {
   return rule.apiGroups.some((g) => g === '*' || g === group);
 }
 
@@ -106,21 +106,21 @@ export function resourceEntryMatches(entry: string, resource: string, subresourc
   return !!subresource && entry === `*/${subresource}`;
 }
 
-export function resourceMatches(rule: PolicyRule, resource: string, subresource: string | undefined): boolean {
+function resourceMatches(rule: PolicyRule, resource: string, subresource: string | undefined): boolean {
   return rule.resources.some((e) => resourceEntryMatches(e, resource, subresource));
 }
 
-export function resourceNameMatches(rule: PolicyRule, name: string | undefined): boolean {
+function resourceNameMatches(rule: PolicyRule, name: string | undefined): boolean {
   if (rule.resourceNames.length === 0) return true;
   return name !== undefined && name !== '' && rule.resourceNames.includes(name);
 }
 
-export function nonResourceURLEntryMatches(entry: string, path: string): boolean {
+function nonResourceURLEntryMatches(entry: string, path: string): boolean {
   if (entry === '*' || entry === path) return true;
   return entry.endsWith('*') && path.startsWith(entry.replace(/\*+$/, ''));
 }
 
-export function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
+function nonResourceURLMatches(rule: PolicyRule, path: string): boolean {
   return rule.nonResourceURLs.some((e) => nonResourceURLEntryMatches(e, path));
 }
 
@@ -202,7 +202,7 @@ export interface Identity {
 
 const SA_PREFIX = 'system:serviceaccount:';
 
-export function serviceAccountUser(namespace: string, name: string): string {
+function serviceAccountUser(namespace: string, name: string): string {
   return `${SA_PREFIX}${namespace}:${name}`;
 }
 
@@ -302,24 +302,24 @@ function push<T>(map: Map<string, T[]>, key: string, value: T): void {
 }
 
 function readRole(kind: RoleKind, object: JsonObject, resource: Resource | undefined, bootstrap: boolean): RoleInfo {
-  const metadata = obj(object.metadata);
-  const name = str(metadata?.name) ?? resource?.name ?? '<unnamed>';
+  const metadata = asObject(object.metadata);
+  const name = asString(metadata?.name) ?? resource?.name ?? '<unnamed>';
   const role: RoleInfo = {
     kind,
     name,
     // The resource's namespace, not the manifest's: the loader may have placed it (--apply-namespace).
-    namespace: kind === 'Role' ? (resource?.namespace || str(metadata?.namespace) || DEFAULT_NAMESPACE) : undefined,
+    namespace: kind === 'Role' ? (resource?.namespace || asString(metadata?.namespace) || DEFAULT_NAMESPACE) : undefined,
     resource,
     bootstrap,
     labels: labelsOf(metadata),
     ownRules: [],
   };
-  arr(object.rules).forEach((raw, index) => {
+  asArray(object.rules).forEach((raw, index) => {
     const rule = parsePolicyRule(raw);
     if (rule) role.ownRules.push({ rule, role, index });
   });
   if (kind === 'ClusterRole' && isObject(object.aggregationRule)) {
-    role.aggregation = arr(object.aggregationRule.clusterRoleSelectors).map((s) => parseLabelSelector(s));
+    role.aggregation = asArray(object.aggregationRule.clusterRoleSelectors).map((s) => parseLabelSelector(s));
   }
   return role;
 }
@@ -346,18 +346,18 @@ export function bindingFromResource(resource: Resource): BindingInfo | undefined
 function readBinding(resource: Resource): BindingInfo {
   const kind = resource.kind as BindingInfo['kind'];
   const namespace = kind === 'RoleBinding' ? (resource.namespace ?? DEFAULT_NAMESPACE) : undefined;
-  const ref = obj(resource.object.roleRef);
-  const refKind = str(ref?.kind);
-  const refName = str(ref?.name);
+  const ref = asObject(resource.object.roleRef);
+  const refKind = asString(ref?.kind);
+  const refName = asString(ref?.name);
   const subjects: SubjectInfo[] = [];
-  arr(resource.object.subjects).forEach((raw, index) => {
+  asArray(resource.object.subjects).forEach((raw, index) => {
     if (!isObject(raw)) return;
-    const k = str(raw.kind);
-    const name = str(raw.name);
+    const k = asString(raw.kind);
+    const name = asString(raw.name);
     if (!name || (k !== 'User' && k !== 'Group' && k !== 'ServiceAccount')) return;
     const subject: SubjectInfo = { kind: k, name, index };
     if (k === 'ServiceAccount') {
-      const ns = str(raw.namespace);
+      const ns = asString(raw.namespace);
       subject.namespace = ns && ns !== '' ? ns : namespace;
     }
     subjects.push(subject);
@@ -530,7 +530,7 @@ export class RbacModel {
 }
 
 /** A RoleBinding's grant counts only for resource requests inside its namespace. */
-export function grantApplies(scope: string | undefined, request: AccessRequest): boolean {
+function grantApplies(scope: string | undefined, request: AccessRequest): boolean {
   if (scope === undefined) return true;
   return isResourceRequest(request) && request.namespace === scope;
 }
@@ -557,7 +557,7 @@ export function rulePointer(index: number, field?: keyof PolicyRule, item?: numb
 
 /** Index of the raw list item that a string entry came from (parsePolicyRule drops non-strings). */
 export function rawIndex(resource: Resource, ruleIndex: number, field: keyof PolicyRule, value: string): number | undefined {
-  const list = get(resource.object, 'rules', ruleIndex, field);
+  const list = fieldAt(resource.object, 'rules', ruleIndex, field);
   if (!Array.isArray(list)) return undefined;
   const i = list.indexOf(value);
   return i >= 0 ? i : undefined;

@@ -191,7 +191,7 @@ function withCoverage(table: string, result: ScanResult): string {
   return head + lines.join('\n') + '\n\n' + tail;
 }
 
-export function coverageLines(coverage: Coverage | undefined, cluster: ScanResult['cluster']): string[] {
+function coverageLines(coverage: Coverage | undefined, cluster: ScanResult['cluster']): string[] {
   const lines: string[] = [];
   if (cluster) lines.push(`cluster ${sanitize(cluster.server)} (context ${sanitize(cluster.context)}${cluster.version ? `, Kubernetes ${sanitize(cluster.version)}` : ''})`);
   if (!coverage) return lines;

@@ -30,7 +30,7 @@ export const APPLY_NAMESPACE_HELP = 'where the manifests will be applied, as kub
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Checks a namespace name given on the command line (a DNS-1123 label, as the API server requires). */
-export function checkNamespaceName(flag: string, namespace: string): void {
+function checkNamespaceName(flag: string, namespace: string): void {
   if (namespace.length > 63 || !DNS_LABEL.test(namespace))
     throw new UsageError(`${flag}: "${namespace}" is not a namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
 }

@@ -47,7 +47,7 @@ function reportOptions(command: Command): Command {
 
 const PSS_VERSION_HELP = 'Pod Security Standards version to judge at: latest (default) or v1.N, as the pod-security.kubernetes.io/enforce-version label takes it';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const invokedAs = path.basename(process.argv[1] ?? 'kshield').replace(/\.js$/, '');
   const program = new Command()
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')

@@ -40,7 +40,7 @@ async function modelOptions(opts: { config?: string }): Promise<{ operatorWorklo
  * Workload names close to `text`: by edit distance over the whole id and over its last part (a
  * third of the length, at least 2), or sharing the last part as a substring; closest first, at most 5.
  */
-export function nearNames(text: string, candidates: readonly string[]): string[] {
+function nearNames(text: string, candidates: readonly string[]): string[] {
   const lower = text.toLowerCase().slice(0, 300);
   const last = lower.split('/').pop() ?? lower;
   const scored: { name: string; score: number }[] = [];
@@ -69,7 +69,7 @@ function portsJson(c: Connection): 'all' | string[] {
   return c.ports.format();
 }
 
-export function renderReach(connections: Connection[], notes: string[], format: ReachFormat, model: NetpolModel): string {
+function renderReach(connections: Connection[], notes: string[], format: ReachFormat, model: NetpolModel): string {
   switch (format) {
     case 'json': {
       const out: Record<string, unknown> = {

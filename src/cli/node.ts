@@ -19,7 +19,7 @@ export interface NodeCommandOptions {
   color: boolean;
 }
 
-export const NODE_FAIL_ON = ['fail', 'warn', 'manual', 'none'] as const;
+const NODE_FAIL_ON = ['fail', 'warn', 'manual', 'none'] as const;
 
 function parseFailOn(value: string | undefined): CheckStatus | 'none' {
   const v = value ?? 'fail';
@@ -28,7 +28,7 @@ function parseFailOn(value: string | undefined): CheckStatus | 'none' {
 }
 
 /** Exit 1 when a result is at or above the threshold: fail > warn > manual. */
-export function nodeExitCode(results: CheckResult[], failOn: CheckStatus | 'none'): number {
+function nodeExitCode(results: CheckResult[], failOn: CheckStatus | 'none'): number {
   if (failOn === 'none') return EXIT.clean;
   return results.some((r) => r.status !== 'pass' && STATUS_RANK[r.status] >= STATUS_RANK[failOn]) ? EXIT.findings : EXIT.clean;
 }

@@ -109,11 +109,6 @@ function settled(event: 'drain'): Promise<void> {
   });
 }
 
-/** Whether standard output's reader has closed the pipe. */
-export function stdoutGone(): boolean {
-  return stdoutClosed;
-}
-
 /**
  * Creates the missing directories above `file`, one level at a time from the nearest existing
  * one. (Node's recursive mkdir spins forever under /proc, where mkdir fails with ENOENT.)

@@ -59,11 +59,11 @@ function groupOf(report: ProbeReport): (c: ProbeCheck) => string {
   return (c) => `${report.target.component} ${c.endpoint}`;
 }
 
-export function renderProbeTable(report: ProbeReport, color: boolean, width?: number): string {
+function renderProbeTable(report: ProbeReport, color: boolean, width?: number): string {
   return renderChecksTable({ header: [sanitize(describeTarget(report))], rows: report.checks, groupOf: groupOf(report), color, width, summaryStatuses: STATUSES });
 }
 
-export function renderProbeMarkdown(report: ProbeReport): string {
+function renderProbeMarkdown(report: ProbeReport): string {
   const header = [`# kshield probe ${report.target.component} report`, '', `${markdownCell(describeTarget(report))}. ${checksSummaryLine(report.checks, STATUSES)}.`];
   return renderChecksMarkdown({ header, rows: report.checks, groupOf: groupOf(report) });
 }

@@ -83,7 +83,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** -n NS: a namespace a request could be made in. */
-export function checkNamespace(namespace: string | undefined): void {
+function checkNamespace(namespace: string | undefined): void {
   if (namespace === undefined) return;
   if (namespace.length > 63 || !DNS_LABEL.test(namespace))
     throw new UsageError(`-n: "${namespace}" is not a namespace name (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`);
@@ -102,7 +102,7 @@ const HTTP_METHOD_VERB: Record<string, string> = { post: '"create"', put: '"upda
 const NON_RESOURCE_VERBS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
 
 /** The candidate closest to `word` (case aside), if it is near enough to be a misspelling of it (the shared suggester). */
-export function nearestWord(word: string, candidates: readonly string[]): string | undefined {
+function nearestWord(word: string, candidates: readonly string[]): string | undefined {
   return suggest(word, candidates, { limit: 1 })[0];
 }
 
@@ -110,7 +110,7 @@ export function nearestWord(word: string, candidates: readonly string[]): string
  * A note when VERB is none the API server uses for this kind of request. Not an error: aggregated
  * API servers and webhooks may authorize verbs of their own, which rules grant by name or by "*".
  */
-export function verbNote(verb: string, nonResource: boolean): string | undefined {
+function verbNote(verb: string, nonResource: boolean): string | undefined {
   const known = nonResource ? NON_RESOURCE_VERBS : [...RESOURCE_VERBS, ...SPECIAL_VERBS];
   if (known.includes(verb)) return undefined;
   // The right word for the other kind of request: say what it is, not what it looks like.
@@ -130,7 +130,7 @@ export interface WhoCanOptions extends RbacCommonOptions {
 }
 
 /** `pods`, `pods/exec`, `deployments.apps`, `deployments.apps/scale`, `/healthz`. */
-export function parseResourceArgument(
+function parseResourceArgument(
   verb: string,
   arg: string,
   opts: { namespace?: string; subresource?: string; name?: string },

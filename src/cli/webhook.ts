@@ -47,7 +47,7 @@ export interface WebhookCommandOptions {
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 /** The webhook's own namespace: the flag, else POD_NAMESPACE (downward API), else the pod's service account. */
-export function ownNamespaceOf(flag: string | undefined): string | undefined {
+function ownNamespaceOf(flag: string | undefined): string | undefined {
   if (flag) return flag;
   if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
   try {
@@ -67,7 +67,7 @@ function readPem(file: string, flag: string): Buffer {
 }
 
 /** OpenSSL's reason for refusing a certificate and key, in words where it is a common one. */
-export function describeTlsError(err: unknown): string {
+function describeTlsError(err: unknown): string {
   const fs = (err as NodeJS.ErrnoException)?.code;
   if (fs && ERRNO.test(fs)) return describeFsError(err);
   const text = String((err as Error)?.message ?? err).split('\n')[0];
@@ -365,7 +365,7 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
 
 const VERDICT_TEXT = { deny: 'DENY', warn: 'WARN', pass: 'pass', exempt: 'exempt' } as const;
 
-export function renderWhatIf(report: WhatIfReport): string {
+function renderWhatIf(report: WhatIfReport): string {
   const out: string[] = [];
   for (const ns of report.namespaces) {
     const exempt = ns.exempt === 'name' ? ' (exempt by name)' : ns.exempt === 'label' ? ' (exempt by exemptNamespaceSelector)' : '';

@@ -17,7 +17,7 @@ import { isBuiltinApiVersion } from '../k8s/pods.js';
 import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
 import type { WebhookConfigInput } from './webhook.js';
 
-export const DEFAULT_CONFIG_FILE = '.kshield.yaml';
+const DEFAULT_CONFIG_FILE = '.kshield.yaml';
 
 export interface KshieldConfig {
   enable?: string[];

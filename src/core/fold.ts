@@ -43,7 +43,7 @@ function primaryOrder(order: RuleOrder): (a: Finding, b: Finding) => number {
     (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0);
 }
 
-export function toRelated(f: Finding): RelatedFinding {
+function toRelated(f: Finding): RelatedFinding {
   const related: RelatedFinding = {
     rule: f.rule,
     severity: f.severity,

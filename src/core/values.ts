@@ -5,24 +5,24 @@ export function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-export function obj(value: unknown): JsonObject | undefined {
+export function asObject(value: unknown): JsonObject | undefined {
   return isObject(value) ? value : undefined;
 }
 
-export function arr(value: unknown): unknown[] {
+export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-export function str(value: unknown): string | undefined {
+export function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export function num(value: unknown): number | undefined {
+export function asNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** Reads a nested field: get(o, 'spec', 'template') */
-export function get(value: unknown, ...keys: (string | number)[]): unknown {
+export function fieldAt(value: unknown, ...keys: (string | number)[]): unknown {
   let node = value;
   for (const key of keys) {
     if (node === null || typeof node !== 'object') return undefined;

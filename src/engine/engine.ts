@@ -7,12 +7,12 @@ import type { Rule, RuleContext, RuleMeta, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from '../k8s/resource-set.js';
 import { isBuiltinApiVersion, podSpecs } from '../k8s/pods.js';
-import { detach, isObject, str } from '../core/values.js';
+import { detach, isObject } from '../core/values.js';
 import { matchesGlob } from '../core/glob.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 
 export const IGNORE_ANNOTATION = 'kshield.io/ignore';
-export const IGNORE_REASON_ANNOTATION = 'kshield.io/ignore-reason';
+const IGNORE_REASON_ANNOTATION = 'kshield.io/ignore-reason';
 /** `kshield.io/ignore.<container-name>` suppresses rules for one container only. */
 export const IGNORE_CONTAINER_PREFIX = 'kshield.io/ignore.';
 
@@ -74,7 +74,7 @@ export function ruleApplies(rule: Rule, resource: Resource): boolean {
 }
 
 /** Whether `resource` is among the kinds a cross-object rule declared in `reads`. */
-export function readsResource(reads: readonly string[], resource: Resource): boolean {
+function readsResource(reads: readonly string[], resource: Resource): boolean {
   return (
     reads.includes(resource.kind) ||
     (reads.includes('workloads') && podSpecs(resource).length > 0) ||
@@ -115,7 +115,7 @@ export function contextView(resource: Resource): Resource {
  * ResourceSet of exactly the kinds it declared, whatever else was scanned, so it behaves the same
  * in a single-threaded scan, a sharded one and a test.
  */
-export class Evaluator {
+class Evaluator {
   readonly findings: Finding[] = [];
   readonly errors: InputError[] = [];
   readonly exemptionUses: ExemptionUse[];
@@ -578,4 +578,3 @@ export function evaluations(resources: readonly Resource[], rules: readonly Rule
   return out;
 }
 
-export { str };

@@ -48,7 +48,7 @@ export function dns1123LabelProblem(value: string): string | undefined {
   return undefined;
 }
 
-export const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
+const PORT_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 
 /** Why a `protocol` field is not accepted (unset and "" default to TCP; the names are case-sensitive), or undefined. */
 export function protocolProblem(value: unknown): string | undefined {

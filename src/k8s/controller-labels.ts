@@ -36,16 +36,16 @@
 import type { Labels, SelectorRequirement } from './labels.js';
 import { requirementMatches } from './labels.js';
 
-export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
-export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
-export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
-export const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
-export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
-export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-export const LEGACY_JOB_NAME_LABEL = 'job-name';
-export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
-export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
-export const JOB_COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
+const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
+const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+const STATEFULSET_POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
+const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+const LEGACY_JOB_NAME_LABEL = 'job-name';
+const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
+const JOB_COMPLETION_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
 
 /** Label keys whose value differs from pod to pod by ordinal: selectors naming them pick single pods. */
 export const ORDINAL_LABEL_KEYS: readonly string[] = [STATEFULSET_POD_NAME_LABEL, POD_INDEX_LABEL, JOB_COMPLETION_INDEX_LABEL];
@@ -184,11 +184,6 @@ export function operatorControllerPodLabels(kind: 'StatefulSet' | 'Deployment' |
   return controllerPodLabels({ kind, name, object }, podLabels, options);
 }
 
-/** A model for pods whose labels are all known (bare Pods, ReplicaSets listed from a cluster). */
-export function plainPodLabels(labels: Labels): PodLabelModel {
-  return { fixed: labels, added: new Map() };
-}
-
 /** The ordinal a label value names for an ordinal label with this prefix (strconv.Itoa form), or undefined. */
 function ordinalIn(value: string, prefix: string): number | undefined {
   if (!value.startsWith(prefix)) return undefined;
@@ -259,9 +254,4 @@ export function matchPods(requirements: readonly SelectorRequirement[], model: P
 /** Whether some pod of the workload carries every label of an equality selector (Service.spec.selector). */
 export function mapSelectsSomePod(selector: Labels, model: PodLabelModel): boolean {
   return matchPods(Object.entries(selector).map(([key, value]) => ({ key, operator: 'In' as const, values: [value] })), model).kind !== 'none';
-}
-
-/** Every label key the pods carry (fixed or added): for indexes by key. */
-export function podLabelKeys(model: PodLabelModel): string[] {
-  return [...Object.keys(model.fixed), ...model.added.keys()];
 }

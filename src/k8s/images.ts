@@ -168,11 +168,6 @@ export function effectiveTag(image: ImageReference): string | undefined {
   return image.digest ? undefined : 'latest';
 }
 
-/** Without a digest the content behind a reference can change between pulls. */
-export function isPinnedByDigest(image: ImageReference): boolean {
-  return image.digest !== undefined;
-}
-
 /**
  * Whether an allow-list entry admits the image. An entry is a registry host, optionally followed
  * by a repository prefix, compared case-insensitively (a leading "https://" and trailing "/" are

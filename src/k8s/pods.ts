@@ -5,7 +5,7 @@
  */
 import type { JsonObject, Resource } from '../core/types.js';
 import { escapePointerToken } from '../core/pointer.js';
-import { isObject, str } from '../core/values.js';
+import { isObject, asString } from '../core/values.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 
 export type ContainerType = 'containers' | 'initContainers' | 'ephemeralContainers';
@@ -159,7 +159,7 @@ export function containers(resource: ResourceShape): ContainerView[] {
       if (!Array.isArray(list)) continue;
       list.forEach((c, i) => {
         if (!isObject(c)) return;
-        out.push({ container: c, path: `${pod.path}/${type}/${i}`, name: str(c.name) ?? `#${i}`, type, pod });
+        out.push({ container: c, path: `${pod.path}/${type}/${i}`, name: asString(c.name) ?? `#${i}`, type, pod });
       });
     }
   }
@@ -170,7 +170,7 @@ export function containers(resource: ResourceShape): ContainerView[] {
 /** The pod's OS as declared in spec.os.name (PSS exempts Windows pods from some restricted controls). */
 export function podOs(pod: PodSpecView): string | undefined {
   const os = pod.spec.os;
-  return isObject(os) ? str(os.name) : undefined;
+  return isObject(os) ? asString(os.name) : undefined;
 }
 
 /**
@@ -179,9 +179,9 @@ export function podOs(pod: PodSpecView): string | undefined {
  * fills in.
  */
 export function podServiceAccountName(spec: JsonObject): string {
-  const name = str(spec.serviceAccountName);
+  const name = asString(spec.serviceAccountName);
   if (name) return name;
-  const legacy = str(spec.serviceAccount);
+  const legacy = asString(spec.serviceAccount);
   return legacy ? legacy : 'default';
 }
 
@@ -224,7 +224,7 @@ export function apiTokenMount(spec: JsonObject, serviceAccount: JsonObject | und
       sources.forEach((source, s) => {
         const token = isObject(source) ? source.serviceAccountToken : undefined;
         if (!isObject(token)) return;
-        const audience = str(token.audience);
+        const audience = asString(token.audience);
         if (audience === undefined || audience === '' || API_SERVER_AUDIENCE.test(audience)) projected.push(`/volumes/${v}/projected/sources/${s}/serviceAccountToken`);
       });
     });

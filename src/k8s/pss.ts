@@ -10,9 +10,9 @@
  */
 import type { ContainerView, PodSpecView } from './pods.js';
 import type { JsonObject, Resource } from '../core/types.js';
-import { obj, str } from '../core/values.js';
+import { asObject, asString } from '../core/values.js';
 
-export const PSS_URL = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
+const PSS_URL = 'https://kubernetes.io/docs/concepts/security/pod-security-standards/';
 export const PSS_BASELINE_URL = `${PSS_URL}#baseline`;
 export const PSS_RESTRICTED_URL = `${PSS_URL}#restricted`;
 export const USER_NAMESPACES_PSS_URL = 'https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/#integration-with-pod-security-admission-checks';
@@ -86,7 +86,7 @@ export function effectivePssMinor(spec: PssVersionSpec, clusterMinor?: number): 
   return spec === 'latest' ? newest : Math.min(spec, newest);
 }
 
-export const PSA_LABEL_PREFIX = 'pod-security.kubernetes.io/';
+const PSA_LABEL_PREFIX = 'pod-security.kubernetes.io/';
 const PSA_MODES = ['enforce', 'warn', 'audit'] as const;
 
 /**
@@ -227,22 +227,17 @@ export const APPARMOR_ANNOTATION_PREFIX = 'container.apparmor.security.beta.kube
 
 /** The pod-level securityContext, if it is a mapping. */
 export function podSecurityContext(pod: PodSpecView): JsonObject | undefined {
-  return obj(pod.spec.securityContext);
+  return asObject(pod.spec.securityContext);
 }
 
 /** The container-level securityContext, if it is a mapping. */
 export function containerSecurityContext(c: ContainerView): JsonObject | undefined {
-  return obj(c.container.securityContext);
+  return asObject(c.container.securityContext);
 }
 
 /** Where to point when a required container setting is missing: its securityContext, else the container. */
 export function missingSettingPath(c: ContainerView): string {
   return containerSecurityContext(c) ? `${c.path}/securityContext` : c.path;
-}
-
-/** Where to point when a required pod setting is missing: its securityContext, else the pod spec. */
-export function missingPodSettingPath(pod: PodSpecView): string {
-  return podSecurityContext(pod) ? `${pod.path}/securityContext` : pod.path;
 }
 
 /** Policy versions at which a control starts to apply or changes (see the table at the top). */
@@ -265,8 +260,8 @@ export const SINCE = {
 
 /** Whether the pod declares spec.os.name: windows, exactly as the admission controller compares it. */
 export function isWindowsPod(pod: PodSpecView): boolean {
-  const os = obj(pod.spec.os);
-  return os !== undefined && str(os.name) === 'windows';
+  const os = asObject(pod.spec.os);
+  return os !== undefined && asString(os.name) === 'windows';
 }
 
 /**

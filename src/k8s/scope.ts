@@ -49,7 +49,7 @@ const KNOWN_CUSTOM_CLUSTER_SCOPED: Record<string, '*' | readonly string[]> = {
 /** `group/Kind` -> scope, from the CustomResourceDefinitions of the input. */
 export type CustomKindScopes = Readonly<Record<string, 'Namespaced' | 'Cluster'>>;
 
-export function apiGroupOf(apiVersion: string): string {
+function apiGroupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
   return slash === -1 ? '' : apiVersion.slice(0, slash);
 }

@@ -113,7 +113,7 @@ const statusOf = (j: Judgement): CheckStatus => (typeof j === 'string' ? j : j.s
 const noteOf = (j: Judgement): string => (typeof j === 'string' ? '' : ` (${j.note})`);
 
 /** How a flag's value came about, for evidence: `--x=y`, `--x=y (default of k3s)`, `--x not set`. */
-export function describeFlag(c: ComponentFacts, name: string): string {
+function describeFlag(c: ComponentFacts, name: string): string {
   const v = c.flags[name];
   if (v === undefined) return `--${name} not set`;
   const o = c.origins?.[name];
@@ -207,7 +207,7 @@ export function parseDuration(text: string): number {
 }
 
 /** The Kubernetes 1.x minor version from an image tag like registry.k8s.io/kube-apiserver:v1.19.3. */
-export function kubernetesMinor(image: string | undefined): number | undefined {
+function kubernetesMinor(image: string | undefined): number | undefined {
   const m = /:v1\.(\d+)(?:\.|$|-|\+)/.exec(image ?? '');
   return m ? Number(m[1]) : undefined;
 }

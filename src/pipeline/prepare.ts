@@ -79,7 +79,7 @@ export function prepareScan(options: ScanOptions): PreparedScan {
 }
 
 /** The rule settings of a scan: the configuration's, with what the command line and the cluster add. */
-export function scanSettings(options: ScanOptions): Partial<RuleSettings> {
+function scanSettings(options: ScanOptions): Partial<RuleSettings> {
   const settings = settingsFromConfig(options.config);
   if (options.pssVersion !== undefined) settings.pssVersion = options.pssVersion;
   if (options.pssClusterMinor !== undefined) settings.pssClusterMinor = options.pssClusterMinor;

@@ -22,7 +22,7 @@ import { assembleResult } from './assemble.js';
 import { runShard, type ShardInput, type ShardOutput } from './shard.js';
 
 /** Below this much input, starting threads costs more than it saves. */
-export const AUTO_PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+const AUTO_PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 const MAX_AUTO_JOBS = 4;
 
 /** How many shards to cut `files` into. */

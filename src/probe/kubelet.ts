@@ -10,7 +10,7 @@ import { UNREACHABLE_REMEDIATION, type ProbeCheck, type ProbeTiming } from './re
 
 type Answer = Extract<Attempt, { kind: 'answer' }>;
 
-export const KUBELET_CHECKS = {
+const KUBELET_CHECKS = {
   readOnly: {
     id: '4.2.4',
     title: 'The kubelet read-only port is closed',
@@ -58,7 +58,7 @@ const unreachableAttempt = (a: Attempt): boolean => a.kind === 'failure' && (a.s
 
 const isAnswer = (a: Attempt): a is Answer => a.kind === 'answer';
 
-export function judgeReadOnlyPort(host: string, port: number, answers: Attempt[], timing: ProbeTiming): ProbeCheck {
+function judgeReadOnlyPort(host: string, port: number, answers: Attempt[], timing: ProbeTiming): ProbeCheck {
   const where = hostLabel(host, port);
   const shown = answers.map((a) => describeAnswer(a, timing)).join('; ');
   const first = answers[0];
@@ -73,7 +73,7 @@ export function judgeReadOnlyPort(host: string, port: number, answers: Attempt[]
   return check('readOnly', host, 'warn', `${where}: ${shown}; inconclusive`);
 }
 
-export function judgeSecurePort(host: string, port: number, answers: Attempt[], timing: ProbeTiming): ProbeCheck {
+function judgeSecurePort(host: string, port: number, answers: Attempt[], timing: ProbeTiming): ProbeCheck {
   const where = hostLabel(host, port);
   const shown = answers.map((a) => describeAnswer(a, timing)).join('; ');
   const answered = answers.filter(isAnswer);

@@ -8,7 +8,7 @@ import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
 
 /** Increases only when a field is removed or changes meaning; new fields do not change it. */
-export const JSON_REPORT_FORMAT = 1;
+const JSON_REPORT_FORMAT = 1;
 
 export interface JsonFinding {
   rule: string;

@@ -16,7 +16,7 @@ import { withRelated } from '../core/fold.js';
 import type { ReportOptions } from './reporter.js';
 import { describeSuppression, formatLocation, formatNote, resourceLabel } from './describe.js';
 
-export const INPUT_SUITE = 'kshield.input';
+const INPUT_SUITE = 'kshield.input';
 
 /** Characters XML 1.0 forbids anywhere (even as references), plus C1 controls and noncharacters. */
 const ILLEGAL_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -44,7 +44,7 @@ const LAYOUT_NAMES: Record<string, string> = {
 };
 
 /** "k3s server node (embedded etcd)", "kubeadm control-plane node". */
-export function describeLayout(d: NodeFacts['detected']): string {
+function describeLayout(d: NodeFacts['detected']): string {
   if ((d.layout === 'k3s' || d.layout === 'rke2') && d.role) {
     const name = d.layout === 'k3s' ? 'k3s' : 'RKE2';
     return `${name} ${d.role} node${d.datastore ? ` (${d.datastore === 'sqlite' ? 'SQLite datastore through kine' : d.datastore === 'external' ? 'external datastore' : 'embedded etcd'})` : ''}`;
@@ -81,10 +81,10 @@ export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): st
 const LEVEL: Record<Exclude<CheckStatus, 'pass'>, SarifLevel> = { fail: 'error', warn: 'warning', manual: 'note' };
 
 /** The base id results' URIs are relative to: the directory given as --root. */
-export const NODE_ROOT_BASE = 'NODEROOT';
+const NODE_ROOT_BASE = 'NODEROOT';
 
 /** A node path as a URI relative to the node root: segments percent-encoded, no leading slash. */
-export function nodeUri(nodePath: string): string {
+function nodeUri(nodePath: string): string {
   return nodePath.split('/').filter(Boolean).map(encodeURIComponent).join('/');
 }
 
@@ -95,7 +95,7 @@ export interface NodeSarifOptions {
 }
 
 /** The SARIF log as a plain object. */
-export function toNodeSarif(facts: NodeFacts, results: CheckResult[], options: NodeSarifOptions): Record<string, unknown> {
+function toNodeSarif(facts: NodeFacts, results: CheckResult[], options: NodeSarifOptions): Record<string, unknown> {
   const ruleIndex = new Map<string, number>();
   const rules: Record<string, unknown>[] = [];
   for (const r of results) {

@@ -11,20 +11,20 @@
  */
 import type { Resource, Violation } from '../core/types.js';
 import type { Rule, RuleContext } from '../engine/rule.js';
-import { arr, get, isObject, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asString, stringMap } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { defineRule } from './define.js';
 
-export const CLUSTER_INFO_API_VERSION = 'kshield.io/v1';
-export const CLUSTER_INFO_KIND = 'ClusterInfo';
+const CLUSTER_INFO_API_VERSION = 'kshield.io/v1';
+const CLUSTER_INFO_KIND = 'ClusterInfo';
 
 /**
  * When each Kubernetes minor version stopped receiving patches (kubernetes.io release history,
  * data/releases/eol.yaml of kubernetes/website, and the per-release pages for versions still in
  * support when the table was written). Versions newer than the table are not judged.
  */
-export const END_OF_SUPPORT_TABLE_DATE = '2026-11-23';
-export const END_OF_SUPPORT: Readonly<Record<string, string>> = Object.freeze({
+const END_OF_SUPPORT_TABLE_DATE = '2026-11-23';
+const END_OF_SUPPORT: Readonly<Record<string, string>> = Object.freeze({
   '1.2': '2016-10-23',
   '1.3': '2016-11-01',
   '1.4': '2017-04-21',
@@ -75,8 +75,8 @@ interface MinorVersion {
 }
 
 /** "v1.20.2", "1.27.3-eks-abc", "1.30": major and minor; undefined for anything else. */
-export function parseMinor(value: unknown): MinorVersion | undefined {
-  const text = str(value);
+function parseMinor(value: unknown): MinorVersion | undefined {
+  const text = asString(value);
   if (text === undefined) return undefined;
   const m = /^v?(\d+)\.(\d+)(?:\.|$|[-+])/.exec(text.trim());
   if (!m) return undefined;
@@ -86,7 +86,7 @@ export function parseMinor(value: unknown): MinorVersion | undefined {
 /** The API server's version from the run's ClusterInfo object, if the run came from a cluster. */
 function serverVersionOf(info: Resource | undefined): MinorVersion | undefined {
   if (!info) return undefined;
-  return parseMinor(get(info.object, 'serverVersion', 'gitVersion'));
+  return parseMinor(fieldAt(info.object, 'serverVersion', 'gitVersion'));
 }
 
 function clusterInfo(context: RuleContext): Resource | undefined {
@@ -123,8 +123,8 @@ const clusterVersionEndOfSupport = defineRule({
   appliesTo: [CLUSTER_INFO_KIND],
   check(resource) {
     if (!isClusterInfo(resource)) return [];
-    const version = parseMinor(get(resource.object, 'serverVersion', 'gitVersion'));
-    const observedAt = str(resource.object.observedAt);
+    const version = parseMinor(fieldAt(resource.object, 'serverVersion', 'gitVersion'));
+    const observedAt = asString(resource.object.observedAt);
     if (!version || observedAt === undefined || !/^\d{4}-\d{2}-\d{2}/.test(observedAt)) return [];
     const end = END_OF_SUPPORT[`${version.major}.${version.minor}`];
     if (end === undefined || observedAt.slice(0, 10) <= end) return [];
@@ -150,7 +150,7 @@ const clusterVersionEndOfSupport = defineRule({
  * The version skew policy: a kubelet must not be newer than kube-apiserver, and may be up to three
  * minor versions older (a kubelet older than 1.25 only two).
  */
-export function kubeletSkewProblem(kubelet: MinorVersion, server: MinorVersion): string | undefined {
+function kubeletSkewProblem(kubelet: MinorVersion, server: MinorVersion): string | undefined {
   if (kubelet.major !== server.major) return kubelet.major > server.major ? 'is newer than the API server' : 'is a different major version than the API server';
   if (kubelet.minor > server.minor) return `is newer than the API server (${server.text}); a kubelet must never be newer`;
   const allowed = kubelet.major === 1 && kubelet.minor < 25 ? 2 : 3;
@@ -176,7 +176,7 @@ const nodeKubeletVersionSkew = defineRule({
   check(resource, context) {
     const server = serverVersionOf(clusterInfo(context));
     if (!server) return [];
-    const raw = get(resource.object, 'status', 'nodeInfo', 'kubeletVersion');
+    const raw = fieldAt(resource.object, 'status', 'nodeInfo', 'kubeletVersion');
     const kubelet = parseMinor(raw);
     if (!kubelet) return [];
     const problem = kubeletSkewProblem(kubelet, server);
@@ -350,10 +350,10 @@ const webhookFailOpen = defineRule({
   check(resource) {
     const out: Violation[] = [];
     const defaultsToIgnore = resource.apiVersion === 'admissionregistration.k8s.io/v1beta1';
-    arr(resource.object.webhooks).forEach((hook, i) => {
+    asArray(resource.object.webhooks).forEach((hook, i) => {
       if (!isObject(hook)) return;
       const policy = hook.failurePolicy;
-      const name = str(hook.name) ?? `#${i + 1}`;
+      const name = asString(hook.name) ?? `#${i + 1}`;
       if (policy === 'Ignore' || (policy === undefined && defaultsToIgnore)) {
         out.push({
           path: policy === undefined ? `/webhooks/${i}` : `/webhooks/${i}/failurePolicy`,

@@ -18,13 +18,13 @@
  */
 import type { Resource, Violation } from '../core/types.js';
 import type { Rule } from '../engine/rule.js';
-import { arr, get, isObject, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asString, stringMap } from '../core/values.js';
 import { defineRule } from './define.js';
 import { NODE_CHECKS, type CheckStatus } from '../node/checks.js';
 import { parseFlags, type Component, type NodeFacts } from '../sources/node.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 
-export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 export type ControlPlaneComponent = Exclude<Component, 'kubelet'>;
 
@@ -76,11 +76,11 @@ export function controlPlaneMirrorPod(object: unknown): MirrorPodView | undefine
   if (!isObject(object) || object.kind !== 'Pod' || object.apiVersion !== 'v1') return undefined;
   const metadata = object.metadata;
   if (!isObject(metadata) || metadata.namespace !== 'kube-system') return undefined;
-  if (str(stringMap(metadata.annotations)[MIRROR_ANNOTATION]) === undefined) return undefined;
-  const nodeOwner = arr(metadata.ownerReferences).find((ref) => isObject(ref) && ref.kind === 'Node' && (ref.apiVersion === 'v1' || ref.apiVersion === undefined));
+  if (asString(stringMap(metadata.annotations)[MIRROR_ANNOTATION]) === undefined) return undefined;
+  const nodeOwner = asArray(metadata.ownerReferences).find((ref) => isObject(ref) && ref.kind === 'Node' && (ref.apiVersion === 'v1' || ref.apiVersion === undefined));
   if (!isObject(nodeOwner)) return undefined;
-  const containers = arr(get(object, 'spec', 'containers'));
-  const strings = (value: unknown): string[] => arr(value).filter((v): v is string => typeof v === 'string');
+  const containers = asArray(fieldAt(object, 'spec', 'containers'));
+  const strings = (value: unknown): string[] => asArray(value).filter((v): v is string => typeof v === 'string');
   let found: { index: number; binary: string } | undefined;
   containers.forEach((c, index) => {
     if (found || !isObject(c)) return;
@@ -100,7 +100,7 @@ export function controlPlaneMirrorPod(object: unknown): MirrorPodView | undefine
   const container = containers[found.index] as Record<string, unknown>;
   const argv: Arg[] = [];
   for (const field of ['command', 'args'] as const) {
-    arr(container[field]).forEach((value, i) => {
+    asArray(container[field]).forEach((value, i) => {
       if (typeof value === 'string') argv.push({ value, pointer: `/spec/containers/${found!.index}/${field}/${i}` });
     });
   }
@@ -108,9 +108,9 @@ export function controlPlaneMirrorPod(object: unknown): MirrorPodView | undefine
     component: CONTROL_PLANE_BINARIES[found.binary],
     binary: found.binary,
     containerIndex: found.index,
-    containerName: str(container.name) ?? `#${found.index + 1}`,
-    image: str(container.image),
-    node: str(nodeOwner.name) ?? str(get(object, 'spec', 'nodeName')) ?? '?',
+    containerName: asString(container.name) ?? `#${found.index + 1}`,
+    image: asString(container.image),
+    node: asString(nodeOwner.name) ?? asString(fieldAt(object, 'spec', 'nodeName')) ?? '?',
     argv,
   };
 }
@@ -290,7 +290,7 @@ export interface FlagFailure {
 const judged = new ScopedCache<object, FlagFailure[]>();
 
 /** The failing flag checks of a mirror pod (none for any other object); computed once per object. */
-export function controlPlaneFailures(object: unknown): FlagFailure[] {
+function controlPlaneFailures(object: unknown): FlagFailure[] {
   if (!isObject(object)) return [];
   let failures = judged.get(object);
   if (failures) return failures;

@@ -14,7 +14,7 @@
 import type { Rule, RuleContext } from '../engine/rule.js';
 import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
-import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asNumber, asObject, asString, stringMap } from '../core/values.js';
 import { containers, type ContainerView } from '../k8s/pods.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { podOwnersMatchingMap } from './reliability.js';
@@ -29,21 +29,21 @@ const EXTERNAL_IPS_CVE = 'https://github.com/kubernetes/kubernetes/issues/97076'
 const GATEWAY_DOC = 'https://gateway-api.sigs.k8s.io/guides/tls/';
 const SECURITY_CHECKLIST = 'https://kubernetes.io/docs/concepts/security/security-checklist/';
 
-export const LOAD_BALANCER_SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
+const LOAD_BALANCER_SOURCE_RANGES_ANNOTATION = 'service.beta.kubernetes.io/load-balancer-source-ranges';
 
 // ---------------------------------------------------------------------------------------------
 // Readers.
 
 function spec(resource: Resource): JsonObject | undefined {
-  return obj(resource.object.spec);
+  return asObject(resource.object.spec);
 }
 
 function annotations(resource: Resource): Record<string, string> {
-  return stringMap(get(resource.object, 'metadata', 'annotations'));
+  return stringMap(fieldAt(resource.object, 'metadata', 'annotations'));
 }
 
 function serviceType(resource: Resource): string {
-  return str(spec(resource)?.type) ?? 'ClusterIP';
+  return asString(spec(resource)?.type) ?? 'ClusterIP';
 }
 
 function typePath(resource: Resource): string {
@@ -87,7 +87,7 @@ interface SourceRanges {
  * CIDRs), else none (everything allowed).
  */
 export function loadBalancerSourceRanges(resource: Resource): SourceRanges {
-  const field = arr(spec(resource)?.loadBalancerSourceRanges);
+  const field = asArray(spec(resource)?.loadBalancerSourceRanges);
   const ranges = field.flatMap((c, i) => (typeof c === 'string' && c.trim() !== '' ? [{ cidr: c.trim(), path: `/spec/loadBalancerSourceRanges/${i}` }] : []));
   if (ranges.length > 0) return { from: 'field', ranges };
   const annotation = annotations(resource)[LOAD_BALANCER_SOURCE_RANGES_ANNOTATION];
@@ -107,11 +107,11 @@ function isOpenLoadBalancer(resource: Resource): boolean {
 }
 
 function externalIPs(resource: Resource): string[] {
-  return arr(spec(resource)?.externalIPs).filter((ip): ip is string => typeof ip === 'string' && ip.trim() !== '');
+  return asArray(spec(resource)?.externalIPs).filter((ip): ip is string => typeof ip === 'string' && ip.trim() !== '');
 }
 
 function servicePorts(resource: Resource): { port: JsonObject; index: number }[] {
-  return arr(spec(resource)?.ports).flatMap((p, index) => (isObject(p) ? [{ port: p, index }] : []));
+  return asArray(spec(resource)?.ports).flatMap((p, index) => (isObject(p) ? [{ port: p, index }] : []));
 }
 
 /** A port's protocol after defaulting (unset or "" is TCP). */
@@ -165,7 +165,7 @@ const stream = (...docs: string[]) => docs.join('\n---\n');
 // Well-known administrative and data-store ports: reachable from outside the cluster they hand
 // out data or control, and they are scanned for around the clock.
 
-export const SENSITIVE_PORTS: Readonly<Record<number, string>> = {
+const SENSITIVE_PORTS: Readonly<Record<number, string>> = {
   22: 'SSH', 23: 'Telnet', 1433: 'SQL Server', 1521: 'Oracle Database', 2181: 'ZooKeeper', 2375: 'the Docker API (plain)',
   2376: 'the Docker API', 2379: 'etcd', 2380: 'etcd peer', 3306: 'MySQL', 3389: 'RDP', 5432: 'PostgreSQL', 5672: 'AMQP',
   5900: 'VNC', 5984: 'CouchDB', 6379: 'Redis', 6443: 'the Kubernetes API', 8086: 'InfluxDB', 9042: 'Cassandra', 9092: 'Kafka',
@@ -211,14 +211,14 @@ const TLS_ANNOTATIONS = [
 ];
 
 function ruleHosts(s: JsonObject): { host: string; path: string }[] {
-  return arr(s.rules).flatMap((r, i) => {
-    const host = str(get(r, 'host'));
+  return asArray(s.rules).flatMap((r, i) => {
+    const host = asString(fieldAt(r, 'host'));
     return host !== undefined && host.trim() !== '' ? [{ host, path: `/spec/rules/${i}/host` }] : [];
   });
 }
 
 function servesAnything(s: JsonObject): boolean {
-  return arr(s.rules).length > 0 || isObject(s.defaultBackend) || isObject(s.backend);
+  return asArray(s.rules).length > 0 || isObject(s.defaultBackend) || isObject(s.backend);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +262,7 @@ function servingContainers(owner: Resource): ContainerView[] {
 }
 
 function declares(c: ContainerView, match: (p: JsonObject) => boolean): boolean {
-  return arr(c.container.ports).some((p) => isObject(p) && match(p));
+  return asArray(c.container.ports).some((p) => isObject(p) && match(p));
 }
 
 interface TargetPortCase {
@@ -281,7 +281,7 @@ function targetPorts(resource: Resource): TargetPortCase[] {
     const explicit = port.targetPort !== undefined && port.targetPort !== null && port.targetPort !== 0 && port.targetPort !== '';
     const target = explicit ? port.targetPort : port.port;
     const path = explicit ? `/spec/ports/${index}/targetPort` : `/spec/ports/${index}`;
-    const label = str(port.name) !== undefined ? `port "${str(port.name)}"` : `port #${index + 1}`;
+    const label = asString(port.name) !== undefined ? `port "${asString(port.name)}"` : `port #${index + 1}`;
     // Names the API server rejects ("8080" quoted, "http_port") are invalid-port's, not a name to resolve.
     if (isValidPortName(target)) out.push({ serviceName: label, index, path, protocol, target });
     else if (typeof target === 'number' && Number.isInteger(target)) out.push({ serviceName: label, index, path, protocol, target });
@@ -323,7 +323,7 @@ export const exposureRules: Rule[] = [
     references: [SERVICE_TYPES_DOC, SECURITY_CHECKLIST],
     check: (resource) => {
       if (serviceType(resource) !== 'NodePort') return [];
-      const nodePorts = servicePorts(resource).map(({ port }) => num(port.nodePort)).filter((n): n is number => n !== undefined);
+      const nodePorts = servicePorts(resource).map(({ port }) => asNumber(port.nodePort)).filter((n): n is number => n !== undefined);
       const ports = nodePorts.length ? `node port${nodePorts.length > 1 ? 's' : ''} ${nodePorts.join(', ')}` : 'an allocated node port';
       return [{ path: '/spec/type', message: `Service "${resource.name}" is of type NodePort: it is published on ${ports} of every node` }];
     },
@@ -392,8 +392,8 @@ export const exposureRules: Rule[] = [
       if (how === undefined) return [];
       const out: Violation[] = [];
       for (const { port, index } of servicePorts(resource)) {
-        const exposed = num(port.port);
-        const target = num(port.targetPort);
+        const exposed = asNumber(port.port);
+        const target = asNumber(port.targetPort);
         const hit = exposed !== undefined && SENSITIVE_PORTS[exposed] ? { n: exposed, field: 'port' } : target !== undefined && SENSITIVE_PORTS[target] ? { n: target, field: 'targetPort' } : undefined;
         if (!hit) continue;
         out.push({ path: `/spec/ports/${index}/${hit.field}`, message: `Service "${resource.name}" exposes ${SENSITIVE_PORTS[hit.n]} (${hit.field} ${hit.n}) outside the cluster through ${how}` });
@@ -454,7 +454,7 @@ export const exposureRules: Rule[] = [
     check: (resource) => {
       const s = spec(resource);
       if (!s || !servesAnything(s)) return [];
-      if (arr(s.tls).some(isObject)) return [];
+      if (asArray(s.tls).some(isObject)) return [];
       const a = annotations(resource);
       if (TLS_ANNOTATIONS.some((k) => a[k] !== undefined && a[k].trim() !== '' && a[k].trim().toLowerCase() !== 'false')) return [];
       const hosts = ruleHosts(s).map((h) => h.host);
@@ -485,10 +485,10 @@ export const exposureRules: Rule[] = [
     check: (resource) => {
       const s = spec(resource);
       if (!s) return [];
-      const entries = arr(s.tls).filter(isObject);
+      const entries = asArray(s.tls).filter(isObject);
       if (entries.length === 0) return [];
       if (entries.some((t) => !Array.isArray(t.hosts) || t.hosts.length === 0)) return [];
-      const tlsHosts = entries.flatMap((t) => arr(t.hosts).filter((h): h is string => typeof h === 'string'));
+      const tlsHosts = entries.flatMap((t) => asArray(t.hosts).filter((h): h is string => typeof h === 'string'));
       return ruleHosts(s)
         .filter(({ host }) => !tlsHosts.some((t) => tlsHostCovers(t, host)))
         .map(({ host, path }) => ({ path, message: `Ingress "${resource.name}" routes host ${host}, which no TLS host covers (TLS hosts: ${tlsHosts.join(', ')})` }));
@@ -525,9 +525,9 @@ export const exposureRules: Rule[] = [
       for (const key of ['defaultBackend', 'backend']) {
         if (isObject(s[key])) out.push({ path: `/spec/${key}`, message: `Ingress "${resource.name}" has a default backend, which answers requests for any host and path` });
       }
-      arr(s.rules).forEach((r, i) => {
+      asArray(s.rules).forEach((r, i) => {
         if (!isObject(r)) return;
-        const host = str(r.host);
+        const host = asString(r.host);
         if (host === undefined || host.trim() === '') out.push({ path: `/spec/rules/${i}`, message: `Ingress "${resource.name}" rule #${i + 1} has no host, so it matches requests for any host name` });
       });
       return out;
@@ -558,7 +558,7 @@ export const exposureRules: Rule[] = [
     check: (resource) => {
       const s = spec(resource);
       if (!s || s.type !== 'ExternalName') return [];
-      const target = str(s.externalName);
+      const target = asString(s.externalName);
       if (target === undefined) return [];
       const why = sensitiveExternalName(target);
       return why ? [{ path: '/spec/externalName', message: `Service "${resource.name}" is an alias of ${target}, ${why}` }] : [];
@@ -586,13 +586,13 @@ export const exposureRules: Rule[] = [
     references: [GATEWAY_DOC, 'https://gateway-api.sigs.k8s.io/reference/spec/#listener'],
     check: (resource) => {
       if (!resource.apiVersion.startsWith('gateway.networking.k8s.io/')) return [];
-      const listeners = arr(spec(resource)?.listeners).filter(isObject);
+      const listeners = asArray(spec(resource)?.listeners).filter(isObject);
       if (listeners.some((l) => l.protocol === 'HTTPS' || l.protocol === 'TLS')) return [];
       const out: Violation[] = [];
-      arr(spec(resource)?.listeners).forEach((l, i) => {
+      asArray(spec(resource)?.listeners).forEach((l, i) => {
         if (!isObject(l) || l.protocol !== 'HTTP') return;
-        const name = str(l.name) ?? `#${i + 1}`;
-        out.push({ path: `/spec/listeners/${i}/protocol`, message: `Gateway "${resource.name}" listener "${name}" serves plain HTTP${num(l.port) !== undefined ? ` on port ${l.port}` : ''}, and the Gateway has no HTTPS or TLS listener` });
+        const name = asString(l.name) ?? `#${i + 1}`;
+        out.push({ path: `/spec/listeners/${i}/protocol`, message: `Gateway "${resource.name}" listener "${name}" serves plain HTTP${asNumber(l.port) !== undefined ? ` on port ${l.port}` : ''}, and the Gateway has no HTTPS or TLS listener` });
       });
       return out;
     },
@@ -688,7 +688,7 @@ spec:
           return declared && !serving.some((c) => declares(c, (p) => p.containerPort === t.target && protocolOf(p.protocol) === t.protocol));
         });
         if (lacking.length === 0) continue;
-        const declaredPorts = [...new Set(lacking.flatMap((o) => servingContainers(o).flatMap((c) => arr(c.container.ports).flatMap((p) => (isObject(p) && protocolOf(p.protocol) === t.protocol && typeof p.containerPort === 'number' ? [p.containerPort] : [])))))];
+        const declaredPorts = [...new Set(lacking.flatMap((o) => servingContainers(o).flatMap((c) => asArray(c.container.ports).flatMap((p) => (isObject(p) && protocolOf(p.protocol) === t.protocol && typeof p.containerPort === 'number' ? [p.containerPort] : [])))))];
         out.push({ path: t.path, message: `Service "${resource.name}" ${t.serviceName} sends ${t.protocol} traffic to port ${t.target}, but ${names(lacking)} declare${lacking.length === 1 ? 's' : ''} only ${declaredPorts.join(', ')}` });
       }
       return out;

@@ -3,7 +3,7 @@ import type { Rule } from '../engine/rule.js';
 import type { ContainerView } from '../k8s/pods.js';
 import { defineRule, perContainer, describeContainer } from './define.js';
 import { parseImageReference, registryEntryMatches, effectiveTag, fullName, type ImageReference } from '../k8s/images.js';
-import { str } from '../core/values.js';
+import { asString } from '../core/values.js';
 
 const IMAGES_DOC = 'https://kubernetes.io/docs/concepts/containers/images/';
 const PULL_POLICY_DOC = 'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy';
@@ -11,7 +11,7 @@ const REFERENCE_GRAMMAR = 'https://github.com/distribution/reference/blob/main/r
 
 /** The container's image when it is a well-formed reference; malformed ones are image-reference-invalid's business. */
 function imageOf(c: ContainerView): ImageReference | undefined {
-  const raw = str(c.container.image);
+  const raw = asString(c.container.image);
   if (raw === undefined) return undefined;
   const parsed = parseImageReference(raw);
   return parsed.ok ? parsed.image : undefined;

@@ -4,7 +4,7 @@ import { DEFAULT_RULE_SETTINGS } from '../engine/rule.js';
 import type { Resource, Violation } from '../core/types.js';
 import { podSpecs } from '../k8s/pods.js';
 import { isClientSideObject, isClusterScoped } from '../k8s/scope.js';
-import { get, isObject, str } from '../core/values.js';
+import { fieldAt, isObject, asString } from '../core/values.js';
 import { labelKeyProblem, labelValueProblem, labelsOf } from '../k8s/labels.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { defineRule } from './define.js';
@@ -145,7 +145,7 @@ export function parseMinorVersion(value: unknown): [number, number] | undefined 
   return m ? [Number(m[1]), Number(m[2])] : undefined;
 }
 
-export function compareMinor(a: [number, number], b: [number, number]): number {
+function compareMinor(a: [number, number], b: [number, number]): number {
   return a[0] !== b[0] ? a[0] - b[0] : a[1] - b[1];
 }
 
@@ -290,7 +290,7 @@ spec:
     check: (resource) => {
       if (resource.namespace !== 'default' || isClusterScopedResource(resource)) return [];
       // Placed there by --namespace default (the manifest names none): the finding is the same, its field is not there.
-      if (str(get(resource.object, 'metadata', 'namespace')) !== 'default')
+      if (asString(fieldAt(resource.object, 'metadata', 'namespace')) !== 'default')
         return [{ path: '/metadata', message: `${resource.kind} "${resource.name}" names no namespace and is to be applied in the "default" namespace` }];
       return [{ path: '/metadata/namespace', message: `${resource.kind} "${resource.name}" is placed in the "default" namespace` }];
     },
@@ -494,7 +494,7 @@ spec:
     remediation: 'Set app.kubernetes.io/instance to the object name, or leave this rule disabled if your tooling names instances differently.',
     references: [COMMON_LABELS_DOC],
     check: (resource) => {
-      const instance = str(labelsOf(resource.object.metadata)['app.kubernetes.io/instance']);
+      const instance = asString(labelsOf(resource.object.metadata)['app.kubernetes.io/instance']);
       if (instance === undefined || instance === resource.name) return [];
       return [{ path: '/metadata/labels/app.kubernetes.io~1instance', message: `label app.kubernetes.io/instance is "${instance}" but the ${resource.kind} is named "${resource.name}"` }];
     },

@@ -14,7 +14,7 @@ import type { Resource, Violation } from '../core/types.js';
 import type { ResourceSet } from '../k8s/resource-set.js';
 import { isEmptySelector, parseLabelSelector } from '../k8s/labels.js';
 import { podSpecs } from '../k8s/pods.js';
-import { arr, get, isObject } from '../core/values.js';
+import { asArray, fieldAt, isObject } from '../core/values.js';
 import {
   buildModel,
   compareInputOrder,
@@ -39,7 +39,7 @@ const METADATA_DOC = 'https://kubernetes.io/docs/tasks/administer-cluster/securi
 const CILIUM_DOC = 'https://docs.cilium.io/en/stable/security/policy/';
 const CALICO_DOC = 'https://docs.tigera.io/calico/latest/reference/resources/networkpolicy';
 
-export const CLOUD_METADATA_ADDRESS = '169.254.169.254';
+const CLOUD_METADATA_ADDRESS = '169.254.169.254';
 const METADATA_IP = parseIp(CLOUD_METADATA_ADDRESS)!;
 
 /**
@@ -136,7 +136,7 @@ function carriedNamespace(resource: Resource, context: RuleContext): NamespaceFa
 
 function carrierPath(resource: Resource): string {
   if (resource.kind === 'Namespace') return '/metadata/name';
-  return isObject(get(resource.object, 'metadata')) && get(resource.object, 'metadata', 'namespace') !== undefined ? '/metadata/namespace' : '/metadata';
+  return isObject(fieldAt(resource.object, 'metadata')) && fieldAt(resource.object, 'metadata', 'namespace') !== undefined ? '/metadata/namespace' : '/metadata';
 }
 
 function carrierNote(facts: NamespaceFacts): string {
@@ -400,19 +400,19 @@ function openPeers(resource: Resource, rule: PolicyRule): Violation[] {
   const where = `${rule.direction} rule ${rule.index} of NetworkPolicy "${resource.name}"`;
   const ports = portsPhrase(rule);
   if (ports === undefined) return [];
-  const raw = get(resource.object, 'spec', rule.direction, rule.index);
+  const raw = fieldAt(resource.object, 'spec', rule.direction, rule.index);
   if (rule.peers.everything) {
     const path = isObject(raw) && raw[peerKey] !== undefined ? `${rule.path}/${peerKey}` : rule.path;
     // The rule without peers is the cause; egress-to-cloud-metadata-allowed names it too.
     return [{ path, cause: rule.path, message: `${where} has no ${peerKey} peers, so it allows every ${what} (any pod in any namespace and any address) ${ports}` }];
   }
   const out: Violation[] = [];
-  arr(get(raw, peerKey)).forEach((peer, i) => {
+  asArray(fieldAt(raw, peerKey)).forEach((peer, i) => {
     if (!isObject(peer)) return;
     const at = `${rule.path}/${peerKey}/${i}`;
-    const cidr = get(peer, 'ipBlock', 'cidr');
+    const cidr = fieldAt(peer, 'ipBlock', 'cidr');
     if (typeof cidr === 'string' && /\/0$/.test(cidr.trim())) {
-      const except = arr(get(peer, 'ipBlock', 'except')).filter((e) => typeof e === 'string');
+      const except = asArray(fieldAt(peer, 'ipBlock', 'except')).filter((e) => typeof e === 'string');
       const but = except.length ? ` except ${except.join(', ')}` : '';
       out.push({ path: `${at}/ipBlock/cidr`, cause: at, message: `${where} allows every address (${cidr}${but}) as ${what} ${ports}` });
     }
@@ -525,9 +525,9 @@ const metadataEgress = defineRule({
         out.push({ path: rule.path, cause: rule.path, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows every destination, including the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
         continue;
       }
-      const raw = arr(get(resource.object, 'spec', 'egress', rule.index, 'to'));
+      const raw = asArray(fieldAt(resource.object, 'spec', 'egress', rule.index, 'to'));
       raw.forEach((peer, i) => {
-        const block = rule.peers.ipBlocks.find((b) => b.cidr.text === get(peer, 'ipBlock', 'cidr'));
+        const block = rule.peers.ipBlocks.find((b) => b.cidr.text === fieldAt(peer, 'ipBlock', 'cidr'));
         if (block && ipBlockContainsIp(block, METADATA_IP))
           out.push({ path: `${rule.path}/to/${i}/ipBlock`, cause: `${rule.path}/to/${i}`, message: `egress rule ${rule.index} of NetworkPolicy "${resource.name}" allows ${block.cidr.text}, which includes the cloud metadata address ${CLOUD_METADATA_ADDRESS}` });
       });

@@ -18,7 +18,7 @@ import type { Resource, Violation } from '../core/types.js';
 import type { ContainerView, PodSpecView } from '../k8s/pods.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
 import { containers } from '../k8s/pods.js';
-import { arr, get, obj } from '../core/values.js';
+import { asArray, fieldAt, asObject } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import {
   APPARMOR_ALLOWED_TYPES,
@@ -54,7 +54,7 @@ import { indent } from './examples.js';
 type Level = 'baseline' | 'restricted';
 
 /** The metadata every PSS rule shares, by profile level and control slug. */
-function control(level: Level, slug: string): Pick<RuleMeta, 'category' | 'tags' | 'appliesTo' | 'frameworks' | 'references'> {
+function pssControl(level: Level, slug: string): Pick<RuleMeta, 'category' | 'tags' | 'appliesTo' | 'frameworks' | 'references'> {
   return {
     category: 'pod-security',
     tags: [level === 'baseline' ? 'pss-baseline' : 'pss-restricted', 'security'],
@@ -102,7 +102,7 @@ function rollout(spec: string): string {
 
 const IMG = 'registry.example.com/shop/web:1.4.2';
 /** A container securityContext that satisfies every Restricted control on its own. */
-const RSC = '{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}';
+const RESTRICTED_CONTAINER_SC = '{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}';
 
 // ---------------------------------------------------------------------------------------------
 // Small readers shared by the checks.
@@ -141,7 +141,7 @@ const seccompTypeBad = (t: unknown): boolean => isSet(t) && !(typeof t === 'stri
 function seccompBaselineViolations(pod: PodSpecView, podContainers: readonly ContainerView[], minor: number): Violation[] {
   const out: Violation[] = [];
   if (minor < SINCE.seccompField) {
-    const annotations = obj(pod.metadata?.annotations) ?? {};
+    const annotations = asObject(pod.metadata?.annotations) ?? {};
     const judge = (key: string, container?: string): void => {
       if (!(key in annotations) || seccompAnnotationAllowed(annotations[key])) return;
       out.push({
@@ -154,10 +154,10 @@ function seccompBaselineViolations(pod: PodSpecView, podContainers: readonly Con
     for (const c of podContainers) judge(SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name, c.name);
     return out;
   }
-  const t = get(podSecurityContext(pod), 'seccompProfile', 'type');
+  const t = fieldAt(podSecurityContext(pod), 'seccompProfile', 'type');
   if (seccompTypeBad(t)) out.push({ path: podScPath(pod, 'seccompProfile', 'type'), message: `the pod ${SECCOMP_WHAT(t)}` });
   for (const c of podContainers) {
-    const ct = get(containerSecurityContext(c), 'seccompProfile', 'type');
+    const ct = fieldAt(containerSecurityContext(c), 'seccompProfile', 'type');
     if (seccompTypeBad(ct)) out.push({ path: scPath(c, 'seccompProfile', 'type'), message: `${describeContainer(c)} ${SECCOMP_WHAT(ct)}`, container: c.name });
   }
   return out;
@@ -173,9 +173,9 @@ function seccompRestrictedViolations(pod: PodSpecView, podContainers: readonly C
   if (windowsExempt(pod, minor)) return [];
   const out = seccompBaselineViolations(pod, podContainers, minor);
   // A pod-level value, good or bad, covers the containers without their own: a bad one is reported once, on the pod.
-  if (isSet(get(podSecurityContext(pod), 'seccompProfile', 'type'))) return out;
+  if (isSet(fieldAt(podSecurityContext(pod), 'seccompProfile', 'type'))) return out;
   for (const c of podContainers) {
-    if (isSet(get(containerSecurityContext(c), 'seccompProfile', 'type'))) continue;
+    if (isSet(fieldAt(containerSecurityContext(c), 'seccompProfile', 'type'))) continue;
     const windows = isWindowsPod(pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
     out.push({
       path: missingSettingPath(c),
@@ -198,7 +198,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-process',
     title: 'Windows HostProcess container',
     severity: 'critical',
-    ...control('baseline', 'hostprocess'),
+    ...pssControl('baseline', 'hostprocess'),
     description:
       'A Windows HostProcess pod or container runs directly on the node with the privileges of a host process: ' +
       'the Baseline profile forbids securityContext.windowsOptions.hostProcess: true at pod and container level.',
@@ -207,11 +207,11 @@ export const podSecurityRules: Rule[] = [
       podAndContainers(
         resource,
         (pod) =>
-          get(podSecurityContext(pod), 'windowsOptions', 'hostProcess') === true
+          fieldAt(podSecurityContext(pod), 'windowsOptions', 'hostProcess') === true
             ? [{ path: podScPath(pod, 'windowsOptions', 'hostProcess'), message: 'the pod runs as a Windows HostProcess pod (windowsOptions.hostProcess: true), with host-level access' }]
             : [],
         (c) =>
-          get(containerSecurityContext(c), 'windowsOptions', 'hostProcess') === true
+          fieldAt(containerSecurityContext(c), 'windowsOptions', 'hostProcess') === true
             ? [{ path: scPath(c, 'windowsOptions', 'hostProcess'), message: `${describeContainer(c)} runs as a Windows HostProcess container (windowsOptions.hostProcess: true)` }]
             : [],
       ),
@@ -257,7 +257,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-network',
     title: 'Pod shares the host network namespace',
     severity: 'high',
-    ...control('baseline', 'host-namespaces'),
+    ...pssControl('baseline', 'host-namespaces'),
     description:
       'With hostNetwork: true the pod sees every network interface of the node, can bind node ports and reach ' +
       'services listening on localhost of the node. The Baseline profile forbids sharing host namespaces.',
@@ -297,7 +297,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-pid',
     title: 'Pod shares the host process namespace',
     severity: 'high',
-    ...control('baseline', 'host-namespaces'),
+    ...pssControl('baseline', 'host-namespaces'),
     description:
       'With hostPID: true the containers see every process of the node and, with enough privileges, can inspect or ' +
       'signal them. The Baseline profile forbids sharing host namespaces.',
@@ -336,7 +336,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-ipc',
     title: 'Pod shares the host IPC namespace',
     severity: 'high',
-    ...control('baseline', 'host-namespaces'),
+    ...pssControl('baseline', 'host-namespaces'),
     description:
       'With hostIPC: true the containers share System V IPC objects and POSIX message queues with every process of ' +
       'the node. The Baseline profile forbids sharing host namespaces.',
@@ -369,7 +369,7 @@ export const podSecurityRules: Rule[] = [
     id: 'privileged-container',
     title: 'Privileged container',
     severity: 'critical',
-    ...control('baseline', 'privileged-containers'),
+    ...pssControl('baseline', 'privileged-containers'),
     description:
       'A privileged container has every capability and access to all host devices, and most isolation (seccomp, ' +
       'AppArmor, read-only /sys) is switched off: it is effectively root on the node. Baseline forbids it for ' +
@@ -423,7 +423,7 @@ export const podSecurityRules: Rule[] = [
     id: 'disallowed-capabilities',
     title: 'Container adds a capability outside the Baseline set',
     severity: 'high',
-    ...control('baseline', 'capabilities'),
+    ...pssControl('baseline', 'capabilities'),
     description:
       'Baseline lets a container add only capabilities from the container runtime\'s default set: AUDIT_WRITE, CHOWN, ' +
       'DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT. ' +
@@ -432,7 +432,7 @@ export const podSecurityRules: Rule[] = [
     remediation: 'Remove the capability from securityContext.capabilities.add; if the workload truly needs it, it cannot run under Baseline.',
     check: (resource) =>
       perContainer(resource, (c) =>
-        arr(get(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
+        asArray(fieldAt(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
           typeof cap === 'string' && BASELINE_ALLOWED_CAPABILITIES.has(cap)
             ? []
             : [
@@ -496,7 +496,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-path-volume',
     title: 'hostPath volume',
     severity: 'high',
-    ...control('baseline', 'hostpath-volumes'),
+    ...pssControl('baseline', 'hostpath-volumes'),
     description:
       'A hostPath volume mounts a file or directory of the node into the pod: it can expose the container runtime ' +
       'socket, credentials or the node\'s file system, and is a common container escape. Baseline forbids every ' +
@@ -504,10 +504,10 @@ export const podSecurityRules: Rule[] = [
     remediation: 'Replace the hostPath volume with an emptyDir, configMap, secret, projected or persistentVolumeClaim volume.',
     check: (resource) =>
       perPod(resource, (pod) =>
-        arr(pod.spec.volumes).flatMap((v, i) => {
-          const vol = obj(v);
+        asArray(pod.spec.volumes).flatMap((v, i) => {
+          const vol = asObject(v);
           if (!vol || !isSet(vol.hostPath)) return [];
-          const hostPath = get(vol.hostPath, 'path');
+          const hostPath = fieldAt(vol.hostPath, 'path');
           return [
             {
               path: `${pod.path}/volumes/${i}/hostPath`,
@@ -558,7 +558,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-port',
     title: 'Container binds a host port',
     severity: 'medium',
-    ...control('baseline', 'host-ports'),
+    ...pssControl('baseline', 'host-ports'),
     description:
       'A hostPort publishes the container on the node\'s own address, bypassing Services and network policies and ' +
       'limiting scheduling. Baseline allows only an undefined or zero hostPort; the "known list" the standard ' +
@@ -566,8 +566,8 @@ export const podSecurityRules: Rule[] = [
     remediation: 'Remove hostPort from the container ports and expose the workload through a Service (NodePort or LoadBalancer if it must be reachable from outside).',
     check: (resource) =>
       perContainer(resource, (c) =>
-        arr(c.container.ports).flatMap((p, i) => {
-          const hostPort = obj(p)?.hostPort;
+        asArray(c.container.ports).flatMap((p, i) => {
+          const hostPort = asObject(p)?.hostPort;
           return isSet(hostPort) && hostPort !== 0
             ? [{ path: `${c.path}/ports/${i}/hostPort`, message: `${describeContainer(c)} binds host port ${show(hostPort)}` }]
             : [];
@@ -611,7 +611,7 @@ export const podSecurityRules: Rule[] = [
     id: 'apparmor-profile',
     title: 'AppArmor profile overridden or disabled',
     severity: 'medium',
-    ...control('baseline', 'apparmor'),
+    ...pssControl('baseline', 'apparmor'),
     description:
       'On hosts with AppArmor the runtime default profile confines every container. Baseline forbids turning it ' +
       'off: appArmorProfile.type may only be RuntimeDefault or Localhost (pod and container level), and the older ' +
@@ -623,17 +623,17 @@ export const podSecurityRules: Rule[] = [
       const fields = podAndContainers(
         resource,
         (pod) => {
-          const t = get(podSecurityContext(pod), 'appArmorProfile', 'type');
+          const t = fieldAt(podSecurityContext(pod), 'appArmorProfile', 'type');
           return bad(t) ? [{ path: podScPath(pod, 'appArmorProfile', 'type'), message: `the pod ${what(t)}` }] : [];
         },
         (c) => {
-          const t = get(containerSecurityContext(c), 'appArmorProfile', 'type');
+          const t = fieldAt(containerSecurityContext(c), 'appArmorProfile', 'type');
           return bad(t) ? [{ path: scPath(c, 'appArmorProfile', 'type'), message: `${describeContainer(c)} ${what(t)}` }] : [];
         },
       );
       const annotations = perPod(resource, (pod) => {
         const out: Violation[] = [];
-        for (const [key, value] of Object.entries(obj(pod.metadata?.annotations) ?? {})) {
+        for (const [key, value] of Object.entries(asObject(pod.metadata?.annotations) ?? {})) {
           if (!key.startsWith(APPARMOR_ANNOTATION_PREFIX)) continue;
           if (typeof value === 'string' && (value === '' || value === 'runtime/default' || value.startsWith('localhost/'))) continue;
           const container = key.slice(APPARMOR_ANNOTATION_PREFIX.length);
@@ -696,7 +696,7 @@ export const podSecurityRules: Rule[] = [
     id: 'selinux-options',
     title: 'Custom SELinux options',
     severity: 'medium',
-    ...control('baseline', 'selinux'),
+    ...pssControl('baseline', 'selinux'),
     description:
       'Baseline restricts seLinuxOptions: the type may only be empty, container_t, container_init_t, container_kvm_t ' +
       'or (from Pod Security Standards v1.31) container_engine_t, and user and role must not be set. Other labels such as ' +
@@ -706,7 +706,7 @@ export const podSecurityRules: Rule[] = [
       const minor = baselineAt(resource, context);
       const allowed = allowedSelinuxTypes(minor);
       const inspect = (options: unknown, base: string, who: string): Omit<Violation, 'container'>[] => {
-        const o = obj(options);
+        const o = asObject(options);
         if (!o) return [];
         const out: Omit<Violation, 'container'>[] = [];
         if (isSet(o.type) && !(typeof o.type === 'string' && allowed.has(o.type)))
@@ -769,7 +769,7 @@ export const podSecurityRules: Rule[] = [
     id: 'proc-mount',
     title: 'Unmasked /proc mount',
     severity: 'medium',
-    ...control('baseline', 'proc-mount-type'),
+    ...pssControl('baseline', 'proc-mount-type'),
     description:
       'The default /proc mount masks and makes read-only the parts of /proc that expose the node. Baseline requires ' +
       'procMount to be unset or Default. From Pod Security Standards v1.35 a pod with its own user namespace (spec.hostUsers: false) ' +
@@ -826,7 +826,7 @@ export const podSecurityRules: Rule[] = [
     id: 'seccomp-unconfined',
     title: 'Seccomp disabled',
     severity: 'medium',
-    ...control('baseline', 'seccomp'),
+    ...pssControl('baseline', 'seccomp'),
     description:
       'Baseline forbids explicitly disabling seccomp: seccompProfile.type may be unset, RuntimeDefault or Localhost ' +
       'at pod and container level, never Unconfined. (Restricted additionally requires a profile to be set: rule ' +
@@ -880,7 +880,7 @@ export const podSecurityRules: Rule[] = [
     id: 'unsafe-sysctls',
     title: 'Unsafe sysctl',
     severity: 'medium',
-    ...control('baseline', 'sysctls'),
+    ...pssControl('baseline', 'sysctls'),
     description:
       'Sysctls that are not namespaced per pod change the kernel for every workload on the node. Baseline allows only ' +
       'the safe set: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.ip_unprivileged_port_start, ' +
@@ -893,8 +893,8 @@ export const podSecurityRules: Rule[] = [
       const minor = baselineAt(resource, context);
       const safe = safeSysctls(minor);
       return perPod(resource, (pod) =>
-        arr(podSecurityContext(pod)?.sysctls).flatMap((s, i) => {
-          const name = obj(s)?.name;
+        asArray(podSecurityContext(pod)?.sysctls).flatMap((s, i) => {
+          const name = asObject(s)?.name;
           if (!isSet(name) || (typeof name === 'string' && safe.has(name))) return [];
           const since = typeof name === 'string' ? sysctlSafeSince(name) : undefined;
           return [
@@ -936,7 +936,7 @@ export const podSecurityRules: Rule[] = [
     id: 'host-probes-lifecycle',
     title: 'Probe or lifecycle hook targets another host',
     severity: 'medium',
-    ...control('baseline', 'host-probes-lifecycle-hooks'),
+    ...pssControl('baseline', 'host-probes-lifecycle-hooks'),
     description:
       'A probe or lifecycle hook with httpGet.host or tcpSocket.host makes the kubelet connect to an arbitrary ' +
       'address from the node, which can be abused to reach node-local or internal services. Baseline (Pod Security ' +
@@ -948,12 +948,12 @@ export const podSecurityRules: Rule[] = [
         const out: Omit<Violation, 'container'>[] = [];
         const inspect = (handler: unknown, base: string, what: string): void => {
           for (const kind of HANDLERS) {
-            const host = get(handler, kind, 'host');
+            const host = fieldAt(handler, kind, 'host');
             if (isSet(host) && host !== '') out.push({ path: `${base}/${kind}/host`, message: `${describeContainer(c)} ${what} targets host ${show(host)}` });
           }
         };
         for (const probe of PROBES) inspect(c.container[probe], `${c.path}/${probe}`, probe);
-        for (const hook of HOOKS) inspect(get(c.container, 'lifecycle', hook), `${c.path}/lifecycle/${hook}`, `${hook} hook`);
+        for (const hook of HOOKS) inspect(fieldAt(c.container, 'lifecycle', hook), `${c.path}/lifecycle/${hook}`, `${hook} hook`);
         return out;
       });
     },
@@ -999,7 +999,7 @@ export const podSecurityRules: Rule[] = [
     id: 'restricted-volume-types',
     title: 'Volume type not allowed by the Restricted profile',
     severity: 'medium',
-    ...control('restricted', 'volume-types'),
+    ...pssControl('restricted', 'volume-types'),
     description:
       'Restricted allows only volumes of type configMap, csi, downwardAPI, emptyDir, ephemeral, image, ' +
       'persistentVolumeClaim, projected and secret; other storage (nfs, iscsi, rbd, gitRepo, cloud disks, ...) must ' +
@@ -1010,8 +1010,8 @@ export const podSecurityRules: Rule[] = [
     remediation: 'Define the storage as a PersistentVolume and mount it through a persistentVolumeClaim, or use one of the allowed volume types.',
     check: (resource) =>
       perPod(resource, (pod) =>
-        arr(pod.spec.volumes).flatMap((v, i) => {
-          const vol = obj(v);
+        asArray(pod.spec.volumes).flatMap((v, i) => {
+          const vol = asObject(v);
           if (!vol) return [];
           const sources = Object.keys(vol).filter((k) => k !== 'name' && isSet(vol[k]));
           if (sources.length === 0 || sources.some((k) => RESTRICTED_VOLUME_SOURCES.has(k)) || sources.includes('hostPath')) return [];
@@ -1029,7 +1029,7 @@ export const podSecurityRules: Rule[] = [
           containers:
           - name: app
             image: ${IMG}
-            securityContext: ${RSC}
+            securityContext: ${RESTRICTED_CONTAINER_SC}
           volumes:
           - name: config
             configMap: {name: web-config}
@@ -1072,7 +1072,7 @@ export const podSecurityRules: Rule[] = [
     id: 'allow-privilege-escalation',
     title: 'Privilege escalation not disabled',
     severity: 'medium',
-    ...control('restricted', 'privilege-escalation'),
+    ...pssControl('restricted', 'privilege-escalation'),
     description:
       'Unless allowPrivilegeEscalation is false, a process can gain more privileges than its parent (setuid binaries, ' +
       'file capabilities). Restricted requires every container, init container and ephemeral container to set ' +
@@ -1135,7 +1135,7 @@ export const podSecurityRules: Rule[] = [
           containers:
           - name: app
             image: ${IMG}
-            securityContext: ${RSC}
+            securityContext: ${RESTRICTED_CONTAINER_SC}
           ephemeralContainers:
           - name: debugger
             image: busybox:1.36
@@ -1149,7 +1149,7 @@ export const podSecurityRules: Rule[] = [
     id: 'run-as-non-root',
     title: 'Container not required to run as non-root',
     severity: 'medium',
-    ...control('restricted', 'running-as-non-root'),
+    ...pssControl('restricted', 'running-as-non-root'),
     description:
       'Restricted requires runAsNonRoot: true, so the kubelet refuses to start a container whose user is root. A ' +
       'container may leave it unset only when the pod-level spec.securityContext.runAsNonRoot is true; a container ' +
@@ -1235,7 +1235,7 @@ export const podSecurityRules: Rule[] = [
     id: 'run-as-root-user',
     title: 'Runs as UID 0',
     severity: 'medium',
-    ...control('restricted', 'running-as-non-root-user'),
+    ...pssControl('restricted', 'running-as-non-root-user'),
     description:
       'Restricted forbids runAsUser: 0 at pod and container level (undefined or any other UID is allowed). A ' +
       'pod-level 0 fails even if every container overrides it. The control exists from Pod Security Standards v1.23; ' +
@@ -1307,7 +1307,7 @@ export const podSecurityRules: Rule[] = [
     id: 'seccomp-profile-required',
     title: 'No seccomp profile set',
     severity: 'medium',
-    ...control('restricted', 'seccomp'),
+    ...pssControl('restricted', 'seccomp'),
     description:
       'Restricted requires every container to run with seccompProfile.type RuntimeDefault or Localhost: set it on the ' +
       'pod (containers inherit it) or on every container. The absence of a profile fails; an explicit Unconfined is ' +
@@ -1380,7 +1380,7 @@ export const podSecurityRules: Rule[] = [
     id: 'capabilities-drop-all',
     title: 'Capabilities not dropped',
     severity: 'medium',
-    ...control('restricted', 'capabilities'),
+    ...pssControl('restricted', 'capabilities'),
     description:
       'Restricted requires every container to drop ALL capabilities (securityContext.capabilities.drop must contain ' +
       '"ALL", in capitals, as the admission controller compares it exactly) and to add back at most NET_BIND_SERVICE ' +
@@ -1393,7 +1393,7 @@ export const podSecurityRules: Rule[] = [
       return perContainer(resource, (c) => {
         if (windowsExempt(c.pod, minor)) return undefined;
         const sc = containerSecurityContext(c);
-        const caps = obj(sc?.capabilities);
+        const caps = asObject(sc?.capabilities);
         const drop = caps?.drop;
         if (Array.isArray(drop) && drop.includes('ALL')) return undefined;
         const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
@@ -1464,7 +1464,7 @@ export const podSecurityRules: Rule[] = [
     id: 'restricted-capabilities-add',
     title: 'Container adds a capability other than NET_BIND_SERVICE',
     severity: 'low',
-    ...control('restricted', 'capabilities'),
+    ...pssControl('restricted', 'capabilities'),
     description:
       'After dropping ALL, Restricted lets a container add back only NET_BIND_SERVICE. This rule reports the ' +
       'capabilities Baseline would still accept (CHOWN, SETUID, KILL, ...); capabilities outside the Baseline set are ' +
@@ -1477,7 +1477,7 @@ export const podSecurityRules: Rule[] = [
       return perContainer(resource, (c) => {
         if (windowsExempt(c.pod, minor)) return undefined;
         const windows = isWindowsPod(c.pod) ? onlyBefore(minor, SINCE.windowsExemption, 'Windows pods') : '';
-        return arr(get(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
+        return asArray(fieldAt(containerSecurityContext(c), 'capabilities', 'add')).flatMap((cap, i) =>
           typeof cap === 'string' && cap !== RESTRICTED_ALLOWED_CAPABILITY && BASELINE_ALLOWED_CAPABILITIES.has(cap)
             ? [{ path: scPath(c, 'capabilities', 'add', String(i)), cause: scPath(c, 'capabilities', 'add', String(i)), message: `${describeContainer(c)} adds capability ${cap}; Restricted allows adding only NET_BIND_SERVICE${windows}` }]
             : [],
@@ -1520,7 +1520,7 @@ export const podSecurityRules: Rule[] = [
     id: 'proc-mount-restricted',
     title: 'Unmasked /proc mount in a user-namespace pod',
     severity: 'medium',
-    ...control('restricted', 'proc-mount-type'),
+    ...pssControl('restricted', 'proc-mount-type'),
     description:
       'From Pod Security Standards v1.35 Baseline lets a pod with its own user namespace (spec.hostUsers: false) use a ' +
       'non-default procMount, but Restricted still requires it to be unset or Default. What the Baseline rule proc-mount ' +
@@ -1559,7 +1559,3 @@ export const podSecurityRules: Rule[] = [
     },
   }),
 ];
-
-/** Ids of the rules of each profile: Restricted includes Baseline. */
-export const PSS_BASELINE_RULE_IDS: readonly string[] = podSecurityRules.filter((r) => r.tags.includes('pss-baseline')).map((r) => r.id);
-export const PSS_RESTRICTED_RULE_IDS: readonly string[] = podSecurityRules.map((r) => r.id);

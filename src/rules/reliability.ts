@@ -18,7 +18,7 @@
 import type { Rule, RuleContext, RuleExamples } from '../engine/rule.js';
 import type { JsonObject, Resource, Severity, Violation } from '../core/types.js';
 import { containers, isWorkloadKind, podSpecs, type ContainerView, type PodSpecView } from '../k8s/pods.js';
-import { arr, get, isObject, num, obj, str, stringMap } from '../core/values.js';
+import { asArray, fieldAt, isObject, asNumber, asObject, asString, stringMap } from '../core/values.js';
 import { formatMapSelector, formatSelector, isEmptySelector, labelKeyProblem, labelsOf, mapSelectorMatches, matchesParsed, parseLabelSelector, type Labels, type ParsedSelector } from '../k8s/labels.js';
 import type { ResourceSet } from '../k8s/resource-set.js';
 import { defineRule, describeContainer } from './define.js';
@@ -60,12 +60,12 @@ const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'Replicatio
 function isLongRunning(resource: Resource): boolean {
   if (LONG_RUNNING.includes(resource.kind)) return true;
   if (resource.kind !== 'Pod') return false;
-  const policy = get(resource.object, 'spec', 'restartPolicy');
+  const policy = fieldAt(resource.object, 'spec', 'restartPolicy');
   return policy === undefined || policy === 'Always';
 }
 
 function spec(resource: Resource): JsonObject | undefined {
-  return obj(resource.object.spec);
+  return asObject(resource.object.spec);
 }
 
 /** spec.replicas with its default of 1; undefined when it is not a number (templated, malformed). */
@@ -73,7 +73,7 @@ function replicasOf(resource: Resource): number | undefined {
   const s = spec(resource);
   if (!s) return undefined;
   if (s.replicas === undefined || s.replicas === null) return 1;
-  return num(s.replicas);
+  return asNumber(s.replicas);
 }
 
 function replicasPath(resource: Resource): string {
@@ -154,9 +154,9 @@ function runIndex(context: RuleContext): RunIndex {
     push(index.byKindNs, `${r.kind}\u0000${ns}`, r);
     for (const key of [`${r.kind}\u0000${ns}\u0000${r.name}`, `${r.kind}\u0000${ANY_NS}\u0000${r.name}`]) if (!index.byName.has(key)) index.byName.set(key, r);
     if (r.kind === 'HorizontalPodAutoscaler') {
-      const ref = obj(get(r.object, 'spec', 'scaleTargetRef'));
-      const kind = str(ref?.kind);
-      const name = str(ref?.name);
+      const ref = asObject(fieldAt(r.object, 'spec', 'scaleTargetRef'));
+      const kind = asString(ref?.kind);
+      const name = asString(ref?.name);
       if (kind && name) {
         push(index.hpaByTarget, `${ns}\u0000${kind}\u0000${name}`, r);
         push(index.hpaByTarget, `${ANY_NS}\u0000${kind}\u0000${name}`, r);
@@ -362,9 +362,9 @@ function holdersSelecting(context: RuleContext, kind: string, read: (r: Resource
 }
 
 function minReplicasOf(hpa: Resource): number | undefined {
-  const v = get(hpa.object, 'spec', 'minReplicas');
+  const v = fieldAt(hpa.object, 'spec', 'minReplicas');
   if (v === undefined || v === null) return 1;
-  return num(v);
+  return asNumber(v);
 }
 
 /** An IntOrString percentage ("25%") as a number, or undefined. */
@@ -403,10 +403,10 @@ interface ProbePort {
 function probePorts(c: ContainerView): ProbePort[] {
   const out: ProbePort[] = [];
   for (const probe of PROBE_KINDS) {
-    const p = obj(c.container[probe]);
+    const p = asObject(c.container[probe]);
     if (!p) continue;
     for (const handler of ['httpGet', 'tcpSocket', 'grpc']) {
-      const h = obj(p[handler]);
+      const h = asObject(p[handler]);
       if (h && h.port !== undefined && h.port !== null) out.push({ probe, path: `${c.path}/${probe}/${handler}/port`, port: h.port });
     }
   }
@@ -416,7 +416,7 @@ function probePorts(c: ContainerView): ProbePort[] {
 /** Container port numbers declared for TCP (the default protocol). */
 function tcpPorts(container: JsonObject): number[] {
   const out: number[] = [];
-  for (const p of arr(container.ports)) {
+  for (const p of asArray(container.ports)) {
     if (!isObject(p) || typeof p.containerPort !== 'number') continue;
     if (p.protocol === undefined || p.protocol === null || p.protocol === 'TCP') out.push(p.containerPort);
   }
@@ -428,7 +428,7 @@ function otherProtocols(pod: PodSpecView, resource: Resource, port: number): str
   const found = new Set<string>();
   for (const c of containers(resource)) {
     if (c.pod !== pod) continue;
-    for (const p of arr(c.container.ports)) if (isObject(p) && p.containerPort === port && typeof p.protocol === 'string') found.add(p.protocol);
+    for (const p of asArray(c.container.ports)) if (isObject(p) && p.containerPort === port && typeof p.protocol === 'string') found.add(p.protocol);
   }
   return [...found].sort().join(' and ');
 }
@@ -436,7 +436,7 @@ function otherProtocols(pod: PodSpecView, resource: Resource, port: number): str
 function declaredPorts(container: JsonObject): { names: Set<string>; numbers: Set<number> } {
   const names = new Set<string>();
   const numbers = new Set<number>();
-  for (const p of arr(container.ports)) {
+  for (const p of asArray(container.ports)) {
     if (!isObject(p)) continue;
     if (typeof p.name === 'string') names.add(p.name);
     if (typeof p.containerPort === 'number') numbers.add(p.containerPort);
@@ -535,13 +535,13 @@ function handlerPorts(c: ContainerView): { where: string; path: string; port: un
   const visit = (handler: JsonObject | undefined, where: string, path: string, kinds: readonly string[]): void => {
     if (!handler) return;
     for (const kind of kinds) {
-      const h = obj(handler[kind]);
+      const h = asObject(handler[kind]);
       if (h && 'port' in h) out.push({ where: `${where} ${kind}`, path: `${path}/${kind}/port`, port: h.port, numberOnly: kind === 'grpc' });
     }
   };
-  for (const probe of PROBE_KINDS) visit(obj(c.container[probe]), `${PROBE_NAMES[probe]} probe`, `${c.path}/${probe}`, ['httpGet', 'tcpSocket', 'grpc']);
-  const lifecycle = obj(c.container.lifecycle);
-  for (const hook of ['postStart', 'preStop']) visit(obj(lifecycle?.[hook]), `${hook} hook`, `${c.path}/lifecycle/${hook}`, ['httpGet', 'tcpSocket']);
+  for (const probe of PROBE_KINDS) visit(asObject(c.container[probe]), `${PROBE_NAMES[probe]} probe`, `${c.path}/${probe}`, ['httpGet', 'tcpSocket', 'grpc']);
+  const lifecycle = asObject(c.container.lifecycle);
+  for (const hook of ['postStart', 'preStop']) visit(asObject(lifecycle?.[hook]), `${hook} hook`, `${c.path}/lifecycle/${hook}`, ['httpGet', 'tcpSocket']);
   return out;
 }
 
@@ -621,7 +621,7 @@ const invalidPortRule = defineRule({
   check: (resource) => {
     const out: Violation[] = [];
     if (resource.kind === 'Service') {
-      const ports = get(resource.object, 'spec', 'ports');
+      const ports = fieldAt(resource.object, 'spec', 'ports');
       if (!Array.isArray(ports)) return out;
       const names = new Map<string, number>();
       const numbers = new Map<string, number>();
@@ -661,7 +661,7 @@ const invalidPortRule = defineRule({
       if (c.type === 'ephemeralContainers') continue;
       const who = describeContainer(c);
       const names = new Map<string, number>();
-      arr(c.container.ports).forEach((p, i) => {
+      asArray(c.container.ports).forEach((p, i) => {
         if (!isObject(p)) return;
         const at = `${c.path}/ports/${i}`;
         if (typeof p.name === 'string' && p.name !== '') {
@@ -726,29 +726,29 @@ function configRefs(resource: Resource): ConfigRef[] {
     out.push({ kind, name, key: typeof key === 'string' ? key : undefined, namePath: `${basePath}/${nameField}`, keyPath: typeof key === 'string' ? `${basePath}/key` : undefined, where, container });
   };
   for (const c of containers(resource)) {
-    arr(c.container.env).forEach((e, i) => {
-      const from = obj(get(e, 'valueFrom'));
+    asArray(c.container.env).forEach((e, i) => {
+      const from = asObject(fieldAt(e, 'valueFrom'));
       if (!from) return;
-      const variable = `${describeContainer(c)} variable ${JSON.stringify(str(get(e, 'name')) ?? `#${i + 1}`)}`;
+      const variable = `${describeContainer(c)} variable ${JSON.stringify(asString(fieldAt(e, 'name')) ?? `#${i + 1}`)}`;
       const base = `${c.path}/env/${i}/valueFrom`;
-      add(from.secretKeyRef, 'Secret', 'name', `${base}/secretKeyRef`, variable, c.name, get(from.secretKeyRef, 'key'));
-      add(from.configMapKeyRef, 'ConfigMap', 'name', `${base}/configMapKeyRef`, variable, c.name, get(from.configMapKeyRef, 'key'));
+      add(from.secretKeyRef, 'Secret', 'name', `${base}/secretKeyRef`, variable, c.name, fieldAt(from.secretKeyRef, 'key'));
+      add(from.configMapKeyRef, 'ConfigMap', 'name', `${base}/configMapKeyRef`, variable, c.name, fieldAt(from.configMapKeyRef, 'key'));
     });
-    arr(c.container.envFrom).forEach((e, i) => {
-      add(get(e, 'secretRef'), 'Secret', 'name', `${c.path}/envFrom/${i}/secretRef`, `${describeContainer(c)} envFrom`, c.name);
-      add(get(e, 'configMapRef'), 'ConfigMap', 'name', `${c.path}/envFrom/${i}/configMapRef`, `${describeContainer(c)} envFrom`, c.name);
+    asArray(c.container.envFrom).forEach((e, i) => {
+      add(fieldAt(e, 'secretRef'), 'Secret', 'name', `${c.path}/envFrom/${i}/secretRef`, `${describeContainer(c)} envFrom`, c.name);
+      add(fieldAt(e, 'configMapRef'), 'ConfigMap', 'name', `${c.path}/envFrom/${i}/configMapRef`, `${describeContainer(c)} envFrom`, c.name);
     });
   }
   for (const pod of podSpecs(resource)) {
-    arr(pod.spec.volumes).forEach((v, i) => {
+    asArray(pod.spec.volumes).forEach((v, i) => {
       if (!isObject(v)) return;
-      const where = `volume ${JSON.stringify(str(v.name) ?? `#${i + 1}`)}`;
+      const where = `volume ${JSON.stringify(asString(v.name) ?? `#${i + 1}`)}`;
       const base = `${pod.path}/volumes/${i}`;
       add(v.secret, 'Secret', 'secretName', `${base}/secret`, where);
       add(v.configMap, 'ConfigMap', 'name', `${base}/configMap`, where);
-      arr(get(v, 'projected', 'sources')).forEach((src, j) => {
-        add(get(src, 'secret'), 'Secret', 'name', `${base}/projected/sources/${j}/secret`, where);
-        add(get(src, 'configMap'), 'ConfigMap', 'name', `${base}/projected/sources/${j}/configMap`, where);
+      asArray(fieldAt(v, 'projected', 'sources')).forEach((src, j) => {
+        add(fieldAt(src, 'secret'), 'Secret', 'name', `${base}/projected/sources/${j}/secret`, where);
+        add(fieldAt(src, 'configMap'), 'ConfigMap', 'name', `${base}/projected/sources/${j}/configMap`, where);
       });
     });
   }
@@ -912,8 +912,8 @@ export const reliabilityRules: Rule[] = [
     check: (resource) => {
       const out: Violation[] = [];
       for (const c of containers(resource)) {
-        const live = obj(c.container.livenessProbe);
-        const ready = obj(c.container.readinessProbe);
+        const live = asObject(c.container.livenessProbe);
+        const ready = asObject(c.container.readinessProbe);
         if (!live || !ready) continue;
         const handler = probeHandler(live);
         if (handler === '{}' || handler !== probeHandler(ready)) continue;
@@ -1016,7 +1016,7 @@ export const reliabilityRules: Rule[] = [
           } else if (typeof p.port === 'string') {
             // The kubelet resolves a probe's port name among the container's own ports, whatever their protocol,
             // then connects over TCP. A missing name is probe-named-port-missing's finding.
-            const named = arr(c.container.ports).find((x) => isObject(x) && x.name === p.port);
+            const named = asArray(c.container.ports).find((x) => isObject(x) && x.name === p.port);
             if (!isObject(named) || typeof named.containerPort !== 'number') continue;
             const protocol = typeof named.protocol === 'string' ? named.protocol : 'TCP';
             if (protocol === 'TCP' || declared.tcp.has(named.containerPort)) continue;
@@ -1218,10 +1218,10 @@ export const reliabilityRules: Rule[] = [
     check: (resource, context) => {
       const s = spec(resource);
       if (!s) return [];
-      const ref = obj(s.scaleTargetRef);
+      const ref = asObject(s.scaleTargetRef);
       if (!ref) return [{ path: '/spec', message: `HorizontalPodAutoscaler "${resource.name}" has no scaleTargetRef` }];
-      const kind = str(ref.kind);
-      const name = str(ref.name);
+      const kind = asString(ref.kind);
+      const name = asString(ref.name);
       if (!kind || !name) return [{ path: '/spec/scaleTargetRef', message: `HorizontalPodAutoscaler "${resource.name}" scaleTargetRef needs a kind and a name` }];
       if (['DaemonSet', 'Pod', 'Job', 'CronJob'].includes(kind)) return [{ path: '/spec/scaleTargetRef/kind', message: `HorizontalPodAutoscaler "${resource.name}" targets a ${kind}, which has no replica count to scale` }];
       const ns = nsOf(resource);
@@ -1254,7 +1254,7 @@ export const reliabilityRules: Rule[] = [
       const replicas = replicasOf(resource);
       const scaled = autoscalersOf(context, resource).length > 0;
       if (!scaled && (replicas === undefined || replicas < 2)) return [];
-      const budgets = holdersSelecting(context, 'PodDisruptionBudget', (p) => get(p.object, 'spec', 'selector'), nsOf(resource), podLabelsOf(context, resource));
+      const budgets = holdersSelecting(context, 'PodDisruptionBudget', (p) => fieldAt(p.object, 'spec', 'selector'), nsOf(resource), podLabelsOf(context, resource));
       if (budgets.length > 0) return [];
       return [{ path: '', message: `${resource.kind} "${resource.name}" (${scaled ? 'autoscaled' : `${replicas} replicas`}) is not covered by any PodDisruptionBudget` }];
     },
@@ -1287,7 +1287,7 @@ export const reliabilityRules: Rule[] = [
       if (s.maxUnavailable === 0 || percent(s.maxUnavailable) === 0) return [{ path: '/spec/maxUnavailable', message: `${subject} has maxUnavailable ${s.maxUnavailable}: no pod can ever be evicted` }];
       const minPct = percent(s.minAvailable);
       if (minPct !== undefined && minPct >= 100) return [{ path: '/spec/minAvailable', message: `${subject} has minAvailable ${s.minAvailable}: no pod can ever be evicted` }];
-      const min = num(s.minAvailable);
+      const min = asNumber(s.minAvailable);
       if (min === undefined || min <= 0) return [];
       const { owners, matches } = ownersSelectedBy(context, resource, s.selector, 'nothing');
       for (const [i, o] of owners.entries()) {
@@ -1357,7 +1357,7 @@ export const reliabilityRules: Rule[] = [
       const s = spec(resource);
       if (!s) return [];
       const field = resource.kind === 'Deployment' ? 'strategy' : 'updateStrategy';
-      const mu = get(s, field, 'rollingUpdate', 'maxUnavailable');
+      const mu = fieldAt(s, field, 'rollingUpdate', 'maxUnavailable');
       if (mu === undefined || mu === null) return [];
       const path = `/spec/${field}/rollingUpdate/maxUnavailable`;
       const pct = percent(mu);
@@ -1394,7 +1394,7 @@ export const reliabilityRules: Rule[] = [
     references: [DEPLOYMENT_DOC + '#strategy', STATEFULSET_DOC + '#update-strategies'],
     check: (resource) => {
       const field = resource.kind === 'Deployment' ? 'strategy' : 'updateStrategy';
-      const type = get(resource.object, 'spec', field, 'type');
+      const type = fieldAt(resource.object, 'spec', field, 'type');
       if (type === 'Recreate' || type === 'OnDelete') return [{ path: `/spec/${field}/type`, message: `${resource.kind} "${resource.name}" uses the ${type} update strategy` }];
       return [];
     },
@@ -1423,9 +1423,9 @@ export const reliabilityRules: Rule[] = [
       if (autoscalersOf(context, resource).length === 0 && (replicas === undefined || replicas < 2)) return [];
       const out: Violation[] = [];
       for (const pod of podSpecs(resource)) {
-        const anti = obj(get(pod.spec, 'affinity', 'podAntiAffinity'));
-        const hasAnti = !!anti && (arr(anti.requiredDuringSchedulingIgnoredDuringExecution).length > 0 || arr(anti.preferredDuringSchedulingIgnoredDuringExecution).length > 0);
-        const hasSpread = arr(pod.spec.topologySpreadConstraints).length > 0;
+        const anti = asObject(fieldAt(pod.spec, 'affinity', 'podAntiAffinity'));
+        const hasAnti = !!anti && (asArray(anti.requiredDuringSchedulingIgnoredDuringExecution).length > 0 || asArray(anti.preferredDuringSchedulingIgnoredDuringExecution).length > 0);
+        const hasSpread = asArray(pod.spec.topologySpreadConstraints).length > 0;
         if (!hasAnti && !hasSpread) out.push({ path: pod.path, message: `${resource.kind} "${resource.name}" has no pod anti-affinity or topology spread constraint to keep its replicas apart` });
       }
       return out;
@@ -1586,7 +1586,7 @@ export const reliabilityRules: Rule[] = [
     check: (resource) => {
       const s = spec(resource);
       if (!s || s.ttlSecondsAfterFinished !== undefined) return [];
-      const owners = arr(get(resource.object, 'metadata', 'ownerReferences'));
+      const owners = asArray(fieldAt(resource.object, 'metadata', 'ownerReferences'));
       if (owners.some((o) => isObject(o) && o.kind === 'CronJob')) return [];
       return [{ path: '/spec', message: `Job "${resource.name}" sets no ttlSecondsAfterFinished` }];
     },
@@ -1674,7 +1674,7 @@ spec:
       if (services.length === 0) return [];
       const svc = services.find((r) => r.name === name);
       if (!svc) return [{ path: '/spec/serviceName', message: `StatefulSet "${resource.name}" names Service "${name}", which is not in ${nsPhrase(resource)}` }];
-      const clusterIP = get(svc.object, 'spec', 'clusterIP');
+      const clusterIP = fieldAt(svc.object, 'spec', 'clusterIP');
       if (clusterIP !== 'None') return [{ path: '/spec/serviceName', message: `StatefulSet "${resource.name}" names Service "${name}", which is not headless (clusterIP is ${clusterIP === undefined ? 'unset' : JSON.stringify(clusterIP)}, not None)` }];
       return [];
     },
@@ -1740,7 +1740,7 @@ spec:
       const s = spec(resource);
       if (!s) return [];
       const labels = templateLabels(resource);
-      const templatePath = isObject(get(s, 'template', 'metadata')) ? '/spec/template/metadata' : isObject(s.template) ? '/spec/template' : '/spec';
+      const templatePath = isObject(fieldAt(s, 'template', 'metadata')) ? '/spec/template/metadata' : isObject(s.template) ? '/spec/template' : '/spec';
       const subject = `${resource.kind} "${resource.name}"`;
       if (resource.kind === 'ReplicationController') {
         if (!isObject(s.selector) || Object.keys(s.selector).length === 0) return [];
@@ -1755,7 +1755,7 @@ spec:
       if (isEmptySelector(parsed)) return [{ path: '/spec/selector', message: `${subject} has an empty selector, which the API server rejects for controllers` }];
       if (matchesParsed(parsed, labels)) return [];
       const shown = Object.keys(labels).length ? formatMapSelector(labels) : 'none';
-      return [{ path: templatePath === '/spec/template/metadata' && isObject(get(s, 'template', 'metadata', 'labels')) ? '/spec/selector' : templatePath, message: `${subject} selector ${formatSelector(parsed)} does not match its pod template labels (${shown})` }];
+      return [{ path: templatePath === '/spec/template/metadata' && isObject(fieldAt(s, 'template', 'metadata', 'labels')) ? '/spec/selector' : templatePath, message: `${subject} selector ${formatSelector(parsed)} does not match its pod template labels (${shown})` }];
     },
     examples: {
       valid: [deployment(), deployment({ labels: '{app: web, tier: frontend}', selector: '{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [frontend, edge]}]}' })],
@@ -1837,19 +1837,19 @@ spec:
       if (services.length === 0) return [];
       const backends: { path: string; backend: JsonObject }[] = [];
       for (const key of ['defaultBackend', 'backend']) if (isObject(s[key])) backends.push({ path: `/spec/${key}`, backend: s[key] as JsonObject });
-      arr(s.rules).forEach((rule, i) => {
-        arr(get(rule, 'http', 'paths')).forEach((p, j) => {
-          const b = obj(get(p, 'backend'));
+      asArray(s.rules).forEach((rule, i) => {
+        asArray(fieldAt(rule, 'http', 'paths')).forEach((p, j) => {
+          const b = asObject(fieldAt(p, 'backend'));
           if (b) backends.push({ path: `/spec/rules/${i}/http/paths/${j}/backend`, backend: b });
         });
       });
       const out: Violation[] = [];
       for (const { path, backend } of backends) {
-        const svc = obj(backend.service);
-        const name = svc ? str(svc.name) : str(backend.serviceName);
+        const svc = asObject(backend.service);
+        const name = svc ? asString(svc.name) : asString(backend.serviceName);
         if (!name) continue;
-        const portNumber = svc ? num(get(svc, 'port', 'number')) : num(backend.servicePort);
-        const portName = svc ? str(get(svc, 'port', 'name')) : str(backend.servicePort);
+        const portNumber = svc ? asNumber(fieldAt(svc, 'port', 'number')) : asNumber(backend.servicePort);
+        const portName = svc ? asString(fieldAt(svc, 'port', 'name')) : asString(backend.servicePort);
         const namePath = svc ? `${path}/service/name` : `${path}/serviceName`;
         const portPath = svc ? `${path}/service/port` : `${path}/servicePort`;
         const target = services.find((r) => r.name === name);
@@ -1857,7 +1857,7 @@ spec:
           out.push({ path: namePath, message: `Ingress "${resource.name}" routes to Service "${name}", which is not in ${nsPhrase(resource)}` });
           continue;
         }
-        const ports = arr(get(target.object, 'spec', 'ports')).filter(isObject);
+        const ports = asArray(fieldAt(target.object, 'spec', 'ports')).filter(isObject);
         if (portNumber !== undefined && !ports.some((p) => p.port === portNumber))
           out.push({ path: portPath, message: `Ingress "${resource.name}" routes to port ${portNumber} of Service "${name}", which does not expose it` });
         else if (portName !== undefined && !ports.some((p) => p.name === portName))
@@ -1992,7 +1992,3 @@ spec:
   invalidPortRule,
   configReferenceRule,
 ];
-
-
-/** Exposed for tests. */
-export const _internal = { runIndex, objectsOf, podOwnersIn, autoscalersOf };

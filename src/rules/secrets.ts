@@ -14,7 +14,7 @@
 import type { Rule } from '../engine/rule.js';
 import type { JsonObject, Resource, Violation } from '../core/types.js';
 import { defineRule } from './define.js';
-import { obj, str } from '../core/values.js';
+import { asObject, asString } from '../core/values.js';
 import { podSpecs } from '../k8s/pods.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { decodeBase64Text, decodeSecretData, detectSecretObjectValue, detectSecrets, isLiteralSecretValue } from '../core/secrets-detect.js';
@@ -104,7 +104,7 @@ interface SecretEntry {
 function secretEntries(resource: Resource): SecretEntry[] {
   const out: SecretEntry[] = [];
   for (const field of ['data', 'stringData'] as const) {
-    const map = obj(resource.object[field]);
+    const map = asObject(resource.object[field]);
     if (!map) continue;
     for (const [key, raw] of Object.entries(map)) {
       const text = scalarText(raw);
@@ -268,7 +268,7 @@ const configMapRule = defineRule({
   check: (resource) => {
     const out: Violation[] = [];
     for (const field of ['data', 'binaryData'] as const) {
-      const map = obj(resource.object[field]);
+      const map = asObject(resource.object[field]);
       if (!map) continue;
       for (const [key, raw] of Object.entries(map)) {
         const text = scalarText(raw);
@@ -332,10 +332,10 @@ interface AnnotationSite {
 
 function annotationSites(resource: Resource): AnnotationSite[] {
   const sites: AnnotationSite[] = [];
-  const own = obj(obj(resource.object.metadata)?.annotations);
+  const own = asObject(asObject(resource.object.metadata)?.annotations);
   if (own) sites.push({ annotations: own, path: '/metadata/annotations', where: '' });
   for (const pod of podSpecs(resource)) {
-    const a = obj(pod.metadata?.annotations);
+    const a = asObject(pod.metadata?.annotations);
     if (a) sites.push({ annotations: a, path: `${pod.metadataPath}/annotations`, where: ' (pod template)' });
   }
   return sites;
@@ -361,7 +361,7 @@ const annotationRule = defineRule({
     for (const site of annotationSites(resource)) {
       for (const [key, raw] of Object.entries(site.annotations)) {
         if (OWN_ANNOTATION.test(key)) continue;
-        const text = str(raw);
+        const text = asString(raw);
         if (text === undefined) continue;
         for (const hit of detectSecrets(key, text))
           out.push({ path: `${site.path}/${escapePointerToken(key)}`, message: `${subject(resource)} annotation ${JSON.stringify(key)}${site.where} holds ${describeHit(hit)}` });
@@ -446,7 +446,7 @@ const legacyTokenRule = defineRule({
   references: [SA_TOKEN_SECRET_DOC, LEGACY_TOKEN_CLEANUP],
   check: (resource) => {
     if (resource.object.type !== 'kubernetes.io/service-account-token') return [];
-    const account = str(obj(obj(resource.object.metadata)?.annotations)?.['kubernetes.io/service-account.name']);
+    const account = asString(asObject(asObject(resource.object.metadata)?.annotations)?.['kubernetes.io/service-account.name']);
     return [{ path: '/type', message: `${subject(resource)} is a long-lived token for service account ${account !== undefined ? JSON.stringify(account) : '(unnamed)'}` }];
   },
   examples: {

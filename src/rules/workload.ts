@@ -13,7 +13,7 @@ import { apiTokenMount, containers, podOs, podServiceAccountName, podSpecs, type
 import type { ResourceSet } from '../k8s/resource-set.js';
 import { ScopedCache } from '../core/scoped-cache.js';
 import { defineRule, perContainer, perPod, describeContainer } from './define.js';
-import { arr, get, isObject, obj, str } from '../core/values.js';
+import { asArray, fieldAt, isObject, asObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { indent } from './examples.js';
 import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
@@ -81,22 +81,22 @@ function isWindows(pod: PodSpecView): boolean {
  * capabilities), or undefined when there is none. Container settings override the pod's, as in Kubernetes.
  */
 function linuxHardeningOf(c: ContainerView): string | undefined {
-  const own = obj(c.container.securityContext);
-  const podSc = obj(c.pod.spec.securityContext);
+  const own = asObject(c.container.securityContext);
+  const podSc = asObject(c.pod.spec.securityContext);
   const confining = (t: unknown): boolean => t === 'RuntimeDefault' || t === 'Localhost';
-  const seccomp = own && isObject(own.seccompProfile) && own.seccompProfile.type !== undefined ? own.seccompProfile.type : get(podSc, 'seccompProfile', 'type');
+  const seccomp = own && isObject(own.seccompProfile) && own.seccompProfile.type !== undefined ? own.seccompProfile.type : fieldAt(podSc, 'seccompProfile', 'type');
   if (confining(seccomp)) return 'seccomp';
-  const apparmor = own && isObject(own.appArmorProfile) && own.appArmorProfile.type !== undefined ? own.appArmorProfile.type : get(podSc, 'appArmorProfile', 'type');
+  const apparmor = own && isObject(own.appArmorProfile) && own.appArmorProfile.type !== undefined ? own.appArmorProfile.type : fieldAt(podSc, 'appArmorProfile', 'type');
   if (confining(apparmor)) return 'apparmor';
   if (apparmor === undefined) {
-    const annotation = get(c.pod.metadata, 'annotations', `container.apparmor.security.beta.kubernetes.io/${c.name}`);
+    const annotation = fieldAt(c.pod.metadata, 'annotations', `container.apparmor.security.beta.kubernetes.io/${c.name}`);
     if (annotation === 'runtime/default' || (typeof annotation === 'string' && annotation.startsWith('localhost/'))) return 'apparmor';
   }
   const hasFields = (v: unknown): boolean => isObject(v) && Object.values(v).some((x) => typeof x === 'string' && x !== '');
   if (hasFields(own?.seLinuxOptions) || hasFields(podSc?.seLinuxOptions)) return 'selinux';
-  const caps = obj(own?.capabilities);
-  const addsAll = arr(caps?.add).some((x) => typeof x === 'string' && x.toUpperCase() === 'ALL');
-  if (arr(caps?.drop).length > 0 && !addsAll) return 'capabilities';
+  const caps = asObject(own?.capabilities);
+  const addsAll = asArray(caps?.add).some((x) => typeof x === 'string' && x.toUpperCase() === 'ALL');
+  if (asArray(caps?.drop).length > 0 && !addsAll) return 'capabilities';
   return undefined;
 }
 
@@ -119,11 +119,11 @@ function existingPath(base: string, root: unknown, ...keys: (string | number)[])
 }
 
 function containerSc(c: ContainerView): Record<string, unknown> | undefined {
-  return obj(c.container.securityContext);
+  return asObject(c.container.securityContext);
 }
 
 function podSc(pod: PodSpecView): Record<string, unknown> | undefined {
-  return obj(pod.spec.securityContext);
+  return asObject(pod.spec.securityContext);
 }
 
 function containersOf(resource: Resource, pod: PodSpecView): ContainerView[] {
@@ -212,14 +212,14 @@ function limitRangeDefaults(resource: Resource, context: RuleContext): { limits:
   const namespace = resource.namespace ?? '';
   for (const lr of context.resources.ofKind('LimitRange')) {
     if ((lr.namespace ?? '') !== namespace) continue;
-    for (const item of arr(get(lr.object, 'spec', 'limits'))) {
+    for (const item of asArray(fieldAt(lr.object, 'spec', 'limits'))) {
       if (!isObject(item) || item.type !== 'Container') continue;
       // A LimitRange's `default` also serves as the default request when `defaultRequest` is absent.
-      for (const key of Object.keys(obj(item.default) ?? {})) {
+      for (const key of Object.keys(asObject(item.default) ?? {})) {
         limits.add(key);
         requests.add(key);
       }
-      for (const key of Object.keys(obj(item.defaultRequest) ?? {})) requests.add(key);
+      for (const key of Object.keys(asObject(item.defaultRequest) ?? {})) requests.add(key);
     }
   }
   return { limits, requests };
@@ -231,8 +231,8 @@ function limitRangeDefaults(resource: Resource, context: RuleContext): { limits:
  * into a missing request.
  */
 function resourceProvided(c: ContainerView, kind: ResourceKind, name: ResourceName, defaults: { limits: Set<string>; requests: Set<string> }): boolean {
-  const own = (k: ResourceKind): boolean => quantitySet(get(c.container, 'resources', k, name));
-  const podLevel = (k: ResourceKind): boolean => quantitySet(get(c.pod.spec, 'resources', k, name));
+  const own = (k: ResourceKind): boolean => quantitySet(fieldAt(c.container, 'resources', k, name));
+  const podLevel = (k: ResourceKind): boolean => quantitySet(fieldAt(c.pod.spec, 'resources', k, name));
   if (own(kind) || podLevel(kind)) return true;
   if (kind === 'requests' && (own('limits') || podLevel('limits'))) return true;
   return defaults[kind].has(name);
@@ -417,9 +417,9 @@ interface HostVolume {
 
 function hostPathVolumes(pod: PodSpecView): HostVolume[] {
   const out: HostVolume[] = [];
-  arr(pod.spec.volumes).forEach((v, i) => {
-    const path = str(get(v, 'hostPath', 'path'));
-    if (path !== undefined) out.push({ name: str(get(v, 'name')), path, pointer: `${pod.path}/volumes/${i}/hostPath/path`, volume: `${pod.path}/volumes/${i}` });
+  asArray(pod.spec.volumes).forEach((v, i) => {
+    const path = asString(fieldAt(v, 'hostPath', 'path'));
+    if (path !== undefined) out.push({ name: asString(fieldAt(v, 'name')), path, pointer: `${pod.path}/volumes/${i}/hostPath/path`, volume: `${pod.path}/volumes/${i}` });
   });
   return out;
 }
@@ -427,7 +427,7 @@ function hostPathVolumes(pod: PodSpecView): HostVolume[] {
 function volumeUsers(resource: Resource, pod: PodSpecView, volume: string | undefined): string[] {
   if (volume === undefined) return [];
   return containersOf(resource, pod)
-    .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === volume))
+    .filter((c) => asArray(c.container.volumeMounts).some((m) => fieldAt(m, 'name') === volume))
     .map((c) => c.name);
 }
 
@@ -475,15 +475,15 @@ function hostMountAccess(c: ContainerView, volume: string): { risk: string } | {
   const sc = containerSc(c);
   const psc = podSc(c.pod);
   const who = `"${c.name}"`;
-  const mounts = arr(c.container.volumeMounts).filter((m) => get(m, 'name') === volume);
-  if (mounts.some((m) => get(m, 'readOnly') !== true)) return { risk: `${who} mounts it writable` };
+  const mounts = asArray(c.container.volumeMounts).filter((m) => fieldAt(m, 'name') === volume);
+  if (mounts.some((m) => fieldAt(m, 'readOnly') !== true)) return { risk: `${who} mounts it writable` };
   if (sc?.privileged === true) return { risk: `${who} is privileged` };
   const uid = intField(sc, 'runAsUser') ?? intField(psc, 'runAsUser');
   const nonRoot = sc?.runAsNonRoot ?? psc?.runAsNonRoot;
   if (uid === 0) return { risk: `${who} runs as root (runAsUser: 0)` };
   if (uid === undefined && nonRoot !== true) return { risk: `${who} may run as root (neither runAsNonRoot: true nor a runAsUser above 0)` };
   if (sc?.allowPrivilegeEscalation !== false) return { risk: `${who} may become root through a setuid binary of the node (allowPrivilegeEscalation is not false)` };
-  const bypass = arr(get(sc, 'capabilities', 'add')).map(capabilityName).find((n) => n !== undefined && FILE_PERMISSION_BYPASS.includes(n));
+  const bypass = asArray(fieldAt(sc, 'capabilities', 'add')).map(capabilityName).find((n) => n !== undefined && FILE_PERMISSION_BYPASS.includes(n));
   if (bypass) return { risk: `${who} adds ${bypass === 'ALL' ? 'ALL capabilities' : `capability ${bypass}`}, which gets past file permissions` };
   return { user: uid !== undefined ? `UID ${uid}` : "the image's non-root user" };
 }
@@ -514,7 +514,7 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
           // Unused volumes and Windows pods keep the rule's severity: nothing here says who will read them.
           if (!spec.mitigated || users.length === 0 || v.name === undefined || isWindows(pod)) return [{ path: v.pointer, cause: v.volume, message }];
           const access = containersOf(resource, pod)
-            .filter((c) => arr(c.container.volumeMounts).some((m) => get(m, 'name') === v.name))
+            .filter((c) => asArray(c.container.volumeMounts).some((m) => fieldAt(m, 'name') === v.name))
             .map((c) => hostMountAccess(c, v.name!));
           const risk = access.find((a): a is { risk: string } => 'risk' in a);
           if (risk) return [{ path: v.pointer, cause: v.volume, message: `${message}: ${risk.risk}` }];
@@ -594,9 +594,9 @@ function secretFlags(tokens: string[]): SecretFlag[] {
 function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
   const out: Omit<Violation, 'container'>[] = [];
   const who = describeContainer(c);
-  arr(c.container.env).forEach((item, i) => {
+  asArray(c.container.env).forEach((item, i) => {
     if (!isObject(item) || item.valueFrom !== undefined) return;
-    const name = str(item.name);
+    const name = asString(item.name);
     const value = scalarText(item.value);
     if (name === undefined || value === undefined) return;
     const path = `${c.path}/env/${i}/value`;
@@ -608,7 +608,7 @@ function hardcodedSecrets(c: ContainerView): Omit<Violation, 'container'>[] {
     else if (known) out.push({ path, message: `${who} sets env var ${name} to ${describeHit(known)}` });
   });
   for (const field of ['command', 'args'] as const) {
-    const items = arr(c.container[field]);
+    const items = asArray(c.container[field]);
     const report = (i: number, hit: SecretFlag, inside: boolean): void => {
       const where = `${field}[${i}]${inside ? ', inside a shell command' : ''}`;
       const what = hit.flag === undefined ? hit.label : `a literal value for ${hit.flag}`;
@@ -723,9 +723,9 @@ function serviceAccountAutomountMessage(resource: Resource, context: RuleContext
 }
 
 function effectiveServiceAccount(spec: Record<string, unknown>): string | undefined {
-  const name = str(spec.serviceAccountName);
+  const name = asString(spec.serviceAccountName);
   if (name !== undefined && name !== '') return name;
-  const legacy = str(spec.serviceAccount);
+  const legacy = asString(spec.serviceAccount);
   return legacy !== undefined && legacy !== '' ? legacy : undefined;
 }
 
@@ -885,7 +885,7 @@ export const workloadRules: Rule[] = [
         const sc = podSc(pod);
         const out: Violation[] = [];
         if (sc?.fsGroup === 0) out.push({ path: `${pod.path}/securityContext/fsGroup`, message: 'the pod sets fsGroup: 0, so its volumes are owned by the root group' });
-        arr(sc?.supplementalGroups).forEach((g, i) => {
+        asArray(sc?.supplementalGroups).forEach((g, i) => {
           if (g === 0) out.push({ path: `${pod.path}/securityContext/supplementalGroups/${i}`, message: 'the pod adds the root group (0) to supplementalGroups' });
         });
         return out;
@@ -1159,8 +1159,8 @@ ${pod(`
         if (c.type === 'ephemeralContainers') return undefined;
         const out: Omit<Violation, 'container'>[] = [];
         for (const name of ['cpu', 'memory', 'ephemeral-storage'] as const) {
-          const req = get(c.container, 'resources', 'requests', name);
-          const lim = get(c.container, 'resources', 'limits', name);
+          const req = fieldAt(c.container, 'resources', 'requests', name);
+          const lim = fieldAt(c.container, 'resources', 'limits', name);
           const r = parseQuantity(req);
           const l = parseQuantity(lim);
           if (r === undefined || l === undefined || sameQuantity(r, l)) continue;
@@ -1324,7 +1324,7 @@ ${deployment(`
       perPod(resource, (pod) => {
         const legacy = pod.spec.serviceAccount;
         if (legacy === undefined || legacy === null || legacy === '') return undefined;
-        const current = str(pod.spec.serviceAccountName);
+        const current = asString(pod.spec.serviceAccountName);
         // The API server writes serviceAccount as a copy of serviceAccountName into every pod spec it
         // returns or sends to admission webhooks: the same value in both is no finding, or every
         // object of a live cluster would have it.
@@ -1567,16 +1567,16 @@ ${deployment(`
     check: (resource) =>
       perContainer(resource, (c) => {
         const hostVolumes = new Map<string, { hostPath: string; index: number }>();
-        arr(c.pod.spec.volumes).forEach((v, index) => {
-          const name = str(get(v, 'name'));
-          const path = get(v, 'hostPath', 'path');
-          if (name !== undefined && isObject(get(v, 'hostPath')) && !hostVolumes.has(name)) hostVolumes.set(name, { hostPath: typeof path === 'string' ? path : '(no path)', index });
+        asArray(c.pod.spec.volumes).forEach((v, index) => {
+          const name = asString(fieldAt(v, 'name'));
+          const path = fieldAt(v, 'hostPath', 'path');
+          if (name !== undefined && isObject(fieldAt(v, 'hostPath')) && !hostVolumes.has(name)) hostVolumes.set(name, { hostPath: typeof path === 'string' ? path : '(no path)', index });
         });
         if (hostVolumes.size === 0) return undefined;
         const out: Omit<Violation, 'container'>[] = [];
-        arr(c.container.volumeMounts).forEach((m, i) => {
+        asArray(c.container.volumeMounts).forEach((m, i) => {
           if (!isObject(m) || m.readOnly === true) return;
-          const volume = str(m.name);
+          const volume = asString(m.name);
           const host = volume !== undefined ? hostVolumes.get(volume) : undefined;
           if (host === undefined) return;
           out.push({
@@ -1584,7 +1584,7 @@ ${deployment(`
             // The hostPath volume is the cause (host-path-volume and the host-*-mount rules name it):
             // a writable mount of it is folded into that finding.
             cause: `${c.pod.path}/volumes/${host.index}`,
-            message: `${describeContainer(c)} mounts host path ${host.hostPath} (volume "${volume}") writable at ${str(m.mountPath) ?? '(no mountPath)'}`,
+            message: `${describeContainer(c)} mounts host path ${host.hostPath} (volume "${volume}") writable at ${asString(m.mountPath) ?? '(no mountPath)'}`,
           });
         });
         return out;
@@ -1703,19 +1703,19 @@ ${deployment(`
     check: (resource) =>
       perContainer(resource, (c) => {
         const out: Omit<Violation, 'container'>[] = [];
-        arr(c.container.env).forEach((e, i) => {
-          const ref = get(e, 'valueFrom', 'secretKeyRef');
+        asArray(c.container.env).forEach((e, i) => {
+          const ref = fieldAt(e, 'valueFrom', 'secretKeyRef');
           if (!isObject(ref)) return;
-          const secret = str(ref.name);
+          const secret = asString(ref.name);
           out.push({
             path: `${c.path}/env/${i}/valueFrom/secretKeyRef`,
-            message: `${describeContainer(c)} reads Secret ${secret !== undefined ? `"${secret}"` : '(unnamed)'} into env var ${str(get(e, 'name')) ?? '(unnamed)'}`,
+            message: `${describeContainer(c)} reads Secret ${secret !== undefined ? `"${secret}"` : '(unnamed)'} into env var ${asString(fieldAt(e, 'name')) ?? '(unnamed)'}`,
           });
         });
-        arr(c.container.envFrom).forEach((e, i) => {
-          const ref = get(e, 'secretRef');
+        asArray(c.container.envFrom).forEach((e, i) => {
+          const ref = fieldAt(e, 'secretRef');
           if (!isObject(ref)) return;
-          const secret = str(ref.name);
+          const secret = asString(ref.name);
           out.push({
             path: `${c.path}/envFrom/${i}/secretRef`,
             message: `${describeContainer(c)} imports every key of Secret ${secret !== undefined ? `"${secret}"` : '(unnamed)'} as env vars`,
@@ -1770,8 +1770,8 @@ ${deployment(`
       perContainer(resource, (c) => {
         const first = new Map<string, number>();
         const out: Omit<Violation, 'container'>[] = [];
-        arr(c.container.env).forEach((e, i) => {
-          const name = str(get(e, 'name'));
+        asArray(c.container.env).forEach((e, i) => {
+          const name = asString(fieldAt(e, 'name'));
           if (name === undefined) return;
           const earlier = first.get(name);
           if (earlier === undefined) first.set(name, i);
@@ -1822,7 +1822,7 @@ ${deployment(`
         if (isWindows(c.pod)) return undefined;
         const sc = containerSc(c);
         if (sc?.privileged === true) return undefined;
-        const drop = arr(get(sc, 'capabilities', 'drop')).map(capabilityName);
+        const drop = asArray(fieldAt(sc, 'capabilities', 'drop')).map(capabilityName);
         if (drop.includes('ALL') || drop.includes('NET_RAW')) return undefined;
         return {
           path: existingPath(c.path, c.container, 'securityContext', 'capabilities', 'drop'),
@@ -1885,7 +1885,7 @@ ${deployment(`
       perContainer(resource, (c) => {
         if (isWindows(c.pod)) return undefined;
         const out: Omit<Violation, 'container'>[] = [];
-        arr(get(containerSc(c), 'capabilities', 'add')).forEach((cap, i) => {
+        asArray(fieldAt(containerSc(c), 'capabilities', 'add')).forEach((cap, i) => {
           const name = capabilityName(cap);
           const entry = name !== undefined ? DANGEROUS_CAPABILITIES[name] : undefined;
           if (entry === undefined) return;
@@ -1944,7 +1944,7 @@ ${deployment(`
     check: (resource) =>
       perContainer(resource, (c) => {
         const out: Omit<Violation, 'container'>[] = [];
-        arr(c.container.ports).forEach((p, i) => {
+        asArray(c.container.ports).forEach((p, i) => {
           if (!isObject(p) || p.containerPort !== 22) return;
           const protocol = p.protocol ?? 'TCP';
           if (protocol !== 'TCP') return;
@@ -1990,8 +1990,8 @@ ${deployment(`
     check: (resource) =>
       perContainer(resource, (c) => {
         const out: Omit<Violation, 'container'>[] = [];
-        arr(c.container.ports).forEach((p, i) => {
-          const port = get(p, 'containerPort');
+        asArray(c.container.ports).forEach((p, i) => {
+          const port = fieldAt(p, 'containerPort');
           if (!isInt(port) || port < 1 || port >= 1024 || port === 22) return;
           out.push({ path: `${c.path}/ports/${i}/containerPort`, message: `${describeContainer(c)} listens on privileged port ${port}` });
         });
@@ -2034,7 +2034,7 @@ ${deployment(`
       perPod(resource, (pod) => {
         const aliases = pod.spec.hostAliases;
         if (!Array.isArray(aliases) || aliases.length === 0) return undefined;
-        const names = aliases.flatMap((a) => arr(get(a, 'hostnames')).filter((h): h is string => typeof h === 'string'));
+        const names = aliases.flatMap((a) => asArray(fieldAt(a, 'hostnames')).filter((h): h is string => typeof h === 'string'));
         return { path: `${pod.path}/hostAliases`, message: `the pod overrides name resolution with hostAliases${names.length ? ` for ${names.join(', ')}` : ''}` };
       }),
     examples: {

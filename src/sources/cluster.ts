@@ -339,7 +339,7 @@ function oneLine(err: unknown): string {
 }
 
 /** The error every status code we do not expect becomes, with the server's own message when it sent one. */
-export function statusError(status: number, body: JsonObject | undefined, what: string, server: string): ClusterError {
+function statusError(status: number, body: JsonObject | undefined, what: string, server: string): ClusterError {
   const message = typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : '';
   if (status === 401) return new ClusterError(`the API server ${server} rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired`);
   return new ClusterError(`${what}: HTTP ${status}${message}`);
@@ -519,7 +519,7 @@ export interface ClusterListing {
 const MAX_RESTARTS = 3;
 
 /** Order keys: list i's objects get (i + 1) * ORDER_STRIDE + n; 0 is free for what comes before every list. */
-export const ORDER_STRIDE = 2 ** 26;
+const ORDER_STRIDE = 2 ** 26;
 
 /**
  * Namespaces are listed first, alone: their pod-security.kubernetes.io labels say at which Pod

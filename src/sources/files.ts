@@ -6,7 +6,7 @@ import { promises as fs, createReadStream, readdirSync, readFileSync, statSync }
 import path from 'node:path';
 import yaml from 'js-yaml';
 import type { InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
-import { detach, isObject, str } from '../core/values.js';
+import { detach, isObject, asString } from '../core/values.js';
 import { isBuiltinApiVersion, podShapeProblems, typeName } from '../k8s/pods.js';
 import { shapeProblems } from '../k8s/shapes.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
@@ -60,12 +60,12 @@ export interface LoadResult {
   empty?: EmptyInput[];
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 export const STDIN = '-';
 /** How standard input is named in findings and errors. */
-export const STDIN_NAME = '<stdin>';
+const STDIN_NAME = '<stdin>';
 
 const ERRNO_TEXT: Record<string, string> = {
   ENOENT: 'no such file or directory',
@@ -94,11 +94,6 @@ function merge(into: LoadResult, from: LoadResult): void {
   for (const f of from.files) into.files.push(f);
   into.unplaced = addUnplaced(into.unplaced, from.unplaced);
   for (const e of from.empty ?? []) (into.empty ??= []).push(e);
-}
-
-/** Expands directories (recursively, manifest extensions only) into a sorted list of files. */
-export async function expandPaths(inputs: string[], errors: InputError[]): Promise<string[]> {
-  return (await expandInputs(inputs, errors, { render: false })).files;
 }
 
 export interface ExpandedInputs {
@@ -781,8 +776,8 @@ function addObject(
     return;
   }
   const metadata = value.metadata;
-  let name = isObject(metadata) ? str(metadata.name) : undefined;
-  const namespace = isObject(metadata) ? str(metadata.namespace) : undefined;
+  let name = isObject(metadata) ? asString(metadata.name) : undefined;
+  const namespace = isObject(metadata) ? asString(metadata.namespace) : undefined;
   if (metadata !== undefined && !isObject(metadata)) {
     name = '<unnamed>';
     result.errors.push({ file, line: at('/metadata').line, message: `${kind}: metadata must be a mapping` });
@@ -790,7 +785,7 @@ function addObject(
     name = '<unnamed>';
     result.errors.push({ file, line: at('/metadata/name').line, message: `${kind}: metadata.name must be a string` });
   } else if (!name) {
-    const generateName = isObject(metadata) ? str(metadata.generateName) : undefined;
+    const generateName = isObject(metadata) ? asString(metadata.generateName) : undefined;
     if (generateName) name = `${generateName}*`;
     else {
       name = '<unnamed>';
@@ -800,7 +795,7 @@ function addObject(
   // Named by a template placeholder (`name: "{{ .Release.Name }}-web"`, quoted, so the file parses):
   // template text, not an object anyone applies. Judging it would report on names and values
   // that do not exist yet, and its templated fields would read as type errors.
-  if (placeholders && (isPlaceholder(name) || isPlaceholder(namespace) || isPlaceholder(isObject(metadata) ? str(metadata.generateName) : undefined))) {
+  if (placeholders && (isPlaceholder(name) || isPlaceholder(namespace) || isPlaceholder(isObject(metadata) ? asString(metadata.generateName) : undefined))) {
     const field = isPlaceholder(name) ? '/metadata/name' : isPlaceholder(namespace) ? '/metadata/namespace' : '/metadata/generateName';
     placeholders.push({ kind, name: name ?? '<unnamed>', line: at(field).line });
     return;

@@ -23,7 +23,7 @@ export class ClusterError extends Error {
 type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const nonEmptyString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export interface ClusterEntry {
   name: string;
@@ -126,11 +126,11 @@ function mergeFiles(files: string[]): Merged {
   for (const file of files) {
     const doc = readFile(file);
     const dir = path.dirname(path.resolve(file));
-    merged.currentContext ??= str(doc['current-context']);
+    merged.currentContext ??= nonEmptyString(doc['current-context']);
     for (const [name, body] of namedEntries(doc, 'clusters', 'cluster', file)) if (!merged.clusters.has(name)) merged.clusters.set(name, clusterEntry(name, body, dir));
     for (const [name, body] of namedEntries(doc, 'users', 'user', file)) if (!merged.users.has(name)) merged.users.set(name, userEntry(name, body, dir, file));
     for (const [name, body] of namedEntries(doc, 'contexts', 'context', file)) {
-      if (!merged.contexts.has(name)) merged.contexts.set(name, { name, cluster: str(body.cluster), user: str(body.user), namespace: str(body.namespace) });
+      if (!merged.contexts.has(name)) merged.contexts.set(name, { name, cluster: nonEmptyString(body.cluster), user: nonEmptyString(body.user), namespace: nonEmptyString(body.namespace) });
     }
   }
   return merged;
@@ -166,7 +166,7 @@ function namedEntries(doc: Obj, list: string, field: string, file: string): [str
   const out: [string, Obj][] = [];
   value.forEach((entry, i) => {
     if (!isObj(entry)) throw new ClusterError(`${file}: ${list}[${i}] is not a mapping`);
-    const name = str(entry.name);
+    const name = nonEmptyString(entry.name);
     if (name === undefined) throw new ClusterError(`${file}: ${list}[${i}] has no name`);
     const body = entry[field];
     if (body !== undefined && body !== null && !isObj(body)) throw new ClusterError(`${file}: ${list}[${i}] (${name}): ${field} is not a mapping`);
@@ -183,39 +183,39 @@ function relativeTo(dir: string, file: string | undefined): string | undefined {
 function clusterEntry(name: string, c: Obj, dir: string): ClusterEntry {
   return {
     name,
-    server: str(c.server),
-    caData: str(c['certificate-authority-data']),
-    caFile: relativeTo(dir, str(c['certificate-authority'])),
+    server: nonEmptyString(c.server),
+    caData: nonEmptyString(c['certificate-authority-data']),
+    caFile: relativeTo(dir, nonEmptyString(c['certificate-authority'])),
     skipTLSVerify: c['insecure-skip-tls-verify'] === true,
-    tlsServerName: str(c['tls-server-name']),
-    proxyUrl: str(c['proxy-url']),
+    tlsServerName: nonEmptyString(c['tls-server-name']),
+    proxyUrl: nonEmptyString(c['proxy-url']),
   };
 }
 
 function userEntry(name: string, u: Obj, dir: string, file: string): UserEntry {
   const entry: UserEntry = {
     name,
-    token: str(u.token),
-    tokenFile: relativeTo(dir, str(u.tokenFile) ?? str(u['token-file'])),
-    certData: str(u['client-certificate-data']),
-    certFile: relativeTo(dir, str(u['client-certificate'])),
-    keyData: str(u['client-key-data']),
-    keyFile: relativeTo(dir, str(u['client-key'])),
-    username: str(u.username),
+    token: nonEmptyString(u.token),
+    tokenFile: relativeTo(dir, nonEmptyString(u.tokenFile) ?? nonEmptyString(u['token-file'])),
+    certData: nonEmptyString(u['client-certificate-data']),
+    certFile: relativeTo(dir, nonEmptyString(u['client-certificate'])),
+    keyData: nonEmptyString(u['client-key-data']),
+    keyFile: relativeTo(dir, nonEmptyString(u['client-key'])),
+    username: nonEmptyString(u.username),
     password: typeof u.password === 'string' ? u.password : undefined,
-    impersonate: str(u.as),
+    impersonate: nonEmptyString(u.as),
   };
   if (isObj(u.exec)) {
     const e = u.exec;
-    const command = str(e.command);
+    const command = nonEmptyString(e.command);
     if (command === undefined) throw new ClusterError(`${file}: user "${name}": exec has no command`);
     entry.exec = {
       // A command with a directory part is relative to the kubeconfig; a bare name is looked up in PATH.
       command: command.includes('/') && !path.isAbsolute(command) ? path.resolve(dir, command) : command,
       args: Array.isArray(e.args) ? e.args.map(String) : [],
       env: Array.isArray(e.env) ? e.env.filter(isObj).map((v) => ({ name: String(v.name ?? ''), value: String(v.value ?? '') })).filter((v) => v.name !== '') : [],
-      apiVersion: str(e.apiVersion),
-      installHint: str(e.installHint),
+      apiVersion: nonEmptyString(e.apiVersion),
+      installHint: nonEmptyString(e.installHint),
       provideClusterInfo: e.provideClusterInfo === true,
     };
   }
@@ -372,9 +372,9 @@ function parseExecCredential(out: Buffer, apiVersion: string, plugin: string): E
   }
   const status = parsed.status;
   const result: ExecCredentialResult = {
-    token: str(status.token),
-    clientCertificateData: str(status.clientCertificateData),
-    clientKeyData: str(status.clientKeyData),
+    token: nonEmptyString(status.token),
+    clientCertificateData: nonEmptyString(status.clientCertificateData),
+    clientKeyData: nonEmptyString(status.clientKeyData),
   };
   if ((result.clientCertificateData === undefined) !== (result.clientKeyData === undefined)) {
     throw new ClusterError(`${plugin} printed an ExecCredential with a client certificate but no key, or a key but no certificate`);

@@ -18,7 +18,7 @@ import type { Distro, FlagOrigin } from './flag-origin.js';
 import { kubeletCommand, type UnitText } from './systemd.js';
 
 /** Configuration files are small; anything larger than this is not what we are looking for. */
-export const MAX_NODE_FILE_BYTES = 1024 * 1024;
+const MAX_NODE_FILE_BYTES = 1024 * 1024;
 /** A /proc tree with more entries than this is not a real one; stop rather than wander. */
 const MAX_PROC_ENTRIES = 100_000;
 const MAX_PKI_FILES = 1000;
@@ -30,7 +30,7 @@ export type Component = 'apiserver' | 'controller-manager' | 'scheduler' | 'etcd
 export const MANIFEST_DIRS = { kubeadm: '/etc/kubernetes/manifests', rke2: '/var/lib/rancher/rke2/agent/pod-manifests' } as const;
 export const PKI_DIRS = { kubeadm: '/etc/kubernetes/pki', rke2: '/var/lib/rancher/rke2/server/tls', k3s: '/var/lib/rancher/k3s/server/tls' } as const;
 
-export const CONTROL_PLANE: { component: Exclude<Component, 'kubelet'>; binary: string; file: string }[] = [
+const CONTROL_PLANE: { component: Exclude<Component, 'kubelet'>; binary: string; file: string }[] = [
   { component: 'apiserver', binary: 'kube-apiserver', file: 'kube-apiserver.yaml' },
   { component: 'controller-manager', binary: 'kube-controller-manager', file: 'kube-controller-manager.yaml' },
   { component: 'scheduler', binary: 'kube-scheduler', file: 'kube-scheduler.yaml' },
@@ -260,11 +260,6 @@ function resolveUnderRoot(root: string, nodePath: string): Resolved {
   return { real: path.join(root, ...resolved), confined: true, viaLink, target: `/${resolved.join('/')}` };
 }
 
-/** The real path of a node path under root (see resolveUnderRoot). */
-export function underRoot(root: string, nodePath: string): string {
-  return resolveUnderRoot(root, nodePath).real;
-}
-
 /** For a missing path: the dangling-link error when a link led there. */
 function danglingError(r: Resolved): string | undefined {
   if (r.confined) return r.viaLink ? danglingLink(r.target!) : undefined;
@@ -279,7 +274,7 @@ function danglingError(r: Resolved): string | undefined {
  * Mode and owner of a node path, of the file a link points to (its own mode is what protects
  * it; a link's mode is always 777). A link loop or a dangling link is an error, not an absence.
  */
-export function statFile(root: string, nodePath: string): FileFacts {
+function statFile(root: string, nodePath: string): FileFacts {
   const r = resolveUnderRoot(root, nodePath);
   if (r.loop) return { path: nodePath, exists: false, error: SYMLINK_LOOP };
   try {
@@ -370,7 +365,7 @@ function lineMap(value: unknown, offset: number, lines: LineIndex): Record<strin
 }
 
 /** Parses YAML (or JSON) text, keeping the line of every field. */
-export function parseYamlText(nodePath: string, text: string): ParsedFile {
+function parseYamlText(nodePath: string, text: string): ParsedFile {
   if (text.includes('\0')) return { path: nodePath, error: 'not a text file (binary content)' };
   const stream = parseYamlStream(text);
   if (stream.errors.length > 0) return { path: nodePath, error: `not valid YAML (line ${stream.errors[0].line})`, errorLine: stream.errors[0].line };
@@ -473,7 +468,7 @@ function manifestFlags(file: ParsedFile, binary: string): { flags?: Record<strin
  * An etcd configuration file (`--config-file`, which replaces every flag and environment
  * variable): top-level keys are flag names, the two transport-security blocks hold the TLS ones.
  */
-export function etcdConfigFlags(file: ParsedFile): { flags: Record<string, string>; origins: Record<string, FlagOrigin> } {
+function etcdConfigFlags(file: ParsedFile): { flags: Record<string, string>; origins: Record<string, FlagOrigin> } {
   const flags: Record<string, string> = {};
   const origins: Record<string, FlagOrigin> = {};
   const data = file.data;

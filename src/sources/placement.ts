@@ -21,7 +21,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { InputError, Note, Resource } from '../core/types.js';
 import { customKindKey, isClientSideObject, isClusterScoped, type CustomKindScopes } from '../k8s/scope.js';
-import { get, isObject, str } from '../core/values.js';
+import { fieldAt, isObject, asString } from '../core/values.js';
 import { parseYamlValues, splitDocuments } from './yaml.js';
 
 export interface PlacementOptions {
@@ -47,15 +47,15 @@ type Scopes = Record<string, 'Namespaced' | 'Cluster'>;
 /** Records the scope a CustomResourceDefinition declares (the first CRD of a kind wins, as in the scan). */
 function addCrdScope(scopes: Scopes, apiVersion: unknown, kind: unknown, object: unknown): void {
   if (kind !== 'CustomResourceDefinition' || typeof apiVersion !== 'string' || !apiVersion.startsWith('apiextensions.k8s.io/')) return;
-  const group = str(get(object, 'spec', 'group'));
-  const crKind = str(get(object, 'spec', 'names', 'kind'));
-  const scope = get(object, 'spec', 'scope');
+  const group = asString(fieldAt(object, 'spec', 'group'));
+  const crKind = asString(fieldAt(object, 'spec', 'names', 'kind'));
+  const scope = fieldAt(object, 'spec', 'scope');
   if (group === undefined || !crKind || (scope !== 'Namespaced' && scope !== 'Cluster')) return;
   scopes[customKindKey(group, crKind)] ??= scope;
 }
 
 /** `group/Kind` -> scope for every CustomResourceDefinition among these objects. */
-export function crdScopesOf(resources: readonly Resource[]): Scopes {
+function crdScopesOf(resources: readonly Resource[]): Scopes {
   const scopes: Scopes = {};
   for (const r of resources) addCrdScope(scopes, r.apiVersion, r.kind, r.object);
   return scopes;

@@ -46,7 +46,7 @@ function shellWord(word: string): string {
 }
 
 /** The command a user would type to render `target` and scan the output. */
-export function renderCommand(target: RenderTarget): string {
+function renderCommand(target: RenderTarget): string {
   return target.tool === 'kustomize'
     ? `kubectl kustomize ${shellWord(target.dir)} | kshield scan -`
     : `helm template ${releaseName(target.dir)} ${shellWord(target.dir)} | kshield scan -`;

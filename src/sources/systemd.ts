@@ -82,7 +82,7 @@ export function splitWords(text: string): string[] {
 }
 
 /** `KEY=value` lines of an environment file (quotes removed, `#` comments skipped). */
-export function parseEnvFile(text: string): { name: string; value: string; line: number }[] {
+function parseEnvFile(text: string): { name: string; value: string; line: number }[] {
   const out: { name: string; value: string; line: number }[] = [];
   for (const { line, text: l } of logicalLines(text)) {
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(l);

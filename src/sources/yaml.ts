@@ -112,7 +112,7 @@ function isSpace(code: number): boolean {
 }
 
 /** Skips blanks, line breaks and comments: js-yaml opens a value node before its leading whitespace. */
-export function skipInsignificant(text: string, offset: number): number {
+function skipInsignificant(text: string, offset: number): number {
   let i = offset;
   for (;;) {
     const c = text.charCodeAt(i);
