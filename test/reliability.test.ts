@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { reliabilityRules, portNameProblem } from '../src/rules/reliability.js';
+import { reliabilityRules } from '../src/rules/reliability.js';
+import { portNameProblem } from '../src/k8s/api-validation.js';
 import { dns1123LabelProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../src/k8s/api-validation.js';
 import {
   formatSelector,

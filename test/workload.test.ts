@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { evaluate } from '../src/engine/engine.js';
 import type { Finding } from '../src/core/types.js';
-import { classifyHostPath, isLiteralSecretValue, isSecretName, hasUrlPassword, normalizeHostPath, parseQuantity, workloadRules } from '../src/rules/workload.js';
+import { classifyHostPath, normalizeHostPath, parseQuantity, workloadRules } from '../src/rules/workload.js';
+import { isLiteralSecretValue, isSecretName, hasUrlPassword } from '../src/core/secrets-detect.js';
 import { rules as catalogue } from '../src/rules/index.js';
 import { loadText } from '../src/sources/files.js';
 

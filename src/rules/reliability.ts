@@ -526,8 +526,6 @@ spec: {}`;
 
 // ---------------------------------------------------------------------------------------------
 
-// Port formats are the API server's (src/core/api-validation.ts); re-exported for the tests that import them from here.
-export { portNameProblem };
 
 /** Probe and lifecycle handler ports of one container: [where, pointer, value, number only (gRPC)]. */
 function handlerPorts(c: ContainerView): { where: string; path: string; port: unknown; numberOnly: boolean }[] {

@@ -16,7 +16,7 @@ import { defineRule, perContainer, perPod, describeContainer } from './define.js
 import { asArray, fieldAt, isObject, asObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { indent } from './examples.js';
-import { hasUrlPassword, isLiteralSecretValue, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
+import { hasUrlPassword, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../core/secrets-detect.js';
 import { describeHit, describeLength } from '../core/redact.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -539,7 +539,6 @@ function hostMountRule(spec: HostMountRuleSpec): Rule {
 // Secrets written into the spec.
 
 // Names, placeholders and credential formats come from the one shared detector.
-export { isSecretName, isLiteralSecretValue, hasUrlPassword };
 
 function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
