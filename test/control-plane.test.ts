@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runRuleExamples } from './support/rule-tester.js';
-import { controlPlaneRules, controlPlaneMirrorPod, flagChecks, HARDENED_FLAGS, OPEN_DOORS, CONTROL_PLANE_BINARIES } from '../src/rules/control-plane.js';
+import { controlPlaneRules } from '../src/rules/control-plane/index.js';
+import { controlPlaneMirrorPod, flagChecks, HARDENED_FLAGS, OPEN_DOORS, CONTROL_PLANE_BINARIES } from '../src/rules/control-plane/shared.js';
 import { NODE_CHECKS } from '../src/node/checks.js';
 import { evaluate } from '../src/engine/engine.js';
 import { resourcesFromObjects } from '../src/sources/files.js';

@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { reliabilityRules } from '../src/rules/reliability.js';
-import { exposureRules } from '../src/rules/exposure.js';
+import { reliabilityRules } from '../src/rules/reliability/index.js';
+import { exposureRules } from '../src/rules/exposure/index.js';
 import { evaluate } from '../src/engine/engine.js';
 import type { Finding } from '../src/core/types.js';
 import type { RuleSettings } from '../src/engine/rule.js';

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { runRuleExamples } from './support/rule-tester.js';
-import { exposureRules, loadBalancerSourceRanges, sensitiveExternalName, tlsHostCovers } from '../src/rules/exposure.js';
+import { exposureRules } from '../src/rules/exposure/index.js';
+import { loadBalancerSourceRanges } from '../src/rules/exposure/shared.js';
+import { sensitiveExternalName } from '../src/rules/exposure/external-name-sensitive-target.js';
+import { tlsHostCovers } from '../src/rules/exposure/ingress-tls-host-mismatch.js';
 import { rules as catalogue } from '../src/rules/index.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';

@@ -4,7 +4,8 @@ import { canonicalReference, effectiveTag, parseImageReference, registryEntryMat
 import { evaluate } from '../src/engine/engine.js';
 import type { RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
-import { imageRules, redactCredentials } from '../src/rules/images.js';
+import { imageRules } from '../src/rules/images/index.js';
+import { redactCredentials } from '../src/rules/images/image-reference-invalid.js';
 import { loadText } from '../src/sources/files.js';
 
 const SHA = 'sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac';

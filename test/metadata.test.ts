@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { metadataRules, API_DEPRECATIONS, apiStatus, findApiDeprecation, parseMinorVersion, requiredLabelGroups, isClusterScopedKind } from '../src/rules/metadata.js';
+import { metadataRules } from '../src/rules/metadata/index.js';
+import { API_DEPRECATIONS, apiStatus, findApiDeprecation, parseMinorVersion, isClusterScopedKind } from '../src/rules/metadata/shared.js';
+import { requiredLabelGroups } from '../src/rules/metadata/missing-required-labels.js';
 import { evaluate } from '../src/engine/engine.js';
 import type { RuleSettings } from '../src/engine/rule.js';
 import { loadText } from '../src/sources/files.js';

@@ -1,4 +1,4 @@
-import { networkRules } from '../src/rules/network.js';
+import { networkRules } from '../src/rules/network/index.js';
 import { runRuleExamples } from './support/rule-tester.js';
 
 runRuleExamples(networkRules);

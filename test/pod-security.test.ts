@@ -9,7 +9,7 @@ import type { Rule, RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
-import { podSecurityRules } from '../src/rules/pod-security.js';
+import { podSecurityRules } from '../src/rules/pod-security/index.js';
 
 function run(yaml: string, settings?: Partial<RuleSettings>, ruleSet: readonly Rule[] = podSecurityRules, malformed = false): Finding[] {
   const loaded = loadText(yaml, 'test.yaml');

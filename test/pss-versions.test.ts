@@ -14,7 +14,7 @@ import type { RuleSettings } from '../src/engine/rule.js';
 import type { Finding } from '../src/core/types.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
-import { podSecurityRules } from '../src/rules/pod-security.js';
+import { podSecurityRules } from '../src/rules/pod-security/index.js';
 import { namespacePssVersions, parsePssVersion, PSS_NEWEST_MINOR, type NamespacePssVersions } from '../src/k8s/pss.js';
 import { ConfigError, parseConfig } from '../src/config/config-file.js';
 import { rules as catalogue } from '../src/rules/index.js';

@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { rbacRules } from '../src/rules/rbac.js';
+import { rbacRules } from '../src/rules/rbac/index.js';
 import { evaluate } from '../src/engine/engine.js';
 import type { Finding, Severity } from '../src/core/types.js';
 import { loadText } from '../src/sources/files.js';

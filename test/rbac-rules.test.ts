@@ -1,7 +1,7 @@
 /** Every RBAC rule's example table, plus findings on combinations the tables cannot show. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { rbacRules } from '../src/rules/rbac.js';
+import { rbacRules } from '../src/rules/rbac/index.js';
 import { evaluate } from '../src/engine/engine.js';
 import { loadText } from '../src/sources/files.js';
 import { runRuleExamples } from './support/rule-tester.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { reliabilityRules } from '../src/rules/reliability.js';
+import { reliabilityRules } from '../src/rules/reliability/index.js';
 import { portNameProblem } from '../src/k8s/api-validation.js';
 import { dns1123LabelProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../src/k8s/api-validation.js';
 import {

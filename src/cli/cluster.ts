@@ -12,7 +12,7 @@ import { readBaseline } from '../core/baseline.js';
 import { EXIT, UsageError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 import { rules as catalogue } from '../rules/index.js';
-import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane.js';
+import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane/shared.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;

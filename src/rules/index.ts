@@ -1,17 +1,17 @@
 /** The rule catalogue: every family's rules, in a stable order. */
 import type { Rule } from '../engine/rule.js';
-import { podSecurityRules } from './pod-security.js';
-import { workloadRules } from './workload.js';
-import { imageRules } from './images.js';
-import { metadataRules } from './metadata.js';
-import { reliabilityRules } from './reliability.js';
-import { secretsRules } from './secrets.js';
-import { exposureRules } from './exposure.js';
-import { rbacRules } from './rbac.js';
-import { networkRules } from './network.js';
-import { clusterRules } from './cluster.js';
-import { controlPlaneRules } from './control-plane.js';
-import { suppressionRules } from './suppressions.js';
+import { podSecurityRules } from './pod-security/index.js';
+import { workloadRules } from './workload/index.js';
+import { imageRules } from './images/index.js';
+import { metadataRules } from './metadata/index.js';
+import { reliabilityRules } from './reliability/index.js';
+import { secretsRules } from './secrets/index.js';
+import { exposureRules } from './exposure/index.js';
+import { rbacRules } from './rbac/index.js';
+import { networkRules } from './network/index.js';
+import { clusterRules } from './cluster/index.js';
+import { controlPlaneRules } from './control-plane/index.js';
+import { suppressionRules } from './suppressions/index.js';
 
 export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...suppressionRules]);
 

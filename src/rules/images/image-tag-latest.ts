@@ -1,0 +1,36 @@
+import { defineRule, perContainer, describeContainer } from '../define.js';
+import { DIGEST, IMAGES_DOC, deployment, imageOf, pod } from './shared.js';
+
+export const imageTagLatest = defineRule({
+  id: 'image-tag-latest',
+  title: 'Image uses the "latest" tag',
+  severity: 'medium',
+  category: 'images',
+  tags: ['images', 'supply-chain', 'reliability'],
+  appliesTo: 'workloads',
+  description:
+    'The "latest" tag moves whenever a new image is pushed, so the same manifest runs different code on different nodes and days, ' +
+    'rollbacks do not roll back, and a compromised push is picked up silently.',
+  remediation: 'Use an immutable version tag (e.g. nginx:1.27.3), or better pin the digest (nginx:1.27.3@sha256:...).',
+  references: [IMAGES_DOC, 'https://kubernetes.io/docs/concepts/configuration/overview/#container-images'],
+  check: (resource) =>
+    perContainer(resource, (c) => {
+      const image = imageOf(c);
+      if (!image || image.tag !== 'latest' || image.digest) return undefined;
+      return { path: `${c.path}/image`, message: `${describeContainer(c)} uses the mutable tag "latest" (${image.raw})` };
+    }),
+  examples: {
+    valid: [
+      pod(`  - name: web
+    image: nginx:1.27.3`),
+      pod(`  - name: web
+    image: nginx:latest@${DIGEST}`),
+    ],
+    invalid: [
+      pod(`  - name: web
+    image: nginx:latest`),
+      deployment(`      - name: api
+        image: ghcr.io/acme/api:latest`),
+    ],
+  },
+});

@@ -1,0 +1,28 @@
+import { wildcardRule } from './shared.js';
+
+export const rbacWildcardApiGroups = wildcardRule('rbac-wildcard-api-groups', 'apiGroups', 'low', 'API groups', {
+  valid: [
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: deployer
+  namespace: shop
+rules:
+  - apiGroups: ["apps"]
+    resources: ["deployments"]
+    verbs: ["get", "patch"]
+`,
+  ],
+  invalid: [
+    `apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: deployer
+  namespace: shop
+rules:
+  - apiGroups: ["*"]
+    resources: ["deployments"]
+    verbs: ["get", "patch"]
+`,
+  ],
+});

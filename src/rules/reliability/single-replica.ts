@@ -1,0 +1,27 @@
+import { defineRule } from '../define.js';
+import { DEPLOYMENT_DOC, PDB_DOC, REPLICATED, autoscalersOf, deployment, hpa, replicasOf, replicasPath, spec, stream } from './shared.js';
+
+export const singleReplica = defineRule({
+  id: 'single-replica',
+  title: 'Deployment or StatefulSet runs a single replica',
+  severity: 'low',
+  category: 'reliability',
+  tags: ['replicas', 'availability'],
+  appliesTo: REPLICATED,
+  reads: ['HorizontalPodAutoscaler'],
+  description:
+    'spec.replicas is 1 (or unset, which means 1): every rollout, node drain, eviction or crash makes the application unavailable. ' +
+    'Objects scaled to 0 on purpose, and objects a HorizontalPodAutoscaler in the scanned set manages, are not reported.',
+  remediation: 'Run at least 2 replicas (and add a PodDisruptionBudget), or let a HorizontalPodAutoscaler with minReplicas >= 2 manage the count.',
+  references: [DEPLOYMENT_DOC, PDB_DOC],
+  check: (resource, context) => {
+    const replicas = replicasOf(resource);
+    if (replicas !== 1 || autoscalersOf(context, resource).length > 0) return [];
+    const how = spec(resource)?.replicas === undefined ? 'sets no replicas (default 1)' : 'runs a single replica';
+    return [{ path: replicasPath(resource), message: `${resource.kind} "${resource.name}" ${how}` }];
+  },
+  examples: {
+    valid: [deployment({ replicas: 2 }), deployment({ replicas: 0 }), stream(deployment({ replicas: null }), hpa('web'))],
+    invalid: [deployment({ replicas: 1 }), deployment({ replicas: null })],
+  },
+});

@@ -1,0 +1,35 @@
+import { daemonSet, hostMountRule } from './shared.js';
+
+export const hostLogMount = hostMountRule({
+  id: 'host-log-mount',
+  title: 'Node log directory mounted',
+  severity: 'medium',
+  tags: ['security', 'host-mounts'],
+  description:
+    '/var/log holds the logs of every pod on the node, which often contain tokens and personal data; with write access ' +
+    'a container can plant symlinks the kubelet follows when serving logs. Log collectors need it: scope them carefully ' +
+    'and mount read-only.',
+  remediation: 'Only log-collection DaemonSets should mount /var/log, read-only; everything else should log to stdout.',
+  valid: [
+    daemonSet(`
+        containers:
+        - name: collector
+          image: cr.fluentbit.io/fluent/fluent-bit:3.1.9
+          volumeMounts: [{name: state, mountPath: /state}]
+        volumes:
+        - name: state
+          hostPath: {path: /var/lib/fluent-bit}
+      `, 'log-collector'),
+  ],
+  invalid: [
+    daemonSet(`
+        containers:
+        - name: collector
+          image: cr.fluentbit.io/fluent/fluent-bit:3.1.9
+          volumeMounts: [{name: varlog, mountPath: /var/log, readOnly: true}]
+        volumes:
+        - name: varlog
+          hostPath: {path: /var/log}
+      `, 'log-collector'),
+  ],
+});

@@ -1,0 +1,50 @@
+import { defineRule } from '../define.js';
+import { HARDENING, IMG, SECURITY_CONTEXT_DOC, deployment, inheritedSetting, pod } from './shared.js';
+
+export const lowUserId = defineRule({
+  id: 'low-user-id',
+  title: 'Container runs with a low UID',
+  severity: 'low',
+  ...HARDENING,
+  tags: ['security'],
+  description:
+    'UIDs below 10000 are where host and system users live. A container process that escapes, or that shares a volume ' +
+    'or hostPath with the node, acts with the rights of the node user with the same UID. The effective runAsUser is the ' +
+    "container's own, else the pod's. UID 0 is reported by run-as-root-user; an unset runAsUser (the image's USER) is " +
+    'left to run-as-non-root.',
+  remediation: 'Set securityContext.runAsUser to 10000 or higher (e.g. 10001) and build the image to work with that UID.',
+  references: [SECURITY_CONTEXT_DOC],
+  check: (resource) =>
+    inheritedSetting(resource, 'runAsUser', (v) => v > 0 && v < 10000, 'runs as', (v) => `UID ${v}, below 10000`),
+  examples: {
+    valid: [
+      pod(`
+          securityContext: {runAsUser: 10001, runAsNonRoot: true}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+      pod(`
+          securityContext: {runAsUser: 1000}
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {runAsUser: 20000}
+        `),
+    ],
+    invalid: [
+      pod(`
+          containers:
+          - name: web
+            image: ${IMG}
+            securityContext: {runAsUser: 1000}
+        `),
+      deployment(`
+          securityContext: {runAsUser: 101}
+          containers:
+          - name: web
+            image: ${IMG}
+        `),
+    ],
+  },
+});
