@@ -1,6 +1,7 @@
+import { service } from '../examples.js';
 import { defineRule } from '../define.js';
 import { asString } from '../../core/values.js';
-import { EXPOSURE, SERVICE_DOC, service, spec } from './shared.js';
+import { EXPOSURE, SERVICE_DOC, spec } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // ExternalName targets.

@@ -1,5 +1,6 @@
+import { service } from '../examples.js';
 import { defineRule } from '../define.js';
-import { EXPOSURE, SERVICE_DOC, service, serviceType, spec, typePath } from './shared.js';
+import { EXPOSURE, SERVICE_DOC, serviceType, spec, typePath } from './shared.js';
 
 const SOURCE_IP_DOC = 'https://kubernetes.io/docs/tutorials/services/source-ip/';
 

@@ -1,7 +1,8 @@
+import { ingress, route } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule } from '../define.js';
 import { asArray, isObject, asString } from '../../core/values.js';
-import { EXPOSURE, INGRESS_DOC, ingress, route, spec } from './shared.js';
+import { EXPOSURE, INGRESS_DOC, spec } from './shared.js';
 
 export const ingressCatchAll = defineRule({
   id: 'ingress-catch-all',

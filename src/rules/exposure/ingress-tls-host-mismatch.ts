@@ -1,6 +1,7 @@
+import { ingress, route } from '../examples.js';
 import { defineRule } from '../define.js';
 import { asArray, isObject } from '../../core/values.js';
-import { EXPOSURE, INGRESS_DOC, ingress, route, ruleHosts, spec } from './shared.js';
+import { EXPOSURE, INGRESS_DOC, ruleHosts, spec } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Ingress TLS.

@@ -1,7 +1,8 @@
+import { ingress, route } from '../examples.js';
 import type { JsonObject } from '../../core/types.js';
 import { defineRule } from '../define.js';
 import { asArray, isObject } from '../../core/values.js';
-import { EXPOSURE, INGRESS_DOC, annotations, ingress, route, ruleHosts, spec } from './shared.js';
+import { EXPOSURE, INGRESS_DOC, annotations, ruleHosts, spec } from './shared.js';
 
 /** Controller annotations that attach a certificate without a tls section. */
 const TLS_ANNOTATIONS = [

@@ -1,5 +1,6 @@
+import { service } from '../examples.js';
 import { defineRule } from '../define.js';
-import { EXPOSURE, FIREWALL_DOC, LOAD_BALANCER_SOURCE_RANGES_ANNOTATION, SERVICE_DOC, isAllowAll, isInternalLoadBalancer, loadBalancerSourceRanges, service, serviceType, typePath } from './shared.js';
+import { EXPOSURE, FIREWALL_DOC, LOAD_BALANCER_SOURCE_RANGES_ANNOTATION, SERVICE_DOC, isAllowAll, isInternalLoadBalancer, loadBalancerSourceRanges, serviceType, typePath } from './shared.js';
 
 export const loadBalancerUnrestricted = defineRule({
   id: 'load-balancer-unrestricted',

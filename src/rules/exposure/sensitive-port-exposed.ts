@@ -1,7 +1,8 @@
+import { service } from '../examples.js';
 import type { Resource, Violation } from '../../core/types.js';
 import { defineRule } from '../define.js';
 import { asNumber } from '../../core/values.js';
-import { EXPOSURE, FIREWALL_DOC, SECURITY_CHECKLIST, SERVICE_TYPES_DOC, externalIPs, isAllowAll, isInternalLoadBalancer, loadBalancerSourceRanges, service, servicePorts, serviceType } from './shared.js';
+import { EXPOSURE, FIREWALL_DOC, SECURITY_CHECKLIST, SERVICE_TYPES_DOC, externalIPs, isAllowAll, isInternalLoadBalancer, loadBalancerSourceRanges, servicePorts, serviceType } from './shared.js';
 
 /** Whether a LoadBalancer Service accepts connections from any address on the internet. */
 function isOpenLoadBalancer(resource: Resource): boolean {

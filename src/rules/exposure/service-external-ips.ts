@@ -1,5 +1,6 @@
+import { service } from '../examples.js';
 import { defineRule } from '../define.js';
-import { EXPOSURE, SERVICE_DOC, externalIPs, service } from './shared.js';
+import { EXPOSURE, SERVICE_DOC, externalIPs, } from './shared.js';
 
 const EXTERNAL_IPS_CVE = 'https://github.com/kubernetes/kubernetes/issues/97076';
 

@@ -1,6 +1,7 @@
+import { deploymentWithPorts, service, stream } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule } from '../define.js';
-import { EXPOSURE, SERVICE_DOC, declares, names, protocolOf, selectedWorkloads, service, servingContainers, stream, targetPorts, workload } from './shared.js';
+import { EXPOSURE, SERVICE_DOC, declares, names, protocolOf, selectedWorkloads, servingContainers, targetPorts, } from './shared.js';
 
 export const serviceTargetPortNameMissing = defineRule({
   id: 'service-target-port-name-missing',
@@ -30,10 +31,10 @@ export const serviceTargetPortNameMissing = defineRule({
     return out;
   },
   examples: {
-    valid: [stream(workload('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]'))],
+    valid: [stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]'))],
     invalid: [
-      stream(workload('web', '[{name: web, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]')),
-      stream(workload('dns', '[{name: dns, containerPort: 5353, protocol: TCP}]'), service('dns', '  selector: {app: dns}\n  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]')),
+      stream(deploymentWithPorts('web', '[{name: web, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]')),
+      stream(deploymentWithPorts('dns', '[{name: dns, containerPort: 5353, protocol: TCP}]'), service('dns', '  selector: {app: dns}\n  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]')),
     ],
   },
 });

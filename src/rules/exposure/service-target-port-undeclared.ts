@@ -1,7 +1,8 @@
+import { deploymentWithPorts, service, stream } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule } from '../define.js';
 import { asArray, isObject } from '../../core/values.js';
-import { EXPOSURE, SERVICE_DOC, declares, names, protocolOf, selectedWorkloads, service, servingContainers, stream, targetPorts, workload } from './shared.js';
+import { EXPOSURE, SERVICE_DOC, declares, names, protocolOf, selectedWorkloads, servingContainers, targetPorts, } from './shared.js';
 
 export const serviceTargetPortUndeclared = defineRule({
   id: 'service-target-port-undeclared',
@@ -37,12 +38,12 @@ export const serviceTargetPortUndeclared = defineRule({
   },
   examples: {
     valid: [
-      stream(workload('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]')),
-      stream(workload('web', '[]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]')),
+      stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]')),
+      stream(deploymentWithPorts('web', '[]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]')),
     ],
     invalid: [
-      stream(workload('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8000}]')),
-      stream(workload('api', '[{name: http, containerPort: 8080}]'), service('api', '  selector: {app: api}\n  ports: [{name: http, port: 9090}]')),
+      stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8000}]')),
+      stream(deploymentWithPorts('api', '[{name: http, containerPort: 8080}]'), service('api', '  selector: {app: api}\n  ports: [{name: http, port: 9090}]')),
     ],
   },
 });

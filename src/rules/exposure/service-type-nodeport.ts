@@ -1,6 +1,7 @@
+import { service } from '../examples.js';
 import { defineRule } from '../define.js';
 import { asNumber } from '../../core/values.js';
-import { EXPOSURE, SECURITY_CHECKLIST, SERVICE_TYPES_DOC, service, servicePorts, serviceType } from './shared.js';
+import { EXPOSURE, SECURITY_CHECKLIST, SERVICE_TYPES_DOC, servicePorts, serviceType } from './shared.js';
 
 export const serviceTypeNodeport = defineRule({
   id: 'service-type-nodeport',

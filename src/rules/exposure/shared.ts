@@ -100,48 +100,6 @@ export function protocolOf(value: unknown): string {
   return typeof value === 'string' && value !== '' ? value : 'TCP';
 }
 
-// ---------------------------------------------------------------------------------------------
-// Example manifests.
-
-export const workload = (name: string, ports: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: shop}
-spec:
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-      - name: ${name}
-        image: registry.example.com/shop/${name}:1.4.2
-        ports: ${ports}`;
-
-export const service = (name: string, specBody: string, metadataExtra = '') => `apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-  namespace: shop${metadataExtra ? '\n' + metadataExtra : ''}
-spec:
-${specBody}`;
-
-export const ingress = (body: string, metadataExtra = '') => `apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: shop
-  namespace: shop${metadataExtra ? '\n' + metadataExtra : ''}
-spec:
-  ingressClassName: nginx
-${body}`;
-
-export const route = (host: string | undefined, service = 'storefront') => `  - ${host !== undefined ? `host: "${host}"\n    ` : ''}http:
-      paths:
-      - path: /
-        pathType: Prefix
-        backend:
-          service: {name: ${service}, port: {name: http}}`;
-
-export const stream = (...docs: string[]) => docs.join('\n---\n');
-
 export function ruleHosts(s: JsonObject): { host: string; path: string }[] {
   return asArray(s.rules).flatMap((r, i) => {
     const host = asString(fieldAt(r, 'host'));

@@ -1,5 +1,6 @@
+import { podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
-import { DIGEST, IMAGES_DOC, imageOf, pod } from './shared.js';
+import { DIGEST, IMAGES_DOC, imageOf, } from './shared.js';
 
 export const imageNotPinnedByDigest = defineRule({
   id: 'image-not-pinned-by-digest',
@@ -22,11 +23,11 @@ export const imageNotPinnedByDigest = defineRule({
     }),
   examples: {
     valid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3@${DIGEST}`),
     ],
     invalid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3`),
     ],
   },

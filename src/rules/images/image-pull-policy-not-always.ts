@@ -1,6 +1,7 @@
+import { podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { effectiveTag } from '../../k8s/images.js';
-import { DIGEST, imageOf, pod } from './shared.js';
+import { DIGEST, imageOf, } from './shared.js';
 
 const PULL_POLICY_DOC = 'https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy';
 
@@ -39,20 +40,20 @@ export const imagePullPolicyNotAlways = defineRule({
     }),
   examples: {
     valid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3
     imagePullPolicy: Always`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3@${DIGEST}
     imagePullPolicy: IfNotPresent`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx`),
     ],
     invalid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3
     imagePullPolicy: IfNotPresent`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3`),
     ],
   },

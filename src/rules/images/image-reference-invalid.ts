@@ -1,6 +1,7 @@
+import { deploymentWithContainers, podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { parseImageReference } from '../../k8s/images.js';
-import { IMAGES_DOC, deployment, pod } from './shared.js';
+import { IMAGES_DOC, } from './shared.js';
 
 const REFERENCE_GRAMMAR = 'https://github.com/distribution/reference/blob/main/reference.go';
 
@@ -36,17 +37,17 @@ export const imageReferenceInvalid = defineRule({
     }),
   examples: {
     valid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: localhost:5000/team/web-ui:v1.0.0-rc.1`),
     ],
     invalid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: ""`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: Acme/Web:1.0`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: "nginx 1.27"`),
-      deployment(`      - name: api
+      deploymentWithContainers(`      - name: api
         image: "\${API_IMAGE}"`),
     ],
   },

@@ -1,6 +1,7 @@
+import { podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { registryEntryMatches, fullName } from '../../k8s/images.js';
-import { IMAGES_DOC, imageOf, pod } from './shared.js';
+import { IMAGES_DOC, imageOf, } from './shared.js';
 
 export const imageRegistryNotAllowed = defineRule({
   id: 'image-registry-not-allowed',
@@ -32,7 +33,7 @@ export const imageRegistryNotAllowed = defineRule({
   examples: {
     settings: { allowedRegistries: ['registry.acme.io', 'ghcr.io/acme', '*.mirror.acme.io/library/*'] },
     valid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: registry.acme.io/web/frontend:2.4.0
   - name: proxy
     image: ghcr.io/acme/envoy:1.31.0
@@ -40,11 +41,11 @@ export const imageRegistryNotAllowed = defineRule({
     image: eu.mirror.acme.io/library/redis:7.4.1`),
     ],
     invalid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3`),
-      pod(`  - name: proxy
+      podWithContainers(`  - name: proxy
     image: ghcr.io/acme-evil/envoy:1.31.0`),
-      pod(`  - name: cache
+      podWithContainers(`  - name: cache
     image: mirror.acme.io/library/redis:7.4.1`),
     ],
   },

@@ -1,5 +1,6 @@
+import { deploymentWithContainers, podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
-import { DIGEST, IMAGES_DOC, deployment, imageOf, pod } from './shared.js';
+import { DIGEST, IMAGES_DOC, imageOf, } from './shared.js';
 
 export const imageTagLatest = defineRule({
   id: 'image-tag-latest',
@@ -21,15 +22,15 @@ export const imageTagLatest = defineRule({
     }),
   examples: {
     valid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:1.27.3`),
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:latest@${DIGEST}`),
     ],
     invalid: [
-      pod(`  - name: web
+      podWithContainers(`  - name: web
     image: nginx:latest`),
-      deployment(`      - name: api
+      deploymentWithContainers(`      - name: api
         image: ghcr.io/acme/api:latest`),
     ],
   },

@@ -1,5 +1,6 @@
+import { podWithContainers } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
-import { DIGEST, IMAGES_DOC, imageOf, pod } from './shared.js';
+import { DIGEST, IMAGES_DOC, imageOf, } from './shared.js';
 
 export const imageTagMissing = defineRule({
   id: 'image-tag-missing',
@@ -21,15 +22,15 @@ export const imageTagMissing = defineRule({
     }),
   examples: {
     valid: [
-      pod(`  - name: cache
+      podWithContainers(`  - name: cache
     image: redis:7.4.1`),
-      pod(`  - name: cache
+      podWithContainers(`  - name: cache
     image: registry.local:5000/cache/redis@${DIGEST}`),
     ],
     invalid: [
-      pod(`  - name: cache
+      podWithContainers(`  - name: cache
     image: redis`),
-      pod(`  - name: cache
+      podWithContainers(`  - name: cache
     image: registry.local:5000/cache/redis`),
     ],
   },

@@ -13,33 +13,4 @@ export function imageOf(c: ContainerView): ImageReference | undefined {
   return parsed.ok ? parsed.image : undefined;
 }
 
-export function pod(containerYaml: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-  namespace: shop
-spec:
-  containers:
-${containerYaml}`;
-}
-
-export function deployment(containerYaml: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: shop
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: api}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-${containerYaml}`;
-}
-
 export const DIGEST = 'sha256:4c0fdaa8b6341bfdeca5f18f7837462c80cff90527ee35ef185571e1c327beac';

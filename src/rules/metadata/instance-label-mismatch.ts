@@ -1,7 +1,8 @@
+import { labelledDeployment } from '../examples.js';
 import { asString } from '../../core/values.js';
 import { labelsOf } from '../../k8s/labels.js';
 import { defineRule } from '../define.js';
-import { COMMON_LABELS_DOC, DEPLOYMENT } from './shared.js';
+import { COMMON_LABELS_DOC, } from './shared.js';
 
 export const instanceLabelMismatch = defineRule({
   id: 'instance-label-mismatch',
@@ -23,7 +24,7 @@ export const instanceLabelMismatch = defineRule({
     return [{ path: '/metadata/labels/app.kubernetes.io~1instance', message: `label app.kubernetes.io/instance is "${instance}" but the ${resource.kind} is named "${resource.name}"` }];
   },
   examples: {
-    valid: [DEPLOYMENT('{app.kubernetes.io/instance: web}', '{app: web}'), DEPLOYMENT('{app: web}', '{app: web}')],
-    invalid: [DEPLOYMENT('{app.kubernetes.io/instance: shop-prod}', '{app: web}')],
+    valid: [labelledDeployment('{app.kubernetes.io/instance: web}', '{app: web}'), labelledDeployment('{app: web}', '{app: web}')],
+    invalid: [labelledDeployment('{app.kubernetes.io/instance: shop-prod}', '{app: web}')],
   },
 });

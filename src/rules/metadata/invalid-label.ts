@@ -1,10 +1,11 @@
+import { labelledDeployment } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { isObject } from '../../core/values.js';
 import { labelKeyProblem, labelValueProblem } from '../../k8s/labels.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT, LABELS_DOC } from './shared.js';
+import { LABELS_DOC } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Label syntax
@@ -51,12 +52,12 @@ export const invalidLabel = defineRule({
     return out;
   },
   examples: {
-    valid: [DEPLOYMENT('{app.kubernetes.io/name: web, app.kubernetes.io/version: "1.0", tier: ""}', '{app: web, release: stable_2024-01.rc1}')],
+    valid: [labelledDeployment('{app.kubernetes.io/name: web, app.kubernetes.io/version: "1.0", tier: ""}', '{app: web, release: stable_2024-01.rc1}')],
     invalid: [
-      DEPLOYMENT('{app: web, version: 1.0}', '{app: web}'),
-      DEPLOYMENT('{app: web}', '{app: web, commit: "-dirty"}'),
-      DEPLOYMENT('{app: web, Example.com/team: shop}', '{app: web}'),
-      DEPLOYMENT(`{app: web, description: "${'x'.repeat(64)}"}`, '{app: web}'),
+      labelledDeployment('{app: web, version: 1.0}', '{app: web}'),
+      labelledDeployment('{app: web}', '{app: web, commit: "-dirty"}'),
+      labelledDeployment('{app: web, Example.com/team: shop}', '{app: web}'),
+      labelledDeployment(`{app: web, description: "${'x'.repeat(64)}"}`, '{app: web}'),
     ],
   },
 });

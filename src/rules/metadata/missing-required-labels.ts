@@ -1,10 +1,11 @@
+import { labelledDeployment } from '../examples.js';
 import type { Resource, Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { isObject } from '../../core/values.js';
 import { labelsOf } from '../../k8s/labels.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { defineRule } from '../define.js';
-import { COMMON_LABELS_DOC, DEPLOYMENT, LABELS_DOC } from './shared.js';
+import { COMMON_LABELS_DOC, LABELS_DOC } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Required labels
@@ -72,9 +73,9 @@ export const missingRequiredLabels = defineRule({
     return out;
   },
   examples: {
-    valid: [DEPLOYMENT('{app.kubernetes.io/name: web, team: storefront}', '{app: web}'), DEPLOYMENT('{app.kubernetes.io/name: web, app.kubernetes.io/owner: storefront}', '{app: web}')],
+    valid: [labelledDeployment('{app.kubernetes.io/name: web, team: storefront}', '{app: web}'), labelledDeployment('{app.kubernetes.io/name: web, app.kubernetes.io/owner: storefront}', '{app: web}')],
     invalid: [
-      DEPLOYMENT('{app: web}', '{app: web, app.kubernetes.io/name: web, team: storefront}'),
+      labelledDeployment('{app: web}', '{app: web, app.kubernetes.io/name: web, team: storefront}'),
       `apiVersion: v1
 kind: Pod
 metadata:
@@ -84,7 +85,7 @@ spec:
   containers:
   - name: shell
     image: busybox:1.36`,
-      DEPLOYMENT('{app.kubernetes.io/name: web, team: ""}', '{app: web}'),
+      labelledDeployment('{app.kubernetes.io/name: web, team: ""}', '{app: web}'),
     ],
   },
 });

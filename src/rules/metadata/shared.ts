@@ -140,23 +140,3 @@ export function replacementText(e: ApiDeprecation): string {
 export function apiVersionPath(resource: Resource): string {
   return 'apiVersion' in resource.object ? '/apiVersion' : '';
 }
-
-// ---------------------------------------------------------------------------------------------
-
-export const DEPLOYMENT = (labels: string, podLabels = labels, namespace = 'shop') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ${namespace}
-  labels: ${labels}
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: ${podLabels}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27`;

@@ -1,6 +1,7 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { SINCE, containerSecurityContext, isSet, isWindowsPod, missingSettingPath, show, windowsExempt } from '../../k8s/pss.js';
-import { IMG, RESTRICTED_CONTAINER_SC, deployment, onlyBefore, pod, pssControl, restrictedAt, scPath } from './shared.js';
+import { RESTRICTED_CONTAINER_SC, onlyBefore, pssControl, restrictedAt, scPath } from './shared.js';
 
 export const allowPrivilegeEscalation = defineRule({
   id: 'allow-privilege-escalation',
@@ -35,11 +36,11 @@ export const allowPrivilegeEscalation = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
         `),
       pod(`
@@ -53,22 +54,22 @@ export const allowPrivilegeEscalation = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(`
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: true}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: ${RESTRICTED_CONTAINER_SC}
           ephemeralContainers:
           - name: debugger

@@ -1,9 +1,10 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perPod, describeContainer } from '../define.js';
 import { fieldAt, asObject } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { APPARMOR_ALLOWED_TYPES, APPARMOR_ANNOTATION_PREFIX, containerSecurityContext, isSet, podSecurityContext, show } from '../../k8s/pss.js';
-import { IMG, deployment, pod, podAndContainers, podScPath, pssControl, scPath } from './shared.js';
+import { podAndContainers, podScPath, pssControl, scPath } from './shared.js';
 
 export const apparmorProfile = defineRule({
   id: 'apparmor-profile',
@@ -53,11 +54,11 @@ export const apparmorProfile = defineRule({
             appArmorProfile: {type: RuntimeDefault}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               appArmorProfile: {type: Localhost, localhostProfile: k8s-web}
           `,
-        'container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-web',
+        { annotations: 'container.apparmor.security.beta.kubernetes.io/app: localhost/k8s-web' },
       ),
     ],
     invalid: [
@@ -66,20 +67,20 @@ export const apparmorProfile = defineRule({
             appArmorProfile: {type: Unconfined}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(
         `
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           `,
-        'container.apparmor.security.beta.kubernetes.io/app: unconfined',
+        { annotations: 'container.apparmor.security.beta.kubernetes.io/app: unconfined' },
       ),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           ephemeralContainers:
           - name: debugger
             image: busybox:1.36

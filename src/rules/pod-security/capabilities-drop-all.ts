@@ -1,7 +1,8 @@
+import { IMAGE, cronJob, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asObject } from '../../core/values.js';
 import { SINCE, containerSecurityContext, isWindowsPod, missingSettingPath, windowsExempt } from '../../k8s/pss.js';
-import { IMG, cronJob, deployment, onlyBefore, pod, pssControl, restrictedAt, scPath } from './shared.js';
+import { onlyBefore, pssControl, restrictedAt, scPath } from './shared.js';
 
 export const capabilitiesDropAll = defineRule({
   id: 'capabilities-drop-all',
@@ -47,12 +48,12 @@ export const capabilitiesDropAll = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [NET_RAW, ALL]}
         `),
@@ -67,21 +68,21 @@ export const capabilitiesDropAll = defineRule({
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [NET_RAW]}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [all]}
         `),
       cronJob(`
           containers:
           - name: report
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

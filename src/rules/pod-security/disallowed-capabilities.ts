@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
 import { BASELINE_ALLOWED_CAPABILITIES, containerSecurityContext, show } from '../../k8s/pss.js';
-import { IMG, deployment, pod, pssControl, scPath } from './shared.js';
+import { pssControl, scPath } from './shared.js';
 
 export const disallowedCapabilities = defineRule({
   id: 'disallowed-capabilities',
@@ -37,7 +38,7 @@ export const disallowedCapabilities = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities:
                 drop: [ALL]
@@ -48,7 +49,7 @@ export const disallowedCapabilities = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           - name: vpn
             image: registry.example.com/net/vpn:2.1
             securityContext:
@@ -63,12 +64,12 @@ export const disallowedCapabilities = defineRule({
               capabilities: {add: [SYS_ADMIN]}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {add: [CAP_CHOWN]}
         `),

@@ -1,5 +1,6 @@
+import { IMAGE, deployment } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, deployment, pssControl } from './shared.js';
+import { pssControl } from './shared.js';
 
 export const hostIpc = defineRule({
   id: 'host-ipc',
@@ -20,7 +21,7 @@ export const hostIpc = defineRule({
           hostIPC: false
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -28,7 +29,7 @@ export const hostIpc = defineRule({
           hostIPC: true
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,5 +1,6 @@
+import { IMAGE, deployment, pod, rollout } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, deployment, pod, pssControl, rollout } from './shared.js';
+import { pssControl, } from './shared.js';
 
 export const hostNetwork = defineRule({
   id: 'host-network',
@@ -20,7 +21,7 @@ export const hostNetwork = defineRule({
           hostNetwork: false
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -29,13 +30,13 @@ export const hostNetwork = defineRule({
           dnsPolicy: ClusterFirstWithHostNet
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       rollout(`
           hostNetwork: true
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,7 +1,8 @@
+import { IMAGE, cronJob, deployment, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asArray, fieldAt, asObject } from '../../core/values.js';
 import { isSet, show } from '../../k8s/pss.js';
-import { IMG, cronJob, deployment, pod, pssControl } from './shared.js';
+import { pssControl } from './shared.js';
 
 export const hostPathVolume = defineRule({
   id: 'host-path-volume',
@@ -34,7 +35,7 @@ export const hostPathVolume = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             volumeMounts: [{name: cache, mountPath: /cache}]
           volumes:
           - name: cache
@@ -45,7 +46,7 @@ export const hostPathVolume = defineRule({
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             volumeMounts: [{name: docker, mountPath: /var/run/docker.sock}]
           volumes:
           - name: config
@@ -56,7 +57,7 @@ export const hostPathVolume = defineRule({
       cronJob(`
           containers:
           - name: report
-            image: ${IMG}
+            image: ${IMAGE}
           volumes:
           - name: logs
             hostPath: {path: /var/log}

@@ -1,5 +1,6 @@
+import { IMAGE, cronJob, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, cronJob, pod, pssControl } from './shared.js';
+import { pssControl } from './shared.js';
 
 export const hostPid = defineRule({
   id: 'host-pid',
@@ -20,7 +21,7 @@ export const hostPid = defineRule({
           shareProcessNamespace: true
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -34,7 +35,7 @@ export const hostPid = defineRule({
           hostPID: true
           containers:
           - name: report
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

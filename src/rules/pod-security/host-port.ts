@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, asObject } from '../../core/values.js';
 import { isSet, show } from '../../k8s/pss.js';
-import { IMG, deployment, pod, pssControl } from './shared.js';
+import { pssControl } from './shared.js';
 
 export const hostPort = defineRule({
   id: 'host-port',
@@ -27,7 +28,7 @@ export const hostPort = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             ports:
             - containerPort: 8080
             - containerPort: 9090
@@ -38,7 +39,7 @@ export const hostPort = defineRule({
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             ports:
             - containerPort: 8080
               hostPort: 80
@@ -50,7 +51,7 @@ export const hostPort = defineRule({
             ports: [{containerPort: 9000, hostPort: 9000}]
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,8 +1,9 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { fieldAt } from '../../core/values.js';
 import { SINCE, isSet, show } from '../../k8s/pss.js';
-import { IMG, baselineAt, deployment, pod, pssControl } from './shared.js';
+import { baselineAt, pssControl } from './shared.js';
 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
@@ -40,7 +41,7 @@ export const hostProbesLifecycle = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             livenessProbe:
               httpGet: {path: /healthz, port: 8080}
             readinessProbe:
@@ -54,14 +55,14 @@ export const hostProbesLifecycle = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             livenessProbe:
               httpGet: {host: 169.254.169.254, path: /latest/meta-data/, port: 80}
         `),
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             startupProbe:
               tcpSocket: {host: 10.0.0.1, port: 22}
             lifecycle:

@@ -1,7 +1,8 @@
+import { deployment, pod } from '../examples.js';
 import { defineRule, describeContainer } from '../define.js';
 import { fieldAt } from '../../core/values.js';
 import { containerSecurityContext, podSecurityContext } from '../../k8s/pss.js';
-import { deployment, pod, podAndContainers, podScPath, pssControl, scPath } from './shared.js';
+import { podAndContainers, podScPath, pssControl, scPath } from './shared.js';
 
 // ============================== Baseline ==============================
 export const hostProcess = defineRule({

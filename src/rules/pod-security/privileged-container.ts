@@ -1,6 +1,7 @@
+import { IMAGE, pod, rollout } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { containerSecurityContext } from '../../k8s/pss.js';
-import { IMG, pod, pssControl, rollout, scPath } from './shared.js';
+import { pssControl, scPath } from './shared.js';
 
 export const privilegedContainer = defineRule({
   id: 'privileged-container',
@@ -21,7 +22,7 @@ export const privilegedContainer = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {privileged: false}
         `),
     ],
@@ -29,13 +30,13 @@ export const privilegedContainer = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {privileged: true}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           ephemeralContainers:
           - name: debugger
             image: busybox:1.36
@@ -50,7 +51,7 @@ export const privilegedContainer = defineRule({
             securityContext: {privileged: true}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

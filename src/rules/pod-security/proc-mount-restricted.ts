@@ -1,6 +1,7 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { PSS_RESTRICTED_URL, USER_NAMESPACES_PSS_URL, containerSecurityContext, isSet, show, userNamespaceRelaxed } from '../../k8s/pss.js';
-import { IMG, baselineAt, pod, pssControl, scPath } from './shared.js';
+import { baselineAt, pssControl, scPath } from './shared.js';
 
 export const procMountRestricted = defineRule({
   id: 'proc-mount-restricted',
@@ -29,7 +30,7 @@ export const procMountRestricted = defineRule({
           hostUsers: false
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {procMount: Default}
         `),
     ],

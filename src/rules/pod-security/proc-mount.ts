@@ -1,6 +1,7 @@
+import { IMAGE, cronJob, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { SINCE, containerSecurityContext, isSet, show, userNamespaceRelaxed } from '../../k8s/pss.js';
-import { IMG, baselineAt, cronJob, onlyBefore, pod, pssControl, scPath } from './shared.js';
+import { baselineAt, onlyBefore, pssControl, scPath } from './shared.js';
 
 export const procMount = defineRule({
   id: 'proc-mount',
@@ -26,7 +27,7 @@ export const procMount = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {procMount: Default}
         `),
       pod(`
@@ -53,7 +54,7 @@ export const procMount = defineRule({
             securityContext: {procMount: Unmasked}
           containers:
           - name: report
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
 import { BASELINE_ALLOWED_CAPABILITIES, RESTRICTED_ALLOWED_CAPABILITY, SINCE, containerSecurityContext, isWindowsPod, windowsExempt } from '../../k8s/pss.js';
-import { IMG, deployment, onlyBefore, pod, pssControl, restrictedAt, scPath } from './shared.js';
+import { onlyBefore, pssControl, restrictedAt, scPath } from './shared.js';
 
 export const restrictedCapabilitiesAdd = defineRule({
   id: 'restricted-capabilities-add',
@@ -32,7 +33,7 @@ export const restrictedCapabilitiesAdd = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
         `),
@@ -41,7 +42,7 @@ export const restrictedCapabilitiesAdd = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, CHOWN, SETUID]}
         `),
@@ -53,7 +54,7 @@ export const restrictedCapabilitiesAdd = defineRule({
               capabilities: {drop: [ALL], add: [FOWNER]}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

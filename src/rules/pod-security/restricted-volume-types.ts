@@ -1,8 +1,9 @@
+import { IMAGE, deployment, pod, rollout } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asArray, asObject } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { RESTRICTED_VOLUME_SOURCES, isSet, show } from '../../k8s/pss.js';
-import { IMG, RESTRICTED_CONTAINER_SC, deployment, pod, pssControl, rollout } from './shared.js';
+import { RESTRICTED_CONTAINER_SC, pssControl, } from './shared.js';
 
 // ============================== Restricted ==============================
 export const restrictedVolumeTypes = defineRule({
@@ -38,7 +39,7 @@ export const restrictedVolumeTypes = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: ${RESTRICTED_CONTAINER_SC}
           volumes:
           - name: config
@@ -61,7 +62,7 @@ export const restrictedVolumeTypes = defineRule({
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           volumes:
           - name: shared
             nfs: {server: nfs.example.com, path: /exports/shop}
@@ -69,7 +70,7 @@ export const restrictedVolumeTypes = defineRule({
       rollout(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           volumes:
           - name: site
             gitRepo: {repository: "https://example.com/site.git", revision: main}

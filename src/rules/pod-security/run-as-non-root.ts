@@ -1,7 +1,8 @@
+import { IMAGE, cronJob, deployment, pod } from '../examples.js';
 import type { PodSpecView } from '../../k8s/pods.js';
 import { defineRule, describeContainer } from '../define.js';
 import { PSS_RESTRICTED_URL, SINCE, USER_NAMESPACES_PSS_URL, containerSecurityContext, isSet, missingSettingPath, podSecurityContext, show, userNamespaceRelaxed } from '../../k8s/pss.js';
-import { IMG, cronJob, deployment, onlyBefore, pod, podAndContainers, podScPath, pssControl, restrictedAt, scPath } from './shared.js';
+import { onlyBefore, podAndContainers, podScPath, pssControl, restrictedAt, scPath } from './shared.js';
 
 export const runAsNonRoot = defineRule({
   id: 'run-as-non-root',
@@ -42,15 +43,15 @@ export const runAsNonRoot = defineRule({
           securityContext: {runAsNonRoot: true, runAsUser: 10001}
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsNonRoot: true}
           - name: sidecar
             image: registry.example.com/shop/proxy:2.0
@@ -61,13 +62,13 @@ export const runAsNonRoot = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           securityContext: {runAsNonRoot: true}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           - name: legacy
             image: registry.example.com/shop/legacy:0.9
             securityContext: {runAsNonRoot: false}
@@ -76,13 +77,13 @@ export const runAsNonRoot = defineRule({
           securityContext: {runAsNonRoot: false}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsNonRoot: true}
         `),
       cronJob(`
           containers:
           - name: report
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
         `),
     ],

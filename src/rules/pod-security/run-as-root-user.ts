@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import type { PodSpecView } from '../../k8s/pods.js';
 import { defineRule, describeContainer } from '../define.js';
 import { PSS_RESTRICTED_URL, SINCE, USER_NAMESPACES_PSS_URL, containerSecurityContext, podSecurityContext, userNamespaceRelaxed } from '../../k8s/pss.js';
-import { IMG, deployment, onlyBefore, pod, podAndContainers, podScPath, pssControl, restrictedAt, scPath } from './shared.js';
+import { onlyBefore, podAndContainers, podScPath, pssControl, restrictedAt, scPath } from './shared.js';
 
 export const runAsRootUser = defineRule({
   id: 'run-as-root-user',
@@ -36,20 +37,20 @@ export const runAsRootUser = defineRule({
           securityContext: {runAsUser: 10001}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 2000}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           # Root in its own user namespace is not root on the node: exempt from Pod Security Standards v1.35.
           hostUsers: false
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 0}
         `),
     ],
@@ -58,7 +59,7 @@ export const runAsRootUser = defineRule({
           securityContext: {runAsUser: 0}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 1000}
         `),
       deployment(`
@@ -69,7 +70,7 @@ export const runAsRootUser = defineRule({
             securityContext: {runAsUser: 0}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

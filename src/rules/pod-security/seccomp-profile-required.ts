@@ -1,9 +1,10 @@
+import { IMAGE, deployment, pod, rollout } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import type { ContainerView, PodSpecView } from '../../k8s/pods.js';
 import { defineRule, perPod, describeContainer } from '../define.js';
 import { fieldAt } from '../../core/values.js';
 import { SINCE, containerSecurityContext, isSet, isWindowsPod, missingSettingPath, podSecurityContext, windowsExempt } from '../../k8s/pss.js';
-import { IMG, baselineAt, containersOf, deployment, onlyBefore, pod, pssControl, restrictedAt, rollout, seccompBaselineViolations } from './shared.js';
+import { baselineAt, containersOf, onlyBefore, pssControl, restrictedAt, seccompBaselineViolations } from './shared.js';
 
 /**
  * What the Restricted profile forbids about seccomp at a policy version: before v1.19 only what
@@ -56,15 +57,15 @@ export const seccompProfileRequired = defineRule({
             seccompProfile: {type: RuntimeDefault}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seccompProfile: {type: Localhost, localhostProfile: profiles/web.json}
         `),
@@ -79,23 +80,23 @@ export const seccompProfileRequired = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsNonRoot: true}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seccompProfile: {type: RuntimeDefault}
           initContainers:
           - name: migrate
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       rollout(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

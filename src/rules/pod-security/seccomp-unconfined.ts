@@ -1,5 +1,6 @@
+import { IMAGE, pod, rollout } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, baselineAt, containersOf, pod, pssControl, rollout, seccompBaselineViolations } from './shared.js';
+import { baselineAt, containersOf, pssControl, seccompBaselineViolations } from './shared.js';
 
 export const seccompUnconfined = defineRule({
   id: 'seccomp-unconfined',
@@ -22,14 +23,14 @@ export const seccompUnconfined = defineRule({
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           securityContext:
             seccompProfile: {type: RuntimeDefault}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seccompProfile: {type: Localhost, localhostProfile: profiles/web.json}
         `),
@@ -40,14 +41,14 @@ export const seccompUnconfined = defineRule({
             seccompProfile: {type: Unconfined}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       rollout(`
           securityContext:
             seccompProfile: {type: RuntimeDefault}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seccompProfile: {type: Unconfined}
         `),

@@ -1,8 +1,9 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, describeContainer } from '../define.js';
 import { asObject } from '../../core/values.js';
 import { SELINUX_ENGINE_TYPE_SINCE, allowedSelinuxTypes, containerSecurityContext, isSet, podSecurityContext, pssName, show } from '../../k8s/pss.js';
-import { IMG, baselineAt, deployment, pod, podAndContainers, podScPath, pssControl, scPath } from './shared.js';
+import { baselineAt, podAndContainers, podScPath, pssControl, scPath } from './shared.js';
 
 export const selinuxOptions = defineRule({
   id: 'selinux-options',
@@ -46,14 +47,14 @@ export const selinuxOptions = defineRule({
             seLinuxOptions: {type: container_t, level: "s0:c123,c456"}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seLinuxOptions: {type: container_init_t, user: "", role: ""}
         `),
       pod(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seLinuxOptions: {type: container_engine_t}
         `),
@@ -64,12 +65,12 @@ export const selinuxOptions = defineRule({
             seLinuxOptions: {type: spc_t}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(`
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               seLinuxOptions: {user: system_u, role: system_r}
         `),

@@ -7,7 +7,6 @@ import { containers } from '../../k8s/pods.js';
 import { fieldAt, asObject } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { PSS_BASELINE_URL, PSS_RESTRICTED_URL, SECCOMP_ALLOWED_TYPES, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, SINCE, containerSecurityContext, isSet, podSecurityContext, pssMinor, pssName, seccompAnnotationAllowed, show } from '../../k8s/pss.js';
-import { indent } from '../examples.js';
 
 export type Level = 'baseline' | 'restricted';
 
@@ -21,44 +20,6 @@ export function pssControl(level: Level, slug: string): Pick<RuleMeta, 'category
     references: [level === 'baseline' ? PSS_BASELINE_URL : PSS_RESTRICTED_URL],
   };
 }
-
-// ---------------------------------------------------------------------------------------------
-// Example builders: every example is a complete manifest; these only save repeating the envelope.
-
-
-export function annotationBlock(annotations: string | undefined, n: number): string {
-  return annotations ? `${' '.repeat(n)}annotations:\n${indent(annotations, n + 2)}\n` : '';
-}
-
-export function pod(spec: string, annotations?: string, name = 'web'): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\n${annotationBlock(annotations, 2)}spec:\n${indent(spec, 2)}\n`;
-}
-
-export function deployment(spec: string, annotations?: string): string {
-  return (
-    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 2\n' +
-    '  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n' +
-    `${annotationBlock(annotations, 6)}    spec:\n${indent(spec, 6)}\n`
-  );
-}
-
-export function cronJob(spec: string): string {
-  return (
-    'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: nightly-report\n  namespace: shop\nspec:\n  schedule: "0 3 * * *"\n' +
-    `  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n${indent(spec, 10)}\n`
-  );
-}
-
-/** An Argo Rollout: a custom resource whose pod template is found by its shape. */
-export function rollout(spec: string): string {
-  return (
-    'apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  replicas: 3\n' +
-    '  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n' +
-    `    spec:\n${indent(spec, 6)}\n  strategy:\n    canary:\n      steps: [{setWeight: 20}, {pause: {duration: 60}}]\n`
-  );
-}
-
-export const IMG = 'registry.example.com/shop/web:1.4.2';
 
 /** A container securityContext that satisfies every Restricted control on its own. */
 export const RESTRICTED_CONTAINER_SC = '{runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}, seccompProfile: {type: RuntimeDefault}}';

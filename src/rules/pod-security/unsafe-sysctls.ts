@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asArray, asObject } from '../../core/values.js';
 import { isSet, podSecurityContext, pssName, safeSysctls, show, sysctlSafeSince } from '../../k8s/pss.js';
-import { IMG, baselineAt, deployment, pod, podScPath, pssControl } from './shared.js';
+import { baselineAt, podScPath, pssControl } from './shared.js';
 
 export const unsafeSysctls = defineRule({
   id: 'unsafe-sysctls',
@@ -42,7 +43,7 @@ export const unsafeSysctls = defineRule({
             - {name: net.ipv4.tcp_keepalive_time, value: "600"}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -53,7 +54,7 @@ export const unsafeSysctls = defineRule({
             - {name: kernel.msgmax, value: "65536"}
           containers:
           - name: app
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

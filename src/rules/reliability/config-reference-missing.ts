@@ -1,9 +1,10 @@
+import { deploymentFromParts, stream } from '../examples.js';
 import type { Resource, Violation } from '../../core/types.js';
 import { containers, podSpecs } from '../../k8s/pods.js';
 import { asArray, fieldAt, isObject, asObject, asString } from '../../core/values.js';
 import { defineRule, describeContainer } from '../define.js';
 import { ScopedCache } from '../../core/scoped-cache.js';
-import { anyVisible, deployment, findVisible, nsOf, nsPhrase, stream } from './shared.js';
+import { anyVisible, findVisible, nsOf, nsPhrase, } from './shared.js';
 
 interface ConfigRef {
   kind: 'Secret' | 'ConfigMap';
@@ -114,9 +115,9 @@ export const configReferenceMissing = defineRule({
 kind: ConfigMap
 metadata: {name: web-settings, namespace: shop}
 data: {LOG_LEVEL: info}`,
-        deployment({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: LOG_LEVEL}}' }),
+        deploymentFromParts({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: LOG_LEVEL}}' }),
       ),
-      deployment({ container: '        envFrom: [{secretRef: {name: web-credentials}}]' }),
+      deploymentFromParts({ container: '        envFrom: [{secretRef: {name: web-credentials}}]' }),
     ],
     invalid: [
       stream(
@@ -124,7 +125,7 @@ data: {LOG_LEVEL: info}`,
 kind: ConfigMap
 metadata: {name: web-settings, namespace: shop}
 data: {LOG_LEVEL: info}`,
-        deployment({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: log-level}}\n        envFrom: [{configMapRef: {name: web-config}}]' }),
+        deploymentFromParts({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: log-level}}\n        envFrom: [{configMapRef: {name: web-config}}]' }),
       ),
     ],
   },

@@ -1,5 +1,6 @@
+import { cronJobWith } from '../examples.js';
 import { defineRule } from '../define.js';
-import { CRONJOB_DOC, cronjob, spec } from './shared.js';
+import { CRONJOB_DOC, spec } from './shared.js';
 
 export const cronjobConcurrencyAllowed = defineRule({
   id: 'cronjob-concurrency-allowed',
@@ -20,7 +21,7 @@ export const cronjobConcurrencyAllowed = defineRule({
     return [];
   },
   examples: {
-    valid: [cronjob('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid'), cronjob('  concurrencyPolicy: Allow')],
-    invalid: [cronjob('  startingDeadlineSeconds: 300')],
+    valid: [cronJobWith('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid'), cronJobWith('  concurrencyPolicy: Allow')],
+    invalid: [cronJobWith('  startingDeadlineSeconds: 300')],
   },
 });

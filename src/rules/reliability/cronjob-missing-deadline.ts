@@ -1,5 +1,6 @@
+import { cronJobWith } from '../examples.js';
 import { defineRule } from '../define.js';
-import { CRONJOB_DOC, cronjob, spec } from './shared.js';
+import { CRONJOB_DOC, spec } from './shared.js';
 
 export const cronjobMissingDeadline = defineRule({
   id: 'cronjob-missing-deadline',
@@ -20,7 +21,7 @@ export const cronjobMissingDeadline = defineRule({
     return [{ path: '/spec', message: `CronJob "${resource.name}" sets no startingDeadlineSeconds` }];
   },
   examples: {
-    valid: [cronjob('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid')],
-    invalid: [cronjob('  concurrencyPolicy: Forbid')],
+    valid: [cronJobWith('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid')],
+    invalid: [cronJobWith('  concurrencyPolicy: Forbid')],
   },
 });

@@ -1,7 +1,8 @@
+import { deploymentFromParts, hpa, stream } from '../examples.js';
 import { isWorkloadKind } from '../../k8s/pods.js';
 import { asObject, asString } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { HPA_DOC, anyVisible, deployment, findVisible, hpa, nsOf, nsPhrase, podOwnersIn, spec, stream } from './shared.js';
+import { HPA_DOC, anyVisible, findVisible, nsOf, nsPhrase, podOwnersIn, spec, } from './shared.js';
 
 export const danglingHpa = defineRule({
   id: 'dangling-hpa',
@@ -34,7 +35,7 @@ export const danglingHpa = defineRule({
     return [{ path: '/spec/scaleTargetRef/name', message: `HorizontalPodAutoscaler "${resource.name}" targets ${kind} "${name}", which is not in ${nsPhrase(resource)}` }];
   },
   examples: {
-    valid: [stream(deployment({ replicas: null }), hpa('web')), hpa('web')],
-    invalid: [stream(deployment({ replicas: null }), hpa('api')), hpa('agent', 2, 5, 'DaemonSet')],
+    valid: [stream(deploymentFromParts({ replicas: null }), hpa('web')), hpa('web')],
+    invalid: [stream(deploymentFromParts({ replicas: null }), hpa('api')), hpa('agent', 2, 5, 'DaemonSet')],
   },
 });

@@ -1,7 +1,8 @@
+import { serviceSelecting, stream } from '../examples.js';
 import type { JsonObject, Violation } from '../../core/types.js';
 import { asArray, fieldAt, isObject, asNumber, asObject, asString } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { nsOf, nsPhrase, objectsOf, service, spec, stream } from './shared.js';
+import { nsOf, nsPhrase, objectsOf, spec, } from './shared.js';
 
 const INGRESS_DOC = 'https://kubernetes.io/docs/concepts/services-networking/ingress/';
 
@@ -58,7 +59,7 @@ export const danglingIngress = defineRule({
   examples: {
     valid: [
       stream(
-        service('web', '{app: web}'),
+        serviceSelecting('web', '{app: web}'),
         `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web, namespace: shop}
@@ -75,7 +76,7 @@ spec:
     ],
     invalid: [
       stream(
-        service('web', '{app: web}'),
+        serviceSelecting('web', '{app: web}'),
         `apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: {name: web, namespace: shop}

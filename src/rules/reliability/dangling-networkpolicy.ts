@@ -1,7 +1,8 @@
+import { deploymentFromParts, stream } from '../examples.js';
 import { formatSelector, isEmptySelector, parseLabelSelector } from '../../k8s/labels.js';
 import { defineRule } from '../define.js';
 import { CUSTOM_RESOURCES } from '../../engine/rule.js';
-import { KAFKA_CR, LABELS_DOC, PROMETHEUS_CR, deployment, nsPhrase, operatorMayCreate, ownersSelectedBy, spec, stream } from './shared.js';
+import { KAFKA_CR, LABELS_DOC, PROMETHEUS_CR, nsPhrase, operatorMayCreate, ownersSelectedBy, spec, } from './shared.js';
 
 const NETPOL_DOC = 'https://kubernetes.io/docs/concepts/services-networking/network-policies/';
 
@@ -37,7 +38,7 @@ export const danglingNetworkpolicy = defineRule({
   examples: {
     valid: [
       stream(
-        deployment(),
+        deploymentFromParts(),
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web-ingress, namespace: shop}
@@ -46,7 +47,7 @@ spec:
   policyTypes: [Ingress]`,
       ),
       stream(
-        deployment(),
+        deploymentFromParts(),
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: default-deny, namespace: shop}
@@ -55,7 +56,7 @@ spec:
   policyTypes: [Ingress, Egress]`,
       ),
       stream(
-        deployment(),
+        deploymentFromParts(),
         PROMETHEUS_CR,
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -67,7 +68,7 @@ spec:
     ],
     invalid: [
       stream(
-        deployment(),
+        deploymentFromParts(),
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: web-ingress, namespace: shop}
@@ -76,7 +77,7 @@ spec:
   policyTypes: [Ingress]`,
       ),
       stream(
-        deployment(),
+        deploymentFromParts(),
         KAFKA_CR,
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -1,9 +1,10 @@
+import { deploymentFromParts, serviceSelecting, stream } from '../examples.js';
 import { isObject, stringMap } from '../../core/values.js';
 import { formatMapSelector } from '../../k8s/labels.js';
 import { defineRule } from '../define.js';
 import { CUSTOM_RESOURCES } from '../../engine/rule.js';
 import { mapSelectsSomePod } from '../../k8s/controller-labels.js';
-import { KAFKA_CR, LABELS_DOC, PROMETHEUS_CR, SERVICE_DOC, deployment, nsOf, nsPhrase, operatorMayCreate, podOwnersIn, podOwnersWithLabel, service, spec, stream } from './shared.js';
+import { KAFKA_CR, LABELS_DOC, PROMETHEUS_CR, SERVICE_DOC, nsOf, nsPhrase, operatorMayCreate, podOwnersIn, podOwnersWithLabel, spec, } from './shared.js';
 
 export const danglingService = defineRule({
   id: 'dangling-service',
@@ -45,10 +46,10 @@ export const danglingService = defineRule({
   },
   examples: {
     valid: [
-      stream(deployment(), service('web', '{app: web}')),
-      service('web', '{app: web}'),
-      stream(deployment(), PROMETHEUS_CR, service('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
+      stream(deploymentFromParts(), serviceSelecting('web', '{app: web}')),
+      serviceSelecting('web', '{app: web}'),
+      stream(deploymentFromParts(), PROMETHEUS_CR, serviceSelecting('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
     ],
-    invalid: [stream(deployment(), service('web', '{app: web, tier: frontend}')), stream(deployment(), KAFKA_CR, service('kafka', '{app: kafka}'))],
+    invalid: [stream(deploymentFromParts(), serviceSelecting('web', '{app: web, tier: frontend}')), stream(deploymentFromParts(), KAFKA_CR, serviceSelecting('kafka', '{app: kafka}'))],
   },
 });

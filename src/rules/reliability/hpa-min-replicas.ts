@@ -1,5 +1,6 @@
+import { hpa } from '../examples.js';
 import { defineRule } from '../define.js';
-import { HPA_DOC, hpa, minReplicasOf, spec } from './shared.js';
+import { HPA_DOC, minReplicasOf, spec } from './shared.js';
 
 export const hpaMinReplicas = defineRule({
   id: 'hpa-min-replicas',

@@ -1,10 +1,11 @@
+import { deploymentFromParts, serviceSelecting } from '../examples.js';
 import type { JsonObject, Violation } from '../../core/types.js';
 import { containers, type ContainerView } from '../../k8s/pods.js';
 import { asArray, fieldAt, isObject, asObject } from '../../core/values.js';
 import { labelKeyProblem } from '../../k8s/labels.js';
 import { defineRule, describeContainer } from '../define.js';
 import { dns1123LabelProblem, portNameProblem, portNumberProblem, portNumOrNameProblem, protocolProblem } from '../../k8s/api-validation.js';
-import { PROBES, PROBE_KINDS, PROBE_NAMES, deployment, service } from './shared.js';
+import { PROBES, PROBE_KINDS, PROBE_NAMES, } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -126,18 +127,18 @@ export const invalidPort = defineRule({
   },
   examples: {
     valid: [
-      deployment({ container: PROBES }),
-      service('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]'),
+      deploymentFromParts({ container: PROBES }),
+      serviceSelecting('web', '{app: web}', '[{name: http, port: 80, targetPort: http}, {name: metrics, port: 9090, targetPort: 9090}]'),
       // Service port names are DNS-1123 labels (63 characters), not IANA names (15).
-      service('exporter', '{app: exporter}', '[{name: http-exporter-port, port: 9100, targetPort: metrics}, {name: "9101", port: 9101, targetPort: 0}]'),
+      serviceSelecting('exporter', '{app: exporter}', '[{name: http-exporter-port, port: 9100, targetPort: metrics}, {name: "9101", port: 9101, targetPort: 0}]'),
     ],
     invalid: [
-      deployment({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
-      deployment({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
-      deployment({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
-      deployment({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
-      service('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
-      service('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
+      deploymentFromParts({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
+      deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
+      deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
+      deploymentFromParts({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
+      serviceSelecting('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
+      serviceSelecting('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
     ],
   },
 });

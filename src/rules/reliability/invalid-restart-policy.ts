@@ -1,7 +1,8 @@
+import { cronJobWith, deploymentFromParts } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { defineRule } from '../define.js';
-import { JOB_DOC, LONG_RUNNING, cronjob, deployment } from './shared.js';
+import { JOB_DOC, LONG_RUNNING, } from './shared.js';
 
 const POD_LIFECYCLE_DOC = 'https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy';
 
@@ -36,7 +37,7 @@ export const invalidRestartPolicy = defineRule({
     return out;
   },
   examples: {
-    valid: [deployment(), cronjob('  concurrencyPolicy: Forbid')],
-    invalid: [cronjob('', 'Always'), deployment({ podSpec: '      restartPolicy: OnFailure' }), cronjob('').replace('          restartPolicy: OnFailure\n', '')],
+    valid: [deploymentFromParts(), cronJobWith('  concurrencyPolicy: Forbid')],
+    invalid: [cronJobWith('', 'Always'), deploymentFromParts({ podSpec: '      restartPolicy: OnFailure' }), cronJobWith('').replace('          restartPolicy: OnFailure\n', '')],
   },
 });

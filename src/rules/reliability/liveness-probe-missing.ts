@@ -1,4 +1,5 @@
-import { PROBES, cronjob, deployment, probeMissingRule } from './shared.js';
+import { cronJobWith, deploymentFromParts } from '../examples.js';
+import { PROBES, probeMissingRule } from './shared.js';
 
 export const livenessProbeMissing = probeMissingRule({
   probe: 'livenessProbe',
@@ -11,7 +12,7 @@ export const livenessProbeMissing = probeMissingRule({
     'Pods, init containers and ephemeral containers are not checked.',
   remediation: 'Add a livenessProbe that checks the process is alive (a cheap endpoint that does not depend on downstream services), with a generous failureThreshold.',
   examples: {
-    valid: [deployment({ container: PROBES }), cronjob('')],
-    invalid: [deployment({ container: '        readinessProbe: {tcpSocket: {port: 8080}}' })],
+    valid: [deploymentFromParts({ container: PROBES }), cronJobWith('')],
+    invalid: [deploymentFromParts({ container: '        readinessProbe: {tcpSocket: {port: 8080}}' })],
   },
 });

@@ -1,5 +1,6 @@
+import { deploymentFromParts } from '../examples.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT_DOC, REPLICATED, autoscalersOf, deployment, replicasOf, replicasPath } from './shared.js';
+import { DEPLOYMENT_DOC, REPLICATED, autoscalersOf, replicasOf, replicasPath } from './shared.js';
 
 export const minimumThreeReplicas = defineRule({
   id: 'minimum-three-replicas',
@@ -21,7 +22,7 @@ export const minimumThreeReplicas = defineRule({
     return [{ path: replicasPath(resource), message: `${resource.kind} "${resource.name}" runs ${replicas} replica${replicas === 1 ? '' : 's'} (fewer than 3)` }];
   },
   examples: {
-    valid: [deployment({ replicas: 3 })],
-    invalid: [deployment({ replicas: 2 })],
+    valid: [deploymentFromParts({ replicas: 3 })],
+    invalid: [deploymentFromParts({ replicas: 2 })],
   },
 });

@@ -1,7 +1,8 @@
+import { deploymentFromParts } from '../examples.js';
 import { fieldAt, isObject, stringMap } from '../../core/values.js';
 import { formatMapSelector, formatSelector, isEmptySelector, mapSelectorMatches, matchesParsed, parseLabelSelector } from '../../k8s/labels.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT_DOC, LABELS_DOC, deployment, spec, templateLabels } from './shared.js';
+import { DEPLOYMENT_DOC, LABELS_DOC, spec, templateLabels } from './shared.js';
 
 export const mismatchingSelector = defineRule({
   id: 'mismatching-selector',
@@ -38,11 +39,11 @@ export const mismatchingSelector = defineRule({
     return [{ path: templatePath === '/spec/template/metadata' && isObject(fieldAt(s, 'template', 'metadata', 'labels')) ? '/spec/selector' : templatePath, message: `${subject} selector ${formatSelector(parsed)} does not match its pod template labels (${shown})` }];
   },
   examples: {
-    valid: [deployment(), deployment({ labels: '{app: web, tier: frontend}', selector: '{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [frontend, edge]}]}' })],
+    valid: [deploymentFromParts(), deploymentFromParts({ labels: '{app: web, tier: frontend}', selector: '{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [frontend, edge]}]}' })],
     invalid: [
-      deployment({ selector: '{matchLabels: {app: website}}' }),
-      deployment({ selector: '{}' }),
-      deployment({ selector: '{matchExpressions: [{key: app, operator: Equals, values: [web]}]}' }),
+      deploymentFromParts({ selector: '{matchLabels: {app: website}}' }),
+      deploymentFromParts({ selector: '{}' }),
+      deploymentFromParts({ selector: '{matchExpressions: [{key: app, operator: Equals, values: [web]}]}' }),
     ],
   },
 });

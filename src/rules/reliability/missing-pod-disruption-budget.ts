@@ -1,3 +1,4 @@
+import { deploymentFromParts, pdb, stream } from '../examples.js';
 import type { RuleContext } from '../../engine/rule.js';
 import type { Resource } from '../../core/types.js';
 import { fieldAt } from '../../core/values.js';
@@ -6,7 +7,7 @@ import type { ResourceSet } from '../../k8s/resource-set.js';
 import { defineRule } from '../define.js';
 import { ScopedCache } from '../../core/scoped-cache.js';
 import { controllerPodLabels, matchPods, type PodLabelModel } from '../../k8s/controller-labels.js';
-import { ANY_NS, PDB_DOC, PDB_TASK, REPLICATED, autoscalersOf, deployment, hpaTargets, nsOf, pdb, push, replicasOf, runIndex, stream, templateLabels } from './shared.js';
+import { ANY_NS, PDB_DOC, PDB_TASK, REPLICATED, autoscalersOf, hpaTargets, nsOf, push, replicasOf, runIndex, templateLabels } from './shared.js';
 
 /** The labels the pods of a workload object carry (template and controller-added), for rules judging that object. */
 function podLabelsOf(context: RuleContext, resource: Resource): PodLabelModel {
@@ -94,7 +95,7 @@ export const missingPodDisruptionBudget = defineRule({
     return [{ path: '', message: `${resource.kind} "${resource.name}" (${scaled ? 'autoscaled' : `${replicas} replicas`}) is not covered by any PodDisruptionBudget` }];
   },
   examples: {
-    valid: [stream(deployment(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}')), deployment({ replicas: 1 })],
-    invalid: [deployment(), stream(deployment(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: api}}'))],
+    valid: [stream(deploymentFromParts(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}')), deploymentFromParts({ replicas: 1 })],
+    invalid: [deploymentFromParts(), stream(deploymentFromParts(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: api}}'))],
   },
 });

@@ -1,8 +1,9 @@
+import { deploymentFromParts } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { asArray, fieldAt, asObject } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { REPLICATED, SPREAD, SPREAD_DOC, autoscalersOf, deployment, replicasOf } from './shared.js';
+import { REPLICATED, SPREAD, SPREAD_DOC, autoscalersOf, replicasOf } from './shared.js';
 
 const AFFINITY_DOC = 'https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#inter-pod-affinity-and-anti-affinity';
 
@@ -34,8 +35,8 @@ export const noPodSpreading = defineRule({
   },
   examples: {
     valid: [
-      deployment({ podSpec: SPREAD }),
-      deployment({
+      deploymentFromParts({ podSpec: SPREAD }),
+      deploymentFromParts({
         podSpec: `      affinity:
         podAntiAffinity:
           preferredDuringSchedulingIgnoredDuringExecution:
@@ -44,8 +45,8 @@ export const noPodSpreading = defineRule({
               topologyKey: kubernetes.io/hostname
               labelSelector: {matchLabels: {app: web}}`,
       }),
-      deployment({ replicas: 1 }),
+      deploymentFromParts({ replicas: 1 }),
     ],
-    invalid: [deployment()],
+    invalid: [deploymentFromParts()],
   },
 });

@@ -1,6 +1,7 @@
+import { deploymentFromParts } from '../examples.js';
 import { fieldAt } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT_DOC, STATEFULSET_DOC, deployment } from './shared.js';
+import { DEPLOYMENT_DOC, STATEFULSET_DOC, } from './shared.js';
 
 export const noRollingUpdateStrategy = defineRule({
   id: 'no-rolling-update-strategy',
@@ -23,7 +24,7 @@ export const noRollingUpdateStrategy = defineRule({
     return [];
   },
   examples: {
-    valid: [deployment()],
-    invalid: [deployment({ extraSpec: '  strategy: {type: Recreate}' })],
+    valid: [deploymentFromParts()],
+    invalid: [deploymentFromParts({ extraSpec: '  strategy: {type: Recreate}' })],
   },
 });

@@ -1,6 +1,7 @@
+import { deploymentFromParts, hpa, pdb, stream } from '../examples.js';
 import { asNumber } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { PDB_DOC, PDB_TASK, autoscalersOf, deployment, hpa, minReplicasOf, ownersSelectedBy, pdb, percent, replicasOf, spec, stream } from './shared.js';
+import { PDB_DOC, PDB_TASK, autoscalersOf, minReplicasOf, ownersSelectedBy, percent, replicasOf, spec, } from './shared.js';
 
 const SCALABLE = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController']);
 
@@ -48,12 +49,12 @@ export const pdbBlocksEviction = defineRule({
     return [];
   },
   examples: {
-    valid: [pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}'), stream(deployment(), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}'))],
+    valid: [pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}'), stream(deploymentFromParts(), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}'))],
     invalid: [
       pdb('  maxUnavailable: 0\n  selector: {matchLabels: {app: web}}'),
       pdb('  minAvailable: "100%"\n  selector: {matchLabels: {app: web}}'),
-      stream(deployment(), pdb('  minAvailable: 3\n  selector: {matchLabels: {app: web}}')),
-      stream(deployment({ replicas: null }), hpa('web', 2, 8), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}')),
+      stream(deploymentFromParts(), pdb('  minAvailable: 3\n  selector: {matchLabels: {app: web}}')),
+      stream(deploymentFromParts({ replicas: null }), hpa('web', 2, 8), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}')),
     ],
   },
 });

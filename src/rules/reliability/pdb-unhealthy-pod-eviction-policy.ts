@@ -1,5 +1,6 @@
+import { pdb } from '../examples.js';
 import { defineRule } from '../define.js';
-import { PDB_TASK, pdb, spec } from './shared.js';
+import { PDB_TASK, spec } from './shared.js';
 
 export const pdbUnhealthyPodEvictionPolicy = defineRule({
   id: 'pdb-unhealthy-pod-eviction-policy',

@@ -1,7 +1,7 @@
+import { deploymentFromParts } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { defineRule } from '../define.js';
-import { deployment } from './shared.js';
 
 const PRIORITY_DOC = 'https://kubernetes.io/docs/concepts/scheduling-eviction/pod-priority-preemption/';
 
@@ -27,7 +27,7 @@ export const priorityClassNotSet = defineRule({
     return out;
   },
   examples: {
-    valid: [deployment({ podSpec: '      priorityClassName: business-critical' })],
-    invalid: [deployment()],
+    valid: [deploymentFromParts({ podSpec: '      priorityClassName: business-critical' })],
+    invalid: [deploymentFromParts()],
   },
 });

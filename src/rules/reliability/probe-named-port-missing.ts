@@ -1,8 +1,9 @@
+import { deploymentFromParts } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { containers } from '../../k8s/pods.js';
 import { defineRule, describeContainer } from '../define.js';
 import { isValidPortName } from '../../k8s/api-validation.js';
-import { PROBES, PROBES_DOC, PROBE_NAMES, declaredPorts, deployment, probePorts } from './shared.js';
+import { PROBES, PROBES_DOC, PROBE_NAMES, declaredPorts, probePorts } from './shared.js';
 
 export const probeNamedPortMissing = defineRule({
   id: 'probe-named-port-missing',
@@ -31,9 +32,9 @@ export const probeNamedPortMissing = defineRule({
     return out;
   },
   examples: {
-    valid: [deployment({ container: PROBES })],
+    valid: [deploymentFromParts({ container: PROBES })],
     invalid: [
-      deployment({
+      deploymentFromParts({
         container: `        ports: [{name: web, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /ready, port: http}}`,
       }),

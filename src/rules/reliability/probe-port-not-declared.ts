@@ -1,8 +1,9 @@
+import { deploymentFromParts } from '../examples.js';
 import type { JsonObject, Resource, Violation } from '../../core/types.js';
 import { containers, type PodSpecView } from '../../k8s/pods.js';
 import { asArray, isObject } from '../../core/values.js';
 import { defineRule, describeContainer } from '../define.js';
-import { PROBES_DOC, PROBE_NAMES, declaredPorts, deployment, probePorts } from './shared.js';
+import { PROBES_DOC, PROBE_NAMES, declaredPorts, probePorts } from './shared.js';
 
 /** Container port numbers declared for TCP (the default protocol). */
 function tcpPorts(container: JsonObject): number[] {
@@ -77,18 +78,18 @@ export const probePortNotDeclared = defineRule({
   },
   examples: {
     valid: [
-      deployment({
+      deploymentFromParts({
         container: `        ports: [{containerPort: 8080}]
         livenessProbe: {httpGet: {path: /healthz, port: 8080}}`,
       }),
-      deployment({ container: `        livenessProbe: {tcpSocket: {port: 5432}}` }),
+      deploymentFromParts({ container: `        livenessProbe: {tcpSocket: {port: 5432}}` }),
     ],
     invalid: [
-      deployment({
+      deploymentFromParts({
         container: `        ports: [{containerPort: 8000}]
         livenessProbe: {httpGet: {path: /healthz, port: 8080}}`,
       }),
-      deployment({
+      deploymentFromParts({
         container: `        ports: [{name: dns, containerPort: 5353, protocol: UDP}]
         readinessProbe: {tcpSocket: {port: dns}}`,
       }),

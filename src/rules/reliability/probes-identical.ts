@@ -1,8 +1,9 @@
+import { deploymentFromParts } from '../examples.js';
 import type { JsonObject, Violation } from '../../core/types.js';
 import { containers } from '../../k8s/pods.js';
 import { isObject, asObject } from '../../core/values.js';
 import { defineRule, describeContainer } from '../define.js';
-import { PROBES, PROBES_DOC, PROBE_CONCEPT, deployment } from './shared.js';
+import { PROBES, PROBES_DOC, PROBE_CONCEPT, } from './shared.js';
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -53,9 +54,9 @@ export const probesIdentical = defineRule({
     return out;
   },
   examples: {
-    valid: [deployment({ container: PROBES })],
+    valid: [deploymentFromParts({ container: PROBES })],
     invalid: [
-      deployment({
+      deploymentFromParts({
         container: `        ports: [{name: http, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /healthz, port: http}}
         livenessProbe: {httpGet: {path: /healthz, port: http}, failureThreshold: 5}`,

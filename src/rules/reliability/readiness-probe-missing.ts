@@ -1,4 +1,5 @@
-import { PROBES, deployment, probeMissingRule } from './shared.js';
+import { deploymentFromParts } from '../examples.js';
+import { PROBES, probeMissingRule } from './shared.js';
 
 export const readinessProbeMissing = probeMissingRule({
   probe: 'readinessProbe',
@@ -11,7 +12,7 @@ export const readinessProbeMissing = probeMissingRule({
     'Jobs, CronJobs, one-off Pods, init containers and ephemeral containers are not checked.',
   remediation: 'Add a readinessProbe that succeeds only when the container can serve requests.',
   examples: {
-    valid: [deployment({ container: PROBES })],
-    invalid: [deployment({ container: '        livenessProbe: {tcpSocket: {port: 8080}}' })],
+    valid: [deploymentFromParts({ container: PROBES })],
+    invalid: [deploymentFromParts({ container: '        livenessProbe: {tcpSocket: {port: 8080}}' })],
   },
 });

@@ -1,5 +1,6 @@
+import { deploymentFromParts, hpa, stream } from '../examples.js';
 import { defineRule } from '../define.js';
-import { HPA_DOC, REPLICATED, autoscalersOf, deployment, hpa, spec, stream } from './shared.js';
+import { HPA_DOC, REPLICATED, autoscalersOf, spec, } from './shared.js';
 
 export const replicasWithHpa = defineRule({
   id: 'replicas-with-hpa',
@@ -22,7 +23,7 @@ export const replicasWithHpa = defineRule({
     return [{ path: '/spec/replicas', message: `${resource.kind} "${resource.name}" sets spec.replicas although HorizontalPodAutoscaler "${hpas[0].name}" scales it` }];
   },
   examples: {
-    valid: [stream(deployment({ replicas: null }), hpa('web')), deployment({ replicas: 3 })],
-    invalid: [stream(deployment({ replicas: 3 }), hpa('web'))],
+    valid: [stream(deploymentFromParts({ replicas: null }), hpa('web')), deploymentFromParts({ replicas: 3 })],
+    invalid: [stream(deploymentFromParts({ replicas: 3 }), hpa('web'))],
   },
 });

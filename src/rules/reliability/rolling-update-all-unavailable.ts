@@ -1,6 +1,7 @@
+import { deploymentFromParts } from '../examples.js';
 import { fieldAt } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT_DOC, deployment, percent, replicasOf, spec } from './shared.js';
+import { DEPLOYMENT_DOC, percent, replicasOf, spec } from './shared.js';
 
 export const rollingUpdateAllUnavailable = defineRule({
   id: 'rolling-update-all-unavailable',
@@ -31,10 +32,10 @@ export const rollingUpdateAllUnavailable = defineRule({
     return [];
   },
   examples: {
-    valid: [deployment({ extraSpec: '  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 1, maxSurge: 1}' })],
+    valid: [deploymentFromParts({ extraSpec: '  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 1, maxSurge: 1}' })],
     invalid: [
-      deployment({ extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: "100%"}' }),
-      deployment({ replicas: 2, extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: 2}' }),
+      deploymentFromParts({ extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: "100%"}' }),
+      deploymentFromParts({ replicas: 2, extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: 2}' }),
     ],
   },
 });

@@ -1,7 +1,8 @@
+import { deploymentFromParts, stream } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { defineRule } from '../define.js';
-import { anyVisible, deployment, findVisible, nsOf, nsPhrase, stream } from './shared.js';
+import { anyVisible, findVisible, nsOf, nsPhrase, } from './shared.js';
 
 export const serviceAccountNotFound = defineRule({
   id: 'service-account-not-found',
@@ -35,13 +36,13 @@ export const serviceAccountNotFound = defineRule({
     valid: [
       stream(`apiVersion: v1
 kind: ServiceAccount
-metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAccountName: web' })),
-      deployment({ podSpec: '      serviceAccountName: web' }),
+metadata: {name: web, namespace: shop}`, deploymentFromParts({ podSpec: '      serviceAccountName: web' })),
+      deploymentFromParts({ podSpec: '      serviceAccountName: web' }),
     ],
     invalid: [
       stream(`apiVersion: v1
 kind: ServiceAccount
-metadata: {name: web, namespace: shop}`, deployment({ podSpec: '      serviceAccountName: webapp' })),
+metadata: {name: web, namespace: shop}`, deploymentFromParts({ podSpec: '      serviceAccountName: webapp' })),
     ],
   },
 });

@@ -333,27 +333,6 @@ export function declaredPorts(container: JsonObject): { names: Set<string>; numb
   return { names, numbers };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Example manifests
-
-export const deployment = (opts: { name?: string; replicas?: number | null; labels?: string; selector?: string; extraSpec?: string; podSpec?: string; container?: string; ns?: string } = {}) => {
-  const name = opts.name ?? 'web';
-  const labels = opts.labels ?? `{app: ${name}}`;
-  const selector = opts.selector ?? `{matchLabels: ${labels}}`;
-  const replicas = opts.replicas === null ? '' : `\n  replicas: ${opts.replicas ?? 3}`;
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: ${name}, namespace: ${opts.ns ?? 'shop'}}
-spec:${replicas}
-  selector: ${selector}${opts.extraSpec ? '\n' + opts.extraSpec : ''}
-  template:
-    metadata: {labels: ${labels}}
-    spec:${opts.podSpec ? '\n' + opts.podSpec : ''}
-      containers:
-      - name: ${name}
-        image: registry.example.com/${name}:1.4.2${opts.container ? '\n' + opts.container : ''}`;
-};
-
 export const PROBES = `        ports: [{name: http, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /ready, port: http}}
         livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 20}`;
@@ -363,41 +342,6 @@ export const SPREAD = `      topologySpreadConstraints:
         topologyKey: kubernetes.io/hostname
         whenUnsatisfiable: ScheduleAnyway
         labelSelector: {matchLabels: {app: web}}`;
-
-export const pdb = (spec: string, name = 'web') => `apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata: {name: ${name}, namespace: shop}
-spec:
-${spec}`;
-
-export const hpa = (target: string, min = 3, max = 10, kind = 'Deployment') => `apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: ${target}, namespace: shop}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: ${kind}, name: ${target}}
-  minReplicas: ${min}
-  maxReplicas: ${max}`;
-
-export const service = (name: string, selector: string, ports = '[{name: http, port: 80, targetPort: http}]', extra = '') => `apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: shop}
-spec:${extra ? '\n' + extra : ''}
-  selector: ${selector}
-  ports: ${ports}`;
-
-export const cronjob = (extra: string, restart = 'OnFailure') => `apiVersion: batch/v1
-kind: CronJob
-metadata: {name: report, namespace: shop}
-spec:
-  schedule: "0 3 * * *"${extra ? '\n' + extra : ''}
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          restartPolicy: ${restart}
-          containers: [{name: report, image: registry.example.com/report:2.0.1}]`;
-
-export const stream = (...docs: string[]) => docs.join('\n---\n');
 
 /** A Prometheus Operator custom resource: the operator makes StatefulSet prometheus-k8s from it. */
 export const PROMETHEUS_CR = `apiVersion: monitoring.coreos.com/v1

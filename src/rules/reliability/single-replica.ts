@@ -1,5 +1,6 @@
+import { deploymentFromParts, hpa, stream } from '../examples.js';
 import { defineRule } from '../define.js';
-import { DEPLOYMENT_DOC, PDB_DOC, REPLICATED, autoscalersOf, deployment, hpa, replicasOf, replicasPath, spec, stream } from './shared.js';
+import { DEPLOYMENT_DOC, PDB_DOC, REPLICATED, autoscalersOf, replicasOf, replicasPath, spec, } from './shared.js';
 
 export const singleReplica = defineRule({
   id: 'single-replica',
@@ -21,7 +22,7 @@ export const singleReplica = defineRule({
     return [{ path: replicasPath(resource), message: `${resource.kind} "${resource.name}" ${how}` }];
   },
   examples: {
-    valid: [deployment({ replicas: 2 }), deployment({ replicas: 0 }), stream(deployment({ replicas: null }), hpa('web'))],
-    invalid: [deployment({ replicas: 1 }), deployment({ replicas: null })],
+    valid: [deploymentFromParts({ replicas: 2 }), deploymentFromParts({ replicas: 0 }), stream(deploymentFromParts({ replicas: null }), hpa('web'))],
+    invalid: [deploymentFromParts({ replicas: 1 }), deploymentFromParts({ replicas: null })],
   },
 });

@@ -1,6 +1,7 @@
+import { serviceSelecting, stream } from '../examples.js';
 import { fieldAt } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { SERVICE_DOC, STATEFULSET_DOC, nsOf, nsPhrase, objectsOf, service, spec, stream } from './shared.js';
+import { SERVICE_DOC, STATEFULSET_DOC, nsOf, nsPhrase, objectsOf, spec, } from './shared.js';
 
 export const statefulsetServiceName = defineRule({
   id: 'statefulset-service-name',
@@ -43,7 +44,7 @@ spec:
     metadata: {labels: {app: db}}
     spec:
       containers: [{name: db, image: registry.example.com/postgres:16.3}]`,
-        service('db', '{app: db}', '[{name: pg, port: 5432}]', '  clusterIP: None'),
+        serviceSelecting('db', '{app: db}', '[{name: pg, port: 5432}]', '  clusterIP: None'),
       ),
     ],
     invalid: [
@@ -68,7 +69,7 @@ spec:
     metadata: {labels: {app: db}}
     spec:
       containers: [{name: db, image: registry.example.com/postgres:16.3}]`,
-        service('db', '{app: db}', '[{name: pg, port: 5432}]'),
+        serviceSelecting('db', '{app: db}', '[{name: pg, port: 5432}]'),
       ),
     ],
   },

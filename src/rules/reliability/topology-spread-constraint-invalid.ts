@@ -1,10 +1,11 @@
+import { deploymentFromParts } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { isObject } from '../../core/values.js';
 import { formatSelector, labelsOf, parseLabelSelector } from '../../k8s/labels.js';
 import { defineRule } from '../define.js';
 import { controllerPodLabels, matchPods } from '../../k8s/controller-labels.js';
-import { SPREAD, SPREAD_DOC, deployment } from './shared.js';
+import { SPREAD, SPREAD_DOC, } from './shared.js';
 
 export const topologySpreadConstraintInvalid = defineRule({
   id: 'topology-spread-constraint-invalid',
@@ -44,11 +45,11 @@ export const topologySpreadConstraintInvalid = defineRule({
     return out;
   },
   examples: {
-    valid: [deployment({ podSpec: SPREAD })],
+    valid: [deploymentFromParts({ podSpec: SPREAD })],
     invalid: [
-      deployment({ podSpec: SPREAD.replace('{app: web}', '{app: webapp}') }),
-      deployment({ podSpec: SPREAD.replace('        labelSelector: {matchLabels: {app: web}}', '').trimEnd() }),
-      deployment({ podSpec: SPREAD.replace('maxSkew: 1', 'maxSkew: 0').replace('ScheduleAnyway', 'Sometimes') }),
+      deploymentFromParts({ podSpec: SPREAD.replace('{app: web}', '{app: webapp}') }),
+      deploymentFromParts({ podSpec: SPREAD.replace('        labelSelector: {matchLabels: {app: web}}', '').trimEnd() }),
+      deploymentFromParts({ podSpec: SPREAD.replace('maxSkew: 1', 'maxSkew: 0').replace('ScheduleAnyway', 'Sometimes') }),
     ],
   },
 });

@@ -4,7 +4,7 @@ import { asObject } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { decodeBase64Text, detectSecrets } from '../../core/secrets-detect.js';
 import { describeHit } from '../../core/redact.js';
-import { dedent } from '../examples.js';
+import { configMap } from '../examples.js';
 import { FAKE_GITHUB_TOKEN, FAKE_PEM, SECRETS_GOOD_PRACTICES, b64, join, scalarText, subject } from './shared.js';
 
 const CONFIGMAP_DOC = 'https://kubernetes.io/docs/concepts/configuration/configmap/';
@@ -13,10 +13,6 @@ const CONFIGMAP_DOC = 'https://kubernetes.io/docs/concepts/configuration/configm
 const FAKE_AZURE_KEY = join('a3NoaWVsZC1leGFtcGxlLW5vdC1h', 'LXJlYWwtYXp1cmUtc3RvcmFnZS1r', 'ZXktMDAwMDAwMDAwMDAwMDAwMDAw', 'MDAwMA==');
 
 const indented = (text: string, n: number): string => text.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
-
-function configMap(body: string, name = 'api-settings'): string {
-  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: shop\n${dedent(body)}\n`;
-}
 
 /** Hits in one ConfigMap value; binaryData is decoded first. */
 function configMapHits(field: 'data' | 'binaryData', key: string, raw: string) {

@@ -1,6 +1,7 @@
+import { secret } from '../examples.js';
 import { defineRule } from '../define.js';
 import { asObject, asString } from '../../core/values.js';
-import { secret, subject } from './shared.js';
+import { subject } from './shared.js';
 
 const SA_TOKEN_SECRET_DOC = 'https://kubernetes.io/docs/concepts/configuration/secret/#serviceaccount-token-secrets';
 

@@ -1,5 +1,6 @@
+import { secret } from '../examples.js';
 import { defineRule } from '../define.js';
-import { SECRETS_GOOD_PRACTICES, SECRET_DOC, secret, secretEntries, subject } from './shared.js';
+import { SECRETS_GOOD_PRACTICES, SECRET_DOC, secretEntries, subject } from './shared.js';
 
 export const secretCommitted = defineRule({
   id: 'secret-committed',

@@ -1,6 +1,7 @@
+import { secret } from '../examples.js';
 import { defineRule } from '../define.js';
 import { escapePointerToken } from '../../core/pointer.js';
-import { FAKE_PEM, SECRETS_GOOD_PRACTICES, SECRET_DOC, b64, join, secret, secretEntries, subject } from './shared.js';
+import { FAKE_PEM, SECRETS_GOOD_PRACTICES, SECRET_DOC, b64, join, secretEntries, subject } from './shared.js';
 
 const SEALED_SECRETS = 'https://github.com/bitnami-labs/sealed-secrets';
 

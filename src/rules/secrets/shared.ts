@@ -3,7 +3,6 @@ import type { Resource } from '../../core/types.js';
 import { asObject } from '../../core/values.js';
 import { decodeSecretData, detectSecretObjectValue, isLiteralSecretValue } from '../../core/secrets-detect.js';
 import { describeHit, describeKeyValue } from '../../core/redact.js';
-import { dedent } from '../examples.js';
 
 export const SECRET_DOC = 'https://kubernetes.io/docs/concepts/configuration/secret/';
 
@@ -22,10 +21,6 @@ export const FAKE_PEM = join('-----BEGIN ', 'PRIVATE KEY-----\n', FAKE_PEM_BODY,
 export const FAKE_GITHUB_TOKEN = join('gh', 'p_', 'kshieldExampleNotARealToken', '000000000');
 
 export const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
-
-export function secret(body: string, name = 'api-credentials', type = 'Opaque'): string {
-  return `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ${name}\n  namespace: shop\ntype: ${type}\n${dedent(body)}\n`;
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-import { daemonSet, hostMountRule, pod } from './shared.js';
+import { daemonSet, pod } from '../examples.js';
+import { hostMountRule, } from './shared.js';
 
 export const containerRuntimeSocketMount = hostMountRule({
   id: 'container-runtime-socket-mount',

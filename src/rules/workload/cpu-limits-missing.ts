@@ -1,4 +1,5 @@
-import { IMG, pod, resourceRule } from './shared.js';
+import { IMAGE, pod } from '../examples.js';
+import { resourceRule } from './shared.js';
 
 export const cpuLimitsMissing = resourceRule({
   id: 'cpu-limits-missing',
@@ -16,7 +17,7 @@ export const cpuLimitsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             limits: {cpu: 500m, memory: 256Mi}
       `),
@@ -25,7 +26,7 @@ export const cpuLimitsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {cpu: 100m, memory: 128Mi}
       `),

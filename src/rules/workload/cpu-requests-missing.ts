@@ -1,4 +1,5 @@
-import { IMG, deployment, pod, resourceRule } from './shared.js';
+import { IMAGE, deployment, pod } from '../examples.js';
+import { resourceRule } from './shared.js';
 
 // ============================== Resources ==============================
 export const cpuRequestsMissing = resourceRule({
@@ -17,14 +18,14 @@ export const cpuRequestsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {cpu: 100m, memory: 128Mi}
       `),
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             limits: {cpu: 500m, memory: 256Mi}
       `),
@@ -39,24 +40,24 @@ spec:
 ${pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
       `)}`,
   ],
   invalid: [
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {memory: 128Mi}
       `),
     deployment(`
         initContainers:
         - name: migrate
-          image: ${IMG}
+          image: ${IMAGE}
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {cpu: 100m}
       `),

@@ -1,8 +1,9 @@
+import { IMAGE, pod } from '../examples.js';
 import type { Severity, Violation } from '../../core/types.js';
 import { type PodSpecView } from '../../k8s/pods.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
-import { CAPABILITIES_MAN, HARDENING, IMG, SECURITY_CONTEXT_DOC, capabilityName, containerSc, isWindows, pod } from './shared.js';
+import { CAPABILITIES_MAN, HARDENING, SECURITY_CONTEXT_DOC, capabilityName, containerSc, isWindows, } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Capabilities.
@@ -88,7 +89,7 @@ export const dangerousCapabilities = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL], add: [NET_BIND_SERVICE]}
         `),
@@ -97,14 +98,14 @@ export const dangerousCapabilities = defineRule({
       pod(`
           containers:
           - name: vpn
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {add: [NET_ADMIN, SYS_ADMIN]}
         `),
       pod(`
           containers:
           - name: debug
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {add: [cap_sys_ptrace]}
         `),

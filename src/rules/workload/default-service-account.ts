@@ -1,6 +1,7 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asString } from '../../core/values.js';
-import { IMG, SERVICE_ACCOUNT_CONCEPT, SERVICE_ACCOUNT_DOC, deployment, existingPath, pod } from './shared.js';
+import { SERVICE_ACCOUNT_CONCEPT, SERVICE_ACCOUNT_DOC, existingPath, } from './shared.js';
 
 function effectiveServiceAccount(spec: Record<string, unknown>): string | undefined {
   const name = asString(spec.serviceAccountName);
@@ -35,20 +36,20 @@ export const defaultServiceAccount = defineRule({
           serviceAccountName: web
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
       deployment(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           serviceAccountName: default
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

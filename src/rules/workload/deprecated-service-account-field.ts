@@ -1,6 +1,6 @@
+import { IMAGE, deployment } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asString } from '../../core/values.js';
-import { IMG, deployment } from './shared.js';
 
 const POD_SPEC_API = 'https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/';
 
@@ -34,14 +34,14 @@ export const deprecatedServiceAccountField = defineRule({
           serviceAccountName: web
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(`
           serviceAccountName: web
           serviceAccount: web
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -49,7 +49,7 @@ export const deprecatedServiceAccountField = defineRule({
           serviceAccount: web
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

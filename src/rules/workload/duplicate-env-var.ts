@@ -1,7 +1,8 @@
+import { IMAGE, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt, asString } from '../../core/values.js';
-import { ENV_DOC, IMG, pod } from './shared.js';
+import { ENV_DOC, } from './shared.js';
 
 export const duplicateEnvVar = defineRule({
   id: 'duplicate-env-var',
@@ -33,7 +34,7 @@ export const duplicateEnvVar = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - {name: LOG_LEVEL, value: info}
             - {name: PORT, value: "8080"}
@@ -43,7 +44,7 @@ export const duplicateEnvVar = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - {name: LOG_LEVEL, value: info}
             - {name: PORT, value: "8080"}

@@ -1,5 +1,6 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, describeContainer } from '../define.js';
-import { IMG, RESOURCES_DOC, existingPath, limitRangeDefaults, pod, resourceContainers, resourceProvided } from './shared.js';
+import { RESOURCES_DOC, existingPath, limitRangeDefaults, resourceContainers, resourceProvided } from './shared.js';
 
 export const ephemeralStorageUnset = defineRule({
   id: 'ephemeral-storage-unset',
@@ -31,7 +32,7 @@ export const ephemeralStorageUnset = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             resources:
               requests: {ephemeral-storage: 1Gi}
               limits: {ephemeral-storage: 2Gi}
@@ -41,14 +42,14 @@ export const ephemeralStorageUnset = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             resources:
               requests: {cpu: 100m, memory: 128Mi}
         `),
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             resources:
               requests: {ephemeral-storage: 1Gi}
         `),

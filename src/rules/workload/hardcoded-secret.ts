@@ -1,10 +1,11 @@
+import { IMAGE, deployment } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { type ContainerView } from '../../k8s/pods.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, isObject, asString } from '../../core/values.js';
 import { hasUrlPassword, isNamedSecretValue, isSecretName, matchCredentialPattern } from '../../core/secrets-detect.js';
 import { describeHit, describeLength } from '../../core/redact.js';
-import { IMG, SECRETS_GOOD_PRACTICES, deployment, scalarText } from './shared.js';
+import { SECRETS_GOOD_PRACTICES, scalarText } from './shared.js';
 
 const SECRET_DOC = 'https://kubernetes.io/docs/concepts/configuration/secret/';
 
@@ -110,7 +111,7 @@ export const hardcodedSecret = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - name: DB_PASSWORD
               valueFrom:
@@ -132,7 +133,7 @@ export const hardcodedSecret = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - name: STRIPE_API_KEY
               value: sk_live_51HxExampleNotReal
@@ -140,7 +141,7 @@ export const hardcodedSecret = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             args: ["--db-password=s3cr3t-Example", "--port=8080"]
             env:
             - name: DATABASE_URL
@@ -150,7 +151,7 @@ export const hardcodedSecret = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - name: GITHUB_APP_PEM
               value: '${['-----BEGIN ', 'RSA PRIVATE KEY-----'].join('')}\\nTm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlYWxLZXk=\\n${['-----END ', 'RSA PRIVATE KEY-----'].join('')}'

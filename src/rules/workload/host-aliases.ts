@@ -1,6 +1,6 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
-import { IMG, pod } from './shared.js';
 
 const HOST_ALIASES_DOC = 'https://kubernetes.io/docs/tasks/network/customize-hosts-file-for-pods/';
 
@@ -29,7 +29,7 @@ export const hostAliases = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -39,7 +39,7 @@ export const hostAliases = defineRule({
             hostnames: [payments.internal]
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,4 +1,5 @@
-import { daemonSet, hostMountRule } from './shared.js';
+import { daemonSet } from '../examples.js';
+import { hostMountRule } from './shared.js';
 
 export const hostLogMount = hostMountRule({
   id: 'host-log-mount',
@@ -19,7 +20,7 @@ export const hostLogMount = hostMountRule({
         volumes:
         - name: state
           hostPath: {path: /var/lib/fluent-bit}
-      `, 'log-collector'),
+      `, { name: 'log-collector' }),
   ],
   invalid: [
     daemonSet(`
@@ -30,6 +31,6 @@ export const hostLogMount = hostMountRule({
         volumes:
         - name: varlog
           hostPath: {path: /var/log}
-      `, 'log-collector'),
+      `, { name: 'log-collector' }),
   ],
 });

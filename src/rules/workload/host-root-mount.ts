@@ -1,4 +1,5 @@
-import { daemonSet, hostMountRule } from './shared.js';
+import { daemonSet } from '../examples.js';
+import { hostMountRule } from './shared.js';
 
 // ============================== Host mounts ==============================
 export const hostRootMount = hostMountRule({

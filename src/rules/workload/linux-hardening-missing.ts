@@ -1,7 +1,8 @@
+import { IMAGE, pod } from '../examples.js';
 import { type ContainerView } from '../../k8s/pods.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt, isObject, asObject } from '../../core/values.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, existingPath, isWindows, pod } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, existingPath, isWindows, } from './shared.js';
 
 /**
  * The first Linux hardening mechanism in effect for a container (seccomp, AppArmor, SELinux or dropped
@@ -61,32 +62,32 @@ export const linuxHardeningMissing = defineRule({
           securityContext: {seccompProfile: {type: RuntimeDefault}}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {capabilities: {drop: [NET_RAW]}}
         `),
       pod(`
           securityContext: {seLinuxOptions: {level: "s0:c123,c456"}}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           securityContext: {seccompProfile: {type: RuntimeDefault}}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {seccompProfile: {type: Unconfined}, capabilities: {drop: [ALL], add: [ALL]}}
         `),
     ],

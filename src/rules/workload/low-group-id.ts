@@ -1,5 +1,6 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule } from '../define.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, inheritedSetting, pod } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, inheritedSetting, } from './shared.js';
 
 export const lowGroupId = defineRule({
   id: 'low-group-id',
@@ -20,14 +21,14 @@ export const lowGroupId = defineRule({
           securityContext: {runAsUser: 10001, runAsGroup: 10001}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 10001, runAsGroup: 1000}
         `),
     ],

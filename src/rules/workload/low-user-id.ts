@@ -1,5 +1,6 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule } from '../define.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, deployment, inheritedSetting, pod } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, inheritedSetting, } from './shared.js';
 
 export const lowUserId = defineRule({
   id: 'low-user-id',
@@ -22,13 +23,13 @@ export const lowUserId = defineRule({
           securityContext: {runAsUser: 10001, runAsNonRoot: true}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           securityContext: {runAsUser: 1000}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 20000}
         `),
     ],
@@ -36,14 +37,14 @@ export const lowUserId = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {runAsUser: 1000}
         `),
       deployment(`
           securityContext: {runAsUser: 101}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

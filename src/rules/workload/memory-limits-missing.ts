@@ -1,4 +1,5 @@
-import { IMG, pod, resourceRule } from './shared.js';
+import { IMAGE, pod } from '../examples.js';
+import { resourceRule } from './shared.js';
 
 export const memoryLimitsMissing = resourceRule({
   id: 'memory-limits-missing',
@@ -15,7 +16,7 @@ export const memoryLimitsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {memory: 256Mi}
             limits: {memory: 256Mi}
@@ -31,14 +32,14 @@ spec:
 ${pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
       `)}`,
   ],
   invalid: [
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {memory: 256Mi}
       `),

@@ -1,4 +1,5 @@
-import { IMG, pod, resourceRule } from './shared.js';
+import { IMAGE, pod } from '../examples.js';
+import { resourceRule } from './shared.js';
 
 export const memoryRequestsMissing = resourceRule({
   id: 'memory-requests-missing',
@@ -15,7 +16,7 @@ export const memoryRequestsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {cpu: 100m, memory: 128Mi}
       `),
@@ -24,7 +25,7 @@ export const memoryRequestsMissing = resourceRule({
     pod(`
         containers:
         - name: web
-          image: ${IMG}
+          image: ${IMAGE}
           resources:
             requests: {cpu: 100m}
       `),

@@ -1,6 +1,7 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
-import { CAPABILITIES_MAN, HARDENING, IMG, SECURITY_CONTEXT_DOC, capabilityName, containerSc, existingPath, isWindows, pod } from './shared.js';
+import { CAPABILITIES_MAN, HARDENING, SECURITY_CONTEXT_DOC, capabilityName, containerSc, existingPath, isWindows, } from './shared.js';
 
 // ============================== Capabilities ==============================
 export const netRawNotDropped = defineRule({
@@ -34,14 +35,14 @@ export const netRawNotDropped = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL]}
         `),
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [NET_RAW]}
         `),
@@ -50,12 +51,12 @@ export const netRawNotDropped = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext:
               capabilities: {drop: [SYS_ADMIN]}
         `),

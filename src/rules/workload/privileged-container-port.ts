@@ -1,7 +1,8 @@
+import { IMAGE, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt } from '../../core/values.js';
-import { IMG, SECURITY_CONTEXT_DOC, isInt, pod } from './shared.js';
+import { SECURITY_CONTEXT_DOC, isInt, } from './shared.js';
 
 export const privilegedContainerPort = defineRule({
   id: 'privileged-container-port',
@@ -31,7 +32,7 @@ export const privilegedContainerPort = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             ports: [{containerPort: 8080, name: http}]
         `),
     ],
@@ -39,7 +40,7 @@ export const privilegedContainerPort = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             ports: [{containerPort: 80, name: http}]
         `),
     ],

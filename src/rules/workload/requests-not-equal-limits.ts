@@ -1,7 +1,8 @@
+import { IMAGE, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { fieldAt } from '../../core/values.js';
-import { IMG, RESOURCES_DOC, pod, scalarText } from './shared.js';
+import { RESOURCES_DOC, scalarText } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 // Resource quantities.
@@ -65,7 +66,7 @@ export const requestsNotEqualLimits = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             resources:
               requests: {cpu: "1", memory: 1Gi}
               limits: {cpu: 1000m, memory: 1024Mi}
@@ -75,7 +76,7 @@ export const requestsNotEqualLimits = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             resources:
               requests: {cpu: 100m, memory: 128Mi}
               limits: {cpu: 500m, memory: 128Mi}

@@ -1,7 +1,8 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perPod } from '../define.js';
 import { asArray } from '../../core/values.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, deployment, inheritedSetting, isWindows, pod, podSc } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, inheritedSetting, isWindows, podSc } from './shared.js';
 
 export const rootGroupId = defineRule({
   id: 'root-group-id',
@@ -33,7 +34,7 @@ export const rootGroupId = defineRule({
           securityContext: {runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -41,13 +42,13 @@ export const rootGroupId = defineRule({
           securityContext: {runAsGroup: 0}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(`
           securityContext: {fsGroup: 0, supplementalGroups: [10001, 0]}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,7 +1,8 @@
+import { IMAGE, deployment } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt, isObject, asString } from '../../core/values.js';
-import { ENV_DOC, IMG, SECRETS_GOOD_PRACTICES, deployment } from './shared.js';
+import { ENV_DOC, SECRETS_GOOD_PRACTICES, } from './shared.js';
 
 export const secretAsEnvVar = defineRule({
   id: 'secret-as-env-var',
@@ -44,7 +45,7 @@ export const secretAsEnvVar = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - name: DB_PASSWORD_FILE
               value: /run/secrets/db/password
@@ -58,7 +59,7 @@ export const secretAsEnvVar = defineRule({
       deployment(`
           containers:
           - name: api
-            image: ${IMG}
+            image: ${IMAGE}
             env:
             - name: DB_PASSWORD
               valueFrom:

@@ -1,6 +1,7 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { isObject } from '../../core/values.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, existingPath, pod } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, existingPath, } from './shared.js';
 
 export const securityContextMissing = defineRule({
   id: 'security-context-missing',
@@ -30,14 +31,14 @@ export const securityContextMissing = defineRule({
           securityContext: {runAsNonRoot: true}
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

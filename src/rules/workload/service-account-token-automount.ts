@@ -1,14 +1,11 @@
+import { IMAGE, deployment, pod, serviceAccount } from '../examples.js';
 import type { RuleContext } from '../../engine/rule.js';
 import type { Resource, Violation } from '../../core/types.js';
 import { apiTokenMount, podServiceAccountName, podSpecs, type PodSpecView } from '../../k8s/pods.js';
 import type { ResourceSet } from '../../k8s/resource-set.js';
 import { ScopedCache } from '../../core/scoped-cache.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, SERVICE_ACCOUNT_CONCEPT, SERVICE_ACCOUNT_DOC, deployment, existingPath, pod } from './shared.js';
-
-function serviceAccount(name: string, extra = ''): string {
-  return `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: shop\n${extra}`;
-}
+import { SERVICE_ACCOUNT_CONCEPT, SERVICE_ACCOUNT_DOC, existingPath, } from './shared.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -92,14 +89,14 @@ export const serviceAccountTokenAutomount = defineRule({
           automountServiceAccountToken: false
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       `${serviceAccount('web', 'automountServiceAccountToken: false\n')}---
 ${deployment(`
           serviceAccountName: web
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `)}`,
       // The pod-level field takes precedence over the ServiceAccount's.
       `${serviceAccount('web', 'automountServiceAccountToken: true\n')}---
@@ -108,21 +105,21 @@ ${deployment(`
           automountServiceAccountToken: false
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `)}`,
     ],
     invalid: [
       deployment(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       pod(`
           serviceAccountName: web
           automountServiceAccountToken: true
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       serviceAccount('operator', 'automountServiceAccountToken: true\n'),
     ],

@@ -1,5 +1,5 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { IMG, pod } from './shared.js';
 
 const SHARE_PROCESS_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-container/share-process-namespace/';
 
@@ -27,7 +27,7 @@ export const shareProcessNamespace = defineRule({
           shareProcessNamespace: false
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
@@ -35,7 +35,7 @@ export const shareProcessNamespace = defineRule({
           shareProcessNamespace: true
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
           - name: log-shipper
             image: registry.example.com/ops/shipper:1.0.3
         `),

@@ -5,7 +5,6 @@ import { containers, podOs, type ContainerView, type PodSpecView } from '../../k
 import { defineRule, perContainer, perPod, describeContainer } from '../define.js';
 import { asArray, fieldAt, isObject, asObject, asString } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
-import { indent } from '../examples.js';
 
 // ---------------------------------------------------------------------------------------------
 // References.
@@ -29,32 +28,6 @@ export const ENV_DOC = 'https://kubernetes.io/docs/tasks/inject-data-application
 export const CAPABILITIES_MAN = 'https://man7.org/linux/man-pages/man7/capabilities.7.html';
 
 export const SECURITY_CHECKLIST = 'https://kubernetes.io/docs/concepts/security/security-checklist/';
-
-// ---------------------------------------------------------------------------------------------
-// Example builders: complete manifests, with only the envelope factored out.
-
-
-export function pod(spec: string, name = 'web'): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n${indent(spec, 2)}\n`;
-}
-
-export function deployment(spec: string, name = 'web'): string {
-  return (
-    `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  replicas: 2\n` +
-    `  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n` +
-    `    spec:\n${indent(spec, 6)}\n`
-  );
-}
-
-export function daemonSet(spec: string, name = 'node-agent'): string {
-  return (
-    `apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ${name}\n  namespace: monitoring\nspec:\n` +
-    `  selector:\n    matchLabels: {app: ${name}}\n  template:\n    metadata:\n      labels: {app: ${name}}\n` +
-    `    spec:\n${indent(spec, 6)}\n`
-  );
-}
-
-export const IMG = 'registry.example.com/shop/web:1.4.2';
 
 // ---------------------------------------------------------------------------------------------
 // Readers.

@@ -1,7 +1,8 @@
+import { IMAGE, pod } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, isObject } from '../../core/values.js';
-import { IMG, SECURITY_CHECKLIST, pod } from './shared.js';
+import { SECURITY_CHECKLIST, } from './shared.js';
 
 // ============================== Ports ==============================
 export const sshPortExposed = defineRule({
@@ -32,7 +33,7 @@ export const sshPortExposed = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             ports: [{containerPort: 8080, name: http}]
         `),
     ],
@@ -40,7 +41,7 @@ export const sshPortExposed = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             ports:
             - {containerPort: 8080, name: http}
             - {containerPort: 22, name: ssh}

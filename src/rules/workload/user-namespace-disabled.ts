@@ -1,5 +1,6 @@
+import { IMAGE, pod } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { HARDENING, IMG, existingPath, isWindows, pod } from './shared.js';
+import { HARDENING, existingPath, isWindows, } from './shared.js';
 
 const USER_NAMESPACES_DOC = 'https://kubernetes.io/docs/concepts/workloads/pods/user-namespaces/';
 
@@ -30,14 +31,14 @@ export const userNamespaceDisabled = defineRule({
           hostUsers: false
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
     invalid: [
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
     ],
   },

@@ -1,7 +1,8 @@
+import { daemonSet } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
 import { asArray, fieldAt, isObject, asString } from '../../core/values.js';
-import { HOSTPATH_DOC, daemonSet, existingPath } from './shared.js';
+import { HOSTPATH_DOC, existingPath } from './shared.js';
 
 export const writableHostMount = defineRule({
   id: 'writable-host-mount',

@@ -1,5 +1,6 @@
+import { IMAGE, deployment, pod } from '../examples.js';
 import { defineRule, perContainer, describeContainer } from '../define.js';
-import { HARDENING, IMG, SECURITY_CONTEXT_DOC, containerSc, deployment, existingPath, isWindows, pod } from './shared.js';
+import { HARDENING, SECURITY_CONTEXT_DOC, containerSc, existingPath, isWindows, } from './shared.js';
 
 const NSA_GUIDE = 'https://media.defense.gov/2022/Aug/29/2003066362/-1/-1/0/CTR_KUBERNETES_HARDENING_GUIDANCE_1.2_20220829.PDF';
 
@@ -34,7 +35,7 @@ export const writableRootFilesystem = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {readOnlyRootFilesystem: true}
             volumeMounts: [{name: tmp, mountPath: /tmp}]
           volumes: [{name: tmp, emptyDir: {}}]
@@ -44,12 +45,12 @@ export const writableRootFilesystem = defineRule({
       pod(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
         `),
       deployment(`
           containers:
           - name: web
-            image: ${IMG}
+            image: ${IMAGE}
             securityContext: {readOnlyRootFilesystem: false}
         `),
     ],
