@@ -1,9 +1,9 @@
+import { classifyHostPath, normalizeHostPath } from '../src/k8s/host-paths.js';
+import { parseQuantity } from '../src/k8s/quantities.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { evaluate } from '../src/engine/engine.js';
 import type { Finding } from '../src/core/types.js';
-import { classifyHostPath, normalizeHostPath } from '../src/rules/workload/shared.js';
-import { parseQuantity } from '../src/rules/workload/requests-not-equal-limits.js';
 import { workloadRules } from '../src/rules/workload/index.js';
 import { isLiteralSecretValue, isSecretName, hasUrlPassword } from '../src/core/secrets-detect.js';
 import { rules as catalogue } from '../src/rules/index.js';

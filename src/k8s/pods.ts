@@ -328,3 +328,8 @@ function scalarProblems(obj: JsonObject, path: string, where: string, fields: Re
     if (!ok) problems.push({ path: `${path}/${f}`, message: `${where}.${f} must be ${type === 'boolean' ? 'true or false' : 'an integer'}, but is ${typeName(v)}${typeof v === 'string' ? ' (remove the quotes)' : ''}` });
   }
 }
+/** The containers of one of the pod specs of `resource`. */
+export function containersOf(resource: Resource, pod: PodSpecView): ContainerView[] {
+  return containers(resource).filter((c) => c.pod === pod);
+}
+

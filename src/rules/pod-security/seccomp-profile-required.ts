@@ -1,10 +1,11 @@
+import { containersOf } from '../../k8s/pods.js';
 import { IMAGE, deployment, pod, rollout } from '../examples.js';
 import type { Violation } from '../../core/types.js';
 import type { ContainerView, PodSpecView } from '../../k8s/pods.js';
 import { defineRule, perPod, describeContainer } from '../define.js';
 import { fieldAt } from '../../core/values.js';
 import { SINCE, containerSecurityContext, isSet, isWindowsPod, missingSettingPath, podSecurityContext, windowsExempt } from '../../k8s/pss.js';
-import { baselineAt, containersOf, onlyBefore, pssControl, restrictedAt, seccompBaselineViolations } from './shared.js';
+import { baselineAt, onlyBefore, pssControl, restrictedAt, seccompBaselineViolations } from './shared.js';
 
 /**
  * What the Restricted profile forbids about seccomp at a policy version: before v1.19 only what

@@ -1,6 +1,7 @@
+import { containersOf } from '../../k8s/pods.js';
 import { IMAGE, pod, rollout } from '../examples.js';
 import { defineRule, perPod } from '../define.js';
-import { baselineAt, containersOf, pssControl, seccompBaselineViolations } from './shared.js';
+import { baselineAt, pssControl, seccompBaselineViolations } from './shared.js';
 
 export const seccompUnconfined = defineRule({
   id: 'seccomp-unconfined',

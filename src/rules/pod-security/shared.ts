@@ -3,7 +3,6 @@ import type { Rule, RuleContext, RuleMeta } from '../../engine/rule.js';
 import type { Resource, Violation } from '../../core/types.js';
 import type { ContainerView, PodSpecView } from '../../k8s/pods.js';
 import { perContainer, perPod, describeContainer } from '../define.js';
-import { containers } from '../../k8s/pods.js';
 import { fieldAt, asObject } from '../../core/values.js';
 import { escapePointerToken } from '../../core/pointer.js';
 import { PSS_BASELINE_URL, PSS_RESTRICTED_URL, SECCOMP_ALLOWED_TYPES, SECCOMP_CONTAINER_ANNOTATION_PREFIX, SECCOMP_POD_ANNOTATION, SINCE, containerSecurityContext, isSet, podSecurityContext, pssMinor, pssName, seccompAnnotationAllowed, show } from '../../k8s/pss.js';
@@ -45,9 +44,6 @@ export const baselineAt = (resource: Resource, context: RuleContext): number => 
 
 /** The policy version at which this object's Restricted rules judge. */
 export const restrictedAt = (resource: Resource, context: RuleContext): number => pssMinor(resource, 'restricted', context.settings);
-
-/** The containers of one pod spec of the resource. */
-export const containersOf = (resource: Resource, pod: PodSpecView): ContainerView[] => containers(resource).filter((c) => c.pod === pod);
 
 /** Said of a finding the pod would not have at a later version: why it has it at this one. */
 export const onlyBefore = (minor: number, since: number, who: string): string => `; ${pssName(minor)} checks this for ${who} too (v1.${since} and later do not)`;
