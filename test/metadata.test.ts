@@ -1,7 +1,8 @@
+import { API_DEPRECATIONS, apiStatus, findApiDeprecation, parseMinorVersion } from '../src/k8s/api-deprecations.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { metadataRules } from '../src/rules/metadata/index.js';
-import { API_DEPRECATIONS, apiStatus, findApiDeprecation, parseMinorVersion, isClusterScopedKind } from '../src/rules/metadata/shared.js';
+import { isClusterScopedKind, targetVersion } from '../src/rules/metadata/shared.js';
 import { requiredLabelGroups } from '../src/rules/metadata/missing-required-labels.js';
 import { evaluate } from '../src/engine/engine.js';
 import type { RuleSettings } from '../src/engine/rule.js';
@@ -179,16 +180,16 @@ describe('API versions', () => {
 
   test('status depends on the target version, boundaries included', () => {
     // autoscaling/v2beta2 HPA: deprecated in 1.23, removed in 1.26
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '1.22'), undefined);
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '1.23')?.status, 'deprecated');
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', 'v1.25.9')?.status, 'deprecated');
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '1.26')?.status, 'removed');
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', '2.0')?.status, 'removed');
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('1.22')), undefined);
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('1.23'))?.status, 'deprecated');
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('v1.25.9'))?.status, 'deprecated');
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('1.26'))?.status, 'removed');
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('2.0'))?.status, 'removed');
     // unreadable settings fall back to the default (1.37)
-    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', 'banana')?.status, 'removed');
-    assert.equal(apiStatus('v1', 'Endpoints', '1.32'), undefined);
-    assert.equal(apiStatus('v1', 'Endpoints', '1.34')?.status, 'deprecated');
-    assert.equal(apiStatus('v1', 'Endpoints', '1.99')?.status, 'deprecated', 'no removal scheduled');
+    assert.equal(apiStatus('autoscaling/v2beta2', 'HorizontalPodAutoscaler', targetVersion('banana'))?.status, 'removed');
+    assert.equal(apiStatus('v1', 'Endpoints', targetVersion('1.32')), undefined);
+    assert.equal(apiStatus('v1', 'Endpoints', targetVersion('1.34'))?.status, 'deprecated');
+    assert.equal(apiStatus('v1', 'Endpoints', targetVersion('1.99'))?.status, 'deprecated', 'no removal scheduled');
   });
 
   const cronjob = (apiVersion: string) => `apiVersion: ${apiVersion}

@@ -1,5 +1,6 @@
+import { apiStatus, replacementText } from '../../k8s/api-deprecations.js';
 import { defineRule } from '../define.js';
-import { DEPRECATION_GUIDE, DEPRECATION_POLICY, apiStatus, apiVersionPath, replacementText } from './shared.js';
+import { DEPRECATION_GUIDE, DEPRECATION_POLICY, apiVersionPath, targetVersion } from './shared.js';
 
 export const deprecatedApiVersion = defineRule({
   id: 'deprecated-api-version',
@@ -14,7 +15,7 @@ export const deprecatedApiVersion = defineRule({
   remediation: 'Move to the replacement API version before upgrading to the release that removes it.',
   references: [DEPRECATION_GUIDE, DEPRECATION_POLICY],
   check: (resource, context) => {
-    const s = apiStatus(resource.apiVersion, resource.kind, context.settings.kubernetesVersion);
+    const s = apiStatus(resource.apiVersion, resource.kind, targetVersion(context.settings.kubernetesVersion));
     if (s?.status !== 'deprecated') return [];
     const e = s.entry;
     const removal = e.removedIn ? ` and will no longer be served in v${e.removedIn}` : '';

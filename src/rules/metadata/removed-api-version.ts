@@ -1,5 +1,6 @@
+import { apiStatus, replacementText } from '../../k8s/api-deprecations.js';
 import { defineRule } from '../define.js';
-import { DEPRECATION_GUIDE, DEPRECATION_POLICY, apiStatus, apiVersionPath, replacementText, targetVersion } from './shared.js';
+import { DEPRECATION_GUIDE, DEPRECATION_POLICY, apiVersionPath, targetVersion } from './shared.js';
 
 export const removedApiVersion = defineRule({
   id: 'removed-api-version',
@@ -13,7 +14,7 @@ export const removedApiVersion = defineRule({
   remediation: 'Migrate the manifest to the replacement API version named in the message (kubectl convert can help), checking the notable field changes listed in the migration guide.',
   references: [DEPRECATION_GUIDE, DEPRECATION_POLICY],
   check: (resource, context) => {
-    const s = apiStatus(resource.apiVersion, resource.kind, context.settings.kubernetesVersion);
+    const s = apiStatus(resource.apiVersion, resource.kind, targetVersion(context.settings.kubernetesVersion));
     if (s?.status !== 'removed') return [];
     const e = s.entry;
     return [

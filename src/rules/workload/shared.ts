@@ -1,5 +1,5 @@
-import { classifyHostPath, hostPathVolumes, volumeUsers } from '../../k8s/host-paths.js';
 /** Helpers the workload rules share. */
+import { classifyHostPath, hostPathVolumes, volumeUsers } from '../../k8s/host-paths.js';
 import type { Rule, RuleContext, RuleMeta } from '../../engine/rule.js';
 import type { Resource, Severity, Violation } from '../../core/types.js';
 import { containersOf, podOs, type ContainerView, type PodSpecView } from '../../k8s/pods.js';
