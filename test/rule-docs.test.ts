@@ -87,7 +87,7 @@ describe('docs/rules', () => {
       for (const heading of ['What it checks and why it matters', 'How to fix it', 'Examples', 'Frameworks', 'Equivalent checks in other tools', 'References', 'Source'])
         assert.ok(page.includes(`\n## ${heading}\n`), `${rule.id}: ${heading}`);
       const blocks = [...page.matchAll(/^```yaml\n([\s\S]*?)\n```$/gm)].map((m) => m[1]);
-      const expected = [...(rule.examples.settings ? [null] : []), ...rule.examples.invalid, ...rule.examples.valid];
+      const expected = [...(rule.examples.settings ? [null] : []), ...rule.examples.invalid.map((e) => e.manifest), ...rule.examples.valid];
       assert.equal(blocks.length, expected.length, `${rule.id}: one block per example`);
       expected.forEach((example, i) => example !== null && assert.equal(blocks[i], example.replace(/\s+$/, ''), `${rule.id}: example ${i}`));
       for (const [framework, ids] of Object.entries(rule.frameworks ?? {})) for (const id of ids) assert.ok(page.includes(`\`${id}\``), `${rule.id}: ${framework} ${id}`);

@@ -496,7 +496,7 @@ describe('no false positives', () => {
     const problems: string[] = [];
     let examples = 0;
     for (const rule of rules)
-      for (const [which, list] of [['valid', rule.examples.valid], ['invalid', rule.examples.invalid]] as const)
+      for (const [which, list] of [['valid', rule.examples.valid], ['invalid', rule.examples.invalid.map((e) => e.manifest)]] as const)
         list.forEach((yaml, i) => {
           examples++;
           for (const e of loadText(yaml, `${rule.id}-${which}-${i + 1}.yaml`).errors) problems.push(`${e.file}:${e.line}: ${e.message}`);

@@ -178,11 +178,18 @@ function rulePage(rule: Rule, sourceFile: string, peerChecks: readonly PeerCover
   if (rule.examples.settings) {
     out.push('The examples are judged with these settings of `.kshield.yaml`:', '', fenced('yaml', yaml.dump(rule.examples.settings, { lineWidth: -1, sortKeys: true })), '');
   }
-  const examples = (title: string, list: readonly string[]): void => {
+  const examples = (title: string, list: readonly string[], reported?: readonly string[][]): void => {
     out.push(`### ${title}`, '');
-    for (const example of list) out.push(fenced('yaml', example), '');
+    list.forEach((example, i) => {
+      out.push(fenced('yaml', example), '');
+      if (reported) out.push(`Reported at ${reported[i].map((p) => `\`${p || '(the object)'}\``).join(', ')}.`, '');
+    });
   };
-  examples(`Flagged (${rule.examples.invalid.length})`, rule.examples.invalid);
+  examples(
+    `Flagged (${rule.examples.invalid.length})`,
+    rule.examples.invalid.map((e) => e.manifest),
+    rule.examples.invalid.map((e) => e.expect.map((x) => (typeof x === 'string' ? x : x.path))),
+  );
   examples(`Passes (${rule.examples.valid.length})`, rule.examples.valid);
 
   out.push('## Frameworks', '');

@@ -38,7 +38,7 @@ export async function runExplain(id: string, opts: { output: string }): Promise<
     prose(rule.remediation),
     '',
     'Flagged, for example:',
-    indent(rule.examples.invalid[0]),
+    indent(rule.examples.invalid[0].manifest),
     '',
     'Passes, for example:',
     indent(rule.examples.valid[0]),

@@ -97,9 +97,19 @@ export interface RuleContext {
 }
 
 /** Manifests a rule must flag (`invalid`) and must pass (`valid`): run by the shared rule tester and shown by `kshield explain`. */
+/**
+ * A manifest a rule must flag, and exactly where: the JSON Pointers (into the document, a List's
+ * `/items/N` prefix included) of the findings the rule reports, in order, as ESLint's RuleTester
+ * pins a rule's errors. Where the wording matters, an entry also names text its message must hold.
+ */
+export interface InvalidExample {
+  manifest: string;
+  expect: (string | { path: string; message: string })[];
+}
+
 export interface RuleExamples {
   valid: string[];
-  invalid: string[];
+  invalid: InvalidExample[];
   /** Settings the examples are evaluated with (merged over the defaults). */
   settings?: Partial<RuleSettings>;
 }

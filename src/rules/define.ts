@@ -8,6 +8,9 @@ const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export function defineRule(rule: Rule): Rule {
   if (!ID.test(rule.id)) throw new Error(`rule id "${rule.id}" is not kebab-case`);
   if (rule.examples.valid.length === 0 || rule.examples.invalid.length === 0) throw new Error(`rule ${rule.id} needs valid and invalid examples`);
+  rule.examples.invalid.forEach((e, i) => {
+    if (e.expect.length === 0) throw new Error(`rule ${rule.id}: invalid example #${i + 1} must say where the rule reports (expect)`);
+  });
   return Object.freeze(rule);
 }
 

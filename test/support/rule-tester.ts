@@ -26,9 +26,9 @@ export function runRuleExamples(rules: readonly Rule[]): void {
           );
         });
       });
-      rule.examples.invalid.forEach((yaml, i) => {
-        test(`invalid #${i + 1} is flagged at the offending field`, () => {
-          const loaded = loadText(yaml, `invalid-${i + 1}.yaml`);
+      rule.examples.invalid.forEach((example, i) => {
+        test(`invalid #${i + 1} is flagged at exactly the fields it names`, () => {
+          const loaded = loadText(example.manifest, `invalid-${i + 1}.yaml`);
           assert.deepEqual(loaded.errors, [], 'example must parse');
           const result = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings });
           assert.deepEqual(result.errors, []);
@@ -37,14 +37,22 @@ export function runRuleExamples(rules: readonly Rule[]): void {
             assert.equal(f.rule, rule.id);
             assert.ok(f.line >= 1 && f.column >= 1, 'finding has a position');
             assert.ok(f.message.length > 0);
-            assert.ok(f.path === '' || f.path.startsWith('/'), 'path is a JSON Pointer');
           }
+          // The pointers the example pins, in report order: a rule that fires at the wrong field fails here.
+          assert.deepEqual(
+            result.findings.map((f) => f.path),
+            example.expect.map((e) => (typeof e === 'string' ? e : e.path)),
+            `${rule.id} invalid example #${i + 1} reports other fields than it names`,
+          );
+          example.expect.forEach((e, k) => {
+            if (typeof e !== 'string') assert.ok(result.findings[k].message.includes(e.message), `${rule.id} invalid example #${i + 1}, finding ${k + 1}: "${result.findings[k].message}" should say "${e.message}"`);
+          });
         });
       });
       test('sees the same objects whether or not the scan is restricted to what it reads', () => {
         // The engine hands a rule only the kinds in `reads`; a rule that looks up anything else
         // would behave differently here, where it is given every object of the example.
-        for (const yaml of [...rule.examples.valid, ...rule.examples.invalid]) {
+        for (const yaml of [...rule.examples.valid, ...rule.examples.invalid.map((e) => e.manifest)]) {
           const loaded = loadText(yaml, 'example.yaml');
           const engine = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings }).findings.map((f) => `${f.path}: ${f.message}`);
           const settings = { ...DEFAULT_RULE_SETTINGS, ...rule.examples.settings };

@@ -83,6 +83,9 @@ export const clusterVersionEndOfSupport = defineRule({
   },
   examples: {
     valid: [CLUSTER_INFO_EXAMPLE('v1.35.3'), CLUSTER_INFO_EXAMPLE('v1.34.1', '2026-10-01'), CLUSTER_INFO_EXAMPLE('v1.99.0')],
-    invalid: [CLUSTER_INFO_EXAMPLE('v1.20.2'), CLUSTER_INFO_EXAMPLE('v1.34.1')],
+    invalid: [
+      { manifest: CLUSTER_INFO_EXAMPLE('v1.20.2'), expect: ['/serverVersion/gitVersion'] },
+      { manifest: CLUSTER_INFO_EXAMPLE('v1.34.1'), expect: ['/serverVersion/gitVersion'] },
+    ],
   },
 });

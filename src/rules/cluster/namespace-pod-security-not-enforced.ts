@@ -83,22 +83,31 @@ metadata:
     pod-security.kubernetes.io/enforce: baseline`,
     ],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: Namespace
 metadata:
   name: shop`,
-      `apiVersion: v1
+        expect: ['/metadata'],
+      },
+      {
+        manifest: `apiVersion: v1
 kind: Namespace
 metadata:
   name: tools
   labels:
     pod-security.kubernetes.io/enforce: privileged`,
-      `${CLUSTER_INFO_EXAMPLE('v1.20.2')}
+        expect: ['/metadata/labels/pod-security.kubernetes.io~1enforce'],
+      },
+      {
+        manifest: `${CLUSTER_INFO_EXAMPLE('v1.20.2')}
 ---
 apiVersion: v1
 kind: Namespace
 metadata:
   name: shop`,
+        expect: ['/serverVersion/gitVersion'],
+      },
     ],
   },
 });

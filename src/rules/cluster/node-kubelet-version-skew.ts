@@ -64,7 +64,8 @@ status:
     kubeletVersion: v1.18.20`,
     ],
     invalid: [
-      `${CLUSTER_INFO_EXAMPLE('v1.30.2')}
+      {
+        manifest: `${CLUSTER_INFO_EXAMPLE('v1.30.2')}
 ---
 apiVersion: v1
 kind: Node
@@ -73,7 +74,10 @@ metadata:
 status:
   nodeInfo:
     kubeletVersion: v1.26.15`,
-      `${CLUSTER_INFO_EXAMPLE('v1.26.1')}
+        expect: ['/status/nodeInfo/kubeletVersion'],
+      },
+      {
+        manifest: `${CLUSTER_INFO_EXAMPLE('v1.26.1')}
 ---
 apiVersion: v1
 kind: Node
@@ -82,7 +86,10 @@ metadata:
 status:
   nodeInfo:
     kubeletVersion: v1.23.17`,
-      `${CLUSTER_INFO_EXAMPLE('v1.29.0')}
+        expect: ['/status/nodeInfo/kubeletVersion'],
+      },
+      {
+        manifest: `${CLUSTER_INFO_EXAMPLE('v1.29.0')}
 ---
 apiVersion: v1
 kind: Node
@@ -91,6 +98,8 @@ metadata:
 status:
   nodeInfo:
     kubeletVersion: v1.30.1`,
+        expect: ['/status/nodeInfo/kubeletVersion'],
+      },
     ],
   },
 });

@@ -62,7 +62,8 @@ webhooks:
       service: { name: defaults, namespace: ops }`,
     ],
     invalid: [
-      `apiVersion: admissionregistration.k8s.io/v1
+      {
+        manifest: `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata:
   name: policy
@@ -73,7 +74,10 @@ webhooks:
     admissionReviewVersions: ["v1"]
     clientConfig:
       service: { name: policy, namespace: policy-system }`,
-      `apiVersion: admissionregistration.k8s.io/v1beta1
+        expect: ['/webhooks/0/failurePolicy'],
+      },
+      {
+        manifest: `apiVersion: admissionregistration.k8s.io/v1beta1
 kind: MutatingWebhookConfiguration
 metadata:
   name: injector
@@ -81,6 +85,8 @@ webhooks:
   - name: inject.example.com
     clientConfig:
       service: { name: injector, namespace: ops }`,
+        expect: ['/webhooks/0'],
+      },
     ],
   },
 });

@@ -27,8 +27,14 @@ export const controlPlaneInsecureFlag = defineRule({
       STATIC_MANIFEST,
     ],
     invalid: [
-      mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { profiling: 'true', 'audit-log-path': undefined, 'enable-admission-plugins': 'AlwaysAdmit' })),
-      mirrorPod('kube-scheduler', 'cp-2', ['--bind-address=0.0.0.0', '--kubeconfig=/etc/kubernetes/scheduler.conf', '--leader-elect=true']),
+      {
+        manifest: mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { profiling: 'true', 'audit-log-path': undefined, 'enable-admission-plugins': 'AlwaysAdmit' })),
+        expect: ['/spec/containers/0/command/10', '/spec/containers/0/command/10', '/spec/containers/0/command/20', '/spec/containers/0'],
+      },
+      {
+        manifest: mirrorPod('kube-scheduler', 'cp-2', ['--bind-address=0.0.0.0', '--kubeconfig=/etc/kubernetes/scheduler.conf', '--leader-elect=true']),
+        expect: ['/spec/containers/0', '/spec/containers/0/command/1'],
+      },
     ],
   },
 });

@@ -19,9 +19,18 @@ export const controlPlaneOpenAccess = defineRule({
   examples: {
     valid: [mirrorPod('kube-apiserver', 'cp-1', hardenedArgs('apiserver')), mirrorPod('etcd', 'cp-1', hardenedArgs('etcd'), 'registry.k8s.io/etcd:3.5.12-0'), NOT_EVIDENCE, STATIC_MANIFEST],
     invalid: [
-      mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { 'anonymous-auth': 'true', 'authorization-mode': 'AlwaysAllow' })),
-      mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { 'insecure-port': '8080' }), 'registry.k8s.io/kube-apiserver:v1.19.16'),
-      mirrorPod('etcd', 'cp-1', withArgs('etcd', { 'client-cert-auth': undefined }), 'registry.k8s.io/etcd:3.5.12-0'),
+      {
+        manifest: mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { 'anonymous-auth': 'true', 'authorization-mode': 'AlwaysAllow' })),
+        expect: ['/spec/containers/0/command/3', '/spec/containers/0/command/9'],
+      },
+      {
+        manifest: mirrorPod('kube-apiserver', 'cp-1', withArgs('apiserver', { 'insecure-port': '8080' }), 'registry.k8s.io/kube-apiserver:v1.19.16'),
+        expect: ['/spec/containers/0/command/30'],
+      },
+      {
+        manifest: mirrorPod('etcd', 'cp-1', withArgs('etcd', { 'client-cert-auth': undefined }), 'registry.k8s.io/etcd:3.5.12-0'),
+        expect: ['/spec/containers/0'],
+      },
     ],
   },
 });

@@ -57,8 +57,8 @@ export const externalNameSensitiveTarget = defineRule({
   examples: {
     valid: [service('payments-provider', '  type: ExternalName\n  externalName: api.payments.example.net')],
     invalid: [
-      service('metadata', '  type: ExternalName\n  externalName: metadata.google.internal'),
-      service('internal', '  type: ExternalName\n  externalName: 169.254.169.254'),
+      { manifest: service('metadata', '  type: ExternalName\n  externalName: metadata.google.internal'), expect: ['/spec/externalName'] },
+      { manifest: service('internal', '  type: ExternalName\n  externalName: 169.254.169.254'), expect: ['/spec/externalName'] },
     ],
   },
 });

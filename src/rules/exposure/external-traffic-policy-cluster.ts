@@ -28,6 +28,11 @@ export const externalTrafficPolicyCluster = defineRule({
   },
   examples: {
     valid: [service('storefront', '  type: LoadBalancer\n  externalTrafficPolicy: Local\n  loadBalancerSourceRanges: [203.0.113.0/24]\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]')],
-    invalid: [service('storefront', '  type: NodePort\n  selector: {app: storefront}\n  ports: [{name: http, port: 80}]')],
+    invalid: [
+      {
+        manifest: service('storefront', '  type: NodePort\n  selector: {app: storefront}\n  ports: [{name: http, port: 80}]'),
+        expect: ['/spec/type'],
+      },
+    ],
   },
 });

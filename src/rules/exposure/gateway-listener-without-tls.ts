@@ -47,13 +47,16 @@ spec:
       certificateRefs: [{kind: Secret, name: shop-example-com-tls}]`,
     ],
     invalid: [
-      `apiVersion: gateway.networking.k8s.io/v1
+      {
+        manifest: `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: shop, namespace: shop}
 spec:
   gatewayClassName: example
   listeners:
   - {name: http, protocol: HTTP, port: 80, hostname: shop.example.com}`,
+        expect: ['/spec/listeners/0/protocol'],
+      },
     ],
   },
 });

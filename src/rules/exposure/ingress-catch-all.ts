@@ -34,8 +34,11 @@ export const ingressCatchAll = defineRule({
   examples: {
     valid: [ingress(`  rules:\n${route('shop.example.com')}`)],
     invalid: [
-      ingress(`  defaultBackend:\n    service: {name: storefront, port: {name: http}}\n  rules:\n${route('shop.example.com')}`),
-      ingress(`  rules:\n${route(undefined)}`),
+      {
+        manifest: ingress(`  defaultBackend:\n    service: {name: storefront, port: {name: http}}\n  rules:\n${route('shop.example.com')}`),
+        expect: ['/spec/defaultBackend'],
+      },
+      { manifest: ingress(`  rules:\n${route(undefined)}`), expect: ['/spec/rules/0'] },
     ],
   },
 });

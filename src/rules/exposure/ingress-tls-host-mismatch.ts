@@ -54,8 +54,14 @@ export const ingressTlsHostMismatch = defineRule({
       ingress(`  tls:\n  - hosts: ["*.example.com"]\n    secretName: wildcard-tls\n  rules:\n${route('*.example.com')}`),
     ],
     invalid: [
-      ingress(`  tls:\n  - hosts: [shop.example.com]\n    secretName: shop-tls\n  rules:\n${route('shop.example.com')}\n${route('admin.example.com', 'admin')}`),
-      ingress(`  tls:\n  - hosts: ["*.example.com"]\n    secretName: wildcard-tls\n  rules:\n${route('example.com')}\n${route('eu.shop.example.com')}`),
+      {
+        manifest: ingress(`  tls:\n  - hosts: [shop.example.com]\n    secretName: shop-tls\n  rules:\n${route('shop.example.com')}\n${route('admin.example.com', 'admin')}`),
+        expect: ['/spec/rules/1/host'],
+      },
+      {
+        manifest: ingress(`  tls:\n  - hosts: ["*.example.com"]\n    secretName: wildcard-tls\n  rules:\n${route('example.com')}\n${route('eu.shop.example.com')}`),
+        expect: ['/spec/rules/0/host', '/spec/rules/1/host'],
+      },
     ],
   },
 });

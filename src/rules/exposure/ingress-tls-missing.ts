@@ -43,6 +43,9 @@ export const ingressTlsMissing = defineRule({
   },
   examples: {
     valid: [ingress(`  tls:\n  - hosts: [shop.example.com]\n    secretName: shop-example-com-tls\n  rules:\n${route('shop.example.com')}`)],
-    invalid: [ingress(`  rules:\n${route('shop.example.com')}`), ingress(`  tls: []\n  rules:\n${route('shop.example.com')}`)],
+    invalid: [
+      { manifest: ingress(`  rules:\n${route('shop.example.com')}`), expect: ['/spec'] },
+      { manifest: ingress(`  tls: []\n  rules:\n${route('shop.example.com')}`), expect: ['/spec/tls'] },
+    ],
   },
 });

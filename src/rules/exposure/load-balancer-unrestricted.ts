@@ -34,9 +34,18 @@ export const loadBalancerUnrestricted = defineRule({
       service('storefront', '  type: LoadBalancer\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]', '  annotations:\n    networking.gke.io/load-balancer-type: Internal'),
     ],
     invalid: [
-      service('storefront', '  type: LoadBalancer\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]'),
-      service('storefront', '  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8, 0.0.0.0/0]\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]'),
-      service('storefront', '  type: LoadBalancer\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]', '  annotations:\n    service.beta.kubernetes.io/load-balancer-source-ranges: "::/0"'),
+      {
+        manifest: service('storefront', '  type: LoadBalancer\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]'),
+        expect: ['/spec/type'],
+      },
+      {
+        manifest: service('storefront', '  type: LoadBalancer\n  loadBalancerSourceRanges: [10.0.0.0/8, 0.0.0.0/0]\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]'),
+        expect: ['/spec/loadBalancerSourceRanges/1'],
+      },
+      {
+        manifest: service('storefront', '  type: LoadBalancer\n  selector: {app: storefront}\n  ports: [{name: https, port: 443}]', '  annotations:\n    service.beta.kubernetes.io/load-balancer-source-ranges: "::/0"'),
+        expect: ['/metadata/annotations/service.beta.kubernetes.io~1load-balancer-source-ranges'],
+      },
     ],
   },
 });

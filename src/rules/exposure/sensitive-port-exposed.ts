@@ -66,8 +66,14 @@ export const sensitivePortExposed = defineRule({
       service('redis', '  type: LoadBalancer\n  selector: {app: redis}\n  ports: [{name: redis, port: 6379}]', '  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internal'),
     ],
     invalid: [
-      service('redis', '  type: LoadBalancer\n  selector: {app: redis}\n  ports: [{name: redis, port: 6379}]'),
-      service('postgres', '  type: NodePort\n  selector: {app: postgres}\n  ports: [{name: pg, port: 80, targetPort: 5432}]'),
+      {
+        manifest: service('redis', '  type: LoadBalancer\n  selector: {app: redis}\n  ports: [{name: redis, port: 6379}]'),
+        expect: ['/spec/ports/0/port'],
+      },
+      {
+        manifest: service('postgres', '  type: NodePort\n  selector: {app: postgres}\n  ports: [{name: pg, port: 80, targetPort: 5432}]'),
+        expect: ['/spec/ports/0/targetPort'],
+      },
     ],
   },
 });

@@ -25,6 +25,11 @@ export const serviceExternalIps = defineRule({
   },
   examples: {
     valid: [service('storefront', '  selector: {app: storefront}\n  ports: [{name: http, port: 80}]')],
-    invalid: [service('storefront', '  selector: {app: storefront}\n  externalIPs: [198.51.100.10]\n  ports: [{name: http, port: 80}]')],
+    invalid: [
+      {
+        manifest: service('storefront', '  selector: {app: storefront}\n  externalIPs: [198.51.100.10]\n  ports: [{name: http, port: 80}]'),
+        expect: ['/spec/externalIPs'],
+      },
+    ],
   },
 });

@@ -33,8 +33,14 @@ export const serviceTargetPortNameMissing = defineRule({
   examples: {
     valid: [stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]'))],
     invalid: [
-      stream(deploymentWithPorts('web', '[{name: web, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]')),
-      stream(deploymentWithPorts('dns', '[{name: dns, containerPort: 5353, protocol: TCP}]'), service('dns', '  selector: {app: dns}\n  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]')),
+      {
+        manifest: stream(deploymentWithPorts('web', '[{name: web, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: http}]')),
+        expect: ['/spec/ports/0/targetPort'],
+      },
+      {
+        manifest: stream(deploymentWithPorts('dns', '[{name: dns, containerPort: 5353, protocol: TCP}]'), service('dns', '  selector: {app: dns}\n  ports: [{name: dns, port: 53, targetPort: dns, protocol: UDP}]')),
+        expect: ['/spec/ports/0/targetPort'],
+      },
     ],
   },
 });

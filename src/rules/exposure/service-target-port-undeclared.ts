@@ -42,8 +42,14 @@ export const serviceTargetPortUndeclared = defineRule({
       stream(deploymentWithPorts('web', '[]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8080}]')),
     ],
     invalid: [
-      stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8000}]')),
-      stream(deploymentWithPorts('api', '[{name: http, containerPort: 8080}]'), service('api', '  selector: {app: api}\n  ports: [{name: http, port: 9090}]')),
+      {
+        manifest: stream(deploymentWithPorts('web', '[{name: http, containerPort: 8080}]'), service('web', '  selector: {app: web}\n  ports: [{name: http, port: 80, targetPort: 8000}]')),
+        expect: ['/spec/ports/0/targetPort'],
+      },
+      {
+        manifest: stream(deploymentWithPorts('api', '[{name: http, containerPort: 8080}]'), service('api', '  selector: {app: api}\n  ports: [{name: http, port: 9090}]')),
+        expect: ['/spec/ports/0'],
+      },
     ],
   },
 });

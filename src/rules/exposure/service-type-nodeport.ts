@@ -25,6 +25,11 @@ export const serviceTypeNodeport = defineRule({
   },
   examples: {
     valid: [service('storefront', '  type: ClusterIP\n  selector: {app: storefront}\n  ports: [{name: http, port: 80, targetPort: http}]')],
-    invalid: [service('storefront', '  type: NodePort\n  selector: {app: storefront}\n  ports: [{name: http, port: 80, targetPort: http, nodePort: 30080}]')],
+    invalid: [
+      {
+        manifest: service('storefront', '  type: NodePort\n  selector: {app: storefront}\n  ports: [{name: http, port: 80, targetPort: http, nodePort: 30080}]'),
+        expect: ['/spec/type'],
+      },
+    ],
   },
 });

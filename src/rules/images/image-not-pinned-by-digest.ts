@@ -27,8 +27,11 @@ export const imageNotPinnedByDigest = defineRule({
     image: nginx:1.27.3@${DIGEST}`),
     ],
     invalid: [
-      podWithContainers(`  - name: web
+      {
+        manifest: podWithContainers(`  - name: web
     image: nginx:1.27.3`),
+        expect: ['/spec/containers/0/image'],
+      },
     ],
   },
 });

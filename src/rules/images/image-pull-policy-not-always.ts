@@ -50,11 +50,17 @@ export const imagePullPolicyNotAlways = defineRule({
     image: nginx`),
     ],
     invalid: [
-      podWithContainers(`  - name: web
+      {
+        manifest: podWithContainers(`  - name: web
     image: nginx:1.27.3
     imagePullPolicy: IfNotPresent`),
-      podWithContainers(`  - name: web
+        expect: ['/spec/containers/0/imagePullPolicy'],
+      },
+      {
+        manifest: podWithContainers(`  - name: web
     image: nginx:1.27.3`),
+        expect: ['/spec/containers/0/image'],
+      },
     ],
   },
 });

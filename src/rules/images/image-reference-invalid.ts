@@ -41,14 +41,26 @@ export const imageReferenceInvalid = defineRule({
     image: localhost:5000/team/web-ui:v1.0.0-rc.1`),
     ],
     invalid: [
-      podWithContainers(`  - name: web
+      {
+        manifest: podWithContainers(`  - name: web
     image: ""`),
-      podWithContainers(`  - name: web
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: podWithContainers(`  - name: web
     image: Acme/Web:1.0`),
-      podWithContainers(`  - name: web
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: podWithContainers(`  - name: web
     image: "nginx 1.27"`),
-      deploymentWithContainers(`      - name: api
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: deploymentWithContainers(`      - name: api
         image: "\${API_IMAGE}"`),
+        expect: ['/spec/template/spec/containers/0/image'],
+      },
     ],
   },
 });

@@ -41,12 +41,21 @@ export const imageRegistryNotAllowed = defineRule({
     image: eu.mirror.acme.io/library/redis:7.4.1`),
     ],
     invalid: [
-      podWithContainers(`  - name: web
+      {
+        manifest: podWithContainers(`  - name: web
     image: nginx:1.27.3`),
-      podWithContainers(`  - name: proxy
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: podWithContainers(`  - name: proxy
     image: ghcr.io/acme-evil/envoy:1.31.0`),
-      podWithContainers(`  - name: cache
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: podWithContainers(`  - name: cache
     image: mirror.acme.io/library/redis:7.4.1`),
+        expect: ['/spec/containers/0/image'],
+      },
     ],
   },
 });

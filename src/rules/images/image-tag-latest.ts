@@ -28,10 +28,16 @@ export const imageTagLatest = defineRule({
     image: nginx:latest@${DIGEST}`),
     ],
     invalid: [
-      podWithContainers(`  - name: web
+      {
+        manifest: podWithContainers(`  - name: web
     image: nginx:latest`),
-      deploymentWithContainers(`      - name: api
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: deploymentWithContainers(`      - name: api
         image: ghcr.io/acme/api:latest`),
+        expect: ['/spec/template/spec/containers/0/image'],
+      },
     ],
   },
 });

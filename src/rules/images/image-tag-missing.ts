@@ -28,10 +28,16 @@ export const imageTagMissing = defineRule({
     image: registry.local:5000/cache/redis@${DIGEST}`),
     ],
     invalid: [
-      podWithContainers(`  - name: cache
+      {
+        manifest: podWithContainers(`  - name: cache
     image: redis`),
-      podWithContainers(`  - name: cache
+        expect: ['/spec/containers/0/image'],
+      },
+      {
+        manifest: podWithContainers(`  - name: cache
     image: registry.local:5000/cache/redis`),
+        expect: ['/spec/containers/0/image'],
+      },
     ],
   },
 });

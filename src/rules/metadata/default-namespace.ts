@@ -35,10 +35,13 @@ metadata: {name: settings}
 data: {mode: production}`,
     ],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings, namespace: default}
 data: {mode: production}`,
+        expect: ['/metadata/namespace'],
+      },
     ],
   },
 });

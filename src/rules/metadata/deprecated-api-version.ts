@@ -33,13 +33,16 @@ spec:
   maxReplicas: 5`,
     ],
     invalid: [
-      `apiVersion: autoscaling/v2beta2
+      {
+        manifest: `apiVersion: autoscaling/v2beta2
 kind: HorizontalPodAutoscaler
 metadata: {name: web, namespace: shop}
 spec:
   scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
   minReplicas: 2
   maxReplicas: 5`,
+        expect: ['/apiVersion'],
+      },
     ],
   },
 });

@@ -25,6 +25,11 @@ export const instanceLabelMismatch = defineRule({
   },
   examples: {
     valid: [labelledDeployment('{app.kubernetes.io/instance: web}', '{app: web}'), labelledDeployment('{app: web}', '{app: web}')],
-    invalid: [labelledDeployment('{app.kubernetes.io/instance: shop-prod}', '{app: web}')],
+    invalid: [
+      {
+        manifest: labelledDeployment('{app.kubernetes.io/instance: shop-prod}', '{app: web}'),
+        expect: ['/metadata/labels/app.kubernetes.io~1instance'],
+      },
+    ],
   },
 });

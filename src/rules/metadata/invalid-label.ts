@@ -54,10 +54,13 @@ export const invalidLabel = defineRule({
   examples: {
     valid: [labelledDeployment('{app.kubernetes.io/name: web, app.kubernetes.io/version: "1.0", tier: ""}', '{app: web, release: stable_2024-01.rc1}')],
     invalid: [
-      labelledDeployment('{app: web, version: 1.0}', '{app: web}'),
-      labelledDeployment('{app: web}', '{app: web, commit: "-dirty"}'),
-      labelledDeployment('{app: web, Example.com/team: shop}', '{app: web}'),
-      labelledDeployment(`{app: web, description: "${'x'.repeat(64)}"}`, '{app: web}'),
+      { manifest: labelledDeployment('{app: web, version: 1.0}', '{app: web}'), expect: ['/metadata/labels/version'] },
+      { manifest: labelledDeployment('{app: web}', '{app: web, commit: "-dirty"}'), expect: ['/spec/template/metadata/labels/commit'] },
+      { manifest: labelledDeployment('{app: web, Example.com/team: shop}', '{app: web}'), expect: ['/metadata/labels/Example.com~1team'] },
+      {
+        manifest: labelledDeployment(`{app: web, description: "${'x'.repeat(64)}"}`, '{app: web}'),
+        expect: ['/metadata/labels/description'],
+      },
     ],
   },
 });

@@ -75,8 +75,12 @@ export const missingRequiredLabels = defineRule({
   examples: {
     valid: [labelledDeployment('{app.kubernetes.io/name: web, team: storefront}', '{app: web}'), labelledDeployment('{app.kubernetes.io/name: web, app.kubernetes.io/owner: storefront}', '{app: web}')],
     invalid: [
-      labelledDeployment('{app: web}', '{app: web, app.kubernetes.io/name: web, team: storefront}'),
-      `apiVersion: v1
+      {
+        manifest: labelledDeployment('{app: web}', '{app: web, app.kubernetes.io/name: web, team: storefront}'),
+        expect: ['/metadata/labels', '/metadata/labels'],
+      },
+      {
+        manifest: `apiVersion: v1
 kind: Pod
 metadata:
   name: debug
@@ -85,7 +89,9 @@ spec:
   containers:
   - name: shell
     image: busybox:1.36`,
-      labelledDeployment('{app.kubernetes.io/name: web, team: ""}', '{app: web}'),
+        expect: ['/metadata', '/metadata'],
+      },
+      { manifest: labelledDeployment('{app.kubernetes.io/name: web, team: ""}', '{app: web}'), expect: ['/metadata/labels/team'] },
     ],
   },
 });

@@ -41,12 +41,15 @@ metadata: {name: reader}
 rules: []`,
     ],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
   selector: {app: web}
   ports: [{port: 80}]`,
+        expect: ['/metadata'],
+      },
     ],
   },
 });

@@ -34,17 +34,23 @@ spec:
   selector: {matchLabels: {app: web}}`,
     ],
     invalid: [
-      `apiVersion: policy/v1beta1
+      {
+        manifest: `apiVersion: policy/v1beta1
 kind: PodDisruptionBudget
 metadata: {name: web, namespace: shop}
 spec:
   minAvailable: 1
   selector: {matchLabels: {app: web}}`,
-      `apiVersion: extensions/v1beta1
+        expect: ['/apiVersion'],
+      },
+      {
+        manifest: `apiVersion: extensions/v1beta1
 kind: Ingress
 metadata: {name: web, namespace: shop}
 spec:
   backend: {serviceName: web, servicePort: 80}`,
+        expect: ['/apiVersion'],
+      },
     ],
   },
 });

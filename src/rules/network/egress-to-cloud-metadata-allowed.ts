@@ -50,9 +50,15 @@ export const egressToCloudMetadataAllowed = defineRule({
       ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - podSelector: {}'),
     ],
     invalid: [
-      ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}'),
-      ALLOW_ALL_EXAMPLE('egress', '    - {}'),
-      ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 169.254.0.0/16}\n      ports: [{port: 80}]'),
+      {
+        manifest: ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}'),
+        expect: ['/spec/egress/0/to/0/ipBlock'],
+      },
+      { manifest: ALLOW_ALL_EXAMPLE('egress', '    - {}'), expect: ['/spec/egress/0'] },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 169.254.0.0/16}\n      ports: [{port: 80}]'),
+        expect: ['/spec/egress/0/to/0/ipBlock'],
+      },
     ],
   },
 });

@@ -24,6 +24,9 @@ export const missingDefaultDenyEgress = defineRule({
   },
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_ALL), namespaceStream(WEB, CALICO_DENY)],
-    invalid: [namespaceStream(NAMESPACE, WEB, DENY_INGRESS), namespaceStream(WEB, API)],
+    invalid: [
+      { manifest: namespaceStream(NAMESPACE, WEB, DENY_INGRESS), expect: ['/metadata/name'] },
+      { manifest: namespaceStream(WEB, API), expect: ['/metadata/namespace'] },
+    ],
   },
 });

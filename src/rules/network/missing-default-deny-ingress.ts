@@ -25,9 +25,12 @@ export const missingDefaultDenyIngress = defineRule({
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_INGRESS), namespaceStream(NAMESPACE, WEB, CILIUM_DENY)],
     invalid: [
-      namespaceStream(NAMESPACE, WEB),
-      namespaceStream(NAMESPACE, WEB, DENY_ALL.replace('policyTypes: [Ingress, Egress]', 'policyTypes: [Egress]')),
-      namespaceStream(NAMESPACE, WEB, DENY_INGRESS + '\n  ingress:\n    - {}'),
+      { manifest: namespaceStream(NAMESPACE, WEB), expect: ['/metadata/name'] },
+      {
+        manifest: namespaceStream(NAMESPACE, WEB, DENY_ALL.replace('policyTypes: [Ingress, Egress]', 'policyTypes: [Egress]')),
+        expect: ['/metadata/name'],
+      },
+      { manifest: namespaceStream(NAMESPACE, WEB, DENY_INGRESS + '\n  ingress:\n    - {}'), expect: ['/metadata/name'] },
     ],
   },
 });

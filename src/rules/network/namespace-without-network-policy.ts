@@ -36,6 +36,9 @@ export const namespaceWithoutNetworkPolicy = defineRule({
   },
   examples: {
     valid: [namespaceStream(NAMESPACE, WEB, DENY_ALL), namespaceStream(NAMESPACE, WEB, CILIUM_DENY), namespaceStream(WEB, CALICO_DENY), NAMESPACE],
-    invalid: [namespaceStream(NAMESPACE, WEB, API), namespaceStream(WEB, DENY_ALL.replace('namespace: shop', 'namespace: other'))],
+    invalid: [
+      { manifest: namespaceStream(NAMESPACE, WEB, API), expect: ['/metadata/name'] },
+      { manifest: namespaceStream(WEB, DENY_ALL.replace('namespace: shop', 'namespace: other')), expect: ['/metadata/namespace'] },
+    ],
   },
 });

@@ -24,9 +24,15 @@ export const networkPolicyAllowsAllEgress = defineRule({
       ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 198.51.100.0/24}\n      ports: [{port: 443}]'),
     ],
     invalid: [
-      ALLOW_ALL_EXAMPLE('egress', '    - ports: [{port: 443}]'),
-      ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}'),
-      ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - namespaceSelector: {}\n          podSelector: {}'),
+      { manifest: ALLOW_ALL_EXAMPLE('egress', '    - ports: [{port: 443}]'), expect: ['/spec/egress/0'] },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8]}'),
+        expect: ['/spec/egress/0/to/0/ipBlock/cidr'],
+      },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - namespaceSelector: {}\n          podSelector: {}'),
+        expect: ['/spec/egress/0/to/0/namespaceSelector'],
+      },
     ],
   },
 });

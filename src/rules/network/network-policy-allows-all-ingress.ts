@@ -26,11 +26,20 @@ export const networkPolicyAllowsAllIngress = defineRule({
       ALLOW_ALL_EXAMPLE('egress', '    - to:\n        - podSelector: {matchLabels: {app: api}}').replace('  egress:', '  ingress:\n    - {}\n  egress:'),
     ],
     invalid: [
-      ALLOW_ALL_EXAMPLE('ingress', '    - {}'),
-      ALLOW_ALL_EXAMPLE('ingress', '    - from: []\n      ports: [{port: 443}]'),
-      ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - ipBlock: {cidr: 0.0.0.0/0}'),
-      ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - ipBlock: {cidr: "::/0"}'),
-      ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - namespaceSelector: {}'),
+      { manifest: ALLOW_ALL_EXAMPLE('ingress', '    - {}'), expect: ['/spec/ingress/0'] },
+      { manifest: ALLOW_ALL_EXAMPLE('ingress', '    - from: []\n      ports: [{port: 443}]'), expect: ['/spec/ingress/0/from'] },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - ipBlock: {cidr: 0.0.0.0/0}'),
+        expect: ['/spec/ingress/0/from/0/ipBlock/cidr'],
+      },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - ipBlock: {cidr: "::/0"}'),
+        expect: ['/spec/ingress/0/from/0/ipBlock/cidr'],
+      },
+      {
+        manifest: ALLOW_ALL_EXAMPLE('ingress', '    - from:\n        - namespaceSelector: {}'),
+        expect: ['/spec/ingress/0/from/0/namespaceSelector'],
+      },
     ],
   },
 });

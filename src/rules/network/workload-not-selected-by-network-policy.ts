@@ -36,7 +36,8 @@ export const workloadNotSelectedByNetworkPolicy = defineRule({
   examples: {
     valid: [namespaceStream(WEB, DENY_ALL), namespaceStream(WEB, API, CILIUM_DENY), namespaceStream(WEB, API)],
     invalid: [
-      namespaceStream(
+      {
+        manifest: namespaceStream(
         WEB,
         API,
         `apiVersion: networking.k8s.io/v1
@@ -50,6 +51,8 @@ spec:
   ingress:
     - ports: [{port: http}]`,
       ),
+        expect: ['/spec/template/metadata/labels'],
+      },
     ],
   },
 });

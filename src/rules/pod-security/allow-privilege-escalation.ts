@@ -51,12 +51,16 @@ export const allowPrivilegeEscalation = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      deployment(`
+        expect: ['/spec/containers/0'],
+      },
+      {
+        manifest: deployment(`
           initContainers:
           - name: migrate
             image: ${IMAGE}
@@ -66,7 +70,10 @@ export const allowPrivilegeEscalation = defineRule({
             image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
         `),
-      pod(`
+        expect: ['/spec/template/spec/initContainers/0/securityContext/allowPrivilegeEscalation'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -76,6 +83,8 @@ export const allowPrivilegeEscalation = defineRule({
             image: busybox:1.36
             securityContext: {runAsNonRoot: true}
         `),
+        expect: ['/spec/ephemeralContainers/0/securityContext'],
+      },
     ],
   },
 });

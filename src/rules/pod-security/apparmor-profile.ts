@@ -62,14 +62,18 @@ export const apparmorProfile = defineRule({
       ),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           securityContext:
             appArmorProfile: {type: Unconfined}
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      deployment(
+        expect: ['/spec/securityContext/appArmorProfile/type'],
+      },
+      {
+        manifest: deployment(
         `
           containers:
           - name: app
@@ -77,7 +81,10 @@ export const apparmorProfile = defineRule({
           `,
         { annotations: 'container.apparmor.security.beta.kubernetes.io/app: unconfined' },
       ),
-      pod(`
+        expect: ['/spec/template/metadata/annotations/container.apparmor.security.beta.kubernetes.io~1app'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -87,6 +94,8 @@ export const apparmorProfile = defineRule({
             securityContext:
               appArmorProfile: {type: Unconfined}
         `),
+        expect: ['/spec/ephemeralContainers/0/securityContext/appArmorProfile/type'],
+      },
     ],
   },
 });

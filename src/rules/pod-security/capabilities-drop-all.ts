@@ -65,25 +65,34 @@ export const capabilitiesDropAll = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext:
               capabilities: {drop: [NET_RAW]}
         `),
-      pod(`
+        expect: ['/spec/template/spec/containers/0/securityContext/capabilities/drop'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext:
               capabilities: {drop: [all]}
         `),
-      cronJob(`
+        expect: ['/spec/containers/0/securityContext/capabilities/drop'],
+      },
+      {
+        manifest: cronJob(`
           containers:
           - name: report
             image: ${IMAGE}
         `),
+        expect: ['/spec/jobTemplate/spec/template/spec/containers/0'],
+      },
     ],
   },
 });

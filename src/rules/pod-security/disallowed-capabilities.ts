@@ -46,7 +46,8 @@ export const disallowedCapabilities = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -56,7 +57,10 @@ export const disallowedCapabilities = defineRule({
               capabilities:
                 add: [NET_ADMIN, NET_RAW]
         `),
-      deployment(`
+        expect: ['/spec/containers/1/securityContext/capabilities/add/0', '/spec/containers/1/securityContext/capabilities/add/1'],
+      },
+      {
+        manifest: deployment(`
           initContainers:
           - name: iptables
             image: registry.example.com/net/init:1.0
@@ -66,13 +70,18 @@ export const disallowedCapabilities = defineRule({
           - name: app
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/template/spec/initContainers/0/securityContext/capabilities/add/0'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext:
               capabilities: {add: [CAP_CHOWN]}
         `),
+        expect: ['/spec/containers/0/securityContext/capabilities/add/0'],
+      },
     ],
   },
 });

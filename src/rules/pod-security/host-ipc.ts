@@ -25,12 +25,15 @@ export const hostIpc = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           hostIPC: true
           containers:
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/hostIPC'],
+      },
     ],
   },
 });

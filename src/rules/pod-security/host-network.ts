@@ -25,19 +25,25 @@ export const hostNetwork = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           hostNetwork: true
           dnsPolicy: ClusterFirstWithHostNet
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      rollout(`
+        expect: ['/spec/template/spec/hostNetwork'],
+      },
+      {
+        manifest: rollout(`
           hostNetwork: true
           containers:
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/hostNetwork'],
+      },
     ],
   },
 });

@@ -43,7 +43,8 @@ export const hostPathVolume = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -54,7 +55,10 @@ export const hostPathVolume = defineRule({
           - name: docker
             hostPath: {path: /var/run/docker.sock, type: Socket}
         `),
-      cronJob(`
+        expect: ['/spec/template/spec/volumes/1/hostPath'],
+      },
+      {
+        manifest: cronJob(`
           containers:
           - name: report
             image: ${IMAGE}
@@ -62,6 +66,8 @@ export const hostPathVolume = defineRule({
           - name: logs
             hostPath: {path: /var/log}
         `),
+        expect: ['/spec/jobTemplate/spec/template/spec/volumes/0/hostPath'],
+      },
     ],
   },
 });

@@ -25,18 +25,24 @@ export const hostPid = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           hostPID: true
           containers:
           - name: debug
             image: busybox:1.36
         `),
-      cronJob(`
+        expect: ['/spec/hostPID'],
+      },
+      {
+        manifest: cronJob(`
           hostPID: true
           containers:
           - name: report
             image: ${IMAGE}
         `),
+        expect: ['/spec/jobTemplate/spec/template/spec/hostPID'],
+      },
     ],
   },
 });

@@ -36,7 +36,8 @@ export const hostPort = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -44,7 +45,10 @@ export const hostPort = defineRule({
             - containerPort: 8080
               hostPort: 80
         `),
-      pod(`
+        expect: ['/spec/template/spec/containers/0/ports/0/hostPort'],
+      },
+      {
+        manifest: pod(`
           initContainers:
           - name: warmup
             image: busybox:1.36
@@ -53,6 +57,8 @@ export const hostPort = defineRule({
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/initContainers/0/ports/0/hostPort'],
+      },
     ],
   },
 });

@@ -52,14 +52,18 @@ export const hostProbesLifecycle = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             livenessProbe:
               httpGet: {host: 169.254.169.254, path: /latest/meta-data/, port: 80}
         `),
-      deployment(`
+        expect: ['/spec/containers/0/livenessProbe/httpGet/host'],
+      },
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -69,6 +73,8 @@ export const hostProbesLifecycle = defineRule({
               postStart:
                 httpGet: {host: internal.example.com, path: /register, port: 80}
         `),
+        expect: ['/spec/template/spec/containers/0/startupProbe/tcpSocket/host', '/spec/template/spec/containers/0/lifecycle/postStart/httpGet/host'],
+      },
     ],
   },
 });

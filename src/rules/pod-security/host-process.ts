@@ -40,7 +40,8 @@ export const hostProcess = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           os: {name: windows}
           hostNetwork: true
           securityContext:
@@ -49,7 +50,10 @@ export const hostProcess = defineRule({
           - name: agent
             image: mcr.microsoft.com/windows/nanoserver:ltsc2022
         `),
-      deployment(`
+        expect: ['/spec/securityContext/windowsOptions/hostProcess'],
+      },
+      {
+        manifest: deployment(`
           os: {name: windows}
           initContainers:
           - name: setup
@@ -60,6 +64,8 @@ export const hostProcess = defineRule({
           - name: app
             image: mcr.microsoft.com/windows/servercore:ltsc2022
         `),
+        expect: ['/spec/template/spec/initContainers/0/securityContext/windowsOptions/hostProcess'],
+      },
     ],
   },
 });

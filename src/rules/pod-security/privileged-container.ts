@@ -27,13 +27,17 @@ export const privilegedContainer = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext: {privileged: true}
         `),
-      pod(`
+        expect: ['/spec/containers/0/securityContext/privileged'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -43,7 +47,10 @@ export const privilegedContainer = defineRule({
             targetContainerName: app
             securityContext: {privileged: true}
         `),
-      rollout(`
+        expect: ['/spec/ephemeralContainers/0/securityContext/privileged'],
+      },
+      {
+        manifest: rollout(`
           initContainers:
           - name: sysctl-tuner
             image: busybox:1.36
@@ -53,6 +60,8 @@ export const privilegedContainer = defineRule({
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/initContainers/0/securityContext/privileged'],
+      },
     ],
   },
 });

@@ -35,13 +35,16 @@ export const procMountRestricted = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           hostUsers: false
           containers:
           - name: builder
             image: quay.io/buildah/stable:v1.37
             securityContext: {procMount: Unmasked}
         `),
+        expect: ['/spec/containers/0/securityContext/procMount'],
+      },
     ],
   },
 });

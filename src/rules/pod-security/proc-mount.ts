@@ -41,13 +41,17 @@ export const procMount = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: builder
             image: quay.io/buildah/stable:v1.37
             securityContext: {procMount: Unmasked}
         `),
-      cronJob(`
+        expect: ['/spec/containers/0/securityContext/procMount'],
+      },
+      {
+        manifest: cronJob(`
           initContainers:
           - name: prepare
             image: busybox:1.36
@@ -56,6 +60,8 @@ export const procMount = defineRule({
           - name: report
             image: ${IMAGE}
         `),
+        expect: ['/spec/jobTemplate/spec/template/spec/initContainers/0/securityContext/procMount'],
+      },
     ],
   },
 });

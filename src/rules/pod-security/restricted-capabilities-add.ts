@@ -39,14 +39,18 @@ export const restrictedCapabilitiesAdd = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext:
               capabilities: {drop: [ALL], add: [NET_BIND_SERVICE, CHOWN, SETUID]}
         `),
-      deployment(`
+        expect: ['/spec/containers/0/securityContext/capabilities/add/1', '/spec/containers/0/securityContext/capabilities/add/2'],
+      },
+      {
+        manifest: deployment(`
           initContainers:
           - name: fix-perms
             image: busybox:1.36
@@ -56,6 +60,8 @@ export const restrictedCapabilitiesAdd = defineRule({
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/initContainers/0/securityContext/capabilities/add/0'],
+      },
     ],
   },
 });

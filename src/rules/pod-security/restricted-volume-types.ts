@@ -59,7 +59,8 @@ export const restrictedVolumeTypes = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -67,7 +68,10 @@ export const restrictedVolumeTypes = defineRule({
           - name: shared
             nfs: {server: nfs.example.com, path: /exports/shop}
         `),
-      rollout(`
+        expect: ['/spec/template/spec/volumes/0/nfs'],
+      },
+      {
+        manifest: rollout(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -75,6 +79,8 @@ export const restrictedVolumeTypes = defineRule({
           - name: site
             gitRepo: {repository: "https://example.com/site.git", revision: main}
         `),
+        expect: ['/spec/template/spec/volumes/0/gitRepo'],
+      },
     ],
   },
 });

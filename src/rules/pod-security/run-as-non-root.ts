@@ -59,12 +59,16 @@ export const runAsNonRoot = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/containers/0'],
+      },
+      {
+        manifest: pod(`
           securityContext: {runAsNonRoot: true}
           containers:
           - name: app
@@ -73,19 +77,27 @@ export const runAsNonRoot = defineRule({
             image: registry.example.com/shop/legacy:0.9
             securityContext: {runAsNonRoot: false}
         `),
-      pod(`
+        expect: ['/spec/containers/1/securityContext/runAsNonRoot'],
+      },
+      {
+        manifest: pod(`
           securityContext: {runAsNonRoot: false}
           containers:
           - name: app
             image: ${IMAGE}
             securityContext: {runAsNonRoot: true}
         `),
-      cronJob(`
+        expect: ['/spec/securityContext/runAsNonRoot'],
+      },
+      {
+        manifest: cronJob(`
           containers:
           - name: report
             image: ${IMAGE}
             securityContext: {allowPrivilegeEscalation: false}
         `),
+        expect: ['/spec/jobTemplate/spec/template/spec/containers/0/securityContext'],
+      },
     ],
   },
 });

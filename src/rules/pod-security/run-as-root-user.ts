@@ -55,14 +55,18 @@ export const runAsRootUser = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           securityContext: {runAsUser: 0}
           containers:
           - name: app
             image: ${IMAGE}
             securityContext: {runAsUser: 1000}
         `),
-      deployment(`
+        expect: ['/spec/securityContext/runAsUser'],
+      },
+      {
+        manifest: deployment(`
           securityContext: {runAsUser: 10001, runAsNonRoot: true}
           initContainers:
           - name: chown
@@ -72,6 +76,8 @@ export const runAsRootUser = defineRule({
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/initContainers/0/securityContext/runAsUser'],
+      },
     ],
   },
 });

@@ -78,13 +78,17 @@ export const seccompProfileRequired = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext: {runAsNonRoot: true}
         `),
-      pod(`
+        expect: ['/spec/containers/0/securityContext'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: app
             image: ${IMAGE}
@@ -94,11 +98,16 @@ export const seccompProfileRequired = defineRule({
           - name: migrate
             image: ${IMAGE}
         `),
-      rollout(`
+        expect: ['/spec/initContainers/0'],
+      },
+      {
+        manifest: rollout(`
           containers:
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/containers/0'],
+      },
     ],
   },
 });

@@ -37,14 +37,18 @@ export const seccompUnconfined = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           securityContext:
             seccompProfile: {type: Unconfined}
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      rollout(`
+        expect: ['/spec/securityContext/seccompProfile/type'],
+      },
+      {
+        manifest: rollout(`
           securityContext:
             seccompProfile: {type: RuntimeDefault}
           containers:
@@ -53,6 +57,8 @@ export const seccompUnconfined = defineRule({
             securityContext:
               seccompProfile: {type: Unconfined}
         `),
+        expect: ['/spec/template/spec/containers/0/securityContext/seccompProfile/type'],
+      },
     ],
   },
 });

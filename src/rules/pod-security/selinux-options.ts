@@ -60,20 +60,26 @@ export const selinuxOptions = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           securityContext:
             seLinuxOptions: {type: spc_t}
           containers:
           - name: app
             image: ${IMAGE}
         `),
-      deployment(`
+        expect: ['/spec/securityContext/seLinuxOptions/type'],
+      },
+      {
+        manifest: deployment(`
           containers:
           - name: app
             image: ${IMAGE}
             securityContext:
               seLinuxOptions: {user: system_u, role: system_r}
         `),
+        expect: ['/spec/template/spec/containers/0/securityContext/seLinuxOptions/user', '/spec/template/spec/containers/0/securityContext/seLinuxOptions/role'],
+      },
     ],
   },
 });

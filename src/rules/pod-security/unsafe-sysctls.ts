@@ -47,7 +47,8 @@ export const unsafeSysctls = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           securityContext:
             sysctls:
             - {name: net.core.somaxconn, value: "4096"}
@@ -56,6 +57,8 @@ export const unsafeSysctls = defineRule({
           - name: app
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/securityContext/sysctls/0/name', '/spec/template/spec/securityContext/sysctls/1/name'],
+      },
     ],
   },
 });

@@ -28,7 +28,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: webhook-editor
@@ -37,6 +38,8 @@ rules:
     resources: ["mutatingwebhookconfigurations"]
     verbs: ["get", "patch"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

@@ -34,7 +34,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
   name: everyone-edits
@@ -48,6 +49,8 @@ subjects:
     apiGroup: rbac.authorization.k8s.io
     name: system:authenticated
 `,
+        expect: ['/subjects/0'],
+      },
     ],
   },
   (binding, role) => {

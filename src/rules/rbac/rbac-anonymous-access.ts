@@ -33,7 +33,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
   name: public-view
@@ -46,6 +47,8 @@ subjects:
     apiGroup: rbac.authorization.k8s.io
     name: system:anonymous
 `,
+        expect: ['/subjects/0'],
+      },
     ],
   },
   (binding, role) => {

@@ -30,7 +30,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: csr-approver
@@ -43,6 +44,8 @@ rules:
     resourceNames: ["kubernetes.io/kube-apiserver-client"]
     verbs: ["approve"]
 `,
+        expect: ['/rules/1/verbs/0'],
+      },
     ],
   },
 });

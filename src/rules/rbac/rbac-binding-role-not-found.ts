@@ -77,7 +77,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
   name: monitoring
@@ -90,7 +91,10 @@ subjects:
     name: prometheus
     namespace: monitoring
 `,
-      `apiVersion: rbac.authorization.k8s.io/v1
+        expect: ['/roleRef'],
+      },
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: lease-holder
@@ -113,6 +117,8 @@ subjects:
   - kind: ServiceAccount
     name: orders
 `,
+        expect: ['/roleRef'],
+      },
     ],
   },
   (binding, role, context) => {

@@ -37,7 +37,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: ServiceAccount
 metadata:
   name: orders
@@ -57,6 +58,8 @@ subjects:
     name: order
     namespace: shop
 `,
+        expect: ['/subjects/0'],
+      },
     ],
   },
   (binding, _role, context) => {

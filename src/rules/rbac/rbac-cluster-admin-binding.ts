@@ -54,7 +54,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
 metadata:
   name: ci
@@ -67,7 +68,10 @@ subjects:
     name: deployer
     namespace: ci
 `,
-      `apiVersion: rbac.authorization.k8s.io/v1
+        expect: ['/subjects/0'],
+      },
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: everything
@@ -90,6 +94,8 @@ subjects:
     apiGroup: rbac.authorization.k8s.io
     name: alice
 `,
+        expect: ['/subjects/0'],
+      },
     ],
   },
   (binding, role, context) => {

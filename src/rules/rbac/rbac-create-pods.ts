@@ -29,7 +29,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: job-runner
@@ -39,6 +40,8 @@ rules:
     resources: ["jobs"]
     verbs: ["create", "get"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

@@ -31,7 +31,8 @@ subjects:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
   name: default-view
@@ -44,6 +45,8 @@ subjects:
   - kind: ServiceAccount
     name: default
 `,
+        expect: ['/subjects/0'],
+      },
     ],
   },
   (binding, role, context) => {

@@ -30,7 +30,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: role-granter
@@ -42,6 +43,8 @@ rules:
     resources: ["clusterrolebindings"]
     verbs: ["create"]
 `,
+        expect: ['/rules/0/verbs/0'],
+      },
     ],
   },
 });

@@ -30,7 +30,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: impersonator
@@ -39,6 +40,8 @@ rules:
     resources: ["users", "groups"]
     verbs: ["impersonate"]
 `,
+        expect: ['/rules/0/verbs/0'],
+      },
     ],
   },
 });

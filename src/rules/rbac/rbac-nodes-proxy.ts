@@ -30,7 +30,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: node-debugger
@@ -39,6 +40,8 @@ rules:
     resources: ["nodes", "nodes/proxy"]
     verbs: ["get"]
 `,
+        expect: ['/rules/0/resources/1'],
+      },
     ],
   },
 });

@@ -33,7 +33,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: debugger
@@ -42,7 +43,10 @@ rules:
     resources: ["pods", "pods/exec"]
     verbs: ["get", "create"]
 `,
-      `apiVersion: rbac.authorization.k8s.io/v1
+        expect: ['/rules/0/resources/1'],
+      },
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: attacher
@@ -52,6 +56,8 @@ rules:
     resources: ["*/attach"]
     verbs: ["create"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

@@ -31,7 +31,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: tunnel
@@ -41,6 +42,8 @@ rules:
     resources: ["pods/portforward"]
     verbs: ["create"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

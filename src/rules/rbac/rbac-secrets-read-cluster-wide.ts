@@ -35,7 +35,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: secret-reader
@@ -44,6 +45,8 @@ rules:
     resources: ["secrets"]
     verbs: ["get", "list", "watch"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

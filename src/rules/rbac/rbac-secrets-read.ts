@@ -33,7 +33,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: secret-lister
@@ -43,6 +44,8 @@ rules:
     resources: ["configmaps", "secrets"]
     verbs: ["list"]
 `,
+        expect: ['/rules/0/resources/1'],
+      },
     ],
   },
 });

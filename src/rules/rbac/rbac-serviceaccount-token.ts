@@ -28,7 +28,8 @@ rules:
 `,
     ],
     invalid: [
-      `apiVersion: rbac.authorization.k8s.io/v1
+      {
+        manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: token-minter
@@ -38,6 +39,8 @@ rules:
     resources: ["serviceaccounts/token"]
     verbs: ["create"]
 `,
+        expect: ['/rules/0/resources/0'],
+      },
     ],
   },
 });

@@ -14,7 +14,8 @@ rules:
 `,
   ],
   invalid: [
-    `apiVersion: rbac.authorization.k8s.io/v1
+    {
+      manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: deployer
@@ -24,5 +25,7 @@ rules:
     resources: ["deployments"]
     verbs: ["get", "patch"]
 `,
+      expect: ['/rules/0/apiGroups/0'],
+    },
   ],
 });

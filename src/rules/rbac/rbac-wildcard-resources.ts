@@ -13,7 +13,8 @@ rules:
 `,
   ],
   invalid: [
-    `apiVersion: rbac.authorization.k8s.io/v1
+    {
+      manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: reader
@@ -22,5 +23,7 @@ rules:
     resources: ["*"]
     verbs: ["get", "list"]
 `,
+      expect: ['/rules/0/resources/0'],
+    },
   ],
 });

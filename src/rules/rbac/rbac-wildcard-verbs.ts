@@ -14,7 +14,8 @@ rules:
 `,
   ],
   invalid: [
-    `apiVersion: rbac.authorization.k8s.io/v1
+    {
+      manifest: `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata:
   name: pod-manager
@@ -24,5 +25,7 @@ rules:
     resources: ["pods"]
     verbs: ["*"]
 `,
+      expect: ['/rules/0/verbs/0'],
+    },
   ],
 });

@@ -120,13 +120,16 @@ data: {LOG_LEVEL: info}`,
       deploymentFromParts({ container: '        envFrom: [{secretRef: {name: web-credentials}}]' }),
     ],
     invalid: [
-      stream(
+      {
+        manifest: stream(
         `apiVersion: v1
 kind: ConfigMap
 metadata: {name: web-settings, namespace: shop}
 data: {LOG_LEVEL: info}`,
         deploymentFromParts({ container: '        env:\n        - name: LOG_LEVEL\n          valueFrom: {configMapKeyRef: {name: web-settings, key: log-level}}\n        envFrom: [{configMapRef: {name: web-config}}]' }),
       ),
+        expect: ['/spec/template/spec/containers/0/env/0/valueFrom/configMapKeyRef/key', '/spec/template/spec/containers/0/envFrom/0/configMapRef/name'],
+      },
     ],
   },
 });

@@ -22,6 +22,8 @@ export const cronjobConcurrencyAllowed = defineRule({
   },
   examples: {
     valid: [cronJobWith('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid'), cronJobWith('  concurrencyPolicy: Allow')],
-    invalid: [cronJobWith('  startingDeadlineSeconds: 300')],
+    invalid: [
+      { manifest: cronJobWith('  startingDeadlineSeconds: 300'), expect: ['/spec'] },
+    ],
   },
 });

@@ -22,6 +22,8 @@ export const cronjobMissingDeadline = defineRule({
   },
   examples: {
     valid: [cronJobWith('  startingDeadlineSeconds: 300\n  concurrencyPolicy: Forbid')],
-    invalid: [cronJobWith('  concurrencyPolicy: Forbid')],
+    invalid: [
+      { manifest: cronJobWith('  concurrencyPolicy: Forbid'), expect: ['/spec'] },
+    ],
   },
 });

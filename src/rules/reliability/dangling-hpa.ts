@@ -36,6 +36,9 @@ export const danglingHpa = defineRule({
   },
   examples: {
     valid: [stream(deploymentFromParts({ replicas: null }), hpa('web')), hpa('web')],
-    invalid: [stream(deploymentFromParts({ replicas: null }), hpa('api')), hpa('agent', 2, 5, 'DaemonSet')],
+    invalid: [
+      { manifest: stream(deploymentFromParts({ replicas: null }), hpa('api')), expect: ['/spec/scaleTargetRef/name'] },
+      { manifest: hpa('agent', 2, 5, 'DaemonSet'), expect: ['/spec/scaleTargetRef/kind'] },
+    ],
   },
 });

@@ -75,7 +75,8 @@ spec:
       ),
     ],
     invalid: [
-      stream(
+      {
+        manifest: stream(
         serviceSelecting('web', '{app: web}'),
         `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -92,6 +93,8 @@ spec:
         backend:
           service: {name: api, port: {number: 80}}`,
       ),
+        expect: ['/spec/defaultBackend/service/port', '/spec/rules/0/http/paths/0/backend/service/name'],
+      },
     ],
   },
 });

@@ -67,7 +67,8 @@ spec:
       ),
     ],
     invalid: [
-      stream(
+      {
+        manifest: stream(
         deploymentFromParts(),
         `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -76,7 +77,10 @@ spec:
   podSelector: {matchLabels: {app: website}}
   policyTypes: [Ingress]`,
       ),
-      stream(
+        expect: ['/spec/podSelector'],
+      },
+      {
+        manifest: stream(
         deploymentFromParts(),
         KAFKA_CR,
         `apiVersion: networking.k8s.io/v1
@@ -86,6 +90,8 @@ spec:
   podSelector: {matchLabels: {strimzi.io/cluster: events}}
   policyTypes: [Ingress]`,
       ),
+        expect: ['/spec/podSelector'],
+      },
     ],
   },
 });

@@ -50,6 +50,9 @@ export const danglingService = defineRule({
       serviceSelecting('web', '{app: web}'),
       stream(deploymentFromParts(), PROMETHEUS_CR, serviceSelecting('prometheus', '{app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}', '[{name: web, port: 9090, targetPort: web}]')),
     ],
-    invalid: [stream(deploymentFromParts(), serviceSelecting('web', '{app: web, tier: frontend}')), stream(deploymentFromParts(), KAFKA_CR, serviceSelecting('kafka', '{app: kafka}'))],
+    invalid: [
+      { manifest: stream(deploymentFromParts(), serviceSelecting('web', '{app: web, tier: frontend}')), expect: ['/spec/selector'] },
+      { manifest: stream(deploymentFromParts(), KAFKA_CR, serviceSelecting('kafka', '{app: kafka}')), expect: ['/spec/selector'] },
+    ],
   },
 });

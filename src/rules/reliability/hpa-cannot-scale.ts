@@ -27,6 +27,9 @@ export const hpaCannotScale = defineRule({
   },
   examples: {
     valid: [hpa('web', 2, 6)],
-    invalid: [hpa('web', 3, 3), hpa('web', 4, 2)],
+    invalid: [
+      { manifest: hpa('web', 3, 3), expect: ['/spec/maxReplicas'] },
+      { manifest: hpa('web', 4, 2), expect: ['/spec/maxReplicas'] },
+    ],
   },
 });

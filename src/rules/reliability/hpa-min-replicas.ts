@@ -23,6 +23,9 @@ export const hpaMinReplicas = defineRule({
   },
   examples: {
     valid: [hpa('web', 2, 6)],
-    invalid: [hpa('web', 1, 6), hpa('web', 2, 6).replace('  minReplicas: 2\n', '')],
+    invalid: [
+      { manifest: hpa('web', 1, 6), expect: ['/spec/minReplicas'] },
+      { manifest: hpa('web', 2, 6).replace('  minReplicas: 2\n', ''), expect: ['/spec'] },
+    ],
   },
 });

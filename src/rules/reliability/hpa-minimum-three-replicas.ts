@@ -21,6 +21,8 @@ export const hpaMinimumThreeReplicas = defineRule({
   },
   examples: {
     valid: [hpa('web', 3, 6)],
-    invalid: [hpa('web', 2, 6)],
+    invalid: [
+      { manifest: hpa('web', 2, 6), expect: ['/spec/minReplicas'] },
+    ],
   },
 });

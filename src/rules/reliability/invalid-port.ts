@@ -133,12 +133,30 @@ export const invalidPort = defineRule({
       serviceSelecting('exporter', '{app: exporter}', '[{name: http-exporter-port, port: 9100, targetPort: metrics}, {name: "9101", port: 9101, targetPort: 0}]'),
     ],
     invalid: [
-      deploymentFromParts({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
-      deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
-      deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
-      deploymentFromParts({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
-      serviceSelecting('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
-      serviceSelecting('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
+      {
+        manifest: deploymentFromParts({ container: '        ports: [{name: http_metrics_port, containerPort: 9090}]' }),
+        expect: ['/spec/template/spec/containers/0/ports/0/name'],
+      },
+      {
+        manifest: deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080}, {name: http, containerPort: 70000}]' }),
+        expect: ['/spec/template/spec/containers/0/ports/1/name', '/spec/template/spec/containers/0/ports/1/containerPort'],
+      },
+      {
+        manifest: deploymentFromParts({ container: '        ports: [{name: http, containerPort: 8080, protocol: tcp}]' }),
+        expect: ['/spec/template/spec/containers/0/ports/0/protocol'],
+      },
+      {
+        manifest: deploymentFromParts({ container: '        startupProbe: {tcpSocket: {port: "8080"}}' }),
+        expect: ['/spec/template/spec/containers/0/startupProbe/tcpSocket/port'],
+      },
+      {
+        manifest: serviceSelecting('web', '{app: web}', '[{port: 80, targetPort: http}, {port: 443, targetPort: HTTPS}]'),
+        expect: ['/spec/ports/0', '/spec/ports/1', '/spec/ports/1/targetPort'],
+      },
+      {
+        manifest: serviceSelecting('web', '{app: web}', '[{name: http, port: 80, targetPort: "8080"}]'),
+        expect: ['/spec/ports/0/targetPort'],
+      },
     ],
   },
 });

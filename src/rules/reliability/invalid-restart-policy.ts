@@ -38,6 +38,10 @@ export const invalidRestartPolicy = defineRule({
   },
   examples: {
     valid: [deploymentFromParts(), cronJobWith('  concurrencyPolicy: Forbid')],
-    invalid: [cronJobWith('', 'Always'), deploymentFromParts({ podSpec: '      restartPolicy: OnFailure' }), cronJobWith('').replace('          restartPolicy: OnFailure\n', '')],
+    invalid: [
+      { manifest: cronJobWith('', 'Always'), expect: ['/spec/jobTemplate/spec/template/spec/restartPolicy'] },
+      { manifest: deploymentFromParts({ podSpec: '      restartPolicy: OnFailure' }), expect: ['/spec/template/spec/restartPolicy'] },
+      { manifest: cronJobWith('').replace('          restartPolicy: OnFailure\n', ''), expect: ['/spec/jobTemplate/spec/template/spec'] },
+    ],
   },
 });

@@ -37,7 +37,8 @@ spec:
       containers: [{name: migrate, image: registry.example.com/migrate:3.1.0}]`,
     ],
     invalid: [
-      `apiVersion: batch/v1
+      {
+        manifest: `apiVersion: batch/v1
 kind: Job
 metadata: {name: migrate, namespace: shop}
 spec:
@@ -45,6 +46,8 @@ spec:
     spec:
       restartPolicy: Never
       containers: [{name: migrate, image: registry.example.com/migrate:3.1.0}]`,
+        expect: ['/spec'],
+      },
     ],
   },
 });

@@ -13,6 +13,11 @@ export const livenessProbeMissing = probeMissingRule({
   remediation: 'Add a livenessProbe that checks the process is alive (a cheap endpoint that does not depend on downstream services), with a generous failureThreshold.',
   examples: {
     valid: [deploymentFromParts({ container: PROBES }), cronJobWith('')],
-    invalid: [deploymentFromParts({ container: '        readinessProbe: {tcpSocket: {port: 8080}}' })],
+    invalid: [
+      {
+        manifest: deploymentFromParts({ container: '        readinessProbe: {tcpSocket: {port: 8080}}' }),
+        expect: ['/spec/template/spec/containers/0'],
+      },
+    ],
   },
 });

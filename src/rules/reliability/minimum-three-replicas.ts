@@ -23,6 +23,8 @@ export const minimumThreeReplicas = defineRule({
   },
   examples: {
     valid: [deploymentFromParts({ replicas: 3 })],
-    invalid: [deploymentFromParts({ replicas: 2 })],
+    invalid: [
+      { manifest: deploymentFromParts({ replicas: 2 }), expect: ['/spec/replicas'] },
+    ],
   },
 });

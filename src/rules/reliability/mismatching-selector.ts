@@ -41,9 +41,12 @@ export const mismatchingSelector = defineRule({
   examples: {
     valid: [deploymentFromParts(), deploymentFromParts({ labels: '{app: web, tier: frontend}', selector: '{matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [frontend, edge]}]}' })],
     invalid: [
-      deploymentFromParts({ selector: '{matchLabels: {app: website}}' }),
-      deploymentFromParts({ selector: '{}' }),
-      deploymentFromParts({ selector: '{matchExpressions: [{key: app, operator: Equals, values: [web]}]}' }),
+      { manifest: deploymentFromParts({ selector: '{matchLabels: {app: website}}' }), expect: ['/spec/selector'] },
+      { manifest: deploymentFromParts({ selector: '{}' }), expect: ['/spec/selector'] },
+      {
+        manifest: deploymentFromParts({ selector: '{matchExpressions: [{key: app, operator: Equals, values: [web]}]}' }),
+        expect: ['/spec/selector/matchExpressions/0/operator'],
+      },
     ],
   },
 });

@@ -96,6 +96,9 @@ export const missingPodDisruptionBudget = defineRule({
   },
   examples: {
     valid: [stream(deploymentFromParts(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}')), deploymentFromParts({ replicas: 1 })],
-    invalid: [deploymentFromParts(), stream(deploymentFromParts(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: api}}'))],
+    invalid: [
+      { manifest: deploymentFromParts(), expect: [''] },
+      { manifest: stream(deploymentFromParts(), pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: api}}')), expect: [''] },
+    ],
   },
 });

@@ -47,6 +47,8 @@ export const noPodSpreading = defineRule({
       }),
       deploymentFromParts({ replicas: 1 }),
     ],
-    invalid: [deploymentFromParts()],
+    invalid: [
+      { manifest: deploymentFromParts(), expect: ['/spec/template/spec'] },
+    ],
   },
 });

@@ -25,6 +25,8 @@ export const noRollingUpdateStrategy = defineRule({
   },
   examples: {
     valid: [deploymentFromParts()],
-    invalid: [deploymentFromParts({ extraSpec: '  strategy: {type: Recreate}' })],
+    invalid: [
+      { manifest: deploymentFromParts({ extraSpec: '  strategy: {type: Recreate}' }), expect: ['/spec/strategy/type'] },
+    ],
   },
 });

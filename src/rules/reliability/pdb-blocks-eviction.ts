@@ -51,10 +51,16 @@ export const pdbBlocksEviction = defineRule({
   examples: {
     valid: [pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}'), stream(deploymentFromParts(), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}'))],
     invalid: [
-      pdb('  maxUnavailable: 0\n  selector: {matchLabels: {app: web}}'),
-      pdb('  minAvailable: "100%"\n  selector: {matchLabels: {app: web}}'),
-      stream(deploymentFromParts(), pdb('  minAvailable: 3\n  selector: {matchLabels: {app: web}}')),
-      stream(deploymentFromParts({ replicas: null }), hpa('web', 2, 8), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}')),
+      { manifest: pdb('  maxUnavailable: 0\n  selector: {matchLabels: {app: web}}'), expect: ['/spec/maxUnavailable'] },
+      { manifest: pdb('  minAvailable: "100%"\n  selector: {matchLabels: {app: web}}'), expect: ['/spec/minAvailable'] },
+      {
+        manifest: stream(deploymentFromParts(), pdb('  minAvailable: 3\n  selector: {matchLabels: {app: web}}')),
+        expect: ['/spec/minAvailable'],
+      },
+      {
+        manifest: stream(deploymentFromParts({ replicas: null }), hpa('web', 2, 8), pdb('  minAvailable: 2\n  selector: {matchLabels: {app: web}}')),
+        expect: ['/spec/minAvailable'],
+      },
     ],
   },
 });

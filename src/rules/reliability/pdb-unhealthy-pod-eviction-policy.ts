@@ -21,6 +21,8 @@ export const pdbUnhealthyPodEvictionPolicy = defineRule({
   },
   examples: {
     valid: [pdb('  maxUnavailable: 1\n  unhealthyPodEvictionPolicy: AlwaysAllow\n  selector: {matchLabels: {app: web}}')],
-    invalid: [pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}')],
+    invalid: [
+      { manifest: pdb('  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}'), expect: ['/spec'] },
+    ],
   },
 });

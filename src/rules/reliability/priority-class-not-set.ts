@@ -28,6 +28,8 @@ export const priorityClassNotSet = defineRule({
   },
   examples: {
     valid: [deploymentFromParts({ podSpec: '      priorityClassName: business-critical' })],
-    invalid: [deploymentFromParts()],
+    invalid: [
+      { manifest: deploymentFromParts(), expect: ['/spec/template/spec'] },
+    ],
   },
 });

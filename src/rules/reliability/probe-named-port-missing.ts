@@ -34,10 +34,13 @@ export const probeNamedPortMissing = defineRule({
   examples: {
     valid: [deploymentFromParts({ container: PROBES })],
     invalid: [
-      deploymentFromParts({
+      {
+        manifest: deploymentFromParts({
         container: `        ports: [{name: web, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /ready, port: http}}`,
       }),
+        expect: ['/spec/template/spec/containers/0/readinessProbe/httpGet/port'],
+      },
     ],
   },
 });

@@ -85,14 +85,20 @@ export const probePortNotDeclared = defineRule({
       deploymentFromParts({ container: `        livenessProbe: {tcpSocket: {port: 5432}}` }),
     ],
     invalid: [
-      deploymentFromParts({
+      {
+        manifest: deploymentFromParts({
         container: `        ports: [{containerPort: 8000}]
         livenessProbe: {httpGet: {path: /healthz, port: 8080}}`,
       }),
-      deploymentFromParts({
+        expect: ['/spec/template/spec/containers/0/livenessProbe/httpGet/port'],
+      },
+      {
+        manifest: deploymentFromParts({
         container: `        ports: [{name: dns, containerPort: 5353, protocol: UDP}]
         readinessProbe: {tcpSocket: {port: dns}}`,
       }),
+        expect: ['/spec/template/spec/containers/0/readinessProbe/tcpSocket/port'],
+      },
     ],
   },
 });

@@ -56,11 +56,14 @@ export const probesIdentical = defineRule({
   examples: {
     valid: [deploymentFromParts({ container: PROBES })],
     invalid: [
-      deploymentFromParts({
+      {
+        manifest: deploymentFromParts({
         container: `        ports: [{name: http, containerPort: 8080}]
         readinessProbe: {httpGet: {path: /healthz, port: http}}
         livenessProbe: {httpGet: {path: /healthz, port: http}, failureThreshold: 5}`,
       }),
+        expect: ['/spec/template/spec/containers/0/livenessProbe'],
+      },
     ],
   },
 });

@@ -13,6 +13,11 @@ export const readinessProbeMissing = probeMissingRule({
   remediation: 'Add a readinessProbe that succeeds only when the container can serve requests.',
   examples: {
     valid: [deploymentFromParts({ container: PROBES })],
-    invalid: [deploymentFromParts({ container: '        livenessProbe: {tcpSocket: {port: 8080}}' })],
+    invalid: [
+      {
+        manifest: deploymentFromParts({ container: '        livenessProbe: {tcpSocket: {port: 8080}}' }),
+        expect: ['/spec/template/spec/containers/0'],
+      },
+    ],
   },
 });

@@ -24,6 +24,8 @@ export const replicasWithHpa = defineRule({
   },
   examples: {
     valid: [stream(deploymentFromParts({ replicas: null }), hpa('web')), deploymentFromParts({ replicas: 3 })],
-    invalid: [stream(deploymentFromParts({ replicas: 3 }), hpa('web'))],
+    invalid: [
+      { manifest: stream(deploymentFromParts({ replicas: 3 }), hpa('web')), expect: ['/spec/replicas'] },
+    ],
   },
 });

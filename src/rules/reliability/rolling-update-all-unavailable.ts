@@ -34,8 +34,14 @@ export const rollingUpdateAllUnavailable = defineRule({
   examples: {
     valid: [deploymentFromParts({ extraSpec: '  strategy:\n    type: RollingUpdate\n    rollingUpdate: {maxUnavailable: 1, maxSurge: 1}' })],
     invalid: [
-      deploymentFromParts({ extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: "100%"}' }),
-      deploymentFromParts({ replicas: 2, extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: 2}' }),
+      {
+        manifest: deploymentFromParts({ extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: "100%"}' }),
+        expect: ['/spec/strategy/rollingUpdate/maxUnavailable'],
+      },
+      {
+        manifest: deploymentFromParts({ replicas: 2, extraSpec: '  strategy:\n    rollingUpdate: {maxUnavailable: 2}' }),
+        expect: ['/spec/strategy/rollingUpdate/maxUnavailable'],
+      },
     ],
   },
 });

@@ -40,9 +40,12 @@ metadata: {name: web, namespace: shop}`, deploymentFromParts({ podSpec: '      s
       deploymentFromParts({ podSpec: '      serviceAccountName: web' }),
     ],
     invalid: [
-      stream(`apiVersion: v1
+      {
+        manifest: stream(`apiVersion: v1
 kind: ServiceAccount
 metadata: {name: web, namespace: shop}`, deploymentFromParts({ podSpec: '      serviceAccountName: webapp' })),
+        expect: ['/spec/template/spec/serviceAccountName'],
+      },
     ],
   },
 });

@@ -23,6 +23,9 @@ export const singleReplica = defineRule({
   },
   examples: {
     valid: [deploymentFromParts({ replicas: 2 }), deploymentFromParts({ replicas: 0 }), stream(deploymentFromParts({ replicas: null }), hpa('web'))],
-    invalid: [deploymentFromParts({ replicas: 1 }), deploymentFromParts({ replicas: null })],
+    invalid: [
+      { manifest: deploymentFromParts({ replicas: 1 }), expect: ['/spec/replicas'] },
+      { manifest: deploymentFromParts({ replicas: null }), expect: ['/spec'] },
+    ],
   },
 });

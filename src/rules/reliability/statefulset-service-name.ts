@@ -48,7 +48,8 @@ spec:
       ),
     ],
     invalid: [
-      `apiVersion: apps/v1
+      {
+        manifest: `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: shop}
 spec:
@@ -58,7 +59,10 @@ spec:
     metadata: {labels: {app: db}}
     spec:
       containers: [{name: db, image: registry.example.com/postgres:16.3}]`,
-      stream(
+        expect: ['/spec'],
+      },
+      {
+        manifest: stream(
         `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db, namespace: shop}
@@ -71,6 +75,8 @@ spec:
       containers: [{name: db, image: registry.example.com/postgres:16.3}]`,
         serviceSelecting('db', '{app: db}', '[{name: pg, port: 5432}]'),
       ),
+        expect: ['/spec/serviceName'],
+      },
     ],
   },
 });

@@ -47,9 +47,18 @@ export const topologySpreadConstraintInvalid = defineRule({
   examples: {
     valid: [deploymentFromParts({ podSpec: SPREAD })],
     invalid: [
-      deploymentFromParts({ podSpec: SPREAD.replace('{app: web}', '{app: webapp}') }),
-      deploymentFromParts({ podSpec: SPREAD.replace('        labelSelector: {matchLabels: {app: web}}', '').trimEnd() }),
-      deploymentFromParts({ podSpec: SPREAD.replace('maxSkew: 1', 'maxSkew: 0').replace('ScheduleAnyway', 'Sometimes') }),
+      {
+        manifest: deploymentFromParts({ podSpec: SPREAD.replace('{app: web}', '{app: webapp}') }),
+        expect: ['/spec/template/spec/topologySpreadConstraints/0/labelSelector'],
+      },
+      {
+        manifest: deploymentFromParts({ podSpec: SPREAD.replace('        labelSelector: {matchLabels: {app: web}}', '').trimEnd() }),
+        expect: ['/spec/template/spec/topologySpreadConstraints/0'],
+      },
+      {
+        manifest: deploymentFromParts({ podSpec: SPREAD.replace('maxSkew: 1', 'maxSkew: 0').replace('ScheduleAnyway', 'Sometimes') }),
+        expect: ['/spec/template/spec/topologySpreadConstraints/0/maxSkew', '/spec/template/spec/topologySpreadConstraints/0/whenUnsatisfiable'],
+      },
     ],
   },
 });

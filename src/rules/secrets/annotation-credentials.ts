@@ -78,7 +78,8 @@ spec:
 `,
     ],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: Service
 metadata:
   name: web
@@ -89,7 +90,10 @@ spec:
   selector: {app: web}
   ports: [{port: 80}]
 `,
-      `apiVersion: apps/v1
+        expect: ['/metadata/annotations/monitoring.example.com~1api-token'],
+      },
+      {
+        manifest: `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: builder
@@ -104,7 +108,10 @@ spec:
     spec:
       containers: [{name: builder, image: registry.example.com/builder:2.0.0}]
 `,
-      `apiVersion: v1
+        expect: ['/spec/template/metadata/annotations/ci.example.com~1clone-credentials'],
+      },
+      {
+        manifest: `apiVersion: v1
 kind: ConfigMap
 metadata:
   name: uploader
@@ -114,6 +121,8 @@ metadata:
 data:
   BUCKET: shop-uploads
 `,
+        expect: ['/metadata/annotations/uploader.example.com~1aws-key-id'],
+      },
     ],
   },
 });

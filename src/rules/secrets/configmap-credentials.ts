@@ -71,28 +71,40 @@ export const configmapCredentials = defineRule({
       `),
     ],
     invalid: [
-      configMap(`
+      {
+        manifest: configMap(`
         data:
           DB_PASSWORD: kshield-example-not-a-real-password
       `),
-      configMap(`
+        expect: ['/data/DB_PASSWORD'],
+      },
+      {
+        manifest: configMap(`
         data:
           application.properties: |
             spring.datasource.url=jdbc:postgresql://postgres:5432/shop
             spring.datasource.password=kshield-example-not-a-real-password
       `),
-      configMap(`
+        expect: ['/data/application.properties'],
+      },
+      {
+        manifest: configMap(`
         data:
           deploy-key: |
 ${indented(FAKE_PEM, 12)}
           github: ${b64(`token=${FAKE_GITHUB_TOKEN}`)}
       `),
-      configMap(`
+        expect: ['/data/deploy-key', '/data/github'],
+      },
+      {
+        manifest: configMap(`
         data:
           aws_secret_access_key: kshieldExampleNotARealSecretAccessKey000
           AZURE_STORAGE_CONNECTION_STRING: "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=${FAKE_AZURE_KEY};EndpointSuffix=core.windows.net"
           signing-key: "${FAKE_PEM.replace(/\n/g, '\\\\n')}"
       `, 'cloud-settings'),
+        expect: ['/data/aws_secret_access_key', '/data/AZURE_STORAGE_CONNECTION_STRING', '/data/signing-key'],
+      },
     ],
   },
 });

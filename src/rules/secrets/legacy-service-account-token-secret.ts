@@ -29,7 +29,8 @@ export const legacyServiceAccountTokenSecret = defineRule({
   examples: {
     valid: [secret('stringData:\n  note: ""')],
     invalid: [
-      `apiVersion: v1
+      {
+        manifest: `apiVersion: v1
 kind: Secret
 metadata:
   name: ci-deployer-token
@@ -38,6 +39,8 @@ metadata:
     kubernetes.io/service-account.name: ci-deployer
 type: kubernetes.io/service-account-token
 `,
+        expect: ['/type'],
+      },
     ],
   },
 });

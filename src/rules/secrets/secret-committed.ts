@@ -26,7 +26,8 @@ export const secretCommitted = defineRule({
   examples: {
     valid: [secret('stringData:\n  DB_PASSWORD: "<changeme>"'), secret('stringData:\n  DB_PASSWORD: kshield-example-not-a-real-password')],
     invalid: [
-      secret(`
+      {
+        manifest: secret(`
         stringData:
           alertmanager.yaml: |
             route:
@@ -35,6 +36,8 @@ export const secretCommitted = defineRule({
             receivers:
             - name: default
       `, 'alertmanager-main'),
+        expect: ['/stringData'],
+      },
     ],
   },
 });

@@ -63,26 +63,38 @@ export const secretDataCommitted = defineRule({
       `, 'grafana-config'),
     ],
     invalid: [
-      secret(`
+      {
+        manifest: secret(`
         stringData:
           DB_PASSWORD: kshield-example-not-a-real-password
       `),
-      secret(`
+        expect: ['/stringData/DB_PASSWORD'],
+      },
+      {
+        manifest: secret(`
         data:
           tls.crt: ${b64('-----BEGIN CERTIFICATE-----\nexample\n-----END CERTIFICATE-----')}
           tls.key: ${b64(FAKE_PEM)}
       `, 'shop-tls', 'kubernetes.io/tls'),
-      secret(`
+        expect: ['/data/tls.key'],
+      },
+      {
+        manifest: secret(`
         stringData:
           grafana.ini: |
             [security]
             admin_user = admin
             admin_password = kshield-example
       `, 'grafana-config'),
-      secret(`
+        expect: ['/stringData/grafana.ini'],
+      },
+      {
+        manifest: secret(`
         stringData:
           session-signing: ${FAKE_RANDOM}
       `, 'web-session'),
+        expect: ['/stringData/session-signing'],
+      },
     ],
   },
 });

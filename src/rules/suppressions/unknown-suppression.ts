@@ -84,7 +84,8 @@ spec:
 `,
     ],
     invalid: [
-      `apiVersion: apps/v1
+      {
+        manifest: `apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: agent
@@ -99,7 +100,10 @@ spec:
       containers:
       - {name: agent, image: registry.example.com/agent:1.4.2}
 `,
-      `apiVersion: v1
+        expect: ['/metadata/annotations/kshield.io~1ignore'],
+      },
+      {
+        manifest: `apiVersion: v1
 kind: Pod
 metadata:
   name: agent
@@ -110,6 +114,8 @@ spec:
   containers:
   - {name: agent, image: registry.example.com/agent:1.4.2}
 `,
+        expect: ['/metadata/annotations/kshield.io~1ignore.sidecar'],
+      },
     ],
   },
 });

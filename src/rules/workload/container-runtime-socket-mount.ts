@@ -24,7 +24,8 @@ export const containerRuntimeSocketMount = hostMountRule({
       `),
   ],
   invalid: [
-    pod(`
+    {
+      manifest: pod(`
         containers:
         - name: ci-agent
           image: docker:27.3-cli
@@ -33,7 +34,10 @@ export const containerRuntimeSocketMount = hostMountRule({
         - name: docker
           hostPath: {path: /var/run/docker.sock, type: Socket}
       `),
-    daemonSet(`
+      expect: ['/spec/volumes/0/hostPath/path'],
+    },
+    {
+      manifest: daemonSet(`
         containers:
         - name: agent
           image: registry.example.com/ops/agent:2.1.0
@@ -42,5 +46,7 @@ export const containerRuntimeSocketMount = hostMountRule({
         - name: run
           hostPath: {path: /run/containerd/}
       `),
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
   ],
 });

@@ -23,12 +23,15 @@ export const cpuLimitsMissing = resourceRule({
       `),
   ],
   invalid: [
-    pod(`
+    {
+      manifest: pod(`
         containers:
         - name: web
           image: ${IMAGE}
           resources:
             requests: {cpu: 100m, memory: 128Mi}
       `),
+      expect: ['/spec/containers/0/resources'],
+    },
   ],
 });

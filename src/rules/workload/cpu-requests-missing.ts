@@ -44,14 +44,18 @@ ${pod(`
       `)}`,
   ],
   invalid: [
-    pod(`
+    {
+      manifest: pod(`
         containers:
         - name: web
           image: ${IMAGE}
           resources:
             requests: {memory: 128Mi}
       `),
-    deployment(`
+      expect: ['/spec/containers/0/resources/requests'],
+    },
+    {
+      manifest: deployment(`
         initContainers:
         - name: migrate
           image: ${IMAGE}
@@ -61,5 +65,7 @@ ${pod(`
           resources:
             requests: {cpu: 100m}
       `),
+      expect: ['/spec/template/spec/initContainers/0'],
+    },
   ],
 });

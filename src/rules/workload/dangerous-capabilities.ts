@@ -95,20 +95,26 @@ export const dangerousCapabilities = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: vpn
             image: ${IMAGE}
             securityContext:
               capabilities: {add: [NET_ADMIN, SYS_ADMIN]}
         `),
-      pod(`
+        expect: ['/spec/containers/0/securityContext/capabilities/add/0', '/spec/containers/0/securityContext/capabilities/add/1'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: debug
             image: ${IMAGE}
             securityContext:
               capabilities: {add: [cap_sys_ptrace]}
         `),
+        expect: ['/spec/containers/0/securityContext/capabilities/add/0'],
+      },
     ],
   },
 });

@@ -40,17 +40,23 @@ export const defaultServiceAccount = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/template/spec'],
+      },
+      {
+        manifest: pod(`
           serviceAccountName: default
           containers:
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec/serviceAccountName'],
+      },
     ],
   },
 });

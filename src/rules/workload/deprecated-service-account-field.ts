@@ -45,12 +45,15 @@ export const deprecatedServiceAccountField = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           serviceAccount: web
           containers:
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/serviceAccount'],
+      },
     ],
   },
 });

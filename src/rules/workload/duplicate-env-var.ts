@@ -41,7 +41,8 @@ export const duplicateEnvVar = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
@@ -50,6 +51,8 @@ export const duplicateEnvVar = defineRule({
             - {name: PORT, value: "8080"}
             - {name: LOG_LEVEL, value: debug}
         `),
+        expect: ['/spec/containers/0/env/2/name'],
+      },
     ],
   },
 });

@@ -39,20 +39,26 @@ export const ephemeralStorageUnset = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             resources:
               requests: {cpu: 100m, memory: 128Mi}
         `),
-      pod(`
+        expect: ['/spec/containers/0/resources'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             resources:
               requests: {ephemeral-storage: 1Gi}
         `),
+        expect: ['/spec/containers/0/resources'],
+      },
     ],
   },
 });

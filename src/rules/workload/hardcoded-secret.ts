@@ -130,7 +130,8 @@ export const hardcodedSecret = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: api
             image: ${IMAGE}
@@ -138,7 +139,10 @@ export const hardcodedSecret = defineRule({
             - name: STRIPE_API_KEY
               value: sk_live_51HxExampleNotReal
         `),
-      deployment(`
+        expect: ['/spec/template/spec/containers/0/env/0/value'],
+      },
+      {
+        manifest: deployment(`
           containers:
           - name: api
             image: ${IMAGE}
@@ -147,8 +151,10 @@ export const hardcodedSecret = defineRule({
             - name: DATABASE_URL
               value: postgres://api:s3cr3t-Example@db.shop.svc:5432/api
         `),
-      // A PEM private key written on one line with "\n" escapes, under a name that says nothing.
-      deployment(`
+        expect: ['/spec/template/spec/containers/0/env/0/value', '/spec/template/spec/containers/0/args/0'],
+      },
+      {
+        manifest: deployment(`
           containers:
           - name: api
             image: ${IMAGE}
@@ -156,6 +162,8 @@ export const hardcodedSecret = defineRule({
             - name: GITHUB_APP_PEM
               value: '${['-----BEGIN ', 'RSA PRIVATE KEY-----'].join('')}\\nTm90QVJlYWxLZXkuSnVzdEFuRXhhbXBsZUZvcktzaGllbGQuTm90QVJlYWxLZXk=\\n${['-----END ', 'RSA PRIVATE KEY-----'].join('')}'
         `),
+        expect: ['/spec/template/spec/containers/0/env/0/value'],
+      },
     ],
   },
 });

@@ -33,7 +33,8 @@ export const hostAliases = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           hostAliases:
           - ip: 10.1.2.3
             hostnames: [payments.internal]
@@ -41,6 +42,8 @@ export const hostAliases = defineRule({
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec/hostAliases'],
+      },
     ],
   },
 });

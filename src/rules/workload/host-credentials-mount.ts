@@ -22,7 +22,8 @@ export const hostCredentialsMount = hostMountRule({
       `),
   ],
   invalid: [
-    daemonSet(`
+    {
+      manifest: daemonSet(`
         containers:
         - name: agent
           image: registry.example.com/ops/agent:2.1.0
@@ -31,7 +32,10 @@ export const hostCredentialsMount = hostMountRule({
         - name: kubelet
           hostPath: {path: /var/lib/kubelet}
       `),
-    daemonSet(`
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
+    {
+      manifest: daemonSet(`
         containers:
         - name: agent
           image: registry.example.com/ops/agent:2.1.0
@@ -40,5 +44,7 @@ export const hostCredentialsMount = hostMountRule({
         - name: etc
           hostPath: {path: /etc}
       `),
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
   ],
 });

@@ -23,7 +23,8 @@ export const hostLogMount = hostMountRule({
       `, { name: 'log-collector' }),
   ],
   invalid: [
-    daemonSet(`
+    {
+      manifest: daemonSet(`
         containers:
         - name: collector
           image: cr.fluentbit.io/fluent/fluent-bit:3.1.9
@@ -32,5 +33,7 @@ export const hostLogMount = hostMountRule({
         - name: varlog
           hostPath: {path: /var/log}
       `, { name: 'log-collector' }),
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
   ],
 });

@@ -29,7 +29,8 @@ export const hostRootMount = hostMountRule({
       `),
   ],
   invalid: [
-    daemonSet(`
+    {
+      manifest: daemonSet(`
         containers:
         - name: exporter
           image: quay.io/prometheus/node-exporter:v1.8.2
@@ -38,6 +39,8 @@ export const hostRootMount = hostMountRule({
         - name: root
           hostPath: {path: /}
       `),
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
   ],
   mitigated: { severity: 'high', reaches: "it reads only what an unprivileged user of the node may (the kubelet's credentials and the runtime socket are root-only)" },
 });

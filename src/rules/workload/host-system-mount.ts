@@ -24,7 +24,8 @@ export const hostSystemMount = hostMountRule({
       `),
   ],
   invalid: [
-    daemonSet(`
+    {
+      manifest: daemonSet(`
         containers:
         - name: exporter
           image: quay.io/prometheus/node-exporter:v1.8.2
@@ -33,6 +34,8 @@ export const hostSystemMount = hostMountRule({
         - name: proc
           hostPath: {path: /proc}
       `),
+      expect: ['/spec/template/spec/volumes/0/hostPath/path'],
+    },
   ],
   mitigated: { severity: 'medium', reaches: 'it reads there only what an unprivileged user of the node may, and changes nothing' },
 });

@@ -78,18 +78,24 @@ export const linuxHardeningMissing = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/containers/0'],
+      },
+      {
+        manifest: pod(`
           securityContext: {seccompProfile: {type: RuntimeDefault}}
           containers:
           - name: web
             image: ${IMAGE}
             securityContext: {seccompProfile: {type: Unconfined}, capabilities: {drop: [ALL], add: [ALL]}}
         `),
+        expect: ['/spec/containers/0/securityContext'],
+      },
     ],
   },
 });

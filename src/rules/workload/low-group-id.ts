@@ -25,12 +25,15 @@ export const lowGroupId = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             securityContext: {runAsUser: 10001, runAsGroup: 1000}
         `),
+        expect: ['/spec/containers/0/securityContext/runAsGroup'],
+      },
     ],
   },
 });

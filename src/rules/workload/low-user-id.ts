@@ -34,18 +34,24 @@ export const lowUserId = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             securityContext: {runAsUser: 1000}
         `),
-      deployment(`
+        expect: ['/spec/containers/0/securityContext/runAsUser'],
+      },
+      {
+        manifest: deployment(`
           securityContext: {runAsUser: 101}
           containers:
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/securityContext/runAsUser'],
+      },
     ],
   },
 });

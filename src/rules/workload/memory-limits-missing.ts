@@ -36,12 +36,15 @@ ${pod(`
       `)}`,
   ],
   invalid: [
-    pod(`
+    {
+      manifest: pod(`
         containers:
         - name: web
           image: ${IMAGE}
           resources:
             requests: {memory: 256Mi}
       `),
+      expect: ['/spec/containers/0/resources'],
+    },
   ],
 });

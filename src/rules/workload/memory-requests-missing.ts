@@ -22,12 +22,15 @@ export const memoryRequestsMissing = resourceRule({
       `),
   ],
   invalid: [
-    pod(`
+    {
+      manifest: pod(`
         containers:
         - name: web
           image: ${IMAGE}
           resources:
             requests: {cpu: 100m}
       `),
+      expect: ['/spec/containers/0/resources/requests'],
+    },
   ],
 });

@@ -48,18 +48,24 @@ export const netRawNotDropped = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/containers/0'],
+      },
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             securityContext:
               capabilities: {drop: [SYS_ADMIN]}
         `),
+        expect: ['/spec/containers/0/securityContext/capabilities/drop'],
+      },
     ],
   },
 });

@@ -37,12 +37,15 @@ export const privilegedContainerPort = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
             ports: [{containerPort: 80, name: http}]
         `),
+        expect: ['/spec/containers/0/ports/0/containerPort'],
+      },
     ],
   },
 });

@@ -48,7 +48,8 @@ export const requestsNotEqualLimits = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
@@ -56,6 +57,8 @@ export const requestsNotEqualLimits = defineRule({
               requests: {cpu: 100m, memory: 128Mi}
               limits: {cpu: 500m, memory: 128Mi}
         `),
+        expect: ['/spec/containers/0/resources/requests/cpu'],
+      },
     ],
   },
 });

@@ -38,18 +38,24 @@ export const rootGroupId = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           securityContext: {runAsGroup: 0}
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      deployment(`
+        expect: ['/spec/securityContext/runAsGroup'],
+      },
+      {
+        manifest: deployment(`
           securityContext: {fsGroup: 0, supplementalGroups: [10001, 0]}
           containers:
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec/template/spec/securityContext/fsGroup', '/spec/template/spec/securityContext/supplementalGroups/1'],
+      },
     ],
   },
 });

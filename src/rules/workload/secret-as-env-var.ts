@@ -56,7 +56,8 @@ export const secretAsEnvVar = defineRule({
         `),
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: api
             image: ${IMAGE}
@@ -67,6 +68,8 @@ export const secretAsEnvVar = defineRule({
             envFrom:
             - secretRef: {name: api-keys}
         `),
+        expect: ['/spec/template/spec/containers/0/env/0/valueFrom/secretKeyRef', '/spec/template/spec/containers/0/envFrom/0/secretRef'],
+      },
     ],
   },
 });

@@ -109,19 +109,25 @@ ${deployment(`
         `)}`,
     ],
     invalid: [
-      deployment(`
+      {
+        manifest: deployment(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      pod(`
+        expect: ['/spec/template/spec'],
+      },
+      {
+        manifest: pod(`
           serviceAccountName: web
           automountServiceAccountToken: true
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      serviceAccount('operator', 'automountServiceAccountToken: true\n'),
+        expect: ['/spec/automountServiceAccountToken'],
+      },
+      { manifest: serviceAccount('operator', 'automountServiceAccountToken: true\n'), expect: ['/automountServiceAccountToken'] },
     ],
   },
 });

@@ -31,7 +31,8 @@ export const shareProcessNamespace = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           shareProcessNamespace: true
           containers:
           - name: web
@@ -39,6 +40,8 @@ export const shareProcessNamespace = defineRule({
           - name: log-shipper
             image: registry.example.com/ops/shipper:1.0.3
         `),
+        expect: ['/spec/shareProcessNamespace'],
+      },
     ],
   },
 });

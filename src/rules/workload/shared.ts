@@ -1,6 +1,6 @@
 /** Helpers the workload rules share. */
 import { classifyHostPath, hostPathVolumes, volumeUsers } from '../../k8s/host-paths.js';
-import type { Rule, RuleContext, RuleMeta } from '../../engine/rule.js';
+import type { InvalidExample, Rule, RuleContext, RuleMeta } from '../../engine/rule.js';
 import type { Resource, Severity, Violation } from '../../core/types.js';
 import { containersOf, podOs, type ContainerView, type PodSpecView } from '../../k8s/pods.js';
 import { defineRule, perContainer, perPod, describeContainer } from '../define.js';
@@ -162,7 +162,7 @@ export interface ResourceRuleSpec {
   remediation: string;
   tags: string[];
   valid: string[];
-  invalid: string[];
+  invalid: InvalidExample[];
 }
 
 export function resourceRule(spec: ResourceRuleSpec): Rule {
@@ -200,7 +200,7 @@ export interface HostMountRuleSpec {
   remediation: string;
   tags: string[];
   valid: string[];
-  invalid: string[];
+  invalid: InvalidExample[];
   /**
    * The severity when file permissions on the node still protect it: every container that mounts the
    * volume mounts it read-only and can neither be nor become root, nor bypass permission checks

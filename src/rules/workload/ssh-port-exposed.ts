@@ -38,7 +38,8 @@ export const sshPortExposed = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
@@ -46,6 +47,8 @@ export const sshPortExposed = defineRule({
             - {containerPort: 8080, name: http}
             - {containerPort: 22, name: ssh}
         `),
+        expect: ['/spec/containers/0/ports/1/containerPort'],
+      },
     ],
   },
 });

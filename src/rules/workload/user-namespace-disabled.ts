@@ -35,11 +35,14 @@ export const userNamespaceDisabled = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
+        expect: ['/spec'],
+      },
     ],
   },
 });

@@ -54,7 +54,8 @@ export const writableHostMount = defineRule({
         `),
     ],
     invalid: [
-      daemonSet(`
+      {
+        manifest: daemonSet(`
           containers:
           - name: agent
             image: registry.example.com/ops/agent:2.1.0
@@ -63,6 +64,8 @@ export const writableHostMount = defineRule({
           - name: data
             hostPath: {path: /srv/agent, type: DirectoryOrCreate}
         `),
+        expect: ['/spec/template/spec/containers/0/volumeMounts/0'],
+      },
     ],
   },
 });

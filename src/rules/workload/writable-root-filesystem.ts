@@ -42,17 +42,23 @@ export const writableRootFilesystem = defineRule({
         `),
     ],
     invalid: [
-      pod(`
+      {
+        manifest: pod(`
           containers:
           - name: web
             image: ${IMAGE}
         `),
-      deployment(`
+        expect: ['/spec/containers/0'],
+      },
+      {
+        manifest: deployment(`
           containers:
           - name: web
             image: ${IMAGE}
             securityContext: {readOnlyRootFilesystem: false}
         `),
+        expect: ['/spec/template/spec/containers/0/securityContext/readOnlyRootFilesystem'],
+      },
     ],
   },
 });
