@@ -164,7 +164,7 @@ function listenProblem(err: unknown): string {
  * directly in the old generation, where, dead as they soon are, they keep every young object they
  * point to alive through the next collections and bring a full collection every second or so.
  * Measured with `npm run bench:webhook`: without this, some 750 KB of a review's objects were
- * promoted by every young collection (see README, Admission webhook benchmark).
+ * promoted by every young collection (see bench/README.md, Admission webhook).
  */
 function tuneHeapForReviews(): void {
   v8.setFlagsFromString('--no-allocation-site-pretenuring');

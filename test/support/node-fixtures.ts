@@ -7,7 +7,7 @@
  *   node dist/test/support/node-fixtures.js [DIR]   (npm run node-fixtures) copies every fixture to
  *   DIR (default ./node-fixtures) with its modes, and its owners when run as root.
  */
-import { chmodSync, chownSync, cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,7 +58,8 @@ export function prepareNodeFixture(name: string, dest: string): string {
   return dest;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+// Run as a script (also through a symlinked checkout, where argv[1] is not the module's real path).
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(path.resolve(process.argv[1]))) {
   const target = path.resolve(process.argv[2] ?? 'node-fixtures');
   for (const name of Object.keys(NODE_FIXTURE_LAYOUT)) prepareNodeFixture(name, path.join(target, name));
   process.stdout.write(`node fixtures with their modes${IS_ROOT ? ' and owners' : ' (owners unchanged: not root)'} in ${target}/{${Object.keys(NODE_FIXTURE_LAYOUT).join(',')}}\n`);
