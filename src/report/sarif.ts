@@ -4,11 +4,10 @@
  * dismissed rather than losing them); input errors are tool execution notifications.
  */
 import type { Finding, InputError, Note, Severity } from '../core/types.js';
-import type { Rule } from '../engine/rule.js';
-import { EXPIRED_EXEMPTION_RULE } from '../engine/engine.js';
 import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
 import { resourceLabel } from './describe.js';
+import { ruleInfo, type RuleInfo } from './rule-info.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'kshield';
@@ -27,21 +26,6 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 export function sarifLevel(severity: Severity): SarifLevel {
   return LEVEL[severity];
 }
-
-/** Findings kshield makes itself, outside the rule catalogue, still need a rule descriptor. */
-const BUILT_IN_RULES: Record<string, Pick<Rule, 'id' | 'title' | 'description' | 'remediation' | 'references' | 'tags' | 'severity'>> = {
-  [EXPIRED_EXEMPTION_RULE]: {
-    id: EXPIRED_EXEMPTION_RULE,
-    title: 'Expired exemption',
-    description: 'An exemption in the kshield configuration is past its expiry date, so it no longer suppresses the findings it covered.',
-    remediation: 'Fix the findings the exemption covered, or renew it with a new expiry date and a reason.',
-    references: [],
-    tags: ['configuration'],
-    severity: 'medium',
-  },
-};
-
-type RuleInfo = (typeof BUILT_IN_RULES)[string] & { category?: string; frameworks?: Record<string, string[]> };
 
 /** "privileged-container" -> "PrivilegedContainer": SARIF's `name` is an identifier for people. */
 function pascalCase(id: string): string {
@@ -193,14 +177,14 @@ export function toSarif(scan: ScanResult): Record<string, unknown> {
   const effective = new Map<string, Severity>();
   for (const f of findings) if (!effective.has(f.rule)) effective.set(f.rule, f.severity);
 
-  const infos: RuleInfo[] = [...scan.rules];
+  const infos: RuleInfo[] = scan.rules.map((r) => ({ ...r, documented: true }));
   const known = new Set(infos.map((r) => r.id));
+  // The catalogue's rules are all listed above: what is left is kshield's own (or a finding from elsewhere).
+  const noRules = new Map<string, never>();
   for (const f of findings) {
     if (known.has(f.rule)) continue;
     known.add(f.rule);
-    infos.push(
-      BUILT_IN_RULES[f.rule] ?? { id: f.rule, title: f.rule, description: f.rule, remediation: f.remediation, references: [], tags: [], severity: f.severity },
-    );
+    infos.push(ruleInfo(f.rule, noRules, f));
   }
   const index = new Map(infos.map((r, i) => [r.id, i]));
   const descriptors = infos.map((r) => ruleDescriptor(r, effective.get(r.id) ?? r.severity));
