@@ -322,7 +322,9 @@ export class StreamingEvaluator {
 
   add(resources: readonly Resource[]): void {
     const evaluator = this.evaluator;
-    evaluator.judgeAlone(resources);
+    // What is kept is handed to onKeep before anything is judged, so that the findings and the
+    // cached views the rules make of a kept object already see it as onKeep leaves it (a thread's
+    // strings detached from the file's text, which they would otherwise keep alive).
     for (const r of resources) {
       const subject = evaluator.isSubject(r);
       const isRead = evaluator.isRead(r);
@@ -331,6 +333,7 @@ export class StreamingEvaluator {
       if (subject) this.subjects.push(r);
       if (isRead) this.read.push(subject ? r : contextView(r));
     }
+    evaluator.judgeAlone(resources);
   }
 
   /** The objects kept so far that cross-object rules read (what another thread must be shown). */
