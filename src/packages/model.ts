@@ -1,0 +1,63 @@
+/**
+ * The software inventory of an image, a file system or a source tree: what `kshield image`, `kshield
+ * deps` and the SBOM writers produce, and what vulnerability matching reads. Ecosystem names are
+ * spelt as the OSV schema spells them (https://ossf.github.io/osv-schema/#affectedpackage-field), so
+ * a package can be looked up in OSV advisories as it is.
+ */
+
+/** OSV ecosystem names kshield inventories. */
+export type Ecosystem = 'Debian' | 'Ubuntu' | 'Alpine' | 'Red Hat' | 'Rocky Linux' | 'AlmaLinux' | 'openSUSE' | 'SUSE' | 'npm' | 'PyPI' | 'Go' | 'Maven' | 'crates.io';
+
+export interface PackageLocation {
+  /** Path of the file that records the package (inside the image or tree), e.g. /var/lib/dpkg/status, app/package-lock.json. */
+  path: string;
+  /** 1-based line in that file, where the format gives one. */
+  line?: number;
+  /** The image layer that added the file (0-based index in the manifest's layer list) and its digest. */
+  layer?: { index: number; digest: string; createdBy?: string };
+}
+
+export interface Package {
+  ecosystem: Ecosystem;
+  /**
+   * The ecosystem as OSV qualifies it for distributions, with the release: "Debian:12",
+   * "Alpine:v3.20", "Ubuntu:22.04:LTS". Absent for language ecosystems.
+   */
+  osvEcosystem?: string;
+  name: string;
+  version: string;
+  /**
+   * The source package a distribution's binary package was built from (dpkg `Source:`, rpm
+   * `SOURCERPM`, apk `o:` origin), with its version where it differs. Distribution advisories are
+   * keyed by source package.
+   */
+  source?: { name: string; version: string };
+  /** Package URL (https://github.com/package-url/purl-spec). */
+  purl: string;
+  /** Where the package was found; one package may be recorded in several places. */
+  locations: PackageLocation[];
+  /** SPDX license expressions or names as the package declares them. */
+  licenses?: string[];
+  /** Which reader found it: dpkg, apk, rpm, npm, python, go-binary, java-archive, package-lock, yarn-lock, ... */
+  foundBy: string;
+  /** Go binaries: the Go toolchain version they were built with. */
+  goVersion?: string;
+}
+
+/** The operating system of an image or root file system, from /etc/os-release. */
+export interface OperatingSystem {
+  /** ID= (debian, ubuntu, alpine, rhel, ...). */
+  id: string;
+  /** VERSION_ID= (12, 22.04, 3.20.3). */
+  versionId?: string;
+  /** VERSION_CODENAME= where present. */
+  codename?: string;
+  prettyName?: string;
+}
+
+export interface Inventory {
+  os?: OperatingSystem;
+  packages: Package[];
+  /** What the reader could not read or chose not to (an RPM database present and not read, a file over a limit). */
+  notes: { path?: string; message: string }[];
+}
