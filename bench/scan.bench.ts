@@ -98,6 +98,9 @@ const scanRuns: ChildRun[] = [];
 let parseResult = { files: 0, documents: 0, resources: 0, bytes: 0 };
 let report: ReturnType<typeof readReportTail> | undefined;
 
+/** The least CPU time (user + system) of the runs. */
+const bestCpu = (runs: readonly ChildRun[]): number => Math.min(...runs.map((r) => r.cpuMs));
+
 /** `kshield scan` of these directories, JSON report to a file. */
 async function scan(dirs: string[]): Promise<{ run: ChildRun; report: ReturnType<typeof readReportTail> }> {
   const reportFile = scratchFile('report.json');
@@ -183,13 +186,14 @@ if (SCALES.length > 0 && report) {
 log('');
 log(
   table(
-    ['measurement', 'resources', 'files', 'MB', 'time s', 'resources/s', 'peak RSS MiB', 'runs (s)'],
+    ['measurement', 'resources', 'files', 'MB', 'time s', 'CPU s', 'resources/s', 'peak RSS MiB', 'runs (s)'],
     measured.map((m) => [
       m.label,
       fmt(m.resources),
       fmt(m.files),
       fmt(mb, 1),
       fmt(m.best.wallMs / 1000, 2),
+      fmt(bestCpu(m.runs) / 1000, 2),
       fmt(m.resources / (m.best.wallMs / 1000)),
       fmt(Math.max(...m.runs.map((r) => r.maxRssMiB))),
       m.runs.map((r) => fmt(r.wallMs / 1000, 2)).join(' '),
@@ -202,11 +206,13 @@ log('');
 
 /** Microseconds of scan per resource: what stays flat when the time grows linearly. */
 const perResource = (row: ScaleRow): number => (row.best.wallMs * 1000) / Math.max(1, row.report.summary.resources);
+/** The same in CPU time (user + system), which other jobs on a shared machine disturb far less than wall time. */
+const cpuPerResource = (row: ScaleRow): number => (bestCpu(row.runs) * 1000) / Math.max(1, row.report.summary.resources);
 if (scaleRows.length > 1) {
   log('linearity: (b) on the corpus and copies of it in their own namespaces');
   log(
     table(
-      ['scale', 'resources', 'findings', 'time s', 'µs per resource', 'x the 1x figure', 'peak RSS MiB', 'report MB', 'runs (s)'],
+      ['scale', 'resources', 'findings', 'time s', 'µs per resource', 'x the 1x figure', 'CPU µs per resource', 'x the 1x figure', 'peak RSS MiB', 'report MB', 'runs (s)'],
       scaleRows.map((row) => [
         `${row.scale}x`,
         fmt(row.report.summary.resources),
@@ -214,6 +220,8 @@ if (scaleRows.length > 1) {
         fmt(row.best.wallMs / 1000, 2),
         fmt(perResource(row)),
         fmt(perResource(row) / perResource(scaleRows[0]), 2),
+        fmt(cpuPerResource(row)),
+        fmt(cpuPerResource(row) / cpuPerResource(scaleRows[0]), 2),
         fmt(Math.max(...row.runs.map((r) => r.maxRssMiB))),
         fmt(row.report.bytes / 1e6, 1),
         row.runs.map((r) => fmt(r.wallMs / 1000, 2)).join(' '),
@@ -225,8 +233,12 @@ if (scaleRows.length > 1) {
 
 const verdicts: { name: string; value: string; target: string; pass: boolean }[] = [];
 const [a, b, c] = measured;
+// Both ratios are printed; the verdict goes by CPU time, which other jobs on a shared machine
+// disturb far less than the wall clock (both runs are single-threaded JavaScript plus V8's helpers).
 const ba = b.best.wallMs / a.best.wallMs;
-verdicts.push({ name: 'scan / parse-only time (b/a)', value: fmt(ba, 2), target: `<= ${TARGET_SCAN_OVER_PARSE}`, pass: ba <= TARGET_SCAN_OVER_PARSE });
+const baCpu = bestCpu(b.runs) / bestCpu(a.runs);
+verdicts.push({ name: 'scan / parse-only wall time (b/a)', value: fmt(ba, 2), target: 'printed', pass: true });
+verdicts.push({ name: 'scan / parse-only CPU time (b/a)', value: fmt(baCpu, 2), target: `<= ${TARGET_SCAN_OVER_PARSE}`, pass: baCpu <= TARGET_SCAN_OVER_PARSE });
 if (c) {
   const cb = c.best.wallMs / b.best.wallMs;
   verdicts.push({ name: 'monokle / scan time (c/b)', value: fmt(cb, 1), target: `>= ${TARGET_MONOKLE_OVER_SCAN}`, pass: cb >= TARGET_MONOKLE_OVER_SCAN });
@@ -240,7 +252,9 @@ if (report) {
 const largest = scaleRows[scaleRows.length - 1];
 if (largest && largest.scale > 1) {
   const growth = perResource(largest) / perResource(scaleRows[0]);
-  verdicts.push({ name: `time per resource, ${largest.scale}x / 1x`, value: fmt(growth, 2), target: `<= ${TARGET_LINEAR}`, pass: growth <= TARGET_LINEAR });
+  const cpuGrowth = cpuPerResource(largest) / cpuPerResource(scaleRows[0]);
+  verdicts.push({ name: `wall time per resource, ${largest.scale}x / 1x`, value: fmt(growth, 2), target: 'printed', pass: true });
+  verdicts.push({ name: `CPU time per resource, ${largest.scale}x / 1x`, value: fmt(cpuGrowth, 2), target: `<= ${TARGET_LINEAR}`, pass: cpuGrowth <= TARGET_LINEAR });
 }
 if (a.resources !== corpus.resources || b.resources !== corpus.resources) {
   log(`note: resource counts differ from the corpus (${fmt(corpus.resources)}): parse-only ${fmt(a.resources)}, scan ${fmt(b.resources)}`);

@@ -171,6 +171,41 @@ function notification(entry: InputError | Note, level: 'error' | 'note'): Record
 
 /** The SARIF log as a plain object. */
 export function toSarif(scan: ScanResult): Record<string, unknown> {
+  const { shell, findings, index } = sarifParts(scan);
+  return shell(findings.map((f) => result(f, index.get(f.rule)!)));
+}
+
+/**
+ * The SARIF log in pieces, each result laid out as JSON.stringify(log, null, 2) would lay it out
+ * (a test compares the two), so a scan with a hundred thousand findings is written without first
+ * holding every result object and one string of the whole log (over a gigabyte on the benchmark
+ * corpus).
+ */
+export function* renderSarifChunks(scan: ScanResult): Generator<string> {
+  const { shell, findings, index } = sarifParts(scan);
+  if (findings.length === 0) {
+    yield JSON.stringify(shell([]), null, 2) + '\n';
+    return;
+  }
+  const text = JSON.stringify(shell([RESULTS_MARK]), null, 2);
+  const at = text.indexOf(RESULTS_PLACEHOLDER);
+  const indent = '\n' + ' '.repeat(at - text.lastIndexOf('\n', at) - 1);
+  yield text.slice(0, at);
+  for (let i = 0; i < findings.length; i += RESULTS_PER_CHUNK) {
+    let chunk = '';
+    const end = Math.min(findings.length, i + RESULTS_PER_CHUNK);
+    for (let j = i; j < end; j++) chunk += (j > 0 ? ',' + indent : '') + JSON.stringify(result(findings[j], index.get(findings[j].rule)!), null, 2).replace(/\n/g, indent);
+    yield chunk;
+  }
+  yield text.slice(at + RESULTS_PLACEHOLDER.length) + '\n';
+}
+
+const RESULTS_MARK = '@@kshield-results@@';
+const RESULTS_PLACEHOLDER = `"${RESULTS_MARK}"`;
+const RESULTS_PER_CHUNK = 500;
+
+/** Everything of the log but its results, and what a result needs. */
+function sarifParts(scan: ScanResult): { shell: (results: unknown[]) => Record<string, unknown>; findings: Finding[]; index: Map<string, number> } {
   const findings = [...scan.findings].sort(compareFindings);
   // A rule's findings all carry its effective severity (configuration overrides are per rule), so
   // the descriptor advertises that one: GitHub ranks alerts by the rule's security-severity.
@@ -193,7 +228,7 @@ export function toSarif(scan: ScanResult): Record<string, unknown> {
   const notifications = [...scan.errors.map((e) => notification(e, 'error')), ...scan.notes.map((n) => notification(n, 'note'))];
   if (notifications.length > 0) invocation.toolExecutionNotifications = notifications;
 
-  return {
+  const shell = (results: unknown[]): Record<string, unknown> => ({
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
@@ -209,12 +244,13 @@ export function toSarif(scan: ScanResult): Record<string, unknown> {
         },
         invocations: [invocation],
         columnKind: 'utf16CodeUnits',
-        results: findings.map((f) => result(f, index.get(f.rule)!)),
+        results,
       },
     ],
-  };
+  });
+  return { shell, findings, index };
 }
 
 export function renderSarif(scan: ScanResult, _options?: ReportOptions): string {
-  return JSON.stringify(toSarif(scan), null, 2) + '\n';
+  return [...renderSarifChunks(scan)].join('');
 }
