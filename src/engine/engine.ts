@@ -2,7 +2,7 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from '../core/types.js';
+import type { Finding, InputError, JsonObject, Position, Resource, Severity, Violation } from '../core/types.js';
 import type { Rule, RuleContext, RuleMeta, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from '../k8s/resource-set.js';
@@ -91,19 +91,25 @@ const PAYLOAD_FIELDS = ['data', 'stringData', 'binaryData'];
  */
 export function contextView(resource: Resource): Resource {
   const object = resource.object;
+  // The view's positions are its object's own: no rule reports a finding at a field of an object it
+  // only reads, and the original's position lookup would keep the original, values and all, alive.
+  const locate = (): Position => at;
+  let at: Position;
   if ((resource.kind === 'ConfigMap' || resource.kind === 'Secret') && resource.apiVersion === 'v1') {
     const copy: JsonObject = { ...object };
     for (const field of PAYLOAD_FIELDS) {
       const value = copy[field];
       if (isObject(value)) copy[field] = Object.fromEntries(Object.keys(value).map((k) => [k, '']));
     }
-    return { ...resource, object: copy };
+    at = resource.locate('');
+    return { ...resource, object: copy, locate };
   }
   if (resource.kind === 'CustomResourceDefinition' && isObject(object.spec)) {
     const spec: JsonObject = { ...object.spec };
     delete spec.validation;
     if (Array.isArray(spec.versions)) spec.versions = spec.versions.map((v) => (isObject(v) ? { ...v, schema: undefined } : v));
-    return { ...resource, object: { ...object, spec } };
+    at = resource.locate('');
+    return { ...resource, object: { ...object, spec }, locate };
   }
   return resource;
 }

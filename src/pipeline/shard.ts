@@ -5,6 +5,7 @@
  */
 import type { Finding, InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
 import { detachStrings } from '../core/values.js';
+import { forgetPodViews } from '../k8s/pods.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 import { contextView, StreamingEvaluator } from '../engine/engine.js';
 import { loadFiles, type EmptyInput } from '../sources/files.js';
@@ -67,6 +68,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   // which its position lookups hold until the file's line table is built (locate builds it).
   const stream = new StreamingEvaluator(engine, (r) => {
     detachStrings(r.object);
+    forgetPodViews(r.object);
     r.locate('');
   });
   const errors: InputError[] = [];
