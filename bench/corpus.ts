@@ -115,6 +115,8 @@ interface Release {
   helm: boolean;
   /** Quality of the chart: hardened charts set securityContexts, resources and probes. */
   hardened: number;
+  /** Which copy of the corpus (see `generate`): 0 for the corpus itself. */
+  replica: number;
 }
 
 interface Rendered {
@@ -569,7 +571,7 @@ function schemaProps(r: Rng, depth: number, budget: { n: number }): YMap {
 
 function crds(r: Rng, rel: Release): Rendered[] {
   const out: Rendered[] = [];
-  const group = `${rel.chart.replace(/[^a-z]/g, '')}.${r.pick(['io', 'dev', 'example.com', 'coreos.com'])}`;
+  const group = `${rel.chart.replace(/[^a-z]/g, '')}${rel.replica > 0 ? `r${rel.replica}` : ''}.${r.pick(['io', 'dev', 'example.com', 'coreos.com'])}`;
   for (let i = r.int(1, 4); i > 0; i--) {
     const kind = r.pick(['Cluster', 'Policy', 'Backup', 'Route', 'Certificate', 'Issuer', 'Monitor', 'Pipeline', 'Tenant', 'Bucket']) + r.pick(['', 'Config', 'Set', 'Binding']);
     const plural = kind.toLowerCase() + 's';
@@ -747,27 +749,37 @@ function jsonObjects(r: Rng, rel: Release, items: Rendered[]): OutFile[] {
   return items.map((it) => ({ path: path.join(rel.cluster, rel.namespace, rel.name, `${(it.obj.kind as string).toLowerCase()}-${(it.obj.metadata as YMap).name}.json`), text: JSON.stringify(it.obj, null, 2) + '\n', documents: 1, resources: [it.obj] }));
 }
 
-function newRelease(r: Rng, index: number): Release {
+function newRelease(r: Rng, index: number, replica: number): Release {
   const team = r.pick(TEAMS);
   const env = r.weighted([[ENVS[0], 4], [ENVS[1], 3], [ENVS[2], 2], [ENVS[3], 1]]);
   const [chart, appVersion] = r.chance(0.65) ? [r.pick(APPS), `${r.int(0, 4)}.${r.int(0, 40)}.${r.int(0, 20)}`] : r.pick(CHARTS);
   const clusters = CLUSTERS.filter((c) => (env === 'prod' ? c.endsWith('-prod') : !c.endsWith('-prod')));
+  const suffix = replica > 0 ? `-r${replica}` : '';
   return {
-    name: `${chart}${r.chance(0.5) ? '' : '-' + r.pick([team, env, 'v2', 'blue', 'green', r.alnum(4)])}-${index.toString(36)}`,
+    name: `${chart}${r.chance(0.5) ? '' : '-' + r.pick([team, env, 'v2', 'blue', 'green', r.alnum(4)])}-${index.toString(36)}${suffix}`,
     app: chart,
     chart,
     chartVersion: `${r.int(0, 12)}.${r.int(0, 30)}.${r.int(0, 9)}`,
     appVersion,
-    namespace: r.chance(0.7) ? `${team}-${env}` : `${chart}`,
+    namespace: (r.chance(0.7) ? `${team}-${env}` : `${chart}`) + suffix,
     team,
     env,
     cluster: r.pick(clusters),
     helm: r.chance(0.8),
     hardened: r.weighted([[0, 3], [0.3, 3], [0.7, 2], [1, 2]]),
+    replica,
   };
 }
 
-export function* generate(seed = SEED, target = TARGET_RESOURCES): Generator<OutFile> {
+/**
+ * The corpus's files. `replica` > 0 gives a copy of it for the linearity check: the same generator
+ * from the same seed with `-rN` appended to every release's name and namespace (and to CRD
+ * groups), so a scan of the corpus and its copies sees that many times the distinct objects:
+ * cross-object rules meet more namespaces and bindings, not duplicates of the same ones. A longer
+ * name can change one of the emitter's choices (a string too long for flow style), after which
+ * the draws differ: a copy is the same mix of layouts and kinds, not the same bytes renamed.
+ */
+export function* generate(seed = SEED, target = TARGET_RESOURCES, replica = 0): Generator<OutFile> {
   const r = new Rng(seed);
   let resources = 0;
   let index = 0;
@@ -783,7 +795,7 @@ export function* generate(seed = SEED, target = TARGET_RESOURCES): Generator<Out
     const releases: { rel: Release; items: Rendered[] }[] = [];
     const count = layout === 'umbrella' ? r.int(2, 6) : 1;
     for (let i = 0; i < count; i++) {
-      const rel = newRelease(r, index++);
+      const rel = newRelease(r, index++, replica);
       releases.push({ rel, items: renderRelease(r, rel) });
     }
     const { rel, items } = releases[0];
@@ -828,6 +840,8 @@ interface Stamp {
   version: number;
   seed: number;
   target: number;
+  /** 0 for the corpus, N for its N-th copy (see `generate`). */
+  replica?: number;
   files: number;
   bytes: number;
   documents: number;
@@ -844,19 +858,27 @@ async function readStamp(dir: string): Promise<Stamp | undefined> {
   }
 }
 
-/** Generates the corpus into `dir` unless one from this generator version is already there. */
-export async function ensureCorpus(dir = defaultCorpusDir(), log: (line: string) => void = () => {}): Promise<CorpusInfo> {
+/** Where the N-th copy of the corpus goes: next to the corpus, `<corpus>-rN`. */
+export function replicaDir(corpusDir: string, replica: number): string {
+  return `${corpusDir.replace(/[\\/]+$/, '')}-r${replica}`;
+}
+
+/**
+ * Generates the corpus (or its `replica`-th copy, see `generate`) into `dir` unless one from this
+ * generator version is already there.
+ */
+export async function ensureCorpus(dir = defaultCorpusDir(), log: (line: string) => void = () => {}, replica = 0): Promise<CorpusInfo> {
   const stamp = await readStamp(dir);
-  if (stamp && stamp.version === GENERATOR_VERSION && stamp.seed === SEED && stamp.target === TARGET_RESOURCES) {
+  if (stamp && stamp.version === GENERATOR_VERSION && stamp.seed === SEED && stamp.target === TARGET_RESOURCES && (stamp.replica ?? 0) === replica) {
     return { dir, ...stamp, generated: false };
   }
-  log(`generating corpus in ${dir} (generator v${GENERATOR_VERSION})...`);
+  log(`generating ${replica > 0 ? `copy ${replica} of the corpus` : 'corpus'} in ${dir} (generator v${GENERATOR_VERSION})...`);
   const started = performance.now();
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
-  const info: Stamp = { version: GENERATOR_VERSION, seed: SEED, target: TARGET_RESOURCES, files: 0, bytes: 0, documents: 0, resources: 0, kinds: {}, layouts: {} };
+  const info: Stamp = { version: GENERATOR_VERSION, seed: SEED, target: TARGET_RESOURCES, replica, files: 0, bytes: 0, documents: 0, resources: 0, kinds: {}, layouts: {} };
   const dirs = new Set<string>();
-  for (const f of generate()) {
+  for (const f of generate(SEED, TARGET_RESOURCES, replica)) {
     const full = path.join(dir, f.path);
     const parent = path.dirname(full);
     if (!dirs.has(parent)) {

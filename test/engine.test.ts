@@ -7,6 +7,7 @@ import { parseConfig, ConfigError } from '../src/config/config-file.js';
 import { selectRules, SelectionError } from '../src/engine/select.js';
 import { buildBaseline } from '../src/core/baseline.js';
 import { rules } from '../src/rules/index.js';
+import { contextView } from '../src/engine/engine.js';
 
 const twoContainers = (annotations = '', templateAnnotations = ''): string => `apiVersion: apps/v1
 kind: Deployment
@@ -211,4 +212,14 @@ spec:
     const second = scan(twoContainers(), { baseline });
     assert.deepEqual(second.findings.map((f) => [f.container, f.suppressed, f.suppression?.kind]), [['app', true, 'baseline'], ['debug', false, undefined]]);
   });
+});
+
+test('what cross-object rules read of a ConfigMap or Secret holds neither its values nor the original object', () => {
+  const [config] = loadText('# header\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: app, namespace: n}\ndata:\n  nginx.conf: |\n    worker_processes auto;\n', 'app.yaml').resources;
+  const view = contextView(config);
+  assert.deepEqual(view.object.data, { 'nginx.conf': '' });
+  assert.equal((config.object.data as Record<string, string>)['nginx.conf'], 'worker_processes auto;\n', 'the original is untouched');
+  // Positions of the view are its object's own, whatever field is asked for (none is ever reported).
+  assert.deepEqual(view.locate('/data/nginx.conf'), { line: 2, column: 1 });
+  assert.deepEqual(view.locate(''), config.locate(''));
 });

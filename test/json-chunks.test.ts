@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { loadText } from '../src/sources/files.js';
 import { scanLoaded } from '../src/pipeline/scan-files.js';
 import { renderJson, renderJsonChunks, toJsonReport } from '../src/report/json.js';
+import { renderSarifChunks, toSarif } from '../src/report/sarif.js';
 
 test('the JSON report written in pieces is exactly JSON.stringify of the report, across batch boundaries', () => {
   const pods: string[] = [];
@@ -45,4 +46,18 @@ spec: {type: NodePort, ports: [{port: 80}]}
   assert.ok(result.findings.some((f) => f.resource.namespace === undefined));
   assert.ok(result.findings.some((f) => f.container === undefined) && result.findings.some((f) => f.container !== undefined));
   assert.equal([...renderJsonChunks(result)].join(''), JSON.stringify(toJsonReport(result), null, 2) + '\n');
+});
+
+test('the SARIF log written in pieces is exactly JSON.stringify of the log, with folded and suppressed results', () => {
+  const pods: string[] = [];
+  for (let i = 0; i < 600; i++) pods.push(`apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: n${i % 3 === 0 ? ', annotations: {kshield.io/ignore: privileged-container}' : ''}}\nspec:\n  hostNetwork: true\n  containers:\n  - {name: c, image: "nginx:1.27", securityContext: {privileged: true}}\n`);
+  const result = scanLoaded(loadText(pods.join('---\n'), 'dir/many "pods".yaml'));
+  assert.ok(result.findings.length > 600);
+  assert.ok(result.findings.some((f) => f.suppressed) && result.findings.some((f) => (f.related ?? []).length > 0));
+  const pieces = [...renderSarifChunks(result)];
+  assert.ok(pieces.length > 2, 'written in several pieces');
+  assert.equal(pieces.join(''), JSON.stringify(toSarif(result), null, 2) + '\n');
+  assert.equal(JSON.parse(pieces.join('')).runs[0].results.length, result.findings.length);
+  const none = scanLoaded(loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: n}\n', 'c.yaml'));
+  assert.equal([...renderSarifChunks(none)].join(''), JSON.stringify(toSarif(none), null, 2) + '\n');
 });

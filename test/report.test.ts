@@ -199,10 +199,11 @@ describe('json', () => {
   });
 
   test('has the agreed fields, in a stable order', () => {
-    assert.deepEqual(Object.keys(report).slice(0, 2), ['version', 'format']);
+    assert.deepEqual(Object.keys(report).slice(0, 4), ['version', 'format', 'rules', 'findings']);
+    assert.equal(report.format, 2);
     for (const key of ['findings', 'summary', 'errors', 'notes']) assert.ok(key in report, key);
     const f = report.findings.find((x: { rule: string; resource: { name: string } }) => x.rule === 'privileged-container' && x.resource.name === 'web');
-    assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'resource', 'file', 'line', 'column', 'path', 'remediation', 'suppressed', 'suppression', 'container', 'fingerprint', 'related']);
+    assert.deepEqual(Object.keys(f), ['rule', 'severity', 'message', 'resource', 'file', 'line', 'column', 'path', 'suppressed', 'suppression', 'container', 'fingerprint', 'related']);
     assert.deepEqual(f.resource, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' });
     assert.equal(f.severity, 'critical');
     assert.equal(f.path, '/spec/template/spec/containers/0/securityContext/privileged');
@@ -214,6 +215,39 @@ describe('json', () => {
     assert.deepEqual(ruleIds, [...ruleIds].sort());
     assert.equal(report.summary.suppressed, 3);
     assert.deepEqual(Object.keys(report.errors[0]), ['file', 'line', 'message']);
+  });
+
+  test('each rule a finding names is in the rules table once, with its remediation; findings do not repeat it', () => {
+    type Named = { rule: string; related: { rule: string }[] };
+    const named = new Set<string>((report.findings as Named[]).flatMap((f) => [f.rule, ...f.related.map((r) => r.rule)]));
+    const ids = (report.rules as { id: string }[]).map((r) => r.id);
+    assert.deepEqual(ids, [...named].sort(), 'exactly the rules named, sorted, each once');
+    assert.ok((report.findings as Named[]).some((f) => f.related.length > 0), 'fixture: some finding has related ones, whose rules are listed too');
+    for (const f of report.findings) assert.equal('remediation' in f, false);
+    const privilegedRule = report.rules.find((r: { id: string }) => r.id === 'privileged-container');
+    const catalogue = result.rules.find((r) => r.id === 'privileged-container')!;
+    assert.deepEqual(privilegedRule, {
+      id: 'privileged-container',
+      title: catalogue.title,
+      severity: catalogue.severity,
+      remediation: catalogue.remediation,
+      references: catalogue.references,
+      docs: 'docs/rules/privileged-container.md',
+    });
+    // kshield's own finding has no rule in the catalogue and no page, but still its remediation.
+    const expired = report.rules.find((r: { id: string }) => r.id === 'exemption-expired');
+    assert.equal(expired.docs, null);
+    assert.equal(expired.remediation, result.findings.find((f) => f.rule === 'exemption-expired')!.remediation);
+  });
+
+  test('the schema requires the rules table and format 2, and rejects a remediation in a finding', () => {
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    const formatOne = structuredClone(report);
+    delete formatOne.rules;
+    formatOne.format = 1;
+    formatOne.findings[0].remediation = 'as format 1 had it';
+    assert.equal(validate(formatOne), false);
+    assert.deepEqual(new Set(validate.errors!.map((e) => `${e.instancePath} ${e.keyword}`)), new Set([' required', '/format const', '/findings/0 additionalProperties']));
   });
 
   test('an error without a line leaves "line" out and still validates', () => {

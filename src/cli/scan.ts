@@ -10,6 +10,7 @@ import { isSeverity, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
+import { renderSarifChunks } from '../report/sarif.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
@@ -105,8 +106,8 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
 }
 
 /**
- * Writes every requested report; `decorate` may add to a format's text (the cluster scan adds its
- * coverage). A report that cannot be written is an error, but the other reports are still written.
+ * Writes every requested report; `decorate` may add to the text of a format other than JSON and
+ * SARIF (the cluster scan adds its coverage to the table). A report that cannot be written is an error, but the other reports are still written.
  * Returns whether any write failed.
  */
 export async function writeReports(
@@ -123,8 +124,11 @@ export async function writeReports(
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
-    const plain = target.format === 'json' ? undefined : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
-    const content = plain === undefined ? renderJsonChunks(result) : decorate ? decorate(target.format, plain) : plain;
+    // The machine formats are written in pieces: a large scan's report would otherwise be one string
+    // of hundreds of megabytes. `decorate` applies to the others.
+    const streamed = target.format === 'json' ? renderJsonChunks(result) : target.format === 'sarif' ? renderSarifChunks(result) : undefined;
+    const plain = streamed ? undefined : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
+    const content = streamed ?? (decorate ? decorate(target.format, plain!) : plain!);
     try {
       await writeOutput(target, content);
       written.push(target);

@@ -41,6 +41,12 @@ export class ScopedCache<K extends object, V> {
     this.map().set(key, value);
   }
 
+  /** Forgets `key` in the current scope and outside any scope (its value was made from what `key` no longer holds). */
+  delete(key: K): void {
+    this.unscoped.delete(key);
+    if (current) (current.get(this as unknown as ScopedCache<object, unknown>) as WeakMap<K, V> | undefined)?.delete(key);
+  }
+
   private map(): WeakMap<K, V> {
     if (!current) return this.unscoped;
     const self = this as unknown as ScopedCache<object, unknown>;

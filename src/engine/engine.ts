@@ -2,7 +2,7 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, JsonObject, Resource, Severity, Violation } from '../core/types.js';
+import type { Finding, InputError, JsonObject, Position, Resource, Severity, Violation } from '../core/types.js';
 import type { Rule, RuleContext, RuleMeta, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from '../k8s/resource-set.js';
@@ -91,19 +91,25 @@ const PAYLOAD_FIELDS = ['data', 'stringData', 'binaryData'];
  */
 export function contextView(resource: Resource): Resource {
   const object = resource.object;
+  // The view's positions are its object's own: no rule reports a finding at a field of an object it
+  // only reads, and the original's position lookup would keep the original, values and all, alive.
+  const locate = (): Position => at;
+  let at: Position;
   if ((resource.kind === 'ConfigMap' || resource.kind === 'Secret') && resource.apiVersion === 'v1') {
     const copy: JsonObject = { ...object };
     for (const field of PAYLOAD_FIELDS) {
       const value = copy[field];
       if (isObject(value)) copy[field] = Object.fromEntries(Object.keys(value).map((k) => [k, '']));
     }
-    return { ...resource, object: copy };
+    at = resource.locate('');
+    return { ...resource, object: copy, locate };
   }
   if (resource.kind === 'CustomResourceDefinition' && isObject(object.spec)) {
     const spec: JsonObject = { ...object.spec };
     delete spec.validation;
     if (Array.isArray(spec.versions)) spec.versions = spec.versions.map((v) => (isObject(v) ? { ...v, schema: undefined } : v));
-    return { ...resource, object: { ...object, spec } };
+    at = resource.locate('');
+    return { ...resource, object: { ...object, spec }, locate };
   }
   return resource;
 }
@@ -322,7 +328,9 @@ export class StreamingEvaluator {
 
   add(resources: readonly Resource[]): void {
     const evaluator = this.evaluator;
-    evaluator.judgeAlone(resources);
+    // What is kept is handed to onKeep before anything is judged, so that the findings and the
+    // cached views the rules make of a kept object already see it as onKeep leaves it (a thread's
+    // strings detached from the file's text, which they would otherwise keep alive).
     for (const r of resources) {
       const subject = evaluator.isSubject(r);
       const isRead = evaluator.isRead(r);
@@ -331,6 +339,7 @@ export class StreamingEvaluator {
       if (subject) this.subjects.push(r);
       if (isRead) this.read.push(subject ? r : contextView(r));
     }
+    evaluator.judgeAlone(resources);
   }
 
   /** The objects kept so far that cross-object rules read (what another thread must be shown). */

@@ -79,6 +79,16 @@ const podSpecCache = new ScopedCache<object, PodSpecView[]>();
 const NONE = Object.freeze([]) as unknown as never[];
 const containerCache = new ScopedCache<object, ContainerView[]>();
 
+/**
+ * Forgets the pod spec and container views made of `root`. A view copies some of the object's
+ * strings (names, paths): when the object's strings are replaced by copies (a kept object letting go
+ * of its file's text), views made before would still hold the old ones, and the whole text with them.
+ */
+export function forgetPodViews(root: object): void {
+  podSpecCache.delete(root);
+  containerCache.delete(root);
+}
+
 function pointer(tokens: readonly (string | number)[]): string {
   let out = '';
   for (const t of tokens) out += '/' + escapePointerToken(t);

@@ -5,6 +5,8 @@
  */
 import type { Finding, InputError, JsonObject, Note, Position, Resource } from '../core/types.js';
 import { detachStrings } from '../core/values.js';
+import { forgetPodViews } from '../k8s/pods.js';
+import { withCacheScope } from '../core/scoped-cache.js';
 import { contextView, StreamingEvaluator } from '../engine/engine.js';
 import { loadFiles, type EmptyInput } from '../sources/files.js';
 import { addUnplaced, type Unplaced } from '../sources/placement.js';
@@ -62,8 +64,13 @@ function unproject(text: string, into: Resource[]): void {
  */
 export async function runShard(input: ShardInput, exchange?: Exchange): Promise<ShardOutput> {
   const { engine } = prepareScan(input.options);
-  // Kept until every file is in: let go of the file's text, which its strings would hold.
-  const stream = new StreamingEvaluator(engine, (r) => detachStrings(r.object));
+  // Kept until every file is in: let go of the file's text, which its strings would hold, and
+  // which its position lookups hold until the file's line table is built (locate builds it).
+  const stream = new StreamingEvaluator(engine, (r) => {
+    detachStrings(r.object);
+    forgetPodViews(r.object);
+    r.locate('');
+  });
   const errors: InputError[] = [];
   const notes: Note[] = [];
   const empty: EmptyInput[] = [];
@@ -75,7 +82,10 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
     unplaced = addUnplaced(unplaced, loaded.unplaced);
     for (const e of loaded.empty ?? []) empty.push(e);
-    stream.add(loaded.resources);
+    // The rules' caches of views of this file's objects (pod specs, containers, selectors) go with
+    // the file: most of its objects are garbage once judged, and a module-wide cache would carry
+    // its values through a garbage collection more, and keep them for the objects kept.
+    withCacheScope(() => stream.add(loaded.resources));
     for (const e of loaded.errors) errors.push(e);
     for (const n of loaded.notes) notes.push(n);
     files += loaded.files.length;
@@ -94,7 +104,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
       projections[i] = null;
     }
   }
-  const result = stream.finish({ context });
+  const result = withCacheScope(() => stream.finish({ context }));
   context = undefined;
   result.findings.sort(compareFindings);
   return {

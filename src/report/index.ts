@@ -19,7 +19,7 @@ export const reporters: Readonly<Record<ReportFormat, Reporter>> = Object.freeze
 export type { Reporter, ReportOptions } from './reporter.js';
 export { renderTable, formatFinding, summaryLine } from './table.js';
 export { formatLocation, resourceLabel } from './describe.js';
-export { renderJson, toJsonReport, type JsonReport, type JsonFinding } from './json.js';
+export { renderJson, toJsonReport, JSON_REPORT_FORMAT, type JsonReport, type JsonFinding, type JsonRule } from './json.js';
 export { renderSarif, toSarif, sarifLevel } from './sarif.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';

@@ -6,9 +6,14 @@ import type { Finding, InputError, Note, Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
 import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
+import { ruleInfo, rulesNamed } from './rule-info.js';
 
-/** Increases only when a field is removed or changes meaning; new fields do not change it. */
-const JSON_REPORT_FORMAT = 1;
+/**
+ * Increases only when a field is removed or changes meaning; new fields do not change it.
+ * 2: a finding's `remediation` moved to the `rules` table, once per rule (format 1 repeated it in
+ * every finding: a sixth of a large report).
+ */
+export const JSON_REPORT_FORMAT = 2;
 
 export interface JsonFinding {
   rule: string;
@@ -20,7 +25,6 @@ export interface JsonFinding {
   line: number;
   column: number;
   path: string;
-  remediation: string;
   suppressed: boolean;
   suppression: { kind: 'annotation' | 'exemption' | 'baseline'; reason: string | null; owner: string | null } | null;
   container: string | null;
@@ -47,9 +51,23 @@ export interface JsonLogEntry {
   message: string;
 }
 
+/** One entry of the rules table: what every finding of the rule shares, said once. */
+export interface JsonRule {
+  id: string;
+  title: string;
+  /** The rule's own severity; a finding carries its effective one (configuration overrides, a cause reported lower). */
+  severity: Severity;
+  remediation: string;
+  references: string[];
+  /** The rule's page in kshield's documentation; null for findings kshield makes itself (an expired exemption). */
+  docs: string | null;
+}
+
 export interface JsonReport {
   version: string;
   format: number;
+  /** Every rule some finding (or related finding) of the report names, by id. */
+  rules: JsonRule[];
   findings: JsonFinding[];
   summary: {
     bySeverity: Record<Severity, number>;
@@ -77,7 +95,6 @@ function jsonFinding(f: Finding): JsonFinding {
     line: f.line,
     column: f.column,
     path: f.path,
-    remediation: f.remediation,
     suppressed: f.suppressed,
     suppression: f.suppression ? { kind: f.suppression.kind, reason: f.suppression.reason ?? null, owner: f.suppression.owner ?? null } : null,
     container: f.container ?? null,
@@ -99,6 +116,16 @@ function logEntry(e: InputError | Note): JsonLogEntry {
   return e.line !== undefined ? { file: e.file, line: e.line, message: e.message } : { file: e.file, message: e.message };
 }
 
+/** The rules table: each rule the findings name, sorted by id. */
+function rulesTable(result: ScanResult, findings: readonly Finding[]): JsonRule[] {
+  const named = rulesNamed(findings);
+  const rules = new Map(result.rules.map((r) => [r.id, r]));
+  return [...named.keys()].sort().map((id) => {
+    const info = ruleInfo(id, rules, named.get(id)!);
+    return { id, title: info.title, severity: info.severity, remediation: info.remediation, references: [...info.references], docs: info.documented ? `docs/rules/${id}.md` : null };
+  });
+}
+
 /** The report as a plain object (for callers that embed it rather than print it). */
 export function toJsonReport(result: ScanResult): JsonReport {
   const s = result.summary;
@@ -107,6 +134,7 @@ export function toJsonReport(result: ScanResult): JsonReport {
   return {
     version: result.version,
     format: JSON_REPORT_FORMAT,
+    rules: rulesTable(result, result.findings),
     findings: [...result.findings].sort(compareFindings).map(jsonFinding),
     summary: {
       bySeverity,
@@ -134,8 +162,8 @@ const FINDINGS_PER_CHUNK = 500;
  * what JSON.stringify(report, null, 2) would produce.
  */
 export function* renderJsonChunks(result: ScanResult): Generator<string> {
-  const report = toJsonReport({ ...result, findings: [] } as ScanResult);
   const findings = [...result.findings].sort(compareFindings);
+  const report = { ...toJsonReport({ ...result, findings: [] } as ScanResult), rules: rulesTable(result, findings) };
   if (findings.length === 0) {
     yield JSON.stringify(report, null, 2) + '\n';
     return;
@@ -143,15 +171,9 @@ export function* renderJsonChunks(result: ScanResult): Generator<string> {
   const text = JSON.stringify({ ...report, findings: [FINDINGS_MARK] }, null, 2);
   const at = text.indexOf(FINDINGS_PLACEHOLDER);
   yield text.slice(0, at);
-  // Stringifying a batch wrapped as {findings: [...]} indents its items exactly as in the full
-  // report, so no re-indenting pass is needed: only the wrapper's first and last lines are cut.
-  const open = '{\n  "findings": [\n    ';
-  const close = '\n  ]\n}';
-  void open;
-  void close;
   const quoted = new Map<string, string>();
   const quote = (text: string): string => {
-    // Rule remediations and kinds repeat in every finding: quote each once.
+    // Rule ids, kinds, files and paths repeat from finding to finding: quote each once.
     let q = quoted.get(text);
     if (q === undefined) {
       q = JSON.stringify(text);
@@ -184,7 +206,7 @@ function findingText(f: Finding, quote: (t: string) => string): string {
   return (
     `{\n      "rule": ${quote(f.rule)},\n      "severity": ${quote(f.severity)},\n      "message": ${JSON.stringify(f.message)},\n` +
     `      "resource": {\n        "apiVersion": ${quote(r.apiVersion)},\n        "kind": ${quote(r.kind)},\n        "namespace": ${nullable(r.namespace, quote)},\n        "name": ${JSON.stringify(r.name)}\n      },\n` +
-    `      "file": ${quote(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "path": ${quote(f.path)},\n      "remediation": ${quote(f.remediation)},\n` +
+    `      "file": ${quote(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "path": ${quote(f.path)},\n` +
     `      "suppressed": ${f.suppressed},\n      "suppression": ${suppression},\n      "container": ${f.container === undefined ? 'null' : JSON.stringify(f.container)},\n      "fingerprint": ${JSON.stringify(f.fingerprint)},\n` +
     `      "related": ${relatedText(f, quote)}\n    }`
   );

@@ -4,11 +4,10 @@
  * dismissed rather than losing them); input errors are tool execution notifications.
  */
 import type { Finding, InputError, Note, Severity } from '../core/types.js';
-import type { Rule } from '../engine/rule.js';
-import { EXPIRED_EXEMPTION_RULE } from '../engine/engine.js';
 import { compareFindings, type ScanResult } from './scan-report.js';
 import type { ReportOptions } from './reporter.js';
 import { resourceLabel } from './describe.js';
+import { ruleInfo, type RuleInfo } from './rule-info.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'kshield';
@@ -27,21 +26,6 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.
 export function sarifLevel(severity: Severity): SarifLevel {
   return LEVEL[severity];
 }
-
-/** Findings kshield makes itself, outside the rule catalogue, still need a rule descriptor. */
-const BUILT_IN_RULES: Record<string, Pick<Rule, 'id' | 'title' | 'description' | 'remediation' | 'references' | 'tags' | 'severity'>> = {
-  [EXPIRED_EXEMPTION_RULE]: {
-    id: EXPIRED_EXEMPTION_RULE,
-    title: 'Expired exemption',
-    description: 'An exemption in the kshield configuration is past its expiry date, so it no longer suppresses the findings it covered.',
-    remediation: 'Fix the findings the exemption covered, or renew it with a new expiry date and a reason.',
-    references: [],
-    tags: ['configuration'],
-    severity: 'medium',
-  },
-};
-
-type RuleInfo = (typeof BUILT_IN_RULES)[string] & { category?: string; frameworks?: Record<string, string[]> };
 
 /** "privileged-container" -> "PrivilegedContainer": SARIF's `name` is an identifier for people. */
 function pascalCase(id: string): string {
@@ -187,20 +171,55 @@ function notification(entry: InputError | Note, level: 'error' | 'note'): Record
 
 /** The SARIF log as a plain object. */
 export function toSarif(scan: ScanResult): Record<string, unknown> {
+  const { shell, findings, index } = sarifParts(scan);
+  return shell(findings.map((f) => result(f, index.get(f.rule)!)));
+}
+
+/**
+ * The SARIF log in pieces, each result laid out as JSON.stringify(log, null, 2) would lay it out
+ * (a test compares the two), so a scan with a hundred thousand findings is written without first
+ * holding every result object and one string of the whole log (over a gigabyte on the benchmark
+ * corpus).
+ */
+export function* renderSarifChunks(scan: ScanResult): Generator<string> {
+  const { shell, findings, index } = sarifParts(scan);
+  if (findings.length === 0) {
+    yield JSON.stringify(shell([]), null, 2) + '\n';
+    return;
+  }
+  const text = JSON.stringify(shell([RESULTS_MARK]), null, 2);
+  const at = text.indexOf(RESULTS_PLACEHOLDER);
+  const indent = '\n' + ' '.repeat(at - text.lastIndexOf('\n', at) - 1);
+  yield text.slice(0, at);
+  for (let i = 0; i < findings.length; i += RESULTS_PER_CHUNK) {
+    let chunk = '';
+    const end = Math.min(findings.length, i + RESULTS_PER_CHUNK);
+    for (let j = i; j < end; j++) chunk += (j > 0 ? ',' + indent : '') + JSON.stringify(result(findings[j], index.get(findings[j].rule)!), null, 2).replace(/\n/g, indent);
+    yield chunk;
+  }
+  yield text.slice(at + RESULTS_PLACEHOLDER.length) + '\n';
+}
+
+const RESULTS_MARK = '@@kshield-results@@';
+const RESULTS_PLACEHOLDER = `"${RESULTS_MARK}"`;
+const RESULTS_PER_CHUNK = 500;
+
+/** Everything of the log but its results, and what a result needs. */
+function sarifParts(scan: ScanResult): { shell: (results: unknown[]) => Record<string, unknown>; findings: Finding[]; index: Map<string, number> } {
   const findings = [...scan.findings].sort(compareFindings);
   // A rule's findings all carry its effective severity (configuration overrides are per rule), so
   // the descriptor advertises that one: GitHub ranks alerts by the rule's security-severity.
   const effective = new Map<string, Severity>();
   for (const f of findings) if (!effective.has(f.rule)) effective.set(f.rule, f.severity);
 
-  const infos: RuleInfo[] = [...scan.rules];
+  const infos: RuleInfo[] = scan.rules.map((r) => ({ ...r, documented: true }));
   const known = new Set(infos.map((r) => r.id));
+  // The catalogue's rules are all listed above: what is left is kshield's own (or a finding from elsewhere).
+  const noRules = new Map<string, never>();
   for (const f of findings) {
     if (known.has(f.rule)) continue;
     known.add(f.rule);
-    infos.push(
-      BUILT_IN_RULES[f.rule] ?? { id: f.rule, title: f.rule, description: f.rule, remediation: f.remediation, references: [], tags: [], severity: f.severity },
-    );
+    infos.push(ruleInfo(f.rule, noRules, f));
   }
   const index = new Map(infos.map((r, i) => [r.id, i]));
   const descriptors = infos.map((r) => ruleDescriptor(r, effective.get(r.id) ?? r.severity));
@@ -209,7 +228,7 @@ export function toSarif(scan: ScanResult): Record<string, unknown> {
   const notifications = [...scan.errors.map((e) => notification(e, 'error')), ...scan.notes.map((n) => notification(n, 'note'))];
   if (notifications.length > 0) invocation.toolExecutionNotifications = notifications;
 
-  return {
+  const shell = (results: unknown[]): Record<string, unknown> => ({
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
@@ -225,12 +244,13 @@ export function toSarif(scan: ScanResult): Record<string, unknown> {
         },
         invocations: [invocation],
         columnKind: 'utf16CodeUnits',
-        results: findings.map((f) => result(f, index.get(f.rule)!)),
+        results,
       },
     ],
-  };
+  });
+  return { shell, findings, index };
 }
 
 export function renderSarif(scan: ScanResult, _options?: ReportOptions): string {
-  return JSON.stringify(toSarif(scan), null, 2) + '\n';
+  return [...renderSarifChunks(scan)].join('');
 }

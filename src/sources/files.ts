@@ -9,7 +9,7 @@ import type { InputError, JsonObject, Note, Position, Resource } from '../core/t
 import { detach, isObject, asString } from '../core/values.js';
 import { isBuiltinApiVersion, podShapeProblems, typeName } from '../k8s/pods.js';
 import { shapeProblems } from '../k8s/shapes.js';
-import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, type LineIndex, type ParseLimits } from './yaml.js';
+import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
 
@@ -736,7 +736,7 @@ function addObject(
   typedList?: { apiVersion: string; kind: string },
   placeholders?: Placeholder[],
 ): void {
-  const at = locator(docRoot, docOffset, basePath, lines);
+  const at = locator(value, docRoot, docOffset, basePath, lines);
   if (typedList && absent(value.apiVersion) && absent(value.kind)) inferTypeMeta(value, typedList.apiVersion, typedList.kind.slice(0, -'List'.length));
   const apiVersion = value.apiVersion;
   const kind = value.kind;
@@ -844,10 +844,16 @@ function inferTypeMeta(item: JsonObject, apiVersion: string, kind: string): void
 
 /**
  * Resolves pointers below one object. Built apart from addObject so that the closure a Resource
- * keeps holds only these four values, not the whole load result of its file.
+ * keeps holds only these few values, not the whole load result of its file. An item of a List
+ * (`object` at `basePath` below the document) is resolved from itself, not from the document: an
+ * item kept for the cross-object rules would otherwise keep the whole List, every other item and
+ * its payload included, alive.
  */
-function locator(docRoot: JsonObject, docOffset: number, basePath: string, lines: LineIndex): (pointer: string) => Position {
-  return (pointer) => lines.position(locateOffset(docRoot, docOffset, basePath + pointer));
+function locator(object: JsonObject, docRoot: JsonObject, docOffset: number, basePath: string, lines: LineIndex): (pointer: string) => Position {
+  if (basePath === '') return (pointer) => lines.position(locateOffset(docRoot, docOffset, pointer));
+  const offset = locateOffset(docRoot, docOffset, basePath);
+  sharePositions(docRoot, object);
+  return (pointer) => lines.position(locateOffset(object, offset, pointer));
 }
 
 /**

@@ -399,6 +399,19 @@ function keyIndex(node: object, key: string): number {
 }
 
 /**
+ * Lets `node`, a container below the document root `root`, be passed to locateOffset as a root of
+ * its own (with its own offset), sharing the document's position buffer: what is kept of it then
+ * holds the buffer but not the document.
+ */
+export function sharePositions(root: unknown, node: object): void {
+  if (root === null || typeof root !== 'object' || node === root) return;
+  const buffer = (root as Positioned)[BUFFER];
+  if (buffer === undefined) return;
+  (node as Positioned)[BUFFER] = buffer;
+  (node as Positioned)[BASE] = (root as Positioned)[BASE];
+}
+
+/**
  * Offset of the field at `pointer` below `root`: a mapping entry resolves to its key, a sequence
  * item to its first character. A pointer that leaves the parsed data stops at the deepest field found.
  */
