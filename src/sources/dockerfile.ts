@@ -223,8 +223,14 @@ export function loadDockerfile(text: string, file: string): DockerfileLoad {
     if (range) positions.set(pointer, { line: range.start.line + 1, column: range.start.character + 1 });
   };
   const view: DockerfileView = { directives: {}, args: [], stages: [], finalStage: -1, escape, ignores: [] };
+  // `# kshield.io/ignore=...` on the first lines reads as a parser directive (BuildKit ignores unknown ones): it is ours.
+  const ignoreDirectives: AstRange[] = [];
   for (const d of ast.getDirectives()) {
     const name = d.getName().toLowerCase();
+    if (name === IGNORE_COMMENT || name === IGNORE_FILE_COMMENT) {
+      ignoreDirectives.push(d.getRange());
+      continue;
+    }
     view.directives[name] = d.getValue();
     at(`/directives/${name}`, d.getRange());
   }
@@ -279,8 +285,7 @@ export function loadDockerfile(text: string, file: string): DockerfileLoad {
 
   // `# kshield.io/ignore: rule,... [-- reason]` covers the next instruction; `ignore-file` the whole file.
   const ignoreTargets: { target: string; words: Set<string>; reason?: string }[] = [];
-  for (const comment of ast.getComments()) {
-    const range = comment.getRange();
+  for (const range of [...ignoreDirectives, ...ast.getComments().map((c) => c.getRange())]) {
     const m = IGNORE_LINE.exec(lines.text.slice(lines.offset(range.start.line, range.start.character), lines.offset(range.end.line, range.end.character)).trim());
     if (!m) continue;
     // A comment inside a continued instruction belongs to it, not to the next one.
@@ -294,6 +299,9 @@ export function loadDockerfile(text: string, file: string): DockerfileLoad {
     view.ignores.push({ words, target, line: range.start.line + 1 });
     at(pointer, range);
     ignoreTargets.push({ target, words: new Set(words), reason });
+    // A comment above a FROM covers what is reported about the stage it opens (its base image, its name).
+    const from = /^\/stages\/(\d+)\/instructions\/0$/.exec(target);
+    if (from) for (const part of ['base', 'name']) ignoreTargets.push({ target: `/stages/${from[1]}/${part}`, words: new Set(words), reason });
   }
 
   const name = displayName(file);

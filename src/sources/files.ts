@@ -666,7 +666,9 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     const value = doc.value;
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
     if (!isObject(value)) {
-      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` });
+      // A Dockerfile piped in without --stdin-kind parses as one YAML scalar: say how to read it.
+      const hint = file === STDIN_NAME && typeof value === 'string' && /^(?:FROM|ARG)\s/i.test(value) ? ' (a Dockerfile? read it with --stdin-kind dockerfile)' : '';
+      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped${hint}` });
       continue;
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0, true, undefined, templated.any() ? placeholders : undefined);

@@ -6,8 +6,14 @@ const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'http', 'https', 'aria2c']
 /** Interpreters that run a script read from standard input. */
 const INTERPRETERS = new Set(['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'pwsh', 'powershell']);
 
+/** The download tool a command runs, if it is one. */
+function downloaderOf(words: readonly string[]): string | undefined {
+  const w = words.find((x) => DOWNLOADERS.has(x.slice(x.lastIndexOf('/') + 1)));
+  return w === undefined ? undefined : w.slice(w.lastIndexOf('/') + 1);
+}
+
 function runsInput(name: string): boolean {
-  return isShell(name) || INTERPRETERS.has(name) || /^python3\.\d+$/.test(name);
+  return isShell(name) || name === 'source' || name === '.' || INTERPRETERS.has(name) || /^python3\.\d+$/.test(name);
 }
 
 export const dockerfileCurlPipeShell = defineRule({
@@ -26,21 +32,22 @@ export const dockerfileCurlPipeShell = defineRule({
   references: ['https://docs.docker.com/build/building/best-practices/#using-pipes', 'https://docs.docker.com/reference/dockerfile/#add---checksum'],
   check: (resource) => {
     const out = [];
-    const seen = new Set<string>();
     for (const run of runPrograms(allInstructions(viewOf(resource)))) {
-      if (!runsInput(run.program.name)) continue;
+      const name = run.program.name;
       const commands = run.instruction.commands ?? [];
-      // What the interpreter reads: the command before a pipe, a `<(...)`; a script argument `-c "$(curl ...)"` is parsed as nested commands of it.
-      const feeders = run.command.inputFrom.map((i) => commands[i]).filter((c) => c !== undefined);
-      const nested = commands.filter((c) => c.parent === run.k);
-      const downloads = [...feeders, ...nested.filter((c) => c.words.some((w) => DOWNLOADERS.has(w)))];
-      const download = downloads.find((c) => c.words.some((w) => DOWNLOADERS.has(w.slice(w.lastIndexOf('/') + 1))));
-      if (!download) continue;
-      const key = `${run.pointer}/${run.k}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const tool = download.words.find((w) => DOWNLOADERS.has(w.slice(w.lastIndexOf('/') + 1)))!;
-      out.push({ path: run.commandPointer, message: `${run.program.name} runs what ${tool.slice(tool.lastIndexOf('/') + 1)} downloads, unverified` });
+      let tool: string | undefined;
+      if (runsInput(name)) {
+        // What it reads: the command before a pipe, or a `<(...)` among its arguments.
+        for (const i of run.command.inputFrom) tool ??= downloaderOf(commands[i]?.words ?? []);
+      }
+      if (tool === undefined && (isShell(name) || name === 'eval' || name === 'source' || name === '.')) {
+        // A script that is a download's output: `sh -c "$(curl ...)"`, eval "$(wget -O- ...)".
+        const c = run.program.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a));
+        const script = !isShell(name) ? run.program.args.join(' ') : c === -1 ? '' : (run.program.args[c + 1] ?? '');
+        const m = /(?:\$\(|`)\s*(?:[\w./-]*\/)?(curl|wget|fetch|aria2c)\b/.exec(script);
+        if (m) tool = m[1];
+      }
+      if (tool !== undefined) out.push({ path: run.commandPointer, message: `${name} runs what ${tool} downloads, unverified` });
     }
     return out;
   },
