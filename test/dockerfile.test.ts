@@ -17,6 +17,7 @@ import { evaluate } from '../src/engine/engine.js';
 import { rules } from '../src/rules/index.js';
 import { dockerfileRules } from '../src/rules/dockerfile/index.js';
 import { kshield, root } from './support/cli.js';
+import { parsePeerCoverage } from '../tools/peer-coverage.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'kshield-dockerfile-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -230,5 +231,38 @@ describe('reports', () => {
     assert.equal(env.path, '/stages/0/instructions/1/properties/0/value');
     assert.deepEqual(env.resource, { apiVersion: 'kshield.io/v1', kind: 'Dockerfile', namespace: null, name: secretFile });
     void readFileSync;
+  });
+});
+
+describe('hadolint mapping (docs/peer-coverage.md)', () => {
+  // Dockerfiles of our own, shaped like the failing and passing cases of hadolint's tests for each check.
+  const CASES: Record<string, { fail: string; pass: string }> = {
+    DL3000: { fail: 'FROM node:20-slim\nWORKDIR usr/src/app\n', pass: 'FROM node:20-slim\nWORKDIR /usr/src/app\n' },
+    DL3002: { fail: 'FROM debian:12-slim\nUSER root\n', pass: 'FROM debian:12-slim\nUSER root\nRUN apt-get update\nUSER foo\n' },
+    DL3004: { fail: 'FROM debian:12-slim\nRUN sudo apt-get install -y curl\n', pass: 'FROM debian:12-slim\nRUN apt-get install -y curl\n' },
+    DL3006: { fail: 'FROM debian\n', pass: 'FROM debian:jessie\n' },
+    DL3007: { fail: 'FROM debian:latest\n', pass: 'FROM debian:jessie\n' },
+    DL3009: { fail: 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y python\n', pass: 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y python && rm -rf /var/lib/apt/lists/*\n' },
+    DL3015: { fail: 'FROM debian:12-slim\nRUN apt-get install -y python\n', pass: 'FROM debian:12-slim\nRUN apt-get install -y --no-install-recommends python\n' },
+    DL3019: { fail: 'FROM alpine:3.20\nRUN apk add flex=2.6.4-r1\n', pass: 'FROM alpine:3.20\nRUN apk add --no-cache flex=2.6.4-r1\n' },
+    DL3020: { fail: 'FROM alpine:3.20\nADD file /usr/src/app/\n', pass: 'FROM alpine:3.20\nADD file.tar.gz /usr/src/app/\n' },
+    DL3026: { fail: 'FROM random.com/debian:12\n', pass: 'FROM docker.io/debian:12\n' },
+    DL3057: { fail: 'FROM debian:12-slim\n', pass: 'FROM debian:12-slim\nHEALTHCHECK CMD /bin/true\n' },
+  };
+  const doc = readFileSync(path.join(root, 'docs', 'peer-coverage.md'), 'utf8');
+  const rows = parsePeerCoverage(doc).filter((r) => r.peer === 'Hadolint' && !r.none);
+
+  test('every covered row has a case, and its rules fail the failing case and pass the passing one', () => {
+    assert.deepEqual(rows.map((r) => r.id).sort(), Object.keys(CASES).sort());
+    for (const row of rows) {
+      const selected = rules.filter((r) => row.rules.includes(r.id));
+      const judge = (text: string): string[] => {
+        const loaded = loadTextAs('dockerfile', text, 'Dockerfile');
+        assert.deepEqual(loaded.errors, []);
+        return evaluate(loaded.resources, { rules: selected, catalogue: rules, settings: { allowedRegistries: ['docker.io'] } }).findings.map((f) => f.rule);
+      };
+      assert.ok(judge(CASES[row.id].fail).length > 0, `${row.id}: its failing case passes ${row.rules.join(', ')}`);
+      assert.deepEqual(judge(CASES[row.id].pass), [], `${row.id}: its passing case fails`);
+    }
   });
 });
