@@ -24,7 +24,7 @@ export const dockerfileAddInsteadOfCopy = defineRule({
       if (instruction.keyword !== 'ADD' || instruction.heredocs?.length) return [];
       const sources = sourcesOf(instruction.arguments);
       if (sources.length === 0 || sources.some((s) => isRemoteSource(s) || ARCHIVE.test(s) || s.includes('$'))) return [];
-      return [{ path: pointer, message: `ADD of ${sources.length === 1 ? sources[0] : `${sources.length} local sources`}, none of them a URL or an archive to unpack: COPY does the same` }];
+      return [{ path: pointer, message: `ADD of ${sources.length === 1 ? `${sources[0]}, which is neither a URL nor an archive to unpack` : `${sources.length} local sources, none of them a URL or an archive to unpack`}: COPY does the same` }];
     }),
   examples: {
     valid: [

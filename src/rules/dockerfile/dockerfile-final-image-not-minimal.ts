@@ -1,6 +1,6 @@
 import { defineRule } from '../define.js';
 import { fullName } from '../../k8s/images.js';
-import { APPLIES_TO, DOCKERFILE_BEST_PRACTICES, dockerfile, finalImageInstructions, finalImageStages, packageCommand, packageName, runPrograms, viewOf } from './shared.js';
+import { APPLIES_TO, DOCKERFILE_BEST_PRACTICES, dockerfile, finalImageInstructions, finalImageStages, packageCommand, packageName, programsOfRun, runPrograms, viewOf, type InstructionView, type PackageCommand } from './shared.js';
 
 /** Docker Hub official images that are compilers and build tools: nothing a program built with them needs at run time. */
 const TOOLCHAIN_IMAGES = new Set(['golang', 'rust', 'maven', 'gradle', 'gcc', 'buildpack-deps', 'sbt', 'haskell', 'swift', 'elixir', 'clojure']);
@@ -23,6 +23,19 @@ function fullBase(repository: string, registry: string, tag: string): string | u
 /** Network tools an attacker uses to fetch the next stage of an attack. */
 const DOWNLOAD_TOOLS = new Set(['curl', 'wget', 'netcat', 'netcat-openbsd', 'netcat-traditional', 'ncat', 'nmap', 'socat', 'telnet', 'openssh-client', 'ftp']);
 
+/**
+ * Whether the same RUN takes back what it installed, the way official images fetch with temporary
+ * packages: `apk add --virtual .fetch-deps wget ... && apk del .fetch-deps`, or apt-mark auto followed
+ * by `apt-get purge --auto-remove` (or autoremove), which removes every package not marked manual.
+ */
+function removedAgain(instruction: InstructionView, pkg: PackageCommand): boolean {
+  const programs = programsOfRun(instruction);
+  const virtual = pkg.options.find((o) => o.startsWith('--virtual=') || o.startsWith('-t='))?.replace(/^[^=]*=/, '');
+  if (virtual !== undefined && programs.some((p) => p.name === 'apk' && p.args.includes('del') && p.args.includes(virtual))) return true;
+  const marksAuto = programs.some((p) => p.name === 'apt-mark' && p.args[0] === 'auto');
+  return marksAuto && programs.some((p) => ['apt-get', 'apt'].includes(p.name) && (p.args.includes('autoremove') || (p.args.includes('purge') && (p.args.includes('--auto-remove') || p.args.includes('--autoremove')))));
+}
+
 export const dockerfileFinalImageNotMinimal = defineRule({
   id: 'dockerfile-final-image-not-minimal',
   title: 'Final image keeps build tools, a package manager or download tools',
@@ -36,7 +49,8 @@ export const dockerfileFinalImageNotMinimal = defineRule({
     'compiler toolchain (golang, rust, maven, ...), a full distribution (debian, ubuntu, ...) or a full language image ' +
     '(node, python, ... without slim or alpine): a distroless, slim or scratch base would run the same artifact. (2) The final ' +
     'image installs download and network tools (curl, wget, netcat, socat, ...) that the image does not use itself: installs ' +
-    'that the HEALTHCHECK, ENTRYPOINT or CMD use are not reported.',
+    'that the HEALTHCHECK, ENTRYPOINT or CMD use, and installs the same RUN takes back (`apk del` of a --virtual group, ' +
+    '`apt-mark auto` then `apt-get purge --auto-remove`), are not reported.',
   remediation:
     'Build the final stage FROM a distroless, slim or scratch image and COPY the artifact into it; install download tools only ' +
     'in build stages, or remove them in the same RUN after use.',
@@ -62,8 +76,8 @@ export const dockerfileFinalImageNotMinimal = defineRule({
     for (const run of runPrograms(instructions)) {
       const pkg = packageCommand(run.program);
       if (!pkg || !['install', 'add'].includes(pkg.subcommand)) continue;
-      // Removed again in the same RUN (apt-get purge, apk del): it does not stay.
-      const removed = new Set((run.instruction.commands ?? []).flatMap((c) => (['purge', 'remove', 'del', 'autoremove'].some((w) => c.words.includes(w)) ? c.words : [])));
+      if (removedAgain(run.instruction, pkg)) continue;
+      const removed = new Set((run.instruction.commands ?? []).flatMap((c) => (['purge', 'remove', 'del'].some((w) => c.words.includes(w)) ? c.words.map(packageName) : [])));
       const tools = pkg.packages.map(packageName).filter((p) => DOWNLOAD_TOOLS.has(p) && !used.has(p) && !used.has(p.replace(/-.*$/, '')) && !removed.has(p));
       if (tools.length > 0) out.push({ path: run.commandPointer, message: `the final image installs ${tools.join(', ')}, which it does not use in HEALTHCHECK, ENTRYPOINT or CMD` });
     }
@@ -82,6 +96,11 @@ export const dockerfileFinalImageNotMinimal = defineRule({
         FROM debian:12-slim
         RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
         HEALTHCHECK CMD curl -fsS http://127.0.0.1:8080/healthz || exit 1`),
+      dockerfile(`
+        FROM alpine:3.20
+        RUN apk add --no-cache --virtual .fetch-deps wget \\
+         && wget -O /usr/local/bin/tini https://example.com/tini && chmod +x /usr/local/bin/tini \\
+         && apk del .fetch-deps`),
     ],
     invalid: [
       {

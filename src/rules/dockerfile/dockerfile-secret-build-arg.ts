@@ -21,8 +21,12 @@ export const dockerfileSecretBuildArg = defineRule({
   check: (resource) => {
     const view = viewOf(resource);
     const literal = literalSecrets(view);
-    return envAndArgs(view).flatMap((p) => {
+    const properties = envAndArgs(view);
+    // ARG TOKEN then ENV TOKEN=$TOKEN is one secret: the ENV, which keeps it in the image, is reported.
+    const keptByEnv = new Set(properties.filter((p) => p.keyword === 'ENV' && p.inFinalImage && p.value !== undefined).flatMap((p) => [...p.value!.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1])));
+    return properties.flatMap((p) => {
       if (!p.inFinalImage || !isSecretName(p.name) || literal.has(p.pointer)) return [];
+      if (p.keyword === 'ARG' && keptByEnv.has(p.name)) return [];
       // ENV SECRET= (empty) clears it; only a value taken from elsewhere passes one through.
       if (p.keyword === 'ENV' && (p.value === undefined || !p.value.includes('$'))) return [];
       const how = p.keyword === 'ARG' ? 'a build argument, recorded in the image history when a RUN uses it' : `an environment variable set from ${p.value}, kept in the image configuration`;
@@ -49,10 +53,14 @@ export const dockerfileSecretBuildArg = defineRule({
           ARG NPM_TOKEN
           ENV NPM_TOKEN=\${NPM_TOKEN}
           RUN npm ci`),
-        expect: [
-          { path: '/stages/0/instructions/1/properties/0', message: 'NPM_TOKEN is passed as a build argument' },
-          { path: '/stages/0/instructions/2/properties/0', message: 'kept in the image configuration' },
-        ],
+        expect: [{ path: '/stages/0/instructions/2/properties/0', message: 'NPM_TOKEN is passed as an environment variable set from ${NPM_TOKEN}, kept in the image configuration' }],
+      },
+      {
+        manifest: dockerfile(`
+          FROM node:20-slim
+          ARG NPM_TOKEN
+          RUN echo "//registry.npmjs.org/:_authToken=\${NPM_TOKEN}" > .npmrc && npm ci && rm .npmrc`),
+        expect: [{ path: '/stages/0/instructions/1/properties/0', message: 'NPM_TOKEN is passed as a build argument' }],
       },
     ],
   },

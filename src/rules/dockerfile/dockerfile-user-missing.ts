@@ -10,6 +10,11 @@ function runsUnprivileged(image: ImageReference): boolean {
   return /nonroot|rootless/.test(tag) || /(?:^|[/-])(?:nonroot|rootless|unprivileged)(?:[/-]|$)/.test(name) || name.startsWith('docker.io/bitnami/');
 }
 
+/** Windows base images: their users (ContainerUser, ContainerAdministrator) are another matter than Linux root. */
+function isWindows(image: ImageReference): boolean {
+  return image.registry === 'mcr.microsoft.com' && /^(?:windows|dotnet\/framework|powershell\/.*(?:nanoserver|windowsservercore))/.test(image.repository);
+}
+
 export const dockerfileUserMissing = defineRule({
   id: 'dockerfile-user-missing',
   title: 'The image sets no USER',
@@ -21,7 +26,7 @@ export const dockerfileUserMissing = defineRule({
     'No stage of the final image sets USER, so the container runs as whatever user its base image names: root for nearly every ' +
     'distribution and language image (debian, alpine, node, python, golang, ...). Stages only copied from do not count; a stage ' +
     'built FROM another inherits its USER. Bases that say they run unprivileged (a ":nonroot" tag, "rootless" or ' +
-    '"unprivileged" images, Bitnami\'s) and images that drop root in their entrypoint (gosu, su-exec, setpriv) are not reported, ' +
+    '"unprivileged" images, Bitnami\'s), Windows bases (whose users are not Linux root) and images that drop root in their entrypoint (gosu, su-exec, setpriv) are not reported, ' +
     'nor is FROM scratch, which dockerfile-user-root reports (no user there is root for certain).',
   remediation: 'Add `USER <uid>:<gid>` of an unprivileged user at the end of the final stage, or build on a base that runs unprivileged.',
   references: [`${DOCKERFILE_REFERENCE}#user`, `${DOCKERFILE_BEST_PRACTICES}#user`],
@@ -31,7 +36,7 @@ export const dockerfileUserMissing = defineRule({
     const first = finalImageStages(view)[0];
     if (!first || first.base.scratch) return [];
     const base = first.base;
-    if (base.reference && runsUnprivileged(base.reference)) return [];
+    if (base.reference && (runsUnprivileged(base.reference) || isWindows(base.reference))) return [];
     const what = base.resolved ?? base.raw;
     return [{ path: `/stages/${first.index}/base`, message: `no USER in the final image: it runs as the user of its base image ${what}, root unless that image sets another` }];
   },

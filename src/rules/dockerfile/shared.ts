@@ -151,7 +151,8 @@ const PRIVILEGE_DROPPERS = new Set(['gosu', 'su-exec', 'setpriv', 'runuser', 'ch
 export function dropsPrivileges(view: DockerfileView): boolean {
   for (const { instruction } of finalImageInstructions(view)) {
     const words = [...instruction.arguments, ...(instruction.commands ?? []).flatMap((c) => c.words)];
-    if (words.some((w) => PRIVILEGE_DROPPERS.has(w.slice(w.lastIndexOf('/') + 1)) || /(?:^|\/)(?:gosu|su-exec)(?:[-.]|$)/.test(w))) return true;
+    // A program run (/usr/local/bin/gosu), a package installed (su-exec>=0.2, gosu=1.17-1), a download to its name (-O /usr/local/bin/gosu).
+    if (words.some((w) => PRIVILEGE_DROPPERS.has(w.slice(w.lastIndexOf('/') + 1).split(/[=<>~]/)[0]))) return true;
   }
   return false;
 }
