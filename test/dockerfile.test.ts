@@ -141,6 +141,16 @@ describe('inputs', () => {
     const files = [...new Set(report.findings.map((f: { file: string }) => path.relative(dir, f.file)))].sort();
     assert.deepEqual(files, ['Containerfile.dev', 'services/api/Dockerfile']);
     assert.ok(report.findings.some((f: { rule: string; line: number }) => f.rule === 'dockerfile-user-root' && f.line === 2));
+    // A kustomization directory is rendered instead of walked for manifests; its Dockerfile is still read.
+    mkdirSync(path.join(dir, 'overlay'), { recursive: true });
+    writeFileSync(path.join(dir, 'overlay/kustomization.yaml'), 'resources: [cm.yaml]\n');
+    writeFileSync(path.join(dir, 'overlay/cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: shop}\ndata: {a: b}\n');
+    writeFileSync(path.join(dir, 'overlay/Dockerfile'), 'FROM alpine:3.20\nUSER 0\n');
+    const rendered = kshield(['scan', path.join(dir, 'overlay'), '-o', 'json', '--fail-on', 'none']);
+    const overlay = JSON.parse(rendered.stdout);
+    assert.ok(overlay.findings.some((f: { rule: string; file: string }) => f.rule === 'dockerfile-user-root' && f.file.endsWith('overlay/Dockerfile')), rendered.stderr);
+    // --jobs spreads files over threads: the same findings.
+    assert.deepEqual(JSON.parse(kshield(['scan', dir, '-o', 'json', '--fail-on', 'none', '-j', '2']).stdout).findings.length, JSON.parse(kshield(['scan', dir, '-o', 'json', '--fail-on', 'none']).stdout).findings.length);
   });
 
   test('--stdin-kind dockerfile reads standard input as a Dockerfile', () => {
