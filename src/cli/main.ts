@@ -64,7 +64,7 @@ function buildProgram(): Command {
   reportOptions(
     program
       .command('scan')
-      .description('scan manifests: files, directories (recursively: *.yaml, *.yml, *.json) and - for standard input')
+      .description('scan manifests and Dockerfiles: files, directories (recursively: *.yaml, *.yml, *.json, Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*) and - for standard input')
       .argument('[paths...]', 'files, directories, or - to read standard input'),
   )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
@@ -73,6 +73,7 @@ function buildProgram(): Command {
     .option(`${APPLY_NAMESPACE_FLAG} <ns>`, 'the same as -n, spelt as on rbac, netpol and webhook what-if')
     .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
+    .addOption(new Option('--stdin-kind <kind>', 'what - (standard input) holds').choices(['manifests', 'dockerfile']).default('manifests'))
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });

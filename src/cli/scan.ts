@@ -41,6 +41,8 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   applyNamespace?: string;
   /** false with --no-render. */
   render?: boolean;
+  /** --stdin-kind: what standard input holds. */
+  stdinKind?: 'manifests' | 'dockerfile';
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -58,6 +60,7 @@ export async function loadConfigOption(file: string | undefined): Promise<Kshiel
 
 export async function runScan(paths: string[], opts: ScanCommandOptions): Promise<number> {
   checkInputPaths(paths, 'scan', ' (e.g. `helm template . | kshield scan -`)');
+  if (opts.stdinKind === 'dockerfile' && !paths.includes('-')) throw new UsageError('--stdin-kind dockerfile says what standard input holds: give - among the paths to read it');
   const targets = parseOutputs(opts.output, opts.outputFile);
   const config = await loadConfigOption(opts.config);
   const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
@@ -82,6 +85,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     namespace,
     namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
     render: opts.render !== false,
+    stdinKind: opts.stdinKind,
     pssVersion,
   };
   const result = await scanFiles(paths, options);

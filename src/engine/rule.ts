@@ -13,7 +13,8 @@ export type RuleCategory =
   | 'metadata'
   | 'rbac'
   | 'api'
-  | 'network';
+  | 'network'
+  | 'dockerfile';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {

@@ -16,7 +16,7 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
     return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs, stdinKind: options.stdinKind });
   loaded.errors.unshift(...expansionErrors);
   loaded.notes.unshift(...notes);
   const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);

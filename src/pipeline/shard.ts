@@ -79,7 +79,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   let unplaced: Unplaced | undefined;
   const scannedSources = new Set<string>();
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources, stdinKind: input.options.stdinKind });
     unplaced = addUnplaced(unplaced, loaded.unplaced);
     for (const e of loaded.empty ?? []) empty.push(e);
     // The rules' caches of views of this file's objects (pod specs, containers, selectors) go with

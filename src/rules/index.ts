@@ -12,8 +12,9 @@ import { networkRules } from './network/index.js';
 import { clusterRules } from './cluster/index.js';
 import { controlPlaneRules } from './control-plane/index.js';
 import { suppressionRules } from './suppressions/index.js';
+import { dockerfileRules } from './dockerfile/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

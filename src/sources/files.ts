@@ -12,6 +12,8 @@ import { shapeProblems } from '../k8s/shapes.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
+import { inputKindOf, type InputKind } from './input-kinds.js';
+import { loadDockerfile } from './dockerfile.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. Also the limit on a renderer's output. */
@@ -35,6 +37,8 @@ export interface LoadOptions {
    * files; a caller loading file by file passes its own.
    */
   scannedSources?: Set<string>;
+  /** What standard input holds (`--stdin-kind`): manifests (the default) or a Dockerfile. */
+  stdinKind?: InputKind;
 }
 
 /** An input that held nothing to scan, and why. */
@@ -61,7 +65,6 @@ export interface LoadResult {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 export const STDIN = '-';
 /** How standard input is named in findings and errors. */
@@ -130,7 +133,8 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       files.push(file);
     }
   };
-  const walk = async (dir: string, explicit: boolean): Promise<void> => {
+  /** `manifests` false: below a directory that is rendered, whose manifests are the renderer's inputs; other inputs (Dockerfiles) are still read. */
+  const walk = async (dir: string, explicit: boolean, manifests = true): Promise<void> => {
     let entries;
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -138,7 +142,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
       return;
     }
-    if (renderDirs) {
+    if (renderDirs && manifests) {
       const target = renderTargetIn(
         dir,
         entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name),
@@ -146,15 +150,18 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       if (target) {
         if (target.tool === 'kustomize') kustomizations.push({ target, explicit });
         add(dir);
-        return;
+        manifests = false;
       }
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full, false);
-      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add(full);
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full, false, manifests);
+      } else if (e.isFile() || e.isSymbolicLink()) {
+        const kind = inputKindOf(e.name);
+        if (kind !== undefined && (manifests || kind !== 'manifests')) add(full);
+      }
     }
   };
   for (const input of inputs) {
@@ -174,7 +181,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
-      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) in this directory' });
+      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) or Dockerfiles in this directory' });
     } else add(input);
   }
   const notes: Note[] = [];
@@ -396,7 +403,7 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
         continue;
       }
     }
-    merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options));
+    merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options, file === STDIN ? (options.stdinKind ?? 'manifests') : (inputKindOf(file) ?? 'manifests')));
   }
   return result;
 }
@@ -552,8 +559,9 @@ function pointAtSources(loaded: LoadResult, target: RenderTarget, options: LoadO
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes and parses one file's bytes. */
-export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}): LoadResult {
+/** Decodes and parses one file's bytes, as manifests or (`kind`) a Dockerfile. */
+export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}, kind: InputKind = 'manifests'): LoadResult {
+  const what = kind === 'dockerfile' ? 'a Dockerfile' : 'a manifest';
   const result = emptyResult();
   result.files.push(file);
   if (bytes.length === 0) {
@@ -562,12 +570,12 @@ export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions 
     return result;
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    result.errors.push({ file, line: 1, message: 'file is UTF-16 encoded; Kubernetes manifests must be UTF-8' });
+    result.errors.push({ file, line: 1, message: kind === 'dockerfile' ? 'file is UTF-16 encoded; kshield reads Dockerfiles as UTF-8' : 'file is UTF-16 encoded; Kubernetes manifests must be UTF-8' });
     return result;
   }
   const probe = bytes.subarray(0, 8192);
   if (probe.indexOf(0) !== -1) {
-    result.errors.push({ file, message: 'binary file (contains NUL bytes), not a manifest' });
+    result.errors.push({ file, message: `binary file (contains NUL bytes), not ${what}` });
     return result;
   }
   let text: string;
@@ -579,7 +587,27 @@ export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions 
     return result;
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // keep offsets: the BOM becomes a blank
-  return loadText(text, file, options);
+  return kind === 'dockerfile' ? loadDockerfileText(text, file) : loadText(text, file, options);
+}
+
+/** Parses a Dockerfile's text into its one Resource (see dockerfile.ts). */
+export function loadDockerfileText(text: string, file: string): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  const loaded = loadDockerfile(text, file);
+  for (const e of loaded.errors) result.errors.push({ file, line: e.line, message: e.message });
+  for (const n of loaded.notes) result.notes.push(n);
+  if (loaded.resource) result.resources.push(loaded.resource);
+  else if (loaded.empty) {
+    result.notes.push({ file, message: 'empty Dockerfile (only comments or blank lines)' });
+    result.empty!.push({ file, reason: 'empty' });
+  }
+  return result;
+}
+
+/** Parses text as the given kind of input (the rule tester's examples, a caller's buffer). */
+export function loadTextAs(kind: InputKind, text: string, file: string, options: LoadOptions = {}): LoadResult {
+  return kind === 'dockerfile' ? loadDockerfileText(text, file) : loadText(text, file, options);
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): Position {
@@ -638,7 +666,9 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     const value = doc.value;
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
     if (!isObject(value)) {
-      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` });
+      // A Dockerfile piped in without --stdin-kind parses as one YAML scalar: say how to read it.
+      const hint = file === STDIN_NAME && typeof value === 'string' && /^(?:FROM|ARG)\s/i.test(value) ? ' (a Dockerfile? read it with --stdin-kind dockerfile)' : '';
+      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped${hint}` });
       continue;
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0, true, undefined, templated.any() ? placeholders : undefined);
