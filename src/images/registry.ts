@@ -21,7 +21,6 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { readFile, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { RegistryAccess } from '../config/webhook.js';
 import { DOCKER_HUB, effectiveTag, parseImageReference } from '../k8s/images.js';
 
 const readFileAsync = promisify(readFile);
@@ -33,6 +32,14 @@ const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ] as const;
+
+/** How a client reaches registries: per-host settings from the configuration (the webhook's `registries:`), and a timeout. */
+export interface RegistryAccess {
+  /** Per registry host (as in an image reference, e.g. "ghcr.io", "127.0.0.1:5000"). */
+  hosts?: Record<string, { insecureHttp?: boolean; caFile?: string; username?: string; passwordFile?: string }>;
+  /** Per request; the whole mutation has the webhook's own deadline. */
+  timeoutMs?: number;
+}
 
 /** Where Docker Hub's registry API actually lives. */
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
