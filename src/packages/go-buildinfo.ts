@@ -133,10 +133,13 @@ function goPurl(modulePath: string, version: string): string {
  */
 export function goPackages(info: GoBuildInfo, path: string): Package[] {
   const out: Package[] = [];
-  const add = (m: GoModule): void => {
+  const add = (m: GoModule, isMain: boolean): void => {
     const used = m.replacedBy && m.replacedBy.version !== '' ? m.replacedBy : m;
-    // A replacement by a local directory (no version) builds code that no module version names.
+    // A replacement by a local directory (no version) builds code that no module version names;
+    // so does a dependency built from a checkout ("(devel)"), or one whose path is a directory.
+    // The main module is kept at "(devel)": it is what the binary is, even without a release.
     if (m.replacedBy && m.replacedBy.version === '') return;
+    if (used.version === '' || (!isMain && used.version === '(devel)') || /^(?:\.{1,2}\/|\/)/.test(used.path) || used.path.endsWith('/')) return;
     out.push({
       ecosystem: 'Go',
       name: used.path,
@@ -147,8 +150,8 @@ export function goPackages(info: GoBuildInfo, path: string): Package[] {
       goVersion: info.goVersion,
     });
   };
-  if (info.main) add(info.main);
-  for (const d of info.deps) add(d);
+  if (info.main) add(info.main, true);
+  for (const d of info.deps) add(d, false);
   const stdlib = stdlibVersion(info.goVersion);
   if (stdlib) out.push({ ecosystem: 'Go', name: 'stdlib', version: stdlib, purl: goPurl('stdlib', stdlib), locations: [{ path }], foundBy: 'go-binary', goVersion: info.goVersion });
   return out;
