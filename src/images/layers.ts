@@ -22,6 +22,19 @@ function entryType(type: string | null | undefined): EntryType {
   }
 }
 
+/** Reads what is left of a raw (digest-checking) stream; the ImageReadError it ends with, if any. */
+async function restOf(raw: Readable): Promise<ImageReadError | undefined> {
+  const failed = (raw as Readable & { errored?: unknown }).errored;
+  if (failed) return failed instanceof ImageReadError ? failed : undefined;
+  if (raw.readableEnded || raw.destroyed) return undefined;
+  raw.unpipe();
+  return new Promise((resolve) => {
+    raw.on('error', (e) => resolve(e instanceof ImageReadError ? e : undefined));
+    raw.on('end', () => resolve(undefined));
+    raw.resume();
+  });
+}
+
 export async function readLayer(raw: Readable, collector: InventoryCollector, what: string, maxLayerBytes: number): Promise<void> {
   const bytes = await decompressed(raw, maxLayerBytes, what);
   const extract = tar.extract();
@@ -36,6 +49,10 @@ export async function readLayer(raw: Readable, collector: InventoryCollector, wh
     }
   } catch (e) {
     bytes.destroy();
+    // A corrupt blob usually breaks the decompressor or the tar reader before its end, where the
+    // digest is checked: read the rest, so the error names the cause (a digest mismatch) when it is one.
+    const digestError = await restOf(raw);
+    if (digestError) throw digestError;
     if (e instanceof ImageReadError) throw e;
     throw new ImageReadError(`${what}: not a readable tar stream (${(e as Error).message})`);
   }
