@@ -252,6 +252,9 @@ describe('OCI layout and docker save archive', () => {
     const r = await run(['image', 'oci-layout', work]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /not an OCI image layout \(no oci-layout file\)/);
+    const arm = await run(['image', 'docker-archive', archive, '--platform', 'linux/arm64']);
+    assert.equal(arm.code, 2);
+    assert.match(arm.stderr, /shop-app\.tar holds a linux\/amd64 image, not linux\/arm64/);
     const insecure = await run(['image', 'registry.example.com/app:1', '--insecure']);
     assert.equal(insecure.code, 2);
     assert.match(insecure.stderr, /--insecure \(plain HTTP\) is only for registries on this machine/);
@@ -269,7 +272,7 @@ describe('image configuration checks', () => {
     const at = new Date('2026-12-05T00:00:00Z');
     const findings = checkImage({ config: { User: '1000' } }, buster, at);
     assert.deepEqual(findings.map((f) => f.rule), ['image-base-os-end-of-life']);
-    assert.match(findings[0].message, /Debian 10 .*reached the end of its security support on 2024-06-30/);
+    assert.match(findings[0].message, /Debian GNU\/Linux 10 \(buster\), reached the end of its security support on 2024-06-30/);
     assert.deepEqual(checkImage({ config: { User: '1000' } }, { id: 'debian', versionId: '12' }, at), []);
     assert.equal(checkImage({ config: { User: '1000' } }, { id: 'alpine', versionId: '3.20.3' }, at)[0]?.rule, 'image-base-os-end-of-life');
     assert.deepEqual(checkImage({ config: { User: '1000' } }, { id: 'alpine', versionId: '3.20.3' }, new Date('2026-04-01T12:00:00Z')), [], 'the last day is still supported');

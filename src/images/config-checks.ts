@@ -134,6 +134,9 @@ export function checkImage(config: ImageConfig | undefined, os: OperatingSystem 
     });
   }
   const eol = endOfLife(os);
-  if (eol && isPastEndOfLife(eol, now)) add(IMAGE_CHECKS.eol, '', `the base operating system, ${eol.release}${os?.prettyName ? ` (${os.prettyName})` : ''}, reached the end of its security support on ${eol.date}`);
+  if (eol && isPastEndOfLife(eol, now)) {
+    const name = os?.prettyName && os.versionId && os.prettyName.includes(os.versionId) ? os.prettyName : eol.release;
+    add(IMAGE_CHECKS.eol, '', `the base operating system, ${name}, reached the end of its security support on ${eol.date}`);
+  }
   return findings;
 }

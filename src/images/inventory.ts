@@ -104,6 +104,13 @@ export async function inventoryImage(target: ImageTarget, options: InventoryImag
     return { target, name: targetName(target), inventory: collector.finish(), layers: [] };
   }
   const image = await openImage(target, options, limits);
+  if (options.platform !== undefined) {
+    // A layout or archive with one image has no index to choose from: it must be the platform asked for.
+    const wanted = parsePlatform(options.platform);
+    const c = image.config;
+    if (c.os !== undefined && c.architecture !== undefined && (c.os !== wanted.os || c.architecture !== wanted.architecture || (wanted.variant !== undefined && (c.variant ?? (c.architecture === 'arm64' ? 'v8' : undefined)) !== wanted.variant)))
+      throw new ImageReadError(`${targetName(target)} holds a ${c.os}/${c.architecture}${c.variant ? `/${c.variant}` : ''} image, not ${options.platform}`);
+  }
   for (const layer of image.layers) {
     options.onLayer?.(layer, image.layers.length);
     collector.startLayer(layer.index, { index: layer.index, digest: layer.diffId ?? layer.digest ?? '', ...(layer.createdBy ? { createdBy: layer.createdBy } : {}) });
