@@ -5,7 +5,8 @@
  * packages, an npm and a Python package, a jar with a nested jar; it runs as root, exposes 8080
  * and 22, and carries made-up credentials in its environment and history.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { buildImage, writeDockerArchive, writeOciLayout } from './oci-build.js';
@@ -80,8 +81,8 @@ export async function writeImageFixtures(dir: string): Promise<void> {
   await writeDockerArchive(path.join(dir, 'shop.tar'), image, 'example/shop:1.0');
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${path.resolve(process.argv[1])}`).href;
-if (isMain) {
+// Run as a script (also through a symlinked checkout, where argv[1] is not the module's real path).
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(path.resolve(process.argv[1]))) {
   const dir = path.resolve(process.argv[2] ?? 'image-fixtures');
   await writeImageFixtures(dir);
   process.stdout.write(`example image written to ${path.relative(process.cwd(), dir) || '.'}/shop (OCI layout) and ${path.relative(process.cwd(), dir) || '.'}/shop.tar (docker save)\n`);
