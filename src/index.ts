@@ -17,3 +17,7 @@ export { SEVERITIES } from './core/types.js';
 export { VERSION } from './core/version.js';
 export { reporters, type ReportFormat } from './report/index.js';
 export type { Reporter, ReportOptions } from './report/reporter.js';
+export { inventoryImage, type ImageTarget, type ImageInventory, type InventoryImageOptions } from './images/inventory.js';
+export { checkImage, type ImageFinding } from './images/config-checks.js';
+export type { ImageConfig, LayerDescriptor } from './images/sources.js';
+export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation } from './packages/model.js';

@@ -157,6 +157,29 @@ function buildProgram(): Command {
     });
 
   program
+    .command('image')
+    .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')
+    .argument('<ref-or-kind>', 'an image reference (nginx:1.27, ghcr.io/acme/api@sha256:...), or oci-layout, docker-archive, rootfs')
+    .argument('[path]', 'the directory or archive for oci-layout, docker-archive and rootfs')
+    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json or sarif; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--platform <os/arch[/variant]>', "the image to read from a multi-platform index (default: this machine's, e.g. linux/amd64)")
+    .option('--tag <name>', 'the image to read from an OCI layout (ref name) or docker archive (repo tag) that holds several')
+    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')
+    .option('--docker-config <file>', 'Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
+    .option('--max-layer-size <size>', 'refuse a layer larger than this, compressed or unpacked (default 8GiB)')
+    .option('--max-file-size <size>', 'skip (with a note) a file larger than this that would be read into memory (default 64MiB)')
+    .option('--max-entries <n>', 'refuse an image with more files than this in all its layers (default 2000000)')
+    .option('--timeout <duration>', 'give up on a registry request, or a layer transfer that stalls, after this long (default 30s)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default high)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--packages', 'list every package in table output (json always has them)')
+    .option('--no-color', 'no colours in table output')
+    .action(async (what: string, where: string | undefined, opts) => {
+      const { runImage } = await import('./image.js');
+      process.exitCode = await runImage(what, where, opts);
+    });
+
+  program
     .command('node')
     .description("CIS Kubernetes Benchmark-style checks of this node's files: control-plane manifests, kubelet, etcd, encryption at rest, file permissions")
     .option('--root <dir>', 'read the node tree under this directory (a copy of a node, or a host mount)', '/')

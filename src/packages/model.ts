@@ -53,6 +53,10 @@ export interface OperatingSystem {
   /** VERSION_CODENAME= where present. */
   codename?: string;
   prettyName?: string;
+  /** VERSION= ("12 (bookworm)", "22.04.4 LTS (Jammy Jellyfish)"): Ubuntu's says whether a release is LTS. */
+  version?: string;
+  /** ID_LIKE=, split: the distributions this one derives from. */
+  idLike?: string[];
 }
 
 export interface Inventory {
