@@ -56,12 +56,116 @@ export function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const message = (err as Error).message;
-    const lineCol = /\(line (\d+) column \d+\)/.exec(message);
-    const position = /at position (\d+)/.exec(message);
-    const line = lineCol ? Number(lineCol[1]) : position ? lineAt(text, Number(position[1])) : undefined;
-    throw new LockfileError(`not valid JSON, so not a readable ${what}: ${message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '')}`, line);
+    // V8 gives a position for some errors only ("Unexpected token '}', "…" is not valid JSON" has
+    // none, and quotes the text): the first offending character is found by a scan of our own.
+    const offset = firstJsonError(text);
+    const line = offset === undefined ? undefined : lineAt(text, offset);
+    const found = offset === undefined ? '' : offset >= text.length ? 'the text ends too early' : `unexpected ${JSON.stringify(text[offset])}`;
+    const reason = found || (err as Error).message.replace(/,?\s*".*" is not valid JSON$/s, '').replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
+    throw new LockfileError(`not valid JSON, so not a readable ${what}: ${reason}`, line);
   }
+}
+
+/**
+ * The offset of the first character that makes `text` invalid JSON (text.length when it ends too
+ * early), or undefined when it finds none. Iterative: a deeply nested file cannot exhaust the stack.
+ */
+export function firstJsonError(text: string): number | undefined {
+  const n = text.length;
+  let i = 0;
+  const skipSpace = (): void => {
+    while (i < n && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+  };
+  // A stack of open containers; for each, what may come next.
+  const stack: ('{' | '[')[] = [];
+  type Want = 'value' | 'key' | 'colon' | 'after' | 'first-key' | 'first-value';
+  let want: Want = 'value';
+  for (;;) {
+    skipSpace();
+    if (i >= n) return stack.length === 0 && want === 'after' ? undefined : n;
+    const c = text[i];
+    if (want === 'after') {
+      if (stack.length === 0) return i; // something after the top-level value
+      const top = stack[stack.length - 1];
+      if (c === ',') {
+        i++;
+        want = top === '{' ? 'key' : 'value';
+      } else if ((c === '}' && top === '{') || (c === ']' && top === '[')) {
+        i++;
+        stack.pop();
+        want = 'after';
+      } else return i;
+      continue;
+    }
+    if (want === 'colon') {
+      if (c !== ':') return i;
+      i++;
+      want = 'value';
+      continue;
+    }
+    if (want === 'key' || want === 'first-key') {
+      if (want === 'first-key' && c === '}') {
+        i++;
+        stack.pop();
+        want = 'after';
+        continue;
+      }
+      if (c !== '"') return i;
+      const end = stringEnd(text, i);
+      if (end < 0) return -end;
+      i = end;
+      want = 'colon';
+      continue;
+    }
+    // A value.
+    if (want === 'first-value' && c === ']') {
+      i++;
+      stack.pop();
+      want = 'after';
+      continue;
+    }
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      i++;
+      want = c === '{' ? 'first-key' : 'first-value';
+      continue;
+    }
+    if (c === '"') {
+      const end = stringEnd(text, i);
+      if (end < 0) return -end;
+      i = end;
+      want = 'after';
+      continue;
+    }
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(i, i + 400));
+    if (!literal) return i;
+    i += literal[0].length;
+    want = 'after';
+  }
+}
+
+/** The offset after the string starting at `start`, or minus the offset of its first bad character. */
+function stringEnd(text: string, start: number): number {
+  for (let j = start + 1; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (d === 34) return j + 1;
+    if (d < 32) return -j;
+    if (d === 92) {
+      const e = text[j + 1];
+      if (e === 'u') {
+        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(j + 2, j + 6))) return -(j + 1);
+        j += 5;
+      } else if (e !== undefined && '"\\/bfnrt'.includes(e)) j++;
+      else return -(j + 1);
+    }
+  }
+  return -text.length;
+}
+
+/** The first error of a YAML document, worded for a person ("nested too deeply" for the parser's stack running out). */
+export function yamlErrorMessage(message: string): string {
+  const first = message.split('\n')[0];
+  return /Maximum call stack size exceeded/.test(first) ? 'nested too deeply to read' : first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

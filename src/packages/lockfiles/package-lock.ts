@@ -53,6 +53,10 @@ export function readPackageLock(text: string, path: string, context: LockfileCon
   if (!isRecord(doc)) throw new LockfileError('a package-lock.json is a JSON object, but this file holds ' + (Array.isArray(doc) ? 'a list' : typeof doc), 1);
   const version = doc.lockfileVersion;
   if (version !== undefined && typeof version !== 'number') throw new LockfileError(`lockfileVersion must be a number, but is ${JSON.stringify(version)}`, jsonKeyLines(text, (p, k) => p.length === 0 && k === 'lockfileVersion').get('lockfileVersion'));
+  if (doc.packages !== undefined && !isRecord(doc.packages))
+    throw new LockfileError('"packages" must be an object keyed by folder (node_modules/NAME)', jsonKeyLines(text, (p, k) => p.length === 0 && k === 'packages').get('packages'));
+  if (doc.dependencies !== undefined && !isRecord(doc.dependencies))
+    throw new LockfileError('"dependencies" must be an object keyed by package name', jsonKeyLines(text, (p, k) => p.length === 0 && k === 'dependencies').get('dependencies'));
   if (isRecord(doc.packages)) return readPackagesMap(text, path, doc.packages);
   if (isRecord(doc.dependencies) || version === 1 || version === undefined) return readDependencyTree(text, path, doc, context);
   throw new LockfileError(`lockfileVersion ${String(version)} without a "packages" map: not a package-lock kshield can read`, 1);
@@ -65,6 +69,7 @@ function readPackagesMap(text: string, path: string, packages: Record<string, un
   // Folders of the project: the root and its workspaces. What they declare is direct.
   const declaredBy = new Map<string, Set<string>>();
   for (const [key, entry] of Object.entries(packages)) if (!key.includes('node_modules/') && isRecord(entry) && entry.link !== true) declaredBy.set(key, declaredNames(entry));
+  const hoistedDeclared = new Set([...declaredBy.values()].flatMap((names) => [...names]));
   const byKey = new Map<string, Package>();
   for (const [key, entry] of Object.entries(packages)) {
     if (!key.includes('node_modules/') || !isRecord(entry)) continue;
@@ -79,7 +84,8 @@ function readPackagesMap(text: string, path: string, packages: Record<string, un
     if (isLocal(rawVersion)) continue;
     const { name, version } = unalias(typeof entry.name === 'string' ? entry.name : pathName, rawVersion);
     const parent = parentFolder(key);
-    const declared = declaredBy.get(parent);
+    // npm hoists what workspaces declare to the root node_modules: there, any project folder counts.
+    const declared = parent === '' ? hoistedDeclared : declaredBy.get(parent);
     const pkg: Package = {
       ecosystem: 'npm',
       name,

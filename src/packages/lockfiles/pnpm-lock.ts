@@ -8,7 +8,7 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
 import type { Package } from '../model.js';
 import { npmPurl } from '../purl.js';
-import { LockfileError, isRecord, mergeByPurl, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, mergeByPurl, yamlErrorMessage, type LockfileNote, type LockfileResult } from './common.js';
 
 interface PackageId {
   name: string;
@@ -55,7 +55,7 @@ export function readPnpmLock(text: string, path: string): LockfileResult {
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    throw new LockfileError(`not valid YAML: ${e.message.split('\n')[0]}`, e.linePos?.[0].line);
+    throw new LockfileError(`not valid YAML: ${yamlErrorMessage(e.message)}`, e.linePos?.[0].line);
   }
   if (!isMap(doc.contents)) throw new LockfileError('a pnpm-lock.yaml is a YAML mapping', 1);
   const data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;

@@ -40,7 +40,13 @@ interface ParsedPom {
 function parsePom(text: string, what = 'pom.xml'): ParsedPom {
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new LockfileError(`not well-formed XML, so not a readable ${what}: ${valid.err.msg}`, valid.err.line);
-  const doc = parser.parse(text) as Record<string, unknown>;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    // The parser stops at its own limits (elements nested too deeply, too many entities).
+    throw new LockfileError(`cannot be read as a ${what}: ${(err as Error).message}`);
+  }
   if (!isRecord(doc.project)) throw new LockfileError(`a ${what} has a <project> root element`, 1);
   return { project: doc.project };
 }

@@ -9,7 +9,7 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
 import type { Package } from '../model.js';
 import { npmPurl } from '../purl.js';
-import { LockfileError, isRecord, mergeByPurl, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, mergeByPurl, yamlErrorMessage, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
 
 interface Entry {
   specifiers: string[];
@@ -105,7 +105,7 @@ function parseBerry(text: string): Entry[] {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    throw new LockfileError(`not valid YAML: ${e.message.split('\n')[0]}`, e.linePos?.[0].line);
+    throw new LockfileError(`not valid YAML: ${yamlErrorMessage(e.message)}`, e.linePos?.[0].line);
   }
   if (!isMap(doc.contents)) throw new LockfileError('a Yarn 2+ yarn.lock is a YAML mapping of entries', 1);
   const entries: Entry[] = [];
