@@ -57,3 +57,83 @@ export function cargoPurl(name: string, version: string): string {
 export function purlOf(type: string, namespace: string | undefined, name: string, version: string | undefined, qualifiers?: Record<string, string>): string {
   return build(type.toLowerCase(), namespace, name, version, qualifiers);
 }
+
+export interface ParsedPurl {
+  type: string;
+  namespace?: string;
+  name: string;
+  version?: string;
+  qualifiers: Record<string, string>;
+}
+
+/** The parts of a purl as `build` writes them (subpaths are not used by kshield and are dropped), decoded. */
+export function parsePurl(purl: string): ParsedPurl | undefined {
+  try {
+    return parsePurlParts(purl);
+  } catch {
+    return undefined; // a malformed percent-escape
+  }
+}
+
+function parsePurlParts(purl: string): ParsedPurl | undefined {
+  const m = /^pkg:([a-zA-Z][a-zA-Z0-9.+-]*)\/([^?#]+?)(?:\?([^#]*))?(?:#.*)?$/.exec(purl);
+  if (!m) return undefined;
+  const [, type, body, query] = m;
+  const at = body.lastIndexOf('@');
+  const path = at === -1 ? body : body.slice(0, at);
+  const version = at === -1 ? undefined : decodeURIComponent(body.slice(at + 1));
+  const segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const name = segments.pop();
+  if (!name) return undefined;
+  const qualifiers: Record<string, string> = {};
+  for (const pair of (query ?? '').split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) qualifiers[pair.slice(0, eq).toLowerCase()] = decodeURIComponent(pair.slice(eq + 1));
+  }
+  return { type: type.toLowerCase(), namespace: segments.length > 0 ? segments.join('/') : undefined, name, version, qualifiers };
+}
+
+/**
+ * The purl type and namespace of a distribution's packages (purl-spec types: deb, apk, rpm with
+ * the vendor as namespace).
+ */
+const DISTRO_PURL: Record<string, { type: string; namespace: string }> = {
+  Debian: { type: 'deb', namespace: 'debian' },
+  Ubuntu: { type: 'deb', namespace: 'ubuntu' },
+  Alpine: { type: 'apk', namespace: 'alpine' },
+  'Red Hat': { type: 'rpm', namespace: 'redhat' },
+  'Rocky Linux': { type: 'rpm', namespace: 'rocky' },
+  AlmaLinux: { type: 'rpm', namespace: 'almalinux' },
+  openSUSE: { type: 'rpm', namespace: 'opensuse' },
+  SUSE: { type: 'rpm', namespace: 'suse' },
+};
+
+/**
+ * The purl of an installed distribution package: `pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12`.
+ * `distro` is the os-release ID and VERSION_ID joined by `-` (what the purl-spec examples and the
+ * common scanners write); `arch` as the package database records it.
+ */
+export function distroPackagePurl(ecosystem: string, name: string, version: string, options: { osId?: string; osVersion?: string; arch?: string } = {}): string | undefined {
+  const kind = DISTRO_PURL[ecosystem];
+  if (!kind) return undefined;
+  const qualifiers: Record<string, string> = {};
+  if (options.arch) qualifiers.arch = options.arch;
+  if (options.osId) qualifiers.distro = options.osVersion ? `${options.osId}-${options.osVersion}` : options.osId;
+  return build(kind.type, kind.namespace, name, version, qualifiers);
+}
+
+/**
+ * The purl of the source package a binary distribution package was built from, from the binary's
+ * purl: the same type, namespace and distro, the source's name and version, and the architecture
+ * the purl-spec gives source packages (`arch=source` for deb, `arch=src` for rpm; apk origins have
+ * none). Undefined for a purl that is not a distribution package's.
+ */
+export function sourcePackagePurl(binaryPurl: string, source: { name: string; version: string }): string | undefined {
+  const p = parsePurl(binaryPurl);
+  if (!p || !['deb', 'rpm', 'apk'].includes(p.type)) return undefined;
+  const qualifiers: Record<string, string> = {};
+  if (p.qualifiers.distro) qualifiers.distro = p.qualifiers.distro;
+  if (p.type === 'deb') qualifiers.arch = 'source';
+  if (p.type === 'rpm') qualifiers.arch = 'src';
+  return build(p.type, p.namespace, source.name, source.version, qualifiers);
+}

@@ -7,7 +7,7 @@
  */
 import type { Package } from '../model.js';
 import { cargoPurl } from '../purl.js';
-import { LockfileError, isRecord, mergeByPurl, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, mergeByPurl, withoutUrlCredentials, type LockfileNote, type LockfileResult } from './common.js';
 import { arrayTableNameLines, parseToml } from './toml.js';
 
 interface Crate {
@@ -56,5 +56,5 @@ export function readCargoLock(text: string, path: string): LockfileResult {
     }
     if (c.pkg && dependsOn.length > 0) c.pkg.dependsOn = [...new Set(dependsOn)];
   }
-  return { packages: mergeByPurl(packages), notes };
+  return { packages: mergeByPurl(packages), notes: notes.map((n) => ({ ...n, message: withoutUrlCredentials(n.message) })) };
 }

@@ -31,13 +31,22 @@ export interface LockfileContext {
   parentPoms?: { path: string; text: string }[];
 }
 
+/**
+ * Hides the user-information part of URLs in a text (`https://user:token@host/` becomes
+ * `https://***@host/`): lockfiles and requirements files name private registries and git
+ * remotes with credentials in them, and messages quote those lines.
+ */
+export function withoutUrlCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'`]+@/gi, '$1***@');
+}
+
 /** A lockfile that cannot be read: the reader stops at the first such problem and says where it is. */
 export class LockfileError extends Error {
   constructor(
     message: string,
     readonly line?: number,
   ) {
-    super(message);
+    super(withoutUrlCredentials(message));
     this.name = 'LockfileError';
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { Package } from '../model.js';
 import { normalizePypiName, pypiPurl } from '../purl.js';
-import { LockfileError, isRecord, jsonKeyLines, mergeByPurl, parseJson, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, jsonKeyLines, mergeByPurl, parseJson, withoutUrlCredentials, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
 import { arrayTableNameLines, parseToml } from './toml.js';
 
 /** The project name at the start of a PEP 508 requirement string (`requests[socks]>=2; python_version>"3"` → requests). */
@@ -85,7 +85,7 @@ export function readPoetryLock(text: string, path: string, context: LockfileCont
     const dependsOn = names.map((n) => byName.get(n)?.purl).filter((p): p is string => p !== undefined);
     if (dependsOn.length > 0) pkg.dependsOn = [...new Set(dependsOn)];
   }
-  return { packages: mergeByPurl(packages), notes };
+  return { packages: mergeByPurl(packages), notes: notes.map((n) => ({ ...n, message: withoutUrlCredentials(n.message) })) };
 }
 
 export function readPipfileLock(text: string, path: string, context: LockfileContext = {}): LockfileResult {
@@ -127,5 +127,5 @@ export function readPipfileLock(text: string, path: string, context: LockfileCon
       packages.push(pkg);
     }
   }
-  return { packages: mergeByPurl(packages), notes };
+  return { packages: mergeByPurl(packages), notes: notes.map((n) => ({ ...n, message: withoutUrlCredentials(n.message) })) };
 }

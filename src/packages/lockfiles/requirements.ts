@@ -10,7 +10,7 @@
  */
 import type { Package } from '../model.js';
 import { normalizePypiName, pypiPurl } from '../purl.js';
-import { LockfileError, mergeByPurl, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, mergeByPurl, withoutUrlCredentials, type LockfileNote, type LockfileResult } from './common.js';
 
 /** PEP 508 name: letters and digits, with `.`, `-` and `_` inside. */
 const NAME = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*(.*)$/;
@@ -77,7 +77,7 @@ export function readRequirements(text: string, path: string): LockfileResult {
       message: `${unpinned.length} requirement(s) not pinned with == to one version, so what gets installed is not known from this file: ${shown}${unpinned.length > 5 ? ', …' : ''}`,
     });
   }
-  return { packages: mergeByPurl(packages), notes, includes };
+  return { packages: mergeByPurl(packages), notes: notes.map((n) => ({ ...n, message: withoutUrlCredentials(n.message) })), includes };
 }
 
 /**
