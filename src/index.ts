@@ -17,3 +17,9 @@ export { SEVERITIES } from './core/types.js';
 export { VERSION } from './core/version.js';
 export { reporters, type ReportFormat } from './report/index.js';
 export type { Reporter, ReportOptions } from './report/reporter.js';
+// Application dependencies and SBOMs (kshield deps): the lockfile readers, the source-tree walk, the writers.
+export { inventorySourceTree, SourceTreeRootError, type SourceTreeInventory, type SourceTreeLimits } from './sources/source-tree.js';
+export { lockfileFormat, LockfileError, LOCKFILE_NAMES, type LockfileResult, type LockfileContext } from './packages/lockfiles/index.js';
+export { writeSbom, SBOM_FORMATS, type SbomFormat, type SbomSubject, type SbomOptions } from './report/sbom/index.js';
+export { distroPackagePurl, sourcePackagePurl, parsePurl } from './packages/purl.js';
+export type { Inventory, Package, PackageLocation, Ecosystem, OperatingSystem } from './packages/model.js';

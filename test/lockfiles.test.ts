@@ -775,6 +775,10 @@ describe('Cargo.lock', () => {
     assert.deepEqual(pkg(r, 'rand', '0.8.5').dependsOn, ['pkg:cargo/rand@0.7.3']);
     assert.equal(pkg(r, 'rand', '0.8.5').locations[0].line, 18);
   });
+  test('without a workspace crate, direct is unknown, not false', () => {
+    const only = readCargoLock('[[package]]\nname = "serde"\nversion = "1.0.200"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n', 'Cargo.lock');
+    assert.equal(only.packages[0].direct, undefined);
+  });
   test('a crate from git is noted', () => {
     assert.match(r.notes[0].message, /serde 1\.0\.200 comes from git \(https:\/\/github\.com\/serde-rs\/serde\?branch=master\)/);
     assert.equal(r.notes[0].line, 27);

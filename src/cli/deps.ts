@@ -8,9 +8,9 @@ import path from 'node:path';
 import { EXIT, OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { inventorySourceTree, SourceTreeRootError } from '../sources/source-tree.js';
-import { LOCKFILE_NAMES } from '../packages/lockfiles/index.js';
+import { LOCKFILE_NAMES, lockfileFormat } from '../packages/lockfiles/index.js';
 import { buildDepsReport, renderDepsJson, renderDepsTable, type DepsReport } from '../report/deps.js';
-import { SBOM_FORMATS, writeSbom, type SbomFormat } from '../report/sbom/index.js';
+import { SBOM_FORMATS, writeSbom, type SbomFormat, type SbomSubject } from '../report/sbom/index.js';
 import { writeOutput, type OutputTarget } from './output.js';
 import { parseSize } from '../config/config-file.js';
 
@@ -89,10 +89,17 @@ function render(target: Target, report: DepsReport, tree: Awaited<ReturnType<typ
       return renderDepsJson(report);
     case 'cyclonedx':
     case 'spdx':
-      return writeSbom(tree.inventory, target.format as SbomFormat, { kind: 'source', name: tree.root }, { timestamp: opts.sbomTimestamp });
+      return writeSbom(tree.inventory, target.format as SbomFormat, sourceSubject(tree.root), { timestamp: opts.sbomTimestamp });
     default:
       return renderDepsTable(report);
   }
+}
+
+/** The SBOM's subject: the project directory by its name (`.` says nothing in an SBOM read elsewhere). */
+function sourceSubject(given: string): SbomSubject {
+  const abs = path.resolve(given);
+  const dir = lockfileFormat(path.basename(abs)) ? path.dirname(abs) : abs;
+  return { kind: 'source', name: path.basename(dir) || dir };
 }
 
 export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<number> {

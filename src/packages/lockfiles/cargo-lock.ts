@@ -40,9 +40,12 @@ export function readCargoLock(text: string, path: string): LockfileResult {
     return candidates.find((c) => (version === undefined || c.version === version) && (source === undefined || `(${c.source})` === source));
   };
   const packages: Package[] = [];
+  // Without a workspace crate in the file, what the project depends on directly is not known.
+  const hasWorkspaceCrate = crates.some((c) => c.source === undefined);
   for (const c of crates) {
     if (c.source === undefined) continue;
-    c.pkg = { ecosystem: 'crates.io', name: c.name, version: c.version, purl: cargoPurl(c.name, c.version), locations: [{ path, line: c.line }], foundBy: 'cargo-lock', direct: false };
+    c.pkg = { ecosystem: 'crates.io', name: c.name, version: c.version, purl: cargoPurl(c.name, c.version), locations: [{ path, line: c.line }], foundBy: 'cargo-lock' };
+    if (hasWorkspaceCrate) c.pkg.direct = false;
     if (c.source.startsWith('git+')) notes.push({ line: c.line, message: `${c.name} ${c.version} comes from git (${c.source.slice(4).split('#')[0]}), not crates.io: advisories for the crates.io crate may not apply` });
     packages.push(c.pkg);
   }

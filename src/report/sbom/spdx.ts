@@ -32,7 +32,8 @@ function shortHash(text: string): string {
 /** A stable, unique SPDX identifier for a purl: readable parts and a hash of the whole. */
 function packageId(purl: string): string {
   const p = parsePurl(purl);
-  return `SPDXRef-Package-${idPart(p?.type ?? 'unknown')}-${idPart(p?.name ?? purl)}-${shortHash(purl)}`;
+  const name = p ? [p.namespace, p.name].filter(Boolean).join('/') : purl;
+  return `SPDXRef-Package-${idPart(p?.type ?? 'unknown')}-${idPart(name)}-${shortHash(purl)}`;
 }
 
 function subjectPurpose(kind: SbomSubject['kind']): string {
