@@ -21,3 +21,8 @@ export { inventoryImage, type ImageTarget, type ImageInventory, type InventoryIm
 export { checkImage, type ImageFinding } from './images/config-checks.js';
 export type { ImageConfig, LayerDescriptor } from './images/sources.js';
 export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation } from './packages/model.js';
+// Application dependencies and SBOMs (kshield deps): the lockfile readers, the source-tree walk, the writers.
+export { inventorySourceTree, SourceTreeRootError, type SourceTreeInventory, type SourceTreeLimits } from './sources/source-tree.js';
+export { lockfileFormat, LockfileError, LOCKFILE_NAMES, type LockfileResult, type LockfileContext } from './packages/lockfiles/index.js';
+export { writeSbom, SBOM_FORMATS, type SbomFormat, type SbomSubject, type SbomOptions } from './report/sbom/index.js';
+export { distroPackagePurl, sourcePackagePurl, parsePurl } from './packages/purl.js';

@@ -53,7 +53,7 @@ function buildProgram(): Command {
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
     .description(
       'Kubernetes security toolkit: check manifests (scan) and live clusters (cluster) against security rules, audit nodes (node), ' +
-        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), and enforce the rules at admission (webhook, install webhook)',
+        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), list application dependencies and write SBOMs (deps), and enforce the rules at admission (webhook, install webhook)',
     )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -177,6 +177,20 @@ function buildProgram(): Command {
     .action(async (what: string, where: string | undefined, opts) => {
       const { runImage } = await import('./image.js');
       process.exitCode = await runImage(what, where, opts);
+    });
+
+  program
+    .command('deps')
+    .description('application dependencies of a source tree from its lockfiles (npm, yarn, pnpm, pip, Poetry, Pipenv, Go, Maven, Cargo): an inventory, or an SBOM')
+    .argument('<dir>', 'the directory to walk (node_modules, .git, vendor and build output are skipped), or one lockfile')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file (with --sbom, -o FILE is the SBOM file)').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--sbom <format>', 'write an SBOM: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON)')
+    .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
+    .option('--max-file-size <size>', 'skip lockfiles larger than this (default 64MiB)')
+    .action(async (dir: string, opts) => {
+      const { runDeps } = await import('./deps.js');
+      process.exitCode = await runDeps(dir, opts);
     });
 
   program
