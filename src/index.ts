@@ -17,3 +17,5 @@ export { SEVERITIES } from './core/types.js';
 export { VERSION } from './core/version.js';
 export { reporters, type ReportFormat } from './report/index.js';
 export type { Reporter, ReportOptions } from './report/reporter.js';
+export { compareVersions, isValidVersion, versionScheme, InvalidVersionError, UnknownEcosystemError, type VersionScheme } from './packages/versions/index.js';
+export type { Inventory, Package, PackageLocation, Ecosystem, OperatingSystem } from './packages/model.js';
