@@ -20,6 +20,7 @@ import { baseEcosystem, isValidVersion, versionComparator } from '../packages/ve
 import { compareSemver, goVersionAsSemver } from '../packages/versions/semver.js';
 import type { OsvAffected, OsvEvent, OsvRange, OsvRecord } from './osv.js';
 import { advisorySeverity, type AdvisorySeverity } from './cvss.js';
+import { purlMatches, type VexStatement } from './vex.js';
 
 /** What matching reads advisories from: the local index, or a folder of OSV files read into memory. */
 export interface AdvisorySource {
@@ -55,6 +56,8 @@ export interface AdvisoryMatch {
   name: string;
   /** The range whose events put the version inside it; absent when the `versions` list named it. */
   range?: MatchedRange;
+  /** The introduced event that opened the stretch the version is in. */
+  introduced?: string;
   /** Matched through the `versions` list. */
   listed?: boolean;
   /** The version the advisory says fixes it (the first `fixed` event above the installed version in that range). */
@@ -69,7 +72,13 @@ export interface AdvisoryMatch {
 
 /** One vulnerability of one installed package: advisories that share an id or an alias, merged. */
 export interface VulnerabilityMatch {
+  /** The installed package (the first, by name, when several binary packages of one source share the finding). */
   package: Package;
+  /**
+   * Every installed package this finding covers: a distribution's binary packages built from one
+   * source package at one version share it (one cause, one finding; the fix is one source upload).
+   */
+  packages: Package[];
   /** The vulnerability's name: a CVE id among the merged ids when there is one, else the first advisory id. */
   id: string;
   /** Every other id: the merged advisories' ids and their aliases. */
@@ -82,8 +91,23 @@ export interface VulnerabilityMatch {
   ecosystem: string;
   /** The version that fixes every merged advisory, when each names one; undefined = no fix yet. */
   fixed?: string;
+  /** The advisories say no fix exists: a range holding the version has no fixed event above it. (Undefined `fixed` without `unfixed`: only versions lists matched, which say nothing about fixes.) */
+  unfixed: boolean;
   severity?: AdvisorySeverity;
   summary?: string;
+  /** How the match was made, for a person to check by hand: each advisory's range and events against the version compared. */
+  explanation: string;
+  /** VEX statements that name this vulnerability and package. */
+  vex: VexStatement[];
+  /** A VEX statement says the package is not affected (or the vulnerability is fixed in it): not counted for --fail-on. */
+  suppressed: boolean;
+}
+
+export interface MatchOptions {
+  /** Leave out vulnerabilities without a fixed version (counted in `ignoredUnfixed`). */
+  ignoreUnfixed?: boolean;
+  /** VEX statements to apply. */
+  vex?: readonly VexStatement[];
 }
 
 export interface MatchResult {
@@ -92,6 +116,10 @@ export interface MatchResult {
   notes: string[];
   /** Packages looked up. */
   packages: number;
+  /** Unfixed vulnerabilities left out by ignoreUnfixed. */
+  ignoredUnfixed: number;
+  /** VEX statements that applied to no finding: reported, never dropped silently. */
+  unmatchedVex: VexStatement[];
 }
 
 interface Lookup {
@@ -135,7 +163,7 @@ function eventVersion(e: OsvEvent): string {
  * Whether `version` is in the range, by the schema's evaluation; with the fix (or last affected
  * version) that ends the stretch it is in. Throws InvalidVersionError when a version cannot be read.
  */
-export function evaluateRange(version: string, range: OsvRange, compare: Compare): { affected: boolean; fixed?: string; lastAffected?: string } {
+export function evaluateRange(version: string, range: OsvRange, compare: Compare): { affected: boolean; introduced?: string; fixed?: string; lastAffected?: string } {
   const limits = range.events.filter((e) => e.limit !== undefined).map((e) => e.limit!);
   if (limits.length > 0 && !limits.some((limit) => limit === '*' || compare(version, limit) < 0)) return { affected: false };
   const order = (a: OsvEvent, b: OsvEvent): number => {
@@ -149,18 +177,21 @@ export function evaluateRange(version: string, range: OsvRange, compare: Compare
   };
   const sorted = range.events.map((e, i) => ({ e, i })).sort((a, b) => order(a.e, b.e) || a.i - b.i).map((x) => x.e);
   let affected = false;
+  let introduced: string | undefined;
   for (const e of sorted) {
-    if (e.introduced !== undefined && (e.introduced === '0' || compare(version, e.introduced) >= 0)) affected = true;
-    else if (e.fixed !== undefined && compare(version, e.fixed) >= 0) affected = false;
+    if (e.introduced !== undefined && (e.introduced === '0' || compare(version, e.introduced) >= 0)) {
+      affected = true;
+      introduced = e.introduced;
+    } else if (e.fixed !== undefined && compare(version, e.fixed) >= 0) affected = false;
     else if (e.last_affected !== undefined && compare(version, e.last_affected) > 0) affected = false;
   }
   if (!affected) return { affected };
   // The stretch the version is in ends at the first fixed or last_affected event above it.
   for (const e of sorted) {
-    if (e.fixed !== undefined && compare(version, e.fixed) < 0) return { affected, fixed: e.fixed };
-    if (e.last_affected !== undefined && compare(version, e.last_affected) <= 0) return { affected, lastAffected: e.last_affected };
+    if (e.fixed !== undefined && compare(version, e.fixed) < 0) return { affected, introduced, fixed: e.fixed };
+    if (e.last_affected !== undefined && compare(version, e.last_affected) <= 0) return { affected, introduced, lastAffected: e.last_affected };
   }
-  return { affected };
+  return { affected, introduced };
 }
 
 interface Problems {
@@ -173,15 +204,7 @@ interface Problems {
 function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems, recordId: string): Omit<AdvisoryMatch, 'id' | 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'> | undefined {
   const { ecosystem, version } = lookup;
   const pkg = affected.package!;
-  if (affected.versions?.length) {
-    const ecoCompare = versionComparator(ecosystem);
-    const listed = affected.versions.some((v) => {
-      if (v === version) return true;
-      if (!ecoCompare || !isValidVersion(ecosystem, v) || !isValidVersion(ecosystem, version)) return false;
-      return ecoCompare(v, version) === 0;
-    });
-    if (listed) return { ecosystem: pkg.ecosystem, name: pkg.name, listed: true };
-  }
+  // Ranges first: a range that holds the version also says what fixes it; the versions list only says "affected".
   let gitOnly = (affected.ranges?.length ?? 0) > 0;
   for (const range of affected.ranges ?? []) {
     if (range.type === 'GIT') continue;
@@ -193,10 +216,19 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
     }
     try {
       const result = evaluateRange(version, range, compare);
-      if (result.affected) return { ecosystem: pkg.ecosystem, name: pkg.name, range: { type: range.type, events: range.events }, fixed: result.fixed, lastAffected: result.lastAffected };
+      if (result.affected) return { ecosystem: pkg.ecosystem, name: pkg.name, range: { type: range.type, events: range.events }, introduced: result.introduced, fixed: result.fixed, lastAffected: result.lastAffected };
     } catch (err) {
       problems.unreadable.set(`${recordId}`, (err as Error).message);
     }
+  }
+  if (affected.versions?.length) {
+    const ecoCompare = versionComparator(ecosystem);
+    const listed = affected.versions.some((v) => {
+      if (v === version) return true;
+      if (!ecoCompare || !isValidVersion(ecosystem, v) || !isValidVersion(ecosystem, version)) return false;
+      return ecoCompare(v, version) === 0;
+    });
+    if (listed) return { ecosystem: pkg.ecosystem, name: pkg.name, listed: true };
   }
   if (gitOnly && !affected.versions?.length) problems.git.add(recordId);
   return undefined;
@@ -227,7 +259,9 @@ function matchRecord(record: OsvRecord, lookup: Lookup, names: ReadonlySet<strin
 const CVE = /^CVE-\d{4}-\d+$/;
 
 /** Advisories of one package merged by shared ids: union-find over ids, aliases and a sole upstream id. */
-function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advisories: AdvisoryMatch[]): VulnerabilityMatch[] {
+type Merged = Omit<VulnerabilityMatch, 'vex' | 'suppressed' | 'packages'>;
+
+function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advisories: AdvisoryMatch[]): Merged[] {
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let root = x;
@@ -263,16 +297,21 @@ function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advi
     }
     const all = [...ids].sort();
     const id = all.find((x) => CVE.test(x)) ?? group[0].id;
-    // The fix of the merged vulnerability: every advisory that names a fix must be satisfied, so the highest of them.
+    // The fix of the merged vulnerability: every advisory must be satisfied, so the highest of their
+    // fixes, and none when a range holding the version has no fix above it. An advisory that only
+    // lists the version says nothing about fixes.
+    const unfixed = group.some((a) => !a.listed && a.fixed === undefined);
     let fixed: string | undefined;
-    for (const a of group) {
-      if (a.fixed === undefined) continue;
-      if (fixed === undefined) fixed = a.fixed;
-      else {
-        try {
-          if (compare && compare(a.fixed, fixed) > 0) fixed = a.fixed;
-        } catch {
-          // An unreadable fix version leaves the one already chosen.
+    if (!unfixed) {
+      for (const a of group) {
+        if (a.fixed === undefined) continue;
+        if (fixed === undefined) fixed = a.fixed;
+        else {
+          try {
+            if (compare && compare(a.fixed, fixed) > 0) fixed = a.fixed;
+          } catch {
+            // An unreadable fix version leaves the one already chosen.
+          }
         }
       }
     }
@@ -287,15 +326,47 @@ function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advi
       matchedVersion: lookup.version,
       ecosystem: lookup.ecosystem,
       fixed,
+      unfixed,
       severity,
       summary: group.find((a) => a.summary)?.summary,
+      explanation: explain(pkg, lookup, matchedName, group),
     };
   });
 }
 
-/** Matches every package of an inventory against the advisories; sorted by package, then vulnerability id. */
-export function matchInventory(inventory: Inventory, db: AdvisorySource): MatchResult {
-  const matches: VulnerabilityMatch[] = [];
+/** What was compared: "source openssl 3.0.11-1~deb12u2 (of binary libssl3 3.0.11-1~deb12u2)" or "lodash 4.17.20". */
+function comparedWhat(pkg: Package, lookup: Lookup, matchedName: string): string {
+  if (matchedName !== pkg.name || lookup.version !== pkg.version) return `source package ${matchedName} ${lookup.version} (of installed ${pkg.name} ${pkg.version})`;
+  return `installed ${pkg.name} ${pkg.version}`;
+}
+
+function explain(pkg: Package, lookup: Lookup, matchedName: string, group: AdvisoryMatch[]): string {
+  const what = comparedWhat(pkg, lookup, matchedName);
+  return group
+    .map((a) => {
+      const where = `${a.ecosystem} ${a.name}`;
+      if (a.listed) return `${a.id} (${where}) lists version ${lookup.version} in its affected versions; compared: ${what}`;
+      const events = a.range!.events.map((e) => Object.entries(e).map(([k, v]) => `${k} ${v}`)[0]).join(', ');
+      const bound = a.fixed !== undefined ? `, below fixed ${a.fixed}` : a.lastAffected !== undefined ? `, at or below last_affected ${a.lastAffected}` : ', with no fixed event above it (unfixed)';
+      return `${a.id} (${where}) ${a.range!.type} range {${events}}: ${lookup.version} is at or above introduced ${a.introduced}${bound}; compared: ${what}`;
+    })
+    .join('; ');
+}
+
+/** Whether a VEX statement names this vulnerability (its id or an alias) and this package. */
+function vexApplies(statement: VexStatement, match: Merged, pkg: Package): boolean {
+  const ids = new Set([match.id, ...match.aliases]);
+  if (!ids.has(statement.vulnerability) && !statement.aliases.some((a) => ids.has(a))) return false;
+  return statement.products.some((p) => purlMatches(p, pkg.purl));
+}
+
+/**
+ * Matches every package of an inventory against the advisories; sorted by package, then
+ * vulnerability id. VEX statements are applied; unfixed vulnerabilities are left out with
+ * `ignoreUnfixed` (and counted).
+ */
+export function matchInventory(inventory: Inventory, db: AdvisorySource, options: MatchOptions = {}): MatchResult {
+  const merged: Merged[] = [];
   const notes: string[] = [];
   const problems: Problems = { git: new Set(), unreadable: new Map(), unordered: new Set() };
   const noRelease = new Map<string, number>();
@@ -331,7 +402,7 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource): MatchR
         if (m) advisories.push(m);
       }
     }
-    if (advisories.length > 0) matches.push(...mergeAdvisories(pkg, lookup, lookup.names[0], advisories));
+    if (advisories.length > 0) merged.push(...mergeAdvisories(pkg, lookup, lookup.names[0], advisories));
   }
   for (const [ecosystem, count] of noRelease) notes.push(`${count} ${ecosystem} package(s) not matched: the distribution release is unknown, and ${ecosystem} advisories are per release`);
   for (const ecosystem of noOrdering) notes.push(`${ecosystem} packages not matched: kshield has no version ordering for this ecosystem`);
@@ -340,8 +411,38 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource): MatchR
   if (problems.git.size > 0) notes.push(`${problems.git.size} advisory(ies) give only GIT commit ranges for an installed package and were skipped (kshield matches versions, not commits): ${listSome([...problems.git].sort())}`);
   for (const [id, message] of problems.unreadable) notes.push(`advisory ${id}: a range was skipped: ${message}`);
   for (const what of problems.unordered) notes.push(`${what} were skipped: no ordering for that range type`);
+
+  // Binary packages of one source package at one version share a finding per vulnerability.
+  const bySource = new Map<string, { first: Merged; packages: Package[] }>();
+  const order: string[] = [];
+  merged.forEach((m, i) => {
+    const key = m.package.source ? `${m.ecosystem}\u0000${m.matchedName}\u0000${m.matchedVersion}\u0000${m.id}` : `#${i}`;
+    const entry = bySource.get(key);
+    if (entry) entry.packages.push(m.package);
+    else {
+      bySource.set(key, { first: m, packages: [m.package] });
+      order.push(key);
+    }
+  });
+  const statements = options.vex ?? [];
+  const used = new Set<VexStatement>();
+  let ignoredUnfixed = 0;
+  const matches: VulnerabilityMatch[] = [];
+  for (const key of order) {
+    const { first, packages } = bySource.get(key)!;
+    packages.sort(comparePackages);
+    const m: Merged = packages.length > 1 ? { ...first, package: packages[0], explanation: `${first.explanation}; the same source package also built installed ${packages.filter((p) => p !== first.package).map((p) => `${p.name} ${p.version}`).join(', ')}` } : first;
+    // A statement about any of the binary packages (or the source's purl) applies to the finding.
+    const vex = statements.filter((s) => packages.some((p) => vexApplies(s, m, p)));
+    for (const s of vex) used.add(s);
+    if (options.ignoreUnfixed && m.unfixed) {
+      ignoredUnfixed++;
+      continue;
+    }
+    matches.push({ ...m, package: packages[0], packages, vex, suppressed: vex.some((s) => s.suppresses) });
+  }
   matches.sort((a, b) => comparePackages(a.package, b.package) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { matches, notes, packages: inventory.packages.length };
+  return { matches, notes, packages: inventory.packages.length, ignoredUnfixed, unmatchedVex: statements.filter((s) => !used.has(s)) };
 }
 
 function comparePackages(a: Package, b: Package): number {
@@ -352,11 +453,4 @@ function comparePackages(a: Package, b: Package): number {
 
 function listSome(items: string[], max = 5): string {
   return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-}
-
-/** How a match explains itself: the advisory, its range and events, against which version of which package. */
-export function describeRange(a: AdvisoryMatch): string {
-  if (a.listed) return `${a.id} lists the version in its affected versions`;
-  const events = a.range!.events.map((e) => Object.entries(e).map(([k, v]) => `${k} ${v}`)[0]).join(', ');
-  return `${a.id} ${a.range!.type} range {${events}}`;
 }
