@@ -485,18 +485,25 @@ export async function buildIndex(cacheDir: string, limits: UpdateLimits = UPDATE
     const archive = path.join(dir, 'all.zip');
     if (!state || !existsSync(archive)) continue;
     let count = 0;
-    await readZipJsonEntries(
-      archive,
-      (name, bytes) => {
-        try {
-          keep(parseOsvJson(bytes.toString('utf8')));
-          count++;
-        } catch (err) {
-          problems.push(`${ecosystem}/all.zip ${name}: ${(err as Error).message}`);
-        }
-      },
-      limits.zip,
-    );
+    try {
+      await readZipJsonEntries(
+        archive,
+        (name, bytes) => {
+          try {
+            keep(parseOsvJson(bytes.toString('utf8')));
+            count++;
+          } catch (err) {
+            problems.push(`${ecosystem}/all.zip ${name}: ${(err as Error).message}`);
+          }
+        },
+        limits.zip,
+      );
+    } catch (err) {
+      if (!(err instanceof ZipError)) throw err;
+      // One unreadable archive leaves its ecosystem out of the index, not the others.
+      problems.push(`${err.message}: ${ecosystem} left out of the index (run \`kshield db update --full\`)`);
+      continue;
+    }
     const updates = path.join(dir, 'updates');
     let incremental = 0;
     if (existsSync(updates)) {
