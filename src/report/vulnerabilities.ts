@@ -79,6 +79,18 @@ function packageText(m: VulnerabilityMatch): string {
   return m.matchedName !== m.package.name || m.packages.length > 1 ? `${shown} (source ${m.matchedName})` : shown;
 }
 
+/** Where the packages were found: files, and the image layer (with the instruction that made it) when known. */
+function locationsText(m: VulnerabilityMatch): string {
+  const seen = new Set<string>();
+  for (const p of m.packages)
+    for (const l of p.locations) {
+      const layer = l.layer ? ` (layer ${l.layer.index} ${l.layer.digest.slice(0, 19)}${l.layer.createdBy ? `: ${l.layer.createdBy.length > 80 ? `${l.layer.createdBy.slice(0, 79)}…` : l.layer.createdBy}` : ''})` : '';
+      seen.add(`${l.path}${l.line ? `:${l.line}` : ''}${layer}`);
+    }
+  const all = [...seen];
+  return all.length > 3 ? `${all.slice(0, 3).join(', ')} and ${all.length - 3} more` : all.join(', ');
+}
+
 function pad(s: string, n: number): string {
   return s.length >= n ? `${s} ` : s + ' '.repeat(n - s.length + 1);
 }
@@ -103,6 +115,8 @@ export function renderVulnerabilityTable(report: VulnerabilityReport): string {
       if (m.aliases.length) lines.push(`  aliases: ${m.aliases.join(', ')}`);
       if (m.summary) lines.push(`  ${m.summary}`);
       lines.push(`  why: ${m.explanation}`);
+      const where = locationsText(m);
+      if (where) lines.push(`  in: ${where}`);
       for (const s of m.vex) lines.push(`  vex: ${s.source}: ${s.originalStatus}${s.justification ? ` (${s.justification})` : ''}`);
     });
   }

@@ -63,8 +63,29 @@ export function severityOfScore(score: number): Severity {
   return 'info';
 }
 
+/** Scores already computed, by vector: the same few thousand vectors recur across advisories. */
+const scored = new Map<string, CvssScore | CvssError>();
+const MAX_CACHED = 50_000;
+
 /** Scores a CVSS vector (v2.0, v3.0, v3.1 or v4.0); throws CvssError for a vector that is not one. */
 export function scoreCvss(vector: string): CvssScore {
+  const cached = scored.get(vector);
+  if (cached instanceof CvssError) throw cached;
+  if (cached) return cached;
+  let result: CvssScore | CvssError;
+  try {
+    result = computeCvss(vector);
+  } catch (err) {
+    if (!(err instanceof CvssError)) throw err;
+    result = err;
+  }
+  if (scored.size >= MAX_CACHED) scored.clear();
+  scored.set(vector, result);
+  if (result instanceof CvssError) throw result;
+  return result;
+}
+
+function computeCvss(vector: string): CvssScore {
   const text = vector.trim();
   const version = versionOf(text);
   checkBaseMetrics(version, text);

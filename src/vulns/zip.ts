@@ -5,7 +5,8 @@
  * checked from the central directory before an entry is inflated, and again while inflating
  * (yauzl's validateEntrySizes); each entry's CRC-32 is checked against the directory's.
  */
-import { crc32 } from 'node:zlib';
+import { readFileSync, statSync } from 'node:fs';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 
 export interface ZipLimits {
@@ -19,6 +20,12 @@ export interface ZipLimits {
 
 export const ZIP_LIMITS: ZipLimits = { maxEntries: 2_000_000, maxEntryBytes: 16 * 1024 * 1024, maxTotalBytes: 8 * 1024 * 1024 * 1024 };
 
+/**
+ * Archives up to this size are read into memory first (one read instead of several per entry: OSV
+ * archives hold hundreds of thousands of small entries); larger ones are read from the file.
+ */
+const IN_MEMORY_BYTES = 512 * 1024 * 1024;
+
 export class ZipError extends Error {}
 
 /**
@@ -27,7 +34,8 @@ export class ZipError extends Error {}
  */
 export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: Buffer) => void, limits: ZipLimits = ZIP_LIMITS): Promise<number> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
+    const options = { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true };
+    const opened = (err: Error | null, zip: yauzl.ZipFile): void => {
       if (err || !zip) {
         reject(new ZipError(`${file}: not a readable zip archive: ${err?.message ?? 'unknown error'}`));
         return;
@@ -64,7 +72,13 @@ export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: 
           fail(`more than ${limits.maxTotalBytes} bytes uncompressed, over the limit`);
           return;
         }
-        zip.openReadStream(entry, (streamErr, stream) => {
+        if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+          fail(`entry ${entry.fileName}: compression method ${entry.compressionMethod} is not stored or deflate`);
+          return;
+        }
+        // The compressed bytes are read as they are and inflated here in one call, bounded by the
+        // size the directory declares: much cheaper than a stream per small entry.
+        zip.openReadStream(entry, { decompress: false }, (streamErr, stream) => {
           if (streamErr || !stream) {
             fail(`entry ${entry.fileName}: ${streamErr?.message ?? 'cannot be read'}`);
             return;
@@ -74,7 +88,18 @@ export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: 
           stream.on('error', (e: Error) => fail(`entry ${entry.fileName}: ${e.message}`));
           stream.on('end', () => {
             if (failed) return;
-            const bytes = Buffer.concat(chunks);
+            let bytes: Buffer;
+            try {
+              const raw = Buffer.concat(chunks);
+              bytes = entry.compressionMethod === 8 ? inflateRawSync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) }) : raw;
+            } catch (e) {
+              fail(`entry ${entry.fileName}: ${(e as Error).message.includes('Cannot create a Buffer larger') || (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? `inflates past its declared ${entry.uncompressedSize} bytes` : `not inflatable: ${(e as Error).message}`}`);
+              return;
+            }
+            if (bytes.length !== entry.uncompressedSize) {
+              fail(`entry ${entry.fileName}: ${bytes.length} bytes where the directory declares ${entry.uncompressedSize}`);
+              return;
+            }
             if ((crc32(bytes) >>> 0) !== (entry.crc32 >>> 0)) {
               fail(`entry ${entry.fileName}: CRC-32 mismatch (the archive is corrupt)`);
               return;
@@ -91,6 +116,15 @@ export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: 
         });
       });
       zip.readEntry();
-    });
+    };
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch (err) {
+      reject(new ZipError(`${file}: ${(err as Error).message}`));
+      return;
+    }
+    if (size <= IN_MEMORY_BYTES) yauzl.fromBuffer(readFileSync(file), options, opened);
+    else yauzl.open(file, options, opened);
   });
 }
