@@ -19,6 +19,7 @@ import { readOsvRecord, type OsvRecord } from '../src/vulns/osv.js';
 import { scoreCvss, advisorySeverity } from '../src/vulns/cvss.js';
 import { loadVexFile, purlMatches, readVex } from '../src/vulns/vex.js';
 import { compareVersions } from '../src/index.js';
+import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, type VulnerabilityReport } from '../src/report/vulnerabilities.js';
 
 const FIXTURES = path.join(root, 'test/fixtures/osv');
 const inventory = (): Inventory => JSON.parse(readFileSync(path.join(FIXTURES, 'inventory.json'), 'utf8'));
@@ -323,4 +324,38 @@ test('compareVersions is exported from the library entry, with OSV ecosystem nam
   assert.equal(compareVersions('Debian:12', '1:1.0-1', '2.0-1'), 1);
   assert.equal(compareVersions('npm', '1.0.0-rc.1', '1.0.0'), -1);
   assert.equal(compareVersions('PyPI', '1.0.post1', '1.0'), 1);
+});
+
+describe('the vulnerability report', () => {
+  const db = loadOsvFolder(path.join(FIXTURES, 'db'));
+  const vex = loadVexFile(path.join(FIXTURES, 'openvex.json'));
+  const result = matchInventory(inventory(), db, { vex });
+  const report = (failOn: VulnerabilityReport['failOn'], now = Date.parse('2025-01-13T00:00:00Z')): VulnerabilityReport => ({ subject: 'inv', database: db.info, databaseProblems: [], result, maxAgeMs: 7 * 86_400_000, failOn, now });
+
+  test('--fail-on counts findings at or above the level, not those VEX marks not affecting; unknown severity ranks with info', () => {
+    assert.deepEqual(failingFindings(report('high')).map((m) => m.id).sort(), ['CVE-2099-1001', 'CVE-2099-2001', 'CVE-2099-3001']);
+    assert.equal(failingFindings(report('critical')).length, 1);
+    assert.equal(failingFindings(report('none')).length, 0);
+    assert.equal(failingFindings(report('info')).length, result.matches.filter((m) => !m.suppressed).length);
+  });
+
+  test('the database age is in the report, with a warning only past --max-db-age', () => {
+    const fresh = renderVulnerabilityTable(report('none'));
+    assert.match(fresh, /^OSV database: folder .*db \(15 advisories\), newest advisory modified 2025-01-12T00:00:00Z \(24 hours ago\)$/m);
+    assert.doesNotMatch(fresh, /warning/);
+    const stale = JSON.parse(vulnerabilityJson(report('none', Date.parse('2025-03-01T00:00:00Z'))));
+    assert.deepEqual([stale.database.ageSeconds, stale.database.stale], [48 * 86_400, true]);
+    assert.match(stale.database.warning, /is 48 days old \(allowed: 7 days, --max-db-age\)/);
+  });
+
+  test('the JSON report carries each finding with its advisories, ranges, explanation and VEX statements', () => {
+    const json = JSON.parse(vulnerabilityJson(report('high')));
+    const libc = json.vulnerabilities.find((v: { id: string }) => v.id === 'CVE-2099-1002');
+    assert.deepEqual(
+      { suppressed: libc.suppressed, vex: libc.vex, unfixed: libc.unfixed, fixed: libc.fixed, matched: libc.matched, cvss: libc.cvss.version },
+      { suppressed: true, vex: [{ source: `${path.join(FIXTURES, 'openvex.json')} statements[0]`, status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path' }], unfixed: true, fixed: null, matched: { ecosystem: 'Debian:12', name: 'glibc', version: '2.36-9+deb12u4' }, cvss: '4.0' },
+    );
+    assert.deepEqual(json.unmatchedVex.map((s: { vulnerability: string }) => s.vulnerability), ['CVE-2099-9999']);
+    assert.equal(json.failing, 3);
+  });
 });
