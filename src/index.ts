@@ -26,3 +26,11 @@ export { inventorySourceTree, SourceTreeRootError, type SourceTreeInventory, typ
 export { lockfileFormat, LockfileError, LOCKFILE_NAMES, type LockfileResult, type LockfileContext } from './packages/lockfiles/index.js';
 export { writeSbom, SBOM_FORMATS, type SbomFormat, type SbomSubject, type SbomOptions } from './report/sbom/index.js';
 export { distroPackagePurl, sourcePackagePurl, parsePurl } from './packages/purl.js';
+export { compareVersions, isValidVersion, versionScheme, InvalidVersionError, UnknownEcosystemError, type VersionScheme } from './packages/versions/index.js';
+export { matchInventory, evaluateRange, type MatchOptions, type MatchResult, type VulnerabilityMatch, type AdvisoryMatch, type AdvisorySource } from './vulns/match.js';
+export { openDatabase, loadOsvFolder, IndexDatabase, DatabaseError, type AdvisoryDatabase, type DatabaseInfo } from './vulns/db.js';
+export { updateDatabase, buildIndex, defaultCacheDir, DEFAULT_ECOSYSTEMS, DEFAULT_MIRROR, type UpdateOptions, type UpdateResult } from './vulns/update.js';
+export { readOsvRecord, OsvRecordError, type OsvRecord } from './vulns/osv.js';
+export { scoreCvss, advisorySeverity, CvssError, type CvssScore } from './vulns/cvss.js';
+export { readVex, loadVexFile, VexError, type VexStatement } from './vulns/vex.js';
+export { renderVulnerabilityTable, vulnerabilityJson, failingFindings, type VulnerabilityReport } from './report/vulnerabilities.js';

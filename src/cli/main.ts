@@ -11,6 +11,7 @@ import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
 import { registerInstall } from './install.js';
+import { vulnerabilityOptions } from './vuln-options.js';
 import { analysisInputOptions } from './analysis-input.js';
 import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP } from './inputs.js';
 import { ConfigError } from '../config/config-file.js';
@@ -229,6 +230,42 @@ function buildProgram(): Command {
     .action(async (hosts: string[], opts) => {
       const { runProbeKubelet } = await import('./probe.js');
       process.exitCode = await runProbeKubelet(hosts, opts);
+    });
+
+  const db = program.command('db').description('the local OSV vulnerability database: download (update) and describe (status)');
+  db.command('update')
+    .description('download the OSV advisories of each ecosystem (all.zip, then only changed records) into the cache and rebuild the local index')
+    .option('--mirror <url>', 'base URL of the OSV bucket or of a mirror with its layout (<ECOSYSTEM>/all.zip, modified_id.csv, <ID>.json)', 'https://osv-vulnerabilities.storage.googleapis.com')
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/kshield, else ~/.cache/kshield)')
+    .addOption(new Option('--ecosystem <names>', 'OSV ecosystems to fetch (comma-separated or repeatable; default: Debian, Ubuntu, Alpine, npm, PyPI, Go, Maven, crates.io)').argParser(list).default([]))
+    .option('--full', 'fetch every all.zip again instead of only the records changed since the last update')
+    .option('--require-checksum', 'refuse an archive the server gives no checksum for (no x-goog-hash MD5 and no all.zip.sha256)')
+    .option('--max-archive-size <size>', 'refuse an all.zip larger than this (default 4GiB)')
+    .option('--timeout <duration>', 'give up on a connection that sends nothing for this long (e.g. 60s, 2m)', '60s')
+    .option('--no-progress', 'no progress bar on a terminal')
+    .action(async (opts) => {
+      const { runDbUpdate } = await import('./db.js');
+      process.exitCode = await runDbUpdate(opts);
+    });
+  db.command('status')
+    .description("the cached database's age, ecosystems, sources and how each archive was verified")
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/kshield, else ~/.cache/kshield)')
+    .option('--max-db-age <age>', 'warn when the database is older than this (e.g. 7d, 36h)', '7d')
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (opts) => {
+      const { runDbStatus } = await import('./db.js');
+      process.exitCode = await runDbStatus(opts);
+    });
+  vulnerabilityOptions(
+    program
+      .command('vulns')
+      .description('match a saved inventory (JSON: { os, packages: [{ ecosystem, osvEcosystem, name, version, source, purl, locations }] }) against OSV advisories')
+      .argument('<inventory>', 'inventory JSON file'),
+  )
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (file: string, opts) => {
+      const { runVulns } = await import('./vulns.js');
+      process.exitCode = await runVulns(file, opts);
     });
 
   const webhook = program
