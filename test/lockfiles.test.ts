@@ -51,10 +51,10 @@ describe('purls', () => {
     ['npm plain, lower-cased', npmPurl('JSONStream', '1.3.5'), 'pkg:npm/jsonstream@1.3.5'],
     ['PyPI PEP 503 normalised', pypiPurl('Django_Rest.Framework', '3.15.1'), 'pkg:pypi/django-rest-framework@3.15.1'],
     ['Go module split at the last slash', golangPurl('github.com/sirupsen/logrus', 'v1.9.3'), 'pkg:golang/github.com/sirupsen/logrus@v1.9.3'],
-    ['Go +incompatible keeps its plus, encoded', golangPurl('github.com/docker/docker', 'v24.0.7+incompatible'), 'pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible'],
+    ['Go +incompatible keeps its plus', golangPurl('github.com/docker/docker', 'v24.0.7+incompatible'), 'pkg:golang/github.com/docker/docker@v24.0.7+incompatible'],
     ['Maven group/artifact', mavenPurl('org.apache.logging.log4j', 'log4j-core', '2.17.1'), 'pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1'],
     ['Cargo', cargoPurl('serde', '1.0.200'), 'pkg:cargo/serde@1.0.200'],
-    ['deb with sorted qualifiers; epoch colon kept', purlOf('deb', 'debian', 'libc6', '1:2.36-9+deb12u7', { distro: 'debian-12', arch: 'amd64' }), 'pkg:deb/debian/libc6@1:2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12'],
+    ['deb with sorted qualifiers; epoch colon kept', purlOf('deb', 'debian', 'libc6', '1:2.36-9+deb12u7', { distro: 'debian-12', arch: 'amd64' }), 'pkg:deb/debian/libc6@1:2.36-9+deb12u7?arch=amd64&distro=debian-12'],
   ];
   for (const [name, got, want] of cases) test(name, () => assert.equal(got, want));
 });

@@ -139,8 +139,8 @@ describe('an image: distribution packages with distro purls and source packages'
   const inventory = imageInventory();
 
   test('distro purls carry the distro qualifier; source purls the source architecture', () => {
-    assert.equal(inventory.packages[0].purl, 'pkg:deb/debian/libc6@2.36-9%2Bdeb12u7?arch=amd64&distro=debian-12');
-    assert.equal(sourcePackagePurl(inventory.packages[0].purl, inventory.packages[0].source!), 'pkg:deb/debian/glibc@2.36-9%2Bdeb12u7?arch=source&distro=debian-12');
+    assert.equal(inventory.packages[0].purl, 'pkg:deb/debian/libc6@2.36-9+deb12u7?arch=amd64&distro=debian-12');
+    assert.equal(sourcePackagePurl(inventory.packages[0].purl, inventory.packages[0].source!), 'pkg:deb/debian/glibc@2.36-9+deb12u7?arch=source&distro=debian-12');
     assert.equal(distroPackagePurl('Alpine', 'musl', '1.2.4-r2', { osId: 'alpine', osVersion: '3.19.1', arch: 'x86_64' }), 'pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=alpine-3.19.1');
     assert.equal(sourcePackagePurl('pkg:rpm/redhat/openssl-libs@3.0.7-25.el9?arch=x86_64&distro=rhel-9.3', { name: 'openssl', version: '3.0.7-25.el9' }), 'pkg:rpm/redhat/openssl@3.0.7-25.el9?arch=src&distro=rhel-9.3');
     assert.equal(sourcePackagePurl(npmPurl('a', '1'), { name: 'b', version: '1' }), undefined);
@@ -187,7 +187,7 @@ describe('an image: distribution packages with distro purls and source packages'
     const sources = pkgs.filter((p) => p.primaryPackagePurpose === 'SOURCE');
     assert.deepEqual(sources.map((p) => p.externalRefs[0].referenceLocator).sort(), [
       'pkg:deb/debian/foo@1.0-1?arch=source&distro=debian-12',
-      'pkg:deb/debian/glibc@2.36-9%2Bdeb12u7?arch=source&distro=debian-12',
+      'pkg:deb/debian/glibc@2.36-9+deb12u7?arch=source&distro=debian-12',
       'pkg:deb/debian/openssl@3.0.13-1~deb12u1?arch=source&distro=debian-12',
     ]);
     const generated = rels.filter((r) => r.relationshipType === 'GENERATED_FROM').map((r) => `${pkgs.find((p) => p.SPDXID === r.spdxElementId)!.name} <- ${pkgs.find((p) => p.SPDXID === r.relatedSpdxElement)!.name}`);

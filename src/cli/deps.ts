@@ -6,20 +6,20 @@
  */
 import path from 'node:path';
 import { EXIT, OutputError, UsageError } from '../core/errors.js';
-import { didYouMean, suggest } from '../core/suggest.js';
 import { inventorySourceTree, SourceTreeRootError } from '../sources/source-tree.js';
 import { LOCKFILE_NAMES, lockfileFormat } from '../packages/lockfiles/index.js';
-import { buildDepsReport, renderDepsJson, renderDepsTable, type DepsReport } from '../report/deps.js';
-import { SBOM_FORMATS, writeSbom, type SbomFormat, type SbomSubject } from '../report/sbom/index.js';
+import { buildDepsReport, renderDepsTable, type DepsReport } from '../report/deps.js';
+import { writeSbom, type SbomFormat, type SbomSubject } from '../report/sbom/index.js';
+import { renderVulnerabilityTable, vulnerabilityObject, failingFindings, type VulnerabilityReport } from '../report/vulnerabilities.js';
+import { sbomTargets, type SbomTarget } from './sbom-targets.js';
+import { NO_DATABASE_NOTE, optionalVulnerabilities } from './vulns.js';
+import type { VulnerabilityFlags } from './vuln-options.js';
 import { writeOutput, type OutputTarget } from './output.js';
 import { parseSize } from '../config/config-file.js';
 
 const REPORT_FORMATS = ['table', 'json'] as const;
-const DEPS_FORMATS = [...REPORT_FORMATS, ...SBOM_FORMATS] as const;
-type DepsFormat = (typeof DEPS_FORMATS)[number];
-const ALIASES: Record<string, DepsFormat> = { text: 'table', cdx: 'cyclonedx', 'spdx-json': 'spdx' };
 
-export interface DepsCommandOptions {
+export interface DepsCommandOptions extends Omit<VulnerabilityFlags, 'output'> {
   output: string[];
   outputFile?: string;
   sbom?: string;
@@ -28,70 +28,21 @@ export interface DepsCommandOptions {
   sbomTimestamp?: string;
 }
 
-interface Target {
-  format: DepsFormat;
-  file?: string;
-}
+type Target = SbomTarget<(typeof REPORT_FORMATS)[number]>;
 
-function toFormat(name: string, flag: string): DepsFormat {
-  const f = (ALIASES[name] ?? name) as DepsFormat;
-  if (!(DEPS_FORMATS as readonly string[]).includes(f)) {
-    const near = didYouMean(suggest(name, [...DEPS_FORMATS]));
-    throw new UsageError(`${flag}: unknown format "${name}"${near ? `; ${near}` : ''} (one of: ${DEPS_FORMATS.join(', ')})`);
-  }
-  return f;
-}
-
-/**
- * The outputs: `-o FORMAT[=FILE]` (repeatable) as on every command, `--output-file FILE`, and
- * `--sbom FORMAT`, which adds that SBOM; with --sbom, a `-o` value that is not a format is the
- * SBOM's file (`--sbom spdx -o sbom.spdx.json`).
- */
 export function depsTargets(opts: DepsCommandOptions): Target[] {
-  const specs = [...opts.output];
-  let sbomFile: string | undefined;
-  if (opts.sbom !== undefined) {
-    const format = toFormat(opts.sbom, '--sbom');
-    if (!(SBOM_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--sbom: "${opts.sbom}" is not an SBOM format (cyclonedx or spdx)`);
-    const fileSpecs = specs.filter((s) => !s.includes('=') && !(DEPS_FORMATS as readonly string[]).includes(ALIASES[s] ?? s));
-    if (fileSpecs.length > 1) throw new UsageError(`-o: ${fileSpecs.join(', ')} are not formats, and --sbom writes one file`);
-    if (fileSpecs.length === 1) {
-      sbomFile = fileSpecs[0];
-      specs.splice(specs.indexOf(sbomFile), 1);
-    }
-  }
-  const targets: Target[] = specs.map((spec) => {
-    const eq = spec.indexOf('=');
-    if (eq === -1) return { format: toFormat(spec.trim(), '-o') };
-    const file = spec.slice(eq + 1).trim();
-    if (!file) throw new UsageError(`-o ${spec}: missing file name after "="`);
-    return { format: toFormat(spec.slice(0, eq).trim(), '-o'), file };
-  });
-  if (opts.sbom !== undefined) {
-    const format = toFormat(opts.sbom, '--sbom');
-    if (!targets.some((t) => t.format === format && (sbomFile === undefined || t.file === sbomFile))) targets.push({ format, file: sbomFile });
-  }
-  if (targets.length === 0) targets.push({ format: 'table' });
-  if (opts.outputFile) {
-    const toStdout = targets.filter((t) => !t.file);
-    if (toStdout.length !== 1) throw new UsageError('--output-file needs exactly one -o format without "=FILE"');
-    toStdout[0].file = opts.outputFile;
-  }
-  if (targets.filter((t) => !t.file).length > 1) throw new UsageError('only one format can go to standard output; give the others a file: -o json=deps.json');
-  const files = targets.filter((t) => t.file).map((t) => path.resolve(t.file!));
-  if (new Set(files).size !== files.length) throw new UsageError('two formats are written to the same file');
-  return targets;
+  return sbomTargets(opts, REPORT_FORMATS);
 }
 
-function render(target: Target, report: DepsReport, tree: Awaited<ReturnType<typeof inventorySourceTree>>, opts: DepsCommandOptions): string {
+function render(target: Target, report: DepsReport, tree: Awaited<ReturnType<typeof inventorySourceTree>>, opts: DepsCommandOptions, vulns: VulnerabilityReport | undefined): string {
   switch (target.format) {
     case 'json':
-      return renderDepsJson(report);
+      return JSON.stringify({ ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || opts.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) }, null, 2) + '\n';
     case 'cyclonedx':
     case 'spdx':
       return writeSbom(tree.inventory, target.format as SbomFormat, sourceSubject(tree.root), { timestamp: opts.sbomTimestamp });
     default:
-      return renderDepsTable(report);
+      return renderDepsTable(report) + (vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : opts.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`);
   }
 }
 
@@ -115,10 +66,12 @@ export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<nu
   }
   const nothing = tree.lockfiles.length === 0 && tree.errors.length === 0;
   const report = buildDepsReport(tree);
+  const failOn = opts.failOn ?? 'none';
+  const vulns = nothing ? undefined : optionalVulnerabilities(dir, tree.inventory, opts, failOn);
   let written = true;
   for (const target of targets) {
     try {
-      await writeOutput({ format: target.format as OutputTarget['format'], file: target.file }, render(target, report, tree, opts));
+      await writeOutput({ format: target.format as OutputTarget['format'], file: target.file }, render(target, report, tree, opts, vulns));
       if (target.file) process.stderr.write(`wrote ${target.format} ${target.format === 'cyclonedx' || target.format === 'spdx' ? 'SBOM' : 'report'} to ${target.file}\n`);
     } catch (err) {
       if (!(err instanceof OutputError)) throw err;
@@ -131,7 +84,8 @@ export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<nu
   if (!tableOnScreen) for (const e of tree.errors) process.stderr.write(`kshield: ${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
   // Like `scan` on a directory without manifests: a mistyped path must not pass CI with nothing read.
   if (nothing) process.stderr.write(`kshield: no lockfiles in ${dir} (looked for ${LOCKFILE_NAMES.join(', ')})\n`);
-  return !written || nothing || tree.errors.length > 0 ? EXIT.usage : EXIT.clean;
+  if (!written || nothing || tree.errors.length > 0) return EXIT.usage;
+  return vulns && failingFindings(vulns).length > 0 ? EXIT.findings : EXIT.clean;
 }
 
 function parseMaxFileSize(value: string): number {

@@ -157,13 +157,15 @@ function buildProgram(): Command {
       process.exitCode = await runCluster(opts);
     });
 
-  program
+  const imageCommand = program
     .command('image')
     .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')
     .argument('<ref-or-kind>', 'an image reference (nginx:1.27, ghcr.io/acme/api@sha256:...), or oci-layout, docker-archive, rootfs')
     .argument('[path]', 'the directory or archive for oci-layout, docker-archive and rootfs')
-    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json or sarif; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--sbom <format>', 'write an SBOM of the image: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON); -o FILE names its file')
+    .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
     .option('--platform <os/arch[/variant]>', "the image to read from a multi-platform index (default: this machine's, e.g. linux/amd64)")
     .option('--tag <name>', 'the image to read from an OCI layout (ref name) or docker archive (repo tag) that holds several')
     .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')
@@ -179,8 +181,9 @@ function buildProgram(): Command {
       const { runImage } = await import('./image.js');
       process.exitCode = await runImage(what, where, opts);
     });
+  vulnerabilityOptions(imageCommand, { failOn: false, optional: true });
 
-  program
+  const depsCommand = program
     .command('deps')
     .description('application dependencies of a source tree from its lockfiles (npm, yarn, pnpm, pip, Poetry, Pipenv, Go, Maven, Cargo): an inventory, or an SBOM')
     .argument('<dir>', 'the directory to walk (node_modules, .git, vendor and build output are skipped), or one lockfile')
@@ -193,6 +196,7 @@ function buildProgram(): Command {
       const { runDeps } = await import('./deps.js');
       process.exitCode = await runDeps(dir, opts);
     });
+  vulnerabilityOptions(depsCommand, { failOn: true, optional: true });
 
   program
     .command('node')

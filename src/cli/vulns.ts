@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { Inventory } from '../packages/model.js';
+import type { Severity } from '../core/types.js';
 import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, type VulnerabilityReport } from '../report/vulnerabilities.js';
 import { DatabaseError, INDEX_FILE, IndexDatabase, openDatabase, type AdvisoryDatabase } from '../vulns/db.js';
 import { matchInventory } from '../vulns/match.js';
@@ -56,6 +57,29 @@ export function reportVulnerabilities(subject: string, inventory: Inventory, fla
   } finally {
     db.close();
   }
+}
+
+/** Whether the flags name a database, or the cache holds one. */
+export function vulnerabilityDatabaseAvailable(flags: Pick<VulnerabilityFlags, 'db' | 'cacheDir'>): boolean {
+  if (flags.db) return true;
+  try {
+    statSync(path.join(osvCacheDir(flags.cacheDir ?? defaultCacheDir()), INDEX_FILE));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What `image` and `deps` say when there is no database to match against (they still report the rest). */
+export const NO_DATABASE_NOTE = 'packages were not checked for vulnerabilities: no database (run `kshield db update`, or give --db DIR; --no-vulns silences this)';
+
+/**
+ * Matching for `image` and `deps`: undefined with --no-vulns, or when no database is there (the
+ * caller notes it); the report otherwise, with --fail-on taken from the command's own.
+ */
+export function optionalVulnerabilities(subject: string, inventory: Inventory, flags: Omit<VulnerabilityFlags, 'output' | 'failOn'>, failOn: Severity | 'none'): VulnerabilityReport | undefined {
+  if (flags.vulns === false || !vulnerabilityDatabaseAvailable(flags)) return undefined;
+  return reportVulnerabilities(subject, inventory, { ...flags, failOn }).report;
 }
 
 const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;

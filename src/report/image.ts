@@ -12,6 +12,7 @@ import type { ImageFinding } from '../images/config-checks.js';
 import type { ImageInventory } from '../images/inventory.js';
 import type { Package } from '../packages/model.js';
 import { INFORMATION_URI, SARIF_SCHEMA_URI, sarifLevel, TOOL_NAME } from './sarif.js';
+import { findingSeverity, type VulnerabilityReport } from './vulnerabilities.js';
 
 export interface ImageReport {
   subject: {
@@ -57,10 +58,6 @@ export function buildImageReport(result: ImageInventory, findings: ImageFinding[
   };
 }
 
-export function renderImageJson(report: ImageReport): string {
-  return JSON.stringify(report, null, 2) + '\n';
-}
-
 const COLORS: Record<Severity, string> = { critical: '\x1b[35m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
 
 export function renderImageTable(report: ImageReport, options: { color: boolean; listPackages: boolean }): string {
@@ -96,7 +93,14 @@ export function renderImageTable(report: ImageReport, options: { color: boolean;
   return lines.join('\n') + '\n';
 }
 
-export function renderImageSarif(report: ImageReport, version: string): string {
+/** Where a vulnerability's results point: the image as named (an image has no source lines). */
+function imageUri(report: ImageReport): string {
+  return report.subject.kind === 'rootfs' ? 'file:///' : encodeURI(report.subject.name.replace(/^(oci-layout|docker-archive|rootfs) /, ''));
+}
+
+const VULNERABILITY_RULE = 'vulnerable-package';
+
+export function renderImageSarif(report: ImageReport, version: string, vulns?: VulnerabilityReport): string {
   const ruleIds = [...new Set(report.findings.map((f) => f.rule))].sort();
   const rules = ruleIds.map((id) => {
     const f = report.findings.find((x) => x.rule === id)!;
@@ -115,6 +119,22 @@ export function renderImageSarif(report: ImageReport, version: string): string {
     ],
     properties: { severity: f.severity, image: report.subject.name, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}) },
   }));
+  // Vulnerabilities (not marked not-affecting by VEX) as results of one rule, each named by its advisory.
+  const active = vulns ? vulns.result.matches.filter((m) => !m.suppressed) : [];
+  if (active.length > 0) {
+    rules.push({ id: VULNERABILITY_RULE, shortDescription: { text: 'installed package with a known vulnerability' }, help: { text: 'Upgrade the package to a fixed version (rebuild the image on an updated base), or record with a VEX statement why it does not affect the image.' }, defaultConfiguration: { level: 'warning' }, properties: { severity: 'medium' } });
+    for (const m of active) {
+      const severity = findingSeverity(m);
+      results.push({
+        ruleId: VULNERABILITY_RULE,
+        ruleIndex: rules.length - 1,
+        level: sarifLevel(severity),
+        message: { text: `${m.id}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''} in ${m.package.name} ${m.package.version}: ${m.fixed ? `fixed in ${m.fixed}` : 'no fixed version'}. ${m.explanation}` },
+        locations: [{ physicalLocation: { artifactLocation: { uri: imageUri(report) } }, logicalLocations: [{ fullyQualifiedName: m.package.purl, kind: 'module' }] }],
+        properties: { severity, image: report.subject.name, vulnerability: m.id, aliases: m.aliases, purl: m.package.purl, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}) },
+      } as (typeof results)[number]);
+    }
+  }
   const sarif = {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',

@@ -149,6 +149,11 @@ export function renderVulnerabilityTable(report: VulnerabilityReport): string {
 }
 
 export function vulnerabilityJson(report: VulnerabilityReport): string {
+  return JSON.stringify(vulnerabilityObject(report), null, 2);
+}
+
+/** The vulnerability report as a plain object (what `vulns -o json` prints, and `image`/`deps` JSON embed). */
+export function vulnerabilityObject(report: VulnerabilityReport): Record<string, unknown> {
   const age = databaseAge(report);
   const finding = (m: VulnerabilityMatch): unknown => ({
     id: m.id,
@@ -167,8 +172,7 @@ export function vulnerabilityJson(report: VulnerabilityReport): string {
     vex: m.vex.map((s) => ({ source: s.source, status: s.originalStatus, justification: s.justification })),
     suppressed: m.suppressed,
   });
-  return JSON.stringify(
-    {
+  return {
       subject: report.subject,
       database: { ...report.database, ageSeconds: age.ageMs === undefined ? null : Math.round(age.ageMs / 1000), maxAgeSeconds: Math.round(report.maxAgeMs / 1000), stale: age.stale, warning: age.warning ?? null, problems: report.databaseProblems },
       packages: report.result.packages,
@@ -178,8 +182,5 @@ export function vulnerabilityJson(report: VulnerabilityReport): string {
       notes: report.result.notes,
       failOn: report.failOn,
       failing: failingFindings(report).length,
-    },
-    null,
-    2,
-  );
+  };
 }
