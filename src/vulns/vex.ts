@@ -16,6 +16,7 @@
  * scan did not find, or a vulnerability id the database spells differently.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { parsePurl, type ParsedPurl } from '../packages/purl.js';
 
 export type VexStatus = 'not_affected' | 'affected' | 'fixed' | 'under_investigation';
 
@@ -147,38 +148,13 @@ export function loadVexFile(file: string): VexStatement[] {
   return readVex(json, file);
 }
 
-interface Purl {
-  type: string;
-  namespace: string;
-  name: string;
-  version?: string;
-  qualifiers: Map<string, string>;
-}
+/** Purl types whose names are case-insensitive per the purl spec. */
+const CASE_INSENSITIVE = new Set(['npm', 'pypi', 'github', 'bitbucket', 'deb', 'apk']);
 
-/** Parses a package URL (pkg:type/namespace/name@version?qualifiers#subpath); undefined when it is not one. */
-export function parsePurl(text: string): Purl | undefined {
-  const m = /^pkg:([A-Za-z.+-][A-Za-z0-9.+-]*)\/+([^?#]+?)(?:\?([^#]*))?(?:#.*)?$/.exec(text.trim());
-  if (!m) return undefined;
-  let body = m[2];
-  let version: string | undefined;
-  const at = body.lastIndexOf('@');
-  if (at > 0) {
-    version = decodeURIComponent(body.slice(at + 1));
-    body = body.slice(0, at);
-  }
-  const parts = body.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
-  const name = parts.pop();
-  if (!name) return undefined;
-  const type = m[1].toLowerCase();
-  const qualifiers = new Map<string, string>();
-  for (const pair of (m[3] ?? '').split('&').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) qualifiers.set(pair.slice(0, eq).toLowerCase(), decodeURIComponent(pair.slice(eq + 1)));
-  }
-  // Types whose names are case-insensitive per the purl spec.
-  const fold = ['npm', 'pypi', 'github', 'bitbucket', 'deb', 'apk'].includes(type);
-  const namespace = parts.join('/');
-  return { type, namespace: fold ? namespace.toLowerCase() : namespace, name: fold ? name.toLowerCase() : name, version, qualifiers };
+/** A purl's type, namespace and name as compared: lower-cased where the type's names are case-insensitive. */
+function identity(p: ParsedPurl): string {
+  const id = `${p.type}\u0000${p.namespace ?? ''}\u0000${p.name}`;
+  return CASE_INSENSITIVE.has(p.type) ? id.toLowerCase() : id;
 }
 
 /** Whether a statement's product purl names this package: same type, namespace, name; version and qualifiers when given. */
@@ -186,8 +162,8 @@ export function purlMatches(statementPurl: string, packagePurl: string): boolean
   const s = parsePurl(statementPurl);
   const p = parsePurl(packagePurl);
   if (!s || !p) return false;
-  if (s.type !== p.type || s.namespace !== p.namespace || s.name !== p.name) return false;
+  if (identity(s) !== identity(p)) return false;
   if (s.version !== undefined && s.version !== p.version) return false;
-  for (const [k, v] of s.qualifiers) if (p.qualifiers.get(k) !== v) return false;
+  for (const [k, v] of Object.entries(s.qualifiers)) if (p.qualifiers[k] !== v) return false;
   return true;
 }
