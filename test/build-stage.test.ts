@@ -119,3 +119,54 @@ describe('kshield deps with a vulnerability database', () => {
     assert.equal(lenient.code, 0, lenient.stdout + lenient.stderr);
   });
 });
+
+describe('kshield scan of a repository: manifests, Dockerfiles and lockfiles in one run', () => {
+  const repo = path.join(work, 'repo');
+  const lock = {
+    name: 'web',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'web', version: '1.0.0', dependencies: { express: '^4.18.2' } }, 'node_modules/express': { version: '4.18.2' } },
+  };
+  before(() => {
+    mkdirSync(path.join(repo, 'web'), { recursive: true });
+    writeFileSync(path.join(repo, 'web/package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+    writeFileSync(path.join(repo, 'web/Dockerfile'), 'FROM node:20.11-bookworm-slim\nUSER node\nCMD ["node", "server.js"]\n');
+    writeFileSync(path.join(repo, 'deploy.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - {name: web, image: "example/web:1.0", securityContext: {privileged: true}}\n');
+  });
+
+  test('one report holds the Pod, the Dockerfile and the vulnerable locked package, at its lockfile line', () => {
+    const r = kshield(['scan', repo, '--db', db, '--max-db-age', '100000d', '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { findings: { rule: string; severity: string; file: string; line: number; message: string; resource: { kind: string } }[] };
+    const kinds = new Set(report.findings.map((f) => f.resource.kind));
+    assert.ok(kinds.has('Pod') && kinds.has('Dockerfile') && kinds.has('Lockfile'), [...kinds].join());
+    const vulnerable = report.findings.filter((f) => f.rule === 'vulnerable-package');
+    assert.equal(vulnerable.length, 1);
+    assert.equal(vulnerable[0].file, path.join(repo, 'web/package-lock.json'));
+    // The express entry of the lockfile, not its first line.
+    const line = readFileSync(path.join(repo, 'web/package-lock.json'), 'utf8').split('\n').findIndex((l) => l.includes('"node_modules/express"')) + 1;
+    assert.equal(vulnerable[0].line, line);
+    assert.equal(vulnerable[0].severity, 'low');
+    assert.match(vulnerable[0].message, /^express 4\.18\.2 has CVE-2099-0102 \(GHSA-test-expr-0001\), CVSS 3\.1 2\.6: fixed in 4\.19\.2\. .*Matched: .*SEMVER range \{introduced 4\.0\.0, fixed 4\.19\.2\}/);
+  });
+
+  test('an exemption for the rule suppresses the finding as for any other rule', () => {
+    const config = path.join(work, 'kshield.yaml');
+    writeFileSync(config, `exemptions:\n  - rules: [vulnerable-package]\n    kinds: [Lockfile]\n    names: ["*/web/package-lock.json"]\n    owner: web-team\n    reason: express is only used behind the gateway\n    expires: "2099-01-01"\n`);
+    const r = kshield(['scan', repo, '--db', db, '--max-db-age', '100000d', '--config', config, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const finding = (JSON.parse(r.stdout) as { findings: { rule: string; suppressed: boolean }[] }).findings.find((f) => f.rule === 'vulnerable-package');
+    assert.ok(finding?.suppressed, r.stdout.slice(0, 400));
+  });
+
+  test('without a database the lockfile is still read, and a note says its packages were not checked', () => {
+    const r = kshield(['scan', repo, '-o', 'json', '--fail-on', 'none']);
+    const report = JSON.parse(r.stdout) as { findings: { rule: string }[]; notes: { file: string; message: string }[] };
+    assert.ok(!report.findings.some((f) => f.rule === 'vulnerable-package'));
+    assert.ok(report.notes.some((n) => n.file.endsWith('package-lock.json') && /not checked for vulnerabilities: no vulnerability database \(run `kshield db update`/.test(n.message)), JSON.stringify(report.notes));
+    const quiet = kshield(['scan', repo, '--no-vulns', '-o', 'json', '--fail-on', 'none']);
+    assert.ok(!(JSON.parse(quiet.stdout) as { notes: { message: string }[] }).notes.some((n) => /vulnerabilities/.test(n.message)));
+  });
+});

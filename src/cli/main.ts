@@ -63,10 +63,13 @@ function buildProgram(): Command {
     .exitOverride();
 
   reportOptions(
-    program
-      .command('scan')
-      .description('scan manifests and Dockerfiles: files, directories (recursively: *.yaml, *.yml, *.json, Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*) and - for standard input')
-      .argument('[paths...]', 'files, directories, or - to read standard input'),
+    vulnerabilityOptions(
+      program
+        .command('scan')
+        .description('scan manifests, Dockerfiles and lockfiles: files, directories (recursively: *.yaml, *.yml, *.json, Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, package-lock.json, yarn.lock, go.mod, ...) and - for standard input')
+        .argument('[paths...]', 'files, directories, or - to read standard input'),
+      { failOn: false, optional: true },
+    ),
   )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')

@@ -14,6 +14,7 @@ import { renderSarifChunks } from '../report/sarif.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
+import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -32,7 +33,8 @@ export interface ReportCommandOptions {
   pssVersion?: string;
 }
 
-export interface ScanCommandOptions extends ReportCommandOptions {
+export interface ScanCommandOptions extends ReportCommandOptions, Omit<VulnerabilityFlags, 'output' | 'failOn' | 'maxDbAge'> {
+  maxDbAge?: string;
   writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
@@ -87,6 +89,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     render: opts.render !== false,
     stdinKind: opts.stdinKind,
     pssVersion,
+    vulnerabilities: { enabled: opts.vulns !== false, db: opts.db, cacheDir: opts.cacheDir, vex: opts.vex, ignoreUnfixed: opts.ignoreUnfixed, ...(opts.maxDbAge !== undefined ? { maxDbAgeMs: parseAge(opts.maxDbAge) } : {}) },
   };
   const result = await scanFiles(paths, options);
 

@@ -14,7 +14,8 @@ export type RuleCategory =
   | 'rbac'
   | 'api'
   | 'network'
-  | 'dockerfile';
+  | 'dockerfile'
+  | 'dependencies';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {

@@ -7,6 +7,7 @@ import { settingsFromConfig, parseSize, type KshieldConfig } from '../config/con
 import type { PlacementOptions } from '../sources/placement.js';
 import type { InputKind } from '../sources/input-kinds.js';
 import { rules as catalogue } from '../rules/index.js';
+import type { ScanVulnerabilityOptions } from './vulnerabilities.js';
 
 export interface ScanOptions {
   /** Rule ids or tags: run only these. */
@@ -46,6 +47,8 @@ export interface ScanOptions {
   namespaceFlag?: string;
   /** Set by scanFiles for its threads: the placement, with the scopes of the input's CRDs. */
   placement?: PlacementOptions;
+  /** Matching the packages of lockfiles against a vulnerability database (pipeline/vulnerabilities.ts). */
+  vulnerabilities?: ScanVulnerabilityOptions;
   /** What standard input holds (`--stdin-kind`): manifests (the default) or a Dockerfile. */
   stdinKind?: InputKind;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */

@@ -13,8 +13,9 @@ import { clusterRules } from './cluster/index.js';
 import { controlPlaneRules } from './control-plane/index.js';
 import { suppressionRules } from './suppressions/index.js';
 import { dockerfileRules } from './dockerfile/index.js';
+import { dependencyRules } from './dependencies/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...dependencyRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

@@ -14,6 +14,7 @@ import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type Plac
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
 import { inputKindOf, type InputKind } from './input-kinds.js';
 import { loadDockerfile } from './dockerfile.js';
+import { loadLockfile } from './lockfile.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. Also the limit on a renderer's output. */
@@ -181,7 +182,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
-      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) or Dockerfiles in this directory' });
+      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json), Dockerfiles or lockfiles in this directory' });
     } else add(input);
   }
   const notes: Note[] = [];
@@ -561,7 +562,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes and parses one file's bytes, as manifests or (`kind`) a Dockerfile. */
 export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}, kind: InputKind = 'manifests'): LoadResult {
-  const what = kind === 'dockerfile' ? 'a Dockerfile' : 'a manifest';
+  const what = kind === 'dockerfile' ? 'a Dockerfile' : kind === 'lockfile' ? 'a lockfile' : 'a manifest';
   const result = emptyResult();
   result.files.push(file);
   if (bytes.length === 0) {
@@ -587,7 +588,18 @@ export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions 
     return result;
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // keep offsets: the BOM becomes a blank
-  return kind === 'dockerfile' ? loadDockerfileText(text, file) : loadText(text, file, options);
+  return loadTextAs(kind, text, file, options);
+}
+
+/** Reads a lockfile's text into its one Resource (see lockfile.ts). */
+export function loadLockfileText(text: string, file: string): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  const loaded = loadLockfile(text, file);
+  for (const e of loaded.errors) result.errors.push({ file, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+  for (const n of loaded.notes) result.notes.push(n);
+  if (loaded.resource) result.resources.push(loaded.resource);
+  return result;
 }
 
 /** Parses a Dockerfile's text into its one Resource (see dockerfile.ts). */
@@ -607,6 +619,7 @@ export function loadDockerfileText(text: string, file: string): LoadResult {
 
 /** Parses text as the given kind of input (the rule tester's examples, a caller's buffer). */
 export function loadTextAs(kind: InputKind, text: string, file: string, options: LoadOptions = {}): LoadResult {
+  if (kind === 'lockfile') return loadLockfileText(text, file);
   return kind === 'dockerfile' ? loadDockerfileText(text, file) : loadText(text, file, options);
 }
 

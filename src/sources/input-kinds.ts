@@ -1,12 +1,14 @@
 /**
  * Which files a directory walk reads, and as what, decided by name: Kubernetes manifests by their
- * extension, Dockerfiles by the names Docker and Podman build from. One function, so that every
+ * extension, Dockerfiles by the names Docker and Podman build from, lockfiles by the names their
+ * package managers write (packages/lockfiles). One function, so that every
  * place that looks at the files of a scan (the walk, the read, the look-ahead for CRDs) agrees.
  */
 import path from 'node:path';
+import { lockfileFormat } from '../packages/lockfiles/index.js';
 
 /** What a file is read as. */
-export type InputKind = 'manifests' | 'dockerfile';
+export type InputKind = 'manifests' | 'dockerfile' | 'lockfile';
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 
@@ -41,6 +43,8 @@ export function isDockerfileName(name: string): boolean {
 /** What a file found in a directory is read as, or undefined when a walk leaves it out. */
 export function inputKindOf(file: string): InputKind | undefined {
   const name = path.basename(file);
+  // Before the extensions: package-lock.json and pnpm-lock.yaml are lockfiles, not manifests.
+  if (lockfileFormat(name)) return 'lockfile';
   if (MANIFEST_EXTENSIONS.has(path.extname(name).toLowerCase())) return 'manifests';
   if (isDockerfileName(name)) return 'dockerfile';
   return undefined;
