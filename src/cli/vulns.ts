@@ -4,14 +4,13 @@
  * (`reportVulnerabilities`), and `kshield vulns INVENTORY.json`, which matches a saved inventory.
  */
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { Inventory } from '../packages/model.js';
 import type { Severity } from '../core/types.js';
 import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, type VulnerabilityReport } from '../report/vulnerabilities.js';
-import { DatabaseError, INDEX_FILE, IndexDatabase, openDatabase, type AdvisoryDatabase } from '../vulns/db.js';
+import { DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
+import { databaseAvailable, openAdvisoryDatabase } from '../vulns/open.js';
 import { matchInventory } from '../vulns/match.js';
-import { defaultCacheDir, osvCacheDir } from '../vulns/update.js';
 import { loadVexFile, VexError, type VexStatement } from '../vulns/vex.js';
 import { writeOutput } from './output.js';
 import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
@@ -21,15 +20,7 @@ export { vulnerabilityOptions, parseAge, type VulnerabilityFlags } from './vuln-
 /** The database the flags name: --db DIR, else the cache's index. */
 export function openVulnerabilityDatabase(flags: Pick<VulnerabilityFlags, 'db' | 'cacheDir'>): AdvisoryDatabase {
   try {
-    if (flags.db) return openDatabase(flags.db);
-    const cache = flags.cacheDir ?? defaultCacheDir();
-    const index = path.join(osvCacheDir(cache), INDEX_FILE);
-    try {
-      statSync(index);
-    } catch {
-      throw new UsageError(`no vulnerability database in ${osvCacheDir(cache)}: run \`kshield db update\` (or give --db DIR, a folder of OSV JSON files)`);
-    }
-    return new IndexDatabase(index);
+    return openAdvisoryDatabase(flags);
   } catch (err) {
     if (err instanceof DatabaseError) throw new UsageError(err.message);
     throw err;
@@ -59,17 +50,6 @@ export function reportVulnerabilities(subject: string, inventory: Inventory, fla
   }
 }
 
-/** Whether the flags name a database, or the cache holds one. */
-export function vulnerabilityDatabaseAvailable(flags: Pick<VulnerabilityFlags, 'db' | 'cacheDir'>): boolean {
-  if (flags.db) return true;
-  try {
-    statSync(path.join(osvCacheDir(flags.cacheDir ?? defaultCacheDir()), INDEX_FILE));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** What `image` and `deps` say when there is no database to match against (they still report the rest). */
 export const NO_DATABASE_NOTE = 'packages were not checked for vulnerabilities: no database (run `kshield db update`, or give --db DIR; --no-vulns silences this)';
 
@@ -78,7 +58,7 @@ export const NO_DATABASE_NOTE = 'packages were not checked for vulnerabilities: 
  * caller notes it); the report otherwise, with --fail-on taken from the command's own.
  */
 export function optionalVulnerabilities(subject: string, inventory: Inventory, flags: Omit<VulnerabilityFlags, 'output' | 'failOn'>, failOn: Severity | 'none'): VulnerabilityReport | undefined {
-  if (flags.vulns === false || !vulnerabilityDatabaseAvailable(flags)) return undefined;
+  if (flags.vulns === false || !databaseAvailable(flags)) return undefined;
   return reportVulnerabilities(subject, inventory, { ...flags, failOn }).report;
 }
 
