@@ -105,6 +105,12 @@ describe('bad input', () => {
     assert.deepEqual(loadDockerfile('RUN echo hi\nFROM alpine\n', 'Dockerfile').errors, [{ line: 1, message: 'RUN before the first FROM (only ARG may come before it; docker build rejects the file)' }]);
     assert.match(loadDockerfile('ARG A=1\n', 'Dockerfile').errors[0].message, /no FROM instruction/);
     assert.equal(loadDockerfile('# only a comment\n\n', 'Dockerfile').empty, true);
+    // Limits: the parser's time grows faster than an instruction's length, so a huge file is refused at once.
+    const started = Date.now();
+    const huge = loadDockerfile(`FROM alpine:3.20\nRUN true ${'&& echo x \\\n'.repeat(200_000)}\n`, 'Dockerfile');
+    assert.match(huge.errors[0]?.message ?? '', /over the 1 MiB limit for a Dockerfile; not scanned/);
+    assert.ok(Date.now() - started < 2000);
+    assert.match(loadDockerfile(`FROM alpine:3.20\nRUN echo ${'x'.repeat(300_000)}\n`, 'Dockerfile').errors[0]?.message ?? '', /line 2 is 300009 characters long, over the 262144 limit/);
   });
 
   test('a scan reports file:line for a bad Dockerfile and still scans the rest', () => {
@@ -225,8 +231,8 @@ describe('reports', () => {
     writeFileSync(file, 'FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\n');
     const baseline = path.join(tmp, 'baseline.json');
     assert.equal(kshield(['scan', file, '--write-baseline', baseline]).code, 0);
-    // Lines move and a new problem arrives: only the new one counts.
-    writeFileSync(file, '# moved down\nFROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\nUSER root\n');
+    // Lines move, an instruction is added above, and a new problem arrives: only the new one counts.
+    writeFileSync(file, '# moved down\nFROM ubuntu:24.04\nENV LANG=C.UTF-8\nRUN apt-get update && apt-get install -y curl\nUSER root\n');
     const r = JSON.parse(kshield(['scan', file, '--baseline', baseline, '-o', 'json', '--fail-on', 'none']).stdout);
     const open = r.findings.filter((f: { suppressed: boolean }) => !f.suppressed).map((f: { rule: string }) => f.rule);
     assert.deepEqual(open, ['dockerfile-user-root']);
