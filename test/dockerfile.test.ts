@@ -224,6 +224,31 @@ describe('reports', () => {
     assert.ok(results.every((r) => r.locations[0].physicalLocation.region.startLine === 2));
   });
 
+  test('`# kshield.io/ignore-file:` covers the whole file; the `=` spelling on the first line (read as a parser directive) works too', () => {
+    const judge = (text: string): string[] => {
+      const loaded = loadTextAs('dockerfile', text, 'Dockerfile');
+      return evaluate(loaded.resources, { rules: dockerfileRules, catalogue: rules }).findings.filter((f) => !f.suppressed).map((f) => f.rule).sort();
+    };
+    const text = 'FROM ubuntu\nRUN chmod 777 /srv\nUSER root\n';
+    assert.deepEqual(judge(text), ['dockerfile-base-image-latest', 'dockerfile-chmod-world-writable', 'dockerfile-healthcheck-missing', 'dockerfile-user-root']);
+    assert.deepEqual(judge(`# kshield.io/ignore-file: dockerfile-chmod-world-writable,dockerfile-user-root -- a CI runner image\n${text}`), ['dockerfile-base-image-latest', 'dockerfile-healthcheck-missing']);
+    assert.deepEqual(judge(`# kshield.io/ignore=dockerfile-base-image-latest\n${text}`), ['dockerfile-chmod-world-writable', 'dockerfile-healthcheck-missing', 'dockerfile-user-root']);
+    // A comment inside a continued RUN belongs to that RUN, not to the instruction after it.
+    assert.deepEqual(judge('FROM ubuntu:24.04\nRUN true \\\n# kshield.io/ignore: dockerfile-user-root\n && true\nUSER root\nHEALTHCHECK NONE\n'), ['dockerfile-base-image-not-pinned-by-digest', 'dockerfile-user-root']);
+  });
+
+  test('fingerprints follow instructions, not their indexes or lines', () => {
+    const prints = (text: string): [string, string][] => {
+      const loaded = loadTextAs('dockerfile', text, 'Dockerfile');
+      return evaluate(loaded.resources, { rules: dockerfileRules, catalogue: rules }).findings.map((f) => [`${f.rule} ${f.message}`, f.fingerprint]);
+    };
+    const before = prints('FROM ubuntu:24.04 AS app\nRUN chmod 777 /a\nRUN chmod 777 /b\n');
+    const after = prints('# a comment\nFROM ubuntu:24.04 AS app\nENV A=1\nRUN chmod 777 /a\nRUN chmod 777 /b\n');
+    assert.deepEqual(after, before);
+    const chmods = before.filter(([k]) => k.startsWith('dockerfile-chmod')).map(([, v]) => v);
+    assert.equal(new Set(chmods).size, 2, 'two instructions, two fingerprints');
+  });
+
   test('a baseline accepts today\'s Dockerfile findings and reports only new ones', () => {
     const dir = path.join(tmp, 'baseline');
     mkdirSync(dir, { recursive: true });
