@@ -105,6 +105,12 @@ describe('bad input', () => {
     assert.deepEqual(loadDockerfile('RUN echo hi\nFROM alpine\n', 'Dockerfile').errors, [{ line: 1, message: 'RUN before the first FROM (only ARG may come before it; docker build rejects the file)' }]);
     assert.match(loadDockerfile('ARG A=1\n', 'Dockerfile').errors[0].message, /no FROM instruction/);
     assert.equal(loadDockerfile('# only a comment\n\n', 'Dockerfile').empty, true);
+    // Limits: the parser's time grows faster than an instruction's length, so a huge file is refused at once.
+    const started = Date.now();
+    const huge = loadDockerfile(`FROM alpine:3.20\nRUN true ${'&& echo x \\\n'.repeat(200_000)}\n`, 'Dockerfile');
+    assert.match(huge.errors[0]?.message ?? '', /over the 1 MiB limit for a Dockerfile; not scanned/);
+    assert.ok(Date.now() - started < 2000);
+    assert.match(loadDockerfile(`FROM alpine:3.20\nRUN echo ${'x'.repeat(300_000)}\n`, 'Dockerfile').errors[0]?.message ?? '', /line 2 is 300009 characters long, over the 262144 limit/);
   });
 
   test('a scan reports file:line for a bad Dockerfile and still scans the rest', () => {
@@ -166,9 +172,10 @@ describe('inputs', () => {
     assert.match(piped.stdout + piped.stderr, /not a Kubernetes object; skipped \(a Dockerfile\? read it with --stdin-kind dockerfile\)/);
   });
 
-  test("kshield's own Dockerfile has no finding above low", () => {
-    const r = kshield(['scan', path.join(root, 'Dockerfile'), '-o', 'json', '--fail-on', 'medium']);
+  test("kshield's own Dockerfile passes its own checks: nothing above info (its bases are pinned by tag, not digest)", () => {
+    const r = kshield(['scan', path.join(root, 'Dockerfile'), '-o', 'json', '--fail-on', 'low']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).findings.map((f: { rule: string }) => f.rule), ['dockerfile-base-image-not-pinned-by-digest', 'dockerfile-base-image-not-pinned-by-digest']);
   });
 });
 
@@ -218,6 +225,31 @@ describe('reports', () => {
     assert.ok(results.every((r) => r.locations[0].physicalLocation.region.startLine === 2));
   });
 
+  test('`# kshield.io/ignore-file:` covers the whole file; the `=` spelling on the first line (read as a parser directive) works too', () => {
+    const judge = (text: string): string[] => {
+      const loaded = loadTextAs('dockerfile', text, 'Dockerfile');
+      return evaluate(loaded.resources, { rules: dockerfileRules, catalogue: rules }).findings.filter((f) => !f.suppressed).map((f) => f.rule).sort();
+    };
+    const text = 'FROM ubuntu\nRUN chmod 777 /srv\nUSER root\n';
+    assert.deepEqual(judge(text), ['dockerfile-base-image-latest', 'dockerfile-chmod-world-writable', 'dockerfile-healthcheck-missing', 'dockerfile-user-root']);
+    assert.deepEqual(judge(`# kshield.io/ignore-file: dockerfile-chmod-world-writable,dockerfile-user-root -- a CI runner image\n${text}`), ['dockerfile-base-image-latest', 'dockerfile-healthcheck-missing']);
+    assert.deepEqual(judge(`# kshield.io/ignore=dockerfile-base-image-latest\n${text}`), ['dockerfile-chmod-world-writable', 'dockerfile-healthcheck-missing', 'dockerfile-user-root']);
+    // A comment inside a continued RUN belongs to that RUN, not to the instruction after it.
+    assert.deepEqual(judge('FROM ubuntu:24.04\nRUN true \\\n# kshield.io/ignore: dockerfile-user-root\n && true\nUSER root\nHEALTHCHECK NONE\n'), ['dockerfile-base-image-not-pinned-by-digest', 'dockerfile-user-root']);
+  });
+
+  test('fingerprints follow instructions, not their indexes or lines', () => {
+    const prints = (text: string): [string, string][] => {
+      const loaded = loadTextAs('dockerfile', text, 'Dockerfile');
+      return evaluate(loaded.resources, { rules: dockerfileRules, catalogue: rules }).findings.map((f) => [`${f.rule} ${f.message}`, f.fingerprint]);
+    };
+    const before = prints('FROM ubuntu:24.04 AS app\nRUN chmod 777 /a\nRUN chmod 777 /b\n');
+    const after = prints('# a comment\nFROM ubuntu:24.04 AS app\nENV A=1\nRUN chmod 777 /a\nRUN chmod 777 /b\n');
+    assert.deepEqual(after, before);
+    const chmods = before.filter(([k]) => k.startsWith('dockerfile-chmod')).map(([, v]) => v);
+    assert.equal(new Set(chmods).size, 2, 'two instructions, two fingerprints');
+  });
+
   test('a baseline accepts today\'s Dockerfile findings and reports only new ones', () => {
     const dir = path.join(tmp, 'baseline');
     mkdirSync(dir, { recursive: true });
@@ -225,8 +257,8 @@ describe('reports', () => {
     writeFileSync(file, 'FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\n');
     const baseline = path.join(tmp, 'baseline.json');
     assert.equal(kshield(['scan', file, '--write-baseline', baseline]).code, 0);
-    // Lines move and a new problem arrives: only the new one counts.
-    writeFileSync(file, '# moved down\nFROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl\nUSER root\n');
+    // Lines move, an instruction is added above, and a new problem arrives: only the new one counts.
+    writeFileSync(file, '# moved down\nFROM ubuntu:24.04\nENV LANG=C.UTF-8\nRUN apt-get update && apt-get install -y curl\nUSER root\n');
     const r = JSON.parse(kshield(['scan', file, '--baseline', baseline, '-o', 'json', '--fail-on', 'none']).stdout);
     const open = r.findings.filter((f: { suppressed: boolean }) => !f.suppressed).map((f: { rule: string }) => f.rule);
     assert.deepEqual(open, ['dockerfile-user-root']);

@@ -70,6 +70,11 @@ export interface Resource extends ResourceRef {
    * does `kshield.io/ignore` annotations (and `--no-inline-suppressions` turns both off).
    */
   inlineIgnores?(path: string): InlineIgnore | undefined;
+  /**
+   * For inputs whose pointers hold indexes that shift with every edit (a Dockerfile's instructions):
+   * the path that fingerprints use instead, so that a baseline survives an instruction added above.
+   */
+  stablePath?(path: string): string;
 }
 
 /** What a rule reports: where (a JSON Pointer into the resource object) and what. */

@@ -515,7 +515,7 @@ function applySuppressions(
 export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string, detail?: string): string {
   const slash = resource.apiVersion.indexOf('/');
   const group = slash === -1 ? '' : resource.apiVersion.slice(0, slash);
-  const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
+  const stablePath = resource.stablePath ? resource.stablePath(path) : container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
   const h = new Hash64();
   h.add(ruleId).add(group).add(resource.kind).add(resource.namespace ?? '').add(resource.name).add(stablePath);
   if (detail !== undefined) h.add(detail);

@@ -36,6 +36,11 @@ export const DOCKERFILE_KIND = 'Dockerfile';
 
 /** More instructions than this in one file is not a Dockerfile anyone builds: it is refused. */
 export const MAX_INSTRUCTIONS = 10_000;
+/**
+ * Largest Dockerfile read (characters). Real ones are a few kilobytes; the parser's time grows faster
+ * than the length of one instruction (a 900 KB RUN took 4 s), so a file past this is refused, not parsed.
+ */
+export const MAX_DOCKERFILE_LENGTH = 1024 * 1024;
 /** Longest line read; a longer one is refused (BuildKit has no limit, but no real Dockerfile comes near). */
 export const MAX_LINE_LENGTH = 256 * 1024;
 
@@ -195,6 +200,10 @@ function displayName(file: string): string {
  */
 export function loadDockerfile(text: string, file: string): DockerfileLoad {
   const out: DockerfileLoad = { errors: [], notes: [] };
+  if (text.length > MAX_DOCKERFILE_LENGTH) {
+    out.errors.push({ message: `${(text.length / 1024 / 1024).toFixed(1)} MiB of text, over the ${MAX_DOCKERFILE_LENGTH / 1024 / 1024} MiB limit for a Dockerfile; not scanned` });
+    return out;
+  }
   const lines = new Lines(text);
   const longest = lines.longest();
   if (longest.length > MAX_LINE_LENGTH) {
@@ -316,8 +325,37 @@ export function loadDockerfile(text: string, file: string): DockerfileLoad {
     locate: (pointer) => locateIn(positions, pointer),
   };
   if (ignoreTargets.length > 0) resource.inlineIgnores = (path) => ignoresAt(ignoreTargets, path);
+  const stable = stableKeys(view);
+  resource.stablePath = (path) => {
+    const m = /^\/(stages\/\d+\/instructions\/\d+|stages\/\d+|args\/\d+)(\/.*)?$/.exec(path);
+    const key = m ? stable.get(`/${m[1]}`) : undefined;
+    return key === undefined ? path : `${key}${m![2] ?? ''}`;
+  };
   out.resource = resource;
   return out;
+}
+
+/**
+ * Names for the stages and instructions that do not move when the file is edited elsewhere: a stage
+ * by its name (else its FROM's image), an instruction by its stage, keyword, arguments and flags, and
+ * which of the identical ones it is. Fingerprints use them (baselines), never positions.
+ */
+function stableKeys(view: DockerfileView): Map<string, string> {
+  const keys = new Map<string, string>();
+  const seen = new Map<string, number>();
+  const name = (base: string, ins: InstructionView): string => {
+    const text = `${base}/${ins.keyword} ${ins.flags.map((f) => `--${f.name}=${f.value ?? ''}`).join(' ')} ${JSON.stringify(ins.arguments)}`;
+    const n = seen.get(text) ?? 0;
+    seen.set(text, n + 1);
+    return `${text}#${n}`;
+  };
+  view.args.forEach((ins, i) => keys.set(`/args/${i}`, name('/args', ins)));
+  view.stages.forEach((stage) => {
+    const base = `/stages/${stage.name ?? `${stage.base.raw}#${view.stages.filter((o) => o.index < stage.index && o.name === undefined && o.base.raw === stage.base.raw).length}`}`;
+    keys.set(`/stages/${stage.index}`, base);
+    stage.instructions.forEach((ins, i) => keys.set(`/stages/${stage.index}/instructions/${i}`, name(base, ins)));
+  });
+  return keys;
 }
 
 function splitReason(text: string): [string, string | undefined] {

@@ -24,7 +24,7 @@ export const dockerfileAptNoInstallRecommends = defineRule({
     for (const run of runPrograms(finalImageInstructions(view))) {
       if (run.command.words.some((w) => RECOMMENDS_OFF.test(w)) || run.command.redirects.some((r) => RECOMMENDS_OFF.test(r.target))) off = true;
       const pkg = packageCommand(run.program);
-      if (!pkg || !['apt-get', 'apt', 'aptitude'].includes(pkg.manager) || pkg.subcommand !== 'install' || pkg.packages.length === 0) continue;
+      if (!pkg || !['apt-get', 'apt'].includes(pkg.manager) || pkg.subcommand !== 'install' || pkg.packages.length === 0) continue;
       if (off || pkg.options.some((o) => o === '--no-install-recommends' || RECOMMENDS_OFF.test(o))) continue;
       out.push({ path: run.commandPointer, message: `${pkg.manager} install of ${pkg.packages.length === 1 ? pkg.packages[0] : `${pkg.packages.length} packages`} also installs their recommended packages (no --no-install-recommends)` });
     }

@@ -12,6 +12,11 @@ export function worldWritable(mode: string): boolean {
   });
 }
 
+/** A four-digit mode with the sticky bit (1777, 3777): a shared directory like /tmp, where each user's files stay theirs. */
+function sticky(mode: string): boolean {
+  return /^[0-7]{4}$/.test(mode) && (Number.parseInt(mode[0], 8) & 1) === 1;
+}
+
 export const dockerfileChmodWorldWritable = defineRule({
   id: 'dockerfile-chmod-world-writable',
   title: 'Files made world-writable (chmod 777)',
@@ -23,7 +28,7 @@ export const dockerfileChmodWorldWritable = defineRule({
     '`chmod 777`, `chmod o+w` or `COPY --chmod=777` lets every user in the container rewrite the files: a compromised process ' +
     'of any user can replace the application\'s code or configuration, and an executable written by one user and run by ' +
     'another (root at start, a sidecar) becomes an escalation. It is nearly always a workaround for a file owned by the wrong ' +
-    'user. Sticky directories (1777, like /tmp) are not reported. Every stage is judged.',
+    'user. Sticky directories (1777 or 3777, like /tmp) are not reported. Every stage is judged.',
   remediation: 'Give the files to the user that needs them (`COPY --chown=app:app`, `chown`) with a mode such as 755 or 644, and use a volume (emptyDir) for what must be written at run time.',
   references: [`${DOCKERFILE_REFERENCE}#copy---chmod`, 'https://man7.org/linux/man-pages/man1/chmod.1.html'],
   check: (resource) => {
@@ -33,13 +38,13 @@ export const dockerfileChmodWorldWritable = defineRule({
       if (run.program.name !== 'chmod') continue;
       // The mode is the first word that is not an option (a mode starting with "-" only removes bits).
       const mode = run.program.args.find((a) => !a.startsWith('-'));
-      if (mode === undefined || /^1[0-7]{3}$/.test(mode) || !worldWritable(mode)) continue;
+      if (mode === undefined || sticky(mode) || !worldWritable(mode)) continue;
       out.push({ path: run.commandPointer, message: `chmod ${mode} makes files writable by every user` });
     }
     for (const { instruction, pointer } of allInstructions(view)) {
       if (instruction.keyword !== 'COPY' && instruction.keyword !== 'ADD') continue;
       instruction.flags.forEach((f, k) => {
-        if (f.name === 'chmod' && f.value !== undefined && !/^1[0-7]{3}$/.test(f.value) && worldWritable(f.value)) out.push({ path: `${pointer}/flags/${k}`, message: `${instruction.keyword} --chmod=${f.value} makes files writable by every user` });
+        if (f.name === 'chmod' && f.value !== undefined && !sticky(f.value) && worldWritable(f.value)) out.push({ path: `${pointer}/flags/${k}`, message: `${instruction.keyword} --chmod=${f.value} makes files writable by every user` });
       });
     }
     return out;

@@ -13,7 +13,8 @@ export const dockerfileSecretBuildArg = defineRule({
   description:
     'An ARG or ENV of the final image is named like a secret (NPM_TOKEN, AWS_SECRET_ACCESS_KEY) but holds no literal value: ' +
     'the secret arrives with `--build-arg` or from another variable. Build arguments used by a RUN are recorded in the image ' +
-    'history (`docker history` shows `|1 NPM_TOKEN=...`) and in provenance attestations, and ENV values are in the image ' +
+    'history of every RUN after them (`docker history` shows `|1 NPM_TOKEN=...`) and in provenance attestations, and ENV ' +
+    'values are in the image ' +
     'configuration, so whoever can pull the image can read it. Stages only copied from are not judged (their history is not ' +
     'shipped); a literal credential is dockerfile-secret-in-env-arg\'s.',
   remediation: 'Use a BuildKit secret mount (`RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci`, `docker build --secret id=npm_token`) instead of ARG or ENV.',
@@ -27,9 +28,12 @@ export const dockerfileSecretBuildArg = defineRule({
     return properties.flatMap((p) => {
       if (!p.inFinalImage || !isSecretName(p.name) || literal.has(p.pointer)) return [];
       if (p.keyword === 'ARG' && keptByEnv.has(p.name)) return [];
+      // Build arguments reach the history through the RUNs after them in their stage: none, nothing recorded.
+      const index = Number(/\/instructions\/(\d+)\//.exec(p.pointer)?.[1] ?? -1);
+      if (p.keyword === 'ARG' && !p.stage?.instructions.slice(index + 1).some((i) => i.keyword === 'RUN')) return [];
       // ENV SECRET= (empty) clears it; only a value taken from elsewhere passes one through.
       if (p.keyword === 'ENV' && (p.value === undefined || !p.value.includes('$'))) return [];
-      const how = p.keyword === 'ARG' ? 'a build argument, recorded in the image history when a RUN uses it' : `an environment variable set from ${p.value}, kept in the image configuration`;
+      const how = p.keyword === 'ARG' ? 'a build argument, recorded in the image history by the RUNs after it' : `an environment variable set from ${p.value}, kept in the image configuration`;
       return [{ path: p.pointer, message: `${p.name} is passed as ${how}` }];
     });
   },
@@ -45,6 +49,12 @@ export const dockerfileSecretBuildArg = defineRule({
         RUN npm ci
         FROM node:20-slim
         COPY --from=build /app /app`),
+      // No RUN after the ARG: nothing records it.
+      dockerfile(`
+        FROM node:20-slim
+        RUN npm ci
+        ARG SENTRY_AUTH_TOKEN
+        COPY . /app`),
     ],
     invalid: [
       {
