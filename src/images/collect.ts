@@ -210,6 +210,8 @@ export class InventoryCollector {
   private removed = new Set<string>();
   private opaque = new Set<string>();
   private nonDirectories = new Set<string>();
+  /** Every directory some record lies under (never shrunk: a stale entry only costs a set lookup). */
+  private readonly recordDirectories = new Set<string>();
 
   constructor(private readonly limits: ReadLimits) {}
 
@@ -266,7 +268,8 @@ export class InventoryCollector {
     }
     const previous = this.records.get(path);
     if (previous && previous.layer < this.layer) this.records.delete(path);
-    if (header.type !== 'directory' && this.layer >= 0) this.nonDirectories.add(path);
+    // Only a path some record lies under can hide anything: the rest need not be remembered.
+    if (header.type !== 'directory' && this.layer >= 0 && this.recordDirectories.has(path)) this.nonDirectories.add(path);
     const kind = path === '' ? undefined : kindOf(path, header);
     if (kind === undefined) {
       if (header.type === 'link' && header.linkname !== undefined) this.hardLink(path, normalisePath(header.linkname));
@@ -317,6 +320,11 @@ export class InventoryCollector {
 
   private put(path: string, parsed: Parsed): void {
     this.records.set(path, { layer: this.layer, info: this.info, parsed });
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const ancestor = path.slice(0, slash);
+      if (this.recordDirectories.has(ancestor)) break;
+      this.recordDirectories.add(ancestor);
+    }
   }
 
   private parse(kind: Kind, path: string, bytes: Buffer): void {
