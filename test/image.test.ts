@@ -411,6 +411,17 @@ describe('against docker-registry with basic auth', { skip: registryWhy && !requ
     assert.ok((JSON.parse(r.stdout) as { packages: { name: string }[] }).packages.some((p) => p.name === 'express'));
   });
 
+  test('limits against a registry: refused before or while downloading, and the command ends at once', async () => {
+    const started = Date.now();
+    const big = await run(['image', `${registry.host}/shop/app:1.0`, '--insecure', '--max-layer-size', '4KiB'], { DOCKER_CONFIG: configDir });
+    assert.equal(big.code, 2);
+    assert.match(big.stderr, /layer 0 \(sha256:[a-f0-9]{64}\) of 127\.0\.0\.1:\d+\/shop\/app:1\.0 is .*, over the 4 KiB limit \(--max-layer-size\)/);
+    const many = await run(['image', `${registry.host}/shop/app:1.0`, '--insecure', '--max-entries', '3'], { DOCKER_CONFIG: configDir });
+    assert.equal(many.code, 2);
+    assert.match(many.stderr, /more than 3 files in the image \(--max-entries\)/);
+    assert.ok(Date.now() - started < 20_000, 'no connection is left open to keep the process alive');
+  });
+
   test('wrong or missing credentials: exit 2, no password in the message', async () => {
     const dir = path.join(work, 'docker-config-wrong');
     mkdirSync(dir, { recursive: true });

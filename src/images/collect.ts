@@ -254,7 +254,7 @@ export class InventoryCollector {
   async entry(header: EntryHeader, body: Readable | undefined): Promise<void> {
     if (++this.entries > this.limits.maxEntries) {
       if (body) body.destroy();
-      throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`);
+      throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`, { limit: true });
     }
     const path = normalisePath(header.path);
     const slash = path.lastIndexOf('/');
