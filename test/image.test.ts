@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -472,6 +472,29 @@ describe('against docker-registry with basic auth', { skip: registryWhy && !requ
 });
 
 describe('rootfs', () => {
+  test('a directory tree: the same packages as the image built from it, Go build information read by position', async () => {
+    const dir = path.join(work, 'tree');
+    const put = (rel: string, content: string | Buffer, mode = 0o644): void => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), content, { mode });
+    };
+    put('usr/lib/os-release', readFileSync('/etc/os-release'));
+    mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    symlinkSync('../usr/lib/os-release', path.join(dir, 'etc/os-release'));
+    put('var/lib/dpkg/status', readFileSync('/var/lib/dpkg/status'));
+    put('lib/apk/db/installed', APK_DB);
+    put('app/node_modules/express/package.json', JSON.stringify({ name: 'express', version: '4.18.2', license: 'MIT' }));
+    if (go) put('usr/local/bin/shop', go.bytes, 0o755);
+    const { inventory } = await inventoryImage({ kind: 'rootfs', dir });
+    const fromImage = (await inventoryImage({ kind: 'oci-layout', dir: ociDir })).inventory;
+    const strip = (inv: Inventory, foundBy: string[]): string[] => inv.packages.filter((p) => foundBy.includes(p.foundBy)).map((p) => `${p.purl} ${p.locations.map((l) => l.path).join(',')}`);
+    const kinds = ['dpkg', 'apk', 'go-binary'];
+    assert.deepEqual(strip(inventory, kinds), strip(fromImage, kinds));
+    assert.deepEqual(inventory.os, fromImage.os);
+    if (go) assert.ok(inventory.packages.some((p) => p.foundBy === 'go-binary' && p.name === 'example.com/kshield-fixture'));
+  });
+
+
   test('kshield image rootfs / on this machine: its OS and exactly what dpkg says is installed', { timeout: 600_000 }, async () => {
     const r = await run(['image', 'rootfs', '/', '-o', 'json', '--fail-on', 'none'], {}, 540_000);
     assert.equal(r.code, 0, r.stderr);

@@ -362,13 +362,26 @@ export class InventoryCollector {
     }
   }
 
+  /** Whether the entry would be scanned as a possible Go executable (a root file system walk reads those by position instead). */
+  isExecutable(header: EntryHeader): boolean {
+    return kindOf(normalisePath(header.path), header) === 'executable';
+  }
+
+  /** An executable of a root file system whose build information window was read by position (images/elf.ts). */
+  executableWindow(header: EntryHeader, window: Buffer | undefined): void {
+    if (++this.entries > this.limits.maxEntries) throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`, { limit: true });
+    if (window) this.goBinary(normalisePath(header.path), decodeGoBuildInfoBlob(window));
+  }
+
   private async scanExecutable(path: string, body: Readable): Promise<void> {
     const scanner = new GoBuildInfoScanner();
     let wanted = true;
     for await (const chunk of body as AsyncIterable<Buffer>) if (wanted) wanted = scanner.feed(chunk);
     scanner.finish();
-    const blob = scanner.result;
-    if (!blob) return;
+    if (scanner.result) this.goBinary(path, scanner.result);
+  }
+
+  private goBinary(path: string, blob: ReturnType<typeof decodeGoBuildInfoBlob>): void {
     if (blob.format === 'inline') {
       try {
         this.put(path, { kind: 'packages', packages: goPackages(parseGoModInfo(blob.goVersion, blob.modInfo), `/${path}`) });
