@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -23,7 +23,8 @@ import { credentialsFromConfig, runCredentialHelper } from '../src/images/docker
 import { endOfLife } from '../src/images/eol.js';
 import type { Inventory } from '../src/packages/model.js';
 import { cli, root } from './support/cli.js';
-import { htpasswdLine, htpasswdMissing, registryMissing, startRegistry, type Registry } from './support/docker-registry.js';
+import { sarifValidator } from './support/sarif.js';
+import { createTokenSigner, htpasswdLine, htpasswdMissing, registryMissing, startRegistry, startTokenServer, type Registry } from './support/docker-registry.js';
 import { buildImage, pushBuiltImage, pushBuiltIndex, writeDockerArchive, writeOciLayout, zstdAvailable, type BuiltImage, type LayerEntry, type LayerSpec } from './support/oci-build.js';
 
 const required = process.env.KSHIELD_INTEGRATION === 'required';
@@ -214,6 +215,8 @@ describe('OCI layout and docker save archive', () => {
     assert.equal(sarif.code, 0, sarif.stderr);
     const log = JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; level: string }[] }[] };
     assert.equal(log.runs[0].results.length, 5);
+    const validator = sarifValidator();
+    assert.ok(validator.validate(log), validator.errors());
     assert.ok(!sarif.stdout.includes(AWS_SECRET));
   });
 
@@ -258,6 +261,49 @@ describe('OCI layout and docker save archive', () => {
     const insecure = await run(['image', 'registry.example.com/app:1', '--insecure']);
     assert.equal(insecure.code, 2);
     assert.match(insecure.stderr, /--insecure \(plain HTTP\) is only for registries on this machine/);
+  });
+});
+
+describe('layer semantics', () => {
+  test('distroless status.d, os-release only in /usr/lib, a directory replaced by a file, hard links', async () => {
+    const dir = path.join(work, 'semantics');
+    const built = await buildImage(
+      [
+        {
+          compression: 'gzip',
+          createdBy: 'base',
+          entries: [
+            { path: 'usr/lib/os-release', content: 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n' },
+            { path: 'var/lib/dpkg/status.d/base-files', content: 'Package: base-files\nVersion: 12.4+deb12u5\nArchitecture: amd64\n' },
+            { path: 'var/lib/dpkg/status.d/base-files.md5sums', content: 'd41d8cd98f00b204e9800998ecf8427e  etc/debian_version\n' },
+            { path: 'var/lib/dpkg/status.d/libssl3', content: 'Package: libssl3\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\nSource: openssl\n' },
+            { path: 'app/lib/node_modules/gone/package.json', content: JSON.stringify({ name: 'gone', version: '1.0.0' }) },
+            { path: 'srv/node_modules/linked/package.json', content: JSON.stringify({ name: 'linked', version: '2.0.0' }) },
+          ],
+        },
+        {
+          compression: 'none',
+          createdBy: 'replace',
+          entries: [
+            { path: 'app/lib', content: 'now a file' },
+            { path: 'srv/node_modules/copy/package.json', hardlink: 'srv/node_modules/linked/package.json' },
+          ],
+        },
+      ],
+      { config: { User: '65532' } },
+    );
+    writeOciLayout(dir, built);
+    const { inventory } = await inventoryImage({ kind: 'oci-layout', dir });
+    assert.equal(inventory.os?.prettyName, 'Debian GNU/Linux 12 (bookworm)');
+    assert.deepEqual(
+      inventory.packages.map((p) => `${p.foundBy} ${p.name} ${p.version} ${p.osvEcosystem ?? ''} ${p.source ? `${p.source.name} ${p.source.version}` : ''} ${p.locations.map((l) => l.path).join(',')}`),
+      [
+        'dpkg base-files 12.4+deb12u5 Debian:12 base-files 12.4+deb12u5 /var/lib/dpkg/status.d/base-files',
+        'dpkg libssl3 3.0.11-1~deb12u2 Debian:12 openssl 3.0.11-1~deb12u2 /var/lib/dpkg/status.d/libssl3',
+        'npm linked 2.0.0   /srv/node_modules/copy/package.json,/srv/node_modules/linked/package.json',
+      ],
+    );
+    assert.deepEqual(inventory.notes, []);
   });
 });
 
@@ -365,6 +411,17 @@ describe('against docker-registry with basic auth', { skip: registryWhy && !requ
     assert.ok((JSON.parse(r.stdout) as { packages: { name: string }[] }).packages.some((p) => p.name === 'express'));
   });
 
+  test('limits against a registry: refused before or while downloading, and the command ends at once', async () => {
+    const started = Date.now();
+    const big = await run(['image', `${registry.host}/shop/app:1.0`, '--insecure', '--max-layer-size', '4KiB'], { DOCKER_CONFIG: configDir });
+    assert.equal(big.code, 2);
+    assert.match(big.stderr, /layer 0 \(sha256:[a-f0-9]{64}\) of 127\.0\.0\.1:\d+\/shop\/app:1\.0 is .*, over the 4 KiB limit \(--max-layer-size\)/);
+    const many = await run(['image', `${registry.host}/shop/app:1.0`, '--insecure', '--max-entries', '3'], { DOCKER_CONFIG: configDir });
+    assert.equal(many.code, 2);
+    assert.match(many.stderr, /more than 3 files in the image \(--max-entries\)/);
+    assert.ok(Date.now() - started < 20_000, 'no connection is left open to keep the process alive');
+  });
+
   test('wrong or missing credentials: exit 2, no password in the message', async () => {
     const dir = path.join(work, 'docker-config-wrong');
     mkdirSync(dir, { recursive: true });
@@ -376,6 +433,27 @@ describe('against docker-registry with basic auth', { skip: registryWhy && !requ
     const none = await run(['image', `${registry.host}/shop/app:1.0`, '--insecure'], { DOCKER_CONFIG: path.join(work, 'no-such-dir') });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /requires authentication \(401\); log in to it/);
+  });
+
+  test('bearer token auth: credentials from the Docker configuration go to the token service, the token to the registry', async () => {
+    const signer = createTokenSigner();
+    const tokens = await startTokenServer(signer, { username: USER, password: PASSWORD });
+    const tokenRegistry = await startRegistry({ realm: tokens.realm, signer });
+    try {
+      const push = { authorization: `Bearer ${signer.mint('shop/app', ['pull', 'push'])}` };
+      await pushBuiltImage(tokenRegistry.base, 'shop/app', '1.0', image, push);
+      const dir = path.join(work, 'docker-config-token');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [tokenRegistry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+      const r = await run(['image', `${tokenRegistry.host}/shop/app:1.0`, '--insecure', '-o', 'json', '--fail-on', 'none'], { DOCKER_CONFIG: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { subject: { manifestDigest: string } }).subject.manifestDigest, image.manifestDigest);
+      assert.ok(tokens.requests.some((t) => t.scope === 'repository:shop/app:pull' && t.authorization === headers.authorization), 'the token service got the configured credentials');
+      assert.ok(!r.stdout.includes(PASSWORD) && !r.stderr.includes(PASSWORD));
+    } finally {
+      await tokenRegistry.stop();
+      await tokens.close();
+    }
   });
 
   test('an index: --platform chooses the image; a platform it lacks is named with what it has', async () => {
@@ -394,6 +472,29 @@ describe('against docker-registry with basic auth', { skip: registryWhy && !requ
 });
 
 describe('rootfs', () => {
+  test('a directory tree: the same packages as the image built from it, Go build information read by position', async () => {
+    const dir = path.join(work, 'tree');
+    const put = (rel: string, content: string | Buffer, mode = 0o644): void => {
+      mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      writeFileSync(path.join(dir, rel), content, { mode });
+    };
+    put('usr/lib/os-release', readFileSync('/etc/os-release'));
+    mkdirSync(path.join(dir, 'etc'), { recursive: true });
+    symlinkSync('../usr/lib/os-release', path.join(dir, 'etc/os-release'));
+    put('var/lib/dpkg/status', readFileSync('/var/lib/dpkg/status'));
+    put('lib/apk/db/installed', APK_DB);
+    put('app/node_modules/express/package.json', JSON.stringify({ name: 'express', version: '4.18.2', license: 'MIT' }));
+    if (go) put('usr/local/bin/shop', go.bytes, 0o755);
+    const { inventory } = await inventoryImage({ kind: 'rootfs', dir });
+    const fromImage = (await inventoryImage({ kind: 'oci-layout', dir: ociDir })).inventory;
+    const strip = (inv: Inventory, foundBy: string[]): string[] => inv.packages.filter((p) => foundBy.includes(p.foundBy)).map((p) => `${p.purl} ${p.locations.map((l) => l.path).join(',')}`);
+    const kinds = ['dpkg', 'apk', 'go-binary'];
+    assert.deepEqual(strip(inventory, kinds), strip(fromImage, kinds));
+    assert.deepEqual(inventory.os, fromImage.os);
+    if (go) assert.ok(inventory.packages.some((p) => p.foundBy === 'go-binary' && p.name === 'example.com/kshield-fixture'));
+  });
+
+
   test('kshield image rootfs / on this machine: its OS and exactly what dpkg says is installed', { timeout: 600_000 }, async () => {
     const r = await run(['image', 'rootfs', '/', '-o', 'json', '--fail-on', 'none'], {}, 540_000);
     assert.equal(r.code, 0, r.stderr);

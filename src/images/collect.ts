@@ -210,6 +210,8 @@ export class InventoryCollector {
   private removed = new Set<string>();
   private opaque = new Set<string>();
   private nonDirectories = new Set<string>();
+  /** Every directory some record lies under (never shrunk: a stale entry only costs a set lookup). */
+  private readonly recordDirectories = new Set<string>();
 
   constructor(private readonly limits: ReadLimits) {}
 
@@ -252,7 +254,7 @@ export class InventoryCollector {
   async entry(header: EntryHeader, body: Readable | undefined): Promise<void> {
     if (++this.entries > this.limits.maxEntries) {
       if (body) body.destroy();
-      throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`);
+      throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`, { limit: true });
     }
     const path = normalisePath(header.path);
     const slash = path.lastIndexOf('/');
@@ -266,7 +268,8 @@ export class InventoryCollector {
     }
     const previous = this.records.get(path);
     if (previous && previous.layer < this.layer) this.records.delete(path);
-    if (header.type !== 'directory' && this.layer >= 0) this.nonDirectories.add(path);
+    // Only a path some record lies under can hide anything: the rest need not be remembered.
+    if (header.type !== 'directory' && this.layer >= 0 && this.recordDirectories.has(path)) this.nonDirectories.add(path);
     const kind = path === '' ? undefined : kindOf(path, header);
     if (kind === undefined) {
       if (header.type === 'link' && header.linkname !== undefined) this.hardLink(path, normalisePath(header.linkname));
@@ -317,6 +320,11 @@ export class InventoryCollector {
 
   private put(path: string, parsed: Parsed): void {
     this.records.set(path, { layer: this.layer, info: this.info, parsed });
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const ancestor = path.slice(0, slash);
+      if (this.recordDirectories.has(ancestor)) break;
+      this.recordDirectories.add(ancestor);
+    }
   }
 
   private parse(kind: Kind, path: string, bytes: Buffer): void {
@@ -354,13 +362,26 @@ export class InventoryCollector {
     }
   }
 
+  /** Whether the entry would be scanned as a possible Go executable (a root file system walk reads those by position instead). */
+  isExecutable(header: EntryHeader): boolean {
+    return kindOf(normalisePath(header.path), header) === 'executable';
+  }
+
+  /** An executable of a root file system whose build information window was read by position (images/elf.ts). */
+  executableWindow(header: EntryHeader, window: Buffer | undefined): void {
+    if (++this.entries > this.limits.maxEntries) throw new ImageReadError(`more than ${this.limits.maxEntries} files in the image (--max-entries)`, { limit: true });
+    if (window) this.goBinary(normalisePath(header.path), decodeGoBuildInfoBlob(window));
+  }
+
   private async scanExecutable(path: string, body: Readable): Promise<void> {
     const scanner = new GoBuildInfoScanner();
     let wanted = true;
     for await (const chunk of body as AsyncIterable<Buffer>) if (wanted) wanted = scanner.feed(chunk);
     scanner.finish();
-    const blob = scanner.result;
-    if (!blob) return;
+    if (scanner.result) this.goBinary(path, scanner.result);
+  }
+
+  private goBinary(path: string, blob: ReturnType<typeof decodeGoBuildInfoBlob>): void {
     if (blob.format === 'inline') {
       try {
         this.put(path, { kind: 'packages', packages: goPackages(parseGoModInfo(blob.goVersion, blob.modInfo), `/${path}`) });

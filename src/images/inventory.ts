@@ -5,11 +5,12 @@
  * image` reports, and what vulnerability matching and SBOM writers take.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, opendir, readlink } from 'node:fs/promises';
+import { lstat, open, opendir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Inventory } from '../packages/model.js';
 import { DEFAULT_LIMITS, InventoryCollector, type EntryHeader, type ReadLimits } from './collect.js';
 import { dockerCredentials } from './docker-config.js';
+import { goBuildInfoWindow } from './elf.js';
 import { readLayer } from './layers.js';
 import { isLoopback, RegistryClient, type RegistryAccess } from './registry.js';
 import { hostPlatform, openDockerArchive, openOciLayout, openRegistryImage, parsePlatform, type ImageConfig, type LayerDescriptor, type OpenedImage } from './sources.js';
@@ -185,6 +186,23 @@ async function walkRootfs(dir: string, collector: InventoryCollector): Promise<v
           continue;
         }
         if (!collector.wants(header)) continue;
+        if (collector.isExecutable(header)) {
+          // Random access: the ELF headers say where Go's build information is; nothing else is read.
+          let window: Buffer | undefined;
+          try {
+            const handle = await open(full, 'r');
+            try {
+              window = await goBuildInfoWindow(handle);
+            } finally {
+              await handle.close();
+            }
+          } catch (e) {
+            notes.push({ path: `/${rel}`, message: `not read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
+            continue;
+          }
+          collector.executableWindow(header, window);
+          continue;
+        }
         const stream = createReadStream(full, { highWaterMark: 256 * 1024 });
         const failed = new Promise<void>((resolve) => stream.once('error', (e: NodeJS.ErrnoException) => {
           notes.push({ path: `/${rel}`, message: `not read (${e.code ?? 'error'})` });

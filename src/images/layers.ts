@@ -49,6 +49,10 @@ export async function readLayer(raw: Readable, collector: InventoryCollector, wh
     }
   } catch (e) {
     bytes.destroy();
+    if (e instanceof ImageReadError && e.limit) {
+      raw.destroy();
+      throw e;
+    }
     // A corrupt blob usually breaks the decompressor or the tar reader before its end, where the
     // digest is checked: read the rest, so the error names the cause (a digest mismatch) when it is one.
     const digestError = await restOf(raw);

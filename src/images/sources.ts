@@ -185,9 +185,11 @@ export async function openRegistryImage(reference: string, client: RegistryClien
     layers: layerDescriptors(manifest, config, what),
     async open(layer, maxBytes) {
       if (layer.size !== undefined && layer.size > maxBytes) throw new ImageReadError(`layer ${layer.index} (${layer.digest}) of ${what} is ${formatBytes(layer.size)}, over the ${formatBytes(maxBytes)} limit (--max-layer-size)`);
-      const blob = await client.openBlob(registry, repository, layer.digest!, { signal, idleTimeoutMs: 30_000 });
+      const blob = await client.openBlob(registry, repository, layer.digest!, { signal });
       const out = verifying(layer.digest, maxBytes, `layer ${layer.index} (${layer.digest}) of ${what}`);
       blob.stream.on('error', (e: Error) => out.destroy(e instanceof RegistryError ? new ImageReadError(e.message) : new ImageReadError(`layer ${layer.index} of ${what}: the transfer failed (${(e as NodeJS.ErrnoException).code ?? e.message})`)));
+      // However the read ends (a limit, a corrupt layer), the connection is not left open.
+      out.once('close', () => blob.stream.destroy());
       return blob.stream.pipe(out);
     },
   };

@@ -12,7 +12,15 @@ import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 
 /** A limit of kshield image was reached, or a blob is not what it claims to be: the message says which and where. */
-export class ImageReadError extends Error {}
+export class ImageReadError extends Error {
+  /** A limit (--max-*) stopped the read: nothing more of the image is worth reading. */
+  readonly limit: boolean;
+
+  constructor(message: string, options: { limit?: boolean } = {}) {
+    super(message);
+    this.limit = options.limit === true;
+  }
+}
 
 const DIGEST = /^(sha256|sha512):([a-f0-9]+)$/;
 
@@ -41,7 +49,7 @@ export function verifying(expected: string | undefined, maxBytes: number, what: 
   return new Transform({
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       size += chunk.length;
-      if (size > maxBytes) return done(new ImageReadError(`${what} is larger than the ${formatBytes(maxBytes)} limit (--max-layer-size)`));
+      if (size > maxBytes) return done(new ImageReadError(`${what} is larger than the ${formatBytes(maxBytes)} limit (--max-layer-size)`, { limit: true }));
       hash?.update(chunk);
       done(null, chunk);
     },
@@ -131,7 +139,7 @@ export async function decompressed(raw: Readable, maxBytes: number, what: string
     highWaterMark: 256 * 1024,
     transform(chunk: Buffer, _enc, done: TransformCallback) {
       size += chunk.length;
-      if (size > maxBytes) return done(new ImageReadError(`${what} unpacks to more than the ${formatBytes(maxBytes)} limit (--max-layer-size)`));
+      if (size > maxBytes) return done(new ImageReadError(`${what} unpacks to more than the ${formatBytes(maxBytes)} limit (--max-layer-size)`, { limit: true }));
       done(null, chunk);
     },
   });

@@ -15,6 +15,7 @@ import { putManifest, uploadBlob } from './docker-registry.js';
 export type LayerEntry =
   | { path: string; content: string | Buffer; mode?: number }
   | { path: string; symlink: string }
+  | { path: string; hardlink: string }
   | { path: string; directory: true };
 
 export interface LayerSpec {
@@ -60,6 +61,7 @@ export async function layerTar(entries: LayerEntry[]): Promise<Buffer> {
   const mtime = new Date('2024-01-01T00:00:00Z');
   for (const e of entries) {
     if ('symlink' in e) pack.entry({ name: e.path, type: 'symlink', linkname: e.symlink, mtime });
+    else if ('hardlink' in e) pack.entry({ name: e.path, type: 'link', linkname: e.hardlink, mtime });
     else if ('directory' in e) pack.entry({ name: e.path, type: 'directory', mode: 0o755, mtime });
     else pack.entry({ name: e.path, mode: e.mode ?? 0o644, mtime }, Buffer.isBuffer(e.content) ? e.content : Buffer.from(e.content));
   }
