@@ -789,6 +789,18 @@ describe('Cargo.lock', () => {
   });
 });
 
+/** Ten levels of ten aliases each: 10^10 strings once expanded. */
+function aliasBomb(): string {
+  let y = 'a: &a {x: ["x","x","x","x","x","x","x","x","x","x"]}\n';
+  let prev = 'a';
+  for (let i = 0; i < 9; i++) {
+    const n = `l${i}`;
+    y += `${n}: &${n} {x: [${Array(10).fill(`*${prev}`).join(',')}]}\n`;
+    prev = n;
+  }
+  return y;
+}
+
 describe('hostile input: a clear error, never a crash or a hang', () => {
   const DEEP = 100_000;
   const cases: [string, () => unknown, RegExp][] = [
@@ -808,6 +820,8 @@ describe('hostile input: a clear error, never a crash or a hang', () => {
     ['poetry: 100,000 nested arrays', () => readPoetryLock('x = ' + '['.repeat(DEEP) + ']'.repeat(DEEP), 'p'), /not valid TOML.*nested/],
     ['Cargo: 100,000 nested inline tables', () => readCargoLock('x = ' + '{a='.repeat(DEEP) + '1' + '}'.repeat(DEEP), 'p'), /not valid TOML.*nested/],
     ['pom: 100,000 nested elements', () => readPom('<project>' + '<a>'.repeat(DEEP) + '</a>'.repeat(DEEP) + '</project>', 'p'), /cannot be read as a pom\.xml/],
+    ['pnpm: an alias bomb (10^10 strings)', () => readPnpmLock("lockfileVersion: '9.0'\n" + aliasBomb(), 'p'), /YAML aliases expand too many times/],
+    ['yarn berry: an alias bomb inside an entry', () => readYarnLock('__metadata:\n  version: 8\n' + aliasBomb().replace(/^(\w+):/gm, '"$1@npm:1":'), 'p'), /YAML aliases expand too many times/],
     ['requirements: binary junk', () => readRequirements('\u0000\u0001\u0002==1\n', 'p'), /is not a requirement/],
     ['yarn v1: binary junk', () => readYarnLock('\u0000\u0001PK\u0003\u0004', 'p'), /entry header/],
     ['go.mod: binary junk', () => readGoMod('\u0000ELF\u0001', 'p'), /unknown directive/],

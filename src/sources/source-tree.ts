@@ -11,7 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Inventory, Package } from '../packages/model.js';
 import { LockfileError, lockfileFormat, pomCoordinates, type LockfileContext, type LockfileFormat, type LockfileResult } from '../packages/lockfiles/index.js';
-import { mergeByPurl } from '../packages/lockfiles/common.js';
+import { mergeByPurl, withoutUrlCredentials } from '../packages/lockfiles/common.js';
 import { describeFsError } from './files.js';
 
 export interface SourceTreeLimits {
@@ -236,8 +236,7 @@ async function readLockfile(
   try {
     result = f.format.read(text, f.rel, context);
   } catch (err) {
-    if (!(err instanceof LockfileError)) throw err;
-    errors.push({ path: f.rel, line: err.line, message: err.message });
+    errors.push(readError(f.rel, err));
     return undefined;
   }
   // requirements files: `-r other.txt` includes, read once each, up to 32 files deep.
@@ -263,8 +262,7 @@ async function readLockfile(
         for (const next of r.includes ?? []) queue.push({ from: full, inc: next, depth: depth + 1 });
         alongWith.push(rel(full));
       } catch (err) {
-        if (!(err instanceof LockfileError)) throw err;
-        errors.push({ path: rel(full), line: err.line, message: err.message });
+        errors.push(readError(rel(full), err));
       }
     }
     result = { packages: mergeByPurl(packages), notes };
@@ -274,6 +272,15 @@ async function readLockfile(
   if (directKnown) summary.direct = result.packages.filter((p) => p.direct === true).length;
   if (alongWith.length > 0) summary.alongWith = alongWith;
   return { summary, result };
+}
+
+/**
+ * A reader's failure as an error record. Anything but a LockfileError is a reader that met input
+ * it did not expect: the file is reported as not read, and the rest of the tree still is.
+ */
+function readError(rel: string, err: unknown): SourceTreeError {
+  if (err instanceof LockfileError) return { path: rel, line: err.line, message: err.message };
+  return { path: rel, message: withoutUrlCredentials(`could not be read: ${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`) };
 }
 
 async function readIfExists(full: string, rel: string, lim: SourceTreeLimits, errors: SourceTreeError[]): Promise<string | undefined> {

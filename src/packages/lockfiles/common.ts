@@ -177,6 +177,18 @@ export function yamlErrorMessage(message: string): string {
   return /Maximum call stack size exceeded/.test(first) ? 'nested too deeply to read' : first.replace(/ at line \d+, column \d+:?$/, '');
 }
 
+/**
+ * A parsed YAML document as plain data, aliases expanded at most `maxAliasCount` times in all (an
+ * alias bomb otherwise grows exponentially), as a LockfileError when it cannot be.
+ */
+export function yamlData(doc: { toJS: (options: { maxAliasCount: number }) => unknown }): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new LockfileError(`cannot be read: ${/alias/i.test((err as Error).message) ? 'YAML aliases expand too many times (a resource-exhaustion attack or a damaged file)' : (err as Error).message}`);
+  }
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

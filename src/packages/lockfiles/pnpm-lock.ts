@@ -8,7 +8,7 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
 import type { Package } from '../model.js';
 import { npmPurl } from '../purl.js';
-import { LockfileError, isRecord, mergeByPurl, yamlErrorMessage, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, mergeByPurl, yamlData, yamlErrorMessage, type LockfileNote, type LockfileResult } from './common.js';
 
 interface PackageId {
   name: string;
@@ -58,7 +58,7 @@ export function readPnpmLock(text: string, path: string): LockfileResult {
     throw new LockfileError(`not valid YAML: ${yamlErrorMessage(e.message)}`, e.linePos?.[0].line);
   }
   if (!isMap(doc.contents)) throw new LockfileError('a pnpm-lock.yaml is a YAML mapping', 1);
-  const data = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  const data = yamlData(doc) as Record<string, unknown>;
   const rawVersion = data.lockfileVersion;
   const major = Number.parseInt(String(rawVersion ?? ''), 10);
   if (!Number.isFinite(major)) throw new LockfileError(`lockfileVersion is missing or not a number (${JSON.stringify(rawVersion)})`, 1);

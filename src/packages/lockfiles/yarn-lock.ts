@@ -9,7 +9,7 @@
 import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
 import type { Package } from '../model.js';
 import { npmPurl } from '../purl.js';
-import { LockfileError, isRecord, mergeByPurl, yamlErrorMessage, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
+import { LockfileError, isRecord, mergeByPurl, yamlData, yamlErrorMessage, type LockfileContext, type LockfileNote, type LockfileResult } from './common.js';
 
 interface Entry {
   specifiers: string[];
@@ -109,11 +109,13 @@ function parseBerry(text: string): Entry[] {
   }
   if (!isMap(doc.contents)) throw new LockfileError('a Yarn 2+ yarn.lock is a YAML mapping of entries', 1);
   const entries: Entry[] = [];
+  const data = yamlData(doc);
+  if (!isRecord(data)) throw new LockfileError('a Yarn 2+ yarn.lock is a YAML mapping of entries', 1);
   for (const item of doc.contents.items as Pair[]) {
     const key = isScalar(item.key) ? String(item.key.value) : '';
     if (key === '__metadata') continue;
     const line = isScalar(item.key) && item.key.range ? lineCounter.linePos(item.key.range[0]).line : undefined;
-    const value = (item.value as { toJSON?: () => unknown } | null)?.toJSON?.();
+    const value = data[key];
     if (!isRecord(value)) throw new LockfileError(`entry "${key}" must be a mapping`, line);
     const entry: Entry = { specifiers: key.split(',').map((s) => s.trim()).filter(Boolean), line: line ?? 0, dependencies: new Map() };
     if (value.version !== undefined) entry.version = String(value.version);

@@ -114,13 +114,22 @@ export function licenceChoice(licenses: readonly string[] | undefined): LicenceC
   return { expression, names };
 }
 
+const expressionCache = new Map<string, boolean>();
+
+/** Whether the text is a valid SPDX licence expression (memoised: a few licences cover most packages). */
 export function isSpdxExpression(text: string): boolean {
-  try {
-    parseSpdx(text);
-    return true;
-  } catch {
-    return false;
+  let valid = expressionCache.get(text);
+  if (valid === undefined) {
+    try {
+      parseSpdx(text);
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (expressionCache.size > 10_000) expressionCache.clear();
+    expressionCache.set(text, valid);
   }
+  return valid;
 }
 
 /** An RFC 4122 UUID (version 5 layout) from a SHA-256 of the text: the same content, the same id. */

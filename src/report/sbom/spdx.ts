@@ -29,8 +29,20 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
-/** A stable, unique SPDX identifier for a purl: readable parts and a hash of the whole. */
+const ids = new Map<string, string>();
+
+/** A stable, unique SPDX identifier for a purl: readable parts and a hash of the whole (memoised: relationships name each package many times). */
 function packageId(purl: string): string {
+  let id = ids.get(purl);
+  if (id === undefined) {
+    if (ids.size > 100_000) ids.clear();
+    id = makePackageId(purl);
+    ids.set(purl, id);
+  }
+  return id;
+}
+
+function makePackageId(purl: string): string {
   const p = parsePurl(purl);
   const name = p ? [p.namespace, p.name].filter(Boolean).join('/') : purl;
   return `SPDXRef-Package-${idPart(p?.type ?? 'unknown')}-${idPart(name)}-${shortHash(purl)}`;
