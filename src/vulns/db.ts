@@ -2,10 +2,10 @@
  * The advisory database matching reads: either a folder of OSV JSON files (`--db DIR`: air-gapped
  * copies, tests) read into memory, or the compact index `kshield db update` builds in the cache.
  *
- * Advisories are keyed by ecosystem without its release plus the package name as the ecosystem
- * compares names ("Debian\0openssl", "PyPI\0pyyaml"): one key holds every release's records of the
- * package, and matching picks the release it looks up. A record naming several packages is kept
- * under each, with only that package's `affected` entries.
+ * Advisories are keyed by the ecosystem as the advisory spells it (release included) plus the package
+ * name as the ecosystem compares names ("Debian:12\0openssl", "PyPI\0pyyaml"): a lookup reads only
+ * the records of its release. A record naming several packages is kept under each, with only that
+ * package's `affected` entries.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { normalizePackageName, type AdvisorySource } from './match.js';
 import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX1';
+const MAGIC = 'KSOSVIX2';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -58,8 +58,7 @@ export interface AdvisoryDatabase extends AdvisorySource {
 export class DatabaseError extends Error {}
 
 export function advisoryKey(ecosystem: string, name: string): string {
-  const base = baseEcosystem(ecosystem);
-  return `${base}\u0000${normalizePackageName(base, name)}`;
+  return `${ecosystem}\u0000${normalizePackageName(baseEcosystem(ecosystem), name)}`;
 }
 
 /** The record cut to the affected entries of one key. */
@@ -209,42 +208,66 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 1;
+  format: 2;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
-  /** key -> [offset in the body, length] */
+  /** key -> [offset in the body, length] of the key's candidates */
   keys: Record<string, [number, number]>;
 }
 
+/** One candidate under a key: the record's id, where its details are, and its affected entries for the key. */
+type Candidate = [id: string, detailOffset: number, detailLength: number, affected: OsvRecord['affected']];
+
+/** What a report shows of a record, read only for records that match. */
+type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
+
+const DETAILS = Symbol('details');
+
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
- * description and every key's byte range), then per key a JSON list of its records (only the fields
- * matching and reports use). Lookups read one key's bytes; the rest stays on disk.
+ * description and every key's byte range), then per key a JSON list of candidates (id and the
+ * affected entries of that package in that release: what deciding a match needs), then per record
+ * its details (aliases, upstream, summary, severity), read only when the record matches. Withdrawn
+ * records are left out: they never match. Lookups read one key's bytes; the rest stays on disk.
  */
 export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<DatabaseInfo, 'kind' | 'path' | 'records' | 'ecosystems' | 'newestModified'>, builtAt = new Date().toISOString()): Buffer {
   const list = [...records];
   const summary = ecosystemsOf(list);
-  const byKey = recordsByKey(list);
+  const live = list.filter((r) => !r.withdrawn);
+  const byKey = recordsByKey(live);
   const keys: IndexHeader['keys'] = {};
-  const chunks: Buffer[] = [];
+  const keyChunks: Buffer[] = [];
+  const detailChunks: Buffer[] = [];
+  const detailAt = new Map<string, [number, number]>();
+  let detailOffset = 0;
+  for (const r of live) {
+    const details: Details = { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity };
+    const bytes = Buffer.from(JSON.stringify(details), 'utf8');
+    detailAt.set(r.id, [detailOffset, bytes.length]);
+    detailChunks.push(bytes);
+    detailOffset += bytes.length;
+  }
   let offset = 0;
   for (const key of [...byKey.keys()].sort()) {
-    const bytes = Buffer.from(JSON.stringify(byKey.get(key)), 'utf8');
+    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, ...detailAt.get(r.id)!, r.affected]);
+    const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
     keys[key] = [offset, bytes.length];
-    chunks.push(bytes);
+    keyChunks.push(bytes);
     offset += bytes.length;
   }
-  const header: IndexHeader = {
-    format: 1,
+  // Detail offsets are relative to the end of the key area.
+  const header: IndexHeader & { detailsAt: number } = {
+    format: 2,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
     keys,
+    detailsAt: offset,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...chunks]);
+  return Buffer.concat([prefix, head, ...keyChunks, ...detailChunks]);
 }
 
 /** The compact index, read key by key from the open file. */
@@ -254,6 +277,7 @@ export class IndexDatabase implements AdvisoryDatabase {
   private readonly fd: number;
   private readonly keys: Map<string, [number, number]>;
   private readonly bodyStart: number;
+  private readonly detailsStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
 
@@ -263,18 +287,18 @@ export class IndexDatabase implements AdvisoryDatabase {
       const size = fstatSync(this.fd).size;
       const prefix = Buffer.alloc(MAGIC.length + 4);
       if (size < prefix.length || readSync(this.fd, prefix, 0, prefix.length, 0) !== prefix.length || prefix.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-        throw new DatabaseError(`${file}: not a kshield advisory index (run \`kshield db update\` to rebuild it)`);
+        throw new DatabaseError(`${file}: not a kshield advisory index of this version (run \`kshield db update\` to rebuild it)`);
       }
       const headLength = prefix.readUInt32LE(MAGIC.length);
       if (prefix.length + headLength > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
-      const header = JSON.parse(head.toString('utf8')) as IndexHeader;
-      if (header.format !== 1) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      const header = JSON.parse(head.toString('utf8')) as IndexHeader & { detailsAt: number };
+      if (header.format !== 2) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
       this.bodyStart = prefix.length + headLength;
+      this.detailsStart = this.bodyStart + header.detailsAt;
+      if (this.detailsStart > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.keys = new Map(Object.entries(header.keys));
-      const end = Math.max(0, ...[...this.keys.values()].map(([o, l]) => o + l));
-      if (this.bodyStart + end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -284,17 +308,31 @@ export class IndexDatabase implements AdvisoryDatabase {
     }
   }
 
+  private read(position: number, length: number): Buffer {
+    const bytes = Buffer.allocUnsafe(length);
+    const got = readSync(this.fd, bytes, 0, length, position);
+    if (got !== length) throw new DatabaseError(`${this.info.path}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+    return bytes;
+  }
+
+  /** The candidates of a package: records with only their id and affected entries; `complete` adds the rest. */
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const range = this.keys.get(key);
     if (!range) return [];
-    const bytes = Buffer.alloc(range[1]);
-    readSync(this.fd, bytes, 0, range[1], this.bodyStart + range[0]);
-    const records = JSON.parse(bytes.toString('utf8')) as OsvRecord[];
+    const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
+    const records = candidates.map(([id, offset, length, affected]) => Object.assign({ id, modified: '', affected }, { [DETAILS]: [offset, length] as const }));
     this.cache.set(key, records);
     return records;
+  }
+
+  complete(record: OsvRecord): OsvRecord {
+    const at = (record as OsvRecord & { [DETAILS]?: readonly [number, number] })[DETAILS];
+    if (!at) return record;
+    const details = JSON.parse(this.read(this.detailsStart + at[0], at[1]).toString('utf8')) as Details;
+    return { ...details, id: record.id, affected: record.affected };
   }
 
   hasEcosystem(ecosystem: string): boolean {

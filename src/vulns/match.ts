@@ -28,6 +28,11 @@ export interface AdvisorySource {
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[];
   /** Whether the source holds any advisory for this ecosystem (release included, e.g. "Debian:12"). */
   hasEcosystem(ecosystem: string): boolean;
+  /**
+   * The whole record of a candidate `advisoriesFor` gave (a source may give candidates with only
+   * what deciding a match needs, and read the rest for the few that match).
+   */
+  complete?(record: OsvRecord): OsvRecord;
 }
 
 /** Ecosystems whose advisories name source packages, per the OSV schema's ecosystem table. */
@@ -235,13 +240,15 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
 }
 
 /** The advisories of one record that match the package, one per record at most (the first affected entry that matches). */
-function matchRecord(record: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems): AdvisoryMatch | undefined {
-  if (record.withdrawn) return undefined;
-  for (const affected of record.affected ?? []) {
+function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems, db: AdvisorySource): AdvisoryMatch | undefined {
+  if (candidate.withdrawn) return undefined;
+  for (const affected of candidate.affected ?? []) {
     const pkg = affected.package;
     if (!pkg || pkg.ecosystem !== lookup.ecosystem || !names.has(normalizePackageName(pkg.ecosystem, pkg.name))) continue;
-    const how = matchAffected(affected, lookup, problems, record.id);
+    const how = matchAffected(affected, lookup, problems, candidate.id);
     if (how) {
+      const record = db.complete ? db.complete(candidate) : candidate;
+      if (record.withdrawn) return undefined;
       return {
         ...how,
         id: record.id,
@@ -398,7 +405,7 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
       for (const record of db.advisoriesFor(lookup.ecosystem, name)) {
         if (seen.has(record.id)) continue;
         seen.add(record.id);
-        const m = matchRecord(record, lookup, names, problems);
+        const m = matchRecord(record, lookup, names, problems, db);
         if (m) advisories.push(m);
       }
     }
@@ -441,13 +448,18 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
     }
     matches.push({ ...m, package: packages[0], packages, vex, suppressed: vex.some((s) => s.suppresses) });
   }
-  matches.sort((a, b) => comparePackages(a.package, b.package) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sortKey = new Map(matches.map((m) => [m, `${packageKey(m.package)}\u0000${m.id}`]));
+  matches.sort((a, b) => (sortKey.get(a)! < sortKey.get(b)! ? -1 : sortKey.get(a)! > sortKey.get(b)! ? 1 : 0));
   return { matches, notes, packages: inventory.packages.length, ignoredUnfixed, unmatchedVex: statements.filter((s) => !used.has(s)) };
 }
 
+function packageKey(p: Package): string {
+  return `${p.ecosystem}\u0000${p.name}\u0000${p.version}`;
+}
+
 function comparePackages(a: Package, b: Package): number {
-  const ka = `${a.ecosystem}\u0000${a.name}\u0000${a.version}`;
-  const kb = `${b.ecosystem}\u0000${b.name}\u0000${b.version}`;
+  const ka = packageKey(a);
+  const kb = packageKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
