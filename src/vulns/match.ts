@@ -169,18 +169,27 @@ function eventVersion(e: OsvEvent): string {
  * version) that ends the stretch it is in. Throws InvalidVersionError when a version cannot be read.
  */
 export function evaluateRange(version: string, range: OsvRange, compare: Compare): { affected: boolean; introduced?: string; fixed?: string; lastAffected?: string } {
-  const limits = range.events.filter((e) => e.limit !== undefined).map((e) => e.limit!);
-  if (limits.length > 0 && !limits.some((limit) => limit === '*' || compare(version, limit) < 0)) return { affected: false };
+  let limited = false;
+  let belowALimit = false;
+  for (const e of range.events) {
+    if (e.limit === undefined) continue;
+    limited = true;
+    if (!belowALimit && (e.limit.includes('*') || compare(version, e.limit) < 0)) belowALimit = true;
+  }
+  if (limited && !belowALimit) return { affected: false };
   const order = (a: OsvEvent, b: OsvEvent): number => {
     const x = eventVersion(a);
     const y = eventVersion(b);
     const zeroA = a.introduced === '0';
     const zeroB = b.introduced === '0';
     if (zeroA || zeroB) return zeroA === zeroB ? 0 : zeroA ? -1 : 1;
-    if (x === '*' || y === '*') return x === y ? 0 : x === '*' ? 1 : -1;
+    const starX = x.includes('*');
+    const starY = y.includes('*');
+    if (starX || starY) return starX === starY ? 0 : starX ? 1 : -1;
     return compare(x, y);
   };
-  const sorted = range.events.map((e, i) => ({ e, i })).sort((a, b) => order(a.e, b.e) || a.i - b.i).map((x) => x.e);
+  // Array.prototype.sort is stable: events of equal versions keep the record's order.
+  const sorted = range.events.length < 2 ? range.events : [...range.events].sort(order);
   let affected = false;
   let introduced: string | undefined;
   for (const e of sorted) {
@@ -228,10 +237,15 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
   }
   if (affected.versions?.length) {
     const ecoCompare = versionComparator(ecosystem);
+    // The installed version was checked readable before matching; a listed one that is not is simply not equal.
     const listed = affected.versions.some((v) => {
       if (v === version) return true;
-      if (!ecoCompare || !isValidVersion(ecosystem, v) || !isValidVersion(ecosystem, version)) return false;
-      return ecoCompare(v, version) === 0;
+      if (!ecoCompare) return false;
+      try {
+        return ecoCompare(v, version) === 0;
+      } catch {
+        return false;
+      }
     });
     if (listed) return { ecosystem: pkg.ecosystem, name: pkg.name, listed: true };
   }
