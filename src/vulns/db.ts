@@ -14,7 +14,7 @@ import { normalizePackageName, type AdvisorySource } from './match.js';
 import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX2';
+const MAGIC = 'KSOSVIX3';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -208,11 +208,27 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 2;
+  format: 3;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
-  /** key -> [offset in the body, length] of the key's candidates */
-  keys: Record<string, [number, number]>;
+  /**
+   * The key table in buckets (by a hash of the key), so opening the index parses none of it and a
+   * lookup parses one small bucket: per bucket [offset in the body, length] of a JSON object
+   * key -> [offset in the body, length] of the key's candidates; [0, 0] for an empty bucket.
+   */
+  buckets: [number, number][];
+  /** Where the records' details start in the body. */
+  detailsAt: number;
+}
+
+/** FNV-1a over the key's UTF-16 code units: a stable, fast bucket choice. */
+function bucketOf(key: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % buckets;
 }
 
 /** One candidate under a key: the record's id, where its details are, and its affected entries for the key. */
@@ -235,7 +251,6 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
   const summary = ecosystemsOf(list);
   const live = list.filter((r) => !r.withdrawn);
   const byKey = recordsByKey(live);
-  const keys: IndexHeader['keys'] = {};
   const keyChunks: Buffer[] = [];
   const detailChunks: Buffer[] = [];
   const detailAt = new Map<string, [number, number]>();
@@ -248,26 +263,39 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
     detailOffset += bytes.length;
   }
   let offset = 0;
-  for (const key of [...byKey.keys()].sort()) {
+  const sortedKeys = [...byKey.keys()].sort();
+  const bucketCount = Math.max(1, Math.ceil(sortedKeys.length / 16));
+  const bucketKeys: Record<string, [number, number]>[] = Array.from({ length: bucketCount }, () => ({}));
+  for (const key of sortedKeys) {
     const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, ...detailAt.get(r.id)!, r.affected]);
     const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
-    keys[key] = [offset, bytes.length];
+    bucketKeys[bucketOf(key, bucketCount)][key] = [offset, bytes.length];
     keyChunks.push(bytes);
     offset += bytes.length;
   }
-  // Detail offsets are relative to the end of the key area.
-  const header: IndexHeader & { detailsAt: number } = {
-    format: 2,
+  const detailsAt = offset;
+  offset += detailOffset;
+  const bucketChunks: Buffer[] = [];
+  const buckets: [number, number][] = bucketKeys.map((entries) => {
+    if (Object.keys(entries).length === 0) return [0, 0];
+    const bytes = Buffer.from(JSON.stringify(entries), 'utf8');
+    bucketChunks.push(bytes);
+    const at: [number, number] = [offset, bytes.length];
+    offset += bytes.length;
+    return at;
+  });
+  const header: IndexHeader = {
+    format: 3,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
-    keys,
-    detailsAt: offset,
+    buckets,
+    detailsAt,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...keyChunks, ...detailChunks]);
+  return Buffer.concat([prefix, head, ...keyChunks, ...detailChunks, ...bucketChunks]);
 }
 
 /** The compact index, read key by key from the open file. */
@@ -275,7 +303,8 @@ export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
   readonly problems: DatabaseProblem[] = [];
   private readonly fd: number;
-  private readonly keys: Map<string, [number, number]>;
+  private readonly buckets: [number, number][];
+  private readonly bucketCache = new Map<number, Record<string, [number, number]>>();
   private readonly bodyStart: number;
   private readonly detailsStart: number;
   private readonly ecosystems: Set<string>;
@@ -293,12 +322,15 @@ export class IndexDatabase implements AdvisoryDatabase {
       if (prefix.length + headLength > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
-      const header = JSON.parse(head.toString('utf8')) as IndexHeader & { detailsAt: number };
-      if (header.format !== 2) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      const header = JSON.parse(head.toString('utf8')) as IndexHeader;
+      if (header.format !== 3) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
       this.bodyStart = prefix.length + headLength;
       this.detailsStart = this.bodyStart + header.detailsAt;
       if (this.detailsStart > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
-      this.keys = new Map(Object.entries(header.keys));
+      this.buckets = header.buckets;
+      let end = this.detailsStart;
+      for (const [o, l] of header.buckets) end = Math.max(end, this.bodyStart + o + l);
+      if (end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -320,7 +352,14 @@ export class IndexDatabase implements AdvisoryDatabase {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const range = this.keys.get(key);
+    const b = bucketOf(key, this.buckets.length);
+    let bucket = this.bucketCache.get(b);
+    if (!bucket) {
+      const [offset, length] = this.buckets[b];
+      bucket = length === 0 ? {} : (JSON.parse(this.read(this.bodyStart + offset, length).toString('utf8')) as Record<string, [number, number]>);
+      this.bucketCache.set(b, bucket);
+    }
+    const range = Object.hasOwn(bucket, key) ? bucket[key] : undefined;
     if (!range) return [];
     const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
     const records = candidates.map(([id, offset, length, affected]) => Object.assign({ id, modified: '', affected }, { [DETAILS]: [offset, length] as const }));
