@@ -237,7 +237,6 @@ type Candidate = [id: string, detailOffset: number, detailLength: number, affect
 /** What a report shows of a record, read only for records that match. */
 type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
 
-const DETAILS = Symbol('details');
 
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
@@ -309,6 +308,8 @@ export class IndexDatabase implements AdvisoryDatabase {
   private readonly detailsStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
+  /** Where each candidate's details are, for `complete`. */
+  private readonly detailsOf = new WeakMap<OsvRecord, [number, number]>();
 
   constructor(file: string) {
     this.fd = openSync(file, 'r');
@@ -362,13 +363,18 @@ export class IndexDatabase implements AdvisoryDatabase {
     const range = Object.hasOwn(bucket, key) ? bucket[key] : undefined;
     if (!range) return [];
     const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
-    const records = candidates.map(([id, offset, length, affected]) => Object.assign({ id, modified: '', affected }, { [DETAILS]: [offset, length] as const }));
+    const records: OsvRecord[] = new Array(candidates.length);
+    for (let i = 0; i < candidates.length; i++) {
+      const [id, offset, length, affected] = candidates[i];
+      records[i] = { id, modified: '', affected };
+      this.detailsOf.set(records[i], [offset, length]);
+    }
     this.cache.set(key, records);
     return records;
   }
 
   complete(record: OsvRecord): OsvRecord {
-    const at = (record as OsvRecord & { [DETAILS]?: readonly [number, number] })[DETAILS];
+    const at = this.detailsOf.get(record);
     if (!at) return record;
     const details = JSON.parse(this.read(this.detailsStart + at[0], at[1]).toString('utf8')) as Details;
     return { ...details, id: record.id, affected: record.affected };

@@ -258,7 +258,9 @@ function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<st
   if (candidate.withdrawn) return undefined;
   for (const affected of candidate.affected ?? []) {
     const pkg = affected.package;
-    if (!pkg || pkg.ecosystem !== lookup.ecosystem || !names.has(normalizePackageName(pkg.ecosystem, pkg.name))) continue;
+    // Sources give only the entries of the key looked up (ecosystem with release, normalised name);
+    // the name is checked again only when the spelling differs.
+    if (!pkg || pkg.ecosystem !== lookup.ecosystem || (!names.has(pkg.name) && !names.has(normalizePackageName(pkg.ecosystem, pkg.name)))) continue;
     const how = matchAffected(affected, lookup, problems, candidate.id);
     if (how) {
       const record = db.complete ? db.complete(candidate) : candidate;
@@ -462,8 +464,9 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
     }
     matches.push({ ...m, package: packages[0], packages, vex, suppressed: vex.some((s) => s.suppresses) });
   }
-  const sortKey = new Map(matches.map((m) => [m, `${packageKey(m.package)}\u0000${m.id}`]));
-  matches.sort((a, b) => (sortKey.get(a)! < sortKey.get(b)! ? -1 : sortKey.get(a)! > sortKey.get(b)! ? 1 : 0));
+  const keyed = matches.map((m) => ({ key: `${packageKey(m.package)}\u0000${m.id}`, m }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  matches.splice(0, matches.length, ...keyed.map((k) => k.m));
   return { matches, notes, packages: inventory.packages.length, ignoredUnfixed, unmatchedVex: statements.filter((s) => !used.has(s)) };
 }
 
