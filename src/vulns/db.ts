@@ -14,7 +14,7 @@ import { normalizePackageName, type AdvisorySource } from './match.js';
 import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX3';
+const MAGIC = 'KSOSVIX4';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -208,7 +208,7 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 3;
+  format: 4;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
   /**
@@ -217,8 +217,6 @@ interface IndexHeader {
    * key -> [offset in the body, length] of the key's candidates; [0, 0] for an empty bucket.
    */
   buckets: [number, number][];
-  /** Where the records' details start in the body. */
-  detailsAt: number;
 }
 
 /** FNV-1a over the key's UTF-16 code units: a stable, fast bucket choice. */
@@ -231,19 +229,19 @@ function bucketOf(key: string, buckets: number): number {
   return (h >>> 0) % buckets;
 }
 
-/** One candidate under a key: the record's id, where its details are, and its affected entries for the key. */
-type Candidate = [id: string, detailOffset: number, detailLength: number, affected: OsvRecord['affected']];
+/** One candidate under a key: the record's id, what reports show of it, and its affected entries for the key. */
+type Candidate = [id: string, details: Details, affected: OsvRecord['affected']];
 
 /** What a report shows of a record, read only for records that match. */
 type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
 
-
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
- * description and every key's byte range), then per key a JSON list of candidates (id and the
- * affected entries of that package in that release: what deciding a match needs), then per record
- * its details (aliases, upstream, summary, severity), read only when the record matches. Withdrawn
- * records are left out: they never match. Lookups read one key's bytes; the rest stays on disk.
+ * description and the key table's buckets), then per key a JSON list of candidates (id, what
+ * reports show, and the affected entries of that package in that release), then the buckets.
+ * Withdrawn records are left out: they never match. A lookup reads one bucket and one key's bytes
+ * (one read per package: reading details per matching record separately cost more than it saved);
+ * the rest stays on disk.
  */
 export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<DatabaseInfo, 'kind' | 'path' | 'records' | 'ecosystems' | 'newestModified'>, builtAt = new Date().toISOString()): Buffer {
   const list = [...records];
@@ -251,29 +249,17 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
   const live = list.filter((r) => !r.withdrawn);
   const byKey = recordsByKey(live);
   const keyChunks: Buffer[] = [];
-  const detailChunks: Buffer[] = [];
-  const detailAt = new Map<string, [number, number]>();
-  let detailOffset = 0;
-  for (const r of live) {
-    const details: Details = { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity };
-    const bytes = Buffer.from(JSON.stringify(details), 'utf8');
-    detailAt.set(r.id, [detailOffset, bytes.length]);
-    detailChunks.push(bytes);
-    detailOffset += bytes.length;
-  }
   let offset = 0;
   const sortedKeys = [...byKey.keys()].sort();
   const bucketCount = Math.max(1, Math.ceil(sortedKeys.length / 16));
   const bucketKeys: Record<string, [number, number]>[] = Array.from({ length: bucketCount }, () => ({}));
   for (const key of sortedKeys) {
-    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, ...detailAt.get(r.id)!, r.affected]);
+    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity }, r.affected]);
     const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
     bucketKeys[bucketOf(key, bucketCount)][key] = [offset, bytes.length];
     keyChunks.push(bytes);
     offset += bytes.length;
   }
-  const detailsAt = offset;
-  offset += detailOffset;
   const bucketChunks: Buffer[] = [];
   const buckets: [number, number][] = bucketKeys.map((entries) => {
     if (Object.keys(entries).length === 0) return [0, 0];
@@ -284,17 +270,16 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
     return at;
   });
   const header: IndexHeader = {
-    format: 3,
+    format: 4,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
     buckets,
-    detailsAt,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...keyChunks, ...detailChunks, ...bucketChunks]);
+  return Buffer.concat([prefix, head, ...keyChunks, ...bucketChunks]);
 }
 
 /** The compact index, read key by key from the open file. */
@@ -305,11 +290,8 @@ export class IndexDatabase implements AdvisoryDatabase {
   private readonly buckets: [number, number][];
   private readonly bucketCache = new Map<number, Record<string, [number, number]>>();
   private readonly bodyStart: number;
-  private readonly detailsStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
-  /** Where each candidate's details are, for `complete`. */
-  private readonly detailsOf = new WeakMap<OsvRecord, [number, number]>();
 
   constructor(file: string) {
     this.fd = openSync(file, 'r');
@@ -324,12 +306,10 @@ export class IndexDatabase implements AdvisoryDatabase {
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
       const header = JSON.parse(head.toString('utf8')) as IndexHeader;
-      if (header.format !== 3) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      if (header.format !== 4) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
       this.bodyStart = prefix.length + headLength;
-      this.detailsStart = this.bodyStart + header.detailsAt;
-      if (this.detailsStart > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.buckets = header.buckets;
-      let end = this.detailsStart;
+      let end = this.bodyStart;
       for (const [o, l] of header.buckets) end = Math.max(end, this.bodyStart + o + l);
       if (end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.info = { kind: 'index', path: file, ...header.info };
@@ -348,7 +328,6 @@ export class IndexDatabase implements AdvisoryDatabase {
     return bytes;
   }
 
-  /** The candidates of a package: records with only their id and affected entries; `complete` adds the rest. */
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
@@ -365,19 +344,11 @@ export class IndexDatabase implements AdvisoryDatabase {
     const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
     const records: OsvRecord[] = new Array(candidates.length);
     for (let i = 0; i < candidates.length; i++) {
-      const [id, offset, length, affected] = candidates[i];
-      records[i] = { id, modified: '', affected };
-      this.detailsOf.set(records[i], [offset, length]);
+      const [id, details, affected] = candidates[i];
+      records[i] = { ...details, id, affected };
     }
     this.cache.set(key, records);
     return records;
-  }
-
-  complete(record: OsvRecord): OsvRecord {
-    const at = this.detailsOf.get(record);
-    if (!at) return record;
-    const details = JSON.parse(this.read(this.detailsStart + at[0], at[1]).toString('utf8')) as Details;
-    return { ...details, id: record.id, affected: record.affected };
   }
 
   hasEcosystem(ecosystem: string): boolean {

@@ -28,11 +28,6 @@ export interface AdvisorySource {
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[];
   /** Whether the source holds any advisory for this ecosystem (release included, e.g. "Debian:12"). */
   hasEcosystem(ecosystem: string): boolean;
-  /**
-   * The whole record of a candidate `advisoriesFor` gave (a source may give candidates with only
-   * what deciding a match needs, and read the rest for the few that match).
-   */
-  complete?(record: OsvRecord): OsvRecord;
 }
 
 /** Ecosystems whose advisories name source packages, per the OSV schema's ecosystem table. */
@@ -254,7 +249,7 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
 }
 
 /** The advisories of one record that match the package, one per record at most (the first affected entry that matches). */
-function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems, db: AdvisorySource): AdvisoryMatch | undefined {
+function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems): AdvisoryMatch | undefined {
   if (candidate.withdrawn) return undefined;
   for (const affected of candidate.affected ?? []) {
     const pkg = affected.package;
@@ -263,8 +258,7 @@ function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<st
     if (!pkg || pkg.ecosystem !== lookup.ecosystem || (!names.has(pkg.name) && !names.has(normalizePackageName(pkg.ecosystem, pkg.name)))) continue;
     const how = matchAffected(affected, lookup, problems, candidate.id);
     if (how) {
-      const record = db.complete ? db.complete(candidate) : candidate;
-      if (record.withdrawn) return undefined;
+      const record = candidate;
       return {
         ...how,
         id: record.id,
@@ -421,7 +415,7 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
       for (const record of db.advisoriesFor(lookup.ecosystem, name)) {
         if (seen.has(record.id)) continue;
         seen.add(record.id);
-        const m = matchRecord(record, lookup, names, problems, db);
+        const m = matchRecord(record, lookup, names, problems);
         if (m) advisories.push(m);
       }
     }
