@@ -259,6 +259,11 @@ describe('archive limits', () => {
       await assert.rejects(readZipJsonEntries(file, () => {}, { ...ZIP_LIMITS, maxEntries: 1 }), /2 entries, over the limit of 1/);
       writeFileSync(file, buildZip([{ name: 'A.json', data: '{"a":1}', crcOverride: 12345 }]));
       await assert.rejects(readZipJsonEntries(file, () => {}), /entry A\.json: CRC-32 mismatch/);
+      // Stored (not deflated) entries are read too.
+      writeFileSync(file, buildZip([{ name: 'S.json', data: '{"stored":true}', store: true }, { name: 'D.json', data: '{"deflated":true}' }]));
+      const read: string[] = [];
+      assert.equal(await readZipJsonEntries(file, (name, bytes) => read.push(`${name} ${bytes.toString()}`)), 2);
+      assert.deepEqual(read, ['S.json {"stored":true}', 'D.json {"deflated":true}']);
       writeFileSync(file, 'not a zip');
       await assert.rejects(readZipJsonEntries(file, () => {}), /not a readable zip archive/);
     } finally {

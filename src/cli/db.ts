@@ -28,11 +28,11 @@ function parseSize(value: string): number {
 }
 
 /** A cli-progress bar on standard error, only when it is a terminal. */
-function progressFactory(enabled: boolean): ((label: string) => ProgressBar) | undefined {
+function progressFactory(enabled: boolean): ((label: string, unit: 'bytes' | 'records') => ProgressBar) | undefined {
   if (!enabled || !process.stderr.isTTY) return undefined;
-  return (label) => {
+  return (label, unit) => {
     const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: `${label.padEnd(24)} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5, formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? humanBytes(v) : String(v)) },
+      { stream: process.stderr, format: `${label.padEnd(24)} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: false, etaBuffer: 50, fps: 5, formatValue: (v, _o, type) => (unit === 'bytes' && (type === 'value' || type === 'total') ? humanBytes(v) : String(v)) },
       cliProgress.Presets.shades_classic,
     );
     let started = false;

@@ -2,10 +2,10 @@
  * The advisory database matching reads: either a folder of OSV JSON files (`--db DIR`: air-gapped
  * copies, tests) read into memory, or the compact index `kshield db update` builds in the cache.
  *
- * Advisories are keyed by ecosystem without its release plus the package name as the ecosystem
- * compares names ("Debian\0openssl", "PyPI\0pyyaml"): one key holds every release's records of the
- * package, and matching picks the release it looks up. A record naming several packages is kept
- * under each, with only that package's `affected` entries.
+ * Advisories are keyed by the ecosystem as the advisory spells it (release included) plus the package
+ * name as the ecosystem compares names ("Debian:12\0openssl", "PyPI\0pyyaml"): a lookup reads only
+ * the records of its release. A record naming several packages is kept under each, with only that
+ * package's `affected` entries.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { normalizePackageName, type AdvisorySource } from './match.js';
 import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX1';
+const MAGIC = 'KSOSVIX4';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -58,8 +58,7 @@ export interface AdvisoryDatabase extends AdvisorySource {
 export class DatabaseError extends Error {}
 
 export function advisoryKey(ecosystem: string, name: string): string {
-  const base = baseEcosystem(ecosystem);
-  return `${base}\u0000${normalizePackageName(base, name)}`;
+  return `${ecosystem}\u0000${normalizePackageName(baseEcosystem(ecosystem), name)}`;
 }
 
 /** The record cut to the affected entries of one key. */
@@ -209,42 +208,78 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 1;
+  format: 4;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
-  /** key -> [offset in the body, length] */
-  keys: Record<string, [number, number]>;
+  /**
+   * The key table in buckets (by a hash of the key), so opening the index parses none of it and a
+   * lookup parses one small bucket: per bucket [offset in the body, length] of a JSON object
+   * key -> [offset in the body, length] of the key's candidates; [0, 0] for an empty bucket.
+   */
+  buckets: [number, number][];
 }
+
+/** FNV-1a over the key's UTF-16 code units: a stable, fast bucket choice. */
+function bucketOf(key: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % buckets;
+}
+
+/** One candidate under a key: the record's id, what reports show of it, and its affected entries for the key. */
+type Candidate = [id: string, details: Details, affected: OsvRecord['affected']];
+
+/** What a report shows of a record, read only for records that match. */
+type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
 
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
- * description and every key's byte range), then per key a JSON list of its records (only the fields
- * matching and reports use). Lookups read one key's bytes; the rest stays on disk.
+ * description and the key table's buckets), then per key a JSON list of candidates (id, what
+ * reports show, and the affected entries of that package in that release), then the buckets.
+ * Withdrawn records are left out: they never match. A lookup reads one bucket and one key's bytes
+ * (one read per package: reading details per matching record separately cost more than it saved);
+ * the rest stays on disk.
  */
 export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<DatabaseInfo, 'kind' | 'path' | 'records' | 'ecosystems' | 'newestModified'>, builtAt = new Date().toISOString()): Buffer {
   const list = [...records];
   const summary = ecosystemsOf(list);
-  const byKey = recordsByKey(list);
-  const keys: IndexHeader['keys'] = {};
-  const chunks: Buffer[] = [];
+  const live = list.filter((r) => !r.withdrawn);
+  const byKey = recordsByKey(live);
+  const keyChunks: Buffer[] = [];
   let offset = 0;
-  for (const key of [...byKey.keys()].sort()) {
-    const bytes = Buffer.from(JSON.stringify(byKey.get(key)), 'utf8');
-    keys[key] = [offset, bytes.length];
-    chunks.push(bytes);
+  const sortedKeys = [...byKey.keys()].sort();
+  const bucketCount = Math.max(1, Math.ceil(sortedKeys.length / 16));
+  const bucketKeys: Record<string, [number, number]>[] = Array.from({ length: bucketCount }, () => ({}));
+  for (const key of sortedKeys) {
+    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity }, r.affected]);
+    const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
+    bucketKeys[bucketOf(key, bucketCount)][key] = [offset, bytes.length];
+    keyChunks.push(bytes);
     offset += bytes.length;
   }
+  const bucketChunks: Buffer[] = [];
+  const buckets: [number, number][] = bucketKeys.map((entries) => {
+    if (Object.keys(entries).length === 0) return [0, 0];
+    const bytes = Buffer.from(JSON.stringify(entries), 'utf8');
+    bucketChunks.push(bytes);
+    const at: [number, number] = [offset, bytes.length];
+    offset += bytes.length;
+    return at;
+  });
   const header: IndexHeader = {
-    format: 1,
+    format: 4,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
-    keys,
+    buckets,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...chunks]);
+  return Buffer.concat([prefix, head, ...keyChunks, ...bucketChunks]);
 }
 
 /** The compact index, read key by key from the open file. */
@@ -252,7 +287,8 @@ export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
   readonly problems: DatabaseProblem[] = [];
   private readonly fd: number;
-  private readonly keys: Map<string, [number, number]>;
+  private readonly buckets: [number, number][];
+  private readonly bucketCache = new Map<number, Record<string, [number, number]>>();
   private readonly bodyStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
@@ -263,18 +299,19 @@ export class IndexDatabase implements AdvisoryDatabase {
       const size = fstatSync(this.fd).size;
       const prefix = Buffer.alloc(MAGIC.length + 4);
       if (size < prefix.length || readSync(this.fd, prefix, 0, prefix.length, 0) !== prefix.length || prefix.toString('latin1', 0, MAGIC.length) !== MAGIC) {
-        throw new DatabaseError(`${file}: not a kshield advisory index (run \`kshield db update\` to rebuild it)`);
+        throw new DatabaseError(`${file}: not a kshield advisory index of this version (run \`kshield db update\` to rebuild it)`);
       }
       const headLength = prefix.readUInt32LE(MAGIC.length);
       if (prefix.length + headLength > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
       const header = JSON.parse(head.toString('utf8')) as IndexHeader;
-      if (header.format !== 1) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      if (header.format !== 4) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
       this.bodyStart = prefix.length + headLength;
-      this.keys = new Map(Object.entries(header.keys));
-      const end = Math.max(0, ...[...this.keys.values()].map(([o, l]) => o + l));
-      if (this.bodyStart + end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+      this.buckets = header.buckets;
+      let end = this.bodyStart;
+      for (const [o, l] of header.buckets) end = Math.max(end, this.bodyStart + o + l);
+      if (end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -284,15 +321,32 @@ export class IndexDatabase implements AdvisoryDatabase {
     }
   }
 
+  private read(position: number, length: number): Buffer {
+    const bytes = Buffer.allocUnsafe(length);
+    const got = readSync(this.fd, bytes, 0, length, position);
+    if (got !== length) throw new DatabaseError(`${this.info.path}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+    return bytes;
+  }
+
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const range = this.keys.get(key);
+    const b = bucketOf(key, this.buckets.length);
+    let bucket = this.bucketCache.get(b);
+    if (!bucket) {
+      const [offset, length] = this.buckets[b];
+      bucket = length === 0 ? {} : (JSON.parse(this.read(this.bodyStart + offset, length).toString('utf8')) as Record<string, [number, number]>);
+      this.bucketCache.set(b, bucket);
+    }
+    const range = Object.hasOwn(bucket, key) ? bucket[key] : undefined;
     if (!range) return [];
-    const bytes = Buffer.alloc(range[1]);
-    readSync(this.fd, bytes, 0, range[1], this.bodyStart + range[0]);
-    const records = JSON.parse(bytes.toString('utf8')) as OsvRecord[];
+    const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
+    const records: OsvRecord[] = new Array(candidates.length);
+    for (let i = 0; i < candidates.length; i++) {
+      const [id, details, affected] = candidates[i];
+      records[i] = { ...details, id, affected };
+    }
     this.cache.set(key, records);
     return records;
   }

@@ -164,18 +164,27 @@ function eventVersion(e: OsvEvent): string {
  * version) that ends the stretch it is in. Throws InvalidVersionError when a version cannot be read.
  */
 export function evaluateRange(version: string, range: OsvRange, compare: Compare): { affected: boolean; introduced?: string; fixed?: string; lastAffected?: string } {
-  const limits = range.events.filter((e) => e.limit !== undefined).map((e) => e.limit!);
-  if (limits.length > 0 && !limits.some((limit) => limit === '*' || compare(version, limit) < 0)) return { affected: false };
+  let limited = false;
+  let belowALimit = false;
+  for (const e of range.events) {
+    if (e.limit === undefined) continue;
+    limited = true;
+    if (!belowALimit && (e.limit.includes('*') || compare(version, e.limit) < 0)) belowALimit = true;
+  }
+  if (limited && !belowALimit) return { affected: false };
   const order = (a: OsvEvent, b: OsvEvent): number => {
     const x = eventVersion(a);
     const y = eventVersion(b);
     const zeroA = a.introduced === '0';
     const zeroB = b.introduced === '0';
     if (zeroA || zeroB) return zeroA === zeroB ? 0 : zeroA ? -1 : 1;
-    if (x === '*' || y === '*') return x === y ? 0 : x === '*' ? 1 : -1;
+    const starX = x.includes('*');
+    const starY = y.includes('*');
+    if (starX || starY) return starX === starY ? 0 : starX ? 1 : -1;
     return compare(x, y);
   };
-  const sorted = range.events.map((e, i) => ({ e, i })).sort((a, b) => order(a.e, b.e) || a.i - b.i).map((x) => x.e);
+  // Array.prototype.sort is stable: events of equal versions keep the record's order.
+  const sorted = range.events.length < 2 ? range.events : [...range.events].sort(order);
   let affected = false;
   let introduced: string | undefined;
   for (const e of sorted) {
@@ -223,10 +232,15 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
   }
   if (affected.versions?.length) {
     const ecoCompare = versionComparator(ecosystem);
+    // The installed version was checked readable before matching; a listed one that is not is simply not equal.
     const listed = affected.versions.some((v) => {
       if (v === version) return true;
-      if (!ecoCompare || !isValidVersion(ecosystem, v) || !isValidVersion(ecosystem, version)) return false;
-      return ecoCompare(v, version) === 0;
+      if (!ecoCompare) return false;
+      try {
+        return ecoCompare(v, version) === 0;
+      } catch {
+        return false;
+      }
     });
     if (listed) return { ecosystem: pkg.ecosystem, name: pkg.name, listed: true };
   }
@@ -235,13 +249,16 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
 }
 
 /** The advisories of one record that match the package, one per record at most (the first affected entry that matches). */
-function matchRecord(record: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems): AdvisoryMatch | undefined {
-  if (record.withdrawn) return undefined;
-  for (const affected of record.affected ?? []) {
+function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<string>, problems: Problems): AdvisoryMatch | undefined {
+  if (candidate.withdrawn) return undefined;
+  for (const affected of candidate.affected ?? []) {
     const pkg = affected.package;
-    if (!pkg || pkg.ecosystem !== lookup.ecosystem || !names.has(normalizePackageName(pkg.ecosystem, pkg.name))) continue;
-    const how = matchAffected(affected, lookup, problems, record.id);
+    // Sources give only the entries of the key looked up (ecosystem with release, normalised name);
+    // the name is checked again only when the spelling differs.
+    if (!pkg || pkg.ecosystem !== lookup.ecosystem || (!names.has(pkg.name) && !names.has(normalizePackageName(pkg.ecosystem, pkg.name)))) continue;
+    const how = matchAffected(affected, lookup, problems, candidate.id);
     if (how) {
+      const record = candidate;
       return {
         ...how,
         id: record.id,
@@ -441,13 +458,19 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
     }
     matches.push({ ...m, package: packages[0], packages, vex, suppressed: vex.some((s) => s.suppresses) });
   }
-  matches.sort((a, b) => comparePackages(a.package, b.package) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const keyed = matches.map((m) => ({ key: `${packageKey(m.package)}\u0000${m.id}`, m }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  matches.splice(0, matches.length, ...keyed.map((k) => k.m));
   return { matches, notes, packages: inventory.packages.length, ignoredUnfixed, unmatchedVex: statements.filter((s) => !used.has(s)) };
 }
 
+function packageKey(p: Package): string {
+  return `${p.ecosystem}\u0000${p.name}\u0000${p.version}`;
+}
+
 function comparePackages(a: Package, b: Package): number {
-  const ka = `${a.ecosystem}\u0000${a.name}\u0000${a.version}`;
-  const kb = `${b.ecosystem}\u0000${b.name}\u0000${b.version}`;
+  const ka = packageKey(a);
+  const kb = packageKey(b);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 

@@ -73,8 +73,8 @@ export interface UpdateOptions {
   idleTimeoutMs?: number;
   /** Attempts per archive, resuming after a dropped connection (default 3). */
   attempts?: number;
-  /** A progress bar for one download (the CLI shows cli-progress bars on a terminal). */
-  progress?: (label: string) => ProgressBar;
+  /** A progress bar for one download, counting bytes or records (the CLI shows cli-progress bars on a terminal). */
+  progress?: (label: string, unit: 'bytes' | 'records') => ProgressBar;
   log?: (line: string) => void;
   now?: () => Date;
 }
@@ -407,7 +407,7 @@ async function updateEcosystem(ecosystem: string, root: string, options: UpdateO
       if (ids.length <= limits.maxIncremental) {
         mkdirSync(updates, { recursive: true });
         const missing: string[] = [];
-        const bar = options.progress?.(`${ecosystem} (${ids.length} changed)`);
+        const bar = options.progress?.(`${ecosystem} (${ids.length} changed)`, 'records');
         let done = 0;
         await mapLimit(ids, 8, async (id) => {
           if (!SAFE_ID.test(id)) throw new UpdateError(`${ecosystem}/modified_id.csv: "${id.slice(0, 80)}" is not an advisory id`);
@@ -439,7 +439,7 @@ async function updateEcosystem(ecosystem: string, root: string, options: UpdateO
     } else log(`${ecosystem}: no modified_id.csv at the mirror: checking the whole archive`);
   }
 
-  const bar = options.progress?.(`${ecosystem}/all.zip`);
+  const bar = options.progress?.(`${ecosystem}/all.zip`, 'bytes');
   let download: Download;
   try {
     download = await downloadArchive(zipUrl, archive, { etag: options.full ? undefined : state?.etag, limits, idleMs, attempts: options.attempts ?? 3, requireChecksum: options.requireChecksum, progress: bar, log });

@@ -78,7 +78,7 @@ export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: 
         }
         // The compressed bytes are read as they are and inflated here in one call, bounded by the
         // size the directory declares: much cheaper than a stream per small entry.
-        zip.openReadStream(entry, { decompress: false }, (streamErr, stream) => {
+        const onStream = (streamErr: Error | null, stream?: NodeJS.ReadableStream): void => {
           if (streamErr || !stream) {
             fail(`entry ${entry.fileName}: ${streamErr?.message ?? 'cannot be read'}`);
             return;
@@ -113,7 +113,14 @@ export function readZipJsonEntries(file: string, onEntry: (name: string, bytes: 
             }
             zip.readEntry();
           });
-        });
+        };
+        try {
+          // yauzl refuses the decompress option on stored entries.
+          if (entry.compressionMethod === 8) zip.openReadStream(entry, { decompress: false }, onStream);
+          else zip.openReadStream(entry, onStream);
+        } catch (e) {
+          fail(`entry ${entry.fileName}: ${(e as Error).message}`);
+        }
       });
       zip.readEntry();
     };

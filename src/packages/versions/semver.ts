@@ -20,10 +20,17 @@ export interface SemverVersion {
 
 const SEMVER = /^[vV=]?\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z.-]*)?$/;
 
+/** Versions already parsed: matching compares one installed version with every event of every candidate advisory. */
+const parsed = new Map<string, SemverVersion | undefined>();
+const MAX_PARSED = 100_000;
+
 export function parseSemver(version: string): SemverVersion | undefined {
+  if (parsed.has(version)) return parsed.get(version);
   const m = SEMVER.exec(version.trim());
-  if (!m) return undefined;
-  return { major: BigInt(m[1]), minor: BigInt(m[2] ?? 0), patch: BigInt(m[3] ?? 0), prerelease: m[4] ? m[4].split('.') : [] };
+  const result = m ? { major: BigInt(m[1]), minor: BigInt(m[2] ?? 0), patch: BigInt(m[3] ?? 0), prerelease: m[4] ? m[4].split('.') : [] } : undefined;
+  if (parsed.size >= MAX_PARSED) parsed.clear();
+  parsed.set(version, result);
+  return result;
 }
 
 /**
