@@ -638,11 +638,14 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     const value = doc.value;
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
     if (!isObject(value)) {
-      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` });
+      const note = { file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` };
+      result.notes.push(note);
+      skippedDocumentNotes.add(note);
       continue;
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0, true, undefined, templated.any() ? placeholders : undefined);
   }
+  collapseSkippedDocuments(result);
   if (placeholders.length > 0) {
     const first = placeholders[0];
     result.notes.push({
@@ -654,6 +657,30 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
   if (options.placement) result.unplaced = placeNamespaces(result.resources, result.errors, options.placement);
   dedupeErrors(result);
   return result;
+}
+
+/** The notes that say a whole document is not a Kubernetes object (collapsed per file below). */
+const skippedDocumentNotes = new WeakSet<Note>();
+
+/**
+ * One note per file for its documents that are not Kubernetes objects: a values file or a data
+ * stream of thousands of documents would otherwise bury the run's output under one note each.
+ */
+function collapseSkippedDocuments(result: LoadResult): void {
+  let count = 0;
+  let first: Note | undefined;
+  for (const n of result.notes)
+    if (skippedDocumentNotes.has(n)) {
+      count++;
+      first ??= n;
+    }
+  if (count < 2 || !first) return;
+  const collapsed: Note = {
+    file: first.file,
+    line: first.line,
+    message: `${count} documents are not Kubernetes objects (no apiVersion and kind, or not a mapping); skipped. The first: ${first.message.replace(/[:,] not a Kubernetes object; skipped$/, '')}`,
+  };
+  result.notes = result.notes.flatMap((n) => (n === first ? [collapsed] : skippedDocumentNotes.has(n) ? [] : [n]));
 }
 
 const RENDER_HINT = 'render it first (helm template NAME CHART | kshield scan -, or give kshield the chart directory to render)';
@@ -749,7 +776,9 @@ function addObject(
   }
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
     const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
-    result.notes.push({ file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` });
+    const note = { file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` };
+    result.notes.push(note);
+    if (!basePath) skippedDocumentNotes.add(note);
     return;
   }
   const items = value.items;
