@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
-import { loadBytes, loadText } from '../src/sources/files.js';
+import { loadBytes, loadPaths, loadText } from '../src/sources/files.js';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseYamlStream, locateOffset, splitDocuments } from '../src/sources/yaml.js';
 import { podSpecs } from '../src/k8s/pods.js';
 
@@ -258,5 +261,31 @@ describe('findings from the new-user trial', () => {
     assert.ok(r.errors.every((e) => !e.message.includes('undefined')), JSON.stringify(r.errors));
     const n = loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: [weird]}\n', 'n.yaml');
     assert.match(n.errors[0].message, /metadata.name must be a string/);
+  });
+});
+
+describe('directory walks and symbolic links (new-user trial)', () => {
+  const configMap = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: x}\n`;
+  test('a symlinked directory inside a scanned tree is followed; a loop and a second name are notes, not silence', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kshield-links-'));
+    try {
+      mkdirSync(path.join(root, 'sl'));
+      mkdirSync(path.join(root, 'ext'));
+      writeFileSync(path.join(root, 'sl/own.yaml'), configMap('own'));
+      writeFileSync(path.join(root, 'ext/shared.yaml'), configMap('shared'));
+      symlinkSync('../ext', path.join(root, 'sl/linkdir'));
+      symlinkSync('../ext', path.join(root, 'sl/second-name'));
+      symlinkSync('..', path.join(root, 'sl/sub-loop-target-is-parent'));
+      symlinkSync('.', path.join(root, 'sl/self'));
+      const r = await loadPaths([path.join(root, 'sl')]);
+      const rel = (f: string): string => path.relative(root, f);
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.resources.map((x) => `${rel(x.file)} ${x.name}`).sort(), ['sl/linkdir/shared.yaml shared', 'sl/own.yaml own']);
+      const notes = r.notes.map((n) => `${rel(n.file)}: ${n.message.replace(root + path.sep, '')}`);
+      assert.ok(notes.includes('sl/second-name: symbolic link to a directory already scanned as sl/linkdir; not followed again'), notes.join('\n'));
+      assert.ok(notes.includes('sl/self: symbolic link loop: it points back to sl, which contains it; not followed'), notes.join('\n'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -130,6 +130,11 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       files.push(file);
     }
   };
+  const notes: Note[] = [];
+  // Directories walked, by device and inode: a symbolic link to one of them (a loop back to an
+  // ancestor, or a second name for a directory already scanned) is not walked again.
+  const walked = new Map<string, string>();
+  const identity = (s: { dev: number; ino: number }): string => `${s.dev}:${s.ino}`;
   const walk = async (dir: string, explicit: boolean): Promise<void> => {
     let entries;
     try {
@@ -152,10 +157,46 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
+      const manifestName = MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase());
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full, false);
-      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add(full);
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await enter(full);
+      } else if (e.isSymbolicLink()) {
+        let target;
+        try {
+          target = await fs.stat(full);
+        } catch {
+          // A dangling link named like a manifest is reported when it is read; any other is not ours.
+          if (manifestName) add(full);
+          continue;
+        }
+        if (target.isDirectory()) {
+          if (SKIPPED_DIRECTORIES.has(e.name)) continue;
+          const seen = walked.get(identity(target));
+          if (seen === undefined) await enter(full, target);
+          else
+            notes.push({
+              file: full,
+              message: isWithin(full, seen)
+                ? `symbolic link loop: it points back to ${seen}, which contains it; not followed`
+                : `symbolic link to a directory already scanned as ${seen}; not followed again`,
+            });
+        } else if (manifestName) add(full);
+      } else if (e.isFile()) {
+        if (manifestName) add(full);
+      }
     }
+  };
+  const enter = async (dir: string, stat?: { dev: number; ino: number }): Promise<void> => {
+    try {
+      stat ??= await fs.stat(dir);
+    } catch (err) {
+      errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
+      return;
+    }
+    const key = identity(stat);
+    if (walked.has(key)) return;
+    walked.set(key, dir);
+    await walk(dir, false);
   };
   for (const input of inputs) {
     if (input === STDIN) {
@@ -171,13 +212,15 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       continue;
     }
     if (stat.isDirectory()) {
+      // The same directory given twice (or under two names) is walked once.
+      if (walked.has(identity(stat))) continue;
+      walked.set(identity(stat), input);
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
       if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) in this directory' });
     } else add(input);
   }
-  const notes: Note[] = [];
   const builtElsewhere = kustomizationsBuiltByOthers(kustomizations, notes);
   return { files: builtElsewhere.size === 0 ? files : files.filter((f) => !builtElsewhere.has(f)), notes };
 }
