@@ -41,7 +41,8 @@ export interface LoadOptions {
 export interface EmptyInput {
   /** The entry as expanded: a file, a rendered directory, or "<stdin>". */
   file: string;
-  reason: 'empty' | 'not-rendered' | 'rendered-empty';
+  /** `not-kubernetes`: documents, but none a Kubernetes object (a values file, a Chart.yaml). */
+  reason: 'empty' | 'not-rendered' | 'rendered-empty' | 'not-kubernetes';
   /** For a directory: "kustomization" or "Helm chart". */
   what?: string;
 }
@@ -366,6 +367,10 @@ export function nothingToScan(
   const replacedNotes = new Set<Note>();
   for (const input of inputs) {
     if (input === STDIN) {
+      if (empty.some((e) => e.file === STDIN_NAME && e.reason === 'not-kubernetes')) {
+        out.push({ file: STDIN_NAME, message: 'nothing to scan: standard input holds no Kubernetes object (see the note)' });
+        continue;
+      }
       out.push({ file: STDIN_NAME, message: 'standard input holds only blank lines, comments or document markers: nothing to scan (did the command before the pipe fail?)' });
       for (const n of notes) if (n.file === STDIN_NAME) replacedNotes.add(n);
       continue;
@@ -376,7 +381,8 @@ export function nothingToScan(
       if (only.reason === 'empty') {
         out.push({ file: input, message: 'the file is empty (or holds only comments and document markers): nothing to scan (was it written by a command that failed?)' });
         for (const n of notes) if (n.file === input) replacedNotes.add(n);
-      } else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
+      } else if (only.reason === 'not-kubernetes') out.push({ file: input, message: 'nothing to scan: the file holds no Kubernetes object (see the note)' });
+      else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
       continue;
     }
     const count = (reason: EmptyInput['reason']): number => mine.filter((e) => e.reason === reason).length;
@@ -384,6 +390,7 @@ export function nothingToScan(
       count('empty') ? `${count('empty')} empty file(s)` : '',
       count('not-rendered') ? `${count('not-rendered')} kustomization(s) or chart(s) not rendered (see the note${count('not-rendered') > 1 ? 's' : ''})` : '',
       count('rendered-empty') ? `${count('rendered-empty')} kustomization(s) or chart(s) that rendered to nothing` : '',
+      count('not-kubernetes') ? `${count('not-kubernetes')} file(s) with no Kubernetes object (see the notes)` : '',
     ].filter(Boolean);
     out.push({ file: input, message: `nothing to scan: ${parts.join(', ') || 'no Kubernetes objects'}` });
   }
@@ -699,6 +706,8 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
   }
   if (options.placement) result.unplaced = placeNamespaces(result.resources, result.errors, options.placement);
   dedupeErrors(result);
+  // Read without error but nothing to judge (only notes): counts as empty when the whole run is.
+  if (result.resources.length === 0 && result.errors.length === 0) result.empty!.push({ file, reason: 'not-kubernetes' });
   return result;
 }
 
