@@ -12,6 +12,7 @@ import { shapeProblems } from '../k8s/shapes.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
+import { fileKind } from './node.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. Also the limit on a renderer's output. */
@@ -181,9 +182,14 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
                 ? `symbolic link loop: it points back to ${seen}, which contains it; not followed`
                 : `symbolic link to a directory already scanned as ${seen}; not followed again`,
             });
-        } else if (manifestName) add(full);
+        } else if (!manifestName) continue;
+        else if (target.isFile()) add(full);
+        else notes.push({ file: full, message: `not a regular file (a symbolic link to a ${fileKind(target)}); not read` });
       } else if (e.isFile()) {
         if (manifestName) add(full);
+      } else if (manifestName) {
+        // A FIFO would block the read until something writes to it; a device may never end.
+        notes.push({ file: full, message: `not a regular file (${fileKind(e)}); not read` });
       }
     }
   };
@@ -431,8 +437,12 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
           continue;
         }
         if (stat.isFile()) bytes = readFileSync(file);
-        else {
-          // A pipe or device (/dev/stdin, a FIFO, /dev/zero) has no size to check first.
+        else if (!isShellPipe(file)) {
+          // Opening a FIFO blocks until something writes to it, and a device may never end.
+          result.errors.push({ file, message: `not a regular file (${fileKind(stat)}); not read: name a regular file, or pipe the data to standard input (kshield scan -)` });
+          continue;
+        } else {
+          // What the shell hands over (/dev/stdin, `<(helm template ...)`) has no size to check first.
           const read = await readCapped(createReadStream(file), maxBytes);
           if (!Buffer.isBuffer(read)) {
             result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
@@ -449,6 +459,14 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
     merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options));
   }
   return result;
+}
+
+/**
+ * Standard input named as a file, and the pipes of process substitution (`kshield scan
+ * <(helm template ...)` names /dev/fd/63): already open, with a writer, so a read ends.
+ */
+function isShellPipe(file: string): boolean {
+  return file === '/dev/stdin' || /^\/dev\/fd\/\d+$/.test(file) || /^\/proc\/self\/fd\/\d+$/.test(file);
 }
 
 const WHAT = { kustomize: 'kustomization', helm: 'Helm chart' } as const;
