@@ -36,7 +36,7 @@ export const secretDataCommitted = defineRule({
   check: (resource) =>
     secretEntries(resource)
       .filter((e) => e.credential !== undefined)
-      .map((e) => ({ path: `/${e.field}/${escapePointerToken(e.key)}`, message: `${subject(resource)} commits ${e.credential} (in ${e.field})` })),
+      .map((e) => ({ path: `/${e.field}/${escapePointerToken(e.key)}`, message: `${subject(resource)} commits key ${JSON.stringify(e.key)} (in ${e.field}), which holds ${e.credential}` })),
   examples: {
     valid: [
       secret(`
