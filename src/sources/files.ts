@@ -12,6 +12,7 @@ import { shapeProblems } from '../k8s/shapes.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
+import { fileKind } from './node.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. Also the limit on a renderer's output. */
@@ -41,7 +42,8 @@ export interface LoadOptions {
 export interface EmptyInput {
   /** The entry as expanded: a file, a rendered directory, or "<stdin>". */
   file: string;
-  reason: 'empty' | 'not-rendered' | 'rendered-empty';
+  /** `not-kubernetes`: documents, but none a Kubernetes object (a values file, a Chart.yaml). */
+  reason: 'empty' | 'not-rendered' | 'rendered-empty' | 'not-kubernetes';
   /** For a directory: "kustomization" or "Helm chart". */
   what?: string;
 }
@@ -130,6 +132,11 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       files.push(file);
     }
   };
+  const notes: Note[] = [];
+  // Directories walked, by device and inode: a symbolic link to one of them (a loop back to an
+  // ancestor, or a second name for a directory already scanned) is not walked again.
+  const walked = new Map<string, string>();
+  const identity = (s: { dev: number; ino: number }): string => `${s.dev}:${s.ino}`;
   const walk = async (dir: string, explicit: boolean): Promise<void> => {
     let entries;
     try {
@@ -152,10 +159,51 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
+      const manifestName = MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase());
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full, false);
-      } else if ((e.isFile() || e.isSymbolicLink()) && MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase())) add(full);
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await enter(full);
+      } else if (e.isSymbolicLink()) {
+        let target;
+        try {
+          target = await fs.stat(full);
+        } catch {
+          // A dangling link named like a manifest is reported when it is read; any other is not ours.
+          if (manifestName) add(full);
+          continue;
+        }
+        if (target.isDirectory()) {
+          if (SKIPPED_DIRECTORIES.has(e.name)) continue;
+          const seen = walked.get(identity(target));
+          if (seen === undefined) await enter(full, target);
+          else
+            notes.push({
+              file: full,
+              message: isWithin(full, seen)
+                ? `symbolic link loop: it points back to ${seen}, which contains it; not followed`
+                : `symbolic link to a directory already scanned as ${seen}; not followed again`,
+            });
+        } else if (!manifestName) continue;
+        else if (target.isFile()) add(full);
+        else notes.push({ file: full, message: `not a regular file (a symbolic link to a ${fileKind(target)}); not read` });
+      } else if (e.isFile()) {
+        if (manifestName) add(full);
+      } else if (manifestName) {
+        // A FIFO would block the read until something writes to it; a device may never end.
+        notes.push({ file: full, message: `not a regular file (${fileKind(e)}); not read` });
+      }
     }
+  };
+  const enter = async (dir: string, stat?: { dev: number; ino: number }): Promise<void> => {
+    try {
+      stat ??= await fs.stat(dir);
+    } catch (err) {
+      errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
+      return;
+    }
+    const key = identity(stat);
+    if (walked.has(key)) return;
+    walked.set(key, dir);
+    await walk(dir, false);
   };
   for (const input of inputs) {
     if (input === STDIN) {
@@ -171,13 +219,15 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       continue;
     }
     if (stat.isDirectory()) {
+      // The same directory given twice (or under two names) is walked once.
+      if (walked.has(identity(stat))) continue;
+      walked.set(identity(stat), input);
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
       if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) in this directory' });
     } else add(input);
   }
-  const notes: Note[] = [];
   const builtElsewhere = kustomizationsBuiltByOthers(kustomizations, notes);
   return { files: builtElsewhere.size === 0 ? files : files.filter((f) => !builtElsewhere.has(f)), notes };
 }
@@ -323,6 +373,10 @@ export function nothingToScan(
   const replacedNotes = new Set<Note>();
   for (const input of inputs) {
     if (input === STDIN) {
+      if (empty.some((e) => e.file === STDIN_NAME && e.reason === 'not-kubernetes')) {
+        out.push({ file: STDIN_NAME, message: 'nothing to scan: standard input holds no Kubernetes object (see the note)' });
+        continue;
+      }
       out.push({ file: STDIN_NAME, message: 'standard input holds only blank lines, comments or document markers: nothing to scan (did the command before the pipe fail?)' });
       for (const n of notes) if (n.file === STDIN_NAME) replacedNotes.add(n);
       continue;
@@ -333,7 +387,8 @@ export function nothingToScan(
       if (only.reason === 'empty') {
         out.push({ file: input, message: 'the file is empty (or holds only comments and document markers): nothing to scan (was it written by a command that failed?)' });
         for (const n of notes) if (n.file === input) replacedNotes.add(n);
-      } else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
+      } else if (only.reason === 'not-kubernetes') out.push({ file: input, message: 'nothing to scan: the file holds no Kubernetes object (see the note)' });
+      else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
       continue;
     }
     const count = (reason: EmptyInput['reason']): number => mine.filter((e) => e.reason === reason).length;
@@ -341,6 +396,7 @@ export function nothingToScan(
       count('empty') ? `${count('empty')} empty file(s)` : '',
       count('not-rendered') ? `${count('not-rendered')} kustomization(s) or chart(s) not rendered (see the note${count('not-rendered') > 1 ? 's' : ''})` : '',
       count('rendered-empty') ? `${count('rendered-empty')} kustomization(s) or chart(s) that rendered to nothing` : '',
+      count('not-kubernetes') ? `${count('not-kubernetes')} file(s) with no Kubernetes object (see the notes)` : '',
     ].filter(Boolean);
     out.push({ file: input, message: `nothing to scan: ${parts.join(', ') || 'no Kubernetes objects'}` });
   }
@@ -381,8 +437,12 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
           continue;
         }
         if (stat.isFile()) bytes = readFileSync(file);
-        else {
-          // A pipe or device (/dev/stdin, a FIFO, /dev/zero) has no size to check first.
+        else if (!isShellPipe(file)) {
+          // Opening a FIFO blocks until something writes to it, and a device may never end.
+          result.errors.push({ file, message: `not a regular file (${fileKind(stat)}); not read: name a regular file, or pipe the data to standard input (kshield scan -)` });
+          continue;
+        } else {
+          // What the shell hands over (/dev/stdin, `<(helm template ...)`) has no size to check first.
           const read = await readCapped(createReadStream(file), maxBytes);
           if (!Buffer.isBuffer(read)) {
             result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
@@ -399,6 +459,14 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
     merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options));
   }
   return result;
+}
+
+/**
+ * Standard input named as a file, and the pipes of process substitution (`kshield scan
+ * <(helm template ...)` names /dev/fd/63): already open, with a writer, so a read ends.
+ */
+function isShellPipe(file: string): boolean {
+  return file === '/dev/stdin' || /^\/dev\/fd\/\d+$/.test(file) || /^\/proc\/self\/fd\/\d+$/.test(file);
 }
 
 const WHAT = { kustomize: 'kustomization', helm: 'Helm chart' } as const;
@@ -638,11 +706,14 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     const value = doc.value;
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
     if (!isObject(value)) {
-      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` });
+      const note = { file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` };
+      result.notes.push(note);
+      skippedDocumentNotes.add(note);
       continue;
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0, true, undefined, templated.any() ? placeholders : undefined);
   }
+  collapseSkippedDocuments(result);
   if (placeholders.length > 0) {
     const first = placeholders[0];
     result.notes.push({
@@ -653,7 +724,33 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
   }
   if (options.placement) result.unplaced = placeNamespaces(result.resources, result.errors, options.placement);
   dedupeErrors(result);
+  // Read without error but nothing to judge (only notes): counts as empty when the whole run is.
+  if (result.resources.length === 0 && result.errors.length === 0) result.empty!.push({ file, reason: 'not-kubernetes' });
   return result;
+}
+
+/** The notes that say a whole document is not a Kubernetes object (collapsed per file below). */
+const skippedDocumentNotes = new WeakSet<Note>();
+
+/**
+ * One note per file for its documents that are not Kubernetes objects: a values file or a data
+ * stream of thousands of documents would otherwise bury the run's output under one note each.
+ */
+function collapseSkippedDocuments(result: LoadResult): void {
+  let count = 0;
+  let first: Note | undefined;
+  for (const n of result.notes)
+    if (skippedDocumentNotes.has(n)) {
+      count++;
+      first ??= n;
+    }
+  if (count < 2 || !first) return;
+  const collapsed: Note = {
+    file: first.file,
+    line: first.line,
+    message: `${count} documents are not Kubernetes objects (no apiVersion and kind, or not a mapping); skipped. The first: ${first.message.replace(/[:,] not a Kubernetes object; skipped$/, '')}`,
+  };
+  result.notes = result.notes.flatMap((n) => (n === first ? [collapsed] : skippedDocumentNotes.has(n) ? [] : [n]));
 }
 
 const RENDER_HINT = 'render it first (helm template NAME CHART | kshield scan -, or give kshield the chart directory to render)';
@@ -749,7 +846,9 @@ function addObject(
   }
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
     const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
-    result.notes.push({ file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` });
+    const note = { file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` };
+    result.notes.push(note);
+    if (!basePath) skippedDocumentNotes.add(note);
     return;
   }
   const items = value.items;
