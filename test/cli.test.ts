@@ -1,7 +1,7 @@
 /** The CLI as a user runs it: a child process, its stdout, stderr, files and exit code. */
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -205,10 +205,30 @@ describe('kshield scan', () => {
     assert.equal(expired.line, 5);
   });
 
-  test('a device or pipe is read with the same cap and never hangs', () => {
+  test('a device or a named FIFO is refused at once, never read (new-user trial: a FIFO blocked forever)', () => {
     const r = kshield(['scan', '/dev/zero', '--max-file-size', '64KiB']);
     assert.equal(r.code, 2);
-    assert.match(r.stdout, /\/dev\/zero: error: input is larger than the 64 KiB limit/);
+    assert.match(r.stdout, /^\/dev\/zero: error: not a regular file \(character device\); not read: name a regular file, or pipe the data to standard input \(kshield scan -\)$/m);
+    const fifoDir = path.join(dir, 'fifo');
+    mkdirSync(fifoDir, { recursive: true });
+    execFileSync('mkfifo', [path.join(fifoDir, 'pipe.yaml')]);
+    writeFileSync(path.join(fifoDir, 'ok.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: x}\n');
+    // Named: an error naming the file (the run used to block on opening it until killed).
+    const named = kshield(['scan', path.join(fifoDir, 'pipe.yaml'), path.join(fifoDir, 'ok.yaml')]);
+    assert.equal(named.code, 2, named.stdout + named.stderr);
+    assert.match(named.stdout, /fifo\/pipe\.yaml: error: not a regular file \(FIFO\); not read/);
+    assert.match(named.stdout, /1 resource in 1 file scanned; 1 input error/);
+    // Met in a directory: a note, and the rest is scanned.
+    const walked = kshield(['scan', fifoDir]);
+    assert.equal(walked.code, 0, walked.stdout + walked.stderr);
+    assert.match(walked.stdout, /fifo\/pipe\.yaml: note: not a regular file \(FIFO\); not read$/m);
+  });
+
+  test('a pipe the shell hands over (/dev/stdin) is still read, with the same cap', () => {
+    // Through a shell pipe, as a user runs it (Node's own stdin for a child is a socket, which /dev/stdin cannot open).
+    const r = spawnSync('sh', ['-c', 'printf "%4096s" x | "$0" "$1" scan /dev/stdin --max-file-size 1KiB', process.execPath, cli], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stdout, /\/dev\/stdin: error: input is larger than the 1 KiB limit/);
   });
 
   test('.kshield.yaml in the working directory is used; --config overrides; a bad config is exit 2 with file:line', () => {

@@ -92,6 +92,41 @@ describe('every input empty: exit 2', () => {
   });
 });
 
+describe('nothing judged: exit 2 (new-user trial)', () => {
+  test('an unrendered chart (no helm on PATH) next to a values file: one error for the directory', () => {
+    mkdirSync(path.join(dir, 'unjudged', 'chart'), { recursive: true });
+    writeFileSync(path.join(dir, 'unjudged', 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: c\nversion: 0.1.0\n');
+    writeFileSync(path.join(dir, 'unjudged', 'values.yaml'), 'replicaCount: 2\n');
+    for (const jobs of ['1', '2']) {
+      const r = kshield(['scan', 'unjudged', '-o', 'json', '-j', jobs], { path: path.join(dir, 'no-such-bin') });
+      assert.equal(r.code, 2, r.stdout + r.stderr);
+      const out = JSON.parse(r.stdout) as { errors: unknown[]; notes: { file: string }[] };
+      assert.deepEqual(out.errors, [{ file: 'unjudged', message: 'nothing to scan: 1 kustomization(s) or chart(s) not rendered (see the note), 1 file(s) with no Kubernetes object (see the notes)' }], `-j ${jobs}`);
+      assert.equal(out.notes.length, 2, 'the notes that explain it stay');
+    }
+  });
+
+  test('a directory, a file or standard input of only non-Kubernetes YAML', () => {
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'a.yaml'), 'a: 1\n---\nb: 2\n');
+    writeFileSync(path.join(dir, 'data', 'b.yml'), 'k: v\n');
+    const d = kshield(['scan', 'data']);
+    assert.equal(d.code, 2, d.stdout);
+    assert.match(d.stdout, /^data: error: nothing to scan: 2 file\(s\) with no Kubernetes object \(see the notes\)$/m);
+    const f = kshield(['scan', path.join('data', 'a.yaml')]);
+    assert.equal(f.code, 2, f.stdout);
+    assert.match(f.stdout, /^data\/a\.yaml: error: nothing to scan: the file holds no Kubernetes object \(see the note\)$/m);
+    const s = kshield(['scan', '-'], { input: 'k: v\n' });
+    assert.equal(s.code, 2, s.stdout);
+    assert.match(s.stdout, /^<stdin>: error: nothing to scan: standard input holds no Kubernetes object \(see the note\)$/m);
+  });
+
+  test('a values file next to a real manifest is still only a note', () => {
+    const r = kshield(['scan', path.join('data', 'b.yml'), 'pod.yaml', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+});
+
 describe('some inputs empty: a note, and the exit code follows the findings', () => {
   test('an empty file next to a manifest with a critical finding exits 1', () => {
     const r = kshield(['scan', 'out.yaml', 'pod.yaml']);

@@ -114,7 +114,10 @@ exemptions:
   });
   test('invalid configuration names the key and the line', () => {
     const bad: [string, RegExp, number][] = [
-      ['failOn: severe\n', /failOn: must be one of/, 1],
+      ['failOn: severe\n', /failOn: must be one of "critical", "high", "medium", "low", "info", "none"$/, 1],
+      // A misspelt choice gets "did you mean", as a misspelt key or rule id does (new-user trial).
+      ['failOn: critcal\n', /failOn: must be one of "critical", .*"none"; did you mean "critical"\?$/, 1],
+      ['severity:\n  privileged-container: hihg\n', /severity.privileged-container: must be one of .*; did you mean "high"\?$/, 2],
       ['disable:\n  - no-such-rule\n', /disable\[0\]: unknown rule id or tag "no-such-rule"/, 2],
       ['exemptions:\n  - rules: [privileged-container]\n    owner: me\n', /missing required key "reason"/, 2],
       ['requiredLabels: app\n', /requiredLabels: must be a list/, 1],

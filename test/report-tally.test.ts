@@ -143,6 +143,10 @@ describe('--min-severity: reports leave findings below the level out; the exit c
   test('an unknown level is a usage error naming the choices', () => {
     const r = kshield(['scan', '-', '--min-severity', 'hihg'], TEXT);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--min-severity <severity>' argument 'hihg' is invalid\. Allowed choices are critical, high, medium, low, info/);
+    assert.match(r.stderr, /^kshield: error: option '--min-severity <severity>' argument 'hihg' is invalid: did you mean "high"\? Allowed choices are critical, high, medium, low, info\.$/m);
+    // The new-user trial's spelling; --fail-on alike; a word near no choice gets the list alone.
+    assert.match(kshield(['scan', '-', '--min-severity', 'hgh'], TEXT).stderr, /argument 'hgh' is invalid: did you mean "high"\?/);
+    assert.match(kshield(['scan', '-', '--fail-on', 'critcal'], TEXT).stderr, /^kshield: error: option '--fail-on <severity>' argument 'critcal' is invalid: did you mean "critical"\? Allowed choices/m);
+    assert.match(kshield(['scan', '-', '--fail-on', 'zzz'], TEXT).stderr, /^kshield: error: option '--fail-on <severity>' argument 'zzz' is invalid\. Allowed choices are critical, high, medium, low, info, none\.$/m);
   });
 });

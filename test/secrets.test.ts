@@ -114,7 +114,7 @@ describe('secret-data-committed', () => {
     const yaml = `apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata:\n  keystore.p12: ${Buffer.from([0x30, 0x82, 0xff, 0xfe, 0x01]).toString('base64')}\n`;
     const f = run('secret-data-committed', yaml);
     assert.equal(f.length, 1);
-    assert.match(f[0].message, /key "keystore\.p12": fewer than 8 bytes \(in data\)$/);
+    assert.match(f[0].message, /key "keystore\.p12" \(in data\), which holds binary data that cannot be read as text \(a keystore, keytab or raw key\): fewer than 8 bytes$/);
   });
   test('a payload stripped to empty strings (another shard\'s copy) reports nothing', () => {
     const yaml = 'apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: shop}\ndata: {a: ""}\nstringData: {b: ""}\n';
@@ -200,7 +200,7 @@ describe('secret-data-committed judges the content (kube-prometheus shapes)', ()
       'secret-data-committed high alertmanager-main',
       'secret-data-committed high oauth',
     ]);
-    assert.match(f[0].message, /key "grafana\.ini" holds a literal credential \(setting "admin_password", line 3\): fewer than 8 characters \(in stringData\)$/);
+    assert.match(f[0].message, /key "grafana\.ini" \(in stringData\), which holds a literal credential \(setting "admin_password", line 3\): fewer than 8 characters$/);
     assert.match(f[2].message, /setting "credentials"/);
     assertNoLeak(f.map((x) => x.message), [noise('basic', 14, ALNUM), noise('am', 32, ALNUM), noise('oauth', 24, ALNUM)]);
   });
@@ -229,7 +229,7 @@ describe('secret-data-committed judges the content (kube-prometheus shapes)', ()
       'secret-data-committed registry /stringData/.dockerconfigjson',
       'secret-data-committed ssh /stringData/ssh-privatekey',
     ]);
-    assert.match(f.find((x) => x.path === '/stringData/session-signing')!.message, /a high-entropy value: key "session-signing": 32 to 63 characters \(in stringData\)$/);
+    assert.match(f.find((x) => x.path === '/stringData/session-signing')!.message, /key "session-signing" \(in stringData\), which holds a high-entropy value: 32 to 63 characters$/);
     assert.match(f.find((x) => x.resource.name === 'registry')!.message, /a container registry credential \(setting "auth"\)/);
     assert.match(f.find((x) => x.path === '/data/tls.key')!.message, /a PEM private key/);
     assertNoLeak(f.map((x) => x.message), [random, awsSecret, dockerAuth, noise('token', 24, ALNUM)]);
@@ -339,5 +339,27 @@ ${env}`;
     ]);
     for (const x of f) assert.match(x.message, /a PEM private key/);
     assertNoLeak(f.map((x) => x.message), [noise('env1', 192), noise('env2', 192), noise('annotation', 192)]);
+  });
+});
+
+describe('secret findings read as sentences, with the credential\'s own length class (new-user trial)', () => {
+  // Assembled from pieces, so that no complete fake key sits in the source.
+  const keyId = ['AKIA', 'IOSFODNN7', 'EXAMPLE'].join('');
+  const secretKey = ['wJalrXUtnFEMI', '/K7MDENG/bPxRf', 'iCYEXAMPLEKEY'].join('');
+  const credentialsFile = `[default]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secretKey}\n`;
+  const b64file = Buffer.from(credentialsFile).toString('base64');
+  test('a Secret key holding an AWS credentials file: "commits key ..., which holds ..."', () => {
+    const f = run('secret-data-committed', `apiVersion: v1\nkind: Secret\nmetadata: {name: aws-b64, namespace: x}\ndata:\n  credentials: ${b64file}\n`);
+    assert.deepEqual(f.map((x) => x.message), ['Secret "aws-b64" commits key "credentials" (in data), which holds an AWS access key id (line 2): 16 to 31 characters']);
+  });
+  test('an AWS secret access key is measured alone, not with its setting name, in a ConfigMap and a Secret alike', () => {
+    const cm = run('configmap-credentials', `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: x}\ndata:\n  config: |\n    aws_secret_access_key = ${secretKey}\n  creds: ${b64file}\n`);
+    assert.deepEqual(cm.map((x) => x.message), [
+      'ConfigMap "cm" key "config" holds an AWS secret access key (line 1): 32 to 63 characters',
+      'ConfigMap "cm" key "creds" holds an AWS access key id (line 2, after base64 decoding): 16 to 31 characters',
+    ]);
+    const s = run('secret-data-committed', `apiVersion: v1\nkind: Secret\nmetadata: {name: s, namespace: x}\nstringData:\n  config: "aws_secret_access_key = ${secretKey}"\n`);
+    assert.deepEqual(s.map((x) => x.message), ['Secret "s" commits key "config" (in stringData), which holds an AWS secret access key: 32 to 63 characters']);
+    assertNoLeak([...cm, ...s].map((x) => x.message), [keyId, secretKey]);
   });
 });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
-import { loadBytes, loadText } from '../src/sources/files.js';
+import { loadBytes, loadPaths, loadText } from '../src/sources/files.js';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseYamlStream, locateOffset, splitDocuments } from '../src/sources/yaml.js';
 import { podSpecs } from '../src/k8s/pods.js';
 
@@ -154,10 +157,11 @@ describe('bad input never crashes or hangs', () => {
     assert.match(r.errors[0].message, /nesting/);
     assert.equal(r.errors[0].line, 3);
   });
-  test('scalars and lists as documents are skipped with a note', () => {
+  test('scalars and lists as documents are skipped with one note per file', () => {
     const r = loadText('just a string\n---\n- a\n- b\n', 's.yaml');
     assert.deepEqual(r.errors, []);
-    assert.equal(r.notes.length, 2);
+    assert.equal(r.notes.length, 1);
+    assert.match(r.notes[0].message, /^2 documents are not Kubernetes objects .*The first: document 1 is a scalar$/);
   });
   test('non-Kubernetes documents are skipped with a note naming the line', () => {
     const r = loadText('name: my-chart\nversion: 1.0.0\n', 'Chart.yaml');
@@ -214,6 +218,25 @@ describe('lists', () => {
 });
 
 describe('findings from the new-user trial', () => {
+  test('empty documents take linear time: each is placed at its own marker, not scanned past the others', () => {
+    // Before, each empty document's offset was found by skipping every `---` after it (N² for N markers).
+    const small = parseYamlStream('---\n---\n---\n');
+    assert.deepEqual(small.documents.map((d) => d.offset), [4, 8, 12]);
+    const n = 40_000;
+    const started = performance.now();
+    const r = loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' + '---\n'.repeat(n), 'many.yaml');
+    const ms = performance.now() - started;
+    assert.equal(r.resources.length, 1);
+    // 40,000 markers took ~25 s before; linear work is well under a second even on a loaded machine.
+    assert.ok(ms < 5000, `${n} empty documents took ${Math.round(ms)} ms`);
+  });
+  test('a multi-document non-Kubernetes file gets one note giving the count and the first line', () => {
+    const text = Array.from({ length: 500 }, (_, i) => `---\nkey: ${i}\n`).join('');
+    const r = loadText(text, 'data.yaml');
+    assert.equal(r.notes.length, 1, JSON.stringify(r.notes.slice(0, 3)));
+    assert.equal(r.notes[0].line, 2);
+    assert.match(r.notes[0].message, /^500 documents are not Kubernetes objects .*The first: document 1 has no apiVersion and kind$/);
+  });
   test('a Knative Service (not the core Service) is searched for its pod spec', () => {
     const r = loadText('apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: k}\nspec:\n  template:\n    spec:\n      containers:\n      - image: nginx:1.27\n', 'kn.yaml');
     assert.deepEqual(podSpecs(r.resources[0]).map((p) => p.path), ['/spec/template/spec']);
@@ -238,5 +261,31 @@ describe('findings from the new-user trial', () => {
     assert.ok(r.errors.every((e) => !e.message.includes('undefined')), JSON.stringify(r.errors));
     const n = loadText('apiVersion: v1\nkind: Pod\nmetadata: {name: [weird]}\n', 'n.yaml');
     assert.match(n.errors[0].message, /metadata.name must be a string/);
+  });
+});
+
+describe('directory walks and symbolic links (new-user trial)', () => {
+  const configMap = (name: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: x}\n`;
+  test('a symlinked directory inside a scanned tree is followed; a loop and a second name are notes, not silence', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'kshield-links-'));
+    try {
+      mkdirSync(path.join(root, 'sl'));
+      mkdirSync(path.join(root, 'ext'));
+      writeFileSync(path.join(root, 'sl/own.yaml'), configMap('own'));
+      writeFileSync(path.join(root, 'ext/shared.yaml'), configMap('shared'));
+      symlinkSync('../ext', path.join(root, 'sl/linkdir'));
+      symlinkSync('../ext', path.join(root, 'sl/second-name'));
+      symlinkSync('..', path.join(root, 'sl/sub-loop-target-is-parent'));
+      symlinkSync('.', path.join(root, 'sl/self'));
+      const r = await loadPaths([path.join(root, 'sl')]);
+      const rel = (f: string): string => path.relative(root, f);
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.resources.map((x) => `${rel(x.file)} ${x.name}`).sort(), ['sl/linkdir/shared.yaml shared', 'sl/own.yaml own']);
+      const notes = r.notes.map((n) => `${rel(n.file)}: ${n.message.replace(root + path.sep, '')}`);
+      assert.ok(notes.includes('sl/second-name: symbolic link to a directory already scanned as sl/linkdir; not followed again'), notes.join('\n'));
+      assert.ok(notes.includes('sl/self: symbolic link loop: it points back to sl, which contains it; not followed'), notes.join('\n'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

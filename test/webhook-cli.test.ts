@@ -307,6 +307,10 @@ describe('kshield webhook what-if', () => {
     assert.match(r.stdout, /^  WARN  Deployment\/redis +- +allow-privilege-escalation,/m);
     assert.match(r.stdout, /^\d+ workloads: \d+ would be denied, \d+ warned, \d+ admitted, 0 exempt$/m);
     assert.match(r.stdout, /^not enforced at admission .*cpu-limits-missing/m);
+    // The secret rules judge what a repository commits, not an object by other objects (new-user trial).
+    const byOthers = r.stdout.split('\n').find((l) => l.includes('judge an object by other objects')) ?? '';
+    assert.doesNotMatch(byOthers, /secret-data-committed|secret-committed/);
+    assert.match(r.stdout, /^not enforced at admission \(they judge what a repository commits; every Secret reaching the API holds real values; kshield scan runs them\): secret-data-committed, secret-committed$/m);
   });
 
   test('json, and the hardened shop is admitted', async () => {

@@ -56,6 +56,8 @@ const MANIFEST_ONLY_RULES = new Set(['secret-data-committed', 'secret-committed'
 
 export interface SkippedRule {
   id: string;
+  /** Why, in one word: it judges an object by others, or it judges what a repository commits. */
+  kind: 'reads-other-objects' | 'repository-only';
   reason: string;
 }
 
@@ -79,11 +81,11 @@ export function prepareAdmission(config: KshieldConfig | undefined): PreparedAdm
   const skipped: SkippedRule[] = [];
   const rules = prepared.rules.filter((rule) => {
     if (rule.reads !== undefined) {
-      skipped.push({ id: rule.id, reason: `reads other objects (${rule.reads.join(', ')}), which a single admission request does not carry` });
+      skipped.push({ id: rule.id, kind: 'reads-other-objects', reason: `reads other objects (${rule.reads.join(', ')}), which a single admission request does not carry` });
       return false;
     }
     if (MANIFEST_ONLY_RULES.has(rule.id)) {
-      skipped.push({ id: rule.id, reason: 'judges what a repository commits; every Secret reaching the API holds real values' });
+      skipped.push({ id: rule.id, kind: 'repository-only', reason: 'judges what a repository commits; every Secret reaching the API holds real values' });
       return false;
     }
     return true;

@@ -17,6 +17,7 @@ import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP } from './inputs.js';
 import { ConfigError } from '../config/config-file.js';
 import { SelectionError } from '../engine/select.js';
 import { BaselineError } from '../core/baseline.js';
+import { didYouMean, suggest } from '../core/suggest.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const list = (value: string, previous: string[]): string[] => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -58,6 +59,9 @@ function buildProgram(): Command {
     )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors (set before the subcommands, which inherit it): named like ours, and a
+    // misspelt choice (--min-severity hgh) gets the same "did you mean" as every other name.
+    .configureOutput({ outputError: (text, write) => write(`kshield: ${withChoiceSuggestion(text)}`) })
     // Options after a subcommand belong to it (webhook and webhook what-if both take --config).
     .enablePositionalOptions()
     .exitOverride();
@@ -311,6 +315,14 @@ function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Adds "did you mean" to commander's "argument 'hgh' is invalid. Allowed choices are ..." message. */
+function withChoiceSuggestion(text: string): string {
+  const m = /argument '([^']*)' is invalid\. Allowed choices are ([^.\n]*)\./.exec(text);
+  if (!m) return text;
+  const near = didYouMean(suggest(m[1], m[2].split(',').map((c) => c.trim())));
+  return near ? text.replace(m[0], `argument '${m[1]}' is invalid: ${near} Allowed choices are ${m[2]}.`) : text;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -21,7 +21,7 @@ import { buildState, WebhookServer, type WebhookState } from '../admission/serve
 import { exemptNamespaceNames } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { whatIf, type WhatIfReport } from '../admission/whatif.js';
-import { decide } from '../admission/decide.js';
+import { decide, type SkippedRule } from '../admission/decide.js';
 import { isExpired } from '../engine/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
 import { ConfigError, loadConfigFile } from '../config/config-file.js';
@@ -396,8 +396,9 @@ function renderWhatIf(report: WhatIfReport): string {
     out.push(`incomplete: the workloads of kind ${report.workloadKindsNotCovered.join(', ')} could not be read; they may hold workloads that would be denied`);
   }
   for (const note of report.notes) out.push(`note: ${note}`);
-  if (report.notEnforcedAtAdmission.length > 0) {
-    out.push(`not enforced at admission (they judge an object by other objects; kshield scan and kshield cluster run them): ${report.notEnforcedAtAdmission.map((r) => r.id).join(', ')}`);
-  }
+  const skipped = (kind: SkippedRule['kind']): string => report.notEnforcedAtAdmission.filter((r) => r.kind === kind).map((r) => r.id).join(', ');
+  if (skipped('reads-other-objects')) out.push(`not enforced at admission (they judge an object by other objects; kshield scan and kshield cluster run them): ${skipped('reads-other-objects')}`);
+  // Not "other objects": these judge a manifest as committed, and every Secret reaching the API holds real values.
+  if (skipped('repository-only')) out.push(`not enforced at admission (they judge what a repository commits; every Secret reaching the API holds real values; kshield scan runs them): ${skipped('repository-only')}`);
   return out.join('\n') + '\n';
 }

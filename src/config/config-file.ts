@@ -322,8 +322,11 @@ function describeError(err: ErrorObject, path: (string | number)[], instance?: u
       const near = didYouMean(suggest(key, known));
       return `unknown key "${where}"${near ? `; ${near}` : ''}`;
     }
-    case 'enum':
-      return `${where}: must be one of ${(err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues;
+      const near = typeof instance === 'string' ? didYouMean(suggest(instance, allowed.filter((v): v is string => typeof v === 'string'))) : '';
+      return `${where}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${near ? `; ${near}` : ''}`;
+    }
     case 'required':
       return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
     case 'type':

@@ -46,7 +46,7 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   { id: 'private-key', label: 'a PEM private key', regex: /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*(?:[A-Za-z0-9+/=:,-]|\s|\\[nr]){40,}/ },
   { id: 'putty-private-key', label: 'a PuTTY private key', regex: /PuTTY-User-Key-File-\d: [A-Za-z0-9-]+\s[\s\S]{0,2000}?Private-Lines: \d+\s+[A-Za-z0-9+/=\s]{40,}/ },
   { id: 'aws-access-key-id', label: 'an AWS access key id', regex: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16}\b/ },
-  { id: 'aws-secret-access-key', label: 'an AWS secret access key', regex: /aws.{0,20}secret.{0,20}?["']?\s*[:=]\s*["']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/i },
+  { id: 'aws-secret-access-key', label: 'an AWS secret access key', regex: /aws.{0,20}secret.{0,20}?["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i },
   { id: 'github-token', label: 'a GitHub token', regex: /\bgh[pousr]_[A-Za-z0-9]{36}\b/ },
   { id: 'github-fine-grained-token', label: 'a GitHub fine-grained personal access token', regex: /\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b/ },
   { id: 'gitlab-token', label: 'a GitLab personal access token', regex: /\bglpat-[A-Za-z0-9_-]{20,}/ },
@@ -62,8 +62,8 @@ export const CREDENTIAL_PATTERNS: readonly CredentialPattern[] = [
   { id: 'vault-token', label: 'a HashiCorp Vault token', regex: /\bhvs\.[A-Za-z0-9_-]{90,}/ },
   // Azure connection strings: storage accounts (AccountKey, 64 random bytes in base64) and Service Bus /
   // Event Hubs / IoT Hub (SharedAccessKey, 32 bytes); placeholders such as AccountKey=<key> do not match.
-  { id: 'azure-storage-key', label: 'an Azure storage account key', regex: /AccountKey=[A-Za-z0-9+/]{40,}={0,2}/ },
-  { id: 'azure-shared-access-key', label: 'an Azure shared access key', regex: /SharedAccessKey=[A-Za-z0-9+/]{40,}={0,2}/ },
+  { id: 'azure-storage-key', label: 'an Azure storage account key', regex: /AccountKey=([A-Za-z0-9+/]{40,}={0,2})/ },
+  { id: 'azure-shared-access-key', label: 'an Azure shared access key', regex: /SharedAccessKey=([A-Za-z0-9+/]{40,}={0,2})/ },
   // A shared access signature: a signed version (sv=YYYY-MM-DD) and its signature (sig=) in one query string.
   { id: 'azure-sas-token', label: 'an Azure shared access signature', regex: /\bsv=\d{4}-\d{2}-\d{2}[^\s"'<>]{0,500}?[?&;]sig=[A-Za-z0-9%+/]{40,}|[?&;]sig=[A-Za-z0-9%+/]{40,}[^\s"'<>]{0,500}?&sv=\d{4}-\d{2}-\d{2}\b/ },
   // Microsoft Entra ID (Azure AD) application client secrets: three characters, a digit, "Q~", then 31-34 more.
@@ -258,7 +258,9 @@ export function matchCredentialPattern(text: string): SecretHit | undefined {
   if (!CREDENTIAL_ANCHORS.test(text)) return undefined;
   for (const p of CREDENTIAL_PATTERNS) {
     const m = p.regex.exec(text);
-    if (m) return { kind: p.id, label: p.label, secret: m[0].trim(), line: text.includes('\n') ? lineOf(text, m.index) : undefined };
+    // A pattern anchored on its setting's name (aws_secret_access_key = ..., AccountKey=...) captures
+    // the credential alone: its length class is the credential's, not the assignment's.
+    if (m) return { kind: p.id, label: p.label, secret: (m[1] ?? m[0]).trim(), line: text.includes('\n') ? lineOf(text, m.index) : undefined };
   }
   return undefined;
 }
@@ -313,9 +315,15 @@ function connectionStringHits(text: string, isCredential: (value: string) => boo
  */
 export function detectSecrets(key: string | undefined, value: string, options: { decode?: boolean } = {}): SecretHit[] {
   const hits = detectIn(key, value);
-  if (hits.length === 0 && options.decode !== false) {
+  // A secret-named key whose whole value is base64 text: when the decoded text holds a credential
+  // of its own (an AWS credentials file), that one is reported, so the length class describes the
+  // credential and not the encoded file around it (as a Secret's decoded data is reported).
+  const wholeValue = hits.length === 1 && hits[0].kind === 'named-value' && hits[0].setting === undefined;
+  if ((hits.length === 0 || wholeValue) && options.decode !== false) {
     const decoded = decodeBase64Text(value);
-    if (decoded !== undefined) for (const h of detectIn(key, decoded)) hits.push({ ...h, decoded: true });
+    const inner = decoded === undefined ? [] : detectIn(key, decoded).filter((h) => !(h.kind === 'named-value' && h.setting === undefined));
+    if (inner.length > 0) return inner.map((h) => ({ ...h, decoded: true }));
+    if (hits.length === 0 && decoded !== undefined) for (const h of detectIn(key, decoded)) hits.push({ ...h, decoded: true });
   }
   return hits;
 }

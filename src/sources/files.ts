@@ -15,6 +15,7 @@ import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './re
 import { inputKindOf, type InputKind } from './input-kinds.js';
 import { loadDockerfile } from './dockerfile.js';
 import { loadLockfile } from './lockfile.js';
+import { fileKind } from './node.js';
 
 export interface LoadOptions {
   /** Files larger than this are not read. Default 10 MiB. Also the limit on a renderer's output. */
@@ -46,7 +47,8 @@ export interface LoadOptions {
 export interface EmptyInput {
   /** The entry as expanded: a file, a rendered directory, or "<stdin>". */
   file: string;
-  reason: 'empty' | 'not-rendered' | 'rendered-empty';
+  /** `not-kubernetes`: documents, but none a Kubernetes object (a values file, a Chart.yaml). */
+  reason: 'empty' | 'not-rendered' | 'rendered-empty' | 'not-kubernetes';
   /** For a directory: "kustomization" or "Helm chart". */
   what?: string;
 }
@@ -134,7 +136,12 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       files.push(file);
     }
   };
-  /** `manifests` false: below a directory that is rendered, whose manifests are the renderer's inputs; other inputs (Dockerfiles) are still read. */
+  const notes: Note[] = [];
+  // Directories walked, by device and inode: a symbolic link to one of them (a loop back to an
+  // ancestor, or a second name for a directory already scanned) is not walked again.
+  const walked = new Map<string, string>();
+  const identity = (s: { dev: number; ino: number }): string => `${s.dev}:${s.ino}`;
+  /** `manifests` false: below a directory that is rendered, whose manifests are the renderer's inputs; other inputs (Dockerfiles, lockfiles) are still read. */
   const walk = async (dir: string, explicit: boolean, manifests = true): Promise<void> => {
     let entries;
     try {
@@ -157,13 +164,52 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
+      const kind = inputKindOf(e.name);
+      const wanted = kind !== undefined && (manifests || kind !== 'manifests');
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name)) await walk(full, false, manifests);
-      } else if (e.isFile() || e.isSymbolicLink()) {
-        const kind = inputKindOf(e.name);
-        if (kind !== undefined && (manifests || kind !== 'manifests')) add(full);
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await enter(full, undefined, manifests);
+      } else if (e.isSymbolicLink()) {
+        let target;
+        try {
+          target = await fs.stat(full);
+        } catch {
+          // A dangling link named like an input is reported when it is read; any other is not ours.
+          if (wanted) add(full);
+          continue;
+        }
+        if (target.isDirectory()) {
+          if (SKIPPED_DIRECTORIES.has(e.name)) continue;
+          const seen = walked.get(identity(target));
+          if (seen === undefined) await enter(full, target, manifests);
+          else
+            notes.push({
+              file: full,
+              message: isWithin(full, seen)
+                ? `symbolic link loop: it points back to ${seen}, which contains it; not followed`
+                : `symbolic link to a directory already scanned as ${seen}; not followed again`,
+            });
+        } else if (!wanted) continue;
+        else if (target.isFile()) add(full);
+        else notes.push({ file: full, message: `not a regular file (a symbolic link to a ${fileKind(target)}); not read` });
+      } else if (e.isFile()) {
+        if (wanted) add(full);
+      } else if (wanted) {
+        // A FIFO would block the read until something writes to it; a device may never end.
+        notes.push({ file: full, message: `not a regular file (${fileKind(e)}); not read` });
       }
     }
+  };
+  const enter = async (dir: string, stat?: { dev: number; ino: number }, manifests = true): Promise<void> => {
+    try {
+      stat ??= await fs.stat(dir);
+    } catch (err) {
+      errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
+      return;
+    }
+    const key = identity(stat);
+    if (walked.has(key)) return;
+    walked.set(key, dir);
+    await walk(dir, false, manifests);
   };
   for (const input of inputs) {
     if (input === STDIN) {
@@ -179,13 +225,15 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       continue;
     }
     if (stat.isDirectory()) {
+      // The same directory given twice (or under two names) is walked once.
+      if (walked.has(identity(stat))) continue;
+      walked.set(identity(stat), input);
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
       if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json), Dockerfiles or lockfiles in this directory' });
     } else add(input);
   }
-  const notes: Note[] = [];
   const builtElsewhere = kustomizationsBuiltByOthers(kustomizations, notes);
   return { files: builtElsewhere.size === 0 ? files : files.filter((f) => !builtElsewhere.has(f)), notes };
 }
@@ -331,6 +379,10 @@ export function nothingToScan(
   const replacedNotes = new Set<Note>();
   for (const input of inputs) {
     if (input === STDIN) {
+      if (empty.some((e) => e.file === STDIN_NAME && e.reason === 'not-kubernetes')) {
+        out.push({ file: STDIN_NAME, message: 'nothing to scan: standard input holds no Kubernetes object (see the note)' });
+        continue;
+      }
       out.push({ file: STDIN_NAME, message: 'standard input holds only blank lines, comments or document markers: nothing to scan (did the command before the pipe fail?)' });
       for (const n of notes) if (n.file === STDIN_NAME) replacedNotes.add(n);
       continue;
@@ -341,7 +393,8 @@ export function nothingToScan(
       if (only.reason === 'empty') {
         out.push({ file: input, message: 'the file is empty (or holds only comments and document markers): nothing to scan (was it written by a command that failed?)' });
         for (const n of notes) if (n.file === input) replacedNotes.add(n);
-      } else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
+      } else if (only.reason === 'not-kubernetes') out.push({ file: input, message: 'nothing to scan: the file holds no Kubernetes object (see the note)' });
+      else out.push({ file: input, message: `nothing to scan: the ${only.what ?? 'directory'} here ${only.reason === 'not-rendered' ? 'was not rendered (see the note)' : 'rendered no objects'}` });
       continue;
     }
     const count = (reason: EmptyInput['reason']): number => mine.filter((e) => e.reason === reason).length;
@@ -349,6 +402,7 @@ export function nothingToScan(
       count('empty') ? `${count('empty')} empty file(s)` : '',
       count('not-rendered') ? `${count('not-rendered')} kustomization(s) or chart(s) not rendered (see the note${count('not-rendered') > 1 ? 's' : ''})` : '',
       count('rendered-empty') ? `${count('rendered-empty')} kustomization(s) or chart(s) that rendered to nothing` : '',
+      count('not-kubernetes') ? `${count('not-kubernetes')} file(s) with no Kubernetes object (see the notes)` : '',
     ].filter(Boolean);
     out.push({ file: input, message: `nothing to scan: ${parts.join(', ') || 'no Kubernetes objects'}` });
   }
@@ -389,8 +443,12 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
           continue;
         }
         if (stat.isFile()) bytes = readFileSync(file);
-        else {
-          // A pipe or device (/dev/stdin, a FIFO, /dev/zero) has no size to check first.
+        else if (!isShellPipe(file)) {
+          // Opening a FIFO blocks until something writes to it, and a device may never end.
+          result.errors.push({ file, message: `not a regular file (${fileKind(stat)}); not read: name a regular file, or pipe the data to standard input (kshield scan -)` });
+          continue;
+        } else {
+          // What the shell hands over (/dev/stdin, `<(helm template ...)`) has no size to check first.
           const read = await readCapped(createReadStream(file), maxBytes);
           if (!Buffer.isBuffer(read)) {
             result.errors.push({ file, message: `input is larger than the ${formatBytes(maxBytes)} limit (set --max-file-size to raise it)` });
@@ -407,6 +465,14 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
     merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options, file === STDIN ? (options.stdinKind ?? 'manifests') : (inputKindOf(file) ?? 'manifests')));
   }
   return result;
+}
+
+/**
+ * Standard input named as a file, and the pipes of process substitution (`kshield scan
+ * <(helm template ...)` names /dev/fd/63): already open, with a writer, so a read ends.
+ */
+function isShellPipe(file: string): boolean {
+  return file === '/dev/stdin' || /^\/dev\/fd\/\d+$/.test(file) || /^\/proc\/self\/fd\/\d+$/.test(file);
 }
 
 const WHAT = { kustomize: 'kustomization', helm: 'Helm chart' } as const;
@@ -681,11 +747,14 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     if (!isObject(value)) {
       // A Dockerfile piped in without --stdin-kind parses as one YAML scalar: say how to read it.
       const hint = file === STDIN_NAME && typeof value === 'string' && /^(?:FROM|ARG)\s/i.test(value) ? ' (a Dockerfile? read it with --stdin-kind dockerfile)' : '';
-      result.notes.push({ file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped${hint}` });
+      const note = { file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped${hint}` };
+      result.notes.push(note);
+      skippedDocumentNotes.add(note);
       continue;
     }
     addObject(value, '', doc.value as JsonObject, doc.offset, doc.index, file, stream.lines, result, 0, true, undefined, templated.any() ? placeholders : undefined);
   }
+  collapseSkippedDocuments(result);
   if (placeholders.length > 0) {
     const first = placeholders[0];
     result.notes.push({
@@ -696,7 +765,33 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
   }
   if (options.placement) result.unplaced = placeNamespaces(result.resources, result.errors, options.placement);
   dedupeErrors(result);
+  // Read without error but nothing to judge (only notes): counts as empty when the whole run is.
+  if (result.resources.length === 0 && result.errors.length === 0) result.empty!.push({ file, reason: 'not-kubernetes' });
   return result;
+}
+
+/** The notes that say a whole document is not a Kubernetes object (collapsed per file below). */
+const skippedDocumentNotes = new WeakSet<Note>();
+
+/**
+ * One note per file for its documents that are not Kubernetes objects: a values file or a data
+ * stream of thousands of documents would otherwise bury the run's output under one note each.
+ */
+function collapseSkippedDocuments(result: LoadResult): void {
+  let count = 0;
+  let first: Note | undefined;
+  for (const n of result.notes)
+    if (skippedDocumentNotes.has(n)) {
+      count++;
+      first ??= n;
+    }
+  if (count < 2 || !first) return;
+  const collapsed: Note = {
+    file: first.file,
+    line: first.line,
+    message: `${count} documents are not Kubernetes objects (no apiVersion and kind, or not a mapping); skipped. The first: ${first.message.replace(/[:,] not a Kubernetes object; skipped$/, '')}`,
+  };
+  result.notes = result.notes.flatMap((n) => (n === first ? [collapsed] : skippedDocumentNotes.has(n) ? [] : [n]));
 }
 
 const RENDER_HINT = 'render it first (helm template NAME CHART | kshield scan -, or give kshield the chart directory to render)';
@@ -792,7 +887,9 @@ function addObject(
   }
   if (typeof apiVersion !== 'string' || typeof kind !== 'string' || apiVersion === '' || kind === '') {
     const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
-    result.notes.push({ file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` });
+    const note = { file, line: at('').line, message: `${where} has no ${missing}: not a Kubernetes object; skipped` };
+    result.notes.push(note);
+    if (!basePath) skippedDocumentNotes.add(note);
     return;
   }
   const items = value.items;

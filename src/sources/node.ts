@@ -202,7 +202,7 @@ const SYMLINK_LOOP = 'symlink loop (ELOOP)';
 const danglingLink = (target: string): string => `dangling symlink (its target ${target} does not exist)`;
 
 /** "FIFO", "character device": what a path is when it is not a regular file. */
-function fileKind(s: Stats): string {
+export function fileKind(s: Pick<Stats, 'isDirectory' | 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isSymbolicLink'>): string {
   if (s.isDirectory()) return 'directory';
   if (s.isFIFO()) return 'FIFO';
   if (s.isCharacterDevice()) return 'character device';

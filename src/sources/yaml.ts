@@ -111,7 +111,12 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Skips blanks, line breaks and comments: js-yaml opens a value node before its leading whitespace. */
+/**
+ * Skips blanks, line breaks and comments: js-yaml opens a value node before its leading whitespace.
+ * It stops at a document marker: js-yaml opens a root after its own `---`, so a marker ahead
+ * starts the next document (an empty document's root opens there). Skipping markers made a
+ * stream of N empty documents cost N² (each skip ran over all the markers after it).
+ */
 function skipInsignificant(text: string, offset: number): number {
   let i = offset;
   for (;;) {
@@ -121,8 +126,7 @@ function skipInsignificant(text: string, offset: number): number {
       const nl = text.indexOf('\n', i);
       if (nl === -1) return text.length;
       i = nl + 1;
-    } else if (c === 0x2d && text.startsWith('---', i) && (i === 0 || text.charCodeAt(i - 1) === 0x0a)) i += 3;
-    else return i;
+    } else return i;
   }
 }
 

@@ -83,7 +83,7 @@ export const configReferenceMissing = defineRule({
   reads: ['Secret', 'ConfigMap'],
   description:
     'An env valueFrom (secretKeyRef, configMapKeyRef), an envFrom or a volume (secret, configMap, projected) refers to a Secret or ' +
-    'ConfigMap that is not in the scanned set, or to a key that the referenced object does not hold. Such containers stay in ' +
+    'ConfigMap that is not among the scanned objects of its namespace (it may still be created at deploy time: the finding says what the scan holds, not what the cluster will), or to a key that the referenced object does not hold. Such containers stay in ' +
     'CreateContainerConfigError, and such volumes keep the pod in ContainerCreating. References marked optional: true are skipped. ' +
     'Only reported when the scanned set contains objects of that kind (Secret or ConfigMap) in the namespace: Secrets created by ' +
     'other tools (external-secrets, sealed-secrets, kustomize generators) are otherwise absent from manifests. The kube-root-ca.crt ' +
@@ -100,7 +100,7 @@ export const configReferenceMissing = defineRule({
       if (!present[ref.kind] || (ref.kind === 'ConfigMap' && AUTO_CREATED_CONFIGMAPS.has(ref.name))) continue;
       const target = findVisible(context, ref.kind, ns, ref.name);
       if (!target) {
-        out.push({ path: ref.namePath, container: ref.container, message: `${ref.where} uses ${ref.kind} "${ref.name}", which is not in ${nsPhrase(resource)}` });
+        out.push({ path: ref.namePath, container: ref.container, message: `${ref.where} uses ${ref.kind} "${ref.name}", which is not among the scanned objects${resource.namespace ? ` of ${nsPhrase(resource)}` : ''}` });
         continue;
       }
       if (ref.key !== undefined && !dataKeys(target).has(ref.key))

@@ -27,8 +27,8 @@ export const secretDataCommitted = defineRule({
     'data. Configuration without credentials (a Grafana ini, a datasource URL, an Alertmanager route) is not, and is left to the ' +
     'info rule secret-committed. Empty values, placeholders ("changeme", "<password>", "REPLACE_ME", "xxxx"), template references ' +
     '("${VAR}", "{{ .Values.x }}"), SOPS ciphertext ("ENC[...]") and PEM certificates (tls.crt, ca.crt: public) are not data at all. ' +
-    '`data` values are base64-decoded before they are judged. The finding names the key and the value\'s length class ' +
-    '("16 to 31 characters"), never the value or anything computed from it.',
+    '`data` values are base64-decoded before they are judged. The finding names the key, what it holds and the length class ' +
+    'of the credential itself ("16 to 31 characters"), never the value or anything computed from it.',
   remediation:
     'Remove the values from the repository and rotate them. Deliver Secrets from a secret manager (External Secrets Operator, ' +
     'the Secrets Store CSI driver), commit them encrypted (Sealed Secrets, SOPS), or generate them at deploy time.',
@@ -36,7 +36,7 @@ export const secretDataCommitted = defineRule({
   check: (resource) =>
     secretEntries(resource)
       .filter((e) => e.credential !== undefined)
-      .map((e) => ({ path: `/${e.field}/${escapePointerToken(e.key)}`, message: `${subject(resource)} commits ${e.credential} (in ${e.field})` })),
+      .map((e) => ({ path: `/${e.field}/${escapePointerToken(e.key)}`, message: `${subject(resource)} commits key ${JSON.stringify(e.key)} (in ${e.field}), which holds ${e.credential}` })),
   examples: {
     valid: [
       secret(`

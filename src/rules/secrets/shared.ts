@@ -2,7 +2,7 @@
 import type { Resource } from '../../core/types.js';
 import { asObject } from '../../core/values.js';
 import { decodeSecretData, detectSecretObjectValue, isLiteralSecretValue } from '../../core/secrets-detect.js';
-import { describeHit, describeKeyValue } from '../../core/redact.js';
+import { describeHit, describeLength } from '../../core/redact.js';
 
 export const SECRET_DOC = 'https://kubernetes.io/docs/concepts/configuration/secret/';
 
@@ -56,7 +56,7 @@ export interface SecretEntry {
   field: 'data' | 'stringData';
   key: string;
   value: string | Buffer;
-  /** What makes it a credential; undefined for configuration without credentials. */
+  /** What the value holds that makes it a credential, with its length class ("an AWS access key id: 16 to 31 characters"); undefined for configuration without credentials. */
   credential?: string;
 }
 
@@ -77,16 +77,15 @@ export function secretEntries(resource: Resource): SecretEntry[] {
       const value = field === 'data' ? decodedData(text) : text;
       if (!isRealSecretValue(value)) continue;
       if (typeof value !== 'string') {
-        out.push({ field, key, value, credential: `binary data, which cannot be read as text (a keystore, keytab or raw key): ${describeKeyValue(key, value)}` });
+        out.push({ field, key, value, credential: `binary data that cannot be read as text (a keystore, keytab or raw key): ${describeLength(value)}` });
         continue;
       }
       const hit = detectSecretObjectValue(key, value)[0];
       if (!hit) out.push({ field, key, value });
       else if (hit.kind === 'named-value' && hit.setting === undefined && hit.secret === value.trim())
-        out.push({ field, key, value, credential: `a literal credential under a secret-named key: ${describeKeyValue(key, value)}` });
-      else if (hit.setting === undefined && hit.line === undefined && !hit.decoded)
-        out.push({ field, key, value, credential: `${hit.label}: ${describeKeyValue(key, value)}` });
-      else out.push({ field, key, value, credential: `key ${JSON.stringify(key)} holds ${describeHit(hit)}` });
+        out.push({ field, key, value, credential: `a literal credential under a secret-named key: ${describeLength(hit.secret)}` });
+      // The length class is the credential's own (hit.secret), as in every other finding about one.
+      else out.push({ field, key, value, credential: describeHit(hit) });
     }
   }
   return out;
