@@ -510,3 +510,24 @@ describe('rootfs', () => {
     assert.ok(report.packages.some((p) => p.foundBy === 'npm' && p.name === 'tar-stream' && p.version === own.version && p.locations.some((l) => l.path === `${root}/node_modules/tar-stream/package.json`)));
   });
 });
+
+describe('Java archives: what one archive unpacks is bounded', () => {
+  test('members that together unpack past --max-file-size are left unread, with a note; those within are read', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kshield-jar-bomb-'));
+    try {
+      const inner = (artifact: string): Uint8Array =>
+        zipSync({ [`META-INF/maven/com.example/${artifact}/pom.properties`]: Buffer.from(`groupId=com.example\nartifactId=${artifact}\nversion=1.0.0\n`), 'pad.bin': new Uint8Array(1500) }, { level: 0 });
+      // Stored inner archives of ~1.8 KB each, compressed together into a small outer one.
+      const outer = zipSync({ 'BOOT-INF/lib/a.jar': inner('a'), 'BOOT-INF/lib/b.jar': inner('b'), 'BOOT-INF/lib/c.jar': inner('c') }, { level: 9 });
+      mkdirSync(path.join(dir, 'app'));
+      writeFileSync(path.join(dir, 'app/app.jar'), outer);
+      assert.ok(outer.length < 2048, `the outer archive (${outer.length} bytes) is itself under the limit`);
+      const { inventory } = await inventoryImage({ kind: 'rootfs', dir }, { limits: { maxFileBytes: 2048 } });
+      const artifacts = inventory.packages.filter((p) => p.ecosystem === 'Maven').map((p) => p.name);
+      assert.deepEqual(artifacts, ['com.example:a']);
+      assert.ok(inventory.notes.some((n) => /2 member\(s\) not read: together they unpack to more than/.test(n.message)), JSON.stringify(inventory.notes));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -182,14 +182,27 @@ async function drain(stream: Readable): Promise<void> {
 /** Maven coordinates in a Java archive and the archives nested in it, each located as Java writes it (outer.jar!/inner.jar). */
 function javaArchivePackages(bytes: Uint8Array, where: string, depth: number, notes: Inventory['notes'], maxFileBytes: number): Package[] {
   let members: ReturnType<typeof unzipSync>;
+  // What one archive may unpack in all: a small archive of many highly compressed members (a zip
+  // bomb) must not unpack them all at once.
+  let budget = maxFileBytes;
+  let over = 0;
   try {
     members = unzipSync(bytes, {
-      filter: (f) => (isPomProperties(f.name) || (depth < MAX_ARCHIVE_DEPTH && /\.(?:jar|war|ear)$/i.test(f.name))) && f.originalSize <= maxFileBytes,
+      filter: (f) => {
+        if (!(isPomProperties(f.name) || (depth < MAX_ARCHIVE_DEPTH && /\.(?:jar|war|ear)$/i.test(f.name)))) return false;
+        if (f.originalSize > budget) {
+          over++;
+          return false;
+        }
+        budget -= f.originalSize;
+        return true;
+      },
     });
   } catch (e) {
     notes.push({ path: where, message: `not a readable Java archive (${(e as Error).message})` });
     return [];
   }
+  if (over > 0) notes.push({ path: where, message: `${over} member(s) not read: together they unpack to more than ${formatBytes(maxFileBytes)} (--max-file-size)` });
   const out: Package[] = [];
   for (const [name, data] of Object.entries(members)) {
     if (isPomProperties(name)) {
