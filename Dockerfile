@@ -21,6 +21,9 @@ COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY --from=build /src/schema ./schema
 USER 65532:65532
+# the shipped manifests give the webhook its probes; a Job and a one-shot scan need none. Docker's
+# HEALTHCHECK would be ignored by Kubernetes: say so rather than leave it unset.
+HEALTHCHECK NONE
 # the distroless image's entrypoint is node itself
 ENTRYPOINT ["/nodejs/bin/node", "/app/dist/src/cli/main.js"]
 CMD ["--help"]

@@ -163,7 +163,7 @@ describe('kshield scan', () => {
     writeFileSync(path.join(dir, 'no-manifests/readme.txt'), 'nothing here');
     const empty = kshield(['scan', 'no-manifests', 'manifests']);
     assert.equal(empty.code, 2);
-    assert.match(empty.stdout, /no-manifests: error: no manifests \(\*\.yaml, \*\.yml, \*\.json\) in this directory/);
+    assert.match(empty.stdout, /no-manifests: error: no manifests \(\*\.yaml, \*\.yml, \*\.json\), Dockerfiles or lockfiles in this directory/);
     assert.match(empty.stdout, /privileged-container/, 'the other path is still scanned');
   });
 

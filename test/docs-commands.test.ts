@@ -22,6 +22,7 @@ import path from 'node:path';
 
 import { cli, root } from './support/cli.js';
 import { compareOutput, consoleBlocks, docFiles, readDocBlocks, type DocBlock } from './support/docs-blocks.js';
+import { EMPTY_CACHE } from './support/cli.js';
 
 const scripts: Record<string, string> = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts;
 const BUILD_FIRST = /^npm run build --silent && /;
@@ -65,7 +66,7 @@ function runBlock(block: DocBlock): void {
         cwd: dir,
         encoding: 'utf8',
         timeout: 120_000,
-        env: { ...process.env, PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter), NO_COLOR: '1', FORCE_COLOR: '0' },
+        env: { ...process.env, XDG_CACHE_HOME: EMPTY_CACHE, PATH: [bin, path.dirname(process.execPath), process.env.PATH].join(path.delimiter), NO_COLOR: '1', FORCE_COLOR: '0' },
       });
       assert.equal(r.error, undefined, `${where}: ${r.error?.message}`);
       assert.equal(r.status, c.exitCode, `${where}: exit code ${r.status}, the docs say ${c.exitCode}${c.exitCode === 0 ? ' (write "# exit N" after the command otherwise)' : ''}\n${excerpt(r.stdout)}`);

@@ -16,7 +16,7 @@ import { parsePeerCoverage } from '../tools/peer-coverage.js';
 /**
  * The peers' check ids, as published in 2026 (Polaris pkg/config/checks @c0e23a2, kube-score
  * README_CHECKS.md @06dedc9, KubeLinter docs/generated/checks.md @35de568, kubesec pkg/rules, the
- * Trivy KSV ids of Monokle's OPA set, Checkov's Kubernetes graph checks). Written the way the
+ * Trivy KSV ids of Monokle's OPA set, Checkov's Kubernetes graph checks, Hadolint's DL checks of its README @00e6fec). Written the way the
  * projects list them: Polaris categories in brackets, "*" for KubeLinter defaults, "(opt)" for
  * kube-score optional checks, and KSV numbers abbreviated after the first.
  */
@@ -28,10 +28,11 @@ container-security-context`,
   KubeLinter: `access-to-create-pods, access-to-secrets, cluster-admin-role-binding, dangling-horizontalpodautoscaler, dangling-ingress, dangling-networkpolicy, dangling-networkpolicypeer-podselector, dangling-service*, dangling-servicemonitor, default-service-account, deprecated-service-account-field*, dnsconfig-options, docker-sock*, drop-net-raw-capability*, duplicate-env-var*, env-value-from, env-var-secret*, exposed-services, host-ipc*, host-network*, host-pid*, hpa-minimum-three-replicas, invalid-target-ports*, job-ttl-seconds-after-finished*, latest-tag*, liveness-port*, minimum-three-replicas, mismatching-selector*, no-anti-affinity*, no-extensions-v1beta*, no-liveness-probe, no-node-affinity, no-read-only-root-fs*, no-readiness-probe, no-rolling-update-strategy, non-existent-service-account*, non-isolated-pod, pdb-max-unavailable*, pdb-min-available*, pdb-unhealthy-pod-eviction-policy*, priority-class-name, privilege-escalation-container*, privileged-container*, privileged-ports, read-secret-from-env-var, readiness-port*, required-annotation-email, required-label-owner, restart-policy, run-as-non-root*, scc-deny-privileged-container, schema-validation, sensitive-host-mounts*, sorted-keys, ssh-port*, startup-port*, unsafe-proc-mount, unsafe-sysctls*, unset-cpu-requirements*, unset-memory-requirements*, use-namespace, wildcard-in-rules, writable-host-mount.`,
   kubesec: `AllowPrivilegeEscalation, ApparmorAny, ApparmorUnconfined, AutomountServiceAccountToken, BindingsToSystemAnonymous, CapDropAll, CapDropAny, CapSysAdmin, DockerSock, HostAliases, HostIPC, HostNetwork, HostPID, HostUsers, LimitsCPU, LimitsMemory, Privileged, ProcMount, ReadOnlyRootFilesystem, RequestsCPU, RequestsMemory, RunAsGroup, RunAsNonRoot, RunAsUser, SeccompAny, SeccompUnconfined, SecretsAsEnvironmentVariables, ServiceAccountName, VolumeClaimAccessModeReadWriteOnce, VolumeClaimRequestsStorage.`,
   'Trivy (Monokle)': `KSV001, 002, 003, 005, 006, 008, 009, 010, 011, 012, 013, 014, 015, 016, 017, 018, 020, 021, 023, 024, 025, 027, 028, 029, 030.`,
+  Hadolint: `DL1001, DL3000, DL3001, DL3002, DL3003, DL3004, DL3006, DL3007, DL3008, DL3009, DL3010, DL3011, DL3012, DL3013, DL3014, DL3015, DL3016, DL3018, DL3019, DL3020, DL3021, DL3022, DL3023, DL3024, DL3025, DL3026, DL3027, DL3028, DL3029, DL3030, DL3032, DL3033, DL3034, DL3035, DL3036, DL3037, DL3038, DL3040, DL3041, DL3042, DL3043, DL3044, DL3045, DL3046, DL3047, DL3048, DL3049, DL3050, DL3051, DL3052, DL3053, DL3054, DL3055, DL3056, DL3057, DL3058, DL3059, DL3060, DL3061, DL3062, DL3063, DL4000, DL4001, DL4003, DL4004, DL4005, DL4006.`,
   Checkov: `ClusterRoleBindingPE, RoleBindingPE, ImpersonatePermissions, ModifyServicesStatus, NoCreateNodesProxyOrPodsExec, NoExecuteCommandsInExistingPods, ReadAllSecrets, RequireAllPodsToHaveNetworkPolicy, DefaultNamespace.`,
 };
 
-const EXPECTED_COUNTS: Record<string, number> = { Polaris: 44 + 13, 'kube-score': 39 + 1, KubeLinter: 63, kubesec: 30, 'Trivy (Monokle)': 25, Checkov: 9 };
+const EXPECTED_COUNTS: Record<string, number> = { Polaris: 44 + 13, 'kube-score': 39 + 1, KubeLinter: 63, kubesec: 30, 'Trivy (Monokle)': 25, Checkov: 9, Hadolint: 67 };
 
 function peerIds(list: string): string[] {
   return list

@@ -14,7 +14,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { RegistryClient, RegistryError, manifestUrl, parseChallenges, registryClientFor } from '../src/admission/registry.js';
+import { RegistryClient, RegistryError, manifestUrl, parseChallenges, registryClientFor } from '../src/images/registry.js';
 import { mutationPatch } from '../src/admission/mutate.js';
 import { DEFAULT_MUTATION, type RegistryAccess } from '../src/config/webhook.js';
 import { scanObjects } from '../src/pipeline/scan-files.js';

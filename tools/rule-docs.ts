@@ -14,6 +14,7 @@ import yaml from 'js-yaml';
 // The library's public API (stable however modules move inside src/) and `kshield rules`' own tag selection.
 import { rules as catalogue, SEVERITIES, type Rule } from '../src/index.js';
 import { rulesWithTag } from '../src/cli/rules.js';
+import { judgesDockerfiles } from '../src/rules/define.js';
 import { headingAnchor, parsePeerCoverage, type PeerCoverageRow } from './peer-coverage.js';
 
 /** Where the pages go, relative to the repository root. */
@@ -181,7 +182,7 @@ function rulePage(rule: Rule, sourceFile: string, peerChecks: readonly PeerCover
   const examples = (title: string, list: readonly string[], reported?: readonly string[][]): void => {
     out.push(`### ${title}`, '');
     list.forEach((example, i) => {
-      out.push(fenced('yaml', example), '');
+      out.push(fenced(judgesDockerfiles(rule) ? 'dockerfile' : 'yaml', example), '');
       if (reported) out.push(`Reported at ${reported[i].map((p) => `\`${p || '(the object)'}\``).join(', ')}.`, '');
     });
   };

@@ -33,7 +33,7 @@ import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
-import { registryClientFor } from './registry.js';
+import { registryClientFor } from '../images/registry.js';
 
 export type { DigestResolver } from '../config/webhook.js';
 

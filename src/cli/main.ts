@@ -11,6 +11,7 @@ import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
 import { registerInstall } from './install.js';
+import { vulnerabilityOptions } from './vuln-options.js';
 import { analysisInputOptions } from './analysis-input.js';
 import { APPLY_NAMESPACE_FLAG, APPLY_NAMESPACE_HELP } from './inputs.js';
 import { ConfigError } from '../config/config-file.js';
@@ -54,7 +55,7 @@ function buildProgram(): Command {
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
     .description(
       'Kubernetes security toolkit: check manifests (scan) and live clusters (cluster) against security rules, audit nodes (node), ' +
-        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), and enforce the rules at admission (webhook, install webhook)',
+        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), list application dependencies and write SBOMs (deps), and enforce the rules at admission (webhook, install webhook)',
     )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -66,10 +67,13 @@ function buildProgram(): Command {
     .exitOverride();
 
   reportOptions(
-    program
-      .command('scan')
-      .description('scan manifests: files, directories (recursively: *.yaml, *.yml, *.json) and - for standard input')
-      .argument('[paths...]', 'files, directories, or - to read standard input'),
+    vulnerabilityOptions(
+      program
+        .command('scan')
+        .description('scan manifests, Dockerfiles and lockfiles: files, directories (recursively: *.yaml, *.yml, *.json, Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, package-lock.json, yarn.lock, go.mod, ...) and - for standard input')
+        .argument('[paths...]', 'files, directories, or - to read standard input'),
+      { failOn: false, optional: true },
+    ),
   )
     .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
     .option('--max-file-size <size>', 'skip files larger than this (default 10MiB)')
@@ -77,6 +81,7 @@ function buildProgram(): Command {
     .option(`${APPLY_NAMESPACE_FLAG} <ns>`, 'the same as -n, spelt as on rbac, netpol and webhook what-if')
     .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
+    .addOption(new Option('--stdin-kind <kind>', 'what - (standard input) holds').choices(['manifests', 'dockerfile']).default('manifests'))
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });
@@ -159,6 +164,47 @@ function buildProgram(): Command {
       process.exitCode = await runCluster(opts);
     });
 
+  const imageCommand = program
+    .command('image')
+    .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')
+    .argument('<ref-or-kind>', 'an image reference (nginx:1.27, ghcr.io/acme/api@sha256:...), or oci-layout, docker-archive, rootfs')
+    .argument('[path]', 'the directory or archive for oci-layout, docker-archive and rootfs')
+    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--sbom <format>', 'write an SBOM of the image: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON); -o FILE names its file')
+    .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
+    .option('--platform <os/arch[/variant]>', "the image to read from a multi-platform index (default: this machine's, e.g. linux/amd64)")
+    .option('--tag <name>', 'the image to read from an OCI layout (ref name) or docker archive (repo tag) that holds several')
+    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')
+    .option('--docker-config <file>', 'Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
+    .option('--max-layer-size <size>', 'refuse a layer larger than this, compressed or unpacked (default 8GiB)')
+    .option('--max-file-size <size>', 'skip (with a note) a file larger than this that would be read into memory (default 64MiB)')
+    .option('--max-entries <n>', 'refuse an image with more files than this in all its layers (default 2000000)')
+    .option('--timeout <duration>', 'give up on a registry request, or a layer transfer that stalls, after this long (default 30s)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default high)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .option('--packages', 'list every package in table output (json always has them)')
+    .option('--no-color', 'no colours in table output')
+    .action(async (what: string, where: string | undefined, opts) => {
+      const { runImage } = await import('./image.js');
+      process.exitCode = await runImage(what, where, opts);
+    });
+  vulnerabilityOptions(imageCommand, { failOn: false, optional: true });
+
+  const depsCommand = program
+    .command('deps')
+    .description('application dependencies of a source tree from its lockfiles (npm, yarn, pnpm, pip, Poetry, Pipenv, Go, Maven, Cargo): an inventory, or an SBOM')
+    .argument('<dir>', 'the directory to walk (node_modules, .git, vendor and build output are skipped), or one lockfile')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file (with --sbom, -o FILE is the SBOM file)').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .option('--sbom <format>', 'write an SBOM: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON)')
+    .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
+    .option('--max-file-size <size>', 'skip lockfiles larger than this (default 64MiB)')
+    .action(async (dir: string, opts) => {
+      const { runDeps } = await import('./deps.js');
+      process.exitCode = await runDeps(dir, opts);
+    });
+  vulnerabilityOptions(depsCommand, { failOn: true, optional: true });
+
   program
     .command('node')
     .description("CIS Kubernetes Benchmark-style checks of this node's files: control-plane manifests, kubelet, etcd, encryption at rest, file permissions")
@@ -195,6 +241,42 @@ function buildProgram(): Command {
     .action(async (hosts: string[], opts) => {
       const { runProbeKubelet } = await import('./probe.js');
       process.exitCode = await runProbeKubelet(hosts, opts);
+    });
+
+  const db = program.command('db').description('the local OSV vulnerability database: download (update) and describe (status)');
+  db.command('update')
+    .description('download the OSV advisories of each ecosystem (all.zip, then only changed records) into the cache and rebuild the local index')
+    .option('--mirror <url>', 'base URL of the OSV bucket or of a mirror with its layout (<ECOSYSTEM>/all.zip, modified_id.csv, <ID>.json)', 'https://osv-vulnerabilities.storage.googleapis.com')
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/kshield, else ~/.cache/kshield)')
+    .addOption(new Option('--ecosystem <names>', 'OSV ecosystems to fetch (comma-separated or repeatable; default: Debian, Ubuntu, Alpine, npm, PyPI, Go, Maven, crates.io)').argParser(list).default([]))
+    .option('--full', 'fetch every all.zip again instead of only the records changed since the last update')
+    .option('--require-checksum', 'refuse an archive the server gives no checksum for (no x-goog-hash MD5 and no all.zip.sha256)')
+    .option('--max-archive-size <size>', 'refuse an all.zip larger than this (default 4GiB)')
+    .option('--timeout <duration>', 'give up on a connection that sends nothing for this long (e.g. 60s, 2m)', '60s')
+    .option('--no-progress', 'no progress bar on a terminal')
+    .action(async (opts) => {
+      const { runDbUpdate } = await import('./db.js');
+      process.exitCode = await runDbUpdate(opts);
+    });
+  db.command('status')
+    .description("the cached database's age, ecosystems, sources and how each archive was verified")
+    .option('--cache-dir <dir>', 'cache directory (default: $XDG_CACHE_HOME/kshield, else ~/.cache/kshield)')
+    .option('--max-db-age <age>', 'warn when the database is older than this (e.g. 7d, 36h)', '7d')
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (opts) => {
+      const { runDbStatus } = await import('./db.js');
+      process.exitCode = await runDbStatus(opts);
+    });
+  vulnerabilityOptions(
+    program
+      .command('vulns')
+      .description('match a saved inventory (JSON: { os, packages: [{ ecosystem, osvEcosystem, name, version, source, purl, locations }] }) against OSV advisories')
+      .argument('<inventory>', 'inventory JSON file'),
+  )
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (file: string, opts) => {
+      const { runVulns } = await import('./vulns.js');
+      process.exitCode = await runVulns(file, opts);
     });
 
   const webhook = program

@@ -14,6 +14,7 @@ import { renderSarifChunks } from '../report/sarif.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
+import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -32,7 +33,8 @@ export interface ReportCommandOptions {
   pssVersion?: string;
 }
 
-export interface ScanCommandOptions extends ReportCommandOptions {
+export interface ScanCommandOptions extends ReportCommandOptions, Omit<VulnerabilityFlags, 'output' | 'failOn' | 'maxDbAge'> {
+  maxDbAge?: string;
   writeBaseline?: string;
   maxFileSize?: string;
   jobs?: string;
@@ -41,6 +43,8 @@ export interface ScanCommandOptions extends ReportCommandOptions {
   applyNamespace?: string;
   /** false with --no-render. */
   render?: boolean;
+  /** --stdin-kind: what standard input holds. */
+  stdinKind?: 'manifests' | 'dockerfile';
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -58,6 +62,7 @@ export async function loadConfigOption(file: string | undefined): Promise<Kshiel
 
 export async function runScan(paths: string[], opts: ScanCommandOptions): Promise<number> {
   checkInputPaths(paths, 'scan', ' (e.g. `helm template . | kshield scan -`)');
+  if (opts.stdinKind === 'dockerfile' && !paths.includes('-')) throw new UsageError('--stdin-kind dockerfile says what standard input holds: give - among the paths to read it');
   const targets = parseOutputs(opts.output, opts.outputFile);
   const config = await loadConfigOption(opts.config);
   const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
@@ -82,7 +87,9 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     namespace,
     namespaceFlag: opts.applyNamespace !== undefined ? '--apply-namespace' : '-n/--namespace',
     render: opts.render !== false,
+    stdinKind: opts.stdinKind,
     pssVersion,
+    vulnerabilities: { enabled: opts.vulns !== false, db: opts.db, cacheDir: opts.cacheDir, vex: opts.vex, ignoreUnfixed: opts.ignoreUnfixed, ...(opts.maxDbAge !== undefined ? { maxDbAgeMs: parseAge(opts.maxDbAge) } : {}) },
   };
   const result = await scanFiles(paths, options);
 

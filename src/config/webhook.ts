@@ -52,19 +52,15 @@ export const DEFAULT_MUTATION: MutationOptions = {
   pinImageDigests: false,
 };
 
-/** How the webhook reaches registries when it pins digests. */
-export interface RegistryAccess {
-  /** Per registry host (as in an image reference, e.g. "ghcr.io", "127.0.0.1:5000"). */
-  hosts?: Record<string, { insecureHttp?: boolean; caFile?: string; username?: string; passwordFile?: string }>;
-  /** Per request; the whole mutation has the webhook's own deadline. */
-  timeoutMs?: number;
-}
+/** How the webhook reaches registries when it pins digests (the registry client's own settings type). */
+export type { RegistryAccess } from '../images/registry.js';
+import type { RegistryAccess } from '../images/registry.js';
 
 /**
  * Resolves an image reference as written in a container (`nginx:1.27`, `ghcr.io/acme/api:2`) to
  * the digest of the manifest its tag names (`sha256:<hex>`); rejects with a message fit for an
  * AdmissionReview warning (never a credential) when it cannot. The default is the registry
- * client of src/admission/registry.ts; tests inject their own.
+ * client of src/images/registry.ts; tests inject their own.
  */
 export type DigestResolver = (reference: string, signal?: AbortSignal) => Promise<string>;
 

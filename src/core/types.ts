@@ -29,6 +29,25 @@ export interface ResourceRef {
 /** A plain JSON-like value as parsed from YAML or JSON. */
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * The apiVersion of the objects kshield makes from inputs that are not Kubernetes objects (a
+ * Dockerfile is kind `Dockerfile`): only rules that name their kind in `appliesTo` judge them, and
+ * no cross-object rule reads them unless it names the kind in `reads`.
+ */
+export const SOURCE_API_VERSION = 'kshield.io/v1';
+
+/** Whether an object is one kshield made from a non-Kubernetes input (see SOURCE_API_VERSION). */
+export function isSourceObject(ref: { apiVersion: string }): boolean {
+  return ref.apiVersion === SOURCE_API_VERSION;
+}
+
+/** Suppressions written in an input's own comments (a Dockerfile's `# kshield.io/ignore:` lines). */
+export interface InlineIgnore {
+  /** Rule ids and tags ("*" and "all" for every rule). */
+  words: ReadonlySet<string>;
+  reason?: string;
+}
+
 export interface Resource extends ResourceRef {
   /** The parsed object, untouched. */
   object: JsonObject;
@@ -45,6 +64,17 @@ export interface Resource extends ResourceRef {
    * otherwise than core/scope.ts does from the kind alone (sources/placement.ts); absent otherwise.
    */
   clusterScoped?: boolean;
+  /**
+   * For inputs whose suppressions are comments rather than annotations: the suppressions that cover
+   * a finding at `path` (a JSON Pointer relative to `object`), if any. The engine honours them as it
+   * does `kshield.io/ignore` annotations (and `--no-inline-suppressions` turns both off).
+   */
+  inlineIgnores?(path: string): InlineIgnore | undefined;
+  /**
+   * For inputs whose pointers hold indexes that shift with every edit (a Dockerfile's instructions):
+   * the path that fingerprints use instead, so that a baseline survives an instruction added above.
+   */
+  stablePath?(path: string): string;
 }
 
 /** What a rule reports: where (a JSON Pointer into the resource object) and what. */
@@ -85,8 +115,8 @@ export interface Finding {
   path: string;
   remediation: string;
   suppressed: boolean;
-  /** Why it is suppressed: "annotation", "exemption" or "baseline", with the reason given. */
-  suppression?: { kind: 'annotation' | 'exemption' | 'baseline'; reason?: string; owner?: string };
+  /** Why it is suppressed: "annotation", "comment" (a Dockerfile's), "exemption" or "baseline", with the reason given. */
+  suppression?: { kind: 'annotation' | 'comment' | 'exemption' | 'baseline'; reason?: string; owner?: string };
   container?: string;
   /** Stable identity that survives line moves: used by baselines. */
   fingerprint: string;

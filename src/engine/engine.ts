@@ -2,7 +2,8 @@
  * The rule engine: pure and synchronous. Resources and selected rules in, findings out, with
  * every suppression (annotation, exemption, baseline) applied and recorded, never dropped.
  */
-import type { Finding, InputError, JsonObject, Position, Resource, Severity, Violation } from '../core/types.js';
+import type { Finding, InlineIgnore, InputError, JsonObject, Position, Resource, Severity, Violation } from '../core/types.js';
+import { isSourceObject } from '../core/types.js';
 import type { Rule, RuleContext, RuleMeta, RuleSettings } from './rule.js';
 import { CUSTOM_RESOURCES, DEFAULT_RULE_SETTINGS } from './rule.js';
 import { ResourceSet } from '../k8s/resource-set.js';
@@ -66,8 +67,12 @@ export interface EngineResult {
   exemptions: ExemptionUse[];
 }
 
-/** Resources a rule applies to: rules tagged "workload" see only objects that hold pod specs. */
+/**
+ * Resources a rule applies to: rules tagged "workload" see only objects that hold pod specs. An
+ * object kshield made from another input (a Dockerfile) is judged only by the rules that name its kind.
+ */
 export function ruleApplies(rule: Rule, resource: Resource): boolean {
+  if (isSourceObject(resource)) return Array.isArray(rule.appliesTo) && rule.appliesTo.includes(resource.kind);
   if (rule.appliesTo === undefined || rule.appliesTo === 'all') return true;
   if (rule.appliesTo === 'workloads') return podSpecs(resource).length > 0;
   return rule.appliesTo.includes(resource.kind) || (rule.appliesTo.includes('workloads') && podSpecs(resource).length > 0);
@@ -75,6 +80,7 @@ export function ruleApplies(rule: Rule, resource: Resource): boolean {
 
 /** Whether `resource` is among the kinds a cross-object rule declared in `reads`. */
 function readsResource(reads: readonly string[], resource: Resource): boolean {
+  if (isSourceObject(resource)) return reads.includes(resource.kind);
   return (
     reads.includes(resource.kind) ||
     (reads.includes('workloads') && podSpecs(resource).length > 0) ||
@@ -156,7 +162,7 @@ class Evaluator {
 
   /** True when some cross-object rule reads objects of this kind. */
   isRead(resource: Resource): boolean {
-    const key = `${resource.kind}\u0000${podSpecs(resource).length > 0}\u0000${isBuiltinApiVersion(resource.apiVersion)}`;
+    const key = `${resource.kind}\u0000${podSpecs(resource).length > 0}\u0000${isBuiltinApiVersion(resource.apiVersion)}\u0000${isSourceObject(resource)}`;
     let read = this.readCache.get(key);
     if (read === undefined) this.readCache.set(key, (read = this.together.rules.some((r) => readsResource(r.reads!, resource))));
     return read;
@@ -245,7 +251,7 @@ class Evaluator {
           fingerprint: fingerprint(rule.id, resource, v.path, v.container, v.key ?? (shared?.has(fieldKey(v)) ? v.message : undefined)),
           cause: v.cause === undefined ? undefined : this.intern(resource.basePath + v.cause),
         };
-        applySuppressions(finding, rule, resource, annotations, this.exemptionUses, options.baseline);
+        applySuppressions(finding, rule, resource, annotations, this.inline ? resource.inlineIgnores?.(v.path) : undefined, this.exemptionUses, options.baseline);
         this.findings.push(finding);
       }
     }
@@ -278,6 +284,8 @@ function groupsOf(rules: readonly Rule[]): { alone: RuleGroups; together: RuleGr
   return groups;
 }
 
+const NO_RULES: readonly Rule[] = [];
+
 /** Rules grouped by what they apply to, so each object is matched against each group once. */
 class RuleGroups {
   private readonly forAll: Rule[];
@@ -294,6 +302,7 @@ class RuleGroups {
   }
 
   for(resource: Resource): readonly Rule[] {
+    if (isSourceObject(resource)) return this.byKind.get(resource.kind) ?? NO_RULES;
     const workload = this.forWorkloads.length > 0 && podSpecs(resource).length > 0;
     const key = `${resource.kind}\u0000${workload}`;
     let list = this.cache.get(key);
@@ -463,6 +472,7 @@ function applySuppressions(
   rule: Rule,
   resource: Resource,
   annotations: IgnoreAnnotations | undefined,
+  comment: InlineIgnore | undefined,
   exemptions: ExemptionUse[],
   baseline: ReadonlySet<string> | undefined,
 ): void {
@@ -473,6 +483,11 @@ function applySuppressions(
       finding.suppression = { kind: 'annotation', reason: annotations.reason };
       return;
     }
+  }
+  if (comment && selectsAnnotated(comment.words, rule)) {
+    finding.suppressed = true;
+    finding.suppression = { kind: 'comment', reason: comment.reason };
+    return;
   }
   for (const use of exemptions) {
     const e = use.exemption;
@@ -500,7 +515,7 @@ function applySuppressions(
 export function fingerprint(ruleId: string, resource: Resource, path: string, container?: string, detail?: string): string {
   const slash = resource.apiVersion.indexOf('/');
   const group = slash === -1 ? '' : resource.apiVersion.slice(0, slash);
-  const stablePath = container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
+  const stablePath = resource.stablePath ? resource.stablePath(path) : container !== undefined ? path.replace(/\/(containers|initContainers|ephemeralContainers)\/\d+/, `/$1/${container}`) : path;
   const h = new Hash64();
   h.add(ruleId).add(group).add(resource.kind).add(resource.namespace ?? '').add(resource.name).add(stablePath);
   if (detail !== undefined) h.add(detail);

@@ -13,7 +13,9 @@ export type RuleCategory =
   | 'metadata'
   | 'rbac'
   | 'api'
-  | 'network';
+  | 'network'
+  | 'dockerfile'
+  | 'dependencies';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {

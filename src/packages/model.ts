@@ -42,6 +42,18 @@ export interface Package {
   foundBy: string;
   /** Go binaries: the Go toolchain version they were built with. */
   goVersion?: string;
+  /**
+   * Lockfiles: true when the project itself declares the package (package.json, go.mod without
+   * `// indirect`, a pyproject or Cargo.toml dependency), false when only another package brings it
+   * in; absent when the file does not say.
+   */
+  direct?: boolean;
+  /** Lockfiles: needed only for development (npm `dev`, Pipfile `develop`, Poetry's dev groups, Maven `test` scope). */
+  dev?: boolean;
+  /** Lockfiles: an optional dependency (npm `optional`, Poetry `optional`, Maven `<optional>`). */
+  optional?: boolean;
+  /** Lockfiles: the purls of the packages this one depends on, where the file records them. */
+  dependsOn?: string[];
 }
 
 /** The operating system of an image or root file system, from /etc/os-release. */
@@ -53,11 +65,15 @@ export interface OperatingSystem {
   /** VERSION_CODENAME= where present. */
   codename?: string;
   prettyName?: string;
+  /** VERSION= ("12 (bookworm)", "22.04.4 LTS (Jammy Jellyfish)"): Ubuntu's says whether a release is LTS. */
+  version?: string;
+  /** ID_LIKE=, split: the distributions this one derives from. */
+  idLike?: string[];
 }
 
 export interface Inventory {
   os?: OperatingSystem;
   packages: Package[];
   /** What the reader could not read or chose not to (an RPM database present and not read, a file over a limit). */
-  notes: { path?: string; message: string }[];
+  notes: { path?: string; line?: number; message: string }[];
 }

@@ -5,7 +5,9 @@ import type { Rule, RuleSettings } from '../engine/rule.js';
 import type { NamespacePssVersions } from '../k8s/pss.js';
 import { settingsFromConfig, parseSize, type KshieldConfig } from '../config/config-file.js';
 import type { PlacementOptions } from '../sources/placement.js';
+import type { InputKind } from '../sources/input-kinds.js';
 import { rules as catalogue } from '../rules/index.js';
+import type { ScanVulnerabilityOptions } from './vulnerabilities.js';
 
 export interface ScanOptions {
   /** Rule ids or tags: run only these. */
@@ -45,6 +47,10 @@ export interface ScanOptions {
   namespaceFlag?: string;
   /** Set by scanFiles for its threads: the placement, with the scopes of the input's CRDs. */
   placement?: PlacementOptions;
+  /** Matching the packages of lockfiles against a vulnerability database (pipeline/vulnerabilities.ts). */
+  vulnerabilities?: ScanVulnerabilityOptions;
+  /** What standard input holds (`--stdin-kind`): manifests (the default) or a Dockerfile. */
+  stdinKind?: InputKind;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */
   pssVersion?: string;
   /** The target cluster's minor version (`kshield cluster`: the API server's); wins over the configured kubernetesVersion as the newest policy version. */

@@ -6,6 +6,7 @@ import type { ScanResult } from '../report/scan-report.js';
 import { maxFileBytesOf, prepareScan, type ScanOptions } from './prepare.js';
 import { assembleResult, withEvaluations } from './assemble.js';
 import { scanSharded, shardCount } from './threads.js';
+import { LockfileVulnerabilities } from './vulnerabilities.js';
 
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
@@ -16,7 +17,10 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
     return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
-  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs });
+  const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs, stdinKind: options.stdinKind });
+  const vulnerabilities = new LockfileVulnerabilities(options.vulnerabilities);
+  vulnerabilities.attach(loaded.resources, loaded.notes);
+  vulnerabilities.close();
   loaded.errors.unshift(...expansionErrors);
   loaded.notes.unshift(...notes);
   const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);

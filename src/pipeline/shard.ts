@@ -7,6 +7,7 @@ import type { Finding, InputError, JsonObject, Note, Position, Resource } from '
 import { detachStrings } from '../core/values.js';
 import { forgetPodViews } from '../k8s/pods.js';
 import { withCacheScope } from '../core/scoped-cache.js';
+import { LockfileVulnerabilities } from './vulnerabilities.js';
 import { contextView, StreamingEvaluator } from '../engine/engine.js';
 import { loadFiles, type EmptyInput } from '../sources/files.js';
 import { addUnplaced, type Unplaced } from '../sources/placement.js';
@@ -78,10 +79,12 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
   let resources = 0;
   let unplaced: Unplaced | undefined;
   const scannedSources = new Set<string>();
+  const vulnerabilities = new LockfileVulnerabilities(input.options.vulnerabilities);
   for (const file of input.files) {
-    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources });
+    const loaded = await loadFiles([file], { maxFileBytes: input.options.maxFileBytes, placement: input.options.placement, renderTimeoutMs: input.options.renderTimeoutMs, scannedSources, stdinKind: input.options.stdinKind });
     unplaced = addUnplaced(unplaced, loaded.unplaced);
     for (const e of loaded.empty ?? []) empty.push(e);
+    vulnerabilities.attach(loaded.resources, loaded.notes);
     // The rules' caches of views of this file's objects (pod specs, containers, selectors) go with
     // the file: most of its objects are garbage once judged, and a module-wide cache would carry
     // its values through a garbage collection more, and keep them for the objects kept.
@@ -91,6 +94,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     files += loaded.files.length;
     resources += loaded.resources.length;
   }
+  vulnerabilities.close();
   let context: Resource[] | undefined;
   if (exchange) {
     const own = stream.kept;

@@ -26,7 +26,7 @@ export interface JsonFinding {
   column: number;
   path: string;
   suppressed: boolean;
-  suppression: { kind: 'annotation' | 'exemption' | 'baseline'; reason: string | null; owner: string | null } | null;
+  suppression: { kind: 'annotation' | 'comment' | 'exemption' | 'baseline'; reason: string | null; owner: string | null } | null;
   container: string | null;
   fingerprint: string;
   /** Findings of the same object with the same cause, folded into this one (see src/core/fold.ts); often empty. */

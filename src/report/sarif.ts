@@ -109,12 +109,12 @@ function suppression(f: Finding): Record<string, unknown> {
   const s = f.suppression;
   if (!s) return { kind: 'external', status: 'accepted' };
   const justification =
-    s.kind === 'annotation'
-      ? `kshield.io/ignore annotation${s.reason ? `: ${s.reason}` : ''}`
+    s.kind === 'annotation' || s.kind === 'comment'
+      ? `kshield.io/ignore ${s.kind}${s.reason ? `: ${s.reason}` : ''}`
       : s.kind === 'exemption'
         ? `exemption${s.owner ? ` (owner ${s.owner})` : ''}${s.reason ? `: ${s.reason}` : ''}`
         : 'accepted in the baseline';
-  return { kind: s.kind === 'annotation' ? 'inSource' : 'external', status: 'accepted', justification };
+  return { kind: s.kind === 'annotation' || s.kind === 'comment' ? 'inSource' : 'external', status: 'accepted', justification };
 }
 
 /**

@@ -5,6 +5,11 @@ import { containers, podSpecs, type ContainerView, type PodSpecView } from '../k
 
 const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+/** Whether a rule judges Dockerfiles: its examples are Dockerfiles, not manifests. */
+export function judgesDockerfiles(rule: Pick<Rule, 'appliesTo'>): boolean {
+  return Array.isArray(rule.appliesTo) && rule.appliesTo.includes('Dockerfile');
+}
+
 export function defineRule(rule: Rule): Rule {
   if (!ID.test(rule.id)) throw new Error(`rule id "${rule.id}" is not kebab-case`);
   if (rule.examples.valid.length === 0 || rule.examples.invalid.length === 0) throw new Error(`rule ${rule.id} needs valid and invalid examples`);

@@ -12,6 +12,9 @@ import { shapeProblems } from '../k8s/shapes.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
+import { inputKindOf, type InputKind } from './input-kinds.js';
+import { loadDockerfile } from './dockerfile.js';
+import { loadLockfile } from './lockfile.js';
 import { fileKind } from './node.js';
 
 export interface LoadOptions {
@@ -36,6 +39,8 @@ export interface LoadOptions {
    * files; a caller loading file by file passes its own.
    */
   scannedSources?: Set<string>;
+  /** What standard input holds (`--stdin-kind`): manifests (the default) or a Dockerfile. */
+  stdinKind?: InputKind;
 }
 
 /** An input that held nothing to scan, and why. */
@@ -63,7 +68,6 @@ export interface LoadResult {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 export const STDIN = '-';
 /** How standard input is named in findings and errors. */
@@ -137,7 +141,8 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
   // ancestor, or a second name for a directory already scanned) is not walked again.
   const walked = new Map<string, string>();
   const identity = (s: { dev: number; ino: number }): string => `${s.dev}:${s.ino}`;
-  const walk = async (dir: string, explicit: boolean): Promise<void> => {
+  /** `manifests` false: below a directory that is rendered, whose manifests are the renderer's inputs; other inputs (Dockerfiles, lockfiles) are still read. */
+  const walk = async (dir: string, explicit: boolean, manifests = true): Promise<void> => {
     let entries;
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
@@ -145,7 +150,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       errors.push({ file: dir, message: `cannot read directory: ${describeFsError(err)}` });
       return;
     }
-    if (renderDirs) {
+    if (renderDirs && manifests) {
       const target = renderTargetIn(
         dir,
         entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name),
@@ -153,28 +158,29 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       if (target) {
         if (target.tool === 'kustomize') kustomizations.push({ target, explicit });
         add(dir);
-        return;
+        manifests = false;
       }
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const full = path.join(dir, e.name);
-      const manifestName = MANIFEST_EXTENSIONS.has(path.extname(e.name).toLowerCase());
+      const kind = inputKindOf(e.name);
+      const wanted = kind !== undefined && (manifests || kind !== 'manifests');
       if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name)) await enter(full);
+        if (!SKIPPED_DIRECTORIES.has(e.name)) await enter(full, undefined, manifests);
       } else if (e.isSymbolicLink()) {
         let target;
         try {
           target = await fs.stat(full);
         } catch {
-          // A dangling link named like a manifest is reported when it is read; any other is not ours.
-          if (manifestName) add(full);
+          // A dangling link named like an input is reported when it is read; any other is not ours.
+          if (wanted) add(full);
           continue;
         }
         if (target.isDirectory()) {
           if (SKIPPED_DIRECTORIES.has(e.name)) continue;
           const seen = walked.get(identity(target));
-          if (seen === undefined) await enter(full, target);
+          if (seen === undefined) await enter(full, target, manifests);
           else
             notes.push({
               file: full,
@@ -182,18 +188,18 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
                 ? `symbolic link loop: it points back to ${seen}, which contains it; not followed`
                 : `symbolic link to a directory already scanned as ${seen}; not followed again`,
             });
-        } else if (!manifestName) continue;
+        } else if (!wanted) continue;
         else if (target.isFile()) add(full);
         else notes.push({ file: full, message: `not a regular file (a symbolic link to a ${fileKind(target)}); not read` });
       } else if (e.isFile()) {
-        if (manifestName) add(full);
-      } else if (manifestName) {
+        if (wanted) add(full);
+      } else if (wanted) {
         // A FIFO would block the read until something writes to it; a device may never end.
         notes.push({ file: full, message: `not a regular file (${fileKind(e)}); not read` });
       }
     }
   };
-  const enter = async (dir: string, stat?: { dev: number; ino: number }): Promise<void> => {
+  const enter = async (dir: string, stat?: { dev: number; ino: number }, manifests = true): Promise<void> => {
     try {
       stat ??= await fs.stat(dir);
     } catch (err) {
@@ -203,7 +209,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
     const key = identity(stat);
     if (walked.has(key)) return;
     walked.set(key, dir);
-    await walk(dir, false);
+    await walk(dir, false, manifests);
   };
   for (const input of inputs) {
     if (input === STDIN) {
@@ -225,7 +231,7 @@ export async function expandInputs(inputs: string[], errors: InputError[], optio
       const before = files.length;
       await walk(input, true);
       // A directory without manifests is nearly always a wrong path; passing CI on it would hide that.
-      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json) in this directory' });
+      if (files.length === before) errors.push({ file: input, message: 'no manifests (*.yaml, *.yml, *.json), Dockerfiles or lockfiles in this directory' });
     } else add(input);
   }
   const builtElsewhere = kustomizationsBuiltByOthers(kustomizations, notes);
@@ -456,7 +462,7 @@ export async function loadFiles(files: readonly string[], options: LoadOptions =
         continue;
       }
     }
-    merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options));
+    merge(result, loadBytes(bytes, file === STDIN ? STDIN_NAME : file, options, file === STDIN ? (options.stdinKind ?? 'manifests') : (inputKindOf(file) ?? 'manifests')));
   }
   return result;
 }
@@ -620,8 +626,9 @@ function pointAtSources(loaded: LoadResult, target: RenderTarget, options: LoadO
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Decodes and parses one file's bytes. */
-export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}): LoadResult {
+/** Decodes and parses one file's bytes, as manifests or (`kind`) a Dockerfile. */
+export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions = {}, kind: InputKind = 'manifests'): LoadResult {
+  const what = kind === 'dockerfile' ? 'a Dockerfile' : kind === 'lockfile' ? 'a lockfile' : 'a manifest';
   const result = emptyResult();
   result.files.push(file);
   if (bytes.length === 0) {
@@ -630,12 +637,12 @@ export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions 
     return result;
   }
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    result.errors.push({ file, line: 1, message: 'file is UTF-16 encoded; Kubernetes manifests must be UTF-8' });
+    result.errors.push({ file, line: 1, message: kind === 'dockerfile' ? 'file is UTF-16 encoded; kshield reads Dockerfiles as UTF-8' : 'file is UTF-16 encoded; Kubernetes manifests must be UTF-8' });
     return result;
   }
   const probe = bytes.subarray(0, 8192);
   if (probe.indexOf(0) !== -1) {
-    result.errors.push({ file, message: 'binary file (contains NUL bytes), not a manifest' });
+    result.errors.push({ file, message: `binary file (contains NUL bytes), not ${what}` });
     return result;
   }
   let text: string;
@@ -647,7 +654,39 @@ export function loadBytes(bytes: Uint8Array, file: string, options: LoadOptions 
     return result;
   }
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1); // keep offsets: the BOM becomes a blank
-  return loadText(text, file, options);
+  return loadTextAs(kind, text, file, options);
+}
+
+/** Reads a lockfile's text into its one Resource (see lockfile.ts). */
+export function loadLockfileText(text: string, file: string): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  const loaded = loadLockfile(text, file);
+  for (const e of loaded.errors) result.errors.push({ file, ...(e.line !== undefined ? { line: e.line } : {}), message: e.message });
+  for (const n of loaded.notes) result.notes.push(n);
+  if (loaded.resource) result.resources.push(loaded.resource);
+  return result;
+}
+
+/** Parses a Dockerfile's text into its one Resource (see dockerfile.ts). */
+export function loadDockerfileText(text: string, file: string): LoadResult {
+  const result = emptyResult();
+  result.files.push(file);
+  const loaded = loadDockerfile(text, file);
+  for (const e of loaded.errors) result.errors.push({ file, line: e.line, message: e.message });
+  for (const n of loaded.notes) result.notes.push(n);
+  if (loaded.resource) result.resources.push(loaded.resource);
+  else if (loaded.empty) {
+    result.notes.push({ file, message: 'empty Dockerfile (only comments or blank lines)' });
+    result.empty!.push({ file, reason: 'empty' });
+  }
+  return result;
+}
+
+/** Parses text as the given kind of input (the rule tester's examples, a caller's buffer). */
+export function loadTextAs(kind: InputKind, text: string, file: string, options: LoadOptions = {}): LoadResult {
+  if (kind === 'lockfile') return loadLockfileText(text, file);
+  return kind === 'dockerfile' ? loadDockerfileText(text, file) : loadText(text, file, options);
 }
 
 function firstInvalidUtf8(bytes: Uint8Array): Position {
@@ -706,7 +745,9 @@ export function loadText(text: string, file: string, options: LoadOptions = {}):
     const value = doc.value;
     if (value === null || value === undefined) continue; // an empty document, e.g. a trailing '---'
     if (!isObject(value)) {
-      const note = { file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped` };
+      // A Dockerfile piped in without --stdin-kind parses as one YAML scalar: say how to read it.
+      const hint = file === STDIN_NAME && typeof value === 'string' && /^(?:FROM|ARG)\s/i.test(value) ? ' (a Dockerfile? read it with --stdin-kind dockerfile)' : '';
+      const note = { file, line: docLine(), message: `document ${doc.index + 1} is ${Array.isArray(value) ? 'a list' : 'a scalar'}, not a Kubernetes object; skipped${hint}` };
       result.notes.push(note);
       skippedDocumentNotes.add(note);
       continue;

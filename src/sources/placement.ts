@@ -23,6 +23,7 @@ import type { InputError, Note, Resource } from '../core/types.js';
 import { customKindKey, isClientSideObject, isClusterScoped, type CustomKindScopes } from '../k8s/scope.js';
 import { fieldAt, isObject, asString } from '../core/values.js';
 import { parseYamlValues, splitDocuments } from './yaml.js';
+import { inputKindOf } from './input-kinds.js';
 
 export interface PlacementOptions {
   /** Where namespaced objects without a namespace will be applied; undefined: they are analysed in "default". */
@@ -84,7 +85,7 @@ export function crdScopesOfFiles(files: readonly string[], maxFileBytes: number)
   // marker, and a fresh buffer per file left tens of megabytes of freed memory in the process.
   let buffer = Buffer.alloc(0);
   for (const file of files) {
-    if (file === '-') continue;
+    if (file === '-' || inputKindOf(file) === 'dockerfile') continue;
     let bytes: Buffer;
     let fd: number | undefined;
     try {

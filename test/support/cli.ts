@@ -1,5 +1,7 @@
 /** Runs the built CLI as a user would: a child process, from the repository root. */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +16,15 @@ export interface Run {
   stderr: string;
 }
 
+/**
+ * The cache the CLI sees: empty, so that a vulnerability database a developer downloaded with
+ * `kshield db update` never changes what a test sees (tests that match give --db).
+ */
+export const EMPTY_CACHE = mkdtempSync(path.join(os.tmpdir(), 'kshield-test-cache-'));
+const ENV = { ...process.env, XDG_CACHE_HOME: EMPTY_CACHE };
+
 export function kshield(args: string[], input = ''): Run {
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, input, encoding: 'utf8', timeout: 60_000, env: ENV });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,7 +36,7 @@ export function kshield(args: string[], input = ''): Run {
 export function kshieldAsync(args: string[], env: Record<string, string> = {}): Promise<Run & { ms: number }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c));

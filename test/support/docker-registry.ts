@@ -137,8 +137,20 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-/** Starts docker-registry on a free loopback port; with `token`, behind that token service. */
-export async function startRegistry(token?: { realm: string; signer: TokenSigner }): Promise<Registry> {
+/** A bcrypt htpasswd line for docker-registry's htpasswd auth (apache2-utils' htpasswd), or why it cannot be made. */
+export function htpasswdLine(username: string, password: string): string {
+  const r = spawnSync('htpasswd', ['-nbB', username, password], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`htpasswd (apache2-utils) is needed for basic auth: ${r.error?.message ?? r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Whether htpasswd (apache2-utils) is here to make basic-auth users. */
+export function htpasswdMissing(): string | undefined {
+  return spawnSync('sh', ['-c', 'command -v htpasswd'], { encoding: 'utf8' }).status === 0 ? undefined : 'no htpasswd binary (apt-get install apache2-utils)';
+}
+
+/** Starts docker-registry on a free loopback port; with `token`, behind that token service; with `htpasswd` (file contents), behind basic auth. */
+export async function startRegistry(token?: { realm: string; signer: TokenSigner }, options: { htpasswd?: string } = {}): Promise<Registry> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kshield-registry-'));
   const port = await freePort();
   const lines = [
@@ -160,6 +172,10 @@ export async function startRegistry(token?: { realm: string; signer: TokenSigner
       `    issuer: ${JSON.stringify(token.signer.issuer)}`,
       `    rootcertbundle: ${JSON.stringify(path.join(dir, 'root.pem'))}`,
     );
+  }
+  if (options.htpasswd !== undefined) {
+    writeFileSync(path.join(dir, 'htpasswd'), options.htpasswd + '\n');
+    lines.push('auth:', '  htpasswd:', '    realm: kshield-test', `    path: ${JSON.stringify(path.join(dir, 'htpasswd'))}`);
   }
   writeFileSync(path.join(dir, 'config.yml'), lines.join('\n') + '\n');
   const child: ChildProcess = spawn(REGISTRY_BINARY, ['serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -195,7 +211,7 @@ export async function startRegistry(token?: { realm: string; signer: TokenSigner
   };
 }
 
-async function uploadBlob(base: string, repository: string, bytes: Buffer, headers: Record<string, string>): Promise<string> {
+export async function uploadBlob(base: string, repository: string, bytes: Buffer, headers: Record<string, string>): Promise<string> {
   const digest = sha256(bytes);
   const start = await fetch(`${base}/v2/${repository}/blobs/uploads/`, { method: 'POST', headers });
   if (start.status !== 202) throw new Error(`starting an upload: ${start.status} ${await start.text()}`);
@@ -206,7 +222,7 @@ async function uploadBlob(base: string, repository: string, bytes: Buffer, heade
   return digest;
 }
 
-async function putManifest(base: string, repository: string, tag: string, mediaType: string, bytes: Buffer, headers: Record<string, string>): Promise<void> {
+export async function putManifest(base: string, repository: string, tag: string, mediaType: string, bytes: Buffer, headers: Record<string, string>): Promise<void> {
   const put = await fetch(`${base}/v2/${repository}/manifests/${tag}`, { method: 'PUT', headers: { ...headers, 'content-type': mediaType }, body: new Uint8Array(bytes) });
   if (put.status !== 201) throw new Error(`putting a manifest: ${put.status} ${await put.text()}`);
 }

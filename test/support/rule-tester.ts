@@ -5,18 +5,21 @@ import type { Rule } from '../../src/engine/rule.js';
 import { evaluate, ruleApplies } from '../../src/engine/engine.js';
 import { ResourceSet } from '../../src/k8s/resource-set.js';
 import { DEFAULT_RULE_SETTINGS } from '../../src/engine/rule.js';
-import { loadText } from '../../src/sources/files.js';
+import { loadTextAs } from '../../src/sources/files.js';
+import { judgesDockerfiles } from '../../src/rules/define.js';
 import { rules as catalogue } from '../../src/rules/index.js';
 import { knownSelectorsOf } from '../../src/engine/engine.js';
 
 export function runRuleExamples(rules: readonly Rule[]): void {
   for (const rule of rules) {
+    // A Dockerfile rule's examples are Dockerfiles; every other rule's are manifests.
+    const loadText = (text: string, file: string) => loadTextAs(judgesDockerfiles(rule) ? 'dockerfile' : 'manifests', text, judgesDockerfiles(rule) ? file.replace(/\.yaml$/, '.Dockerfile') : file);
     describe(`rule ${rule.id}`, () => {
       rule.examples.valid.forEach((yaml, i) => {
         test(`valid #${i + 1} passes`, () => {
           const loaded = loadText(yaml, `valid-${i + 1}.yaml`);
           assert.deepEqual(loaded.errors, [], 'example must parse');
-          assert.ok(loaded.resources.length > 0, 'example must hold a Kubernetes object');
+          assert.ok(loaded.resources.length > 0, 'example must hold an object to judge');
           const result = evaluate(loaded.resources, { rules: [rule], catalogue, settings: rule.examples.settings });
           assert.deepEqual(result.errors, []);
           assert.deepEqual(

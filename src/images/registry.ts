@@ -21,7 +21,7 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { readFile, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import type { RegistryAccess } from '../config/webhook.js';
+import type { Readable } from 'node:stream';
 import { DOCKER_HUB, effectiveTag, parseImageReference } from '../k8s/images.js';
 
 const readFileAsync = promisify(readFile);
@@ -33,6 +33,33 @@ const MANIFEST_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ] as const;
+
+/** How a client reaches registries: per-host settings from the configuration (the webhook's `registries:`), and a timeout. */
+export interface RegistryAccess {
+  /** Per registry host (as in an image reference, e.g. "ghcr.io", "127.0.0.1:5000"). */
+  hosts?: Record<string, { insecureHttp?: boolean; caFile?: string; username?: string; passwordFile?: string }>;
+  /** Per request; the whole mutation has the webhook's own deadline. */
+  timeoutMs?: number;
+}
+
+/** A username and password for one registry (from the configuration, or ~/.docker/config.json and its helpers). */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * Where credentials come from when the host's settings name none: called with the registry host
+ * ("docker.io", "ghcr.io", "127.0.0.1:5000") on the first 401, at most once per host per client.
+ */
+export type CredentialLookup = (registry: string) => Promise<RegistryCredentials | undefined>;
+
+/** A manifest or index as the registry sent it, its bytes checked against the digest it is known by. */
+export interface FetchedManifest {
+  body: Buffer;
+  mediaType: string;
+  digest: string;
+}
 
 /** Where Docker Hub's registry API actually lives. */
 const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
@@ -53,6 +80,8 @@ export interface RegistryClientOptions {
   failureTtlMs?: number;
   maxCacheEntries?: number;
   now?: () => number;
+  /** Credentials for hosts the access settings give none for (kshield image: the Docker configuration). */
+  credentials?: CredentialLookup;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -127,7 +156,7 @@ export function parseChallenges(header: string): Challenge[] {
   return out;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
@@ -185,6 +214,8 @@ export class RegistryClient {
   /** Authorization header values by registry origin and repository. */
   private readonly authorizations = new Map<string, { value: string; expiresAt: number }>();
   private readonly agents = new Map<string, https.Agent>();
+  private readonly credentialLookup: CredentialLookup | undefined;
+  private readonly lookedUpCredentials = new Map<string, Promise<RegistryCredentials | undefined>>();
 
   constructor(access: RegistryAccess = {}, options: RegistryClientOptions = {}) {
     this.access = access;
@@ -195,6 +226,101 @@ export class RegistryClient {
     this.failureTtlMs = options.failureTtlMs ?? DEFAULT_FAILURE_TTL_MS;
     this.maxCacheEntries = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
     this.now = options.now ?? Date.now;
+    this.credentialLookup = options.credentials;
+  }
+
+  /**
+   * GETs a manifest or index by tag or digest. Its bytes are hashed: a reference by digest must
+   * match it, and so must a Docker-Content-Digest the registry sends.
+   */
+  async getManifest(registry: string, repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+    const settings = hostSettings(this.access, registry);
+    const url = manifestEndpoint(registry, repository, reference, settings);
+    const what = `${registry}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
+    const get = await this.authorized('GET', url, { accept: MANIFEST_MEDIA_TYPES.join(', '), settings, registry, repository, signal, maxBytes: this.maxManifestBytes });
+    if (get.status === 401 || get.status === 403) throw await this.authFailure(get.status, registry, settings);
+    if (get.status === 404) throw new RegistryError(`${what} was not found in the registry (404)`);
+    if (get.status < 200 || get.status >= 300) {
+      const code = registryErrorCode(get.body);
+      throw new RegistryError(`registry ${registry} answered ${get.status} ${statusText(get.status)}${code ? ` (${code})` : ''} for ${what}`);
+    }
+    const expected = DIGEST.test(reference) ? reference : undefined;
+    const sent = get.headers['docker-content-digest'];
+    const algorithm = (expected ?? (typeof sent === 'string' && DIGEST.test(sent) ? sent : 'sha256:')).split(':')[0];
+    const computed = `${algorithm}:${createHash(algorithm).update(get.body).digest('hex')}`;
+    if (expected !== undefined && computed !== expected) throw new RegistryError(`registry ${registry} sent a manifest for ${what} whose content does not match that digest`);
+    if (typeof sent === 'string' && DIGEST.test(sent) && sent.startsWith(`${algorithm}:`) && sent !== computed)
+      throw new RegistryError(`registry ${registry} sent a manifest for ${what} whose content does not match its Docker-Content-Digest`);
+    const contentType = String(get.headers['content-type'] ?? '').split(';')[0].trim();
+    let mediaType = contentType;
+    try {
+      const declared = (JSON.parse(get.body.toString('utf8')) as { mediaType?: unknown }).mediaType;
+      if (typeof declared === 'string' && declared !== '') mediaType = declared;
+    } catch {
+      throw new RegistryError(`registry ${registry} sent a manifest for ${what} that is not JSON`);
+    }
+    return { body: get.body, mediaType, digest: computed };
+  }
+
+  /**
+   * Opens a blob for streaming (the caller checks its digest as it reads: see images/digest.ts).
+   * Authorization is obtained with a HEAD first, so the GET that carries the body is not spent on
+   * a 401; redirects (blobs are often served from object storage) drop Authorization when they
+   * leave the registry's origin. `idleTimeoutMs` bounds each wait for data, not the whole transfer.
+   */
+  async openBlob(registry: string, repository: string, digest: string, options: { signal?: AbortSignal; idleTimeoutMs?: number } = {}): Promise<{ stream: Readable; size?: number }> {
+    const settings = hostSettings(this.access, registry);
+    const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+    const url = new URL(`${settings.insecureHttp ? 'http' : 'https'}://${apiHost}/v2/${repository}/blobs/${digest}`);
+    const what = `blob ${digest} of ${registry}/${repository}`;
+    const head = await this.authorized('HEAD', url, { accept: '*/*', settings, registry, repository, signal: options.signal, maxBytes: 0 });
+    if (head.status === 401 || head.status === 403) throw await this.authFailure(head.status, registry, settings);
+    if (head.status === 404) throw new RegistryError(`${what} was not found in the registry (404)`);
+    const saved = this.authorizations.get(`${url.origin} ${repository}`);
+    let target = url;
+    let headers: Record<string, string> = { 'user-agent': 'kshield', accept: '*/*' };
+    if (saved && saved.expiresAt > this.now()) headers.authorization = saved.value;
+    for (let hop = 0; ; hop++) {
+      const response = await this.openStream(target, headers, settings, options);
+      const location = response.headers.location;
+      if ([301, 302, 303, 307, 308].includes(response.statusCode ?? 0) && typeof location === 'string') {
+        response.resume();
+        if (hop >= MAX_REDIRECTS) throw new RegistryError(`registry ${registry} redirected more than ${MAX_REDIRECTS} times`);
+        const next = new URL(location, target);
+        if (next.protocol !== 'https:' && next.protocol !== 'http:') throw new RegistryError(`registry ${registry} redirected to a non-HTTP address`);
+        if (target.protocol === 'https:' && next.protocol === 'http:') throw new RegistryError(`registry ${registry} redirected from HTTPS to plain HTTP`);
+        if (next.origin !== target.origin) {
+          const { authorization: _dropped, ...rest } = headers;
+          headers = rest;
+        }
+        target = next;
+        continue;
+      }
+      const status = response.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        response.resume();
+        throw new RegistryError(`registry ${registry} answered ${status} ${statusText(status)} for ${what}`);
+      }
+      const declared = Number(response.headers['content-length']);
+      return { stream: response, ...(Number.isFinite(declared) ? { size: declared } : {}) };
+    }
+  }
+
+  private openStream(url: URL, headers: Record<string, string>, settings: HostSettings, options: { signal?: AbortSignal; idleTimeoutMs?: number }): Promise<http.IncomingMessage> {
+    const host = url.host;
+    const idle = options.idleTimeoutMs ?? this.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const transport = url.protocol === 'https:' ? https : http;
+      const agent = url.protocol === 'https:' ? this.agentFor(url, settings) : undefined;
+      const request = transport.request(url, { method: 'GET', headers, agent, signal: options.signal }, (res) => {
+        // From here the stream's consumer sees errors (a stalled transfer included) as stream errors.
+        request.setTimeout(idle, () => request.destroy(new RegistryError(`${host} sent nothing for ${idle} ms`)));
+        resolve(res);
+      });
+      request.setTimeout(idle, () => request.destroy(new RegistryError(`${host} did not answer within ${idle} ms`)));
+      request.on('error', (error: NodeJS.ErrnoException) => reject(error instanceof RegistryError ? error : new RegistryError(`cannot reach ${host} (${error.code ?? error.message})`)));
+      request.end();
+    });
   }
 
   /**
@@ -257,11 +383,11 @@ export class RegistryClient {
     const headDigest = head.headers['docker-content-digest'];
     if (head.status >= 200 && head.status < 300 && typeof headDigest === 'string' && DIGEST.test(headDigest)) return headDigest;
     if (head.status === 404) throw new RegistryError(`${what} was not found in the registry (404)`);
-    if (head.status === 401 || head.status === 403) throw this.authFailure(head.status, registry, settings);
+    if (head.status === 401 || head.status === 403) throw await this.authFailure(head.status, registry, settings);
 
     // HEAD without a usable digest (not implemented, or a registry that omits the header): read the manifest.
     const get = await this.authorized('GET', url, { accept, settings, registry, repository, signal, maxBytes: this.maxManifestBytes });
-    if (get.status === 401 || get.status === 403) throw this.authFailure(get.status, registry, settings);
+    if (get.status === 401 || get.status === 403) throw await this.authFailure(get.status, registry, settings);
     if (get.status < 200 || get.status >= 300) {
       const code = registryErrorCode(get.body);
       throw new RegistryError(`registry ${registry} answered ${get.status} ${statusText(get.status)}${code ? ` (${code})` : ''} for ${what}`);
@@ -274,24 +400,33 @@ export class RegistryClient {
     return computed;
   }
 
-  private authFailure(status: number, registry: string, settings: HostSettings): RegistryError {
-    const configured = settings.username !== undefined;
+  private async authFailure(status: number, registry: string, settings: HostSettings): Promise<RegistryError> {
+    const configured = (await this.credentials(settings, registry)) !== undefined;
     return new RegistryError(
       status === 401
         ? configured
           ? `registry ${registry} did not accept the configured credentials (401)`
-          : `registry ${registry} requires authentication (401); configure a username and passwordFile for it`
+          : `registry ${registry} requires authentication (401); ${this.credentialLookup ? 'log in to it (docker login) or give credentials in the Docker configuration' : 'configure a username and passwordFile for it'}`
         : `registry ${registry} denied access to the repository (403)`,
     );
   }
 
-  private async password(settings: HostSettings, registry: string): Promise<string | undefined> {
-    if (settings.username === undefined || settings.passwordFile === undefined) return undefined;
-    try {
-      return (await readFileAsync(settings.passwordFile, 'utf8')).replace(/\r?\n$/, '');
-    } catch {
-      throw new RegistryError(`the password file configured for registry ${registry} cannot be read`);
+  /** The host's configured username and password file, else what the credential lookup finds (asked once per host). */
+  private async credentials(settings: HostSettings, registry: string): Promise<RegistryCredentials | undefined> {
+    if (settings.username !== undefined && settings.passwordFile !== undefined) {
+      try {
+        return { username: settings.username, password: (await readFileAsync(settings.passwordFile, 'utf8')).replace(/\r?\n$/, '') };
+      } catch {
+        throw new RegistryError(`the password file configured for registry ${registry} cannot be read`);
+      }
     }
+    if (!this.credentialLookup) return undefined;
+    let found = this.lookedUpCredentials.get(registry);
+    if (!found) {
+      found = this.credentialLookup(registry);
+      this.lookedUpCredentials.set(registry, found);
+    }
+    return found;
   }
 
   /** Credentials only travel over TLS, or to hosts the configuration declares plain-HTTP on purpose. */
@@ -319,9 +454,9 @@ export class RegistryClient {
     let authorization: { value: string; expiresAt: number } | undefined;
     if (bearer) authorization = await this.bearerToken(bearer, request);
     else if (basic) {
-      const password = await this.password(settings, registry);
-      if (password === undefined || !this.mayCarryCredentials(url, settings)) return first;
-      authorization = { value: `Basic ${Buffer.from(`${settings.username}:${password}`).toString('base64')}`, expiresAt: Number.POSITIVE_INFINITY };
+      const credentials = await this.credentials(settings, registry);
+      if (credentials === undefined || !this.mayCarryCredentials(url, settings)) return first;
+      authorization = { value: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`, expiresAt: Number.POSITIVE_INFINITY };
     } else return first;
     this.authorizations.set(authKey, authorization);
     return this.send(method, url, { headers: { ...headers, authorization: authorization.value }, signal, maxBytes: request.maxBytes, settings });
@@ -345,9 +480,10 @@ export class RegistryClient {
     if (challenge.params.service !== undefined) realm.searchParams.set('service', challenge.params.service);
     realm.searchParams.set('scope', challenge.params.scope ?? `repository:${repository}:pull`);
     const headers: Record<string, string> = { accept: 'application/json' };
-    const password = await this.password(settings, registry);
-    if (password !== undefined && this.mayCarryCredentials(realm, settings))
-      headers.authorization = `Basic ${Buffer.from(`${settings.username}:${password}`).toString('base64')}`;
+    const credentials = await this.credentials(settings, registry);
+    const password = credentials?.password;
+    if (credentials !== undefined && this.mayCarryCredentials(realm, settings))
+      headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
     const started = this.now();
     const response = await this.send('GET', realm, { headers, signal, maxBytes: this.maxTokenBytes, settings });
     if (response.status === 401 || response.status === 403)

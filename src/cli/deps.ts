@@ -1,0 +1,97 @@
+/**
+ * `kshield deps DIR`: the application dependencies of a source tree, from its lockfiles, as a
+ * table, JSON, or an SBOM (CycloneDX 1.6 / SPDX 2.3 JSON). Exit codes as everywhere: 0 read, 2 when
+ * a lockfile could not be read (the others are still reported), when no lockfile was found, or when
+ * an output could not be written.
+ */
+import path from 'node:path';
+import { EXIT, OutputError, UsageError } from '../core/errors.js';
+import { inventorySourceTree, SourceTreeRootError } from '../sources/source-tree.js';
+import { LOCKFILE_NAMES, lockfileFormat } from '../packages/lockfiles/index.js';
+import { buildDepsReport, renderDepsTable, type DepsReport } from '../report/deps.js';
+import { writeSbom, type SbomFormat, type SbomSubject } from '../report/sbom/index.js';
+import { renderVulnerabilityTable, vulnerabilityObject, failingFindings, type VulnerabilityReport } from '../report/vulnerabilities.js';
+import { sbomTargets, type SbomTarget } from './sbom-targets.js';
+import { NO_DATABASE_NOTE, optionalVulnerabilities } from './vulns.js';
+import type { VulnerabilityFlags } from './vuln-options.js';
+import { writeOutput, type OutputTarget } from './output.js';
+import { parseSize } from '../config/config-file.js';
+
+const REPORT_FORMATS = ['table', 'json'] as const;
+
+export interface DepsCommandOptions extends Omit<VulnerabilityFlags, 'output'> {
+  output: string[];
+  outputFile?: string;
+  sbom?: string;
+  maxFileSize?: string;
+  /** Fixes the SBOM's timestamp (ISO 8601), for reproducible documents. */
+  sbomTimestamp?: string;
+}
+
+type Target = SbomTarget<(typeof REPORT_FORMATS)[number]>;
+
+export function depsTargets(opts: DepsCommandOptions): Target[] {
+  return sbomTargets(opts, REPORT_FORMATS);
+}
+
+function render(target: Target, report: DepsReport, tree: Awaited<ReturnType<typeof inventorySourceTree>>, opts: DepsCommandOptions, vulns: VulnerabilityReport | undefined): string {
+  switch (target.format) {
+    case 'json':
+      return JSON.stringify({ ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || opts.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) }, null, 2) + '\n';
+    case 'cyclonedx':
+    case 'spdx':
+      return writeSbom(tree.inventory, target.format as SbomFormat, sourceSubject(tree.root), { timestamp: opts.sbomTimestamp });
+    default:
+      return renderDepsTable(report) + (vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : opts.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`);
+  }
+}
+
+/** The SBOM's subject: the project directory by its name (`.` says nothing in an SBOM read elsewhere). */
+function sourceSubject(given: string): SbomSubject {
+  const abs = path.resolve(given);
+  const dir = lockfileFormat(path.basename(abs)) ? path.dirname(abs) : abs;
+  return { kind: 'source', name: path.basename(dir) || dir };
+}
+
+export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<number> {
+  const targets = depsTargets(opts);
+  if (opts.sbomTimestamp !== undefined && Number.isNaN(new Date(opts.sbomTimestamp).getTime())) throw new UsageError(`--sbom-timestamp: "${opts.sbomTimestamp}" is not a date and time (such as 2024-01-31T12:00:00Z)`);
+  const maxFileBytes = opts.maxFileSize !== undefined ? parseMaxFileSize(opts.maxFileSize) : undefined;
+  let tree;
+  try {
+    tree = await inventorySourceTree(dir, maxFileBytes !== undefined ? { maxFileBytes } : {});
+  } catch (err) {
+    if (err instanceof SourceTreeRootError) throw new UsageError(err.message);
+    throw err;
+  }
+  const nothing = tree.lockfiles.length === 0 && tree.errors.length === 0;
+  const report = buildDepsReport(tree);
+  const failOn = opts.failOn ?? 'none';
+  const vulns = nothing ? undefined : optionalVulnerabilities(dir, tree.inventory, opts, failOn);
+  let written = true;
+  for (const target of targets) {
+    try {
+      await writeOutput({ format: target.format as OutputTarget['format'], file: target.file }, render(target, report, tree, opts, vulns));
+      if (target.file) process.stderr.write(`wrote ${target.format} ${target.format === 'cyclonedx' || target.format === 'spdx' ? 'SBOM' : 'report'} to ${target.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      written = false;
+    }
+  }
+  // The table lists what was not read; anywhere else it would go unseen, so standard error says it.
+  const tableOnScreen = targets.some((t) => t.format === 'table' && t.file === undefined);
+  if (!tableOnScreen) for (const e of tree.errors) process.stderr.write(`kshield: ${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
+  // Like `scan` on a directory without manifests: a mistyped path must not pass CI with nothing read.
+  if (nothing) process.stderr.write(`kshield: no lockfiles in ${dir} (looked for ${LOCKFILE_NAMES.join(', ')})\n`);
+  if (!written || nothing || tree.errors.length > 0) return EXIT.usage;
+  return vulns && failingFindings(vulns).length > 0 ? EXIT.findings : EXIT.clean;
+}
+
+function parseMaxFileSize(value: string): number {
+  try {
+    return parseSize(value);
+  } catch (err) {
+    throw new UsageError(`--max-file-size: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,122 @@
+/** `kshield image REF | oci-layout DIR | docker-archive TAR | rootfs DIR`: inventory and configuration findings of an image. */
+import { severityRank, isSeverity, type Severity } from '../core/types.js';
+import { UsageError, EXIT } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
+import { parseDuration } from './duration.js';
+import { checkImage } from '../images/config-checks.js';
+import { inventoryImage, type ImageTarget } from '../images/inventory.js';
+import { RegistryError } from '../images/registry.js';
+import { ImageReadError } from '../images/streams.js';
+import { buildImageReport, renderImageSarif, renderImageTable } from '../report/image.js';
+import { OutputError } from '../core/errors.js';
+import { writeSbom } from '../report/sbom/index.js';
+import { failingFindings, renderVulnerabilityTable, vulnerabilityObject } from '../report/vulnerabilities.js';
+import { useColor, writeOutput, type OutputTarget } from './output.js';
+import { isSbomFormat, sbomTargets, type SbomTarget } from './sbom-targets.js';
+import type { VulnerabilityFlags } from './vuln-options.js';
+import { NO_DATABASE_NOTE, optionalVulnerabilities } from './vulns.js';
+
+export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
+  output: string[];
+  sbom?: string;
+  /** Fixes the SBOM's timestamp (ISO 8601), for reproducible documents. */
+  sbomTimestamp?: string;
+  outputFile?: string;
+  platform?: string;
+  tag?: string;
+  insecure?: boolean;
+  dockerConfig?: string;
+  maxLayerSize?: string;
+  maxFileSize?: string;
+  maxEntries?: string;
+  timeout?: string;
+  failOn?: string;
+  packages?: boolean;
+  color: boolean;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
+
+/** "512MiB", "2GB", "1048576" → bytes. */
+export function parseSize(text: string, option: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new UsageError(`${option}: "${text}" is not a size (e.g. 512MiB, 2GiB, 1048576)`);
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (bytes < 1) throw new UsageError(`${option}: must be at least 1 byte`);
+  return bytes;
+}
+
+const KINDS = ['oci-layout', 'docker-archive', 'rootfs'] as const;
+
+export function parseTarget(what: string, where: string | undefined, tag: string | undefined): ImageTarget {
+  if (where === undefined) {
+    if ((KINDS as readonly string[]).includes(what)) throw new UsageError(`image ${what}: give the ${what === 'docker-archive' ? 'archive file' : 'directory'} to read`);
+    if (tag !== undefined) throw new UsageError('--tag chooses an image inside an OCI layout or docker archive; a registry reference carries its own tag');
+    return { kind: 'registry', reference: what };
+  }
+  switch (what) {
+    case 'oci-layout':
+      return { kind: 'oci-layout', dir: where, ...(tag !== undefined ? { tag } : {}) };
+    case 'docker-archive':
+      return { kind: 'docker-archive', file: where, ...(tag !== undefined ? { tag } : {}) };
+    case 'rootfs':
+      if (tag !== undefined) throw new UsageError('--tag does not apply to a root file system');
+      return { kind: 'rootfs', dir: where };
+    default:
+      throw new UsageError(`image: "${what}" is not one of oci-layout, docker-archive, rootfs (a registry reference takes no second argument)`);
+  }
+}
+
+export async function runImage(what: string, where: string | undefined, opts: ImageCommandOptions): Promise<number> {
+  const targets: SbomTarget<'table' | 'json' | 'sarif'>[] = sbomTargets(opts, ['table', 'json', 'sarif'] as const);
+  if (opts.sbomTimestamp !== undefined && Number.isNaN(new Date(opts.sbomTimestamp).getTime())) throw new UsageError(`--sbom-timestamp: "${opts.sbomTimestamp}" is not a date and time (such as 2024-01-31T12:00:00Z)`);
+  const failOn = opts.failOn ?? 'high';
+  if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not a severity`);
+  const target = parseTarget(what, where, opts.tag);
+  const limits = {
+    ...(opts.maxLayerSize !== undefined ? { maxLayerBytes: parseSize(opts.maxLayerSize, '--max-layer-size') } : {}),
+    ...(opts.maxFileSize !== undefined ? { maxFileBytes: parseSize(opts.maxFileSize, '--max-file-size') } : {}),
+    ...(opts.maxEntries !== undefined ? { maxEntries: Number.parseInt(opts.maxEntries, 10) } : {}),
+  };
+  if (limits.maxEntries !== undefined && !(limits.maxEntries > 0)) throw new UsageError(`--max-entries: "${opts.maxEntries}" is not a positive number`);
+  const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : undefined;
+  if (opts.insecure && target.kind !== 'registry') throw new UsageError('--insecure applies to registry references only');
+  let result;
+  try {
+    result = await inventoryImage(target, {
+      ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
+      limits,
+      registry: { insecure: opts.insecure === true, ...(opts.dockerConfig !== undefined ? { dockerConfig: opts.dockerConfig } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) },
+    });
+  } catch (e) {
+    if (e instanceof ImageReadError || e instanceof RegistryError) throw new UsageError(e.message);
+    throw e;
+  }
+  const findings = checkImage(result.config, result.inventory.os);
+  const report = buildImageReport(result, findings);
+  const vulns = optionalVulnerabilities(result.name, result.inventory, opts, failOn as Severity | 'none');
+  const render = (t: SbomTarget<'table' | 'json' | 'sarif'>, color: boolean): string => {
+    if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
+    if (t.format === 'json') return JSON.stringify({ ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || opts.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) }, null, 2) + '\n';
+    if (t.format === 'sarif') return renderImageSarif(report, VERSION, vulns);
+    const table = renderImageTable(report, { color, listPackages: opts.packages === true });
+    return table + (vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : opts.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`);
+  };
+  let written = true;
+  for (const t of targets) {
+    const color = t.file === undefined && t.format === 'table' ? useColor(process.stdout, !opts.color) : false;
+    try {
+      await writeOutput({ format: (isSbomFormat(t.format) ? 'json' : t.format) as OutputTarget['format'], file: t.file }, render(t, color));
+      if (t.file) process.stderr.write(`wrote ${t.format} ${isSbomFormat(t.format) ? 'SBOM' : 'report'} to ${t.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      written = false;
+    }
+  }
+  if (!written) return EXIT.usage;
+  if (failOn === 'none') return EXIT.clean;
+  const failing = findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity)) || (vulns !== undefined && failingFindings(vulns).length > 0);
+  return failing ? EXIT.findings : EXIT.clean;
+}

@@ -1,0 +1,87 @@
+/**
+ * Known vulnerabilities of the packages a scan's lockfiles pin: each `Lockfile` object the sources
+ * made (sources/lockfile.ts) gets `/vulnerabilities` from the database, which the rule
+ * `vulnerable-package` reports. The database is opened on the first lockfile and only then; without
+ * one, each lockfile gets a note saying its packages were not checked.
+ */
+import type { Note, Resource } from '../core/types.js';
+import type { Package } from '../packages/model.js';
+import { LOCKFILE_KIND, type LockfileView, type LockfileVulnerability } from '../sources/lockfile.js';
+import { databaseAgeMs, describeAge, DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
+import { matchInventory } from '../vulns/match.js';
+import { databaseAvailable, openAdvisoryDatabase } from '../vulns/open.js';
+import { loadVexFile, VexError, type VexStatement } from '../vulns/vex.js';
+
+export interface ScanVulnerabilityOptions {
+  /** false (`--no-vulns`): lockfiles are still read, their packages not matched. */
+  enabled?: boolean;
+  db?: string;
+  cacheDir?: string;
+  /** OpenVEX or CycloneDX VEX files: statements mark vulnerabilities not affecting. */
+  vex?: string[];
+  ignoreUnfixed?: boolean;
+  /** Past this age the database is reported stale (a note per lockfile). Default 7 days. */
+  maxDbAgeMs?: number;
+}
+
+const DEFAULT_MAX_AGE_MS = 7 * 86_400_000;
+
+export class LockfileVulnerabilities {
+  private db: AdvisoryDatabase | undefined;
+  private vex: VexStatement[] | undefined;
+  private failure: string | undefined;
+
+  constructor(private readonly options: ScanVulnerabilityOptions = {}) {}
+
+  /** Adds `/vulnerabilities` to every Lockfile among `resources`; what could not be checked becomes a note. */
+  attach(resources: readonly Resource[], notes: Note[]): void {
+    for (const r of resources) {
+      if (r.kind !== LOCKFILE_KIND) continue;
+      const view = r.object as unknown as LockfileView;
+      if (this.options.enabled === false || view.packages.length === 0) continue;
+      const db = this.open();
+      if (!db) {
+        notes.push({ file: r.file, message: `its ${view.packages.length} package(s) were not checked for vulnerabilities: ${this.failure}` });
+        continue;
+      }
+      const packages: Package[] = view.packages.map((p) => ({ ecosystem: p.ecosystem as Package['ecosystem'], name: p.name, version: p.version, purl: p.purl, locations: [{ path: r.file, ...(p.line !== undefined ? { line: p.line } : {}) }], foundBy: view.format }));
+      const result = matchInventory({ packages, notes: [] }, db, { ignoreUnfixed: this.options.ignoreUnfixed, vex: this.vex });
+      const found: LockfileVulnerability[] = [];
+      for (const m of result.matches) {
+        if (m.suppressed) continue; // a VEX statement says it does not affect this package
+        for (const pkg of m.packages) {
+          const index = packages.indexOf(pkg);
+          if (index === -1) continue;
+          const severity = m.severity?.severity ?? 'info';
+          const rating = m.severity?.cvss ? `CVSS ${m.severity.cvss.version} ${m.severity.cvss.score}` : m.severity?.priority ? `${m.severity.priority.source} priority ${m.severity.priority.value}` : undefined;
+          found.push({ package: index, id: m.id, aliases: m.aliases, severity, ...(rating ? { rating } : {}), ...(m.summary ? { summary: m.summary } : {}), ...(m.fixed ? { fixed: m.fixed } : {}), explanation: m.explanation });
+        }
+      }
+      view.vulnerabilities = found;
+      const age = databaseAgeMs(db.info);
+      const maxAge = this.options.maxDbAgeMs ?? DEFAULT_MAX_AGE_MS;
+      if (age === undefined || age > maxAge) notes.push({ file: r.file, message: `checked against a vulnerability database ${age === undefined ? 'that holds no advisory' : `${describeAge(age)} old (allowed: ${describeAge(maxAge)})`}: run \`kshield db update\`` });
+    }
+  }
+
+  close(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private open(): AdvisoryDatabase | undefined {
+    if (this.db || this.failure) return this.db;
+    if (!databaseAvailable(this.options)) {
+      this.failure = 'no vulnerability database (run `kshield db update`, or give --db DIR; --no-vulns silences this)';
+      return undefined;
+    }
+    try {
+      this.vex = (this.options.vex ?? []).flatMap((f) => loadVexFile(f));
+      this.db = openAdvisoryDatabase(this.options);
+    } catch (err) {
+      if (!(err instanceof DatabaseError) && !(err instanceof VexError)) throw err;
+      this.failure = (err as Error).message;
+    }
+    return this.db;
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The build stage's parts working together, as a user runs them: `kshield image` and `kshield deps`
+ * match what they inventory against a vulnerability database when one is there (a --db folder of
+ * OSV records here), report it in every format, fail on it, and write SBOMs of images.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { kshield } from './support/cli.js';
+import { writeImageFixtures } from './support/image-fixtures.js';
+import { cycloneDx16Validator, spdx23Validator } from './support/sbom-schemas.js';
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-build-stage-'));
+const layout = path.join(work, 'images/shop');
+const db = path.join(work, 'db');
+const emptyCache = path.join(work, 'no-cache');
+
+/** OSV records written for this test from the OSV schema: a Debian advisory keyed by the source package, an npm one. */
+const ADVISORIES = {
+  'DSA-0001-1.json': {
+    id: 'DSA-0001-1',
+    modified: '2026-11-30T00:00:00Z',
+    aliases: ['CVE-2099-0101'],
+    summary: 'made-up flaw in openssl',
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+    affected: [{ package: { ecosystem: 'Debian:10', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.1n-0+deb10u7' }] }] }],
+  },
+  'GHSA-test-expr-0001.json': {
+    id: 'GHSA-test-expr-0001',
+    modified: '2026-11-30T00:00:00Z',
+    aliases: ['CVE-2099-0102'],
+    summary: 'made-up flaw in express',
+    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N' }],
+    affected: [{ package: { ecosystem: 'npm', name: 'express' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '4.0.0' }, { fixed: '4.19.2' }] }] }],
+  },
+};
+
+before(async () => {
+  await writeImageFixtures(path.join(work, 'images'));
+  mkdirSync(db, { recursive: true });
+  for (const [name, record] of Object.entries(ADVISORIES)) writeFileSync(path.join(db, name), JSON.stringify(record));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('kshield image with a vulnerability database', () => {
+  test('matches the Debian advisory through the source package, and the npm one; JSON and SARIF carry both', () => {
+    const json = kshield(['image', 'oci-layout', layout, '--db', db, '--max-db-age', '100000d', '-o', 'json', '--fail-on', 'none']);
+    assert.equal(json.code, 0, json.stderr);
+    const report = JSON.parse(json.stdout) as { vulnerabilities: { vulnerabilities: { id: string; aliases: string[]; package: { name: string; version: string }; fixed: string; explanation: string }[] } };
+    const found = report.vulnerabilities.vulnerabilities;
+    const openssl = found.find((v) => v.aliases.includes('DSA-0001-1') || v.id === 'DSA-0001-1');
+    assert.ok(openssl, JSON.stringify(found.map((v) => v.id)));
+    // The binary package libssl1.1 is matched through its Source: openssl, with the source's version.
+    assert.equal(openssl.package.name, 'libssl1.1');
+    assert.equal(openssl.fixed, '1.1.1n-0+deb10u7');
+    assert.match(openssl.explanation, /source package openssl 1\.1\.1n-0\+deb10u6/);
+    assert.ok(found.some((v) => v.package.name === 'express' && v.fixed === '4.19.2'));
+    assert.ok(!found.some((v) => v.package.name === 'bash'), 'no advisory names bash');
+
+    const sarif = kshield(['image', 'oci-layout', layout, '--db', db, '--max-db-age', '100000d', '-o', 'sarif', '--fail-on', 'none']);
+    const results = (JSON.parse(sarif.stdout) as { runs: { results: { ruleId: string; level: string; properties: { purl?: string } }[] }[] }).runs[0].results;
+    const vulnerable = results.filter((r) => r.ruleId === 'vulnerable-package');
+    assert.equal(vulnerable.length, 2);
+    assert.ok(vulnerable.some((r) => r.level === 'error' && r.properties.purl?.startsWith('pkg:deb/debian/libssl1.1@')));
+  });
+
+  test('--fail-on counts vulnerabilities with the configuration findings; the table shows the advisory and why', () => {
+    const table = kshield(['image', 'oci-layout', layout, '--db', db, '--max-db-age', '100000d', '--fail-on', 'critical']);
+    assert.equal(table.code, 1, table.stderr);
+    assert.match(table.stdout, /CVE-2099-0101/);
+    assert.match(table.stdout, /why: .*source package openssl/);
+    // The image's configuration findings are high at most: --fail-on critical fails on the openssl advisory (CVSS 9.8) alone.
+    const none = kshield(['image', 'oci-layout', layout, '--no-vulns', '--fail-on', 'critical']);
+    assert.equal(none.code, 0, none.stdout);
+    assert.doesNotMatch(none.stdout, /CVE-2099|not checked for vulnerabilities/);
+  });
+
+  test('without a database the image is still reported, with a note saying packages were not checked', () => {
+    const r = kshield(['image', 'oci-layout', layout, '--cache-dir', emptyCache, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { vulnerabilities: unknown; vulnerabilityNote: string; packages: unknown[] };
+    assert.equal(report.vulnerabilities, null);
+    assert.match(report.vulnerabilityNote, /kshield db update/);
+    assert.ok(report.packages.length > 5);
+  });
+
+  test('--sbom writes CycloneDX 1.6 and SPDX 2.3 documents of the image that validate against their schemas', () => {
+    const cdxFile = path.join(work, 'shop.cdx.json');
+    const cdx = kshield(['image', 'oci-layout', layout, '--no-vulns', '--sbom', 'cyclonedx', '-o', cdxFile, '--sbom-timestamp', '2026-12-05T00:00:00Z', '--fail-on', 'none']);
+    assert.equal(cdx.code, 0, cdx.stderr);
+    const cdxDoc = JSON.parse(readFileSync(cdxFile, 'utf8')) as { components: { purl?: string }[] };
+    const cdxValidator = cycloneDx16Validator();
+    assert.ok(cdxValidator.validate(cdxDoc), cdxValidator.errors());
+    assert.ok(cdxDoc.components.some((c) => c.purl?.startsWith('pkg:deb/debian/libssl1.1@1.1.1n-0+deb10u6')), cdxDoc.components.map((c) => c.purl).join('\n'));
+    const spdx = kshield(['image', 'oci-layout', layout, '--no-vulns', '--sbom', 'spdx', '--fail-on', 'none']);
+    assert.equal(spdx.code, 0, spdx.stderr);
+    const spdxValidator = spdx23Validator();
+    assert.ok(spdxValidator.validate(JSON.parse(spdx.stdout)), spdxValidator.errors());
+  });
+});
+
+describe('kshield deps with a vulnerability database', () => {
+  test('a vulnerable locked package is reported with its lockfile line, and --fail-on decides the exit code', () => {
+    const tree = path.join(work, 'app');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(
+      path.join(tree, 'package-lock.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0', dependencies: { express: '^4.18.2' } }, 'node_modules/express': { version: '4.18.2', resolved: 'https://registry.npmjs.org/express/-/express-4.18.2.tgz' } } }, null, 2),
+    );
+    const r = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /CVE-2099-0102/);
+    assert.match(r.stdout, /in: package-lock\.json:\d+/);
+    // The advisory's CVSS 3.1 vector scores 2.6: low.
+    assert.match(r.stdout, /low 2\.6 \(CVSS 3\.1\)/);
+    const lenient = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'medium']);
+    assert.equal(lenient.code, 0, lenient.stdout + lenient.stderr);
+  });
+});
+
+describe('kshield scan of a repository: manifests, Dockerfiles and lockfiles in one run', () => {
+  const repo = path.join(work, 'repo');
+  const lock = {
+    name: 'web',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'web', version: '1.0.0', dependencies: { express: '^4.18.2' } }, 'node_modules/express': { version: '4.18.2' } },
+  };
+  before(() => {
+    mkdirSync(path.join(repo, 'web'), { recursive: true });
+    writeFileSync(path.join(repo, 'web/package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+    writeFileSync(path.join(repo, 'web/Dockerfile'), 'FROM node:20.11-bookworm-slim\nUSER node\nCMD ["node", "server.js"]\n');
+    writeFileSync(path.join(repo, 'deploy.yaml'), 'apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: shop}\nspec:\n  containers:\n  - {name: web, image: "example/web:1.0", securityContext: {privileged: true}}\n');
+  });
+
+  test('one report holds the Pod, the Dockerfile and the vulnerable locked package, at its lockfile line', () => {
+    const r = kshield(['scan', repo, '--db', db, '--max-db-age', '100000d', '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { findings: { rule: string; severity: string; file: string; line: number; message: string; resource: { kind: string } }[] };
+    const kinds = new Set(report.findings.map((f) => f.resource.kind));
+    assert.ok(kinds.has('Pod') && kinds.has('Dockerfile') && kinds.has('Lockfile'), [...kinds].join());
+    const vulnerable = report.findings.filter((f) => f.rule === 'vulnerable-package');
+    assert.equal(vulnerable.length, 1);
+    assert.equal(vulnerable[0].file, path.join(repo, 'web/package-lock.json'));
+    // The express entry of the lockfile, not its first line.
+    const line = readFileSync(path.join(repo, 'web/package-lock.json'), 'utf8').split('\n').findIndex((l) => l.includes('"node_modules/express"')) + 1;
+    assert.equal(vulnerable[0].line, line);
+    assert.equal(vulnerable[0].severity, 'low');
+    assert.match(vulnerable[0].message, /^express 4\.18\.2 has CVE-2099-0102 \(GHSA-test-expr-0001\), CVSS 3\.1 2\.6: fixed in 4\.19\.2\. .*Matched: .*SEMVER range \{introduced 4\.0\.0, fixed 4\.19\.2\}/);
+  });
+
+  test('an exemption for the rule suppresses the finding as for any other rule', () => {
+    const config = path.join(work, 'kshield.yaml');
+    writeFileSync(config, `exemptions:\n  - rules: [vulnerable-package]\n    kinds: [Lockfile]\n    names: ["*/web/package-lock.json"]\n    owner: web-team\n    reason: express is only used behind the gateway\n    expires: "2099-01-01"\n`);
+    const r = kshield(['scan', repo, '--db', db, '--max-db-age', '100000d', '--config', config, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const finding = (JSON.parse(r.stdout) as { findings: { rule: string; suppressed: boolean }[] }).findings.find((f) => f.rule === 'vulnerable-package');
+    assert.ok(finding?.suppressed, r.stdout.slice(0, 400));
+  });
+
+  test('without a database the lockfile is still read, and a note says its packages were not checked', () => {
+    const r = kshield(['scan', repo, '-o', 'json', '--fail-on', 'none']);
+    const report = JSON.parse(r.stdout) as { findings: { rule: string }[]; notes: { file: string; message: string }[] };
+    assert.ok(!report.findings.some((f) => f.rule === 'vulnerable-package'));
+    assert.ok(report.notes.some((n) => n.file.endsWith('package-lock.json') && /not checked for vulnerabilities: no vulnerability database \(run `kshield db update`/.test(n.message)), JSON.stringify(report.notes));
+    const quiet = kshield(['scan', repo, '--no-vulns', '-o', 'json', '--fail-on', 'none']);
+    assert.ok(!(JSON.parse(quiet.stdout) as { notes: { message: string }[] }).notes.some((n) => /vulnerabilities/.test(n.message)));
+  });
+});
