@@ -27,9 +27,10 @@ function rsaKey(): { privatePem: string; forgeKey: forge.pki.rsa.PrivateKey; for
 }
 
 function serialNumber(): string {
-  // Positive (leading byte below 0x80), as X.509 requires.
+  // Positive (leading byte below 0x80), as X.509 requires, and not 0x00: DER drops a leading zero
+  // byte, so the serial a TLS client reads would then differ from this text (1 run in 256).
   const bytes = randomBytes(16);
-  bytes[0] &= 0x7f;
+  bytes[0] = (bytes[0] & 0x7f) || 0x01;
   return bytes.toString('hex');
 }
 
