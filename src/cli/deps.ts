@@ -5,16 +5,15 @@
  * an output could not be written.
  */
 import path from 'node:path';
-import { EXIT, OutputError, UsageError } from '../core/errors.js';
+import { EXIT, UsageError } from '../core/errors.js';
 import { inventorySourceTree, SourceTreeRootError } from '../sources/source-tree.js';
 import { LOCKFILE_NAMES, lockfileFormat } from '../packages/lockfiles/index.js';
 import { buildDepsReport, renderDepsTable, type DepsReport } from '../report/deps.js';
 import { writeSbom, type SbomFormat, type SbomSubject } from '../report/sbom/index.js';
-import { renderVulnerabilityTable, vulnerabilityObject, failingFindings, type VulnerabilityReport } from '../report/vulnerabilities.js';
-import { sbomTargets, type SbomTarget } from './sbom-targets.js';
-import { NO_DATABASE_NOTE, optionalVulnerabilities } from './vulns.js';
+import { failingFindings, type VulnerabilityReport } from '../report/vulnerabilities.js';
+import { checkSbomTimestamp, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
+import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
-import { writeOutput, type OutputTarget } from './output.js';
 import { parseSize } from '../config/config-file.js';
 
 const REPORT_FORMATS = ['table', 'json'] as const;
@@ -37,12 +36,12 @@ export function depsTargets(opts: DepsCommandOptions): Target[] {
 function render(target: Target, report: DepsReport, tree: Awaited<ReturnType<typeof inventorySourceTree>>, opts: DepsCommandOptions, vulns: VulnerabilityReport | undefined): string {
   switch (target.format) {
     case 'json':
-      return JSON.stringify({ ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || opts.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) }, null, 2) + '\n';
+      return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';
     case 'cyclonedx':
     case 'spdx':
       return writeSbom(tree.inventory, target.format as SbomFormat, sourceSubject(tree.root), { timestamp: opts.sbomTimestamp });
     default:
-      return renderDepsTable(report) + (vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : opts.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`);
+      return renderDepsTable(report) + vulnerabilityTableTail(vulns, opts);
   }
 }
 
@@ -55,7 +54,7 @@ function sourceSubject(given: string): SbomSubject {
 
 export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<number> {
   const targets = depsTargets(opts);
-  if (opts.sbomTimestamp !== undefined && Number.isNaN(new Date(opts.sbomTimestamp).getTime())) throw new UsageError(`--sbom-timestamp: "${opts.sbomTimestamp}" is not a date and time (such as 2024-01-31T12:00:00Z)`);
+  checkSbomTimestamp(opts.sbomTimestamp);
   const maxFileBytes = opts.maxFileSize !== undefined ? parseMaxFileSize(opts.maxFileSize) : undefined;
   let tree;
   try {
@@ -68,17 +67,7 @@ export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<nu
   const report = buildDepsReport(tree);
   const failOn = opts.failOn ?? 'none';
   const vulns = nothing ? undefined : optionalVulnerabilities(dir, tree.inventory, opts, failOn);
-  let written = true;
-  for (const target of targets) {
-    try {
-      await writeOutput({ format: target.format as OutputTarget['format'], file: target.file }, render(target, report, tree, opts, vulns));
-      if (target.file) process.stderr.write(`wrote ${target.format} ${target.format === 'cyclonedx' || target.format === 'spdx' ? 'SBOM' : 'report'} to ${target.file}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message}\n`);
-      written = false;
-    }
-  }
+  const written = await writeSbomTargets(targets, true, (target) => render(target, report, tree, opts, vulns));
   // The table lists what was not read; anywhere else it would go unseen, so standard error says it.
   const tableOnScreen = targets.some((t) => t.format === 'table' && t.file === undefined);
   if (!tableOnScreen) for (const e of tree.errors) process.stderr.write(`kshield: ${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);

@@ -8,13 +8,11 @@ import { inventoryImage, type ImageTarget } from '../images/inventory.js';
 import { RegistryError } from '../images/registry.js';
 import { ImageReadError } from '../images/streams.js';
 import { buildImageReport, renderImageSarif, renderImageTable } from '../report/image.js';
-import { OutputError } from '../core/errors.js';
 import { writeSbom } from '../report/sbom/index.js';
-import { failingFindings, renderVulnerabilityTable, vulnerabilityObject } from '../report/vulnerabilities.js';
-import { useColor, writeOutput, type OutputTarget } from './output.js';
-import { isSbomFormat, sbomTargets, type SbomTarget } from './sbom-targets.js';
+import { failingFindings } from '../report/vulnerabilities.js';
+import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
-import { NO_DATABASE_NOTE, optionalVulnerabilities } from './vulns.js';
+import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 
 export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
   output: string[];
@@ -70,7 +68,7 @@ export function parseTarget(what: string, where: string | undefined, tag: string
 
 export async function runImage(what: string, where: string | undefined, opts: ImageCommandOptions): Promise<number> {
   const targets: SbomTarget<'table' | 'json' | 'sarif'>[] = sbomTargets(opts, ['table', 'json', 'sarif'] as const);
-  if (opts.sbomTimestamp !== undefined && Number.isNaN(new Date(opts.sbomTimestamp).getTime())) throw new UsageError(`--sbom-timestamp: "${opts.sbomTimestamp}" is not a date and time (such as 2024-01-31T12:00:00Z)`);
+  checkSbomTimestamp(opts.sbomTimestamp);
   const failOn = opts.failOn ?? 'high';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not a severity`);
   const target = parseTarget(what, where, opts.tag);
@@ -98,23 +96,12 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   const vulns = optionalVulnerabilities(result.name, result.inventory, opts, failOn as Severity | 'none');
   const render = (t: SbomTarget<'table' | 'json' | 'sarif'>, color: boolean): string => {
     if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
-    if (t.format === 'json') return JSON.stringify({ ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || opts.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) }, null, 2) + '\n';
+    if (t.format === 'json') return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';
     if (t.format === 'sarif') return renderImageSarif(report, VERSION, vulns);
     const table = renderImageTable(report, { color, listPackages: opts.packages === true });
-    return table + (vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : opts.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`);
+    return table + vulnerabilityTableTail(vulns, opts);
   };
-  let written = true;
-  for (const t of targets) {
-    const color = t.file === undefined && t.format === 'table' ? useColor(process.stdout, !opts.color) : false;
-    try {
-      await writeOutput({ format: (isSbomFormat(t.format) ? 'json' : t.format) as OutputTarget['format'], file: t.file }, render(t, color));
-      if (t.file) process.stderr.write(`wrote ${t.format} ${isSbomFormat(t.format) ? 'SBOM' : 'report'} to ${t.file}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message}\n`);
-      written = false;
-    }
-  }
+  const written = await writeSbomTargets(targets, !opts.color, render);
   if (!written) return EXIT.usage;
   if (failOn === 'none') return EXIT.clean;
   const failing = findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity)) || (vulns !== undefined && failingFindings(vulns).length > 0);

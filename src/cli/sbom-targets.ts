@@ -4,9 +4,10 @@
  * --sbom, a `-o` value that is not a format is the SBOM's file (`--sbom spdx -o sbom.spdx.json`).
  */
 import path from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { SBOM_FORMATS } from '../report/sbom/index.js';
+import { useColor, writeOutput, type OutputTarget } from './output.js';
 
 const ALIASES: Record<string, string> = { text: 'table', cdx: 'cyclonedx', 'spdx-json': 'spdx' };
 
@@ -70,4 +71,30 @@ export function sbomTargets<F extends string>(opts: SbomTargetFlags, reportForma
 /** Whether a target is an SBOM. */
 export function isSbomFormat(format: string): format is (typeof SBOM_FORMATS)[number] {
   return (SBOM_FORMATS as readonly string[]).includes(format);
+}
+
+/** --sbom-timestamp must be a date and time; undefined (now) is fine. */
+export function checkSbomTimestamp(value: string | undefined): void {
+  if (value !== undefined && Number.isNaN(new Date(value).getTime())) throw new UsageError(`--sbom-timestamp: "${value}" is not a date and time (such as 2024-01-31T12:00:00Z)`);
+}
+
+/**
+ * Writes every target (`render` gives its text; `color` is true only for a table on a terminal that
+ * allows colour), saying on standard error which file got what. A target that cannot be written is
+ * an error and the others are still written; returns whether all were.
+ */
+export async function writeSbomTargets<F extends string>(targets: readonly SbomTarget<F>[], noColor: boolean, render: (target: SbomTarget<F>, color: boolean) => string): Promise<boolean> {
+  let written = true;
+  for (const t of targets) {
+    const color = t.file === undefined && t.format === 'table' ? useColor(process.stdout, noColor) : false;
+    try {
+      await writeOutput({ format: t.format as OutputTarget['format'], file: t.file }, render(t, color));
+      if (t.file) process.stderr.write(`wrote ${t.format} ${isSbomFormat(t.format) ? 'SBOM' : 'report'} to ${t.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      written = false;
+    }
+  }
+  return written;
 }

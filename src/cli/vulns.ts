@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { Inventory } from '../packages/model.js';
 import type { Severity } from '../core/types.js';
-import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, type VulnerabilityReport } from '../report/vulnerabilities.js';
+import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, vulnerabilityObject, type VulnerabilityReport } from '../report/vulnerabilities.js';
 import { DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
 import { databaseAvailable, openAdvisoryDatabase } from '../vulns/open.js';
 import { matchInventory } from '../vulns/match.js';
@@ -60,6 +60,16 @@ export const NO_DATABASE_NOTE = 'packages were not checked for vulnerabilities: 
 export function optionalVulnerabilities(subject: string, inventory: Inventory, flags: Omit<VulnerabilityFlags, 'output' | 'failOn'>, failOn: Severity | 'none'): VulnerabilityReport | undefined {
   if (flags.vulns === false || !databaseAvailable(flags)) return undefined;
   return reportVulnerabilities(subject, inventory, { ...flags, failOn }).report;
+}
+
+/** A command's JSON report with its vulnerabilities: the report `vulns -o json` prints, or null and why. */
+export function withVulnerabilities<T extends object>(report: T, vulns: VulnerabilityReport | undefined, flags: Pick<VulnerabilityFlags, 'vulns'>): T & { vulnerabilities: Record<string, unknown> | null; vulnerabilityNote?: string } {
+  return { ...report, vulnerabilities: vulns ? vulnerabilityObject(vulns) : null, ...(vulns || flags.vulns === false ? {} : { vulnerabilityNote: NO_DATABASE_NOTE }) };
+}
+
+/** What a command's table ends with: the vulnerability table, or the note that packages were not checked. */
+export function vulnerabilityTableTail(vulns: VulnerabilityReport | undefined, flags: Pick<VulnerabilityFlags, 'vulns'>): string {
+  return vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : flags.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`;
 }
 
 const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;
