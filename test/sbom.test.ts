@@ -44,6 +44,8 @@ describe('the validators catch what they should', () => {
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'bogus', name: 'x' }] }), false);
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', serialNumber: 'not-a-urn' }), false);
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'library', name: 'x' }] }), true);
+    // The 1.6 schema closes its objects: a field it does not define is an error, not ignored.
+    assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'library', name: 'x', bogus: 1 }] }), false);
   });
   test('SPDX: a missing field, a bad identifier, an undefined relationship target, a licence that is no expression', () => {
     const base = { spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT', name: 'x', documentNamespace: 'urn:uuid:1', creationInfo: { created: TIME, creators: ['Tool: x'] } };

@@ -46,7 +46,12 @@ function wrap(compiled: ValidateFunction): Validator {
 export function cycloneDx16Validator(): Validator {
   const dir = path.join(path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res/schema');
   const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Record<string, unknown>;
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // Strict mode, so no keyword of the schema is silently ignored; strictRequired is off because
+  // the schema's oneOf branches require properties their parent object declares (valid draft-07).
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  // The schema's one keyword of its own: names for enumeration values, an annotation that
+  // constrains nothing.
+  ajv.addKeyword('meta:enum');
   addFormats(ajv);
   // Formats the schema names that ajv-formats lacks: internationalised e-mail addresses and IRIs.
   ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
