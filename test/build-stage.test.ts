@@ -275,3 +275,32 @@ describe('vulnerability findings in baselines and exemptions of kshield scan', (
     assert.deepEqual(findings.map((f) => [f.message.slice(0, 32), f.suppressed]).sort(), [['express 4.18.2 has CVE-2099-0001', false], ['express 4.18.2 has CVE-2099-0102', true]]);
   });
 });
+
+describe('kshield deps: exemptions and baselines of vulnerabilities', () => {
+  const tree = path.join(work, 'deps-governed');
+  before(() => {
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(path.join(tree, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' }, 'node_modules/express': { version: '4.18.2' } } }, null, 2));
+  });
+
+  test('the exemption `kshield scan` honours for the lockfile is honoured by deps, and the run passes', () => {
+    const config = path.join(work, 'deps-exemption.yaml');
+    writeFileSync(config, `exemptions:\n  - rules: [vulnerable-package]\n    kinds: [Lockfile]\n    names: ["${tree}/package-lock.json"]\n    vulnerabilities: [CVE-2099-0102]\n    owner: app-team\n    reason: the router is not exposed\n`);
+    const failing = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low']);
+    assert.equal(failing.code, 1, failing.stdout + failing.stderr);
+    const r = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--config', config]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Suppressed by exemptions or the baseline \(1\):\n  CVE-2099-0102 express 4\.18\.2: exemption \(owner app-team\): the router is not exposed/);
+    const scan = kshield(['scan', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--config', config]);
+    assert.equal(scan.code, 0, scan.stdout + scan.stderr);
+  });
+
+  test('--write-baseline then --baseline accepts the vulnerabilities found', () => {
+    const baseline = path.join(work, 'deps-baseline.json');
+    const w = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--write-baseline', baseline]);
+    assert.equal(w.code, 0, w.stderr);
+    const r = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--baseline', baseline]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /in the baseline/);
+  });
+});

@@ -4,7 +4,7 @@
  * ContainerImage (images/image-object.ts) by the rule engine, so the configuration's exemptions,
  * severity overrides and --only/--skip, and --baseline, apply as in `kshield scan`.
  */
-import { isSeverity, type Finding, type Severity } from '../core/types.js';
+import { isSeverity, type Severity } from '../core/types.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
@@ -16,8 +16,7 @@ import { ImageReadError } from '../images/streams.js';
 import { buildImageReport, renderImageSarif, renderImageTable } from '../report/image.js';
 import { reporters } from '../report/index.js';
 import { writeSbom } from '../report/sbom/index.js';
-import type { VulnerabilityReport } from '../report/vulnerabilities.js';
-import { attachMatches, type Attached } from '../vulns/attach.js';
+import { attachMatches } from '../vulns/attach.js';
 import { exitCode } from '../pipeline/assemble.js';
 import { scanLoaded } from '../pipeline/scan-files.js';
 import { SelectionError } from '../engine/select.js';
@@ -25,7 +24,7 @@ import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type S
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
-import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
+import { governVulnerabilities, optionalVulnerabilities, VULNERABILITY_RULE, vulnerabilityIndex, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 
 export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
   output: string[];
@@ -126,7 +125,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     if (err instanceof SelectionError) throw new UsageError(err.message);
     throw err;
   }
-  if (vulns) governVulnerabilities(vulns, attached, scan.findings);
+  if (vulns) governVulnerabilities(scan.findings, (f) => attached[vulnerabilityIndex(f) ?? -1]?.match);
   const report = buildImageReport(result, scan.findings.filter((f) => f.rule !== VULNERABILITY_RULE));
   const render = (t: SbomTarget<ImageFormat>, color: boolean): string => {
     if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
@@ -151,21 +150,4 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   }
   if (!written) return EXIT.usage;
   return exitCode(scan, failOn as Severity | 'none');
-}
-
-const VULNERABILITY_RULE = 'vulnerable-package';
-
-/**
- * The vulnerability report as the engine left it: a vulnerability whose finding an exemption or the
- * baseline suppressed is marked so (it no longer counts for --fail-on, and the table says why).
- */
-function governVulnerabilities(vulns: VulnerabilityReport, attached: readonly Attached[], findings: readonly Finding[]): void {
-  for (const f of findings) {
-    if (f.rule !== VULNERABILITY_RULE || !f.suppressed || !f.suppression) continue;
-    const m = /^\/vulnerabilities\/(\d+)$/.exec(f.path);
-    const match = m ? attached[Number(m[1])]?.match : undefined;
-    if (!match) continue;
-    match.suppressed = true;
-    match.suppression = f.suppression;
-  }
 }

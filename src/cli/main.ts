@@ -205,6 +205,9 @@ function buildProgram(): Command {
     .option('--sbom <format>', 'write an SBOM: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON)')
     .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
     .option('--max-file-size <size>', 'skip lockfiles larger than this (default 64MiB)')
+    .option('-c, --config <file>', 'configuration file: exemptions of vulnerabilities (default: ./.kshield.yaml if present)')
+    .option('--baseline <file>', 'suppress vulnerabilities that are in this baseline file')
+    .option('--write-baseline <file>', 'record the current vulnerabilities as the accepted baseline')
     .action(async (dir: string, opts) => {
       const { runDeps } = await import('./deps.js');
       process.exitCode = await runDeps(dir, opts);

@@ -66,8 +66,14 @@ export function loadLockfile(text: string, file: string): LoadedLockfile {
     const line = p.locations.find((l) => l.line !== undefined)?.line;
     return { name: p.name, version: p.version, ecosystem: p.ecosystem, purl: p.purl, ...(line !== undefined ? { line } : {}) };
   });
-  const view: LockfileView = { apiVersion: SOURCE_API_VERSION, kind: LOCKFILE_KIND, metadata: { name: file }, format: format.format, ecosystem: format.ecosystem, packages };
-  const resource: Resource = {
+  const resource = lockfileResource(file, format.format, format.ecosystem, packages);
+  return { resource, packages: read.packages.map((p) => ({ ...p, locations: p.locations.map((l) => ({ ...l, path: file })) })), errors: [], notes };
+}
+
+/** The Lockfile object of a lockfile already read: `file` names it in findings (and exemptions' `names`). */
+export function lockfileResource(file: string, format: string, ecosystem: string, packages: LockfilePackage[], vulnerabilities?: LockfileVulnerability[]): Resource {
+  const view: LockfileView = { apiVersion: SOURCE_API_VERSION, kind: LOCKFILE_KIND, metadata: { name: file }, format, ecosystem, packages, ...(vulnerabilities ? { vulnerabilities } : {}) };
+  return {
     apiVersion: SOURCE_API_VERSION,
     kind: LOCKFILE_KIND,
     name: file,
@@ -78,7 +84,6 @@ export function loadLockfile(text: string, file: string): LoadedLockfile {
     locate: (pointer) => locateIn(view, pointer),
     stablePath: vulnerabilityStablePath,
   };
-  return { resource, packages: read.packages.map((p) => ({ ...p, locations: p.locations.map((l) => ({ ...l, path: file })) })), errors: [], notes };
 }
 
 /** A package's line; a vulnerability's is its package's; everything else is the top of the file. */

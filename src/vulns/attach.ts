@@ -17,7 +17,7 @@ export interface Attached {
  * match covers (a lockfile's lines are separate places to fix), else one per match (an image's
  * binary packages built from one source share one fix).
  */
-export function attachMatches(result: MatchResult, packages: readonly Package[], each: 'package' | 'match'): Attached[] {
+export function attachMatches(result: Pick<MatchResult, 'matches'>, packages: readonly Package[], each: 'package' | 'match'): Attached[] {
   const index = new Map(packages.map((p, i) => [p, i]));
   const out: Attached[] = [];
   for (const m of result.matches) {
