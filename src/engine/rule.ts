@@ -15,6 +15,7 @@ export type RuleCategory =
   | 'api'
   | 'network'
   | 'dockerfile'
+  | 'container-image'
   | 'dependencies';
 
 /** Settings rules read from the configuration; every field has a default. */
@@ -96,6 +97,8 @@ export interface RuleContext {
   resources: ResourceSet;
   /** Every word a suppression may name: the catalogue's rule ids and tags, `*` and `all`. */
   knownSelectors: ReadonlySet<string>;
+  /** The run's date (for rules about dates: an end of life); absent means now. */
+  now?: Date;
 }
 
 /** Manifests a rule must flag (`invalid`) and must pass (`valid`): run by the shared rule tester and shown by `kshield explain`. */
