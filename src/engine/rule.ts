@@ -51,6 +51,19 @@ export interface RuleSettings {
    * the built-in table of src/analysis/operator-workloads.ts; an entry for a built-in kind replaces it).
    */
   operatorWorkloads: OperatorWorkloadConfig[];
+  /** Which Dockerfile builds which image, from the configuration's `imageSources` (Dockerfile paths absolute). */
+  imageSources: ImageSource[];
+}
+
+/**
+ * One `imageSources` entry of `.kshield.yaml`: the images a Dockerfile builds, so that a workload's
+ * container can be judged with what its image's Dockerfile says (the user it runs as, its ports).
+ */
+export interface ImageSource {
+  /** An image repository (`registry.example/shop/api`, `*` wildcards); a tag or digest in the pod's image is not compared. */
+  image: string;
+  /** The Dockerfile's path (relative to the configuration file in it; absolute once loaded). */
+  dockerfile: string;
 }
 
 /**
@@ -89,6 +102,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   kubernetesVersion: '1.37',
   pssVersion: 'latest',
   operatorWorkloads: [],
+  imageSources: [],
 };
 
 export interface RuleContext {
