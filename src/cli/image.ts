@@ -12,6 +12,7 @@ import { writeSbom } from '../report/sbom/index.js';
 import { failingFindings } from '../report/vulnerabilities.js';
 import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
+import { attributeImageLayers, readDockerfileOption } from './dockerfile-option.js';
 import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 
 export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
@@ -30,6 +31,8 @@ export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' |
   timeout?: string;
   failOn?: string;
   packages?: boolean;
+  /** A Dockerfile to attribute the image's layers to its instructions. */
+  dockerfile?: string;
   color: boolean;
 }
 
@@ -80,6 +83,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   if (limits.maxEntries !== undefined && !(limits.maxEntries > 0)) throw new UsageError(`--max-entries: "${opts.maxEntries}" is not a positive number`);
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : undefined;
   if (opts.insecure && target.kind !== 'registry') throw new UsageError('--insecure applies to registry references only');
+  const dockerfile = opts.dockerfile !== undefined ? readDockerfileOption(opts.dockerfile, target) : undefined;
   let result;
   try {
     result = await inventoryImage(target, {
@@ -91,6 +95,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     if (e instanceof ImageReadError || e instanceof RegistryError) throw new UsageError(e.message);
     throw e;
   }
+  if (dockerfile) result = attributeImageLayers(result, dockerfile);
   const findings = checkImage(result.config, result.inventory.os);
   const report = buildImageReport(result, findings);
   const vulns = optionalVulnerabilities(result.name, result.inventory, opts, failOn as Severity | 'none');
