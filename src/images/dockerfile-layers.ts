@@ -314,7 +314,8 @@ export function attributeLayers(view: DockerfileView, file: string, history: Ima
     }
     const step = steps[next];
     if (entry.kind === 'unknown' || !matches(step, entry)) {
-      disagree(`${entryName(e, i)} ${entry.kind === 'unknown' ? 'does not say what made it' : `is a ${entry.kind}`} where the final stage has ${step.ins.keyword} at line ${step.ins.line}`);
+      const what = entry.kind === 'unknown' ? 'does not say what made it, where the final stage has' : entry.kind === step.ins.keyword ? 'does not match the' : `is a ${entry.kind} where the final stage has`;
+      disagree(`${entryName(e, i)} ${what} ${step.ins.keyword} at line ${step.ins.line}`);
       return { origins, notes };
     }
     if (e.layer !== undefined) origins[e.layer] = { file, line: step.ins.line, instruction: shown(step.ins) };
