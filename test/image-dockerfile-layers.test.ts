@@ -225,6 +225,18 @@ describe('kshield image --dockerfile', () => {
   });
 });
 
+describe('the layer beside a vulnerability, without --dockerfile', () => {
+  test('shows the history line with its credentials replaced by their length class', async () => {
+    const token = 'npm_' + 'Qm4Rt7Yu2Io9Pa3Sd6Fg1Hj8Kl5Zx0Cv2Bn4';
+    const dir = path.join(work, 'secret-history');
+    writeOciLayout(dir, await buildImage([debianBase('debian'), { compression: 'gzip', createdBy: `RUN |1 NPM_TOKEN=${token} /bin/sh -c npm ci # buildkit`, entries: [express('app')] }], { config: { User: '1000' } }));
+    const r = kshield(['image', 'oci-layout', dir, ...DB_FLAGS, '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(inLine(r.stdout, 'express'), /\(layer 1 sha256:[0-9a-f]{12}: RUN \|1 NPM_TOKEN=<redacted, 32 to 63 characters> \/bin\/sh -c npm ci # buildkit\)$/);
+    assert.ok(!r.stdout.includes(token.slice(4, 20)), r.stdout);
+  });
+});
+
 describe('attributeLayers', () => {
   const view = (text: string): DockerfileView => {
     const loaded = loadDockerfile(text, 'Dockerfile', { instructionText: true });
