@@ -20,7 +20,7 @@ export type { Reporter, ReportOptions } from './report/reporter.js';
 export { inventoryImage, type ImageTarget, type ImageInventory, type InventoryImageOptions } from './images/inventory.js';
 export { checkImage, type ImageFinding } from './images/config-checks.js';
 export type { ImageConfig, LayerDescriptor } from './images/sources.js';
-export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation } from './packages/model.js';
+export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation, DockerfileOrigin } from './packages/model.js';
 // Application dependencies and SBOMs (kshield deps): the lockfile readers, the source-tree walk, the writers.
 export { inventorySourceTree, SourceTreeRootError, type SourceTreeInventory, type SourceTreeLimits } from './sources/source-tree.js';
 export { lockfileFormat, LockfileError, LOCKFILE_NAMES, type LockfileResult, type LockfileContext } from './packages/lockfiles/index.js';

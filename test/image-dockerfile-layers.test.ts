@@ -263,6 +263,39 @@ describe('attributeLayers', () => {
     );
   });
 
+  test("the shape of a real BuildKit history: a classic-built base, the stage's build argument before each RUN, continuation lines as BuildKit joins them", () => {
+    const v = view(
+      [
+        'FROM ubuntu:24.04',
+        'LABEL maintainer=someone',
+        'ARG DEBIAN_FRONTEND=noninteractive',
+        'RUN apt update -y && apt install -y \\',
+        '    ca-certificates \\',
+        '    curl \\',
+        '    unzip',
+        'RUN curl "https://example.com/tool.zip" -o "tool.zip" \\',
+        '    && unzip ./tool.zip',
+        '',
+      ].join('\n'),
+    );
+    const history = [
+      empty('/bin/sh -c #(nop)  ARG RELEASE'),
+      empty('/bin/sh -c #(nop)  LABEL org.opencontainers.image.version=24.04'),
+      layer('/bin/sh -c #(nop) ADD file:34dc4f3ab7a694ecde47ff7a610be18591834c45f1d7251813267798412604e5 in / '),
+      empty('/bin/sh -c #(nop)  CMD ["/bin/bash"]'),
+      empty('LABEL maintainer=someone'),
+      empty('ARG DEBIAN_FRONTEND=noninteractive'),
+      layer('RUN |1 DEBIAN_FRONTEND=noninteractive /bin/sh -c apt update -y && apt install -y     ca-certificates     curl     unzip # buildkit'),
+      layer('RUN |1 DEBIAN_FRONTEND=noninteractive /bin/sh -c curl "https://example.com/tool.zip" -o "tool.zip"     && unzip ./tool.zip # buildkit'),
+    ];
+    const a = attributeLayers(v, 'Dockerfile', history, 3);
+    assert.deepEqual(a.notes, []);
+    assert.deepEqual(
+      a.origins.map((o) => `${o?.line} ${o?.instruction}`),
+      ['1 FROM ubuntu:24.04', '4 RUN apt update -y && apt install -y ca-certificates curl unzip', '8 RUN curl "https://example.com/tool.zip" -o "tool.zip" && unzip ./tool.zip'],
+    );
+  });
+
   test('a history that does not map onto the layers, or none at all, attributes nothing and says why', () => {
     const v = view('FROM debian:12\nRUN true\n');
     const short = attributeLayers(v, 'Dockerfile', [layer('RUN /bin/sh -c true # buildkit')], 2);
