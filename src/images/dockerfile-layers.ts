@@ -314,7 +314,8 @@ export function attributeLayers(view: DockerfileView, file: string, history: Ima
     }
     const step = steps[next];
     if (entry.kind === 'unknown' || !matches(step, entry)) {
-      const what = entry.kind === 'unknown' ? 'does not say what made it, where the final stage has' : entry.kind === step.ins.keyword ? 'does not match the' : `is a ${entry.kind} where the final stage has`;
+      const text = squeeze(e.created_by ?? '');
+      const what = text === '' ? 'does not say what made it, where the final stage has' : `(${JSON.stringify(clip(redactSecretsInText(text), 100))}) does not match the`;
       disagree(`${entryName(e, i)} ${what} ${step.ins.keyword} at line ${step.ins.line}`);
       return { origins, notes };
     }
