@@ -310,6 +310,16 @@ describe('attributeLayers', () => {
     assert.match(scratch.notes[0], /built FROM scratch/);
   });
 
+  test("RUN's flags are not in the history (nor shown); a WORKDIR relative to the base image's directory; a malformed entry is a disagreement, not a crash", () => {
+    const v = view('FROM node:22\nWORKDIR app\nRUN --mount=type=cache,target=/root/.npm --network=none npm ci\n');
+    const a = attributeLayers(v, 'Dockerfile', [layer('base'), layer('WORKDIR /usr/src/app'), layer('RUN /bin/sh -c npm ci # buildkit')], 3);
+    assert.deepEqual(a.notes, []);
+    assert.deepEqual(a.origins.map((o) => o?.instruction), ['FROM node:22', 'WORKDIR app', 'RUN npm ci']);
+    const malformed = attributeLayers(v, 'Dockerfile', [layer('base'), layer('WORKDIR /usr/src/app'), { created_by: 42 } as unknown as { created_by: string }], 3);
+    assert.deepEqual(malformed.origins, [undefined, undefined, undefined]);
+    assert.match(malformed.notes[0], /history entry 2 \(layer 2\) does not say what made it, where the final stage has RUN at line 3/);
+  });
+
   test('credentials in an instruction are never shown', () => {
     const token = 'ghp_' + 'x7Kq2Lm9Pz4Rt6Vw8Yb1Nc3Dj5Fh0Gs2Ae4Q';
     const v = view(`FROM debian:12\nRUN curl -H "Authorization: token ${token}" https://example.com/install.sh | sh\n`);

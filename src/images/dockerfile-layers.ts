@@ -70,8 +70,8 @@ const squeeze = (text: string): string => text.replace(/\s+/g, ' ').trim();
 const clip = (text: string, n = SHOWN): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 /** Reads one history entry's `created_by`. */
-function readEntry(createdBy: string | undefined): Entry {
-  let s = squeeze(createdBy ?? '');
+function readEntry(createdBy: unknown): Entry {
+  let s = typeof createdBy === 'string' ? squeeze(createdBy) : '';
   if (s === '') return { kind: 'unknown' };
   if (s.endsWith(' # buildkit')) s = s.slice(0, -' # buildkit'.length).trim();
   // The classic builder (and buildah) record instructions that run nothing as a shell comment: `/bin/sh -c #(nop) ...`.
@@ -261,7 +261,8 @@ function stepsOf(chain: readonly StageView[]): Step[] {
 
 /** The instruction as a report shows it: keyword, flags and text on one line, credentials replaced, shortened. */
 function shown(ins: InstructionView): string {
-  const flags = ins.flags.map((f) => `--${f.name}${f.value !== undefined ? `=${f.value}` : ''}`);
+  // COPY/ADD flags say where files came from (--from) and whose they are; RUN's (--mount, --network) would only crowd out the command.
+  const flags = ins.keyword === 'RUN' ? [] : ins.flags.map((f) => `--${f.name}${f.value !== undefined ? `=${f.value}` : ''}`);
   // A heredoc's instruction line says little (`RUN <<EOF`): its body follows it.
   const body = (ins.heredocs ?? []).map((d) => squeeze(d.content)).join(' ');
   const text = ins.form === 'exec' ? JSON.stringify(ins.arguments) : squeeze(`${ins.text ?? ins.arguments.join(' ')} ${body}`);
@@ -314,7 +315,7 @@ export function attributeLayers(view: DockerfileView, file: string, history: Ima
     }
     const step = steps[next];
     if (entry.kind === 'unknown' || !matches(step, entry)) {
-      const text = squeeze(e.created_by ?? '');
+      const text = typeof e.created_by === 'string' ? squeeze(e.created_by) : '';
       const what = text === '' ? 'does not say what made it, where the final stage has' : `(${JSON.stringify(clip(redactSecretsInText(text), 100))}) does not match the`;
       disagree(`${entryName(e, i)} ${what} ${step.ins.keyword} at line ${step.ins.line}`);
       return { origins, notes };
