@@ -166,6 +166,12 @@ describe('kshield image --dockerfile', () => {
     assert.equal(expressResult.locations[0].physicalLocation.artifactLocation.uri, `file://${encodeURI(dockerfile)}`);
     assert.equal(expressResult.locations[0].physicalLocation.region?.startLine, 15);
     assert.match(expressResult.message.text, /Layer from .*Dockerfile:15 RUN <<EOF/);
+
+    // SBOMs are the same document with or without --dockerfile.
+    const sbom = (extra: string[]): string => kshield(['image', 'oci-layout', buildkitLayout, ...extra, '--no-vulns', '--sbom', 'cyclonedx', '--sbom-timestamp', '2026-12-05T00:00:00Z', '--fail-on', 'none']).stdout.replace(/"serialNumber": "[^"]*"/, '');
+    const plain = sbom([]);
+    assert.match(plain, /pkg:npm\/express@4\.18\.2/);
+    assert.equal(sbom(['--dockerfile', dockerfile]), plain);
   });
 
   test('classic builder history: keyword-less RUN with build arguments, hashed COPY sources, an empty WORKDIR layer', () => {
