@@ -326,6 +326,16 @@ describe('attributeLayers', () => {
     assert.match(malformed.notes[0], /history entry 2 \(layer 2\) does not say what made it, where the final stage has RUN at line 3/);
   });
 
+  test('COPY heredocs are named in the history by their marker, after the files', () => {
+    const v = view('FROM alpine:3.20\nCOPY <<-"CONF" app.conf /etc/app/\n\tlisten 8080\n\tCONF\n');
+    const a = attributeLayers(v, 'Dockerfile', [layer('base'), layer('COPY app.conf <<CONF /etc/app/ # buildkit')], 2);
+    assert.deepEqual(a.notes, []);
+    assert.equal(a.origins[1]?.line, 2);
+    const wrong = attributeLayers(v, 'Dockerfile', [layer('base'), layer('COPY app.conf /etc/app/ # buildkit')], 2);
+    assert.equal(wrong.origins[1], undefined);
+    assert.equal(wrong.notes.length, 1);
+  });
+
   test('credentials in an instruction are never shown', () => {
     const token = 'ghp_' + 'x7Kq2Lm9Pz4Rt6Vw8Yb1Nc3Dj5Fh0Gs2Ae4Q';
     const v = view(`FROM debian:12\nRUN curl -H "Authorization: token ${token}" https://example.com/install.sh | sh\n`);
