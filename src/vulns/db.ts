@@ -14,7 +14,7 @@ import { normalizePackageName, type AdvisorySource } from './match.js';
 import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX4';
+const MAGIC = 'KSOSVIX5';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -208,78 +208,131 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 4;
+  format: 5;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
-  /**
-   * The key table in buckets (by a hash of the key), so opening the index parses none of it and a
-   * lookup parses one small bucket: per bucket [offset in the body, length] of a JSON object
-   * key -> [offset in the body, length] of the key's candidates; [0, 0] for an empty bucket.
-   */
-  buckets: [number, number][];
+  /** Keys in the key table that follows the header. */
+  keys: number;
 }
 
-/** FNV-1a over the key's UTF-16 code units: a stable, fast bucket choice. */
-function bucketOf(key: string, buckets: number): number {
+/** FNV-1a over the key's UTF-16 code units: a stable, fast hash for the key table. */
+function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % buckets;
+  return h >>> 0;
 }
 
-/** One candidate under a key: the record's id, what reports show of it, and its affected entries for the key. */
-type Candidate = [id: string, details: Details, affected: OsvRecord['affected']];
+/** Bytes per key in the key table: offset of the key's chunk in the body (float64), the key's hash, the chunk's length (uint32). */
+const KEY_ENTRY_BYTES = 16;
 
-/** What a report shows of a record, read only for records that match. */
+/**
+ * One candidate under a key, as the index stores it: the record's id, its affected entries for the
+ * key, and the length of what reports show of it (its details), which follows the candidates.
+ */
+type StoredCandidate = [id: string, affected: OsvRecord['affected'], detailsLength: number];
+
+/** What a report shows of a record, parsed only for records that match. */
 type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
 
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
- * description and the key table's buckets), then per key a JSON list of candidates (id, what
- * reports show, and the affected entries of that package in that release), then the buckets.
- * Withdrawn records are left out: they never match. A lookup reads one bucket and one key's bytes
- * (one read per package: reading details per matching record separately cost more than it saved);
- * the rest stays on disk.
+ * description and the number of keys), the key table (binary, sorted by the key's hash, so opening
+ * the index parses none of it and a lookup is a binary search), then per key one chunk: the key
+ * itself (to tell keys with one hash apart), a JSON list of candidates (id and the affected entries
+ * of that package in that release) and each candidate's details (JSON, parsed only when the
+ * candidate matches). Withdrawn records are left out: they never match. A lookup is one read.
  */
 export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<DatabaseInfo, 'kind' | 'path' | 'records' | 'ecosystems' | 'newestModified'>, builtAt = new Date().toISOString()): Buffer {
   const list = [...records];
   const summary = ecosystemsOf(list);
   const live = list.filter((r) => !r.withdrawn);
   const byKey = recordsByKey(live);
-  const keyChunks: Buffer[] = [];
+  const entries = [...byKey.keys()].map((key) => ({ key, hash: hashKey(key) }));
+  // By hash, then key: the order a lookup searches, and the same bytes for the same records.
+  entries.sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const table = Buffer.alloc(entries.length * KEY_ENTRY_BYTES);
+  const chunks: Buffer[] = [];
   let offset = 0;
-  const sortedKeys = [...byKey.keys()].sort();
-  const bucketCount = Math.max(1, Math.ceil(sortedKeys.length / 16));
-  const bucketKeys: Record<string, [number, number]>[] = Array.from({ length: bucketCount }, () => ({}));
-  for (const key of sortedKeys) {
-    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity }, r.affected]);
-    const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
-    bucketKeys[bucketOf(key, bucketCount)][key] = [offset, bytes.length];
-    keyChunks.push(bytes);
-    offset += bytes.length;
-  }
-  const bucketChunks: Buffer[] = [];
-  const buckets: [number, number][] = bucketKeys.map((entries) => {
-    if (Object.keys(entries).length === 0) return [0, 0];
-    const bytes = Buffer.from(JSON.stringify(entries), 'utf8');
-    bucketChunks.push(bytes);
-    const at: [number, number] = [offset, bytes.length];
-    offset += bytes.length;
-    return at;
+  entries.forEach(({ key, hash }, i) => {
+    const details: string[] = [];
+    const candidates: StoredCandidate[] = byKey.get(key)!.map((r) => {
+      const text = JSON.stringify({ modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity } satisfies Details);
+      details.push(text);
+      return [r.id, r.affected, Buffer.byteLength(text, 'utf8')];
+    });
+    const keyBytes = Buffer.from(key, 'utf8');
+    const list = Buffer.from(JSON.stringify(candidates), 'utf8');
+    const lengths = Buffer.alloc(8);
+    lengths.writeUInt32LE(keyBytes.length, 0);
+    lengths.writeUInt32LE(list.length, 4);
+    const chunk = Buffer.concat([lengths, keyBytes, list, Buffer.from(details.join(''), 'utf8')]);
+    table.writeDoubleLE(offset, i * KEY_ENTRY_BYTES);
+    table.writeUInt32LE(hash, i * KEY_ENTRY_BYTES + 8);
+    table.writeUInt32LE(chunk.length, i * KEY_ENTRY_BYTES + 12);
+    chunks.push(chunk);
+    offset += chunk.length;
   });
   const header: IndexHeader = {
-    format: 4,
+    format: 5,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
-    buckets,
+    keys: entries.length,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...keyChunks, ...bucketChunks]);
+  return Buffer.concat([prefix, head, table, ...chunks]);
+}
+
+/**
+ * A record read from the index: id and affected entries at once, the rest (modified, aliases,
+ * upstream, summary, severity) parsed from the chunk on first use, which only a match needs.
+ */
+class IndexedRecord implements OsvRecord {
+  private parsed: Details | undefined;
+  private chunk: Buffer | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly affected: OsvRecord['affected'],
+    chunk: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.chunk = chunk;
+  }
+
+  private details(): Details {
+    if (!this.parsed) {
+      this.parsed = JSON.parse(this.chunk!.toString('utf8', this.start, this.end)) as Details;
+      this.chunk = undefined;
+    }
+    return this.parsed;
+  }
+
+  get modified(): string {
+    return this.details().modified;
+  }
+  get aliases(): string[] | undefined {
+    return this.details().aliases;
+  }
+  get upstream(): string[] | undefined {
+    return this.details().upstream;
+  }
+  get summary(): string | undefined {
+    return this.details().summary;
+  }
+  get severity(): OsvRecord['severity'] {
+    return this.details().severity;
+  }
+  /** What JSON.stringify and a spread see: the record with its details, as the folder gives it. */
+  toJSON(): OsvRecord {
+    return { ...this.details(), id: this.id, affected: this.affected };
+  }
 }
 
 /** The compact index, read key by key from the open file. */
@@ -287,8 +340,9 @@ export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
   readonly problems: DatabaseProblem[] = [];
   private readonly fd: number;
-  private readonly buckets: [number, number][];
-  private readonly bucketCache = new Map<number, Record<string, [number, number]>>();
+  /** The key table: per key (sorted by hash) its chunk's offset, hash and length. */
+  private readonly table: DataView;
+  private readonly keys: number;
   private readonly bodyStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
@@ -301,17 +355,27 @@ export class IndexDatabase implements AdvisoryDatabase {
       if (size < prefix.length || readSync(this.fd, prefix, 0, prefix.length, 0) !== prefix.length || prefix.toString('latin1', 0, MAGIC.length) !== MAGIC) {
         throw new DatabaseError(`${file}: not a kshield advisory index of this version (run \`kshield db update\` to rebuild it)`);
       }
+      const truncated = (): DatabaseError => new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       const headLength = prefix.readUInt32LE(MAGIC.length);
-      if (prefix.length + headLength > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+      if (prefix.length + headLength > size) throw truncated();
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
       const header = JSON.parse(head.toString('utf8')) as IndexHeader;
-      if (header.format !== 4) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
-      this.bodyStart = prefix.length + headLength;
-      this.buckets = header.buckets;
-      let end = this.bodyStart;
-      for (const [o, l] of header.buckets) end = Math.max(end, this.bodyStart + o + l);
-      if (end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+      if (header.format !== 5) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      const tableStart = prefix.length + headLength;
+      const tableBytes = header.keys * KEY_ENTRY_BYTES;
+      if (!Number.isSafeInteger(tableBytes) || tableStart + tableBytes > size) throw truncated();
+      const table = new Uint8Array(tableBytes);
+      if (readSync(this.fd, table, 0, tableBytes, tableStart) !== tableBytes) throw truncated();
+      this.table = new DataView(table.buffer);
+      this.keys = header.keys;
+      this.bodyStart = tableStart + tableBytes;
+      if (this.keys > 0) {
+        const last = (this.keys - 1) * KEY_ENTRY_BYTES;
+        let end = this.bodyStart;
+        for (let at = 0; at <= last; at += KEY_ENTRY_BYTES) end = Math.max(end, this.bodyStart + this.table.getFloat64(at, true) + this.table.getUint32(at + 12, true));
+        if (end > size) throw truncated();
+      }
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -332,23 +396,40 @@ export class IndexDatabase implements AdvisoryDatabase {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const b = bucketOf(key, this.buckets.length);
-    let bucket = this.bucketCache.get(b);
-    if (!bucket) {
-      const [offset, length] = this.buckets[b];
-      bucket = length === 0 ? {} : (JSON.parse(this.read(this.bodyStart + offset, length).toString('utf8')) as Record<string, [number, number]>);
-      this.bucketCache.set(b, bucket);
-    }
-    const range = Object.hasOwn(bucket, key) ? bucket[key] : undefined;
-    if (!range) return [];
-    const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
-    const records: OsvRecord[] = new Array(candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
-      const [id, details, affected] = candidates[i];
-      records[i] = { ...details, id, affected };
-    }
+    const records = this.lookUp(key);
     this.cache.set(key, records);
     return records;
+  }
+
+  /** The candidates stored under a key: a binary search of the key table, then one read. */
+  private lookUp(key: string): OsvRecord[] {
+    const hash = hashKey(key);
+    let low = 0;
+    let high = this.keys;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.table.getUint32(mid * KEY_ENTRY_BYTES + 8, true) < hash) low = mid + 1;
+      else high = mid;
+    }
+    // Keys that share a hash sit together: the chunk's own key tells them apart.
+    for (let i = low; i < this.keys && this.table.getUint32(i * KEY_ENTRY_BYTES + 8, true) === hash; i++) {
+      const at = i * KEY_ENTRY_BYTES;
+      const chunk = this.read(this.bodyStart + this.table.getFloat64(at, true), this.table.getUint32(at + 12, true));
+      const keyLength = chunk.readUInt32LE(0);
+      const listLength = chunk.readUInt32LE(4);
+      if (chunk.toString('utf8', 8, 8 + keyLength) !== key) continue;
+      const listEnd = 8 + keyLength + listLength;
+      const candidates = JSON.parse(chunk.toString('utf8', 8 + keyLength, listEnd)) as StoredCandidate[];
+      const records: OsvRecord[] = new Array(candidates.length);
+      let detailsAt = listEnd;
+      for (let c = 0; c < candidates.length; c++) {
+        const [id, affected, detailsLength] = candidates[c];
+        records[c] = new IndexedRecord(id, affected, chunk, detailsAt, detailsAt + detailsLength);
+        detailsAt += detailsLength;
+      }
+      return records;
+    }
+    return [];
   }
 
   hasEcosystem(ecosystem: string): boolean {
