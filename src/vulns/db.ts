@@ -335,6 +335,14 @@ class IndexedRecord implements OsvRecord {
   }
 }
 
+/**
+ * Keys whose candidates stay in memory: binary packages of one source package look the same key up
+ * (a distribution image has a few hundred source packages). Bounded, so records of a large inventory
+ * are garbage soon after their package is matched instead of being held (and copied by every
+ * collection) to the end.
+ */
+const CACHED_KEYS = 256;
+
 /** The compact index, read key by key from the open file. */
 export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
@@ -395,8 +403,14 @@ export class IndexDatabase implements AdvisoryDatabase {
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      // Most recently used last: the cache drops the oldest key when full.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
     const records = this.lookUp(key);
+    if (this.cache.size >= CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, records);
     return records;
   }
