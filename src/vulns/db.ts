@@ -215,8 +215,8 @@ interface IndexHeader {
   keys: number;
 }
 
-/** FNV-1a over the key's UTF-16 code units: a stable, fast hash for the key table. */
-function hashKey(key: string): number {
+/** FNV-1a over the key's UTF-16 code units: a stable, fast hash for the key table (exported for tests of keys that share one). */
+export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
