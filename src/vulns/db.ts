@@ -8,10 +8,11 @@
  * package's `affected` entries.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { baseEcosystem } from '../packages/versions/index.js';
 import { normalizePackageName, type AdvisorySource } from './match.js';
-import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
+import { OsvRecordError, readOsvRecord, type OsvAffected, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
 const MAGIC = 'KSOSVIX5';
@@ -232,7 +233,7 @@ const KEY_ENTRY_BYTES = 16;
  * One candidate under a key, as the index stores it: the record's id, its affected entries for the
  * key, and the length of what reports show of it (its details), which follows the candidates.
  */
-type StoredCandidate = [id: string, affected: OsvRecord['affected'], detailsLength: number];
+type StoredCandidate = [id: string, affected: (Omit<OsvAffected, 'package'> & { package?: OsvAffected['package'] | 0 })[] | undefined, detailsLength: number];
 
 /** What a report shows of a record, parsed only for records that match. */
 type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
@@ -253,27 +254,30 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
   const entries = [...byKey.keys()].map((key) => ({ key, hash: hashKey(key) }));
   // By hash, then key: the order a lookup searches, and the same bytes for the same records.
   entries.sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const table = Buffer.alloc(entries.length * KEY_ENTRY_BYTES);
-  const chunks: Buffer[] = [];
-  let offset = 0;
-  entries.forEach(({ key, hash }, i) => {
-    const details: string[] = [];
+  // Two passes: the chunks' texts and byte lengths first, then one buffer written in place (no
+  // buffer per chunk, no copies to join them).
+  const keyBytes = new Array<number>(entries.length);
+  const listTexts = new Array<string>(entries.length);
+  const listBytes = new Array<number>(entries.length);
+  const detailTexts = new Array<string>(entries.length);
+  const chunkBytes = new Array<number>(entries.length);
+  let bodyBytes = 0;
+  entries.forEach(({ key }, i) => {
+    let details = '';
+    const [keyEcosystem, keyName] = key.split('\u0000');
     const candidates: StoredCandidate[] = byKey.get(key)!.map((r) => {
       const text = JSON.stringify({ modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity } satisfies Details);
-      details.push(text);
-      return [r.id, r.affected, Buffer.byteLength(text, 'utf8')];
+      details += text;
+      // The package the key names is not repeated in every entry: 0 stands for it.
+      const affected = r.affected?.map((a) => (a.package && a.package.ecosystem === keyEcosystem && a.package.name === keyName ? { ...a, package: 0 as const } : a));
+      return [r.id, affected, Buffer.byteLength(text, 'utf8')];
     });
-    const keyBytes = Buffer.from(key, 'utf8');
-    const list = Buffer.from(JSON.stringify(candidates), 'utf8');
-    const lengths = Buffer.alloc(8);
-    lengths.writeUInt32LE(keyBytes.length, 0);
-    lengths.writeUInt32LE(list.length, 4);
-    const chunk = Buffer.concat([lengths, keyBytes, list, Buffer.from(details.join(''), 'utf8')]);
-    table.writeDoubleLE(offset, i * KEY_ENTRY_BYTES);
-    table.writeUInt32LE(hash, i * KEY_ENTRY_BYTES + 8);
-    table.writeUInt32LE(chunk.length, i * KEY_ENTRY_BYTES + 12);
-    chunks.push(chunk);
-    offset += chunk.length;
+    keyBytes[i] = Buffer.byteLength(key, 'utf8');
+    listTexts[i] = JSON.stringify(candidates);
+    listBytes[i] = Buffer.byteLength(listTexts[i], 'utf8');
+    detailTexts[i] = details;
+    chunkBytes[i] = 8 + keyBytes[i] + listBytes[i] + Buffer.byteLength(details, 'utf8');
+    bodyBytes += chunkBytes[i];
   });
   const header: IndexHeader = {
     format: 5,
@@ -282,10 +286,28 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
     keys: entries.length,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(MAGIC.length + 4);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, table, ...chunks]);
+  const tableStart = MAGIC.length + 4 + head.length;
+  const bodyStart = tableStart + entries.length * KEY_ENTRY_BYTES;
+  const out = Buffer.allocUnsafe(bodyStart + bodyBytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(head.length, MAGIC.length);
+  head.copy(out, MAGIC.length + 4);
+  let at = bodyStart;
+  entries.forEach(({ key, hash }, i) => {
+    const entry = tableStart + i * KEY_ENTRY_BYTES;
+    out.writeDoubleLE(at - bodyStart, entry);
+    out.writeUInt32LE(hash, entry + 8);
+    out.writeUInt32LE(chunkBytes[i], entry + 12);
+    out.writeUInt32LE(keyBytes[i], at);
+    out.writeUInt32LE(listBytes[i], at + 4);
+    let written = 8;
+    written += out.write(key, at + written, 'utf8');
+    written += out.write(listTexts[i], at + written, 'utf8');
+    written += out.write(detailTexts[i], at + written, 'utf8');
+    if (written !== chunkBytes[i]) throw new Error(`index chunk of ${key}: wrote ${written} bytes, expected ${chunkBytes[i]}`);
+    at += written;
+  });
+  return out;
 }
 
 /**
@@ -348,8 +370,9 @@ export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
   readonly problems: DatabaseProblem[] = [];
   private readonly fd: number;
-  /** The key table: per key (sorted by hash) its chunk's offset, hash and length. */
-  private readonly table: DataView;
+  /** The key table: per key (sorted by hash) its chunk's offset (float64 at 2i), hash (uint32 at 4i + 2) and length (uint32 at 4i + 3). */
+  private readonly offsets: Float64Array;
+  private readonly words: Uint32Array;
   private readonly keys: number;
   private readonly bodyStart: number;
   private readonly ecosystems: Set<string>;
@@ -375,15 +398,26 @@ export class IndexDatabase implements AdvisoryDatabase {
       if (!Number.isSafeInteger(tableBytes) || tableStart + tableBytes > size) throw truncated();
       const table = new Uint8Array(tableBytes);
       if (readSync(this.fd, table, 0, tableBytes, tableStart) !== tableBytes) throw truncated();
-      this.table = new DataView(table.buffer);
+      if (os.endianness() !== 'LE') {
+        // The table is little-endian; typed arrays read in the machine's order.
+        const view = new DataView(table.buffer);
+        const swapped = new DataView(new ArrayBuffer(tableBytes));
+        for (let at = 0; at < tableBytes; at += KEY_ENTRY_BYTES) {
+          swapped.setFloat64(at, view.getFloat64(at, true));
+          swapped.setUint32(at + 8, view.getUint32(at + 8, true));
+          swapped.setUint32(at + 12, view.getUint32(at + 12, true));
+        }
+        this.offsets = new Float64Array(swapped.buffer);
+        this.words = new Uint32Array(swapped.buffer);
+      } else {
+        this.offsets = new Float64Array(table.buffer);
+        this.words = new Uint32Array(table.buffer);
+      }
       this.keys = header.keys;
       this.bodyStart = tableStart + tableBytes;
-      if (this.keys > 0) {
-        const last = (this.keys - 1) * KEY_ENTRY_BYTES;
-        let end = this.bodyStart;
-        for (let at = 0; at <= last; at += KEY_ENTRY_BYTES) end = Math.max(end, this.bodyStart + this.table.getFloat64(at, true) + this.table.getUint32(at + 12, true));
-        if (end > size) throw truncated();
-      }
+      let end = this.bodyStart;
+      for (let i = 0; i < this.keys; i++) end = Math.max(end, this.bodyStart + this.offsets[2 * i] + this.words[4 * i + 3]);
+      if (end > size) throw truncated();
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -422,23 +456,25 @@ export class IndexDatabase implements AdvisoryDatabase {
     let high = this.keys;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.table.getUint32(mid * KEY_ENTRY_BYTES + 8, true) < hash) low = mid + 1;
+      if (this.words[4 * mid + 2] < hash) low = mid + 1;
       else high = mid;
     }
     // Keys that share a hash sit together: the chunk's own key tells them apart.
-    for (let i = low; i < this.keys && this.table.getUint32(i * KEY_ENTRY_BYTES + 8, true) === hash; i++) {
-      const at = i * KEY_ENTRY_BYTES;
-      const chunk = this.read(this.bodyStart + this.table.getFloat64(at, true), this.table.getUint32(at + 12, true));
+    for (let i = low; i < this.keys && this.words[4 * i + 2] === hash; i++) {
+      const chunk = this.read(this.bodyStart + this.offsets[2 * i], this.words[4 * i + 3]);
       const keyLength = chunk.readUInt32LE(0);
       const listLength = chunk.readUInt32LE(4);
       if (chunk.toString('utf8', 8, 8 + keyLength) !== key) continue;
       const listEnd = 8 + keyLength + listLength;
       const candidates = JSON.parse(chunk.toString('utf8', 8 + keyLength, listEnd)) as StoredCandidate[];
       const records: OsvRecord[] = new Array(candidates.length);
+      const separator = key.indexOf('\u0000');
+      const keyPackage = { ecosystem: key.slice(0, separator), name: key.slice(separator + 1) };
       let detailsAt = listEnd;
       for (let c = 0; c < candidates.length; c++) {
         const [id, affected, detailsLength] = candidates[c];
-        records[c] = new IndexedRecord(id, affected, chunk, detailsAt, detailsAt + detailsLength);
+        if (affected) for (const a of affected) if (a.package === 0) a.package = keyPackage;
+        records[c] = new IndexedRecord(id, affected as OsvAffected[] | undefined, chunk, detailsAt, detailsAt + detailsLength);
         detailsAt += detailsLength;
       }
       return records;
