@@ -2,7 +2,8 @@
  * The compact index against the folder it stands for: a generated corpus of OSV records (seeded,
  * every shape matching reads: several stretches, events out of order, unfixed ranges,
  * last_affected, limit, versions lists, GIT ranges, unreadable versions, withdrawn records, records
- * naming several packages, ids shared through aliases and upstream, PyPI names spelled apart)
+ * naming several packages, ids shared through aliases and upstream, PyPI names spelled apart,
+ * names and summaries outside ASCII)
  * matched through `--db FOLDER` of JSON files and through the index built from the same records
  * must give the same result, field for field. And keys whose hashes collide are told apart.
  */
@@ -30,7 +31,7 @@ const PLANS: Plan[] = [
   { ecosystem: 'Debian:12', base: 'Debian', rangeType: 'ECOSYSTEM', names: ['openssl', 'glibc', 'zlib', 'curl'], version: (r) => `${r.chance(0.1) ? '1:' : ''}${v3(r)}-${r.int(1, 3)}${r.chance(0.3) ? `~deb12u${r.int(1, 2)}` : ''}` },
   { ecosystem: 'Debian:11', base: 'Debian', rangeType: 'ECOSYSTEM', names: ['openssl', 'glibc'], version: (r) => `${v3(r)}-${r.int(1, 3)}` },
   { ecosystem: 'Alpine:v3.20', base: 'Alpine', rangeType: 'ECOSYSTEM', names: ['busybox', 'musl'], version: (r) => `${v3(r)}-r${r.int(0, 4)}` },
-  { ecosystem: 'npm', base: 'npm', rangeType: 'SEMVER', names: ['lodash', 'express', '@scope/tool'], version: (r) => `${v3(r)}${r.chance(0.15) ? `-beta.${r.int(0, 3)}` : ''}` },
+  { ecosystem: 'npm', base: 'npm', rangeType: 'SEMVER', names: ['lodash', 'express', '@scope/tool', 'ünïcode-名前'], version: (r) => `${v3(r)}${r.chance(0.15) ? `-beta.${r.int(0, 3)}` : ''}` },
   { ecosystem: 'PyPI', base: 'PyPI', rangeType: 'ECOSYSTEM', names: ['Py_Yaml', 'requests', 'zope.interface'], version: (r) => `${v3(r)}${r.chance(0.15) ? `rc${r.int(1, 2)}` : ''}` },
   { ecosystem: 'Go', base: 'Go', rangeType: 'SEMVER', names: ['github.com/org/mod', 'stdlib'], version: (r) => v3(r) },
   { ecosystem: 'Maven', base: 'Maven', rangeType: 'ECOSYSTEM', names: ['org.example:lib'], version: (r) => `${v3(r)}${r.chance(0.2) ? '.Final' : ''}` },
@@ -77,7 +78,7 @@ function generateRecords(rng: Rng, count: number): unknown[] {
     const record: Record<string, unknown> = { schema_version: '1.6.0', id, modified: `2099-01-${String(1 + (n % 28)).padStart(2, '0')}T00:00:00Z`, affected };
     if (distro && rng.chance(0.7)) record.upstream = rng.chance(0.8) ? [cve] : [cve, `CVE-2099-${rng.int(5000, 5010)}`];
     else if (rng.chance(0.7)) record.aliases = [cve];
-    if (rng.chance(0.8)) record.summary = `generated advisory ${n}`;
+    if (rng.chance(0.8)) record.summary = `generated advisory ${n}${rng.chance(0.3) ? ': déjà vu, 漢字, 😀' : ''}`; // offsets in the index count more than bytes
     if (rng.chance(0.5)) record.severity = [{ type: 'CVSS_V3', score: rng.pick(['CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N', 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N']) }];
     else if (distro && rng.chance(0.3)) record.severity = [{ type: 'Ubuntu', score: 'high' }];
     if (rng.chance(0.03)) record.withdrawn = '2099-02-01T00:00:00Z';
@@ -149,6 +150,7 @@ describe('the compact index gives what the folder gives', () => {
       assert.ok(advisories.some((a) => a.listed) && advisories.some((a) => a.lastAffected) && advisories.some((a) => a.introduced !== '0' && a.introduced !== undefined), 'versions lists, last_affected, introduced above 0');
       assert.ok(advisories.some((a) => a.range && a.range.events.length === 5 && a.range.events[1].fixed === '3.0.0'), 'a range with events out of order');
       assert.ok(advisories.some((a) => a.ecosystem === 'PyPI' && a.name !== a.name.toLowerCase()), 'a PyPI name spelled apart from the installed one');
+      assert.ok(all.some((m) => m.summary?.endsWith('😀')) && all.some((m) => m.package.name.startsWith('ünïcode')), 'summaries and names outside ASCII');
       const notes = matchInventory(inventory, fromFolder).notes.join('\n');
       assert.match(notes, /only GIT commit ranges/);
       assert.match(notes, /a range was skipped: .*not a version!/);

@@ -231,7 +231,8 @@ const KEY_ENTRY_BYTES = 16;
 
 /**
  * One candidate under a key, as the index stores it: the record's id, its affected entries for the
- * key, and the length of what reports show of it (its details), which follows the candidates.
+ * key, and the length (in UTF-16 code units, as JavaScript strings count) of what reports show of it
+ * (its details), which follows the candidates.
  */
 type StoredCandidate = [id: string, affected: (Omit<OsvAffected, 'package'> & { package?: OsvAffected['package'] | 0 })[] | undefined, detailsLength: number];
 
@@ -270,7 +271,7 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
       details += text;
       // The package the key names is not repeated in every entry: 0 stands for it.
       const affected = r.affected?.map((a) => (a.package && a.package.ecosystem === keyEcosystem && a.package.name === keyName ? { ...a, package: 0 as const } : a));
-      return [r.id, affected, Buffer.byteLength(text, 'utf8')];
+      return [r.id, affected, text.length];
     });
     keyBytes[i] = Buffer.byteLength(key, 'utf8');
     listTexts[i] = JSON.stringify(candidates);
@@ -316,22 +317,23 @@ export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<Database
  */
 class IndexedRecord implements OsvRecord {
   private parsed: Details | undefined;
-  private chunk: Buffer | undefined;
+  private text: string | undefined;
 
   constructor(
     readonly id: string,
     readonly affected: OsvRecord['affected'],
-    chunk: Buffer,
+    /** The details of every candidate under the key; this one's are [start, end). */
+    text: string,
     private readonly start: number,
     private readonly end: number,
   ) {
-    this.chunk = chunk;
+    this.text = text;
   }
 
   private details(): Details {
     if (!this.parsed) {
-      this.parsed = JSON.parse(this.chunk!.toString('utf8', this.start, this.end)) as Details;
-      this.chunk = undefined;
+      this.parsed = JSON.parse(this.text!.slice(this.start, this.end)) as Details;
+      this.text = undefined;
     }
     return this.parsed;
   }
@@ -427,11 +429,14 @@ export class IndexDatabase implements AdvisoryDatabase {
     }
   }
 
+  /** One buffer every read goes into (grown to the largest chunk): its text is decoded at once, so no chunk needs a buffer of its own. */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
   private read(position: number, length: number): Buffer {
-    const bytes = Buffer.allocUnsafe(length);
-    const got = readSync(this.fd, bytes, 0, length, position);
+    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.scratch.length));
+    const got = readSync(this.fd, this.scratch, 0, length, position);
     if (got !== length) throw new DatabaseError(`${this.info.path}: the index is truncated (run \`kshield db update\` to rebuild it)`);
-    return bytes;
+    return this.scratch;
   }
 
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
@@ -461,7 +466,8 @@ export class IndexDatabase implements AdvisoryDatabase {
     }
     // Keys that share a hash sit together: the chunk's own key tells them apart.
     for (let i = low; i < this.keys && this.words[4 * i + 2] === hash; i++) {
-      const chunk = this.read(this.bodyStart + this.offsets[2 * i], this.words[4 * i + 3]);
+      const length = this.words[4 * i + 3];
+      const chunk = this.read(this.bodyStart + this.offsets[2 * i], length);
       const keyLength = chunk.readUInt32LE(0);
       const listLength = chunk.readUInt32LE(4);
       if (chunk.toString('utf8', 8, 8 + keyLength) !== key) continue;
@@ -470,11 +476,12 @@ export class IndexDatabase implements AdvisoryDatabase {
       const records: OsvRecord[] = new Array(candidates.length);
       const separator = key.indexOf('\u0000');
       const keyPackage = { ecosystem: key.slice(0, separator), name: key.slice(separator + 1) };
-      let detailsAt = listEnd;
+      const details = chunk.toString('utf8', listEnd, length);
+      let detailsAt = 0;
       for (let c = 0; c < candidates.length; c++) {
         const [id, affected, detailsLength] = candidates[c];
         if (affected) for (const a of affected) if (a.package === 0) a.package = keyPackage;
-        records[c] = new IndexedRecord(id, affected as OsvAffected[] | undefined, chunk, detailsAt, detailsAt + detailsLength);
+        records[c] = new IndexedRecord(id, affected as OsvAffected[] | undefined, details, detailsAt, detailsAt + detailsLength);
         detailsAt += detailsLength;
       }
       return records;
