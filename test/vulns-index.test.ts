@@ -192,3 +192,18 @@ describe('keys that share a hash', () => {
     }
   });
 });
+
+test('an index an older kshield built is refused with what to do', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-index-old-'));
+  try {
+    const file = path.join(dir, INDEX_FILE);
+    // Format 4 began with this magic string, then the header's length and a JSON header.
+    const header = Buffer.from(JSON.stringify({ format: 4, builtAt: '2099-01-01T00:00:00Z', info: {}, buckets: [] }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    writeFileSync(file, Buffer.concat([Buffer.from('KSOSVIX4', 'latin1'), length, header]));
+    assert.throws(() => new IndexDatabase(file), /not a kshield advisory index of this version \(run `kshield db update` to rebuild it\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

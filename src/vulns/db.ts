@@ -353,9 +353,9 @@ class IndexedRecord implements OsvRecord {
   get severity(): OsvRecord['severity'] {
     return this.details().severity;
   }
-  /** What JSON.stringify and a spread see: the record with its details, as the folder gives it. */
+  /** What JSON.stringify writes: the record with its details, as the folder gives it. */
   toJSON(): OsvRecord {
-    return { ...this.details(), id: this.id, affected: this.affected };
+    return { id: this.id, ...this.details(), affected: this.affected };
   }
 }
 
