@@ -207,3 +207,24 @@ test('an index an older kshield built is refused with what to do', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a truncated index, or one whose header is damaged, is refused with what to do', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-index-bad-'));
+  try {
+    const file = path.join(dir, INDEX_FILE);
+    const record = readOsvRecord({ id: 'GHSA-x', modified: '2099-01-01T00:00:00Z', affected: [{ package: { ecosystem: 'npm', name: 'x' }, versions: ['1.0.0'] }] });
+    const whole = serializeIndex([record], {});
+    writeFileSync(file, whole.subarray(0, whole.length - 1));
+    assert.throws(() => new IndexDatabase(file), /the index is truncated \(run `kshield db update` to rebuild it\)/);
+    // The header's key count made negative: no table of that size can be read.
+    const headLength = whole.readUInt32LE(8);
+    const damaged = Buffer.from(whole.subarray(12, 12 + headLength).toString('utf8').replace('"keys":1', '"keys":-1'));
+    assert.equal(damaged.length, headLength + 1);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(damaged.length);
+    writeFileSync(file, Buffer.concat([whole.subarray(0, 8), length, damaged, whole.subarray(12 + headLength)]));
+    assert.throws(() => new IndexDatabase(file), /the index header is not readable \(run `kshield db update` to rebuild it\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

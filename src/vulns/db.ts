@@ -396,8 +396,9 @@ export class IndexDatabase implements AdvisoryDatabase {
       const header = JSON.parse(head.toString('utf8')) as IndexHeader;
       if (header.format !== 5) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
       const tableStart = prefix.length + headLength;
+      if (!Number.isSafeInteger(header.keys) || header.keys < 0) throw new DatabaseError(`${file}: the index header is not readable (run \`kshield db update\` to rebuild it)`);
       const tableBytes = header.keys * KEY_ENTRY_BYTES;
-      if (!Number.isSafeInteger(tableBytes) || tableStart + tableBytes > size) throw truncated();
+      if (tableStart + tableBytes > size) throw truncated();
       const table = new Uint8Array(tableBytes);
       if (readSync(this.fd, table, 0, tableBytes, tableStart) !== tableBytes) throw truncated();
       if (os.endianness() !== 'LE') {
