@@ -119,7 +119,8 @@ export function normalizeRepository(uri: string): string {
   text = text.replace(/#.*$/, '');
   const scheme = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/i.exec(text);
   if (!scheme) return text;
-  let rest = scheme[3].replace(/@[^/]*$/, '');
+  // The ref or commit after "@" (`@refs/heads/main`, `@<sha>`) names a revision, not the repository.
+  let rest = scheme[3].replace(/@.*$/, '');
   rest = rest.replace(/\/+$/, '').replace(/\.git$/, '');
   return `${scheme[1].toLowerCase()}${scheme[2].toLowerCase()}${rest}`;
 }
