@@ -196,7 +196,7 @@ function buildProgram(): Command {
     .argument('<image>', 'an image reference (registry.example/app:1.2, ...@sha256:...): its tag is resolved to the digest that is verified')
     .addOption(new Option('--key <file>', "a public key (PEM: ECDSA P-256/P-384/P-521, RSA, Ed25519), e.g. cosign.pub; repeatable").argParser(collect).default([]))
     .addOption(new Option('--require <any|all>', 'any: one key verifying a signature is enough; all: every --key must have signed').choices(['any', 'all']).default('any'))
-    .addOption(new Option('--attestation <type>', 'require a verified attestation of this type: slsaprovenance (v0.2 or v1), slsaprovenance02, slsaprovenance1, vuln, cyclonedx, spdx, openvex, custom, or a predicate type URI; repeatable').argParser(collect).default([]))
+    .addOption(new Option('--attestation <type>', 'require a verified attestation of this type: slsaprovenance (v0.2 or v1), slsaprovenance02, slsaprovenance1, vuln, cyclonedx, spdx, openvex, link, custom, or a predicate type URI; repeatable').argParser(collect).default([]))
     .addOption(new Option('--allowed-builder <id>', 'SLSA provenance must name one of these builder ids; repeatable').argParser(collect).default([]))
     .addOption(new Option('--allowed-source <repository>', 'SLSA provenance must name one of these source repositories (https://github.com/org/repo); repeatable').argParser(collect).default([]))
     .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')

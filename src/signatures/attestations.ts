@@ -40,6 +40,7 @@ export const ATTESTATION_TYPES: Record<string, string[]> = {
   spdx: ['https://spdx.dev/Document'],
   spdxjson: ['https://spdx.dev/Document'],
   openvex: ['https://openvex.dev/ns'],
+  link: ['https://in-toto.io/Link/v1'],
   custom: ['https://cosign.sigstore.dev/attestation/v1'],
 };
 
