@@ -24,7 +24,7 @@ export function buildVerifyReport(subject: SignedSubject, policy: VerifyReport['
   return { subject, policy, referrers: discovery.referrers, artifacts: discovery.artifacts.length, skipped: discovery.skipped, results, satisfied: verdict.satisfied, reasons: verdict.reasons };
 }
 
-const REFERRERS: Record<Discovery['referrers'], string> = { api: 'referrers API', 'tag-schema': 'referrers tag schema (the registry has no referrers API)', none: 'none (no referrers API, no referrers tag)' };
+const REFERRERS: Record<Discovery['referrers'], string> = { api: 'referrers API', 'tag-schema': 'referrers tag schema (the registry has no referrers API)', none: 'none (the registry has no referrers API, and no referrers tag names this image)' };
 
 export function renderVerifyTable(report: VerifyReport, color: boolean): string {
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
