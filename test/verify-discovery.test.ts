@@ -44,6 +44,10 @@ class FakeRegistry {
   readonly corrupt = new Set<string>();
   /** Ignore the artifactType filter (a registry may). */
   ignoreFilter = false;
+  /** Referrers per page (Link rel="next" to the rest); 0: all at once. */
+  pageSize = 0;
+  /** What the referrers endpoint answers when the API is off (docker-registry: 404; some others: 400). */
+  noApiStatus = 404;
   private server!: http.Server;
   host = '';
 
@@ -105,7 +109,7 @@ class FakeRegistry {
       res.writeHead(200, { 'content-length': bytes.length });
       return void res.end(req.method === 'HEAD' ? undefined : bytes);
     }
-    if (!this.referrersApi) return void res.writeHead(404).end();
+    if (!this.referrersApi) return void res.writeHead(this.noApiStatus).end();
     const filter = url.searchParams.get('artifactType');
     const manifests = [];
     for (const [key, { body }] of this.manifests) {
@@ -115,8 +119,15 @@ class FakeRegistry {
       if (filter && !this.ignoreFilter && value.artifactType !== filter) continue;
       manifests.push({ mediaType: OCI_MANIFEST, digest: key, size: body.length, artifactType: value.artifactType });
     }
-    res.writeHead(200, { 'content-type': OCI_INDEX, ...(filter && !this.ignoreFilter ? { 'oci-filters-applied': 'artifactType' } : {}) });
-    res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+    const page = Number(url.searchParams.get('page') ?? '0');
+    const shown = this.pageSize > 0 ? manifests.slice(page * this.pageSize, (page + 1) * this.pageSize) : manifests;
+    const more = this.pageSize > 0 && (page + 1) * this.pageSize < manifests.length;
+    res.writeHead(200, {
+      'content-type': OCI_INDEX,
+      ...(filter && !this.ignoreFilter ? { 'oci-filters-applied': 'artifactType' } : {}),
+      ...(more ? { link: `</v2/${m[1]}/referrers/${reference}?page=${page + 1}>; rel="next"` } : {}),
+    });
+    res.end(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: shown }));
   }
 }
 
@@ -182,6 +193,63 @@ describe('discovery against a registry with the referrers API', () => {
     assert.equal(manifestReads.length, 3);
   });
 
+  test('referrers in pages are followed (Link rel="next"), up to the bound', async () => {
+    const image = registry.image('paged');
+    for (let i = 0; i < 5; i++) registry.referrer(image, [signed(i === 4 ? ecdsa : other, image.digest)]);
+    registry.pageSize = 2;
+    try {
+      const subject = await resolveSubject(`${registry.host}/app:paged`, client);
+      const discovery = await discoverArtifacts(subject, client);
+      assert.equal(discovery.artifacts.length, 5);
+      assert.equal(registry.requests.filter((r) => r.startsWith(`GET /v2/app/referrers/${image.digest}`)).length, 3);
+      const results = await verifyCosignArtifacts(subject, discovery.artifacts, policyWith(ecdsa));
+      assert.equal(results.filter((r) => r.verified).length, 1);
+      const bounded = await discoverArtifacts(subject, client, { maxArtifacts: 1 });
+      assert.deepEqual([bounded.artifacts.length, bounded.skipped], [1, 1]);
+    } finally {
+      registry.pageSize = 0;
+    }
+  });
+
+  test('a registry answering 400 on the referrers endpoint falls back to the tag schema; an OCI artifact manifest (1.1 release candidates) is read', async () => {
+    const image = registry.image('rc');
+    const layer = signed(ecdsa, image.digest);
+    const blob = { ...registry.blob(layer.bytes), mediaType: layer.mediaType, annotations: layer.annotations };
+    const artifact = registry.manifest(
+      { mediaType: 'application/vnd.oci.artifact.manifest.v1+json', artifactType: SIG_TYPE, blobs: [blob], subject: { mediaType: OCI_MANIFEST, digest: image.digest, size: image.body.length } },
+      undefined,
+      'application/vnd.oci.artifact.manifest.v1+json',
+    );
+    registry.referrersApi = false;
+    registry.noApiStatus = 400;
+    try {
+      registry.manifest({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: 'application/vnd.oci.artifact.manifest.v1+json', digest: artifact.digest, size: artifact.body.length, artifactType: SIG_TYPE }] }, image.digest.replace(':', '-'), OCI_INDEX);
+      const subject = await resolveSubject(`${registry.host}/app:rc`, client);
+      const discovery = await discoverArtifacts(subject, client);
+      assert.deepEqual(discovery.problems, []);
+      assert.equal(discovery.referrers, 'tag-schema');
+      const results = await verifyCosignArtifacts(subject, discovery.artifacts, policyWith(ecdsa));
+      assert.deepEqual(results.map((r) => [r.verified, r.message.replace(/ \(sha256.*$/, '')]), [[true, 'signature 1 in the referrer (tag schema): signed by key1.pub']]);
+      // Without the tag either, the 400 is what the user is told.
+      registry.manifests.delete(image.digest.replace(':', '-'));
+      const none = await discoverArtifacts(subject, client);
+      assert.match(none.problems[0]?.message ?? '', /answered 400 Bad Request for the referrers of /);
+    } finally {
+      registry.referrersApi = true;
+      registry.noApiStatus = 404;
+    }
+  });
+
+  test('an artifact of more layers than are read is refused as a whole, said so', async () => {
+    const image = registry.image('layers');
+    const layer = signed(ecdsa, image.digest);
+    registry.referrer(image, Array.from({ length: 65 }, () => layer));
+    const subject = await resolveSubject(`${registry.host}/app:layers`, client);
+    const discovery = await discoverArtifacts(subject, client);
+    assert.deepEqual(discovery.artifacts, []);
+    assert.match(discovery.problems[0].message, /has 65 layers, more than the 64 signatures read from one artifact$/);
+  });
+
   test('a listed referrer that names another subject is not used, and said so', async () => {
     const image = registry.image('liar');
     const elsewhere = registry.image('elsewhere');
@@ -226,6 +294,9 @@ describe('discovery against a registry with the referrers API', () => {
     const r = await kshieldAsync(['verify', `${registry.host}/app:broken`, '--insecure', '--key', key]);
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stdout, /^FAIL +registry +cosign +signature +registry 127\.0\.0\.1:\d+ answered 500 Internal Server Error \(UNKNOWN\) for /m);
+    // Whether a signature is attached is not known: no "no-signature" line claims it is not.
+    assert.doesNotMatch(r.stdout, /no-signature/);
+    assert.match(r.stdout, /- no signature verified \(registry\)/);
     // Signed through the API as well: the policy is met despite the failure, exit 0.
     registry.referrer(image, [signed(ecdsa, image.digest)]);
     const met = await kshieldAsync(['verify', `${registry.host}/app:broken`, '--insecure', '--key', key]);

@@ -40,6 +40,13 @@ export interface Discovery {
 }
 
 const DEFAULT_MAX_ARTIFACTS = 32;
+/** Layers (signatures) of one artifact: cosign appends one per `cosign sign`, so a few dozen is already a lot. */
+export const MAX_LAYERS = 64;
+/** Pages of referrers followed (Link rel="next"). */
+const MAX_REFERRER_PAGES = 8;
+export const OCI_ARTIFACT_MANIFEST = 'application/vnd.oci.artifact.manifest.v1+json';
+/** OCI's empty descriptor: the two bytes `{}`. */
+const EMPTY_DESCRIPTOR: Descriptor = { mediaType: 'application/vnd.oci.empty.v1+json', digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2 };
 const DEFAULT_MAX_BLOB_BYTES = 16 * 1024 * 1024;
 
 /** `sha256:abc…` → `sha256-abc…`: the tag form cosign and the referrers tag schema use (algorithm ≤ 32, hex ≤ 64 characters). */
@@ -88,11 +95,16 @@ function parseArtifactManifest(body: Buffer, where: string): { manifest: Signatu
   if (!isObject(value)) throw new RegistryError(`${where} is not a JSON manifest`);
   const mediaType = typeof value.mediaType === 'string' ? value.mediaType : MEDIA.ociManifest;
   if (mediaType === MEDIA.ociIndex || mediaType === MEDIA.dockerList) throw new RegistryError(`${where} is an image index, not a signature manifest`);
-  const config = toDescriptor(value.config);
+  // The OCI artifact manifest of the 1.1 release candidates (early notation signatures): `blobs`
+  // for layers and no config, which OCI 1.1 then expressed as the empty descriptor.
+  const isArtifactManifest = mediaType === OCI_ARTIFACT_MANIFEST;
+  const config = isArtifactManifest ? EMPTY_DESCRIPTOR : toDescriptor(value.config);
   if (!config) throw new RegistryError(`${where} has no valid config descriptor`);
-  if (!Array.isArray(value.layers)) throw new RegistryError(`${where} has no layers`);
+  const layerList = isArtifactManifest ? (value.blobs ?? []) : value.layers;
+  if (!Array.isArray(layerList)) throw new RegistryError(`${where} has no layers`);
+  if (layerList.length > MAX_LAYERS) throw new RegistryError(`${where} has ${layerList.length} layers, more than the ${MAX_LAYERS} signatures read from one artifact`);
   const layers: Descriptor[] = [];
-  for (const [i, layer] of value.layers.entries()) {
+  for (const [i, layer] of layerList.entries()) {
     const descriptor = toDescriptor(layer);
     if (!descriptor) throw new RegistryError(`${where}: layer ${i} is not a valid descriptor`);
     layers.push(descriptor);
@@ -145,63 +157,73 @@ export async function discoverArtifacts(subject: SignedSubject, client: Registry
     }
   }
 
-  // Referrers: the API, else the tag schema.
-  let index: Buffer | undefined;
-  let foundBy: 'referrers-api' | 'referrers-tag' = 'referrers-api';
+  // Referrers: the API (its pages followed), else the tag schema.
+  const listed: Descriptor[] = [];
   const singleType = options.artifactTypes?.length === 1 ? options.artifactTypes[0] : undefined;
+  const apiWhere = `the referrers of ${registry}/${repository}@${subject.digest}`;
+  let apiFailure: string | undefined;
+  const readIndex = (body: Buffer, where: string): boolean => {
+    const value = parseJson(body);
+    if (!isObject(value) || !Array.isArray(value.manifests)) {
+      discovery.problems.push({ where, message: `${where} is not an image index of referrers` });
+      return false;
+    }
+    for (const entry of value.manifests) {
+      const descriptor = toDescriptor(entry);
+      if (descriptor) listed.push(descriptor);
+    }
+    return true;
+  };
   try {
-    const answer = await client.getReferrers(registry, repository, subject.digest, { ...(singleType ? { artifactType: singleType } : {}), ...(options.signal ? { signal: options.signal } : {}) });
-    if (answer.supported) {
-      index = answer.body;
+    let page: URL | undefined;
+    for (let pages = 0; pages < MAX_REFERRER_PAGES; pages++) {
+      const answer = await client.getReferrers(registry, repository, subject.digest, { ...(singleType ? { artifactType: singleType } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(page ? { page } : {}) });
+      if (!answer.supported) break;
       discovery.referrers = 'api';
+      if (!readIndex(answer.body, apiWhere) || !answer.next || listed.length > maxArtifacts) break;
+      page = answer.next;
     }
   } catch (e) {
     if (!(e instanceof RegistryError)) throw e;
-    discovery.problems.push({ where: `the referrers of ${registry}/${repository}@${subject.digest}`, message: e.message });
+    // Some registries without the API answer other than 404 (400, 405): the tag schema decides.
+    if (discovery.referrers === 'none') apiFailure = e.message;
+    else discovery.problems.push({ where: apiWhere, message: e.message });
   }
-  if (index === undefined && discovery.referrers === 'none') {
-    foundBy = 'referrers-tag';
+  const foundBy: 'referrers-api' | 'referrers-tag' = discovery.referrers === 'api' ? 'referrers-api' : 'referrers-tag';
+  if (discovery.referrers === 'none') {
     const where = `${registry}/${repository}:${base}`;
     try {
-      index = (await client.getManifest(registry, repository, base, options.signal)).body;
+      const index = await client.getManifest(registry, repository, base, options.signal);
       discovery.referrers = 'tag-schema';
+      readIndex(index.body, where);
     } catch (e) {
-      if (!(e instanceof RegistryNotFoundError)) {
-        if (!(e instanceof RegistryError)) throw e;
-        discovery.problems.push({ where, message: e.message });
-      }
+      if (!(e instanceof RegistryError)) throw e;
+      if (!(e instanceof RegistryNotFoundError)) discovery.problems.push({ where, message: e.message });
+      else if (apiFailure !== undefined) discovery.problems.push({ where: apiWhere, message: apiFailure });
     }
   }
-  if (index !== undefined) {
-    const value = parseJson(index);
-    const where = discovery.referrers === 'api' ? `the referrers of ${registry}/${repository}@${subject.digest}` : `${registry}/${repository}:${base}`;
-    if (!isObject(value) || !Array.isArray(value.manifests)) {
-      discovery.problems.push({ where, message: `${where} is not an image index of referrers` });
-    } else {
-      const wanted = options.artifactTypes;
-      const descriptors = value.manifests.map(toDescriptor).filter((d): d is Descriptor => d !== undefined && (wanted === undefined || wanted.includes(d.artifactType ?? '')));
-      for (const descriptor of descriptors) {
-        if (seen.has(descriptor.digest)) continue;
-        if (discovery.artifacts.length >= maxArtifacts) {
-          discovery.skipped++;
-          continue;
-        }
-        const at = `${registry}/${repository}@${descriptor.digest}`;
-        try {
-          const fetched = await client.getManifest(registry, repository, descriptor.digest, options.signal);
-          const artifact = artifactFrom(fetched.body, fetched.digest, foundBy, at);
-          // The tag schema's index is written by clients, not the registry: only a manifest that
-          // names this image as its subject is one of its referrers.
-          if (artifact.manifest.subject?.digest !== subject.digest) {
-            discovery.problems.push({ where: at, message: `${at} is listed as a referrer but names ${artifact.manifest.subject ? `another subject (${artifact.manifest.subject.digest})` : 'no subject'}` });
-            continue;
-          }
-          add(artifact);
-        } catch (e) {
-          if (!(e instanceof RegistryError)) throw e;
-          discovery.problems.push({ where: at, message: e.message });
-        }
+  const wanted = options.artifactTypes;
+  for (const descriptor of listed) {
+    if (wanted !== undefined && !wanted.includes(descriptor.artifactType ?? '')) continue;
+    if (seen.has(descriptor.digest)) continue;
+    if (discovery.artifacts.length >= maxArtifacts) {
+      discovery.skipped++;
+      continue;
+    }
+    const at = `${registry}/${repository}@${descriptor.digest}`;
+    try {
+      const fetched = await client.getManifest(registry, repository, descriptor.digest, options.signal, [OCI_ARTIFACT_MANIFEST]);
+      const artifact = artifactFrom(fetched.body, fetched.digest, foundBy, at);
+      // The tag schema's index is written by clients, not the registry: only a manifest that
+      // names this image as its subject is one of its referrers.
+      if (artifact.manifest.subject?.digest !== subject.digest) {
+        discovery.problems.push({ where: at, message: `${at} is listed as a referrer but names ${artifact.manifest.subject ? `another subject (${artifact.manifest.subject.digest})` : 'no subject'}` });
+        continue;
       }
+      add(artifact);
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      discovery.problems.push({ where: at, message: e.message });
     }
   }
   return discovery;

@@ -24,7 +24,11 @@ export const VERIFIERS: Partial<Record<SignatureFormat, Verifier>> = {
 /** Every verifier's results, and one `registry` result per artifact that could not be read. */
 export async function verifyAll(subject: SignedSubject, discovery: Discovery, policy: VerifyPolicy, verifiers: Partial<Record<SignatureFormat, Verifier>> = VERIFIERS): Promise<SignatureResult[]> {
   const results: SignatureResult[] = [];
-  for (const verifier of Object.values(verifiers)) results.push(...(await verifier!(subject, discovery.artifacts, policy)));
+  for (const verifier of Object.values(verifiers)) {
+    const found = await verifier!(subject, discovery.artifacts, policy);
+    // With part of the registry unread, "nothing is attached" is not known: the registry lines say why.
+    results.push(...(discovery.problems.length > 0 ? found.filter((r) => r.failure !== 'no-signature') : found));
+  }
   const format: SignatureFormat = (Object.keys(verifiers)[0] as SignatureFormat | undefined) ?? 'cosign';
   for (const problem of discovery.problems) results.push({ format, verified: false, failure: 'registry', message: problem.message, artifact: problem.where });
   return results;
