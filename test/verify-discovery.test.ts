@@ -286,6 +286,18 @@ describe('discovery against a registry with the referrers API', () => {
     assert.equal(registry.requests.slice(before).filter((r) => r.includes('/blobs/')).length, 0);
   });
 
+  test('kshield verify: what a signed payload says reaches the terminal with its control characters escaped', async () => {
+    const image = registry.image('escape');
+    const payload = simpleSigningPayload('registry.example/app', image.digest, 'cosign \u001b[2J\u001b[31mcontainer');
+    registry.referrer(image, [signatureLayer(payload, signBytes(ecdsa, payload))]);
+    const key = path.join(work, 'escape.pub');
+    writeFileSync(key, ecdsa.publicPem);
+    const r = await kshieldAsync(['verify', `${registry.host}/app:escape`, '--insecure', '--key', key]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.ok(!r.stdout.includes('\u001b'), 'no raw escape character');
+    assert.ok(r.stdout.includes('critical.type is "cosign \\u001b[2J\\u001b[31mcontainer"'), r.stdout);
+  });
+
   test('kshield verify: a registry failing on the signature tag is exit 2, with the registry line in the report', async () => {
     const image = registry.image('broken');
     registry.failing.add(`/v2/app/manifests/${image.digest.replace(':', '-')}.sig`);

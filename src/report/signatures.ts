@@ -1,11 +1,13 @@
 /**
  * The report of `kshield verify`: the image, one line per signature or attestation with the reason
  * it failed, and whether the policy is satisfied; as a table, JSON, or SARIF (one result per
- * failure and per unmet demand of the policy).
+ * failure and per unmet demand of the policy). Messages quote what signed payloads say, which
+ * anyone who can push to the registry writes: the table prints them sanitized.
  */
 import type { Discovery } from '../signatures/discover.js';
 import { isAttestationResult, type Verdict } from '../signatures/verifiers.js';
 import type { SignatureFailure, SignatureResult, SignedSubject } from '../signatures/types.js';
+import { sanitize } from '../core/text.js';
 import { INFORMATION_URI, SARIF_SCHEMA_URI, TOOL_NAME } from './sarif.js';
 
 export interface VerifyReport {
@@ -28,18 +30,18 @@ const REFERRERS: Record<Discovery['referrers'], string> = { api: 'referrers API'
 
 export function renderVerifyTable(report: VerifyReport, color: boolean): string {
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const lines = [`Image: ${report.subject.reference}`, `Digest: ${report.subject.digest}`, `Artifacts: ${report.artifacts} read; referrers: ${REFERRERS[report.referrers]}${report.skipped ? `; ${report.skipped} more not read (limit)` : ''}`, ''];
+  const lines = [`Image: ${sanitize(report.subject.reference)}`, `Digest: ${report.subject.digest}`, `Artifacts: ${report.artifacts} read; referrers: ${REFERRERS[report.referrers]}${report.skipped ? `; ${report.skipped} more not read (limit)` : ''}`, ''];
   const reasonWidth = Math.max(0, ...report.results.map((r) => (r.failure ?? '').length));
   for (const r of report.results) {
     const status = r.verified ? paint('32', 'OK  ') : paint('31', 'FAIL');
     const kind = isAttestationResult(r) ? 'attestation' : 'signature  ';
-    lines.push(`${status}  ${(r.failure ?? '').padEnd(reasonWidth)}  ${r.format}  ${kind}  ${r.message}`.replace(/ +$/, ''));
+    lines.push(`${status}  ${(r.failure ?? '').padEnd(reasonWidth)}  ${r.format}  ${kind}  ${sanitize(r.message)}`.replace(/ +$/, ''));
   }
   lines.push('');
   if (report.satisfied) lines.push(paint('32', `Policy satisfied (require ${report.policy.require}${report.policy.attestations.length ? `, attestations: ${report.policy.attestations.join(', ')}` : ''})`));
   else {
     lines.push(paint('31', 'Policy NOT satisfied:'));
-    for (const reason of report.reasons) lines.push(`  - ${reason}`);
+    for (const reason of report.reasons) lines.push(`  - ${sanitize(reason)}`);
   }
   return lines.join('\n') + '\n';
 }
