@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { kshieldAsync } from './support/cli.js';
-import { pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
+import { pushImage, pushIndex, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
 import { sarifValidator } from './support/sarif.js';
 import { attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
 
@@ -84,6 +84,10 @@ describe('kshield verify against docker-registry', { skip: why && !required ? wh
     const v1 = inTotoStatement(referrer.digest, SLSA_V1, { buildDefinition: { buildType: 'https://actions.github.io/buildtypes/workflow/v1', externalParameters: { workflow: { repository: 'https://github.com/acme/shop', path: '.github/workflows/release.yml', ref: 'refs/heads/main' } } }, runDetails: { builder: { id: GENERATOR } } });
     await pushCosignArtifact(registry.base, REPO, referrer, 'att', [attestationLayer(v1, keys.rsa, SLSA_V1)], 'referrers-tag');
 
+    // A multi-platform image: cosign signs the index's digest, which the tag resolves to.
+    images.multi = await pushIndex(registry.base, REPO, 'multi', [{ image: images.ecdsa, architecture: 'amd64' }, { image: images.rsa, architecture: 'arm64' }]);
+    await pushCosignArtifact(registry.base, REPO, images.multi, 'sig', [sign(images.multi, keys.ed25519)], 'cosign-tag');
+
     const badType = simpleSigningPayload(`${registry.host}/${REPO}`, images['bad-type'].digest, 'atomic container signature');
     await pushCosignArtifact(registry.base, REPO, images['bad-type'], 'sig', [signatureLayer(badType, signBytes(keys.ecdsa, badType))], 'cosign-tag');
   });
@@ -98,6 +102,19 @@ describe('kshield verify against docker-registry', { skip: why && !required ? wh
       assert.match(r.stdout, /^Policy satisfied \(require any\)$/m);
     });
   }
+
+  test('a reference by digest is verified as it is; a multi-platform tag by its index digest, not a platform image', async () => {
+    const byDigest = await kshieldAsync(['verify', `${registry.host}/${REPO}@${images.rsa.digest}`, '--insecure', '--key', keyFile('rsa')]);
+    assert.equal(byDigest.code, 0, byDigest.stdout + byDigest.stderr);
+    assert.match(byDigest.stdout, new RegExp(`^Digest: ${images.rsa.digest}$`, 'm'));
+    const multi = await verify('multi', '--key', keyFile('ed25519'));
+    assert.equal(multi.code, 0, multi.stdout + multi.stderr);
+    assert.match(multi.stdout, new RegExp(`^Digest: ${images.multi.digest}$`, 'm'));
+    // The platform images' own signatures are by other keys: the index's signature is what counts.
+    const platformKey = await verify('multi', '--key', keyFile('ecdsa'));
+    assert.equal(platformKey.code, 1, platformKey.stdout);
+    assert.match(platformKey.stdout, /FAIL +wrong-key/);
+  });
 
   test('a signature by another key: wrong-key, exit 1', async () => {
     const r = await verify('wrong-key', '--key', keyFile('ecdsa'));

@@ -1,6 +1,6 @@
 /** `kshield verify IMAGE`: are the image's signatures and attestations in its registry the ones the policy demands? */
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError, EXIT } from '../core/errors.js';
+import { EXIT, OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { VERSION } from '../core/version.js';
 import { dockerCredentials } from '../images/docker-config.js';
@@ -14,7 +14,6 @@ import { judge, verifyAll } from '../signatures/verifiers.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
 import { parseOutputs, useColor, writeOutput } from './output.js';
-import { OutputError } from '../core/errors.js';
 
 export interface VerifyCommandOptions {
   key: string[];

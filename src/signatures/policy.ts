@@ -34,7 +34,11 @@ export interface VerifyPolicy {
   trustedRootFile?: string;
   /** A Notary Project trust policy document and the trust store directory it names stores in. */
   notation?: { trustPolicyFile: string; trustStoreDir: string };
-  /** Predicate types (full URIs, see attestations.ts `predicateTypeOf`) of which one verified attestation each must exist. */
+  /**
+   * Attestation types of which one verified attestation each must exist: cosign's names
+   * (`slsaprovenance`, `vuln`, ...) or predicate type URIs, resolved by attestations.ts
+   * `predicateTypesFor`.
+   */
   attestations: string[];
   /** Demands on SLSA provenance statements; empty lists allow any. */
   provenance: { builders: string[]; sources: string[] };
