@@ -332,7 +332,7 @@ function memoryArtifact(layers: LayerSpec[], foundBy: SignatureArtifact['foundBy
 const subject: SignedSubject = { reference: 'registry.example/app:1', registry: 'registry.example', repository: 'app', digest: `sha256:${'ab'.repeat(32)}`, mediaType: OCI_MANIFEST, size: 100 };
 
 describe('keys', () => {
-  test('ECDSA P-384 signatures verify (SHA-384, as cosign signs with that curve)', async () => {
+  test('ECDSA P-384 signatures verify with SHA-384, and with the SHA-256 older cosign used', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
     const key: TestKey = { type: 'ecdsa', privateKey, publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
     const payload = simpleSigningPayload('registry.example/app', subject.digest);
@@ -340,6 +340,12 @@ describe('keys', () => {
     const layer = signatureLayer(payload, sign('sha384', payload, { key: privateKey, dsaEncoding: 'der' }));
     const [result] = await verifyCosignArtifacts(subject, [memoryArtifact([layer])], policyWith(key));
     assert.equal(result.verified, true, result.message);
+    // cosign before 2.6 hashed with SHA-256 on every curve: that signature is the key's too.
+    const legacy = signatureLayer(payload, sign('sha256', payload, { key: privateKey, dsaEncoding: 'der' }));
+    const [old] = await verifyCosignArtifacts(subject, [memoryArtifact([legacy])], policyWith(key));
+    assert.equal(old.verified, true, old.message);
+    const [wrong] = await verifyCosignArtifacts(subject, [memoryArtifact([legacy])], policyWith(ecdsa));
+    assert.equal(wrong.failure, 'wrong-key');
   });
 
   test('short RSA keys, certificates, curves cosign does not use and garbage are refused with the reason', () => {

@@ -2,7 +2,7 @@
  * Public keys for key-based signatures (cosign's `cosign.pub`, and DSSE attestations signed with
  * the same keys): PEM SubjectPublicKeyInfo of ECDSA P-256/P-384/P-521, RSA (2048 bits or more) or
  * Ed25519, verified with node:crypto the way cosign signs with each: ECDSA with the curve's hash
- * (SHA-256 for P-256) and an ASN.1 DER signature, RSA PKCS#1 v1.5 (or PSS) with SHA-256, Ed25519
+ * (SHA-256 for P-256; cosign before 2.6 used SHA-256 on every curve) and an ASN.1 DER signature, RSA PKCS#1 v1.5 (or PSS) with SHA-256, Ed25519
  * over the message itself.
  */
 import { constants, createHash, createPublicKey, publicDecrypt, verify, type KeyObject } from 'node:crypto';
@@ -76,7 +76,9 @@ export function verifiesWith(key: TrustedKey, data: Buffer, signature: Buffer): 
           verify('sha256', data, { key: key.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature)
         );
       default:
-        return verify(curveHash(key.kind), data, { key: key.key, dsaEncoding: 'der' }, signature);
+        // cosign long hashed with SHA-256 whatever the curve; since 2.6 it moves to the curve's own
+        // hash (SHA-384 for P-384, SHA-512 for P-521). Either is that key's signature of the data.
+        return [...new Set([curveHash(key.kind), 'sha256'])].some((hash) => verify(hash, data, { key: key.key, dsaEncoding: 'der' }, signature));
     }
   } catch {
     // A malformed signature (wrong length, bad DER) is one that does not verify.
