@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { BlobDigestError, RegistryError } from '../images/registry.js';
 import { DSSE_MEDIA_TYPE, verifyAttestationLayer } from './attestations.js';
+import { digestTag } from './discover.js';
 import { keyName, loadKey, signedOtherBytes, verifiesWith, type TrustedKey } from './keys.js';
 import type { VerifyPolicy } from './policy.js';
 import type { Descriptor, SignatureArtifact, SignatureResult, SignedSubject } from './types.js';
@@ -153,6 +154,6 @@ export async function verifyCosignArtifacts(subject: SignedSubject, artifacts: S
     }
   }
   if (signatures === 0)
-    results.unshift({ format: 'cosign', verified: false, failure: 'no-signature', message: `no cosign signature is attached to ${subject.digest} (no tag sha256-${subject.digest.split(':')[1].slice(0, 12)}….sig, no cosign signature among its referrers)` });
+    results.unshift({ format: 'cosign', verified: false, failure: 'no-signature', message: `no cosign signature is attached to ${subject.digest} (no tag ${digestTag(subject.digest).slice(0, 19)}….sig, no cosign signature among its referrers)` });
   return results;
 }
