@@ -23,6 +23,13 @@ export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const STATEMENT_TYPES = new Set(['https://in-toto.io/Statement/v0.1', 'https://in-toto.io/Statement/v1']);
 
+/**
+ * The predicate type of cosign v3's image signature: with the bundle format, `cosign sign` signs an
+ * in-toto statement of this type about the image (in a Sigstore bundle referrer) instead of a
+ * simple-signing payload. Such a statement is a signature of the image, not an attestation.
+ */
+export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
+
 export const SLSA_PROVENANCE_V02 = 'https://slsa.dev/provenance/v0.2';
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 
