@@ -15,7 +15,7 @@
 import { createHash, createPublicKey, verify as verifySignatureBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { bundleFromJSON, ValidationError, type Bundle } from '@sigstore/bundle';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, VerificationError, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { UsageError } from '../core/errors.js';
 import type { Descriptor, SignatureArtifact, SignatureFailure, SignatureResult, SignedSubject } from './types.js';
@@ -533,10 +533,10 @@ function checkStatementSubject(subject: SignedSubject, statement: InTotoStatemen
 }
 
 /** A message signature must sign this image's manifest: its digest first, then (for the signature) the manifest's bytes. */
-function checkMessageBinding(subject: SigstoreSubject, digest: Buffer, algorithm: number | undefined): Buffer {
-  // HashAlgorithm SHA2_256 is 1; 0 (unspecified) is read as SHA-256 by @sigstore/verify too.
-  if (algorithm !== undefined && algorithm !== 0 && algorithm !== 1) {
-    throw new Failure('unsupported-envelope', `the message signature's digest algorithm (${algorithm}) is not SHA-256, the algorithm of image digests`);
+function checkMessageBinding(subject: SigstoreSubject, digest: Buffer, algorithm: HashAlgorithm | undefined): Buffer {
+  // Unspecified is read as SHA-256 by @sigstore/verify too.
+  if (algorithm !== undefined && algorithm !== HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED && algorithm !== HashAlgorithm.SHA2_256) {
+    throw new Failure('unsupported-envelope', `the message signature's digest algorithm (${HashAlgorithm[algorithm] ?? algorithm}) is not SHA-256, the algorithm of image digests`);
   }
   const signed = `sha256:${digest.toString('hex')}`;
   if (signed !== subject.digest.toLowerCase()) {
