@@ -126,6 +126,15 @@ describe('Sigstore bundles: key-based signatures', () => {
     assert.ok(result.signedAt);
   });
 
+  test('a key-based bundle without log or timestamp verifies only when the policy waives both', async () => {
+    const offline = makeBundle(sigstore, { signer: key, log: null, content: { kind: 'dsse', payload: statement(image.subject.digest, COSIGN_SIGN_PREDICATE) } });
+    const policy: SigstorePolicy = { trustedRoot: sigstore.trustedRoot(), keys: [key.keys.publicPem] };
+    assertFailure(await verifyOne(offline, policy), 'transparency-log', /0 verifiable timestamp\(s\).*requires 1/);
+    const waived = await verifyOne(offline, { ...policy, tlogThreshold: 0, timestampThreshold: 0 });
+    assert.equal(waived.verified, true, waived.message);
+    assert.equal(waived.signedAt, undefined, 'nothing vouches for a signing time');
+  });
+
   test('another key: wrong-key', async () => {
     const result = await verifyOne(bundle, { trustedRoot: sigstore.trustedRoot(), keys: [keySigner().keys.publicPem] });
     assertFailure(result, 'wrong-key', /verifies with none of the 1 given public key/);
@@ -190,6 +199,15 @@ describe('Sigstore bundles: each failure says why', () => {
     // The log signed another time than the entry now claims.
     bundle.verificationMaterial.tlogEntries[0].integratedTime = String(Number(bundle.verificationMaterial.tlogEntries[0].integratedTime) - 30);
     assertFailure(await verifyOne(bundle as unknown as Record<string, unknown>), 'transparency-log', /inclusion promise \(signed entry timestamp\) does not verify/);
+  });
+
+  test('an inclusion proof (without promise, timestamped by a TSA, as Rekor v2 logs) verifies, and a changed proof hash does not', async () => {
+    const bundle = signedImage({ tlog: { evidence: 'proof' }, tsa: sigstore.tsa }) as { verificationMaterial: { tlogEntries: { inclusionProof: { hashes: string[] } }[] } };
+    assert.equal((await verifyOne(bundle as unknown as Record<string, unknown>)).verified, true);
+    const hashes = bundle.verificationMaterial.tlogEntries[0].inclusionProof.hashes;
+    assert.ok(hashes.length >= 2, 'the fixture log makes proofs of more than one hash');
+    hashes[0] = Buffer.alloc(32, 7).toString('base64');
+    assertFailure(await verifyOne(bundle as unknown as Record<string, unknown>), 'transparency-log', /inclusion proof does not verify .*calculated root hash does not match/);
   });
 
   test('a timestamp from a TSA the trusted root does not name: transparency-log', async () => {
