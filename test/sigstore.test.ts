@@ -251,7 +251,10 @@ describe('Sigstore bundles: each failure says why', () => {
     assertFailure(await verifyOne(otherPayload), 'unsupported-envelope', /payloadType is "application\/vnd\.cncf\.notary\.payload\.v1\+json"/);
     const incomplete = signedImage() as { verificationMaterial: { tlogEntries: { inclusionProof?: unknown }[] } };
     delete incomplete.verificationMaterial.tlogEntries[0].inclusionProof;
-    assertFailure(await verifyOne(incomplete as unknown as Record<string, unknown>), 'unsupported-envelope', /not a valid .*v0\.3\+json bundle: missing or empty verificationMaterial\.tlogEntries\[0\]\.inclusionProof/);
+    assertFailure(await verifyOne(incomplete as unknown as Record<string, unknown>), 'unsupported-envelope', /not a valid .*v0\.3\+json bundle: verificationMaterial\.tlogEntries\[0\]\.inclusionProof missing/);
+    const twoSignatures = signedImage() as { dsseEnvelope: { signatures: unknown[] } };
+    twoSignatures.dsseEnvelope.signatures.push(twoSignatures.dsseEnvelope.signatures[0]);
+    assertFailure(await verifyOne(twoSignatures as unknown as Record<string, unknown>), 'unsupported-envelope', /content\.dsseEnvelope\.signatures missing, empty or not as that version requires/);
   });
 
   test('no bundle among the artifacts: one no-signature result; other formats are left to their verifiers', async () => {
@@ -278,6 +281,11 @@ describe('Sigstore policy errors are usage errors', () => {
     assert.equal((await verifyOne(signedImage(), { ...basePolicy, trustedRoot: file })).verified, true);
   });
 
+  test('a trusted root written before trusted roots had a mediaType is read by its lists', async () => {
+    const { mediaType: _dropped, ...older } = sigstore.trustedRoot();
+    assert.equal((await verifyOne(signedImage(), { ...basePolicy, trustedRoot: older })).verified, true);
+  });
+
   test('a missing, non-JSON or foreign trusted root, a bad regular expression, a bad key, or a half identity throw', async () => {
     const artifacts = [bundleArtifact(signedImage(), image.subject)];
     const notJson = path.join(dir, 'broken.json');
@@ -286,7 +294,8 @@ describe('Sigstore policy errors are usage errors', () => {
       [{ identities: basePolicy.identities }, /needs a trusted root/],
       [{ ...basePolicy, trustedRoot: path.join(dir, 'absent.json') }, /absent\.json: cannot read the trusted root \(ENOENT\)/],
       [{ ...basePolicy, trustedRoot: notJson }, /broken\.json: not JSON/],
-      [{ ...basePolicy, trustedRoot: { mediaType: 'application/json' } }, /is not a Sigstore trusted root/],
+      [{ ...basePolicy, trustedRoot: { mediaType: 'application/json' } }, /mediaType "application\/json": not a Sigstore trusted root/],
+      [{ ...basePolicy, trustedRoot: { keys: [] } }, /no mediaType and no tlogs or certificateAuthorities: not a Sigstore trusted root/],
       [{ ...basePolicy, identities: [{ issuer: ISSUER, subjectRegExp: '(' }] }, /subjectRegExp "\(" is not a regular expression/],
       [{ ...basePolicy, identities: [{ subject: EMAIL }] }, /needs issuer or issuerRegExp/],
       [{ ...basePolicy, keys: ['not a key'] }, /Sigstore key 1: not a PEM public key/],

@@ -171,9 +171,10 @@ function loadTrustedRoot(source: string | object | undefined): object {
     }
   }
   if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new UsageError(`${label}: expected a JSON object`);
-  const mediaType = (root as { mediaType?: unknown }).mediaType;
-  if (typeof mediaType !== 'string' || !TRUSTED_ROOT_MEDIA_TYPE.test(mediaType)) {
-    throw new UsageError(`${label}: mediaType ${JSON.stringify(mediaType)} is not a Sigstore trusted root (application/vnd.dev.sigstore.trustedroot+json;version=0.1)`);
+  const { mediaType, tlogs, certificateAuthorities } = root as { mediaType?: unknown; tlogs?: unknown; certificateAuthorities?: unknown };
+  // Trusted roots published before 2024 carry no mediaType; they are recognised by their lists.
+  if (mediaType === undefined ? !Array.isArray(tlogs) && !Array.isArray(certificateAuthorities) : typeof mediaType !== 'string' || !TRUSTED_ROOT_MEDIA_TYPE.test(mediaType)) {
+    throw new UsageError(`${label}: ${mediaType === undefined ? 'no mediaType and no tlogs or certificateAuthorities' : `mediaType ${JSON.stringify(mediaType)}`}: not a Sigstore trusted root (application/vnd.dev.sigstore.trustedroot+json;version=0.1)`);
   }
   return root;
 }
@@ -265,7 +266,7 @@ function parseBundle(bytes: Buffer): Bundle {
     return bundleFromJSON(json);
   } catch (error) {
     if (error instanceof ValidationError) {
-      throw new Failure('unsupported-envelope', `the bundle is not a valid ${mediaType} bundle: missing or empty ${error.fields.join(', ')}`);
+      throw new Failure('unsupported-envelope', `the bundle is not a valid ${mediaType} bundle: ${error.fields.join(', ')} missing, empty or not as that version requires`);
     }
     throw new Failure('unsupported-envelope', `the bundle cannot be read: ${(error as Error).message}`);
   }
