@@ -217,22 +217,21 @@ async function verifyArtifact(subject: SigstoreSubject, artifact: SignatureArtif
   const bundle = parseBundle(bytes);
   const signingKey = signingKeyOf(bundle, prepared);
   const content = bundle.content;
-  let statement: InTotoStatement | undefined;
-  let entity: SignedEntity;
   if (content.$case === 'messageSignature') {
+    // The digest binds the image before the signature is checked: the signature covers the manifest's bytes.
     const manifest = checkMessageBinding(subject, content.messageSignature.messageDigest?.digest ?? Buffer.alloc(0), content.messageSignature.messageDigest?.algorithm);
     const key = checkSignature(signingKey, prepared, (candidate) => verifySignatureBytes('sha256', manifest, candidate, content.messageSignature.signature), 'message signature over the image manifest');
-    entity = signedEntity(bundle, manifest);
-    return finish(entity, key, signingKey, prepared, undefined);
+    return finish(signedEntity(bundle, manifest), key, signingKey, prepared, undefined);
   }
   const envelope = content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     throw new Failure('unsupported-envelope', `the DSSE envelope's payloadType is ${JSON.stringify(envelope.payloadType)}; an image signature or attestation is an in-toto statement (${IN_TOTO_PAYLOAD_TYPE})`);
   }
+  // The key's own digest (as @sigstore/verify does): SHA-256 for P-256 and RSA, none for Ed25519.
   const key = checkSignature(signingKey, prepared, (candidate) => verifySignatureBytes(null, preAuthEncoding(envelope.payloadType, envelope.payload), candidate, envelope.signatures[0].sig), 'DSSE signature');
-  statement = parseStatement(envelope.payload);
-  entity = signedEntity(bundle, undefined);
-  const verified = finish(entity, key, signingKey, prepared, statement);
+  // Only a payload whose signature verified is read; which image it names is checked once it is trusted.
+  const statement = parseStatement(envelope.payload);
+  const verified = finish(signedEntity(bundle, undefined), key, signingKey, prepared, statement);
   checkStatementSubject(subject, statement, verified.signer);
   return verified;
 }
