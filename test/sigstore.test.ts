@@ -13,7 +13,7 @@ import { verifySigstoreArtifacts, type SigstorePolicy, type SigstoreSubject } fr
 import type { SignatureArtifact, SignatureResult } from '../src/signatures/types.js';
 import {
   BUNDLE_V01, BUNDLE_V02, COSIGN_SIGN_PREDICATE, TestCertificateAuthority, TestSigstore, TestTimestampAuthority,
-  TestTransparencyLog, bundleArtifact, keySigner, makeBundle, statement, testImage, type BundleOptions, type KeylessSigner,
+  TestTransparencyLog, bundleArtifact, issueLeaf, keySigner, makeBundle, statement, testImage, type BundleOptions, type KeylessSigner,
 } from './support/sigstore-fixtures.js';
 
 const sigstore = new TestSigstore();
@@ -187,6 +187,18 @@ describe('Sigstore bundles: each failure says why', () => {
     const result = await verifyOne(signedImage({ signer: stale }));
     assertFailure(result, 'expired', /was not valid when it signed: valid .* to .*, signed at .*\(transparency log\)/);
     assert.equal(result.signer, `${EMAIL} (issuer ${ISSUER})`);
+  });
+
+  test('a certificate that had expired when a TSA stamped the signature: expired, naming the RFC 3161 time', async () => {
+    const notBefore = new Date(Date.now() - 2 * 3600_000);
+    const stale = sigstore.keyless({ issuer: ISSUER, email: EMAIL }, { notBefore, notAfter: new Date(notBefore.getTime() + 10 * 60_000) });
+    const result = await verifyOne(signedImage({ signer: stale, log: null, tsa: sigstore.tsa }), { ...basePolicy, tlogThreshold: 0 });
+    assertFailure(result, 'expired', /signed at .*\(RFC 3161 timestamp\)/);
+  });
+
+  test('an SCT from a CT log the trusted root does not name: transparency-log', async () => {
+    const signer = issueLeaf(sigstore.fulcio, { issuer: ISSUER, email: EMAIL }, { ctLog: new TestTransparencyLog('https://ctfe.rogue.example') });
+    assertFailure(await verifyOne(signedImage({ signer })), 'transparency-log', /certificate transparency: the certificate's SCT does not verify with any CT log of the trusted root/);
   });
 
   test('a log entry signed by a log the trusted root does not name: transparency-log', async () => {
