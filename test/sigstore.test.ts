@@ -276,6 +276,25 @@ describe('Sigstore bundles: each failure says why', () => {
     assert.deepEqual(results, [{ format: 'sigstore-bundle', verified: false, failure: 'no-signature', message: `no Sigstore bundle is attached to ${image.subject.reference}` }]);
   });
 
+  test('without a trusted root there is nothing to verify with: no results, even with bundles attached', async () => {
+    assert.deepEqual(await verifySigstoreArtifacts(image.subject, [bundleArtifact(signedImage(), image.subject)], { identities: basePolicy.identities }), []);
+  });
+
+  test('a failed attestation is still an attestation result (an empty attestations list); a failed signature is not', async () => {
+    const otherAttestation = await verifyOne(signedImage({ predicateType: SLSA, digest: otherImage.subject.digest }));
+    assertFailure(otherAttestation, 'digest-mismatch', /about sha256:/);
+    assert.deepEqual(otherAttestation.attestations, []);
+    // Before the signature verifies, only cosign's annotation on the artifact says what the bundle holds.
+    const tampered = signedImage({ predicateType: SLSA }) as { dsseEnvelope: { signatures: { sig: string }[] } };
+    tampered.dsseEnvelope.signatures[0].sig = Buffer.alloc(70, 1).toString('base64');
+    const annotated = await verifyOne(bundleArtifact(tampered as unknown as Record<string, unknown>, image.subject, { predicateType: SLSA }));
+    assertFailure(annotated, 'tampered-payload', /changed after signing/);
+    assert.deepEqual(annotated.attestations, []);
+    const signature = await verifyOne(bundleArtifact(signedImage({ digest: otherImage.subject.digest }), image.subject, { predicateType: COSIGN_SIGN_PREDICATE }));
+    assertFailure(signature, 'digest-mismatch', /about sha256:/);
+    assert.equal(signature.attestations, undefined);
+  });
+
   test('one result per artifact, each with its own reason', async () => {
     const artifacts = [bundleArtifact(signedImage(), image.subject), bundleArtifact(signedImage({ digest: otherImage.subject.digest }), image.subject)];
     const results = await verifySigstoreArtifacts(image.subject, artifacts, basePolicy);
@@ -303,7 +322,6 @@ describe('Sigstore policy errors are usage errors', () => {
     const notJson = path.join(dir, 'broken.json');
     writeFileSync(notJson, '{"mediaType":');
     const cases: [SigstorePolicy, RegExp][] = [
-      [{ identities: basePolicy.identities }, /needs a trusted root/],
       [{ ...basePolicy, trustedRoot: path.join(dir, 'absent.json') }, /absent\.json: cannot read the trusted root \(ENOENT\)/],
       [{ ...basePolicy, trustedRoot: notJson }, /broken\.json: not JSON/],
       [{ ...basePolicy, trustedRoot: { mediaType: 'application/json' } }, /mediaType "application\/json": not a Sigstore trusted root/],

@@ -29,7 +29,7 @@ export interface SigstoreIdentity {
 }
 
 export interface SigstorePolicy {
-  /** `trusted_root.json` as Sigstore publishes it: its parsed JSON, or the path of the file. */
+  /** `trusted_root.json` as Sigstore publishes it: its parsed JSON, or the path of the file. Without it, bundles are not verified (no results). */
   trustedRoot?: string | object;
   /** Keyless bundles must carry one of these identities (any of them); without any, keyless bundles are refused, as cosign refuses to verify without --certificate-identity. */
   identities?: SigstoreIdentity[];
@@ -80,31 +80,47 @@ interface Prepared {
 }
 
 class Failure extends Error {
+  /** The statement's predicate type, once the signature over it verified. */
+  predicateType?: string;
   constructor(readonly reason: SignatureFailure, message: string, readonly signer?: string) {
     super(message);
   }
 }
+
+/** cosign's annotation on a bundle artifact naming the statement's predicate type. */
+const PREDICATE_TYPE_ANNOTATION = 'dev.sigstore.bundle.predicateType';
 
 /** Does this artifact hold a Sigstore bundle (by its artifact type or a layer's media type)? */
 export function isSigstoreBundleArtifact(artifact: SignatureArtifact): boolean {
   return BUNDLE_FAMILY.test(artifact.artifactType) || artifact.manifest.layers.some((layer) => BUNDLE_FAMILY.test(layer.mediaType));
 }
 
+/**
+ * One result per Sigstore bundle among `artifacts` (other formats are left to their verifiers).
+ * Without a trusted root there is nothing to verify with: no results, as cosign's verifier gives
+ * none without keys. With one and no bundle attached: one `no-signature` result. An attestation's
+ * result (a statement with another predicate than cosign's signing one) carries `attestations`:
+ * its predicate type when verified, an empty list when it failed.
+ */
 export async function verifySigstoreArtifacts(subject: SigstoreSubject, artifacts: SignatureArtifact[], policy: SigstorePolicy): Promise<SignatureResult[]> {
+  if (policy.trustedRoot === undefined) return [];
   const bundles = artifacts.filter(isSigstoreBundleArtifact);
   if (bundles.length === 0) {
     return [{ format: 'sigstore-bundle', verified: false, failure: 'no-signature', message: `no Sigstore bundle is attached to ${subject.reference}` }];
   }
-  const prepared = preparePolicy(policy);
+  const prepared = preparePolicy({ ...policy, trustedRoot: policy.trustedRoot });
   const results: SignatureResult[] = [];
   for (const artifact of bundles) {
     try {
       results.push({ format: 'sigstore-bundle', artifact: artifact.digest, ...(await verifyArtifact(subject, artifact, prepared)) });
     } catch (error) {
       if (!(error instanceof Failure)) throw error;
+      // Before its signature verified, the statement's type is known only from the artifact's annotation.
+      const predicateType = error.predicateType ?? artifact.manifest.annotations?.[PREDICATE_TYPE_ANNOTATION];
       results.push({
         format: 'sigstore-bundle', verified: false, failure: error.reason, message: error.message, artifact: artifact.digest,
         ...(error.signer ? { signer: error.signer } : {}),
+        ...(predicateType !== undefined && predicateType !== COSIGN_SIGN_PREDICATE ? { attestations: [] } : {}),
       });
     }
   }
@@ -115,7 +131,7 @@ export async function verifySigstoreArtifacts(subject: SigstoreSubject, artifact
 // Policy
 // ---------------------------------------------------------------------------------------------
 
-function preparePolicy(policy: SigstorePolicy): Prepared {
+function preparePolicy(policy: SigstorePolicy & { trustedRoot: string | object }): Prepared {
   const root = loadTrustedRoot(policy.trustedRoot);
   let trust: TrustMaterial;
   try {
@@ -151,8 +167,7 @@ function preparePolicy(policy: SigstorePolicy): Prepared {
   };
 }
 
-function loadTrustedRoot(source: string | object | undefined): object {
-  if (source === undefined) throw new UsageError('verifying Sigstore bundles needs a trusted root (trusted_root.json); none was given');
+function loadTrustedRoot(source: string | object): object {
   let root: unknown = source;
   let label = 'trusted root';
   if (typeof source === 'string') {
@@ -231,9 +246,14 @@ async function verifyArtifact(subject: SigstoreSubject, artifact: SignatureArtif
   const key = checkSignature(signingKey, prepared, (candidate) => verifySignatureBytes(null, preAuthEncoding(envelope.payloadType, envelope.payload), candidate, envelope.signatures[0].sig), 'DSSE signature');
   // Only a payload whose signature verified is read; which image it names is checked once it is trusted.
   const statement = parseStatement(envelope.payload);
-  const verified = finish(signedEntity(bundle, undefined), key, signingKey, prepared, statement);
-  checkStatementSubject(subject, statement, verified.signer);
-  return verified;
+  try {
+    const verified = finish(signedEntity(bundle, undefined), key, signingKey, prepared, statement);
+    checkStatementSubject(subject, statement, verified.signer);
+    return verified;
+  } catch (error) {
+    if (error instanceof Failure) error.predicateType = statement.predicateType;
+    throw error;
+  }
 }
 
 function bundleLayer(artifact: SignatureArtifact): Descriptor {
