@@ -269,6 +269,23 @@ describe('Sigstore bundles: each failure says why', () => {
     assertFailure(await verifyOne(twoSignatures as unknown as Record<string, unknown>), 'unsupported-envelope', /content\.dsseEnvelope\.signatures missing, empty or not as that version requires/);
   });
 
+  test('a bundle larger than kshield reads, or one the registry would not serve: refused without reading it, or registry', async () => {
+    const huge = bundleArtifact(signedImage(), image.subject);
+    let reads = 0;
+    const read = huge.blob;
+    huge.blob = async (descriptor) => (reads++, read(descriptor));
+    huge.manifest = { ...huge.manifest, layers: [{ ...huge.manifest.layers[0], size: 33 * 1024 * 1024 }] };
+    assertFailure(await verifyOne(huge), 'unsupported-envelope', /is 34603008 bytes, more than the 33554432 kshield reads/);
+    assert.equal(reads, 0);
+    const unreadable = { ...bundleArtifact(signedImage(), image.subject), blob: async () => { throw new Error('GET /v2/team/app/blobs/sha256:…: 500 Internal Server Error'); } };
+    assertFailure(await verifyOne(unreadable), 'registry', /the bundle blob sha256:[0-9a-f]{64} could not be read: GET .*500/);
+  });
+
+  test('a message signature checked against manifest bytes that are not the image\'s: tampered-payload', async () => {
+    const bundle = makeBundle(sigstore, { signer: emailSigner, content: { kind: 'message', artifact: image.manifest } });
+    assertFailure(await verifyOne(bundle, basePolicy, { ...image.subject, manifest: otherImage.manifest }), 'tampered-payload', /the image manifest given hashes to sha256:/);
+  });
+
   test('no bundle among the artifacts: one no-signature result; other formats are left to their verifiers', async () => {
     const cosignLegacy = { ...bundleArtifact(signedImage(), image.subject), artifactType: 'application/vnd.dev.cosign.simplesigning.v1+json' };
     cosignLegacy.manifest = { ...cosignLegacy.manifest, layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: 'sha256:00', size: 1 }] };
