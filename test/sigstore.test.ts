@@ -172,6 +172,14 @@ describe('Sigstore bundles: each failure says why', () => {
     assert.equal((await verifyOne(signedImage(), policy)).verified, true);
   });
 
+  test('what the signer wrote is quoted bounded: a 5000-character SAN gives a short message', async () => {
+    const signer = sigstore.keyless({ issuer: ISSUER, email: `${'x'.repeat(5000)}@example.net` });
+    const result = await verifyOne(signedImage({ signer }));
+    assertFailure(result, 'identity-mismatch', /subject x{200}… \(issuer/);
+    assert.ok(result.message.length < 600, `${result.message.length} characters`);
+    assert.ok((result.signer ?? '').length < 300);
+  });
+
   test('a keyless bundle under a policy that allows no identity is refused', async () => {
     assertFailure(await verifyOne(signedImage(), { trustedRoot: sigstore.trustedRoot() }), 'identity-mismatch', /allows no certificate identity/);
   });

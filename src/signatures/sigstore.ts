@@ -65,7 +65,9 @@ const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
 interface CompiledIdentity {
   issuer: (value: string) => boolean;
   subject: (value: string) => boolean;
-  description: string;
+  /** How messages name them: the exact value, or `/pattern/`. */
+  issuerText: string;
+  subjectText: string;
 }
 
 interface Prepared {
@@ -85,6 +87,11 @@ class Failure extends Error {
   constructor(readonly reason: SignatureFailure, message: string, readonly signer?: string) {
     super(message);
   }
+}
+
+/** Text from the bundle (SANs, hints, types) quoted in messages, bounded: anyone can write it. */
+function clip(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** cosign's annotation on a bundle artifact naming the statement's predicate type. */
@@ -212,7 +219,7 @@ function compileIdentity(identity: SigstoreIdentity, index: number): CompiledIde
   };
   const issuer = matcher('issuer');
   const subject = matcher('subject');
-  return { issuer: issuer.test, subject: subject.test, description: `${subject.text} from ${issuer.text}` };
+  return { issuer: issuer.test, subject: subject.test, issuerText: issuer.text, subjectText: subject.text };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +247,7 @@ async function verifyArtifact(subject: SigstoreSubject, artifact: SignatureArtif
   }
   const envelope = content.dsseEnvelope;
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new Failure('unsupported-envelope', `the DSSE envelope's payloadType is ${JSON.stringify(envelope.payloadType)}; an image signature or attestation is an in-toto statement (${IN_TOTO_PAYLOAD_TYPE})`);
+    throw new Failure('unsupported-envelope', `the DSSE envelope's payloadType is ${JSON.stringify(clip(envelope.payloadType))}; an image signature or attestation is an in-toto statement (${IN_TOTO_PAYLOAD_TYPE})`);
   }
   // The key's own digest (as @sigstore/verify does): SHA-256 for P-256 and RSA, none for Ed25519.
   const key = checkSignature(signingKey, prepared, (candidate) => verifySignatureBytes(null, preAuthEncoding(envelope.payloadType, envelope.payload), candidate, envelope.signatures[0].sig), 'DSSE signature');
@@ -259,12 +266,12 @@ async function verifyArtifact(subject: SigstoreSubject, artifact: SignatureArtif
 function bundleLayer(artifact: SignatureArtifact): Descriptor {
   const layers = artifact.manifest.layers.filter((layer) => BUNDLE_FAMILY.test(layer.mediaType));
   if (layers.length === 0) {
-    throw new Failure('unsupported-envelope', `artifact type ${artifact.artifactType} names a Sigstore bundle but no layer holds one (layer media types: ${artifact.manifest.layers.map((l) => l.mediaType).join(', ') || 'none'})`);
+    throw new Failure('unsupported-envelope', `artifact type ${clip(artifact.artifactType)} names a Sigstore bundle but no layer holds one (layer media types: ${clip(artifact.manifest.layers.map((l) => l.mediaType).join(', ')) || 'none'})`);
   }
   if (layers.length > 1) throw new Failure('unsupported-envelope', `the artifact has ${layers.length} bundle layers; a Sigstore bundle artifact holds exactly one`);
   const [layer] = layers;
   if (!SIGSTORE_BUNDLE_MEDIA_TYPES.includes(layer.mediaType)) {
-    throw new Failure('unsupported-envelope', `bundle media type ${layer.mediaType} is not one kshield verifies (${SIGSTORE_BUNDLE_MEDIA_TYPES.join(', ')})`);
+    throw new Failure('unsupported-envelope', `bundle media type ${clip(layer.mediaType)} is not one kshield verifies (${SIGSTORE_BUNDLE_MEDIA_TYPES.join(', ')})`);
   }
   if (layer.size > MAX_BUNDLE_BYTES) throw new Failure('unsupported-envelope', `the bundle is ${layer.size} bytes, more than the ${MAX_BUNDLE_BYTES} kshield reads`);
   return layer;
@@ -279,7 +286,7 @@ function parseBundle(bytes: Buffer): Bundle {
   }
   const mediaType = (json as { mediaType?: unknown } | null)?.mediaType;
   if (typeof mediaType !== 'string' || !SIGSTORE_BUNDLE_MEDIA_TYPES.includes(mediaType)) {
-    throw new Failure('unsupported-envelope', `the bundle's mediaType ${JSON.stringify(mediaType)} is not one kshield verifies (${SIGSTORE_BUNDLE_MEDIA_TYPES.join(', ')})`);
+    throw new Failure('unsupported-envelope', `the bundle's mediaType ${clip(JSON.stringify(mediaType) ?? 'missing')} is not one kshield verifies (${SIGSTORE_BUNDLE_MEDIA_TYPES.join(', ')})`);
   }
   try {
     return bundleFromJSON(json);
@@ -299,7 +306,7 @@ function signingKeyOf(bundle: Bundle, prepared: Prepared): SigningKey {
   const material = bundle.verificationMaterial.content;
   if (material.$case === 'publicKey') {
     if (prepared.keys.length === 0) {
-      throw new Failure('wrong-key', `the bundle is signed with a key (hint ${JSON.stringify(material.publicKey.hint)}) and no public key was given to verify it`);
+      throw new Failure('wrong-key', `the bundle is signed with a key (hint ${JSON.stringify(clip(material.publicKey.hint))}) and no public key was given to verify it`);
     }
     return { kind: 'key', hint: material.publicKey.hint };
   }
@@ -334,7 +341,7 @@ function checkSignature(signingKey: SigningKey, prepared: Prepared, verifies: (k
   if (named) {
     throw new Failure('tampered-payload', `the ${what} does not verify with the key its hint names (${named.fingerprint}): the signed content or the signature was changed after signing`, named.fingerprint);
   }
-  throw new Failure('wrong-key', `the ${what} verifies with none of the ${prepared.keys.length} given public key(s) (the bundle's key hint is ${JSON.stringify(signingKey.hint)})`);
+  throw new Failure('wrong-key', `the ${what} verifies with none of the ${prepared.keys.length} given public key(s) (the bundle's key hint is ${JSON.stringify(clip(signingKey.hint))})`);
 }
 
 function signedEntity(bundle: Bundle, artifact: Buffer | undefined): SignedEntity {
@@ -355,29 +362,20 @@ function finish(entity: SignedEntity, key: KeyObject, signingKey: SigningKey, pr
     timestampThreshold: isCertificate ? Math.max(1, prepared.timestampThreshold) : prepared.timestampThreshold,
     ctlogThreshold: isCertificate ? prepared.ctlogThreshold : 0,
   });
-  let signer: string;
-  let identity: { subject?: string; issuer?: string } = {};
-  if (signingKey.kind === 'certificate') {
-    const certificate = signingKey.certificate;
-    identity = certificateIdentity(entity);
-    signer = `${identity.subject ?? '(no SAN)'} (issuer ${identity.issuer ?? 'unknown'})`;
-    try {
-      verifier.verify(entity);
-    } catch (error) {
-      throw new Failure(...explain(error, entity, prepared, certificate), signer);
-    }
-    checkIdentity(identity, prepared, signer);
-  } else {
-    signer = prepared.keys.find((candidate) => candidate.key === key)?.fingerprint ?? 'unknown key';
-    try {
-      verifier.verify(entity);
-    } catch (error) {
-      throw new Failure(...explain(error, entity, prepared, undefined), signer);
-    }
+  const certificate = signingKey.kind === 'certificate' ? signingKey.certificate : undefined;
+  const identity = certificate ? certificateIdentity(entity) : undefined;
+  const signer = identity
+    ? `${clip(identity.subject ?? '(no SAN)')} (issuer ${clip(identity.issuer ?? 'unknown')})`
+    : prepared.keys.find((candidate) => candidate.key === key)?.fingerprint ?? 'unknown key';
+  try {
+    verifier.verify(entity);
+  } catch (error) {
+    throw new Failure(...explain(error, entity, prepared, certificate), signer);
   }
+  if (identity) checkIdentity(identity, prepared, signer);
   const signedAt = earliestTimestamp(entity);
   const attestations = statement && statement.predicateType !== COSIGN_SIGN_PREDICATE ? [statement.predicateType] : undefined;
-  const what = statement ? (attestations ? `attestation ${statement.predicateType}` : 'image signature (in-toto statement)') : 'message signature over the image manifest';
+  const what = statement ? (attestations ? `attestation ${clip(statement.predicateType)}` : 'image signature (in-toto statement)') : 'message signature over the image manifest';
   return {
     verified: true,
     message: `${what} verified: signed by ${signer}${signedAt ? ` at ${signedAt}` : ''}, ${evidenceSummary(entity)}`,
@@ -417,8 +415,8 @@ function checkIdentity(identity: { subject?: string; issuer?: string }, prepared
   if (prepared.identities.some((allowed) => allowed.subject(subject) && allowed.issuer(issuer))) return;
   const sameSubject = prepared.identities.filter((allowed) => allowed.subject(subject));
   const why = sameSubject.length > 0
-    ? `subject ${subject} is allowed only from ${sameSubject.map((allowed) => allowed.description.split(' from ').pop()).join(', ')}, not from issuer ${issuer}`
-    : `subject ${subject} (issuer ${issuer}) is none of the allowed identities: ${prepared.identities.map((allowed) => allowed.description).join('; ')}`;
+    ? `subject ${clip(subject)} is allowed only from ${sameSubject.map((allowed) => allowed.issuerText).join(', ')}, not from issuer ${clip(issuer)}`
+    : `subject ${clip(subject)} (issuer ${clip(issuer)}) is none of the allowed identities: ${prepared.identities.map((allowed) => `${allowed.subjectText} from ${allowed.issuerText}`).join('; ')}`;
   throw new Failure('identity-mismatch', `the certificate's identity is not allowed: ${why}`, signer);
 }
 
@@ -533,7 +531,7 @@ function parseStatement(payload: Buffer): InTotoStatement {
   }
   const s = statement as { _type?: unknown; predicateType?: unknown; subject?: unknown } | null;
   if (!s || typeof s !== 'object' || typeof s._type !== 'string' || !IN_TOTO_STATEMENT_TYPES.has(s._type)) {
-    throw new Failure('unsupported-envelope', `the DSSE payload is not an in-toto statement (_type ${JSON.stringify(s?._type)})`);
+    throw new Failure('unsupported-envelope', `the DSSE payload is not an in-toto statement (_type ${clip(JSON.stringify(s?._type) ?? 'missing')})`);
   }
   if (typeof s.predicateType !== 'string' || !Array.isArray(s.subject)) {
     throw new Failure('unsupported-envelope', 'the in-toto statement has no predicateType or no subject list');
@@ -549,7 +547,7 @@ function checkStatementSubject(subject: SignedSubject, statement: InTotoStatemen
   if (statement.subjectDigests.includes(subject.digest.toLowerCase())) return;
   throw new Failure('digest-mismatch', statement.subjectDigests.length === 0
     ? `the in-toto statement names no sha256 subject digest; the image is ${subject.digest}`
-    : `the in-toto statement is about ${statement.subjectDigests.join(', ')}, not the image ${subject.digest}`, signer);
+    : `the in-toto statement is about ${clip(statement.subjectDigests.join(', '))}, not the image ${subject.digest}`, signer);
 }
 
 /** A message signature must sign this image's manifest: its digest first, then (for the signature) the manifest's bytes. */
