@@ -5,6 +5,10 @@
  * need; read back with a hand-written client (discovery is not this file's subject) and verified.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { kshield } from './support/cli.js';
 import { after, before, describe, test } from 'node:test';
 import { verifySigstoreArtifacts, type SigstorePolicy } from '../src/signatures/sigstore.js';
 import type { Descriptor, SignatureArtifact, SignedSubject } from '../src/signatures/types.js';
@@ -115,5 +119,35 @@ describe('Sigstore bundles pushed to a real registry under the referrers tag sch
     ], results.map((r) => r.message).join('\n'));
     assert.ok(results.slice(0, 3).every((r) => r.signer === `${EMAIL} (issuer ${ISSUER})`));
     assert.match(results[3].message, new RegExp(`about ${other.digest}, not the image ${image.digest}`));
+  });
+
+  test('kshield verify finds the bundles itself and judges them under the keyless identity given on the command line', async () => {
+    const repository = 'team/keyless';
+    const image = await pushImage(registry.base, repository, '1.0');
+    const subjectDescriptor: Descriptor = { mediaType: OCI_MANIFEST, digest: image.digest, size: image.manifest.length };
+    const signer = sigstore.keyless({ issuer: ISSUER, email: EMAIL });
+    const pushed = [
+      await pushBundle(registry, repository, subjectDescriptor, makeBundle(sigstore, { signer, content: { kind: 'dsse', payload: statement(image.digest, COSIGN_SIGN_PREDICATE) } }), COSIGN_SIGN_PREDICATE),
+      await pushBundle(registry, repository, subjectDescriptor, makeBundle(sigstore, { signer, content: { kind: 'message', artifact: image.manifest } })),
+    ];
+    await putManifest(registry.base, repository, image.digest.replace(':', '-'), OCI_INDEX, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: pushed })), {});
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-keyless-'));
+    try {
+      const root = path.join(dir, 'trusted_root.json');
+      writeFileSync(root, JSON.stringify(sigstore.trustedRoot()));
+      const ref = `${registry.host}/${repository}:1.0`;
+      const ok = kshield(['verify', ref, '--insecure', '--trusted-root', root, '--certificate-identity', EMAIL, '--certificate-oidc-issuer', ISSUER, '-o', 'json']);
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      const report = JSON.parse(ok.stdout) as { satisfied: boolean; results: { format: string; verified: boolean }[] };
+      assert.deepEqual(report.results.filter((r) => r.format === 'sigstore-bundle').map((r) => r.verified), [true, true]);
+      const other = kshield(['verify', ref, '--insecure', '--trusted-root', root, '--certificate-identity', 'someone@example.com', '--certificate-oidc-issuer', ISSUER]);
+      assert.equal(other.code, 1, other.stdout + other.stderr);
+      assert.match(other.stdout, /identity-mismatch/);
+      const half = kshield(['verify', ref, '--insecure', '--trusted-root', root, '--certificate-identity', EMAIL]);
+      assert.equal(half.code, 2);
+      assert.match(half.stderr, /needs both the identity .* and its issuer/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -199,9 +199,14 @@ function buildProgram(): Command {
 
   program
     .command('verify')
-    .description("verify an image's signatures and attestations in its registry: cosign key-based signatures (sha256-<digest>.sig tags, OCI referrers) and in-toto attestations, under a policy (keys any-of/all-of, required attestation types, allowed builders and sources)")
+    .description("verify an image's signatures and attestations in its registry: cosign key-based signatures (sha256-<digest>.sig tags, OCI referrers), Sigstore bundles (keyless or keyed, offline against a trusted root) and in-toto attestations, under a policy (keys any-of/all-of, identities, required attestation types, allowed builders and sources)")
     .argument('<image>', 'an image reference (registry.example/app:1.2, ...@sha256:...): its tag is resolved to the digest that is verified')
     .addOption(new Option('--key <file>', "a public key (PEM: ECDSA P-256/P-384/P-521, RSA, Ed25519), e.g. cosign.pub; repeatable").argParser(collect).default([]))
+    .option('--trusted-root <file>', 'Sigstore trusted_root.json (Fulcio CAs, Rekor, CT log and timestamp authority keys) to verify Sigstore bundles with, offline')
+    .option('--certificate-identity <subject>', "keyless: the signing certificate's identity (its SAN: an email or URI)")
+    .option('--certificate-identity-regexp <regexp>', 'keyless: the identity as a regular expression (anchored)')
+    .option('--certificate-oidc-issuer <url>', "keyless: the OIDC issuer in the certificate (e.g. https://token.actions.githubusercontent.com)")
+    .option('--certificate-oidc-issuer-regexp <regexp>', 'keyless: the issuer as a regular expression (anchored)')
     .addOption(new Option('--require <any|all>', 'any: one key verifying a signature is enough; all: every --key must have signed').choices(['any', 'all']).default('any'))
     .addOption(new Option('--attestation <type>', 'require a verified attestation of this type: slsaprovenance (v0.2 or v1), slsaprovenance02, slsaprovenance1, vuln, cyclonedx, spdx, openvex, link, custom, or a predicate type URI; repeatable').argParser(collect).default([]))
     .addOption(new Option('--allowed-builder <id>', 'SLSA provenance must name one of these builder ids; repeatable').argParser(collect).default([]))

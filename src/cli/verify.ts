@@ -1,5 +1,5 @@
 /** `kshield verify IMAGE`: are the image's signatures and attestations in its registry the ones the policy demands? */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { EXIT, OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { VERSION } from '../core/version.js';
@@ -9,7 +9,7 @@ import { parseImageReference } from '../k8s/images.js';
 import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
 import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
-import { emptyPolicy, type VerifyPolicy } from '../signatures/policy.js';
+import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
@@ -17,6 +17,11 @@ import { parseOutputs, useColor, writeOutput } from './output.js';
 
 export interface VerifyCommandOptions {
   key: string[];
+  trustedRoot?: string;
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
   require?: string;
   attestation: string[];
   allowedBuilder: string[];
@@ -48,10 +53,41 @@ function readKeyFile(file: string): string {
   }
 }
 
+/** The keyless identity the --certificate-* flags describe (none when none is given). */
+function keylessIdentities(opts: VerifyCommandOptions): KeylessIdentity[] {
+  const subject = opts.certificateIdentity ?? opts.certificateIdentityRegexp;
+  const issuer = opts.certificateOidcIssuer ?? opts.certificateOidcIssuerRegexp;
+  if (subject === undefined && issuer === undefined) return [];
+  if (opts.certificateIdentity !== undefined && opts.certificateIdentityRegexp !== undefined) throw new UsageError('--certificate-identity and --certificate-identity-regexp: give one');
+  if (opts.certificateOidcIssuer !== undefined && opts.certificateOidcIssuerRegexp !== undefined) throw new UsageError('--certificate-oidc-issuer and --certificate-oidc-issuer-regexp: give one');
+  if (subject === undefined || issuer === undefined) throw new UsageError('keyless verification needs both the identity (--certificate-identity or -regexp) and its issuer (--certificate-oidc-issuer or -regexp)');
+  for (const [flag, value] of [['--certificate-identity-regexp', opts.certificateIdentityRegexp], ['--certificate-oidc-issuer-regexp', opts.certificateOidcIssuerRegexp]] as const) {
+    if (value === undefined) continue;
+    try {
+      new RegExp(value);
+    } catch (e) {
+      throw new UsageError(`${flag}: not a regular expression: ${(e as Error).message}`);
+    }
+  }
+  return [
+    {
+      ...(opts.certificateIdentity !== undefined ? { subject: opts.certificateIdentity } : { subjectRegExp: opts.certificateIdentityRegexp }),
+      ...(opts.certificateOidcIssuer !== undefined ? { issuer: opts.certificateOidcIssuer } : { issuerRegExp: opts.certificateOidcIssuerRegexp }),
+    },
+  ];
+}
+
 /** The policy the flags describe; every mistake in them is a UsageError naming the flag. */
 export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
   const policy = emptyPolicy();
-  if (opts.key.length === 0) throw new UsageError('verify: give the public key to verify with: --key cosign.pub (repeatable)');
+  if (opts.key.length === 0 && opts.trustedRoot === undefined) throw new UsageError('verify: give what to verify with: --key cosign.pub (repeatable), or --trusted-root trusted_root.json for Sigstore bundles');
+  policy.identities = keylessIdentities(opts);
+  if (opts.trustedRoot !== undefined) {
+    if (!existsSync(opts.trustedRoot)) throw new UsageError(`--trusted-root ${opts.trustedRoot}: no such file`);
+    // Keyless certificates are only as good as the identity asked of them: cosign requires one too.
+    if (policy.identities.length === 0 && opts.key.length === 0) throw new UsageError('--trusted-root: say whose keyless signatures to accept: --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp)');
+    policy.trustedRootFile = opts.trustedRoot;
+  } else if (policy.identities.length > 0) throw new UsageError('--certificate-identity and --certificate-oidc-issuer need --trusted-root (the Fulcio CAs, Rekor and timestamp keys to verify certificates with)');
   for (const file of opts.key) {
     const given = { pem: readKeyFile(file), source: file };
     try {

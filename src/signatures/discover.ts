@@ -61,7 +61,7 @@ export async function resolveSubject(reference: string, client: RegistryClient, 
   if (!parsed.ok) throw new RegistryError(`the image reference "${reference}" ${parsed.error}`);
   const { registry, repository } = parsed.image;
   const fetched = await client.getManifest(registry, repository, parsed.image.digest ?? effectiveTag(parsed.image)!, signal);
-  return { reference, registry, repository, digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.body.length };
+  return { reference, registry, repository, digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.body.length, manifest: fetched.body };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

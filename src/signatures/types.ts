@@ -18,6 +18,8 @@ export interface SignedSubject {
   digest: string;
   mediaType: string;
   size: number;
+  /** The manifest's bytes as the registry served them (a Sigstore message signature signs them). */
+  manifest?: Buffer;
 }
 
 export type SignatureFormat = 'cosign' | 'sigstore-bundle' | 'notation';

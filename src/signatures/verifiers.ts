@@ -4,6 +4,7 @@
  * of all their results under the policy: the `verify` command and the webhook share both.
  */
 import { verifyCosignArtifacts } from './cosign.js';
+import { verifySigstoreArtifacts } from './sigstore.js';
 import { predicateTypesFor } from './attestations.js';
 import type { Discovery } from './discover.js';
 import type { VerifyPolicy } from './policy.js';
@@ -19,6 +20,9 @@ export type Verifier = (subject: SignedSubject, artifacts: SignatureArtifact[], 
  */
 export const VERIFIERS: Partial<Record<SignatureFormat, Verifier>> = {
   cosign: verifyCosignArtifacts,
+  // Bundles are verified against a trusted root only; without one the format has nothing to trust.
+  'sigstore-bundle': (subject, artifacts, policy) =>
+    policy.trustedRootFile ? verifySigstoreArtifacts(subject, artifacts, { trustedRoot: policy.trustedRootFile, identities: policy.identities, keys: policy.keys.map((k) => k.pem) }) : Promise.resolve([]),
 };
 
 /** Every verifier's results, and one `registry` result per artifact that could not be read. */
