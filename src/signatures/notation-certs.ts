@@ -118,10 +118,14 @@ export class NotaryCertificate {
     return this.x509.fingerprint256.replace(/:/g, '').toLowerCase();
   }
 
-  /** Issued and signed by `issuer` (names match and the signature verifies with its key). */
+  /**
+   * Issued and signed by `issuer`: its issuer name is the issuer's subject and the signature
+   * verifies with the issuer's key. (Not X509Certificate.checkIssued: OpenSSL's check also refuses
+   * an issuer without keyCertSign, which the CA requirements report more precisely.)
+   */
   issuedBy(issuer: NotaryCertificate): boolean {
     try {
-      return this.x509.checkIssued(issuer.x509) && this.x509.verify(issuer.publicKey);
+      return this.x509.issuer === issuer.x509.subject && this.x509.verify(issuer.publicKey);
     } catch {
       return false;
     }
