@@ -337,6 +337,16 @@ describe('integrity', () => {
     assert.match(result.message, /RSA 1024-bit\) is not one the Notary Project allows/);
   });
 
+  test('a header both protected and unprotected, or a chain entry that is not a certificate: unsupported-envelope', async () => {
+    const envelope = JSON.parse(signJws({ target: descriptorOf(subject), identity: leaf }).toString());
+    const doubled = await verifyOne(Buffer.from(JSON.stringify({ ...envelope, header: { ...envelope.header, alg: 'ES256' } })));
+    assert.equal(doubled.failure, 'unsupported-envelope');
+    assert.match(doubled.message, /alg appear in both the protected and the unprotected header/);
+    const junk = await verifyOne(Buffer.from(JSON.stringify({ ...envelope, header: { ...envelope.header, x5c: [Buffer.from('not a certificate').toString('base64')] } })));
+    assert.equal(junk.failure, 'unsupported-envelope');
+    assert.match(junk.message, /certificate 1 of the envelope's chain is not a valid X.509 certificate/);
+  });
+
   test('an envelope media type other than JWS or COSE, and an envelope that is not JSON', async () => {
     const other = await verifyOne(signJws({ target: descriptorOf(subject), identity: leaf }), policy(), { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json' });
     assert.equal(other.failure, 'unsupported-envelope');

@@ -58,6 +58,12 @@ type KeyUsage = (typeof KEY_USAGE_BITS)[number];
 /** keyUsage bits a signing certificate must not set. */
 const FORBIDDEN_SIGNING_KEY_USAGES: KeyUsage[] = ['keyEncipherment', 'dataEncipherment', 'keyAgreement', 'keyCertSign', 'encipherOnly', 'decipherOnly', 'cRLSign'];
 
+interface BasicConstraints {
+  critical: boolean;
+  ca: boolean;
+  pathLen?: number;
+}
+
 interface Extension {
   critical: boolean;
   value: forge.asn1.Asn1;
@@ -73,6 +79,12 @@ export class NotaryCertificate {
   readonly notAfter: Date;
   readonly signatureAlgorithmOid: string;
   private readonly extensions = new Map<string, Extension>();
+  private readonly judged: {
+    basicConstraints?: BasicConstraints;
+    keyUsage?: { critical: boolean; usages: Set<KeyUsage> };
+    extendedKeyUsage?: string[];
+    revocationEndpoints: boolean;
+  };
 
   constructor(der: Buffer) {
     this.der = der;
@@ -97,6 +109,14 @@ export class NotaryCertificate {
         this.extensions.set(oid, { critical, value: fromDer(octets) });
       }
     }
+    // Read the judged extensions now: a malformed one makes the certificate unreadable (the caller's
+    // error) rather than a crash in a later check.
+    this.judged = {
+      basicConstraints: this.parseBasicConstraints(),
+      keyUsage: this.parseKeyUsage(),
+      extendedKeyUsage: this.parseExtendedKeyUsage(),
+      revocationEndpoints: this.parseRevocationEndpoints(),
+    };
   }
 
   /** `C=US, ST=WA, O=acme, CN=signer`, in the certificate's order (what reports show as the signer). */
@@ -135,7 +155,24 @@ export class NotaryCertificate {
     return this.issuedBy(this);
   }
 
-  basicConstraints(): { critical: boolean; ca: boolean; pathLen?: number } | undefined {
+  basicConstraints(): BasicConstraints | undefined {
+    return this.judged.basicConstraints;
+  }
+
+  keyUsage(): { critical: boolean; usages: Set<KeyUsage> } | undefined {
+    return this.judged.keyUsage;
+  }
+
+  extendedKeyUsage(): string[] | undefined {
+    return this.judged.extendedKeyUsage;
+  }
+
+  /** Whether the certificate names an OCSP responder or CRL distribution point (so its revocation could be checked). */
+  namesRevocationEndpoints(): boolean {
+    return this.judged.revocationEndpoints;
+  }
+
+  private parseBasicConstraints(): BasicConstraints | undefined {
     const ext = this.extensions.get(OID.basicConstraints);
     if (!ext) return undefined;
     let ca = false;
@@ -147,7 +184,7 @@ export class NotaryCertificate {
     return { critical: ext.critical, ca, pathLen };
   }
 
-  keyUsage(): { critical: boolean; usages: Set<KeyUsage> } | undefined {
+  private parseKeyUsage(): { critical: boolean; usages: Set<KeyUsage> } | undefined {
     const ext = this.extensions.get(OID.keyUsage);
     if (!ext) return undefined;
     const bytes = Buffer.from(ext.value.value as string, 'binary').subarray(1); // the first octet counts unused bits
@@ -158,7 +195,7 @@ export class NotaryCertificate {
     return { critical: ext.critical, usages };
   }
 
-  extendedKeyUsage(): string[] | undefined {
+  private parseExtendedKeyUsage(): string[] | undefined {
     const ext = this.extensions.get(OID.extKeyUsage);
     if (!ext) return undefined;
     return (ext.value.value as forge.asn1.Asn1[]).map((o) => {
@@ -167,8 +204,7 @@ export class NotaryCertificate {
     });
   }
 
-  /** Whether the certificate names an OCSP responder or CRL distribution point (so its revocation could be checked). */
-  namesRevocationEndpoints(): boolean {
+  private parseRevocationEndpoints(): boolean {
     if (this.extensions.has(OID.crlDistributionPoints)) return true;
     const aia = this.extensions.get(OID.authorityInfoAccess);
     if (!aia) return false;

@@ -60,6 +60,10 @@ const COSE_ALGORITHMS: Record<number, NotaryAlgorithm> = { [-37]: 'PS256', [-38]
 
 /** Envelopes above this are refused before parsing (notation's own envelopes are a few KiB). */
 const MAX_ENVELOPE_BYTES = 4 * 1024 * 1024;
+/** Certificates in one chain (leaf, intermediates, root); real chains have two to four. */
+const MAX_CHAIN_LENGTH = 10;
+/** Signatures verified per image; any beyond are reported, not verified. */
+const MAX_SIGNATURES = 64;
 
 /** A signature that did not verify: the one reason, and exactly why. */
 class Failure extends Error {
@@ -124,7 +128,10 @@ export async function verifyNotationArtifacts(subject: SignedSubject, artifacts:
   const now = policy.now ?? new Date();
   const stores = new TrustStoreCache(policy.trustStoreDir);
   const results: SignatureResult[] = [];
-  for (const artifact of signatures) results.push(await verifyOne(subject, artifact, statement, stores, now));
+  for (const artifact of signatures.slice(0, MAX_SIGNATURES)) results.push(await verifyOne(subject, artifact, statement, stores, now));
+  for (const artifact of signatures.slice(MAX_SIGNATURES)) {
+    results.push({ format: 'notation', verified: false, failure: 'unsupported-envelope', artifact: artifact.digest, message: `not verified: the image has ${signatures.length} Notary Project signatures and kshield verifies at most ${MAX_SIGNATURES}` });
+  }
   return results;
 }
 
@@ -255,6 +262,9 @@ function parseJws(bytes: Buffer): Envelope {
   const registered = new Set(['alg', 'cty', 'crit']);
   const common = commonHeaders(h.crit, (k) => k in h, h[H.signingScheme], time, registered, bad);
   if (!isObject(header)) throw bad('the unprotected header is missing');
+  // RFC 7515: a header parameter is either protected or not, never both (else which one counts is ambiguous).
+  const both = Object.keys(header).filter((k) => k in h);
+  if (both.length) throw bad(`${both.join(', ')} appear in both the protected and the unprotected header`);
   const x5c = (header as Record<string, unknown>).x5c;
   if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(c))) {
     throw bad('the unprotected header has no x5c certificate chain (base64 DER certificates)');
@@ -334,6 +344,9 @@ function parseCose(bytes: Buffer): Envelope {
   }
   if (!(headers instanceof Map)) throw bad('the protected header is not a map');
   const h = headers as Map<unknown, unknown>;
+  // RFC 9052: a header parameter is either protected or not, never both.
+  const both = [...unprotected.keys()].filter((k) => h.has(k));
+  if (both.length) throw bad(`header parameter(s) ${both.map(String).join(', ')} appear in both the protected and the unprotected header`);
   const algId = h.get(1);
   const alg = typeof algId === 'number' ? COSE_ALGORITHMS[algId] : undefined;
   if (!alg) throw new Failure('unsupported-envelope', `COSE algorithm ${String(algId)} is not one the Notary Project allows (PS256 -37, PS384 -38, PS512 -39, ES256 -7, ES384 -35, ES512 -36)`);
@@ -370,6 +383,7 @@ function parseCose(bytes: Buffer): Envelope {
  * requirements at signing time, and the signed payload names this image.
  */
 function integrity(subject: SignedSubject, envelope: Envelope): NotaryCertificate[] {
+  if (envelope.certificates.length > MAX_CHAIN_LENGTH) throw new Failure('unsupported-envelope', `the certificate chain has ${envelope.certificates.length} certificates; kshield reads at most ${MAX_CHAIN_LENGTH}`);
   const chain = envelope.certificates.map((der, i) => {
     try {
       return new NotaryCertificate(der);
