@@ -9,11 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyNotationArtifacts } from '../src/signatures/notation.js';
 import { NotationPolicyError, type NotationPolicy } from '../src/signatures/notation-policy.js';
+import { NotaryCertificate } from '../src/signatures/notation-certs.js';
 import type { SignatureArtifact, SignedSubject } from '../src/signatures/types.js';
 import {
   CA_EXTENSIONS,
   descriptorOf,
   issueLeaf,
+  issueTsa,
+  timestampToken,
   makeRoot,
   notationArtifact,
   signCose,
@@ -240,12 +243,12 @@ describe('expiry and signing time', () => {
     assert.match(permissive.message, /authenticTimestamp: certificate "SecureBuilder" is not valid now/);
   });
 
-  test('a signature whose only proof of signing time is an RFC 3161 timestamp is reported as unsupported, not passed', async () => {
+  test('without a tsa: trust store a timestamp countersignature is not used (as notation): an expired chain still fails', async () => {
     const old = issueLeaf(root, { notBefore: new Date(Date.now() - 3 * DAY), notAfter: new Date(Date.now() - DAY) });
     const envelope = signCose({ target: descriptorOf(subject), identity: old, signingTime: new Date(Date.now() - 2 * DAY), timestampToken: Buffer.from('opaque token') });
     const result = await verifyOne(envelope, policy(), { mediaType: 'application/cose' });
-    assert.equal(result.failure, 'unsupported-envelope');
-    assert.match(result.message, /kshield does not verify RFC 3161 timestamps/);
+    assert.equal(result.failure, 'expired');
+    assert.match(result.message, /carries a timestamp countersignature, but trust policy "acme-images" names no tsa: trust store to verify it against/);
   });
 
   test('signingAuthority: the authentic signing time outside the chain\'s validity fails', async () => {
@@ -260,6 +263,92 @@ describe('expiry and signing time', () => {
     const envelope = signJws({ target: descriptorOf(subject), identity: leaf, expiry: new Date(Date.now() + DAY) });
     const result = await verifyOne(envelope, policy({}, [], { now: new Date(Date.now() + 2 * DAY) }));
     assert.equal(result.failure, 'expired');
+  });
+});
+
+describe('RFC 3161 timestamp countersignatures', () => {
+  let tsaRoot: Authority;
+  let tsa: SigningIdentity;
+  let expiredSigner: SigningIdentity;
+  const signedAt = () => new Date(Math.floor((Date.now() - 2 * DAY) / 1000) * 1000);
+  const withTsa = (signatureVerification: Record<string, unknown> = { level: 'strict' }) => policy({ trustStores: ['ca:acme-rockets', 'tsa:acme-tsa'], signatureVerification });
+
+  before(() => {
+    tsaRoot = makeRoot({ subject: [['C', 'US'], ['ST', 'WA'], ['O', 'acme-rockets.io'], ['CN', 'acme TSA root']] });
+    tsa = issueTsa(tsaRoot, { notBefore: new Date(Date.now() - 10 * DAY) });
+    writeTrustStore(dir, 'tsa', 'acme-tsa', [tsaRoot.pem]);
+    // Valid from three days ago until yesterday: only a timestamp can show it signed while valid.
+    expiredSigner = issueLeaf(root, { notBefore: new Date(Date.now() - 3 * DAY), notAfter: new Date(Date.now() - DAY) });
+  });
+
+  test('a certificate expired since signing passes strict when a trusted TSA stamped the signature while it was valid', async () => {
+    const genTime = signedAt();
+    const signingTime = new Date(genTime.getTime() - 5000);
+    const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime, timestamp: (signature) => timestampToken({ signature, tsa, genTime, accuracySeconds: 1 }) });
+    const result = await verifyOne(envelope, withTsa());
+    assert.equal(result.verified, true, result.message);
+    assert.equal(result.signedAt, genTime.toISOString(), 'the authentic time is the timestamp\'s');
+  });
+
+  test('the same in a COSE envelope', async () => {
+    const genTime = signedAt();
+    const envelope = signCose({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa, genTime }) });
+    const result = await verifyOne(envelope, withTsa(), { mediaType: 'application/cose' });
+    assert.equal(result.verified, true, result.message);
+  });
+
+  test('a timestamp of other bytes than the signature does not count', async () => {
+    const genTime = signedAt();
+    const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa, genTime, stamped: Buffer.from('something else') }) });
+    const result = await verifyOne(envelope, withTsa());
+    assert.equal(result.failure, 'transparency-log');
+    assert.match(result.message, /the timestamp stamps other bytes than this signature/);
+  });
+
+  test('a timestamp from a TSA outside the tsa: trust store does not count', async () => {
+    const rogueRoot = makeRoot({ subject: [['C', 'US'], ['ST', 'WA'], ['O', 'rogue'], ['CN', 'rogue TSA root']] });
+    const rogue = issueTsa(rogueRoot, { notBefore: new Date(Date.now() - 10 * DAY) });
+    const genTime = signedAt();
+    const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa: rogue, genTime }) });
+    const result = await verifyOne(envelope, withTsa());
+    assert.equal(result.failure, 'transparency-log');
+    assert.match(result.message, /leads to no certificate of the policy's tsa: trust stores/);
+  });
+
+  test('a signing-certificate attribute that names another certificate does not count', async () => {
+    const genTime = signedAt();
+    const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa, genTime, signingCertificate: root.der }) });
+    const result = await verifyOne(envelope, withTsa());
+    assert.equal(result.failure, 'transparency-log');
+    assert.match(result.message, /signing-certificate attribute names another certificate/);
+  });
+
+  test('a timestamp after the certificate expired, or whose accuracy reaches past it, fails as expired', async () => {
+    const late = new Date(Date.now() - DAY / 2);
+    const after = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: signedAt(), timestamp: (signature) => timestampToken({ signature, tsa, genTime: late }) });
+    const r1 = await verifyOne(after, withTsa());
+    assert.equal(r1.failure, 'expired');
+    assert.match(r1.message, /certificate "SecureBuilder" was not valid throughout the timestamped time/);
+    const notAfter = new NotaryCertificate(expiredSigner.der).notAfter;
+    const edge = new Date(notAfter.getTime() - 30_000);
+    const fuzzy = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: edge, timestamp: (signature) => timestampToken({ signature, tsa, genTime: edge, accuracySeconds: 60 }) });
+    const r2 = await verifyOne(fuzzy, withTsa());
+    assert.equal(r2.failure, 'expired', r2.message);
+    const exact = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: edge, timestamp: (signature) => timestampToken({ signature, tsa, genTime: edge, accuracySeconds: 10 }) });
+    assert.equal((await verifyOne(exact, withTsa())).verified, true);
+  });
+
+  test('with a tsa: store the timestamp is required (verifyTimestamp "always"); "afterCertExpiry" needs it only once the chain expired', async () => {
+    const plain = signJws({ target: descriptorOf(subject), identity: leaf });
+    const always = await verifyOne(plain, withTsa());
+    assert.equal(always.failure, 'transparency-log');
+    assert.match(always.message, /needs an RFC 3161 timestamp countersignature, and it has none/);
+    assert.equal((await verifyOne(plain, withTsa({ level: 'strict', verifyTimestamp: 'afterCertExpiry' }))).verified, true);
+    const expiredPlain = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: signedAt() });
+    assert.equal((await verifyOne(expiredPlain, withTsa({ level: 'strict', verifyTimestamp: 'afterCertExpiry' }))).failure, 'transparency-log');
+    const logged = await verifyOne(plain, withTsa({ level: 'permissive' }));
+    assert.equal(logged.verified, true);
+    assert.match(logged.message, /authenticTimestamp: trust policy "acme-images" names a tsa: trust store/);
   });
 });
 

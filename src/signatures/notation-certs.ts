@@ -224,7 +224,7 @@ export class NotaryCertificate {
  * DER to ASN.1 without forge's guess that a BIT STRING holds more ASN.1 (keyUsage bits would be
  * misread); the option exists at run time though forge's typings omit it.
  */
-function fromDer(bytes: string): forge.asn1.Asn1 {
+export function fromDer(bytes: string): forge.asn1.Asn1 {
   const read = forge.asn1.fromDer as unknown as (input: forge.util.ByteStringBuffer, options: { strict: boolean; decodeBitStrings: boolean }) => forge.asn1.Asn1;
   return read(forge.util.createBuffer(bytes), { strict: true, decodeBitStrings: false });
 }

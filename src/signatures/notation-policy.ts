@@ -37,7 +37,12 @@ export type CheckAction = 'enforce' | 'log' | 'skip';
 export interface TrustPolicyStatement {
   name: string;
   registryScopes: string[];
-  signatureVerification: { level: VerificationLevelName; override?: Partial<Record<Exclude<Check, 'integrity'>, CheckAction>> };
+  signatureVerification: {
+    level: VerificationLevelName;
+    override?: Partial<Record<Exclude<Check, 'integrity'>, CheckAction>>;
+    /** With a `tsa:` trust store: verify a timestamp countersignature always (the default), or only once the signing chain has expired. */
+    verifyTimestamp?: 'always' | 'afterCertExpiry';
+  };
   trustStores?: string[];
   trustedIdentities?: string[];
 }
@@ -97,6 +102,8 @@ const TRUST_POLICY_SCHEMA = {
             additionalProperties: false,
             properties: {
               level: { type: 'string', enum: ['strict', 'permissive', 'audit', 'skip'] },
+              // notation 1.2+: with a tsa: trust store, verify the timestamp always (default) or only once the signing chain has expired.
+              verifyTimestamp: { type: 'string', enum: ['always', 'afterCertExpiry'] },
               override: {
                 type: 'object',
                 additionalProperties: false,
@@ -216,6 +223,8 @@ export function validateTrustPolicy(value: unknown, file: string, lineOf: (path:
     const identities = statement.trustedIdentities ?? [];
     if (level === 'skip') {
       if (override && Object.keys(override).length > 0) fail(`${label}: level "skip" cannot be customised with override`, [...at, 'signatureVerification', 'override']);
+      // The specification: "skip cannot be used with a global scope" (it would let every image no other policy names through unverified).
+      if (statement.registryScopes.includes('*')) fail(`${label}: level "skip" cannot be used with the global registry scope "*"; list the repositories whose signatures are not verified`, [...at, 'registryScopes']);
       if (stores.length > 0 || identities.length > 0) {
         fail(`${label}: level "skip" verifies nothing, so it takes no trustStores or trustedIdentities; remove them`, [...at, stores.length > 0 ? 'trustStores' : 'trustedIdentities']);
       }

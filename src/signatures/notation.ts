@@ -20,6 +20,7 @@
 import { verify as verifySignature, constants } from 'node:crypto';
 import { decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg';
 import type { SignatureArtifact, SignatureFailure, SignatureResult, SignedSubject, Descriptor } from './types.js';
+import { verifyTimestampToken, type VerifiedTimestamp } from './notation-timestamp.js';
 import { NOTARY_ALGORITHMS, NotaryCertificate, algorithmForKey, codeSigningChainProblem, describeKey, type NotaryAlgorithm } from './notation-certs.js';
 import {
   NotationPolicyError,
@@ -88,7 +89,8 @@ interface Envelope {
   /** The bytes the signature covers (JWS signing input; COSE Sig_structure). */
   signedBytes: Buffer;
   signature: Buffer;
-  hasTimestamp: boolean;
+  /** The RFC 3161 TimeStampToken countersignature (io.cncf.notary.timestampSignature), when the signature has one. */
+  timestamp?: Buffer;
 }
 
 /** Whether a signature artifact is a Notary Project signature (new artifactType or older config media type). */
@@ -139,7 +141,7 @@ export async function verifyNotationArtifacts(subject: SignedSubject, artifacts:
 class TrustStoreCache {
   private readonly loaded = new Map<string, Promise<NotaryCertificate[]>>();
   constructor(private readonly dir: string) {}
-  get(type: 'ca' | 'signingAuthority', name: string): Promise<NotaryCertificate[]> {
+  get(type: 'ca' | 'signingAuthority' | 'tsa', name: string): Promise<NotaryCertificate[]> {
     const key = `${type}:${name}`;
     let entry = this.loaded.get(key);
     if (!entry) {
@@ -183,7 +185,7 @@ async function verifyOne(subject: SignedSubject, artifact: SignatureArtifact, st
   const steps: [Check, () => Promise<Failure | undefined> | Failure | undefined][] = [
     ['authenticity', () => authenticity(envelope, chain, statement, stores)],
     ['expiry', () => (envelope.expiry && now.getTime() >= envelope.expiry.getTime() ? new Failure('expired', `the signature expired at ${envelope.expiry.toISOString()} (io.cncf.notary.expiry)`) : undefined)],
-    ['authenticTimestamp', () => authenticTimestamp(envelope, chain, now)],
+    ['authenticTimestamp', () => authenticTimestamp(envelope, chain, statement, stores, now, (stamp) => (base.signedAt = stamp.genTime.toISOString()))],
     ['revocation', () => revocation(chain)],
   ];
   for (const [kind, run] of steps) {
@@ -277,7 +279,7 @@ function parseJws(bytes: Buffer): Envelope {
     payload: Buffer.from(payload as string, 'base64url'),
     signedBytes: Buffer.from(`${protectedB64 as string}.${payload as string}`, 'ascii'),
     signature: Buffer.from(signature as string, 'base64url'),
-    hasTimestamp: (header as Record<string, unknown>)[H.timestamp] !== undefined,
+    timestamp: jwsTimestamp((header as Record<string, unknown>)[H.timestamp], bad),
   };
 }
 
@@ -373,7 +375,7 @@ function parseCose(bytes: Buffer): Envelope {
     payload: Buffer.from(payload),
     signedBytes: Buffer.from(toBeSigned),
     signature: Buffer.from(signature),
-    hasTimestamp: unprotected.has(H.timestamp),
+    timestamp: coseTimestamp(unprotected.get(H.timestamp), bad),
   };
 }
 
@@ -463,27 +465,70 @@ async function authenticity(envelope: Envelope, chain: NotaryCertificate[], stat
 }
 
 /**
- * notary.x509: with no authentic timestamp, every certificate must be valid now. A signature that
- * carries an RFC 3161 timestamp still passes when its chain is valid now (the timestamp could only
- * extend that); when it is not, only the timestamp could prove when it was signed, and kshield does
- * not verify those. notary.x509.signingAuthority: the authentic signing time within every
- * certificate's validity.
+ * The authentic timestamp check. notary.x509.signingAuthority: the authentic signing time within
+ * every certificate's validity. notary.x509, as notation does it: without a `tsa:` trust store in
+ * the policy (or with `verifyTimestamp: afterCertExpiry` while the chain is still valid) the chain
+ * must be valid now; otherwise the signature's RFC 3161 countersignature must verify against the
+ * `tsa:` stores and the time range it proves must lie within every certificate's validity.
  */
-function authenticTimestamp(envelope: Envelope, chain: NotaryCertificate[], now: Date): Failure | undefined {
+async function authenticTimestamp(
+  envelope: Envelope,
+  chain: NotaryCertificate[],
+  statement: TrustPolicyStatement,
+  stores: TrustStoreCache,
+  now: Date,
+  stamped: (stamp: VerifiedTimestamp) => void,
+): Promise<Failure | undefined> {
   if (envelope.signingScheme === SCHEME_SIGNING_AUTHORITY) {
     const at = envelope.authenticSigningTime!;
     const invalid = chain.find((c) => !c.validAt(at));
     return invalid ? new Failure('expired', `certificate ${invalid.name} was not valid at the authentic signing time ${at.toISOString()} (${invalid.validity()})`) : undefined;
   }
-  const invalid = chain.find((c) => !c.validAt(now));
-  if (!invalid) return undefined;
-  if (envelope.hasTimestamp) {
-    return new Failure(
-      'unsupported-envelope',
-      `certificate ${invalid.name} is not valid now (${invalid.validity()}); only the signature's RFC 3161 timestamp countersignature could show it was signed while valid, and kshield does not verify RFC 3161 timestamps`,
-    );
+  const tsaStores = (statement.trustStores ?? []).filter((s) => s.startsWith('tsa:')).map((s) => s.slice(4));
+  const invalidNow = chain.find((c) => !c.validAt(now));
+  const verifyStamp = tsaStores.length > 0 && !(statement.signatureVerification.verifyTimestamp === 'afterCertExpiry' && !invalidNow);
+  if (!verifyStamp) {
+    if (!invalidNow) return undefined;
+    const why = envelope.timestamp
+      ? `; the signature carries a timestamp countersignature, but trust policy "${statement.name}" names no tsa: trust store to verify it against`
+      : ' and the signature has no timestamp countersignature to show it was signed while valid';
+    return new Failure('expired', `certificate ${invalidNow.name} is not valid now (${invalidNow.validity()})${why}`);
   }
-  return new Failure('expired', `certificate ${invalid.name} is not valid now (${invalid.validity()}) and the signature has no timestamp countersignature to show it was signed while valid`);
+  if (!envelope.timestamp) {
+    return new Failure('transparency-log', `trust policy "${statement.name}" names a tsa: trust store, so the signature needs an RFC 3161 timestamp countersignature, and it has none`);
+  }
+  const trusted: NotaryCertificate[] = [];
+  for (const name of tsaStores) {
+    try {
+      trusted.push(...(await stores.get('tsa', name)));
+    } catch (err) {
+      return new Failure('untrusted-chain', (err as Error).message);
+    }
+  }
+  let stamp: VerifiedTimestamp;
+  try {
+    stamp = verifyTimestampToken(envelope.timestamp, envelope.signature, trusted);
+  } catch (err) {
+    return new Failure('transparency-log', `the signature's timestamp countersignature does not verify: ${(err as Error).message}`);
+  }
+  const outside = chain.find((c) => stamp.lower.getTime() < c.notBefore.getTime() || stamp.upper.getTime() > c.notAfter.getTime());
+  if (outside) {
+    return new Failure('expired', `certificate ${outside.name} was not valid throughout the timestamped time ${stamp.lower.toISOString()} to ${stamp.upper.toISOString()} (${outside.validity()})`);
+  }
+  stamped(stamp);
+  return undefined;
+}
+
+function jwsTimestamp(value: unknown, bad: (why: string) => Failure): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) throw bad(`${H.timestamp} is not base64`);
+  return Buffer.from(value, 'base64');
+}
+
+function coseTimestamp(value: unknown, bad: (why: string) => Failure): Buffer | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof Uint8Array)) throw bad(`${H.timestamp} is not a byte string`);
+  return Buffer.from(value);
 }
 
 /**

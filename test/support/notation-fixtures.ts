@@ -174,8 +174,10 @@ export interface EnvelopeOptions {
   /** Protected headers added (or, with undefined values, removed). */
   extraProtected?: Record<string, unknown>;
   crit?: string[];
-  /** An opaque RFC 3161 token to attach (not verified by kshield; makes the signature carry one). */
+  /** An RFC 3161 token to attach as it is. */
   timestampToken?: Buffer;
+  /** Makes the RFC 3161 token from the signature's bytes (what a TSA stamps), and attaches it. */
+  timestamp?: (signature: Buffer) => Buffer;
 }
 
 function defaultAlg(keys: KeyPair): JwsAlgorithm {
@@ -223,7 +225,8 @@ export function signJws(options: EnvelopeOptions): Buffer {
   const payloadB64 = payloadOf(options).toString('base64url');
   const signature = signBytes(alg, Buffer.from(`${protectedB64}.${payloadB64}`), options.identity.keys.privateKey);
   const header: Record<string, unknown> = { x5c: options.identity.chain.map((c) => c.toString('base64')), 'io.cncf.notary.signingAgent': 'kshield-test/1.0' };
-  if (options.timestampToken) header['io.cncf.notary.timestampSignature'] = options.timestampToken.toString('base64');
+  const token = options.timestampToken ?? options.timestamp?.(signature);
+  if (token) header['io.cncf.notary.timestampSignature'] = token.toString('base64');
   return Buffer.from(JSON.stringify({ payload: payloadB64, protected: protectedB64, header, signature: signature.toString('base64url') }));
 }
 
@@ -262,7 +265,8 @@ export function signCose(options: EnvelopeOptions): Buffer {
     [33, options.identity.chain.map((c) => new Uint8Array(c))],
     ['io.cncf.notary.signingAgent', 'kshield-test/1.0'],
   ]);
-  if (options.timestampToken) unprotected.set('io.cncf.notary.timestampSignature', new Uint8Array(options.timestampToken));
+  const token = options.timestampToken ?? options.timestamp?.(Buffer.from(signature));
+  if (token) unprotected.set('io.cncf.notary.timestampSignature', new Uint8Array(token));
   return Buffer.from(encodeCbor(new Tagged(18, [protectedBytes, unprotected, payload, signature])));
 }
 
@@ -344,4 +348,73 @@ export function trustPolicy(statement: Record<string, unknown>, more: Record<str
       ...more,
     ],
   };
+}
+
+/** A time-stamping authority's certificate under `root`: critical timeStamping extended key usage, as RFC 3161 wants. */
+export function issueTsa(root: Authority, options: { notBefore?: Date; notAfter?: Date } = {}): SigningIdentity {
+  return issueLeaf(root, {
+    subject: [['C', 'US'], ['ST', 'WA'], ['O', 'acme-rockets.io'], ['CN', 'acme TSA']],
+    notBefore: options.notBefore,
+    notAfter: options.notAfter,
+    extensions: [
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', timeStamping: true, critical: true },
+    ],
+  });
+}
+
+/**
+ * An RFC 3161 TimeStampToken over `signature` (what notation asks a TSA to stamp: the signature's
+ * bytes), signed by `tsa` (RSA, PKCS #1 v1.5 with SHA-256), carrying the TSA's chain and a
+ * signing-certificate-v2 attribute. `stamped` replaces the bytes whose hash is stamped.
+ */
+export function timestampToken(options: { signature: Buffer; tsa: SigningIdentity; genTime: Date; accuracySeconds?: number; stamped?: Buffer; signingCertificate?: Buffer }): Buffer {
+  const A = forge.asn1;
+  const U = A.Class.UNIVERSAL;
+  const seq = (items: forge.asn1.Asn1[]) => A.create(U, A.Type.SEQUENCE, true, items);
+  const set = (items: forge.asn1.Asn1[]) => A.create(U, A.Type.SET, true, items);
+  const oid = (o: string) => A.create(U, A.Type.OID, false, A.oidToDer(o).getBytes());
+  const int = (n: number) => A.create(U, A.Type.INTEGER, false, A.integerToDer(n).getBytes());
+  const octet = (b: Buffer) => A.create(U, A.Type.OCTETSTRING, false, b.toString('binary'));
+  const der = (n: forge.asn1.Asn1) => Buffer.from(A.toDer(n).getBytes(), 'binary');
+  const digest = (b: Buffer) => createHash('sha256').update(b).digest();
+  const SHA256 = '2.16.840.1.101.3.4.2.1';
+  const TST_INFO = '1.2.840.113549.1.9.16.1.4';
+  const tstInfo = der(
+    seq([
+      int(1),
+      oid('1.3.6.1.4.1.99999.1'),
+      seq([seq([oid(SHA256)]), octet(digest(options.stamped ?? options.signature))]),
+      int(randomBytes(2).readUInt16BE()),
+      A.create(U, A.Type.GENERALIZEDTIME, false, A.dateToGeneralizedTime(options.genTime)),
+      ...(options.accuracySeconds !== undefined ? [seq([int(options.accuracySeconds)])] : []),
+    ]),
+  );
+  const attributes = [
+    seq([oid('1.2.840.113549.1.9.3'), set([oid(TST_INFO)])]),
+    seq([oid('1.2.840.113549.1.9.4'), set([octet(digest(tstInfo))])]),
+    seq([oid('1.2.840.113549.1.9.16.2.47'), set([seq([seq([seq([octet(digest(options.signingCertificate ?? options.tsa.der))])])])])]),
+  ];
+  const signature = sign('sha256', der(set(attributes)), options.tsa.keys.privateKey);
+  const signerInfo = seq([
+    int(3),
+    A.create(A.Class.CONTEXT_SPECIFIC, 0, false, randomBytes(20).toString('binary')),
+    seq([oid(SHA256)]),
+    A.create(A.Class.CONTEXT_SPECIFIC, 0, true, attributes),
+    seq([oid('1.2.840.113549.1.1.1'), A.create(U, A.Type.NULL, false, '')]),
+    octet(signature),
+  ]);
+  const signedData = seq([
+    int(3),
+    set([seq([oid(SHA256)])]),
+    seq([oid(TST_INFO), A.create(A.Class.CONTEXT_SPECIFIC, 0, true, [octet(tstInfo)])]),
+    A.create(A.Class.CONTEXT_SPECIFIC, 0, true, options.tsa.chain.map((c) => A.fromDer(forge.util.createBuffer(c.toString('binary'))))),
+    set([signerInfo]),
+  ]);
+  return der(seq([oid('1.2.840.113549.1.7.2'), A.create(A.Class.CONTEXT_SPECIFIC, 0, true, [signedData])]));
+}
+
+/** The raw signature bytes of an envelope this module signed (what a timestamp stamps). */
+export function jwsSignatureBytes(envelope: Buffer): Buffer {
+  return Buffer.from((JSON.parse(envelope.toString()) as { signature: string }).signature, 'base64url');
 }
