@@ -579,6 +579,9 @@ describe('trust policy documents', () => {
       [trustPolicy({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme', 'x509.subject: C=US, ST=WA, O=acme, OU=Finance'] }), /overlap/],
       [trustPolicy({ trustStores: ['cert:acme'] }), /trustStores\[0\]: "cert:acme" is not valid: a trust store is written TYPE:NAME/],
       [trustPolicy({ trustedIdentities: [] }), /needs trustedIdentities/],
+      [trustPolicy({ registryScopes: ['*'], signatureVerification: { level: 'skip' }, trustStores: undefined, trustedIdentities: undefined }), /level "skip" cannot be used with the global registry scope "\*"/],
+      [trustPolicy({ signatureVerification: { level: 'strict', verifyTimestamp: 'afterCertExpire' } }), /verifyTimestamp: must be one of "always", "afterCertExpiry"; did you mean "afterCertExpiry"\?/],
+      [trustPolicy({ signatureVerification: { level: 'strict', overide: { expiry: 'log' } } }), /unknown key "trustPolicies\[0\]\.signatureVerification\.overide"; did you mean "override"\?/],
     ];
     for (const [doc, pattern] of cases) {
       await assert.rejects(verifyNotationArtifacts(subject, [], { trustPolicy: doc, trustStoreDir: dir }), (err: unknown) => {

@@ -11,11 +11,13 @@
  * expiry, authentic timestamp and revocation. The trust policy's level decides which of those a
  * failure fails (enforced) and which it only reports (logged); integrity is always enforced.
  *
- * Not done, and reported as such rather than passed: RFC 3161 timestamp countersignatures are not
- * verified (a signature that needs one to prove its certificate was valid fails as
- * unsupported-envelope); revocation is not checked online, so a certificate that names OCSP or CRL
- * endpoints has an unknown revocation status, which fails where revocation is enforced (as the
- * specification says) and is reported where it is logged; verification plugins are not run.
+ * RFC 3161 timestamp countersignatures are verified (`notation-timestamp.ts`) where notation
+ * verifies them: when the trust policy names a `tsa:` trust store.
+ *
+ * Not done, and reported as such rather than passed: revocation is not checked online, so a
+ * certificate that names OCSP or CRL endpoints has an unknown revocation status, which fails where
+ * revocation is enforced (as the specification says) and is reported where it is logged;
+ * verification plugins are not run (signatures that require one are refused).
  */
 import { verify as verifySignature, constants } from 'node:crypto';
 import { decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg';
