@@ -4,7 +4,7 @@
  */
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyNotationArtifacts } from '../src/signatures/notation.js';
@@ -183,6 +183,32 @@ describe('authenticity', () => {
     const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: leaf }), policy({ trustStores: ['ca:leafy'] }));
     assert.equal(result.failure, 'untrusted-chain');
     assert.match(result.message, /holds "SecureBuilder", which is neither a CA certificate nor self-signed/);
+  });
+
+  test('symbolic links in a trust store are refused, as the specification demands', async () => {
+    const real = writeTrustStore(dir, 'ca', 'real-store', [root.pem]);
+    symlinkSync(real, path.join(dir, 'x509', 'ca', 'linked-store'));
+    const linkedDir = path.join(dir, 'x509', 'ca', 'linked-file');
+    mkdirSync(linkedDir, { recursive: true });
+    symlinkSync(path.join(real, 'certs.pem'), path.join(linkedDir, 'root.pem'));
+    const envelope = signJws({ target: descriptorOf(subject), identity: leaf });
+    const store = await verifyOne(envelope, policy({ trustStores: ['ca:linked-store'] }));
+    assert.equal(store.failure, 'untrusted-chain');
+    assert.match(store.message, /trust store ca:linked-store is a symbolic link/);
+    const file = await verifyOne(envelope, policy({ trustStores: ['ca:linked-file'] }));
+    assert.equal(file.failure, 'untrusted-chain');
+    assert.match(file.message, /root\.pem is a symbolic link/);
+    assert.equal((await verifyOne(envelope, policy({ trustStores: ['ca:real-store'] }))).verified, true);
+  });
+
+  test('an identity with an escaped comma matches the subject value that holds one', async () => {
+    const commas = issueLeaf(root, { subject: [['C', 'US'], ['ST', 'WA'], ['O', 'acme, inc.'], ['CN', 'builder']] });
+    const envelope = signJws({ target: descriptorOf(subject), identity: commas });
+    const result = await verifyOne(envelope, policy({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme\\, inc.'] }));
+    assert.equal(result.verified, true, result.message);
+    assert.equal(result.signer, 'C=US, ST=WA, O=acme\\, inc., CN=builder');
+    const unescaped = await verifyOne(envelope, policy({ trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme'] }));
+    assert.equal(unescaped.failure, 'identity-mismatch');
   });
 
   test('a DER .crt file in the trust store is read as well as PEM', async () => {
@@ -436,6 +462,24 @@ describe('integrity', () => {
     assert.match(junk.message, /certificate 1 of the envelope's chain is not a valid X.509 certificate/);
   });
 
+  test('an envelope the registry cannot serve: registry', async () => {
+    const artifact = notationArtifact(signJws({ target: descriptorOf(subject), identity: leaf }), descriptorOf(subject));
+    const broken: SignatureArtifact = { ...artifact, blob: async () => Promise.reject(new Error('registry 127.0.0.1:5000 answered 500')) };
+    const [result] = await verifyNotationArtifacts(subject, [broken], policy());
+    assert.equal(result.failure, 'registry');
+    assert.match(result.message, /could not be read: registry 127\.0\.0\.1:5000 answered 500/);
+  });
+
+  test('at most 64 signatures of one image are verified; the rest are reported, not passed', async () => {
+    const artifact = notationArtifact(signJws({ target: descriptorOf(subject), identity: leaf }), descriptorOf(subject));
+    const many = Array.from({ length: 65 }, (_, i) => ({ ...artifact, digest: `sha256:${i.toString(16).padStart(64, '0')}` }));
+    const results = await verifyNotationArtifacts(subject, many, policy());
+    assert.equal(results.length, 65);
+    assert.equal(results.filter((r) => r.verified).length, 64);
+    assert.equal(results[64].failure, 'unsupported-envelope');
+    assert.match(results[64].message, /kshield verifies at most 64/);
+  });
+
   test('an envelope media type other than JWS or COSE, and an envelope that is not JSON', async () => {
     const other = await verifyOne(signJws({ target: descriptorOf(subject), identity: leaf }), policy(), { mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json' });
     assert.equal(other.failure, 'unsupported-envelope');
@@ -510,7 +554,7 @@ describe('choosing the trust policy', () => {
     const results = await verifyNotationArtifacts(elsewhere, [notationArtifact(signJws({ target: descriptorOf(elsewhere), identity: leaf }), descriptorOf(elsewhere))], policy());
     assert.equal(results.length, 1);
     assert.equal(results[0].failure, 'untrusted-chain');
-    assert.match(results[0].message, /no trust policy in the trust policy applies to 127\.0\.0\.1:5000\/team\/app/);
+    assert.match(results[0].message, /^no trust policy in the trust policy document applies to 127\.0\.0\.1:5000\/team\/app: none lists it in registryScopes and there is no "\*" policy/);
   });
 
   test('the "*" policy applies where no policy names the repository; an exact scope wins over "*"', async () => {

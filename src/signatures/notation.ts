@@ -111,14 +111,14 @@ export async function verifyNotationArtifacts(subject: SignedSubject, artifacts:
   const document = await trustPolicyOf(policy);
   const scope = `${subject.registry}/${subject.repository}`;
   const statement = selectTrustPolicy(document, scope);
-  const policyFile = policy.trustPolicyFile ?? 'the trust policy';
+  const where = policy.trustPolicyFile ? `in ${policy.trustPolicyFile}` : 'in the trust policy document';
   if (!statement) {
     return [
       {
         format: 'notation',
         verified: false,
         failure: 'untrusted-chain',
-        message: `no trust policy in ${policyFile} applies to ${scope}: no policy lists it in registryScopes and there is no "*" policy, so nothing about its signatures is trusted`,
+        message: `no trust policy ${where} applies to ${scope}: none lists it in registryScopes and there is no "*" policy, so no signature of it can be trusted`,
       },
     ];
   }
@@ -196,7 +196,7 @@ async function verifyOne(subject: SignedSubject, artifact: SignatureArtifact, st
     if (enforced) return fail(enforced);
   }
   const level = statement.signatureVerification.level;
-  const how = `${envelope.format} ${envelope.alg}, ${envelope.signingScheme}, trust policy "${statement.name}" (${level}${statement.signatureVerification.override ? ' with overrides' : ''})`;
+  const how = `${envelope.format} ${envelope.alg}, ${envelope.signingScheme}, trust policy "${statement.name}" (${level}${Object.keys(statement.signatureVerification.override ?? {}).length ? ' with overrides' : ''})`;
   return {
     ...base,
     verified: true,
