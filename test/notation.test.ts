@@ -637,7 +637,7 @@ describe('trust policy documents', () => {
   });
 
   test('a file that is not JSON names the file and line', async () => {
-    await reject(writePolicy('broken.json', '{\n  "version": "1.0",\n  "trustPolicies": [\n'), /broken\.json(:\d+)?: not valid JSON/);
+    await reject(writePolicy('broken.json', '{\n  "version": "1.0",\n  "trustPolicies": [\n'), /broken\.json:\d+: not valid JSON: /);
   });
 
   test('a missing file', async () => {

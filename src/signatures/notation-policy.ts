@@ -158,9 +158,16 @@ export function parseTrustPolicy(text: string, file: string): TrustPolicyDocumen
   try {
     value = JSON.parse(text);
   } catch (err) {
-    const at = /position (\d+)/.exec((err as Error).message);
-    const line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
-    throw new NotationPolicyError(`not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, file, line);
+    // V8's messages vary by version: "... in JSON at position N", or the offending token with an excerpt of the text.
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    let line = at ? text.slice(0, Number(at[1])).split('\n').length : undefined;
+    if (line === undefined) {
+      const counter = new LineCounter();
+      line = parseDocument(text, { lineCounter: counter }).errors[0]?.linePos?.[0]?.line;
+    }
+    const what = message.split('\n')[0].replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*$/, '');
+    throw new NotationPolicyError(`not valid JSON: ${what}`, file, line);
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
