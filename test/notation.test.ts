@@ -100,6 +100,15 @@ describe('valid signatures', () => {
     assert.match(result.message, /JWS ES384/);
   });
 
+  test('COSE with an EC P-521 key (ES512) and JWS with an RSA 3072-bit key (PS384) verify', async () => {
+    const p521 = await verifyOne(signCose({ target: descriptorOf(subject), identity: issueLeaf(ecRoot, { key: 'ec521' }) }), policy(), { mediaType: 'application/cose' });
+    assert.equal(p521.verified, true, p521.message);
+    assert.match(p521.message, /COSE ES512/);
+    const rsa3072 = await verifyOne(signJws({ target: descriptorOf(subject), identity: issueLeaf(root, { key: 'rsa3072' }) }));
+    assert.equal(rsa3072.verified, true, rsa3072.message);
+    assert.match(rsa3072.message, /JWS PS384/);
+  });
+
   test('the older signature manifest form (config media type application/vnd.cncf.notary.signature) is read too', async () => {
     const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: leaf }), policy(), { legacy: true });
     assert.equal(result.verified, true, result.message);

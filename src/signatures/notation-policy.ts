@@ -264,6 +264,7 @@ export function validateTrustPolicy(value: unknown, file: string, lineOf: (path:
         if (problem) fail(`${label}: registry scope "${scope}" ${problem}`, where);
       }
       const other = scopes.get(scope);
+      if (other === statement.name) fail(`${label}: registry scope "${scope}" is listed twice`, where);
       if (other !== undefined) fail(`registry scope "${scope}" is in trust policies "${other}" and "${statement.name}"; a scope may belong to one trust policy only`, where);
       scopes.set(scope, statement.name);
     });

@@ -16,7 +16,7 @@ import { encode as encodeCbor, Tagged } from 'cborg';
 import type { Descriptor, SignatureArtifact, SignedSubject } from '../../src/signatures/types.js';
 
 export type Attributes = [string, string][];
-export type KeyKind = 'rsa2048' | 'rsa3072' | 'rsa1024' | 'ec256' | 'ec384';
+export type KeyKind = 'rsa2048' | 'rsa3072' | 'rsa1024' | 'ec256' | 'ec384' | 'ec521';
 
 export interface KeyPair {
   privateKey: KeyObject;
@@ -25,7 +25,8 @@ export interface KeyPair {
 
 export function keyPair(kind: KeyKind = 'rsa2048'): KeyPair {
   if (kind.startsWith('rsa')) return generateKeyPairSync('rsa', { modulusLength: Number(kind.slice(3)) });
-  return generateKeyPairSync('ec', { namedCurve: kind === 'ec256' ? 'prime256v1' : 'secp384r1' });
+  const curves: Record<string, string> = { ec256: 'prime256v1', ec384: 'secp384r1', ec521: 'secp521r1' };
+  return generateKeyPairSync('ec', { namedCurve: curves[kind] });
 }
 
 export interface CertificateOptions {
@@ -182,7 +183,7 @@ export interface EnvelopeOptions {
 
 function defaultAlg(keys: KeyPair): JwsAlgorithm {
   const d = keys.publicKey.asymmetricKeyDetails ?? {};
-  if (keys.publicKey.asymmetricKeyType === 'ec') return d.namedCurve === 'secp384r1' ? 'ES384' : 'ES256';
+  if (keys.publicKey.asymmetricKeyType === 'ec') return d.namedCurve === 'secp384r1' ? 'ES384' : d.namedCurve === 'secp521r1' ? 'ES512' : 'ES256';
   return d.modulusLength === 3072 ? 'PS384' : d.modulusLength === 4096 ? 'PS512' : 'PS256';
 }
 
