@@ -7,15 +7,19 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { verifyNotationArtifacts } from '../src/signatures/notation.js';
 import { NotationPolicyError, type NotationPolicy } from '../src/signatures/notation-policy.js';
 import { NotaryCertificate } from '../src/signatures/notation-certs.js';
 import type { SignatureArtifact, SignedSubject } from '../src/signatures/types.js';
 import {
   CA_EXTENSIONS,
+  LEAF_EXTENSIONS,
   descriptorOf,
   issueLeaf,
   issueTsa,
+  keyPair,
+  makeCertificate,
   timestampToken,
   makeRoot,
   notationArtifact,
@@ -454,6 +458,15 @@ describe('integrity', () => {
     assert.match(plugin.message, /requires a notation verification plugin/);
   });
 
+  test('an Ed25519 signing key (not among the Notary Project algorithms): unsupported-envelope', async () => {
+    const ed = generateKeyPairSync('ed25519');
+    const edCert = makeCertificate({ subject: leaf.subject, keys: ed, issuer: { subject: root.subject, privateKey: root.keys.privateKey }, extensions: LEAF_EXTENSIONS });
+    // Signed with the RSA key: the envelope is refused on the certificate's key before any signature is checked.
+    const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: { ...leaf, chain: [edCert, root.der] } }));
+    assert.equal(result.failure, 'unsupported-envelope');
+    assert.match(result.message, /the signing certificate's key \(ed25519\) is not one the Notary Project allows/);
+  });
+
   test('an RSA 1024-bit signing key: unsupported-envelope', async () => {
     const weak = issueLeaf(root, { key: 'rsa1024' });
     const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: weak, alg: 'PS256' }));
@@ -527,8 +540,6 @@ describe('certificate requirements', () => {
   });
 
   test('an intermediate CA: leaf, intermediate, root verifies; a CA without keyCertSign does not', async () => {
-    const { makeCertificate, keyPair, toPem } = await import('./support/notation-fixtures.js');
-    void toPem;
     const interSubject: [string, string][] = [['C', 'US'], ['ST', 'WA'], ['O', 'acme-rockets.io'], ['CN', 'acme intermediate']];
     const interKeys = keyPair('rsa2048');
     const inter = makeCertificate({ subject: interSubject, keys: interKeys, issuer: { subject: root.subject, privateKey: root.keys.privateKey }, extensions: CA_EXTENSIONS });
@@ -544,7 +555,7 @@ describe('certificate requirements', () => {
 
 describe('revocation (offline)', () => {
   test('a certificate naming a CRL endpoint has an unknown status: strict fails, override revocation: skip passes', async () => {
-    const crl = issueLeaf(root, { extensions: [...(await import('./support/notation-fixtures.js')).LEAF_EXTENSIONS, { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: 'http://127.0.0.1:1/ca.crl' }] }] });
+    const crl = issueLeaf(root, { extensions: [...LEAF_EXTENSIONS, { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: 'http://127.0.0.1:1/ca.crl' }] }] });
     const envelope = signJws({ target: descriptorOf(subject), identity: crl });
     const strict = await verifyOne(envelope);
     assert.equal(strict.failure, 'untrusted-chain');

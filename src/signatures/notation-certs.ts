@@ -79,6 +79,7 @@ export class NotaryCertificate {
   readonly notAfter: Date;
   readonly signatureAlgorithmOid: string;
   private readonly extensions = new Map<string, Extension>();
+  private readonly key: KeyObject;
   private readonly judged: {
     basicConstraints?: BasicConstraints;
     keyUsage?: { critical: boolean; usages: Set<KeyUsage> };
@@ -89,6 +90,7 @@ export class NotaryCertificate {
   constructor(der: Buffer) {
     this.der = der;
     this.x509 = new X509Certificate(der); // throws on anything that is not a certificate
+    this.key = this.x509.publicKey; // throws on a key OpenSSL cannot read: the certificate is unusable
     const root = fromDer(der.toString('binary'));
     const [tbs, signatureAlgorithm] = root.value as forge.asn1.Asn1[];
     this.signatureAlgorithmOid = forge.asn1.derToOid(((signatureAlgorithm.value as forge.asn1.Asn1[])[0].value as string));
@@ -125,7 +127,7 @@ export class NotaryCertificate {
   }
 
   get publicKey(): KeyObject {
-    return this.x509.publicKey;
+    return this.key;
   }
 
   /** A short name for messages: the common name, else the whole subject. */
