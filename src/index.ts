@@ -18,7 +18,8 @@ export { VERSION } from './core/version.js';
 export { reporters, type ReportFormat } from './report/index.js';
 export type { Reporter, ReportOptions } from './report/reporter.js';
 export { inventoryImage, type ImageTarget, type ImageInventory, type InventoryImageOptions } from './images/inventory.js';
-export { checkImage, type ImageFinding } from './images/config-checks.js';
+export { imageObject, imageResource, IMAGE_KIND, type ImageObjectView } from './images/image-object.js';
+export type { ImageFinding } from './report/image.js';
 export type { ImageConfig, LayerDescriptor } from './images/sources.js';
 export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation } from './packages/model.js';
 // Application dependencies and SBOMs (kshield deps): the lockfile readers, the source-tree walk, the writers.

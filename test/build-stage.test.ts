@@ -170,3 +170,137 @@ describe('kshield scan of a repository: manifests, Dockerfiles and lockfiles in 
     assert.ok(!(JSON.parse(quiet.stdout) as { notes: { message: string }[] }).notes.some((n) => /vulnerabilities/.test(n.message)));
   });
 });
+
+describe('kshield image is judged by the engine: exemptions, baselines and every report format', () => {
+  const vulnArgs = ['--db', db, '--max-db-age', '100000d'];
+
+  test('an exemption naming a vulnerability by an alias suppresses it, with its owner and reason, and it no longer fails the run', () => {
+    const config = path.join(work, 'image-exemptions.yaml');
+    writeFileSync(
+      config,
+      'exemptions:\n  - rules: [vulnerable-package]\n    kinds: [ContainerImage]\n    vulnerabilities: [dsa-0001-*]\n    owner: platform-team\n    reason: the TLS stack is not reachable in this image\n    expires: "2099-01-01"\n',
+    );
+    const before = kshield(['image', 'oci-layout', layout, ...vulnArgs, '--fail-on', 'critical']);
+    assert.equal(before.code, 1, before.stdout);
+    const r = kshield(['image', 'oci-layout', layout, ...vulnArgs, '--config', config, '--fail-on', 'critical']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Suppressed by exemptions or the baseline \(1\):\n  CVE-2099-0101 .*exemption \(owner platform-team\): the TLS stack is not reachable in this image/);
+    // The npm advisory is not named by the exemption: still reported.
+    assert.match(r.stdout, /CVE-2099-0102 +low/);
+    const json = JSON.parse(kshield(['image', 'oci-layout', layout, ...vulnArgs, '--config', config, '-o', 'json', '--fail-on', 'none']).stdout) as {
+      vulnerabilities: { failing: number; vulnerabilities: { id: string; suppressed: boolean; suppression?: { kind: string; owner?: string } }[] };
+    };
+    const openssl = json.vulnerabilities.vulnerabilities.find((v) => v.id === 'CVE-2099-0101');
+    assert.deepEqual([openssl?.suppressed, openssl?.suppression?.kind, openssl?.suppression?.owner], [true, 'exemption', 'platform-team']);
+    const sarif = JSON.parse(kshield(['image', 'oci-layout', layout, ...vulnArgs, '--config', config, '-o', 'sarif', '--fail-on', 'none']).stdout) as {
+      runs: { results: { ruleId: string; properties: { vulnerability?: string }; suppressions?: { kind: string; justification?: string }[] }[] }[];
+    };
+    const result = sarif.runs[0].results.find((x) => x.properties.vulnerability === 'CVE-2099-0101');
+    assert.equal(result?.suppressions?.[0]?.kind, 'external');
+    assert.match(result?.suppressions?.[0]?.justification ?? '', /platform-team/);
+  });
+
+  test('an exemption of a configuration rule for images by name; --show-suppressed lists it', () => {
+    const config = path.join(work, 'image-root-exemption.yaml');
+    writeFileSync(config, `exemptions:\n  - rules: [image-runs-as-root]\n    kinds: [ContainerImage]\n    names: ["oci-layout ${work}/*"]\n    owner: shop-team\n    reason: the entrypoint drops privileges after binding port 80\n`);
+    const plain = kshield(['image', 'oci-layout', layout, '--no-vulns', '--fail-on', 'none']);
+    assert.match(plain.stdout, /MEDIUM +image-runs-as-root/);
+    const r = kshield(['image', 'oci-layout', layout, '--no-vulns', '--config', config, '--fail-on', 'none']);
+    assert.doesNotMatch(r.stdout, /MEDIUM +image-runs-as-root/);
+    assert.match(r.stdout, /; 1 suppressed \(--show-suppressed lists them\)/);
+    const shown = kshield(['image', 'oci-layout', layout, '--no-vulns', '--config', config, '--show-suppressed', '--fail-on', 'none']);
+    assert.match(shown.stdout, /image-runs-as-root .*\(suppressed: exemption \(owner shop-team\): the entrypoint drops privileges after binding port 80\)/);
+  });
+
+  test('--write-baseline, then --baseline: every finding and vulnerability is accepted and the run passes', () => {
+    const baseline = path.join(work, 'image-baseline.json');
+    const written = kshield(['image', 'oci-layout', layout, ...vulnArgs, '--write-baseline', baseline, '--fail-on', 'none']);
+    assert.equal(written.code, 0, written.stderr);
+    assert.match(written.stderr, /wrote baseline of \d+ finding\(s\)/);
+    const r = kshield(['image', 'oci-layout', layout, ...vulnArgs, '--baseline', baseline, '--fail-on', 'info']);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /No findings about the image configuration\./);
+    assert.match(r.stdout, /No vulnerabilities found\./);
+    assert.match(r.stdout, /Suppressed by exemptions or the baseline \(2\):[\s\S]*in the baseline/);
+  });
+
+  test('--only and --skip select rules; junit and markdown are written as for scan', () => {
+    const only = JSON.parse(kshield(['image', 'oci-layout', layout, '--no-vulns', '--only', 'image-runs-as-root', '-o', 'json', '--fail-on', 'none']).stdout) as { findings: { rule: string }[] };
+    assert.deepEqual([...new Set(only.findings.map((f) => f.rule))], ['image-runs-as-root']);
+    const junit = kshield(['image', 'oci-layout', layout, '--no-vulns', '-o', 'junit', '--fail-on', 'none']);
+    assert.equal(junit.code, 0, junit.stderr);
+    assert.match(junit.stdout, /<testsuites[\s\S]*image-runs-as-root/);
+    const md = kshield(['image', 'oci-layout', layout, '--no-vulns', '-o', 'markdown', '--fail-on', 'none']);
+    assert.match(md.stdout, /image-runs-as-root/);
+    const misspelt = kshield(['image', 'oci-layout', layout, '--only', 'image-runs-as-rot']);
+    assert.equal(misspelt.code, 2);
+    assert.match(misspelt.stderr, /image-runs-as-root/);
+  });
+});
+
+describe('vulnerability findings in baselines and exemptions of kshield scan', () => {
+  const repo = path.join(work, 'repo-baseline');
+  const newerDb = path.join(work, 'db-newer');
+  before(() => {
+    mkdirSync(path.join(repo, 'web'), { recursive: true });
+    writeFileSync(
+      path.join(repo, 'web/package-lock.json'),
+      JSON.stringify({ name: 'web', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'web', version: '1.0.0' }, 'node_modules/express': { version: '4.18.2' } } }, null, 2) + '\n',
+    );
+    // The same database a day later, with one more advisory for express that sorts before the first.
+    mkdirSync(newerDb, { recursive: true });
+    for (const [name, record] of Object.entries(ADVISORIES)) writeFileSync(path.join(newerDb, name), JSON.stringify(record));
+    writeFileSync(
+      path.join(newerDb, 'GHSA-test-expr-0000.json'),
+      JSON.stringify({ id: 'GHSA-test-expr-0000', modified: '2026-12-01T00:00:00Z', aliases: ['CVE-2099-0001'], summary: 'another made-up flaw in express', severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }], affected: [{ package: { ecosystem: 'npm', name: 'express' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '4.0.0' }, { fixed: '4.20.0' }] }] }] }),
+    );
+  });
+
+  test('a baselined vulnerability stays accepted when a database update adds another one before it', () => {
+    const baseline = path.join(work, 'scan-baseline.json');
+    assert.equal(kshield(['scan', repo, '--db', db, '--max-db-age', '100000d', '--write-baseline', baseline]).code, 0);
+    const r = kshield(['scan', repo, '--db', newerDb, '--max-db-age', '100000d', '--baseline', baseline, '-o', 'json', '--fail-on', 'none']);
+    const findings = (JSON.parse(r.stdout) as { findings: { rule: string; path: string; message: string; suppressed: boolean }[] }).findings.filter((f) => f.rule === 'vulnerable-package');
+    const byId = (id: string) => findings.find((f) => f.message.includes(id));
+    // The accepted advisory moved from /vulnerabilities/0 to /vulnerabilities/1; it is still the accepted one.
+    assert.deepEqual([byId('CVE-2099-0102')?.path, byId('CVE-2099-0102')?.suppressed], ['/vulnerabilities/1', true], JSON.stringify(findings));
+    assert.deepEqual([byId('CVE-2099-0001')?.path, byId('CVE-2099-0001')?.suppressed], ['/vulnerabilities/0', false]);
+  });
+
+  test('an exemption naming one vulnerability leaves the package\'s other vulnerabilities reported', () => {
+    const config = path.join(work, 'scan-vuln-exemption.yaml');
+    writeFileSync(config, 'exemptions:\n  - rules: [vulnerable-package]\n    vulnerabilities: [GHSA-test-expr-0001]\n    owner: web-team\n    reason: the affected router is not used\n');
+    const r = kshield(['scan', repo, '--db', newerDb, '--max-db-age', '100000d', '--config', config, '-o', 'json', '--fail-on', 'none']);
+    const findings = (JSON.parse(r.stdout) as { findings: { rule: string; message: string; suppressed: boolean }[] }).findings.filter((f) => f.rule === 'vulnerable-package');
+    assert.deepEqual(findings.map((f) => [f.message.slice(0, 32), f.suppressed]).sort(), [['express 4.18.2 has CVE-2099-0001', false], ['express 4.18.2 has CVE-2099-0102', true]]);
+  });
+});
+
+describe('kshield deps: exemptions and baselines of vulnerabilities', () => {
+  const tree = path.join(work, 'deps-governed');
+  before(() => {
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(path.join(tree, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' }, 'node_modules/express': { version: '4.18.2' } } }, null, 2));
+  });
+
+  test('the exemption `kshield scan` honours for the lockfile is honoured by deps, and the run passes', () => {
+    const config = path.join(work, 'deps-exemption.yaml');
+    writeFileSync(config, `exemptions:\n  - rules: [vulnerable-package]\n    kinds: [Lockfile]\n    names: ["${tree}/package-lock.json"]\n    vulnerabilities: [CVE-2099-0102]\n    owner: app-team\n    reason: the router is not exposed\n`);
+    const failing = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low']);
+    assert.equal(failing.code, 1, failing.stdout + failing.stderr);
+    const r = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--config', config]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Suppressed by exemptions or the baseline \(1\):\n  CVE-2099-0102 express 4\.18\.2: exemption \(owner app-team\): the router is not exposed/);
+    const scan = kshield(['scan', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--config', config]);
+    assert.equal(scan.code, 0, scan.stdout + scan.stderr);
+  });
+
+  test('--write-baseline then --baseline accepts the vulnerabilities found', () => {
+    const baseline = path.join(work, 'deps-baseline.json');
+    const w = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--write-baseline', baseline]);
+    assert.equal(w.code, 0, w.stderr);
+    const r = kshield(['deps', tree, '--db', db, '--max-db-age', '100000d', '--fail-on', 'low', '--baseline', baseline]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /in the baseline/);
+  });
+});

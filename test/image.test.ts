@@ -18,7 +18,17 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import { inventoryImage } from '../src/images/inventory.js';
-import { checkImage, runsAsRoot } from '../src/images/config-checks.js';
+import { runsAsRoot } from '../src/rules/container-image/shared.js';
+import { imageObject, imageResource } from '../src/images/image-object.js';
+import type { ImageConfig } from '../src/images/sources.js';
+import type { OperatingSystem } from '../src/packages/model.js';
+import { scanLoaded } from '../src/pipeline/scan-files.js';
+
+/** The findings the engine gives an image with this configuration and OS, judged at `now`. */
+function checkImage(config: ImageConfig, os: OperatingSystem | undefined, now = new Date()): { rule: string; path: string; message: string }[] {
+  const view = imageObject({ target: { kind: 'registry', reference: 'registry.example/app:1' }, name: 'registry.example/app:1', inventory: { ...(os ? { os } : {}), packages: [], notes: [] }, config, layers: [] });
+  return scanLoaded({ resources: [imageResource(view)], errors: [], notes: [], files: [] }, { now }).findings.map((f) => ({ rule: f.rule, path: f.path, message: f.message }));
+}
 import { credentialsFromConfig, runCredentialHelper } from '../src/images/docker-config.js';
 import { endOfLife } from '../src/images/eol.js';
 import type { Inventory } from '../src/packages/model.js';

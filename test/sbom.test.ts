@@ -44,6 +44,8 @@ describe('the validators catch what they should', () => {
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'bogus', name: 'x' }] }), false);
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', serialNumber: 'not-a-urn' }), false);
     assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'library', name: 'x' }] }), true);
+    // The 1.6 schema closes its objects: a field it does not define is an error, not ignored.
+    assert.equal(cdx.validate({ bomFormat: 'CycloneDX', specVersion: '1.6', components: [{ type: 'library', name: 'x', bogus: 1 }] }), false);
   });
   test('SPDX: a missing field, a bad identifier, an undefined relationship target, a licence that is no expression', () => {
     const base = { spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT', name: 'x', documentNamespace: 'urn:uuid:1', creationInfo: { created: TIME, creators: ['Tool: x'] } };
@@ -53,6 +55,18 @@ describe('the validators catch what they should', () => {
     assert.equal(spdx.validate({ ...base, relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relationshipType: 'USES', relatedSpdxElement: 'SPDXRef-a' }] }), false);
     assert.deepEqual(spdxSemantics({ ...base, relationships: [{ spdxElementId: 'SPDXRef-DOCUMENT', relatedSpdxElement: 'SPDXRef-gone' }] }), ['relationship names SPDXRef-gone, which is not defined']);
     assert.deepEqual(spdxSemantics({ ...base, packages: [{ SPDXID: 'SPDXRef-a', licenseDeclared: 'BSD-like' }] }), ['SPDXRef-a licenseDeclared "BSD-like" is not an SPDX licence expression']);
+  });
+  test('SPDX: enumeration values as the published 2.3 JSON schema spells them, and no top-level fields it lacks', () => {
+    const base = { spdxVersion: 'SPDX-2.3', dataLicense: 'CC0-1.0', SPDXID: 'SPDXRef-DOCUMENT', name: 'x', documentNamespace: 'urn:uuid:1', creationInfo: { created: TIME, creators: ['Tool: x'] } };
+    const withPackage = (extra: Json): Json => ({ ...base, packages: [{ name: 'a', SPDXID: 'SPDXRef-a', downloadLocation: 'NOASSERTION', ...extra }] });
+    assert.equal(spdx.validate(withPackage({ primaryPackagePurpose: 'OPERATING_SYSTEM' })), true);
+    // The tag-value spelling of clause 7.24, which the JSON schema's enumeration does not have.
+    assert.equal(spdx.validate(withPackage({ primaryPackagePurpose: 'OPERATING-SYSTEM' })), false);
+    const ref = (referenceCategory: string): Json => withPackage({ externalRefs: [{ referenceCategory, referenceType: 'purl', referenceLocator: 'pkg:npm/a@1.0.0' }] });
+    assert.equal(spdx.validate(ref('PACKAGE-MANAGER')), true);
+    assert.equal(spdx.validate(ref('PACKAGE_MANAGER')), false);
+    assert.equal(spdx.validate(ref('PERSISTENT_ID')), false);
+    assert.equal(spdx.validate({ ...base, $schema: 'https://example.invalid/spdx.json' }), false);
   });
 });
 
@@ -201,9 +215,13 @@ describe('an image: distribution packages with distro purls and source packages'
     assert.doesNotMatch(text, /hunter2|s3cr3t/);
   });
 
-  test('a root file system: SPDX purpose OPERATING-SYSTEM, CycloneDX platform', () => {
+  test('a root file system: SPDX purpose OPERATING_SYSTEM (the JSON spelling) for it and its OS, CycloneDX platform', () => {
     const fsSubject: SbomSubject = { kind: 'filesystem', name: '/' };
-    assert.equal(assertValidSpdx(writeSbom(inventory, 'spdx', fsSubject, { timestamp: TIME })).packages[0].primaryPackagePurpose, 'OPERATING-SYSTEM');
+    const pkgs = assertValidSpdx(writeSbom(inventory, 'spdx', fsSubject, { timestamp: TIME })).packages as Json[];
+    assert.deepEqual(
+      pkgs.filter((p) => p.SPDXID === 'SPDXRef-Subject' || p.SPDXID === 'SPDXRef-OperatingSystem').map((p) => [p.SPDXID, p.primaryPackagePurpose]),
+      [['SPDXRef-Subject', 'OPERATING_SYSTEM'], ['SPDXRef-OperatingSystem', 'OPERATING_SYSTEM']],
+    );
     assert.equal(assertValidCycloneDx(writeSbom(inventory, 'cyclonedx', fsSubject, { timestamp: TIME })).metadata.component.type, 'platform');
   });
   test('an empty inventory is still a valid document', () => {

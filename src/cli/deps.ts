@@ -15,6 +15,18 @@ import { checkSbomTimestamp, sbomTargets, writeSbomTargets, type SbomTarget } fr
 import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
 import { parseSize } from '../config/config-file.js';
+import { buildBaseline, readBaseline } from '../core/baseline.js';
+import { OutputError } from '../core/errors.js';
+import type { Resource } from '../core/types.js';
+import { SelectionError } from '../engine/select.js';
+import { scanLoaded } from '../pipeline/scan-files.js';
+import { lockfileResource, type LockfilePackage } from '../sources/lockfile.js';
+import { attachMatches } from '../vulns/attach.js';
+import { statSync } from 'node:fs';
+import type { VulnerabilityMatch } from '../vulns/match.js';
+import { writeOutput } from './output.js';
+import { loadConfigOption } from './scan.js';
+import { governVulnerabilities, vulnerabilityIndex } from './vulns.js';
 
 const REPORT_FORMATS = ['table', 'json'] as const;
 
@@ -25,6 +37,9 @@ export interface DepsCommandOptions extends Omit<VulnerabilityFlags, 'output'> {
   maxFileSize?: string;
   /** Fixes the SBOM's timestamp (ISO 8601), for reproducible documents. */
   sbomTimestamp?: string;
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 type Target = SbomTarget<(typeof REPORT_FORMATS)[number]>;
@@ -65,14 +80,28 @@ export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<nu
   }
   const nothing = tree.lockfiles.length === 0 && tree.errors.length === 0;
   const report = buildDepsReport(tree);
+  const config = await loadConfigOption(opts.config);
+  const baseline = opts.baseline ? await readBaseline(opts.baseline) : undefined;
   const failOn = opts.failOn ?? 'none';
   const vulns = nothing ? undefined : optionalVulnerabilities(dir, tree.inventory, opts, failOn);
+  const judged = vulns ? judgeLockfiles(tree, vulns.result.matches, config, baseline) : undefined;
   const written = await writeSbomTargets(targets, true, (target) => render(target, report, tree, opts, vulns));
   // The table lists what was not read; anywhere else it would go unseen, so standard error says it.
   const tableOnScreen = targets.some((t) => t.format === 'table' && t.file === undefined);
   if (!tableOnScreen) for (const e of tree.errors) process.stderr.write(`kshield: ${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
   // Like `scan` on a directory without manifests: a mistyped path must not pass CI with nothing read.
   if (nothing) process.stderr.write(`kshield: no lockfiles in ${dir} (looked for ${LOCKFILE_NAMES.join(', ')})\n`);
+  if (opts.writeBaseline && judged) {
+    const file = buildBaseline(judged);
+    try {
+      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(file, null, 2) + '\n');
+      process.stderr.write(`wrote baseline of ${file.findings.length} finding(s) to ${opts.writeBaseline}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
+      return EXIT.usage;
+    }
+  }
   if (!written || nothing || tree.errors.length > 0) return EXIT.usage;
   return vulns && failingFindings(vulns).length > 0 ? EXIT.findings : EXIT.clean;
 }
@@ -83,4 +112,37 @@ function parseMaxFileSize(value: string): number {
   } catch (err) {
     throw new UsageError(`--max-file-size: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The vulnerabilities as findings of `vulnerable-package` on each lockfile, judged by the engine as
+ * `kshield scan` judges them, so the configuration's exemptions and the baseline apply; the matches
+ * every finding of which was suppressed are marked so in the report. Returns the findings.
+ */
+function judgeLockfiles(tree: Awaited<ReturnType<typeof inventorySourceTree>>, matches: VulnerabilityMatch[], config: Awaited<ReturnType<typeof loadConfigOption>>, baseline: ReadonlySet<string> | undefined) {
+  const resources: Resource[] = [];
+  const matchesOf: VulnerabilityMatch[][] = [];
+  const rootIsFile = statSync(tree.root).isFile();
+  for (const lockfile of tree.lockfiles) {
+    // Named as `kshield scan` of the same path names it, so one exemption serves both.
+    const file = rootIsFile ? tree.root : path.join(tree.root, lockfile.path);
+    const own = tree.inventory.packages.filter((p) => p.locations.some((l) => l.path === lockfile.path));
+    const packages: LockfilePackage[] = own.map((p) => {
+      const line = p.locations.find((l) => l.path === lockfile.path)?.line;
+      return { name: p.name, version: p.version, ecosystem: p.ecosystem, purl: p.purl, ...(line !== undefined ? { line } : {}) };
+    });
+    const attached = attachMatches({ matches }, own, 'package');
+    resources.push(lockfileResource(file, lockfile.format, lockfile.ecosystem, packages, attached.map((a) => a.vulnerability)));
+    matchesOf.push(attached.map((a) => a.match));
+  }
+  let scan;
+  try {
+    scan = scanLoaded({ resources, errors: [], notes: [], files: resources.map((r) => r.file) }, { only: ['vulnerable-package'], config, baseline });
+  } catch (err) {
+    if (err instanceof SelectionError) throw new UsageError(err.message);
+    throw err;
+  }
+  const byFile = new Map(resources.map((r, i) => [r.file, i]));
+  governVulnerabilities(scan.findings, (f) => matchesOf[byFile.get(f.file) ?? -1]?.[vulnerabilityIndex(f) ?? -1]);
+  return scan.findings;
 }

@@ -1,18 +1,30 @@
-/** `kshield image REF | oci-layout DIR | docker-archive TAR | rootfs DIR`: inventory and configuration findings of an image. */
-import { severityRank, isSeverity, type Severity } from '../core/types.js';
-import { UsageError, EXIT } from '../core/errors.js';
+/**
+ * `kshield image REF | oci-layout DIR | docker-archive TAR | rootfs DIR`: inventory, configuration
+ * findings and known vulnerabilities of an image. The image is judged as one object of kind
+ * ContainerImage (images/image-object.ts) by the rule engine, so the configuration's exemptions,
+ * severity overrides and --only/--skip, and --baseline, apply as in `kshield scan`.
+ */
+import { isSeverity, type Severity } from '../core/types.js';
+import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { buildBaseline, readBaseline } from '../core/baseline.js';
 import { parseDuration } from './duration.js';
-import { checkImage } from '../images/config-checks.js';
+import { imageObject, imageResource } from '../images/image-object.js';
 import { inventoryImage, type ImageTarget } from '../images/inventory.js';
 import { RegistryError } from '../images/registry.js';
 import { ImageReadError } from '../images/streams.js';
 import { buildImageReport, renderImageSarif, renderImageTable } from '../report/image.js';
+import { reporters } from '../report/index.js';
 import { writeSbom } from '../report/sbom/index.js';
-import { failingFindings } from '../report/vulnerabilities.js';
+import { attachMatches } from '../vulns/attach.js';
+import { exitCode } from '../pipeline/assemble.js';
+import { scanLoaded } from '../pipeline/scan-files.js';
+import { SelectionError } from '../engine/select.js';
 import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
+import { writeOutput } from './output.js';
+import { loadConfigOption } from './scan.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
-import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
+import { governVulnerabilities, optionalVulnerabilities, VULNERABILITY_RULE, vulnerabilityIndex, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 
 export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
   output: string[];
@@ -31,7 +43,16 @@ export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' |
   failOn?: string;
   packages?: boolean;
   color: boolean;
+  only?: string[];
+  skip?: string[];
+  config?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  showSuppressed?: boolean;
 }
+
+const REPORT_FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
+type ImageFormat = (typeof REPORT_FORMATS)[number];
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
 
@@ -67,9 +88,10 @@ export function parseTarget(what: string, where: string | undefined, tag: string
 }
 
 export async function runImage(what: string, where: string | undefined, opts: ImageCommandOptions): Promise<number> {
-  const targets: SbomTarget<'table' | 'json' | 'sarif'>[] = sbomTargets(opts, ['table', 'json', 'sarif'] as const);
+  const targets: SbomTarget<ImageFormat>[] = sbomTargets(opts, REPORT_FORMATS);
   checkSbomTimestamp(opts.sbomTimestamp);
-  const failOn = opts.failOn ?? 'high';
+  const config = await loadConfigOption(opts.config);
+  const failOn = opts.failOn ?? config?.failOn ?? 'high';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not a severity`);
   const target = parseTarget(what, where, opts.tag);
   const limits = {
@@ -80,6 +102,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   if (limits.maxEntries !== undefined && !(limits.maxEntries > 0)) throw new UsageError(`--max-entries: "${opts.maxEntries}" is not a positive number`);
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : undefined;
   if (opts.insecure && target.kind !== 'registry') throw new UsageError('--insecure applies to registry references only');
+  const baseline = opts.baseline ? await readBaseline(opts.baseline) : undefined;
   let result;
   try {
     result = await inventoryImage(target, {
@@ -91,19 +114,40 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     if (e instanceof ImageReadError || e instanceof RegistryError) throw new UsageError(e.message);
     throw e;
   }
-  const findings = checkImage(result.config, result.inventory.os);
-  const report = buildImageReport(result, findings);
   const vulns = optionalVulnerabilities(result.name, result.inventory, opts, failOn as Severity | 'none');
-  const render = (t: SbomTarget<'table' | 'json' | 'sarif'>, color: boolean): string => {
+  const attached = vulns ? attachMatches(vulns.result, result.inventory.packages, 'match') : [];
+  // The image is one object judged by the engine: the same rules, exemptions and baselines as a scan.
+  const resource = imageResource(imageObject(result, vulns ? attached.map((a) => a.vulnerability) : undefined));
+  let scan;
+  try {
+    scan = scanLoaded({ resources: [resource], errors: [], notes: [], files: [result.name] }, { only: opts.only, skip: opts.skip, config, baseline });
+  } catch (err) {
+    if (err instanceof SelectionError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (vulns) governVulnerabilities(scan.findings, (f) => attached[vulnerabilityIndex(f) ?? -1]?.match);
+  const report = buildImageReport(result, scan.findings.filter((f) => f.rule !== VULNERABILITY_RULE));
+  const render = (t: SbomTarget<ImageFormat>, color: boolean): string => {
     if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
     if (t.format === 'json') return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';
     if (t.format === 'sarif') return renderImageSarif(report, VERSION, vulns);
-    const table = renderImageTable(report, { color, listPackages: opts.packages === true });
+    if (t.format === 'junit' || t.format === 'markdown') return reporters[t.format](scan, { color: false, showSuppressed: opts.showSuppressed });
+    const table = renderImageTable(report, { color, listPackages: opts.packages === true, showSuppressed: opts.showSuppressed === true });
     return table + vulnerabilityTableTail(vulns, opts);
   };
   const written = await writeSbomTargets(targets, !opts.color, render);
+  if (opts.writeBaseline) {
+    const file = buildBaseline(scan.findings);
+    try {
+      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(file, null, 2) + '\n');
+      process.stderr.write(`wrote baseline of ${file.findings.length} finding(s) to ${opts.writeBaseline}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
+      return EXIT.usage;
+    }
+    return written ? EXIT.clean : EXIT.usage;
+  }
   if (!written) return EXIT.usage;
-  if (failOn === 'none') return EXIT.clean;
-  const failing = findings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity)) || (vulns !== undefined && failingFindings(vulns).length > 0);
-  return failing ? EXIT.findings : EXIT.clean;
+  return exitCode(scan, failOn as Severity | 'none');
 }

@@ -169,8 +169,14 @@ function buildProgram(): Command {
     .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')
     .argument('<ref-or-kind>', 'an image reference (nginx:1.27, ghcr.io/acme/api@sha256:...), or oci-layout, docker-archive, rootfs')
     .argument('[path]', 'the directory or archive for oci-layout, docker-archive and rootfs')
-    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, junit, markdown, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
+    .option('-c, --config <file>', 'configuration file: exemptions (also of vulnerabilities), severity overrides, enable/disable (default: ./.kshield.yaml if present)')
+    .option('--baseline <file>', 'suppress findings that are in this baseline file')
+    .option('--write-baseline <file>', 'record the current findings as the accepted baseline')
+    .option('--show-suppressed', 'list suppressed findings in table and markdown output')
     .option('--sbom <format>', 'write an SBOM of the image: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON); -o FILE names its file')
     .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
     .option('--platform <os/arch[/variant]>', "the image to read from a multi-platform index (default: this machine's, e.g. linux/amd64)")
@@ -181,7 +187,7 @@ function buildProgram(): Command {
     .option('--max-file-size <size>', 'skip (with a note) a file larger than this that would be read into memory (default 64MiB)')
     .option('--max-entries <n>', 'refuse an image with more files than this in all its layers (default 2000000)')
     .option('--timeout <duration>', 'give up on a registry request, or a layer transfer that stalls, after this long (default 30s)')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity (default high)').choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
+    .addOption(new Option('--fail-on <severity>', "exit 1 when an unsuppressed finding is at or above this severity (default: the configuration's, else high)").choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
     .option('--packages', 'list every package in table output (json always has them)')
     .option('--no-color', 'no colours in table output')
     .action(async (what: string, where: string | undefined, opts) => {
@@ -199,6 +205,9 @@ function buildProgram(): Command {
     .option('--sbom <format>', 'write an SBOM: cyclonedx (CycloneDX 1.6 JSON) or spdx (SPDX 2.3 JSON)')
     .option('--sbom-timestamp <time>', "the SBOM's creation time (ISO 8601) instead of now, for reproducible documents")
     .option('--max-file-size <size>', 'skip lockfiles larger than this (default 64MiB)')
+    .option('-c, --config <file>', 'configuration file: exemptions of vulnerabilities (default: ./.kshield.yaml if present)')
+    .option('--baseline <file>', 'suppress vulnerabilities that are in this baseline file')
+    .option('--write-baseline <file>', 'record the current vulnerabilities as the accepted baseline')
     .action(async (dir: string, opts) => {
       const { runDeps } = await import('./deps.js');
       process.exitCode = await runDeps(dir, opts);

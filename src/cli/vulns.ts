@@ -6,11 +6,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { Inventory } from '../packages/model.js';
-import type { Severity } from '../core/types.js';
+import type { Finding, Severity } from '../core/types.js';
 import { failingFindings, renderVulnerabilityTable, vulnerabilityJson, vulnerabilityObject, type VulnerabilityReport } from '../report/vulnerabilities.js';
 import { DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
 import { databaseAvailable, openAdvisoryDatabase } from '../vulns/open.js';
-import { matchInventory } from '../vulns/match.js';
+import { matchInventory, type VulnerabilityMatch } from '../vulns/match.js';
 import { loadVexFile, VexError, type VexStatement } from '../vulns/vex.js';
 import { writeOutput } from './output.js';
 import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
@@ -70,6 +70,38 @@ export function withVulnerabilities<T extends object>(report: T, vulns: Vulnerab
 /** What a command's table ends with: the vulnerability table, or the note that packages were not checked. */
 export function vulnerabilityTableTail(vulns: VulnerabilityReport | undefined, flags: Pick<VulnerabilityFlags, 'vulns'>): string {
   return vulns ? `\n${renderVulnerabilityTable(vulns)}\n` : flags.vulns === false ? '' : `\nNote: ${NO_DATABASE_NOTE}\n`;
+}
+
+/** The rule that reports vulnerabilities, in lockfiles and images alike. */
+export const VULNERABILITY_RULE = 'vulnerable-package';
+
+/** `/vulnerabilities/N` of a vulnerability finding: N. */
+export function vulnerabilityIndex(finding: Finding): number | undefined {
+  const m = /^\/vulnerabilities\/(\d+)$/.exec(finding.path);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The vulnerability report as the engine left it: a vulnerability every finding of which an
+ * exemption or the baseline suppressed is marked so (it no longer counts for --fail-on, and the
+ * table says who accepted it and why). `matchOf` maps a `vulnerable-package` finding to its match.
+ */
+export function governVulnerabilities(findings: readonly Finding[], matchOf: (finding: Finding) => VulnerabilityMatch | undefined): void {
+  const verdicts = new Map<VulnerabilityMatch, Finding['suppression'] | null>();
+  for (const f of findings) {
+    if (f.rule !== VULNERABILITY_RULE) continue;
+    const match = matchOf(f);
+    if (!match) continue;
+    const suppression = f.suppressed && f.suppression ? f.suppression : null;
+    // One finding left unsuppressed keeps the vulnerability reported.
+    if (!verdicts.has(match)) verdicts.set(match, suppression);
+    else if (suppression === null) verdicts.set(match, null);
+  }
+  for (const [match, suppression] of verdicts) {
+    if (!suppression) continue;
+    match.suppressed = true;
+    match.suppression = suppression;
+  }
 }
 
 const MAX_INVENTORY_BYTES = 256 * 1024 * 1024;

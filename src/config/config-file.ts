@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import type { Severity } from '../core/types.js';
 import type { Exemption } from '../engine/engine.js';
-import type { OperatorWorkloadConfig, Rule, RuleSettings } from '../engine/rule.js';
+import type { ImageSource, OperatorWorkloadConfig, Rule, RuleSettings } from '../engine/rule.js';
 import { knownSelector, selectorHint } from '../engine/select.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { labelKeyProblem, parseLabelSelector } from '../k8s/labels.js';
@@ -34,6 +34,8 @@ export interface KshieldConfig {
   exemptions?: Exemption[];
   /** Custom resources from which an operator creates pods (see OperatorWorkloadConfig). */
   operatorWorkloads?: OperatorWorkloadConfig[];
+  /** Which Dockerfile builds which image (see ImageSource); paths relative to this file. */
+  imageSources?: ImageSource[];
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** Where the configuration came from. */
@@ -191,6 +193,8 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     const source: ExemptionSource = { file, line: at.line, column: at.column, index: i, item };
     e.source = source;
   });
+  // Dockerfiles are named relative to the configuration, wherever kshield runs from.
+  for (const s of config.imageSources ?? []) s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
   config.file = file;
   return config;
 }
@@ -366,5 +370,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   }
   if (config?.pssVersion) out.pssVersion = config.pssVersion;
   if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
+  if (config?.imageSources) out.imageSources = config.imageSources;
   return out;
 }

@@ -101,6 +101,11 @@ export interface Violation {
    * Findings of one object with the same cause are folded into one (see src/core/fold.ts).
    */
   cause?: string;
+  /**
+   * The vulnerability a finding is about, by every id it is known by (its id and aliases): what an
+   * exemption's `vulnerabilities` list selects. Not kept on the finding.
+   */
+  advisories?: readonly string[];
 }
 
 export interface Finding {

@@ -53,7 +53,8 @@ export function detach(text: string): string {
  * after; only where the characters live changes.
  */
 export function detachStrings(value: unknown, depth = 0): void {
-  if (value === null || typeof value !== 'object' || depth > 256) return;
+  // A frozen value is shared (a parsed image reference from a cache): it cannot change, and need not.
+  if (value === null || typeof value !== 'object' || depth > 256 || Object.isFrozen(value)) return;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];

@@ -25,6 +25,11 @@ export interface Exemption {
   /** Object names; `*` wildcards allowed. */
   names?: string[];
   containers?: string[];
+  /**
+   * Vulnerability ids or aliases (CVE-2024-3094, GHSA-..., DSA-...; `*` wildcards allowed): the
+   * exemption covers only findings about these vulnerabilities (rule `vulnerable-package`).
+   */
+  vulnerabilities?: string[];
   reason: string;
   owner: string;
   /** ISO date (YYYY-MM-DD); from that day on the exemption no longer applies. */
@@ -139,11 +144,12 @@ class Evaluator {
   private readonly ignoreCache = new WeakMap<Resource, IgnoreAnnotations | null>();
   private readonly readCache = new Map<string, boolean>();
   private readonly paths = new Map<string, string>();
+  private readonly now: Date;
 
   constructor(private readonly options: EngineOptions) {
     this.settings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
     this.knownSelectors = knownSelectorsOf(options.catalogue ?? options.rules);
-    const now = options.now ?? new Date();
+    const now = (this.now = options.now ?? new Date());
     this.exemptionUses = (options.exemptions ?? []).map((exemption) => ({
       exemption,
       matched: 0,
@@ -174,7 +180,7 @@ class Evaluator {
   }
 
   judgeAlone(resources: readonly Resource[]): void {
-    const context: RuleContext = { settings: this.settings, resources: EMPTY_SET, knownSelectors: this.knownSelectors };
+    const context: RuleContext = { settings: this.settings, resources: EMPTY_SET, knownSelectors: this.knownSelectors, now: this.now };
     for (const resource of resources) this.run(resource, this.alone.for(resource), () => context);
   }
 
@@ -185,7 +191,7 @@ class Evaluator {
     const contextFor = (rule: Rule): RuleContext => {
       const key = rule.reads!.join(',');
       let ctx = sets.get(key);
-      if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))), knownSelectors: this.knownSelectors }));
+      if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))), knownSelectors: this.knownSelectors, now: this.now }));
       return ctx;
     };
     for (const resource of subjects) {
@@ -251,7 +257,7 @@ class Evaluator {
           fingerprint: fingerprint(rule.id, resource, v.path, v.container, v.key ?? (shared?.has(fieldKey(v)) ? v.message : undefined)),
           cause: v.cause === undefined ? undefined : this.intern(resource.basePath + v.cause),
         };
-        applySuppressions(finding, rule, resource, annotations, this.inline ? resource.inlineIgnores?.(v.path) : undefined, this.exemptionUses, options.baseline);
+        applySuppressions(finding, rule, resource, annotations, this.inline ? resource.inlineIgnores?.(v.path) : undefined, this.exemptionUses, options.baseline, v.advisories);
         this.findings.push(finding);
       }
     }
@@ -475,6 +481,7 @@ function applySuppressions(
   comment: InlineIgnore | undefined,
   exemptions: ExemptionUse[],
   baseline: ReadonlySet<string> | undefined,
+  advisories: readonly string[] | undefined,
 ): void {
   if (annotations) {
     const containerList = finding.container !== undefined ? annotations.byContainer.get(finding.container) : undefined;
@@ -496,6 +503,7 @@ function applySuppressions(
     if (e.kinds && !e.kinds.includes(resource.kind)) continue;
     if (e.names && !e.names.some((n) => matchesGlob(n, resource.name))) continue;
     if (e.containers && (finding.container === undefined || !e.containers.some((c) => matchesGlob(c, finding.container!)))) continue;
+    if (e.vulnerabilities && !e.vulnerabilities.some((id) => advisories?.some((a) => matchesGlob(id.toUpperCase(), a.toUpperCase())))) continue;
     use.matched++;
     if (use.expired) continue;
     finding.suppressed = true;

@@ -15,6 +15,7 @@ export type RuleCategory =
   | 'api'
   | 'network'
   | 'dockerfile'
+  | 'container-image'
   | 'dependencies';
 
 /** Settings rules read from the configuration; every field has a default. */
@@ -50,6 +51,19 @@ export interface RuleSettings {
    * the built-in table of src/analysis/operator-workloads.ts; an entry for a built-in kind replaces it).
    */
   operatorWorkloads: OperatorWorkloadConfig[];
+  /** Which Dockerfile builds which image, from the configuration's `imageSources` (Dockerfile paths absolute). */
+  imageSources: ImageSource[];
+}
+
+/**
+ * One `imageSources` entry of `.kshield.yaml`: the images a Dockerfile builds, so that a workload's
+ * container can be judged with what its image's Dockerfile says (the user it runs as, its ports).
+ */
+export interface ImageSource {
+  /** An image repository (`registry.example/shop/api`, `*` wildcards); a tag or digest in the pod's image is not compared. */
+  image: string;
+  /** The Dockerfile's path (relative to the configuration file in it; absolute once loaded). */
+  dockerfile: string;
 }
 
 /**
@@ -88,6 +102,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   kubernetesVersion: '1.37',
   pssVersion: 'latest',
   operatorWorkloads: [],
+  imageSources: [],
 };
 
 export interface RuleContext {
@@ -96,6 +111,8 @@ export interface RuleContext {
   resources: ResourceSet;
   /** Every word a suppression may name: the catalogue's rule ids and tags, `*` and `all`. */
   knownSelectors: ReadonlySet<string>;
+  /** The run's date (for rules about dates: an end of life); absent means now. */
+  now?: Date;
 }
 
 /** Manifests a rule must flag (`invalid`) and must pass (`valid`): run by the shared rule tester and shown by `kshield explain`. */

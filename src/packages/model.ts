@@ -77,3 +77,29 @@ export interface Inventory {
   /** What the reader could not read or chose not to (an RPM database present and not read, a file over a limit). */
   notes: { path?: string; line?: number; message: string }[];
 }
+
+/**
+ * A known vulnerability of one of an object's packages, as `kshield scan` (a Lockfile's) and
+ * `kshield image` (a ContainerImage's) add it to the object the rule `vulnerable-package` judges.
+ */
+export interface AttachedVulnerability {
+  /** Index into the object's /packages. */
+  package: number;
+  id: string;
+  aliases: string[];
+  severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
+  /** The CVSS vector's score, or the distribution's priority, as the report shows it; absent when the advisory gives none. */
+  rating?: string;
+  summary?: string;
+  fixed?: string;
+  /** Which advisory range matched, with which events, against which version. */
+  explanation: string;
+}
+
+/**
+ * A vulnerability finding's identity for baselines: not its index, which a database update moves,
+ * but the finding's key (the vulnerability, package and version), which the rule gives.
+ */
+export function vulnerabilityStablePath(pointer: string): string {
+  return pointer.replace(/^\/vulnerabilities\/\d+/, '/vulnerabilities');
+}

@@ -6,7 +6,8 @@
  */
 import type { Note, Resource } from '../core/types.js';
 import type { Package } from '../packages/model.js';
-import { LOCKFILE_KIND, type LockfileView, type LockfileVulnerability } from '../sources/lockfile.js';
+import { LOCKFILE_KIND, type LockfileView } from '../sources/lockfile.js';
+import { attachMatches } from '../vulns/attach.js';
 import { databaseAgeMs, describeAge, DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
 import { matchInventory } from '../vulns/match.js';
 import { databaseAvailable, openAdvisoryDatabase } from '../vulns/open.js';
@@ -46,18 +47,7 @@ export class LockfileVulnerabilities {
       }
       const packages: Package[] = view.packages.map((p) => ({ ecosystem: p.ecosystem as Package['ecosystem'], name: p.name, version: p.version, purl: p.purl, locations: [{ path: r.file, ...(p.line !== undefined ? { line: p.line } : {}) }], foundBy: view.format }));
       const result = matchInventory({ packages, notes: [] }, db, { ignoreUnfixed: this.options.ignoreUnfixed, vex: this.vex });
-      const found: LockfileVulnerability[] = [];
-      for (const m of result.matches) {
-        if (m.suppressed) continue; // a VEX statement says it does not affect this package
-        for (const pkg of m.packages) {
-          const index = packages.indexOf(pkg);
-          if (index === -1) continue;
-          const severity = m.severity?.severity ?? 'info';
-          const rating = m.severity?.cvss ? `CVSS ${m.severity.cvss.version} ${m.severity.cvss.score}` : m.severity?.priority ? `${m.severity.priority.source} priority ${m.severity.priority.value}` : undefined;
-          found.push({ package: index, id: m.id, aliases: m.aliases, severity, ...(rating ? { rating } : {}), ...(m.summary ? { summary: m.summary } : {}), ...(m.fixed ? { fixed: m.fixed } : {}), explanation: m.explanation });
-        }
-      }
-      view.vulnerabilities = found;
+      view.vulnerabilities = attachMatches(result, packages, 'package').map((a) => a.vulnerability);
       const age = databaseAgeMs(db.info);
       const maxAge = this.options.maxDbAgeMs ?? DEFAULT_MAX_AGE_MS;
       if (age === undefined || age > maxAge) notes.push({ file: r.file, message: `checked against a vulnerability database ${age === undefined ? 'that holds no advisory' : `${describeAge(age)} old (allowed: ${describeAge(maxAge)})`}: run \`kshield db update\`` });

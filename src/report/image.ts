@@ -1,18 +1,32 @@
 /**
  * Reports of `kshield image`: table (text), JSON and SARIF 2.1.0 of one image's inventory and the
- * findings about its configuration. Pure functions of the inventory result and the findings.
+ * findings about its configuration (the engine's, suppressions included). Pure functions of the
+ * inventory result and the findings.
  *
  * SARIF: one rule per check id that fired, one result per finding, located in the image
  * (artifact URI = the image as named, with the JSON Pointer into its configuration as a logical
  * location), since an image has no source lines.
  */
-import { severityRank, type Severity } from '../core/types.js';
+import { severityRank, type Finding, type Severity } from '../core/types.js';
 import { sanitize } from '../core/text.js';
-import type { ImageFinding } from '../images/config-checks.js';
 import type { ImageInventory } from '../images/inventory.js';
 import type { Package } from '../packages/model.js';
 import { INFORMATION_URI, SARIF_SCHEMA_URI, sarifLevel, TOOL_NAME } from './sarif.js';
 import { findingSeverity, type VulnerabilityReport } from './vulnerabilities.js';
+
+/** A finding about the image's configuration or base, as the reports show it. */
+export interface ImageFinding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** JSON Pointer into the image object (its configuration: /config/User, /history/5/created_by; /os for the base). */
+  path: string;
+  remediation: string;
+  suppressed: boolean;
+  /** Why it is suppressed: an exemption (with owner and reason) or the baseline. */
+  suppression?: Finding['suppression'];
+  fingerprint: string;
+}
 
 export interface ImageReport {
   subject: {
@@ -27,18 +41,29 @@ export interface ImageReport {
   packages: Package[];
   findings: ImageFinding[];
   notes: ImageInventory['inventory']['notes'];
-  summary: { packages: Record<string, number>; findings: Record<Severity, number> };
+  /** Unsuppressed findings by severity, and how many were suppressed. */
+  summary: { packages: Record<string, number>; findings: Record<Severity, number>; suppressed: number };
 }
 
 function sortFindings(findings: ImageFinding[]): ImageFinding[] {
   return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function buildImageReport(result: ImageInventory, findings: ImageFinding[]): ImageReport {
+export function buildImageReport(result: ImageInventory, engineFindings: readonly Finding[]): ImageReport {
   const packages: Record<string, number> = {};
   for (const p of result.inventory.packages) packages[p.foundBy] = (packages[p.foundBy] ?? 0) + 1;
+  const findings: ImageFinding[] = engineFindings.map((f) => ({
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    path: f.path,
+    remediation: f.remediation,
+    suppressed: f.suppressed,
+    ...(f.suppression ? { suppression: f.suppression } : {}),
+    fingerprint: f.fingerprint,
+  }));
   const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
-  for (const f of findings) counts[f.severity]++;
+  for (const f of findings) if (!f.suppressed) counts[f.severity]++;
   const c = result.config;
   const subject: ImageReport['subject'] = {
     name: result.name,
@@ -54,13 +79,18 @@ export function buildImageReport(result: ImageInventory, findings: ImageFinding[
     packages: result.inventory.packages,
     findings: sortFindings(findings),
     notes: result.inventory.notes,
-    summary: { packages, findings: counts },
+    summary: { packages, findings: counts, suppressed: findings.filter((f) => f.suppressed).length },
   };
 }
 
 const COLORS: Record<Severity, string> = { critical: '\x1b[35m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', info: '\x1b[2m' };
 
-export function renderImageTable(report: ImageReport, options: { color: boolean; listPackages: boolean }): string {
+function suppressionText(s: ImageFinding['suppression']): string {
+  if (!s) return 'suppressed';
+  return s.kind === 'baseline' ? 'in the baseline' : `${s.kind}${s.owner ? ` (owner ${s.owner})` : ''}${s.reason ? `: ${s.reason}` : ''}`;
+}
+
+export function renderImageTable(report: ImageReport, options: { color: boolean; listPackages: boolean; showSuppressed?: boolean }): string {
   const s = report.subject;
   const lines: string[] = [];
   lines.push(`Image: ${sanitize(s.name)}${s.platform ? ` (${s.platform})` : ''}`);
@@ -77,11 +107,13 @@ export function renderImageTable(report: ImageReport, options: { color: boolean;
     for (const r of [head, ...rows]) lines.push(r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd());
   }
   lines.push('');
-  if (report.findings.length === 0) lines.push('No findings about the image configuration.');
-  for (const f of report.findings) {
+  const active = report.findings.filter((f) => !f.suppressed);
+  const shown = options.showSuppressed ? report.findings : active;
+  if (active.length === 0) lines.push('No findings about the image configuration.');
+  for (const f of shown) {
     const sev = f.severity.toUpperCase();
     const label = options.color ? `${COLORS[f.severity]}${sev}\x1b[0m` : sev;
-    lines.push(`${label}  ${f.rule}  ${sanitize(f.message)}${f.path ? `  [${sanitize(f.path)}]` : ''}`);
+    lines.push(`${label}  ${f.rule}  ${sanitize(f.message)}${f.path ? `  [${sanitize(f.path)}]` : ''}${f.suppressed ? `  (suppressed: ${sanitize(suppressionText(f.suppression))})` : ''}`);
     lines.push(`    ${f.remediation}`);
   }
   if (report.notes.length > 0) {
@@ -89,8 +121,15 @@ export function renderImageTable(report: ImageReport, options: { color: boolean;
     for (const n of report.notes) lines.push(`  ${n.path ? `${sanitize(n.path)}: ` : ''}${sanitize(n.message)}`);
   }
   const c = report.summary.findings;
-  lines.push('', `${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, info ${c.info})`);
+  const suppressed = report.summary.suppressed;
+  lines.push('', `${active.length} finding${active.length === 1 ? '' : 's'} (critical ${c.critical}, high ${c.high}, medium ${c.medium}, low ${c.low}, info ${c.info})${suppressed ? `; ${suppressed} suppressed${options.showSuppressed ? '' : ' (--show-suppressed lists them)'}` : ''}`);
   return lines.join('\n') + '\n';
+}
+
+/** A SARIF suppression: "inSource" has no meaning for an image, so every one is external, with who accepted it and why. */
+function sarifSuppression(s: { kind: string; reason?: string; owner?: string } | undefined): { kind: 'external'; status: 'accepted'; justification?: string } {
+  const why = s ? (s.kind === 'baseline' ? 'in the baseline' : `${s.kind}${s.owner ? ` (owner ${s.owner})` : ''}${s.reason ? `: ${s.reason}` : ''}`) : undefined;
+  return { kind: 'external', status: 'accepted', ...(why ? { justification: why } : {}) };
 }
 
 /** Where a vulnerability's results point: the image as named (an image has no source lines). */
@@ -106,7 +145,7 @@ export function renderImageSarif(report: ImageReport, version: string, vulns?: V
     const f = report.findings.find((x) => x.rule === id)!;
     return { id, shortDescription: { text: id.replace(/-/g, ' ') }, help: { text: f.remediation }, defaultConfiguration: { level: sarifLevel(f.severity) }, properties: { severity: f.severity } };
   });
-  const results = report.findings.map((f) => ({
+  const results: Record<string, unknown>[] = report.findings.map((f) => ({
     ruleId: f.rule,
     ruleIndex: ruleIds.indexOf(f.rule),
     level: sarifLevel(f.severity),
@@ -118,9 +157,12 @@ export function renderImageSarif(report: ImageReport, version: string, vulns?: V
       },
     ],
     properties: { severity: f.severity, image: report.subject.name, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}) },
+    partialFingerprints: { 'kshield/v1': f.fingerprint },
+    ...(f.suppressed ? { suppressions: [sarifSuppression(f.suppression)] } : {}),
   }));
-  // Vulnerabilities (not marked not-affecting by VEX) as results of one rule, each named by its advisory.
-  const active = vulns ? vulns.result.matches.filter((m) => !m.suppressed) : [];
+  // Vulnerabilities (not marked not-affecting by VEX) as results of one rule, each named by its advisory;
+  // one an exemption or the baseline suppressed is there with its suppression, as SARIF viewers expect.
+  const active = vulns ? vulns.result.matches.filter((m) => !m.suppressed || m.suppression) : [];
   if (active.length > 0) {
     rules.push({ id: VULNERABILITY_RULE, shortDescription: { text: 'installed package with a known vulnerability' }, help: { text: 'Upgrade the package to a fixed version (rebuild the image on an updated base), or record with a VEX statement why it does not affect the image.' }, defaultConfiguration: { level: 'warning' }, properties: { severity: 'medium' } });
     for (const m of active) {
@@ -132,7 +174,8 @@ export function renderImageSarif(report: ImageReport, version: string, vulns?: V
         message: { text: `${m.id}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''} in ${m.package.name} ${m.package.version}: ${m.fixed ? `fixed in ${m.fixed}` : 'no fixed version'}. ${m.explanation}` },
         locations: [{ physicalLocation: { artifactLocation: { uri: imageUri(report) } }, logicalLocations: [{ fullyQualifiedName: m.package.purl, kind: 'module' }] }],
         properties: { severity, image: report.subject.name, vulnerability: m.id, aliases: m.aliases, purl: m.package.purl, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}) },
-      } as (typeof results)[number]);
+        ...(m.suppression ? { suppressions: [sarifSuppression(m.suppression)] } : {}),
+      });
     }
   }
   const sarif = {

@@ -103,7 +103,8 @@ export function renderVulnerabilityTable(report: VulnerabilityReport): string {
   lines.push('');
   const shown = [...report.result.matches].sort((a, b) => rank(findingSeverity(b)) - rank(findingSeverity(a)) || (a.package.name < b.package.name ? -1 : a.package.name > b.package.name ? 1 : 0) || (a.id < b.id ? -1 : 1));
   const active = shown.filter((m) => !m.suppressed);
-  const suppressed = shown.filter((m) => m.suppressed);
+  const suppressed = shown.filter((m) => m.suppressed && !m.suppression);
+  const governed = shown.filter((m) => m.suppression);
   if (active.length === 0) lines.push('No vulnerabilities found.');
   else {
     const rows = active.map((m) => [m.id, severityText(m), packageText(m), m.package.version, m.fixed ?? (!m.unfixed ? 'unknown (versions list)' : m.advisories.some((a) => a.lastAffected) ? 'none (last affected given)' : 'unfixed')]);
@@ -127,6 +128,13 @@ export function renderVulnerabilityTable(report: VulnerabilityReport): string {
       lines.push(`  ${m.id} ${packageText(m)} ${m.package.version}: ${s.originalStatus}${s.justification ? ` (${s.justification})` : ''} — ${s.source}`);
     }
   }
+  if (governed.length > 0) {
+    lines.push('', `Suppressed by exemptions or the baseline (${governed.length}):`);
+    for (const m of governed) {
+      const s = m.suppression!;
+      lines.push(`  ${m.id} ${packageText(m)} ${m.package.version}: ${s.kind === 'baseline' ? 'in the baseline' : `${s.kind}${s.owner ? ` (owner ${s.owner})` : ''}${s.reason ? `: ${s.reason}` : ''}`}`);
+    }
+  }
   if (report.result.unmatchedVex.length > 0) {
     lines.push('', `VEX statements that matched no finding (${report.result.unmatchedVex.length}): check the vulnerability id and the product's package URL`);
     for (const s of report.result.unmatchedVex) lines.push(`  ${s.source}: ${s.vulnerability} ${s.originalStatus} for ${s.products.join(', ')}`);
@@ -141,7 +149,7 @@ export function renderVulnerabilityTable(report: VulnerabilityReport): string {
   lines.push(
     '',
     `${active.length} vulnerabilit${active.length === 1 ? 'y' : 'ies'}${parts.length ? ` (${parts.join(', ')})` : ''} in ${report.result.packages} packages` +
-      `${suppressed.length ? `; ${suppressed.length} not affecting by VEX` : ''}${report.result.ignoredUnfixed ? `; ${report.result.ignoredUnfixed} unfixed left out (--ignore-unfixed)` : ''}.`,
+      `${suppressed.length ? `; ${suppressed.length} not affecting by VEX` : ''}${governed.length ? `; ${governed.length} suppressed` : ''}${report.result.ignoredUnfixed ? `; ${report.result.ignoredUnfixed} unfixed left out (--ignore-unfixed)` : ''}.`,
   );
   const failing = failingFindings(report);
   if (report.failOn !== 'none') lines.push(failing.length > 0 ? `${failing.length} at or above --fail-on ${report.failOn}: failing.` : `None at or above --fail-on ${report.failOn}.`);
@@ -171,6 +179,7 @@ export function vulnerabilityObject(report: VulnerabilityReport): Record<string,
     explanation: m.explanation,
     vex: m.vex.map((s) => ({ source: s.source, status: s.originalStatus, justification: s.justification })),
     suppressed: m.suppressed,
+    ...(m.suppression ? { suppression: m.suppression } : {}),
   });
   return {
       subject: report.subject,

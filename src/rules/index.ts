@@ -13,9 +13,11 @@ import { clusterRules } from './cluster/index.js';
 import { controlPlaneRules } from './control-plane/index.js';
 import { suppressionRules } from './suppressions/index.js';
 import { dockerfileRules } from './dockerfile/index.js';
+import { containerImageRules } from './container-image/index.js';
 import { dependencyRules } from './dependencies/index.js';
+import { correlationRules } from './correlation/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...dependencyRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

@@ -15,7 +15,7 @@
 import type { Note, Position, Resource } from '../core/types.js';
 import { SOURCE_API_VERSION } from '../core/types.js';
 import { LockfileError, lockfileFormat } from '../packages/lockfiles/index.js';
-import type { Package } from '../packages/model.js';
+import { vulnerabilityStablePath, type AttachedVulnerability, type Package } from '../packages/model.js';
 
 export const LOCKFILE_KIND = 'Lockfile';
 
@@ -29,19 +29,7 @@ export interface LockfilePackage {
 }
 
 /** A vulnerability of one of the lockfile's packages, as the pipeline adds it. */
-export interface LockfileVulnerability {
-  /** Index into /packages. */
-  package: number;
-  id: string;
-  aliases: string[];
-  severity: 'critical' | 'high' | 'medium' | 'low' | 'info';
-  /** The CVSS vector's score, or the distribution's priority, as the report shows it; absent when the advisory gives none. */
-  rating?: string;
-  summary?: string;
-  fixed?: string;
-  /** Which advisory range matched, with which events, against which version. */
-  explanation: string;
-}
+export type LockfileVulnerability = AttachedVulnerability;
 
 export interface LockfileView {
   apiVersion: string;
@@ -78,8 +66,14 @@ export function loadLockfile(text: string, file: string): LoadedLockfile {
     const line = p.locations.find((l) => l.line !== undefined)?.line;
     return { name: p.name, version: p.version, ecosystem: p.ecosystem, purl: p.purl, ...(line !== undefined ? { line } : {}) };
   });
-  const view: LockfileView = { apiVersion: SOURCE_API_VERSION, kind: LOCKFILE_KIND, metadata: { name: file }, format: format.format, ecosystem: format.ecosystem, packages };
-  const resource: Resource = {
+  const resource = lockfileResource(file, format.format, format.ecosystem, packages);
+  return { resource, packages: read.packages.map((p) => ({ ...p, locations: p.locations.map((l) => ({ ...l, path: file })) })), errors: [], notes };
+}
+
+/** The Lockfile object of a lockfile already read: `file` names it in findings (and exemptions' `names`). */
+export function lockfileResource(file: string, format: string, ecosystem: string, packages: LockfilePackage[], vulnerabilities?: LockfileVulnerability[]): Resource {
+  const view: LockfileView = { apiVersion: SOURCE_API_VERSION, kind: LOCKFILE_KIND, metadata: { name: file }, format, ecosystem, packages, ...(vulnerabilities ? { vulnerabilities } : {}) };
+  return {
     apiVersion: SOURCE_API_VERSION,
     kind: LOCKFILE_KIND,
     name: file,
@@ -88,8 +82,8 @@ export function loadLockfile(text: string, file: string): LoadedLockfile {
     documentIndex: 0,
     basePath: '',
     locate: (pointer) => locateIn(view, pointer),
+    stablePath: vulnerabilityStablePath,
   };
-  return { resource, packages: read.packages.map((p) => ({ ...p, locations: p.locations.map((l) => ({ ...l, path: file })) })), errors: [], notes };
 }
 
 /** A package's line; a vulnerability's is its package's; everything else is the top of the file. */

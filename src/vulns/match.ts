@@ -99,8 +99,10 @@ export interface VulnerabilityMatch {
   explanation: string;
   /** VEX statements that name this vulnerability and package. */
   vex: VexStatement[];
-  /** A VEX statement says the package is not affected (or the vulnerability is fixed in it): not counted for --fail-on. */
+  /** A VEX statement says the package is not affected (or the vulnerability is fixed in it), or `suppression` is set: not counted for --fail-on. */
   suppressed: boolean;
+  /** Suppressed by the command's governance (an exemption with its owner and reason, or the baseline) rather than by VEX. */
+  suppression?: { kind: string; reason?: string; owner?: string };
 }
 
 export interface MatchOptions {

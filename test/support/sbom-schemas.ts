@@ -13,6 +13,16 @@
  * patterns, and no other fields. `spdxSemantics` adds what a schema cannot say: identifiers are
  * unique and every relationship names a defined one, licence fields are SPDX expressions whose
  * LicenseRefs are defined, the namespace is an absolute URI without a fragment.
+ *
+ * It was checked field by field against the published schema (spdx/spdx-spec
+ * schemas/spdx-schema-2-3.json): on every field kshield writes it requires, enumerates and closes
+ * (no other properties) at least what the published one does, and where the two spell an
+ * enumeration value differently it takes the published spelling, since the SPDX maintainers
+ * name that schema the authority for the JSON form (spdx/spdx-spec#813). It is stricter in
+ * places (documentNamespace required as clause 6.5 says, the fixed version, data licence and
+ * document id, date, identifier and creator patterns, non-empty names) and leaves out what
+ * kshield never writes (files, snippets, reviews, licence cross references), so a document with
+ * those is rejected here though the published schema would take it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,7 +46,12 @@ function wrap(compiled: ValidateFunction): Validator {
 export function cycloneDx16Validator(): Validator {
   const dir = path.join(path.dirname(require.resolve('@cyclonedx/cyclonedx-library/package.json')), 'res/schema');
   const load = (name: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Record<string, unknown>;
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // Strict mode, so no keyword of the schema is silently ignored; strictRequired is off because
+  // the schema's oneOf branches require properties their parent object declares (valid draft-07).
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  // The schema's one keyword of its own: names for enumeration values, an annotation that
+  // constrains nothing.
+  ajv.addKeyword('meta:enum');
   addFormats(ajv);
   // Formats the schema names that ajv-formats lacks: internationalised e-mail addresses and IRIs.
   ajv.addFormat('idn-email', /^[^\s@]+@[^\s@]+$/u);
@@ -63,10 +78,16 @@ const RELATIONSHIP_TYPES = [
   'TEST_CASE_OF', 'BUILD_TOOL_OF', 'DEV_TOOL_OF', 'TEST_OF', 'TEST_TOOL_OF', 'DOCUMENTATION_OF', 'OPTIONAL_COMPONENT_OF', 'METAFILE_OF',
   'PACKAGE_OF', 'AMENDS', 'PREREQUISITE_FOR', 'HAS_PREREQUISITE', 'REQUIREMENT_DESCRIPTION_FOR', 'SPECIFICATION_FOR', 'OTHER',
 ];
-/** Clause 7.24's primary package purposes. */
-const PURPOSES = ['APPLICATION', 'FRAMEWORK', 'LIBRARY', 'CONTAINER', 'OPERATING-SYSTEM', 'DEVICE', 'FIRMWARE', 'SOURCE', 'ARCHIVE', 'FILE', 'INSTALL', 'OTHER'];
-/** Clause 7.21's external reference categories (the JSON form spells them with `-` or `_`). */
-const REFERENCE_CATEGORIES = ['SECURITY', 'PACKAGE-MANAGER', 'PACKAGE_MANAGER', 'PERSISTENT-ID', 'PERSISTENT_ID', 'OTHER'];
+/**
+ * Clause 7.24's primary package purposes, spelled as the published JSON schema spells them: the
+ * clause's OPERATING-SYSTEM is OPERATING_SYSTEM in JSON, and the hyphenated form is invalid there.
+ */
+const PURPOSES = ['APPLICATION', 'FRAMEWORK', 'LIBRARY', 'CONTAINER', 'OPERATING_SYSTEM', 'DEVICE', 'FIRMWARE', 'SOURCE', 'ARCHIVE', 'FILE', 'INSTALL', 'OTHER'];
+/**
+ * Clause 7.21's external reference categories. Some producers write two of them with `_`
+ * (PACKAGE_MANAGER, PERSISTENT_ID); the published 2.3 schema takes only the hyphenated forms.
+ */
+const REFERENCE_CATEGORIES = ['SECURITY', 'PACKAGE-MANAGER', 'PERSISTENT-ID', 'OTHER'];
 const CHECKSUM_ALGORITHMS = ['SHA1', 'SHA224', 'SHA256', 'SHA384', 'SHA512', 'SHA3-256', 'SHA3-384', 'SHA3-512', 'BLAKE2b-256', 'BLAKE2b-384', 'BLAKE2b-512', 'BLAKE3', 'MD2', 'MD4', 'MD5', 'MD6', 'ADLER32'];
 
 const checksum = {
@@ -89,7 +110,6 @@ export const SPDX_23_SCHEMA = {
   required: ['spdxVersion', 'dataLicense', 'SPDXID', 'name', 'documentNamespace', 'creationInfo'],
   additionalProperties: false,
   properties: {
-    $schema: str,
     spdxVersion: { const: 'SPDX-2.3' },
     dataLicense: { const: 'CC0-1.0' },
     SPDXID: { const: 'SPDXRef-DOCUMENT' },

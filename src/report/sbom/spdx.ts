@@ -48,8 +48,16 @@ function makePackageId(purl: string): string {
   return `SPDXRef-Package-${idPart(p?.type ?? 'unknown')}-${idPart(name)}-${shortHash(purl)}`;
 }
 
+/**
+ * The JSON spelling of clause 7.24's OPERATING-SYSTEM purpose. The clause (written for tag-value)
+ * has a hyphen, but the published SPDX 2.3 JSON schema, which the SPDX maintainers call the only
+ * authority for the JSON form (spdx/spdx-spec#813), allows only the underscore, and parsers that
+ * follow it (spdx-rs, NexusIQ) reject the hyphen.
+ */
+const OPERATING_SYSTEM_PURPOSE = 'OPERATING_SYSTEM';
+
 function subjectPurpose(kind: SbomSubject['kind']): string {
-  return kind === 'image' ? 'CONTAINER' : kind === 'filesystem' ? 'OPERATING-SYSTEM' : 'SOURCE';
+  return kind === 'image' ? 'CONTAINER' : kind === 'filesystem' ? OPERATING_SYSTEM_PURPOSE : 'SOURCE';
 }
 
 export function spdxDocument(inventory: Inventory, subject: SbomSubject, options: SbomOptions): Json {
@@ -97,7 +105,7 @@ export function spdxDocument(inventory: Inventory, subject: SbomSubject, options
       licenseConcluded: NOASSERTION,
       licenseDeclared: NOASSERTION,
       copyrightText: NOASSERTION,
-      primaryPackagePurpose: 'OPERATING-SYSTEM',
+      primaryPackagePurpose: OPERATING_SYSTEM_PURPOSE,
       ...(inventory.os.prettyName ? { description: inventory.os.prettyName } : {}),
     });
     relate(SUBJECT_ID, contains ? 'CONTAINS' : 'DEPENDS_ON', OS_ID);

@@ -1,5 +1,6 @@
 import { defineRule } from '../define.js';
 import { LOCKFILE_KIND, type LockfileView } from '../../sources/lockfile.js';
+import { IMAGE_KIND, type ImagePackage } from '../../images/image-object.js';
 
 const OSV = 'https://ossf.github.io/osv-schema/';
 
@@ -16,35 +17,41 @@ ${vulnerabilities}`;
 
 export const vulnerablePackage = defineRule({
   id: 'vulnerable-package',
-  title: 'A locked dependency has a known vulnerability',
+  title: 'A locked dependency or an installed package has a known vulnerability',
   severity: 'high',
   category: 'dependencies',
   tags: ['dependencies', 'vulnerabilities', 'supply-chain'],
-  appliesTo: [LOCKFILE_KIND],
+  appliesTo: [LOCKFILE_KIND, IMAGE_KIND],
   description:
     'A package a lockfile pins (package-lock.json, yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, ' +
-    'go.mod, pom.xml, Cargo.lock) is in the affected range of an OSV advisory in the vulnerability database (`kshield db ' +
+    'go.mod, pom.xml, Cargo.lock), or a package installed in an image (`kshield image`: dpkg, apk, npm, Python, Go binaries, ' +
+    'Java archives; a distribution\'s package by its source package), is in the affected range of an OSV advisory in the vulnerability database (`kshield db ' +
     'update`, or `--db DIR`). One finding per vulnerability and package, aliases merged (a CVE and the GHSA for it are one); ' +
-    'its severity is the advisory\'s, computed from its CVSS vector (info when it gives none). The message says which range ' +
+    'An exemption can name the vulnerability by id or alias (`vulnerabilities: [CVE-2024-3094]`). ' +
+    'Its severity is the advisory\'s, computed from its CVSS vector (info when it gives none). The message says which range ' +
     'matched, with which events, against which version, so the match can be checked by hand. Advisories a VEX statement ' +
     '(`--vex`) marks not affecting are left out; `--ignore-unfixed` leaves out those without a fixed version.',
-  remediation: 'Update the dependency to the fixed version (or later) and regenerate the lockfile; where the vulnerable code is not reachable, record why in a VEX statement or a governed exemption.',
+  remediation: 'Update the dependency to the fixed version (or later) and regenerate the lockfile; in an image, rebuild on an updated base or upgrade the package; where the vulnerable code is not reachable, record why in a VEX statement or a governed exemption.',
   references: [OSV, 'https://osv.dev/'],
   check: (resource) => {
     const view = resource.object as unknown as LockfileView;
     const vulnerabilities = Array.isArray(view.vulnerabilities) ? view.vulnerabilities : [];
     return vulnerabilities.flatMap((v, i) => {
-      const pkg = Array.isArray(view.packages) ? view.packages[v.package] : undefined;
+      const pkg = (Array.isArray(view.packages) ? view.packages[v.package] : undefined) as (LockfileView['packages'][number] & Partial<ImagePackage>) | undefined;
       if (!pkg) return [];
+      // In an image, say which source package was matched and where the package was found.
+      const source = pkg.source ? ` (source ${pkg.source.name} ${pkg.source.version})` : '';
+      const where = resource.kind === IMAGE_KIND && pkg.path ? ` in ${pkg.path}${pkg.layer !== undefined ? ` (layer ${pkg.layer})` : ''}` : '';
       const aliases = v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : '';
       const rating = v.rating ? `, ${v.rating}` : '';
       const fix = v.fixed ? `fixed in ${v.fixed}` : 'no fixed version yet';
       return [
         {
           path: `/vulnerabilities/${i}`,
-          message: `${pkg.name} ${pkg.version} has ${v.id}${aliases}${rating}: ${fix}${v.summary ? `. ${v.summary}` : ''}. Matched: ${v.explanation}`,
+          message: `${pkg.name} ${pkg.version}${source}${where} has ${v.id}${aliases}${rating}: ${fix}${v.summary ? `. ${v.summary}` : ''}. Matched: ${v.explanation}`,
           severity: v.severity,
           key: `${v.id}\u0000${pkg.name}\u0000${pkg.version}`,
+          advisories: [v.id, ...v.aliases],
         },
       ];
     });
@@ -63,6 +70,24 @@ export const vulnerablePackage = defineRule({
   explanation: 'GHSA-rv95-896h-c2vc (npm express) SEMVER range {introduced 0, fixed 4.19.2}: 4.18.2 is below fixed 4.19.2'
 `),
         expect: ['/vulnerabilities/0'],
+      },
+      {
+        manifest: `apiVersion: kshield.io/v1
+kind: ContainerImage
+metadata: {name: registry.example/shop/api:1.4.2}
+image: {source: registry}
+config: {User: "10001"}
+packages:
+- {name: libssl3, version: 3.0.11-1~deb12u2, ecosystem: 'Debian:12', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12', source: {name: openssl, version: 3.0.11-1~deb12u2}, path: /var/lib/dpkg/status, layer: 0}
+vulnerabilities:
+- package: 0
+  id: CVE-2024-5535
+  aliases: [DSA-5764-1]
+  severity: medium
+  fixed: 3.0.14-1~deb12u1
+  explanation: 'CVE-2024-5535 (Debian:12 openssl) ECOSYSTEM range {introduced 0, fixed 3.0.14-1~deb12u1}: 3.0.11-1~deb12u2 is below fixed 3.0.14-1~deb12u1'
+`,
+        expect: [{ path: '/vulnerabilities/0', message: 'libssl3 3.0.11-1~deb12u2 (source openssl 3.0.11-1~deb12u2) in /var/lib/dpkg/status (layer 0) has CVE-2024-5535' }],
       },
     ],
   },
