@@ -21,7 +21,7 @@ export { inventoryImage, type ImageTarget, type ImageInventory, type InventoryIm
 export { imageObject, imageResource, IMAGE_KIND, type ImageObjectView } from './images/image-object.js';
 export type { ImageFinding } from './report/image.js';
 export type { ImageConfig, LayerDescriptor } from './images/sources.js';
-export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation } from './packages/model.js';
+export type { Inventory, Package, Ecosystem, OperatingSystem, PackageLocation, DockerfileOrigin } from './packages/model.js';
 // Application dependencies and SBOMs (kshield deps): the lockfile readers, the source-tree walk, the writers.
 export { inventorySourceTree, SourceTreeRootError, type SourceTreeInventory, type SourceTreeLimits } from './sources/source-tree.js';
 export { lockfileFormat, LockfileError, LOCKFILE_NAMES, type LockfileResult, type LockfileContext } from './packages/lockfiles/index.js';

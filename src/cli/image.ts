@@ -24,6 +24,7 @@ import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type S
 import { writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
+import { attributeImageLayers, readDockerfileOption } from './dockerfile-option.js';
 import { governVulnerabilities, optionalVulnerabilities, VULNERABILITY_RULE, vulnerabilityIndex, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 
 export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' | 'failOn'> {
@@ -42,6 +43,8 @@ export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' |
   timeout?: string;
   failOn?: string;
   packages?: boolean;
+  /** A Dockerfile to attribute the image's layers to its instructions. */
+  dockerfile?: string;
   color: boolean;
   only?: string[];
   skip?: string[];
@@ -103,6 +106,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : undefined;
   if (opts.insecure && target.kind !== 'registry') throw new UsageError('--insecure applies to registry references only');
   const baseline = opts.baseline ? await readBaseline(opts.baseline) : undefined;
+  const dockerfile = opts.dockerfile !== undefined ? readDockerfileOption(opts.dockerfile, target) : undefined;
   let result;
   try {
     result = await inventoryImage(target, {
@@ -114,6 +118,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     if (e instanceof ImageReadError || e instanceof RegistryError) throw new UsageError(e.message);
     throw e;
   }
+  if (dockerfile) result = attributeImageLayers(result, dockerfile);
   const vulns = optionalVulnerabilities(result.name, result.inventory, opts, failOn as Severity | 'none');
   const attached = vulns ? attachMatches(vulns.result, result.inventory.packages, 'match') : [];
   // The image is one object judged by the engine: the same rules, exemptions and baselines as a scan.

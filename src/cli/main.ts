@@ -189,6 +189,7 @@ function buildProgram(): Command {
     .option('--timeout <duration>', 'give up on a registry request, or a layer transfer that stalls, after this long (default 30s)')
     .addOption(new Option('--fail-on <severity>', "exit 1 when an unsuppressed finding is at or above this severity (default: the configuration's, else high)").choices(['critical', 'high', 'medium', 'low', 'info', 'none']))
     .option('--packages', 'list every package in table output (json always has them)')
+    .option('--dockerfile <file>', "the Dockerfile the image was built from: each layer is attributed to the final stage's instruction that made it, or to the base image")
     .option('--no-color', 'no colours in table output')
     .action(async (what: string, where: string | undefined, opts) => {
       const { runImage } = await import('./image.js');

@@ -12,7 +12,7 @@
  * change from run to run. The length class tells a placeholder from a real key, and says no more
  * than a reader of the manifest's shape would guess.
  */
-import type { SecretHit } from './secrets-detect.js';
+import { detectSecrets, type SecretHit } from './secrets-detect.js';
 
 /** Upper bounds (exclusive) of the length classes; longer values are "64 or more". */
 const LENGTH_CLASSES = [8, 16, 32, 64];
@@ -61,4 +61,24 @@ export function redactQuoted(message: string): string {
     .replace(/^((?:tag prefix is malformed|tag name cannot contain such characters|tag name is malformed): )([\s\S]*)$/, (_, lead: string, rest: string) => `${lead}${redacted(rest)}`)
     .replace(/!<([^>]*)>/g, (_, tag: string) => `!<${redacted(tag)}>`)
     .replace(/"([^"]*)"/g, (whole, inner: string) => (/^(?:scalar|sequence|mapping|%YAML|%TAG)$/.test(inner) ? whole : `"${redacted(inner)}"`));
+}
+
+/**
+ * A line of build text (a history entry, a Dockerfile instruction) fit to print: each credential in
+ * it, a known format or the value of a secret-named `NAME=value`, replaced by its length class.
+ */
+export function redactSecretsInText(text: string): string {
+  let out = text;
+  const secrets = new Set<string>();
+  for (const hit of detectSecrets(undefined, text, { decode: false })) secrets.add(hit.secret);
+  const assignment = /(?:^|[\s;&|])(?:export\s+|--build-arg[ =])?([A-Za-z_][A-Za-z0-9_]{0,120})=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
+  for (let m = assignment.exec(text); m; m = assignment.exec(text)) {
+    // Text redacted once already (a history line shown again) keeps its placeholders as they are.
+    if (m[2].startsWith('<redacted')) continue;
+    const value = m[2].replace(/^(["'])(.*)\1$/, '$2');
+    for (const hit of detectSecrets(m[1], value, { decode: false })) secrets.add(hit.secret);
+  }
+  // Longest first, so that a secret holding a shorter one is replaced whole.
+  for (const secret of [...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length)) out = out.split(secret).join(redacted(secret));
+  return out;
 }

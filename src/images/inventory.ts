@@ -4,6 +4,7 @@
  * read in order, one at a time, as streams; nothing is unpacked to disk. This is what `kshield
  * image` reports, and what vulnerability matching and SBOM writers take.
  */
+import { redactSecretsInText } from '../core/redact.js';
 import { createReadStream } from 'node:fs';
 import { lstat, open, opendir, readlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -114,7 +115,7 @@ export async function inventoryImage(target: ImageTarget, options: InventoryImag
   }
   for (const layer of image.layers) {
     options.onLayer?.(layer, image.layers.length);
-    collector.startLayer(layer.index, { index: layer.index, digest: layer.diffId ?? layer.digest ?? '', ...(layer.createdBy ? { createdBy: layer.createdBy } : {}) });
+    collector.startLayer(layer.index, { index: layer.index, digest: layer.diffId ?? layer.digest ?? '', ...(layer.createdBy ? { createdBy: redactSecretsInText(layer.createdBy) } : {}) });
     const raw = await image.open(layer, limits.maxLayerBytes);
     await readLayer(raw, collector, `layer ${layer.index} (${layer.digest ?? layer.diffId ?? 'no digest'}) of ${targetName(target)}`, limits.maxLayerBytes);
     collector.endLayer();

@@ -12,6 +12,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { DockerfileOrigin } from '../packages/model.js';
 import { effectiveTag, parseImageReference } from '../k8s/images.js';
 import { RegistryClient, RegistryError } from './registry.js';
 import { formatBytes, ImageReadError, verifying } from './streams.js';
@@ -46,6 +47,8 @@ export interface LayerDescriptor {
   mediaType?: string;
   /** The history line that made it. */
   createdBy?: string;
+  /** The Dockerfile instruction (or base image) that made it, when `kshield image --dockerfile` could tell. */
+  dockerfile?: DockerfileOrigin;
 }
 
 export interface OpenedImage {

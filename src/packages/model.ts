@@ -14,7 +14,22 @@ export interface PackageLocation {
   /** 1-based line in that file, where the format gives one. */
   line?: number;
   /** The image layer that added the file (0-based index in the manifest's layer list) and its digest. */
-  layer?: { index: number; digest: string; createdBy?: string };
+  layer?: { index: number; digest: string; createdBy?: string; dockerfile?: DockerfileOrigin };
+}
+
+/**
+ * Where a Dockerfile given with `kshield image --dockerfile` says an image layer came from: an
+ * instruction of the final stage (RUN, COPY, ADD, WORKDIR), or the base image its FROM names.
+ */
+export interface DockerfileOrigin {
+  /** The Dockerfile as given. */
+  file: string;
+  /** 1-based line of the instruction (for a base image layer, of the FROM). */
+  line: number;
+  /** The instruction, shortened for one line: `RUN apt-get install -y curl`, `COPY --from=build /out/app /app`, `FROM debian:12`. */
+  instruction: string;
+  /** Set when the layer belongs to the base image: the image the FROM names (its ARGs substituted). */
+  baseImage?: string;
 }
 
 export interface Package {

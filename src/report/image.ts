@@ -7,12 +7,13 @@
  * (artifact URI = the image as named, with the JSON Pointer into its configuration as a logical
  * location), since an image has no source lines.
  */
+import { redactSecretsInText } from '../core/redact.js';
 import { severityRank, type Finding, type Severity } from '../core/types.js';
 import { sanitize } from '../core/text.js';
 import type { ImageInventory } from '../images/inventory.js';
-import type { Package } from '../packages/model.js';
-import { INFORMATION_URI, SARIF_SCHEMA_URI, sarifLevel, TOOL_NAME } from './sarif.js';
-import { findingSeverity, type VulnerabilityReport } from './vulnerabilities.js';
+import type { DockerfileOrigin, Package } from '../packages/model.js';
+import { artifactLocation, INFORMATION_URI, SARIF_SCHEMA_URI, sarifLevel, TOOL_NAME } from './sarif.js';
+import { dockerfileOriginText, findingSeverity, type VulnerabilityReport } from './vulnerabilities.js';
 
 /** A finding about the image's configuration or base, as the reports show it. */
 export interface ImageFinding {
@@ -35,7 +36,7 @@ export interface ImageReport {
     manifestDigest?: string;
     configDigest?: string;
     platform?: string;
-    layers: { index: number; digest?: string; diffId?: string; size?: number; createdBy?: string }[];
+    layers: { index: number; digest?: string; diffId?: string; size?: number; createdBy?: string; dockerfile?: DockerfileOrigin }[];
   };
   os?: ImageInventory['inventory']['os'];
   packages: Package[];
@@ -68,7 +69,7 @@ export function buildImageReport(result: ImageInventory, engineFindings: readonl
   const subject: ImageReport['subject'] = {
     name: result.name,
     kind: result.target.kind,
-    layers: result.layers.map((l) => ({ index: l.index, digest: l.digest, diffId: l.diffId, size: l.size, createdBy: l.createdBy })),
+    layers: result.layers.map((l) => ({ index: l.index, digest: l.digest, diffId: l.diffId, size: l.size, ...(l.createdBy !== undefined ? { createdBy: redactSecretsInText(l.createdBy) } : {}), ...(l.dockerfile ? { dockerfile: l.dockerfile } : {}) })),
   };
   if (result.manifestDigest) subject.manifestDigest = result.manifestDigest;
   if (result.configDigest) subject.configDigest = result.configDigest;
@@ -96,6 +97,11 @@ export function renderImageTable(report: ImageReport, options: { color: boolean;
   lines.push(`Image: ${sanitize(s.name)}${s.platform ? ` (${s.platform})` : ''}`);
   if (s.manifestDigest) lines.push(`Manifest: ${s.manifestDigest}`);
   if (s.layers.length > 0) lines.push(`Layers: ${s.layers.length}`);
+  // With --dockerfile: where each layer came from.
+  if (s.layers.some((l) => l.dockerfile)) {
+    const width = String(s.layers.length - 1).length;
+    for (const l of s.layers) lines.push(`  ${String(l.index).padStart(width)}  ${l.dockerfile ? sanitize(dockerfileOriginText(l.dockerfile)) : 'not attributed'}`);
+  }
   lines.push(`OS: ${report.os ? sanitize(report.os.prettyName ?? `${report.os.id} ${report.os.versionId ?? ''}`.trim()) : 'unknown (no /etc/os-release)'}`);
   const byReader = Object.entries(report.summary.packages).sort(([a], [b]) => (a < b ? -1 : 1));
   lines.push(`Packages: ${report.packages.length}${byReader.length ? ` (${byReader.map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
@@ -167,13 +173,18 @@ export function renderImageSarif(report: ImageReport, version: string, vulns?: V
     rules.push({ id: VULNERABILITY_RULE, shortDescription: { text: 'installed package with a known vulnerability' }, help: { text: 'Upgrade the package to a fixed version (rebuild the image on an updated base), or record with a VEX statement why it does not affect the image.' }, defaultConfiguration: { level: 'warning' }, properties: { severity: 'medium' } });
     for (const m of active) {
       const severity = findingSeverity(m);
+      // With --dockerfile, the instruction that put the package in the image is where the result is fixed.
+      const origin = m.packages.flatMap((p) => p.locations).find((l) => l.layer?.dockerfile)?.layer?.dockerfile;
+      const imageLocation = { physicalLocation: { artifactLocation: { uri: imageUri(report) } }, logicalLocations: [{ fullyQualifiedName: m.package.purl, kind: 'module' }] };
       results.push({
         ruleId: VULNERABILITY_RULE,
         ruleIndex: rules.length - 1,
         level: sarifLevel(severity),
-        message: { text: `${m.id}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''} in ${m.package.name} ${m.package.version}: ${m.fixed ? `fixed in ${m.fixed}` : 'no fixed version'}. ${m.explanation}` },
-        locations: [{ physicalLocation: { artifactLocation: { uri: imageUri(report) } }, logicalLocations: [{ fullyQualifiedName: m.package.purl, kind: 'module' }] }],
-        properties: { severity, image: report.subject.name, vulnerability: m.id, aliases: m.aliases, purl: m.package.purl, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}) },
+        message: { text: `${m.id}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''} in ${m.package.name} ${m.package.version}: ${m.fixed ? `fixed in ${m.fixed}` : 'no fixed version'}. ${m.explanation}${origin ? ` Layer from ${dockerfileOriginText(origin)}.` : ''}` },
+        locations: origin
+          ? [{ physicalLocation: { artifactLocation: artifactLocation(origin.file), region: { startLine: origin.line } }, logicalLocations: imageLocation.logicalLocations }, imageLocation]
+          : [imageLocation],
+        properties: { severity, image: report.subject.name, vulnerability: m.id, aliases: m.aliases, purl: m.package.purl, ...(report.subject.manifestDigest ? { manifestDigest: report.subject.manifestDigest } : {}), ...(origin ? { dockerfile: dockerfileOriginText(origin) } : {}) },
         ...(m.suppression ? { suppressions: [sarifSuppression(m.suppression)] } : {}),
       });
     }

@@ -4,6 +4,8 @@
  * what could not be matched. Table (for people) and JSON (for programs).
  */
 import { SEVERITIES, type Severity } from '../core/types.js';
+import { redactSecretsInText } from '../core/redact.js';
+import type { DockerfileOrigin } from '../packages/model.js';
 import type { MatchResult, VulnerabilityMatch } from '../vulns/match.js';
 import { databaseAgeMs, databaseTime, describeAge, type DatabaseInfo, type DatabaseProblem } from '../vulns/db.js';
 
@@ -79,12 +81,23 @@ function packageText(m: VulnerabilityMatch): string {
   return m.matchedName !== m.package.name || m.packages.length > 1 ? `${shown} (source ${m.matchedName})` : shown;
 }
 
+/** A history line for one line of a report: credentials replaced by their length class, shortened. */
+function shortCreatedBy(createdBy: string): string {
+  const text = redactSecretsInText(createdBy);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/** A layer's origin in the Dockerfile given with --dockerfile: `Dockerfile:12 RUN apt-get ...`, or `base image debian:12 (Dockerfile:1)`. */
+export function dockerfileOriginText(o: DockerfileOrigin): string {
+  return o.baseImage !== undefined ? `base image ${o.baseImage} (${o.file}:${o.line})` : `${o.file}:${o.line} ${o.instruction}`;
+}
+
 /** Where the packages were found: files, and the image layer (with the instruction that made it) when known. */
 function locationsText(m: VulnerabilityMatch): string {
   const seen = new Set<string>();
   for (const p of m.packages)
     for (const l of p.locations) {
-      const layer = l.layer ? ` (layer ${l.layer.index} ${l.layer.digest.slice(0, 19)}${l.layer.createdBy ? `: ${l.layer.createdBy.length > 80 ? `${l.layer.createdBy.slice(0, 79)}…` : l.layer.createdBy}` : ''})` : '';
+      const layer = l.layer ? ` (layer ${l.layer.index} ${l.layer.digest.slice(0, 19)}${l.layer.dockerfile ? `: ${dockerfileOriginText(l.layer.dockerfile)}` : l.layer.createdBy ? `: ${shortCreatedBy(l.layer.createdBy)}` : ''})` : '';
       seen.add(`${l.path}${l.line ? `:${l.line}` : ''}${layer}`);
     }
   const all = [...seen];

@@ -79,6 +79,12 @@ export interface InstructionView {
   heredocs?: HeredocView[];
   /** ONBUILD: the keyword of the instruction it registers. */
   trigger?: string;
+  /**
+   * Only when loaded with `{ instructionText: true }` (what `kshield image --dockerfile` matches
+   * against an image's history; rules never see it): the text after the keyword and flags as the
+   * builder takes it, continuations joined and comment lines dropped; with heredocs, the first line only.
+   */
+  text?: string;
 }
 
 /** A shell command of a RUN (see shell.ts); `inputFrom` and `parent` are indexes into the same list. */
@@ -147,6 +153,8 @@ const PLATFORM_ARGS = new Set(['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARG
 const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 const JSON_FORM = new Set(['RUN', 'CMD', 'ENTRYPOINT', 'SHELL', 'COPY', 'ADD', 'VOLUME']);
 const PROPERTY_KEYWORDS = new Set(['ENV', 'ARG', 'LABEL']);
+/** The instructions whose text `{ instructionText: true }` keeps: those that can make an image layer. */
+const TEXT_KEYWORDS = new Set(['RUN', 'COPY', 'ADD', 'WORKDIR']);
 export const IGNORE_COMMENT = 'kshield.io/ignore';
 export const IGNORE_FILE_COMMENT = 'kshield.io/ignore-file';
 const IGNORE_LINE = /^#\s*kshield\.io\/ignore(-file)?\s*[:=]\s*(.*)$/;
@@ -198,7 +206,7 @@ function displayName(file: string): string {
  * Parses a Dockerfile's text into one Resource (or input errors). `file` names it in findings; the
  * caller has already checked the size, encoding and binary content.
  */
-export function loadDockerfile(text: string, file: string): DockerfileLoad {
+export function loadDockerfile(text: string, file: string, options: { instructionText?: boolean } = {}): DockerfileLoad {
   const out: DockerfileLoad = { errors: [], notes: [] };
   if (text.length > MAX_DOCKERFILE_LENGTH) {
     out.errors.push({ message: `${(text.length / 1024 / 1024).toFixed(1)} MiB of text, over the ${MAX_DOCKERFILE_LENGTH / 1024 / 1024} MiB limit for a Dockerfile; not scanned` });
@@ -272,7 +280,7 @@ export function loadDockerfile(text: string, file: string): DockerfileLoad {
       continue;
     }
     const pointer = stage ? `/stages/${stage.index}/instructions/${stage.instructions.length}` : `/args/${view.args.length}`;
-    const instruction = instructionView(ins, keyword, line, pointer, lines, escape, at);
+    const instruction = instructionView(ins, keyword, line, pointer, lines, escape, at, options.instructionText === true);
     at(pointer, range);
     instructionPointers.push({ pointer, range });
     if (stage) stage.instructions.push(instruction);
@@ -509,6 +517,7 @@ function instructionView(
   lines: Lines,
   escape: string,
   at: (pointer: string, range: AstRange | null | undefined) => void,
+  withText = false,
 ): InstructionView {
   const flags = 'getFlags' in ins ? (ins as unknown as { getFlags(): AstFlag[] }).getFlags() : [];
   const view: InstructionView = { keyword, line, arguments: [], flags: flags.map((f) => (f.getValue() === null ? { name: f.getName() } : { name: f.getName(), value: f.getValue()! })) };
@@ -520,6 +529,10 @@ function instructionView(
   const argsText = args.length > 0 ? textOf(lines, { start: args[0].getRange().start, end: args[args.length - 1].getRange().end }) : '';
   const argsStart = args.length > 0 ? lines.offset(args[0].getRange().start.line, args[0].getRange().start.character) : 0;
   const heredocs = 'getHeredocs' in ins ? (ins as unknown as HeredocInstruction).getHeredocs() : [];
+  if (withText && TEXT_KEYWORDS.has(keyword)) {
+    const firstLineEnd = lines.text.indexOf('\n', argsStart);
+    view.text = heredocs.length > 0 ? lines.text.slice(argsStart, firstLineEnd === -1 ? undefined : firstLineEnd).replace(/\r$/, '') : joinContinuations(argsText, escape);
+  }
 
   if (PROPERTY_KEYWORDS.has(keyword) && 'getProperties' in ins) {
     const properties = (ins as unknown as { getProperties(): { getName(): string; getValue(): string | null; getNameRange(): AstRange; getValueRange(): AstRange | null }[] }).getProperties();

@@ -8,13 +8,14 @@
  * package's `affected` entries.
  */
 import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { baseEcosystem } from '../packages/versions/index.js';
 import { normalizePackageName, type AdvisorySource } from './match.js';
-import { OsvRecordError, readOsvRecord, type OsvRecord } from './osv.js';
+import { OsvRecordError, readOsvRecord, type OsvAffected, type OsvRecord } from './osv.js';
 
 export const INDEX_FILE = 'osv-index.v1';
-const MAGIC = 'KSOSVIX4';
+const MAGIC = 'KSOSVIX5';
 
 /** Where the data came from and how old it is. */
 export interface DatabaseInfo {
@@ -208,87 +209,173 @@ export function loadOsvFolder(dir: string, limits: FolderLimits = FOLDER_LIMITS)
 }
 
 interface IndexHeader {
-  format: 4;
+  format: 5;
   builtAt: string;
   info: Omit<DatabaseInfo, 'kind' | 'path'>;
-  /**
-   * The key table in buckets (by a hash of the key), so opening the index parses none of it and a
-   * lookup parses one small bucket: per bucket [offset in the body, length] of a JSON object
-   * key -> [offset in the body, length] of the key's candidates; [0, 0] for an empty bucket.
-   */
-  buckets: [number, number][];
+  /** Keys in the key table that follows the header. */
+  keys: number;
 }
 
-/** FNV-1a over the key's UTF-16 code units: a stable, fast bucket choice. */
-function bucketOf(key: string, buckets: number): number {
+/** FNV-1a over the key's UTF-16 code units: a stable, fast hash for the key table (exported for tests of keys that share one). */
+export function hashKey(key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % buckets;
+  return h >>> 0;
 }
 
-/** One candidate under a key: the record's id, what reports show of it, and its affected entries for the key. */
-type Candidate = [id: string, details: Details, affected: OsvRecord['affected']];
+/** Bytes per key in the key table: offset of the key's chunk in the body (float64), the key's hash, the chunk's length (uint32). */
+const KEY_ENTRY_BYTES = 16;
 
-/** What a report shows of a record, read only for records that match. */
+/**
+ * One candidate under a key, as the index stores it: the record's id, its affected entries for the
+ * key, and the length (in UTF-16 code units, as JavaScript strings count) of what reports show of it
+ * (its details), which follows the candidates.
+ */
+type StoredCandidate = [id: string, affected: (Omit<OsvAffected, 'package'> & { package?: OsvAffected['package'] | 0 })[] | undefined, detailsLength: number];
+
+/** What a report shows of a record, parsed only for records that match. */
 type Details = Pick<OsvRecord, 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'>;
 
 /**
  * Writes the compact index: a magic string, the header's length, the header (JSON: the database's
- * description and the key table's buckets), then per key a JSON list of candidates (id, what
- * reports show, and the affected entries of that package in that release), then the buckets.
- * Withdrawn records are left out: they never match. A lookup reads one bucket and one key's bytes
- * (one read per package: reading details per matching record separately cost more than it saved);
- * the rest stays on disk.
+ * description and the number of keys), the key table (binary, sorted by the key's hash, so opening
+ * the index parses none of it and a lookup is a binary search), then per key one chunk: the key
+ * itself (to tell keys with one hash apart), a JSON list of candidates (id and the affected entries
+ * of that package in that release) and each candidate's details (JSON, parsed only when the
+ * candidate matches). Withdrawn records are left out: they never match. A lookup is one read.
  */
 export function serializeIndex(records: Iterable<OsvRecord>, info: Omit<DatabaseInfo, 'kind' | 'path' | 'records' | 'ecosystems' | 'newestModified'>, builtAt = new Date().toISOString()): Buffer {
   const list = [...records];
   const summary = ecosystemsOf(list);
   const live = list.filter((r) => !r.withdrawn);
   const byKey = recordsByKey(live);
-  const keyChunks: Buffer[] = [];
-  let offset = 0;
-  const sortedKeys = [...byKey.keys()].sort();
-  const bucketCount = Math.max(1, Math.ceil(sortedKeys.length / 16));
-  const bucketKeys: Record<string, [number, number]>[] = Array.from({ length: bucketCount }, () => ({}));
-  for (const key of sortedKeys) {
-    const candidates: Candidate[] = byKey.get(key)!.map((r) => [r.id, { modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity }, r.affected]);
-    const bytes = Buffer.from(JSON.stringify(candidates), 'utf8');
-    bucketKeys[bucketOf(key, bucketCount)][key] = [offset, bytes.length];
-    keyChunks.push(bytes);
-    offset += bytes.length;
-  }
-  const bucketChunks: Buffer[] = [];
-  const buckets: [number, number][] = bucketKeys.map((entries) => {
-    if (Object.keys(entries).length === 0) return [0, 0];
-    const bytes = Buffer.from(JSON.stringify(entries), 'utf8');
-    bucketChunks.push(bytes);
-    const at: [number, number] = [offset, bytes.length];
-    offset += bytes.length;
-    return at;
+  const entries = [...byKey.keys()].map((key) => ({ key, hash: hashKey(key) }));
+  // By hash, then key: the order a lookup searches, and the same bytes for the same records.
+  entries.sort((a, b) => a.hash - b.hash || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Two passes: the chunks' texts and byte lengths first, then one buffer written in place (no
+  // buffer per chunk, no copies to join them).
+  const keyBytes = new Array<number>(entries.length);
+  const listTexts = new Array<string>(entries.length);
+  const listBytes = new Array<number>(entries.length);
+  const detailTexts = new Array<string>(entries.length);
+  const chunkBytes = new Array<number>(entries.length);
+  let bodyBytes = 0;
+  entries.forEach(({ key }, i) => {
+    let details = '';
+    const [keyEcosystem, keyName] = key.split('\u0000');
+    const candidates: StoredCandidate[] = byKey.get(key)!.map((r) => {
+      const text = JSON.stringify({ modified: r.modified, aliases: r.aliases, upstream: r.upstream, summary: r.summary, severity: r.severity } satisfies Details);
+      details += text;
+      // The package the key names is not repeated in every entry: 0 stands for it.
+      const affected = r.affected?.map((a) => (a.package && a.package.ecosystem === keyEcosystem && a.package.name === keyName ? { ...a, package: 0 as const } : a));
+      return [r.id, affected, text.length];
+    });
+    keyBytes[i] = Buffer.byteLength(key, 'utf8');
+    listTexts[i] = JSON.stringify(candidates);
+    listBytes[i] = Buffer.byteLength(listTexts[i], 'utf8');
+    detailTexts[i] = details;
+    chunkBytes[i] = 8 + keyBytes[i] + listBytes[i] + Buffer.byteLength(details, 'utf8');
+    bodyBytes += chunkBytes[i];
   });
   const header: IndexHeader = {
-    format: 4,
+    format: 5,
     builtAt,
     info: { ...info, records: summary.count, ecosystems: [...summary.ecosystems].sort(), newestModified: summary.newest },
-    buckets,
+    keys: entries.length,
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
-  const prefix = Buffer.alloc(MAGIC.length + 4);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(head.length, MAGIC.length);
-  return Buffer.concat([prefix, head, ...keyChunks, ...bucketChunks]);
+  const tableStart = MAGIC.length + 4 + head.length;
+  const bodyStart = tableStart + entries.length * KEY_ENTRY_BYTES;
+  const out = Buffer.allocUnsafe(bodyStart + bodyBytes);
+  out.write(MAGIC, 0, 'latin1');
+  out.writeUInt32LE(head.length, MAGIC.length);
+  head.copy(out, MAGIC.length + 4);
+  let at = bodyStart;
+  entries.forEach(({ key, hash }, i) => {
+    const entry = tableStart + i * KEY_ENTRY_BYTES;
+    out.writeDoubleLE(at - bodyStart, entry);
+    out.writeUInt32LE(hash, entry + 8);
+    out.writeUInt32LE(chunkBytes[i], entry + 12);
+    out.writeUInt32LE(keyBytes[i], at);
+    out.writeUInt32LE(listBytes[i], at + 4);
+    let written = 8;
+    written += out.write(key, at + written, 'utf8');
+    written += out.write(listTexts[i], at + written, 'utf8');
+    written += out.write(detailTexts[i], at + written, 'utf8');
+    if (written !== chunkBytes[i]) throw new Error(`index chunk of ${key}: wrote ${written} bytes, expected ${chunkBytes[i]}`);
+    at += written;
+  });
+  return out;
 }
+
+/**
+ * A record read from the index: id and affected entries at once, the rest (modified, aliases,
+ * upstream, summary, severity) parsed from the chunk on first use, which only a match needs.
+ */
+class IndexedRecord implements OsvRecord {
+  private parsed: Details | undefined;
+  private text: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly affected: OsvRecord['affected'],
+    /** The details of every candidate under the key; this one's are [start, end). */
+    text: string,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.text = text;
+  }
+
+  private details(): Details {
+    if (!this.parsed) {
+      this.parsed = JSON.parse(this.text!.slice(this.start, this.end)) as Details;
+      this.text = undefined;
+    }
+    return this.parsed;
+  }
+
+  get modified(): string {
+    return this.details().modified;
+  }
+  get aliases(): string[] | undefined {
+    return this.details().aliases;
+  }
+  get upstream(): string[] | undefined {
+    return this.details().upstream;
+  }
+  get summary(): string | undefined {
+    return this.details().summary;
+  }
+  get severity(): OsvRecord['severity'] {
+    return this.details().severity;
+  }
+  /** What JSON.stringify writes: the record with its details, as the folder gives it. */
+  toJSON(): OsvRecord {
+    return { id: this.id, ...this.details(), affected: this.affected };
+  }
+}
+
+/**
+ * Keys whose candidates stay in memory: binary packages of one source package look the same key up
+ * (a distribution image has a few hundred source packages). Bounded, so records of a large inventory
+ * are garbage soon after their package is matched instead of being held (and copied by every
+ * collection) to the end.
+ */
+const CACHED_KEYS = 256;
 
 /** The compact index, read key by key from the open file. */
 export class IndexDatabase implements AdvisoryDatabase {
   readonly info: DatabaseInfo;
   readonly problems: DatabaseProblem[] = [];
   private readonly fd: number;
-  private readonly buckets: [number, number][];
-  private readonly bucketCache = new Map<number, Record<string, [number, number]>>();
+  /** The key table: per key (sorted by hash) its chunk's offset (float64 at 2i), hash (uint32 at 4i + 2) and length (uint32 at 4i + 3). */
+  private readonly offsets: Float64Array;
+  private readonly words: Uint32Array;
+  private readonly keys: number;
   private readonly bodyStart: number;
   private readonly ecosystems: Set<string>;
   private readonly cache = new Map<string, OsvRecord[]>();
@@ -301,17 +388,39 @@ export class IndexDatabase implements AdvisoryDatabase {
       if (size < prefix.length || readSync(this.fd, prefix, 0, prefix.length, 0) !== prefix.length || prefix.toString('latin1', 0, MAGIC.length) !== MAGIC) {
         throw new DatabaseError(`${file}: not a kshield advisory index of this version (run \`kshield db update\` to rebuild it)`);
       }
+      const truncated = (): DatabaseError => new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
       const headLength = prefix.readUInt32LE(MAGIC.length);
-      if (prefix.length + headLength > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+      if (prefix.length + headLength > size) throw truncated();
       const head = Buffer.alloc(headLength);
       readSync(this.fd, head, 0, headLength, prefix.length);
       const header = JSON.parse(head.toString('utf8')) as IndexHeader;
-      if (header.format !== 4) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
-      this.bodyStart = prefix.length + headLength;
-      this.buckets = header.buckets;
+      if (header.format !== 5) throw new DatabaseError(`${file}: index format ${String(header.format)} is not one this kshield reads (run \`kshield db update\`)`);
+      const tableStart = prefix.length + headLength;
+      if (!Number.isSafeInteger(header.keys) || header.keys < 0) throw new DatabaseError(`${file}: the index header is not readable (run \`kshield db update\` to rebuild it)`);
+      const tableBytes = header.keys * KEY_ENTRY_BYTES;
+      if (tableStart + tableBytes > size) throw truncated();
+      const table = new Uint8Array(tableBytes);
+      if (readSync(this.fd, table, 0, tableBytes, tableStart) !== tableBytes) throw truncated();
+      if (os.endianness() !== 'LE') {
+        // The table is little-endian; typed arrays read in the machine's order.
+        const view = new DataView(table.buffer);
+        const swapped = new DataView(new ArrayBuffer(tableBytes));
+        for (let at = 0; at < tableBytes; at += KEY_ENTRY_BYTES) {
+          swapped.setFloat64(at, view.getFloat64(at, true));
+          swapped.setUint32(at + 8, view.getUint32(at + 8, true));
+          swapped.setUint32(at + 12, view.getUint32(at + 12, true));
+        }
+        this.offsets = new Float64Array(swapped.buffer);
+        this.words = new Uint32Array(swapped.buffer);
+      } else {
+        this.offsets = new Float64Array(table.buffer);
+        this.words = new Uint32Array(table.buffer);
+      }
+      this.keys = header.keys;
+      this.bodyStart = tableStart + tableBytes;
       let end = this.bodyStart;
-      for (const [o, l] of header.buckets) end = Math.max(end, this.bodyStart + o + l);
-      if (end > size) throw new DatabaseError(`${file}: the index is truncated (run \`kshield db update\` to rebuild it)`);
+      for (let i = 0; i < this.keys; i++) end = Math.max(end, this.bodyStart + this.offsets[2 * i] + this.words[4 * i + 3]);
+      if (end > size) throw truncated();
       this.info = { kind: 'index', path: file, ...header.info };
       this.ecosystems = new Set(header.info.ecosystems);
     } catch (err) {
@@ -321,34 +430,64 @@ export class IndexDatabase implements AdvisoryDatabase {
     }
   }
 
+  /** One buffer every read goes into (grown to the largest chunk): its text is decoded at once, so no chunk needs a buffer of its own. */
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
   private read(position: number, length: number): Buffer {
-    const bytes = Buffer.allocUnsafe(length);
-    const got = readSync(this.fd, bytes, 0, length, position);
+    if (length > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.scratch.length));
+    const got = readSync(this.fd, this.scratch, 0, length, position);
     if (got !== length) throw new DatabaseError(`${this.info.path}: the index is truncated (run \`kshield db update\` to rebuild it)`);
-    return bytes;
+    return this.scratch;
   }
 
   advisoriesFor(ecosystem: string, name: string): readonly OsvRecord[] {
     const key = advisoryKey(ecosystem, name);
     const cached = this.cache.get(key);
-    if (cached) return cached;
-    const b = bucketOf(key, this.buckets.length);
-    let bucket = this.bucketCache.get(b);
-    if (!bucket) {
-      const [offset, length] = this.buckets[b];
-      bucket = length === 0 ? {} : (JSON.parse(this.read(this.bodyStart + offset, length).toString('utf8')) as Record<string, [number, number]>);
-      this.bucketCache.set(b, bucket);
+    if (cached) {
+      // Most recently used last: the cache drops the oldest key when full.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
     }
-    const range = Object.hasOwn(bucket, key) ? bucket[key] : undefined;
-    if (!range) return [];
-    const candidates = JSON.parse(this.read(this.bodyStart + range[0], range[1]).toString('utf8')) as Candidate[];
-    const records: OsvRecord[] = new Array(candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
-      const [id, details, affected] = candidates[i];
-      records[i] = { ...details, id, affected };
-    }
+    const records = this.lookUp(key);
+    if (this.cache.size >= CACHED_KEYS) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, records);
     return records;
+  }
+
+  /** The candidates stored under a key: a binary search of the key table, then one read. */
+  private lookUp(key: string): OsvRecord[] {
+    const hash = hashKey(key);
+    let low = 0;
+    let high = this.keys;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.words[4 * mid + 2] < hash) low = mid + 1;
+      else high = mid;
+    }
+    // Keys that share a hash sit together: the chunk's own key tells them apart.
+    for (let i = low; i < this.keys && this.words[4 * i + 2] === hash; i++) {
+      const length = this.words[4 * i + 3];
+      const chunk = this.read(this.bodyStart + this.offsets[2 * i], length);
+      const keyLength = chunk.readUInt32LE(0);
+      const listLength = chunk.readUInt32LE(4);
+      if (chunk.toString('utf8', 8, 8 + keyLength) !== key) continue;
+      const listEnd = 8 + keyLength + listLength;
+      const candidates = JSON.parse(chunk.toString('utf8', 8 + keyLength, listEnd)) as StoredCandidate[];
+      const records: OsvRecord[] = new Array(candidates.length);
+      const separator = key.indexOf('\u0000');
+      const keyPackage = { ecosystem: key.slice(0, separator), name: key.slice(separator + 1) };
+      const details = chunk.toString('utf8', listEnd, length);
+      let detailsAt = 0;
+      for (let c = 0; c < candidates.length; c++) {
+        const [id, affected, detailsLength] = candidates[c];
+        if (affected) for (const a of affected) if (a.package === 0) a.package = keyPackage;
+        records[c] = new IndexedRecord(id, affected as OsvAffected[] | undefined, details, detailsAt, detailsAt + detailsLength);
+        detailsAt += detailsLength;
+      }
+      return records;
+    }
+    return [];
   }
 
   hasEcosystem(ecosystem: string): boolean {

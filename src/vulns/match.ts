@@ -146,8 +146,24 @@ export function lookupOf(pkg: Package): Lookup | string {
 
 type Compare = (a: string, b: string) => number;
 
+/** Comparators by ecosystem, then range type: resolved once, not once per range. */
+const comparators = new Map<string, Map<string, Compare | undefined>>();
+
 /** The comparator of a range type in an ecosystem; undefined for GIT or an unknown type. */
 function comparatorFor(type: string, ecosystem: string): Compare | undefined {
+  let byType = comparators.get(ecosystem);
+  if (!byType) {
+    if (comparators.size >= 1000) comparators.clear();
+    byType = new Map();
+    comparators.set(ecosystem, byType);
+  }
+  if (byType.has(type)) return byType.get(type);
+  const compare = newComparator(type, ecosystem);
+  byType.set(type, compare);
+  return compare;
+}
+
+function newComparator(type: string, ecosystem: string): Compare | undefined {
   if (type === 'SEMVER') {
     const go = baseEcosystem(ecosystem) === 'Go';
     return (a, b) => (go ? compareSemver(goVersionAsSemver(a), goVersionAsSemver(b), 'Go') : compareSemver(a, b));
@@ -159,6 +175,37 @@ function comparatorFor(type: string, ecosystem: string): Compare | undefined {
 /** An event's version; "0" as introduced sorts before everything. */
 function eventVersion(e: OsvEvent): string {
   return (e.introduced ?? e.fixed ?? e.last_affected ?? e.limit)!;
+}
+
+/** Events by version: introduced "0" first, "*" last, the rest by the range's ordering. */
+function eventOrder(a: OsvEvent, b: OsvEvent, compare: Compare): number {
+  const zeroA = a.introduced === '0';
+  const zeroB = b.introduced === '0';
+  if (zeroA || zeroB) return zeroA === zeroB ? 0 : zeroA ? -1 : 1;
+  const x = eventVersion(a);
+  const y = eventVersion(b);
+  const starX = x.includes('*');
+  const starY = y.includes('*');
+  if (starX || starY) return starX === starY ? 0 : starX ? 1 : -1;
+  return compare(x, y);
+}
+
+/**
+ * The events sorted by version. Array.prototype.sort is stable: events of equal versions keep the
+ * record's order. Records almost always list events in order already, so that is checked first
+ * (n - 1 comparisons, no copy); any doubt (out of order, or a version that cannot be read) sorts a
+ * copy as before, which throws the same error for an unreadable version.
+ */
+function sortedEvents(events: OsvEvent[], compare: Compare): OsvEvent[] {
+  if (events.length < 2) return events;
+  try {
+    let inOrder = true;
+    for (let i = 1; i < events.length && inOrder; i++) inOrder = eventOrder(events[i - 1], events[i], compare) <= 0;
+    if (inOrder) return events;
+  } catch {
+    // Sorted below, where the error is thrown as the sort meets it.
+  }
+  return [...events].sort((a, b) => eventOrder(a, b, compare));
 }
 
 /**
@@ -174,19 +221,7 @@ export function evaluateRange(version: string, range: OsvRange, compare: Compare
     if (!belowALimit && (e.limit.includes('*') || compare(version, e.limit) < 0)) belowALimit = true;
   }
   if (limited && !belowALimit) return { affected: false };
-  const order = (a: OsvEvent, b: OsvEvent): number => {
-    const x = eventVersion(a);
-    const y = eventVersion(b);
-    const zeroA = a.introduced === '0';
-    const zeroB = b.introduced === '0';
-    if (zeroA || zeroB) return zeroA === zeroB ? 0 : zeroA ? -1 : 1;
-    const starX = x.includes('*');
-    const starY = y.includes('*');
-    if (starX || starY) return starX === starY ? 0 : starX ? 1 : -1;
-    return compare(x, y);
-  };
-  // Array.prototype.sort is stable: events of equal versions keep the record's order.
-  const sorted = range.events.length < 2 ? range.events : [...range.events].sort(order);
+  const sorted = sortedEvents(range.events, compare);
   let affected = false;
   let introduced: string | undefined;
   for (const e of sorted) {
@@ -211,8 +246,13 @@ interface Problems {
   unordered: Set<string>;
 }
 
-/** Whether one affected entry covers the version, and how. */
-function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems, recordId: string): Omit<AdvisoryMatch, 'id' | 'modified' | 'aliases' | 'upstream' | 'summary' | 'severity'> | undefined {
+/**
+ * Whether one affected entry covers the version, and how: the advisory match, with the record's
+ * details, built once in its final shape (ecosystem, name, then the range and its bounds or
+ * `listed`, then the record's id, modified, aliases, upstream, summary and severity).
+ */
+function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems, record: OsvRecord): AdvisoryMatch | undefined {
+  const recordId = record.id;
   const { ecosystem, version } = lookup;
   const pkg = affected.package!;
   // Ranges first: a range that holds the version also says what fixes it; the versions list only says "affected".
@@ -225,11 +265,28 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
       problems.unordered.add(`${range.type} ranges of ${ecosystem}`);
       continue;
     }
+    let result: ReturnType<typeof evaluateRange>;
     try {
-      const result = evaluateRange(version, range, compare);
-      if (result.affected) return { ecosystem: pkg.ecosystem, name: pkg.name, range: { type: range.type, events: range.events }, introduced: result.introduced, fixed: result.fixed, lastAffected: result.lastAffected };
+      result = evaluateRange(version, range, compare);
     } catch (err) {
       problems.unreadable.set(`${recordId}`, (err as Error).message);
+      continue;
+    }
+    if (result.affected) {
+      return {
+        ecosystem: pkg.ecosystem,
+        name: pkg.name,
+        range: { type: range.type, events: range.events },
+        introduced: result.introduced,
+        fixed: result.fixed,
+        lastAffected: result.lastAffected,
+        id: record.id,
+        modified: record.modified,
+        aliases: record.aliases ?? [],
+        upstream: record.upstream ?? [],
+        summary: record.summary,
+        severity: advisorySeverity(affected.severity ?? record.severity),
+      };
     }
   }
   if (affected.versions?.length) {
@@ -244,7 +301,19 @@ function matchAffected(affected: OsvAffected, lookup: Lookup, problems: Problems
         return false;
       }
     });
-    if (listed) return { ecosystem: pkg.ecosystem, name: pkg.name, listed: true };
+    if (listed) {
+      return {
+        ecosystem: pkg.ecosystem,
+        name: pkg.name,
+        listed: true,
+        id: record.id,
+        modified: record.modified,
+        aliases: record.aliases ?? [],
+        upstream: record.upstream ?? [],
+        summary: record.summary,
+        severity: advisorySeverity(affected.severity ?? record.severity),
+      };
+    }
   }
   if (gitOnly && !affected.versions?.length) problems.git.add(recordId);
   return undefined;
@@ -258,29 +327,27 @@ function matchRecord(candidate: OsvRecord, lookup: Lookup, names: ReadonlySet<st
     // Sources give only the entries of the key looked up (ecosystem with release, normalised name);
     // the name is checked again only when the spelling differs.
     if (!pkg || pkg.ecosystem !== lookup.ecosystem || (!names.has(pkg.name) && !names.has(normalizePackageName(pkg.ecosystem, pkg.name)))) continue;
-    const how = matchAffected(affected, lookup, problems, candidate.id);
-    if (how) {
-      const record = candidate;
-      return {
-        ...how,
-        id: record.id,
-        modified: record.modified,
-        aliases: record.aliases ?? [],
-        upstream: record.upstream ?? [],
-        summary: record.summary,
-        severity: advisorySeverity(affected.severity ?? record.severity),
-      };
-    }
+    const how = matchAffected(affected, lookup, problems, candidate);
+    if (how) return how;
   }
   return undefined;
 }
 
 const CVE = /^CVE-\d{4}-\d+$/;
 
-/** Advisories of one package merged by shared ids: union-find over ids, aliases and a sole upstream id. */
-type Merged = Omit<VulnerabilityMatch, 'vex' | 'suppressed' | 'packages'>;
+/**
+ * Advisories of one package merged by shared ids: union-find over ids, aliases and a sole upstream
+ * id. Built in the shape of the finding it becomes (`packages`, `vex` and `suppressed` are filled in
+ * once binary packages of one source are brought together), so making it the finding copies nothing.
+ */
+type Merged = VulnerabilityMatch;
 
-function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advisories: AdvisoryMatch[]): Merged[] {
+/** Placeholder of `Merged.packages` and `.vex` until the finding is made: never reported. */
+const NOT_YET: never[] = [];
+
+/** Advisories that share an id, an alias or a sole upstream id, in groups (one group per vulnerability). */
+function groupAdvisories(advisories: AdvisoryMatch[]): AdvisoryMatch[][] {
+  if (advisories.length === 1) return [advisories];
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let root = x;
@@ -303,10 +370,18 @@ function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advi
   const groups = new Map<string, AdvisoryMatch[]>();
   for (const a of advisories) {
     const root = find(a.id);
-    groups.set(root, [...(groups.get(root) ?? []), a]);
+    const group = groups.get(root);
+    if (group) group.push(a);
+    else groups.set(root, [a]);
   }
+  return [...groups.values()];
+}
+
+const SEVERITY_RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
+
+function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advisories: AdvisoryMatch[]): Merged[] {
   const compare = versionComparator(lookup.ecosystem);
-  return [...groups.values()].map((group) => {
+  return groupAdvisories(advisories).map((group) => {
     group.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const ids = new Set<string>();
     for (const a of group) {
@@ -334,8 +409,8 @@ function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advi
         }
       }
     }
-    const rank = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
-    const severity = group.map((a) => a.severity).reduce<AdvisorySeverity | undefined>((best, s) => (s && (!best || rank[s.severity] > rank[best.severity]) ? s : best), undefined);
+    let severity: AdvisorySeverity | undefined;
+    for (const a of group) if (a.severity && (!severity || SEVERITY_RANK[a.severity.severity] > SEVERITY_RANK[severity.severity])) severity = a.severity;
     return {
       package: pkg,
       id,
@@ -349,6 +424,9 @@ function mergeAdvisories(pkg: Package, lookup: Lookup, matchedName: string, advi
       severity,
       summary: group.find((a) => a.summary)?.summary,
       explanation: explain(pkg, lookup, matchedName, group),
+      packages: NOT_YET,
+      vex: NOT_YET,
+      suppressed: false,
     };
   });
 }
@@ -359,13 +437,19 @@ function comparedWhat(pkg: Package, lookup: Lookup, matchedName: string): string
   return `installed ${pkg.name} ${pkg.version}`;
 }
 
+/** "introduced 1.0.0": an event's (first) field and its version. */
+function eventText(event: OsvEvent): string {
+  for (const key in event) return `${key} ${String(event[key as keyof OsvEvent])}`;
+  return '';
+}
+
 function explain(pkg: Package, lookup: Lookup, matchedName: string, group: AdvisoryMatch[]): string {
   const what = comparedWhat(pkg, lookup, matchedName);
   return group
     .map((a) => {
       const where = `${a.ecosystem} ${a.name}`;
       if (a.listed) return `${a.id} (${where}) lists version ${lookup.version} in its affected versions; compared: ${what}`;
-      const events = a.range!.events.map((e) => Object.entries(e).map(([k, v]) => `${k} ${v}`)[0]).join(', ');
+      const events = a.range!.events.map(eventText).join(', ');
       const bound = a.fixed !== undefined ? `, below fixed ${a.fixed}` : a.lastAffected !== undefined ? `, at or below last_affected ${a.lastAffected}` : ', with no fixed event above it (unfixed)';
       return `${a.id} (${where}) ${a.range!.type} range {${events}}: ${lookup.version} is at or above introduced ${a.introduced}${bound}; compared: ${what}`;
     })
@@ -450,19 +534,25 @@ export function matchInventory(inventory: Inventory, db: AdvisorySource, options
   for (const key of order) {
     const { first, packages } = bySource.get(key)!;
     packages.sort(comparePackages);
-    const m: Merged = packages.length > 1 ? { ...first, package: packages[0], explanation: `${first.explanation}; the same source package also built installed ${packages.filter((p) => p !== first.package).map((p) => `${p.name} ${p.version}`).join(', ')}` } : first;
+    // The merged advisories become the finding (nothing else holds them).
+    const m = first;
+    if (packages.length > 1) m.explanation = `${first.explanation}; the same source package also built installed ${packages.filter((p) => p !== first.package).map((p) => `${p.name} ${p.version}`).join(', ')}`;
+    m.package = packages[0];
     // A statement about any of the binary packages (or the source's purl) applies to the finding.
-    const vex = statements.filter((s) => packages.some((p) => vexApplies(s, m, p)));
+    const vex = statements.length === 0 ? [] : statements.filter((s) => packages.some((p) => vexApplies(s, m, p)));
     for (const s of vex) used.add(s);
     if (options.ignoreUnfixed && m.unfixed) {
       ignoredUnfixed++;
       continue;
     }
-    matches.push({ ...m, package: packages[0], packages, vex, suppressed: vex.some((s) => s.suppresses) });
+    m.packages = packages;
+    m.vex = vex;
+    m.suppressed = vex.some((s) => s.suppresses);
+    matches.push(m);
   }
   const keyed = matches.map((m) => ({ key: `${packageKey(m.package)}\u0000${m.id}`, m }));
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  matches.splice(0, matches.length, ...keyed.map((k) => k.m));
+  for (let i = 0; i < keyed.length; i++) matches[i] = keyed[i].m;
   return { matches, notes, packages: inventory.packages.length, ignoredUnfixed, unmatchedVex: statements.filter((s) => !used.has(s)) };
 }
 

@@ -22,6 +22,8 @@ export interface LayerSpec {
   entries: LayerEntry[];
   compression: 'gzip' | 'zstd' | 'none';
   createdBy: string;
+  /** History entries that made no layer (ENV, USER, ...), recorded just before this layer's. */
+  emptyBefore?: string[];
 }
 
 export interface BuiltLayer {
@@ -89,7 +91,10 @@ export async function buildImage(specs: LayerSpec[], config: Record<string, unkn
     const blob = compress(t, spec.compression);
     layers.push({ tar: t, blob, digest: sha256(blob), diffId: sha256(t), mediaType: LAYER_MEDIA[spec.compression] });
   }
-  const history = specs.map((s) => ({ created: '2024-01-01T00:00:00Z', created_by: s.createdBy }));
+  const history = specs.flatMap((s) => [
+    ...(s.emptyBefore ?? []).map((createdBy) => ({ created: '2024-01-01T00:00:00Z', created_by: createdBy, empty_layer: true })),
+    { created: '2024-01-01T00:00:00Z', created_by: s.createdBy },
+  ]);
   const extraHistory = (config.history as unknown[] | undefined) ?? [];
   const configJson = { ...config, ...platform, rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) }, history: [...history, ...extraHistory] };
   const configBytes = Buffer.from(JSON.stringify(configJson));

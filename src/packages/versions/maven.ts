@@ -216,6 +216,23 @@ export function parseMavenVersion(version: string): ListItem {
   return root;
 }
 
+/**
+ * Versions already parsed (never changed once built): matching compares one installed version with
+ * every event of every candidate advisory. Bounded, as the semver cache is.
+ */
+const parsed = new Map<string, ListItem>();
+const MAX_PARSED = 100_000;
+
+function parsedMaven(version: string): ListItem {
+  let item = parsed.get(version);
+  if (!item) {
+    item = parseMavenVersion(version);
+    if (parsed.size >= MAX_PARSED) parsed.clear();
+    parsed.set(version, item);
+  }
+  return item;
+}
+
 export function compareMaven(a: string, b: string): number {
-  return compareItem(parseMavenVersion(a), parseMavenVersion(b));
+  return compareItem(parsedMaven(a), parsedMaven(b));
 }

@@ -10,8 +10,18 @@
 import { compare, valid } from '@renovatebot/pep440';
 import { InvalidVersionError } from './errors.js';
 
+/** Versions already checked: every comparison checks both sides, and matching compares one installed version with many. */
+const checked = new Map<string, boolean>();
+const MAX_CHECKED = 100_000;
+
 export function isValidPep440(version: string): boolean {
-  return valid(version) !== null;
+  let ok = checked.get(version);
+  if (ok === undefined) {
+    ok = valid(version) !== null;
+    if (checked.size >= MAX_CHECKED) checked.clear();
+    checked.set(version, ok);
+  }
+  return ok;
 }
 
 export function comparePep440(a: string, b: string): number {
