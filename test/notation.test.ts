@@ -163,6 +163,15 @@ describe('authenticity', () => {
     assert.equal(result.signer, 'C=US, ST=WA, L=Seattle, O=acme-rockets.io, OU=Finance, CN=SecureBuilder');
   });
 
+  test('control characters in certificate names cannot break the message or the signer line', async () => {
+    const evil = issueLeaf(otherRoot, { subject: [['C', 'US'], ['ST', 'WA'], ['O', 'x'], ['CN', 'ci\nverified: true']] });
+    const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: evil }));
+    assert.equal(result.failure, 'untrusted-chain');
+    assert.ok(!result.message.includes('\n') && !result.signer!.includes('\n'), result.message);
+    assert.match(result.message, /signer "ci\\nverified: true"/);
+    assert.equal(result.signer, 'C=US, ST=WA, O=x, CN=ci\\u000averified: true');
+  });
+
   test('a signer outside trustedIdentities: identity-mismatch', async () => {
     const marketing = issueLeaf(root, { subject: [['C', 'US'], ['ST', 'WA'], ['O', 'acme-rockets.io'], ['OU', 'Marketing'], ['CN', 'builder']] });
     const result = await verifyOne(signJws({ target: descriptorOf(subject), identity: marketing }));
@@ -508,6 +517,36 @@ describe('integrity', () => {
     const garbage = await verifyOne(Buffer.from('not json'));
     assert.equal(garbage.failure, 'unsupported-envelope');
     assert.match(garbage.message, /not a valid Notary Project JWS envelope: it is not JSON/);
+  });
+});
+
+describe('damaged envelopes', () => {
+  test('no damage to a JWS or COSE envelope crashes verification: each gives one result, and a failure names its reason', async () => {
+    // A fixed pseudo-random sequence, so a failure is reproducible.
+    let seed = 0x2545f491;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8);
+    const envelopes: [Buffer, string][] = [
+      [signJws({ target: descriptorOf(subject), identity: leaf }), 'application/jose+json'],
+      [signCose({ target: descriptorOf(subject), identity: ecLeaf }), 'application/cose'],
+    ];
+    let failures = 0;
+    for (const [envelope, mediaType] of envelopes) {
+      for (let i = 0; i < 150; i++) {
+        const damaged = Buffer.from(envelope);
+        const cuts = 1 + (next() % 3);
+        for (let c = 0; c < cuts; c++) damaged[next() % damaged.length] = next() & 0xff;
+        const sliced = i % 10 === 0 ? damaged.subarray(0, next() % damaged.length) : damaged;
+        const results = await verifyNotationArtifacts(subject, [notationArtifact(sliced, descriptorOf(subject), { mediaType })], policy());
+        assert.equal(results.length, 1);
+        const [r] = results;
+        if (!r.verified) {
+          failures++;
+          assert.ok(r.failure, `no reason for: ${r.message}`);
+          assert.ok(r.message.length > 0);
+        }
+      }
+    }
+    assert.ok(failures > 250, `only ${failures} of 300 damaged envelopes failed`);
   });
 });
 

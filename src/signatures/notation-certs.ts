@@ -121,9 +121,9 @@ export class NotaryCertificate {
     };
   }
 
-  /** `C=US, ST=WA, O=acme, CN=signer`, in the certificate's order (what reports show as the signer). */
+  /** `C=US, ST=WA, O=acme, CN=signer`, in the certificate's order (what reports show as the signer); control characters escaped. */
   get subject(): string {
-    return this.subjectAttributes.map(([k, v]) => `${k}=${escapeDnValue(v)}`).join(', ');
+    return this.subjectAttributes.map(([k, v]) => `${k}=${escapeDnValue(v)}`).join(', ').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   }
 
   get publicKey(): KeyObject {
@@ -133,7 +133,7 @@ export class NotaryCertificate {
   /** A short name for messages: the common name, else the whole subject. */
   get name(): string {
     const cn = this.subjectAttributes.find(([k]) => k === 'CN');
-    return cn ? `"${cn[1]}"` : `"${this.subject}"`;
+    return shown(cn ? cn[1] : this.subject);
   }
 
   get sha256(): string {
@@ -263,6 +263,16 @@ function attributeText(value: forge.asn1.Asn1): string {
     }
   }
   return raw;
+}
+
+/**
+ * A value read from a signature or certificate, fit for a message: quoted as JSON (so control
+ * characters and quotes cannot break the line a terminal or log shows) and cut at `max` characters.
+ */
+export function shown(value: unknown, max = 120): string {
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  const text = typeof value === 'string' ? value : value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
 /** RFC 4514 escaping of a distinguished-name value, so a subject with commas reads back as one value. */

@@ -23,7 +23,7 @@ import { verify as verifySignature, constants } from 'node:crypto';
 import { decode as decodeCbor, encode as encodeCbor, Tagged } from 'cborg';
 import type { SignatureArtifact, SignatureFailure, SignatureResult, SignedSubject, Descriptor } from './types.js';
 import { verifyTimestampToken, type VerifiedTimestamp } from './notation-timestamp.js';
-import { NOTARY_ALGORITHMS, NotaryCertificate, algorithmForKey, codeSigningChainProblem, describeKey, type NotaryAlgorithm } from './notation-certs.js';
+import { NOTARY_ALGORITHMS, NotaryCertificate, algorithmForKey, codeSigningChainProblem, describeKey, shown, type NotaryAlgorithm } from './notation-certs.js';
 import {
   NotationPolicyError,
   enforcement,
@@ -208,13 +208,13 @@ async function verifyOne(subject: SignedSubject, artifact: SignatureArtifact, st
 async function readEnvelope(subject: SignedSubject, artifact: SignatureArtifact): Promise<Envelope> {
   const manifestSubject = artifact.manifest.subject;
   if (manifestSubject && manifestSubject.digest !== subject.digest) {
-    throw new Failure('digest-mismatch', `the signature manifest's subject is ${manifestSubject.digest}, not ${subject.digest}`);
+    throw new Failure('digest-mismatch', `the signature manifest's subject is ${shown(manifestSubject.digest)}, not ${subject.digest}`);
   }
   const layers = artifact.manifest.layers ?? [];
   if (layers.length !== 1) throw new Failure('unsupported-envelope', `a Notary Project signature manifest has exactly one layer (the envelope); this one has ${layers.length}`);
   const layer: Descriptor = layers[0];
   if (layer.mediaType !== JWS_MEDIA_TYPE && layer.mediaType !== COSE_MEDIA_TYPE) {
-    throw new Failure('unsupported-envelope', `envelope media type "${layer.mediaType}" is not one kshield verifies (${JWS_MEDIA_TYPE}, ${COSE_MEDIA_TYPE})`);
+    throw new Failure('unsupported-envelope', `envelope media type ${shown(layer.mediaType)} is not one kshield verifies (${JWS_MEDIA_TYPE}, ${COSE_MEDIA_TYPE})`);
   }
   if (layer.size > MAX_ENVELOPE_BYTES) throw new Failure('unsupported-envelope', `the envelope is ${layer.size} bytes; kshield reads envelopes up to ${MAX_ENVELOPE_BYTES}`);
   let bytes: Buffer;
@@ -253,14 +253,14 @@ function parseJws(bytes: Buffer): Envelope {
   const h = headers as Record<string, unknown>;
   const alg = h.alg;
   if (typeof alg !== 'string' || !(alg in NOTARY_ALGORITHMS)) {
-    throw new Failure('unsupported-envelope', `signature algorithm "${String(alg)}" is not one the Notary Project allows (${Object.keys(NOTARY_ALGORITHMS).join(', ')})`);
+    throw new Failure('unsupported-envelope', `signature algorithm ${shown(alg)} is not one the Notary Project allows (${Object.keys(NOTARY_ALGORITHMS).join(', ')})`);
   }
-  if (h.cty !== NOTARY_PAYLOAD_TYPE) throw new Failure('unsupported-envelope', `payload content type (cty) "${String(h.cty)}" is not ${NOTARY_PAYLOAD_TYPE}`);
+  if (h.cty !== NOTARY_PAYLOAD_TYPE) throw new Failure('unsupported-envelope', `payload content type (cty) ${shown(h.cty)} is not ${NOTARY_PAYLOAD_TYPE}`);
   const time = (name: string): Date | undefined => {
     const v = h[name];
     if (v === undefined) return undefined;
     const t = typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(v) ? new Date(v) : undefined;
-    if (!t || Number.isNaN(t.getTime())) throw bad(`${name} "${String(v)}" is not an RFC 3339 time`);
+    if (!t || Number.isNaN(t.getTime())) throw bad(`${name} ${shown(v)} is not an RFC 3339 time`);
     return t;
   };
   const registered = new Set(['alg', 'cty', 'crit']);
@@ -270,8 +270,9 @@ function parseJws(bytes: Buffer): Envelope {
   const both = Object.keys(header).filter((k) => k in h);
   if (both.length) throw bad(`${both.join(', ')} appear in both the protected and the unprotected header`);
   const x5c = (header as Record<string, unknown>).x5c;
+  if (x5c === undefined) throw bad('the unprotected header has no x5c certificate chain');
   if (!Array.isArray(x5c) || x5c.length === 0 || !x5c.every((c) => typeof c === 'string' && /^[A-Za-z0-9+/]+={0,2}$/.test(c))) {
-    throw bad('the unprotected header has no x5c certificate chain (base64 DER certificates)');
+    throw bad('x5c is not a list of base64-encoded DER certificates');
   }
   return {
     format: 'JWS',
@@ -301,17 +302,17 @@ function commonHeaders(
   if (!Array.isArray(crit) || crit.length === 0) throw bad('the protected header has no "crit" list');
   const understood = new Set<unknown>([H.signingScheme, H.authenticSigningTime, H.expiry]);
   for (const entry of crit) {
-    if (registered.has(entry as string | number)) throw bad(`"crit" lists the registered header ${JSON.stringify(entry)}, which it must not`);
+    if (registered.has(entry as string | number)) throw bad(`"crit" lists the registered header ${shown(entry)}, which it must not`);
     if (entry === H.verificationPlugin || entry === H.verificationPluginMinVersion) {
       throw new Failure('unsupported-envelope', `the signature requires a notation verification plugin (${entry}), which kshield does not run`);
     }
-    if (!understood.has(entry)) throw new Failure('unsupported-envelope', `the signature marks ${JSON.stringify(entry)} critical, an attribute kshield does not understand`);
+    if (!understood.has(entry)) throw new Failure('unsupported-envelope', `the signature marks ${shown(entry)} critical, an attribute kshield does not understand`);
     if (typeof entry === 'string' && !has(entry)) throw bad(`"crit" lists ${entry}, which the protected header lacks`);
   }
   if (!crit.includes(H.signingScheme)) throw bad(`"crit" does not list ${H.signingScheme}`);
   for (const name of [H.authenticSigningTime, H.expiry]) if (has(name) && !crit.includes(name)) throw bad(`${name} is present but not marked critical`);
   if (scheme !== SCHEME_X509 && scheme !== SCHEME_SIGNING_AUTHORITY) {
-    throw new Failure('unsupported-envelope', `signing scheme "${String(scheme)}" is not one kshield verifies (${SCHEME_X509}, ${SCHEME_SIGNING_AUTHORITY})`);
+    throw new Failure('unsupported-envelope', `signing scheme ${shown(scheme)} is not one kshield verifies (${SCHEME_X509}, ${SCHEME_SIGNING_AUTHORITY})`);
   }
   const signingTime = time(H.signingTime);
   const authenticSigningTime = time(H.authenticSigningTime);
@@ -353,8 +354,8 @@ function parseCose(bytes: Buffer): Envelope {
   if (both.length) throw bad(`header parameter(s) ${both.map(String).join(', ')} appear in both the protected and the unprotected header`);
   const algId = h.get(1);
   const alg = typeof algId === 'number' ? COSE_ALGORITHMS[algId] : undefined;
-  if (!alg) throw new Failure('unsupported-envelope', `COSE algorithm ${String(algId)} is not one the Notary Project allows (PS256 -37, PS384 -38, PS512 -39, ES256 -7, ES384 -35, ES512 -36)`);
-  if (h.get(3) !== NOTARY_PAYLOAD_TYPE) throw new Failure('unsupported-envelope', `payload content type "${String(h.get(3))}" is not ${NOTARY_PAYLOAD_TYPE}`);
+  if (!alg) throw new Failure('unsupported-envelope', `COSE algorithm ${shown(algId)} is not one the Notary Project allows (PS256 -37, PS384 -38, PS512 -39, ES256 -7, ES384 -35, ES512 -36)`);
+  if (h.get(3) !== NOTARY_PAYLOAD_TYPE) throw new Failure('unsupported-envelope', `payload content type ${shown(h.get(3))} is not ${NOTARY_PAYLOAD_TYPE}`);
   const time = (name: string): Date | undefined => {
     const v = h.get(name);
     if (v === undefined) return undefined;
@@ -426,9 +427,9 @@ function integrity(subject: SignedSubject, envelope: Envelope): NotaryCertificat
   const target = isObject(payload) ? (payload as Record<string, unknown>).targetArtifact : undefined;
   if (!isObject(target)) throw new Failure('unsupported-envelope', 'the signed payload has no targetArtifact descriptor');
   const t = target as Record<string, unknown>;
-  if (t.digest !== subject.digest) throw new Failure('digest-mismatch', `the signature is for ${String(t.digest)}, not ${subject.digest} (${subject.reference})`);
-  if (t.mediaType !== subject.mediaType) throw new Failure('digest-mismatch', `the signature's targetArtifact has media type ${String(t.mediaType)}, the image's manifest is ${subject.mediaType}`);
-  if (t.size !== subject.size) throw new Failure('digest-mismatch', `the signature's targetArtifact has size ${String(t.size)}, the image's manifest is ${subject.size} bytes`);
+  if (t.digest !== subject.digest) throw new Failure('digest-mismatch', `the signature is for ${typeof t.digest === 'string' && /^[a-z0-9]+:[a-f0-9]+$/.test(t.digest) ? t.digest : shown(t.digest)}, not ${subject.digest} (${subject.reference})`);
+  if (t.mediaType !== subject.mediaType) throw new Failure('digest-mismatch', `the signature's targetArtifact has media type ${shown(t.mediaType)}, the image's manifest is ${subject.mediaType}`);
+  if (t.size !== subject.size) throw new Failure('digest-mismatch', `the signature's targetArtifact has size ${shown(t.size)}, the image's manifest is ${subject.size} bytes`);
   return chain;
 }
 
