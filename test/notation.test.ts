@@ -363,6 +363,15 @@ describe('RFC 3161 timestamp countersignatures', () => {
     assert.match(result.message, /leads to no certificate of the policy's tsa: trust stores/);
   });
 
+  test('a timestamp signed by a certificate without the timeStamping extended key usage does not count', async () => {
+    const notATsa = issueLeaf(tsaRoot, { notBefore: new Date(Date.now() - 10 * DAY) });
+    const genTime = signedAt();
+    const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa: notATsa, genTime }) });
+    const result = await verifyOne(envelope, withTsa());
+    assert.equal(result.failure, 'transparency-log');
+    assert.match(result.message, /the timestamp's signing certificate "SecureBuilder" lacks the timeStamping extended key usage/);
+  });
+
   test('a signing-certificate attribute that names another certificate does not count', async () => {
     const genTime = signedAt();
     const envelope = signJws({ target: descriptorOf(subject), identity: expiredSigner, signingTime: genTime, timestamp: (signature) => timestampToken({ signature, tsa, genTime, signingCertificate: root.der }) });

@@ -322,7 +322,10 @@ export interface ChainProblem {
   message: string;
 }
 
-function leafProblem(cert: NotaryCertificate, what: string): string | undefined {
+/** Extended key usages a time-stamping certificate must not carry (it must carry timeStamping). */
+const FORBIDDEN_TIMESTAMPING_EKUS = ['anyExtendedKeyUsage', 'serverAuth', 'clientAuth', 'emailProtection', 'codeSigning'];
+
+function leafProblem(cert: NotaryCertificate, what: string, purpose: 'codeSigning' | 'timeStamping' = 'codeSigning'): string | undefined {
   const bc = cert.basicConstraints();
   if (bc?.ca) return `${what} ${cert.name} is a CA certificate (basicConstraints cA=true); a signing certificate must not be`;
   const ku = cert.keyUsage();
@@ -332,8 +335,9 @@ function leafProblem(cert: NotaryCertificate, what: string): string | undefined 
   const forbidden = FORBIDDEN_SIGNING_KEY_USAGES.filter((u) => ku.usages.has(u));
   if (forbidden.length) return `${what} ${cert.name} has key usage ${forbidden.join(', ')}, which a signing certificate must not have`;
   const eku = cert.extendedKeyUsage();
-  const badEku = (eku ?? []).filter((u) => FORBIDDEN_SIGNING_EKUS.includes(u));
-  if (badEku.length) return `${what} ${cert.name} has extended key usage ${badEku.join(', ')}, which a code-signing certificate must not have`;
+  if (purpose === 'timeStamping' && !eku?.includes('timeStamping')) return `${what} ${cert.name} lacks the timeStamping extended key usage`;
+  const badEku = (eku ?? []).filter((u) => (purpose === 'codeSigning' ? FORBIDDEN_SIGNING_EKUS : FORBIDDEN_TIMESTAMPING_EKUS).includes(u));
+  if (badEku.length) return `${what} ${cert.name} has extended key usage ${badEku.join(', ')}, which a ${purpose === 'codeSigning' ? 'code-signing' : 'time-stamping'} certificate must not have`;
   return keySizeProblem(cert, what);
 }
 
@@ -400,6 +404,24 @@ export function codeSigningChainProblem(chain: NotaryCertificate[], signingTime:
     if (!cert.validAt(signingTime)) {
       return { reason: 'expired', message: `certificate ${cert.name} was not valid at signing time ${signingTime.toISOString()} (${cert.validity()})` };
     }
+  }
+  return undefined;
+}
+
+/**
+ * The certificate requirements for a time-stamping chain (TSA certificate first, then its CAs up
+ * to the trusted one): the leaf requirements with timeStamping instead of codeSigning, the CA
+ * requirements above it, no SHA-1 signatures. Undefined when the chain meets them.
+ */
+export function timestampingChainProblem(chain: NotaryCertificate[]): string | undefined {
+  for (const cert of chain) {
+    if (cert.signatureAlgorithmOid === OID.sha1WithRSA || cert.signatureAlgorithmOid === OID.ecdsaWithSHA1) return `certificate ${cert.name} is signed with SHA-1, which the Notary Project forbids`;
+  }
+  const leaf = leafProblem(chain[0], "the timestamp's signing certificate", 'timeStamping');
+  if (leaf) return leaf;
+  for (let i = 1; i < chain.length; i++) {
+    const problem = caProblem(chain[i], i - 1);
+    if (problem) return problem;
   }
   return undefined;
 }

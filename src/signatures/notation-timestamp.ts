@@ -11,7 +11,7 @@
  */
 import { createHash, verify as verifySignature } from 'node:crypto';
 import forge from 'node-forge';
-import { NotaryCertificate, fromDer } from './notation-certs.js';
+import { NotaryCertificate, fromDer, timestampingChainProblem } from './notation-certs.js';
 
 const OID = {
   signedData: '1.2.840.113549.1.7.2',
@@ -158,8 +158,6 @@ export function verifyTimestampToken(token: Buffer, signature: Buffer, trusted: 
   if (!createHash(certHash.hash).update(tsa.der).digest().equals(certHash.value)) throw new Error('the signing-certificate attribute names another certificate than the one that signed the timestamp');
 
   // The TSA's certificate: a time-stamping certificate, valid at the stamped time, leading to a trusted TSA root.
-  const eku = tsa.extendedKeyUsage() ?? [];
-  if (!eku.includes('timeStamping')) throw new Error(`the timestamp's signing certificate ${tsa.name} lacks the timeStamping extended key usage`);
   const chain = [tsa];
   const pool = [...embedded, ...trusted];
   while (!trusted.some((t) => t.der.equals(chain[chain.length - 1].der))) {
@@ -168,6 +166,8 @@ export function verifyTimestampToken(token: Buffer, signature: Buffer, trusted: 
     if (!issuer || chain.length > 10) throw new Error(`the timestamp's certificate chain (TSA ${tsa.name}) leads to no certificate of the policy's tsa: trust stores`);
     chain.push(issuer);
   }
+  const problem = timestampingChainProblem(chain);
+  if (problem) throw new Error(problem);
   for (const cert of chain) {
     if (!cert.validAt(genTime)) throw new Error(`the timestamp's certificate ${cert.name} was not valid at the stamped time ${genTime.toISOString()} (${cert.validity()})`);
   }
