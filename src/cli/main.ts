@@ -55,7 +55,7 @@ function buildProgram(): Command {
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
     .description(
       'Kubernetes security toolkit: check manifests (scan) and live clusters (cluster) against security rules, audit nodes (node), ' +
-        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), list application dependencies and write SBOMs (deps), and enforce the rules at admission (webhook, install webhook)',
+        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), list application dependencies and write SBOMs (deps), verify image signatures (verify), and enforce the rules at admission (webhook, install webhook)',
     )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -196,6 +196,28 @@ function buildProgram(): Command {
       process.exitCode = await runImage(what, where, opts);
     });
   vulnerabilityOptions(imageCommand, { failOn: false, optional: true });
+
+  program
+    .command('verify')
+    .description("verify an image's signatures and attestations in its registry: cosign key-based signatures (sha256-<digest>.sig tags, OCI referrers) and in-toto attestations, under a policy (keys any-of/all-of, required attestation types, allowed builders and sources)")
+    .argument('<image>', 'an image reference (registry.example/app:1.2, ...@sha256:...): its tag is resolved to the digest that is verified')
+    .addOption(new Option('--key <file>', "a public key (PEM: ECDSA P-256/P-384/P-521, RSA, Ed25519), e.g. cosign.pub; repeatable").argParser(collect).default([]))
+    .addOption(new Option('--require <any|all>', 'any: one key verifying a signature is enough; all: every --key must have signed').choices(['any', 'all']).default('any'))
+    .addOption(new Option('--attestation <type>', 'require a verified attestation of this type: slsaprovenance (v0.2 or v1), slsaprovenance02, slsaprovenance1, vuln, cyclonedx, spdx, openvex, link, custom, or a predicate type URI; repeatable').argParser(collect).default([]))
+    .addOption(new Option('--allowed-builder <id>', 'SLSA provenance must name one of these builder ids; repeatable').argParser(collect).default([]))
+    .addOption(new Option('--allowed-source <repository>', 'SLSA provenance must name one of these source repositories (https://github.com/org/repo); repeatable').argParser(collect).default([]))
+    .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')
+    .option('--docker-config <file>', 'Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
+    .option('--timeout <duration>', 'give up on a registry request after this long (default 30s)')
+    .option('--max-artifacts <n>', 'read at most this many referrers of the image (default 32)')
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json or sarif; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
+    .addOption(new Option('--fail-on <when>', 'exit 1 when the policy is not satisfied (unsatisfied, the default), when any signature failed (any-failure), or never (none)').choices(['unsatisfied', 'any-failure', 'none']))
+    .option('--no-color', 'no colours in table output')
+    .action(async (image: string, opts) => {
+      const { runVerify } = await import('./verify.js');
+      process.exitCode = await runVerify(image, opts);
+    });
 
   const depsCommand = program
     .command('deps')

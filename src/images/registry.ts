@@ -67,6 +67,15 @@ const DOCKER_HUB_API_HOST = 'registry-1.docker.io';
 /** A failure whose message is fit for a user: host, repository and status, never a credential or token. */
 export class RegistryError extends Error {}
 
+/** The registry answered 404 for a manifest: the tag or digest is not there (callers looking for optional artifacts expect this). */
+export class RegistryNotFoundError extends RegistryError {}
+
+/** A blob's bytes are not the ones its digest names: the registry (or something between) changed them. */
+export class BlobDigestError extends RegistryError {}
+
+/** What a referrers request gives: the index of referrers, or that the registry has no referrers API (it answered 404). */
+export type ReferrersAnswer = { supported: false } | { supported: true; body: Buffer; filtersApplied: string[]; next?: URL };
+
 export interface RegistryClientOptions {
   /** Per HTTP request (each redirect and retry gets its own); default RegistryAccess.timeoutMs, else 5000. */
   timeoutMs?: number;
@@ -233,13 +242,14 @@ export class RegistryClient {
    * GETs a manifest or index by tag or digest. Its bytes are hashed: a reference by digest must
    * match it, and so must a Docker-Content-Digest the registry sends.
    */
-  async getManifest(registry: string, repository: string, reference: string, signal?: AbortSignal): Promise<FetchedManifest> {
+  async getManifest(registry: string, repository: string, reference: string, signal?: AbortSignal, extraMediaTypes: readonly string[] = []): Promise<FetchedManifest> {
     const settings = hostSettings(this.access, registry);
     const url = manifestEndpoint(registry, repository, reference, settings);
     const what = `${registry}/${repository}${reference.includes(':') ? '@' : ':'}${reference}`;
-    const get = await this.authorized('GET', url, { accept: MANIFEST_MEDIA_TYPES.join(', '), settings, registry, repository, signal, maxBytes: this.maxManifestBytes });
+    const accept = [...MANIFEST_MEDIA_TYPES, ...extraMediaTypes].join(', ');
+    const get = await this.authorized('GET', url, { accept, settings, registry, repository, signal, maxBytes: this.maxManifestBytes });
     if (get.status === 401 || get.status === 403) throw await this.authFailure(get.status, registry, settings);
-    if (get.status === 404) throw new RegistryError(`${what} was not found in the registry (404)`);
+    if (get.status === 404) throw new RegistryNotFoundError(`${what} was not found in the registry (404)`);
     if (get.status < 200 || get.status >= 300) {
       const code = registryErrorCode(get.body);
       throw new RegistryError(`registry ${registry} answered ${get.status} ${statusText(get.status)}${code ? ` (${code})` : ''} for ${what}`);
@@ -260,6 +270,83 @@ export class RegistryClient {
       throw new RegistryError(`registry ${registry} sent a manifest for ${what} that is not JSON`);
     }
     return { body: get.body, mediaType, digest: computed };
+  }
+
+  /**
+   * The referrers of a manifest (OCI distribution spec 1.1, `GET /v2/<name>/referrers/<digest>`),
+   * optionally filtered by `artifactType`: an image index whose descriptors are the manifests
+   * naming `digest` as their subject. A 404 means the registry has no referrers API (the spec's
+   * signal to fall back to the referrers tag schema); `filtersApplied` is what the registry says it
+   * filtered by (OCI-Filters-Applied), since a registry may ignore the filter. A registry may
+   * answer in pages: `next` is the following page's address (its `Link: <...>; rel="next"`, kept
+   * on the registry's own origin), to be passed back as `options.page`.
+   */
+  async getReferrers(registry: string, repository: string, digest: string, options: { artifactType?: string; signal?: AbortSignal; maxBytes?: number; page?: URL } = {}): Promise<ReferrersAnswer> {
+    if (!DIGEST.test(digest)) throw new RegistryError(`"${digest}" is not a digest`);
+    const settings = hostSettings(this.access, registry);
+    const apiHost = registry === DOCKER_HUB ? DOCKER_HUB_API_HOST : registry;
+    const first = new URL(`${settings.insecureHttp ? 'http' : 'https'}://${apiHost}/v2/${repository}/referrers/${digest}`);
+    if (options.artifactType !== undefined) first.searchParams.set('artifactType', options.artifactType);
+    const url = options.page ?? first;
+    if (url.origin !== first.origin) throw new RegistryError(`registry ${registry} pointed the next page of referrers to another origin`);
+    const what = `the referrers of ${registry}/${repository}@${digest}`;
+    const get = await this.authorized('GET', url, {
+      accept: 'application/vnd.oci.image.index.v1+json',
+      settings,
+      registry,
+      repository,
+      signal: options.signal,
+      maxBytes: options.maxBytes ?? this.maxManifestBytes,
+    });
+    if (get.status === 404) return { supported: false };
+    if (get.status === 401 || get.status === 403) throw await this.authFailure(get.status, registry, settings);
+    if (get.status < 200 || get.status >= 300) {
+      const code = registryErrorCode(get.body);
+      throw new RegistryError(`registry ${registry} answered ${get.status} ${statusText(get.status)}${code ? ` (${code})` : ''} for ${what}`);
+    }
+    const applied = get.headers['oci-filters-applied'];
+    const filtersApplied = (Array.isArray(applied) ? applied.join(',') : applied ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+    const link = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(String(get.headers.link ?? ''));
+    let next: URL | undefined;
+    if (link) {
+      try {
+        next = new URL(link[1], url);
+      } catch {
+        next = undefined;
+      }
+    }
+    return { supported: true, body: get.body, filtersApplied, ...(next && next.origin === first.origin ? { next } : {}) };
+  }
+
+  /**
+   * Reads a small blob whole (signature payloads, envelopes): at most `maxBytes`, and its bytes
+   * must hash to `digest` (BlobDigestError otherwise).
+   */
+  async readBlob(registry: string, repository: string, digest: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+    if (!DIGEST.test(digest)) throw new RegistryError(`"${digest}" is not a digest`);
+    const what = `blob ${digest} of ${registry}/${repository}`;
+    const { stream, size } = await this.openBlob(registry, repository, digest, { signal });
+    if (size !== undefined && size > maxBytes) {
+      stream.destroy();
+      throw new RegistryError(`${what} is ${size} bytes, more than the ${maxBytes}-byte limit`);
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        total += chunk.length;
+        if (total > maxBytes) throw new RegistryError(`${what} is larger than the ${maxBytes}-byte limit`);
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      stream.destroy();
+      if (e instanceof RegistryError) throw e;
+      throw new RegistryError(`reading ${what} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const bytes = Buffer.concat(chunks);
+    const [algorithm] = digest.split(':');
+    if (`${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}` !== digest) throw new BlobDigestError(`${what}: its content does not match its digest`);
+    return bytes;
   }
 
   /**

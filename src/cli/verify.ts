@@ -1,0 +1,133 @@
+/** `kshield verify IMAGE`: are the image's signatures and attestations in its registry the ones the policy demands? */
+import { readFileSync, statSync } from 'node:fs';
+import { EXIT, OutputError, UsageError } from '../core/errors.js';
+import { didYouMean, suggest } from '../core/suggest.js';
+import { VERSION } from '../core/version.js';
+import { dockerCredentials } from '../images/docker-config.js';
+import { isLoopback, RegistryClient, RegistryError, type RegistryAccess } from '../images/registry.js';
+import { parseImageReference } from '../k8s/images.js';
+import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
+import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
+import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
+import { emptyPolicy, type VerifyPolicy } from '../signatures/policy.js';
+import { judge, verifyAll } from '../signatures/verifiers.js';
+import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
+import { parseDuration } from './duration.js';
+import { parseOutputs, useColor, writeOutput } from './output.js';
+
+export interface VerifyCommandOptions {
+  key: string[];
+  require?: string;
+  attestation: string[];
+  allowedBuilder: string[];
+  allowedSource: string[];
+  insecure?: boolean;
+  dockerConfig?: string;
+  timeout?: string;
+  maxArtifacts?: string;
+  output: string[];
+  outputFile?: string;
+  failOn?: string;
+  color: boolean;
+}
+
+export const FAIL_ON = ['unsatisfied', 'any-failure', 'none'] as const;
+
+function readKeyFile(file: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (e) {
+    throw new UsageError(`--key ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot be read'}`);
+  }
+  if (size > MAX_KEY_PEM_BYTES) throw new UsageError(`--key ${file}: larger than ${MAX_KEY_PEM_BYTES / 1024} KiB, not a public key`);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`--key ${file}: cannot be read`);
+  }
+}
+
+/** The policy the flags describe; every mistake in them is a UsageError naming the flag. */
+export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
+  const policy = emptyPolicy();
+  if (opts.key.length === 0) throw new UsageError('verify: give the public key to verify with: --key cosign.pub (repeatable)');
+  for (const file of opts.key) {
+    const given = { pem: readKeyFile(file), source: file };
+    try {
+      loadKey(given);
+    } catch (e) {
+      if (e instanceof KeyError) throw new UsageError(`--key ${e.message}`);
+      throw e;
+    }
+    policy.keys.push(given);
+  }
+  const require = opts.require ?? 'any';
+  if (require !== 'any' && require !== 'all') throw new UsageError(`--require: "${require}" is not any or all`);
+  policy.require = require;
+  for (const name of opts.attestation) {
+    if (!predicateTypesFor(name)) {
+      const near = didYouMean(suggest(name, Object.keys(ATTESTATION_TYPES)));
+      throw new UsageError(`--attestation: "${name}" is not an attestation type${near ? `; ${near}` : ''} (one of ${Object.keys(ATTESTATION_TYPES).join(', ')}, or a predicate type URI)`);
+    }
+    policy.attestations.push(name);
+  }
+  policy.provenance = { builders: [...opts.allowedBuilder], sources: [...opts.allowedSource] };
+  return policy;
+}
+
+export async function runVerify(reference: string, opts: VerifyCommandOptions): Promise<number> {
+  const targets = parseOutputs(opts.output, opts.outputFile);
+  for (const t of targets) if (!['table', 'json', 'sarif'].includes(t.format)) throw new UsageError(`-o: verify writes table, json or sarif, not ${t.format}`);
+  const failOn = opts.failOn ?? 'unsatisfied';
+  if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
+  const policy = policyFromFlags(opts);
+  const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : 30_000;
+  const maxArtifacts = opts.maxArtifacts !== undefined ? Number(opts.maxArtifacts) : undefined;
+  if (maxArtifacts !== undefined && !(Number.isSafeInteger(maxArtifacts) && maxArtifacts > 0)) throw new UsageError(`--max-artifacts: "${opts.maxArtifacts}" is not a positive number`);
+
+  const parsed = parseImageReference(reference);
+  if (!parsed.ok) throw new UsageError(`the image reference "${reference}" ${parsed.error}`);
+  const access: RegistryAccess = {};
+  if (opts.insecure) {
+    if (!isLoopback(parsed.image.registry)) throw new UsageError(`--insecure (plain HTTP) is only for registries on this machine (127.0.0.1, ::1, localhost), not ${parsed.image.registry}`);
+    access.hosts = { [parsed.image.registry]: { insecureHttp: true } };
+  }
+  const client = new RegistryClient(access, { timeoutMs, credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
+  let report;
+  try {
+    const subject = await resolveSubject(reference, client);
+    const discovery = await discoverArtifacts(subject, client, maxArtifacts !== undefined ? { maxArtifacts } : {});
+    const results = await verifyAll(subject, discovery, policy);
+    const keys = policy.keys.map((k) => {
+      const loaded = loadKey(k);
+      return { source: loaded.source, fingerprint: loaded.fingerprint };
+    });
+    const verdict = judge(results, policy, keys);
+    report = buildVerifyReport(subject, { require: policy.require, keys, attestations: policy.attestations, provenance: policy.provenance }, discovery, results, verdict);
+  } catch (e) {
+    if (e instanceof RegistryError) throw new UsageError(e.message);
+    throw e;
+  } finally {
+    client.close();
+  }
+
+  let written = true;
+  for (const target of targets) {
+    const text = target.format === 'json' ? renderVerifyJson(report) : target.format === 'sarif' ? renderVerifySarif(report, VERSION) : renderVerifyTable(report, target.file === undefined && useColor(process.stdout, !opts.color));
+    try {
+      await writeOutput(target, text);
+      if (target.file) process.stderr.write(`wrote ${target.format} report to ${target.file}\n`);
+    } catch (err) {
+      if (!(err instanceof OutputError)) throw err;
+      process.stderr.write(`kshield: error: ${err.message}\n`);
+      written = false;
+    }
+  }
+  if (!written) return EXIT.usage;
+  if (failOn === 'none') return EXIT.clean;
+  const failing = !report.satisfied || (failOn === 'any-failure' && report.results.some((r) => !r.verified));
+  if (!failing) return EXIT.clean;
+  // Not satisfied because the registry could not be read: an error, not a verdict on the image.
+  return !report.satisfied && report.results.some((r) => r.failure === 'registry') ? EXIT.usage : EXIT.findings;
+}
