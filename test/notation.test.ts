@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { verifyNotationArtifacts } from '../src/signatures/notation.js';
+import { verifyNotation, verifyNotationArtifacts } from '../src/signatures/notation.js';
+import { emptyPolicy, type VerifyPolicy } from '../src/signatures/policy.js';
+import { UsageError } from '../src/core/errors.js';
 import { NotationPolicyError, type NotationPolicy } from '../src/signatures/notation-policy.js';
 import { NotaryCertificate } from '../src/signatures/notation-certs.js';
 import type { SignatureArtifact, SignedSubject } from '../src/signatures/types.js';
@@ -615,6 +617,31 @@ describe('revocation (offline)', () => {
     assert.match(logged.message, /revocation: the revocation status/);
   });
 });
+
+describe('as the verifier registry calls it', () => {
+  test('verifyNotation verifies under the shared policy\'s notation part, and gives nothing without one', async () => {
+    const artifact = notationArtifact(signJws({ target: descriptorOf(subject), identity: leaf }), descriptorOf(subject));
+    const shared: VerifyPolicy = { ...emptyPolicy(), notation: { trustPolicyFile: writePolicyFile('shared.json', trustPolicy({})), trustStoreDir: dir } };
+    const [result] = await verifyNotation(subject, [artifact], shared);
+    assert.equal(result.verified, true, result.message);
+    assert.deepEqual(await verifyNotation(subject, [artifact], emptyPolicy()), []);
+  });
+
+  test('an invalid trust policy is a usage error (the command exits 2 with the one line)', async () => {
+    const file = writePolicyFile('usage.json', JSON.stringify({ version: '1.0', trustPolicies: [] }));
+    await assert.rejects(verifyNotation(subject, [], { notation: { trustPolicyFile: file, trustStoreDir: dir } }), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal((err as Error).message, `${file}:1: trustPolicies: must not be empty`);
+      return true;
+    });
+  });
+});
+
+function writePolicyFile(name: string, content: string | Record<string, unknown>): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
 
 describe('choosing the trust policy', () => {
   test('no policy for the repository and no "*": the image fails', async () => {

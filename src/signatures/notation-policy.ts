@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { didYouMean, suggest } from '../core/suggest.js';
+import { UsageError } from '../core/errors.js';
 import { NotaryCertificate, readCertificates } from './notation-certs.js';
 
 /** What kshield needs to verify Notary Project signatures: notation's trust policy and trust store directory. */
@@ -52,8 +53,11 @@ export interface TrustPolicyDocument {
   trustPolicies: TrustPolicyStatement[];
 }
 
-/** A trust policy document that breaks the format: names the file (and line when known) and exactly what is wrong. */
-export class NotationPolicyError extends Error {
+/**
+ * A trust policy document that breaks the format: names the file (and line when known) and
+ * exactly what is wrong. A UsageError, so commands exit 2 with this one line.
+ */
+export class NotationPolicyError extends UsageError {
   constructor(
     message: string,
     readonly file: string,

@@ -139,6 +139,15 @@ export async function verifyNotationArtifacts(subject: SignedSubject, artifacts:
   return results;
 }
 
+/**
+ * The verifier registry's shape (`verifiers.ts`: subject, artifacts, the shared policy): Notary
+ * Project signatures verified under the policy's `notation` part; no results when the policy names
+ * no trust policy (nothing to verify with), as the other formats do without their keys.
+ */
+export async function verifyNotation(subject: SignedSubject, artifacts: SignatureArtifact[], policy: { notation?: NotationPolicy }): Promise<SignatureResult[]> {
+  return policy.notation ? verifyNotationArtifacts(subject, artifacts, policy.notation) : [];
+}
+
 /** Trust stores read once per call, the error kept when one cannot be read. */
 class TrustStoreCache {
   private readonly loaded = new Map<string, Promise<NotaryCertificate[]>>();
