@@ -2,17 +2,20 @@
  * Notary Project signatures through a real registry: Debian's docker-registry (distribution 2.8,
  * which has no referrers API) on 127.0.0.1. The signatures are pushed as notation pushes them
  * there — signature manifests with `subject`, listed in the referrers tag schema's index under
- * the tag `sha256-<hex>` — read back with kshield's registry client, and verified.
+ * the tag `sha256-<hex>` — then the image is resolved and its signatures discovered as `kshield
+ * verify` does (signatures/discover.ts), and verified through the verifier registry's shape.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RegistryClient } from '../src/images/registry.js';
-import { verifyNotationArtifacts } from '../src/signatures/notation.js';
-import type { Descriptor, SignatureArtifact, SignedSubject } from '../src/signatures/types.js';
+import { discoverArtifacts, resolveSubject } from '../src/signatures/discover.js';
+import { verifyNotation } from '../src/signatures/notation.js';
+import { emptyPolicy } from '../src/signatures/policy.js';
+import { verifyAll } from '../src/signatures/verifiers.js';
+import type { Descriptor, SignedSubject } from '../src/signatures/types.js';
 import { pushImage, putManifest, registryMissing, startRegistry, uploadBlob, type Registry } from './support/docker-registry.js';
 import { issueLeaf, makeRoot, signatureManifest, signCose, signJws, writeTrustStore, type ArtifactParts } from './support/notation-fixtures.js';
 
@@ -43,38 +46,7 @@ async function pushSignature(base: string, parts: ArtifactParts): Promise<Descri
   return { mediaType: OCI_MANIFEST, digest: parts.manifestDigest, size: parts.manifest.length, artifactType: manifest.artifactType ?? manifest.config.mediaType, annotations: manifest.annotations };
 }
 
-/** What discovery does for a registry without the referrers API: the `sha256-<hex>` index, then each manifest and its blobs, digests checked. */
-async function readSignatures(client: RegistryClient, host: string, digest: string): Promise<SignatureArtifact[]> {
-  const index = await client.getManifest(host, REPOSITORY, digest.replace(':', '-'));
-  const listed = (JSON.parse(index.body.toString()) as { manifests: Descriptor[] }).manifests;
-  const out: SignatureArtifact[] = [];
-  for (const descriptor of listed) {
-    const fetched = await client.getManifest(host, REPOSITORY, descriptor.digest);
-    const manifest = JSON.parse(fetched.body.toString()) as SignatureArtifact['manifest'] & { artifactType?: string };
-    out.push({
-      digest: fetched.digest,
-      foundBy: 'referrers-tag',
-      artifactType: manifest.artifactType ?? manifest.config.mediaType,
-      manifest,
-      blob: async (d) => {
-        const { stream } = await client.openBlob(host, REPOSITORY, d.digest);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const chunk of stream) {
-          size += (chunk as Buffer).length;
-          if (size > d.size) throw new Error(`blob ${d.digest} is larger than its descriptor says`);
-          chunks.push(chunk as Buffer);
-        }
-        const bytes = Buffer.concat(chunks);
-        if (`sha256:${createHash('sha256').update(bytes).digest('hex')}` !== d.digest) throw new Error(`blob ${d.digest} does not match its digest`);
-        return bytes;
-      },
-    });
-  }
-  return out;
-}
-
-test('notation signatures pushed with subject under the referrers tag schema are read back from docker-registry and verified', { skip: missing }, async () => {
+test('notation signatures pushed with subject under the referrers tag schema are discovered in docker-registry as kshield verify does, and verified', { skip: missing }, async () => {
   const { base, host } = registry!;
   const image = await pushImage(base, REPOSITORY, '1.0');
   const subject: SignedSubject = { reference: `${host}/${REPOSITORY}:1.0`, registry: host, repository: REPOSITORY, digest: image.digest, mediaType: OCI_MANIFEST, size: image.manifest.length };
@@ -96,15 +68,18 @@ test('notation signatures pushed with subject under the referrers tag schema are
   await putManifest(base, REPOSITORY, image.digest.replace(':', '-'), OCI_INDEX, referrers, {});
 
   const client = new RegistryClient({ hosts: { [host]: { insecureHttp: true } } });
-  const artifacts = await readSignatures(client, host, image.digest);
-  assert.equal(artifacts.length, 3);
-  const results = await verifyNotationArtifacts(subject, artifacts, {
-    trustPolicy: {
-      version: '1.0',
-      trustPolicies: [{ name: 'team-app', registryScopes: [`${host}/${REPOSITORY}`], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme-rockets'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme-rockets.io'] }],
-    },
-    trustStoreDir: dir,
-  });
+  const resolved = await resolveSubject(`${host}/${REPOSITORY}:1.0`, client);
+  assert.deepEqual(resolved, subject);
+  const discovery = await discoverArtifacts(resolved, client);
+  assert.equal(discovery.referrers, 'tag-schema');
+  assert.deepEqual(discovery.problems, []);
+  assert.equal(discovery.artifacts.length, 3);
+  writeFileSync(path.join(dir, 'trustpolicy.json'), JSON.stringify({
+    version: '1.0',
+    trustPolicies: [{ name: 'team-app', registryScopes: [`${host}/${REPOSITORY}`], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme-rockets'], trustedIdentities: ['x509.subject: C=US, ST=WA, O=acme-rockets.io'] }],
+  }));
+  const policy = { ...emptyPolicy(), notation: { trustPolicyFile: path.join(dir, 'trustpolicy.json'), trustStoreDir: dir } };
+  const results = await verifyAll(resolved, discovery, policy, { notation: verifyNotation });
   assert.deepEqual(
     results.map((r) => [r.artifact, r.verified, r.failure ?? null]),
     [
@@ -120,9 +95,10 @@ test('notation signatures pushed with subject under the referrers tag schema are
   // Another image of the repository is not what these signatures name.
   const other = await pushImage(base, REPOSITORY, '2.0', {}, 'another image');
   const otherSubject: SignedSubject = { ...subject, reference: `${host}/${REPOSITORY}:2.0`, digest: other.digest, size: other.manifest.length };
-  const mismatched = await verifyNotationArtifacts(otherSubject, artifacts.slice(0, 1), {
-    trustPolicy: { version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'audit' }, trustStores: ['ca:acme-rockets'], trustedIdentities: ['*'] }] },
-    trustStoreDir: dir,
-  });
+  const mismatched = await verifyNotation(otherSubject, discovery.artifacts.slice(0, 1), policy);
   assert.equal(mismatched[0].failure, 'digest-mismatch');
+  // And discovery for that image finds none of them: its tag schema index does not exist.
+  const none = await verifyAll(otherSubject, await discoverArtifacts(otherSubject, client), policy, { notation: verifyNotation });
+  assert.equal(none.length, 1);
+  assert.equal(none[0].failure, 'no-signature');
 });
