@@ -15,6 +15,7 @@ import { discoverArtifacts, resolveSubject } from '../src/signatures/discover.js
 import { verifyNotation } from '../src/signatures/notation.js';
 import { emptyPolicy } from '../src/signatures/policy.js';
 import { verifyAll } from '../src/signatures/verifiers.js';
+import { kshield } from './support/cli.js';
 import type { Descriptor, SignedSubject } from '../src/signatures/types.js';
 import { pushImage, putManifest, registryMissing, startRegistry, uploadBlob, type Registry } from './support/docker-registry.js';
 import { issueLeaf, makeRoot, signatureManifest, signCose, signJws, writeTrustStore, type ArtifactParts } from './support/notation-fixtures.js';
@@ -69,7 +70,9 @@ test('notation signatures pushed with subject under the referrers tag schema are
 
   const client = new RegistryClient({ hosts: { [host]: { insecureHttp: true } } });
   const resolved = await resolveSubject(`${host}/${REPOSITORY}:1.0`, client);
-  assert.deepEqual(resolved, subject);
+  const { manifest: served, ...resolvedFields } = resolved;
+  assert.deepEqual(resolvedFields, subject);
+  assert.equal(served?.length, image.manifest.length);
   const discovery = await discoverArtifacts(resolved, client);
   assert.equal(discovery.referrers, 'tag-schema');
   assert.deepEqual(discovery.problems, []);
@@ -101,4 +104,13 @@ test('notation signatures pushed with subject under the referrers tag schema are
   const none = await verifyAll(otherSubject, await discoverArtifacts(otherSubject, client), policy, { notation: verifyNotation });
   assert.equal(none.length, 1);
   assert.equal(none[0].failure, 'no-signature');
+
+  // The command does the same from its flags: satisfied by the two trusted signatures, the stranger's named.
+  const cli = kshield(['verify', `${host}/${REPOSITORY}:1.0`, '--insecure', '--trust-policy', path.join(dir, 'trustpolicy.json'), '--trust-store', dir, '-o', 'json']);
+  assert.equal(cli.code, 0, cli.stdout + cli.stderr);
+  const report = JSON.parse(cli.stdout) as { satisfied: boolean; results: { format: string; verified: boolean; failure?: string }[] };
+  assert.deepEqual(report.results.map((r) => [r.format, r.verified, r.failure ?? null]), [['notation', true, null], ['notation', true, null], ['notation', false, 'untrusted-chain']]);
+  const unsigned = kshield(['verify', `${host}/${REPOSITORY}:2.0`, '--insecure', '--trust-policy', path.join(dir, 'trustpolicy.json'), '--trust-store', dir]);
+  assert.equal(unsigned.code, 1, unsigned.stdout);
+  assert.match(unsigned.stdout, /no-signature/);
 });
