@@ -230,6 +230,10 @@ describe('kshield image is judged by the engine: exemptions, baselines and every
     const junit = kshield(['image', 'oci-layout', layout, '--no-vulns', '-o', 'junit', '--fail-on', 'none']);
     assert.equal(junit.code, 0, junit.stderr);
     assert.match(junit.stdout, /<testsuites[\s\S]*image-runs-as-root/);
+    // Only the rules that judged the image; vulnerable-package is not a passing case when nothing was checked.
+    assert.doesNotMatch(junit.stdout, /name="(host-pid|privileged-container|vulnerable-package)"/);
+    const junitWithDb = kshield(['image', 'oci-layout', layout, ...vulnArgs, '-o', 'junit', '--fail-on', 'none']);
+    assert.match(junitWithDb.stdout, /<testsuite name="vulnerable-package" tests="1" failures="1"/);
     const md = kshield(['image', 'oci-layout', layout, '--no-vulns', '-o', 'markdown', '--fail-on', 'none']);
     assert.match(md.stdout, /image-runs-as-root/);
     const misspelt = kshield(['image', 'oci-layout', layout, '--only', 'image-runs-as-rot']);

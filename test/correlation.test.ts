@@ -51,12 +51,12 @@ describe('runAsNonRoot against the user the Dockerfile gives the image', () => {
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.equal(found[0].file, path.join(dir, 'deploy/api.yaml'));
     assert.equal(found[0].line, 9);
-    assert.match(found[0].message, new RegExp(`its Dockerfile ${path.join(dir, 'services/api/Dockerfile').replace(/[/.]/g, '\\$&')}:4 \\(USER node\\).*image has non-numeric user \\(node\\), cannot verify user is non-root`));
+    assert.match(found[0].message, new RegExp(`runs as the user name "node", which the kubelet cannot check is not root \\(Dockerfile ${path.join(dir, 'services/api/Dockerfile').replace(/[/.]/g, '\\$&')}:4: USER node\\).*image has non-numeric user \\(node\\), cannot verify user is non-root`));
   });
 
   test('USER 0:0 and FROM scratch without USER run as root', () => {
     assert.match(findings(repo('root', 'FROM debian:12-slim\nUSER 0:0\n'))[0]?.message ?? '', /image will run as root/);
-    assert.match(findings(repo('scratch', 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'))[0]?.message ?? '', /FROM scratch, no USER.*image will run as root/);
+    assert.match(findings(repo('scratch', 'FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n'))[0]?.message ?? '', /but its image sets no user, so it runs as root \(Dockerfile .*: FROM scratch, no USER\).*image will run as root/);
   });
 
   test('no finding where the kubelet would start the container, or where the image user cannot be known', () => {
@@ -73,6 +73,16 @@ describe('runAsNonRoot against the user the Dockerfile gives the image', () => {
     const dir = repo('unmapped', 'FROM debian:12-slim\nUSER root\n', '{runAsNonRoot: true}', false);
     writeFileSync(path.join(dir, 'empty.yaml'), 'failOn: high\n');
     assert.deepEqual(findings(dir, ['--config', path.join(dir, 'empty.yaml')]), []);
+  });
+
+  test('an imageSources Dockerfile that was not scanned (a misspelt path, or a scan of the manifests only) is said in a note', () => {
+    const dir = repo('unscanned', 'FROM debian:12-slim\nUSER root\n');
+    writeFileSync(path.join(dir, 'typo.yaml'), 'imageSources:\n  - image: registry.example/shop/api\n    dockerfile: services/api/Dockerfil\n');
+    const typo = kshield(['scan', dir, '--config', path.join(dir, 'typo.yaml'), '-o', 'json', '--fail-on', 'none']);
+    const notes = (JSON.parse(typo.stdout) as { notes: { file: string; message: string }[] }).notes;
+    assert.ok(notes.some((n) => n.file.endsWith('typo.yaml') && /imageSources\[0\]: .*services\/api\/Dockerfil is not among the scanned files, so images registry\.example\/shop\/api are not judged with it \(no such file\)/.test(n.message)), JSON.stringify(notes));
+    const manifestsOnly = kshield(['scan', path.join(dir, 'deploy'), '--config', path.join(dir, 'kshield.yaml'), '-o', 'json', '--fail-on', 'none']);
+    assert.match(manifestsOnly.stdout, /services\/api\/Dockerfile is not among the scanned files.*scan the directory that holds it too/);
   });
 
   test('imageSources is checked: a misspelt key is an error naming the line, with the right name', () => {

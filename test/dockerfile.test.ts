@@ -131,7 +131,9 @@ describe('bad input', () => {
 describe('inputs', () => {
   test('the names a walk reads as Dockerfiles', () => {
     for (const name of ['Dockerfile', 'dockerfile', 'Containerfile', 'api.Dockerfile', 'api.dockerfile', 'Dockerfile.prod', 'Dockerfile.alpine-3.20', 'worker.Containerfile']) assert.equal(inputKindOf(`a/${name}`), 'dockerfile', name);
-    for (const name of ['Dockerfile.dockerignore', 'Dockerfile.j2', 'Dockerfile.md', 'Dockerfile.yaml', 'Dockerfiles', 'MyDockerfile', 'Dockerfile.']) assert.equal(isDockerfileName(name), false, name);
+    for (const name of ['Dockerfile.dockerignore', 'Dockerfile.j2', 'Dockerfile.md', 'Dockerfile.yaml', 'Dockerfiles', 'MyDockerfile', 'Dockerfile.', 'dockerfile.ts', 'dockerfile.d.ts', 'dockerfile.js.map', 'dockerfile.go', 'Dockerfile.test.js', 'dockerfile.py']) assert.equal(isDockerfileName(name), false, name);
+    // The configuration at a repository's root is read as configuration, not scanned as a manifest.
+    for (const name of ['.kshield.yaml', '.kshield.yml']) assert.equal(inputKindOf(`repo/${name}`), undefined, name);
   });
 
   test('`scan DIR` reads Dockerfiles next to manifests; rendered chart directories still give their Dockerfiles', () => {

@@ -243,6 +243,26 @@ describe('OCI layout and docker save archive', () => {
     assert.match(r.stderr, new RegExp(`layer 1 \\(${image.layers[1].digest}\\) .*: its content does not match its digest ${image.layers[1].digest} \\(corrupt or tampered\\)`));
   });
 
+  test('a docker save archive with a damaged layer, wherever the damage is: one line naming the layer, exit 2, never a crash', async () => {
+    const archive = path.join(work, 'damaged-source.tar');
+    await writeDockerArchive(archive, image, 'shop/app:1.0');
+    const original = readFileSync(archive);
+    // Every 512-byte block past the first header: the layers' headers, their bytes, their ends.
+    for (let offset = 600; offset < original.length - 1024; offset += 1537) {
+      const bytes = Buffer.from(original);
+      for (let k = 0; k < 4; k++) bytes[offset + k] ^= 0xa5;
+      const file = path.join(work, 'damaged.tar');
+      writeFileSync(file, bytes);
+      const r = await run(['image', 'docker-archive', file, '--no-vulns', '-o', 'json']);
+      assert.ok(r.code === 2 || r.code === 0 || r.code === 1, `offset ${offset}: exit ${r.code}`);
+      assert.doesNotMatch(r.stderr, /Unhandled|throw er|internal error|\n\s+at /, `offset ${offset}: ${r.stderr}`);
+      if (r.code === 2) assert.equal(r.stderr.trim().split('\n').length, 1, `offset ${offset}: ${r.stderr}`);
+    }
+    const directory = await run(['image', 'docker-archive', work]);
+    assert.equal(directory.code, 2);
+    assert.equal(directory.stderr, `kshield: error: ${work}: a directory, not a docker save archive (for an unpacked image: oci-layout DIR or rootfs DIR)\n`);
+  });
+
   test('limits: layer size and entry count stop the scan with a clear error; a large file is skipped with a note', async () => {
     const big = await run(['image', 'oci-layout', ociDir, '--max-layer-size', '4KiB']);
     assert.equal(big.code, 2);

@@ -140,6 +140,7 @@ describe('Sigstore bundles pushed to a real registry under the referrers tag sch
       assert.equal(ok.code, 0, ok.stdout + ok.stderr);
       const report = JSON.parse(ok.stdout) as { satisfied: boolean; results: { format: string; verified: boolean }[] };
       assert.deepEqual(report.results.filter((r) => r.format === 'sigstore-bundle').map((r) => r.verified), [true, true]);
+      assert.ok(!('manifest' in (report as unknown as { subject: object }).subject), 'the manifest bytes are not part of the report');
       const other = kshield(['verify', ref, '--insecure', '--trusted-root', root, '--certificate-identity', 'someone@example.com', '--certificate-oidc-issuer', ISSUER]);
       assert.equal(other.code, 1, other.stdout + other.stderr);
       assert.match(other.stdout, /identity-mismatch/);

@@ -260,4 +260,21 @@ describe('kshield verify: usage errors need no registry', () => {
     assert.equal(remote.code, 2);
     assert.match(remote.stderr, /--insecure \(plain HTTP\) is only for registries on this machine .*not registry\.example/);
   });
+
+  test('a broken trusted root or trust policy is reported before the registry is asked (which here cannot be reached)', async () => {
+    const garbage = path.join(work, 'not-a-root.json');
+    writeFileSync(garbage, 'garbage\n');
+    const keyless = ['--certificate-identity', 'release@example.com', '--certificate-oidc-issuer', 'https://issuer.example'];
+    const root = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trusted-root', garbage, ...keyless]);
+    assert.equal(root.code, 2);
+    assert.match(root.stderr, /^kshield: error: .*not-a-root\.json: not JSON/);
+    const dir = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trusted-root', work, ...keyless]);
+    assert.equal(dir.stderr, `kshield: error: ${work}: a directory, not a trusted root (trusted_root.json)\n`);
+    const policy = path.join(work, 'trustpolicy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStore: ['ca:acme'], trustedIdentities: ['*'] }] }, null, 2));
+    const typo = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trust-policy', policy, '--trust-store', work]);
+    assert.equal(typo.code, 2);
+    assert.match(typo.stderr, /trustpolicy\.json:\d+: unknown key "trustPolicies\[0\]\.trustStore"; did you mean "trustStores"\?/);
+    assert.doesNotMatch(typo.stderr + root.stderr, /ECONNREFUSED|cannot reach/);
+  });
 });

@@ -17,7 +17,8 @@ import { buildImageReport, renderImageSarif, renderImageTable } from '../report/
 import { reporters } from '../report/index.js';
 import { writeSbom } from '../report/sbom/index.js';
 import { attachMatches } from '../vulns/attach.js';
-import { exitCode } from '../pipeline/assemble.js';
+import { exitCode, withEvaluations } from '../pipeline/assemble.js';
+import { ruleApplies } from '../engine/engine.js';
 import { scanLoaded } from '../pipeline/scan-files.js';
 import { SelectionError } from '../engine/select.js';
 import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
@@ -130,12 +131,16 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     throw err;
   }
   if (vulns) governVulnerabilities(scan.findings, (f) => attached[vulnerabilityIndex(f) ?? -1]?.match);
+  // JUnit's test cases are the rules that judged the image: not the manifest rules, and not
+  // vulnerable-package when no database was there to check the packages against.
+  const judged = scan.rules.filter((r) => ruleApplies(r, resource) && (vulns !== undefined || r.id !== VULNERABILITY_RULE));
+  const imageRulesOnly = withEvaluations({ ...scan, rules: judged }, [resource], judged);
   const report = buildImageReport(result, scan.findings.filter((f) => f.rule !== VULNERABILITY_RULE));
   const render = (t: SbomTarget<ImageFormat>, color: boolean): string => {
     if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
     if (t.format === 'json') return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';
     if (t.format === 'sarif') return renderImageSarif(report, VERSION, vulns);
-    if (t.format === 'junit' || t.format === 'markdown') return reporters[t.format](scan, { color: false, showSuppressed: opts.showSuppressed });
+    if (t.format === 'junit' || t.format === 'markdown') return reporters[t.format](imageRulesOnly, { color: false, showSuppressed: opts.showSuppressed });
     const table = renderImageTable(report, { color, listPackages: opts.packages === true, showSuppressed: opts.showSuppressed === true });
     return table + vulnerabilityTableTail(vulns, opts);
   };

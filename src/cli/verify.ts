@@ -11,6 +11,8 @@ import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
+import { checkSigstorePolicy } from '../signatures/sigstore.js';
+import { loadTrustPolicy } from '../signatures/notation-policy.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
 import { parseOutputs, useColor, writeOutput } from './output.js';
@@ -95,6 +97,8 @@ export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
     // Keyless certificates are only as good as the identity asked of them: cosign requires one too.
     if (policy.identities.length === 0 && opts.key.length === 0) throw new UsageError('--trusted-root: say whose keyless signatures to accept: --certificate-identity (or -regexp) and --certificate-oidc-issuer (or -regexp)');
     policy.trustedRootFile = opts.trustedRoot;
+    // Mistakes in the command are caught before the registry is asked: the root is read and parsed now.
+    checkSigstorePolicy({ trustedRoot: opts.trustedRoot, identities: policy.identities });
   } else if (policy.identities.length > 0) throw new UsageError('--certificate-identity and --certificate-oidc-issuer need --trusted-root (the Fulcio CAs, Rekor and timestamp keys to verify certificates with)');
   for (const file of opts.key) {
     const given = { pem: readKeyFile(file), source: file };
@@ -126,6 +130,8 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
   const failOn = opts.failOn ?? 'unsatisfied';
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
   const policy = policyFromFlags(opts);
+  // The trust policy document too is checked before the registry is asked.
+  if (policy.notation) await loadTrustPolicy(policy.notation.trustPolicyFile);
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : 30_000;
   const maxArtifacts = opts.maxArtifacts !== undefined ? Number(opts.maxArtifacts) : undefined;
   if (maxArtifacts !== undefined && !(Number.isSafeInteger(maxArtifacts) && maxArtifacts > 0)) throw new UsageError(`--max-artifacts: "${opts.maxArtifacts}" is not a positive number`);

@@ -74,6 +74,30 @@ export function shellAssignments(line: string): { key: string; value: string; wr
   return out;
 }
 
+/** Most credentials one line of text may hold: the detector reports the first; the rest are found with it masked. */
+const MAX_CREDENTIALS_PER_LINE = 32;
+
+/**
+ * Every credential in a line of text, not only the first the detector finds (a RUN line may hold a
+ * token and a key), and the password of a `curl -u user:password` / `--user` argument.
+ */
+export function credentialsInText(text: string): SecretHit[] {
+  const hits: SecretHit[] = [];
+  let rest = text;
+  for (let i = 0; i < MAX_CREDENTIALS_PER_LINE; i++) {
+    const hit = detectSecrets(undefined, rest, { decode: false })[0];
+    if (!hit || hit.secret === '' || !rest.includes(hit.secret)) break;
+    hits.push(hit);
+    rest = rest.split(hit.secret).join(' ');
+  }
+  const userOption = /(?:^|\s)(?:-u|--user)(?:\s+|=)(["']?)([^\s:"'$]+):([^\s"']+)\1/g;
+  for (let m = userOption.exec(text); m; m = userOption.exec(text)) {
+    // A variable ($TOKEN, ${PASS}) is not the credential itself.
+    if (!m[3].startsWith('$') && !m[3].startsWith('<redacted')) hits.push({ kind: 'named-value', label: 'a password given with -u/--user', secret: m[3] } as SecretHit);
+  }
+  return hits;
+}
+
 /**
  * A line of build text (a history entry, a Dockerfile instruction) fit to print: each credential in
  * it, a known format or the value of a secret-named `NAME=value`, replaced by its length class.
@@ -81,7 +105,7 @@ export function shellAssignments(line: string): { key: string; value: string; wr
 export function redactSecretsInText(text: string): string {
   let out = text;
   const secrets = new Set<string>();
-  for (const hit of detectSecrets(undefined, text, { decode: false })) secrets.add(hit.secret);
+  for (const hit of credentialsInText(text)) secrets.add(hit.secret);
   for (const { key, value, written } of shellAssignments(text)) {
     // Text redacted once already (a history line shown again) keeps its placeholders as they are.
     if (written.startsWith('<redacted')) continue;

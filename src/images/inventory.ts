@@ -61,12 +61,21 @@ export function targetName(target: ImageTarget): string {
     case 'registry':
       return target.reference;
     case 'oci-layout':
-      return `oci-layout ${target.dir}${target.tag ? ` (${target.tag})` : ''}`;
+      return `oci-layout ${samePath(target.dir)}${target.tag ? ` (${target.tag})` : ''}`;
     case 'docker-archive':
-      return `docker-archive ${target.file}${target.tag ? ` (${target.tag})` : ''}`;
+      return `docker-archive ${samePath(target.file)}${target.tag ? ` (${target.tag})` : ''}`;
     case 'rootfs':
-      return `rootfs ${target.dir}`;
+      return `rootfs ${samePath(target.dir)}`;
   }
+}
+
+/**
+ * A path as one spelling: `./images/shop/` and `images/shop` name one image, so its findings'
+ * baseline identity and an exemption's `names` do not depend on how the path was typed.
+ */
+function samePath(p: string): string {
+  const normal = path.normalize(p);
+  return normal.length > 1 && normal.endsWith(path.sep) ? normal.slice(0, -1) : normal;
 }
 
 async function openImage(target: Exclude<ImageTarget, { kind: 'rootfs' }>, options: InventoryImageOptions, limits: ReadLimits): Promise<OpenedImage> {

@@ -310,12 +310,17 @@ function resolveMember(members: Map<string, TarMember>, name: string, what: stri
 
 export async function openDockerArchive(file: string, tag: string | undefined, maxEntries: number): Promise<OpenedImage> {
   const what = `docker archive ${file}`;
+  let kind: string;
   try {
     const handle = await open(file, 'r');
+    const s = await handle.stat();
     await handle.close();
+    kind = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'special file';
   } catch (e) {
-    throw new ImageReadError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ImageReadError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a docker save archive (for an unpacked image: oci-layout DIR or rootfs DIR)' : `cannot be read (${code ?? 'error'})`}`);
   }
+  if (kind !== 'file') throw new ImageReadError(`${file}: a ${kind}, not a docker save archive${kind === 'directory' ? ' (for an unpacked image: oci-layout DIR or rootfs DIR)' : ''}`);
   const members = await indexTar(file, maxEntries);
   const manifestMember = members.get('manifest.json');
   if (!manifestMember) throw new ImageReadError(`${file}: not a docker save archive (no manifest.json)`);

@@ -133,7 +133,6 @@ async function peek(raw: Readable): Promise<Buffer> {
  * size is bounded too (a small gzip can expand enormously).
  */
 export async function decompressed(raw: Readable, maxBytes: number, what: string): Promise<Readable> {
-  const kind = compressionOf(await peek(raw));
   let size = 0;
   const limiter = new Transform({
     highWaterMark: 256 * 1024,
@@ -143,7 +142,19 @@ export async function decompressed(raw: Readable, maxBytes: number, what: string
       done(null, chunk);
     },
   });
-  raw.on('error', (e: Error) => limiter.destroy(e));
+  // Listened to before the first read: a small layer can be read whole, and fail its digest check,
+  // while its first bytes are looked at, and an error with no listener would end the process.
+  let failure: Error | undefined;
+  let piped = false;
+  raw.on('error', (e: Error) => {
+    failure = e;
+    if (piped) limiter.destroy(e);
+  });
+  const kind = compressionOf(await peek(raw).catch((e: unknown) => {
+    throw failure ?? e;
+  }));
+  if (failure) throw failure;
+  piped = true;
   if (kind === 'none') return raw.pipe(limiter);
   const decoder = kind === 'gzip' ? zlib.createGunzip({ chunkSize: 128 * 1024 }) : zstdTransform();
   decoder.on('error', (e: Error) =>

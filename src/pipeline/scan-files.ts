@@ -1,5 +1,7 @@
 /** A scan of files, directories and standard input, or of objects already in memory: load, judge, assemble. */
-import type { InputError } from '../core/types.js';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { InputError, Note } from '../core/types.js';
 import { evaluate } from '../engine/engine.js';
 import { addUnplacedNote, expandInputs, loadFiles, nothingToScan, resourcesFromObjects, withInputCrds, type LoadResult } from '../sources/files.js';
 import type { ScanResult } from '../report/scan-report.js';
@@ -12,6 +14,7 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   const maxFileBytes = maxFileBytesOf(options);
   const expansionErrors: InputError[] = [];
   const { files, notes } = await expandInputs(paths, expansionErrors, { render: options.render });
+  notes.push(...unscannedImageSources(files, options));
   const expansion = { inputs: paths, errors: expansionErrors, notes };
   const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
   if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
@@ -30,6 +33,21 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   }
   addUnplacedNote(loaded, placement);
   return scanLoaded(loaded, options);
+}
+
+/**
+ * The configuration's imageSources whose Dockerfile is not among the files read: the images they
+ * name are then linked to nothing, which is said once, so a misspelt path does not silently turn
+ * the correlation rules off.
+ */
+function unscannedImageSources(files: readonly string[], options: ScanOptions): Note[] {
+  const sources = options.config?.imageSources ?? [];
+  if (sources.length === 0) return [];
+  const read = new Set(files.map((f) => path.resolve(f)));
+  const file = options.config?.file ?? '.kshield.yaml';
+  return sources.flatMap((s, i) =>
+    read.has(s.dockerfile) ? [] : [{ file, message: `imageSources[${i}]: ${path.relative(process.cwd(), s.dockerfile) || s.dockerfile} is not among the scanned files, so images ${s.image} are not judged with it${existsSync(s.dockerfile) ? ' (scan the directory that holds it too)' : ' (no such file)'}` }],
+  );
 }
 
 /** Scans objects already in memory; `file` names where they came from in findings ("cluster:admin"). */

@@ -11,7 +11,8 @@ import { sanitize } from '../core/text.js';
 import { INFORMATION_URI, SARIF_SCHEMA_URI, TOOL_NAME } from './sarif.js';
 
 export interface VerifyReport {
-  subject: SignedSubject;
+  /** The image verified; its manifest's bytes are not part of a report. */
+  subject: Omit<SignedSubject, 'manifest'>;
   /** The policy as applied: keys by source and fingerprint (never their content). */
   policy: { require: 'any' | 'all'; keys: { source: string; fingerprint: string }[]; attestations: string[]; provenance: { builders: string[]; sources: string[] } };
   referrers: Discovery['referrers'];
@@ -23,7 +24,8 @@ export interface VerifyReport {
 }
 
 export function buildVerifyReport(subject: SignedSubject, policy: VerifyReport['policy'], discovery: Discovery, results: SignatureResult[], verdict: Verdict): VerifyReport {
-  return { subject, policy, referrers: discovery.referrers, artifacts: discovery.artifacts.length, skipped: discovery.skipped, results, satisfied: verdict.satisfied, reasons: verdict.reasons };
+  const { manifest: _bytes, ...named } = subject;
+  return { subject: named, policy, referrers: discovery.referrers, artifacts: discovery.artifacts.length, skipped: discovery.skipped, results, satisfied: verdict.satisfied, reasons: verdict.reasons };
 }
 
 const REFERRERS: Record<Discovery['referrers'], string> = { api: 'referrers API', 'tag-schema': 'referrers tag schema (the registry has no referrers API)', none: 'none (the registry has no referrers API, and no referrers tag names this image)' };

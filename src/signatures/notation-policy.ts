@@ -151,7 +151,7 @@ export async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument
   } catch (err) {
     if (err instanceof NotationPolicyError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new NotationPolicyError(code === 'ENOENT' ? 'trust policy file not found' : `cannot read the trust policy: ${code ?? (err as Error).message}`, file);
+    throw new NotationPolicyError(code === 'ENOENT' ? 'trust policy file not found' : code === 'EISDIR' ? 'a directory, not a trust policy file (trustpolicy.json)' : `cannot read the trust policy: ${code ?? (err as Error).message}`, file);
   }
   return parseTrustPolicy(text, file);
 }

@@ -117,11 +117,12 @@ export function isSigstoreBundleArtifact(artifact: SignatureArtifact): boolean {
  */
 export async function verifySigstoreArtifacts(subject: SigstoreSubject, artifacts: SignatureArtifact[], policy: SigstorePolicy): Promise<SignatureResult[]> {
   if (policy.trustedRoot === undefined) return [];
+  // The policy is checked first: a trusted root that is not one is an error, not "no signature".
+  const prepared = preparePolicy({ ...policy, trustedRoot: policy.trustedRoot });
   const bundles = artifacts.filter(isSigstoreBundleArtifact);
   if (bundles.length === 0) {
     return [{ format: 'sigstore-bundle', verified: false, failure: 'no-signature', message: `no Sigstore bundle is attached to ${subject.reference}` }];
   }
-  const prepared = preparePolicy({ ...policy, trustedRoot: policy.trustedRoot });
   const results: SignatureResult[] = [];
   for (const artifact of bundles) {
     try {
@@ -143,6 +144,11 @@ export async function verifySigstoreArtifacts(subject: SigstoreSubject, artifact
 // ---------------------------------------------------------------------------------------------
 // Policy
 // ---------------------------------------------------------------------------------------------
+
+/** Checks a policy before any registry is asked (the trusted root read and parsed, identities and keys compiled); throws UsageError naming what is wrong. */
+export function checkSigstorePolicy(policy: SigstorePolicy & { trustedRoot: string | object }): void {
+  preparePolicy(policy);
+}
 
 function preparePolicy(policy: SigstorePolicy & { trustedRoot: string | object }): Prepared {
   const root = loadTrustedRoot(policy.trustedRoot);
@@ -188,8 +194,11 @@ function loadTrustedRoot(source: string | object): object {
     label = source;
     let size: number;
     try {
-      size = statSync(source).size;
+      const info = statSync(source);
+      if (info.isDirectory()) throw new UsageError(`${source}: a directory, not a trusted root (trusted_root.json)`);
+      size = info.size;
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`${source}: cannot read the trusted root (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
     if (size > MAX_TRUSTED_ROOT_BYTES) throw new UsageError(`${source}: larger than ${MAX_TRUSTED_ROOT_BYTES} bytes; not a trusted_root.json`);

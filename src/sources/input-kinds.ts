@@ -24,6 +24,11 @@ const DOCKERFILE_BASES = ['Dockerfile', 'dockerfile', 'Containerfile', 'containe
 const NOT_DOCKERFILE_SUFFIXES = new Set([
   'dockerignore', 'containerignore', 'md', 'txt', 'rst', 'adoc', 'orig', 'bak', 'old', 'swp', 'rej', 'patch', 'diff',
   'j2', 'jinja', 'jinja2', 'tmpl', 'tpl', 'template', 'erb', 'mustache', 'hbs', 'ejs', 'in', 'sh', 'ps1', 'lock', 'sum',
+  // Source code about Dockerfiles (a parser's dockerfile.ts, dockerfile.go, dockerfile_test.py), and what builds make of it.
+  'ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs', 'map', 'go', 'py', 'pyc', 'rb', 'java', 'kt', 'kts', 'scala', 'groovy', 'rs',
+  'c', 'h', 'cc', 'cpp', 'hpp', 'cs', 'fs', 'swift', 'php', 'pl', 'lua', 'ex', 'exs', 'erl', 'clj', 'dart', 'r', 'jl', 'zig', 'nim',
+  'html', 'htm', 'css', 'scss', 'sass', 'less', 'vue', 'svelte', 'snap', 'class', 'jar', 'o', 'so', 'a', 'dll', 'exe', 'wasm',
+  'png', 'jpg', 'jpeg', 'gif', 'svg', 'ico', 'pdf', 'zip', 'gz', 'tgz', 'xz', 'bz2', 'zst', 'tar',
 ]);
 
 /** Whether a file name (no directory) is a Dockerfile's. */
@@ -43,6 +48,8 @@ export function isDockerfileName(name: string): boolean {
 /** What a file found in a directory is read as, or undefined when a walk leaves it out. */
 export function inputKindOf(file: string): InputKind | undefined {
   const name = path.basename(file);
+  // kshield's own configuration sits at a repository's root: it is read as configuration, not scanned.
+  if (name === '.kshield.yaml' || name === '.kshield.yml') return undefined;
   // Before the extensions: package-lock.json and pnpm-lock.yaml are lockfiles, not manifests.
   if (lockfileFormat(name)) return 'lockfile';
   if (MANIFEST_EXTENSIONS.has(path.extname(name).toLowerCase())) return 'manifests';

@@ -1,6 +1,6 @@
 import { defineRule } from '../define.js';
 import { detectSecrets } from '../../core/secrets-detect.js';
-import { shellAssignments } from '../../core/redact.js';
+import { credentialsInText, shellAssignments } from '../../core/redact.js';
 import { FAKE_GITHUB_TOKEN } from '../secrets/shared.js';
 import { APPLIES_TO, describeHit, envSecrets, hasConfiguration, IMAGE_CONFIG_REFERENCE, imageExample, viewOf } from './shared.js';
 
@@ -38,12 +38,12 @@ export const imageSecretInHistory = defineRule({
           hits.push(`${key} (${describeHit(hit)})`);
         }
       }
-      for (const hit of detectSecrets(undefined, line, { decode: false })) {
+      for (const hit of credentialsInText(line)) {
         if ([...seen].some((s) => s.includes(hit.secret) || hit.secret.includes(s))) continue;
         seen.add(hit.secret);
         hits.push(describeHit(hit));
       }
-      return hits.length > 0 ? [{ path: `/history/${i}/created_by`, message: `build step ${i} of the history records ${hits.join(', ')}; the history is readable by anyone who can pull the image` }] : [];
+      return hits.length > 0 ? [{ path: `/history/${i}/created_by`, message: `build step ${i + 1} of the history records ${hits.join(', ')}; the history is readable by anyone who can pull the image` }] : [];
     });
   },
   examples: {
@@ -58,7 +58,7 @@ history:
         manifest: imageExample(`config: {User: "10001"}
 history:
 - {created_by: '|1 NPM_TOKEN=${FAKE_GITHUB_TOKEN} /bin/sh -c npm ci # buildkit'}`),
-        expect: [{ path: '/history/0/created_by', message: 'build step 0 of the history records NPM_TOKEN' }],
+        expect: [{ path: '/history/0/created_by', message: 'build step 1 of the history records NPM_TOKEN' }],
       },
     ],
   },

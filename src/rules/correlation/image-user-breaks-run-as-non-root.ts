@@ -6,14 +6,14 @@ import { imageFacts, READS } from './shared.js';
 /** The largest user id the kubelet accepts (validation.IsValidUserID: 0 to 2^31-1). */
 const MAX_USER_ID = 2 ** 31 - 1;
 
-/** Why the kubelet refuses the image's user under runAsNonRoot, as it says it; undefined when it accepts it. */
-function refusal(user: string): string | undefined {
+/** What the image's user is, and why the kubelet refuses it under runAsNonRoot as it says it; undefined when it accepts it. */
+function refusal(user: string): { what: string; kubelet: string } | undefined {
   const name = user.split(':')[0].trim();
-  if (name === '') return 'image will run as root';
-  if (!/^\d+$/.test(name)) return `image has non-numeric user (${name}), cannot verify user is non-root`;
+  if (name === '') return { what: 'sets no user, so it runs as root', kubelet: 'image will run as root' };
+  if (!/^\d+$/.test(name)) return { what: `runs as the user name "${name}", which the kubelet cannot check is not root`, kubelet: `image has non-numeric user (${name}), cannot verify user is non-root` };
   const uid = Number(name);
-  if (uid === 0) return 'image will run as root';
-  if (uid > MAX_USER_ID) return `image has an invalid user id (${name})`;
+  if (uid === 0) return { what: 'runs as root (uid 0)', kubelet: 'image will run as root' };
+  if (uid > MAX_USER_ID) return { what: `runs as uid ${name}, above the largest user id`, kubelet: `image has an invalid user id (${name})` };
   return undefined;
 }
 
@@ -54,7 +54,7 @@ export const imageUserBreaksRunAsNonRoot = defineRule({
       const why = refusal(facts.user);
       if (!why) return undefined;
       const path = sc?.runAsNonRoot !== undefined ? `${c.path}/securityContext/runAsNonRoot` : `${c.pod.path}/securityContext/runAsNonRoot`;
-      return { path, message: `${describeContainer(c)} must run as non-root but sets no runAsUser, and its ${facts.userSource}: the kubelet will refuse to start it (CreateContainerConfigError: container has runAsNonRoot and ${why})` };
+      return { path, message: `${describeContainer(c)} must run as non-root and sets no runAsUser, but its image ${why.what} (${facts.userSource}): the kubelet will refuse to start it (CreateContainerConfigError: container has runAsNonRoot and ${why.kubelet})` };
     }),
   examples: {
     valid: [

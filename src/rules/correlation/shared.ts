@@ -24,7 +24,7 @@ export const READS = [IMAGE_KIND, DOCKERFILE_KIND];
 export interface ImageFacts {
   /** The image configuration's User as built ("" when none is set); undefined when it cannot be known. */
   user?: string;
-  /** Where the user comes from, for messages: "Dockerfile api/Dockerfile:14 (USER app)", "image registry.example/api:1 (/config/User)". */
+  /** Where the user comes from, for messages: "Dockerfile api/Dockerfile:14: USER app", "image registry.example/api:1: User \"app\"". */
   userSource?: string;
 }
 
@@ -51,11 +51,11 @@ function dockerfileUser(resource: Resource): ImageFacts {
   if (user) {
     const value = expand(user.instruction.arguments[0] ?? '', variablesBefore(view, user), view.escape);
     if (value.unresolved.length > 0) return {};
-    return { user: value.value, userSource: `Dockerfile ${resource.file}:${resource.locate(user.pointer).line} (USER ${value.value})` };
+    return { user: value.value, userSource: `Dockerfile ${resource.file}:${resource.locate(user.pointer).line}: USER ${value.value}` };
   }
   // No USER: the base image's user, known only for scratch (root); another base may set any user.
   const first = finalImageStages(view)[0];
-  if (first?.base.scratch) return { user: '', userSource: `Dockerfile ${resource.file}:${resource.locate(`/stages/${first.index}/base`).line} (FROM scratch, no USER)` };
+  if (first?.base.scratch) return { user: '', userSource: `Dockerfile ${resource.file}:${resource.locate(`/stages/${first.index}/base`).line}: FROM scratch, no USER` };
   return {};
 }
 
@@ -67,7 +67,7 @@ export function imageFacts(c: ContainerView, context: RuleContext): ImageFacts {
     const view = object.object as unknown as ImageObjectView;
     if (view.image?.source === 'rootfs') return {};
     const user = typeof view.config?.User === 'string' ? view.config.User : '';
-    return { user, userSource: `image ${object.name} (${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`})` };
+    return { user, userSource: `image ${object.name}: ${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`}` };
   }
   const dockerfile = dockerfileFor(image, context);
   return dockerfile ? dockerfileUser(dockerfile) : {};

@@ -13,6 +13,7 @@ import { dockerfileAddRemoteUrl } from './dockerfile-add-remote-url.js';
 import { dockerfileAddInsteadOfCopy } from './dockerfile-add-instead-of-copy.js';
 import { dockerfileSecretInEnvArg } from './dockerfile-secret-in-env-arg.js';
 import { dockerfileSecretBuildArg } from './dockerfile-secret-build-arg.js';
+import { dockerfileSecretInRun } from './dockerfile-secret-in-run.js';
 import { dockerfileExposeSsh } from './dockerfile-expose-ssh.js';
 import { dockerfileSudo } from './dockerfile-sudo.js';
 import { dockerfileChmodWorldWritable } from './dockerfile-chmod-world-writable.js';
@@ -35,6 +36,7 @@ export const dockerfileRules: Rule[] = [
   dockerfileAddInsteadOfCopy,
   dockerfileSecretInEnvArg,
   dockerfileSecretBuildArg,
+  dockerfileSecretInRun,
   dockerfileExposeSsh,
   dockerfileSudo,
   dockerfileChmodWorldWritable,
