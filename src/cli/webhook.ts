@@ -18,7 +18,7 @@ import { writeOutput } from './output.js';
 import { formatInputError, formatLocation } from '../report/describe.js';
 import { plural, sanitize, wrap } from '../core/text.js';
 import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
-import { exemptNamespaceNames } from '../admission/config.js';
+import { exemptNamespaceNames, needsNamespaceLabels } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { whatIf, type WhatIfReport } from '../admission/whatif.js';
 import { decide, type SkippedRule } from '../admission/decide.js';
@@ -193,7 +193,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   onDrop((lines) => server.metrics.logLinesDropped.inc({}, lines));
   // Namespace labels are read only when a selector needs them; a reload may add one.
   const ensureNamespaceCache = async (s: WebhookState): Promise<void> => {
-    if (s.config.exemptNamespaceSelector === undefined || namespaces) return;
+    if (!needsNamespaceLabels(s.config) || namespaces) return;
     try {
       const { startNamespaceCache } = await import('../admission/namespaces.js');
       namespaces = await startNamespaceCache({ kubeconfig: opts.kubeconfig, context: opts.context, logger: log });
@@ -213,6 +213,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     onUpdate: s.config.onUpdate,
     controllerPods: s.config.controllerPods,
     mutate: s.config.mutate.enabled,
+    requireSignature: s.config.imagePolicy.requireSignature.map((r) => ({ rule: r.name, images: r.images, keys: r.policy.keys.map((k) => k.source), keyless: r.policy.identities.length, attestations: r.policy.attestations, version: r.version })),
   });
   const logSkipped = (s: WebhookState): void => {
     // Once per configuration: which rules `kshield scan` runs that admission cannot enforce.

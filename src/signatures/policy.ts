@@ -32,6 +32,8 @@ export interface VerifyPolicy {
   identities: KeylessIdentity[];
   /** trusted_root.json for Sigstore bundles (Fulcio CAs, Rekor and TSA keys), read offline. */
   trustedRootFile?: string;
+  /** The trusted root already read and parsed (the webhook reads it once, at configuration load); wins over trustedRootFile. */
+  trustedRoot?: object;
   /** A Notary Project trust policy document and the trust store directory it names stores in. */
   notation?: { trustPolicyFile: string; trustStoreDir: string };
   /**

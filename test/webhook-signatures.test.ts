@@ -1,0 +1,305 @@
+/**
+ * `webhook.imagePolicy.requireSignature` end to end over HTTPS, against Debian's real
+ * docker-registry on 127.0.0.1: images pushed by the test, cosign signatures and attestations made
+ * in the test with keys node:crypto generates. The webhook server is the real one, driven with
+ * AdmissionReviews as the API server sends them; counts come from its /metrics.
+ *
+ * Without docker-registry the suite is skipped with a loud message, unless
+ * KSHIELD_INTEGRATION=required (CI), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import fastJsonPatch from 'fast-json-patch';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/config-file.js';
+import { rules } from '../src/rules/index.js';
+import { buildState, WebhookServer } from '../src/admission/server.js';
+import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
+import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
+import { assertReviewShape, compliantDeployment, hardenedContainer, pod, postReview, review } from './support/admission.js';
+import { pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
+import { attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
+
+type Obj = Record<string, any>;
+
+const required = process.env.KSHIELD_INTEGRATION === 'required';
+const why = registryMissing();
+if (why && !required) {
+  process.stderr.write(
+    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+      `!! SKIPPING the webhook signature tests: ${why}.\n` +
+      `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
+      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
+  );
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'kshield-webhook-signatures-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const REPO = 'acme/api';
+const SLSA_V1 = 'https://slsa.dev/provenance/v1';
+
+describe('webhook signature rules over HTTPS with a real registry', { skip: why && !required ? why : false, timeout: 180_000 }, () => {
+  let registry: Registry;
+  let ca: TestCa;
+  let serving: ServingCert;
+  let server: WebhookServer;
+  let port: number;
+  let clock = Date.now();
+  const images: Record<string, PushedImage> = {};
+  const release: TestKey = makeKey('ecdsa');
+  const other: TestKey = makeKey('ecdsa');
+  const labels: Record<string, Record<string, string>> = { shop: { tier: 'prod' }, sandbox: { tier: 'dev' } };
+  const namespaces: NamespaceLabelSource = {
+    lookup: async (name) => (labels[name] ? { labels: labels[name] } : { unavailable: `namespace ${name} not found` }),
+    status: () => ({ synced: true, namespaces: Object.keys(labels).length }),
+    close: async () => {},
+  };
+
+  const ref = (tag: string, repo = REPO): string => `${registry.host}/${repo}:${tag}`;
+  const sign = async (tag: string, key: TestKey, repo = REPO): Promise<void> => {
+    const payload = simpleSigningPayload(`${registry.host}/${repo}`, images[tag].digest);
+    await pushCosignArtifact(registry.base, repo, images[tag], 'sig', [signatureLayer(payload, signBytes(key, payload))], 'cosign-tag');
+  };
+  const configText = (extra: string[] = []): string =>
+    [
+      'webhook:',
+      '  registries:',
+      '    hosts:',
+      `      "${registry.host}": { insecureHttp: true }`,
+      '  imagePolicy:',
+      '    requireSignature:',
+      `      - images: ["${registry.host}/acme/**"]`,
+      '        keys: [release.pub]',
+      `      - images: ["${registry.host}/attested/**"]`,
+      '        keys: [release.pub]',
+      '        attestations: [slsaprovenance]',
+      `      - images: ["${registry.host}/prod-only/**"]`,
+      '        namespaceSelector: { matchLabels: { tier: prod } }',
+      '        keys: [release.pub]',
+      ...extra,
+      '',
+    ].join('\n');
+  const configFile = (): string => path.join(work, '.kshield.yaml');
+  const stateOf = (text: string) => buildState(parseConfig(text, configFile(), rules));
+
+  before(async () => {
+    if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
+    writeFileSync(path.join(work, 'release.pub'), release.publicPem);
+    registry = await startRegistry();
+    for (const tag of ['signed', 'wrong-key', 'unsigned', 'burst', 'sidecars', 'late', 'deploy']) images[tag] = await pushImage(registry.base, REPO, tag);
+    images.attested = await pushImage(registry.base, 'attested/api', 'attested');
+    images['prod-only'] = await pushImage(registry.base, 'prod-only/api', 'prod-only');
+    for (const tag of ['signed', 'burst', 'sidecars', 'deploy']) await sign(tag, release);
+    await sign('wrong-key', other);
+    await sign('attested', release, 'attested/api');
+    ca = makeTestCa();
+    serving = makeServingCert(ca);
+    const logger = pino({ level: 'silent' });
+    server = new WebhookServer({ cert: serving.certPem, key: serving.keyPem, state: stateOf(configText()), logger, namespaces, now: () => clock });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+
+  after(async () => {
+    await server?.close(2000);
+    await registry?.stop();
+  });
+
+  const podWith = (image: string, namespace = 'shop'): Obj => pod('web', namespace, hardenedContainer('app', image));
+  const send = async (endpoint: '/validate' | '/mutate', object: Obj, options: Parameters<typeof review>[1] = {}): Promise<Obj> => {
+    const body = review(object, options);
+    return assertReviewShape(await postReview(port, endpoint, body, ca.certPem), body.request.uid);
+  };
+  const verifications = (result: string, reason: string): number => server.metrics.signatureVerifications.get({ result, reason });
+  const cache = (outcome: string): number => server.metrics.signatureCache.get({ outcome });
+
+  test('a signed image is pinned to its digest by /mutate, and the pinned pod is admitted by /validate after one verification', async () => {
+    const image = ref('signed');
+    const mutated = await send('/mutate', podWith(image));
+    const patch = JSON.parse(Buffer.from(mutated.patch, 'base64').toString('utf8'));
+    const pinned = fastJsonPatch.applyPatch(podWith(image), patch, true, false).newDocument as Obj;
+    // pinImageDigests is off: the signature rule alone makes /mutate pin the image it verifies.
+    assert.equal(pinned.spec.containers[0].image, `${image}@${images.signed.digest}`);
+    const before = verifications('verified', 'verified');
+    const admitted = await send('/validate', pinned);
+    assert.equal(admitted.allowed, true, admitted.status?.message);
+    assert.equal(verifications('verified', 'verified') - before, 1);
+    // The tag as written verifies the same digest: a cache hit, no second verification.
+    const byTag = await send('/validate', podWith(image));
+    assert.equal(byTag.allowed, true, byTag.status?.message);
+    assert.equal(verifications('verified', 'verified') - before, 1);
+  });
+
+  test('an image signed with another key is refused, the Status message naming container, image, digest and reason', async () => {
+    const response = await send('/validate', podWith(ref('wrong-key')));
+    assert.equal(response.allowed, false);
+    assert.equal(response.status.code, 403);
+    const short = images['wrong-key'].digest.slice(0, 19);
+    assert.equal(
+      response.status.message,
+      `kshield: Pod shop/web: an image is refused by the signature policy:\n- container "app" image ${ref('wrong-key')} (${short}…): no signature verified (wrong-key) [webhook.imagePolicy.requireSignature[0]]`,
+    );
+    assert.equal(verifications('refused', 'wrong-key'), 1);
+  });
+
+  test('an unsigned image is refused with no-signature', async () => {
+    const response = await send('/validate', podWith(ref('unsigned')));
+    assert.equal(response.allowed, false);
+    assert.match(response.status.message, /container "app" image \S+:unsigned \(sha256:[0-9a-f]{12}…\): no signature verified \(no-signature\) \[webhook\.imagePolicy\.requireSignature\[0\]\]/);
+  });
+
+  test('200 concurrent AdmissionReviews of one new signed image make exactly one verification', async () => {
+    const before = { verified: verifications('verified', 'verified'), hit: cache('hit'), miss: cache('miss'), join: cache('join') };
+    const replies = await Promise.all(Array.from({ length: 200 }, () => send('/validate', podWith(ref('burst')))));
+    assert.deepEqual(replies.filter((r) => !r.allowed).map((r) => r.status.message), []);
+    assert.equal(verifications('verified', 'verified') - before.verified, 1);
+    assert.equal(cache('miss') - before.miss, 1);
+    assert.equal(cache('hit') - before.hit + (cache('join') - before.join), 199);
+    const metrics = server.metrics.render();
+    assert.match(metrics, /kshield_admission_signature_cache_total\{outcome="miss"\} \d+/);
+    assert.match(metrics, /kshield_admission_signature_verifications_total\{result="verified",reason="verified"\} \d+/);
+  });
+
+  test('the containers of one pod naming one image share one verification', async () => {
+    const image = ref('sidecars');
+    const object = pod('web', 'shop', hardenedContainer('app', image));
+    object.spec.initContainers = [hardenedContainer('init', image)];
+    object.spec.containers.push(hardenedContainer('proxy', image));
+    const before = { verified: verifications('verified', 'verified'), miss: cache('miss') };
+    const response = await send('/validate', object);
+    assert.equal(response.allowed, true, response.status?.message);
+    assert.equal(verifications('verified', 'verified') - before.verified, 1);
+    assert.equal(cache('miss') - before.miss, 1);
+  });
+
+  test('pod templates are checked: a Deployment with an unsigned image is refused, one with a signed image admitted', async () => {
+    const bad = compliantDeployment('api', 'shop');
+    bad.spec.template.spec.containers[0].image = ref('unsigned');
+    const refused = await send('/validate', bad);
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /^kshield: Deployment shop\/api: an image is refused by the signature policy:\n- container "app" image \S+:unsigned/);
+    const good = compliantDeployment('api', 'shop');
+    good.spec.template.spec.containers[0].image = ref('deploy');
+    assert.equal((await send('/validate', good)).allowed, true);
+  });
+
+  test('a required attestation: signed and attested is admitted; signed without it is refused, naming the attestation', async () => {
+    const attested = images.attested;
+    const statement = inTotoStatement(attested.digest, SLSA_V1, { buildDefinition: { buildType: 'https://example.com/build', externalParameters: {} }, runDetails: { builder: { id: 'https://example.com/builder' } } });
+    await pushCosignArtifact(registry.base, 'attested/api', attested, 'att', [attestationLayer(statement, release, SLSA_V1)], 'cosign-tag');
+    assert.equal((await send('/validate', podWith(ref('attested', 'attested/api')))).allowed, true);
+    images['not-attested'] = await pushImage(registry.base, 'attested/api', 'not-attested');
+    await sign('not-attested', release, 'attested/api');
+    const refused = await send('/validate', podWith(ref('not-attested', 'attested/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /no verified slsaprovenance attestation .* \[webhook\.imagePolicy\.requireSignature\[1\]\]/);
+  });
+
+  test("a rule's namespaceSelector: the unsigned image is refused in a matching namespace and admitted elsewhere; images no rule names are not looked up", async () => {
+    const image = ref('prod-only', 'prod-only/api');
+    assert.equal((await send('/validate', podWith(image, 'shop'))).allowed, false);
+    assert.equal((await send('/validate', podWith(image, 'sandbox'))).allowed, true);
+    const misses = cache('miss');
+    assert.equal((await send('/validate', podWith(`${registry.host}/elsewhere/api:1`))).allowed, true);
+    assert.equal(cache('miss'), misses);
+  });
+
+  test('UPDATE: an image the old object already ran is not verified again; a new image is', async () => {
+    const old = podWith(ref('unsigned'));
+    const relabelled = { ...old, metadata: { ...old.metadata, labels: { ...old.metadata.labels, touched: 'yes' } } };
+    assert.equal((await send('/validate', relabelled, { operation: 'UPDATE', oldObject: old })).allowed, true);
+    const changed = podWith(ref('wrong-key'));
+    assert.equal((await send('/validate', changed, { operation: 'UPDATE', oldObject: old })).allowed, false);
+  });
+
+  test('a refusal is cached for the failure TTL only: signed after being refused, the image is admitted once 30 s have passed; a success is kept longer', async () => {
+    const image = ref('late');
+    assert.equal((await send('/validate', podWith(image))).allowed, false);
+    await sign('late', release);
+    clock += 20_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, false, 'still the cached refusal within the failure TTL');
+    clock += 11_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, true);
+    const verified = verifications('verified', 'verified');
+    clock += 9 * 60_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, true);
+    assert.equal(verifications('verified', 'verified'), verified, 'a success is cached for 10 minutes');
+  });
+
+  test('a registry that does not answer: refused at the deadline with a clear message (fail closed); onError: allow admits with a warning', async () => {
+    const silent = net.createServer(() => {
+      /* accepts, never answers */
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const previous = server.current;
+    try {
+      const text = (onError: string): string =>
+        [
+          'webhook:',
+          '  registries:',
+          '    hosts:',
+          `      "${host}": { insecureHttp: true }`,
+          '  imagePolicy:',
+          '    timeoutMs: 400',
+          `    onError: ${onError}`,
+          '    requireSignature:',
+          `      - images: ["${host}/acme/**"]`,
+          '        keys: [release.pub]',
+          '',
+        ].join('\n');
+      server.setState(stateOf(text('deny')));
+      const started = Date.now();
+      const refused = await send('/validate', podWith(`${host}/acme/api:1`));
+      assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+      assert.equal(refused.allowed, false);
+      assert.match(refused.status.message, new RegExp(`container "app" image ${host}/acme/api:1: could not be verified: verification did not finish within 400 ms.* \\(onError: deny\\) \\[webhook\\.imagePolicy\\.requireSignature\\[0\\]\\]$`));
+      server.setState(stateOf(text('allow')));
+      const admitted = await send('/validate', podWith(`${host}/acme/api:2`));
+      assert.equal(admitted.allowed, true);
+      assert.ok((admitted.warnings ?? []).some((w: string) => /admitted without signature verification .*onError: allow/.test(w)), JSON.stringify(admitted.warnings));
+    } finally {
+      server.setState(previous);
+      silent.close();
+    }
+  });
+});
+
+describe('webhook.imagePolicy configuration errors name the key and its line', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-signature-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = makeKey('ecdsa');
+  writeFileSync(path.join(dir, 'cosign.pub'), key.publicPem);
+  writeFileSync(path.join(dir, 'cosign.key'), key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const load = (lines: string[]) => parseConfig(['webhook:', '  imagePolicy:', '    requireSignature:', ...lines, ''].join('\n'), path.join(dir, '.kshield.yaml'), rules);
+
+  test('a rule loads into a policy with the key read and a version', () => {
+    const config = load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        require: all']);
+    const rule = config.loadedImagePolicy!.requireSignature[0];
+    assert.equal(rule.policy.keys[0].pem, key.publicPem);
+    assert.equal(rule.policy.require, 'all');
+    assert.match(rule.version, /^[0-9a-f]{16}$/);
+    assert.equal(config.loadedImagePolicy!.onError, 'deny');
+  });
+
+  test('mistakes', () => {
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [missing.pub]']), { message: /\.kshield\.yaml:5: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: missing\.pub: no such file$/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys:', '          - cosign.key']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: cosign\.key: holds a private key; give the public key/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        key: [cosign.pub]']), { message: /:5: unknown key "webhook\.imagePolicy\.requireSignature\[0\]\.key"; did you mean "keys"\?/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]: say what verifies a signature: keys .* or keyless/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        attestations: [slsaprovenence]']), { message: /:6: .*attestations\[0\]: "slsaprovenence" is not an attestation type; did you mean "slsaprovenance"\?/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        require: every']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.require: must be one of "any", "all"/ });
+    assert.throws(
+      () => load(['      - images: [ghcr.io/acme/**]', '        keyless:', '          trustedRoot: cosign.pub', '          identities: [{ issuer: https://token.actions.githubusercontent.com, subject: x }]']),
+      { message: /:6: .*keyless\.trustedRoot: cosign\.pub is not JSON/ },
+    );
+    assert.throws(
+      () => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        namespaceSelector:', '          matchExpressions:', '            - { key: tier, operator: In }']),
+      { message: /:8: webhook\.imagePolicy\.requireSignature\[0\]\.namespaceSelector: / },
+    );
+  });
+});
