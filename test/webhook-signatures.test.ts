@@ -8,7 +8,7 @@
  * KSHIELD_INTEGRATION=required (CI), where it fails.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import fastJsonPatch from 'fast-json-patch';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
+import { kshieldAsync } from './support/cli.js';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
@@ -228,6 +229,37 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     clock += 9 * 60_000;
     assert.equal((await send('/validate', podWith(image))).allowed, true);
     assert.equal(verifications('verified', 'verified'), verified, 'a success is cached for 10 minutes');
+  });
+
+  test('kshield webhook what-if lists the workloads whose images the signature rules would refuse, and why', async () => {
+    const manifests = path.join(work, 'manifests');
+    mkdirSync(manifests, { recursive: true });
+    const deploymentWith = (name: string, image: string): Obj => {
+      const d = compliantDeployment(name, 'shop');
+      d.spec.template.spec.containers[0].image = image;
+      return d;
+    };
+    writeFileSync(path.join(manifests, 'good.json'), JSON.stringify(deploymentWith('good', ref('signed'))));
+    writeFileSync(path.join(manifests, 'bad.json'), JSON.stringify(deploymentWith('bad', ref('wrong-key'))));
+    writeFileSync(configFile(), configText());
+    const run = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile()]);
+    assert.equal(run.code, 1, run.stderr);
+    const short = images['wrong-key'].digest.slice(0, 19);
+    assert.ok(
+      run.stdout.includes(`  image-signature Deployment/bad: container "app" image ${ref('wrong-key')} (${short}…): no signature verified (wrong-key) [webhook.imagePolicy.requireSignature[0]]\n`),
+      run.stdout,
+    );
+    assert.match(run.stdout, /DENY +Deployment\/bad +image-signature /);
+    assert.match(run.stdout, /2 workloads: 1 would be denied, 0 warned, 1 admitted, 0 exempt/);
+    const json = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile(), '-o', 'json']);
+    const shop = JSON.parse(json.stdout).namespaces.find((n: Obj) => n.namespace === 'shop');
+    assert.deepEqual(
+      shop.workloads.map((w: Obj) => [w.name, w.verdict, w.signatures?.length ?? 0]),
+      [
+        ['bad', 'deny', 1],
+        ['good', 'pass', 0],
+      ],
+    );
   });
 
   test('a registry that does not answer: refused at the deadline with a clear message (fail closed); onError: allow admits with a warning', async () => {

@@ -20,7 +20,7 @@ import { plural, sanitize, wrap } from '../core/text.js';
 import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
 import { exemptNamespaceNames, needsNamespaceLabels } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
-import { whatIf, type WhatIfReport } from '../admission/whatif.js';
+import { addSignatureVerdicts, whatIf, type WhatIfReport } from '../admission/whatif.js';
 import { decide, type SkippedRule } from '../admission/decide.js';
 import { isExpired } from '../engine/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
@@ -338,6 +338,8 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
   // The report says what could not be listed; warnings on standard error would repeat it.
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
+  // Signature rules ask the registries: only when the configuration has some.
+  await addSignatureVerdicts(report, loaded.resources, state);
   if (loaded.namespaceNote) report.notes.unshift(noteText(loaded.namespaceNote));
   // Nothing read at all: the errors are the whole answer (an empty report would read like one).
   if (loaded.errors.length > 0 && loaded.resources.length === 0) {
@@ -371,7 +373,7 @@ function renderWhatIf(report: WhatIfReport): string {
       .map((w) => [
         VERDICT_TEXT[w.verdict],
         `${w.kind}/${w.name}`,
-        [...new Set(w.denied.map((f) => f.rule))].join(', ') || '-',
+        [...new Set([...w.denied.map((f) => f.rule), ...(w.signatures ? ['image-signature'] : [])])].join(', ') || '-',
         [...new Set(w.warned.map((f) => f.rule))].join(', ') || '-',
         formatLocation(w.file, w.line),
       ]);
@@ -380,6 +382,7 @@ function renderWhatIf(report: WhatIfReport): string {
       const table = columns(['', 'WORKLOAD', 'DENIED BY', 'WARNED BY', 'WHERE'], rows.map((r) => [r[0], r[1], wrapCell(r[2]), wrapCell(r[3]), r[4]]));
       out.push(...table.split('\n').map((l) => `  ${l}`));
     }
+    for (const w of ns.workloads) for (const line of w.signatures ?? []) out.push(`  image-signature ${w.kind}/${w.name}: ${sanitize(line)}`);
     const passing = ns.workloads.filter((w) => w.verdict === 'pass').length;
     if (passing > 0) out.push(`  ${plural(passing, 'workload')} admitted without warnings`);
     out.push('');
