@@ -22,7 +22,7 @@ import { buildState, WebhookServer } from '../src/admission/server.js';
 import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
 import { assertReviewShape, compliantDeployment, hardenedContainer, pod, postReview, review } from './support/admission.js';
-import { pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
+import { htpasswdLine, htpasswdMissing, pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
 import { attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
 
 type Obj = Record<string, any>;
@@ -333,5 +333,61 @@ describe('webhook.imagePolicy configuration errors name the key and its line', (
       () => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        namespaceSelector:', '          matchExpressions:', '            - { key: tier, operator: In }']),
       { message: /:8: webhook\.imagePolicy\.requireSignature\[0\]\.namespaceSelector: / },
     );
+  });
+});
+
+const authWhy = registryMissing() ?? htpasswdMissing();
+describe('registries.dockerConfig: the webhook reads a private registry with the credentials of a Docker configuration file', { skip: authWhy && !required ? authWhy : false, timeout: 60_000 }, () => {
+  const USER = 'kshield-pull';
+  const PASSWORD = 'not-a-real-password-7f3a';
+  let registry: Registry;
+  let ca: TestCa;
+  let server: WebhookServer;
+  let port: number;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-signature-auth-'));
+
+  before(async () => {
+    if (authWhy) assert.fail(`KSHIELD_INTEGRATION=required but ${authWhy}`);
+    registry = await startRegistry(undefined, { htpasswd: htpasswdLine(USER, PASSWORD) });
+    await pushImage(registry.base, 'acme/private', '1', { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` });
+    writeFileSync(path.join(dir, 'release.pub'), makeKey('ecdsa').publicPem);
+    // What a kubernetes.io/dockerconfigjson Secret mounts as .dockerconfigjson.
+    writeFileSync(path.join(dir, 'dockerconfigjson'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+    ca = makeTestCa();
+    const serving = makeServingCert(ca);
+    server = new WebhookServer({ cert: serving.certPem, key: serving.keyPem, state: buildState(parseConfig(config(true), path.join(dir, '.kshield.yaml'), rules)), logger: pino({ level: 'silent' }) });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+  after(async () => {
+    await server?.close(2000);
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const config = (withDockerConfig: boolean): string =>
+    [
+      'webhook:',
+      '  registries:',
+      `    hosts: { "${registry.host}": { insecureHttp: true } }`,
+      ...(withDockerConfig ? [`    dockerConfig: ${JSON.stringify(path.join(dir, 'dockerconfigjson'))}`] : []),
+      '  imagePolicy:',
+      '    requireSignature:',
+      `      - images: ["${registry.host}/acme/**"]`,
+      '        keys: [release.pub]',
+      '',
+    ].join('\n');
+  const validate = async (): Promise<Obj> => {
+    const body = review(pod('web', 'shop', hardenedContainer('app', `${registry.host}/acme/private:1`)));
+    return assertReviewShape(await postReview(port, '/validate', body, ca.certPem), body.request.uid);
+  };
+
+  test('with the file the image is read and judged (unsigned: no-signature); without it, the registry refuses and so does admission', async () => {
+    const judged = await validate();
+    assert.equal(judged.allowed, false);
+    assert.match(judged.status.message, /: no signature verified \(no-signature\) \[/);
+    assert.ok(!judged.status.message.includes(PASSWORD));
+    server.setState(buildState(parseConfig(config(false), path.join(dir, '.kshield.yaml'), rules)));
+    const unauthorized = await validate();
+    assert.equal(unauthorized.allowed, false);
+    assert.match(unauthorized.status.message, /could not be verified: .*401.* \(onError: deny\)/);
   });
 });

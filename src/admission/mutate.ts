@@ -33,7 +33,7 @@ import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
-import { registryClientFor } from '../images/registry.js';
+import { webhookRegistryClient } from './registry-client.js';
 
 export type { DigestResolver } from '../config/webhook.js';
 
@@ -247,7 +247,7 @@ class Slots {
 async function pinDigests(pods: PodSpecView[], pinAll: boolean, context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
   const images = pinnableImages(pods, context.allowedRegistries ?? [], pinAll, context.mustPin);
   if (images.length === 0) return;
-  const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => registryClientFor(context.registries).resolveDigest(reference, signal));
+  const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => webhookRegistryClient(context.registries).resolveDigest(reference, signal));
   const lookups = new Map<string, Promise<{ digest?: string; error?: string }>>();
   // One object can name hundreds of images: a review looks up a bounded number, a few at a time,
   // so it cannot open hundreds of registry connections at once.

@@ -16,7 +16,8 @@ import { isObject, asString } from '../core/values.js';
 import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { parseImageReference, registryEntryMatches, type ImageReference } from '../k8s/images.js';
 import { podSpecs } from '../k8s/pods.js';
-import { registryClientFor, RegistryError } from '../images/registry.js';
+import { RegistryError } from '../images/registry.js';
+import { webhookRegistryClient } from './registry-client.js';
 import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
 import { loadKey } from '../signatures/keys.js';
 import { isAttestationResult, judge, verifyAll } from '../signatures/verifiers.js';
@@ -103,7 +104,7 @@ function message(error: unknown): string {
 /** Verifies one image digest under one rule: discovery, every verifier, the judgement. Never throws. */
 export async function verifyImage(image: ImageReference, digest: string, rule: SignatureRule, registries: RegistryAccess, timeoutMs: number): Promise<SignatureVerdict> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const client = registryClientFor(registries);
+  const client = webhookRegistryClient(registries);
   try {
     const subject = await resolveSubject(`${image.registry}/${image.repository}@${digest}`, client, signal);
     const discovery = await discoverArtifacts(subject, client, { signal });
@@ -144,7 +145,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
   const { policy } = context;
   if (policy.requireSignature.length === 0) return result;
   const before = oldObject ? new Set(containerImages(oldObject, kind, apiVersion).map((c) => c.reference)) : new Set<string>();
-  const client = registryClientFor(context.registries);
+  const client = webhookRegistryClient(context.registries);
   // One verification per image reference and rule within the review; the cache shares them across reviews.
   const pending = new Map<string, Promise<{ verdict: SignatureVerdict; digest?: string }>>();
   const checks: { container: ContainerImage; rule: SignatureRule; outcome: Promise<{ verdict: SignatureVerdict; digest?: string }> }[] = [];
