@@ -472,15 +472,22 @@ export class WebhookServer {
     const apiVersion = request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version;
     const kind = typeof request.object.kind === 'string' ? request.object.kind : request.kind.kind;
     const oldObject = request.operation === 'UPDATE' ? request.oldObject : undefined;
-    return checkImageSignatures(request.object, oldObject, kind, typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion, {
-      policy,
-      registries: state.config.registries,
-      namespaceLabels: labels,
-      cache: this.signatureCache,
-      signal: AbortSignal.timeout(policy.timeoutMs),
-      onCache: (outcome) => this.metrics.signatureCache.inc({ outcome }),
-      onVerified: (verdict) => this.metrics.signatureVerifications.inc({ result: verdict.status, reason: verdict.reason }),
-    });
+    // The review's deadline; a timer cleared when the review is done (AbortSignal.timeout's would live on for timeoutMs).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), policy.timeoutMs);
+    try {
+      return await checkImageSignatures(request.object, oldObject, kind, typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion, {
+        policy,
+        registries: state.config.registries,
+        namespaceLabels: labels,
+        cache: this.signatureCache,
+        signal: deadline.signal,
+        onCache: (outcome) => this.metrics.signatureCache.inc({ outcome }),
+        onVerified: (verdict) => this.metrics.signatureVerifications.inc({ result: verdict.status, reason: verdict.reason }),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, latencyMs: number, signatures?: SignatureCheck): void {

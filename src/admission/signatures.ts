@@ -148,7 +148,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
   const client = webhookRegistryClient(context.registries);
   // One verification per image reference and rule within the review; the cache shares them across reviews.
   const pending = new Map<string, Promise<{ verdict: SignatureVerdict; digest?: string }>>();
-  const checks: { container: ContainerImage; rule: SignatureRule; outcome: Promise<{ verdict: SignatureVerdict; digest?: string }> }[] = [];
+  const checks: PendingCheck[] = [];
   for (const container of containerImages(object, kind, apiVersion)) {
     if (before.has(container.reference)) continue;
     const parsed = parseImageReference(container.reference);
@@ -183,10 +183,24 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
     }
   }
   if (checks.length === 0) return result;
+  let onAbort: (() => void) | undefined;
   const deadline = new Promise<'deadline'>((resolve) => {
+    onAbort = () => resolve('deadline');
     if (context.signal.aborted) resolve('deadline');
-    context.signal.addEventListener('abort', () => resolve('deadline'), { once: true });
+    else context.signal.addEventListener('abort', onAbort, { once: true });
   });
+  try {
+    await collect(checks, deadline, policy, result);
+  } finally {
+    context.signal.removeEventListener('abort', onAbort!);
+  }
+  return result;
+}
+
+type PendingCheck = { container: ContainerImage; rule: SignatureRule; outcome: Promise<{ verdict: SignatureVerdict; digest?: string }> };
+
+/** Waits for each check (or the review's deadline) and turns the verdicts into refusals and warnings. */
+async function collect(checks: PendingCheck[], deadline: Promise<'deadline'>, policy: ImagePolicy, result: SignatureCheck): Promise<void> {
   for (const { container, rule, outcome } of checks) {
     const settled = await Promise.race([outcome, deadline]);
     const { verdict, digest } = settled === 'deadline' ? { verdict: { status: 'error', reasons: [`verification did not finish within ${policy.timeoutMs} ms`], reason: 'timeout' } as SignatureVerdict, digest: undefined } : settled;
@@ -199,5 +213,4 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
     const why = verdict.status === 'error' ? `could not be verified: ${verdict.reasons[0]} (onError: deny)` : verdict.reasons.join('; ');
     result.refusals.push(`${what}: ${why} [${rule.name}]`);
   }
-  return result;
 }
