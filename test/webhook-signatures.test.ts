@@ -231,6 +231,18 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     assert.equal(verifications('verified', 'verified'), verified, 'a success is cached for 10 minutes');
   });
 
+  test('one review verifies at most 20 images: the rest are refused without a registry read', async () => {
+    const object = pod('web', 'shop', hardenedContainer('c0', `${registry.host}/acme/many-0@sha256:${'0'.repeat(64)}`));
+    for (let i = 1; i <= 20; i++) object.spec.containers.push(hardenedContainer(`c${i}`, `${registry.host}/acme/many-${i}@sha256:${String(i % 10).repeat(64)}`));
+    const misses = cache('miss');
+    const response = await send('/validate', object);
+    assert.equal(response.allowed, false);
+    // The 20 read are refused too (nothing is at those digests); at most ten lines are shown.
+    assert.match(response.status.message, /^kshield: Pod shop\/web: 21 images are refused by the signature policy:\n- container "c0" image \S+: could not be verified: .*404/);
+    assert.match(response.status.message, /\n- and 11 more$/);
+    assert.equal(cache('miss') - misses, 20, 'the 21st image was not looked up');
+  });
+
   test('kshield webhook what-if lists the workloads whose images the signature rules would refuse, and why', async () => {
     const manifests = path.join(work, 'manifests');
     mkdirSync(manifests, { recursive: true });

@@ -64,6 +64,12 @@ interface ContainerImage {
 }
 
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+/**
+ * Most distinct images (per rule) one review verifies, as digest pinning looks up at most 20: an
+ * object naming more is refused for the rest rather than let one review start hundreds of
+ * registry reads (cached verdicts count too; real pods name a handful).
+ */
+export const MAX_VERIFICATIONS_PER_REVIEW = 20;
 
 function containerImages(object: JsonObject, kind: string, apiVersion: string | undefined): ContainerImage[] {
   const out: ContainerImage[] = [];
@@ -157,7 +163,10 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
       result.checked++;
       const key = `${container.reference}\u0000${rule.version}`;
       let outcome = pending.get(key);
-      if (!outcome) {
+      if (!outcome && pending.size >= MAX_VERIFICATIONS_PER_REVIEW) {
+        const verdict: SignatureVerdict = { status: 'refused', reasons: [`the object names more than ${MAX_VERIFICATIONS_PER_REVIEW} images signature rules apply to; kshield verifies that many per review`], reason: 'too-many-images' };
+        outcome = Promise.resolve({ verdict });
+      } else if (!outcome) {
         outcome = (async () => {
           let digest: string;
           try {
