@@ -17,7 +17,8 @@ import fastJsonPatch from 'fast-json-patch';
 import { pino } from 'pino';
 import { parseConfig } from '../src/config/config-file.js';
 import { rules } from '../src/rules/index.js';
-import { kshieldAsync } from './support/cli.js';
+import { cli, kshieldAsync } from './support/cli.js';
+import { spawn } from 'node:child_process';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
@@ -272,6 +273,49 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
         ['good', 'pass', 0],
       ],
     );
+  });
+
+  test('kshield webhook reloads when a key file a rule names changes: the rotated key admits what the old one refused', async () => {
+    const dir = mkdtempSync(path.join(work, 'reload-'));
+    const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), config: path.join(dir, 'kshield.yaml'), pub: path.join(dir, 'signer.pub') };
+    writeFileSync(files.cert, serving.certPem);
+    writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+    writeFileSync(files.pub, release.publicPem);
+    writeFileSync(files.config, ['webhook:', '  registries:', `    hosts: { "${registry.host}": { insecureHttp: true } }`, '  imagePolicy:', '    requireSignature:', `      - images: ["${registry.host}/acme/**"]`, '        keys: [signer.pub]', ''].join('\n'));
+    const child = spawn(process.execPath, [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, '--config', files.config, '--port', '0', '--address', '127.0.0.1', '--reload-poll', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs: Obj[] = [];
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) logs.push(JSON.parse(line));
+    });
+    const waitFor = async (what: (l: Obj) => boolean, label: string): Promise<Obj> => {
+      for (let i = 0; i < 100; i++) {
+        const found = logs.find(what);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return assert.fail(`no log line: ${label}`);
+    };
+    try {
+      const listening = await waitFor((l) => l.msg === 'kshield webhook listening', 'listening');
+      assert.deepEqual(listening.requireSignature.map((r: Obj) => r.keys), [['signer.pub']]);
+      const validate = async (): Promise<Obj> => {
+        const body = review(podWith(ref('wrong-key')));
+        return assertReviewShape(await postReview(listening.port, '/validate', body, ca.certPem), body.request.uid);
+      };
+      assert.equal((await validate()).allowed, false);
+      // The image was signed with `other`: rotate the key file to it, and only the key file.
+      writeFileSync(files.pub, other.publicPem);
+      await waitFor((l) => l.msg === 'configuration reloaded', 'configuration reloaded');
+      const admitted = await validate();
+      assert.equal(admitted.allowed, true, admitted.status?.message);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   test('a registry that does not answer: refused at the deadline with a clear message (fail closed); onError: allow admits with a warning', async () => {

@@ -37,7 +37,7 @@ export function webhookConfigFrom(config: KshieldConfig | undefined): WebhookCon
     controllerPods: input.controllerPods ?? 'audit',
     mutate: { ...DEFAULT_MUTATION, ...input.mutate },
     registries: { ...input.registries },
-    imagePolicy: config?.loadedImagePolicy ?? { ...DEFAULT_IMAGE_POLICY, requireSignature: [] },
+    imagePolicy: config?.loadedImagePolicy ?? { ...DEFAULT_IMAGE_POLICY, requireSignature: [], files: [] },
   };
 }
 

@@ -248,9 +248,13 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const onWatchError = (message: string): void => log.warn({ err: message }, 'file watch problem');
   if (state.file) {
     const configFile = state.file;
-    watches.push(
+    // The configuration and the files its signature rules read (keys, trusted roots): a rotated key is a new policy.
+    const configFiles = (s: WebhookState): string[] => [configFile, ...s.config.imagePolicy.files];
+    let watchedConfigFiles = configFiles(state);
+    let configWatch: FileWatch;
+    const watchConfig = (): FileWatch =>
       watchFiles(
-        [configFile],
+        watchedConfigFiles,
         async () => {
           try {
             const next = await loadState(configFile, pssVersion);
@@ -261,6 +265,12 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
             log.info(describeState(next), 'configuration reloaded');
             logSkipped(next);
             await ensureNamespaceCache(next);
+            const files = configFiles(next);
+            if (files.join('\u0000') !== watchedConfigFiles.join('\u0000')) {
+              watchedConfigFiles = files;
+              configWatch.stop();
+              configWatch = watchConfig();
+            }
           } catch (err) {
             // A bad edit must not take admission down: the previous configuration stays.
             const message = err instanceof ConfigError ? err.message : String((err as Error).message).split('\n')[0];
@@ -270,8 +280,9 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
           }
         },
         { pollMs, onError: onWatchError },
-      ),
-    );
+      );
+    configWatch = watchConfig();
+    watches.push({ stop: () => configWatch.stop(), check: () => configWatch.check() });
   }
   watches.push(
     watchFiles(

@@ -44,6 +44,7 @@ function readSmallFile(file: string, limit: number, what: string, fail: () => (m
 export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile: string, fail: RuleFailure): ImagePolicy {
   const base = path.dirname(path.resolve(configFile));
   const rules: SignatureRule[] = [];
+  const files: string[] = [];
   (input?.requireSignature ?? []).forEach((rule, i) => {
     const at = ['webhook', 'imagePolicy', 'requireSignature', i];
     const name = `webhook.imagePolicy.requireSignature[${i}]`;
@@ -53,6 +54,7 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
     version.update(`require ${policy.require}\n`);
     (rule.keys ?? []).forEach((file, k) => {
       const full = path.resolve(base, file);
+      files.push(full);
       const pem = readSmallFile(full, MAX_KEY_PEM_BYTES, 'a public key', () => (message) => fail(`${name}.keys[${k}]: ${message.replace(full, file)}`, [...at, 'keys', k])).toString('utf8');
       const given: PolicyKey = { pem, source: file };
       try {
@@ -67,6 +69,7 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
     if (rule.keyless) {
       const file = rule.keyless.trustedRoot;
       const full = path.resolve(base, file);
+      files.push(full);
       const where = [...at, 'keyless', 'trustedRoot'];
       const bytes = readSmallFile(full, MAX_TRUSTED_ROOT_BYTES, 'a trusted_root.json', () => (message) => fail(`${name}.keyless.trustedRoot: ${message.replace(full, file)}`, where));
       let root: unknown;
@@ -121,6 +124,7 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
   const cache = input?.cache ?? {};
   return {
     requireSignature: rules,
+    files: [...new Set(files)],
     timeoutMs: input?.timeoutMs ?? DEFAULT_IMAGE_POLICY.timeoutMs,
     onError: input?.onError ?? DEFAULT_IMAGE_POLICY.onError,
     cache: {

@@ -130,12 +130,14 @@ export interface SignatureRule {
 
 export interface ImagePolicy {
   requireSignature: SignatureRule[];
+  /** The key files and trusted roots the rules read (absolute): the webhook reloads when they change. */
+  files: string[];
   timeoutMs: number;
   onError: 'deny' | 'allow';
   cache: { maxEntries: number; successTtlMs: number; failureTtlMs: number };
 }
 
-export const DEFAULT_IMAGE_POLICY: Omit<ImagePolicy, 'requireSignature'> = {
+export const DEFAULT_IMAGE_POLICY: Omit<ImagePolicy, 'requireSignature' | 'files'> = {
   timeoutMs: 8000,
   onError: 'deny',
   cache: { maxEntries: 1000, successTtlMs: 10 * 60_000, failureTtlMs: 30_000 },
