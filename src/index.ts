@@ -35,3 +35,10 @@ export { readOsvRecord, OsvRecordError, type OsvRecord } from './vulns/osv.js';
 export { scoreCvss, advisorySeverity, CvssError, type CvssScore } from './vulns/cvss.js';
 export { readVex, loadVexFile, VexError, type VexStatement } from './vulns/vex.js';
 export { renderVulnerabilityTable, vulnerabilityJson, failingFindings, type VulnerabilityReport } from './report/vulnerabilities.js';
+// Image signatures (kshield verify): the image resolved, its signature artifacts found, each format verified, the policy judged.
+export { resolveSubject, discoverArtifacts, type Discovery, type DiscoverOptions } from './signatures/discover.js';
+export { VERIFIERS, verifyAll, judge, type Verifier, type Verdict } from './signatures/verifiers.js';
+export { emptyPolicy, type VerifyPolicy, type PolicyKey, type KeylessIdentity } from './signatures/policy.js';
+export { verifySigstoreArtifacts, type SigstorePolicy } from './signatures/sigstore.js';
+export { verifyNotationArtifacts, type NotationPolicy } from './signatures/notation.js';
+export type { SignedSubject, SignatureArtifact, SignatureResult, SignatureFailure, SignatureFormat } from './signatures/types.js';

@@ -76,6 +76,21 @@ describe('Sigstore bundles: keyless (certificate) signatures', () => {
     assert.match(result.message, /attestation https:\/\/slsa\.dev\/provenance\/v1 verified/);
   });
 
+  test('SLSA provenance in a bundle must name a builder and source the policy allows, as in cosign attestations', async () => {
+    const provenance = {
+      buildDefinition: { buildType: 'https://example.com/build/v1', externalParameters: { source: 'git+https://github.example/acme/api@refs/heads/main' } },
+      runDetails: { builder: { id: 'https://ci.example/builders/trusted' } },
+    };
+    const bundle = makeBundle(sigstore, { signer: emailSigner, content: { kind: 'dsse', payload: statement(image.subject.digest, SLSA, provenance) } });
+    const allowed = await verifyOne(bundle, { ...basePolicy, provenance: { builders: ['https://ci.example/builders/trusted'], sources: ['https://github.example/acme/api'] } });
+    assert.equal(allowed.verified, true, allowed.message);
+    const otherBuilder = await verifyOne(bundle, { ...basePolicy, provenance: { builders: ['https://ci.example/builders/other'], sources: [] } });
+    assert.deepEqual([otherBuilder.verified, otherBuilder.failure], [false, 'attestation']);
+    assert.match(otherBuilder.message, /builder https:\/\/ci\.example\/builders\/trusted, which is not an allowed builder/);
+    const otherSource = await verifyOne(bundle, { ...basePolicy, provenance: { builders: [], sources: ['https://github.example/acme/web'] } });
+    assert.deepEqual([otherSource.verified, otherSource.failure], [false, 'attestation']);
+  });
+
   test('the legacy Fulcio issuer extension (1.3.6.1.4.1.57264.1.1) alone names the issuer', async () => {
     const signer = sigstore.keyless({ issuer: ISSUER, email: EMAIL, legacyIssuerExtension: true });
     const result = await verifyOne(signedImage({ signer }));

@@ -236,7 +236,7 @@ describe('kshield verify against docker-registry', { skip: why && !required ? wh
     assert.equal(missing.stderr, `kshield: error: ${registry.host}/${REPO}:no-such-tag was not found in the registry (404)\n`);
     const noKey = await verify('ecdsa');
     assert.equal(noKey.code, 2);
-    assert.match(noKey.stderr, /give what to verify with: --key cosign\.pub \(repeatable\), or --trusted-root/);
+    assert.match(noKey.stderr, /give what to verify with: --key cosign\.pub \(repeatable\), --trusted-root trusted_root\.json for Sigstore bundles, or --trust-policy/);
   });
 });
 

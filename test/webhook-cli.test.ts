@@ -285,7 +285,7 @@ test('kshield --help describes the whole toolkit, the webhook and its installati
   const description = r.stdout.split('\n\n')[1].replace(/\s+/g, ' ');
   assert.match(description, /^Kubernetes security toolkit:/);
   const named = [...description.matchAll(/\(([^)]*)\)/g)].flatMap((m) => m[1].split(', '));
-  assert.deepEqual(named.sort(), ['cluster', 'deps', 'install webhook', 'netpol', 'node', 'probe', 'rbac', 'scan', 'webhook']);
+  assert.deepEqual(named.sort(), ['cluster', 'db', 'deps', 'image', 'install webhook', 'netpol', 'node', 'probe', 'rbac', 'scan', 'verify', 'vulns', 'webhook']);
 });
 
 describe('kshield webhook what-if', () => {

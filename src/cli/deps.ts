@@ -15,8 +15,7 @@ import { checkSbomTimestamp, sbomTargets, writeSbomTargets, type SbomTarget } fr
 import { optionalVulnerabilities, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
 import { parseSize } from '../config/config-file.js';
-import { buildBaseline, readBaseline } from '../core/baseline.js';
-import { OutputError } from '../core/errors.js';
+import { readBaseline } from '../core/baseline.js';
 import type { Resource } from '../core/types.js';
 import { SelectionError } from '../engine/select.js';
 import { scanLoaded } from '../pipeline/scan-files.js';
@@ -24,8 +23,7 @@ import { lockfileResource, type LockfilePackage } from '../sources/lockfile.js';
 import { attachMatches } from '../vulns/attach.js';
 import { statSync } from 'node:fs';
 import type { VulnerabilityMatch } from '../vulns/match.js';
-import { writeOutput } from './output.js';
-import { loadConfigOption } from './scan.js';
+import { loadConfigOption, writeBaselineFile } from './scan.js';
 import { governVulnerabilities, vulnerabilityIndex } from './vulns.js';
 
 const REPORT_FORMATS = ['table', 'json'] as const;
@@ -91,17 +89,7 @@ export async function runDeps(dir: string, opts: DepsCommandOptions): Promise<nu
   if (!tableOnScreen) for (const e of tree.errors) process.stderr.write(`kshield: ${e.path}${e.line !== undefined ? `:${e.line}` : ''}: ${e.message}\n`);
   // Like `scan` on a directory without manifests: a mistyped path must not pass CI with nothing read.
   if (nothing) process.stderr.write(`kshield: no lockfiles in ${dir} (looked for ${LOCKFILE_NAMES.join(', ')})\n`);
-  if (opts.writeBaseline && judged) {
-    const file = buildBaseline(judged);
-    try {
-      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(file, null, 2) + '\n');
-      process.stderr.write(`wrote baseline of ${file.findings.length} finding(s) to ${opts.writeBaseline}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
-      return EXIT.usage;
-    }
-  }
+  if (opts.writeBaseline && judged && !(await writeBaselineFile(judged, opts.writeBaseline))) return EXIT.usage;
   if (!written || nothing || tree.errors.length > 0) return EXIT.usage;
   return vulns && failingFindings(vulns).length > 0 ? EXIT.findings : EXIT.clean;
 }

@@ -5,9 +5,9 @@
  * severity overrides and --only/--skip, and --baseline, apply as in `kshield scan`.
  */
 import { isSeverity, type Severity } from '../core/types.js';
-import { OutputError, UsageError, EXIT } from '../core/errors.js';
+import { UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { buildBaseline, readBaseline } from '../core/baseline.js';
+import { readBaseline } from '../core/baseline.js';
 import { parseDuration } from './duration.js';
 import { imageObject, imageResource } from '../images/image-object.js';
 import { inventoryImage, type ImageTarget } from '../images/inventory.js';
@@ -21,8 +21,7 @@ import { exitCode } from '../pipeline/assemble.js';
 import { scanLoaded } from '../pipeline/scan-files.js';
 import { SelectionError } from '../engine/select.js';
 import { checkSbomTimestamp, isSbomFormat, sbomTargets, writeSbomTargets, type SbomTarget } from './sbom-targets.js';
-import { writeOutput } from './output.js';
-import { loadConfigOption } from './scan.js';
+import { loadConfigOption, writeBaselineFile } from './scan.js';
 import type { VulnerabilityFlags } from './vuln-options.js';
 import { attributeImageLayers, readDockerfileOption } from './dockerfile-option.js';
 import { governVulnerabilities, optionalVulnerabilities, VULNERABILITY_RULE, vulnerabilityIndex, vulnerabilityTableTail, withVulnerabilities } from './vulns.js';
@@ -141,18 +140,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     return table + vulnerabilityTableTail(vulns, opts);
   };
   const written = await writeSbomTargets(targets, !opts.color, render);
-  if (opts.writeBaseline) {
-    const file = buildBaseline(scan.findings);
-    try {
-      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(file, null, 2) + '\n');
-      process.stderr.write(`wrote baseline of ${file.findings.length} finding(s) to ${opts.writeBaseline}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
-      return EXIT.usage;
-    }
-    return written ? EXIT.clean : EXIT.usage;
-  }
+  if (opts.writeBaseline) return (await writeBaselineFile(scan.findings, opts.writeBaseline)) && written ? EXIT.clean : EXIT.usage;
   if (!written) return EXIT.usage;
   return exitCode(scan, failOn as Severity | 'none');
 }

@@ -55,7 +55,7 @@ function buildProgram(): Command {
     .name(invokedAs === 'kubectl-kshield' ? 'kubectl kshield' : 'kshield')
     .description(
       'Kubernetes security toolkit: check manifests (scan) and live clusters (cluster) against security rules, audit nodes (node), ' +
-        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), list application dependencies and write SBOMs (deps), verify image signatures (verify), and enforce the rules at admission (webhook, install webhook)',
+        'probe exposed ports (probe), analyse RBAC (rbac) and NetworkPolicies (netpol), inventory images and their known vulnerabilities (image, db, vulns), list application dependencies and write SBOMs (deps), verify image signatures (verify), and enforce the rules at admission (webhook, install webhook)',
     )
     .version(VERSION, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -199,10 +199,12 @@ function buildProgram(): Command {
 
   program
     .command('verify')
-    .description("verify an image's signatures and attestations in its registry: cosign key-based signatures (sha256-<digest>.sig tags, OCI referrers), Sigstore bundles (keyless or keyed, offline against a trusted root) and in-toto attestations, under a policy (keys any-of/all-of, identities, required attestation types, allowed builders and sources)")
+    .description("verify an image's signatures and attestations in its registry: cosign key-based signatures (sha256-<digest>.sig tags, OCI referrers), Sigstore bundles (keyless or keyed, offline against a trusted root), Notary Project signatures (trust policy and trust stores) and in-toto attestations, under a policy (keys any-of/all-of, identities, required attestation types, allowed builders and sources)")
     .argument('<image>', 'an image reference (registry.example/app:1.2, ...@sha256:...): its tag is resolved to the digest that is verified')
     .addOption(new Option('--key <file>', "a public key (PEM: ECDSA P-256/P-384/P-521, RSA, Ed25519), e.g. cosign.pub; repeatable").argParser(collect).default([]))
     .option('--trusted-root <file>', 'Sigstore trusted_root.json (Fulcio CAs, Rekor, CT log and timestamp authority keys) to verify Sigstore bundles with, offline')
+    .option('--trust-policy <file>', "Notary Project trust policy (notation's trustpolicy.json, version 1.0) to verify notation signatures with")
+    .option('--trust-store <dir>', 'the directory holding the trust stores the policy names, as notation lays them out (x509/ca/NAME/*.pem, x509/signingAuthority/..., x509/tsa/...)')
     .option('--certificate-identity <subject>', "keyless: the signing certificate's identity (its SAN: an email or URI)")
     .option('--certificate-identity-regexp <regexp>', 'keyless: the identity as a regular expression (anchored)')
     .option('--certificate-oidc-issuer <url>', "keyless: the OIDC issuer in the certificate (e.g. https://token.actions.githubusercontent.com)")

@@ -6,7 +6,7 @@ import { type ScanOptions } from '../pipeline/prepare.js';
 import { loadConfigFile, findDefaultConfig, type KshieldConfig } from '../config/config-file.js';
 import { applyNamespaceOption, checkInputPaths, maxFileBytesOption } from './inputs.js';
 import { buildBaseline, readBaseline } from '../core/baseline.js';
-import { isSeverity, type Severity } from '../core/types.js';
+import { isSeverity, type Finding, type Severity } from '../core/types.js';
 import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
@@ -96,20 +96,25 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const outputFailed = await writeReports(result, targets, opts);
 
   if (opts.writeBaseline) {
-    let baselineFailed = false;
-    const baseline = buildBaseline(result.findings);
-    try {
-      await writeOutput({ format: 'json', file: opts.writeBaseline }, JSON.stringify(baseline, null, 2) + '\n');
-      process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${opts.writeBaseline}\n`);
-    } catch (err) {
-      if (!(err instanceof OutputError)) throw err;
-      process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
-      baselineFailed = true;
-    }
-    return result.errors.length > 0 || outputFailed || baselineFailed ? EXIT.usage : EXIT.clean;
+    const baselineWritten = await writeBaselineFile(result.findings, opts.writeBaseline);
+    return result.errors.length > 0 || outputFailed || !baselineWritten ? EXIT.usage : EXIT.clean;
   }
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);
+}
+
+/** `--write-baseline FILE`: the findings (but those annotations and exemptions suppressed) as the accepted baseline; false when it could not be written (said on standard error). */
+export async function writeBaselineFile(findings: readonly Finding[], file: string): Promise<boolean> {
+  const baseline = buildBaseline(findings);
+  try {
+    await writeOutput({ format: 'json', file }, JSON.stringify(baseline, null, 2) + '\n');
+    process.stderr.write(`wrote baseline of ${baseline.findings.length} finding(s) to ${file}\n`);
+    return true;
+  } catch (err) {
+    if (!(err instanceof OutputError)) throw err;
+    process.stderr.write(`kshield: error: ${err.message.replace('the json report', 'the baseline')}\n`);
+    return false;
+  }
 }
 
 /**

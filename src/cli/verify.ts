@@ -18,6 +18,8 @@ import { parseOutputs, useColor, writeOutput } from './output.js';
 export interface VerifyCommandOptions {
   key: string[];
   trustedRoot?: string;
+  trustPolicy?: string;
+  trustStore?: string;
   certificateIdentity?: string;
   certificateIdentityRegexp?: string;
   certificateOidcIssuer?: string;
@@ -80,7 +82,13 @@ function keylessIdentities(opts: VerifyCommandOptions): KeylessIdentity[] {
 /** The policy the flags describe; every mistake in them is a UsageError naming the flag. */
 export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
   const policy = emptyPolicy();
-  if (opts.key.length === 0 && opts.trustedRoot === undefined) throw new UsageError('verify: give what to verify with: --key cosign.pub (repeatable), or --trusted-root trusted_root.json for Sigstore bundles');
+  if (opts.key.length === 0 && opts.trustedRoot === undefined && opts.trustPolicy === undefined) throw new UsageError('verify: give what to verify with: --key cosign.pub (repeatable), --trusted-root trusted_root.json for Sigstore bundles, or --trust-policy trustpolicy.json with --trust-store DIR for Notary Project signatures');
+  if ((opts.trustPolicy === undefined) !== (opts.trustStore === undefined)) throw new UsageError('--trust-policy and --trust-store go together: the policy names the stores, the directory holds them (x509/ca/NAME/*.pem)');
+  if (opts.trustPolicy !== undefined && opts.trustStore !== undefined) {
+    if (!existsSync(opts.trustPolicy)) throw new UsageError(`--trust-policy ${opts.trustPolicy}: no such file`);
+    if (!existsSync(opts.trustStore)) throw new UsageError(`--trust-store ${opts.trustStore}: no such directory`);
+    policy.notation = { trustPolicyFile: opts.trustPolicy, trustStoreDir: opts.trustStore };
+  }
   policy.identities = keylessIdentities(opts);
   if (opts.trustedRoot !== undefined) {
     if (!existsSync(opts.trustedRoot)) throw new UsageError(`--trusted-root ${opts.trustedRoot}: no such file`);

@@ -64,6 +64,17 @@ export function redactQuoted(message: string): string {
 }
 
 /**
+ * The KEY=value words of a shell-ish line (`export K=v`, `--build-arg K=v`, BuildKit's history
+ * `|2 K=v K2=v /bin/sh -c ...`), quotes around a value removed; `written` is the value as it stands.
+ */
+export function shellAssignments(line: string): { key: string; value: string; written: string }[] {
+  const out: { key: string; value: string; written: string }[] = [];
+  const re = /(?:^|[\s;&|])(?:export\s+|--build-arg[ =])?([A-Za-z_][A-Za-z0-9_]{0,120})=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) out.push({ key: m[1], value: m[2].replace(/^(["'])(.*)\1$/, '$2'), written: m[2] });
+  return out;
+}
+
+/**
  * A line of build text (a history entry, a Dockerfile instruction) fit to print: each credential in
  * it, a known format or the value of a secret-named `NAME=value`, replaced by its length class.
  */
@@ -71,12 +82,10 @@ export function redactSecretsInText(text: string): string {
   let out = text;
   const secrets = new Set<string>();
   for (const hit of detectSecrets(undefined, text, { decode: false })) secrets.add(hit.secret);
-  const assignment = /(?:^|[\s;&|])(?:export\s+|--build-arg[ =])?([A-Za-z_][A-Za-z0-9_]{0,120})=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
-  for (let m = assignment.exec(text); m; m = assignment.exec(text)) {
+  for (const { key, value, written } of shellAssignments(text)) {
     // Text redacted once already (a history line shown again) keeps its placeholders as they are.
-    if (m[2].startsWith('<redacted')) continue;
-    const value = m[2].replace(/^(["'])(.*)\1$/, '$2');
-    for (const hit of detectSecrets(m[1], value, { decode: false })) secrets.add(hit.secret);
+    if (written.startsWith('<redacted')) continue;
+    for (const hit of detectSecrets(key, value, { decode: false })) secrets.add(hit.secret);
   }
   // Longest first, so that a secret holding a shorter one is replaced whole.
   for (const secret of [...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length)) out = out.split(secret).join(redacted(secret));

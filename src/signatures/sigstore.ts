@@ -19,6 +19,8 @@ import { HashAlgorithm, TrustedRoot } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, VerificationError, type SignedEntity, type TrustMaterial } from '@sigstore/verify';
 import { UsageError } from '../core/errors.js';
 import type { Descriptor, SignatureArtifact, SignatureFailure, SignatureResult, SignedSubject } from './types.js';
+import { judgeStatement } from './attestations.js';
+import type { VerifyPolicy } from './policy.js';
 
 /** One signer identity a keyless certificate may carry: the OIDC issuer and the SAN (email or URI), each exact or a regular expression matched against the whole value. */
 export interface SigstoreIdentity {
@@ -41,6 +43,8 @@ export interface SigstorePolicy {
   timestampThreshold?: number;
   /** SCTs a certificate must carry from a CT log of the trusted root (default 1, as Fulcio embeds one). */
   ctlogThreshold?: number;
+  /** Builders and source repositories SLSA provenance statements must name (empty lists allow any), as for cosign's attestations. */
+  provenance?: VerifyPolicy['provenance'];
 }
 
 /** The image, with its manifest's bytes when the caller has them: a message signature signs those bytes. */
@@ -79,6 +83,8 @@ interface Prepared {
   tlogThreshold: number;
   timestampThreshold: number;
   ctlogThreshold: number;
+  /** Demands on provenance statements, when the policy lists builders or sources. */
+  provenance?: VerifyPolicy['provenance'];
 }
 
 class Failure extends Error {
@@ -171,6 +177,7 @@ function preparePolicy(policy: SigstorePolicy & { trustedRoot: string | object }
     tlogThreshold: threshold('tlogThreshold', policy.tlogThreshold),
     timestampThreshold: threshold('timestampThreshold', policy.timestampThreshold),
     ctlogThreshold: threshold('ctlogThreshold', policy.ctlogThreshold),
+    ...(policy.provenance && (policy.provenance.builders.length > 0 || policy.provenance.sources.length > 0) ? { provenance: policy.provenance } : {}),
   };
 }
 
@@ -270,6 +277,11 @@ async function verifyArtifact(subject: SigstoreSubject, artifact: SignatureArtif
   try {
     const verified = finish(signedEntity(bundle, undefined), key, signingKey, prepared, statement);
     checkStatementSubject(subject, statement, verified.signer);
+    // A provenance attestation must also name a builder and source the policy allows.
+    if (statement.predicateType !== COSIGN_SIGN_PREDICATE && prepared.provenance) {
+      const judged = judgeStatement(statement.parsed, subject.digest, { provenance: prepared.provenance });
+      if (!judged.ok) throw new Failure(judged.failure ?? 'attestation', judged.message, verified.signer);
+    }
     return verified;
   } catch (error) {
     if (error instanceof Failure) error.predicateType = statement.predicateType;
@@ -529,6 +541,8 @@ function evidenceSummary(entity: SignedEntity): string {
 interface InTotoStatement {
   predicateType: string;
   subjectDigests: string[];
+  /** The statement as parsed, for the policy's demands on its predicate (attestations.ts judgeStatement). */
+  parsed: unknown;
 }
 
 function preAuthEncoding(payloadType: string, payload: Buffer): Buffer {
@@ -554,7 +568,7 @@ function parseStatement(payload: Buffer): InTotoStatement {
     .map((entry) => (entry as { digest?: { sha256?: unknown } } | null)?.digest?.sha256)
     .filter((digest): digest is string => typeof digest === 'string')
     .map((digest) => `sha256:${digest.toLowerCase()}`);
-  return { predicateType: s.predicateType, subjectDigests };
+  return { predicateType: s.predicateType, subjectDigests, parsed: statement };
 }
 
 function checkStatementSubject(subject: SignedSubject, statement: InTotoStatement, signer: string | undefined): void {

@@ -5,6 +5,7 @@
  */
 import { verifyCosignArtifacts } from './cosign.js';
 import { verifySigstoreArtifacts } from './sigstore.js';
+import { verifyNotation } from './notation.js';
 import { predicateTypesFor } from './attestations.js';
 import type { Discovery } from './discover.js';
 import type { VerifyPolicy } from './policy.js';
@@ -23,8 +24,10 @@ export const VERIFIERS: Partial<Record<SignatureFormat, Verifier>> = {
   // Bundles are verified against a trusted root only; without one the format has nothing to trust.
   'sigstore-bundle': (subject, artifacts, policy) =>
     policy.trustedRoot !== undefined || policy.trustedRootFile
-      ? verifySigstoreArtifacts(subject, artifacts, { trustedRoot: policy.trustedRoot ?? policy.trustedRootFile, identities: policy.identities, keys: policy.keys.map((k) => k.pem) })
+      ? verifySigstoreArtifacts(subject, artifacts, { trustedRoot: policy.trustedRoot ?? policy.trustedRootFile, identities: policy.identities, keys: policy.keys.map((k) => k.pem), provenance: policy.provenance })
       : Promise.resolve([]),
+  // Notary Project signatures under the trust policy and trust stores given; none without them.
+  notation: verifyNotation,
 };
 
 /** Every verifier's results, and one `registry` result per artifact that could not be read. */

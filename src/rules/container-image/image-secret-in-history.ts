@@ -1,15 +1,8 @@
 import { defineRule } from '../define.js';
 import { detectSecrets } from '../../core/secrets-detect.js';
+import { shellAssignments } from '../../core/redact.js';
 import { FAKE_GITHUB_TOKEN } from '../secrets/shared.js';
 import { APPLIES_TO, describeHit, envSecrets, hasConfiguration, IMAGE_CONFIG_REFERENCE, imageExample, viewOf } from './shared.js';
-
-/** KEY=value words of a shell-ish line (BuildKit writes build arguments as "|2 KEY=value KEY2=value /bin/sh -c ..."). */
-function assignments(line: string): { key: string; value: string }[] {
-  const out: { key: string; value: string }[] = [];
-  const re = /(?:^|[\s;&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]{0,120})=("[^"]*"|'[^']*'|[^\s;&|]+)/g;
-  for (let m = re.exec(line); m; m = re.exec(line)) out.push({ key: m[1], value: m[2].replace(/^(["'])(.*)\1$/, '$2') });
-  return out;
-}
 
 export const imageSecretInHistory = defineRule({
   id: 'image-secret-in-history',
@@ -34,7 +27,7 @@ export const imageSecretInHistory = defineRule({
       if (typeof line !== 'string' || line === '') return [];
       const hits: string[] = [];
       const seen = new Set<string>();
-      for (const { key, value } of assignments(line)) {
+      for (const { key, value } of shellAssignments(line)) {
         if (flaggedEnv.has(`${key}=${value}`)) {
           seen.add(value);
           continue;
