@@ -24,7 +24,9 @@ import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
 import { assertReviewShape, compliantDeployment, hardenedContainer, pod, postReview, review } from './support/admission.js';
 import { htpasswdLine, htpasswdMissing, pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
-import { attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
+import { addToReferrersTag, attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
+import { COSIGN_SIGN_PREDICATE, TestSigstore, makeBundle, statement } from './support/sigstore-fixtures.js';
+import { putManifest, sha256, uploadBlob } from './support/docker-registry.js';
 
 type Obj = Record<string, any>;
 
@@ -83,19 +85,51 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
       `      - images: ["${registry.host}/prod-only/**"]`,
       '        namespaceSelector: { matchLabels: { tier: prod } }',
       '        keys: [release.pub]',
+      `      - images: ["${registry.host}/keyless/**"]`,
+      '        keyless:',
+      '          trustedRoot: trusted_root.json',
+      '          identities: [{ issuer: "https://token.actions.example.com", subjectRegExp: "release@example\\\\.com" }]',
       ...extra,
       '',
     ].join('\n');
   const configFile = (): string => path.join(work, '.kshield.yaml');
   const stateOf = (text: string) => buildState(parseConfig(text, configFile(), rules));
 
+  const sigstore = new TestSigstore();
+  /** Pushes a Sigstore bundle (keyless, by `email`) for `tag` as cosign v3 does: a referrer with the bundle as its one layer. */
+  const pushBundle = async (tag: string, email: string, repo = 'keyless/api'): Promise<void> => {
+    const image = images[tag];
+    const bundle = makeBundle(sigstore, { signer: sigstore.keyless({ issuer: 'https://token.actions.example.com', email }), content: { kind: 'dsse', payload: statement(image.digest, COSIGN_SIGN_PREDICATE) } });
+    const bytes = Buffer.from(JSON.stringify(bundle));
+    const mediaType = String(bundle.mediaType);
+    const empty = Buffer.from('{}');
+    const layer = await uploadBlob(registry.base, repo, bytes, {});
+    const config = await uploadBlob(registry.base, repo, empty, {});
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: mediaType,
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: empty.length },
+        layers: [{ mediaType, digest: layer, size: bytes.length }],
+        subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.manifest.length },
+      }),
+    );
+    await putManifest(registry.base, repo, sha256(manifest), 'application/vnd.oci.image.manifest.v1+json', manifest, {});
+    await addToReferrersTag(registry.base, repo, image.digest, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, artifactType: mediaType });
+  };
+
   before(async () => {
     if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
     writeFileSync(path.join(work, 'release.pub'), release.publicPem);
+    writeFileSync(path.join(work, 'trusted_root.json'), JSON.stringify(sigstore.trustedRoot()));
     registry = await startRegistry();
     for (const tag of ['signed', 'wrong-key', 'unsigned', 'burst', 'sidecars', 'late', 'deploy']) images[tag] = await pushImage(registry.base, REPO, tag);
     images.attested = await pushImage(registry.base, 'attested/api', 'attested');
     images['prod-only'] = await pushImage(registry.base, 'prod-only/api', 'prod-only');
+    for (const tag of ['keyless-good', 'keyless-stranger']) images[tag] = await pushImage(registry.base, 'keyless/api', tag);
+    await pushBundle('keyless-good', 'release@example.com');
+    await pushBundle('keyless-stranger', 'mallory@example.com');
     for (const tag of ['signed', 'burst', 'sidecars', 'deploy']) await sign(tag, release);
     await sign('wrong-key', other);
     await sign('attested', release, 'attested/api');
@@ -187,6 +221,13 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const good = compliantDeployment('api', 'shop');
     good.spec.template.spec.containers[0].image = ref('deploy');
     assert.equal((await send('/validate', good)).allowed, true);
+  });
+
+  test('keyless: a Sigstore bundle from an allowed identity is admitted; one from another identity is refused with identity-mismatch', async () => {
+    assert.equal((await send('/validate', podWith(ref('keyless-good', 'keyless/api')))).allowed, true);
+    const refused = await send('/validate', podWith(ref('keyless-stranger', 'keyless/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /image \S+:keyless-stranger \(sha256:[0-9a-f]{12}…\): no signature verified \(identity-mismatch\) \[webhook\.imagePolicy\.requireSignature\[3\]\]$/);
   });
 
   test('a required attestation: signed and attested is admitted; signed without it is refused, naming the attestation', async () => {

@@ -2,10 +2,10 @@
  * What a signature must satisfy, whichever format carries it: the trust inputs (public keys,
  * keyless identities with a trusted root, a Notary Project trust policy and trust store) and the
  * demands on top (all keys or any, attestations of given types, provenance from allowed builders
- * and source repositories). The `verify` command builds it from flags; the webhook will build it
- * from its configuration. Each format's verifier reads the fields it understands and ignores the
- * rest (cosign: keys, attestations, provenance; Sigstore bundles: identities, trustedRootFile;
- * notation: notation).
+ * and source repositories). The `verify` command builds it from flags; the webhook builds one per
+ * `webhook.imagePolicy.requireSignature` rule (config/signature-rules.ts). Each format's verifier
+ * reads the fields it understands and ignores the rest (cosign: keys, attestations, provenance;
+ * Sigstore bundles: identities, trustedRoot or trustedRootFile; notation: notation).
  */
 
 /** A public key as the user gave it. */
