@@ -89,6 +89,9 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
       '        keyless:',
       '          trustedRoot: trusted_root.json',
       '          identities: [{ issuer: "https://token.actions.example.com", subjectRegExp: "release@example\\\\.com" }]',
+      `      - images: ["${registry.host}/two-keys/**"]`,
+      '        keys: [release.pub, other.pub]',
+      '        require: all',
       ...extra,
       '',
     ].join('\n');
@@ -122,6 +125,7 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
   before(async () => {
     if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
     writeFileSync(path.join(work, 'release.pub'), release.publicPem);
+    writeFileSync(path.join(work, 'other.pub'), other.publicPem);
     writeFileSync(path.join(work, 'trusted_root.json'), JSON.stringify(sigstore.trustedRoot()));
     registry = await startRegistry();
     for (const tag of ['signed', 'wrong-key', 'unsigned', 'burst', 'sidecars', 'late', 'deploy']) images[tag] = await pushImage(registry.base, REPO, tag);
@@ -131,6 +135,8 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     await pushBundle('keyless-good', 'release@example.com');
     await pushBundle('keyless-stranger', 'mallory@example.com');
     for (const tag of ['signed', 'burst', 'sidecars', 'deploy']) await sign(tag, release);
+    images['one-of-two'] = await pushImage(registry.base, 'two-keys/api', 'one-of-two');
+    await sign('one-of-two', release, 'two-keys/api');
     await sign('wrong-key', other);
     await sign('attested', release, 'attested/api');
     ca = makeTestCa();
@@ -228,6 +234,13 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const refused = await send('/validate', podWith(ref('keyless-stranger', 'keyless/api')));
     assert.equal(refused.allowed, false);
     assert.match(refused.status.message, /image \S+:keyless-stranger \(sha256:[0-9a-f]{12}…\): no signature verified \(identity-mismatch\) \[webhook\.imagePolicy\.requireSignature\[3\]\]$/);
+  });
+
+  test('require: all: an image signed by one of the two keys is refused, naming the key that did not sign', async () => {
+    const refused = await send('/validate', podWith(ref('one-of-two', 'two-keys/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /: no signature verified with other\.pub, and require: all needs one from every key \[webhook\.imagePolicy\.requireSignature\[4\]\]$/);
+    assert.equal(verifications('refused', 'require-all'), 1);
   });
 
   test('a required attestation: signed and attested is admitted; signed without it is refused, naming the attestation', async () => {

@@ -124,11 +124,12 @@ export async function verifyImage(image: ImageReference, digest: string, rule: S
     const signatures = results.filter((r) => !isAttestationResult(r));
     // Not satisfied because part of the registry could not be read: no verdict on the image (as `kshield verify` exits 2).
     if (results.some((r) => r.failure === 'registry')) {
-      const problems = discovery.problems.map((p) => p.message);
-      return { status: 'error', reasons: [signal.aborted ? `verification did not finish within ${timeoutMs} ms` : `the registry could not be read: ${problems[0] ?? 'see the log'}`], reason: signal.aborted ? 'timeout' : 'registry' };
+      const unread = results.find((r) => r.failure === 'registry')!;
+      return { status: 'error', reasons: [signal.aborted ? `verification did not finish within ${timeoutMs} ms` : `the registry could not be read: ${unread.message}`], reason: signal.aborted ? 'timeout' : 'registry' };
     }
     const firstFailure = signatures.every((r) => !r.verified) ? signatures.find((r) => r.failure)?.failure ?? 'no-signature' : verdict.reasons.some((r) => r.includes('attestation')) ? 'attestation' : 'require-all';
-    return { status: 'refused', reasons: verdict.reasons, reason: firstFailure };
+    // judge() words the policy as `kshield verify`'s flags; here it is the rule's `require: all`.
+    return { status: 'refused', reasons: verdict.reasons.map((r) => r.replace('--require all', 'require: all')), reason: firstFailure };
   } catch (error) {
     if (signal.aborted) return { status: 'error', reasons: [`verification did not finish within ${timeoutMs} ms`], reason: 'timeout' };
     if (error instanceof RegistryError) return { status: 'error', reasons: [message(error)], reason: 'registry' };
