@@ -209,13 +209,18 @@ function review(object: Obj, options: { uid: string; operation: 'CREATE' | 'UPDA
   };
 }
 
-const IMAGE = 'registry.example.com/shop/checkout:2.14.1';
-const IMAGE_NEXT = 'registry.example.com/shop/checkout:2.15.0';
+const IMAGE_DEFAULT = 'registry.example.com/shop/checkout:2.14.1';
+const IMAGE_NEXT_DEFAULT = 'registry.example.com/shop/checkout:2.15.0';
 const USER = 'alice@example.com';
 const RS_CONTROLLER = 'system:serviceaccount:kube-system:replicaset-controller';
 
-/** One cycle of the deck; each connection walks it from its own offset. */
-export function benchReviews(): BenchReview[] {
+/**
+ * One cycle of the deck; each connection walks it from its own offset. `images` replaces the two
+ * images the deck's workloads run (the signed-image scenario names signed images in a registry).
+ */
+export function benchReviews(images: { current: string; next: string } = { current: IMAGE_DEFAULT, next: IMAGE_NEXT_DEFAULT }): BenchReview[] {
+  const IMAGE = images.current;
+  const IMAGE_NEXT = images.next;
   const compliant = podSpec([hardenedContainer('checkout', IMAGE)]);
   const compliantNext = podSpec([hardenedContainer('checkout', IMAGE_NEXT)]);
 

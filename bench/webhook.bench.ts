@@ -26,7 +26,11 @@
  * BENCH_WEBHOOK_LOG_LEVEL (default info, as deployed; warn shows what the per-review log line costs),
  * BENCH_WEBHOOK_NODE_ARGS (extra Node flags for the kshield child, space-separated),
  * BENCH_WEBHOOK_CPU_PROF (a directory: both servers run under --cpu-prof and write their profiles
- * there, kshield-<pid>.cpuprofile and floor-<pid>.cpuprofile).
+ * there, kshield-<pid>.cpuprofile and floor-<pid>.cpuprofile),
+ * BENCH_WEBHOOK_SCENARIO (default: the default configuration; signed: the deck's workloads run two
+ * images signed in a local docker-registry, pinned by digest, and the configuration requires their
+ * signature (webhook.imagePolicy.requireSignature): the first review of an image is timed cold,
+ * then the runs measure a warm verdict cache against the same floor).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -37,7 +41,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { generateWebhookCertificates } from '../src/admission/certs.js';
+import { pushImage, registryMissing, startRegistry, type Registry } from '../test/support/docker-registry.js';
+import { makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload } from '../test/support/signing.js';
 import { defaultWebhookConfig } from '../src/admission/install.js';
 import { cleanScratch, envInt, fmt, loadNote, scratchFile, table } from './measure.js';
 import { answerOf, benchReviews, matches, type BenchReview } from './webhook-reviews.js';
@@ -66,6 +73,8 @@ const LOG_LEVEL = process.env.BENCH_WEBHOOK_LOG_LEVEL || 'info';
 /** Extra Node flags for the kshield child only (e.g. --max-old-space-size=256), split on spaces. */
 const KSHIELD_NODE_ARGS = (process.env.BENCH_WEBHOOK_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CPU_PROF_DIR = process.env.BENCH_WEBHOOK_CPU_PROF ? path.resolve(process.env.BENCH_WEBHOOK_CPU_PROF) : undefined;
+const SCENARIO: 'default' | 'signed' = process.env.BENCH_WEBHOOK_SCENARIO === 'signed' ? 'signed' : 'default';
+if (process.env.BENCH_WEBHOOK_SCENARIO && !['default', 'signed'].includes(process.env.BENCH_WEBHOOK_SCENARIO)) throw new Error(`BENCH_WEBHOOK_SCENARIO must be default or signed, not ${process.env.BENCH_WEBHOOK_SCENARIO}`);
 
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_GROWTH = 0.1;
@@ -524,8 +533,30 @@ async function main(): Promise<void> {
   writeFileSync(certFile, certs.cert);
   writeFileSync(keyFile, certs.key, { mode: 0o600 });
   writeFileSync(configFile, defaultWebhookConfig({ namespace: OWN_NAMESPACE, exemptNamespaces: [] }));
+  let registry: Registry | undefined;
+  let images: { current: string; next: string } | undefined;
+  if (SCENARIO === 'signed') {
+    const missing = registryMissing();
+    if (missing) throw new Error(`BENCH_WEBHOOK_SCENARIO=signed needs docker-registry: ${missing}`);
+    registry = await startRegistry();
+    const key = makeKey('ecdsa');
+    const pinned: string[] = [];
+    for (const tag of ['2.14.1', '2.15.0']) {
+      const image = await pushImage(registry.base, 'shop/checkout', tag);
+      const payload = simpleSigningPayload(`${registry.host}/shop/checkout`, image.digest);
+      await pushCosignArtifact(registry.base, 'shop/checkout', image, 'sig', [signatureLayer(payload, signBytes(key, payload))], 'cosign-tag');
+      pinned.push(`${registry.host}/shop/checkout:${tag}@${image.digest}`);
+    }
+    images = { current: pinned[0], next: pinned[1] };
+    const keyFile = scratchFile('cosign.pub');
+    writeFileSync(keyFile, key.publicPem);
+    const config = parseYaml(readFileSync(configFile, 'utf8')) as { webhook: Record<string, unknown> };
+    config.webhook.registries = { hosts: { [registry.host]: { insecureHttp: true } } };
+    config.webhook.imagePolicy = { requireSignature: [{ images: [`${registry.host}/shop/**`], keys: [keyFile] }] };
+    writeFileSync(configFile, stringifyYaml(config));
+  }
 
-  const deck = benchReviews();
+  const deck = benchReviews(images);
   const share = (endpoint: string): number => deck.filter((r) => r.endpoint === endpoint).length;
   const avgBytes = deck.reduce((sum, r) => sum + Buffer.byteLength(r.body), 0) / deck.length;
   log(`  deck: ${deck.length} reviews per cycle (${share('/validate')} /validate, ${share('/mutate')} /mutate), ${fmt(avgBytes / 1024, 1)} KiB average body;`);
@@ -540,6 +571,7 @@ async function main(): Promise<void> {
   log(`        ${fmt(REQUESTS)} requests per kshield run, ${fmt(FLOOR_REQUESTS)} per floor run, ${RUNS} alternating pairs, ${fmt(WARMUP)} warm-up requests each`);
   if (LOAD === 'paced' && LEAD_IN > 0) log(`        each run led in by ${fmt(LEAD_IN)} requests in the same stream, on the same connections, checked but not measured`);
   log(`  kshield: node ${path.relative(root, KSHIELD)} webhook --log-level ${LOG_LEVEL} --config <kshield install webhook default>, log lines to a file${CPU_PROF_DIR ? `; both servers under --cpu-prof into ${CPU_PROF_DIR}` : ''}`);
+  if (registry) log(`  scenario signed: the deck's images are ${images!.current} and the next version, signed (cosign, ECDSA P-256) in docker-registry on ${registry.host}; webhook.imagePolicy.requireSignature names them`);
   log('');
 
   const floor = await startFloor(certFile, keyFile);
@@ -547,6 +579,19 @@ async function main(): Promise<void> {
   try {
     kshield = await startKshield(certFile, keyFile, configFile, certs.caCert);
     const idle = { floor: memoryOf(floor.child.pid!), kshield: memoryOf(kshield.child.pid!) };
+    if (SCENARIO === 'signed') {
+      // The first review of a signed image reads the registry and verifies; the second finds the verdict cached.
+      const probe = deck.find((r) => r.endpoint === '/validate' && r.name === 'Deployment CREATE compliant')!;
+      const timed = async (): Promise<number> => {
+        const started = performance.now();
+        const reply = await post(kshield!.port, probe, certs.caCert);
+        if (answerOf(reply.json?.response) !== 'allowed') throw new Error(`the signed image was not admitted: ${JSON.stringify(reply.json?.response?.status)}`);
+        return performance.now() - started;
+      };
+      const cold = await timed();
+      const warm = await timed();
+      log(`  signed image, first review (cold: tag already pinned, manifest, .sig tag, referrers, signature blob read and verified): ${ms(cold)} ms; the same review again (verdict cached): ${ms(warm)} ms (both on a new TLS connection)`);
+    }
     const problems = [...(await checkDeck(floor, deck, certs.caCert)), ...(await checkDeck(kshield, deck, certs.caCert))];
     if (problems.length > 0) {
       process.stderr.write(`the deck does not get the answers it was built for, so the benchmark would measure something else:\n  ${problems.join('\n  ')}\n`);
@@ -613,6 +658,7 @@ async function main(): Promise<void> {
     if (floorFailures > 0) log(`  note: the floor itself had ${floorFailures} failures: the load or the machine is the limit, not kshield`);
     log(`  after: ${loadNote()}`);
   } finally {
+    await registry?.stop();
     await stop(floor);
     if (kshield) {
       await stop(kshield);

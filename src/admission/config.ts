@@ -5,7 +5,7 @@
 import type { KshieldConfig } from '../config/config-file.js';
 import type { Rule } from '../engine/rule.js';
 import type { Severity } from '../core/types.js';
-import { DEFAULT_MUTATION, type ActionPolicy, type AdmissionAction, type WebhookConfig } from '../config/webhook.js';
+import { DEFAULT_IMAGE_POLICY, DEFAULT_MUTATION, type ActionPolicy, type AdmissionAction, type WebhookConfig } from '../config/webhook.js';
 
 /**
  * What a finding does when neither its rule, a tag nor `default` says otherwise. Critical and high
@@ -37,6 +37,7 @@ export function webhookConfigFrom(config: KshieldConfig | undefined): WebhookCon
     controllerPods: input.controllerPods ?? 'audit',
     mutate: { ...DEFAULT_MUTATION, ...input.mutate },
     registries: { ...input.registries },
+    imagePolicy: config?.loadedImagePolicy ?? { ...DEFAULT_IMAGE_POLICY, requireSignature: [], files: [] },
   };
 }
 
@@ -64,4 +65,9 @@ export function exemptNamespaceNames(config: WebhookConfig, ownNamespace: string
     if (ownNamespace) names.add(ownNamespace);
   }
   return names;
+}
+
+/** Whether admission needs the labels of the request's namespace: for exemptNamespaceSelector, or a signature rule's namespaceSelector. */
+export function needsNamespaceLabels(config: WebhookConfig): boolean {
+  return config.exemptNamespaceSelector !== undefined || config.imagePolicy.requireSignature.some((rule) => rule.namespaceSelector !== undefined);
 }

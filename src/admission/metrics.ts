@@ -186,6 +186,12 @@ export class WebhookMetrics {
   readonly reloads = new Counter('kshield_admission_reloads_total', 'Reloads of the configuration and TLS files, by what and result.', ['what', 'result']);
   readonly logLinesDropped = new Counter('kshield_webhook_log_lines_dropped_total', 'Log lines dropped because standard output did not take them (16 MiB were waiting).', []);
   readonly ready = new Gauge('kshield_admission_ready', '1 while the webhook accepts reviews, 0 while draining.', []);
+  readonly signatureVerifications = new Counter(
+    'kshield_admission_signature_verifications_total',
+    'Image signature verifications run (cache misses only), by result (verified, refused, error) and reason (the first signature failure, attestation, require-all, registry, timeout).',
+    ['result', 'reason'],
+  );
+  readonly signatureCache = new Counter('kshield_admission_signature_cache_total', 'Signature verdict lookups by outcome: hit (cached), miss (verified now), join (waited for a verification already running).', ['outcome']);
 
   constructor() {
     // A series from the start: an alert on its rate needs the zero.
@@ -194,7 +200,7 @@ export class WebhookMetrics {
 
   render(): string {
     const out: string[] = [];
-    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.logLinesDropped, this.ready]) family.render(out);
+    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.logLinesDropped, this.ready, this.signatureVerifications, this.signatureCache]) family.render(out);
     return out.join('\n') + '\n';
   }
 }

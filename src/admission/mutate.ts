@@ -33,7 +33,7 @@ import { withCacheScope } from '../core/scoped-cache.js';
 import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
-import { registryClientFor } from '../images/registry.js';
+import { webhookRegistryClient } from './registry-client.js';
 
 export type { DigestResolver } from '../config/webhook.js';
 
@@ -49,6 +49,12 @@ export interface MutationContext {
    * registry would let anyone who can create a pod make the webhook connect wherever they like.
    */
   allowedRegistries?: readonly string[];
+  /**
+   * Images that must be pinned whatever `pinImageDigests` says: those a signature rule applies to
+   * (the validating webhook verifies the digest pinned here). Contacting their registry is the
+   * configuration's choice, so allowedRegistries does not limit them.
+   */
+  mustPin?: (reference: string) => boolean;
 }
 
 export interface MutationResult {
@@ -192,7 +198,7 @@ interface Pinnable {
   reference: string;
 }
 
-function pinnableImages(pods: PodSpecView[], allowedRegistries: readonly string[]): Pinnable[] {
+function pinnableImages(pods: PodSpecView[], allowedRegistries: readonly string[], pinAll: boolean, mustPin: ((reference: string) => boolean) | undefined): Pinnable[] {
   const allowed = allowedRegistries.filter((e) => typeof e === 'string' && e.trim() !== '');
   const out: Pinnable[] = [];
   for (const pod of pods) {
@@ -202,7 +208,8 @@ function pinnableImages(pods: PodSpecView[], allowedRegistries: readonly string[
       const parsed = parseImageReference(reference);
       // Malformed references are image-reference-invalid's business; pinned ones are done.
       if (!parsed.ok || parsed.image.digest !== undefined) continue;
-      if (allowed.length > 0 && !allowed.some((entry) => registryEntryMatches(parsed.image, entry))) continue;
+      const required = mustPin?.(reference) ?? false;
+      if (!required && (!pinAll || (allowed.length > 0 && !allowed.some((entry) => registryEntryMatches(parsed.image, entry))))) continue;
       out.push({ path: `${entry.path}/image`, reference });
     }
   }
@@ -237,10 +244,10 @@ class Slots {
   }
 }
 
-async function pinDigests(pods: PodSpecView[], context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
-  const images = pinnableImages(pods, context.allowedRegistries ?? []);
+async function pinDigests(pods: PodSpecView[], pinAll: boolean, context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
+  const images = pinnableImages(pods, context.allowedRegistries ?? [], pinAll, context.mustPin);
   if (images.length === 0) return;
-  const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => registryClientFor(context.registries).resolveDigest(reference, signal));
+  const resolve: DigestResolver = context.resolveDigest ?? ((reference, signal) => webhookRegistryClient(context.registries).resolveDigest(reference, signal));
   const lookups = new Map<string, Promise<{ digest?: string; error?: string }>>();
   // One object can name hundreds of images: a review looks up a bounded number, a few at a time,
   // so it cannot open hundreds of registry connections at once.
@@ -289,7 +296,7 @@ export async function mutationPatch(object: unknown, options: MutationOptions, c
   // a scope of its own: nothing derived from the request outlives it (see core/scoped-cache.ts)
   const pods = withCacheScope(() => podSpecs({ kind, apiVersion, object }));
   for (const pod of pods) securityDefaults(pod, options, patch);
-  if (options.pinImageDigests) await pinDigests(pods, context, patch, warnings);
+  if (options.pinImageDigests || context.mustPin) await pinDigests(pods, options.pinImageDigests, context, patch, warnings);
   return { patch, warnings };
 }
 

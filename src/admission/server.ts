@@ -11,7 +11,9 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { KshieldConfig } from '../config/config-file.js';
-import { webhookConfigFrom, exemptNamespaceNames } from './config.js';
+import { webhookConfigFrom, exemptNamespaceNames, needsNamespaceLabels } from './config.js';
+import { VerificationCache } from './signature-cache.js';
+import { checkImageSignatures, rulesFor, type SignatureCheck, type SignatureVerdict } from './signatures.js';
 import { containerCount, decide, isControllerRequest, MAX_CONTAINERS_PER_OBJECT, namespaceExemption, namespaceToMatch, prepareAdmission, type Decision, type FindingOutcome, type NamespaceLabels, type PreparedAdmission } from './decide.js';
 import { capWarnings, cut, oneLine } from './format.js';
 import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
@@ -66,6 +68,8 @@ export interface WebhookServerOptions {
   namespaceLookupTimeoutMs?: number;
   /** Time the mutation (digest resolution included) may take. Default 8 s. */
   mutationTimeoutMs?: number;
+  /** The clock of the signature verdict cache (tests). */
+  now?: () => number;
 }
 
 type Endpoint = 'validate' | 'mutate';
@@ -89,9 +93,12 @@ export class WebhookServer {
   private readonly maxBodyBytes: number;
   private namespaces: NamespaceLabelSource | undefined;
   private deferred: (() => void)[] = [];
+  /** Signature verdicts by image digest and policy version; survives reloads (a changed policy has a new version). */
+  private signatureCache: VerificationCache<SignatureVerdict>;
 
   constructor(private readonly options: WebhookServerOptions) {
     this.state = options.state;
+    this.signatureCache = this.newSignatureCache(options.state);
     this.namespaces = options.namespaces;
     this.log = options.logger;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -164,8 +171,14 @@ export class WebhookServer {
 
   /** A new configuration for the requests that start from now on. */
   setState(state: WebhookState): void {
+    const [was, now] = [this.state.config.imagePolicy.cache, state.config.imagePolicy.cache];
+    if (was.maxEntries !== now.maxEntries || was.successTtlMs !== now.successTtlMs || was.failureTtlMs !== now.failureTtlMs) this.signatureCache = this.newSignatureCache(state);
     this.state = state;
     this.lastReloadError.config = undefined;
+  }
+
+  private newSignatureCache(state: WebhookState): VerificationCache<SignatureVerdict> {
+    return new VerificationCache<SignatureVerdict>({ ...state.config.imagePolicy.cache, ...(this.options.now ? { now: this.options.now } : {}) }, (verdict) => verdict.status === 'verified');
   }
 
   /** Namespace labels for `exemptNamespaceSelector`, started when a configuration first needs them. */
@@ -418,7 +431,7 @@ export class WebhookServer {
 
   private async namespaceLabels(request: AdmissionRequest, state: WebhookState): Promise<NamespaceLabels | undefined> {
     const config = state.config;
-    if (config.exemptNamespaceSelector === undefined) return undefined;
+    if (!needsNamespaceLabels(config)) return undefined;
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return undefined;
     if (request.subResource !== undefined && request.subResource !== 'ephemeralcontainers') return undefined;
     const namespace = namespaceToMatch(request);
@@ -431,18 +444,53 @@ export class WebhookServer {
   private async validate(request: AdmissionRequest, state: WebhookState, started: bigint): Promise<AdmissionResponse> {
     const labels = await this.namespaceLabels(request, state);
     const decision = decide(request, { config: state.config, prepared: state.prepared, ownNamespace: this.options.ownNamespace, namespaceLabels: labels });
+    const signatures = await this.checkSignatures(request, state, decision, labels);
+    if (signatures && signatures.refusals.length > 0) {
+      decision.allowed = false;
+      decision.status = { code: 403, message: signatureDenial(request, signatures.refusals) };
+    }
+    if (signatures && signatures.warnings.length > 0) decision.warnings = capWarnings([...signatures.warnings.map((w) => ({ text: cut(oneLine(w), 256), rule: 'signature' })), ...decision.warnings.map((w) => ({ text: w, rule: 'finding' }))]);
     const dryRun = String(request.dryRun);
     for (const j of decision.findings) this.metrics.decisions.inc({ rule: j.finding.rule, action: j.action, outcome: j.outcome, dry_run: dryRun });
     const result = !decision.allowed ? 'denied' : decision.reason === 'judged' ? 'allowed' : decision.reason.startsWith('exempt') ? 'exempt' : 'skipped';
     this.metrics.responses.inc({ endpoint: 'validate', result });
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    this.afterAnswers(() => this.logDecision(request, decision, labels, latencyMs));
+    this.afterAnswers(() => this.logDecision(request, decision, labels, latencyMs, signatures));
     const response: AdmissionResponse = { uid: request.uid, allowed: decision.allowed, warnings: decision.warnings };
     if (decision.status) response.status = decision.status;
     return response;
   }
 
-  private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, latencyMs: number): void {
+  /**
+   * The signature rules, for an object admitted so far (one already refused needs no registry
+   * round trip) and judged: not for exempt namespaces, and not for objects Kubernetes' controllers
+   * create for an owner judged at its own level (controllerPods: audit), whose images are the owner's.
+   */
+  private async checkSignatures(request: AdmissionRequest, state: WebhookState, decision: Decision, labels: NamespaceLabels | undefined): Promise<SignatureCheck | undefined> {
+    const policy = state.config.imagePolicy;
+    if (policy.requireSignature.length === 0 || !decision.allowed || decision.reason !== 'judged' || decision.controllerRequest || !request.object) return undefined;
+    const apiVersion = request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version;
+    const kind = typeof request.object.kind === 'string' ? request.object.kind : request.kind.kind;
+    const oldObject = request.operation === 'UPDATE' ? request.oldObject : undefined;
+    // The review's deadline; a timer cleared when the review is done (AbortSignal.timeout's would live on for timeoutMs).
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), policy.timeoutMs);
+    try {
+      return await checkImageSignatures(request.object, oldObject, kind, typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion, {
+        policy,
+        registries: state.config.registries,
+        namespaceLabels: labels,
+        cache: this.signatureCache,
+        signal: deadline.signal,
+        onCache: (outcome) => this.metrics.signatureCache.inc({ outcome }),
+        onVerified: (verdict) => this.metrics.signatureVerifications.inc({ result: verdict.status, reason: verdict.reason }),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private logDecision(request: AdmissionRequest, decision: Decision, labels: NamespaceLabels | undefined, latencyMs: number, signatures?: SignatureCheck): void {
     // Rule ids by outcome, each once, in finding order.
     const rules = new Set<string>();
     const byOutcome: Partial<Record<FindingOutcome, Set<string>>> = {};
@@ -466,6 +514,8 @@ export class WebhookServer {
         suppressed: decision.suppressed || undefined,
         namespaceLookup: labels && 'unavailable' in labels ? labels.unavailable : undefined,
         ruleErrors: decision.ruleErrors,
+        // Counts only: the refusal text names images, which the log line otherwise leaves out too.
+        signatures: signatures ? { checked: signatures.checked, refused: signatures.refusals.length, unverifiedAdmitted: signatures.warnings.length || undefined } : undefined,
         latencyMs,
       },
       'admission decision',
@@ -497,14 +547,17 @@ export class WebhookServer {
     if (config.controllerPods !== 'enforce' && isControllerRequest(request, object)) return skip('controller-request');
     // /validate refuses such an object unjudged; a patch for 100,000 containers would be tens of MB.
     if (withCacheScope(() => containerCount(object, request)) > MAX_CONTAINERS_PER_OBJECT) return skip('too-many-containers');
+    // Images a signature rule applies to are pinned to the digest /validate verifies, so what runs is what was verified.
+    const mustPin = config.imagePolicy.requireSignature.length > 0 ? (reference: string): boolean => rulesFor(reference, config.imagePolicy, labels).length > 0 : undefined;
     // Only digest lookups wait on anything; a timer per request would be spent on nothing otherwise.
-    const signal = config.mutate.pinImageDigests ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
+    const signal = config.mutate.pinImageDigests || mustPin ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
     let patch: Awaited<ReturnType<typeof mutationPatch>>;
     try {
       patch = await mutationPatch(object, config.mutate, {
         signal,
         registries: config.registries,
         operation: request.operation,
+        ...(mustPin ? { mustPin } : {}),
         // only registries the scan rules allow are contacted: an image name must not steer the webhook anywhere
         allowedRegistries: state.prepared.engine.settings?.allowedRegistries,
       });
@@ -535,4 +588,13 @@ export class WebhookServer {
     if (patch.patch.length > 0) response.patch = encodePatch(patch.patch);
     return response;
   }
+}
+
+/** The Status message of a review refused by the signature rules: the object, then one line per container image and why. */
+function signatureDenial(request: AdmissionRequest, refusals: string[]): string {
+  const metadata = request.object?.metadata as Record<string, unknown> | undefined;
+  const name = request.name ?? (typeof metadata?.name === 'string' ? metadata.name : typeof metadata?.generateName === 'string' ? `${metadata.generateName}*` : '<unnamed>');
+  const shown = refusals.slice(0, 10);
+  const more = refusals.length > shown.length ? `\n- and ${refusals.length - shown.length} more` : '';
+  return `kshield: ${request.kind.kind} ${request.namespace ? `${request.namespace}/` : ''}${name}: ${refusals.length === 1 ? 'an image is' : `${refusals.length} images are`} refused by the signature policy:\n${shown.map((r) => `- ${r}`).join('\n')}${more}`;
 }

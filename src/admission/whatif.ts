@@ -13,6 +13,8 @@ import type { AdmissionRequest } from './review.js';
 import type { WebhookState } from './server.js';
 import { fieldPath } from './format.js';
 import type { CoverageGap } from '../sources/cluster.js';
+import { VerificationCache } from './signature-cache.js';
+import { checkImageSignatures, type SignatureVerdict } from './signatures.js';
 
 export type WhatIfVerdict = 'deny' | 'warn' | 'pass' | 'exempt';
 
@@ -34,6 +36,8 @@ export interface WhatIfWorkload {
   warned: WhatIfFinding[];
   /** Findings only logged (audit). */
   audited: number;
+  /** Container images the signature rules would refuse, one line each with why (see addSignatureVerdicts). */
+  signatures?: string[];
 }
 
 export interface WhatIfNamespace {
@@ -164,4 +168,51 @@ export function whatIf(
 }
 
 const VERDICT_ORDER: Record<WhatIfVerdict, number> = { deny: 0, warn: 1, pass: 2, exempt: 3 };
+
+/**
+ * The signature rules (`webhook.imagePolicy.requireSignature`) applied to the workloads of a
+ * report, as the webhook would apply them to a CREATE of each: every image a rule applies to is
+ * resolved and verified now, in the registry, with the webhook's registry settings; a workload with
+ * an image that would be refused becomes `deny`, its `signatures` saying which and why. Skipped,
+ * as at admission: exempt namespaces and objects Kubernetes' controllers create for a judged owner.
+ * One verification per image digest and rule for the whole report.
+ */
+export async function addSignatureVerdicts(report: WhatIfReport, resources: readonly Resource[], state: Pick<WebhookState, 'config'>): Promise<void> {
+  const policy = state.config.imagePolicy;
+  if (policy.requireSignature.length === 0) return;
+  const labelsByNamespace = new Map<string, Record<string, string>>();
+  for (const r of resources) {
+    if (r.kind === 'Namespace' && r.apiVersion === 'v1') {
+      const labels = isObject(r.object.metadata) && isObject(r.object.metadata.labels) ? r.object.metadata.labels : {};
+      labelsByNamespace.set(r.name, Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string')) as Record<string, string>);
+    }
+  }
+  const byIdentity = new Map<string, Resource>();
+  for (const r of resources) byIdentity.set(`${r.file}\u0000${r.locate('').line}\u0000${r.kind}\u0000${r.name}`, r);
+  const cache = new VerificationCache<SignatureVerdict>({ ...policy.cache, successTtlMs: Math.max(policy.cache.successTtlMs, 3_600_000), failureTtlMs: 3_600_000 }, (v) => v.status === 'verified');
+  for (const group of report.namespaces) {
+    if (group.exempt) continue;
+    for (const workload of group.workloads) {
+      if (workload.verdict === 'exempt') continue;
+      const resource = byIdentity.get(`${workload.file}\u0000${workload.line}\u0000${workload.kind}\u0000${workload.name}`);
+      if (!resource || controllerUserFor(resource.object)) continue;
+      const labels = labelsByNamespace.get(group.namespace);
+      const check = await checkImageSignatures(resource.object, undefined, resource.kind, resource.apiVersion, {
+        policy,
+        registries: state.config.registries,
+        namespaceLabels: labels ? { labels } : { unavailable: 'its Namespace object is not among the inputs' },
+        cache,
+        signal: AbortSignal.timeout(policy.timeoutMs),
+      });
+      if (check.refusals.length === 0) continue;
+      workload.signatures = check.refusals;
+      if (workload.verdict !== 'deny') {
+        report.summary[workload.verdict]--;
+        report.summary.deny++;
+        workload.verdict = 'deny';
+      }
+    }
+    group.workloads.sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
 

@@ -18,9 +18,9 @@ import { writeOutput } from './output.js';
 import { formatInputError, formatLocation } from '../report/describe.js';
 import { plural, sanitize, wrap } from '../core/text.js';
 import { buildState, WebhookServer, type WebhookState } from '../admission/server.js';
-import { exemptNamespaceNames } from '../admission/config.js';
+import { exemptNamespaceNames, needsNamespaceLabels } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
-import { whatIf, type WhatIfReport } from '../admission/whatif.js';
+import { addSignatureVerdicts, whatIf, type WhatIfReport } from '../admission/whatif.js';
 import { decide, type SkippedRule } from '../admission/decide.js';
 import { isExpired } from '../engine/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
@@ -193,7 +193,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   onDrop((lines) => server.metrics.logLinesDropped.inc({}, lines));
   // Namespace labels are read only when a selector needs them; a reload may add one.
   const ensureNamespaceCache = async (s: WebhookState): Promise<void> => {
-    if (s.config.exemptNamespaceSelector === undefined || namespaces) return;
+    if (!needsNamespaceLabels(s.config) || namespaces) return;
     try {
       const { startNamespaceCache } = await import('../admission/namespaces.js');
       namespaces = await startNamespaceCache({ kubeconfig: opts.kubeconfig, context: opts.context, logger: log });
@@ -213,6 +213,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     onUpdate: s.config.onUpdate,
     controllerPods: s.config.controllerPods,
     mutate: s.config.mutate.enabled,
+    requireSignature: s.config.imagePolicy.requireSignature.map((r) => ({ rule: r.name, images: r.images, keys: r.policy.keys.map((k) => k.source), keyless: r.policy.identities.length, attestations: r.policy.attestations, version: r.version })),
   });
   const logSkipped = (s: WebhookState): void => {
     // Once per configuration: which rules `kshield scan` runs that admission cannot enforce.
@@ -247,9 +248,13 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const onWatchError = (message: string): void => log.warn({ err: message }, 'file watch problem');
   if (state.file) {
     const configFile = state.file;
-    watches.push(
+    // The configuration and the files its signature rules read (keys, trusted roots): a rotated key is a new policy.
+    const configFiles = (s: WebhookState): string[] => [configFile, ...s.config.imagePolicy.files];
+    let watchedConfigFiles = configFiles(state);
+    let configWatch: FileWatch;
+    const watchConfig = (): FileWatch =>
       watchFiles(
-        [configFile],
+        watchedConfigFiles,
         async () => {
           try {
             const next = await loadState(configFile, pssVersion);
@@ -260,6 +265,12 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
             log.info(describeState(next), 'configuration reloaded');
             logSkipped(next);
             await ensureNamespaceCache(next);
+            const files = configFiles(next);
+            if (files.join('\u0000') !== watchedConfigFiles.join('\u0000')) {
+              watchedConfigFiles = files;
+              configWatch.stop();
+              configWatch = watchConfig();
+            }
           } catch (err) {
             // A bad edit must not take admission down: the previous configuration stays.
             const message = err instanceof ConfigError ? err.message : String((err as Error).message).split('\n')[0];
@@ -269,8 +280,9 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
           }
         },
         { pollMs, onError: onWatchError },
-      ),
-    );
+      );
+    configWatch = watchConfig();
+    watches.push({ stop: () => configWatch.stop(), check: () => configWatch.check() });
   }
   watches.push(
     watchFiles(
@@ -337,6 +349,8 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
   // The report says what could not be listed; warnings on standard error would repeat it.
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
+  // Signature rules ask the registries: only when the configuration has some.
+  await addSignatureVerdicts(report, loaded.resources, state);
   if (loaded.namespaceNote) report.notes.unshift(noteText(loaded.namespaceNote));
   // Nothing read at all: the errors are the whole answer (an empty report would read like one).
   if (loaded.errors.length > 0 && loaded.resources.length === 0) {
@@ -370,7 +384,7 @@ function renderWhatIf(report: WhatIfReport): string {
       .map((w) => [
         VERDICT_TEXT[w.verdict],
         `${w.kind}/${w.name}`,
-        [...new Set(w.denied.map((f) => f.rule))].join(', ') || '-',
+        [...new Set([...w.denied.map((f) => f.rule), ...(w.signatures ? ['image-signature'] : [])])].join(', ') || '-',
         [...new Set(w.warned.map((f) => f.rule))].join(', ') || '-',
         formatLocation(w.file, w.line),
       ]);
@@ -379,6 +393,7 @@ function renderWhatIf(report: WhatIfReport): string {
       const table = columns(['', 'WORKLOAD', 'DENIED BY', 'WARNED BY', 'WHERE'], rows.map((r) => [r[0], r[1], wrapCell(r[2]), wrapCell(r[3]), r[4]]));
       out.push(...table.split('\n').map((l) => `  ${l}`));
     }
+    for (const w of ns.workloads) for (const line of w.signatures ?? []) out.push(`  image-signature ${w.kind}/${w.name}: ${sanitize(line)}`);
     const passing = ns.workloads.filter((w) => w.verdict === 'pass').length;
     if (passing > 0) out.push(`  ${plural(passing, 'workload')} admitted without warnings`);
     out.push('');

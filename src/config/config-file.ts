@@ -15,7 +15,8 @@ import { labelKeyProblem, parseLabelSelector } from '../k8s/labels.js';
 import { pssVersionProblem } from '../k8s/pss.js';
 import { isBuiltinApiVersion } from '../k8s/pods.js';
 import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
-import type { WebhookConfigInput } from './webhook.js';
+import type { ImagePolicy, WebhookConfigInput } from './webhook.js';
+import { loadImagePolicy } from './signature-rules.js';
 
 const DEFAULT_CONFIG_FILE = '.kshield.yaml';
 
@@ -38,6 +39,8 @@ export interface KshieldConfig {
   imageSources?: ImageSource[];
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
+  /** `webhook.imagePolicy` with its key files and trusted roots read (set by parseConfig, not written by users). */
+  loadedImagePolicy?: ImagePolicy;
   /** Where the configuration came from. */
   file?: string;
 }
@@ -180,6 +183,11 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"${ruleIdHint(catalogue, id)}`, file, lineOf(['severity', id]));
   }
   checkWebhookSection(config.webhook, catalogue, file, lineOf);
+  if (config.webhook?.imagePolicy !== undefined) {
+    config.loadedImagePolicy = loadImagePolicy(config.webhook.imagePolicy, file, (message, keys) => {
+      throw new ConfigError(message, file, lineOf(keys));
+    });
+  }
   checkOperatorWorkloads(config.operatorWorkloads, file, lineOf);
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {

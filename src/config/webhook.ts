@@ -6,6 +6,7 @@
  * are exempt, and which safe defaults to write into the object.
  */
 import type { Severity } from '../core/types.js';
+import type { KeylessIdentity, VerifyPolicy } from '../signatures/policy.js';
 
 /** What a finding does at admission. */
 export type AdmissionAction = 'enforce' | 'warn' | 'audit';
@@ -88,7 +89,59 @@ export interface WebhookConfig {
    * it from scaling or rescheduling); 'enforce' judges them like any other object.
    */
   controllerPods?: 'audit' | 'enforce';
+  /** Signatures images must carry at admission (`imagePolicy.requireSignature`), loaded. */
+  imagePolicy: ImagePolicy;
 }
+
+/** One `webhook.imagePolicy.requireSignature` rule as written. */
+export interface SignatureRuleInput {
+  /** Registry/repository patterns, as `allowedRegistries` writes them ("ghcr.io/acme/**"). */
+  images: string[];
+  /** Only pods in namespaces whose labels match (default: every namespace). */
+  namespaceSelector?: LabelSelectorSpec;
+  /** PEM public key files (cosign.pub), relative to the configuration file. */
+  keys?: string[];
+  require?: 'any' | 'all';
+  /** Keyless Sigstore signatures: the trusted root file and the identities allowed. */
+  keyless?: { trustedRoot: string; identities: KeylessIdentity[] };
+  /** Attestation types that must be attached and verify (cosign's names or predicate type URIs). */
+  attestations?: string[];
+}
+
+export interface ImagePolicyInput {
+  requireSignature?: SignatureRuleInput[];
+  /** Time one review may spend on signatures. Default 8000 (the API server's default webhook timeout is 10 s). */
+  timeoutMs?: number;
+  /** When an image cannot be verified (registry unreachable, deadline): deny (default, fail closed) or allow with a warning. */
+  onError?: 'deny' | 'allow';
+  cache?: { maxEntries?: number; successTtlSeconds?: number; failureTtlSeconds?: number };
+}
+
+/** A signature rule ready to apply: key files and trusted root read when the configuration was loaded. */
+export interface SignatureRule {
+  /** How messages name it: `webhook.imagePolicy.requireSignature[0]`. */
+  name: string;
+  images: string[];
+  namespaceSelector?: LabelSelectorSpec;
+  policy: VerifyPolicy;
+  /** SHA-256 of what the policy demands (keys, identities, trusted root, attestations): cached verdicts are per version. */
+  version: string;
+}
+
+export interface ImagePolicy {
+  requireSignature: SignatureRule[];
+  /** The key files and trusted roots the rules read (absolute): the webhook reloads when they change. */
+  files: string[];
+  timeoutMs: number;
+  onError: 'deny' | 'allow';
+  cache: { maxEntries: number; successTtlMs: number; failureTtlMs: number };
+}
+
+export const DEFAULT_IMAGE_POLICY: Omit<ImagePolicy, 'requireSignature' | 'files'> = {
+  timeoutMs: 8000,
+  onError: 'deny',
+  cache: { maxEntries: 1000, successTtlMs: 10 * 60_000, failureTtlMs: 30_000 },
+};
 
 /** The `webhook:` section of `.kshield.yaml` as written: every field optional. */
 export interface WebhookConfigInput {
@@ -101,6 +154,7 @@ export interface WebhookConfigInput {
   controllerPods?: WebhookConfig['controllerPods'];
   mutate?: Partial<MutationOptions>;
   registries?: RegistryAccess;
+  imagePolicy?: ImagePolicyInput;
 }
 
 /** One RFC 6902 operation; the webhook only emits add and replace. */

@@ -40,6 +40,11 @@ export interface RegistryAccess {
   hosts?: Record<string, { insecureHttp?: boolean; caFile?: string; username?: string; passwordFile?: string }>;
   /** Per request; the whole mutation has the webhook's own deadline. */
   timeoutMs?: number;
+  /**
+   * A Docker configuration file (`config.json`, or a mounted `.dockerconfigjson`) whose `auths`
+   * give credentials for hosts `hosts` gives none for. Used by the webhook (admission/registry-client.ts).
+   */
+  dockerConfig?: string;
 }
 
 /** A username and password for one registry (from the configuration, or ~/.docker/config.json and its helpers). */

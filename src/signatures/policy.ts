@@ -2,10 +2,10 @@
  * What a signature must satisfy, whichever format carries it: the trust inputs (public keys,
  * keyless identities with a trusted root, a Notary Project trust policy and trust store) and the
  * demands on top (all keys or any, attestations of given types, provenance from allowed builders
- * and source repositories). The `verify` command builds it from flags; the webhook will build it
- * from its configuration. Each format's verifier reads the fields it understands and ignores the
- * rest (cosign: keys, attestations, provenance; Sigstore bundles: identities, trustedRootFile;
- * notation: notation).
+ * and source repositories). The `verify` command builds it from flags; the webhook builds one per
+ * `webhook.imagePolicy.requireSignature` rule (config/signature-rules.ts). Each format's verifier
+ * reads the fields it understands and ignores the rest (cosign: keys, attestations, provenance;
+ * Sigstore bundles: identities, trustedRoot or trustedRootFile; notation: notation).
  */
 
 /** A public key as the user gave it. */
@@ -32,6 +32,8 @@ export interface VerifyPolicy {
   identities: KeylessIdentity[];
   /** trusted_root.json for Sigstore bundles (Fulcio CAs, Rekor and TSA keys), read offline. */
   trustedRootFile?: string;
+  /** The trusted root already read and parsed (the webhook reads it once, at configuration load); wins over trustedRootFile. */
+  trustedRoot?: object;
   /** A Notary Project trust policy document and the trust store directory it names stores in. */
   notation?: { trustPolicyFile: string; trustStoreDir: string };
   /**

@@ -187,6 +187,20 @@ function preparePolicy(policy: SigstorePolicy & { trustedRoot: string | object }
   };
 }
 
+/**
+ * Reads a trusted root (a path or parsed JSON) and checks that @sigstore/verify can use it; throws
+ * UsageError saying why not. The webhook calls it once per configuration load.
+ */
+export function readTrustedRoot(source: string | object): object {
+  const root = loadTrustedRoot(source);
+  try {
+    toTrustMaterial(TrustedRoot.fromJSON(root));
+  } catch (error) {
+    throw new UsageError(`${typeof source === 'string' ? source : 'trusted root'}: ${(error as Error).message}`);
+  }
+  return root;
+}
+
 function loadTrustedRoot(source: string | object): object {
   let root: unknown = source;
   let label = 'trusted root';

@@ -23,7 +23,9 @@ export const VERIFIERS: Partial<Record<SignatureFormat, Verifier>> = {
   cosign: verifyCosignArtifacts,
   // Bundles are verified against a trusted root only; without one the format has nothing to trust.
   'sigstore-bundle': (subject, artifacts, policy) =>
-    policy.trustedRootFile ? verifySigstoreArtifacts(subject, artifacts, { trustedRoot: policy.trustedRootFile, identities: policy.identities, keys: policy.keys.map((k) => k.pem), provenance: policy.provenance }) : Promise.resolve([]),
+    policy.trustedRoot !== undefined || policy.trustedRootFile
+      ? verifySigstoreArtifacts(subject, artifacts, { trustedRoot: policy.trustedRoot ?? policy.trustedRootFile, identities: policy.identities, keys: policy.keys.map((k) => k.pem), provenance: policy.provenance })
+      : Promise.resolve([]),
   // Notary Project signatures under the trust policy and trust stores given; none without them.
   notation: verifyNotation,
 };

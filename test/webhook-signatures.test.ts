@@ -1,0 +1,503 @@
+/**
+ * `webhook.imagePolicy.requireSignature` end to end over HTTPS, against Debian's real
+ * docker-registry on 127.0.0.1: images pushed by the test, cosign signatures and attestations made
+ * in the test with keys node:crypto generates. The webhook server is the real one, driven with
+ * AdmissionReviews as the API server sends them; counts come from its /metrics.
+ *
+ * Without docker-registry the suite is skipped with a loud message, unless
+ * KSHIELD_INTEGRATION=required (CI), where it fails.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import fastJsonPatch from 'fast-json-patch';
+import { pino } from 'pino';
+import { parseConfig } from '../src/config/config-file.js';
+import { rules } from '../src/rules/index.js';
+import { cli, kshieldAsync } from './support/cli.js';
+import { spawn } from 'node:child_process';
+import { buildState, WebhookServer } from '../src/admission/server.js';
+import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
+import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
+import { assertReviewShape, compliantDeployment, hardenedContainer, pod, postReview, review } from './support/admission.js';
+import { htpasswdLine, htpasswdMissing, pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
+import { addToReferrersTag, attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
+import { COSIGN_SIGN_PREDICATE, TestSigstore, makeBundle, statement } from './support/sigstore-fixtures.js';
+import { putManifest, sha256, uploadBlob } from './support/docker-registry.js';
+
+type Obj = Record<string, any>;
+
+const required = process.env.KSHIELD_INTEGRATION === 'required';
+const why = registryMissing();
+if (why && !required) {
+  process.stderr.write(
+    `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
+      `!! SKIPPING the webhook signature tests: ${why}.\n` +
+      `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
+      `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
+  );
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'kshield-webhook-signatures-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const REPO = 'acme/api';
+const SLSA_V1 = 'https://slsa.dev/provenance/v1';
+
+describe('webhook signature rules over HTTPS with a real registry', { skip: why && !required ? why : false, timeout: 180_000 }, () => {
+  let registry: Registry;
+  let ca: TestCa;
+  let serving: ServingCert;
+  let server: WebhookServer;
+  let port: number;
+  let clock = Date.now();
+  const images: Record<string, PushedImage> = {};
+  const release: TestKey = makeKey('ecdsa');
+  const other: TestKey = makeKey('ecdsa');
+  const labels: Record<string, Record<string, string>> = { shop: { tier: 'prod' }, sandbox: { tier: 'dev' } };
+  const namespaces: NamespaceLabelSource = {
+    lookup: async (name) => (labels[name] ? { labels: labels[name] } : { unavailable: `namespace ${name} not found` }),
+    status: () => ({ synced: true, namespaces: Object.keys(labels).length }),
+    close: async () => {},
+  };
+
+  const ref = (tag: string, repo = REPO): string => `${registry.host}/${repo}:${tag}`;
+  const sign = async (tag: string, key: TestKey, repo = REPO): Promise<void> => {
+    const payload = simpleSigningPayload(`${registry.host}/${repo}`, images[tag].digest);
+    await pushCosignArtifact(registry.base, repo, images[tag], 'sig', [signatureLayer(payload, signBytes(key, payload))], 'cosign-tag');
+  };
+  const configText = (extra: string[] = []): string =>
+    [
+      'webhook:',
+      '  registries:',
+      '    hosts:',
+      `      "${registry.host}": { insecureHttp: true }`,
+      '  imagePolicy:',
+      '    requireSignature:',
+      `      - images: ["${registry.host}/acme/**"]`,
+      '        keys: [release.pub]',
+      `      - images: ["${registry.host}/attested/**"]`,
+      '        keys: [release.pub]',
+      '        attestations: [slsaprovenance]',
+      `      - images: ["${registry.host}/prod-only/**"]`,
+      '        namespaceSelector: { matchLabels: { tier: prod } }',
+      '        keys: [release.pub]',
+      `      - images: ["${registry.host}/keyless/**"]`,
+      '        keyless:',
+      '          trustedRoot: trusted_root.json',
+      '          identities: [{ issuer: "https://token.actions.example.com", subjectRegExp: "release@example\\\\.com" }]',
+      `      - images: ["${registry.host}/two-keys/**"]`,
+      '        keys: [release.pub, other.pub]',
+      '        require: all',
+      ...extra,
+      '',
+    ].join('\n');
+  const configFile = (): string => path.join(work, '.kshield.yaml');
+  const stateOf = (text: string) => buildState(parseConfig(text, configFile(), rules));
+
+  const sigstore = new TestSigstore();
+  /** Pushes a Sigstore bundle (keyless, by `email`) for `tag` as cosign v3 does: a referrer with the bundle as its one layer. */
+  const pushBundle = async (tag: string, email: string, repo = 'keyless/api'): Promise<void> => {
+    const image = images[tag];
+    const bundle = makeBundle(sigstore, { signer: sigstore.keyless({ issuer: 'https://token.actions.example.com', email }), content: { kind: 'dsse', payload: statement(image.digest, COSIGN_SIGN_PREDICATE) } });
+    const bytes = Buffer.from(JSON.stringify(bundle));
+    const mediaType = String(bundle.mediaType);
+    const empty = Buffer.from('{}');
+    const layer = await uploadBlob(registry.base, repo, bytes, {});
+    const config = await uploadBlob(registry.base, repo, empty, {});
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: mediaType,
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: config, size: empty.length },
+        layers: [{ mediaType, digest: layer, size: bytes.length }],
+        subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: image.digest, size: image.manifest.length },
+      }),
+    );
+    await putManifest(registry.base, repo, sha256(manifest), 'application/vnd.oci.image.manifest.v1+json', manifest, {});
+    await addToReferrersTag(registry.base, repo, image.digest, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, artifactType: mediaType });
+  };
+
+  before(async () => {
+    if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
+    writeFileSync(path.join(work, 'release.pub'), release.publicPem);
+    writeFileSync(path.join(work, 'other.pub'), other.publicPem);
+    writeFileSync(path.join(work, 'trusted_root.json'), JSON.stringify(sigstore.trustedRoot()));
+    registry = await startRegistry();
+    for (const tag of ['signed', 'wrong-key', 'unsigned', 'burst', 'sidecars', 'late', 'deploy']) images[tag] = await pushImage(registry.base, REPO, tag);
+    images.attested = await pushImage(registry.base, 'attested/api', 'attested');
+    images['prod-only'] = await pushImage(registry.base, 'prod-only/api', 'prod-only');
+    for (const tag of ['keyless-good', 'keyless-stranger']) images[tag] = await pushImage(registry.base, 'keyless/api', tag);
+    await pushBundle('keyless-good', 'release@example.com');
+    await pushBundle('keyless-stranger', 'mallory@example.com');
+    for (const tag of ['signed', 'burst', 'sidecars', 'deploy']) await sign(tag, release);
+    images['one-of-two'] = await pushImage(registry.base, 'two-keys/api', 'one-of-two');
+    await sign('one-of-two', release, 'two-keys/api');
+    await sign('wrong-key', other);
+    await sign('attested', release, 'attested/api');
+    ca = makeTestCa();
+    serving = makeServingCert(ca);
+    const logger = pino({ level: 'silent' });
+    server = new WebhookServer({ cert: serving.certPem, key: serving.keyPem, state: stateOf(configText()), logger, namespaces, now: () => clock });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+
+  after(async () => {
+    await server?.close(2000);
+    await registry?.stop();
+  });
+
+  const podWith = (image: string, namespace = 'shop'): Obj => pod('web', namespace, hardenedContainer('app', image));
+  const send = async (endpoint: '/validate' | '/mutate', object: Obj, options: Parameters<typeof review>[1] = {}): Promise<Obj> => {
+    const body = review(object, options);
+    return assertReviewShape(await postReview(port, endpoint, body, ca.certPem), body.request.uid);
+  };
+  const verifications = (result: string, reason: string): number => server.metrics.signatureVerifications.get({ result, reason });
+  const cache = (outcome: string): number => server.metrics.signatureCache.get({ outcome });
+
+  test('a signed image is pinned to its digest by /mutate, and the pinned pod is admitted by /validate after one verification', async () => {
+    const image = ref('signed');
+    const mutated = await send('/mutate', podWith(image));
+    const patch = JSON.parse(Buffer.from(mutated.patch, 'base64').toString('utf8'));
+    const pinned = fastJsonPatch.applyPatch(podWith(image), patch, true, false).newDocument as Obj;
+    // pinImageDigests is off: the signature rule alone makes /mutate pin the image it verifies.
+    assert.equal(pinned.spec.containers[0].image, `${image}@${images.signed.digest}`);
+    const before = verifications('verified', 'verified');
+    const admitted = await send('/validate', pinned);
+    assert.equal(admitted.allowed, true, admitted.status?.message);
+    assert.equal(verifications('verified', 'verified') - before, 1);
+    // The tag as written verifies the same digest: a cache hit, no second verification.
+    const byTag = await send('/validate', podWith(image));
+    assert.equal(byTag.allowed, true, byTag.status?.message);
+    assert.equal(verifications('verified', 'verified') - before, 1);
+  });
+
+  test('an image signed with another key is refused, the Status message naming container, image, digest and reason', async () => {
+    const response = await send('/validate', podWith(ref('wrong-key')));
+    assert.equal(response.allowed, false);
+    assert.equal(response.status.code, 403);
+    const short = images['wrong-key'].digest.slice(0, 19);
+    assert.equal(
+      response.status.message,
+      `kshield: Pod shop/web: an image is refused by the signature policy:\n- container "app" image ${ref('wrong-key')} (${short}…): no signature verified (wrong-key) [webhook.imagePolicy.requireSignature[0]]`,
+    );
+    assert.equal(verifications('refused', 'wrong-key'), 1);
+  });
+
+  test('an unsigned image is refused with no-signature', async () => {
+    const response = await send('/validate', podWith(ref('unsigned')));
+    assert.equal(response.allowed, false);
+    assert.match(response.status.message, /container "app" image \S+:unsigned \(sha256:[0-9a-f]{12}…\): no signature verified \(no-signature\) \[webhook\.imagePolicy\.requireSignature\[0\]\]/);
+  });
+
+  test('200 concurrent AdmissionReviews of one new signed image make exactly one verification', async () => {
+    const before = { verified: verifications('verified', 'verified'), hit: cache('hit'), miss: cache('miss'), join: cache('join') };
+    const replies = await Promise.all(Array.from({ length: 200 }, () => send('/validate', podWith(ref('burst')))));
+    assert.deepEqual(replies.filter((r) => !r.allowed).map((r) => r.status.message), []);
+    assert.equal(verifications('verified', 'verified') - before.verified, 1);
+    assert.equal(cache('miss') - before.miss, 1);
+    assert.equal(cache('hit') - before.hit + (cache('join') - before.join), 199);
+    const metrics = server.metrics.render();
+    assert.match(metrics, /kshield_admission_signature_cache_total\{outcome="miss"\} \d+/);
+    assert.match(metrics, /kshield_admission_signature_verifications_total\{result="verified",reason="verified"\} \d+/);
+  });
+
+  test('the containers of one pod naming one image share one verification', async () => {
+    const image = ref('sidecars');
+    const object = pod('web', 'shop', hardenedContainer('app', image));
+    object.spec.initContainers = [hardenedContainer('init', image)];
+    object.spec.containers.push(hardenedContainer('proxy', image));
+    const before = { verified: verifications('verified', 'verified'), miss: cache('miss') };
+    const response = await send('/validate', object);
+    assert.equal(response.allowed, true, response.status?.message);
+    assert.equal(verifications('verified', 'verified') - before.verified, 1);
+    assert.equal(cache('miss') - before.miss, 1);
+  });
+
+  test('pod templates are checked: a Deployment with an unsigned image is refused, one with a signed image admitted', async () => {
+    const bad = compliantDeployment('api', 'shop');
+    bad.spec.template.spec.containers[0].image = ref('unsigned');
+    const refused = await send('/validate', bad);
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /^kshield: Deployment shop\/api: an image is refused by the signature policy:\n- container "app" image \S+:unsigned/);
+    const good = compliantDeployment('api', 'shop');
+    good.spec.template.spec.containers[0].image = ref('deploy');
+    assert.equal((await send('/validate', good)).allowed, true);
+  });
+
+  test('keyless: a Sigstore bundle from an allowed identity is admitted; one from another identity is refused with identity-mismatch', async () => {
+    assert.equal((await send('/validate', podWith(ref('keyless-good', 'keyless/api')))).allowed, true);
+    const refused = await send('/validate', podWith(ref('keyless-stranger', 'keyless/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /image \S+:keyless-stranger \(sha256:[0-9a-f]{12}…\): no signature verified \(identity-mismatch\) \[webhook\.imagePolicy\.requireSignature\[3\]\]$/);
+  });
+
+  test('require: all: an image signed by one of the two keys is refused, naming the key that did not sign', async () => {
+    const refused = await send('/validate', podWith(ref('one-of-two', 'two-keys/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /: no signature verified with other\.pub, and require: all needs one from every key \[webhook\.imagePolicy\.requireSignature\[4\]\]$/);
+    assert.equal(verifications('refused', 'require-all'), 1);
+  });
+
+  test('a required attestation: signed and attested is admitted; signed without it is refused, naming the attestation', async () => {
+    const attested = images.attested;
+    const statement = inTotoStatement(attested.digest, SLSA_V1, { buildDefinition: { buildType: 'https://example.com/build', externalParameters: {} }, runDetails: { builder: { id: 'https://example.com/builder' } } });
+    await pushCosignArtifact(registry.base, 'attested/api', attested, 'att', [attestationLayer(statement, release, SLSA_V1)], 'cosign-tag');
+    assert.equal((await send('/validate', podWith(ref('attested', 'attested/api')))).allowed, true);
+    images['not-attested'] = await pushImage(registry.base, 'attested/api', 'not-attested');
+    await sign('not-attested', release, 'attested/api');
+    const refused = await send('/validate', podWith(ref('not-attested', 'attested/api')));
+    assert.equal(refused.allowed, false);
+    assert.match(refused.status.message, /no verified slsaprovenance attestation .* \[webhook\.imagePolicy\.requireSignature\[1\]\]/);
+  });
+
+  test("a rule's namespaceSelector: the unsigned image is refused in a matching namespace and admitted elsewhere; images no rule names are not looked up", async () => {
+    const image = ref('prod-only', 'prod-only/api');
+    assert.equal((await send('/validate', podWith(image, 'shop'))).allowed, false);
+    assert.equal((await send('/validate', podWith(image, 'sandbox'))).allowed, true);
+    const misses = cache('miss');
+    assert.equal((await send('/validate', podWith(`${registry.host}/elsewhere/api:1`))).allowed, true);
+    assert.equal(cache('miss'), misses);
+  });
+
+  test('UPDATE: an image the old object already ran is not verified again; a new image is', async () => {
+    const old = podWith(ref('unsigned'));
+    const relabelled = { ...old, metadata: { ...old.metadata, labels: { ...old.metadata.labels, touched: 'yes' } } };
+    assert.equal((await send('/validate', relabelled, { operation: 'UPDATE', oldObject: old })).allowed, true);
+    const changed = podWith(ref('wrong-key'));
+    assert.equal((await send('/validate', changed, { operation: 'UPDATE', oldObject: old })).allowed, false);
+  });
+
+  test('a refusal is cached for the failure TTL only: signed after being refused, the image is admitted once 30 s have passed; a success is kept longer', async () => {
+    const image = ref('late');
+    assert.equal((await send('/validate', podWith(image))).allowed, false);
+    await sign('late', release);
+    clock += 20_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, false, 'still the cached refusal within the failure TTL');
+    clock += 11_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, true);
+    const verified = verifications('verified', 'verified');
+    clock += 9 * 60_000;
+    assert.equal((await send('/validate', podWith(image))).allowed, true);
+    assert.equal(verifications('verified', 'verified'), verified, 'a success is cached for 10 minutes');
+  });
+
+  test('one review verifies at most 20 images: the rest are refused without a registry read', async () => {
+    const object = pod('web', 'shop', hardenedContainer('c0', `${registry.host}/acme/many-0@sha256:${'0'.repeat(64)}`));
+    for (let i = 1; i <= 20; i++) object.spec.containers.push(hardenedContainer(`c${i}`, `${registry.host}/acme/many-${i}@sha256:${String(i % 10).repeat(64)}`));
+    const misses = cache('miss');
+    const response = await send('/validate', object);
+    assert.equal(response.allowed, false);
+    // The 20 read are refused too (nothing is at those digests); at most ten lines are shown.
+    assert.match(response.status.message, /^kshield: Pod shop\/web: 21 images are refused by the signature policy:\n- container "c0" image \S+: could not be verified: .*404/);
+    assert.match(response.status.message, /\n- and 11 more$/);
+    assert.equal(cache('miss') - misses, 20, 'the 21st image was not looked up');
+  });
+
+  test('kshield webhook what-if lists the workloads whose images the signature rules would refuse, and why', async () => {
+    const manifests = path.join(work, 'manifests');
+    mkdirSync(manifests, { recursive: true });
+    const deploymentWith = (name: string, image: string): Obj => {
+      const d = compliantDeployment(name, 'shop');
+      d.spec.template.spec.containers[0].image = image;
+      return d;
+    };
+    writeFileSync(path.join(manifests, 'good.json'), JSON.stringify(deploymentWith('good', ref('signed'))));
+    writeFileSync(path.join(manifests, 'bad.json'), JSON.stringify(deploymentWith('bad', ref('wrong-key'))));
+    writeFileSync(configFile(), configText());
+    const run = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile()]);
+    assert.equal(run.code, 1, run.stderr);
+    const short = images['wrong-key'].digest.slice(0, 19);
+    assert.ok(
+      run.stdout.includes(`  image-signature Deployment/bad: container "app" image ${ref('wrong-key')} (${short}…): no signature verified (wrong-key) [webhook.imagePolicy.requireSignature[0]]\n`),
+      run.stdout,
+    );
+    assert.match(run.stdout, /DENY +Deployment\/bad +image-signature /);
+    assert.match(run.stdout, /2 workloads: 1 would be denied, 0 warned, 1 admitted, 0 exempt/);
+    const json = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile(), '-o', 'json']);
+    const shop = JSON.parse(json.stdout).namespaces.find((n: Obj) => n.namespace === 'shop');
+    assert.deepEqual(
+      shop.workloads.map((w: Obj) => [w.name, w.verdict, w.signatures?.length ?? 0]),
+      [
+        ['bad', 'deny', 1],
+        ['good', 'pass', 0],
+      ],
+    );
+  });
+
+  test('kshield webhook reloads when a key file a rule names changes: the rotated key admits what the old one refused', async () => {
+    const dir = mkdtempSync(path.join(work, 'reload-'));
+    const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), config: path.join(dir, 'kshield.yaml'), pub: path.join(dir, 'signer.pub') };
+    writeFileSync(files.cert, serving.certPem);
+    writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+    writeFileSync(files.pub, release.publicPem);
+    writeFileSync(files.config, ['webhook:', '  registries:', `    hosts: { "${registry.host}": { insecureHttp: true } }`, '  imagePolicy:', '    requireSignature:', `      - images: ["${registry.host}/acme/**"]`, '        keys: [signer.pub]', ''].join('\n'));
+    const child = spawn(process.execPath, [cli, 'webhook', '--tls-cert', files.cert, '--tls-key', files.key, '--config', files.config, '--port', '0', '--address', '127.0.0.1', '--reload-poll', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const logs: Obj[] = [];
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) logs.push(JSON.parse(line));
+    });
+    const waitFor = async (what: (l: Obj) => boolean, label: string): Promise<Obj> => {
+      for (let i = 0; i < 100; i++) {
+        const found = logs.find(what);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return assert.fail(`no log line: ${label}`);
+    };
+    try {
+      const listening = await waitFor((l) => l.msg === 'kshield webhook listening', 'listening');
+      assert.deepEqual(listening.requireSignature.map((r: Obj) => r.keys), [['signer.pub']]);
+      const validate = async (): Promise<Obj> => {
+        const body = review(podWith(ref('wrong-key')));
+        return assertReviewShape(await postReview(listening.port, '/validate', body, ca.certPem), body.request.uid);
+      };
+      assert.equal((await validate()).allowed, false);
+      // The image was signed with `other`: rotate the key file to it, and only the key file.
+      writeFileSync(files.pub, other.publicPem);
+      await waitFor((l) => l.msg === 'configuration reloaded', 'configuration reloaded');
+      const admitted = await validate();
+      assert.equal(admitted.allowed, true, admitted.status?.message);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+
+  test('a registry that does not answer: refused at the deadline with a clear message (fail closed); onError: allow admits with a warning', async () => {
+    const silent = net.createServer(() => {
+      /* accepts, never answers */
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    const previous = server.current;
+    try {
+      const text = (onError: string): string =>
+        [
+          'webhook:',
+          '  registries:',
+          '    hosts:',
+          `      "${host}": { insecureHttp: true }`,
+          '  imagePolicy:',
+          '    timeoutMs: 400',
+          `    onError: ${onError}`,
+          '    requireSignature:',
+          `      - images: ["${host}/acme/**"]`,
+          '        keys: [release.pub]',
+          '',
+        ].join('\n');
+      server.setState(stateOf(text('deny')));
+      const started = Date.now();
+      const refused = await send('/validate', podWith(`${host}/acme/api:1`));
+      assert.ok(Date.now() - started < 3000, `answered after ${Date.now() - started} ms`);
+      assert.equal(refused.allowed, false);
+      assert.match(refused.status.message, new RegExp(`container "app" image ${host}/acme/api:1: could not be verified: verification did not finish within 400 ms.* \\(onError: deny\\) \\[webhook\\.imagePolicy\\.requireSignature\\[0\\]\\]$`));
+      server.setState(stateOf(text('allow')));
+      const admitted = await send('/validate', podWith(`${host}/acme/api:2`));
+      assert.equal(admitted.allowed, true);
+      assert.ok((admitted.warnings ?? []).some((w: string) => /admitted without signature verification .*onError: allow/.test(w)), JSON.stringify(admitted.warnings));
+    } finally {
+      server.setState(previous);
+      silent.close();
+    }
+  });
+});
+
+describe('webhook.imagePolicy configuration errors name the key and its line', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-signature-config-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = makeKey('ecdsa');
+  writeFileSync(path.join(dir, 'cosign.pub'), key.publicPem);
+  writeFileSync(path.join(dir, 'cosign.key'), key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  const load = (lines: string[]) => parseConfig(['webhook:', '  imagePolicy:', '    requireSignature:', ...lines, ''].join('\n'), path.join(dir, '.kshield.yaml'), rules);
+
+  test('a rule loads into a policy with the key read and a version', () => {
+    const config = load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        require: all']);
+    const rule = config.loadedImagePolicy!.requireSignature[0];
+    assert.equal(rule.policy.keys[0].pem, key.publicPem);
+    assert.equal(rule.policy.require, 'all');
+    assert.match(rule.version, /^[0-9a-f]{16}$/);
+    assert.equal(config.loadedImagePolicy!.onError, 'deny');
+  });
+
+  test('mistakes', () => {
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [missing.pub]']), { message: /\.kshield\.yaml:5: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: missing\.pub: no such file$/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys:', '          - cosign.key']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: cosign\.key: holds a private key; give the public key/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        key: [cosign.pub]']), { message: /:5: unknown key "webhook\.imagePolicy\.requireSignature\[0\]\.key"; did you mean "keys"\?/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]: say what verifies a signature: keys .* or keyless/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        attestations: [slsaprovenence]']), { message: /:6: .*attestations\[0\]: "slsaprovenence" is not an attestation type; did you mean "slsaprovenance"\?/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        require: every']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.require: must be one of "any", "all"/ });
+    assert.throws(
+      () => load(['      - images: [ghcr.io/acme/**]', '        keyless:', '          trustedRoot: cosign.pub', '          identities: [{ issuer: https://token.actions.githubusercontent.com, subject: x }]']),
+      { message: /:6: .*keyless\.trustedRoot: cosign\.pub is not JSON/ },
+    );
+    assert.throws(
+      () => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        namespaceSelector:', '          matchExpressions:', '            - { key: tier, operator: In }']),
+      { message: /:8: webhook\.imagePolicy\.requireSignature\[0\]\.namespaceSelector: / },
+    );
+  });
+});
+
+const authWhy = registryMissing() ?? htpasswdMissing();
+describe('registries.dockerConfig: the webhook reads a private registry with the credentials of a Docker configuration file', { skip: authWhy && !required ? authWhy : false, timeout: 60_000 }, () => {
+  const USER = 'kshield-pull';
+  const PASSWORD = 'not-a-real-password-7f3a';
+  let registry: Registry;
+  let ca: TestCa;
+  let server: WebhookServer;
+  let port: number;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-signature-auth-'));
+
+  before(async () => {
+    if (authWhy) assert.fail(`KSHIELD_INTEGRATION=required but ${authWhy}`);
+    registry = await startRegistry(undefined, { htpasswd: htpasswdLine(USER, PASSWORD) });
+    await pushImage(registry.base, 'acme/private', '1', { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` });
+    writeFileSync(path.join(dir, 'release.pub'), makeKey('ecdsa').publicPem);
+    // What a kubernetes.io/dockerconfigjson Secret mounts as .dockerconfigjson.
+    writeFileSync(path.join(dir, 'dockerconfigjson'), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+    ca = makeTestCa();
+    const serving = makeServingCert(ca);
+    server = new WebhookServer({ cert: serving.certPem, key: serving.keyPem, state: buildState(parseConfig(config(true), path.join(dir, '.kshield.yaml'), rules)), logger: pino({ level: 'silent' }) });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+  after(async () => {
+    await server?.close(2000);
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const config = (withDockerConfig: boolean): string =>
+    [
+      'webhook:',
+      '  registries:',
+      `    hosts: { "${registry.host}": { insecureHttp: true } }`,
+      ...(withDockerConfig ? [`    dockerConfig: ${JSON.stringify(path.join(dir, 'dockerconfigjson'))}`] : []),
+      '  imagePolicy:',
+      '    requireSignature:',
+      `      - images: ["${registry.host}/acme/**"]`,
+      '        keys: [release.pub]',
+      '',
+    ].join('\n');
+  const validate = async (): Promise<Obj> => {
+    const body = review(pod('web', 'shop', hardenedContainer('app', `${registry.host}/acme/private:1`)));
+    return assertReviewShape(await postReview(port, '/validate', body, ca.certPem), body.request.uid);
+  };
+
+  test('with the file the image is read and judged (unsigned: no-signature); without it, the registry refuses and so does admission', async () => {
+    const judged = await validate();
+    assert.equal(judged.allowed, false);
+    assert.match(judged.status.message, /: no signature verified \(no-signature\) \[/);
+    assert.ok(!judged.status.message.includes(PASSWORD));
+    server.setState(buildState(parseConfig(config(false), path.join(dir, '.kshield.yaml'), rules)));
+    const unauthorized = await validate();
+    assert.equal(unauthorized.allowed, false);
+    assert.match(unauthorized.status.message, /could not be verified: .*401.* \(onError: deny\)/);
+  });
+});
