@@ -16,9 +16,14 @@ import { parseImageReference } from '../../k8s/images.js';
 import type { ContainerView } from '../../k8s/pods.js';
 import { IMAGE_KIND, type ImageObjectView } from '../../images/image-object.js';
 import { DOCKERFILE_KIND, expand, type DockerfileView } from '../../sources/dockerfile.js';
-import { finalImageStages, lastUser, variablesBefore } from '../dockerfile/shared.js';
+import { finalImageInstructions, finalImageStages, lastUser, variablesBefore } from '../dockerfile/shared.js';
+import { asArray, isObject } from '../../core/values.js';
+import { protocolOf, selectedWorkloads, servingContainers, targetPorts, type TargetPortCase } from '../exposure/shared.js';
+import { nsOf, objectsOf } from '../reliability/shared.js';
 
 export const READS = [IMAGE_KIND, DOCKERFILE_KIND];
+/** What the port rules read: the images and Dockerfiles, the Services and the workloads they select. */
+export const PORT_READS = [IMAGE_KIND, DOCKERFILE_KIND, 'Service', 'workloads'];
 
 /** What the container's image says about itself, and where that is written. */
 export interface ImageFacts {
@@ -59,16 +64,211 @@ function dockerfileUser(resource: Resource): ImageFacts {
   return {};
 }
 
-export function imageFacts(c: ContainerView, context: RuleContext): ImageFacts {
+/** What a container's image is linked to: a ContainerImage of the run (preferred) or the Dockerfile `imageSources` maps it to. */
+export type ImageLink = { kind: 'image'; resource: Resource } | { kind: 'dockerfile'; resource: Resource };
+
+export function linkedImage(c: ContainerView, context: RuleContext): ImageLink | undefined {
   const image = typeof c.container.image === 'string' ? c.container.image : undefined;
-  if (!image) return {};
+  if (!image) return undefined;
   const object = imageObjectFor(image, context);
-  if (object) {
+  if (object) return { kind: 'image', resource: object };
+  const dockerfile = dockerfileFor(image, context);
+  return dockerfile ? { kind: 'dockerfile', resource: dockerfile } : undefined;
+}
+
+export function imageFacts(c: ContainerView, context: RuleContext): ImageFacts {
+  const link = linkedImage(c, context);
+  if (!link) return {};
+  if (link.kind === 'image') {
+    const object = link.resource;
     const view = object.object as unknown as ImageObjectView;
     if (view.image?.source === 'rootfs') return {};
     const user = typeof view.config?.User === 'string' ? view.config.User : '';
     return { user, userSource: `image ${object.name} (${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`})` };
   }
-  const dockerfile = dockerfileFor(image, context);
-  return dockerfile ? dockerfileUser(dockerfile) : {};
+  return dockerfileUser(link.resource);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports: what the image EXPOSEs against the container's ports and the Services that send it traffic.
+
+/** One EXPOSE entry (a single port or a range) with where it is written, for messages. */
+export interface ExposedPort {
+  low: number;
+  high: number;
+  /** TCP, UDP or SCTP, as Kubernetes spells them. */
+  protocol: string;
+  /** "line 5" (a Dockerfile's EXPOSE), "/config/ExposedPorts" (an image's), "base image node:20 /config/ExposedPorts". */
+  where: string;
+}
+
+export interface ImagePorts {
+  /** Ports the image certainly exposes. */
+  ports: ExposedPort[];
+  /**
+   * Whether `ports` is every port the image exposes: true for an image's configuration; for a
+   * Dockerfile only when its base adds none that kshield cannot see (FROM scratch, or a base that is
+   * a ContainerImage of the run) and every EXPOSE word resolves to a port.
+   */
+  complete: boolean;
+  /** "its image registry.example/api:1", "its Dockerfile services/api/Dockerfile". */
+  source: string;
+}
+
+const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
+
+/** `80`, `80/tcp`, `8000-8010/udp` as EXPOSE and the image configuration write them; undefined when it is not one. */
+export function parsePortSpec(word: string): { low: number; high: number; protocol: string } | undefined {
+  const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/([A-Za-z]+))?$/.exec(word.trim());
+  if (!m) return undefined;
+  const low = Number(m[1]);
+  const high = m[2] === undefined ? low : Number(m[2]);
+  const protocol = (m[3] ?? 'tcp').toUpperCase();
+  if (low < 1 || high > 65535 || high < low || !PROTOCOLS.has(protocol)) return undefined;
+  return { low, high, protocol };
+}
+
+export function formatPort(p: { low: number; high: number; protocol: string }): string {
+  return `${p.low === p.high ? p.low : `${p.low}-${p.high}`}/${p.protocol.toLowerCase()}`;
+}
+
+export function exposes(image: ImagePorts, port: number, protocol: string): boolean {
+  return image.ports.some((p) => p.protocol === protocol && p.low <= port && port <= p.high);
+}
+
+function imageObjectPorts(resource: Resource, where = ''): ImagePorts | undefined {
+  const view = resource.object as unknown as ImageObjectView;
+  if (view.image?.source === 'rootfs') return undefined;
+  const keys = view.config?.ExposedPorts && typeof view.config.ExposedPorts === 'object' ? Object.keys(view.config.ExposedPorts) : [];
+  const ports = keys.flatMap((k) => {
+    const p = parsePortSpec(k);
+    return p ? [{ ...p, where: `${where}/config/ExposedPorts` }] : [];
+  });
+  return { ports, complete: ports.length === keys.length, source: `its image ${resource.name}` };
+}
+
+function dockerfilePorts(resource: Resource, context: RuleContext): ImagePorts {
+  const view = resource.object as unknown as DockerfileView;
+  const ports: ExposedPort[] = [];
+  let complete = true;
+  // The base's exposed ports are inherited: known for scratch (none) or a base image of the run.
+  const first = finalImageStages(view)[0];
+  if (!first?.base.scratch) {
+    const base = first?.base.resolved === undefined ? undefined : context.resources.ofKind(IMAGE_KIND).find((r) => r.name === first.base.resolved);
+    const basePorts = base ? imageObjectPorts(base, `base image ${base.name} `) : undefined;
+    if (basePorts) ports.push(...basePorts.ports);
+    if (!basePorts?.complete) complete = false;
+  }
+  for (const located of finalImageInstructions(view)) {
+    if (located.instruction.keyword !== 'EXPOSE') continue;
+    const values = variablesBefore(view, located);
+    for (const arg of located.instruction.arguments) {
+      const expanded = expand(arg, values, view.escape);
+      if (expanded.unresolved.length > 0) {
+        complete = false;
+        continue;
+      }
+      // A variable may hold several ports ("8080 9090"): the builder splits the expanded words.
+      for (const word of expanded.value.split(/\s+/).filter(Boolean)) {
+        const p = parsePortSpec(word);
+        if (p) ports.push({ ...p, where: `line ${located.instruction.line}` });
+        else complete = false;
+      }
+    }
+  }
+  return { ports, complete, source: `its Dockerfile ${resource.file}` };
+}
+
+/** The ports the container's image exposes, from a ContainerImage of the run or the mapped Dockerfile; undefined when unlinked. */
+export function imagePorts(c: ContainerView, context: RuleContext): ImagePorts | undefined {
+  const link = linkedImage(c, context);
+  if (!link) return undefined;
+  return link.kind === 'image' ? imageObjectPorts(link.resource) : dockerfilePorts(link.resource, context);
+}
+
+/** "3000/tcp (line 5), 9090/tcp (line 6)": the exposed ports of a protocol with where each is written. */
+export function describeExposed(image: ImagePorts, protocol: string): string {
+  return image.ports.filter((p) => p.protocol === protocol).map((p) => `${formatPort(p)} (${p.where})`).join(', ');
+}
+
+/** A containerPort of a serving container, with the Services that send traffic to it. */
+export interface DeclaredPort {
+  c: ContainerView;
+  index: number;
+  port: number;
+  protocol: string;
+  name?: string;
+  /** `Service "api" port "http"` for each Service port targeting it (by number or by name). */
+  targetedBy: string[];
+}
+
+/** A Service port targeting a number no serving container declares a port of that protocol for. */
+export interface UndeclaredTarget {
+  service: Resource;
+  target: TargetPortCase;
+  port: number;
+}
+
+export interface WorkloadPorts {
+  containers: { c: ContainerView; image?: ImagePorts }[];
+  declared: DeclaredPort[];
+  /** Numeric targets of Services selecting the workload that no container declares (any port of the protocol declared or not). */
+  numericTargets: { service: Resource; target: TargetPortCase; port: number }[];
+  /** The numeric targets whose protocol no serving container declares ports for: only the image can say whether they are served. */
+  undeclaredTargets: UndeclaredTarget[];
+}
+
+const portAnalyses = new WeakMap<object, WeakMap<Resource, WorkloadPorts>>();
+
+/** A workload's serving containers with their images' ports, its containerPorts and the Services' targets, computed once per run. */
+export function workloadPorts(resource: Resource, context: RuleContext): WorkloadPorts {
+  let byResource = portAnalyses.get(context.resources);
+  if (!byResource) portAnalyses.set(context.resources, (byResource = new WeakMap()));
+  const cached = byResource.get(resource);
+  if (cached) return cached;
+  const serving = servingContainers(resource);
+  const result: WorkloadPorts = { containers: serving.map((c) => ({ c, image: imagePorts(c, context) })), declared: [], numericTargets: [], undeclaredTargets: [] };
+  for (const c of serving)
+    asArray(c.container.ports).forEach((p, index) => {
+      if (!isObject(p) || typeof p.containerPort !== 'number' || !Number.isInteger(p.containerPort)) return;
+      result.declared.push({ c, index, port: p.containerPort, protocol: protocolOf(p.protocol), ...(typeof p.name === 'string' ? { name: p.name } : {}), targetedBy: [] });
+    });
+  for (const service of objectsOf(context, 'Service', nsOf(resource))) {
+    if (!selectedWorkloads(service, context)?.includes(resource)) continue;
+    for (const t of targetPorts(service)) {
+      const label = `Service "${service.name}" ${t.serviceName}`;
+      const hit = result.declared.find((d) => d.protocol === t.protocol && (typeof t.target === 'string' ? d.name === t.target : d.port === t.target));
+      if (hit) hit.targetedBy.push(label);
+      else if (typeof t.target === 'number') {
+        result.numericTargets.push({ service, target: t, port: t.target });
+        if (!result.declared.some((d) => d.protocol === t.protocol)) result.undeclaredTargets.push({ service, target: t, port: t.target });
+      }
+    }
+  }
+  byResource.set(resource, result);
+  return result;
+}
+
+/** Why a containerPort is not one its image exposes (with the image's ports), or undefined when it is or cannot be known. */
+export function declaredNotExposed(w: WorkloadPorts, d: DeclaredPort): ImagePorts | undefined {
+  const image = w.containers.find((x) => x.c === d.c)?.image;
+  if (!image?.complete || !image.ports.some((p) => p.protocol === d.protocol) || exposes(image, d.port, d.protocol)) return undefined;
+  // Containers of a pod share its network: another container whose image exposes the port may serve it.
+  if (w.containers.some((x) => x.c !== d.c && x.image && exposes(x.image, d.port, d.protocol))) return undefined;
+  return image;
+}
+
+/** Whether no serving container's image exposes a Service's numeric target, every image's ports being fully known. */
+export function targetNotExposed(w: WorkloadPorts, port: number, protocol: string): boolean {
+  if (w.containers.length === 0 || w.containers.some((x) => !x.image?.complete)) return false;
+  if (!w.containers.some((x) => x.image!.ports.some((p) => p.protocol === protocol))) return false;
+  return !w.containers.some((x) => exposes(x.image!, port, protocol));
+}
+
+/** Whether the workload has a port of this protocol its image does not expose (reported by image-port-not-exposed). */
+export function hasNotExposed(w: WorkloadPorts, protocol: string): boolean {
+  return (
+    w.declared.some((d) => d.protocol === protocol && declaredNotExposed(w, d) !== undefined) ||
+    w.undeclaredTargets.some((t) => t.target.protocol === protocol && targetNotExposed(w, t.port, protocol))
+  );
 }
