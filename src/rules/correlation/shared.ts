@@ -3,8 +3,9 @@
  * rules that judge a manifest with what only the image knows (the user it runs as, its ports).
  *
  * A container's image is linked to
- * - a `ContainerImage` object of the run (`kshield image` makes them) named as the container names
- *   the image, or with the manifest digest the container's reference pins; else
+ * - a `ContainerImage` object of the run (`kshield scan --images` makes them) naming the same image
+ *   (in any spelling: `nginx:1.27` is `docker.io/library/nginx:1.27`), or with the manifest digest
+ *   the container's reference pins; else
  * - the Dockerfile the configuration's `imageSources` names for the image's repository (a scanned
  *   `Dockerfile` object). Nothing is guessed: without either link a rule says nothing.
  */
@@ -12,7 +13,7 @@ import path from 'node:path';
 import type { Resource } from '../../core/types.js';
 import { matchesGlob } from '../../core/glob.js';
 import type { RuleContext } from '../../engine/rule.js';
-import { parseImageReference } from '../../k8s/images.js';
+import { canonicalReference, parseImageReference } from '../../k8s/images.js';
 import type { ContainerView } from '../../k8s/pods.js';
 import { IMAGE_KIND, type ImageObjectView } from '../../images/image-object.js';
 import { DOCKERFILE_KIND, expand, type DockerfileView } from '../../sources/dockerfile.js';
@@ -33,10 +34,17 @@ export interface ImageFacts {
   userSource?: string;
 }
 
+/** The reference in one spelling (`nginx:1.27` and `docker.io/library/nginx:1.27` are one image), or the text when it does not parse. */
+function canonical(image: string): string {
+  const parsed = parseImageReference(image);
+  return parsed.ok ? canonicalReference(parsed.image) : image;
+}
+
 function imageObjectFor(image: string, context: RuleContext): Resource | undefined {
   const parsed = parseImageReference(image);
   const digest = parsed.ok ? parsed.image.digest : undefined;
-  return context.resources.ofKind(IMAGE_KIND).find((r) => r.name === image || (digest !== undefined && (r.object as unknown as ImageObjectView).image?.manifestDigest === digest));
+  const name = canonical(image);
+  return context.resources.ofKind(IMAGE_KIND).find((r) => r.name === image || canonical(r.name) === name || (digest !== undefined && (r.object as unknown as ImageObjectView).image?.manifestDigest === digest));
 }
 
 /** The Dockerfile `imageSources` names for the image's repository, if it was scanned. */

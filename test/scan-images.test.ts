@@ -1,0 +1,186 @@
+/**
+ * `kshield scan --images` against a real registry (Debian's docker-registry on 127.0.0.1): the
+ * images the manifests name are read, judged with the manifests (the user they run as, the ports
+ * they expose) and their packages matched against a vulnerability database, in one report. Images
+ * that cannot be read are notes; without --images nothing is fetched.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { kshield, kshieldAsync } from './support/cli.js';
+import { freePort, registryMissing, startRegistry, type Registry } from './support/docker-registry.js';
+import { buildImage, pushBuiltImage } from './support/oci-build.js';
+
+const skip = registryMissing();
+const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-scan-images-'));
+const db = path.join(work, 'db');
+let registry: Registry | undefined;
+let stalled: net.Server | undefined;
+let stalledPort = 0;
+let closedPort = 0;
+
+const DPKG_STATUS = 'Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb10u6\n\n';
+const OS_RELEASE = 'NAME="Debian GNU/Linux"\nVERSION_ID="10"\nID=debian\n';
+
+/** A made-up Debian advisory keyed by the source package (the OSV schema's shape). */
+const ADVISORY = {
+  id: 'DSA-0001-1',
+  modified: '2026-11-30T00:00:00Z',
+  aliases: ['CVE-2099-0101'],
+  summary: 'made-up flaw in openssl',
+  severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+  affected: [{ package: { ecosystem: 'Debian:10', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.1n-0+deb10u7' }] }] }],
+};
+
+before(async () => {
+  mkdirSync(db, { recursive: true });
+  writeFileSync(path.join(db, 'DSA-0001-1.json'), JSON.stringify(ADVISORY));
+  // A server that accepts connections and never answers: the image timeout must end the wait.
+  stalled = net.createServer(() => undefined);
+  await new Promise<void>((resolve) => stalled!.listen(0, '127.0.0.1', resolve));
+  stalledPort = (stalled.address() as net.AddressInfo).port;
+  closedPort = await freePort();
+  if (skip) return;
+  registry = await startRegistry();
+  const api = await buildImage(
+    [{ compression: 'gzip', createdBy: 'RUN /bin/sh -c apt-get install -y libssl1.1', entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }] }],
+    { config: { User: 'app', ExposedPorts: { '3000/tcp': {} }, Labels: { 'org.opencontainers.image.source': 'https://github.com/example/shop' } } },
+  );
+  await pushBuiltImage(registry.base, 'shop/api', '1.0', api, {});
+  const worker = await buildImage([{ compression: 'gzip', createdBy: 'COPY worker /worker', entries: [{ path: 'worker', content: 'binary' }] }], { config: { User: '10001' } });
+  await pushBuiltImage(registry.base, 'shop/worker', '2.0', worker, {});
+});
+after(async () => {
+  await registry?.stop();
+  stalled?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const deployment = (name: string, image: string, extra = ''): string => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: shop}
+spec:
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      securityContext: {runAsNonRoot: true}
+      containers:
+      - name: ${name}
+        image: ${image}${extra}
+`;
+
+function repo(name: string, docs: string[]): string {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'app.yaml'), docs.join('---\n'));
+  return dir;
+}
+
+interface Report {
+  findings: { rule: string; severity: string; message: string; file: string; line: number; path: string; resource: { kind: string; name: string } }[];
+  notes: { file: string; message: string }[];
+}
+
+const CORRELATION = 'image-user-breaks-run-as-non-root,image-port-not-exposed,vulnerable-package';
+
+function scan(dir: string, extra: string[]): Report {
+  const r = kshield(['scan', dir, '--only', CORRELATION, '-o', 'json', '--fail-on', 'none', ...extra]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as Report;
+}
+
+describe('kshield scan --images', { skip }, () => {
+  test('the image the Deployment names is read: its user and exposed ports judge the manifest, its vulnerabilities are reported, all in one report', () => {
+    const image = `${registry!.host}/shop/api:1.0`;
+    const dir = repo('api', [deployment('api', image, '\n        ports: [{containerPort: 8080}]')]);
+    const report = scan(dir, ['--images', '--insecure', '--db', db, '--max-db-age', '100000d']);
+    const file = path.join(dir, 'app.yaml');
+    const byRule = (rule: string) => report.findings.filter((f) => f.rule === rule);
+    assert.deepEqual(report.findings.map((f) => f.rule).sort(), ['image-port-not-exposed', 'image-user-breaks-run-as-non-root', 'vulnerable-package'], JSON.stringify(report.findings, null, 2));
+
+    const [user] = byRule('image-user-breaks-run-as-non-root');
+    assert.equal(user.file, file);
+    assert.equal(user.line, 9);
+    assert.match(user.message, new RegExp(`its image ${image.replace(/[.]/g, '\\.')} \\(User "app"\\).*image has non-numeric user \\(app\\), cannot verify user is non-root`));
+
+    const [port] = byRule('image-port-not-exposed');
+    assert.equal(port.file, file);
+    assert.equal(port.line, 13);
+    assert.equal(port.path, '/spec/template/spec/containers/0/ports/0/containerPort');
+    assert.match(port.message, new RegExp(`declares containerPort 8080/tcp, but its image ${image.replace(/[.]/g, '\\.')} exposes only 3000/tcp \\(/config/ExposedPorts\\)`));
+
+    const [vuln] = byRule('vulnerable-package');
+    assert.equal(vuln.resource.kind, 'ContainerImage');
+    assert.equal(vuln.resource.name, image);
+    assert.equal(vuln.severity, 'critical');
+    assert.match(vuln.message, /^libssl1\.1 1\.1\.1n-0\+deb10u6 \(source openssl 1\.1\.1n-0\+deb10u6\) in \/var\/lib\/dpkg\/status \(layer 0\) has CVE-2099-0101 \(DSA-0001-1\), CVSS 3\.1 9\.8: fixed in 1\.1\.1n-0\+deb10u7/);
+    assert.deepEqual(report.notes, []);
+  });
+
+  test('--images=config reads the configuration only: the manifest is judged, no package is matched', () => {
+    const dir = repo('api-config', [deployment('api', `${registry!.host}/shop/api:1.0`)]);
+    const report = scan(dir, ['--images=config', '--insecure', '--db', db, '--max-db-age', '100000d']);
+    assert.deepEqual(report.findings.map((f) => f.rule), ['image-user-breaks-run-as-non-root']);
+  });
+
+  test('the image is linked by its digest when the manifest pins one, in whatever spelling', async () => {
+    const head = await fetch(`${registry!.base}/v2/shop/api/manifests/1.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const digest = head.headers.get('docker-content-digest')!;
+    const dir = repo('api-digest', [deployment('api', `${registry!.host}/shop/api@${digest}`)]);
+    const report = scan(dir, ['--images=config', '--insecure']);
+    assert.deepEqual(report.findings.map((f) => f.rule), ['image-user-breaks-run-as-non-root']);
+  });
+
+  test('without --images nothing is fetched: an unreachable image says nothing', () => {
+    const dir = repo('offline', [deployment('api', `127.0.0.1:${closedPort}/shop/api:1.0`), deployment('worker', `${registry!.host}/shop/worker:2.0`)]);
+    const report = scan(dir, []);
+    assert.deepEqual(report.findings, []);
+    assert.deepEqual(report.notes, []);
+  });
+
+  test('an image that cannot be read is a note naming it; the other images and the manifests are still judged', () => {
+    const missing = `${registry!.host}/shop/missing:9`;
+    const refused = `127.0.0.1:${closedPort}/shop/api:1.0`;
+    const dir = repo('unreadable', [deployment('missing', missing), deployment('refused', refused), deployment('api', `${registry!.host}/shop/api:1.0`)]);
+    const r = kshield(['scan', dir, '--only', CORRELATION, '-o', 'json', '--fail-on', 'none', '--images', '--insecure', '--no-vulns']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.deepEqual(report.findings.map((f) => `${f.rule} ${f.resource.name}`), ['image-user-breaks-run-as-non-root api']);
+    const notes = report.notes.map((n) => n.message);
+    assert.equal(notes.length, 2, JSON.stringify(notes));
+    assert.match(notes[0], new RegExp(`^image ${missing.replace(/[.]/g, '\\.')} was not read \\(--images\\): .*(MANIFEST_UNKNOWN|not found)`, 'i'));
+    assert.match(notes[1], new RegExp(`^image ${refused.replace(/[.]/g, '\\.')} was not read \\(--images\\): .*ECONNREFUSED`));
+    assert.equal(report.notes[0].file, path.join(dir, 'app.yaml'));
+  });
+
+  test('--max-images bounds what is read and names what was left; a stalled registry ends at --image-timeout', async () => {
+    const dir = repo('bounded', [deployment('api', `${registry!.host}/shop/api:1.0`), deployment('worker', `${registry!.host}/shop/worker:2.0`)]);
+    const bounded = scan(dir, ['--images=config', '--insecure', '--max-images', '1']);
+    assert.deepEqual(bounded.findings.map((f) => f.resource.name), ['api']);
+    assert.deepEqual(bounded.notes.map((n) => n.message), [`1 more image(s) were not read: --max-images 1 (the first not read: ${registry!.host}/shop/worker:2.0)`]);
+
+    const slow = repo('stalled', [deployment('api', `127.0.0.1:${stalledPort}/shop/api:1.0`)]);
+    // The stalled server lives in this process: run the CLI without blocking it.
+    const r = await kshieldAsync(['scan', slow, '--only', CORRELATION, '-o', 'json', '--fail-on', 'none', '--images', '--insecure', '--image-timeout', '1s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as Report).notes.map((n) => n.message), [`image 127.0.0.1:${stalledPort}/shop/api:1.0 was not read (--images): not read within the image timeout (1 s, --image-timeout)`]);
+    assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
+  });
+
+  test('the image options are refused without --images, and checked', () => {
+    const dir = repo('usage', [deployment('api', 'registry.example/shop/api:1.0')]);
+    const without = kshield(['scan', dir, '--insecure']);
+    assert.equal(without.code, 2);
+    assert.match(without.stderr, /--insecure applies only with --images/);
+    const bad = kshield(['scan', dir, '--images', '--max-images', '0']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--max-images: expected a number from 1 to 1000, got "0"/);
+    const platform = kshield(['scan', dir, '--images', '--platform', 'linux']);
+    assert.equal(platform.code, 2);
+    assert.match(platform.stderr, /--platform "linux" is not os\/architecture/);
+  });
+});
