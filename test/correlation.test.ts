@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { kshield } from './support/cli.js';
+import { normalizeRepository } from '../src/rules/correlation/shared.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-correlation-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -73,6 +74,19 @@ describe('runAsNonRoot against the user the Dockerfile gives the image', () => {
     const dir = repo('unmapped', 'FROM debian:12-slim\nUSER root\n', '{runAsNonRoot: true}', false);
     writeFileSync(path.join(dir, 'empty.yaml'), 'failOn: high\n');
     assert.deepEqual(findings(dir, ['--config', path.join(dir, 'empty.yaml')]), []);
+  });
+
+  test('an imageSources entry needs image or source: an error naming the entry\'s line', () => {
+    const dir = repo('neither', 'FROM debian:12-slim\n');
+    writeFileSync(path.join(dir, 'neither.yaml'), 'failOn: high\nimageSources:\n  - dockerfile: services/api/Dockerfile\n');
+    const r = kshield(['scan', dir, '--config', path.join(dir, 'neither.yaml')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /neither\.yaml:3.*imageSources\[0\]: give image .* or source/);
+  });
+
+  test('repository URLs compare in one form', () => {
+    for (const url of ['https://github.com/Example/shop.git', 'git@github.com:example/shop', 'github.com/example/shop/', 'git+https://user@github.com/example/shop']) assert.equal(normalizeRepository(url), 'github.com/example/shop', url);
+    assert.notEqual(normalizeRepository('https://github.com/example/shop-api'), normalizeRepository('https://github.com/example/shop'));
   });
 
   test('imageSources is checked: a misspelt key is an error naming the line, with the right name', () => {

@@ -47,7 +47,7 @@ before(async () => {
   registry = await startRegistry();
   const api = await buildImage(
     [{ compression: 'gzip', createdBy: 'RUN /bin/sh -c apt-get install -y libssl1.1', entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }] }],
-    { config: { User: 'app', ExposedPorts: { '3000/tcp': {} }, Labels: { 'org.opencontainers.image.source': 'https://github.com/example/shop' } } },
+    { config: { User: 'app', ExposedPorts: { '3000/tcp': {} }, Labels: { 'org.opencontainers.image.source': 'https://github.com/example/shop', 'org.opencontainers.image.revision': '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b' } } },
   );
   await pushBuiltImage(registry.base, 'shop/api', '1.0', api, {});
   const worker = await buildImage([{ compression: 'gzip', createdBy: 'COPY worker /worker', entries: [{ path: 'worker', content: 'binary' }] }], { config: { User: '10001' } });
@@ -182,5 +182,39 @@ describe('kshield scan --images', { skip }, () => {
     const platform = kshield(['scan', dir, '--images', '--platform', 'linux']);
     assert.equal(platform.code, 2);
     assert.match(platform.stderr, /--platform "linux" is not os\/architecture/);
+  });
+
+  describe('linking the image to the Dockerfile that built it by its org.opencontainers.image.source label', () => {
+    const DOCKERFILE = 'FROM debian:10-slim\nRUN apt-get update && apt-get install -y libssl1.1\nUSER app\nEXPOSE 3000\n';
+    function labelled(name: string, source: string): { dir: string; dockerfile: string } {
+      const dir = repo(name, [deployment('api', `${registry!.host}/shop/api:1.0`, '\n        ports: [{containerPort: 8080}]')]);
+      mkdirSync(path.join(dir, 'services/api'), { recursive: true });
+      writeFileSync(path.join(dir, 'services/api/Dockerfile'), DOCKERFILE);
+      writeFileSync(path.join(dir, 'kshield.yaml'), `imageSources:\n  - source: ${source}\n    dockerfile: services/api/Dockerfile\n`);
+      return { dir, dockerfile: path.join(dir, 'services/api/Dockerfile') };
+    }
+    const only = ['--only', 'image-user-breaks-run-as-non-root,image-port-not-exposed'];
+
+    test('the label names the repository the configuration says the scan is: the findings name the Dockerfile lines too', () => {
+      const { dir, dockerfile } = labelled('labelled', 'git@github.com:example/shop.git');
+      const report = scan(dir, [...only, '--images=config', '--insecure', '--config', path.join(dir, 'kshield.yaml')]);
+      const by = `linked by its org.opencontainers.image.source label (https://github.com/example/shop, revision 1a2b3c4d5e6f)`;
+      const user = report.findings.find((f) => f.rule === 'image-user-breaks-run-as-non-root');
+      assert.ok(user, JSON.stringify(report.findings));
+      assert.ok(user.message.includes(`(User "app"; set in Dockerfile ${dockerfile}:3 (USER app), ${by})`), user.message);
+      const port = report.findings.find((f) => f.rule === 'image-port-not-exposed');
+      assert.ok(port, JSON.stringify(report.findings));
+      assert.ok(port.message.includes(`(built by ${dockerfile}, ${by}) exposes only 3000/tcp (/config/ExposedPorts; EXPOSE at ${dockerfile}:4)`), port.message);
+    });
+
+    test('another repository in the label, or no image read: the Dockerfile is not linked', () => {
+      const other = labelled('other-source', 'https://github.com/example/other');
+      const report = scan(other.dir, [...only, '--images=config', '--insecure', '--config', path.join(other.dir, 'kshield.yaml')]);
+      assert.equal(report.findings.length, 2, JSON.stringify(report.findings));
+      for (const f of report.findings) assert.ok(!f.message.includes('Dockerfile') && !f.message.includes('built by'), f.message);
+      // Without --images there is no label to read: a source-only entry links nothing.
+      const offline = labelled('no-images', 'https://github.com/example/shop');
+      assert.deepEqual(scan(offline.dir, [...only, '--config', path.join(offline.dir, 'kshield.yaml')]).findings, []);
+    });
   });
 });

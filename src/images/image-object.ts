@@ -6,6 +6,7 @@
  * so findings point where a person would look in `docker inspect` / the config blob:
  *
  *     /config/User, /config/ExposedPorts/<port>, /config/Env/N   the configuration containers inherit
+ *     /config/Labels                                            its labels (org.opencontainers.image.source links it to a Dockerfile)
  *     /history/N/created_by                                     the build steps, as the image records them
  *     /os                                                        /etc/os-release: id, versionId, prettyName
  *     /packages/N                                                the inventory: name, version, ecosystem, purl, source, layer
@@ -39,7 +40,7 @@ export interface ImageObjectView {
   metadata: { name: string };
   /** Where the image came from (registry, oci-layout, docker-archive, rootfs) and its digests. */
   image: { source: ImageInventory['target']['kind']; manifestDigest?: string; configDigest?: string };
-  config: { User?: string; ExposedPorts?: Record<string, unknown>; Env?: string[] };
+  config: { User?: string; ExposedPorts?: Record<string, unknown>; Env?: string[]; Labels?: Record<string, string> };
   history: { created_by?: string; empty_layer?: boolean }[];
   os?: OperatingSystem;
   packages: ImagePackage[];
@@ -71,6 +72,7 @@ export function imageObject(result: ImageInventory, vulnerabilities?: AttachedVu
       ...(c.User !== undefined ? { User: c.User } : {}),
       ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
       ...(Array.isArray(c.Env) ? { Env: c.Env } : {}),
+      ...(c.Labels && typeof c.Labels === 'object' ? { Labels: Object.fromEntries(Object.entries(c.Labels).filter(([, v]) => typeof v === 'string')) } : {}),
     },
     history: (result.config?.history ?? []).map((h) => ({ ...(typeof h?.created_by === 'string' ? { created_by: h.created_by } : {}), ...(h?.empty_layer ? { empty_layer: true } : {}) })),
     ...(result.inventory.os ? { os: result.inventory.os } : {}),

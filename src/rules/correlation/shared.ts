@@ -47,14 +47,67 @@ function imageObjectFor(image: string, context: RuleContext): Resource | undefin
   return context.resources.ofKind(IMAGE_KIND).find((r) => r.name === image || canonical(r.name) === name || (digest !== undefined && (r.object as unknown as ImageObjectView).image?.manifestDigest === digest));
 }
 
-/** The Dockerfile `imageSources` names for the image's repository, if it was scanned. */
-function dockerfileFor(image: string, context: RuleContext): Resource | undefined {
+/** The repository names an imageSources `image` pattern is compared with: the canonical one and the one as written. */
+function repositoryNames(image: string): string[] {
   const parsed = parseImageReference(image);
-  if (!parsed.ok) return undefined;
-  const names = [`${parsed.image.registry}/${parsed.image.repository}`, parsed.image.raw.replace(/@.*$/, '').replace(/:[^/:]*$/, '')];
-  const source = context.settings.imageSources.find((s) => names.some((n) => matchesGlob(s.image, n)));
-  if (!source) return undefined;
-  return context.resources.ofKind(DOCKERFILE_KIND).find((r) => path.resolve(r.file) === source.dockerfile);
+  if (!parsed.ok) return [];
+  return [`${parsed.image.registry}/${parsed.image.repository}`, parsed.image.raw.replace(/@.*$/, '').replace(/:[^/:]*$/, '')];
+}
+
+function scannedDockerfile(dockerfile: string, context: RuleContext): Resource | undefined {
+  return context.resources.ofKind(DOCKERFILE_KIND).find((r) => path.resolve(r.file) === dockerfile);
+}
+
+/** The Dockerfile `imageSources` names for the image's repository (entries with `image`), if it was scanned. */
+function dockerfileFor(image: string, context: RuleContext): Resource | undefined {
+  const names = repositoryNames(image);
+  const source = context.settings.imageSources.find((s) => s.image !== undefined && names.some((n) => matchesGlob(s.image!, n)));
+  return source ? scannedDockerfile(source.dockerfile, context) : undefined;
+}
+
+/** The OCI annotation (and image label) naming the source repository an image was built from. */
+export const SOURCE_LABEL = 'org.opencontainers.image.source';
+/** The OCI annotation (and image label) naming the revision of that repository. */
+export const REVISION_LABEL = 'org.opencontainers.image.revision';
+
+/**
+ * A repository URL in one form, to compare: `https://github.com/Example/shop.git`,
+ * `git@github.com:example/shop` and `github.com/example/shop/` are one repository (scheme, user,
+ * `.git` and trailing slashes left out; compared without case, as GitHub and GitLab resolve names).
+ */
+export function normalizeRepository(url: string): string {
+  let u = url.trim().replace(/^git\+/, '');
+  const scp = /^[\w.-]+@([^:/]+):(?!\/\/)(.+)$/.exec(u);
+  u = scp ? `${scp[1]}/${scp[2]}` : u.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^@/]*@/, '');
+  return u.replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '').toLowerCase();
+}
+
+/** How an image of the run is linked to the Dockerfile that built it, for messages. */
+export interface DockerfileLink {
+  resource: Resource;
+  /** "imageSources" or "its org.opencontainers.image.source label (https://github.com/example/shop, revision 1a2b3c4)". */
+  by: string;
+}
+
+/**
+ * The scanned Dockerfile that built a ContainerImage of the run: an imageSources entry whose `image`
+ * matches the image's repository and whose `source`, when given, is the repository the image's
+ * org.opencontainers.image.source label names (an entry with `source` alone links by the label).
+ */
+export function dockerfileOfImage(object: Resource, context: RuleContext): DockerfileLink | undefined {
+  const view = object.object as unknown as ImageObjectView;
+  const labels = view.config?.Labels ?? {};
+  const source = typeof labels[SOURCE_LABEL] === 'string' ? labels[SOURCE_LABEL] : undefined;
+  const revision = typeof labels[REVISION_LABEL] === 'string' && labels[REVISION_LABEL] !== '' ? labels[REVISION_LABEL] : undefined;
+  const names = repositoryNames(object.name);
+  for (const entry of context.settings.imageSources) {
+    if (entry.image !== undefined && !names.some((n) => matchesGlob(entry.image!, n))) continue;
+    if (entry.source !== undefined && (source === undefined || normalizeRepository(source) !== normalizeRepository(entry.source))) continue;
+    const resource = scannedDockerfile(entry.dockerfile, context);
+    if (!resource) continue;
+    return { resource, by: entry.source !== undefined ? `its ${SOURCE_LABEL} label (${source}${revision ? `, revision ${revision.slice(0, 12)}` : ''})` : 'imageSources' };
+  }
+  return undefined;
 }
 
 /** The user the final image of a Dockerfile runs as, when the file says it for certain. */
@@ -72,14 +125,20 @@ function dockerfileUser(resource: Resource): ImageFacts {
   return {};
 }
 
-/** What a container's image is linked to: a ContainerImage of the run (preferred) or the Dockerfile `imageSources` maps it to. */
-export type ImageLink = { kind: 'image'; resource: Resource } | { kind: 'dockerfile'; resource: Resource };
+/**
+ * What a container's image is linked to: a ContainerImage of the run (preferred; with the Dockerfile
+ * that built it when the configuration links one), or the Dockerfile `imageSources` maps it to.
+ */
+export type ImageLink = { kind: 'image'; resource: Resource; dockerfile?: DockerfileLink } | { kind: 'dockerfile'; resource: Resource };
 
 export function linkedImage(c: ContainerView, context: RuleContext): ImageLink | undefined {
   const image = typeof c.container.image === 'string' ? c.container.image : undefined;
   if (!image) return undefined;
   const object = imageObjectFor(image, context);
-  if (object) return { kind: 'image', resource: object };
+  if (object) {
+    const dockerfile = dockerfileOfImage(object, context);
+    return { kind: 'image', resource: object, ...(dockerfile ? { dockerfile } : {}) };
+  }
   const dockerfile = dockerfileFor(image, context);
   return dockerfile ? { kind: 'dockerfile', resource: dockerfile } : undefined;
 }
@@ -92,7 +151,10 @@ export function imageFacts(c: ContainerView, context: RuleContext): ImageFacts {
     const view = object.object as unknown as ImageObjectView;
     if (view.image?.source === 'rootfs') return {};
     const user = typeof view.config?.User === 'string' ? view.config.User : '';
-    return { user, userSource: `image ${object.name} (${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`})` };
+    // The Dockerfile line that set it, when the linked Dockerfile says the same user.
+    const built = link.dockerfile ? dockerfileUser(link.dockerfile.resource) : undefined;
+    const line = built?.user === user && built.userSource ? `; set in ${built.userSource}, linked by ${link.dockerfile!.by}` : '';
+    return { user, userSource: `image ${object.name} (${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`}${line})` };
   }
   return dockerfileUser(link.resource);
 }
@@ -191,7 +253,20 @@ function dockerfilePorts(resource: Resource, context: RuleContext): ImagePorts {
 export function imagePorts(c: ContainerView, context: RuleContext): ImagePorts | undefined {
   const link = linkedImage(c, context);
   if (!link) return undefined;
-  return link.kind === 'image' ? imageObjectPorts(link.resource) : dockerfilePorts(link.resource, context);
+  if (link.kind === 'dockerfile') return dockerfilePorts(link.resource, context);
+  const ports = imageObjectPorts(link.resource);
+  if (!ports || !link.dockerfile) return ports;
+  // Each exposed port with the EXPOSE line of the Dockerfile that built the image, where it has one.
+  const built = dockerfilePorts(link.dockerfile.resource, context);
+  const file = link.dockerfile.resource.file;
+  return {
+    ...ports,
+    ports: ports.ports.map((p) => {
+      const line = built.ports.find((b) => b.protocol === p.protocol && b.low <= p.low && p.high <= b.high && b.where.startsWith('line '));
+      return line ? { ...p, where: `${p.where}; EXPOSE at ${file}:${line.where.slice(5)}` } : p;
+    }),
+    source: `${ports.source} (built by ${file}, linked by ${link.dockerfile.by})`,
+  };
 }
 
 /** "3000/tcp (line 5), 9090/tcp (line 6)": the exposed ports of a protocol with where each is written. */
