@@ -17,6 +17,7 @@ import { buildImage, pushBuiltImage } from './support/oci-build.js';
 const skip = registryMissing();
 const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-scan-images-'));
 const db = path.join(work, 'db');
+const mediumDb = path.join(work, 'db-medium');
 let registry: Registry | undefined;
 let stalled: net.Server | undefined;
 let stalledPort = 0;
@@ -38,6 +39,9 @@ const ADVISORY = {
 before(async () => {
   mkdirSync(db, { recursive: true });
   writeFileSync(path.join(db, 'DSA-0001-1.json'), JSON.stringify(ADVISORY));
+  // The same flaw rated medium (CVSS 3.1 5.4), to see it raised one level.
+  mkdirSync(mediumDb, { recursive: true });
+  writeFileSync(path.join(mediumDb, 'DSA-0001-1.json'), JSON.stringify({ ...ADVISORY, severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N' }] }));
   // A server that accepts connections and never answers: the image timeout must end the wait.
   stalled = net.createServer(() => undefined);
   await new Promise<void>((resolve) => stalled!.listen(0, '127.0.0.1', resolve));
@@ -215,6 +219,58 @@ describe('kshield scan --images', { skip }, () => {
       // Without --images there is no label to read: a source-only entry links nothing.
       const offline = labelled('no-images', 'https://github.com/example/shop');
       assert.deepEqual(scan(offline.dir, [...only, '--config', path.join(offline.dir, 'kshield.yaml')]).findings, []);
+    });
+  });
+
+  describe('a vulnerability in an image the scan runs exposed or privileged is raised one level, with the reason', () => {
+    const service = (type: string): string => `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  type: ${type}
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 3000}]
+`;
+    const INGRESS = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: shop, namespace: shop}
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}
+`;
+    const vulnerability = (dir: string, database = mediumDb) => {
+      const found = scan(dir, ['--images', '--insecure', '--db', database, '--max-db-age', '100000d']).findings.filter((f) => f.rule === 'vulnerable-package');
+      assert.equal(found.length, 1, JSON.stringify(found));
+      return found[0];
+    };
+    const image = () => `${registry!.host}/shop/api:1.0`;
+
+    test('a LoadBalancer Service exposes the workload running it: medium becomes high, and the message says why and from what', () => {
+      const f = vulnerability(repo('risk-lb', [deployment('api', image()), service('LoadBalancer')]));
+      assert.equal(f.severity, 'high');
+      assert.match(f.message, /^raised from medium to high: Service "api" of type LoadBalancer exposes Deployment "api" \(namespace shop\) outside the cluster\. libssl1\.1 1\.1\.1n-0\+deb10u6 .* has CVE-2099-0101 \(DSA-0001-1\), CVSS 3\.1 5\.4/);
+    });
+
+    test('an Ingress routing to it, or a privileged container running it, raise it too', () => {
+      const ingress = vulnerability(repo('risk-ingress', [deployment('api', image()), service('ClusterIP'), INGRESS]));
+      assert.equal(ingress.severity, 'high');
+      assert.match(ingress.message, /^raised from medium to high: Ingress "shop" routes traffic from outside the cluster to Deployment "api" \(namespace shop\) \(Service "api"\)\. /);
+      const privileged = vulnerability(repo('risk-privileged', [deployment('api', image(), '\n        securityContext: {privileged: true}')]));
+      assert.equal(privileged.severity, 'high');
+      assert.match(privileged.message, /^raised from medium to high: Deployment "api" \(namespace shop\) runs it privileged \(container "api"\)\. /);
+      // Critical stays critical; the reason is still given.
+      const critical = vulnerability(repo('risk-critical', [deployment('api', image(), '\n        securityContext: {privileged: true}')]), db);
+      assert.equal(critical.severity, 'critical');
+      assert.match(critical.message, /^critical \(not raised further: Deployment "api" \(namespace shop\) runs it privileged \(container "api"\)\): libssl1\.1/);
+    });
+
+    test('a ClusterIP Service and an unprivileged container leave the advisory\'s severity as it is', () => {
+      const f = vulnerability(repo('risk-none', [deployment('api', image()), service('ClusterIP')]));
+      assert.equal(f.severity, 'medium');
+      assert.match(f.message, /^libssl1\.1 1\.1\.1n-0\+deb10u6/);
     });
   });
 });

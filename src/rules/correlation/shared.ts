@@ -14,13 +14,15 @@ import type { Resource } from '../../core/types.js';
 import { matchesGlob } from '../../core/glob.js';
 import type { RuleContext } from '../../engine/rule.js';
 import { canonicalReference, parseImageReference } from '../../k8s/images.js';
-import type { ContainerView } from '../../k8s/pods.js';
+import { containers, type ContainerView } from '../../k8s/pods.js';
 import { IMAGE_KIND, type ImageObjectView } from '../../images/image-object.js';
 import { DOCKERFILE_KIND, expand, type DockerfileView } from '../../sources/dockerfile.js';
 import { finalImageInstructions, finalImageStages, lastUser, variablesBefore } from '../dockerfile/shared.js';
-import { asArray, isObject } from '../../core/values.js';
-import { protocolOf, selectedWorkloads, servingContainers, targetPorts, type TargetPortCase } from '../exposure/shared.js';
-import { nsOf, objectsOf } from '../reliability/shared.js';
+import { asArray, asObject, asString, fieldAt, isObject } from '../../core/values.js';
+import { protocolOf, selectedWorkloads, serviceType, servingContainers, targetPorts, type TargetPortCase } from '../exposure/shared.js';
+import { nsOf, objectsOf, podOwnersIn } from '../reliability/shared.js';
+import { containerSecurityContext } from '../../k8s/pss.js';
+import { describeContainer } from '../define.js';
 
 export const READS = [IMAGE_KIND, DOCKERFILE_KIND];
 /** What the port rules read: the images and Dockerfiles, the Services and the workloads they select. */
@@ -354,4 +356,61 @@ export function hasNotExposed(w: WorkloadPorts, protocol: string): boolean {
     w.declared.some((d) => d.protocol === protocol && declaredNotExposed(w, d) !== undefined) ||
     w.undeclaredTargets.some((t) => t.target.protocol === protocol && targetNotExposed(w, t.port, protocol))
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where an image runs: what raises the risk of its vulnerabilities.
+
+/** Whether a container's image reference names the ContainerImage (same image in any spelling, or the digest it pins). */
+export function runsImage(reference: string, object: Resource): boolean {
+  if (reference === object.name || canonical(reference) === canonical(object.name)) return true;
+  const parsed = parseImageReference(reference);
+  const digest = (object.object as unknown as ImageObjectView).image?.manifestDigest;
+  return parsed.ok && parsed.image.digest !== undefined && parsed.image.digest === digest;
+}
+
+/** The Services and Ingresses' backends an Ingress routes to, by Service name (networking.k8s.io/v1 and the legacy fields). */
+function ingressServiceNames(ingress: Resource): Set<string> {
+  const s = asObject(ingress.object.spec);
+  const backends: unknown[] = [];
+  if (!s) return new Set();
+  for (const key of ['defaultBackend', 'backend']) if (isObject(s[key])) backends.push(s[key]);
+  for (const rule of asArray(s.rules)) for (const p of asArray(fieldAt(rule, 'http', 'paths'))) backends.push(fieldAt(p, 'backend'));
+  return new Set(backends.flatMap((b) => {
+    const name = asString(fieldAt(b, 'service', 'name')) ?? asString(fieldAt(b, 'serviceName'));
+    return name ? [name] : [];
+  }));
+}
+
+/** What the risk raise reads: workloads, the Services selecting them and the Ingresses routing to those. */
+export const RISK_READS = ['workloads', 'Service', 'Ingress'];
+
+/**
+ * Why a vulnerability in this image matters more where it runs: a workload of the scan runs it in a
+ * privileged container (a compromise of the process is one of the node), or a Service of type
+ * LoadBalancer or NodePort, or an Ingress, sends traffic from outside the cluster to a workload
+ * running it. Empty when no workload of the scan runs the image, or none of these holds.
+ */
+export function imageRiskReasons(object: Resource, context: RuleContext): string[] {
+  const reasons: string[] = [];
+  for (const owner of podOwnersIn(context, '')) {
+    if (owner.operator) continue;
+    const running = containers(owner.resource).filter((c) => typeof c.container.image === 'string' && runsImage(c.container.image, object));
+    if (running.length === 0) continue;
+    const ns = nsOf(owner.resource);
+    const workload = `${owner.resource.kind} "${owner.resource.name}"${ns ? ` (namespace ${ns})` : ''}`;
+    const privileged = running.filter((c) => containerSecurityContext(c)?.privileged === true);
+    if (privileged.length > 0) reasons.push(`${workload} runs it privileged (${privileged.map(describeContainer).join(', ')})`);
+    const services = objectsOf(context, 'Service', ns).filter((s) => selectedWorkloads(s, context)?.includes(owner.resource));
+    for (const s of services) {
+      const type = serviceType(s);
+      if (type === 'LoadBalancer' || type === 'NodePort') reasons.push(`Service "${s.name}" of type ${type} exposes ${workload} outside the cluster`);
+    }
+    const names = new Set(services.map((s) => s.name));
+    for (const ingress of objectsOf(context, 'Ingress', ns)) {
+      const through = [...ingressServiceNames(ingress)].filter((n) => names.has(n));
+      if (through.length > 0) reasons.push(`Ingress "${ingress.name}" routes traffic from outside the cluster to ${workload} (Service "${through[0]}")`);
+    }
+  }
+  return [...new Set(reasons)];
 }
