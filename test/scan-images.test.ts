@@ -50,7 +50,7 @@ before(async () => {
   if (skip) return;
   registry = await startRegistry();
   const api = await buildImage(
-    [{ compression: 'gzip', createdBy: 'RUN /bin/sh -c apt-get install -y libssl1.1', entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }] }],
+    [{ compression: 'gzip', createdBy: 'RUN /bin/sh -c apt-get install -y libssl1.1 # buildkit', entries: [{ path: 'etc/os-release', content: OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }] }],
     { config: { User: 'app', ExposedPorts: { '3000/tcp': {} }, Labels: { 'org.opencontainers.image.source': 'https://github.com/example/shop', 'org.opencontainers.image.revision': '1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b' } } },
   );
   await pushBuiltImage(registry.base, 'shop/api', '1.0', api, {});
@@ -189,7 +189,7 @@ describe('kshield scan --images', { skip }, () => {
   });
 
   describe('linking the image to the Dockerfile that built it by its org.opencontainers.image.source label', () => {
-    const DOCKERFILE = 'FROM debian:10-slim\nRUN apt-get update && apt-get install -y libssl1.1\nUSER app\nEXPOSE 3000\n';
+    const DOCKERFILE = 'FROM debian:10-slim\nRUN apt-get install -y libssl1.1\nUSER app\nEXPOSE 3000\n';
     function labelled(name: string, source: string): { dir: string; dockerfile: string } {
       const dir = repo(name, [deployment('api', `${registry!.host}/shop/api:1.0`, '\n        ports: [{containerPort: 8080}]')]);
       mkdirSync(path.join(dir, 'services/api'), { recursive: true });
@@ -209,6 +209,30 @@ describe('kshield scan --images', { skip }, () => {
       const port = report.findings.find((f) => f.rule === 'image-port-not-exposed');
       assert.ok(port, JSON.stringify(report.findings));
       assert.ok(port.message.includes(`(built by ${dockerfile}, ${by}) exposes only 3000/tcp (/config/ExposedPorts; EXPOSE at ${dockerfile}:4)`), port.message);
+    });
+
+    test('the vulnerable package names the Dockerfile instruction whose layer holds it: Dockerfile line, image layer and, through the raise, the manifest', () => {
+      const { dir, dockerfile } = labelled('labelled-layers', 'https://github.com/example/shop');
+      writeFileSync(path.join(dir, 'app.yaml'), [deployment('api', `${registry!.host}/shop/api:1.0`), 'apiVersion: v1\nkind: Service\nmetadata: {name: api, namespace: shop}\nspec:\n  type: NodePort\n  selector: {app: api}\n  ports: [{port: 80, targetPort: 3000}]\n'].join('---\n'));
+      const report = scan(dir, ['--images', '--insecure', '--db', mediumDb, '--max-db-age', '100000d', '--config', path.join(dir, 'kshield.yaml')]);
+      const vuln = report.findings.find((f) => f.rule === 'vulnerable-package');
+      assert.ok(vuln, JSON.stringify(report.findings));
+      assert.equal(vuln.severity, 'high');
+      assert.ok(vuln.message.startsWith('raised from medium to high: Service "api" of type NodePort exposes Deployment "api" (namespace shop) outside the cluster. '), vuln.message);
+      assert.ok(vuln.message.includes(`in /var/lib/dpkg/status (layer 0, made by ${dockerfile}:2 RUN apt-get install -y libssl1.1) has CVE-2099-0101`), vuln.message);
+      // The history matched the Dockerfile: no note about the image (kshield.yaml itself is noted as not a manifest).
+      assert.deepEqual(report.notes.filter((n) => !n.file.endsWith('kshield.yaml')), []);
+    });
+
+    test('a Dockerfile that disagrees with the image history attributes nothing, and a note says so', () => {
+      const { dir, dockerfile } = labelled('labelled-stale', 'https://github.com/example/shop');
+      writeFileSync(dockerfile, 'FROM debian:10-slim\nRUN apt-get install -y curl\nUSER app\nEXPOSE 3000\n');
+      const report = scan(dir, ['--images', '--insecure', '--db', mediumDb, '--max-db-age', '100000d', '--config', path.join(dir, 'kshield.yaml')]);
+      const vuln = report.findings.find((f) => f.rule === 'vulnerable-package');
+      assert.ok(vuln && !vuln.message.includes('made by'), JSON.stringify(report.findings));
+      const notes = report.notes.filter((n) => n.file === `${registry!.host}/shop/api:1.0`);
+      assert.equal(notes.length, 1, JSON.stringify(report.notes));
+      assert.ok(notes[0].message.includes(dockerfile), notes[0].message);
     });
 
     test('another repository in the label, or no image read: the Dockerfile is not linked', () => {

@@ -131,7 +131,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     render: opts.render !== false,
     stdinKind: opts.stdinKind,
     pssVersion,
-    ...(images ? { images } : {}),
+    ...(images ? { images: { ...images, imageSources: config?.imageSources ?? [] } } : {}),
     vulnerabilities: { enabled: opts.vulns !== false, db: opts.db, cacheDir: opts.cacheDir, vex: opts.vex, ignoreUnfixed: opts.ignoreUnfixed, ...(opts.maxDbAge !== undefined ? { maxDbAgeMs: parseAge(opts.maxDbAge) } : {}) },
   };
   const result = await scanFiles(paths, options);

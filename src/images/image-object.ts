@@ -17,7 +17,7 @@
  */
 import type { Resource } from '../core/types.js';
 import { SOURCE_API_VERSION } from '../core/types.js';
-import { vulnerabilityStablePath, type AttachedVulnerability, type OperatingSystem, type Package } from '../packages/model.js';
+import { vulnerabilityStablePath, type AttachedVulnerability, type DockerfileOrigin, type OperatingSystem, type Package } from '../packages/model.js';
 import type { ImageInventory } from './inventory.js';
 
 export const IMAGE_KIND = 'ContainerImage';
@@ -32,6 +32,13 @@ export interface ImagePackage {
   /** Where it was found: the file, and the layer that added it. */
   path?: string;
   layer?: number;
+  /** The Dockerfile instruction that made that layer, when the image is linked to its Dockerfile: "services/api/Dockerfile:2 RUN apt-get install -y libssl3". */
+  dockerfile?: string;
+}
+
+/** A layer's origin in one line, worded as the vulnerability report words it. */
+function originText(o: DockerfileOrigin): string {
+  return o.baseImage !== undefined ? `base image ${o.baseImage} (${o.file}:${o.line})` : `${o.file}:${o.line} ${o.instruction}`;
 }
 
 export interface ImageObjectView {
@@ -57,6 +64,7 @@ function imagePackage(p: Package): ImagePackage {
     ...(p.source && (p.source.name !== p.name || p.source.version !== p.version) ? { source: p.source } : {}),
     ...(where ? { path: where.path } : {}),
     ...(where?.layer ? { layer: where.layer.index } : {}),
+    ...(where?.layer?.dockerfile ? { dockerfile: originText(where.layer.dockerfile) } : {}),
   };
 }
 

@@ -6,7 +6,14 @@
  * fetched without the option. An image that cannot be read (a reference with a variable, a registry
  * that refuses, a timeout) becomes a note naming it, and the rest of the scan goes on.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Note, Resource } from '../core/types.js';
+import type { ImageSource } from '../engine/rule.js';
+import { attributeLayers, withDockerfileOrigins } from '../images/dockerfile-layers.js';
+import type { ImageInventory } from '../images/inventory.js';
+import { DOCKERFILE_KIND, loadDockerfile, type DockerfileView } from '../sources/dockerfile.js';
+import { imageSourcesOf } from '../rules/correlation/shared.js';
 import { containers } from '../k8s/pods.js';
 import { canonicalReference, parseImageReference } from '../k8s/images.js';
 import { imageObject, imageResource } from '../images/image-object.js';
@@ -27,6 +34,35 @@ export interface ScanImageOptions {
   dockerConfig?: string;
   /** os/arch[/variant] to pick from multi-platform images (default this machine's). */
   platform?: string;
+  /** The configuration's imageSources (Dockerfile paths absolute): an image linked to a scanned Dockerfile has its layers attributed to its instructions. */
+  imageSources?: readonly ImageSource[];
+}
+
+/**
+ * The image with each layer attributed to the instruction of the Dockerfile that built it (as
+ * `kshield image --dockerfile` does), when the configuration links the image to a Dockerfile of the
+ * scan (by its repository, or by its org.opencontainers.image.source label). What could not be
+ * matched is a note; nothing is attributed by guessing.
+ */
+function attributeToDockerfile(result: ImageInventory, resources: readonly Resource[], sources: readonly ImageSource[], notes: Note[]): ImageInventory {
+  const labels = Object.fromEntries(Object.entries(result.config?.config?.Labels ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  for (const entry of imageSourcesOf(result.name, labels, sources)) {
+    const scanned = resources.find((r) => r.kind === DOCKERFILE_KIND && path.resolve(r.file) === entry.dockerfile);
+    if (!scanned) continue;
+    let text: string;
+    try {
+      text = readFileSync(entry.dockerfile, 'utf8');
+    } catch {
+      return result;
+    }
+    // The scanned view has no instruction text; the history is matched against the text as the builder took it.
+    const loaded = loadDockerfile(text.charCodeAt(0) === 0xfeff ? ' ' + text.slice(1) : text, scanned.file, { instructionText: true });
+    if (!loaded.resource) return result;
+    const attribution = attributeLayers(loaded.resource.object as unknown as DockerfileView, scanned.file, result.config?.history, result.layers.length);
+    for (const message of attribution.notes) notes.push({ file: result.name, message });
+    return withDockerfileOrigins(result, attribution);
+  }
+  return result;
 }
 
 export const DEFAULT_MAX_IMAGES = 20;
@@ -83,8 +119,9 @@ export async function addImageObjects(loaded: LoadResult, options: ScanImageOpti
           registry: { insecure, ...(options.dockerConfig !== undefined ? { dockerConfig: options.dockerConfig } : {}), timeoutMs: Math.min(REQUEST_TIMEOUT_MS, timeoutMs) },
         },
       );
-      const attached = options.read === 'full' ? vulnerabilities.forImage(result.name, result.inventory, notes) : undefined;
-      loaded.resources.push(imageResource(imageObject(result, attached)));
+      const inventory = options.read === 'full' ? attributeToDockerfile(result, loaded.resources, options.imageSources ?? [], notes) : result;
+      const attached = options.read === 'full' ? vulnerabilities.forImage(inventory.name, inventory.inventory, notes) : undefined;
+      loaded.resources.push(imageResource(imageObject(inventory, attached)));
     } catch (e) {
       // Whatever stops one image (a registry error, a limit, a corrupt layer, a dropped connection)
       // is that image's note: the manifests are still judged, with the other images.

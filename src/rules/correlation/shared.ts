@@ -12,7 +12,7 @@
 import path from 'node:path';
 import type { Resource } from '../../core/types.js';
 import { matchesGlob } from '../../core/glob.js';
-import type { RuleContext } from '../../engine/rule.js';
+import type { ImageSource, RuleContext } from '../../engine/rule.js';
 import { canonicalReference, parseImageReference } from '../../k8s/images.js';
 import { containers, type ContainerView } from '../../k8s/pods.js';
 import { IMAGE_KIND, type ImageObjectView } from '../../images/image-object.js';
@@ -97,19 +97,29 @@ export interface DockerfileLink {
  * org.opencontainers.image.source label names (an entry with `source` alone links by the label).
  */
 export function dockerfileOfImage(object: Resource, context: RuleContext): DockerfileLink | undefined {
-  const view = object.object as unknown as ImageObjectView;
-  const labels = view.config?.Labels ?? {};
-  const source = typeof labels[SOURCE_LABEL] === 'string' ? labels[SOURCE_LABEL] : undefined;
-  const revision = typeof labels[REVISION_LABEL] === 'string' && labels[REVISION_LABEL] !== '' ? labels[REVISION_LABEL] : undefined;
-  const names = repositoryNames(object.name);
-  for (const entry of context.settings.imageSources) {
-    if (entry.image !== undefined && !names.some((n) => matchesGlob(entry.image!, n))) continue;
-    if (entry.source !== undefined && (source === undefined || normalizeRepository(source) !== normalizeRepository(entry.source))) continue;
+  const labels = (object.object as unknown as ImageObjectView).config?.Labels ?? {};
+  for (const entry of imageSourcesOf(object.name, labels, context.settings.imageSources)) {
     const resource = scannedDockerfile(entry.dockerfile, context);
     if (!resource) continue;
-    return { resource, by: entry.source !== undefined ? `its ${SOURCE_LABEL} label (${source}${revision ? `, revision ${revision.slice(0, 12)}` : ''})` : 'imageSources' };
+    const revision = typeof labels[REVISION_LABEL] === 'string' && labels[REVISION_LABEL] !== '' ? labels[REVISION_LABEL] : undefined;
+    return { resource, by: entry.source !== undefined ? `its ${SOURCE_LABEL} label (${labels[SOURCE_LABEL]}${revision ? `, revision ${revision.slice(0, 12)}` : ''})` : 'imageSources' };
   }
   return undefined;
+}
+
+/**
+ * The imageSources entries that say which Dockerfile built an image of this name and labels, in
+ * order: `image` (when given) matches its repository, `source` (when given) the repository its
+ * org.opencontainers.image.source label names. Pure, for the rules and for `scan --images`.
+ */
+export function imageSourcesOf(name: string, labels: Readonly<Record<string, string>>, sources: readonly ImageSource[]): ImageSource[] {
+  const source = typeof labels[SOURCE_LABEL] === 'string' ? labels[SOURCE_LABEL] : undefined;
+  const names = repositoryNames(name);
+  return sources.filter(
+    (entry) =>
+      (entry.image === undefined || names.some((n) => matchesGlob(entry.image!, n))) &&
+      (entry.source === undefined || (source !== undefined && normalizeRepository(source) === normalizeRepository(entry.source))),
+  );
 }
 
 /** The user the final image of a Dockerfile runs as, when the file says it for certain. */

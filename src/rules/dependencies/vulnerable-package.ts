@@ -77,7 +77,8 @@ export const vulnerablePackage = defineRule({
       if (!pkg) return [];
       // In an image, say which source package was matched and where the package was found.
       const source = pkg.source ? ` (source ${pkg.source.name} ${pkg.source.version})` : '';
-      const where = resource.kind === IMAGE_KIND && pkg.path ? ` in ${pkg.path}${pkg.layer !== undefined ? ` (layer ${pkg.layer})` : ''}` : '';
+      const layer = pkg.layer !== undefined ? ` (layer ${pkg.layer}${pkg.dockerfile ? `, made by ${pkg.dockerfile}` : ''})` : '';
+      const where = resource.kind === IMAGE_KIND && pkg.path ? ` in ${pkg.path}${layer}` : '';
       const aliases = v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : '';
       const rating = v.rating ? `, ${v.rating}` : '';
       const fix = v.fixed ? `fixed in ${v.fixed}` : 'no fixed version yet';
