@@ -159,6 +159,9 @@ describe('the ports the image EXPOSEs against containerPorts and Service targetP
     const found = portFindings(portRepo('port-env-drift', `${GO_BUILD}ENV PORT=3000\nEXPOSE $PORT\n`, '[{containerPort: 8080}]'));
     assert.equal(found.length, 1, JSON.stringify(found));
     assert.match(found[0].message, /exposes only 3000\/tcp \(line 9\)/);
+    // Ports written on one line are named once with it.
+    const two = portFindings(portRepo('port-two', `${GO_BUILD}EXPOSE 3000 3001\n`, '[{containerPort: 8080}]'));
+    assert.match(two[0]?.message ?? '', /exposes only 3000\/tcp, 3001\/tcp \(line 8\):/);
   });
 
   test('a Service numeric targetPort to a workload declaring no ports: the finding is on the Service', () => {

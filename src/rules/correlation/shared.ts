@@ -281,9 +281,15 @@ export function imagePorts(c: ContainerView, context: RuleContext): ImagePorts |
   };
 }
 
-/** "3000/tcp (line 5), 9090/tcp (line 6)": the exposed ports of a protocol with where each is written. */
+/** "3000/tcp (line 5), 8080/tcp, 9090/tcp (line 6)": the exposed ports of a protocol, each run of them with where it is written. */
 export function describeExposed(image: ImagePorts, protocol: string): string {
-  return image.ports.filter((p) => p.protocol === protocol).map((p) => `${formatPort(p)} (${p.where})`).join(', ');
+  const groups: { where: string; ports: string[] }[] = [];
+  for (const p of image.ports.filter((x) => x.protocol === protocol)) {
+    const last = groups[groups.length - 1];
+    if (last?.where === p.where) last.ports.push(formatPort(p));
+    else groups.push({ where: p.where, ports: [formatPort(p)] });
+  }
+  return groups.map((g) => `${g.ports.join(', ')} (${g.where})`).join(', ');
 }
 
 /** A containerPort of a serving container, with the Services that send traffic to it. */
