@@ -125,9 +125,9 @@ describe('kshield scan --images', { skip }, () => {
     assert.deepEqual(report.notes, []);
   });
 
-  test('--images=config reads the configuration only: the manifest is judged, no package is matched', () => {
+  test('--image-config-only reads the configuration only: the manifest is judged, no package is matched', () => {
     const dir = repo('api-config', [deployment('api', `${registry!.host}/shop/api:1.0`)]);
-    const report = scan(dir, ['--images=config', '--insecure', '--db', db, '--max-db-age', '100000d']);
+    const report = scan(dir, ['--images', '--image-config-only', '--insecure', '--db', db, '--max-db-age', '100000d']);
     assert.deepEqual(report.findings.map((f) => f.rule), ['image-user-breaks-run-as-non-root']);
   });
 
@@ -135,7 +135,7 @@ describe('kshield scan --images', { skip }, () => {
     const head = await fetch(`${registry!.base}/v2/shop/api/manifests/1.0`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     const digest = head.headers.get('docker-content-digest')!;
     const dir = repo('api-digest', [deployment('api', `${registry!.host}/shop/api@${digest}`)]);
-    const report = scan(dir, ['--images=config', '--insecure']);
+    const report = scan(dir, ['--images', '--image-config-only', '--insecure']);
     assert.deepEqual(report.findings.map((f) => f.rule), ['image-user-breaks-run-as-non-root']);
   });
 
@@ -163,7 +163,7 @@ describe('kshield scan --images', { skip }, () => {
 
   test('--max-images bounds what is read and names what was left; a stalled registry ends at --image-timeout', async () => {
     const dir = repo('bounded', [deployment('api', `${registry!.host}/shop/api:1.0`), deployment('worker', `${registry!.host}/shop/worker:2.0`)]);
-    const bounded = scan(dir, ['--images=config', '--insecure', '--max-images', '1']);
+    const bounded = scan(dir, ['--images', '--image-config-only', '--insecure', '--max-images', '1']);
     assert.deepEqual(bounded.findings.map((f) => f.resource.name), ['api']);
     assert.deepEqual(bounded.notes.map((n) => n.message), [`1 more image(s) were not read: --max-images 1 (the first not read: ${registry!.host}/shop/worker:2.0)`]);
 
@@ -183,6 +183,12 @@ describe('kshield scan --images', { skip }, () => {
     const bad = kshield(['scan', dir, '--images', '--max-images', '0']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--max-images: expected a number from 1 to 1000, got "0"/);
+    const configOnly = kshield(['scan', dir, '--image-config-only']);
+    assert.equal(configOnly.code, 2);
+    assert.match(configOnly.stderr, /--image-config-only applies only with --images/);
+    // --images takes no value: the path after it is still a path.
+    const first = kshield(['scan', '--images', dir, '--no-vulns', '--image-timeout', '1s', '-o', 'json', '--fail-on', 'none']);
+    assert.equal(first.code, 0, first.stderr);
     const platform = kshield(['scan', dir, '--images', '--platform', 'linux']);
     assert.equal(platform.code, 2);
     assert.match(platform.stderr, /--platform "linux" is not os\/architecture/);
@@ -201,7 +207,7 @@ describe('kshield scan --images', { skip }, () => {
 
     test('the label names the repository the configuration says the scan is: the findings name the Dockerfile lines too', () => {
       const { dir, dockerfile } = labelled('labelled', 'git@github.com:example/shop.git');
-      const report = scan(dir, [...only, '--images=config', '--insecure', '--config', path.join(dir, 'kshield.yaml')]);
+      const report = scan(dir, [...only, '--images', '--image-config-only', '--insecure', '--config', path.join(dir, 'kshield.yaml')]);
       const by = `linked by its org.opencontainers.image.source label (https://github.com/example/shop, revision 1a2b3c4d5e6f)`;
       const user = report.findings.find((f) => f.rule === 'image-user-breaks-run-as-non-root');
       assert.ok(user, JSON.stringify(report.findings));
@@ -237,7 +243,7 @@ describe('kshield scan --images', { skip }, () => {
 
     test('another repository in the label, or no image read: the Dockerfile is not linked', () => {
       const other = labelled('other-source', 'https://github.com/example/other');
-      const report = scan(other.dir, [...only, '--images=config', '--insecure', '--config', path.join(other.dir, 'kshield.yaml')]);
+      const report = scan(other.dir, [...only, '--images', '--image-config-only', '--insecure', '--config', path.join(other.dir, 'kshield.yaml')]);
       assert.equal(report.findings.length, 2, JSON.stringify(report.findings));
       for (const f of report.findings) assert.ok(!f.message.includes('Dockerfile') && !f.message.includes('built by'), f.message);
       // Without --images there is no label to read: a source-only entry links nothing.

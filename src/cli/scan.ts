@@ -48,8 +48,9 @@ export interface ScanCommandOptions extends ReportCommandOptions, Omit<Vulnerabi
   render?: boolean;
   /** --stdin-kind: what standard input holds. */
   stdinKind?: 'manifests' | 'dockerfile';
-  /** --images [full|config] and the options that go with it. */
-  images?: 'full' | 'config';
+  /** --images, and the options that go with it. */
+  images?: boolean;
+  imageConfigOnly?: boolean;
   maxImages?: string;
   imageTimeout?: string;
   insecure?: boolean;
@@ -58,10 +59,10 @@ export interface ScanCommandOptions extends ReportCommandOptions, Omit<Vulnerabi
 }
 
 /** `--images` and its options checked: the options that only mean something with it are refused without it. */
-export function imageOptions(opts: Pick<ScanCommandOptions, 'images' | 'maxImages' | 'imageTimeout' | 'insecure' | 'dockerConfig' | 'platform'>): ScanImageOptions | undefined {
-  const given = (['maxImages', 'imageTimeout', 'insecure', 'dockerConfig', 'platform'] as const).filter((k) => opts[k] !== undefined);
+export function imageOptions(opts: Pick<ScanCommandOptions, 'images' | 'imageConfigOnly' | 'maxImages' | 'imageTimeout' | 'insecure' | 'dockerConfig' | 'platform'>): ScanImageOptions | undefined {
+  const given = (['imageConfigOnly', 'maxImages', 'imageTimeout', 'insecure', 'dockerConfig', 'platform'] as const).filter((k) => opts[k] !== undefined);
   const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  if (opts.images === undefined) {
+  if (opts.images !== true) {
     if (given.length > 0) throw new UsageError(`${flag(given[0])} applies only with --images`);
     return undefined;
   }
@@ -78,7 +79,7 @@ export function imageOptions(opts: Pick<ScanCommandOptions, 'images' | 'maxImage
     }
   }
   return {
-    read: opts.images,
+    read: opts.imageConfigOnly ? 'config' : 'full',
     ...(maxImages !== undefined ? { maxImages } : {}),
     ...(opts.imageTimeout !== undefined ? { timeoutMs: parseDuration(opts.imageTimeout, '--image-timeout') } : {}),
     ...(opts.insecure ? { insecure: true } : {}),

@@ -41,7 +41,7 @@ export interface InventoryImageOptions {
   signal?: AbortSignal;
   /**
    * Read only the manifest and the configuration (User, ExposedPorts, Labels, history): no layer is
-   * fetched, so the inventory is empty. What `scan --images=config` wants from many images.
+   * fetched, so the inventory is empty. What `scan --images --image-config-only` wants from many images.
    */
   configOnly?: boolean;
   /** Called as each layer starts (progress). */

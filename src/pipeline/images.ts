@@ -23,7 +23,7 @@ import type { LoadResult } from '../sources/files.js';
 import type { LockfileVulnerabilities } from './vulnerabilities.js';
 
 export interface ScanImageOptions {
-  /** `full`: every layer (inventory, vulnerabilities); `config`: the manifest and configuration only. */
+  /** `full`: every layer (inventory, vulnerabilities); `config` (`--image-config-only`): the manifest and configuration only. */
   read: 'full' | 'config';
   /** At most this many distinct images are read, in the order the scan meets them (default 20). */
   maxImages?: number;
