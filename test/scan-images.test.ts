@@ -187,8 +187,10 @@ describe('kshield scan --images', { skip }, () => {
     assert.equal(configOnly.code, 2);
     assert.match(configOnly.stderr, /--image-config-only applies only with --images/);
     // --images takes no value: the path after it is still a path.
-    const first = kshield(['scan', '--images', dir, '--no-vulns', '--image-timeout', '1s', '-o', 'json', '--fail-on', 'none']);
+    const local = repo('usage-local', [deployment('api', `127.0.0.1:${closedPort}/shop/api:1.0`)]);
+    const first = kshield(['scan', '--images', local, '--insecure', '--no-vulns', '-o', 'json', '--fail-on', 'none']);
     assert.equal(first.code, 0, first.stderr);
+    assert.match((JSON.parse(first.stdout) as Report).notes[0]?.message ?? '', /was not read \(--images\): .*ECONNREFUSED/);
     const platform = kshield(['scan', dir, '--images', '--platform', 'linux']);
     assert.equal(platform.code, 2);
     assert.match(platform.stderr, /--platform "linux" is not os\/architecture/);
