@@ -304,5 +304,22 @@ spec:
       assert.equal(f.severity, 'medium');
       assert.match(f.message, /^libssl1\.1 1\.1\.1n-0\+deb10u6/);
     });
+
+    test('a NetworkPolicy admitting only the ingress controller fences the pods: the LoadBalancer does not raise it; one admitting everyone does', () => {
+      const policy = (from: string): string => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  policyTypes: [Ingress]
+  ingress: [${from}]
+`;
+      const fenced = vulnerability(repo('risk-fenced', [deployment('api', image()), service('LoadBalancer'), policy('{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}}]}')]));
+      assert.equal(fenced.severity, 'medium');
+      assert.match(fenced.message, /^libssl1\.1/);
+      const open = vulnerability(repo('risk-open-policy', [deployment('api', image()), service('LoadBalancer'), policy('{}')]));
+      assert.equal(open.severity, 'high');
+      assert.match(open.message, /^raised from medium to high: Service "api" of type LoadBalancer/);
+    });
   });
 });

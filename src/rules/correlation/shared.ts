@@ -21,6 +21,7 @@ import { finalImageInstructions, finalImageStages, lastUser, variablesBefore } f
 import { asArray, asObject, asString, fieldAt, isObject } from '../../core/values.js';
 import { protocolOf, selectedWorkloads, serviceType, servingContainers, targetPorts, type TargetPortCase } from '../exposure/shared.js';
 import { nsOf, objectsOf, podOwnersIn } from '../reliability/shared.js';
+import { inputKey, NETWORK_READS, networkIndex } from '../network/shared.js';
 import { containerSecurityContext } from '../../k8s/pss.js';
 import { describeContainer } from '../define.js';
 
@@ -398,8 +399,21 @@ function ingressServiceNames(ingress: Resource): Set<string> {
   }));
 }
 
-/** What the risk raise reads: workloads, the Services selecting them and the Ingresses routing to those. */
-export const RISK_READS = ['workloads', 'Service', 'Ingress'];
+/** What the risk raise reads: workloads, the Services selecting them, the Ingresses routing to those, and the network policies that may fence them. */
+export const RISK_READS = [...new Set(['workloads', 'Service', 'Ingress', ...NETWORK_READS])];
+
+/**
+ * Whether network policies decide who reaches the workload's pods: a NetworkPolicy selects them for
+ * ingress and none of its rules admits every source on every port, or a Cilium or Calico policy selects them. A
+ * policy may then admit only the ingress controller or internal ranges, so an exposure is not
+ * claimed (the policies are judged by the network rules and `kshield netpol reach`).
+ */
+function ingressFenced(owner: Resource, context: RuleContext): boolean {
+  const { model, workloadAt } = networkIndex(context);
+  const workload = workloadAt.get(inputKey(owner));
+  if (!workload || workload.endpoints.length === 0) return false;
+  return workload.endpoints.every((e) => model.foreignSelecting[e].length > 0 || (model.ingressPolicies[e].length > 0 && !model.ingressPolicies[e].some((p) => p.ingressRules.some((r) => r.peers.everything && r.ports === 'all'))));
+}
 
 /**
  * Why a vulnerability in this image matters more where it runs: a workload of the scan runs it in a
@@ -417,7 +431,8 @@ export function imageRiskReasons(object: Resource, context: RuleContext): string
     const workload = `${owner.resource.kind} "${owner.resource.name}"${ns ? ` (namespace ${ns})` : ''}`;
     const privileged = running.filter((c) => containerSecurityContext(c)?.privileged === true);
     if (privileged.length > 0) reasons.push(`${workload} runs it privileged (${privileged.map(describeContainer).join(', ')})`);
-    const services = objectsOf(context, 'Service', ns).filter((s) => selectedWorkloads(s, context)?.includes(owner.resource));
+    // Exposure counts only where no network policy decides who gets in (fenced pods: the policies are the other rules' to judge).
+    const services = ingressFenced(owner.resource, context) ? [] : objectsOf(context, 'Service', ns).filter((s) => selectedWorkloads(s, context)?.includes(owner.resource));
     for (const s of services) {
       const type = serviceType(s);
       if (type === 'LoadBalancer' || type === 'NodePort') reasons.push(`Service "${s.name}" of type ${type} exposes ${workload} outside the cluster`);

@@ -63,8 +63,9 @@ export const vulnerablePackage = defineRule({
     '(`--vex`) marks not affecting are left out; `--ignore-unfixed` leaves out those without a fixed version. ' +
     'In an image a workload of the same scan runs (`kshield scan --images`), a vulnerability is raised one level (critical ' +
     'stays critical) when that workload runs the image in a privileged container, or a Service of type LoadBalancer or ' +
-    'NodePort, or an Ingress, sends it traffic from outside the cluster; the message starts with the advisory\'s own ' +
-    'severity and why it was raised.',
+    'NodePort, or an Ingress, sends it traffic from outside the cluster (not counted when a NetworkPolicy selecting its pods ' +
+    'for ingress admits only some sources or ports, or a Cilium or Calico policy selects them); the message starts with the ' +
+    'advisory\'s own severity and why it was raised.',
   remediation: 'Update the dependency to the fixed version (or later) and regenerate the lockfile; in an image, rebuild on an updated base or upgrade the package; where the vulnerable code is not reachable, record why in a VEX statement or a governed exemption.',
   references: [OSV, 'https://osv.dev/'],
   check: (resource, context) => {
