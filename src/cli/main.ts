@@ -82,6 +82,13 @@ function buildProgram(): Command {
     .option('--no-render', 'scan the files of kustomization and Helm chart directories as they are, instead of rendering them with kubectl kustomize / helm template')
     .option('-j, --jobs <n|auto>', 'threads to scan with: a number, or auto (one per core, up to 4, for inputs over 4 MiB)', '1')
     .addOption(new Option('--stdin-kind <kind>', 'what - (standard input) holds').choices(['manifests', 'dockerfile']).default('manifests'))
+    .option('--images', "read each image the workloads name from its registry and judge it with them: every layer, so its packages' vulnerabilities are reported too")
+    .option('--image-config-only', 'with --images: read only each image\'s configuration (user, exposed ports, labels), no layers')
+    .option('--max-images <n>', 'with --images: read at most this many distinct images (default 20); the rest are named in a note')
+    .option('--image-timeout <duration>', 'with --images: give up on one image after this long (default 2m)')
+    .option('--insecure', 'with --images: plain HTTP to registries on this machine (127.0.0.1, ::1, localhost); other registries are still asked over HTTPS')
+    .option('--docker-config <file>', 'with --images: Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
+    .option('--platform <os/arch[/variant]>', "with --images: the image to read from a multi-platform index (default: this machine's)")
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });

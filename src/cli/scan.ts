@@ -15,6 +15,9 @@ import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
 import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
+import { parseDuration } from './duration.js';
+import { parsePlatform } from '../images/sources.js';
+import type { ScanImageOptions } from '../pipeline/images.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -45,6 +48,44 @@ export interface ScanCommandOptions extends ReportCommandOptions, Omit<Vulnerabi
   render?: boolean;
   /** --stdin-kind: what standard input holds. */
   stdinKind?: 'manifests' | 'dockerfile';
+  /** --images, and the options that go with it. */
+  images?: boolean;
+  imageConfigOnly?: boolean;
+  maxImages?: string;
+  imageTimeout?: string;
+  insecure?: boolean;
+  dockerConfig?: string;
+  platform?: string;
+}
+
+/** `--images` and its options checked: the options that only mean something with it are refused without it. */
+export function imageOptions(opts: Pick<ScanCommandOptions, 'images' | 'imageConfigOnly' | 'maxImages' | 'imageTimeout' | 'insecure' | 'dockerConfig' | 'platform'>): ScanImageOptions | undefined {
+  const given = (['imageConfigOnly', 'maxImages', 'imageTimeout', 'insecure', 'dockerConfig', 'platform'] as const).filter((k) => opts[k] !== undefined);
+  const flag = (k: string): string => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (opts.images !== true) {
+    if (given.length > 0) throw new UsageError(`${flag(given[0])} applies only with --images`);
+    return undefined;
+  }
+  let maxImages: number | undefined;
+  if (opts.maxImages !== undefined) {
+    if (!/^\d+$/.test(opts.maxImages) || Number(opts.maxImages) < 1 || Number(opts.maxImages) > 1000) throw new UsageError(`--max-images: expected a number from 1 to 1000, got "${opts.maxImages}"`);
+    maxImages = Number(opts.maxImages);
+  }
+  if (opts.platform !== undefined) {
+    try {
+      parsePlatform(opts.platform);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  return {
+    read: opts.imageConfigOnly ? 'config' : 'full',
+    ...(maxImages !== undefined ? { maxImages } : {}),
+    ...(opts.imageTimeout !== undefined ? { timeoutMs: parseDuration(opts.imageTimeout, '--image-timeout') } : {}),
+    ...(opts.insecure ? { insecure: true } : {}),
+    ...(opts.dockerConfig !== undefined ? { dockerConfig: opts.dockerConfig } : {}),
+    ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
+  };
 }
 
 /** `--pss-version` checked: exactly what the pod-security.kubernetes.io/*-version labels take. */
@@ -71,7 +112,9 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: unknown severity "${failOn}"`);
 
   const pssVersion = pssVersionOption(opts.pssVersion);
-  const jobs = parseJobs(opts.jobs);
+  const images = imageOptions(opts);
+  // --images judges the images with the manifests on one thread (the images are read once, in order).
+  const jobs = images ? 1 : parseJobs(opts.jobs);
   // JUnit lists every (object, rule) pair evaluated, which only a single-threaded scan keeps.
   const needsObjects = targets.some((t) => t.format === 'junit');
   const options: ScanOptions = {
@@ -89,6 +132,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
     render: opts.render !== false,
     stdinKind: opts.stdinKind,
     pssVersion,
+    ...(images ? { images: { ...images, imageSources: config?.imageSources ?? [] } } : {}),
     vulnerabilities: { enabled: opts.vulns !== false, db: opts.db, cacheDir: opts.cacheDir, vex: opts.vex, ignoreUnfixed: opts.ignoreUnfixed, ...(opts.maxDbAge !== undefined ? { maxDbAgeMs: parseAge(opts.maxDbAge) } : {}) },
   };
   const result = await scanFiles(paths, options);

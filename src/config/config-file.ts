@@ -202,7 +202,10 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     e.source = source;
   });
   // Dockerfiles are named relative to the configuration, wherever kshield runs from.
-  for (const s of config.imageSources ?? []) s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
+  (config.imageSources ?? []).forEach((s, i) => {
+    if (s.image === undefined && s.source === undefined) throw new ConfigError(`imageSources[${i}]: give image (the image repository the Dockerfile builds) or source (the repository images name in their org.opencontainers.image.source label), or both`, file, lineOf(['imageSources', i]));
+    s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
+  });
   config.file = file;
   return config;
 }

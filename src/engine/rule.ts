@@ -61,7 +61,13 @@ export interface RuleSettings {
  */
 export interface ImageSource {
   /** An image repository (`registry.example/shop/api`, `*` wildcards); a tag or digest in the pod's image is not compared. */
-  image: string;
+  image?: string;
+  /**
+   * The source repository this scan is (`https://github.com/example/shop`): a ContainerImage whose
+   * `org.opencontainers.image.source` label names it is built by this Dockerfile (with `image` too,
+   * only images of that repository). One of `image` and `source` is given.
+   */
+  source?: string;
   /** The Dockerfile's path (relative to the configuration file in it; absolute once loaded). */
   dockerfile: string;
 }

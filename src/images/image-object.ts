@@ -6,6 +6,7 @@
  * so findings point where a person would look in `docker inspect` / the config blob:
  *
  *     /config/User, /config/ExposedPorts/<port>, /config/Env/N   the configuration containers inherit
+ *     /config/Labels                                            its labels (org.opencontainers.image.source links it to a Dockerfile)
  *     /history/N/created_by                                     the build steps, as the image records them
  *     /os                                                        /etc/os-release: id, versionId, prettyName
  *     /packages/N                                                the inventory: name, version, ecosystem, purl, source, layer
@@ -16,7 +17,7 @@
  */
 import type { Resource } from '../core/types.js';
 import { SOURCE_API_VERSION } from '../core/types.js';
-import { vulnerabilityStablePath, type AttachedVulnerability, type OperatingSystem, type Package } from '../packages/model.js';
+import { vulnerabilityStablePath, type AttachedVulnerability, type DockerfileOrigin, type OperatingSystem, type Package } from '../packages/model.js';
 import type { ImageInventory } from './inventory.js';
 
 export const IMAGE_KIND = 'ContainerImage';
@@ -31,6 +32,13 @@ export interface ImagePackage {
   /** Where it was found: the file, and the layer that added it. */
   path?: string;
   layer?: number;
+  /** The Dockerfile instruction that made that layer, when the image is linked to its Dockerfile: "services/api/Dockerfile:2 RUN apt-get install -y libssl3". */
+  dockerfile?: string;
+}
+
+/** A layer's origin in one line, worded as the vulnerability report words it. */
+function originText(o: DockerfileOrigin): string {
+  return o.baseImage !== undefined ? `base image ${o.baseImage} (${o.file}:${o.line})` : `${o.file}:${o.line} ${o.instruction}`;
 }
 
 export interface ImageObjectView {
@@ -39,7 +47,7 @@ export interface ImageObjectView {
   metadata: { name: string };
   /** Where the image came from (registry, oci-layout, docker-archive, rootfs) and its digests. */
   image: { source: ImageInventory['target']['kind']; manifestDigest?: string; configDigest?: string };
-  config: { User?: string; ExposedPorts?: Record<string, unknown>; Env?: string[] };
+  config: { User?: string; ExposedPorts?: Record<string, unknown>; Env?: string[]; Labels?: Record<string, string> };
   history: { created_by?: string; empty_layer?: boolean }[];
   os?: OperatingSystem;
   packages: ImagePackage[];
@@ -56,6 +64,7 @@ function imagePackage(p: Package): ImagePackage {
     ...(p.source && (p.source.name !== p.name || p.source.version !== p.version) ? { source: p.source } : {}),
     ...(where ? { path: where.path } : {}),
     ...(where?.layer ? { layer: where.layer.index } : {}),
+    ...(where?.layer?.dockerfile ? { dockerfile: originText(where.layer.dockerfile) } : {}),
   };
 }
 
@@ -71,6 +80,7 @@ export function imageObject(result: ImageInventory, vulnerabilities?: AttachedVu
       ...(c.User !== undefined ? { User: c.User } : {}),
       ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}),
       ...(Array.isArray(c.Env) ? { Env: c.Env } : {}),
+      ...(c.Labels && typeof c.Labels === 'object' ? { Labels: Object.fromEntries(Object.entries(c.Labels).filter(([, v]) => typeof v === 'string')) } : {}),
     },
     history: (result.config?.history ?? []).map((h) => ({ ...(typeof h?.created_by === 'string' ? { created_by: h.created_by } : {}), ...(h?.empty_layer ? { empty_layer: true } : {}) })),
     ...(result.inventory.os ? { os: result.inventory.os } : {}),

@@ -39,6 +39,11 @@ export interface InventoryImageOptions {
     timeoutMs?: number;
   };
   signal?: AbortSignal;
+  /**
+   * Read only the manifest and the configuration (User, ExposedPorts, Labels, history): no layer is
+   * fetched, so the inventory is empty. What `scan --images --image-config-only` wants from many images.
+   */
+  configOnly?: boolean;
   /** Called as each layer starts (progress). */
   onLayer?: (layer: LayerDescriptor, total: number) => void;
 }
@@ -122,7 +127,7 @@ export async function inventoryImage(target: ImageTarget, options: InventoryImag
     if (c.os !== undefined && c.architecture !== undefined && (c.os !== wanted.os || c.architecture !== wanted.architecture || (wanted.variant !== undefined && (c.variant ?? (c.architecture === 'arm64' ? 'v8' : undefined)) !== wanted.variant)))
       throw new ImageReadError(`${targetName(target)} holds a ${c.os}/${c.architecture}${c.variant ? `/${c.variant}` : ''} image, not ${options.platform}`);
   }
-  for (const layer of image.layers) {
+  for (const layer of options.configOnly ? [] : image.layers) {
     options.onLayer?.(layer, image.layers.length);
     collector.startLayer(layer.index, { index: layer.index, digest: layer.diffId ?? layer.digest ?? '', ...(layer.createdBy ? { createdBy: redactSecretsInText(layer.createdBy) } : {}) });
     const raw = await image.open(layer, limits.maxLayerBytes);

@@ -8,6 +8,7 @@ import type { PlacementOptions } from '../sources/placement.js';
 import type { InputKind } from '../sources/input-kinds.js';
 import { rules as catalogue } from '../rules/index.js';
 import type { ScanVulnerabilityOptions } from './vulnerabilities.js';
+import type { ScanImageOptions } from './images.js';
 
 export interface ScanOptions {
   /** Rule ids or tags: run only these. */
@@ -49,6 +50,8 @@ export interface ScanOptions {
   placement?: PlacementOptions;
   /** Matching the packages of lockfiles against a vulnerability database (pipeline/vulnerabilities.ts). */
   vulnerabilities?: ScanVulnerabilityOptions;
+  /** `scan --images`: read the images the workloads name and judge them with the manifests (pipeline/images.ts). */
+  images?: ScanImageOptions;
   /** What standard input holds (`--stdin-kind`): manifests (the default) or a Dockerfile. */
   stdinKind?: InputKind;
   /** Pod Security Standards version from `--pss-version` ("latest" or "v1.N"); wins over the configuration's. */

@@ -9,6 +9,7 @@ import { maxFileBytesOf, prepareScan, type ScanOptions } from './prepare.js';
 import { assembleResult, withEvaluations } from './assemble.js';
 import { scanSharded, shardCount } from './threads.js';
 import { LockfileVulnerabilities } from './vulnerabilities.js';
+import { addImageObjects } from './images.js';
 
 export async function scanFiles(paths: string[], options: ScanOptions = {}): Promise<ScanResult> {
   const maxFileBytes = maxFileBytesOf(options);
@@ -17,13 +18,18 @@ export async function scanFiles(paths: string[], options: ScanOptions = {}): Pro
   notes.push(...unscannedImageSources(files, options));
   const expansion = { inputs: paths, errors: expansionErrors, notes };
   const placement = withInputCrds(files, { maxFileBytes, placement: { namespace: options.namespace, flag: options.namespaceFlag ?? '--namespace' } });
-  if (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1)) {
+  // Images read with --images join the objects of one thread (they are few, and read once).
+  if (!options.images && (options.keepResources === false || (options.jobs !== undefined && options.jobs !== 1))) {
     return scanSharded(files, expansion, { ...options, maxFileBytes, placement }, shardCount(files, options.jobs));
   }
   const loaded = await loadFiles(files, { maxFileBytes, placement, renderTimeoutMs: options.renderTimeoutMs, stdinKind: options.stdinKind });
   const vulnerabilities = new LockfileVulnerabilities(options.vulnerabilities);
   vulnerabilities.attach(loaded.resources, loaded.notes);
-  vulnerabilities.close();
+  try {
+    if (options.images) await addImageObjects(loaded, options.images, vulnerabilities);
+  } finally {
+    vulnerabilities.close();
+  }
   loaded.errors.unshift(...expansionErrors);
   loaded.notes.unshift(...notes);
   const nothing = nothingToScan(paths, files.length, loaded.resources.length, loaded.errors.length, loaded.empty ?? [], loaded.notes);

@@ -5,7 +5,7 @@
  * one, each lockfile gets a note saying its packages were not checked.
  */
 import type { Note, Resource } from '../core/types.js';
-import type { Package } from '../packages/model.js';
+import type { AttachedVulnerability, Inventory, Package } from '../packages/model.js';
 import { LOCKFILE_KIND, type LockfileView } from '../sources/lockfile.js';
 import { attachMatches } from '../vulns/attach.js';
 import { databaseAgeMs, describeAge, DatabaseError, type AdvisoryDatabase } from '../vulns/db.js';
@@ -48,10 +48,31 @@ export class LockfileVulnerabilities {
       const packages: Package[] = view.packages.map((p) => ({ ecosystem: p.ecosystem as Package['ecosystem'], name: p.name, version: p.version, purl: p.purl, locations: [{ path: r.file, ...(p.line !== undefined ? { line: p.line } : {}) }], foundBy: view.format }));
       const result = matchInventory({ packages, notes: [] }, db, { ignoreUnfixed: this.options.ignoreUnfixed, vex: this.vex });
       view.vulnerabilities = attachMatches(result, packages, 'package').map((a) => a.vulnerability);
-      const age = databaseAgeMs(db.info);
-      const maxAge = this.options.maxDbAgeMs ?? DEFAULT_MAX_AGE_MS;
-      if (age === undefined || age > maxAge) notes.push({ file: r.file, message: `checked against a vulnerability database ${age === undefined ? 'that holds no advisory' : `${describeAge(age)} old (allowed: ${describeAge(maxAge)})`}: run \`kshield db update\`` });
+      this.noteAge(db, r.file, notes);
     }
+  }
+
+  /**
+   * The known vulnerabilities of an image's packages (`scan --images`), as its ContainerImage object
+   * carries them; undefined (with a note when there was something to check) when not matched.
+   */
+  forImage(name: string, inventory: Inventory, notes: Note[]): AttachedVulnerability[] | undefined {
+    if (this.options.enabled === false || inventory.packages.length === 0) return undefined;
+    const db = this.open();
+    if (!db) {
+      notes.push({ file: name, message: `its ${inventory.packages.length} package(s) were not checked for vulnerabilities: ${this.failure}` });
+      return undefined;
+    }
+    const result = matchInventory(inventory, db, { ignoreUnfixed: this.options.ignoreUnfixed, vex: this.vex });
+    this.noteAge(db, name, notes);
+    // One entry per match, as `kshield image` reports it: binary packages built from one source share one fix.
+    return attachMatches(result, inventory.packages, 'match').map((a) => a.vulnerability);
+  }
+
+  private noteAge(db: AdvisoryDatabase, file: string, notes: Note[]): void {
+    const age = databaseAgeMs(db.info);
+    const maxAge = this.options.maxDbAgeMs ?? DEFAULT_MAX_AGE_MS;
+    if (age === undefined || age > maxAge) notes.push({ file, message: `checked against a vulnerability database ${age === undefined ? 'that holds no advisory' : `${describeAge(age)} old (allowed: ${describeAge(maxAge)})`}: run \`kshield db update\`` });
   }
 
   close(): void {

@@ -1,6 +1,18 @@
 import { defineRule } from '../define.js';
 import { LOCKFILE_KIND, type LockfileView } from '../../sources/lockfile.js';
 import { IMAGE_KIND, type ImagePackage } from '../../images/image-object.js';
+import { SEVERITIES, type Severity } from '../../core/types.js';
+import { imageRiskReasons, RISK_READS } from '../correlation/shared.js';
+
+/** One level more severe (critical stays critical). */
+function raised(severity: Severity): Severity {
+  return SEVERITIES[Math.max(0, SEVERITIES.indexOf(severity) - 1)];
+}
+
+/** "A; B; C and 2 more": the reasons a message names, the first few. */
+function listed(reasons: string[]): string {
+  return reasons.length > 3 ? `${reasons.slice(0, 3).join('; ')} and ${reasons.length - 3} more` : reasons.join('; ');
+}
 
 const OSV = 'https://ossf.github.io/osv-schema/';
 
@@ -15,6 +27,23 @@ packages:
 - {name: qs, version: 6.11.0, ecosystem: npm, purl: pkg:npm/qs@6.11.0, line: 40}
 ${vulnerabilities}`;
 
+/** A ContainerImage as `kshield scan --images` makes it, with one medium vulnerability attached. */
+const imageWithVulnerability = `apiVersion: kshield.io/v1
+kind: ContainerImage
+metadata: {name: registry.example/shop/api:1.4.2}
+image: {source: registry}
+config: {User: "10001"}
+packages:
+- {name: libssl3, version: 3.0.11-1~deb12u2, ecosystem: 'Debian:12', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12', source: {name: openssl, version: 3.0.11-1~deb12u2}, path: /var/lib/dpkg/status, layer: 0}
+vulnerabilities:
+- package: 0
+  id: CVE-2024-5535
+  aliases: [DSA-5764-1]
+  severity: medium
+  fixed: 3.0.14-1~deb12u1
+  explanation: 'CVE-2024-5535 (Debian:12 openssl) ECOSYSTEM range {introduced 0, fixed 3.0.14-1~deb12u1}: 3.0.11-1~deb12u2 is below fixed 3.0.14-1~deb12u1'
+`;
+
 export const vulnerablePackage = defineRule({
   id: 'vulnerable-package',
   title: 'A locked dependency or an installed package has a known vulnerability',
@@ -22,6 +51,7 @@ export const vulnerablePackage = defineRule({
   category: 'dependencies',
   tags: ['dependencies', 'vulnerabilities', 'supply-chain'],
   appliesTo: [LOCKFILE_KIND, IMAGE_KIND],
+  reads: RISK_READS,
   description:
     'A package a lockfile pins (package-lock.json, yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, ' +
     'go.mod, pom.xml, Cargo.lock), or a package installed in an image (`kshield image`: dpkg, apk, npm, Python, Go binaries, ' +
@@ -30,26 +60,36 @@ export const vulnerablePackage = defineRule({
     'An exemption can name the vulnerability by id or alias (`vulnerabilities: [CVE-2024-3094]`). ' +
     'Its severity is the advisory\'s, computed from its CVSS vector (info when it gives none). The message says which range ' +
     'matched, with which events, against which version, so the match can be checked by hand. Advisories a VEX statement ' +
-    '(`--vex`) marks not affecting are left out; `--ignore-unfixed` leaves out those without a fixed version.',
+    '(`--vex`) marks not affecting are left out; `--ignore-unfixed` leaves out those without a fixed version. ' +
+    'In an image a workload of the same scan runs (`kshield scan --images`), a vulnerability is raised one level (critical ' +
+    'stays critical) when that workload runs the image in a privileged container, or a Service of type LoadBalancer or ' +
+    'NodePort, or an Ingress, sends it traffic from outside the cluster (not counted when a NetworkPolicy selecting its pods ' +
+    'for ingress admits only some sources or ports, or a Cilium or Calico policy selects them); the message starts with the ' +
+    'advisory\'s own severity and why it was raised.',
   remediation: 'Update the dependency to the fixed version (or later) and regenerate the lockfile; in an image, rebuild on an updated base or upgrade the package; where the vulnerable code is not reachable, record why in a VEX statement or a governed exemption.',
   references: [OSV, 'https://osv.dev/'],
-  check: (resource) => {
+  check: (resource, context) => {
     const view = resource.object as unknown as LockfileView;
     const vulnerabilities = Array.isArray(view.vulnerabilities) ? view.vulnerabilities : [];
+    // Where the image runs decides how much its vulnerabilities matter (computed once for all of them).
+    const reasons = resource.kind === IMAGE_KIND && vulnerabilities.length > 0 ? imageRiskReasons(resource, context) : [];
     return vulnerabilities.flatMap((v, i) => {
       const pkg = (Array.isArray(view.packages) ? view.packages[v.package] : undefined) as (LockfileView['packages'][number] & Partial<ImagePackage>) | undefined;
       if (!pkg) return [];
       // In an image, say which source package was matched and where the package was found.
       const source = pkg.source ? ` (source ${pkg.source.name} ${pkg.source.version})` : '';
-      const where = resource.kind === IMAGE_KIND && pkg.path ? ` in ${pkg.path}${pkg.layer !== undefined ? ` (layer ${pkg.layer})` : ''}` : '';
+      const layer = pkg.layer !== undefined ? ` (layer ${pkg.layer}${pkg.dockerfile ? `, made by ${pkg.dockerfile}` : ''})` : '';
+      const where = resource.kind === IMAGE_KIND && pkg.path ? ` in ${pkg.path}${layer}` : '';
       const aliases = v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : '';
       const rating = v.rating ? `, ${v.rating}` : '';
       const fix = v.fixed ? `fixed in ${v.fixed}` : 'no fixed version yet';
+      const severity = reasons.length > 0 ? raised(v.severity) : v.severity;
+      const risk = reasons.length === 0 ? '' : severity === v.severity ? `${v.severity} (not raised further: ${listed(reasons)}): ` : `raised from ${v.severity} to ${severity}: ${listed(reasons)}. `;
       return [
         {
           path: `/vulnerabilities/${i}`,
-          message: `${pkg.name} ${pkg.version}${source}${where} has ${v.id}${aliases}${rating}: ${fix}${v.summary ? `. ${v.summary}` : ''}. Matched: ${v.explanation}`,
-          severity: v.severity,
+          message: `${risk}${pkg.name} ${pkg.version}${source}${where} has ${v.id}${aliases}${rating}: ${fix}${v.summary ? `. ${v.summary}` : ''}. Matched: ${v.explanation}`,
+          severity,
           key: `${v.id}\u0000${pkg.name}\u0000${pkg.version}`,
           advisories: [v.id, ...v.aliases],
         },
@@ -72,22 +112,26 @@ export const vulnerablePackage = defineRule({
         expect: ['/vulnerabilities/0'],
       },
       {
-        manifest: `apiVersion: kshield.io/v1
-kind: ContainerImage
-metadata: {name: registry.example/shop/api:1.4.2}
-image: {source: registry}
-config: {User: "10001"}
-packages:
-- {name: libssl3, version: 3.0.11-1~deb12u2, ecosystem: 'Debian:12', purl: 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12', source: {name: openssl, version: 3.0.11-1~deb12u2}, path: /var/lib/dpkg/status, layer: 0}
-vulnerabilities:
-- package: 0
-  id: CVE-2024-5535
-  aliases: [DSA-5764-1]
-  severity: medium
-  fixed: 3.0.14-1~deb12u1
-  explanation: 'CVE-2024-5535 (Debian:12 openssl) ECOSYSTEM range {introduced 0, fixed 3.0.14-1~deb12u1}: 3.0.11-1~deb12u2 is below fixed 3.0.14-1~deb12u1'
-`,
+        manifest: imageWithVulnerability,
         expect: [{ path: '/vulnerabilities/0', message: 'libssl3 3.0.11-1~deb12u2 (source openssl 3.0.11-1~deb12u2) in /var/lib/dpkg/status (layer 0) has CVE-2024-5535' }],
+      },
+      {
+        // The image runs privileged in a Deployment of the scan: medium is raised to high.
+        manifest: `${imageWithVulnerability}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: registry.example/shop/api:1.4.2
+        securityContext: {privileged: true}
+`,
+        expect: [{ path: '/vulnerabilities/0', message: 'raised from medium to high: Deployment "api" (namespace shop) runs it privileged (container "api"). libssl3' }],
       },
     ],
   },
