@@ -11,31 +11,15 @@ import { after, before, describe, test } from 'node:test';
 import { kshield } from './support/cli.js';
 import { writeImageFixtures } from './support/image-fixtures.js';
 import { cycloneDx16Validator, spdx23Validator } from './support/sbom-schemas.js';
+import { DEBIAN_OPENSSL_ADVISORY, NPM_EXPRESS_ADVISORY } from './support/osv-records.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-build-stage-'));
 const layout = path.join(work, 'images/shop');
 const db = path.join(work, 'db');
 const emptyCache = path.join(work, 'no-cache');
 
-/** OSV records written for this test from the OSV schema: a Debian advisory keyed by the source package, an npm one. */
-const ADVISORIES = {
-  'DSA-0001-1.json': {
-    id: 'DSA-0001-1',
-    modified: '2026-11-30T00:00:00Z',
-    aliases: ['CVE-2099-0101'],
-    summary: 'made-up flaw in openssl',
-    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-    affected: [{ package: { ecosystem: 'Debian:10', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.1n-0+deb10u7' }] }] }],
-  },
-  'GHSA-test-expr-0001.json': {
-    id: 'GHSA-test-expr-0001',
-    modified: '2026-11-30T00:00:00Z',
-    aliases: ['CVE-2099-0102'],
-    summary: 'made-up flaw in express',
-    severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:U/C:L/I:N/A:N' }],
-    affected: [{ package: { ecosystem: 'npm', name: 'express' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '4.0.0' }, { fixed: '4.19.2' }] }] }],
-  },
-};
+/** The OSV records of the database folder, by file name. */
+const ADVISORIES = { 'DSA-0001-1.json': DEBIAN_OPENSSL_ADVISORY, 'GHSA-test-expr-0001.json': NPM_EXPRESS_ADVISORY };
 
 before(async () => {
   await writeImageFixtures(path.join(work, 'images'));

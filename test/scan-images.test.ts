@@ -4,6 +4,7 @@
  * they expose) and their packages matched against a vulnerability database, in one report. Images
  * that cannot be read are notes; without --images nothing is fetched.
  */
+import { DEBIAN_OPENSSL_ADVISORY } from './support/osv-records.js';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -26,15 +27,7 @@ let closedPort = 0;
 const DPKG_STATUS = 'Package: libssl1.1\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 1.1.1n-0+deb10u6\n\n';
 const OS_RELEASE = 'NAME="Debian GNU/Linux"\nVERSION_ID="10"\nID=debian\n';
 
-/** A made-up Debian advisory keyed by the source package (the OSV schema's shape). */
-const ADVISORY = {
-  id: 'DSA-0001-1',
-  modified: '2026-11-30T00:00:00Z',
-  aliases: ['CVE-2099-0101'],
-  summary: 'made-up flaw in openssl',
-  severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
-  affected: [{ package: { ecosystem: 'Debian:10', name: 'openssl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.1.1n-0+deb10u7' }] }] }],
-};
+const ADVISORY = DEBIAN_OPENSSL_ADVISORY;
 
 before(async () => {
   mkdirSync(db, { recursive: true });
