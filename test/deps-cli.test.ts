@@ -32,7 +32,7 @@ before(() => {
   write('svc/go.mod', 'module example.com/svc\n\ngo 1.22\n\nrequire (\n\tgithub.com/sirupsen/logrus v1.9.3\n\tgolang.org/x/sys v0.18.0 // indirect\n)\n');
   write('svc/go.sum', 'github.com/sirupsen/logrus v1.9.3 h1:a=\ngolang.org/x/sys v0.18.0 h1:b=\n');
   write('py/requirements.txt', '-r base.txt\nflask==3.0.0\nprivate @ https://deploy:gh-T0ken-s3cret@git.example/private.tar.gz\n');
-  write('py/base.txt', 'requests==2.31.0\n');
+  write('py/base.txt', 'requests==2.31.0\n# from a checkout, pinned to a commit\ntrustme @ git+https://github.example/python-trio/trustme@b3a767f336e20600f30c9ff78385a58352ff6a1b\n');
   write('rust/Cargo.lock', '[[package]]\nname = "serde"\nversion = "1.0.200"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n\n[[package]]\nname = "broken"\nversion = 1.0\n');
   write('java/pom.xml', '<project><dependencies><dependency><groupId>org.slf4j</groupId><artifactId>slf4j-api</artifactId><version>2.0.12</version></dependency></dependencies></project>');
   // A link to a directory above it: following it would loop.
@@ -56,7 +56,11 @@ describe('kshield deps DIR', () => {
       report.packages.map((p: { ecosystem: string; name: string; version: string }) => `${p.ecosystem} ${p.name} ${p.version}`),
       ['Go github.com/sirupsen/logrus v1.9.3', 'Go golang.org/x/sys v0.18.0', 'Maven org.slf4j:slf4j-api 2.0.12', 'PyPI flask 3.0.0', 'PyPI requests 2.31.0', 'npm express 4.18.2', 'npm qs 6.11.0'],
     );
-    assert.deepEqual(report.summary, { lockfiles: 4, packages: 7, byEcosystem: { Go: 2, Maven: 1, PyPI: 2, npm: 2 }, notes: 1, errors: 1 });
+    assert.deepEqual(report.summary, { lockfiles: 4, packages: 7, byEcosystem: { Go: 2, Maven: 1, PyPI: 2, npm: 2 }, notes: 2, errors: 1 });
+    // A note about an included file names that file and its own line, and quotes the commit whole.
+    const included = report.notes.find((n: { message: string }) => n.message.includes('trustme'));
+    assert.deepEqual([included?.path, included?.line], ['py/base.txt', 3], JSON.stringify(report.notes));
+    assert.ok(included.message.includes('@b3a767f336e20600f30c9ff78385a58352ff6a1b'), included.message);
     assert.deepEqual(report.skippedDirectories, { '.git': 1, node_modules: 1, vendor: 1 });
     assert.deepEqual(report.lockfiles.find((l: { path: string }) => l.path === 'py/requirements.txt').alongWith, ['py/base.txt']);
     assert.deepEqual(report.lockfiles.find((l: { path: string }) => l.path === 'svc/go.mod').alongWith, ['svc/go.sum']);

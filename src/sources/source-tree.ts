@@ -130,7 +130,7 @@ export async function inventorySourceTree(root: string, limits: Partial<SourceTr
     const read = await readLockfile(f, relBase, lim, readAlready, result.errors);
     if (!read) continue;
     result.lockfiles.push(read.summary);
-    for (const n of read.result.notes) result.inventory.notes.push({ path: f.rel, line: n.line, message: n.message });
+    for (const n of read.result.notes) result.inventory.notes.push({ path: n.path ?? f.rel, line: n.line, message: n.message });
     for (const p of read.result.packages) all.push(p);
   }
   result.inventory.packages = mergeByPurl(all);
@@ -258,7 +258,7 @@ async function readLockfile(
       try {
         const r = f.format.read(incText, rel(full), {});
         packages.push(...r.packages);
-        notes.push(...r.notes.map((n) => ({ ...n, message: `${rel(full)}: ${n.message}` })));
+        notes.push(...r.notes.map((n) => ({ ...n, path: n.path ?? rel(full) })));
         for (const next of r.includes ?? []) queue.push({ from: full, inc: next, depth: depth + 1 });
         alongWith.push(rel(full));
       } catch (err) {

@@ -7,6 +7,8 @@ import type { Package } from '../model.js';
 export interface LockfileNote {
   line?: number;
   message: string;
+  /** The file the line is in, when it is not the lockfile itself (a requirements file's `-r` include). */
+  path?: string;
 }
 
 export interface LockfileResult {

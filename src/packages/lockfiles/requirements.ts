@@ -44,14 +44,14 @@ export function readRequirements(text: string, path: string): LockfileResult {
     const requirement = (semicolon === -1 ? withoutOptions : withoutOptions.slice(0, semicolon)).trim();
     const marker = semicolon === -1 ? undefined : withoutOptions.slice(semicolon + 1).trim();
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(requirement) || /\.(whl|tar\.gz|zip)$/i.test(requirement) || requirement.startsWith('.') || requirement.startsWith('/')) {
-      notes.push({ line, message: `requirement "${requirement.slice(0, 80)}" is a URL or path, not a pinned release: left out` });
+      notes.push({ line, message: `requirement "${clipped(requirement)}" is a URL or path, not a pinned release: left out` });
       continue;
     }
     const m = NAME.exec(requirement);
     if (!m) throw new LockfileError(`"${requirement.slice(0, 80)}" is not a requirement (expected a project name such as requests==2.31.0)`, line);
     const [, name, , rest] = m;
     if (rest.startsWith('@')) {
-      notes.push({ line, message: `${name} is installed from ${rest.slice(1).trim().slice(0, 80)}, not a pinned release: left out` });
+      notes.push({ line, message: `${name} is installed from ${clipped(rest.slice(1).trim())}, not a pinned release: left out` });
       continue;
     }
     const pin = /^(===|==)\s*([^\s,]+)$/.exec(rest.trim());
@@ -96,4 +96,9 @@ function viaAnnotation(lines: string[], from: number): string[] | undefined {
     names.push(m[1].trim());
   }
   return names;
+}
+
+/** Text from the file quoted in a note, at most 120 characters, an ellipsis saying when it was cut. */
+function clipped(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
