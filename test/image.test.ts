@@ -10,6 +10,7 @@
  * Without docker-registry (or htpasswd) the registry part is skipped with a loud message, unless
  * KSHIELD_INTEGRATION=required (CI), where it fails.
  */
+import { writeImageFixtures } from './support/image-fixtures.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -244,11 +245,24 @@ describe('OCI layout and docker save archive', () => {
   });
 
   test('a docker save archive with a damaged layer, wherever the damage is: one line naming the layer, exit 2, never a crash', async () => {
+    // The example image (small layers, each read whole while its first bytes are looked at) and this file's.
+    await writeImageFixtures(path.join(work, 'fixtures'));
     const archive = path.join(work, 'damaged-source.tar');
     await writeDockerArchive(archive, image, 'shop/app:1.0');
+    for (const offset of [2060, 2600, 3000, 8500]) {
+      const bytes = readFileSync(path.join(work, 'fixtures/shop.tar'));
+      for (let k = 0; k < 4; k++) bytes[offset + k] ^= 0xa5;
+      writeFileSync(path.join(work, 'damaged-fixture.tar'), bytes);
+      const r = await run(['image', 'docker-archive', path.join(work, 'damaged-fixture.tar'), '--no-vulns', '-o', 'json']);
+      assert.equal(r.code, 2, `offset ${offset}: ${r.stderr}`);
+      assert.match(r.stderr, /^kshield: error: layer \d \(sha256:[0-9a-f]{64}\) in docker archive .*: its content does not match its digest .* \(corrupt or tampered\)\n$/, `offset ${offset}`);
+    }
     const original = readFileSync(archive);
-    // Every 512-byte block past the first header: the layers' headers, their bytes, their ends.
-    for (let offset = 600; offset < original.length - 1024; offset += 1537) {
+    // 32 places spread over the archive (tar headers, layer bytes, their ends), each run a process:
+    // an unhandled stream error would end it with a stack trace.
+    const step = Math.floor((original.length - 1624) / 32);
+    const offsets = [...Array.from({ length: 10 }, (_, k) => 600 + k * 1537), ...Array.from({ length: 32 }, (_, k) => 16_000 + k * step)].filter((o) => o < original.length - 1024);
+    for (const offset of offsets) {
       const bytes = Buffer.from(original);
       for (let k = 0; k < 4; k++) bytes[offset + k] ^= 0xa5;
       const file = path.join(work, 'damaged.tar');
