@@ -2,6 +2,7 @@
  * Fields of the wrong type outside pod specs: each is one input error at the offending field's
  * line (exit code 2), the value is never shown, and everything else in the input is still scanned.
  */
+import { judgesDockerfiles } from '../src/rules/define.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HARDENED, INSECURE, kshield } from './support/cli.js';
@@ -495,7 +496,8 @@ describe('no false positives', () => {
   test('no rule example in the catalogue has a shape error', () => {
     const problems: string[] = [];
     let examples = 0;
-    for (const rule of rules)
+    // Dockerfile rules' examples are Dockerfiles, not manifests: the rule tester loads them as such.
+    for (const rule of rules.filter((r) => !judgesDockerfiles(r)))
       for (const [which, list] of [['valid', rule.examples.valid], ['invalid', rule.examples.invalid.map((e) => e.manifest)]] as const)
         list.forEach((yaml, i) => {
           examples++;
