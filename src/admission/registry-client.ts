@@ -6,7 +6,7 @@
  * Secret (read on first use after each configuration load).
  */
 import { dockerCredentials } from '../images/docker-config.js';
-import { RegistryClient, type RegistryAccess } from '../images/registry.js';
+import { RegistryClient, type RegistryAccess, type RegistryCredentials } from '../images/registry.js';
 
 const clients = new WeakMap<RegistryAccess, RegistryClient>();
 
@@ -17,4 +17,15 @@ export function webhookRegistryClient(access: RegistryAccess): RegistryClient {
     clients.set(access, client);
   }
   return client;
+}
+
+/**
+ * A client that reads `registry` with one credential of a pod's pull secrets: the host's other
+ * settings (plain HTTP, CA) as configured, its configured username and password left out so the
+ * pod's own credential is the one sent. Made per review: nothing of it outlives the admission.
+ */
+export function podCredentialClient(access: RegistryAccess, registry: string, credentials: RegistryCredentials): RegistryClient {
+  const host = access.hosts?.[registry];
+  const hosts = { ...access.hosts, [registry]: { ...(host?.insecureHttp !== undefined ? { insecureHttp: host.insecureHttp } : {}), ...(host?.caFile !== undefined ? { caFile: host.caFile } : {}) } };
+  return new RegistryClient({ ...access, hosts, dockerConfig: undefined }, { credentials: async (asked) => (asked === registry ? credentials : undefined) });
 }
