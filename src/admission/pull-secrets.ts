@@ -125,14 +125,14 @@ export function lookupCredentials(keyring: PullKeyring, registry: string, reposi
   return found;
 }
 
-function credentialsOf(entry: unknown): RegistryCredentials | undefined {
+function credentialsOf(entry: unknown): RegistryCredentials | 'bad-auth' | undefined {
   if (entry === null || typeof entry !== 'object') return undefined;
   const e = entry as Record<string, unknown>;
   // As the kubelet's DockerConfigEntry.UnmarshalJSON: `auth` (base64 user:password) wins over the fields.
   if (typeof e.auth === 'string' && e.auth !== '') {
     const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
+    if (colon < 0) return 'bad-auth';
     return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   }
   if (typeof e.username === 'string' && typeof e.password === 'string' && (e.username !== '' || e.password !== '')) return { username: e.username, password: e.password };
@@ -166,15 +166,17 @@ export function addSecret(keyring: PullKeyring, secret: SecretObject, source: st
   }
   const auths = field === '.dockerconfigjson' ? (parsed as { auths?: unknown } | null)?.auths : parsed;
   if (auths === null || typeof auths !== 'object' || Array.isArray(auths)) return skip(field === '.dockerconfigjson' ? `${field} has no "auths" object` : `${field} is not an object of registries`);
-  let added = 0;
+  const found: KeyringEntry[] = [];
   for (const [location, entry] of Object.entries(auths as Record<string, unknown>)) {
     const key = keyringKey(location);
     const credentials = credentialsOf(entry);
+    // The kubelet's JSON decoding fails for the whole Secret when one "auth" cannot be split.
+    if (credentials === 'bad-auth') return skip(`an "auth" in ${field} is not base64 of "username:password"`);
     if (key === undefined || credentials === undefined) continue;
-    keyring.entries.push({ key, credentials, source });
-    added++;
+    found.push({ key, credentials, source });
   }
-  if (added === 0) skip(`${field} holds no usable credentials`);
+  if (found.length === 0) return skip(`${field} holds no usable credentials`);
+  keyring.entries.push(...found);
 }
 
 /** The two reads the webhook needs from the Kubernetes API; undefined for an object that does not exist. */
