@@ -596,6 +596,12 @@ describe("registries.pullSecrets: the webhook reads a private registry with the 
     assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/builder')));
   });
 
+  test('a pod whose images no signature rule names costs no Secret or ServiceAccount read', async () => {
+    const admitted = await validate({ serviceAccountName: 'nobody-reads-me', imagePullSecrets: [{ name: 'unread' }] }, `${registry.host}/other/app:1`);
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    assert.ok(!api.requests.some((r) => r.includes('nobody-reads-me') || r.includes('/secrets/unread')));
+  });
+
   test("a pod pinning a digest another pod's credentials verified is admitted on the cached verdict (it is about the digest's signatures; the kubelet still needs a pull secret to pull)", async () => {
     const pinned = await validate({}, `${registry.host}/acme/private@${image.digest}`);
     assert.equal(pinned.allowed, true, JSON.stringify(pinned.status));

@@ -210,9 +210,15 @@ export class WebhookServer {
     }
     const specs = withCacheScope(() => podSpecs({ kind, apiVersion, object: request.object! })).map((pod) => podPullSecrets(pod.spec));
     if (specs.length === 0) return undefined;
-    const keyring = await podKeyring(request.namespace, specs, this.pullSecrets, signal);
-    if (keyring.skipped.length > 0) this.log.info({ namespace: request.namespace, skipped: keyring.skipped }, 'pull secrets not used');
-    return keyring;
+    try {
+      const keyring = await podKeyring(request.namespace, specs, this.pullSecrets, signal);
+      if (keyring.skipped.length > 0) this.log.info({ namespace: request.namespace, skipped: keyring.skipped }, 'pull secrets not used');
+      return keyring;
+    } catch (err) {
+      // Not expected (every read catches its own errors); the webhook's own credentials still apply.
+      this.log.warn({ namespace: request.namespace, err: err instanceof Error ? err.name : 'error' }, 'pull secrets could not be read');
+      return undefined;
+    }
   }
 
   noteReloadError(what: 'config' | 'tls', message: string): void {
@@ -506,9 +512,8 @@ export class WebhookServer {
     const timer = setTimeout(() => deadline.abort(), policy.timeoutMs);
     try {
       const objectApiVersion = typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion;
-      const keyring = await this.podKeyringFor(request, kind, objectApiVersion, state, deadline.signal);
       return await checkImageSignatures(request.object, oldObject, kind, objectApiVersion, {
-        podKeyring: keyring,
+        podKeyring: () => this.podKeyringFor(request, kind, objectApiVersion, state, deadline.signal),
         policy,
         registries: state.config.registries,
         namespaceLabels: labels,

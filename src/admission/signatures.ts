@@ -50,9 +50,10 @@ export interface SignatureCheckContext {
   onVerified?: (verdict: SignatureVerdict) => void;
   /**
    * Credentials of the pod's pull secrets (`registries.pullSecrets`), tried before the webhook's
-   * own for the registry of each image, most specific first.
+   * own for the registry of each image, most specific first. Called (once) only when an image a
+   * rule applies to is checked, so pods no rule concerns cost no Secret read.
    */
-  podKeyring?: PullKeyring;
+  podKeyring?: () => Promise<PullKeyring | undefined>;
 }
 
 export interface SignatureCheck {
@@ -159,8 +160,12 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
   const before = oldObject ? new Set(containerImages(oldObject, kind, apiVersion).map((c) => c.reference)) : new Set<string>();
   const client = webhookRegistryClient(context.registries);
   // The clients to read an image with, in the kubelet's order: the pod's pull secrets (most specific key first), then the webhook's own.
-  const clientsFor = (image: ImageReference): RegistryClient[] => {
-    const entries = context.podKeyring ? lookupCredentials(context.podKeyring, image.registry, image.repository) : [];
+  let keyring: Promise<PullKeyring | undefined> | undefined;
+  const clientsFor = async (image: ImageReference): Promise<RegistryClient[]> => {
+    if (!context.podKeyring) return [client];
+    keyring ??= context.podKeyring();
+    const found = await keyring;
+    const entries = found ? lookupCredentials(found, image.registry, image.repository) : [];
     return [...entries.map((entry) => podCredentialClient(context.registries, image.registry, entry.credentials)), client];
   };
   // One verification per image reference and rule within the review; the cache shares them across reviews.
@@ -180,7 +185,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
       } else if (!outcome) {
         outcome = (async () => {
           let digest: string | undefined;
-          const candidates = clientsFor(parsed.image);
+          const candidates = await clientsFor(parsed.image);
           // A pinned digest needs no read to resolve: the most specific credentials read it.
           let reader = candidates[0];
           try {
