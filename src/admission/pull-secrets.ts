@@ -19,6 +19,7 @@
 import { existsSync } from 'node:fs';
 import type { RegistryCredentials } from '../images/registry.js';
 import { DOCKER_HUB } from '../k8s/images.js';
+import { defaultKubeconfigExists } from './namespaces.js';
 
 const DOCKER_HUB_KEY = 'index.docker.io';
 /** Most pull secrets read per pod (its own and its service account's): real pods name one or two. */
@@ -253,7 +254,9 @@ export async function kubernetesPullSecretReader(options: { kubeconfig?: string;
   const kc = new k8s.KubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
   else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  else if (defaultKubeconfigExists()) kc.loadFromDefault();
+  // client-node would fall back to http://localhost:8080: say what is really missing.
+  else throw new Error('no Kubernetes API access: not running in a pod, and no --kubeconfig, KUBECONFIG or ~/.kube/config');
   if (options.context) {
     if (!kc.getContextObject(options.context)) throw new Error(`no context "${options.context}" in the kubeconfig`);
     kc.setCurrentContext(options.context);
