@@ -92,17 +92,22 @@ describe("a pod's keyring", () => {
     },
   };
 
-  test("the pod's own secrets come before its service account's; a missing Secret or SA is skipped, not fatal", async () => {
+  test("the pod's own secrets, or its service account's when it names none (as the ServiceAccount admission plugin fills them in); a missing Secret or SA is skipped, not fatal", async () => {
     const spec = podPullSecrets({ serviceAccountName: 'builder', imagePullSecrets: [{ name: 'own' }, {}] });
     assert.deepEqual(spec, { imagePullSecrets: ['own'], serviceAccountName: 'builder' });
-    const keyring = await podKeyring('shop', [spec], reader, new AbortController().signal);
-    assert.deepEqual(users(keyring, 'registry.example.com', 'app'), ['own', 'sa']);
+    const own = await podKeyring('shop', [spec], reader, new AbortController().signal);
+    assert.deepEqual(users(own, 'registry.example.com', 'app'), ['own']);
+    assert.ok(!reads.includes('sa shop/builder'), 'a pod that names pull secrets does not get its service account\'s');
+    const keyring = await podKeyring('shop', [podPullSecrets({ serviceAccountName: 'builder' })], reader, new AbortController().signal);
+    assert.deepEqual(users(keyring, 'registry.example.com', 'app'), ['sa']);
     assert.deepEqual(keyring.skipped, [{ source: 'shop/gone', why: 'not found' }]);
+    const both = await podKeyring('shop', [podPullSecrets({ imagePullSecrets: [{ name: 'own' }] }), podPullSecrets({ serviceAccountName: 'builder' })], reader, new AbortController().signal);
+    assert.deepEqual(users(both, 'registry.example.com', 'app'), ['own', 'sa'], 'an object with two pod specs: each its own way, in order');
     const none = await podKeyring('shop', [podPullSecrets({})], reader, new AbortController().signal);
     assert.deepEqual(none.entries, []);
     assert.deepEqual(none.skipped, [{ source: 'serviceaccount shop/default', why: 'not found' }]);
-    const forbidden = await podKeyring('shop', [podPullSecrets({ serviceAccountName: 'broken', imagePullSecrets: [{ name: 'own' }] })], reader, new AbortController().signal);
-    assert.deepEqual(users(forbidden, 'registry.example.com', 'app'), ['own']);
+    const forbidden = await podKeyring('shop', [podPullSecrets({ serviceAccountName: 'broken' })], reader, new AbortController().signal);
+    assert.deepEqual(forbidden.entries, []);
     assert.deepEqual(forbidden.skipped, [{ source: 'serviceaccount shop/broken', why: 'HTTP 403' }]);
   });
 });

@@ -578,12 +578,14 @@ describe("registries.pullSecrets: the webhook reads a private registry with the 
     const admitted = await validate({ imagePullSecrets: [{ name: 'regcred' }] });
     assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
     assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/secrets/regcred')));
-    // The pod's service account "web" does not exist: skipped, as the kubelet goes on without it.
-    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/web')));
+    // A pod that names pull secrets does not get its service account's (the ServiceAccount admission plugin's rule).
+    assert.ok(!api.requests.some((r) => r.includes('/serviceaccounts/')));
     // Another pod, by tag, without the secret: its tag cannot be read, so the verdict cached for the digest does not apply.
     const stillRefused = await validate({});
     assert.equal(stillRefused.allowed, false);
     assert.match(stillRefused.status.message, /401/);
+    // Naming none, it gets its service account's: "web" does not exist, skipped as the kubelet goes on without it.
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/web')));
     for (const answer of [refused, admitted, stillRefused]) assert.ok(!JSON.stringify(answer).includes(PASSWORD));
   });
 

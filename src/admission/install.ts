@@ -125,7 +125,7 @@ export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'names
     `    enabled: ${policy.mutate?.enabled}`,
     ...(options.pullSecrets
       ? [
-          "  # Registry credentials from the admitted pod's imagePullSecrets and its service account's, tried",
+          "  # Registry credentials from the admitted pod's imagePullSecrets (else its service account's), tried",
           "  # before the webhook's own (installed with --pull-secrets: the webhook may get any Secret).",
           '  registries:',
           '    pullSecrets: true',

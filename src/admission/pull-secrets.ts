@@ -1,8 +1,8 @@
 /**
  * Registry credentials from the pod's own pull secrets (`webhook.registries.pullSecrets: true`),
  * found the way the kubelet finds them (pkg/credentialprovider/keyring.go, secrets.go): the Secrets
- * the pod names in `spec.imagePullSecrets`, then those its service account names (default
- * "default"), in the pod's namespace, of type `kubernetes.io/dockerconfigjson` (`.dockerconfigjson`,
+ * the pod names in `spec.imagePullSecrets`, or when it names none, those its service account names
+ * (default "default"), in the pod's namespace, of type `kubernetes.io/dockerconfigjson` (`.dockerconfigjson`,
  * `{auths: {...}}`) or `kubernetes.io/dockercfg` (`.dockercfg`, the bare map).
  *
  * Matching follows the kubelet's keyring:
@@ -201,16 +201,17 @@ export function podPullSecrets(spec: Record<string, unknown>): PodPullSecrets {
 }
 
 /**
- * The keyring of a pod: its own imagePullSecrets, then its service account's (the service account
- * admission plugin copies those into the pod, after the webhook sees it only when it is not already
- * set; the kubelet uses what the pod has). A Secret or ServiceAccount that is missing or cannot be
- * read is skipped, with the reason, and the review goes on with the other credentials.
+ * The keyring of a pod: its own imagePullSecrets, or, when it names none, its service account's:
+ * what the kubelet will use, since the ServiceAccount admission plugin copies the account's
+ * imagePullSecrets into a pod only when the pod has none (for a Pod that plugin has run before any
+ * webhook; a pod template has not been through it yet). A Secret or ServiceAccount that is missing
+ * or cannot be read is skipped, with the reason, and the review goes on with the other credentials.
  */
 export async function podKeyring(namespace: string, pods: PodPullSecrets[], reader: PullSecretReader, signal: AbortSignal): Promise<PullKeyring> {
   const keyring: PullKeyring = { entries: [], skipped: [] };
   const names: string[] = [];
   for (const pod of pods) names.push(...pod.imagePullSecrets);
-  for (const sa of new Set(pods.map((p) => p.serviceAccountName))) {
+  for (const sa of new Set(pods.filter((p) => p.imagePullSecrets.length === 0).map((p) => p.serviceAccountName))) {
     try {
       const account = await reader.getServiceAccount(namespace, sa, signal);
       if (!account) keyring.skipped.push({ source: `serviceaccount ${namespace}/${sa}`, why: 'not found' });

@@ -46,8 +46,8 @@ export interface RegistryAccess {
    */
   dockerConfig?: string;
   /**
-   * Webhook only: read the credentials of the admitted pod's imagePullSecrets and its service
-   * account's, and try them before the others (admission/pull-secrets.ts).
+   * Webhook only: read the credentials of the admitted pod's imagePullSecrets (else its service
+   * account's), and try them before the others (admission/pull-secrets.ts).
    */
   pullSecrets?: boolean;
 }
