@@ -21,6 +21,8 @@ import { cli, kshieldAsync } from './support/cli.js';
 import { spawn } from 'node:child_process';
 import { buildState, WebhookServer } from '../src/admission/server.js';
 import type { NamespaceLabelSource } from '../src/admission/namespaces.js';
+import { kubernetesPullSecretReader } from '../src/admission/pull-secrets.js';
+import { startTestApiServer, writeKubeconfig, type TestApiServer } from './support/k8s-api-server.js';
 import { makeServingCert, makeTestCa, type ServingCert, type TestCa } from './support/tls.js';
 import { assertReviewShape, compliantDeployment, hardenedContainer, pod, postReview, review } from './support/admission.js';
 import { htpasswdLine, htpasswdMissing, pushImage, registryMissing, startRegistry, type PushedImage, type Registry } from './support/docker-registry.js';
@@ -499,5 +501,111 @@ describe('registries.dockerConfig: the webhook reads a private registry with the
     const unauthorized = await validate();
     assert.equal(unauthorized.allowed, false);
     assert.match(unauthorized.status.message, /could not be verified: .*401.* \(onError: deny\)/);
+  });
+});
+
+describe("registries.pullSecrets: the webhook reads a private registry with the pod's own imagePullSecrets", { skip: authWhy && !required ? authWhy : false, timeout: 60_000 }, () => {
+  const USER = 'kshield-pod-pull';
+  const PASSWORD = 'pod-secret-password-91c2';
+  let registry: Registry;
+  let api: TestApiServer;
+  let ca: TestCa;
+  let server: WebhookServer;
+  let port: number;
+  let image: PushedImage;
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-pull-secrets-'));
+  const basic = (): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` });
+
+  before(async () => {
+    if (authWhy) assert.fail(`KSHIELD_INTEGRATION=required but ${authWhy}`);
+    registry = await startRegistry(undefined, { htpasswd: htpasswdLine(USER, PASSWORD) });
+    image = await pushImage(registry.base, 'acme/private', '1', basic());
+    const release = makeKey('ecdsa');
+    const payload = simpleSigningPayload(`${registry.host}/acme/private`, image.digest);
+    await pushCosignArtifact(registry.base, 'acme/private', image, 'sig', [signatureLayer(payload, signBytes(release, payload))], 'cosign-tag', basic());
+    writeFileSync(path.join(dir, 'release.pub'), release.publicPem);
+    const dockerconfigjson = Buffer.from(JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } })).toString('base64');
+    api = await startTestApiServer({
+      objects: [
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'regcred', namespace: 'shop' }, type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfigjson } },
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'opaque', namespace: 'shop' }, type: 'Opaque', data: { password: Buffer.from(PASSWORD).toString('base64') } },
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'shop' } },
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: 'shop' }, imagePullSecrets: [{ name: 'regcred' }] },
+      ],
+    });
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+    ca = makeTestCa();
+    const serving = makeServingCert(ca);
+    const config = [
+      'webhook:',
+      '  registries:',
+      `    hosts: { "${registry.host}": { insecureHttp: true } }`,
+      '    pullSecrets: true',
+      '  imagePolicy:',
+      '    requireSignature:',
+      `      - images: ["${registry.host}/acme/**"]`,
+      '        keys: [release.pub]',
+      '',
+    ].join('\n');
+    server = new WebhookServer({
+      cert: serving.certPem,
+      key: serving.keyPem,
+      state: buildState(parseConfig(config, path.join(dir, '.kshield.yaml'), rules)),
+      logger: pino({ level: 'silent' }),
+      pullSecrets: await kubernetesPullSecretReader({ kubeconfig, ttlMs: 0 }),
+    });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+  after(async () => {
+    await server?.close(2000);
+    await registry?.stop();
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const validate = async (spec: Obj, reference = `${registry.host}/acme/private:1`): Promise<Obj> => {
+    const object = pod('web', 'shop', hardenedContainer('app', reference));
+    Object.assign(object.spec, spec);
+    const body = review(object);
+    return assertReviewShape(await postReview(port, '/validate', body, ca.certPem), body.request.uid);
+  };
+
+  test('without a pull secret the registry refuses (401) and so does admission; naming one, the signed image is verified and admitted', async () => {
+    const refused = await validate({ imagePullSecrets: [{ name: 'missing' }, { name: 'opaque' }] });
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/secrets/opaque')));
+    assert.equal(refused.allowed, false, 'a missing Secret and one of another type leave no credentials; the review goes on and the registry refuses');
+    assert.match(refused.status.message, /could not be verified: .*401.* \(onError: deny\)/);
+    const admitted = await validate({ imagePullSecrets: [{ name: 'regcred' }] });
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/secrets/regcred')));
+    // A pod that names pull secrets does not get its service account's (the ServiceAccount admission plugin's rule).
+    assert.ok(!api.requests.some((r) => r.includes('/serviceaccounts/')));
+    // Another pod, by tag, without the secret: its tag cannot be read, so the verdict cached for the digest does not apply.
+    const stillRefused = await validate({});
+    assert.equal(stillRefused.allowed, false);
+    assert.match(stillRefused.status.message, /401/);
+    // Naming none, it gets its service account's: "web" does not exist, skipped as the kubelet goes on without it.
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/web')));
+    for (const answer of [refused, admitted, stillRefused]) assert.ok(!JSON.stringify(answer).includes(PASSWORD));
+  });
+
+  test("the service account's imagePullSecrets are used too; serviceAccountName unset means \"default\"", async () => {
+    const withDefault = await validate({ serviceAccountName: undefined });
+    assert.equal(withDefault.allowed, false);
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/default')));
+    const admitted = await validate({ serviceAccountName: 'builder' });
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    assert.ok(api.requests.some((r) => r.startsWith('GET /api/v1/namespaces/shop/serviceaccounts/builder')));
+  });
+
+  test('a pod whose images no signature rule names costs no Secret or ServiceAccount read', async () => {
+    const admitted = await validate({ serviceAccountName: 'nobody-reads-me', imagePullSecrets: [{ name: 'unread' }] }, `${registry.host}/other/app:1`);
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    assert.ok(!api.requests.some((r) => r.includes('nobody-reads-me') || r.includes('/secrets/unread')));
+  });
+
+  test("a pod pinning a digest another pod's credentials verified is admitted on the cached verdict (it is about the digest's signatures; the kubelet still needs a pull secret to pull)", async () => {
+    const pinned = await validate({}, `${registry.host}/acme/private@${image.digest}`);
+    assert.equal(pinned.allowed, true, JSON.stringify(pinned.status));
   });
 });

@@ -36,6 +36,11 @@ export interface WebhookInstallOptions {
   priorityClassName?: string;
   /** kshield's version, for the `app.kubernetes.io/version` label. */
   version: string;
+  /**
+   * `webhook.registries.pullSecrets: true` in the policy, and `get` on secrets and serviceaccounts
+   * in every namespace for the webhook (to read the pull secrets of the pods it admits).
+   */
+  pullSecrets?: boolean;
 }
 
 export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
@@ -95,7 +100,7 @@ export function defaultWebhookPolicy(options: Pick<WebhookInstallOptions, 'names
  * defaults, so the webhook enforces what `kshield scan` reports; the `webhook:` section says what
  * a finding does at admission. Written out by hand for the comments.
  */
-export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): string {
+export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces' | 'pullSecrets'>): string {
   const policy = defaultWebhookPolicy(options);
   const severities = policy.actions?.severities ?? {};
   return [
@@ -118,6 +123,14 @@ export function defaultWebhookConfig(options: Pick<WebhookInstallOptions, 'names
     '  # Safe defaults written where the object sets nothing; a value the user set is never changed.',
     '  mutate:',
     `    enabled: ${policy.mutate?.enabled}`,
+    ...(options.pullSecrets
+      ? [
+          "  # Registry credentials from the admitted pod's imagePullSecrets (else its service account's), tried",
+          "  # before the webhook's own (installed with --pull-secrets: the webhook may get any Secret).",
+          '  registries:',
+          '    pullSecrets: true',
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -435,12 +448,17 @@ export function webhookInstallDocuments(options: WebhookInstallOptions): Install
     object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(options, names.service), automountServiceAccountToken: false },
   });
   docs.push({
-    comment: 'Namespace labels decide label-based exemptions (webhook.exemptNamespaceSelector); the webhook\nwatches namespaces for them. Read-only, namespaces only: no Secrets, no workloads.',
+    comment: options.pullSecrets
+      ? 'Namespace labels decide label-based exemptions (webhook.exemptNamespaceSelector); the webhook\nwatches namespaces for them. --pull-secrets: it also gets the Secrets and ServiceAccounts a pod names\nfor image pulls (registries.pullSecrets), which lets it read any Secret by name. Read-only.'
+      : 'Namespace labels decide label-based exemptions (webhook.exemptNamespaceSelector); the webhook\nwatches namespaces for them. Read-only, namespaces only: no Secrets, no workloads.',
     object: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: meta(options, names.service, false),
-      rules: [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] }],
+      rules: [
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+        ...(options.pullSecrets ? [{ apiGroups: [''], resources: ['secrets', 'serviceaccounts'], verbs: ['get'] }] : []),
+      ],
     },
   });
   docs.push({

@@ -185,7 +185,7 @@ export async function startNamespaceCache(options: NamespaceCacheOptions): Promi
 }
 
 /** Whether kubectl's default kubeconfig locations name a file that exists (KUBECONFIG's list, else ~/.kube/config). */
-function defaultKubeconfigExists(): boolean {
+export function defaultKubeconfigExists(): boolean {
   const list = process.env.KUBECONFIG;
   if (list) return list.split(path.delimiter).some((file) => file !== '' && existsSync(file));
   return existsSync(path.join(os.homedir(), '.kube', 'config'));

@@ -19,6 +19,8 @@ import { capWarnings, cut, oneLine } from './format.js';
 import { kindLabel, METRICS_CONTENT_TYPE, WebhookMetrics } from './metrics.js';
 import { mutationPatch, podTemplatesUnchanged } from './mutate.js';
 import type { NamespaceLabelSource } from './namespaces.js';
+import { podKeyring, podPullSecrets, type PullKeyring, type PullSecretReader } from './pull-secrets.js';
+import { podSpecs } from '../k8s/pods.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
 import type { WebhookConfig } from '../config/webhook.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -57,6 +59,8 @@ export interface WebhookServerOptions {
   ownNamespace?: string;
   /** Namespace labels for `exemptNamespaceSelector`; without it a selector cannot be matched (see namespaceLookupFailure). */
   namespaces?: NamespaceLabelSource;
+  /** Reads pods' pull secrets and service accounts, for `registries.pullSecrets`. */
+  pullSecrets?: PullSecretReader;
   maxBodyBytes?: number;
   /** Time a client has to send a whole request. Default 10 s (the API server's default webhook timeout). */
   requestTimeoutMs?: number;
@@ -92,6 +96,7 @@ export class WebhookServer {
   private readonly log: Logger;
   private readonly maxBodyBytes: number;
   private namespaces: NamespaceLabelSource | undefined;
+  private pullSecrets: PullSecretReader | undefined;
   private deferred: (() => void)[] = [];
   /** Signature verdicts by image digest and policy version; survives reloads (a changed policy has a new version). */
   private signatureCache: VerificationCache<SignatureVerdict>;
@@ -100,6 +105,7 @@ export class WebhookServer {
     this.state = options.state;
     this.signatureCache = this.newSignatureCache(options.state);
     this.namespaces = options.namespaces;
+    this.pullSecrets = options.pullSecrets;
     this.log = options.logger;
     this.maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
     const requestTimeout = options.requestTimeoutMs ?? 10_000;
@@ -184,6 +190,35 @@ export class WebhookServer {
   /** Namespace labels for `exemptNamespaceSelector`, started when a configuration first needs them. */
   setNamespaceSource(source: NamespaceLabelSource): void {
     this.namespaces = source;
+  }
+
+  /** The reader of pods' pull secrets, started when a configuration first sets `registries.pullSecrets`. */
+  setPullSecretReader(reader: PullSecretReader): void {
+    this.pullSecrets = reader;
+  }
+
+  /**
+   * The pod's pull-secret credentials when `registries.pullSecrets` is on (read per review, within
+   * its deadline). What could not be read is logged by Secret name and reason only; the review goes
+   * on with the other credentials, as the kubelet does.
+   */
+  private async podKeyringFor(request: AdmissionRequest, kind: string, apiVersion: string, state: WebhookState, signal: AbortSignal): Promise<PullKeyring | undefined> {
+    if (state.config.registries.pullSecrets !== true || !request.object || !request.namespace) return undefined;
+    if (!this.pullSecrets) {
+      this.log.warn({ namespace: request.namespace }, 'registries.pullSecrets is on but kshield has no Kubernetes API access; the pod\'s pull secrets are not used');
+      return undefined;
+    }
+    const specs = withCacheScope(() => podSpecs({ kind, apiVersion, object: request.object! })).map((pod) => podPullSecrets(pod.spec));
+    if (specs.length === 0) return undefined;
+    try {
+      const keyring = await podKeyring(request.namespace, specs, this.pullSecrets, signal);
+      if (keyring.skipped.length > 0) this.log.info({ namespace: request.namespace, skipped: keyring.skipped }, 'pull secrets not used');
+      return keyring;
+    } catch (err) {
+      // Not expected (every read catches its own errors); the webhook's own credentials still apply.
+      this.log.warn({ namespace: request.namespace, err: err instanceof Error ? err.name : 'error' }, 'pull secrets could not be read');
+      return undefined;
+    }
   }
 
   noteReloadError(what: 'config' | 'tls', message: string): void {
@@ -476,7 +511,9 @@ export class WebhookServer {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), policy.timeoutMs);
     try {
-      return await checkImageSignatures(request.object, oldObject, kind, typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion, {
+      const objectApiVersion = typeof request.object.apiVersion === 'string' ? request.object.apiVersion : apiVersion;
+      return await checkImageSignatures(request.object, oldObject, kind, objectApiVersion, {
+        podKeyring: () => this.podKeyringFor(request, kind, objectApiVersion, state, deadline.signal),
         policy,
         registries: state.config.registries,
         namespaceLabels: labels,

@@ -16,8 +16,9 @@ import { isObject, asString } from '../core/values.js';
 import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { parseImageReference, registryEntryMatches, type ImageReference } from '../k8s/images.js';
 import { podSpecs } from '../k8s/pods.js';
-import { RegistryError } from '../images/registry.js';
-import { webhookRegistryClient } from './registry-client.js';
+import { RegistryError, type RegistryClient } from '../images/registry.js';
+import { podCredentialClient, webhookRegistryClient } from './registry-client.js';
+import { lookupCredentials, type PullKeyring } from './pull-secrets.js';
 import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
 import { loadKey } from '../signatures/keys.js';
 import { isAttestationResult, judge, verifyAll } from '../signatures/verifiers.js';
@@ -47,6 +48,12 @@ export interface SignatureCheckContext {
   signal: AbortSignal;
   onCache?: (outcome: CacheOutcome) => void;
   onVerified?: (verdict: SignatureVerdict) => void;
+  /**
+   * Credentials of the pod's pull secrets (`registries.pullSecrets`), tried before the webhook's
+   * own for the registry of each image, most specific first. Called (once) only when an image a
+   * rule applies to is checked, so pods no rule concerns cost no Secret read.
+   */
+  podKeyring?: () => Promise<PullKeyring | undefined>;
 }
 
 export interface SignatureCheck {
@@ -108,9 +115,8 @@ function message(error: unknown): string {
 }
 
 /** Verifies one image digest under one rule: discovery, every verifier, the judgement. Never throws. */
-export async function verifyImage(image: ImageReference, digest: string, rule: SignatureRule, registries: RegistryAccess, timeoutMs: number): Promise<SignatureVerdict> {
+export async function verifyImage(image: ImageReference, digest: string, rule: SignatureRule, registries: RegistryAccess, timeoutMs: number, client: RegistryClient = webhookRegistryClient(registries)): Promise<SignatureVerdict> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const client = webhookRegistryClient(registries);
   try {
     const subject = await resolveSubject(`${image.registry}/${image.repository}@${digest}`, client, signal);
     const discovery = await discoverArtifacts(subject, client, { signal });
@@ -153,6 +159,15 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
   if (policy.requireSignature.length === 0) return result;
   const before = oldObject ? new Set(containerImages(oldObject, kind, apiVersion).map((c) => c.reference)) : new Set<string>();
   const client = webhookRegistryClient(context.registries);
+  // The clients to read an image with, in the kubelet's order: the pod's pull secrets (most specific key first), then the webhook's own.
+  let keyring: Promise<PullKeyring | undefined> | undefined;
+  const clientsFor = async (image: ImageReference): Promise<RegistryClient[]> => {
+    if (!context.podKeyring) return [client];
+    keyring ??= context.podKeyring();
+    const found = await keyring;
+    const entries = found ? lookupCredentials(found, image.registry, image.repository) : [];
+    return [...entries.map((entry) => podCredentialClient(context.registries, image.registry, entry.credentials)), client];
+  };
   // One verification per image reference and rule within the review; the cache shares them across reviews.
   const pending = new Map<string, Promise<{ verdict: SignatureVerdict; digest?: string }>>();
   const checks: PendingCheck[] = [];
@@ -169,9 +184,25 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
         outcome = Promise.resolve({ verdict });
       } else if (!outcome) {
         outcome = (async () => {
-          let digest: string;
+          let digest: string | undefined;
+          const candidates = await clientsFor(parsed.image);
+          // A pinned digest needs no read to resolve: the most specific credentials read it.
+          let reader = candidates[0];
           try {
-            digest = parsed.image.digest ?? (await client.resolveDigest(container.reference, context.signal));
+            digest = parsed.image.digest;
+            let firstError: unknown;
+            // Each credential in turn until one reads the tag, as the kubelet tries each for a pull.
+            for (const candidate of digest === undefined ? candidates : []) {
+              try {
+                digest = await candidate.resolveDigest(container.reference, context.signal);
+                reader = candidate;
+                break;
+              } catch (error) {
+                if (context.signal.aborted) throw error;
+                firstError ??= error;
+              }
+            }
+            if (digest === undefined) throw firstError;
           } catch (error) {
             const timedOut = context.signal.aborted;
             const verdict: SignatureVerdict = { status: 'error', reasons: [timedOut ? `verification did not finish within ${policy.timeoutMs} ms (resolving its tag)` : `its tag could not be resolved: ${message(error)}`], reason: timedOut ? 'timeout' : 'registry' };
@@ -180,7 +211,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
           }
           const cacheKey = `${parsed.image.registry}/${parsed.image.repository}@${digest}\u0000${rule.version}`;
           const { value, outcome: how } = await context.cache.get(cacheKey, async () => {
-            const verdict = await verifyImage(parsed.image, digest, rule, context.registries, policy.timeoutMs);
+            const verdict = await verifyImage(parsed.image, digest!, rule, context.registries, policy.timeoutMs, reader);
             context.onVerified?.(verdict);
             return verdict;
           });

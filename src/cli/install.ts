@@ -30,6 +30,7 @@ export interface InstallWebhookFlags {
   apiserverCidr: string[];
   certDays?: string;
   priorityClass?: string;
+  pullSecrets?: boolean;
   output?: string;
 }
 
@@ -109,6 +110,7 @@ function installOptionsFromFlags(flags: InstallWebhookFlags): WebhookInstallOpti
     apiServerCidrs: flags.apiserverCidr,
     priorityClassName: flags.priorityClass || undefined,
     version: VERSION,
+    ...(flags.pullSecrets ? { pullSecrets: true } : {}),
   };
 }
 
@@ -126,6 +128,7 @@ function canonicalCommand(options: WebhookInstallOptions): string {
   const defaultDays = options.tls.kind === 'cert-manager' ? DEFAULT_INSTALL.certManagerCertDays : DEFAULT_INSTALL.generatedCertDays;
   if (options.tls.days !== defaultDays) parts.push(`--cert-days ${options.tls.days}`);
   if (options.priorityClassName) parts.push(`--priority-class ${options.priorityClassName}`);
+  if (options.pullSecrets) parts.push('--pull-secrets');
   return parts.join(' ');
 }
 
@@ -202,6 +205,7 @@ export function registerInstall(program: Command): void {
     .addOption(new Option('--apiserver-cidr <cidr>', "the API server's source addresses: only they may reach the webhook port (repeatable)").argParser(list).default([]))
     .option('--cert-days <n>', 'serving certificate validity in days (default: 365 with --generate-certs, 90 with --cert-manager)')
     .option('--priority-class <name>', 'priorityClassName of the webhook pods (e.g. system-cluster-critical where your cluster allows it)')
+    .option('--pull-secrets', "verify images with the credentials of the pods' imagePullSecrets (registries.pullSecrets); grants the webhook get on secrets and serviceaccounts")
     .option('-o, --output <file>', 'write to this file instead of standard output (mode 0600 when it holds a key)')
     .action(async (opts: InstallWebhookFlags) => {
       process.exitCode = await runInstallWebhook(opts);

@@ -203,6 +203,19 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
     }
   };
   await ensureNamespaceCache(state);
+  // The pod's pull secrets are read only when the configuration asks (it widens the RBAC the webhook needs).
+  let pullSecretReaderStarted = false;
+  const ensurePullSecretReader = async (s: WebhookState): Promise<void> => {
+    if (s.config.registries.pullSecrets !== true || pullSecretReaderStarted) return;
+    try {
+      const { kubernetesPullSecretReader } = await import('../admission/pull-secrets.js');
+      server.setPullSecretReader(await kubernetesPullSecretReader({ kubeconfig: opts.kubeconfig, context: opts.context }));
+      pullSecretReaderStarted = true;
+    } catch (err) {
+      log.error({ err: String((err as Error).message).split('\n')[0] }, 'cannot read pull secrets from the Kubernetes API; registries.pullSecrets has no effect');
+    }
+  };
+  await ensurePullSecretReader(state);
 
   const describeState = (s: WebhookState): Record<string, unknown> => ({
     configFile: s.file ?? null,
@@ -265,6 +278,7 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
             log.info(describeState(next), 'configuration reloaded');
             logSkipped(next);
             await ensureNamespaceCache(next);
+            await ensurePullSecretReader(next);
             const files = configFiles(next);
             if (files.join('\u0000') !== watchedConfigFiles.join('\u0000')) {
               watchedConfigFiles = files;

@@ -45,6 +45,11 @@ export interface RegistryAccess {
    * give credentials for hosts `hosts` gives none for. Used by the webhook (admission/registry-client.ts).
    */
   dockerConfig?: string;
+  /**
+   * Webhook only: read the credentials of the admitted pod's imagePullSecrets (else its service
+   * account's), and try them before the others (admission/pull-secrets.ts).
+   */
+  pullSecrets?: boolean;
 }
 
 /** A username and password for one registry (from the configuration, or ~/.docker/config.json and its helpers). */

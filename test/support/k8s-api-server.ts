@@ -265,10 +265,13 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
     }
     let namespace: string | undefined;
     let resource: string;
+    // One namespaced object by name (GET /api/v1/namespaces/NS/secrets/NAME), as the webhook reads pull secrets.
+    let name: string | undefined;
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       namespace = rest[1];
       resource = rest[2];
-      if (rest.length > 3) return status(res, 404, 'NotFound', 'the test server lists collections only');
+      name = rest[3];
+      if (rest.length > 4) return status(res, 404, 'NotFound', 'the test server serves collections and single namespaced objects only');
     } else {
       resource = rest[0];
       if (rest.length > 1) return status(res, 404, 'NotFound', 'the test server lists collections only');
@@ -278,11 +281,15 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
     const groupLabel = group ? `${resource}.${group}` : resource;
     if (identity.forbid?.includes(resource) || (namespace !== undefined && identity.forbidIn?.includes(`${resource}/${namespace}`)) || (namespace === undefined && spec.namespaced && identity.forbidIn?.some((f) => f.startsWith(`${resource}/`)))) {
       const where = namespace !== undefined ? `in the namespace "${namespace}"` : 'at the cluster scope';
-      return status(res, 403, 'Forbidden', `${groupLabel} is forbidden: User "test" cannot list resource "${resource}" in API group "${group}" ${where}`);
+      return status(res, 403, 'Forbidden', `${groupLabel} is forbidden: User "test" cannot ${name === undefined ? 'list' : 'get'} resource "${resource}" in API group "${group}" ${where}`);
     }
     const all = listOf(keyOf(group, resource), namespace);
     const apiVersion = group ? `${group}/${version}` : version;
     const asServed = (o: Obj): Obj => ({ ...o, apiVersion, kind: spec.kind });
+    if (name !== undefined) {
+      const found = all.find((o) => o.metadata?.name === name);
+      return found ? send(res, 200, asServed(found)) : status(res, 404, 'NotFound', `${groupLabel} "${name}" not found`);
+    }
 
     if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });

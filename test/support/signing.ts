@@ -86,18 +86,18 @@ function digestTag(digest: string): string {
  * cosign's tag, or as a referrer listed in the referrers tag schema's index. Returns the
  * artifact manifest's digest.
  */
-export async function pushCosignArtifact(base: string, repository: string, subject: Subject, kind: 'sig' | 'att', layers: LayerSpec[], via: 'cosign-tag' | 'referrers-tag'): Promise<string> {
+export async function pushCosignArtifact(base: string, repository: string, subject: Subject, kind: 'sig' | 'att', layers: LayerSpec[], via: 'cosign-tag' | 'referrers-tag', headers: Record<string, string> = {}): Promise<string> {
   const descriptors = [];
   for (const layer of layers) {
-    const digest = await uploadBlob(base, repository, layer.bytes, {});
+    const digest = await uploadBlob(base, repository, layer.bytes, headers);
     descriptors.push({ mediaType: layer.mediaType, digest, size: layer.bytes.length, annotations: layer.annotations });
   }
   if (via === 'cosign-tag') {
     // cosign's own config: an image configuration naming the layers.
     const config = Buffer.from(JSON.stringify({ architecture: '', os: '', config: {}, rootfs: { type: 'layers', diff_ids: descriptors.map((d) => d.digest) } }));
-    const configDigest = await uploadBlob(base, repository, config, {});
+    const configDigest = await uploadBlob(base, repository, config, headers);
     const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers: descriptors }));
-    await putManifest(base, repository, `${digestTag(subject.digest)}.${kind}`, OCI_MANIFEST, manifest, {});
+    await putManifest(base, repository, `${digestTag(subject.digest)}.${kind}`, OCI_MANIFEST, manifest, headers);
     return sha256(manifest);
   }
   const empty = Buffer.from('{}');
