@@ -3,11 +3,9 @@
  * watch that keeps a cache current (an informer), so a review costs no API request. A namespace
  * the cache does not hold yet (created a moment ago, the watch event not in) is read directly.
  */
-import { existsSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { V1Namespace } from '@kubernetes/client-node';
+import { loadKubeClient } from '../sources/kube-client.js';
 import type { NamespaceLabels } from './decide.js';
 
 export interface NamespaceLabelSource {
@@ -25,7 +23,6 @@ export interface NamespaceCacheOptions {
   stuckListMs?: number;
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const MAX_BACKOFF_MS = 30_000;
 
 function labelsOf(ns: { metadata?: { labels?: Record<string, string> } } | undefined): Record<string, string> {
@@ -46,19 +43,7 @@ function describe(err: unknown): string {
 }
 
 export async function startNamespaceCache(options: NamespaceCacheOptions): Promise<NamespaceLabelSource> {
-  // Loaded on use: the client library is slow to import and only this feature needs it.
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) kc.loadFromCluster();
-  else if (defaultKubeconfigExists()) kc.loadFromDefault();
-  // client-node would fall back to http://localhost:8080 and every lookup would fail with a
-  // message about TLS settings: say what is really missing.
-  else throw new Error('no Kubernetes API access: not running in a pod, and no --kubeconfig, KUBECONFIG or ~/.kube/config');
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) throw new Error(`no context "${options.context}" in the kubeconfig`);
-    kc.setCurrentContext(options.context);
-  }
+  const { k8s, kc } = await loadKubeClient(options);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const log = options.logger;
 
@@ -182,11 +167,4 @@ export async function startNamespaceCache(options: NamespaceCacheOptions): Promi
       await informer.stop();
     },
   };
-}
-
-/** Whether kubectl's default kubeconfig locations name a file that exists (KUBECONFIG's list, else ~/.kube/config). */
-export function defaultKubeconfigExists(): boolean {
-  const list = process.env.KUBECONFIG;
-  if (list) return list.split(path.delimiter).some((file) => file !== '' && existsSync(file));
-  return existsSync(path.join(os.homedir(), '.kube', 'config'));
 }

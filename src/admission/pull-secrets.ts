@@ -16,10 +16,9 @@
  * Secrets that are missing, of another type or malformed are skipped, as the kubelet skips them;
  * nothing here ever puts a credential (or a Secret's bytes) into a message.
  */
-import { existsSync } from 'node:fs';
 import type { RegistryCredentials } from '../images/registry.js';
 import { DOCKER_HUB } from '../k8s/images.js';
-import { defaultKubeconfigExists } from './namespaces.js';
+import { loadKubeClient } from '../sources/kube-client.js';
 
 const DOCKER_HUB_KEY = 'index.docker.io';
 /** Most pull secrets read per pod (its own and its service account's): real pods name one or two. */
@@ -243,25 +242,13 @@ function readError(error: unknown): string {
   return error instanceof Error && error.name === 'AbortError' ? 'no answer before the deadline' : 'could not be read';
 }
 
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
 /**
  * The reader over the Kubernetes API (client-node), with a cache of a few seconds keyed by
  * namespace and name: a Deployment's pods arriving together read each Secret once, and a Secret
  * changed in the cluster is seen within `ttlMs`.
  */
 export async function kubernetesPullSecretReader(options: { kubeconfig?: string; context?: string; ttlMs?: number; maxEntries?: number }): Promise<PullSecretReader> {
-  const k8s = await import('@kubernetes/client-node');
-  const kc = new k8s.KubeConfig();
-  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST && existsSync(SERVICE_ACCOUNT_TOKEN)) kc.loadFromCluster();
-  else if (defaultKubeconfigExists()) kc.loadFromDefault();
-  // client-node would fall back to http://localhost:8080: say what is really missing.
-  else throw new Error('no Kubernetes API access: not running in a pod, and no --kubeconfig, KUBECONFIG or ~/.kube/config');
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) throw new Error(`no context "${options.context}" in the kubeconfig`);
-    kc.setCurrentContext(options.context);
-  }
+  const { k8s, kc } = await loadKubeClient(options);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const ttlMs = options.ttlMs ?? 5000;
   const maxEntries = options.maxEntries ?? 500;

@@ -16,7 +16,11 @@ export type RuleCategory =
   | 'network'
   | 'dockerfile'
   | 'container-image'
-  | 'dependencies';
+  | 'dependencies'
+  /** A live cluster's change over time, judged by `kshield watch` (ObjectChange objects, and live state). */
+  | 'drift'
+  /** The API server's audit events, judged by `kshield respond`. */
+  | 'audit';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {
