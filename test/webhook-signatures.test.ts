@@ -29,6 +29,7 @@ import { htpasswdLine, htpasswdMissing, pushImage, registryMissing, startRegistr
 import { addToReferrersTag, attestationLayer, inTotoStatement, makeKey, pushCosignArtifact, signatureLayer, signBytes, simpleSigningPayload, type TestKey } from './support/signing.js';
 import { COSIGN_SIGN_PREDICATE, TestSigstore, makeBundle, statement } from './support/sigstore-fixtures.js';
 import { putManifest, sha256, uploadBlob } from './support/docker-registry.js';
+import { issueLeaf, makeRoot, signatureManifest, signJws, writeTrustStore, type ArtifactParts } from './support/notation-fixtures.js';
 
 type Obj = Record<string, any>;
 
@@ -94,6 +95,8 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
       `      - images: ["${registry.host}/two-keys/**"]`,
       '        keys: [release.pub, other.pub]',
       '        require: all',
+      `      - images: ["${registry.host}/notary/**"]`,
+      '        notation: { trustPolicy: trustpolicy.json, trustStore: truststore }',
       ...extra,
       '',
     ].join('\n');
@@ -124,8 +127,20 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     await addToReferrersTag(registry.base, repo, image.digest, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length, artifactType: mediaType });
   };
 
+  /** Pushes a Notary Project JWS signature of `tag` as notation does on a registry without the referrers API. */
+  const pushNotation = async (tag: string, parts: ArtifactParts, repo = 'notary/api'): Promise<void> => {
+    await uploadBlob(registry.base, repo, parts.config, {});
+    await uploadBlob(registry.base, repo, parts.envelope, {});
+    await putManifest(registry.base, repo, parts.manifestDigest, 'application/vnd.oci.image.manifest.v1+json', parts.manifest, {});
+    await addToReferrersTag(registry.base, repo, images[tag].digest, { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: parts.manifestDigest, size: parts.manifest.length, artifactType: 'application/vnd.cncf.notary.signature' });
+  };
+  const notaryRoot = makeRoot();
+  const notaryStranger = makeRoot({ subject: [['C', 'US'], ['O', 'wabbit-networks.io'], ['CN', 'wabbit root']] });
+
   before(async () => {
     if (why) assert.fail(`KSHIELD_INTEGRATION=required but ${why}`);
+    writeTrustStore(path.join(work, 'truststore'), 'ca', 'acme-rockets', [notaryRoot.pem]);
+    writeFileSync(path.join(work, 'trustpolicy.json'), JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'notary-images', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme-rockets'], trustedIdentities: ['*'] }] }));
     writeFileSync(path.join(work, 'release.pub'), release.publicPem);
     writeFileSync(path.join(work, 'other.pub'), other.publicPem);
     writeFileSync(path.join(work, 'trusted_root.json'), JSON.stringify(sigstore.trustedRoot()));
@@ -141,6 +156,13 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     await sign('one-of-two', release, 'two-keys/api');
     await sign('wrong-key', other);
     await sign('attested', release, 'attested/api');
+    for (const [tag, root] of [['notary-good', notaryRoot], ['notary-stranger', notaryStranger]] as const) {
+      images[tag] = await pushImage(registry.base, 'notary/api', tag);
+      const target = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: images[tag].digest, size: images[tag].manifest.length };
+      const signer = issueLeaf(root);
+      await pushNotation(tag, signatureManifest(signJws({ target, identity: signer }), target, { chain: signer.chain }));
+    }
+    images['notary-unsigned'] = await pushImage(registry.base, 'notary/api', 'notary-unsigned');
     ca = makeTestCa();
     serving = makeServingCert(ca);
     const logger = pino({ level: 'silent' });
@@ -236,6 +258,17 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const refused = await send('/validate', podWith(ref('keyless-stranger', 'keyless/api')));
     assert.equal(refused.allowed, false);
     assert.match(refused.status.message, /image \S+:keyless-stranger \(sha256:[0-9a-f]{12}…\): no signature verified \(identity-mismatch\) \[webhook\.imagePolicy\.requireSignature\[3\]\]$/);
+  });
+
+  test('notation: an image with a Notary Project signature from the trust store is admitted; one signed under another root, or unsigned, is refused with the reason', async () => {
+    const admitted = await send('/validate', podWith(ref('notary-good', 'notary/api')));
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    const stranger = await send('/validate', podWith(ref('notary-stranger', 'notary/api')));
+    assert.equal(stranger.allowed, false);
+    assert.match(stranger.status.message, /image \S+\/notary\/api:notary-stranger \(sha256:[0-9a-f]{12}…\): no signature verified \(untrusted-chain\) \[webhook\.imagePolicy\.requireSignature\[5\]\]$/);
+    const unsigned = await send('/validate', podWith(ref('notary-unsigned', 'notary/api')));
+    assert.equal(unsigned.allowed, false);
+    assert.match(unsigned.status.message, /notary-unsigned \(sha256:[0-9a-f]{12}…\): no signature verified \(no-signature\) \[webhook\.imagePolicy\.requireSignature\[5\]\]$/);
   });
 
   test('require: all: an image signed by one of the two keys is refused, naming the key that did not sign', async () => {
@@ -430,11 +463,33 @@ describe('webhook.imagePolicy configuration errors name the key and its line', (
     assert.equal(config.loadedImagePolicy!.onError, 'deny');
   });
 
+  test('notation and provenance: the trust policy and stores are read at load; provenance demands imply the slsaprovenance attestation', () => {
+    const root = makeRoot();
+    writeTrustStore(path.join(dir, 'store'), 'ca', 'acme', [root.pem]);
+    writeFileSync(path.join(dir, 'trustpolicy.json'), JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme'], trustedIdentities: ['*'] }] }));
+    const config = load(['      - images: [ghcr.io/acme/**]', '        notation: { trustPolicy: trustpolicy.json, trustStore: store }', '        provenance: { builders: ["https://github.com/actions/runner"] }']);
+    const rule = config.loadedImagePolicy!.requireSignature[0];
+    assert.equal(rule.policy.notation?.trustStoreDir, path.join(dir, 'store'));
+    assert.deepEqual(rule.policy.attestations, ['slsaprovenance']);
+    assert.deepEqual(rule.policy.provenance, { builders: ['https://github.com/actions/runner'], sources: [] });
+    assert.ok(config.loadedImagePolicy!.files.includes(path.join(dir, 'store', 'x509', 'ca', 'acme', 'certs.pem')), 'a rotated CA certificate reloads the webhook');
+    // Another trust store's certificate changes the policy version, so cached verdicts are not reused.
+    writeTrustStore(path.join(dir, 'store'), 'ca', 'acme', [makeRoot().pem]);
+    const reloaded = load(['      - images: [ghcr.io/acme/**]', '        notation: { trustPolicy: trustpolicy.json, trustStore: store }', '        provenance: { builders: ["https://github.com/actions/runner"] }']);
+    assert.notEqual(reloaded.loadedImagePolicy!.requireSignature[0].version, rule.version);
+
+    writeFileSync(path.join(dir, 'typo-policy.json'), JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acme-rockets'], trustedIdentities: ['*'] }] }));
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        notation: { trustPolicy: typo-policy.json, trustStore: store }']), { message: /:5: webhook\.imagePolicy\.requireSignature\[0\]\.notation\.trustStore: trust policy "all" names trust store ca:acme-rockets, but store\/x509\/ca\/acme-rockets does not exist$/ });
+    writeFileSync(path.join(dir, 'bad-policy.json'), JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strickt' }, trustStores: ['ca:acme'], trustedIdentities: ['*'] }] }));
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        notation: { trustPolicy: bad-policy.json, trustStore: store }']), { message: /:5: webhook\.imagePolicy\.requireSignature\[0\]\.notation\.trustPolicy: bad-policy\.json:1: trustPolicies\[0\]\.signatureVerification\.level: must be one of "strict", .*did you mean "strict"\?$/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        notation: { trustPolicy: trustpolicy.json, trustStore: nowhere }']), { message: /notation\.trustStore: nowhere: no such directory$/ });
+  });
+
   test('mistakes', () => {
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [missing.pub]']), { message: /\.kshield\.yaml:5: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: missing\.pub: no such file$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys:', '          - cosign.key']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: cosign\.key: holds a private key; give the public key/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        key: [cosign.pub]']), { message: /:5: unknown key "webhook\.imagePolicy\.requireSignature\[0\]\.key"; did you mean "keys"\?/ });
-    assert.throws(() => load(['      - images: [ghcr.io/acme/**]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]: say what verifies a signature: keys .* or keyless/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]: say what verifies a signature: keys .*, keyless .* or notation \(trustPolicy and trustStore\)$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        attestations: [slsaprovenence]']), { message: /:6: .*attestations\[0\]: "slsaprovenence" is not an attestation type; did you mean "slsaprovenance"\?/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        require: every']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.require: must be one of "any", "all"/ });
     assert.throws(

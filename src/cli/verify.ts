@@ -131,7 +131,7 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
   const policy = policyFromFlags(opts);
   // The trust policy document too is checked before the registry is asked.
-  if (policy.notation) await loadTrustPolicy(policy.notation.trustPolicyFile);
+  if (policy.notation?.trustPolicyFile) await loadTrustPolicy(policy.notation.trustPolicyFile);
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : 30_000;
   const maxArtifacts = opts.maxArtifacts !== undefined ? Number(opts.maxArtifacts) : undefined;
   if (maxArtifacts !== undefined && !(Number.isSafeInteger(maxArtifacts) && maxArtifacts > 0)) throw new UsageError(`--max-artifacts: "${opts.maxArtifacts}" is not a positive number`);

@@ -7,17 +7,20 @@
  * offending key, so the caller names its line.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { didYouMean, suggest } from '../core/suggest.js';
 import { parseLabelSelector } from '../k8s/labels.js';
 import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
+import { NotationPolicyError, parseTrustPolicy, type TrustPolicyDocument } from '../signatures/notation-policy.js';
 import { emptyPolicy, type PolicyKey } from '../signatures/policy.js';
 import { DEFAULT_IMAGE_POLICY, type ImagePolicy, type ImagePolicyInput, type SignatureRule } from './webhook.js';
 
 /** The same limit `kshield verify` puts on a trusted root. */
 const MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
+/** As `kshield verify` (signatures/notation-policy.ts). */
+const MAX_TRUST_POLICY_BYTES = 1024 * 1024;
 const TRUSTED_ROOT_MEDIA_TYPE = /^application\/vnd\.dev\.sigstore\.trustedroot(\.v0\.1)?\+json(;\s*version=0\.1)?$/;
 
 export type RuleFailure = (message: string, keys: (string | number)[]) => never;
@@ -102,7 +105,50 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
         version.update(`identity ${JSON.stringify([identity.issuer, identity.issuerRegExp, identity.subject, identity.subjectRegExp])}\n`);
       });
     }
-    if (policy.keys.length === 0 && !rule.keyless) fail(`${name}: say what verifies a signature: keys (PEM public key files) or keyless (trustedRoot and identities)`, at);
+    if (rule.notation) {
+      const policyFile = path.resolve(base, rule.notation.trustPolicy);
+      const storeDir = path.resolve(base, rule.notation.trustStore);
+      files.push(policyFile);
+      const where = [...at, 'notation', 'trustPolicy'];
+      const bytes = readSmallFile(policyFile, MAX_TRUST_POLICY_BYTES, 'a trust policy', () => (message) => fail(`${name}.notation.trustPolicy: ${message.replace(policyFile, rule.notation!.trustPolicy)}`, where));
+      let document: TrustPolicyDocument;
+      try {
+        document = parseTrustPolicy(bytes.toString('utf8'), rule.notation.trustPolicy);
+      } catch (error) {
+        if (error instanceof NotationPolicyError) fail(`${name}.notation.trustPolicy: ${error.message}`, where);
+        throw error;
+      }
+      let storeInfo;
+      try {
+        storeInfo = statSync(storeDir);
+      } catch {
+        fail(`${name}.notation.trustStore: ${rule.notation.trustStore}: no such directory`, [...at, 'notation', 'trustStore']);
+      }
+      if (!storeInfo.isDirectory()) fail(`${name}.notation.trustStore: ${rule.notation.trustStore} is not a directory`, [...at, 'notation', 'trustStore']);
+      // Every store the policy names must be there now: a typo found at the first admission would refuse every pod.
+      const version2 = createHash('sha256');
+      for (const statement of document.trustPolicies) {
+        for (const store of statement.trustStores ?? []) {
+          const [type, storeName] = store.split(':', 2);
+          const storePath = path.join(storeDir, 'x509', type, storeName);
+          let certFiles: string[];
+          try {
+            certFiles = readdirSync(storePath).filter((f) => /\.(pem|crt|cer)$/i.test(f)).sort();
+          } catch {
+            return fail(`${name}.notation.trustStore: trust policy "${statement.name}" names trust store ${store}, but ${path.join(rule.notation!.trustStore, 'x509', type, storeName)} does not exist`, [...at, 'notation', 'trustStore']);
+          }
+          if (certFiles.length === 0) fail(`${name}.notation.trustStore: trust store ${store} (${path.join(rule.notation.trustStore, 'x509', type, storeName)}) holds no .pem, .crt or .cer certificate`, [...at, 'notation', 'trustStore']);
+          for (const f of certFiles) {
+            const full = path.join(storePath, f);
+            files.push(full);
+            version2.update(`${store}/${f} `).update(readSmallFile(full, 1024 * 1024, 'a certificate', () => (message) => fail(`${name}.notation.trustStore: ${message}`, [...at, 'notation', 'trustStore'])));
+          }
+        }
+      }
+      policy.notation = { trustPolicy: JSON.parse(bytes.toString('utf8')) as unknown, trustPolicyFile: rule.notation.trustPolicy, trustStoreDir: storeDir };
+      version.update(`notation ${createHash('sha256').update(bytes).digest('hex')} ${version2.digest('hex')}\n`);
+    }
+    if (policy.keys.length === 0 && !rule.keyless && !rule.notation) fail(`${name}: say what verifies a signature: keys (PEM public key files), keyless (trustedRoot and identities) or notation (trustPolicy and trustStore)`, at);
     (rule.attestations ?? []).forEach((type, n) => {
       if (!predicateTypesFor(type)) {
         const near = didYouMean(suggest(type, Object.keys(ATTESTATION_TYPES)));
@@ -111,6 +157,12 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
       policy.attestations.push(type);
       version.update(`attestation ${type}\n`);
     });
+    if (rule.provenance) {
+      policy.provenance = { builders: [...(rule.provenance.builders ?? [])], sources: [...(rule.provenance.sources ?? [])] };
+      // A demand on provenance with no provenance required would pass every image that has none.
+      if (!policy.attestations.some((t) => predicateTypesFor(t)?.some((p) => p.startsWith('https://slsa.dev/provenance/')))) policy.attestations.push('slsaprovenance');
+      version.update(`provenance ${JSON.stringify(policy.provenance)}\n`);
+    }
     if (rule.namespaceSelector !== undefined) {
       const parsed = parseLabelSelector(rule.namespaceSelector);
       if (parsed.kind === 'invalid') {

@@ -104,8 +104,12 @@ export interface SignatureRuleInput {
   require?: 'any' | 'all';
   /** Keyless Sigstore signatures: the trusted root file and the identities allowed. */
   keyless?: { trustedRoot: string; identities: KeylessIdentity[] };
+  /** Notary Project signatures: notation's trust policy file (version 1.0) and its trust store directory, relative to the configuration file. */
+  notation?: { trustPolicy: string; trustStore: string };
   /** Attestation types that must be attached and verify (cosign's names or predicate type URIs). */
   attestations?: string[];
+  /** Demands on SLSA provenance attestations: the builder ids and source repositories allowed, exactly as the provenance names them. */
+  provenance?: { builders?: string[]; sources?: string[] };
 }
 
 export interface ImagePolicyInput {

@@ -7,6 +7,7 @@
  * reads the fields it understands and ignores the rest (cosign: keys, attestations, provenance;
  * Sigstore bundles: identities, trustedRoot or trustedRootFile; notation: notation).
  */
+import type { NotationPolicy } from './notation-policy.js';
 
 /** A public key as the user gave it. */
 export interface PolicyKey {
@@ -34,8 +35,8 @@ export interface VerifyPolicy {
   trustedRootFile?: string;
   /** The trusted root already read and parsed (the webhook reads it once, at configuration load); wins over trustedRootFile. */
   trustedRoot?: object;
-  /** A Notary Project trust policy document and the trust store directory it names stores in. */
-  notation?: { trustPolicyFile: string; trustStoreDir: string };
+  /** A Notary Project trust policy (a file, or the document already read) and the trust store directory it names stores in. */
+  notation?: NotationPolicy;
   /**
    * Attestation types of which one verified attestation each must exist: cosign's names
    * (`slsaprovenance`, `vuln`, ...) or predicate type URIs, resolved by attestations.ts
