@@ -364,6 +364,30 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     );
   });
 
+  test('what-if verifies the digest the pods run (status.containerStatuses[].imageID), not what the tag names today', async () => {
+    const manifests = path.join(work, 'running');
+    mkdirSync(manifests, { recursive: true });
+    const d = compliantDeployment('rolled', 'shop');
+    d.metadata.uid = 'uid-deploy';
+    d.spec.template.spec.containers[0].image = ref('signed');
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rolled-7d9f', namespace: 'shop', uid: 'uid-rs', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'rolled', uid: 'uid-deploy', controller: true }] }, spec: d.spec };
+    const running = pod('rolled-7d9f-x2k4', 'shop', hardenedContainer('app', ref('signed')));
+    running.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rolled-7d9f', uid: 'uid-rs', controller: true }];
+    // The tag has moved since this pod started: it runs the unsigned image's digest.
+    running.status = { phase: 'Running', containerStatuses: [{ name: 'app', image: ref('signed'), imageID: `docker-pullable://${registry.host}/${REPO}@${images.unsigned.digest}`, ready: true, restartCount: 0 }] };
+    writeFileSync(path.join(manifests, 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [d, rs, running] }));
+    writeFileSync(configFile(), configText());
+    const run = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile(), '-o', 'json']);
+    const shop = JSON.parse(run.stdout).namespaces.find((n: Obj) => n.namespace === 'shop');
+    const rolled = shop.workloads.find((w: Obj) => w.name === 'rolled');
+    assert.equal(rolled.verdict, 'deny', run.stdout);
+    assert.deepEqual(rolled.signatures, [`container "app" image ${ref('signed')}@${images.unsigned.digest}: no signature verified (no-signature) [webhook.imagePolicy.requireSignature[0]]`]);
+    // Without the pod, the tag is resolved now, to the signed image.
+    writeFileSync(path.join(manifests, 'all.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [d] }));
+    const byTag = await kshieldAsync(['webhook', 'what-if', manifests, '--config', configFile(), '-o', 'json']);
+    assert.equal(JSON.parse(byTag.stdout).namespaces.find((n: Obj) => n.namespace === 'shop').workloads.find((w: Obj) => w.name === 'rolled').verdict, 'pass', byTag.stdout);
+  });
+
   test('kshield webhook reloads when a key file a rule names changes: the rotated key admits what the old one refused', async () => {
     const dir = mkdtempSync(path.join(work, 'reload-'));
     const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), config: path.join(dir, 'kshield.yaml'), pub: path.join(dir, 'signer.pub') };
@@ -657,6 +681,23 @@ describe("registries.pullSecrets: the webhook reads a private registry with the 
     const admitted = await validate({ serviceAccountName: 'nobody-reads-me', imagePullSecrets: [{ name: 'unread' }] }, `${registry.host}/other/app:1`);
     assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
     assert.ok(!api.requests.some((r) => r.includes('nobody-reads-me') || r.includes('/secrets/unread')));
+  });
+
+  test('/mutate pins the tag with the pod\'s pull secret, as /validate reads it; without one the registry refuses and the image is left unpinned with a warning', async () => {
+    const mutate = async (spec: Obj): Promise<Obj> => {
+      const object = pod('web', 'shop', hardenedContainer('app', `${registry.host}/acme/private:1`));
+      Object.assign(object.spec, spec);
+      const body = review(object);
+      return assertReviewShape(await postReview(port, '/mutate', body, ca.certPem), body.request.uid);
+    };
+    const pinned = await mutate({ imagePullSecrets: [{ name: 'regcred' }] });
+    const patch = JSON.parse(Buffer.from(pinned.patch, 'base64').toString()) as Obj[];
+    assert.deepEqual(patch.filter((op) => op.path === '/spec/containers/0/image').map((op) => op.value), [`${registry.host}/acme/private:1@${image.digest}`]);
+    const unpinned = await mutate({ serviceAccountName: 'nobody' });
+    assert.equal(unpinned.allowed, true);
+    assert.ok(!(unpinned.patch ? Buffer.from(unpinned.patch, 'base64').toString() : '').includes(image.digest));
+    assert.match(unpinned.warnings.join('\n'), /image \S+\/acme\/private:1 was not pinned to a digest: .*401/);
+    assert.ok(!JSON.stringify([pinned, unpinned]).includes(PASSWORD));
   });
 
   test("a pod pinning a digest another pod's credentials verified is admitted on the cached verdict (it is about the digest's signatures; the kubelet still needs a pull secret to pull)", async () => {

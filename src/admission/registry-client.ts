@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import { dockerCredentials } from '../images/docker-config.js';
 import { RegistryClient, type RegistryAccess, type RegistryCredentials } from '../images/registry.js';
+import type { ImageReference } from '../k8s/images.js';
+import { lookupCredentials, type PullKeyring } from './pull-secrets.js';
 
 const clients = new WeakMap<RegistryAccess, RegistryClient>();
 
@@ -52,4 +54,35 @@ export function podCredentialClient(access: RegistryAccess, registry: string, cr
     setTimeout(() => evicted.close(), 60_000).unref();
   }
   return client;
+}
+
+/**
+ * The clients to read an image with, in the kubelet's order: the credentials of the pod's pull
+ * secrets that match the image (most specific first), then the webhook's own. The pod's keyring is
+ * read once, on the first image that needs it.
+ */
+export function imageClients(access: RegistryAccess, podKeyring?: () => Promise<PullKeyring | undefined>): (image: ImageReference) => Promise<RegistryClient[]> {
+  const own = webhookRegistryClient(access);
+  let keyring: Promise<PullKeyring | undefined> | undefined;
+  return async (image) => {
+    if (!podKeyring) return [own];
+    keyring ??= podKeyring();
+    const found = await keyring;
+    const entries = found ? lookupCredentials(found, image.registry, image.repository) : [];
+    return [...entries.map((entry) => podCredentialClient(access, image.registry, entry.credentials)), own];
+  };
+}
+
+/** A tag resolved with each client in turn until one reads it, as the kubelet tries each credential for a pull; else the first client's error. */
+export async function resolveWithEach(reference: string, candidates: RegistryClient[], signal?: AbortSignal): Promise<{ digest: string; reader: RegistryClient }> {
+  let firstError: unknown;
+  for (const candidate of candidates) {
+    try {
+      return { digest: await candidate.resolveDigest(reference, signal), reader: candidate };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      firstError ??= error;
+    }
+  }
+  throw firstError ?? new Error('no registry client to read it with');
 }

@@ -22,7 +22,9 @@ import type { NamespaceLabelSource } from './namespaces.js';
 import { podKeyring, podPullSecrets, type PullKeyring, type PullSecretReader } from './pull-secrets.js';
 import { podSpecs } from '../k8s/pods.js';
 import { encodePatch, parseReview, reviewResponse, ReviewError, statusBody, type AdmissionRequest, type AdmissionResponse } from './review.js';
-import type { WebhookConfig } from '../config/webhook.js';
+import type { DigestResolver, WebhookConfig } from '../config/webhook.js';
+import { parseImageReference } from '../k8s/images.js';
+import { imageClients, resolveWithEach } from './registry-client.js';
 import { rules as catalogue } from '../rules/index.js';
 import { withCacheScope } from '../core/scoped-cache.js';
 
@@ -588,10 +590,23 @@ export class WebhookServer {
     const mustPin = config.imagePolicy.requireSignature.length > 0 ? (reference: string): boolean => rulesFor(reference, config.imagePolicy, labels).length > 0 : undefined;
     // Only digest lookups wait on anything; a timer per request would be spent on nothing otherwise.
     const signal = config.mutate.pinImageDigests || mustPin ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
+    // With registries.pullSecrets, a tag is resolved with the pod's credentials first, as /validate reads it and the kubelet pulls it.
+    let resolveDigest: DigestResolver | undefined;
+    if (signal && config.registries.pullSecrets === true) {
+      const objectKind = typeof object.kind === 'string' ? object.kind : request.kind.kind;
+      const objectApiVersion = typeof object.apiVersion === 'string' ? object.apiVersion : request.kind.group ? `${request.kind.group}/${request.kind.version}` : request.kind.version;
+      const clientsFor = imageClients(config.registries, () => this.podKeyringFor(request, objectKind, objectApiVersion, state, signal));
+      resolveDigest = async (reference, lookupSignal) => {
+        const parsed = parseImageReference(reference);
+        if (!parsed.ok) throw new Error(parsed.error);
+        return (await resolveWithEach(reference, await clientsFor(parsed.image), lookupSignal)).digest;
+      };
+    }
     let patch: Awaited<ReturnType<typeof mutationPatch>>;
     try {
       patch = await mutationPatch(object, config.mutate, {
         signal,
+        ...(resolveDigest ? { resolveDigest } : {}),
         registries: config.registries,
         operation: request.operation,
         ...(mustPin ? { mustPin } : {}),

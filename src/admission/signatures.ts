@@ -17,8 +17,8 @@ import { matchesParsed, parseLabelSelector } from '../k8s/labels.js';
 import { parseImageReference, registryEntryMatches, type ImageReference } from '../k8s/images.js';
 import { podSpecs } from '../k8s/pods.js';
 import { RegistryError, type RegistryClient } from '../images/registry.js';
-import { podCredentialClient, webhookRegistryClient } from './registry-client.js';
-import { lookupCredentials, type PullKeyring } from './pull-secrets.js';
+import { imageClients, resolveWithEach, webhookRegistryClient } from './registry-client.js';
+import type { PullKeyring } from './pull-secrets.js';
 import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
 import { loadKey } from '../signatures/keys.js';
 import { isAttestationResult, judge, verifyAll } from '../signatures/verifiers.js';
@@ -158,16 +158,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
   const { policy } = context;
   if (policy.requireSignature.length === 0) return result;
   const before = oldObject ? new Set(containerImages(oldObject, kind, apiVersion).map((c) => c.reference)) : new Set<string>();
-  const client = webhookRegistryClient(context.registries);
-  // The clients to read an image with, in the kubelet's order: the pod's pull secrets (most specific key first), then the webhook's own.
-  let keyring: Promise<PullKeyring | undefined> | undefined;
-  const clientsFor = async (image: ImageReference): Promise<RegistryClient[]> => {
-    if (!context.podKeyring) return [client];
-    keyring ??= context.podKeyring();
-    const found = await keyring;
-    const entries = found ? lookupCredentials(found, image.registry, image.repository) : [];
-    return [...entries.map((entry) => podCredentialClient(context.registries, image.registry, entry.credentials)), client];
-  };
+  const clientsFor = imageClients(context.registries, context.podKeyring);
   // One verification per image reference and rule within the review; the cache shares them across reviews.
   const pending = new Map<string, Promise<{ verdict: SignatureVerdict; digest?: string }>>();
   const checks: PendingCheck[] = [];
@@ -190,19 +181,7 @@ export async function checkImageSignatures(object: JsonObject, oldObject: JsonOb
           let reader = candidates[0];
           try {
             digest = parsed.image.digest;
-            let firstError: unknown;
-            // Each credential in turn until one reads the tag, as the kubelet tries each for a pull.
-            for (const candidate of digest === undefined ? candidates : []) {
-              try {
-                digest = await candidate.resolveDigest(container.reference, context.signal);
-                reader = candidate;
-                break;
-              } catch (error) {
-                if (context.signal.aborted) throw error;
-                firstError ??= error;
-              }
-            }
-            if (digest === undefined) throw firstError;
+            if (digest === undefined) ({ digest, reader } = await resolveWithEach(container.reference, candidates, context.signal));
           } catch (error) {
             const timedOut = context.signal.aborted;
             const verdict: SignatureVerdict = { status: 'error', reasons: [timedOut ? `verification did not finish within ${policy.timeoutMs} ms (resolving its tag)` : `its tag could not be resolved: ${message(error)}`], reason: timedOut ? 'timeout' : 'registry' };

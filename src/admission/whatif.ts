@@ -4,7 +4,10 @@
  * question to ask before switching a policy from audit to enforce: what would be refused, what
  * would be warned, and where.
  */
-import type { Resource } from '../core/types.js';
+import type { JsonObject, Resource } from '../core/types.js';
+import { withCacheScope } from '../core/scoped-cache.js';
+import { parseImageReference } from '../k8s/images.js';
+import { podKeyring, podPullSecrets, type PullSecretReader } from './pull-secrets.js';
 import { podSpecs } from '../k8s/pods.js';
 import { isObject } from '../core/values.js';
 import { isClusterScoped } from '../k8s/scope.js';
@@ -177,9 +180,98 @@ const VERDICT_ORDER: Record<WhatIfVerdict, number> = { deny: 0, warn: 1, pass: 2
  * as at admission: exempt namespaces and objects Kubernetes' controllers create for a judged owner.
  * One verification per image digest and rule for the whole report.
  */
-export async function addSignatureVerdicts(report: WhatIfReport, resources: readonly Resource[], state: Pick<WebhookState, 'config'>): Promise<void> {
+export interface SignatureWhatIfOptions {
+  /** Reads pods' pull secrets (with `registries.pullSecrets` and a live cluster as input), as the webhook would. */
+  pullSecrets?: PullSecretReader;
+}
+
+/** Running pods' digests are kept for at most this many per container of a workload. */
+const MAX_RUNNING_DIGESTS = 8;
+
+/**
+ * The digests the pods of `resources` run, by owning workload and container name: a Pod's
+ * `status.containerStatuses[].imageID` (`docker-pullable://repo@sha256:...`, or the bare reference
+ * containerd reports), followed up the ownerReferences (Pod → ReplicaSet → Deployment, Pod →
+ * StatefulSet/DaemonSet/Job → CronJob) to every workload it belongs to.
+ */
+export function runningDigests(resources: readonly Resource[]): Map<string, Map<string, Set<string>>> {
+  const owners = new Map<string, string[]>();
+  const key = (namespace: string, kind: string, name: string): string => `${namespace}\u0000${kind}\u0000${name}`;
+  const ownersOf = (r: Resource): string[] => {
+    const refs = isObject(r.object.metadata) && Array.isArray(r.object.metadata.ownerReferences) ? r.object.metadata.ownerReferences : [];
+    return refs.filter((o): o is Record<string, unknown> => isObject(o) && typeof o.kind === 'string' && typeof o.name === 'string').map((o) => key(r.namespace ?? '', o.kind as string, o.name as string));
+  };
+  for (const r of resources) if (r.kind !== 'Pod') owners.set(key(r.namespace ?? '', r.kind, r.name), ownersOf(r));
+  const out = new Map<string, Map<string, Set<string>>>();
+  for (const pod of resources) {
+    if (pod.kind !== 'Pod' || !isObject(pod.object.status)) continue;
+    const statuses = [pod.object.status.containerStatuses, pod.object.status.initContainerStatuses].flatMap((l) => (Array.isArray(l) ? l : []));
+    const digests: [string, string][] = [];
+    for (const st of statuses) {
+      if (!isObject(st) || typeof st.name !== 'string' || typeof st.imageID !== 'string') continue;
+      const digest = /@(sha256:[0-9a-f]{64})$/.exec(st.imageID)?.[1];
+      if (digest) digests.push([st.name, digest]);
+    }
+    if (digests.length === 0) continue;
+    // The pod itself and every owner up the chain (bounded: a cycle of ownerReferences is not followed twice).
+    const seen = new Set<string>();
+    const queue = [key(pod.namespace ?? '', 'Pod', pod.name), ...ownersOf(pod)];
+    while (queue.length > 0 && seen.size < 8) {
+      const at = queue.shift()!;
+      if (seen.has(at)) continue;
+      seen.add(at);
+      queue.push(...(owners.get(at) ?? []));
+    }
+    for (const at of seen) {
+      let byContainer = out.get(at);
+      if (!byContainer) out.set(at, (byContainer = new Map()));
+      for (const [container, digest] of digests) {
+        let set = byContainer.get(container);
+        if (!set) byContainer.set(container, (set = new Set()));
+        if (set.size < MAX_RUNNING_DIGESTS) set.add(digest);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Copies of a workload with each container's image pinned to a digest its pods run (one copy per
+ * distinct digest of a container, bounded), so what-if verifies what runs rather than what the tag
+ * names today; the object itself when no pod of it reports a digest.
+ */
+function asRunning(resource: Resource, running: Map<string, Set<string>> | undefined): JsonObject[] {
+  if (!running || running.size === 0) return [resource.object];
+  const variants: JsonObject[] = [];
+  const rounds = Math.min(MAX_RUNNING_DIGESTS, Math.max(...[...running.values()].map((s) => s.size)));
+  for (let i = 0; i < rounds; i++) {
+    const copy = structuredClone(resource.object);
+    let changed = false;
+    for (const pod of withCacheScope(() => podSpecs({ kind: resource.kind, apiVersion: resource.apiVersion, object: copy }))) {
+      for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+        const containers = pod.spec[list];
+        if (!Array.isArray(containers)) continue;
+        for (const c of containers) {
+          if (!isObject(c) || typeof c.name !== 'string' || typeof c.image !== 'string') continue;
+          const digests = [...(running.get(c.name) ?? [])];
+          if (digests.length === 0) continue;
+          const digest = digests[Math.min(i, digests.length - 1)];
+          const parsed = parseImageReference(c.image);
+          if (!parsed.ok || parsed.image.digest === digest) continue;
+          c.image = `${c.image.replace(/@sha256:[0-9a-f]{64}$/, '')}@${digest}`;
+          changed = true;
+        }
+      }
+    }
+    if (changed || i === 0) variants.push(copy);
+  }
+  return variants;
+}
+
+export async function addSignatureVerdicts(report: WhatIfReport, resources: readonly Resource[], state: Pick<WebhookState, 'config'>, options: SignatureWhatIfOptions = {}): Promise<void> {
   const policy = state.config.imagePolicy;
   if (policy.requireSignature.length === 0) return;
+  const running = runningDigests(resources);
   const labelsByNamespace = new Map<string, Record<string, string>>();
   for (const r of resources) {
     if (r.kind === 'Namespace' && r.apiVersion === 'v1') {
@@ -197,15 +289,25 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
       const resource = byIdentity.get(`${workload.file}\u0000${workload.line}\u0000${workload.kind}\u0000${workload.name}`);
       if (!resource || controllerUserFor(resource.object)) continue;
       const labels = labelsByNamespace.get(group.namespace);
-      const check = await checkImageSignatures(resource.object, undefined, resource.kind, resource.apiVersion, {
-        policy,
-        registries: state.config.registries,
-        namespaceLabels: labels ? { labels } : { unavailable: 'its Namespace object is not among the inputs' },
-        cache,
-        signal: AbortSignal.timeout(policy.timeoutMs),
-      });
-      if (check.refusals.length === 0) continue;
-      workload.signatures = check.refusals;
+      const refusals: string[] = [];
+      const signal = AbortSignal.timeout(policy.timeoutMs);
+      const reader = state.config.registries.pullSecrets === true ? options.pullSecrets : undefined;
+      const namespace = resource.namespace ?? group.namespace;
+      for (const object of asRunning(resource, running.get(`${resource.namespace ?? ''}\u0000${resource.kind}\u0000${resource.name}`))) {
+        const check = await checkImageSignatures(object, undefined, resource.kind, resource.apiVersion, {
+          policy,
+          registries: state.config.registries,
+          namespaceLabels: labels ? { labels } : { unavailable: 'its Namespace object is not among the inputs' },
+          cache,
+          signal,
+          ...(reader && namespace
+            ? { podKeyring: () => podKeyring(namespace, withCacheScope(() => podSpecs({ kind: resource.kind, apiVersion: resource.apiVersion, object }).map((p) => podPullSecrets(p.spec))), reader, signal) }
+            : {}),
+        });
+        for (const refusal of check.refusals) if (!refusals.includes(refusal)) refusals.push(refusal);
+      }
+      if (refusals.length === 0) continue;
+      workload.signatures = refusals;
       if (workload.verdict !== 'deny') {
         report.summary[workload.verdict]--;
         report.summary.deny++;

@@ -21,6 +21,7 @@ import { buildState, WebhookServer, type WebhookState } from '../admission/serve
 import { exemptNamespaceNames, needsNamespaceLabels } from '../admission/config.js';
 import { watchFiles, type FileWatch } from '../admission/reload.js';
 import { addSignatureVerdicts, whatIf, type WhatIfReport } from '../admission/whatif.js';
+import { kubernetesPullSecretReader } from '../admission/pull-secrets.js';
 import { decide, type SkippedRule } from '../admission/decide.js';
 import { isExpired } from '../engine/engine.js';
 import type { NamespaceLabelSource } from '../admission/namespaces.js';
@@ -364,7 +365,9 @@ export async function runWhatIf(paths: string[], opts: WhatIfCommandOptions): Pr
   const loaded = await loadAnalysisInput(paths, opts, { warnGaps: false });
   const report = whatIf(loaded.resources, state, opts.namespace, undefined, loaded.notCovered);
   // Signature rules ask the registries: only when the configuration has some.
-  await addSignatureVerdicts(report, loaded.resources, state);
+  // With registries.pullSecrets and the live cluster as input, pods' pull secrets are read as the webhook reads them.
+  const pullSecrets = state.config.registries.pullSecrets === true && opts.cluster && state.config.imagePolicy.requireSignature.length > 0 ? await kubernetesPullSecretReader({ kubeconfig: opts.kubeconfig, context: opts.context }) : undefined;
+  await addSignatureVerdicts(report, loaded.resources, state, { pullSecrets });
   if (loaded.namespaceNote) report.notes.unshift(noteText(loaded.namespaceNote));
   // Nothing read at all: the errors are the whole answer (an empty report would read like one).
   if (loaded.errors.length > 0 && loaded.resources.length === 0) {
