@@ -136,6 +136,34 @@ describe('kshield scan of a repository: manifests, Dockerfiles and lockfiles in 
     assert.match(vulnerable[0].message, /^express 4\.18\.2 has CVE-2099-0102 \(GHSA-test-expr-0001\), CVSS 3\.1 2\.6: fixed in 4\.19\.2\. .*Matched: .*SEMVER range \{introduced 4\.0\.0, fixed 4\.19\.2\}/);
   });
 
+  test('a lockfile the Dockerfile brings only into a stage the final image takes nothing from is lowered one level, with the reason; a stage the image copies from counts as shipping it', () => {
+    const staged = path.join(work, 'staged');
+    mkdirSync(path.join(staged, 'web'), { recursive: true });
+    writeFileSync(path.join(staged, 'web/package-lock.json'), JSON.stringify(lock, null, 2) + '\n');
+    const vulnerability = () => {
+      const r = kshield(['scan', staged, '--db', db, '--max-db-age', '100000d', '--only', 'vulnerable-package', '-o', 'json', '--fail-on', 'none']);
+      assert.equal(r.code, 0, r.stderr);
+      const found = (JSON.parse(r.stdout) as { findings: { rule: string; severity: string; message: string }[] }).findings;
+      assert.equal(found.length, 1, r.stdout);
+      return found[0];
+    };
+    const dockerfile = path.join(staged, 'web/Dockerfile');
+    // A lint stage installs the locked packages; the final image is a static binary built elsewhere.
+    writeFileSync(dockerfile, 'FROM node:20.11-bookworm-slim AS lint\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci && npm run lint\n\nFROM gcr.io/distroless/static-debian12\nCOPY server /server\nUSER 65532\n');
+    const lowered = vulnerability();
+    assert.equal(lowered.severity, 'info');
+    assert.equal(lowered.message.split('. ')[0], `lowered from low to info: ${path.join(staged, 'web/package-lock.json')} goes only into stage "lint" of ${dockerfile}:3, which the final image takes nothing from`);
+    // The final image copies the installed packages out of that stage: they ship.
+    writeFileSync(dockerfile, 'FROM node:20.11-bookworm-slim AS deps\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\n\nFROM node:20.11-bookworm-slim\nCOPY --from=deps /app/node_modules /app/node_modules\nUSER node\n');
+    assert.equal(vulnerability().severity, 'low');
+    // A BuildKit bind mount of the build context in a stage that counts needs no COPY: not lowered.
+    writeFileSync(dockerfile, 'FROM node:20.11-bookworm-slim AS lint\nCOPY package-lock.json ./\nRUN npm ci\n\nFROM node:20.11-bookworm-slim\nRUN --mount=type=bind,target=/src npm ci --prefix /src\nUSER node\n');
+    assert.equal(vulnerability().severity, 'low');
+    // A Dockerfile that never brings the lockfile in says nothing about how it is used.
+    writeFileSync(dockerfile, 'FROM gcr.io/distroless/static-debian12\nCOPY server /server\nUSER 65532\n');
+    assert.equal(vulnerability().severity, 'low');
+  });
+
   test('an exemption for the rule suppresses the finding as for any other rule', () => {
     const config = path.join(work, 'kshield.yaml');
     writeFileSync(config, `exemptions:\n  - rules: [vulnerable-package]\n    kinds: [Lockfile]\n    names: ["*/web/package-lock.json"]\n    owner: web-team\n    reason: express is only used behind the gateway\n    expires: "2099-01-01"\n`);

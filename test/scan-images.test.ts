@@ -298,6 +298,35 @@ spec:
       assert.match(f.message, /^libssl1\.1 1\.1\.1n-0\+deb10u6/);
     });
 
+    test('a service account whose RBAC leads to cluster-admin raises it, with the first step of the path; with its token not mounted it does not', () => {
+      const BINDING = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: deployer-secrets, namespace: shop}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: shop}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [''], resources: [secrets], verbs: [get, list]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: ci, namespace: shop}]
+`;
+      // deployer reads the shop namespace's Secrets, among them ci's long-lived token Secret, and ci is cluster-admin: two steps.
+      const account = '\n      serviceAccountName: deployer';
+      const withAccount = (extra: string): string => deployment('api', image()).replace('\n      containers:', `${account}${extra}\n      containers:`);
+      const TOKEN = 'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: ci, namespace: shop}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: ci-token, namespace: shop, annotations: {kubernetes.io/service-account.name: ci}}\ntype: kubernetes.io/service-account-token\n';
+      const raisedBy = vulnerability(repo('risk-rbac', [withAccount(''), BINDING, TOKEN]));
+      assert.equal(raisedBy.severity, 'high', raisedBy.message);
+      assert.match(raisedBy.message, /^raised from medium to high: Deployment "api" \(namespace shop\) runs as ServiceAccount shop\/deployer, whose RBAC leads to cluster-admin \(ClusterRole secret-reader via RoleBinding shop\/deployer-secrets\)\. libssl1\.1/);
+      const unmounted = vulnerability(repo('risk-rbac-unmounted', [withAccount('\n      automountServiceAccountToken: false'), BINDING, TOKEN]));
+      assert.equal(unmounted.severity, 'medium', unmounted.message);
+    });
+
     test('a NetworkPolicy admitting only the ingress controller fences the pods: the LoadBalancer does not raise it; one admitting everyone does', () => {
       const policy = (from: string): string => `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -14,7 +14,10 @@ import type { Resource } from '../../core/types.js';
 import { matchesGlob } from '../../core/glob.js';
 import type { ImageSource, RuleContext } from '../../engine/rule.js';
 import { canonicalReference, parseImageReference } from '../../k8s/images.js';
-import { containers, type ContainerView } from '../../k8s/pods.js';
+import { containers, podSpecs, type ContainerView } from '../../k8s/pods.js';
+import { ScopedCache } from '../../core/scoped-cache.js';
+import type { ResourceSet } from '../../k8s/resource-set.js';
+import { buildEscalationGraph } from '../../analysis/rbac-paths.js';
 import { IMAGE_KIND, type ImageObjectView } from '../../images/image-object.js';
 import { DOCKERFILE_KIND, expand, type DockerfileView } from '../../sources/dockerfile.js';
 import { finalImageInstructions, finalImageStages, lastUser, variablesBefore } from '../dockerfile/shared.js';
@@ -399,8 +402,38 @@ function ingressServiceNames(ingress: Resource): Set<string> {
   }));
 }
 
-/** What the risk raise reads: workloads, the Services selecting them, the Ingresses routing to those, and the network policies that may fence them. */
-export const RISK_READS = [...new Set(['workloads', 'Service', 'Ingress', ...NETWORK_READS])];
+/**
+ * What the risk raise reads: workloads, the Services selecting them, the Ingresses routing to those,
+ * the network policies that may fence them, and the RBAC objects that decide what their service
+ * accounts can reach (with the Secrets that hold service account tokens).
+ */
+export const RISK_READS = [...new Set(['workloads', 'Service', 'Ingress', ...NETWORK_READS, 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'ServiceAccount', 'Secret', 'Namespace'])];
+
+/** The service accounts (`namespace/name`) from which RBAC leads to cluster-admin, with the first step of the shortest path; one graph per scan. */
+const clusterAdminAccounts = new ScopedCache<ResourceSet, Map<string, string>>();
+function accountsReachingClusterAdmin(context: RuleContext): Map<string, string> {
+  let found = clusterAdminAccounts.get(context.resources);
+  if (found) return found;
+  found = new Map();
+  const graph = buildEscalationGraph(context.resources, { operatorWorkloads: context.settings.operatorWorkloads, kubernetesVersion: context.settings.kubernetesVersion });
+  for (const p of graph.paths) {
+    const m = /^identity:sa:([^:]+):(.+)$/.exec(p.from);
+    if (p.to === 'goal:cluster-admin' && m && !found.has(`${m[1]}/${m[2]}`)) found.set(`${m[1]}/${m[2]}`, p.steps[0] ?? '');
+  }
+  clusterAdminAccounts.set(context.resources, found);
+  return found;
+}
+
+/** The service account the workload's pods run as: serviceAccountName, the deprecated serviceAccount, else "default". */
+function serviceAccountOf(owner: Resource, context: RuleContext): string | undefined {
+  const spec = podSpecs(owner)[0]?.spec;
+  if (!spec) return undefined;
+  const name = asString(spec.serviceAccountName) || asString(spec.serviceAccount) || 'default';
+  // No token in the containers: the pod's field decides, else the ServiceAccount's (as the ServiceAccount admission plugin does).
+  if (spec.automountServiceAccountToken === false) return undefined;
+  if (spec.automountServiceAccountToken === undefined && objectsOf(context, 'ServiceAccount', nsOf(owner)).find((a) => a.name === name)?.object.automountServiceAccountToken === false) return undefined;
+  return name;
+}
 
 /**
  * Whether network policies decide who reaches the workload's pods: a NetworkPolicy selects them for
@@ -419,7 +452,10 @@ function ingressFenced(owner: Resource, context: RuleContext): boolean {
  * Why a vulnerability in this image matters more where it runs: a workload of the scan runs it in a
  * privileged container (a compromise of the process is one of the node), or a Service of type
  * LoadBalancer or NodePort, or an Ingress, sends traffic from outside the cluster to a workload
- * running it. Empty when no workload of the scan runs the image, or none of these holds.
+ * running it, or the workload's service account can gain cluster-admin through the scan's roles and
+ * bindings and its token is mounted (automountServiceAccountToken not false on the pod, or on the
+ * ServiceAccount when the pod does not say). Empty when no workload of the scan runs the image, or
+ * none of these holds.
  */
 export function imageRiskReasons(object: Resource, context: RuleContext): string[] {
   const reasons: string[] = [];
@@ -437,6 +473,10 @@ export function imageRiskReasons(object: Resource, context: RuleContext): string
       const type = serviceType(s);
       if (type === 'LoadBalancer' || type === 'NodePort') reasons.push(`Service "${s.name}" of type ${type} exposes ${workload} outside the cluster`);
     }
+    // Code execution in the container is the service account's token: RBAC that leads to cluster-admin makes it the cluster's.
+    const account = serviceAccountOf(owner.resource, context);
+    const step = account !== undefined && ns ? accountsReachingClusterAdmin(context).get(`${ns}/${account}`) : undefined;
+    if (step !== undefined) reasons.push(`${workload} runs as ServiceAccount ${ns}/${account}, whose RBAC leads to cluster-admin (${step})`);
     const names = new Set(services.map((s) => s.name));
     for (const ingress of objectsOf(context, 'Ingress', ns)) {
       const through = [...ingressServiceNames(ingress)].filter((n) => names.has(n));
@@ -444,4 +484,107 @@ export function imageRiskReasons(object: Resource, context: RuleContext): string
     }
   }
   return [...new Set(reasons)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a lockfile goes: what lowers the risk of its vulnerabilities.
+
+/**
+ * The stages whose files can end up in the final image: the final stage, the stages it is built
+ * FROM, and, transitively, every stage a COPY (or ADD) --from of those names. A stage outside this
+ * set (a test or lint stage) leaves nothing in the image `docker build` makes.
+ */
+export function contributingStages(view: DockerfileView): Set<number> {
+  const out = new Set<number>();
+  const byName = (value: string): number | undefined => view.stages.find((s) => s.name === value.toLowerCase())?.index ?? (/^\d+$/.test(value) && Number(value) < view.stages.length ? Number(value) : undefined);
+  const queue = [view.finalStage];
+  while (queue.length > 0) {
+    const index = queue.pop()!;
+    if (out.has(index) || !view.stages[index]) continue;
+    out.add(index);
+    const stage = view.stages[index];
+    if (stage.base.stage !== undefined) queue.push(stage.base.stage);
+    for (const instruction of stage.instructions) {
+      for (const flag of instruction.flags) {
+        // COPY --from=stage, and RUN --mount=from=stage: both read another stage's files into this one.
+        if ((instruction.keyword === 'COPY' || instruction.keyword === 'ADD') && flag.name === 'from' && flag.value) {
+          const from = byName(flag.value);
+          if (from !== undefined) queue.push(from);
+        }
+        if (instruction.keyword === 'RUN' && flag.name === 'mount' && flag.value) {
+          const from = /(?:^|,)from=([^,]+)/.exec(flag.value)?.[1];
+          const index2 = from ? byName(from) : undefined;
+          if (index2 !== undefined) queue.push(index2);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A path glob of COPY's sources (Go's filepath.Match per segment: `*`, `?`, `[...]`) as a RegExp for one segment. */
+function segmentPattern(segment: string): RegExp {
+  let re = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = segment.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += `[${segment.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Whether a COPY/ADD source (relative to the build context) brings `file` (a context-relative path) into the image: the file itself, or a directory above it. */
+function sourceCovers(source: string, file: string): boolean {
+  const clean = source.replace(/^\.\/+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
+  if (clean === '' || clean === '.') return true;
+  const src = clean.split('/');
+  const parts = file.split('/');
+  if (src.length > parts.length) return false;
+  return src.every((segment, i) => segmentPattern(segment).test(parts[i]));
+}
+
+export interface LockfilePlacement {
+  /** The Dockerfile and the first line that brings the lockfile in, in a stage the final image takes nothing from. */
+  dockerfile: string;
+  line: number;
+  stage: string;
+}
+
+/**
+ * Why a lockfile's packages are not in any image the scan's Dockerfiles build: every Dockerfile
+ * whose directory (taken as its build context) holds the lockfile brings it in only in stages the
+ * final image takes nothing from (a test or lint stage), and at least one does. Undefined when a
+ * stage that counts brings it in, when one mounts the build context into a RUN (BuildKit's
+ * `--mount=type=bind`, which needs no COPY), or when no Dockerfile brings it in at all (then how
+ * it is used is not known).
+ */
+export function lockfileOnlyInDiscardedStages(lockfile: Resource, context: RuleContext): LockfilePlacement | undefined {
+  let placement: LockfilePlacement | undefined;
+  for (const dockerfile of context.resources.ofKind(DOCKERFILE_KIND)) {
+    const relative = path.relative(path.dirname(path.resolve(dockerfile.file)), path.resolve(lockfile.name)).split(path.sep).join('/');
+    if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+    const view = dockerfile.object as unknown as DockerfileView;
+    const counts = contributingStages(view);
+    for (const stage of view.stages) {
+      for (const instruction of stage.instructions) {
+        const bindsContext = instruction.keyword === 'RUN' && instruction.flags.some((f) => f.name === 'mount' && /(?:^|,)type=bind(?:,|$)/.test(f.value ?? '') && !/(?:^|,)from=/.test(f.value ?? ''));
+        const copies =
+          (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') &&
+          !instruction.flags.some((f) => f.name === 'from') &&
+          instruction.arguments.slice(0, -1).some((source) => !/^[a-z]+:\/\//i.test(source) && sourceCovers(source, relative));
+        if (!copies && !bindsContext) continue;
+        if (counts.has(stage.index)) return undefined;
+        if (copies) placement ??= { dockerfile: dockerfile.file, line: instruction.line, stage: stage.name ?? String(stage.index) };
+      }
+    }
+  }
+  return placement;
 }

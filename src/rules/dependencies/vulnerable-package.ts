@@ -2,11 +2,17 @@ import { defineRule } from '../define.js';
 import { LOCKFILE_KIND, type LockfileView } from '../../sources/lockfile.js';
 import { IMAGE_KIND, type ImagePackage } from '../../images/image-object.js';
 import { SEVERITIES, type Severity } from '../../core/types.js';
-import { imageRiskReasons, RISK_READS } from '../correlation/shared.js';
+import { imageRiskReasons, lockfileOnlyInDiscardedStages, RISK_READS } from '../correlation/shared.js';
+import { DOCKERFILE_KIND } from '../../sources/dockerfile.js';
 
 /** One level more severe (critical stays critical). */
 function raised(severity: Severity): Severity {
   return SEVERITIES[Math.max(0, SEVERITIES.indexOf(severity) - 1)];
+}
+
+/** One level less severe (info stays info). */
+function lowered(severity: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.length - 1, SEVERITIES.indexOf(severity) + 1)];
 }
 
 /** "A; B; C and 2 more": the reasons a message names, the first few. */
@@ -51,7 +57,7 @@ export const vulnerablePackage = defineRule({
   category: 'dependencies',
   tags: ['dependencies', 'vulnerabilities', 'supply-chain'],
   appliesTo: [LOCKFILE_KIND, IMAGE_KIND],
-  reads: RISK_READS,
+  reads: [...RISK_READS, DOCKERFILE_KIND],
   description:
     'A package a lockfile pins (package-lock.json, yarn.lock, pnpm-lock.yaml, requirements*.txt, poetry.lock, Pipfile.lock, ' +
     'go.mod, pom.xml, Cargo.lock), or a package installed in an image (`kshield image`: dpkg, apk, npm, Python, Go binaries, ' +
@@ -64,8 +70,12 @@ export const vulnerablePackage = defineRule({
     'In an image a workload of the same scan runs (`kshield scan --images`), a vulnerability is raised one level (critical ' +
     'stays critical) when that workload runs the image in a privileged container, or a Service of type LoadBalancer or ' +
     'NodePort, or an Ingress, sends it traffic from outside the cluster (not counted when a NetworkPolicy selecting its pods ' +
-    'for ingress admits only some sources or ports, or a Cilium or Calico policy selects them); the message starts with the ' +
-    'advisory\'s own severity and why it was raised.',
+    'for ingress admits only some sources or ports, or a Cilium or Calico policy selects them), or its pods run as a service ' +
+    'account whose roles and bindings in the scan lead to cluster-admin (`kshield rbac paths` shows how) with its token mounted; the message starts with the ' +
+    'advisory\'s own severity and why it was raised. A lockfile\'s vulnerability is lowered one level when the Dockerfiles of the scan whose ' +
+    'directory holds the lockfile bring it (COPY/ADD) only into stages the final image takes nothing from (neither built FROM nor ' +
+    'copied --from by the final stage, transitively), such as a test or lint stage: its packages ship in no image those Dockerfiles build. ' +
+    'A stage the image takes files from (a build stage whose output is copied) counts as shipping them: compiled and bundled code carries its dependencies.',
   remediation: 'Update the dependency to the fixed version (or later) and regenerate the lockfile; in an image, rebuild on an updated base or upgrade the package; where the vulnerable code is not reachable, record why in a VEX statement or a governed exemption.',
   references: [OSV, 'https://osv.dev/'],
   check: (resource, context) => {
@@ -73,6 +83,8 @@ export const vulnerablePackage = defineRule({
     const vulnerabilities = Array.isArray(view.vulnerabilities) ? view.vulnerabilities : [];
     // Where the image runs decides how much its vulnerabilities matter (computed once for all of them).
     const reasons = resource.kind === IMAGE_KIND && vulnerabilities.length > 0 ? imageRiskReasons(resource, context) : [];
+    // A lockfile the scan's Dockerfiles bring only into stages the final image takes nothing from ships in no image.
+    const discarded = resource.kind === LOCKFILE_KIND && vulnerabilities.length > 0 ? lockfileOnlyInDiscardedStages(resource, context) : undefined;
     return vulnerabilities.flatMap((v, i) => {
       const pkg = (Array.isArray(view.packages) ? view.packages[v.package] : undefined) as (LockfileView['packages'][number] & Partial<ImagePackage>) | undefined;
       if (!pkg) return [];
@@ -83,8 +95,13 @@ export const vulnerablePackage = defineRule({
       const aliases = v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : '';
       const rating = v.rating ? `, ${v.rating}` : '';
       const fix = v.fixed ? `fixed in ${v.fixed}` : 'no fixed version yet';
-      const severity = reasons.length > 0 ? raised(v.severity) : v.severity;
-      const risk = reasons.length === 0 ? '' : severity === v.severity ? `${v.severity} (not raised further: ${listed(reasons)}): ` : `raised from ${v.severity} to ${severity}: ${listed(reasons)}. `;
+      let severity = reasons.length > 0 ? raised(v.severity) : v.severity;
+      let risk = reasons.length === 0 ? '' : severity === v.severity ? `${v.severity} (not raised further: ${listed(reasons)}): ` : `raised from ${v.severity} to ${severity}: ${listed(reasons)}. `;
+      if (discarded) {
+        severity = lowered(v.severity);
+        const why = `${resource.name} goes only into stage "${discarded.stage}" of ${discarded.dockerfile}:${discarded.line}, which the final image takes nothing from`;
+        risk = severity === v.severity ? `${v.severity} (not lowered further: ${why}): ` : `lowered from ${v.severity} to ${severity}: ${why}. `;
+      }
       return [
         {
           path: `/vulnerabilities/${i}`,
@@ -132,6 +149,31 @@ spec:
         securityContext: {privileged: true}
 `,
         expect: [{ path: '/vulnerabilities/0', message: 'raised from medium to high: Deployment "api" (namespace shop) runs it privileged (container "api"). libssl3' }],
+      },
+      {
+        // The workload's service account is bound to cluster-admin: a compromise of the process is one of the cluster.
+        manifest: `${imageWithVulnerability}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      serviceAccountName: deployer
+      containers:
+      - name: api
+        image: registry.example/shop/api:1.4.2
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: deployer-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: deployer, namespace: shop}
+`,
+        expect: [{ path: '/vulnerabilities/0', message: 'raised from medium to high: Deployment "api" (namespace shop) runs as ServiceAccount shop/deployer, whose RBAC leads to cluster-admin (' }],
       },
     ],
   },
