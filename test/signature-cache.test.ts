@@ -79,3 +79,32 @@ test('a TTL of 0 caches nothing', async () => {
   assert.equal((await cache.get('bad', compute(false))).outcome, 'miss');
   assert.equal(cache.size, 0);
 });
+
+test('at most maxConcurrent verifications run at once; the others wait their turn, in order, and all finish', async () => {
+  const cache = new VerificationCache<Verdict>({ maxEntries: 10, successTtlMs: 600_000, failureTtlMs: 30_000, maxConcurrent: 2 }, (v) => v.ok);
+  let running = 0;
+  let most = 0;
+  const started: string[] = [];
+  const releases: (() => void)[] = [];
+  const compute = (key: string) => async (): Promise<Verdict> => {
+    started.push(key);
+    running++;
+    most = Math.max(most, running);
+    await new Promise<void>((resolve) => releases.push(resolve));
+    running--;
+    return { ok: true, n: started.length };
+  };
+  const results = ['a', 'b', 'c', 'd', 'e'].map((key) => cache.get(key, compute(key)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(started, ['a', 'b']);
+  assert.deepEqual(cache.load, { running: 2, waiting: 3 });
+  // Each finishing verification hands its turn to the next waiting one.
+  while (started.length < 5 || releases.length > 0) {
+    releases.shift()?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.deepEqual((await Promise.all(results)).map((r) => r.outcome), ['miss', 'miss', 'miss', 'miss', 'miss']);
+  assert.deepEqual(started, ['a', 'b', 'c', 'd', 'e']);
+  assert.equal(most, 2);
+  assert.deepEqual(cache.load, { running: 0, waiting: 0 });
+});

@@ -191,6 +191,7 @@ export class WebhookMetrics {
     'Image signature verifications run (cache misses only), by result (verified, refused, error) and reason (the first signature failure, attestation, require-all, registry, timeout).',
     ['result', 'reason'],
   );
+  readonly signatureVerificationsRunning = new Gauge('kshield_admission_signature_verifications_in_progress', 'Image signature verifications running now, and waiting for a turn (imagePolicy.maxConcurrentVerifications), by state.', ['state']);
   readonly signatureCache = new Counter('kshield_admission_signature_cache_total', 'Signature verdict lookups by outcome: hit (cached), miss (verified now), join (waited for a verification already running).', ['outcome']);
 
   constructor() {
@@ -200,7 +201,7 @@ export class WebhookMetrics {
 
   render(): string {
     const out: string[] = [];
-    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.logLinesDropped, this.ready, this.signatureVerifications, this.signatureCache]) family.render(out);
+    for (const family of [this.requests, this.decisions, this.responses, this.badRequests, this.duration, this.reloads, this.logLinesDropped, this.ready, this.signatureVerifications, this.signatureVerificationsRunning, this.signatureCache]) family.render(out);
     return out.join('\n') + '\n';
   }
 }

@@ -34,6 +34,7 @@ import { parseImageReference, registryEntryMatches } from '../k8s/images.js';
 import { isObject, asString } from '../core/values.js';
 import { escapePointerToken } from '../core/pointer.js';
 import { webhookRegistryClient } from './registry-client.js';
+import { Slots } from '../core/slots.js';
 
 export type { DigestResolver } from '../config/webhook.js';
 
@@ -224,25 +225,6 @@ function reason(error: unknown): string {
 export const MAX_DIGEST_LOOKUPS = 20;
 /** Digest lookups of one review in flight at once. */
 export const DIGEST_LOOKUPS_AT_ONCE = 4;
-
-/** Runs at most `size` tasks at a time, the rest in the order they came. */
-class Slots {
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly size: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running < this.size) this.running++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // a finishing task hands its slot over
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.running--;
-    }
-  }
-}
 
 async function pinDigests(pods: PodSpecView[], pinAll: boolean, context: MutationContext, patch: JsonPatchOperation[], warnings: string[]): Promise<void> {
   const images = pinnableImages(pods, context.allowedRegistries ?? [], pinAll, context.mustPin);

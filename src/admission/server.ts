@@ -180,7 +180,7 @@ export class WebhookServer {
   /** A new configuration for the requests that start from now on. */
   setState(state: WebhookState): void {
     const [was, now] = [this.state.config.imagePolicy.cache, state.config.imagePolicy.cache];
-    if (was.maxEntries !== now.maxEntries || was.successTtlMs !== now.successTtlMs || was.failureTtlMs !== now.failureTtlMs) this.signatureCache = this.newSignatureCache(state);
+    if (was.maxEntries !== now.maxEntries || was.successTtlMs !== now.successTtlMs || was.failureTtlMs !== now.failureTtlMs || was.maxConcurrent !== now.maxConcurrent) this.signatureCache = this.newSignatureCache(state);
     this.state = state;
     this.lastReloadError.config = undefined;
   }
@@ -315,6 +315,9 @@ export class WebhookServer {
         req.resume();
         if (path === '/healthz') return this.send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
         if (path === '/readyz') return this.readyz(res);
+        const load = this.signatureCache.load;
+        this.metrics.signatureVerificationsRunning.set({ state: 'running' }, load.running);
+        this.metrics.signatureVerificationsRunning.set({ state: 'waiting' }, load.waiting);
         return this.send(res, 200, METRICS_CONTENT_TYPE, this.metrics.render());
       }
       this.fail(res, 404, `no such endpoint ${JSON.stringify(path.slice(0, 60))}: kshield serves POST /validate, POST /mutate, GET /healthz, /readyz, /metrics`);

@@ -10,7 +10,12 @@
  *   `failureTtlMs`, so a signature pushed after a refused deploy is seen soon.
  * - Single flight: while one verification of a key runs, every other caller (other reviews, the
  *   other containers of the same pod) waits for it instead of starting its own.
+ * - At most `maxConcurrent` verifications run at once, the others wait their turn: a rollout of
+ *   many new images cannot open hundreds of registry connections or take every CPU cycle from the
+ *   reviews that need none (a review that waits past its deadline is refused as any timeout is).
  */
+import { Slots } from '../core/slots.js';
+
 
 export type CacheOutcome = 'hit' | 'miss' | 'join';
 
@@ -18,8 +23,12 @@ export interface VerificationCacheOptions {
   maxEntries: number;
   successTtlMs: number;
   failureTtlMs: number;
+  /** Verifications running at once (default 8). */
+  maxConcurrent?: number;
   now?: () => number;
 }
+
+export const DEFAULT_MAX_CONCURRENT_VERIFICATIONS = 8;
 
 interface Entry<T> {
   value: T;
@@ -30,6 +39,7 @@ export class VerificationCache<T> {
   private readonly entries = new Map<string, Entry<T>>();
   private readonly inFlight = new Map<string, Promise<T>>();
   private readonly now: () => number;
+  private readonly slots: Slots;
 
   constructor(
     readonly options: VerificationCacheOptions,
@@ -37,6 +47,12 @@ export class VerificationCache<T> {
     private readonly succeeded: (value: T) => boolean,
   ) {
     this.now = options.now ?? Date.now;
+    this.slots = new Slots(Math.max(1, options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_VERIFICATIONS));
+  }
+
+  /** Verifications running now, and waiting for a turn (for /metrics). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.slots.busy, waiting: this.slots.queued };
   }
 
   get size(): number {
@@ -57,7 +73,8 @@ export class VerificationCache<T> {
     }
     const pending = this.inFlight.get(key);
     if (pending) return { value: await pending, outcome: 'join' };
-    const shared = compute()
+    const shared = this.slots
+      .run(compute)
       .then((value) => {
         this.remember(key, value);
         return value;

@@ -183,6 +183,7 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
       maxEntries: cache.maxEntries ?? DEFAULT_IMAGE_POLICY.cache.maxEntries,
       successTtlMs: cache.successTtlSeconds !== undefined ? cache.successTtlSeconds * 1000 : DEFAULT_IMAGE_POLICY.cache.successTtlMs,
       failureTtlMs: cache.failureTtlSeconds !== undefined ? cache.failureTtlSeconds * 1000 : DEFAULT_IMAGE_POLICY.cache.failureTtlMs,
+      maxConcurrent: input?.maxConcurrentVerifications ?? DEFAULT_IMAGE_POLICY.cache.maxConcurrent,
     },
   };
 }

@@ -119,6 +119,8 @@ export interface ImagePolicyInput {
   /** When an image cannot be verified (registry unreachable, deadline): deny (default, fail closed) or allow with a warning. */
   onError?: 'deny' | 'allow';
   cache?: { maxEntries?: number; successTtlSeconds?: number; failureTtlSeconds?: number };
+  /** Verifications that run at once; more wait their turn (default 8). */
+  maxConcurrentVerifications?: number;
 }
 
 /** A signature rule ready to apply: key files and trusted root read when the configuration was loaded. */
@@ -138,13 +140,13 @@ export interface ImagePolicy {
   files: string[];
   timeoutMs: number;
   onError: 'deny' | 'allow';
-  cache: { maxEntries: number; successTtlMs: number; failureTtlMs: number };
+  cache: { maxEntries: number; successTtlMs: number; failureTtlMs: number; maxConcurrent: number };
 }
 
 export const DEFAULT_IMAGE_POLICY: Omit<ImagePolicy, 'requireSignature' | 'files'> = {
   timeoutMs: 8000,
   onError: 'deny',
-  cache: { maxEntries: 1000, successTtlMs: 10 * 60_000, failureTtlMs: 30_000 },
+  cache: { maxEntries: 1000, successTtlMs: 10 * 60_000, failureTtlMs: 30_000, maxConcurrent: 8 },
 };
 
 /** The `webhook:` section of `.kshield.yaml` as written: every field optional. */
