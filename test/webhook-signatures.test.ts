@@ -97,6 +97,9 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
       '        require: all',
       `      - images: ["${registry.host}/notary/**"]`,
       '        notation: { trustPolicy: trustpolicy.json, trustStore: truststore }',
+      `      - images: ["${registry.host}/sigrepo/**"]`,
+      '        keys: [release.pub]',
+      `        signatureRepository: ${registry.host}/signatures/store`,
       ...extra,
       '',
     ].join('\n');
@@ -163,6 +166,10 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
       await pushNotation(tag, signatureManifest(signJws({ target, identity: signer }), target, { chain: signer.chain }));
     }
     images['notary-unsigned'] = await pushImage(registry.base, 'notary/api', 'notary-unsigned');
+    // Signed with the signature stored in another repository, as cosign does with COSIGN_REPOSITORY.
+    images.sigrepo = await pushImage(registry.base, 'sigrepo/api', 'sigrepo');
+    const sigrepoPayload = simpleSigningPayload(`${registry.host}/sigrepo/api`, images.sigrepo.digest);
+    await pushCosignArtifact(registry.base, 'signatures/store', images.sigrepo, 'sig', [signatureLayer(sigrepoPayload, signBytes(release, sigrepoPayload))], 'cosign-tag');
     ca = makeTestCa();
     serving = makeServingCert(ca);
     const logger = pino({ level: 'silent' });
@@ -269,6 +276,24 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const unsigned = await send('/validate', podWith(ref('notary-unsigned', 'notary/api')));
     assert.equal(unsigned.allowed, false);
     assert.match(unsigned.status.message, /notary-unsigned \(sha256:[0-9a-f]{12}…\): no signature verified \(no-signature\) \[webhook\.imagePolicy\.requireSignature\[5\]\]$/);
+  });
+
+  test('signatureRepository: the signature stored in another repository (COSIGN_REPOSITORY) admits the image; kshield verify finds it with --signature-repository or COSIGN_REPOSITORY', async () => {
+    const admitted = await send('/validate', podWith(ref('sigrepo', 'sigrepo/api')));
+    assert.equal(admitted.allowed, true, JSON.stringify(admitted.status));
+    writeFileSync(path.join(work, 'release-cli.pub'), release.publicPem);
+    const args = ['verify', ref('sigrepo', 'sigrepo/api'), '--insecure', '--key', path.join(work, 'release-cli.pub'), '-o', 'json'];
+    const beside = await kshieldAsync(args);
+    assert.equal(beside.code, 1, beside.stderr);
+    assert.deepEqual(JSON.parse(beside.stdout).results.map((r: Obj) => r.failure), ['no-signature']);
+    const flagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store`]);
+    assert.equal(flagged.code, 0, flagged.stdout + flagged.stderr);
+    assert.equal(JSON.parse(flagged.stdout).satisfied, true);
+    const fromEnv = await kshieldAsync(args, { COSIGN_REPOSITORY: `${registry.host}/signatures/store` });
+    assert.equal(fromEnv.code, 0, fromEnv.stdout + fromEnv.stderr);
+    const tagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store:v1`]);
+    assert.equal(tagged.code, 2);
+    assert.match(tagged.stderr, /--signature-repository: ".*signatures\/store:v1" names a tag or digest; give the repository only/);
   });
 
   test('require: all: an image signed by one of the two keys is refused, naming the key that did not sign', async () => {

@@ -119,7 +119,7 @@ export async function verifyImage(image: ImageReference, digest: string, rule: S
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const subject = await resolveSubject(`${image.registry}/${image.repository}@${digest}`, client, signal);
-    const discovery = await discoverArtifacts(subject, client, { signal });
+    const discovery = await discoverArtifacts(subject, client, { signal, ...(rule.signatureRepository ? { signatureRepository: rule.signatureRepository } : {}) });
     const results = await verifyAll(subject, discovery, rule.policy);
     const fingerprints = rule.policy.keys.map((k) => {
       const loaded = loadKey(k);

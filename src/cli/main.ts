@@ -220,6 +220,7 @@ function buildProgram(): Command {
     .addOption(new Option('--attestation <type>', 'require a verified attestation of this type: slsaprovenance (v0.2 or v1), slsaprovenance02, slsaprovenance1, vuln, cyclonedx, spdx, openvex, link, custom, or a predicate type URI; repeatable').argParser(collect).default([]))
     .addOption(new Option('--allowed-builder <id>', 'SLSA provenance must name one of these builder ids; repeatable').argParser(collect).default([]))
     .addOption(new Option('--allowed-source <repository>', 'SLSA provenance must name one of these source repositories (https://github.com/org/repo); repeatable').argParser(collect).default([]))
+    .option('--signature-repository <repository>', 'look for the signatures in this repository (registry/path) instead of beside the image, as cosign does with COSIGN_REPOSITORY (the default when set)')
     .option('--insecure', 'plain HTTP to a registry on this machine (127.0.0.1, ::1, localhost only)')
     .option('--docker-config <file>', 'Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
     .option('--timeout <duration>', 'give up on a registry request after this long (default 30s)')

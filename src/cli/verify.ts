@@ -7,7 +7,7 @@ import { dockerCredentials } from '../images/docker-config.js';
 import { isLoopback, RegistryClient, RegistryError, type RegistryAccess } from '../images/registry.js';
 import { parseImageReference } from '../k8s/images.js';
 import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
-import { discoverArtifacts, resolveSubject } from '../signatures/discover.js';
+import { discoverArtifacts, parseSignatureRepository, resolveSubject } from '../signatures/discover.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
@@ -30,6 +30,7 @@ export interface VerifyCommandOptions {
   attestation: string[];
   allowedBuilder: string[];
   allowedSource: string[];
+  signatureRepository?: string;
   insecure?: boolean;
   dockerConfig?: string;
   timeout?: string;
@@ -143,11 +144,25 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
     if (!isLoopback(parsed.image.registry)) throw new UsageError(`--insecure (plain HTTP) is only for registries on this machine (127.0.0.1, ::1, localhost), not ${parsed.image.registry}`);
     access.hosts = { [parsed.image.registry]: { insecureHttp: true } };
   }
+  // cosign's environment variable, so a pipeline that signs with it verifies with the same setting.
+  const repositoryText = opts.signatureRepository ?? (process.env.COSIGN_REPOSITORY || undefined);
+  let signatureRepository: { registry: string; repository: string } | undefined;
+  if (repositoryText !== undefined) {
+    try {
+      signatureRepository = parseSignatureRepository(repositoryText);
+    } catch (e) {
+      throw new UsageError(`${opts.signatureRepository !== undefined ? '--signature-repository' : 'COSIGN_REPOSITORY'}: ${(e as Error).message}`);
+    }
+    if (opts.insecure && signatureRepository.registry !== parsed.image.registry) {
+      if (!isLoopback(signatureRepository.registry)) throw new UsageError(`--insecure (plain HTTP) is only for registries on this machine (127.0.0.1, ::1, localhost), not ${signatureRepository.registry}`);
+      access.hosts = { ...access.hosts, [signatureRepository.registry]: { insecureHttp: true } };
+    }
+  }
   const client = new RegistryClient(access, { timeoutMs, credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
   let report;
   try {
     const subject = await resolveSubject(reference, client);
-    const discovery = await discoverArtifacts(subject, client, maxArtifacts !== undefined ? { maxArtifacts } : {});
+    const discovery = await discoverArtifacts(subject, client, { ...(maxArtifacts !== undefined ? { maxArtifacts } : {}), ...(signatureRepository ? { signatureRepository } : {}) });
     const results = await verifyAll(subject, discovery, policy);
     const keys = policy.keys.map((k) => {
       const loaded = loadKey(k);

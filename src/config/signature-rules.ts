@@ -13,6 +13,7 @@ import { didYouMean, suggest } from '../core/suggest.js';
 import { parseLabelSelector } from '../k8s/labels.js';
 import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
+import { parseSignatureRepository } from '../signatures/discover.js';
 import { NotationPolicyError, parseTrustPolicy, type TrustPolicyDocument } from '../signatures/notation-policy.js';
 import { emptyPolicy, type PolicyKey } from '../signatures/policy.js';
 import { DEFAULT_IMAGE_POLICY, type ImagePolicy, type ImagePolicyInput, type SignatureRule } from './webhook.js';
@@ -171,7 +172,16 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
         fail(`${name}.namespaceSelector: ${problem.message}`, [...at, 'namespaceSelector', ...keys]);
       }
     }
-    rules.push({ name, images: [...rule.images], ...(rule.namespaceSelector ? { namespaceSelector: rule.namespaceSelector } : {}), policy, version: version.digest('hex').slice(0, 16) });
+    let signatureRepository: { registry: string; repository: string } | undefined;
+    if (rule.signatureRepository !== undefined) {
+      try {
+        signatureRepository = parseSignatureRepository(rule.signatureRepository);
+      } catch (error) {
+        fail(`${name}.signatureRepository: ${(error as Error).message}`, [...at, 'signatureRepository']);
+      }
+      version.update(`repository ${signatureRepository!.registry}/${signatureRepository!.repository}\n`);
+    }
+    rules.push({ name, images: [...rule.images], ...(rule.namespaceSelector ? { namespaceSelector: rule.namespaceSelector } : {}), ...(signatureRepository ? { signatureRepository } : {}), policy, version: version.digest('hex').slice(0, 16) });
   });
   const cache = input?.cache ?? {};
   return {

@@ -104,6 +104,8 @@ export interface SignatureRuleInput {
   require?: 'any' | 'all';
   /** Keyless Sigstore signatures: the trusted root file and the identities allowed. */
   keyless?: { trustedRoot: string; identities: KeylessIdentity[] };
+  /** Where the signatures are stored when not beside the image (cosign's COSIGN_REPOSITORY): registry/repository. */
+  signatureRepository?: string;
   /** Notary Project signatures: notation's trust policy file (version 1.0) and its trust store directory, relative to the configuration file. */
   notation?: { trustPolicy: string; trustStore: string };
   /** Attestation types that must be attached and verify (cosign's names or predicate type URIs). */
@@ -130,6 +132,8 @@ export interface SignatureRule {
   images: string[];
   namespaceSelector?: LabelSelectorSpec;
   policy: VerifyPolicy;
+  /** Where its signatures are looked up instead of beside the image. */
+  signatureRepository?: { registry: string; repository: string };
   /** SHA-256 of what the policy demands (keys, identities, trusted root, attestations): cached verdicts are per version. */
   version: string;
 }

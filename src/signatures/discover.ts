@@ -27,6 +27,11 @@ export interface DiscoverOptions {
   maxBlobBytes?: number;
   /** Only referrers of these artifact types (asked of the referrers API, and filtered here). Default: all. */
   artifactTypes?: string[];
+  /**
+   * Where the signatures are stored when not beside the image (cosign's COSIGN_REPOSITORY,
+   * `--signature-repository`): the same tags and referrers, by the image's digest, in this repository.
+   */
+  signatureRepository?: { registry: string; repository: string };
 }
 
 export interface Discovery {
@@ -117,7 +122,7 @@ function parseArtifactManifest(body: Buffer, where: string): { manifest: Signatu
 
 /** Signature artifacts attached to `subject`: cosign's tags, then its referrers (the API, else the tag schema). */
 export async function discoverArtifacts(subject: SignedSubject, client: RegistryClient, options: DiscoverOptions = {}): Promise<Discovery> {
-  const { registry, repository } = subject;
+  const { registry, repository } = options.signatureRepository ?? subject;
   const maxArtifacts = options.maxArtifacts ?? DEFAULT_MAX_ARTIFACTS;
   const maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
   const discovery: Discovery = { artifacts: [], referrers: 'none', problems: [], skipped: 0 };
@@ -227,4 +232,16 @@ export async function discoverArtifacts(subject: SignedSubject, client: Registry
     }
   }
   return discovery;
+}
+
+/**
+ * A repository named for signatures (`--signature-repository`, COSIGN_REPOSITORY, a rule's
+ * `signatureRepository`): `registry/repository`, no tag or digest (the image's digest names the
+ * artifacts there). Throws an Error saying what is wrong.
+ */
+export function parseSignatureRepository(text: string): { registry: string; repository: string } {
+  const parsed = parseImageReference(text.trim());
+  if (!parsed.ok) throw new Error(`"${text}" is not a repository: it ${parsed.error}`);
+  if (parsed.image.tag !== undefined || parsed.image.digest !== undefined) throw new Error(`"${text}" names a tag or digest; give the repository only (registry.example.com/team/signatures)`);
+  return { registry: parsed.image.registry, repository: parsed.image.repository };
 }
