@@ -6,7 +6,7 @@
  */
 import { DEBIAN_OPENSSL_ADVISORY } from './support/osv-records.js';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -78,7 +78,7 @@ function repo(name: string, docs: string[]): string {
 }
 
 interface Report {
-  findings: { rule: string; severity: string; message: string; file: string; line: number; path: string; resource: { kind: string; name: string } }[];
+  findings: { rule: string; severity: string; message: string; file: string; line: number; path: string; resource: { kind: string; name: string }; locations?: { file: string; line: number; column: number; what: string }[] }[];
   notes: { file: string; message: string }[];
 }
 
@@ -221,6 +221,23 @@ describe('kshield scan --images', { skip }, () => {
       assert.equal(vuln.severity, 'high');
       assert.ok(vuln.message.startsWith('raised from medium to high: Service "api" of type NodePort exposes Deployment "api" (namespace shop) outside the cluster. '), vuln.message);
       assert.ok(vuln.message.includes(`in /var/lib/dpkg/status (layer 0, made by ${dockerfile}:2 RUN apt-get install -y libssl1.1) has CVE-2099-0101`), vuln.message);
+      // The three views in one finding: the image layer (its position and message), the Dockerfile line and the manifest field, as locations.
+      const manifestLine = readFileSync(path.join(dir, 'app.yaml'), 'utf8').split('\n').findIndex((l) => l.includes('image: ')) + 1;
+      assert.deepEqual(vuln.locations, [
+        { file: dockerfile, line: 2, column: 0, what: 'the Dockerfile instruction that made layer 0, which holds libssl1.1' },
+        { file: path.join(dir, 'app.yaml'), line: manifestLine, column: 9, what: 'Deployment shop/api runs it (container "api")' },
+      ]);
+      const sarif = kshield(['scan', dir, '--only', 'vulnerable-package', '--images', '--insecure', '--db', mediumDb, '--max-db-age', '100000d', '--config', path.join(dir, 'kshield.yaml'), '-o', 'sarif', '--fail-on', 'none']);
+      const result = JSON.parse(sarif.stdout).runs[0].results[0];
+      assert.deepEqual(
+        result.relatedLocations.map((l: { id: number; physicalLocation: { region?: { startLine: number } }; message: { text: string } }) => [l.id, l.physicalLocation.region?.startLine, l.message.text]),
+        [
+          [1, 2, 'the Dockerfile instruction that made layer 0, which holds libssl1.1'],
+          [2, manifestLine, 'Deployment shop/api runs it (container "api")'],
+        ],
+      );
+      const table = kshield(['scan', dir, '--only', 'vulnerable-package', '--images', '--insecure', '--db', mediumDb, '--max-db-age', '100000d', '--config', path.join(dir, 'kshield.yaml'), '--no-color', '--fail-on', 'none']);
+      assert.ok(table.stdout.includes(`also ${dockerfile}:2: the Dockerfile instruction that made layer 0, which holds libssl1.1`), table.stdout);
       // The history matched the Dockerfile: no note about the image (kshield.yaml itself is noted as not a manifest).
       assert.deepEqual(report.notes.filter((n) => !n.file.endsWith('kshield.yaml')), []);
     });

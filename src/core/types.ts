@@ -106,6 +106,21 @@ export interface Violation {
    * exemption's `vulnerabilities` list selects. Not kept on the finding.
    */
   advisories?: readonly string[];
+  /**
+   * Other places the finding concerns, in other files (the Dockerfile line that made an image's
+   * layer, the manifest field that runs the image): shown beside it, never its position.
+   */
+  locations?: readonly OtherLocation[];
+}
+
+/** A place in another file a finding also concerns, with what is there. */
+export interface OtherLocation {
+  file: string;
+  /** 1-based; 0 when unknown. */
+  line: number;
+  column?: number;
+  /** What is at that place, in a few words ("Dockerfile instruction that made layer 2"). */
+  what: string;
 }
 
 export interface Finding {
@@ -133,6 +148,8 @@ export interface Finding {
    * object, file and suppression. Absent when nothing was folded.
    */
   related?: RelatedFinding[];
+  /** Other places it concerns (see Violation.locations); absent when none. */
+  locations?: OtherLocation[];
 }
 
 /** A finding folded into another one with the same cause (see Finding.related). */

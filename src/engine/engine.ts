@@ -257,6 +257,7 @@ class Evaluator {
           fingerprint: fingerprint(rule.id, resource, v.path, v.container, v.key ?? (shared?.has(fieldKey(v)) ? v.message : undefined)),
           cause: v.cause === undefined ? undefined : this.intern(resource.basePath + v.cause),
         };
+        if (v.locations && v.locations.length > 0) finding.locations = v.locations.map((l) => ({ file: detach(l.file), line: l.line, ...(l.column !== undefined ? { column: l.column } : {}), what: detach(l.what) }));
         applySuppressions(finding, rule, resource, annotations, this.inline ? resource.inlineIgnores?.(v.path) : undefined, this.exemptionUses, options.baseline, v.advisories);
         this.findings.push(finding);
       }

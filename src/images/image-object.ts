@@ -34,6 +34,8 @@ export interface ImagePackage {
   layer?: number;
   /** The Dockerfile instruction that made that layer, when the image is linked to its Dockerfile: "services/api/Dockerfile:2 RUN apt-get install -y libssl3". */
   dockerfile?: string;
+  /** The same instruction's file and line, for reports to point at. */
+  dockerfileAt?: { file: string; line: number; baseImage?: string };
 }
 
 /** A layer's origin in one line, worded as the vulnerability report words it. */
@@ -65,6 +67,7 @@ function imagePackage(p: Package): ImagePackage {
     ...(where ? { path: where.path } : {}),
     ...(where?.layer ? { layer: where.layer.index } : {}),
     ...(where?.layer?.dockerfile ? { dockerfile: originText(where.layer.dockerfile) } : {}),
+    ...(where?.layer?.dockerfile ? { dockerfileAt: { file: where.layer.dockerfile.file, line: where.layer.dockerfile.line, ...(where.layer.dockerfile.baseImage !== undefined ? { baseImage: where.layer.dockerfile.baseImage } : {}) } } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export interface JsonFinding {
   fingerprint: string;
   /** Findings of the same object with the same cause, folded into this one (see src/core/fold.ts); often empty. */
   related: JsonRelatedFinding[];
+  /** Other places the finding concerns (the Dockerfile line, the manifest field running an image); absent when none. */
+  locations?: { file: string; line: number; column: number; what: string }[];
 }
 
 export interface JsonRelatedFinding {
@@ -109,6 +111,7 @@ function jsonFinding(f: Finding): JsonFinding {
       container: r.container ?? null,
       fingerprint: r.fingerprint,
     })),
+    ...(f.locations && f.locations.length > 0 ? { locations: f.locations.map((l) => ({ file: l.file, line: l.line, column: l.column ?? 0, what: l.what })) } : {}),
   };
 }
 
@@ -208,8 +211,16 @@ function findingText(f: Finding, quote: (t: string) => string): string {
     `      "resource": {\n        "apiVersion": ${quote(r.apiVersion)},\n        "kind": ${quote(r.kind)},\n        "namespace": ${nullable(r.namespace, quote)},\n        "name": ${JSON.stringify(r.name)}\n      },\n` +
     `      "file": ${quote(f.file)},\n      "line": ${f.line},\n      "column": ${f.column},\n      "path": ${quote(f.path)},\n` +
     `      "suppressed": ${f.suppressed},\n      "suppression": ${suppression},\n      "container": ${f.container === undefined ? 'null' : JSON.stringify(f.container)},\n      "fingerprint": ${JSON.stringify(f.fingerprint)},\n` +
-    `      "related": ${relatedText(f, quote)}\n    }`
+    `      "related": ${relatedText(f, quote)}${locationsText(f)}\n    }`
   );
+}
+
+/** A finding's `locations` (only when it has some), laid out as JSON.stringify(report, null, 2) would. */
+function locationsText(f: Finding): string {
+  const locations = f.locations;
+  if (!locations || locations.length === 0) return '';
+  const items = locations.map((l) => `        {\n          "file": ${JSON.stringify(l.file)},\n          "line": ${l.line},\n          "column": ${l.column ?? 0},\n          "what": ${JSON.stringify(l.what)}\n        }`);
+  return `,\n      "locations": [\n${items.join(',\n')}\n      ]`;
 }
 
 /** A finding's `related` list, laid out as JSON.stringify(report, null, 2) would. */

@@ -159,7 +159,9 @@ function result(f: Finding, ruleIndex: number): Record<string, unknown> {
     ],
     partialFingerprints: { 'kshield/v1': f.fingerprint },
   };
-  if (folded.relatedLocations) out.relatedLocations = folded.relatedLocations;
+  // The other places the finding concerns (another file's line): after the folded findings' locations, ids continuing.
+  const others = (f.locations ?? []).map((l, i) => ({ id: (folded.relatedLocations?.length ?? 0) + i + 1, physicalLocation: physicalLocation(l.file, l.line, l.column ?? 0), message: { text: l.what } }));
+  if (folded.relatedLocations || others.length > 0) out.relatedLocations = [...(folded.relatedLocations ?? []), ...others];
   if (f.suppressed) out.suppressions = [suppression(f)];
   out.properties = properties;
   return out;

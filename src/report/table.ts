@@ -157,6 +157,7 @@ export function renderTable(result: ScanResult, options: ReportOptions): string 
         lines.push(f.suppressed ? paint('dim', full) : full);
         const related = relatedPhrase(f);
         if (related) lines.push(paint('dim', wrap(related, room).map((r) => indent + r).join('\n')));
+        for (const l of f.locations ?? []) lines.push(paint('dim', wrap(`also ${sanitize(formatLocation(l.file, l.line, l.column))}: ${sanitize(l.what)}`, room).map((r) => indent + r).join('\n')));
       }
     }
     blocks.push(lines.join('\n'));

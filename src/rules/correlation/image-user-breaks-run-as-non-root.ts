@@ -54,7 +54,7 @@ export const imageUserBreaksRunAsNonRoot = defineRule({
       const why = refusal(facts.user);
       if (!why) return undefined;
       const path = sc?.runAsNonRoot !== undefined ? `${c.path}/securityContext/runAsNonRoot` : `${c.pod.path}/securityContext/runAsNonRoot`;
-      return { path, message: `${describeContainer(c)} must run as non-root and sets no runAsUser, but its image ${why.what} (${facts.userSource}): the kubelet will refuse to start it (CreateContainerConfigError: container has runAsNonRoot and ${why.kubelet})` };
+      return { path, message: `${describeContainer(c)} must run as non-root and sets no runAsUser, but its image ${why.what} (${facts.userSource}): the kubelet will refuse to start it (CreateContainerConfigError: container has runAsNonRoot and ${why.kubelet})`, ...(facts.userAt ? { locations: facts.userAt } : {}) };
     }),
   examples: {
     valid: [

@@ -10,7 +10,7 @@
  *   `Dockerfile` object). Nothing is guessed: without either link a rule says nothing.
  */
 import path from 'node:path';
-import type { Resource } from '../../core/types.js';
+import type { OtherLocation, Resource } from '../../core/types.js';
 import { matchesGlob } from '../../core/glob.js';
 import type { ImageSource, RuleContext } from '../../engine/rule.js';
 import { canonicalReference, parseImageReference } from '../../k8s/images.js';
@@ -38,6 +38,8 @@ export interface ImageFacts {
   user?: string;
   /** Where the user comes from, for messages: "Dockerfile api/Dockerfile:14: USER app", "image registry.example/api:1: User \"app\"". */
   userSource?: string;
+  /** The same places, for reports to point at: the image, and the Dockerfile line that sets the user. */
+  userAt?: OtherLocation[];
 }
 
 /** The reference in one spelling (`nginx:1.27` and `docker.io/library/nginx:1.27` are one image), or the text when it does not parse. */
@@ -133,11 +135,15 @@ function dockerfileUser(resource: Resource): ImageFacts {
   if (user) {
     const value = expand(user.instruction.arguments[0] ?? '', variablesBefore(view, user), view.escape);
     if (value.unresolved.length > 0) return {};
-    return { user: value.value, userSource: `Dockerfile ${resource.file}:${resource.locate(user.pointer).line}: USER ${value.value}` };
+    const line = resource.locate(user.pointer).line;
+    return { user: value.value, userSource: `Dockerfile ${resource.file}:${line}: USER ${value.value}`, userAt: [{ file: resource.file, line, what: `USER ${value.value}: the user the image runs as` }] };
   }
   // No USER: the base image's user, known only for scratch (root); another base may set any user.
   const first = finalImageStages(view)[0];
-  if (first?.base.scratch) return { user: '', userSource: `Dockerfile ${resource.file}:${resource.locate(`/stages/${first.index}/base`).line}: FROM scratch, no USER` };
+  if (first?.base.scratch) {
+    const line = resource.locate(`/stages/${first.index}/base`).line;
+    return { user: '', userSource: `Dockerfile ${resource.file}:${line}: FROM scratch, no USER`, userAt: [{ file: resource.file, line, what: 'FROM scratch with no USER: the image runs as root' }] };
+  }
   return {};
 }
 
@@ -170,7 +176,8 @@ export function imageFacts(c: ContainerView, context: RuleContext): ImageFacts {
     // The Dockerfile line that set it, when the linked Dockerfile says the same user.
     const built = link.dockerfile ? dockerfileUser(link.dockerfile.resource) : undefined;
     const line = built?.user === user && built.userSource ? `; set in ${built.userSource}, linked by ${link.dockerfile!.by}` : '';
-    return { user, userSource: `image ${object.name}: ${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`}${line}` };
+    const inImage: OtherLocation = { file: object.name, line: 0, what: `the image's configuration: ${user === '' ? 'no User' : `User ${JSON.stringify(user)}`}` };
+    return { user, userSource: `image ${object.name}: ${user === '' ? 'no User in its configuration' : `User ${JSON.stringify(user)}`}${line}`, userAt: [inImage, ...(line ? (built?.userAt ?? []) : [])] };
   }
   return dockerfileUser(link.resource);
 }
@@ -446,6 +453,22 @@ function ingressFenced(owner: Resource, context: RuleContext): boolean {
   const workload = workloadAt.get(inputKey(owner));
   if (!workload || workload.endpoints.length === 0) return false;
   return workload.endpoints.every((e) => model.foreignSelecting[e].length > 0 || (model.ingressPolicies[e].length > 0 && !model.ingressPolicies[e].some((p) => p.ingressRules.some((r) => r.peers.everything && r.ports === 'all'))));
+}
+
+/** The manifest fields that run the image: each container of a workload of the scan naming it, with where its `image` is written (at most `limit`). */
+export function imageUses(object: Resource, context: RuleContext, limit = 10): OtherLocation[] {
+  const out: OtherLocation[] = [];
+  for (const owner of podOwnersIn(context, '')) {
+    if (owner.operator) continue;
+    for (const c of containers(owner.resource)) {
+      if (typeof c.container.image !== 'string' || !runsImage(c.container.image, object)) continue;
+      if (out.length >= limit) return out;
+      const at = owner.resource.locate(`${c.path}/image`);
+      const ns = nsOf(owner.resource);
+      out.push({ file: owner.resource.file, line: at.line, column: at.column, what: `${owner.resource.kind} ${ns ? `${ns}/` : ''}${owner.resource.name} runs it (${describeContainer(c)})` });
+    }
+  }
+  return out;
 }
 
 /**

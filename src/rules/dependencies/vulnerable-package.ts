@@ -2,7 +2,7 @@ import { defineRule } from '../define.js';
 import { LOCKFILE_KIND, type LockfileView } from '../../sources/lockfile.js';
 import { IMAGE_KIND, type ImagePackage } from '../../images/image-object.js';
 import { SEVERITIES, type Severity } from '../../core/types.js';
-import { imageRiskReasons, lockfileOnlyInDiscardedStages, RISK_READS } from '../correlation/shared.js';
+import { imageRiskReasons, imageUses, lockfileOnlyInDiscardedStages, RISK_READS } from '../correlation/shared.js';
 import { DOCKERFILE_KIND } from '../../sources/dockerfile.js';
 
 /** One level more severe (critical stays critical). */
@@ -85,6 +85,8 @@ export const vulnerablePackage = defineRule({
     const reasons = resource.kind === IMAGE_KIND && vulnerabilities.length > 0 ? imageRiskReasons(resource, context) : [];
     // A lockfile the scan's Dockerfiles bring only into stages the final image takes nothing from ships in no image.
     const discarded = resource.kind === LOCKFILE_KIND && vulnerabilities.length > 0 ? lockfileOnlyInDiscardedStages(resource, context) : undefined;
+    // The three views of one workload: the image's finding also points at the manifest fields that run it, and the Dockerfile line below.
+    const uses = resource.kind === IMAGE_KIND && vulnerabilities.length > 0 ? imageUses(resource, context) : [];
     return vulnerabilities.flatMap((v, i) => {
       const pkg = (Array.isArray(view.packages) ? view.packages[v.package] : undefined) as (LockfileView['packages'][number] & Partial<ImagePackage>) | undefined;
       if (!pkg) return [];
@@ -109,6 +111,11 @@ export const vulnerablePackage = defineRule({
           severity,
           key: `${v.id}\u0000${pkg.name}\u0000${pkg.version}`,
           advisories: [v.id, ...v.aliases],
+          locations: [
+            ...(pkg.dockerfileAt ? [{ file: pkg.dockerfileAt.file, line: pkg.dockerfileAt.line, what: pkg.dockerfileAt.baseImage !== undefined ? `the FROM of base image ${pkg.dockerfileAt.baseImage}, whose layer ${pkg.layer} holds ${pkg.name}` : `the Dockerfile instruction that made layer ${pkg.layer}, which holds ${pkg.name}` }] : []),
+            ...uses,
+            ...(discarded ? [{ file: discarded.dockerfile, line: discarded.line, what: `brings ${resource.name} into stage "${discarded.stage}" only` }] : []),
+          ],
         },
       ];
     });
