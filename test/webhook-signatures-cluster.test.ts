@@ -81,17 +81,21 @@ describe('signature rules with a real API server and a real registry', { skip, t
   let exited: Promise<number | null> | undefined;
   const images: Record<string, PushedImage> = {};
   const key = makeKey('ecdsa');
+  let certs: ReturnType<typeof generateWebhookCertificates>;
+  let webhookPort = 0;
 
   before(async () => {
     if (cluster.missing) assert.fail(`KSHIELD_INTEGRATION=required but ${cluster.missing}`);
     if (noRegistry) assert.fail(`KSHIELD_INTEGRATION=required but ${noRegistry}`);
     dir = mkdtempSync(path.join(tmpdir(), 'kshield-signatures-e2e-'));
     registry = await startRegistry();
-    for (const tag of ['signed', 'unsigned']) images[tag] = await pushImage(registry.base, 'shop/api', tag);
-    const payload = simpleSigningPayload(`${registry.host}/shop/api`, images.signed.digest);
-    await pushCosignArtifact(registry.base, 'shop/api', images.signed, 'sig', [signatureLayer(payload, signBytes(key, payload))], 'cosign-tag');
+    for (const tag of ['signed', 'unsigned', 'burst']) images[tag] = await pushImage(registry.base, 'shop/api', tag);
+    for (const tag of ['signed', 'burst']) {
+      const payload = simpleSigningPayload(`${registry.host}/shop/api`, images[tag].digest);
+      await pushCosignArtifact(registry.base, 'shop/api', images[tag], 'sig', [signatureLayer(payload, signBytes(key, payload))], 'cosign-tag');
+    }
 
-    const certs = generateWebhookCertificates({ service: 'kshield-webhook', namespace: 'kshield-system', ipAddresses: ['127.0.0.1'], days: 1 });
+    certs = generateWebhookCertificates({ service: 'kshield-webhook', namespace: 'kshield-system', ipAddresses: ['127.0.0.1'], days: 1 });
     const files = { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key'), config: path.join(dir, 'kshield.yaml') };
     writeFileSync(files.cert, certs.cert);
     writeFileSync(files.key, certs.key, { mode: 0o600 });
@@ -141,6 +145,7 @@ describe('signature rules with a real API server and a real registry', { skip, t
       exited.then((code) => Promise.reject(new Error(`kshield webhook exited with ${code}: ${stderr}`))),
     ]);
 
+    webhookPort = port;
     const printed = kshield(['install', 'webhook', '--cert-manager', '--timeout-seconds', '5']);
     assert.equal(printed.code, 0, printed.stderr);
     for (const c of (yaml.loadAll(printed.stdout) as Obj[]).filter((o) => o && /^(Validating|Mutating)WebhookConfiguration$/.test(o.kind))) {
@@ -195,5 +200,31 @@ describe('signature rules with a real API server and a real registry', { skip, t
         `- container "app" image ${image}@${images.unsigned.digest}: no signature verified (no-signature) [webhook.imagePolicy.requireSignature[0]]`,
     );
     assert.equal((await api(env, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/unsigned`)).status, 404);
+  });
+
+  test('200 Pods created at once through the API server with one new signed image make one verification, counted in /metrics', async () => {
+    const metric = async (): Promise<Record<string, number>> => {
+      const text = await new Promise<string>((resolve, reject) => {
+        https.get({ host: '127.0.0.1', port: webhookPort, path: '/metrics', ca: certs.caCert, servername: 'kshield-webhook.kshield-system.svc' }, (res) => {
+          let body = '';
+          res.on('data', (c) => (body += c));
+          res.on('end', () => resolve(body));
+        }).on('error', reject);
+      });
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(/^(kshield_admission_signature_(?:verifications|cache)_total\{[^}]*\}) (\d+)$/gm)) out[m[1]] = Number(m[2]);
+      return out;
+    };
+    const before = await metric();
+    const image = `${registry.host}/shop/api:burst`;
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => api(env, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, podOf(`burst-${i}`, image))));
+    assert.deepEqual([...new Set(answers.map((a) => a.status))], [201], JSON.stringify(answers.find((a) => a.status !== 201)?.body));
+    const stored = (await api(env, 'GET', `/api/v1/namespaces/${NAMESPACE}/pods/burst-199`)).body;
+    assert.equal(stored.spec.containers[0].image, `${image}@${images.burst.digest}`);
+    const after = await metric();
+    const delta = (name: string): number => (after[name] ?? 0) - (before[name] ?? 0);
+    assert.equal(delta('kshield_admission_signature_verifications_total{result="verified",reason="verified"}'), 1, JSON.stringify(after));
+    assert.equal(delta('kshield_admission_signature_cache_total{outcome="miss"}'), 1);
+    assert.equal(delta('kshield_admission_signature_cache_total{outcome="hit"}') + delta('kshield_admission_signature_cache_total{outcome="join"}'), 199);
   });
 });
