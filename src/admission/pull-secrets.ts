@@ -19,6 +19,7 @@
 import type { RegistryCredentials } from '../images/registry.js';
 import { DOCKER_HUB } from '../k8s/images.js';
 import { loadKubeClient } from '../sources/kube-client.js';
+import { goSegmentMatch } from '../core/glob.js';
 
 const DOCKER_HUB_KEY = 'index.docker.io';
 /** Most pull secrets read per pod (its own and its service account's): real pods name one or two. */
@@ -72,32 +73,6 @@ function splitHost(hostport: string): { labels: string[]; port: string } {
   return { labels: host.split('.'), port };
 }
 
-/** Go's filepath.Match for one host label: `*`, `?` and `[...]` classes; a malformed pattern matches nothing. */
-function globMatches(pattern: string, text: string): boolean {
-  let source = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end < 0) return false;
-      let body = pattern.slice(i + 1, end);
-      if (body.startsWith('^')) body = `^${body.slice(1)}`;
-      source += `[${body.replace(/[\\\]]/g, '\\$&')}]`;
-      i = end;
-    } else if (c === '\\') {
-      if (i + 1 >= pattern.length) return false;
-      source += pattern[++i].replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    } else source += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  try {
-    return new RegExp(`${source}$`).test(text);
-  } catch {
-    return false;
-  }
-}
-
 /** Whether the keyring key matches the image location `host[:port]/path` (keyring.go URLsMatch). */
 export function keyMatches(key: string, image: string): boolean {
   const [keyHost, ...keyPath] = key.split('/');
@@ -105,7 +80,7 @@ export function keyMatches(key: string, image: string): boolean {
   const k = splitHost(keyHost.toLowerCase());
   const t = splitHost(imageHost.toLowerCase());
   if (k.port !== t.port || k.labels.length !== t.labels.length) return false;
-  if (!k.labels.every((label, i) => globMatches(label, t.labels[i]))) return false;
+  if (!k.labels.every((label, i) => goSegmentMatch(label, t.labels[i]))) return false;
   const keyPathText = keyPath.length ? `/${keyPath.join('/')}` : '';
   const imagePathText = imagePath.length ? `/${imagePath.join('/')}` : '';
   return imagePathText.startsWith(keyPathText);

@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import type { OtherLocation, Resource } from '../../core/types.js';
-import { matchesGlob } from '../../core/glob.js';
+import { goSegmentMatch, matchesGlob } from '../../core/glob.js';
 import type { ImageSource, RuleContext } from '../../engine/rule.js';
 import { canonicalReference, parseImageReference } from '../../k8s/images.js';
 import { containers, podSpecs, type ContainerView } from '../../k8s/pods.js';
@@ -545,25 +545,6 @@ export function contributingStages(view: DockerfileView): Set<number> {
   return out;
 }
 
-/** A path glob of COPY's sources (Go's filepath.Match per segment: `*`, `?`, `[...]`) as a RegExp for one segment. */
-function segmentPattern(segment: string): RegExp {
-  let re = '';
-  for (let i = 0; i < segment.length; i++) {
-    const c = segment[i];
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = segment.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += `[${segment.slice(i + 1, end).replace(/\\/g, '\\\\')}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 /** Whether a COPY/ADD source (relative to the build context) brings `file` (a context-relative path) into the image: the file itself, or a directory above it. */
 function sourceCovers(source: string, file: string): boolean {
   const clean = source.replace(/^\.\/+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
@@ -571,7 +552,7 @@ function sourceCovers(source: string, file: string): boolean {
   const src = clean.split('/');
   const parts = file.split('/');
   if (src.length > parts.length) return false;
-  return src.every((segment, i) => segmentPattern(segment).test(parts[i]));
+  return src.every((segment, i) => goSegmentMatch(segment, parts[i]));
 }
 
 export interface LockfilePlacement {
