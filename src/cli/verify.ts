@@ -12,7 +12,7 @@ import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
 import { checkSigstorePolicy } from '../signatures/sigstore.js';
-import { loadTrustPolicy } from '../signatures/notation-policy.js';
+import { loadTrustPolicy, trustStoreProblem } from '../signatures/notation-policy.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
 import { parseOutputs, useColor, writeOutput } from './output.js';
@@ -122,6 +122,8 @@ export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
     policy.attestations.push(name);
   }
   policy.provenance = { builders: [...opts.allowedBuilder], sources: [...opts.allowedSource] };
+  // A demand on provenance with no provenance required would pass every image that has none (as a webhook rule's provenance does).
+  if ((policy.provenance.builders.length > 0 || policy.provenance.sources.length > 0) && !policy.attestations.some((t) => predicateTypesFor(t)?.some((p) => p.startsWith('https://slsa.dev/provenance/')))) policy.attestations.push('slsaprovenance');
   return policy;
 }
 
@@ -132,7 +134,11 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
   const policy = policyFromFlags(opts);
   // The trust policy document too is checked before the registry is asked.
-  if (policy.notation?.trustPolicyFile) await loadTrustPolicy(policy.notation.trustPolicyFile);
+  if (policy.notation?.trustPolicyFile) {
+    const document = await loadTrustPolicy(policy.notation.trustPolicyFile);
+    const problem = trustStoreProblem(document, policy.notation.trustStoreDir);
+    if (problem) throw new UsageError(`--trust-store ${problem}`);
+  }
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : 30_000;
   const maxArtifacts = opts.maxArtifacts !== undefined ? Number(opts.maxArtifacts) : undefined;
   if (maxArtifacts !== undefined && !(Number.isSafeInteger(maxArtifacts) && maxArtifacts > 0)) throw new UsageError(`--max-artifacts: "${opts.maxArtifacts}" is not a positive number`);
