@@ -240,7 +240,9 @@ async function otherCalicoPolicies(rest: KubeRest, variant: 'calico' | 'calico-c
   for (const p of await rest.list(policyCollectionPath(variant, namespace), {}, signal)) {
     const name = nameOf(p);
     // The Calico API server also lists Kubernetes NetworkPolicies, as knp.default.<name>: those are judged separately.
-    if (name !== ours && !name.startsWith('knp.')) names.push(`${namespace}/${name}`);
+    // kshield's own select one other pod each, by its UID label.
+    const kshields = (metadataOf(p).labels as JsonObject | undefined)?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE;
+    if (name !== ours && !name.startsWith('knp.') && !kshields) names.push(`${namespace}/${name}`);
   }
   if (await rest.serves(apiVersion, 'globalnetworkpolicies', signal)) {
     for (const p of await rest.list(`/apis/${apiVersion}/globalnetworkpolicies`, {}, signal)) names.push(`GlobalNetworkPolicy ${nameOf(p)}`);

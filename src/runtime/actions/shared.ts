@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../../core/types.js';
 import { isObject } from '../../core/values.js';
-import { labelKeyProblem, labelValueProblem, labelsOf, mapSelectorMatches, selectorMatches, type Labels } from '../../k8s/labels.js';
+import { labelKeyProblem, labelValueProblem, labelsOf, mapSelectorMatches, parseLabelSelector, selectorMatches, type Labels } from '../../k8s/labels.js';
 import type { ActionContext, ActionName, ActionOutcome, TouchedObject } from '../action.js';
 import { describeApiError, isConflict, isNotFound, kubeRest, type KubeRest } from './kube.js';
 
@@ -153,7 +153,10 @@ export function ownerSelectorProblem(owner: PodOwner | undefined, before: Labels
     return selectorMatches(spec.selector, labels);
   };
   if (!matches(before) || matches(after)) return undefined;
-  const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+  const parsed = owner.ref.kind === 'ReplicationController' ? undefined : parseLabelSelector(spec.selector);
+  const selectorKeys = new Set(parsed?.kind === 'selector' ? parsed.selector.requirements.map((r) => r.key) : Object.keys(isObject(spec.selector) ? spec.selector : {}));
+  const changedKeys = Object.keys(after).filter((k) => after[k] !== before[k]);
+  const changed = changedKeys.some((k) => selectorKeys.has(k)) ? changedKeys.filter((k) => selectorKeys.has(k)) : changedKeys;
   return `${describeRef(owner.ref)} selects its pods by labels this change would alter (${changed.join(', ')}): the pod would leave its selector, be orphaned and replaced by a new pod`;
 }
 
