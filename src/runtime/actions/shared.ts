@@ -140,8 +140,12 @@ export const describeRef = (ref: OwnerRef): string => `${ref.kind} ${ref.name}`;
 export function ownerSelectorProblem(owner: PodOwner | undefined, before: Labels, after: Labels): string | undefined {
   if (!owner) return undefined;
   if (!owner.object) {
-    // Unknown controller kinds (an operator's custom resource) have selectors kshield cannot read.
-    return `the pod's controller ${describeRef(owner.ref)} could not be read to check that its selector still selects the pod after the change`;
+    // An operator's custom resource has a selector kshield cannot read. Adding a label the pod does
+    // not have can only take it out of a selector that names that very key (DoesNotExist, NotIn),
+    // which a controller does not do with kshield's keys; changing an existing label could.
+    const modified = Object.keys(after).filter((k) => k in before && after[k] !== before[k]);
+    if (modified.length === 0) return undefined;
+    return `the pod's controller ${describeRef(owner.ref)} is not a kind whose selector kshield reads, and the change alters existing labels (${modified.join(', ')}) it may select by`;
   }
   const spec = (owner.object.spec ?? {}) as JsonObject;
   const matches = (labels: Labels): boolean => {
