@@ -86,7 +86,9 @@ export const scaleToZeroAction: ActionDefinition<ScaleToZeroParams> = {
     } else {
       const why =
         owner.ref.kind === 'ReplicaSet' && owner.object
-          ? `its ReplicaSet ${owner.ref.name} has no Deployment`
+          ? owner.parentRef
+            ? `its ReplicaSet ${owner.ref.name} is managed by ${describeRef(owner.parentRef)}${owner.parentRef.kind === 'Deployment' ? ', which could not be read' : ''}`
+            : `its ReplicaSet ${owner.ref.name} has no Deployment`
           : owner.ref.kind === 'DaemonSet'
             ? 'a DaemonSet runs one pod per node and has no replica count (kill or cordon instead)'
             : owner.object

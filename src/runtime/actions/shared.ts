@@ -99,6 +99,8 @@ export interface PodOwner {
   object?: JsonObject;
   /** For a ReplicaSet owned by a Deployment: that Deployment. */
   deployment?: JsonObject;
+  /** The controller of the ReplicaSet (a Deployment, or e.g. an Argo Rollout). */
+  parentRef?: OwnerRef;
 }
 
 const APPS_PLURALS: Record<string, string> = { ReplicaSet: 'replicasets', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', Deployment: 'deployments' };
@@ -124,6 +126,7 @@ export async function podOwner(rest: KubeRest, pod: JsonObject, signal?: AbortSi
   const owner: PodOwner = { ref, object };
   if (object && ref.kind === 'ReplicaSet') {
     const parent = controllerOf(object);
+    owner.parentRef = parent;
     if (parent && parent.kind === 'Deployment' && parent.apiVersion === 'apps/v1') owner.deployment = await readController(rest, namespace, parent, signal);
   }
   return owner;
