@@ -341,6 +341,11 @@ describe('respond actions against a real API server and controller manager (v1.2
     assert.equal((await call('GET', `/apis/networking.k8s.io/v1/namespaces/dest/networkpolicies/kshield-isolate-${second.metadata.name}`)).status, 404);
     assert.equal((await getPod('dest', second.metadata.name)).metadata.labels['kshield.io/isolate'], undefined);
 
+    await ok('POST', '/api/v1/namespaces/dest/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'agent' }, spec: { hostNetwork: true, containers: [container] } });
+    const host = await act('isolate', { namespace: 'dest', pod: 'agent' }, { variant: 'kubernetes' });
+    assert.equal(host.status, 'refused');
+    assert.match(host.reason, /uses the node's network \(hostNetwork\): network policies do not apply/);
+
     const bad = await act('isolate', target, {}, { alert: { destination: { ip: 'not-an-ip' } } });
     assert.equal(bad.status, 'refused');
     assert.match(bad.reason, /is not an IP address/);

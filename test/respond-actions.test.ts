@@ -88,3 +88,10 @@ test('CLUSTER_ACTIONS: the six cluster actions, each with a closed parameter sch
   assert.equal(isolate(withDefaults), true);
   assert.deepEqual(withDefaults, { variant: 'auto', scope: 'auto', 'calico-order': 0 });
 });
+
+test('respond restore: a malformed target is a usage error (exit 2) before any cluster access', async () => {
+  const { runRespondRestore } = await import('../src/cli/respond-restore.js');
+  const { UsageError } = await import('../src/core/errors.js');
+  await assert.rejects(runRespondRestore('shop/daemonset/agent', { kubeconfig: '/nonexistent' }), (e: unknown) => e instanceof UsageError && /deployment or statefulset/.test((e as Error).message));
+  await assert.rejects(runRespondRestore('shop/web', { kubeconfig: '/nonexistent/kubeconfig' }), (e: unknown) => e instanceof UsageError && /--kubeconfig \/nonexistent\/kubeconfig: no such file/.test((e as Error).message));
+});

@@ -19,7 +19,9 @@ export const cordonAction: ActionDefinition<CordonParams> = {
     const { namespace, pod: podName } = ctx.target;
     const rest = kubeRest(ctx.client);
     let nodeName = ctx.target.node;
+    if ((!namespace || !podName) && !nodeName) return outcome('cordon', 'refused', 'the alert names neither a pod nor a node');
     try {
+      if (!namespace || !podName) throw new Error('no pod');
       const pod = await rest.find(podPath(namespace, podName), ctx.signal);
       const scheduled = (pod?.spec as JsonObject | undefined)?.nodeName;
       if (typeof scheduled === 'string' && scheduled) nodeName = scheduled;

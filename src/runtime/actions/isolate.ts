@@ -297,6 +297,10 @@ export const isolateAction: ActionDefinition<IsolateParams> = {
     if ('outcome' in read) return read.outcome;
     const { pod, rest } = read;
     if (isTerminating(pod)) return outcome('isolate', 'skipped', `pod ${namespace}/${podName} is being deleted`);
+    if ((pod.spec as JsonObject | undefined)?.hostNetwork === true) {
+      // The NetworkPolicy API leaves host-network pods' traffic to the implementation, and CNIs do not apply pod policies to it.
+      return outcome('isolate', 'refused', `pod ${namespace}/${podName} uses the node's network (hostNetwork): network policies do not apply to its traffic; use kill or scale-to-zero`);
+    }
     const uid = uidOf(pod);
 
     let variant: IsolationVariant;

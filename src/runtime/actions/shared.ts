@@ -58,6 +58,7 @@ export const podRef = (namespace: string, name: string, change: string): Touched
 export async function readTargetPod(action: ActionName, ctx: ActionContext): Promise<{ pod: JsonObject; rest: KubeRest } | { outcome: ActionOutcome }> {
   const rest = kubeRest(ctx.client);
   const { namespace, pod: name } = ctx.target;
+  if (!namespace || !name) return { outcome: outcome(action, 'refused', 'the alert names no pod (namespace and pod name) to act on') };
   let pod: JsonObject | undefined;
   try {
     pod = await rest.find(podPath(namespace, name), ctx.signal);
