@@ -28,7 +28,7 @@ import type { ActionContext, ActionDefinition, ActionOutcome } from '../src/runt
 import type { RuntimeAlert } from '../src/runtime/alert.js';
 import { CLUSTER_ACTIONS } from '../src/runtime/actions/index.js';
 import { parseRestoreTarget, restore } from '../src/runtime/restore.js';
-import { respondRestoreCommand } from '../src/cli/respond-restore.js';
+import { registerRespondRestore } from '../src/cli/respond-restore.js';
 
 type Obj = Record<string, any>;
 
@@ -454,7 +454,8 @@ describe('respond actions against a real API server and controller manager (v1.2
     assert.equal(scaled.metadata.annotations['kshield.io/replicas-before-scale-to-zero'], '2');
 
     const out: string[] = [];
-    const program = new Command('kshield').exitOverride().addCommand(new Command('respond').addCommand(respondRestoreCommand((t) => out.push(t))));
+    const program = new Command('kshield').exitOverride();
+    registerRespondRestore(program.command('respond'), (t) => out.push(t));
     const saved = process.exitCode;
     await program.parseAsync(['respond', 'restore', 'sts/statefulset/db', '--kubeconfig', env.kubeconfig, '-o', 'json'], { from: 'user' });
     const code = process.exitCode;

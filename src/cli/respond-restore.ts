@@ -36,8 +36,8 @@ export async function runRespondRestore(targetText: string, opts: RespondRestore
   return steps.some((s: RestoreStep) => s.status === 'failed' || s.status === 'refused') ? 1 : 0;
 }
 
-export function respondRestoreCommand(write?: (text: string) => void): Command {
-  return new Command('restore')
+function configure(command: Command, write?: (text: string) => void): Command {
+  return command
     .description('undo what respond did: NAMESPACE/POD (isolation, labels, annotations, cordon) or NAMESPACE/deployment/NAME, NAMESPACE/statefulset/NAME (scale-to-zero)')
     .argument('<target>', 'NAMESPACE/POD, NAMESPACE/deployment/NAME or NAMESPACE/statefulset/NAME')
     .option('--kubeconfig <file>', 'kubeconfig file (default: in-cluster service account, KUBECONFIG or ~/.kube/config)')
@@ -47,4 +47,14 @@ export function respondRestoreCommand(write?: (text: string) => void): Command {
     .action(async (target: string, opts: RespondRestoreOptions) => {
       process.exitCode = await runRespondRestore(target, opts, write);
     });
+}
+
+/** `restore` as a subcommand of `respond`, made with `respond.command()` so it inherits the program's error output and exit handling. */
+export function registerRespondRestore(respond: Command, write?: (text: string) => void): Command {
+  return configure(respond.command('restore'), write);
+}
+
+/** The same as a free-standing command, for a caller that assembles commands itself. */
+export function respondRestoreCommand(write?: (text: string) => void): Command {
+  return configure(new Command('restore'), write);
 }
