@@ -287,9 +287,10 @@ export const isolateAction: ActionDefinition<IsolateParams> = {
   } as JsonObject,
   async run(params, ctx): Promise<ActionOutcome> {
     const { namespace, pod: podName } = ctx.target;
-    const destination = alertDestination(ctx);
-    if (destination && 'refusal' in destination) return outcome('isolate', 'refused', destination.refusal);
     const scope = params.scope ?? 'auto';
+    // scope all ignores the alert's destination, even a malformed one.
+    const destination = scope === 'all' ? undefined : alertDestination(ctx);
+    if (destination && 'refusal' in destination) return outcome('isolate', 'refused', destination.refusal);
     if (scope === 'destination' && !destination) return outcome('isolate', 'refused', 'scope destination: the alert names no destination address');
     const wanted: Isolation = scope === 'all' || !destination ? { all: true, destinations: [] } : { all: false, destinations: [destination] };
 
