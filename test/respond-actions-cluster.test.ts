@@ -545,7 +545,7 @@ describe('respond actions against a real API server and controller manager (v1.2
     assert.equal(unsure.status, 'refused', unsure.reason);
     assert.match(unsure.reason, /Calico policies cni\/team-policy may select pod/);
 
-    // Cilium: a CRD schema without enableDefaultDeny (as before Cilium 1.15) drops it, which would cut all egress.
+    // Cilium: a CRD schema without enableDefaultDeny (as before Cilium 1.16) drops it, which would cut all egress.
     const oldCilium = { type: 'object', properties: { endpointSelector: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, egressDeny: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, ingressDeny: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } };
     await installCrd('cilium.io', 'v2', 'CiliumNetworkPolicy', 'ciliumnetworkpolicies', oldCilium);
     client = await fresh();

@@ -20,7 +20,7 @@
  * - CiliumNetworkPolicy (cilium.io/v2) has deny rules that win over every allow, whatever policy
  *   allows it: deny-all is `ingressDeny`/`egressDeny` to entity `all`; "deny only X" is one
  *   `egressDeny` rule per destination (with its port and protocol) and `enableDefaultDeny: false`,
- *   so the policy does not also switch the pod to default-deny (a Cilium before 1.15 drops that field:
+ *   so the policy does not also switch the pod to default-deny (a Cilium before 1.16 drops that field:
  *   the action reads the stored policy back and removes it rather than cutting all egress).
  * - Calico NetworkPolicy (projectcalico.org/v3 through the Calico API server, else the
  *   crd.projectcalico.org/v1 resource its datastore uses, named `default.<name>` as Calico itself
@@ -441,7 +441,7 @@ export const isolateAction: ActionDefinition<IsolateParams> = {
       const kept = ((stored.spec as JsonObject | undefined)?.enableDefaultDeny as JsonObject | undefined)?.egress;
       if (kept !== false) {
         const undone = await undo();
-        return outcome('isolate', 'refused', `this Cilium does not keep enableDefaultDeny (Cilium before 1.15): a deny-only policy would switch pod ${namespace}/${podName} to default-deny and cut all its egress; ${undone}. Use scope all, or another variant`, []);
+        return outcome('isolate', 'refused', `this Cilium does not keep enableDefaultDeny (Cilium before 1.16): a deny-only policy would switch pod ${namespace}/${podName} to default-deny and cut all its egress; ${undone}. Use scope all, or another variant`, []);
       }
     }
 
