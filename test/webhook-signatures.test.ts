@@ -289,8 +289,11 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const flagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store`]);
     assert.equal(flagged.code, 0, flagged.stdout + flagged.stderr);
     assert.equal(JSON.parse(flagged.stdout).satisfied, true);
+    assert.equal(JSON.parse(flagged.stdout).signatureRepository, `${registry.host}/signatures/store`);
     const fromEnv = await kshieldAsync(args, { COSIGN_REPOSITORY: `${registry.host}/signatures/store` });
     assert.equal(fromEnv.code, 0, fromEnv.stdout + fromEnv.stderr);
+    // A leftover exported variable is visible in the output.
+    assert.equal(JSON.parse(fromEnv.stdout).signatureRepository, `${registry.host}/signatures/store (COSIGN_REPOSITORY)`);
     const tagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store:v1`]);
     assert.equal(tagged.code, 2);
     assert.match(tagged.stderr, /--signature-repository: ".*signatures\/store:v1" names a tag or digest; give the repository only/);

@@ -159,12 +159,15 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
     } catch (e) {
       throw new UsageError(`${opts.signatureRepository !== undefined ? '--signature-repository' : 'COSIGN_REPOSITORY'}: ${(e as Error).message}`);
     }
+    if (opts.insecure && signatureRepository.registry !== parsed.image.registry && !isLoopback(signatureRepository.registry)) {
+      throw new UsageError(`${opts.signatureRepository !== undefined ? '--signature-repository' : 'COSIGN_REPOSITORY'} ${repositoryText}: its registry is ${signatureRepository.registry}${repositoryText.includes('/') && !/[.:]/.test(repositoryText.split('/')[0]) && repositoryText.split('/')[0] !== 'localhost' ? ' (no host written, so Docker Hub)' : ''}, and --insecure (plain HTTP) is only for registries on this machine`);
+    }
     if (opts.insecure && signatureRepository.registry !== parsed.image.registry) {
       if (!isLoopback(signatureRepository.registry)) throw new UsageError(`--insecure (plain HTTP) is only for registries on this machine (127.0.0.1, ::1, localhost), not ${signatureRepository.registry}`);
       access.hosts = { ...access.hosts, [signatureRepository.registry]: { insecureHttp: true } };
     }
   }
-  const client = new RegistryClient(access, { timeoutMs, credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
+  const client = new RegistryClient(access, { timeoutMs, plainHttpHint: 'use --insecure (registries on this machine only)', credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
   let report;
   try {
     const subject = await resolveSubject(reference, client);
@@ -175,7 +178,7 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
       return { source: loaded.source, fingerprint: loaded.fingerprint };
     });
     const verdict = judge(results, policy, keys);
-    report = buildVerifyReport(subject, { require: policy.require, keys, attestations: policy.attestations, provenance: policy.provenance }, discovery, results, verdict);
+    report = buildVerifyReport(subject, { require: policy.require, keys, attestations: policy.attestations, provenance: policy.provenance }, discovery, results, verdict, signatureRepository ? `${signatureRepository.registry}/${signatureRepository.repository}${opts.signatureRepository === undefined ? ' (COSIGN_REPOSITORY)' : ''}` : undefined);
   } catch (e) {
     if (e instanceof RegistryError) throw new UsageError(e.message);
     throw e;
