@@ -14,6 +14,7 @@ import {
 } from '../src/analysis/mesh.js';
 import { evaluate } from '../src/engine/engine.js';
 import { rules } from '../src/rules/index.js';
+import { parseConfig, settingsFromConfig } from '../src/config/config-file.js';
 
 function load(text: string) {
   const loaded = loadText(text, 'test.yaml');
@@ -167,5 +168,10 @@ describe('mesh rules through the engine', () => {
   test('one finding per cause: a pod kept out of Istio is not also judged for its mTLS', () => {
     const text = [namespace({ 'istio-injection': 'enabled' }), pod({ 'sidecar.istio.io/inject': 'false' })].join('\n---\n');
     assert.deepEqual(run(text), ['workload-outside-mesh Pod/web']);
+  });
+
+  test('.kshield.yaml sets istioRootNamespace, and refuses a value that is not a namespace name', () => {
+    assert.equal(settingsFromConfig(parseConfig('istioRootNamespace: mesh-root\n', '.kshield.yaml', rules)).istioRootNamespace, 'mesh-root');
+    assert.throws(() => parseConfig('istioRootNamespace: Mesh_Root\n', '.kshield.yaml', rules), /istioRootNamespace/);
   });
 });
