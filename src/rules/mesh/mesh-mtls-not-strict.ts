@@ -32,9 +32,11 @@ export const meshMtlsNotStrict = defineRule({
       const decision = resolveMtls(index.peerAuthentications, namespace, labels, context.settings.istioRootNamespace);
       if (!acceptsPlaintext(decision)) continue;
       const ambient = membership.mesh === 'istio-ambient' && decision.mode === 'DISABLE' ? ' (ambient mode does not support DISABLE)' : '';
+      const exempt = decision.ports.filter((p) => p.mode !== 'STRICT').map((p) => p.port);
+      const where = decision.mode === 'STRICT' ? ` on port${exempt.length > 1 ? 's' : ''} ${exempt.join(', ')}` : '';
       out.push({
         path: pod.metadata ? pod.metadataPath : pod.path,
-        message: `${resource.kind} "${resource.name}" is in the Istio mesh (${membership.reason}) but its inbound mTLS is ${describeMtls(decision)}${ambient}: it accepts plaintext connections`,
+        message: `${resource.kind} "${resource.name}" is in the Istio mesh (${membership.reason}) but its inbound mTLS is ${describeMtls(decision)}${ambient}: it accepts plaintext connections${where}`,
       });
     }
     return out;
@@ -55,7 +57,7 @@ export const meshMtlsNotStrict = defineRule({
           PEER_AUTHN('istio-system', 'default', 'mtls: {mode: STRICT}'),
           PEER_AUTHN('shop', 'web', 'selector:\n  matchLabels: {app: web}\nmtls: {mode: UNSET}\nportLevelMtls:\n  "8080": {mode: PERMISSIVE}'),
         ),
-        expect: [{ path: '/spec/template/metadata', message: 'STRICT (mesh-wide PeerAuthentication istio-system/default), and port 8080 PERMISSIVE (portLevelMtls of PeerAuthentication shop/web)' }],
+        expect: [{ path: '/spec/template/metadata', message: 'STRICT (mesh-wide PeerAuthentication istio-system/default), and port 8080 PERMISSIVE (portLevelMtls of PeerAuthentication shop/web): it accepts plaintext connections on port 8080' }],
       },
     ],
   },
