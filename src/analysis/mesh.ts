@@ -9,7 +9,8 @@
  * said so; a namespace whose Namespace object is not in the input has no labels here, so only what
  * the pod itself says counts.
  */
-import type { JsonObject, Resource } from '../core/types.js';
+import type { Resource } from '../core/types.js';
+import { escapePointerToken } from '../core/pointer.js';
 import { asArray, asString, fieldAt, isObject, stringMap } from '../core/values.js';
 import { podSpecs, type PodSpecView } from '../k8s/pods.js';
 import { labelsOf, type Labels } from '../k8s/labels.js';
@@ -69,10 +70,6 @@ export interface Membership {
 // Istio never injects into these, whatever their labels (Istio's "Automatic sidecar injection" concepts page).
 const ISTIO_NEVER_INJECTED = new Set(['kube-system', 'kube-public']);
 
-function pointerToken(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
 type Switch = { state: 'enabled' | 'disabled'; what: string; path?: string } | undefined;
 
 /**
@@ -99,11 +96,11 @@ function istioPodSwitch(pod: PodSpecView): Switch {
   const labels = labelsOf(pod.metadata);
   const annotations = stringMap(fieldAt(pod.metadata, 'annotations'));
   const label = labels[ISTIO_INJECT];
-  if (label === 'true') return { state: 'enabled', what: `pod label ${ISTIO_INJECT}="true"`, path: `${pod.metadataPath}/labels/${pointerToken(ISTIO_INJECT)}` };
-  if (label === 'false') return { state: 'disabled', what: `pod label ${ISTIO_INJECT}="false"`, path: `${pod.metadataPath}/labels/${pointerToken(ISTIO_INJECT)}` };
-  if (annotations[ISTIO_INJECT] === 'false') return { state: 'disabled', what: `pod annotation ${ISTIO_INJECT}="false"`, path: `${pod.metadataPath}/annotations/${pointerToken(ISTIO_INJECT)}` };
+  if (label === 'true') return { state: 'enabled', what: `pod label ${ISTIO_INJECT}="true"`, path: `${pod.metadataPath}/labels/${escapePointerToken(ISTIO_INJECT)}` };
+  if (label === 'false') return { state: 'disabled', what: `pod label ${ISTIO_INJECT}="false"`, path: `${pod.metadataPath}/labels/${escapePointerToken(ISTIO_INJECT)}` };
+  if (annotations[ISTIO_INJECT] === 'false') return { state: 'disabled', what: `pod annotation ${ISTIO_INJECT}="false"`, path: `${pod.metadataPath}/annotations/${escapePointerToken(ISTIO_INJECT)}` };
   const rev = labels[ISTIO_REV_LABEL];
-  if (rev !== undefined) return { state: 'enabled', what: `pod label ${ISTIO_REV_LABEL}=${rev}`, path: `${pod.metadataPath}/labels/${pointerToken(ISTIO_REV_LABEL)}` };
+  if (rev !== undefined) return { state: 'enabled', what: `pod label ${ISTIO_REV_LABEL}=${rev}`, path: `${pod.metadataPath}/labels/${escapePointerToken(ISTIO_REV_LABEL)}` };
   return undefined;
 }
 
@@ -134,7 +131,7 @@ export function meshMembership(pod: PodSpecView, ns: NamespaceMeta): Membership 
   // a pod's istio.io/dataplane-mode=none opting out. A pod with a sidecar keeps it (checked above: the sidecar wins).
   const nsAmbient = ns.labels[ISTIO_DATAPLANE_MODE] === 'ambient';
   const podMode = labels[ISTIO_DATAPLANE_MODE];
-  const podModePath = `${pod.metadataPath}/labels/${pointerToken(ISTIO_DATAPLANE_MODE)}`;
+  const podModePath = `${pod.metadataPath}/labels/${escapePointerToken(ISTIO_DATAPLANE_MODE)}`;
   const ambientWhat = `namespace label ${ISTIO_DATAPLANE_MODE}=ambient`;
   if (podMode === 'none') {
     if (nsAmbient) excluded.push({ mesh: 'istio-ambient', reason: `pod label ${ISTIO_DATAPLANE_MODE}=none`, path: podModePath, namespaceReason: ambientWhat });
@@ -158,7 +155,7 @@ export function meshMembership(pod: PodSpecView, ns: NamespaceMeta): Membership 
     return { mesh: 'linkerd', reason: podLinkerd !== undefined ? `pod annotation ${LINKERD_INJECT}: ${podLinkerd}` : `namespace annotation ${LINKERD_INJECT}: ${nsLinkerd}`, excluded };
   if (linkerdMeshes(nsLinkerd)) {
     const nsWhat = `namespace annotation ${LINKERD_INJECT}: ${nsLinkerd}`;
-    if (podLinkerd === 'disabled') excluded.push({ mesh: 'linkerd', reason: `pod annotation ${LINKERD_INJECT}: disabled`, path: `${pod.metadataPath}/annotations/${pointerToken(LINKERD_INJECT)}`, namespaceReason: nsWhat });
+    if (podLinkerd === 'disabled') excluded.push({ mesh: 'linkerd', reason: `pod annotation ${LINKERD_INJECT}: disabled`, path: `${pod.metadataPath}/annotations/${escapePointerToken(LINKERD_INJECT)}`, namespaceReason: nsWhat });
     else if (hostNetwork) excluded.push({ mesh: 'linkerd', reason: 'hostNetwork: true (the Linkerd proxy injector skips pods on the host network)', path: hostNetworkPath, namespaceReason: nsWhat });
   }
 
@@ -224,7 +221,7 @@ export function readPeerAuthentication(resource: Resource): PeerAuthentication {
   if (isObject(portLevel))
     for (const [key, value] of Object.entries(portLevel)) {
       const port = Number(key);
-      if (Number.isInteger(port) && port > 0 && port <= 65535) ports.push({ port, mode: modeOf(value), path: `/spec/portLevelMtls/${pointerToken(key)}/mode` });
+      if (Number.isInteger(port) && port > 0 && port <= 65535) ports.push({ port, mode: modeOf(value), path: `/spec/portLevelMtls/${escapePointerToken(key)}/mode` });
     }
   ports.sort((a, b) => a.port - b.port);
   return { resource, namespace, name: resource.name, selector, mode: modeOf(spec.mtls), ports, created: asString(fieldAt(resource.object, 'metadata', 'creationTimestamp')), label: `PeerAuthentication ${namespace}/${resource.name}` };
@@ -375,4 +372,3 @@ export function podsOf(resource: Resource): { pod: PodSpecView; labels: Labels }
   return podSpecs(resource).map((pod) => ({ pod, labels: labelsOf(pod.metadata) }));
 }
 
-export type { JsonObject };

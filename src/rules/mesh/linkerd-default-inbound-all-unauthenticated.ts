@@ -1,6 +1,7 @@
 import type { Violation } from '../../core/types.js';
 import { asArray, asNumber, asString, fieldAt, isObject, stringMap } from '../../core/values.js';
 import { selectorMatches } from '../../k8s/labels.js';
+import { escapePointerToken } from '../../core/pointer.js';
 import { LINKERD_CLUSTER_DEFAULT_INBOUND_POLICY, LINKERD_DEFAULT_INBOUND_POLICY, meshMembership, namespaceMeta, podsOf } from '../../analysis/mesh.js';
 import { defineRule } from '../define.js';
 import { LINKERD_POLICY_DOC, MESH, MESH_NAMESPACE, MESH_WEB, meshIndex, namespaceOfResource, stream } from './shared.js';
@@ -55,7 +56,7 @@ export const linkerdDefaultInboundAllUnauthenticated = defineRule({
       if (declared.length > 0 && uncovered.length === 0) continue;
       const ports = uncovered.map((p) => asNumber(p.containerPort)).filter((n) => n !== undefined);
       const where = ports.length > 0 ? `on port${ports.length > 1 ? 's' : ''} ${ports.join(', ')} and any other port no Server describes` : 'on every port';
-      const path = podPolicy !== undefined ? `${pod.metadataPath}/annotations/${LINKERD_DEFAULT_INBOUND_POLICY.replace(/\//g, '~1')}` : pod.metadata ? pod.metadataPath : pod.path;
+      const path = podPolicy !== undefined ? `${pod.metadataPath}/annotations/${escapePointerToken(LINKERD_DEFAULT_INBOUND_POLICY)}` : pod.metadata ? pod.metadataPath : pod.path;
       out.push({ path, message: `${resource.kind} "${resource.name}" is in the Linkerd mesh (${membership.reason}) with default inbound policy ${policy} from ${from}: it accepts unauthenticated connections ${where}` });
     }
     return out;
