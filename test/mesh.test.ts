@@ -10,7 +10,7 @@ import { loadText } from '../src/sources/files.js';
 import { podSpecs } from '../src/k8s/pods.js';
 import {
   authorizationApplies, describeMtls, identitySources, isMatchAllRule, meshMembership, namespaceMeta, namespaceMetas,
-  readAuthorizationPolicy, readPeerAuthentication, resolveMtls,
+  readAuthorizationPolicy, readPeerAuthentication, resolveMtls, summarizeAuthorization,
 } from '../src/analysis/mesh.js';
 import { evaluate } from '../src/engine/engine.js';
 import { rules } from '../src/rules/index.js';
@@ -148,6 +148,25 @@ describe('AuthorizationPolicy', () => {
     assert.equal(authorizationApplies(authz('istio-system', '{}'), 'other', { app: 'web' }, 'istio-system'), true);
     assert.equal(authorizationApplies(authz('shop', '{targetRefs: [{kind: Service, group: "", name: web}]}'), 'shop', { app: 'web' }, 'istio-system'), false);
   });
+});
+
+describe('AuthorizationPolicy evaluation (CUSTOM, then DENY, then ALLOW)', () => {
+  const verdict = (...specs: [string, string][]) =>
+    summarizeAuthorization(specs.map(([ns, spec]) => authz(ns, spec)), 'shop', { app: 'web' }, 'istio-system').verdict;
+  const cases: [string, [string, string][], string][] = [
+    ['no policy: everything allowed', [], 'no-policy'],
+    ['an ALLOW policy without rules refuses everything', [['shop', '{action: ALLOW}']], 'deny-all'],
+    ['an ALLOW rule {} allows everything', [['shop', '{rules: [{}]}']], 'allow-all'],
+    ['ALLOW {} next to an ALLOW without rules: the request matches one ALLOW', [['shop', '{action: ALLOW}'], ['shop', '{rules: [{}]}']], 'allow-all'],
+    ['a DENY rule {} refuses everything, whatever ALLOW says', [['shop', '{rules: [{}]}'], ['shop', '{action: DENY, rules: [{}]}']], 'deny-all'],
+    ['ALLOW {} under a CUSTOM policy is restricted by the external authorizer', [['shop', '{rules: [{}]}'], ['shop', '{action: CUSTOM, provider: {name: ext-authz}, rules: [{}]}']], 'restricted'],
+    ['a DENY policy without rules matches nothing, so refuses nothing', [['shop', '{action: DENY}']], 'no-policy'],
+    ['ALLOW from one principal', [['shop', '{rules: [{from: [{source: {principals: [cluster.local/ns/shop/sa/frontend]}}]}]}']], 'restricted'],
+    ['an AUDIT policy decides nothing', [['shop', '{action: AUDIT, rules: [{}]}']], 'no-policy'],
+    ['a mesh-wide ALLOW without rules in the root namespace', [['istio-system', '{action: ALLOW}']], 'deny-all'],
+    ['a policy of another namespace does not apply', [['other', '{action: ALLOW}']], 'no-policy'],
+  ];
+  for (const [name, specs, expected] of cases) test(name, () => assert.equal(verdict(...specs), expected));
 });
 
 describe('mesh rules through the engine', () => {

@@ -372,3 +372,43 @@ export function podsOf(resource: Resource): { pod: PodSpecView; labels: Labels }
   return podSpecs(resource).map((pod) => ({ pod, labels: labelsOf(pod.metadata) }));
 }
 
+
+export type AuthorizationVerdict =
+  /** No policy that can refuse a request applies (none, or only DENY/CUSTOM policies without rules, or AUDIT): every request is allowed. */
+  | 'no-policy'
+  /** Every request is allowed although policies apply (an ALLOW rule `{}`, and no DENY or CUSTOM). */
+  | 'allow-all'
+  /** Every request is refused (a DENY rule `{}`, or ALLOW policies none of which has a rule). */
+  | 'deny-all'
+  /** Some requests are allowed and others refused, depending on what they carry. */
+  | 'restricted';
+
+export interface AuthorizationSummary {
+  verdict: AuthorizationVerdict;
+  /** The policies that decide the verdict (for deny-all and allow-all: the ones that make it so). */
+  policies: AuthorizationPolicy[];
+}
+
+/**
+ * What the AuthorizationPolicies applying to a pod leave of its inbound requests, as Istio evaluates
+ * them ("Authorization Policy" reference): CUSTOM first, then DENY, then ALLOW; with no ALLOW
+ * policy a request is allowed, else it must match one. An empty rule matches every request; a policy
+ * without rules matches none, so ALLOW policies that all lack rules refuse everything. AUDIT policies
+ * decide nothing. Conditions on the request itself (paths, JWT claims) make a policy `restricted`.
+ */
+export function summarizeAuthorization(policies: readonly AuthorizationPolicy[], namespace: string, podLabels: Labels, rootNamespace: string): AuthorizationSummary {
+  const applying = policies.filter((p) => authorizationApplies(p, namespace, podLabels, rootNamespace));
+  // A CUSTOM or DENY policy without rules matches no request, so it refuses nothing.
+  const custom = applying.filter((p) => p.action === 'CUSTOM' && p.rules.length > 0);
+  const deny = applying.filter((p) => p.action === 'DENY' && p.rules.length > 0);
+  const allow = applying.filter((p) => p.action === 'ALLOW');
+  const denyingAll = deny.filter((p) => p.rules.some(isMatchAllRule));
+  if (denyingAll.length > 0) return { verdict: 'deny-all', policies: denyingAll };
+  if (allow.length > 0 && allow.every((p) => p.rules.length === 0)) return { verdict: 'deny-all', policies: allow };
+  if (custom.length === 0 && deny.length === 0) {
+    if (allow.length === 0) return { verdict: 'no-policy', policies: [] };
+    const allowingAll = allow.filter((p) => p.rules.some(isMatchAllRule));
+    if (allowingAll.length > 0) return { verdict: 'allow-all', policies: allowingAll };
+  }
+  return { verdict: 'restricted', policies: [...custom, ...deny, ...allow] };
+}
