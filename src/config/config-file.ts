@@ -37,6 +37,8 @@ export interface KshieldConfig {
   operatorWorkloads?: OperatorWorkloadConfig[];
   /** Which Dockerfile builds which image (see ImageSource); paths relative to this file. */
   imageSources?: ImageSource[];
+  /** Istio's root namespace (meshConfig.rootNamespace; default istio-system). */
+  istioRootNamespace?: string;
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** `webhook.imagePolicy` with its key files and trusted roots read (set by parseConfig, not written by users). */
@@ -400,5 +402,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   if (config?.pssVersion) out.pssVersion = config.pssVersion;
   if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
   if (config?.imageSources) out.imageSources = config.imageSources;
+  if (config?.istioRootNamespace) out.istioRootNamespace = config.istioRootNamespace;
   return out;
 }
