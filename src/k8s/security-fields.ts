@@ -243,13 +243,15 @@ export function securityFieldDrift(
   declaredWord: string,
 ): SecurityFieldDrift[] {
   const out: SecurityFieldDrift[] = [];
+  const source = declaredWord === 'declared' ? 'the manifest' : `the ${declaredWord.replace(/ /g, '-')} configuration`;
   const declaredPods = new Map(podSpecs(declaredObject).map((p) => [p.path, p]));
   const isPod = liveObject.kind === 'Pod';
   for (const livePod of podSpecs(liveObject)) {
     const declaredPod = declaredPods.get(livePod.path);
     if (!declaredPod) continue;
-    const push = (d: Omit<SecurityFieldDrift, 'message'>, what: string): void => {
-      out.push({ ...d, message: `${what}: ${shown(d.live)} live, ${shown(d.declared)} ${declaredWord}` });
+    // `plain`: the words say it all (a capability added), no "X live, Y declared" after them.
+    const push = (d: Omit<SecurityFieldDrift, 'message'>, what: string, plain = false): void => {
+      out.push({ ...d, message: plain ? what : `${what}: ${shown(d.live)} live, ${shown(d.declared)} ${declaredWord}` });
     };
     for (const spec of SECURITY_FIELDS) {
       if (spec.scope !== 'pod') continue;
@@ -297,7 +299,7 @@ export function securityFieldDrift(
             declared: undefined,
             live: asString(container.image),
             severity: 'medium',
-            message: `${who} (image ${show(asString(container.image) ?? '')}) runs live but is not ${declaredWord}`,
+            message: `${who} (image ${show(asString(container.image) ?? '')}) runs live but is not in ${source}`,
           });
           continue;
         }
@@ -330,7 +332,8 @@ export function securityFieldDrift(
               // Capabilities a container runtime grants by default are less than a new power.
               severity: BASELINE_ALLOWED_CAPABILITIES.has(cap) ? 'medium' : 'high',
             },
-            `${who} adds capability ${cap}`,
+            `${who} adds capability ${cap}, which ${source} does not add`,
+            true,
           );
         });
         const liveDrop = new Set(strings(at(container, ['securityContext', 'capabilities', 'drop'])));
@@ -346,7 +349,8 @@ export function securityFieldDrift(
               live: [...liveDrop],
               severity: 'medium',
             },
-            `${who} no longer drops ${lostDrops.join(', ')}`,
+            `${who} no longer drops ${lostDrops.join(', ')}, which ${source} drops`,
+            true,
           );
         }
         const declaredPorts = new Set(hostPorts(dc));
@@ -354,7 +358,8 @@ export function securityFieldDrift(
         if (newPorts.length > 0) {
           push(
             { field: 'ports[].hostPort', livePath: `${livePath}/ports`, declaredPath: `${declaredPath}/ports`, container: name, declared: [...declaredPorts], live: newPorts, severity: 'medium' },
-            `${who} opens host port${newPorts.length > 1 ? 's' : ''} ${newPorts.join(', ')} on the node`,
+            `${who} opens host port${newPorts.length > 1 ? 's' : ''} ${newPorts.join(', ')} on the node, which ${source} does not open`,
+            true,
           );
         }
       }

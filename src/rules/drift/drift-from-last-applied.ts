@@ -107,7 +107,7 @@ spec:
         expect: [
           { path: '/spec/template/spec/hostNetwork', message: "the pod shares the node's network namespace: true live, not set last applied" },
           { path: '/spec/template/spec/containers/0/securityContext/privileged', message: 'container "web" runs privileged: true live' },
-          { path: '/spec/template/spec/containers/0/securityContext/capabilities/add/0', message: 'container "web" adds capability SYS_ADMIN' },
+          { path: '/spec/template/spec/containers/0/securityContext/capabilities/add/0', message: 'container "web" adds capability SYS_ADMIN, which the last-applied configuration does not add' },
         ],
       },
     ],

@@ -1,7 +1,7 @@
 import type { Resource, Violation } from '../../core/types.js';
 import { asArray, asString, isObject } from '../../core/values.js';
 import { defineRule } from '../define.js';
-import { DRIFT_TAGS } from './shared.js';
+import { DRIFT_TAGS, isLiveObject } from './shared.js';
 import { controllerOf, imageIDs, pinnedDigest, runningDigest } from './images.js';
 
 const IMAGES_DOC = 'https://kubernetes.io/docs/concepts/containers/images/#updating-images';
@@ -52,7 +52,7 @@ export const driftImageTagMoved = defineRule({
   appliesTo: ['Pod'],
   reads: ['Pod'],
   check(resource, context) {
-    if (resource.apiVersion !== 'v1') return [];
+    if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     const ref = controllerOf(resource.object);
     if (!ref?.uid) return [];
     const mine = running(resource);
@@ -91,6 +91,7 @@ export const driftImageTagMoved = defineRule({
 kind: Pod
 metadata:
   name: web-7d4b9c-a1
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, uid: 7c1e, controller: true}]
 spec:
@@ -102,6 +103,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: web-7d4b9c-b2
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, uid: 7c1e, controller: true}]
 spec:
@@ -115,6 +117,7 @@ status:
 kind: Pod
 metadata:
   name: web-7d4b9c-b2
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, uid: 7c1e, controller: true}]
 spec:
@@ -126,6 +129,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: web-7d4b9c-a1
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, uid: 7c1e, controller: true}]
 spec:

@@ -2,7 +2,7 @@ import type { Violation } from '../../core/types.js';
 import { asArray, asString, isObject } from '../../core/values.js';
 import { podSpecs } from '../../k8s/pods.js';
 import { defineRule } from '../define.js';
-import { DRIFT_TAGS } from './shared.js';
+import { DRIFT_TAGS, isLiveObject } from './shared.js';
 import { OWNER_KINDS, controllerOf, imageIDs, madeFromCurrentTemplate, pinnedDigest, runningDigest, sameImageOrPinned } from './images.js';
 
 const IMAGES_DOC = 'https://kubernetes.io/docs/concepts/containers/images/#image-names';
@@ -45,7 +45,7 @@ export const driftPodImageDiffersFromOwner = defineRule({
   appliesTo: ['Pod'],
   reads: OWNER_KINDS,
   check(resource, context) {
-    if (resource.apiVersion !== 'v1') return [];
+    if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     const ref = controllerOf(resource.object);
     if (!ref || !OWNER_KINDS.includes(ref.kind)) return [];
     const owner = context.resources.find(ref.kind, resource.namespace, ref.name);
@@ -102,6 +102,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: web-7d4b9c-x8k2p
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, uid: 5f0c7a4e-0d0e-4b8e-9a39-1f2d3c4b5a69, controller: true}]
 spec:
@@ -128,6 +129,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: db-0
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   labels: {app: db, controller-revision-hash: db-5c8f7d9b6}
   ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: db, controller: true}]
@@ -152,6 +154,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: web-7d4b9c-x8k2p
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: shop
   ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-7d4b9c, controller: true}]
 spec:
@@ -178,6 +181,7 @@ apiVersion: v1
 kind: Pod
 metadata:
   name: agent-q7w2z
+  creationTimestamp: "2026-12-05T07:00:00Z"
   namespace: monitoring
   labels: {app: agent, pod-template-generation: "3"}
   ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, controller: true}]

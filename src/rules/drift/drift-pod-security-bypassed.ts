@@ -8,7 +8,7 @@ import { hostNetwork } from '../pod-security/host-network.js';
 import { hostPid } from '../pod-security/host-pid.js';
 import { hostIpc } from '../pod-security/host-ipc.js';
 import { CLUSTER_INFO_EXAMPLE, CLUSTER_INFO_KIND, clusterInfo, serverVersionOf } from '../cluster/shared.js';
-import { DRIFT_TAGS, changeOf, embedded, objectChangeExample } from './shared.js';
+import { DRIFT_TAGS, changeOf, embedded, isLiveObject, objectChangeExample } from './shared.js';
 
 const PSA_DOC = 'https://kubernetes.io/docs/concepts/security/pod-security-admission/';
 const PSA_EXEMPTIONS = 'https://kubernetes.io/docs/concepts/security/pod-security-admission/#exemptions';
@@ -96,7 +96,7 @@ export const driftPodSecurityBypassed = defineRule({
         const had = new Set(before ? forbiddenFields(before, context).map((v) => v.path) : []);
         newOnly = (v) => !had.has(v.path);
       }
-    } else if (resource.apiVersion !== 'v1') return [];
+    } else if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     if (!pod || !pod.namespace) return [];
     const enforcement = enforcementOf(context.resources.find('Namespace', undefined, pod.namespace), context);
     if (!enforcement) return [];
@@ -126,7 +126,7 @@ metadata:
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: node-exporter-x2k9p, namespace: monitoring}
+metadata: {name: node-exporter-x2k9p, namespace: monitoring, uid: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f}
 spec:
   hostNetwork: true
   hostPID: true
@@ -140,10 +140,23 @@ metadata:
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: web, namespace: shop}
+metadata: {name: web, namespace: shop, uid: 2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a}
 spec:
   containers:
   - {name: web, image: "registry.example.com/shop/web:1.4.2", securityContext: {privileged: false}}`,
+      // A manifest (no uid, no creationTimestamp): Pod Security Admission will judge it when it is applied.
+      `apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {pod-security.kubernetes.io/enforce: baseline}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: shop}
+spec:
+  containers:
+  - {name: debug, image: "busybox:1.36", securityContext: {privileged: true}}`,
     ],
     invalid: [
       {
@@ -155,7 +168,7 @@ metadata:
 ---
 apiVersion: v1
 kind: Pod
-metadata: {name: debug, namespace: shop}
+metadata: {name: debug, namespace: shop, uid: 0b7e5c1a-3f8d-4e2a-9c6b-5d4e3f2a1b0c}
 spec:
   hostNetwork: true
   containers:

@@ -61,6 +61,15 @@ export function embedded(resource: Resource, change: ChangeView, side: 'before' 
   };
 }
 
+/**
+ * Whether an object came from the API server (it has a uid or a creationTimestamp, which only the
+ * server sets): rules about live state stay silent on manifests, where the same shape means something else.
+ */
+export function isLiveObject(object: JsonObject): boolean {
+  const meta = asObject(object.metadata);
+  return typeof meta?.uid === 'string' || typeof meta?.creationTimestamp === 'string';
+}
+
 /** `Kind namespace/name` or `Kind name`, for messages. */
 export function describeTarget(target: ChangeView['target']): string {
   return `${target.kind} ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
