@@ -15,10 +15,11 @@ interface Hook {
   explicit: boolean;
 }
 
-function hooksOf(object: Record<string, unknown> | undefined): Map<string, Hook> {
+/** `apiVersion`: the change target's, for an object that does not say its own. */
+function hooksOf(object: Record<string, unknown> | undefined, apiVersion: string): Map<string, Hook> {
   const out = new Map<string, Hook>();
   if (!object) return out;
-  const defaultsToIgnore = object.apiVersion === 'admissionregistration.k8s.io/v1beta1';
+  const defaultsToIgnore = (asString(object.apiVersion) ?? apiVersion) === 'admissionregistration.k8s.io/v1beta1';
   asArray(object.webhooks).forEach((hook, index) => {
     if (!isObject(hook)) return;
     const name = asString(hook.name) ?? `#${index + 1}`;
@@ -64,7 +65,7 @@ export const driftAdmissionWebhookWeakened = defineRule({
     if (!change || !KINDS.has(change.target.kind) || groupOf(change.target.apiVersion) !== 'admissionregistration.k8s.io') return [];
     const kind = change.target.kind;
     const what = describeTarget(change.target);
-    const before = hooksOf(change.before);
+    const before = hooksOf(change.before, change.target.apiVersion);
     if (change.type === 'Deleted') {
       const hooks = [...before.values()];
       const closed = hooks.filter((h) => h.failurePolicy === 'Fail');
@@ -73,7 +74,7 @@ export const driftAdmissionWebhookWeakened = defineRule({
       return [{ path: change.before ? '/change/before' : '/change/target', severity: severityFor(kind, closed.length > 0), message: `${what} was deleted${listed}` }];
     }
     if (change.type !== 'Modified' || !change.after) return [];
-    const after = hooksOf(change.after);
+    const after = hooksOf(change.after, change.target.apiVersion);
     const out: Violation[] = [];
     for (const hook of before.values()) {
       const now = after.get(hook.name);

@@ -30,6 +30,22 @@ function running(pod: Resource): Map<string, { image: string; path: string; dige
   return out;
 }
 
+/**
+ * The CPU architecture of the node a pod runs on (its kubernetes.io/arch label, else
+ * status.nodeInfo.architecture); "" when the node is not known. One tag of a multi-platform image
+ * is a different manifest per architecture, and a runtime may report that manifest's digest: pods
+ * are only compared with pods on nodes of the same architecture.
+ */
+function architectureOf(pod: Resource, nodes: { find(kind: string, ns: string | undefined, name: string): Resource | undefined }): string {
+  const nodeName = isObject(pod.object.spec) ? asString(pod.object.spec.nodeName) : undefined;
+  if (!nodeName) return '';
+  const node = nodes.find('Node', undefined, nodeName);
+  if (!node) return '';
+  const labels = isObject(node.object.metadata) && isObject(node.object.metadata.labels) ? node.object.metadata.labels : {};
+  const status = isObject(node.object.status) && isObject(node.object.status.nodeInfo) ? node.object.status.nodeInfo : {};
+  return asString(labels['kubernetes.io/arch']) ?? asString(status.architecture) ?? '';
+}
+
 export const driftImageTagMoved = defineRule({
   id: 'drift-image-tag-moved',
   title: 'Replicas of one controller run different digests of one tag',
@@ -43,23 +59,26 @@ export const driftImageTagMoved = defineRule({
     'release or a replaced image; either way what runs is not what was reviewed. Seen from live state alone, without a record ' +
     'of earlier scans: a tag that moved while every replica still runs the old digest shows nothing until a node pulls it ' +
     'again. References that pin a digest are not judged (a pinned digest cannot move), and statuses whose imageID is an ' +
-    "image configuration id rather than a repository digest are left out. One finding per controller and container, on its " +
+    'image configuration id rather than a repository digest are left out. Pods are compared only with pods on nodes of the ' +
+    "same architecture (the Node's kubernetes.io/arch label): one tag of a multi-platform image is a different manifest per " +
+    "architecture, and some runtimes report that manifest's digest. One finding per controller and container, on its " +
     'pod first by name, listing the digests. Live state only: `kshield watch` sees every pod; `kshield cluster` judges pods a ' +
     'listed controller owns through that controller, so this rule sees only pods it lists.',
   remediation: 'Pin the image by digest in the workload (image: repo:tag@sha256:...), and find out why the tag moved (the registry\'s audit log); roll the workload so that every replica runs the same reviewed digest.',
   references: [IMAGES_DOC],
   frameworks: { mitre: ['T1525'] },
   appliesTo: ['Pod'],
-  reads: ['Pod'],
+  reads: ['Pod', 'Node'],
   check(resource, context) {
     if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     const ref = controllerOf(resource.object);
     if (!ref?.uid) return [];
     const mine = running(resource);
     if (mine.size === 0) return [];
+    const arch = architectureOf(resource, context.resources);
     const siblings = context.resources
       .inNamespace(resource.namespace ?? '')
-      .filter((r) => r.kind === 'Pod' && r.apiVersion === 'v1' && controllerOf(r.object)?.uid === ref.uid);
+      .filter((r) => r.kind === 'Pod' && r.apiVersion === 'v1' && controllerOf(r.object)?.uid === ref.uid && architectureOf(r, context.resources) === arch);
     const out: Violation[] = [];
     for (const [name, own] of mine) {
       if (pinnedDigest(own.image)) continue;
@@ -87,6 +106,40 @@ export const driftImageTagMoved = defineRule({
   },
   examples: {
     valid: [
+      // One tag on an amd64 and an arm64 node: each runs its platform's manifest.
+      `apiVersion: v1
+kind: Node
+metadata: {name: node-a, labels: {kubernetes.io/arch: amd64}}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-b, labels: {kubernetes.io/arch: arm64}}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent-a
+  namespace: monitoring
+  creationTimestamp: "2026-12-05T07:00:00Z"
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: 9d2f, controller: true}]
+spec:
+  nodeName: node-a
+  containers: [{name: agent, image: "registry.example.com/ops/agent:3.1"}]
+status:
+  containerStatuses: [{name: agent, imageID: "registry.example.com/ops/agent@sha256:1111111111111111111111111111111111111111111111111111111111111111"}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent-b
+  namespace: monitoring
+  creationTimestamp: "2026-12-05T07:00:00Z"
+  ownerReferences: [{apiVersion: apps/v1, kind: DaemonSet, name: agent, uid: 9d2f, controller: true}]
+spec:
+  nodeName: node-b
+  containers: [{name: agent, image: "registry.example.com/ops/agent:3.1"}]
+status:
+  containerStatuses: [{name: agent, imageID: "registry.example.com/ops/agent@sha256:2222222222222222222222222222222222222222222222222222222222222222"}]`,
       `apiVersion: v1
 kind: Pod
 metadata:
