@@ -40,7 +40,10 @@ function reachOf(binding: Resource, context: Parameters<typeof driftBindingReach
   if (info && role && info.kind === 'ClusterRoleBinding' && model.isFullAccess(role)) return { direct: true, steps: [] };
   const graph = buildEscalationGraph(set, { operatorWorkloads: context.settings.operatorWorkloads, kubernetesVersion: context.settings.kubernetesVersion, from: [`user:${PROBE}`] });
   const path = graph.paths.find((p) => p.to === 'goal:cluster-admin');
-  return path ? { direct: false, steps: path.steps } : undefined;
+  if (!path) return undefined;
+  // Each hop with where it leads: "run a pod as this service account (sa:shop:ops)".
+  const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
+  return { direct: false, steps: path.steps.map((step, i) => `${step} (${labels.get(path.nodes[i + 1]) ?? path.nodes[i + 1]})`) };
 }
 
 export const driftBindingReachesClusterAdmin = defineRule({
