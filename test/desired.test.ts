@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
 import { loadText, resourcesFromObjects } from '../src/sources/files.js';
 import { desiredDrift, desiredStates } from '../src/runtime/desired.js';
+import { evaluate } from '../src/engine/engine.js';
+import { findRule, rules as catalogue } from '../src/rules/index.js';
 import type { JsonObject } from '../src/core/types.js';
 
 const MANIFEST = `apiVersion: v1
@@ -162,5 +164,22 @@ describe('desiredDrift', () => {
     // apps/v1beta2 is the same group: the same object.
     const v1beta2 = { ...liveWeb((spec) => (spec.hostNetwork = true)), apiVersion: 'apps/v1beta2' };
     assert.equal(desiredDrift(desired, live(v1beta2)).length, 1);
+  });
+
+  test('a watch event object (plain JSON) is accepted as the live side', () => {
+    const findings = desiredDrift(desired, liveWeb((spec) => (spec.hostIPC = true)), { liveSource: 'cluster:prod' });
+    assert.deepEqual(findings.map((f) => f.path), ['/desired/spec/template/spec/hostIPC']);
+  });
+
+  test('with the pairs in the run, the same changed field is one finding: drift-from-desired, not drift-from-last-applied too', () => {
+    const applied = liveWeb();
+    const object = liveWeb((spec) => (spec.hostNetwork = true));
+    (object.metadata as JsonObject).annotations = { 'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify(applied) };
+    const liveObjects = live(object);
+    const rules = [findRule('drift-from-last-applied')!, findRule('drift-from-desired')!];
+    const alone = evaluate(liveObjects, { rules, catalogue }).findings.map((f) => `${f.rule} ${f.path}`);
+    assert.deepEqual(alone, ['drift-from-last-applied /spec/template/spec/hostNetwork']);
+    const paired = evaluate([...liveObjects, ...desiredStates(desired, liveObjects)], { rules, catalogue }).findings.map((f) => `${f.rule} ${f.path}`);
+    assert.deepEqual(paired, ['drift-from-desired /desired/spec/template/spec/hostNetwork']);
   });
 });

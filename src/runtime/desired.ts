@@ -17,7 +17,7 @@
 import type { Finding, JsonObject, Resource } from '../core/types.js';
 import type { RuleSettings } from '../engine/rule.js';
 import { evaluate } from '../engine/engine.js';
-import { loadPaths, type LoadResult } from '../sources/files.js';
+import { loadPaths, resourcesFromObjects, type LoadResult } from '../sources/files.js';
 import { podSpecs } from '../k8s/pods.js';
 import { isClusterScoped } from '../k8s/scope.js';
 import { rules as catalogue } from '../rules/index.js';
@@ -60,12 +60,13 @@ export function desiredWorkloads(desired: readonly Resource[]): Map<string, Reso
 /**
  * The DesiredState objects for the live objects a manifest declares, in the order of `live`.
  * `liveSource` names where the live objects come from in messages ("cluster:prod"); default each
- * live Resource's file.
+ * live Resource's file. Added to a run's objects, these pairs also keep drift-from-last-applied
+ * from reporting again, against the last apply, what drift-from-desired reports against the manifest.
  */
-export function desiredStates(desired: readonly Resource[] | ReadonlyMap<string, Resource>, live: readonly Resource[] | Resource, liveSource?: string): Resource[] {
+export function desiredStates(desired: readonly Resource[] | ReadonlyMap<string, Resource>, live: LiveInput, liveSource?: string): Resource[] {
   const declared = desired instanceof Map ? desired : desiredWorkloads(desired as readonly Resource[]);
   const out: Resource[] = [];
-  for (const l of Array.isArray(live) ? live : [live as Resource]) {
+  for (const l of liveResources(live, liveSource)) {
     const manifest = declared.get(desiredKey(l));
     if (!manifest) continue;
     const namespace = isClusterScoped(l.apiVersion, l.kind) ? undefined : l.namespace || DEFAULT_NAMESPACE;
@@ -94,6 +95,19 @@ export function desiredStates(desired: readonly Resource[] | ReadonlyMap<string,
   return out;
 }
 
+/** Live objects: Resources (as a cluster source yields them), or one object as a watch event carries it. */
+export type LiveInput = readonly Resource[] | Resource | JsonObject;
+
+function isResource(value: Resource | JsonObject): value is Resource {
+  return typeof (value as Resource).locate === 'function' && typeof (value as Resource).object === 'object';
+}
+
+function liveResources(live: LiveInput, liveSource: string | undefined): readonly Resource[] {
+  if (Array.isArray(live)) return live as readonly Resource[];
+  const one = live as Resource | JsonObject;
+  return isResource(one) ? [one] : resourcesFromObjects([one], liveSource ?? 'cluster').resources;
+}
+
 export interface DesiredDriftOptions {
   /** Rule settings (merged over the defaults). */
   settings?: Partial<RuleSettings>;
@@ -107,7 +121,7 @@ export interface DesiredDriftOptions {
  * live workload is weaker than its manifest, at the manifest's file and line, sorted as the engine
  * sorts findings. Objects no manifest declares, and manifests with no live object, give nothing.
  */
-export function desiredDrift(desired: readonly Resource[], live: readonly Resource[] | Resource, options: DesiredDriftOptions = {}): Finding[] {
+export function desiredDrift(desired: readonly Resource[], live: LiveInput, options: DesiredDriftOptions = {}): Finding[] {
   const states = desiredStates(desired, live, options.liveSource);
   if (states.length === 0) return [];
   return evaluate(states, { rules: [driftFromDesired], catalogue, settings: options.settings }).findings;

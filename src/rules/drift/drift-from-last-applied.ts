@@ -4,6 +4,7 @@ import { isBuiltinApiVersion } from '../../k8s/pods.js';
 import { securityFieldDrift, securityFieldList } from '../../k8s/security-fields.js';
 import { defineRule } from '../define.js';
 import { DRIFT_TAGS } from './shared.js';
+import { DESIRED_STATE_KIND } from './drift-from-desired.js';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 const APPLY_DOC = 'https://kubernetes.io/docs/tasks/manage-kubernetes-objects/declarative-config/#merge-patch-calculation';
@@ -39,13 +40,17 @@ export const driftFromLastApplied = defineRule({
     'order (image, service account, runtime class, SELinux options, sysctls, ids) are reported when they changed. Each ' +
     'difference is one finding at the live field, with its own severity: high for privilege (privileged, host namespaces, ' +
     'hostPath volumes, capabilities beyond the runtime defaults, root user ids, an Unconfined seccomp or AppArmor profile), ' +
-    'medium for the rest, low for image-independent ids and groups.',
+    'medium for the rest, low for image-independent ids and groups. With `--desired`, a workload a manifest declares is ' +
+    'compared with the manifest instead (drift-from-desired): the same changed field is one finding, not two.',
   remediation: 'Re-apply the manifest from its source (kubectl apply, or let the GitOps controller sync), and find out who changed the live object (the API server audit log).',
   references: [APPLY_DOC],
   frameworks: { mitre: ['T1578'] },
   appliesTo: 'workloads',
-  check(resource) {
+  reads: [DESIRED_STATE_KIND],
+  check(resource, context) {
     if (!isBuiltinApiVersion(resource.apiVersion)) return [];
+    // Declared in --desired: drift-from-desired reports the same fields against the manifest.
+    if (context.resources.find(DESIRED_STATE_KIND, resource.namespace ?? 'default', `${resource.kind}.${resource.name}`)) return [];
     const applied = lastApplied(resource.object, resource.kind);
     if (!applied) return [];
     return securityFieldDrift({ kind: resource.kind, apiVersion: resource.apiVersion, object: applied }, resource, 'last applied').map(
