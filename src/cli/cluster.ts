@@ -121,7 +121,7 @@ async function scanCluster(
     const missing = [...declared.values()].filter((r) => !seen.has(desiredKey(r)));
     if (missing.length > 0) {
       const names = missing.slice(0, 3).map((r) => `${r.kind} ${r.namespace ?? 'default'}/${r.name}`);
-      scan.addResources([], [], [{ file, message: `--desired: ${missing.length} declared workload(s) not found live, so not compared: ${names.join(', ')}${missing.length > 3 ? ', ...' : ''}` }]);
+      scan.addResources([], [], [{ file, message: `--desired: ${missing.length} declared workload(s) not found among the objects listed, so not compared: ${names.join(', ')}${missing.length > 3 ? ', ...' : ''}` }]);
     }
   }
   const skippedRules = rulesBlindedBy(listing.coverage, scan.selectedRuleIds);
