@@ -11,7 +11,7 @@ import { discoverArtifacts, parseSignatureRepository, resolveSubject } from '../
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
-import { checkSigstorePolicy } from '../signatures/sigstore.js';
+import { checkSigstorePolicy, readTrustedRoot } from '../signatures/sigstore.js';
 import { loadTrustPolicy, trustStoreProblem } from '../signatures/notation-policy.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
@@ -100,6 +100,8 @@ export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
     policy.trustedRootFile = opts.trustedRoot;
     // Mistakes in the command are caught before the registry is asked: the root is read and parsed now.
     checkSigstorePolicy({ trustedRoot: opts.trustedRoot, identities: policy.identities });
+    // Read once: a pipe (`--trusted-root <(...)`) cannot be read a second time at verification.
+    policy.trustedRoot = readTrustedRoot(opts.trustedRoot);
   } else if (policy.identities.length > 0) throw new UsageError('--certificate-identity and --certificate-oidc-issuer need --trusted-root (the Fulcio CAs, Rekor and timestamp keys to verify certificates with)');
   for (const file of opts.key) {
     const given = { pem: readKeyFile(file), source: file };
@@ -136,6 +138,8 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
   // The trust policy document too is checked before the registry is asked.
   if (policy.notation?.trustPolicyFile) {
     const document = await loadTrustPolicy(policy.notation.trustPolicyFile);
+    // Read once: a pipe (`--trust-policy <(...)`) cannot be read a second time at verification.
+    policy.notation.trustPolicy = document;
     const problem = trustStoreProblem(document, policy.notation.trustStoreDir);
     if (problem) throw new UsageError(`--trust-store ${problem}`);
   }

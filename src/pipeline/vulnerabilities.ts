@@ -5,6 +5,7 @@
  * one, each lockfile gets a note saying its packages were not checked.
  */
 import type { Note, Resource } from '../core/types.js';
+import { UsageError } from '../core/errors.js';
 import type { AttachedVulnerability, Inventory, Package } from '../packages/model.js';
 import { LOCKFILE_KIND, type LockfileView } from '../sources/lockfile.js';
 import { attachMatches } from '../vulns/attach.js';
@@ -31,6 +32,7 @@ export class LockfileVulnerabilities {
   private db: AdvisoryDatabase | undefined;
   private vex: VexStatement[] | undefined;
   private failure: string | undefined;
+  private problemsNoted = false;
 
   constructor(private readonly options: ScanVulnerabilityOptions = {}) {}
 
@@ -70,6 +72,12 @@ export class LockfileVulnerabilities {
   }
 
   private noteAge(db: AdvisoryDatabase, file: string, notes: Note[]): void {
+    // The database's own unreadable files, once per scan (the rest of it is used), as `kshield image` warns of them.
+    if (!this.problemsNoted) {
+      this.problemsNoted = true;
+      for (const p of db.problems.slice(0, 20)) notes.push({ file: p.file, message: `vulnerability database: ${p.message.replace(/\s+/g, ' ')}` });
+      if (db.problems.length > 20) notes.push({ file: this.options.db ?? 'vulnerability database', message: `vulnerability database: ${db.problems.length - 20} more files could not be read` });
+    }
     const age = databaseAgeMs(db.info);
     const maxAge = this.options.maxDbAgeMs ?? DEFAULT_MAX_AGE_MS;
     if (age === undefined || age > maxAge) notes.push({ file, message: `checked against a vulnerability database ${age === undefined ? 'that holds no advisory' : `${describeAge(age)} old (allowed: ${describeAge(maxAge)})`}: run \`kshield db update\`` });
@@ -91,6 +99,9 @@ export class LockfileVulnerabilities {
       this.db = openAdvisoryDatabase(this.options);
     } catch (err) {
       if (!(err instanceof DatabaseError) && !(err instanceof VexError)) throw err;
+      // A --db or --vex named on the command line that cannot be read is a mistake in the command, not a note:
+      // a CI job with a typo would otherwise pass without checking anything.
+      if (this.options.db !== undefined || err instanceof VexError) throw new UsageError((err as Error).message);
       this.failure = (err as Error).message;
     }
     return this.db;

@@ -147,8 +147,10 @@ export async function loadTrustPolicy(file: string): Promise<TrustPolicyDocument
   let text: string;
   try {
     const info = await stat(file);
-    if (info.size > MAX_POLICY_BYTES) throw new NotationPolicyError('trust policy file is larger than 1 MiB', file);
+    if (info.isFile() && info.size > MAX_POLICY_BYTES) throw new NotationPolicyError('trust policy file is larger than 1 MiB', file);
     text = await readFile(file, 'utf8');
+    // A pipe has no size to check before reading.
+    if (text.length > MAX_POLICY_BYTES) throw new NotationPolicyError('trust policy file is larger than 1 MiB', file);
   } catch (err) {
     if (err instanceof NotationPolicyError) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -206,20 +206,22 @@ function loadTrustedRoot(source: string | object): object {
   let label = 'trusted root';
   if (typeof source === 'string') {
     label = source;
-    let size: number;
+    let text: string;
     try {
       const info = statSync(source);
       if (info.isDirectory()) throw new UsageError(`${source}: a directory, not a trusted root (trusted_root.json)`);
-      size = info.size;
+      // A pipe (`<(...)`, /dev/stdin) has no size to check before reading: its length is checked after.
+      if (info.isFile() && info.size > MAX_TRUSTED_ROOT_BYTES) throw new UsageError(`${source}: larger than ${MAX_TRUSTED_ROOT_BYTES / 1024 / 1024} MiB; not a trusted_root.json`);
+      text = readFileSync(source, 'utf8');
     } catch (error) {
       if (error instanceof UsageError) throw error;
       throw new UsageError(`${source}: cannot read the trusted root (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
-    if (size > MAX_TRUSTED_ROOT_BYTES) throw new UsageError(`${source}: larger than ${MAX_TRUSTED_ROOT_BYTES} bytes; not a trusted_root.json`);
+    if (text.length > MAX_TRUSTED_ROOT_BYTES) throw new UsageError(`${source}: larger than ${MAX_TRUSTED_ROOT_BYTES / 1024 / 1024} MiB; not a trusted_root.json`);
     try {
-      root = JSON.parse(readFileSync(source, 'utf8'));
+      root = JSON.parse(text);
     } catch (error) {
-      throw new UsageError(`${source}: not JSON (${(error as Error).message})`);
+      throw new UsageError(`${source}: not JSON (${(error as Error).message.split('\n')[0].slice(0, 200)})`);
     }
   }
   if (root === null || typeof root !== 'object' || Array.isArray(root)) throw new UsageError(`${label}: expected a JSON object`);
