@@ -57,6 +57,12 @@ export interface RuleSettings {
   operatorWorkloads: OperatorWorkloadConfig[];
   /** Which Dockerfile builds which image, from the configuration's `imageSources` (Dockerfile paths absolute). */
   imageSources: ImageSource[];
+  /**
+   * The networks (CIDR blocks, or single addresses) requests to the API server are expected from:
+   * the audit rule `audit-request-outside-networks` reports a request whose source IPs leave them.
+   * Absent or empty: that rule judges nothing.
+   */
+  auditAllowedNetworks?: string[];
 }
 
 /**
