@@ -11,7 +11,7 @@ export const auditServiceaccountTokenOther = defineRule({
   tags: ['audit', 'runtime', 'credential-access'],
   description:
     'A TokenRequest (create on serviceaccounts/token, what `kubectl create token` sends) that the API server granted, made by an identity other than the service account itself: the requester now holds a token to act as that account for the token\'s lifetime. ' +
-    'Not reported: an account asking for its own token, and kubelets (user system:node:*, group system:nodes), which request tokens for the projected volumes of the pods on their node (the NodeRestriction admission plugin limits them to those). ' +
+    'Not reported: an account asking for its own token; kubelets (user system:node:*, group system:nodes), which request tokens for the projected volumes of the pods on their node (the NodeRestriction admission plugin limits them to those); and the controller manager (user system:kube-controller-manager) asking for its controllers\' kube-system accounts, as it does at start with --use-service-account-credentials. ' +
     'A refused TokenRequest issued nothing and is not reported. Only the request\'s last stage (ResponseComplete or Panic) is judged.',
   remediation: 'Find out who asked and why; if it was not planned, rotate what the account can reach, delete and recreate the service account (which invalidates its tokens), and remove serviceaccounts/token create from the requester\'s roles.',
   references: [AUDIT_DOCS, 'https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/', 'https://attack.mitre.org/techniques/T1528/'],
@@ -25,6 +25,9 @@ export const auditServiceaccountTokenOther = defineRule({
     const user = actingUser(event);
     if (user.username === `system:serviceaccount:${ref.namespace}:${ref.name}`) return [];
     if (user.groups.includes('system:nodes') && user.username.startsWith('system:node:')) return [];
+    // With --use-service-account-credentials the controller manager runs each controller as its own
+    // kube-system account, minting their tokens through TokenRequest (seen against kube-apiserver 1.20).
+    if (user.username === 'system:kube-controller-manager' && ref.namespace === 'kube-system') return [];
     return [{ path: actorPath(event), message: `${describeActor(event)} was issued a token for service account ${ref.namespace}/${ref.name}` }];
   },
   examples: {
@@ -37,6 +40,13 @@ export const auditServiceaccountTokenOther = defineRule({
         code: 201,
       }),
       auditEventExample({ verb: 'create', requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/replicaset-controller/token', objectRef: SA_REF, code: 403 }),
+      auditEventExample({
+        verb: 'create',
+        user: { username: 'system:kube-controller-manager', groups: ['system:authenticated'] },
+        requestURI: '/api/v1/namespaces/kube-system/serviceaccounts/replicaset-controller/token',
+        objectRef: SA_REF,
+        code: 201,
+      }),
     ],
     invalid: [
       {
