@@ -22,6 +22,8 @@ import { generateWebhookCertificates } from '../src/admission/certs.js';
 import { auditDecoder } from '../src/runtime/audit.js';
 import { auditApiServerFlags, auditPolicy, auditWebhookKubeconfig, toYaml } from '../src/runtime/audit-install.js';
 import { AlertInputError, type RuntimeAlert } from '../src/runtime/alert.js';
+import { resourcesFromObjects } from '../src/sources/files.js';
+import type { Resource } from '../src/core/types.js';
 
 type Obj = Record<string, any>;
 const { skip, missing } = skipUnlessRealCluster('the audit webhook against a real API server');
@@ -82,6 +84,25 @@ describe('the API server audit webhook → auditDecoder', { skip }, () => {
   const events: Obj[] = [];
   const refusedBodies: string[] = [];
   let unauthorized = 0;
+  /** The live objects the decoder judges Secrets reads against, as `kshield respond` keeps them (here: listed on demand). */
+  let live: Resource[] | undefined;
+  const snapshot = async (): Promise<Resource[]> => {
+    const lists: [string, string, string][] = [
+      ['/api/v1/serviceaccounts', 'v1', 'ServiceAccount'],
+      ['/api/v1/pods', 'v1', 'Pod'],
+      ['/apis/rbac.authorization.k8s.io/v1/roles', 'rbac.authorization.k8s.io/v1', 'Role'],
+      ['/apis/rbac.authorization.k8s.io/v1/clusterroles', 'rbac.authorization.k8s.io/v1', 'ClusterRole'],
+      ['/apis/rbac.authorization.k8s.io/v1/rolebindings', 'rbac.authorization.k8s.io/v1', 'RoleBinding'],
+      ['/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', 'rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'],
+    ];
+    const objects: Obj[] = [];
+    for (const [p, apiVersion, kind] of lists) {
+      const r = await api(env, 'GET', p);
+      assert.equal(r.status, 200, p);
+      for (const item of r.body.items) objects.push({ ...item, apiVersion, kind });
+    }
+    return resourcesFromObjects(objects).resources;
+  };
 
   /** Waits until the API server has sent the final-stage event of a request matching `match`. */
   const delivered = (match: (e: Obj) => boolean, what: string) => eventually(() => events.find((e) => e.stage === 'ResponseComplete' && match(e)), `the audit event of ${what}`);
@@ -91,7 +112,7 @@ describe('the API server audit webhook → auditDecoder', { skip }, () => {
     if (missing) assert.fail(`KSHIELD_INTEGRATION=required but ${missing}`);
     dir = mkdtempSync(path.join(tmpdir(), 'kshield-audit-e2e-'));
     const certs = generateWebhookCertificates({ service: 'kshield-respond', namespace: 'kshield-system', ipAddresses: ['127.0.0.1'], days: 1 });
-    const decoder = auditDecoder();
+    const decoder = auditDecoder({ liveObjects: () => live });
     server = https.createServer({ cert: certs.cert, key: certs.key }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -225,7 +246,63 @@ describe('the API server audit webhook → auditDecoder', { skip }, () => {
     assert.ok(!JSON.stringify(events).includes(minted.body.status.token), 'the minted token is in no audit event');
   });
 
-  test("the control plane's own traffic (bootstrap policy, controllers, the test's setup) raised no alert: only the five requests above did", async () => {
+  test("a service account's reads: its pod's own Secret is no alert; another Secret, or the whole namespace's, is", async () => {
+    for (const name of ['mine', 'other']) {
+      const r = await api(env, 'POST', `/api/v1/namespaces/${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: randomBytes(12).toString('hex') } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    assert.equal((await api(env, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader' } })).status, 201);
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'secret-reader', namespace: NS }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] };
+    assert.equal((await api(env, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, role)).status, 201);
+    const binding = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'reader-secret-reader', namespace: NS },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: NS }],
+    };
+    assert.equal((await api(env, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, binding)).status, 201);
+    // Binding a Role that reads the namespace's Secrets is itself reported, at medium (warning); the Role is judged from the live objects.
+    live = await snapshot();
+    const bound = await alertFor('audit-powerful-role-binding', (a) => a.fields['object.name'] === 'reader-secret-reader', 'the binding to the Secrets reader');
+    assert.equal(bound.priority, 'warning');
+    assert.equal(bound.output, `"admin" created RoleBinding ${NS}/reader-secret-reader granting Role secret-reader, a role that can read Secrets, in namespace ${NS} to ServiceAccount ${NS}/reader`);
+    // The token controller of 1.20 writes the account a legacy token Secret: the account's credential for this test.
+    const tokenSecret = await eventually(async () => {
+      const sa = await api(env, 'GET', `/api/v1/namespaces/${NS}/serviceaccounts/reader`);
+      return sa.body?.secrets?.[0]?.name as string | undefined;
+    }, "the account's token Secret");
+    // The ServiceAccount admission plugin of 1.20 refuses a pod (500, retry) until the account's token Secret exists.
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' }, spec: { serviceAccountName: 'reader', containers: [{ name: 'app', image: 'registry.example.com/shop/reader:1.0.0', envFrom: [{ secretRef: { name: 'mine' } }] }] } };
+    await eventually(async () => ((await api(env, 'POST', `/api/v1/namespaces/${NS}/pods`, pod)).status === 201 ? true : undefined), 'the reader pod to be admitted');
+    const secret = await api(env, 'GET', `/api/v1/namespaces/${NS}/secrets/${tokenSecret}`);
+    const saToken = Buffer.from(secret.body.data.token, 'base64').toString('utf8');
+    live = await snapshot();
+    const asReader = (p: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = https.request(new URL(p, env.server), { method: 'GET', ca: env.ca, headers: { Authorization: `Bearer ${saToken}`, Accept: 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    assert.equal(await asReader(`/api/v1/namespaces/${NS}/secrets/mine`), 200);
+    assert.equal(await asReader(`/api/v1/namespaces/${NS}/secrets/other`), 200);
+    assert.equal(await asReader(`/api/v1/namespaces/${NS}/secrets?limit=10`), 200);
+    const other = await alertFor('audit-secret-read-unmounted', (a) => a.fields['object.name'] === 'other', 'the read of another Secret');
+    assert.equal(other.output, `"system:serviceaccount:${NS}:reader" (1 pod spec runs as it) read Secret ${NS}/other, which its pods do not mount (get)`);
+    assert.equal(other.priority, 'warning');
+    assert.deepEqual(other.mitre, { techniques: ['T1552.007'], tactics: ['credential-access'] });
+    const listed = await alertFor('audit-secret-read-unmounted', (a) => a.fields['audit.verb'] === 'list', 'the list of Secrets');
+    assert.equal(listed.output, `"system:serviceaccount:${NS}:reader" (1 pod spec runs as it) read every Secret of namespace ${NS} (list)`);
+    await delivered((e) => e.requestURI === `/api/v1/namespaces/${NS}/secrets/mine` && e.user?.username === `system:serviceaccount:${NS}:reader`, 'the read of its own Secret');
+    assert.equal(alerts.filter((a) => a.rule === 'audit-secret-read-unmounted').length, 2);
+    // The policy keeps Secrets at Metadata: no value read reached the audit stream.
+    assert.ok(!JSON.stringify(events).includes(secret.body.data.token) && !JSON.stringify(events).includes(saToken), 'a Secret value is in an audit event');
+  });
+
+  test("the control plane's own traffic (bootstrap policy, controllers, the test's setup) raised no alert: only the requests above did", async () => {
     // Everything the API server did in this run has been delivered once the last request's event is.
     const marker = await api(env, 'GET', `/api/v1/namespaces/${NS}?marker=last`);
     assert.equal(marker.status, 200);
@@ -235,7 +312,10 @@ describe('the API server audit webhook → auditDecoder', { skip }, () => {
       'audit-anonymous-request-allowed',
       'audit-pod-exec',
       'audit-powerful-role-binding',
+      'audit-powerful-role-binding',
       'audit-privileged-pod-created',
+      'audit-secret-read-unmounted',
+      'audit-secret-read-unmounted',
       'audit-serviceaccount-token-other',
     ], alerts.map((a) => `${a.rule}: ${a.output} (${a.fields['user.groups']})`).join('\n'));
   });
