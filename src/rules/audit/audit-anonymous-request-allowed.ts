@@ -7,6 +7,12 @@ import { AUDIT_DOCS, actingUser, auditEventExample, describeObject, finalAuditEv
  * anyone GET: exact paths, as RBAC matches nonResourceURLs without a `*`.
  */
 const PUBLIC_INFO_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+/**
+ * Service account issuer discovery (system:service-account-issuer-discovery): the OIDC document and
+ * the issuer's public keys, which the Kubernetes documentation suggests binding to
+ * system:unauthenticated so that outside identity providers can verify tokens. Public by design.
+ */
+const ISSUER_DISCOVERY_PATHS = new Set(['/.well-known/openid-configuration', '/openid/v1/jwks']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 function path(requestURI: string | undefined): string {
@@ -23,7 +29,7 @@ export const auditAnonymousRequestAllowed = defineRule({
   tags: ['audit', 'runtime', 'initial-access'],
   description:
     'A request the API server answered with success (status below 400) for the user system:anonymous or the group system:unauthenticated: with --anonymous-auth on (the default), a request without credentials is authenticated as them, and anything RBAC grants them is open to anyone who reaches the API server. ' +
-    'The GETs the bootstrap role system:public-info-viewer allows everyone by design (/healthz, /livez, /readyz, /version) are not reported; every other success is, at critical when it changed something (create, update, patch, delete) or read Secrets. Only the request\'s last stage (ResponseComplete or Panic) is judged.',
+    'The GETs the bootstrap role system:public-info-viewer allows everyone by design (/healthz, /livez, /readyz, /version) are not reported, nor the service account issuer\'s discovery document and public keys (/.well-known/openid-configuration, /openid/v1/jwks), which are published to anonymous clients on purpose; every other success is, at critical when it changed something (create, update, patch, delete) or read Secrets. Only the request\'s last stage (ResponseComplete or Panic) is judged.',
   remediation: 'Remove the bindings that grant system:anonymous or system:unauthenticated anything beyond the public health and version paths (`kshield rbac who-can` finds them), and turn anonymous authentication off where the health checks allow it.',
   references: [AUDIT_DOCS, 'https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests', 'https://attack.mitre.org/techniques/T1078/001/'],
   frameworks: { mitre: ['T1078.001'] },
@@ -35,7 +41,7 @@ export const auditAnonymousRequestAllowed = defineRule({
     const anonymous = user.username === 'system:anonymous' || user.groups.includes('system:unauthenticated');
     if (!anonymous) return [];
     const ref = event.objectRef;
-    if (!ref && event.verb === 'get' && PUBLIC_INFO_PATHS.has(path(event.requestURI))) return [];
+    if (!ref && event.verb === 'get' && (PUBLIC_INFO_PATHS.has(path(event.requestURI)) || ISSUER_DISCOVERY_PATHS.has(path(event.requestURI)))) return [];
     const severe = WRITE_VERBS.has(event.verb ?? '') || (ref?.resource === 'secrets' && ref.apiGroup === '');
     const what = ref ? describeObject(ref) : path(event.requestURI);
     const severity: Severity | undefined = severe ? 'critical' : undefined;
@@ -50,6 +56,7 @@ export const auditAnonymousRequestAllowed = defineRule({
   examples: {
     valid: [
       auditEventExample({ verb: 'get', requestURI: '/healthz', user: { username: 'system:anonymous', groups: ['system:unauthenticated'] }, code: 200 }),
+      auditEventExample({ verb: 'get', requestURI: '/openid/v1/jwks', user: { username: 'system:anonymous', groups: ['system:unauthenticated'] }, code: 200 }),
       auditEventExample({
         verb: 'list',
         requestURI: '/api/v1/namespaces/shop/pods',

@@ -21,6 +21,15 @@ function controlled(object: JsonObject): boolean {
   return asArray(asObject(object.metadata)?.ownerReferences).some((o) => isObject(o) && o.controller === true);
 }
 
+/** The annotation a kubelet puts on the mirror pod of a static pod (kubelet/types: ConfigMirrorAnnotationKey). */
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+/** A kubelet creating the mirror pod of a static pod from its node's manifests (control-plane pods are host-network, with hostPath). */
+function mirrorPodByNode(object: JsonObject, user: { username: string; groups: string[] }): boolean {
+  const annotations = asObject(asObject(object.metadata)?.annotations);
+  return annotations?.[MIRROR_ANNOTATION] !== undefined && user.username.startsWith('system:node:') && user.groups.includes('system:nodes');
+}
+
 const HOST_NAMESPACES = { hostPID: 'PID', hostIPC: 'IPC', hostNetwork: 'network' } as const;
 
 export const auditPrivilegedPodCreated = defineRule({
@@ -32,7 +41,7 @@ export const auditPrivilegedPodCreated = defineRule({
   description:
     'A create request, accepted by the API server, for a pod (or a Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job or CronJob) whose pod spec has a privileged container, a hostPath volume, or the node\'s PID, IPC or network namespace: each is a way out of the container onto the node. ' +
     'The body is read from the event\'s responseObject (the object as stored, after mutating admission) when the audit policy records it, else from its requestObject: the audit policy must log pod and workload creates at level Request or RequestResponse (`kshield install respond` prints one that does); at level Metadata there is no body and nothing is judged. ' +
-    'Pods a control-plane controller creates for a workload it owns (the ReplicaSet controller\'s, the DaemonSet controller\'s) are not judged again: the workload\'s own create was. Only the request\'s last stage (ResponseComplete or Panic) is judged.',
+    'Pods a control-plane controller creates for a workload it owns (the ReplicaSet controller\'s, the DaemonSet controller\'s) are not judged again: the workload\'s own create was; nor the mirror pods kubelets create for the static pods in their node\'s manifest directory (annotation kubernetes.io/config.mirror; what runs is the node\'s file, which only the node\'s administrators can write). Only the request\'s last stage (ResponseComplete or Panic) is judged.',
   remediation: 'Find out who created it and why; if it was not a planned change, delete the workload and review the namespace\'s Pod Security Admission level (privileged pods belong only in namespaces labelled for them).',
   references: [AUDIT_DOCS, 'https://kubernetes.io/docs/concepts/security/pod-security-standards/', 'https://attack.mitre.org/techniques/T1611/'],
   frameworks: { mitre: ['T1610', 'T1611'] },
@@ -48,6 +57,7 @@ export const auditPrivilegedPodCreated = defineRule({
     if (!body) return [];
     const base = fromResponse ? '/responseObject' : '/requestObject';
     if (kind === 'Pod' && controlled(body) && isControlPlaneUser(actingUser(event))) return [];
+    if (kind === 'Pod' && mirrorPodByNode(body, actingUser(event))) return [];
     const shape = { apiVersion: ref.apiGroup ? `${ref.apiGroup}/${ref.apiVersion ?? 'v1'}` : 'v1', kind, object: body };
     const name = asObject(body.metadata)?.name ?? ref.name ?? asObject(body.metadata)?.generateName ?? '?';
     const what = `${kind} ${ref.namespace ?? '?'}/${String(name)}`;
@@ -93,6 +103,23 @@ export const auditPrivilegedPodCreated = defineRule({
             apiVersion: 'v1',
             metadata: { generateName: 'node-agent-', namespace: 'monitoring', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'node-agent', uid: 'a1', controller: true }] },
             spec: { hostPID: true, containers: [{ name: 'agent', image: 'registry.example.com/agent:1.2' }] },
+          },
+        },
+      }),
+      // A kubelet's mirror pod of a static control-plane pod.
+      auditEventExample({
+        verb: 'create',
+        level: 'Request',
+        user: { username: 'system:node:cp-1', groups: ['system:nodes', 'system:authenticated'] },
+        requestURI: '/api/v1/namespaces/kube-system/pods',
+        objectRef: { resource: 'pods', namespace: 'kube-system', name: 'etcd-cp-1', apiVersion: 'v1' },
+        code: 201,
+        extra: {
+          requestObject: {
+            kind: 'Pod',
+            apiVersion: 'v1',
+            metadata: { name: 'etcd-cp-1', namespace: 'kube-system', annotations: { 'kubernetes.io/config.mirror': '3c1f5c0e7b1d', 'kubernetes.io/config.source': 'file' } },
+            spec: { hostNetwork: true, containers: [{ name: 'etcd', image: 'registry.k8s.io/etcd:3.5.15-0' }], volumes: [{ name: 'etcd-data', hostPath: { path: '/var/lib/etcd', type: 'DirectoryOrCreate' } }] },
           },
         },
       }),
