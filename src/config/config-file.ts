@@ -15,6 +15,7 @@ import { labelKeyProblem, parseLabelSelector } from '../k8s/labels.js';
 import { pssVersionProblem } from '../k8s/pss.js';
 import { isBuiltinApiVersion } from '../k8s/pods.js';
 import { PLACEHOLDER_ROOTS, templatePlaceholders, parseFieldPath } from '../analysis/operator-workloads.js';
+import { parseNetworks } from '../rules/audit/audit-request-outside-networks.js';
 import type { ImagePolicy, WebhookConfigInput } from './webhook.js';
 import { loadImagePolicy } from './signature-rules.js';
 
@@ -39,6 +40,8 @@ export interface KshieldConfig {
   imageSources?: ImageSource[];
   /** Istio's root namespace (meshConfig.rootNamespace; default istio-system). */
   istioRootNamespace?: string;
+  /** Networks (CIDR blocks or addresses) API requests are expected from: the audit rule audit-request-outside-networks. */
+  auditAllowedNetworks?: string[];
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** `webhook.imagePolicy` with its key files and trusted roots read (set by parseConfig, not written by users). */
@@ -226,6 +229,9 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (s.image === undefined && s.source === undefined) throw new ConfigError(`imageSources[${i}]: give image (the image repository the Dockerfile builds) or source (the repository images name in their org.opencontainers.image.source label), or both`, file, lineOf(['imageSources', i]));
     s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
   });
+  (config.auditAllowedNetworks ?? []).forEach((entry, i) => {
+    if (parseNetworks([entry]).invalid.length > 0) throw new ConfigError(`auditAllowedNetworks[${i}]: "${entry}" is neither a CIDR block (10.0.0.0/8, 2001:db8::/32) nor an IP address`, file, lineOf(['auditAllowedNetworks', i]));
+  });
   config.file = file;
   return config;
 }
@@ -403,5 +409,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
   if (config?.imageSources) out.imageSources = config.imageSources;
   if (config?.istioRootNamespace) out.istioRootNamespace = config.istioRootNamespace;
+  if (config?.auditAllowedNetworks) out.auditAllowedNetworks = config.auditAllowedNetworks;
   return out;
 }

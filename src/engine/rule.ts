@@ -61,6 +61,12 @@ export interface RuleSettings {
   imageSources: ImageSource[];
   /** Istio's root namespace (meshConfig.rootNamespace), where PeerAuthentication and AuthorizationPolicy apply mesh-wide. */
   istioRootNamespace: string;
+  /**
+   * The networks (CIDR blocks, or single addresses) requests to the API server are expected from:
+   * the audit rule `audit-request-outside-networks` reports a request whose source IPs leave them.
+   * Absent or empty: that rule judges nothing.
+   */
+  auditAllowedNetworks?: string[];
 }
 
 /**

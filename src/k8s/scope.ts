@@ -70,7 +70,15 @@ export function isClusterScoped(apiVersion: string, kind: string, crds?: CustomK
   return /^Cluster[A-Z]/.test(kind);
 }
 
-/** Files that look like objects but are read by client tools (kustomize, kpt, skaffold), never sent to the API server. */
+/**
+ * Files that look like objects but are never sent to the API server: read by client tools
+ * (kustomize, kpt, skaffold), or records the API server writes (its audit events).
+ */
 export function isClientSideObject(apiVersion: string, kind: string): boolean {
-  return /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kpt\.dev|skaffold\/)/.test(apiVersion) || kind === 'Kustomization';
+  return /^(kustomize\.config\.k8s\.io|config\.kubernetes\.io|kpt\.dev|skaffold\/|audit\.k8s\.io\/)/.test(apiVersion) || kind === 'Kustomization';
+}
+
+/** An API server audit event (audit.k8s.io/v1 Event): no metadata; named by its auditID. */
+export function isAuditEvent(apiVersion: unknown, kind: unknown): boolean {
+  return apiVersion === 'audit.k8s.io/v1' && kind === 'Event';
 }

@@ -18,8 +18,9 @@ import { containerImageRules } from './container-image/index.js';
 import { dependencyRules } from './dependencies/index.js';
 import { correlationRules } from './correlation/index.js';
 import { driftRules } from './drift/index.js';
+import { auditRules } from './audit/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...meshRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...driftRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...meshRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...driftRules, ...auditRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

@@ -9,6 +9,7 @@ import type { InputError, JsonObject, Note, Position, Resource } from '../core/t
 import { detach, isObject, asString } from '../core/values.js';
 import { isBuiltinApiVersion, podShapeProblems, typeName } from '../k8s/pods.js';
 import { shapeProblems } from '../k8s/shapes.js';
+import { isAuditEvent } from '../k8s/scope.js';
 import { DEFAULT_PARSE_LIMITS, locateOffset, parseYamlStream, sharePositions, type LineIndex, type ParseLimits } from './yaml.js';
 import { addUnplaced, crdScopesOfFiles, placeNamespaces, unplacedNote, type PlacementOptions, type Unplaced } from './placement.js';
 import { CHART_FILE, KUSTOMIZATION_FILES, render, type RenderTarget } from './render.js';
@@ -917,7 +918,12 @@ function addObject(
   }
   const metadata = value.metadata;
   let name = isObject(metadata) ? asString(metadata.name) : undefined;
-  const namespace = isObject(metadata) ? asString(metadata.namespace) : undefined;
+  let namespace = isObject(metadata) ? asString(metadata.namespace) : undefined;
+  if (name === undefined && isAuditEvent(apiVersion, kind) && typeof value.auditID === 'string' && value.auditID !== '') {
+    // An audit event has no metadata: its auditID names it, and it is about the namespace of the object it names.
+    name = value.auditID;
+    namespace = isObject(value.objectRef) ? asString(value.objectRef.namespace) || undefined : undefined;
+  }
   if (metadata !== undefined && !isObject(metadata)) {
     name = '<unnamed>';
     result.errors.push({ file, line: at('/metadata').line, message: `${kind}: metadata must be a mapping` });
