@@ -13,6 +13,12 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isSeq, type Node as YamlNode } from 'yaml';
 import { didYouMean, suggest } from '../core/suggest.js';
 
+/** "; did you mean ...?" when something is near, else nothing. */
+const hint = (word: string, candidates: Iterable<string>): string => {
+  const near = suggest(word, candidates);
+  return near.length > 0 ? `; ${didYouMean(near)}` : '';
+};
+
 export type Assessment = 'automated' | 'manual';
 
 export interface FrameworkSection {
@@ -69,7 +75,7 @@ export class FrameworkError extends Error {
 export const MAX_FRAMEWORK_FILE_BYTES = 1024 * 1024;
 
 /** The `frameworks/` folder of the package (from dist/src/compliance/ or src/compliance/). */
-export const FRAMEWORKS_DIR = fileURLToPath(new URL('../../../frameworks/', import.meta.url));
+export const FRAMEWORKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'frameworks');
 
 const require = createRequire(import.meta.url);
 const schema = require('../../../schema/framework.schema.json') as object;
@@ -92,10 +98,13 @@ export function parseEvidence(text: string): Evidence | undefined {
 export function parseFramework(text: string, file: string): Framework {
   if (Buffer.byteLength(text) > MAX_FRAMEWORK_FILE_BYTES) throw new FrameworkError(`larger than ${MAX_FRAMEWORK_FILE_BYTES} bytes`, file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    throw new FrameworkError(`invalid YAML: ${e.message.split('\n')[0]}`, file, e.linePos?.[0]?.line);
+    // The parser may place an unclosed collection past the last line; point at the last line instead.
+    const lines = text.endsWith('\n') ? text.split('\n').length - 1 : text.split('\n').length;
+    const line = e.linePos?.[0]?.line;
+    throw new FrameworkError(`invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, line === undefined ? undefined : Math.min(line, Math.max(lines, 1)));
   }
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const lineOf = (keys: (string | number)[]): number | undefined => {
@@ -135,7 +144,7 @@ export function parseFramework(text: string, file: string): Framework {
     const line = lineOf(['controls', i]);
     if (controlIds.has(c.id)) throw new FrameworkError(`control "${c.id}" is listed twice`, file, line);
     controlIds.add(c.id);
-    if (!sectionIds.has(c.section)) throw new FrameworkError(`control "${c.id}": section "${c.section}" is not in sections${didYouMean(suggest(c.section, sectionIds))}`, file, lineOf(['controls', i, 'section']));
+    if (!sectionIds.has(c.section)) throw new FrameworkError(`control "${c.id}": section "${c.section}" is not in sections${hint(c.section, sectionIds)}`, file, lineOf(['controls', i, 'section']));
     c.line = line;
   }
   return { ...fw, file };
@@ -166,7 +175,7 @@ function describe(err: ErrorObject, keys: (string | number)[], value: unknown): 
     case 'additionalProperties': {
       const name = (err.params as { additionalProperty: string }).additionalProperty;
       const known = keys.length === 1 ? KNOWN_KEYS.top : keys[0] === 'sections' ? KNOWN_KEYS.section : KNOWN_KEYS.control;
-      return `${prefix}unknown key "${name}"${didYouMean(suggest(name, known))}`;
+      return `${prefix}unknown key "${name}"${hint(name, known)}`;
     }
     case 'required': {
       const missing = (err.params as { missingProperty: string }).missingProperty;
@@ -237,8 +246,8 @@ export function unknownEvidence(frameworks: readonly Framework[], catalogue: Evi
         const e = parseEvidence(text);
         const where = `${fw.file}:${c.line ?? 0}: control "${c.id}"`;
         if (!e) problems.push(`${where}: evidence "${text}" is not rule:, node: or probe:etcd|kubelet:`);
-        else if (e.kind === 'rule' && !rules.has(e.id)) problems.push(`${where}: evidence "${text}" names no rule${didYouMean(suggest(e.id, rules))}`);
-        else if (e.kind === 'node' && !node.has(e.id)) problems.push(`${where}: evidence "${text}" names no node check${didYouMean(suggest(e.id, node))}`);
+        else if (e.kind === 'rule' && !rules.has(e.id)) problems.push(`${where}: evidence "${text}" names no rule${hint(e.id, rules)}`);
+        else if (e.kind === 'node' && !node.has(e.id)) problems.push(`${where}: evidence "${text}" names no node check${hint(e.id, node)}`);
         else if (e.kind === 'probe' && !probe[e.component].has(e.id)) problems.push(`${where}: evidence "${text}" names no ${e.component} probe check`);
       }
   return problems;
