@@ -31,8 +31,9 @@ const named = (framework: string, version: string): Framework => {
 
 test('every framework file in frameworks/ loads', () => {
   assert.deepEqual(loaded.errors.map((e) => e.message), []);
+  // The frameworks issue 17 asks for; a new version is one more file and needs no change here.
+  const present = frameworks.map((f) => `${f.framework} ${f.version}`);
   assert.deepEqual(
-    frameworks.map((f) => `${f.framework} ${f.version}`),
     [
       '4c 1',
       'cis-kubernetes 1.12',
@@ -44,7 +45,8 @@ test('every framework file in frameworks/ loads', () => {
       'pss v1.23',
       'pss v1.34',
       'pss v1.35',
-    ],
+    ].filter((name) => !present.includes(name)),
+    [],
   );
 });
 
