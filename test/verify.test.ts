@@ -277,4 +277,15 @@ describe('kshield verify: usage errors need no registry', () => {
     assert.match(typo.stderr, /trustpolicy\.json:\d+: unknown key "trustPolicies\[0\]\.trustStore"; did you mean "trustStores"\?/);
     assert.doesNotMatch(typo.stderr + root.stderr, /ECONNREFUSED|cannot reach/);
   });
+
+  test('a trust store that is not a directory, or lacks a store the policy names, is a usage error before the registry is asked', async () => {
+    const policy = path.join(work, 'stores-policy.json');
+    writeFileSync(policy, JSON.stringify({ version: '1.0', trustPolicies: [{ name: 'all', registryScopes: ['*'], signatureVerification: { level: 'strict' }, trustStores: ['ca:acmee'], trustedIdentities: ['*'] }] }));
+    const file = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trust-policy', policy, '--trust-store', policy]);
+    assert.equal(file.code, 2);
+    assert.equal(file.stderr, `kshield: error: --trust-store ${policy} is not a directory (notation's trust store directory holds x509/ca|signingAuthority|tsa/NAME/*.pem)\n`);
+    const missing = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trust-policy', policy, '--trust-store', work]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, `kshield: error: --trust-store trust policy "all" names trust store ca:acmee, but ${path.join(work, 'x509/ca/acmee')} does not exist\n`);
+  });
 });

@@ -289,8 +289,11 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
     const flagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store`]);
     assert.equal(flagged.code, 0, flagged.stdout + flagged.stderr);
     assert.equal(JSON.parse(flagged.stdout).satisfied, true);
+    assert.equal(JSON.parse(flagged.stdout).signatureRepository, `${registry.host}/signatures/store`);
     const fromEnv = await kshieldAsync(args, { COSIGN_REPOSITORY: `${registry.host}/signatures/store` });
     assert.equal(fromEnv.code, 0, fromEnv.stdout + fromEnv.stderr);
+    // A leftover exported variable is visible in the output.
+    assert.equal(JSON.parse(fromEnv.stdout).signatureRepository, `${registry.host}/signatures/store (COSIGN_REPOSITORY)`);
     const tagged = await kshieldAsync([...args, '--signature-repository', `${registry.host}/signatures/store:v1`]);
     assert.equal(tagged.code, 2);
     assert.match(tagged.stderr, /--signature-repository: ".*signatures\/store:v1" names a tag or digest; give the repository only/);
@@ -537,6 +540,10 @@ describe('webhook.imagePolicy configuration errors name the key and its line', (
   test('mistakes', () => {
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [missing.pub]']), { message: /\.kshield\.yaml:5: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: missing\.pub: no such file$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys:', '          - cosign.key']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: cosign\.key: holds a private key; give the public key/ });
+    // Patterns that can match no image would let the images they were meant for through unsigned.
+    assert.throws(() => load(['      - images: ["127.0.0.1:5000/shop/web:2.0"]', '        keys: [cosign.pub]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]\.images\[0\]: "127\.0\.0\.1:5000\/shop\/web:2\.0" names a tag: patterns name repositories/ });
+    assert.throws(() => load(['      - images: ["ghcr.io/acme/web@sha256:0000000000000000000000000000000000000000000000000000000000000000"]', '        keys: [cosign.pub]']), { message: /images\[0\]: .* names a digest/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**, shop/**]', '        keys: [cosign.pub]']), { message: /:4: .*images\[1\]: "shop\/\*\*" starts with "shop", which is not a registry host .*docker\.io\/shop\/\*\* for Docker Hub$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        key: [cosign.pub]']), { message: /:5: unknown key "webhook\.imagePolicy\.requireSignature\[0\]\.key"; did you mean "keys"\?/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]: say what verifies a signature: keys .*, keyless .* or notation \(trustPolicy and trustStore\)$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub]', '        attestations: [slsaprovenence]']), { message: /:6: .*attestations\[0\]: "slsaprovenence" is not an attestation type; did you mean "slsaprovenance"\?/ });

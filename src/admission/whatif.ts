@@ -41,6 +41,8 @@ export interface WhatIfWorkload {
   audited: number;
   /** Container images the signature rules would refuse, one line each with why (see addSignatureVerdicts). */
   signatures?: string[];
+  /** Images admitted without verification (onError: allow), one warning line each, as the webhook would return them. */
+  signatureWarnings?: string[];
 }
 
 export interface WhatIfNamespace {
@@ -290,6 +292,7 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
       if (!resource || controllerUserFor(resource.object)) continue;
       const labels = labelsByNamespace.get(group.namespace);
       const refusals: string[] = [];
+      const warnings: string[] = [];
       const signal = AbortSignal.timeout(policy.timeoutMs);
       const reader = state.config.registries.pullSecrets === true ? options.pullSecrets : undefined;
       const namespace = resource.namespace ?? group.namespace;
@@ -305,6 +308,15 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
             : {}),
         });
         for (const refusal of check.refusals) if (!refusals.includes(refusal)) refusals.push(refusal);
+        for (const warning of check.warnings) if (!warnings.includes(warning)) warnings.push(warning);
+      }
+      if (warnings.length > 0) {
+        workload.signatureWarnings = warnings.map((w) => w.replace(/^kshield: /, ''));
+        if (workload.verdict === 'pass') {
+          report.summary.pass--;
+          report.summary.warn++;
+          workload.verdict = 'warn';
+        }
       }
       if (refusals.length === 0) continue;
       workload.signatures = refusals;

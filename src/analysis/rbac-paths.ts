@@ -116,7 +116,11 @@ function via(p: Grant): string {
   return `${describeRole(p.role, p.binding.roleRef)} via ${describeBinding(p.binding)}`;
 }
 
-export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[]; kubernetesVersion?: string } = {}): EscalationGraph {
+/**
+ * `from`: only the paths of these subjects (specs as `sa:ns:name`, `user:name`, `group:name`; each
+ * must be a subject of some binding of the set): the graph then holds only what they reach.
+ */
+export function buildEscalationGraph(set: ResourceSet, options: { operatorWorkloads?: readonly OperatorWorkloadConfig[]; kubernetesVersion?: string; from?: readonly string[] } = {}): EscalationGraph {
   const model = RbacModel.of(set);
   // Which verbs on pods/exec and pods/attach open a session depends on the target version.
   const streamVerbs = streamVerbsThatSuffice(targetMinor(options.kubernetesVersion));
@@ -224,9 +228,9 @@ export function buildEscalationGraph(set: ResourceSet, options: { operatorWorklo
     return out;
   };
 
-  const subjects = new Set(starts.keys());
+  const subjects = options.from ? new Set(options.from.filter((spec) => starts.has(spec))) : new Set(starts.keys());
   // Breadth-first over identities: becoming a service account makes it a start in turn.
-  const queue = [...starts.values()];
+  const queue = [...subjects].map((spec) => starts.get(spec)!);
   const done = new Set<string>();
   while (queue.length > 0) {
     const start = queue.shift()!;

@@ -13,6 +13,8 @@ import { EXIT, UsageError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 import { rules as catalogue } from '../rules/index.js';
 import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane/shared.js';
+import { desiredKey, desiredKeyOfObject, desiredStates, desiredWorkloads, loadDesired } from '../runtime/desired.js';
+import { resourcesFromObjects } from '../sources/files.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -23,6 +25,8 @@ export interface ClusterCommandOptions extends ReportCommandOptions {
   pageSize?: string;
   concurrency?: string;
   progress?: boolean;
+  /** `--desired`: manifests whose workloads the live ones are compared with (drift-from-desired). */
+  desired?: string[];
 }
 
 export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
@@ -85,6 +89,10 @@ async function scanCluster(
   );
   // The server version and today's date reach the cluster-only rules as one synthetic object, first in input order.
   if (version) scan.add([clusterInfoObject(conn.context, version, new Date())], [0]);
+  // --desired: the declared workloads, read before listing; the live objects they name are kept as they arrive.
+  const desired = opts.desired && opts.desired.length > 0 ? await loadDesired(opts.desired) : undefined;
+  const declared = desired ? desiredWorkloads(desired.resources) : undefined;
+  const declaredLive: JsonObject[] = [];
   const mirrorPods: MirrorPodSeen[] = [];
   const progress = progressReporter(opts.progress !== false && process.stderr.isTTY === true);
   const listing = await streamKinds(conn, kinds, {
@@ -97,11 +105,25 @@ async function scanCluster(
       for (const item of items) {
         if (item.kind === 'Pod') noteMirrorPod(item, mirrorPods);
         else if (item.kind === 'Namespace') notePssLabels(item, pssNamespaces);
+        if (declared) {
+          const key = desiredKeyOfObject(item);
+          if (key !== undefined && declared.has(key)) declaredLive.push(item);
+        }
       }
       scan.add(items, order);
     },
   });
   progress.done();
+  if (desired && declared) {
+    const live = resourcesFromObjects(declaredLive, file).resources;
+    scan.addResources(desiredStates(declared, live, file), desired.errors, desired.notes);
+    const seen = new Set(live.map((r) => desiredKey(r)));
+    const missing = [...declared.values()].filter((r) => !seen.has(desiredKey(r)));
+    if (missing.length > 0) {
+      const names = missing.slice(0, 3).map((r) => `${r.kind} ${r.namespace ?? 'default'}/${r.name}`);
+      scan.addResources([], [], [{ file, message: `--desired: ${missing.length} declared workload(s) not found among the objects listed, so not compared: ${names.join(', ')}${missing.length > 3 ? ', ...' : ''}` }]);
+    }
+  }
   const skippedRules = rulesBlindedBy(listing.coverage, scan.selectedRuleIds);
   const result = scan.finish(skippedRules);
   if (listing.ownedSkipped > 0) {

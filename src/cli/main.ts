@@ -165,6 +165,7 @@ function buildProgram(): Command {
     .option('--page-size <n>', 'objects per list request (limit/continue pagination)', '500')
     .option('--concurrency <n>', 'list requests in flight at once', '4')
     .option('--no-progress', 'no progress bar on a terminal')
+    .addOption(new Option('--desired <dir>', 'manifests (files, directories, kustomizations, charts) declaring the workloads: report live ones weaker than declared in a security-relevant field (drift-from-desired; repeatable)').argParser(collect).default([]))
     .action(async (opts) => {
       // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
       const { runCluster } = await import('./cluster.js');

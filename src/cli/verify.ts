@@ -12,7 +12,7 @@ import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { emptyPolicy, type KeylessIdentity, type VerifyPolicy } from '../signatures/policy.js';
 import { judge, verifyAll } from '../signatures/verifiers.js';
 import { checkSigstorePolicy } from '../signatures/sigstore.js';
-import { loadTrustPolicy } from '../signatures/notation-policy.js';
+import { loadTrustPolicy, trustStoreProblem } from '../signatures/notation-policy.js';
 import { buildVerifyReport, renderVerifyJson, renderVerifySarif, renderVerifyTable } from '../report/signatures.js';
 import { parseDuration } from './duration.js';
 import { parseOutputs, useColor, writeOutput } from './output.js';
@@ -122,6 +122,8 @@ export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
     policy.attestations.push(name);
   }
   policy.provenance = { builders: [...opts.allowedBuilder], sources: [...opts.allowedSource] };
+  // A demand on provenance with no provenance required would pass every image that has none (as a webhook rule's provenance does).
+  if ((policy.provenance.builders.length > 0 || policy.provenance.sources.length > 0) && !policy.attestations.some((t) => predicateTypesFor(t)?.some((p) => p.startsWith('https://slsa.dev/provenance/')))) policy.attestations.push('slsaprovenance');
   return policy;
 }
 
@@ -132,7 +134,11 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
   if (!(FAIL_ON as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not one of ${FAIL_ON.join(', ')}`);
   const policy = policyFromFlags(opts);
   // The trust policy document too is checked before the registry is asked.
-  if (policy.notation?.trustPolicyFile) await loadTrustPolicy(policy.notation.trustPolicyFile);
+  if (policy.notation?.trustPolicyFile) {
+    const document = await loadTrustPolicy(policy.notation.trustPolicyFile);
+    const problem = trustStoreProblem(document, policy.notation.trustStoreDir);
+    if (problem) throw new UsageError(`--trust-store ${problem}`);
+  }
   const timeoutMs = opts.timeout !== undefined ? parseDuration(opts.timeout, '--timeout') : 30_000;
   const maxArtifacts = opts.maxArtifacts !== undefined ? Number(opts.maxArtifacts) : undefined;
   if (maxArtifacts !== undefined && !(Number.isSafeInteger(maxArtifacts) && maxArtifacts > 0)) throw new UsageError(`--max-artifacts: "${opts.maxArtifacts}" is not a positive number`);
@@ -153,12 +159,15 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
     } catch (e) {
       throw new UsageError(`${opts.signatureRepository !== undefined ? '--signature-repository' : 'COSIGN_REPOSITORY'}: ${(e as Error).message}`);
     }
+    if (opts.insecure && signatureRepository.registry !== parsed.image.registry && !isLoopback(signatureRepository.registry)) {
+      throw new UsageError(`${opts.signatureRepository !== undefined ? '--signature-repository' : 'COSIGN_REPOSITORY'} ${repositoryText}: its registry is ${signatureRepository.registry}${repositoryText.includes('/') && !/[.:]/.test(repositoryText.split('/')[0]) && repositoryText.split('/')[0] !== 'localhost' ? ' (no host written, so Docker Hub)' : ''}, and --insecure (plain HTTP) is only for registries on this machine`);
+    }
     if (opts.insecure && signatureRepository.registry !== parsed.image.registry) {
       if (!isLoopback(signatureRepository.registry)) throw new UsageError(`--insecure (plain HTTP) is only for registries on this machine (127.0.0.1, ::1, localhost), not ${signatureRepository.registry}`);
       access.hosts = { ...access.hosts, [signatureRepository.registry]: { insecureHttp: true } };
     }
   }
-  const client = new RegistryClient(access, { timeoutMs, credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
+  const client = new RegistryClient(access, { timeoutMs, plainHttpHint: 'use --insecure (registries on this machine only)', credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
   let report;
   try {
     const subject = await resolveSubject(reference, client);
@@ -169,7 +178,7 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
       return { source: loaded.source, fingerprint: loaded.fingerprint };
     });
     const verdict = judge(results, policy, keys);
-    report = buildVerifyReport(subject, { require: policy.require, keys, attestations: policy.attestations, provenance: policy.provenance }, discovery, results, verdict);
+    report = buildVerifyReport(subject, { require: policy.require, keys, attestations: policy.attestations, provenance: policy.provenance }, discovery, results, verdict, signatureRepository ? `${signatureRepository.registry}/${signatureRepository.repository}${opts.signatureRepository === undefined ? ' (COSIGN_REPOSITORY)' : ''}` : undefined);
   } catch (e) {
     if (e instanceof RegistryError) throw new UsageError(e.message);
     throw e;

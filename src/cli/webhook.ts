@@ -402,7 +402,7 @@ function renderWhatIf(report: WhatIfReport): string {
         VERDICT_TEXT[w.verdict],
         `${w.kind}/${w.name}`,
         [...new Set([...w.denied.map((f) => f.rule), ...(w.signatures ? ['image-signature'] : [])])].join(', ') || '-',
-        [...new Set(w.warned.map((f) => f.rule))].join(', ') || '-',
+        [...new Set([...w.warned.map((f) => f.rule), ...(w.signatureWarnings ? ['image-signature'] : [])])].join(', ') || '-',
         formatLocation(w.file, w.line),
       ]);
     const wrapCell = (text: string): string => wrap(text, 40).join('\n');
@@ -411,6 +411,7 @@ function renderWhatIf(report: WhatIfReport): string {
       out.push(...table.split('\n').map((l) => `  ${l}`));
     }
     for (const w of ns.workloads) for (const line of w.signatures ?? []) out.push(`  image-signature ${w.kind}/${w.name}: ${sanitize(line)}`);
+    for (const w of ns.workloads) for (const line of w.signatureWarnings ?? []) out.push(`  image-signature (warning) ${w.kind}/${w.name}: ${sanitize(line)}`);
     const passing = ns.workloads.filter((w) => w.verdict === 'pass').length;
     if (passing > 0) out.push(`  ${plural(passing, 'workload')} admitted without warnings`);
     out.push('');

@@ -37,6 +37,8 @@ export interface KshieldConfig {
   operatorWorkloads?: OperatorWorkloadConfig[];
   /** Which Dockerfile builds which image (see ImageSource); paths relative to this file. */
   imageSources?: ImageSource[];
+  /** Istio's root namespace (meshConfig.rootNamespace; default istio-system). */
+  istioRootNamespace?: string;
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** `webhook.imagePolicy` with its key files and trusted roots read (set by parseConfig, not written by users). */
@@ -90,8 +92,11 @@ export async function loadConfigFile(file: string, catalogue: readonly Rule[]): 
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(code === 'ENOENT' ? 'configuration file not found' : `cannot read configuration: ${code ?? (err as Error).message}`, file);
+    const why: Record<string, string> = { ENOENT: 'configuration file not found', EISDIR: 'a directory, not a configuration file', ELOOP: 'a symbolic link loop, not a configuration file', EACCES: 'configuration file not readable (permission denied)' };
+    throw new ConfigError(why[code ?? ''] ?? `cannot read configuration: ${code ?? (err as Error).message}`, file);
   }
+  // A NUL byte never occurs in YAML text: say what the file is rather than how the parser fails on it.
+  if (text.includes('\u0000')) throw new ConfigError('a binary file, not a YAML configuration', file);
   return parseConfig(text, file, catalogue);
 }
 
@@ -110,12 +115,27 @@ export async function findDefaultConfig(dir: string, catalogue: readonly Rule[])
 
 export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  } catch (error) {
+    if (error instanceof RangeError) throw new ConfigError('YAML nested too deeply to read', file, 1);
+    throw error;
+  }
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
+    if (/Maximum call stack/.test(e.message)) throw new ConfigError('YAML nested too deeply to read', file, clampLine(e.linePos?.[0]?.line, text));
     throw new ConfigError(`invalid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, file, clampLine(e.linePos?.[0]?.line, text));
   }
-  const value = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
+  let value: unknown;
+  try {
+    value = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as unknown;
+  } catch (error) {
+    // The yaml library refuses alias bombs (a ReferenceError) and nesting deeper than the stack allows (a RangeError).
+    if (error instanceof ReferenceError) throw new ConfigError('YAML aliases expand this configuration to too many nodes (more than 100 alias uses); write the values out', file, 1);
+    if (error instanceof RangeError) throw new ConfigError('YAML nested too deeply to read', file, 1);
+    throw error;
+  }
   const positionOf = (keys: (string | number)[]): { line: number; column: number } | undefined => {
     let node: unknown = doc.contents;
     let at: { line: number; col: number } | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]) : undefined;
@@ -382,5 +402,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   if (config?.pssVersion) out.pssVersion = config.pssVersion;
   if (config?.operatorWorkloads) out.operatorWorkloads = config.operatorWorkloads;
   if (config?.imageSources) out.imageSources = config.imageSources;
+  if (config?.istioRootNamespace) out.istioRootNamespace = config.istioRootNamespace;
   return out;
 }

@@ -14,7 +14,7 @@ import { parseLabelSelector } from '../k8s/labels.js';
 import { ATTESTATION_TYPES, predicateTypesFor } from '../signatures/attestations.js';
 import { KeyError, loadKey, MAX_KEY_PEM_BYTES } from '../signatures/keys.js';
 import { parseSignatureRepository } from '../signatures/discover.js';
-import { NotationPolicyError, parseTrustPolicy, type TrustPolicyDocument } from '../signatures/notation-policy.js';
+import { NotationPolicyError, parseTrustPolicy, trustStoreProblem, type TrustPolicyDocument } from '../signatures/notation-policy.js';
 import { emptyPolicy, type PolicyKey } from '../signatures/policy.js';
 import { DEFAULT_IMAGE_POLICY, type ImagePolicy, type ImagePolicyInput, type SignatureRule } from './webhook.js';
 
@@ -42,6 +42,20 @@ function readSmallFile(file: string, limit: number, what: string, fail: () => (m
 }
 
 /**
+ * Why an `images` pattern of a signature rule can match no image reference, or undefined: patterns
+ * name repositories (`registry.acme.io/shop/**`), starting with the registry host as the image
+ * reference resolves it (a first component with a "." or ":", or localhost; Docker Hub is docker.io).
+ */
+export function imagePatternProblem(pattern: string): string | undefined {
+  const text = pattern.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/\/+$/, '');
+  if (text.includes('@')) return 'names a digest: patterns name repositories (registry.acme.io/shop/api), every digest of them';
+  const [host, ...rest] = text.split('/');
+  if (rest.some((component) => component.includes(':'))) return 'names a tag: patterns name repositories (registry.acme.io/shop/api), every tag of them';
+  if (!/[.:*]/.test(host) && host !== 'localhost') return `starts with "${host}", which is not a registry host (one with a "." or ":", or localhost): write the registry first, e.g. docker.io/${text} for Docker Hub`;
+  return undefined;
+}
+
+/**
  * The rules with their keys and trusted roots read; file names relative to the configuration
  * file's directory. `fail` throws (the caller's ConfigError) with the key path it is given.
  */
@@ -52,6 +66,11 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
   (input?.requireSignature ?? []).forEach((rule, i) => {
     const at = ['webhook', 'imagePolicy', 'requireSignature', i];
     const name = `webhook.imagePolicy.requireSignature[${i}]`;
+    // A pattern that can match no image would let the images it was meant for through unsigned: refused at load.
+    rule.images.forEach((pattern, n) => {
+      const problem = imagePatternProblem(pattern);
+      if (problem) fail(`${name}.images[${n}]: "${pattern}" ${problem}`, [...at, 'images', n]);
+    });
     const policy = emptyPolicy();
     policy.require = rule.require ?? 'any';
     const version = createHash('sha256');
@@ -119,13 +138,8 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
         if (error instanceof NotationPolicyError) fail(`${name}.notation.trustPolicy: ${error.message}`, where);
         throw error;
       }
-      let storeInfo;
-      try {
-        storeInfo = statSync(storeDir);
-      } catch {
-        fail(`${name}.notation.trustStore: ${rule.notation.trustStore}: no such directory`, [...at, 'notation', 'trustStore']);
-      }
-      if (!storeInfo.isDirectory()) fail(`${name}.notation.trustStore: ${rule.notation.trustStore} is not a directory`, [...at, 'notation', 'trustStore']);
+      const problem = trustStoreProblem(document, storeDir, rule.notation.trustStore);
+      if (problem) fail(`${name}.notation.trustStore: ${problem}`, [...at, 'notation', 'trustStore']);
       // Every store the policy names must be there now: a typo found at the first admission would refuse every pod.
       const version2 = createHash('sha256');
       for (const statement of document.trustPolicies) {

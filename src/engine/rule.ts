@@ -17,6 +17,8 @@ export type RuleCategory =
   | 'dockerfile'
   | 'container-image'
   | 'dependencies'
+  /** Service meshes: which workloads are in one, their mutual TLS and mesh authorization. */
+  | 'mesh'
   /** A live cluster's change over time, judged by `kshield watch` (ObjectChange objects, and live state). */
   | 'drift'
   /** The API server's audit events, judged by `kshield respond`. */
@@ -57,6 +59,8 @@ export interface RuleSettings {
   operatorWorkloads: OperatorWorkloadConfig[];
   /** Which Dockerfile builds which image, from the configuration's `imageSources` (Dockerfile paths absolute). */
   imageSources: ImageSource[];
+  /** Istio's root namespace (meshConfig.rootNamespace), where PeerAuthentication and AuthorizationPolicy apply mesh-wide. */
+  istioRootNamespace: string;
 }
 
 /**
@@ -113,6 +117,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   pssVersion: 'latest',
   operatorWorkloads: [],
   imageSources: [],
+  istioRootNamespace: 'istio-system',
 };
 
 export interface RuleContext {

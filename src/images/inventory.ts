@@ -100,6 +100,7 @@ async function openImage(target: Exclude<ImageTarget, { kind: 'rootfs' }>, optio
       }
       const client = new RegistryClient(access, {
         timeoutMs: options.registry?.timeoutMs ?? 30_000,
+        plainHttpHint: 'use --insecure (registries on this machine only)',
         credentials: dockerCredentials(options.registry?.dockerConfig !== undefined ? { configFile: options.registry.dockerConfig } : {}),
       });
       try {

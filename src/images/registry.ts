@@ -101,6 +101,8 @@ export interface RegistryClientOptions {
   now?: () => number;
   /** Credentials for hosts the access settings give none for (kshield image: the Docker configuration). */
   credentials?: CredentialLookup;
+  /** How the user turns plain HTTP on, for messages: "--insecure" on the command line; the webhook's `insecureHttp` by default. */
+  plainHttpHint?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -236,6 +238,8 @@ export class RegistryClient {
   private readonly credentialLookup: CredentialLookup | undefined;
   private readonly lookedUpCredentials = new Map<string, Promise<RegistryCredentials | undefined>>();
 
+  private readonly plainHttpHint: string;
+
   constructor(access: RegistryAccess = {}, options: RegistryClientOptions = {}) {
     this.access = access;
     this.timeoutMs = options.timeoutMs ?? access.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -246,6 +250,7 @@ export class RegistryClient {
     this.maxCacheEntries = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
     this.now = options.now ?? Date.now;
     this.credentialLookup = options.credentials;
+    this.plainHttpHint = options.plainHttpHint ?? 'configure it with insecureHttp';
   }
 
   /**
@@ -707,7 +712,7 @@ export class RegistryClient {
       request.on('error', (error: NodeJS.ErrnoException) => {
         const code = error.code ?? error.message;
         // A TLS handshake answered in plain HTTP fails with a protocol error: say what to change.
-        const hint = url.protocol === 'https:' && /EPROTO|WRONG_VERSION_NUMBER/.test(code) ? '; if it serves plain HTTP, configure it with insecureHttp' : '';
+        const hint = url.protocol === 'https:' && /EPROTO|WRONG_VERSION_NUMBER/.test(code) ? `; if it serves plain HTTP, ${this.plainHttpHint}` : '';
         finish(new RegistryError(`cannot reach ${host} over ${url.protocol === 'https:' ? 'HTTPS' : 'HTTP'} (${code})${hint}`));
       });
       request.end();

@@ -55,6 +55,19 @@ export class PagedScan {
   }
 
   /**
+   * Judges objects already loaded, with their own files and positions (`--desired`'s DesiredState
+   * pairs, whose findings point into the manifests), and their load errors and notes.
+   */
+  addResources(resources: Resource[], errors: readonly InputError[] = [], notes: readonly Note[] = []): void {
+    if (this.finished) throw new Error('PagedScan: add after finish');
+    for (const e of errors) this.errors.push(e);
+    for (const n of notes) this.notes.push(n);
+    this.count += resources.length;
+    this.stream.add(resources);
+    if (this.options.keepResources === true) for (const r of resources) this.kept.push(r);
+  }
+
+  /**
    * Runs the cross-object rules over what was kept and assembles the report. `leaveOut`: ids of
    * cross-object rules not to run (they read a kind that could not be listed).
    */

@@ -16,6 +16,8 @@ export interface VerifyReport {
   /** The policy as applied: keys by source and fingerprint (never their content). */
   policy: { require: 'any' | 'all'; keys: { source: string; fingerprint: string }[]; attestations: string[]; provenance: { builders: string[]; sources: string[] } };
   referrers: Discovery['referrers'];
+  /** Where signatures were looked for, when not beside the image (--signature-repository, COSIGN_REPOSITORY). */
+  signatureRepository?: string;
   artifacts: number;
   skipped: number;
   results: SignatureResult[];
@@ -23,16 +25,16 @@ export interface VerifyReport {
   reasons: string[];
 }
 
-export function buildVerifyReport(subject: SignedSubject, policy: VerifyReport['policy'], discovery: Discovery, results: SignatureResult[], verdict: Verdict): VerifyReport {
+export function buildVerifyReport(subject: SignedSubject, policy: VerifyReport['policy'], discovery: Discovery, results: SignatureResult[], verdict: Verdict, signatureRepository?: string): VerifyReport {
   const { manifest: _bytes, ...named } = subject;
-  return { subject: named, policy, referrers: discovery.referrers, artifacts: discovery.artifacts.length, skipped: discovery.skipped, results, satisfied: verdict.satisfied, reasons: verdict.reasons };
+  return { subject: named, policy, referrers: discovery.referrers, ...(signatureRepository ? { signatureRepository } : {}), artifacts: discovery.artifacts.length, skipped: discovery.skipped, results, satisfied: verdict.satisfied, reasons: verdict.reasons };
 }
 
 const REFERRERS: Record<Discovery['referrers'], string> = { api: 'referrers API', 'tag-schema': 'referrers tag schema (the registry has no referrers API)', none: 'none (the registry has no referrers API, and no referrers tag names this image)' };
 
 export function renderVerifyTable(report: VerifyReport, color: boolean): string {
   const paint = (code: string, text: string): string => (color ? `\x1b[${code}m${text}\x1b[0m` : text);
-  const lines = [`Image: ${sanitize(report.subject.reference)}`, `Digest: ${report.subject.digest}`, `Artifacts: ${report.artifacts} read; referrers: ${REFERRERS[report.referrers]}${report.skipped ? `; ${report.skipped} more not read (limit)` : ''}`, ''];
+  const lines = [`Image: ${sanitize(report.subject.reference)}`, `Digest: ${report.subject.digest}`, ...(report.signatureRepository ? [`Signatures looked for in: ${sanitize(report.signatureRepository)} (not beside the image)`] : []), `Artifacts: ${report.artifacts} read; referrers: ${REFERRERS[report.referrers]}${report.skipped ? `; ${report.skipped} more not read (limit)` : ''}`, ''];
   const reasonWidth = Math.max(0, ...report.results.map((r) => (r.failure ?? '').length));
   for (const r of report.results) {
     const status = r.verified ? paint('32', 'OK  ') : paint('31', 'FAIL');

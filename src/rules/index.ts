@@ -9,6 +9,7 @@ import { secretsRules } from './secrets/index.js';
 import { exposureRules } from './exposure/index.js';
 import { rbacRules } from './rbac/index.js';
 import { networkRules } from './network/index.js';
+import { meshRules } from './mesh/index.js';
 import { clusterRules } from './cluster/index.js';
 import { controlPlaneRules } from './control-plane/index.js';
 import { suppressionRules } from './suppressions/index.js';
@@ -16,8 +17,9 @@ import { dockerfileRules } from './dockerfile/index.js';
 import { containerImageRules } from './container-image/index.js';
 import { dependencyRules } from './dependencies/index.js';
 import { correlationRules } from './correlation/index.js';
+import { driftRules } from './drift/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...meshRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...driftRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

@@ -11,6 +11,7 @@
  * authentic timestamp, expiry and revocation are enforced (a failure fails the signature), logged
  * (reported, the signature still passes) or skipped, and how `override` changes them.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
@@ -362,6 +363,35 @@ export async function trustPolicyOf(policy: NotationPolicy): Promise<TrustPolicy
   if (policy.trustPolicy !== undefined) return validateTrustPolicy(policy.trustPolicy, policy.trustPolicyFile ?? 'trust policy');
   if (policy.trustPolicyFile) return loadTrustPolicy(policy.trustPolicyFile);
   throw new NotationPolicyError('no trust policy given: pass a trust policy file (notation trustpolicy.json, version 1.0)', 'trust policy');
+}
+
+/**
+ * What is wrong with a trust store directory for a trust policy, checked before any image is: the
+ * directory is not one, or a store the policy names has no directory or no certificate file in it.
+ * Undefined when every named store is there (its certificates are read and judged at verification).
+ */
+export function trustStoreProblem(document: TrustPolicyDocument, storeDir: string, shownDir = storeDir): string | undefined {
+  let info;
+  try {
+    info = statSync(storeDir);
+  } catch {
+    return `${shownDir}: no such directory`;
+  }
+  if (!info.isDirectory()) return `${shownDir} is not a directory (notation's trust store directory holds x509/ca|signingAuthority|tsa/NAME/*.pem)`;
+  for (const statement of document.trustPolicies) {
+    for (const store of statement.trustStores ?? []) {
+      const [type, name] = store.split(':', 2);
+      const shown = path.join(shownDir, 'x509', type, name);
+      let files: string[];
+      try {
+        files = readdirSync(path.join(storeDir, 'x509', type, name));
+      } catch {
+        return `trust policy "${statement.name}" names trust store ${store}, but ${shown} does not exist`;
+      }
+      if (!files.some((f) => /\.(pem|crt|cer)$/i.test(f))) return `trust store ${store} (${shown}) holds no .pem, .crt or .cer certificate`;
+    }
+  }
+  return undefined;
 }
 
 const MAX_STORE_FILES = 256;
