@@ -103,8 +103,20 @@ test("the rules' own framework metadata names controls of the framework files th
       } else if (!cis.controls.find((c) => c.id === id)?.evidence?.includes(`rule:${rule.id}`)) cisProblems.push(`${rule.id}: cis ${id}`);
     }
   assert.deepEqual(cisProblems, []);
+  // mitre: a technique of the Containers matrix (or the parent of a sub-technique) the file maps the rule to.
+  // T1578 (Modify Cloud Compute Infrastructure) is an Enterprise IaaS technique outside the Containers matrix the
+  // file lists; the drift rules name it, and the file maps them through the 4C view instead.
+  const mitre = named('mitre-attack-containers', 'v16');
+  const mitreProblems: string[] = [];
+  for (const rule of rules)
+    for (const id of rule.frameworks?.mitre ?? []) {
+      if (id === 'T1578') continue;
+      const mapped = mitre.controls.filter((c) => (c.id === id || c.id.startsWith(`${id}.`)) && c.evidence?.includes(`rule:${rule.id}`));
+      if (mapped.length === 0) mitreProblems.push(`${rule.id}: mitre ${id}`);
+    }
+  assert.deepEqual(mitreProblems, []);
   // No other framework key is used in rule metadata, so nothing else can drift from the files.
-  assert.deepEqual([...new Set(rules.flatMap((r) => Object.keys(r.frameworks ?? {})))].sort(), ['cis', 'pss']);
+  assert.deepEqual([...new Set(rules.flatMap((r) => Object.keys(r.frameworks ?? {})))].sort(), ['cis', 'mitre', 'pss']);
 });
 
 test('CIS v1.12 and v2.0 list the same controls; node checks with v1.8 ids evidence the renumbered 1.2 controls', () => {
