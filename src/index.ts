@@ -42,3 +42,6 @@ export { emptyPolicy, type VerifyPolicy, type PolicyKey, type KeylessIdentity } 
 export { verifySigstoreArtifacts, type SigstorePolicy } from './signatures/sigstore.js';
 export { verifyNotationArtifacts, type NotationPolicy } from './signatures/notation.js';
 export type { SignedSubject, SignatureArtifact, SignatureResult, SignatureFailure, SignatureFormat } from './signatures/types.js';
+// Compliance frameworks as data (frameworks/*.yaml): controls and the kshield evidence for each.
+export { loadFrameworks, parseFramework, unknownEvidence, controlsEvidencedBy, parseEvidence, FrameworkError, FRAMEWORKS_DIR } from './compliance/frameworks.js';
+export type { Framework, FrameworkSection, Control, Assessment, Evidence, EvidenceCatalogue } from './compliance/frameworks.js';

@@ -21,7 +21,7 @@ const COUNT_ALL_KEYS = JSON.stringify({ key: 'AA==', range_end: 'AA==', count_on
 /** The gRPC gateway's prefix by etcd version: /v3 since 3.4, /v3beta in 3.3, /v3alpha in 3.2. */
 const GATEWAY_PREFIXES = ['/v3', '/v3beta', '/v3alpha'];
 
-const ETCD_CHECKS = {
+export const ETCD_CHECKS = {
   tls: {
     id: '2.1',
     title: 'etcd answers clients over TLS only, not plaintext HTTP',

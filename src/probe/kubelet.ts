@@ -10,7 +10,7 @@ import { UNREACHABLE_REMEDIATION, type ProbeCheck, type ProbeTiming } from './re
 
 type Answer = Extract<Attempt, { kind: 'answer' }>;
 
-const KUBELET_CHECKS = {
+export const KUBELET_CHECKS = {
   readOnly: {
     id: '4.2.4',
     title: 'The kubelet read-only port is closed',

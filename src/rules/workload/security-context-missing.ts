@@ -9,7 +9,7 @@ export const securityContextMissing = defineRule({
   severity: 'info',
   ...HARDENING,
   tags: ['security', 'cis'],
-  frameworks: { cis: ['5.7.3'] },
+  frameworks: { cis: ['5.6.3'] },
   optIn: true,
   description:
     'A container with no securityContext, in a pod with none, runs with every runtime default: as the image\'s user ' +
