@@ -18,6 +18,7 @@ import { clusterInfoObject, discover, serverVersion, CLUSTER_KINDS, type KindSpe
 import { prepareScan, type ScanOptions } from '../../pipeline/prepare.js';
 import type { NamespacePssVersions } from '../../k8s/pss.js';
 import type { ObjectChangeType } from '../../k8s/object-change.js';
+import type { Rule } from '../../engine/rule.js';
 import type { ApiClient } from './api.js';
 import { ObjectStore, metadataOf, objectKey, slim, toResource } from './store.js';
 import { IncrementalJudge, refOf, type Change, type DriftEvent, type FindingEvent, type JudgeResult } from './judge.js';
@@ -33,6 +34,8 @@ export interface WatchOptions {
   api: ApiClient;
   log: Logger;
   scan: Pick<ScanOptions, 'only' | 'skip' | 'config' | 'inlineSuppressions' | 'pssVersion'>;
+  /** Rules run besides the catalogue's selection (a library user's own; tests' ObjectChange rules). */
+  extraRules?: readonly Rule[];
   /** Kinds to watch (default: what `kshield cluster` lists). */
   kinds?: readonly KindSpec[];
   pageSize?: number;
@@ -110,7 +113,8 @@ export class Watcher {
       pssNamespaces: this.pssNamespaces,
     });
     const file = `cluster:${api.context}`;
-    this.judge = new IncrementalJudge(prepared.engine, this.store, this.pssNamespaces, file);
+    const engine = this.options.extraRules?.length ? { ...prepared.engine, rules: [...prepared.engine.rules, ...this.options.extraRules] } : prepared.engine;
+    this.judge = new IncrementalJudge(engine, this.store, this.pssNamespaces, file);
     if (version) {
       const info = clusterInfoObject(api.context, version, new Date());
       this.keep(info);
@@ -169,12 +173,13 @@ export class Watcher {
     if (this.synced) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.syncWaiters.push(() => {
+      const check = (): void => {
         if (this.synced) {
           clearTimeout(timer);
           resolve(true);
-        }
-      });
+        } else this.syncWaiters.push(check);
+      };
+      this.syncWaiters.push(check);
     });
   }
 
