@@ -33,6 +33,8 @@ import { podSpecs } from '../../k8s/pods.js';
 import { withCacheScope } from '../../core/scoped-cache.js';
 import { metadataOf, objectKey, slim, toResource, type ObjectStore, type StoredObject } from './store.js';
 
+const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ReplicationController', 'Job', 'CronJob'];
+
 export interface ObjectRef {
   apiVersion: string;
   kind: string;
@@ -111,8 +113,8 @@ function resourceKey(r: { apiVersion: string; kind: string; namespace?: string; 
 
 export class IncrementalJudge {
   private readonly alone: Rule[];
-  private readonly cross: Rule[];
-  private readonly changeRules: Rule[];
+  private cross: Rule[];
+  private changeRules: Rule[];
   private readonly order: RuleOrder;
   private readonly byObject = new Map<string, ObjectFindings>();
   /** Open findings by rule, severity and namespace, for /metrics. */
@@ -131,6 +133,19 @@ export class IncrementalJudge {
     this.alone = rules.filter((r) => r.reads === undefined && !change.has(r));
     this.cross = rules.filter((r) => r.reads !== undefined && !change.has(r));
     this.order = new Map((engine.catalogue ?? rules).map((r, i) => [r.id, i]));
+  }
+
+  /**
+   * Leaves out the cross-object and ObjectChange rules that read a kind the watch cannot see (its
+   * list was forbidden): they would report what they cannot see as missing. Returns their ids.
+   */
+  leaveOut(kinds: ReadonlySet<string>): string[] {
+    if (kinds.size === 0) return [];
+    const blind = (rule: Rule): boolean => (rule.reads ?? []).some((k) => kinds.has(k) || (k === 'workloads' && WORKLOAD_KINDS.some((w) => kinds.has(w))));
+    const out = [...this.cross, ...this.changeRules].filter(blind);
+    this.cross = this.cross.filter((r) => !blind(r));
+    this.changeRules = this.changeRules.filter((r) => !blind(r));
+    return out.map((r) => r.id);
   }
 
   get ruleCounts(): { alone: number; cross: number; change: number } {

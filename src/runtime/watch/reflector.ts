@@ -26,6 +26,8 @@ export interface ReflectorHandler {
   /** Something failed; the reflector retries after `retryInMs`. */
   onError(spec: ServedKind, message: string, retryInMs: number): void;
   onRelist(spec: ServedKind, reason: string): void;
+  /** The identity may not list the kind (403): retried after `retryInMs`, in case RBAC changes. */
+  onForbidden(spec: ServedKind, message: string, retryInMs: number): void;
   onWatchRestart(spec: ServedKind): void;
 }
 
@@ -36,11 +38,16 @@ export interface ReflectorOptions {
   maxBackoffMs: number;
   /** The server ends each watch after this many seconds (randomised up to twice, as client-go does). */
   watchTimeoutSeconds: number;
+  /** How long to wait before listing a forbidden kind again. Default 5 minutes. */
+  forbiddenRetryMs?: number;
   random?: () => number;
 }
 
 /** An error that says the resourceVersion we asked for is gone. */
 class Gone extends Error {}
+
+/** The identity may not list this kind. */
+class Forbidden extends Error {}
 
 export class Reflector {
   resourceVersion: string | undefined;
@@ -68,6 +75,12 @@ export class Reflector {
         if (!signal.aborted) this.handler.onWatchRestart(this.spec);
       } catch (err) {
         if (signal.aborted) return;
+        if (err instanceof Forbidden) {
+          const wait = this.options.forbiddenRetryMs ?? 300_000;
+          this.handler.onForbidden(this.spec, err.message, wait);
+          await sleep(wait, signal);
+          continue;
+        }
         if (err instanceof Gone) {
           this.resourceVersion = undefined;
           this.handler.onRelist(this.spec, err.message);
@@ -98,6 +111,7 @@ export class Reflector {
         token = undefined;
         continue;
       }
+      if (status === 403) throw new Forbidden(typeof body?.message === 'string' ? body.message.split('\n')[0] : `listing ${this.spec.kind}: forbidden`);
       if (status !== 200 || !body || !Array.isArray(body.items)) throw new Error(`listing ${this.spec.kind}: HTTP ${status}${typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : ''}`);
       for (const item of body.items) if (isObject(item)) items.push({ ...item, apiVersion: this.spec.apiVersion, kind: this.spec.kind });
       const meta = isObject(body.metadata) ? body.metadata : {};

@@ -70,6 +70,9 @@ export class Watcher {
   private elector: LeaderElector | undefined;
   private events: EventWriter | undefined;
   private listed = new Set<string>();
+  /** Kinds whose list was forbidden, and (before the first sync) the kind names the rules then cannot see. */
+  private readonly forbidden = new Set<string>();
+  private readonly blinded = new Set<string>();
   private kindCount = 0;
   private syncWaiters: (() => void)[] = [];
   private readonly pssNamespaces = new Map<string, NamespacePssVersions>();
@@ -206,6 +209,16 @@ export class Watcher {
           log.info({ kind: s.kind, apiVersion: s.apiVersion, reason }, 'resourceVersion expired; listing again');
         },
         onWatchRestart: (s) => this.metrics.restarts.inc({ kind: s.kind }),
+        onForbidden: (s, message, retryInMs) => {
+          this.metrics.errors.inc({ kind: s.kind });
+          if (!this.forbidden.has(kindId(s))) log.warn({ kind: s.kind, apiVersion: s.apiVersion, reason: message, retryInMs }, 'kind not watched: the identity may not list it');
+          this.forbidden.add(kindId(s));
+          if (this.synced) return;
+          this.listed.add(kindId(s));
+          this.blinded.add(s.kind);
+          if (this.listed.size >= this.kindCount) this.finishSync();
+          this.wake();
+        },
       },
       { pageSize: this.options.pageSize ?? 500, backoffMs: this.options.backoffMs ?? 1000, maxBackoffMs: this.options.maxBackoffMs ?? 30_000, watchTimeoutSeconds: this.options.watchTimeoutSeconds ?? 300 },
     );
@@ -228,6 +241,7 @@ export class Watcher {
 
   private onList(spec: ServedKind, items: JsonObject[], initial: boolean): void {
     this.metrics.lastSync.set({ kind: spec.kind }, Date.now() / 1000);
+    this.forbidden.delete(kindId(spec));
     if (!this.synced) {
       // Before the first full sync: keep and judge alone; events start once every kind is in.
       const previous = new Set(this.store.keysOf(spec.group, spec.kind));
@@ -308,6 +322,8 @@ export class Watcher {
   private finishSync(): void {
     if (this.synced) return;
     const started = Date.now();
+    const leftOut = this.judge.leaveOut(this.blinded);
+    if (leftOut.length > 0) this.options.log.warn({ rules: leftOut, kinds: [...this.blinded] }, 'rules not run: they read kinds the watch cannot list');
     const result = this.judge.fullPass(false);
     this.synced = true;
     this.metrics.synced.set({}, 1);
