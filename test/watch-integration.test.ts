@@ -12,6 +12,8 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root } from './support/cli.js';
+import { writeFileSync } from 'node:fs';
+import { watchInstallDocuments } from '../src/runtime/watch/install.js';
 import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 
 const { skip: skipReason, missing: why } = skipUnlessRealCluster('the kshield watch real-cluster tests');
@@ -50,11 +52,11 @@ interface Replica {
   port?: number;
 }
 
-function startReplica(env: ClusterEnv): Replica {
+function startReplica(env: ClusterEnv, kubeconfig = env.kubeconfig, leaseNamespace = NS): Replica {
   const child = spawn(
     process.execPath,
     [
-      path.join(root, 'dist/src/cli/main.js'), 'watch', '--kubeconfig', env.kubeconfig, '--lease-namespace', NS, '--address', '127.0.0.1', '--port', '0',
+      path.join(root, 'dist/src/cli/main.js'), 'watch', '--kubeconfig', kubeconfig, '--lease-namespace', leaseNamespace, '--address', '127.0.0.1', '--port', '0',
       '--lease-duration', `${LEASE_SECONDS}s`, '--renew-deadline', '3s', '--retry-period', `${RETRY_SECONDS}s`, '--batch', '100ms',
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
@@ -197,6 +199,54 @@ describe('kshield watch against a real control plane (v1.20.2)', { skip: skipRea
     await until(
       'an Event from the new leader',
       async () => ((await call(env, 'GET', `/api/v1/namespaces/${NS}/events`)).body.items as any[]).find((e) => e.reason === 'KshieldFindingNew' && e.involvedObject.name === 'hostnet' && e.reportingInstance === standby.identity),
+      10_000,
+    );
+  });
+
+  test('under the RBAC `kshield install watch` grants: everything but Secrets is watched, it leads through its Lease, it writes Events', async () => {
+    const docs = watchInstallDocuments({ namespace: 'kshield-system', name: 'kshield-watch', replicas: 2, image: 'kshield:test', version: 'test', eventMinSeverity: 'medium' });
+    const paths: Record<string, string> = {
+      Namespace: '/api/v1/namespaces',
+      ServiceAccount: '/api/v1/namespaces/kshield-system/serviceaccounts',
+      ClusterRole: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      ClusterRoleBinding: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+      Role: '/apis/rbac.authorization.k8s.io/v1/namespaces/kshield-system/roles',
+      RoleBinding: '/apis/rbac.authorization.k8s.io/v1/namespaces/kshield-system/rolebindings',
+    };
+    for (const d of docs) if (paths[d.object.kind]) await create(env, paths[d.object.kind], d.object);
+    // Kubernetes 1.20 still makes a token Secret for every ServiceAccount.
+    const secretName = await until('the token Secret', async () => (await call(env, 'GET', '/api/v1/namespaces/kshield-system/serviceaccounts/kshield-watch')).body?.secrets?.[0]?.name as string | undefined, 20_000);
+    const token = Buffer.from((await call(env, 'GET', `/api/v1/namespaces/kshield-system/secrets/${secretName}`)).body.data.token, 'base64').toString('utf8');
+    const kubeconfig = path.join(dir, 'watch-sa.kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: env.server, 'certificate-authority-data': Buffer.from(env.ca).toString('base64') } }],
+        users: [{ name: 'watch', user: { token } }],
+        contexts: [{ name: 'watch', context: { cluster: 'c', user: 'watch' } }],
+        'current-context': 'watch',
+      }),
+      { mode: 0o600 },
+    );
+    const replica = startReplica(env, kubeconfig, 'kshield-system');
+    replicas.push(replica);
+    await until('the least-privilege replica to sync', () => replica.lines.some((l) => l.msg === 'watch synced'), 60_000);
+    const notWatched = replica.lines.filter((l) => l.msg === 'kind not watched: the identity may not list it').map((l) => l.kind);
+    assert.deepEqual(notWatched, ['Secret']);
+    assert.ok(replica.lines.some((l) => l.msg === 'rules not run: they read kinds the watch cannot list'));
+    await until('it to lead its Lease', () => replica.lines.some((l) => l.msg === 'became the leader'), 20_000);
+    assert.deepEqual(replica.lines.filter((l) => l.level === 'warn' && l.msg !== 'kind not watched: the identity may not list it' && l.msg !== 'rules not run: they read kinds the watch cannot list'), []);
+    await create(env, `/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hostpid', labels: { app: 'hostpid' } },
+      spec: { hostPID: true, automountServiceAccountToken: false, containers: [{ name: 'c', image: 'nginx:1.27' }] },
+    });
+    await until(
+      'an Event written under the least-privilege identity',
+      async () => ((await call(env, 'GET', `/api/v1/namespaces/${NS}/events`)).body.items as any[]).find((e) => e.reason === 'KshieldFindingNew' && e.involvedObject.name === 'hostpid' && e.reportingInstance === replica.identity),
       10_000,
     );
   });
