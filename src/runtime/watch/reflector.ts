@@ -20,8 +20,14 @@ import type { ApiClient } from './api.js';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 export interface ReflectorHandler {
-  /** A complete list of the kind (`initial`: the first one; else a relist). Objects carry apiVersion and kind. */
-  onList(spec: ServedKind, items: JsonObject[], initial: boolean): void;
+  /**
+   * One page of a list of the kind (`initial`: the first list; else a relist), objects carrying
+   * apiVersion and kind; pages are handed on as they arrive, so a large kind is never held whole.
+   * A list that restarts (its continue token expired) hands its objects on again.
+   */
+  onListPage(spec: ServedKind, items: JsonObject[], initial: boolean): void;
+  /** The list is complete: what it did not hold is gone. */
+  onListEnd(spec: ServedKind, initial: boolean): void;
   onEvent(spec: ServedKind, type: WatchEventType, object: JsonObject): void;
   /** Something failed; the reflector retries after `retryInMs`. */
   onError(spec: ServedKind, message: string, retryInMs: number): void;
@@ -100,27 +106,28 @@ export class Reflector {
   }
 
   private async list(): Promise<void> {
-    const items: JsonObject[] = [];
     let token: string | undefined;
     let resourceVersion: string | undefined;
+    const initial = !this.listed;
     for (;;) {
       const { status, body } = await this.api.request('GET', `${this.collection()}?limit=${this.options.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
       if (status === 410 && token) {
         // The continue token outlived etcd's compaction: start the list again.
-        items.length = 0;
         token = undefined;
         continue;
       }
       if (status === 403) throw new Forbidden(typeof body?.message === 'string' ? body.message.split('\n')[0] : `listing ${this.spec.kind}: forbidden`);
       if (status !== 200 || !body || !Array.isArray(body.items)) throw new Error(`listing ${this.spec.kind}: HTTP ${status}${typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : ''}`);
-      for (const item of body.items) if (isObject(item)) items.push({ ...item, apiVersion: this.spec.apiVersion, kind: this.spec.kind });
+      const page: JsonObject[] = [];
+      for (const item of body.items) if (isObject(item)) page.push({ ...item, apiVersion: this.spec.apiVersion, kind: this.spec.kind });
+      this.handler.onListPage(this.spec, page, initial);
       const meta = isObject(body.metadata) ? body.metadata : {};
       resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : resourceVersion;
       token = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
       if (!token) break;
     }
     this.resourceVersion = resourceVersion ?? '0';
-    this.handler.onList(this.spec, items, !this.listed);
+    this.handler.onListEnd(this.spec, initial);
     this.listed = true;
     this.failures = 0;
   }
