@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { EXIT, UsageError } from '../core/errors.js';
 import type { Severity } from '../core/types.js';
 import { loadKubeClient } from '../sources/kube-client.js';
+import { ClusterError } from '../sources/cluster.js';
 import { ApiClient } from '../runtime/watch/api.js';
 import { Watcher } from '../runtime/watch/watcher.js';
 import { serveWatchHttp } from '../runtime/watch/http.js';
@@ -66,7 +67,13 @@ export async function runWatch(opts: WatchCommandOptions): Promise<number> {
   if (!leaseNamespace && existsSync(SERVICE_ACCOUNT_NAMESPACE)) leaseNamespace = readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim();
   if (opts.leaderElect !== false && !leaseNamespace) throw new UsageError('--lease-namespace: where the Lease lives (default: POD_NAMESPACE, else the pod service account namespace); or --no-leader-elect for a single replica');
   const config = await loadConfigOption(opts.config);
-  const { kc } = await loadKubeClient({ kubeconfig: opts.kubeconfig, context: opts.context });
+  let kc;
+  try {
+    ({ kc } = await loadKubeClient({ kubeconfig: opts.kubeconfig, context: opts.context }));
+  } catch (err) {
+    // Its sentences are for the user (a missing file, no context of that name, no API access at all).
+    throw new ClusterError((err as Error).message);
+  }
   const api = new ApiClient(kc, parseDuration(opts.timeout, '--timeout'));
   const watcher = new Watcher({
     api,
@@ -86,7 +93,9 @@ export async function runWatch(opts: WatchCommandOptions): Promise<number> {
   } catch (err) {
     await server.close();
     await watcher.stop();
-    throw err;
+    if ((err as Error)?.name === 'ClusterError' || err instanceof UsageError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new ClusterError(`cannot start watching ${api.server}: ${e?.code ? `${e.code}: ` : ''}${String(e?.message ?? err).split('\n')[0]}`);
   }
   return new Promise((resolve) => {
     const stop = (signal: string): void => {
