@@ -84,12 +84,24 @@ export interface Change {
   observedAt: Date;
 }
 
+/** What is kept of one unsuppressed finding between changes: enough to fold again, nothing else. */
+interface KeptFinding extends Omit<OpenFinding, 'related'> {
+  cause?: string;
+}
+
+/**
+ * An object's findings: those of the single-object rules and of the cross-object rules (kept apart:
+ * a change may judge again only one side), and the open ones (both, folded), which events compare.
+ * Suppressed findings are not kept, and an object with none is not kept at all.
+ */
 interface ObjectFindings {
   ref: ObjectRef;
-  alone: Finding[];
-  cross: Finding[];
-  open: Map<string, OpenFinding>;
+  alone: KeptFinding[];
+  cross: KeptFinding[];
+  open: OpenFinding[];
 }
+
+const NO_FINDINGS: KeptFinding[] = [];
 
 export interface JudgeResult {
   findingEvents: FindingEvent[];
@@ -176,7 +188,7 @@ export class IncrementalJudge {
   judgeInitial(objects: readonly JsonObject[]): string[] {
     const resources = objects.map((o) => toResource(o, this.file)).filter((r): r is Resource => r !== undefined);
     const { byKey, errors } = this.judgeAlone(resources.filter((r) => !this.isOwned(r.object)));
-    for (const [key, findings] of byKey) this.entry(key, findings.ref).alone = findings.findings;
+    for (const [key, findings] of byKey) this.setAlone(key, findings.ref, findings.findings);
     return errors;
   }
 
@@ -187,9 +199,9 @@ export class IncrementalJudge {
     for (const [key, entry] of this.byObject) {
       const stored = this.store.get(key);
       if (!stored) this.byObject.delete(key);
-      else if (this.isOwned(stored.resource.object)) entry.alone = [];
+      else if (this.isOwned(stored.resource.object)) entry.alone = NO_FINDINGS;
     }
-    for (const entry of this.byObject.values()) entry.cross = [];
+    for (const entry of this.byObject.values()) entry.cross = NO_FINDINGS;
     this.crossPass(this.cross, undefined, result);
     for (const [key, entry] of this.byObject) this.settle(key, entry, emitEvents ? result.findingEvents : undefined, false);
     return result;
@@ -202,7 +214,7 @@ export class IncrementalJudge {
 
   /** The open findings of one object (by key), for tests and the API. */
   openFindings(key: string): OpenFinding[] {
-    return [...(this.byObject.get(key)?.open.values() ?? [])];
+    return [...(this.byObject.get(key)?.open ?? [])];
   }
 
   /** Judges a batch of changes; the store already holds their after-state. */
@@ -227,13 +239,13 @@ export class IncrementalJudge {
       entry.ref = c.ref;
       if (c.ref.kind === 'Namespace' && c.ref.apiVersion === 'v1' && this.notePssLabels(c.after, c.ref.name)) relabelled.push(c.ref.name);
       if (!c.after || this.isOwned(c.after)) {
-        entry.alone = [];
-        if (!c.after) entry.cross = [];
+        entry.alone = NO_FINDINGS;
+        if (!c.after) entry.cross = NO_FINDINGS;
         continue;
       }
       const r = toResource(c.after, this.file);
       if (r) toJudge.push(r);
-      else entry.alone = [];
+      else entry.alone = NO_FINDINGS;
     }
     // Workloads of a namespace whose Pod Security labels changed are judged at the new version.
     if (relabelled.length > 0) {
@@ -246,8 +258,8 @@ export class IncrementalJudge {
       }
     }
     const alone = this.judgeAlone(toJudge);
-    for (const [key, f] of alone.byKey) this.entry(key, f.ref).alone = f.findings;
-    for (const r of toJudge) if (!alone.byKey.has(resourceKey(r))) this.entry(resourceKey(r), refOfResource(r)).alone = [];
+    for (const [key, f] of alone.byKey) this.setAlone(key, f.ref, f.findings);
+    for (const r of toJudge) if (!alone.byKey.has(resourceKey(r))) this.setAlone(resourceKey(r), refOfResource(r), []);
     result.errors.push(...alone.errors);
 
     // 3. Cross-object rules whose inputs changed, over the changed objects' namespaces.
@@ -282,8 +294,14 @@ export class IncrementalJudge {
 
   private entry(key: string, ref: ObjectRef): ObjectFindings {
     let e = this.byObject.get(key);
-    if (!e) this.byObject.set(key, (e = { ref, alone: [], cross: [], open: new Map() }));
+    if (!e) this.byObject.set(key, (e = { ref, alone: NO_FINDINGS, cross: NO_FINDINGS, open: [] }));
     return e;
+  }
+
+  private setAlone(key: string, ref: ObjectRef, findings: readonly Finding[]): void {
+    const kept = keepFindings(findings);
+    if (kept.length === 0 && !this.byObject.has(key)) return;
+    this.entry(key, ref).alone = kept.length === 0 ? NO_FINDINGS : kept;
   }
 
   private judgeAlone(resources: readonly Resource[]): { byKey: Map<string, { ref: ObjectRef; findings: Finding[] }>; errors: string[] } {
@@ -328,7 +346,9 @@ export class IncrementalJudge {
     for (const r of subjects) {
       const key = resourceKey(r);
       const entry = this.entry(key, refOfResource(r));
-      entry.cross = [...entry.cross.filter((f) => !ids.has(f.rule)), ...(found.get(key) ?? [])];
+      const kept = entry.cross.filter((f) => !ids.has(f.rule));
+      const fresh = keepFindings(found.get(key) ?? []);
+      entry.cross = kept.length + fresh.length === 0 ? NO_FINDINGS : [...kept, ...fresh];
       judged.push(key);
     }
     result.crossJudged += subjects.length;
@@ -339,29 +359,33 @@ export class IncrementalJudge {
   /** Recomputes an object's open findings; pushes the differences as events when `events` is given. */
   private settle(key: string, entry: ObjectFindings, events: FindingEvent[] | undefined, deleted: boolean): void {
     const next = new Map<string, OpenFinding>();
-    if (!deleted) {
-      const unsuppressed = [...entry.alone, ...entry.cross].filter((f) => !f.suppressed);
-      for (const f of foldFindings(unsuppressed, this.order)) next.set(f.fingerprint, openFinding(f));
+    if (!deleted && entry.alone.length + entry.cross.length > 0) {
+      // Folding takes findings: the kept ones are dressed as findings of one object for it.
+      const resource = { apiVersion: entry.ref.apiVersion, kind: entry.ref.kind, namespace: entry.ref.namespace, name: entry.ref.name };
+      const dressed = [...entry.alone, ...entry.cross].map((k): Finding => ({ ...k, resource, file: '', line: 0, column: 0, remediation: '', suppressed: false }));
+      for (const f of foldFindings(dressed, this.order)) next.set(f.fingerprint, openFinding(f));
     }
     const namespace = entry.ref.namespace ?? '';
-    for (const [fp, before] of entry.open) {
+    const before = new Map(entry.open.map((f) => [f.fingerprint, f]));
+    for (const [fp, was] of before) {
       const now = next.get(fp);
       if (!now) {
-        this.count(before, namespace, -1);
-        events?.push({ event: 'fixed', object: entry.ref, finding: before, ...(deleted ? { objectDeleted: true } : {}) });
-      } else if (now.severity !== before.severity || now.message !== before.message) {
-        this.count(before, namespace, -1);
+        this.count(was, namespace, -1);
+        events?.push({ event: 'fixed', object: entry.ref, finding: was, ...(deleted ? { objectDeleted: true } : {}) });
+      } else if (now.severity !== was.severity || now.message !== was.message) {
+        this.count(was, namespace, -1);
         this.count(now, namespace, 1);
-        events?.push({ event: 'changed', object: entry.ref, finding: now, previous: before });
+        events?.push({ event: 'changed', object: entry.ref, finding: now, previous: was });
       }
     }
     for (const [fp, now] of next) {
-      if (entry.open.has(fp)) continue;
+      if (before.has(fp)) continue;
       this.count(now, namespace, 1);
       events?.push({ event: 'new', object: entry.ref, finding: now });
     }
-    entry.open = next;
-    void key;
+    entry.open = [...next.values()];
+    // An object without findings costs nothing here.
+    if (entry.open.length === 0 && entry.alone.length === 0 && entry.cross.length === 0) this.byObject.delete(key);
   }
 
   private count(f: OpenFinding, namespace: string, by: number): void {
@@ -415,6 +439,19 @@ export class IncrementalJudge {
 function refOfResource(r: Resource): ObjectRef {
   const ref = refOf(r.object);
   return { ...ref, apiVersion: r.apiVersion, kind: r.kind, name: r.name, ...(r.namespace ? { namespace: r.namespace } : {}) };
+}
+
+/** The unsuppressed findings, as kept between changes. */
+function keepFindings(findings: readonly Finding[]): KeptFinding[] {
+  const out: KeptFinding[] = [];
+  for (const f of findings) {
+    if (f.suppressed) continue;
+    const k: KeptFinding = { rule: f.rule, severity: f.severity, message: f.message, path: f.path, fingerprint: f.fingerprint };
+    if (f.container !== undefined) k.container = f.container;
+    if (f.cause !== undefined) k.cause = f.cause;
+    out.push(k);
+  }
+  return out;
 }
 
 function openFinding(f: Finding): OpenFinding {
