@@ -3,6 +3,12 @@
  * configures (kubeconfig, context or the pod's service account): a JSON request (lists, Events,
  * Leases) and a watch stream read line by line.
  *
+ * Why loadKubeClient rather than sources/cluster.ts's `connect`: the watch runs for days, and
+ * `connect` reads credentials once, while client-node reads the pod's projected service-account
+ * token file again every minute (the kubelet rotates it; `kshield install watch` asks for a token
+ * that expires after an hour) and runs exec plugins again when their credential expires. The
+ * discovery and kind table of `kshield cluster` are reused through `asConnection()`.
+ *
  * Why not client-node's `Watch`/`ListWatch`: its informer keeps every object whole (managedFields
  * and Secret values included) with no hook to keep less, and reports neither relists nor restarts;
  * its typed list calls would need one API class per kind. Authentication stays the library's: each
