@@ -149,6 +149,17 @@ describe('kshield watch (test API server)', () => {
     assert.equal((await fetch(`http://127.0.0.1:${http.port}/readyz`)).status, 200);
   });
 
+  test('a change of status alone is judged on the object only; a spec change, over its namespace', async () => {
+    const web = watcher.store.get('/Pod/shop/web')!.resource.object;
+    const meta = web.metadata as JsonObject;
+    watcher.receive('MODIFIED', { ...web, metadata: { ...meta, resourceVersion: '7001' }, status: { phase: 'Running' } });
+    const statusOnly = await watcher.flush();
+    assert.equal(statusOnly?.crossJudged, 1, 'the pod alone');
+    watcher.receive('MODIFIED', { ...web, metadata: { ...meta, resourceVersion: '7002', labels: { app: 'web', tier: 'front' } }, status: { phase: 'Running' } });
+    const labelled = await watcher.flush();
+    assert.ok((labelled?.crossJudged ?? 0) > 1, `the namespace's subjects (${labelled?.crossJudged})`);
+  });
+
   test('secret values are neither kept nor logged', () => {
     const kept = watcher.store.get('/Secret/shop/db');
     assert.deepEqual(kept?.resource.object.data, { password: '' });

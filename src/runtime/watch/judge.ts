@@ -262,22 +262,34 @@ export class IncrementalJudge {
     for (const r of toJudge) if (!alone.byKey.has(resourceKey(r))) this.setAlone(resourceKey(r), refOfResource(r), []);
     result.errors.push(...alone.errors);
 
-    // 3. Cross-object rules whose inputs changed, over the changed objects' namespaces.
+    // 3. Cross-object rules whose inputs changed, over the changed objects' namespaces; those that
+    // only judge the changed object (they do not read its kind), over that object alone. An owned
+    // object is neither judged nor read by them; a change of status alone is read by none (no
+    // cross-object rule reads another object's status), so it re-judges only the object itself.
     const rules = new Set<Rule>();
     const scopes = new Set<string | undefined>();
+    const only = new Set<string>();
     let everywhere = false;
     for (const c of changes) {
-      for (const r of [c.before?.resource, c.after ? this.store.get(c.key)?.resource : undefined]) {
-        if (!r) continue;
-        const hit = this.cross.filter((rule) => readsResource(rule.reads!, r) || ruleApplies(rule, r));
-        if (hit.length === 0) continue;
-        for (const rule of hit) rules.add(rule);
-        if (r.namespace === undefined) everywhere = true;
-        else scopes.add(r.namespace);
+      const now = c.after ? this.store.get(c.key)?.resource : undefined;
+      const was = c.before?.resource;
+      const seen = !was || !now || specChanged(was.object, now.object);
+      for (const r of [was, now]) {
+        if (!r || this.isOwned(r.object)) continue;
+        for (const rule of this.cross) {
+          if (seen && readsResource(rule.reads!, r)) {
+            rules.add(rule);
+            if (r.namespace === undefined) everywhere = true;
+            else scopes.add(r.namespace);
+          } else if (r === now && ruleApplies(rule, r)) {
+            rules.add(rule);
+            only.add(c.key);
+          }
+        }
       }
     }
     if (rules.size > 0) {
-      const judged = this.crossPass([...rules], everywhere ? undefined : scopes, result);
+      const judged = this.crossPass([...rules], everywhere ? undefined : scopes, result, only);
       for (const key of judged) touched.add(key);
     }
 
@@ -319,7 +331,7 @@ export class IncrementalJudge {
    * Runs `rules` on every kept, unowned object they apply to in `scopes` (undefined: everywhere),
    * with every kept object they read; replaces those rules' findings on each object judged.
    */
-  private crossPass(rules: readonly Rule[], scopes: ReadonlySet<string | undefined> | undefined, result: JudgeResult): string[] {
+  private crossPass(rules: readonly Rule[], scopes: ReadonlySet<string | undefined> | undefined, result: JudgeResult, only?: ReadonlySet<string>): string[] {
     if (rules.length === 0) return [];
     const subjects: Resource[] = [];
     const context: Resource[] = [];
@@ -328,7 +340,7 @@ export class IncrementalJudge {
       if (this.isOwned(r.object)) continue;
       context.push(r);
       // A namespace's own object is in its scope: namespace-level findings are carried by it.
-      if (scopes && !scopes.has(r.namespace) && !(r.kind === 'Namespace' && r.apiVersion === 'v1' && scopes.has(r.name))) continue;
+      if (scopes && !scopes.has(r.namespace) && !(r.kind === 'Namespace' && r.apiVersion === 'v1' && scopes.has(r.name)) && !only?.has(s.key)) continue;
       if (rules.some((rule) => ruleApplies(rule, r))) subjects.push(r);
     }
     const ids = new Set(rules.map((r) => r.id));
@@ -434,6 +446,16 @@ export class IncrementalJudge {
       result.errors.push(...out.errors.map((e) => e.message));
     }
   }
+}
+
+/** Whether two states of an object differ in more than their status and resourceVersion. */
+function specChanged(before: JsonObject, after: JsonObject): boolean {
+  const strip = (o: JsonObject): string => {
+    const { status: _s, metadata, ...rest } = o;
+    const { resourceVersion: _r, ...meta } = isObject(metadata) ? metadata : {};
+    return JSON.stringify([rest, meta]);
+  };
+  return strip(before) !== strip(after);
 }
 
 function refOfResource(r: Resource): ObjectRef {

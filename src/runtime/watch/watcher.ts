@@ -327,7 +327,7 @@ export class Watcher {
     if (!this.flushTimer) {
       this.flushTimer = setTimeout(() => {
         this.flushTimer = undefined;
-        this.flushing = this.flushing.then(() => this.flush());
+        this.flushing = this.flushing.then(async () => void (await this.flush()));
       }, this.options.batchMs ?? 200);
     }
   }
@@ -355,19 +355,20 @@ export class Watcher {
   }
 
   /** Judges what queued up and emits the events. */
-  async flush(): Promise<void> {
+  async flush(): Promise<JudgeResult | undefined> {
     const changes = this.queue;
     this.queue = [];
-    if (changes.length === 0) return;
+    if (changes.length === 0) return undefined;
     const started = Date.now();
     let result: JudgeResult;
     try {
       result = this.judge.apply(changes);
     } catch (err) {
       this.options.log.error({ err: String((err as Error)?.message ?? err) }, 'judging changes failed');
-      return;
+      return undefined;
     }
     this.emit(result, started);
+    return result;
   }
 
   private emit(result: JudgeResult, started: number): void {
