@@ -13,8 +13,8 @@
  *
  * Each reports its RSS and V8 heap after three full collections (--expose-gc), less what it held
  * before listing; the wrapper adds its peak RSS. The watch child then times BENCH_WATCH_CHANGES (50) changes, each one
- * Deployment modified and judged at once (single-object rules, and the cross-object rules over its
- * namespace). A benchmark reports: it exits 0 whatever the figures.
+ * Deployment's labels changed and judged at once (single-object rules, and the cross-object rules
+ * over its namespace), then as many changes of their status alone (the object itself only). A benchmark reports: it exits 0 whatever the figures.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -96,6 +96,7 @@ const b = results.baseline;
 log(`  watch/baseline  heap ${fmt((w.heapUsed - w.startHeap) / (b.heapUsed - b.startHeap), 2)}x, RSS ${fmt(w.rss / b.rss, 2)}x`);
 log(`  peak RSS        ${fmt(w.peakRssAtSync / MiB)} MiB up to the first sync; ${fmt(peaks.watch)} MiB after the changes too`);
 log(`  first sync      ${fmt(w.syncMs)} ms to list, judge and settle (${fmt(w.fullPassMs)} ms of it the cross-object pass), ${fmt(w.openFindings)} open findings`);
-log(`  one change      p50 ${fmt(w.changeP50Ms, 1)} ms, p99 ${fmt(w.changeP99Ms, 1)} ms (${fmt(w.changes)} Deployments modified one at a time, judged at once)`);
+log(`  one change      p50 ${fmt(w.changeP50Ms, 1)} ms, p99 ${fmt(w.changeP99Ms, 1)} ms (${fmt(w.changes)} Deployments' labels changed one at a time, judged at once)`);
+log(`  status only     p50 ${fmt(w.statusP50Ms, 1)} ms, p99 ${fmt(w.statusP99Ms, 1)} ms (the same Deployments' status changed)`);
 log(`  ${loadNote()}`);
 await cleanScratch();
