@@ -163,7 +163,7 @@ function namesFor(options: WebhookInstallOptions): Names {
 }
 
 /** Identical to the Namespace in deploy/scanner-rbac.yaml, so applying both never flips a label. */
-function namespaceLabels(): Record<string, string> {
+export function namespaceLabels(): Record<string, string> {
   return {
     'app.kubernetes.io/name': 'kshield',
     'app.kubernetes.io/owner': 'platform-security',

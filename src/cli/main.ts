@@ -327,6 +327,39 @@ function buildProgram(): Command {
       process.exitCode = await runVulns(file, opts);
     });
 
+  program
+    .command('watch')
+    .description('watch a live cluster: list and watch what the rules read, judge each change, log new/fixed/changed findings, write Kubernetes Events (leader only), serve /metrics, /healthz, /readyz')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: the pod service account, else KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('-c, --config <file>', 'configuration file: exemptions, severity overrides, enable/disable (default: ./.kshield.yaml if present)')
+    .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
+    .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
+    .option('--pss-version <version>', `${PSS_VERSION_HELP}; wins over the configuration's pssVersion`)
+    .option('--no-inline-suppressions', 'ignore kshield.io/ignore annotations')
+    .option('--address <ip>', 'address of the /metrics, /healthz and /readyz server', '0.0.0.0')
+    .option('--port <port>', 'port of that server (0: any free port, logged)', '8080')
+    .option('--no-leader-elect', 'no Lease: this (single) replica writes Events')
+    .option('--lease-namespace <ns>', 'namespace of the Lease (default: POD_NAMESPACE, else the pod service account namespace)')
+    .option('--lease-name <name>', 'name of the Lease', 'kshield-watch')
+    .option('--lease-duration <duration>', 'how long a standby waits on an unrenewed Lease before taking over', '15s')
+    .option('--renew-deadline <duration>', 'how long the leader keeps leading without a successful renewal', '10s')
+    .option('--retry-period <duration>', 'how often the Lease is renewed or tried', '2s')
+    .option('--no-events', 'write no Kubernetes Events (logs and /metrics only)')
+    .option('--events-per-second <n>', 'Kubernetes Events written per second at most (the logs keep every event)', '5')
+    .option('--events-burst <n>', 'Kubernetes Events written in one burst at most', '25')
+    .addOption(new Option('--event-min-severity <severity>', 'Kubernetes Events only for findings at or above this severity (the logs keep every event)').choices(['critical', 'high', 'medium', 'low', 'info']).default('medium'))
+    .option('--batch <duration>', 'changes arriving within this time are judged together', '200ms')
+    .option('--resync <duration>', 'a full pass of the cross-object rules this often (0: never)', '10m')
+    .option('--max-objects <n>', 'objects kept in memory at most (beyond: judged alone, not kept; a metric counts them)', '500000')
+    .option('--page-size <n>', 'objects per list request', '500')
+    .option('--timeout <duration>', 'give up on a list page, an Event or a Lease request not answered in this time', '30s')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .action(async (opts) => {
+      const { runWatch } = await import('./watch.js');
+      process.exitCode = await runWatch(opts);
+    });
+
   const webhook = program
     .command('webhook')
     .description('admission webhook: HTTPS server judging AdmissionReviews with the scan rules (POST /validate, /mutate; GET /healthz, /readyz, /metrics)')

@@ -84,7 +84,7 @@ export function ruleApplies(rule: Rule, resource: Resource): boolean {
 }
 
 /** Whether `resource` is among the kinds a cross-object rule declared in `reads`. */
-function readsResource(reads: readonly string[], resource: Resource): boolean {
+export function readsResource(reads: readonly string[], resource: Resource): boolean {
   if (isSourceObject(resource)) return reads.includes(resource.kind);
   return (
     reads.includes(resource.kind) ||

@@ -106,6 +106,10 @@ export interface TestApiServer {
   requests: string[];
   /** Sends a watch event to every open watch of the object's resource. */
   emit(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: Obj): void;
+  /** Stores an object (new, or replacing the one of that name) without telling watches: only a new list sees it. */
+  put(object: Obj): void;
+  /** Ends every open watch of a resource (plural name) with an ERROR event carrying 410 Gone, as etcd compaction makes a real server do. */
+  expireWatches(resource: string): void;
   close(): Promise<void>;
 }
 
@@ -349,6 +353,29 @@ export async function startTestApiServer(options: TestApiServerOptions): Promise
       const spec = specFor(object.kind, groupOf(String(object.apiVersion ?? '')));
       if (!spec) return;
       for (const res of watchers.get(keyOf(spec.group, spec.resource)) ?? []) res.write(JSON.stringify({ type, object }) + '\n');
+    },
+    put(object) {
+      const spec = specFor(object.kind, groupOf(String(object.apiVersion ?? '')));
+      if (!spec) throw new Error(`the test server does not serve ${object.apiVersion} ${object.kind}`);
+      const o = structuredClone(object);
+      o.metadata ??= {};
+      if (spec.namespaced) o.metadata.namespace ??= 'default';
+      o.metadata.uid ??= randomUUID();
+      o.metadata.resourceVersion = String(++resourceVersion);
+      const key = keyOf(spec.group, spec.resource);
+      const list = (store.get(key) ?? []).filter((x) => !(x.metadata?.name === o.metadata.name && x.metadata?.namespace === o.metadata.namespace));
+      list.push(o);
+      store.set(key, list);
+      byNamespace.delete(key);
+    },
+    expireWatches(resource) {
+      for (const [key, set] of watchers) {
+        if (key.split('/')[1] !== resource) continue;
+        for (const res of set) {
+          res.end(JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too old resource version: 1 (2)', reason: 'Expired', code: 410 } }) + '\n');
+        }
+        set.clear();
+      }
     },
     async close() {
       for (const set of watchers.values()) for (const res of set) res.end();
