@@ -83,7 +83,7 @@ export class Counter extends Family {
   }
 }
 
-class Gauge extends Family {
+export class Gauge extends Family {
   private readonly series = new Map<string, { values: string[]; value: number }>();
 
   set(labels: Labels, value: number): void {
@@ -97,7 +97,7 @@ class Gauge extends Family {
   }
 }
 
-class Histogram extends Family {
+export class Histogram extends Family {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; count: number }>();
 
   constructor(

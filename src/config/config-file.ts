@@ -326,15 +326,21 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   additionalProperties?: SchemaNode | boolean;
+  $ref?: string;
 }
 
-/** The schema of the value at `path` (through properties, list items and maps), when the schema says. */
+/** The schema of the value at `path` (through properties, list items, maps and local `$ref`s), when the schema says. */
 function schemaAt(path: readonly (string | number)[], root: object = schema): SchemaNode | undefined {
-  let node: SchemaNode | undefined = root as SchemaNode;
+  const resolve = (n: SchemaNode | undefined): SchemaNode | undefined => {
+    for (let hops = 0; n?.$ref?.startsWith('#/') && hops < 10; hops++) n = n.$ref.slice(2).split('/').reduce<any>((at, key) => at?.[key], root) as SchemaNode | undefined;
+    return n;
+  };
+  let node: SchemaNode | undefined = resolve(root as SchemaNode);
   for (const token of path) {
     if (!node) return undefined;
     if (typeof token === 'number') node = node.items;
     else node = node.properties?.[token] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    node = resolve(node);
   }
   return node;
 }
