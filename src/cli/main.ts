@@ -363,7 +363,7 @@ function buildProgram(): Command {
   const respond = program
     .command('respond')
     .description('runtime response: HTTPS server taking Falco, falcosidekick and generic alerts and acting on them by a response policy (approve and restore are subcommands)')
-    .requiredOption('--policy <file>', 'the response policy (YAML; see docs/respond.md)')
+    .option('--policy <file>', 'the response policy (YAML; see docs/respond.md); required')
     .option('--tls-cert <file>', 'serving certificate (PEM); reloaded when the file changes')
     .option('--tls-key <file>', 'private key of the serving certificate (PEM)')
     .option('--client-ca <file>', 'CA (PEM) whose client certificates authenticate senders and approvers')

@@ -21,7 +21,7 @@ import { RESPOND_ACTIONS, RESPOND_DECODERS } from '../runtime/respond/wiring.js'
 import { VERSION } from '../core/version.js';
 
 export interface RespondCommandOptions {
-  policy: string;
+  policy?: string;
   tlsCert?: string;
   tlsKey?: string;
   clientCa?: string;
@@ -89,6 +89,7 @@ function ownNamespaceOf(flag: string | undefined): string | undefined {
 }
 
 export async function runRespond(opts: RespondCommandOptions): Promise<number> {
+  if (!opts.policy) throw new UsageError('give the response policy: --policy FILE (see docs/respond.md)');
   const port = Number(opts.port);
   if (!/^\d+$/.test(opts.port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number (1-65535), not "${opts.port}"`);
   if (isIP(opts.address) === 0 && opts.address !== 'localhost') throw new UsageError(`--address must be an IP address, not "${opts.address}"`);
