@@ -61,12 +61,12 @@ export function recordingAction(name: ActionDefinition['name'], calls: { params:
 /** No API server behind it: the unit tests' actions never use the client. */
 export const NO_CLIENT = { k8s: undefined, kc: undefined } as unknown as KubeClient;
 
-export function engineFor(policyYaml: string, actions: ActionDefinition<any>[], extra: Partial<ResponseEngineOptions> = {}): { engine: ResponseEngine; cluster: FakeCluster; lines: Obj[] } {
+export function engineFor(policyYaml: string, actions: ActionDefinition<any>[], extra: Partial<ResponseEngineOptions> = {}): { engine: ResponseEngine; cluster: FakeCluster; lines: Obj[]; log: Logger } {
   const { log, lines } = captureLog();
   const cluster = new FakeCluster();
   const policy = parseResponsePolicy(policyYaml, 'policy.yaml', [...BUILTIN_ACTIONS, ...actions]);
   const engine = new ResponseEngine({ policy, actions, client: NO_CLIENT, cluster, log, ...extra });
-  return { engine, cluster, lines };
+  return { engine, cluster, lines, log };
 }
 
 /** Falco's HTTP output for a shell in a pod, written from Falco's documented JSON output format. */
