@@ -7,7 +7,7 @@
  *                                  every step's outcome once they ran
  *   GET  /v1/approvals             the chains held by `approve` steps
  *   POST /v1/approvals/ID          approve (body optional: {"by": "name"}); …/ID/reject drops them
- *   GET  /healthz, /metrics        unauthenticated, for the kubelet and Prometheus
+ *   GET  /healthz, /readyz, /metrics  unauthenticated, for the kubelet and Prometheus
  *
  * Authentication: a bearer token (compared in constant time) or a client certificate signed by the
  * configured CA; when approver tokens are configured, only they may approve. A body is bounded in
@@ -95,6 +95,7 @@ export class RespondServer {
   private inFlight = 0;
   private readonly background = new Set<Promise<unknown>>();
   private readonly sockets = new Set<Socket>();
+  private closing = false;
 
   constructor(private readonly options: RespondServerOptions) {
     this.tokens = options.tokens.map(digest);
@@ -149,6 +150,7 @@ export class RespondServer {
 
   /** Stops taking requests and waits (up to `deadlineMs`) for the alerts being handled. */
   async close(deadlineMs = 10_000): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     let timer: NodeJS.Timeout | undefined;
@@ -225,10 +227,12 @@ export class RespondServer {
     try {
       const url = new URL(req.url ?? '/', 'http://respond');
       const path = url.pathname;
-      if (path === '/healthz' || path === '/metrics') {
+      if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
         if (req.method !== 'GET' && req.method !== 'HEAD') return this.fail(res, 405, `${path} takes GET`, { Allow: 'GET, HEAD' });
         req.resume();
         if (path === '/healthz') return this.send(res, 200, 'ok\n');
+        // Not ready while closing: the Service stops sending alerts here.
+        if (path === '/readyz') return this.closing ? this.send(res, 503, 'closing\n') : this.send(res, 200, 'ready\n');
         const text = this.options.engine.metrics.render();
         res.writeHead(200, { 'Content-Type': METRICS_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(text) });
         return void res.end(text);
