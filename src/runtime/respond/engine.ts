@@ -1,7 +1,8 @@
 /**
  * The response engine: an alert in, the policy's matching rules run as chains of steps, every
  * step recorded. It owns the safety checks (see safety.ts), which run before each step that
- * changes the cluster, in this order: the alert names a pod, the pod exists, it is not protected,
+ * changes the cluster, in this order: the alert names a pod, its namespace is not protected, the pod
+ * exists and is not labelled protected,
  * the same action was not done to it within the dedup window, the circuit breaker is closed, the
  * rate limit has a token. A refused step runs nothing. Each step's outcome is one JSON audit line
  * (pino, `audit: "kshield.respond"`) carrying the alert's MITRE techniques and tactics, and one
@@ -285,6 +286,9 @@ export class ResponseEngine {
   /** Why this mutating step may not run now; takes a rate-limit token and a breaker trial when it may. */
   private safetyRefusal(step: PolicyStep, target: TargetState): { reason: RefusalReason; detail: string } | undefined {
     if (target.kind === 'none') return { reason: 'no-target', detail: 'the alert names no pod (namespace and pod)' };
+    // A protected namespace is refused before anything about the pod is known.
+    const inNamespace = protectionOf(target.kind === 'found' ? target.target.namespace : target.namespace, undefined, { namespaces: this.protectedNamespaces, podLabels: {} });
+    if (inNamespace) return inNamespace;
     if (target.kind === 'missing') return { reason: 'pod-not-found', detail: `pod ${target.namespace}/${target.pod} does not exist` };
     if (target.kind === 'unreadable') return { reason: 'pod-read-failed', detail: `pod ${target.namespace}/${target.pod} could not be read: ${target.error}` };
     const { namespace, pod, object } = target.target;
