@@ -13,7 +13,7 @@
  */
 import assert from 'node:assert/strict';
 import { test, describe, before, after } from 'node:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { kshield, kshieldAsync } from './support/cli.js';
+import { cli, kshield, kshieldAsync, root } from './support/cli.js';
 import { CLUSTER_SCRIPT, readClusterEnv, skipUnlessRealCluster, type ClusterEnv } from './support/real-cluster.js';
 import { loadKubeClient, type KubeClient } from '../src/sources/kube-client.js';
 import type { ActionDefinition } from '../src/runtime/action.js';
@@ -226,5 +226,44 @@ describe('kshield respond against a real API server (v1.20.2)', { skip: skipReas
       }
       await custom.create(object as never, undefined, "All");
     }
+  });
+
+  test('the command: `kshield respond` started as a user would, an alert over loopback HTTP, a clean stop on SIGTERM', async () => {
+    const port = (notifyServer.address() as AddressInfo).port;
+    writeFileSync(path.join(dir, 'cli-policy.yaml'), `rules:\n  - name: notify-all\n    match: { sources: [generic] }\n    actions:\n      - action: notify\n        with: { url: "http://127.0.0.1:${port}/cli", retries: 0 }\n`);
+    const child = spawn(process.execPath, [cli, 'respond', '--policy', path.join(dir, 'cli-policy.yaml'), '--insecure-http', '--address', '127.0.0.1', '--port', '0', '--kubeconfig', env.kubeconfig], {
+      cwd: root,
+      env: { ...process.env, KSHIELD_RESPOND_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let started: Obj | undefined;
+    for (let i = 0; i < 200 && !started; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      started = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Obj).find((l) => l.event === 'started');
+    }
+    assert.ok(started, `no start line: ${out}${err}`);
+    assert.equal(started.scheme, 'http');
+    const before = notified.length;
+    const answer = await new Promise<{ status: number; body: Obj }>((resolve, reject) => {
+      const req = http.request(`http://127.0.0.1:${started!.port}/v1/alerts/generic?wait=true`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ rule: 'crypto-miner', priority: 'critical', target: { namespace: 'shop', pod: 'cart-1' } }));
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.responses[0].steps[0].outcome.status, 'done');
+    assert.equal(notified.length, before + 1);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, err);
+    assert.ok(out.includes('"event":"stopped"'));
+    assert.ok(out.includes('"audit":"kshield.respond"'));
   });
 });

@@ -91,7 +91,7 @@ function ownNamespaceOf(flag: string | undefined): string | undefined {
 export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   if (!opts.policy) throw new UsageError('give the response policy: --policy FILE (see docs/respond.md)');
   const port = Number(opts.port);
-  if (!/^\d+$/.test(opts.port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number (1-65535), not "${opts.port}"`);
+  if (!/^\d+$/.test(opts.port) || port > 65535) throw new UsageError(`--port must be a port number (0-65535; 0 takes a free one), not "${opts.port}"`);
   if (isIP(opts.address) === 0 && opts.address !== 'localhost') throw new UsageError(`--address must be an IP address, not "${opts.address}"`);
   if (opts.insecureHttp) {
     if (!isLoopback(opts.address)) throw new UsageError(`--insecure-http serves plain HTTP on loopback only (127.0.0.1 or ::1), not on ${opts.address}: alerts and approvals carry bearer tokens`);
