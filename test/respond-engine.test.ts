@@ -128,6 +128,8 @@ rules:
     assert.ok(lines.some((l) => l.refusal === 'approval-expired' && l.target?.pod === 'cart-2'));
     assert.deepEqual(calls.map((c) => c.pod), ['shop/cart-1', 'shop/cart-2'], 'only the two labels ran');
     assert.equal(engine.metrics.refusals.get({ reason: 'approval-expired' }), 1);
+    await engine.flush();
+    assert.deepEqual(cluster.events.filter((e) => e.action === 'approve' && e.reason === 'KshieldResponseRefused').map((e) => e.pod), ['cart-1', 'cart-2'], 'the rejection and the expiry are Events on their pods');
   });
 });
 

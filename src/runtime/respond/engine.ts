@@ -94,6 +94,8 @@ interface Held {
   pending: PendingApproval;
   steps: PolicyStep[];
   previous: ActionOutcome[];
+  /** The pod as resolved when the chain was held: where a rejection or expiry is recorded. */
+  target: TargetState;
   timer: NodeJS.Timeout;
 }
 
@@ -216,7 +218,7 @@ export class ResponseEngine {
     const held = this.take(id);
     const { pending } = held;
     const response: AlertResponse = { alert: pending.alert.id, rules: [pending.rule], steps: [] };
-    this.refuse(pending.alert, pending.rule, pending.step, 'approve', 'approval-rejected', `rejected by ${oneLine(by, 100)}; ${pending.held.join(', ')} not run`, this.targetOfPending(pending), response, id);
+    this.refuse(pending.alert, pending.rule, pending.step, 'approve', 'approval-rejected', `rejected by ${oneLine(by, 100)}; ${pending.held.join(', ')} not run`, held.target, response, id);
     return response;
   }
 
@@ -238,11 +240,6 @@ export class ResponseEngine {
     clearTimeout(held.timer);
     this.metrics.pendingApprovals.set({}, this.held.size);
     return held;
-  }
-
-  private targetOfPending(p: PendingApproval): TargetState {
-    const t = p.alert.target;
-    return t?.namespace && t.pod ? { kind: 'missing', namespace: t.namespace, pod: t.pod } : { kind: 'none' };
   }
 
   private async resolveTarget(alert: RuntimeAlert): Promise<TargetState> {
@@ -365,7 +362,7 @@ export class ResponseEngine {
     };
     const timer = setTimeout(() => this.expire(id), timeoutMs);
     timer.unref();
-    this.held.set(id, { pending, steps, previous: [...previous], timer });
+    this.held.set(id, { pending, steps, previous: [...previous], target, timer });
     this.metrics.pendingApprovals.set({}, this.held.size);
     const outcome: ActionOutcome = { action: 'approve', status: 'held', reason: `${pending.held.join(', ')} held until approved (kshield respond approve ${id}); expires ${pending.expiresAt}`, objects: [] };
     return this.record(alert, rule, index, outcome, target, response, undefined, id);
@@ -377,7 +374,7 @@ export class ResponseEngine {
     this.held.delete(id);
     this.metrics.pendingApprovals.set({}, this.held.size);
     const { pending } = held;
-    this.refuse(pending.alert, pending.rule, pending.step, 'approve', 'approval-expired', `no one approved by ${pending.expiresAt}; ${pending.held.join(', ')} not run`, this.targetOfPending(pending), { alert: pending.alert.id, rules: [], steps: [] }, id);
+    this.refuse(pending.alert, pending.rule, pending.step, 'approve', 'approval-expired', `no one approved by ${pending.expiresAt}; ${pending.held.join(', ')} not run`, held.target, { alert: pending.alert.id, rules: [], steps: [] }, id);
   }
 
   private refuse(alert: RuntimeAlert, rule: string, index: number, action: ActionOutcome['action'], reason: RefusalReason, detail: string, target: TargetState, response: AlertResponse, approval?: string): ActionOutcome {
