@@ -199,6 +199,31 @@ rules:
     assert.equal(calls.length, 3);
   });
 
+  test('dedup holds for alerts that arrive together: the action runs once while the first is still running', async () => {
+    const calls: any[] = [];
+    const slow = recordingAction('isolate', calls);
+    const run = slow.run;
+    slow.run = async (p, ctx) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return run(p, ctx);
+    };
+    const { engine, cluster } = engineFor(ONE, [slow]);
+    cluster.addPod('shop', 'cart-1');
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => engine.handle(alertFor())));
+    assert.deepEqual(results.map((r) => r.steps[0].refusal ?? r.steps[0].outcome.status).sort(), ['dedup', 'dedup', 'dedup', 'dedup', 'done']);
+    assert.equal(calls.length, 1);
+  });
+
+  test('a failed action does not count for dedup: the next alert tries again', async () => {
+    const calls: any[] = [];
+    let fail = true;
+    const { engine, cluster } = engineFor(ONE, [recordingAction('isolate', calls, { fail: () => fail })]);
+    cluster.addPod('shop', 'cart-1');
+    assert.equal((await engine.handle(alertFor())).steps[0].outcome.status, 'failed');
+    fail = false;
+    assert.equal((await engine.handle(alertFor())).steps[0].outcome.status, 'done');
+  });
+
   test('rate limit: a global token bucket over all pods', async () => {
     const calls: any[] = [];
     let now = Date.parse('2026-01-30T12:00:00Z');

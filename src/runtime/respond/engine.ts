@@ -299,6 +299,9 @@ export class ResponseEngine {
       this.breaker.release();
       return { reason: 'rate-limit', detail: `more than ${this.options.policy.settings.rateLimit.actions} actions per ${Math.round(this.options.policy.settings.rateLimit.perMs / 1000)}s` };
     }
+    // Taken now, not when the action ends: a burst of alerts about one pod (Falco fires per event)
+    // must not run the action once per alert while the first is still running.
+    this.dedup.record(`${namespace}/${pod}/${step.action}`, now);
     return undefined;
   }
 
@@ -330,11 +333,17 @@ export class ResponseEngine {
     }
     if (definition.mutates) {
       const now = this.now().getTime();
+      const key = `${actionTarget.namespace}/${actionTarget.pod}/${step.action}`;
       if (outcome.status === 'done' || outcome.status === 'dry-run') {
-        this.dedup.record(`${actionTarget.namespace}/${actionTarget.pod}/${step.action}`, now);
+        // The window starts when the action is done.
+        this.dedup.record(key, now);
         this.breaker.success();
-      } else if (outcome.status === 'failed') this.breaker.failure(now);
-      else this.breaker.release();
+      } else {
+        // Not done: a later alert may try again.
+        this.dedup.forget(key);
+        if (outcome.status === 'failed') this.breaker.failure(now);
+        else this.breaker.release();
+      }
     }
     // An action that refused by itself (its own precondition, e.g. kill's min-healthy-replicas) counts as a refusal too.
     if (outcome.status === 'refused') this.metrics.refusals.inc({ reason: 'action' });

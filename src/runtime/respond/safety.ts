@@ -51,6 +51,10 @@ export class Dedup {
     return until - this.windowMs;
   }
 
+  forget(key: string): void {
+    this.until.delete(key);
+  }
+
   record(key: string, now: number): void {
     this.until.delete(key);
     this.until.set(key, now + this.windowMs);
