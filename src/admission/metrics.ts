@@ -97,7 +97,7 @@ export class Gauge extends Family {
   }
 }
 
-class Histogram extends Family {
+export class Histogram extends Family {
   private readonly series = new Map<string, { values: string[]; counts: number[]; sum: number; count: number }>();
 
   constructor(

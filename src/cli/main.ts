@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** kshield / kubectl-kshield: the command line. */
+import { registerRespondRestore } from './respond-restore.js';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
@@ -394,6 +395,49 @@ function buildProgram(): Command {
       const { runWhatIf } = await import('./webhook.js');
       process.exitCode = await runWhatIf(paths, opts);
     });
+
+  const respond = program
+    .command('respond')
+    .description('runtime response: HTTPS server taking Falco, falcosidekick and generic alerts and acting on them by a response policy (approve and restore are subcommands)')
+    .option('--policy <file>', 'the response policy (YAML; see docs/respond.md); required')
+    .option('--tls-cert <file>', 'serving certificate (PEM); reloaded when the file changes')
+    .option('--tls-key <file>', 'private key of the serving certificate (PEM)')
+    .option('--client-ca <file>', 'CA (PEM) whose client certificates authenticate senders and approvers')
+    .option('--token-file <file>', 'bearer tokens of senders, one per line (default: KSHIELD_RESPOND_TOKEN)')
+    .option('--approver-token-file <file>', 'bearer tokens that may approve; when given, the only ones that may (default: KSHIELD_RESPOND_APPROVER_TOKEN)')
+    .option('--insecure-http', 'serve plain HTTP instead of HTTPS; only with a loopback --address')
+    .option('--port <port>', 'port to listen on', '8443')
+    .option('--address <ip>', 'address to listen on', '0.0.0.0')
+    .option('--dry-run', 'say what would be done; change nothing in the cluster')
+    .option('--namespace <ns>', "kshield's own namespace, never acted on (default: POD_NAMESPACE, else the pod's service account namespace)")
+    .option('--kubeconfig <file>', 'kubeconfig (default: the pod service account, else KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--request-timeout <duration>', 'time a client has to send a whole request', '10s')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    // approve (and restore) have options of their own.
+    .enablePositionalOptions()
+    .action(async (opts) => {
+      const { runRespond } = await import('./respond.js');
+      process.exitCode = await runRespond(opts);
+    });
+  respond
+    .command('approve')
+    .description('approve (or --reject) the steps an approve step holds, or --list the pending ones, through the server API')
+    .argument('[id]', 'the approval id (from the audit line, the Event on the pod, or --list)')
+    .requiredOption('--url <url>', 'the respond server, e.g. https://kshield-respond.kshield-system.svc:8443')
+    .option('--token-file <file>', 'approver bearer token (default: KSHIELD_RESPOND_APPROVER_TOKEN, else KSHIELD_RESPOND_TOKEN)')
+    .option('--ca-file <file>', "CA (PEM) of the server's certificate")
+    .option('--client-cert <file>', 'client certificate (PEM), instead of a token')
+    .option('--client-key <file>', 'its private key (PEM)')
+    .option('--by <name>', 'who approves, recorded in the audit line')
+    .option('--reject', 'drop the held steps instead')
+    .option('--list', 'list the pending approvals')
+    .addOption(new Option('-o, --output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .action(async (id: string | undefined, opts) => {
+      const { runApprove } = await import('./respond.js');
+      process.exitCode = await runApprove(id, opts);
+    });
+  registerRespondRestore(respond);
 
   return program;
 }

@@ -116,7 +116,17 @@ export async function findDefaultConfig(dir: string, catalogue: readonly Rule[])
   return loadConfigFile(file, catalogue);
 }
 
-export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
+/**
+ * A YAML document read with positions: its value, and the line/position of a key path in it. Shared
+ * by every YAML file kshield validates against a JSON Schema (`.kshield.yaml`, the response policy).
+ */
+export interface PositionedYaml {
+  value: unknown;
+  lineOf(path: readonly (string | number)[]): number | undefined;
+  positionOf(path: readonly (string | number)[]): { line: number; column: number } | undefined;
+}
+
+export function parseYamlWithPositions(text: string, file: string): PositionedYaml {
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
@@ -139,7 +149,7 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (error instanceof RangeError) throw new ConfigError('YAML nested too deeply to read', file, 1);
     throw error;
   }
-  const positionOf = (keys: (string | number)[]): { line: number; column: number } | undefined => {
+  const positionOf = (keys: readonly (string | number)[]): { line: number; column: number } | undefined => {
     let node: unknown = doc.contents;
     let at: { line: number; col: number } | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]) : undefined;
     for (const key of keys) {
@@ -156,44 +166,45 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     }
     return at ? { line: at.line, column: at.col } : undefined;
   };
-  const lineOf = (path: (string | number)[]): number | undefined => {
-    let node: unknown = doc.contents;
-    let line: number | undefined = node && (node as YamlNode).range ? lineCounter.linePos((node as YamlNode).range![0]).line : undefined;
-    for (const key of path) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
-        if (!pair) break;
-        const keyNode = pair.key as YamlNode;
-        if (keyNode?.range) line = lineCounter.linePos(keyNode.range[0]).line;
-        node = pair.value;
-      } else if (isSeq(node)) {
-        node = node.items[key as number];
-        if (node && (node as YamlNode).range) line = lineCounter.linePos((node as YamlNode).range![0]).line;
-      } else break;
-    }
-    return line;
-  };
+  return { value, positionOf, lineOf: (keys) => positionOf(keys)?.line };
+}
+
+/**
+ * Throws a ConfigError for the schema error that comes first in the file (the most specific one
+ * at that place), worded for a person, with did-you-mean for unknown keys and enum values.
+ * `prefix` is the key path of the validated value inside the document (a policy step's `with:`).
+ */
+export function throwSchemaError(
+  errorsIn: readonly ErrorObject[],
+  value: unknown,
+  rootSchema: object,
+  file: string,
+  lineOf: (path: (string | number)[]) => number | undefined,
+  prefix: readonly (string | number)[] = [],
+): never {
+  // A misspelt key is both unknown and a required key missing: report the misspelling, with its near name.
+  const errors = errorsIn.filter(
+    (e) =>
+      e.keyword !== 'required' ||
+      !errorsIn.some(
+        (o) =>
+          o.keyword === 'additionalProperties' &&
+          o.instancePath === e.instancePath &&
+          suggest((o.params as { additionalProperty: string }).additionalProperty, [(e.params as { missingProperty: string }).missingProperty]).length > 0,
+      ),
+  );
+  const located = errors.map((e) => ({ e, line: lineOf([...prefix, ...instancePath(e)]) ?? 0 }));
+  const firstLine = Math.min(...located.map((x) => x.line));
+  const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
+  const keys = instancePath(err);
+  const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
+  throw new ConfigError(describeError(err, keys, instance, rootSchema, prefix), file, lineOf([...prefix, ...keys]));
+}
+
+export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
+  const { value, positionOf, lineOf } = parseYamlWithPositions(text, file);
   const validate = validator();
-  if (!validate(value)) {
-    // Report the problem that comes first in the file; among errors at one place, the most specific.
-    // A misspelt key is both unknown and a required key missing: report the misspelling, with its near name.
-    const errors = (validate.errors ?? []).filter(
-      (e) =>
-        e.keyword !== 'required' ||
-        !(validate.errors ?? []).some(
-          (o) =>
-            o.keyword === 'additionalProperties' &&
-            o.instancePath === e.instancePath &&
-            suggest((o.params as { additionalProperty: string }).additionalProperty, [(e.params as { missingProperty: string }).missingProperty]).length > 0,
-        ),
-    );
-    const located = errors.map((e) => ({ e, line: lineOf(instancePath(e)) ?? 0 }));
-    const firstLine = Math.min(...located.map((x) => x.line));
-    const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
-    const keys = instancePath(err);
-    const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
-    throw new ConfigError(describeError(err, keys, instance), file, lineOf(keys));
-  }
+  if (!validate(value)) throwSchemaError(validate.errors ?? [], value, schema, file, lineOf);
   const config = value as KshieldConfig;
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
     list?.forEach((s, i) => {
@@ -341,25 +352,34 @@ interface SchemaNode {
   properties?: Record<string, SchemaNode>;
   items?: SchemaNode;
   additionalProperties?: SchemaNode | boolean;
+  $ref?: string;
 }
 
-/** The schema of the value at `path` (through properties, list items and maps), when the schema says. */
-function schemaAt(path: readonly (string | number)[]): SchemaNode | undefined {
-  let node: SchemaNode | undefined = schema as SchemaNode;
+/** The schema of the value at `path` (through properties, list items, maps and local `$ref`s), when the schema says. */
+function schemaAt(path: readonly (string | number)[], root: object = schema): SchemaNode | undefined {
+  const resolve = (n: SchemaNode | undefined): SchemaNode | undefined => {
+    for (let hops = 0; n?.$ref?.startsWith('#/') && hops < 10; hops++) n = n.$ref.slice(2).split('/').reduce<any>((at, key) => at?.[key], root) as SchemaNode | undefined;
+    return n;
+  };
+  let node: SchemaNode | undefined = resolve(root as SchemaNode);
   for (const token of path) {
     if (!node) return undefined;
     if (typeof token === 'number') node = node.items;
     else node = node.properties?.[token] ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+    node = resolve(node);
   }
   return node;
 }
 
-function describeError(err: ErrorObject, path: (string | number)[], instance?: unknown): string {
-  const where = path.length ? path.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
+function describeError(err: ErrorObject, pathIn: (string | number)[], instance: unknown, root: object = schema, prefix: readonly (string | number)[] = []): string {
+  // `path` is inside `root`; the message names the whole path from the document's top.
+  const path = pathIn;
+  const full = [...prefix, ...pathIn];
+  const where = full.length ? full.map((t, i) => (typeof t === 'number' ? `[${t}]` : i === 0 ? t : `.${t}`)).join('') : 'configuration';
   switch (err.keyword) {
     case 'additionalProperties': {
       const key = String(path[path.length - 1]);
-      const known = Object.keys(schemaAt(path.slice(0, -1))?.properties ?? {});
+      const known = Object.keys(schemaAt(path.slice(0, -1), root)?.properties ?? {});
       const near = didYouMean(suggest(key, known));
       return `unknown key "${where}"${near ? `; ${near}` : ''}`;
     }
@@ -371,13 +391,13 @@ function describeError(err: ErrorObject, path: (string | number)[], instance?: u
     case 'required':
       return `${where}: missing required key "${(err.params as { missingProperty: string }).missingProperty}"`;
     case 'type':
-      if (path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
-      if (path[0] === 'pssVersion' && path.length === 1) return 'pssVersion: must be "latest" or "v1.N", e.g. pssVersion: v1.30';
+      if (root === schema && path[0] === 'kubernetesVersion' && path.length === 1) return 'kubernetesVersion: must be a string: quote it, e.g. kubernetesVersion: "1.30" (unquoted, 1.30 is the number 1.3)';
+      if (root === schema && path[0] === 'pssVersion' && path.length === 1) return 'pssVersion: must be "latest" or "v1.N", e.g. pssVersion: v1.30';
       return `${where}: must be ${(err.params as { type: string }).type === 'array' ? 'a list' : (err.params as { type: string }).type === 'object' ? 'a mapping' : `${/^[aeiou]/.test((err.params as { type: string }).type) ? 'an' : 'a'} ${(err.params as { type: string }).type}`}`;
     case 'pattern':
-      if (path[0] === 'pssVersion' && path.length === 1) return `pssVersion: ${pssVersionProblem(String(instance))}`;
+      if (root === schema && path[0] === 'pssVersion' && path.length === 1) return `pssVersion: ${pssVersionProblem(String(instance))}`;
       if (path[path.length - 1] === 'expires') return `${where}: must be a date written YYYY-MM-DD, e.g. "2027-06-30"`;
-      return `${where}: has the wrong form${schemaAt(path)?.description ? `: ${schemaAt(path)!.description}` : ''}`;
+      return `${where}: has the wrong form${schemaAt(path, root)?.description ? `: ${schemaAt(path, root)!.description}` : ''}`;
     default:
       return `${where}: ${err.message ?? 'is invalid'}`;
   }

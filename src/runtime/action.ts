@@ -29,6 +29,8 @@ export interface ActionContext {
   signal: AbortSignal;
   now: Date;
   log: Logger;
+  /** The outcomes of the steps before this one in the same chain (notify reports them). */
+  previous?: readonly ActionOutcome[];
 }
 
 /** One Kubernetes object an action created, changed or deleted. */

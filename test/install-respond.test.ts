@@ -1,0 +1,100 @@
+/** `kshield install respond`: least-privilege RBAC, a hardened Deployment, and kshield's own scan passing on the output. */
+import assert from 'node:assert/strict';
+import { test, describe } from 'node:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import { kshield } from './support/cli.js';
+import { parseResponsePolicy } from '../src/runtime/respond/policy.js';
+import { BUILTIN_ACTIONS } from '../src/runtime/respond/builtin-actions.js';
+import { recordingAction } from './support/respond.js';
+
+type Obj = Record<string, any>;
+
+function install(args: string[]): { docs: Obj[]; text: string; stderr: string } {
+  const r = kshield(['install', 'respond', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return { docs: yaml.loadAll(r.stdout) as Obj[], text: r.stdout, stderr: r.stderr };
+}
+
+function scan(text: string): Obj {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-install-respond-'));
+  writeFileSync(path.join(dir, 'respond.yaml'), text);
+  const r = kshield(['scan', dir, '--fail-on', 'medium', '-o', 'json', '--show-suppressed']);
+  return { code: r.code, report: JSON.parse(r.stdout) };
+}
+
+describe('kshield install respond', () => {
+  test('with an existing TLS Secret: no finding at medium or above; each suppression gives its reason', () => {
+    const { text } = install(['--tls-secret', 'respond-tls']);
+    const { code, report } = scan(text);
+    const open = report.findings.filter((f: Obj) => !f.suppressed);
+    assert.equal(code, 0, JSON.stringify(open.map((f: Obj) => [f.rule, f.severity])));
+    assert.deepEqual(open.map((f: Obj) => f.rule).sort(), ['image-pull-policy-not-always', 'missing-default-deny-egress', 'single-replica']);
+    const suppressed = report.findings.filter((f: Obj) => f.suppressed);
+    assert.deepEqual(suppressed.map((f: Obj) => f.rule).sort(), ['network-policy-allows-all-ingress', 'rbac-create-pods']);
+    const { docs } = install(['--tls-secret', 'respond-tls']);
+    for (const d of docs) if (d.metadata.annotations?.['kshield.io/ignore']) assert.ok(d.metadata.annotations['kshield.io/ignore-reason'].length > 40, `${d.kind} says why`);
+  });
+
+  test('--generate-certs: the only finding above low is the committed TLS key, and it is reported', () => {
+    const { text, stderr } = install(['--generate-certs']);
+    assert.match(stderr, /contains the TLS private key/);
+    const { code, report } = scan(text);
+    assert.equal(code, 1);
+    const serious = report.findings.filter((f: Obj) => !f.suppressed && ['critical', 'high', 'medium'].includes(f.severity));
+    assert.deepEqual(serious.map((f: Obj) => [f.rule, f.resource.kind]), [['secret-data-committed', 'Secret']]);
+    // With a Secret of the namespace in the scan, the token Secret the operator creates is looked for: suppressed, with the reason.
+    assert.ok(report.findings.some((f: Obj) => f.rule === 'config-reference-missing' && f.suppressed && /token Secret kshield-respond-tokens/.test(f.suppression.reason)));
+  });
+
+  test('the ClusterRole grants only the verbs the actions use: no Secrets, no wildcards, no create of workloads', () => {
+    const role = install(['--tls-secret', 't']).docs.find((d) => d.kind === 'ClusterRole')!;
+    const grants = role.rules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`)));
+    assert.deepEqual(grants, [
+      'core/pods: get,list,patch,delete',
+      'core/events: create',
+      'core/nodes: get,patch',
+      'networking.k8s.io/networkpolicies: create,delete',
+      'cilium.io/ciliumnetworkpolicies: create,delete',
+      'crd.projectcalico.org/networkpolicies: create,delete',
+      'apps/deployments: get,patch',
+      'apps/statefulsets: get,patch',
+      'apps/deployments/scale: get,patch,update',
+      'apps/statefulsets/scale: get,patch,update',
+      'apps/replicasets: get',
+      'apps/daemonsets: get',
+    ]);
+    assert.doesNotMatch(JSON.stringify(role.rules), /secrets|"\*"|escalate|bind|impersonate/);
+  });
+
+  test('the Deployment: one replica, Recreate, hardened, protected from its own actions, tokens from files', () => {
+    const dep = install(['--tls-secret', 't']).docs.find((d) => d.kind === 'Deployment')!;
+    assert.equal(dep.spec.replicas, 1);
+    assert.equal(dep.spec.strategy.type, 'Recreate');
+    const pod = dep.spec.template.spec;
+    assert.equal(dep.spec.template.metadata.labels['kshield.io/protected'], 'true');
+    assert.equal(pod.automountServiceAccountToken, false);
+    const c = pod.containers[0];
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.ok(c.args.includes('--token-file') && c.args.includes('--approver-token-file'));
+    assert.ok(!c.args.includes('--insecure-http'));
+  });
+
+  test('the policy in the ConfigMap is valid and starts in dry-run (--act turns it off)', () => {
+    const actions = [...BUILTIN_ACTIONS, recordingAction('label', []), recordingAction('isolate', [])];
+    const policyOf = (args: string[]) => parseResponsePolicy(install(args).docs.find((d) => d.kind === 'ConfigMap')!.data['policy.yaml'], 'policy.yaml', actions);
+    assert.equal(policyOf(['--tls-secret', 't']).settings.dryRun, true);
+    assert.equal(policyOf(['--tls-secret', 't', '--act']).settings.dryRun, false);
+  });
+
+  test('usage errors: no TLS choice, both, a shared namespace', () => {
+    assert.match(kshield(['install', 'respond']).stderr, /--generate-certs .* or --tls-secret NAME/);
+    assert.match(kshield(['install', 'respond', '--generate-certs', '--tls-secret', 'x']).stderr, /choose the TLS certificate/);
+    const r = kshield(['install', 'respond', '--tls-secret', 'x', '-n', 'kube-system']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /namespace of its own/);
+  });
+});
