@@ -4,9 +4,10 @@
  * changed while no watch was open, ObjectChange objects judged by a rule naming that kind, and
  * /metrics. The real control plane is in watch-integration.test.ts.
  */
+import { loadDesired } from '../src/runtime/desired.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -73,7 +74,10 @@ describe('kshield watch (test API server)', () => {
     writeKubeconfig(path.join(dir, 'kubeconfig'), server, { admin: server.tokens.admin });
     const { kc } = await loadKubeClient({ kubeconfig: path.join(dir, 'kubeconfig') });
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-    watcher = new Watcher({ api: new ApiClient(kc, 5000), log, scan: {}, batchMs: 20, extraRules: [policyDeleted], events: { enabled: false, perSecond: 1, burst: 1 } });
+    // The declared state of one pod (--desired): a live copy that drifts from it is a drift event.
+    writeFileSync(path.join(dir, 'desired.yaml'), JSON.stringify(pod('declared', false)));
+    const desired = (await loadDesired([path.join(dir, 'desired.yaml')])).resources;
+    watcher = new Watcher({ api: new ApiClient(kc, 5000), log, scan: {}, batchMs: 20, extraRules: [policyDeleted], events: { enabled: false, perSecond: 1, burst: 1 }, desired });
     http = await serveWatchHttp(watcher, '127.0.0.1', 0);
     await watcher.start();
     assert.equal(await watcher.waitForSync(10_000), true, JSON.stringify(lines.slice(0, 8)));
@@ -109,6 +113,13 @@ describe('kshield watch (test API server)', () => {
     const fixed = await until('the fixed finding', () => events('finding.fixed', 'privileged-container', 'Pod/shop/evil')[0]);
     assert.equal(fixed.fingerprint, created.fingerprint);
     assert.equal(fixed.objectDeleted, undefined);
+  });
+
+  test('--desired: a pod created privileged although its manifest says otherwise is a drift event naming the manifest', async () => {
+    server.emit('ADDED', { ...pod('declared', true), metadata: { ...(pod('declared', true).metadata as JsonObject), uid: 'declared-1', resourceVersion: '4001' } });
+    const drift = await until('the desired-state drift event', () => lines.find((l) => l.event === 'drift' && l.rule === 'drift-from-desired' && l.object === 'Pod/shop/declared'));
+    assert.equal(drift.change, 'Added');
+    assert.match(drift.message, /privileged/);
   });
 
   test('a NetworkPolicy deleted: the ObjectChange rule fires, and the namespace-level network findings open', async () => {

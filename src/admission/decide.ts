@@ -80,14 +80,14 @@ export function prepareAdmission(config: KshieldConfig | undefined): PreparedAdm
   const prepared = prepareScan({ config });
   const skipped: SkippedRule[] = [];
   const rules = prepared.rules.filter((rule) => {
-    if (rule.reads !== undefined) {
-      skipped.push({ id: rule.id, kind: 'reads-other-objects', reason: `reads other objects (${rule.reads.join(', ')}), which a single admission request does not carry` });
-      return false;
-    }
     // Drift and audit rules judge a live cluster's history (kshield watch, respond): at admission the
     // object's own rules already judge what it asks for, and a second finding would double it.
     if (rule.category === 'drift' || rule.category === 'audit') {
       skipped.push({ id: rule.id, kind: 'runtime-only', reason: 'judges a live cluster over time (kshield watch and respond), not one request' });
+      return false;
+    }
+    if (rule.reads !== undefined) {
+      skipped.push({ id: rule.id, kind: 'reads-other-objects', reason: `reads other objects (${rule.reads.join(', ')}), which a single admission request does not carry` });
       return false;
     }
     if (MANIFEST_ONLY_RULES.has(rule.id)) {

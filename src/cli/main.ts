@@ -331,6 +331,7 @@ function buildProgram(): Command {
   program
     .command('watch')
     .description('watch a live cluster: list and watch what the rules read, judge each change, log new/fixed/changed findings, write Kubernetes Events (leader only), serve /metrics, /healthz, /readyz')
+    .addOption(new Option('--desired <paths>', 'manifests the cluster is declared by (files or directories, repeatable): a workload whose live spec drifts from them in a security-relevant field is a drift event').argParser((v: string, prev: string[]) => [...prev, v]).default([]))
     .option('--kubeconfig <file>', 'kubeconfig file (default: the pod service account, else KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
     .option('-c, --config <file>', 'configuration file: exemptions, severity overrides, enable/disable (default: ./.kshield.yaml if present)')

@@ -1,4 +1,6 @@
 /** `kshield watch`: list and watch the cluster, judge every change, report finding events (logs, Kubernetes Events, /metrics). */
+import { loadDesired } from '../runtime/desired.js';
+import type { Resource } from '../core/types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { EXIT, UsageError } from '../core/errors.js';
@@ -34,6 +36,7 @@ export interface WatchCommandOptions {
   batch: string;
   resync: string;
   maxObjects: string;
+  desired?: string[];
   pageSize: string;
   timeout: string;
   logLevel: string;
@@ -75,6 +78,13 @@ export async function runWatch(opts: WatchCommandOptions): Promise<number> {
     throw new ClusterError((err as Error).message);
   }
   const api = new ApiClient(kc, parseDuration(opts.timeout, '--timeout'));
+  // The declared state is read once, at start: a file that cannot be read is a mistake in the command.
+  let desired: Resource[] | undefined;
+  if (opts.desired && opts.desired.length > 0) {
+    const loaded = await loadDesired(opts.desired);
+    if (loaded.errors.length > 0) throw new UsageError(`--desired: ${loaded.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).slice(0, 5).join('; ')}`);
+    desired = loaded.resources;
+  }
   const watcher = new Watcher({
     api,
     log,
@@ -85,6 +95,7 @@ export async function runWatch(opts: WatchCommandOptions): Promise<number> {
     maxObjects: count(opts.maxObjects, '--max-objects', 1, 100_000_000),
     leaderElection: opts.leaderElect === false ? undefined : { namespace: leaseNamespace!, name: opts.leaseName, leaseDurationMs, renewDeadlineMs, retryPeriodMs },
     events: { enabled: opts.events !== false, perSecond: count(opts.eventsPerSecond, '--events-per-second', 1, 1000), burst: count(opts.eventsBurst, '--events-burst', 1, 10_000), minSeverity: opts.eventMinSeverity },
+    ...(desired ? { desired } : {}),
   });
   const server = await serveWatchHttp(watcher, opts.address, port);
   log.info({ address: opts.address, port: server.port }, 'serving /metrics, /healthz and /readyz');

@@ -232,9 +232,11 @@ export async function runWebhook(opts: WebhookCommandOptions): Promise<number> {
   const logSkipped = (s: WebhookState): void => {
     // Once per configuration: which rules `kshield scan` runs that admission cannot enforce.
     // Ids grouped by reason, without each rule's details (which kinds it reads): those are in /readyz.
+    // The drift and audit rules are left out: they judge a cluster over time (kshield watch and respond), not what scan runs.
+    const skippedHere = s.prepared.skipped.filter((r) => r.kind !== 'runtime-only');
     const byReason: Record<string, string[]> = {};
-    for (const rule of s.prepared.skipped) (byReason[rule.reason.replace(/ \([^)]*\)/g, '')] ??= []).push(rule.id);
-    log.info({ count: s.prepared.skipped.length, byReason, details: 'GET /readyz' }, 'rules not enforced at admission (kshield scan and kshield cluster run them)');
+    for (const rule of skippedHere) (byReason[rule.reason.replace(/ \([^)]*\)/g, '')] ??= []).push(rule.id);
+    log.info({ count: skippedHere.length, byReason, details: 'GET /readyz' }, 'rules not enforced at admission (kshield scan and kshield cluster run them)');
     const named = Object.keys(s.config.actions.rules ?? {}).filter((id) => s.prepared.skipped.some((r) => r.id === id));
     if (named.length) log.warn({ rules: named }, 'webhook.actions.rules names rules admission cannot run; they have no effect here');
     // `default` replaces the built-in mapping for every severity not listed: easy to set for the

@@ -22,6 +22,7 @@
  * was not open), `fixed` (one that is no longer), `changed` (same fingerprint, another severity or
  * message).
  */
+import { desiredDrift } from '../desired.js';
 import type { Finding, JsonObject, Resource, Severity } from '../../core/types.js';
 import { foldFindings, type RuleOrder } from '../../core/fold.js';
 import { isObject } from '../../core/values.js';
@@ -226,6 +227,7 @@ export class IncrementalJudge {
     const result: JudgeResult = { findingEvents: [], driftEvents: [], crossJudged: 0, errors: [] };
     // 1. ObjectChange objects, one per observed change, in order.
     if (this.changeRules.length > 0) this.judgeChanges(changes, result);
+    if (this.desired.length > 0) this.judgeDesired(changes, result);
 
     // 2. The last state of each changed object, judged alone.
     const last = new Map<string, Change>();
@@ -405,6 +407,23 @@ export class IncrementalJudge {
     const n = (this.openCounts.get(k) ?? 0) + by;
     if (n <= 0) this.openCounts.delete(k);
     else this.openCounts.set(k, n);
+  }
+
+  /** Manifests the cluster is declared by (`kshield watch --desired DIR`): workloads that drift from them are drift events. */
+  desired: readonly Resource[] = [];
+
+  private judgeDesired(changes: readonly Change[], result: JudgeResult): void {
+    for (const c of changes) {
+      if (!c.after || c.type === 'Deleted') continue;
+      let findings;
+      try {
+        findings = desiredDrift(this.desired, c.after, { settings: this.engine.settings, liveSource: this.file });
+      } catch (err) {
+        result.errors.push(`--desired: ${(err as Error).message}`);
+        continue;
+      }
+      for (const f of findings) if (!f.suppressed) result.driftEvents.push({ change: c.type, object: c.ref, finding: openFinding(f) });
+    }
   }
 
   private judgeChanges(changes: readonly Change[], result: JudgeResult): void {

@@ -13,7 +13,7 @@
 import { setMaxListeners } from 'node:events';
 import os from 'node:os';
 import type { Logger } from 'pino';
-import { severityRank, type JsonObject, type Severity } from '../../core/types.js';
+import { severityRank, type JsonObject, type Resource, type Severity } from '../../core/types.js';
 import { clusterInfoObject, discover, serverVersion, CLUSTER_KINDS, type KindSpec, type ServedKind } from '../../sources/cluster.js';
 import { prepareScan, type ScanOptions } from '../../pipeline/prepare.js';
 import type { NamespacePssVersions } from '../../k8s/pss.js';
@@ -52,6 +52,8 @@ export interface WatchOptions {
   leaderElection?: { namespace: string; name: string; identity?: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   /** Kubernetes Events: off, or at most this many per second. */
   events?: { enabled: boolean; perSecond: number; burst: number; minSeverity?: Severity };
+  /** Manifests the cluster is declared by (`--desired DIR`): a workload that drifts from them in a security-relevant field is a drift event. */
+  desired?: readonly Resource[];
 }
 
 export class Watcher {
@@ -120,6 +122,7 @@ export class Watcher {
     const file = `cluster:${api.context}`;
     const engine = this.options.extraRules?.length ? { ...prepared.engine, rules: [...prepared.engine.rules, ...this.options.extraRules] } : prepared.engine;
     this.judge = new IncrementalJudge(engine, this.store, this.pssNamespaces, file);
+    if (this.options.desired) this.judge.desired = this.options.desired;
     if (version) {
       const info = clusterInfoObject(api.context, version, new Date());
       this.keep(info);
