@@ -1,7 +1,7 @@
 /** `kshield install respond`: least-privilege RBAC, a hardened Deployment, and kshield's own scan passing on the output. */
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -96,5 +96,30 @@ describe('kshield install respond', () => {
     const r = kshield(['install', 'respond', '--tls-secret', 'x', '-n', 'kube-system']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /namespace of its own/);
+  });
+
+  test("--audit-policy and --audit-webhook-config write the API server's side: the policy never records Secret bodies, the kubeconfig names the token file and the generated CA", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kshield-install-respond-audit-'));
+    const policyFile = path.join(dir, 'audit-policy.yaml');
+    const configFile = path.join(dir, 'audit-webhook.kubeconfig');
+    const { docs, stderr } = install(['--generate-certs', '--audit-policy', policyFile, '--audit-webhook-config', configFile, '--audit-url', 'https://10.0.0.5:30443', '--audit-token-file', '/etc/kubernetes/kshield-respond.token']);
+    const policy = yaml.load(readFileSync(policyFile, 'utf8')) as Obj;
+    assert.equal(policy.kind, 'Policy');
+    const secretRules = (policy.rules as Obj[]).filter((r) => (r.resources ?? []).some((g: Obj) => (g.resources ?? []).includes('secrets')));
+    assert.ok(secretRules.length > 0 && secretRules.every((r) => r.level === 'Metadata' || r.level === 'None'), JSON.stringify(secretRules));
+    const kubeconfig = yaml.load(readFileSync(configFile, 'utf8')) as Obj;
+    assert.equal(kubeconfig.clusters[0].cluster.server, 'https://10.0.0.5:30443/v1/alerts/audit');
+    assert.equal(kubeconfig.users[0].user.tokenFile, '/etc/kubernetes/kshield-respond.token');
+    // The CA in the kubeconfig is the one the printed TLS Secret's certificate was signed with.
+    const tls = docs.find((d) => d?.kind === 'Secret' && d.type === 'kubernetes.io/tls');
+    const ca = Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
+    assert.ok(ca.includes('BEGIN CERTIFICATE') && tls, 'a CA and the TLS Secret');
+    assert.match(stderr, /--audit-policy-file=.*audit-policy\.yaml --audit-webhook-config-file=.*audit-webhook\.kubeconfig/);
+    const missing = kshield(['install', 'respond', '--generate-certs', '--audit-webhook-config', configFile]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--audit-webhook-config needs --audit-url/);
+    const noCa = kshield(['install', 'respond', '--tls-secret', 'x', '--audit-webhook-config', configFile, '--audit-url', 'https://10.0.0.5:30443', '--audit-token-file', '/t']);
+    assert.equal(noCa.code, 2);
+    assert.match(noCa.stderr, /needs --audit-ca/);
   });
 });

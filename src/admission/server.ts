@@ -592,7 +592,11 @@ export class WebhookServer {
     // Images a signature rule applies to are pinned to the digest /validate verifies, so what runs is what was verified.
     const mustPin = config.imagePolicy.requireSignature.length > 0 ? (reference: string): boolean => rulesFor(reference, config.imagePolicy, labels).length > 0 : undefined;
     // Only digest lookups wait on anything; a timer per request would be spent on nothing otherwise.
-    const signal = config.mutate.pinImageDigests || mustPin ? AbortSignal.timeout(this.options.mutationTimeoutMs ?? 8000) : undefined;
+    // A timer cleared when the review is done: AbortSignal.timeout's would live on for the whole
+    // timeout, thousands of them at a thousand reviews a second, and lengthen the tail.
+    const lookups = config.mutate.pinImageDigests || mustPin ? new AbortController() : undefined;
+    const lookupTimer = lookups ? setTimeout(() => lookups.abort(), this.options.mutationTimeoutMs ?? 8000) : undefined;
+    const signal = lookups?.signal;
     // With registries.pullSecrets, a tag is resolved with the pod's credentials first, as /validate reads it and the kubelet pulls it.
     let resolveDigest: DigestResolver | undefined;
     if (signal && config.registries.pullSecrets === true) {
@@ -621,6 +625,8 @@ export class WebhookServer {
       this.log.error({ endpoint: 'mutate', ...this.identity(request), error: message.slice(0, 300) }, 'mutation failed; admitted unchanged');
       this.metrics.responses.inc({ endpoint: 'mutate', result: 'error' });
       return { uid: request.uid, allowed: true, warnings: capWarnings([{ text: cut(`kshield could not apply its defaults: ${message}`, 256), rule: 'mutation' }]) };
+    } finally {
+      clearTimeout(lookupTimer);
     }
     const warnings = capWarnings(patch.warnings.map((w) => ({ text: cut(oneLine(w), 256), rule: 'mutation' })));
     this.metrics.responses.inc({ endpoint: 'mutate', result: patch.patch.length > 0 ? 'patched' : 'unchanged' });

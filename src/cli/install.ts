@@ -1,5 +1,5 @@
 /** `kshield install webhook`: prints (or writes) the manifests that run the admission webhook. */
-import { chmodSync, closeSync, openSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { VERSION } from '../core/version.js';
 import { UsageError, OutputError, EXIT } from '../core/errors.js';
@@ -189,6 +189,25 @@ async function runInstallWebhook(flags: InstallWebhookFlags): Promise<number> {
   return EXIT.clean;
 }
 
+/** Writes one of install respond's audit files (mode 0600: the kubeconfig names where a token is), with a clear error. */
+function writeAuditFile(file: string, text: string): void {
+  try {
+    writeFileSync(file, text, { mode: 0o600 });
+  } catch (error) {
+    throw new OutputError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** A small text file a flag names, or a usage error saying why it cannot be read. */
+function readTextFile(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : `cannot be read (${code ?? 'error'})`}`);
+  }
+}
+
 /** `kshield install watch`: the manifests that run `kshield watch` (runtime/watch/install.ts). */
 async function runInstallWatch(flags: { namespace: string; name: string; replicas: string; image?: string; eventMinSeverity: string; output?: string }): Promise<number> {
   const namespace = namespaceName('--namespace', flags.namespace);
@@ -229,6 +248,16 @@ export interface InstallRespondFlags {
   tokenSecret: string;
   act?: boolean;
   output?: string;
+  /** Write the API server's audit policy here (audit events kshield respond judges). */
+  auditPolicy?: string;
+  /** Write the audit webhook's kubeconfig here, pointing the API server at respond. */
+  auditWebhookConfig?: string;
+  /** respond's URL as the API server reaches it. */
+  auditUrl?: string;
+  /** The file on the control-plane node holding a sender token. */
+  auditTokenFile?: string;
+  /** The CA of respond's certificate, with --tls-secret (generated certificates bring their own). */
+  auditCa?: string;
 }
 
 async function runInstallRespond(flags: InstallRespondFlags): Promise<number> {
@@ -261,7 +290,28 @@ async function runInstallRespond(flags: InstallRespondFlags): Promise<number> {
   const yaml = renderInstallYaml(respondInstallDocuments(options), header);
   if (options.tls.kind === 'generated') process.stderr.write(`kshield: note: the output contains the TLS private key of kshield respond (Secret ${namespace}/${serviceName}-tls): apply it, but do not commit it.\n`);
   if (options.dryRun) process.stderr.write('kshield: note: the policy starts in dry-run (settings.dryRun: true): nothing is changed until you set it to false, or install with --act.\n');
-  // Hook: the API server's audit policy and audit-webhook kubeconfig (src/runtime/audit-install.ts) are written here, to files named by their own flags.
+  // The API server's side of audit detection: its audit policy, and the kubeconfig of its audit webhook pointing at respond.
+  if (flags.auditPolicy || flags.auditWebhookConfig) {
+    const { auditPolicy, auditWebhookKubeconfig, auditApiServerFlags, toYaml } = await import('../runtime/audit-install.js');
+    if (flags.auditPolicy) {
+      writeAuditFile(flags.auditPolicy, `# kshield: the API server's audit policy for kshield respond (Secret, ConfigMap and TokenReview bodies are never recorded).\n${toYaml(auditPolicy())}`);
+      process.stderr.write(`kshield: wrote the audit policy to ${flags.auditPolicy}\n`);
+    }
+    if (flags.auditWebhookConfig) {
+      if (!flags.auditUrl) throw new UsageError('--audit-webhook-config needs --audit-url: the respond Service as the API server reaches it (the API server usually runs on the host network and cannot resolve cluster DNS: a node port or a load balancer address)');
+      if (!flags.auditTokenFile) throw new UsageError('--audit-webhook-config needs --audit-token-file: the file on each control-plane node holding a sender token (the kubeconfig names the file, never the token)');
+      const caPem = options.tls.kind === 'generated' ? options.tls.certificates.caCert : flags.auditCa ? readTextFile(flags.auditCa, '--audit-ca') : undefined;
+      if (!caPem) throw new UsageError('--audit-webhook-config with --tls-secret needs --audit-ca: the CA (PEM) that signed the Secret\'s certificate');
+      let kubeconfig;
+      try {
+        kubeconfig = auditWebhookKubeconfig({ url: flags.auditUrl, caPem, tokenFile: flags.auditTokenFile });
+      } catch (error) {
+        throw new UsageError(`--audit-url / --audit-ca: ${(error as Error).message}`);
+      }
+      writeAuditFile(flags.auditWebhookConfig, toYaml(kubeconfig));
+      process.stderr.write(`kshield: wrote the audit webhook kubeconfig to ${flags.auditWebhookConfig}; give the API server: ${auditApiServerFlags({ policyFile: flags.auditPolicy ?? 'AUDIT-POLICY.yaml', webhookConfigFile: flags.auditWebhookConfig }).join(' ')}\n`);
+    }
+  }
   if (flags.output) {
     writeManifests(flags.output, yaml, options.tls.kind === 'generated');
     process.stderr.write(`kshield: wrote the respond manifests to ${flags.output}\n`);
@@ -293,6 +343,11 @@ export function registerInstall(program: Command): void {
     .option('--token-secret <name>', 'the Secret with the sender and approver tokens (you create it; see the header)', 'kshield-respond-tokens')
     .option('--image <ref>', 'image; pin a digest with repo:tag@sha256:...', DEFAULT_IMAGE)
     .option('--act', 'start with the policy acting (settings.dryRun: false) instead of in dry-run')
+    .option('--audit-policy <file>', "also write the API server's audit policy (audit.k8s.io/v1) to this file, for --audit-policy-file")
+    .option('--audit-webhook-config <file>', "also write the kubeconfig of the API server's audit webhook, pointing at respond (--audit-webhook-config-file)")
+    .option('--audit-url <url>', 'respond as the API server reaches it, e.g. https://10.0.0.5:30443 (with --audit-webhook-config)')
+    .option('--audit-token-file <path>', 'the file on each control-plane node holding a sender token (with --audit-webhook-config)')
+    .option('--audit-ca <file>', "with --tls-secret: the CA (PEM) of respond's certificate, for the audit webhook kubeconfig")
     .option('-o, --output <file>', 'write to this file instead of standard output (mode 0600 when it holds a key)')
     .action(async (opts: InstallRespondFlags) => {
       process.exitCode = await runInstallRespond(opts);
