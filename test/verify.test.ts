@@ -9,7 +9,7 @@
  * KSHIELD_INTEGRATION=required (CI), where it fails.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -287,5 +287,16 @@ describe('kshield verify: usage errors need no registry', () => {
     const missing = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--trust-policy', policy, '--trust-store', work]);
     assert.equal(missing.code, 2);
     assert.equal(missing.stderr, `kshield: error: --trust-store trust policy "all" names trust store ca:acmee, but ${path.join(work, 'x509/ca/acmee')} does not exist\n`);
+  });
+
+  test('one key given twice, and a --docker-config that does not exist, are usage errors', async () => {
+    const copy = path.join(work, 'copy-of-ecdsa.pub');
+    writeFileSync(copy, readFileSync(keyFile('ecdsa')));
+    const twice = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--key', keyFile('ecdsa'), '--key', copy, '--require', 'all']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /--key .*copy-of-ecdsa\.pub is the same key as --key .* give each signer's key once/);
+    const config = await kshieldAsync(['verify', '127.0.0.1:1/app:1', '--insecure', '--key', keyFile('ecdsa'), '--docker-config', path.join(work, 'nothere.json')]);
+    assert.equal(config.code, 2);
+    assert.match(config.stderr, /--docker-config .*nothere\.json: no such file/);
   });
 });

@@ -540,6 +540,7 @@ describe('webhook.imagePolicy configuration errors name the key and its line', (
   test('mistakes', () => {
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [missing.pub]']), { message: /\.kshield\.yaml:5: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: missing\.pub: no such file$/ });
     assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys:', '          - cosign.key']), { message: /:6: webhook\.imagePolicy\.requireSignature\[0\]\.keys\[0\]: cosign\.key: holds a private key; give the public key/ });
+    assert.throws(() => load(['      - images: [ghcr.io/acme/**]', '        keys: [cosign.pub, ./cosign.pub]', '        require: all']), { message: /:5: .*keys\[1\]: \.\/cosign\.pub is the same key as keys\[0\] \(cosign\.pub\)/ });
     // Patterns that can match no image would let the images they were meant for through unsigned.
     assert.throws(() => load(['      - images: ["127.0.0.1:5000/shop/web:2.0"]', '        keys: [cosign.pub]']), { message: /:4: webhook\.imagePolicy\.requireSignature\[0\]\.images\[0\]: "127\.0\.0\.1:5000\/shop\/web:2\.0" names a tag: patterns name repositories/ });
     assert.throws(() => load(['      - images: ["ghcr.io/acme/web@sha256:0000000000000000000000000000000000000000000000000000000000000000"]', '        keys: [cosign.pub]']), { message: /images\[0\]: .* names a digest/ });

@@ -103,14 +103,20 @@ export function policyFromFlags(opts: VerifyCommandOptions): VerifyPolicy {
     // Read once: a pipe (`--trusted-root <(...)`) cannot be read a second time at verification.
     policy.trustedRoot = readTrustedRoot(opts.trustedRoot);
   } else if (policy.identities.length > 0) throw new UsageError('--certificate-identity and --certificate-oidc-issuer need --trusted-root (the Fulcio CAs, Rekor and timestamp keys to verify certificates with)');
+  const seen = new Map<string, string>();
   for (const file of opts.key) {
     const given = { pem: readKeyFile(file), source: file };
+    let fingerprint: string;
     try {
-      loadKey(given);
+      fingerprint = loadKey(given).fingerprint;
     } catch (e) {
       if (e instanceof KeyError) throw new UsageError(`--key ${e.message}`);
       throw e;
     }
+    // Under --require all, one key given twice would let one signature count for two signers.
+    const same = seen.get(fingerprint);
+    if (same !== undefined) throw new UsageError(`--key ${file} is the same key as --key ${same} (${fingerprint.slice(0, 19)}…); give each signer's key once`);
+    seen.set(fingerprint, file);
     policy.keys.push(given);
   }
   const require = opts.require ?? 'any';
@@ -171,6 +177,7 @@ export async function runVerify(reference: string, opts: VerifyCommandOptions): 
       access.hosts = { ...access.hosts, [signatureRepository.registry]: { insecureHttp: true } };
     }
   }
+  if (opts.dockerConfig !== undefined && !existsSync(opts.dockerConfig)) throw new UsageError(`--docker-config ${opts.dockerConfig}: no such file`);
   const client = new RegistryClient(access, { timeoutMs, plainHttpHint: 'use --insecure (registries on this machine only)', credentials: dockerCredentials(opts.dockerConfig !== undefined ? { configFile: opts.dockerConfig } : {}) });
   let report;
   try {

@@ -82,6 +82,15 @@ export function loadImagePolicy(input: ImagePolicyInput | undefined, configFile:
       const given: PolicyKey = { pem, source: file };
       try {
         const loaded = loadKey(given);
+        // Under require: all, one key listed twice would let one signature count for two signers.
+        const same = rule.keys!.slice(0, k).findIndex((other) => {
+          try {
+            return loadKey({ pem: readFileSync(path.resolve(base, other), 'utf8'), source: other }).fingerprint === loaded.fingerprint;
+          } catch {
+            return false;
+          }
+        });
+        if (same >= 0) fail(`${name}.keys[${k}]: ${file} is the same key as keys[${same}] (${rule.keys![same]}); list each signer's key once`, [...at, 'keys', k]);
         version.update(`key ${loaded.fingerprint}\n`);
       } catch (error) {
         if (error instanceof KeyError) fail(`${name}.keys[${k}]: ${error.message}`, [...at, 'keys', k]);
