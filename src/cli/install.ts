@@ -1,5 +1,5 @@
 /** `kshield install webhook`: prints (or writes) the manifests that run the admission webhook. */
-import { chmodSync, closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { VERSION } from '../core/version.js';
 import { UsageError, OutputError, EXIT } from '../core/errors.js';
@@ -198,16 +198,6 @@ function writeAuditFile(file: string, text: string): void {
   }
 }
 
-/** A small text file a flag names, or a usage error saying why it cannot be read. */
-function readTextFile(file: string, flag: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory, not a file' : `cannot be read (${code ?? 'error'})`}`);
-  }
-}
-
 /** `kshield install watch`: the manifests that run `kshield watch` (runtime/watch/install.ts). */
 async function runInstallWatch(flags: { namespace: string; name: string; replicas: string; image?: string; eventMinSeverity: string; output?: string }): Promise<number> {
   const namespace = namespaceName('--namespace', flags.namespace);
@@ -300,7 +290,9 @@ async function runInstallRespond(flags: InstallRespondFlags): Promise<number> {
     if (flags.auditWebhookConfig) {
       if (!flags.auditUrl) throw new UsageError('--audit-webhook-config needs --audit-url: the respond Service as the API server reaches it (the API server usually runs on the host network and cannot resolve cluster DNS: a node port or a load balancer address)');
       if (!flags.auditTokenFile) throw new UsageError('--audit-webhook-config needs --audit-token-file: the file on each control-plane node holding a sender token (the kubeconfig names the file, never the token)');
-      const caPem = options.tls.kind === 'generated' ? options.tls.certificates.caCert : flags.auditCa ? readTextFile(flags.auditCa, '--audit-ca') : undefined;
+      // respond's reader of flag-named files (loaded on use, like the rest of respond).
+      const { readFileFlag } = await import('./respond.js');
+      const caPem = options.tls.kind === 'generated' ? options.tls.certificates.caCert : flags.auditCa ? readFileFlag(flags.auditCa, '--audit-ca').toString('utf8') : undefined;
       if (!caPem) throw new UsageError('--audit-webhook-config with --tls-secret needs --audit-ca: the CA (PEM) that signed the Secret\'s certificate');
       let kubeconfig;
       try {

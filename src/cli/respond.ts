@@ -41,7 +41,8 @@ export interface RespondCommandOptions {
 /** Shortest token taken: a guessable one would let anyone trigger actions. */
 const MIN_TOKEN_LENGTH = 16;
 
-function readFileFlag(file: string, flag: string): Buffer {
+/** A file a flag names, or a usage error naming the flag, the file and why it cannot be read. */
+export function readFileFlag(file: string, flag: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
