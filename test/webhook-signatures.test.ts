@@ -390,6 +390,11 @@ describe('webhook signature rules over HTTPS with a real registry', { skip: why 
         ['good', 'pass', 0],
       ],
     );
+    // A reader of the JSON who looks only at `denied` sees the refusal too, at the container's image field.
+    assert.deepEqual(
+      shop.workloads.find((w: Obj) => w.name === 'bad').denied.map((f: Obj) => [f.rule, f.field, /no signature verified \(wrong-key\)/.test(f.message)]),
+      [['image-signature', 'spec.template.spec.containers[0].image', true]],
+    );
   });
 
   test('what-if verifies the digest the pods run (status.containerStatuses[].imageID), not what the tag names today', async () => {

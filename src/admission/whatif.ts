@@ -310,8 +310,12 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
         for (const refusal of check.refusals) if (!refusals.includes(refusal)) refusals.push(refusal);
         for (const warning of check.warnings) if (!warnings.includes(warning)) warnings.push(warning);
       }
+      // The refusals and warnings are also entries of `denied`/`warned`, so a reader of the JSON who
+      // looks only there sees why the workload is refused (the lines stay in `signatures` for the table).
+      const entry = (message: string): WhatIfFinding => ({ rule: 'image-signature', severity: 'high', field: imageField(resource, message), message });
       if (warnings.length > 0) {
         workload.signatureWarnings = warnings.map((w) => w.replace(/^kshield: /, ''));
+        workload.warned.push(...workload.signatureWarnings.map(entry));
         if (workload.verdict === 'pass') {
           report.summary.pass--;
           report.summary.warn++;
@@ -320,6 +324,7 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
       }
       if (refusals.length === 0) continue;
       workload.signatures = refusals;
+      workload.denied.push(...refusals.map(entry));
       if (workload.verdict !== 'deny') {
         report.summary[workload.verdict]--;
         report.summary.deny++;
@@ -330,3 +335,17 @@ export async function addSignatureVerdicts(report: WhatIfReport, resources: read
   }
 }
 
+/** The image field of the container a signature line names (`container "NAME" image ...`), or '' when it names none. */
+function imageField(resource: Resource, line: string): string {
+  const name = /^container "([^"]*)"/.exec(line)?.[1];
+  if (name === undefined) return '';
+  for (const pod of withCacheScope(() => podSpecs(resource))) {
+    for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+      const containers = pod.spec[list];
+      if (!Array.isArray(containers)) continue;
+      const i = containers.findIndex((c) => isObject(c) && c.name === name);
+      if (i !== -1) return fieldPath(`${pod.path}/${list}/${i}/image`, resource.object);
+    }
+  }
+  return '';
+}
