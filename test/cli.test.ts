@@ -124,6 +124,28 @@ describe('kshield scan', () => {
     assert.equal(kshield(['scan', 'manifests', '--fail-on', 'severe']).code, 2);
   });
 
+  test('a configuration with several problems names every one, each with its line, in one run', () => {
+    writeFileSync(
+      path.join(dir, 'several.yaml'),
+      'disable:\n  - privileged-containr\nseverity:\n  no-such-rule: high\nexemptions:\n  - rules: [host-netwrk]\n    expires: 2020-02-31\n    reason: r\n    owner: o\n',
+    );
+    const r = kshield(['scan', 'manifests', '--config', 'several.yaml']);
+    assert.equal(r.code, 2);
+    assert.deepEqual(r.stderr.trimEnd().split('\n'), [
+      'kshield: error: several.yaml:2: disable[0]: unknown rule id or tag "privileged-containr"; did you mean "privileged-container"?',
+      'kshield: error: several.yaml:4: severity: unknown rule id "no-such-rule"',
+      'kshield: error: several.yaml:6: exemptions[0].rules[0]: unknown rule id or tag "host-netwrk"; did you mean "host-network"?',
+      'kshield: error: several.yaml:7: exemptions[0].expires: "2020-02-31" is not a real date',
+    ]);
+    // Schema problems of different keys are named together too.
+    writeFileSync(path.join(dir, 'schema.yaml'), 'failOn: severe\nseverity:\n  run-as-non-root: hgh\n');
+    const schema = kshield(['scan', 'manifests', '--config', 'schema.yaml']);
+    assert.equal(schema.code, 2);
+    assert.equal(schema.stderr.trimEnd().split('\n').length, 2, schema.stderr);
+    assert.match(schema.stderr, /schema\.yaml:1: failOn: must be one of/);
+    assert.match(schema.stderr, /schema\.yaml:3: severity\.run-as-non-root: must be one of .*did you mean "high"\?/);
+  });
+
   test('a broken file is an error with file and line, the rest is still scanned, exit 2', () => {
     const r = kshield(['scan', 'broken.yaml', 'manifests', '-o', 'json']);
     assert.equal(r.code, 2);

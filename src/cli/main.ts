@@ -462,7 +462,8 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof UsageError || err instanceof OutputError || (err as Error)?.name === 'ClusterError' || err instanceof ConfigError || err instanceof SelectionError || err instanceof BaselineError) {
-      process.stderr.write(`${program.name()}: error: ${(err as Error).message}\n`);
+      // A configuration's problems are one per line, each with the prefix.
+      for (const line of (err as Error).message.split('\n')) process.stderr.write(`${program.name()}: error: ${line}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`${program.name()}: internal error: ${(err as Error)?.stack ?? String(err)}\n`);

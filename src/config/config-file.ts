@@ -64,14 +64,34 @@ export function exemptionItemPosition(exemption: Exemption): { line: number; col
 }
 
 export class ConfigError extends Error {
+  /** Every problem found, in file order (this one first); the message has one line per problem. */
+  readonly problems: ConfigError[];
+
   constructor(
     message: string,
     readonly file: string,
     readonly line?: number,
   ) {
     super(line ? `${file}:${line}: ${message}` : `${file}: ${message}`);
+    this.problems = [this];
+  }
+
+  /** One error for several problems of a file, so that a person fixes them in one go rather than one per run. */
+  static of(problems: readonly ConfigError[]): ConfigError {
+    const sorted = [...problems].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    const shown = sorted.slice(0, MAX_PROBLEMS_SHOWN);
+    const first = shown[0];
+    const all = new ConfigError('', first.file, first.line);
+    const lines = shown.map((p) => p.message);
+    if (sorted.length > shown.length) lines.push(`${first.file}: ${sorted.length - shown.length} more problems not shown`);
+    all.message = lines.join('\n');
+    (all as { problems: ConfigError[] }).problems = shown;
+    return all;
   }
 }
+
+/** A configuration with more problems than this is shown by its first ones. */
+const MAX_PROBLEMS_SHOWN = 20;
 
 const require = createRequire(import.meta.url);
 const schema = require('../../../schema/config.schema.json') as object;
@@ -194,11 +214,23 @@ export function throwSchemaError(
       ),
   );
   const located = errors.map((e) => ({ e, line: lineOf([...prefix, ...instancePath(e)]) ?? 0 }));
-  const firstLine = Math.min(...located.map((x) => x.line));
-  const err = pickError(located.filter((x) => x.line === firstLine).map((x) => x.e));
-  const keys = instancePath(err);
-  const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
-  throw new ConfigError(describeError(err, keys, instance, rootSchema, prefix), file, lineOf([...prefix, ...keys]));
+  // One problem per top-level key (the first in the file there, the most specific at that place):
+  // several errors of one key are mostly one mistake seen by several schema branches.
+  const byKey = new Map<string, typeof located>();
+  for (const x of located) {
+    const top = String(instancePath(x.e)[0] ?? '');
+    const list = byKey.get(top);
+    if (list) list.push(x);
+    else byKey.set(top, [x]);
+  }
+  const problems = [...byKey.values()].map((group) => {
+    const firstLine = Math.min(...group.map((x) => x.line));
+    const err = pickError(group.filter((x) => x.line === firstLine).map((x) => x.e));
+    const keys = instancePath(err);
+    const instance = keys.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), value);
+    return new ConfigError(describeError(err, keys, instance, rootSchema, prefix), file, lineOf([...prefix, ...keys]));
+  });
+  throw ConfigError.of(problems);
 }
 
 export function parseConfig(text: string, file: string, catalogue: readonly Rule[]): KshieldConfig {
@@ -206,29 +238,42 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   const validate = validator();
   if (!validate(value)) throwSchemaError(validate.errors ?? [], value, schema, file, lineOf);
   const config = value as KshieldConfig;
+  // Every problem of the file is reported at once: each check runs, and what it throws is collected.
+  const problems: ConfigError[] = [];
+  const check = (work: () => void): void => {
+    try {
+      work();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  };
   const checkSelectors = (key: 'enable' | 'disable', list: string[] | undefined): void => {
     list?.forEach((s, i) => {
-      if (!knownSelector(catalogue, s)) throw new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf([key, i]));
+      if (!knownSelector(catalogue, s)) problems.push(new ConfigError(`${key}[${i}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf([key, i])));
     });
   };
   checkSelectors('enable', config.enable);
   checkSelectors('disable', config.disable);
   for (const id of Object.keys(config.severity ?? {})) {
-    if (!catalogue.some((r) => r.id === id)) throw new ConfigError(`severity: unknown rule id "${id}"${ruleIdHint(catalogue, id)}`, file, lineOf(['severity', id]));
+    if (!catalogue.some((r) => r.id === id)) problems.push(new ConfigError(`severity: unknown rule id "${id}"${ruleIdHint(catalogue, id)}`, file, lineOf(['severity', id])));
   }
-  checkWebhookSection(config.webhook, catalogue, file, lineOf);
+  check(() => checkWebhookSection(config.webhook, catalogue, file, lineOf));
   if (config.webhook?.imagePolicy !== undefined) {
-    config.loadedImagePolicy = loadImagePolicy(config.webhook.imagePolicy, file, (message, keys) => {
-      throw new ConfigError(message, file, lineOf(keys));
+    const imagePolicy = config.webhook.imagePolicy;
+    check(() => {
+      config.loadedImagePolicy = loadImagePolicy(imagePolicy, file, (message, keys) => {
+        throw new ConfigError(message, file, lineOf(keys));
+      });
     });
   }
-  checkOperatorWorkloads(config.operatorWorkloads, file, lineOf);
+  check(() => checkOperatorWorkloads(config.operatorWorkloads, file, lineOf));
   config.exemptions?.forEach((e, i) => {
     e.rules.forEach((s, j) => {
-      if (s !== '*' && !knownSelector(catalogue, s)) throw new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf(['exemptions', i, 'rules', j]));
+      if (s !== '*' && !knownSelector(catalogue, s)) problems.push(new ConfigError(`exemptions[${i}].rules[${j}]: unknown rule id or tag "${s}"${selectorHint(catalogue, s)}`, file, lineOf(['exemptions', i, 'rules', j])));
     });
     if (e.expires !== undefined && !isRealDate(e.expires)) {
-      throw new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires']));
+      problems.push(new ConfigError(`exemptions[${i}].expires: "${e.expires}" is not a real date`, file, lineOf(['exemptions', i, 'expires'])));
     }
     const item = positionOf(['exemptions', i]) ?? { line: 0, column: 0 };
     const at = e.expires !== undefined ? (positionOf(['exemptions', i, 'expires']) ?? item) : item;
@@ -237,12 +282,13 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
   });
   // Dockerfiles are named relative to the configuration, wherever kshield runs from.
   (config.imageSources ?? []).forEach((s, i) => {
-    if (s.image === undefined && s.source === undefined) throw new ConfigError(`imageSources[${i}]: give image (the image repository the Dockerfile builds) or source (the repository images name in their org.opencontainers.image.source label), or both`, file, lineOf(['imageSources', i]));
+    if (s.image === undefined && s.source === undefined) problems.push(new ConfigError(`imageSources[${i}]: give image (the image repository the Dockerfile builds) or source (the repository images name in their org.opencontainers.image.source label), or both`, file, lineOf(['imageSources', i])));
     s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
   });
   (config.auditAllowedNetworks ?? []).forEach((entry, i) => {
-    if (parseNetworks([entry]).invalid.length > 0) throw new ConfigError(`auditAllowedNetworks[${i}]: "${entry}" is neither a CIDR block (10.0.0.0/8, 2001:db8::/32) nor an IP address`, file, lineOf(['auditAllowedNetworks', i]));
+    if (parseNetworks([entry]).invalid.length > 0) problems.push(new ConfigError(`auditAllowedNetworks[${i}]: "${entry}" is neither a CIDR block (10.0.0.0/8, 2001:db8::/32) nor an IP address`, file, lineOf(['auditAllowedNetworks', i])));
   });
+  if (problems.length > 0) throw ConfigError.of(problems);
   config.file = file;
   return config;
 }
