@@ -171,6 +171,49 @@ describe('kshield watch (test API server)', () => {
     assert.ok((labelled?.crossJudged ?? 0) > 1, `the namespace's subjects (${labelled?.crossJudged})`);
   });
 
+  test('owned pods are judged by the drift rules that compare them with their controller: a changed image, and one tag running two digests', async () => {
+    const image = 'registry.example.com/shop/api:2.0';
+    const digest = (d: string): string => `sha256:${d.repeat(64)}`;
+    const rs: JsonObject = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'api-5d8f', namespace: 'shop', uid: 'rs-api', resourceVersion: '8001', creationTimestamp: '2026-12-05T07:00:00Z' },
+      spec: { selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image }] } } },
+    };
+    const replica = (name: string, uid: string, rv: string, running: string, containerImage = image): JsonObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name,
+        namespace: 'shop',
+        uid,
+        resourceVersion: rv,
+        creationTimestamp: '2026-12-05T07:01:00Z',
+        labels: { app: 'api' },
+        ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'api-5d8f', uid: 'rs-api', controller: true }],
+      },
+      spec: { containers: [{ name: 'api', image: containerImage }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'api', image, imageID: `registry.example.com/shop/api@${running}` }] },
+    });
+    await until('the replicasets watch', () => server.requests.some((r) => r.startsWith('GET /apis/apps/v1/replicasets?watch')));
+    server.emit('ADDED', rs);
+    await until('the ReplicaSet in the store', () => watcher.store.get('apps/ReplicaSet/shop/api-5d8f'));
+    server.emit('ADDED', replica('api-5d8f-a1', 'pod-a1', '8002', digest('a')));
+    server.emit('ADDED', replica('api-5d8f-b2', 'pod-b2', '8003', digest('a')));
+    await until('both replicas in the store', () => watcher.store.get('/Pod/shop/api-5d8f-b2'));
+    assert.equal(events('finding.new', 'drift-image-tag-moved', 'Pod/shop/api-5d8f-a1').length, 0, 'one digest: nothing');
+    // The second replica's node pulled the tag again after it moved: a status change alone shows it.
+    server.emit('MODIFIED', replica('api-5d8f-b2', 'pod-b2', '8004', digest('b')));
+    const moved = await until('the tag-moved finding', () => events('finding.new', 'drift-image-tag-moved', 'Pod/shop/api-5d8f-a1')[0]);
+    assert.match(moved.message, new RegExp(digest('b').slice(0, 19)));
+    // A replica whose image was patched after its controller made it.
+    server.emit('ADDED', replica('api-5d8f-c3', 'pod-c3', '8005', digest('a'), 'docker.io/attacker/api:2.0'));
+    const patched = await until('the differs-from-owner finding', () => events('finding.new', 'drift-pod-image-differs-from-owner', 'Pod/shop/api-5d8f-c3')[0]);
+    assert.match(patched.message, /runs docker\.io\/attacker\/api:2\.0, but its ReplicaSet api-5d8f names registry\.example\.com\/shop\/api:2\.0/);
+    // The owned pods are still judged through their owner by every other rule: no pod-level finding of the template's problems.
+    assert.equal(lines.filter((l) => l.event === 'finding.new' && l.object === 'Pod/shop/api-5d8f-a1' && !String(l.rule).startsWith('drift-')).length, 0);
+  });
+
   test('secret values are neither kept nor logged', () => {
     const kept = watcher.store.get('/Secret/shop/db');
     assert.deepEqual(kept?.resource.object.data, { password: '' });

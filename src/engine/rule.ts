@@ -179,6 +179,22 @@ export interface RuleMeta {
    * and Secret values and CRD schemas (see contextView in engine.ts).
    */
   reads?: string[];
+  /**
+   * Cross-object rules only: the rule reads the status of the object it judges (a Node's kubelet
+   * version). `kshield watch` judges a cross-object rule again on an object whose status alone
+   * changed only when it says so: no other cross-object rule reads status, and judging them would
+   * rebuild their context from the whole cluster for nothing. test/rules.test.ts checks that a
+   * cross-object rule reading `status` declares it.
+   */
+  judgesStatus?: boolean;
+  /**
+   * Cross-object rules only: the rule judges objects a controller owns (a ReplicaSet's Pods), which
+   * scans otherwise judge through their owner, and reads owned objects as well (the ReplicaSet a
+   * Deployment owns): drift rules comparing a pod with what its controller made it from. `kshield
+   * watch` gives such a rule every object it keeps; `kshield cluster` lists no object whose
+   * controller it listed, so there the rule sees only pods without one.
+   */
+  judgesOwned?: boolean;
 }
 
 export interface Rule extends RuleMeta {

@@ -32,6 +32,7 @@ export const nodeKubeletVersionSkew = defineRule({
   references: [SKEW_DOC],
   appliesTo: ['Node'],
   reads: [CLUSTER_INFO_KIND],
+  judgesStatus: true,
   check(resource, context) {
     const server = serverVersionOf(clusterInfo(context));
     if (!server) return [];

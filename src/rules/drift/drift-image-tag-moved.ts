@@ -69,6 +69,8 @@ export const driftImageTagMoved = defineRule({
   frameworks: { mitre: ['T1525'] },
   appliesTo: ['Pod'],
   reads: ['Pod', 'Node'],
+  judgesOwned: true,
+  judgesStatus: true,
   check(resource, context) {
     if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     const ref = controllerOf(resource.object);

@@ -44,6 +44,8 @@ export const driftPodImageDiffersFromOwner = defineRule({
   frameworks: { mitre: ['T1525'] },
   appliesTo: ['Pod'],
   reads: OWNER_KINDS,
+  judgesOwned: true,
+  judgesStatus: true,
   check(resource, context) {
     if (resource.apiVersion !== 'v1' || !isLiveObject(resource.object)) return [];
     const ref = controllerOf(resource.object);

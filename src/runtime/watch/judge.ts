@@ -266,8 +266,10 @@ export class IncrementalJudge {
 
     // 3. Cross-object rules whose inputs changed, over the changed objects' namespaces; those that
     // only judge the changed object (they do not read its kind), over that object alone. An owned
-    // object is neither judged nor read by them; a change of status alone is read by none (no
-    // cross-object rule reads another object's status), so it re-judges only the object itself.
+    // object is neither judged nor read by them, but for the rules that judge owned objects
+    // (`judgesOwned`: drift rules comparing a pod with its ReplicaSet). A change of status alone is
+    // seen only by the rules that read status (`judgesStatus`): the others read none, so most of a
+    // cluster's churn starts no cross-object pass at all.
     const rules = new Set<Rule>();
     const scopes = new Set<string | undefined>();
     const only = new Set<string>();
@@ -275,11 +277,15 @@ export class IncrementalJudge {
     for (const c of changes) {
       const now = c.after ? this.store.get(c.key)?.resource : undefined;
       const was = c.before?.resource;
-      const seen = !was || !now || specChanged(was.object, now.object);
+      const specSeen = !was || !now || specChanged(was.object, now.object);
       for (const r of [was, now]) {
-        if (!r || this.isOwned(r.object)) continue;
+        if (!r) continue;
+        const owned = this.isOwned(r.object);
         for (const rule of this.cross) {
-          if (seen && readsResource(rule.reads!, r)) {
+          if (owned && rule.judgesOwned !== true) continue;
+          const seen = specSeen || rule.judgesStatus === true;
+          if (!seen) continue;
+          if (readsResource(rule.reads!, r)) {
             rules.add(rule);
             if (r.namespace === undefined) everywhere = true;
             else scopes.add(r.namespace);
@@ -330,16 +336,25 @@ export class IncrementalJudge {
   }
 
   /**
-   * Runs `rules` on every kept, unowned object they apply to in `scopes` (undefined: everywhere),
-   * with every kept object they read; replaces those rules' findings on each object judged.
+   * Runs `rules` on every kept object they apply to in `scopes` (undefined: everywhere), with every
+   * kept object they read; replaces those rules' findings on each object judged. Objects a listed
+   * controller owns are left to it, except for the rules that judge owned objects (`judgesOwned`).
    */
   private crossPass(rules: readonly Rule[], scopes: ReadonlySet<string | undefined> | undefined, result: JudgeResult, only?: ReadonlySet<string>): string[] {
+    const ownedToo = rules.filter((r) => r.judgesOwned === true);
+    if (ownedToo.length === 0) return this.crossPassOf(rules, scopes, result, only, false);
+    const judged = new Set(this.crossPassOf(rules.filter((r) => r.judgesOwned !== true), scopes, result, only, false));
+    for (const key of this.crossPassOf(ownedToo, scopes, result, only, true)) judged.add(key);
+    return [...judged];
+  }
+
+  private crossPassOf(rules: readonly Rule[], scopes: ReadonlySet<string | undefined> | undefined, result: JudgeResult, only: ReadonlySet<string> | undefined, ownedToo: boolean): string[] {
     if (rules.length === 0) return [];
     const subjects: Resource[] = [];
     const context: Resource[] = [];
     for (const s of this.store.values()) {
       const r = s.resource;
-      if (this.isOwned(r.object)) continue;
+      if (!ownedToo && this.isOwned(r.object)) continue;
       context.push(r);
       // A namespace's own object is in its scope: namespace-level findings are carried by it.
       if (scopes && !scopes.has(r.namespace) && !(r.kind === 'Namespace' && r.apiVersion === 'v1' && scopes.has(r.name)) && !only?.has(s.key)) continue;
