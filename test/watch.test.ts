@@ -50,7 +50,7 @@ const policyDeleted: Rule = {
   examples: { valid: [], invalid: [] },
 };
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = probe();
@@ -135,13 +135,15 @@ describe('kshield watch (test API server)', () => {
   test('410 Gone on the watch: the kind is listed again and what changed meanwhile becomes events', async () => {
     // Stored without any watch event: only a list can see it.
     server.put(pod('sneaky', true));
+    const watchesBefore = server.requests.filter((r) => r.startsWith('GET /api/v1/pods?watch')).length;
     server.expireWatches('pods');
     await until('the relist to find the pod', () => events('finding.new', 'privileged-container', 'Pod/shop/sneaky')[0]);
     // "evil" was only ever in watch events, never in the server's store: the relist finds it gone.
     await until('the relist to drop the pod', () => lines.find((l) => l.event === 'finding.fixed' && l.object === 'Pod/shop/evil' && l.objectDeleted === true));
     assert.equal(watcher.metrics.relists.get({ kind: 'Pod' }), 1);
     assert.ok(lines.some((l) => l.msg === 'resourceVersion expired; listing again' && l.kind === 'Pod'));
-    // The watch goes on after the relist.
+    // The watch goes on after the relist (once it is open again: an event sent before would be lost).
+    await until('the watch opened again after the relist', () => server.requests.filter((r) => r.startsWith('GET /api/v1/pods?watch')).length >= watchesBefore + 1, 20_000);
     server.emit('DELETED', { ...pod('sneaky', true), metadata: { ...(pod('sneaky', true).metadata as JsonObject), resourceVersion: '99999' } });
     const closed = await until('the deleted pod to close its findings', () => events('finding.fixed', 'privileged-container', 'Pod/shop/sneaky')[0]);
     assert.equal(closed.objectDeleted, true);
@@ -206,6 +208,10 @@ describe('kshield watch (test API server)', () => {
     server.emit('MODIFIED', replica('api-5d8f-b2', 'pod-b2', '8004', digest('b')));
     const moved = await until('the tag-moved finding', () => events('finding.new', 'drift-image-tag-moved', 'Pod/shop/api-5d8f-a1')[0]);
     assert.match(moved.message, new RegExp(digest('b').slice(0, 19)));
+    // The first replica restarted and its node pulled the moved tag: the change itself is a drift event.
+    server.emit('MODIFIED', replica('api-5d8f-a1', 'pod-a1', '8006', digest('b')));
+    const repulled = await until('the digest-changed drift event', () => lines.find((l) => l.event === 'drift' && l.rule === 'drift-container-digest-changed' && l.object === 'Pod/shop/api-5d8f-a1'));
+    assert.match(repulled.message, new RegExp(`ran ${digest('a')} and now runs ${digest('b')} under the same reference ${image.replace(/[./]/g, '\\$&')}`));
     // A replica whose image was patched after its controller made it.
     server.emit('ADDED', replica('api-5d8f-c3', 'pod-c3', '8005', digest('a'), 'docker.io/attacker/api:2.0'));
     const patched = await until('the differs-from-owner finding', () => events('finding.new', 'drift-pod-image-differs-from-owner', 'Pod/shop/api-5d8f-c3')[0]);

@@ -7,7 +7,8 @@
  * deleted, an admission webhook removed or switched to fail open, a new binding that reaches
  * cluster-admin, a privileged pod created where Pod Security Admission should have refused it.
  * Rules about live state judge live objects, in `kshield watch` and `kshield cluster` alike: a pod
- * whose image is not its controller's, replicas running different digests of one tag, a workload
+ * whose image is not its controller's, replicas running different digests of one tag (and, as a
+ * change, one container restarted onto another digest of its tag), a workload
  * weaker than its last-applied configuration. `drift-from-desired` judges the `kshield.io/v1
  * DesiredState` pairs `--desired DIR` makes (src/runtime/desired.ts). The security-relevant
  * fields compared are defined once, in src/k8s/security-fields.ts.
@@ -15,6 +16,7 @@
 import type { Rule } from '../../engine/rule.js';
 import { driftPodImageDiffersFromOwner } from './drift-pod-image-differs-from-owner.js';
 import { driftImageTagMoved } from './drift-image-tag-moved.js';
+import { driftContainerDigestChanged } from './drift-container-digest-changed.js';
 import { driftPodSecurityBypassed } from './drift-pod-security-bypassed.js';
 import { driftBindingReachesClusterAdmin } from './drift-binding-reaches-cluster-admin.js';
 import { driftNetworkPolicyDeleted } from './drift-network-policy-deleted.js';
@@ -25,6 +27,7 @@ import { driftFromDesired } from './drift-from-desired.js';
 export const driftRules: Rule[] = [
   driftPodImageDiffersFromOwner,
   driftImageTagMoved,
+  driftContainerDigestChanged,
   driftPodSecurityBypassed,
   driftBindingReachesClusterAdmin,
   driftNetworkPolicyDeleted,
