@@ -365,7 +365,7 @@ function linkerdPort(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
     const access = DEFAULT_POLICIES[policy];
     const what = `default inbound policy ${policy}`;
     if (!access) return { ...v, transport: 'unknown', why: `${clientWords}; unknown ${what}` };
-    if (!access.allows) return { ...v, why: clientWords, refused: `${what} and no Server describes ${port === undefined ? 'the port' : `port ${port}`}` };
+    if (!access.allows) return { ...v, transport: meshed ? 'mtls' : 'plaintext', why: clientWords, refused: `${what} and no Server describes ${port === undefined ? 'the port' : `port ${port}`}` };
     if (access.needsMeshIdentity && !meshed) return { ...v, why: clientWords, refused: `${what} refuses a client without a mesh identity` };
     return { ...v, transport: meshed ? (access.needsMeshIdentity ? 'mtls' : 'permissive') : 'plaintext', why: `${clientWords}, ${what}${meshed && !access.needsMeshIdentity ? ' (the server accepts plaintext too)' : ''}` };
   }
