@@ -385,6 +385,11 @@ function linkerdPort(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   const verdicts: { label: string; match: Match }[] = [];
   for (const p of policies) {
     const refs = asArray(fieldAt(p.object, 'spec', 'requiredAuthenticationRefs'));
+    // Linkerd documents what each reference requires, not what an empty list does: left undecided.
+    if (refs.length === 0) {
+      verdicts.push({ label: `AuthorizationPolicy ${serverNs}/${p.name}`, match: 'maybe' });
+      continue;
+    }
     const kinds = refs.map((r) => asString(fieldAt(r, 'kind')));
     if (!kinds.some((k) => k === 'MeshTLSAuthentication' || k === 'ServiceAccount')) plaintextAccepted = true;
     verdicts.push({ label: `AuthorizationPolicy ${serverNs}/${p.name}`, match: all(refs.map((r) => authenticationMatch(input, r, serverNs, src, meshed))) });
