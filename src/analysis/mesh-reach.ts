@@ -31,6 +31,7 @@ import {
   type AuthorizationPolicy, type MeshName, type NamespaceMeta, type PeerAuthentication,
 } from './mesh.js';
 import type { PortSet } from './ports.js';
+import type { Connection, NetpolModel } from './netpol.js';
 import { parseCidr } from './cidr.js';
 
 export type Transport = 'mtls' | 'permissive' | 'plaintext' | 'unknown';
@@ -104,6 +105,9 @@ export interface MeshSide {
   pod?: PodSpecView;
   /** Declared container ports: number, name, protocol. */
   ports: { port: number; name?: string; protocol: string }[];
+  /** Verdicts shared by every connection this side makes unknown. */
+  asUnknownServer?: ConnectionMesh;
+  asUnknownClient?: ConnectionMesh;
 }
 
 export function meshSide(input: MeshInput, namespace: string, resources: readonly Resource[]): MeshSide {
@@ -399,7 +403,7 @@ function linkerdPort(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   const admitted = (access.allows && (!access.needsMeshIdentity || meshed)) || verdicts.some((x) => x.match === 'yes');
   if (admitted) return v;
   const maybe = verdicts.filter((x) => x.match === 'maybe');
-  if (maybe.length > 0) v.narrowed = `only clients ${maybe.map((x) => x.label).join(', ')} authenticates`;
+  if (maybe.length > 0) v.narrowed = `only clients ${maybe.map((x) => x.label).join(', ')} admits, by what the input does not show (addresses, or an empty requiredAuthenticationRefs)`;
   else v.refused = verdicts.length > 0 ? `${serverLabel}: none of ${verdicts.map((x) => x.label).join(', ')} authorizes it` : `${serverLabel} (accessPolicy ${accessName}) and no AuthorizationPolicy targets it`;
   return v;
 }
@@ -418,6 +422,13 @@ function portVerdict(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   return { port, transport: 'plaintext', why: dst.mesh === undefined && src.mesh ? 'the server is outside the mesh' : 'neither end is in a mesh' };
 }
 
+const NO_MESH: ConnectionMesh = { transport: 'plaintext', why: 'neither end is in a mesh' };
+const SERVER_OUTSIDE: ConnectionMesh = { transport: 'plaintext', why: 'the server is outside the mesh' };
+
+const TO_OUTSIDE: ConnectionMesh = { transport: 'unknown', why: 'an address outside the cluster: the application may use TLS itself' };
+const TO_OUTSIDE_MESHED: ConnectionMesh = { transport: 'unknown', why: 'an address outside the cluster: the mesh does not carry it unless an egress gateway does; the application may use TLS itself' };
+const FROM_OUTSIDE: ConnectionMesh = { transport: 'unknown', why: 'a client outside the cluster: it has no mesh identity unless it comes through a mesh gateway' };
+
 const ORDER: Transport[] = ['plaintext', 'unknown', 'permissive', 'mtls'];
 
 function portsText(ports: (number | undefined)[]): string {
@@ -427,8 +438,10 @@ function portsText(ports: (number | undefined)[]): string {
 
 /** What the mesh does to a workload-to-workload connection on the given ports. */
 export function workloadConnectionMesh(input: MeshInput, src: MeshSide, dst: MeshSide, ports: PortSet): ConnectionMesh {
-  if (dst.unknown) return { transport: 'unknown', why: `the server: ${dst.unknown}` };
-  if (src.unknown && dst.mesh === undefined) return { transport: 'unknown', why: `the client: ${src.unknown}` };
+  // The common verdicts are one shared object each: an open cluster has a connection per pair of workloads.
+  if (dst.unknown) return (dst.asUnknownServer ??= { transport: 'unknown', why: `the server: ${dst.unknown}` });
+  if (src.unknown && dst.mesh === undefined) return (src.asUnknownClient ??= { transport: 'unknown', why: `the client: ${src.unknown}` });
+  if (dst.mesh === undefined) return src.mesh ? SERVER_OUTSIDE : NO_MESH;
   const judged = portsToJudge(dst, ports);
   const verdicts = judged.map((p) => portVerdict(input, src, dst, p));
   const open = verdicts.filter((v) => !v.refused);
@@ -463,12 +476,32 @@ export function workloadConnectionMesh(input: MeshInput, src: MeshSide, dst: Mes
 
 /** A connection with an address outside the cluster on one side. */
 export function externalConnectionMesh(input: MeshInput, side: MeshSide, direction: 'from-outside' | 'to-outside', ports: PortSet): ConnectionMesh {
-  if (direction === 'to-outside')
-    return { transport: 'unknown', why: side.mesh ? 'an address outside the cluster: the mesh does not carry it unless an egress gateway does; the application may use TLS itself' : 'an address outside the cluster: the application may use TLS itself' };
-  const why = 'a client outside the cluster: it has no mesh identity unless it comes through a mesh gateway';
-  if (side.unknown || side.mesh === undefined) return { transport: 'unknown', why };
+  if (direction === 'to-outside') return side.mesh ? TO_OUTSIDE_MESHED : TO_OUTSIDE;
+  if (side.unknown || side.mesh === undefined) return FROM_OUTSIDE;
+  const why = FROM_OUTSIDE.why;
   // Judged as a client outside the mesh, which is what a plain external client is.
   const outsider: MeshSide = { namespace: '', serviceAccount: '', labels: {}, ports: [] };
   const inner = workloadConnectionMesh(input, outsider, side, ports);
   return { transport: 'unknown', why, ...(inner.authorization ? { authorization: inner.authorization } : {}) };
+}
+
+/** What the mesh does to each connection of a reachability answer, in its order (each workload's side worked out once). */
+export function meshColumn(resources: readonly Resource[], model: NetpolModel, connections: readonly Connection[], rootNamespace?: string): ConnectionMesh[] {
+  const input = meshInput(resources, rootNamespace);
+  const sides = new Map<string, MeshSide>();
+  const side = (id: string): MeshSide | undefined => {
+    const w = model.workloadById.get(id);
+    if (!w) return undefined;
+    let s = sides.get(id);
+    if (!s) sides.set(id, (s = meshSide(input, w.namespace, w.resources)));
+    return s;
+  };
+  return connections.map((c) => {
+    const src = side(c.src);
+    const dst = side(c.dst);
+    if (src && dst) return workloadConnectionMesh(input, src, dst, c.ports);
+    if (dst) return externalConnectionMesh(input, dst, 'from-outside', c.ports);
+    if (src) return externalConnectionMesh(input, src, 'to-outside', c.ports);
+    return { transport: 'unknown', why: 'no workload on either side' };
+  });
 }

@@ -12,8 +12,7 @@ import type { LoadResult } from '../sources/files.js';
 import { noteText } from '../sources/placement.js';
 import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
-import { externalConnectionMesh, meshInput, meshSide, workloadConnectionMesh, type ConnectionMesh, type MeshInput, type MeshSide } from '../analysis/mesh-reach.js';
-import type { Resource } from '../core/types.js';
+import { meshColumn, type ConnectionMesh } from '../analysis/mesh-reach.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
 import { formatLocation, formatNote } from '../report/describe.js';
@@ -36,27 +35,6 @@ async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadRe
 async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string; istioRootNamespace?: string }> {
   const config = await loadConfigOption(opts.config);
   return { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, ''), istioRootNamespace: config?.istioRootNamespace };
-}
-
-/** What the mesh does to each connection, in the connections' order (one side per workload, worked out once). */
-function meshColumn(resources: readonly Resource[], model: NetpolModel, connections: Connection[], rootNamespace?: string): ConnectionMesh[] {
-  const input: MeshInput = meshInput(resources, rootNamespace);
-  const sides = new Map<string, MeshSide>();
-  const side = (id: string): MeshSide | undefined => {
-    const w = model.workloadById.get(id);
-    if (!w) return undefined;
-    let s = sides.get(id);
-    if (!s) sides.set(id, (s = meshSide(input, w.namespace, w.resources)));
-    return s;
-  };
-  return connections.map((c) => {
-    const src = side(c.src);
-    const dst = side(c.dst);
-    if (src && dst) return workloadConnectionMesh(input, src, dst, c.ports);
-    if (dst) return externalConnectionMesh(input, dst, 'from-outside', c.ports);
-    if (src) return externalConnectionMesh(input, src, 'to-outside', c.ports);
-    return { transport: 'unknown', why: 'no workload on either side' };
-  });
 }
 
 const TRANSPORT_TEXT: Record<ConnectionMesh['transport'], string> = { mtls: 'mTLS', permissive: 'mTLS, permissive', plaintext: 'plaintext', unknown: 'unknown' };
