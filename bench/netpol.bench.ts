@@ -13,6 +13,7 @@
  */
 import { resourcesFromObjects } from '../src/sources/files.js';
 import { buildModel, reach } from '../src/analysis/netpol.js';
+import { meshColumn } from '../src/analysis/mesh-reach.js';
 import { envInt, fmt } from './measure.js';
 import { Rng } from './rng.js';
 
@@ -125,8 +126,9 @@ if (loaded.errors.length) {
 }
 const [model, modelMs] = time(() => buildModel(loaded.resources));
 const [result, reachMs] = time(() => reach(model));
-const [json, renderMs] = time(() => JSON.stringify({ connections: result.connections.map((c) => ({ src: c.src, dst: c.dst, ...(c.except ? { except: c.except } : {}), ports: c.ports.format() })) }));
-const totalMs = loadMs + modelMs + reachMs + renderMs;
+const [mesh, meshMs] = time(() => meshColumn(loaded.resources, model, result.connections));
+const [json, renderMs] = time(() => JSON.stringify({ connections: result.connections.map((c, i) => ({ src: c.src, dst: c.dst, ...(c.except ? { except: c.except } : {}), ports: c.ports.format(), mesh: mesh[i] })) }));
+const totalMs = loadMs + modelMs + reachMs + meshMs + renderMs;
 const internal = result.connections.filter((c) => model.workloadById.has(c.src) && model.workloadById.has(c.dst)).length;
 const rssMiB = process.resourceUsage().maxRSS / 1024;
 
@@ -139,6 +141,7 @@ log(`  generate objects  ${fmt(genMs)} ms (not counted)`);
 log(`  load              ${fmt(loadMs)} ms`);
 log(`  model             ${fmt(modelMs)} ms`);
 log(`  reachability      ${fmt(reachMs)} ms`);
+log(`  mesh column       ${fmt(meshMs)} ms`);
 log(`  render JSON       ${fmt(renderMs)} ms`);
 log(`  total             ${fmt(totalMs)} ms`);
 log(`  peak RSS          ${fmt(rssMiB)} MiB`);

@@ -15,7 +15,11 @@ interface JsonConnection {
   dst: string;
   except?: string[];
   ports: 'all' | string[];
+  mesh: { transport: string; why: string; ports?: unknown[]; authorization?: { effect: string; why: string } };
 }
+
+const NO_MESH = { transport: 'plaintext', why: 'neither end is in a mesh' };
+const TO_OUTSIDE = { transport: 'unknown', why: 'an address outside the cluster: the application may use TLS itself' };
 
 function reachJson(...paths: string[]): { connections: JsonConnection[]; notes?: string[] } {
   const r = kshield(['netpol', 'reach', ...paths, '-o', 'json']);
@@ -80,7 +84,7 @@ describe('netpol reach', () => {
     const workloads = new Set(connections.filter((c) => !c.src.includes('/0')).map((c) => c.src));
     assert.ok(workloads.size >= 9, [...workloads].join(', '));
     const cart = connections.find((c) => c.src === 'shop/Deployment/cart' && c.dst === 'shop/StatefulSet/postgres');
-    assert.deepEqual(cart, { src: 'shop/Deployment/cart', dst: 'shop/StatefulSet/postgres', ports: 'all' });
+    assert.deepEqual(cart, { src: 'shop/Deployment/cart', dst: 'shop/StatefulSet/postgres', ports: 'all', mesh: NO_MESH });
     assert.ok(connections.some((c) => c.src === 'shop/Deployment/payments' && c.dst === '0.0.0.0/0' && c.ports === 'all'));
   });
 
@@ -88,16 +92,17 @@ describe('netpol reach', () => {
     const out = reachJson(HARDENED);
     assert.deepEqual(
       out.connections.find((c) => c.src === 'shop/Deployment/cart' && c.dst === 'shop/Deployment/redis'),
-      { src: 'shop/Deployment/cart', dst: 'shop/Deployment/redis', ports: ['TCP/6379'] },
+      { src: 'shop/Deployment/cart', dst: 'shop/Deployment/redis', ports: ['TCP/6379'], mesh: NO_MESH },
     );
     assert.deepEqual(
       out.connections.find((c) => c.src === 'shop/Deployment/payments' && c.dst === '0.0.0.0/0'),
-      { src: 'shop/Deployment/payments', dst: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'], ports: ['TCP/443'] },
+      { src: 'shop/Deployment/payments', dst: '0.0.0.0/0', except: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'], ports: ['TCP/443'], mesh: TO_OUTSIDE },
     );
     assert.equal(out.connections.find((c) => c.src === 'shop/Deployment/redis'), undefined, 'redis opens no connection');
     assert.equal(out.connections.find((c) => c.src === 'shop/Deployment/cart' && c.dst === 'shop/StatefulSet/postgres'), undefined);
     for (const c of out.connections) {
-      assert.deepEqual(Object.keys(c).filter((k) => k !== 'except'), ['src', 'dst', 'ports']);
+      assert.deepEqual(Object.keys(c).filter((k) => k !== 'except'), ['src', 'dst', 'ports', 'mesh']);
+      assert.ok(['mtls', 'permissive', 'plaintext', 'unknown'].includes(c.mesh.transport), c.mesh.transport);
       if (c.ports !== 'all') for (const p of c.ports) assert.match(p, /^(TCP|UDP|SCTP)\/\d+(-\d+)?$/);
     }
   });
@@ -105,15 +110,21 @@ describe('netpol reach', () => {
   test('table output lists sources, destinations and ports, then the notes and a summary', () => {
     const r = kshield(['netpol', 'reach', HARDENED]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^SOURCE\s+DESTINATION\s+PORTS$/m);
-    assert.match(r.stdout, /^shop\/Deployment\/checkout\s+shop\/Deployment\/payments\s+TCP\/8080$/m);
+    assert.match(r.stdout, /^SOURCE\s+DESTINATION\s+PORTS\s+TRANSPORT\s+MESH POLICY$/m);
+    assert.match(r.stdout, /^shop\/Deployment\/checkout\s+shop\/Deployment\/payments\s+TCP\/8080\s+plaintext\s+-$/m);
     assert.match(r.stdout, /allowed connection\(s\): 11 between workloads/);
   });
 
   test('fixture: named port resolved on the destination, endPort range, except list, Cilium note', () => {
     const out = reachJson(FIXTURE);
-    assert.deepEqual(out.connections.find((c) => c.dst === 'data/StatefulSet/db'), { src: 'web/Deployment/front "quoted"', dst: 'data/StatefulSet/db', ports: ['TCP/5432'] });
-    assert.deepEqual(out.connections.find((c) => c.src === 'data/StatefulSet/db'), { src: 'data/StatefulSet/db', dst: '0.0.0.0/0', except: ['169.254.169.254/32'], ports: ['TCP/8000-9000'] });
+    assert.deepEqual(out.connections.find((c) => c.dst === 'data/StatefulSet/db'), {
+      src: 'web/Deployment/front "quoted"',
+      dst: 'data/StatefulSet/db',
+      ports: ['TCP/5432'],
+      // No Namespace object for data: whether a mesh injects its pods is not known.
+      mesh: { transport: 'unknown', why: 'the server: the Namespace object of "data" is not in the input, so its mesh labels are unknown' },
+    });
+    assert.deepEqual(out.connections.find((c) => c.src === 'data/StatefulSet/db'), { src: 'data/StatefulSet/db', dst: '0.0.0.0/0', except: ['169.254.169.254/32'], ports: ['TCP/8000-9000'], mesh: TO_OUTSIDE });
     assert.ok(out.notes?.some((n) => n.startsWith('not exact for namespace(s) web:')), JSON.stringify(out.notes));
     assert.ok(out.notes?.some((n) => n.includes('data') && n.includes('Namespace object')));
   });

@@ -430,9 +430,9 @@ describe('kshield netpol on the kube-prometheus shape', () => {
   test('reach includes the operator workloads, with their origin', () => {
     const r = kshield(['netpol', 'reach', FIXTURE]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^monitoring\/Deployment\/grafana\s+monitoring\/StatefulSet\/prometheus-k8s\s+TCP\/9090$/m);
-    assert.match(r.stdout, /^monitoring\/StatefulSet\/prometheus-k8s\s+monitoring\/StatefulSet\/alertmanager-main\s+TCP\/9093$/m);
-    assert.match(r.stdout, /^monitoring\/StatefulSet\/alertmanager-main\s+monitoring\/StatefulSet\/alertmanager-main\s+TCP\/9094, UDP\/9094$/m);
+    assert.match(r.stdout, /^monitoring\/Deployment\/grafana\s+monitoring\/StatefulSet\/prometheus-k8s\s+TCP\/9090\s+unknown\s+-$/m);
+    assert.match(r.stdout, /^monitoring\/StatefulSet\/prometheus-k8s\s+monitoring\/StatefulSet\/alertmanager-main\s+TCP\/9093\s+unknown\s+-$/m);
+    assert.match(r.stdout, /^monitoring\/StatefulSet\/alertmanager-main\s+monitoring\/StatefulSet\/alertmanager-main\s+TCP\/9094, UDP\/9094\s+unknown\s+-$/m);
     assert.match(r.stdout, /note: 2 workload\(s\) are not in the input but made by an operator .*monitoring\/StatefulSet\/prometheus-k8s \(created by the Prometheus Operator from Prometheus monitoring\/k8s\), monitoring\/StatefulSet\/alertmanager-main \(created by the Prometheus Operator from Alertmanager monitoring\/main\)/);
     const json = JSON.parse(kshield(['netpol', 'reach', FIXTURE, '-o', 'json']).stdout) as { connections: { src: string; dst: string; ports: string[] | 'all' }[] };
     assert.deepEqual(
@@ -505,7 +505,7 @@ spec:
     assert.match(without.stdout, /note: not modelled: 1 custom resource\(s\) of kinds kshield does not know to make pods: RedisCluster shop\/sessions/);
     const reachOut = kshield(['netpol', 'reach', input, '--config', config]);
     assert.equal(reachOut.code, 0, reachOut.stderr);
-    assert.match(reachOut.stdout, /^shop\/Deployment\/grafana\s+shop\/StatefulSet\/redis-sessions\s+TCP\/6379$/m);
+    assert.match(reachOut.stdout, /^shop\/Deployment\/grafana\s+shop\/StatefulSet\/redis-sessions\s+TCP\/6379\s+unknown\s+-$/m);
     assert.match(reachOut.stdout, /shop\/StatefulSet\/redis-sessions \(created by the Redis operator from RedisCluster shop\/sessions\)/);
     const can = kshield(['netpol', 'can', 'shop/Deployment/grafana', 'shop/RedisCluster/sessions', input, '-p', '6379', '-c', config]);
     assert.equal(can.code, 0, can.stderr);

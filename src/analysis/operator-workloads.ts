@@ -327,6 +327,11 @@ const NO_PODS: Record<string, readonly string[] | '*'> = {
   'cilium.io': '*',
   'projectcalico.org': '*',
   'crd.projectcalico.org': '*',
+  // Service-mesh and Gateway API policy: read by the mesh's control plane and proxies, never a pod template.
+  'security.istio.io': '*',
+  'networking.istio.io': ['PeerAuthentication', 'DestinationRule', 'VirtualService', 'ServiceEntry', 'Sidecar', 'Gateway', 'EnvoyFilter', 'WorkloadEntry', 'WorkloadGroup'],
+  'policy.linkerd.io': '*',
+  'gateway.networking.k8s.io': ['BackendTLSPolicy', 'HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute', 'ReferenceGrant', 'GatewayClass'],
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import type { LoadResult } from '../sources/files.js';
 import { noteText } from '../sources/placement.js';
 import { aliasTargets, buildModel, canConnect, reach, resolvePeer, type CanResult, type Connection, type NetpolModel, type Peer, type SideVerdict } from '../analysis/netpol.js';
 import { generatePolicies } from '../analysis/netpol-generate.js';
+import { meshColumn, type ConnectionMesh } from '../analysis/mesh-reach.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
 import { formatLocation, formatNote } from '../report/describe.js';
@@ -31,9 +32,23 @@ async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadRe
 }
 
 /** The configuration's say in the model: the operatorWorkloads entries of `--config FILE`, else of ./.kshield.yaml. */
-async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string }> {
+async function modelOptions(opts: { config?: string }): Promise<{ operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string; istioRootNamespace?: string }> {
   const config = await loadConfigOption(opts.config);
-  return { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') };
+  return { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, ''), istioRootNamespace: config?.istioRootNamespace };
+}
+
+const TRANSPORT_TEXT: Record<ConnectionMesh['transport'], string> = { mtls: 'mTLS', permissive: 'mTLS, permissive', plaintext: 'plaintext', unknown: 'unknown' };
+
+/** The transport, or per port when the destination's ports differ ("plaintext on 9090, mTLS on 8443"). */
+function transportText(m: ConnectionMesh): string {
+  if (!m.ports) return TRANSPORT_TEXT[m.transport];
+  const groups = new Map<string, number[]>();
+  for (const p of m.ports) groups.set(p.transport, [...(groups.get(p.transport) ?? []), p.port]);
+  return [...groups].map(([t, ports]) => `${TRANSPORT_TEXT[t as ConnectionMesh['transport']]} on ${ports.join(', ')}`).join('; ');
+}
+
+function meshPolicyText(m: ConnectionMesh): string {
+  return m.authorization ? `${m.authorization.effect}: ${m.authorization.why}` : '-';
 }
 
 /**
@@ -69,11 +84,11 @@ function portsJson(c: Connection): 'all' | string[] {
   return c.ports.format();
 }
 
-function renderReach(connections: Connection[], notes: string[], format: ReachFormat, model: NetpolModel): string {
+function renderReach(connections: Connection[], notes: string[], format: ReachFormat, model: NetpolModel, mesh: ConnectionMesh[]): string {
   switch (format) {
     case 'json': {
       const out: Record<string, unknown> = {
-        connections: connections.map((c) => (c.except ? { src: c.src, dst: c.dst, except: c.except, ports: portsJson(c) } : { src: c.src, dst: c.dst, ports: portsJson(c) })),
+        connections: connections.map((c, i) => ({ src: c.src, dst: c.dst, ...(c.except ? { except: c.except } : {}), ports: portsJson(c), mesh: mesh[i] })),
       };
       if (notes.length) out.notes = notes;
       return JSON.stringify(out, null, 2);
@@ -83,7 +98,7 @@ function renderReach(connections: Connection[], notes: string[], format: ReachFo
     case 'mermaid':
       return renderMermaid(connections, model);
     case 'table':
-      return renderReachTable(connections, notes, model);
+      return renderReachTable(connections, notes, model, mesh);
   }
 }
 
@@ -96,11 +111,11 @@ function portsText(c: Connection): string {
   return f === 'all' ? 'all' : f.join(', ');
 }
 
-function renderReachTable(connections: Connection[], notes: string[], model: NetpolModel): string {
-  const rows = connections.map((c) => [sanitize(endpointKey(c, 'src', model)), sanitize(endpointKey(c, 'dst', model)), sanitize(portsText(c))]);
-  const header = ['SOURCE', 'DESTINATION', 'PORTS'];
-  const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]): string => `${r[0].padEnd(widths[0])}  ${r[1].padEnd(widths[1])}  ${r[2]}`.trimEnd();
+function renderReachTable(connections: Connection[], notes: string[], model: NetpolModel, mesh: ConnectionMesh[]): string {
+  const rows = connections.map((c, i) => [sanitize(endpointKey(c, 'src', model)), sanitize(endpointKey(c, 'dst', model)), sanitize(portsText(c)), transportText(mesh[i]), sanitize(meshPolicyText(mesh[i]))]);
+  const header = ['SOURCE', 'DESTINATION', 'PORTS', 'TRANSPORT', 'MESH POLICY'];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]): string => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd();
   const out = [line(header), ...rows.map(line)];
   if (rows.length === 0) out.push('(no connection is allowed)');
   out.push('');
@@ -188,7 +203,8 @@ export async function runNetpolReach(paths: string[], opts: ReachCommandOptions)
   reportProblems(loaded, model);
   const result = reach(model);
   if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
-  await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model));
+  const mesh = format === 'table' || format === 'json' ? meshColumn(loaded.resources, model, result.connections, options.istioRootNamespace) : [];
+  await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model, mesh));
   if (format !== 'table' && format !== 'json') for (const n of result.notes) process.stderr.write(`note: ${sanitize(n)}\n`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
 }

@@ -24,5 +24,6 @@ import { gatewayListenerWithoutTls } from './gateway-listener-without-tls.js';
 import { serviceTargetPortNameMissing } from './service-target-port-name-missing.js';
 import { serviceTargetPortUndeclared } from './service-target-port-undeclared.js';
 import { externalTrafficPolicyCluster } from './external-traffic-policy-cluster.js';
+import { backendPlaintextBehindTls } from './backend-plaintext-behind-tls.js';
 
-export const exposureRules: Rule[] = [serviceTypeNodeport, loadBalancerUnrestricted, sensitivePortExposed, serviceExternalIps, ingressTlsMissing, ingressTlsHostMismatch, ingressCatchAll, externalNameSensitiveTarget, gatewayListenerWithoutTls, serviceTargetPortNameMissing, serviceTargetPortUndeclared, externalTrafficPolicyCluster];
+export const exposureRules: Rule[] = [serviceTypeNodeport, loadBalancerUnrestricted, sensitivePortExposed, serviceExternalIps, ingressTlsMissing, ingressTlsHostMismatch, ingressCatchAll, externalNameSensitiveTarget, gatewayListenerWithoutTls, serviceTargetPortNameMissing, serviceTargetPortUndeclared, externalTrafficPolicyCluster, backendPlaintextBehindTls];

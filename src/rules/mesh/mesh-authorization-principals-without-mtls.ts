@@ -53,6 +53,8 @@ export const meshAuthorizationPrincipalsWithoutMtls = defineRule({
       }
     }
     if (exposed.length === 0) return [];
+    // Named in one order whatever the input's order, so a file scan and a live cluster say the same.
+    exposed.sort();
     const named = exposed.slice(0, 3).join('; ') + (exposed.length > 3 ? `; and ${exposed.length - 3} more` : '');
     const out: Violation[] = [];
     for (const s of sources) {
