@@ -42,6 +42,10 @@ export const CLUSTER_KINDS: readonly KindSpec[] = [
   core('ConfigMap', 'configmaps'),
   core('Secret', 'secrets'),
   core('LimitRange', 'limitranges'),
+  core('ResourceQuota', 'resourcequotas'),
+  core('PersistentVolume', 'persistentvolumes', false),
+  core('PersistentVolumeClaim', 'persistentvolumeclaims'),
+  { group: 'storage.k8s.io', kind: 'StorageClass', resource: 'storageclasses', namespaced: false },
   { group: 'apps', kind: 'Deployment', resource: 'deployments', namespaced: true },
   { group: 'apps', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true },
   { group: 'apps', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true },
@@ -365,7 +369,7 @@ interface ApiResource {
 }
 
 /** Groups every Kubernetes API server serves (the others come with add-ons and may well be absent). */
-const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'policy', 'autoscaling', 'apiextensions.k8s.io', 'admissionregistration.k8s.io']);
+const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'policy', 'autoscaling', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'storage.k8s.io']);
 
 /** Which of `wanted` the server serves, each at the version chosen as KindSpec.versions describes. */
 export async function discover(conn: Connection, wanted: readonly KindSpec[]): Promise<ServedKind[]> {
