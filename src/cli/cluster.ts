@@ -2,7 +2,7 @@
 import { type ScanResult } from '../report/scan-report.js';
 import { exitCode } from '../pipeline/assemble.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
+import { clusterInfoObject, connect, discover, storageTransformers, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { PagedScan } from '../pipeline/paged-scan.js';
 import { loadConfigOption, pssVersionOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../k8s/pss.js';
@@ -88,7 +88,8 @@ async function scanCluster(
     file,
   );
   // The server version and today's date reach the cluster-only rules as one synthetic object, first in input order.
-  if (version) scan.add([clusterInfoObject(conn.context, version, new Date())], [0]);
+  // The API server's metrics tell which provider encrypts what it stores, where the identity may read them.
+  if (version) scan.add([clusterInfoObject(conn.context, version, new Date(), await storageTransformers(conn).catch(() => undefined))], [0]);
   // --desired: the declared workloads, read before listing; the live objects they name are kept as they arrive.
   const desired = opts.desired && opts.desired.length > 0 ? await loadDesired(opts.desired) : undefined;
   const declared = desired ? desiredWorkloads(desired.resources) : undefined;

@@ -90,6 +90,8 @@ export interface GetResult {
   body: JsonObject | undefined;
   /** The body was not empty but not JSON either. */
   notJson?: boolean;
+  /** The body as text, when it was not JSON (Prometheus metrics are text). */
+  text?: string;
 }
 
 export interface Connection {
@@ -181,7 +183,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
           } catch {
             notJson = true;
           }
-          resolve({ status: res.statusCode ?? 0, body, ...(notJson ? { notJson } : {}) });
+          resolve({ status: res.statusCode ?? 0, body, ...(notJson ? { notJson, text } : {}) });
         });
       });
       // One deadline for the whole exchange: a server that accepts and never answers must not hang the scan.
@@ -729,16 +731,59 @@ export async function serverVersion(conn: Connection): Promise<{ major: number; 
 }
 
 /**
+ * What the API server's own metrics say about encryption at rest: the prefixes its storage
+ * transformers wrote and read with (`apiserver_storage_transformation_operations_total`, labels
+ * transformation_type and transformer_prefix). With an EncryptionConfiguration every write of a
+ * resource it lists goes through its first provider: `k8s:enc:aescbc:v1:`, `k8s:enc:kms:v2:`, ... or
+ * "" when that provider is identity (plain text). Without one, no transformer runs and the metric
+ * has no samples. The metric is alpha (present since 1.18 with these labels); reading /metrics needs
+ * `get` on that non-resource URL. Undefined when it cannot be read.
+ */
+export interface StorageTransformers {
+  /** Prefixes writes used (to_storage), in order first seen. */
+  toStorage: string[];
+  /** Prefixes reads found (from_storage): "identity" for data stored unprefixed. */
+  fromStorage: string[];
+}
+
+/** Bytes of /metrics read at most: an API server's metrics are a few megabytes. */
+const METRICS_LIMIT = 64 * 1024 * 1024;
+
+export function parseStorageTransformers(text: string): StorageTransformers {
+  const out: StorageTransformers = { toStorage: [], fromStorage: [] };
+  for (const line of text.slice(0, METRICS_LIMIT).split('\n')) {
+    if (!line.startsWith('apiserver_storage_transformation_operations_total{')) continue;
+    const labels = new Map<string, string>();
+    for (const m of line.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels.set(m[1], m[2].replace(/\\(.)/g, '$1'));
+    const prefix = labels.get('transformer_prefix');
+    const type = labels.get('transformation_type');
+    // Envelope providers record their key name too ("key1:"): only the provider prefixes say which provider ran.
+    if (prefix === undefined || (prefix !== '' && prefix !== 'identity' && !prefix.startsWith('k8s:enc:'))) continue;
+    const list = type === 'to_storage' ? out.toStorage : type === 'from_storage' ? out.fromStorage : undefined;
+    if (list && !list.includes(prefix)) list.push(prefix);
+  }
+  return out;
+}
+
+/** GET /metrics and read the storage transformers; undefined when the identity may not read it or the answer is no metrics text. */
+export async function storageTransformers(conn: Connection): Promise<StorageTransformers | undefined> {
+  const { status, text } = await conn.get('/metrics');
+  if (status !== 200 || text === undefined || !text.includes('# TYPE ')) return undefined;
+  return parseStorageTransformers(text);
+}
+
+/**
  * What only a live cluster knows, as one synthetic object for the cluster-only rules
  * (src/rules/cluster.ts): the API server's version and the day of the scan. Manifests never hold
  * one, so those rules stay silent in `kshield scan`.
  */
-export function clusterInfoObject(context: string, version: { major: number; minor: number; gitVersion: string }, now: Date): JsonObject {
+export function clusterInfoObject(context: string, version: { major: number; minor: number; gitVersion: string }, now: Date, transformers?: StorageTransformers): JsonObject {
   return {
     apiVersion: 'kshield.io/v1',
     kind: 'ClusterInfo',
     metadata: { name: context },
     serverVersion: { major: String(version.major), minor: String(version.minor), gitVersion: version.gitVersion || `v${version.major}.${version.minor}` },
     observedAt: now.toISOString().slice(0, 10),
+    ...(transformers ? { storageTransformers: { toStorage: transformers.toStorage, fromStorage: transformers.fromStorage } } : {}),
   };
 }
