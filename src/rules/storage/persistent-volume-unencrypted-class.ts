@@ -84,7 +84,7 @@ export const persistentVolumeUnencryptedClass = defineRule({
     const what = resource.kind === 'PersistentVolume' ? `PersistentVolume "${resource.name}"` : `PersistentVolumeClaim "${resource.namespace ?? 'default'}/${resource.name}"`;
     const via = named === undefined ? `the default StorageClass "${cls.name}"` : `StorageClass "${cls.name}"`;
     const path = named === undefined ? '/spec' : fieldAt(resource.object, 'spec', 'storageClassName') !== undefined ? '/spec/storageClassName' : '/metadata/annotations/volume.beta.kubernetes.io~1storage-class';
-    return [{ path, message: `${what} is provisioned from ${via} (${PLATFORM_NAMES[state.platform]}), which does not encrypt volumes at rest` }];
+    return [{ path, message: `${what} is provisioned from ${via} (${PLATFORM_NAMES[state.platform]}), which does not ask for encryption at rest` }];
   },
   examples: {
     valid: [
