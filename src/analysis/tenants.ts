@@ -26,7 +26,7 @@ export const PLATFORM_NAMESPACES: readonly string[] = Object.freeze([
   'default', 'kube-system', 'kube-public', 'kube-node-lease',
   'istio-system', 'istio-ingress', 'istio-gateway', 'linkerd', 'linkerd-viz', 'linkerd-cni', 'consul',
   'cert-manager', 'ingress-nginx', 'gatekeeper-system', 'kyverno', 'calico-system', 'calico-apiserver', 'tigera-operator',
-  'cilium', 'cilium-secrets', 'metallb-system', 'longhorn-system', 'rook-ceph', 'local-path-storage', 'kshield',
+  'cilium', 'cilium-secrets', 'metallb-system', 'longhorn-system', 'rook-ceph', 'local-path-storage', 'kshield', 'kshield-system',
 ]);
 
 /** `key` or `key=value`: a tenant namespace carries the label (with that value). */

@@ -19,12 +19,15 @@ export const namespaceWithoutLimitRange = defineRule({
   severity: 'low',
   category: 'tenancy',
   tags: ['tenancy', 'resources', 'cross-resource'],
+  // Off in scan and cluster unless selected: most Namespace manifests are an application's own, not a tenant's.
+  optIn: true,
   appliesTo: ['Namespace'],
   reads: ['LimitRange', 'Namespace'],
   description:
     'No LimitRange gives the containers of the tenant namespace default requests and limits, so a pod that sets none runs without a ' +
     'memory limit next to other tenants (and, where a ResourceQuota on requests or limits exists, is refused instead). Judged on ' +
-    'Namespace objects of tenant namespaces when the scan holds no LimitRange in them.',
+    'Namespace objects of tenant namespaces when the scan holds no LimitRange in them. Opt-in in `scan` and `cluster` (most Namespace ' +
+    'manifests are an application\'s own, not a tenant\'s): `kshield tenants` runs it, elsewhere `enable: [tenancy]` in the configuration or `--only`.',
   remediation: 'Add a LimitRange of type Container with default and defaultRequest values (and max where a ceiling per container is wanted).',
   references: ['https://kubernetes.io/docs/concepts/policy/limit-range/', MULTI_TENANCY_DOC],
   check(resource, context) {

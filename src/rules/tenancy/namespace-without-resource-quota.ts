@@ -20,13 +20,16 @@ export const namespaceWithoutResourceQuota = defineRule({
   severity: 'low',
   category: 'tenancy',
   tags: ['tenancy', 'resources', 'cross-resource'],
+  // Off in scan and cluster unless selected: most Namespace manifests are an application's own, not a tenant's.
+  optIn: true,
   appliesTo: ['Namespace'],
   reads: ['ResourceQuota', 'Namespace'],
   description:
     'No ResourceQuota caps what the tenant namespace may consume (CPU, memory, storage, object counts), so one tenant can take the ' +
     'capacity every other tenant schedules on, by mistake or on purpose. Judged on Namespace objects of tenant namespaces (see ' +
     '`kshield tenants` for which those are) when the scan holds no ResourceQuota in them: a scan of manifests that keeps quotas ' +
-    'elsewhere reports it too, and the quota repository is where to look.',
+    'elsewhere reports it too, and the quota repository is where to look. Opt-in in `scan` and `cluster` (most Namespace manifests ' +
+    'are an application\'s own, not a tenant\'s): `kshield tenants` runs it, elsewhere `enable: [tenancy]` in the configuration or `--only`.',
   remediation: 'Add a ResourceQuota to the namespace with hard limits on requests.cpu, requests.memory, limits.memory, pods and persistentvolumeclaims sized for the tenant.',
   references: ['https://kubernetes.io/docs/concepts/policy/resource-quotas/', MULTI_TENANCY_DOC],
   check(resource, context) {
