@@ -89,7 +89,8 @@ async function scanCluster(
   );
   // The server version and today's date reach the cluster-only rules as one synthetic object, first in input order.
   // The API server's metrics tell which provider encrypts what it stores, where the identity may read them.
-  if (version) scan.add([clusterInfoObject(conn.context, version, new Date(), await storageTransformers(conn).catch(() => undefined))], [0]);
+  const atRest = await storageTransformers(conn).catch((): { forbidden?: string; transformers?: undefined } => ({}));
+  if (version) scan.add([clusterInfoObject(conn.context, version, new Date(), atRest.transformers)], [0]);
   // --desired: the declared workloads, read before listing; the live objects they name are kept as they arrive.
   const desired = opts.desired && opts.desired.length > 0 ? await loadDesired(opts.desired) : undefined;
   const declared = desired ? desiredWorkloads(desired.resources) : undefined;
@@ -136,6 +137,9 @@ async function scanCluster(
       file,
       message: `Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: every workload was judged at ${pssName(effectivePssMinor(spec, pssClusterMinor))}`,
     });
+  }
+  if (atRest.forbidden !== undefined && scan.selectedRuleIds.includes('api-server-encryption-at-rest-missing')) {
+    result.notes.push({ file, message: `the API server's /metrics could not be read (${atRest.forbidden}): whether it encrypts Secrets at rest was not judged (kshield node checks 1.2.28 and 1.2.29 on a control-plane node)` });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
   result.coverage = { ...listing.coverage, skippedRules, controlPlane: controlPlaneCoverage(mirrorPods, listing.coverage, opts) };

@@ -765,11 +765,16 @@ export function parseStorageTransformers(text: string): StorageTransformers {
   return out;
 }
 
-/** GET /metrics and read the storage transformers; undefined when the identity may not read it or the answer is no metrics text. */
-export async function storageTransformers(conn: Connection): Promise<StorageTransformers | undefined> {
-  const { status, text } = await conn.get('/metrics');
-  if (status !== 200 || text === undefined || !text.includes('# TYPE ')) return undefined;
-  return parseStorageTransformers(text);
+/**
+ * GET /metrics and read the storage transformers. `forbidden` when the identity may not read them
+ * (the reason, for a note); neither when the answer is anything else (no metrics text: not a
+ * kube-apiserver's /metrics).
+ */
+export async function storageTransformers(conn: Connection): Promise<{ transformers?: StorageTransformers; forbidden?: string }> {
+  const { status, body, text } = await conn.get('/metrics');
+  if (status === 403) return { forbidden: typeof body?.message === 'string' ? body.message.split('\n')[0] : 'HTTP 403' };
+  if (status !== 200 || text === undefined || !text.includes('# TYPE ')) return {};
+  return { transformers: parseStorageTransformers(text) };
 }
 
 /**
