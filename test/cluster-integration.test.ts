@@ -131,6 +131,11 @@ describe('kshield cluster against a real control plane (v1.20.2)', { skip: skipR
     assert.ok(report.findings.every((f: any) => f.file === 'cluster:admin' && f.line === 0));
     // Cluster-only rules: 1.20 is long past its end of support, and has no Pod Security Admission.
     const clusterLevel = report.findings.filter((f: any) => f.resource.kind === 'ClusterInfo').map((f: any) => `${f.rule} ${f.severity}: ${f.message}`);
+    // And its own metrics show no storage transformation: it runs without an EncryptionConfiguration.
+    const atRest = clusterLevel.filter((f: string) => f.startsWith('api-server-encryption-at-rest-missing '));
+    assert.deepEqual(atRest.map((f: string) => f.replace(/:.*/s, '')), ['api-server-encryption-at-rest-missing medium']);
+    assert.match(atRest[0], /no EncryptionConfiguration is in effect/);
+    clusterLevel.splice(clusterLevel.indexOf(atRest[0]), 1);
     assert.equal(clusterLevel.length, 2, clusterLevel.join('\n'));
     assert.match(clusterLevel[0], /^cluster-version-end-of-support high: the API server runs Kubernetes v1\.20\.2: 1\.20 reached its end of support on 2022-02-28 and gets no security fixes \(end-of-support table of \d{4}-\d{2}-\d{2}, scan of /);
     assert.match(clusterLevel[1], /^namespace-pod-security-not-enforced medium: Pod Security Admission is not available on Kubernetes v1\.20\.2/);
@@ -155,6 +160,8 @@ describe('kshield cluster against a real control plane (v1.20.2)', { skip: skipR
     assert.ok(report.coverage.notCovered.length >= 20);
     assert.ok(report.coverage.notCovered.some((g: any) => g.kind === 'Secret' && /forbidden: .*User "dev" cannot list/.test(g.reason)));
     assert.deepEqual(report.findings.map((f: any) => `${f.resource.kind} ${f.rule}`), ['ClusterInfo cluster-version-end-of-support', 'ClusterInfo namespace-pod-security-not-enforced']);
+    // dev may not read /metrics either: encryption at rest is not judged, and a note says so rather than nothing.
+    assert.ok(report.notes.some((n: any) => /the API server's \/metrics could not be read \(.*\): whether it encrypts Secrets at rest was not judged/.test(n.message)), JSON.stringify(report.notes));
 
     const table = await kshield(['cluster', '--kubeconfig', env.kubeconfig, '--context', 'dev', '-n', NS, '--fail-on', 'none']);
     assert.equal(table.code, 0, table.stderr);

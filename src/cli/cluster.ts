@@ -2,7 +2,7 @@
 import { type ScanResult } from '../report/scan-report.js';
 import { exitCode } from '../pipeline/assemble.js';
 import { isSeverity, type JsonObject, type Severity } from '../core/types.js';
-import { clusterInfoObject, connect, discover, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
+import { clusterInfoObject, connect, discover, storageTransformers, streamKinds, serverVersion, CLUSTER_KINDS, ClusterError, type ConnectOptions, type Connection, type ControlPlaneCoverage, type Coverage } from '../sources/cluster.js';
 import { PagedScan } from '../pipeline/paged-scan.js';
 import { loadConfigOption, pssVersionOption, writeReports, type ReportCommandOptions } from './scan.js';
 import { effectivePssMinor, namespacePssVersions, parsePssVersion, pssName, type NamespacePssVersions } from '../k8s/pss.js';
@@ -88,7 +88,9 @@ async function scanCluster(
     file,
   );
   // The server version and today's date reach the cluster-only rules as one synthetic object, first in input order.
-  if (version) scan.add([clusterInfoObject(conn.context, version, new Date())], [0]);
+  // The API server's metrics tell which provider encrypts what it stores, where the identity may read them.
+  const atRest = await storageTransformers(conn).catch((): { forbidden?: string; transformers?: undefined } => ({}));
+  if (version) scan.add([clusterInfoObject(conn.context, version, new Date(), atRest.transformers)], [0]);
   // --desired: the declared workloads, read before listing; the live objects they name are kept as they arrive.
   const desired = opts.desired && opts.desired.length > 0 ? await loadDesired(opts.desired) : undefined;
   const declared = desired ? desiredWorkloads(desired.resources) : undefined;
@@ -135,6 +137,9 @@ async function scanCluster(
       file,
       message: `Namespaces could not be listed, so their pod-security.kubernetes.io/*-version labels are unknown: every workload was judged at ${pssName(effectivePssMinor(spec, pssClusterMinor))}`,
     });
+  }
+  if (atRest.forbidden !== undefined && scan.selectedRuleIds.includes('api-server-encryption-at-rest-missing')) {
+    result.notes.push({ file, message: `the API server's /metrics could not be read (${atRest.forbidden}): whether it encrypts Secrets at rest was not judged (kshield node checks 1.2.28 and 1.2.29 on a control-plane node)` });
   }
   result.cluster = { server: conn.server, context: conn.context, version: version?.gitVersion ?? null };
   result.coverage = { ...listing.coverage, skippedRules, controlPlane: controlPlaneCoverage(mirrorPods, listing.coverage, opts) };

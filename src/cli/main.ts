@@ -11,6 +11,7 @@ import { runExplain } from './explain.js';
 import { runExemptionsAudit } from './exemptions.js';
 import { runAccess, runPaths, runWhoCan } from './rbac.js';
 import { registerNetpol } from './netpol-command.js';
+import { registerTenants } from './tenants.js';
 import { registerInstall } from './install.js';
 import { vulnerabilityOptions } from './vuln-options.js';
 import { analysisInputOptions } from './analysis-input.js';
@@ -155,6 +156,7 @@ function buildProgram(): Command {
       process.exitCode = await runPaths(paths, opts);
     });
   registerNetpol(program);
+  registerTenants(program);
   registerInstall(program);
 
   reportOptions(program.command('cluster').description('scan a live cluster: list the objects the rules judge (get/list only) and report like scan'))

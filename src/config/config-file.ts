@@ -1,6 +1,7 @@
 /**
  * `.kshield.yaml`: validated against the shipped JSON Schema; errors name the key and its line.
  */
+import { parseTenantLabel } from '../analysis/tenants.js';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -42,6 +43,8 @@ export interface KshieldConfig {
   istioRootNamespace?: string;
   /** Networks (CIDR blocks or addresses) API requests are expected from: the audit rule audit-request-outside-networks. */
   auditAllowedNetworks?: string[];
+  /** Which namespaces are tenants (`key` or `key=value` on their Namespace objects), for the tenancy rules and `kshield tenants`. */
+  tenantLabel?: string;
   /** The admission webhook's section (`kshield webhook`); `kshield scan` ignores it. */
   webhook?: WebhookConfigInput;
   /** `webhook.imagePolicy` with its key files and trusted roots read (set by parseConfig, not written by users). */
@@ -285,6 +288,13 @@ export function parseConfig(text: string, file: string, catalogue: readonly Rule
     if (s.image === undefined && s.source === undefined) problems.push(new ConfigError(`imageSources[${i}]: give image (the image repository the Dockerfile builds) or source (the repository images name in their org.opencontainers.image.source label), or both`, file, lineOf(['imageSources', i])));
     s.dockerfile = path.resolve(path.dirname(path.resolve(file)), s.dockerfile);
   });
+  if (config.tenantLabel !== undefined) {
+    try {
+      parseTenantLabel(config.tenantLabel);
+    } catch (e) {
+      throw new ConfigError(`tenantLabel: ${(e as Error).message}`, file, lineOf(['tenantLabel']));
+    }
+  }
   (config.auditAllowedNetworks ?? []).forEach((entry, i) => {
     if (parseNetworks([entry]).invalid.length > 0) problems.push(new ConfigError(`auditAllowedNetworks[${i}]: "${entry}" is neither a CIDR block (10.0.0.0/8, 2001:db8::/32) nor an IP address`, file, lineOf(['auditAllowedNetworks', i])));
   });
@@ -476,5 +486,6 @@ export function settingsFromConfig(config: KshieldConfig | undefined): Partial<R
   if (config?.imageSources) out.imageSources = config.imageSources;
   if (config?.istioRootNamespace) out.istioRootNamespace = config.istioRootNamespace;
   if (config?.auditAllowedNetworks) out.auditAllowedNetworks = config.auditAllowedNetworks;
+  if (config?.tenantLabel) out.tenantLabel = config.tenantLabel;
   return out;
 }

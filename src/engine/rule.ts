@@ -22,7 +22,11 @@ export type RuleCategory =
   /** A live cluster's change over time, judged by `kshield watch` (ObjectChange objects, and live state). */
   | 'drift'
   /** The API server's audit events, judged by `kshield respond`. */
-  | 'audit';
+  | 'audit'
+  /** Volumes and their encryption at rest. */
+  | 'storage'
+  /** Isolation between tenants' namespaces (`kshield tenants`). */
+  | 'tenancy';
 
 /** Settings rules read from the configuration; every field has a default. */
 export interface RuleSettings {
@@ -67,6 +71,12 @@ export interface RuleSettings {
    * Absent or empty: that rule judges nothing.
    */
   auditAllowedNetworks?: string[];
+  /**
+   * Which namespaces are tenants, for the tenancy rules: `key` or `key=value`, a label their Namespace
+   * objects carry. Absent: every namespace but Kubernetes' own and well-known platform ones (see
+   * src/analysis/tenants.ts).
+   */
+  tenantLabel?: string;
 }
 
 /**

@@ -19,8 +19,10 @@ import { dependencyRules } from './dependencies/index.js';
 import { correlationRules } from './correlation/index.js';
 import { driftRules } from './drift/index.js';
 import { auditRules } from './audit/index.js';
+import { storageRules } from './storage/index.js';
+import { tenancyRules } from './tenancy/index.js';
 
-export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...meshRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...driftRules, ...auditRules, ...suppressionRules]);
+export const rules: readonly Rule[] = Object.freeze([...podSecurityRules, ...workloadRules, ...imageRules, ...metadataRules, ...reliabilityRules, ...secretsRules, ...exposureRules, ...rbacRules, ...networkRules, ...meshRules, ...clusterRules, ...controlPlaneRules, ...dockerfileRules, ...containerImageRules, ...dependencyRules, ...correlationRules, ...driftRules, ...auditRules, ...storageRules, ...tenancyRules, ...suppressionRules]);
 
 const byId = new Map(rules.map((r) => [r.id, r]));
 if (byId.size !== rules.length) {

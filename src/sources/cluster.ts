@@ -42,6 +42,10 @@ export const CLUSTER_KINDS: readonly KindSpec[] = [
   core('ConfigMap', 'configmaps'),
   core('Secret', 'secrets'),
   core('LimitRange', 'limitranges'),
+  core('ResourceQuota', 'resourcequotas'),
+  core('PersistentVolume', 'persistentvolumes', false),
+  core('PersistentVolumeClaim', 'persistentvolumeclaims'),
+  { group: 'storage.k8s.io', kind: 'StorageClass', resource: 'storageclasses', namespaced: false },
   { group: 'apps', kind: 'Deployment', resource: 'deployments', namespaced: true },
   { group: 'apps', kind: 'StatefulSet', resource: 'statefulsets', namespaced: true },
   { group: 'apps', kind: 'DaemonSet', resource: 'daemonsets', namespaced: true },
@@ -96,6 +100,8 @@ export interface GetResult {
   body: JsonObject | undefined;
   /** The body was not empty but not JSON either. */
   notJson?: boolean;
+  /** The body as text, when it was not JSON (Prometheus metrics are text). */
+  text?: string;
 }
 
 export interface Connection {
@@ -187,7 +193,7 @@ export async function connect(options: ConnectOptions): Promise<Connection> {
           } catch {
             notJson = true;
           }
-          resolve({ status: res.statusCode ?? 0, body, ...(notJson ? { notJson } : {}) });
+          resolve({ status: res.statusCode ?? 0, body, ...(notJson ? { notJson, text } : {}) });
         });
       });
       // One deadline for the whole exchange: a server that accepts and never answers must not hang the scan.
@@ -375,7 +381,7 @@ interface ApiResource {
 }
 
 /** Groups every Kubernetes API server serves (the others come with add-ons and may well be absent). */
-const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'policy', 'autoscaling', 'apiextensions.k8s.io', 'admissionregistration.k8s.io']);
+const BUILT_IN_GROUPS = new Set(['apps', 'batch', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'policy', 'autoscaling', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'storage.k8s.io']);
 
 /** Which of `wanted` the server serves, each at the version chosen as KindSpec.versions describes. */
 export async function discover(conn: Connection, wanted: readonly KindSpec[]): Promise<ServedKind[]> {
@@ -735,16 +741,64 @@ export async function serverVersion(conn: Connection): Promise<{ major: number; 
 }
 
 /**
+ * What the API server's own metrics say about encryption at rest: the prefixes its storage
+ * transformers wrote and read with (`apiserver_storage_transformation_operations_total`, labels
+ * transformation_type and transformer_prefix). With an EncryptionConfiguration every write of a
+ * resource it lists goes through its first provider: `k8s:enc:aescbc:v1:`, `k8s:enc:kms:v2:`, ... or
+ * "" when that provider is identity (plain text). Without one, no transformer runs and the metric
+ * has no samples. The metric is alpha (present since 1.18 with these labels); reading /metrics needs
+ * `get` on that non-resource URL. Undefined when it cannot be read.
+ */
+export interface StorageTransformers {
+  /** Prefixes writes used (to_storage), in order first seen. */
+  toStorage: string[];
+  /** Prefixes reads found (from_storage): "identity" for data stored unprefixed. */
+  fromStorage: string[];
+}
+
+/** Bytes of /metrics read at most: an API server's metrics are a few megabytes. */
+const METRICS_LIMIT = 64 * 1024 * 1024;
+
+export function parseStorageTransformers(text: string): StorageTransformers {
+  const out: StorageTransformers = { toStorage: [], fromStorage: [] };
+  for (const line of text.slice(0, METRICS_LIMIT).split('\n')) {
+    if (!line.startsWith('apiserver_storage_transformation_operations_total{')) continue;
+    const labels = new Map<string, string>();
+    for (const m of line.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels.set(m[1], m[2].replace(/\\(.)/g, '$1'));
+    const prefix = labels.get('transformer_prefix');
+    const type = labels.get('transformation_type');
+    // Envelope providers record their key name too ("key1:"): only the provider prefixes say which provider ran.
+    if (prefix === undefined || (prefix !== '' && prefix !== 'identity' && !prefix.startsWith('k8s:enc:'))) continue;
+    const list = type === 'to_storage' ? out.toStorage : type === 'from_storage' ? out.fromStorage : undefined;
+    if (list && !list.includes(prefix)) list.push(prefix);
+  }
+  return out;
+}
+
+/**
+ * GET /metrics and read the storage transformers. `forbidden` when the identity may not read them
+ * (the reason, for a note); neither when the answer is anything else (no metrics text: not a
+ * kube-apiserver's /metrics).
+ */
+export async function storageTransformers(conn: Connection): Promise<{ transformers?: StorageTransformers; forbidden?: string }> {
+  const { status, body, text } = await conn.get('/metrics');
+  if (status === 403) return { forbidden: typeof body?.message === 'string' ? body.message.split('\n')[0] : 'HTTP 403' };
+  if (status !== 200 || text === undefined || !text.includes('# TYPE ')) return {};
+  return { transformers: parseStorageTransformers(text) };
+}
+
+/**
  * What only a live cluster knows, as one synthetic object for the cluster-only rules
  * (src/rules/cluster.ts): the API server's version and the day of the scan. Manifests never hold
  * one, so those rules stay silent in `kshield scan`.
  */
-export function clusterInfoObject(context: string, version: { major: number; minor: number; gitVersion: string }, now: Date): JsonObject {
+export function clusterInfoObject(context: string, version: { major: number; minor: number; gitVersion: string }, now: Date, transformers?: StorageTransformers): JsonObject {
   return {
     apiVersion: 'kshield.io/v1',
     kind: 'ClusterInfo',
     metadata: { name: context },
     serverVersion: { major: String(version.major), minor: String(version.minor), gitVersion: version.gitVersion || `v${version.major}.${version.minor}` },
     observedAt: now.toISOString().slice(0, 10),
+    ...(transformers ? { storageTransformers: { toStorage: transformers.toStorage, fromStorage: transformers.fromStorage } } : {}),
   };
 }

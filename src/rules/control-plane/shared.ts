@@ -344,6 +344,11 @@ export const STATIC_POD_DOC = 'https://kubernetes.io/docs/tasks/configure-pod-co
 
 export const APISERVER_DOC = 'https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/';
 
+/** What `kshield node` judges next to a flag check, where the API cannot show it: said in the finding. */
+const LINKED_NODE_CHECKS: Record<string, string> = {
+  '1.2.28': '; Secrets are stored unencrypted (kshield node on that node also judges the EncryptionConfiguration\'s providers, check 1.2.29)',
+};
+
 export function violations(resource: Resource, openDoor: boolean): Violation[] {
   if (resource.kind !== 'Pod') return [];
   return controlPlaneFailures(resource.object)
@@ -352,7 +357,7 @@ export function violations(resource: Resource, openDoor: boolean): Violation[] {
       path: f.pointer,
       container: f.view.containerName,
       key: f.check.check.id,
-      message: `${f.view.binary} (mirror pod of node "${f.view.node}") fails CIS ${f.check.check.id} "${f.check.check.title}": ${f.evidence}`,
+      message: `${f.view.binary} (mirror pod of node "${f.view.node}") fails CIS ${f.check.check.id} "${f.check.check.title}": ${f.evidence}${LINKED_NODE_CHECKS[f.check.check.id] ?? ''}`,
     }));
 }
 
