@@ -109,7 +109,12 @@ describe('kshield respond (the command) against a real API server and controller
   /** An alert posted to a spawned respond over HTTPS, answered once every step ran (?wait=true). */
   const post = async (to: RespondProcess, endpoint: string, body: unknown, token = TOKEN): Promise<{ status: number; body: any }> =>
     request(`https://127.0.0.1:${to.port}/v1/alerts/${endpoint}?wait=true`, { method: 'POST', token, ca: certs.caCert, body });
-  const linesFor = (from: RespondProcess, alertId: string): Obj[] => from.lines.filter((l) => l.audit === 'kshield.respond' && l.alert?.id === alertId);
+  /** The audit lines of one alert, once `count` are written (pino writes asynchronously: a line may follow the HTTP answer). */
+  const linesFor = (from: RespondProcess, alertId: string, count: number): Promise<Obj[]> =>
+    until(`${count} audit lines of alert ${alertId}`, () => {
+      const found = from.lines.filter((l) => l.audit === 'kshield.respond' && l.alert?.id === alertId);
+      return found.length >= count ? found : undefined;
+    });
 
   async function namespace(ns: string): Promise<void> {
     await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
@@ -210,7 +215,7 @@ describe('kshield respond (the command) against a real API server and controller
     assert.deepEqual(selected.map((p) => p.metadata.name), [name]);
     assert.equal((await getPod('shop', other.metadata.name)).metadata.labels['kshield.io/isolate'], undefined);
 
-    const [line] = linesFor(respond, r.body.responses[0].alert).filter((l) => l.action === 'isolate');
+    const [line] = (await linesFor(respond, r.body.responses[0].alert, 2)).filter((l) => l.action === 'isolate');
     assert.equal(line.status, 'done');
     assert.equal(line.event, 'action');
     assert.equal(line.alert.source, 'falco');
@@ -228,7 +233,7 @@ describe('kshield respond (the command) against a real API server and controller
     const r = await post(respond, 'falcosidekick', falcosidekickPayload(falcoC2Alert('shop', name), '2f0c1c3e-9d7e-4d0a-8a43-0c5d7d6a1e01'));
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.responses[0].steps[0].refusal, 'dedup');
-    const [line] = linesFor(respond, r.body.responses[0].alert);
+    const [line] = await linesFor(respond, r.body.responses[0].alert, 2);
     assert.deepEqual([line.event, line.action, line.refusal, line.alert.source], ['refusal', 'isolate', 'dedup', 'falcosidekick']);
     assert.match(line.reason, new RegExp(`isolate was already done to shop/${name} at .* \\(one per pod per 600s\\)`));
     const events = await eventsUntil('shop', name, 4);
@@ -260,7 +265,7 @@ describe('kshield respond (the command) against a real API server and controller
     assert.ok(!names.includes(victim.metadata.name) && names.includes(peer.metadata.name), `a replacement: ${names.join(', ')}`);
     const replacement = now.find((p) => p.metadata.name !== peer.metadata.name)!;
     assert.deepEqual(replacement.metadata.ownerReferences.map((o: Obj) => o.uid), victim.metadata.ownerReferences.map((o: Obj) => o.uid));
-    const [line] = linesFor(respond, r.body.responses[0].alert);
+    const [line] = await linesFor(respond, r.body.responses[0].alert, 1);
     assert.deepEqual([line.action, line.status, line.alert.source, line.policyRule], ['kill', 'done', 'falcosidekick', 'shells']);
     assert.deepEqual(line.mitre, { techniques: ['T1059'], tactics: ['execution'] });
     const [event] = await eventsUntil('shop', victim.metadata.name, 1);
@@ -276,7 +281,7 @@ describe('kshield respond (the command) against a real API server and controller
     assert.equal(scaled.spec.replicas, 0);
     assert.equal(scaled.metadata.annotations['kshield.io/replicas-before-scale-to-zero'], '3');
     await podsOf('shop', 'worker', 0);
-    const [line] = linesFor(respond, r.body.responses[0].alert);
+    const [line] = await linesFor(respond, r.body.responses[0].alert, 1);
     assert.deepEqual(line.objects.map((o: Obj) => [o.kind, o.name]), [['Deployment', 'worker']]);
     assert.deepEqual(line.mitre, { techniques: ['T1496'], tactics: ['impact'] });
 
@@ -298,7 +303,7 @@ describe('kshield respond (the command) against a real API server and controller
       const before = await getPod(ns, name);
       const r = await post(respond, 'falco', falcoC2Alert(ns, name));
       assert.equal(r.body.responses[0].steps[0].refusal, refusal, `${ns}/${name}`);
-      const [line] = linesFor(respond, r.body.responses[0].alert).filter((l) => l.action === 'isolate');
+      const [line] = (await linesFor(respond, r.body.responses[0].alert, 2)).filter((l) => l.action === 'isolate');
       assert.deepEqual([line.event, line.refusal, line.target.pod], ['refusal', refusal, name]);
       const events = await eventsUntil(ns, name, 1);
       assert.ok(events.some((e) => e.reason === 'KshieldResponseRefused' && e.type === 'Warning' && e.action === 'isolate'), `${ns}/${name}: ${JSON.stringify(events.map((e) => e.reason))}`);
@@ -316,7 +321,7 @@ describe('kshield respond (the command) against a real API server and controller
     const kill = await post(dryRun, 'falcosidekick', falcosidekickPayload(falcoShellAlert('shop', name), 'a1b2c3d4-0000-4000-8000-000000000001'));
     const scale = await post(dryRun, 'falcosidekick', falcosidekickPayload(falcoMinerAlert('shop', name), 'a1b2c3d4-0000-4000-8000-000000000002'));
     for (const r of [isolate, kill, scale]) assert.equal(r.body.responses[0].steps[0].outcome.status, 'dry-run', JSON.stringify(r.body));
-    const dryLines = dryRun.lines.filter((x) => x.audit === 'kshield.respond' && x.target?.pod === name && x.action !== 'notify');
+    const dryLines = (await Promise.all([isolate, kill, scale].map((r) => linesFor(dryRun, r.body.responses[0].alert, 1)))).flat().filter((x) => x.action !== 'notify');
     assert.deepEqual(dryLines.map((l) => l.action), ['isolate', 'kill', 'scale-to-zero']);
     for (const l of dryLines) {
       assert.equal(l.dryRun, true);
@@ -344,7 +349,7 @@ describe('kshield respond (the command) against a real API server and controller
     assert.deepEqual(outcomes.map((s) => s.refusal ?? s.outcome.status), ['done', 'done', 'rate-limit']);
     assert.equal((await getPod('shop', 'rl-1')).metadata.labels['kshield.io/quarantined'], 'true');
     assert.equal((await getPod('shop', 'rl-3')).metadata.labels?.['kshield.io/quarantined'], undefined);
-    const line = limited.lines.find((l) => l.event === 'refusal' && l.target?.pod === 'rl-3')!;
+    const line = await limited.line('the rate-limit refusal', (l) => l.event === 'refusal' && l.target?.pod === 'rl-3');
     assert.deepEqual([line.action, line.refusal, line.reason], ['label', 'rate-limit', 'more than 2 actions per 3600s']);
     const [event] = await eventsUntil('shop', 'rl-3', 1);
     assert.deepEqual([event.reason, event.type, event.action], ['KshieldResponseRefused', 'Warning', 'label']);
@@ -373,7 +378,7 @@ describe('kshield respond (the command) against a real API server and controller
     const pod = await getPod('shop', 'miner-1');
     assert.equal(pod.metadata.annotations['example.com/approved'], 'true');
     assert.equal(pod.metadata.annotations['kshield.io/alert-rule'], 'Drop and execute new binary in container');
-    const line = respond.lines.find((l) => l.action === 'annotate' && l.target?.pod === 'miner-1')!;
+    const line = await respond.line('the approved annotate', (l) => l.action === 'annotate' && l.target?.pod === 'miner-1');
     assert.deepEqual(line.mitre, { techniques: [], tactics: ['persistence'] });
   });
 
