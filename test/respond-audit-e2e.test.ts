@@ -8,6 +8,8 @@
  * file. A pods/exec POST (what `kubectl exec` sends; it fails without a kubelet but is audited)
  * then becomes an alert in respond's JSON lines, and the policy's actions are real objects in the
  * API server: the pod labelled and annotated, the isolating NetworkPolicy, and an Event per step.
+ * A privileged pod whose create request is over 1 MiB makes a batch larger than an alert body may
+ * be: respond takes it all the same (the audit endpoint's own limit) and labels the pod.
  *
  * Without the binaries or etcd the suite is skipped with a loud message, unless
  * KSHIELD_INTEGRATION=required, where it fails.
@@ -39,6 +41,11 @@ rules:
         with: { annotations: { example.com/incident: "exec into a running pod" } }
       - action: isolate
         with: { variant: kubernetes }
+  - name: privileged-pods
+    match: { rules: ["audit-privileged-pod-created"], sources: [audit] }
+    actions:
+      - action: label
+        with: { labels: { example.com/review: privileged } }
 `;
 
 describe("the API server's audit webhook → kshield respond → real actions", { skip, timeout: 300_000 }, () => {
@@ -195,14 +202,28 @@ describe("the API server's audit webhook → kshield respond → real actions", 
     assert.equal((await api('GET', '/apis/networking.k8s.io/v1/namespaces/kube-system/networkpolicies/kshield-isolate-dns')).status, 404);
   });
 
-  test("respond's own requests, the controllers' and the setup's were judged and raised no alert: only the two execs did", async () => {
+  test('a privileged pod whose create request alone is over 1 MiB (the API server records its body): the batch is taken and the pod labelled', async () => {
+    // 1.1 MB of environment: the event's requestObject carries it, so the batch is larger than an alert body may be.
+    const env = Array.from({ length: 110 }, (_, i) => ({ name: `BLOB_${i}`, value: 'x'.repeat(10_000) }));
+    await ok('POST', `/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'big' },
+      spec: { automountServiceAccountToken: false, containers: [{ name: 'sh', image: 'busybox:1.36', env, securityContext: { privileged: true } }] },
+    });
+    const line = await respond!.line('the label of the privileged pod', (l) => l.action === 'label' && l.target?.pod === 'big');
+    assert.deepEqual([line.status, line.alert.rule, line.policyRule], ['done', 'audit-privileged-pod-created', 'privileged-pods']);
+    assert.equal((await ok('GET', `/api/v1/namespaces/${NS}/pods/big`)).metadata.labels['example.com/review'], 'privileged');
+  });
+
+  test("respond's own requests, the controllers' and the setup's were judged and raised no alert: only the two execs and the privileged pod did", async () => {
     const metrics = async (): Promise<string> => String((await request(`https://127.0.0.1:${respond!.port}/metrics`, { ca: readFileSync(path.join(dir, 'ca.crt')) })).body);
     // Requests made after the execs, then a batch wait and more: the alerts counted are every alert of the run so far.
     for (let i = 0; i < 3; i++) await ok('GET', `/api/v1/namespaces/${NS}?marker=${i}`);
     await new Promise((r) => setTimeout(r, 3000));
     const text = await metrics();
-    const alerts = text.split('\n').filter((l) => l.startsWith('kshield_respond_alerts_total{'));
-    assert.deepEqual(alerts, ['kshield_respond_alerts_total{source="audit",rule="audit-pod-exec"} 2'], text);
+    const alerts = text.split('\n').filter((l) => l.startsWith('kshield_respond_alerts_total{')).sort();
+    assert.deepEqual(alerts, ['kshield_respond_alerts_total{source="audit",rule="audit-pod-exec"} 2', 'kshield_respond_alerts_total{source="audit",rule="audit-privileged-pod-created"} 1'], text);
     // The API server was never refused (a wrong token would be 401, an undecodable batch 400).
     assert.equal(text.split('\n').filter((l) => l.startsWith('kshield_respond_bad_requests_total{')).length, 0, text);
     assert.equal(respond!.lines.filter((l) => l.level === 'error' || l.level === 'warn').length, 0, JSON.stringify(respond!.lines.filter((l) => l.level === 'error' || l.level === 'warn')));
