@@ -1,6 +1,7 @@
 /** `kshield install respond`: least-privilege RBAC, a hardened Deployment, and kshield's own scan passing on the output. */
 import assert from 'node:assert/strict';
 import { test, describe } from 'node:test';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -115,6 +116,14 @@ describe('kshield install respond', () => {
     const ca = Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
     assert.ok(ca.includes('BEGIN CERTIFICATE') && tls, 'a CA and the TLS Secret');
     assert.match(stderr, /--audit-policy-file=.*audit-policy\.yaml --audit-webhook-config-file=.*audit-webhook\.kubeconfig/);
+    // The API server checks the certificate against --audit-url's host, which the Service names do not cover.
+    const serving = new X509Certificate(tls.stringData['tls.crt']);
+    assert.ok(serving.checkIP('10.0.0.5'), `the serving certificate names 10.0.0.5: ${serving.subjectAltName}`);
+    assert.ok(serving.verify(new X509Certificate(ca).publicKey));
+    const named = install(['--generate-certs', '--audit-webhook-config', configFile, '--audit-url', 'https://respond.example.internal:8443/', '--audit-token-file', '/t']);
+    const namedCert = new X509Certificate(named.docs.find((d) => d?.kind === 'Secret' && d.type === 'kubernetes.io/tls')!.stringData['tls.crt']);
+    assert.equal(namedCert.checkHost('respond.example.internal'), 'respond.example.internal');
+    assert.equal(namedCert.checkHost('kshield-respond.kshield-system.svc'), 'kshield-respond.kshield-system.svc');
     const missing = kshield(['install', 'respond', '--generate-certs', '--audit-webhook-config', configFile]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--audit-webhook-config needs --audit-url/);

@@ -15,6 +15,8 @@ import { generateWebhookCertificates } from '../src/admission/certs.js';
 import { RespondServer, tooDeep } from '../src/runtime/respond/server.js';
 import { DEFAULT_DECODERS } from '../src/runtime/respond/decoders/index.js';
 import { engineFor, falcoShellAlert, recordingAction, type Obj } from './support/respond.js';
+import { auditDecoder } from '../src/runtime/audit.js';
+import { root } from './support/cli.js';
 
 const TOKEN = 'sender-token-0123456789abcdef';
 const APPROVER = 'approver-token-0123456789abcdef';
@@ -27,6 +29,8 @@ rules:
       - action: approve
       - action: isolate
 `;
+
+const auth = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
 
 interface Answer {
   status: number;
@@ -67,8 +71,7 @@ describe('respond server over HTTPS', () => {
   let otherCert: Buffer;
   let otherKey: Buffer;
   const tlsFor = (extra: https.RequestOptions = {}): https.RequestOptions => ({ ca: certs.caCert, ...extra });
-  const auth = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
-
+  
   before(async () => {
     // A client CA and a certificate it signed (CN=falco), and one it did not, made with openssl.
     const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
@@ -183,4 +186,27 @@ describe('respond server over HTTPS', () => {
 test('tooDeep counts arrays and objects', () => {
   assert.equal(tooDeep({ a: [{ b: 1 }] }, 3), false);
   assert.equal(tooDeep({ a: [{ b: {} }] }, 3), true);
+});
+
+describe('respond server: body limits per endpoint', () => {
+  test("the API server's audit batch above the 1 MiB an alert may take is judged (the decoder's 32 MiB); a Falco alert that size is still 413", async () => {
+    const { log, engine } = engineFor('rules:\n  - name: execs\n    match: { rules: ["audit-pod-exec"] }\n    actions:\n      - action: label\n', [recordingAction('label', [])]);
+    const server = new RespondServer({ tokens: [TOKEN], decoders: [...DEFAULT_DECODERS, auditDecoder()], engine, log });
+    const base = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
+    try {
+      const exec = (JSON.parse(readFileSync(path.join(root, 'examples/audit/events.json'), 'utf8')) as Obj).items.find((e: Obj) => e.objectRef?.subresource === 'exec' && e.stage === 'ResponseComplete');
+      // 399 requests of a busy minute recorded at Metadata, each with a long user agent, and the exec: one batch of the API server (at most 400 events).
+      const filler = Array.from({ length: 399 }, (_, i) => ({ ...exec, auditID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, verb: 'list', requestURI: '/api/v1/namespaces/shop/configmaps', objectRef: { resource: 'configmaps', namespace: 'shop', apiVersion: 'v1' }, responseStatus: { metadata: {}, code: 200 }, userAgent: `ci-runner/${'x'.repeat(3000)}` }));
+      const batch = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [...filler, exec] });
+      assert.ok(batch.length > 1024 * 1024, `${batch.length} bytes`);
+      const r = await request(base, 'POST', '/v1/alerts/audit', batch, auth(TOKEN));
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      assert.equal(r.body.accepted, 1);
+      const falco = await request(base, 'POST', '/v1/alerts/falco', JSON.stringify({ ...falcoShellAlert(), output: 'x'.repeat(batch.length) }), auth(TOKEN));
+      assert.equal(falco.status, 413);
+    } finally {
+      await server.close(1000);
+      engine.close();
+    }
+  });
 });

@@ -43,6 +43,11 @@ export interface AlertDecoder {
   source: AlertSource;
   /** The request path it is served at, e.g. `/v1/alerts/falco`. */
   path: string;
+  /**
+   * The largest body this endpoint takes, when its sender posts more than an alert's worth (the
+   * API server's audit batches: up to 400 events, request bodies included); else the server's limit.
+   */
+  maxBodyBytes?: number;
   /** All alerts of one body, or an AlertInputError for the whole body. */
   decode(body: unknown, receivedAt: Date): RuntimeAlert[];
 }

