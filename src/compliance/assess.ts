@@ -21,6 +21,10 @@
  * controls are `manual` unless a valid attestation answers them (its status then); an expired one
  * stops counting and is reported as `expiredAttestation`.
  *
+ * A benchmark check read in two places (`node:4.2.1` from the kubelet's configuration,
+ * `probe:kubelet:4.2.1` from the network) counts once: examined when either source examined it,
+ * failed when either failed.
+ *
  * The control-plane rules read the same flags as the node checks (the static pod manifest, through
  * the API's mirror pod): input.ts turns their findings into node check results (`node:1.2.16` failed
  * on mirror pod kube-apiserver-cp-1), so in a control that lists node checks a control-plane rule ref
@@ -224,7 +228,8 @@ function ruleEvidence(ref: string, rule: string, control: Control, input: Compli
     item.status = 'pass';
     item.detail = `judged ${judged} object${judged === 1 ? '' : 's'}, no finding`;
   } else if (judged === 0) item.detail = 'the rule ran, but the input held no object it judges';
-  else item.detail = 'the rule did not run on the input';
+  else if (Object.keys(input.rules).length > 0) item.detail = 'the rule did not run: it is off by default or was not selected (kshield explain it)';
+  else item.detail = 'no scan, cluster or image result in the input';
   if (accepted.length > 0) {
     item.accepted = accepted;
     // A rule whose only findings are accepted did judge objects, even where the count is unknown.
@@ -237,6 +242,8 @@ function ruleEvidence(ref: string, rule: string, control: Control, input: Compli
 }
 
 function checkEvidence(ref: string, input: ComplianceInput): EvidenceItem {
+  const command = ref.startsWith('node:') ? 'node' : 'probe';
+  const given = input.sources.some((s) => s.command === command) || (command === 'node' && input.sources.some((s) => s.command === 'cluster'));
   const checks = input.checks[ref] ?? [];
   const item: EvidenceItem = { ref, status: 'not-assessed' };
   if (checks.length > 0) item.checks = checks;
@@ -248,7 +255,8 @@ function checkEvidence(ref: string, input: ComplianceInput): EvidenceItem {
   } else if (checks.length > 0 && passed === checks.length) {
     item.status = 'pass';
     item.detail = checks.length === 1 ? `passed on ${checks[0].where}` : `passed on all ${checks.length}`;
-  } else if (checks.length === 0) item.detail = ref.startsWith('node:') ? 'no kshield node result with this check' : 'no kshield probe result with this check';
+  } else if (checks.length === 0)
+    item.detail = given ? `not among the checks of the kshield ${command} results given (not applicable to what was checked)` : `no kshield ${command} result in the input`;
   else item.detail = `could not tell on ${checks.length - passed} of ${checks.length} (warn or manual)`;
   return item;
 }
@@ -301,17 +309,24 @@ function judgeControl(framework: Framework, control: Control, input: ComplianceI
   // turns its findings into node check results); the node refs decide, from either source.
   const hasNode = refs.some((r) => r.startsWith('node:'));
   const deciding = evidence.filter((e) => !(hasNode && e.ref.startsWith('rule:') && CONTROL_PLANE_RULES.has(e.ref.slice(5))));
+  // One benchmark check read in two places (node:4.2.1 from the kubelet's configuration,
+  // probe:kubelet:4.2.1 from the network) is one piece of evidence: either source examines it.
+  const groups = new Map<string, EvidenceItem[]>();
+  for (const e of deciding) {
+    const key = e.ref.startsWith('rule:') ? e.ref : `check:${e.ref.slice(e.ref.lastIndexOf(':') + 1)}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  }
   const failed = evidence.filter((e) => e.status === 'fail');
-  const seen = deciding.filter((e) => e.status !== 'not-assessed').length;
+  const seen = [...groups.values()].filter((g) => g.some((e) => e.status !== 'not-assessed')).length;
   if (failed.length > 0) {
     result.status = 'fail';
     result.reason = `failed: ${failed.map((e) => e.ref).join(', ')}`;
-  } else if (seen === deciding.length) {
+  } else if (seen === groups.size) {
     result.status = 'pass';
-    result.reason = deciding.length === 1 ? `${deciding[0].ref} passed` : `all ${deciding.length} checks passed`;
+    result.reason = groups.size === 1 ? `${deciding.find((e) => e.status === 'pass')?.ref ?? deciding[0].ref} passed` : `all ${groups.size} checks passed`;
   } else {
     result.status = 'not-assessed';
-    result.reason = seen === 0 ? 'none of its checks ran on the input' : `${seen} of ${deciding.length} checks ran and passed; the others did not run`;
+    result.reason = seen === 0 ? 'none of its checks ran on the input' : `${seen} of ${groups.size} checks ran and passed; the others did not run (${[...groups.values()].filter((g) => g.every((e) => e.status === 'not-assessed')).map((g) => g.map((e) => e.ref).join(' or ')).slice(0, 3).join(', ')})`;
   }
   return result;
 }
