@@ -326,7 +326,7 @@ function judgeControl(framework: Framework, control: Control, input: ComplianceI
     result.reason = groups.size === 1 ? `${deciding.find((e) => e.status === 'pass')?.ref ?? deciding[0].ref} passed` : `all ${groups.size} checks passed`;
   } else {
     result.status = 'not-assessed';
-    result.reason = seen === 0 ? 'none of its checks ran on the input' : `${seen} of ${groups.size} checks ran and passed; the others did not run (${[...groups.values()].filter((g) => g.every((e) => e.status === 'not-assessed')).map((g) => g.map((e) => e.ref).join(' or ')).slice(0, 3).join(', ')})`;
+    result.reason = seen === 0 ? `none of its checks ran on the input: ${deciding[0].ref}: ${deciding[0].detail ?? ''}${deciding.length > 1 ? ` (and ${deciding.length - 1} more)` : ''}` : `${seen} of ${groups.size} checks ran and passed; the others did not run (${[...groups.values()].filter((g) => g.every((e) => e.status === 'not-assessed')).map((g) => g.map((e) => e.ref).join(' or ')).slice(0, 3).join(', ')})`;
   }
   return result;
 }
