@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import type { Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
-import { flagChecks } from '../rules/control-plane/shared.js';
+import { CONTROL_PLANE_BINARIES, flagChecks } from '../rules/control-plane/shared.js';
 import { CONTROL_PLANE_RULES, controlPlaneCheckId, emptyComplianceInput, type ComplianceFinding, type ComplianceInput, type ComplianceSource, type EvidenceCheck } from './assess.js';
 
 /** Result files larger than this are refused: a 250,000-finding scan is about 200 MB. */
@@ -188,7 +188,8 @@ function controlPlaneChecks(value: Json, file: string, rules: Record<string, num
   for (const id of CONTROL_PLANE_RULES) if (id in rules) rules[id] = judged.length;
   const byComponent = new Map<string, string[]>();
   for (const j of judged) {
-    const component = typeof j.component === 'string' ? j.component : '';
+    // The cluster report names the binary (kube-apiserver); the flag checks its component (apiserver).
+    const component = typeof j.component === 'string' ? (CONTROL_PLANE_BINARIES[j.component] ?? j.component) : '';
     byComponent.set(component, [...(byComponent.get(component) ?? []), `mirror pod ${String(j.pod)} (node ${String(j.node)})`]);
   }
   for (const fc of flagChecks()) {
