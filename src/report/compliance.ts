@@ -85,8 +85,9 @@ export function renderComplianceTable(a: ComplianceAssessment, notes: readonly s
   lines.push(`${sanitize(a.title)} (${sanitize(a.framework)} ${sanitize(a.version)})`);
   lines.push(`From: ${a.inputs.length === 0 ? 'no results' : a.inputs.map((i) => `${i.command} ${sanitize(i.file)} (${sanitize(i.summary)})`).join('; ')}`);
   for (const n of notes) for (const l of wrap(`Note: ${sanitize(n)}`, width)) lines.push(l);
-  const idWidth = Math.min(24, Math.max(6, ...a.controls.map((c) => c.id.length)));
-  const indent = ' '.repeat(idWidth + 17);
+  // Status first, in a fixed column; long ids (baseline/privileged-containers) overflow theirs rather than widen every line.
+  const idWidth = Math.min(12, Math.max(6, ...a.controls.map((c) => c.id.length)));
+  const indent = ' '.repeat(18);
   const textWidth = Math.max(30, width - indent.length);
   for (const section of a.sections) {
     const controls = a.controls.filter((c) => c.section === section.id);
@@ -98,11 +99,11 @@ export function renderComplianceTable(a: ComplianceAssessment, notes: readonly s
       continue;
     }
     for (const c of controls) {
-      lines.push(`  ${c.id.padEnd(idWidth)}  ${paint(c.status, STATUS_LABEL[c.status].padEnd(13))}${sanitize(c.title)}`);
+      lines.push(`  ${paint(c.status, STATUS_LABEL[c.status].padEnd(14))}${sanitize(c.id).padEnd(idWidth)}  ${sanitize(c.title)}`);
       const detail: string[] = [];
       if (c.status === 'fail') {
         const findings = controlFindings(c);
-        for (const f of findings.slice(0, SHOWN_FINDINGS.table)) detail.push(`${f.severity.toUpperCase()} ${f.rule}: ${f.message}${findingPlace(f) ? ` (${findingPlace(f)})` : ''}`);
+        for (const f of findings.slice(0, SHOWN_FINDINGS.table)) detail.push(`${f.severity.toUpperCase()} ${f.rule}${findingPlace(f) ? ` at ${findingPlace(f)}` : ''}: ${f.message}`);
         if (findings.length > SHOWN_FINDINGS.table) detail.push(`... and ${findings.length - SHOWN_FINDINGS.table} more findings (-o json, csv or markdown lists more)`);
         for (const k of failingChecks(c).slice(0, SHOWN_FINDINGS.table)) detail.push(`${k.ref} failed on ${k.where}: ${k.evidence}`);
         if (c.attestation) detail.push(`attested fail by ${c.attestation.by} until ${c.attestation.expires.slice(0, 10)}: ${c.attestation.evidence}`);
