@@ -73,8 +73,8 @@ async function splitArguments(paths: string[]): Promise<{ results: string[]; sca
   return { results, scan };
 }
 
-async function loadAllFrameworks(): Promise<Framework[]> {
-  const { frameworks, errors } = await loadFrameworks();
+async function loadAllFrameworks(only?: string): Promise<Framework[]> {
+  const { frameworks, errors } = await loadFrameworks(undefined, { only });
   // A broken file is named; the others still serve.
   for (const e of errors) process.stderr.write(`kshield: warning: ${e.message}\n`);
   return frameworks;
@@ -122,7 +122,8 @@ async function scanPaths(paths: string[], opts: ReportOptions): Promise<{ result
 export async function runReport(paths: string[], opts: ReportOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile, REPORT_FORMATS);
   const maxBytes = opts.maxResultSize !== undefined ? sizeOption(opts.maxResultSize) : MAX_RESULT_FILE_BYTES;
-  const frameworks = await loadAllFrameworks();
+  // Only the asked framework's files are parsed; a name that is not one of the short names loads them all (for did-you-mean).
+  const frameworks = await loadAllFrameworks(FRAMEWORK_NAMES[opts.framework.trim().toLowerCase()]);
   const framework = chooseFramework(frameworks, opts);
   const split = await splitArguments(paths);
   const resultFiles = [...opts.results, ...split.results];
