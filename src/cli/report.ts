@@ -29,7 +29,7 @@ import { renderComplianceCsv, renderComplianceMarkdown, renderComplianceTable, t
 import { toJsonReport } from '../report/json.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { loadConfigOption, pssVersionOption } from './scan.js';
-import { REPORT_FORMATS, type ReportFormat } from './report-command.js';
+import { REPORT_FORMATS, type ReportFormat } from './report-formats.js';
 
 
 export interface ReportOptions {
