@@ -94,6 +94,8 @@ export interface PreparedScan {
   score: number | null;
   findings: FindingRow[];
   facets: FacetRow[];
+  /** Every fingerprint the scan reports: its findings' (suppressed too) and those folded into them, once each. */
+  fingerprints: string[];
 }
 
 function fail(what: string): never {
@@ -108,7 +110,8 @@ function str(v: unknown, at: string, options: { empty?: boolean } = {}): string 
   if (typeof v !== 'string') fail(`${at} is ${describe(v)}, expected a string`);
   if (!options.empty && v.length === 0) fail(`${at} is empty`);
   if (v.length > MAX_FIELD) fail(`${at} is ${v.length} characters long (at most ${MAX_FIELD})`);
-  return v;
+  // PostgreSQL's text cannot hold NUL; both stores keep the same replacement character instead.
+  return v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v;
 }
 
 function optStr(v: unknown, at: string): string | null {
@@ -122,6 +125,7 @@ function int(v: unknown, at: string): number {
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'missing';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'object') return 'an object';
@@ -251,6 +255,7 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   };
   // Per object, its most severe unsuppressed finding (for the score).
   const worst = new Map<string, number>();
+  const fingerprints = new Set<string>();
 
   for (let i = 0; i < value.findings.length; i++) {
     const f: unknown = value.findings[i];
@@ -293,6 +298,8 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
         return { file: str(l.file, `${lat}.file`, { empty: true }), line: int(l.line, `${lat}.line`), column: int(l.column ?? 0, `${lat}.column`), what: str(l.what, `${lat}.what`) };
       });
     }
+    fingerprints.add(fingerprint);
+    for (const r of relatedRows) fingerprints.add(r.fingerprint);
     const category = categoryOf(rule, ruleCategories);
     const team = teamOf(labels.byObject.get(objectKey(kind, namespace, name)), teamKeys) ?? (namespace ? teamOf(labels.byNamespace.get(namespace), teamKeys) : undefined) ?? (kind === 'Namespace' ? teamOf(labels.byNamespace.get(name), teamKeys) : undefined) ?? '';
     const suppressed = f.suppressed;
@@ -312,7 +319,7 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
     countFacet('namespace', namespace, severity);
     countFacet('team', team, severity);
     countFacet('rule', rule, severity);
-    countFacet('heatmap', `${namespace}\u0000${category}`, severity);
+    countFacet('heatmap', `${namespace}/${category}`, severity);
     const objKey = objectKey(kind, namespace, name);
     worst.set(objKey, Math.max(worst.get(objKey) ?? -1, severityRank(severity)));
   }
@@ -330,6 +337,6 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const total = SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0);
   return {
     source, command, startedAt: started.getTime(), finishedAt: finished.getTime(), version, format: 2, cluster, resources, files, bySeverity, total,
-    suppressed: suppressedCount, errors, notes, score, findings, facets,
+    suppressed: suppressedCount, errors, notes, score, findings, facets, fingerprints: [...fingerprints],
   };
 }
