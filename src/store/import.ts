@@ -72,7 +72,8 @@ export function findingValues(scanId: number, r: FindingRow): unknown[] {
 export interface FacetRow {
   facet: 'category' | 'namespace' | 'team' | 'rule' | 'heatmap';
   key: string;
-  severity: Severity;
+  /** '*' for the heatmap, which counts all severities together. */
+  severity: Severity | '*';
   n: number;
 }
 
@@ -208,6 +209,8 @@ function categoryOf(rule: string, table: Map<string, string>): string {
   return c;
 }
 
+const SEVERITY_INDEX = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
+
 function emptyCounts(): Record<Severity, number> {
   return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 }
@@ -248,10 +251,13 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const bySeverity = emptyCounts();
   let suppressedCount = 0;
   const findings: FindingRow[] = [];
-  const facetCounts = new Map<string, number>();
-  const countFacet = (facet: FacetRow['facet'], key: string, severity: Severity): void => {
-    const k = `${facet}\u0001${key}\u0001${severity}`;
-    facetCounts.set(k, (facetCounts.get(k) ?? 0) + 1);
+  // Per facet, per key, counts by severity index (SEVERITIES order): no string built per finding.
+  const facetCounts: Record<FacetRow['facet'], Map<string, number[]>> = { category: new Map(), namespace: new Map(), team: new Map(), rule: new Map(), heatmap: new Map() };
+  const countFacet = (facet: FacetRow['facet'], key: string, severityIndex: number): void => {
+    const map = facetCounts[facet];
+    let counts = map.get(key);
+    if (!counts) map.set(key, (counts = [0, 0, 0, 0, 0]));
+    counts[severityIndex]++;
   };
   // Per object, its most severe unsuppressed finding (for the score).
   const worst = new Map<string, number>();
@@ -315,11 +321,13 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
       continue;
     }
     bySeverity[severity]++;
-    countFacet('category', category, severity);
-    countFacet('namespace', namespace, severity);
-    countFacet('team', team, severity);
-    countFacet('rule', rule, severity);
-    countFacet('heatmap', `${namespace}/${category}`, severity);
+    const severityIndex = SEVERITY_INDEX[severity];
+    countFacet('category', category, severityIndex);
+    countFacet('namespace', namespace, severityIndex);
+    countFacet('team', team, severityIndex);
+    countFacet('rule', rule, severityIndex);
+    // The heatmap keeps totals only (severity '*'): namespace × category is the biggest facet by far.
+    countFacet('heatmap', `${namespace}/${category}`, 0);
     const objKey = objectKey(kind, namespace, name);
     worst.set(objKey, Math.max(worst.get(objKey) ?? -1, severityRank(severity)));
   }
@@ -330,9 +338,11 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const score = resources === 0 ? null : Math.round(Math.max(0, 1 - loss / resources) * 1000) / 10;
 
   const facets: FacetRow[] = [];
-  for (const [k, n] of facetCounts) {
-    const [facet, key, severity] = k.split('\u0001') as [FacetRow['facet'], string, Severity];
-    facets.push({ facet, key, severity, n });
+  for (const facet of Object.keys(facetCounts) as FacetRow['facet'][]) {
+    for (const [key, counts] of facetCounts[facet]) {
+      if (facet === 'heatmap') facets.push({ facet, key, severity: '*', n: counts[0] });
+      else for (let i = 0; i < counts.length; i++) if (counts[i] > 0) facets.push({ facet, key, severity: SEVERITIES[i], n: counts[i] });
+    }
   }
   const total = SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0);
   return {
