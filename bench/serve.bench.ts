@@ -28,7 +28,7 @@ import { postgresMissing, startPostgres, type TestPostgres } from '../test/suppo
 
 const FINDINGS = envInt('BENCH_SERVE_FINDINGS', 250_000);
 const SCANS = Math.max(2, envInt('BENCH_SERVE_SCANS', 50));
-const HISTORY_FINDINGS = envInt('BENCH_SERVE_HISTORY_FINDINGS', 25_000);
+const HISTORY_FINDINGS = envInt('BENCH_SERVE_HISTORY_FINDINGS', 10_000);
 const RUNS = Math.max(1, envInt('BENCH_SERVE_RUNS', 100));
 const WARMUP = 5;
 /** Targets: a 250,000-finding import within 20 s; each dashboard query's p99 within 100 ms (a page feels immediate). */

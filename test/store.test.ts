@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,7 +135,9 @@ const sqlite: Backend = {
   async setup() {},
   async teardown() {},
   async fresh() {
-    return path.join(tmp, `store-${++sqliteFiles}`, 'kshield.db');
+    const dir = path.join(tmp, `store-${++sqliteFiles}`);
+    mkdirSync(dir);
+    return path.join(dir, 'kshield.db');
   },
   async raw(target, sql) {
     const db = new Database(parseStoreTarget(target).kind === 'sqlite' ? (parseStoreTarget(target) as { file: string }).file : target);
@@ -302,6 +304,10 @@ for (const backend of [sqlite, postgres]) {
         { rule: original.rule, severity: original.severity, message: original.message, resource: original.resource, file: original.file, line: original.line, column: original.column, path: original.path, container: original.container, fingerprint: original.fingerprint, related: original.related, suppressed: original.suppressed, suppression: original.suppression },
       );
       assert.equal(privileged.category, 'pod-security');
+      const drill = await store.getFinding(scan.id, privileged.seq);
+      assert.deepEqual(drill?.finding, privileged);
+      assert.deepEqual(drill?.rule, report.rules.find((r) => r.id === 'privileged-container'), 'the rule as the report\'s rules table had it: title, remediation, references, docs');
+      assert.equal(await store.getFinding(scan.id, 10_000), undefined);
       assert.equal(privileged.team, 'money');
       const clusterRole = page.findings.find((f) => f.resource.kind === 'ClusterRole')!;
       assert.equal(clusterRole.resource.namespace, null);
@@ -519,6 +525,7 @@ for (const backend of [sqlite, postgres]) {
         [bad((r) => (r.findings[0].line = -1)), /findings\[0\]\.line is number -1, expected a whole number/],
         [bad((r) => (r.findings[0].message = 'x'.repeat(70_000))), /findings\[0\]\.message is 70000 characters long/],
         [bad((r) => (r.summary = 'none')), /"summary" is the string "none", expected an object/],
+        [bad((r) => ((r.rules as Record<string, unknown>[])[0].remediation = null)), /rules\[0\]\.remediation is null, expected a string/],
       ];
       for (const [result, message] of cases) {
         await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result }), (e: Error) => e instanceof StoreError && message.test(e.message), String(message));
@@ -544,6 +551,21 @@ for (const backend of [sqlite, postgres]) {
       const rows = await backend.raw(target, 'SELECT version, name FROM kshield_migrations ORDER BY version');
       assert.deepEqual(rows.map((r) => [Number(r.version), r.name]), MIGRATIONS.map((m) => [m.version, m.name]));
       await store.close();
+
+      // A database at schema 1 (the first kshield with a store) with a scan in it: opening it runs the later migrations and keeps the scan.
+      const old = await backend.fresh();
+      const dialect = backend.name === 'SQLite' ? 'sqlite' : 'postgres';
+      await backend.raw(old, 'CREATE TABLE kshield_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      for (const statement of MIGRATIONS[0].statements(dialect)) await backend.raw(old, statement);
+      await backend.raw(old, `INSERT INTO kshield_migrations (version, name, applied_at) VALUES (1, '${MIGRATIONS[0].name}', 0)`);
+      await backend.raw(old, "INSERT INTO scans (source, command, started_at, finished_at, imported_at, kshield_version, report_format, resources, files, n_critical, n_high, n_medium, n_low, n_info, total, suppressed, errors, notes, score) VALUES ('prod', 'cluster', 1, 2, 3, '0.1.0', 2, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)");
+      const upgraded = await openStore(old);
+      assert.equal(upgraded.schemaVersion, SCHEMA_VERSION);
+      assert.deepEqual((await upgraded.listScans()).map((x) => [x.source, x.score]), [['prod', 100]]);
+      await upgraded.importScan({ source: 'prod', command: 'scan', result: scanOf(APP).report });
+      await upgraded.close();
+      assert.deepEqual((await backend.raw(old, 'SELECT version FROM kshield_migrations ORDER BY version')).map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
+
       await backend.raw(target, `INSERT INTO kshield_migrations (version, name, applied_at) VALUES (${SCHEMA_VERSION + 1}, 'from the future', 0)`);
       await assert.rejects(openStore(target), (e: Error) => e instanceof StoreError && new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this kshield knows \\(${SCHEMA_VERSION}\\)`).test(e.message));
     });

@@ -95,6 +95,7 @@ export interface PreparedScan {
   score: number | null;
   findings: FindingRow[];
   facets: FacetRow[];
+  rules: { id: string; title: string; severity: Severity; remediation: string; references: string[]; docs: string | null }[];
   /** Every fingerprint the scan reports: its findings' (suppressed too) and those folded into them, once each. */
   fingerprints: string[];
 }
@@ -242,9 +243,24 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   if (isObject(value.cluster)) {
     cluster = { server: str(value.cluster.server, '"cluster.server"', { empty: true }), context: str(value.cluster.context, '"cluster.context"', { empty: true }), version: optStr(value.cluster.version, '"cluster.version"') };
   }
+  if (!Array.isArray(value.rules)) fail(`"rules" is ${describe(value.rules)}, expected an array`);
+  const rules: PreparedScan['rules'] = [];
+  const seenRules = new Set<string>();
   // A category the report's rules table names wins (a result of a newer kshield may carry it).
   const ruleCategories = new Map<string, string>();
-  if (Array.isArray(value.rules)) for (const r of value.rules) if (isObject(r) && typeof r.id === 'string' && typeof r.category === 'string') ruleCategories.set(r.id, r.category);
+  for (let i = 0; i < value.rules.length && i < 10_000; i++) {
+    const r: unknown = value.rules[i];
+    const at = `rules[${i}]`;
+    if (!isObject(r)) fail(`${at} is ${describe(r)}, expected an object`);
+    const id = str(r.id, `${at}.id`);
+    if (!isSeverity(r.severity)) fail(`${at}.severity is ${describe(r.severity)}, expected one of ${SEVERITIES.join(', ')}`);
+    if (!Array.isArray(r.references)) fail(`${at}.references is ${describe(r.references)}, expected an array`);
+    const rule = { id, title: str(r.title, `${at}.title`), severity: r.severity, remediation: str(r.remediation, `${at}.remediation`), references: r.references.map((x: unknown, j) => str(x, `${at}.references[${j}]`)), docs: optStr(r.docs, `${at}.docs`) };
+    if (seenRules.has(id)) continue;
+    seenRules.add(id);
+    rules.push(rule);
+    if (typeof r.category === 'string') ruleCategories.set(id, r.category);
+  }
 
   const teamKeys = options.teamLabels ?? DEFAULT_TEAM_LABELS;
   const labels = labelIndex(input.objectLabels);
@@ -347,6 +363,6 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const total = SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0);
   return {
     source, command, startedAt: started.getTime(), finishedAt: finished.getTime(), version, format: 2, cluster, resources, files, bySeverity, total,
-    suppressed: suppressedCount, errors, notes, score, findings, facets, fingerprints: [...fingerprints],
+    suppressed: suppressedCount, errors, notes, score, findings, facets, rules, fingerprints: [...fingerprints],
   };
 }

@@ -111,6 +111,25 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 2,
+    name: 'the rules table of each scan (title, remediation, references, docs)',
+    statements(d) {
+      const t = types(d);
+      return [
+        `CREATE TABLE scan_rules (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          rule ${t.text} NOT NULL,
+          title ${t.text} NOT NULL,
+          severity ${t.text} NOT NULL,
+          remediation ${t.text} NOT NULL,
+          refs ${t.text} NOT NULL,
+          docs ${t.text},
+          PRIMARY KEY (scan_id, rule)
+        )`,
+      ];
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -111,6 +111,11 @@ export class PostgresStore extends SqlStore {
     await db.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
   }
 
+  protected async analyze(): Promise<void> {
+    // PostgreSQL samples (30,000 rows at the default statistics target); autovacuum would, later.
+    await this.pool.query('ANALYZE findings, scan_fingerprints, scan_counts');
+  }
+
   protected read<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
     return fn(this.reader);
   }

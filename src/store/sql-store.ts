@@ -26,6 +26,7 @@ import {
   type Store,
   type StoredAttestation,
   type StoredFinding,
+  type StoredRule,
   type StoreOptions,
   type TrendPoint,
   type TrendQuery,
@@ -42,6 +43,11 @@ export interface Executor {
   insertFindings(scanId: number, rows: readonly FindingRow[]): Promise<void>;
   insertCounts(scanId: number, rows: readonly FacetRow[]): Promise<void>;
   insertFingerprints(scanId: number, fingerprints: readonly string[]): Promise<void>;
+}
+
+/** A statement run once per row (a scan's rules: a few hundred at most). */
+async function insertEach(db: Executor, sql: string, rows: readonly unknown[][]): Promise<void> {
+  for (const r of rows) await db.run(sql, r);
 }
 
 const SCAN_COLUMNS =
@@ -63,6 +69,8 @@ const SORTS: Record<FindingSort, [column: string, descending: boolean][]> = {
 const NUMERIC_COLUMNS = new Set(['sev_rank', 'seq', 'line', 'col']);
 
 const MAX_PAGE = 1000;
+/** Imports of this many findings or more refresh the planner's statistics. */
+const ANALYZE_AFTER = 10_000;
 const MAX_LIST = 1000;
 
 function num(v: unknown): number {
@@ -179,6 +187,11 @@ export abstract class SqlStore implements Store {
   protected abstract write<T>(fn: (db: Executor) => Promise<T>): Promise<T>;
   /** Taken inside each migration's transaction so that two processes never migrate at once (PostgreSQL). */
   protected async lockForMigration(_db: Executor): Promise<void> {}
+  /**
+   * Refreshes the query planner's statistics after a large import, so that a filter picks its index
+   * (without them SQLite walks the whole scan for a team + rule filter).
+   */
+  protected abstract analyze(): Promise<void>;
   /** How errors name the database (a path, a host). */
   protected abstract where(): string;
   abstract close(): Promise<void>;
@@ -228,8 +241,14 @@ export abstract class SqlStore implements Store {
       await db.insertFindings(scanId, prepared.findings);
       await db.insertCounts(scanId, prepared.facets);
       await db.insertFingerprints(scanId, prepared.fingerprints);
+      await insertEach(
+        db,
+        'INSERT INTO scan_rules (scan_id, rule, title, severity, remediation, refs, docs) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        prepared.rules.map((r) => [scanId, r.id, r.title, r.severity, r.remediation, JSON.stringify(r.references), r.docs]),
+      );
       return scanId;
     });
+    if (prepared.findings.length >= ANALYZE_AFTER) await this.analyze();
     return (await this.getScan(id))!;
   }
 
@@ -296,6 +315,7 @@ export abstract class SqlStore implements Store {
       // Children first: one code path whether or not the connection enforces ON DELETE CASCADE.
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM findings WHERE scan_id = ?', [id]);
       return (await db.run('DELETE FROM scans WHERE id = ?', [id])) > 0;
     });
@@ -349,6 +369,20 @@ export abstract class SqlStore implements Store {
         score: scan.score,
         scoreFormula: SCORE_FORMULA,
       };
+    });
+  }
+
+  async getFinding(scanId: number, seq: number): Promise<{ finding: StoredFinding; rule: StoredRule | null } | undefined> {
+    if (!Number.isSafeInteger(scanId) || !Number.isSafeInteger(seq)) return undefined;
+    return this.read(async (db) => {
+      const [row] = await db.all(`SELECT ${FINDING_SELECT} FROM findings f WHERE f.scan_id = ? AND f.seq = ?`, [scanId, seq]);
+      if (!row) return undefined;
+      const finding = storedFinding(row);
+      const [r] = await db.all('SELECT rule, title, severity, remediation, refs, docs FROM scan_rules WHERE scan_id = ? AND rule = ?', [scanId, finding.rule]);
+      const rule: StoredRule | null = r
+        ? { id: r.rule as string, title: r.title as string, severity: r.severity as Severity, remediation: r.remediation as string, references: JSON.parse(r.refs as string) as string[], docs: (r.docs as string | null) ?? null }
+        : null;
+      return { finding, rule };
     });
   }
 

@@ -60,6 +60,18 @@ export interface StoredFinding {
   locations?: { file: string; line: number; column: number; what: string }[];
 }
 
+/** What a scan's JSON report says of a rule its findings name (its `rules` table). */
+export interface StoredRule {
+  id: string;
+  title: string;
+  /** The rule's own severity (a finding carries its effective one). */
+  severity: Severity;
+  remediation: string;
+  references: string[];
+  /** The rule's page in kshield's documentation (docs/rules/<id>.md); null for kshield's own findings. */
+  docs: string | null;
+}
+
 /** Labels of the scanned objects, so that findings get a team (the JSON report does not carry labels). */
 export interface ObjectLabels {
   apiVersion?: string;
@@ -249,6 +261,8 @@ export interface Store {
   previousScan(id: number): Promise<ScanRecord | undefined>;
   deleteScan(id: number): Promise<boolean>;
   overview(scanId: number): Promise<Overview>;
+  /** One finding (scanId and seq, as the explorer returns them) with its rule's title, remediation and references. */
+  getFinding(scanId: number, seq: number): Promise<{ finding: StoredFinding; rule: StoredRule | null } | undefined>;
   findings(query: FindingQuery): Promise<FindingPage>;
   diff(fromScanId: number, toScanId: number, options?: { limit?: number }): Promise<ScanDiff>;
   trends(query: TrendQuery): Promise<TrendSeries[]>;
