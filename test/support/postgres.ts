@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -84,7 +84,9 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const missing = postgresMissing();
   if (missing) throw new Error(missing);
   const owner = runAs();
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kshield-pg-'));
+  // The postgres user must reach its directory: a root-only TMPDIR would not let it, /tmp does.
+  const base = owner && (statSync(os.tmpdir()).mode & 0o001) === 0 ? '/tmp' : os.tmpdir();
+  const dir = mkdtempSync(path.join(base, 'kshield-pg-'));
   const data = path.join(dir, 'data');
   const socketDir = path.join(dir, 'socket');
   mkdirSync(socketDir);
