@@ -167,6 +167,10 @@ function buildProgram(): Command {
     .option('--concurrency <n>', 'list requests in flight at once', '4')
     .option('--no-progress', 'no progress bar on a terminal')
     .addOption(new Option('--desired <dir>', 'manifests (files, directories, kustomizations, charts) declaring the workloads: report live ones weaker than declared in a security-relevant field (drift-from-desired; repeatable)').argParser(collect).default([]))
+    .option('--report-to <url>', 'also send the result to a kshield serve dashboard (its URL); the report and exit code here are unchanged')
+    .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
+    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the kubeconfig context)")
     .action(async (opts) => {
       // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
       const { runCluster } = await import('./cluster.js');
