@@ -1,0 +1,136 @@
+/**
+ * The fleet store: PostgreSQL through `pg`'s pool. TLS is what the URL asks for (pg reads
+ * `sslmode`, `sslrootcert`, `sslcert`, `sslkey`: `?sslmode=verify-full&sslrootcert=/etc/ca.pem`).
+ * Reads go to any pooled connection; a write holds one connection for its transaction. Migrations
+ * take an advisory lock inside their transaction, so many `kshield serve` replicas starting at once
+ * migrate once. Findings go in by `unnest` of one array per column, thousands of rows a statement.
+ */
+import pg from 'pg';
+import { FINDING_COLUMNS, FINDING_COLUMN_TYPES, findingValues, type FacetRow, type FindingRow } from './import.js';
+import { SqlStore, type Executor, type Row } from './sql-store.js';
+import { StoreError, type StoreOptions } from './types.js';
+
+/** pg_advisory_xact_lock key of the migrations ("kshield" in ASCII). */
+const MIGRATION_LOCK = 0x6b736869656c64;
+const BATCH = 5000;
+const INT8_OID = 20;
+
+/** `?` placeholders numbered `$1…` (the shared queries hold no `?` inside string literals but this skips them anyway). */
+const numbered = new Map<string, string>();
+function toPositional(sql: string): string {
+  let out = numbered.get(sql);
+  if (out !== undefined) return out;
+  let n = 0;
+  let inString = false;
+  out = '';
+  for (const c of sql) {
+    if (c === "'") inString = !inString;
+    out += c === '?' && !inString ? `$${++n}` : c;
+  }
+  if (numbered.size < 1000) numbered.set(sql, out);
+  return out;
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '…';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+function executor(q: Queryable): Executor {
+  return {
+    all: async (sql, params = []) => (await q.query(toPositional(sql), params as unknown[])).rows as Row[],
+    run: async (sql, params = []) => (await q.query(toPositional(sql), params as unknown[])).rowCount ?? 0,
+    insertFindings: async (scanId: number, rows: readonly FindingRow[]) => {
+      const sql = `INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) SELECT * FROM unnest(${FINDING_COLUMN_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`;
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const columns: unknown[][] = FINDING_COLUMNS.map(() => []);
+        for (const r of rows.slice(start, start + BATCH)) {
+          const values = findingValues(scanId, r);
+          for (let c = 0; c < values.length; c++) columns[c].push(values[c]);
+        }
+        await q.query(sql, columns);
+      }
+    },
+    insertCounts: async (scanId: number, rows: readonly FacetRow[]) => {
+      const sql = 'INSERT INTO scan_counts (scan_id, facet, key, severity, n) SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::integer[])';
+      for (let start = 0; start < rows.length; start += BATCH) {
+        const slice = rows.slice(start, start + BATCH);
+        await q.query(sql, [scanId, slice.map((r) => r.facet), slice.map((r) => r.key), slice.map((r) => r.severity), slice.map((r) => r.n)]);
+      }
+    },
+  };
+}
+
+export class PostgresStore extends SqlStore {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly reader: Executor;
+
+  private constructor(
+    private readonly url: string,
+    options: StoreOptions,
+  ) {
+    super(options);
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 10_000,
+      // COUNT(*) and BIGINT ids come back as numbers, as SQLite gives them (they stay far below 2^53).
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    });
+    // An idle connection the server drops must not crash the process; the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.reader = executor(this.pool);
+  }
+
+  static async open(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
+    const store = new PostgresStore(url, options);
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.pool.end().catch(() => undefined);
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(`cannot open the PostgreSQL database ${redactUrl(url)}: ${(e as Error).message}`);
+    }
+    return store;
+  }
+
+  protected where(): string {
+    return redactUrl(this.url);
+  }
+
+  protected override async lockForMigration(db: Executor): Promise<void> {
+    await db.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+  }
+
+  protected read<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
+    return fn(this.reader);
+  }
+
+  protected async write<T>(fn: (db: Executor) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(executor(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

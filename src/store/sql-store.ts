@@ -1,0 +1,579 @@
+/**
+ * Everything the two stores share: every query, written once in the SQL both SQLite and PostgreSQL
+ * run (`?` placeholders, which the PostgreSQL executor numbers), the migrations runner, and the
+ * mapping of rows to records. An implementation only supplies how to run statements, how to bulk
+ * insert, and how to hold a transaction (see sqlite.ts, postgres.ts).
+ */
+import type { Severity } from '../core/types.js';
+import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
+import { prepareScan, SCORE_FORMULA, type FacetRow, type FindingRow } from './import.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, type Dialect } from './migrations.js';
+import {
+  FINDING_SORTS,
+  StoreError,
+  type Attestation,
+  type AttestationQuery,
+  type FindingPage,
+  type FindingQuery,
+  type FindingSort,
+  type GroupCount,
+  type ListScansQuery,
+  type Overview,
+  type ScanDiff,
+  type ScanImport,
+  type ScanRecord,
+  type SourceSummary,
+  type Store,
+  type StoredAttestation,
+  type StoredFinding,
+  type StoreOptions,
+  type TrendPoint,
+  type TrendQuery,
+  type TrendSeries,
+} from './types.js';
+
+export type Row = Record<string, unknown>;
+
+/** Runs statements on one connection (or, for reads, on any). */
+export interface Executor {
+  all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Rows changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  insertFindings(scanId: number, rows: readonly FindingRow[]): Promise<void>;
+  insertCounts(scanId: number, rows: readonly FacetRow[]): Promise<void>;
+}
+
+const SCAN_COLUMNS =
+  'id, source, command, started_at, finished_at, imported_at, kshield_version, cluster_server, cluster_context, cluster_version, resources, files, n_critical, n_high, n_medium, n_low, n_info, total, suppressed, errors, notes, score';
+
+const FINDING_SELECT =
+  'f.scan_id, f.seq, f.rule, f.severity, f.category, f.message, f.api_version, f.kind, f.namespace, f.name, f.file, f.line, f.col, f.path, f.container, f.suppressed, f.suppression_kind, f.suppression_reason, f.suppression_owner, f.team, f.fingerprint, f.extra';
+
+/** Each sort: its columns and their direction for order `asc`, ending with seq so the order is total. */
+const SORTS: Record<FindingSort, [column: string, descending: boolean][]> = {
+  severity: [['sev_rank', true], ['seq', false]],
+  rule: [['rule', false], ['sev_rank', true], ['seq', false]],
+  category: [['category', false], ['sev_rank', true], ['seq', false]],
+  namespace: [['namespace', false], ['sev_rank', true], ['seq', false]],
+  team: [['team', false], ['sev_rank', true], ['seq', false]],
+  object: [['kind', false], ['namespace', false], ['name', false], ['seq', false]],
+  file: [['file', false], ['line', false], ['col', false], ['seq', false]],
+};
+const NUMERIC_COLUMNS = new Set(['sev_rank', 'seq', 'line', 'col']);
+
+const MAX_PAGE = 1000;
+const MAX_LIST = 1000;
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
+function scanRecord(r: Row): ScanRecord {
+  const bySeverity: Record<Severity, number> = { critical: num(r.n_critical), high: num(r.n_high), medium: num(r.n_medium), low: num(r.n_low), info: num(r.n_info) };
+  return {
+    id: num(r.id),
+    source: r.source as string,
+    command: r.command as string,
+    startedAt: new Date(num(r.started_at)),
+    finishedAt: new Date(num(r.finished_at)),
+    importedAt: new Date(num(r.imported_at)),
+    version: r.kshield_version as string,
+    cluster: r.cluster_server === null || r.cluster_server === undefined ? null : { server: r.cluster_server as string, context: (r.cluster_context as string | null) ?? '', version: (r.cluster_version as string | null) ?? null },
+    resources: num(r.resources),
+    files: num(r.files),
+    bySeverity,
+    total: num(r.total),
+    suppressed: num(r.suppressed),
+    errors: num(r.errors),
+    notes: num(r.notes),
+    score: r.score === null || r.score === undefined ? null : num(r.score),
+  };
+}
+
+function storedFinding(r: Row): StoredFinding {
+  const extra = typeof r.extra === 'string' ? (JSON.parse(r.extra) as Pick<StoredFinding, 'related' | 'locations'>) : undefined;
+  const finding: StoredFinding = {
+    scanId: num(r.scan_id),
+    seq: num(r.seq),
+    rule: r.rule as string,
+    severity: r.severity as Severity,
+    category: r.category as string,
+    message: r.message as string,
+    resource: { apiVersion: r.api_version as string, kind: r.kind as string, namespace: r.namespace === '' ? null : (r.namespace as string), name: r.name as string },
+    file: r.file as string,
+    line: num(r.line),
+    column: num(r.col),
+    path: r.path as string,
+    container: (r.container as string | null) ?? null,
+    suppressed: num(r.suppressed) === 1,
+    suppression: r.suppression_kind === null || r.suppression_kind === undefined ? null : { kind: r.suppression_kind as string, reason: (r.suppression_reason as string | null) ?? null, owner: (r.suppression_owner as string | null) ?? null },
+    team: r.team === '' ? null : (r.team as string),
+    fingerprint: r.fingerprint as string,
+    related: extra?.related ?? [],
+  };
+  if (extra?.locations) finding.locations = extra.locations;
+  return finding;
+}
+
+function emptyCounts(): Record<Severity, number> {
+  return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
+}
+
+function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+function likePattern(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, columns: readonly [string, boolean][]): unknown[] {
+  let values: unknown;
+  try {
+    values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    values = undefined;
+  }
+  const ok =
+    Array.isArray(values) &&
+    values.length === columns.length &&
+    values.every((v, i) => (NUMERIC_COLUMNS.has(columns[i][0]) ? typeof v === 'number' && Number.isSafeInteger(v) : typeof v === 'string'));
+  if (!ok) throw new StoreError('the page cursor is not one this query returned (it belongs to another sort, or was altered)');
+  return values as unknown[];
+}
+
+function checkList<T>(name: string, list: readonly T[] | undefined, valid?: (v: T) => boolean): readonly T[] | undefined {
+  if (list === undefined) return undefined;
+  if (!Array.isArray(list)) throw new StoreError(`the ${name} filter must be a list`);
+  if (list.length > 1000) throw new StoreError(`the ${name} filter names ${list.length} values (at most 1000)`);
+  if (valid) for (const v of list) if (!valid(v)) throw new StoreError(`the ${name} filter holds ${JSON.stringify(v)}, which is not valid`);
+  return list;
+}
+
+function checkLimit(limit: number | undefined, fallback: number, max: number, what: string): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw new StoreError(`${what} must be a whole number from 1 to ${max}, not ${String(limit)}`);
+  return limit;
+}
+
+function checkDate(value: string, what: string): number {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(t)) throw new StoreError(`the attestation's ${what} is not a date: ${JSON.stringify(value)}`);
+  return t;
+}
+
+export abstract class SqlStore implements Store {
+  abstract readonly kind: Dialect;
+  schemaVersion = 0;
+
+  constructor(protected readonly options: StoreOptions) {}
+
+  /** Runs `fn` with an executor for reads (no transaction needed). */
+  protected abstract read<T>(fn: (db: Executor) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction; it commits when `fn` resolves, rolls back when it throws. */
+  protected abstract write<T>(fn: (db: Executor) => Promise<T>): Promise<T>;
+  /** Taken inside each migration's transaction so that two processes never migrate at once (PostgreSQL). */
+  protected async lockForMigration(_db: Executor): Promise<void> {}
+  /** How errors name the database (a path, a host). */
+  protected abstract where(): string;
+  abstract close(): Promise<void>;
+
+  /** Brings the schema up to SCHEMA_VERSION, one migration per transaction; refuses a newer schema. */
+  async migrate(): Promise<void> {
+    const applied = async (db: Executor): Promise<Set<number>> => new Set((await db.all('SELECT version FROM kshield_migrations')).map((r) => num(r.version)));
+    let done = await this.write(async (db) => {
+      await this.lockForMigration(db);
+      await db.run(MIGRATIONS_TABLE);
+      return applied(db);
+    });
+    const newest = Math.max(0, ...done);
+    if (newest > SCHEMA_VERSION) throw new StoreError(newerDatabaseMessage(newest, this.where()));
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      done = await this.write(async (db) => {
+        await this.lockForMigration(db);
+        const now = await applied(db);
+        // Another process may have run it while this one waited for the lock.
+        if (!now.has(m.version)) {
+          for (const statement of m.statements(this.kind)) await db.run(statement);
+          await db.run('INSERT INTO kshield_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+          now.add(m.version);
+        }
+        return now;
+      });
+    }
+    this.schemaVersion = Math.max(...done);
+  }
+
+  async importScan(scan: ScanImport): Promise<ScanRecord> {
+    const now = new Date();
+    const prepared = prepareScan(scan, this.options, now);
+    const id = await this.write(async (db) => {
+      const [row] = await db.all(
+        `INSERT INTO scans (source, command, started_at, finished_at, imported_at, kshield_version, report_format, cluster_server, cluster_context, cluster_version,
+           resources, files, n_critical, n_high, n_medium, n_low, n_info, total, suppressed, errors, notes, score)
+         VALUES (${placeholders(22)}) RETURNING id`,
+        [
+          prepared.source, prepared.command, prepared.startedAt, prepared.finishedAt, now.getTime(), prepared.version, prepared.format,
+          prepared.cluster?.server ?? null, prepared.cluster?.context ?? null, prepared.cluster?.version ?? null, prepared.resources, prepared.files,
+          ...SEVERITIES.map((s) => prepared.bySeverity[s]), prepared.total, prepared.suppressed, prepared.errors, prepared.notes, prepared.score,
+        ],
+      );
+      const scanId = num(row.id);
+      await db.insertFindings(scanId, prepared.findings);
+      await db.insertCounts(scanId, prepared.facets);
+      return scanId;
+    });
+    return (await this.getScan(id))!;
+  }
+
+  async getScan(id: number): Promise<ScanRecord | undefined> {
+    if (!Number.isSafeInteger(id)) return undefined;
+    return this.read(async (db) => {
+      const [row] = await db.all(`SELECT ${SCAN_COLUMNS} FROM scans WHERE id = ?`, [id]);
+      return row ? scanRecord(row) : undefined;
+    });
+  }
+
+  private async mustGetScan(db: Executor, id: number): Promise<ScanRecord> {
+    const [row] = Number.isSafeInteger(id) ? await db.all(`SELECT ${SCAN_COLUMNS} FROM scans WHERE id = ?`, [id]) : [];
+    if (!row) throw new StoreError(`there is no stored scan ${String(id)}`);
+    return scanRecord(row);
+  }
+
+  async listScans(query: ListScansQuery = {}): Promise<ScanRecord[]> {
+    const limit = checkLimit(query.limit, 100, MAX_LIST, 'limit');
+    return this.read(async (db) => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.source !== undefined) {
+        where.push('source = ?');
+        params.push(query.source);
+      }
+      if (query.before !== undefined) {
+        const before = await this.mustGetScan(db, query.before);
+        where.push('(started_at < ? OR (started_at = ? AND id < ?))');
+        params.push(before.startedAt.getTime(), before.startedAt.getTime(), before.id);
+      }
+      const rows = await db.all(`SELECT ${SCAN_COLUMNS} FROM scans ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`, [...params, limit]);
+      return rows.map(scanRecord);
+    });
+  }
+
+  async listSources(): Promise<SourceSummary[]> {
+    return this.read(async (db) => {
+      const rows = await db.all(
+        `SELECT ${SCAN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, c.n AS scan_count
+         FROM scans s JOIN (SELECT source, COUNT(*) AS n FROM scans GROUP BY source) c ON c.source = s.source
+         WHERE s.id = (SELECT l.id FROM scans l WHERE l.source = s.source ORDER BY l.started_at DESC, l.id DESC LIMIT 1)
+         ORDER BY s.source`,
+      );
+      return rows.map((r) => ({ source: r.source as string, scans: num(r.scan_count), latest: scanRecord(r) }));
+    });
+  }
+
+  async previousScan(id: number): Promise<ScanRecord | undefined> {
+    return this.read(async (db) => {
+      const scan = await this.mustGetScan(db, id);
+      const t = scan.startedAt.getTime();
+      const [row] = await db.all(
+        `SELECT ${SCAN_COLUMNS} FROM scans WHERE source = ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1`,
+        [scan.source, t, t, scan.id],
+      );
+      return row ? scanRecord(row) : undefined;
+    });
+  }
+
+  async deleteScan(id: number): Promise<boolean> {
+    if (!Number.isSafeInteger(id)) return false;
+    return this.write(async (db) => {
+      // Children first: one code path whether or not the connection enforces ON DELETE CASCADE.
+      await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM findings WHERE scan_id = ?', [id]);
+      return (await db.run('DELETE FROM scans WHERE id = ?', [id])) > 0;
+    });
+  }
+
+  async overview(scanId: number): Promise<Overview> {
+    return this.read(async (db) => {
+      const scan = await this.mustGetScan(db, scanId);
+      const rows = await db.all('SELECT facet, key, severity, n FROM scan_counts WHERE scan_id = ?', [scanId]);
+      const groups: Record<string, Map<string, GroupCount>> = { category: new Map(), namespace: new Map(), team: new Map(), rule: new Map() };
+      const heat = new Map<string, { namespace: string | null; category: string; total: number }>();
+      for (const r of rows) {
+        const facet = r.facet as string;
+        const key = r.key as string;
+        const n = num(r.n);
+        const severity = r.severity as Severity;
+        if (facet === 'heatmap') {
+          const [namespace, category] = key.split('\u0000');
+          const cell = heat.get(key) ?? { namespace: namespace === '' ? null : namespace, category, total: 0 };
+          cell.total += n;
+          heat.set(key, cell);
+          continue;
+        }
+        const map = groups[facet];
+        if (!map) continue;
+        const nullable = facet === 'namespace' || facet === 'team';
+        let g = map.get(key);
+        if (!g) map.set(key, (g = { key: nullable && key === '' ? null : key, total: 0, bySeverity: emptyCounts() }));
+        g.total += n;
+        if (isSeverity(severity)) g.bySeverity[severity] += n;
+      }
+      // Most findings first, the most severe breaking ties, then by name: the same order everywhere.
+      const order = (a: GroupCount, b: GroupCount): number => {
+        if (b.total !== a.total) return b.total - a.total;
+        for (const s of SEVERITIES) if (b.bySeverity[s] !== a.bySeverity[s]) return b.bySeverity[s] - a.bySeverity[s];
+        return (a.key ?? '') < (b.key ?? '') ? -1 : (a.key ?? '') > (b.key ?? '') ? 1 : 0;
+      };
+      const sorted = (facet: string): GroupCount[] => [...groups[facet].values()].sort(order);
+      const heatmap = [...heat.values()].sort((a, b) => ((a.namespace ?? '') < (b.namespace ?? '') ? -1 : (a.namespace ?? '') > (b.namespace ?? '') ? 1 : a.category < b.category ? -1 : a.category > b.category ? 1 : 0));
+      return {
+        scan,
+        bySeverity: { ...scan.bySeverity },
+        byCategory: sorted('category'),
+        byNamespace: sorted('namespace'),
+        byTeam: sorted('team'),
+        byRule: sorted('rule'),
+        heatmap,
+        score: scan.score,
+        scoreFormula: SCORE_FORMULA,
+      };
+    });
+  }
+
+  async findings(query: FindingQuery): Promise<FindingPage> {
+    return this.read(async (db) => {
+      await this.mustGetScan(db, query.scanId);
+      return this.findingsWith(db, query);
+    });
+  }
+
+  private async findingsWith(db: Executor, query: FindingQuery): Promise<FindingPage> {
+    const limit = checkLimit(query.limit, 100, MAX_PAGE, 'limit');
+    const sort = query.sort ?? 'severity';
+    if (!(FINDING_SORTS as readonly string[]).includes(sort)) throw new StoreError(`unknown sort ${JSON.stringify(sort)}: one of ${FINDING_SORTS.join(', ')}`);
+    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') throw new StoreError(`order must be asc or desc, not ${JSON.stringify(query.order)}`);
+    const reverse = query.order === 'desc';
+    const columns = SORTS[sort].map(([c, desc]) => [c, desc !== reverse] as [string, boolean]);
+
+    const where: string[] = ['f.scan_id = ?'];
+    const params: unknown[] = [query.scanId];
+    const suppressed = query.suppressed ?? false;
+    if (suppressed !== 'all') {
+      if (typeof suppressed !== 'boolean') throw new StoreError('suppressed must be true, false or "all"');
+      where.push('f.suppressed = ?');
+      params.push(suppressed ? 1 : 0);
+    }
+    const inList = (column: string, values: readonly unknown[] | undefined): void => {
+      if (values === undefined) return;
+      if (values.length === 0) {
+        where.push('1 = 0');
+        return;
+      }
+      where.push(`f.${column} IN (${placeholders(values.length)})`);
+      params.push(...values);
+    };
+    const isText = (v: unknown): boolean => typeof v === 'string';
+    inList('severity', checkList('severity', query.severity, isSeverity));
+    if (query.minSeverity !== undefined) {
+      if (!isSeverity(query.minSeverity)) throw new StoreError(`minSeverity must be one of ${SEVERITIES.join(', ')}`);
+      where.push('f.sev_rank >= ?');
+      params.push(severityRank(query.minSeverity));
+    }
+    inList('rule', checkList('rule', query.rule, isText));
+    inList('category', checkList('category', query.category, isText));
+    inList('kind', checkList('kind', query.kind, isText));
+    inList('namespace', checkList('namespace', query.namespace, (v) => v === null || isText(v))?.map((v) => v ?? ''));
+    inList('team', checkList('team', query.team, (v) => v === null || isText(v))?.map((v) => v ?? ''));
+    if (query.text !== undefined && query.text !== '') {
+      if (typeof query.text !== 'string' || query.text.length > 500) throw new StoreError('the text search must be a string of at most 500 characters');
+      where.push("f.search LIKE ? ESCAPE '\\'");
+      params.push(likePattern(query.text));
+    }
+    if (query.notIn !== undefined) {
+      await this.mustGetScan(db, query.notIn);
+      where.push('NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint AND o.suppressed = 0)');
+      params.push(query.notIn);
+    }
+
+    let total: number | undefined;
+    if (query.withTotal !== false) {
+      const [row] = await db.all(`SELECT COUNT(*) AS n FROM findings f WHERE ${where.join(' AND ')}`, params);
+      total = num(row.n);
+    }
+
+    const pageWhere = [...where];
+    const pageParams = [...params];
+    if (query.cursor !== undefined) {
+      if (typeof query.cursor !== 'string') throw new StoreError('the page cursor must be a string');
+      const values = decodeCursor(query.cursor, columns);
+      // (c1 > v1) OR (c1 = v1 AND c2 > v2) OR ...: the rows after the cursor's in this order.
+      const ors: string[] = [];
+      for (let i = 0; i < columns.length; i++) {
+        const parts: string[] = [];
+        for (let j = 0; j < i; j++) {
+          parts.push(`f.${columns[j][0]} = ?`);
+          pageParams.push(values[j]);
+        }
+        parts.push(`f.${columns[i][0]} ${columns[i][1] ? '<' : '>'} ?`);
+        pageParams.push(values[i]);
+        ors.push(`(${parts.join(' AND ')})`);
+      }
+      pageWhere.push(`(${ors.join(' OR ')})`);
+    }
+    let offset = 0;
+    if (query.offset !== undefined) {
+      if (query.cursor !== undefined) throw new StoreError('give a cursor or an offset, not both');
+      if (!Number.isSafeInteger(query.offset) || query.offset < 0) throw new StoreError(`offset must be a whole number ≥ 0, not ${String(query.offset)}`);
+      offset = query.offset;
+    }
+    const orderBy = columns.map(([c, desc]) => `f.${c} ${desc ? 'DESC' : 'ASC'}`).join(', ');
+    const rows = await db.all(
+      `SELECT ${FINDING_SELECT}, f.sev_rank FROM findings f WHERE ${pageWhere.join(' AND ')} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      [...pageParams, limit + 1, offset],
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      findings: page.map(storedFinding),
+      ...(total !== undefined ? { total } : {}),
+      next: more && last ? encodeCursor(columns.map(([c]) => (NUMERIC_COLUMNS.has(c) ? num(last[c]) : last[c]))) : null,
+    };
+  }
+
+  async diff(fromScanId: number, toScanId: number, options: { limit?: number } = {}): Promise<ScanDiff> {
+    const limit = checkLimit(options.limit, 100, MAX_PAGE, 'limit');
+    return this.read(async (db) => {
+      const from = await this.mustGetScan(db, fromScanId);
+      const to = await this.mustGetScan(db, toScanId);
+      const added = await this.findingsWith(db, { scanId: to.id, notIn: from.id, limit });
+      const fixed = await this.findingsWith(db, { scanId: from.id, notIn: to.id, limit });
+      return { from, to, new: added.total!, fixed: fixed.total!, unchanged: to.total - added.total!, newFindings: added.findings, fixedFindings: fixed.findings };
+    });
+  }
+
+  async trends(query: TrendQuery): Promise<TrendSeries[]> {
+    const limit = checkLimit(query.limit, 100, MAX_LIST, 'limit');
+    const groupBy = query.groupBy ?? 'source';
+    if (!['source', 'namespace', 'team'].includes(groupBy)) throw new StoreError(`trends group by source, namespace or team, not ${JSON.stringify(groupBy)}`);
+    if (typeof query.source !== 'string') throw new StoreError('trends need a source');
+    return this.read(async (db) => {
+      const where = ['source = ?'];
+      const params: unknown[] = [query.source];
+      if (query.from) {
+        where.push('started_at >= ?');
+        params.push(query.from.getTime());
+      }
+      if (query.to) {
+        where.push('started_at <= ?');
+        params.push(query.to.getTime());
+      }
+      const scans = (await db.all(`SELECT ${SCAN_COLUMNS} FROM scans WHERE ${where.join(' AND ')} ORDER BY started_at DESC, id DESC LIMIT ?`, [...params, limit]))
+        .map(scanRecord)
+        .reverse();
+      if (groupBy === 'source') {
+        return [{ key: query.source, points: scans.map((s) => ({ scanId: s.id, at: s.startedAt, total: s.total, bySeverity: { ...s.bySeverity }, score: s.score })) }];
+      }
+      if (scans.length === 0) return [];
+      const keys = checkList('keys', query.keys, (v) => v === null || typeof v === 'string')?.map((k) => k ?? '');
+      const countParams: unknown[] = [groupBy, ...scans.map((s) => s.id)];
+      let keyFilter = '';
+      if (keys) {
+        if (keys.length === 0) return [];
+        keyFilter = ` AND key IN (${placeholders(keys.length)})`;
+        countParams.push(...keys);
+      }
+      const rows = await db.all(`SELECT scan_id, key, severity, n FROM scan_counts WHERE facet = ? AND scan_id IN (${placeholders(scans.length)})${keyFilter}`, countParams);
+      const series = new Map<string, Map<number, TrendPoint>>();
+      for (const k of keys ?? []) series.set(k, new Map());
+      for (const r of rows) {
+        const key = r.key as string;
+        let points = series.get(key);
+        if (!points) series.set(key, (points = new Map()));
+        const scanId = num(r.scan_id);
+        let p = points.get(scanId);
+        if (!p) points.set(scanId, (p = { scanId, at: new Date(0), total: 0, bySeverity: emptyCounts() }));
+        const severity = r.severity as Severity;
+        if (isSeverity(severity)) p.bySeverity[severity] += num(r.n);
+        p.total += num(r.n);
+      }
+      return [...series.keys()]
+        .sort()
+        .map((key) => ({
+          key: key === '' ? null : key,
+          points: scans.map((s) => {
+            const p = series.get(key)!.get(s.id);
+            return { scanId: s.id, at: s.startedAt, total: p?.total ?? 0, bySeverity: p?.bySeverity ?? emptyCounts() };
+          }),
+        }));
+    });
+  }
+
+  async addAttestation(a: Attestation, options: { source?: string | null } = {}): Promise<StoredAttestation> {
+    const text = (v: unknown, what: string, max: number): string => {
+      if (typeof v !== 'string' || v.trim() === '' || v.length > max) throw new StoreError(`the attestation's ${what} must be text of 1-${max} characters`);
+      return v;
+    };
+    const control = text(a.control, 'control', 200);
+    if (a.status !== 'pass' && a.status !== 'fail') throw new StoreError(`the attestation's status must be pass or fail, not ${JSON.stringify(a.status)}`);
+    const by = text(a.by, 'by', 200);
+    const evidence = text(a.evidence, 'evidence', 4000);
+    const at = checkDate(a.at, 'at');
+    const expires = checkDate(a.expires, 'expires');
+    if (expires <= at) throw new StoreError(`the attestation expires (${a.expires}) before it was made (${a.at})`);
+    const source = options.source ?? null;
+    if (source !== null) text(source, 'source', 253);
+    const id = await this.write(async (db) => {
+      const [row] = await db.all(
+        'INSERT INTO attestations (control, status, by_whom, evidence, attested_at, expires_at, source) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [control, a.status, by, evidence, at, expires, source],
+      );
+      return num(row.id);
+    });
+    return { id, control, status: a.status, by, evidence, at: new Date(at).toISOString(), expires: new Date(expires).toISOString(), source };
+  }
+
+  async listAttestations(query: AttestationQuery = {}): Promise<StoredAttestation[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.control !== undefined) {
+      where.push('control = ?');
+      params.push(query.control);
+    }
+    if (query.source !== undefined) {
+      where.push('(source IS NULL OR source = ?)');
+      params.push(query.source);
+    }
+    if (!query.includeExpired) {
+      where.push('expires_at > ?');
+      params.push((query.now ?? new Date()).getTime());
+    }
+    return this.read(async (db) => {
+      const rows = await db.all(
+        `SELECT id, control, status, by_whom, evidence, attested_at, expires_at, source FROM attestations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY control, attested_at DESC, id DESC`,
+        params,
+      );
+      return rows.map((r) => ({
+        id: num(r.id),
+        control: r.control as string,
+        status: r.status as 'pass' | 'fail',
+        by: r.by_whom as string,
+        evidence: r.evidence as string,
+        at: new Date(num(r.attested_at)).toISOString(),
+        expires: new Date(num(r.expires_at)).toISOString(),
+        source: (r.source as string | null) ?? null,
+      }));
+    });
+  }
+
+  async expireAttestation(id: number, now: Date = new Date()): Promise<boolean> {
+    if (!Number.isSafeInteger(id)) return false;
+    return this.write(async (db) => (await db.run('UPDATE attestations SET expires_at = ? WHERE id = ? AND expires_at > ?', [now.getTime(), id, now.getTime()])) > 0 || (await db.all('SELECT 1 AS x FROM attestations WHERE id = ?', [id])).length > 0);
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The contract between the stored history of scans and what reads it (`kshield serve`): one `Store`
+ * interface, two implementations (SQLite, the embedded default; PostgreSQL, for a fleet reporting
+ * into one dashboard) that behave the same, because they share every query (see sql-store.ts) and
+ * one test suite runs against both (test/store.test.ts).
+ */
+import type { Severity } from '../core/types.js';
+
+/** What one stored scan is: where it came from, when, and its counts (unsuppressed findings unless said otherwise). */
+export interface ScanRecord {
+  id: number;
+  /** The cluster's name (or any source label: a repository, a directory) the scan is of. */
+  source: string;
+  /** The kshield command that made it (`cluster`, `scan`, ...). */
+  command: string;
+  startedAt: Date;
+  finishedAt: Date;
+  importedAt: Date;
+  /** kshield version that wrote the result. */
+  version: string;
+  /** From a `kshield cluster` result: the API server and its version. */
+  cluster: { server: string; context: string; version: string | null } | null;
+  /** Kubernetes objects (and other inputs) scanned, and files read. */
+  resources: number;
+  files: number;
+  bySeverity: Record<Severity, number>;
+  /** Unsuppressed findings (each folded finding counts once, as in the JSON summary). */
+  total: number;
+  suppressed: number;
+  /** Input errors and notes the result reported (their text is not stored). */
+  errors: number;
+  notes: number;
+  /** The posture score of the scan, 0-100 (see SCORE_FORMULA); null when nothing was scanned. */
+  score: number | null;
+}
+
+/** A stored finding: the JSON report's finding, with what the store adds (category, team, where it is stored). */
+export interface StoredFinding {
+  scanId: number;
+  /** The finding's place in its scan's JSON report (0-based): with scanId its identity in the store. */
+  seq: number;
+  rule: string;
+  severity: Severity;
+  /** The rule's category (`pod-security`, `rbac`, ...), from kshield's catalogue; `other` for rules it does not know. */
+  category: string;
+  message: string;
+  resource: { apiVersion: string; kind: string; namespace: string | null; name: string };
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  container: string | null;
+  suppressed: boolean;
+  suppression: { kind: string; reason: string | null; owner: string | null } | null;
+  /** The team the object belongs to, from its labels (see TeamLabelOptions); null when none says. */
+  team: string | null;
+  /** Stable identity across scans: the engine's fingerprint (rule, object, field; never the line). */
+  fingerprint: string;
+  related: { rule: string; severity: Severity; message: string; line: number; column: number; path: string; container: string | null; fingerprint: string }[];
+  locations?: { file: string; line: number; column: number; what: string }[];
+}
+
+/** Labels of the scanned objects, so that findings get a team (the JSON report does not carry labels). */
+export interface ObjectLabels {
+  apiVersion?: string;
+  kind: string;
+  namespace?: string | null;
+  name: string;
+  labels: Record<string, string>;
+}
+
+export interface ScanImport {
+  /** The cluster name or source label (1-253 characters). */
+  source: string;
+  /** The command that made the result (`cluster`, `scan`, ...). */
+  command: string;
+  /**
+   * A kshield JSON result (`kshield scan|cluster -o json`, format 2): its text (bytes or string,
+   * checked against the size cap before parsing) or the parsed value.
+   */
+  result: string | Uint8Array | unknown;
+  /** Default: the time of the import. */
+  startedAt?: Date;
+  /** Default: startedAt. */
+  finishedAt?: Date;
+  /** The scanned objects' labels: what gives findings a team (objectLabelsOf() makes them from Resources). */
+  objectLabels?: readonly ObjectLabels[];
+}
+
+export const FINDING_SORTS = ['severity', 'rule', 'category', 'namespace', 'object', 'file', 'team'] as const;
+export type FindingSort = (typeof FINDING_SORTS)[number];
+
+export interface FindingQuery {
+  scanId: number;
+  severity?: readonly Severity[];
+  /** Findings at this severity or above. */
+  minSeverity?: Severity;
+  rule?: readonly string[];
+  category?: readonly string[];
+  /** Namespaces; `null` in the list selects findings of objects without a namespace. */
+  namespace?: readonly (string | null)[];
+  /** Teams; `null` in the list selects findings with no team. */
+  team?: readonly (string | null)[];
+  kind?: readonly string[];
+  /** Case-insensitive substring of the rule, message, object (kind/namespace/name) or file. */
+  text?: string;
+  /** false (default): unsuppressed findings only; true: suppressed only; 'all': both. */
+  suppressed?: boolean | 'all';
+  /**
+   * Only findings whose fingerprint is not among that scan's unsuppressed findings: with scanId B
+   * and notIn A, what is new in B since A; with scanId A and notIn B, what B fixed.
+   */
+  notIn?: number;
+  sort?: FindingSort;
+  /** asc (default): most severe first for `severity`, A→Z for the others. */
+  order?: 'asc' | 'desc';
+  /** 1-1000, default 100. */
+  limit?: number;
+  /** The `next` of the previous page (keyset paging: stable and fast however deep). */
+  cursor?: string;
+  /** Offset paging instead of a cursor (slower on deep pages). */
+  offset?: number;
+  /** Count every match (default true). */
+  withTotal?: boolean;
+}
+
+export interface FindingPage {
+  findings: StoredFinding[];
+  /** Matches in all pages (absent with withTotal: false). */
+  total?: number;
+  /** Cursor of the next page; null on the last. */
+  next: string | null;
+}
+
+/** Counts of unsuppressed findings of one group (a category, namespace, team, rule). */
+export interface GroupCount {
+  key: string | null;
+  total: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export interface Overview {
+  scan: ScanRecord;
+  bySeverity: Record<Severity, number>;
+  byCategory: GroupCount[];
+  byNamespace: GroupCount[];
+  byTeam: GroupCount[];
+  byRule: GroupCount[];
+  /** Namespace × category counts (the heatmap), each cell's total. */
+  heatmap: { namespace: string | null; category: string; total: number }[];
+  score: number | null;
+  scoreFormula: string;
+}
+
+export interface ScanDiff {
+  from: ScanRecord;
+  to: ScanRecord;
+  /** Unsuppressed findings in `to` whose fingerprint `from` had not (unsuppressed). */
+  new: number;
+  /** Unsuppressed findings of `from` whose fingerprint `to` has not (unsuppressed). */
+  fixed: number;
+  /** Fingerprints in both. */
+  unchanged: number;
+  /** The first findings of each side, most severe first (up to `limit`, default 100). */
+  newFindings: StoredFinding[];
+  fixedFindings: StoredFinding[];
+}
+
+export interface TrendQuery {
+  source: string;
+  /** One series for the whole cluster (default), or one per namespace or team. */
+  groupBy?: 'source' | 'namespace' | 'team';
+  /** Only these groups (with groupBy namespace or team); `null` is no namespace or no team. */
+  keys?: readonly (string | null)[];
+  from?: Date;
+  to?: Date;
+  /** The last N scans in the range (default 100, at most 1000). */
+  limit?: number;
+}
+
+export interface TrendPoint {
+  scanId: number;
+  at: Date;
+  total: number;
+  bySeverity: Record<Severity, number>;
+  /** The scan's score (only for groupBy source). */
+  score?: number | null;
+}
+
+export interface TrendSeries {
+  key: string | null;
+  /** Oldest first; a scan where the group had no finding has a point with zeros. */
+  points: TrendPoint[];
+}
+
+/** An attested answer to a manual control (the shape of src/compliance/assess.ts's Attestation). */
+export interface Attestation {
+  /** framework@version:controlId or controlId */
+  control: string;
+  status: 'pass' | 'fail';
+  by: string;
+  evidence: string;
+  /** ISO times. */
+  at: string;
+  expires: string;
+}
+
+export interface StoredAttestation extends Attestation {
+  id: number;
+  /** The cluster it is about; null for every cluster. */
+  source: string | null;
+}
+
+export interface AttestationQuery {
+  control?: string;
+  /** Attestations for this source and those for every source. */
+  source?: string;
+  /** Include those expired at `now` (default false). */
+  includeExpired?: boolean;
+  now?: Date;
+}
+
+export interface ListScansQuery {
+  source?: string;
+  /** Scans started before this one (by start time, then id): the history before a scan. */
+  before?: number;
+  /** 1-1000, default 100; newest first. */
+  limit?: number;
+}
+
+export interface SourceSummary {
+  source: string;
+  scans: number;
+  latest: ScanRecord;
+}
+
+export interface Store {
+  /** `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** The schema version in use. */
+  readonly schemaVersion: number;
+  importScan(scan: ScanImport): Promise<ScanRecord>;
+  getScan(id: number): Promise<ScanRecord | undefined>;
+  listScans(query?: ListScansQuery): Promise<ScanRecord[]>;
+  /** Every source with its latest scan, by name. */
+  listSources(): Promise<SourceSummary[]>;
+  /** The scan of the same source just before this one (what "new since last scan" compares with). */
+  previousScan(id: number): Promise<ScanRecord | undefined>;
+  deleteScan(id: number): Promise<boolean>;
+  overview(scanId: number): Promise<Overview>;
+  findings(query: FindingQuery): Promise<FindingPage>;
+  diff(fromScanId: number, toScanId: number, options?: { limit?: number }): Promise<ScanDiff>;
+  trends(query: TrendQuery): Promise<TrendSeries[]>;
+  addAttestation(attestation: Attestation, options?: { source?: string | null }): Promise<StoredAttestation>;
+  listAttestations(query?: AttestationQuery): Promise<StoredAttestation[]>;
+  /** Ends an attestation now (its `expires` becomes `now`); false when there is none with that id. */
+  expireAttestation(id: number, now?: Date): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /**
+   * Label keys that name an object's team, the first present wins (default DEFAULT_TEAM_LABELS);
+   * an object without one takes its Namespace's, when the Namespace is among the objects' labels.
+   */
+  teamLabels?: readonly string[];
+  /** Largest result text importScan accepts (default 256 MiB). */
+  maxImportBytes?: number;
+  /** Most findings one import may hold (default 1,000,000). */
+  maxFindings?: number;
+  /** PostgreSQL only: connections in the pool (default 10). */
+  poolSize?: number;
+}
+
+/** The default team label keys, first present wins. */
+export const DEFAULT_TEAM_LABELS: readonly string[] = ['team', 'app.kubernetes.io/part-of'];
+
+/** Refusals a caller can show as they are: a result that is not a kshield result, one too large, an unknown scan. */
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
