@@ -177,6 +177,28 @@ function buildProgram(): Command {
       process.exitCode = await runCluster(opts);
     });
 
+  program
+    .command('serve')
+    .description('the dashboard: stored scans and their history (SQLite, or PostgreSQL for a fleet), periodic cluster scans, results pushed by cluster --report-to')
+    .option('--listen <address:port>', 'where to listen (0.0.0.0:8080 for every address; give TLS then)', '127.0.0.1:8080')
+    .option('--token-file <file>', 'the bearer token (default: one generated now and printed)')
+    .option('--oidc-issuer <url>', 'also accept ID tokens this OIDC issuer signed (RS256/ES256; keys from its discovery document)')
+    .option('--oidc-audience <aud>', 'with --oidc-issuer: the client id the tokens must be for')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .option('--database <path-or-url>', 'SQLite file, sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/kshield/kshield.db)')
+    .addOption(new Option('--import <file>', 'store this kshield JSON result (scan or cluster -o json) at start (repeatable)').argParser(collect).default([]))
+    .option('--interval <duration>', 'scan the cluster now and then every DURATION (e.g. 10m), as kshield cluster does')
+    .option('--kubeconfig <file>', 'with --interval: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
+    .option('--context <name>', 'with --interval: kubeconfig context to use')
+    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context)")
+    .addOption(new Option('--team-label <key>', 'label key naming an object\'s team, first present wins (repeatable; default: team, app.kubernetes.io/part-of)').argParser(collect).default([]))
+    .option('--max-import-size <size>', 'largest scan result accepted by POST /api/scans', '256MiB')
+    .action(async (opts) => {
+      const { runServe } = await import('./serve.js');
+      process.exitCode = await runServe(opts);
+    });
+
   const imageCommand = program
     .command('image')
     .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')

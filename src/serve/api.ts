@@ -164,7 +164,7 @@ export function apiRoutes(options: ApiOptions): Route[] {
         return Promise.all(
           sources.map(async (s) => {
             const previous = await store.previousScan(s.latest.id);
-            const diff = previous ? await store.diff(previous.id, s.latest.id, { limit: 0 }) : undefined;
+            const diff = previous ? await store.diff(previous.id, s.latest.id, { limit: 1 }) : undefined;
             return { source: s.source, scans: s.scans, latest: s.latest, previous: previous ?? null, new: diff?.new ?? null, fixed: diff?.fixed ?? null };
           }),
         );
@@ -208,7 +208,7 @@ export function apiRoutes(options: ApiOptions): Route[] {
       handle: async ({ params }) => {
         const record = await scan(params[0]);
         const [overview, previous] = await Promise.all([store.overview(record.id), store.previousScan(record.id)]);
-        const diff = previous ? await store.diff(previous.id, record.id, { limit: 0 }) : undefined;
+        const diff = previous ? await store.diff(previous.id, record.id, { limit: 1 }) : undefined;
         return { ...overview, previous: previous ?? null, new: diff?.new ?? null, fixed: diff?.fixed ?? null };
       },
     },
@@ -247,7 +247,7 @@ export function apiRoutes(options: ApiOptions): Route[] {
         const fromParam = url.searchParams.get('from');
         const from = fromParam ? await scan(fromParam) : await store.previousScan(to.id);
         if (!from) throw new HttpError(404, `scan ${to.id} is the first of ${to.source}: nothing to compare with`);
-        const diff = await storeCall(() => store.diff(from.id, to.id, { limit: integer(url, 'limit', 0, 1000) ?? 100 }));
+        const diff = await storeCall(() => store.diff(from.id, to.id, { limit: integer(url, 'limit', 1, 1000) ?? 100 }));
         return { ...diff, newFindings: diff.newFindings.map(browserFinding), fixedFindings: diff.fixedFindings.map(browserFinding) };
       },
     },

@@ -96,7 +96,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.pause();
+        req.removeAllListeners('data');
         reject(new HttpError(413, `the body is larger than the limit of ${limit} bytes`));
         return;
       }
@@ -104,6 +104,28 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
+  });
+}
+
+/** How much of a refused body is read and dropped, at most, so that the client sees the answer. */
+const DISCARD_LIMIT = 16 * 1024 * 1024;
+
+function discard(req: http.IncomingMessage, limit: number): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (): void => {
+      req.off('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > limit) done();
+    };
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('error', done);
+    req.once('close', done);
+    req.resume();
   });
 }
 
@@ -201,9 +223,15 @@ export class DashboardServer {
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status >= 400) this.options.log?.(`${method} ${url.pathname}: ${error.status} ${error.message}`);
+        // A body refused unread is read and dropped (up to a bound) before answering, so the client
+        // gets the answer rather than a connection reset; the connection is then closed.
+        if (method !== 'GET' && !req.readableEnded) {
+          await discard(req, DISCARD_LIMIT);
+          sendJson(res, error.status, { error: error.message }, { ...error.headers, Connection: 'close' });
+          if (!req.readableEnded) req.destroy();
+          return;
+        }
         sendJson(res, error.status, { error: error.message }, error.headers);
-        // A refused body is not read to its end: the connection is not reused.
-        if (error.status === 413) req.destroy();
         return;
       }
       throw error;
