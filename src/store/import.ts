@@ -72,7 +72,8 @@ export function findingValues(scanId: number, r: FindingRow): unknown[] {
 export interface FacetRow {
   facet: 'category' | 'namespace' | 'team' | 'rule' | 'heatmap';
   key: string;
-  severity: Severity;
+  /** '*' for the heatmap, which counts all severities together. */
+  severity: Severity | '*';
   n: number;
 }
 
@@ -94,6 +95,8 @@ export interface PreparedScan {
   score: number | null;
   findings: FindingRow[];
   facets: FacetRow[];
+  /** Every fingerprint the scan reports: its findings' (suppressed too) and those folded into them, once each. */
+  fingerprints: string[];
 }
 
 function fail(what: string): never {
@@ -108,7 +111,8 @@ function str(v: unknown, at: string, options: { empty?: boolean } = {}): string 
   if (typeof v !== 'string') fail(`${at} is ${describe(v)}, expected a string`);
   if (!options.empty && v.length === 0) fail(`${at} is empty`);
   if (v.length > MAX_FIELD) fail(`${at} is ${v.length} characters long (at most ${MAX_FIELD})`);
-  return v;
+  // PostgreSQL's text cannot hold NUL; both stores keep the same replacement character instead.
+  return v.includes('\u0000') ? v.replaceAll('\u0000', '\ufffd') : v;
 }
 
 function optStr(v: unknown, at: string): string | null {
@@ -122,6 +126,7 @@ function int(v: unknown, at: string): number {
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'missing';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
   if (typeof v === 'object') return 'an object';
@@ -204,6 +209,8 @@ function categoryOf(rule: string, table: Map<string, string>): string {
   return c;
 }
 
+const SEVERITY_INDEX = Object.fromEntries(SEVERITIES.map((s, i) => [s, i])) as Record<Severity, number>;
+
 function emptyCounts(): Record<Severity, number> {
   return { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
 }
@@ -244,13 +251,17 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const bySeverity = emptyCounts();
   let suppressedCount = 0;
   const findings: FindingRow[] = [];
-  const facetCounts = new Map<string, number>();
-  const countFacet = (facet: FacetRow['facet'], key: string, severity: Severity): void => {
-    const k = `${facet}\u0001${key}\u0001${severity}`;
-    facetCounts.set(k, (facetCounts.get(k) ?? 0) + 1);
+  // Per facet, per key, counts by severity index (SEVERITIES order): no string built per finding.
+  const facetCounts: Record<FacetRow['facet'], Map<string, number[]>> = { category: new Map(), namespace: new Map(), team: new Map(), rule: new Map(), heatmap: new Map() };
+  const countFacet = (facet: FacetRow['facet'], key: string, severityIndex: number): void => {
+    const map = facetCounts[facet];
+    let counts = map.get(key);
+    if (!counts) map.set(key, (counts = [0, 0, 0, 0, 0]));
+    counts[severityIndex]++;
   };
   // Per object, its most severe unsuppressed finding (for the score).
   const worst = new Map<string, number>();
+  const fingerprints = new Set<string>();
 
   for (let i = 0; i < value.findings.length; i++) {
     const f: unknown = value.findings[i];
@@ -293,6 +304,8 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
         return { file: str(l.file, `${lat}.file`, { empty: true }), line: int(l.line, `${lat}.line`), column: int(l.column ?? 0, `${lat}.column`), what: str(l.what, `${lat}.what`) };
       });
     }
+    fingerprints.add(fingerprint);
+    for (const r of relatedRows) fingerprints.add(r.fingerprint);
     const category = categoryOf(rule, ruleCategories);
     const team = teamOf(labels.byObject.get(objectKey(kind, namespace, name)), teamKeys) ?? (namespace ? teamOf(labels.byNamespace.get(namespace), teamKeys) : undefined) ?? (kind === 'Namespace' ? teamOf(labels.byNamespace.get(name), teamKeys) : undefined) ?? '';
     const suppressed = f.suppressed;
@@ -308,11 +321,13 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
       continue;
     }
     bySeverity[severity]++;
-    countFacet('category', category, severity);
-    countFacet('namespace', namespace, severity);
-    countFacet('team', team, severity);
-    countFacet('rule', rule, severity);
-    countFacet('heatmap', `${namespace}\u0000${category}`, severity);
+    const severityIndex = SEVERITY_INDEX[severity];
+    countFacet('category', category, severityIndex);
+    countFacet('namespace', namespace, severityIndex);
+    countFacet('team', team, severityIndex);
+    countFacet('rule', rule, severityIndex);
+    // The heatmap keeps totals only (severity '*'): namespace × category is the biggest facet by far.
+    countFacet('heatmap', `${namespace}/${category}`, 0);
     const objKey = objectKey(kind, namespace, name);
     worst.set(objKey, Math.max(worst.get(objKey) ?? -1, severityRank(severity)));
   }
@@ -323,13 +338,15 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const score = resources === 0 ? null : Math.round(Math.max(0, 1 - loss / resources) * 1000) / 10;
 
   const facets: FacetRow[] = [];
-  for (const [k, n] of facetCounts) {
-    const [facet, key, severity] = k.split('\u0001') as [FacetRow['facet'], string, Severity];
-    facets.push({ facet, key, severity, n });
+  for (const facet of Object.keys(facetCounts) as FacetRow['facet'][]) {
+    for (const [key, counts] of facetCounts[facet]) {
+      if (facet === 'heatmap') facets.push({ facet, key, severity: '*', n: counts[0] });
+      else for (let i = 0; i < counts.length; i++) if (counts[i] > 0) facets.push({ facet, key, severity: SEVERITIES[i], n: counts[i] });
+    }
   }
   const total = SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0);
   return {
     source, command, startedAt: started.getTime(), finishedAt: finished.getTime(), version, format: 2, cluster, resources, files, bySeverity, total,
-    suppressed: suppressedCount, errors, notes, score, findings, facets,
+    suppressed: suppressedCount, errors, notes, score, findings, facets, fingerprints: [...fingerprints],
   };
 }

@@ -83,8 +83,12 @@ export const MIGRATIONS: readonly Migration[] = [
         'CREATE INDEX findings_by_namespace ON findings (scan_id, namespace, sev_rank DESC, seq)',
         'CREATE INDEX findings_by_rule ON findings (scan_id, rule, sev_rank DESC, seq)',
         'CREATE INDEX findings_by_team ON findings (scan_id, team, sev_rank DESC, seq)',
-        // Diffs: is this fingerprint in that scan?
-        'CREATE INDEX findings_by_fingerprint ON findings (scan_id, fingerprint, suppressed)',
+        // Diffs: does that scan report this fingerprint at all (suppressed, or folded into another finding)?
+        `CREATE TABLE scan_fingerprints (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          fingerprint ${t.text} NOT NULL,
+          PRIMARY KEY (scan_id, fingerprint)
+        )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
         `CREATE TABLE scan_counts (
           scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
           facet ${t.text} NOT NULL,

@@ -33,13 +33,8 @@ function toPositional(sql: string): string {
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '…';
-    return u.toString();
-  } catch {
-    return 'postgres://…';
-  }
+  // Not through URL (which would percent-encode the ellipsis): the user info's password part only.
+  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:…@');
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -64,6 +59,11 @@ function executor(q: Queryable): Executor {
       for (let start = 0; start < rows.length; start += BATCH) {
         const slice = rows.slice(start, start + BATCH);
         await q.query(sql, [scanId, slice.map((r) => r.facet), slice.map((r) => r.key), slice.map((r) => r.severity), slice.map((r) => r.n)]);
+      }
+    },
+    insertFingerprints: async (scanId: number, fingerprints: readonly string[]) => {
+      for (let start = 0; start < fingerprints.length; start += BATCH * 4) {
+        await q.query('INSERT INTO scan_fingerprints (scan_id, fingerprint) SELECT $1::bigint, * FROM unnest($2::text[])', [scanId, fingerprints.slice(start, start + BATCH * 4)]);
       }
     },
   };

@@ -41,6 +41,7 @@ export interface Executor {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
   insertFindings(scanId: number, rows: readonly FindingRow[]): Promise<void>;
   insertCounts(scanId: number, rows: readonly FacetRow[]): Promise<void>;
+  insertFingerprints(scanId: number, fingerprints: readonly string[]): Promise<void>;
 }
 
 const SCAN_COLUMNS =
@@ -226,6 +227,7 @@ export abstract class SqlStore implements Store {
       const scanId = num(row.id);
       await db.insertFindings(scanId, prepared.findings);
       await db.insertCounts(scanId, prepared.facets);
+      await db.insertFingerprints(scanId, prepared.fingerprints);
       return scanId;
     });
     return (await this.getScan(id))!;
@@ -293,6 +295,7 @@ export abstract class SqlStore implements Store {
     return this.write(async (db) => {
       // Children first: one code path whether or not the connection enforces ON DELETE CASCADE.
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM findings WHERE scan_id = ?', [id]);
       return (await db.run('DELETE FROM scans WHERE id = ?', [id])) > 0;
     });
@@ -310,7 +313,10 @@ export abstract class SqlStore implements Store {
         const n = num(r.n);
         const severity = r.severity as Severity;
         if (facet === 'heatmap') {
-          const [namespace, category] = key.split('\u0000');
+          // namespace/category: a namespace never holds a slash.
+          const slash = key.indexOf('/');
+          const namespace = key.slice(0, slash);
+          const category = key.slice(slash + 1);
           const cell = heat.get(key) ?? { namespace: namespace === '' ? null : namespace, category, total: 0 };
           cell.total += n;
           heat.set(key, cell);
@@ -397,7 +403,7 @@ export abstract class SqlStore implements Store {
     }
     if (query.notIn !== undefined) {
       await this.mustGetScan(db, query.notIn);
-      where.push('NOT EXISTS (SELECT 1 FROM findings o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint AND o.suppressed = 0)');
+      where.push('NOT EXISTS (SELECT 1 FROM scan_fingerprints o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint)');
       params.push(query.notIn);
     }
 

@@ -61,6 +61,10 @@ export class SqliteStore extends SqlStore {
         const s = stmt('INSERT INTO scan_counts (scan_id, facet, key, severity, n) VALUES (?, ?, ?, ?, ?)');
         for (const r of rows) s.run(scanId, r.facet, r.key, r.severity, r.n);
       },
+      insertFingerprints: async (scanId: number, fingerprints: readonly string[]) => {
+        const s = stmt('INSERT INTO scan_fingerprints (scan_id, fingerprint) VALUES (?, ?)');
+        for (const f of fingerprints) s.run(scanId, f);
+      },
     };
   }
 

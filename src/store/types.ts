@@ -107,8 +107,9 @@ export interface FindingQuery {
   /** false (default): unsuppressed findings only; true: suppressed only; 'all': both. */
   suppressed?: boolean | 'all';
   /**
-   * Only findings whose fingerprint is not among that scan's unsuppressed findings: with scanId B
-   * and notIn A, what is new in B since A; with scanId A and notIn B, what B fixed.
+   * Only findings whose fingerprint that scan does not report at all (not as a finding, suppressed
+   * or not, nor folded into another): with scanId B and notIn A, what is new in B since A; with
+   * scanId A and notIn B, what B fixed. A finding suppressed since is neither new nor fixed.
    */
   notIn?: number;
   sort?: FindingSort;
@@ -155,11 +156,11 @@ export interface Overview {
 export interface ScanDiff {
   from: ScanRecord;
   to: ScanRecord;
-  /** Unsuppressed findings in `to` whose fingerprint `from` had not (unsuppressed). */
+  /** Unsuppressed findings of `to` whose fingerprint `from` did not report at all (see FindingQuery.notIn). */
   new: number;
-  /** Unsuppressed findings of `from` whose fingerprint `to` has not (unsuppressed). */
+  /** Unsuppressed findings of `from` whose fingerprint `to` does not report at all: their cause is gone. */
   fixed: number;
-  /** Fingerprints in both. */
+  /** Unsuppressed findings of `to` that are not new. */
   unchanged: number;
   /** The first findings of each side, most severe first (up to `limit`, default 100). */
   newFindings: StoredFinding[];
@@ -272,8 +273,13 @@ export interface StoreOptions {
   poolSize?: number;
 }
 
-/** The default team label keys, first present wins. */
-export const DEFAULT_TEAM_LABELS: readonly string[] = ['team', 'app.kubernetes.io/part-of'];
+/**
+ * The default team label keys, first present wins: `team` and `app.kubernetes.io/owner` (two of the
+ * owner labels the missing-required-labels rule asks for), then `app.kubernetes.io/part-of` (the
+ * application an object belongs to, often one team's). Plain `owner` is left out: Helm labels its
+ * release Secrets `owner: helm`, which names a tool, not a team.
+ */
+export const DEFAULT_TEAM_LABELS: readonly string[] = ['team', 'app.kubernetes.io/owner', 'app.kubernetes.io/part-of'];
 
 /** Refusals a caller can show as they are: a result that is not a kshield result, one too large, an unknown scan. */
 export class StoreError extends Error {
