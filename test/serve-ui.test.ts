@@ -14,11 +14,12 @@ import type { Page } from 'playwright-core';
 import { INSECURE, kshield, root } from './support/cli.js';
 import { launchChromium, skipUnlessBrowser, type LaunchedBrowser } from './support/browser.js';
 import { startServe, type RunningServe } from './support/serve.js';
-import { postgresDatabases } from './support/serve-databases.js';
+import { startPostgres, skipUnlessPostgres } from './support/postgres.js';
 
 type Obj = Record<string, any>;
 
 const browserSkip = skipUnlessBrowser('the kshield serve browser tests');
+const pgSkip = skipUnlessPostgres('the kshield serve browser tests on PostgreSQL');
 
 /** A scan of DIR as `kshield scan -o json` writes it. */
 function scanJson(dir: string): Obj {
@@ -55,7 +56,7 @@ spec:
 `;
 
 for (const database of ['sqlite', 'postgres'] as const) {
-  describe(`kshield serve dashboard (${database})`, { skip: browserSkip.skip }, () => {
+  describe(`kshield serve dashboard (${database})`, { skip: browserSkip.skip || (database === 'postgres' && pgSkip.skip) }, () => {
     let dir: string;
     let serve: RunningServe;
     let browser: LaunchedBrowser;
@@ -92,9 +93,10 @@ for (const database of ['sqlite', 'postgres'] as const) {
       dir = mkdtempSync(path.join(tmpdir(), `kshield-serve-ui-${database}-`));
       let target: string;
       if (database === 'postgres') {
-        const pg = await postgresDatabases();
+        if (pgSkip.missing) throw new Error(pgSkip.missing);
+        const pg = await startPostgres();
         stopDatabase = pg.stop;
-        target = pg.url;
+        target = await pg.createDatabase();
       } else target = path.join(dir, 'db', 'kshield.db');
       // Two scans of one shop: the second has payments fixed (its file gone) and a privileged debug pod new.
       const shop = path.join(dir, 'shop');
@@ -118,7 +120,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
           headers: { ...auth(), 'Content-Type': 'application/json' },
           body: JSON.stringify({ kshieldImport: 1, source: 'shop-prod', command: 'scan', objectLabels, result }),
         });
-        assert.equal(r.status, 201, await r.clone().text());
+        assert.equal(r.status, 201, (await r.clone().text()) + serve.stderr());
       }
       browser = await launchChromium();
     });
