@@ -101,7 +101,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
   }
 
-  const database = flags.database ?? defaultDatabase();
+  // KSHIELD_DATABASE: how a PostgreSQL URL with its password reaches the dashboard from a Secret, not its command line.
+  const database = flags.database ?? (process.env.KSHIELD_DATABASE || undefined) ?? defaultDatabase();
   let store: Store;
   try {
     const target = parseStoreTarget(database);
@@ -154,6 +155,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     assets: dashboardAssets(),
     routes: apiRoutes({ store, maxImportBytes, scanner, log }),
     log,
+    ready: () => store.listScans({ limit: 1 }),
   });
   let address: { url: string; port: number };
   try {

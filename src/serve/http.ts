@@ -74,6 +74,8 @@ export interface DashboardServerOptions {
   assets: ReadonlyMap<string, StaticAsset>;
   /** One line per refused or failed request (never a token). */
   log?: (line: string) => void;
+  /** /readyz: resolves when the server can answer (its database reachable). */
+  ready?: () => Promise<unknown>;
 }
 
 function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
@@ -185,6 +187,11 @@ export class DashboardServer {
     if (!url.pathname.startsWith('/api/')) {
       if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: `${method} is not allowed here` }, { Allow: 'GET' });
       if (url.pathname === '/healthz') return send(res, 200, 'ok\n', 'text/plain; charset=utf-8', { 'Cache-Control': 'no-store' });
+      if (url.pathname === '/readyz') {
+        const problem = this.options.ready ? await this.options.ready().then(() => undefined, (error: Error) => error.message) : undefined;
+        if (problem) this.options.log?.(`not ready: ${problem}`);
+        return send(res, problem ? 503 : 200, problem ? 'the database does not answer\n' : 'ok\n', 'text/plain; charset=utf-8', { 'Cache-Control': 'no-store' });
+      }
       const asset = this.options.assets.get(url.pathname);
       if (!asset) return send(res, 404, 'not found\n', 'text/plain; charset=utf-8');
       return send(res, 200, asset.body, asset.type, { 'Cache-Control': 'no-cache' });
