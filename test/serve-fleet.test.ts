@@ -221,9 +221,16 @@ describe('kshield serve: a fleet of two clusters reporting into one dashboard (P
   }
 });
 
-describe('kshield serve --interval: scans a real cluster by itself', { skip: clusterSkip.skip }, () => {
+describe('kshield serve --interval, under the RBAC kshield install serve grants: scans a real cluster by itself', { skip: clusterSkip.skip }, () => {
   let dir: string;
   let serve: RunningServe;
+  let saKubeconfig: string;
+
+  const kubectl = (kubeconfig: string, args: string[]): string => {
+    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
 
   before(async () => {
     if (clusterSkip.missing) throw new Error(clusterSkip.missing);
@@ -231,7 +238,40 @@ describe('kshield serve --interval: scans a real cluster by itself', { skip: clu
     const started = spawnSync(CLUSTER_SCRIPT, ['start', path.join(dir, 'c')], { encoding: 'utf8', timeout: 180_000 });
     assert.equal(started.status, 0, `cluster start failed: ${started.stdout}${started.stderr}`);
     const env = readClusterEnv(path.join(dir, 'c'));
-    serve = await startServe(['--database', path.join(dir, 'k.db'), '--interval', '10s', '--kubeconfig', env.kubeconfig, '--cluster-name', 'lab']);
+    // The manifests applied as a user would; the dashboard's pod cannot run here (no kubelet), so its
+    // ServiceAccount's token is used from outside, with exactly the RBAC the manifests grant.
+    const manifests = path.join(dir, 'serve.yaml');
+    const printed = spawnSync(process.execPath, [path.join(process.cwd(), 'dist/src/cli/main.js'), 'install', 'serve', '--tls-secret', 'kshield-serve-tls', '-o', manifests], { encoding: 'utf8' });
+    assert.equal(printed.status, 0, printed.stderr);
+    kubectl(env.kubeconfig, ['apply', '-f', manifests]);
+    let token = '';
+    for (let i = 0; i < 80 && !token; i++) {
+      // v1.20's token controller gives the ServiceAccount a token Secret a moment after it exists.
+      const name = kubectl(env.kubeconfig, ['-n', 'kshield-system', 'get', 'serviceaccount', 'kshield-serve', '-o', 'jsonpath={.secrets[0].name}']).trim();
+      if (name) token = Buffer.from(kubectl(env.kubeconfig, ['-n', 'kshield-system', 'get', 'secret', name, '-o', 'jsonpath={.data.token}']), 'base64').toString('utf8');
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(token, 'the ServiceAccount got a token');
+    saKubeconfig = path.join(dir, 'sa.kubeconfig');
+    writeFileSync(saKubeconfig, [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "' + env.server + '", certificate-authority-data: "' + Buffer.from(env.ca).toString('base64') + '"}}]',
+      'users: [{name: kshield-serve, user: {token: "' + token + '"}}]',
+      'contexts: [{name: kshield-serve, context: {cluster: c, user: kshield-serve}}]',
+      'current-context: kshield-serve',
+      '',
+    ].join('\n'));
+    serve = await startServe(['--database', path.join(dir, 'k.db'), '--interval', '10s', '--kubeconfig', saKubeconfig, '--cluster-name', 'lab']);
+  });
+
+  test('the granted RBAC covers every kind kshield cluster lists but Secrets', async () => {
+    const r = await kshieldAsync(['cluster', '--kubeconfig', saKubeconfig, '-o', 'json', '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const coverage = JSON.parse(r.stdout).coverage as Obj;
+    assert.deepEqual([...new Set(coverage.notCovered.map((g: Obj) => g.kind))], ['Secret']);
+    assert.match(coverage.notCovered[0].reason, /forbidden|403/i);
+    assert.ok(coverage.covered.length > 10);
   });
 
   after(async () => {
