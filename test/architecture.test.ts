@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { root } from './support/cli.js';
 
 /** Folders of src/, lowest first: a module may import from its own folder and from folders above it in this list. */
-export const LAYERS = ['core', 'k8s', 'packages', 'engine', 'sources', 'images', 'signatures', 'vulns', 'node', 'analysis', 'rules', 'compliance', 'config', 'report', 'store', 'pipeline', 'admission', 'runtime', 'probe', 'cli'] as const;
+export const LAYERS = ['core', 'k8s', 'packages', 'engine', 'sources', 'images', 'signatures', 'vulns', 'node', 'analysis', 'rules', 'compliance', 'config', 'report', 'store', 'pipeline', 'admission', 'runtime', 'probe', 'serve', 'cli'] as const;
 const SRC = path.join(root, 'src');
 
 function modules(dir: string): string[] {

@@ -15,6 +15,7 @@ import { rules as catalogue } from '../rules/index.js';
 import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane/shared.js';
 import { desiredKey, desiredKeyOfObject, desiredStates, desiredWorkloads, loadDesired } from '../runtime/desired.js';
 import { resourcesFromObjects } from '../sources/files.js';
+import { readFileSync } from 'node:fs';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -27,6 +28,11 @@ export interface ClusterCommandOptions extends ReportCommandOptions {
   progress?: boolean;
   /** `--desired`: manifests whose workloads the live ones are compared with (drift-from-desired). */
   desired?: string[];
+  /** `--report-to`: a kshield serve instance the JSON report is also sent to. */
+  reportTo?: string;
+  reportTokenFile?: string;
+  reportCa?: string;
+  clusterName?: string;
 }
 
 export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
@@ -41,16 +47,104 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   const overlap = opts.namespace.filter((n) => opts.excludeNamespace.includes(n));
   if (overlap.length > 0) throw new UsageError(`namespace ${overlap[0]} is both in --namespace and --exclude-namespace`);
 
+  // --report-to's flags are checked before the scan: a typo should not cost a whole cluster's listing.
+  const push = opts.reportTo ? await reportTarget(opts) : undefined;
+  if (!opts.reportTo && (opts.reportTokenFile || opts.reportCa || opts.clusterName)) throw new UsageError('--report-token-file, --report-ca and --cluster-name go with --report-to URL');
   const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
-    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'));
+    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'), push?.teamLabels);
   } finally {
     conn.close();
   }
   const outputFailed = await writeReports(result, targets, opts, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
+  if (push) await push.send(result);
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);
+}
+
+/**
+ * `--report-to`: a function sending the result to the dashboard. A failed push is reported on
+ * standard error and does not change the exit code: the scan itself was done and printed.
+ */
+async function reportTarget(opts: ClusterCommandOptions): Promise<{ send: (result: ScanResult) => Promise<void>; teamLabels: TeamLabelCollector }> {
+  const { importEndpoint, pushReport, readTokenFile, PushError } = await import('../serve/push.js');
+  let token: string | undefined;
+  let ca: string | undefined;
+  try {
+    importEndpoint(opts.reportTo!);
+    token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
+    ca = opts.reportCa ? readTokenFileText(opts.reportCa) : undefined;
+  } catch (error) {
+    if (error instanceof PushError) throw new UsageError(error.message);
+    throw error;
+  }
+  const { DEFAULT_TEAM_LABELS } = await import('../store/types.js');
+  const teamLabels: TeamLabelCollector = { keys: DEFAULT_TEAM_LABELS, into: [] };
+  const send = async (result: ScanResult): Promise<void> => {
+    const { renderJsonChunks } = await import('../report/json.js');
+    try {
+      const envelope = { source: opts.clusterName ?? result.cluster?.context ?? serverOf(result), command: 'cluster', objectLabels: teamLabels.into };
+      const stored = await pushReport(renderJsonChunks(result), { url: opts.reportTo!, token, ca, envelope });
+      process.stderr.write(`kshield: sent the result to ${sanitize(opts.reportTo!)} (scan ${stored.scanId})\n`);
+    } catch (error) {
+      if (!(error instanceof PushError)) throw error;
+      process.stderr.write(`kshield: error: --report-to: ${sanitize(error.message)}\n`);
+    }
+  };
+  return { send, teamLabels };
+}
+
+function serverOf(result: ScanResult): string {
+  return result.cluster?.server ?? 'cluster';
+}
+
+function readTokenFileText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--report-ca ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}
+
+/** The labels of listed objects that name a team (`keys`), collected for the dashboard as pages arrive. */
+export interface TeamLabelCollector {
+  keys: readonly string[];
+  into: { apiVersion?: string; kind: string; namespace?: string | null; name: string; labels: Record<string, string> }[];
+}
+
+function collectTeamLabels(item: JsonObject, collector: TeamLabelCollector): void {
+  const meta = item.metadata as JsonObject | undefined;
+  const labels = meta?.labels;
+  if (!meta || typeof meta.name !== 'string' || labels === null || typeof labels !== 'object' || Array.isArray(labels)) return;
+  const picked: Record<string, string> = {};
+  for (const key of collector.keys) {
+    const value = (labels as Record<string, unknown>)[key];
+    if (typeof value === 'string') picked[key] = value;
+  }
+  if (Object.keys(picked).length === 0) return;
+  collector.into.push({
+    apiVersion: typeof item.apiVersion === 'string' ? item.apiVersion : undefined,
+    kind: String(item.kind),
+    namespace: typeof meta.namespace === 'string' ? meta.namespace : null,
+    name: meta.name,
+    labels: picked,
+  });
+}
+
+/**
+ * One scan of the cluster a kubeconfig names, as `kshield cluster` runs it (for `kshield serve
+ * --interval`): connects, lists, judges, closes.
+ */
+export async function scanClusterOnce(opts: ClusterCommandOptions, teamLabels?: TeamLabelCollector): Promise<ScanResult> {
+  const config = await loadConfigOption(opts.config);
+  const timeoutMs = parseDuration(opts.timeout ?? '30s', '--timeout');
+  const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
+  try {
+    return await scanCluster(conn, { ...opts, pssVersion: pssVersionOption(opts.pssVersion) }, 500, 4, config, false, teamLabels);
+  } finally {
+    conn.close();
+  }
 }
 
 async function scanCluster(
@@ -60,6 +154,7 @@ async function scanCluster(
   concurrency: number,
   config: Awaited<ReturnType<typeof loadConfigOption>>,
   keepResources: boolean,
+  teamLabels?: TeamLabelCollector,
 ): Promise<ScanResult> {
   // /version answers every authenticated identity: a cheap first request that also checks the credentials.
   const version = await serverVersion(conn);
@@ -105,6 +200,7 @@ async function scanCluster(
     onProgress: progress.update,
     onItems: (items, order) => {
       for (const item of items) {
+        if (teamLabels) collectTeamLabels(item, teamLabels);
         if (item.kind === 'Pod') noteMirrorPod(item, mirrorPods);
         else if (item.kind === 'Namespace') notePssLabels(item, pssNamespaces);
         if (declared) {

@@ -170,10 +170,36 @@ function buildProgram(): Command {
     .option('--concurrency <n>', 'list requests in flight at once', '4')
     .option('--no-progress', 'no progress bar on a terminal')
     .addOption(new Option('--desired <dir>', 'manifests (files, directories, kustomizations, charts) declaring the workloads: report live ones weaker than declared in a security-relevant field (drift-from-desired; repeatable)').argParser(collect).default([]))
+    .option('--report-to <url>', 'also send the result to a kshield serve dashboard (its URL); the report and exit code here are unchanged')
+    .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
+    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the kubeconfig context)")
     .action(async (opts) => {
       // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
       const { runCluster } = await import('./cluster.js');
       process.exitCode = await runCluster(opts);
+    });
+
+  program
+    .command('serve')
+    .description('the dashboard: stored scans and their history (SQLite, or PostgreSQL for a fleet), periodic cluster scans, results pushed by cluster --report-to')
+    .option('--listen <address:port>', 'where to listen (0.0.0.0:8080 for every address; give TLS then)', '127.0.0.1:8080')
+    .option('--token-file <file>', 'the bearer token (default: one generated now and printed)')
+    .option('--oidc-issuer <url>', 'also accept ID tokens this OIDC issuer signed (RS256/ES256; keys from its discovery document)')
+    .option('--oidc-audience <aud>', 'with --oidc-issuer: the client id the tokens must be for')
+    .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+    .option('--tls-key <file>', "the certificate's private key (PEM)")
+    .option('--database <path-or-url>', 'SQLite file, sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/kshield/kshield.db)')
+    .addOption(new Option('--import <file>', 'store this kshield JSON result (scan or cluster -o json) at start (repeatable)').argParser(collect).default([]))
+    .option('--interval <duration>', 'scan the cluster now and then every DURATION (e.g. 10m), as kshield cluster does')
+    .option('--kubeconfig <file>', 'with --interval: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
+    .option('--context <name>', 'with --interval: kubeconfig context to use')
+    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context)")
+    .addOption(new Option('--team-label <key>', 'label key naming an object\'s team, first present wins (repeatable; default: team, app.kubernetes.io/part-of)').argParser(collect).default([]))
+    .option('--max-import-size <size>', 'largest scan result accepted by POST /api/scans', '256MiB')
+    .action(async (opts) => {
+      const { runServe } = await import('./serve.js');
+      process.exitCode = await runServe(opts);
     });
 
   const imageCommand = program

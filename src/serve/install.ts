@@ -1,0 +1,237 @@
+/**
+ * The manifests that run `kshield serve` in a cluster (`kshield install serve`): the dashboard
+ * scanning its own cluster every interval and receiving other clusters' `cluster --report-to`
+ * pushes. A pure function of the options, like the watch's and the webhook's manifests.
+ *
+ * Least privilege: get and list (no watch: each scan lists) on exactly the kinds `kshield cluster`
+ * lists (sources/cluster.ts CLUSTER_KINDS) except Secrets, which `kshield cluster` reports as not
+ * covered and leaves the rules that read them out (as deploy/scanner-rbac.yaml does); nothing
+ * written anywhere. Storage: SQLite on a PersistentVolumeClaim (one replica, Recreate: SQLite has
+ * one writer), or PostgreSQL whose URL comes from a Secret the user creates (KSHIELD_DATABASE).
+ * The bearer token is a Secret the user creates, mounted as a file; TLS from a kubernetes.io/tls
+ * Secret when given.
+ */
+import { CLUSTER_KINDS } from '../sources/cluster.js';
+import { namespaceLabels, type InstallDocument, type K8sObject } from '../admission/install.js';
+
+export interface ServeInstallOptions {
+  namespace: string;
+  name: string;
+  image: string;
+  version: string;
+  /** How often the dashboard scans its own cluster (a Go duration: 10m). */
+  interval: string;
+  clusterName: string;
+  /** The Secret holding the bearer token under key `token` (created by the user). */
+  tokenSecret: string;
+  /** A kubernetes.io/tls Secret: the dashboard serves HTTPS with it. */
+  tlsSecret?: string;
+  /** SQLite on a claim of this size, or PostgreSQL from a Secret's `url` key. */
+  storage: { kind: 'sqlite'; size: string; storageClass?: string } | { kind: 'postgres'; secret: string };
+  /** Address ranges allowed to reach the dashboard port besides labelled pods (a load balancer's, other clusters' scanners). */
+  allowCidrs: string[];
+}
+
+/** The label a pod needs for the NetworkPolicy to let it reach the dashboard. */
+export const CLIENT_LABEL = 'kshield.io/dashboard-client';
+
+export const DEFAULT_SERVE_INSTALL = { namespace: 'kshield-system', name: 'kshield-serve', interval: '10m', clusterName: 'in-cluster', tokenSecret: 'kshield-serve-token', storageSize: '5Gi' } as const;
+
+export const SERVE_PORT = 8443;
+const NONROOT_ID = 65532;
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const DATA_DIR = '/var/lib/kshield';
+
+function selectorLabels(o: ServeInstallOptions): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'kshield', 'app.kubernetes.io/component': 'serve', 'app.kubernetes.io/instance': o.name };
+}
+
+function labels(o: ServeInstallOptions): Record<string, string> {
+  return { ...selectorLabels(o), 'app.kubernetes.io/version': o.version, 'app.kubernetes.io/owner': 'platform-security' };
+}
+
+function meta(o: ServeInstallOptions, name: string, namespaced = true): K8sObject['metadata'] {
+  return { name, ...(namespaced ? { namespace: o.namespace } : {}), labels: labels(o) };
+}
+
+/** get/list on every kind `kshield cluster` lists but Secrets, grouped by API group, in CLUSTER_KINDS order. */
+export function scanReadRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+  const byGroup = new Map<string, string[]>();
+  for (const k of CLUSTER_KINDS) {
+    if (k.group === '' && k.kind === 'Secret') continue;
+    const list = byGroup.get(k.group) ?? [];
+    if (!list.includes(k.resource)) list.push(k.resource);
+    byGroup.set(k.group, list);
+  }
+  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['get', 'list'] }));
+}
+
+function deployment(o: ServeInstallOptions): K8sObject {
+  const scheme = o.tlsSecret ? 'HTTPS' : 'HTTP';
+  const args = ['serve', '--listen', `0.0.0.0:${SERVE_PORT}`, '--token-file', '/etc/kshield/token/token', '--interval', o.interval, '--cluster-name', o.clusterName];
+  if (o.storage.kind === 'sqlite') args.push('--database', `${DATA_DIR}/kshield.db`);
+  if (o.tlsSecret) args.push('--tls-cert', '/etc/kshield/tls/tls.crt', '--tls-key', '/etc/kshield/tls/tls.key');
+  // Liveness: the process answers; readiness: it also reaches its database.
+  const probe = (path: string, periodSeconds: number): Record<string, unknown> => ({ httpGet: { path, port: 'dashboard', scheme }, periodSeconds, timeoutSeconds: 3, failureThreshold: 3 });
+  const volumeMounts: Record<string, unknown>[] = [
+    { name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+    { name: 'token', mountPath: '/etc/kshield/token', readOnly: true },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  const volumes: Record<string, unknown>[] = [
+    {
+      name: 'kube-api-access',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
+    { name: 'token', secret: { secretName: o.tokenSecret, defaultMode: 0o400, items: [{ key: 'token', path: 'token' }] } },
+    { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+  ];
+  if (o.tlsSecret) {
+    volumeMounts.push({ name: 'tls', mountPath: '/etc/kshield/tls', readOnly: true });
+    volumes.push({ name: 'tls', secret: { secretName: o.tlsSecret, defaultMode: 0o400 } });
+  }
+  if (o.storage.kind === 'sqlite') {
+    volumeMounts.push({ name: 'data', mountPath: DATA_DIR });
+    volumes.push({ name: 'data', persistentVolumeClaim: { claimName: o.name } });
+  }
+  const env: Record<string, unknown>[] =
+    o.storage.kind === 'postgres' ? [{ name: 'KSHIELD_DATABASE', valueFrom: { secretKeyRef: { name: o.storage.secret, key: 'url' } } }] : [];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(o, o.name),
+    spec: {
+      // One replica: SQLite has one writer, and two dashboards would scan the cluster twice.
+      replicas: 1,
+      selector: { matchLabels: selectorLabels(o) },
+      strategy: { type: 'Recreate' },
+      template: {
+        metadata: { labels: labels(o) },
+        spec: {
+          serviceAccountName: o.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, fsGroup: NONROOT_ID, seccompProfile: { type: 'RuntimeDefault' } },
+          terminationGracePeriodSeconds: 30,
+          containers: [
+            {
+              name: 'serve',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              args,
+              ...(env.length > 0 ? { env } : {}),
+              ports: [{ name: 'dashboard', containerPort: SERVE_PORT, protocol: 'TCP' }],
+              readinessProbe: probe('/readyz', 10),
+              livenessProbe: probe('/healthz', 20),
+              // A scan holds the cluster's findings while it is stored: as kshield cluster's memory (bench/README.md).
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                runAsUser: NONROOT_ID,
+                runAsGroup: NONROOT_ID,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}
+
+export function serveInstallDocuments(o: ServeInstallOptions): InstallDocument[] {
+  const docs: InstallDocument[] = [];
+  docs.push({
+    comment: 'The same Namespace `kshield install webhook` and `install watch` apply: pods here must meet the Restricted standard.',
+    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: namespaceLabels() } },
+  });
+  docs.push({
+    comment: 'No token is mounted automatically; the pod gets a short-lived projected token instead (see the Deployment).',
+    object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(o, o.name), automountServiceAccountToken: false },
+  });
+  docs.push({
+    comment:
+      'Read-only on the kinds `kshield cluster` lists (get, list), Secrets left out: a dashboard that can read every\n' +
+      'Secret is itself a target. Scans report Secrets as not covered and leave out the rules that read them.',
+    object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(o, o.name, false), rules: scanReadRules() },
+  });
+  docs.push({
+    comment: '',
+    object: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(o, o.name, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: o.name },
+      subjects: [{ kind: 'ServiceAccount', name: o.name, namespace: o.namespace }],
+    },
+  });
+  if (o.storage.kind === 'sqlite') {
+    docs.push({
+      comment: 'The SQLite database: every scan stored and imported, kept across restarts.',
+      object: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: meta(o, o.name),
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: o.storage.size } }, ...(o.storage.storageClass ? { storageClassName: o.storage.storageClass } : {}) },
+      },
+    });
+  }
+  docs.push({
+    comment: `The dashboard and its API (${o.tlsSecret ? 'HTTPS' : 'HTTP: put TLS in front of it, or use kubectl port-forward'}); other clusters push with cluster --report-to.`,
+    object: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(o, o.name),
+      spec: { type: 'ClusterIP', selector: selectorLabels(o), ports: [{ name: 'dashboard', port: o.tlsSecret ? 443 : 80, targetPort: 'dashboard', protocol: 'TCP' }] },
+    },
+  });
+  docs.push({
+    comment:
+      `Scans this cluster every ${o.interval}; the token is read from Secret ${o.tokenSecret}${o.storage.kind === 'postgres' ? `, the PostgreSQL URL from Secret ${o.storage.secret}` : ''}.\n` +
+      "Non-root, read-only root filesystem, no capabilities, the runtime's seccomp profile.",
+    object: deployment(o),
+  });
+  docs.push({
+    comment: 'Nothing reaches the pods of this namespace unless a policy allows it.',
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(o, `${o.name}-default-deny-ingress`),
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    },
+  });
+  docs.push({
+    comment:
+      `The dashboard port, for pods labelled ${CLIENT_LABEL}: "true" in any namespace (label your ingress controller's pods,\n` +
+      'or the pods that push with cluster --report-to)' +
+      (o.allowCidrs.length > 0 ? ` and for ${o.allowCidrs.join(', ')}` : '') +
+      "; kubectl port-forward is not subject to NetworkPolicy.\nEgress stays open: the API server's and the database's addresses differ per cluster.",
+    object: {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: meta(o, o.name),
+      spec: {
+        podSelector: { matchLabels: selectorLabels(o) },
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [{ namespaceSelector: {}, podSelector: { matchLabels: { [CLIENT_LABEL]: 'true' } } }, ...o.allowCidrs.map((cidr) => ({ ipBlock: { cidr } }))],
+            ports: [{ protocol: 'TCP', port: SERVE_PORT }],
+          },
+        ],
+      },
+    },
+  });
+  return docs;
+}

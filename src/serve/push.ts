@@ -1,0 +1,118 @@
+/**
+ * `kshield cluster --report-to URL`: the scan's JSON report sent to a `kshield serve` instance
+ * (POST URL/api/scans), streamed in the pieces the JSON reporter writes, with the bearer token of
+ * `--report-token-file`. Every failure is a sentence naming the server and what to do; the token is
+ * never part of one.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { readFileSync, statSync } from 'node:fs';
+
+export interface PushOptions {
+  url: string;
+  token?: string;
+  /** PEM CA bundle the server's certificate is checked against (default: the system's). */
+  ca?: string;
+  /**
+   * The import envelope's fields (see serve/api.ts importFromBody): the cluster's name in the
+   * dashboard, the command, the labels findings' teams come from. The report is its `result`.
+   */
+  envelope?: { source: string; command: string; objectLabels: unknown[] };
+  timeoutMs?: number;
+}
+
+export interface PushResult {
+  scanId: string | number;
+  findings?: number;
+}
+
+export class PushError extends Error {}
+
+/** The endpoint a --report-to URL means: the server's root or its /api/scans. */
+export function importEndpoint(base: string): URL {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new PushError(`--report-to "${base}" is not a URL (e.g. https://kshield.example.com or http://127.0.0.1:8080)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PushError(`--report-to ${base}: only http:// and https:// are supported`);
+  if (url.username || url.password) throw new PushError('--report-to: put no credentials in the URL; give the token with --report-token-file');
+  if (!url.pathname.endsWith('/api/scans')) url.pathname = `${url.pathname.replace(/\/$/, '')}/api/scans`;
+  return url;
+}
+
+/** The token in a file (one line; surrounding white space dropped), with a clear error. */
+export function readTokenFile(file: string, flag: string): string {
+  let text: string;
+  try {
+    if (statSync(file).size > 64 * 1024) throw new PushError(`${flag} ${file}: larger than 64 KiB, not a token file`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof PushError) throw error;
+    throw new PushError(`${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  const token = text.trim();
+  if (!token) throw new PushError(`${flag} ${file} is empty`);
+  if (/\s/.test(token)) throw new PushError(`${flag} ${file}: a token is one word; the file holds white space inside it`);
+  return token;
+}
+
+/** Sends the report; resolves with the stored scan's id, or rejects with a PushError that says what went wrong. */
+export function pushReport(chunks: Iterable<string>, options: PushOptions): Promise<PushResult> {
+  const url = importEndpoint(options.url);
+  const where = `${url.protocol}//${url.host}`;
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(options.token ? { Authorization: `Bearer ${options.token}` } : {}) },
+        ...(options.ca ? { ca: options.ca } : {}),
+        timeout: options.timeoutMs ?? 120_000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          if (text.length < 64 * 1024) text += c;
+        });
+        res.on('end', () => {
+          let body: Record<string, unknown> = {};
+          try {
+            body = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // not JSON: the status says enough
+          }
+          const said = typeof body.error === 'string' ? `: ${body.error}` : '';
+          if (res.statusCode === 401) {
+            reject(new PushError(`${where} refused the report (HTTP 401${said}); ${options.token ? 'the token in --report-token-file is not one this server accepts' : 'give its token with --report-token-file'}`));
+          } else if (res.statusCode === 201 || res.statusCode === 200) {
+            resolve({ scanId: (body.id ?? body.scanId ?? '?') as string | number, findings: typeof body.findings === 'number' ? body.findings : undefined });
+          } else reject(new PushError(`${where} did not store the report (HTTP ${res.statusCode}${said})`));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer in time')));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const code = error.code ? ` (${error.code})` : '';
+      const hint = error.code === 'ECONNREFUSED' ? ': nothing listens there; is kshield serve running?' : error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') ? ": its certificate is not trusted (give its CA with --report-ca)" : '';
+      reject(new PushError(`cannot reach ${where}${code}${hint || `: ${error.message}`}`));
+    });
+    const { envelope } = options;
+    const pieces = envelope
+      ? (function* (): Generator<string> {
+          yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},"result":`;
+          yield* chunks;
+          yield '}';
+        })()
+      : chunks;
+    (async () => {
+      for (const chunk of pieces) {
+        if (!req.write(chunk)) await new Promise<void>((r) => req.once('drain', () => r()));
+      }
+      req.end();
+    })().catch((error: Error) => req.destroy(error));
+  });
+}
