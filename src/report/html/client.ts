@@ -265,6 +265,12 @@ export function reportClient(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(apply, N > 20000 ? 200 : 60) as unknown as number;
   });
+  // Enter (or leaving the box) searches at once.
+  search.addEventListener('change', () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    apply();
+  });
   for (const s of [ruleSel, nsSel, catSel, showSuppressed, ...sevBoxes]) s.addEventListener('change', apply);
   $('f-reset').addEventListener('click', () => {
     for (const b of sevBoxes) b.checked = true;
