@@ -15,13 +15,10 @@ export function escapeHtml(text: string | number): string {
 
 /** JSON to sit inside `<script type="application/json">`: parsed back with JSON.parse to the same value. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value)
-    .replace(/</g, '\\u003c')
-    .replace(/>/g, '\\u003e')
-    .replace(/&/g, '\\u0026')
-    .replace(/\u2028/g, '\\u2028')
-    .replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => JSON_ESCAPES[c]);
 }
+
+const JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
 
 /** At most `max` characters, with an ellipsis when cut (labels in drawings; the full text goes in a <title>). */
 export function clip(text: string, max: number): string {
