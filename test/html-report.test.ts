@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { kshield, root, INSECURE } from './support/cli.js';
+import { freePort } from './support/ports.js';
 import { launchChromium, skipUnlessBrowser, type LaunchedBrowser } from './support/browser.js';
 import { renderHtmlReport } from '../src/report/html/index.js';
 import { measureInChromium, syntheticScan } from '../bench/html-report.js';
@@ -122,6 +123,18 @@ describe('the HTML page without a browser', () => {
     assert.match(r.stdout, /<section id="rbac">/);
     assert.match(r.stdout, /path\(s\) to full control of the cluster/);
     assert.match(r.stdout, /<svg class="graph" id="reach-map"/);
+  });
+});
+
+describe('the HTML view of other commands', () => {
+  test('probe: a page with the checks of each endpoint', async () => {
+    // A loopback port just freed: nothing listens there, so every check is a warning naming why.
+    const port = await freePort();
+    const r = kshield(['probe', 'etcd', `127.0.0.1:${port}`, '-o', 'html', '--timeout', '2s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^<!DOCTYPE html>/);
+    assert.ok(r.stdout.includes(`<h3>etcd 127.0.0.1:${port}</h3>`));
+    assert.match(r.stdout, /<span class="status warn">warn<\/span><\/td><td>etcd answers clients over TLS only/);
   });
 });
 

@@ -62,7 +62,7 @@ code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",m
 #detail dd{margin:0;word-break:break-all}
 .status{display:inline-block;min-width:84px;text-align:center;border-radius:3px;font-size:12px;padding:0 4px}
 .status.pass{background:#e8f5e9;color:#1b5e20}.status.fail{background:#ffebee;color:#b71c1c}
-.status.manual{background:#fff8e1;color:#8d6e00}.status.not-assessed{background:#eceff1;color:#455a64}
+.status.manual{background:#fff8e1;color:#8d6e00}.status.warn{background:#fff3e0;color:#e65100}.status.not-assessed{background:#eceff1;color:#455a64}
 table.plain{border-collapse:collapse;margin:8px 0}
 table.plain th,table.plain td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 table.plain th{background:var(--head)}
