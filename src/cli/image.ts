@@ -135,7 +135,9 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   // vulnerable-package when no database was there to check the packages against.
   const judged = scan.rules.filter((r) => ruleApplies(r, resource) && (vulns !== undefined || r.id !== VULNERABILITY_RULE));
   const imageRulesOnly = withEvaluations({ ...scan, rules: judged }, [resource], judged);
-  const report = buildImageReport(result, scan.findings.filter((f) => f.rule !== VULNERABILITY_RULE));
+  // vulnerable-package judged nothing without a database: it did not run, for a compliance report.
+  const rulesRun = scan.rulesRun && Object.fromEntries(Object.entries(scan.rulesRun).filter(([id]) => vulns !== undefined || id !== VULNERABILITY_RULE));
+  const report = buildImageReport(result, scan.findings.filter((f) => f.rule !== VULNERABILITY_RULE), rulesRun);
   const render = (t: SbomTarget<ImageFormat>, color: boolean): string => {
     if (isSbomFormat(t.format)) return writeSbom(result.inventory, t.format, { kind: target.kind === 'rootfs' ? 'filesystem' : 'image', name: result.name }, { timestamp: opts.sbomTimestamp });
     if (t.format === 'json') return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';

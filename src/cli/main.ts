@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** kshield / kubectl-kshield: the command line. */
 import { registerRespondRestore } from './respond-restore.js';
+import { registerReport } from './report-command.js';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { VERSION } from '../core/version.js';
@@ -439,6 +440,7 @@ function buildProgram(): Command {
       process.exitCode = await runApprove(id, opts);
     });
   registerRespondRestore(respond);
+  registerReport(program);
 
   return program;
 }

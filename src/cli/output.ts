@@ -15,22 +15,26 @@ export interface OutputTarget {
 
 const ALIASES: Record<string, Format> = { md: 'markdown', xml: 'junit', text: 'table', htm: 'html' };
 
-function toFormat(name: string): Format {
-  const f = (ALIASES[name] ?? name) as Format;
-  if (!FORMATS.includes(f)) {
-    const near = didYouMean(suggest(name, [...FORMATS, ...Object.keys(ALIASES)]));
-    throw new UsageError(`unknown output format "${name}"${near ? `; ${near}` : ''} (one of: ${FORMATS.join(', ')})`);
+function toFormat<F extends string>(name: string, formats: readonly F[]): F {
+  const f = (ALIASES[name] ?? name) as F;
+  if (!formats.includes(f)) {
+    const aliases = Object.keys(ALIASES).filter((a) => formats.includes(ALIASES[a] as string as F));
+    const near = didYouMean(suggest(name, [...formats, ...aliases]));
+    throw new UsageError(`unknown output format "${name}"${near ? `; ${near}` : ''} (one of: ${formats.join(', ')})`);
   }
   return f;
 }
 
-export function parseOutputs(specs: string[], outputFile: string | undefined): OutputTarget[] {
-  const targets: OutputTarget[] = (specs.length ? specs : ['table']).map((spec) => {
+/** `formats`: what the command writes (default: the scan formats). */
+export function parseOutputs(specs: string[], outputFile: string | undefined): OutputTarget[];
+export function parseOutputs<F extends string>(specs: string[], outputFile: string | undefined, formats: readonly F[]): { format: F; file?: string }[];
+export function parseOutputs(specs: string[], outputFile: string | undefined, formats: readonly string[] = FORMATS): { format: string; file?: string }[] {
+  const targets: { format: string; file?: string }[] = (specs.length ? specs : ['table']).map((spec) => {
     const eq = spec.indexOf('=');
-    if (eq === -1) return { format: toFormat(spec.trim()) };
+    if (eq === -1) return { format: toFormat(spec.trim(), formats) };
     const file = spec.slice(eq + 1).trim();
     if (!file) throw new UsageError(`-o ${spec}: missing file name after "="`);
-    return { format: toFormat(spec.slice(0, eq).trim()), file };
+    return { format: toFormat(spec.slice(0, eq).trim(), formats), file };
   });
   if (outputFile) {
     const toStdout = targets.filter((t) => !t.file);
@@ -59,7 +63,7 @@ function isBrokenPipe(err: unknown): boolean {
  * directories on the way to a file are created (CI jobs write to `reports/...`). Failures are an
  * OutputError naming the file and the reason.
  */
-export async function writeOutput(target: OutputTarget, content: string | Iterable<string>): Promise<void> {
+export async function writeOutput(target: { format: string; file?: string }, content: string | Iterable<string>): Promise<void> {
   const pieces = typeof content === 'string' ? [content.endsWith('\n') ? content : content + '\n'] : content;
   if (target.file) {
     let fd: number;
@@ -149,7 +153,7 @@ export function useColor(stream: NodeJS.WriteStream, disabled: boolean): boolean
  * Writes one rendering per target (colour and width only for a table on standard output).
  * A target that cannot be written is reported and the others are still written; false then.
  */
-export async function writeTargets(targets: OutputTarget[], noColor: boolean, render: (target: OutputTarget, color: boolean, width: number | undefined) => string): Promise<boolean> {
+export async function writeTargets<T extends { format: string; file?: string } = OutputTarget>(targets: T[], noColor: boolean, render: (target: T, color: boolean, width: number | undefined) => string): Promise<boolean> {
   let allWritten = true;
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, noColor) : false;

@@ -70,6 +70,11 @@ export interface EngineResult {
   /** Rules that threw: a bug, reported instead of crashing the run. */
   errors: InputError[];
   exemptions: ExemptionUse[];
+  /**
+   * Rule id -> objects it judged (applied to), for every rule that judged at least one: what a
+   * compliance report needs to tell "no finding" from "nothing to look at".
+   */
+  judged: Record<string, number>;
 }
 
 /**
@@ -145,6 +150,9 @@ class Evaluator {
   private readonly readCache = new Map<string, boolean>();
   private readonly paths = new Map<string, string>();
   private readonly now: Date;
+  /** Objects judged per rule list (RuleGroups hands out one array per kind): one count per object, expanded per rule in result(). */
+  private readonly listCounts = new Map<readonly Rule[], number>();
+  private leftOut: ReadonlySet<string> = new Set();
 
   constructor(private readonly options: EngineOptions) {
     this.settings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
@@ -181,7 +189,11 @@ class Evaluator {
 
   judgeAlone(resources: readonly Resource[]): void {
     const context: RuleContext = { settings: this.settings, resources: EMPTY_SET, knownSelectors: this.knownSelectors, now: this.now };
-    for (const resource of resources) this.run(resource, this.alone.for(resource), () => context);
+    for (const resource of resources) {
+      const rules = this.alone.for(resource);
+      this.count(rules);
+      this.run(resource, rules, () => context);
+    }
   }
 
   /** `subjects`: the objects to judge; `context`: every object the rules may read, in scan order (subjects included). */
@@ -194,14 +206,22 @@ class Evaluator {
       if (!ctx) sets.set(key, (ctx = { settings: this.settings, resources: new ResourceSet(context.filter((r) => readsResource(rule.reads!, r))), knownSelectors: this.knownSelectors, now: this.now }));
       return ctx;
     };
+    if (leaveOut && leaveOut.size > 0) this.leftOut = leaveOut;
     for (const resource of subjects) {
       const rules = this.together.for(resource);
+      this.count(rules);
       this.run(resource, leaveOut && leaveOut.size > 0 ? rules.filter((r) => !leaveOut.has(r.id)) : rules, contextFor);
     }
   }
 
+  private count(rules: readonly Rule[]): void {
+    if (rules.length > 0) this.listCounts.set(rules, (this.listCounts.get(rules) ?? 0) + 1);
+  }
+
   result(): EngineResult {
-    return { findings: this.findings, errors: this.errors, exemptions: this.exemptionUses };
+    const judged: Record<string, number> = {};
+    for (const [rules, n] of this.listCounts) for (const r of rules) if (!this.leftOut.has(r.id)) judged[r.id] = (judged[r.id] ?? 0) + n;
+    return { findings: this.findings, errors: this.errors, exemptions: this.exemptionUses, judged };
   }
 
   /** The same field path recurs in thousands of findings: keep one copy of each. */

@@ -17,6 +17,8 @@ export function assembleResult(parts: {
   exemptions: ExemptionUse[];
   resources: number;
   files: number;
+  /** Rule id -> objects it judged (the engine's count); rules that ran and judged none are added with 0. */
+  judged?: Record<string, number>;
 }): ScanResult {
   for (const f of expiredExemptionFindings(parts.exemptions)) parts.findings.push(f);
   // One cause, one finding: see src/core/fold.ts.
@@ -29,6 +31,7 @@ export function assembleResult(parts: {
     summary: summarize(findings, parts.resources, parts.files),
     errors,
     notes: parts.notes,
+    ...(parts.judged ? { rulesRun: Object.fromEntries(parts.rules.map((r) => [r.id, parts.judged![r.id] ?? 0])) } : {}),
     rules: parts.rules,
     exemptions: parts.exemptions,
     resources: [],

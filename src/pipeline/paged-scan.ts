@@ -85,6 +85,7 @@ export class PagedScan {
       exemptions: result.exemptions,
       resources: this.count,
       files: 0,
+      judged: result.judged,
     });
     // JUnit's (object, rule) pairs: with keepResources the objects are kept, in input order.
     this.kept.sort(byOrder);

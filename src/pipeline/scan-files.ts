@@ -72,6 +72,7 @@ export function scanLoaded(loaded: LoadResult, options: ScanOptions = {}): ScanR
     exemptions: result.exemptions,
     resources: loaded.resources.length,
     files: loaded.files.length,
+    judged: result.judged,
   });
   return withEvaluations(scan, loaded.resources, selected);
 }

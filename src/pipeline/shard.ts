@@ -29,6 +29,8 @@ export interface ShardOutput {
   resources: number;
   /** Per configured exemption, how many findings it matched in this shard. */
   exemptionMatches: number[];
+  /** Rule id -> objects of this shard it judged (see EngineResult.judged). */
+  judged: Record<string, number>;
   /** Namespaced objects of this shard left without a namespace (see sources/placement.ts). */
   unplaced?: Unplaced;
   /** Entries that held nothing to scan. */
@@ -118,6 +120,7 @@ export async function runShard(input: ShardInput, exchange?: Exchange): Promise<
     files,
     resources,
     exemptionMatches: result.exemptions.map((u) => u.matched),
+    judged: result.judged,
     unplaced,
     empty,
   };

@@ -175,7 +175,9 @@ export async function scanSharded(files: string[], expansion: Expansion, options
     let resources = 0;
     let fileCount = 0;
     let unplaced: Unplaced | undefined;
+    const judged: Record<string, number> = {};
     for (const out of all) {
+      for (const [id, n] of Object.entries(out.judged)) judged[id] = (judged[id] ?? 0) + n;
       for (const f of out.findings) findings.push(f);
       for (const e of out.errors) errors.push(e);
       for (const n of out.notes) notes.push(n);
@@ -192,7 +194,7 @@ export async function scanSharded(files: string[], expansion: Expansion, options
     }
     const namespaceNote = shardOptions.placement ? unplacedNote(unplaced, shardOptions.placement.flag) : undefined;
     if (namespaceNote) notes.push(namespaceNote);
-    const scan = assembleResult({ findings, errors, notes, rules: prepared.rules, exemptions: exemptionUses, resources, files: fileCount });
+    const scan = assembleResult({ findings, errors, notes, rules: prepared.rules, exemptions: exemptionUses, resources, files: fileCount, judged });
     return { ...scan, evaluations: [] };
   } finally {
     for (const w of workers) {

@@ -44,13 +44,15 @@ export interface ImageReport {
   notes: ImageInventory['inventory']['notes'];
   /** Unsuppressed findings by severity, and how many were suppressed. */
   summary: { packages: Record<string, number>; findings: Record<Severity, number>; suppressed: number };
+  /** Every rule that ran, with the objects it judged (1: the image; 0: a rule for other inputs), as in a scan's JSON report; for compliance reports. */
+  rulesRun?: Record<string, number>;
 }
 
 function sortFindings(findings: ImageFinding[]): ImageFinding[] {
   return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export function buildImageReport(result: ImageInventory, engineFindings: readonly Finding[]): ImageReport {
+export function buildImageReport(result: ImageInventory, engineFindings: readonly Finding[], rulesRun?: Record<string, number>): ImageReport {
   const packages: Record<string, number> = {};
   for (const p of result.inventory.packages) packages[p.foundBy] = (packages[p.foundBy] ?? 0) + 1;
   const findings: ImageFinding[] = engineFindings.map((f) => ({
@@ -81,6 +83,7 @@ export function buildImageReport(result: ImageInventory, engineFindings: readonl
     findings: sortFindings(findings),
     notes: result.inventory.notes,
     summary: { packages, findings: counts, suppressed: findings.filter((f) => f.suppressed).length },
+    ...(rulesRun ? { rulesRun: Object.fromEntries(Object.keys(rulesRun).sort().map((id) => [id, rulesRun[id]])) } : {}),
   };
 }
 

@@ -85,6 +85,8 @@ export interface JsonReport {
   notes: JsonLogEntry[];
   cluster?: ScanResult['cluster'];
   coverage?: ScanResult['coverage'];
+  /** Every rule that ran, with how many objects it judged (0: the input held nothing it judges); for compliance reports. */
+  rulesRun?: Record<string, number>;
 }
 
 function jsonFinding(f: Finding): JsonFinding {
@@ -152,6 +154,7 @@ export function toJsonReport(result: ScanResult): JsonReport {
     notes: result.notes.map(logEntry),
     ...(result.cluster ? { cluster: result.cluster } : {}),
     ...(result.coverage ? { coverage: result.coverage } : {}),
+    ...(result.rulesRun ? { rulesRun: Object.fromEntries(Object.keys(result.rulesRun).sort().map((id) => [id, result.rulesRun![id]])) } : {}),
   };
 }
 

@@ -13,6 +13,11 @@ export interface ScanReport {
   notes: Note[];
   /** Set by `kshield cluster`: the cluster scanned. */
   cluster?: { server: string; context: string; version: string | null };
+  /**
+   * Every rule that ran, with how many objects it judged (of the kinds it applies to; 0: the input
+   * held none). What a compliance report tells "no finding" from "nothing looked at" with.
+   */
+  rulesRun?: Record<string, number>;
   /** Set by `kshield cluster`: what was listed and what the identity could not list. */
   coverage?: Coverage;
 }

@@ -1,0 +1,230 @@
+/**
+ * `kshield report --framework F [RESULT.json | PATH ...]`: one framework's controls judged from
+ * kshield results (scan, cluster, node, probe, image JSON) and/or a scan this command runs of the
+ * paths given; `kshield attest CONTROL ...`: record, list and revoke attested answers to manual
+ * controls. See docs/report.md.
+ */
+import { promises as fs } from 'node:fs';
+import { EXIT, UsageError } from '../core/errors.js';
+import { sanitize } from '../core/text.js';
+import { VERSION } from '../core/version.js';
+import { assessCompliance, type Attestation, type ComplianceAssessment } from '../compliance/assess.js';
+import {
+  AttestationError,
+  attestationValid,
+  checkAttestationText,
+  controlKey,
+  parseExpiry,
+  readAttestations,
+  refuseAttestation,
+  resolveControl,
+  writeAttestations,
+} from '../compliance/attestations.js';
+import { loadFrameworks, type Framework } from '../compliance/frameworks.js';
+import { mergeResults, MAX_RESULT_FILE_BYTES, readResultFile, ResultFileError, resultFromJson, type ReadResult } from '../compliance/input.js';
+import { FrameworkChoiceError, FRAMEWORK_NAMES, selectFramework } from '../compliance/select.js';
+import { parseSize } from '../config/config-file.js';
+import { scanFiles } from '../pipeline/scan-files.js';
+import { renderComplianceCsv, renderComplianceMarkdown, renderComplianceTable, toComplianceJson } from '../report/compliance.js';
+import { toJsonReport } from '../report/json.js';
+import { parseOutputs, writeTargets } from './output.js';
+import { loadConfigOption, pssVersionOption } from './scan.js';
+import { REPORT_FORMATS, type ReportFormat } from './report-command.js';
+
+
+export interface ReportOptions {
+  framework: string;
+  frameworkVersion?: string;
+  pssVersion?: string;
+  results: string[];
+  attestations: string;
+  output: string[];
+  outputFile?: string;
+  color: boolean;
+  config?: string;
+  maxResultSize?: string;
+  failOn: 'fail' | 'none';
+}
+
+/** The first key of a JSON object in the first bytes of a file: kshield results start with version, checks or subject. */
+async function looksLikeResult(file: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await fs.open(file, 'r');
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.subarray(0, bytesRead).toString('utf8');
+    const first = /^\uFEFF?\s*\{\s*"([^"]*)"/.exec(head)?.[1];
+    return first === 'version' || first === 'checks' || first === 'subject';
+  } catch {
+    return false;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Positional arguments: JSON files that are kshield results are read as results, the rest is scanned. */
+async function splitArguments(paths: string[]): Promise<{ results: string[]; scan: string[] }> {
+  const results: string[] = [];
+  const scan: string[] = [];
+  for (const p of paths) {
+    if (p !== '-' && p.toLowerCase().endsWith('.json') && (await looksLikeResult(p))) results.push(p);
+    else scan.push(p);
+  }
+  return { results, scan };
+}
+
+async function loadAllFrameworks(): Promise<Framework[]> {
+  const { frameworks, errors } = await loadFrameworks();
+  // A broken file is named; the others still serve.
+  for (const e of errors) process.stderr.write(`kshield: warning: ${e.message}\n`);
+  return frameworks;
+}
+
+function chooseFramework(frameworks: readonly Framework[], opts: Pick<ReportOptions, 'framework' | 'frameworkVersion' | 'pssVersion'>): Framework {
+  try {
+    const isPss = FRAMEWORK_NAMES[opts.framework.trim().toLowerCase()] === 'pss' || opts.framework.trim().toLowerCase() === 'pss';
+    if (isPss && opts.frameworkVersion && opts.pssVersion && opts.frameworkVersion !== opts.pssVersion)
+      throw new UsageError(`--framework-version ${opts.frameworkVersion} and --pss-version ${opts.pssVersion} disagree: give one`);
+    return selectFramework(frameworks, opts.framework, opts.frameworkVersion ?? (isPss ? opts.pssVersion : undefined));
+  } catch (e) {
+    if (e instanceof FrameworkChoiceError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+async function readResults(files: readonly string[], maxBytes: number): Promise<ReadResult[]> {
+  const out: ReadResult[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = (await fs.realpath(file).catch(() => file)) as string;
+    if (seen.has(key)) throw new UsageError(`${file} is given twice`);
+    seen.add(key);
+    try {
+      out.push(await readResultFile(file, maxBytes));
+    } catch (e) {
+      if (e instanceof ResultFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Runs the scan `kshield scan PATHS -o json` would, and reads its JSON report like a result file. */
+async function scanPaths(paths: string[], opts: ReportOptions): Promise<{ result: ReadResult; errors: string[] }> {
+  const config = await loadConfigOption(opts.config);
+  const scan = await scanFiles(paths, { config, pssVersion: pssVersionOption(opts.pssVersion), jobs: 1, keepResources: false });
+  const name = `scan of ${paths.join(' ')}`;
+  const result = resultFromJson(JSON.parse(JSON.stringify(toJsonReport(scan))), name);
+  result.source = { ...result.source, file: paths.join(' ') };
+  return { result, errors: scan.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`) };
+}
+
+export async function runReport(paths: string[], opts: ReportOptions): Promise<number> {
+  const targets = parseOutputs(opts.output, opts.outputFile, REPORT_FORMATS);
+  const maxBytes = opts.maxResultSize !== undefined ? sizeOption(opts.maxResultSize) : MAX_RESULT_FILE_BYTES;
+  const frameworks = await loadAllFrameworks();
+  const framework = chooseFramework(frameworks, opts);
+  const split = await splitArguments(paths);
+  const resultFiles = [...opts.results, ...split.results];
+  if (resultFiles.length === 0 && split.scan.length === 0)
+    throw new UsageError('nothing to report on: give kshield JSON results (kshield scan DIR -o json=scan.json, then kshield report --framework F scan.json), or files and directories to scan');
+  const read = await readResults(resultFiles, maxBytes);
+  let inputErrors: string[] = [];
+  if (split.scan.length > 0) {
+    const scanned = await scanPaths(split.scan, opts);
+    read.push(scanned.result);
+    inputErrors = scanned.errors;
+  }
+  for (const e of inputErrors) process.stderr.write(`kshield: error: ${sanitize(e)}\n`);
+  const attestations = await readAttestations(opts.attestations).catch(asUsage);
+  const { input, notes } = mergeResults(read);
+  if (framework.framework === 'pss' && resultFiles.length > 0)
+    notes.push(`results do not say the Pod Security Standards version they were judged at: the rules' judgement is the scan's --pss-version (default latest), the controls listed are those of ${framework.version}`);
+  const assessment = assessCompliance(framework, input, { attestations });
+  const written = await writeTargets(targets, !opts.color, (target, color, width) => render(target.format, assessment, notes, color, width));
+  if (!written || inputErrors.length > 0) return EXIT.usage;
+  return opts.failOn !== 'none' && assessment.overall.fail > 0 ? EXIT.findings : EXIT.clean;
+}
+
+function render(format: ReportFormat, a: ComplianceAssessment, notes: string[], color: boolean, width: number | undefined): string {
+  switch (format) {
+    case 'json':
+      return JSON.stringify(toComplianceJson(a, VERSION, notes), null, 2) + '\n';
+    case 'markdown':
+      return renderComplianceMarkdown(a, notes);
+    case 'csv':
+      return renderComplianceCsv(a);
+    default:
+      return renderComplianceTable(a, notes, { color, width });
+  }
+}
+
+function sizeOption(value: string): number {
+  try {
+    return parseSize(value);
+  } catch (e) {
+    throw new UsageError(`--max-result-size: ${(e as Error).message}`);
+  }
+}
+
+// ------------------------------------------------------------------------------------------ attest
+
+export interface AttestOptions {
+  framework?: string;
+  frameworkVersion?: string;
+  by?: string;
+  evidence?: string;
+  expires?: string;
+  status: 'pass' | 'fail';
+  attestations: string;
+  list?: boolean;
+  revoke?: boolean;
+  output: 'table' | 'json';
+}
+
+/** Attestation and framework problems are the user's to fix: usage errors. */
+function asUsage(e: unknown): never {
+  if (e instanceof AttestationError || e instanceof FrameworkChoiceError) throw new UsageError(e.message);
+  throw e;
+}
+
+function attestationError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    return asUsage(e);
+  }
+}
+
+export async function runAttest(control: string | undefined, opts: AttestOptions, now = new Date()): Promise<number> {
+  const file = opts.attestations;
+  const existing = await readAttestations(file).catch(asUsage);
+  if (opts.list) {
+    if (control !== undefined) throw new UsageError('--list lists every attestation: give no control');
+    const rows = existing.map((a) => ({ ...a, state: attestationValid(a, now) ? 'valid' : 'expired' }));
+    if (opts.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    else if (rows.length === 0) process.stdout.write(`no attestations in ${file}\n`);
+    else for (const r of rows) process.stdout.write(`${sanitize(r.control)}  ${r.status.toUpperCase()}  ${r.state === 'valid' ? `until ${r.expires.slice(0, 10)}` : `EXPIRED ${r.expires.slice(0, 10)}`}  by ${sanitize(r.by)}: ${sanitize(r.evidence)}\n`);
+    return EXIT.clean;
+  }
+  if (control === undefined) throw new UsageError('give the control to attest (e.g. kshield attest 5.1.7 --framework cis --by NAME --evidence URL --expires 90d), or --list');
+  const frameworks = await loadAllFrameworks();
+  const { framework, control: found } = attestationError(() => resolveControl(frameworks, control, opts.framework, opts.frameworkVersion));
+  const key = controlKey(framework, found.id);
+  if (opts.revoke) {
+    const kept = existing.filter((a) => a.control !== key);
+    if (kept.length === existing.length) throw new UsageError(`no attestation of ${key} in ${file}`);
+    await writeAttestations(file, kept).catch(asUsage);
+    process.stdout.write(`revoked ${existing.length - kept.length} attestation${existing.length - kept.length === 1 ? '' : 's'} of ${key} in ${file}\n`);
+    return EXIT.clean;
+  }
+  const refused = refuseAttestation(found);
+  if (refused) throw new UsageError(refused);
+  const text = attestationError(() => checkAttestationText(opts.by, opts.evidence));
+  if (opts.expires === undefined) throw new UsageError('--expires: when the answer must be reviewed again is required: a date (2026-12-31) or a duration (90d, 12w, 1y)');
+  const expires = attestationError(() => parseExpiry(opts.expires!, now));
+  const attestation: Attestation = { control: key, status: opts.status, by: text.by, evidence: text.evidence, at: now.toISOString(), expires: expires.toISOString() };
+  await writeAttestations(file, [...existing, attestation]).catch(asUsage);
+  process.stdout.write(`attested ${key} (${sanitize(found.title)}): ${opts.status} by ${sanitize(text.by)} until ${attestation.expires.slice(0, 10)}, in ${file}\n`);
+  return EXIT.clean;
+}
