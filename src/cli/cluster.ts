@@ -48,7 +48,7 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   } finally {
     conn.close();
   }
-  const html = { source: [], settings: { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion ?? result.cluster?.version ?? undefined } };
+  const html = { source: [], pssVersion, what: `cluster ${result.cluster?.context ?? ''}`.trim(), settings: { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion ?? result.cluster?.version ?? undefined } };
   const outputFailed = await writeReports(result, targets, { ...opts, html }, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);

@@ -10,7 +10,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** Where attestations are kept unless --attestations says otherwise (src/compliance/attestations.ts has the same default). */
 const ATTESTATIONS_FILE = 'kshield-attestations.json';
 /** The formats of `kshield report`. */
-export const REPORT_FORMATS = ['table', 'json', 'markdown', 'csv'] as const;
+export const REPORT_FORMATS = ['table', 'json', 'markdown', 'csv', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 const FRAMEWORK_HELP = `${Object.keys(FRAMEWORK_NAMES).join(', ')} (CIS Kubernetes Benchmark, NSA/CISA hardening guide, Pod Security Standards, MITRE ATT&CK for Containers, OWASP Kubernetes Top 10, 4C model)`;

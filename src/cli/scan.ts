@@ -12,6 +12,7 @@ import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { renderSarifChunks } from '../report/sarif.js';
 import { analysesForHtml, renderHtmlReportChunks, type HtmlReportInput } from '../report/html/index.js';
+import { complianceForHtml } from './html-compliance.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
@@ -139,7 +140,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
-  const outputFailed = await writeReports(result, targets, { ...opts, html: { source: [`kshield scan ${paths.join(' ')}`], settings: config ?? {} } });
+  const outputFailed = await writeReports(result, targets, { ...opts, html: { source: [`kshield scan ${paths.join(' ')}`], settings: config ?? {}, pssVersion, what: `scan of ${paths.join(' ')}` } });
 
   if (opts.writeBaseline) {
     const baselineWritten = await writeBaselineFile(result.findings, opts.writeBaseline);
@@ -179,13 +180,14 @@ export async function writeReports(
   const result = opts.minSeverity !== undefined ? atMinSeverity(whole, opts.minSeverity) : whole;
   const written: OutputTarget[] = [];
   let outputFailed = false;
+  const compliance = targets.some((t) => t.format === 'html') ? await complianceForHtml(result, { pssVersion: opts.html?.pssVersion, what: opts.html?.what ?? 'this scan' }) : undefined;
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
     // The machine formats are written in pieces: a large scan's report would otherwise be one string
     // of hundreds of megabytes. `decorate` applies to the others.
     const streamed =
-      target.format === 'json' ? renderJsonChunks(result) : target.format === 'sarif' ? renderSarifChunks(result) : target.format === 'html' ? renderHtmlReportChunks(htmlInput(result, opts.html)) : undefined;
+      target.format === 'json' ? renderJsonChunks(result) : target.format === 'sarif' ? renderSarifChunks(result) : target.format === 'html' ? renderHtmlReportChunks({ ...htmlInput(result, opts.html), compliance }) : undefined;
     const plain = streamed ? undefined : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
     const content = streamed ?? (decorate ? decorate(target.format, plain!) : plain!);
     try {
@@ -210,6 +212,10 @@ export async function writeReports(
 /** What the HTML report shows besides the findings: the command's input, and settings the analyses of the objects read. */
 export interface HtmlContext {
   source: string[];
+  /** The Pod Security Standards version the scan judged at: the pss framework's version in the compliance view. */
+  pssVersion?: string;
+  /** How the compliance view names the scan. */
+  what?: string;
   settings: { operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string };
 }
 

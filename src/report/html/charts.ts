@@ -1,6 +1,6 @@
 /** The overview's charts, drawn as inline SVG when the report is written (no script, no library). */
 import { SEVERITIES, type Severity } from '../../core/types.js';
-import { clip, escapeHtml } from './escape.js';
+import { clip, escapeHtml, frameworkLabel } from './escape.js';
 import type { Heatmap } from './model.js';
 import type { ComplianceAssessment } from './compliance-types.js';
 
@@ -36,18 +36,18 @@ function scoreColour(score: number): string {
 export function frameworkScoreChart(assessments: readonly ComplianceAssessment[]): string {
   if (assessments.length === 0) return '<p class="muted">No compliance assessment in this report.</p>';
   const rowH = 28;
-  const labelW = 230;
-  const barW = 300;
+  const labelW = 290;
+  const barW = 280;
   const h = assessments.length * rowH + 8;
   const rows = assessments.map((a, i) => {
     const y = 4 + i * rowH;
     const score = a.overall.score;
-    const label = `${a.title} ${a.version}`;
+    const label = frameworkLabel(a);
     const w = score === null ? 0 : Math.round((score / 100) * barW);
     const counts = `${a.overall.pass} pass, ${a.overall.fail} fail, ${a.overall.manual} manual, ${a.overall.notAssessed} not assessed`;
     return (
       `<g><title>${escapeHtml(label)}: ${score === null ? 'not assessed' : `${score.toFixed(0)}%`} (${counts})</title>` +
-      `<text x="${labelW - 8}" y="${y + 18}" text-anchor="end">${escapeHtml(clip(label, 34))}</text>` +
+      `<text x="${labelW - 8}" y="${y + 18}" text-anchor="end">${escapeHtml(clip(label, 42))}</text>` +
       `<rect x="${labelW}" y="${y + 4}" width="${barW}" height="${rowH - 8}" fill="#eef0f3"/>` +
       (score === null ? '' : `<rect x="${labelW}" y="${y + 4}" width="${w}" height="${rowH - 8}" fill="${scoreColour(score)}"/>`) +
       `<text x="${labelW + (score === null ? 0 : w) + 6}" y="${y + 18}">${score === null ? 'not assessed' : `${score.toFixed(0)}%`}</text></g>`

@@ -24,3 +24,8 @@ const JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(1, max - 1))}…`;
 }
+
+/** A framework's title, with its version when the title does not already carry it. */
+export function frameworkLabel(a: { title: string; version: string }): string {
+  return a.title.includes(a.version.replace(/^v/, '')) ? a.title : `${a.title} ${a.version}`;
+}

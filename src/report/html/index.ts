@@ -10,6 +10,7 @@ import { buildModel, reach } from '../../analysis/netpol.js';
 import { ResourceSet } from '../../k8s/resource-set.js';
 import type { Resource } from '../../core/types.js';
 import { SEVERITIES } from '../../core/types.js';
+import { VERSION } from '../../core/version.js';
 import type { OperatorWorkloadConfig } from '../../engine/rule.js';
 import type { ScanResult } from '../scan-report.js';
 import type { Reporter } from '../reporter.js';
@@ -26,7 +27,7 @@ import { reportClient } from './client.js';
 export type { ComplianceAssessment } from './compliance-types.js';
 export type { ReachView } from './graphs.js';
 export { htmlPage, htmlPageChunks, type PageSection } from './page.js';
-export { escapeHtml, jsonForScript } from './escape.js';
+export { escapeHtml, jsonForScript, frameworkLabel } from './escape.js';
 
 export interface HtmlReportInput {
   /** The scan whose findings the page shows; absent for a compliance-only report (`kshield report -o html`). */
@@ -41,6 +42,8 @@ export interface HtmlReportInput {
   source?: string[];
   /** Shown in the header; default now. */
   generatedAt?: Date;
+  /** Notes of a compliance-only report (what the results could not say); a scan's are its own. */
+  notes?: readonly string[];
 }
 
 /** The RBAC graph and the reachability of the scanned objects, computed as `kshield rbac paths` and `netpol reach` do. */
@@ -66,7 +69,7 @@ function pageOf(input: HtmlReportInput): PageOptions {
   const subtitle: string[] = [];
   if (scan?.cluster) subtitle.push(`cluster ${scan.cluster.server} (context ${scan.cluster.context}${scan.cluster.version ? `, Kubernetes ${scan.cluster.version}` : ''})`);
   for (const s of input.source ?? []) subtitle.push(s);
-  subtitle.push(`generated ${when} by kshield ${scan?.version ?? ''}`.trimEnd());
+  subtitle.push(`generated ${when} by kshield ${scan?.version ?? VERSION}`);
   const sections: PageSection[] = [];
   const compliance = input.compliance ?? [];
   if (scan) {
@@ -100,6 +103,7 @@ function pageOf(input: HtmlReportInput): PageOptions {
   sections.push({ id: 'compliance', title: 'Compliance', body: complianceSection(compliance) });
   if (input.rbac) sections.push({ id: 'rbac', title: 'RBAC escalation', body: rbacSection(input.rbac) });
   if (input.reachability) sections.push({ id: 'reachability', title: 'Reachability', body: reachSection(input.reachability) });
+  if (input.notes && input.notes.length > 0) sections.push({ id: 'problems', title: 'Notes', body: `<ul class="problems">${input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` });
   return { title: input.title ?? 'kshield compliance report', subtitle, sections };
 }
 
