@@ -127,6 +127,36 @@ describe('the HTML page without a browser', () => {
 });
 
 describe('the HTML view of other commands', () => {
+  test('rbac paths: the paths to cluster-admin drawn and listed', () => {
+    const r = kshield(['rbac', 'paths', 'examples/ecommerce/insecure', '-o', 'html']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^<!DOCTYPE html>/);
+    assert.match(r.stdout, /<svg class="graph" id="rbac-graph"/);
+    assert.match(r.stdout, /\d+ path\(s\) to full control of the cluster/);
+    assert.match(r.stdout, /<strong>sa:shop:payments<\/strong>/);
+  });
+
+  test('netpol reach: the namespace map and the connections from outside', () => {
+    const r = kshield(['netpol', 'reach', 'examples/ecommerce/insecure', '-o', 'html']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /<svg class="graph" id="reach-map"/);
+    assert.match(r.stdout, /<g class="ns outside"><title>outside the cluster<\/title>/);
+    assert.match(r.stdout, /connection\(s\) from outside the cluster<\/summary>/);
+  });
+
+  test('image: the image findings page, without RBAC or reachability (an image has neither)', () => {
+    const rootfs = path.join(dir, 'rootfs');
+    mkdirSync(path.join(rootfs, 'etc'), { recursive: true });
+    writeFileSync(path.join(rootfs, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n');
+    const out = path.join(dir, 'image.html');
+    const r = kshield(['image', 'rootfs', rootfs, '-o', `html=${out}`, '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const html = readFileSync(out, 'utf8');
+    assert.ok(html.includes(`<h1>kshield image report: rootfs ${rootfs}</h1>`));
+    assert.match(html, /<section id="findings">/);
+    assert.ok(!html.includes('<section id="rbac">') && !html.includes('<section id="reachability">'));
+  });
+
   test('probe: a page with the checks of each endpoint', async () => {
     // A loopback port just freed: nothing listens there, so every check is a warning naming why.
     const port = await freePort();
@@ -156,7 +186,8 @@ describe('the HTML report in Chromium', { skip: browserSkip }, () => {
   });
   after(async () => chromium?.close());
 
-  async function open(file: string, viewport = { width: 1400, height: 900 }): Promise<Opened> {
+  async function open(file: string, { scripted = true } = {}): Promise<Opened> {
+    const viewport = { width: 1400, height: 900 };
     const page = await chromium.browser.newPage({ viewport });
     const errors: string[] = [];
     const requests: string[] = [];
@@ -172,7 +203,7 @@ describe('the HTML report in Chromium', { skip: browserSkip }, () => {
       void d.dismiss();
     });
     await page.goto(pathToFileURL(file).href);
-    await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
+    if (scripted) await page.waitForSelector('body[data-ready]', { timeout: 60_000 });
     return { page, errors, requests, failed };
   }
 
@@ -306,6 +337,44 @@ describe('the HTML report in Chromium', { skip: browserSkip }, () => {
       assert.match(text, /examples\/ecommerce\/insecure\/[\w./-]+\.yaml:\d+:\d+/);
       assert.match(text, /Remediation\n/);
       await detail.screenshot({ path: path.join(ARTIFACTS, 'example-detail.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the compliance view: a score per framework, sections, and a control opened to its evidence', async () => {
+    const { page, errors } = await open(example);
+    try {
+      assert.ok(await page.locator('#framework-chart').isVisible());
+      const frameworks = await page.locator('section.framework h3').allInnerTexts();
+      assert.ok(frameworks.some((t) => t.startsWith('CIS Kubernetes Benchmark')), JSON.stringify(frameworks));
+      assert.ok(frameworks.some((t) => t.startsWith('Pod Security Standards')));
+      const cis = page.locator('section.framework', { hasText: 'CIS Kubernetes Benchmark' }).first();
+      await cis.locator('details > summary', { hasText: 'control(s)' }).click();
+      const failing = cis.locator('details.control', { has: page.locator('summary .status.fail') }).first();
+      await failing.locator('summary').click();
+      const text = await failing.innerText();
+      assert.match(text, /rule:[a-z0-9-]+/);
+      assert.match(text, /examples\/ecommerce\/insecure\/[\w.-]+\.yaml:\d+/);
+      assert.deepEqual(errors, []);
+      await cis.screenshot({ path: path.join(ARTIFACTS, 'example-compliance.png') });
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('kshield report -o html: the compliance view alone, static, with no request', async () => {
+    const file = path.join(dir, 'compliance.html');
+    const r = kshield(['report', '--framework', 'pss', 'examples/ecommerce/insecure', '-o', `html=${file}`, '--fail-on', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    const { page, errors, requests } = await open(file, { scripted: false });
+    try {
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [pathToFileURL(file).href]);
+      assert.match(await page.locator('h1').innerText(), /^kshield compliance report: Pod Security Standards/);
+      assert.equal(await page.locator('section.framework').count(), 1);
+      assert.ok((await page.locator('table.sections tbody tr').count()) >= 2);
+      assert.equal(await page.locator('#findings').count(), 0);
     } finally {
       await page.close();
     }

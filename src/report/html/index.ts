@@ -25,7 +25,7 @@ import { htmlPage, htmlPageChunks, type PageOptions, type PageSection } from './
 import { reportClient } from './client.js';
 
 export type { ComplianceAssessment } from './compliance-types.js';
-export type { ReachView } from './graphs.js';
+export { reachView, type ReachView } from './graphs.js';
 export { htmlPage, htmlPageChunks, type PageSection } from './page.js';
 export { escapeHtml, jsonForScript, frameworkLabel } from './escape.js';
 
@@ -93,8 +93,9 @@ function pageOf(input: HtmlReportInput): PageOptions {
     });
     sections.push({ id: 'findings', title: 'Findings', body: findingsTable() });
     if (compliance.length) sections.push({ id: 'compliance', title: 'Compliance', body: complianceSection(compliance) });
-    sections.push({ id: 'rbac', title: 'RBAC escalation', body: rbacSection(input.rbac) });
-    sections.push({ id: 'reachability', title: 'Reachability', body: reachSection(input.reachability) });
+    // The drawings need the scanned objects: a report made without them (an image's) has none.
+    if (input.rbac) sections.push({ id: 'rbac', title: 'RBAC escalation', body: rbacSection(input.rbac) });
+    if (input.reachability) sections.push({ id: 'reachability', title: 'Reachability', body: reachSection(input.reachability) });
     const problems = problemsSection(scan.errors, scan.notes);
     if (problems) sections.push({ id: 'problems', title: 'Errors and notes', body: problems });
     return { title: input.title ?? 'kshield report', subtitle, sections, data, script: CLIENT };
@@ -105,6 +106,16 @@ function pageOf(input: HtmlReportInput): PageOptions {
   if (input.reachability) sections.push({ id: 'reachability', title: 'Reachability', body: reachSection(input.reachability) });
   if (input.notes && input.notes.length > 0) sections.push({ id: 'problems', title: 'Notes', body: `<ul class="problems">${input.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` });
   return { title: input.title ?? 'kshield compliance report', subtitle, sections };
+}
+
+/** `kshield rbac paths -o html`: the escalation section alone. */
+export function renderRbacPathsHtml(graph: EscalationGraph, source: string[]): string {
+  return htmlPage({ title: 'kshield RBAC escalation paths', subtitle: [...source, `generated ${new Date().toISOString()} by kshield ${VERSION}`], sections: [{ id: 'rbac', title: 'RBAC escalation', body: rbacSection(graph) }] });
+}
+
+/** `kshield netpol reach -o html`: the reachability map alone. */
+export function renderReachHtml(view: ReachView, source: string[]): string {
+  return htmlPage({ title: 'kshield reachability', subtitle: [...source, `generated ${new Date().toISOString()} by kshield ${VERSION}`], sections: [{ id: 'reachability', title: 'Reachability', body: reachSection(view) }] });
 }
 
 /** The page as one string. */
