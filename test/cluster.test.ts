@@ -96,6 +96,21 @@ describe('kshield cluster against the test API server', () => {
     assert.ok(api.requests.every((r) => r.startsWith('GET ')));
   });
 
+  test('-o html: the cluster named, its findings, and the RBAC and reachability drawn from the listed objects', async () => {
+    const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'html', '--fail-on', 'none']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^<!DOCTYPE html>/);
+    assert.match(run.stdout, /<div class="muted">cluster https:\/\/127\.0\.0\.1:\d+ \(context admin, Kubernetes v1\.30\.2\)<\/div>/);
+    const island = /<script type="application\/json" id="kshield-data">([^]*?)<\/script>/.exec(run.stdout);
+    assert.ok(island);
+    const data = JSON.parse(island[1]) as { rules: { id: string }[]; files: string[] };
+    assert.ok(data.rules.some((r) => r.id === 'privileged-container'));
+    assert.deepEqual(data.files, ['cluster:admin']);
+    assert.match(run.stdout, /\d+ path\(s\) to full control of the cluster/);
+    assert.match(run.stdout, /<svg class="graph" id="reach-map"/);
+    assert.match(run.stdout, /<section class="framework" id="framework-0"><h3>CIS Kubernetes Benchmark/);
+  });
+
   test('JSON carries cluster, coverage and positionless findings; it validates against the report schema', async () => {
     const run = await kshield(['cluster', '--kubeconfig', kubeconfig, '-o', 'json', '--fail-on', 'none']);
     assert.equal(run.code, 0, run.stderr);

@@ -209,6 +209,17 @@ describe('kshield node: output formats', () => {
     assert.match(r.stderr, /wrote json report to .*node\.json/);
   });
 
+  test('html: one page with a status chart and a table per component, no script', () => {
+    const r = kshield(['node', '--root', insecure, '-o', 'html']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^<!DOCTYPE html>/);
+    assert.match(r.stdout, /<svg class="chart" id="status-chart"/);
+    assert.match(r.stdout, /<h3>etcd<\/h3><table class="plain">/);
+    assert.match(r.stdout, /<tr><td><code>2\.1<\/code><\/td><td><span class="status fail">fail<\/span><\/td><td>--cert-file and --key-file are set<\/td>/);
+    assert.match(r.stdout, /script-src 'none'/);
+    assert.ok(!r.stdout.includes('<script'));
+  });
+
   test('sarif: valid SARIF 2.1.0, one rule per check, results for fail/warn/manual located at the line of the flag, relative to the node root', () => {
     const { validate, errors } = sarifValidator();
     const r = kshield(['node', '--root', insecure, '-o', 'sarif']);
@@ -383,7 +394,7 @@ describe('kshield node: k3s', () => {
       'etc/rancher/k3s/config.yaml': `datastore-endpoint: "postgres://k3s:${password}@db.internal:5432/k3s"\ndatastore-cafile: /etc/k3s/db-ca.crt\ntoken: "K10secret-token-value::server:abc"\n`,
       'var/lib/rancher/k3s/server/cred/admin.kubeconfig': 'apiVersion: v1\n',
     });
-    for (const format of ['json', 'table', 'sarif', 'junit', 'markdown']) {
+    for (const format of ['json', 'table', 'sarif', 'junit', 'markdown', 'html']) {
       const r = kshield(['node', '--root', external, '-o', format]);
       assert.ok(!r.stdout.includes(password) && !r.stdout.includes('secret-token'), `${format} prints no credentials`);
     }

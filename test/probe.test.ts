@@ -537,7 +537,7 @@ describe('kshield probe: bad input is a usage error (exit 2) that says what is w
     [['probe', 'etcd', 'https://127.0.0.1:0'], /the port must be a number from 1 to 65535, got "0"/],
     [['probe', 'etcd', 'etcd server:2379'], /not an endpoint/],
     [['probe', 'etcd', '127.0.0.1:2379', '--timeout', 'soon'], /--timeout: expected a duration such as 30s, 500ms or 2m, got "soon"/],
-    [['probe', 'etcd', '127.0.0.1:2379', '-o', 'sarif'], /kshield probe etcd writes table, json or markdown; sarif is not supported/],
+    [['probe', 'etcd', '127.0.0.1:2379', '-o', 'sarif'], /kshield probe etcd writes table, json, markdown or html; sarif is not supported/],
     [['probe', 'kubelet', '10.0.0.7:10250'], /give the host without a port; set the ports with --port and --read-only-port/],
     [['probe', 'kubelet', 'https://10.0.0.7'], /without a scheme/],
     [['probe', 'kubelet', '10.0.0.7', '--port', '70000'], /--port: expected a port from 1 to 65535, got "70000"/],

@@ -539,7 +539,7 @@ describe('kshield rbac: inputs and usage errors', () => {
     assert.match(missing.stderr, /missing required argument 'resource'/);
     const format = kshield(['rbac', 'paths', '-o', 'svg', INSECURE]);
     assert.equal(format.code, 2);
-    assert.match(format.stderr, /unknown output format "svg" \(one of: table, json, dot, mermaid\)/);
+    assert.match(format.stderr, /unknown output format "svg" \(one of: table, json, dot, mermaid, html\)/);
     const none = kshield(['rbac', 'paths']);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /nothing to analyse/);

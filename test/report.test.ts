@@ -23,7 +23,7 @@ import { sarifValidator } from './support/sarif.js';
 const FIXTURES = new URL('../../test/fixtures/report/', import.meta.url);
 const FIXTURE_FILES = ['web.yaml', 'debug.yaml', 'legacy.yaml', 'broken.yaml', 'scalar.yaml'];
 const SECRET = 'kshield-fixture-s3cret-9f2c71';
-const FORMATS: ReportFormat[] = ['table', 'json', 'sarif', 'junit', 'markdown'];
+const FORMATS: ReportFormat[] = ['table', 'json', 'sarif', 'junit', 'markdown', 'html'];
 const NOW = new Date('2026-06-01T00:00:00Z');
 
 function load(files: Record<string, string>): LoadResult {

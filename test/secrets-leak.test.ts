@@ -292,7 +292,7 @@ describe('no secret reaches any output', () => {
   });
 
   test('every format to standard output', () => {
-    for (const format of ['table', 'json', 'sarif', 'junit', 'markdown']) {
+    for (const format of ['table', 'json', 'sarif', 'junit', 'markdown', 'html']) {
       const r = kshield(`-o ${format}`, ['scan', 'manifests', '-o', format, '--show-suppressed', '--fail-on', 'none']);
       assert.equal(r.code, 2, `${format}: input errors make exit 2; stderr: ${r.stderr}`);
       assert.ok(r.stdout.length > 0, format);
@@ -300,10 +300,10 @@ describe('no secret reaches any output', () => {
   });
 
   test('every format to files in one run, and --output-file', () => {
-    const r = kshield('-o FORMAT=FILE', ['scan', 'manifests', '-o', 'json=out/r.json', '-o', 'sarif=out/r.sarif', '-o', 'junit=out/r.xml', '-o', 'markdown=out/r.md', '-o', 'table=out/r.txt', '--show-suppressed']);
+    const r = kshield('-o FORMAT=FILE', ['scan', 'manifests', '-o', 'json=out/r.json', '-o', 'sarif=out/r.sarif', '-o', 'junit=out/r.xml', '-o', 'markdown=out/r.md', '-o', 'table=out/r.txt', '-o', 'html=out/r.html', '--show-suppressed']);
     assert.equal(r.code, 2);
     kshield('--output-file', ['scan', 'manifests', '-o', 'sarif', '--output-file', 'out/single.sarif']);
-    for (const f of ['r.json', 'r.sarif', 'r.xml', 'r.md', 'r.txt', 'single.sarif']) assert.ok(readFileSync(path.join(dir, 'out', f), 'utf8').length > 0, f);
+    for (const f of ['r.json', 'r.sarif', 'r.xml', 'r.md', 'r.txt', 'r.html', 'single.sarif']) assert.ok(readFileSync(path.join(dir, 'out', f), 'utf8').length > 0, f);
   });
 
   test('baselines: writing one, and scanning against it', () => {

@@ -53,11 +53,12 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
-    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit'), push?.teamLabels);
+    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit' || t.format === 'html'), push?.teamLabels);
   } finally {
     conn.close();
   }
-  const outputFailed = await writeReports(result, targets, opts, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
+  const html = { source: [], pssVersion, what: `cluster ${result.cluster?.context ?? ''}`.trim(), settings: { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion ?? result.cluster?.version ?? undefined } };
+  const outputFailed = await writeReports(result, targets, { ...opts, html }, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
   if (push) await push.send(result);
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);

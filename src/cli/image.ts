@@ -14,7 +14,7 @@ import { inventoryImage, type ImageTarget } from '../images/inventory.js';
 import { RegistryError } from '../images/registry.js';
 import { ImageReadError } from '../images/streams.js';
 import { buildImageReport, renderImageSarif, renderImageTable } from '../report/image.js';
-import { reporters } from '../report/index.js';
+import { reporters, renderHtmlReport } from '../report/index.js';
 import { writeSbom } from '../report/sbom/index.js';
 import { attachMatches } from '../vulns/attach.js';
 import { exitCode, withEvaluations } from '../pipeline/assemble.js';
@@ -54,7 +54,7 @@ export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' |
   showSuppressed?: boolean;
 }
 
-const REPORT_FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
+const REPORT_FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
 type ImageFormat = (typeof REPORT_FORMATS)[number];
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3, t: 1e12, tb: 1e12, tib: 1024 ** 4 };
@@ -143,6 +143,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     if (t.format === 'json') return JSON.stringify(withVulnerabilities(report, vulns, opts), null, 2) + '\n';
     if (t.format === 'sarif') return renderImageSarif(report, VERSION, vulns);
     if (t.format === 'junit' || t.format === 'markdown') return reporters[t.format](imageRulesOnly, { color: false, showSuppressed: opts.showSuppressed });
+    if (t.format === 'html') return renderHtmlReport({ scan: imageRulesOnly, title: `kshield image report: ${result.name}` });
     const table = renderImageTable(report, { color, listPackages: opts.packages === true, showSuppressed: opts.showSuppressed === true });
     return table + vulnerabilityTableTail(vulns, opts);
   };

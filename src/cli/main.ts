@@ -28,7 +28,7 @@ const list = (value: string, previous: string[]): string[] => [...previous, ...v
 /** The selection, configuration and report options `scan` and `cluster` share. */
 function reportOptions(command: Command): Command {
   return command
-    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit, markdown or html; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
     .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
     .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
@@ -151,7 +151,7 @@ function buildProgram(): Command {
   analysisInputOptions(rbac.command('paths'))
     .description('privilege-escalation paths as a graph')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
-    .option('-o, --output <format>', 'table, json, dot or mermaid', 'table')
+    .option('-o, --output <format>', 'table, json, dot, mermaid or html', 'table')
     .option('-c, --config <file>', 'configuration file whose kubernetesVersion (which verbs open an exec session) and operatorWorkloads apply (default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runPaths(paths, opts);
@@ -207,7 +207,7 @@ function buildProgram(): Command {
     .description('inventory of a container image (OS and language packages) and findings about its configuration: REF in a registry, oci-layout DIR, docker-archive TAR (docker save) or rootfs DIR')
     .argument('<ref-or-kind>', 'an image reference (nginx:1.27, ghcr.io/acme/api@sha256:...), or oci-layout, docker-archive, rootfs')
     .argument('[path]', 'the directory or archive for oci-layout, docker-archive and rootfs')
-    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, junit, markdown, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .addOption(new Option('-o, --output <format[=file]>', 'table (text), json, sarif, junit, markdown, html, cyclonedx or spdx; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
     .addOption(new Option('--only <ids-or-tags>', 'run only these rules (comma-separated ids or tags)').argParser(list).default([]))
     .addOption(new Option('--skip <ids-or-tags>', 'leave these rules out (comma-separated ids or tags)').argParser(list).default([]))
@@ -288,7 +288,7 @@ function buildProgram(): Command {
     .description("CIS Kubernetes Benchmark-style checks of this node's files: control-plane manifests, kubelet, etcd, encryption at rest, file permissions")
     .option('--root <dir>', 'read the node tree under this directory (a copy of a node, or a host mount)', '/')
     .option('--proc <dir>', "read the node's processes here instead of <root>/proc (in a pod with hostPID: /proc)")
-    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+    .addOption(new Option('-o, --output <format[=file]>', 'table, json, sarif, junit, markdown or html; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
     .addOption(new Option('--fail-on <status>', 'exit 1 when a check has this status or a worse one (fail > warn > manual); none never fails').choices(['fail', 'warn', 'manual', 'none']).default('fail'))
     .option('--no-color', 'no colours in table output')
@@ -301,7 +301,7 @@ function buildProgram(): Command {
   const probeOptions = (command: Command): Command =>
     command
       .option('--timeout <duration>', 'the longest to wait for one endpoint, connections and answers included: 1ms to 1h (e.g. 5s, 500ms, 1m30s)', '5s')
-      .addOption(new Option('-o, --output <format[=file]>', 'table, json or markdown; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
+      .addOption(new Option('-o, --output <format[=file]>', 'table, json, markdown or html; repeatable, FORMAT=FILE writes to a file').argParser(collect).default([]))
       .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
       .option('--no-color', 'no colours in table output');
   probeOptions(probe.command('etcd'))

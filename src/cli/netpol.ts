@@ -16,6 +16,7 @@ import { meshColumn, type ConnectionMesh } from '../analysis/mesh-reach.js';
 import { isProtocol } from '../analysis/ports.js';
 import { parseIp } from '../analysis/cidr.js';
 import { formatLocation, formatNote } from '../report/describe.js';
+import { reachView, renderReachHtml } from '../report/html/index.js';
 import { sanitize } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
 import { writeOutput } from './output.js';
@@ -24,7 +25,7 @@ import { loadConfigOption } from './scan.js';
 import type { KshieldConfig } from '../config/config-file.js';
 import { editDistance } from '../core/suggest.js';
 
-export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid'] as const;
+export const REACH_FORMATS = ['table', 'json', 'dot', 'mermaid', 'html'] as const;
 export type ReachFormat = (typeof REACH_FORMATS)[number];
 
 async function load(paths: string[], opts: AnalysisInputOptions): Promise<LoadResult> {
@@ -84,7 +85,7 @@ function portsJson(c: Connection): 'all' | string[] {
   return c.ports.format();
 }
 
-function renderReach(connections: Connection[], notes: string[], format: ReachFormat, model: NetpolModel, mesh: ConnectionMesh[]): string {
+function renderReach(connections: Connection[], notes: string[], format: Exclude<ReachFormat, 'html'>, model: NetpolModel, mesh: ConnectionMesh[]): string {
   switch (format) {
     case 'json': {
       const out: Record<string, unknown> = {
@@ -204,8 +205,10 @@ export async function runNetpolReach(paths: string[], opts: ReachCommandOptions)
   const result = reach(model);
   if (loaded.namespaceNote) result.notes.unshift(noteText(loaded.namespaceNote));
   const mesh = format === 'table' || format === 'json' ? meshColumn(loaded.resources, model, result.connections, options.istioRootNamespace) : [];
-  await writeOutput({ format: 'table' }, renderReach(result.connections, result.notes, format, model, mesh));
-  if (format !== 'table' && format !== 'json') for (const n of result.notes) process.stderr.write(`note: ${sanitize(n)}\n`);
+  const text = format === 'html' ? renderReachHtml(reachView(model, result), [`kshield netpol reach ${opts.cluster ? '--cluster' : paths.join(' ')}`]) : renderReach(result.connections, result.notes, format, model, mesh);
+  await writeOutput({ format: 'table' }, text);
+  if (format !== 'table' && format !== 'json' && format !== 'html') for (const n of result.notes) process.stderr.write(`note: ${sanitize(n)}
+`);
   return loaded.errors.length > 0 ? EXIT.usage : EXIT.clean;
 }
 

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { MANIFEST_DIRS, NodeRootError, readNode, type NodeFacts } from '../sources/node.js';
 import { runNodeChecks, STATUS_RANK, type CheckResult, type CheckStatus } from '../node/checks.js';
-import { buildNodeReport, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
+import { buildNodeReport, renderNodeHtml, renderNodeJunit, renderNodeMarkdown, renderNodeSarif, renderNodeTable } from '../report/node.js';
 import { parseOutputs, writeTargets, type OutputTarget } from './output.js';
 import { UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -39,6 +39,8 @@ function render(target: OutputTarget, facts: NodeFacts, results: CheckResult[], 
       return JSON.stringify(buildNodeReport(facts, results), null, 2) + '\n';
     case 'markdown':
       return renderNodeMarkdown(facts, results);
+    case 'html':
+      return renderNodeHtml(facts, results);
     case 'sarif':
       return renderNodeSarif(facts, results, { version: VERSION, absoluteRoot });
     case 'junit':

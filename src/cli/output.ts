@@ -4,7 +4,7 @@ import path from 'node:path';
 import { OutputError, UsageError } from '../core/errors.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 
-export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown'] as const;
+export const FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface OutputTarget {
@@ -13,7 +13,7 @@ export interface OutputTarget {
   file?: string;
 }
 
-const ALIASES: Record<string, Format> = { md: 'markdown', xml: 'junit', text: 'table' };
+const ALIASES: Record<string, Format> = { md: 'markdown', xml: 'junit', text: 'table', htm: 'html' };
 
 function toFormat<F extends string>(name: string, formats: readonly F[]): F {
   const f = (ALIASES[name] ?? name) as F;

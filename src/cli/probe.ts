@@ -7,6 +7,7 @@ import { probeEtcd } from '../probe/etcd.js';
 import { probeKubelet, type KubeletPorts } from '../probe/kubelet.js';
 import { buildProbeReport, inParallel, type ProbeCheck, type ProbeReport, type ProbeTiming } from '../probe/report.js';
 import { renderChecksMarkdown, renderChecksTable, checksSummaryLine, markdownCell } from '../report/checks.js';
+import { renderChecksHtml } from '../report/html/checks.js';
 import { sanitize } from '../core/text.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { parseDurationOption } from './duration.js';
@@ -63,6 +64,10 @@ function renderProbeTable(report: ProbeReport, color: boolean, width?: number): 
   return renderChecksTable({ header: [sanitize(describeTarget(report))], rows: report.checks, groupOf: groupOf(report), color, width, summaryStatuses: STATUSES });
 }
 
+function renderProbeHtml(report: ProbeReport): string {
+  return renderChecksHtml({ title: `kshield probe ${report.target.component} report`, subtitle: [`${describeTarget(report)}. ${checksSummaryLine(report.checks, STATUSES)}.`], rows: report.checks, groupOf: groupOf(report) });
+}
+
 function renderProbeMarkdown(report: ProbeReport): string {
   const header = [`# kshield probe ${report.target.component} report`, '', `${markdownCell(describeTarget(report))}. ${checksSummaryLine(report.checks, STATUSES)}.`];
   return renderChecksMarkdown({ header, rows: report.checks, groupOf: groupOf(report) });
@@ -70,7 +75,13 @@ function renderProbeMarkdown(report: ProbeReport): string {
 
 async function writeReport(report: ProbeReport, opts: ProbeCommandOptions, targets: ReturnType<typeof parseOutputs>): Promise<number> {
   const written = await writeTargets(targets, !opts.color, (target, color, width) =>
-    target.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : target.format === 'markdown' ? renderProbeMarkdown(report) : renderProbeTable(report, color, width),
+    target.format === 'json'
+      ? JSON.stringify(report, null, 2) + '\n'
+      : target.format === 'markdown'
+        ? renderProbeMarkdown(report)
+        : target.format === 'html'
+          ? renderProbeHtml(report)
+          : renderProbeTable(report, color, width),
   );
   if (!written) return EXIT.usage;
   return report.checks.some((c) => c.status === 'fail') ? EXIT.findings : EXIT.clean;
@@ -78,8 +89,8 @@ async function writeReport(report: ProbeReport, opts: ProbeCommandOptions, targe
 
 function outputTargets(opts: ProbeCommandOptions, command: string): ReturnType<typeof parseOutputs> {
   const targets = parseOutputs(opts.output, opts.outputFile);
-  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json' && t.format !== 'markdown');
-  if (unsupported) throw new UsageError(`kshield probe ${command} writes table, json or markdown; ${unsupported.format} is not supported`);
+  const unsupported = targets.find((t) => t.format !== 'table' && t.format !== 'json' && t.format !== 'markdown' && t.format !== 'html');
+  if (unsupported) throw new UsageError(`kshield probe ${command} writes table, json, markdown or html; ${unsupported.format} is not supported`);
   return targets;
 }
 

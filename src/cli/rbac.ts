@@ -22,6 +22,7 @@ import {
 import { resourceInfo } from '../analysis/rbac-resources.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import { renderPathsDot, renderPathsJson, renderPathsMermaid, renderPathsTable } from '../report/rbac-graph.js';
+import { renderRbacPathsHtml } from '../report/html/index.js';
 import { formatInputError, formatLocation, formatNote } from '../report/describe.js';
 import { sanitize, wrap } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
@@ -293,13 +294,14 @@ export async function runAccess(subjectArg: string, paths: string[], opts: RbacC
 // paths
 
 export async function runPaths(paths: string[], opts: RbacCommonOptions & { config?: string }): Promise<number> {
-  checkFormat(opts.output, ['table', 'json', 'dot', 'mermaid']);
+  checkFormat(opts.output, ['table', 'json', 'dot', 'mermaid', 'html']);
   // The configuration's kubernetesVersion decides which verbs open an exec session; its
   // operatorWorkloads name more custom resources whose pods run as a service account.
   const config = await loadConfigOption(opts.config);
   const { loaded, set } = await load(paths, opts);
   const graph = buildEscalationGraph(set, { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion?.replace(/^v/, '') });
-  const render = { table: renderPathsTable, json: renderPathsJson, dot: renderPathsDot, mermaid: renderPathsMermaid }[opts.output as 'table' | 'json' | 'dot' | 'mermaid'];
+  const renderHtml = (g: typeof graph): string => renderRbacPathsHtml(g, [`kshield rbac paths ${opts.cluster ? '--cluster' : paths.join(' ')}`]);
+  const render = { table: renderPathsTable, json: renderPathsJson, dot: renderPathsDot, mermaid: renderPathsMermaid, html: renderHtml }[opts.output as 'table' | 'json' | 'dot' | 'mermaid' | 'html'];
   await writeOutput({ format: opts.output === 'json' ? 'json' : 'table' }, render(graph));
   return finish(loaded);
 }

@@ -27,6 +27,7 @@ import { parseSize } from '../config/config-file.js';
 import { scanFiles } from '../pipeline/scan-files.js';
 import { renderComplianceCsv, renderComplianceMarkdown, renderComplianceTable, toComplianceJson } from '../report/compliance.js';
 import { toJsonReport } from '../report/json.js';
+import { frameworkLabel, renderHtmlReport } from '../report/html/index.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { loadConfigOption, pssVersionOption } from './scan.js';
 import { REPORT_FORMATS, type ReportFormat } from './report-formats.js';
@@ -142,12 +143,16 @@ export async function runReport(paths: string[], opts: ReportOptions): Promise<n
   if (framework.framework === 'pss' && resultFiles.length > 0)
     notes.push(`results do not say the Pod Security Standards version they were judged at: the rules' judgement is the scan's --pss-version (default latest), the controls listed are those of ${framework.version}`);
   const assessment = assessCompliance(framework, input, { attestations });
-  const written = await writeTargets(targets, !opts.color, (target, color, width) => render(target.format, assessment, notes, color, width));
+  const written = await writeTargets(targets, !opts.color, (target, color, width) =>
+    target.format === 'html'
+      ? renderHtmlReport({ compliance: [assessment], title: `kshield compliance report: ${frameworkLabel(assessment)}`, source: assessment.inputs.map((i) => `${i.command}: ${i.summary} (${i.file})`), notes })
+      : render(target.format, assessment, notes, color, width),
+  );
   if (!written || inputErrors.length > 0) return EXIT.usage;
   return opts.failOn !== 'none' && assessment.overall.fail > 0 ? EXIT.findings : EXIT.clean;
 }
 
-function render(format: ReportFormat, a: ComplianceAssessment, notes: string[], color: boolean, width: number | undefined): string {
+function render(format: Exclude<ReportFormat, 'html'>, a: ComplianceAssessment, notes: string[], color: boolean, width: number | undefined): string {
   switch (format) {
     case 'json':
       return JSON.stringify(toComplianceJson(a, VERSION, notes), null, 2) + '\n';

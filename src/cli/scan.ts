@@ -11,6 +11,8 @@ import { rules as catalogue } from '../rules/index.js';
 import { reporters } from '../report/index.js';
 import { renderJsonChunks } from '../report/json.js';
 import { renderSarifChunks } from '../report/sarif.js';
+import { analysesForHtml, renderHtmlReportChunks, type HtmlReportInput } from '../report/html/index.js';
+import { complianceForHtml } from './html-compliance.js';
 import { parseOutputs, writeOutput, useColor, type OutputTarget } from './output.js';
 import { OutputError, UsageError, EXIT } from '../core/errors.js';
 import { pssVersionProblem } from '../k8s/pss.js';
@@ -115,8 +117,9 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const images = imageOptions(opts);
   // --images judges the images with the manifests on one thread (the images are read once, in order).
   const jobs = images ? 1 : parseJobs(opts.jobs);
-  // JUnit lists every (object, rule) pair evaluated, which only a single-threaded scan keeps.
-  const needsObjects = targets.some((t) => t.format === 'junit');
+  // JUnit lists every (object, rule) pair evaluated, and HTML draws the RBAC graph and reachability
+  // of the objects: only a single-threaded scan keeps them.
+  const needsObjects = targets.some((t) => t.format === 'junit' || t.format === 'html');
   const options: ScanOptions = {
     jobs: needsObjects ? 1 : jobs,
     keepResources: needsObjects,
@@ -137,7 +140,7 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   };
   const result = await scanFiles(paths, options);
 
-  const outputFailed = await writeReports(result, targets, opts);
+  const outputFailed = await writeReports(result, targets, { ...opts, html: { source: [`kshield scan ${paths.join(' ')}`], settings: config ?? {}, pssVersion, what: `scan of ${paths.join(' ')}` } });
 
   if (opts.writeBaseline) {
     const baselineWritten = await writeBaselineFile(result.findings, opts.writeBaseline);
@@ -169,7 +172,7 @@ export async function writeBaselineFile(findings: readonly Finding[], file: stri
 export async function writeReports(
   whole: ScanResult,
   targets: OutputTarget[],
-  opts: { color: boolean; showSuppressed?: boolean; minSeverity?: string },
+  opts: { color: boolean; showSuppressed?: boolean; minSeverity?: string; html?: HtmlContext },
   decorate?: (format: OutputTarget['format'], text: string) => string,
 ): Promise<boolean> {
   if (opts.minSeverity !== undefined && !isSeverity(opts.minSeverity)) throw new UsageError(`--min-severity: unknown severity "${opts.minSeverity}"`);
@@ -177,12 +180,14 @@ export async function writeReports(
   const result = opts.minSeverity !== undefined ? atMinSeverity(whole, opts.minSeverity) : whole;
   const written: OutputTarget[] = [];
   let outputFailed = false;
+  const compliance = targets.some((t) => t.format === 'html') ? await complianceForHtml(result, { pssVersion: opts.html?.pssVersion, what: opts.html?.what ?? 'this scan' }) : undefined;
   for (const target of targets) {
     const color = target.file === undefined && target.format === 'table' ? useColor(process.stdout, !opts.color) : false;
     const width = target.file === undefined && process.stdout.isTTY ? process.stdout.columns : undefined;
     // The machine formats are written in pieces: a large scan's report would otherwise be one string
     // of hundreds of megabytes. `decorate` applies to the others.
-    const streamed = target.format === 'json' ? renderJsonChunks(result) : target.format === 'sarif' ? renderSarifChunks(result) : undefined;
+    const streamed =
+      target.format === 'json' ? renderJsonChunks(result) : target.format === 'sarif' ? renderSarifChunks(result) : target.format === 'html' ? renderHtmlReportChunks({ ...htmlInput(result, opts.html), compliance }) : undefined;
     const plain = streamed ? undefined : reporters[target.format](result, { color, showSuppressed: opts.showSuppressed, width });
     const content = streamed ?? (decorate ? decorate(target.format, plain!) : plain!);
     try {
@@ -202,6 +207,22 @@ export async function writeReports(
   for (const t of written) if (t.file) process.stderr.write(`wrote ${t.format} report to ${t.file}\n`);
 
   return outputFailed;
+}
+
+/** What the HTML report shows besides the findings: the command's input, and settings the analyses of the objects read. */
+export interface HtmlContext {
+  source: string[];
+  /** The Pod Security Standards version the scan judged at: the pss framework's version in the compliance view. */
+  pssVersion?: string;
+  /** How the compliance view names the scan. */
+  what?: string;
+  settings: { operatorWorkloads?: KshieldConfig['operatorWorkloads']; kubernetesVersion?: string };
+}
+
+/** The HTML report's input: the result, with the RBAC graph and reachability of the objects when the scan kept them. */
+export function htmlInput(result: ScanResult, context: HtmlContext | undefined): HtmlReportInput {
+  const analyses = result.resources.length > 0 ? analysesForHtml(result.resources, context?.settings) : {};
+  return { scan: result, source: context?.source, ...analyses };
 }
 
 function parseJobs(value: string | undefined): number | 'auto' {

@@ -5,8 +5,9 @@ import { renderJson } from './json.js';
 import { renderSarif } from './sarif.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
+import { renderHtml } from './html/index.js';
 
-export type ReportFormat = 'table' | 'json' | 'sarif' | 'junit' | 'markdown';
+export type ReportFormat = 'table' | 'json' | 'sarif' | 'junit' | 'markdown' | 'html';
 
 export const reporters: Readonly<Record<ReportFormat, Reporter>> = Object.freeze({
   table: renderTable,
@@ -14,6 +15,7 @@ export const reporters: Readonly<Record<ReportFormat, Reporter>> = Object.freeze
   sarif: renderSarif,
   junit: renderJunit,
   markdown: renderMarkdown,
+  html: renderHtml,
 });
 
 export type { Reporter, ReportOptions } from './reporter.js';
@@ -23,3 +25,4 @@ export { renderJson, toJsonReport, JSON_REPORT_FORMAT, type JsonReport, type Jso
 export { renderSarif, toSarif, sarifLevel } from './sarif.js';
 export { renderJunit } from './junit.js';
 export { renderMarkdown, type MarkdownOptions } from './markdown.js';
+export { renderHtml, renderHtmlReport, renderHtmlReportChunks, analysesForHtml, type HtmlReportInput } from './html/index.js';

@@ -18,6 +18,7 @@ import { INFORMATION_URI, SARIF_SCHEMA_URI, TOOL_NAME, type SarifLevel } from '.
 import { xmlAttr, xmlText } from './junit.js';
 import { sanitize } from '../core/text.js';
 import { checksSummaryLine, groupRows, markdownCell, renderChecksMarkdown, renderChecksTable } from './checks.js';
+import { renderChecksHtml } from './html/checks.js';
 
 export interface NodeReport {
   checks: Omit<CheckResult, 'component' | 'location'>[];
@@ -76,6 +77,13 @@ export function renderNodeMarkdown(facts: NodeFacts, results: CheckResult[]): st
   ];
   if (facts.configProblems?.length) header.push('', `Configuration problems: ${configProblemsText(facts).map(markdownCell).join('; ')}.`);
   return renderChecksMarkdown({ header, rows: results, groupOf: (r) => r.component });
+}
+
+/** One page (see report/html/checks.ts): a chart of the statuses, a table per component. */
+export function renderNodeHtml(facts: NodeFacts, results: CheckResult[]): string {
+  const subtitle = [`Detected: ${describeLayout(facts.detected)} under ${facts.root}. ${checksSummaryLine(results)}.`];
+  if (facts.configProblems?.length) subtitle.push(`Configuration problems: ${configProblemsText(facts).join('; ')}.`);
+  return renderChecksHtml({ title: 'kshield node report', subtitle, rows: results, groupOf: (r) => r.component });
 }
 
 const LEVEL: Record<Exclude<CheckStatus, 'pass'>, SarifLevel> = { fail: 'error', warn: 'warning', manual: 'note' };
