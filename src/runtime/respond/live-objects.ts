@@ -16,6 +16,7 @@
  * respond`'s ClusterRole unless --no-posture). A kind the identity may not list is reported once and
  * retried every few minutes; posture is computed without it, and says so.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { JsonObject, Resource } from '../../core/types.js';
 import { isObject } from '../../core/values.js';
@@ -116,6 +117,8 @@ export class LiveObjects {
   constructor(private readonly options: LiveObjectsOptions) {
     this.maxObjects = options.maxObjects ?? 200_000;
     this.store = new ObjectStore(this.maxObjects);
+    // One listener per kept kind.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Discovery, then every kind listed and watched; resolves once the reflectors run (not once synced). */
