@@ -28,6 +28,8 @@ function scan(text: string): Obj {
 
 describe('kshield install respond', () => {
   test('with an existing TLS Secret: no finding at medium or above; each suppression gives its reason', () => {
+    // Without posture's reads too.
+    assert.equal(scan(install(['--tls-secret', 'respond-tls', '--no-posture']).text).code, 0);
     const { text } = install(['--tls-secret', 'respond-tls']);
     const { code, report } = scan(text);
     const open = report.findings.filter((f: Obj) => !f.suppressed);
@@ -50,24 +52,47 @@ describe('kshield install respond', () => {
     assert.ok(report.findings.some((f: Obj) => f.rule === 'config-reference-missing' && f.suppressed && /token Secret kshield-respond-tokens/.test(f.suppression.reason)));
   });
 
-  test('the ClusterRole grants only the verbs the actions use: no Secrets, no wildcards, no create of workloads', () => {
-    const role = install(['--tls-secret', 't']).docs.find((d) => d.kind === 'ClusterRole')!;
-    const grants = role.rules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`)));
-    assert.deepEqual(grants, [
-      'core/pods: get,list,patch,delete',
-      'core/events: create',
-      'core/nodes: get,patch',
-      'networking.k8s.io/networkpolicies: create,delete',
-      'cilium.io/ciliumnetworkpolicies: create,delete',
-      'crd.projectcalico.org/networkpolicies: create,delete',
-      'apps/deployments: get,patch',
-      'apps/statefulsets: get,patch',
-      'apps/deployments/scale: get,patch,update',
-      'apps/statefulsets/scale: get,patch,update',
-      'apps/replicasets: get',
-      'apps/daemonsets: get',
-    ]);
+  const ACTION_GRANTS = [
+    'core/pods: get,list,patch,delete',
+    'core/events: create',
+    'core/nodes: get,patch',
+    'networking.k8s.io/networkpolicies: create,delete',
+    'cilium.io/ciliumnetworkpolicies: create,delete',
+    'crd.projectcalico.org/networkpolicies: create,delete',
+    'apps/deployments: get,patch',
+    'apps/statefulsets: get,patch',
+    'apps/deployments/scale: get,patch,update',
+    'apps/statefulsets/scale: get,patch,update',
+    'apps/replicasets: get',
+    'apps/daemonsets: get',
+  ];
+  const grantsOf = (role: Obj): string[] => role.rules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g || 'core'}/${res}: ${r.verbs.join(',')}`)));
+
+  test('--no-posture: the ClusterRole grants only the verbs the actions use: no Secrets, no wildcards, no create of workloads', () => {
+    const { docs } = install(['--tls-secret', 't', '--no-posture']);
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    assert.deepEqual(grantsOf(role), ACTION_GRANTS);
     assert.doesNotMatch(JSON.stringify(role.rules), /secrets|"\*"|escalate|bind|impersonate/);
+    const dep = docs.find((d) => d.kind === 'Deployment')!;
+    assert.ok(dep.spec.template.spec.containers[0].args.includes('--no-posture'));
+    assert.equal(dep.spec.template.spec.containers[0].resources.limits.memory, '256Mi');
+  });
+
+  test('posture (the default): the actions\' verbs plus get/list/watch on the kinds posture keeps, never Secrets or ConfigMaps', () => {
+    const { docs } = install(['--tls-secret', 't']);
+    const role = docs.find((d) => d.kind === 'ClusterRole')!;
+    const grants = grantsOf(role);
+    assert.deepEqual(grants.slice(0, ACTION_GRANTS.length), ACTION_GRANTS);
+    const reads = grants.slice(ACTION_GRANTS.length);
+    assert.ok(reads.every((g) => g.endsWith(': get,list,watch')), reads.join('\n'));
+    for (const kind of ['core/pods', 'core/namespaces', 'core/serviceaccounts', 'core/services', 'apps/deployments', 'apps/replicasets', 'batch/jobs', 'networking.k8s.io/networkpolicies', 'rbac.authorization.k8s.io/clusterrolebindings', 'cilium.io/ciliumnetworkpolicies'])
+      assert.ok(reads.includes(`${kind}: get,list,watch`), kind);
+    // Reading rolebindings is no bind verb: the verbs and resources are checked apart.
+    assert.doesNotMatch(JSON.stringify(role.rules.map((r: Obj) => r.resources)), /secrets|configmaps|"\*"/);
+    assert.doesNotMatch(JSON.stringify(role.rules.map((r: Obj) => r.verbs)), /"\*"|escalate|bind|impersonate/);
+    const dep = docs.find((d) => d.kind === 'Deployment')!;
+    assert.ok(!dep.spec.template.spec.containers[0].args.includes('--no-posture'));
+    assert.equal(dep.spec.template.spec.containers[0].resources.limits.memory, '1Gi');
   });
 
   test('the Deployment: one replica, Recreate, hardened, protected from its own actions, tokens from files', () => {

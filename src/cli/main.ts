@@ -444,6 +444,9 @@ function buildProgram(): Command {
     .option('--context <name>', 'kubeconfig context to use')
     .option('--request-timeout <duration>', 'time a client has to send a whole request', '10s')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--no-posture', "do not keep the cluster's objects: alerts are not linked to their pod's posture (and respond needs no read access beyond its actions)")
+    .option('--images <file>', 'image results (kshield image -o json, or scan --images -o json) whose vulnerable packages posture links to alerts')
+    .option('--posture-max-objects <n>', 'most objects the posture cache keeps', '200000')
     // approve (and restore) have options of their own.
     .enablePositionalOptions()
     .action(async (opts) => {

@@ -19,6 +19,10 @@ import { RespondServer } from '../runtime/respond/server.js';
 import { BUILTIN_ACTIONS } from '../runtime/respond/builtin-actions.js';
 import { RESPOND_ACTIONS, RESPOND_DECODERS } from '../runtime/respond/wiring.js';
 import { VERSION } from '../core/version.js';
+import { ApiClient } from '../runtime/watch/api.js';
+import { LiveObjects } from '../runtime/respond/live-objects.js';
+import { LivePosture } from '../runtime/respond/alert-posture.js';
+import { readImageResults } from '../runtime/respond/image-results.js';
 
 export interface RespondCommandOptions {
   policy?: string;
@@ -36,6 +40,10 @@ export interface RespondCommandOptions {
   context?: string;
   requestTimeout: string;
   logLevel: string;
+  /** commander's --no-posture: false. */
+  posture?: boolean;
+  images?: string;
+  postureMaxObjects?: string;
 }
 
 /** Shortest token taken: a guessable one would let anyone trigger actions. */
@@ -107,9 +115,17 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   const log = respondLogger(opts.logLevel);
   const actions = [...BUILTIN_ACTIONS, ...RESPOND_ACTIONS];
   const policy = await loadResponsePolicy(opts.policy, actions);
+  const postureOn = opts.posture !== false;
+  if (!postureOn && opts.images) throw new UsageError('--images links vulnerable packages to posture: it cannot go with --no-posture');
+  const maxObjects = Number(opts.postureMaxObjects ?? '200000');
+  if (!/^\d+$/.test(opts.postureMaxObjects ?? '200000') || maxObjects < 1 || maxObjects > 10_000_000) throw new UsageError(`--posture-max-objects: a number from 1 to 10000000, not "${opts.postureMaxObjects}"`);
+  const images = opts.images ? readImageResults(opts.images) : undefined;
   const client = await loadKubeClient({ kubeconfig: opts.kubeconfig, context: opts.context });
   const ownNamespace = ownNamespaceOf(opts.namespace);
-  const engine = new ResponseEngine({ policy, actions: RESPOND_ACTIONS, client, dryRun: opts.dryRun === true, ...(ownNamespace ? { ownNamespace } : {}), log });
+  // Alerts linked to posture: the cluster's objects kept live (list + watch), started now, synced in the background.
+  const objects = postureOn ? new LiveObjects({ api: new ApiClient(client.kc, 30_000), log, maxObjects }) : undefined;
+  const posture = objects ? new LivePosture({ objects, ...(images ? { images } : {}) }) : undefined;
+  const engine = new ResponseEngine({ policy, actions: RESPOND_ACTIONS, client, dryRun: opts.dryRun === true, ...(ownNamespace ? { ownNamespace } : {}), log, ...(posture ? { posture } : {}) });
   const tls = opts.insecureHttp
     ? undefined
     : { cert: readFileFlag(opts.tlsCert!, '--tls-cert'), key: readFileFlag(opts.tlsKey!, '--tls-key'), ...(opts.clientCa ? { clientCa: readFileFlag(opts.clientCa, '--client-ca') } : {}) };
@@ -122,6 +138,13 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   const address = await server.listen(port, opts.address).catch((err: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot listen on ${opts.address}:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.code === 'EACCES' ? 'permission denied' : err.message}`);
   });
+  // Not awaited past discovery: alerts are taken (and acted on) while the cache lists; their posture says pending until it is synced.
+  if (objects) {
+    await objects.start().catch((err: unknown) => {
+      // Without discovery there is nothing to keep: respond still acts, its postures say pending.
+      log.error({ event: 'posture-cache-failed', error: String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300) }, 'posture cache not started: alerts are not linked to posture');
+    });
+  }
   const watch = tls
     ? watchFiles([opts.tlsCert!, opts.tlsKey!], () => {
         try {
@@ -144,6 +167,7 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
       dryRun: engine.dryRun,
       actions: actions.map((a) => a.name),
       endpoints: RESPOND_DECODERS.map((d) => d.path),
+      posture: postureOn ? { maxObjects, images: images ? images.length : null } : false,
     },
     'kshield respond listening',
   );
@@ -159,6 +183,7 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   watch?.stop();
   await server.close();
   engine.close();
+  await objects?.stop();
   log.info({ event: 'stopped' }, 'kshield respond stopped');
   return EXIT.clean;
 }

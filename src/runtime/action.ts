@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { JsonObject } from '../core/types.js';
 import type { KubeClient } from '../sources/kube-client.js';
 import type { RuntimeAlert } from './alert.js';
+import type { AlertPosture } from './respond/alert-posture.js';
 
 export type ActionName = 'label' | 'annotate' | 'isolate' | 'kill' | 'scale-to-zero' | 'cordon' | 'notify' | 'approve';
 
@@ -31,6 +32,8 @@ export interface ActionContext {
   log: Logger;
   /** The outcomes of the steps before this one in the same chain (notify reports them). */
   previous?: readonly ActionOutcome[];
+  /** The posture of the alert's pod (computed when first asked for); absent when respond keeps no posture. */
+  posture?: () => AlertPosture | undefined;
 }
 
 /** One Kubernetes object an action created, changed or deleted. */

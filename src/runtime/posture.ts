@@ -23,6 +23,7 @@ import { rules as catalogue } from '../rules/index.js';
 import { buildModel, reach, type Workload } from '../analysis/netpol.js';
 import { buildEscalationGraph } from '../analysis/rbac-paths.js';
 import type { ImageObjectView } from '../images/image-object.js';
+import { canonicalReference, parseImageReference } from '../k8s/images.js';
 
 /** Categories of rules that do not judge a workload's posture (they judge events over time). */
 const NOT_POSTURE = new Set(['audit', 'drift']);
@@ -97,6 +98,8 @@ export interface PostureLink {
     capabilities: { label: string; via: string }[];
     /** Escalation paths from the account to a goal (cluster-admin, every Secret, a namespace, the nodes). */
     paths: { goal: string; steps: string[] }[];
+    /** Whether one of the paths ends at full control of the cluster. */
+    reachesClusterAdmin: boolean;
   };
   notes: string[];
 }
@@ -130,6 +133,11 @@ function digestOf(imageId: unknown): string | undefined {
   return m?.[1];
 }
 
+function canonicalOf(reference: string): string | undefined {
+  const parsed = parseImageReference(reference);
+  return parsed.ok ? canonicalReference(parsed.image) : undefined;
+}
+
 function imagesOf(pod: Resource, images: readonly ImageObjectView[] | undefined, max: number): PostureImage[] {
   const statuses = new Map<string, string | undefined>();
   const status = asObject(pod.object.status);
@@ -138,7 +146,9 @@ function imagesOf(pod: Resource, images: readonly ImageObjectView[] | undefined,
   return containers(pod).map((c) => {
     const image = asString(c.container.image) ?? '';
     const digest = statuses.get(c.name) ?? digestOf(image);
-    const result = images?.find((i) => i.metadata.name === image || (digest !== undefined && i.image.manifestDigest === digest));
+    // The same image however it is spelt (nginx:1.25 and docker.io/library/nginx:1.25), or the digest that runs.
+    const canonical = canonicalOf(image);
+    const result = images?.find((i) => i.metadata.name === image || (canonical !== undefined && canonicalOf(i.metadata.name) === canonical) || (digest !== undefined && i.image.manifestDigest === digest));
     if (!result) return { container: c.name, image, scanned: false };
     const counts = zeroCounts();
     const vulnerabilities: PostureVulnerability[] = (result.vulnerabilities ?? []).map((v) => {
@@ -230,6 +240,7 @@ export function postureLink(target: { namespace: string; pod: string }, options:
     serviceAccount: link.serviceAccount,
     capabilities: graph.edges.filter((e) => e.from === me && e.to.startsWith('capability:')).map((e) => ({ label: labels.get(e.to) ?? e.to, via: e.label })),
     paths: graph.paths.filter((p) => p.from === me).map((p) => ({ goal: labels.get(p.to) ?? p.to, steps: p.steps })),
+    reachesClusterAdmin: graph.paths.some((p) => p.from === me && p.to === 'goal:cluster-admin'),
   };
   return link;
 }

@@ -5,6 +5,7 @@
  */
 import { goDurationMs } from '../../core/duration.js';
 import type { ActionContext, ActionDefinition, ActionOutcome } from '../action.js';
+import { postureSummary } from './alert-posture.js';
 
 const DURATION = { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$', description: 'a duration such as 5s or 30m' };
 
@@ -13,7 +14,7 @@ export interface NotifyParams {
   url?: string;
   /** The environment variable holding the URL. */
   urlEnv?: string;
-  /** slack: `{"text"}` only; json: `{"text", "alert", "steps"}`. Default slack. */
+  /** slack: `{"text"}` only; json: `{"text", "alert", "steps", "posture"}`. Default slack. The text ends with a summary of the pod's posture when respond keeps it. */
   format?: 'slack' | 'json';
   /** Time for one attempt. Default 5s. */
   timeout?: string;
@@ -71,8 +72,10 @@ export const notifyAction: ActionDefinition<NotifyParams> = {
     if (target.protocol !== 'https:' && target.protocol !== 'http:') return failed('the notification URL must be http or https');
     // The host only: a Slack webhook's path is its credential.
     const host = target.host;
-    const text = notificationText(ctx);
-    const body = JSON.stringify(params.format === 'json' ? { text, alert: ctx.alert, steps: ctx.previous ?? [] } : { text });
+    // The blast radius at a glance: findings by severity, who reaches the pod, whether its account reaches cluster-admin.
+    const posture = ctx.posture?.();
+    const text = notificationText(ctx) + (posture ? `\n${postureSummary(posture)}` : '');
+    const body = JSON.stringify(params.format === 'json' ? { text, alert: ctx.alert, steps: ctx.previous ?? [], ...(posture ? { posture } : {}) } : { text });
     const timeoutMs = params.timeout ? Math.min(Math.max(goDurationMs(params.timeout), 100), 60_000) : 5000;
     const attempts = 1 + (params.retries ?? 3);
     let last = '';

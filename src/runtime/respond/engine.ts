@@ -25,6 +25,7 @@ import { kubeClusterAccess, type ClusterAccess } from './cluster.js';
 import { RespondMetrics } from './metrics.js';
 import type { AlertMatch, PolicyStep, ResponsePolicy, StepCondition, StepStatus } from './policy.js';
 import { CircuitBreaker, Dedup, protectionOf, RateLimiter, type RefusalReason } from './safety.js';
+import type { AlertPosture, PostureSource } from './alert-posture.js';
 
 export interface ResponseEngineOptions {
   policy: ResponsePolicy;
@@ -43,6 +44,20 @@ export interface ResponseEngineOptions {
   now?: () => Date;
   /** Time one step may take. Default 30 s. */
   stepTimeoutMs?: number;
+  /** Alerts linked to posture: written after each alert's chain (a `posture` audit line), given to notify and the API. */
+  posture?: PostureSource;
+  /** Alerts kept for `GET /v1/alerts/ID`, most recent last. Default 1000. */
+  recentAlerts?: number;
+}
+
+/** An alert as `GET /v1/alerts/ID` shows it. */
+export interface AlertRecord {
+  alert: RuntimeAlert;
+  /** When it was handled. */
+  receivedAt: string;
+  /** The policy rules that matched and every step's outcome so far (approvals add to it). */
+  rules: string[];
+  steps: StepRecord[];
 }
 
 export interface StepRecord {
@@ -161,6 +176,7 @@ export class ResponseEngine {
   private readonly held = new Map<string, Held>();
   private readonly writes = new Set<Promise<void>>();
   private readonly now: () => Date;
+  private readonly recent = new Map<string, AlertRecord>();
 
   constructor(private readonly options: ResponseEngineOptions) {
     for (const a of [...BUILTIN_ACTIONS, ...options.actions]) this.actions.set(a.name, a);
@@ -195,7 +211,47 @@ export class ResponseEngine {
       if (!rule.continue) break;
     }
     if (response.rules.length === 0) this.options.log.debug({ audit: 'kshield.respond', event: 'unmatched', alert: this.alertSummary(alert) }, 'alert matched no policy rule');
+    this.remember(alert, response);
+    // After the steps: computing the posture never holds an action up.
+    if (response.rules.length > 0) this.writePosture(alert);
     return response;
+  }
+
+  /** The posture of the pod the alert names, now; undefined without posture or without a pod. */
+  postureOf(alert: RuntimeAlert): AlertPosture | undefined {
+    try {
+      return this.options.posture?.postureFor(alert);
+    } catch (err) {
+      this.options.log.error({ audit: 'kshield.respond', event: 'posture-failed', alert: this.alertSummary(alert), error: oneLine(String((err as Error)?.message ?? err), 300) }, 'posture could not be computed');
+      return undefined;
+    }
+  }
+
+  get postureEnabled(): boolean {
+    return this.options.posture !== undefined;
+  }
+
+  /** A recent alert (the last `recentAlerts`) with its steps. */
+  alertRecord(id: string): AlertRecord | undefined {
+    return this.recent.get(id);
+  }
+
+  private remember(alert: RuntimeAlert, response: AlertResponse): void {
+    const known = this.recent.get(alert.id);
+    if (known) {
+      known.rules.push(...response.rules.filter((r) => !known.rules.includes(r)));
+      known.steps.push(...response.steps);
+      return;
+    }
+    this.recent.set(alert.id, { alert, receivedAt: this.now().toISOString(), rules: [...response.rules], steps: [...response.steps] });
+    if (this.recent.size > (this.options.recentAlerts ?? 1000)) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /** One audit line per alert acted on: the posture of its pod, keyed by the alert's id. */
+  private writePosture(alert: RuntimeAlert): void {
+    const posture = this.postureOf(alert);
+    if (!posture) return;
+    this.options.log.info({ audit: 'kshield.respond', event: 'posture', alert: this.alertSummary(alert), posture }, `posture of ${posture.pod}: ${posture.status}`);
   }
 
   pending(): PendingApproval[] {
@@ -211,6 +267,7 @@ export class ResponseEngine {
     const target = await this.resolveTarget(pending.alert);
     this.record(pending.alert, pending.rule, pending.step, outcome, target, response, undefined, id);
     await this.runChain(pending.alert, pending.rule, held.steps, pending.step + 1, target, [...held.previous, outcome], response);
+    this.remember(pending.alert, response);
     return response;
   }
 
@@ -219,6 +276,7 @@ export class ResponseEngine {
     const { pending } = held;
     const response: AlertResponse = { alert: pending.alert.id, rules: [pending.rule], steps: [] };
     this.refuse(pending.alert, pending.rule, pending.step, 'approve', 'approval-rejected', `rejected by ${oneLine(by, 100)}; ${pending.held.join(', ')} not run`, held.target, response, id);
+    this.remember(pending.alert, response);
     return response;
   }
 
@@ -319,6 +377,7 @@ export class ResponseEngine {
       now: this.now(),
       log: this.options.log.child({ alert: alert.id, action: step.action }),
       previous: [...previous],
+      ...(this.options.posture ? { posture: () => this.postureOf(alert) } : {}),
     };
     let outcome: ActionOutcome;
     try {

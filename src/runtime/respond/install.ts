@@ -11,6 +11,7 @@
  * One replica: pending approvals, deduplication and the rate limit live in the process's memory,
  * and two replicas would each act on the same alert.
  */
+import { respondPostureReadRules } from './live-objects.js';
 import type { WebhookCertificates } from '../../admission/certs.js';
 import type { InstallDocument, K8sObject } from '../../admission/install.js';
 
@@ -25,6 +26,8 @@ export interface RespondInstallOptions {
   tokenSecret: string;
   /** Start in dry-run (the default policy's settings.dryRun). */
   dryRun: boolean;
+  /** Alerts linked to posture (default on): read access to the kinds posture keeps, and more memory. */
+  posture?: boolean;
 }
 
 export const DEFAULT_RESPOND_INSTALL = { namespace: 'kshield-system', serviceName: 'kshield-respond' } as const;
@@ -81,11 +84,17 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
     },
   });
   docs.push({ comment: 'No token is mounted automatically; the pod gets a short-lived projected token (see the Deployment).', object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(o, name), automountServiceAccountToken: false } });
+  const posture = o.posture !== false;
   docs.push({
     comment:
       'Only what the response actions use. label/annotate/kill: pods; isolate: NetworkPolicies (and the Cilium and\n' +
       'Calico kinds when installed); scale-to-zero: the scale subresource and an annotation on the owner; kill and\n' +
-      'scale-to-zero read the owners; cordon: nodes; Events on pods. Nothing reads Secrets.',
+      'scale-to-zero read the owners; cordon: nodes; Events on pods. Nothing reads Secrets.' +
+      (posture
+        ? '\nAlerts linked to posture: get, list and watch on the kinds the posture of a pod is worked out from (workloads,\n' +
+          'Services, NetworkPolicies, RBAC, Namespaces, ServiceAccounts...), Secrets and ConfigMaps left out (install with\n' +
+          '--no-posture to leave these reads out).'
+        : ''),
     object: {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
@@ -106,6 +115,7 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
         { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
         { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch', 'update'] },
         { apiGroups: ['apps'], resources: ['replicasets', 'daemonsets'], verbs: ['get'] },
+        ...(posture ? respondPostureReadRules() : []),
       ],
     },
   });
@@ -173,11 +183,13 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
                   '--approver-token-file', `${PATHS.tokens}/approver`,
                   '--port', String(PORT),
                   '--namespace', o.namespace,
+                  ...(posture ? [] : ['--no-posture']),
                 ],
                 ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
                 readinessProbe: probe('/readyz', 5, 2),
                 livenessProbe: probe('/healthz', 10, 3),
-                resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+                // With posture, memory grows with the cluster's objects (docs/respond.md gives the figures).
+                resources: posture ? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } } : { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
                 securityContext,
                 volumeMounts: [
                   { name: 'tls', mountPath: PATHS.tls, readOnly: true },

@@ -7,6 +7,8 @@
  *                                  every step's outcome once they ran
  *   GET  /v1/approvals             the chains held by `approve` steps
  *   POST /v1/approvals/ID          approve (body optional: {"by": "name"}); …/ID/reject drops them
+ *   GET  /v1/alerts/ID             a recent alert, its steps, and the posture of its pod as it is now
+ *                                  (authenticated as approvals are: whoever may approve may look)
  *   GET  /healthz, /readyz, /metrics  unauthenticated, for the kubelet and Prometheus
  *
  * Authentication: a bearer token (compared in constant time) or a client certificate signed by the
@@ -23,6 +25,7 @@ import type { Logger } from 'pino';
 import { AlertInputError, type AlertDecoder, type RuntimeAlert } from '../alert.js';
 import { METRICS_CONTENT_TYPE } from '../../admission/metrics.js';
 import { ApprovalError, type ResponseEngine } from './engine.js';
+import { postureBrief } from './alert-posture.js';
 
 export interface RespondTls {
   cert: string | Buffer;
@@ -239,6 +242,8 @@ export class RespondServer {
       const decoder = this.routes.get(path);
       if (decoder) return await this.alerts(decoder, url, req, res);
       if (path === '/v1/approvals' || path.startsWith('/v1/approvals/')) return await this.approvals(path, req, res);
+      const alertId = /^\/v1\/alerts\/([0-9a-f]{1,64})$/.exec(path);
+      if (alertId) return this.alert(alertId[1], req, res);
       req.resume();
       this.fail(res, 404, `no such endpoint; alerts go to POST ${[...this.routes.keys()].join(', ')}`);
     } catch (err) {
@@ -288,6 +293,19 @@ export class RespondServer {
     this.send(res, 202, { accepted: alerts.length, alerts: alerts.map((a) => a.id) });
   }
 
+  /** GET /v1/alerts/ID: the alert as received (its output already redacted), its steps, its pod's posture now. */
+  private alert(id: string, req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    if (req.method !== 'GET') return this.fail(res, 405, `/v1/alerts/${id} takes GET`, { Allow: 'GET' });
+    if (!this.identity(req, 'approve')) return this.fail(res, 401, this.approverTokens ? 'reading alerts needs an approver token' : 'authenticate with a bearer token or a client certificate', { 'WWW-Authenticate': 'Bearer' });
+    const engine = this.options.engine;
+    const record = engine.alertRecord(id);
+    if (!record) return this.fail(res, 404, `no recent alert ${id} (only the most recent alerts are kept)`);
+    const posture = engine.postureOf(record.alert);
+    // null: the alert names no pod.
+    this.send(res, 200, { ...record, posture: posture ?? (engine.postureEnabled ? null : 'off: kshield respond runs with --no-posture') });
+  }
+
   private async approvals(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const who = this.identity(req, 'approve');
     if (!who) {
@@ -298,7 +316,13 @@ export class RespondServer {
     if (path === '/v1/approvals') {
       req.resume();
       if (req.method !== 'GET') return this.fail(res, 405, '/v1/approvals takes GET', { Allow: 'GET' });
-      return this.send(res, 200, { pending: engine.pending().map((p) => ({ ...p, alert: { id: p.alert.id, source: p.alert.source, rule: p.alert.rule, priority: p.alert.priority, time: p.alert.time, target: p.alert.target ?? null, output: p.alert.output } })) });
+      return this.send(res, 200, {
+        pending: engine.pending().map((p) => {
+          // The blast radius in brief (GET /v1/alerts/ID has it whole).
+          const posture = engine.postureOf(p.alert);
+          return { ...p, alert: { id: p.alert.id, source: p.alert.source, rule: p.alert.rule, priority: p.alert.priority, time: p.alert.time, target: p.alert.target ?? null, output: p.alert.output }, ...(posture ? { posture: postureBrief(posture) } : {}) };
+        }),
+      });
     }
     const m = /^\/v1\/approvals\/([0-9a-f]{1,64})(\/reject)?$/.exec(path);
     if (!m) {

@@ -65,13 +65,13 @@ export class ApiClient {
   }
 
   /** One request with a JSON body (or none); resolves with the status and the parsed answer. */
-  async request(method: string, pathAndQuery: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse> {
+  async request(method: string, pathAndQuery: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse> {
     const { headers, agent, auth } = await this.options();
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = this.transport.request(
         this.url(pathAndQuery),
-        { method, agent, auth, headers: { ...headers, Accept: 'application/json', 'User-Agent': 'kshield-watch', ...(data ? { 'Content-Type': contentType, 'Content-Length': String(data.length) } : {}) } },
+        { method, agent, auth, headers: { ...headers, Accept: accept, 'User-Agent': 'kshield-watch', ...(data ? { 'Content-Type': contentType, 'Content-Length': String(data.length) } : {}) } },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -107,12 +107,13 @@ export class ApiClient {
    * A watch: calls `onEvent` with each `{type, object}` line as it arrives; resolves when the server
    * ends the stream (the watch timed out, as it does every few minutes), rejects on a broken
    * connection or a status other than 200 (an `ApiError` with `status`). `signal` aborts it.
+   * `accept` asks for another representation (metadata only: see METADATA_ONLY in reflector.ts).
    */
-  async watch(pathAndQuery: string, onEvent: (event: JsonObject) => void, signal: AbortSignal): Promise<void> {
+  async watch(pathAndQuery: string, onEvent: (event: JsonObject) => void, signal: AbortSignal, accept = 'application/json'): Promise<void> {
     const { headers, agent, auth } = await this.options();
     return new Promise((resolve, reject) => {
       if (signal.aborted) return resolve();
-      const req = this.transport.request(this.url(pathAndQuery), { method: 'GET', agent, auth, headers: { ...headers, Accept: 'application/json', 'User-Agent': 'kshield-watch' } }, (res) => {
+      const req = this.transport.request(this.url(pathAndQuery), { method: 'GET', agent, auth, headers: { ...headers, Accept: accept, 'User-Agent': 'kshield-watch' } }, (res) => {
         if (res.statusCode !== 200) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.length < 64 && chunks.push(c));

@@ -47,7 +47,21 @@ export interface ReflectorOptions {
   /** How long to wait before listing a forbidden kind again. Default 5 minutes. */
   forbiddenRetryMs?: number;
   random?: () => number;
+  /**
+   * Ask for metadata only (`PartialObjectMetadata`): the API server leaves out everything but
+   * `metadata`, so a Secret's values never leave it. Objects are handed on with the kind's own
+   * apiVersion and kind, and no other field.
+   */
+  metadataOnly?: boolean;
+  /** A field selector every list and watch carries (e.g. `type=kubernetes.io/service-account-token`). */
+  fieldSelector?: string;
 }
+
+/** The Accept headers of a metadata-only list and watch (supported since Kubernetes 1.15). */
+const METADATA_ONLY = {
+  list: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+  watch: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+} as const;
 
 /** An error that says the resourceVersion we asked for is gone. */
 class Gone extends Error {}
@@ -105,12 +119,28 @@ export class Reflector {
     return Math.round(ceiling * (0.5 + (this.options.random ?? Math.random)() / 2));
   }
 
+  private selector(): string {
+    return this.options.fieldSelector ? `&fieldSelector=${encodeURIComponent(this.options.fieldSelector)}` : '';
+  }
+
+  /** The object as the kind (a metadata-only answer: its metadata and nothing else, whatever else it carried). */
+  private asKind(object: JsonObject): JsonObject {
+    if (this.options.metadataOnly) return { apiVersion: this.spec.apiVersion, kind: this.spec.kind, metadata: isObject(object.metadata) ? object.metadata : {} };
+    return { ...object, apiVersion: this.spec.apiVersion, kind: this.spec.kind };
+  }
+
   private async list(): Promise<void> {
     let token: string | undefined;
     let resourceVersion: string | undefined;
     const initial = !this.listed;
     for (;;) {
-      const { status, body } = await this.api.request('GET', `${this.collection()}?limit=${this.options.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
+      const { status, body } = await this.api.request(
+        'GET',
+        `${this.collection()}?limit=${this.options.pageSize}${this.selector()}${token ? `&continue=${encodeURIComponent(token)}` : ''}`,
+        undefined,
+        undefined,
+        this.options.metadataOnly ? METADATA_ONLY.list : undefined,
+      );
       if (status === 410 && token) {
         // The continue token outlived etcd's compaction: start the list again.
         token = undefined;
@@ -119,7 +149,7 @@ export class Reflector {
       if (status === 403) throw new Forbidden(typeof body?.message === 'string' ? body.message.split('\n')[0] : `listing ${this.spec.kind}: forbidden`);
       if (status !== 200 || !body || !Array.isArray(body.items)) throw new Error(`listing ${this.spec.kind}: HTTP ${status}${typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : ''}`);
       const page: JsonObject[] = [];
-      for (const item of body.items) if (isObject(item)) page.push({ ...item, apiVersion: this.spec.apiVersion, kind: this.spec.kind });
+      for (const item of body.items) if (isObject(item)) page.push(this.asKind(item));
       this.handler.onListPage(this.spec, page, initial);
       const meta = isObject(body.metadata) ? body.metadata : {};
       resourceVersion = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : resourceVersion;
@@ -134,7 +164,7 @@ export class Reflector {
 
   private async watchOnce(signal: AbortSignal): Promise<void> {
     const timeout = Math.round(this.options.watchTimeoutSeconds * (1 + (this.options.random ?? Math.random)()));
-    const query = `?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${encodeURIComponent(this.resourceVersion ?? '0')}`;
+    const query = `?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${encodeURIComponent(this.resourceVersion ?? '0')}${this.selector()}`;
     let gone: string | undefined;
     let failed: string | undefined;
     const controller = new AbortController();
@@ -166,9 +196,10 @@ export class Reflector {
           if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
           if (rv) this.resourceVersion = rv;
           this.failures = 0;
-          this.handler.onEvent(this.spec, type, { ...object, apiVersion: this.spec.apiVersion, kind: this.spec.kind });
+          this.handler.onEvent(this.spec, type, this.asKind(object));
         },
         controller.signal,
+        this.options.metadataOnly ? METADATA_ONLY.watch : undefined,
       );
     } catch (err) {
       if ((err as { status?: number }).status === 410) throw new Gone(describe(err));
