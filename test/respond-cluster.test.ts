@@ -112,7 +112,7 @@ describe('kshield respond (the command) against a real API server and controller
   /** The audit lines of one alert, once `count` are written (pino writes asynchronously: a line may follow the HTTP answer). */
   const linesFor = (from: RespondProcess, alertId: string, count: number): Promise<Obj[]> =>
     until(`${count} audit lines of alert ${alertId}`, () => {
-      const found = from.lines.filter((l) => l.audit === 'kshield.respond' && l.alert?.id === alertId);
+      const found = from.lines.filter((l) => l.audit === 'kshield.respond' && l.alert?.id === alertId && l.event !== 'posture');
       return found.length >= count ? found : undefined;
     });
 

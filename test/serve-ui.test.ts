@@ -219,7 +219,11 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await page.waitForURL((u) => !u.hash.includes('severity='));
       await page.locator('a[data-sort="rule"]').click();
       await page.waitForURL(/sort=rule/);
-      await page.locator('#findings tbody tr').first().waitFor();
+      // The address changes before the sorted page arrives: wait for the rows themselves.
+      await page.waitForFunction(() => {
+        const shown = [...document.querySelectorAll('#findings tbody a.rule')].map((e) => e.textContent ?? '');
+        return shown.length === 50 && shown.every((r, i) => i === 0 || shown[i - 1] <= r);
+      });
       const rules = await page.locator('#findings tbody a.rule').allInnerTexts();
       assert.deepEqual(rules, [...rules].sort());
       assert.equal(rules.length, 50);

@@ -27,6 +27,11 @@ import type { AlertMatch, PolicyStep, ResponsePolicy, StepCondition, StepStatus 
 import { CircuitBreaker, Dedup, protectionOf, RateLimiter, type RefusalReason } from './safety.js';
 import type { AlertPosture, PostureSource } from './alert-posture.js';
 
+
+/** Posture lines waiting to be written, at most; see schedulePosture. */
+const MAX_POSTURE_QUEUE = 64;
+/** How soon to look again when alerts are being handled. */
+const POSTURE_RETRY_MS = 50;
 export interface ResponseEngineOptions {
   policy: ResponsePolicy;
   /** The cluster actions (CLUSTER_ACTIONS); notify and approve are added when absent. */
@@ -177,6 +182,11 @@ export class ResponseEngine {
   private readonly writes = new Set<Promise<void>>();
   private readonly now: () => Date;
   private readonly recent = new Map<string, AlertRecord>();
+  /** Alerts being handled now: posture lines wait until there are none (see schedulePosture). */
+  private active = 0;
+  /** Alerts whose posture line is still to be written, oldest first. */
+  private readonly postureQueue: RuntimeAlert[] = [];
+  private postureTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ResponseEngineOptions) {
     for (const a of [...BUILTIN_ACTIONS, ...options.actions]) this.actions.set(a.name, a);
@@ -203,18 +213,56 @@ export class ResponseEngine {
     this.metrics.alerts.inc({ source: alert.source, rule: alert.rule });
     const response: AlertResponse = { alert: alert.id, rules: [], steps: [] };
     let target: TargetState | undefined;
-    for (const rule of this.options.policy.rules) {
-      if (!matchesAlert(rule.match, alert)) continue;
-      response.rules.push(rule.name);
-      target ??= await this.resolveTarget(alert);
-      await this.runChain(alert, rule.name, rule.actions, 0, target, [], response);
-      if (!rule.continue) break;
+    this.active++;
+    try {
+      for (const rule of this.options.policy.rules) {
+        if (!matchesAlert(rule.match, alert)) continue;
+        response.rules.push(rule.name);
+        target ??= await this.resolveTarget(alert);
+        await this.runChain(alert, rule.name, rule.actions, 0, target, [], response);
+        if (!rule.continue) break;
+      }
+    } finally {
+      this.active--;
     }
     if (response.rules.length === 0) this.options.log.debug({ audit: 'kshield.respond', event: 'unmatched', alert: this.alertSummary(alert) }, 'alert matched no policy rule');
     this.remember(alert, response);
-    // After the steps: computing the posture never holds an action up.
-    if (response.rules.length > 0) this.writePosture(alert);
+    if (response.rules.length > 0 && this.options.posture) this.schedulePosture(alert);
     return response;
+  }
+
+  /**
+   * Posture lines are written after the alert is answered, one at a time, and only while no alert
+   * is being handled: computing one is synchronous work over the whole cluster's objects (seconds in
+   * a large cluster), and an alert storm must get its actions first. Beyond MAX_POSTURE_QUEUE
+   * waiting, the oldest is dropped with a line saying so (GET /v1/alerts/ID still computes it).
+   */
+  private schedulePosture(alert: RuntimeAlert): void {
+    this.postureQueue.push(alert);
+    while (this.postureQueue.length > MAX_POSTURE_QUEUE) {
+      const dropped = this.postureQueue.shift()!;
+      this.options.log.warn({ audit: 'kshield.respond', event: 'posture-skipped', alert: this.alertSummary(dropped), waiting: this.postureQueue.length }, 'posture line skipped: too many alerts waiting for theirs');
+    }
+    this.drainPostureSoon(0);
+  }
+
+  private drainPostureSoon(delayMs: number): void {
+    if (this.postureTimer) return;
+    this.postureTimer = setTimeout(() => {
+      this.postureTimer = undefined;
+      if (this.active > 0) return this.drainPostureSoon(POSTURE_RETRY_MS);
+      const next = this.postureQueue.shift();
+      if (next) this.writePosture(next);
+      if (this.postureQueue.length > 0) this.drainPostureSoon(0);
+    }, delayMs);
+    this.postureTimer.unref();
+  }
+
+  /** Writes the posture lines still waiting (for a clean stop, and tests). */
+  flushPosture(): void {
+    if (this.postureTimer) clearTimeout(this.postureTimer);
+    this.postureTimer = undefined;
+    for (const alert of this.postureQueue.splice(0)) this.writePosture(alert);
   }
 
   /** The posture of the pod the alert names, now; undefined without posture or without a pod. */
@@ -287,6 +335,8 @@ export class ResponseEngine {
 
   close(): void {
     for (const h of this.held.values()) clearTimeout(h.timer);
+    // A stopping respond still writes the posture lines of the alerts it acted on.
+    this.flushPosture();
   }
 
   // -------------------------------------------------------------------------------------------

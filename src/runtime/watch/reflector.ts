@@ -147,6 +147,8 @@ export class Reflector {
         continue;
       }
       if (status === 403) throw new Forbidden(typeof body?.message === 'string' ? body.message.split('\n')[0] : `listing ${this.spec.kind}: forbidden`);
+      // A metadata-only list of nothing comes as `"items": null` (a nil Go slice in PartialObjectMetadataList).
+      if (status === 200 && body && body.items === null) body.items = [];
       if (status !== 200 || !body || !Array.isArray(body.items)) throw new Error(`listing ${this.spec.kind}: HTTP ${status}${typeof body?.message === 'string' ? `: ${body.message.split('\n')[0]}` : ''}`);
       const page: JsonObject[] = [];
       for (const item of body.items) if (isObject(item)) page.push(this.asKind(item));
