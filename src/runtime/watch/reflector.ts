@@ -169,6 +169,9 @@ export class Reflector {
     const query = `?watch=1&allowWatchBookmarks=true&timeoutSeconds=${timeout}&resourceVersion=${encodeURIComponent(this.resourceVersion ?? '0')}${this.selector()}`;
     let gone: string | undefined;
     let failed: string | undefined;
+    // Stopped while listing (a list takes no signal): an abort that already happened fires no event,
+    // so without this the watch would stay open until the server's own timeout, minutes later.
+    if (signal.aborted) return;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     signal.addEventListener('abort', stop, { once: true });
