@@ -165,7 +165,7 @@ spec:
 
   test('rules --tag, and output formats', () => {
     assert.match(kshield(['rules', '--tag', 'pss-baselin']).stderr, /no rule has the tag or category "pss-baselin"; did you mean "pss-baseline"\?/);
-    assert.match(kshield(['scan', '-', '-o', 'jsno'], '').stderr, /unknown output format "jsno"; did you mean "json"\? \(one of: table, json, sarif, junit, markdown\)/);
+    assert.match(kshield(['scan', '-', '-o', 'jsno'], '').stderr, /unknown output format "jsno"; did you mean "json"\? \(one of: table, json, sarif, junit, markdown, html\)/);
   });
 
   test('flags and commands: commander\'s own suggestion is on', () => {

@@ -109,8 +109,9 @@ describe('kshield webhook (process)', () => {
       const ids = groups.flatMap(([, list]) => list);
       assert.ok(ids.includes('cpu-limits-missing') && ids.includes('secret-data-committed') && !ids.some((id) => id.startsWith('drift-') || id.startsWith('audit-')));
       assert.equal(skipped[0].count, ids.length);
-      assert.ok(JSON.stringify(skipped[0]).length < 2000, `${JSON.stringify(skipped[0]).length} bytes`);
-      assert.ok(w.logs.every((l) => JSON.stringify(l).length < 2000), 'no startup line is huge');
+      // Ids only, grouped: it grows with the catalogue (some 60 cross-object rules), not with anything else.
+      assert.ok(JSON.stringify(skipped[0]).length < 4096, `${JSON.stringify(skipped[0]).length} bytes`);
+      assert.ok(w.logs.every((l) => JSON.stringify(l).length < 4096), 'no startup line is huge');
       const listening = w.logs.find((l) => l.msg === 'kshield webhook listening')!;
       assert.deepEqual(listening.exemptNamespaces, ['kshield', 'kube-system'], 'POD_NAMESPACE is exempt');
 
