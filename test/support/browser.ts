@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
+import { skipLoudly } from './skip.js';
 
 export const CHROMIUM = process.env.KSHIELD_CHROMIUM ?? '/usr/bin/chromium';
-const integrationRequired = process.env.KSHIELD_INTEGRATION === 'required';
 
 /** Why Chromium cannot run here, or undefined when it can. */
 export function browserMissing(): string | undefined {
@@ -19,16 +19,7 @@ export function browserMissing(): string | undefined {
 
 /** The reason to skip `what` (undefined: run it), with the loud banner; never skips under KSHIELD_INTEGRATION=required. */
 export function skipUnlessBrowser(what: string): { skip: string | false; missing: string | undefined } {
-  const missing = browserMissing();
-  if (missing && !integrationRequired) {
-    process.stderr.write(
-      `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-        `!! SKIPPING ${what}: ${missing}.\n` +
-        `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-        `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
-    );
-  }
-  return { skip: missing && !integrationRequired ? missing : false, missing };
+  return skipLoudly(what, browserMissing());
 }
 
 export interface LaunchedBrowser {

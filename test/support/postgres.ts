@@ -15,9 +15,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { makeTestPki, type TestPki } from './certs.js';
 import { freePort } from './ports.js';
+import { skipLoudly } from './skip.js';
 
 export const PG_BIN = process.env.KSHIELD_PG_BIN ?? '/usr/lib/postgresql/15/bin';
-const integrationRequired = process.env.KSHIELD_INTEGRATION === 'required';
 
 /** Why PostgreSQL cannot run here, or undefined when it can. */
 export function postgresMissing(): string | undefined {
@@ -28,16 +28,7 @@ export function postgresMissing(): string | undefined {
 
 /** The reason to skip `what` (false: run it), with the loud banner; never skips under KSHIELD_INTEGRATION=required. */
 export function skipUnlessPostgres(what: string): { skip: string | false; missing: string | undefined } {
-  const missing = postgresMissing();
-  if (missing && !integrationRequired) {
-    process.stderr.write(
-      `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-        `!! SKIPPING ${what}: ${missing}.\n` +
-        `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-        `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
-    );
-  }
-  return { skip: missing && !integrationRequired ? missing : false, missing };
+  return skipLoudly(what, postgresMissing());
 }
 
 /** uid/gid of the `postgres` user when running as root (PostgreSQL refuses root); undefined otherwise. */

@@ -8,10 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { root } from './cli.js';
+import { skipLoudly } from './skip.js';
 
 export const CLUSTER_SCRIPT = path.join(root, 'test/support/k8s/cluster');
 const cache = process.env.KSHIELD_K8S_CACHE ?? path.join(homedir(), '.cache/kshield-k8s');
-export const integrationRequired = process.env.KSHIELD_INTEGRATION === 'required';
 
 /** Why the control plane cannot start on this machine, or undefined when it can. */
 export function realClusterMissing(): string | undefined {
@@ -28,16 +28,7 @@ export function realClusterMissing(): string | undefined {
  * KSHIELD_INTEGRATION=required nothing is skipped, and the suite's `before` must fail on `missing`.
  */
 export function skipUnlessRealCluster(what: string): { skip: string | false; missing: string | undefined } {
-  const missing = realClusterMissing();
-  if (missing && !integrationRequired) {
-    process.stderr.write(
-      `\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n` +
-        `!! SKIPPING ${what}: ${missing}.\n` +
-        `!! Set KSHIELD_INTEGRATION=required to make this a failure.\n` +
-        `!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`,
-    );
-  }
-  return { skip: missing && !integrationRequired ? missing : false, missing };
+  return skipLoudly(what, realClusterMissing());
 }
 
 export interface ClusterEnv {
