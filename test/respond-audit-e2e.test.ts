@@ -228,4 +228,41 @@ describe("the API server's audit webhook → kshield respond → real actions", 
     assert.equal(text.split('\n').filter((l) => l.startsWith('kshield_respond_bad_requests_total{')).length, 0, text);
     assert.equal(respond!.lines.filter((l) => l.level === 'error' || l.level === 'warn').length, 0, JSON.stringify(respond!.lines.filter((l) => l.level === 'error' || l.level === 'warn')));
   });
+
+  test('audit rules that need the cluster\'s objects are judged with respond\'s live cache: a service account reading a Secret its pods do not mount is an alert; its own Secret is not', async () => {
+    for (const name of ['mine', 'other']) await ok('POST', `/api/v1/namespaces/${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { password: 'not-a-real-password-0' } });
+    await ok('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader' } });
+    await ok('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'secret-reader' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] });
+    await ok('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'reader-secret-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'secret-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: NS }],
+    });
+    // v1.20's token controller writes the account a token Secret: its credential here.
+    let tokenSecret: string | undefined;
+    for (let i = 0; i < 100 && !tokenSecret; i++) {
+      tokenSecret = (await ok('GET', `/api/v1/namespaces/${NS}/serviceaccounts/reader`)).secrets?.[0]?.name;
+      if (!tokenSecret) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(tokenSecret, "the account's token Secret");
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader' }, spec: { serviceAccountName: 'reader', automountServiceAccountToken: false, containers: [{ name: 'app', image: 'registry.example.com/shop/reader:1.0.0', envFrom: [{ secretRef: { name: 'mine' } }] }] } };
+    for (let i = 0; i < 100; i++) if ((await api('POST', `/api/v1/namespaces/${NS}/pods`, pod)).status === 201) break;
+    const saToken = Buffer.from((await ok('GET', `/api/v1/namespaces/${NS}/secrets/${tokenSecret}`)).data.token, 'base64').toString('utf8');
+    // respond's cache must hold the pod before the reads are judged against it (it watches pods: well under 2 s here).
+    await new Promise((r) => setTimeout(r, 2000));
+    const asReader = async (name: string): Promise<number> => (await request(new URL(`/api/v1/namespaces/${NS}/secrets/${name}`, env.server).toString(), { token: saToken, ca: env.ca })).status;
+    assert.equal(await asReader('mine'), 200);
+    assert.equal(await asReader('other'), 200);
+    const metrics = async (): Promise<string> => String((await request(`https://127.0.0.1:${respond!.port}/metrics`, { ca: readFileSync(path.join(dir, 'ca.crt')) })).body);
+    let count = '';
+    for (let i = 0; i < 100 && !count; i++) {
+      count = (await metrics()).split('\n').find((l) => l.startsWith('kshield_respond_alerts_total{source="audit",rule="audit-secret-read-unmounted"}')) ?? '';
+      if (!count) await new Promise((r) => setTimeout(r, 200));
+    }
+    // One alert: the read of "other"; the read of its own Secret is none.
+    assert.equal(count, 'kshield_respond_alerts_total{source="audit",rule="audit-secret-read-unmounted"} 1');
+    assert.ok(!respond!.lines.some((l) => JSON.stringify(l).includes('not-a-real-password-0')), 'a Secret value in respond\'s output');
+  });
 });

@@ -17,7 +17,7 @@ import { loadResponsePolicy } from '../runtime/respond/policy.js';
 import { ResponseEngine, type AlertResponse, type PendingApproval } from '../runtime/respond/engine.js';
 import { RespondServer } from '../runtime/respond/server.js';
 import { BUILTIN_ACTIONS } from '../runtime/respond/builtin-actions.js';
-import { RESPOND_ACTIONS, RESPOND_DECODERS } from '../runtime/respond/wiring.js';
+import { RESPOND_ACTIONS, respondDecoders } from '../runtime/respond/wiring.js';
 import { VERSION } from '../core/version.js';
 import { ApiClient } from '../runtime/watch/api.js';
 import { LiveObjects } from '../runtime/respond/live-objects.js';
@@ -125,13 +125,15 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   // Alerts linked to posture: the cluster's objects kept live (list + watch), started now, synced in the background.
   const objects = postureOn ? new LiveObjects({ api: new ApiClient(client.kc, 30_000), log, maxObjects }) : undefined;
   const posture = objects ? new LivePosture({ objects, ...(images ? { images } : {}) }) : undefined;
+  // Audit events are judged with the objects the posture cache keeps (who mounts which Secret, which role a binding grants).
+  const decoders = respondDecoders(objects ? () => (objects.synced ? objects.snapshot() : undefined) : undefined);
   const engine = new ResponseEngine({ policy, actions: RESPOND_ACTIONS, client, dryRun: opts.dryRun === true, ...(ownNamespace ? { ownNamespace } : {}), log, ...(posture ? { posture } : {}) });
   const tls = opts.insecureHttp
     ? undefined
     : { cert: readFileFlag(opts.tlsCert!, '--tls-cert'), key: readFileFlag(opts.tlsKey!, '--tls-key'), ...(opts.clientCa ? { clientCa: readFileFlag(opts.clientCa, '--client-ca') } : {}) };
   let server: RespondServer;
   try {
-    server = new RespondServer({ ...(tls ? { tls } : {}), tokens, approverTokens, decoders: RESPOND_DECODERS, engine, log, requestTimeoutMs });
+    server = new RespondServer({ ...(tls ? { tls } : {}), tokens, approverTokens, decoders, engine, log, requestTimeoutMs });
   } catch (err) {
     throw new UsageError(`--tls-cert/--tls-key: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
   }
@@ -166,7 +168,7 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
       rules: policy.rules.length,
       dryRun: engine.dryRun,
       actions: actions.map((a) => a.name),
-      endpoints: RESPOND_DECODERS.map((d) => d.path),
+      endpoints: decoders.map((d) => d.path),
       posture: postureOn ? { maxObjects, images: images ? images.length : null } : false,
     },
     'kshield respond listening',
