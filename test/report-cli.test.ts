@@ -191,7 +191,7 @@ describe('every framework in every format', () => {
   for (const name of names) {
     const versions = frameworks.filter((f) => f.framework === FRAMEWORK_NAMES[name]).map((f) => f.version);
     for (const version of versions)
-      test(`${name} ${version}: table, json, markdown and csv`, () => {
+      test(`${name} ${version}: table, json, markdown, csv and html`, () => {
         const base = at(`${name}-${version}`);
         const r = kshield([
           'report',
@@ -211,6 +211,8 @@ describe('every framework in every format', () => {
           `markdown=${base}.md`,
           '-o',
           `csv=${base}.csv`,
+          '-o',
+          `html=${base}.html`,
         ]);
         assert.ok(r.code === 0 || r.code === 1, r.stderr);
         const fw = frameworks.find((f) => f.framework === FRAMEWORK_NAMES[name] && f.version === version)!;
@@ -232,6 +234,11 @@ describe('every framework in every format', () => {
           fw.controls.map((c) => c.id),
         );
         for (const row of rows) assert.equal(row.length, CSV_COLUMNS.length);
+        // One self-contained page naming every control (its rendering is tested in Chromium by test/html-report.test.ts).
+        const html = readFileSync(`${base}.html`, 'utf8');
+        assert.match(html, /^<!doctype html>/i);
+        const missing = fw.controls.filter((c) => !html.includes(c.id.replace(/&/g, '&amp;')));
+        assert.deepEqual(missing.map((c) => c.id), []);
       });
   }
 });
