@@ -11,7 +11,7 @@
  * The bearer token is a Secret the user creates, mounted as a file; TLS from a kubernetes.io/tls
  * Secret when given.
  */
-import { CLUSTER_KINDS } from '../sources/cluster.js';
+import { clusterReadRules } from '../sources/cluster.js';
 import { namespaceLabels, type InstallDocument, type K8sObject } from '../admission/install.js';
 
 export interface ServeInstallOptions {
@@ -56,14 +56,7 @@ function meta(o: ServeInstallOptions, name: string, namespaced = true): K8sObjec
 
 /** get/list on every kind `kshield cluster` lists but Secrets, grouped by API group, in CLUSTER_KINDS order. */
 export function scanReadRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
-  const byGroup = new Map<string, string[]>();
-  for (const k of CLUSTER_KINDS) {
-    if (k.group === '' && k.kind === 'Secret') continue;
-    const list = byGroup.get(k.group) ?? [];
-    if (!list.includes(k.resource)) list.push(k.resource);
-    byGroup.set(k.group, list);
-  }
-  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['get', 'list'] }));
+  return clusterReadRules(['get', 'list']);
 }
 
 function deployment(o: ServeInstallOptions): K8sObject {

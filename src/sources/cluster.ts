@@ -84,6 +84,22 @@ export const CLUSTER_KINDS: readonly KindSpec[] = [
   { group: 'crd.projectcalico.org', kind: 'GlobalNetworkPolicy', resource: 'globalnetworkpolicies', namespaced: false },
 ];
 
+/**
+ * RBAC rules granting `verbs` on every kind `kshield cluster` lists but Secrets, one rule per API
+ * group in CLUSTER_KINDS order: what the install commands (watch, serve) give their service
+ * accounts, so that a reader of the cluster is never a reader of every Secret.
+ */
+export function clusterReadRules(verbs: readonly string[]): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+  const byGroup = new Map<string, string[]>();
+  for (const k of CLUSTER_KINDS) {
+    if (k.group === '' && k.kind === 'Secret') continue;
+    const list = byGroup.get(k.group) ?? [];
+    if (!list.includes(k.resource)) list.push(k.resource);
+    byGroup.set(k.group, list);
+  }
+  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: [...verbs] }));
+}
+
 export interface ConnectOptions {
   /** A kubeconfig file (else KUBECONFIG, ~/.kube/config, then the pod's service account). */
   kubeconfig?: string;

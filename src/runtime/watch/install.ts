@@ -9,7 +9,7 @@
  * (the only write outside its namespace); get/create/update on Leases in its own namespace, and
  * get/update only on its own Lease by name.
  */
-import { CLUSTER_KINDS } from '../../sources/cluster.js';
+import { clusterReadRules } from '../../sources/cluster.js';
 import { namespaceLabels, type InstallDocument, type K8sObject } from '../../admission/install.js';
 
 export interface WatchInstallOptions {
@@ -42,14 +42,7 @@ function meta(o: WatchInstallOptions, name: string, namespaced = true): K8sObjec
 
 /** get/list/watch on every kind the watch lists but Secrets, grouped by API group, in CLUSTER_KINDS order. */
 export function watchReadRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
-  const byGroup = new Map<string, string[]>();
-  for (const k of CLUSTER_KINDS) {
-    if (k.group === '' && k.kind === 'Secret') continue;
-    const list = byGroup.get(k.group) ?? [];
-    if (!list.includes(k.resource)) list.push(k.resource);
-    byGroup.set(k.group, list);
-  }
-  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['get', 'list', 'watch'] }));
+  return clusterReadRules(['get', 'list', 'watch']);
 }
 
 function deployment(o: WatchInstallOptions): K8sObject {
