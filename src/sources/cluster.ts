@@ -85,13 +85,13 @@ export const CLUSTER_KINDS: readonly KindSpec[] = [
 ];
 
 /**
- * RBAC rules granting `verbs` on every kind `kshield cluster` lists but Secrets, one rule per API
+ * RBAC rules granting `verbs` on every kind `kshield cluster` lists (or of `kinds`) but Secrets, one rule per API
  * group in CLUSTER_KINDS order: what the install commands (watch, serve) give their service
  * accounts, so that a reader of the cluster is never a reader of every Secret.
  */
-export function clusterReadRules(verbs: readonly string[]): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
+export function clusterReadRules(verbs: readonly string[], kinds: readonly Pick<KindSpec, 'group' | 'kind' | 'resource'>[] = CLUSTER_KINDS): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
   const byGroup = new Map<string, string[]>();
-  for (const k of CLUSTER_KINDS) {
+  for (const k of kinds) {
     if (k.group === '' && k.kind === 'Secret') continue;
     const list = byGroup.get(k.group) ?? [];
     if (!list.includes(k.resource)) list.push(k.resource);

@@ -20,7 +20,7 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { JsonObject, Resource } from '../../core/types.js';
 import { isObject } from '../../core/values.js';
-import { CLUSTER_KINDS, clusterInfoObject, discover, serverVersion, type KindSpec, type ServedKind } from '../../sources/cluster.js';
+import { CLUSTER_KINDS, clusterInfoObject, clusterReadRules, discover, serverVersion, type KindSpec, type ServedKind } from '../../sources/cluster.js';
 import { ResourceSet } from '../../k8s/resource-set.js';
 import type { Rule } from '../../engine/rule.js';
 import { rules as catalogue } from '../../rules/index.js';
@@ -50,13 +50,8 @@ const NOT_POSTURE = new Set(['audit', 'drift']);
 
 /** The ClusterRole rules the cache's reads need (`kshield install respond`, unless --no-posture). */
 export function respondPostureReadRules(): JsonObject[] {
-  const byGroup = new Map<string, string[]>();
-  for (const k of POSTURE_KINDS) {
-    // Secrets are left to the operator: list on Secrets reads every value in the cluster (see docs/respond.md).
-    if (k.group === '' && k.kind === 'Secret') continue;
-    byGroup.set(k.group, [...(byGroup.get(k.group) ?? []), k.resource]);
-  }
-  return [...byGroup].map(([group, resources]) => ({ apiGroups: [group], resources: [...new Set(resources)], verbs: ['get', 'list', 'watch'] }));
+  // Secrets are left to the operator: list on Secrets reads every value in the cluster (see docs/respond.md).
+  return clusterReadRules(['get', 'list', 'watch'], POSTURE_KINDS);
 }
 
 /** Whether a rule reads one of `kinds` (`workloads`: any workload kind). */
