@@ -59,6 +59,8 @@ export interface TestIssuer {
   override: Obj;
   /** Misbehaviour: the token endpoint answers after this long. */
   tokenDelayMs: number;
+  /** Misbehaviour: this many bytes of padding in the token endpoint's answer. */
+  tokenPadding: number;
   /** token_endpoint_auth_methods_supported in the discovery document (undefined: left out). */
   tokenAuthMethods: string[] | undefined;
   jwksRequests: number;
@@ -87,6 +89,7 @@ export async function startTestIssuer(options: { clientId?: string; clientSecret
     user: { sub: 'user-1', email: 'ana@example.com' },
     override: {},
     tokenDelayMs: 0,
+    tokenPadding: 0,
     tokenAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     jwksRequests: 0,
     requests: [],
@@ -163,7 +166,13 @@ export async function startTestIssuer(options: { clientId?: string; clientSecret
         if (createHash('sha256').update(verifier).digest('base64url') !== code.challenge) return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
         const now = Math.floor(Date.now() / 1000);
         const claims = { iss: issuer.url, aud: clientId, azp: clientId, sub: issuer.user.sub, email: issuer.user.email, nonce: code.nonce, iat: now, exp: now + 300, ...issuer.override };
-        json(res, 200, { access_token: randomBytes(16).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: jwt(issuer.keys[0], claims) });
+        const answer = { access_token: randomBytes(16).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: jwt(issuer.keys[0], claims) };
+        if (issuer.tokenPadding === 0) return json(res, 200, answer);
+        // Sent in chunks without a Content-Length: the client has to count what it reads.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`${JSON.stringify(answer).slice(0, -1)},"padding":"`);
+        for (let left = issuer.tokenPadding; left > 0; left -= 65536) res.write('x'.repeat(Math.min(65536, left)));
+        res.end('"}');
       });
       return;
     }
