@@ -331,6 +331,10 @@ describe('kshield serve --oidc-client-id in Chromium', { skip: browserSkip.skip 
     // The findings page works with the signed-in token, as with a pasted one.
     await page.goto(serve.url + '/#/findings');
     await page.locator('#findings').waitFor();
+    // Signing out forgets the token in this tab and shows the sign-in again.
+    await page.locator('#sign-out').click();
+    await page.locator('#signin-button').waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('kshield.token')), null);
     assert.deepEqual(errors, []);
     await page.close();
   });

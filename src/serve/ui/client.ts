@@ -546,6 +546,13 @@ async function render(): Promise<void> {
     sessionStorage.setItem(TOKEN_KEY, fromHash[1]);
     history.replaceState(null, '', `${location.pathname}#/`);
   }
+  if (location.hash.startsWith('#/sign-out')) {
+    // Forgets the token in this tab (the issuer's own session, if any, is the issuer's).
+    for (const key of [TOKEN_KEY, EXPIRES_KEY]) sessionStorage.removeItem(key);
+    session = undefined;
+    history.replaceState(null, '', `${location.pathname}#/`);
+    return loginPage();
+  }
   if (location.hash.startsWith('#/signed-in')) {
     const failed = await finishSignIn();
     if (failed) return loginPage(failed);
@@ -553,7 +560,7 @@ async function render(): Promise<void> {
   try {
     session ??= await api('/api/session');
     (document.getElementById('nav') as HTMLElement).hidden = false;
-    document.getElementById('who')!.textContent = `${session.user} · ${session.database}`;
+    document.getElementById('who')!.replaceChildren(`${session.user} · ${session.database} · `, h('a', { href: '#/sign-out', id: 'sign-out' }, 'sign out'));
     const [page, params] = route();
     for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', (a.getAttribute('href') ?? '').replace(/^#\/?/, '') === page);
     if (page === '' || page === 'overview') await overviewPage(params);
