@@ -15,6 +15,9 @@ import type { Page } from 'playwright-core';
 import { HARDENED, kshield } from './support/cli.js';
 import { startServe, type RunningServe } from './support/serve.js';
 import { startTestIssuer, type TestIssuer } from './support/oidc-issuer.js';
+import { OidcVerifier } from '../src/serve/oidc.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { launchChromium, skipUnlessBrowser, type LaunchedBrowser } from './support/browser.js';
 
 type Obj = Record<string, any>;
@@ -78,7 +81,9 @@ describe('kshield serve --oidc-client-id: the sign-in, step by step', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('it says the redirect URI to register, derived from the address it listens on', () => {
+  test('it says the redirect URI to register, derived from the address it listens on', async () => {
+    // Printed right after the "listening on" line startServe waits for: it may arrive a moment later.
+    for (let i = 0; i < 50 && !serve.stdout().includes('redirect URI'); i++) await new Promise((r) => setTimeout(r, 100));
     assert.match(serve.stdout(), new RegExp(`OIDC sign-in through ${issuer.url} as client ${CLIENT}; redirect URI: ${serve.url}/auth/callback`));
   });
 
@@ -226,6 +231,12 @@ describe('kshield serve --oidc-client-id: the sign-in, step by step', () => {
     const large = await fetch(`${serve.url}/auth/redeem`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ binding: 'x'.repeat(5000) }) });
     assert.equal(large.status, 413);
     assert.equal((await steps.post('/auth/start', { binding: 'short' })).status, 400);
+    // Starting a sign-in needs no login: a flood of them asks the issuer for its discovery document at most once per 5 s.
+    const discoveries = (): number => issuer.requests.filter((r) => r.includes('/.well-known/openid-configuration')).length;
+    const before = discoveries();
+    const flood = await Promise.all(Array.from({ length: 50 }, () => steps.post('/auth/start', { binding: newBinding() })));
+    assert.ok(flood.every((r) => r.status === 200));
+    assert.ok(discoveries() - before <= 1, `${discoveries() - before} discovery requests for 50 sign-ins`);
     const config = (await (await fetch(`${serve.url}/auth/config`)).json()) as Obj;
     assert.deepEqual(config, { oidc: { issuer: issuer.url } });
   });
@@ -258,6 +269,35 @@ describe('kshield serve --oidc-client-secret-file: a confidential client', () =>
       await serve.stop();
       await issuer.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the issuer\'s answers are bounded in size and time', () => {
+  test('a discovery document sent without end (no Content-Length) is cut off at 1 MiB; one that never comes, at the timeout', async () => {
+    let mode: 'endless' | 'silent' = 'endless';
+    const server = http.createServer((req, res) => {
+      if (mode === 'silent') return; // accepts the request and never answers
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"issuer":"');
+      const chunk = 'x'.repeat(64 * 1024);
+      const more = (): void => {
+        if (!res.destroyed && res.write(chunk)) setImmediate(more);
+        else if (!res.destroyed) res.once('drain', more);
+      };
+      more();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      await assert.rejects(new OidcVerifier({ issuer: url, audience: 'a', timeoutMs: 10_000 }).start(), /the OIDC discovery document .* is larger than 1048576 bytes/);
+      mode = 'silent';
+      const started = Date.now();
+      await assert.rejects(new OidcVerifier({ issuer: url, audience: 'a', timeoutMs: 500 }).start(), /cannot fetch the OIDC discovery document .*: no answer within 0\.5 s/);
+      assert.ok(Date.now() - started < 3000);
+    } finally {
+      server.closeAllConnections();
+      server.close();
     }
   });
 });
@@ -371,6 +411,8 @@ describe('kshield serve --oidc-client-id in Chromium', { skip: browserSkip.skip 
     await page.goto(serve.url + '/');
     await page.locator('#signin-button').waitFor();
     await issuer.close();
+    // The discovery document is reused for 5 s (a flood of sign-ins is not passed on): wait that out.
+    await new Promise((r) => setTimeout(r, 5200));
     const started = Date.now();
     await page.locator('#signin-button').click();
     await page.locator('#login-error').waitFor({ timeout: 10_000 });

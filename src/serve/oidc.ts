@@ -35,6 +35,7 @@ export class TokenError extends Error {}
 const MAX_TOKEN = 16 * 1024;
 const MAX_DOCUMENT = 1024 * 1024;
 const REFETCH_AFTER_MS = 60_000;
+const ENDPOINTS_REUSE_MS = 5_000;
 const ALGORITHMS = ['RS256', 'ES256'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 
@@ -151,6 +152,7 @@ export class OidcVerifier {
   private jwksUri: string | undefined;
   private fetchedAt = 0;
   private inflight: Promise<void> | undefined;
+  private endpointsRead: { at: number; value: Promise<IssuerEndpoints> } | undefined;
 
   constructor(options: OidcOptions) {
     checkIssuerUrl(options.issuer);
@@ -178,6 +180,18 @@ export class OidcVerifier {
    * login page, not met as the browser's own error page) and returns the endpoints the sign-in uses.
    */
   async endpoints(): Promise<IssuerEndpoints> {
+    // /auth/start needs no login: however many arrive, the issuer is asked at most once per ENDPOINTS_REUSE_MS
+    // (one answer, or one failure, shared), so a flood of sign-ins is not passed on as a flood of requests.
+    const now = this.now();
+    if (!this.endpointsRead || now - this.endpointsRead.at >= ENDPOINTS_REUSE_MS) {
+      const value = this.readEndpoints();
+      value.catch(() => undefined);
+      this.endpointsRead = { at: now, value };
+    }
+    return this.endpointsRead.value;
+  }
+
+  private async readEndpoints(): Promise<IssuerEndpoints> {
     const discovery = await this.discover();
     const endpoint = (name: string): string => {
       const value = discovery[name];
