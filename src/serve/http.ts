@@ -11,7 +11,9 @@
  * - a Content-Security-Policy that allows only this server's own script, styles and images, no
  *   inline script, no frames; nosniff, no referrer, no caching of API answers;
  * - bodies bounded (`--max-import-size` for scan imports, 64 KiB for anything else), slow clients
- *   cut off by header and request timeouts.
+ *   cut off by header and request timeouts;
+ * - the OIDC sign-in's /auth/ paths (signin.ts) need no token but pass the same Origin and JSON
+ *   checks, take 1 KiB bodies, and the callback's query (the authorization code) is never logged.
  */
 import http from 'node:http';
 import https from 'node:https';
