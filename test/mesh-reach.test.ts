@@ -230,3 +230,21 @@ describe('Linkerd: an empty requiredAuthenticationRefs, and ServerAuthorization 
   ];
   for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
 });
+
+describe('Consul intentions (ServiceIntentions)', () => {
+  const inject = 'consul.hashicorp.com/connect-inject: "true"';
+  const client = deploy('shop', 'client', [8080], { annotations: inject });
+  const server = deploy('shop', 'server', [8080], { annotations: inject });
+  const svcs = [service('shop', 'client', ['8080']), service('shop', 'server', ['8080'])];
+  const SI = (destination: string, sources: string) => `apiVersion: consul.hashicorp.com/v1alpha1\nkind: ServiceIntentions\nmetadata: {name: ${destination === '*' ? 'all' : destination}, namespace: shop}\nspec: {destination: {name: "${destination}"}, sources: ${sources}}`;
+  const cases: [string, string[], string][] = [
+    ['no intention in the input: the ACL default policy decides, not judged', [ns('shop'), client, server, ...svcs], 'mtls'],
+    ['an intention denying the client', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, action: deny}]')], 'mtls denies'],
+    ['an intention allowing the client', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, action: allow}]')], 'mtls'],
+    ['the exact source wins over "*"', [ns('shop'), client, server, ...svcs, SI('server', '[{name: "*", action: deny}, {name: client, action: allow}]')], 'mtls'],
+    ['the exact destination wins over "*"', [ns('shop'), client, server, ...svcs, SI('*', '[{name: client, action: allow}]'), SI('server', '[{name: "*", action: deny}]')], 'mtls denies'],
+    ['L7 permissions admit only some requests', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, permissions: [{action: allow, http: {pathPrefix: /api}}]}]')], 'mtls narrows'],
+    ['the connect-service annotation names the service', [ns('shop'), client, deploy('shop', 'server', [8080], { annotations: `${inject}, consul.hashicorp.com/connect-service: payments` }), ...svcs, SI('payments', '[{name: client, action: deny}]')], 'mtls denies'],
+  ];
+  for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
+});

@@ -74,6 +74,8 @@ export interface MeshInput {
   linkerdAuthorization: Resource[];
   /** Linkerd's older policy.linkerd.io/v1beta1 ServerAuthorization. */
   serverAuthorizations: Resource[];
+  /** Consul's ServiceIntentions (consul.hashicorp.com). */
+  serviceIntentions: Resource[];
   meshTlsAuthentications: Map<string, Resource>;
   networkAuthentications: Map<string, Resource>;
 }
@@ -94,6 +96,7 @@ export function meshInput(resources: readonly Resource[], rootNamespace = DEFAUL
     servers: linkerd('Server'),
     linkerdAuthorization: linkerd('AuthorizationPolicy'),
     serverAuthorizations: linkerd('ServerAuthorization'),
+    serviceIntentions: byKind('ServiceIntentions').filter((r) => /^consul\.hashicorp\.com\//.test(r.apiVersion)),
     meshTlsAuthentications: keyed(linkerd('MeshTLSAuthentication')),
     networkAuthentications: keyed(linkerd('NetworkAuthentication')),
   };
@@ -631,14 +634,63 @@ function serverAuthorizationMatch(authz: Resource, namespace: string, client: Me
 }
 
 // ---------------------------------------------------------------------------------------------
+// Consul
+
+/** Consul's annotation naming a pod's service; without it the Kubernetes Service selecting the pod names it. */
+export const CONSUL_CONNECT_SERVICE = 'consul.hashicorp.com/connect-service';
+
+function consulServiceName(input: MeshInput, side: MeshSide): string | undefined {
+  const annotated = side.pod ? stringMap(fieldAt(side.pod.metadata, 'annotations'))[CONSUL_CONNECT_SERVICE] : undefined;
+  if (annotated) return annotated.split(',')[0].trim();
+  const services = servicesOf(input, side);
+  return services.length === 1 ? services[0].name : undefined;
+}
+
+/**
+ * Consul's intentions between two Connect sidecars (ServiceIntentions, one per destination): the
+ * most precise intention for the pair decides (an exact destination before `*`, then an exact
+ * source before `*`); `deny` refuses, `allow` admits, L7 `permissions` admit only some requests.
+ * With none, Consul's ACL default policy decides, which manifests do not show.
+ */
+function consulIntentions(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined): PortVerdict {
+  const v: PortVerdict = { port, transport: 'mtls', why: 'both in Consul' };
+  const dstName = consulServiceName(input, dst);
+  const srcName = consulServiceName(input, src);
+  if (dstName === undefined || srcName === undefined) {
+    v.why += `; intentions not judged: the Consul service name of the ${dstName === undefined ? 'server' : 'client'} is not known (no ${CONSUL_CONNECT_SERVICE} annotation, and not exactly one Service selecting it)`;
+    return v;
+  }
+  let best: { rank: number; label: string; source: unknown } | undefined;
+  for (const intention of input.serviceIntentions) {
+    const dest = asString(fieldAt(intention.object, 'spec', 'destination', 'name'));
+    if (dest !== dstName && dest !== '*') continue;
+    for (const source of asArray(fieldAt(intention.object, 'spec', 'sources'))) {
+      const name = asString(fieldAt(source, 'name'));
+      if (name !== srcName && name !== '*') continue;
+      const rank = (dest === dstName ? 2 : 0) + (name === srcName ? 1 : 0);
+      if (!best || rank > best.rank) best = { rank, label: `ServiceIntentions ${intention.namespace ?? 'default'}/${intention.name} (${name} => ${dest})`, source };
+    }
+  }
+  if (!best) {
+    v.why += `; no intention of the input names ${srcName} => ${dstName}: Consul's ACL default policy decides (not in manifests)`;
+    return v;
+  }
+  const action = asString(fieldAt(best.source, 'action'));
+  if (action === 'deny') v.refused = `denied by ${best.label}`;
+  else if (action !== 'allow' && asArray(fieldAt(best.source, 'permissions')).length > 0) v.narrowed = `only the requests the permissions of ${best.label} allow`;
+  else v.why += `, allowed by ${best.label}`;
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function portVerdict(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined): PortVerdict {
   const dstFamily = family(dst.mesh);
   if (dstFamily === 'istio') return istioPort(input, src, dst, port);
   if (dstFamily === 'linkerd') return linkerdPort(input, src, dst, port);
   if (dstFamily === 'consul') {
-    // Consul's sidecar takes only mTLS on its public listener; intentions (not judged) decide who.
-    if (family(src.mesh) === 'consul') return { port, transport: 'mtls', why: 'both in Consul (intentions are not judged)' };
+    // Consul's sidecar takes only mTLS on its public listener; intentions decide who.
+    if (family(src.mesh) === 'consul') return consulIntentions(input, src, dst, port);
     return { port, transport: 'unknown', why: 'a client outside Consul: whether it reaches the application around the sidecar depends on transparent proxy settings' };
   }
   const plain: PortVerdict = { port, transport: 'plaintext', why: dst.mesh === undefined && src.mesh ? 'the server is outside the mesh' : 'neither end is in a mesh' };

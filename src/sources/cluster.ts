@@ -76,6 +76,7 @@ export const CLUSTER_KINDS: readonly KindSpec[] = [
   { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', resource: 'meshtlsauthentications', namespaced: true },
   { group: 'policy.linkerd.io', kind: 'NetworkAuthentication', resource: 'networkauthentications', namespaced: true },
   { group: 'policy.linkerd.io', kind: 'ServerAuthorization', resource: 'serverauthorizations', namespaced: true },
+  { group: 'consul.hashicorp.com', kind: 'ServiceIntentions', resource: 'serviceintentions', namespaced: true },
   { group: 'gateway.networking.k8s.io', kind: 'BackendTLSPolicy', resource: 'backendtlspolicies', namespaced: true },
   { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', resource: 'httproutes', namespaced: true },
   { group: 'cilium.io', kind: 'CiliumNetworkPolicy', resource: 'ciliumnetworkpolicies', namespaced: true },
