@@ -281,8 +281,18 @@ export function evaluateIstioAuthorization(policies: readonly AuthorizationPolic
   return { decision: 'allow', why: allow.length > 0 ? `allowed by ${names(allow.filter((_, i) => allowMatches[i] === 'yes'))}` : 'no AuthorizationPolicy refuses it' };
 }
 
+const servicesCache = new WeakMap<MeshSide, Resource[]>();
+/** Per client side and Service host: the rule Istio applies (an open cluster has a connection per pair of workloads). */
+const ruleCache = new WeakMap<MeshSide, Map<string, ReturnType<typeof destinationRuleFor>>>();
+
 /** The Services of the input that select a workload's pods (same namespace, a non-empty selector). */
 function servicesOf(input: MeshInput, side: MeshSide): Resource[] {
+  let cached = servicesCache.get(side);
+  if (!cached) servicesCache.set(side, (cached = selectingServices(input, side)));
+  return cached;
+}
+
+function selectingServices(input: MeshInput, side: MeshSide): Resource[] {
   return input.services.filter((svc) => {
     if ((svc.namespace ?? 'default') !== side.namespace) return false;
     const selector = stringMap(fieldAt(svc.object, 'spec', 'selector'));
@@ -341,7 +351,10 @@ function clientPaths(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   for (const svc of servicesOf(input, dst)) {
     const ns = svc.namespace ?? 'default';
     const fqdn = `${svc.name}.${ns}.svc.${CLUSTER_DOMAIN}`;
-    const applied = destinationRuleFor(input.destinationRules, fqdn, ns, src.namespace, src.labels, input.rootNamespace);
+    let rules = ruleCache.get(src);
+    if (!rules) ruleCache.set(src, (rules = new Map()));
+    if (!rules.has(fqdn)) rules.set(fqdn, destinationRuleFor(input.destinationRules, fqdn, ns, src.namespace, src.labels, input.rootNamespace));
+    const applied = rules.get(fqdn);
     for (const servicePort of servicePortsFor(svc, dst, port)) {
       const via = `Service ${ns}/${svc.name} port ${servicePort}`;
       out.push({ via, tls: applied ? clientTlsFor(applied, servicePort) : {} });
