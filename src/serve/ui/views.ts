@@ -108,7 +108,7 @@ export async function compliancePage(ui: Ui, params: URLSearchParams, session: J
   const sectionTitle = new Map<string, string>((a.sections ?? []).map((x: Json) => [x.id, x.title]));
   const score = (x: Json): string => `${x.score === null ? '–' : `${x.score}%`} · ${x.pass} pass, ${x.fail} fail, ${x.manual} manual, ${x.notAssessed} not assessed · coverage ${x.coverage}%`;
   ui.show(
-    h('h1', {}, `Compliance: ${a.title} ${a.version}`),
+    h('h1', {}, `Compliance: ${a.title}${a.title.includes(String(a.version).replace(/^v/, '')) ? '' : ` ${a.version}`}`),
     sourceTags(ui, 'compliance', sources, scan.source),
     h('p', {}, h('label', {}, 'Framework ', picker), ' ', h('span', { class: 'muted' }, `${scan.source}, scan ${scan.id} of ${ui.when(scan.startedAt)}`)),
     a.notice ? h('p', { class: 'error', id: 'compliance-notice' }, a.notice) : null,
