@@ -601,6 +601,14 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual(control('5.2.2').evidence.find((e) => e.ref === 'rule:privileged-container')!.findings!.map((f) => f.object), ['Deployment payments/api']);
       assert.equal(control('5.2.4').status, 'pass', 'host-ipc ran on the workloads and found nothing');
       assert.equal(control('1.1.1').status, 'not-assessed', 'a manifest scan reads no node file: not assessed, not pass');
+      // A kshield node result given with the scan: its checks are the evidence of CIS section 1.
+      const node = { detected: { root: '/', layout: 'control-plane' }, checks: [{ id: '1.1.1', status: 'pass', title: 'API server pod manifest mode', evidence: 'mode 600' }, { id: '1.1.2', status: 'fail', title: 'API server pod manifest owner', evidence: 'owned by 1000:1000' }] };
+      const withNode = await store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [node] });
+      const n = (await provider.assess('cis-kubernetes@1.12', withNode, store)) as typeof a;
+      assert.equal(n.controls.find((c) => c.id === '1.1.1')!.status, 'pass');
+      assert.equal(n.controls.find((c) => c.id === '1.1.2')!.status, 'fail');
+      await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [report] }), /evidence\[0\] is a kshield scan result; only kshield node and probe results/);
+      await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [{ detected: {}, checks: [{ id: '1.1.1', status: 'fine' }] }] }), /evidence\[0\]: checks\[0\]\.status "fine" is not pass, fail, warn or manual/);
       // Many findings of one rule: a few kept for the evidence, all counted.
       const many = generateResult({ findings: 500, seed: 3 });
       const big = await store.importScan({ source: 'prod', command: 'scan', result: many.report });

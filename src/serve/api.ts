@@ -107,11 +107,12 @@ export function findingQuery(scanId: number, url: URL): FindingQuery {
 
 /**
  * What POST /api/scans takes: a kshield JSON result as it is (`kshield cluster -o json`), or an
- * envelope `{ "kshieldImport": 1, "source", "command", "objectLabels", "analyses", "result" }` that
- * also names the cluster, carries the labels findings' teams come from and the RBAC graph and
- * reachability of the objects (what `cluster|scan --report-to` sends; see analyses.ts).
+ * envelope `{ "kshieldImport": 1, "source", "command", "objectLabels", "analyses", "evidence", "result" }`
+ * that also names the cluster, carries the labels findings' teams come from, the RBAC graph and
+ * reachability of the objects (what `cluster|scan --report-to` sends; see analyses.ts), and
+ * `kshield node`/`probe` results whose checks the compliance view counts.
  */
-export function importFromBody(body: unknown, sourceParam: string | null, fallbackSource?: string): { source: string; command: string; result: unknown; objectLabels?: ObjectLabels[]; analyses?: ScanAnalyses } {
+export function importFromBody(body: unknown, sourceParam: string | null, fallbackSource?: string): { source: string; command: string; result: unknown; objectLabels?: ObjectLabels[]; analyses?: ScanAnalyses; evidence?: unknown[] } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body is not a kshield JSON result (an object with "findings" and "summary")');
   const envelope = (body as Record<string, unknown>).kshieldImport === 1 ? (body as Record<string, unknown>) : undefined;
   const result = envelope ? envelope.result : body;
@@ -132,7 +133,9 @@ export function importFromBody(body: unknown, sourceParam: string | null, fallba
     if (error instanceof AnalysesError) throw new HttpError(400, error.message);
     throw error;
   }
-  return { source, command, result, ...(objectLabels ? { objectLabels } : {}), ...(analyses ? { analyses } : {}) };
+  // kshield node / probe results judged with the scan (the store reads and bounds them).
+  const evidence = Array.isArray(envelope?.evidence) ? (envelope!.evidence as unknown[]) : undefined;
+  return { source, command, result, ...(objectLabels ? { objectLabels } : {}), ...(analyses ? { analyses } : {}), ...(evidence ? { evidence } : {}) };
 }
 
 export function apiRoutes(options: ApiOptions): Route[] {

@@ -52,6 +52,7 @@ export async function complianceProvider(dir?: string): Promise<{ provider: Comp
           evidence: c.evidence.map((e) => ({
             ...e,
             ...(e.findings ? { findings: e.findings.map((f) => ({ ...f, message: clean(f.message) })) } : {}),
+            ...(e.checks ? { checks: e.checks.map((c) => ({ ...c, evidence: clean(c.evidence) })) } : {}),
             ...(e.accepted ? { accepted: e.accepted.map((f) => ({ ...f, message: clean(f.message), suppression: { ...f.suppression, reason: f.suppression.reason === null ? null : clean(f.suppression.reason) } })) } : {}),
           })),
           ...(c.attestation ? { attestation: { ...c.attestation, evidence: clean(c.attestation.evidence) } } : {}),

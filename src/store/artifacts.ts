@@ -4,7 +4,7 @@
  *
  * - `compliance`: what src/compliance/assess.ts needs of the result and the store does not hold as
  *   rows: which rules ran and on how many objects (`rulesRun`), the node checks the control-plane
- *   rules read, and each rule's findings as the assessment takes them, a few per rule (the store's
+ *   rules read and those of `kshield node`/`probe` results given with the scan, and each rule's findings as the assessment takes them, a few per rule (the store's
  *   findings table holds them all; the count says how many there are).
  * - `analyses`: the RBAC escalation graph and the reachability view of the scanned objects, computed
  *   where the objects were (src/serve/analyses.ts), opaque here but for its size.
@@ -20,6 +20,8 @@ export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 export const MAX_ARTIFACT_BYTES = 8 * 1024 * 1024;
 /** Findings of one rule kept for the compliance view's evidence (unsuppressed, and accepted, each). */
 export const COMPLIANCE_FINDINGS_PER_RULE = 20;
+/** Node and probe results one import may carry beside its scan. */
+export const MAX_EVIDENCE_RESULTS = 50;
 /** Check results of one ref kept (one per node or endpoint). */
 const CHECKS_PER_REF = 50;
 
@@ -41,7 +43,21 @@ export interface ComplianceArtifact {
  * The compliance artifact of a scan/cluster JSON result (already checked by prepareScan). A result
  * the compliance reader refuses keeps none: its scan is then "not assessed", never "pass".
  */
-export function complianceArtifact(result: unknown, source: string): ComplianceArtifact | undefined {
+export function complianceArtifact(result: unknown, source: string, evidence: readonly unknown[] = []): ComplianceArtifact | undefined {
+  // Node and probe results given with the scan: read first, so that a wrong one refuses the import.
+  const extra: Record<string, EvidenceCheck[]> = {};
+  if (evidence.length > MAX_EVIDENCE_RESULTS) throw new StoreError(`the import carries ${evidence.length} node and probe results, at most ${MAX_EVIDENCE_RESULTS}`);
+  evidence.forEach((value, i) => {
+    let other;
+    try {
+      other = resultFromJson(value, `evidence[${i}]`);
+    } catch (error) {
+      if (error instanceof ResultFileError) throw new StoreError(error.message);
+      throw error;
+    }
+    if (other.source.command !== 'node' && other.source.command !== 'probe') throw new StoreError(`evidence[${i}] is a kshield ${other.source.command} result; only kshield node and probe results (-o json) go with a scan`);
+    for (const [ref, list] of Object.entries(other.checks)) (extra[ref] ??= []).push(...list);
+  });
   let read;
   try {
     read = resultFromJson(result, source);
@@ -49,6 +65,7 @@ export function complianceArtifact(result: unknown, source: string): ComplianceA
     if (error instanceof ResultFileError) return undefined;
     throw error;
   }
+  for (const [ref, list] of Object.entries(extra)) (read.checks[ref] ??= []).push(...list);
   const counts: Record<string, [number, number]> = {};
   const kept: ComplianceFinding[] = [];
   for (const f of read.findings) {

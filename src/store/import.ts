@@ -374,7 +374,7 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
 /** The compliance artifact of the result, and the analyses the import carries. */
 function artifactsOf(value: unknown, input: ScanImport, source: string): PreparedScan['artifacts'] {
   const out: PreparedScan['artifacts'] = [];
-  const compliance = complianceArtifact(value, source);
+  const compliance = complianceArtifact(value, source, input.evidence ?? []);
   if (compliance) out.push({ kind: 'compliance', body: artifactText('compliance', compliance) });
   if (input.analyses !== undefined && input.analyses !== null) out.push({ kind: 'analyses', body: artifactText('analyses', input.analyses) });
   return out;

@@ -102,6 +102,11 @@ export interface ScanImport {
    * makes and checks them), stored as they are, at most MAX_ARTIFACT_BYTES of JSON.
    */
   analyses?: unknown;
+  /**
+   * `kshield node` and `kshield probe` JSON results judged with the scan: their checks are the
+   * evidence of the CIS controls of nodes, etcd and the kubelet (at most 50; another kind is refused).
+   */
+  evidence?: readonly unknown[];
 }
 
 export const FINDING_SORTS = ['severity', 'rule', 'category', 'namespace', 'object', 'file', 'team'] as const;
