@@ -8,11 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { INSECURE, kshieldAsync } from './support/cli.js';
+import { INSECURE, kshieldAsync, root } from './support/cli.js';
 import { launchChromium, skipUnlessBrowser, type LaunchedBrowser } from './support/browser.js';
 import { startServe, type RunningServe } from './support/serve.js';
 
@@ -45,6 +45,14 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     await page.locator('#clusters').waitFor();
     await page.goto(`${serve.url}/${hash}`);
     return page;
+  };
+  /** A screenshot kept as a test artifact (docs/images/ with KSHIELD_UPDATE_SCREENSHOTS=1). */
+  const screenshot = async (page: Page, name: string): Promise<void> => {
+    const shot = await page.screenshot({ fullPage: false });
+    const out = process.env.KSHIELD_UPDATE_SCREENSHOTS === '1' ? path.join(root, 'docs/images', name) : path.join(dir, name);
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, shot);
+    assert.ok(shot.length > 10_000, `${name}: ${shot.length} bytes`);
   };
   const scanOf = async (source: string): Promise<Obj> => (await get('/api/sources')).find((s: Obj) => s.source === source).latest;
 
@@ -104,6 +112,8 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     assert.equal(await row('5.2.4').locator('.status').innerText(), 'pass');
     assert.equal(await row('1.1.1').locator('.status').innerText(), 'not assessed');
     assert.equal(await page.locator('#compliance-notice').count(), 0);
+    await row('5.2.2').scrollIntoViewIfNeeded();
+    await screenshot(page, 'dashboard-compliance.png');
     // The same statuses as `kshield report` judges from the JSON file.
     const api = await get(`/api/compliance?scan=${scan.id}&framework=cis-kubernetes@1.12`);
     const statuses = await page.locator('#controls tr.control').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-control'), r.getAttribute('data-status')]));
@@ -151,6 +161,7 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     const box = await page.locator('#rbac-graph').boundingBox();
     assert.ok(box && box.width > 300 && box.height > 30, JSON.stringify(box));
     assert.match(await page.locator('#rbac-paths').innerText(), /sa:shop:payments/);
+    await screenshot(page, 'dashboard-rbac.png');
     assert.deepEqual(errors.get(page), []);
     await page.close();
   });
@@ -164,6 +175,7 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     assert.ok((await page.locator('#reach-map g.ns.outside').count()) > 0, 'outside the cluster is a node');
     assert.match(await page.locator('#reach-summary').innerText(), new RegExp(`^${reach.workloads} workload\\(s\\), ${reach.connections} allowed connection\\(s\\)`));
     assert.ok((await page.locator('#exposed tbody tr').count()) > 0);
+    await screenshot(page, 'dashboard-reach.png');
     assert.deepEqual(errors.get(page), []);
     await page.close();
   });
