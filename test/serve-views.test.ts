@@ -189,6 +189,33 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     }
   });
 
+  test('analyses an import carries are checked before storing; markup in a name is shown as text', async () => {
+    const plain = JSON.parse(push.stdout) as Obj;
+    const post = (analyses: unknown, source: string): Promise<Response> =>
+      fetch(`${serve.url}/api/scans`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: JSON.stringify({ kshieldImport: 1, source, command: 'scan', objectLabels: [], analyses, result: plain }) });
+    const emptyMap = { flows: [], exposed: [], workloads: 0, connections: 0, notes: [], flowsLeftOut: 0, exposedTotal: 0 };
+    const bad = await post({ format: 1, rbac: { paths: [], nodes: [], toClusterAdmin: -1, lesser: 0 }, reachability: emptyMap }, 'bad');
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /^analyses: rbac\.toClusterAdmin must be a whole number ≥ 0$/);
+    const unknownNode = await post({ format: 1, rbac: { paths: [{ from: 'a', to: 'b', nodes: ['a', 'b'], steps: ['x'] }], nodes: [], toClusterAdmin: 1, lesser: 0 }, reachability: emptyMap }, 'bad');
+    assert.match((await unknownNode.json()).error, /^analyses: rbac path node "a" is not among rbac\.nodes$/);
+    assert.ok(!(await get('/api/sources')).some((x: Obj) => x.source === 'bad'), 'nothing stored');
+    const evil = '<img src=x onerror=alert(1)>';
+    const crafted = {
+      format: 1,
+      rbac: { paths: [{ from: 'a', to: 'goal:cluster-admin', nodes: ['a', 'goal:cluster-admin'], steps: [evil] }], nodes: [{ id: 'a', type: 'identity', label: evil }, { id: 'goal:cluster-admin', type: 'goal', label: 'full control of the cluster' }], toClusterAdmin: 1, lesser: 0 },
+      reachability: emptyMap,
+    };
+    assert.equal((await post(crafted, 'crafted')).status, 201);
+    const page = await open('#/rbac?source=crafted');
+    await page.locator('#rbac-graph').waitFor();
+    assert.equal(await page.locator('img').count(), 0);
+    assert.ok((await page.locator('#rbac-graph g.node text').allTextContents()).includes(evil));
+    assert.match(await page.locator('#rbac-paths').innerText(), /<img src=x onerror=alert\(1\)>/);
+    assert.deepEqual(errors.get(page), []);
+    await page.close();
+  });
+
   test('no secret value reaches the browser from these pages', async () => {
     assert.ok(readFileSync(path.join(INSECURE, 'postgres.yaml'), 'utf8').includes(PASSWORD));
     const scan = await scanOf('shop');
