@@ -92,6 +92,10 @@ function buildProgram(): Command {
     .option('--insecure', 'with --images: plain HTTP to registries on this machine (127.0.0.1, ::1, localhost); other registries are still asked over HTTPS')
     .option('--docker-config <file>', 'with --images: Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
     .option('--platform <os/arch[/variant]>', "with --images: the image to read from a multi-platform index (default: this machine's)")
+    .option('--report-to <url>', 'also send the result, with the RBAC graph and reachability of the objects, to a kshield serve dashboard (its URL); the report and exit code here are unchanged')
+    .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
+    .option('--cluster-name <name>', "with --report-to: the name of what was scanned in the dashboard (default: the paths given)")
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });

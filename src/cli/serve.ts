@@ -179,6 +179,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
   }
 
+  // Every framework version in frameworks/, judged per stored scan with the stored attestations.
+  const { complianceProvider } = await import('../serve/compliance.js');
+  const { provider: compliance, errors: frameworkErrors } = await complianceProvider();
+  for (const e of frameworkErrors) log(`warning: ${e}`);
+
   let scanner: PeriodicScanner | undefined;
   if (intervalMs) {
     const { scanClusterOnce } = await import('./cluster.js');
@@ -188,9 +193,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       intervalMs,
       async () => {
         const labels = { keys: teamLabelKeys, into: [] as { kind: string; name: string; labels: Record<string, string> }[] };
-        const result = await scanClusterOnce({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: [], excludeNamespace: [], output: [], only: [], skip: [], color: false, inlineSuppressions: true }, labels);
+        // The objects are kept for the RBAC graph and reachability map: the dashboard keeps no objects, only these.
+        const result = await scanClusterOnce({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: [], excludeNamespace: [], output: [], only: [], skip: [], color: false, inlineSuppressions: true }, labels, true);
         const { toJsonReport } = await import('../report/json.js');
-        const record = await store.importScan({ source: flags.clusterName ?? result.cluster?.context ?? source, command: 'cluster', result: toJsonReport(result), objectLabels: labels.into });
+        const { analysesOf } = await import('../serve/analyses.js');
+        const analyses = analysesOf(result.resources, { kubernetesVersion: result.cluster?.version ?? undefined });
+        const record = await store.importScan({ source: flags.clusterName ?? result.cluster?.context ?? source, command: 'cluster', result: toJsonReport(result), objectLabels: labels.into, analyses });
         return record.id;
       },
       log,
@@ -210,7 +218,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
         ? { config: () => signIn!.config(), start: (body) => signIn!.start(body), callback: (query) => signIn!.callback(query), redeem: (body) => signIn!.redeem(body) }
         : undefined,
     assets: dashboardAssets(),
-    routes: apiRoutes({ store, maxImportBytes, scanner, log }),
+    routes: apiRoutes({ store, maxImportBytes, scanner, log, compliance }),
     log,
     ready: () => store.listScans({ limit: 1 }),
   });

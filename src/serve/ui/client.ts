@@ -1,11 +1,11 @@
 /**
  * The dashboard in the browser: a few pages drawn from the JSON API, routed by the address's
  * fragment (#/findings?severity=high), so every view can be bookmarked and the browser's back button
- * works. Runs as it is compiled (no bundler, no imports); every text from the server is set as text
- * (never HTML), the token lives in sessionStorage for this tab only and travels in the Authorization
+ * works. Runs as it is compiled (no bundler; one import, views.ts, served beside it); every text from
+ * the server is set as text (never HTML; the drawings are rebuilt through an SVG allow-list), the token lives in sessionStorage for this tab only and travels in the Authorization
  * header, never in a cookie or a URL the server sees.
  */
-export {};
+import { compliancePage, rbacPage, reachPage, type Ui } from './views.js';
 
 type Json = any; // the API's answers, read field by field below
 
@@ -500,40 +500,9 @@ async function diffPage(params: URLSearchParams): Promise<void> {
   );
 }
 
-// ---------------------------------------------------------------- compliance
+// ---------------------------------------------------------------- compliance, RBAC, reachability (views.ts)
 
-async function compliancePage(params: URLSearchParams, session: Json): Promise<void> {
-  const frameworks: Json[] = session.frameworks ?? [];
-  if (frameworks.length === 0) return show(h('h1', {}, 'Compliance'), h('p', { class: 'muted' }, 'No compliance frameworks in this build.'));
-  const scan = await scanFor(params);
-  if (!scan) return show(h('h1', {}, 'Compliance'), h('p', { class: 'muted' }, 'No scans yet.'));
-  const framework = params.get('framework') ?? frameworks[0].id;
-  const a: Json = await api(`/api/compliance?scan=${scan.id}&framework=${encodeURIComponent(framework)}`);
-  show(
-    h('h1', {}, `Compliance: ${a.title ?? framework}`),
-    h('p', {}, frameworks.map((f) => h('a', { href: link('compliance', { scan: scan.id, framework: f.id }), class: 'tag' }, f.title))),
-    h('p', { class: 'muted' }, `${scan.source}, scan ${scan.id} · overall ${a.overall?.score ?? '–'} (${a.overall?.pass ?? 0} pass, ${a.overall?.fail ?? 0} fail, ${a.overall?.manual ?? 0} manual, ${a.overall?.notAssessed ?? 0} not assessed) · ${a.formula ?? ''}`),
-    h(
-      'table',
-      { id: 'controls' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Control'), h('th', {}, 'Title'), h('th', {}, 'Status'), h('th', {}, 'Evidence'))),
-      h(
-        'tbody',
-        {},
-        (a.controls ?? []).map((c: Json) =>
-          h(
-            'tr',
-            {},
-            h('td', { class: 'mono' }, c.id),
-            h('td', {}, c.title),
-            h('td', { class: `status-${c.status}` }, c.status, c.attestation ? ` (attested by ${c.attestation.by})` : ''),
-            h('td', {}, (c.evidence ?? []).map((e: Json) => h('span', { class: 'tag' }, `${e.ref}: ${e.status}${e.findings?.length ? ` (${e.findings.length})` : ''}`))),
-          ),
-        ),
-      ),
-    ),
-  );
-}
+const ui: Ui = { h, api, show, link, scanFor, sevBadge, when };
 
 // ---------------------------------------------------------------- wiring
 
@@ -568,7 +537,9 @@ async function render(): Promise<void> {
     else if (page === 'finding') await findingPage(params);
     else if (page === 'history') await historyPage(params);
     else if (page === 'diff') await diffPage(params);
-    else if (page === 'compliance') await compliancePage(params, session);
+    else if (page === 'compliance') await compliancePage(ui, params, session);
+    else if (page === 'rbac') await rbacPage(ui, params);
+    else if (page === 'reach') await reachPage(ui, params);
     else show(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Overview')));
   } catch (error) {
     if (error instanceof Unauthorized) {
