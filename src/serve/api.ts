@@ -11,7 +11,7 @@
 import { basename } from 'node:path';
 import { isSeverity, SEVERITIES, type Severity } from '../core/types.js';
 import { redactSecretsInText } from '../core/redact.js';
-import { FINDING_SORTS, StoreError, type FindingQuery, type FindingSort, type ObjectLabels, type ScanRecord, type Store, type StoredFinding } from '../store/types.js';
+import { FINDING_SORTS, StoreError, type Attestation, type FindingQuery, type FindingSort, type ObjectLabels, type ScanRecord, type Store, type StoredFinding } from '../store/types.js';
 import { HttpError, type Route } from './http.js';
 import { AnalysesError, parseAnalyses, rbacForBrowser, reachForBrowser, storedAnalyses, type ScanAnalyses } from './analyses.js';
 
@@ -19,6 +19,12 @@ import { AnalysesError, parseAnalyses, rbacForBrowser, reachForBrowser, storedAn
 export interface ComplianceProvider {
   frameworks(): { id: string; title: string }[];
   assess(framework: string, scan: ScanRecord, store: Store): Promise<unknown>;
+  /**
+   * A new attestation from a request body, checked as `kshield attest` checks its flags (the control
+   * exists and may be attested, who and what evidence, no credential, expiry ahead and bounded);
+   * `by` defaults to the signed-in identity. Throws an Error whose message says what is wrong.
+   */
+  attestation?(body: unknown, identity: string, now: Date): { attestation: Attestation; source: string | null };
 }
 
 export interface ApiOptions {
@@ -318,6 +324,34 @@ export function apiRoutes(options: ApiOptions): Route[] {
             includeExpired: url.searchParams.get('expired') === 'true',
           })
         ).map((a) => ({ ...a, evidence: clean(a.evidence) })),
+    },
+    {
+      // An attested answer to a manual control, kept for one cluster (`source`) or all (null).
+      method: 'POST',
+      path: /^\/api\/attestations$/,
+      handle: async ({ body, identity }) => {
+        if (!options.compliance?.attestation) throw new HttpError(404, 'compliance is not available in this build');
+        let made: { attestation: Attestation; source: string | null };
+        try {
+          made = options.compliance.attestation(body, identity.name, new Date());
+        } catch (error) {
+          throw new HttpError(400, (error as Error).message);
+        }
+        const stored = await storeCall(() => store.addAttestation(made.attestation, { source: made.source }));
+        options.log?.(`attestation ${stored.id} of ${stored.control} (${stored.status}) by ${JSON.stringify(stored.by)} for ${stored.source ?? 'every cluster'}, from ${identity.name}`);
+        return { ...stored, evidence: clean(stored.evidence) };
+      },
+    },
+    {
+      // Revoking ends an attestation now; it stays listed (expired) as the record of what was said.
+      method: 'POST',
+      path: /^\/api\/attestations\/(\d{1,15})\/revoke$/,
+      handle: async ({ params, identity }) => {
+        const id = Number(params[0]);
+        if (!(await storeCall(() => store.expireAttestation(id)))) throw new HttpError(404, `no attestation ${id}`);
+        options.log?.(`attestation ${id} revoked by ${identity.name}`);
+        return { id, revoked: true };
+      },
     },
     {
       method: 'POST',

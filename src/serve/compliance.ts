@@ -7,9 +7,10 @@
  */
 import { assessCompliance, type ComplianceInput } from '../compliance/assess.js';
 import { loadFrameworks, type Framework } from '../compliance/frameworks.js';
+import { checkAttestationText, controlKey, parseExpiry, refuseAttestation, resolveControl } from '../compliance/attestations.js';
 import { redactSecretsInText } from '../core/redact.js';
 import type { ComplianceArtifact } from '../store/artifacts.js';
-import type { ScanRecord, Store } from '../store/types.js';
+import type { Attestation, ScanRecord, Store } from '../store/types.js';
 import type { ComplianceProvider } from './api.js';
 
 export const NOT_STORED_NOTICE =
@@ -61,5 +62,44 @@ export async function complianceProvider(dir?: string): Promise<{ provider: Comp
       };
     },
   };
+  provider.attestation = (body, identity, now) => attestationRequest(frameworks, body, identity, now);
   return { provider, errors: errors.map((e) => e.message) };
+}
+
+const SOURCE = /^[\x21-\x7e](?:[\x20-\x7e]{0,251}[\x21-\x7e])?$/;
+
+/**
+ * `POST /api/attestations`: `{control, framework?, frameworkVersion?, status?, by?, evidence, expires,
+ * source?}`, read as `kshield attest CONTROL --framework … --by … --evidence … --expires …` reads its
+ * flags, with the same refusals; `by` is the signed-in identity unless given.
+ */
+export function attestationRequest(frameworks: readonly Framework[], body: unknown, identity: string, now: Date): { attestation: Attestation; source: string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('send an object: {control, evidence, expires, by?, status?, framework?, frameworkVersion?, source?}');
+  const b = body as Record<string, unknown>;
+  const known = new Set(['control', 'framework', 'frameworkVersion', 'status', 'by', 'evidence', 'expires', 'source']);
+  const unknown = Object.keys(b).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: control, framework, frameworkVersion, status, by, evidence, expires, source`);
+  const text = (name: string): string | undefined => {
+    const v = b[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new Error(`${name} must be a string`);
+    return v;
+  };
+  const control = text('control');
+  if (!control) throw new Error('control: the control to attest is required (5.1.7 with framework cis, or cis@2.0:5.1.7)');
+  const status = text('status') ?? 'pass';
+  if (status !== 'pass' && status !== 'fail') throw new Error('status must be pass or fail');
+  const source = text('source') ?? null;
+  if (source !== null && !SOURCE.test(source)) throw new Error('source must be a cluster name as the dashboard shows it (printable, at most 253 characters), or absent for every cluster');
+  const { framework, control: found } = resolveControl(frameworks, control, text('framework'), text('frameworkVersion'));
+  const refused = refuseAttestation(found);
+  if (refused) throw new Error(refused);
+  const checked = checkAttestationText(text('by') ?? identity, text('evidence'));
+  const expiresGiven = text('expires');
+  if (!expiresGiven) throw new Error('expires: when the answer must be reviewed again is required: a date (2026-12-31) or a duration (90d, 12w, 1y)');
+  const expires = parseExpiry(expiresGiven, now);
+  return {
+    attestation: { control: controlKey(framework, found.id), status, by: checked.by, evidence: checked.evidence, at: now.toISOString(), expires: expires.toISOString() },
+    source,
+  };
 }
