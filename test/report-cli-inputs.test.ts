@@ -70,6 +70,30 @@ describe('kshield report: inputs that are not what report reads', () => {
   });
 });
 
+describe('kshield report: the notes of the scan it runs', () => {
+  test('the note an error refers to is printed, and the namespace note names a flag report takes', () => {
+    writeFileSync(at('not-k8s.yaml'), 'hello: 1\n');
+    let r = kshield(['report', '--framework', 'pss', at('not-k8s.yaml'), '--attestations', none]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /not-k8s\.yaml: nothing to scan: the file holds no Kubernetes object \(see the note\)/);
+    assert.match(r.stderr, /not-k8s\.yaml:1: note: document 1 has no apiVersion and kind: not a Kubernetes object; skipped/);
+
+    writeFileSync(at('no-namespace.yaml'), `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {hostPID: true, containers: [{name: c, image: x}]}\n`);
+    r = kshield(['report', '--framework', 'pss', at('no-namespace.yaml'), '--attestations', none, '-o', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no-namespace\.yaml:\d+: note: 1 namespaced object had no namespace and was analysed in "default".*use --apply-namespace NS/);
+    r = kshield(['report', '--framework', 'pss', at('no-namespace.yaml'), '--attestations', none, '-o', 'json', '--apply-namespace', 'shop']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /had no namespace/);
+    const report = JSON.parse(r.stdout) as { controls: { id: string; evidence: { findings?: { object?: string }[] }[] }[] };
+    const objects = report.controls.find((c) => c.id === 'baseline/host-namespaces')!.evidence.flatMap((e) => e.findings ?? []).map((f) => f.object);
+    assert.ok(objects.includes('Pod shop/p'), JSON.stringify(objects));
+    r = kshield(['report', '--framework', 'pss', at('no-namespace.yaml'), '--attestations', none, '--apply-namespace', 'Bad_NS']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--apply-namespace: "Bad_NS" is not a namespace name/);
+  });
+});
+
 describe('kshield attest: the attestations file', () => {
   test('a JSON syntax error names the file and the line', () => {
     writeFileSync(at('broken-att.json'), '{\n  "kind": "kshield-attestations",\n  "version": 1,\n  "attestations": [,]\n}\n');

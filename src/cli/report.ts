@@ -26,9 +26,10 @@ import { FrameworkChoiceError, FRAMEWORK_NAMES, selectFramework } from '../compl
 import { parseSize } from '../config/config-file.js';
 import { scanFiles } from '../pipeline/scan-files.js';
 import { renderComplianceCsv, renderComplianceMarkdown, renderComplianceTable, toComplianceJson } from '../report/compliance.js';
+import { formatNote } from '../report/describe.js';
 import { toJsonReport } from '../report/json.js';
 import { frameworkLabel, renderHtmlReport } from '../report/html/index.js';
-import { maxFileBytesOption } from './inputs.js';
+import { APPLY_NAMESPACE_FLAG, applyNamespaceOption, maxFileBytesOption } from './inputs.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { loadConfigOption, pssVersionOption } from './scan.js';
 import { REPORT_FORMATS, type ReportFormat } from './report-formats.js';
@@ -46,6 +47,7 @@ export interface ReportOptions {
   config?: string;
   maxResultSize?: string;
   maxFileSize?: string;
+  applyNamespace?: string;
   failOn: 'fail' | 'none';
 }
 
@@ -130,19 +132,31 @@ async function readResults(files: readonly string[], maxBytes: number): Promise<
 }
 
 /** Runs the scan `kshield scan PATHS -o json` would, and reads its JSON report like a result file. */
-async function scanPaths(paths: string[], opts: ReportOptions, maxFileBytes: number | undefined): Promise<{ result: ReadResult; errors: string[] }> {
+async function scanPaths(paths: string[], opts: ReportOptions, maxFileBytes: number | undefined): Promise<{ result: ReadResult; errors: string[]; notes: string[] }> {
   const config = await loadConfigOption(opts.config);
-  const scan = await scanFiles(paths, { config, pssVersion: pssVersionOption(opts.pssVersion), jobs: 1, keepResources: false, ...(maxFileBytes !== undefined ? { maxFileBytes } : {}) });
+  const namespace = applyNamespaceOption(opts.applyNamespace);
+  const scan = await scanFiles(paths, {
+    config,
+    pssVersion: pssVersionOption(opts.pssVersion),
+    jobs: 1,
+    keepResources: false,
+    ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),
+    // The note about objects without a namespace names the flag this command takes.
+    namespace,
+    namespaceFlag: APPLY_NAMESPACE_FLAG,
+  });
   const name = `scan of ${paths.join(' ')}`;
   const result = resultFromJson(JSON.parse(JSON.stringify(toJsonReport(scan))), name);
   result.source = { ...result.source, file: paths.join(' ') };
-  return { result, errors: scan.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`) };
+  // The scan's notes are printed as scan prints them: its errors refer to them ("see the note").
+  return { result, errors: scan.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`), notes: scan.notes.map(formatNote) };
 }
 
 export async function runReport(paths: string[], opts: ReportOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile, REPORT_FORMATS);
   const maxBytes = opts.maxResultSize !== undefined ? sizeOption(opts.maxResultSize) : MAX_RESULT_FILE_BYTES;
   const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
+  applyNamespaceOption(opts.applyNamespace);
   // Only the asked framework's files are parsed; a name that is not one of the short names loads them all (for did-you-mean).
   const frameworks = await loadAllFrameworks(FRAMEWORK_NAMES[opts.framework.trim().toLowerCase()]);
   const framework = chooseFramework(frameworks, opts);
@@ -156,6 +170,7 @@ export async function runReport(paths: string[], opts: ReportOptions): Promise<n
     const scanned = await scanPaths(split.scan, opts, maxFileBytes);
     read.push(scanned.result);
     inputErrors = scanned.errors;
+    for (const note of scanned.notes) process.stderr.write(`${sanitize(note)}\n`);
   }
   for (const e of inputErrors) process.stderr.write(`kshield: error: ${sanitize(e)}\n`);
   const attestations = await readAttestations(opts.attestations).catch(asUsage);
