@@ -148,4 +148,30 @@ describe('kshield attest: the attestations file', () => {
     assert.equal(c?.status, 'fail');
     assert.equal(c?.attestation?.by, 'Bob');
   });
+
+  test('when the newest answer expires the control is manual again: the older answer it superseded does not come back', () => {
+    const file = at('superseded-then-expired.json');
+    const older = new Date(Date.now() - 60 * 86_400_000).toISOString();
+    const newer = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const expired = new Date(Date.now() - 86_400_000).toISOString();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kind: 'kshield-attestations',
+        version: 1,
+        attestations: [
+          { control: 'cis-kubernetes@2.0:5.1.7', status: 'pass', by: 'Ana', evidence: 'https://wiki.example/a', at: older, expires: IN_A_YEAR },
+          { control: 'cis-kubernetes@2.0:5.1.7', status: 'fail', by: 'Bob', evidence: 'https://wiki.example/gap', at: newer, expires: expired },
+        ],
+      }),
+    );
+    writeFileSync(at('pod.json'), JSON.stringify(POD));
+    const report = JSON.parse(kshield(['report', '--framework', 'cis', at('pod.json'), '-o', 'json', '--attestations', file]).stdout) as { controls: { id: string; status: string; attestation?: unknown; expiredAttestation?: { by: string } }[] };
+    const c = report.controls.find((x) => x.id === '5.1.7');
+    assert.equal(c?.status, 'manual');
+    assert.equal(c?.attestation, undefined);
+    assert.equal(c?.expiredAttestation?.by, 'Bob');
+    const rows = JSON.parse(kshield(['attest', '--list', '-o', 'json', '--attestations', file]).stdout) as { by: string; state: string }[];
+    assert.deepEqual(rows.map((r) => [r.by, r.state]), [['Ana', 'superseded'], ['Bob', 'expired']]);
+  });
 });

@@ -242,10 +242,10 @@ export async function runAttest(control: string | undefined, opts: AttestOptions
   const existing = await readAttestations(file).catch(asUsage);
   if (opts.list) {
     if (control !== undefined) throw new UsageError('--list lists every attestation: give no control');
-    // The newest valid answer to a control is the one report counts (assess.ts); an older valid one is listed as superseded.
+    // The newest answer made to a control supersedes the older ones (assess.ts): an older one still within its date is listed as superseded.
     const newest = new Map<string, number>();
-    for (const a of existing) if (attestationValid(a, now)) newest.set(a.control, Math.max(newest.get(a.control) ?? -Infinity, Date.parse(a.at)));
-    const rows = existing.map((a) => ({ ...a, state: !attestationValid(a, now) ? 'expired' : Date.parse(a.at) < newest.get(a.control)! ? 'superseded' : 'valid' }));
+    for (const a of existing) if (Date.parse(a.at) <= now.getTime()) newest.set(a.control, Math.max(newest.get(a.control) ?? -Infinity, Date.parse(a.at)));
+    const rows = existing.map((a) => ({ ...a, state: !attestationValid(a, now) ? 'expired' : Date.parse(a.at) < (newest.get(a.control) ?? -Infinity) ? 'superseded' : 'valid' }));
     if (opts.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     else if (rows.length === 0) process.stdout.write(`no attestations in ${file}\n`);
     else for (const r of rows) process.stdout.write(`${sanitize(r.control)}  ${r.status.toUpperCase()}  ${r.state === 'valid' ? `until ${r.expires.slice(0, 10)}` : r.state === 'superseded' ? `SUPERSEDED (until ${r.expires.slice(0, 10)})` : `EXPIRED ${r.expires.slice(0, 10)}`}  by ${sanitize(r.by)}: ${sanitize(r.evidence)}\n`);
