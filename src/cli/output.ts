@@ -25,6 +25,18 @@ function toFormat<F extends string>(name: string, formats: readonly F[]): F {
   return f;
 }
 
+/**
+ * The error of a command that writes one format to standard output (rbac paths, netpol reach and
+ * can) given an unknown -o: for `FORMAT=FILE`, which scan, report and node accept, it says how to
+ * write a file here instead of calling "html=x.html" an unknown format.
+ */
+export function singleFormatError(given: string, formats: readonly string[]): UsageError {
+  const eq = given.indexOf('=');
+  if (eq > 0 && formats.includes(given.slice(0, eq)))
+    return new UsageError(`-o ${given}: this command writes one format to standard output, not to a file; redirect it: -o ${given.slice(0, eq)} > ${given.slice(eq + 1) || 'FILE'}`);
+  return new UsageError(`unknown output format "${given}" (one of: ${formats.join(', ')})`);
+}
+
 /** `formats`: what the command writes (default: the scan formats). */
 export function parseOutputs(specs: string[], outputFile: string | undefined): OutputTarget[];
 export function parseOutputs<F extends string>(specs: string[], outputFile: string | undefined, formats: readonly F[]): { format: F; file?: string }[];

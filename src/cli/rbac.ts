@@ -26,7 +26,7 @@ import { renderRbacPathsHtml } from '../report/html/index.js';
 import { formatInputError, formatLocation, formatNote } from '../report/describe.js';
 import { sanitize, wrap } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
-import { writeOutput } from './output.js';
+import { singleFormatError, writeOutput } from './output.js';
 import { loadConfigOption } from './scan.js';
 import { suggest } from '../core/suggest.js';
 
@@ -46,7 +46,7 @@ function finish(loaded: LoadResult): number {
 }
 
 function checkFormat(format: string, allowed: string[]): void {
-  if (!allowed.includes(format)) throw new UsageError(`unknown output format "${format}" (one of: ${allowed.join(', ')})`);
+  if (!allowed.includes(format)) throw singleFormatError(format, allowed);
 }
 
 /**

@@ -29,6 +29,8 @@ export function registerReport(program: Command): void {
     .option('--output-file <file>', 'write the (single) -o format to this file instead of standard output')
     .option('-c, --config <file>', 'configuration file of the scan this command runs (default: ./.kshield.yaml if present)')
     .option('--max-result-size <size>', `refuse result files larger than this (default 512MiB)`)
+    .option('--max-file-size <size>', 'in the scan this command runs: skip files larger than this (default 10MiB)')
+    .option('--apply-namespace <namespace>', 'in the scan this command runs: where the manifests will be applied, as kubectl apply -n (default: objects without a namespace are analysed in "default", with a note)')
     .addOption(new Option('--fail-on <status>', 'exit 1 when a control fails (fail), or never (none)').choices(['fail', 'none']).default('fail'))
     .option('--no-color', 'no colours in table output')
     .action(async (inputs: string[], opts: ReportOptions) => {

@@ -21,13 +21,15 @@ import {
   writeAttestations,
 } from '../compliance/attestations.js';
 import { loadFrameworks, type Framework } from '../compliance/frameworks.js';
-import { mergeResults, MAX_RESULT_FILE_BYTES, readResultFile, ResultFileError, resultFromJson, type ReadResult } from '../compliance/input.js';
+import { isKubernetesJson, mergeResults, MAX_RESULT_FILE_BYTES, readResultFile, ResultFileError, resultFromJson, type ReadResult } from '../compliance/input.js';
 import { FrameworkChoiceError, FRAMEWORK_NAMES, selectFramework } from '../compliance/select.js';
 import { parseSize } from '../config/config-file.js';
 import { scanFiles } from '../pipeline/scan-files.js';
 import { renderComplianceCsv, renderComplianceMarkdown, renderComplianceTable, toComplianceJson } from '../report/compliance.js';
+import { formatNote } from '../report/describe.js';
 import { toJsonReport } from '../report/json.js';
 import { frameworkLabel, renderHtmlReport } from '../report/html/index.js';
+import { APPLY_NAMESPACE_FLAG, applyNamespaceOption, maxFileBytesOption } from './inputs.js';
 import { parseOutputs, writeTargets } from './output.js';
 import { loadConfigOption, pssVersionOption } from './scan.js';
 import { REPORT_FORMATS, type ReportFormat } from './report-formats.js';
@@ -44,31 +46,50 @@ export interface ReportOptions {
   color: boolean;
   config?: string;
   maxResultSize?: string;
+  maxFileSize?: string;
+  applyNamespace?: string;
   failOn: 'fail' | 'none';
 }
 
 /** The first key of a JSON object in the first bytes of a file: kshield results start with version, checks or subject. */
-async function looksLikeResult(file: string): Promise<boolean> {
+async function looksLikeResult(file: string, maxBytes: number): Promise<boolean> {
   let handle;
+  let head: string;
   try {
     handle = await fs.open(file, 'r');
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
-    const head = buffer.subarray(0, bytesRead).toString('utf8');
-    const first = /^\uFEFF?\s*\{\s*"([^"]*)"/.exec(head)?.[1];
-    return first === 'version' || first === 'checks' || first === 'subject';
+    head = buffer.subarray(0, bytesRead).toString('utf8');
   } catch {
     return false;
   } finally {
     await handle?.close();
   }
+  const first = /^\uFEFF?\s*\{\s*"([^"]*)"\s*:\s*("[^"]*")?/.exec(head);
+  if (!first) return false;
+  const [, key, value] = first;
+  if (key === 'version' || key === 'checks' || key === 'subject') return true;
+  // kshield's own attestations file: read as a result so that its error says where it belongs (--attestations).
+  if (key === 'kind') return value === '"kshield-attestations"';
+  if (key === 'apiVersion') return false;
+  // Another JSON object (the JSON of another kshield command, or of another tool): read as a result,
+  // so that the error names the file before anything is reported, instead of a scan that finds no
+  // Kubernetes object in it after a report of nothing has been printed. A Kubernetes object whose
+  // keys come in another order is still scanned.
+  try {
+    const stat = await fs.stat(file);
+    if (stat.size > maxBytes) return true;
+    return !isKubernetesJson(JSON.parse(await fs.readFile(file, 'utf8')));
+  } catch {
+    return false;
+  }
 }
 
 /** Positional arguments: JSON files that are kshield results are read as results, the rest is scanned. */
-async function splitArguments(paths: string[]): Promise<{ results: string[]; scan: string[] }> {
+async function splitArguments(paths: string[], maxBytes: number): Promise<{ results: string[]; scan: string[] }> {
   const results: string[] = [];
   const scan: string[] = [];
   for (const p of paths) {
-    if (p !== '-' && p.toLowerCase().endsWith('.json') && (await looksLikeResult(p))) results.push(p);
+    if (p !== '-' && p.toLowerCase().endsWith('.json') && (await looksLikeResult(p, maxBytes))) results.push(p);
     else scan.push(p);
   }
   return { results, scan };
@@ -111,31 +132,45 @@ async function readResults(files: readonly string[], maxBytes: number): Promise<
 }
 
 /** Runs the scan `kshield scan PATHS -o json` would, and reads its JSON report like a result file. */
-async function scanPaths(paths: string[], opts: ReportOptions): Promise<{ result: ReadResult; errors: string[] }> {
+async function scanPaths(paths: string[], opts: ReportOptions, maxFileBytes: number | undefined): Promise<{ result: ReadResult; errors: string[]; notes: string[] }> {
   const config = await loadConfigOption(opts.config);
-  const scan = await scanFiles(paths, { config, pssVersion: pssVersionOption(opts.pssVersion), jobs: 1, keepResources: false });
+  const namespace = applyNamespaceOption(opts.applyNamespace);
+  const scan = await scanFiles(paths, {
+    config,
+    pssVersion: pssVersionOption(opts.pssVersion),
+    jobs: 1,
+    keepResources: false,
+    ...(maxFileBytes !== undefined ? { maxFileBytes } : {}),
+    // The note about objects without a namespace names the flag this command takes.
+    namespace,
+    namespaceFlag: APPLY_NAMESPACE_FLAG,
+  });
   const name = `scan of ${paths.join(' ')}`;
   const result = resultFromJson(JSON.parse(JSON.stringify(toJsonReport(scan))), name);
   result.source = { ...result.source, file: paths.join(' ') };
-  return { result, errors: scan.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`) };
+  // The scan's notes are printed as scan prints them: its errors refer to them ("see the note").
+  return { result, errors: scan.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`), notes: scan.notes.map(formatNote) };
 }
 
 export async function runReport(paths: string[], opts: ReportOptions): Promise<number> {
   const targets = parseOutputs(opts.output, opts.outputFile, REPORT_FORMATS);
   const maxBytes = opts.maxResultSize !== undefined ? sizeOption(opts.maxResultSize) : MAX_RESULT_FILE_BYTES;
+  const maxFileBytes = maxFileBytesOption(opts.maxFileSize);
+  applyNamespaceOption(opts.applyNamespace);
   // Only the asked framework's files are parsed; a name that is not one of the short names loads them all (for did-you-mean).
   const frameworks = await loadAllFrameworks(FRAMEWORK_NAMES[opts.framework.trim().toLowerCase()]);
   const framework = chooseFramework(frameworks, opts);
-  const split = await splitArguments(paths);
+  const split = await splitArguments(paths, maxBytes);
   const resultFiles = [...opts.results, ...split.results];
   if (resultFiles.length === 0 && split.scan.length === 0)
     throw new UsageError('nothing to report on: give kshield JSON results (kshield scan DIR -o json=scan.json, then kshield report --framework F scan.json), or files and directories to scan');
   const read = await readResults(resultFiles, maxBytes);
   let inputErrors: string[] = [];
   if (split.scan.length > 0) {
-    const scanned = await scanPaths(split.scan, opts);
+    const scanned = await scanPaths(split.scan, opts, maxFileBytes);
     read.push(scanned.result);
     inputErrors = scanned.errors;
+    for (const note of scanned.notes) process.stderr.write(`${sanitize(note)}\n`);
   }
   for (const e of inputErrors) process.stderr.write(`kshield: error: ${sanitize(e)}\n`);
   const attestations = await readAttestations(opts.attestations).catch(asUsage);
@@ -207,10 +242,13 @@ export async function runAttest(control: string | undefined, opts: AttestOptions
   const existing = await readAttestations(file).catch(asUsage);
   if (opts.list) {
     if (control !== undefined) throw new UsageError('--list lists every attestation: give no control');
-    const rows = existing.map((a) => ({ ...a, state: attestationValid(a, now) ? 'valid' : 'expired' }));
+    // The newest answer made to a control supersedes the older ones (assess.ts): an older one still within its date is listed as superseded.
+    const newest = new Map<string, number>();
+    for (const a of existing) if (Date.parse(a.at) <= now.getTime()) newest.set(a.control, Math.max(newest.get(a.control) ?? -Infinity, Date.parse(a.at)));
+    const rows = existing.map((a) => ({ ...a, state: !attestationValid(a, now) ? 'expired' : Date.parse(a.at) < (newest.get(a.control) ?? -Infinity) ? 'superseded' : 'valid' }));
     if (opts.output === 'json') process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     else if (rows.length === 0) process.stdout.write(`no attestations in ${file}\n`);
-    else for (const r of rows) process.stdout.write(`${sanitize(r.control)}  ${r.status.toUpperCase()}  ${r.state === 'valid' ? `until ${r.expires.slice(0, 10)}` : `EXPIRED ${r.expires.slice(0, 10)}`}  by ${sanitize(r.by)}: ${sanitize(r.evidence)}\n`);
+    else for (const r of rows) process.stdout.write(`${sanitize(r.control)}  ${r.status.toUpperCase()}  ${r.state === 'valid' ? `until ${r.expires.slice(0, 10)}` : r.state === 'superseded' ? `SUPERSEDED (until ${r.expires.slice(0, 10)})` : `EXPIRED ${r.expires.slice(0, 10)}`}  by ${sanitize(r.by)}: ${sanitize(r.evidence)}\n`);
     return EXIT.clean;
   }
   if (control === undefined) throw new UsageError('give the control to attest (e.g. kshield attest 5.1.7 --framework cis --by NAME --evidence URL --expires 90d), or --list');

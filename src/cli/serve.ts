@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { UsageError, EXIT } from '../core/errors.js';
 import { sanitize } from '../core/text.js';
+import { jsonSyntaxError } from '../compliance/input.js';
 import { parseSize } from '../config/config-file.js';
 import { parseDuration } from './duration.js';
 import { openStore, parseStoreTarget, StoreError, DEFAULT_TEAM_LABELS, type Store } from '../store/store.js';
@@ -170,7 +171,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     try {
       const text = readFileSync(file);
       if (text.length > maxImportBytes) throw new Error(`larger than --max-import-size (${maxImportBytes} bytes)`);
-      const parsed = importFromBody(JSON.parse(text.toString('utf8')), null, sourceOfFile(file));
+      const parsed = importFromBody(importedJson(text.toString('utf8')), null, sourceOfFile(file));
       const record = await store.importScan(parsed);
       log(`imported ${file}: scan ${record.id} of ${record.source}, ${record.total} findings`);
     } catch (error) {
@@ -254,4 +255,24 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   await server.close();
   await store.close();
   return failed > 0 ? EXIT.usage : EXIT.clean;
+}
+
+/**
+ * An --import file's JSON, checked as a file (not as a request body): a syntax error names its line,
+ * and kshield's other JSON files say what they are, since only scan and cluster results are stored.
+ */
+function importedJson(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new Error(jsonSyntaxError(text, error));
+  }
+  const notResult = (what: string): Error => new Error(`${what}, not a kshield scan or cluster JSON result: write one with kshield scan|cluster -o json`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw notResult(`the JSON is ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}`);
+  const doc = value as Record<string, unknown>;
+  if (doc.kind === 'kshield-attestations') throw notResult('a kshield attestations file');
+  if ('kshieldVersion' in doc && 'framework' in doc && 'controls' in doc) throw notResult(`the JSON of kshield report (a compliance report of ${String(doc.framework)})`);
+  if (doc.kshieldImport !== 1 && !Array.isArray(doc.findings)) throw notResult('the JSON has no "findings" list');
+  return value;
 }

@@ -285,8 +285,11 @@ function judgeControl(framework: Framework, control: Control, input: ComplianceI
   };
   if (control.guidance) result.guidance = control.guidance;
   const mine = attestations.filter((a) => attestationNames(a, framework, control.id)).sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
-  const valid = mine.find((a) => validAt(a, now) && Date.parse(a.at) <= now.getTime());
-  const expired = mine.find((a) => !validAt(a, now));
+  // The newest answer made supersedes the older ones (docs/report.md): when it expires, the control
+  // needs a person again, and an older answer it replaced does not come back.
+  const current = mine.find((a) => Date.parse(a.at) <= now.getTime());
+  const valid = current && validAt(current, now) ? current : undefined;
+  const expired = current && !validAt(current, now) ? current : mine.find((a) => !validAt(a, now));
   if (expired && (!valid || Date.parse(expired.at) > Date.parse(valid.at))) result.expiredAttestation = expired;
 
   if (control.assessment === 'manual' || refs.length === 0) {

@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { credentialsInText } from '../core/redact.js';
+import { jsonSyntaxError } from './input.js';
 import { didYouMean, suggest } from '../core/suggest.js';
 import type { Attestation } from './assess.js';
 import type { Control, Framework } from './frameworks.js';
@@ -53,7 +54,7 @@ export function parseAttestations(text: string, file: string): Attestation[] {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new AttestationError(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new AttestationError(`${file}: ${jsonSyntaxError(text, e)}`);
   }
   if (!isObject(value) || value.kind !== ATTESTATIONS_KIND) throw new AttestationError(`${file}: not a kshield attestations file (expected "kind": "${ATTESTATIONS_KIND}")`);
   if (value.version !== 1) throw new AttestationError(`${file}: attestations file version ${JSON.stringify(value.version)}; this kshield reads version 1`);
@@ -65,6 +66,9 @@ export function parseAttestations(text: string, file: string): Attestation[] {
       if (typeof a[key] !== 'string' || (a[key] as string).length === 0) throw new AttestationError(`${where}.${key} must be a non-empty string`);
     if (a.status !== 'pass' && a.status !== 'fail') throw new AttestationError(`${where}.status must be pass or fail`);
     for (const key of ['at', 'expires'] as const) if (!Number.isFinite(Date.parse(a[key] as string))) throw new AttestationError(`${where}.${key} ${JSON.stringify(a[key])} is not a date`);
+    // The file may be edited by hand or come from elsewhere: a credential in it is refused here as
+    // kshield attest refuses it, so that list, report and the dashboard never print it.
+    if (credentialsInText(a.evidence as string).length > 0) throw new AttestationError(`${where}.evidence looks like it holds a credential (not printed); attestations are plain text: link to where the evidence is kept instead`);
     return { control: a.control as string, status: a.status, by: a.by as string, evidence: a.evidence as string, at: a.at as string, expires: a.expires as string };
   });
 }

@@ -5,6 +5,7 @@
  * ResultFileError naming the file and what is wrong. Pure but for reading the files.
  */
 import { promises as fs } from 'node:fs';
+import { parseDocument } from 'yaml';
 import type { Severity } from '../core/types.js';
 import { SEVERITIES } from '../core/types.js';
 import { CONTROL_PLANE_BINARIES, flagChecks } from '../rules/control-plane/shared.js';
@@ -40,6 +41,9 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const CHECK_STATUSES = new Set(['pass', 'fail', 'warn', 'manual']);
 
+/** Beyond this, a syntax error without a position is not located again (the YAML parse is slower than JSON's). */
+const MAX_YAML_LOCATE_CHARS = 16 * 1024 * 1024;
+
 /** 1-based line of a character offset, for JSON syntax errors. */
 function lineOf(text: string, offset: number): number {
   let line = 1;
@@ -47,14 +51,24 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
+/**
+ * A JSON.parse error as "not valid JSON (line N): what". The line comes from the position V8 gives;
+ * its "Unexpected token" errors give none, and then the YAML parser (JSON's syntax is nearly a
+ * subset of YAML's) finds where the flow breaks; when it finds nothing, no line is named.
+ */
+export function jsonSyntaxError(text: string, error: unknown): string {
+  const message = (error as Error).message;
+  const at = /at position (\d+)/.exec(message);
+  const line = at ? lineOf(text, Number(at[1])) : text.length <= MAX_YAML_LOCATE_CHARS ? parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0].line : undefined;
+  const where = line !== undefined ? ` (line ${line})` : '';
+  return `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '')}`;
+}
+
 export function parseResultText(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const at = /at position (\d+)/.exec(message);
-    const where = at ? ` (line ${lineOf(text, Number(at[1]))})` : '';
-    throw new ResultFileError(file, `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '')}`);
+    throw new ResultFileError(file, jsonSyntaxError(text, e));
   }
 }
 
@@ -86,6 +100,10 @@ export function resultFromJson(value: unknown, file: string): ReadResult {
   if ('checks' in value && 'detected' in value) return nodeResult(value, file);
   if ('checks' in value && 'target' in value) return probeResult(value, file);
   if (isKubernetesJson(value)) throw new ResultFileError(file, `a Kubernetes ${String(value.kind)}, not a kshield result (give it without --results to scan it)`);
+  // kshield's other JSON files, named so that the user knows what to give instead.
+  if (value.kind === 'kshield-attestations') throw new ResultFileError(file, 'a kshield attestations file, not a result: give it with --attestations');
+  if ('kshieldVersion' in value && 'framework' in value && 'controls' in value)
+    throw new ResultFileError(file, `the JSON of kshield report (a compliance report of ${String(value.framework)}), not a result: give the scan, cluster, node, probe or image results it was made from`);
   throw new ResultFileError(file, 'not a kshield result: expected the JSON of kshield scan, cluster, node, probe or image (-o json)');
 }
 
