@@ -190,11 +190,11 @@ function buildProgram(): Command {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', "the certificate's private key (PEM)")
     .option('--database <path-or-url>', 'SQLite file, sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/kshield/kshield.db)')
-    .addOption(new Option('--import <file>', 'store this kshield JSON result (scan or cluster -o json) at start (repeatable)').argParser(collect).default([]))
+    .addOption(new Option('--import <file>', 'store this result at start (repeatable): kshield scan, cluster or image -o json, or kshield respond\'s audit log').argParser(collect).default([]))
     .option('--interval <duration>', 'scan the cluster now and then every DURATION (e.g. 10m), as kshield cluster does')
     .option('--kubeconfig <file>', 'with --interval: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'with --interval: kubeconfig context to use')
-    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context)")
+    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context); with --import of a respond audit log: the cluster its alerts are from (default: the file's name)")
     .addOption(new Option('--team-label <key>', 'label key naming an object\'s team, first present wins (repeatable; default: team, app.kubernetes.io/part-of)').argParser(collect).default([]))
     .option('--max-import-size <size>', 'largest scan result accepted by POST /api/scans', '256MiB')
     .action(async (opts) => {

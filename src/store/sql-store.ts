@@ -675,6 +675,20 @@ export abstract class SqlStore implements Store {
 
   // ------------------------------------------------------------ images and runtime alerts (migration 4)
 
+  async scansWithImages(query: { source?: string; limit?: number } = {}): Promise<{ scan: ScanRecord; images: number }[]> {
+    const limit = checkLimit(query.limit, 50, MAX_LIST, 'limit');
+    const filter = query.source === undefined ? '' : 'WHERE s.source = ?';
+    return this.read(async (db) => {
+      const rows = await db.all(
+        `SELECT ${SCAN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, c.n AS image_count
+         FROM scans s JOIN (SELECT scan_id, COUNT(*) AS n FROM scan_images GROUP BY scan_id) c ON c.scan_id = s.id ${filter}
+         ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
+        [...(query.source === undefined ? [] : [query.source]), limit],
+      );
+      return rows.map((r) => ({ scan: scanRecord(r), images: num(r.image_count) }));
+    });
+  }
+
   async listImages(scanId: number): Promise<StoredImage[]> {
     return this.read(async (db) => {
       const scan = await this.mustGetScan(db, scanId);

@@ -410,6 +410,8 @@ export interface Store {
   listAttestations(query?: AttestationQuery): Promise<StoredAttestation[]>;
   /** Ends an attestation now (its `expires` becomes `now`); false when there is none with that id. */
   expireAttestation(id: number, now?: Date): Promise<boolean>;
+  /** The newest scans that hold images (newest first), with how many images each holds. */
+  scansWithImages(query?: { source?: string; limit?: number }): Promise<{ scan: ScanRecord; images: number }[]>;
   /** The images a scan holds, most critical vulnerabilities first. */
   listImages(scanId: number): Promise<StoredImage[]>;
   /** One image's vulnerabilities, filtered, most severe first. */
