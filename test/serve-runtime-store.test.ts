@@ -199,7 +199,8 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual((await store.runtimeAlerts({ namespace: ['shop'] })).alerts.map((a) => a.pod), ['worker-1', 'web-7d9f8c6b5-x2x4q']);
       assert.deepEqual((await store.runtimeAlerts({ rule: ['Terminal shell in container'] })).total, 2);
       assert.deepEqual((await store.runtimeAlerts({ action: ['approve'] })).alerts.map((a) => a.pod), ['worker-1']);
-      assert.deepEqual((await store.runtimeAlerts({ action: ['notify'], namespace: ['kube-system'] })).total, 0);
+      assert.deepEqual((await store.runtimeAlerts({ action: ['approve'], namespace: ['kube-system'] })).total, 0);
+      assert.deepEqual((await store.runtimeAlerts({ action: ['label'], namespace: ['kube-system'] })).total, 1);
       assert.equal((await store.runtimeAlerts({ source: 'west' })).total, 0);
       const facets = await store.runtimeFacets();
       assert.deepEqual(facets.sources.map((s) => [s.key, s.alerts]), [['east', 3]]);
