@@ -24,6 +24,8 @@ const PAGE = `<!doctype html>
     <a href="#/findings">Findings</a>
     <a href="#/history">History</a>
     <a href="#/compliance">Compliance</a>
+    <a href="#/images">Images</a>
+    <a href="#/runtime">Runtime</a>
   </nav>
   <span id="who" class="who"></span>
 </header>
