@@ -447,6 +447,10 @@ function buildProgram(): Command {
     .option('--no-posture', "do not keep the cluster's objects: alerts are not linked to their pod's posture (and respond needs no read access beyond its actions)")
     .option('--images <file>', 'image results (kshield image -o json, or scan --images -o json) whose vulnerable packages posture links to alerts')
     .option('--posture-max-objects <n>', 'most objects the posture cache keeps', '200000')
+    .option('--report-to <url>', "also send each alert's action and posture lines to this kshield serve dashboard as they happen (queued and batched: never slows an alert)")
+    .option('--report-token-file <file>', "with --report-to: the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: CA (PEM) of the dashboard's certificate")
+    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the kubeconfig context, else \"cluster\")")
     // approve (and restore) have options of their own.
     .enablePositionalOptions()
     .action(async (opts) => {

@@ -1,0 +1,107 @@
+/**
+ * `kshield respond --report-to URL`, the live push: the real respond command (plain HTTP on
+ * loopback, dry run, its posture cache over the test API server) sends each alert's action and
+ * posture lines to the real `kshield serve`, authenticated with the dashboard's token file; the
+ * alerts appear in the dashboard's API. A dashboard that is not there never slows an alert.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { kshield } from './support/cli.js';
+import { startServe, type RunningServe } from './support/serve.js';
+import { startTestApiServer, writeKubeconfig, type TestApiServer } from './support/k8s-api-server.js';
+import { freePort, startRespond, until, type RespondProcess } from './support/respond-process.js';
+import { falcoShellAlert, type Obj } from './support/respond.js';
+
+const SENDER_TOKEN = 'respond-sender-token-0123456789abcdef';
+const DASHBOARD_TOKEN = 'dashboard-token-fedcba9876543210';
+const POD = 'web-1';
+
+const POLICY = `
+rules:
+  - name: shells
+    match: { rules: ["Terminal shell in container"] }
+    actions:
+      - action: label
+`;
+
+describe('kshield respond --report-to: alerts pushed live to kshield serve', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kshield-serve-runtime-push-'));
+  let api: TestApiServer;
+  let serve: RunningServe;
+  const started: RespondProcess[] = [];
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  const tokenFile = path.join(dir, 'dashboard-token');
+  const policy = path.join(dir, 'policy.yaml');
+  const common = (): string[] => ['--policy', policy, '--insecure-http', '--address', '127.0.0.1', '--port', '0', '--kubeconfig', kubeconfig, '--dry-run', '--namespace', 'kshield-system'];
+
+  const sendAlert = async (respond: RespondProcess, namespace: string, pod: string): Promise<{ status: number; ms: number }> => {
+    const t = performance.now();
+    const r = await fetch(`http://127.0.0.1:${respond.port}/v1/alerts/falco?wait=true`, { method: 'POST', headers: { Authorization: `Bearer ${SENDER_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(falcoShellAlert(namespace, pod)) });
+    await r.text();
+    return { status: r.status, ms: performance.now() - t };
+  };
+
+  before(async () => {
+    api = await startTestApiServer({
+      objects: [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: POD, namespace: 'shop', uid: 'uid-web-1', labels: { app: 'web' } }, spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'shop/web:1' }] } },
+      ],
+    });
+    writeKubeconfig(kubeconfig, api, { admin: api.tokens.admin });
+    writeFileSync(tokenFile, `${DASHBOARD_TOKEN}\n`);
+    writeFileSync(policy, POLICY);
+    serve = await startServe(['--database', path.join(dir, 'db', 'kshield.db'), '--token-file', tokenFile]);
+  });
+  after(async () => {
+    for (const r of started) await r.stop();
+    await serve?.stop();
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('each alert\'s action and posture lines reach the dashboard, under --cluster-name', async () => {
+    const respond = await startRespond([...common(), '--report-to', serve.url, '--report-token-file', tokenFile, '--cluster-name', 'east'], { KSHIELD_RESPOND_TOKEN: SENDER_TOKEN });
+    started.push(respond);
+    const sent = await sendAlert(respond, 'shop', POD);
+    assert.equal(sent.status, 200);
+    const alert = await until('the alert in the dashboard, with its posture', async () => {
+      const r = await fetch(`${serve.url}/api/runtime/alerts?source=east`, { headers: { Authorization: `Bearer ${DASHBOARD_TOKEN}` } });
+      const page = (await r.json()) as Obj;
+      const a = page.alerts?.[0];
+      return a && a.postureStatus !== null && a.actions.length > 0 ? a : undefined;
+    });
+    assert.equal(alert.rule, 'Terminal shell in container');
+    assert.deepEqual([alert.namespace, alert.pod], ['shop', POD]);
+    assert.deepEqual(alert.actions.map((x: Obj) => `${x.action}:${x.status}`), ['label:dry-run']);
+    assert.equal(alert.actions[0].dryRun, true);
+    // The same lines are still on respond's standard output, as without --report-to.
+    assert.ok(respond.lines.some((l) => l.event === 'action' && l.action === 'label' && l.status === 'dry-run'));
+    assert.match(serve.stderr(), /stored 1 new alerts and 1 actions of east from token/);
+  });
+
+  test('a dashboard that is not there: the alert is answered at once, and respond says once what is wrong', async () => {
+    const closed = await freePort();
+    const respond = await startRespond([...common(), '--report-to', `http://127.0.0.1:${closed}`], { KSHIELD_RESPOND_TOKEN: SENDER_TOKEN });
+    started.push(respond);
+    const sent = await sendAlert(respond, 'shop', POD);
+    assert.equal(sent.status, 200);
+    assert.ok(sent.ms < 2000, `the alert took ${Math.round(sent.ms)} ms with the dashboard down`);
+    await until('the report problem on standard error', () => /--report-to: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): nothing listens there/.test(respond.stderr()));
+    assert.ok(respond.lines.some((l) => l.event === 'action' && l.action === 'label'));
+  });
+
+  test('the report flags are checked before respond starts', () => {
+    const senders = path.join(dir, 'senders');
+    writeFileSync(senders, `${SENDER_TOKEN}\n`);
+    const r = kshield(['respond', '--policy', policy, '--insecure-http', '--address', '127.0.0.1', '--token-file', senders, '--cluster-name', 'east']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--cluster-name goes with --report-to/);
+    const bad = kshield(['respond', '--policy', policy, '--insecure-http', '--address', '127.0.0.1', '--token-file', senders, '--report-to', 'ftp://dashboard.example']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--report-to ftp:\/\/dashboard.example: only http:\/\/ and https:\/\/ are supported/);
+  });
+});
