@@ -14,6 +14,7 @@ import { startServe, type RunningServe } from './support/serve.js';
 import { startTestApiServer, writeKubeconfig, type TestApiServer } from './support/k8s-api-server.js';
 import { freePort, startRespond, until, type RespondProcess } from './support/respond-process.js';
 import { falcoShellAlert, type Obj } from './support/respond.js';
+import { writeImageFixtures } from './support/image-fixtures.js';
 
 const SENDER_TOKEN = 'respond-sender-token-0123456789abcdef';
 const DASHBOARD_TOKEN = 'dashboard-token-fedcba9876543210';
@@ -92,6 +93,21 @@ describe('kshield respond --report-to: alerts pushed live to kshield serve', () 
     assert.ok(sent.ms < 2000, `the alert took ${Math.round(sent.ms)} ms with the dashboard down`);
     await until('the report problem on standard error', () => /--report-to: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\): nothing listens there/.test(respond.stderr()));
     assert.ok(respond.lines.some((l) => l.event === 'action' && l.action === 'label'));
+  });
+
+  test('kshield image --report-to: the result stored as an image scan of the cluster --cluster-name names', async () => {
+    await writeImageFixtures(path.join(dir, 'images'));
+    const r = kshield(['image', 'oci-layout', path.join(dir, 'images/shop'), '--no-vulns', '--fail-on', 'none', '--report-to', serve.url, '--report-token-file', tokenFile, '--cluster-name', 'east']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /kshield: sent the result to http:\/\/127\.0\.0\.1:\d+ \(scan \d+\)/);
+    assert.match(r.stdout, /^Image: oci-layout /, 'the table is printed as without --report-to');
+    const scans = (await (await fetch(`${serve.url}/api/images?source=east`, { headers: { Authorization: `Bearer ${DASHBOARD_TOKEN}` } })).json()) as Obj[];
+    assert.deepEqual(scans.map((x) => [x.scan.source, x.scan.command, x.images]), [['east', 'image', 1]]);
+    const wrong = path.join(dir, 'wrong-token');
+    writeFileSync(wrong, 'not-the-dashboard-token-0000\n');
+    const refused = kshield(['image', 'oci-layout', path.join(dir, 'images/shop'), '--no-vulns', '--fail-on', 'none', '--report-to', serve.url, '--report-token-file', wrong]);
+    assert.equal(refused.code, 0, 'the exit code stays the image\'s');
+    assert.match(refused.stderr, /kshield: error: --report-to: http:\/\/127\.0\.0\.1:\d+ refused the report \(HTTP 401/);
   });
 
   test('the report flags are checked before respond starts', () => {

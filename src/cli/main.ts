@@ -229,6 +229,10 @@ function buildProgram(): Command {
     .option('--packages', 'list every package in table output (json always has them)')
     .option('--dockerfile <file>', "the Dockerfile the image was built from: each layer is attributed to the final stage's instruction that made it, or to the base image")
     .option('--no-color', 'no colours in table output')
+    .option('--report-to <url>', 'also send the JSON result to this kshield serve dashboard (its Images page)')
+    .option('--report-token-file <file>', "with --report-to: the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: CA (PEM) of the dashboard's certificate")
+    .option('--cluster-name <name>', 'with --report-to: the cluster the image runs in, as the dashboard names it (default: images)')
     .action(async (what: string, where: string | undefined, opts) => {
       const { runImage } = await import('./image.js');
       process.exitCode = await runImage(what, where, opts);
@@ -450,7 +454,7 @@ function buildProgram(): Command {
     .option('--report-to <url>', "also send each alert's action and posture lines to this kshield serve dashboard as they happen (queued and batched: never slows an alert)")
     .option('--report-token-file <file>', "with --report-to: the dashboard's bearer token")
     .option('--report-ca <file>', "with --report-to: CA (PEM) of the dashboard's certificate")
-    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the kubeconfig context, else \"cluster\")")
+    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the --context, else \"cluster\")")
     // approve (and restore) have options of their own.
     .enablePositionalOptions()
     .action(async (opts) => {
