@@ -110,6 +110,32 @@ describe('kshield respond --report-to: alerts pushed live to kshield serve', () 
     assert.match(refused.stderr, /kshield: error: --report-to: http:\/\/127\.0\.0\.1:\d+ refused the report \(HTTP 401/);
   });
 
+  test('POST /api/runtime: lines written by another tool or an older version have their secrets redacted on the way to the browser; bad bodies are refused', async () => {
+    const secret = 'Zq8vLr2Pw9Xk4TnB7mYcQ3';
+    const alert = { id: 'other-tool-1', source: 'generic', rule: 'Read sensitive file', priority: 'warning', time: '2026-01-30T13:00:00Z' };
+    const lines = [
+      { audit: 'kshield.respond', event: 'action', time: '2026-01-30T13:00:01Z', alert, policyRule: 'files', step: 0, action: 'notify', status: 'failed', reason: `the hook answered 500 for curl -d DB_PASSWORD=${secret}`, target: { namespace: 'shop', pod: 'api-1' }, objects: [], mitre: { techniques: [], tactics: [] }, dryRun: false },
+      { audit: 'kshield.respond', event: 'posture', time: '2026-01-30T13:00:02Z', alert, posture: { pod: 'shop/api-1', status: 'linked', notes: [`env API_TOKEN=${secret}`] } },
+    ];
+    const post = (body: unknown, query = '') => fetch(`${serve.url}/api/runtime${query}`, { method: 'POST', headers: { Authorization: `Bearer ${DASHBOARD_TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const stored = await post({ kshieldRuntime: 1, source: 'other', lines });
+    assert.equal(stored.status, 201);
+    assert.deepEqual(await stored.json(), { source: 'other', lines: 2, used: 2, skipped: 0, newAlerts: 1, updatedAlerts: 0, newActions: 1 });
+    const text = await (await fetch(`${serve.url}/api/runtime/alerts?source=other`, { headers: { Authorization: `Bearer ${DASHBOARD_TOKEN}` } })).text();
+    assert.ok(!text.includes(secret), text);
+    assert.match(text, /DB_PASSWORD=<redacted, [^>]+>/);
+    assert.match(text, /API_TOKEN=<redacted, [^>]+>/);
+
+    const missing = await post({ lines });
+    assert.equal(missing.status, 400);
+    assert.match(((await missing.json()) as Obj).error, /name the cluster these alerts are from/);
+    const notLines = await post({ text: 'not json at all\n' }, '?cluster=other');
+    assert.equal(notLines.status, 400);
+    assert.match(((await notLines.json()) as Obj).error, /^line 1 of the audit log is not JSON/);
+    const anonymous = await fetch(`${serve.url}/api/runtime`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ source: 'x', lines }) });
+    assert.equal(anonymous.status, 401);
+  });
+
   test('the report flags are checked before respond starts', () => {
     const senders = path.join(dir, 'senders');
     writeFileSync(senders, `${SENDER_TOKEN}\n`);
