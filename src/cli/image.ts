@@ -4,7 +4,9 @@
  * ContainerImage (images/image-object.ts) by the rule engine, so the configuration's exemptions,
  * severity overrides and --only/--skip, and --baseline, apply as in `kshield scan`.
  */
+import { readFileSync } from 'node:fs';
 import { isSeverity, type Severity } from '../core/types.js';
+import { sanitize } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { readBaseline } from '../core/baseline.js';
@@ -52,6 +54,43 @@ export interface ImageCommandOptions extends Omit<VulnerabilityFlags, 'output' |
   baseline?: string;
   writeBaseline?: string;
   showSuppressed?: boolean;
+  /** `--report-to`: a kshield serve dashboard the JSON result is also sent to. */
+  reportTo?: string;
+  reportTokenFile?: string;
+  reportCa?: string;
+  clusterName?: string;
+}
+
+/**
+ * --report-to's flags checked before the image is read, and the function sending the JSON result to
+ * the dashboard. A failed push is one error line on standard error; the exit code stays the image's.
+ */
+async function imageReportTarget(opts: ImageCommandOptions): Promise<((json: string) => Promise<void>) | undefined> {
+  if (!opts.reportTo) {
+    if (opts.reportTokenFile || opts.reportCa || opts.clusterName) throw new UsageError('--report-token-file, --report-ca and --cluster-name go with --report-to URL');
+    return undefined;
+  }
+  const { importEndpoint, pushReport, readTokenFile, PushError } = await import('../serve/push.js');
+  let token: string | undefined;
+  let ca: string | undefined;
+  try {
+    importEndpoint(opts.reportTo);
+    token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
+    ca = opts.reportCa ? readFileSync(opts.reportCa, 'utf8') : undefined;
+  } catch (error) {
+    if (error instanceof PushError) throw new UsageError(error.message);
+    throw new UsageError(`--report-ca ${opts.reportCa}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return async (json) => {
+    try {
+      // Under the cluster it runs in (--cluster-name), the dashboard links the image to the workloads its scans saw run it.
+      const stored = await pushReport([json], { url: opts.reportTo!, token, ca, envelope: { source: opts.clusterName ?? 'images', command: 'image', objectLabels: [] } });
+      process.stderr.write(`kshield: sent the result to ${sanitize(opts.reportTo!)} (scan ${stored.scanId})\n`);
+    } catch (error) {
+      if (!(error instanceof PushError)) throw error;
+      process.stderr.write(`kshield: error: --report-to: ${sanitize(error.message)}\n`);
+    }
+  };
 }
 
 const REPORT_FORMATS = ['table', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
@@ -97,6 +136,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
   const failOn = opts.failOn ?? config?.failOn ?? 'high';
   if (failOn !== 'none' && !isSeverity(failOn)) throw new UsageError(`--fail-on: "${failOn}" is not a severity`);
   const target = parseTarget(what, where, opts.tag);
+  const push = await imageReportTarget(opts);
   const limits = {
     ...(opts.maxLayerSize !== undefined ? { maxLayerBytes: parseSize(opts.maxLayerSize, '--max-layer-size') } : {}),
     ...(opts.maxFileSize !== undefined ? { maxFileBytes: parseSize(opts.maxFileSize, '--max-file-size') } : {}),
@@ -148,6 +188,7 @@ export async function runImage(what: string, where: string | undefined, opts: Im
     return table + vulnerabilityTableTail(vulns, opts);
   };
   const written = await writeSbomTargets(targets, !opts.color, render);
+  if (push) await push(JSON.stringify(withVulnerabilities(report, vulns, opts)));
   if (opts.writeBaseline) return (await writeBaselineFile(scan.findings, opts.writeBaseline)) && written ? EXIT.clean : EXIT.usage;
   if (!written) return EXIT.usage;
   return exitCode(scan, failOn as Severity | 'none');

@@ -198,11 +198,11 @@ function buildProgram(): Command {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', "the certificate's private key (PEM)")
     .option('--database <path-or-url>', 'SQLite file, sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/kshield/kshield.db)')
-    .addOption(new Option('--import <file>', 'store this kshield JSON result (scan or cluster -o json) at start (repeatable)').argParser(collect).default([]))
+    .addOption(new Option('--import <file>', 'store this result at start (repeatable): kshield scan, cluster or image -o json, or kshield respond\'s audit log').argParser(collect).default([]))
     .option('--interval <duration>', 'scan the cluster now and then every DURATION (e.g. 10m), as kshield cluster does')
     .option('--kubeconfig <file>', 'with --interval: kubeconfig file (default: KUBECONFIG, ~/.kube/config, else the pod service account)')
     .option('--context <name>', 'with --interval: kubeconfig context to use')
-    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context)")
+    .option('--cluster-name <name>', "with --interval: the cluster's name in the dashboard (default: the context); with --import of a respond audit log: the cluster its alerts are from (default: the file's name)")
     .addOption(new Option('--team-label <key>', 'label key naming an object\'s team, first present wins (repeatable; default: team, app.kubernetes.io/part-of)').argParser(collect).default([]))
     .option('--max-import-size <size>', 'largest scan result accepted by POST /api/scans', '256MiB')
     .action(async (opts) => {
@@ -237,6 +237,10 @@ function buildProgram(): Command {
     .option('--packages', 'list every package in table output (json always has them)')
     .option('--dockerfile <file>', "the Dockerfile the image was built from: each layer is attributed to the final stage's instruction that made it, or to the base image")
     .option('--no-color', 'no colours in table output')
+    .option('--report-to <url>', 'also send the JSON result to this kshield serve dashboard (its Images page)')
+    .option('--report-token-file <file>', "with --report-to: the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: CA (PEM) of the dashboard's certificate")
+    .option('--cluster-name <name>', 'with --report-to: the cluster the image runs in, as the dashboard names it (default: images)')
     .action(async (what: string, where: string | undefined, opts) => {
       const { runImage } = await import('./image.js');
       process.exitCode = await runImage(what, where, opts);
@@ -455,6 +459,10 @@ function buildProgram(): Command {
     .option('--no-posture', "do not keep the cluster's objects: alerts are not linked to their pod's posture (and respond needs no read access beyond its actions)")
     .option('--images <file>', 'image results (kshield image -o json, or scan --images -o json) whose vulnerable packages posture links to alerts')
     .option('--posture-max-objects <n>', 'most objects the posture cache keeps', '200000')
+    .option('--report-to <url>', "also send each alert's action and posture lines to this kshield serve dashboard as they happen (queued and batched: never slows an alert)")
+    .option('--report-token-file <file>', "with --report-to: the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: CA (PEM) of the dashboard's certificate")
+    .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the --context, else \"cluster\")")
     // approve (and restore) have options of their own.
     .enablePositionalOptions()
     .action(async (opts) => {

@@ -8,6 +8,8 @@ import https from 'node:https';
 import http from 'node:http';
 import { isIP } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { RuntimePusher } from '../serve/runtime-push.js';
+import { PushError, readTokenFile } from '../serve/push.js';
 import { UsageError, EXIT } from '../core/errors.js';
 import { describeFsError } from '../sources/files.js';
 import { parseDuration } from './duration.js';
@@ -44,6 +46,11 @@ export interface RespondCommandOptions {
   posture?: boolean;
   images?: string;
   postureMaxObjects?: string;
+  /** --report-to: a kshield serve dashboard the alerts' lines are sent to. */
+  reportTo?: string;
+  reportTokenFile?: string;
+  reportCa?: string;
+  clusterName?: string;
 }
 
 /** Shortest token taken: a guessable one would let anyone trigger actions. */
@@ -76,13 +83,38 @@ function isLoopback(address: string): boolean {
   return address === '::1';
 }
 
-function respondLogger(level: string): Logger {
+function respondLogger(level: string, report?: RuntimePusher): Logger {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(level)) throw new UsageError(`--log-level: one of ${levels.join(', ')}`);
+  const stdout = pino.destination({ fd: 1, sync: false });
   return pino(
     { level, base: { component: 'kshield-respond' }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
-    pino.destination({ fd: 1, sync: false }),
+    // --report-to: the same lines also go to the dashboard's queue (which never blocks the writer).
+    report ? pino.multistream([{ level: level as pino.Level, stream: stdout }, { level: 'info', stream: report.stream }]) : stdout,
   );
+}
+
+/** --report-to and the flags that go with it checked, and the pusher they make. */
+function runtimeReporter(opts: RespondCommandOptions, defaultSource: string): RuntimePusher | undefined {
+  if (!opts.reportTo) {
+    const given = (['reportTokenFile', 'reportCa', 'clusterName'] as const).find((k) => opts[k] !== undefined);
+    if (given) throw new UsageError(`${{ reportTokenFile: '--report-token-file', reportCa: '--report-ca', clusterName: '--cluster-name' }[given]} goes with --report-to`);
+    return undefined;
+  }
+  try {
+    const token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
+    const ca = opts.reportCa ? readFileFlag(opts.reportCa, '--report-ca').toString('utf8') : undefined;
+    return new RuntimePusher({
+      url: opts.reportTo,
+      ...(token ? { token } : {}),
+      ...(ca ? { ca } : {}),
+      source: opts.clusterName ?? defaultSource,
+      onProblem: (message) => process.stderr.write(`kshield respond: ${message}\n`),
+    });
+  } catch (error) {
+    if (error instanceof PushError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -112,7 +144,8 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   const approverTokens = readTokens(opts.approverTokenFile, '--approver-token-file', 'KSHIELD_RESPOND_APPROVER_TOKEN');
   if (tokens.length === 0 && !opts.clientCa) throw new UsageError('no way to authenticate senders: give --token-file (or KSHIELD_RESPOND_TOKEN) or --client-ca');
   const requestTimeoutMs = parseDuration(opts.requestTimeout, '--request-timeout', { minMs: 100, maxMs: 120_000 });
-  const log = respondLogger(opts.logLevel);
+  const reporter = runtimeReporter(opts, opts.context ?? 'cluster');
+  const log = respondLogger(opts.logLevel, reporter);
   const actions = [...BUILTIN_ACTIONS, ...RESPOND_ACTIONS];
   const policy = await loadResponsePolicy(opts.policy, actions);
   const postureOn = opts.posture !== false;
@@ -186,6 +219,7 @@ export async function runRespond(opts: RespondCommandOptions): Promise<number> {
   await server.close();
   engine.close();
   await objects?.stop();
+  await reporter?.close();
   log.info({ event: 'stopped' }, 'kshield respond stopped');
   return EXIT.clean;
 }

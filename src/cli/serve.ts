@@ -17,6 +17,7 @@ import { OidcVerifier } from '../serve/oidc.js';
 import { OidcSignIn } from '../serve/signin.js';
 import { DashboardServer } from '../serve/http.js';
 import { apiRoutes, importFromBody, sourceOfFile } from '../serve/api.js';
+import { looksLikeRespondLog } from '../store/runtime.js';
 import { dashboardAssets } from '../serve/ui/assets.js';
 import { PeriodicScanner } from '../serve/scheduler.js';
 import { readTokenFile, PushError } from '../serve/push.js';
@@ -171,9 +172,16 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     try {
       const text = readFileSync(file);
       if (text.length > maxImportBytes) throw new Error(`larger than --max-import-size (${maxImportBytes} bytes)`);
+      // kshield respond's audit log (JSON lines): its alerts and actions, under --cluster-name or the file's name.
+      if (looksLikeRespondLog(text.subarray(0, 300_000).toString('utf8'))) {
+        const source = flags.clusterName ?? (path.basename(file).replace(/\.(jsonl|json|log|ndjson)$/i, '') || 'cluster');
+        const result = await store.importRuntime({ source, lines: text });
+        log(`imported ${file}: ${result.newAlerts} new alerts (${result.updatedAlerts} already stored), ${result.newActions} actions of ${result.source}; ${result.skipped} other lines left out`);
+        continue;
+      }
       const parsed = importFromBody(importedJson(text.toString('utf8')), null, sourceOfFile(file));
       const record = await store.importScan(parsed);
-      log(`imported ${file}: scan ${record.id} of ${record.source}, ${record.total} findings`);
+      log(`imported ${file}: scan ${record.id} of ${record.source}, ${record.total} findings${record.command === 'image' ? ` (${record.resources} image${record.resources === 1 ? '' : 's'})` : ''}`);
     } catch (error) {
       failed++;
       process.stderr.write(`${file}: error: ${sanitize((error as Error).message)}\n`);

@@ -11,7 +11,8 @@
 import { basename } from 'node:path';
 import { isSeverity, SEVERITIES, type Severity } from '../core/types.js';
 import { redactSecretsInText } from '../core/redact.js';
-import { FINDING_SORTS, StoreError, type Attestation, type FindingQuery, type FindingSort, type ObjectLabels, type ScanRecord, type Store, type StoredFinding } from '../store/types.js';
+import { FINDING_SORTS, StoreError, type Attestation, type FindingQuery, type FindingSort, type ObjectLabels, type ScanRecord, type Store, type StoredFinding, type VulnerabilitySeverity } from '../store/types.js';
+import { imageReportsOf, isVulnSeverity, VULN_SEVERITIES } from '../store/images.js';
 import { HttpError, type Route } from './http.js';
 import { AnalysesError, parseAnalyses, rbacForBrowser, reachForBrowser, storedAnalyses, type ScanAnalyses } from './analyses.js';
 
@@ -122,15 +123,17 @@ export function importFromBody(body: unknown, sourceParam: string | null, fallba
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body is not a kshield JSON result (an object with "findings" and "summary")');
   const envelope = (body as Record<string, unknown>).kshieldImport === 1 ? (body as Record<string, unknown>) : undefined;
   const result = envelope ? envelope.result : body;
-  if (result === null || typeof result !== 'object' || Array.isArray(result) || !Array.isArray((result as Record<string, unknown>).findings)) {
+  // `kshield image -o json` (one report, or an array of them): stored as a scan of command image.
+  const images = imageReportsOf(result) !== undefined;
+  if (!images && (result === null || typeof result !== 'object' || Array.isArray(result) || !Array.isArray((result as Record<string, unknown>).findings))) {
     throw new HttpError(400, 'the body is not a kshield JSON result (an object with "findings" and "summary"): write one with kshield scan|cluster -o json');
   }
-  const cluster = (result as { cluster?: { context?: unknown } }).cluster;
+  const cluster = images ? undefined : (result as { cluster?: { context?: unknown } }).cluster;
   const named = sourceParam ?? (typeof envelope?.source === 'string' ? envelope.source : undefined);
-  const source = named ?? (typeof cluster?.context === 'string' ? cluster.context : fallbackSource);
+  const source = named ?? (typeof cluster?.context === 'string' ? cluster.context : fallbackSource ?? (images ? 'images' : undefined));
   if (source === undefined) throw new HttpError(400, 'name the cluster or source of this result: ?cluster=NAME (a kshield cluster result names its context itself)');
   if (!SOURCE_NAME.test(source)) throw new HttpError(400, `the source name ${JSON.stringify(source.slice(0, 80))} must be 1-253 printable characters`);
-  const command = typeof envelope?.command === 'string' ? envelope.command : cluster ? 'cluster' : 'scan';
+  const command = images ? 'image' : typeof envelope?.command === 'string' ? envelope.command : cluster ? 'cluster' : 'scan';
   const objectLabels = Array.isArray(envelope?.objectLabels) ? (envelope!.objectLabels as ObjectLabels[]) : undefined;
   let analyses: ScanAnalyses | undefined;
   try {
@@ -325,6 +328,7 @@ export function apiRoutes(options: ApiOptions): Route[] {
           })
         ).map((a) => ({ ...a, evidence: clean(a.evidence) })),
     },
+    ...imageAndRuntimeRoutes(options, scan, storeCall),
     {
       // An attested answer to a manual control, kept for one cluster (`source`) or all (null).
       method: 'POST',
@@ -387,4 +391,119 @@ async function findingHistory(store: Store, record: ScanRecord, finding: StoredF
 /** The source name a file import gets when the result does not name a cluster: the file's name without .json. */
 export function sourceOfFile(file: string): string {
   return basename(file).replace(/\.json$/i, '') || 'import';
+}
+
+/** Every string in a value passed through the secret detector (a posture holds findings' messages). */
+function cleanDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return clean(value);
+  if (depth > 20 || value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => cleanDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cleanDeep(v, depth + 1)]));
+}
+
+function vulnerabilitySeverities(url: URL): VulnerabilitySeverity[] | undefined {
+  const values = list(url, 'severity');
+  for (const v of values) if (!isVulnSeverity(v)) throw new HttpError(400, `unknown severity ${JSON.stringify(v)}: ${VULN_SEVERITIES.join(', ')}`);
+  return values.length > 0 ? (values as VulnerabilitySeverity[]) : undefined;
+}
+
+function flag(url: URL, name: string): boolean | undefined {
+  const raw = url.searchParams.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (raw !== 'true' && raw !== 'false') throw new HttpError(400, `${name} must be true or false`);
+  return raw === 'true';
+}
+
+/**
+ * What POST /api/runtime takes: `kshield respond`'s audit lines for one cluster, as
+ * `{ "kshieldRuntime": 1, "source": NAME, "lines": [ … ] }` (what `respond --report-to` sends), or
+ * the JSON-lines text itself in `"text"`.
+ */
+export function runtimeFromBody(body: unknown, sourceParam: string | null): { source: string; lines: string | unknown[] } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be {"kshieldRuntime":1,"source":NAME,"lines":[…]}: kshield respond\'s audit lines');
+  const b = body as Record<string, unknown>;
+  const source = sourceParam ?? (typeof b.source === 'string' ? b.source : undefined);
+  if (source === undefined) throw new HttpError(400, 'name the cluster these alerts are from: ?cluster=NAME or "source"');
+  if (!SOURCE_NAME.test(source)) throw new HttpError(400, `the source name ${JSON.stringify(source.slice(0, 80))} must be 1-253 printable characters`);
+  if (Array.isArray(b.lines)) return { source, lines: b.lines };
+  if (typeof b.text === 'string') return { source, lines: b.text };
+  throw new HttpError(400, 'the body holds no "lines" (a list of kshield respond\'s audit lines) nor "text" (its JSON-lines output)');
+}
+
+/** Images and vulnerabilities, runtime alerts and actions (the pages of migration 4). */
+function imageAndRuntimeRoutes(options: ApiOptions, scan: (id: string) => Promise<ScanRecord>, storeCall: <T>(work: () => Promise<T>) => Promise<T>): Route[] {
+  const { store } = options;
+  return [
+    {
+      method: 'GET',
+      path: /^\/api\/images$/,
+      handle: async ({ url }) => storeCall(() => store.scansWithImages({ ...(url.searchParams.get('source') ? { source: url.searchParams.get('source')! } : {}), limit: integer(url, 'limit', 1, 1000) ?? 50 })),
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/scans\/(\d+)\/images$/,
+      handle: async ({ params }) => {
+        const record = await scan(params[0]);
+        return { scan: record, images: await storeCall(() => store.listImages(record.id)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/scans\/(\d+)\/images\/(\d{1,9})\/vulnerabilities$/,
+      handle: async ({ params, url }) => {
+        const record = await scan(params[0]);
+        const suppressed = url.searchParams.get('suppressed');
+        if (suppressed !== null && !['true', 'false', 'all'].includes(suppressed)) throw new HttpError(400, 'suppressed must be true, false or all');
+        const severity = vulnerabilitySeverities(url);
+        const fixable = flag(url, 'fixable');
+        const offset = integer(url, 'offset', 0, 10_000_000);
+        const page = await storeCall(() =>
+          store.imageVulnerabilities({
+            scanId: record.id,
+            image: Number(params[1]),
+            ...(severity ? { severity } : {}),
+            ...(fixable !== undefined ? { fixable } : {}),
+            ...(suppressed ? { suppressed: suppressed === 'all' ? 'all' : suppressed === 'true' } : {}),
+            limit: integer(url, 'limit', 1, 1000) ?? 100,
+            ...(offset !== undefined ? { offset } : {}),
+          }),
+        );
+        return { scan: record, ...page, vulnerabilities: page.vulnerabilities.map((v) => ({ ...v, summary: clean(v.summary) })) };
+      },
+    },
+    {
+      method: 'POST',
+      path: /^\/api\/runtime$/,
+      maxBody: options.maxImportBytes,
+      handle: async ({ url, body, identity }) => {
+        const parsed = runtimeFromBody(body, url.searchParams.get('cluster') ?? url.searchParams.get('source'));
+        const result = await storeCall(() => store.importRuntime(parsed));
+        if (result.newAlerts + result.newActions > 0) options.log?.(`stored ${result.newAlerts} new alerts and ${result.newActions} actions of ${result.source} from ${identity.name}`);
+        return result;
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/runtime\/alerts$/,
+      handle: async ({ url }) => {
+        const values = (name: string): string[] | undefined => (list(url, name).length > 0 ? list(url, name) : undefined);
+        const page = await storeCall(() =>
+          store.runtimeAlerts({
+            ...(url.searchParams.get('source') ? { source: url.searchParams.get('source')! } : {}),
+            ...(values('namespace') ? { namespace: values('namespace') } : {}),
+            ...(values('rule') ? { rule: values('rule') } : {}),
+            ...(values('action') ? { action: values('action') } : {}),
+            limit: integer(url, 'limit', 1, 500) ?? 50,
+            ...(integer(url, 'offset', 0, 10_000_000) !== undefined ? { offset: integer(url, 'offset', 0, 10_000_000) } : {}),
+          }),
+        );
+        return { ...page, alerts: page.alerts.map((a) => cleanDeep(a)) };
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/api\/runtime\/facets$/,
+      handle: async ({ url }) => cleanDeep(await storeCall(() => store.runtimeFacets(url.searchParams.get('source') ?? undefined))),
+    },
+  ];
 }

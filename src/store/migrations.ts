@@ -145,6 +145,94 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 4,
+    name: 'images and their vulnerabilities per scan; kshield respond alerts and their actions',
+    statements(d) {
+      const t = types(d);
+      const noRowid = d === 'sqlite' ? ' WITHOUT ROWID' : '';
+      return [
+        // One row per image a scan holds (kshield image results, scan/cluster --images), its counts worked out at import.
+        `CREATE TABLE scan_images (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          name ${t.text} NOT NULL,
+          target_kind ${t.text},
+          digest ${t.text},
+          os ${t.text},
+          packages INTEGER,
+          vulns_known INTEGER NOT NULL,
+          v_critical INTEGER NOT NULL,
+          v_high INTEGER NOT NULL,
+          v_medium INTEGER NOT NULL,
+          v_low INTEGER NOT NULL,
+          v_unknown INTEGER NOT NULL,
+          fixable INTEGER NOT NULL,
+          total INTEGER NOT NULL,
+          workloads ${t.text} NOT NULL,
+          PRIMARY KEY (scan_id, seq)
+        )${noRowid}`,
+        'CREATE INDEX scan_images_by_name ON scan_images (name, scan_id)',
+        `CREATE TABLE image_vulnerabilities (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          image_seq INTEGER NOT NULL,
+          seq INTEGER NOT NULL,
+          vuln_id ${t.text} NOT NULL,
+          aliases ${t.text} NOT NULL,
+          severity ${t.text} NOT NULL,
+          sev_rank INTEGER NOT NULL,
+          package ${t.text} NOT NULL,
+          ecosystem ${t.text} NOT NULL,
+          installed ${t.text} NOT NULL,
+          fixed ${t.text},
+          summary ${t.text} NOT NULL,
+          suppressed INTEGER NOT NULL,
+          PRIMARY KEY (scan_id, image_seq, seq)
+        )${noRowid}`,
+        'CREATE INDEX image_vulnerabilities_by_severity ON image_vulnerabilities (scan_id, image_seq, suppressed, sev_rank DESC, seq)',
+        // kshield respond's alerts, one row per cluster and alert id (an audit log imported twice is stored once).
+        `CREATE TABLE runtime_alerts (
+          id ${t.id},
+          source ${t.text} NOT NULL,
+          alert_key ${t.text} NOT NULL,
+          sender ${t.text} NOT NULL,
+          rule ${t.text} NOT NULL,
+          priority ${t.text} NOT NULL,
+          pri_rank INTEGER NOT NULL,
+          alert_at ${t.bigint} NOT NULL,
+          namespace ${t.text} NOT NULL,
+          pod ${t.text} NOT NULL,
+          techniques ${t.text} NOT NULL,
+          tactics ${t.text} NOT NULL,
+          posture_status ${t.text},
+          posture ${t.text},
+          first_seen ${t.bigint} NOT NULL,
+          UNIQUE (source, alert_key)
+        )`,
+        'CREATE INDEX runtime_alerts_by_time ON runtime_alerts (alert_at DESC, id DESC)',
+        'CREATE INDEX runtime_alerts_by_source ON runtime_alerts (source, alert_at DESC, id DESC)',
+        'CREATE INDEX runtime_alerts_by_namespace ON runtime_alerts (namespace, alert_at DESC, id DESC)',
+        'CREATE INDEX runtime_alerts_by_rule ON runtime_alerts (rule, alert_at DESC, id DESC)',
+        `CREATE TABLE runtime_actions (
+          alert_row ${t.bigint} NOT NULL REFERENCES runtime_alerts (id) ON DELETE CASCADE,
+          line_key ${t.text} NOT NULL,
+          at ${t.bigint} NOT NULL,
+          policy_rule ${t.text} NOT NULL,
+          step INTEGER NOT NULL,
+          action ${t.text} NOT NULL,
+          status ${t.text} NOT NULL,
+          reason ${t.text} NOT NULL,
+          refusal ${t.text},
+          approval ${t.text},
+          dry_run INTEGER NOT NULL,
+          node ${t.text},
+          objects ${t.text} NOT NULL,
+          PRIMARY KEY (alert_row, line_key)
+        )${noRowid}`,
+        'CREATE INDEX runtime_actions_by_action ON runtime_actions (action, alert_row)',
+      ];
+    },
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -7,12 +7,25 @@
 import type { Severity } from '../core/types.js';
 import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
 import { prepareScan, SCORE_FORMULA, type FacetRow, type FindingRow } from './import.js';
+import { isVulnSeverity, vulnSeverityRank, withImages, type ImageRow } from './images.js';
+import { MAX_ALERTS_PER_SOURCE, prepareRuntime, priorityRank } from './runtime.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, type Dialect } from './migrations.js';
 import {
   FINDING_SORTS,
   StoreError,
+  type AlertPage,
+  type AlertQuery,
   type Attestation,
   type AttestationQuery,
+  type RuntimeFacets,
+  type RuntimeImport,
+  type RuntimeImportResult,
+  type StoredAlert,
+  type StoredImage,
+  type StoredVulnerability,
+  type VulnerabilityPage,
+  type VulnerabilityQuery,
+  type VulnerabilitySeverity,
   type FindingPage,
   type FindingQuery,
   type FindingSort,
@@ -175,6 +188,45 @@ function checkDate(value: string, what: string): number {
   return t;
 }
 
+/** A scan's images and their vulnerabilities (a few thousand rows at most: one statement each). */
+async function insertImages(db: Executor, scanId: number, images: readonly ImageRow[]): Promise<void> {
+  for (const i of images) {
+    await db.run(
+      `INSERT INTO scan_images (scan_id, seq, name, target_kind, digest, os, packages, vulns_known, v_critical, v_high, v_medium, v_low, v_unknown, fixable, total, workloads)
+       VALUES (${placeholders(16)})`,
+      [scanId, i.seq, i.name, i.targetKind, i.digest, i.os, i.packages, i.vulnerabilitiesKnown ? 1 : 0, i.counts.critical, i.counts.high, i.counts.medium, i.counts.low, i.counts.unknown, i.fixable, i.total, JSON.stringify(i.workloads)],
+    );
+    for (const v of i.vulnerabilities) {
+      await db.run(
+        `INSERT INTO image_vulnerabilities (scan_id, image_seq, seq, vuln_id, aliases, severity, sev_rank, package, ecosystem, installed, fixed, summary, suppressed) VALUES (${placeholders(13)})`,
+        [scanId, i.seq, v.seq, v.id, JSON.stringify(v.aliases), v.severity, vulnSeverityRank(v.severity), v.package, v.ecosystem, v.installed, v.fixed, v.summary, v.suppressed ? 1 : 0],
+      );
+    }
+  }
+}
+
+const IMAGE_COLUMNS = 'scan_id, seq, name, target_kind, digest, os, packages, vulns_known, v_critical, v_high, v_medium, v_low, v_unknown, fixable, total, workloads';
+
+function storedImage(r: Row): StoredImage {
+  return {
+    scanId: num(r.scan_id),
+    seq: num(r.seq),
+    name: r.name as string,
+    targetKind: (r.target_kind as string | null) ?? null,
+    digest: (r.digest as string | null) ?? null,
+    os: (r.os as string | null) ?? null,
+    packages: r.packages === null || r.packages === undefined ? null : num(r.packages),
+    vulnerabilitiesKnown: num(r.vulns_known) === 1,
+    bySeverity: { critical: num(r.v_critical), high: num(r.v_high), medium: num(r.v_medium), low: num(r.v_low), unknown: num(r.v_unknown) },
+    fixable: num(r.fixable),
+    total: num(r.total),
+    workloads: JSON.parse(r.workloads as string) as string[],
+    workloadsFromScan: null,
+  };
+}
+
+const ALERT_COLUMNS = 'id, source, alert_key, sender, rule, priority, alert_at, namespace, pod, techniques, tactics, posture_status, posture';
+
 export abstract class SqlStore implements Store {
   abstract readonly kind: Dialect;
   schemaVersion = 0;
@@ -223,8 +275,9 @@ export abstract class SqlStore implements Store {
     this.schemaVersion = Math.max(...done);
   }
 
-  async importScan(scan: ScanImport): Promise<ScanRecord> {
+  async importScan(input: ScanImport): Promise<ScanRecord> {
     const now = new Date();
+    const { scan, images } = withImages(input, this.options);
     const prepared = prepareScan(scan, this.options, now);
     const id = await this.write(async (db) => {
       const [row] = await db.all(
@@ -247,6 +300,7 @@ export abstract class SqlStore implements Store {
         prepared.rules.map((r) => [scanId, r.id, r.title, r.severity, r.remediation, JSON.stringify(r.references), r.docs]),
       );
       await insertEach(db, 'INSERT INTO scan_artifacts (scan_id, kind, body) VALUES (?, ?, ?)', prepared.artifacts.map((a) => [scanId, a.kind, a.body]));
+      await insertImages(db, scanId, images);
       return scanId;
     });
     if (prepared.findings.length >= ANALYZE_AFTER) await this.analyze();
@@ -326,6 +380,8 @@ export abstract class SqlStore implements Store {
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_artifacts WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM image_vulnerabilities WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM scan_images WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM findings WHERE scan_id = ?', [id]);
       return (await db.run('DELETE FROM scans WHERE id = ?', [id])) > 0;
     });
@@ -625,5 +681,244 @@ export abstract class SqlStore implements Store {
   async expireAttestation(id: number, now: Date = new Date()): Promise<boolean> {
     if (!Number.isSafeInteger(id)) return false;
     return this.write(async (db) => (await db.run('UPDATE attestations SET expires_at = ? WHERE id = ? AND expires_at > ?', [now.getTime(), id, now.getTime()])) > 0 || (await db.all('SELECT 1 AS x FROM attestations WHERE id = ?', [id])).length > 0);
+  }
+
+  // ------------------------------------------------------------ images and runtime alerts (migration 4)
+
+  async scansWithImages(query: { source?: string; limit?: number } = {}): Promise<{ scan: ScanRecord; images: number }[]> {
+    const limit = checkLimit(query.limit, 50, MAX_LIST, 'limit');
+    const filter = query.source === undefined ? '' : 'WHERE s.source = ?';
+    return this.read(async (db) => {
+      const rows = await db.all(
+        `SELECT ${SCAN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, c.n AS image_count
+         FROM scans s JOIN (SELECT scan_id, COUNT(*) AS n FROM scan_images GROUP BY scan_id) c ON c.scan_id = s.id ${filter}
+         ORDER BY s.started_at DESC, s.id DESC LIMIT ?`,
+        [...(query.source === undefined ? [] : [query.source]), limit],
+      );
+      return rows.map((r) => ({ scan: scanRecord(r), images: num(r.image_count) }));
+    });
+  }
+
+  async listImages(scanId: number): Promise<StoredImage[]> {
+    return this.read(async (db) => {
+      const scan = await this.mustGetScan(db, scanId);
+      const images = (await db.all(`SELECT ${IMAGE_COLUMNS} FROM scan_images WHERE scan_id = ? ORDER BY v_critical DESC, v_high DESC, v_medium DESC, v_low DESC, total DESC, name, seq LIMIT 10000`, [scanId])).map(storedImage);
+      // A `kshield image` result names no workload: the latest scan of the same source that runs the image does.
+      for (const image of images) {
+        if (image.workloads.length > 0) continue;
+        const [row] = await db.all(
+          `SELECT i.scan_id, i.workloads FROM scan_images i JOIN scans s ON s.id = i.scan_id
+           WHERE i.name = ? AND s.source = ? AND i.workloads <> '[]' ORDER BY s.started_at DESC, s.id DESC LIMIT 1`,
+          [image.name, scan.source],
+        );
+        if (row) {
+          image.workloads = JSON.parse(row.workloads as string) as string[];
+          image.workloadsFromScan = num(row.scan_id);
+        }
+      }
+      return images;
+    });
+  }
+
+  async imageVulnerabilities(query: VulnerabilityQuery): Promise<VulnerabilityPage> {
+    const limit = checkLimit(query.limit, 100, MAX_PAGE, 'limit');
+    const severities = checkList('severity', query.severity, isVulnSeverity) as readonly VulnerabilitySeverity[] | undefined;
+    if (query.offset !== undefined && (!Number.isSafeInteger(query.offset) || query.offset < 0)) throw new StoreError(`offset must be a whole number ≥ 0, not ${String(query.offset)}`);
+    if (!Number.isSafeInteger(query.image)) throw new StoreError(`${String(query.image)} is not an image of the scan`);
+    return this.read(async (db) => {
+      await this.mustGetScan(db, query.scanId);
+      const [imageRow] = await db.all(`SELECT ${IMAGE_COLUMNS} FROM scan_images WHERE scan_id = ? AND seq = ?`, [query.scanId, query.image]);
+      if (!imageRow) throw new StoreError(`scan ${query.scanId} has no image ${query.image}`);
+      const where = ['scan_id = ?', 'image_seq = ?'];
+      const params: unknown[] = [query.scanId, query.image];
+      const suppressed = query.suppressed ?? false;
+      if (suppressed !== 'all') {
+        where.push('suppressed = ?');
+        params.push(suppressed ? 1 : 0);
+      }
+      if (severities) {
+        if (severities.length === 0) where.push('1 = 0');
+        else {
+          where.push(`severity IN (${placeholders(severities.length)})`);
+          params.push(...severities);
+        }
+      }
+      if (query.fixable !== undefined) where.push(query.fixable ? 'fixed IS NOT NULL' : 'fixed IS NULL');
+      const [count] = await db.all(`SELECT COUNT(*) AS n FROM image_vulnerabilities WHERE ${where.join(' AND ')}`, params);
+      const rows = await db.all(
+        `SELECT seq, vuln_id, aliases, severity, package, ecosystem, installed, fixed, summary, suppressed FROM image_vulnerabilities WHERE ${where.join(' AND ')} ORDER BY sev_rank DESC, package, seq LIMIT ? OFFSET ?`,
+        [...params, limit, query.offset ?? 0],
+      );
+      const vulnerabilities: StoredVulnerability[] = rows.map((r) => ({
+        seq: num(r.seq),
+        id: r.vuln_id as string,
+        aliases: JSON.parse(r.aliases as string) as string[],
+        severity: r.severity as VulnerabilitySeverity,
+        package: r.package as string,
+        ecosystem: r.ecosystem as string,
+        installed: r.installed as string,
+        fixed: (r.fixed as string | null) ?? null,
+        summary: r.summary as string,
+        suppressed: num(r.suppressed) === 1,
+      }));
+      return { image: storedImage(imageRow), vulnerabilities, total: num(count.n) };
+    });
+  }
+
+  async importRuntime(input: RuntimeImport): Promise<RuntimeImportResult> {
+    const source = typeof input.source === 'string' ? input.source.trim() : '';
+    if (source.length === 0 || source.length > 253) throw new StoreError('the alerts\' source must be a cluster name of 1-253 characters');
+    const maxBytes = this.options.maxImportBytes ?? 256 * 1024 * 1024;
+    const lines = input.lines instanceof Uint8Array ? Buffer.from(input.lines.buffer, input.lines.byteOffset, input.lines.byteLength).toString('utf8') : input.lines;
+    const prepared = prepareRuntime(lines as string | readonly unknown[], maxBytes);
+    let newAlerts = 0;
+    let updatedAlerts = 0;
+    let newActions = 0;
+    await this.write(async (db) => {
+      for (const a of prepared.alerts) {
+        const [known] = await db.all('SELECT id, namespace, pod, techniques, tactics FROM runtime_alerts WHERE source = ? AND alert_key = ?', [source, a.key]);
+        let row: number;
+        if (known) {
+          row = num(known.id);
+          updatedAlerts++;
+          // What this import knows and the stored row does not (a pod, the techniques, a newer posture) is added.
+          await db.run(
+            `UPDATE runtime_alerts SET namespace = ?, pod = ?, techniques = ?, tactics = ?, posture_status = COALESCE(?, posture_status), posture = COALESCE(?, posture), first_seen = ? WHERE id = ?`,
+            [
+              (known.pod as string) !== '' ? known.namespace : a.namespace,
+              (known.pod as string) !== '' ? known.pod : a.pod,
+              (known.techniques as string) !== '[]' ? known.techniques : JSON.stringify(a.techniques),
+              (known.tactics as string) !== '[]' ? known.tactics : JSON.stringify(a.tactics),
+              a.postureStatus,
+              a.posture,
+              a.firstSeen,
+              row,
+            ],
+          );
+        } else {
+          const [inserted] = await db.all(
+            `INSERT INTO runtime_alerts (source, alert_key, sender, rule, priority, pri_rank, alert_at, namespace, pod, techniques, tactics, posture_status, posture, first_seen)
+             VALUES (${placeholders(14)}) RETURNING id`,
+            [source, a.key, a.sender, a.rule, a.priority, priorityRank(a.priority), a.at, a.namespace, a.pod, JSON.stringify(a.techniques), JSON.stringify(a.tactics), a.postureStatus, a.posture, a.firstSeen],
+          );
+          row = num(inserted.id);
+          newAlerts++;
+        }
+        for (const x of a.actions) {
+          newActions += await db.run(
+            `INSERT INTO runtime_actions (alert_row, line_key, at, policy_rule, step, action, status, reason, refusal, approval, dry_run, node, objects)
+             VALUES (${placeholders(13)}) ON CONFLICT (alert_row, line_key) DO NOTHING`,
+            [row, x.key, x.at, x.policyRule, x.step, x.action, x.status, x.reason, x.refusal, x.approval, x.dryRun ? 1 : 0, x.node, x.objects],
+          );
+        }
+      }
+      // Bounded: past MAX_ALERTS_PER_SOURCE the oldest alerts of the cluster go, with their actions.
+      const [count] = await db.all('SELECT COUNT(*) AS n FROM runtime_alerts WHERE source = ?', [source]);
+      if (num(count.n) > MAX_ALERTS_PER_SOURCE) {
+        const old = `SELECT id FROM runtime_alerts WHERE source = ? ORDER BY alert_at DESC, id DESC LIMIT ? OFFSET ?`;
+        const params = [source, num(count.n), MAX_ALERTS_PER_SOURCE];
+        await db.run(`DELETE FROM runtime_actions WHERE alert_row IN (${old})`, params);
+        await db.run(`DELETE FROM runtime_alerts WHERE id IN (${old})`, params);
+      }
+    });
+    return { source, lines: prepared.lines, used: prepared.used, skipped: prepared.skipped, newAlerts, updatedAlerts, newActions };
+  }
+
+  async runtimeAlerts(query: AlertQuery = {}): Promise<AlertPage> {
+    const limit = checkLimit(query.limit, 50, 500, 'limit');
+    if (query.offset !== undefined && (!Number.isSafeInteger(query.offset) || query.offset < 0)) throw new StoreError(`offset must be a whole number ≥ 0, not ${String(query.offset)}`);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.source !== undefined) {
+      where.push('a.source = ?');
+      params.push(query.source);
+    }
+    const isText = (v: unknown): boolean => typeof v === 'string';
+    const inList = (column: string, values: readonly string[] | undefined): void => {
+      if (values === undefined) return;
+      if (values.length === 0) where.push('1 = 0');
+      else {
+        where.push(`${column} IN (${placeholders(values.length)})`);
+        params.push(...values);
+      }
+    };
+    inList('a.namespace', checkList('namespace', query.namespace, isText));
+    inList('a.rule', checkList('rule', query.rule, isText));
+    const actions = checkList('action', query.action, isText);
+    if (actions !== undefined) {
+      if (actions.length === 0) where.push('1 = 0');
+      else {
+        where.push(`EXISTS (SELECT 1 FROM runtime_actions x WHERE x.alert_row = a.id AND x.action IN (${placeholders(actions.length)}))`);
+        params.push(...actions);
+      }
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    return this.read(async (db) => {
+      const [count] = await db.all(`SELECT COUNT(*) AS n FROM runtime_alerts a ${clause}`, params);
+      const rows = await db.all(`SELECT ${ALERT_COLUMNS.split(', ').map((c) => `a.${c}`).join(', ')} FROM runtime_alerts a ${clause} ORDER BY a.alert_at DESC, a.id DESC LIMIT ? OFFSET ?`, [...params, limit, query.offset ?? 0]);
+      const byRow = new Map<number, StoredAlert>();
+      const alerts = rows.map((r) => {
+        const alert: StoredAlert = {
+          id: num(r.id),
+          source: r.source as string,
+          alertId: r.alert_key as string,
+          sender: r.sender as string,
+          rule: r.rule as string,
+          priority: r.priority as string,
+          at: new Date(num(r.alert_at)),
+          namespace: r.namespace === '' ? null : (r.namespace as string),
+          pod: r.pod === '' ? null : (r.pod as string),
+          techniques: JSON.parse(r.techniques as string) as string[],
+          tactics: JSON.parse(r.tactics as string) as string[],
+          postureStatus: (r.posture_status as string | null) ?? null,
+          posture: typeof r.posture === 'string' ? (JSON.parse(r.posture) as unknown) : null,
+          actions: [],
+        };
+        byRow.set(alert.id, alert);
+        return alert;
+      });
+      if (alerts.length > 0) {
+        const steps = await db.all(
+          `SELECT alert_row, at, policy_rule, step, action, status, reason, refusal, approval, dry_run, node, objects FROM runtime_actions WHERE alert_row IN (${placeholders(alerts.length)}) ORDER BY alert_row, at, policy_rule, step, line_key`,
+          alerts.map((a) => a.id),
+        );
+        for (const x of steps) {
+          byRow.get(num(x.alert_row))?.actions.push({
+            at: new Date(num(x.at)),
+            policyRule: x.policy_rule as string,
+            step: num(x.step),
+            action: x.action as string,
+            status: x.status as string,
+            reason: x.reason as string,
+            refusal: (x.refusal as string | null) ?? null,
+            approval: (x.approval as string | null) ?? null,
+            dryRun: num(x.dry_run) === 1,
+            node: (x.node as string | null) ?? null,
+            objects: JSON.parse(x.objects as string) as StoredAlert['actions'][number]['objects'],
+          });
+        }
+      }
+      return { alerts, total: num(count.n) };
+    });
+  }
+
+  async runtimeFacets(source?: string): Promise<RuntimeFacets> {
+    const filter = source === undefined ? '' : 'WHERE a.source = ?';
+    const params = source === undefined ? [] : [source];
+    return this.read(async (db) => {
+      const sources = await db.all('SELECT source, COUNT(*) AS n, MAX(alert_at) AS latest FROM runtime_alerts GROUP BY source ORDER BY source');
+      const grouped = async (column: string): Promise<{ key: string; alerts: number }[]> =>
+        (await db.all(`SELECT a.${column} AS k, COUNT(*) AS n FROM runtime_alerts a ${filter} GROUP BY a.${column} ORDER BY n DESC, k LIMIT 200`, params)).map((r) => ({ key: r.k as string, alerts: num(r.n) }));
+      const actions = await db.all(
+        `SELECT x.action AS k, COUNT(DISTINCT x.alert_row) AS n FROM runtime_actions x JOIN runtime_alerts a ON a.id = x.alert_row ${filter} GROUP BY x.action ORDER BY n DESC, k LIMIT 200`,
+        params,
+      );
+      return {
+        sources: sources.map((r) => ({ key: r.source as string, alerts: num(r.n), latest: new Date(num(r.latest)) })),
+        namespaces: (await grouped('namespace')).filter((g) => g.key !== ''),
+        rules: await grouped('rule'),
+        actions: actions.map((r) => ({ key: r.k as string, alerts: num(r.n) })),
+      };
+    });
   }
 }

@@ -257,6 +257,146 @@ export interface SourceSummary {
   latest: ScanRecord;
 }
 
+/** A vulnerability's severity in the images tables (`unknown`: the advisory rates none). */
+export type VulnerabilitySeverity = 'critical' | 'high' | 'medium' | 'low' | 'unknown';
+
+/** One image a scan holds, with its unsuppressed vulnerabilities counted. */
+export interface StoredImage {
+  scanId: number;
+  /** The image's place in its scan: with scanId its identity. */
+  seq: number;
+  name: string;
+  /** registry, oci-layout, docker-archive, rootfs; null when the result does not say. */
+  targetKind: string | null;
+  digest: string | null;
+  os: string | null;
+  /** Installed packages; null when the result does not list them (a scan result). */
+  packages: number | null;
+  /** false: no vulnerability database was used, so its vulnerabilities are not known. */
+  vulnerabilitiesKnown: boolean;
+  bySeverity: Record<VulnerabilitySeverity, number>;
+  /** Vulnerabilities with a fixed version. */
+  fixable: number;
+  total: number;
+  /** `Kind namespace/name` of the workloads that run it, when known. */
+  workloads: string[];
+  /** Set when the workloads come from another scan of the same source (a `kshield image` result names none). */
+  workloadsFromScan: number | null;
+}
+
+export interface StoredVulnerability {
+  seq: number;
+  id: string;
+  aliases: string[];
+  severity: VulnerabilitySeverity;
+  package: string;
+  ecosystem: string;
+  installed: string;
+  fixed: string | null;
+  summary: string;
+  suppressed: boolean;
+}
+
+export interface VulnerabilityQuery {
+  scanId: number;
+  image: number;
+  severity?: readonly VulnerabilitySeverity[];
+  /** true: only those with a fixed version; false: only those without. */
+  fixable?: boolean;
+  /** false (default): unsuppressed only; true: suppressed only; 'all': both. */
+  suppressed?: boolean | 'all';
+  /** 1-1000, default 100; most severe first. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface VulnerabilityPage {
+  image: StoredImage;
+  vulnerabilities: StoredVulnerability[];
+  /** Matches in all pages. */
+  total: number;
+}
+
+/** `kshield respond`'s audit lines for one cluster. */
+export interface RuntimeImport {
+  /** The cluster's name (1-253 characters). */
+  source: string;
+  /** The JSON-lines text respond wrote (bytes or string), or the lines parsed. */
+  lines: string | Uint8Array | readonly unknown[];
+}
+
+export interface RuntimeImportResult {
+  source: string;
+  /** Lines given, lines used (respond's action, refusal and posture lines), lines left out. */
+  lines: number;
+  used: number;
+  skipped: number;
+  /** Alerts first seen in this import, alerts already stored that it added to, actions new in it. */
+  newAlerts: number;
+  updatedAlerts: number;
+  newActions: number;
+}
+
+export interface StoredAction {
+  at: Date;
+  policyRule: string;
+  step: number;
+  action: string;
+  status: string;
+  reason: string;
+  refusal: string | null;
+  approval: string | null;
+  dryRun: boolean;
+  node: string | null;
+  objects: { apiVersion: string; kind: string; namespace: string | null; name: string; change: string }[];
+}
+
+export interface StoredAlert {
+  /** The store's id. */
+  id: number;
+  source: string;
+  /** The alert's id as respond gave it. */
+  alertId: string;
+  /** Who sent it: falco, falcosidekick, audit, generic. */
+  sender: string;
+  rule: string;
+  priority: string;
+  at: Date;
+  namespace: string | null;
+  pod: string | null;
+  techniques: string[];
+  tactics: string[];
+  postureStatus: string | null;
+  /** respond's posture of the pod (AlertPosture), as its audit line said. */
+  posture: unknown;
+  /** In the order they happened. */
+  actions: StoredAction[];
+}
+
+export interface AlertQuery {
+  source?: string;
+  namespace?: readonly string[];
+  rule?: readonly string[];
+  /** Alerts with at least one step of these actions. */
+  action?: readonly string[];
+  /** 1-500, default 50; newest first. */
+  limit?: number;
+  offset?: number;
+}
+
+export interface AlertPage {
+  alerts: StoredAlert[];
+  total: number;
+}
+
+/** What the runtime page's filters offer: the clusters, namespaces, rules and actions stored, with counts. */
+export interface RuntimeFacets {
+  sources: { key: string; alerts: number; latest: Date }[];
+  namespaces: { key: string; alerts: number }[];
+  rules: { key: string; alerts: number }[];
+  actions: { key: string; alerts: number }[];
+}
+
 export interface Store {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
@@ -286,6 +426,17 @@ export interface Store {
   getArtifact(scanId: number, kind: 'compliance' | 'analyses'): Promise<unknown | undefined>;
   /** Ends an attestation now (its `expires` becomes `now`); false when there is none with that id. */
   expireAttestation(id: number, now?: Date): Promise<boolean>;
+  /** The newest scans that hold images (newest first), with how many images each holds. */
+  scansWithImages(query?: { source?: string; limit?: number }): Promise<{ scan: ScanRecord; images: number }[]>;
+  /** The images a scan holds, most critical vulnerabilities first. */
+  listImages(scanId: number): Promise<StoredImage[]>;
+  /** One image's vulnerabilities, filtered, most severe first. */
+  imageVulnerabilities(query: VulnerabilityQuery): Promise<VulnerabilityPage>;
+  /** Stores `kshield respond`'s audit lines: alerts with their actions and posture. */
+  importRuntime(input: RuntimeImport): Promise<RuntimeImportResult>;
+  /** Stored alerts, newest first, each with its actions and posture. */
+  runtimeAlerts(query?: AlertQuery): Promise<AlertPage>;
+  runtimeFacets(source?: string): Promise<RuntimeFacets>;
   close(): Promise<void>;
 }
 

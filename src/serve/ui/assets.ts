@@ -26,6 +26,8 @@ const PAGE = `<!doctype html>
     <a href="#/compliance">Compliance</a>
     <a href="#/rbac">RBAC</a>
     <a href="#/reach">Reachability</a>
+    <a href="#/images">Images</a>
+    <a href="#/runtime">Runtime</a>
   </nav>
   <span id="who" class="who"></span>
 </header>

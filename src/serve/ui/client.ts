@@ -504,6 +504,219 @@ async function diffPage(params: URLSearchParams): Promise<void> {
 
 const ui: Ui = { h, api, show, link, scanFor, sevBadge, when };
 
+// ---------------------------------------------------------------- images and vulnerabilities
+
+const VULN_SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'];
+
+/** A vulnerability severity badge: `unknown` (no rating) is drawn as info is. */
+function vulnBadge(severity: string, count?: number): HTMLElement {
+  return h('span', { class: `sev ${severity === 'unknown' ? 'info' : severity}` }, count === undefined ? severity : `${severity} ${count}`);
+}
+
+async function imagesPage(params: URLSearchParams): Promise<void> {
+  const scans: Json[] = await api('/api/images');
+  if (scans.length === 0) {
+    return show(h('h1', {}, 'Images and vulnerabilities'), h('p', { class: 'muted', id: 'empty' }, 'No images yet. Import a kshield image -o json result (kshield serve --import image.json, kshield image … --report-to URL, or POST /api/scans), or a scan or cluster result made with --images.'));
+  }
+  const chosen = scans.find((x) => String(x.scan.id) === params.get('scan')) ?? scans[0];
+  const d: Json = await api(`/api/scans/${chosen.scan.id}/images`);
+  const rows = d.images.map((i: Json) => {
+    const target = link('image', { scan: chosen.scan.id, image: i.seq });
+    return h(
+      'tr',
+      { class: 'row', 'data-image': i.name, onclick: () => (location.hash = target) },
+      h('td', {}, h('a', { href: target, class: 'image-name' }, i.name), i.digest ? h('div', { class: 'muted mono' }, i.digest.slice(0, 19) + '…') : null),
+      h('td', {}, i.os ?? '–'),
+      h('td', {}, i.packages ?? '–'),
+      h('td', { class: 'vuln-counts' }, i.vulnerabilitiesKnown ? h('div', { class: 'counts' }, VULN_SEVERITIES.map((sv) => vulnBadge(sv, i.bySeverity[sv] ?? 0))) : h('span', { class: 'muted' }, 'not checked (no vulnerability database)')),
+      h('td', { class: 'fixable' }, i.vulnerabilitiesKnown ? `${i.fixable} of ${i.total}` : '–'),
+      h('td', { class: 'workloads' }, i.workloads.length === 0 ? h('span', { class: 'muted' }, 'not known') : [i.workloads.map((w: string) => h('div', {}, w)), i.workloadsFromScan ? h('div', { class: 'muted' }, `(from scan ${i.workloadsFromScan})`) : null]),
+    );
+  });
+  show(
+    h('h1', {}, 'Images and vulnerabilities'),
+    h('p', {}, scans.map((x) => h('a', { href: link('images', { scan: x.scan.id }), class: x.scan.id === chosen.scan.id ? 'tag active' : 'tag' }, `${x.scan.source} · ${x.scan.command} · scan ${x.scan.id} (${x.images})`))),
+    h('p', { class: 'muted' }, `${chosen.scan.source} · scan ${chosen.scan.id} of ${when(chosen.scan.startedAt)} · ${d.images.length} image${d.images.length === 1 ? '' : 's'}`),
+    h(
+      'table',
+      { id: 'images' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Image'), h('th', {}, 'OS'), h('th', {}, 'Packages'), h('th', {}, 'Vulnerabilities'), h('th', {}, 'Fixable'), h('th', {}, 'Run by'))),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+
+async function imagePage(params: URLSearchParams): Promise<void> {
+  const scanId = params.get('scan') ?? '';
+  const imageSeq = params.get('image') ?? '';
+  const offset = Number(params.get('offset') ?? '0') || 0;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
+  for (const k of ['severity', 'fixable', 'suppressed']) if (params.get(k)) query.set(k, params.get(k)!);
+  const d: Json = await api(`/api/scans/${encodeURIComponent(scanId)}/images/${encodeURIComponent(imageSeq)}/vulnerabilities?${query}`);
+  const i = d.image;
+  const current = (extra: Record<string, string | number | null>): string =>
+    link('image', { scan: scanId, image: imageSeq, severity: params.get('severity'), fixable: params.get('fixable'), suppressed: params.get('suppressed'), ...extra });
+  const severity = h('select', { name: 'severity', id: 'filter-severity' }, h('option', { value: '' }, 'any'), VULN_SEVERITIES.map((sv) => h('option', { value: sv, selected: params.get('severity') === sv }, sv))) as HTMLSelectElement;
+  const fixable = h(
+    'select',
+    { name: 'fixable', id: 'filter-fixable' },
+    h('option', { value: '' }, 'any'),
+    h('option', { value: 'true', selected: params.get('fixable') === 'true' }, 'with a fix'),
+    h('option', { value: 'false', selected: params.get('fixable') === 'false' }, 'no fix yet'),
+  ) as HTMLSelectElement;
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      id: 'filters',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        location.hash = current({ severity: severity.value || null, fixable: fixable.value || null, offset: null });
+      },
+    },
+    h('label', {}, 'Severity', severity),
+    h('label', {}, 'Fix', fixable),
+    h('button', { class: 'primary', type: 'submit' }, 'Filter'),
+    h('a', { href: link('image', { scan: scanId, image: imageSeq }) }, 'clear'),
+  );
+  const rows = d.vulnerabilities.map((v: Json) =>
+    h(
+      'tr',
+      { 'data-vuln': v.id },
+      h('td', {}, vulnBadge(v.severity)),
+      h('td', { class: 'mono vuln-id' }, v.id, v.aliases.length > 0 ? h('div', { class: 'muted' }, v.aliases.join(', ')) : null),
+      h('td', { class: 'package' }, v.package, v.ecosystem ? h('span', { class: 'muted' }, ` (${v.ecosystem})`) : null),
+      h('td', { class: 'mono' }, v.installed),
+      h('td', { class: 'mono fixed' }, v.fixed ?? h('span', { class: 'muted' }, 'none yet')),
+      h('td', {}, v.summary),
+    ),
+  );
+  show(
+    h('p', {}, h('a', { href: link('images', { scan: d.scan.id }) }, `← images of ${d.scan.source}, scan ${d.scan.id}`)),
+    h('h1', { id: 'image-title' }, i.name),
+    h(
+      'dl',
+      { class: 'kv' },
+      h('dt', {}, 'Digest'),
+      h('dd', { class: 'mono' }, i.digest ?? '–'),
+      h('dt', {}, 'OS'),
+      h('dd', {}, i.os ?? '–'),
+      h('dt', {}, 'Packages'),
+      h('dd', {}, i.packages ?? '–'),
+      h('dt', {}, 'Vulnerabilities'),
+      h('dd', {}, i.vulnerabilitiesKnown ? h('div', { class: 'counts' }, VULN_SEVERITIES.map((sv) => h('a', { href: current({ severity: sv, offset: null }) }, vulnBadge(sv, i.bySeverity[sv] ?? 0)))) : 'not checked (no vulnerability database)'),
+      h('dt', {}, 'Fixable'),
+      h('dd', {}, `${i.fixable} of ${i.total}`),
+      h('dt', {}, 'Run by'),
+      h('dd', { id: 'image-workloads' }, i.workloads.length === 0 ? 'not known (a scan or cluster result with --images of the same source names them)' : i.workloads.join(', ')),
+    ),
+    form,
+    h('p', { id: 'total' }, `${d.total} vulnerabilit${d.total === 1 ? 'y' : 'ies'}`),
+    h(
+      'table',
+      { id: 'vulnerabilities' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Severity'), h('th', {}, 'Vulnerability'), h('th', {}, 'Package'), h('th', {}, 'Installed'), h('th', {}, 'Fixed in'), h('th', {}, 'Summary'))),
+      h('tbody', {}, rows),
+    ),
+    h(
+      'div',
+      { class: 'pager' },
+      offset > 0 ? h('a', { href: current({ offset: Math.max(0, offset - PAGE_SIZE) }), id: 'prev' }, '← previous') : null,
+      offset + PAGE_SIZE < d.total ? h('a', { href: current({ offset: offset + PAGE_SIZE }), id: 'next' }, 'next →') : null,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- runtime alerts and actions
+
+function postureSection(p: Json): HTMLElement {
+  const images = Array.isArray(p.images) ? p.images : [];
+  return h(
+    'div',
+    { class: 'posture' },
+    h('strong', {}, 'Posture: '),
+    p.status ?? '–',
+    p.workload ? ` · ${p.workload.kind} ${p.workload.namespace}/${p.workload.name}` : '',
+    p.serviceAccount ? ` · service account ${p.serviceAccount}` : '',
+    p.findings?.counts ? h('div', { class: 'counts' }, 'open findings: ', SEVERITIES.map((sv) => sevBadge(sv, p.findings.counts[sv] ?? 0))) : null,
+    images.length > 0
+      ? h('ul', { class: 'posture-images' }, images.map((i: Json) => h('li', {}, `${i.container}: ${i.image} `, i.scanned ? h('span', { class: 'counts' }, VULN_SEVERITIES.filter((sv) => sv !== 'unknown').map((sv) => vulnBadge(sv, i.counts?.[sv] ?? 0))) : h('span', { class: 'muted' }, '(no image result)'))))
+      : typeof p.images === 'string'
+        ? h('div', { class: 'muted' }, p.images)
+        : null,
+    p.rbac ? h('div', {}, `RBAC: ${p.rbac.reachesClusterAdmin ? 'its service account can reach cluster-admin' : `${p.rbac.paths?.length ?? 0} escalation path(s)`}`) : null,
+    p.reachability ? h('div', {}, `Reachable from ${p.reachability.inbound?.length ?? 0} peer(s), reaches ${p.reachability.outbound?.length ?? 0}`) : null,
+  );
+}
+
+async function runtimePage(params: URLSearchParams): Promise<void> {
+  const source = params.get('source');
+  const facets: Json = await api(`/api/runtime/facets${source ? `?source=${encodeURIComponent(source)}` : ''}`);
+  if (facets.sources.length === 0) {
+    return show(h('h1', {}, 'Runtime alerts and actions'), h('p', { class: 'muted', id: 'empty' }, "No runtime alerts yet. Import kshield respond's audit log (kshield serve --import respond.log --cluster-name NAME, or POST /api/runtime), or start respond with --report-to URL."));
+  }
+  const offset = Number(params.get('offset') ?? '0') || 0;
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(offset) });
+  for (const k of ['source', 'namespace', 'rule', 'action']) if (params.get(k)) query.set(k, params.get(k)!);
+  const page: Json = await api(`/api/runtime/alerts?${query}`);
+  const current = (extra: Record<string, string | number | null>): string => link('runtime', { source, namespace: params.get('namespace'), rule: params.get('rule'), action: params.get('action'), ...extra });
+  const select = (name: string, label: string, options: Json[]): HTMLElement =>
+    h('label', {}, label, h('select', { name, id: `filter-${name}` }, h('option', { value: '' }, 'any'), options.map((o) => h('option', { value: o.key, selected: params.get(name) === o.key }, `${o.key} (${o.alerts})`))));
+  const form = h(
+    'form',
+    {
+      class: 'filters',
+      id: 'filters',
+      onsubmit: (e: Event) => {
+        e.preventDefault();
+        const value = (name: string): string | null => (form.querySelector(`[name=${name}]`) as HTMLSelectElement).value || null;
+        location.hash = current({ namespace: value('namespace'), rule: value('rule'), action: value('action'), offset: null });
+      },
+    },
+    select('namespace', 'Namespace', facets.namespaces),
+    select('rule', 'Rule', facets.rules),
+    select('action', 'Action', facets.actions),
+    h('button', { class: 'primary', type: 'submit' }, 'Filter'),
+    h('a', { href: link('runtime', { source }) }, 'clear'),
+  );
+  const alerts = page.alerts.map((a: Json) =>
+    h(
+      'div',
+      { class: 'card alert', 'data-alert': a.alertId, 'data-pod': a.pod ?? '' },
+      h('h3', {}, h('span', { class: `sev ${a.priority === 'emergency' || a.priority === 'alert' || a.priority === 'critical' ? 'critical' : a.priority === 'error' ? 'high' : a.priority === 'warning' ? 'medium' : 'low'}` }, a.priority), ' ', h('span', { class: 'alert-rule' }, a.rule)),
+      h('div', { class: 'muted' }, `${when(a.at)} · ${a.source} · from ${a.sender}`, a.pod ? ` · pod ${a.namespace}/${a.pod}` : '', a.techniques.length > 0 ? ` · ${a.techniques.join(', ')}` : ''),
+      a.actions.length === 0
+        ? h('p', { class: 'muted' }, 'No action recorded.')
+        : h(
+            'table',
+            { class: 'actions' },
+            h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Policy rule'), h('th', {}, 'Action'), h('th', {}, 'Result'), h('th', {}, 'Why'))),
+            h(
+              'tbody',
+              {},
+              a.actions.map((x: Json) =>
+                h('tr', { 'data-action': x.action }, h('td', {}, when(x.at)), h('td', {}, `${x.policyRule} #${x.step}`), h('td', { class: 'action' }, x.action), h('td', { class: `result status-${x.status === 'done' ? 'pass' : x.status === 'failed' || x.status === 'refused' ? 'fail' : 'manual'}` }, x.status, x.refusal ? ` (${x.refusal})` : '', x.dryRun ? ' (dry run)' : ''), h('td', {}, x.reason)),
+              ),
+            ),
+          ),
+      a.posture ? postureSection(a.posture) : h('p', { class: 'muted' }, 'No posture recorded.'),
+    ),
+  );
+  show(
+    h('h1', {}, 'Runtime alerts and actions'),
+    h('p', {}, h('a', { href: link('runtime', {}), class: source ? 'tag' : 'tag active' }, 'all clusters'), facets.sources.map((x: Json) => h('a', { href: link('runtime', { source: x.key }), class: x.key === source ? 'tag active' : 'tag' }, `${x.key} (${x.alerts})`))),
+    form,
+    h('p', { id: 'total' }, `${page.total} alert${page.total === 1 ? '' : 's'}, newest first`),
+    h('div', { id: 'alerts' }, alerts),
+    h(
+      'div',
+      { class: 'pager' },
+      offset > 0 ? h('a', { href: current({ offset: Math.max(0, offset - PAGE_SIZE) }), id: 'prev' }, '← previous') : null,
+      offset + PAGE_SIZE < page.total ? h('a', { href: current({ offset: offset + PAGE_SIZE }), id: 'next' }, 'next →') : null,
+    ),
+  );
+}
+
 // ---------------------------------------------------------------- wiring
 
 let session: Json | undefined;
@@ -540,6 +753,8 @@ async function render(): Promise<void> {
     else if (page === 'compliance') await compliancePage(ui, params, session);
     else if (page === 'rbac') await rbacPage(ui, params);
     else if (page === 'reach') await reachPage(ui, params);
+    else if (page === 'images' || page === 'image') await (page === 'images' ? imagesPage(params) : imagePage(params));
+    else if (page === 'runtime') await runtimePage(params);
     else show(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Overview')));
   } catch (error) {
     if (error instanceof Unauthorized) {
