@@ -26,6 +26,8 @@ export interface ComplianceProvider {
    * `by` defaults to the signed-in identity. Throws an Error whose message says what is wrong.
    */
   attestation?(body: unknown, identity: string, now: Date): { attestation: Attestation; source: string | null };
+  /** The control (framework@version:id) and cluster a revoke request names: `{control, framework?, frameworkVersion?, source?}`. */
+  attestedControl?(body: unknown): { control: string; source: string | null };
 }
 
 export interface ApiOptions {
@@ -344,6 +346,25 @@ export function apiRoutes(options: ApiOptions): Route[] {
         const stored = await storeCall(() => store.addAttestation(made.attestation, { source: made.source }));
         options.log?.(`attestation ${stored.id} of ${stored.control} (${stored.status}) by ${JSON.stringify(stored.by)} for ${stored.source ?? 'every cluster'}, from ${identity.name}`);
         return { ...stored, evidence: clean(stored.evidence) };
+      },
+    },
+    {
+      // `kshield attest --revoke --report-to`: every attestation of the control for that cluster (or for all) ends now.
+      method: 'POST',
+      path: /^\/api\/attestations\/revoke$/,
+      handle: async ({ body, identity }) => {
+        if (!options.compliance?.attestedControl) throw new HttpError(404, 'compliance is not available in this build');
+        let named: { control: string; source: string | null };
+        try {
+          named = options.compliance.attestedControl(body);
+        } catch (error) {
+          throw new HttpError(400, (error as Error).message);
+        }
+        const current = (await storeCall(() => store.listAttestations({ control: named.control }))).filter((a) => a.source === named.source);
+        if (current.length === 0) throw new HttpError(404, `no valid attestation of ${named.control} for ${named.source ?? 'every cluster'}`);
+        for (const a of current) await storeCall(() => store.expireAttestation(a.id));
+        options.log?.(`${current.length} attestation(s) of ${named.control} for ${named.source ?? 'every cluster'} revoked by ${identity.name}`);
+        return { control: named.control, source: named.source, revoked: current.length };
       },
     },
     {

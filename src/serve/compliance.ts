@@ -63,7 +63,39 @@ export async function complianceProvider(dir?: string): Promise<{ provider: Comp
     },
   };
   provider.attestation = (body, identity, now) => attestationRequest(frameworks, body, identity, now);
+  provider.attestedControl = (body) => revokeRequest(frameworks, body);
   return { provider, errors: errors.map((e) => e.message) };
+}
+
+/** `POST /api/attestations/revoke`: `{control, framework?, frameworkVersion?, source?}`. */
+export function revokeRequest(frameworks: readonly Framework[], body: unknown): { control: string; source: string | null } {
+  const b = fields(body, ['control', 'framework', 'frameworkVersion', 'source'], '{control, framework?, frameworkVersion?, source?}');
+  const control = b.text('control');
+  if (!control) throw new Error('control: the control whose attestations to revoke is required');
+  const { framework, control: found } = resolveControl(frameworks, control, b.text('framework'), b.text('frameworkVersion'));
+  return { control: controlKey(framework, found.id), source: b.source() };
+}
+
+/** A request body's string fields, unknown ones refused by name. */
+function fields(body: unknown, names: readonly string[], shape: string): { text(name: string): string | undefined; source(): string | null } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`send an object: ${shape}`);
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !names.includes(k));
+  if (unknown.length > 0) throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: ${names.join(', ')}`);
+  const text = (name: string): string | undefined => {
+    const v = b[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new Error(`${name} must be a string`);
+    return v;
+  };
+  return {
+    text,
+    source() {
+      const source = text('source') ?? null;
+      if (source !== null && !SOURCE.test(source)) throw new Error('source must be a cluster name as the dashboard shows it (printable, at most 253 characters), or absent for every cluster');
+      return source;
+    },
+  };
 }
 
 const SOURCE = /^[\x21-\x7e](?:[\x20-\x7e]{0,251}[\x21-\x7e])?$/;
@@ -74,23 +106,13 @@ const SOURCE = /^[\x21-\x7e](?:[\x20-\x7e]{0,251}[\x21-\x7e])?$/;
  * flags, with the same refusals; `by` is the signed-in identity unless given.
  */
 export function attestationRequest(frameworks: readonly Framework[], body: unknown, identity: string, now: Date): { attestation: Attestation; source: string | null } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('send an object: {control, evidence, expires, by?, status?, framework?, frameworkVersion?, source?}');
-  const b = body as Record<string, unknown>;
-  const known = new Set(['control', 'framework', 'frameworkVersion', 'status', 'by', 'evidence', 'expires', 'source']);
-  const unknown = Object.keys(b).filter((k) => !known.has(k));
-  if (unknown.length > 0) throw new Error(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}: control, framework, frameworkVersion, status, by, evidence, expires, source`);
-  const text = (name: string): string | undefined => {
-    const v = b[name];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new Error(`${name} must be a string`);
-    return v;
-  };
+  const b = fields(body, ['control', 'framework', 'frameworkVersion', 'status', 'by', 'evidence', 'expires', 'source'], '{control, evidence, expires, by?, status?, framework?, frameworkVersion?, source?}');
+  const text = b.text;
   const control = text('control');
   if (!control) throw new Error('control: the control to attest is required (5.1.7 with framework cis, or cis@2.0:5.1.7)');
   const status = text('status') ?? 'pass';
   if (status !== 'pass' && status !== 'fail') throw new Error('status must be pass or fail');
-  const source = text('source') ?? null;
-  if (source !== null && !SOURCE.test(source)) throw new Error('source must be a cluster name as the dashboard shows it (printable, at most 253 characters), or absent for every cluster');
+  const source = b.source();
   const { framework, control: found } = resolveControl(frameworks, control, text('framework'), text('frameworkVersion'));
   const refused = refuseAttestation(found);
   if (refused) throw new Error(refused);

@@ -59,9 +59,18 @@ export function readTokenFile(file: string, flag: string): string {
   return token;
 }
 
-/** Sends the report; resolves with the stored scan's id, or rejects with a PushError that says what went wrong. */
-export function pushReport(chunks: Iterable<string>, options: PushOptions): Promise<PushResult> {
-  const url = importEndpoint(options.url);
+/** The address of one of the dashboard's API paths under a --report-to base URL (its root, or an /api/… path under it). */
+export function dashboardEndpoint(base: string, apiPath: string): URL {
+  const url = importEndpoint(base);
+  url.pathname = url.pathname.replace(/\/api\/scans$/, apiPath);
+  return url;
+}
+
+/**
+ * POSTs JSON (in pieces) to the dashboard; resolves with its answer's body, or rejects with a
+ * PushError naming the server and what to do (`what` says what was sent: "the report").
+ */
+export function postToDashboard(url: URL, pieces: Iterable<string>, options: { token?: string; ca?: string; timeoutMs?: number; what: string }): Promise<Record<string, unknown>> {
   const where = `${url.protocol}//${url.host}`;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -88,10 +97,9 @@ export function pushReport(chunks: Iterable<string>, options: PushOptions): Prom
           }
           const said = typeof body.error === 'string' ? `: ${body.error}` : '';
           if (res.statusCode === 401) {
-            reject(new PushError(`${where} refused the report (HTTP 401${said}); ${options.token ? 'the token in --report-token-file is not one this server accepts' : 'give its token with --report-token-file'}`));
-          } else if (res.statusCode === 201 || res.statusCode === 200) {
-            resolve({ scanId: (body.id ?? body.scanId ?? '?') as string | number, findings: typeof body.findings === 'number' ? body.findings : undefined });
-          } else reject(new PushError(`${where} did not store the report (HTTP ${res.statusCode}${said})`));
+            reject(new PushError(`${where} refused ${options.what} (HTTP 401${said}); ${options.token ? 'the token in --report-token-file is not one this server accepts' : 'give its token with --report-token-file'}`));
+          } else if (res.statusCode === 201 || res.statusCode === 200) resolve(body);
+          else reject(new PushError(`${where} did not store ${options.what} (HTTP ${res.statusCode}${said})`));
         });
       },
     );
@@ -101,16 +109,6 @@ export function pushReport(chunks: Iterable<string>, options: PushOptions): Prom
       const hint = error.code === 'ECONNREFUSED' ? ': nothing listens there; is kshield serve running?' : error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') ? ": its certificate is not trusted (give its CA with --report-ca)" : '';
       reject(new PushError(`cannot reach ${where}${code}${hint || `: ${error.message}`}`));
     });
-    const { envelope } = options;
-    const pieces = envelope
-      ? (function* (): Generator<string> {
-          yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},`;
-          if (envelope.analyses !== undefined) yield `"analyses":${JSON.stringify(envelope.analyses)},`;
-          yield '"result":';
-          yield* chunks;
-          yield '}';
-        })()
-      : chunks;
     (async () => {
       for (const chunk of pieces) {
         if (!req.write(chunk)) await new Promise<void>((r) => req.once('drain', () => r()));
@@ -118,4 +116,21 @@ export function pushReport(chunks: Iterable<string>, options: PushOptions): Prom
       req.end();
     })().catch((error: Error) => req.destroy(error));
   });
+}
+
+/** Sends the report; resolves with the stored scan's id, or rejects with a PushError that says what went wrong. */
+export async function pushReport(chunks: Iterable<string>, options: PushOptions): Promise<PushResult> {
+  const url = importEndpoint(options.url);
+  const { envelope } = options;
+  const pieces = envelope
+    ? (function* (): Generator<string> {
+        yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},`;
+        if (envelope.analyses !== undefined) yield `"analyses":${JSON.stringify(envelope.analyses)},`;
+        yield '"result":';
+        yield* chunks;
+        yield '}';
+      })()
+    : chunks;
+  const answer = await postToDashboard(url, pieces, { token: options.token, ca: options.ca, timeoutMs: options.timeoutMs, what: 'the report' });
+  return { scanId: (answer.id ?? answer.scanId ?? '?') as string | number, findings: typeof answer.findings === 'number' ? answer.findings : undefined };
 }
