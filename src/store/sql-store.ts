@@ -7,7 +7,7 @@
 import type { Severity } from '../core/types.js';
 import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
 import { prepareScan, SCORE_FORMULA, type FacetRow, type FindingRow } from './import.js';
-import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, type Dialect } from './migrations.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, SEARCH_ROWID_SCAN, type Dialect } from './migrations.js';
 import {
   FINDING_SORTS,
   StoreError,
@@ -238,9 +238,34 @@ export abstract class SqlStore implements Store {
         ],
       );
       const scanId = num(row.id);
+      // "New since" the source's previous scan, worked out here once rather than by every query:
+      // each finding is flagged new or not against that scan's fingerprints, its findings gone from
+      // this one are listed in scan_fixed, and both counts kept on the scan.
+      const [previous] = await db.all(
+        'SELECT id FROM scans WHERE source = ? AND id <> ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1',
+        [prepared.source, scanId, prepared.startedAt, prepared.startedAt, scanId],
+      );
+      let newCount = 0;
+      if (previous) {
+        const before = new Set((await db.all('SELECT fingerprint FROM scan_fingerprints WHERE scan_id = ?', [num(previous.id)])).map((r) => r.fingerprint as string));
+        for (const f of prepared.findings) {
+          f.isNew = before.has(f.fingerprint) ? 0 : 1;
+          if (f.isNew === 1 && f.suppressed === 0) newCount++;
+        }
+      }
       await db.insertFindings(scanId, prepared.findings);
       await db.insertCounts(scanId, prepared.facets);
       await db.insertFingerprints(scanId, prepared.fingerprints);
+      if (previous) {
+        const previousId = num(previous.id);
+        await db.run(
+          `INSERT INTO scan_fixed (scan_id, seq)
+           SELECT ?, p.seq FROM findings p WHERE p.scan_id = ? AND NOT EXISTS (SELECT 1 FROM scan_fingerprints n WHERE n.scan_id = ? AND n.fingerprint = p.fingerprint)`,
+          [scanId, previousId, scanId],
+        );
+        const [fixed] = await db.all('SELECT COUNT(*) AS n FROM scan_fixed x JOIN findings p ON p.scan_id = ? AND p.seq = x.seq WHERE x.scan_id = ? AND p.suppressed = 0', [previousId, scanId]);
+        await db.run('UPDATE scans SET compared_to = ?, n_new = ?, n_fixed = ? WHERE id = ?', [previousId, newCount, num(fixed.n), scanId]);
+      }
       await insertEach(
         db,
         'INSERT INTO scan_rules (scan_id, rule, title, severity, remediation, refs, docs) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -313,6 +338,11 @@ export abstract class SqlStore implements Store {
     if (!Number.isSafeInteger(id)) return false;
     return this.write(async (db) => {
       // Children first: one code path whether or not the connection enforces ON DELETE CASCADE.
+      // Scans compared with this one fall back to comparing fingerprints (no id is ever reused, so their flags could not mislead; this only frees the space).
+      await db.run('DELETE FROM scan_fixed WHERE scan_id IN (SELECT id FROM scans WHERE compared_to = ?)', [id]);
+      await db.run('UPDATE scans SET compared_to = NULL, n_new = NULL, n_fixed = NULL WHERE compared_to = ?', [id]);
+      await db.run('DELETE FROM scan_fixed WHERE scan_id = ?', [id]);
+      if (this.kind === 'sqlite') await db.run('DELETE FROM findings_text WHERE rowid >= ? AND rowid < ?', [id * SEARCH_ROWID_SCAN, (id + 1) * SEARCH_ROWID_SCAN]);
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
@@ -432,17 +462,41 @@ export abstract class SqlStore implements Store {
     inList('team', checkList('team', query.team, (v) => v === null || isText(v))?.map((v) => v ?? ''));
     if (query.text !== undefined && query.text !== '') {
       if (typeof query.text !== 'string' || query.text.length > 500) throw new StoreError('the text search must be a string of at most 500 characters');
+      const text = query.text.toLowerCase();
+      // SQLite: the trigram index finds the candidates (every finding holding each three-character
+      // piece of the text in order); LIKE below keeps exactly the substring matches. Texts of fewer
+      // than three characters have no trigram: LIKE alone. (PostgreSQL's pg_trgm index serves LIKE itself.)
+      if (this.kind === 'sqlite' && [...text].length >= 3) {
+        where.push('f.seq IN (SELECT t.rowid - ? FROM findings_text t WHERE findings_text MATCH ? AND t.rowid >= ? AND t.rowid < ?)');
+        const base = query.scanId * SEARCH_ROWID_SCAN;
+        params.push(base, `"${text.replaceAll('"', '""')}"`, base, base + SEARCH_ROWID_SCAN);
+      }
       where.push("f.search LIKE ? ESCAPE '\\'");
-      params.push(likePattern(query.text));
+      params.push(likePattern(text));
     }
+    // The count when only "new since" / "fixed since" the compared scan narrows the findings: kept at import.
+    let storedTotal: number | undefined;
     if (query.notIn !== undefined) {
-      await this.mustGetScan(db, query.notIn);
-      where.push('NOT EXISTS (SELECT 1 FROM scan_fingerprints o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint)');
-      params.push(query.notIn);
+      const other = await this.mustGetScan(db, query.notIn);
+      const [self] = await db.all('SELECT compared_to, n_new FROM scans WHERE id = ?', [query.scanId]);
+      const [otherCompared] = await db.all('SELECT compared_to, n_fixed FROM scans WHERE id = ?', [other.id]);
+      const unfiltered = where.length === 2 && suppressed === false;
+      if (self && self.compared_to !== null && num(self.compared_to) === other.id) {
+        where.push('f.is_new = 1');
+        if (unfiltered) storedTotal = num(self.n_new);
+      } else if (otherCompared && otherCompared.compared_to !== null && num(otherCompared.compared_to) === query.scanId) {
+        where.push('f.seq IN (SELECT x.seq FROM scan_fixed x WHERE x.scan_id = ?)');
+        params.push(other.id);
+        if (unfiltered) storedTotal = num(otherCompared.n_fixed);
+      } else {
+        where.push('NOT EXISTS (SELECT 1 FROM scan_fingerprints o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint)');
+        params.push(query.notIn);
+      }
     }
 
     let total: number | undefined;
-    if (query.withTotal !== false) {
+    if (storedTotal !== undefined && query.withTotal !== false) total = storedTotal;
+    else if (query.withTotal !== false) {
       const [row] = await db.all(`SELECT COUNT(*) AS n FROM findings f WHERE ${where.join(' AND ')}`, params);
       total = num(row.n);
     }

@@ -8,8 +8,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FINDING_COLUMNS, findingValues, type FacetRow, type FindingRow } from './import.js';
+import { SEARCH_ROWID_SCAN } from './migrations.js';
 import { SqlStore, type Executor, type Row } from './sql-store.js';
 import { StoreError, type StoreOptions } from './types.js';
+
+/** Findings per INSERT statement (25 values each, far below SQLite's 32,766 bound parameters). */
+const ROWS_PER_INSERT = 100;
 
 export class SqliteStore extends SqlStore {
   readonly kind = 'sqlite' as const;
@@ -61,8 +65,22 @@ export class SqliteStore extends SqlStore {
         return s.run(...params).changes;
       },
       insertFindings: async (scanId: number, rows: readonly FindingRow[]) => {
-        const s = stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES (${FINDING_COLUMNS.map(() => '?').join(', ')})`);
-        for (const r of rows) s.run(findingValues(scanId, r));
+        // Many rows a statement: one call into SQLite per ROWS_PER_INSERT findings, not per finding.
+        const row = `(${FINDING_COLUMNS.map(() => '?').join(', ')})`;
+        const insert = (n: number): Database.Statement => stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => row).join(', ')}`);
+        const text = (n: number): Database.Statement => stmt(`INSERT INTO findings_text (rowid, search) VALUES ${Array.from({ length: n }, () => '(?, ?)').join(', ')}`);
+        const base = scanId * SEARCH_ROWID_SCAN;
+        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+          const batch = rows.slice(start, start + ROWS_PER_INSERT);
+          const values: unknown[] = [];
+          const texts: unknown[] = [];
+          for (const r of batch) {
+            values.push(...findingValues(scanId, r));
+            texts.push(base + r.seq, r.search);
+          }
+          insert(batch.length).run(values);
+          text(batch.length).run(texts);
+        }
       },
       insertCounts: async (scanId: number, rows: readonly FacetRow[]) => {
         const s = stmt('INSERT INTO scan_counts (scan_id, facet, key, severity, n) VALUES (?, ?, ?, ?, ?)');
