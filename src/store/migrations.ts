@@ -159,12 +159,14 @@ export const MIGRATIONS: readonly Migration[] = [
 /**
  * SQLite's text index: FTS5 with the trigram tokenizer (SQLite 3.34+; better-sqlite3 12 bundles
  * 3.5x) over the findings' search text, contentless (the text stays in findings.search, which the
- * query re-checks with LIKE, so results are exactly the substring matches). A finding's row id is
- * scan_id × 2^32 + seq (findings has no rowid of its own).
+ * query re-checks with LIKE, so results are exactly the substring matches) and without positions
+ * (detail=none: a query asks for the findings holding each of the text's trigrams, anywhere, and
+ * LIKE keeps those holding them in order; positions would double the time an import spends here).
+ * A finding's row id is scan_id × 2^32 + seq (findings has no rowid of its own).
  */
 export const SEARCH_ROWID_SCAN = 4294967296;
 const SQLITE_TEXT_INDEX = [
-  "CREATE VIRTUAL TABLE findings_text USING fts5(search, content='', contentless_delete=1, tokenize='trigram')",
+  "CREATE VIRTUAL TABLE findings_text USING fts5(search, content='', contentless_delete=1, tokenize='trigram', detail='none')",
   `INSERT INTO findings_text (rowid, search) SELECT scan_id * ${SEARCH_ROWID_SCAN} + seq, search FROM findings`,
 ];
 

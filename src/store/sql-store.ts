@@ -136,6 +136,19 @@ function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/**
+ * The distinct three-character pieces of a text (by code point), at most MAX_TRIGRAMS of them spread
+ * over it: any finding holding the text holds them all, so asking the index for fewer only widens
+ * the candidates LIKE re-checks. None for a text shorter than three characters.
+ */
+const MAX_TRIGRAMS = 16;
+function trigramsOf(text: string): string[] {
+  const chars = [...text];
+  const all = [...new Set(Array.from({ length: Math.max(0, chars.length - 2) }, (_, i) => chars.slice(i, i + 3).join('')))];
+  if (all.length <= MAX_TRIGRAMS) return all;
+  return Array.from({ length: MAX_TRIGRAMS }, (_, i) => all[Math.floor((i * (all.length - 1)) / (MAX_TRIGRAMS - 1))]);
+}
+
 function encodeCursor(values: unknown[]): string {
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
@@ -466,10 +479,11 @@ export abstract class SqlStore implements Store {
       // SQLite: the trigram index finds the candidates (every finding holding each three-character
       // piece of the text in order); LIKE below keeps exactly the substring matches. Texts of fewer
       // than three characters have no trigram: LIKE alone. (PostgreSQL's pg_trgm index serves LIKE itself.)
-      if (this.kind === 'sqlite' && [...text].length >= 3) {
+      const trigrams = this.kind === 'sqlite' ? trigramsOf(text) : [];
+      if (trigrams.length > 0) {
         where.push('f.seq IN (SELECT t.rowid - ? FROM findings_text t WHERE findings_text MATCH ? AND t.rowid >= ? AND t.rowid < ?)');
         const base = query.scanId * SEARCH_ROWID_SCAN;
-        params.push(base, `"${text.replaceAll('"', '""')}"`, base, base + SEARCH_ROWID_SCAN);
+        params.push(base, trigrams.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND '), base, base + SEARCH_ROWID_SCAN);
       }
       where.push("f.search LIKE ? ESCAPE '\\'");
       params.push(likePattern(text));

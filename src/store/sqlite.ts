@@ -70,15 +70,17 @@ export class SqliteStore extends SqlStore {
         const insert = (n: number): Database.Statement => stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES ${Array.from({ length: n }, () => row).join(', ')}`);
         const text = (n: number): Database.Statement => stmt(`INSERT INTO findings_text (rowid, search) VALUES ${Array.from({ length: n }, () => '(?, ?)').join(', ')}`);
         const base = scanId * SEARCH_ROWID_SCAN;
+        // The findings, then their text index: one B-tree at a time keeps each one's pages in the cache.
         for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
           const batch = rows.slice(start, start + ROWS_PER_INSERT);
           const values: unknown[] = [];
-          const texts: unknown[] = [];
-          for (const r of batch) {
-            values.push(...findingValues(scanId, r));
-            texts.push(base + r.seq, r.search);
-          }
+          for (const r of batch) values.push(...findingValues(scanId, r));
           insert(batch.length).run(values);
+        }
+        for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+          const batch = rows.slice(start, start + ROWS_PER_INSERT);
+          const texts: unknown[] = [];
+          for (const r of batch) texts.push(base + r.seq, r.search);
           text(batch.length).run(texts);
         }
       },
