@@ -355,7 +355,9 @@ export abstract class SqlStore implements Store {
       await db.run('DELETE FROM scan_fixed WHERE scan_id IN (SELECT id FROM scans WHERE compared_to = ?)', [id]);
       await db.run('UPDATE scans SET compared_to = NULL, n_new = NULL, n_fixed = NULL WHERE compared_to = ?', [id]);
       await db.run('DELETE FROM scan_fixed WHERE scan_id = ?', [id]);
-      if (this.kind === 'sqlite') await db.run('DELETE FROM findings_text WHERE rowid >= ? AND rowid < ?', [id * SEARCH_ROWID_SCAN, (id + 1) * SEARCH_ROWID_SCAN]);
+      if (this.kind === 'sqlite') {
+        await db.run(`INSERT INTO findings_text (findings_text, rowid, search) SELECT 'delete', scan_id * ${SEARCH_ROWID_SCAN} + seq, search FROM findings WHERE scan_id = ?`, [id]);
+      }
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
