@@ -631,12 +631,13 @@ describe('deploy/scanner-rbac.yaml', () => {
     ]);
   });
 
-  test('grants get and list, nothing else, on every kind the scanner lists except Secrets', async () => {
+  test('grants get and list, nothing else, on every kind the scanner lists except Secrets, and get on /metrics', async () => {
     const { CLUSTER_KINDS } = await import('../src/sources/cluster.js');
     const docs = loadFixtureObjects([path.join(root, 'deploy/scanner-rbac.yaml')]);
     const role = docs.find((d) => d.kind === 'ClusterRole')!;
     const granted = new Set<string>();
-    for (const rule of role.rules) {
+    assert.deepEqual(role.rules.filter((r: { nonResourceURLs?: string[] }) => r.nonResourceURLs), [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+    for (const rule of role.rules.filter((r: { nonResourceURLs?: string[] }) => !r.nonResourceURLs)) {
       assert.deepEqual(rule.verbs, ['get', 'list']);
       for (const g of rule.apiGroups) for (const r of rule.resources) granted.add(`${g}/${r}`);
     }

@@ -47,11 +47,14 @@ describe('kshield install serve', () => {
     }
   });
 
-  test('get and list on exactly what kshield cluster lists, Secrets left out; nothing written', () => {
+  test('get and list on exactly what kshield cluster lists, Secrets left out, get on /metrics; nothing written', () => {
     const { objects } = render([]);
     const role = find(objects, 'ClusterRole', 'kshield-serve');
-    for (const r of role.rules) assert.deepEqual(r.verbs, ['get', 'list']);
-    const granted = new Set(role.rules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`))));
+    const nonResource = role.rules.filter((r: Obj) => r.nonResourceURLs);
+    assert.deepEqual(nonResource, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+    const resourceRules = role.rules.filter((r: Obj) => !r.nonResourceURLs);
+    for (const r of resourceRules) assert.deepEqual(r.verbs, ['get', 'list']);
+    const granted = new Set(resourceRules.flatMap((r: Obj) => r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}`))));
     const expected = new Set(CLUSTER_KINDS.filter((k) => k.kind !== 'Secret').map((k) => `${k.group}/${k.resource}`));
     assert.deepEqual([...granted].sort(), [...expected].sort());
     assert.ok(!granted.has('/secrets'));

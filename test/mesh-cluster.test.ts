@@ -28,9 +28,11 @@ const CRDS: [string, string, string, string][] = [
   ['security.istio.io', 'v1', 'PeerAuthentication', 'peerauthentications'],
   ['security.istio.io', 'v1', 'AuthorizationPolicy', 'authorizationpolicies'],
   ['networking.istio.io', 'v1', 'DestinationRule', 'destinationrules'],
+  ['networking.istio.io', 'v1', 'VirtualService', 'virtualservices'],
   ['policy.linkerd.io', 'v1beta3', 'Server', 'servers'],
   ['policy.linkerd.io', 'v1alpha1', 'AuthorizationPolicy', 'authorizationpolicies'],
   ['policy.linkerd.io', 'v1alpha1', 'MeshTLSAuthentication', 'meshtlsauthentications'],
+  ['policy.linkerd.io', 'v1beta1', 'ServerAuthorization', 'serverauthorizations'],
   ['gateway.networking.k8s.io', 'v1alpha3', 'BackendTLSPolicy', 'backendtlspolicies'],
 ];
 
@@ -100,6 +102,46 @@ spec:
     tls: {mode: DISABLE}`,
   deployment('shop', 'web', [8080]),
   deployment('shop', 'api', [8080]),
+  // The Service the DestinationRule's host names: web's sidecar sends plaintext to api through it.
+  `apiVersion: v1
+kind: Service
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 8080}]`,
+  // pay is STRICT; its DestinationRule turns TLS off for subset v2, and a VirtualService routes every request there.
+  deployment('shop', 'pay', [8443]).replace('labels: {app: pay}', 'labels: {app: pay, version: v2}'),
+  `apiVersion: v1
+kind: Service
+metadata: {name: pay, namespace: shop}
+spec:
+  selector: {app: pay}
+  ports: [{port: 443, targetPort: 8443}]`,
+  `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: pay, namespace: shop}
+spec:
+  selector:
+    matchLabels: {app: pay}
+  mtls: {mode: STRICT}`,
+  `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: pay, namespace: shop}
+spec:
+  host: pay
+  subsets:
+    - name: v2
+      labels: {version: v2}
+      trafficPolicy:
+        tls: {mode: DISABLE}`,
+  `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: pay, namespace: shop}
+spec:
+  hosts: [pay]
+  http:
+    - route:
+        - destination: {host: pay, subset: v2}`,
   deployment('edge', 'front', [8080, 9090]),
   deployment('edge', 'admin', [8080]),
   `apiVersion: policy.linkerd.io/v1beta3
@@ -126,7 +168,7 @@ spec:
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
 
 function collectionPath(o: Obj): string {
-  const plural = o.kind === 'Namespace' ? 'namespaces' : o.kind === 'Deployment' ? 'deployments' : CRDS.find(([g, , k]) => o.apiVersion.startsWith(`${g}/`) && k === o.kind)![3];
+  const plural = o.kind === 'Namespace' ? 'namespaces' : o.kind === 'Deployment' ? 'deployments' : o.kind === 'Service' ? 'services' : CRDS.find(([g, , k]) => o.apiVersion.startsWith(`${g}/`) && k === o.kind)![3];
   const base = o.apiVersion === 'v1' ? '/api/v1' : `/apis/${o.apiVersion}`;
   return o.metadata.namespace ? `${base}/namespaces/${o.metadata.namespace}/${plural}` : `${base}/${plural}`;
 }
@@ -203,6 +245,7 @@ describe('mesh custom resources on a real control plane (v1.20.2)', { skip: skip
       'linkerd-default-inbound-all-unauthenticated Deployment/edge/front',
       'mesh-authorization-principals-without-mtls AuthorizationPolicy/shop/deny-legacy',
       'mesh-destinationrule-tls-disabled DestinationRule/shop/api',
+      'mesh-destinationrule-tls-disabled DestinationRule/shop/pay',
       'mesh-mtls-not-strict Deployment/shop/api',
       'mesh-mtls-not-strict Deployment/shop/web',
     ]);
@@ -215,7 +258,9 @@ describe('mesh custom resources on a real control plane (v1.20.2)', { skip: skip
     assert.equal(files.code, 0, files.stderr);
     const pick = (stdout: string, src: string, dst: string): any => JSON.parse(stdout).connections.find((c: any) => c.src === src && c.dst === dst)?.mesh;
     const cases: [string, string, string][] = [
-      ['shop/Deployment/web', 'shop/Deployment/api', 'permissive'],
+      // The DestinationRule for api's host turns mTLS off for its clients: plaintext, which PERMISSIVE accepts.
+      ['shop/Deployment/web', 'shop/Deployment/api', 'plaintext'],
+      ['shop/Deployment/web', 'shop/Deployment/pay', 'mtls'],
       ['edge/Deployment/admin', 'edge/Deployment/front', 'permissive'],
       ['shop/Deployment/web', 'edge/Deployment/front', 'plaintext'],
       ['0.0.0.0/0', 'shop/Deployment/web', 'unknown'],
@@ -230,8 +275,14 @@ describe('mesh custom resources on a real control plane (v1.20.2)', { skip: skip
       effect: 'narrows',
       why: 'refuses port 8080: Server edge/front-http: none of AuthorizationPolicy edge/front-http authorizes it',
     });
+    assert.equal(pick(live.stdout, 'shop/Deployment/web', 'shop/Deployment/api').why, "the client's sidecar sends plaintext: tls.mode DISABLE of DestinationRule shop/api");
+    // pay is STRICT: what the VirtualService routes to subset v2 leaves web's sidecar in plaintext, and pay refuses it.
+    assert.deepEqual(pick(live.stdout, 'shop/Deployment/web', 'shop/Deployment/pay').authorization, {
+      effect: 'narrows',
+      why: 'via Service shop/pay port 443, subset v2: STRICT mTLS (PeerAuthentication shop/pay) refuses the plaintext that tls.mode DISABLE of DestinationRule shop/pay, subset v2 makes the client send',
+    });
     const table = await kshield(['netpol', 'reach', '--cluster', '--kubeconfig', env.kubeconfig]);
     assert.match(table.stdout, /^SOURCE\s+DESTINATION\s+PORTS\s+TRANSPORT\s+MESH POLICY$/m);
-    assert.match(table.stdout, /^shop\/Deployment\/web\s+shop\/Deployment\/api\s+all\s+mTLS, permissive\s+-$/m);
+    assert.match(table.stdout, /^shop\/Deployment\/web\s+shop\/Deployment\/api\s+all\s+plaintext\s+-$/m);
   });
 });

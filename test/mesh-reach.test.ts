@@ -142,3 +142,109 @@ describe('transport and mesh policy of a connection', () => {
     assert.equal(m.authorization?.effect, 'denies');
   });
 });
+
+/** A Service selecting app=NAME; ports written `80:8080` (port:targetPort) or `9090`. */
+const service = (namespace: string, name: string, ports: string[], labels = ''): string =>
+  `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: ${namespace}${labels ? `, labels: {${labels}}` : ''}}\nspec:\n  selector: {app: ${name}}\n  ports: [${ports.map((p) => { const [port, target] = p.split(':'); return `{port: ${port}${target ? `, targetPort: ${target}` : ''}}`; }).join(', ')}]`;
+const DR = (namespace: string, name: string, spec: string): string => `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec: ${spec}`;
+
+describe('the client\'s DestinationRule TLS, per connection (Istio\'s ClientTLSSettings and DestinationRule lookup)', () => {
+  const SHOP = ns('shop', '{istio-injection: enabled}');
+  const FRONT = ns('front', '{istio-injection: enabled}');
+  const ROOT = ns('istio-system');
+  const client = deploy('shop', 'client', [8080]);
+  const frontClient = deploy('front', 'client', [8080]);
+  const server = (ports = [8080]) => deploy('shop', 'server', ports);
+  const svc = service('shop', 'server', ['80:8080']);
+  const STRICT = PA('mtls: {mode: STRICT}');
+  const tls = (mode: string) => `{host: server, trafficPolicy: {tls: {mode: ${mode}}}}`;
+  // [case, documents, expected "transport [per port] effect"]
+  const cases: [string, string[], string][] = [
+    ['no DestinationRule: auto mTLS, the server PERMISSIVE by default', [SHOP, client, server(), svc], 'permissive'],
+    ['tls.mode DISABLE: the client sidecar sends plaintext', [SHOP, DR('shop', 'server', tls('DISABLE')), client, server(), svc], 'plaintext'],
+    ['tls.mode DISABLE towards a STRICT server: plaintext, and the server refuses it', [SHOP, STRICT, DR('shop', 'server', tls('DISABLE')), client, server(), svc], 'plaintext denies'],
+    ['a tls block without mode is DISABLE (the API default)', [SHOP, DR('shop', 'server', '{host: server, trafficPolicy: {tls: {sni: server.shop}}}'), client, server(), svc], 'plaintext'],
+    ['no Service selects the server: no host for the rule to apply to', [SHOP, DR('shop', 'server', tls('DISABLE')), client, server()], 'permissive'],
+    ['ISTIO_MUTUAL with STRICT: mTLS', [SHOP, STRICT, DR('shop', 'server', tls('ISTIO_MUTUAL')), client, server(), svc], 'mtls'],
+    ['ISTIO_MUTUAL towards a server whose PeerAuthentication is DISABLE: the connection fails', [SHOP, PA('mtls: {mode: DISABLE}'), DR('shop', 'server', tls('ISTIO_MUTUAL')), client, server(), svc], 'plaintext denies'],
+    ['SIMPLE towards a STRICT server: no client certificate, refused', [SHOP, STRICT, DR('shop', 'server', tls('SIMPLE')), client, server(), svc], 'unknown denies'],
+    ['SIMPLE towards a PERMISSIVE server: encrypted only if the application speaks TLS', [SHOP, DR('shop', 'server', tls('SIMPLE')), client, server(), svc], 'unknown'],
+    ['MUTUAL towards a STRICT server: only a certificate of the mesh CA gets in', [SHOP, STRICT, DR('shop', 'server', tls('MUTUAL')), client, server(), svc], 'unknown narrows'],
+    ['portLevelSettings: port 9090 DISABLE, the rest ISTIO_MUTUAL', [SHOP, DR('shop', 'server', '{host: server, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}, portLevelSettings: [{port: {number: 9090}, tls: {mode: DISABLE}}]}}'), client, server([8080, 9090]), service('shop', 'server', ['80:8080', '9090'])], 'plaintext [8080:permissive 9090:plaintext]'],
+    ['a port entry without tls does not inherit the top-level DISABLE: that port is auto mTLS', [SHOP, STRICT, DR('shop', 'server', '{host: server, trafficPolicy: {tls: {mode: DISABLE}, portLevelSettings: [{port: {number: 80}, connectionPool: {tcp: {maxConnections: 10}}}]}}'), client, server([8080, 9090]), service('shop', 'server', ['80:8080', '9090'])], 'mtls narrows'],
+    ['the client\'s namespace wins over the Service\'s', [SHOP, FRONT, DR('front', 'server', '{host: server.shop.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}'), DR('shop', 'server', tls('DISABLE')), frontClient, server(), svc], 'permissive'],
+    ['a short host is read in the rule\'s namespace: "server" in front is server.front, not this Service', [SHOP, FRONT, DR('front', 'server', tls('ISTIO_MUTUAL')), DR('shop', 'server', tls('DISABLE')), frontClient, server(), svc], 'plaintext'],
+    ['the Service\'s namespace exports its rule to other namespaces by default', [SHOP, FRONT, DR('shop', 'server', tls('DISABLE')), frontClient, server(), svc], 'plaintext'],
+    ['exportTo ".": not seen from another namespace', [SHOP, FRONT, DR('shop', 'server', '{host: server, exportTo: ["."], trafficPolicy: {tls: {mode: DISABLE}}}'), frontClient, server(), svc], 'permissive'],
+    ['exportTo ".": seen from its own namespace', [SHOP, DR('shop', 'server', '{host: server, exportTo: ["."], trafficPolicy: {tls: {mode: DISABLE}}}'), client, server(), svc], 'plaintext'],
+    ['a mesh-wide rule in the root namespace', [SHOP, ROOT, DR('istio-system', 'all', '{host: "*.local", trafficPolicy: {tls: {mode: DISABLE}}}'), client, server(), svc], 'plaintext'],
+    ['the Service\'s namespace wins over the root namespace', [SHOP, ROOT, DR('istio-system', 'all', '{host: "*.local", trafficPolicy: {tls: {mode: DISABLE}}}'), DR('shop', 'server', tls('ISTIO_MUTUAL')), client, server(), svc], 'permissive'],
+    ['in one namespace the exact host wins over a wildcard', [SHOP, DR('shop', 'all', '{host: "*.shop.svc.cluster.local", trafficPolicy: {tls: {mode: DISABLE}}}'), DR('shop', 'server', tls('ISTIO_MUTUAL')), client, server(), svc], 'permissive'],
+    ['a workloadSelector rule applies to the clients it selects, before the others', [SHOP, DR('shop', 'server', tls('ISTIO_MUTUAL')), DR('shop', 'server-legacy', '{host: server, workloadSelector: {matchLabels: {app: client}}, trafficPolicy: {tls: {mode: DISABLE}}}'), client, server(), svc], 'plaintext'],
+    ['a workloadSelector rule that does not select the client', [SHOP, DR('shop', 'server', tls('ISTIO_MUTUAL')), DR('shop', 'server-legacy', '{host: server, workloadSelector: {matchLabels: {app: other}}, trafficPolicy: {tls: {mode: DISABLE}}}'), client, server(), svc], 'permissive'],
+    ['a subset\'s DISABLE with no route to the subset does not apply', [SHOP, DR('shop', 'server', '{host: server, subsets: [{name: v1, labels: {app: server}, trafficPolicy: {tls: {mode: DISABLE}}}]}'), client, server(), svc], 'permissive'],
+    ['a subset\'s DISABLE applies to what a VirtualService routes to it', [SHOP, DR('shop', 'server', '{host: server, subsets: [{name: v1, labels: {app: server}, trafficPolicy: {tls: {mode: DISABLE}}}]}'), 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: server, namespace: shop}\nspec: {hosts: [server], http: [{route: [{destination: {host: server, subset: v1}}]}]}', client, server(), svc], 'plaintext'],
+    ['ambient clients: ztunnel does not apply DestinationRule TLS', [ns('shop', '{istio.io/dataplane-mode: ambient}'), DR('shop', 'server', tls('DISABLE')), client, server(), svc], 'permissive'],
+    ['ISTIO_MUTUAL towards a server outside the mesh: the connection fails', [SHOP, DR('shop', 'server', tls('ISTIO_MUTUAL')), client, deploy('shop', 'server', [8080], { labels: 'sidecar.istio.io/inject: "false"' }), svc], 'plaintext denies'],
+    ['a client outside the mesh is not changed by the rule', [SHOP, DR('shop', 'server', tls('ISTIO_MUTUAL')), deploy('shop', 'client', [8080], { labels: 'sidecar.istio.io/inject: "false"' }), server(), svc], 'plaintext'],
+  ];
+  for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
+
+  test('the reason names the rule and what the server does with it', () => {
+    const resources = load([SHOP, STRICT, DR('shop', 'server', tls('DISABLE')), client, server(), svc].join('\n---\n'));
+    const input = meshInput(resources);
+    const side = (name: string) => meshSide(input, 'shop', [resources.find((r) => r.kind === 'Deployment' && r.name === name)!]);
+    const m = workloadConnectionMesh(input, side('client'), side('server'), PortSet.ALL);
+    assert.equal(m.why, "the client's sidecar sends plaintext: tls.mode DISABLE of DestinationRule shop/server");
+    assert.deepEqual(m.authorization, { effect: 'denies', why: 'STRICT mTLS (PeerAuthentication shop/pa) refuses the plaintext that tls.mode DISABLE of DestinationRule shop/server makes the client send' });
+  });
+});
+
+describe('Istio AuthorizationPolicy targetRefs', () => {
+  const policy = (targetRefs: string) => `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: waypoint-only, namespace: shop}\nspec: {targetRefs: [${targetRefs}], action: ALLOW}`;
+  const svc = service('shop', 'server', ['80:8080']);
+  const cases: [string, string[], string][] = [
+    ['a sidecar does not apply a policy attached by targetRefs', [ISTIO_NS, policy('{kind: Service, group: "", name: server}'), deploy('shop', 'client', [8080]), deploy('shop', 'server', [8080]), svc], 'permissive'],
+    ['ambient, the Service bound to a waypoint: the policy applies there, not judged', [ns('shop', '{istio.io/dataplane-mode: ambient, istio.io/use-waypoint: waypoint}'), policy('{kind: Service, group: "", name: server}'), deploy('shop', 'client', [8080]), deploy('shop', 'server', [8080]), svc], 'permissive narrows'],
+    ['ambient, a policy on the waypoint Gateway', [ns('shop', '{istio.io/dataplane-mode: ambient}'), policy('{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}'), deploy('shop', 'client', [8080]), deploy('shop', 'server', [8080]), service('shop', 'server', ['80:8080'], 'istio.io/use-waypoint: waypoint')], 'permissive narrows'],
+    ['ambient without a waypoint: nothing enforces it', [ns('shop', '{istio.io/dataplane-mode: ambient}'), policy('{kind: Service, group: "", name: server}'), deploy('shop', 'client', [8080]), deploy('shop', 'server', [8080]), svc], 'permissive'],
+  ];
+  for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
+});
+
+describe('Linkerd: an empty requiredAuthenticationRefs, and ServerAuthorization (policy.linkerd.io/v1beta1)', () => {
+  const client = deploy('shop', 'client', [8080]);
+  const server = deploy('shop', 'server', [8080]);
+  const unmeshed = deploy('shop', 'client', [8080], { annotations: 'linkerd.io/inject: disabled' });
+  const SAZ = (spec: string) => `apiVersion: policy.linkerd.io/v1beta1\nkind: ServerAuthorization\nmetadata: {name: server-clients, namespace: shop}\nspec: ${spec}`;
+  const cases: [string, string[], string][] = [
+    ['an AuthorizationPolicy with no authentication is ignored: the Server stays denied', [LINKERD_NS(), SERVER(), LINKERD_AP('[]'), client, server], 'mtls denies'],
+    ['ServerAuthorization by Server name, meshTLS serviceAccounts naming the client', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {meshTLS: {serviceAccounts: [{name: default}]}}}'), client, server], 'mtls'],
+    ['ServerAuthorization meshTLS serviceAccounts naming another account', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {meshTLS: {serviceAccounts: [{name: admin}]}}}'), client, server], 'mtls denies'],
+    ['ServerAuthorization meshTLS identities "*": every meshed client', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {meshTLS: {identities: ["*"]}}}'), client, server], 'mtls'],
+    ['ServerAuthorization meshTLS refuses a client outside the mesh', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {meshTLS: {unauthenticatedTLS: true}}}'), unmeshed, server], 'plaintext denies'],
+    ['ServerAuthorization unauthenticated: plaintext accepted', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {unauthenticated: true}}'), unmeshed, server], 'plaintext'],
+    ['ServerAuthorization by a selector over the Servers\' labels', [LINKERD_NS(), SERVER().replace('metadata: {name: server-http, namespace: shop}', 'metadata: {name: server-http, namespace: shop, labels: {tier: api}}'), SAZ('{server: {selector: {matchLabels: {tier: api}}}, client: {unauthenticated: true}}'), client, server], 'permissive'],
+    ['ServerAuthorization of another Server does not apply', [LINKERD_NS(), SERVER(), SAZ('{server: {name: other}, client: {unauthenticated: true}}'), client, server], 'mtls denies'],
+    ['ServerAuthorization limited to a network: pod addresses unknown', [LINKERD_NS(), SERVER(), SAZ('{server: {name: server-http}, client: {networks: [{cidr: 10.0.0.0/8}], unauthenticated: true}}'), client, server], 'permissive narrows'],
+  ];
+  for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
+});
+
+describe('Consul intentions (ServiceIntentions)', () => {
+  const inject = 'consul.hashicorp.com/connect-inject: "true"';
+  const client = deploy('shop', 'client', [8080], { annotations: inject });
+  const server = deploy('shop', 'server', [8080], { annotations: inject });
+  const svcs = [service('shop', 'client', ['8080']), service('shop', 'server', ['8080'])];
+  const SI = (destination: string, sources: string) => `apiVersion: consul.hashicorp.com/v1alpha1\nkind: ServiceIntentions\nmetadata: {name: ${destination === '*' ? 'all' : destination}, namespace: shop}\nspec: {destination: {name: "${destination}"}, sources: ${sources}}`;
+  const cases: [string, string[], string][] = [
+    ['no intention in the input: the ACL default policy decides, not judged', [ns('shop'), client, server, ...svcs], 'mtls'],
+    ['an intention denying the client', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, action: deny}]')], 'mtls denies'],
+    ['an intention allowing the client', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, action: allow}]')], 'mtls'],
+    ['the exact source wins over "*"', [ns('shop'), client, server, ...svcs, SI('server', '[{name: "*", action: deny}, {name: client, action: allow}]')], 'mtls'],
+    ['the exact destination wins over "*"', [ns('shop'), client, server, ...svcs, SI('*', '[{name: client, action: allow}]'), SI('server', '[{name: "*", action: deny}]')], 'mtls denies'],
+    ['L7 permissions admit only some requests', [ns('shop'), client, server, ...svcs, SI('server', '[{name: client, permissions: [{action: allow, http: {pathPrefix: /api}}]}]')], 'mtls narrows'],
+    ['the connect-service annotation names the service', [ns('shop'), client, deploy('shop', 'server', [8080], { annotations: `${inject}, consul.hashicorp.com/connect-service: payments` }), ...svcs, SI('payments', '[{name: client, action: deny}]')], 'mtls denies'],
+  ];
+  for (const [name, docs, expected] of cases) test(name, () => assert.equal(connection(docs), expected));
+});

@@ -1,14 +1,12 @@
 /**
- * How `kshield serve` decides who may read: OIDC tokens checked against a tiny issuer this test
- * serves on 127.0.0.1 (discovery document, key set; keys made with node:crypto), TLS, and the flag
+ * How `kshield serve` decides who may read: OIDC tokens checked against the test issuer on
+ * 127.0.0.1 (test/support/oidc-issuer.ts: discovery document, key set), TLS, and the flag
  * errors a person meets first.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,38 +14,16 @@ import { kshield, kshieldAsync } from './support/cli.js';
 import { OidcVerifier } from '../src/serve/oidc.js';
 import { startServe, type RunningServe } from './support/serve.js';
 import { generateWebhookCertificates } from '../src/admission/certs.js';
+import { b64, jwt, newKey, startTestIssuer, type TestIssuer, type TestKey } from './support/oidc-issuer.js';
 
 type Obj = Record<string, any>;
 
 const AUDIENCE = 'kshield-dashboard';
 
-interface Key {
-  kid: string;
-  alg: 'RS256' | 'ES256';
-  privateKey: KeyObject;
-  publicJwk: Obj;
-}
-
-function newKey(kid: string, alg: 'RS256' | 'ES256'): Key {
-  const pair = alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { kid, alg, privateKey: pair.privateKey, publicJwk: { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' } };
-}
-
-const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-function jwt(key: Key, claims: Obj, header: Obj = {}): string {
-  const head = b64({ alg: key.alg, typ: 'JWT', kid: key.kid, ...header });
-  const body = b64(claims);
-  const data = Buffer.from(`${head}.${body}`);
-  const signature = key.alg === 'RS256' ? sign('sha256', data, key.privateKey) : sign('sha256', data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
-  return `${head}.${body}.${signature.toString('base64url')}`;
-}
-
 describe('kshield serve --oidc-issuer', () => {
-  let issuerServer: http.Server;
+  let testIssuer: TestIssuer;
   let issuer: string;
-  let keys: Key[];
-  let jwksRequests = 0;
+  let keys: TestKey[];
   let serve: RunningServe;
   const now = (): number => Math.floor(Date.now() / 1000);
   const claims = (extra: Obj = {}): Obj => ({ iss: issuer, aud: AUDIENCE, sub: 'user-1', email: 'ana@example.com', iat: now(), exp: now() + 300, ...extra });
@@ -57,23 +33,15 @@ describe('kshield serve --oidc-issuer', () => {
   };
 
   before(async () => {
-    keys = [newKey('rsa-1', 'RS256'), newKey('ec-1', 'ES256')];
-    issuerServer = http.createServer((req, res) => {
-      if (req.url === '/.well-known/openid-configuration') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer, jwks_uri: `${issuer}/keys`, id_token_signing_alg_values_supported: ['RS256', 'ES256'] }));
-      } else if (req.url === '/keys') {
-        jwksRequests++;
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keys.map((k) => k.publicJwk) }));
-      } else res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => issuerServer.listen(0, '127.0.0.1', r));
-    issuer = `http://127.0.0.1:${(issuerServer.address() as AddressInfo).port}`;
+    testIssuer = await startTestIssuer();
+    issuer = testIssuer.url;
+    keys = testIssuer.keys;
     serve = await startServe(['--database', ':memory:', '--oidc-issuer', issuer, '--oidc-audience', AUDIENCE]);
   });
 
   after(async () => {
     await serve?.stop();
-    issuerServer?.close();
+    await testIssuer?.close();
   });
 
   test('no token is generated or printed when OIDC is the way in', () => {
@@ -123,17 +91,17 @@ describe('kshield serve --oidc-issuer', () => {
     let clock = Date.now();
     const verifier = new OidcVerifier({ issuer, audience: AUDIENCE, now: () => clock });
     await verifier.start();
-    const fetched = jwksRequests;
+    const fetched = testIssuer.jwksRequests;
     const rotated = newKey('rsa-2', 'RS256');
     keys.push(rotated);
     const token = jwt(rotated, claims());
     await assert.rejects(verifier.verify(token), /no key of the issuer with kid "rsa-2"/);
     for (let i = 0; i < 20; i++) await assert.rejects(verifier.verify(jwt(newKey(`nope-${i}`, 'ES256'), claims())), /no key of the issuer/);
-    assert.equal(jwksRequests, fetched, 'unknown kids within a minute of the last fetch do not refetch the key set');
+    assert.equal(testIssuer.jwksRequests, fetched, 'unknown kids within a minute of the last fetch do not refetch the key set');
     clock += 61_000;
     const who = await verifier.verify(token);
     assert.equal(who.subject, 'user-1');
-    assert.equal(jwksRequests, fetched + 1);
+    assert.equal(testIssuer.jwksRequests, fetched + 1);
   });
 
   test('an issuer whose discovery document names another issuer is refused at start', async () => {

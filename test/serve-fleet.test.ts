@@ -187,6 +187,22 @@ describe('kshield serve: a fleet of two clusters reporting into one dashboard (P
     assert.equal(east.total, JSON.parse(pushed.east.stdout).findings.filter((f: Obj) => !f.suppressed).length);
   });
 
+  test('each push brought its RBAC graph and reachability map, and compliance is judged from what was stored', async () => {
+    const { body: sources } = await getJson(`${serve.url}/api/sources`, readCa());
+    const east = sources.find((s: Obj) => s.source === 'east').latest;
+    const rbac = (await getJson(`${serve.url}/api/scans/${east.id}/rbac`, readCa())).body;
+    assert.equal(rbac.available, true, JSON.stringify(rbac));
+    assert.equal(typeof rbac.toClusterAdmin, 'number');
+    const reach = (await getJson(`${serve.url}/api/scans/${east.id}/reach`, readCa())).body;
+    assert.equal(reach.available, true);
+    assert.ok(reach.workloads > 0, `${reach.workloads} workloads`);
+    const cis = (await getJson(`${serve.url}/api/compliance?scan=${east.id}&framework=cis-kubernetes@1.12`, readCa())).body;
+    assert.equal(cis.notice, null);
+    const privileged = cis.controls.find((c: Obj) => c.id === '5.2.2');
+    assert.equal(privileged.status, 'fail');
+    assert.ok(privileged.evidence.some((e: Obj) => e.findings?.some((f: Obj) => f.object === 'Deployment payments/payments-api')), JSON.stringify(privileged.evidence));
+  });
+
   test('a wrong token: HTTP 401 said plainly; the scan is still printed and its exit code kept', () => {
     const r = pushed['wrong-token'];
     assert.equal(r.code, 1);
@@ -272,6 +288,9 @@ describe('kshield serve --interval, under the RBAC kshield install serve grants:
     assert.deepEqual([...new Set(coverage.notCovered.map((g: Obj) => g.kind))], ['Secret']);
     assert.match(coverage.notCovered[0].reason, /forbidden|403/i);
     assert.ok(coverage.covered.length > 10);
+    // /metrics is granted too: encryption at rest is judged from inside the cluster, not noted away.
+    const notes = (JSON.parse(r.stdout).notes ?? []) as Obj[];
+    assert.deepEqual(notes.filter((n) => /\/metrics/.test(n.message)).map((n) => n.message), []);
   });
 
   after(async () => {
@@ -296,5 +315,13 @@ describe('kshield serve --interval, under the RBAC kshield install serve grants:
     assert.equal(session.scanner.source, 'lab');
     assert.equal(session.scanner.intervalSeconds, 10);
     assert.equal(session.scanner.last.ok, true);
+    // The dashboard's own scans carry the drawings and what compliance needs.
+    for (const view of ['rbac', 'reach']) {
+      const d = (await (await fetch(`${serve.url}/api/scans/${scans[0].id}/${view}`, { headers: auth })).json()) as Obj;
+      assert.equal(d.available, true, `${view}: ${JSON.stringify(d).slice(0, 300)}`);
+    }
+    const cis = (await (await fetch(`${serve.url}/api/compliance?scan=${scans[0].id}&framework=cis-kubernetes@1.12`, { headers: auth })).json()) as Obj;
+    assert.equal(cis.notice, null);
+    assert.ok(cis.overall.pass + cis.overall.fail > 0, JSON.stringify(cis.overall));
   });
 });

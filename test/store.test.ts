@@ -24,6 +24,9 @@ import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
 import { FINDING_COLUMNS, findingValues, prepareScan } from '../src/store/import.js';
 import { skipUnlessPostgres, startPostgres, type TestPostgres } from './support/postgres.js';
 import { generateResult } from './support/store-results.js';
+import { complianceProvider, NOT_STORED_NOTICE } from '../src/serve/compliance.js';
+import { analysesOf } from '../src/serve/analyses.js';
+import { COMPLIANCE_FINDINGS_PER_RULE, MAX_ARTIFACT_BYTES } from '../src/store/artifacts.js';
 
 const SECRET_VALUES = ['Zq8vLr2Pw9Xk4TnB7mYc', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8vLr2Pw9', 'Hq3mVx7Rt2Lp9Wn4Kc8Z'];
 
@@ -693,12 +696,64 @@ for (const backend of [sqlite, postgres]) {
       const upgraded = await openStore(old);
       assert.equal(upgraded.schemaVersion, SCHEMA_VERSION);
       assert.deepEqual((await upgraded.listScans()).map((x) => [x.source, x.score]), [['prod', 100]]);
+      // The scan stored before migration 3 keeps nothing compliance needs: not assessed, never pass.
+      const before3 = (await upgraded.listScans())[0];
+      assert.equal(await upgraded.getArtifact(before3.id, 'compliance'), undefined);
+      const { provider } = await complianceProvider();
+      const judged = (await provider.assess('cis-kubernetes@1.12', before3, upgraded)) as { notice: string; overall: { pass: number; fail: number } };
+      assert.equal(judged.notice, NOT_STORED_NOTICE);
+      assert.equal(judged.overall.pass, 0);
+      assert.equal(judged.overall.fail, 0);
       await upgraded.importScan({ source: 'prod', command: 'scan', result: scanOf(APP).report });
       await upgraded.close();
       assert.deepEqual((await backend.raw(old, 'SELECT version FROM kshield_migrations ORDER BY version')).map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
 
       await backend.raw(target, `INSERT INTO kshield_migrations (version, name, applied_at) VALUES (${SCHEMA_VERSION + 1}, 'from the future', 0)`);
       await assert.rejects(openStore(target), (e: Error) => e instanceof StoreError && new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this kshield knows \\(${SCHEMA_VERSION}\\)`).test(e.message));
+    });
+
+    test('per scan, what compliance needs and the RBAC and reachability analyses are kept (migration 3), bounded, deleted with it', async () => {
+      const { store, target } = await open();
+      const result = scanLoaded(loadText(APP, 'app.yaml'));
+      const report = toJsonReport(result);
+      assert.ok(report.rulesRun, 'the scan lists the rules that ran');
+      const analyses = analysesOf(result.resources);
+      const scan = await store.importScan({ source: 'prod', command: 'scan', result: report, analyses });
+      const kept = (await store.getArtifact(scan.id, 'compliance')) as { rules: Record<string, number>; counts: Record<string, [number, number]>; findings: { rule: string }[] };
+      assert.deepEqual(kept.rules, report.rulesRun);
+      assert.equal(kept.counts['privileged-container'][0], report.findings.filter((f) => f.rule === 'privileged-container' && !f.suppressed).length);
+      assert.deepEqual(await store.getArtifact(scan.id, 'analyses'), JSON.parse(JSON.stringify(analyses)));
+      // The assessment from the store is the one \`kshield report\` makes from the file: a fail with its finding, a pass, not assessed.
+      const { provider } = await complianceProvider();
+      const a = (await provider.assess('cis-kubernetes@1.12', scan, store)) as { notice: string | null; controls: { id: string; status: string; evidence: { ref: string; status: string; findings?: { object?: string }[] }[] }[] };
+      assert.equal(a.notice, null);
+      const control = (id: string) => a.controls.find((c) => c.id === id)!;
+      assert.equal(control('5.2.2').status, 'fail');
+      assert.deepEqual(control('5.2.2').evidence.find((e) => e.ref === 'rule:privileged-container')!.findings!.map((f) => f.object), ['Deployment payments/api']);
+      assert.equal(control('5.2.4').status, 'pass', 'host-ipc ran on the workloads and found nothing');
+      assert.equal(control('1.1.1').status, 'not-assessed', 'a manifest scan reads no node file: not assessed, not pass');
+      // A kshield node result given with the scan: its checks are the evidence of CIS section 1.
+      const node = { detected: { root: '/', layout: 'control-plane' }, checks: [{ id: '1.1.1', status: 'pass', title: 'API server pod manifest mode', evidence: 'mode 600' }, { id: '1.1.2', status: 'fail', title: 'API server pod manifest owner', evidence: 'owned by 1000:1000' }] };
+      const withNode = await store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [node] });
+      const n = (await provider.assess('cis-kubernetes@1.12', withNode, store)) as typeof a;
+      assert.equal(n.controls.find((c) => c.id === '1.1.1')!.status, 'pass');
+      assert.equal(n.controls.find((c) => c.id === '1.1.2')!.status, 'fail');
+      await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [report] }), /evidence\[0\] is a kshield scan result; only kshield node and probe results/);
+      await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result: report, evidence: [{ detected: {}, checks: [{ id: '1.1.1', status: 'fine' }] }] }), /evidence\[0\]: checks\[0\]\.status "fine" is not pass, fail, warn or manual/);
+      // Many findings of one rule: a few kept for the evidence, all counted.
+      const many = generateResult({ findings: 500, seed: 3 });
+      const big = await store.importScan({ source: 'prod', command: 'scan', result: many.report });
+      const bigKept = (await store.getArtifact(big.id, 'compliance')) as { findings: { rule: string }[]; counts: Record<string, [number, number]> };
+      for (const [rule, [open_, accepted]] of Object.entries(bigKept.counts)) {
+        assert.equal(bigKept.findings.filter((f) => f.rule === rule).length, Math.min(open_, COMPLIANCE_FINDINGS_PER_RULE) + Math.min(accepted, COMPLIANCE_FINDINGS_PER_RULE), rule);
+      }
+      // Analyses larger than the bound are refused, and nothing of that import is stored.
+      const scans = (await store.listScans()).length;
+      await assert.rejects(store.importScan({ source: 'prod', command: 'scan', result: report, analyses: { blob: 'x'.repeat(MAX_ARTIFACT_BYTES) } }), (e: Error) => e instanceof StoreError && /analyses of the scan is \d+ bytes of JSON, more than the/.test(e.message));
+      assert.equal((await store.listScans()).length, scans);
+      assert.equal(await store.deleteScan(scan.id), true);
+      assert.equal(await store.getArtifact(scan.id, 'compliance'), undefined);
+      assert.deepEqual(await backend.raw(target, `SELECT COUNT(*) AS n FROM scan_artifacts WHERE scan_id = ${scan.id}`).then((r) => Number(r[0].n)), 0);
     });
 
     test('the team label keys are configurable', async () => {

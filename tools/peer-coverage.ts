@@ -52,3 +52,28 @@ export function headingAnchor(heading: string): string {
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-');
 }
+
+/**
+ * The sections that speak of a rule in prose rather than in a table row (a rule no peer check maps
+ * onto, compared in words: "Service mesh rules"), by rule id, in the order of the page. Only rule ids
+ * in `known` count, so a peer's own check names in backticks are not taken for rules.
+ */
+export function proseSectionsByRule(text: string, known: ReadonlySet<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let section = '';
+  for (const line of text.split('\n')) {
+    const heading = /^## (.+?)\s*$/.exec(line);
+    if (heading) {
+      section = heading[1];
+      continue;
+    }
+    if (line.startsWith('|')) continue;
+    for (const m of line.matchAll(/`([a-z0-9-]+)`/g)) {
+      if (!known.has(m[1])) continue;
+      const list = out.get(m[1]) ?? [];
+      if (!list.includes(section)) list.push(section);
+      out.set(m[1], list);
+    }
+  }
+  return out;
+}

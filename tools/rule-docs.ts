@@ -15,7 +15,7 @@ import yaml from 'js-yaml';
 import { rules as catalogue, SEVERITIES, type Rule } from '../src/index.js';
 import { rulesWithTag } from '../src/cli/rules.js';
 import { judgesDockerfiles } from '../src/rules/define.js';
-import { headingAnchor, parsePeerCoverage, type PeerCoverageRow } from './peer-coverage.js';
+import { headingAnchor, parsePeerCoverage, proseSectionsByRule, type PeerCoverageRow } from './peer-coverage.js';
 
 /** Where the pages go, relative to the repository root. */
 export const RULE_DOCS_DIR = 'docs/rules';
@@ -163,7 +163,7 @@ function peerChecksByRule(peerRows: readonly PeerCoverageRow[]): Map<string, Pee
   return byRule;
 }
 
-function rulePage(rule: Rule, sourceFile: string, peerChecks: readonly PeerCoverageRow[]): string {
+function rulePage(rule: Rule, sourceFile: string, peerChecks: readonly PeerCoverageRow[], proseSections: readonly string[]): string {
   const out: string[] = [GENERATED, '', `# ${rule.id}: ${inlineMarkdown(rule.title)}`, ''];
   out.push(
     '| Severity | Category | Tags | Opt-in | Applies to | Reads |',
@@ -199,7 +199,10 @@ function rulePage(rule: Rule, sourceFile: string, peerChecks: readonly PeerCover
   else out.push(...frameworks.map(([framework, ids]) => `- ${inlineMarkdown(frameworkName(framework))}: ${ids.map(code).join(', ')}`), '');
 
   out.push('## Equivalent checks in other tools', '');
-  if (peerChecks.length === 0) out.push('No check of the tools compared in [peer coverage](../peer-coverage.md) maps to this rule.', '');
+  if (peerChecks.length === 0) {
+    const where = proseSections.map((section) => `[${inlineMarkdown(section)}](../peer-coverage.md#${headingAnchor(section)})`);
+    out.push(`No check of the tools compared in [peer coverage](../peer-coverage.md) maps to this rule${where.length > 0 ? `; ${where.join(', ')} says what comes closest` : ''}.`, '');
+  }
   else {
     // "Also mapped to": the other rules of a peer check kshield splits; the column only when some row has them.
     const split = peerChecks.some((row) => row.rules.length > 1);
@@ -268,9 +271,11 @@ function indexPage(rules: readonly Rule[]): string {
 /** Every page of docs/rules/, by file name: `<id>.md` for each rule and README.md, the index. */
 export function renderRuleDocs(input: RuleDocsInput): Map<string, string> {
   const peers = peerChecksByRule(parsePeerCoverage(input.peerCoverage));
+  const prose = proseSectionsByRule(input.peerCoverage, new Set(input.rules.map((r) => r.id)));
   const pages = new Map<string, string>();
   for (const rule of [...input.rules].sort((a, b) => a.id.localeCompare(b.id))) {
-    pages.set(pageName(rule.id), rulePage(rule, ruleSourceFile(rule.id, input.sourceFiles), peers.get(rule.id) ?? []));
+    const sections = peers.has(rule.id) ? [] : (prose.get(rule.id) ?? []).filter((s) => s !== 'Where we differ, and why');
+    pages.set(pageName(rule.id), rulePage(rule, ruleSourceFile(rule.id, input.sourceFiles), peers.get(rule.id) ?? [], sections));
   }
   pages.set('README.md', indexPage(input.rules));
   return pages;

@@ -12,6 +12,18 @@ import { Document, isScalar, visit } from 'yaml';
 import type { WebhookCertificates } from './certs.js';
 import { serviceDnsNames } from './certs.js';
 import type { WebhookConfig } from '../config/webhook.js';
+import {
+  componentLabels,
+  componentMeta,
+  namespaceDocument,
+  restrictedPodSpec,
+  selectorLabels as componentSelector,
+  serviceAccountDocument,
+  spreadAcrossNodes,
+  type Component,
+  type InstallDocument,
+  type K8sObject,
+} from '../k8s/install-parts.js';
 
 export type FailurePolicy = 'Fail' | 'Ignore';
 
@@ -43,13 +55,7 @@ export interface WebhookInstallOptions {
   pullSecrets?: boolean;
 }
 
-export type K8sObject = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } & Record<string, unknown> };
-
-/** One object and the comment printed above it. */
-export interface InstallDocument {
-  comment: string;
-  object: K8sObject;
-}
+export { namespaceLabels, type InstallDocument, type K8sObject } from '../k8s/install-parts.js';
 
 export const DEFAULT_INSTALL = {
   namespace: 'kshield-system',
@@ -68,12 +74,10 @@ const CONTAINER_PATHS = {
   tlsDir: '/etc/kshield/tls',
   configDir: '/etc/kshield/config',
   configFile: '/etc/kshield/config/kshield.yaml',
-  serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount',
 } as const;
 
 const WEBHOOK_PORT = 8443;
 /** 65532 is the `nonroot` user of distroless base images, the usual non-root ID for an image without a user of its own. */
-const NONROOT_ID = 65532;
 
 /** The webhook's namespace and kube-system, then the extra ones, without repeats, sorted. */
 function exemptNamespaceList(options: Pick<WebhookInstallOptions, 'namespace' | 'exemptNamespaces'>): string[] {
@@ -162,30 +166,20 @@ function namesFor(options: WebhookInstallOptions): Names {
   };
 }
 
-/** Identical to the Namespace in deploy/scanner-rbac.yaml, so applying both never flips a label. */
-export function namespaceLabels(): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'kshield',
-    'app.kubernetes.io/owner': 'platform-security',
-    'pod-security.kubernetes.io/enforce': 'restricted',
-    'pod-security.kubernetes.io/enforce-version': 'latest',
-  };
+function component(options: WebhookInstallOptions): Component {
+  return { namespace: options.namespace, component: 'admission-webhook', instance: options.serviceName, version: options.version };
 }
 
 function selectorLabels(options: WebhookInstallOptions): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'kshield',
-    'app.kubernetes.io/component': 'admission-webhook',
-    'app.kubernetes.io/instance': options.serviceName,
-  };
+  return componentSelector(component(options));
 }
 
 function commonLabels(options: WebhookInstallOptions): Record<string, string> {
-  return { ...selectorLabels(options), 'app.kubernetes.io/version': options.version, 'app.kubernetes.io/owner': 'platform-security' };
+  return componentLabels(component(options));
 }
 
 function meta(options: WebhookInstallOptions, name: string, namespaced = true, extra: Record<string, unknown> = {}): K8sObject['metadata'] {
-  return { name, ...(namespaced ? { namespace: options.namespace } : {}), labels: commonLabels(options), ...extra };
+  return componentMeta(component(options), name, namespaced, extra);
 }
 
 /** The kinds the webhooks see, by operation. Pods are judged again when created by a controller. */
@@ -238,77 +232,47 @@ function probe(path: string, periodSeconds: number, failureThreshold: number): R
 }
 
 function deployment(options: WebhookInstallOptions, names: Names): K8sObject {
-  const securityContext = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    runAsUser: NONROOT_ID,
-    runAsGroup: NONROOT_ID,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
-  const podSpec: Record<string, unknown> = {
+  const podSpec = restrictedPodSpec({
     serviceAccountName: names.service,
-    automountServiceAccountToken: false,
-    enableServiceLinks: false,
-    ...(options.priorityClassName ? { priorityClassName: options.priorityClassName } : {}),
-    securityContext: { runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, fsGroup: NONROOT_ID, seccompProfile: { type: 'RuntimeDefault' } },
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(options) } } },
-        ],
-      },
+    scheduling: {
+      ...(options.priorityClassName ? { priorityClassName: options.priorityClassName } : {}),
+      affinity: spreadAcrossNodes(component(options)),
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(options) } }],
+      // drain delay (5s) + the server's drain timeout (20s) + margin
+      terminationGracePeriodSeconds: 30,
     },
-    topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(options) } }],
-    // drain delay (5s) + the server's drain timeout (20s) + margin
-    terminationGracePeriodSeconds: 30,
-    containers: [
-      {
-        name: 'webhook',
-        image: options.image,
-        // A registry outage must not keep webhook pods from restarting; --image repo:tag@sha256:... makes the reference immutable.
-        imagePullPolicy: 'IfNotPresent',
-        args: [
-          'webhook',
-          '--tls-cert', `${CONTAINER_PATHS.tlsDir}/tls.crt`,
-          '--tls-key', `${CONTAINER_PATHS.tlsDir}/tls.key`,
-          '--port', String(WEBHOOK_PORT),
-          '--config', CONTAINER_PATHS.configFile,
-          '--namespace', options.namespace,
-          // Endpoints are removed from the Service asynchronously after SIGTERM: keep answering
-          // for a few seconds so the API server's calls in that window do not fail.
-          '--drain-delay', '5s',
-        ],
-        ports: [{ name: 'https', containerPort: WEBHOOK_PORT, protocol: 'TCP' }],
-        readinessProbe: probe('/readyz', 5, 2),
-        livenessProbe: probe('/healthz', 10, 3),
-        resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '384Mi' } },
-        securityContext,
-        volumeMounts: [
-          { name: 'tls', mountPath: CONTAINER_PATHS.tlsDir, readOnly: true },
-          { name: 'config', mountPath: CONTAINER_PATHS.configDir, readOnly: true },
-          { name: 'kube-api-access', mountPath: CONTAINER_PATHS.serviceAccountDir, readOnly: true },
-        ],
-      },
-    ],
+    container: {
+      name: 'webhook',
+      image: options.image,
+      // A registry outage must not keep webhook pods from restarting; --image repo:tag@sha256:... makes the reference immutable.
+      imagePullPolicy: 'IfNotPresent',
+      args: [
+        'webhook',
+        '--tls-cert', `${CONTAINER_PATHS.tlsDir}/tls.crt`,
+        '--tls-key', `${CONTAINER_PATHS.tlsDir}/tls.key`,
+        '--port', String(WEBHOOK_PORT),
+        '--config', CONTAINER_PATHS.configFile,
+        '--namespace', options.namespace,
+        // Endpoints are removed from the Service asynchronously after SIGTERM: keep answering
+        // for a few seconds so the API server's calls in that window do not fail.
+        '--drain-delay', '5s',
+      ],
+      ports: [{ name: 'https', containerPort: WEBHOOK_PORT, protocol: 'TCP' }],
+      readinessProbe: probe('/readyz', 5, 2),
+      livenessProbe: probe('/healthz', 10, 3),
+      resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+      volumeMounts: [
+        { name: 'tls', mountPath: CONTAINER_PATHS.tlsDir, readOnly: true },
+        { name: 'config', mountPath: CONTAINER_PATHS.configDir, readOnly: true },
+      ],
+    },
     volumes: [
       // Whole directories, never subPath: the kubelet updates them in place when cert-manager
       // renews the certificate or the ConfigMap changes, and the webhook reloads.
       { name: 'tls', secret: { secretName: names.tlsSecret, defaultMode: 0o440 } },
       { name: 'config', configMap: { name: names.config } },
-      {
-        name: 'kube-api-access',
-        projected: {
-          sources: [
-            { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-          ],
-        },
-      },
     ],
-  };
+  });
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -439,14 +403,8 @@ function tlsDocuments(options: WebhookInstallOptions, names: Names): InstallDocu
 export function webhookInstallDocuments(options: WebhookInstallOptions): InstallDocument[] {
   const names = namesFor(options);
   const docs: InstallDocument[] = [];
-  docs.push({
-    comment: 'Pods here must meet the Restricted Pod Security Standard. This namespace is exempt from the\nwebhook itself, so the webhook\'s own pods can always start.',
-    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: options.namespace, labels: namespaceLabels() } },
-  });
-  docs.push({
-    comment: 'No token is mounted automatically; the webhook gets a short-lived projected token instead (see the Deployment).',
-    object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(options, names.service), automountServiceAccountToken: false },
-  });
+  docs.push(namespaceDocument(options.namespace, 'Pods here must meet the Restricted Pod Security Standard. This namespace is exempt from the\nwebhook itself, so the webhook\'s own pods can always start.'));
+  docs.push(serviceAccountDocument(component(options), names.service, 'No token is mounted automatically; the webhook gets a short-lived projected token instead (see the Deployment).'));
   docs.push({
     comment: options.pullSecrets
       ? 'Namespace labels decide label-based exemptions (webhook.exemptNamespaceSelector); the webhook\nwatches namespaces for them. --pull-secrets: it also gets the Secrets and ServiceAccounts a pod names\nfor image pulls (registries.pullSecrets), which lets it read any Secret by name. Read-only.'

@@ -23,12 +23,13 @@
  */
 import type { Resource } from '../core/types.js';
 import { asArray, asNumber, asString, fieldAt, isObject, stringMap } from '../core/values.js';
-import { selectorMatches, type Labels } from '../k8s/labels.js';
+import { labelsOf, selectorMatches, type Labels } from '../k8s/labels.js';
 import type { PodSpecView } from '../k8s/pods.js';
 import {
-  DEFAULT_ISTIO_ROOT_NAMESPACE, LINKERD_CLUSTER_DEFAULT_INBOUND_POLICY, LINKERD_DEFAULT_INBOUND_POLICY, authorizationApplies, isIstioSecurity,
-  meshMembership, namespaceMeta, namespaceMetas, podsOf, readAuthorizationPolicy, readPeerAuthentication, resolveMtls,
-  type AuthorizationPolicy, type MeshName, type NamespaceMeta, type PeerAuthentication,
+  CLUSTER_DOMAIN, DEFAULT_ISTIO_ROOT_NAMESPACE, LINKERD_CLUSTER_DEFAULT_INBOUND_POLICY, LINKERD_DEFAULT_INBOUND_POLICY, authorizationApplies, clientTlsFor,
+  destinationRuleFor, isIstioNetworking, isIstioSecurity, meshMembership, namespaceMeta, namespaceMetas, podsOf, readAuthorizationPolicy, readDestinationRule,
+  readPeerAuthentication, resolveIstioHost, resolveMtls,
+  type AuthorizationPolicy, type ClientTls, type DestinationRule, type MeshName, type MtlsMode, type NamespaceMeta, type PeerAuthentication,
 } from './mesh.js';
 import type { PortSet } from './ports.js';
 import type { Connection, NetpolModel } from './netpol.js';
@@ -65,8 +66,16 @@ export interface MeshInput {
   rootNamespace: string;
   peerAuthentications: PeerAuthentication[];
   istioAuthorization: AuthorizationPolicy[];
+  /** Istio's client-side rules and the Services and VirtualServices they are read with. */
+  destinationRules: DestinationRule[];
+  virtualServices: Resource[];
+  services: Resource[];
   servers: Resource[];
   linkerdAuthorization: Resource[];
+  /** Linkerd's older policy.linkerd.io/v1beta1 ServerAuthorization. */
+  serverAuthorizations: Resource[];
+  /** Consul's ServiceIntentions (consul.hashicorp.com). */
+  serviceIntentions: Resource[];
   meshTlsAuthentications: Map<string, Resource>;
   networkAuthentications: Map<string, Resource>;
 }
@@ -81,8 +90,13 @@ export function meshInput(resources: readonly Resource[], rootNamespace = DEFAUL
     rootNamespace,
     peerAuthentications: byKind('PeerAuthentication').filter((r) => isIstioSecurity(r, 'PeerAuthentication')).map(readPeerAuthentication),
     istioAuthorization: byKind('AuthorizationPolicy').filter((r) => isIstioSecurity(r, 'AuthorizationPolicy')).map(readAuthorizationPolicy),
+    destinationRules: byKind('DestinationRule').filter((r) => isIstioNetworking(r, 'DestinationRule')).map((r, i) => readDestinationRule(r, i)),
+    virtualServices: byKind('VirtualService').filter((r) => isIstioNetworking(r, 'VirtualService')),
+    services: byKind('Service').filter((r) => r.apiVersion === 'v1'),
     servers: linkerd('Server'),
     linkerdAuthorization: linkerd('AuthorizationPolicy'),
+    serverAuthorizations: linkerd('ServerAuthorization'),
+    serviceIntentions: byKind('ServiceIntentions').filter((r) => /^consul\.hashicorp\.com\//.test(r.apiVersion)),
     meshTlsAuthentications: keyed(linkerd('MeshTLSAuthentication')),
     networkAuthentications: keyed(linkerd('NetworkAuthentication')),
   };
@@ -90,7 +104,7 @@ export function meshInput(resources: readonly Resource[], rootNamespace = DEFAUL
 
 /** Whether the input holds any mesh at all (a namespace or pod enrolled, or a mesh policy). */
 export function anyMesh(input: MeshInput, sides: readonly MeshSide[]): boolean {
-  return sides.some((s) => s.mesh !== undefined) || input.peerAuthentications.length > 0 || input.istioAuthorization.length > 0 || input.servers.length > 0;
+  return sides.some((s) => s.mesh !== undefined) || input.peerAuthentications.length > 0 || input.istioAuthorization.length > 0 || input.servers.length > 0 || input.destinationRules.length > 0;
 }
 
 /** One end of a connection: a workload's first pod spec as the mesh sees it. */
@@ -267,28 +281,203 @@ export function evaluateIstioAuthorization(policies: readonly AuthorizationPolic
   return { decision: 'allow', why: allow.length > 0 ? `allowed by ${names(allow.filter((_, i) => allowMatches[i] === 'yes'))}` : 'no AuthorizationPolicy refuses it' };
 }
 
+const servicesCache = new WeakMap<MeshSide, Resource[]>();
+/** Per client side and Service host: the rule Istio applies (an open cluster has a connection per pair of workloads). */
+const ruleCache = new WeakMap<MeshSide, Map<string, ReturnType<typeof destinationRuleFor>>>();
+
+/** The Services of the input that select a workload's pods (same namespace, a non-empty selector). */
+function servicesOf(input: MeshInput, side: MeshSide): Resource[] {
+  let cached = servicesCache.get(side);
+  if (!cached) servicesCache.set(side, (cached = selectingServices(input, side)));
+  return cached;
+}
+
+function selectingServices(input: MeshInput, side: MeshSide): Resource[] {
+  return input.services.filter((svc) => {
+    if ((svc.namespace ?? 'default') !== side.namespace) return false;
+    const selector = stringMap(fieldAt(svc.object, 'spec', 'selector'));
+    return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => side.labels[k] === v);
+  });
+}
+
+/** The Service ports that reach a container port: targetPort by number or by the container port's name, or the port itself. */
+function servicePortsFor(svc: Resource, side: MeshSide, containerPort: number | undefined): number[] {
+  const name = side.ports.find((p) => p.port === containerPort)?.name;
+  return asArray(fieldAt(svc.object, 'spec', 'ports')).flatMap((p) => {
+    const port = asNumber(fieldAt(p, 'port'));
+    if (port === undefined || (asString(fieldAt(p, 'protocol')) ?? 'TCP') !== 'TCP') return [];
+    if (containerPort === undefined) return [port];
+    const target = fieldAt(p, 'targetPort');
+    const reaches = target === undefined ? port === containerPort : typeof target === 'number' ? target === containerPort : target === name;
+    return reaches ? [port] : [];
+  });
+}
+
+/** Whether a VirtualService that sidecars apply (no gateways, or the reserved `mesh`) routes to a host's subset. */
+function subsetRouted(input: MeshInput, fqdn: string, subset: string): boolean {
+  return input.virtualServices.some((vs) => {
+    const spec = fieldAt(vs.object, 'spec');
+    const gateways = asArray(fieldAt(spec, 'gateways'));
+    if (gateways.length > 0 && !gateways.includes('mesh')) return false;
+    const ns = vs.namespace ?? 'default';
+    return ['http', 'tcp', 'tls'].some((kind) =>
+      asArray(fieldAt(spec, kind)).some((route) =>
+        asArray(fieldAt(route, 'route')).some((r) => {
+          const d = fieldAt(r, 'destination');
+          return asString(fieldAt(d, 'subset')) === subset && resolveIstioHost(asString(fieldAt(d, 'host')) ?? '', ns) === fqdn;
+        }),
+      ),
+    );
+  });
+}
+
+interface ClientPath {
+  /** `Service shop/api port 80`. */
+  via: string;
+  tls: ClientTls;
+}
+
+/**
+ * The TLS an Istio sidecar client originates towards a server on one container port, per Service
+ * (and Service port) through which it reaches it: the DestinationRule Istio applies to that client
+ * for the Service's host, and the subsets of it that a VirtualService routes to and that hold the
+ * server's pods (a subset's policy applies only to traffic a route sends to it). Empty when no
+ * rule sets tls for any of them: auto mTLS then decides. Ambient clients are left out: ztunnel does
+ * not apply DestinationRule TLS settings.
+ */
+function clientPaths(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined): ClientPath[] {
+  if (src.mesh !== 'istio-sidecar' || input.destinationRules.length === 0) return [];
+  const out: ClientPath[] = [];
+  for (const svc of servicesOf(input, dst)) {
+    const ns = svc.namespace ?? 'default';
+    const fqdn = `${svc.name}.${ns}.svc.${CLUSTER_DOMAIN}`;
+    let rules = ruleCache.get(src);
+    if (!rules) ruleCache.set(src, (rules = new Map()));
+    if (!rules.has(fqdn)) rules.set(fqdn, destinationRuleFor(input.destinationRules, fqdn, ns, src.namespace, src.labels, input.rootNamespace));
+    const applied = rules.get(fqdn);
+    for (const servicePort of servicePortsFor(svc, dst, port)) {
+      const via = `Service ${ns}/${svc.name} port ${servicePort}`;
+      out.push({ via, tls: applied ? clientTlsFor(applied, servicePort) : {} });
+      for (const subset of applied?.subsets ?? [])
+        if (subset.trafficPolicy !== undefined && Object.entries(subset.labels).every(([k, v]) => dst.labels[k] === v) && subsetRouted(input, fqdn, subset.name))
+          out.push({ via: `${via}, subset ${subset.name}`, tls: clientTlsFor(applied!, servicePort, subset) });
+    }
+  }
+  return out.some((p) => p.tls.mode !== undefined) ? out : [];
+}
+
+/** A rule's TLS setting in words: `tls.mode DISABLE of DestinationRule shop/api`. */
+function tlsWords(tls: ClientTls): string {
+  return `tls.mode ${tls.mode} of ${tls.where}`;
+}
+
+/** One Istio verdict for a server port, given the server's mTLS mode and what the client sends. */
+function istioVerdict(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined, mode: Exclude<MtlsMode, 'UNSET'>, source: string, tls: ClientTls | undefined): PortVerdict {
+  const srcMeshed = family(src.mesh) === 'istio';
+  const v: PortVerdict = { port, transport: 'plaintext', why: '' };
+  /** The identity the server sees: none over plaintext or one-way TLS; a certificate the rule names, unknown, with MUTUAL. */
+  let identity: 'mesh' | 'none' | 'unknown' = 'none';
+  if (!srcMeshed) {
+    v.why = mode === 'DISABLE' ? `mTLS DISABLE (${source})` : src.mesh ? `the client is in ${FAMILY_NAME[family(src.mesh)!]}, not Istio` : 'the client is outside the mesh';
+    if (mode === 'STRICT') v.refused = `STRICT mTLS (${source}) refuses a client without a mesh certificate`;
+  } else if (tls?.mode === 'DISABLE') {
+    v.why = `the client's sidecar sends plaintext: ${tlsWords(tls)}`;
+    if (mode === 'STRICT') v.refused = `STRICT mTLS (${source}) refuses the plaintext that ${tlsWords(tls)} makes the client send`;
+  } else if (tls?.mode === 'SIMPLE' || tls?.mode === 'MUTUAL') {
+    v.transport = 'unknown';
+    const what = tls.mode === 'SIMPLE' ? 'TLS without a client certificate' : 'TLS with the client certificate the rule names';
+    v.why = `the client's sidecar originates ${what} (${tlsWords(tls)}); the server's sidecar passes it to the application, so it is encrypted only if the application terminates TLS, and carries no mesh identity`;
+    if (mode === 'STRICT' && tls.mode === 'SIMPLE') v.refused = `STRICT mTLS (${source}) refuses ${what} (${tlsWords(tls)})`;
+    else if (mode === 'STRICT') {
+      v.why = `the client's sidecar originates ${what} (${tlsWords(tls)})`;
+      v.narrowed = `STRICT mTLS (${source}) accepts it only if that certificate is issued by the mesh's certificate authority`;
+      identity = 'unknown';
+    }
+  } else if (tls?.mode === 'ISTIO_MUTUAL' && mode === 'DISABLE') {
+    v.why = `the client's sidecar sends Istio mTLS (${tlsWords(tls)})`;
+    v.refused = `mTLS DISABLE (${source}): the server's sidecar does not terminate the mTLS that ${tlsWords(tls)} makes the client send, so the connection fails`;
+  } else if (mode === 'DISABLE') {
+    // Auto mTLS sends plaintext to a server whose mode is DISABLE.
+    v.why = `mTLS DISABLE (${source})`;
+  } else {
+    identity = 'mesh';
+    v.transport = mode === 'STRICT' ? 'mtls' : 'permissive';
+    const how = tls?.mode === 'ISTIO_MUTUAL' ? `Istio mTLS (${tlsWords(tls)})` : 'auto mTLS';
+    v.why = mode === 'STRICT' ? `both in Istio, STRICT (${source})${tls ? `, ${how}` : ''}` : `both in Istio (${how}), but the server accepts plaintext: PERMISSIVE (${source})`;
+  }
+  if (v.refused) return v;
+  const meshClient: IstioClient = { principal: `cluster.local/ns/${src.namespace}/sa/${src.serviceAccount}`, namespace: src.namespace };
+  const authz = evaluateIstioAuthorization(input.istioAuthorization, dst.namespace, dst.labels, input.rootNamespace, identity === 'mesh' ? meshClient : {}, port);
+  if (identity === 'unknown' && authz.decision === 'deny') v.narrowed = [v.narrowed, authz.why].filter(Boolean).join('; ');
+  else if (authz.decision === 'deny') v.refused = authz.why;
+  else if (authz.decision === 'maybe') v.narrowed = [v.narrowed, authz.why].filter(Boolean).join('; ');
+  return v;
+}
+
+const TRANSPORT_RANK: Record<Transport, number> = { plaintext: 0, unknown: 1, permissive: 2, mtls: 3 };
+
 function istioPort(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined): PortVerdict {
   const excluded = portList(stringMap(fieldAt(dst.pod!.metadata, 'annotations'))[ISTIO_EXCLUDE_INBOUND]);
   if (port !== undefined && excluded?.(port)) return { port, transport: 'plaintext', why: `port ${port} is excluded from the sidecar (${ISTIO_EXCLUDE_INBOUND})` };
   const decision = resolveMtls(input.peerAuthentications, dst.namespace, dst.labels, input.rootNamespace);
   const mode = decision.ports.find((p) => p.port === port)?.mode ?? decision.mode;
-  const srcMeshed = family(src.mesh) === 'istio';
   const source = decision.from ? decision.from.label : "Istio's default";
-  const v: PortVerdict = { port, transport: 'plaintext', why: '' };
-  if (mode === 'DISABLE') v.why = `mTLS DISABLE (${source})`;
-  else if (!srcMeshed) {
-    v.why = src.mesh ? `the client is in ${FAMILY_NAME[family(src.mesh)!]}, not Istio` : 'the client is outside the mesh';
-    if (mode === 'STRICT') v.refused = `STRICT mTLS (${source}) refuses a client without a mesh certificate`;
-  } else {
-    v.transport = mode === 'STRICT' ? 'mtls' : 'permissive';
-    v.why = mode === 'STRICT' ? `both in Istio, STRICT (${source})` : `both in Istio (auto mTLS), but the server accepts plaintext: PERMISSIVE (${source})`;
+  const paths = clientPaths(input, src, dst, port);
+  const verdict = paths.length === 0 ? istioVerdict(input, src, dst, port, mode, source, undefined) : combinePaths(paths.map((p) => ({ via: p.via, v: istioVerdict(input, src, dst, port, mode, source, p.tls) })));
+  const waypoint = waypointPolicies(input, dst);
+  if (waypoint && !verdict.refused) verdict.narrowed = [verdict.narrowed, waypoint].filter(Boolean).join('; ');
+  return verdict;
+}
+
+/**
+ * One verdict for the ways a client reaches a port (one per Service, port and routed subset): the
+ * weakest transport among those that get through, each refused or narrowed way named; refused when
+ * every way is.
+ */
+function combinePaths(ways: { via: string; v: PortVerdict }[]): PortVerdict {
+  const open = ways.filter((w) => !w.v.refused);
+  const distinct = (list: string[]): string => [...new Set(list)].join('; ');
+  if (open.length === 0) {
+    const reasons = distinct(ways.map((w) => (ways.length > 1 ? `via ${w.via}: ${w.v.refused}` : w.v.refused!)));
+    return { ...ways[0].v, refused: reasons };
   }
-  if (v.refused) return v;
-  const client: IstioClient = v.transport === 'plaintext' ? {} : { principal: `cluster.local/ns/${src.namespace}/sa/${src.serviceAccount}`, namespace: src.namespace };
-  const authz = evaluateIstioAuthorization(input.istioAuthorization, dst.namespace, dst.labels, input.rootNamespace, client, port);
-  if (authz.decision === 'deny') v.refused = authz.why;
-  else if (authz.decision === 'maybe') v.narrowed = authz.why;
+  const worst = open.reduce((a, b) => (TRANSPORT_RANK[b.v.transport] < TRANSPORT_RANK[a.v.transport] ? b : a));
+  const narrowed = [
+    ...ways.filter((w) => w.v.refused).map((w) => `via ${w.via}: ${w.v.refused}`),
+    ...open.filter((w) => w.v.narrowed).map((w) => (open.length > 1 ? `via ${w.via}: ${w.v.narrowed}` : w.v.narrowed!)),
+  ];
+  const v: PortVerdict = { port: worst.v.port, transport: worst.v.transport, why: ways.length > 1 ? `${worst.v.why} (via ${worst.via})` : worst.v.why };
+  if (narrowed.length > 0) v.narrowed = distinct(narrowed);
   return v;
+}
+
+/** Istio's label binding a namespace, Service or pod to a waypoint (ambient mode). */
+export const ISTIO_USE_WAYPOINT = 'istio.io/use-waypoint';
+
+/**
+ * AuthorizationPolicies attached with targetRefs instead of a selector. Sidecars and ztunnel never
+ * apply them. In ambient mode, traffic to a Service bound to a waypoint (label
+ * istio.io/use-waypoint on the Service or its namespace) goes through that waypoint, which enforces
+ * the policies targeting the Service or the waypoint's Gateway: not judged here, only named.
+ */
+function waypointPolicies(input: MeshInput, dst: MeshSide): string | undefined {
+  if (dst.mesh !== 'istio-ambient') return undefined;
+  const nsWaypoint = namespaceMeta(input.namespaces, dst.namespace).labels[ISTIO_USE_WAYPOINT];
+  const hits = new Set<AuthorizationPolicy>();
+  for (const svc of servicesOf(input, dst)) {
+    const waypoint = stringMap(fieldAt(svc.object, 'metadata', 'labels'))[ISTIO_USE_WAYPOINT] ?? nsWaypoint;
+    if (waypoint === undefined || waypoint === 'none') continue;
+    for (const p of input.istioAuthorization) {
+      if (!p.targeted || p.namespace !== dst.namespace) continue;
+      const spec = fieldAt(p.resource.object, 'spec');
+      const refs = [...asArray(fieldAt(spec, 'targetRefs')), ...(fieldAt(spec, 'targetRef') !== undefined ? [fieldAt(spec, 'targetRef')] : [])];
+      const named = (kind: string, name: string): boolean => refs.some((r) => asString(fieldAt(r, 'kind')) === kind && asString(fieldAt(r, 'name')) === name);
+      if (named('Service', svc.name) || named('Gateway', waypoint)) hits.add(p);
+    }
+  }
+  if (hits.size === 0) return undefined;
+  const list = [...hits];
+  return `${list.map((p) => p.label).join(', ')} ${list.length > 1 ? 'apply' : 'applies'} at the waypoint (targetRefs): not judged`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,24 +576,122 @@ function linkerdPort(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   // Whether plaintext gets through at all: the accessPolicy, or a policy needing no mesh identity.
   let plaintextAccepted = access.allows && !access.needsMeshIdentity;
   const verdicts: { label: string; match: Match }[] = [];
+  const ignored: string[] = [];
   for (const p of policies) {
     const refs = asArray(fieldAt(p.object, 'spec', 'requiredAuthenticationRefs'));
-    // Linkerd documents what each reference requires, not what an empty list does: left undecided.
+    // Linkerd's admission webhook refuses an empty list, and its policy controller ignores such a
+    // policy ("No authentication targets"): it authorizes no one.
     if (refs.length === 0) {
-      verdicts.push({ label: `AuthorizationPolicy ${serverNs}/${p.name}`, match: 'maybe' });
+      ignored.push(`AuthorizationPolicy ${serverNs}/${p.name} (empty requiredAuthenticationRefs: Linkerd ignores it)`);
       continue;
     }
     const kinds = refs.map((r) => asString(fieldAt(r, 'kind')));
     if (!kinds.some((k) => k === 'MeshTLSAuthentication' || k === 'ServiceAccount')) plaintextAccepted = true;
     verdicts.push({ label: `AuthorizationPolicy ${serverNs}/${p.name}`, match: all(refs.map((r) => authenticationMatch(input, r, serverNs, src, meshed))) });
   }
+  for (const a of input.serverAuthorizations) {
+    if ((a.namespace ?? 'default') !== serverNs || !serverAuthorizationSelects(a, server)) continue;
+    const judged = serverAuthorizationMatch(a, serverNs, src, meshed);
+    if (!judged) {
+      ignored.push(`ServerAuthorization ${serverNs}/${a.name} (no client authentication: Linkerd ignores it)`);
+      continue;
+    }
+    if (judged.plaintext) plaintextAccepted = true;
+    verdicts.push({ label: `ServerAuthorization ${serverNs}/${a.name}`, match: judged.match });
+  }
   v.transport = meshed ? (plaintextAccepted ? 'permissive' : 'mtls') : 'plaintext';
   v.why = `${clientWords}, ${serverLabel}${meshed && plaintextAccepted ? ' (accepts plaintext too)' : ''}`;
   const admitted = (access.allows && (!access.needsMeshIdentity || meshed)) || verdicts.some((x) => x.match === 'yes');
   if (admitted) return v;
   const maybe = verdicts.filter((x) => x.match === 'maybe');
-  if (maybe.length > 0) v.narrowed = `only clients ${maybe.map((x) => x.label).join(', ')} admits, by what the input does not show (addresses, or an empty requiredAuthenticationRefs)`;
+  if (maybe.length > 0) v.narrowed = `only clients ${maybe.map((x) => x.label).join(', ')} admits, by what the input does not show (client addresses, or an authentication object missing from the input)`;
   else v.refused = verdicts.length > 0 ? `${serverLabel}: none of ${verdicts.map((x) => x.label).join(', ')} authorizes it` : `${serverLabel} (accessPolicy ${accessName}) and no AuthorizationPolicy targets it`;
+  if (v.refused && ignored.length > 0) v.refused += `; ${ignored.join(', ')}`;
+  return v;
+}
+
+/** A ServerAuthorization's spec.server: by name, or a selector over the Servers' labels. */
+function serverAuthorizationSelects(authz: Resource, server: Resource): boolean {
+  const target = fieldAt(authz.object, 'spec', 'server');
+  const name = asString(fieldAt(target, 'name'));
+  if (name !== undefined) return name === server.name;
+  const selector = fieldAt(target, 'selector');
+  return selector !== undefined && selectorMatches(selector, labelsOf(fieldAt(server.object, 'metadata')));
+}
+
+/**
+ * Whether a ServerAuthorization (policy.linkerd.io/v1beta1) admits an in-cluster client, as
+ * Linkerd's policy controller reads its spec.client: `networks` (absent: the cluster's networks,
+ * which hold every pod), and `unauthenticated: true` (anyone, plaintext too) or `meshTLS`
+ * (`unauthenticatedTLS`: any meshed client; else one of `identities` or `serviceAccounts`).
+ * Undefined when it names no authentication: the controller refuses it.
+ */
+function serverAuthorizationMatch(authz: Resource, namespace: string, client: MeshSide, meshed: boolean): { match: Match; plaintext: boolean } | undefined {
+  const spec = fieldAt(authz.object, 'spec', 'client');
+  const networks = fieldAt(spec, 'networks');
+  let network: Match = 'yes';
+  if (Array.isArray(networks)) {
+    const everything = networks.some((n) => parseCidr(fieldAt(n, 'cidr'))?.prefix === 0 && asArray(fieldAt(n, 'except')).length === 0);
+    network = everything ? 'yes' : networks.length === 0 ? 'no' : 'maybe';
+  }
+  if (fieldAt(spec, 'unauthenticated') === true) return { match: network, plaintext: true };
+  const mtls = fieldAt(spec, 'meshTLS');
+  if (!isObject(mtls)) return undefined;
+  if (!meshed) return { match: 'no', plaintext: false };
+  if (mtls.unauthenticatedTLS === true) return { match: network, plaintext: false };
+  const identity = linkerdIdentity(client.namespace, client.serviceAccount);
+  const identities = asArray(mtls.identities).filter((v): v is string => typeof v === 'string');
+  const byIdentity = identities.some((p) => p === '*' || p === identity || (p.startsWith('*.') && identity.endsWith(p.slice(1))));
+  const bySa = asArray(mtls.serviceAccounts).some((sa) => asString(fieldAt(sa, 'name')) === client.serviceAccount && (asString(fieldAt(sa, 'namespace')) ?? namespace) === client.namespace);
+  return { match: byIdentity || bySa ? network : 'no', plaintext: false };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consul
+
+/** Consul's annotation naming a pod's service; without it the Kubernetes Service selecting the pod names it. */
+export const CONSUL_CONNECT_SERVICE = 'consul.hashicorp.com/connect-service';
+
+function consulServiceName(input: MeshInput, side: MeshSide): string | undefined {
+  const annotated = side.pod ? stringMap(fieldAt(side.pod.metadata, 'annotations'))[CONSUL_CONNECT_SERVICE] : undefined;
+  if (annotated) return annotated.split(',')[0].trim();
+  const services = servicesOf(input, side);
+  return services.length === 1 ? services[0].name : undefined;
+}
+
+/**
+ * Consul's intentions between two Connect sidecars (ServiceIntentions, one per destination): the
+ * most precise intention for the pair decides (an exact destination before `*`, then an exact
+ * source before `*`); `deny` refuses, `allow` admits, L7 `permissions` admit only some requests.
+ * With none, Consul's ACL default policy decides, which manifests do not show.
+ */
+function consulIntentions(input: MeshInput, src: MeshSide, dst: MeshSide, port: number | undefined): PortVerdict {
+  const v: PortVerdict = { port, transport: 'mtls', why: 'both in Consul' };
+  const dstName = consulServiceName(input, dst);
+  const srcName = consulServiceName(input, src);
+  if (dstName === undefined || srcName === undefined) {
+    v.why += `; intentions not judged: the Consul service name of the ${dstName === undefined ? 'server' : 'client'} is not known (no ${CONSUL_CONNECT_SERVICE} annotation, and not exactly one Service selecting it)`;
+    return v;
+  }
+  let best: { rank: number; label: string; source: unknown } | undefined;
+  for (const intention of input.serviceIntentions) {
+    const dest = asString(fieldAt(intention.object, 'spec', 'destination', 'name'));
+    if (dest !== dstName && dest !== '*') continue;
+    for (const source of asArray(fieldAt(intention.object, 'spec', 'sources'))) {
+      const name = asString(fieldAt(source, 'name'));
+      if (name !== srcName && name !== '*') continue;
+      const rank = (dest === dstName ? 2 : 0) + (name === srcName ? 1 : 0);
+      if (!best || rank > best.rank) best = { rank, label: `ServiceIntentions ${intention.namespace ?? 'default'}/${intention.name} (${name} => ${dest})`, source };
+    }
+  }
+  if (!best) {
+    v.why += `; no intention of the input names ${srcName} => ${dstName}: Consul's ACL default policy decides (not in manifests)`;
+    return v;
+  }
+  const action = asString(fieldAt(best.source, 'action'));
+  if (action === 'deny') v.refused = `denied by ${best.label}`;
+  else if (action !== 'allow' && asArray(fieldAt(best.source, 'permissions')).length > 0) v.narrowed = `only the requests the permissions of ${best.label} allow`;
+  else v.why += `, allowed by ${best.label}`;
   return v;
 }
 
@@ -415,11 +702,21 @@ function portVerdict(input: MeshInput, src: MeshSide, dst: MeshSide, port: numbe
   if (dstFamily === 'istio') return istioPort(input, src, dst, port);
   if (dstFamily === 'linkerd') return linkerdPort(input, src, dst, port);
   if (dstFamily === 'consul') {
-    // Consul's sidecar takes only mTLS on its public listener; intentions (not judged) decide who.
-    if (family(src.mesh) === 'consul') return { port, transport: 'mtls', why: 'both in Consul (intentions are not judged)' };
+    // Consul's sidecar takes only mTLS on its public listener; intentions decide who.
+    if (family(src.mesh) === 'consul') return consulIntentions(input, src, dst, port);
     return { port, transport: 'unknown', why: 'a client outside Consul: whether it reaches the application around the sidecar depends on transparent proxy settings' };
   }
-  return { port, transport: 'plaintext', why: dst.mesh === undefined && src.mesh ? 'the server is outside the mesh' : 'neither end is in a mesh' };
+  const plain: PortVerdict = { port, transport: 'plaintext', why: dst.mesh === undefined && src.mesh ? 'the server is outside the mesh' : 'neither end is in a mesh' };
+  const paths = dst.mesh === undefined ? clientPaths(input, src, dst, port) : [];
+  if (paths.length === 0) return plain;
+  // A sidecar client whose DestinationRule originates TLS towards a server without a proxy.
+  return combinePaths(
+    paths.map(({ via, tls }) => {
+      if (tls.mode === 'ISTIO_MUTUAL') return { via, v: { ...plain, why: `the client's sidecar sends Istio mTLS (${tlsWords(tls)})`, refused: `the server has no sidecar to terminate the mTLS that ${tlsWords(tls)} makes the client send, so the connection fails` } };
+      if (tls.mode === 'SIMPLE' || tls.mode === 'MUTUAL') return { via, v: { ...plain, transport: 'unknown' as const, why: `the client's sidecar originates TLS (${tlsWords(tls)}): encrypted if the server speaks TLS, without a mesh identity` } };
+      return { via, v: plain };
+    }),
+  );
 }
 
 const NO_MESH: ConnectionMesh = { transport: 'plaintext', why: 'neither end is in a mesh' };
@@ -441,7 +738,7 @@ export function workloadConnectionMesh(input: MeshInput, src: MeshSide, dst: Mes
   // The common verdicts are one shared object each: an open cluster has a connection per pair of workloads.
   if (dst.unknown) return (dst.asUnknownServer ??= { transport: 'unknown', why: `the server: ${dst.unknown}` });
   if (src.unknown && dst.mesh === undefined) return (src.asUnknownClient ??= { transport: 'unknown', why: `the client: ${src.unknown}` });
-  if (dst.mesh === undefined) return src.mesh ? SERVER_OUTSIDE : NO_MESH;
+  if (dst.mesh === undefined && (src.mesh !== 'istio-sidecar' || input.destinationRules.length === 0)) return src.mesh ? SERVER_OUTSIDE : NO_MESH;
   const judged = portsToJudge(dst, ports);
   const verdicts = judged.map((p) => portVerdict(input, src, dst, p));
   const open = verdicts.filter((v) => !v.refused);

@@ -412,3 +412,170 @@ export function summarizeAuthorization(policies: readonly AuthorizationPolicy[],
   }
   return { verdict: 'restricted', policies: [...custom, ...deny, ...allow] };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Istio DestinationRule: the TLS a client's sidecar originates towards a Service
+
+/** The cluster's DNS domain in a default installation: short hosts resolve to `NAME.NAMESPACE.svc.cluster.local`. */
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+export type ClientTlsMode = 'DISABLE' | 'SIMPLE' | 'MUTUAL' | 'ISTIO_MUTUAL';
+const CLIENT_TLS_MODES = new Set<ClientTlsMode>(['DISABLE', 'SIMPLE', 'MUTUAL', 'ISTIO_MUTUAL']);
+
+export interface DestinationRule {
+  resource: Resource;
+  namespace: string;
+  /** spec.host resolved as Istio resolves it: a name without a dot is a Service of the rule's namespace. */
+  host: string;
+  /** spec.exportTo as written (empty: every namespace, Istio's default). */
+  exportTo: string[];
+  /** matchLabels of spec.workloadSelector: the rule then applies only to those clients of its own namespace. */
+  workloadSelector?: Labels;
+  trafficPolicy?: unknown;
+  subsets: { name: string; labels: Labels; trafficPolicy?: unknown; index: number }[];
+  created?: string;
+  order: number;
+  label: string;
+}
+
+export function isIstioNetworking(resource: Resource, kind: string): boolean {
+  return resource.kind === kind && /^networking\.istio\.io\//.test(resource.apiVersion);
+}
+
+/** Istio's ResolveShortnameToFQDN: `*` and names with a dot are kept; a bare name gets the rule's namespace and the domain. */
+export function resolveIstioHost(host: string, namespace: string): string {
+  if (host === '*' || host.includes('.')) return host;
+  return `${host}.${namespace}.svc.${CLUSTER_DOMAIN}`;
+}
+
+export function readDestinationRule(resource: Resource, order = 0): DestinationRule {
+  const spec = isObject(resource.object.spec) ? resource.object.spec : {};
+  const namespace = resource.namespace ?? 'default';
+  const selector = fieldAt(spec, 'workloadSelector', 'matchLabels');
+  return {
+    resource,
+    namespace,
+    host: resolveIstioHost(asString(spec.host) ?? '', namespace),
+    exportTo: asArray(spec.exportTo).filter((v): v is string => typeof v === 'string'),
+    workloadSelector: isObject(selector) && Object.keys(selector).length > 0 ? stringMap(selector) : undefined,
+    trafficPolicy: isObject(spec.trafficPolicy) ? spec.trafficPolicy : undefined,
+    subsets: asArray(spec.subsets).flatMap((s, index) => (isObject(s) && typeof s.name === 'string' ? [{ name: s.name, labels: stringMap(s.labels), trafficPolicy: isObject(s.trafficPolicy) ? s.trafficPolicy : undefined, index }] : [])),
+    created: asString(fieldAt(resource.object, 'metadata', 'creationTimestamp')),
+    order,
+    label: `DestinationRule ${namespace}/${resource.name}`,
+  };
+}
+
+/** How specific a rule's host is for a Service's name: exact beats every wildcard, a longer wildcard beats a shorter one. */
+function hostSpecificity(ruleHost: string, fqdn: string): number {
+  if (ruleHost === fqdn) return Number.MAX_SAFE_INTEGER;
+  if (ruleHost === '*') return 0;
+  if (ruleHost.startsWith('*.') && fqdn.endsWith(ruleHost.slice(1))) return ruleHost.length;
+  return -1;
+}
+
+/** The rules of one pool whose host matches the Service most specifically (Istio's MostSpecificHostMatch). */
+function mostSpecific(pool: readonly DestinationRule[], fqdn: string): DestinationRule[] {
+  let best = -1;
+  let out: DestinationRule[] = [];
+  for (const r of pool) {
+    const s = hostSpecificity(r.host, fqdn);
+    if (s < 0) continue;
+    if (s > best) [best, out] = [s, [r]];
+    else if (s === best) out.push(r);
+  }
+  return out;
+}
+
+/** Istio sorts rules with a workload selector first, then by creation time (input order when there is none). */
+function byPrecedence(a: DestinationRule, b: DestinationRule): number {
+  if (!!a.workloadSelector !== !!b.workloadSelector) return a.workloadSelector ? -1 : 1;
+  if (a.created !== undefined && b.created !== undefined && a.created !== b.created) return a.created < b.created ? -1 : 1;
+  return a.order - b.order;
+}
+
+/** A rule is seen by its own namespace's clients unless exportTo leaves that namespace out. */
+function visibleLocally(r: DestinationRule): boolean {
+  return r.workloadSelector !== undefined || r.exportTo.length === 0 || r.exportTo.some((e) => e === '*' || e === '.' || e === r.namespace);
+}
+
+/** Exported beyond its namespace: no workload selector and exportTo not just the rule's own namespace. */
+function exported(r: DestinationRule): boolean {
+  if (r.workloadSelector) return false;
+  return !(r.exportTo.length === 1 && (r.exportTo[0] === '.' || r.exportTo[0] === r.namespace));
+}
+
+function exportedTo(r: DestinationRule, clientNamespace: string): boolean {
+  return r.exportTo.length === 0 || r.exportTo.includes('*') || r.exportTo.includes(clientNamespace);
+}
+
+export interface AppliedDestinationRule {
+  /** The rule whose top-level trafficPolicy applies (the oldest with one among those merged for the host). */
+  policyFrom?: DestinationRule;
+  trafficPolicy?: unknown;
+  /** Subsets of every merged rule, the first of a name winning. */
+  subsets: (DestinationRule['subsets'][number] & { rule: DestinationRule })[];
+}
+
+/**
+ * The DestinationRule a client's sidecar applies to a Service, as Istio's push context looks it up
+ * (pilot's destinationRule and the sidecar scope): the client's own namespace first (every rule
+ * there that exportTo does not hide from it), then rules the Service's namespace exports to the
+ * client, then the root namespace's. In each namespace the most specific host wins; rules for the
+ * same host are merged (the oldest top-level trafficPolicy wins, subsets add up), and a rule with a
+ * workloadSelector applies only to the clients it selects in its own namespace, before the others.
+ */
+export function destinationRuleFor(rules: readonly DestinationRule[], fqdn: string, serviceNamespace: string, clientNamespace: string, clientLabels: Labels, rootNamespace: string): AppliedDestinationRule | undefined {
+  const pools: DestinationRule[][] = [];
+  if (clientNamespace !== rootNamespace) pools.push(mostSpecific(rules.filter((r) => r.namespace === clientNamespace && visibleLocally(r)), fqdn));
+  else pools.push(mostSpecific(rules.filter((r) => r.namespace === rootNamespace && !exported(r)), fqdn));
+  for (const ns of [serviceNamespace, rootNamespace]) pools.push(mostSpecific(rules.filter((r) => r.namespace === ns && exported(r)), fqdn).filter((r) => exportedTo(r, clientNamespace)));
+  const found = pools.find((p) => p.length > 0);
+  if (!found) return undefined;
+  const sorted = [...found].sort(byPrecedence);
+  const selected = sorted.find((r) => r.workloadSelector && r.namespace === clientNamespace && matchLabelsMatch(r.workloadSelector, clientLabels));
+  const merged = selected ? [selected] : sorted.filter((r) => !r.workloadSelector);
+  if (merged.length === 0) return undefined;
+  const policyFrom = merged.find((r) => r.trafficPolicy !== undefined);
+  const subsets: AppliedDestinationRule['subsets'] = [];
+  for (const r of merged) for (const s of r.subsets) if (!subsets.some((x) => x.name === s.name)) subsets.push({ ...s, rule: r });
+  return { policyFrom, trafficPolicy: policyFrom?.trafficPolicy, subsets };
+}
+
+export interface ClientTls {
+  /** Undefined: no tls block applies, so Istio's auto mTLS decides. A tls block without mode is DISABLE (the API's default). */
+  mode?: ClientTlsMode;
+  /** The rule and JSON Pointer that set it. */
+  rule?: DestinationRule;
+  path?: string;
+  /** In words: `DestinationRule shop/api (port 8080, subset v2)`. */
+  where?: string;
+}
+
+/**
+ * The tls of a trafficPolicy for one Service port: a portLevelSettings entry for the port replaces
+ * the policy's settings for that port (its fields are not inherited: an entry without tls leaves
+ * the port to auto mTLS); a subset's policy overrides the top-level tls, and its own port entry
+ * overrides that (Istio's GetPortLevelTrafficPolicy and MergeSubsetTrafficPolicy).
+ */
+export function clientTlsFor(applied: AppliedDestinationRule, servicePort: number | undefined, subset?: AppliedDestinationRule['subsets'][number]): ClientTls {
+  let out: ClientTls = {};
+  const take = (tls: unknown, rule: DestinationRule, path: string, where: string): void => {
+    if (!isObject(tls)) {
+      out = {};
+      return;
+    }
+    const mode = asString(tls.mode) ?? 'DISABLE';
+    out = CLIENT_TLS_MODES.has(mode as ClientTlsMode) ? { mode: mode as ClientTlsMode, rule, path: `${path}${tls.mode === undefined ? '' : '/mode'}`, where } : {};
+  };
+  const level = (policy: unknown, rule: DestinationRule, base: string, where: string, inherit: boolean): void => {
+    if (!isObject(policy)) return;
+    const entries = asArray(policy.portLevelSettings);
+    const i = servicePort === undefined ? -1 : entries.findIndex((e) => fieldAt(e, 'port', 'number') === servicePort);
+    if (i >= 0) take(fieldAt(entries[i], 'tls'), rule, `${base}/portLevelSettings/${i}/tls`, `${where}, port ${servicePort}`);
+    else if (policy.tls !== undefined || !inherit) take(policy.tls, rule, `${base}/tls`, where);
+  };
+  if (applied.policyFrom) level(applied.trafficPolicy, applied.policyFrom, '/spec/trafficPolicy', applied.policyFrom.label, false);
+  if (subset?.trafficPolicy !== undefined) level(subset.trafficPolicy, subset.rule, `/spec/subsets/${subset.index}/trafficPolicy`, `${subset.rule.label}, subset ${subset.name}`, true);
+  return out;
+}

@@ -15,7 +15,7 @@ import { rules as catalogue } from '../rules/index.js';
 import { CONTROL_PLANE_BINARIES, controlPlaneMirrorPod } from '../rules/control-plane/shared.js';
 import { desiredKey, desiredKeyOfObject, desiredStates, desiredWorkloads, loadDesired } from '../runtime/desired.js';
 import { resourcesFromObjects } from '../sources/files.js';
-import { readFileSync } from 'node:fs';
+import { checkReportFlags, reportTarget } from './report-to.js';
 
 export interface ClusterCommandOptions extends ReportCommandOptions {
   kubeconfig?: string;
@@ -48,64 +48,27 @@ export async function runCluster(opts: ClusterCommandOptions): Promise<number> {
   if (overlap.length > 0) throw new UsageError(`namespace ${overlap[0]} is both in --namespace and --exclude-namespace`);
 
   // --report-to's flags are checked before the scan: a typo should not cost a whole cluster's listing.
-  const push = opts.reportTo ? await reportTarget(opts) : undefined;
-  if (!opts.reportTo && (opts.reportTokenFile || opts.reportCa || opts.clusterName)) throw new UsageError('--report-token-file, --report-ca and --cluster-name go with --report-to URL');
+  checkReportFlags(opts);
+  const push = opts.reportTo ? await reportTarget(opts, 'cluster') : undefined;
+  const { DEFAULT_TEAM_LABELS } = await import('../store/types.js');
+  const teamLabels: TeamLabelCollector | undefined = push ? { keys: DEFAULT_TEAM_LABELS, into: [] } : undefined;
   const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   let result: ScanResult;
   try {
-    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, targets.some((t) => t.format === 'junit' || t.format === 'html'), push?.teamLabels);
+    // The objects are kept for JUnit, and for the drawings of HTML and of --report-to's dashboard.
+    result = await scanCluster(conn, { ...opts, pssVersion }, pageSize, concurrency, config, push !== undefined || targets.some((t) => t.format === 'junit' || t.format === 'html'), teamLabels);
   } finally {
     conn.close();
   }
   const html = { source: [], pssVersion, what: `cluster ${result.cluster?.context ?? ''}`.trim(), settings: { operatorWorkloads: config?.operatorWorkloads, kubernetesVersion: config?.kubernetesVersion ?? result.cluster?.version ?? undefined } };
   const outputFailed = await writeReports(result, targets, { ...opts, html }, (format, text) => (format === 'table' ? withCoverage(text, result) : text));
-  if (push) await push.send(result);
+  if (push) await push.send(result, { source: opts.clusterName ?? result.cluster?.context ?? serverOf(result), objectLabels: teamLabels!.into, resources: result.resources, settings: html.settings });
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);
 }
 
-/**
- * `--report-to`: a function sending the result to the dashboard. A failed push is reported on
- * standard error and does not change the exit code: the scan itself was done and printed.
- */
-async function reportTarget(opts: ClusterCommandOptions): Promise<{ send: (result: ScanResult) => Promise<void>; teamLabels: TeamLabelCollector }> {
-  const { importEndpoint, pushReport, readTokenFile, PushError } = await import('../serve/push.js');
-  let token: string | undefined;
-  let ca: string | undefined;
-  try {
-    importEndpoint(opts.reportTo!);
-    token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
-    ca = opts.reportCa ? readTokenFileText(opts.reportCa) : undefined;
-  } catch (error) {
-    if (error instanceof PushError) throw new UsageError(error.message);
-    throw error;
-  }
-  const { DEFAULT_TEAM_LABELS } = await import('../store/types.js');
-  const teamLabels: TeamLabelCollector = { keys: DEFAULT_TEAM_LABELS, into: [] };
-  const send = async (result: ScanResult): Promise<void> => {
-    const { renderJsonChunks } = await import('../report/json.js');
-    try {
-      const envelope = { source: opts.clusterName ?? result.cluster?.context ?? serverOf(result), command: 'cluster', objectLabels: teamLabels.into };
-      const stored = await pushReport(renderJsonChunks(result), { url: opts.reportTo!, token, ca, envelope });
-      process.stderr.write(`kshield: sent the result to ${sanitize(opts.reportTo!)} (scan ${stored.scanId})\n`);
-    } catch (error) {
-      if (!(error instanceof PushError)) throw error;
-      process.stderr.write(`kshield: error: --report-to: ${sanitize(error.message)}\n`);
-    }
-  };
-  return { send, teamLabels };
-}
-
 function serverOf(result: ScanResult): string {
   return result.cluster?.server ?? 'cluster';
-}
-
-function readTokenFileText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--report-ca ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
 }
 
 /** The labels of listed objects that name a team (`keys`), collected for the dashboard as pages arrive. */
@@ -137,12 +100,12 @@ function collectTeamLabels(item: JsonObject, collector: TeamLabelCollector): voi
  * One scan of the cluster a kubeconfig names, as `kshield cluster` runs it (for `kshield serve
  * --interval`): connects, lists, judges, closes.
  */
-export async function scanClusterOnce(opts: ClusterCommandOptions, teamLabels?: TeamLabelCollector): Promise<ScanResult> {
+export async function scanClusterOnce(opts: ClusterCommandOptions, teamLabels?: TeamLabelCollector, keepResources = false): Promise<ScanResult> {
   const config = await loadConfigOption(opts.config);
   const timeoutMs = parseDuration(opts.timeout ?? '30s', '--timeout');
   const conn = await connectForCommand({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutMs });
   try {
-    return await scanCluster(conn, { ...opts, pssVersion: pssVersionOption(opts.pssVersion) }, 500, 4, config, false, teamLabels);
+    return await scanCluster(conn, { ...opts, pssVersion: pssVersionOption(opts.pssVersion) }, 500, 4, config, keepResources, teamLabels);
   } finally {
     conn.close();
   }

@@ -92,6 +92,10 @@ function buildProgram(): Command {
     .option('--insecure', 'with --images: plain HTTP to registries on this machine (127.0.0.1, ::1, localhost); other registries are still asked over HTTPS')
     .option('--docker-config <file>', 'with --images: Docker configuration to take registry credentials from (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)')
     .option('--platform <os/arch[/variant]>', "with --images: the image to read from a multi-platform index (default: this machine's)")
+    .option('--report-to <url>', 'also send the result, with the RBAC graph and reachability of the objects, to a kshield serve dashboard (its URL); the report and exit code here are unchanged')
+    .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
+    .option('--cluster-name <name>', "with --report-to: the name of what was scanned in the dashboard (default: the paths given)")
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });
@@ -187,6 +191,10 @@ function buildProgram(): Command {
     .option('--token-file <file>', 'the bearer token (default: one generated now and printed)')
     .option('--oidc-issuer <url>', 'also accept ID tokens this OIDC issuer signed (RS256/ES256; keys from its discovery document)')
     .option('--oidc-audience <aud>', 'with --oidc-issuer: the client id the tokens must be for')
+    .option('--oidc-client-id <id>', 'with --oidc-issuer: sign in from the browser (authorization code + PKCE) as this client; also the audience')
+    .option('--oidc-client-secret-file <file>', "with --oidc-client-id: the client's secret, for an issuer that registers the dashboard as a confidential client")
+    .option('--oidc-timeout <duration>', 'how long one request to the OIDC issuer may take', '10s')
+    .option('--public-url <url>', 'the address browsers reach the dashboard at (the redirect URI is URL/auth/callback; default: the listen address)')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
     .option('--tls-key <file>', "the certificate's private key (PEM)")
     .option('--database <path-or-url>', 'SQLite file, sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/kshield/kshield.db)')

@@ -20,6 +20,7 @@ import { parseAge, type VulnerabilityFlags } from './vuln-options.js';
 import { parseDuration } from './duration.js';
 import { parsePlatform } from '../images/sources.js';
 import type { ScanImageOptions } from '../pipeline/images.js';
+import { checkReportFlags, reportTarget, type ReportToFlags } from './report-to.js';
 
 /** The options `scan` and `cluster` share (reportOptions in main.ts defines them). */
 export interface ReportCommandOptions {
@@ -38,7 +39,7 @@ export interface ReportCommandOptions {
   pssVersion?: string;
 }
 
-export interface ScanCommandOptions extends ReportCommandOptions, Omit<VulnerabilityFlags, 'output' | 'failOn' | 'maxDbAge'> {
+export interface ScanCommandOptions extends ReportCommandOptions, ReportToFlags, Omit<VulnerabilityFlags, 'output' | 'failOn' | 'maxDbAge'> {
   maxDbAge?: string;
   writeBaseline?: string;
   maxFileSize?: string;
@@ -115,11 +116,13 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
 
   const pssVersion = pssVersionOption(opts.pssVersion);
   const images = imageOptions(opts);
+  checkReportFlags(opts);
+  const push = opts.reportTo ? await reportTarget(opts, 'scan') : undefined;
   // --images judges the images with the manifests on one thread (the images are read once, in order).
   const jobs = images ? 1 : parseJobs(opts.jobs);
-  // JUnit lists every (object, rule) pair evaluated, and HTML draws the RBAC graph and reachability
-  // of the objects: only a single-threaded scan keeps them.
-  const needsObjects = targets.some((t) => t.format === 'junit' || t.format === 'html');
+  // JUnit lists every (object, rule) pair evaluated, and HTML (and --report-to, for the dashboard)
+  // draws the RBAC graph and reachability of the objects: only a single-threaded scan keeps them.
+  const needsObjects = push !== undefined || targets.some((t) => t.format === 'junit' || t.format === 'html');
   const options: ScanOptions = {
     jobs: needsObjects ? 1 : jobs,
     keepResources: needsObjects,
@@ -141,6 +144,10 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   const result = await scanFiles(paths, options);
 
   const outputFailed = await writeReports(result, targets, { ...opts, html: { source: [`kshield scan ${paths.join(' ')}`], settings: config ?? {}, pssVersion, what: `scan of ${paths.join(' ')}` } });
+  if (push) {
+    const { objectLabelsOf } = await import('../store/import.js');
+    await push.send(result, { source: opts.clusterName ?? scanSourceName(paths), objectLabels: objectLabelsOf(result.resources), resources: result.resources, settings: config ?? {} });
+  }
 
   if (opts.writeBaseline) {
     const baselineWritten = await writeBaselineFile(result.findings, opts.writeBaseline);
@@ -148,6 +155,12 @@ export async function runScan(paths: string[], opts: ScanCommandOptions): Promis
   }
   if (outputFailed) return EXIT.usage;
   return exitCode(result, failOn);
+}
+
+/** The dashboard's name of a scan of files without --cluster-name: its paths ("k8s/ charts/app"), standard input as "stdin". */
+export function scanSourceName(paths: readonly string[]): string {
+  const named = paths.map((p) => (p === '-' ? 'stdin' : p)).join(' ').replace(/[^\x20-\x7e]/g, '?').trim();
+  return (named.length > 253 ? `${named.slice(0, 252)}…`.replace(/…$/, '~') : named) || 'scan';
 }
 
 /** `--write-baseline FILE`: the findings (but those annotations and exemptions suppressed) as the accepted baseline; false when it could not be written (said on standard error). */

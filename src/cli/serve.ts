@@ -13,6 +13,7 @@ import { parseDuration } from './duration.js';
 import { openStore, parseStoreTarget, StoreError, DEFAULT_TEAM_LABELS, type Store } from '../store/store.js';
 import { Authenticator, generateToken } from '../serve/auth.js';
 import { OidcVerifier } from '../serve/oidc.js';
+import { OidcSignIn } from '../serve/signin.js';
 import { DashboardServer } from '../serve/http.js';
 import { apiRoutes, importFromBody, sourceOfFile } from '../serve/api.js';
 import { dashboardAssets } from '../serve/ui/assets.js';
@@ -24,6 +25,10 @@ export interface ServeFlags {
   tokenFile?: string;
   oidcIssuer?: string;
   oidcAudience?: string;
+  oidcClientId?: string;
+  oidcClientSecretFile?: string;
+  oidcTimeout?: string;
+  publicUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
   database?: string;
@@ -66,11 +71,39 @@ function readFlagFile(file: string, flag: string): Buffer {
   }
 }
 
+/** --public-url: an origin (http or https, no path, query or credentials): pages and API are served from its root. */
+function parsePublicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--public-url "${value}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--public-url ${value}: only http:// and https:// are supported`);
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new UsageError(`--public-url ${value}: give the origin only (https://HOST[:PORT]); the dashboard is served from its root`);
+  }
+  return url.origin;
+}
+
 export async function runServe(flags: ServeFlags): Promise<number> {
   const { host, port } = parseListen(flags.listen);
   if (Boolean(flags.tlsCert) !== Boolean(flags.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together: the certificate (PEM) and its private key');
   if (flags.oidcAudience && !flags.oidcIssuer) throw new UsageError('--oidc-audience goes with --oidc-issuer');
-  if (flags.oidcIssuer && !flags.oidcAudience) throw new UsageError('--oidc-issuer needs --oidc-audience: the client id (aud) the issuer puts in tokens for this dashboard');
+  if (flags.oidcClientId && !flags.oidcIssuer) throw new UsageError('--oidc-client-id goes with --oidc-issuer: the issuer browsers sign in at');
+  if (flags.oidcClientSecretFile && !flags.oidcClientId) throw new UsageError('--oidc-client-secret-file goes with --oidc-client-id');
+  if (flags.publicUrl && !flags.oidcClientId) throw new UsageError('--public-url goes with --oidc-client-id: it makes the redirect URI of the browser sign-in');
+  // The ID tokens a sign-in brings carry the client id as their audience (OIDC Core §2), so the two must agree.
+  if (flags.oidcClientId && flags.oidcAudience && flags.oidcAudience !== flags.oidcClientId) {
+    throw new UsageError(`--oidc-audience ${flags.oidcAudience} is not --oidc-client-id ${flags.oidcClientId}: ID tokens from the sign-in are issued for the client id; give one of them`);
+  }
+  const oidcAudience = flags.oidcAudience ?? flags.oidcClientId;
+  if (flags.oidcIssuer && !oidcAudience) throw new UsageError('--oidc-issuer needs --oidc-audience (or --oidc-client-id): the client id (aud) the issuer puts in tokens for this dashboard');
+  const publicUrl = flags.publicUrl ? parsePublicUrl(flags.publicUrl) : undefined;
+  if (flags.oidcClientId && !publicUrl && (host === '0.0.0.0' || host === '::')) {
+    throw new UsageError(`--oidc-client-id with --listen ${flags.listen} needs --public-url: the address browsers reach this dashboard at (the issuer sends them back to URL/auth/callback)`);
+  }
+  const oidcTimeoutMs = parseDuration(flags.oidcTimeout ?? '10s', '--oidc-timeout', { minMs: 100, maxMs: 120_000 });
   if (!flags.interval && (flags.kubeconfig || flags.context)) throw new UsageError('--kubeconfig and --context choose the cluster --interval scans; give --interval too');
   let maxImportBytes: number;
   try {
@@ -94,10 +127,28 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   let oidc: OidcVerifier | undefined;
   if (flags.oidcIssuer) {
     try {
-      oidc = new OidcVerifier({ issuer: flags.oidcIssuer, audience: flags.oidcAudience! });
+      oidc = new OidcVerifier({ issuer: flags.oidcIssuer, audience: oidcAudience!, timeoutMs: oidcTimeoutMs });
       await oidc.start();
     } catch (error) {
       throw new UsageError(`--oidc-issuer: ${(error as Error).message}`);
+    }
+  }
+
+  let clientSecret: string | undefined;
+  if (flags.oidcClientSecretFile) {
+    try {
+      clientSecret = readTokenFile(flags.oidcClientSecretFile, '--oidc-client-secret-file');
+    } catch (error) {
+      if (error instanceof PushError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  if (oidc && flags.oidcClientId) {
+    // The sign-in's endpoints are read now too: an issuer without them is an error at start, not at the first sign-in.
+    try {
+      await oidc.endpoints();
+    } catch (error) {
+      throw new UsageError(`--oidc-client-id: ${(error as Error).message}`);
     }
   }
 
@@ -128,6 +179,11 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     }
   }
 
+  // Every framework version in frameworks/, judged per stored scan with the stored attestations.
+  const { complianceProvider } = await import('../serve/compliance.js');
+  const { provider: compliance, errors: frameworkErrors } = await complianceProvider();
+  for (const e of frameworkErrors) log(`warning: ${e}`);
+
   let scanner: PeriodicScanner | undefined;
   if (intervalMs) {
     const { scanClusterOnce } = await import('./cluster.js');
@@ -137,9 +193,12 @@ export async function runServe(flags: ServeFlags): Promise<number> {
       intervalMs,
       async () => {
         const labels = { keys: teamLabelKeys, into: [] as { kind: string; name: string; labels: Record<string, string> }[] };
-        const result = await scanClusterOnce({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: [], excludeNamespace: [], output: [], only: [], skip: [], color: false, inlineSuppressions: true }, labels);
+        // The objects are kept for the RBAC graph and reachability map: the dashboard keeps no objects, only these.
+        const result = await scanClusterOnce({ kubeconfig: flags.kubeconfig, context: flags.context, namespace: [], excludeNamespace: [], output: [], only: [], skip: [], color: false, inlineSuppressions: true }, labels, true);
         const { toJsonReport } = await import('../report/json.js');
-        const record = await store.importScan({ source: flags.clusterName ?? result.cluster?.context ?? source, command: 'cluster', result: toJsonReport(result), objectLabels: labels.into });
+        const { analysesOf } = await import('../serve/analyses.js');
+        const analyses = analysesOf(result.resources, { kubernetesVersion: result.cluster?.version ?? undefined });
+        const record = await store.importScan({ source: flags.clusterName ?? result.cluster?.context ?? source, command: 'cluster', result: toJsonReport(result), objectLabels: labels.into, analyses });
         return record.id;
       },
       log,
@@ -147,13 +206,19 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     );
   }
 
+  // The redirect URI needs the port actually bound (--listen :0), so the sign-in is made once listening; no request arrives before.
+  let signIn: OidcSignIn | undefined;
   const server = new DashboardServer({
     host,
     port,
     tls,
     auth: new Authenticator(tokens, oidc),
+    signIn:
+      oidc && flags.oidcClientId
+        ? { config: () => signIn!.config(), start: (body) => signIn!.start(body), callback: (query) => signIn!.callback(query), redeem: (body) => signIn!.redeem(body) }
+        : undefined,
     assets: dashboardAssets(),
-    routes: apiRoutes({ store, maxImportBytes, scanner, log }),
+    routes: apiRoutes({ store, maxImportBytes, scanner, log, compliance }),
     log,
     ready: () => store.listScans({ limit: 1 }),
   });
@@ -164,8 +229,13 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     await store.close();
     throw new UsageError(`--listen ${flags.listen}: ${(error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : (error as Error).message}`);
   }
+  if (oidc && flags.oidcClientId) {
+    const redirectUri = `${publicUrl ?? address.url}/auth/callback`;
+    signIn = new OidcSignIn({ verifier: oidc, clientId: flags.oidcClientId, clientSecret, redirectUri, log });
+  }
   const shownDb = store.kind === 'postgres' ? 'PostgreSQL' : `SQLite ${parseStoreTarget(database).kind === 'sqlite' ? (parseStoreTarget(database) as { file: string }).file : ''}`;
   process.stdout.write(`kshield serve: listening on ${address.url} (database: ${shownDb})\n`);
+  if (signIn) process.stdout.write(`kshield serve: OIDC sign-in through ${oidc!.issuer} as client ${flags.oidcClientId}; redirect URI: ${publicUrl ?? address.url}/auth/callback\n`);
   if (generated) {
     // The generated token is printed once, to standard output only: whoever started the dashboard logs in with it.
     process.stdout.write(`kshield serve: token: ${tokens[0]}\n`);

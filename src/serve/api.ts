@@ -13,6 +13,7 @@ import { isSeverity, SEVERITIES, type Severity } from '../core/types.js';
 import { redactSecretsInText } from '../core/redact.js';
 import { FINDING_SORTS, StoreError, type FindingQuery, type FindingSort, type ObjectLabels, type ScanRecord, type Store, type StoredFinding } from '../store/types.js';
 import { HttpError, type Route } from './http.js';
+import { AnalysesError, parseAnalyses, rbacForBrowser, reachForBrowser, storedAnalyses, type ScanAnalyses } from './analyses.js';
 
 /** A compliance view: the framework ids offered, and the assessment of one scan. */
 export interface ComplianceProvider {
@@ -106,10 +107,12 @@ export function findingQuery(scanId: number, url: URL): FindingQuery {
 
 /**
  * What POST /api/scans takes: a kshield JSON result as it is (`kshield cluster -o json`), or an
- * envelope `{ "kshieldImport": 1, "source", "command", "objectLabels", "result" }` that also names the
- * cluster and carries the labels findings' teams come from (what `cluster --report-to` sends).
+ * envelope `{ "kshieldImport": 1, "source", "command", "objectLabels", "analyses", "evidence", "result" }`
+ * that also names the cluster, carries the labels findings' teams come from, the RBAC graph and
+ * reachability of the objects (what `cluster|scan --report-to` sends; see analyses.ts), and
+ * `kshield node`/`probe` results whose checks the compliance view counts.
  */
-export function importFromBody(body: unknown, sourceParam: string | null, fallbackSource?: string): { source: string; command: string; result: unknown; objectLabels?: ObjectLabels[] } {
+export function importFromBody(body: unknown, sourceParam: string | null, fallbackSource?: string): { source: string; command: string; result: unknown; objectLabels?: ObjectLabels[]; analyses?: ScanAnalyses; evidence?: unknown[] } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body is not a kshield JSON result (an object with "findings" and "summary")');
   const envelope = (body as Record<string, unknown>).kshieldImport === 1 ? (body as Record<string, unknown>) : undefined;
   const result = envelope ? envelope.result : body;
@@ -123,7 +126,16 @@ export function importFromBody(body: unknown, sourceParam: string | null, fallba
   if (!SOURCE_NAME.test(source)) throw new HttpError(400, `the source name ${JSON.stringify(source.slice(0, 80))} must be 1-253 printable characters`);
   const command = typeof envelope?.command === 'string' ? envelope.command : cluster ? 'cluster' : 'scan';
   const objectLabels = Array.isArray(envelope?.objectLabels) ? (envelope!.objectLabels as ObjectLabels[]) : undefined;
-  return { source, command, result, ...(objectLabels ? { objectLabels } : {}) };
+  let analyses: ScanAnalyses | undefined;
+  try {
+    analyses = envelope?.analyses === undefined || envelope.analyses === null ? undefined : parseAnalyses(envelope.analyses);
+  } catch (error) {
+    if (error instanceof AnalysesError) throw new HttpError(400, error.message);
+    throw error;
+  }
+  // kshield node / probe results judged with the scan (the store reads and bounds them).
+  const evidence = Array.isArray(envelope?.evidence) ? (envelope!.evidence as unknown[]) : undefined;
+  return { source, command, result, ...(objectLabels ? { objectLabels } : {}), ...(analyses ? { analyses } : {}), ...(evidence ? { evidence } : {}) };
 }
 
 export function apiRoutes(options: ApiOptions): Route[] {
@@ -276,6 +288,24 @@ export function apiRoutes(options: ApiOptions): Route[] {
           throw new HttpError(400, `unknown framework ${JSON.stringify(framework)}: ${options.compliance.frameworks().map((f) => f.id).join(', ')}`);
         }
         return options.compliance.assess(framework, record, store);
+      },
+    },
+    {
+      // The RBAC escalation paths of a scan, drawn (the HTML report's SVG) and listed; or how to get them.
+      method: 'GET',
+      path: /^\/api\/scans\/(\d+)\/rbac$/,
+      handle: async ({ params }) => {
+        const record = await scan(params[0]);
+        return { scan: record, ...(rbacForBrowser(storedAnalyses(await store.getArtifact(record.id, 'analyses'))) as object) };
+      },
+    },
+    {
+      // The reachability map of a scan: namespace to namespace and across the cluster's edge; or how to get it.
+      method: 'GET',
+      path: /^\/api\/scans\/(\d+)\/reach$/,
+      handle: async ({ params }) => {
+        const record = await scan(params[0]);
+        return { scan: record, ...(reachForBrowser(storedAnalyses(await store.getArtifact(record.id, 'analyses'))) as object) };
       },
     },
     {

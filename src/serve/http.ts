@@ -11,7 +11,9 @@
  * - a Content-Security-Policy that allows only this server's own script, styles and images, no
  *   inline script, no frames; nosniff, no referrer, no caching of API answers;
  * - bodies bounded (`--max-import-size` for scan imports, 64 KiB for anything else), slow clients
- *   cut off by header and request timeouts.
+ *   cut off by header and request timeouts;
+ * - the OIDC sign-in's /auth/ paths (signin.ts) need no token but pass the same Origin and JSON
+ *   checks, take 1 KiB bodies, and the callback's query (the authorization code) is never logged.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -76,6 +78,37 @@ export interface DashboardServerOptions {
   log?: (line: string) => void;
   /** /readyz: resolves when the server can answer (its database reachable). */
   ready?: () => Promise<unknown>;
+  /** OIDC browser sign-in (src/serve/signin.ts) under /auth/; none: /auth/config says so. */
+  signIn?: SignInEndpoints;
+}
+
+/** The sign-in's endpoints, unauthenticated by nature; failures are HttpErrors. */
+export interface SignInEndpoints {
+  config(): unknown;
+  start(body: unknown): Promise<unknown>;
+  /** Resolves with the address to send the browser to. */
+  callback(query: URLSearchParams): Promise<string>;
+  redeem(body: unknown): unknown;
+}
+
+/** Bodies of the sign-in's POSTs: one binding value. */
+const SIGN_IN_BODY_LIMIT = 1024;
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The page a failed sign-in ends on: what went wrong, and the way back (no script needed). */
+function signInErrorPage(message: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sign-in failed · kshield</title><link rel="stylesheet" href="/ui/app.css"><link rel="icon" href="data:,"></head>
+<body>
+<header class="top"><a class="brand" href="/">kshield</a></header>
+<main><div class="card login" id="signin-error"><h1>Sign-in failed</h1><p class="error" id="signin-reason">${escapeHtml(message)}</p><p><a href="/" id="signin-again">Sign in again</a></p></div></main>
+</body>
+</html>
+`;
 }
 
 function send(res: http.ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
@@ -175,6 +208,62 @@ export class DashboardServer {
     });
   }
 
+  /** A request that changes something: from this server's own pages (Origin), and JSON (no cross-site form can send it). */
+  private checkWrite(req: http.IncomingMessage, method: string): void {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== ownOrigin(req, this.secure)) throw new HttpError(403, `requests from origin ${origin} are refused: only this server's own pages may change data`);
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (method === 'POST' && type !== 'application/json') throw new HttpError(415, 'send the body as Content-Type: application/json');
+  }
+
+  /**
+   * /auth/*: the sign-in. Its POSTs pass the same Origin and JSON checks as the API's writes; the
+   * callback answers with a redirect or an error page. Only paths are logged: the callback's query
+   * holds the authorization code.
+   */
+  private async handleSignIn(req: http.IncomingMessage, res: http.ServerResponse, method: string, url: URL): Promise<void> {
+    const signIn = this.options.signIn;
+    const where = `${method} ${url.pathname}`;
+    try {
+      if (url.pathname === '/auth/config' && method === 'GET') return sendJson(res, 200, { oidc: signIn ? signIn.config() : null });
+      if (!signIn) throw new HttpError(404, 'OIDC sign-in is not configured: start kshield serve with --oidc-client-id');
+      if (url.pathname === '/auth/callback' && method === 'GET') {
+        try {
+          const target = await signIn.callback(url.searchParams);
+          res.writeHead(303, { ...SECURITY_HEADERS, Location: target, 'Cache-Control': 'no-store', 'Content-Length': '0' });
+          res.end();
+        } catch (error) {
+          if (!(error instanceof HttpError)) throw error;
+          this.options.log?.(`${where}: ${error.status} sign-in refused: ${error.message}`);
+          send(res, error.status, signInErrorPage(error.message), 'text/html; charset=utf-8', { 'Cache-Control': 'no-store' });
+        }
+        return;
+      }
+      const post = { '/auth/start': (b: unknown) => signIn.start(b), '/auth/redeem': (b: unknown) => signIn.redeem(b) }[url.pathname];
+      if (!post) throw new HttpError(404, `no such sign-in path: ${url.pathname}`);
+      if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${url.pathname}`, { Allow: 'POST' });
+      this.checkWrite(req, method);
+      const raw = await readBody(req, SIGN_IN_BODY_LIMIT);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new HttpError(400, 'the body is not JSON');
+      }
+      sendJson(res, 200, await post(body));
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      this.options.log?.(`${where}: ${error.status} ${error.message}`);
+      if (method !== 'GET' && !req.readableEnded) {
+        await discard(req, SIGN_IN_BODY_LIMIT * 64);
+        sendJson(res, error.status, { error: error.message }, { ...error.headers, Connection: 'close' });
+        if (!req.readableEnded) req.destroy();
+        return;
+      }
+      sendJson(res, error.status, { error: error.message }, error.headers);
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     let url: URL;
@@ -184,6 +273,7 @@ export class DashboardServer {
       return sendJson(res, 400, { error: 'the request target is not a URL path' });
     }
     if (this.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+    if (url.pathname.startsWith('/auth/')) return this.handleSignIn(req, res, method, url);
     if (!url.pathname.startsWith('/api/')) {
       if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: `${method} is not allowed here` }, { Allow: 'GET' });
       if (url.pathname === '/healthz') return send(res, 200, 'ok\n', 'text/plain; charset=utf-8', { 'Cache-Control': 'no-store' });
@@ -211,10 +301,7 @@ export class DashboardServer {
     let body: unknown;
     try {
       if (method !== 'GET') {
-        const origin = req.headers.origin;
-        if (origin !== undefined && origin !== ownOrigin(req, this.secure)) throw new HttpError(403, `requests from origin ${origin} are refused: only this server's own pages may change data`);
-        const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-        if (method === 'POST' && type !== 'application/json') throw new HttpError(415, 'send the body as Content-Type: application/json');
+        this.checkWrite(req, method);
         const raw = await readBody(req, route.maxBody ?? SMALL_BODY_LIMIT);
         if (method === 'POST') {
           try {

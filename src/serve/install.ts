@@ -12,7 +12,17 @@
  * Secret when given.
  */
 import { clusterReadRules } from '../sources/cluster.js';
-import { namespaceLabels, type InstallDocument, type K8sObject } from '../admission/install.js';
+import {
+  componentLabels,
+  componentMeta,
+  namespaceDocument,
+  restrictedPodSpec,
+  selectorLabels as componentSelector,
+  serviceAccountDocument,
+  type Component,
+  type InstallDocument,
+  type K8sObject,
+} from '../k8s/install-parts.js';
 
 export interface ServeInstallOptions {
   namespace: string;
@@ -38,25 +48,25 @@ export const CLIENT_LABEL = 'kshield.io/dashboard-client';
 export const DEFAULT_SERVE_INSTALL = { namespace: 'kshield-system', name: 'kshield-serve', interval: '10m', clusterName: 'in-cluster', tokenSecret: 'kshield-serve-token', storageSize: '5Gi' } as const;
 
 export const SERVE_PORT = 8443;
-const NONROOT_ID = 65532;
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const DATA_DIR = '/var/lib/kshield';
 
-function selectorLabels(o: ServeInstallOptions): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'kshield', 'app.kubernetes.io/component': 'serve', 'app.kubernetes.io/instance': o.name };
+function component(o: ServeInstallOptions): Component {
+  return { namespace: o.namespace, component: 'serve', instance: o.name, version: o.version };
 }
 
-function labels(o: ServeInstallOptions): Record<string, string> {
-  return { ...selectorLabels(o), 'app.kubernetes.io/version': o.version, 'app.kubernetes.io/owner': 'platform-security' };
+function selectorLabels(o: ServeInstallOptions): Record<string, string> {
+  return componentSelector(component(o));
 }
 
 function meta(o: ServeInstallOptions, name: string, namespaced = true): K8sObject['metadata'] {
-  return { name, ...(namespaced ? { namespace: o.namespace } : {}), labels: labels(o) };
+  return componentMeta(component(o), name, namespaced);
 }
 
-/** get/list on every kind `kshield cluster` lists but Secrets, grouped by API group, in CLUSTER_KINDS order. */
-export function scanReadRules(): { apiGroups: string[]; resources: string[]; verbs: string[] }[] {
-  return clusterReadRules(['get', 'list']);
+/** get/list on every kind `kshield cluster` lists but Secrets, grouped by API group, in CLUSTER_KINDS order; get on /metrics. */
+export function scanReadRules(): ({ apiGroups: string[]; resources: string[]; verbs: string[] } | { nonResourceURLs: string[]; verbs: string[] })[] {
+  // /metrics: the API server's storage transformers, the only place a scan from inside the cluster
+  // learns whether Secrets are encrypted at rest (api-server-encryption-at-rest-missing). Read-only.
+  return [...clusterReadRules(['get', 'list']), { nonResourceURLs: ['/metrics'], verbs: ['get'] }];
 }
 
 function deployment(o: ServeInstallOptions): K8sObject {
@@ -67,21 +77,10 @@ function deployment(o: ServeInstallOptions): K8sObject {
   // Liveness: the process answers; readiness: it also reaches its database.
   const probe = (path: string, periodSeconds: number): Record<string, unknown> => ({ httpGet: { path, port: 'dashboard', scheme }, periodSeconds, timeoutSeconds: 3, failureThreshold: 3 });
   const volumeMounts: Record<string, unknown>[] = [
-    { name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
     { name: 'token', mountPath: '/etc/kshield/token', readOnly: true },
     { name: 'tmp', mountPath: '/tmp' },
   ];
   const volumes: Record<string, unknown>[] = [
-    {
-      name: 'kube-api-access',
-      projected: {
-        sources: [
-          { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-          { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-        ],
-      },
-    },
     { name: 'token', secret: { secretName: o.tokenSecret, defaultMode: 0o400, items: [{ key: 'token', path: 'token' }] } },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
@@ -105,39 +104,25 @@ function deployment(o: ServeInstallOptions): K8sObject {
       selector: { matchLabels: selectorLabels(o) },
       strategy: { type: 'Recreate' },
       template: {
-        metadata: { labels: labels(o) },
-        spec: {
+        metadata: { labels: componentLabels(component(o)) },
+        spec: restrictedPodSpec({
           serviceAccountName: o.name,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, fsGroup: NONROOT_ID, seccompProfile: { type: 'RuntimeDefault' } },
-          terminationGracePeriodSeconds: 30,
-          containers: [
-            {
-              name: 'serve',
-              image: o.image,
-              imagePullPolicy: 'IfNotPresent',
-              args,
-              ...(env.length > 0 ? { env } : {}),
-              ports: [{ name: 'dashboard', containerPort: SERVE_PORT, protocol: 'TCP' }],
-              readinessProbe: probe('/readyz', 10),
-              livenessProbe: probe('/healthz', 20),
-              // A scan holds the cluster's findings while it is stored: as kshield cluster's memory (bench/README.md).
-              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                runAsUser: NONROOT_ID,
-                runAsGroup: NONROOT_ID,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-              volumeMounts,
-            },
-          ],
+          scheduling: { terminationGracePeriodSeconds: 30 },
+          container: {
+            name: 'serve',
+            image: o.image,
+            imagePullPolicy: 'IfNotPresent',
+            args,
+            ...(env.length > 0 ? { env } : {}),
+            ports: [{ name: 'dashboard', containerPort: SERVE_PORT, protocol: 'TCP' }],
+            readinessProbe: probe('/readyz', 10),
+            livenessProbe: probe('/healthz', 20),
+            // A scan holds the cluster's findings while it is stored: as kshield cluster's memory (bench/README.md).
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '2Gi' } },
+            volumeMounts,
+          },
           volumes,
-        },
+        }),
       },
     },
   };
@@ -145,14 +130,8 @@ function deployment(o: ServeInstallOptions): K8sObject {
 
 export function serveInstallDocuments(o: ServeInstallOptions): InstallDocument[] {
   const docs: InstallDocument[] = [];
-  docs.push({
-    comment: 'The same Namespace `kshield install webhook` and `install watch` apply: pods here must meet the Restricted standard.',
-    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: namespaceLabels() } },
-  });
-  docs.push({
-    comment: 'No token is mounted automatically; the pod gets a short-lived projected token instead (see the Deployment).',
-    object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(o, o.name), automountServiceAccountToken: false },
-  });
+  docs.push(namespaceDocument(o.namespace, 'The same Namespace `kshield install webhook` and `install watch` apply: pods here must meet the Restricted standard.'));
+  docs.push(serviceAccountDocument(component(o), o.name, 'No token is mounted automatically; the pod gets a short-lived projected token instead (see the Deployment).'));
   docs.push({
     comment:
       'Read-only on the kinds `kshield cluster` lists (get, list), Secrets left out: a dashboard that can read every\n' +

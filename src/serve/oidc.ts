@@ -35,6 +35,7 @@ export class TokenError extends Error {}
 const MAX_TOKEN = 16 * 1024;
 const MAX_DOCUMENT = 1024 * 1024;
 const REFETCH_AFTER_MS = 60_000;
+const ENDPOINTS_REUSE_MS = 5_000;
 const ALGORITHMS = ['RS256', 'ES256'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
 
@@ -51,37 +52,87 @@ function base64urlJson(part: string, what: string): Record<string, unknown> {
 }
 
 /** Loopback issuers may use plain HTTP (a test's issuer, a port-forward); every other must be HTTPS. */
-function checkIssuerUrl(issuer: string): URL {
+export function checkIssuerUrl(issuer: string, flag = '--oidc-issuer'): URL {
   let url: URL;
   try {
     url = new URL(issuer);
   } catch {
-    throw new Error(`--oidc-issuer "${issuer}" is not a URL`);
+    throw new Error(`${flag} "${issuer}" is not a URL`);
   }
   const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error(`--oidc-issuer ${issuer}: an issuer must be https:// (plain http only on this machine's loopback address)`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new Error(`${flag} ${issuer}: an issuer must be https:// (plain http only on this machine's loopback address)`);
   return url;
 }
 
-async function fetchJson(url: string, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json' } });
-  } catch (error) {
-    throw new Error(`cannot fetch the ${what} ${url}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`);
+/**
+ * A response's body, read as it arrives and given up as soon as it passes `limit` bytes (a missing or
+ * false Content-Length bounds nothing); the request's own timeout signal covers the reading too.
+ */
+export async function readBounded(response: Response, limit: number, what: string): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 'NaN');
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`the ${what} is larger than ${limit} bytes`);
   }
-  if (!response.ok) throw new Error(`the ${what} ${url} answered HTTP ${response.status}`);
-  const length = Number(response.headers.get('content-length') ?? '0');
-  if (length > MAX_DOCUMENT) throw new Error(`the ${what} ${url} is larger than ${MAX_DOCUMENT} bytes`);
-  const text = await response.text();
-  if (text.length > MAX_DOCUMENT) throw new Error(`the ${what} ${url} is larger than ${MAX_DOCUMENT} bytes`);
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error(`the ${what} is larger than ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Why a request to the issuer failed, in words (fetch hides the network error in `cause`; a timeout is named as one). */
+export function fetchFailure(error: unknown, timeoutMs: number): string {
+  const e = error as Error;
+  if (e.name === 'TimeoutError' || (e.cause as Error | undefined)?.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  return e.cause instanceof Error ? e.cause.message : e.message;
+}
+
+/** One JSON object from the issuer: bounded in time and size, no redirects followed. */
+export async function fetchIssuerJson(url: string, timeoutMs: number, what: string, init: RequestInit = {}, limit = MAX_DOCUMENT): Promise<{ status: number; body: Record<string, unknown> | undefined }> {
+  let text: string;
+  let status: number;
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error', headers: { accept: 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+    status = response.status;
+    text = await readBounded(response, limit, `${what} ${url}`);
+  } catch (error) {
+    if ((error as Error).message.includes('is larger than')) throw error;
+    throw new Error(`cannot fetch the ${what} ${url}: ${fetchFailure(error, timeoutMs)}`);
+  }
   try {
     const value = JSON.parse(text) as unknown;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
+    return { status, body: value as Record<string, unknown> };
   } catch {
-    throw new Error(`the ${what} ${url} is not a JSON object`);
+    return { status, body: undefined };
   }
+}
+
+async function fetchJson(url: string, timeoutMs: number, what: string): Promise<Record<string, unknown>> {
+  const { status, body } = await fetchIssuerJson(url, timeoutMs, what);
+  if (status < 200 || status > 299) throw new Error(`the ${what} ${url} answered HTTP ${status}`);
+  if (!body) throw new Error(`the ${what} ${url} is not a JSON object`);
+  return body;
+}
+
+/** What the sign-in needs of the issuer's discovery document (OIDC Discovery 1.0 §3). */
+export interface IssuerEndpoints {
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  codeChallengeMethods: string[] | undefined;
+  tokenAuthMethods: string[] | undefined;
+  scopes: string[] | undefined;
 }
 
 interface CachedKey {
@@ -93,14 +144,15 @@ interface CachedKey {
 
 export class OidcVerifier {
   readonly issuer: string;
-  private readonly audience: string;
+  readonly audience: string;
   private readonly leeway: number;
   private readonly now: () => number;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
   private keys: CachedKey[] = [];
   private jwksUri: string | undefined;
   private fetchedAt = 0;
   private inflight: Promise<void> | undefined;
+  private endpointsRead: { at: number; value: Promise<IssuerEndpoints> } | undefined;
 
   constructor(options: OidcOptions) {
     checkIssuerUrl(options.issuer);
@@ -123,14 +175,53 @@ export class OidcVerifier {
     return this.inflight;
   }
 
+  /**
+   * Reads the discovery document again (a sign-in starts with it: an issuer that is down is said on the
+   * login page, not met as the browser's own error page) and returns the endpoints the sign-in uses.
+   */
+  async endpoints(): Promise<IssuerEndpoints> {
+    // /auth/start needs no login: however many arrive, the issuer is asked at most once per ENDPOINTS_REUSE_MS
+    // (one answer, or one failure, shared), so a flood of sign-ins is not passed on as a flood of requests.
+    const now = this.now();
+    if (!this.endpointsRead || now - this.endpointsRead.at >= ENDPOINTS_REUSE_MS) {
+      const value = this.readEndpoints();
+      value.catch(() => undefined);
+      this.endpointsRead = { at: now, value };
+    }
+    return this.endpointsRead.value;
+  }
+
+  private async readEndpoints(): Promise<IssuerEndpoints> {
+    const discovery = await this.discover();
+    const endpoint = (name: string): string => {
+      const value = discovery[name];
+      if (typeof value !== 'string') throw new Error(`the OIDC discovery document of ${this.issuer} has no ${name}`);
+      checkIssuerUrl(value, `the discovery document's ${name}`);
+      return value;
+    };
+    const strings = (name: string): string[] | undefined => (Array.isArray(discovery[name]) ? (discovery[name] as unknown[]).filter((v): v is string => typeof v === 'string') : undefined);
+    return {
+      authorizationEndpoint: endpoint('authorization_endpoint'),
+      tokenEndpoint: endpoint('token_endpoint'),
+      codeChallengeMethods: strings('code_challenge_methods_supported'),
+      tokenAuthMethods: strings('token_endpoint_auth_methods_supported'),
+      scopes: strings('scopes_supported'),
+    };
+  }
+
+  private async discover(): Promise<Record<string, unknown>> {
+    const discoveryUrl = `${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    const discovery = await fetchJson(discoveryUrl, this.timeoutMs, 'OIDC discovery document');
+    // OIDC Discovery 1.0 §4.3: the issuer in the document must be exactly the one configured.
+    if (discovery.issuer !== this.issuer) throw new Error(`the OIDC discovery document at ${discoveryUrl} names issuer ${JSON.stringify(discovery.issuer)}, not ${this.issuer}`);
+    return discovery;
+  }
+
   private async load(): Promise<void> {
     this.fetchedAt = this.now();
     if (!this.jwksUri) {
-      const discoveryUrl = `${this.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const discovery = await fetchJson(discoveryUrl, this.timeoutMs, 'OIDC discovery document');
-      // OIDC Discovery 1.0 §4.3: the issuer in the document must be exactly the one configured.
-      if (discovery.issuer !== this.issuer) throw new Error(`the OIDC discovery document at ${discoveryUrl} names issuer ${JSON.stringify(discovery.issuer)}, not ${this.issuer}`);
-      if (typeof discovery.jwks_uri !== 'string') throw new Error(`the OIDC discovery document at ${discoveryUrl} has no jwks_uri`);
+      const discovery = await this.discover();
+      if (typeof discovery.jwks_uri !== 'string') throw new Error(`the OIDC discovery document of ${this.issuer} has no jwks_uri`);
       checkIssuerUrl(discovery.jwks_uri);
       this.jwksUri = discovery.jwks_uri;
     }
@@ -153,8 +244,12 @@ export class OidcVerifier {
     this.keys = keys;
   }
 
-  /** The identity a token proves, or a TokenError saying why it proves none. */
-  async verify(token: string): Promise<OidcIdentity> {
+  /**
+   * The identity a token proves, or a TokenError saying why it proves none. `expect.nonce`: the ID token
+   * answers this sign-in (OIDC Core §3.1.3.7: its nonce is the one sent, and with several audiences its
+   * `azp` is this client).
+   */
+  async verify(token: string, expect: { nonce?: string } = {}): Promise<OidcIdentity> {
     if (token.length > MAX_TOKEN) throw new TokenError(`the token is longer than ${MAX_TOKEN} characters`);
     const parts = token.split('.');
     if (parts.length !== 3) throw new TokenError('the token is not a JWT (three dot-separated parts)');
@@ -184,6 +279,10 @@ export class OidcVerifier {
     if (claims.exp + this.leeway <= now) throw new TokenError('the token has expired');
     if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf - this.leeway > now)) throw new TokenError('the token is not valid yet (nbf)');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenError('the token has no subject (sub)');
+    if (expect.nonce !== undefined) {
+      if (claims.nonce !== expect.nonce) throw new TokenError(claims.nonce === undefined ? 'the ID token has no nonce: it does not answer this sign-in' : "the ID token's nonce is not the one this sign-in sent (a token replayed from another sign-in?)");
+      if (audiences.length > 1 && claims.azp !== this.audience) throw new TokenError(`the ID token names several audiences and its authorized party (azp) is not ${this.audience}`);
+    }
     const name = typeof claims.email === 'string' ? claims.email : typeof claims.preferred_username === 'string' ? claims.preferred_username : claims.sub;
     return { subject: claims.sub, name, expires: claims.exp };
   }

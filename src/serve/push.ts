@@ -1,5 +1,5 @@
 /**
- * `kshield cluster --report-to URL`: the scan's JSON report sent to a `kshield serve` instance
+ * `kshield cluster|scan --report-to URL`: the scan's JSON report sent to a `kshield serve` instance
  * (POST URL/api/scans), streamed in the pieces the JSON reporter writes, with the bearer token of
  * `--report-token-file`. Every failure is a sentence naming the server and what to do; the token is
  * never part of one.
@@ -15,9 +15,10 @@ export interface PushOptions {
   ca?: string;
   /**
    * The import envelope's fields (see serve/api.ts importFromBody): the cluster's name in the
-   * dashboard, the command, the labels findings' teams come from. The report is its `result`.
+   * dashboard, the command, the labels findings' teams come from, the RBAC graph and reachability of
+   * the objects (serve/analyses.ts). The report is its `result`.
    */
-  envelope?: { source: string; command: string; objectLabels: unknown[] };
+  envelope?: { source: string; command: string; objectLabels: unknown[]; analyses?: unknown };
   timeoutMs?: number;
 }
 
@@ -103,7 +104,9 @@ export function pushReport(chunks: Iterable<string>, options: PushOptions): Prom
     const { envelope } = options;
     const pieces = envelope
       ? (function* (): Generator<string> {
-          yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},"result":`;
+          yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},`;
+          if (envelope.analyses !== undefined) yield `"analyses":${JSON.stringify(envelope.analyses)},`;
+          yield '"result":';
           yield* chunks;
           yield '}';
         })()

@@ -2,12 +2,14 @@
  * A scan on its way into the store: the result checked to be a kshield JSON result (bounded, with
  * the first thing wrong named), each finding given its category, team and search text, and the
  * per-scan counts (the overview and trends read these, never the findings) worked out once here.
- * Only the fields listed here are stored: nothing else of the result (error texts, notes) goes in.
+ * Only the fields listed here are stored: nothing else of the result (error texts, notes) goes in,
+ * but for what compliance needs (artifacts.ts: the rules that ran, the node checks).
  */
 import type { Severity } from '../core/types.js';
 import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
 import type { Resource } from '../core/types.js';
 import { findRule } from '../rules/index.js';
+import { artifactText, complianceArtifact, type ArtifactKind } from './artifacts.js';
 import { DEFAULT_TEAM_LABELS, StoreError, type ObjectLabels, type ScanImport, type StoreOptions } from './types.js';
 
 export const DEFAULT_MAX_IMPORT_BYTES = 256 * 1024 * 1024;
@@ -100,6 +102,8 @@ export interface PreparedScan {
   rules: { id: string; title: string; severity: Severity; remediation: string; references: string[]; docs: string | null }[];
   /** Every fingerprint the scan reports: its findings' (suppressed too) and those folded into them, once each. */
   fingerprints: string[];
+  /** JSON bodies kept beside the rows (see artifacts.ts), each within MAX_ARTIFACT_BYTES. */
+  artifacts: { kind: ArtifactKind; body: string }[];
 }
 
 function fail(what: string): never {
@@ -366,6 +370,15 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
   const total = SEVERITIES.reduce((sum, s) => sum + bySeverity[s], 0);
   return {
     source, command, startedAt: started.getTime(), finishedAt: finished.getTime(), version, format: 2, cluster, resources, files, bySeverity, total,
-    suppressed: suppressedCount, errors, notes, score, findings, facets, rules, fingerprints: [...fingerprints],
+    suppressed: suppressedCount, errors, notes, score, findings, facets, rules, fingerprints: [...fingerprints], artifacts: artifactsOf(value, input, source),
   };
+}
+
+/** The compliance artifact of the result, and the analyses the import carries. */
+function artifactsOf(value: unknown, input: ScanImport, source: string): PreparedScan['artifacts'] {
+  const out: PreparedScan['artifacts'] = [];
+  const compliance = complianceArtifact(value, source, input.evidence ?? []);
+  if (compliance) out.push({ kind: 'compliance', body: artifactText('compliance', compliance) });
+  if (input.analyses !== undefined && input.analyses !== null) out.push({ kind: 'analyses', body: artifactText('analyses', input.analyses) });
+  return out;
 }

@@ -131,6 +131,21 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 3,
+    name: 'per-scan artifacts: what the compliance view and the RBAC and reachability drawings need (JSON, bounded)',
+    statements(d) {
+      const t = types(d);
+      return [
+        `CREATE TABLE scan_artifacts (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          kind ${t.text} NOT NULL,
+          body ${t.text} NOT NULL,
+          PRIMARY KEY (scan_id, kind)
+        )`,
+      ];
+    },
+  },
+  {
     version: 5,
     name: 'new and fixed since the previous scan, worked out at import; a trigram index for text search',
     statements(d) {

@@ -284,6 +284,7 @@ export abstract class SqlStore implements Store {
         'INSERT INTO scan_rules (scan_id, rule, title, severity, remediation, refs, docs) VALUES (?, ?, ?, ?, ?, ?, ?)',
         prepared.rules.map((r) => [scanId, r.id, r.title, r.severity, r.remediation, JSON.stringify(r.references), r.docs]),
       );
+      await insertEach(db, 'INSERT INTO scan_artifacts (scan_id, kind, body) VALUES (?, ?, ?)', prepared.artifacts.map((a) => [scanId, a.kind, a.body]));
       return scanId;
     });
     if (prepared.findings.length >= ANALYZE_AFTER) await this.analyze();
@@ -347,6 +348,14 @@ export abstract class SqlStore implements Store {
     });
   }
 
+  async getArtifact(scanId: number, kind: 'compliance' | 'analyses'): Promise<unknown | undefined> {
+    if (!Number.isSafeInteger(scanId)) return undefined;
+    return this.read(async (db) => {
+      const [row] = await db.all('SELECT body FROM scan_artifacts WHERE scan_id = ? AND kind = ?', [scanId, kind]);
+      return row ? (JSON.parse(String(row.body)) as unknown) : undefined;
+    });
+  }
+
   async deleteScan(id: number): Promise<boolean> {
     if (!Number.isSafeInteger(id)) return false;
     return this.write(async (db) => {
@@ -361,6 +370,7 @@ export abstract class SqlStore implements Store {
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
+      await db.run('DELETE FROM scan_artifacts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM findings WHERE scan_id = ?', [id]);
       return (await db.run('DELETE FROM scans WHERE id = ?', [id])) > 0;
     });

@@ -97,6 +97,16 @@ export interface ScanImport {
   finishedAt?: Date;
   /** The scanned objects' labels: what gives findings a team (objectLabelsOf() makes them from Resources). */
   objectLabels?: readonly ObjectLabels[];
+  /**
+   * The RBAC escalation graph and reachability view of the scanned objects (src/serve/analyses.ts
+   * makes and checks them), stored as they are, at most MAX_ARTIFACT_BYTES of JSON.
+   */
+  analyses?: unknown;
+  /**
+   * `kshield node` and `kshield probe` JSON results judged with the scan: their checks are the
+   * evidence of the CIS controls of nodes, etcd and the kubelet (at most 50; another kind is refused).
+   */
+  evidence?: readonly unknown[];
 }
 
 export const FINDING_SORTS = ['severity', 'rule', 'category', 'namespace', 'object', 'file', 'team'] as const;
@@ -268,6 +278,12 @@ export interface Store {
   trends(query: TrendQuery): Promise<TrendSeries[]>;
   addAttestation(attestation: Attestation, options?: { source?: string | null }): Promise<StoredAttestation>;
   listAttestations(query?: AttestationQuery): Promise<StoredAttestation[]>;
+  /**
+   * What a scan keeps besides its findings (see artifacts.ts): `compliance` (rules that ran, a few
+   * findings per rule, node checks) and `analyses` (the RBAC graph and reachability view);
+   * undefined when the scan has none (stored before migration 3, or imported without them).
+   */
+  getArtifact(scanId: number, kind: 'compliance' | 'analyses'): Promise<unknown | undefined>;
   /** Ends an attestation now (its `expires` becomes `now`); false when there is none with that id. */
   expireAttestation(id: number, now?: Date): Promise<boolean>;
   close(): Promise<void>;

@@ -45,7 +45,7 @@ export function rbacSection(graph: EscalationGraph | undefined): string {
   return `${summary}<div class="scroll">${svg}</div>${more}<details><summary>The paths, step by step</summary><ol class="paths">${items.join('')}</ol>${cut}</details>`;
 }
 
-function drawPaths(paths: readonly EscalationPath[], graph: EscalationGraph): string {
+export function drawPaths(paths: readonly EscalationPath[], graph: EscalationGraph): string {
   const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
   // Column: the longest run of drawn steps leading to the node (a path through an account that is
   // itself the start of another path puts it after what leads to it); relaxation stops after as
@@ -172,8 +172,8 @@ export function reachSection(view: ReachView | undefined): string {
   return `${head}<div class="scroll">${svg}</div>${exposed}${notes}`;
 }
 
-/** Sources on the left, destinations on the right, a line per namespace pair whose width grows with its connections. */
-function drawFlows(all: ReachView['flows']): string {
+/** (Also drawn by the dashboard, src/serve/analyses.ts.) Sources on the left, destinations on the right, a line per namespace pair whose width grows with its connections. */
+export function drawFlows(all: ReachView['flows']): string {
   // Namespaces by how many connections touch them; past the limit they are one node.
   const weight = new Map<string, number>();
   for (const f of all) for (const ns of [f.from, f.to]) if (ns !== OUTSIDE) weight.set(ns, (weight.get(ns) ?? 0) + f.pairs);

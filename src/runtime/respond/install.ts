@@ -13,7 +13,17 @@
  */
 import { respondPostureReadRules } from './live-objects.js';
 import type { WebhookCertificates } from '../../admission/certs.js';
-import type { InstallDocument, K8sObject } from '../../admission/install.js';
+import {
+  componentLabels,
+  componentMeta,
+  namespaceDocument,
+  restrictedPodSpec,
+  selectorLabels as componentSelector,
+  serviceAccountDocument,
+  type Component,
+  type InstallDocument,
+  type K8sObject,
+} from '../../k8s/install-parts.js';
 
 export interface RespondInstallOptions {
   namespace: string;
@@ -33,19 +43,18 @@ export interface RespondInstallOptions {
 export const DEFAULT_RESPOND_INSTALL = { namespace: 'kshield-system', serviceName: 'kshield-respond' } as const;
 
 const PORT = 8443;
-const NONROOT_ID = 65532;
-const PATHS = { tls: '/etc/kshield/tls', policyDir: '/etc/kshield/policy', tokens: '/etc/kshield/tokens', sa: '/var/run/secrets/kubernetes.io/serviceaccount' } as const;
+const PATHS = { tls: '/etc/kshield/tls', policyDir: '/etc/kshield/policy', tokens: '/etc/kshield/tokens' } as const;
 
-function selectorLabels(o: RespondInstallOptions): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'kshield', 'app.kubernetes.io/component': 'respond', 'app.kubernetes.io/instance': o.serviceName };
+function component(o: RespondInstallOptions): Component {
+  return { namespace: o.namespace, component: 'respond', instance: o.serviceName, version: o.version };
 }
 
-function labels(o: RespondInstallOptions): Record<string, string> {
-  return { ...selectorLabels(o), 'app.kubernetes.io/version': o.version, 'app.kubernetes.io/owner': 'platform-security' };
+function selectorLabels(o: RespondInstallOptions): Record<string, string> {
+  return componentSelector(component(o));
 }
 
 function meta(o: RespondInstallOptions, name: string, namespaced = true): K8sObject['metadata'] {
-  return { name, ...(namespaced ? { namespace: o.namespace } : {}), labels: labels(o) };
+  return componentMeta(component(o), name, namespaced);
 }
 
 /** The policy the ConfigMap starts with: dry-run, critical alerts about a pod quarantined after a person approves. */
@@ -75,15 +84,8 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
   const name = o.serviceName;
   const tlsSecret = o.tls.kind === 'secret' ? o.tls.name : `${name}-tls`;
   const docs: InstallDocument[] = [];
-  docs.push({
-    comment: 'Pods here must meet the Restricted Pod Security Standard; kshield respond never acts on pods in its own namespace.',
-    object: {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: o.namespace, labels: { 'app.kubernetes.io/name': 'kshield', 'app.kubernetes.io/owner': 'platform-security', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } },
-    },
-  });
-  docs.push({ comment: 'No token is mounted automatically; the pod gets a short-lived projected token (see the Deployment).', object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(o, name), automountServiceAccountToken: false } });
+  docs.push(namespaceDocument(o.namespace, 'Pods here must meet the Restricted Pod Security Standard; kshield respond never acts on pods in its own namespace.'));
+  docs.push(serviceAccountDocument(component(o), name, 'No token is mounted automatically; the pod gets a short-lived projected token (see the Deployment).'));
   const posture = o.posture !== false;
   docs.push({
     comment:
@@ -140,7 +142,6 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
     comment: `Falco (http_output.url) and falcosidekick (webhook.address) post to https://${name}.${o.namespace}.svc/v1/alerts/falco (or /falcosidekick).`,
     object: { apiVersion: 'v1', kind: 'Service', metadata: meta(o, name), spec: { type: 'ClusterIP', selector: selectorLabels(o), ports: [{ name: 'https', port: 443, targetPort: 'https', protocol: 'TCP' }] } },
   });
-  const securityContext = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } };
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 'https', scheme: 'HTTPS' }, periodSeconds, failureThreshold, timeoutSeconds: 2 });
   docs.push({
     comment:
@@ -162,59 +163,42 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
         // Never two at once: both would act on the same alerts.
         strategy: { type: 'Recreate' },
         template: {
-          metadata: { labels: { ...labels(o), 'kshield.io/protected': 'true' } },
-          spec: {
+          metadata: { labels: { ...componentLabels(component(o)), 'kshield.io/protected': 'true' } },
+          spec: restrictedPodSpec({
             serviceAccountName: name,
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            securityContext: { runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, fsGroup: NONROOT_ID, seccompProfile: { type: 'RuntimeDefault' } },
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: 'respond',
-                image: o.image,
-                imagePullPolicy: 'IfNotPresent',
-                args: [
-                  'respond',
-                  '--policy', `${PATHS.policyDir}/policy.yaml`,
-                  '--tls-cert', `${PATHS.tls}/tls.crt`,
-                  '--tls-key', `${PATHS.tls}/tls.key`,
-                  '--token-file', `${PATHS.tokens}/sender`,
-                  '--approver-token-file', `${PATHS.tokens}/approver`,
-                  '--port', String(PORT),
-                  '--namespace', o.namespace,
-                  ...(posture ? [] : ['--no-posture']),
-                ],
-                ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
-                readinessProbe: probe('/readyz', 5, 2),
-                livenessProbe: probe('/healthz', 10, 3),
-                // With posture, memory grows with the cluster's objects (docs/respond.md gives the figures).
-                resources: posture ? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } } : { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-                securityContext,
-                volumeMounts: [
-                  { name: 'tls', mountPath: PATHS.tls, readOnly: true },
-                  { name: 'policy', mountPath: PATHS.policyDir, readOnly: true },
-                  { name: 'tokens', mountPath: PATHS.tokens, readOnly: true },
-                  { name: 'kube-api-access', mountPath: PATHS.sa, readOnly: true },
-                ],
-              },
-            ],
+            scheduling: { terminationGracePeriodSeconds: 30 },
+            container: {
+              name: 'respond',
+              image: o.image,
+              imagePullPolicy: 'IfNotPresent',
+              args: [
+                'respond',
+                '--policy', `${PATHS.policyDir}/policy.yaml`,
+                '--tls-cert', `${PATHS.tls}/tls.crt`,
+                '--tls-key', `${PATHS.tls}/tls.key`,
+                '--token-file', `${PATHS.tokens}/sender`,
+                '--approver-token-file', `${PATHS.tokens}/approver`,
+                '--port', String(PORT),
+                '--namespace', o.namespace,
+                ...(posture ? [] : ['--no-posture']),
+              ],
+              ports: [{ name: 'https', containerPort: PORT, protocol: 'TCP' }],
+              readinessProbe: probe('/readyz', 5, 2),
+              livenessProbe: probe('/healthz', 10, 3),
+              // With posture, memory grows with the cluster's objects (docs/respond.md gives the figures).
+              resources: posture ? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } } : { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              volumeMounts: [
+                { name: 'tls', mountPath: PATHS.tls, readOnly: true },
+                { name: 'policy', mountPath: PATHS.policyDir, readOnly: true },
+                { name: 'tokens', mountPath: PATHS.tokens, readOnly: true },
+              ],
+            },
             volumes: [
               { name: 'tls', secret: { secretName: tlsSecret, defaultMode: 0o440 } },
               { name: 'policy', configMap: { name: `${name}-policy` } },
               { name: 'tokens', secret: { secretName: o.tokenSecret, defaultMode: 0o440 } },
-              {
-                name: 'kube-api-access',
-                projected: {
-                  sources: [
-                    { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-                    { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-                    { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-                  ],
-                },
-              },
             ],
-          },
+          }),
         },
       },
     },

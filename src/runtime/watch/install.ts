@@ -10,7 +10,18 @@
  * get/update only on its own Lease by name.
  */
 import { clusterReadRules } from '../../sources/cluster.js';
-import { namespaceLabels, type InstallDocument, type K8sObject } from '../../admission/install.js';
+import {
+  componentLabels,
+  componentMeta,
+  namespaceDocument,
+  restrictedPodSpec,
+  selectorLabels as componentSelector,
+  serviceAccountDocument,
+  spreadAcrossNodes,
+  type Component,
+  type InstallDocument,
+  type K8sObject,
+} from '../../k8s/install-parts.js';
 
 export interface WatchInstallOptions {
   namespace: string;
@@ -25,19 +36,16 @@ export interface WatchInstallOptions {
 export const DEFAULT_WATCH_INSTALL = { namespace: 'kshield-system', name: 'kshield-watch', replicas: 2, eventMinSeverity: 'medium' } as const;
 
 const METRICS_PORT = 8080;
-const NONROOT_ID = 65532;
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-function selectorLabels(o: WatchInstallOptions): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'kshield', 'app.kubernetes.io/component': 'watch', 'app.kubernetes.io/instance': o.name };
+function component(o: WatchInstallOptions): Component {
+  return { namespace: o.namespace, component: 'watch', instance: o.name, version: o.version };
 }
 
-function labels(o: WatchInstallOptions): Record<string, string> {
-  return { ...selectorLabels(o), 'app.kubernetes.io/version': o.version, 'app.kubernetes.io/owner': 'platform-security' };
+function selectorLabels(o: WatchInstallOptions): Record<string, string> {
+  return componentSelector(component(o));
 }
 
 function meta(o: WatchInstallOptions, name: string, namespaced = true): K8sObject['metadata'] {
-  return { name, ...(namespaced ? { namespace: o.namespace } : {}), labels: labels(o) };
+  return componentMeta(component(o), name, namespaced);
 }
 
 /** get/list/watch on every kind the watch lists but Secrets, grouped by API group, in CLUSTER_KINDS order. */
@@ -46,15 +54,6 @@ export function watchReadRules(): { apiGroups: string[]; resources: string[]; ve
 }
 
 function deployment(o: WatchInstallOptions): K8sObject {
-  const securityContext = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    runAsUser: NONROOT_ID,
-    runAsGroup: NONROOT_ID,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
   const probe = (path: string, periodSeconds: number, failureThreshold: number): Record<string, unknown> => ({ httpGet: { path, port: 'metrics' }, periodSeconds, timeoutSeconds: 3, failureThreshold });
   return {
     apiVersion: 'apps/v1',
@@ -65,52 +64,28 @@ function deployment(o: WatchInstallOptions): K8sObject {
       selector: { matchLabels: selectorLabels(o) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: { labels: labels(o) },
-        spec: {
+        metadata: { labels: componentLabels(component(o)) },
+        spec: restrictedPodSpec({
           serviceAccountName: o.name,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: NONROOT_ID, runAsGroup: NONROOT_ID, fsGroup: NONROOT_ID, seccompProfile: { type: 'RuntimeDefault' } },
-          affinity: {
-            podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(o) } } }],
-            },
+          scheduling: { affinity: spreadAcrossNodes(component(o)), terminationGracePeriodSeconds: 15 },
+          container: {
+            name: 'watch',
+            image: o.image,
+            imagePullPolicy: 'IfNotPresent',
+            args: ['watch', '--port', String(METRICS_PORT), '--lease-name', o.name, '--event-min-severity', o.eventMinSeverity],
+            env: [
+              // The Lease holder's identity, and where the Lease lives.
+              { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+            ],
+            ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+            readinessProbe: probe('/readyz', 5, 3),
+            livenessProbe: probe('/healthz', 10, 3),
+            // Memory grows with the cluster: about 4 KiB of heap per kept object, and a peak of 1.2 GiB
+            // during the first sync of 100,000 objects (bench/README.md, npm run bench:watch).
+            resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
           },
-          terminationGracePeriodSeconds: 15,
-          containers: [
-            {
-              name: 'watch',
-              image: o.image,
-              imagePullPolicy: 'IfNotPresent',
-              args: ['watch', '--port', String(METRICS_PORT), '--lease-name', o.name, '--event-min-severity', o.eventMinSeverity],
-              env: [
-                // The Lease holder's identity, and where the Lease lives.
-                { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
-              ],
-              ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-              readinessProbe: probe('/readyz', 5, 3),
-              livenessProbe: probe('/healthz', 10, 3),
-              // Memory grows with the cluster: about 4 KiB of heap per kept object, and a peak of 1.2 GiB
-              // during the first sync of 100,000 objects (bench/README.md, npm run bench:watch).
-              resources: { requests: { cpu: '100m', memory: '512Mi' }, limits: { cpu: '1', memory: '2Gi' } },
-              securityContext,
-              volumeMounts: [{ name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true }],
-            },
-          ],
-          volumes: [
-            {
-              name: 'kube-api-access',
-              projected: {
-                sources: [
-                  { serviceAccountToken: { path: 'token', expirationSeconds: 3600 } },
-                  { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-                  { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-                ],
-              },
-            },
-          ],
-        },
+        }),
       },
     },
   };
@@ -118,14 +93,8 @@ function deployment(o: WatchInstallOptions): K8sObject {
 
 export function watchInstallDocuments(o: WatchInstallOptions): InstallDocument[] {
   const docs: InstallDocument[] = [];
-  docs.push({
-    comment: 'The same Namespace `kshield install webhook` applies: pods here must meet the Restricted standard.',
-    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: namespaceLabels() } },
-  });
-  docs.push({
-    comment: 'No token is mounted automatically; the pods get a short-lived projected token instead (see the Deployment).',
-    object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(o, o.name), automountServiceAccountToken: false },
-  });
+  docs.push(namespaceDocument(o.namespace, 'The same Namespace `kshield install webhook` applies: pods here must meet the Restricted standard.'));
+  docs.push(serviceAccountDocument(component(o), o.name, 'No token is mounted automatically; the pods get a short-lived projected token instead (see the Deployment).'));
   docs.push({
     comment:
       'Read-only on the kinds the rules read (get, list, watch), Secrets left out: a watcher that can read every\n' +

@@ -1,7 +1,7 @@
 /**
- * The dashboard's three files: the page (a shell with no data in it), its styles and its script. The
- * script is src/serve/ui/client.ts, compiled by the project's normal `tsc` and read from next to this
- * module, so there is no bundler and nothing is fetched from anywhere but this server (the CSP says so).
+ * The dashboard's files: the page (a shell with no data in it), its styles and its scripts. The
+ * scripts are src/serve/ui/client.ts and the views.ts it imports, compiled by the project's normal `tsc`
+ * and read from next to this module, so there is no bundler and nothing is fetched from anywhere but this server (the CSP says so).
  */
 import { readFileSync } from 'node:fs';
 import type { StaticAsset } from '../http.js';
@@ -24,6 +24,8 @@ const PAGE = `<!doctype html>
     <a href="#/findings">Findings</a>
     <a href="#/history">History</a>
     <a href="#/compliance">Compliance</a>
+    <a href="#/rbac">RBAC</a>
+    <a href="#/reach">Reachability</a>
   </nav>
   <span id="who" class="who"></span>
 </header>
@@ -75,18 +77,36 @@ svg.trend text { font-size: 11px; fill: var(--muted); }
 .tag { display: inline-block; padding: 0 6px; border: 1px solid var(--line); border-radius: 4px; font-size: 12px; margin-right: 4px; }
 .status-pass { color: #1d7f3a; font-weight: 600; } .status-fail { color: var(--high); font-weight: 600; }
 .status-manual, .status-not-assessed { color: var(--muted); }
+.tag.active { border-color: var(--accent); color: var(--accent); }
+.evidence { margin-bottom: 6px; } .evidence ul { margin: 2px 0 0; padding-left: 18px; }
+.scroll { overflow: auto; max-width: 100%; border: 1px solid var(--line); border-radius: 6px; background: #fbfbfc; }
+.graph text { font-size: 12px; fill: var(--fg); } .graph text.head { font-weight: 600; }
+.graph .node rect { fill: #e3f2fd; stroke: #1565c0; } .graph .node.capability rect { fill: #f1f3f5; stroke: #868e96; }
+.graph .node.goal rect { fill: #ffebee; stroke: #c62828; stroke-width: 2; }
+.graph .edge .line { fill: none; stroke: #555; stroke-width: 1.5; } .graph .edge .hit { fill: none; stroke: transparent; stroke-width: 10; }
+.graph .edge:hover .line { stroke: var(--accent); stroke-width: 2.5; }
+.graph .flow path { fill: none; stroke: #78909c; stroke-opacity: .7; } .graph .flow.inbound path { stroke: #c62828; }
+.graph .flow.outbound path { stroke: #ef6c00; } .graph .flow:hover path { stroke-opacity: 1; stroke: var(--accent); }
+.graph .ns rect { fill: #eef2f7; stroke: #90a4ae; } .graph .ns.outside rect { fill: #ffebee; stroke: #c62828; }
+ol.paths li { margin-bottom: 6px; } ul.steps { list-style: none; padding-left: 16px; margin: 2px 0; }
 `;
 
 let script: string | undefined;
+let views: string | undefined;
 
-/** The page, styles and script by path; the script is read once, on the first call. */
+const compiled = (name: string): string => readFileSync(new URL(name, import.meta.url), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+
+/** The page, styles and scripts by path; the scripts are read once, on the first call. */
 export function dashboardAssets(): Map<string, StaticAsset> {
-  script ??= readFileSync(new URL('./client.js', import.meta.url), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+  script ??= compiled('./client.js');
+  // The compliance, RBAC and reachability pages: client.js imports them as ./views.js.
+  views ??= compiled('./views.js');
   const page: StaticAsset = { type: 'text/html; charset=utf-8', body: PAGE };
   return new Map([
     ['/', page],
     ['/index.html', page],
     ['/ui/app.css', { type: 'text/css; charset=utf-8', body: CSS }],
     ['/ui/app.js', { type: 'text/javascript; charset=utf-8', body: script }],
+    ['/ui/views.js', { type: 'text/javascript; charset=utf-8', body: views }],
   ]);
 }

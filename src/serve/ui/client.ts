@@ -1,16 +1,20 @@
 /**
  * The dashboard in the browser: a few pages drawn from the JSON API, routed by the address's
  * fragment (#/findings?severity=high), so every view can be bookmarked and the browser's back button
- * works. Runs as it is compiled (no bundler, no imports); every text from the server is set as text
- * (never HTML), the token lives in sessionStorage for this tab only and travels in the Authorization
+ * works. Runs as it is compiled (no bundler; one import, views.ts, served beside it); every text from
+ * the server is set as text (never HTML; the drawings are rebuilt through an SVG allow-list), the token lives in sessionStorage for this tab only and travels in the Authorization
  * header, never in a cookie or a URL the server sees.
  */
-export {};
+import { compliancePage, rbacPage, reachPage, type Ui } from './views.js';
 
 type Json = any; // the API's answers, read field by field below
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 const TOKEN_KEY = 'kshield.token';
+/** When the token came from the OIDC sign-in: its expiry (seconds since 1970). */
+const EXPIRES_KEY = 'kshield.tokenExpires';
+/** The binding secret of a sign-in this tab started. */
+const BINDING_KEY = 'kshield.signInBinding';
 const PAGE_SIZE = 50;
 
 type Child = Node | string | number | null | undefined | false | Child[];
@@ -44,12 +48,14 @@ function show(...nodes: Child[]): void {
 class Unauthorized extends Error {}
 
 async function api(path: string, init: RequestInit = {}): Promise<Json> {
+  if (signInExpired()) throw new Unauthorized('your sign-in has expired: sign in again');
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (!token) throw new Unauthorized('log in with the token kshield serve printed');
   const response = await fetch(path, { ...init, headers: { ...(init.headers ?? {}), Authorization: `Bearer ${token}`, Accept: 'application/json' }, cache: 'no-store' });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(EXPIRES_KEY);
     throw new Unauthorized(body.error ?? 'the token was refused');
   }
   if (!response.ok) throw new Error(body.error ?? `HTTP ${response.status}`);
@@ -89,6 +95,9 @@ function loginPage(message?: string): void {
   (document.getElementById('nav') as HTMLElement).hidden = true;
   document.getElementById('who')!.textContent = '';
   const input = h('input', { type: 'password', id: 'token', name: 'token', autocomplete: 'off', placeholder: 'token', 'aria-label': 'token' }) as HTMLInputElement;
+  const signIn = h('div', { id: 'signin' });
+  const error = h('p', { class: 'error', id: 'login-error' }, message ?? '');
+  error.hidden = !message;
   const form = h(
     'form',
     {
@@ -97,17 +106,90 @@ function loginPage(message?: string): void {
       onsubmit: (e: Event) => {
         e.preventDefault();
         sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+        sessionStorage.removeItem(EXPIRES_KEY);
         void render();
       },
     },
     h('h1', {}, 'Log in'),
+    signIn,
     h('p', { class: 'muted' }, 'Paste the token kshield serve printed when it started (or the file given with --token-file), or an OIDC token of the configured issuer.'),
     input,
     h('button', { class: 'primary', type: 'submit' }, 'Log in'),
-    message ? h('p', { class: 'error', id: 'login-error' }, message) : null,
+    error,
   );
   show(form);
   input.focus();
+  // The sign-in button, when the server offers OIDC sign-in (/auth/config needs no token).
+  void fetch('/auth/config', { cache: 'no-store' })
+    .then((r) => (r.ok ? r.json() : { oidc: null }))
+    .then((config: Json) => {
+      if (!config.oidc) return;
+      const button = h('button', { class: 'primary', type: 'button', id: 'signin-button' }, `Sign in with ${new URL(config.oidc.issuer).host}`);
+      button.addEventListener('click', () => {
+        button.setAttribute('disabled', '');
+        startSignIn().catch((e: Error) => {
+          button.removeAttribute('disabled');
+          error.textContent = e.message;
+          error.hidden = false;
+        });
+      });
+      signIn.replaceChildren(button, h('p', { class: 'muted' }, 'or'));
+    })
+    .catch(() => undefined);
+}
+
+async function postJson(path: string, body: unknown): Promise<Json> {
+  const response = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(body), cache: 'no-store' });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.error ?? `HTTP ${response.status}`);
+  return answer;
+}
+
+/**
+ * OIDC sign-in, step 1: a random binding secret for this tab (sessionStorage; sent in a JSON body, never
+ * in an address), then off to the issuer's authorization page the server prepared (state, nonce, PKCE).
+ */
+async function startSignIn(): Promise<void> {
+  const binding = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  sessionStorage.setItem(BINDING_KEY, binding);
+  const { authorizeUrl } = await postJson('/auth/start', { binding });
+  location.assign(authorizeUrl);
+}
+
+/** Step 2, back from the issuer at #/signed-in: the ID token the server verified, fetched with this tab's binding. */
+async function finishSignIn(): Promise<string | undefined> {
+  history.replaceState(null, '', `${location.pathname}#/`);
+  const binding = sessionStorage.getItem(BINDING_KEY);
+  sessionStorage.removeItem(BINDING_KEY);
+  if (!binding) return 'this tab did not start a sign-in: sign in again';
+  try {
+    const done = await postJson('/auth/redeem', { binding });
+    sessionStorage.setItem(TOKEN_KEY, done.token);
+    sessionStorage.setItem(EXPIRES_KEY, String(done.expires));
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+let expiryTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** A signed-in token's end, known from its expiry: back to the login page then, without waiting for a refused request. */
+function signInExpired(): boolean {
+  const expires = Number(sessionStorage.getItem(EXPIRES_KEY) ?? 'NaN');
+  if (!Number.isFinite(expires)) return false;
+  const left = expires * 1000 - Date.now();
+  if (left <= 0) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(EXPIRES_KEY);
+    return true;
+  }
+  expiryTimer ??= setTimeout(() => {
+    expiryTimer = undefined;
+    session = undefined;
+    void render();
+  }, Math.min(left + 500, 2 ** 31 - 1));
+  return false;
 }
 
 // ---------------------------------------------------------------- overview
@@ -418,40 +500,9 @@ async function diffPage(params: URLSearchParams): Promise<void> {
   );
 }
 
-// ---------------------------------------------------------------- compliance
+// ---------------------------------------------------------------- compliance, RBAC, reachability (views.ts)
 
-async function compliancePage(params: URLSearchParams, session: Json): Promise<void> {
-  const frameworks: Json[] = session.frameworks ?? [];
-  if (frameworks.length === 0) return show(h('h1', {}, 'Compliance'), h('p', { class: 'muted' }, 'No compliance frameworks in this build.'));
-  const scan = await scanFor(params);
-  if (!scan) return show(h('h1', {}, 'Compliance'), h('p', { class: 'muted' }, 'No scans yet.'));
-  const framework = params.get('framework') ?? frameworks[0].id;
-  const a: Json = await api(`/api/compliance?scan=${scan.id}&framework=${encodeURIComponent(framework)}`);
-  show(
-    h('h1', {}, `Compliance: ${a.title ?? framework}`),
-    h('p', {}, frameworks.map((f) => h('a', { href: link('compliance', { scan: scan.id, framework: f.id }), class: 'tag' }, f.title))),
-    h('p', { class: 'muted' }, `${scan.source}, scan ${scan.id} · overall ${a.overall?.score ?? '–'} (${a.overall?.pass ?? 0} pass, ${a.overall?.fail ?? 0} fail, ${a.overall?.manual ?? 0} manual, ${a.overall?.notAssessed ?? 0} not assessed) · ${a.formula ?? ''}`),
-    h(
-      'table',
-      { id: 'controls' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Control'), h('th', {}, 'Title'), h('th', {}, 'Status'), h('th', {}, 'Evidence'))),
-      h(
-        'tbody',
-        {},
-        (a.controls ?? []).map((c: Json) =>
-          h(
-            'tr',
-            {},
-            h('td', { class: 'mono' }, c.id),
-            h('td', {}, c.title),
-            h('td', { class: `status-${c.status}` }, c.status, c.attestation ? ` (attested by ${c.attestation.by})` : ''),
-            h('td', {}, (c.evidence ?? []).map((e: Json) => h('span', { class: 'tag' }, `${e.ref}: ${e.status}${e.findings?.length ? ` (${e.findings.length})` : ''}`))),
-          ),
-        ),
-      ),
-    ),
-  );
-}
+const ui: Ui = { h, api, show, link, scanFor, sevBadge, when };
 
 // ---------------------------------------------------------------- wiring
 
@@ -464,10 +515,21 @@ async function render(): Promise<void> {
     sessionStorage.setItem(TOKEN_KEY, fromHash[1]);
     history.replaceState(null, '', `${location.pathname}#/`);
   }
+  if (location.hash.startsWith('#/sign-out')) {
+    // Forgets the token in this tab (the issuer's own session, if any, is the issuer's).
+    for (const key of [TOKEN_KEY, EXPIRES_KEY]) sessionStorage.removeItem(key);
+    session = undefined;
+    history.replaceState(null, '', `${location.pathname}#/`);
+    return loginPage();
+  }
+  if (location.hash.startsWith('#/signed-in')) {
+    const failed = await finishSignIn();
+    if (failed) return loginPage(failed);
+  }
   try {
     session ??= await api('/api/session');
     (document.getElementById('nav') as HTMLElement).hidden = false;
-    document.getElementById('who')!.textContent = `${session.user} · ${session.database}`;
+    document.getElementById('who')!.replaceChildren(`${session.user} · ${session.database} · `, h('a', { href: '#/sign-out', id: 'sign-out' }, 'sign out'));
     const [page, params] = route();
     for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', (a.getAttribute('href') ?? '').replace(/^#\/?/, '') === page);
     if (page === '' || page === 'overview') await overviewPage(params);
@@ -475,7 +537,9 @@ async function render(): Promise<void> {
     else if (page === 'finding') await findingPage(params);
     else if (page === 'history') await historyPage(params);
     else if (page === 'diff') await diffPage(params);
-    else if (page === 'compliance') await compliancePage(params, session);
+    else if (page === 'compliance') await compliancePage(ui, params, session);
+    else if (page === 'rbac') await rbacPage(ui, params);
+    else if (page === 'reach') await reachPage(ui, params);
     else show(h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/' }, 'Overview')));
   } catch (error) {
     if (error instanceof Unauthorized) {
