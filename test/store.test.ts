@@ -21,6 +21,7 @@ import { findRule } from '../src/rules/index.js';
 import { severityRank, type Severity } from '../src/core/types.js';
 import { FINDING_SORTS, openStore, objectLabelsOf, parseStoreTarget, StoreError, type FindingSort, type ObjectLabels, type Store, type StoredFinding } from '../src/store/store.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../src/store/migrations.js';
+import { FINDING_COLUMNS, findingValues, prepareScan } from '../src/store/import.js';
 import { skipUnlessPostgres, startPostgres, type TestPostgres } from './support/postgres.js';
 import { generateResult } from './support/store-results.js';
 import { complianceProvider, NOT_STORED_NOTICE } from '../src/serve/compliance.js';
@@ -446,6 +447,136 @@ for (const backend of [sqlite, postgres]) {
       assert.deepEqual([same.new, same.fixed, same.unchanged], [0, 0, a.total]);
     });
 
+    test('new since / fixed since, worked out at import against the previous scan: the same findings as comparing fingerprints, whatever the filters, the import order and deletions', async () => {
+      const { store, target } = await open();
+      const [g0, g20, g45] = [0, 20, 45].map((generation) => generateResult({ findings: 3000, generation, seed: 7 }).report);
+      const at = (day: number): Date => new Date(Date.UTC(2026, 10, day));
+      const a = await store.importScan({ source: 'prod', command: 'cluster', result: g0, startedAt: at(1) });
+      const b = await store.importScan({ source: 'prod', command: 'cluster', result: g45, startedAt: at(3) });
+      // Imported last but scanned between them: b's previous scan is now c, not the a it was compared with at import.
+      const c = await store.importScan({ source: 'prod', command: 'cluster', result: g20, startedAt: at(2) });
+      assert.equal((await store.previousScan(b.id))?.id, c.id);
+      const compared = await backend.raw(target, `SELECT id, compared_to, n_new, n_fixed FROM scans ORDER BY id`);
+      assert.deepEqual(compared.map((r) => [Number(r.id), r.compared_to === null ? null : Number(r.compared_to)]), [[a.id, null], [b.id, a.id], [c.id, a.id]]);
+
+      const reports = new Map([[a.id, g0], [b.id, g45], [c.id, g20]]);
+      const reported = (r: JsonReport): Set<string> => new Set(r.findings.flatMap((f) => [f.fingerprint, ...f.related.map((x) => x.fingerprint)]));
+      const search = (f: JsonFinding): string => `${f.rule}\n${f.resource.kind}/${f.resource.namespace ?? ''}/${f.resource.name}\n${f.file}\n${f.message}`.toLowerCase();
+      const filters: { name: string; query: Omit<Parameters<Store['findings']>[0], 'scanId'>; keep: (f: JsonFinding) => boolean }[] = [
+        { name: 'none', query: {}, keep: (f) => !f.suppressed },
+        { name: 'suppressed too', query: { suppressed: 'all' }, keep: () => true },
+        { name: 'suppressed only', query: { suppressed: true }, keep: (f) => f.suppressed },
+        { name: 'high and above', query: { minSeverity: 'high' }, keep: (f) => !f.suppressed && severityRank(f.severity) >= severityRank('high') },
+        { name: 'text', query: { text: 'Privileged' }, keep: (f) => !f.suppressed && search(f).includes('privileged') },
+        { name: 'namespace', query: { namespace: ['ns-3'] }, keep: (f) => !f.suppressed && f.resource.namespace === 'ns-3' },
+      ];
+      const check = async (scanId: number, notIn: number): Promise<void> => {
+        const gone = reported(reports.get(notIn)!);
+        for (const filter of filters) {
+          const expected = reports.get(scanId)!.findings.flatMap((f, i) => (!gone.has(f.fingerprint) && filter.keep(f) ? [i] : []));
+          const page = await store.findings({ scanId, notIn, ...filter.query, limit: 1000 });
+          assert.equal(page.total, expected.length, `scan ${scanId} not in ${notIn}, filter ${filter.name}: total`);
+          const all = await allPages(store, { scanId, notIn, ...filter.query, limit: 1000, withTotal: false });
+          assert.deepEqual(all.map((f) => f.seq).sort((x, y) => x - y), expected, `scan ${scanId} not in ${notIn}, filter ${filter.name}`);
+        }
+      };
+      // Compared at import (new: b since a, c since a; fixed: a by b, a by c), and not (b since c, c since b), both ways.
+      for (const [x, y] of [[b, a], [a, b], [c, a], [a, c], [b, c], [c, b]]) await check(x.id, y.id);
+      const expectedNew = g45.findings.filter((f) => !f.suppressed && !reported(g0).has(f.fingerprint)).length;
+      const expectedFixed = g0.findings.filter((f) => !f.suppressed && !reported(g45).has(f.fingerprint)).length;
+      assert.ok(expectedNew > 0 && expectedFixed > 0, 'the generations differ');
+      const diff = await store.diff(a.id, b.id);
+      assert.deepEqual([diff.new, diff.fixed, diff.unchanged], [expectedNew, expectedFixed, b.total - expectedNew]);
+      assert.deepEqual([Number(compared[1].n_new), Number(compared[1].n_fixed)], [expectedNew, expectedFixed], 'the counts kept on the scan');
+
+      // Deleting a: b and c were compared with it; they lose that (and their lists of a's fixed findings), and answer by fingerprints.
+      assert.equal(await store.deleteScan(a.id), true);
+      assert.deepEqual((await backend.raw(target, 'SELECT compared_to FROM scans ORDER BY id')).map((r) => r.compared_to), [null, null]);
+      assert.deepEqual(await backend.raw(target, 'SELECT scan_id FROM scan_fixed'), []);
+      for (const [x, y] of [[b, c], [c, b]]) await check(x.id, y.id);
+      await assert.rejects(store.findings({ scanId: b.id, notIn: a.id }), /no stored scan/);
+    });
+
+    test('text search: exactly the findings whose lower-cased rule, object, file or message holds the text, for texts of every length and with the index\'s query syntax in them', async () => {
+      const { store, target } = await open();
+      const { report } = generateResult({ findings: 3000, seed: 11 });
+      report.findings[0].message = 'Überprüfung der İstanbul-Straße: "quoted" AND 100%_done OR NEAR(x) *';
+      report.findings[1].message = 'a\tb';
+      const scan = await store.importScan({ source: 'prod', command: 'cluster', result: report });
+      const other = await store.importScan({ source: 'other', command: 'cluster', result: generateResult({ findings: 500, seed: 12 }).report });
+      const search = (f: JsonFinding): string => `${f.rule}\n${f.resource.kind}/${f.resource.namespace ?? ''}/${f.resource.name}\n${f.file}\n${f.message}`.toLowerCase();
+      const texts = [
+        'privileged', 'PRIVILEGED', 'Privileged Container', 'ns-1', 'ns-1/', 'app-12', 'c0" ', '"', '""', 'a', 'ab', 'abc', 'x', 'cluster', 'cluster\ndeployment',
+        '\n', 'überprüfung', 'ÜBERPRÜFUNG', 'İstanbul', 'straße', '"quoted" and', '100%_', 'or near(x) *', 'near', 'and', '*', '-', 'a\tb', 'deployment/ns-', 'zzzz-not-there',
+        'securitycontext/field1', 'the container does not', 'run-as-non-root\ndeployment',
+      ];
+      for (const text of texts) {
+        const expected = report.findings.flatMap((f, i) => (!f.suppressed && search(f).includes(text.toLowerCase()) ? [i] : []));
+        const page = await store.findings({ scanId: scan.id, text, limit: 1000 });
+        assert.equal(page.total, expected.length, `total for ${JSON.stringify(text)}`);
+        const all = await allPages(store, { scanId: scan.id, text, limit: 1000, withTotal: false });
+        assert.deepEqual(all.map((f) => f.seq).sort((x, y) => x - y), expected, `findings for ${JSON.stringify(text)}`);
+        assert.ok(all.every((f) => f.scanId === scan.id), 'only the asked scan');
+      }
+      assert.ok((await store.findings({ scanId: other.id, text: 'privileged' })).total! > 0, 'the other scan is searched on its own');
+      if (backend.name === 'SQLite') {
+        // Deleting a scan takes its findings out of the text index too (counted by a trigram every generated finding holds: its file "cluster" after a line break).
+        const rowsOf = async (id: number): Promise<number> =>
+          Number((await backend.raw(target, `SELECT COUNT(*) AS n FROM findings_text WHERE findings_text MATCH '"' || char(10) || 'cl"' AND rowid >= ${id * 2 ** 32} AND rowid < ${(id + 1) * 2 ** 32}`))[0].n);
+        assert.equal(await rowsOf(scan.id), report.findings.length);
+        await store.deleteScan(scan.id);
+        assert.equal(await rowsOf(scan.id), 0);
+        assert.ok((await rowsOf(other.id)) > 0);
+      } else {
+        const indexes = await backend.raw(target, "SELECT indexdef FROM pg_indexes WHERE indexname = 'findings_search_trgm'");
+        assert.match(String(indexes[0]?.indexdef), /USING gin \(search .*gin_trgm_ops\)/, 'pg_trgm is available here: text search has its index');
+      }
+    });
+
+    test('a database of the schema before migration 5, with scans in it: after the upgrade text search and new/fixed since find exactly what they did', async () => {
+      const old = await backend.fresh();
+      const dialect = backend.name === 'SQLite' ? 'sqlite' : 'postgres';
+      await backend.raw(old, 'CREATE TABLE kshield_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      for (const m of MIGRATIONS.filter((x) => x.version < 5)) {
+        for (const statement of m.statements(dialect)) await backend.raw(old, statement);
+        await backend.raw(old, `INSERT INTO kshield_migrations (version, name, applied_at) VALUES (${m.version}, '${m.name.replaceAll("'", "''")}', 0)`);
+      }
+      // The two scans stored as a kshield before migration 5 stored them (no is_new column then).
+      const literal = (v: unknown): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replaceAll("'", "''")}'`);
+      const v1 = scanOf(APP);
+      const v2 = scanOf(APP_V2);
+      const ids: number[] = [];
+      for (const [day, { report }] of [v1, v2].entries()) {
+        const p = prepareScan({ source: 'prod', command: 'scan', result: report }, {}, new Date());
+        const [row] = await backend.raw(
+          old,
+          `INSERT INTO scans (source, command, started_at, finished_at, imported_at, kshield_version, report_format, resources, files, n_critical, n_high, n_medium, n_low, n_info, total, suppressed, errors, notes, score) VALUES ('prod', 'scan', ${day + 1}, ${day + 1}, 0, '0.1.0', 2, ${p.resources}, 1, ${p.bySeverity.critical}, ${p.bySeverity.high}, ${p.bySeverity.medium}, ${p.bySeverity.low}, ${p.bySeverity.info}, ${p.total}, ${p.suppressed}, 0, 0, ${p.score}) RETURNING id`,
+        );
+        const id = Number(row.id);
+        ids.push(id);
+        const columns = FINDING_COLUMNS.filter((c) => c !== 'is_new');
+        for (const f of p.findings) await backend.raw(old, `INSERT INTO findings (${columns.join(', ')}) VALUES (${findingValues(id, f).slice(0, columns.length).map(literal).join(', ')})`);
+        for (const fp of p.fingerprints) await backend.raw(old, `INSERT INTO scan_fingerprints (scan_id, fingerprint) VALUES (${id}, ${literal(fp)})`);
+      }
+      const store = await openStore(old);
+      try {
+        assert.equal(store.schemaVersion, SCHEMA_VERSION);
+        const [a, b] = ids;
+        const hostNetwork = await store.findings({ scanId: a, text: 'HOSTNETWORK: true' });
+        assert.deepEqual(hostNetwork.findings.map((f) => f.rule), ['host-network'], 'findings stored before the upgrade are in the text index');
+        assert.equal((await store.findings({ scanId: a, text: 'deployment/payments/api' })).total, v1.report.findings.filter((f) => !f.suppressed && f.resource.name === 'api').length);
+        assert.deepEqual((await store.findings({ scanId: b, notIn: a })).findings.map((f) => f.rule), ['host-pid']);
+        assert.deepEqual((await store.findings({ scanId: a, notIn: b })).findings.map((f) => `${f.rule} ${f.resource.name}`), ['privileged-container api']);
+        // The first scan imported after the upgrade is compared with the last one stored before it.
+        const c = await store.importScan({ source: 'prod', command: 'scan', result: scanOf(APP).report, startedAt: new Date(10) });
+        assert.deepEqual((await store.findings({ scanId: c.id, notIn: b })).findings.map((f) => `${f.rule} ${f.resource.name}`), ['privileged-container api']);
+        assert.deepEqual((await store.findings({ scanId: b, notIn: c.id })).findings.map((f) => f.rule), ['host-pid']);
+        assert.equal((await store.diff(b, c.id)).new, 1);
+      } finally {
+        await store.close();
+      }
+    });
+
     test('lists scans and sources, newest first; trends per cluster, namespace and team over the stored scans', async () => {
       const { store } = await open();
       const day = (d: number): Date => new Date(Date.UTC(2026, 11, d));
@@ -684,6 +815,37 @@ describe('store targets', () => {
         assert.ok(rows.some((r) => r.ssl === false), 'without sslmode the same server is reached in plain text (the URL decides)');
       } finally {
         await plain.close();
+      }
+    });
+
+    test('a user who may not create pg_trgm: the store opens and says so once, text search finds the same findings; once the owner adds it, the next start builds the index', async () => {
+      const url = await tlsServer.createDatabase('no_trgm');
+      await postgres.raw(url, "CREATE ROLE kshield_plain LOGIN PASSWORD 'plain-secret-pw'");
+      await postgres.raw(url, 'GRANT CREATE ON SCHEMA public TO kshield_plain');
+      const plainUrl = url.replace(/\/\/postgres:[^@]*@/, '//kshield_plain:plain-secret-pw@');
+      const lines: string[] = [];
+      const index = async (): Promise<unknown[]> => postgres.raw(url, "SELECT indexname FROM pg_indexes WHERE indexname = 'findings_search_trgm'");
+      const store = await openStore(plainUrl, { log: (line) => lines.push(line) });
+      try {
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(lines[0], /text search reads every finding of a scan: the pg_trgm extension is not installed in postgres:\/\/kshield_plain:…@127\.0\.0\.1/);
+        assert.ok(!lines[0].includes('plain-secret-pw'));
+        assert.deepEqual(await index(), []);
+        const { report } = scanOf(APP);
+        const scan = await store.importScan({ source: 'prod', command: 'scan', result: report });
+        assert.deepEqual((await store.findings({ scanId: scan.id, text: 'hostNetwork: TRUE' })).findings.map((f) => f.rule), ['host-network']);
+      } finally {
+        await store.close();
+      }
+      await postgres.raw(url, 'CREATE EXTENSION pg_trgm');
+      const again = await openStore(plainUrl, { log: (line) => lines.push(line) });
+      try {
+        assert.equal(lines.length, 1, 'nothing more to say');
+        assert.equal((await index()).length, 1);
+        const [scan] = await again.listScans();
+        assert.deepEqual((await again.findings({ scanId: scan.id, text: 'hostNetwork: TRUE' })).findings.map((f) => f.rule), ['host-network']);
+      } finally {
+        await again.close();
       }
     });
 

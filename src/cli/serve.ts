@@ -160,7 +160,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   try {
     const target = parseStoreTarget(database);
     if (target.kind === 'sqlite') mkdirSync(path.dirname(path.resolve(target.file)), { recursive: true, mode: 0o700 });
-    store = await openStore(database, { teamLabels: flags.teamLabel.length > 0 ? flags.teamLabel : DEFAULT_TEAM_LABELS, maxImportBytes });
+    store = await openStore(database, { teamLabels: flags.teamLabel.length > 0 ? flags.teamLabel : DEFAULT_TEAM_LABELS, maxImportBytes, log: (line) => void process.stderr.write(`kshield serve: ${sanitize(line)}\n`) });
   } catch (error) {
     if (error instanceof StoreError) throw new UsageError(`--database: ${error.message}`);
     throw new UsageError(`--database: cannot open ${database.startsWith('postgres') ? 'the PostgreSQL database' : database}: ${(error as Error).message}`);

@@ -50,23 +50,25 @@ export interface FindingRow {
   extra: string | null;
   /** Lowercased rule, object, file and message: what text search matches. */
   search: string;
+  /** 1 when the scan it is compared with (its source's previous) does not report its fingerprint at all, 0 when it does; null when not compared. */
+  isNew: number | null;
 }
 
 export const FINDING_COLUMNS = [
   'scan_id', 'seq', 'rule', 'severity', 'sev_rank', 'category', 'message', 'api_version', 'kind', 'namespace', 'name', 'file', 'line', 'col', 'path',
-  'container', 'suppressed', 'suppression_kind', 'suppression_reason', 'suppression_owner', 'team', 'fingerprint', 'extra', 'search',
+  'container', 'suppressed', 'suppression_kind', 'suppression_reason', 'suppression_owner', 'team', 'fingerprint', 'extra', 'search', 'is_new',
 ] as const;
 
 /** Column types for PostgreSQL's unnest() batch insert, in FINDING_COLUMNS order. */
 export const FINDING_COLUMN_TYPES = [
   'bigint', 'integer', 'text', 'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer', 'integer', 'text',
-  'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text',
+  'text', 'integer', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'integer',
 ] as const;
 
 export function findingValues(scanId: number, r: FindingRow): unknown[] {
   return [
     scanId, r.seq, r.rule, r.severity, r.sevRank, r.category, r.message, r.apiVersion, r.kind, r.namespace, r.name, r.file, r.line, r.col, r.path,
-    r.container, r.suppressed, r.suppressionKind, r.suppressionReason, r.suppressionOwner, r.team, r.fingerprint, r.extra, r.search,
+    r.container, r.suppressed, r.suppressionKind, r.suppressionReason, r.suppressionOwner, r.team, r.fingerprint, r.extra, r.search, r.isNew,
   ];
 }
 
@@ -335,6 +337,7 @@ export function prepareScan(input: ScanImport, options: StoreOptions, now: Date)
       team, fingerprint,
       extra: relatedRows.length > 0 || locations ? JSON.stringify({ related: relatedRows, ...(locations ? { locations } : {}) }) : null,
       search: `${rule}\n${kind}/${namespace}/${name}\n${file}\n${message}`.toLowerCase(),
+      isNew: null,
     });
     if (suppressed) {
       suppressedCount++;

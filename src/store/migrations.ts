@@ -233,7 +233,71 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 5,
+    name: 'new and fixed since the previous scan, worked out at import; a trigram index for text search',
+    statements(d) {
+      const t = types(d);
+      return [
+        // The scan each import was compared with (its source's previous scan then), and its counts of
+        // unsuppressed new and fixed findings: "new since" / "fixed since" that scan read these.
+        `ALTER TABLE scans ADD COLUMN compared_to ${t.bigint}`,
+        'ALTER TABLE scans ADD COLUMN n_new INTEGER',
+        'ALTER TABLE scans ADD COLUMN n_fixed INTEGER',
+        // 1: compared_to does not report this finding's fingerprint at all; NULL in scans never compared.
+        'ALTER TABLE findings ADD COLUMN is_new INTEGER',
+        'CREATE INDEX findings_new ON findings (scan_id, suppressed, sev_rank DESC, seq) WHERE is_new = 1',
+        // The findings of compared_to (by seq) that this scan no longer reports at all.
+        `CREATE TABLE scan_fixed (
+          scan_id ${t.bigint} NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+          seq INTEGER NOT NULL,
+          PRIMARY KEY (scan_id, seq)
+        )${d === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
+        ...(d === 'sqlite' ? SQLITE_TEXT_INDEX : [POSTGRES_TEXT_INDEX]),
+      ];
+    },
+  },
 ];
+
+/**
+ * SQLite's text index: FTS5 with the trigram tokenizer (SQLite 3.34+; better-sqlite3 12 bundles
+ * 3.5x) over the findings' search text, contentless (the text stays in findings.search, which the
+ * query re-checks with LIKE, so results are exactly the substring matches) and without positions
+ * (detail=none: a query asks for the findings holding each of the text's trigrams, anywhere, and
+ * LIKE keeps those holding them in order; positions would double the time an import spends here),
+ * nor sizes (columnsize=0). Contentless, a row is deleted by giving its text again (findings.search).
+ * A finding's row id is scan_id × 2^32 + seq (findings has no rowid of its own).
+ */
+export const SEARCH_ROWID_SCAN = 4294967296;
+const SQLITE_TEXT_INDEX = [
+  "CREATE VIRTUAL TABLE findings_text USING fts5(search, content='', columnsize=0, tokenize='trigram', detail='none')",
+  // A larger in-memory batch before each write of the index (fewer, larger segments to merge): 64 MiB, against 1 MiB by default.
+  "INSERT INTO findings_text (findings_text, rank) VALUES ('hashsize', 67108864)",
+  `INSERT INTO findings_text (rowid, search) SELECT scan_id * ${SEARCH_ROWID_SCAN} + seq, search FROM findings`,
+];
+
+/**
+ * PostgreSQL's text index: pg_trgm's GIN index, which serves `LIKE '%text%'` (rechecking each row,
+ * so results stay exact). pg_trgm is a trusted extension (PostgreSQL 13+): a database owner may
+ * create it. Where it cannot be created (an older server, a managed one without it) the migration
+ * still succeeds without the index, text search reads every finding of the scan, and the store
+ * says so when it opens (PostgresStore.ensureTextIndex, which also retries this).
+ */
+export const POSTGRES_TEXT_INDEX = `DO $$
+DECLARE
+  schema_name text;
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'pg_trgm cannot be created: %', SQLERRM;
+  END;
+  SELECT n.nspname INTO schema_name FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+  IF schema_name IS NOT NULL THEN
+    EXECUTE format('CREATE INDEX IF NOT EXISTS findings_search_trgm ON findings USING gin (search %I.gin_trgm_ops)', schema_name);
+  END IF;
+END
+$$`;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

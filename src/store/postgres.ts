@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { FINDING_COLUMNS, FINDING_COLUMN_TYPES, findingValues, type FacetRow, type FindingRow } from './import.js';
+import { POSTGRES_TEXT_INDEX } from './migrations.js';
 import { SqlStore, type Executor, type Row } from './sql-store.js';
 import { StoreError, type StoreOptions } from './types.js';
 
@@ -95,6 +96,7 @@ export class PostgresStore extends SqlStore {
     const store = new PostgresStore(url, options);
     try {
       await store.migrate();
+      await store.ensureTextIndex();
     } catch (e) {
       await store.pool.end().catch(() => undefined);
       if (e instanceof StoreError) throw e;
@@ -105,6 +107,32 @@ export class PostgresStore extends SqlStore {
 
   protected where(): string {
     return redactUrl(this.url);
+  }
+
+  /** Whether text search has pg_trgm's index (false: it reads every finding of the scan). */
+  textIndexed = false;
+
+  /**
+   * Text search's trigram index, which migration 5 creates when it can: where pg_trgm could not be
+   * created then, each opening tries again (a database owner may have added the extension since)
+   * and, failing, says so once: search still works, by reading every finding of the scan.
+   */
+  private async ensureTextIndex(): Promise<void> {
+    const present = async (db: Executor): Promise<boolean> => (await db.all("SELECT 1 AS x FROM pg_indexes WHERE tablename = 'findings' AND indexname = 'findings_search_trgm' AND schemaname = current_schema()")).length > 0;
+    if (await present(this.reader)) {
+      this.textIndexed = true;
+      return;
+    }
+    this.textIndexed = await this.write(async (db) => {
+      await this.lockForMigration(db);
+      await db.run(POSTGRES_TEXT_INDEX);
+      return present(db);
+    });
+    if (!this.textIndexed) {
+      this.options.log?.(
+        `text search reads every finding of a scan: the pg_trgm extension is not installed in ${redactUrl(this.url)} and this user cannot create it (CREATE EXTENSION pg_trgm; as the database owner on PostgreSQL 13+, or a superuser, adds it: the next start builds the index)`,
+      );
+    }
   }
 
   protected override async lockForMigration(db: Executor): Promise<void> {

@@ -9,7 +9,7 @@ import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
 import { prepareScan, SCORE_FORMULA, type FacetRow, type FindingRow } from './import.js';
 import { isVulnSeverity, vulnSeverityRank, withImages, type ImageRow } from './images.js';
 import { MAX_ALERTS_PER_SOURCE, prepareRuntime, priorityRank } from './runtime.js';
-import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, type Dialect } from './migrations.js';
+import { MIGRATIONS, MIGRATIONS_TABLE, newerDatabaseMessage, SCHEMA_VERSION, SEARCH_ROWID_SCAN, type Dialect } from './migrations.js';
 import {
   FINDING_SORTS,
   StoreError,
@@ -147,6 +147,19 @@ function placeholders(n: number): string {
 
 function likePattern(text: string): string {
   return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The distinct three-character pieces of a text (by code point), at most MAX_TRIGRAMS of them spread
+ * over it: any finding holding the text holds them all, so asking the index for fewer only widens
+ * the candidates LIKE re-checks. None for a text shorter than three characters.
+ */
+const MAX_TRIGRAMS = 16;
+function trigramsOf(text: string): string[] {
+  const chars = [...text];
+  const all = [...new Set(Array.from({ length: Math.max(0, chars.length - 2) }, (_, i) => chars.slice(i, i + 3).join('')))];
+  if (all.length <= MAX_TRIGRAMS) return all;
+  return Array.from({ length: MAX_TRIGRAMS }, (_, i) => all[Math.floor((i * (all.length - 1)) / (MAX_TRIGRAMS - 1))]);
 }
 
 function encodeCursor(values: unknown[]): string {
@@ -291,9 +304,34 @@ export abstract class SqlStore implements Store {
         ],
       );
       const scanId = num(row.id);
+      // "New since" the source's previous scan, worked out here once rather than by every query:
+      // each finding is flagged new or not against that scan's fingerprints, its findings gone from
+      // this one are listed in scan_fixed, and both counts kept on the scan.
+      const [previous] = await db.all(
+        'SELECT id FROM scans WHERE source = ? AND id <> ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1',
+        [prepared.source, scanId, prepared.startedAt, prepared.startedAt, scanId],
+      );
+      let newCount = 0;
+      if (previous) {
+        const before = new Set((await db.all('SELECT fingerprint FROM scan_fingerprints WHERE scan_id = ?', [num(previous.id)])).map((r) => r.fingerprint as string));
+        for (const f of prepared.findings) {
+          f.isNew = before.has(f.fingerprint) ? 0 : 1;
+          if (f.isNew === 1 && f.suppressed === 0) newCount++;
+        }
+      }
       await db.insertFindings(scanId, prepared.findings);
       await db.insertCounts(scanId, prepared.facets);
       await db.insertFingerprints(scanId, prepared.fingerprints);
+      if (previous) {
+        const previousId = num(previous.id);
+        await db.run(
+          `INSERT INTO scan_fixed (scan_id, seq)
+           SELECT ?, p.seq FROM findings p WHERE p.scan_id = ? AND NOT EXISTS (SELECT 1 FROM scan_fingerprints n WHERE n.scan_id = ? AND n.fingerprint = p.fingerprint)`,
+          [scanId, previousId, scanId],
+        );
+        const [fixed] = await db.all('SELECT COUNT(*) AS n FROM scan_fixed x JOIN findings p ON p.scan_id = ? AND p.seq = x.seq WHERE x.scan_id = ? AND p.suppressed = 0', [previousId, scanId]);
+        await db.run('UPDATE scans SET compared_to = ?, n_new = ?, n_fixed = ? WHERE id = ?', [previousId, newCount, num(fixed.n), scanId]);
+      }
       await insertEach(
         db,
         'INSERT INTO scan_rules (scan_id, rule, title, severity, remediation, refs, docs) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -376,6 +414,13 @@ export abstract class SqlStore implements Store {
     if (!Number.isSafeInteger(id)) return false;
     return this.write(async (db) => {
       // Children first: one code path whether or not the connection enforces ON DELETE CASCADE.
+      // Scans compared with this one fall back to comparing fingerprints (no id is ever reused, so their flags could not mislead; this only frees the space).
+      await db.run('DELETE FROM scan_fixed WHERE scan_id IN (SELECT id FROM scans WHERE compared_to = ?)', [id]);
+      await db.run('UPDATE scans SET compared_to = NULL, n_new = NULL, n_fixed = NULL WHERE compared_to = ?', [id]);
+      await db.run('DELETE FROM scan_fixed WHERE scan_id = ?', [id]);
+      if (this.kind === 'sqlite') {
+        await db.run(`INSERT INTO findings_text (findings_text, rowid, search) SELECT 'delete', scan_id * ${SEARCH_ROWID_SCAN} + seq, search FROM findings WHERE scan_id = ?`, [id]);
+      }
       await db.run('DELETE FROM scan_counts WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_fingerprints WHERE scan_id = ?', [id]);
       await db.run('DELETE FROM scan_rules WHERE scan_id = ?', [id]);
@@ -498,17 +543,42 @@ export abstract class SqlStore implements Store {
     inList('team', checkList('team', query.team, (v) => v === null || isText(v))?.map((v) => v ?? ''));
     if (query.text !== undefined && query.text !== '') {
       if (typeof query.text !== 'string' || query.text.length > 500) throw new StoreError('the text search must be a string of at most 500 characters');
+      const text = query.text.toLowerCase();
+      // SQLite: the trigram index finds the candidates (every finding holding each three-character
+      // piece of the text in order); LIKE below keeps exactly the substring matches. Texts of fewer
+      // than three characters have no trigram: LIKE alone. (PostgreSQL's pg_trgm index serves LIKE itself.)
+      const trigrams = this.kind === 'sqlite' ? trigramsOf(text) : [];
+      if (trigrams.length > 0) {
+        where.push('f.seq IN (SELECT t.rowid - ? FROM findings_text t WHERE findings_text MATCH ? AND t.rowid >= ? AND t.rowid < ?)');
+        const base = query.scanId * SEARCH_ROWID_SCAN;
+        params.push(base, trigrams.map((t) => `"${t.replaceAll('"', '""')}"`).join(' AND '), base, base + SEARCH_ROWID_SCAN);
+      }
       where.push("f.search LIKE ? ESCAPE '\\'");
-      params.push(likePattern(query.text));
+      params.push(likePattern(text));
     }
+    // The count when only "new since" / "fixed since" the compared scan narrows the findings: kept at import.
+    let storedTotal: number | undefined;
     if (query.notIn !== undefined) {
-      await this.mustGetScan(db, query.notIn);
-      where.push('NOT EXISTS (SELECT 1 FROM scan_fingerprints o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint)');
-      params.push(query.notIn);
+      const other = await this.mustGetScan(db, query.notIn);
+      const [self] = await db.all('SELECT compared_to, n_new FROM scans WHERE id = ?', [query.scanId]);
+      const [otherCompared] = await db.all('SELECT compared_to, n_fixed FROM scans WHERE id = ?', [other.id]);
+      const unfiltered = where.length === 2 && suppressed === false;
+      if (self && self.compared_to !== null && num(self.compared_to) === other.id) {
+        where.push('f.is_new = 1');
+        if (unfiltered) storedTotal = num(self.n_new);
+      } else if (otherCompared && otherCompared.compared_to !== null && num(otherCompared.compared_to) === query.scanId) {
+        where.push('f.seq IN (SELECT x.seq FROM scan_fixed x WHERE x.scan_id = ?)');
+        params.push(other.id);
+        if (unfiltered) storedTotal = num(otherCompared.n_fixed);
+      } else {
+        where.push('NOT EXISTS (SELECT 1 FROM scan_fingerprints o WHERE o.scan_id = ? AND o.fingerprint = f.fingerprint)');
+        params.push(query.notIn);
+      }
     }
 
     let total: number | undefined;
-    if (query.withTotal !== false) {
+    if (storedTotal !== undefined && query.withTotal !== false) total = storedTotal;
+    else if (query.withTotal !== false) {
       const [row] = await db.all(`SELECT COUNT(*) AS n FROM findings f WHERE ${where.join(' AND ')}`, params);
       total = num(row.n);
     }

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { FINDING_COLUMNS, findingValues, type FacetRow, type FindingRow } from './import.js';
+import { SEARCH_ROWID_SCAN } from './migrations.js';
 import { SqlStore, type Executor, type Row } from './sql-store.js';
 import { StoreError, type StoreOptions } from './types.js';
 
@@ -61,8 +62,13 @@ export class SqliteStore extends SqlStore {
         return s.run(...params).changes;
       },
       insertFindings: async (scanId: number, rows: readonly FindingRow[]) => {
-        const s = stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES (${FINDING_COLUMNS.map(() => '?').join(', ')})`);
-        for (const r of rows) s.run(findingValues(scanId, r));
+        // One prepared statement run per row (measured faster here than many rows a statement), then
+        // the text index: one B-tree at a time keeps each one's pages in the cache.
+        const insert = stmt(`INSERT INTO findings (${FINDING_COLUMNS.join(', ')}) VALUES (${FINDING_COLUMNS.map(() => '?').join(', ')})`);
+        for (const r of rows) insert.run(findingValues(scanId, r));
+        const text = stmt('INSERT INTO findings_text (rowid, search) VALUES (?, ?)');
+        const base = scanId * SEARCH_ROWID_SCAN;
+        for (const r of rows) text.run(base + r.seq, r.search);
       },
       insertCounts: async (scanId: number, rows: readonly FacetRow[]) => {
         const s = stmt('INSERT INTO scan_counts (scan_id, facet, key, severity, n) VALUES (?, ?, ?, ?, ?)');

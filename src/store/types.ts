@@ -452,6 +452,8 @@ export interface StoreOptions {
   maxFindings?: number;
   /** PostgreSQL only: connections in the pool (default 10). */
   poolSize?: number;
+  /** Where the store says what an operator should know (PostgreSQL: text search without its index). */
+  log?: (line: string) => void;
 }
 
 /**
