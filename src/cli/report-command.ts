@@ -52,6 +52,10 @@ export function registerReport(program: Command): void {
     .option('--list', 'list the attestations, valid and expired')
     .option('--revoke', 'remove the attestations of the control')
     .addOption(new Option('-o, --output <format>', 'for --list: table or json').choices(['table', 'json']).default('table'))
+    .option('--report-to <url>', 'record (or --revoke) the answer in a kshield serve dashboard instead of the file: its compliance view counts it')
+    .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
+    .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system does not trust it")
+    .option('--cluster-name <name>', 'with --report-to: the cluster (as the dashboard names it) the answer is about (default: every cluster)')
     .action(async (control: string | undefined, opts: AttestOptions) => {
       const { runAttest } = await import('./report.js');
       process.exitCode = await runAttest(control, opts);

@@ -221,6 +221,10 @@ export interface AttestOptions {
   list?: boolean;
   revoke?: boolean;
   output: 'table' | 'json';
+  reportTo?: string;
+  reportTokenFile?: string;
+  reportCa?: string;
+  clusterName?: string;
 }
 
 /** Attestation and framework problems are the user's to fix: usage errors. */
@@ -238,6 +242,8 @@ function attestationError<T>(fn: () => T): T {
 }
 
 export async function runAttest(control: string | undefined, opts: AttestOptions, now = new Date()): Promise<number> {
+  if (!opts.reportTo && (opts.reportTokenFile || opts.reportCa || opts.clusterName)) throw new UsageError('--report-token-file, --report-ca and --cluster-name go with --report-to URL');
+  if (opts.reportTo) return attestToDashboard(control, opts, now);
   const file = opts.attestations;
   const existing = await readAttestations(file).catch(asUsage);
   if (opts.list) {
@@ -271,4 +277,52 @@ export async function runAttest(control: string | undefined, opts: AttestOptions
   await writeAttestations(file, [...existing, attestation]).catch(asUsage);
   process.stdout.write(`attested ${key} (${sanitize(found.title)}): ${opts.status} by ${sanitize(text.by)} until ${attestation.expires.slice(0, 10)}, in ${file}\n`);
   return EXIT.clean;
+}
+
+/**
+ * `kshield attest … --report-to URL`: the answer recorded in (or revoked from) a kshield serve
+ * dashboard, which checks it as this command checks its flags. Checked here first too, so a typo
+ * is told before anything is sent.
+ */
+async function attestToDashboard(control: string | undefined, opts: AttestOptions, now: Date): Promise<number> {
+  if (opts.list) throw new UsageError('--list reads the attestations file; the dashboard lists its own (GET /api/attestations, and its Compliance page)');
+  if (control === undefined) throw new UsageError('give the control to attest (e.g. kshield attest 5.1.7 --framework cis --by NAME --evidence URL --expires 90d --report-to URL)');
+  const { dashboardEndpoint, postToDashboard, readTokenFile, PushError } = await import('../serve/push.js');
+  const frameworks = await loadAllFrameworks();
+  const { framework, control: found } = attestationError(() => resolveControl(frameworks, control, opts.framework, opts.frameworkVersion));
+  const key = controlKey(framework, found.id);
+  let token: string | undefined;
+  let ca: string | undefined;
+  let url: URL;
+  try {
+    url = dashboardEndpoint(opts.reportTo!, opts.revoke ? '/api/attestations/revoke' : '/api/attestations');
+    token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
+    ca = opts.reportCa ? await fs.readFile(opts.reportCa, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new PushError(`--report-ca ${opts.reportCa}: cannot read it (${e.code ?? e.message})`); }) : undefined;
+  } catch (error) {
+    if (error instanceof PushError) throw new UsageError(error.message);
+    throw error;
+  }
+  const source = opts.clusterName ?? null;
+  let body: Record<string, unknown>;
+  if (opts.revoke) body = { control: key, ...(source ? { source } : {}) };
+  else {
+    const refused = refuseAttestation(found);
+    if (refused) throw new UsageError(refused);
+    const text = attestationError(() => checkAttestationText(opts.by, opts.evidence));
+    if (opts.expires === undefined) throw new UsageError('--expires: when the answer must be reviewed again is required: a date (2026-12-31) or a duration (90d, 12w, 1y)');
+    attestationError(() => parseExpiry(opts.expires!, now));
+    body = { control: key, status: opts.status, by: text.by, evidence: text.evidence, expires: opts.expires, ...(source ? { source } : {}) };
+  }
+  const where = sanitize(`${url.protocol}//${url.host}`);
+  try {
+    const answer = await postToDashboard(url, [JSON.stringify(body)], { token, ca, timeoutMs: 30_000, what: opts.revoke ? 'the revocation' : 'the attestation' });
+    const scope = source ? `cluster ${sanitize(source)}` : 'every cluster';
+    if (opts.revoke) process.stdout.write(`revoked ${String(answer.revoked ?? '?')} attestation${answer.revoked === 1 ? '' : 's'} of ${key} for ${scope} in ${where}\n`);
+    else process.stdout.write(`attested ${key} (${sanitize(found.title)}): ${opts.status} by ${sanitize(String(answer.by ?? opts.by))} until ${String(answer.expires ?? '').slice(0, 10)}, for ${scope}, in ${where} (attestation ${String(answer.id ?? '?')})\n`);
+    return EXIT.clean;
+  } catch (error) {
+    // Nothing was recorded: an error, as a cluster that cannot be reached is for kshield cluster.
+    if (error instanceof PushError) throw new UsageError(`--report-to: ${error.message}`);
+    throw error;
+  }
 }
