@@ -157,6 +157,21 @@ describe('the HTML view of other commands', () => {
     assert.ok(!html.includes('<section id="rbac">') && !html.includes('<section id="reachability">'));
   });
 
+  test('tenants: the tenant namespaces, what crosses between them and their findings, hostile names as text', () => {
+    const r = kshield(['tenants', 'examples/tenants', '-o', 'html']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^<!DOCTYPE html>/);
+    assert.ok(!r.stdout.includes('<script'), 'a static page: no script at all');
+    assert.match(r.stdout, /<tr><td><a href="#ns-team-a">team-a<\/a><\/td><td><span class="status pass">ingress\+egress<\/span><\/td>/);
+    assert.match(r.stdout, /<tr><td><a href="#ns-team-b">team-b<\/a><\/td><td><span class="status fail">none<\/span><\/td><td><span class="status fail">no<\/span>/);
+    assert.match(r.stdout, /<table class="plain" id="crossings">.*<td>team-b<\/td><td>team-a<\/td>/s);
+    assert.match(r.stdout, /<h3 id="ns-team-a">team-a<\/h3>.*<code>role-binding-cross-tenant-subject<\/code>/s);
+    const hostile = path.join(dir, 'tenant-hostile.yaml');
+    writeFileSync(hostile, `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-x\n---\n${HOSTILE}`);
+    const h = kshield(['tenants', hostile, '-o', 'html']);
+    assert.ok(!h.stdout.includes('<script') && !h.stdout.includes('<svg onload') && !h.stdout.includes('<img src=x'), 'names stay text');
+  });
+
   test('probe: a page with the checks of each endpoint', async () => {
     // A loopback port just freed: nothing listens there, so every check is a warning naming why.
     const port = await freePort();
@@ -375,6 +390,21 @@ describe('the HTML report in Chromium', { skip: browserSkip }, () => {
       assert.equal(await page.locator('section.framework').count(), 1);
       assert.ok((await page.locator('table.sections tbody tr').count()) >= 2);
       assert.equal(await page.locator('#findings').count(), 0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('kshield tenants -o html: static, with no request, a row per tenant namespace', async () => {
+    const file = path.join(dir, 'tenants.html');
+    writeFileSync(file, kshield(['tenants', 'examples/tenants', '-o', 'html']).stdout);
+    const { page, errors, requests } = await open(file, { scripted: false });
+    try {
+      assert.deepEqual(errors, []);
+      assert.deepEqual(requests, [pathToFileURL(file).href]);
+      assert.deepEqual(await page.locator('#tenants tbody tr td:first-child').allInnerTexts(), ['team-a', 'team-b']);
+      assert.ok((await page.locator('#crossings tbody tr').count()) >= 2);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'tenants.png'), fullPage: true });
     } finally {
       await page.close();
     }

@@ -19,6 +19,7 @@ import { buildModel } from '../analysis/netpol.js';
 import { buildTenantView, formatTenantLabel, parseTenantLabel, type TenantLabel, type TenantView } from '../analysis/tenants.js';
 import { settingsFromConfig } from '../config/config-file.js';
 import { formatLocation } from '../report/describe.js';
+import { renderTenantsHtml } from '../report/html/tenants.js';
 import { noteText } from '../sources/placement.js';
 import { sanitize } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
@@ -26,7 +27,7 @@ import { writeOutput } from './output.js';
 import { analysisInputOptions, loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';
 
-export const TENANT_FORMATS = ['table', 'json'] as const;
+export const TENANT_FORMATS = ['table', 'json', 'html'] as const;
 
 /** Rules of other families a tenant's row links to: its default deny both ways and its Pod Security Admission level. */
 export const LINKED_RULES = ['namespace-without-network-policy', 'missing-default-deny-ingress', 'missing-default-deny-egress', 'namespace-pod-security-not-enforced'] as const;
@@ -160,6 +161,9 @@ export async function runTenants(paths: string[], opts: TenantsCommandOptions): 
     if (notes.length) out.notes = notes;
     if (loaded.notCovered?.length) out.notCovered = loaded.notCovered;
     await writeOutput({ format: 'json' }, JSON.stringify(out, null, 2));
+  } else if (opts.output === 'html') {
+    const scope = label ? `Tenant namespaces: those labelled ${formatTenantLabel(label)}.` : "Tenant namespaces: every namespace but the platform's.";
+    await writeOutput({ format: 'html' }, renderTenantsHtml({ view, byNamespace, notes, scope }));
   } else {
     await writeOutput({ format: 'table' }, renderTable(view, byNamespace, notes));
   }
@@ -172,7 +176,7 @@ export function registerTenants(program: Command): void {
   analysisInputOptions(program.command('tenants'))
     .description('tenant isolation per namespace: default deny, quota, limits, Pod Security level, and what crosses tenant boundaries. Exit 0 clean, 1 findings, 2 usage or input error')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
-    .addOption(new Option('-o, --output <format>', 'table or json').choices([...TENANT_FORMATS]).default('table'))
+    .addOption(new Option('-o, --output <format>', 'table, json or html (one self-contained page)').choices([...TENANT_FORMATS]).default('table'))
     .option('--tenant-label <key[=value]>', 'tenant namespaces are those whose Namespace object carries this label (default: every namespace but the platform\'s)')
     .option('-c, --config <file>', 'configuration file (tenantLabel, exemptions, operatorWorkloads; default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
