@@ -16,7 +16,7 @@ export function registerNetpol(program: Command): void {
   analysisInputOptions(netpol.command('reach'))
     .description('allowed connections between workloads (namespace/Kind/name) and with addresses outside the cluster')
     .argument('[paths...]', 'files, directories, or - to read standard input', [])
-    .addOption(new Option('-o, --output <format>', 'table, json, dot, mermaid or html').choices([...REACH_FORMATS]).default('table'))
+    .addOption(new Option('-o, --output <format>', REACH_FORMATS.join(', ')).default('table'))
     .option('-c, --config <file>', 'configuration file whose operatorWorkloads name more custom resources that make pods (default: ./.kshield.yaml if present)')
     .action(async (paths: string[], opts) => {
       process.exitCode = await runNetpolReach(paths, opts);

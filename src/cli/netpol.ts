@@ -19,7 +19,7 @@ import { formatLocation, formatNote } from '../report/describe.js';
 import { reachView, renderReachHtml } from '../report/html/index.js';
 import { sanitize } from '../core/text.js';
 import { UsageError, EXIT } from '../core/errors.js';
-import { writeOutput } from './output.js';
+import { singleFormatError, writeOutput } from './output.js';
 import { loadAnalysisInput, type AnalysisInputOptions } from './analysis-input.js';
 import { loadConfigOption } from './scan.js';
 import type { KshieldConfig } from '../config/config-file.js';
@@ -197,7 +197,7 @@ export interface ReachCommandOptions extends AnalysisInputOptions {
 
 export async function runNetpolReach(paths: string[], opts: ReachCommandOptions): Promise<number> {
   const format = opts.output as ReachFormat;
-  if (!REACH_FORMATS.includes(format)) throw new UsageError(`unknown output format "${opts.output}" (one of: ${REACH_FORMATS.join(', ')})`);
+  if (!REACH_FORMATS.includes(format)) throw singleFormatError(opts.output, REACH_FORMATS);
   const options = await modelOptions(opts);
   const loaded = await load(paths, opts);
   const model = buildModel(loaded.resources, options);
