@@ -29,8 +29,11 @@ export interface PushResult {
 
 export class PushError extends Error {}
 
-/** The endpoint a --report-to URL means: the server's root or its /api/scans. */
-export function importEndpoint(base: string): URL {
+/**
+ * The address of one of the dashboard's API paths under a --report-to URL: the server's root (or a
+ * path it is served under), or that API path itself. Checked: http(s) only, no credentials in it.
+ */
+export function dashboardEndpoint(base: string, apiPath: string): URL {
   let url: URL;
   try {
     url = new URL(base);
@@ -39,8 +42,13 @@ export function importEndpoint(base: string): URL {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PushError(`--report-to ${base}: only http:// and https:// are supported`);
   if (url.username || url.password) throw new PushError('--report-to: put no credentials in the URL; give the token with --report-token-file');
-  if (!url.pathname.endsWith('/api/scans')) url.pathname = `${url.pathname.replace(/\/$/, '')}/api/scans`;
+  if (!url.pathname.endsWith(apiPath)) url.pathname = `${url.pathname.replace(/\/$/, '')}${apiPath}`;
   return url;
+}
+
+/** The endpoint a --report-to URL means for a scan result: the server's root or its /api/scans. */
+export function importEndpoint(base: string): URL {
+  return dashboardEndpoint(base, '/api/scans');
 }
 
 /** The token in a file (one line; surrounding white space dropped), with a clear error. */
@@ -57,13 +65,6 @@ export function readTokenFile(file: string, flag: string): string {
   if (!token) throw new PushError(`${flag} ${file} is empty`);
   if (/\s/.test(token)) throw new PushError(`${flag} ${file}: a token is one word; the file holds white space inside it`);
   return token;
-}
-
-/** The address of one of the dashboard's API paths under a --report-to base URL (its root, or an /api/… path under it). */
-export function dashboardEndpoint(base: string, apiPath: string): URL {
-  const url = importEndpoint(base);
-  url.pathname = url.pathname.replace(/\/api\/scans$/, apiPath);
-  return url;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { PushError } from './push.js';
+import { dashboardEndpoint, PushError } from './push.js';
 
 export interface RuntimePushOptions {
   url: string;
@@ -33,16 +33,7 @@ export interface RuntimePushOptions {
 
 /** The endpoint a --report-to URL means: the server's root or its /api/runtime. */
 export function runtimeEndpoint(base: string): URL {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new PushError(`--report-to "${base}" is not a URL (e.g. https://kshield.example.com or http://127.0.0.1:8080)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PushError(`--report-to ${base}: only http:// and https:// are supported`);
-  if (url.username || url.password) throw new PushError('--report-to: put no credentials in the URL; give the token with --report-token-file');
-  if (!url.pathname.endsWith('/api/runtime')) url.pathname = `${url.pathname.replace(/\/$/, '')}/api/runtime`;
-  return url;
+  return dashboardEndpoint(base, '/api/runtime');
 }
 
 /** Whether a log line is one the dashboard stores: an action, refusal or posture line of an alert. */
