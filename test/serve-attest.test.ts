@@ -1,11 +1,12 @@
 /**
  * Attestations in the dashboard: `kshield attest … --report-to URL` records an attested answer in a
  * real `kshield serve`, its compliance view counts it for the scans of that cluster until it is
- * revoked, and the API refuses what `kshield attest` refuses.
+ * revoked, and the API refuses what `kshield attest` refuses. `--report-evidence` brings a node's
+ * checks with a scan, and CIS section 1 is judged from them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { INSECURE, kshieldAsync } from './support/cli.js';
@@ -104,6 +105,34 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     assert.equal(cli.code, 2);
     assert.match(cli.stderr, /looks like it holds a credential/);
     assert.deepEqual(await get('/api/attestations'), []);
+  });
+
+  test('scan --report-evidence: a kshield node result sent with the scan decides CIS 1.1.1 in the dashboard', async () => {
+    const manifests = path.join(dir, 'node-root', 'etc/kubernetes/manifests');
+    mkdirSync(manifests, { recursive: true });
+    const apiserver = path.join(manifests, 'kube-apiserver.yaml');
+    writeFileSync(apiserver, 'apiVersion: v1\nkind: Pod\nmetadata: {name: kube-apiserver, namespace: kube-system}\nspec:\n  containers:\n  - name: kube-apiserver\n    image: registry.k8s.io/kube-apiserver:v1.30.0\n    command: [kube-apiserver, --anonymous-auth=false]\n');
+    chmodSync(apiserver, 0o644);
+    const node = await kshieldAsync(['node', '--root', path.join(dir, 'node-root'), '-o', 'json', '--fail-on', 'none']);
+    assert.equal(node.code, 0, node.stderr);
+    const nodeCheck = (JSON.parse(node.stdout) as Obj).checks.find((c: Obj) => c.id === '1.1.1');
+    assert.equal(nodeCheck.status, 'fail', 'the manifest is 644, not 600');
+    writeFileSync(path.join(dir, 'node.json'), node.stdout);
+    const cis111 = async (source: string): Promise<string> => {
+      const scan = (await get('/api/sources')).find((s: Obj) => s.source === source).latest;
+      const assessment = await get(`/api/compliance?scan=${scan.id}&framework=${encodeURIComponent('cis-kubernetes@2.0')}`);
+      return assessment.controls.find((c: Obj) => c.id === '1.1.1').status;
+    };
+    assert.equal(await cis111('east'), 'not-assessed', 'without node results section 1 is not assessed');
+    const push = await kshieldAsync(['scan', INSECURE, '--no-render', '--fail-on', 'none', '-o', 'json', '--report-to', serve.url, '--report-token-file', path.join(dir, 'token'), '--cluster-name', 'with-node', '--report-evidence', path.join(dir, 'node.json')]);
+    assert.match(push.stderr, /sent the result/, push.stderr);
+    assert.equal(await cis111('with-node'), 'fail');
+    // Checked before the scan: a scan result is not a node result.
+    writeFileSync(path.join(dir, 'scan.json'), push.stdout);
+    const wrong = await kshieldAsync(['scan', INSECURE, '--report-to', serve.url, '--report-token-file', path.join(dir, 'token'), '--report-evidence', path.join(dir, 'scan.json')]);
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /--report-evidence .*scan\.json: a kshield scan result; only kshield node and probe results \(-o json\) go with a scan/);
+    assert.equal(wrong.stdout, '', 'nothing scanned');
   });
 
   test('a wrong token or no dashboard is an error naming the server; the flags go with --report-to', async () => {

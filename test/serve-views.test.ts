@@ -99,7 +99,7 @@ describe('dashboard: compliance, RBAC graph, reachability map (SQLite)', { skip:
     assert.match(refused.stderr, /--report-to: http:\/\/127\.0\.0\.1:\d+ refused the report \(HTTP 401/);
     const lonely = await kshieldAsync(['scan', INSECURE, '--cluster-name', 'x']);
     assert.equal(lonely.code, 2);
-    assert.match(lonely.stderr, /--report-token-file, --report-ca and --cluster-name go with --report-to URL/);
+    assert.match(lonely.stderr, /--report-token-file, --report-ca, --report-evidence and --cluster-name go with --report-to URL/);
   });
 
   test('compliance: a control failing with its finding linked to the explorer, a pass, a not assessed; the framework switched', async () => {

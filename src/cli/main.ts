@@ -96,6 +96,7 @@ function buildProgram(): Command {
     .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
     .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
     .option('--cluster-name <name>', "with --report-to: the name of what was scanned in the dashboard (default: the paths given)")
+    .addOption(new Option('--report-evidence <file>', 'with --report-to: a kshield node or probe JSON result sent with the scan, for the dashboard to judge CIS sections 1-4 from (repeatable)').argParser(collect).default([]))
     .action(async (paths: string[], opts) => {
       process.exitCode = await runScan(paths, opts);
     });
@@ -178,6 +179,7 @@ function buildProgram(): Command {
     .option('--report-token-file <file>', "with --report-to: a file holding the dashboard's bearer token")
     .option('--report-ca <file>', "with --report-to: the CA (PEM) of the dashboard's certificate, when the system's CAs do not trust it")
     .option('--cluster-name <name>', "with --report-to: this cluster's name in the dashboard (default: the kubeconfig context)")
+    .addOption(new Option('--report-evidence <file>', 'with --report-to: a kshield node or probe JSON result sent with the scan, for the dashboard to judge CIS sections 1-4 from (repeatable)').argParser(collect).default([]))
     .action(async (opts) => {
       // Imported on use: the Kubernetes client library is slow to load and no other command needs it.
       const { runCluster } = await import('./cluster.js');

@@ -5,10 +5,11 @@
  * objects). A failed push is reported on standard error and does not change the exit code: the scan
  * itself was done and printed.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Resource } from '../core/types.js';
 import { sanitize } from '../core/text.js';
 import { UsageError } from '../core/errors.js';
+import { resultFromJson, ResultFileError, type ReadResult } from '../compliance/input.js';
 import type { ScanResult } from '../report/scan-report.js';
 
 export interface ReportToFlags {
@@ -16,7 +17,14 @@ export interface ReportToFlags {
   reportTokenFile?: string;
   reportCa?: string;
   clusterName?: string;
+  /** `kshield node` / `kshield probe` JSON results sent with the scan: the dashboard judges CIS sections 1-4 from them. */
+  reportEvidence?: string[];
 }
+
+/** Most node and probe results one push carries (the dashboard refuses more). */
+const MAX_EVIDENCE = 50;
+/** A node or probe result is a few hundred KiB at most. */
+const MAX_EVIDENCE_BYTES = 16 * 1024 * 1024;
 
 export interface ReportTarget {
   send(result: ScanResult, extra: { source: string; objectLabels: unknown[]; resources?: readonly Resource[]; settings?: { operatorWorkloads?: unknown; kubernetesVersion?: string } }): Promise<void>;
@@ -24,7 +32,7 @@ export interface ReportTarget {
 
 /** The flags that only mean something with --report-to, refused without it. */
 export function checkReportFlags(opts: ReportToFlags): void {
-  if (!opts.reportTo && (opts.reportTokenFile || opts.reportCa || opts.clusterName)) throw new UsageError('--report-token-file, --report-ca and --cluster-name go with --report-to URL');
+  if (!opts.reportTo && (opts.reportTokenFile || opts.reportCa || opts.clusterName || opts.reportEvidence?.length)) throw new UsageError('--report-token-file, --report-ca, --report-evidence and --cluster-name go with --report-to URL');
 }
 
 /** --report-to's flags checked before the scan (a typo should not cost a whole scan), and the sender. */
@@ -32,10 +40,12 @@ export async function reportTarget(opts: ReportToFlags, command: 'cluster' | 'sc
   const { importEndpoint, pushReport, readTokenFile, PushError } = await import('../serve/push.js');
   let token: string | undefined;
   let ca: string | undefined;
+  let evidence: unknown[] = [];
   try {
     importEndpoint(opts.reportTo!);
     token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
     ca = opts.reportCa ? readCaFile(opts.reportCa) : undefined;
+    evidence = readEvidence(opts.reportEvidence ?? []);
   } catch (error) {
     if (error instanceof PushError) throw new UsageError(error.message);
     throw error;
@@ -46,7 +56,7 @@ export async function reportTarget(opts: ReportToFlags, command: 'cluster' | 'sc
       const { analysesOf } = await import('../serve/analyses.js');
       try {
         const analyses = extra.resources && extra.resources.length > 0 ? analysesOf(extra.resources, extra.settings as Parameters<typeof analysesOf>[1]) : undefined;
-        const envelope = { source: extra.source, command, objectLabels: extra.objectLabels, ...(analyses ? { analyses } : {}) };
+        const envelope = { source: extra.source, command, objectLabels: extra.objectLabels, ...(analyses ? { analyses } : {}), ...(evidence.length ? { evidence } : {}) };
         const stored = await pushReport(renderJsonChunks(result), { url: opts.reportTo!, token, ca, envelope });
         process.stderr.write(`kshield: sent the result to ${sanitize(opts.reportTo!)} (scan ${stored.scanId})\n`);
       } catch (error) {
@@ -63,4 +73,38 @@ function readCaFile(file: string): string {
   } catch (error) {
     throw new UsageError(`--report-ca ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * --report-evidence FILE...: `kshield node` and `kshield probe` JSON results, read and checked before
+ * the scan (a wrong file should not cost a scan): each must be one of those results, as the
+ * dashboard accepts them in the import's `evidence`.
+ */
+function readEvidence(files: readonly string[]): unknown[] {
+  if (files.length > MAX_EVIDENCE) throw new UsageError(`--report-evidence: at most ${MAX_EVIDENCE} node and probe results go with one scan, not ${files.length}`);
+  return files.map((file) => {
+    let text: string;
+    try {
+      if (statSync(file).size > MAX_EVIDENCE_BYTES) throw new UsageError(`--report-evidence ${file}: larger than ${MAX_EVIDENCE_BYTES / 1024 / 1024} MiB, not a kshield node or probe result`);
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`--report-evidence ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new UsageError(`--report-evidence ${file}: not JSON (${(error as Error).message}); give the output of kshield node or kshield probe with -o json`);
+    }
+    let read: ReadResult;
+    try {
+      read = resultFromJson(value, file);
+    } catch (error) {
+      if (error instanceof ResultFileError) throw new UsageError(`--report-evidence ${error.message}`);
+      throw error;
+    }
+    if (read.source.command !== 'node' && read.source.command !== 'probe') throw new UsageError(`--report-evidence ${file}: a kshield ${read.source.command} result; only kshield node and probe results (-o json) go with a scan`);
+    return value;
+  });
 }

@@ -16,9 +16,9 @@ export interface PushOptions {
   /**
    * The import envelope's fields (see serve/api.ts importFromBody): the cluster's name in the
    * dashboard, the command, the labels findings' teams come from, the RBAC graph and reachability of
-   * the objects (serve/analyses.ts). The report is its `result`.
+   * the objects (serve/analyses.ts), the node and probe results judged with it. The report is its `result`.
    */
-  envelope?: { source: string; command: string; objectLabels: unknown[]; analyses?: unknown };
+  envelope?: { source: string; command: string; objectLabels: unknown[]; analyses?: unknown; evidence?: unknown[] };
   timeoutMs?: number;
 }
 
@@ -127,6 +127,7 @@ export async function pushReport(chunks: Iterable<string>, options: PushOptions)
     ? (function* (): Generator<string> {
         yield `{"kshieldImport":1,"source":${JSON.stringify(envelope.source)},"command":${JSON.stringify(envelope.command)},"objectLabels":${JSON.stringify(envelope.objectLabels)},`;
         if (envelope.analyses !== undefined) yield `"analyses":${JSON.stringify(envelope.analyses)},`;
+        if (envelope.evidence !== undefined) yield `"evidence":${JSON.stringify(envelope.evidence)},`;
         yield '"result":';
         yield* chunks;
         yield '}';
