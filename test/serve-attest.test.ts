@@ -62,6 +62,9 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     const listed = await get('/api/attestations?source=east');
     assert.deepEqual(listed.map((a: Obj) => [a.control, a.status, a.source]), [[CONTROL, 'pass', 'east']]);
 
+    const noCluster = await attest(['--revoke']);
+    assert.equal(noCluster.code, 2);
+    assert.match(noCluster.stderr, /no valid attestation of cis-kubernetes@2\.0:5\.1\.7 for every cluster \(there is one for "east": give that cluster, --cluster-name or "source"\)/);
     const revoked = await attest(['--revoke', '--cluster-name', 'east']);
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, new RegExp(`^revoked 1 attestation of ${CONTROL} for cluster east in http`, 'm'));
@@ -81,6 +84,8 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     for (const source of ['east', 'west']) assert.equal((await control(source)).status, 'fail');
     const off = await post(`/api/attestations/${stored.id}/revoke`, {});
     assert.equal(off.status, 201);
+    const twice = await post(`/api/attestations/${stored.id}/revoke`, {});
+    assert.equal(twice.status, 409, 'an ended attestation is not ended again: its record stays as it was');
     assert.equal((await control('west')).status, 'manual');
     assert.equal((await post('/api/attestations/999999/revoke', {})).status, 404);
   });
@@ -95,7 +100,7 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     assert.match(said, /looks like it holds a credential/);
     assert.ok(!said.includes('hunter2'), 'the refusal does not repeat the value');
     const past = await post('/api/attestations', { control: CONTROL, evidence: 'x', expires: '2020-01-01', by: 'a' });
-    assert.match(((await past.json()) as Obj).error, /not in the future/);
+    assert.match(((await past.json()) as Obj).error, /^expires: 2020-01-01 is not in the future/);
     const extra = await post('/api/attestations', { control: CONTROL, evidence: 'x', expires: '30d', by: 'a', approved: true });
     assert.match(((await extra.json()) as Obj).error, /unknown field "approved"/);
     const typo = await post('/api/attestations', { control: 'cis@2.0:5.1.77', evidence: 'x', expires: '30d' });
@@ -133,6 +138,28 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     assert.equal(wrong.code, 2);
     assert.match(wrong.stderr, /--report-evidence .*scan\.json: a kshield scan result; only kshield node and probe results \(-o json\) go with a scan/);
     assert.equal(wrong.stdout, '', 'nothing scanned');
+    // The token file given by mistake: what is wrong and where, never the file's text.
+    const token = await kshieldAsync(['scan', INSECURE, '--report-to', serve.url, '--report-token-file', path.join(dir, 'token'), '--report-evidence', path.join(dir, 'token')]);
+    assert.equal(token.code, 2);
+    assert.match(token.stderr, /--report-evidence .*token: not valid JSON \(line 1\): Unexpected character; give the output of kshield node or kshield probe/);
+    assert.ok(!token.stderr.includes(TOKEN.slice(12)), 'no part of the token is printed');
+    const body = await fetch(`${serve.url}/api/scans`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: `${TOKEN}` });
+    assert.equal(body.status, 400);
+    const said = ((await body.json()) as Obj).error as string;
+    assert.match(said, /^the body is not valid JSON \(line 1\)/);
+    assert.ok(!said.includes(TOKEN.slice(12)) && !serve.stderr().includes(TOKEN.slice(12)) && !serve.stdout().includes(TOKEN.slice(12)), 'a body is not echoed');
+  });
+
+  test('a result written elsewhere with an AWS secret key after its name and a space: redacted on its way to the browser', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKY';
+    const result = JSON.parse((await kshieldAsync(['scan', INSECURE, '--no-render', '--fail-on', 'none', '-o', 'json'])).stdout) as Obj;
+    result.findings[0].message = `aws_secret_access_key ${secret} found in a note`;
+    const r = await post('/api/scans?cluster=tampered', result);
+    assert.equal(r.status, 201, await r.clone().text());
+    const { id } = (await r.json()) as Obj;
+    const answers = [JSON.stringify(await get(`/api/scans/${id}/findings?limit=500&suppressed=all`)), JSON.stringify(await get(`/api/compliance?scan=${id}&framework=${encodeURIComponent('cis-kubernetes@2.0')}`))];
+    for (const text of answers) assert.ok(!text.includes(secret), 'the key never reaches the browser');
+    assert.match(answers[0], /aws_secret_access_key <redacted, 32 to 63 characters> found in a note/);
   });
 
   test('a wrong token or no dashboard is an error naming the server; the flags go with --report-to', async () => {

@@ -131,7 +131,7 @@ describe('kshield respond --report-to: alerts pushed live to kshield serve', () 
     assert.match(((await missing.json()) as Obj).error, /name the cluster these alerts are from/);
     const notLines = await post({ text: 'not json at all\n' }, '?cluster=other');
     assert.equal(notLines.status, 400);
-    assert.match(((await notLines.json()) as Obj).error, /^line 1 of the audit log is not JSON/);
+    assert.match(((await notLines.json()) as Obj).error, /^line 1 of the audit log is not valid JSON/);
     const anonymous = await fetch(`${serve.url}/api/runtime`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ source: 'x', lines }) });
     assert.equal(anonymous.status, 401);
   });

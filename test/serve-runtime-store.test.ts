@@ -16,6 +16,7 @@ import { DEBIAN_OPENSSL_ADVISORY } from './support/osv-records.js';
 import { skipUnlessPostgres, startPostgres, type TestPostgres } from './support/postgres.js';
 import { imageResult, respondAuditLog, RUNTIME_SECRET_VALUE } from './support/runtime-results.js';
 import { openStore, StoreError, type Store } from '../src/store/store.js';
+import { generateResult } from './support/store-results.js';
 import type { Obj } from './support/respond.js';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'kshield-serve-runtime-store-'));
@@ -93,6 +94,28 @@ for (const backend of [sqlite, postgres]) {
     after(async () => {
       for (const s of opened) await s.close().catch(() => undefined);
       await backend.teardown();
+    });
+
+    test('an image result sent under a cluster\'s name is a series of its own: the cluster\'s card, "previous scan", new since and the trend stay its scans\'', async () => {
+      const store = await open();
+      const at = (day: number): Date => new Date(Date.UTC(2026, 10, day));
+      const a = await store.importScan({ source: 'east', command: 'cluster', result: generateResult({ findings: 300, generation: 0, seed: 3 }).report, startedAt: at(1) });
+      const img = await store.importScan({ source: 'east', command: 'scan', result: image.text });
+      assert.equal(img.command, 'image');
+      const [east] = (await store.listSources()).filter((s) => s.source === 'east');
+      assert.equal(east.latest.id, a.id, 'the card shows the cluster scan, not the image result sent after it');
+      assert.equal(east.scans, 2);
+      const b = await store.importScan({ source: 'east', command: 'cluster', result: generateResult({ findings: 300, generation: 5, seed: 3 }).report, startedAt: new Date(Date.now() + 60_000) });
+      assert.equal((await store.previousScan(b.id))?.id, a.id, 'compared with the cluster scan before it, not with the image result');
+      const diff = await store.diff(a.id, b.id);
+      assert.equal((await store.findings({ scanId: b.id, notIn: a.id, limit: 1 })).total, diff.new);
+      assert.ok(diff.new < b.total, 'new since is a drift of the same cluster, not every finding');
+      assert.equal((await store.previousScan(img.id)), undefined, 'an image result has no earlier image result here');
+      const [trend] = await store.trends({ source: 'east', groupBy: 'source' });
+      assert.deepEqual(trend.points.map((p) => p.scanId), [a.id, b.id]);
+      const onlyImages = await store.importScan({ source: 'images', command: 'scan', result: image.text });
+      const [imagesTrend] = await store.trends({ source: 'images', groupBy: 'source' });
+      assert.deepEqual(imagesTrend.points.map((p) => p.scanId), [onlyImages.id], 'a source of image results alone still has its trend');
     });
 
     test('a kshield image result: a scan of command image, its configuration findings, the image with its packages and every vulnerability', async () => {
@@ -214,7 +237,7 @@ for (const backend of [sqlite, postgres]) {
       const store = await open();
       const lines = audit.text.split('\n');
       const broken = [...lines.slice(0, 2), 'kshield respond: listening', ...lines.slice(2)].join('\n');
-      await assert.rejects(store.importRuntime({ source: 'east', lines: broken }), (e: Error) => e instanceof StoreError && /^line 3 of the audit log is not JSON/.test(e.message));
+      await assert.rejects(store.importRuntime({ source: 'east', lines: broken }), (e: Error) => e instanceof StoreError && /^line 3 of the audit log is not valid JSON/.test(e.message));
       assert.equal((await store.runtimeAlerts()).total, 0, 'nothing of a refused import is stored');
       const other = `${JSON.stringify({ level: 'info', msg: 'another program' })}\n${audit.text}`;
       const result = await store.importRuntime({ source: 'east', lines: other });

@@ -649,7 +649,7 @@ for (const backend of [sqlite, postgres]) {
         return copy;
       };
       const cases: [unknown, RegExp][] = [
-        ['{"version": "0.1.0", "format": 2, "findings": [', /not a kshield JSON result: the text is not JSON/],
+        ['{"version": "0.1.0", "format": 2, "findings": [', /not a kshield JSON result: the text is not valid JSON/],
         [[], /not a kshield JSON result: it is an array, expected an object/],
         [bad((r) => (r.format = 1)), /"format" is number 1; this kshield stores format 2/],
         [bad((r) => delete (r as Record<string, unknown>).findings), /"findings" is missing, expected an array \(only scan and cluster results hold findings\)/],

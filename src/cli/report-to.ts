@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Resource } from '../core/types.js';
 import { sanitize } from '../core/text.js';
 import { UsageError } from '../core/errors.js';
-import { resultFromJson, ResultFileError, type ReadResult } from '../compliance/input.js';
+import { jsonSyntaxError, resultFromJson, ResultFileError, type ReadResult } from '../compliance/input.js';
 import type { ScanResult } from '../report/scan-report.js';
 
 export interface ReportToFlags {
@@ -95,7 +95,7 @@ function readEvidence(files: readonly string[]): unknown[] {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new UsageError(`--report-evidence ${file}: not JSON (${(error as Error).message}); give the output of kshield node or kshield probe with -o json`);
+      throw new UsageError(`--report-evidence ${file}: ${jsonSyntaxError(text, error)}; give the output of kshield node or kshield probe with -o json`);
     }
     let read: ReadResult;
     try {

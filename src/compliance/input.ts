@@ -59,9 +59,28 @@ function lineOf(text: string, offset: number): number {
 export function jsonSyntaxError(text: string, error: unknown): string {
   const message = (error as Error).message;
   const at = /at position (\d+)/.exec(message);
-  const line = at ? lineOf(text, Number(at[1])) : text.length <= MAX_YAML_LOCATE_CHARS ? parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0].line : undefined;
+  // V8 quotes the text around the error (`Unexpected token 'o', "tok3n..." is not valid JSON`):
+  // found in the text it gives the line, and it is never repeated: it may be the start of a token
+  // or a password (a secret file given by mistake).
+  const quoted = /, (?:\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(message);
+  const token = /^Unexpected token '([\s\S])'/.exec(message)?.[1];
+  const excerptAt = quoted && quoted[1] ? text.indexOf(quoted[1]) : -1;
+  // The unexpected character within the quoted text, else the quoted text's start.
+  const quotedAt = excerptAt >= 0 && token !== undefined ? Math.max(excerptAt, text.indexOf(token, excerptAt)) : excerptAt;
+  const line = at
+    ? lineOf(text, Number(at[1]))
+    : quotedAt >= 0
+      ? lineOf(text, quotedAt)
+      : text.length <= MAX_YAML_LOCATE_CHARS
+        ? parseDocument(text, { uniqueKeys: false }).errors[0]?.linePos?.[0].line
+        : undefined;
   const where = line !== undefined ? ` (line ${line})` : '';
-  return `not valid JSON${where}: ${message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '')}`;
+  const what = message
+    .replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, '')
+    .replace(/^Unexpected token '[\s\S]'/, 'Unexpected character')
+    .replace(/ in JSON at position \d+[\s\S]*$/, '')
+    .replace(/^JSON\.parse: /, '');
+  return `not valid JSON${where}: ${what}`;
 }
 
 export function parseResultText(text: string, file: string): unknown {

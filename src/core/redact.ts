@@ -111,6 +111,9 @@ export function redactSecretsInText(text: string): string {
     if (written.startsWith('<redacted')) continue;
     for (const hit of detectSecrets(key, value, { decode: false })) secrets.add(hit.secret);
   }
+  // An AWS secret access key has no prefix of its own: it is known by the name written before it,
+  // also when only white space separates them (a pasted credentials line, `aws configure list`).
+  for (const m of text.matchAll(/\b(?:aws_)?secret_access_key["']?\s+["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])/gi)) secrets.add(m[1]);
   // Longest first, so that a secret holding a shorter one is replaced whole.
   for (const secret of [...secrets].filter((s) => s !== '').sort((a, b) => b.length - a.length)) out = out.split(secret).join(redacted(secret));
   return out;

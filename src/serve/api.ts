@@ -341,7 +341,8 @@ export function apiRoutes(options: ApiOptions): Route[] {
         try {
           made = options.compliance.attestation(body, identity.name, new Date());
         } catch (error) {
-          throw new HttpError(400, (error as Error).message);
+          // The checks are kshield attest's: name the body's fields, not the command's flags.
+          throw new HttpError(400, (error as Error).message.replace(/--(by|evidence|expires)\b/g, '$1'));
         }
         const stored = await storeCall(() => store.addAttestation(made.attestation, { source: made.source }));
         options.log?.(`attestation ${stored.id} of ${stored.control} (${stored.status}) by ${JSON.stringify(stored.by)} for ${stored.source ?? 'every cluster'}, from ${identity.name}`);
@@ -361,7 +362,10 @@ export function apiRoutes(options: ApiOptions): Route[] {
           throw new HttpError(400, (error as Error).message);
         }
         const current = (await storeCall(() => store.listAttestations({ control: named.control }))).filter((a) => a.source === named.source);
-        if (current.length === 0) throw new HttpError(404, `no valid attestation of ${named.control} for ${named.source ?? 'every cluster'}`);
+        if (current.length === 0) {
+          const elsewhere = [...new Set((await storeCall(() => store.listAttestations({ control: named.control }))).map((a) => a.source ?? 'every cluster'))];
+          throw new HttpError(404, `no valid attestation of ${named.control} for ${named.source ?? 'every cluster'}${elsewhere.length ? ` (there is one for ${elsewhere.slice(0, 5).map((s) => JSON.stringify(s)).join(', ')}: give that cluster, --cluster-name or "source")` : ''}`);
+        }
         for (const a of current) await storeCall(() => store.expireAttestation(a.id));
         options.log?.(`${current.length} attestation(s) of ${named.control} for ${named.source ?? 'every cluster'} revoked by ${identity.name}`);
         return { control: named.control, source: named.source, revoked: current.length };
@@ -373,7 +377,12 @@ export function apiRoutes(options: ApiOptions): Route[] {
       path: /^\/api\/attestations\/(\d{1,15})\/revoke$/,
       handle: async ({ params, identity }) => {
         const id = Number(params[0]);
-        if (!(await storeCall(() => store.expireAttestation(id)))) throw new HttpError(404, `no attestation ${id}`);
+        const valid = (await storeCall(() => store.listAttestations({}))).some((a) => a.id === id);
+        if (!valid) {
+          const ended = (await storeCall(() => store.listAttestations({ includeExpired: true }))).some((a) => a.id === id);
+          throw new HttpError(ended ? 409 : 404, ended ? `attestation ${id} has already ended (expired or revoked)` : `no attestation ${id}`);
+        }
+        await storeCall(() => store.expireAttestation(id));
         options.log?.(`attestation ${id} revoked by ${identity.name}`);
         return { id, revoked: true };
       },

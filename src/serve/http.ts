@@ -15,6 +15,7 @@
  * - the OIDC sign-in's /auth/ paths (signin.ts) need no token but pass the same Origin and JSON
  *   checks, take 1 KiB bodies, and the callback's query (the authorization code) is never logged.
  */
+import { jsonSyntaxError } from '../compliance/input.js';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -304,10 +305,12 @@ export class DashboardServer {
         this.checkWrite(req, method);
         const raw = await readBody(req, route.maxBody ?? SMALL_BODY_LIMIT);
         if (method === 'POST') {
+          const text = raw.toString('utf8');
           try {
-            body = JSON.parse(raw.toString('utf8'));
+            body = JSON.parse(text);
           } catch (error) {
-            throw new HttpError(400, `the body is not JSON: ${(error as Error).message}`);
+            // Where, never the text around it: a body is not echoed into the answer or the log.
+            throw new HttpError(400, `the body is ${jsonSyntaxError(text, error)}`);
           }
         }
       }

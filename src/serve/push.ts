@@ -107,7 +107,16 @@ export function postToDashboard(url: URL, pieces: Iterable<string>, options: { t
     req.on('timeout', () => req.destroy(new Error('no answer in time')));
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code ? ` (${error.code})` : '';
-      const hint = error.code === 'ECONNREFUSED' ? ': nothing listens there; is kshield serve running?' : error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT') ? ": its certificate is not trusted (give its CA with --report-ca)" : '';
+      const hint =
+        error.code === 'ECONNREFUSED'
+          ? ': nothing listens there; is kshield serve running?'
+          : error.code === 'EPROTO' && url.protocol === 'https:'
+            ? ': it did not answer TLS; if kshield serve runs without --tls-cert, use http://'
+            : error.code?.startsWith('ERR_TLS') || error.code?.includes('CERT')
+              ? ': its certificate is not trusted (give its CA with --report-ca)'
+              : error.message === 'no answer in time'
+                ? `: no answer in ${Math.round((options.timeoutMs ?? 120_000) / 1000)} s`
+                : '';
       reject(new PushError(`cannot reach ${where}${code}${hint || `: ${error.message}`}`));
     });
     (async () => {

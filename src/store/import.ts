@@ -5,6 +5,7 @@
  * Only the fields listed here are stored: nothing else of the result (error texts, notes) goes in,
  * but for what compliance needs (artifacts.ts: the rules that ran, the node checks).
  */
+import { jsonSyntaxError } from '../compliance/input.js';
 import type { Severity } from '../core/types.js';
 import { SEVERITIES, isSeverity, severityRank } from '../core/types.js';
 import type { Resource } from '../core/types.js';
@@ -149,7 +150,7 @@ export function parseResult(result: ScanImport['result'], maxBytes: number): unk
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new StoreError(`not a kshield JSON result: the text is not JSON (${(e as Error).message})`);
+      throw new StoreError(`not a kshield JSON result: the text is ${jsonSyntaxError(text, e)}`);
     }
   }
   return result;

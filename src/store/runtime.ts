@@ -11,6 +11,7 @@
  * A line that is not JSON is refused with its number. Bounded: MAX_RUNTIME_LINES lines an import,
  * texts cut, a posture kept whole up to MAX_POSTURE_BYTES and as its summary beyond.
  */
+import { jsonSyntaxError } from '../compliance/input.js';
 import { createHash } from 'node:crypto';
 import { StoreError } from './types.js';
 
@@ -139,7 +140,7 @@ export function prepareRuntime(input: string | readonly unknown[], maxBytes: num
       try {
         values.push(JSON.parse(line));
       } catch (e) {
-        throw new StoreError(`line ${i + 1} of the audit log is not JSON (${(e as Error).message.slice(0, 100)}): give the JSON lines kshield respond writes on its standard output`);
+        throw new StoreError(`line ${i + 1} of the audit log is ${jsonSyntaxError(line, e).replace(/ \(line 1\)/, '')}: give the JSON lines kshield respond writes on its standard output`);
       }
     }
   } else {

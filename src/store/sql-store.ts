@@ -63,6 +63,14 @@ async function insertEach(db: Executor, sql: string, rows: readonly unknown[][])
   for (const r of rows) await db.run(sql, r);
 }
 
+/**
+ * A source's scans form two series: its scans of objects (scan, cluster) and its image results
+ * (`kshield image --cluster-name`), which list other things. "The previous scan", "new since" and
+ * the trend compare a scan only with its own series, and a cluster's card shows its latest scan of
+ * objects. Takes the command of the scan compared as a parameter.
+ */
+const SAME_SERIES = "(CASE WHEN command = 'image' THEN 1 ELSE 0 END) = (CASE WHEN ? = 'image' THEN 1 ELSE 0 END)";
+
 const SCAN_COLUMNS =
   'id, source, command, started_at, finished_at, imported_at, kshield_version, cluster_server, cluster_context, cluster_version, resources, files, n_critical, n_high, n_medium, n_low, n_info, total, suppressed, errors, notes, score';
 
@@ -308,8 +316,8 @@ export abstract class SqlStore implements Store {
       // each finding is flagged new or not against that scan's fingerprints, its findings gone from
       // this one are listed in scan_fixed, and both counts kept on the scan.
       const [previous] = await db.all(
-        'SELECT id FROM scans WHERE source = ? AND id <> ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1',
-        [prepared.source, scanId, prepared.startedAt, prepared.startedAt, scanId],
+        `SELECT id FROM scans WHERE source = ? AND ${SAME_SERIES} AND id <> ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1`,
+        [prepared.source, prepared.command, scanId, prepared.startedAt, prepared.startedAt, scanId],
       );
       let newCount = 0;
       if (previous) {
@@ -383,7 +391,7 @@ export abstract class SqlStore implements Store {
       const rows = await db.all(
         `SELECT ${SCAN_COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')}, c.n AS scan_count
          FROM scans s JOIN (SELECT source, COUNT(*) AS n FROM scans GROUP BY source) c ON c.source = s.source
-         WHERE s.id = (SELECT l.id FROM scans l WHERE l.source = s.source ORDER BY l.started_at DESC, l.id DESC LIMIT 1)
+         WHERE s.id = (SELECT l.id FROM scans l WHERE l.source = s.source ORDER BY CASE WHEN l.command = 'image' THEN 1 ELSE 0 END, l.started_at DESC, l.id DESC LIMIT 1)
          ORDER BY s.source`,
       );
       return rows.map((r) => ({ source: r.source as string, scans: num(r.scan_count), latest: scanRecord(r) }));
@@ -395,8 +403,8 @@ export abstract class SqlStore implements Store {
       const scan = await this.mustGetScan(db, id);
       const t = scan.startedAt.getTime();
       const [row] = await db.all(
-        `SELECT ${SCAN_COLUMNS} FROM scans WHERE source = ? AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1`,
-        [scan.source, t, t, scan.id],
+        `SELECT ${SCAN_COLUMNS} FROM scans WHERE source = ? AND ${SAME_SERIES} AND (started_at < ? OR (started_at = ? AND id < ?)) ORDER BY started_at DESC, id DESC LIMIT 1`,
+        [scan.source, scan.command, t, t, scan.id],
       );
       return row ? scanRecord(row) : undefined;
     });
@@ -640,7 +648,8 @@ export abstract class SqlStore implements Store {
     if (!['source', 'namespace', 'team'].includes(groupBy)) throw new StoreError(`trends group by source, namespace or team, not ${JSON.stringify(groupBy)}`);
     if (typeof query.source !== 'string') throw new StoreError('trends need a source');
     return this.read(async (db) => {
-      const where = ['source = ?'];
+      // One series: a cluster's scans, or (for a source that only ever got image results) its image results.
+      const where = ['source = ?', "(command <> 'image' OR NOT EXISTS (SELECT 1 FROM scans o WHERE o.source = scans.source AND o.command <> 'image'))"];
       const params: unknown[] = [query.source];
       if (query.from) {
         where.push('started_at >= ?');
