@@ -167,7 +167,11 @@ describe('kshield attest --report-to and the dashboard compliance view', () => {
     const refused = await kshieldAsync(['attest', CONTROL, '--by', 'a', '--evidence', 'x', '--expires', '30d', '--report-to', serve.url, '--report-token-file', path.join(dir, 'wrong')]);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /kshield: error: --report-to: http:\/\/127\.0\.0\.1:\d+ refused the attestation \(HTTP 401/);
-    const nobody = await kshieldAsync(['attest', CONTROL, '--by', 'a', '--evidence', 'x', '--expires', '30d', '--report-to', 'http://127.0.0.1:9']);
+    const tokenless = await kshieldAsync(['scan', INSECURE, '--report-to', serve.url]);
+    assert.equal(tokenless.code, 2);
+    assert.match(tokenless.stderr, /--report-to needs --report-token-file FILE: every kshield serve dashboard asks for its token/);
+    assert.equal(tokenless.stdout, '', 'told before the scan');
+    const nobody = await kshieldAsync(['attest', CONTROL, '--by', 'a', '--evidence', 'x', '--expires', '30d', '--report-to', 'http://127.0.0.1:9', '--report-token-file', path.join(dir, 'token')]);
     assert.equal(nobody.code, 2);
     assert.match(nobody.stderr, /cannot reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): nothing listens there/);
     const lonely = await kshieldAsync(['attest', CONTROL, '--cluster-name', 'east']);

@@ -81,6 +81,7 @@ async function imageReportTarget(opts: ImageCommandOptions): Promise<((json: str
     if (error instanceof PushError) throw new UsageError(error.message);
     throw new UsageError(`--report-ca ${opts.reportCa}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  if (!token) throw new UsageError('--report-to needs --report-token-file FILE: every kshield serve dashboard asks for its token');
   return async (json) => {
     try {
       // Under the cluster it runs in (--cluster-name), the dashboard links the image to the workloads its scans saw run it.

@@ -43,6 +43,7 @@ export async function reportTarget(opts: ReportToFlags, command: 'cluster' | 'sc
   let evidence: unknown[] = [];
   try {
     importEndpoint(opts.reportTo!);
+    if (!opts.reportTokenFile) throw new UsageError('--report-to needs --report-token-file FILE: every kshield serve dashboard asks for its token');
     token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
     ca = opts.reportCa ? readCaFile(opts.reportCa) : undefined;
     evidence = readEvidence(opts.reportEvidence ?? []);

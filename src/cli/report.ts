@@ -296,6 +296,7 @@ async function attestToDashboard(control: string | undefined, opts: AttestOption
   let url: URL;
   try {
     url = dashboardEndpoint(opts.reportTo!, opts.revoke ? '/api/attestations/revoke' : '/api/attestations');
+    if (!opts.reportTokenFile) throw new UsageError('--report-to needs --report-token-file FILE: every kshield serve dashboard asks for its token');
     token = opts.reportTokenFile ? readTokenFile(opts.reportTokenFile, '--report-token-file') : undefined;
     ca = opts.reportCa ? await fs.readFile(opts.reportCa, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new PushError(`--report-ca ${opts.reportCa}: cannot read it (${e.code ?? e.message})`); }) : undefined;
   } catch (error) {
