@@ -14,6 +14,7 @@ import { serviceDnsNames } from './certs.js';
 import type { WebhookConfig } from '../config/webhook.js';
 import {
   componentLabels,
+  clusterRoleBindingDocument,
   componentMeta,
   namespaceDocument,
   restrictedPodSpec,
@@ -419,16 +420,7 @@ export function webhookInstallDocuments(options: WebhookInstallOptions): Install
       ],
     },
   });
-  docs.push({
-    comment: '',
-    object: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: meta(options, names.service, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.service },
-      subjects: [{ kind: 'ServiceAccount', name: names.service, namespace: names.namespace }],
-    },
-  });
+  docs.push(clusterRoleBindingDocument(component(options), names.service));
   docs.push({
     comment: 'The policy. Edit it here (or replace the ConfigMap); the webhook reloads it on change.',
     object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(options, names.config), data: { 'kshield.yaml': defaultWebhookConfig(options) } },

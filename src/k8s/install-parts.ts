@@ -61,6 +61,25 @@ export function serviceAccountDocument(c: Component, name: string, comment: stri
   return { comment, object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: componentMeta(c, name), automountServiceAccountToken: false } };
 }
 
+/** The ClusterRole `name` bound to the component's ServiceAccount of the same name. */
+export function clusterRoleBindingDocument(c: Component, name: string): InstallDocument {
+  return {
+    comment: '',
+    object: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: componentMeta(c, name, false),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: c.namespace }],
+    },
+  };
+}
+
+/** `NAME-default-deny-ingress`: nothing reaches the pods of the namespace unless a policy allows it. */
+export function defaultDenyIngressDocument(c: Component, name: string, comment: string): InstallDocument {
+  return { comment, object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: componentMeta(c, `${name}-default-deny-ingress`), spec: { podSelector: {}, policyTypes: ['Ingress'] } } };
+}
+
 /** Restricted: non-root, no escalation, no capabilities, the runtime's seccomp profile, read-only root. */
 export function restrictedContainerSecurityContext(): Record<string, unknown> {
   return {

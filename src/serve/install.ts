@@ -14,7 +14,9 @@
 import { clusterReadRules } from '../sources/cluster.js';
 import {
   componentLabels,
+  clusterRoleBindingDocument,
   componentMeta,
+  defaultDenyIngressDocument,
   namespaceDocument,
   restrictedPodSpec,
   selectorLabels as componentSelector,
@@ -138,16 +140,7 @@ export function serveInstallDocuments(o: ServeInstallOptions): InstallDocument[]
       'Secret is itself a target. Scans report Secrets as not covered and leave out the rules that read them.',
     object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(o, o.name, false), rules: scanReadRules() },
   });
-  docs.push({
-    comment: '',
-    object: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: meta(o, o.name, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: o.name },
-      subjects: [{ kind: 'ServiceAccount', name: o.name, namespace: o.namespace }],
-    },
-  });
+  docs.push(clusterRoleBindingDocument(component(o), o.name));
   if (o.storage.kind === 'sqlite') {
     docs.push({
       comment: 'The SQLite database: every scan stored and imported, kept across restarts.',
@@ -174,15 +167,7 @@ export function serveInstallDocuments(o: ServeInstallOptions): InstallDocument[]
       "Non-root, read-only root filesystem, no capabilities, the runtime's seccomp profile.",
     object: deployment(o),
   });
-  docs.push({
-    comment: 'Nothing reaches the pods of this namespace unless a policy allows it.',
-    object: {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(o, `${o.name}-default-deny-ingress`),
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
-    },
-  });
+  docs.push(defaultDenyIngressDocument(component(o), o.name, 'Nothing reaches the pods of this namespace unless a policy allows it.'));
   docs.push({
     comment:
       `The dashboard port, for pods labelled ${CLIENT_LABEL}: "true" in any namespace (label your ingress controller's pods,\n` +

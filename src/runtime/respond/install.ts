@@ -15,7 +15,9 @@ import { respondPostureReadRules } from './live-objects.js';
 import type { WebhookCertificates } from '../../admission/certs.js';
 import {
   componentLabels,
+  clusterRoleBindingDocument,
   componentMeta,
+  defaultDenyIngressDocument,
   namespaceDocument,
   restrictedPodSpec,
   selectorLabels as componentSelector,
@@ -121,16 +123,7 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
       ],
     },
   });
-  docs.push({
-    comment: '',
-    object: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: meta(o, name, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-      subjects: [{ kind: 'ServiceAccount', name, namespace: o.namespace }],
-    },
-  });
+  docs.push(clusterRoleBindingDocument(component(o), name));
   docs.push({ comment: 'The response policy.', object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(o, `${name}-policy`), data: { 'policy.yaml': defaultRespondPolicy(o) } } });
   if (o.tls.kind === 'generated') {
     docs.push({
@@ -203,10 +196,7 @@ export function respondInstallDocuments(o: RespondInstallOptions): InstallDocume
       },
     },
   });
-  docs.push({
-    comment: 'Nothing reaches the pods of this namespace unless a policy allows it. Egress stays open: kshield respond talks\nto the API server and to notify URLs, whose addresses differ per cluster.',
-    object: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(o, `${name}-default-deny-ingress`), spec: { podSelector: {}, policyTypes: ['Ingress'] } },
-  });
+  docs.push(defaultDenyIngressDocument(component(o), name, 'Nothing reaches the pods of this namespace unless a policy allows it. Egress stays open: kshield respond talks\nto the API server and to notify URLs, whose addresses differ per cluster.'));
   docs.push({
     comment: 'Only the alert port is reachable; senders (Falco, falcosidekick, the API server) run in namespaces that differ per cluster.',
     object: {

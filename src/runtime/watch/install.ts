@@ -12,7 +12,9 @@
 import { clusterReadRules } from '../../sources/cluster.js';
 import {
   componentLabels,
+  clusterRoleBindingDocument,
   componentMeta,
+  defaultDenyIngressDocument,
   namespaceDocument,
   restrictedPodSpec,
   selectorLabels as componentSelector,
@@ -107,16 +109,7 @@ export function watchInstallDocuments(o: WatchInstallOptions): InstallDocument[]
       rules: [...watchReadRules(), { apiGroups: [''], resources: ['events'], verbs: ['create'] }],
     },
   });
-  docs.push({
-    comment: '',
-    object: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: meta(o, o.name, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: o.name },
-      subjects: [{ kind: 'ServiceAccount', name: o.name, namespace: o.namespace }],
-    },
-  });
+  docs.push(clusterRoleBindingDocument(component(o), o.name));
   docs.push({
     comment: 'Leader election: the replicas share one Lease. create cannot be limited by name (the name is not known\nbefore the object exists); reading and renewing are limited to this Lease.',
     object: {
@@ -165,15 +158,7 @@ export function watchInstallDocuments(o: WatchInstallOptions): InstallDocument[]
       },
     });
   }
-  docs.push({
-    comment: 'Nothing reaches the pods of this namespace unless a policy allows it.',
-    object: {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: meta(o, `${o.name}-default-deny-ingress`),
-      spec: { podSelector: {}, policyTypes: ['Ingress'] },
-    },
-  });
+  docs.push(defaultDenyIngressDocument(component(o), o.name, 'Nothing reaches the pods of this namespace unless a policy allows it.'));
   docs.push({
     comment:
       'The metrics port, for Prometheus pods (label app.kubernetes.io/name: prometheus, as kube-prometheus and the\n' +
