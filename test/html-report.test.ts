@@ -331,7 +331,15 @@ describe('the HTML report in Chromium', { skip: browserSkip }, () => {
       assert.equal(sev[0], 'critical');
       // Scrolling to the end shows the last rows (info, the least severe), still sorted.
       await page.locator('#viewport').evaluate((v) => (v.scrollTop = v.scrollHeight));
-      await page.waitForFunction(() => document.querySelector('#rows .row:not([hidden])') !== null);
+      // The rows are redrawn on the scroll event: wait until rows stand inside the scrolled viewport
+      // (rows of the old position are still in the DOM just after the scroll, outside it).
+      await page.waitForFunction(() => {
+        const box = document.getElementById('viewport')!.getBoundingClientRect();
+        return Array.from(document.querySelectorAll<HTMLElement>('#rows .row')).some((r) => {
+          const rect = r.getBoundingClientRect();
+          return !r.hidden && rect.bottom > box.top + 1 && rect.top < box.bottom - 1;
+        });
+      });
       const last = await visibleRows(page);
       assert.equal(last[last.length - 1][0], 'info');
     } finally {
