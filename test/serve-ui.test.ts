@@ -199,9 +199,10 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await page.locator('#filter-severity').selectOption('critical');
       await page.locator('#filters button[type=submit]').click();
       await page.waitForURL(/severity=critical/);
-      await page.locator('#findings tbody tr').first().waitFor();
       const latest = (await get('/api/sources')).find((s: Obj) => s.source === 'shop-prod').latest;
       const critical = second.findings.filter((f: Obj) => f.severity === 'critical' && !f.suppressed).length;
+      // The address changes before the filtered page is drawn: wait for its total, not for any row.
+      await page.waitForFunction((n) => document.querySelector('#total')?.textContent === `${n} finding${n === 1 ? '' : 's'}`, critical, { timeout: 30_000 }).catch(() => undefined);
       assert.ok(critical > 0);
       assert.equal(await page.locator('#total').innerText(), `${critical} finding${critical === 1 ? '' : 's'}`);
       assert.equal(latest.bySeverity.critical, critical);
